@@ -1,0 +1,201 @@
+// The jute binary format ZooKeeper clients speak: big-endian ints and longs, length-prefixed
+// buffers and UTF-8 strings (-1 length = null), length-prefixed vectors. A reader never reads
+// past its buffer: a short or lying record raises JuteError, which closes that connection only.
+
+export class JuteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JuteError';
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export class JuteReader {
+  private offset = 0;
+
+  constructor(
+    private readonly buffer: Buffer,
+    /** Largest buffer/string/vector length accepted inside this record. */
+    private readonly lengthMax: number = buffer.length,
+  ) {}
+
+  get remaining(): number {
+    return this.buffer.length - this.offset;
+  }
+
+  private need(bytes: number, what: string): void {
+    if (bytes > this.remaining) {
+      throw new JuteError(`truncated record reading ${what} at byte ${this.offset}`);
+    }
+  }
+
+  int(): number {
+    this.need(4, 'int');
+    const value = this.buffer.readInt32BE(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  long(): bigint {
+    this.need(8, 'long');
+    const value = this.buffer.readBigInt64BE(this.offset);
+    this.offset += 8;
+    return value;
+  }
+
+  /** A long that must fit a JavaScript number exactly (zxids, times). */
+  longNumber(): number {
+    this.need(8, 'long');
+    const high = this.buffer.readInt32BE(this.offset);
+    const low = this.buffer.readUInt32BE(this.offset + 4);
+    this.offset += 8;
+    const value = high * 0x1_0000_0000 + low;
+    if (!Number.isSafeInteger(value)) throw new JuteError(`long ${value} out of range`);
+    return value;
+  }
+
+  boolean(): boolean {
+    this.need(1, 'boolean');
+    return this.buffer[this.offset++] !== 0;
+  }
+
+  private length(what: string): number {
+    const length = this.int();
+    if (length > this.lengthMax) throw new JuteError(`${what} length ${length} exceeds limit`);
+    if (length >= 0) this.need(length, what);
+    return length;
+  }
+
+  /** A buffer; null on the wire (-1) reads as null. */
+  bufferOrNull(): Buffer | null {
+    const length = this.length('buffer');
+    if (length < 0) return null;
+    const value = this.buffer.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return value;
+  }
+
+  /** A buffer where null is read as empty (how ZooKeeper treats znode data). */
+  bytes(): Buffer {
+    return this.bufferOrNull() ?? Buffer.alloc(0);
+  }
+
+  ustringOrNull(): string | null {
+    const length = this.length('string');
+    if (length < 0) return null;
+    let value: string;
+    try {
+      value = utf8.decode(this.buffer.subarray(this.offset, this.offset + length));
+    } catch {
+      throw new JuteError(`invalid UTF-8 string at byte ${this.offset}`);
+    }
+    this.offset += length;
+    return value;
+  }
+
+  ustring(): string {
+    return this.ustringOrNull() ?? '';
+  }
+
+  vector<T>(readItem: (reader: JuteReader) => T): T[] | null {
+    const count = this.int();
+    if (count < 0) return null;
+    // Every element takes at least one byte, so a count above the bytes left is a lie.
+    if (count > this.remaining) throw new JuteError(`vector count ${count} exceeds record`);
+    const items: T[] = [];
+    for (let index = 0; index < count; index++) items.push(readItem(this));
+    return items;
+  }
+
+  stringVector(): string[] {
+    return this.vector((reader) => reader.ustring()) ?? [];
+  }
+}
+
+export class JuteWriter {
+  private buffer: Buffer;
+  private offset: number;
+
+  /** Starts with 4 bytes reserved for the frame length, filled in by `frame()`. */
+  constructor(capacity = 256) {
+    this.buffer = Buffer.allocUnsafe(Math.max(capacity, 16));
+    this.offset = 4;
+  }
+
+  private ensure(bytes: number): void {
+    if (this.offset + bytes <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.offset + bytes) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buffer.copy(next, 0, 0, this.offset);
+    this.buffer = next;
+  }
+
+  int(value: number): this {
+    this.ensure(4);
+    this.buffer.writeInt32BE(value, this.offset);
+    this.offset += 4;
+    return this;
+  }
+
+  long(value: bigint | number): this {
+    this.ensure(8);
+    if (typeof value === 'bigint') {
+      this.buffer.writeBigInt64BE(value, this.offset);
+    } else {
+      const high = Math.floor(value / 0x1_0000_0000);
+      this.buffer.writeInt32BE(high, this.offset);
+      this.buffer.writeUInt32BE(value - high * 0x1_0000_0000, this.offset + 4);
+    }
+    this.offset += 8;
+    return this;
+  }
+
+  boolean(value: boolean): this {
+    this.ensure(1);
+    this.buffer[this.offset++] = value ? 1 : 0;
+    return this;
+  }
+
+  bytes(value: Uint8Array | null): this {
+    if (value === null) return this.int(-1);
+    this.int(value.length);
+    this.ensure(value.length);
+    this.buffer.set(value, this.offset);
+    this.offset += value.length;
+    return this;
+  }
+
+  ustring(value: string | null): this {
+    if (value === null) return this.int(-1);
+    const length = Buffer.byteLength(value, 'utf8');
+    this.int(length);
+    this.ensure(length);
+    this.buffer.write(value, this.offset, length, 'utf8');
+    this.offset += length;
+    return this;
+  }
+
+  vector<T>(items: readonly T[] | null, writeItem: (writer: this, item: T) => void): this {
+    if (items === null) return this.int(-1);
+    this.int(items.length);
+    for (const item of items) writeItem(this, item);
+    return this;
+  }
+
+  stringVector(items: readonly string[] | null): this {
+    return this.vector(items, (writer, item) => writer.ustring(item));
+  }
+
+  /** The record with its 4-byte length prefix, ready for the socket. */
+  frame(): Buffer {
+    this.buffer.writeInt32BE(this.offset - 4, 0);
+    return this.buffer.subarray(0, this.offset);
+  }
+
+  /** The record alone, without the length prefix. */
+  body(): Buffer {
+    return this.buffer.subarray(4, this.offset);
+  }
+}
