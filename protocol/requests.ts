@@ -258,3 +258,111 @@ export function writeCreate(writer: JuteWriter, request: Omit<CreateRequest, 'ki
   writer.int(request.flags);
   if (request.opcode === OpCode.createTTL) writer.long(request.ttl);
 }
+
+function writeMultiOp(writer: JuteWriter, op: MultiOp): void {
+  switch (op.kind) {
+    case 'create':
+      writer.int(op.opcode).boolean(false).int(-1);
+      writeCreate(writer, op);
+      return;
+    case 'delete':
+    case 'check':
+      writer.int(op.kind === 'delete' ? OpCode.delete : OpCode.check).boolean(false).int(-1);
+      writer.ustring(op.path).int(op.version);
+      return;
+    case 'setData':
+      writer.int(OpCode.setData).boolean(false).int(-1);
+      writer.ustring(op.path).bytes(op.data).int(op.version);
+      return;
+    case 'getChildren':
+    case 'getData':
+      writer.int(op.kind === 'getData' ? OpCode.getData : OpCode.getChildren).boolean(false).int(-1);
+      writer.ustring(op.path).boolean(false);
+      return;
+  }
+}
+
+/** The opcode a request travels under. */
+export function opcodeOf(request: ClientRequest): number {
+  switch (request.kind) {
+    case 'create':
+    case 'setWatches':
+      return request.opcode;
+    case 'unknown':
+      return request.opcode;
+    default:
+      return OpCode[request.kind];
+  }
+}
+
+/** Encodes a whole request frame: length prefix, RequestHeader(xid, type), body. */
+export function encodeRequest(xid: number, request: ClientRequest): Buffer {
+  const writer = new JuteWriter(request.kind === 'setData' ? request.data.length + 128 : 128);
+  writer.int(xid).int(opcodeOf(request));
+  switch (request.kind) {
+    case 'create':
+      writeCreate(writer, request);
+      break;
+    case 'delete':
+    case 'check':
+      writer.ustring(request.path).int(request.version);
+      break;
+    case 'setData':
+      writer.ustring(request.path).bytes(request.data).int(request.version);
+      break;
+    case 'setACL':
+      writer.ustring(request.path);
+      writeAclList(writer, request.acl ?? []);
+      writer.int(request.version);
+      break;
+    case 'exists':
+    case 'getData':
+    case 'getChildren':
+    case 'getChildren2':
+      writer.ustring(request.path).boolean(request.watch);
+      break;
+    case 'getACL':
+    case 'sync':
+    case 'getAllChildrenNumber':
+    case 'getEphemerals':
+      writer.ustring(request.path);
+      break;
+    case 'multi':
+    case 'multiRead':
+      for (const op of request.ops) writeMultiOp(writer, op);
+      writer.int(-1).boolean(true).int(-1);
+      break;
+    case 'addWatch':
+      writer.ustring(request.path).int(request.mode);
+      break;
+    case 'removeWatches':
+    case 'checkWatches':
+      writer.ustring(request.path).int(request.watcherType);
+      break;
+    case 'setWatches':
+      writer.long(request.relativeZxid);
+      writer.stringVector(request.dataWatches).stringVector(request.existWatches);
+      writer.stringVector(request.childWatches);
+      if (request.opcode === OpCode.setWatches2) {
+        writer.stringVector(request.persistentWatches);
+        writer.stringVector(request.persistentRecursiveWatches);
+      }
+      break;
+    case 'auth':
+      writer.int(request.authType).ustring(request.scheme).bytes(request.auth);
+      break;
+    case 'sasl':
+      writer.bytes(request.token);
+      break;
+    case 'reconfig':
+      writer.ustring(request.joiningServers).ustring(request.leavingServers);
+      writer.ustring(request.newMembers).long(request.currentConfigId);
+      break;
+    case 'ping':
+    case 'closeSession':
+    case 'whoAmI':
+    case 'unknown':
+      break;
+  }
+  return writer.frame();
+}

@@ -1,0 +1,39 @@
+// Sends a four-letter word to a server's client port and returns its whole answer.
+
+import { connect } from 'node:net';
+
+export async function fourLetterWord(port: number, word: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer to ${word} on ${port}`));
+    }, timeoutMs);
+    socket.on('connect', () => socket.write(word));
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+}
+
+/** Polls `srvr` until the server answers with a Mode line. */
+export async function waitForServing(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fourLetterWord(port, 'srvr', 2000)).includes('Mode:')) return;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`server on ${port} not serving after ${timeoutMs} ms: ${String(last)}`);
+}

@@ -1,0 +1,89 @@
+// Starts Apache ZooKeeper 3.8 (Debian's `zookeeper` package) standalone on a loopback port in a
+// temp dir, as the reference the differential and interop tests compare corral against.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitForServing } from './four-letter.js';
+import { freePort } from './ports.js';
+
+export const zkServerScript = '/usr/share/zookeeper/bin/zkServer.sh';
+export const zkCliScript = '/usr/share/zookeeper/bin/zkCli.sh';
+
+export function zookeeperAvailable(): boolean {
+  return existsSync(zkServerScript);
+}
+
+export interface ZooKeeperServer {
+  port: number;
+  dir: string;
+  process: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+export interface ZooKeeperOptions {
+  /** Extra zoo.cfg lines. */
+  extraConfig?: string[];
+  /** Extra JVM flags, e.g. -Djava.security.auth.login.config=FILE. */
+  jvmFlags?: string[];
+  tickTimeMs?: number;
+}
+
+const classPath = [
+  '/etc/zookeeper/conf',
+  '/usr/share/java/zookeeper.jar',
+  '/usr/share/java/slf4j-log4j12.jar',
+  '/usr/share/java/log4j-1.2.jar',
+].join(':');
+
+export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<ZooKeeperServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'corral-zk-'));
+  const config = [
+    `tickTime=${options.tickTimeMs ?? 2000}`,
+    `dataDir=${join(dir, 'data')}`,
+    `clientPort=${port}`,
+    'clientPortAddress=127.0.0.1',
+    'admin.enableServer=false',
+    '4lw.commands.whitelist=*',
+    'extendedTypesEnabled=true',
+    'maxClientCnxns=0',
+    ...(options.extraConfig ?? []),
+  ];
+  writeFileSync(join(dir, 'zoo.cfg'), `${config.join('\n')}\n`);
+  const child = spawn(zkServerScript, ['start-foreground', join(dir, 'zoo.cfg')], {
+    env: {
+      ...process.env,
+      JMXDISABLE: 'true',
+      ZOOPIDFILE: join(dir, 'pid'),
+      ZOO_LOG_DIR: dir,
+      JVMFLAGS: [
+        '-Xmx512m',
+        `-cp ${classPath}`,
+        '-Dzookeeper.root.logger=INFO,CONSOLE',
+        ...(options.jvmFlags ?? []),
+      ].join(' '),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForServing(port, 30_000);
+  } catch (error) {
+    await stop();
+    throw new Error(`${String(error)}\n${output.slice(-3000)}`);
+  }
+  return { port, dir, process: child, output: () => output, stop };
+}
