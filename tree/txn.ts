@@ -32,7 +32,10 @@ export type TxnBody =
   | { type: 'closeSession'; sessionId: bigint }
   | { type: 'write'; request: WriteRequest; auth: AuthContext }
   /** Leader housekeeping: remove an empty container, or a TTL node whose TTL elapsed. */
-  | { type: 'deleteContainer'; path: string };
+  | { type: 'deleteContainer'; path: string }
+  /** A request the leader rejected before it reached the tree (e.g. reconfig when disabled):
+   * ZooKeeper still gives such an error txn a zxid. Applying it changes nothing. */
+  | { type: 'error'; err: number };
 
 export interface Txn extends TxnHeader {
   body: TxnBody;

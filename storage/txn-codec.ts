@@ -1,0 +1,59 @@
+// How a txn is stored: a CRC-32C of the payload, then the msgpack-encoded txn. Checksum on
+// write, verify on read: a torn or corrupted record is detected, never applied.
+
+import { crc32c } from '@node-rs/crc32';
+import { Packr } from 'msgpackr';
+import type { Txn } from '../tree/txn.js';
+
+// BigInts (session ids) keep their type through the extension; records stay plain maps so the
+// format does not depend on structure definitions held elsewhere.
+const packr = new Packr({ useRecords: false, useBigIntExtension: true });
+
+export class CorruptRecordError extends Error {
+  constructor(
+    readonly location: string,
+    readonly zxid: number,
+    reason: string,
+  ) {
+    super(`corrupt txn record zxid 0x${zxid.toString(16)} in ${location}: ${reason}`);
+    this.name = 'CorruptRecordError';
+  }
+}
+
+export function encodeTxn(txn: Txn): Buffer {
+  const payload = packr.pack(txn);
+  const record = Buffer.allocUnsafe(4 + payload.length);
+  record.writeUInt32BE(crc32c(payload), 0);
+  payload.copy(record, 4);
+  return record;
+}
+
+export function decodeTxn(record: Uint8Array, zxid: number, location: string): Txn {
+  const buffer = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
+  if (buffer.length < 5) throw new CorruptRecordError(location, zxid, 'truncated record');
+  const payload = buffer.subarray(4);
+  if (crc32c(payload) !== buffer.readUInt32BE(0)) {
+    throw new CorruptRecordError(location, zxid, 'checksum mismatch');
+  }
+  let txn: Txn;
+  try {
+    txn = packr.unpack(payload) as Txn;
+  } catch (error) {
+    throw new CorruptRecordError(location, zxid, `undecodable payload: ${String(error)}`);
+  }
+  if (txn.zxid !== zxid) throw new CorruptRecordError(location, zxid, `holds zxid ${txn.zxid}`);
+  return txn;
+}
+
+/** 8-byte big-endian zxid key: LMDB's byte order is then zxid order. */
+export function zxidKey(zxid: number): Buffer {
+  const key = Buffer.allocUnsafe(8);
+  key.writeUInt32BE(Math.floor(zxid / 0x1_0000_0000), 0);
+  key.writeUInt32BE(zxid >>> 0, 4);
+  return key;
+}
+
+export function zxidOfKey(key: Uint8Array): number {
+  const buffer = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  return buffer.readUInt32BE(0) * 0x1_0000_0000 + buffer.readUInt32BE(4);
+}

@@ -1,0 +1,57 @@
+// Splits a byte stream into length-prefixed frames (a 4-byte big-endian length, then that many
+// bytes), the framing both ZooKeeper's client protocol and corral's peer protocol use. Pure and
+// incremental: feed it chunks of any size, one byte at a time included.
+
+export class FrameTooLargeError extends Error {
+  constructor(readonly length: number, readonly frameBytesMax: number) {
+    super(`frame length ${length} outside [0, ${frameBytesMax}]`);
+    this.name = 'FrameTooLargeError';
+  }
+}
+
+export class FrameDecoder {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly frameBytesMax: number) {}
+
+  /** Bytes received but not yet returned as a frame. */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** The first bytes buffered, without consuming them (for four-letter-word detection). */
+  peek(bytes: number): Buffer | undefined {
+    if (this.pendingBytes < bytes) return undefined;
+    return this.joined().subarray(0, bytes);
+  }
+
+  private joined(): Buffer {
+    if (this.pending.length > 1) this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
+    return this.pending[0] ?? Buffer.alloc(0);
+  }
+
+  /**
+   * Appends a chunk and returns every complete frame body it completes. Throws
+   * FrameTooLargeError when a length prefix is negative or above the limit: the caller closes
+   * the connection, since the stream can no longer be trusted.
+   */
+  push(chunk: Buffer): Buffer[] {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    const frames: Buffer[] = [];
+    while (this.pendingBytes >= 4) {
+      const buffer = this.joined();
+      const length = buffer.readInt32BE(0);
+      if (length < 0 || length > this.frameBytesMax) {
+        throw new FrameTooLargeError(length, this.frameBytesMax);
+      }
+      if (this.pendingBytes < 4 + length) break;
+      frames.push(buffer.subarray(4, 4 + length));
+      const rest = buffer.subarray(4 + length);
+      this.pending = rest.length > 0 ? [rest] : [];
+      this.pendingBytes = rest.length;
+    }
+    return frames;
+  }
+}
