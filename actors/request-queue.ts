@@ -4,6 +4,8 @@
 // session's own earlier writes.
 
 interface Item {
+  /** When the request arrived (ms), for latency statistics. */
+  receivedAtMs: number;
   /** Set once the reply is known. */
   reply?: Buffer;
   /** For reads: computes the reply when the item reaches the head. */
@@ -15,7 +17,11 @@ interface Item {
 export class RequestQueue {
   private readonly items: Item[] = [];
 
-  constructor(private readonly send: (frame: Buffer) => void) {}
+  constructor(
+    private readonly send: (frame: Buffer) => void,
+    /** Told each request's latency when its reply goes out. */
+    private readonly answered: (latencyMs: number) => void = () => undefined,
+  ) {}
 
   get length(): number {
     return this.items.length;
@@ -23,13 +29,14 @@ export class RequestQueue {
 
   /** A request answered from local state when its turn comes; `run` may return no reply. */
   pushRead(run: () => Buffer | undefined): void {
-    this.items.push({ run });
+    this.items.push({ receivedAtMs: Date.now(), run });
     this.drain();
   }
 
   /** A request whose reply arrives later (a write going through the proposer). */
   pushWrite(reply: Promise<Buffer>, after?: () => void): void {
-    const item: Item = after === undefined ? {} : { after };
+    const item: Item = { receivedAtMs: Date.now() };
+    if (after !== undefined) item.after = after;
     this.items.push(item);
     reply.then(
       (frame) => {
@@ -53,7 +60,10 @@ export class RequestQueue {
       if (head.reply === undefined && head.run === undefined) return;
       this.items.shift();
       const frame = head.reply ?? head.run!();
-      if (frame !== undefined) this.send(frame);
+      if (frame !== undefined) {
+        this.send(frame);
+        this.answered(Date.now() - head.receivedAtMs);
+      }
       head.after?.();
     }
   }

@@ -134,11 +134,14 @@ export function writeResponseBody(writer: JuteWriter, body: ResponseBody): void 
   }
 }
 
-/** A whole reply frame: length prefix, ReplyHeader, and the body when err is 0. */
-export function encodeReply(header: ReplyHeader, body: ResponseBody): Buffer {
+/**
+ * A whole reply frame: length prefix, ReplyHeader, and the body when err is 0 (or always, for
+ * the few replies ZooKeeper sends a body with an error, such as a failed SASL step).
+ */
+export function encodeReply(header: ReplyHeader, body: ResponseBody, bodyOnError = false): Buffer {
   const writer = new JuteWriter(body.kind === 'data' ? body.data.length + 128 : 128);
   writer.int(header.xid).long(header.zxid).int(header.err);
-  if (header.err === 0) writeResponseBody(writer, body);
+  if (header.err === 0 || bodyOnError) writeResponseBody(writer, body);
   return writer.frame();
 }
 

@@ -1,0 +1,162 @@
+// One client TCP connection: frames in, replies and notifications out, in order. It knows the
+// wire, not ZooKeeper's rules: the server decides what each frame means. A malformed frame
+// closes this connection only.
+
+import type { Socket } from 'node:net';
+import { FrameDecoder, FrameTooLargeError } from '../transport/frame-decoder.js';
+import type { AuthContext } from '../tree/txn.js';
+import { ipId } from './auth/ip.js';
+import { RequestQueue } from './request-queue.js';
+import { LatencyTracker, type ServerStatistics } from './statistics.js';
+
+export interface ConnectionHandler {
+  /** A four-letter word arrived as the connection's first bytes: answer text, then close. */
+  fourLetterWord(connection: ClientConnection, word: string): string | undefined;
+  /** A whole frame arrived (the connect request first, then requests). */
+  frame(connection: ClientConnection, frame: Buffer): void;
+  closed(connection: ClientConnection): void;
+}
+
+export interface ConnectionLimits {
+  frameBytesMax: number;
+  /** Above this many queued requests the socket stops being read (backpressure). */
+  outstandingRequestsMax: number;
+}
+
+let nextConnectionId = 1;
+
+export class ClientConnection {
+  readonly id = nextConnectionId++;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly establishedAt = Date.now();
+  readonly queue: RequestQueue;
+  /** The session this connection carries once the handshake is done. */
+  sessionId: bigint | undefined;
+  /** The identities this connection authenticated (ZooKeeper keeps auth per connection). */
+  readonly auth: AuthContext;
+  /** Set for old clients whose connect request lacked the readOnly byte. */
+  oldClient = false;
+  packetsReceived = 0;
+  packetsSent = 0;
+  /** Last request's short name, xid and reply zxid, as `cons` shows them. */
+  lastOperation = 'NA';
+  lastCxid = -1;
+  lastZxid = -1;
+  lastResponseAtMs = 0;
+  readonly latency = new LatencyTracker();
+  private readonly decoder: FrameDecoder;
+  private closing = false;
+  private paused = false;
+  private sawFirstFrame = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly handler: ConnectionHandler,
+    private readonly limits: ConnectionLimits,
+    private readonly statistics: ServerStatistics,
+  ) {
+    this.remoteAddress = normaliseAddress(socket.remoteAddress ?? '');
+    this.remotePort = socket.remotePort ?? 0;
+    this.auth = { ids: [ipId(socket.remoteAddress ?? '')], superUser: false };
+    this.decoder = new FrameDecoder(limits.frameBytesMax);
+    this.queue = new RequestQueue(
+      (frame) => this.send(frame),
+      (latencyMs) => {
+        this.latency.record(latencyMs);
+        this.statistics.latency.record(latencyMs);
+        this.lastResponseAtMs = Date.now();
+      },
+    );
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  /** 1 while the socket is being read, 0 while paused (ZooKeeper's interest set in `cons`). */
+  get interestOps(): number {
+    return this.paused || this.closing ? 0 : 1;
+  }
+
+  resetStatistics(): void {
+    this.packetsReceived = 0;
+    this.packetsSent = 0;
+    this.lastOperation = 'NA';
+    this.lastCxid = -1;
+    this.lastZxid = -1;
+    this.latency.reset();
+  }
+
+  get isOpen(): boolean {
+    return !this.closing;
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closing) return;
+    if (!this.sawFirstFrame && this.decoder.bufferedBytes + chunk.length >= 4) {
+      const head = Buffer.concat([this.decoder.peek(this.decoder.bufferedBytes) ?? Buffer.alloc(0), chunk]);
+      const answer = this.handler.fourLetterWord(this, head.subarray(0, 4).toString('latin1'));
+      if (answer !== undefined) {
+        this.closing = true;
+        this.socket.end(answer);
+        this.handler.closed(this);
+        return;
+      }
+    }
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error) {
+      if (error instanceof FrameTooLargeError) {
+        this.close();
+        return;
+      }
+      throw error;
+    }
+    for (const frame of frames) {
+      if (this.closing) return;
+      this.sawFirstFrame = true;
+      this.packetsReceived++;
+      this.statistics.packetsReceived++;
+      this.handler.frame(this, frame);
+    }
+    this.applyBackpressure();
+  }
+
+  private applyBackpressure(): void {
+    const busy = this.queue.length >= this.limits.outstandingRequestsMax;
+    if (busy && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!busy && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  send(frame: Buffer): void {
+    if (this.closing) return;
+    this.packetsSent++;
+    this.statistics.packetsSent++;
+    this.socket.write(frame);
+    if (this.paused) this.applyBackpressure();
+  }
+
+  /** Sends a last frame (if any) and closes. */
+  close(lastFrame?: Buffer): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.queue.clear();
+    if (lastFrame !== undefined) this.socket.end(lastFrame);
+    else this.socket.end();
+    // A client that never reads must not keep the socket forever.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+    this.handler.closed(this);
+  }
+}
+
+/** IPv4 clients on a dual-stack socket appear as ::ffff:a.b.c.d; ZooKeeper shows a.b.c.d. */
+export function normaliseAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}

@@ -1,0 +1,103 @@
+// Value parsers for configuration: each turns one zoo.cfg (or flag) value into its typed form, or
+// fails with what it expected, so the caller can raise a ConfigError naming the key and the value.
+
+/** A configuration value or combination that cannot run; the message names the key and value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly key?: string,
+  ) {
+    super(message);
+  }
+}
+
+export type PeerType = 'participant' | 'observer';
+
+/** What a value parser saw wrong; turned into a ConfigError that names the key. */
+export class ValueProblem extends Error {}
+
+export type ValueParser = (value: string) => unknown;
+
+const integerMaximum = 2 ** 31 - 1;
+
+export function parseInteger(value: string, minimum: number, expectation: string): number {
+  if (!/^[+-]?\d+$/.test(value)) throw new ValueProblem(expectation);
+  const parsed = Number(value);
+  if (parsed < minimum || parsed > integerMaximum) throw new ValueProblem(expectation);
+  return parsed;
+}
+
+export const valueParsers = {
+  positiveInteger: (value: string) => parseInteger(value, 1, 'expected a positive integer'),
+  nonNegativeInteger: (value: string) =>
+    parseInteger(value, 0, 'expected a non-negative integer'),
+  port: (value: string) => {
+    const port = parseInteger(value, 1, 'expected a port number 1-65535');
+    if (port > 65535) throw new ValueProblem('expected a port number 1-65535');
+    return port;
+  },
+  /** ZooKeeper's -1 means "derive from tickTime"; undefined here means the same. */
+  sessionTimeout: (value: string) =>
+    value.trim() === '-1'
+      ? undefined
+      : parseInteger(value, 1, 'expected a positive number of milliseconds or -1'),
+  boolean: (value: string) => {
+    // QuorumPeerConfig.parseBoolean: case-insensitive, anything else is an error.
+    const lower = value.toLowerCase();
+    if (lower !== 'true' && lower !== 'false') throw new ValueProblem('expected true or false');
+    return lower === 'true';
+  },
+  text: (value: string) => {
+    if (value === '') throw new ValueProblem('expected a non-empty value');
+    return value;
+  },
+  superDigest: (value: string) => {
+    if (!/^[^:\s]+:[A-Za-z0-9+/]{27}=$/.test(value)) {
+      throw new ValueProblem('expected user:<base64 of a 20-byte SHA-1 digest>');
+    }
+    return value;
+  },
+  whitelist: (value: string) => {
+    const words = value.split(',').map((word) => word.trim()).filter((word) => word !== '');
+    const bad = words.find((word) => word !== '*' && !/^[a-z]{4}$/.test(word));
+    if (bad !== undefined) throw new ValueProblem(`"${bad}" is not a four-letter word or *`);
+    return words;
+  },
+  peerType: (value: string) => {
+    const lower = value.toLowerCase();
+    if (lower !== 'participant' && lower !== 'observer') {
+      throw new ValueProblem('expected participant or observer');
+    }
+    return lower as PeerType;
+  },
+  electionAlgorithm: (value: string) => {
+    // Only fast leader election (3) exists since ZooKeeper 3.6; corral has no other.
+    if (value !== '3') throw new ValueProblem('only 3 (fast leader election) is supported');
+    return undefined;
+  },
+} satisfies Record<string, ValueParser>;
+
+/** Runs a parser and turns its complaint into a ConfigError naming key, value and place. */
+export function parseValue<T>(
+  parse: (value: string) => T,
+  key: string,
+  value: string,
+  where?: string,
+): T {
+  try {
+    return parse(value);
+  } catch (error) {
+    if (!(error instanceof ValueProblem)) throw error;
+    const place = where === undefined ? '' : ` (${where})`;
+    throw new ConfigError(`invalid ${key} "${value}": ${error.message}${place}`, key);
+  }
+}
+
+/** ZooKeeper's admin guide: a server id is 1-255 (and at most 254 with extended types). */
+export function serverId(value: string): number {
+  const id = parseInteger(value, 1, 'expected a server id 1-255');
+  if (id > 255) throw new ValueProblem('expected a server id 1-255');
+  return id;
+}
+

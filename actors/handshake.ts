@@ -1,0 +1,84 @@
+// The connect handshake, as ZooKeeper's processConnectRequest does it: refuse a client that has
+// seen a newer zxid than this server, create a session (a createSession txn) or reattach an
+// existing one by id and password, and tell a client whose session is gone that it expired
+// (timeout 0) — never hand it a fresh session in its place.
+
+import { randomBytes } from 'node:crypto';
+import { JuteError, JuteReader, JuteWriter } from '../protocol/jute.js';
+import { readConnectRequest, type ConnectRequest } from '../protocol/records.js';
+import type { ClientConnection } from './client-connection.js';
+import { hex, type ServerCore } from './server-core.js';
+
+const passwordBytes = 16;
+
+export function handleConnectFrame(core: ServerCore, connection: ClientConnection, frame: Buffer): void {
+  let request: ConnectRequest;
+  try {
+    const reader = new JuteReader(frame);
+    request = readConnectRequest(reader);
+    // A 3.3-era ConnectRequest ends after the password, without the readOnly byte.
+    connection.oldClient = frame.length === 28 + request.password.length;
+  } catch (error) {
+    if (!(error instanceof JuteError)) throw error;
+    core.logger.warn({ connection: connection.id, error: error.message }, 'malformed connect');
+    connection.close();
+    return;
+  }
+  if (request.lastZxidSeen > core.tree.lastZxid) {
+    // The client saw a newer state elsewhere; it must try another server.
+    core.logger.info(
+      { connection: connection.id, clientZxid: hex(request.lastZxidSeen), zxid: hex(core.tree.lastZxid) },
+      'refusing session: client has seen a newer zxid',
+    );
+    connection.close();
+    return;
+  }
+  if (request.sessionId === 0n) createSession(core, connection, request);
+  else reopenSession(core, connection, request);
+}
+
+function createSession(core: ServerCore, connection: ClientConnection, request: ConnectRequest): void {
+  const sessionId = core.newSessionId();
+  const password = randomBytes(passwordBytes);
+  const timeoutMs = core.sessions.open(sessionId, request.timeout, connection.id);
+  connection.sessionId = sessionId;
+  core.proposer
+    .propose(sessionId, 0, { type: 'createSession', sessionId, timeoutMs, password })
+    .then(
+      () => {
+        if (!connection.isOpen) return;
+        core.sessions.connected(sessionId, connection.id);
+        connection.send(connectResponse(connection, timeoutMs, sessionId, password));
+        core.logger.debug({ session: hex(sessionId), timeoutMs }, 'session created');
+      },
+      () => connection.close(),
+    );
+}
+
+function reopenSession(core: ServerCore, connection: ClientConnection, request: ConnectRequest): void {
+  const sessionId = request.sessionId;
+  const known = core.tree.sessionPassword(sessionId);
+  const valid = known !== undefined && known.equals(request.password) && core.sessions.isLive(sessionId);
+  if (!valid) {
+    // ZooKeeper's answer to an expired or unknown session: timeout 0, id 0, a zero password.
+    core.logger.info({ session: hex(sessionId) }, 'reconnect to expired session');
+    connection.close(connectResponse(connection, 0, 0n, Buffer.alloc(passwordBytes)));
+    return;
+  }
+  connection.sessionId = sessionId;
+  core.sessions.connected(sessionId, connection.id);
+  connection.send(connectResponse(connection, core.sessions.timeoutOf(sessionId), sessionId, known));
+}
+
+function connectResponse(
+  connection: ClientConnection,
+  timeoutMs: number,
+  sessionId: bigint,
+  password: Buffer,
+): Buffer {
+  const writer = new JuteWriter(64);
+  writer.int(0).int(timeoutMs).long(sessionId).bytes(password);
+  // Clients older than 3.4 neither send nor expect the readOnly flag.
+  if (!connection.oldClient) writer.boolean(false);
+  return writer.frame();
+}

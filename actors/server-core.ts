@@ -1,0 +1,230 @@
+// The state one server shares across its connections: data tree, watches, sessions and the
+// write pipeline, with the operations the request handler calls. It is the standalone
+// composition of ZooKeeper's processor chain (prepare → log → apply → reply) with a quorum of
+// one; networking lives in server.ts.
+
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { InspectionEvent } from 'xstate';
+import { ErrorCode } from '../protocol/errors.js';
+import type { Id } from '../protocol/records.js';
+import type { AuthRequest, ClientRequest, SaslRequest, WriteRequest } from '../protocol/requests.js';
+import { encodeNotification, encodeReply, type ResponseBody } from '../protocol/responses.js';
+import type { TxnLog } from '../storage/log.js';
+import { DataTree, type ApplyOutcome } from '../tree/data-tree.js';
+import type { Txn } from '../tree/txn.js';
+import { WatchManager } from '../tree/watches.js';
+import { digestAuthIds } from './auth/digest.js';
+import { DigestMd5Server, saslAuthIds } from './auth/sasl-digest-md5.js';
+import { SaslAuthenticationError } from './auth/sasl-errors.js';
+import type { ClientConnection } from './client-connection.js';
+import { Proposer } from './proposer.js';
+import { readRequest } from './reads.js';
+import { reply } from './replies.js';
+import { SessionTable } from './sessions.js';
+import { ServerStatistics } from './statistics.js';
+import type { ServerConfig } from './config.js';
+
+export type ServerSettings = ServerConfig;
+
+export class ServerCore {
+  readonly tree: DataTree;
+  readonly watches = new WatchManager();
+  readonly sessions: SessionTable;
+  readonly proposer: Proposer<ApplyOutcome>;
+  readonly connections = new Map<number, ClientConnection>();
+  readonly statistics = new ServerStatistics();
+  private readonly closeWaiters = new Map<bigint, Array<(zxid: number) => void>>();
+  private readonly saslServers = new Map<number, DigestMd5Server>();
+  private nextSessionId: bigint;
+
+  constructor(
+    readonly settings: ServerSettings,
+    readonly logger: Logger,
+    log: TxnLog,
+    inspect?: (event: InspectionEvent) => void,
+  ) {
+    this.tree = new DataTree({
+      extendedTypesEnabled: settings.extendedTypesEnabled,
+      dataBytesMax: settings.juteMaxBufferBytes,
+    });
+    this.sessions = new SessionTable(
+      {
+        tickTimeMs: settings.tickTimeMs,
+        minSessionTimeoutMs: settings.minSessionTimeoutMs,
+        maxSessionTimeoutMs: settings.maxSessionTimeoutMs,
+      },
+      {
+        requestSessionClose: (sessionId) => void this.proposeClose(sessionId),
+        closeConnection: (connectionId) => this.closeConnectionAfterQueued(connectionId),
+        ended: (sessionId, reason) => this.logger.info({ session: hex(sessionId), reason }, 'session ended'),
+      },
+      inspect,
+    );
+    this.proposer = new Proposer({ log, apply: (txn) => this.apply(txn), now: Date.now });
+    // ZooKeeper's session ids: the server id in the top byte, a time-derived counter below.
+    const base = (BigInt(Date.now()) << 24n) & 0x00ff_ffff_ffff_ffffn;
+    this.nextSessionId = base >> 8n;
+  }
+
+  /**
+   * Replays the durable log into the data tree and restarts the session timers of the sessions
+   * it holds: a session whose client does not come back expires, and its ephemerals go.
+   */
+  recover(log: TxnLog): number {
+    let count = 0;
+    for (const txn of log.readFrom(this.tree.lastZxid)) {
+      this.tree.apply(txn);
+      count++;
+    }
+    for (const [sessionId, timeoutMs] of this.tree.sessionTimeouts()) {
+      this.sessions.restore(sessionId, timeoutMs);
+    }
+    return count;
+  }
+
+  newSessionId(): bigint {
+    return this.nextSessionId++;
+  }
+
+  /** Applies a durable txn: tree first, then the watch events and session bookkeeping. */
+  private apply(txn: Txn): ApplyOutcome {
+    const outcome = this.tree.apply(txn);
+    for (const trigger of outcome.triggers) {
+      for (const { sessionId, event } of this.watches.trigger(trigger)) {
+        const connectionId = this.sessions.connectionOf(sessionId);
+        const connection = connectionId === null ? undefined : this.connections.get(connectionId);
+        // ZooKeeper 3.8 sends notifications with zxid -1.
+        connection?.send(encodeNotification(-1, event));
+      }
+    }
+    if (outcome.closedSession !== undefined) this.sessionClosedInTree(outcome.closedSession, txn.zxid);
+    return outcome;
+  }
+
+  private sessionClosedInTree(sessionId: bigint, zxid: number): void {
+    this.watches.removeSession(sessionId);
+    for (const waiter of this.closeWaiters.get(sessionId) ?? []) waiter(zxid);
+    this.closeWaiters.delete(sessionId);
+    this.sessions.closedInTree(sessionId);
+  }
+
+  private proposeClose(sessionId: bigint): Promise<ApplyOutcome> {
+    return this.proposer.propose(sessionId, 0, { type: 'closeSession', sessionId });
+  }
+
+  /** The client asked to close its session: resolves with the closeSession txn's zxid. */
+  closeSession(sessionId: bigint, connectionId: number): Promise<number> {
+    return new Promise((resolve) => {
+      const waiters = this.closeWaiters.get(sessionId) ?? [];
+      waiters.push(resolve);
+      this.closeWaiters.set(sessionId, waiters);
+      this.sessions.close(sessionId, connectionId);
+    });
+  }
+
+  private closeConnectionAfterQueued(connectionId: number): void {
+    const connection = this.connections.get(connectionId);
+    connection?.queue.pushRead(() => {
+      connection.close();
+      return undefined;
+    });
+  }
+
+  proposeWrite(sessionId: bigint, xid: number, request: WriteRequest, connection: ClientConnection) {
+    const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
+    return this.proposer.propose(sessionId, xid, { type: 'write', request, auth });
+  }
+
+  proposeError(sessionId: bigint, xid: number, err: number): Promise<ApplyOutcome> {
+    return this.proposer.propose(sessionId, xid, { type: 'error', err });
+  }
+
+  /** What ZooKeeper answers to reconfig on a standalone server. */
+  reconfigError(): number {
+    return this.settings.reconfigEnabled ? ErrorCode.unimplemented : ErrorCode.reconfigDisabled;
+  }
+
+  read(connection: ClientConnection, sessionId: bigint, xid: number, request: ClientRequest): Buffer {
+    const result = readRequest(this, connection, sessionId, request);
+    if (result.events !== undefined) {
+      for (const event of result.events) connection.send(encodeNotification(-1, event));
+    }
+    return reply(xid, this.tree.lastZxid, result.err, result.body);
+  }
+
+  /** `auth` packets: digest (and ZooKeeper's ip scheme, which needs no packet). */
+  authenticate(connection: ClientConnection, xid: number, request: AuthRequest): void {
+    let ids: Id[] | undefined;
+    if (request.scheme === 'digest') {
+      try {
+        ids = digestAuthIds(request.auth, this.settings.superDigest);
+      } catch {
+        ids = undefined;
+      }
+    }
+    if (ids === undefined) {
+      // ZooKeeper answers AuthFailed and closes the connection.
+      connection.queue.pushRead(() => reply(xid, 0, ErrorCode.authFailed));
+      this.closeConnectionAfterQueued(connection.id);
+      return;
+    }
+    this.addIds(connection, ids);
+    // ZooKeeper answers auth (and sasl) packets outside the pipeline, with zxid 0.
+    connection.queue.pushRead(() => reply(xid, 0, 0));
+  }
+
+  private addIds(connection: ClientConnection, ids: Id[]): void {
+    for (const id of ids) {
+      const known = connection.auth.ids.some((held) => held.scheme === id.scheme && held.id === id.id);
+      if (!known) connection.auth.ids.push(id);
+      if (id.scheme === 'super') connection.auth.superUser = true;
+    }
+  }
+
+  /** One step of a SASL DIGEST-MD5 exchange (opcode 102). */
+  saslStep(connection: ClientConnection, xid: number, request: SaslRequest): void {
+    if (this.settings.jaasFile === undefined) {
+      // No SASL login configured: ZooKeeper answers OK with a null token and authenticates no one.
+      connection.queue.pushRead(() => reply(xid, 0, 0, { kind: 'token', token: null }));
+      return;
+    }
+    let server = this.saslServers.get(connection.id);
+    if (server === undefined) {
+      server = new DigestMd5Server({ users: this.settings.digestUsers, randomBytes });
+      this.saslServers.set(connection.id, server);
+    }
+    let body: ResponseBody;
+    try {
+      const evaluation = server.evaluate(request.token);
+      body = { kind: 'token', token: evaluation.challenge };
+      if (evaluation.complete && evaluation.authorizationId !== undefined) {
+        this.addIds(connection, saslAuthIds(evaluation.authorizationId, undefined));
+        this.saslServers.delete(connection.id);
+      }
+    } catch (error) {
+      if (!(error instanceof SaslAuthenticationError)) throw error;
+      this.logger.warn({ connection: connection.id, error: error.message }, 'SASL failed');
+      this.saslServers.delete(connection.id);
+      // ZooKeeper's failed SASL reply still carries a (null) token, then the connection closes.
+      connection.queue.pushRead(() =>
+        encodeReply({ xid, zxid: 0, err: ErrorCode.authFailed }, { kind: 'token', token: null }, true),
+      );
+      this.closeConnectionAfterQueued(connection.id);
+      return;
+    }
+    connection.queue.pushRead(() => reply(xid, 0, 0, body));
+  }
+
+  connectionClosed(connection: ClientConnection): void {
+    this.connections.delete(connection.id);
+    this.saslServers.delete(connection.id);
+    if (connection.sessionId !== undefined) {
+      this.sessions.disconnected(connection.sessionId, connection.id);
+    }
+  }
+}
+
+export function hex(value: bigint | number): string {
+  return `0x${BigInt.asUintN(64, BigInt(value)).toString(16)}`;
+}

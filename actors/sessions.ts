@@ -1,0 +1,114 @@
+// The session table of a live server: one XState session actor per session (machines/session),
+// wired to the host's effects. The actor decides expiry and which connection owns the session;
+// this file turns its actions into txns and connection closes.
+
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import { isSessionEnded, sessionMachine, type SessionCloseReason } from '../machines/session.js';
+import type { SessionTimeoutLimits } from '../machines/rules.js';
+
+export interface SessionEffects {
+  /** Submit a closeSession txn for the session. */
+  requestSessionClose(sessionId: bigint, reason: SessionCloseReason): void;
+  /** Close a connection once what is queued on it has been written. */
+  closeConnection(connectionId: number): void;
+  /** The session is over (its closeSession txn was applied). */
+  ended(sessionId: bigint, reason: 'expired' | 'closed'): void;
+}
+
+export type SessionActor = Actor<typeof sessionMachine>;
+
+export class SessionTable {
+  private readonly actors = new Map<bigint, SessionActor>();
+
+  constructor(
+    private readonly limits: SessionTimeoutLimits,
+    private readonly effects: SessionEffects,
+    private readonly inspect?: (event: InspectionEvent) => void,
+  ) {}
+
+  get size(): number {
+    return this.actors.size;
+  }
+
+  ids(): IterableIterator<bigint> {
+    return this.actors.keys();
+  }
+
+  get(sessionId: bigint): SessionActor | undefined {
+    return this.actors.get(sessionId);
+  }
+
+  /** Starts the machine of a session being created on `connectionId`; returns its timeout. */
+  open(sessionId: bigint, requestedTimeoutMs: number, connectionId: number): number {
+    const machine = sessionMachine.provide({
+      actions: {
+        requestSessionClose: (_arguments, params) =>
+          this.effects.requestSessionClose(sessionId, params.reason),
+        closeConnection: (_arguments, params) => this.effects.closeConnection(params.connectionId),
+        notifyExpired: () => this.finish(sessionId, 'expired'),
+        notifyClosed: () => this.finish(sessionId, 'closed'),
+      },
+    });
+    const actor = createActor(machine, {
+      input: { sessionId, requestedTimeoutMs, limits: this.limits, connectionId },
+      ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
+    });
+    this.actors.set(sessionId, actor);
+    actor.start();
+    return actor.getSnapshot().context.timeoutMs;
+  }
+
+  /** Sessions recovered from persisted state have no connection until a client returns. */
+  restore(sessionId: bigint, timeoutMs: number): void {
+    this.open(sessionId, timeoutMs, -1);
+    this.actors.get(sessionId)?.send({ type: 'client.disconnected', connectionId: -1 });
+  }
+
+  private finish(sessionId: bigint, reason: 'expired' | 'closed'): void {
+    const actor = this.actors.get(sessionId);
+    this.actors.delete(sessionId);
+    // Stop after the current transition finishes, not inside it.
+    queueMicrotask(() => actor?.stop());
+    this.effects.ended(sessionId, reason);
+  }
+
+  /** True when the session may take a new connection (it exists and is not ending). */
+  isLive(sessionId: bigint): boolean {
+    const actor = this.actors.get(sessionId);
+    return actor !== undefined && !isSessionEnded(actor.getSnapshot());
+  }
+
+  timeoutOf(sessionId: bigint): number {
+    return this.actors.get(sessionId)?.getSnapshot().context.timeoutMs ?? 0;
+  }
+
+  connectionOf(sessionId: bigint): number | null {
+    return this.actors.get(sessionId)?.getSnapshot().context.connectionId ?? null;
+  }
+
+  connected(sessionId: bigint, connectionId: number): void {
+    this.actors.get(sessionId)?.send({ type: 'client.connected', connectionId });
+  }
+
+  touch(sessionId: bigint, connectionId: number): void {
+    this.actors.get(sessionId)?.send({ type: 'client.touch', connectionId });
+  }
+
+  disconnected(sessionId: bigint, connectionId: number): void {
+    this.actors.get(sessionId)?.send({ type: 'client.disconnected', connectionId });
+  }
+
+  close(sessionId: bigint, connectionId: number): void {
+    this.actors.get(sessionId)?.send({ type: 'client.close', connectionId });
+  }
+
+  /** The closeSession txn was applied (whoever asked for it). */
+  closedInTree(sessionId: bigint): void {
+    this.actors.get(sessionId)?.send({ type: 'tree.sessionClosed' });
+  }
+
+  stopAll(): void {
+    for (const actor of this.actors.values()) actor.stop();
+    this.actors.clear();
+  }
+}

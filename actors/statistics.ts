@@ -1,0 +1,52 @@
+// Counters the four-letter words and metrics report: packets, request latency (min/avg/max as
+// ZooKeeper's ServerStats keeps them), per connection and per server, resettable by crst/srst.
+
+export class LatencyTracker {
+  private minimum = Number.POSITIVE_INFINITY;
+  private maximum = 0;
+  private total = 0;
+  private count = 0;
+  last = 0;
+
+  record(latencyMs: number): void {
+    this.last = latencyMs;
+    this.minimum = Math.min(this.minimum, latencyMs);
+    this.maximum = Math.max(this.maximum, latencyMs);
+    this.total += latencyMs;
+    this.count++;
+  }
+
+  get minMs(): number {
+    return this.count === 0 ? 0 : this.minimum;
+  }
+
+  get maxMs(): number {
+    return this.maximum;
+  }
+
+  get avgMs(): number {
+    return this.count === 0 ? 0 : this.total / this.count;
+  }
+
+  reset(): void {
+    this.minimum = Number.POSITIVE_INFINITY;
+    this.maximum = 0;
+    this.total = 0;
+    this.count = 0;
+    this.last = 0;
+  }
+}
+
+export class ServerStatistics {
+  packetsReceived = 0;
+  packetsSent = 0;
+  authFailedCount = 0;
+  readonly latency = new LatencyTracker();
+
+  reset(): void {
+    this.packetsReceived = 0;
+    this.packetsSent = 0;
+    this.authFailedCount = 0;
+    this.latency.reset();
+  }
+}

@@ -1,0 +1,49 @@
+// `corral server`: builds the configuration from flags and zoo.cfg, opens the data dir, recovers
+// the committed state, and serves the client port in the foreground until SIGINT/SIGTERM.
+
+import { pino, type Logger } from 'pino';
+import { answerFourLetterWord, isFourLetterWord } from '../actors/four-letter-words.js';
+import { createInspection } from '../actors/inspect.js';
+import { fourLetterSource } from '../actors/four-letter-source.js';
+import { CorralServer } from '../actors/server.js';
+import { LmdbTxnLog } from '../storage/lmdb-log.js';
+import { buildServerConfig, type ServerFlags } from './server-options.js';
+
+export async function runServer(flags: ServerFlags): Promise<void> {
+  const logger: Logger = pino({ base: { pid: process.pid } });
+  const settings = buildServerConfig(flags, {
+    info: (message: string) => logger.info(message),
+    warn: (message: string) => logger.warn(message),
+  });
+  const log = new LmdbTxnLog(settings.dataDir);
+  const inspection = createInspection({ enabled: settings.inspect });
+  const server = new CorralServer({
+    settings,
+    logger,
+    log,
+    fourLetterWord: (current, word) =>
+      isFourLetterWord(Buffer.from(word, 'latin1')) === undefined
+        ? undefined
+        : answerFourLetterWord(word, fourLetterSource(current), settings.fourLetterWordWhitelist),
+    ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
+  });
+  const recovered = server.core.recover(log);
+  logger.info({ txns: recovered, zxid: server.core.tree.lastZxid }, 'recovered committed state');
+  const { address, port } = await server.listen();
+  logger.info(
+    { address, port, dataDir: settings.dataDir },
+    `corral listening on ${address}:${port} (connect with zkCli.sh -server ${address}:${port})`,
+  );
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    void server.close().then(() => {
+      inspection.stop();
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

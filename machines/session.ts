@@ -1,0 +1,227 @@
+// The server-side ZooKeeper session as a pure XState machine: it decides when a session expires,
+// which connection it belongs to, and when the host must close a connection; the host (actors/,
+// sim/) supplies the effects with `.provide()` and drives it with the events below.
+import { assign, setup, type SnapshotFrom } from 'xstate';
+import { negotiateSessionTimeout, type SessionTimeoutLimits } from './rules.js';
+
+/** The host's handle for one client connection (socket); unique for the host's lifetime. */
+export type ConnectionId = number;
+
+/** Why the host is asked to submit a closeSession txn. */
+export type SessionCloseReason = 'expired' | 'closeRequested';
+
+export interface SessionInput {
+  sessionId: bigint;
+  /** The timeout the client asked for in its ConnectRequest. */
+  requestedTimeoutMs: number;
+  limits: SessionTimeoutLimits;
+  /**
+   * The connection whose ConnectRequest created the session, or null for a session that already
+   * exists with no client attached (recovered from the tree, or learned from the leader).
+   */
+  connectionId: ConnectionId | null;
+}
+
+export interface SessionContext {
+  sessionId: bigint;
+  /** Negotiated timeout: what the ConnectResponse carries and what the expiry timer waits. */
+  timeoutMs: number;
+  /** The connection currently attached to the session; null while no client is attached. */
+  connectionId: ConnectionId | null;
+}
+
+/** Events, namespaced by their source. Every client event names the connection it came from. */
+export type SessionEvent =
+  /** The handshake on this connection was answered: a new session, or a reconnect to this one. */
+  | { type: 'client.connected'; connectionId: ConnectionId }
+  /** Any packet (request or ping) arrived on this connection. */
+  | { type: 'client.touch'; connectionId: ConnectionId }
+  /** This connection's socket closed; the session lives on until its timeout. */
+  | { type: 'client.disconnected'; connectionId: ConnectionId }
+  /** The client sent closeSession on this connection. */
+  | { type: 'client.close'; connectionId: ConnectionId }
+  /** The closeSession txn for this session was applied to the data tree (ephemerals gone). */
+  | { type: 'tree.sessionClosed' };
+
+/**
+ * Carried by every state in which the session is over or about to be: a client reconnecting now
+ * must be answered with timeout 0 (ZooKeeper's "session expired") and not attached.
+ */
+export const sessionEndedTag = 'ended';
+
+// Effects default to throwing so a host that forgets one fails loudly instead of silently
+// dropping a closeSession txn.
+function notProvided<TParams = undefined>(name: string) {
+  return (_arguments: unknown, _params: TParams): void => {
+    throw new Error(`session machine: action '${name}' was not provided by the host`);
+  };
+}
+
+function currentConnection(context: SessionContext): ConnectionId {
+  if (context.connectionId === null) {
+    throw new Error('session machine: no connection attached (a guard should have caught it)');
+  }
+  return context.connectionId;
+}
+
+// The connection to close is whichever is attached when the action runs (before any assign that
+// follows it in the same transition).
+const closeAttachedConnection = {
+  type: 'closeConnection',
+  params: ({ context }: { context: SessionContext }) => ({
+    connectionId: currentConnection(context),
+  }),
+} as const;
+
+/**
+ * Once the closeSession txn is applied the session is over; a client still attached learns it by
+ * the host closing its connection (and a reconnect is then answered "expired").
+ */
+function endAfterCloseApplied(target: 'expired' | 'closed') {
+  return [
+    { guard: 'hasConnection', target, actions: closeAttachedConnection },
+    { target },
+  ] as const;
+}
+
+export const sessionMachine = setup({
+  types: {} as {
+    context: SessionContext;
+    events: SessionEvent;
+    input: SessionInput;
+    tags: typeof sessionEndedTag;
+  },
+  actions: {
+    /** Submit a closeSession txn for this session (leader-owned; forwarded by followers). */
+    requestSessionClose: notProvided<{ reason: SessionCloseReason }>('requestSessionClose'),
+    /** Close this connection once everything already queued on it has been written. */
+    closeConnection: notProvided<{ connectionId: ConnectionId }>('closeConnection'),
+    /** The session expired and its closeSession txn is applied: forget it, log, count it. */
+    notifyExpired: notProvided('notifyExpired'),
+    /** The client closed the session and its closeSession txn is applied. */
+    notifyClosed: notProvided('notifyClosed'),
+    attachConnection: assign({
+      connectionId: ({ event }) => ('connectionId' in event ? event.connectionId : null),
+    }),
+    detachConnection: assign({ connectionId: null }),
+  },
+  guards: {
+    /** Did the event come from the attached connection, not a stale one it replaced? */
+    isCurrentConnection: ({ context, event }) =>
+      'connectionId' in event && event.connectionId === context.connectionId,
+    hasConnection: ({ context }) => context.connectionId !== null,
+    hasNoConnection: ({ context }) => context.connectionId === null,
+    /** Is a client taking the session over on a new socket while the old one is still open? */
+    isReplacingConnection: ({ context, event }) =>
+      context.connectionId !== null &&
+      'connectionId' in event &&
+      event.connectionId !== context.connectionId,
+  },
+  delays: {
+    /** ZooKeeper expires a session when no packet arrives within its negotiated timeout. */
+    sessionTimeout: ({ context }) => context.timeoutMs,
+  },
+}).createMachine({
+  id: 'session',
+  context: ({ input }) => ({
+    sessionId: input.sessionId,
+    timeoutMs: negotiateSessionTimeout(input.requestedTimeoutMs, input.limits),
+    connectionId: input.connectionId,
+  }),
+  initial: 'handshake',
+  states: {
+    // The createSession txn is in flight; the creating connection awaits its ConnectResponse.
+    // If that client goes (or none was attached: a recovered session) the session lives on
+    // without it, so it still expires unless a client reconnects.
+    handshake: {
+      always: { guard: 'hasNoConnection', target: 'live.disconnected' },
+      after: {
+        sessionTimeout: {
+          target: 'expiring',
+          actions: { type: 'requestSessionClose', params: { reason: 'expired' } },
+        },
+      },
+      on: {
+        'client.connected': { guard: 'isCurrentConnection', target: 'live' },
+        'client.disconnected': { guard: 'isCurrentConnection', actions: 'detachConnection' },
+        // Another replica (the leader) may close the session first, e.g. on its own expiry.
+        // A connection is always attached here (see `always`).
+        'tree.sessionClosed': { target: 'expired', actions: closeAttachedConnection },
+      },
+    },
+    // The expiry timer belongs to `live` as a whole: a socket closing does not restart it, any
+    // packet does (re-entering `live`), exactly as ZooKeeper's session tracker touches sessions.
+    live: {
+      initial: 'active',
+      after: {
+        sessionTimeout: {
+          target: 'expiring',
+          actions: { type: 'requestSessionClose', params: { reason: 'expired' } },
+        },
+      },
+      on: {
+        'client.touch': { guard: 'isCurrentConnection', target: '.active', reenter: true },
+        // A reconnect (even while the old socket looks open) moves the session to the new
+        // connection; ZooKeeper closes the old one so the client sees one ordered stream.
+        'client.connected': [
+          {
+            guard: 'isReplacingConnection',
+            target: '.active',
+            reenter: true,
+            actions: [closeAttachedConnection, 'attachConnection'],
+          },
+          { target: '.active', reenter: true, actions: 'attachConnection' },
+        ],
+        'client.close': {
+          guard: 'isCurrentConnection',
+          target: 'closing',
+          actions: { type: 'requestSessionClose', params: { reason: 'closeRequested' } },
+        },
+        'tree.sessionClosed': endAfterCloseApplied('expired'),
+      },
+      states: {
+        active: {
+          on: {
+            'client.disconnected': {
+              guard: 'isCurrentConnection',
+              target: 'disconnected',
+              actions: 'detachConnection',
+            },
+          },
+        },
+        disconnected: {},
+      },
+    },
+    // closeSession txn submitted because the timer fired. Packets no longer keep it alive, and a
+    // reconnect is refused (tag), as in ZooKeeper once a session is marked closing.
+    expiring: {
+      tags: [sessionEndedTag],
+      on: {
+        'client.disconnected': { guard: 'isCurrentConnection', actions: 'detachConnection' },
+        // Only now are the ephemerals gone, so only now may the client learn of the expiry.
+        'tree.sessionClosed': endAfterCloseApplied('expired'),
+      },
+    },
+    // closeSession txn submitted at the client's request; the host answers that request before
+    // it runs closeConnection.
+    closing: {
+      tags: [sessionEndedTag],
+      on: {
+        'client.disconnected': { guard: 'isCurrentConnection', actions: 'detachConnection' },
+        'tree.sessionClosed': endAfterCloseApplied('closed'),
+      },
+    },
+    expired: { type: 'final', tags: [sessionEndedTag], entry: 'notifyExpired' },
+    closed: { type: 'final', tags: [sessionEndedTag], entry: 'notifyClosed' },
+  },
+});
+
+export type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
+
+/**
+ * What the host checks when a client reconnects with this session id: true means answer the
+ * ConnectRequest with timeout 0 (session expired) and do not send `client.connected`.
+ */
+export function isSessionEnded(snapshot: SessionSnapshot): boolean {
+  return snapshot.status === 'done' || snapshot.hasTag(sessionEndedTag);
+}

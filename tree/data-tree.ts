@@ -1,0 +1,376 @@
+// The data tree: a pure, deterministic state machine that applies ordered txns (validating each
+// write against the state before it, as ZooKeeper's PrepRequestProcessor would) and answers
+// reads. Every replica applies the same txns and ends with the same tree and session table.
+
+import { juteMaxBufferDefault } from '../protocol/constants.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { MultiOp, MultiRequest, WriteRequest } from '../protocol/requests.js';
+import type { OpResult, ResponseBody } from '../protocol/responses.js';
+import type { Stat } from '../protocol/records.js';
+import { defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from './acl.js';
+import { digestOf } from './digest.js';
+import { parentOf } from './paths.js';
+import * as reads from './reads.js';
+import { NodeStore, type UndoLog } from './store.js';
+import type { AuthContext, Txn } from './txn.js';
+import type {
+  ApplyOutcome,
+  ChangeTrigger,
+  DataTreeOptions,
+  ReadResult,
+  SessionEntry,
+} from './types.js';
+import * as writes from './writes.js';
+import type { WriteContext, WriteResult } from './writes.js';
+
+export type { ApplyOutcome, ChangeTrigger, DataTreeOptions, ReadResult, SessionEntry };
+
+const none: ResponseBody = { kind: 'none' };
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}
+
+export class DataTree {
+  private readonly store: NodeStore;
+  private readonly authSchemes: ReadonlySet<string>;
+  private readonly dataBytesMax: number;
+  private appliedZxid = 0;
+
+  constructor(options: DataTreeOptions = {}) {
+    this.store = new NodeStore(options.extendedTypesEnabled ?? false);
+    this.authSchemes = options.authSchemes ?? defaultAuthSchemes;
+    this.dataBytesMax = options.dataBytesMax ?? juteMaxBufferDefault;
+    // ZooKeeper's DataTree constructor: /, /zookeeper and /zookeeper/quota open to all with
+    // zero stats; /zookeeper/config read-only, set through setACL(…, -1) so its aversion is -1.
+    const root = this.store.addBootstrapNode('/', undefined, openAclUnsafe);
+    const system = this.store.addBootstrapNode('/zookeeper', root, openAclUnsafe);
+    this.store.addBootstrapNode('/zookeeper/quota', system, openAclUnsafe);
+    const config = this.store.addBootstrapNode('/zookeeper/config', system, readAclUnsafe);
+    config.aversion = -1;
+  }
+
+  /** The highest zxid applied so far. */
+  get lastZxid(): number {
+    return this.appliedZxid;
+  }
+
+  apply(txn: Txn): ApplyOutcome {
+    if (txn.zxid > this.appliedZxid) this.appliedZxid = txn.zxid;
+    const body = txn.body;
+    switch (body.type) {
+      case 'createSession':
+        this.store.sessions.set(body.sessionId, {
+          timeoutMs: body.timeoutMs,
+          password: body.password,
+        });
+        return { zxid: txn.zxid, err: ErrorCode.ok, body: none, triggers: [] };
+      case 'closeSession':
+        return this.closeSession(txn, body.sessionId);
+      case 'write':
+        return this.applyWrite(txn, body.request, body.auth);
+      case 'deleteContainer': {
+        const context = this.context(txn, { ids: [], superUser: true }, undefined);
+        const result = writes.applyDeleteContainer(context, body.path);
+        return { zxid: txn.zxid, err: result.err, body: none, triggers: context.triggers };
+      }
+      case 'error':
+        // Rejected before the tree: it only consumes its zxid.
+        return { zxid: txn.zxid, err: body.err, body: none, triggers: [] };
+      default:
+        return assertNever(body);
+    }
+  }
+
+  private context(txn: Txn, auth: AuthContext, undo: UndoLog | undefined): WriteContext {
+    return {
+      store: this.store,
+      zxid: txn.zxid,
+      time: txn.time,
+      sessionId: txn.sessionId,
+      auth,
+      authSchemes: this.authSchemes,
+      dataBytesMax: this.dataBytesMax,
+      undo,
+      triggers: [],
+    };
+  }
+
+  /** Removes the session's ephemerals (in path order, so every replica fires the same
+   * triggers) and the session itself (DataTree.killSession). */
+  private closeSession(txn: Txn, sessionId: bigint): ApplyOutcome {
+    const context = this.context(txn, { ids: [], superUser: true }, undefined);
+    const paths = [...(this.store.ephemerals.get(sessionId) ?? [])].sort();
+    for (const path of paths) {
+      const node = this.store.nodes.get(path);
+      const parent = this.store.nodes.get(parentOf(path));
+      if (node === undefined || parent === undefined) continue;
+      this.store.delete(path, parent, node, txn.zxid, undefined);
+      context.triggers.push(
+        { path, type: 'deleted' },
+        { path: parentOf(path), type: 'childrenChanged' },
+      );
+    }
+    this.store.sessions.delete(sessionId);
+    return {
+      zxid: txn.zxid,
+      err: ErrorCode.ok,
+      body: none,
+      triggers: context.triggers,
+      closedSession: sessionId,
+    };
+  }
+
+  /** Jute refuses a buffer over jute.maxbuffer while decoding the request, before any other
+   * check; PrepRequestProcessor then answers MARSHALLINGERROR for the whole request. */
+  private isOversized(op: WriteRequest | MultiOp): boolean {
+    return (op.kind === 'create' || op.kind === 'setData') && op.data.length > this.dataBytesMax;
+  }
+
+  private applyWrite(txn: Txn, request: WriteRequest, auth: AuthContext): ApplyOutcome {
+    const zxid = txn.zxid;
+    if (isMulti(request)) {
+      if (request.kind === 'multi') return this.applyMulti(txn, request.ops, auth);
+      return { zxid, err: ErrorCode.marshallingError, body: none, triggers: [] };
+    }
+    if (this.isOversized(request)) {
+      return { zxid, err: ErrorCode.marshallingError, body: none, triggers: [] };
+    }
+    const context = this.context(txn, auth, undefined);
+    const result = this.applyOne(context, request);
+    if (result.err !== ErrorCode.ok) return { zxid, err: result.err, body: none, triggers: [] };
+    return { zxid, err: ErrorCode.ok, body: bodyOf(request, result), triggers: context.triggers };
+  }
+
+  private applyOne(context: WriteContext, op: SingleWrite): WriteResult {
+    switch (op.kind) {
+      case 'create':
+        return writes.applyCreate(context, op);
+      case 'delete':
+        return writes.applyDelete(context, op);
+      case 'setData':
+        return writes.applySetData(context, op);
+      case 'setACL':
+        return writes.applySetAcl(context, op);
+      case 'check':
+        return writes.applyCheck(context, op);
+      default:
+        return assertNever(op);
+    }
+  }
+
+  /** multi is all or nothing: ops run in order against the state the earlier ops left; when
+   * one fails, the earlier ones are rolled back and report 0, the failing one its error, the
+   * later ones runtimeInconsistency (DataTree.processTxn). The reply header's err stays 0. */
+  private applyMulti(txn: Txn, ops: readonly MultiOp[], auth: AuthContext): ApplyOutcome {
+    const outcome = (err: number, body: ResponseBody, triggers: ChangeTrigger[]): ApplyOutcome => ({
+      zxid: txn.zxid,
+      err,
+      body,
+      triggers,
+    });
+    // A read op, or data over the limit, fails the decoding of the whole multi in ZooKeeper.
+    if (ops.some((op) => isReadOp(op) || this.isOversized(op))) {
+      return outcome(ErrorCode.marshallingError, none, []);
+    }
+    const undo: UndoLog = [];
+    const context = this.context(txn, auth, undo);
+    const results: OpResult[] = [];
+    for (let index = 0; index < ops.length; index++) {
+      const op = ops[index] as SingleWrite;
+      const result = this.applyOne(context, op);
+      if (result.err !== ErrorCode.ok) {
+        for (let step = undo.length - 1; step >= 0; step--) undo[step]?.();
+        const failedAt = failedResults(ops.length, index, result.err);
+        return outcome(ErrorCode.ok, { kind: 'multi', results: failedAt }, []);
+      }
+      results.push(opResultOf(op, result));
+    }
+    return outcome(ErrorCode.ok, { kind: 'multi', results }, context.triggers);
+  }
+
+  // Reads. The server registers watches separately (WatchManager, shouldRegisterWatch).
+
+  /** exists checks no ACL in ZooKeeper; `auth` is accepted for a uniform read signature. */
+  exists(path: string, _auth?: AuthContext): ReadResult {
+    return reads.readExists(this.store, path);
+  }
+
+  getData(path: string, auth: AuthContext): ReadResult {
+    return reads.readData(this.store, path, auth, this.authSchemes);
+  }
+
+  getChildren(path: string, auth: AuthContext): ReadResult {
+    return reads.readChildren(this.store, path, auth, this.authSchemes, false);
+  }
+
+  getChildren2(path: string, auth: AuthContext): ReadResult {
+    return reads.readChildren(this.store, path, auth, this.authSchemes, true);
+  }
+
+  getACL(path: string, auth: AuthContext): ReadResult {
+    return reads.readAcl(this.store, path, auth, this.authSchemes);
+  }
+
+  getAllChildrenNumber(path: string, auth: AuthContext): ReadResult {
+    return reads.readAllChildrenNumber(this.store, path, auth, this.authSchemes);
+  }
+
+  getEphemerals(sessionId: bigint, prefixPath: string): ReadResult {
+    return reads.readEphemerals(this.store, sessionId, prefixPath);
+  }
+
+  multiRead(ops: readonly MultiOp[], auth: AuthContext): ReadResult {
+    return reads.readMulti(this.store, ops, auth, this.authSchemes);
+  }
+
+  /** The zxids setWatches compares against, or undefined when the node does not exist. */
+  peek(path: string): { mzxid: number; pzxid: number } | undefined {
+    return this.store.nodes.get(path);
+  }
+
+  /** The node's stat without any permission check (four-letter words, tests, sync helpers). */
+  statOf(path: string): Stat | undefined {
+    return this.store.nodes.get(path)?.stat();
+  }
+
+  hasNode(path: string): boolean {
+    return this.store.nodes.has(path);
+  }
+
+  // State the server reports or acts on.
+
+  /** Znodes including the root. ZooKeeper's own count is one higher: it indexes the root
+   * twice ("" and "/"). */
+  get nodeCount(): number {
+    return this.store.nodes.size;
+  }
+
+  /** Sum over znodes of path length plus data length (DataTree.approximateDataSize). */
+  get approximateDataSize(): number {
+    return this.store.dataSize;
+  }
+
+  get sessions(): ReadonlyMap<bigint, SessionEntry> {
+    return this.store.sessions;
+  }
+
+  hasSession(sessionId: bigint): boolean {
+    return this.store.sessions.has(sessionId);
+  }
+
+  /** The password a session was created with, for reconnects; undefined if unknown. */
+  sessionPassword(sessionId: bigint): Buffer | undefined {
+    return this.store.sessions.get(sessionId)?.password;
+  }
+
+  /** Every open session and its negotiated timeout, e.g. to re-arm expiry after recovery. */
+  sessionTimeouts(): Array<[bigint, number]> {
+    return [...this.store.sessions].map(([sessionId, entry]) => [sessionId, entry.timeoutMs]);
+  }
+
+  /** The session's ephemeral paths, in creation order. */
+  ephemeralsOf(sessionId: bigint): string[] {
+    return [...(this.store.ephemerals.get(sessionId) ?? [])];
+  }
+
+  get ephemeralCount(): number {
+    let count = 0;
+    for (const paths of this.store.ephemerals.values()) count += paths.size;
+    return count;
+  }
+
+  /** Sessions that own ephemerals, with their paths (the dump four-letter word). */
+  ephemeralsBySession(): Map<bigint, string[]> {
+    const result = new Map<bigint, string[]>();
+    for (const [sessionId, paths] of this.store.ephemerals) result.set(sessionId, [...paths]);
+    return result;
+  }
+
+  /** Paths the leader should remove with deleteContainer txns at `now`, sorted: empty
+   * containers that have had children, and empty TTL nodes unmodified for longer than their
+   * TTL (ContainerManager.getCandidates). */
+  containerCandidates(now: number): string[] {
+    const candidates: string[] = [];
+    const extended = this.store.extendedTypesEnabled;
+    for (const paths of [this.store.containers, this.store.ttls]) {
+      for (const path of paths) {
+        const node = this.store.nodes.get(path);
+        if (node === undefined || node.children.size > 0) continue;
+        if (writes.isExpiredContainer(node, now, extended)) candidates.push(path);
+      }
+    }
+    return candidates.sort();
+  }
+
+  /** A deterministic hash of every znode and the session table, for comparing replicas. */
+  digest(): string {
+    return digestOf(this.store);
+  }
+}
+
+type SingleWrite = Exclude<WriteRequest, MultiRequest>;
+
+function isMulti(request: WriteRequest): request is MultiRequest {
+  return request.kind === 'multi' || request.kind === 'multiRead';
+}
+
+function isReadOp(op: MultiOp): boolean {
+  return op.kind === 'getData' || op.kind === 'getChildren';
+}
+
+function requireStat(result: WriteResult): Stat {
+  if (result.stat === undefined) throw new Error(`no stat for successful write ${result.path}`);
+  return result.stat;
+}
+
+/** The reply body of a successful single write, by request type (FinalRequestProcessor). */
+function bodyOf(request: SingleWrite, result: WriteResult): ResponseBody {
+  switch (request.kind) {
+    case 'create':
+      return request.opcode === 1
+        ? { kind: 'path', path: result.path }
+        : { kind: 'pathStat', path: result.path, stat: requireStat(result) };
+    case 'setData':
+    case 'setACL':
+      return { kind: 'stat', stat: requireStat(result) };
+    case 'delete':
+    case 'check':
+      return none;
+    default:
+      return assertNever(request);
+  }
+}
+
+function opResultOf(op: SingleWrite, result: WriteResult): OpResult {
+  switch (op.kind) {
+    case 'create':
+      return {
+        kind: 'create',
+        path: result.path,
+        stat: op.opcode === 1 ? null : requireStat(result),
+      };
+    case 'delete':
+      return { kind: 'delete' };
+    case 'setData':
+      return { kind: 'setData', stat: requireStat(result) };
+    case 'check':
+      return { kind: 'check' };
+    case 'setACL':
+      // ZooKeeper's multi has no setACL op; the decoder never produces one.
+      throw new Error('setACL inside multi');
+    default:
+      return assertNever(op);
+  }
+}
+
+/** Results of a multi that failed at `failedIndex` with `err`. */
+function failedResults(count: number, failedIndex: number, err: number): OpResult[] {
+  const results: OpResult[] = [];
+  for (let index = 0; index < count; index++) {
+    if (index < failedIndex) results.push({ kind: 'error', err: ErrorCode.ok });
+    else if (index === failedIndex) results.push({ kind: 'error', err });
+    else results.push({ kind: 'error', err: ErrorCode.runtimeInconsistency });
+  }
+  return results;
+}

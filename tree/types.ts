@@ -1,0 +1,40 @@
+// The values the data tree hands back to the server: what applying a txn produced (reply body,
+// error, watch triggers) and what a read returned. Kept apart so watches.ts and the server can
+// import them without the tree's internals.
+
+import type { ResponseBody } from '../protocol/responses.js';
+
+/** A change that may fire watches, in the order ZooKeeper's DataTree fires them. */
+export interface ChangeTrigger {
+  path: string;
+  type: 'created' | 'deleted' | 'dataChanged' | 'childrenChanged';
+}
+
+export interface ApplyOutcome {
+  zxid: number;
+  /** The reply header's err: 0 for every multi (its errors are per op, as in ZooKeeper). */
+  err: number;
+  body: ResponseBody;
+  triggers: ChangeTrigger[];
+  /** Set by a closeSession txn: the session the server must now drop. */
+  closedSession?: bigint;
+}
+
+export interface ReadResult {
+  err: number;
+  body: ResponseBody;
+}
+
+export interface SessionEntry {
+  timeoutMs: number;
+  password: Buffer;
+}
+
+export interface DataTreeOptions {
+  /** zookeeper.extendedTypesEnabled: allows TTL nodes (createTTL). Containers need no flag. */
+  extendedTypesEnabled?: boolean;
+  /** Largest znode payload accepted (jute.maxbuffer); longer data is a marshallingError. */
+  dataBytesMax?: number;
+  /** Schemes with an authentication provider, which ACLs may name (default digest, ip, sasl). */
+  authSchemes?: ReadonlySet<string>;
+}
