@@ -85,7 +85,13 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
     authFailedCount: statistics.authFailedCount,
     clientResponseSizes: { lastBytes: -1, minBytes: -1, maxBytes: -1 },
     connections,
-    dataWatches: core.watches.dataWatchedPaths(),
+    // Watches are keyed by connection; the words report the connection's session.
+    dataWatches: core.watches.dataWatchedPaths().map(({ path, sessionIds }) => ({
+      path,
+      sessionIds: sessionIds.map(
+        (watcher) => core.connections.get(Number(watcher))?.sessionId ?? watcher,
+      ),
+    })),
     watchCount: core.watches.watchCount,
     sessions,
     dataDirSizeBytes: directoryBytes(settings.dataDir),

@@ -2,11 +2,11 @@
 // their watch registrations), multiRead, sync, watch management and whoAmI. ZooKeeper's
 // FinalRequestProcessor answers the same set after earlier requests of the session.
 
-import { AddWatchMode } from '../protocol/constants.js';
+import { AddWatchMode, WatcherType } from '../protocol/constants.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { WatcherEvent } from '../protocol/records.js';
-import type { ClientRequest, MultiOp } from '../protocol/requests.js';
-import type { OpResult, ResponseBody } from '../protocol/responses.js';
+import type { ClientRequest } from '../protocol/requests.js';
+import type { ResponseBody } from '../protocol/responses.js';
 import type { ClientConnection } from './client-connection.js';
 import type { ServerCore } from './server-core.js';
 
@@ -27,17 +27,20 @@ export function readRequest(
 ): ReadResult {
   const { tree, watches } = core;
   const auth = connection.auth;
+  // ZooKeeper's watcher is the connection (ServerCnxn), not the session: watches end with it,
+  // and a client re-registers them with setWatches after reconnecting.
+  const watcher = watcherKey(connection);
   switch (request.kind) {
     case 'exists': {
       const result = tree.exists(request.path, auth);
       // An exists watch is set whether or not the node exists (it waits for NodeCreated).
       const watchable = result.err === 0 || result.err === ErrorCode.noNode;
-      if (request.watch && watchable) watches.addDataWatch(request.path, sessionId);
+      if (request.watch && watchable) watches.addDataWatch(request.path, watcher);
       return result;
     }
     case 'getData': {
       const result = tree.getData(request.path, auth);
-      if (request.watch && result.err === 0) watches.addDataWatch(request.path, sessionId);
+      if (request.watch && result.err === 0) watches.addDataWatch(request.path, watcher);
       return result;
     }
     case 'getChildren':
@@ -46,7 +49,7 @@ export function readRequest(
         request.kind === 'getChildren'
           ? tree.getChildren(request.path, auth)
           : tree.getChildren2(request.path, auth);
-      if (request.watch && result.err === 0) watches.addChildWatch(request.path, sessionId);
+      if (request.watch && result.err === 0) watches.addChildWatch(request.path, watcher);
       return result;
     }
     case 'getACL':
@@ -59,29 +62,37 @@ export function readRequest(
       // Standalone: everything committed is applied here, so sync only keeps session order.
       return { err: 0, body: { kind: 'path', path: request.path } };
     case 'multiRead':
-      return { err: 0, body: { kind: 'multi', results: request.ops.map((op) => readOp(core, connection, op)) } };
+      return tree.multiRead(request.ops, auth);
     case 'addWatch': {
+      // ZooKeeper's AddWatchMode.fromZooDef rejects other modes: MarshallingError.
+      if (!isAddWatchMode(request.mode)) return { err: ErrorCode.marshallingError, body: none };
       const recursive = request.mode === AddWatchMode.persistentRecursive;
-      watches.addPersistentWatch(request.path, sessionId, recursive);
+      watches.addPersistentWatch(request.path, watcher, recursive);
       // ZooKeeper answers addWatch with an ErrorResponse body (err 0); clients read it.
       return { err: 0, body: { kind: 'number', value: 0 } };
     }
     case 'removeWatches':
     case 'checkWatches': {
+      // ZooKeeper's WatcherType.fromInt rejects other types: MarshallingError, not NoWatcher.
+      if (!isWatcherType(request.watcherType)) return { err: ErrorCode.marshallingError, body: none };
       const found =
         request.kind === 'removeWatches'
-          ? watches.remove(request.path, sessionId, request.watcherType)
-          : watches.has(request.path, sessionId, request.watcherType);
+          ? watches.remove(request.path, watcher, request.watcherType)
+          : watches.has(request.path, watcher, request.watcherType);
       return { err: found ? 0 : ErrorCode.noWatcher, body: none };
     }
     case 'setWatches':
-      return { err: 0, body: none, events: watches.setWatches(tree, sessionId, request) };
+      return { err: 0, body: none, events: watches.setWatches(tree, watcher, request) };
     case 'whoAmI':
       return {
         err: 0,
         body: {
           kind: 'clientInfo',
-          entries: auth.ids.map((id) => ({ authScheme: id.scheme, user: id.id })),
+          // ZooKeeper reports each provider's user name: a digest id without its hash.
+          entries: auth.ids.map((id) => ({
+            authScheme: id.scheme,
+            user: id.scheme === 'digest' ? id.id.split(':')[0]! : id.id,
+          })),
         },
       };
     default:
@@ -89,16 +100,15 @@ export function readRequest(
   }
 }
 
-function readOp(core: ServerCore, connection: ClientConnection, op: MultiOp): OpResult {
-  if (op.kind === 'getData') {
-    const result = core.tree.getData(op.path, connection.auth);
-    if (result.err !== 0 || result.body.kind !== 'data') return { kind: 'error', err: result.err };
-    return { kind: 'getData', data: result.body.data, stat: result.body.stat };
-  }
-  if (op.kind === 'getChildren') {
-    const result = core.tree.getChildren(op.path, connection.auth);
-    if (result.err !== 0 || result.body.kind !== 'children') return { kind: 'error', err: result.err };
-    return { kind: 'getChildren', children: result.body.children };
-  }
-  return { kind: 'error', err: ErrorCode.badArguments };
+/** The key a connection's watches are registered under in the WatchManager. */
+export function watcherKey(connection: ClientConnection): bigint {
+  return BigInt(connection.id);
+}
+
+function isAddWatchMode(mode: number): boolean {
+  return mode === AddWatchMode.persistent || mode === AddWatchMode.persistentRecursive;
+}
+
+function isWatcherType(type: number): boolean {
+  return type === WatcherType.children || type === WatcherType.data || type === WatcherType.any;
 }

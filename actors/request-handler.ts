@@ -3,7 +3,7 @@
 // are answered once applied. Auth, SASL and setWatches are handled here as ZooKeeper's
 // ZooKeeperServer.processPacket and FinalRequestProcessor handle them.
 
-import { Xid } from '../protocol/constants.js';
+import { OpCode, Xid } from '../protocol/constants.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { JuteError, JuteReader } from '../protocol/jute.js';
 import {
@@ -17,26 +17,75 @@ import type { ClientConnection } from './client-connection.js';
 import { reply } from './replies.js';
 import type { ServerCore } from './server-core.js';
 
+/** Opcodes whose body ZooKeeper's PrepRequestProcessor decodes: a malformed one becomes an
+ * error txn (it consumes a zxid), as every other write failure does. */
+const txnOpcodes = new Set<number>([
+  OpCode.create,
+  OpCode.create2,
+  OpCode.createContainer,
+  OpCode.createTTL,
+  OpCode.delete,
+  OpCode.setData,
+  OpCode.setACL,
+  OpCode.check,
+  OpCode.multi,
+]);
+
 /** Handles a request frame on a connection whose session is established. */
 export function handleRequestFrame(core: ServerCore, connection: ClientConnection, frame: Buffer): void {
   const reader = new JuteReader(frame, core.settings.juteMaxBufferBytes);
   let xid: number;
-  let request: ClientRequest;
+  let opcode: number;
   try {
     xid = reader.int();
-    const opcode = reader.int();
+    opcode = reader.int();
+  } catch (error) {
+    if (!(error instanceof JuteError)) throw error;
+    // No request header: ZooKeeper's processPacket cannot even name the request; it hangs up.
+    core.logger.warn({ connection: connection.id, error: error.message }, 'malformed request');
+    connection.close();
+    return;
+  }
+  let request: ClientRequest;
+  try {
     request = decodeRequest(opcode, reader);
   } catch (error) {
-    if (error instanceof JuteError || error instanceof MultiOpError) {
-      core.logger.warn({ connection: connection.id, error: error.message }, 'malformed request');
-      connection.close();
-      return;
-    }
-    throw error;
+    if (!(error instanceof JuteError || error instanceof MultiOpError)) throw error;
+    core.logger.warn({ connection: connection.id, error: error.message }, 'malformed request');
+    answerMalformed(core, connection, xid, opcode);
+    return;
   }
   const sessionId = connection.sessionId!;
   core.sessions.touch(sessionId, connection.id);
   dispatch(core, connection, sessionId, xid, request);
+}
+
+/**
+ * A request whose header is sound but whose body does not decode. The frame boundary is intact,
+ * so, like ZooKeeper 3.8 (checked against it byte for byte), the connection lives on and the
+ * request is answered MarshallingError: through an error txn for writes, directly for reads.
+ * Only auth and sasl packets, which processPacket decodes itself, close the connection.
+ */
+function answerMalformed(
+  core: ServerCore,
+  connection: ClientConnection,
+  xid: number,
+  opcode: number,
+): void {
+  if (opcode === OpCode.auth || opcode === OpCode.sasl) {
+    connection.close();
+    return;
+  }
+  const sessionId = connection.sessionId!;
+  core.sessions.touch(sessionId, connection.id);
+  const err = ErrorCode.marshallingError;
+  if (txnOpcodes.has(opcode)) {
+    connection.queue.pushWrite(
+      core.proposeError(sessionId, xid, err).then((outcome) => reply(xid, outcome.zxid, err)),
+    );
+  } else {
+    connection.queue.pushRead(() => reply(xid, core.tree.lastZxid, err));
+  }
 }
 
 function dispatch(
@@ -76,7 +125,8 @@ function dispatch(
       return;
     case 'unknown':
       // ZooKeeper's UnimplementedRequestProcessor: answer Unimplemented, then drop the connection.
-      connection.queue.pushRead(() => reply(xid, core.tree.lastZxid, ErrorCode.unimplemented));
+      // Its reply header carries zxid -1, as ZooKeeper's does.
+      connection.queue.pushRead(() => reply(xid, -1, ErrorCode.unimplemented));
       connection.queue.pushRead(() => {
         connection.close();
         return undefined;

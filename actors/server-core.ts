@@ -19,7 +19,7 @@ import { DigestMd5Server, saslAuthIds } from './auth/sasl-digest-md5.js';
 import { SaslAuthenticationError } from './auth/sasl-errors.js';
 import type { ClientConnection } from './client-connection.js';
 import { Proposer } from './proposer.js';
-import { readRequest } from './reads.js';
+import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
 import { SessionTable } from './sessions.js';
 import { ServerStatistics } from './statistics.js';
@@ -91,11 +91,9 @@ export class ServerCore {
   private apply(txn: Txn): ApplyOutcome {
     const outcome = this.tree.apply(txn);
     for (const trigger of outcome.triggers) {
-      for (const { sessionId, event } of this.watches.trigger(trigger)) {
-        const connectionId = this.sessions.connectionOf(sessionId);
-        const connection = connectionId === null ? undefined : this.connections.get(connectionId);
-        // ZooKeeper 3.8 sends notifications with zxid -1.
-        connection?.send(encodeNotification(-1, event));
+      // Watches are keyed by connection (see watcherKey); 3.8 sends notifications with zxid -1.
+      for (const { sessionId: watcher, event } of this.watches.trigger(trigger)) {
+        this.connections.get(Number(watcher))?.send(encodeNotification(-1, event));
       }
     }
     if (outcome.closedSession !== undefined) this.sessionClosedInTree(outcome.closedSession, txn.zxid);
@@ -103,7 +101,6 @@ export class ServerCore {
   }
 
   private sessionClosedInTree(sessionId: bigint, zxid: number): void {
-    this.watches.removeSession(sessionId);
     for (const waiter of this.closeWaiters.get(sessionId) ?? []) waiter(zxid);
     this.closeWaiters.delete(sessionId);
     this.sessions.closedInTree(sessionId);
@@ -219,6 +216,7 @@ export class ServerCore {
   connectionClosed(connection: ClientConnection): void {
     this.connections.delete(connection.id);
     this.saslServers.delete(connection.id);
+    this.watches.removeSession(watcherKey(connection));
     if (connection.sessionId !== undefined) {
       this.sessions.disconnected(connection.sessionId, connection.id);
     }

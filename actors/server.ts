@@ -21,6 +21,12 @@ export interface ServerOptions {
 
 /** Requests a connection may have queued before its socket stops being read. */
 const outstandingRequestsMax = 1000;
+/**
+ * ZooKeeper's zookeeper.nio.sessionlessCnxnTimeout: a connection still without a session this
+ * long after it was accepted is closed, so idle sockets and half-sent connect frames (each up to
+ * jute.maxbuffer of buffered bytes) cannot be held open forever. ZooKeeper 3.8 closes them too.
+ */
+const sessionlessConnectionMs = 10_000;
 /** Housekeeping deletes at most this many nodes per pass, as ZooKeeper's maxPerMinute. */
 const containerDeletesPerPassMax = 1000;
 
@@ -68,6 +74,9 @@ export class CorralServer {
     }
     this.connectionsPerAddress.set(address, count + 1);
     const core = this.core;
+    const sessionless = setTimeout(() => {
+      if (connection.sessionId === undefined) connection.close();
+    }, sessionlessConnectionMs);
     const connection = new ClientConnection(
       socket,
       {
@@ -77,6 +86,7 @@ export class CorralServer {
           else if (current.sessionId !== undefined) handleRequestFrame(core, current, frame);
         },
         closed: (current) => {
+          clearTimeout(sessionless);
           const left = (this.connectionsPerAddress.get(address) ?? 1) - 1;
           if (left > 0) this.connectionsPerAddress.set(address, left);
           else this.connectionsPerAddress.delete(address);
@@ -84,8 +94,9 @@ export class CorralServer {
         },
       },
       {
-        // A frame may carry a full znode payload plus its request header and path.
-        frameBytesMax: this.options.settings.juteMaxBufferBytes + 1024,
+        // ZooKeeper's NIOServerCnxn.readLength closes a connection whose frame length exceeds
+        // jute.maxbuffer itself (header and path included); checked against ZooKeeper 3.8.
+        frameBytesMax: this.options.settings.juteMaxBufferBytes,
         outstandingRequestsMax,
       },
       core.statistics,

@@ -345,10 +345,12 @@ function bodyOf(request: SingleWrite, result: WriteResult): ResponseBody {
 function opResultOf(op: SingleWrite, result: WriteResult): OpResult {
   switch (op.kind) {
     case 'create':
+      // Inside multi, ZooKeeper 3.8 answers create, create2 and createContainer with a bare
+      // CreateResult (path only) and only createTTL with a stat (observed against 3.8).
       return {
         kind: 'create',
         path: result.path,
-        stat: op.opcode === 1 ? null : requireStat(result),
+        stat: op.opcode === 21 ? requireStat(result) : null,
       };
     case 'delete':
       return { kind: 'delete' };

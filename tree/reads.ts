@@ -18,6 +18,12 @@ function failed(err: number): ReadResult {
   return { err, body: none };
 }
 
+/** The node a read names. ZooKeeper's DataTree also indexes the root under "", so reads of ""
+ * answer for "/" (observed: getData("") returns the root). */
+function nodeAt(store: NodeStore, path: string): Znode | undefined {
+  return store.nodes.get(path === '' ? '/' : path);
+}
+
 /** The node at `path` readable by `auth` (READ), or the error ZooKeeper gives. */
 function readable(
   store: NodeStore,
@@ -25,7 +31,7 @@ function readable(
   auth: AuthContext,
   schemes: ReadonlySet<string>,
 ): Znode | number {
-  const node = store.nodes.get(path);
+  const node = nodeAt(store, path);
   if (node === undefined) return ErrorCode.noNode;
   if (!checkPermission(node.acl, Perm.read, auth, schemes)) return ErrorCode.noAuth;
   return node;
@@ -34,7 +40,7 @@ function readable(
 /** exists needs no permission in ZooKeeper; only a null character is refused. */
 export function readExists(store: NodeStore, path: string): ReadResult {
   if (path.includes('\0')) return failed(ErrorCode.badArguments);
-  const node = store.nodes.get(path);
+  const node = nodeAt(store, path);
   if (node === undefined) return failed(ErrorCode.noNode);
   return { err: 0, body: { kind: 'stat', stat: node.stat() } };
 }
@@ -73,7 +79,7 @@ export function readAcl(
   auth: AuthContext,
   schemes: ReadonlySet<string>,
 ): ReadResult {
-  const node = store.nodes.get(path);
+  const node = nodeAt(store, path);
   if (node === undefined) return failed(ErrorCode.noNode);
   if (!checkPermission(node.acl, Perm.read | Perm.admin, auth, schemes)) {
     return failed(ErrorCode.noAuth);
@@ -104,7 +110,7 @@ export function readAllChildrenNumber(
 ): ReadResult {
   const node = readable(store, path, auth, schemes);
   if (typeof node === 'number') return failed(node);
-  const value = path === '/' ? store.nodes.size - 1 : countDescendants(node);
+  const value = path === '/' || path === '' ? store.nodes.size - 1 : countDescendants(node);
   return { err: 0, body: { kind: 'number', value } };
 }
 

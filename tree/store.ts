@@ -39,9 +39,8 @@ export class NodeStore {
     undo: UndoLog | undefined,
   ): string {
     const path = childPath(parentPath, name);
-    const { cversion, pzxid, childCreates } = parent;
+    const { cversion, pzxid } = parent;
     parent.cversion = nextVersion(cversion);
-    parent.childCreates = nextVersion(childCreates);
     parent.pzxid = node.czxid;
     parent.children.set(name, node);
     this.nodes.set(path, node);
@@ -53,19 +52,17 @@ export class NodeStore {
       this.nodes.delete(path);
       parent.children.delete(name);
       parent.cversion = cversion;
-      parent.childCreates = childCreates;
       parent.pzxid = pzxid;
     });
     return path;
   }
 
-  /** DataTree.deleteNode: the parent's cversion counts the delete (as Apache ZooKeeper 3.8
-   * reports it), its pzxid moves forwards only. */
+  /** DataTree.deleteNode: only the parent's pzxid moves, and only forwards (the cversion
+   * clients see still grows, through Znode.stat()). */
   delete(path: string, parent: Znode, node: Znode, zxid: number, undo: UndoLog | undefined): void {
     const name = basenameOf(path);
-    const { pzxid, cversion } = parent;
+    const { pzxid } = parent;
     parent.children.delete(name);
-    parent.cversion = nextVersion(cversion);
     if (zxid > parent.pzxid) parent.pzxid = zxid;
     this.nodes.delete(path);
     this.dataSize -= path.length + node.data.length;
@@ -75,7 +72,6 @@ export class NodeStore {
       this.dataSize += path.length + node.data.length;
       this.nodes.set(path, node);
       parent.children.set(name, node);
-      parent.cversion = cversion;
       parent.pzxid = pzxid;
     });
   }

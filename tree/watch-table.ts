@@ -1,6 +1,7 @@
 // One of ZooKeeper's two watch tables (data or child): which sessions watch which path and in
-// which modes. A session may hold a one-shot, a persistent and a recursive registration on the
-// same path at once (ZooKeeper 3.9 keeps them apart; 3.8 let the last one overwrite the mode).
+// which modes. A session may hold a one-shot and a persistent registration on the same path at
+// once (ZooKeeper 3.9 keeps them apart; 3.8 let the last one overwrite the mode); of the two
+// persistent modes the last addWatch wins, as in both versions.
 
 export const WatchMode = {
   standard: 1,
@@ -19,7 +20,12 @@ export class WatchTable {
   add(path: string, sessionId: bigint, mode: number): void {
     let sessions = this.byPath.get(path);
     if (sessions === undefined) this.byPath.set(path, (sessions = new Map()));
-    const bits = sessions.get(sessionId) ?? 0;
+    let bits = sessions.get(sessionId) ?? 0;
+    if (mode !== WatchMode.standard) {
+      // A persistent addWatch replaces the other persistent mode.
+      if ((bits & WatchMode.persistentRecursive) !== 0) this.recursiveCount--;
+      bits &= WatchMode.standard;
+    }
     if (mode === WatchMode.persistentRecursive && (bits & mode) === 0) this.recursiveCount++;
     sessions.set(sessionId, bits | mode);
     let paths = this.bySession.get(sessionId);

@@ -111,9 +111,9 @@ export function applyCreate(context: WriteContext, request: CreateRequest): Writ
   if (!checkPermission(parent.acl, Perm.create, auth, context.authSchemes)) {
     return failure(ErrorCode.noAuth, request.path);
   }
-  // The sequence number counts the parent's earlier child creates (see Znode.childCreates).
+  // The sequence number is the parent's stored cversion: its earlier child creates.
   const sequential = createModeOf(request.flags)?.sequential === true;
-  const path = sequential ? request.path + sequenceSuffix(parent.childCreates) : request.path;
+  const path = sequential ? request.path + sequenceSuffix(parent.cversion) : request.path;
   if (!isValidPath(path)) return failure(ErrorCode.badArguments, path);
   if (store.nodes.has(path)) return failure(ErrorCode.nodeExists, path);
   if (ephemeralKindOf(parent.ephemeralOwner, store.extendedTypesEnabled) === 'normal') {

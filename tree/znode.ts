@@ -44,13 +44,10 @@ export class Znode {
   ctime: number;
   mtime: number;
   version = 0;
+  /** Children ever created under this node, as ZooKeeper stores cversion: it is also the next
+   * sequential suffix. Clients are shown 2 × cversion − numChildren instead (see stat()). */
   cversion = 0;
   aversion = 0;
-  /** Children ever created here: the next sequential suffix. ZooKeeper 3.8 numbers sequential
-   * children by creates alone, while cversion counts creates and deletes (observed against
-   * Apache ZooKeeper 3.8: create, create, delete, create, then create-sequential gets 3 while
-   * cversion reads 4). */
-  childCreates = 0;
   /** What clients see as ephemeralOwner: 0 for containers and TTL nodes (DataNode.copyStat). */
   readonly clientEphemeralOwner: bigint;
 
@@ -78,7 +75,9 @@ export class Znode {
       ctime: this.ctime,
       mtime: this.mtime,
       version: this.version,
-      cversion: this.cversion,
+      // DataNode.copyStat turns the count of creates into a count of changes: every create has
+      // a matching delete except for the children still present. (So /zookeeper reads -2.)
+      cversion: (this.cversion * 2 - this.children.size) | 0,
       aversion: this.aversion,
       ephemeralOwner: this.clientEphemeralOwner,
       dataLength: this.data.length,

@@ -24,8 +24,10 @@ describe('bootstrap nodes', () => {
       kind: 'children',
       children: ['quota', 'config'],
     });
+    // Clients see 2 × creates − children: the bootstrap children were never "created".
     expect(statOf(tree, '/'))
-      .toMatchObject({ czxid: 0, mzxid: 0, pzxid: 0, cversion: 0, numChildren: 1 });
+      .toMatchObject({ czxid: 0, mzxid: 0, pzxid: 0, cversion: -1, numChildren: 1 });
+    expect(statOf(tree, '/zookeeper')).toMatchObject({ cversion: -2, numChildren: 2 });
     expect(statOf(tree, '/zookeeper/config')).toMatchObject({ aversion: -1, version: 0 });
     expect(tree.nodeCount).toBe(4);
     expect(tree.lastZxid).toBe(0);
@@ -70,7 +72,7 @@ describe('create', () => {
       version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, dataLength: 5, numChildren: 0,
     };
     expect(outcome.body).toEqual({ kind: 'pathStat', path: '/a', stat: expected });
-    expect(statOf(harness.tree, '/')).toMatchObject({ cversion: 1, pzxid: zxid, numChildren: 2 });
+    expect(statOf(harness.tree, '/')).toMatchObject({ cversion: 0, pzxid: zxid, numChildren: 2 });
     expect(outcome.triggers).toEqual([
       { path: '/a', type: 'created' },
       { path: '/', type: 'childrenChanged' },
