@@ -49,6 +49,7 @@ export class ClientConnection {
   private closing = false;
   private paused = false;
   private sawFirstFrame = false;
+  private corked = false;
 
   constructor(
     private readonly socket: Socket,
@@ -139,6 +140,16 @@ export class ClientConnection {
     if (this.closing) return;
     this.packetsSent++;
     this.statistics.packetsSent++;
+    // Replies produced in one turn of the event loop (a group commit, a burst of reads) leave
+    // in one write instead of one syscall each.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(frame);
     if (this.paused) this.applyBackpressure();
   }

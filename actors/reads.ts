@@ -74,7 +74,9 @@ export function readRequest(
     case 'removeWatches':
     case 'checkWatches': {
       // ZooKeeper's WatcherType.fromInt rejects other types: MarshallingError, not NoWatcher.
-      if (!isWatcherType(request.watcherType)) return { err: ErrorCode.marshallingError, body: none };
+      if (!isWatcherType(request.watcherType)) {
+        return { err: ErrorCode.marshallingError, body: none };
+      }
       const found =
         request.kind === 'removeWatches'
           ? watches.remove(request.path, watcher, request.watcherType)

@@ -1,0 +1,97 @@
+// Starts the servers a benchmark compares, each in its own temp data dir on a loopback port:
+// corral (the built CLI) and Apache ZooKeeper 3.8 (Debian's package), both durable (fsync on
+// commit), so the comparison is like for like. Each is stopped by its own PID.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface BenchServer {
+  name: 'corral' | 'zookeeper';
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const zkServerScript = '/usr/share/zookeeper/bin/zkServer.sh';
+const startTimeoutMs = 30_000;
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => done(port));
+    });
+  });
+}
+
+function askSrvr(port: number): Promise<string> {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('srvr'));
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('error', () => done(''));
+    socket.on('close', () => done(text));
+    socket.setTimeout(2000, () => socket.destroy());
+  });
+}
+
+async function waitServing(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + startTimeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    if ((await askSrvr(port)).includes('Mode:')) return;
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+  throw new Error(`server on port ${port} did not start within ${startTimeoutMs} ms`);
+}
+
+function stopper(child: ChildProcess, dir: string): () => Promise<void> {
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+export async function startBenchCorral(): Promise<BenchServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'corral-bench-'));
+  const child = spawn(
+    process.execPath,
+    [join(projectRoot, 'dist', 'cli', 'main.js'), 'server', '--client-port', String(port),
+      '--client-port-address', '127.0.0.1', '--data-dir', join(dir, 'data')],
+    { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
+  await waitServing(port, child);
+  return { name: 'corral', port, pid: child.pid ?? 0, stop: stopper(child, dir) };
+}
+
+export async function startBenchZooKeeper(): Promise<BenchServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'corral-bench-zk-'));
+  const config = [
+    'tickTime=2000', `dataDir=${join(dir, 'data')}`, `clientPort=${port}`,
+    'clientPortAddress=127.0.0.1', 'admin.enableServer=false', 'maxClientCnxns=0',
+  ];
+  writeFileSync(join(dir, 'zoo.cfg'), `${config.join('\n')}\n`);
+  const child = spawn(zkServerScript, ['start-foreground', join(dir, 'zoo.cfg')], {
+    stdio: 'ignore',
+    env: {
+      ...process.env, JMXDISABLE: 'true', ZOOPIDFILE: join(dir, 'pid'), ZOO_LOG_DIR: dir,
+      JVMFLAGS: '-Xmx2g',
+    },
+  });
+  await waitServing(port, child);
+  return { name: 'zookeeper', port, pid: child.pid ?? 0, stop: stopper(child, dir) };
+}
