@@ -39,7 +39,7 @@ export class SessionTable {
   }
 
   /** Starts the machine of a session being created on `connectionId`; returns its timeout. */
-  open(sessionId: bigint, requestedTimeoutMs: number, connectionId: number): number {
+  open(sessionId: bigint, requestedTimeoutMs: number, connectionId: number | null): number {
     const machine = sessionMachine.provide({
       actions: {
         requestSessionClose: (_arguments, params) =>
@@ -60,8 +60,7 @@ export class SessionTable {
 
   /** Sessions recovered from persisted state have no connection until a client returns. */
   restore(sessionId: bigint, timeoutMs: number): void {
-    this.open(sessionId, timeoutMs, -1);
-    this.actors.get(sessionId)?.send({ type: 'client.disconnected', connectionId: -1 });
+    this.open(sessionId, timeoutMs, null);
   }
 
   private finish(sessionId: bigint, reason: 'expired' | 'closed'): void {
