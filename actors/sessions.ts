@@ -17,8 +17,17 @@ export interface SessionEffects {
 
 export type SessionActor = Actor<typeof sessionMachine>;
 
+/**
+ * A busy session touches its machine at most this often. Each touch restarts the expiry timer
+ * (a transition plus a timer reschedule), which at tens of thousands of requests per second is
+ * real work; expiry may then come this much early, far inside ZooKeeper's own tick-sized
+ * expiry buckets.
+ */
+const touchIntervalMs = 50;
+
 export class SessionTable {
   private readonly actors = new Map<bigint, SessionActor>();
+  private readonly lastTouchMs = new Map<bigint, number>();
 
   constructor(
     private readonly limits: SessionTimeoutLimits,
@@ -66,6 +75,7 @@ export class SessionTable {
   private finish(sessionId: bigint, reason: 'expired' | 'closed'): void {
     const actor = this.actors.get(sessionId);
     this.actors.delete(sessionId);
+    this.lastTouchMs.delete(sessionId);
     // Stop after the current transition finishes, not inside it.
     queueMicrotask(() => actor?.stop());
     this.effects.ended(sessionId, reason);
@@ -86,10 +96,14 @@ export class SessionTable {
   }
 
   connected(sessionId: bigint, connectionId: number): void {
+    this.lastTouchMs.set(sessionId, Date.now());
     this.actors.get(sessionId)?.send({ type: 'client.connected', connectionId });
   }
 
   touch(sessionId: bigint, connectionId: number): void {
+    const now = Date.now();
+    if (now - (this.lastTouchMs.get(sessionId) ?? 0) < touchIntervalMs) return;
+    this.lastTouchMs.set(sessionId, now);
     this.actors.get(sessionId)?.send({ type: 'client.touch', connectionId });
   }
 
