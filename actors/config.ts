@@ -59,6 +59,11 @@ export interface ServerConfig {
   adminCommandUrl: string;
   autopurgeSnapRetainCount: number;
   autopurgePurgeIntervalHours: number;
+  /** Txns between snapshots of the data tree (ZooKeeper's snapCount). */
+  snapCount: number;
+  /** zoo.cfg `txnsRetainedMin` (corral's own key): txns the log always keeps after compaction,
+   * whatever the snapshots cover, so a lagging follower can still catch up by DIFF. */
+  txnsRetainedMin: number;
   /** The ensemble (`server.N`), empty for a standalone server. Parsed now, used by replication. */
   servers: ReadonlyMap<number, QuorumServerAddress>;
   peerType: PeerType;
@@ -113,6 +118,8 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
     field: 'autopurgePurgeIntervalHours',
     parse: valueParsers.nonNegativeInteger,
   },
+  snapCount: { field: 'snapCount', parse: valueParsers.positiveInteger },
+  txnsRetainedMin: { field: 'txnsRetainedMin', parse: valueParsers.positiveInteger },
   peerType: { field: 'peerType', parse: valueParsers.peerType },
   standaloneEnabled: { field: 'standaloneEnabled', parse: valueParsers.boolean },
   electionAlg: { field: undefined, parse: valueParsers.electionAlgorithm },
@@ -232,6 +239,9 @@ export const serverConfigDefaults = {
   adminCommandUrl: '/commands',
   autopurgeSnapRetainCount: 3,
   autopurgePurgeIntervalHours: 0,
+  snapCount: 100_000,
+  // ZooKeeper keeps zookeeper.commitLogCount (500) committed proposals for DIFF sync.
+  txnsRetainedMin: 500,
   peerType: 'participant',
   standaloneEnabled: true,
   containerCheckIntervalMs: 60_000,

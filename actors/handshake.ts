@@ -68,6 +68,9 @@ function reopenSession(core: ServerCore, connection: ClientConnection, request: 
   connection.sessionId = sessionId;
   core.sessions.connected(sessionId, connection.id);
   connection.send(connectResponse(connection, core.sessions.timeoutOf(sessionId), sessionId, known));
+  // Writes sent on the session's previous connection come first (ZooKeeper's per-session order).
+  const pending = core.writesSettled(sessionId);
+  if (pending !== undefined) connection.queue.pushBarrier(pending);
 }
 
 function connectResponse(

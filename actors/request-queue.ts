@@ -12,6 +12,8 @@ interface Item {
   run?: () => Buffer | undefined;
   /** Called after the reply is sent (e.g. close the connection after closeSession). */
   after?: () => void;
+  /** For barriers: set once what the barrier waits for has settled; nothing is sent. */
+  passed?: boolean;
 }
 
 export class RequestQueue {
@@ -49,6 +51,21 @@ export class RequestQueue {
     );
   }
 
+  /**
+   * Holds back everything queued after it until `settled` settles, without a reply of its own:
+   * a session that moves to a new connection must not see reads answered before the writes it
+   * sent on the old one are applied (ZooKeeper orders requests per session).
+   */
+  pushBarrier(settled: Promise<unknown>): void {
+    const item: Item = { receivedAtMs: Date.now() };
+    this.items.push(item);
+    const pass = (): void => {
+      item.passed = true;
+      this.drain();
+    };
+    settled.then(pass, pass);
+  }
+
   /** Drops everything queued (the connection is gone). */
   clear(): void {
     this.items.length = 0;
@@ -57,9 +74,9 @@ export class RequestQueue {
   private drain(): void {
     while (this.items.length > 0) {
       const head = this.items[0]!;
-      if (head.reply === undefined && head.run === undefined) return;
+      if (head.reply === undefined && head.run === undefined && head.passed !== true) return;
       this.items.shift();
-      const frame = head.reply ?? head.run!();
+      const frame = head.reply ?? head.run?.();
       if (frame !== undefined) {
         this.send(frame);
         this.answered(Date.now() - head.receivedAtMs);

@@ -6,11 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
+import { Perm } from '../protocol/constants.js';
 import { ErrorCode } from '../protocol/errors.js';
-import type { Id } from '../protocol/records.js';
+import type { ACL, Id } from '../protocol/records.js';
 import type { AuthRequest, ClientRequest, SaslRequest, WriteRequest } from '../protocol/requests.js';
 import { encodeNotification, encodeReply, type ResponseBody } from '../protocol/responses.js';
 import type { TxnLog } from '../storage/log.js';
+import { checkPermission } from '../tree/acl.js';
 import { DataTree, type ApplyOutcome } from '../tree/data-tree.js';
 import type { Txn } from '../tree/txn.js';
 import { WatchManager } from '../tree/watches.js';
@@ -35,6 +37,8 @@ export class ServerCore {
   readonly connections = new Map<number, ClientConnection>();
   readonly statistics = new ServerStatistics();
   private readonly closeWaiters = new Map<bigint, Array<(zxid: number) => void>>();
+  /** Each session's latest write not yet applied (writes apply in order, so the last suffices). */
+  private readonly lastWrite = new Map<bigint, Promise<undefined>>();
   private readonly saslServers = new Map<number, DigestMd5Server>();
   private nextSessionId: bigint;
 
@@ -90,9 +94,14 @@ export class ServerCore {
   /** Applies a durable txn: tree first, then the watch events and session bookkeeping. */
   private apply(txn: Txn): ApplyOutcome {
     const outcome = this.tree.apply(txn);
+    // A watcher is told only with READ on the node (ServerCnxn.process(event, acl)).
+    const mayRead = (watcher: bigint, acl: readonly ACL[]): boolean => {
+      const auth = this.connections.get(Number(watcher))?.auth;
+      return auth === undefined || checkPermission(acl, Perm.read, auth);
+    };
     for (const trigger of outcome.triggers) {
       // Watches are keyed by connection (see watcherKey); 3.8 sends notifications with zxid -1.
-      for (const { sessionId: watcher, event } of this.watches.trigger(trigger)) {
+      for (const { sessionId: watcher, event } of this.watches.trigger(trigger, mayRead)) {
         this.connections.get(Number(watcher))?.send(encodeNotification(-1, event));
       }
     }
@@ -130,11 +139,36 @@ export class ServerCore {
 
   proposeWrite(sessionId: bigint, xid: number, request: WriteRequest, connection: ClientConnection) {
     const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
-    return this.proposer.propose(sessionId, xid, { type: 'write', request, auth });
+    return this.trackWrite(
+      sessionId,
+      this.proposer.propose(sessionId, xid, { type: 'write', request, auth }),
+    );
   }
 
   proposeError(sessionId: bigint, xid: number, err: number): Promise<ApplyOutcome> {
-    return this.proposer.propose(sessionId, xid, { type: 'error', err });
+    return this.trackWrite(sessionId, this.proposer.propose(sessionId, xid, { type: 'error', err }));
+  }
+
+  /** Remembers a session's latest write until it is applied (see writesSettled). */
+  private trackWrite<T>(sessionId: bigint, write: Promise<T>): Promise<T> {
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lastWrite.set(sessionId, settled);
+    void settled.then(() => {
+      if (this.lastWrite.get(sessionId) === settled) this.lastWrite.delete(sessionId);
+    });
+    return write;
+  }
+
+  /**
+   * Settles once every write the session has sent so far (on any connection) is applied. A
+   * session reattaching on a new connection waits for this before its new requests are
+   * answered, so its FIFO order holds across connections as in ZooKeeper.
+   */
+  writesSettled(sessionId: bigint): Promise<unknown> | undefined {
+    return this.lastWrite.get(sessionId);
   }
 
   /** What ZooKeeper answers to reconfig on a standalone server. */

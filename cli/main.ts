@@ -3,6 +3,7 @@
 // on: `corral server`, `corral machines`, …; keep them stable.
 
 import { Command } from 'commander';
+import { inspectData } from './inspect-data.js';
 import { machinesCommand } from './machines-command.js';
 import { runServer } from './server-command.js';
 import { addServerOptions } from './server-options.js';
@@ -26,6 +27,22 @@ program
   .option('--list', 'only list the machines, write nothing')
   .action(async (flags: { out: string; list?: boolean }) => {
     await machinesCommand({ outDir: flags.out, list: flags.list === true });
+  });
+
+program
+  .command('inspect-data')
+  .description("summarise a stopped server's data dir; --dump prints its log entries")
+  .requiredOption('--data-dir <dir>', 'the data dir to read (never modified)')
+  .option('--dump', 'print log entries, one per line')
+  .option('--from <zxid>', 'first zxid to dump (decimal or 0x hex)')
+  .option('--limit <n>', 'entries to dump at most', '100')
+  .action(async (flags: { dataDir: string; dump?: boolean; from?: string; limit: string }) => {
+    await inspectData({
+      dataDir: flags.dataDir,
+      dump: flags.dump === true,
+      ...(flags.from === undefined ? {} : { fromZxid: Number(flags.from) }),
+      limit: Number(flags.limit),
+    });
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

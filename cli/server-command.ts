@@ -6,7 +6,7 @@ import { answerFourLetterWord, isFourLetterWord } from '../actors/four-letter-wo
 import { createInspection } from '../actors/inspect.js';
 import { fourLetterSource } from '../actors/four-letter-source.js';
 import { CorralServer } from '../actors/server.js';
-import { LmdbTxnLog } from '../storage/lmdb-log.js';
+import { ReplicaStorage } from '../storage/replica-storage.js';
 import { buildServerConfig, type ServerFlags } from './server-options.js';
 
 export async function runServer(flags: ServerFlags): Promise<void> {
@@ -15,7 +15,16 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     info: (message: string) => logger.info(message),
     warn: (message: string) => logger.warn(message),
   });
-  const log = new LmdbTxnLog(settings.dataDir);
+  // Refuses a data dir with a corrupt log (not a torn tail) or another format, naming both.
+  const log = await ReplicaStorage.open(
+    settings.dataDir,
+    {
+      snapCount: settings.snapCount,
+      snapRetainCount: settings.autopurgeSnapRetainCount,
+      txnsRetainedMin: settings.txnsRetainedMin,
+    },
+    logger,
+  );
   const inspection = createInspection({ enabled: settings.inspect });
   const server = new CorralServer({
     settings,
@@ -27,8 +36,12 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         : answerFourLetterWord(word, fourLetterSource(current), settings.fourLetterWordWhitelist),
     ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
   });
+  const snapshot = await log.restoreInto(server.core.tree);
   const recovered = server.core.recover(log);
-  logger.info({ txns: recovered, zxid: server.core.tree.lastZxid }, 'recovered committed state');
+  logger.info(
+    { snapshot: snapshot?.file, txns: recovered, zxid: server.core.tree.lastZxid },
+    'recovered committed state',
+  );
   const { address, port } = await server.listen();
   logger.info(
     { address, port, dataDir: settings.dataDir },

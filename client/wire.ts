@@ -172,8 +172,9 @@ export interface Reply {
 export interface WireConnectionOptions {
   host: string;
   port: number;
-  /** Requested session timeout; also the limit on the TCP connect plus handshake. */
+  /** Requested session timeout; also the limit on the TCP connect plus handshake by default. */
   timeoutMs: number;
+  handshakeTimeoutMs?: number;
   sessionId?: bigint;
   password?: Buffer;
   lastZxidSeen?: number;
@@ -193,6 +194,7 @@ const noBody: ResponseBody = Object.freeze({ kind: 'none' }) as ResponseBody;
 export class WireConnection {
   /** Highest zxid a reply carried; a reconnect sends it so the server never goes back in time. */
   lastZxid: number;
+  lastReceivedAtMs = performance.now(); // last frame's arrival: a host can spot a silent server
   private readonly emitter = createNanoEvents<WireEvents>();
   private readonly pending = new PendingQueue();
   private readonly pings = new PendingQueue();
@@ -239,10 +241,8 @@ export class WireConnection {
         socket.destroy();
         reject(error);
       };
-      const timer = setTimeout(
-        () => fail(new ConnectionLossError(`no handshake within ${options.timeoutMs} ms`)),
-        options.timeoutMs,
-      );
+      const limitMs = options.handshakeTimeoutMs ?? options.timeoutMs;
+      const timer = setTimeout(() => fail(new ConnectionLossError('handshake timed out')), limitMs);
       const decoder = new FrameDecoder(frameBytesMax, (frame) => {
         clearTimeout(timer);
         const response = readConnectResponse(new JuteReader(frame));
@@ -276,15 +276,17 @@ export class WireConnection {
     return this.closedCause !== null;
   }
 
-  /** Sends a request; resolves with the reply even when header.err ≠ 0 (callers decide). */
-  request(request: ClientRequest): Promise<Reply> {
+  /** Sends a request; resolves with the reply even when header.err ≠ 0 (callers decide);
+   * `onReply` runs as the reply is read, before a watch event right behind it is handled. */
+  request(request: ClientRequest, onReply?: (reply: Reply) => void): Promise<Reply> {
     if (this.closing || this.closed) {
       return Promise.reject(new ConnectionLossError('connection closed'));
     }
     const xid = specialXid(request.kind) ?? this.takeXid();
     const queue = this.queueForXid(xid);
     return new Promise<Reply>((resolve, reject) => {
-      queue.push(xid, opcodeOf(request), resolve, reject);
+      const settle: Resolve = onReply ? (reply) => (onReply(reply), resolve(reply)) : resolve;
+      queue.push(xid, opcodeOf(request), settle, reject);
       this.sentSincePing = true;
       this.socket.write(encodeRequest(xid, request));
     });
@@ -328,6 +330,7 @@ export class WireConnection {
   }
 
   private handleFrame(frame: Buffer): void {
+    this.lastReceivedAtMs = performance.now();
     const reader = new JuteReader(frame);
     const header = readReplyHeader(reader);
     if (header.xid === Xid.notification) {

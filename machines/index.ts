@@ -1,6 +1,8 @@
 // The catalogue of corral's machines: what `corral machines` exports and what tests walk. Adding a
 // machine (replica roles, the client connection) is one entry here.
 import type { AnyStateMachine } from 'xstate';
+import { clientConnectionMachine } from './client-connection.js';
+import { electionCatalogEntry } from './election.js';
 import { sessionMachine } from './session.js';
 
 export interface MachineCatalogEntry {
@@ -18,6 +20,14 @@ export const machineCatalog: MachineCatalogEntry[] = [
       'timer, then expiring/closing until the closeSession txn is applied.',
     machine: sessionMachine,
   },
+  {
+    name: 'client-connection',
+    description:
+      'TypeScript client connection: connecting → connected ⇄ suspended (reconnecting with ' +
+      'backoff) → expired | closed | authFailed.',
+    machine: clientConnectionMachine,
+  },
+  electionCatalogEntry,
 ];
 
 export { toMermaid } from './mermaid.js';

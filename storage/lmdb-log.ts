@@ -7,9 +7,13 @@ import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Txn } from '../tree/txn.js';
 import type { TxnLog } from './log.js';
-import { decodeTxn, encodeTxn, zxidKey, zxidOfKey } from './txn-codec.js';
+import { decodeTxn, encodeTxn, recordProblem, zxidKey, zxidOfKey } from './txn-codec.js';
 
 export const storageFormatVersion = 1;
+
+/** Log entries deleted per LMDB write transaction when purging: keeps each one short, so
+ * appends queued behind it (LMDB has one writer) wait milliseconds, not seconds. */
+const purgeKeysPerTransactionMax = 10_000;
 
 export class IncompatibleDataDirError extends Error {
   constructor(dataDir: string, found: unknown) {
@@ -21,39 +25,98 @@ export class IncompatibleDataDirError extends Error {
   }
 }
 
+/** What a scan of every record's checksum found. */
+export interface LogScan {
+  entries: number;
+  firstZxid: number;
+  lastZxid: number;
+  /** Records that failed their checksum, in zxid order. */
+  corrupt: Array<{ zxid: number; reason: string }>;
+  /** The first valid record after the first corrupt one, if any: then the damage is not a
+   * tail that can be cut off. */
+  validAfterCorruptZxid: number | undefined;
+}
+
+/**
+ * Durability: `overlappingSync` is switched off. lmdb-js enables it by default on Linux, and then
+ * a write's promise resolves when the transaction is committed (visible) while the fsync happens
+ * afterwards; with it off, each commit is fsynced (fdatasync) by the writer thread before the
+ * promise resolves. `noSync`, `noMetaSync`, `mapAsync` and `useWritemap` stay off (the first three
+ * skip or defer the flush, the last lets a stray write corrupt the map). The map size is left to
+ * lmdb-js, which grows the map itself when it fills (MDB_MAP_FULL is retried after a resize); only
+ * a full disk then fails a commit, which rejects append() and leaves the log as it was.
+ */
+export const lmdbDurableOptions = {
+  maxDbs: 8,
+  noSubdir: false,
+  overlappingSync: false,
+  noSync: false,
+  noMetaSync: false,
+  useWritemap: false,
+} as const;
+
 export class LmdbTxnLog implements TxnLog {
-  private readonly root: RootDatabase;
+  readonly root: RootDatabase;
   private readonly log: Database<Buffer, Buffer>;
+  private readonly meta: Database<unknown, string>;
   private last: number;
   readonly location: string;
 
-  constructor(dataDir: string) {
+  constructor(readonly dataDir: string) {
     this.location = join(dataDir, 'corral.lmdb');
     mkdirSync(dataDir, { recursive: true });
-    this.root = open({ path: this.location, maxDbs: 8, noSubdir: false });
-    const meta = this.root.openDB<unknown, string>({ name: 'meta' });
-    const version = meta.get('formatVersion');
-    if (version === undefined) meta.putSync('formatVersion', storageFormatVersion);
-    else if (version !== storageFormatVersion) throw new IncompatibleDataDirError(dataDir, version);
-    this.log = this.root.openDB<Buffer, Buffer>({ name: 'log', keyEncoding: 'binary', encoding: 'binary' });
-    this.last = 0;
-    for (const key of this.log.getKeys({ reverse: true, limit: 1 })) this.last = zxidOfKey(key);
+    this.root = open({ path: this.location, ...lmdbDurableOptions });
+    this.meta = this.root.openDB<unknown, string>({ name: 'meta' });
+    const version = this.meta.get('formatVersion');
+    if (version === undefined) this.meta.putSync('formatVersion', storageFormatVersion);
+    else if (version !== storageFormatVersion) {
+      void this.root.close();
+      throw new IncompatibleDataDirError(dataDir, version);
+    }
+    this.log = this.root.openDB<Buffer, Buffer>({
+      name: 'log',
+      keyEncoding: 'binary',
+      encoding: 'binary',
+    });
+    this.last = this.lastKeyZxid();
+  }
+
+  private lastKeyZxid(): number {
+    for (const key of this.log.getKeys({ reverse: true, limit: 1 })) return zxidOfKey(key);
+    return 0;
   }
 
   async append(txns: readonly Txn[]): Promise<void> {
     if (txns.length === 0) return;
+    let last = this.last;
     for (const txn of txns) {
-      if (txn.zxid <= this.last) throw new Error(`append out of order: ${txn.zxid} after ${this.last}`);
-      this.last = txn.zxid;
+      if (txn.zxid <= last) throw new Error(`append out of order: ${txn.zxid} after ${last}`);
+      last = txn.zxid;
     }
     // One LMDB write transaction, committed with fsync before the promise resolves.
+    const records = txns.map((txn) => [zxidKey(txn.zxid), encodeTxn(txn)] as const);
     await this.log.transaction(() => {
-      for (const txn of txns) void this.log.put(zxidKey(txn.zxid), encodeTxn(txn));
+      for (const [key, record] of records) void this.log.put(key, record);
     });
+    this.last = Math.max(this.last, last);
   }
 
   lastZxid(): number {
     return this.last;
+  }
+
+  firstZxid(): number {
+    for (const key of this.log.getKeys({ limit: 1 })) return zxidOfKey(key);
+    return 0;
+  }
+
+  get entryCount(): number {
+    return this.log.getCount();
+  }
+
+  /** Records with zxid > afterZxid. */
+  countAfter(afterZxid: number): number {
+    return this.log.getCount({ start: zxidKey(afterZxid + 1) });
   }
 
   *readFrom(afterZxid: number): Iterable<Txn> {
@@ -61,6 +124,71 @@ export class LmdbTxnLog implements TxnLog {
       const zxid = zxidOfKey(key);
       yield decodeTxn(value, zxid, this.location);
     }
+  }
+
+  /** Checks every record's checksum (startup: corrupt records are found before any replay). */
+  scan(): LogScan {
+    const scan: LogScan = {
+      entries: 0,
+      firstZxid: 0,
+      lastZxid: 0,
+      corrupt: [],
+      validAfterCorruptZxid: undefined,
+    };
+    for (const { key, value } of this.log.getRange({})) {
+      const zxid = zxidOfKey(key);
+      if (scan.entries === 0) scan.firstZxid = zxid;
+      scan.entries++;
+      scan.lastZxid = zxid;
+      const reason = recordProblem(value);
+      if (reason !== undefined) scan.corrupt.push({ zxid, reason });
+      else if (scan.corrupt.length > 0) scan.validAfterCorruptZxid ??= zxid;
+    }
+    return scan;
+  }
+
+  /** Deletes every record with zxid >= fromZxid (a torn tail), durably. */
+  async truncateFrom(fromZxid: number): Promise<number> {
+    const keys = [...this.log.getKeys({ start: zxidKey(fromZxid) })];
+    await this.log.transaction(() => {
+      for (const key of keys) void this.log.remove(key);
+    });
+    this.last = this.lastKeyZxid();
+    return keys.length;
+  }
+
+  /** The highest zxid ever purged: recovery needs a snapshot at or after it. */
+  purgedThroughZxid(): number {
+    const value = this.meta.get('purgedThroughZxid');
+    return typeof value === 'number' ? value : 0;
+  }
+
+  /** Deletes records with zxid <= throughZxid, in short transactions; resolves with the count.
+   * The purge mark is written in the same transaction as each batch of deletes. */
+  async purgeThrough(throughZxid: number): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const keys = [
+        ...this.log.getKeys({ end: zxidKey(throughZxid + 1), limit: purgeKeysPerTransactionMax }),
+      ];
+      if (keys.length === 0) return purged;
+      const batchLastZxid = zxidOfKey(keys[keys.length - 1]!);
+      await this.log.transaction(() => {
+        for (const key of keys) void this.log.remove(key);
+        if (batchLastZxid > this.purgedThroughZxid()) {
+          void this.meta.put('purgedThroughZxid', batchLastZxid);
+        }
+      });
+      purged += keys.length;
+    }
+  }
+
+  /** The zxid of the record `count` places before the last one (0 when there are fewer). */
+  zxidBeforeLast(count: number): number {
+    for (const key of this.log.getKeys({ reverse: true, offset: count, limit: 1 })) {
+      return zxidOfKey(key);
+    }
+    return 0;
   }
 
   async close(): Promise<void> {

@@ -28,13 +28,20 @@ export function encodeTxn(txn: Txn): Buffer {
   return record;
 }
 
+/** Why a stored record cannot be trusted, or undefined when its checksum holds. A startup scan
+ * calls this on every record without decoding the payloads. */
+export function recordProblem(record: Uint8Array): string | undefined {
+  const buffer = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
+  if (buffer.length < 5) return 'truncated record';
+  if (crc32c(buffer.subarray(4)) !== buffer.readUInt32BE(0)) return 'checksum mismatch';
+  return undefined;
+}
+
 export function decodeTxn(record: Uint8Array, zxid: number, location: string): Txn {
   const buffer = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
-  if (buffer.length < 5) throw new CorruptRecordError(location, zxid, 'truncated record');
+  const problem = recordProblem(buffer);
+  if (problem !== undefined) throw new CorruptRecordError(location, zxid, problem);
   const payload = buffer.subarray(4);
-  if (crc32c(payload) !== buffer.readUInt32BE(0)) {
-    throw new CorruptRecordError(location, zxid, 'checksum mismatch');
-  }
   let txn: Txn;
   try {
     txn = packr.unpack(payload) as Txn;

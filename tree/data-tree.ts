@@ -2,9 +2,9 @@
 // write against the state before it, as ZooKeeper's PrepRequestProcessor would) and answers
 // reads. Every replica applies the same txns and ends with the same tree and session table.
 
-import { juteMaxBufferDefault } from '../protocol/constants.js';
+import { OpCode, createModeOf, juteMaxBufferDefault } from '../protocol/constants.js';
 import { ErrorCode } from '../protocol/errors.js';
-import type { MultiOp, MultiRequest, WriteRequest } from '../protocol/requests.js';
+import type { CreateRequest, MultiOp, MultiRequest, WriteRequest } from '../protocol/requests.js';
 import type { OpResult, ResponseBody } from '../protocol/responses.js';
 import type { Stat } from '../protocol/records.js';
 import { defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from './acl.js';
@@ -12,6 +12,7 @@ import { digestOf } from './digest.js';
 import { parentOf } from './paths.js';
 import * as reads from './reads.js';
 import { NodeStore, type UndoLog } from './store.js';
+import { StoreRestorer, captureStore, type TreeCapture } from './snapshot.js';
 import type { AuthContext, Txn } from './txn.js';
 import type {
   ApplyOutcome,
@@ -107,8 +108,8 @@ export class DataTree {
       if (node === undefined || parent === undefined) continue;
       this.store.delete(path, parent, node, txn.zxid, undefined);
       context.triggers.push(
-        { path, type: 'deleted' },
-        { path: parentOf(path), type: 'childrenChanged' },
+        { path, type: 'deleted', acl: node.acl },
+        { path: parentOf(path), type: 'childrenChanged', acl: parent.acl },
       );
     }
     this.store.sessions.delete(sessionId);
@@ -169,15 +170,18 @@ export class DataTree {
       body,
       triggers,
     });
-    // A read op, or data over the limit, fails the decoding of the whole multi in ZooKeeper.
-    if (ops.some((op) => isReadOp(op) || this.isOversized(op))) {
+    // A read op, or data over the limit, fails the decoding of the whole multi in ZooKeeper;
+    // so does a create that cannot be prepared (see multiCreate).
+    const unpreparable = (op: MultiOp) => op.kind === 'create' && multiCreate(op) === undefined;
+    if (ops.some((op) => isReadOp(op) || this.isOversized(op) || unpreparable(op))) {
       return outcome(ErrorCode.marshallingError, none, []);
     }
     const undo: UndoLog = [];
     const context = this.context(txn, auth, undo);
     const results: OpResult[] = [];
     for (let index = 0; index < ops.length; index++) {
-      const op = ops[index] as SingleWrite;
+      const sent = ops[index] as SingleWrite;
+      const op = sent.kind === 'create' ? (multiCreate(sent) as CreateRequest) : sent;
       const result = this.applyOne(context, op);
       if (result.err !== ErrorCode.ok) {
         for (let step = undo.length - 1; step >= 0; step--) undo[step]?.();
@@ -303,6 +307,17 @@ export class DataTree {
     return candidates.sort();
   }
 
+  /** A consistent copy of the state at lastZxid, for a snapshot (tree/snapshot.ts). */
+  capture(): TreeCapture {
+    return captureStore(this.store, this.appliedZxid);
+  }
+
+  /** Replaces the whole state with a snapshot's: `fill` feeds the records, parents first. */
+  restore(zxid: number, fill: (restorer: StoreRestorer) => void): void {
+    fill(new StoreRestorer(this.store));
+    this.appliedZxid = zxid;
+  }
+
   /** A deterministic hash of every znode and the session table, for comparing replicas. */
   digest(): string {
     return digestOf(this.store);
@@ -342,15 +357,31 @@ function bodyOf(request: SingleWrite, result: WriteResult): ResponseBody {
   }
 }
 
+/**
+ * A create inside multi as ZooKeeper rebuilds it (MultiOperationRecord → Op.create): the op type
+ * comes from the flags, not from the opcode sent (Op.Create.getOpcode): container flags make a
+ * createContainer, TTL flags a createTTL, any other flags (unknown ones too) a plain create, and
+ * createTTL's ttl survives only with TTL flags. So createTTL with flags 0 is a persistent create,
+ * createContainer with flags 1 an ephemeral. Undefined when ZooKeeper cannot prepare the op:
+ * create, create2 or createContainer with TTL flags becomes a createTTL holding a CreateRequest,
+ * which PrepRequestProcessor fails on (MARSHALLINGERROR for the whole multi).
+ */
+function multiCreate(op: CreateRequest): CreateRequest | undefined {
+  const mode = createModeOf(op.flags);
+  if (mode?.ttl === true) return op.opcode === OpCode.createTTL ? op : undefined;
+  const opcode = mode?.container === true ? OpCode.createContainer : OpCode.create;
+  return { ...op, opcode, ttl: -1 };
+}
+
 function opResultOf(op: SingleWrite, result: WriteResult): OpResult {
   switch (op.kind) {
     case 'create':
-      // Inside multi, ZooKeeper 3.8 answers create, create2 and createContainer with a bare
-      // CreateResult (path only) and only createTTL with a stat (observed against 3.8).
+      // FinalRequestProcessor answers a multi's create with a bare CreateResult (path only) and
+      // createContainer and createTTL with a stat; `op` is the rebuilt one (multiCreate).
       return {
         kind: 'create',
         path: result.path,
-        stat: op.opcode === 21 ? requireStat(result) : null,
+        stat: op.opcode === OpCode.create ? null : requireStat(result),
       };
     case 'delete':
       return { kind: 'delete' };

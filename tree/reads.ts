@@ -110,7 +110,11 @@ export function readAllChildrenNumber(
 ): ReadResult {
   const node = readable(store, path, auth, schemes);
   if (typeof node === 'number') return failed(node);
-  const value = path === '/' || path === '' ? store.nodes.size - 1 : countDescendants(node);
+  // DataTree.getAllChildrenNumber: "/" is its node count less "" and "/"; any other path counts
+  // the keys starting with path + "/", so "" counts every key but "": "/" itself included.
+  const value = path === '/'
+    ? store.nodes.size - 1
+    : path === '' ? store.nodes.size : countDescendants(node);
   return { err: 0, body: { kind: 'number', value } };
 }
 

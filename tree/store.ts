@@ -99,6 +99,23 @@ export class NodeStore {
     node.aversion = nextVersion(node.aversion);
   }
 
+  /** Snapshot restore: empties the store before records are added back (tree/snapshot.ts). */
+  clear(): void {
+    this.nodes.clear();
+    this.ephemerals.clear();
+    this.containers.clear();
+    this.ttls.clear();
+    this.sessions.clear();
+    this.dataSize = 0;
+  }
+
+  /** Snapshot restore: indexes a node already linked to its parent (tree/snapshot.ts). */
+  restoreNode(path: string, node: Znode): void {
+    this.nodes.set(path, node);
+    this.dataSize += path.length + node.data.length;
+    this.index(path, node.ephemeralOwner, true);
+  }
+
   private index(path: string, owner: bigint, add: boolean): void {
     switch (ephemeralKindOf(owner, this.extendedTypesEnabled)) {
       case 'void':

@@ -2,12 +2,17 @@
 // error, watch triggers) and what a read returned. Kept apart so watches.ts and the server can
 // import them without the tree's internals.
 
+import type { ACL } from '../protocol/records.js';
 import type { ResponseBody } from '../protocol/responses.js';
 
 /** A change that may fire watches, in the order ZooKeeper's DataTree fires them. */
 export interface ChangeTrigger {
   path: string;
   type: 'created' | 'deleted' | 'dataChanged' | 'childrenChanged';
+  /** The ACL DataTree hands triggerWatch: the node's own (for childrenChanged, the parent's).
+   * A watcher without READ on it is not told (ZooKeeper's fix for CVE-2024-23944, in 3.8.4
+   * and in Debian's 3.8.0-11+deb12u2, checks it in ServerCnxn.process(event, acl)). */
+  acl: readonly ACL[];
 }
 
 export interface ApplyOutcome {

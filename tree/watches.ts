@@ -4,7 +4,7 @@
 
 import { EventType, KeeperState, WatcherType } from '../protocol/constants.js';
 import { ErrorCode } from '../protocol/errors.js';
-import type { WatcherEvent } from '../protocol/records.js';
+import type { ACL, WatcherEvent } from '../protocol/records.js';
 import type { SetWatchesRequest } from '../protocol/requests.js';
 import type { ChangeTrigger } from './types.js';
 import { WatchMode, WatchTable } from './watch-table.js';
@@ -26,9 +26,19 @@ export function shouldRegisterWatch(kind: 'exists' | 'getData' | 'getChildren', 
   return err === ErrorCode.ok || (kind === 'exists' && err === ErrorCode.noNode);
 }
 
-function notify(sessions: Iterable<bigint>, type: number, path: string): Notification[] {
+/** Whether a watcher may be told of a change to a node with this ACL (READ on it). */
+export type WatcherMayRead = (sessionId: bigint, acl: readonly ACL[]) => boolean;
+
+function notify(
+  sessions: Iterable<bigint>,
+  type: number,
+  change: ChangeTrigger,
+  mayRead: WatcherMayRead | undefined,
+): Notification[] {
   const notifications: Notification[] = [];
+  const path = change.path;
   for (const sessionId of sessions) {
+    if (mayRead !== undefined && !mayRead(sessionId, change.acl)) continue;
     notifications.push({ sessionId, event: { type, state: KeeperState.syncConnected, path } });
   }
   return notifications;
@@ -56,25 +66,28 @@ export class WatchManager {
   }
 
   /** The notifications one change causes, each session at most once (DataTree's
-   * createNode/deleteNode/setData calls to triggerWatch). */
-  trigger(change: ChangeTrigger): Notification[] {
+   * createNode/deleteNode/setData calls to triggerWatch). Every matching one-shot watch is
+   * consumed, but a session `mayRead` refuses (no READ on change.acl) is not told: ZooKeeper's
+   * ServerCnxn.process(event, acl) drops the event after triggerWatch removed the watch (the
+   * CVE-2024-23944 fix, in 3.8.4+ and Debian's 3.8.0-11+deb12u2). */
+  trigger(change: ChangeTrigger, mayRead?: WatcherMayRead): Notification[] {
     const fired = new Set<bigint>();
     switch (change.type) {
       case 'created':
         this.dataWatches.collect(change.path, false, fired);
-        return notify(fired, EventType.nodeCreated, change.path);
+        return notify(fired, EventType.nodeCreated, change, mayRead);
       case 'dataChanged':
         this.dataWatches.collect(change.path, false, fired);
-        return notify(fired, EventType.nodeDataChanged, change.path);
+        return notify(fired, EventType.nodeDataChanged, change, mayRead);
       case 'childrenChanged':
         this.childWatches.collect(change.path, true, fired);
-        return notify(fired, EventType.nodeChildrenChanged, change.path);
+        return notify(fired, EventType.nodeChildrenChanged, change, mayRead);
       case 'deleted':
         // Both tables fire NodeDeleted; a session already told by the data table is not told
         // again by the child table (the `supress` set of triggerWatch).
         this.dataWatches.collect(change.path, false, fired);
         this.childWatches.collect(change.path, false, fired);
-        return notify(fired, EventType.nodeDeleted, change.path);
+        return notify(fired, EventType.nodeDeleted, change, mayRead);
       default:
         return assertNever(change.type);
     }

@@ -123,7 +123,10 @@ export function applyCreate(context: WriteContext, request: CreateRequest): Writ
   const ownerIsSession = owner === context.sessionId && owner !== 0n;
   const node = new Znode(request.data, acl, owner, context.zxid, context.time, ownerIsSession);
   store.create(parentPath, parent, path.slice(lastSlash + 1), node, context.undo);
-  context.triggers.push({ path, type: 'created' }, { path: parentPath, type: 'childrenChanged' });
+  context.triggers.push(
+    { path, type: 'created', acl },
+    { path: parentPath, type: 'childrenChanged', acl: parent.acl },
+  );
   return { err: ErrorCode.ok, path, stat: node.stat() };
 }
 
@@ -152,7 +155,10 @@ export function applyDelete(context: WriteContext, request: DeleteRequest): Writ
   if (!versionMatches(request.version, node.version)) return failure(ErrorCode.badVersion, path);
   if (node.children.size > 0) return failure(ErrorCode.notEmpty, path);
   store.delete(path, parent, node, context.zxid, context.undo);
-  context.triggers.push({ path, type: 'deleted' }, { path: parentPath, type: 'childrenChanged' });
+  context.triggers.push(
+    { path, type: 'deleted', acl: node.acl },
+    { path: parentPath, type: 'childrenChanged', acl: parent.acl },
+  );
   return { err: ErrorCode.ok, path, stat: undefined };
 }
 
@@ -172,7 +178,10 @@ export function applyDeleteContainer(context: WriteContext, path: string): Write
   const parent = store.nodes.get(parentPath);
   if (parent === undefined) return failure(ErrorCode.noNode, path);
   store.delete(path, parent, node, context.zxid, context.undo);
-  context.triggers.push({ path, type: 'deleted' }, { path: parentPath, type: 'childrenChanged' });
+  context.triggers.push(
+    { path, type: 'deleted', acl: node.acl },
+    { path: parentPath, type: 'childrenChanged', acl: parent.acl },
+  );
   return { err: ErrorCode.ok, path, stat: undefined };
 }
 
@@ -204,7 +213,7 @@ export function applySetData(context: WriteContext, request: SetDataRequest): Wr
   }
   if (!versionMatches(request.version, node.version)) return failure(ErrorCode.badVersion, path);
   store.setData(node, request.data, context.zxid, context.time, context.undo);
-  context.triggers.push({ path, type: 'dataChanged' });
+  context.triggers.push({ path, type: 'dataChanged', acl: node.acl });
   return { err: ErrorCode.ok, path, stat: node.stat() };
 }
 

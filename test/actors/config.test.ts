@@ -101,10 +101,10 @@ describe('parseZooCfg', () => {
 
   it('reports each key it ignores once, in file order', () => {
     const text =
-      `${minimal}snapCount=1000\nsecureClientPort=2281\nsnapCount=5\n` +
+      `${minimal}preAllocSize=1000\nsecureClientPort=2281\npreAllocSize=5\n` +
       'metricsProvider.httpPort=7000';
     expect(parseZooCfg(text, 'zoo.cfg').ignoredKeys).toEqual([
-      'snapCount',
+      'preAllocSize',
       'secureClientPort',
       'metricsProvider.httpPort',
     ]);
@@ -315,7 +315,7 @@ describe('corral server flags over zoo.cfg', () => {
   const zooCfgPath = join(directory, 'zoo.cfg');
   writeFileSync(
     zooCfgPath,
-    `tickTime=1000\nclientPort=2181\ndataDir=/from/cfg\nsnapCount=1\njaasLoginConfig=${jaasPath}\n`,
+    `tickTime=1000\nclientPort=2181\ndataDir=/from/cfg\npreAllocSize=1\njaasLoginConfig=${jaasPath}\n`,
   );
 
   function flagsOf(argv: string[]): Record<string, unknown> {
@@ -348,7 +348,7 @@ describe('corral server flags over zoo.cfg', () => {
       tickTimeMs: 1000, minSessionTimeoutMs: 2000, inspect: true, jaasFile: jaasPath,
     });
     expect([...config.digestUsers]).toEqual([['super', 's3cret'], ['bob', 'b']]);
-    expect(log.messages).toEqual(['warn: ignoring zoo.cfg key snapCount']);
+    expect(log.messages).toEqual(['warn: ignoring zoo.cfg key preAllocSize']);
   });
 
   it('prefers --jaas over jaasLoginConfig', () => {

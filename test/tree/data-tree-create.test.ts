@@ -59,6 +59,11 @@ describe('bootstrap nodes', () => {
     const tree = new DataTree();
     expect(tree.getAllChildrenNumber('/', anonymous).body).toEqual({ kind: 'number', value: 3 });
   });
+
+  it('counts / itself too for the path "" (keys starting with "/" in ZooKeeper\'s map)', () => {
+    const tree = new DataTree();
+    expect(tree.getAllChildrenNumber('', anonymous).body).toEqual({ kind: 'number', value: 4 });
+  });
 });
 
 describe('create', () => {
@@ -73,7 +78,7 @@ describe('create', () => {
     };
     expect(outcome.body).toEqual({ kind: 'pathStat', path: '/a', stat: expected });
     expect(statOf(harness.tree, '/')).toMatchObject({ cversion: 0, pzxid: zxid, numChildren: 2 });
-    expect(outcome.triggers).toEqual([
+    expect(outcome.triggers).toMatchObject([
       { path: '/a', type: 'created' },
       { path: '/', type: 'childrenChanged' },
     ]);
@@ -275,7 +280,7 @@ describe('containers and TTL nodes', () => {
     harness.create('/c', { opcode: 19, flags: CreateFlag.container });
     harness.create('/c/x');
     const outcome = harness.write(deleteOp('/c/x'));
-    expect(outcome.triggers).toEqual([
+    expect(outcome.triggers).toMatchObject([
       { path: '/c/x', type: 'deleted' },
       { path: '/c', type: 'childrenChanged' },
     ]);

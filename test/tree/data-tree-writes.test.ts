@@ -24,7 +24,7 @@ describe('delete', () => {
     harness.create('/a/b');
     const outcome = harness.write(deleteOp('/a/b'));
     expect(outcome).toMatchObject({ err: 0, body: { kind: 'none' } });
-    expect(outcome.triggers).toEqual([
+    expect(outcome.triggers).toMatchObject([
       { path: '/a/b', type: 'deleted' },
       { path: '/a', type: 'childrenChanged' },
     ]);
@@ -76,7 +76,7 @@ describe('setData', () => {
         ctime: created * 1000, dataLength: 5,
       }),
     });
-    expect(outcome.triggers).toEqual([{ path: '/a', type: 'dataChanged' }]);
+    expect(outcome.triggers).toMatchObject([{ path: '/a', type: 'dataChanged' }]);
     expect(harness.tree.getData('/a', anonymous).body)
       .toMatchObject({ data: Buffer.from('three') });
   });
@@ -162,6 +162,26 @@ describe('check', () => {
     const harness = new Harness();
     harness.create('/a', { acl: noPerm(Perm.read) });
     expect(harness.write(checkOp('/a', -1)).err).toBe(ErrorCode.noAuth);
+  });
+});
+
+describe('trigger ACLs (what ZooKeeper checks READ against before telling a watcher)', () => {
+  it('carry the node\'s ACL, and the parent\'s for childrenChanged', () => {
+    const harness = new Harness({}, [session, 0x200n]);
+    const parentAcl = noPerm(Perm.admin);
+    const childAcl = noPerm(Perm.write | Perm.read);
+    harness.create('/p', { acl: parentAcl });
+    const pairs = (outcome: { triggers: Array<{ type: string; acl: unknown }> }) =>
+      outcome.triggers.map((trigger) => [trigger.type, trigger.acl]);
+    expect(pairs(harness.create('/p/c', { acl: childAcl })))
+      .toEqual([['created', childAcl], ['childrenChanged', parentAcl]]);
+    harness.write({ kind: 'setACL', path: '/p/c', acl: open, version: -1 });
+    expect(pairs(harness.write(setDataOp('/p/c', 'x')))).toEqual([['dataChanged', open]]);
+    expect(pairs(harness.write(deleteOp('/p/c'))))
+      .toEqual([['deleted', open], ['childrenChanged', parentAcl]]);
+    harness.create('/p/e', { acl: childAcl, flags: CreateFlag.ephemeral, sessionId: 0x200n });
+    expect(pairs(harness.closeSession(0x200n)))
+      .toEqual([['deleted', childAcl], ['childrenChanged', parentAcl]]);
   });
 });
 
@@ -265,6 +285,55 @@ describe('multi', () => {
     const ops = [createOp('/a'), { kind: 'getData', path: '/', watch: false } as const];
     const outcome = harness.write({ kind: 'multi', ops });
     expect(outcome.err).toBe(ErrorCode.marshallingError);
+    expect(harness.tree.hasNode('/a')).toBe(false);
+  });
+
+  // ZooKeeper rebuilds each create of a multi with Op.create, which takes the op type from the
+  // flags (Op.Create.getOpcode), not from the opcode sent: container flags → createContainer,
+  // TTL flags → createTTL, others → create. Only createContainer and createTTL answer a stat.
+  const hour = 3_600_000;
+  it.each([
+    ['createTTL, flags 0: a persistent create, ttl ignored', 21, 0, hour, false, 0n],
+    ['createTTL, flags 1: an ephemeral create', 21, CreateFlag.ephemeral, hour, false, session],
+    ['createTTL, container flags: a createContainer', 21, CreateFlag.container, hour, true, 0n],
+    ['createContainer, flags 1: an ephemeral create', 19, CreateFlag.ephemeral, -1, false, session],
+    ['createContainer, flags 0: a persistent create', 19, 0, -1, false, 0n],
+    ['create, container flags: a createContainer', 1, CreateFlag.container, -1, true, 0n],
+    ['create2, container flags: a createContainer', 15, CreateFlag.container, -1, true, 0n],
+    ['createTTL, TTL flags: a createTTL', 21, CreateFlag.persistentWithTtl, hour, true, 0n],
+  ] as const)('rebuilds a create inside multi from its flags: %s', (_name, opcode, flags, ttl,
+    withStat, owner) => {
+    const harness = new Harness({ extendedTypesEnabled: true });
+    const outcome = harness.write({ kind: 'multi', ops: [createOp('/n', { opcode, flags, ttl })] });
+    expect(outcome.err).toBe(0);
+    const [result] = (outcome.body as { results: Array<{ kind: string; stat: unknown }> }).results;
+    expect(result?.kind).toBe('create');
+    expect(result?.stat === null).toBe(!withStat);
+    expect(harness.tree.ephemeralsOf(session).includes('/n')).toBe(owner === session);
+    // Only a container is offered for removal once it has had a child and lost it.
+    const container = flags === CreateFlag.container;
+    harness.create('/n/x', { opcode: 1 });
+    harness.write(deleteOp('/n/x'));
+    expect(harness.tree.containerCandidates(harness.zxid * 1000)).toEqual(container ? ['/n'] : []);
+  });
+
+  it('keeps rejecting unknown flags inside multi, createTTL included (badArguments)', () => {
+    const harness = new Harness({ extendedTypesEnabled: true });
+    for (const opcode of [1, 19, 21] as const) {
+      const outcome = harness.write({
+        kind: 'multi', ops: [createOp('/n', { opcode, flags: 7, ttl: hour })],
+      });
+      expect(outcome.body).toMatchObject({ results: [{ err: ErrorCode.badArguments }] });
+    }
+  });
+
+  it('fails a multi as a whole when a non-TTL create carries TTL flags (marshallingError)', () => {
+    // Op.create makes it a createTTL around a CreateRequest, which PrepRequestProcessor
+    // cannot prepare (observed against ZooKeeper 3.8).
+    const harness = new Harness({ extendedTypesEnabled: true });
+    const flags = CreateFlag.persistentWithTtl;
+    const ops = [createOp('/a'), createOp('/t', { opcode: 1, flags })];
+    expect(harness.write({ kind: 'multi', ops }).err).toBe(ErrorCode.marshallingError);
     expect(harness.tree.hasNode('/a')).toBe(false);
   });
 

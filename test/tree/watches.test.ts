@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { EventType, KeeperState, WatcherType } from '../../protocol/constants.js';
+import { EventType, KeeperState, Perm, WatcherType } from '../../protocol/constants.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { ACL } from '../../protocol/records.js';
 import type { SetWatchesRequest } from '../../protocol/requests.js';
+import { checkPermission } from '../../tree/acl.js';
 import type { ChangeTrigger } from '../../tree/types.js';
 import { WatchManager, shouldRegisterWatch } from '../../tree/watches.js';
-import { Harness, createOp, deleteOp, setDataOp } from './helpers.js';
+import { Harness, alice, createOp, deleteOp, open, setDataOp } from './helpers.js';
 
 const s1 = 1n;
 const s2 = 2n;
@@ -17,10 +19,10 @@ function fire(watches: WatchManager, ...changes: ChangeTrigger[]): string[] {
   );
 }
 
-const created = (path: string): ChangeTrigger => ({ path, type: 'created' });
-const deleted = (path: string): ChangeTrigger => ({ path, type: 'deleted' });
-const changed = (path: string): ChangeTrigger => ({ path, type: 'dataChanged' });
-const children = (path: string): ChangeTrigger => ({ path, type: 'childrenChanged' });
+const created = (path: string): ChangeTrigger => ({ path, type: 'created', acl: open });
+const deleted = (path: string): ChangeTrigger => ({ path, type: 'deleted', acl: open });
+const changed = (path: string): ChangeTrigger => ({ path, type: 'dataChanged', acl: open });
+const children = (path: string): ChangeTrigger => ({ path, type: 'childrenChanged', acl: open });
 
 describe('one-shot watches', () => {
   it('fires a data watch once with NodeDataChanged and syncConnected', () => {
@@ -186,6 +188,46 @@ describe('remove and has (removeWatches / checkWatches)', () => {
     watches.addDataWatch('/a', s1);
     expect(watches.has('/a', s1, 9)).toBe(false);
     expect(watches.remove('/a', s1, 9)).toBe(false);
+  });
+});
+
+// ZooKeeper 3.8.4 (and Debian's 3.8.0-11+deb12u2) checks READ before delivering: CVE-2024-23944.
+describe('delivery needs READ on the changed node', () => {
+  const aliceOnly: ACL[] = [{ perms: Perm.all, id: { scheme: 'digest', id: 'alice:hash' } }];
+  // Session 1 holds alice's digest; session 2 holds nothing.
+  const mayRead = (sessionId: bigint, acl: readonly ACL[]) =>
+    checkPermission(acl, Perm.read, sessionId === s1 ? alice : { ids: [], superUser: false });
+
+  it('consumes a one-shot watch but tells only sessions with READ on the ACL', () => {
+    const watches = new WatchManager();
+    watches.addDataWatch('/a', s1);
+    watches.addDataWatch('/a', s2);
+    const event = { type: EventType.nodeCreated, state: KeeperState.syncConnected, path: '/a' };
+    expect(watches.trigger({ path: '/a', type: 'created', acl: aliceOnly }, mayRead))
+      .toEqual([{ sessionId: s1, event }]);
+    // Session 2's exists watch is gone all the same: a later change does not reach it.
+    expect(watches.trigger({ path: '/a', type: 'deleted', acl: open }, mayRead)).toEqual([]);
+    expect(watches.watchCount).toBe(0);
+  });
+
+  it('filters persistent and recursive watches by the changed node\'s ACL, and keeps them', () => {
+    const watches = new WatchManager();
+    watches.addPersistentWatch('/p', s2, false);
+    watches.addPersistentWatch('/', s2, true);
+    const hidden = (type: ChangeTrigger['type'], path: string): ChangeTrigger =>
+      ({ path, type, acl: aliceOnly });
+    expect(watches.trigger(hidden('childrenChanged', '/p'), mayRead)).toEqual([]);
+    expect(watches.trigger(hidden('created', '/p/x'), mayRead)).toEqual([]);
+    expect(fire(watches, children('/p'), created('/p/y')))
+      .toEqual([`2 ${EventType.nodeChildrenChanged} /p`, `2 ${EventType.nodeCreated} /p/y`]);
+  });
+
+  it('checks no ACL when no predicate is given, and an empty ACL lets everyone read', () => {
+    const watches = new WatchManager();
+    watches.addDataWatch('/a', s2);
+    expect(watches.trigger({ path: '/a', type: 'dataChanged', acl: [] }, mayRead)).toHaveLength(1);
+    watches.addDataWatch('/a', s2);
+    expect(watches.trigger({ path: '/a', type: 'dataChanged', acl: aliceOnly })).toHaveLength(1);
   });
 });
 

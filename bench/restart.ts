@@ -1,0 +1,211 @@
+// Restart benchmark: builds a tree of N znodes through the real server (corral, then Apache
+// ZooKeeper 3.8 with the same creates), SIGKILLs it, restarts it on the same data dir and reports
+// the time from process start to serving, the restarted process's peak RSS, and the data dir size.
+// Usage: node dist/bench/restart.js [--nodes 1000000] [--data-bytes 32] [--skip-zookeeper]
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+/** The part of node-zookeeper-client (untyped CommonJS) this benchmark uses. */
+interface ZkClient {
+  connect(): void;
+  close(): void;
+  once(event: string, listener: () => void): void;
+  create(path: string, data: Buffer, callback: (error: Error | null) => void): void;
+}
+const zookeeper = createRequire(import.meta.url)('node-zookeeper-client') as {
+  createClient(connectString: string, options: object): ZkClient;
+};
+
+const corralMain = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
+const zkServerScript = '/usr/share/zookeeper/bin/zkServer.sh';
+const zkClassPath = '/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:' +
+  '/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar';
+/** Creates in flight at once while building the tree. */
+const outstandingCreatesMax = 2000;
+const childrenPerParent = 1000;
+const servingTimeoutMs = 600_000;
+
+interface Target {
+  name: string;
+  start(dataDir: string, port: number): ChildProcess;
+}
+
+const corral: Target = {
+  name: 'corral',
+  start: (dataDir, port) =>
+    spawn(process.execPath, [corralMain, 'server', '--data-dir', dataDir, '--client-port',
+      String(port), '--client-port-address', '127.0.0.1'], { stdio: 'ignore' }),
+};
+
+const apacheZooKeeper: Target = {
+  name: 'zookeeper-3.8',
+  start: (dataDir, port) => {
+    const config = join(dirname(dataDir), 'zoo.cfg');
+    writeFileSync(config, [`dataDir=${dataDir}`, `clientPort=${port}`,
+      'clientPortAddress=127.0.0.1', 'admin.enableServer=false', 'tickTime=2000', ''].join('\n'));
+    // zkServer.sh execs java, so the child's pid is the JVM's.
+    return spawn(zkServerScript, ['start-foreground', config], {
+      stdio: 'ignore',
+      env: { ...process.env, JMXDISABLE: 'true', ZOO_LOG_DIR: dirname(dataDir),
+        ZOOPIDFILE: join(dirname(dataDir), 'pid'),
+        JVMFLAGS: `-Xmx4g -cp ${zkClassPath} -Dzookeeper.root.logger=WARN,CONSOLE` },
+    });
+  },
+};
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  await new Promise((done) => server.close(done));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Answers `srvr`, or undefined when nothing listens yet. */
+function srvr(port: number): Promise<string | undefined> {
+  return new Promise((done) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('connect', () => socket.write('srvr'));
+    socket.on('close', () => done(text === '' ? undefined : text));
+    socket.on('error', () => done(undefined));
+    socket.setTimeout(5000, () => socket.destroy());
+  });
+}
+
+async function waitServing(port: number, child: ChildProcess): Promise<string> {
+  const deadline = Date.now() + servingTimeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    const answer = await srvr(port);
+    if (answer?.includes('Node count') === true) return answer;
+    await new Promise((done) => setTimeout(done, 20));
+  }
+  throw new Error('server did not start serving');
+}
+
+/** The peak resident set (VmHWM) of a live process, in bytes. */
+function peakRssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match === null ? Number.NaN : Number(match[1]) * 1024;
+}
+
+function directoryBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? directoryBytes(path) : statSync(path).size;
+  }
+  return total;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Creates /bench/p<k>/n<i> for i < nodes, keeping outstandingCreatesMax in flight. */
+async function buildTree(port: number, nodes: number, dataBytes: number): Promise<void> {
+  const client = zookeeper.createClient(`127.0.0.1:${port}`, { sessionTimeout: 30_000 });
+  await new Promise<void>((done) => {
+    client.once('connected', done);
+    client.connect();
+  });
+  const data = Buffer.alloc(dataBytes, 'x');
+  const create = (path: string) =>
+    new Promise<void>((done, fail) => client.create(path, data, (e) => (e ? fail(e) : done())));
+  await create('/bench');
+  const parents = Math.ceil(nodes / childrenPerParent);
+  for (let parent = 0; parent < parents; parent++) await create(`/bench/p${parent}`);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < nodes) {
+      const index = next++;
+      await create(`/bench/p${Math.floor(index / childrenPerParent)}/n${index}`);
+    }
+  };
+  await Promise.all(Array.from({ length: outstandingCreatesMax }, lane));
+  client.close();
+}
+
+interface Result {
+  target: string;
+  buildMs: number;
+  restartMs: number;
+  peakRssBytes: number;
+  dataDirBytes: number;
+  nodeCount: string;
+}
+
+async function measure(target: Target, nodes: number, dataBytes: number): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-restart-${target.name}-`));
+  const dataDir = join(dir, 'data');
+  const port = await freePort();
+  try {
+    const first = target.start(dataDir, port);
+    await waitServing(port, first);
+    const buildStartedAt = performance.now();
+    await buildTree(port, nodes, dataBytes);
+    const buildMs = performance.now() - buildStartedAt;
+    await kill(first);
+    const startedAt = performance.now();
+    const second = target.start(dataDir, port);
+    const answer = await waitServing(port, second);
+    const restartMs = performance.now() - startedAt;
+    const result = {
+      target: target.name,
+      buildMs,
+      restartMs,
+      peakRssBytes: peakRssBytes(second.pid!),
+      dataDirBytes: directoryBytes(dataDir),
+      nodeCount: /Node count: (\d+)/.exec(answer)?.[1] ?? '?',
+    };
+    await kill(second);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      nodes: { type: 'string', default: '1000000' },
+      'data-bytes': { type: 'string', default: '32' },
+      'skip-zookeeper': { type: 'boolean', default: false },
+    },
+  });
+  const nodes = Number(values.nodes);
+  const dataBytes = Number(values['data-bytes']);
+  const targets = [corral];
+  if (!values['skip-zookeeper'] && existsSync(zkServerScript)) targets.push(apacheZooKeeper);
+  console.log(`restart benchmark: ${nodes} znodes of ${dataBytes} bytes, built via each server`);
+  for (const target of targets) {
+    const result = await measure(target, nodes, dataBytes);
+    console.log(
+      `${result.target.padEnd(14)} build ${(result.buildMs / 1000).toFixed(1)} s  ` +
+        `restart-to-serving ${(result.restartMs / 1000).toFixed(2)} s  ` +
+        `peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB  ` +
+        `data dir ${(result.dataDirBytes / 2 ** 20).toFixed(0)} MiB  ` +
+        `node count ${result.nodeCount}`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

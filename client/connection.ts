@@ -1,0 +1,339 @@
+// The host of the client connection machine: it supplies the machine's effects (sockets through
+// WireConnection, wall-clock timers, randomness) and gives the client one `request()` that waits
+// for a connection, sends once, and fails with ConnectionLoss when the connection goes mid-flight.
+
+import { createNanoEvents, type Unsubscribe } from 'nanoevents';
+import { createActor, fromPromise, type Actor } from 'xstate';
+import {
+  clientConnectionMachine,
+  reconnectBackoffMs,
+  type ClientConnectionState,
+  type OpenConnectionInput,
+  type ServerAddress,
+  type SessionEstablished,
+} from '../machines/client-connection.js';
+import { KeeperState, OpCode } from '../protocol/constants.js';
+import {
+  AuthFailedError,
+  ConnectionLossError,
+  ErrorCode,
+  SessionExpiredError,
+  type ZooKeeperError,
+} from '../protocol/errors.js';
+import type { WatcherEvent } from '../protocol/records.js';
+import type { ClientRequest } from '../protocol/requests.js';
+import { WireConnection, type Reply } from './wire.js';
+import type { RegisteredWatches } from './watches.js';
+
+export interface ConnectionSettings {
+  servers: ServerAddress[];
+  sessionTimeoutMs: number;
+  canBeReadOnly: boolean;
+  reconnectBackoffMsBase: number;
+  reconnectBackoffMsMax: number;
+  /** The only source of randomness: shuffles servers and jitters the backoff. */
+  random: () => number;
+  frameBytesMax?: number;
+  /** Server paths to re-register after a reconnect. */
+  registeredWatches: () => RegisteredWatches;
+}
+
+interface HostEvents {
+  state: (state: ClientConnectionState) => void;
+  notification: (event: WatcherEvent, zxid: number) => void;
+}
+
+const terminalStates = new Set<ClientConnectionState>(['expired', 'closed', 'authFailed']);
+
+/** Bounds the wait-then-send loop: each turn waits for a fresh connection. */
+const sendAttemptsMax = 1_000;
+
+export function isTerminal(state: ClientConnectionState): boolean {
+  return terminalStates.has(state);
+}
+
+export class ConnectionHost {
+  state: ClientConnectionState = 'connecting';
+  /** The zxid the next handshake and setWatches2 carry: the highest a reply has shown. */
+  private lastZxidSeen = 0;
+  private wire: WireConnection | null = null;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private readonly authentications: { scheme: string; auth: Buffer }[] = [];
+  private readonly emitter = createNanoEvents<HostEvents>();
+  private readonly actor: Actor<typeof clientConnectionMachine>;
+
+  constructor(private readonly settings: ConnectionSettings) {
+    const machine = clientConnectionMachine.provide({
+      actors: {
+        openConnection: fromPromise<SessionEstablished, OpenConnectionInput>(
+          ({ input, signal }) => this.openConnection(input, signal),
+        ),
+        closeSession: fromPromise<void, void>(() => this.closeSession()),
+      },
+      actions: {
+        reportState: (_, params) => this.reportState(params.state),
+        restoreSession: () => this.restoreSession(),
+        dropConnection: () => this.dropConnection(),
+      },
+      delays: {
+        // Jitter spreads reconnecting clients out, as ZooKeeper's random sleep does.
+        reconnectBackoff: ({ context }) =>
+          Math.round(reconnectBackoffMs(context) * (0.5 + settings.random())),
+      },
+    });
+    this.actor = createActor(machine, {
+      input: {
+        servers: shuffle(settings.servers, settings.random),
+        requestedTimeoutMs: settings.sessionTimeoutMs,
+        canBeReadOnly: settings.canBeReadOnly,
+        reconnectBackoffMsBase: settings.reconnectBackoffMsBase,
+        reconnectBackoffMsMax: settings.reconnectBackoffMsMax,
+      },
+    });
+  }
+
+  start(): void {
+    this.actor.start();
+  }
+
+  get sessionId(): bigint {
+    return this.actor.getSnapshot().context.sessionId;
+  }
+
+  get sessionPassword(): Buffer | null {
+    return this.actor.getSnapshot().context.password;
+  }
+
+  get negotiatedTimeoutMs(): number {
+    return this.actor.getSnapshot().context.negotiatedTimeoutMs;
+  }
+
+  get isConnected(): boolean {
+    return this.state === 'connected' || this.state === 'connectedReadOnly';
+  }
+
+  onState(listener: (state: ClientConnectionState) => void): Unsubscribe {
+    return this.emitter.on('state', listener);
+  }
+
+  onNotification(listener: (event: WatcherEvent, zxid: number) => void): Unsubscribe {
+    return this.emitter.on('notification', listener);
+  }
+
+  /** The error a request gets once the client can never connect again. */
+  terminalError(): ZooKeeperError {
+    if (this.state === 'expired') return new SessionExpiredError();
+    if (this.state === 'authFailed') return new AuthFailedError();
+    return new ConnectionLossError('client is closed');
+  }
+
+  /** Resolves at the next connected state; rejects on a terminal state or abort. */
+  whenConnected(signal?: AbortSignal): Promise<void> {
+    if (this.isConnected) return Promise.resolve();
+    if (isTerminal(this.state)) return Promise.reject(this.terminalError());
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        unsubscribe();
+        reject(signal?.reason);
+      };
+      const unsubscribe = this.onState((state) => {
+        if (this.isConnected) resolve();
+        else if (isTerminal(state)) reject(this.terminalError());
+        else return;
+        unsubscribe();
+        signal?.removeEventListener('abort', onAbort);
+      });
+      if (signal?.aborted === true) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Waits for a connection, then sends the request exactly once. A reply's error is left to the
+   * caller; a connection lost after sending fails it with ConnectionLossError (never resent).
+   */
+  async request(
+    request: ClientRequest,
+    signal?: AbortSignal,
+    onReply?: (reply: Reply) => void,
+  ): Promise<Reply> {
+    for (let attempt = 0; attempt < sendAttemptsMax; attempt++) {
+      signal?.throwIfAborted();
+      const wire = this.wire;
+      if (this.isConnected && wire !== null && !wire.closed) {
+        const reply = await raceAbort(wire.request(request, onReply), signal);
+        if (reply.header.err === ErrorCode.sessionExpired) {
+          this.actor.send({ type: 'session.expired' });
+        }
+        return reply;
+      }
+      await this.whenConnected(signal);
+    }
+    throw new ConnectionLossError(`not connected after ${sendAttemptsMax} attempts`);
+  }
+
+  /** Sends auth now and after every reconnect; AuthFailed ends the client, as ZooKeeper's does. */
+  async addAuthentication(scheme: string, auth: Buffer, signal?: AbortSignal): Promise<void> {
+    const reply = await this.request({ kind: 'auth', authType: 0, scheme, auth }, signal);
+    if (reply.header.err === ErrorCode.authFailed) {
+      this.actor.send({ type: 'authentication.failed' });
+      throw new AuthFailedError(`authentication with scheme '${scheme}' failed`);
+    }
+    this.authentications.push({ scheme, auth });
+  }
+
+  /** Closes the session (closeSession on a live connection) and stops reconnecting. */
+  async close(): Promise<void> {
+    if (isTerminal(this.state)) return;
+    const done = new Promise<void>((resolve) => {
+      const unsubscribe = this.onState((state) => {
+        if (!isTerminal(state)) return;
+        unsubscribe();
+        resolve();
+      });
+    });
+    this.actor.send({ type: 'client.close' });
+    await done;
+  }
+
+  /** Drops the socket as a network failure would (tests, and a host noticing a dead server). */
+  dropSocket(): void {
+    this.wire?.destroy(new ConnectionLossError('connection dropped'));
+  }
+
+  private async openConnection(
+    input: OpenConnectionInput,
+    signal: AbortSignal,
+  ): Promise<SessionEstablished> {
+    const servers = Math.max(1, this.settings.servers.length);
+    const wire = await WireConnection.open({
+      host: input.server.host,
+      port: input.server.port,
+      timeoutMs: input.requestedTimeoutMs,
+      // As ZooKeeper's client: a server gets its share of the session timeout to answer.
+      handshakeTimeoutMs: Math.max(1_000, Math.floor(input.requestedTimeoutMs / servers)),
+      ...(input.sessionId === 0n ? {} : { sessionId: input.sessionId }),
+      ...(input.password === null ? {} : { password: input.password }),
+      lastZxidSeen: this.lastZxidSeen,
+      readOnly: input.canBeReadOnly,
+      ...(this.settings.frameBytesMax === undefined
+        ? {}
+        : { frameBytesMax: this.settings.frameBytesMax }),
+    });
+    if (signal.aborted) {
+      wire.destroy();
+      throw new ConnectionLossError('connection attempt abandoned');
+    }
+    this.attach(wire);
+    return {
+      sessionId: wire.sessionId,
+      password: wire.password,
+      negotiatedTimeoutMs: wire.negotiatedTimeoutMs,
+      readOnly: wire.readOnly,
+    };
+  }
+
+  private attach(wire: WireConnection): void {
+    this.wire = wire;
+    wire.onNotification((event, zxid) => {
+      if (event.type === -1 && event.state === KeeperState.expired) {
+        this.actor.send({ type: 'session.expired' });
+        return;
+      }
+      this.emitter.emit('notification', event, zxid);
+    });
+    wire.onClose(() => {
+      this.lastZxidSeen = Math.max(this.lastZxidSeen, wire.lastZxid);
+      clearInterval(this.silenceTimer);
+      if (this.wire !== wire) return;
+      this.wire = null;
+      this.actor.send({ type: 'connection.lost' });
+    });
+    // ZooKeeper's read timeout: two thirds of the session timeout without a frame (pings are
+    // answered) means the server or the path to it is gone, even if TCP has not noticed.
+    const readTimeoutMs = Math.floor((wire.negotiatedTimeoutMs * 2) / 3);
+    clearInterval(this.silenceTimer);
+    this.silenceTimer = setInterval(() => {
+      if (performance.now() - wire.lastReceivedAtMs > readTimeoutMs) {
+        wire.destroy(new ConnectionLossError(`no frame from the server in ${readTimeoutMs} ms`));
+      }
+    }, Math.max(50, Math.floor(readTimeoutMs / 4)));
+    this.silenceTimer.unref();
+  }
+
+  /** Before any waiting request: credentials, then watches with the last zxid seen. */
+  private restoreSession(): void {
+    const wire = this.wire;
+    if (wire === null) return;
+    for (const { scheme, auth } of this.authentications) {
+      wire.request({ kind: 'auth', authType: 0, scheme, auth }).then((reply) => {
+        if (reply.header.err === ErrorCode.authFailed) {
+          this.actor.send({ type: 'authentication.failed' });
+        }
+      }, () => undefined);
+    }
+    const watches = this.settings.registeredWatches();
+    if (Object.values(watches).every((paths: string[]) => paths.length === 0)) return;
+    // The reply needs no handling: missed events arrive as ordinary notifications before it.
+    wire
+      .request({
+        kind: 'setWatches',
+        opcode: OpCode.setWatches2,
+        relativeZxid: this.lastZxidSeen,
+        ...watches,
+      })
+      .catch(() => undefined);
+  }
+
+  private async closeSession(): Promise<void> {
+    const wire = this.wire;
+    this.wire = null;
+    clearInterval(this.silenceTimer);
+    if (wire !== null) await wire.close();
+  }
+
+  private dropConnection(): void {
+    const wire = this.wire;
+    this.wire = null;
+    wire?.destroy();
+  }
+
+  private reportState(state: ClientConnectionState): void {
+    this.state = state;
+    if (isTerminal(state)) {
+      clearInterval(this.silenceTimer);
+      this.dropConnection();
+    }
+    this.emitter.emit('state', state);
+  }
+}
+
+/** Rejects with the signal's reason when it aborts first; the request itself is not recalled. */
+export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Fisher–Yates with the host's random source. */
+function shuffle<T>(items: T[], random: () => number): T[] {
+  const result = [...items];
+  for (let index = result.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    [result[index], result[other]] = [result[other] as T, result[index] as T];
+  }
+  return result;
+}

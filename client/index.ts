@@ -1,0 +1,67 @@
+// `corral/client`: connect(connectString, options) and everything a caller needs to name —
+// the Client, its result and option types, ZooKeeper's error classes and constants.
+
+import { Client } from './client.js';
+import { parseConnectString } from './connect-string.js';
+import { ConnectionHost } from './connection.js';
+import { ConnectionLossError } from '../protocol/errors.js';
+import type { ClientOptions } from './types.js';
+
+export { Client, type MultiError } from './client.js';
+export { Transaction, type Operation, type ReadOperation } from './transaction.js';
+export type {
+  WatchEvent,
+  WatchEventType,
+  WatchListener,
+} from './watches.js';
+export * from './types.js';
+export * from '../protocol/errors.js';
+export { CreateFlag, EventType, KeeperState, Perm } from '../protocol/constants.js';
+export {
+  joinPath,
+  nameOf,
+  parentOf,
+  parseConnectString,
+  type ConnectString,
+} from './connect-string.js';
+
+/**
+ * Opens a session through the servers of `connectString` (`host:port[,host:port…][/chroot]`)
+ * and resolves once connected. Rejects (and gives up) after `connectTimeoutMs`, or at once if the
+ * connection ends for good (expired, authFailed).
+ */
+export async function connect(connectString: string, options: ClientOptions = {}): Promise<Client> {
+  const client = createClient(connectString, options);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
+  const timeout = AbortSignal.timeout(connectTimeoutMs);
+  try {
+    await client.whenConnected(timeout);
+  } catch (error) {
+    await client.close();
+    throw timeout.aborted
+      ? new ConnectionLossError(`no server of '${connectString}' answered in ${connectTimeoutMs}ms`)
+      : error;
+  }
+  for (const { scheme, auth } of options.authentications ?? []) {
+    await client.addAuth(scheme, auth);
+  }
+  return client;
+}
+
+/** The client without waiting: it starts connecting at once; use whenConnected() or events. */
+export function createClient(connectString: string, options: ClientOptions = {}): Client {
+  const { servers, chroot } = parseConnectString(connectString);
+  let client: Client | undefined;
+  const host = new ConnectionHost({
+    servers,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+    canBeReadOnly: options.canBeReadOnly ?? false,
+    reconnectBackoffMsBase: options.reconnectBackoffMsBase ?? 50,
+    reconnectBackoffMsMax: options.reconnectBackoffMsMax ?? 2_000,
+    random: options.random ?? Math.random,
+    registeredWatches: () => (client as Client).watchServerPaths(),
+  });
+  client = new Client(host, chroot, options.requestTimeoutMs);
+  host.start();
+  return client;
+}

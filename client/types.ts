@@ -1,0 +1,84 @@
+// The client's public vocabulary: options, create modes, per-request options and result shapes.
+// Kept apart from the client class so recipes and examples can import types without cycles.
+
+import { CreateFlag } from '../protocol/constants.js';
+import type { ACL, Stat } from '../protocol/records.js';
+import type { OpResult } from '../protocol/responses.js';
+import type { WatchListener } from './watches.js';
+
+export type { ACL, Id, Stat } from '../protocol/records.js';
+export type { ClientConnectionState } from '../machines/client-connection.js';
+
+export interface ClientOptions {
+  /** Requested session timeout; the server bounds it by 2–20 ticks. Default 10 000 ms. */
+  sessionTimeoutMs?: number;
+  /** Limit on connect() waiting for the first connection. Default 15 000 ms. */
+  connectTimeoutMs?: number;
+  /** Default limit per request (waiting for a connection included); none when absent. */
+  requestTimeoutMs?: number;
+  /** Accept a read-only server (one cut off from its quorum). Default false. */
+  canBeReadOnly?: boolean;
+  reconnectBackoffMsBase?: number;
+  reconnectBackoffMsMax?: number;
+  /** Randomness for the server shuffle and backoff jitter (tests pass a seeded one). */
+  random?: () => number;
+  /** Credentials sent after every handshake, e.g. [{ scheme: 'digest', auth: 'user:pw' }]. */
+  authentications?: { scheme: string; auth: string | Buffer }[];
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Fails the request with RequestTimeoutError; a write already sent may still take effect. */
+  timeoutMs?: number;
+}
+
+export type CreateMode = keyof typeof CreateFlag;
+
+export interface CreateOptions extends RequestOptions {
+  mode?: CreateMode;
+  acl?: ACL[];
+  /** Required for the *WithTtl modes (server needs extendedTypesEnabled). */
+  ttlMs?: number;
+}
+
+export interface WatchOptions extends RequestOptions {
+  /** A one-shot watch, called once with the next event for this node. */
+  watch?: WatchListener;
+}
+
+export interface CreateResult {
+  /** The created node's path (with its sequence suffix), chroot removed. */
+  path: string;
+  stat: Stat;
+}
+
+export interface DataResult {
+  data: Buffer;
+  stat: Stat;
+}
+
+export interface ChildrenResult {
+  children: string[];
+  stat: Stat;
+}
+
+export interface AclResult {
+  acl: ACL[];
+  stat: Stat;
+}
+
+export interface ClientInfo {
+  authScheme: string;
+  user: string;
+}
+
+/** A multi result, paths with the chroot removed. */
+export type MultiResult = OpResult;
+
+/** The open ACL: anyone may do anything (ZooDefs.Ids.OPEN_ACL_UNSAFE). */
+export const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+
+export function toBuffer(data: Buffer | string | undefined): Buffer {
+  if (data === undefined) return Buffer.alloc(0);
+  return typeof data === 'string' ? Buffer.from(data) : data;
+}

@@ -1,0 +1,400 @@
+// Fast leader election — what a replica does while `looking` — as a pure machine, following
+// ZooKeeper's FastLeaderElection.lookForLeader: propose yourself, adopt better votes, and decide
+// once a quorum has agreed and stayed unchallenged for finalizeWait. The host sends and receives
+// notifications and acts on the decision; see machines/README.md for the roles that follow it.
+import { assertEvent, assign, setup, type SnapshotFrom } from 'xstate';
+import type { Notification, ServerId, Vote, Zxid } from '../protocol/peer.js';
+import {
+  hasQuorumOfVotesFor,
+  isBetterVote,
+  isLeaderConfirmed,
+  type CastVote,
+} from './zab-rules.js';
+
+export type ElectedRole = 'leading' | 'following' | 'observing';
+
+export interface ElectionTiming {
+  /** How long a quorum must stand unchallenged before deciding (ZooKeeper's finalizeWait). */
+  finalizeWaitMs: number;
+  /** Resend interval after silence starts at finalizeWaitMs and doubles up to this. */
+  notificationTimeoutMsMax: number;
+}
+
+/** ZooKeeper's defaults: finalizeWait 200 ms, maxNotificationInterval 60 s. */
+export const electionTimingDefaults: ElectionTiming = {
+  finalizeWaitMs: 200,
+  notificationTimeoutMsMax: 60_000,
+};
+
+export interface ElectionInput {
+  myId: ServerId;
+  /** Every voting replica, this one included if it votes; observers are not listed. */
+  voters: readonly ServerId[];
+  /** This replica's last logged zxid and its currentEpoch: what it proposes for itself. */
+  lastZxid: Zxid;
+  currentEpoch: number;
+  /** The round of this replica's previous election in this process (0 on first start). */
+  lastRound: number;
+  timing?: Partial<ElectionTiming>;
+}
+
+/** The outcome handed to the host's `decide`, and the machine's output. */
+export interface ElectionDecision {
+  role: ElectedRole;
+  leaderId: ServerId;
+  /** The leader's currentEpoch when elected; discovery then picks the new epoch. */
+  epoch: number;
+  /** The leader's last zxid as voted: what this replica answers later lookers with. */
+  zxid: Zxid;
+  round: number;
+}
+
+export interface ElectionContext {
+  myId: ServerId;
+  voters: ServerId[];
+  ownVote: Vote;
+  /** The logical clock: notifications from other rounds reset or are answered, as in FLE. */
+  round: number;
+  proposal: Vote;
+  /** ZooKeeper's recvset: this round's votes by sender, this replica's own (if a voter) too. */
+  votesInRound: Record<ServerId, CastVote>;
+  /** ZooKeeper's outofelection: what following/leading peers reported, in any round. */
+  votesOutOfElection: Record<ServerId, CastVote>;
+  timing: ElectionTiming;
+  notificationTimeoutMs: number;
+  decided: { vote: Vote; round: number } | null;
+}
+
+export type ElectionEvent =
+  /** A notification the host received from peer `from` (the transport names the sender). */
+  | { type: 'peer.notification'; from: ServerId; notification: Notification }
+  /**
+   * A connection to `peer` was (re)established. ZooKeeper's QuorumCnxManager resends the last
+   * notification on every new connection, so a replica that just came up hears the current
+   * votes at once instead of after the next resend timeout.
+   */
+  | { type: 'peer.connected'; peer: ServerId };
+
+type NotificationEvent = Extract<ElectionEvent, { type: 'peer.notification' }>;
+
+type GuardArguments = { context: ElectionContext; event: NotificationEvent };
+type MachineArguments = { context: ElectionContext; event: ElectionEvent };
+
+/** Guards and actions below read a notification; XState types them with every event. */
+function withNotification<Result>(body: (arguments_: GuardArguments) => Result) {
+  return ({ context, event }: MachineArguments): Result => {
+    assertEvent(event, 'peer.notification');
+    return body({ context, event });
+  };
+}
+
+// Host effects default to throwing, so a host that forgets one fails loudly.
+function notProvided<TParams>(name: string) {
+  return (_arguments: unknown, _params: TParams): void => {
+    throw new Error(`election machine: action '${name}' was not provided by the host`);
+  };
+}
+
+const isVoter = (context: ElectionContext, id: ServerId) => context.voters.includes(id);
+
+/** The notification this replica sends while looking: its current proposal in its round. */
+export function lookingNotification(context: ElectionContext): Notification {
+  return { type: 'notification', vote: context.proposal, round: context.round, state: 'looking' };
+}
+
+/**
+ * What a replica that has decided answers a looking peer with (ZooKeeper's WorkerReceiver does
+ * this outside lookForLeader): the vote it settled on and its role. The replica machine sends
+ * it whenever a notification with state 'looking' arrives while following, leading or observing.
+ */
+export function settledNotification(decision: ElectionDecision): Notification {
+  const vote = { leaderId: decision.leaderId, zxid: decision.zxid, peerEpoch: decision.epoch };
+  return { type: 'notification', vote, round: decision.round, state: decision.role };
+}
+
+export function decisionOf(context: ElectionContext): ElectionDecision {
+  if (context.decided === null) throw new Error('election machine: no decision yet');
+  const { vote, round } = context.decided;
+  const role: ElectedRole =
+    vote.leaderId === context.myId
+      ? 'leading'
+      : isVoter(context, context.myId)
+        ? 'following'
+        : 'observing';
+  return { role, leaderId: vote.leaderId, epoch: vote.peerEpoch, zxid: vote.zxid, round };
+}
+
+function initialContext(input: ElectionInput): ElectionContext {
+  const timing = { ...electionTimingDefaults, ...input.timing };
+  const ownVote = { leaderId: input.myId, zxid: input.lastZxid, peerEpoch: input.currentEpoch };
+  const isVoting = input.voters.includes(input.myId);
+  return {
+    myId: input.myId,
+    voters: [...input.voters].sort((first, second) => first - second),
+    ownVote,
+    round: input.lastRound + 1,
+    proposal: ownVote,
+    votesInRound: isVoting ? { [input.myId]: { vote: ownVote, state: 'looking' } } : {},
+    votesOutOfElection: {},
+    timing,
+    notificationTimeoutMs: timing.finalizeWaitMs,
+    decided: null,
+  };
+}
+
+/** A voter's own vote counts toward its quorum (ZooKeeper delivers its notification to itself). */
+function withOwnVote(
+  context: ElectionContext,
+  votes: Record<ServerId, CastVote>,
+  proposal: Vote,
+): Record<ServerId, CastVote> {
+  if (!isVoter(context, context.myId)) return votes;
+  return { ...votes, [context.myId]: { vote: proposal, state: 'looking' } };
+}
+
+function withSender(votes: Record<ServerId, CastVote>, { from, notification }: NotificationEvent) {
+  return { ...votes, [from]: { vote: notification.vote, state: notification.state } };
+}
+
+const isLooking = ({ event }: GuardArguments) => event.notification.state === 'looking';
+
+/** Would recording this settled peer's vote make a trusted quorum (FLE's in-round branch)? */
+function confirmsLeaderInRound({ context, event }: GuardArguments): boolean {
+  const { notification } = event;
+  if (notification.round !== context.round) return false;
+  const votes = withSender(context.votesInRound, event);
+  return (
+    hasQuorumOfVotesFor(votes, notification.vote, context.voters, 'exact') &&
+    isLeaderConfirmed(votes, notification.vote.leaderId, context.myId, true)
+  );
+}
+
+/** Do following/leading peers, whatever their round, agree on a leader that says it leads? */
+function confirmsLeaderOutOfElection({ context, event }: GuardArguments): boolean {
+  const { notification } = event;
+  const votes = withSender(context.votesOutOfElection, event);
+  const roundsMatch = notification.round === context.round;
+  return (
+    hasQuorumOfVotesFor(votes, notification.vote, context.voters, 'sameLeader') &&
+    isLeaderConfirmed(votes, notification.vote.leaderId, context.myId, roundsMatch)
+  );
+}
+
+/** Where the notification's round stands against ours: -1 earlier, 0 ours, 1 later. */
+function roundOrder({ context, event }: GuardArguments): number {
+  return Math.sign(event.notification.round - context.round);
+}
+
+/** The guards of `peer.notification`, in the order its transitions try them (FLE's branches). */
+const notificationGuards = wrapNotificationGuards({
+  /** Voters answer non-voters (observers) with their vote and otherwise ignore them. */
+  shouldAnswerNonVoter: ({ context, event }) =>
+    !isVoter(context, event.from) && isVoter(context, context.myId),
+  isFromNonVoter: ({ context, event }) => !isVoter(context, event.from),
+  isVoteForNonVoter: ({ context, event }) => !isVoter(context, event.notification.vote.leaderId),
+  isFromObservingPeer: ({ event }) => event.notification.state === 'observing',
+  isLookingInLaterRound: (guard) => isLooking(guard) && roundOrder(guard) > 0,
+  /** A lagging looker is sent our vote so it catches up; observers need not bother. */
+  shouldAnswerEarlierRound: (guard) =>
+    isLooking(guard) && roundOrder(guard) < 0 && isVoter(guard.context, guard.context.myId),
+  isLookingInEarlierRound: (guard) => isLooking(guard) && roundOrder(guard) < 0,
+  isBetterLookingVote: ({ context, event }) =>
+    event.notification.state === 'looking' &&
+    isBetterVote(event.notification.vote, context.proposal, context.voters),
+  isLooking,
+  confirmsLeaderInRound,
+  confirmsLeaderOutOfElection,
+});
+
+type NotificationGuard = (guard: GuardArguments) => boolean;
+
+function wrapNotificationGuards<Name extends string>(
+  guards: Record<Name, NotificationGuard>,
+): Record<Name, (guard: MachineArguments) => boolean> {
+  const entries = Object.entries(guards) as Array<[Name, NotificationGuard]>;
+  const wrapped = entries.map(([name, guard]) => [name, withNotification(guard)] as const);
+  return Object.fromEntries(wrapped) as Record<Name, (guard: MachineArguments) => boolean>;
+}
+
+const broadcastProposal = {
+  type: 'broadcastNotification',
+  params: ({ context }: { context: ElectionContext }) => ({
+    notification: lookingNotification(context),
+  }),
+} as const;
+
+const replyWithProposal = {
+  type: 'sendNotification',
+  params: withNotification(({ context, event }) => ({
+    to: event.from,
+    notification: lookingNotification(context),
+  })),
+} as const;
+
+const sendProposalToConnectedPeer = {
+  type: 'sendNotification',
+  params: ({ context, event }: MachineArguments) => {
+    assertEvent(event, 'peer.connected');
+    return { to: event.peer, notification: lookingNotification(context) };
+  },
+} as const;
+
+const decide = {
+  type: 'decide',
+  params: ({ context }: { context: ElectionContext }) => decisionOf(context),
+} as const;
+
+export const electionMachine = setup({
+  types: {} as {
+    context: ElectionContext;
+    events: ElectionEvent;
+    input: ElectionInput;
+    output: ElectionDecision;
+  },
+  actions: {
+    /** Send one notification to one replica (a reply). */
+    sendNotification: notProvided<{ to: ServerId; notification: Notification }>(
+      'sendNotification',
+    ),
+    /** Send a notification to every voter but this replica. */
+    broadcastNotification: notProvided<{ notification: Notification }>('broadcastNotification'),
+    /** Leave looking: lead, follow or observe `leaderId`. */
+    decide: notProvided<ElectionDecision>('decide'),
+    /** FLE: a higher round restarts the tally; keep the better of its vote and our own. */
+    joinLaterRound: assign(withNotification(({ context, event }) => {
+      const { notification } = event;
+      const proposal = isBetterVote(notification.vote, context.ownVote, context.voters)
+        ? notification.vote
+        : context.ownVote;
+      const votes = withOwnVote(context, {}, proposal);
+      return { round: notification.round, proposal, votesInRound: withSender(votes, event) };
+    })),
+    adoptNotifiedVote: assign(withNotification(({ context, event }) => ({
+      proposal: event.notification.vote,
+      votesInRound: withOwnVote(context, context.votesInRound, event.notification.vote),
+    }))),
+    recordNotifiedVote: assign(withNotification(({ context, event }) => ({
+      votesInRound: withSender(context.votesInRound, event),
+    }))),
+    /** A following/leading peer's vote counts in this round (if it is ours) and out of it. */
+    recordSettledVote: assign(withNotification(({ context, event }) => ({
+      votesInRound:
+        event.notification.round === context.round
+          ? withSender(context.votesInRound, event)
+          : context.votesInRound,
+      votesOutOfElection: withSender(context.votesOutOfElection, event),
+    }))),
+    adoptSettledLeader: assign(withNotification(({ event }) => ({
+      round: event.notification.round,
+      decided: { vote: event.notification.vote, round: event.notification.round },
+    }))),
+    adoptProposal: assign(({ context }) => ({
+      decided: { vote: context.proposal, round: context.round },
+    })),
+    backOffNotificationTimeout: assign({
+      notificationTimeoutMs: ({ context }) =>
+        Math.min(2 * context.notificationTimeoutMs, context.timing.notificationTimeoutMsMax),
+    }),
+  },
+  guards: {
+    ...notificationGuards,
+    isElectedLeader: ({ context }) => decisionOf(context).role === 'leading',
+    isObserver: ({ context }) => !isVoter(context, context.myId),
+    hasQuorumForProposal: ({ context }) =>
+      hasQuorumOfVotesFor(context.votesInRound, context.proposal, context.voters, 'exact'),
+  },
+  delays: {
+    finalizeWait: ({ context }) => context.timing.finalizeWaitMs,
+    notificationTimeout: ({ context }) => context.notificationTimeoutMs,
+  },
+}).createMachine({
+  id: 'election',
+  context: ({ input }) => initialContext(input),
+  initial: 'looking',
+  output: ({ context }) => decisionOf(context),
+  states: {
+    looking: {
+      entry: broadcastProposal,
+      initial: 'tallying',
+      on: {
+        'peer.connected': { actions: sendProposalToConnectedPeer },
+        'peer.notification': [
+          { guard: 'shouldAnswerNonVoter', actions: replyWithProposal },
+          { guard: 'isFromNonVoter' },
+          { guard: 'isVoteForNonVoter' },
+          { guard: 'isFromObservingPeer' },
+          {
+            guard: 'isLookingInLaterRound',
+            target: '.tallying',
+            actions: ['joinLaterRound', broadcastProposal],
+          },
+          { guard: 'shouldAnswerEarlierRound', actions: replyWithProposal },
+          { guard: 'isLookingInEarlierRound' },
+          {
+            guard: 'isBetterLookingVote',
+            target: '.tallying',
+            actions: ['adoptNotifiedVote', 'recordNotifiedVote', broadcastProposal],
+          },
+          { guard: 'isLooking', target: '.tallying', actions: 'recordNotifiedVote' },
+          // From here the sender is following or leading: it may already have a leader.
+          {
+            guard: 'confirmsLeaderInRound',
+            target: 'deciding',
+            actions: ['recordSettledVote', 'adoptSettledLeader'],
+          },
+          {
+            guard: 'confirmsLeaderOutOfElection',
+            target: 'deciding',
+            actions: ['recordSettledVote', 'adoptSettledLeader'],
+          },
+          { actions: 'recordSettledVote' },
+        ],
+      },
+      states: {
+        // Where every vote change lands: a quorum for our proposal starts finalizing.
+        tallying: {
+          always: [
+            { guard: 'hasQuorumForProposal', target: 'finalizing' },
+            { target: 'collecting' },
+          ],
+        },
+        // No quorum yet. Silence means lost notifications or peers not yet up: send again, less
+        // often each time (FLE's notTimeout backoff).
+        collecting: {
+          after: {
+            notificationTimeout: {
+              target: 'collecting',
+              reenter: true,
+              actions: [broadcastProposal, 'backOffNotificationTimeout'],
+            },
+          },
+        },
+        // A quorum agrees; a better vote may still be in flight, so wait finalizeWait for it.
+        finalizing: {
+          after: { finalizeWait: { target: '#election.deciding', actions: 'adoptProposal' } },
+        },
+      },
+    },
+    deciding: {
+      always: [
+        { guard: 'isElectedLeader', target: 'leading' },
+        { guard: 'isObserver', target: 'observing' },
+        { target: 'following' },
+      ],
+    },
+    leading: { type: 'final', entry: decide },
+    following: { type: 'final', entry: decide },
+    observing: { type: 'final', entry: decide },
+  },
+});
+
+export type ElectionSnapshot = SnapshotFrom<typeof electionMachine>;
+
+/** The catalogue entry machines/index.ts lists. */
+export const electionCatalogEntry = {
+  name: 'election',
+  description:
+    'Fast leader election (the looking state): votes by (epoch, zxid, id) across rounds until a ' +
+    'quorum agrees for finalizeWait, or settled peers name their leader; then lead/follow/observe.',
+  machine: electionMachine,
+};

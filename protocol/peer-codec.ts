@@ -1,0 +1,95 @@
+// The peer wire format: each PeerMessage is one msgpack frame `[tag, body]`, where the tag is the
+// variant's stable number (protocol/peer.ts) and body holds its fields. Decoding checks every
+// field before the result is typed, and returns a malformed frame as an error value: a bad peer
+// must cost its connection, never the replica.
+import { Packr } from 'msgpackr';
+import {
+  peerMessageTag,
+  type PeerMessage,
+  type PeerMessageOf,
+  type PeerMessageType,
+} from './peer.js';
+import { fieldChecks, isRecord, type FieldKind } from './peer-shapes.js';
+
+// Plain maps (no records) keep the format independent of structure definitions held elsewhere;
+// the bigint extension keeps session ids exact.
+const packr = new Packr({ useRecords: false, useBigIntExtension: true });
+
+type BodyOf<Type extends PeerMessageType> = Omit<PeerMessageOf<Type>, 'type'>;
+
+/** The shape of every variant's fields; typed so a new variant or field cannot be forgotten. */
+const bodyFields: { [Type in PeerMessageType]: { [Field in keyof BodyOf<Type>]-?: FieldKind } } = {
+  notification: { vote: 'vote', round: 'count', state: 'peerState' },
+  followerInfo: { acceptedEpoch: 'count', protocolVersion: 'count' },
+  observerInfo: { acceptedEpoch: 'count', protocolVersion: 'count' },
+  leaderInfo: { newEpoch: 'count', protocolVersion: 'count' },
+  ackEpoch: { currentEpoch: 'count', lastZxid: 'zxid' },
+  diff: { zxid: 'zxid' },
+  trunc: { zxid: 'zxid' },
+  snap: { zxid: 'zxid', snapshot: 'snapshot' },
+  newLeader: { zxid: 'zxid' },
+  ack: { zxid: 'zxid' },
+  upToDate: {},
+  proposal: { txn: 'txn' },
+  commit: { zxid: 'zxid' },
+  inform: { txn: 'txn' },
+  ping: { touches: 'touches' },
+  request: { sessionId: 'bigint', cxid: 'int32', body: 'forwardedRequest' },
+  revalidate: { sessionId: 'bigint', timeoutMs: 'count' },
+  revalidateResult: { sessionId: 'bigint', valid: 'boolean' },
+  sync: { sessionId: 'bigint', cxid: 'int32', zxid: 'zxid' },
+};
+
+const typeByTag = new Map<number, PeerMessageType>(
+  (Object.entries(peerMessageTag) as Array<[PeerMessageType, number]>).map(([type, tag]) => [
+    tag,
+    type,
+  ]),
+);
+
+/** Why a frame could not be decoded; the receiver closes the link it came on. */
+export class PeerFrameError extends Error {
+  constructor(readonly reason: string) {
+    super(`malformed peer frame: ${reason}`);
+    this.name = 'PeerFrameError';
+  }
+}
+
+export type PeerDecodeResult =
+  | { ok: true; message: PeerMessage }
+  | { ok: false; error: PeerFrameError };
+
+/** One frame body (the transport adds any length prefix). */
+export function encodePeerMessage(message: PeerMessage): Buffer {
+  const fields = bodyFields[message.type] as Record<string, FieldKind>;
+  const source = message as unknown as Record<string, unknown>;
+  const body: Record<string, unknown> = {};
+  for (const field of Object.keys(fields)) body[field] = source[field];
+  return packr.pack([peerMessageTag[message.type], body]);
+}
+
+export function decodePeerMessage(frame: Uint8Array): PeerDecodeResult {
+  let decoded: unknown;
+  try {
+    const buffer = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    decoded = packr.unpack(buffer);
+  } catch (error) {
+    return failure(`not msgpack: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) return failure('not a [tag, body] pair');
+  const [tag, body] = decoded as [unknown, unknown];
+  const type = typeof tag === 'number' ? typeByTag.get(tag) : undefined;
+  if (type === undefined) return failure(`unknown tag ${String(tag)}`);
+  if (!isRecord(body)) return failure(`${type}: body is not a map`);
+  const message: Record<string, unknown> = { type };
+  for (const [field, kind] of Object.entries(bodyFields[type] as Record<string, FieldKind>)) {
+    const problem = fieldChecks[kind](body[field]);
+    if (problem !== undefined) return failure(`${type}.${field}: ${problem}`);
+    message[field] = body[field];
+  }
+  return { ok: true, message: message as PeerMessage };
+}
+
+function failure(reason: string): PeerDecodeResult {
+  return { ok: false, error: new PeerFrameError(reason) };
+}

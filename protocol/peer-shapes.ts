@@ -1,0 +1,149 @@
+// Shape checks for decoded peer frames: each returns a problem description, or undefined when
+// the value has the shape its TypeScript type promises. A frame from the network is untrusted
+// (a peer on another version, a torn write), so the codec checks before anything is typed.
+
+/** One kind per field shape the peer messages use; peer-codec.ts names a kind for each field. */
+export type FieldKind =
+  | 'count'
+  | 'int32'
+  | 'zxid'
+  | 'serverId'
+  | 'bigint'
+  | 'boolean'
+  | 'string'
+  | 'peerState'
+  | 'vote'
+  | 'touches'
+  | 'snapshot'
+  | 'txn'
+  | 'forwardedRequest';
+
+type Problem = string | undefined;
+type Check = (value: unknown) => Problem;
+
+const peerStates = new Set(['looking', 'following', 'leading', 'observing']);
+const writeRequestKinds = new Set(['create', 'delete', 'setData', 'setACL', 'check', 'multi']);
+/** Inside a decoded frame: far beyond any real batch, small enough to refuse a hostile one. */
+const listLengthMax = 1_000_000;
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) &&
+    !(value instanceof Uint8Array);
+}
+
+function integerProblem(value: unknown, minimum: number, maximum: number): Problem {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return 'not an integer';
+  if (value < minimum || value > maximum) return `${value} outside [${minimum}, ${maximum}]`;
+  return undefined;
+}
+
+const count: Check = (value) => integerProblem(value, 0, Number.MAX_SAFE_INTEGER);
+const int32: Check = (value) => integerProblem(value, -(2 ** 31), 2 ** 31 - 1);
+const serverId: Check = (value) => integerProblem(value, 1, Number.MAX_SAFE_INTEGER);
+const bigint: Check = (value) => (typeof value === 'bigint' ? undefined : 'not a bigint');
+const boolean: Check = (value) => (typeof value === 'boolean' ? undefined : 'not a boolean');
+const string: Check = (value) => (typeof value === 'string' ? undefined : 'not a string');
+const bytes: Check = (value) => (value instanceof Uint8Array ? undefined : 'not bytes');
+const finite: Check = (value) =>
+  typeof value === 'number' && Number.isFinite(value) ? undefined : 'not a finite number';
+const map: Check = (value) => (isRecord(value) ? undefined : 'not a map');
+const peerState: Check = (value) =>
+  typeof value === 'string' && peerStates.has(value) ? undefined : 'not a peer state';
+
+/** Checks each named field of a map, reporting the first problem as `field: problem`. */
+function fieldsProblem(value: unknown, checks: Record<string, Check>): Problem {
+  if (!isRecord(value)) return 'not a map';
+  for (const [field, check] of Object.entries(checks)) {
+    const problem = check(value[field]);
+    if (problem !== undefined) return `${field}: ${problem}`;
+  }
+  return undefined;
+}
+
+function listProblem(value: unknown, check: Check): Problem {
+  if (!Array.isArray(value)) return 'not a list';
+  if (value.length > listLengthMax) return `list longer than ${listLengthMax}`;
+  for (const [index, item] of value.entries()) {
+    const problem = check(item);
+    if (problem !== undefined) return `[${index}] ${problem}`;
+  }
+  return undefined;
+}
+
+const vote: Check = (value) =>
+  fieldsProblem(value, { leaderId: serverId, zxid: count, peerEpoch: count });
+
+const touches: Check = (value) =>
+  listProblem(value, (touch) => fieldsProblem(touch, { sessionId: bigint, timeoutMs: count }));
+
+const snapshot: Check = (value) => fieldsProblem(value, { formatVersion: count, bytes });
+
+const id: Check = (value) => fieldsProblem(value, { scheme: string, id: string });
+const auth: Check = (value) =>
+  fieldsProblem(value, { ids: (ids) => listProblem(ids, id), superUser: boolean });
+
+/**
+ * The request of a replicated write, checked at its top level only: it was built by the leader's
+ * own client decoder, so a peer on the same version sends nothing else.
+ */
+const writeRequest: Check = (value) => {
+  if (!isRecord(value)) return 'not a map';
+  if (typeof value.kind !== 'string' || !writeRequestKinds.has(value.kind)) {
+    return `kind: not a write request kind`;
+  }
+  return value.kind === 'multi'
+    ? fieldsProblem(value, { ops: (ops) => listProblem(ops, map) })
+    : fieldsProblem(value, { path: string });
+};
+
+/** The txn body variants a learner may forward (sync aside) and the leader may propose. */
+const sessionAndWriteBodies: Record<string, Record<string, Check>> = {
+  createSession: { sessionId: bigint, timeoutMs: count, password: bytes },
+  closeSession: { sessionId: bigint },
+  write: { request: writeRequest, auth },
+};
+const txnBodies: Record<string, Record<string, Check>> = {
+  ...sessionAndWriteBodies,
+  deleteContainer: { path: string },
+  error: { err: int32 },
+};
+const forwardedBodies: Record<string, Record<string, Check>> = {
+  ...sessionAndWriteBodies,
+  sync: { path: string },
+};
+
+function variantProblem(value: unknown, variants: Record<string, Record<string, Check>>): Problem {
+  if (!isRecord(value)) return 'not a map';
+  const checks = typeof value.type === 'string' ? variants[value.type] : undefined;
+  if (checks === undefined || !Object.hasOwn(variants, String(value.type))) {
+    return 'type: unknown variant';
+  }
+  return fieldsProblem(value, checks);
+}
+
+const txn: Check = (value) =>
+  fieldsProblem(value, {
+    zxid: count,
+    time: finite,
+    sessionId: bigint,
+    cxid: int32,
+    body: (body) => variantProblem(body, txnBodies),
+  });
+
+const forwardedRequest: Check = (value) => variantProblem(value, forwardedBodies);
+
+export const fieldChecks: Record<FieldKind, Check> = {
+  count,
+  int32,
+  zxid: count,
+  serverId,
+  bigint,
+  boolean,
+  string,
+  peerState,
+  vote,
+  touches,
+  snapshot,
+  txn,
+  forwardedRequest,
+};

@@ -1,0 +1,218 @@
+// The messages replicas exchange: fast-leader-election notifications and the Zab quorum packets
+// of discovery, synchronization and broadcast, as one discriminated union so every handler is an
+// exhaustive switch. Each variant names its sender, receiver and Zab phase; protocol/peer-codec.ts
+// puts them on the wire under the numeric tags below, which are never reused.
+
+// Txn (and the session identities a forwarded write carries) are the tree's replication contract;
+// the import is type-only, so nothing of tree/ is loaded by protocol/ at run time.
+import type { Txn, TxnBody } from '../tree/txn.js';
+
+/** A replica's `myid` from zoo.cfg's server.N lines: a positive integer. */
+export type ServerId = number;
+
+/**
+ * A ZooKeeper transaction id: epoch << 32 | counter, held as a safe JS integer (so epochs stay
+ * below 2^21; machines/zab-rules.ts packs and checks it). 0 means "nothing logged".
+ */
+export type Zxid = number;
+
+/** What a replica is doing, as ZooKeeper's QuorumPeer.ServerState names it. */
+export type PeerState = 'looking' | 'following' | 'leading' | 'observing';
+
+/** A vote in fast leader election: who should lead, and how recent that replica's history is. */
+export interface Vote {
+  /** The proposed leader. */
+  leaderId: ServerId;
+  /** The proposed leader's last logged zxid. */
+  zxid: Zxid;
+  /** The proposed leader's currentEpoch (ZooKeeper's peerEpoch). */
+  peerEpoch: number;
+}
+
+/** A session the learner saw traffic for since its last ping reply, for the leader's tracker. */
+export interface SessionTouch {
+  sessionId: bigint;
+  timeoutMs: number;
+}
+
+/**
+ * The serialized data tree a SNAP carries. A placeholder until tree/ defines its snapshot format:
+ * the version tells a receiver whether it can read `bytes` at all.
+ */
+export interface TreeSnapshot {
+  formatVersion: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * A client request a learner hands to the leader, which alone orders txns. Writes and session
+ * lifecycle requests become txns; a sync is answered with SYNC once everything the leader
+ * proposed before it is committed.
+ */
+export type ForwardedRequest =
+  | Extract<TxnBody, { type: 'createSession' | 'closeSession' | 'write' }>
+  | { type: 'sync'; path: string };
+
+/** Peer protocol version carried in FOLLOWERINFO / OBSERVERINFO / LEADERINFO. */
+export const peerProtocolVersion = 1;
+
+export type PeerMessage =
+  /**
+   * Election. Any replica → voters (and answers to any replica). A looking replica broadcasts
+   * its current vote; a following/leading replica answers a looking one with the vote it settled
+   * on, which is how a replica rejoining a settled ensemble learns the leader.
+   */
+  | {
+      type: 'notification';
+      vote: Vote;
+      /** The sender's election round (ZooKeeper's logical clock, electionEpoch). */
+      round: number;
+      state: PeerState;
+    }
+  /** Discovery. Follower → leader: the first packet on a new leader connection. */
+  | { type: 'followerInfo'; acceptedEpoch: number; protocolVersion: number }
+  /** Discovery. Observer → leader: as FOLLOWERINFO, but the sender does not vote. */
+  | { type: 'observerInfo'; acceptedEpoch: number; protocolVersion: number }
+  /** Discovery. Leader → learner: the new epoch, max(acceptedEpoch of a quorum) + 1. */
+  | { type: 'leaderInfo'; newEpoch: number; protocolVersion: number }
+  /** Discovery. Learner → leader: accepted the new epoch; here is where my history ends. */
+  | { type: 'ackEpoch'; currentEpoch: number; lastZxid: Zxid }
+  /**
+   * Synchronization. Leader → learner: PROPOSAL/COMMIT pairs for everything after the learner's
+   * lastZxid follow, up to `zxid`.
+   */
+  | { type: 'diff'; zxid: Zxid }
+  /** Synchronization. Leader → learner: drop logged txns after `zxid` (a dead leader's tail). */
+  | { type: 'trunc'; zxid: Zxid }
+  /** Synchronization. Leader → learner: replace your tree with this one, current up to `zxid`. */
+  | { type: 'snap'; zxid: Zxid; snapshot: TreeSnapshot }
+  /**
+   * Synchronization. Leader → learner: the sync stream is complete; `zxid` is makeZxid(newEpoch,
+   * 0). The follower persists currentEpoch = newEpoch before its ACK.
+   */
+  | { type: 'newLeader'; zxid: Zxid }
+  /**
+   * Synchronization and broadcast. Follower → leader: NEWLEADER's zxid, or a proposal's zxid
+   * once that proposal (and everything before it) is durable.
+   */
+  | { type: 'ack'; zxid: Zxid }
+  /** Synchronization. Leader → learner: a quorum acknowledged NEWLEADER; start serving. */
+  | { type: 'upToDate' }
+  /** Broadcast. Leader → follower: log this txn and ACK it. */
+  | { type: 'proposal'; txn: Txn }
+  /** Broadcast. Leader → follower: a quorum logged everything up to `zxid`; apply it. */
+  | { type: 'commit'; zxid: Zxid }
+  /** Broadcast. Leader → observer: a committed txn (observers never see uncommitted ones). */
+  | { type: 'inform'; txn: Txn }
+  /**
+   * Broadcast. Leader → learner every tick with no touches; the learner answers with the
+   * sessions it saw traffic for, which keeps them alive in the leader's session tracker.
+   */
+  | { type: 'ping'; touches: SessionTouch[] }
+  /** Broadcast. Learner → leader: a client request only the leader may order. */
+  | { type: 'request'; sessionId: bigint; cxid: number; body: ForwardedRequest }
+  /** Broadcast. Learner → leader: a client reconnected here; is this session still alive? */
+  | { type: 'revalidate'; sessionId: bigint; timeoutMs: number }
+  /** Broadcast. Leader → learner: the answer to REVALIDATE. */
+  | { type: 'revalidateResult'; sessionId: bigint; valid: boolean }
+  /**
+   * Broadcast. Leader → learner: everything proposed before the forwarded sync is committed
+   * (through `zxid`); the learner answers the client's sync once it has applied that far.
+   */
+  | { type: 'sync'; sessionId: bigint; cxid: number; zxid: Zxid };
+
+export type PeerMessageType = PeerMessage['type'];
+export type PeerMessageOf<Type extends PeerMessageType> = Extract<PeerMessage, { type: Type }>;
+export type Notification = PeerMessageOf<'notification'>;
+
+/**
+ * Wire tags. Quorum packets keep Apache ZooKeeper's Leader.java numbers so traces read alike;
+ * 9 and 19 (ZooKeeper's reconfig COMMITANDACTIVATE / INFORMANDACTIVATE) stay reserved. A tag is
+ * never reused: a retired message keeps its number out of circulation.
+ */
+export const peerMessageTag = {
+  request: 1,
+  proposal: 2,
+  ack: 3,
+  commit: 4,
+  ping: 5,
+  revalidate: 6,
+  sync: 7,
+  inform: 8,
+  newLeader: 10,
+  followerInfo: 11,
+  upToDate: 12,
+  diff: 13,
+  trunc: 14,
+  snap: 15,
+  observerInfo: 16,
+  leaderInfo: 17,
+  ackEpoch: 18,
+  notification: 32,
+  revalidateResult: 33,
+} as const satisfies Record<PeerMessageType, number>;
+
+/** Tags that must never be assigned again (retired or held for ZooKeeper parity). */
+export const reservedPeerMessageTags: readonly number[] = [9, 19];
+
+function hex(value: number | bigint): string {
+  return `0x${value.toString(16)}`;
+}
+
+/** One line for traces and logs, in ZooKeeper's packet names: `PROPOSAL 0x200000007 write`. */
+export function describePeerMessage(message: PeerMessage): string {
+  switch (message.type) {
+    case 'notification': {
+      const { vote, round, state } = message;
+      const voted = `${vote.leaderId} zxid ${hex(vote.zxid)} epoch ${vote.peerEpoch}`;
+      return `NOTIFICATION ${state} round ${round} vote ${voted}`;
+    }
+    case 'followerInfo':
+      return `FOLLOWERINFO acceptedEpoch ${message.acceptedEpoch}`;
+    case 'observerInfo':
+      return `OBSERVERINFO acceptedEpoch ${message.acceptedEpoch}`;
+    case 'leaderInfo':
+      return `LEADERINFO newEpoch ${message.newEpoch}`;
+    case 'ackEpoch':
+      return `ACKEPOCH currentEpoch ${message.currentEpoch} lastZxid ${hex(message.lastZxid)}`;
+    case 'diff':
+      return `DIFF ${hex(message.zxid)}`;
+    case 'trunc':
+      return `TRUNC ${hex(message.zxid)}`;
+    case 'snap':
+      return `SNAP ${hex(message.zxid)} ${message.snapshot.bytes.byteLength} bytes`;
+    case 'newLeader':
+      return `NEWLEADER ${hex(message.zxid)}`;
+    case 'ack':
+      return `ACK ${hex(message.zxid)}`;
+    case 'upToDate':
+      return 'UPTODATE';
+    case 'proposal':
+      return `PROPOSAL ${hex(message.txn.zxid)} ${message.txn.body.type}`;
+    case 'commit':
+      return `COMMIT ${hex(message.zxid)}`;
+    case 'inform':
+      return `INFORM ${hex(message.txn.zxid)} ${message.txn.body.type}`;
+    case 'ping':
+      return `PING ${message.touches.length} touches`;
+    case 'request':
+      return `REQUEST session ${hex(message.sessionId)} cxid ${message.cxid} ${message.body.type}`;
+    case 'revalidate':
+      return `REVALIDATE session ${hex(message.sessionId)} timeout ${message.timeoutMs} ms`;
+    case 'revalidateResult':
+      return `REVALIDATE session ${hex(message.sessionId)} ${message.valid ? 'valid' : 'invalid'}`;
+    case 'sync':
+      return `SYNC session ${hex(message.sessionId)} cxid ${message.cxid} ${hex(message.zxid)}`;
+    default:
+      return assertNever(message);
+  }
+}
+
+/** The end of every exhaustive switch over a peer union: reaching it is a programmer error. */
+export function assertNever(value: never): never {
+  const variant: unknown = value;
+  const type = typeof variant === 'object' && variant !== null && 'type' in variant
+    ? String(variant.type)
+    : String(variant);
+  throw new Error(`unexpected variant: ${type}`);
+}

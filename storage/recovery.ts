@@ -1,0 +1,125 @@
+// Startup checks and recovery of a data dir: every log record's checksum is verified before
+// anything is applied (a corrupt tail is cut off, corruption with valid records after it stops
+// the server), then the newest whole snapshot that the log continues is loaded into the tree.
+
+import type { DataTree } from '../tree/data-tree.js';
+import type { LmdbTxnLog, LogScan } from './lmdb-log.js';
+import { checkSnapshotFile, CorruptSnapshotError, visitSnapshot } from './snapshot-file.js';
+
+/** The part of pino's Logger that storage uses. */
+export interface StorageLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+function hex(zxid: number): string {
+  return `0x${zxid.toString(16)}`;
+}
+
+export class CorruptLogError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly zxid: number,
+    reason: string,
+    validAfterZxid: number,
+  ) {
+    super(
+      `data dir ${dataDir}: txn log record zxid ${hex(zxid)} is corrupt (${reason}) and valid ` +
+        `records follow it (from zxid ${hex(validAfterZxid)}), so it is not a torn tail; ` +
+        'refusing to start. Restore the data dir from a backup or resync it from another replica.',
+    );
+    this.name = 'CorruptLogError';
+  }
+}
+
+export class UnrecoverableDataDirError extends Error {
+  constructor(dataDir: string, purgedThroughZxid: number) {
+    super(
+      `data dir ${dataDir}: the txn log was purged through zxid ${hex(purgedThroughZxid)} but ` +
+        'no whole snapshot at or after it remains; refusing to start with a partial history.',
+    );
+    this.name = 'UnrecoverableDataDirError';
+  }
+}
+
+/**
+ * Checks every record. A run of corrupt records at the very end is the tail of an append that
+ * did not complete: it is deleted, and logged. Anything else corrupt refuses the start; a corrupt
+ * txn is never applied (readFrom verifies each record again as it replays).
+ */
+export async function checkLog(log: LmdbTxnLog, logger: StorageLogger): Promise<LogScan> {
+  const scan = log.scan();
+  const first = scan.corrupt[0];
+  if (first === undefined) return scan;
+  if (scan.validAfterCorruptZxid !== undefined) {
+    throw new CorruptLogError(log.dataDir, first.zxid, first.reason, scan.validAfterCorruptZxid);
+  }
+  const removed = await log.truncateFrom(first.zxid);
+  logger.warn(
+    {
+      dataDir: log.dataDir,
+      fromZxid: hex(first.zxid),
+      throughZxid: hex(scan.lastZxid),
+      records: removed,
+      reason: first.reason,
+    },
+    `truncated a corrupt txn log tail of ${removed} record(s) from zxid ${hex(first.zxid)}`,
+  );
+  return log.scan();
+}
+
+export interface RestoredSnapshot {
+  zxid: number;
+  file: string;
+}
+
+/**
+ * Loads the newest snapshot that is whole and that the log continues (nothing after it was
+ * purged) into `tree`, which must be fresh. Returns undefined when the tree should be rebuilt from
+ * the whole log instead.
+ */
+export function restoreNewestSnapshot(
+  tree: DataTree,
+  snapshots: ReadonlyArray<{ zxid: number; file: string }>,
+  log: LmdbTxnLog,
+  logger: StorageLogger,
+): RestoredSnapshot | undefined {
+  const purgedThroughZxid = log.purgedThroughZxid();
+  for (const snapshot of snapshots) {
+    if (snapshot.zxid < purgedThroughZxid) break;
+    try {
+      checkSnapshotFile(snapshot.file, snapshot.zxid);
+    } catch (error) {
+      if (!(error instanceof CorruptSnapshotError)) throw error;
+      logger.warn({ file: snapshot.file, error: error.message }, 'skipping a damaged snapshot');
+      continue;
+    }
+    restoreSnapshotFile(tree, snapshot.file, snapshot.zxid);
+    return snapshot;
+  }
+  if (purgedThroughZxid > 0) throw new UnrecoverableDataDirError(log.dataDir, purgedThroughZxid);
+  return undefined;
+}
+
+/** Streams a (checked) snapshot file into the tree. Buffers are copied out of each frame so the
+ * frames themselves can be freed. */
+export function restoreSnapshotFile(tree: DataTree, file: string, zxid: number): void {
+  tree.restore(zxid, (restorer) => {
+    visitSnapshot(file, {
+      acls: (acls) => restorer.setAcls(acls),
+      nodes: (nodes) => {
+        for (const node of nodes) {
+          node[1] = node[1].length === 0 ? emptyData : Buffer.from(node[1]);
+          restorer.node(node);
+        }
+      },
+      sessions: (sessions) => {
+        for (const session of sessions) {
+          restorer.session({ ...session, password: Buffer.from(session.password) });
+        }
+      },
+    });
+  });
+}
+
+const emptyData = Buffer.alloc(0);

@@ -1,0 +1,207 @@
+// A replica's durable state under its data dir: the LMDB txn log and epochs, periodic snapshots
+// of the applied tree, recovery (newest whole snapshot + the log after it) and compaction. It is
+// the TxnLog the proposer appends through, so snapshots follow the write load with no other hook.
+
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DataTree } from '../tree/data-tree.js';
+import type { Txn } from '../tree/txn.js';
+import { LmdbEpochStore, type EpochStore } from './epochs.js';
+import { LmdbTxnLog } from './lmdb-log.js';
+import type { TxnLog } from './log.js';
+import {
+  checkLog,
+  restoreNewestSnapshot,
+  type RestoredSnapshot,
+  type StorageLogger,
+} from './recovery.js';
+import {
+  listSnapshots,
+  SnapshotAbortedError,
+  syncDirectory,
+  writeSnapshot,
+} from './snapshot-file.js';
+
+export interface StorageSettings {
+  /** Txns between snapshots (ZooKeeper's snapCount, zoo.cfg `snapCount`). */
+  snapCount: number;
+  /** Snapshots kept (zoo.cfg autopurge.snapRetainCount); the log is kept back to the oldest. */
+  snapRetainCount: number;
+  /** Txns always kept in the log, so a lagging follower can DIFF-sync (`txnsRetainedMin`). */
+  txnsRetainedMin: number;
+}
+
+export const storageSettingsDefaults: StorageSettings = {
+  snapCount: 100_000,
+  snapRetainCount: 3,
+  txnsRetainedMin: 500,
+};
+
+export interface SnapshotTaken {
+  zxid: number;
+  file: string;
+  bytes: number;
+  /** How long the synchronous capture held the event loop. */
+  captureMs: number;
+  totalMs: number;
+  purgedTxns: number;
+}
+
+export class ReplicaStorage implements TxnLog {
+  readonly snapshotDir: string;
+  readonly epochs: EpochStore;
+  private tree: DataTree | undefined;
+  private txnsSinceSnapshot = 0;
+  private snapshotting: Promise<SnapshotTaken | undefined> | undefined;
+  private closing = false;
+  private latestSnapshotZxid = 0;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly log: LmdbTxnLog,
+    readonly settings: StorageSettings,
+    private readonly logger: StorageLogger,
+    /** Told after each snapshot (tests, metrics). */
+    private readonly snapshotTaken: (taken: SnapshotTaken) => void,
+  ) {
+    this.snapshotDir = join(dataDir, 'snapshots');
+    mkdirSync(this.snapshotDir, { recursive: true });
+    this.epochs = new LmdbEpochStore(log.root, log.location);
+  }
+
+  /** Opens the data dir and checks the log (see checkLog); the tree is restored separately. */
+  static async open(
+    dataDir: string,
+    settings: Partial<StorageSettings>,
+    logger: StorageLogger,
+    snapshotTaken: (taken: SnapshotTaken) => void = () => undefined,
+  ): Promise<ReplicaStorage> {
+    const log = new LmdbTxnLog(dataDir);
+    const resolved = { ...storageSettingsDefaults, ...settings };
+    // The newest txn is never purged: the next zxid is derived from it.
+    resolved.txnsRetainedMin = Math.max(1, resolved.txnsRetainedMin);
+    resolved.snapCount = Math.max(1, resolved.snapCount);
+    try {
+      await checkLog(log, logger);
+    } catch (error) {
+      await log.close();
+      throw error;
+    }
+    const storage = new ReplicaStorage(dataDir, log, resolved, logger, snapshotTaken);
+    storage.latestSnapshotZxid = (await listSnapshots(storage.snapshotDir))[0]?.zxid ?? 0;
+    return storage;
+  }
+
+  /**
+   * Loads the newest usable snapshot into a fresh tree and snapshots that tree from now on. The
+   * caller then replays readFrom(tree.lastZxid) (ServerCore.recover) for the tail.
+   */
+  async restoreInto(tree: DataTree): Promise<RestoredSnapshot | undefined> {
+    const snapshots = await listSnapshots(this.snapshotDir);
+    const restored = restoreNewestSnapshot(tree, snapshots, this.log, this.logger);
+    // Count from the snapshot, not from this start: a server restarted more often than every
+    // snapCount txns must still snapshot (and compact).
+    this.txnsSinceSnapshot = this.log.countAfter(restored?.zxid ?? 0);
+    this.attach(tree);
+    return restored;
+  }
+
+  /** The tree snapshots are taken from (the applied state, updated after each append). */
+  attach(tree: DataTree): void {
+    this.tree = tree;
+  }
+
+  async append(txns: readonly Txn[]): Promise<void> {
+    await this.log.append(txns);
+    this.txnsSinceSnapshot += txns.length;
+    if (this.txnsSinceSnapshot >= this.settings.snapCount && this.snapshotting === undefined) {
+      // The proposer applies this batch as soon as the promise resolves, in the same turn; the
+      // snapshot is captured on the next turn, from a tree that holds it.
+      this.snapshotting = new Promise((resolve) => setImmediate(resolve)).then(() =>
+        this.snapshotInBackground(),
+      );
+    }
+  }
+
+  private async snapshotInBackground(): Promise<SnapshotTaken | undefined> {
+    try {
+      return await this.snapshot();
+    } catch (error) {
+      // A failed snapshot costs disk (the log is not purged) but not correctness: recovery
+      // uses an older snapshot and a longer tail. Try again after another snapCount txns.
+      if (!(error instanceof SnapshotAbortedError)) {
+        this.logger.warn({ error: String(error) }, 'snapshot failed');
+      }
+      return undefined;
+    } finally {
+      this.snapshotting = undefined;
+    }
+  }
+
+  /** Writes a snapshot of the attached tree now, then compacts. */
+  async snapshot(): Promise<SnapshotTaken | undefined> {
+    const tree = this.tree;
+    if (tree === undefined || this.closing) return undefined;
+    const startedAt = performance.now();
+    // The only synchronous step: references and numbers copied in one pass (TreeCapture).
+    const capture = tree.capture();
+    const captureMs = performance.now() - startedAt;
+    this.txnsSinceSnapshot = 0;
+    if (capture.zxid <= this.latestSnapshotZxid) return undefined;
+    const { file, bytes } = await writeSnapshot(this.snapshotDir, capture, () => this.closing);
+    this.latestSnapshotZxid = capture.zxid;
+    const purgedTxns = await this.compact();
+    const taken = {
+      zxid: capture.zxid,
+      file,
+      bytes,
+      captureMs,
+      totalMs: performance.now() - startedAt,
+      purgedTxns,
+    };
+    this.logger.info({ ...taken, nodes: capture.nodeCount }, 'snapshot written');
+    this.snapshotTaken(taken);
+    return taken;
+  }
+
+  /**
+   * ZooKeeper's PurgeTxnLog with the log in LMDB: keep the newest snapRetainCount snapshots,
+   * and the log after the oldest of them (so any kept snapshot can be recovered from), and at
+   * least txnsRetainedMin txns whatever the snapshots cover. Returns the txns deleted.
+   */
+  async compact(): Promise<number> {
+    const snapshots = await listSnapshots(this.snapshotDir);
+    const kept = snapshots.slice(0, this.settings.snapRetainCount);
+    for (const old of snapshots.slice(this.settings.snapRetainCount)) {
+      await rm(old.file, { force: true });
+    }
+    if (snapshots.length > kept.length) syncDirectory(this.snapshotDir);
+    const oldestKept = kept.at(-1);
+    if (oldestKept === undefined) return 0;
+    const retainedFromZxid = this.log.zxidBeforeLast(this.settings.txnsRetainedMin - 1);
+    const throughZxid = Math.min(oldestKept.zxid, retainedFromZxid - 1);
+    if (throughZxid <= 0) return 0;
+    return this.log.purgeThrough(throughZxid);
+  }
+
+  lastZxid(): number {
+    return Math.max(this.log.lastZxid(), this.latestSnapshotZxid, this.log.purgedThroughZxid());
+  }
+
+  readFrom(afterZxid: number): Iterable<Txn> {
+    return this.log.readFrom(afterZxid);
+  }
+
+  /** Resolves when no snapshot is in progress (tests, benchmarks). */
+  async settled(): Promise<void> {
+    while (this.snapshotting !== undefined) await this.snapshotting;
+  }
+
+  /** Waits for a snapshot in progress to stop (it is abandoned, its temporary file removed). */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.snapshotting;
+    await this.log.close();
+  }
+}

@@ -1,0 +1,143 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LmdbTxnLog, lmdbDurableOptions } from '../../storage/lmdb-log.js';
+import { CorruptLogError } from '../../storage/recovery.js';
+import { ReplicaStorage } from '../../storage/replica-storage.js';
+import { zxidKey } from '../../storage/txn-codec.js';
+import { DataTree } from '../../tree/data-tree.js';
+import { drive, removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
+
+afterEach(removeTempDirs);
+
+/** Rewrites stored records of a closed data dir in place. */
+async function damage(dir: string, edits: Record<number, (record: Buffer) => Buffer>) {
+  const raw = open({ path: join(dir, 'corral.lmdb'), maxDbs: 8, noSubdir: false });
+  const db = raw.openDB<Buffer, Buffer>({
+    name: 'log',
+    keyEncoding: 'binary',
+    encoding: 'binary',
+  });
+  for (const [zxid, edit] of Object.entries(edits)) {
+    const record = Buffer.from(db.getBinary(zxidKey(Number(zxid)))!);
+    await db.put(zxidKey(Number(zxid)), edit(record));
+  }
+  await raw.close();
+}
+
+const flipLastByte = (record: Buffer): Buffer => {
+  record[record.length - 1]! ^= 0xff;
+  return record;
+};
+const cutShort = (record: Buffer): Buffer => record.subarray(0, 3);
+
+async function writtenDataDir(count: number): Promise<string> {
+  const dir = tempDir();
+  const storage = await ReplicaStorage.open(dir, {}, { info: () => {}, warn: () => {} });
+  await drive(storage, new DataTree({ extendedTypesEnabled: true }), new TxnStream(1).take(count));
+  await storage.close();
+  return dir;
+}
+
+function recordingLogger() {
+  const warnings: Array<{ details: object; message: string }> = [];
+  return {
+    warnings,
+    logger: {
+      info: () => undefined,
+      warn: (details: object, message: string) => warnings.push({ details, message }),
+    },
+  };
+}
+
+describe('storage faults at startup', () => {
+  it.each([
+    ['a bad checksum in the last record', { 100: flipLastByte }, 99],
+    ['a truncated last record', { 100: cutShort }, 99],
+    ['the last two records damaged', { 99: cutShort, 100: flipLastByte }, 98],
+  ])('truncates a corrupt tail (%s) and logs it', async (_name, edits, survivors) => {
+    const dir = await writtenDataDir(100);
+    await damage(dir, edits);
+    const { warnings, logger } = recordingLogger();
+    const storage = await ReplicaStorage.open(dir, {}, logger);
+    expect(storage.lastZxid()).toBe(survivors);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toMatch(/truncated a corrupt txn log tail/);
+    const tree = new DataTree({ extendedTypesEnabled: true });
+    await storage.restoreInto(tree);
+    for (const txn of storage.readFrom(0)) tree.apply(txn);
+    expect(tree.digest()).toBe(treeOf(new TxnStream(1).take(survivors)).digest());
+    await storage.close();
+  });
+
+  it.each([
+    ['a bad checksum', flipLastByte],
+    ['a truncated value', cutShort],
+  ])('refuses to start on %s in the middle of the log, naming data dir and zxid', async (
+    _name,
+    edit,
+  ) => {
+    const dir = await writtenDataDir(100);
+    await damage(dir, { 0x32: edit });
+    const opening = ReplicaStorage.open(dir, {}, { info: () => {}, warn: () => {} });
+    await expect(opening).rejects.toThrow(CorruptLogError);
+    await expect(ReplicaStorage.open(dir, {}, { info: () => {}, warn: () => {} })).rejects.toThrow(
+      new RegExp(`data dir ${dir}: txn log record zxid 0x32 is corrupt`),
+    );
+    // Nothing was cut off: the operator still has every record to repair from.
+    const log = new LmdbTxnLog(dir);
+    expect(log.entryCount).toBe(100);
+    await log.close();
+  });
+});
+
+describe('append durability', () => {
+  it('opens LMDB without the options that resolve a write before its fsync', () => {
+    expect(lmdbDurableOptions).toMatchObject({
+      overlappingSync: false,
+      noSync: false,
+      noMetaSync: false,
+      useWritemap: false,
+    });
+    expect(lmdbDurableOptions).not.toHaveProperty('mapAsync');
+  });
+
+  const strace = spawnSync('strace', ['-V']).status === 0;
+  const built = existsSync(join(process.cwd(), 'dist', 'storage', 'lmdb-log.js'));
+  it.skipIf(!strace || !built)(
+    'append() resolves only after an fsync of its commit (traced with strace)',
+    () => {
+      const dir = tempDir();
+      const builtLog = join(process.cwd(), 'dist/storage/lmdb-log.js');
+      const script = `
+        import { LmdbTxnLog } from ${JSON.stringify(builtLog)};
+        const log = new LmdbTxnLog(${JSON.stringify(dir)});
+        for (let zxid = 1; zxid <= 5; zxid++) {
+          process.stdout.write('OPEN ' + zxid + '\\n');
+          await log.append([{ zxid, time: 0, sessionId: 0n, cxid: 0,
+            body: { type: 'error', err: -1 } }]);
+          process.stdout.write('RESOLVED ' + zxid + '\\n');
+        }
+        await log.close();`;
+      const traced = spawnSync(
+        'strace',
+        ['-f', '-e', 'trace=fsync,fdatasync,write', process.execPath, '--input-type=module',
+          '-e', script],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      const events = traced.stderr
+        .split('\n')
+        .filter((line) => /fsync\(|fdatasync\(|write\(1, "(OPEN|RESOLVED)/.test(line))
+        .filter((line) => !line.includes('resumed>'))
+        .map((line) =>
+          /fsync|fdatasync/.test(line) ? 'sync' : /OPEN/.test(line) ? 'open' : 'done',
+        );
+      // Between announcing an append and announcing its resolution there is always a sync.
+      const appends = events.join(' ').split('open').slice(1);
+      expect(appends).toHaveLength(5);
+      for (const append of appends) expect(append).toMatch(/sync.*done/);
+    },
+  );
+});

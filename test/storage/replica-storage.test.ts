@@ -1,0 +1,157 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LmdbEpochStore } from '../../storage/epochs.js';
+import { LmdbTxnLog } from '../../storage/lmdb-log.js';
+import { UnrecoverableDataDirError } from '../../storage/recovery.js';
+import { ReplicaStorage, type StorageSettings } from '../../storage/replica-storage.js';
+import { DataTree } from '../../tree/data-tree.js';
+import { directoryBytes, drive, removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
+
+afterEach(removeTempDirs);
+
+const quiet = { info: () => undefined, warn: () => undefined };
+
+async function openStorage(dir: string, settings: Partial<StorageSettings> = {}) {
+  return ReplicaStorage.open(dir, settings, quiet);
+}
+
+/** Restores as the server does: snapshot, then replay of the log after it. */
+async function recover(storage: ReplicaStorage): Promise<{ tree: DataTree; replayed: number }> {
+  const tree = new DataTree({ extendedTypesEnabled: true });
+  await storage.restoreInto(tree);
+  let replayed = 0;
+  for (const txn of storage.readFrom(tree.lastZxid)) {
+    tree.apply(txn);
+    replayed++;
+  }
+  return { tree, replayed };
+}
+
+describe('replica storage: snapshots and recovery', () => {
+  it('recovers snapshot + log tail to the same digest, replaying only the tail (snapCount 200)',
+    async () => {
+      const dir = tempDir();
+      const storage = await openStorage(dir, { snapCount: 200 });
+      const tree = new DataTree({ extendedTypesEnabled: true });
+      storage.attach(tree);
+      const txns = new TxnStream(21).take(1050);
+      await drive(storage, tree, txns);
+      await storage.settled();
+      await storage.close();
+      const reopened = await openStorage(dir, { snapCount: 200 });
+      const { tree: recovered, replayed } = await recover(reopened);
+      expect(recovered.digest()).toBe(tree.digest());
+      expect(recovered.lastZxid).toBe(1050);
+      expect(replayed).toBeLessThan(200 + 10);
+      expect(reopened.lastZxid()).toBe(1050);
+      await reopened.close();
+    });
+
+  it('keeps disk bounded under a steady write load (snapCount 500, 20,000 txns)', async () => {
+    const dir = tempDir();
+    const settings = { snapCount: 500, snapRetainCount: 3, txnsRetainedMin: 100 };
+    const storage = await openStorage(dir, settings);
+    const tree = new DataTree({ extendedTypesEnabled: true });
+    storage.attach(tree);
+    const stream = new TxnStream(3);
+    const sizes: number[] = [];
+    const entries: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      await drive(storage, tree, stream.take(2000), 50);
+      await storage.settled();
+      sizes.push(directoryBytes(dir));
+      entries.push(storage.log.entryCount);
+    }
+    // The log never holds more than the span of the kept snapshots plus one snapCount.
+    for (const count of entries) expect(count).toBeLessThanOrEqual(4 * 500 + 50);
+    expect(readdirSync(join(dir, 'snapshots')).length).toBeLessThanOrEqual(3);
+    // After warming up, LMDB reuses freed pages: the data dir stops growing.
+    expect(Math.max(...sizes.slice(5))).toBeLessThanOrEqual(1.25 * Math.max(...sizes.slice(2, 5)));
+    await storage.close();
+    const { tree: recovered } = await recover(await openStorage(dir, settings));
+    expect(recovered.digest()).toBe(tree.digest());
+  });
+
+  it('falls back to an older snapshot when the newest is damaged', async () => {
+    const dir = tempDir();
+    const storage = await openStorage(dir, { snapCount: 300, txnsRetainedMin: 1 });
+    const tree = new DataTree({ extendedTypesEnabled: true });
+    storage.attach(tree);
+    await drive(storage, tree, new TxnStream(8).take(1000));
+    await storage.settled();
+    await storage.close();
+    const snapshots = readdirSync(join(dir, 'snapshots')).sort();
+    expect(snapshots.length).toBe(3);
+    writeFileSync(join(dir, 'snapshots', snapshots.at(-1)!), 'torn');
+    writeFileSync(join(dir, 'snapshots', 'snapshot.00000000000003e8.tmp'), 'half');
+    const warnings: string[] = [];
+    const reopened = await ReplicaStorage.open(dir, {}, {
+      info: () => undefined,
+      warn: (_details, message) => warnings.push(message),
+    });
+    const { tree: recovered } = await recover(reopened);
+    expect(recovered.digest()).toBe(tree.digest());
+    expect(warnings).toContain('skipping a damaged snapshot');
+    await reopened.close();
+  });
+
+  it('refuses to start when the log was purged past every whole snapshot', async () => {
+    const dir = tempDir();
+    const storage = await openStorage(dir, { snapCount: 300, txnsRetainedMin: 1 });
+    const tree = new DataTree({ extendedTypesEnabled: true });
+    storage.attach(tree);
+    await drive(storage, tree, new TxnStream(9).take(1000));
+    await storage.settled();
+    await storage.close();
+    for (const name of readdirSync(join(dir, 'snapshots'))) {
+      writeFileSync(join(dir, 'snapshots', name), 'gone');
+    }
+    const reopened = await openStorage(dir);
+    await expect(recover(reopened)).rejects.toThrow(UnrecoverableDataDirError);
+    await expect(recover(reopened)).rejects.toThrow(dir);
+    await reopened.close();
+  });
+
+  it('replays the whole log when there is no snapshot yet', async () => {
+    const dir = tempDir();
+    const txns = new TxnStream(4).take(300);
+    const storage = await openStorage(dir);
+    await drive(storage, new DataTree({ extendedTypesEnabled: true }), txns);
+    await storage.close();
+    const { tree, replayed } = await recover(await openStorage(dir));
+    expect(replayed).toBe(300);
+    expect(tree.digest()).toBe(treeOf(txns).digest());
+  });
+});
+
+describe('epochs', () => {
+  it('keeps acceptedEpoch and currentEpoch across a reopen, checksummed', async () => {
+    const dir = tempDir();
+    const log = new LmdbTxnLog(dir);
+    const epochs = new LmdbEpochStore(log.root, log.location);
+    expect([epochs.acceptedEpoch(), epochs.currentEpoch()]).toEqual([0, 0]);
+    await epochs.setAcceptedEpoch(7);
+    await epochs.setCurrentEpoch(6);
+    await log.close();
+    const reopened = await openStorage(dir);
+    expect([reopened.epochs.acceptedEpoch(), reopened.epochs.currentEpoch()]).toEqual([7, 6]);
+    await reopened.close();
+  });
+});
+
+describe('snapshot schedule', () => {
+  it('counts txns from the last snapshot across restarts (restarts every 60 txns, snapCount 100)',
+    async () => {
+      const dir = tempDir();
+      const stream = new TxnStream(12);
+      for (let restart = 0; restart < 4; restart++) {
+        const storage = await openStorage(dir, { snapCount: 100 });
+        const { tree } = await recover(storage);
+        await drive(storage, tree, stream.take(60));
+        await storage.settled();
+        await storage.close();
+      }
+      expect(readdirSync(join(dir, 'snapshots')).length).toBeGreaterThanOrEqual(2);
+    });
+});

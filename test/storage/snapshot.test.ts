@@ -1,0 +1,92 @@
+import { writeFileSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { restoreSnapshotFile } from '../../storage/recovery.js';
+import {
+  checkSnapshotFile,
+  CorruptSnapshotError,
+  writeSnapshot,
+} from '../../storage/snapshot-file.js';
+import { DataTree } from '../../tree/data-tree.js';
+import { removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
+
+afterEach(removeTempDirs);
+
+/** Everything a client or the server can observe of a tree, beyond the digest. */
+function observable(tree: DataTree): unknown {
+  const paths: string[] = [];
+  const walk = (path: string): void => {
+    paths.push(path);
+    const result = tree.getChildren(path, { ids: [], superUser: true });
+    if (result.body.kind !== 'children') return;
+    for (const child of result.body.children) walk(path === '/' ? `/${child}` : `${path}/${child}`);
+  };
+  walk('/');
+  return {
+    paths,
+    stats: paths.map((path) => tree.statOf(path)),
+    ephemerals: [...tree.ephemeralsBySession()],
+    sessions: tree.sessionTimeouts(),
+    count: tree.nodeCount,
+    size: tree.approximateDataSize,
+    containers: tree.containerCandidates(Number.MAX_SAFE_INTEGER),
+  };
+}
+
+async function roundTrip(tree: DataTree): Promise<DataTree> {
+  const dir = tempDir();
+  const { file } = await writeSnapshot(dir, tree.capture());
+  const restored = new DataTree({ extendedTypesEnabled: true });
+  restoreSnapshotFile(restored, file, tree.lastZxid);
+  return restored;
+}
+
+describe('tree snapshots', () => {
+  it.each([1, 2, 3])('restore an identical tree: digest, stats, order (seed %i)', async (seed) => {
+    const tree = treeOf(new TxnStream(seed).take(3000));
+    expect(tree.ephemeralCount).toBeGreaterThan(0);
+    const restored = await roundTrip(tree);
+    expect(restored.lastZxid).toBe(tree.lastZxid);
+    expect(restored.digest()).toBe(tree.digest());
+    expect(observable(restored)).toEqual(observable(tree));
+  });
+
+  it('a restored tree applies later txns exactly like the original (sequential names, cversion)',
+    async () => {
+      const stream = new TxnStream(7);
+      const tree = treeOf(stream.take(2000));
+      const restored = await roundTrip(tree);
+      for (const txn of stream.take(2000)) {
+        const outcome = tree.apply(txn);
+        expect(restored.apply(txn)).toEqual(outcome);
+      }
+      expect(restored.digest()).toBe(tree.digest());
+    });
+
+  it('a capture keeps the state at its zxid while later txns apply during the write', async () => {
+    const stream = new TxnStream(11);
+    const tree = treeOf(stream.take(1500));
+    const expected = tree.digest();
+    const zxid = tree.lastZxid;
+    const capture = tree.capture();
+    const dir = tempDir();
+    const writing = writeSnapshot(dir, capture);
+    for (const txn of stream.take(1500)) tree.apply(txn);
+    const { file } = await writing;
+    const restored = new DataTree({ extendedTypesEnabled: true });
+    restoreSnapshotFile(restored, file, zxid);
+    expect(restored.digest()).toBe(expected);
+    expect(restored.digest()).not.toBe(tree.digest());
+  });
+
+  it.each([
+    ['a flipped byte in the middle', (bytes: Buffer) => void (bytes[bytes.length >> 1] ^= 0xff)],
+    ['a cut-off end', (bytes: Buffer) => bytes.subarray(0, bytes.length - 7)],
+  ])('a damaged snapshot file is refused: %s', async (_name, damage) => {
+    const tree = treeOf(new TxnStream(5).take(3000));
+    const { file } = await writeSnapshot(tempDir(), tree.capture());
+    expect(() => checkSnapshotFile(file, tree.lastZxid)).not.toThrow();
+    const bytes = readFileSync(file);
+    writeFileSync(file, damage(bytes) ?? bytes);
+    expect(() => checkSnapshotFile(file, tree.lastZxid)).toThrow(CorruptSnapshotError);
+  });
+});
