@@ -26,7 +26,6 @@ export class Proposer<Outcome> {
   private nextZxid: number;
   private queue: Pending<Outcome>[] = [];
   private flushing = false;
-  private failed: unknown;
   private readonly batchTxnsMax: number;
 
   constructor(private readonly options: ProposerOptions<Outcome>) {
@@ -41,7 +40,6 @@ export class Proposer<Outcome> {
 
   /** Orders a txn; resolves with its outcome once it is durable and applied. */
   propose(sessionId: bigint, cxid: number, body: TxnBody): Promise<Outcome> {
-    if (this.failed !== undefined) return Promise.reject(this.failed);
     const txn: Txn = { zxid: this.nextZxid++, time: this.options.now(), sessionId, cxid, body };
     return new Promise((resolve, reject) => {
       this.queue.push({ txn, resolve, reject });
@@ -59,10 +57,13 @@ export class Proposer<Outcome> {
       try {
         await this.options.log.append(batch.map((pending) => pending.txn));
       } catch (error) {
-        // A txn that is not durable must never be applied; the log's state past this point
-        // is unknown, so every later txn fails too (the server stops serving writes).
-        this.failed = error;
+        // A txn that is not durable must never be applied. The log commits a batch atomically
+        // (one LMDB transaction), so a failed append (map full, ENOSPC) left it exactly at its
+        // last durable zxid: fail this batch and everything ordered after it, and number the
+        // next txns from there. The tree never saw them, so the server stays consistent and
+        // serves writes again once the disk has room.
         for (const pending of [...batch, ...this.queue.splice(0)]) pending.reject(error);
+        this.nextZxid = this.options.log.lastZxid() + 1;
         break;
       }
       for (const pending of batch) pending.resolve(this.options.apply(pending.txn));

@@ -82,6 +82,8 @@ function answerMalformed(
   if (txnOpcodes.has(opcode)) {
     connection.queue.pushWrite(
       core.proposeError(sessionId, xid, err).then((outcome) => reply(xid, outcome.zxid, err)),
+      undefined,
+      notDurable(core, xid),
     );
   } else {
     connection.queue.pushRead(() => reply(xid, core.tree.lastZxid, err));
@@ -121,6 +123,8 @@ function dispatch(
         core
           .proposeError(sessionId, xid, core.reconfigError())
           .then((outcome) => reply(xid, outcome.zxid, outcome.err)),
+        undefined,
+        notDurable(core, xid),
       );
       return;
     case 'unknown':
@@ -147,5 +151,15 @@ function submitWrite(
   const outcome = core.proposeWrite(sessionId, xid, request, connection);
   connection.queue.pushWrite(
     outcome.then((result) => reply(xid, result.zxid, result.err, result.body)),
+    undefined,
+    notDurable(core, xid),
   );
+}
+
+/**
+ * The answer to a write whose txn could not be made durable (disk or LMDB map full): it was
+ * never applied, so the client gets an error and may retry; the server stays consistent.
+ */
+function notDurable(core: ServerCore, xid: number): () => Buffer {
+  return () => reply(xid, core.tree.lastZxid, ErrorCode.systemError);
 }

@@ -35,8 +35,11 @@ export class RequestQueue {
     this.drain();
   }
 
-  /** A request whose reply arrives later (a write going through the proposer). */
-  pushWrite(reply: Promise<Buffer>, after?: () => void): void {
+  /**
+   * A request whose reply arrives later (a write going through the proposer). `failed` answers
+   * it when the write could not be made durable.
+   */
+  pushWrite(reply: Promise<Buffer>, after?: () => void, failed?: () => Buffer): void {
     const item: Item = { receivedAtMs: Date.now() };
     if (after !== undefined) item.after = after;
     this.items.push(item);
@@ -46,7 +49,13 @@ export class RequestQueue {
         this.drain();
       },
       () => {
-        // The proposer failed: the connection is being torn down; leave the item unanswered.
+        if (failed === undefined) {
+          // Nothing to say: let the requests behind it go on.
+          item.passed = true;
+        } else {
+          item.reply = failed();
+        }
+        this.drain();
       },
     );
   }

@@ -59,7 +59,7 @@ export class ServerCore {
         maxSessionTimeoutMs: settings.maxSessionTimeoutMs,
       },
       {
-        requestSessionClose: (sessionId) => void this.proposeClose(sessionId),
+        requestSessionClose: (sessionId) => this.proposeClose(sessionId),
         closeConnection: (connectionId) => this.closeConnectionAfterQueued(connectionId),
         ended: (sessionId, reason) => this.logger.info({ session: hex(sessionId), reason }, 'session ended'),
       },
@@ -115,8 +115,12 @@ export class ServerCore {
     this.sessions.closedInTree(sessionId);
   }
 
-  private proposeClose(sessionId: bigint): Promise<ApplyOutcome> {
-    return this.proposer.propose(sessionId, 0, { type: 'closeSession', sessionId });
+  /** Submits the closeSession txn; if it cannot be made durable, tries again a tick later. */
+  private proposeClose(sessionId: bigint): void {
+    this.proposer.propose(sessionId, 0, { type: 'closeSession', sessionId }).catch((error) => {
+      this.logger.error({ session: hex(sessionId), error: String(error) }, 'closeSession failed');
+      setTimeout(() => this.proposeClose(sessionId), this.settings.tickTimeMs).unref();
+    });
   }
 
   /** The client asked to close its session: resolves with the closeSession txn's zxid. */

@@ -9,8 +9,24 @@ import { CorralServer } from '../actors/server.js';
 import { ReplicaStorage } from '../storage/replica-storage.js';
 import { buildServerConfig, type ServerFlags } from './server-options.js';
 
+/**
+ * lmdb-js rejects an internal promise of its own when a commit fails (full disk) and nobody can
+ * handle it; the append that failed has already reported the error to its callers. Any other
+ * unhandled rejection is a bug: log it and stop, as Node would.
+ */
+function handleUnhandledRejections(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    const isLmdbCommitEcho =
+      reason instanceof Error && 'commitError' in reason && /^Commit failed/.test(reason.message);
+    if (isLmdbCommitEcho) return;
+    logger.fatal({ error: String(reason) }, 'unhandled rejection');
+    process.exit(70);
+  });
+}
+
 export async function runServer(flags: ServerFlags): Promise<void> {
   const logger: Logger = pino({ base: { pid: process.pid } });
+  handleUnhandledRejections(logger);
   const settings = buildServerConfig(flags, {
     info: (message: string) => logger.info(message),
     warn: (message: string) => logger.warn(message),

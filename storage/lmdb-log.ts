@@ -95,9 +95,22 @@ export class LmdbTxnLog implements TxnLog {
     }
     // One LMDB write transaction, committed with fsync before the promise resolves.
     const records = txns.map((txn) => [zxidKey(txn.zxid), encodeTxn(txn)] as const);
-    await this.log.transaction(() => {
-      for (const [key, record] of records) void this.log.put(key, record);
-    });
+    // Puts issued in one synchronous run are committed by lmdb-js as one write transaction,
+    // with fsync before their promises resolve (overlappingSync is off). We avoid
+    // `transaction()` here: on a failed commit it leaves an internal promise rejected with no
+    // handler, which would kill the process exactly when the disk is full.
+    const puts = records.map(([key, record]) => this.log.put(key, record));
+    try {
+      await Promise.all(puts);
+    } catch (error) {
+      // lmdb-js attaches the cause as a second, already rejected promise (`commitError`).
+      const commitError = (error as { commitError?: Promise<unknown> }).commitError;
+      if (commitError !== undefined) {
+        const cause = await commitError.then(() => undefined, (reason: unknown) => reason);
+        throw new Error(`log append failed: ${String(cause)}`, { cause });
+      }
+      throw error;
+    }
     this.last = Math.max(this.last, last);
   }
 
