@@ -1,7 +1,9 @@
 // Restart benchmark: builds a tree of N znodes through the real server (corral, then Apache
 // ZooKeeper 3.8 with the same creates), SIGKILLs it, restarts it on the same data dir and reports
-// the time from process start to serving, the restarted process's peak RSS, and the data dir size.
+// the time from process start to serving, the CPU time the restarted process used until then
+// (steadier than wall time on a shared machine), its peak RSS, and the data dir size.
 // Usage: node dist/bench/restart.js [--nodes 1000000] [--data-bytes 32] [--skip-zookeeper]
+//   [--cpu-prof-dir DIR] (corral's restart runs under --cpu-prof and stops with SIGTERM)
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -35,14 +37,16 @@ const servingTimeoutMs = 600_000;
 
 interface Target {
   name: string;
-  start(dataDir: string, port: number): ChildProcess;
+  start(dataDir: string, port: number, profileDir?: string): ChildProcess;
 }
 
 const corral: Target = {
   name: 'corral',
-  start: (dataDir, port) =>
-    spawn(process.execPath, [corralMain, 'server', '--data-dir', dataDir, '--client-port',
-      String(port), '--client-port-address', '127.0.0.1'], { stdio: 'ignore' }),
+  start: (dataDir, port, profileDir) =>
+    spawn(process.execPath, [
+      ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
+      corralMain, 'server', '--data-dir', dataDir, '--client-port', String(port),
+      '--client-port-address', '127.0.0.1'], { stdio: 'ignore' }),
 };
 
 const apacheZooKeeper: Target = {
@@ -101,6 +105,13 @@ function peakRssBytes(pid: number): number {
   return match === null ? Number.NaN : Number(match[1]) * 1024;
 }
 
+/** User plus system CPU time of a live process so far, in milliseconds (/proc/<pid>/stat). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command; in 1/100 s.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function directoryBytes(dir: string): number {
   let total = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -110,10 +121,10 @@ function directoryBytes(dir: string): number {
   return total;
 }
 
-async function kill(child: ChildProcess): Promise<void> {
+async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGKILL');
+  child.kill(signal);
   await exited;
 }
 
@@ -145,12 +156,18 @@ interface Result {
   target: string;
   buildMs: number;
   restartMs: number;
+  restartCpuMs: number;
   peakRssBytes: number;
   dataDirBytes: number;
   nodeCount: string;
 }
 
-async function measure(target: Target, nodes: number, dataBytes: number): Promise<Result> {
+async function measure(
+  target: Target,
+  nodes: number,
+  dataBytes: number,
+  profileDir: string | undefined,
+): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), `bench-restart-${target.name}-`));
   const dataDir = join(dir, 'data');
   const port = await freePort();
@@ -162,18 +179,20 @@ async function measure(target: Target, nodes: number, dataBytes: number): Promis
     const buildMs = performance.now() - buildStartedAt;
     await kill(first);
     const startedAt = performance.now();
-    const second = target.start(dataDir, port);
+    const second = target.start(dataDir, port, profileDir);
     const answer = await waitServing(port, second);
     const restartMs = performance.now() - startedAt;
     const result = {
       target: target.name,
       buildMs,
       restartMs,
+      restartCpuMs: cpuMs(second.pid!),
       peakRssBytes: peakRssBytes(second.pid!),
       dataDirBytes: directoryBytes(dataDir),
       nodeCount: /Node count: (\d+)/.exec(answer)?.[1] ?? '?',
     };
-    await kill(second);
+    // SIGTERM lets a profiled corral exit normally, which writes its profile.
+    await kill(second, profileDir === undefined ? 'SIGKILL' : 'SIGTERM');
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -186,6 +205,7 @@ async function main(): Promise<void> {
       nodes: { type: 'string', default: '1000000' },
       'data-bytes': { type: 'string', default: '32' },
       'skip-zookeeper': { type: 'boolean', default: false },
+      'cpu-prof-dir': { type: 'string' },
     },
   });
   const nodes = Number(values.nodes);
@@ -194,10 +214,12 @@ async function main(): Promise<void> {
   if (!values['skip-zookeeper'] && existsSync(zkServerScript)) targets.push(apacheZooKeeper);
   console.log(`restart benchmark: ${nodes} znodes of ${dataBytes} bytes, built via each server`);
   for (const target of targets) {
-    const result = await measure(target, nodes, dataBytes);
+    const profileDir = target === corral ? values['cpu-prof-dir'] : undefined;
+    const result = await measure(target, nodes, dataBytes, profileDir);
     console.log(
       `${result.target.padEnd(14)} build ${(result.buildMs / 1000).toFixed(1)} s  ` +
-        `restart-to-serving ${(result.restartMs / 1000).toFixed(2)} s  ` +
+        `restart-to-serving ${(result.restartMs / 1000).toFixed(2)} s ` +
+        `(cpu ${(result.restartCpuMs / 1000).toFixed(2)} s)  ` +
         `peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB  ` +
         `data dir ${(result.dataDirBytes / 2 ** 20).toFixed(0)} MiB  ` +
         `node count ${result.nodeCount}`,

@@ -3,6 +3,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { clientConnectionMachine } from './client-connection.js';
 import { electionCatalogEntry } from './election.js';
+import { replicaCatalogEntry } from './replica.js';
 import { sessionMachine } from './session.js';
 
 export interface MachineCatalogEntry {
@@ -28,6 +29,7 @@ export const machineCatalog: MachineCatalogEntry[] = [
     machine: clientConnectionMachine,
   },
   electionCatalogEntry,
+  replicaCatalogEntry,
 ];
 
 export { toMermaid } from './mermaid.js';

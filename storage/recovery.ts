@@ -101,18 +101,13 @@ export function restoreNewestSnapshot(
   return undefined;
 }
 
-/** Streams a (checked) snapshot file into the tree. Buffers are copied out of each frame so the
- * frames themselves can be freed. */
+/** Streams a (checked) snapshot file into the tree. Data is copied out of each frame (format 2
+ * does it per frame; format 1 per node) so the frames themselves can be freed. */
 export function restoreSnapshotFile(tree: DataTree, file: string, zxid: number): void {
   tree.restore(zxid, (restorer) => {
     visitSnapshot(file, {
-      acls: (acls) => restorer.setAcls(acls),
-      nodes: (nodes) => {
-        for (const node of nodes) {
-          node[1] = node[1].length === 0 ? emptyData : Buffer.from(node[1]);
-          restorer.node(node);
-        }
-      },
+      acls: (acls) => restorer.addAcls(acls),
+      node: (fields) => restorer.nodeFields(fields),
       sessions: (sessions) => {
         for (const session of sessions) {
           restorer.session({ ...session, password: Buffer.from(session.password) });
@@ -121,5 +116,3 @@ export function restoreSnapshotFile(tree: DataTree, file: string, zxid: number):
     });
   });
 }
-
-const emptyData = Buffer.alloc(0);

@@ -42,7 +42,8 @@ export interface SnapshotTaken {
   zxid: number;
   file: string;
   bytes: number;
-  /** How long the synchronous capture held the event loop. */
+  /** How long beginning the capture held the event loop (TreeCapture: copy-on-write, so only
+   * the path index's references are copied). */
   captureMs: number;
   totalMs: number;
   purgedTxns: number;
@@ -144,11 +145,15 @@ export class ReplicaStorage implements TxnLog {
     const tree = this.tree;
     if (tree === undefined || this.closing) return undefined;
     const startedAt = performance.now();
-    // The only synchronous step: references and numbers copied in one pass (TreeCapture).
+    // The only synchronous step: the path index's references copied (TreeCapture); later txns
+    // keep applying while the capture is written, which copies a node only when one changes it.
     const capture = tree.capture();
     const captureMs = performance.now() - startedAt;
     this.txnsSinceSnapshot = 0;
-    if (capture.zxid <= this.latestSnapshotZxid) return undefined;
+    if (capture.zxid <= this.latestSnapshotZxid) {
+      capture.release();
+      return undefined;
+    }
     const { file, bytes } = await writeSnapshot(this.snapshotDir, capture, () => this.closing);
     this.latestSnapshotZxid = capture.zxid;
     const purgedTxns = await this.compact();

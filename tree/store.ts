@@ -9,6 +9,18 @@ import { Znode, ephemeralKindOf, nextVersion } from './znode.js';
 
 export type UndoLog = Array<() => void>;
 
+/** Distinct ACLs shared between nodes; past this, new ACLs are kept per node (still correct,
+ * only larger). ZooKeeper shares them too (ReferenceCountedACLCache). */
+const internedAclsMax = 10_000;
+
+/** A snapshot capture in progress (tree/snapshot.ts): told before a node it may not have
+ * written yet changes, so it can keep the version it must write. */
+export interface CaptureInProgress {
+  /** The store's generation when the capture began. */
+  readonly generation: number;
+  preserve(node: Znode): void;
+}
+
 export class NodeStore {
   readonly nodes = new Map<string, Znode>();
   readonly ephemerals = new Map<bigint, Set<string>>();
@@ -17,13 +29,19 @@ export class NodeStore {
   readonly sessions = new Map<bigint, SessionEntry>();
   /** Sum of path length plus data length over all nodes (DataTree.approximateDataSize). */
   dataSize = 0;
+  /** Goes up when a capture begins; nodes changed since carry the new value (Znode.generation). */
+  private generation = 0;
+  private readonly captures = new Set<CaptureInProgress>();
+  /** ACLs by content: a million nodes created with the open ACL hold one array, not a million
+   * (and a snapshot's ACL table stays as small as the set of distinct ACLs). */
+  private readonly aclsByKey = new Map<string, readonly ACL[]>();
 
   constructor(readonly extendedTypesEnabled: boolean) {}
 
   /** Adds the bootstrap nodes (root and /zookeeper…) with zero stats, without bookkeeping. */
   addBootstrapNode(path: string, parent: Znode | undefined, acl: readonly ACL[]): Znode {
-    const node = new Znode(Buffer.alloc(0), acl, 0n, 0, 0);
-    parent?.children.set(basenameOf(path), node);
+    const node = new Znode(Buffer.alloc(0), this.internAcl(acl), 0n, 0, 0);
+    parent?.linkChild(basenameOf(path), node);
     this.nodes.set(path, node);
     this.dataSize += path.length;
     return node;
@@ -39,10 +57,13 @@ export class NodeStore {
     undo: UndoLog | undefined,
   ): string {
     const path = childPath(parentPath, name);
+    this.changing(parent);
+    node.generation = this.generation;
     const { cversion, pzxid } = parent;
     parent.cversion = nextVersion(cversion);
     parent.pzxid = node.czxid;
-    parent.children.set(name, node);
+    node.acl = this.internAcl(node.acl);
+    parent.linkChild(name, node);
     this.nodes.set(path, node);
     this.dataSize += path.length + node.data.length;
     this.index(path, node.ephemeralOwner, true);
@@ -50,7 +71,7 @@ export class NodeStore {
       this.index(path, node.ephemeralOwner, false);
       this.dataSize -= path.length + node.data.length;
       this.nodes.delete(path);
-      parent.children.delete(name);
+      parent.unlinkChild(name);
       parent.cversion = cversion;
       parent.pzxid = pzxid;
     });
@@ -61,8 +82,9 @@ export class NodeStore {
    * clients see still grows, through Znode.stat()). */
   delete(path: string, parent: Znode, node: Znode, zxid: number, undo: UndoLog | undefined): void {
     const name = basenameOf(path);
+    this.changing(parent);
     const { pzxid } = parent;
-    parent.children.delete(name);
+    parent.unlinkChild(name);
     if (zxid > parent.pzxid) parent.pzxid = zxid;
     this.nodes.delete(path);
     this.dataSize -= path.length + node.data.length;
@@ -71,13 +93,14 @@ export class NodeStore {
       this.index(path, node.ephemeralOwner, true);
       this.dataSize += path.length + node.data.length;
       this.nodes.set(path, node);
-      parent.children.set(name, node);
+      parent.linkChild(name, node);
       parent.pzxid = pzxid;
     });
   }
 
   /** DataTree.setData: new data, version + 1, mtime and mzxid from the txn. */
   setData(node: Znode, data: Buffer, zxid: number, time: number, undo: UndoLog | undefined): void {
+    this.changing(node);
     const { data: oldData, version, mzxid, mtime } = node;
     node.data = data;
     node.version = nextVersion(version);
@@ -95,7 +118,8 @@ export class NodeStore {
 
   /** DataTree.setACL: new ACL and aversion + 1; mzxid and mtime do not change. */
   setAcl(node: Znode, acl: readonly ACL[]): void {
-    node.acl = acl;
+    this.changing(node);
+    node.acl = this.internAcl(acl);
     node.aversion = nextVersion(node.aversion);
   }
 
@@ -114,6 +138,43 @@ export class NodeStore {
     this.nodes.set(path, node);
     this.dataSize += path.length + node.data.length;
     this.index(path, node.ephemeralOwner, true);
+  }
+
+  /** The shared ACL array with this content (see aclsByKey). */
+  internAcl(acl: readonly ACL[]): readonly ACL[] {
+    // Lengths keep the key unambiguous whatever characters schemes and ids hold.
+    let key = '';
+    for (const { perms, id } of acl) {
+      key += `${perms}:${id.scheme.length}:${id.scheme}${id.id.length}:${id.id}`;
+    }
+    const known = this.aclsByKey.get(key);
+    if (known !== undefined) return known;
+    if (this.aclsByKey.size < internedAclsMax) this.aclsByKey.set(key, acl);
+    return acl;
+  }
+
+  /** Starts a capture: from now on every node about to change is shown to it first. */
+  beginCapture<Capture extends CaptureInProgress>(
+    capture: (generation: number) => Capture,
+  ): Capture {
+    this.generation++;
+    const started = capture(this.generation);
+    this.captures.add(started);
+    return started;
+  }
+
+  endCapture(capture: CaptureInProgress): void {
+    this.captures.delete(capture);
+  }
+
+  /** Copy-on-write for captures: called before any stored field of `node` changes. A node
+   * last changed before a capture began is shown to it once, on its first change since. */
+  private changing(node: Znode): void {
+    if (this.captures.size === 0 || node.generation === this.generation) return;
+    for (const capture of this.captures) {
+      if (node.generation < capture.generation) capture.preserve(node);
+    }
+    node.generation = this.generation;
   }
 
   private index(path: string, owner: bigint, add: boolean): void {

@@ -35,9 +35,22 @@ export function ttlOf(owner: bigint): number {
   return Number(BigInt.asUintN(64, owner) & ~(extendedMask | reservedBitsMask));
 }
 
+/** A leaf's children: shared and empty. Typed read-only so it cannot be filled by mistake. */
+const noChildren: ReadonlyMap<string, Znode> = new Map<string, Znode>();
+
+/** The one 0n every non-ephemeral node shares (a decoded or computed 0n is a new object). */
+export const noEphemeralOwner = 0n;
+
+/**
+ * One znode. Kept small because a tree holds millions: most znodes are leaves, so the children
+ * map is only allocated with the first child; the clients' ephemeralOwner is derived, not
+ * stored. Every change goes through NodeStore, which preserves the version a snapshot in
+ * progress still has to write (see `generation` and tree/snapshot.ts).
+ */
 export class Znode {
-  /** Children by name; a Map keeps lookups O(1) and listing in creation order. */
-  readonly children = new Map<string, Znode>();
+  /** Children by name, allocated with the first one; a Map keeps lookups O(1) and listing in
+   * creation order. */
+  private childMap: Map<string, Znode> | undefined = undefined;
   czxid: number;
   mzxid: number;
   pzxid: number;
@@ -48,18 +61,21 @@ export class Znode {
    * sequential suffix. Clients are shown 2 × cversion − numChildren instead (see stat()). */
   cversion = 0;
   aversion = 0;
-  /** What clients see as ephemeralOwner: 0 for containers and TTL nodes (DataNode.copyStat). */
-  readonly clientEphemeralOwner: bigint;
+  /** NodeStore.generation when this node was last changed: a snapshot capture begun at a later
+   * generation has not yet seen the change, and must be handed the version before it. */
+  generation = 0;
+  readonly ephemeralOwner: bigint;
 
   constructor(
     public data: Buffer,
     public acl: readonly ACL[],
-    readonly ephemeralOwner: bigint,
+    ephemeralOwner: bigint,
     zxid: number,
     time: number,
-    ownerIsSession = true,
+    /** False for containers and TTL nodes: clients see ephemeralOwner 0 (DataNode.copyStat). */
+    readonly ownerIsSession = true,
   ) {
-    this.clientEphemeralOwner = ownerIsSession ? ephemeralOwner : 0n;
+    this.ephemeralOwner = ephemeralOwner === 0n ? noEphemeralOwner : ephemeralOwner;
     // DataTree.createStat: every zxid is the creating one, both times the leader's clock.
     this.czxid = zxid;
     this.mzxid = zxid;
@@ -68,7 +84,30 @@ export class Znode {
     this.mtime = time;
   }
 
+  /** What clients see as ephemeralOwner: 0 for containers and TTL nodes. */
+  get clientEphemeralOwner(): bigint {
+    return this.ownerIsSession ? this.ephemeralOwner : noEphemeralOwner;
+  }
+
+  get children(): ReadonlyMap<string, Znode> {
+    return this.childMap ?? noChildren;
+  }
+
+  get childCount(): number {
+    return this.childMap === undefined ? 0 : this.childMap.size;
+  }
+
+  /** Only NodeStore links and unlinks children (it keeps the path index in step). */
+  linkChild(name: string, child: Znode): void {
+    (this.childMap ??= new Map()).set(name, child);
+  }
+
+  unlinkChild(name: string): void {
+    this.childMap?.delete(name);
+  }
+
   stat(): Stat {
+    const childCount = this.childCount;
     return {
       czxid: this.czxid,
       mzxid: this.mzxid,
@@ -77,11 +116,11 @@ export class Znode {
       version: this.version,
       // DataNode.copyStat turns the count of creates into a count of changes: every create has
       // a matching delete except for the children still present. (So /zookeeper reads -2.)
-      cversion: (this.cversion * 2 - this.children.size) | 0,
+      cversion: (this.cversion * 2 - childCount) | 0,
       aversion: this.aversion,
       ephemeralOwner: this.clientEphemeralOwner,
       dataLength: this.data.length,
-      numChildren: this.children.size,
+      numChildren: childCount,
       pzxid: this.pzxid,
     };
   }

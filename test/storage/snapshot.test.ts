@@ -1,4 +1,7 @@
 import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32c } from '@node-rs/crc32';
+import { Packr } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { restoreSnapshotFile } from '../../storage/recovery.js';
 import {
@@ -7,6 +10,7 @@ import {
   writeSnapshot,
 } from '../../storage/snapshot-file.js';
 import { DataTree } from '../../tree/data-tree.js';
+import type { NodeRecord } from '../../tree/snapshot.js';
 import { removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
 
 afterEach(removeTempDirs);
@@ -76,6 +80,53 @@ describe('tree snapshots', () => {
     restoreSnapshotFile(restored, file, zxid);
     expect(restored.digest()).toBe(expected);
     expect(restored.digest()).not.toBe(tree.digest());
+  });
+
+  it('a format 1 snapshot (tuples after one ACL frame) restores to the same tree', () => {
+    const tree = treeOf(new TxnStream(13).take(3000));
+    const capture = tree.capture();
+    const records: NodeRecord[] = [];
+    for (let index = 0; index < capture.nodeCount; index++) records.push(capture.record(index));
+    const acls = capture.newAcls().map((acl) => acl.map((e) => [e.perms, e.id.scheme, e.id.id]));
+    capture.release();
+    const packr = new Packr({ useRecords: false, useBigIntExtension: true });
+    const frame = (value: object): Buffer => {
+      const payload = packr.pack(value);
+      const header = Buffer.alloc(8);
+      header.writeUInt32BE(payload.length, 0);
+      header.writeUInt32BE(crc32c(payload), 4);
+      return Buffer.concat([header, payload]);
+    };
+    const { zxid, nodeCount, sessions } = capture;
+    const file = join(tempDir(), 'snapshot.v1');
+    writeFileSync(file, Buffer.concat([
+      frame({ type: 'header', magic: 'corral-snapshot', formatVersion: 1, zxid, nodeCount }),
+      frame({ type: 'acls', acls }),
+      frame({ type: 'nodes', nodes: records.slice(0, 100) }),
+      frame({ type: 'nodes', nodes: records.slice(100) }),
+      frame({ type: 'sessions', sessions }),
+      frame({ type: 'end', nodeCount, sessionCount: sessions.length }),
+    ]));
+    const restored = new DataTree({ extendedTypesEnabled: true });
+    restoreSnapshotFile(restored, file, zxid);
+    expect(restored.digest()).toBe(tree.digest());
+    expect(observable(restored)).toEqual(observable(tree));
+  });
+
+  it('writes nodes in columns and an ACL frame only where new ACLs first appear', async () => {
+    const tree = treeOf(new TxnStream(3).take(3000));
+    const { file } = await writeSnapshot(tempDir(), tree.capture());
+    const types: string[] = [];
+    const packr = new Packr({ useRecords: false, useBigIntExtension: true });
+    const bytes = readFileSync(file);
+    for (let at = 0; at < bytes.length; at += 8 + bytes.readUInt32BE(at)) {
+      const length = bytes.readUInt32BE(at);
+      types.push((packr.unpack(bytes.subarray(at + 8, at + 8 + length)) as { type: string }).type);
+    }
+    expect(types[0]).toBe('header');
+    expect(types).not.toContain('nodes');
+    expect(types.filter((type) => type === 'acls').length).toBeGreaterThan(0);
+    expect(types.slice(-2)).toEqual(['sessions', 'end']);
   });
 
   it.each([

@@ -1,0 +1,35 @@
+// The following role: a voter that logs the leader's proposals, ACKs each once durable, and
+// applies on COMMIT (Zab's follower). Discovery and synchronization are the learner's.
+import type { ReplicaSetup } from '../replica-setup.js';
+import {
+  learnerDiscoveryState,
+  learnerLivenessState,
+  learnerSynchronizationState,
+} from './learner-states.js';
+
+export function followingState(machine: ReplicaSetup) {
+  return machine.createStateConfig({
+    type: 'parallel',
+    entry: 'startLearning',
+    states: {
+      phase: {
+        initial: 'discovery',
+        states: {
+          discovery: learnerDiscoveryState(machine, 'following'),
+          synchronization: learnerSynchronizationState(machine, 'following'),
+          // Zab 3: PROPOSAL → log → ACK once durable; COMMIT → apply; PING → answer.
+          broadcast: {
+            on: {
+              'peer.proposal': { guard: 'isFromLeader', actions: 'logProposal' },
+              'peer.commit': { guard: 'isFromLeader', actions: 'applyCommit' },
+              'peer.ping': { guard: 'isFromLeader', actions: 'answerPing' },
+              'client.request': { actions: 'forwardRequest' },
+            },
+            always: { guard: 'hasUnackedDurableProposal', actions: 'ackDurableProposals' },
+          },
+        },
+      },
+      liveness: learnerLivenessState(machine),
+    },
+  });
+}

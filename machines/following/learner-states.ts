@@ -1,0 +1,100 @@
+// The state charts following and observing share: discovery and synchronization from the
+// learner's side (ZooKeeper's Learner.registerWithLeader and syncWithLeader), and the liveness
+// region that counts ticks and gives up on a silent or disconnected leader.
+import { and } from 'xstate';
+import type { ReplicaSetup } from '../replica-setup.js';
+
+export type LearnerRole = 'following' | 'observing';
+
+export function learnerDiscoveryState(machine: ReplicaSetup, role: LearnerRole) {
+  return machine.createStateConfig({
+    initial: 'awaitingLeaderInfo',
+    states: {
+      // Zab 1.1: FOLLOWERINFO / OBSERVERINFO was sent on entry (and each tick until answered).
+      awaitingLeaderInfo: {
+        on: {
+          'peer.leaderInfo': [
+            { guard: and(['isFromLeader', 'isEpochRefused']), target: '#replica.looking' },
+            { guard: 'isFromLeader', target: 'acceptingEpoch', actions: 'acceptLeaderInfo' },
+          ],
+        },
+      },
+      // Zab 1.2: ACKEPOCH only once the new epoch is durable as acceptedEpoch.
+      acceptingEpoch: {
+        always: {
+          guard: 'isLeaderEpochAccepted',
+          target: `#replica.${role}.phase.synchronization`,
+          actions: 'sendAckEpoch',
+        },
+      },
+    },
+  });
+}
+
+export function learnerSynchronizationState(machine: ReplicaSetup, role: LearnerRole) {
+  const acknowledging = role === 'following'
+    ? { always: { guard: 'hasUnackedDurableProposal', actions: 'ackDurableProposals' } } as const
+    : {};
+  return machine.createStateConfig({
+    initial: 'awaitingSyncMode',
+    on: {
+      'peer.proposal': { guard: 'isFromLeader', actions: 'logProposal' },
+      'peer.commit': { guard: 'isFromLeader', actions: 'recordSyncCommit' },
+    },
+    states: {
+      // Zab 2.1: the leader says how it will bring this log to its history.
+      awaitingSyncMode: {
+        on: {
+          'peer.diff': { guard: 'isFromLeader', target: 'receivingStream', actions: 'startDiff' },
+          'peer.trunc': { guard: 'isFromLeader', target: 'receivingStream', actions: 'startTrunc' },
+          'peer.snap': { guard: 'isFromLeader', target: 'receivingStream', actions: 'startSnap' },
+        },
+      },
+      receivingStream: {
+        on: {
+          'peer.newLeader': {
+            guard: 'isFromLeader',
+            target: 'acknowledgingNewLeader',
+            actions: 'acceptNewLeader',
+          },
+        },
+      },
+      // The ACK of NEWLEADER promises the whole stream and currentEpoch are durable.
+      acknowledgingNewLeader: {
+        always: {
+          guard: 'isNewLeaderDurable',
+          target: 'awaitingUpToDate',
+          actions: 'sendNewLeaderAck',
+        },
+      },
+      // Proposals broadcast meanwhile are logged (and, when following, ACKed once durable).
+      awaitingUpToDate: {
+        ...acknowledging,
+        on: {
+          'peer.upToDate': {
+            guard: 'isFromLeader',
+            target: `#replica.${role}.phase.broadcast`,
+            actions: 'startServing',
+          },
+        },
+      },
+    },
+  });
+}
+
+export function learnerLivenessState(machine: ReplicaSetup) {
+  return machine.createStateConfig({
+    initial: 'ticking',
+    on: {
+      'peer.notification': { guard: 'isFromLookingPeer', actions: 'answerLookingPeer' },
+      'peer.disconnected': { guard: 'isLeaderDisconnected', target: '#replica.looking' },
+      'peer.*': { guard: 'isFromLeader', actions: 'recordLeaderHeard' },
+    },
+    states: {
+      ticking: {
+        after: { tick: { target: 'ticking', reenter: true, actions: 'countLearnerTick' } },
+        always: { guard: 'isLeaderLost', target: '#replica.looking' },
+      },
+    },
+  });
+}

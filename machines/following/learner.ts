@@ -1,0 +1,248 @@
+// What following and observing share (ZooKeeper's Learner): discovery (FOLLOWERINFO or
+// OBSERVERINFO, LEADERINFO → persist acceptedEpoch → ACKEPOCH), synchronization (DIFF, TRUNC or
+// SNAP and the stream after it; NEWLEADER → persist currentEpoch → ACK once all of it is
+// durable; UPTODATE → apply and serve) and the broadcast messages both roles handle.
+import { peerProtocolVersion } from '../../protocol/peer.js';
+import {
+  expectEvent,
+  learnerOf,
+  send,
+  withEpochEnd,
+  type Check,
+  type LearnerState,
+  type ReplicaContext,
+  type ReplicaEffect,
+  type Step,
+} from '../replica-context.js';
+import { epochOfZxid } from '../zab-rules.js';
+
+function freshLearnerState(leaderId: number): LearnerState {
+  return {
+    leaderId,
+    newEpoch: null,
+    phaseTicks: 0,
+    silentTicks: 0,
+    syncCommittedZxid: 0,
+    truncating: false,
+    loadingSnapshot: false,
+    newLeaderZxid: null,
+    newLeaderCoversZxid: 0,
+    newLeaderAcked: false,
+    upToDate: false,
+    ackedZxid: 0,
+  };
+}
+
+function withLearner(context: ReplicaContext, change: Partial<LearnerState>) {
+  return { learner: { ...learnerOf(context), ...change } };
+}
+
+/** FOLLOWERINFO for a voter, OBSERVERINFO for an observer: the first packet to the leader. */
+function learnerInfo(context: ReplicaContext, leaderId: number): ReplicaEffect {
+  const type: 'followerInfo' | 'observerInfo' = context.voters.includes(context.myId)
+    ? 'followerInfo'
+    : 'observerInfo';
+  const info = { type, acceptedEpoch: context.acceptedEpoch, protocolVersion: peerProtocolVersion };
+  return send(leaderId, info);
+}
+
+export const learnerActions = {
+  startLearning: ((context) => {
+    const leaderId = context.decision?.leaderId ?? 0;
+    return {
+      context: { leader: null, learner: freshLearnerState(leaderId) },
+      effects: [
+        { type: 'connectToLeader', params: { leaderId } },
+        learnerInfo(context, leaderId),
+      ],
+    };
+  }) as Step,
+  /** A tick: count it; while LEADERINFO is outstanding, say FOLLOWERINFO again (the leader may
+   * still have been looking when the first one arrived). */
+  countLearnerTick: ((context) => {
+    const learner = learnerOf(context);
+    const phaseTicks = learner.phaseTicks + 1;
+    const silentTicks = learner.silentTicks + 1;
+    const resend = learner.newEpoch === null ? [learnerInfo(context, learner.leaderId)] : [];
+    return { context: withLearner(context, { phaseTicks, silentTicks }), effects: resend };
+  }) as Step,
+  recordLeaderHeard: ((context) => ({ context: withLearner(context, { silentTicks: 0 }) })) as Step,
+  /** Zab 1.2: a newer epoch is persisted as acceptedEpoch before it is acknowledged. */
+  acceptLeaderInfo: ((context, event) => {
+    const { newEpoch } = expectEvent(event, 'peer.leaderInfo').message;
+    const effects: ReplicaEffect[] =
+      newEpoch > context.acceptedEpoch
+        ? [{ type: 'persistAcceptedEpoch', params: { epoch: newEpoch } }]
+        : [];
+    return { context: withLearner(context, { newEpoch }), effects };
+  }) as Step,
+  sendAckEpoch: ((context) => {
+    const { currentEpoch, lastZxid } = context;
+    const ackEpoch = { type: 'ackEpoch', currentEpoch, lastZxid } as const;
+    return { effects: [send(learnerOf(context).leaderId, ackEpoch)] };
+  }) as Step,
+  /** DIFF: the stream that follows extends this log; it is committed up to `zxid`. */
+  startDiff: ((context, event) => {
+    const { zxid } = expectEvent(event, 'peer.diff').message;
+    return { context: withLearner(context, { syncCommittedZxid: zxid }) };
+  }) as Step,
+  /** TRUNC: drop the tail the leader's history lacks; the point itself is on that history. */
+  startTrunc: ((context, event) => {
+    const { zxid } = expectEvent(event, 'peer.trunc').message;
+    return {
+      context: {
+        ...withLearner(context, { truncating: true, syncCommittedZxid: zxid }),
+        lastZxid: zxid,
+        firstZxid: zxid < context.firstZxid ? 0 : context.firstZxid,
+        durableZxid: Math.min(context.durableZxid, zxid),
+        epochEnds: context.epochEnds.filter((end) => end < zxid).concat(zxid > 0 ? [zxid] : []),
+      },
+      effects: [{ type: 'truncateLog', params: { zxid } }],
+    };
+  }) as Step,
+  /** SNAP: the leader's tree replaces this one; the log restarts after `zxid`. */
+  startSnap: ((context, event) => {
+    const { zxid, snapshot } = expectEvent(event, 'peer.snap').message;
+    return {
+      context: {
+        ...withLearner(context, { loadingSnapshot: true, syncCommittedZxid: zxid }),
+        lastZxid: zxid,
+        durableZxid: 0,
+        firstZxid: zxid,
+        epochEnds: [zxid],
+      },
+      effects: [{ type: 'loadSnapshot', params: { zxid, snapshot } }],
+    };
+  }) as Step,
+  /** A proposal (sync stream or broadcast) is handed to the log; its ACK waits for durability. */
+  logProposal: ((context, event) => {
+    const { txn } = expectEvent(event, 'peer.proposal').message;
+    if (txn.zxid <= context.lastZxid) return {};
+    return {
+      context: {
+        lastZxid: txn.zxid,
+        firstZxid: context.firstZxid === 0 ? txn.zxid : context.firstZxid,
+        epochEnds: withEpochEnd(context.epochEnds, txn.zxid),
+      },
+      effects: [{ type: 'appendProposal', params: { txn } }],
+    };
+  }) as Step,
+  /** A COMMIT inside the sync stream: applied on UPTODATE, when the leader is established. */
+  recordSyncCommit: ((context, event) => {
+    const { zxid } = expectEvent(event, 'peer.commit').message;
+    const syncCommittedZxid = Math.max(learnerOf(context).syncCommittedZxid, zxid);
+    return { context: withLearner(context, { syncCommittedZxid }) };
+  }) as Step,
+  /** Zab 2.1: NEWLEADER: persist currentEpoch = newEpoch; the ACK waits for it (and the log). */
+  acceptNewLeader: ((context, event) => {
+    const { zxid } = expectEvent(event, 'peer.newLeader').message;
+    const epoch = epochOfZxid(zxid);
+    const effects: ReplicaEffect[] =
+      epoch > context.currentEpoch ? [{ type: 'persistCurrentEpoch', params: { epoch } }] : [];
+    const change = { newLeaderZxid: zxid, newLeaderCoversZxid: context.lastZxid };
+    return { context: withLearner(context, change), effects };
+  }) as Step,
+  sendNewLeaderAck: ((context) => {
+    const learner = learnerOf(context);
+    const ack = { type: 'ack', zxid: learner.newLeaderZxid ?? 0 } as const;
+    const change = { newLeaderAcked: true, ackedZxid: learner.newLeaderCoversZxid };
+    return { context: withLearner(context, change), effects: [send(learner.leaderId, ack)] };
+  }) as Step,
+  /** Zab 2.3: UPTODATE: everything the stream committed is applied, then this replica serves. */
+  startServing: ((context) => {
+    const learner = learnerOf(context);
+    const state = context.voters.includes(context.myId) ? 'following' : 'observing';
+    const announcement = { state, leaderId: learner.leaderId, epoch: context.currentEpoch };
+    return {
+      context: withLearner(context, { upToDate: true, silentTicks: 0 }),
+      effects: [
+        { type: 'applyCommitted', params: { zxid: learner.syncCommittedZxid } },
+        { type: 'announceRole', params: { ...announcement, serving: true } },
+      ],
+    };
+  }) as Step,
+  answerPing: ((context) => ({
+    effects: [send(learnerOf(context).leaderId, { type: 'ping', touches: [] })],
+  })) as Step,
+  /** Writes and session lifecycle go to the leader, which alone orders txns (REQUEST). */
+  forwardRequest: ((context, event) => {
+    const { sessionId, cxid, body } = expectEvent(event, 'client.request');
+    if (body.type !== 'write' && body.type !== 'createSession' && body.type !== 'closeSession') {
+      return {};
+    }
+    const request = { type: 'request', sessionId, cxid, body } as const;
+    return { effects: [send(learnerOf(context).leaderId, request)] };
+  }) as Step,
+};
+
+export const learnerGuards = {
+  isFromLeader: ((context, event) =>
+    'from' in event && event.from === context.learner?.leaderId) as Check,
+  isLeaderDisconnected: ((context, event) =>
+    event.type === 'peer.disconnected' && event.peer === context.learner?.leaderId) as Check,
+  /** ZooKeeper's Learner.registerWithLeader: an epoch below our acceptedEpoch is refused. */
+  isEpochRefused: ((context, event) =>
+    expectEvent(event, 'peer.leaderInfo').message.newEpoch < context.acceptedEpoch) as Check,
+  isLeaderEpochAccepted: ((context) =>
+    context.acceptedEpoch >= (learnerOf(context).newEpoch ?? Infinity)) as Check,
+  /** Everything received before NEWLEADER is durable, and so is currentEpoch. */
+  isNewLeaderDurable: ((context) => {
+    const learner = learnerOf(context);
+    if (learner.newLeaderZxid === null) return false;
+    return (
+      context.currentEpoch >= epochOfZxid(learner.newLeaderZxid) &&
+      !learner.truncating &&
+      !learner.loadingSnapshot &&
+      context.durableZxid >= learner.newLeaderCoversZxid
+    );
+  }) as Check,
+  /** Durability is an event: a proposal is ACKed only once storage said it is durable. */
+  hasUnackedDurableProposal: ((context) => {
+    const learner = learnerOf(context);
+    if (!learner.newLeaderAcked || learner.newLeaderZxid === null) return false;
+    const durable = context.durableZxid;
+    return (
+      durable > learner.ackedZxid &&
+      durable <= context.lastZxid &&
+      epochOfZxid(durable) === epochOfZxid(learner.newLeaderZxid)
+    );
+  }) as Check,
+  isLeaderLost: ((context) => {
+    const learner = learnerOf(context);
+    const { initLimitTicks, syncLimitTicks } = context.timing;
+    return learner.upToDate
+      ? learner.silentTicks >= syncLimitTicks
+      : learner.phaseTicks >= initLimitTicks;
+  }) as Check,
+};
+
+export const learnerAckActions = {
+  ackDurableProposals: ((context) => {
+    const learner = learnerOf(context);
+    const zxid = context.durableZxid;
+    return {
+      context: withLearner(context, { ackedZxid: zxid }),
+      effects: [send(learner.leaderId, { type: 'ack', zxid })],
+    };
+  }) as Step,
+  applyCommit: ((_context, event) => {
+    const { zxid } = expectEvent(event, 'peer.commit').message;
+    return { effects: [{ type: 'applyCommitted', params: { zxid } }] };
+  }) as Step,
+  /** INFORM (observers): a committed txn, logged and applied at once. */
+  applyInform: ((context, event) => {
+    const { txn } = expectEvent(event, 'peer.inform').message;
+    if (txn.zxid <= context.lastZxid) return {};
+    return {
+      context: {
+        lastZxid: txn.zxid,
+        firstZxid: context.firstZxid === 0 ? txn.zxid : context.firstZxid,
+        epochEnds: withEpochEnd(context.epochEnds, txn.zxid),
+      },
+      effects: [
+        { type: 'appendProposal', params: { txn } },
+        { type: 'applyCommitted', params: { zxid: txn.zxid } },
+      ],
+    };
+  }) as Step,
+};

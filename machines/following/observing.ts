@@ -1,0 +1,32 @@
+// The observing role: following without a vote. OBSERVERINFO instead of FOLLOWERINFO, no ACKs
+// after NEWLEADER, and INFORM (an already committed txn) is logged and applied at once.
+import type { ReplicaSetup } from '../replica-setup.js';
+import {
+  learnerDiscoveryState,
+  learnerLivenessState,
+  learnerSynchronizationState,
+} from './learner-states.js';
+
+export function observingState(machine: ReplicaSetup) {
+  return machine.createStateConfig({
+    type: 'parallel',
+    entry: 'startLearning',
+    states: {
+      phase: {
+        initial: 'discovery',
+        states: {
+          discovery: learnerDiscoveryState(machine, 'observing'),
+          synchronization: learnerSynchronizationState(machine, 'observing'),
+          broadcast: {
+            on: {
+              'peer.inform': { guard: 'isFromLeader', actions: 'applyInform' },
+              'peer.ping': { guard: 'isFromLeader', actions: 'answerPing' },
+              'client.request': { actions: 'forwardRequest' },
+            },
+          },
+        },
+      },
+      liveness: learnerLivenessState(machine),
+    },
+  });
+}

@@ -1,0 +1,162 @@
+// Leading, Zab phase 1 (discovery): collect FOLLOWERINFO from a quorum, choose the new epoch
+// (max acceptedEpoch + 1), persist it as acceptedEpoch, send LEADERINFO, collect a quorum of
+// ACKEPOCH (refusing to lead a quorum whose history is ahead), then persist currentEpoch.
+import { peerProtocolVersion } from '../../protocol/peer.js';
+import {
+  expectEvent,
+  leaderOf,
+  send,
+  type Check,
+  type LeaderState,
+  type ReplicaContext,
+  type ReplicaEffect,
+  type ReplicaEvent,
+  type Step,
+} from '../replica-context.js';
+import type { ReplicaSetup } from '../replica-setup.js';
+import {
+  freshLeaderState,
+  hasQuorumAtLeast,
+  heardFrom,
+  withLearner,
+} from './learners.js';
+import { isLearnerAhead, newEpochFor } from './rules.js';
+import { syncLearner } from './synchronization.js';
+
+/** LEADERINFO to one learner, once the new epoch is durable as this leader's acceptedEpoch. */
+function offerEpoch(context: ReplicaContext, leader: LeaderState, id: number) {
+  const newEpoch = leader.newEpoch;
+  if (newEpoch === null || context.acceptedEpoch < newEpoch) return { leader, effects: [] };
+  const message = { type: 'leaderInfo', newEpoch, protocolVersion: peerProtocolVersion } as const;
+  const offered = withLearner(leader, id, { phase: 'leaderInfoSent' });
+  return { leader: offered, effects: [send(id, message)] };
+}
+
+/** FOLLOWERINFO / OBSERVERINFO: a learner connected (again); its handling starts over. */
+const recordLearnerInfo: Step = (context, event) => {
+  const info = event.type === 'peer.observerInfo'
+    ? expectEvent(event, 'peer.observerInfo')
+    : expectEvent(event, 'peer.followerInfo');
+  const role = info.type === 'peer.followerInfo' ? 'follower' : 'observer';
+  // A follower must be a voter and an observer must not be; anything else is misconfiguration.
+  if ((role === 'follower') !== context.voters.includes(info.from)) return {};
+  const learner = {
+    role,
+    acceptedEpoch: info.message.acceptedEpoch,
+    phase: 'info',
+    currentEpoch: 0,
+    lastZxid: 0,
+    newLeaderCoversZxid: 0,
+    silentTicks: 0,
+  } as const;
+  const current = leaderOf(context);
+  const recorded = { ...current, learners: { ...current.learners, [info.from]: learner } };
+  const offered = offerEpoch(context, recorded, info.from);
+  return { context: { leader: offered.leader }, effects: offered.effects };
+};
+
+const discoveryActions = {
+  startLeading: (() => ({ context: { learner: null, leader: freshLeaderState() } })) as Step,
+  recordLearnerInfo,
+  /** newEpoch = max(acceptedEpoch of every learner so far and this leader) + 1, persisted. */
+  chooseNewEpoch: ((context) => {
+    const leader = leaderOf(context);
+    const accepted = Object.values(leader.learners).map((learner) => learner.acceptedEpoch);
+    const newEpoch = newEpochFor([context.acceptedEpoch, ...accepted]);
+    return {
+      context: { leader: { ...leader, newEpoch } },
+      effects: [{ type: 'persistAcceptedEpoch', params: { epoch: newEpoch } }],
+    };
+  }) as Step,
+  sendLeaderInfo: ((context) => {
+    let leader = leaderOf(context);
+    const effects: ReplicaEffect[] = [];
+    for (const id of Object.keys(leader.learners).map(Number)) {
+      if (leader.learners[id]?.phase !== 'info') continue;
+      const offered = offerEpoch(context, leader, id);
+      leader = offered.leader;
+      effects.push(...offered.effects);
+    }
+    return { context: { leader }, effects };
+  }) as Step,
+  /** ACKEPOCH: record the learner's history; once synchronizing, sync it at once. */
+  recordAckEpoch: ((context, event) => {
+    const { from, message } = expectEvent(event, 'peer.ackEpoch');
+    const leader = leaderOf(context);
+    if (leader.learners[from]?.phase !== 'leaderInfoSent') return {};
+    const { currentEpoch, lastZxid } = message;
+    const acked = withLearner(leader, from, { phase: 'epochAcked', currentEpoch, lastZxid });
+    if (!acked.syncing) return { context: { leader: acked } };
+    const synced = syncLearner(context, acked, from);
+    return { context: { leader: synced.leader }, effects: synced.effects };
+  }) as Step,
+  /** Zab: after the ACKEPOCH quorum the leader's currentEpoch becomes the new epoch. */
+  persistNewCurrentEpoch: ((context) => {
+    const leader = leaderOf(context);
+    const epoch = leader.newEpoch ?? 0;
+    return {
+      context: { leader: { ...leader, initialHistoryZxid: context.lastZxid } },
+      effects: [{ type: 'persistCurrentEpoch', params: { epoch } }],
+    };
+  }) as Step,
+  recordLearnerHeard: ((context, event) => {
+    if (!('from' in event)) return {};
+    return { context: { leader: heardFrom(leaderOf(context), event.from) } };
+  }) as Step,
+};
+
+const discoveryGuards = {
+  hasFollowerInfoQuorum: ((context) =>
+    hasQuorumAtLeast(context, leaderOf(context), 'info')) as Check,
+  isNewEpochAccepted: ((context) =>
+    context.acceptedEpoch >= (leaderOf(context).newEpoch ?? Infinity)) as Check,
+  isNewEpochCurrent: ((context) =>
+    context.currentEpoch >= (leaderOf(context).newEpoch ?? Infinity)) as Check,
+  hasAckEpochQuorum: ((context) =>
+    hasQuorumAtLeast(context, leaderOf(context), 'epochAcked')) as Check,
+  /** Only while the leader is not yet established: later joiners cannot outrank a quorum. */
+  isLearnerAheadOfLeader: ((context: ReplicaContext, event: ReplicaEvent) => {
+    const { from, message } = expectEvent(event, 'peer.ackEpoch');
+    const leader = leaderOf(context);
+    if (leader.established || leader.learners[from]?.phase !== 'leaderInfoSent') return false;
+    const self = { currentEpoch: context.currentEpoch, lastZxid: context.lastZxid };
+    return isLearnerAhead(message, self);
+  }) as Check,
+};
+
+export { discoveryActions, discoveryGuards };
+
+export function discoveryState(machine: ReplicaSetup) {
+  return machine.createStateConfig({
+    initial: 'collectingFollowerInfo',
+    states: {
+      // Zab 1.1: wait for FOLLOWERINFO from a quorum (this leader counts itself).
+      collectingFollowerInfo: {
+        always: {
+          guard: 'hasFollowerInfoQuorum',
+          target: 'persistingAcceptedEpoch',
+          actions: 'chooseNewEpoch',
+        },
+      },
+      // Zab 1.1: the new epoch must be durable as acceptedEpoch before anyone hears of it.
+      persistingAcceptedEpoch: {
+        always: {
+          guard: 'isNewEpochAccepted',
+          target: 'collectingAckEpoch',
+          actions: 'sendLeaderInfo',
+        },
+      },
+      // Zab 1.2: a quorum of ACKEPOCH.
+      collectingAckEpoch: {
+        always: {
+          guard: 'hasAckEpochQuorum',
+          target: 'persistingCurrentEpoch',
+          actions: 'persistNewCurrentEpoch',
+        },
+      },
+      persistingCurrentEpoch: {
+        always: { guard: 'isNewEpochCurrent', target: '#replica.leading.phase.synchronization' },
+      },
+    },
+  });
+}

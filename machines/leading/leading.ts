@@ -1,0 +1,46 @@
+// The leading role: Zab's discovery → synchronization → broadcast as the `phase` region, beside a
+// `liveness` region that counts ticks, pings, notices silent learners and answers lookers.
+import type { ReplicaSetup } from '../replica-setup.js';
+import { broadcastState } from './broadcast.js';
+import { discoveryState } from './discovery.js';
+import { synchronizationState } from './synchronization.js';
+
+export function leadingState(machine: ReplicaSetup) {
+  return machine.createStateConfig({
+    type: 'parallel',
+    entry: 'startLeading',
+    states: {
+      phase: {
+        initial: 'discovery',
+        // Learners may (re)connect in every phase: ZooKeeper's LearnerCnxAcceptor never stops.
+        on: {
+          'peer.followerInfo': { actions: 'recordLearnerInfo' },
+          'peer.observerInfo': { actions: 'recordLearnerInfo' },
+          'peer.ackEpoch': [
+            { guard: 'isLearnerAheadOfLeader', target: '#replica.looking' },
+            { actions: 'recordAckEpoch' },
+          ],
+        },
+        states: {
+          discovery: discoveryState(machine),
+          synchronization: synchronizationState(machine),
+          broadcast: broadcastState(machine),
+        },
+      },
+      liveness: {
+        initial: 'ticking',
+        on: {
+          'peer.notification': { guard: 'isFromLookingPeer', actions: 'answerLookingPeer' },
+          'peer.disconnected': { actions: 'dropLearner' },
+          'peer.*': { actions: 'recordLearnerHeard' },
+        },
+        states: {
+          ticking: {
+            after: { tick: { target: 'ticking', reenter: true, actions: 'countLeaderTick' } },
+            always: { guard: 'isLeaderTimedOut', target: '#replica.looking' },
+          },
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,79 @@
+// The leader's bookkeeping of its learners (ZooKeeper keeps it in one LearnerHandler per
+// connection; here it is one record per learner in the leader's context), and the quorum
+// questions discovery, synchronization and broadcast ask of it.
+import type { PeerMessage, ServerId } from '../../protocol/peer.js';
+import {
+  learnerPhaseOrder,
+  send,
+  type LeaderState,
+  type LearnerPhase,
+  type LearnerProgress,
+  type ReplicaContext,
+  type ReplicaEffect,
+} from '../replica-context.js';
+import { isQuorum } from '../zab-rules.js';
+
+export function freshLeaderState(): LeaderState {
+  return {
+    newEpoch: null,
+    learners: {},
+    initialHistoryZxid: 0,
+    syncing: false,
+    established: false,
+    phaseTicks: 0,
+    committedZxid: 0,
+    outstanding: [],
+    ackedZxidByServer: {},
+  };
+}
+
+export function isAtLeast(phase: LearnerPhase, least: LearnerPhase): boolean {
+  return learnerPhaseOrder.indexOf(phase) >= learnerPhaseOrder.indexOf(least);
+}
+
+/** Learner ids (ascending) whose phase is at least `least`, optionally of one role. */
+export function learnersAtLeast(
+  leader: LeaderState,
+  least: LearnerPhase,
+  role?: LearnerProgress['role'],
+): ServerId[] {
+  return Object.entries(leader.learners)
+    .filter(([, learner]) => isAtLeast(learner.phase, least))
+    .filter(([, learner]) => role === undefined || learner.role === role)
+    .map(([id]) => Number(id))
+    .sort((first, second) => first - second);
+}
+
+/** Does the leader plus the followers at `least` make a quorum? */
+export function hasQuorumAtLeast(
+  context: ReplicaContext,
+  leader: LeaderState,
+  least: LearnerPhase,
+): boolean {
+  return isQuorum([context.myId, ...learnersAtLeast(leader, least, 'follower')], context.voters);
+}
+
+export function withLearner(
+  leader: LeaderState,
+  id: ServerId,
+  change: Partial<LearnerProgress>,
+): LeaderState {
+  const learner = leader.learners[id];
+  if (learner === undefined) return leader;
+  return { ...leader, learners: { ...leader.learners, [id]: { ...learner, ...change } } };
+}
+
+export function withoutLearner(leader: LeaderState, id: ServerId): LeaderState {
+  const { [id]: _removed, ...learners } = leader.learners;
+  const { [id]: _acked, ...ackedZxidByServer } = leader.ackedZxidByServer;
+  return { ...leader, learners, ackedZxidByServer };
+}
+
+/** Anything from a learner shows it is alive (ZooKeeper's LearnerHandler read deadline). */
+export function heardFrom(leader: LeaderState, id: ServerId): LeaderState {
+  return leader.learners[id] === undefined ? leader : withLearner(leader, id, { silentTicks: 0 });
+}
+
+export function sendToAll(ids: readonly ServerId[], message: PeerMessage): ReplicaEffect[] {
+  return ids.map((id) => send(id, message));
+}

@@ -1,0 +1,252 @@
+// The replica machine's context, events and effects, shared by the role files (looking, leading,
+// following, observing). Role logic is written as pure steps — (context, event) → context patch
+// plus effects, the etcd-io/raft shape — which machines/replica-setup.ts turns into named actions.
+import type {
+  Notification,
+  PeerMessage,
+  PeerMessageOf,
+  PeerMessageType,
+  PeerState,
+  ServerId,
+  TreeSnapshot,
+  Zxid,
+} from '../protocol/peer.js';
+import type { ElectionDecision, ElectionTiming } from './election.js';
+import type { SyncPlan } from './leading/rules.js';
+import { epochOfZxid } from './zab-rules.js';
+
+/** tree/'s Txn, reached through the peer protocol (machines/ may not import tree/). */
+export type Txn = PeerMessageOf<'proposal'>['txn'];
+export type TxnBody = Txn['body'];
+
+export interface ReplicaTiming {
+  /** ZooKeeper's tickTime: the leader pings and every limit below is counted in ticks. */
+  tickMs: number;
+  /** Ticks discovery plus synchronization may take (zoo.cfg initLimit). */
+  initLimitTicks: number;
+  /** Ticks a broadcast peer may stay silent before the other side gives up (syncLimit). */
+  syncLimitTicks: number;
+}
+
+/** ZooKeeper's sample zoo.cfg: tickTime 2000, initLimit 10, syncLimit 5. */
+export const replicaTimingDefaults: ReplicaTiming = {
+  tickMs: 2000,
+  initLimitTicks: 10,
+  syncLimitTicks: 5,
+};
+
+/** What the host read from storage when the replica (re)started. */
+export interface ReplicaInput {
+  myId: ServerId;
+  /** Every voting replica; observers are not listed (they never count toward a quorum). */
+  voters: readonly ServerId[];
+  acceptedEpoch: number;
+  currentEpoch: number;
+  /** The last zxid in the durable log (0 when empty). */
+  lastZxid: Zxid;
+  /** The first zxid the log still holds (0 when empty). */
+  firstZxid: Zxid;
+  /** The last zxid of each epoch in the log, ascending; [lastZxid] when unknown (safe: SNAP). */
+  epochEnds?: readonly Zxid[];
+  timing?: Partial<ReplicaTiming>;
+  electionTiming?: Partial<ElectionTiming>;
+}
+
+/** Where one learner stands, as the leader's LearnerHandler for it tracks it. */
+export type LearnerPhase =
+  | 'info'
+  | 'leaderInfoSent'
+  | 'epochAcked'
+  | 'newLeaderSent'
+  | 'newLeaderAcked'
+  | 'upToDate';
+
+export const learnerPhaseOrder: readonly LearnerPhase[] = [
+  'info',
+  'leaderInfoSent',
+  'epochAcked',
+  'newLeaderSent',
+  'newLeaderAcked',
+  'upToDate',
+];
+
+export interface LearnerProgress {
+  role: 'follower' | 'observer';
+  acceptedEpoch: number;
+  phase: LearnerPhase;
+  /** From ACKEPOCH. */
+  currentEpoch: number;
+  lastZxid: Zxid;
+  /** The leader's last zxid when NEWLEADER was sent: the learner's ACK of it covers this far. */
+  newLeaderCoversZxid: Zxid;
+  /** Ticks since anything arrived from this learner. */
+  silentTicks: number;
+}
+
+export interface LeaderState {
+  /** Chosen once a quorum of FOLLOWERINFO arrived; null before. */
+  newEpoch: number | null;
+  learners: Record<ServerId, LearnerProgress>;
+  /** The leader's last zxid when discovery ended: its initial history, committed by NEWLEADER. */
+  initialHistoryZxid: Zxid;
+  /** True once synchronization is under way: new learners are synced as they ACKEPOCH. */
+  syncing: boolean;
+  /** True once a quorum ACKed NEWLEADER (Zab's established leader). */
+  established: boolean;
+  /** Ticks since leading began; discovery and synchronization must end within initLimit. */
+  phaseTicks: number;
+  committedZxid: Zxid;
+  /** Proposed and not yet committed, in zxid order (ZooKeeper's outstandingProposals). */
+  outstanding: Txn[];
+  /** Each follower's highest ACKed zxid (the leader's own comes from durableZxid). */
+  ackedZxidByServer: Record<ServerId, Zxid>;
+}
+
+export interface LearnerState {
+  leaderId: ServerId;
+  /** From LEADERINFO; null while FOLLOWERINFO is unanswered. */
+  newEpoch: number | null;
+  phaseTicks: number;
+  /** Ticks since anything arrived from the leader. */
+  silentTicks: number;
+  /** Everything up to here is committed per the sync stream; applied on UPTODATE. */
+  syncCommittedZxid: Zxid;
+  truncating: boolean;
+  loadingSnapshot: boolean;
+  /** NEWLEADER's zxid once it arrived. */
+  newLeaderZxid: Zxid | null;
+  /** This learner's last zxid when NEWLEADER arrived: durable before its ACK is sent. */
+  newLeaderCoversZxid: Zxid;
+  newLeaderAcked: boolean;
+  upToDate: boolean;
+  /** The highest proposal ACKed in broadcast. */
+  ackedZxid: Zxid;
+}
+
+export interface ReplicaContext {
+  myId: ServerId;
+  voters: ServerId[];
+  timing: ReplicaTiming;
+  electionTiming: Partial<ElectionTiming>;
+  acceptedEpoch: number;
+  currentEpoch: number;
+  /** The last zxid handed to the log, durable or not. */
+  lastZxid: Zxid;
+  /** The last zxid storage reported durable (`storage.appended`). */
+  durableZxid: Zxid;
+  firstZxid: Zxid;
+  epochEnds: Zxid[];
+  lastRound: number;
+  decision: ElectionDecision | null;
+  leader: LeaderState | null;
+  learner: LearnerState | null;
+}
+
+/** A decoded peer frame as the host hands it in: `peer.<type>` with its sender. */
+export type PeerEvent = {
+  [Type in PeerMessageType]: { type: `peer.${Type}`; from: ServerId; message: PeerMessageOf<Type> };
+}[PeerMessageType];
+
+export type PeerEventOf<Type extends PeerMessageType> = Extract<
+  PeerEvent,
+  { type: `peer.${Type}` }
+>;
+
+/** The event for a decoded frame (one place, so the host needs no switch of its own). */
+export function peerEventOf(from: ServerId, message: PeerMessage): PeerEvent {
+  return { type: `peer.${message.type}`, from, message } as PeerEvent;
+}
+
+export type ReplicaEvent =
+  | PeerEvent
+  /** A connection to `peer` was established (election resends its vote on it). */
+  | { type: 'peer.connected'; peer: ServerId }
+  /** The connection to `peer` broke: a learner is dropped, a follower's leader is lost. */
+  | { type: 'peer.disconnected'; peer: ServerId }
+  /** The log is durable up to `zxid` (every earlier append too). */
+  | { type: 'storage.appended'; zxid: Zxid }
+  | { type: 'storage.epochPersisted'; kind: 'accepted' | 'current'; epoch: number }
+  /** A TRUNC is durable: the log ends at `zxid`. */
+  | { type: 'storage.truncated'; zxid: Zxid }
+  /** A SNAP is loaded and durable: tree and log restart at `zxid`. */
+  | { type: 'storage.snapshotLoaded'; zxid: Zxid }
+  /** A txn body for the leader to order (the runtime stamps time; learners forward it). */
+  | { type: 'client.request'; sessionId: bigint; cxid: number; time: number; body: TxnBody }
+  /** From the invoked election: its effects, performed by the replica. */
+  | { type: 'election.sendNotification'; to: ServerId; notification: Notification }
+  | { type: 'election.broadcastNotification'; notification: Notification };
+
+/** The effects a role step asks for, as named actions with params (see replica-setup.ts). */
+export type ReplicaEffect =
+  | { type: 'sendPeerMessage'; params: { to: ServerId; message: PeerMessage } }
+  | { type: 'connectToLeader'; params: { leaderId: ServerId } }
+  | { type: 'persistAcceptedEpoch'; params: { epoch: number } }
+  | { type: 'persistCurrentEpoch'; params: { epoch: number } }
+  | { type: 'appendProposal'; params: { txn: Txn } }
+  | { type: 'truncateLog'; params: { zxid: Zxid } }
+  | { type: 'loadSnapshot'; params: { zxid: Zxid; snapshot: TreeSnapshot } }
+  | { type: 'applyCommitted'; params: { zxid: Zxid } }
+  | { type: 'sendSyncStream'; params: SyncStreamParams }
+  | {
+      type: 'acceptForwardedRequest';
+      params: { from: ServerId; request: PeerMessageOf<'request'> };
+    }
+  | { type: 'announceRole'; params: RoleAnnouncement };
+
+/**
+ * The leader's sync stream for one learner: DIFF/TRUNC/SNAP, then a PROPOSAL for every logged
+ * txn after the plan's point up to `throughZxid`, each followed by COMMIT if ≤ `committedZxid`.
+ */
+export interface SyncStreamParams {
+  to: ServerId;
+  plan: SyncPlan;
+  committedZxid: Zxid;
+  throughZxid: Zxid;
+}
+
+/** For srvr/stat and the runtime's request routing: what this replica now is. */
+export interface RoleAnnouncement {
+  state: PeerState;
+  leaderId: ServerId | null;
+  epoch: number;
+  /** True once it serves: leader established, or learner UPTODATE. */
+  serving: boolean;
+}
+
+/** What a step returns: a context patch and the effects, in order. */
+export interface StepResult {
+  context?: Partial<ReplicaContext>;
+  effects?: ReplicaEffect[];
+}
+
+export type Step = (context: ReplicaContext, event: ReplicaEvent) => StepResult;
+export type Check = (context: ReplicaContext, event: ReplicaEvent) => boolean;
+
+export function send(to: ServerId, message: PeerMessage): ReplicaEffect {
+  return { type: 'sendPeerMessage', params: { to, message } };
+}
+
+/** Narrows an event inside a step; a mismatch is a wiring error in the machine definition. */
+export function expectEvent<Type extends ReplicaEvent['type']>(
+  event: ReplicaEvent,
+  type: Type,
+): Extract<ReplicaEvent, { type: Type }> {
+  if (event.type !== type) throw new Error(`replica machine: expected ${type}, got ${event.type}`);
+  return event as Extract<ReplicaEvent, { type: Type }>;
+}
+
+export function leaderOf(context: ReplicaContext): LeaderState {
+  if (context.leader === null) throw new Error('replica machine: not leading');
+  return context.leader;
+}
+
+export function learnerOf(context: ReplicaContext): LearnerState {
+  if (context.learner === null) throw new Error('replica machine: not following or observing');
+  return context.learner;
+}
+
+/** The log's epoch ends after `zxid` was appended (it is its epoch's end now). */
+export function withEpochEnd(epochEnds: readonly Zxid[], zxid: Zxid): Zxid[] {
+  const epoch = epochOfZxid(zxid);
+  return [...epochEnds.filter((end) => epochOfZxid(end) < epoch), zxid];
+}

@@ -1,0 +1,196 @@
+// The replica machine's setup(): the effects every world must provide (defaults throw), the role
+// steps turned into named actions, the guards, the tick delay and the invoked election. Role files
+// build their state charts against this setup (createStateConfig); replica.ts assembles them.
+import { enqueueActions, sendParent, sendTo, setup } from 'xstate';
+import type { Notification, ServerId } from '../protocol/peer.js';
+import { electionMachine, settledNotification } from './election.js';
+import { learnerAckActions, learnerActions, learnerGuards } from './following/learner.js';
+import { broadcastActions, broadcastGuards } from './leading/broadcast.js';
+import { discoveryActions, discoveryGuards } from './leading/discovery.js';
+import {
+  synchronizationActions,
+  synchronizationGuards,
+} from './leading/synchronization.js';
+import {
+  expectEvent,
+  send,
+  type Check,
+  type ReplicaContext,
+  type ReplicaEffect,
+  type ReplicaEvent,
+  type ReplicaInput,
+  type Step,
+} from './replica-context.js';
+
+type EffectParams<Type extends ReplicaEffect['type']> = Extract<
+  ReplicaEffect,
+  { type: Type }
+>['params'];
+
+// Host effects default to throwing, so a world that forgets one fails loudly.
+function notProvided<Type extends ReplicaEffect['type']>(name: Type) {
+  return (_arguments: unknown, _params: EffectParams<Type>): void => {
+    throw new Error(`replica machine: action '${name}' was not provided by the host`);
+  };
+}
+
+type MachineArguments = { context: ReplicaContext; event: ReplicaEvent };
+type NamedAction = (arguments_: MachineArguments) => void;
+
+/** A pure step as an action: its context patch first, then its effects in order. */
+function toAction(step: Step): NamedAction {
+  return enqueueActions(({ context, event, enqueue }) => {
+    const result = step(context as ReplicaContext, event as ReplicaEvent);
+    if (result.context !== undefined) enqueue.assign(result.context);
+    for (const effect of result.effects ?? []) enqueue(effect);
+  }) as unknown as NamedAction;
+}
+
+function toActions<Name extends string>(steps: Record<Name, Step>): Record<Name, NamedAction> {
+  const entries = Object.entries(steps) as Array<[Name, Step]>;
+  return Object.fromEntries(entries.map(([name, step]) => [name, toAction(step)])) as Record<
+    Name,
+    NamedAction
+  >;
+}
+
+function toGuards<Name extends string>(checks: Record<Name, Check>) {
+  const entries = Object.entries(checks) as Array<[Name, Check]>;
+  const guards = entries.map(([name, check]) => [
+    name,
+    ({ context, event }: MachineArguments) => check(context, event),
+  ]);
+  return Object.fromEntries(guards) as Record<Name, (arguments_: MachineArguments) => boolean>;
+}
+
+/** Steps of the replica itself: looking, durability bookkeeping, answering lookers. */
+const replicaSteps = {
+  enterLooking: ((context) => ({
+    context: { leader: null, learner: null },
+    effects: [
+      {
+        type: 'announceRole',
+        params: { state: 'looking', leaderId: null, epoch: context.currentEpoch, serving: false },
+      },
+    ],
+  })) as Step,
+  relayNotification: ((_context, event) => {
+    const { to, notification } = expectEvent(event, 'election.sendNotification');
+    return { effects: [send(to, notification)] };
+  }) as Step,
+  relayBroadcast: ((context, event) => {
+    const { notification } = expectEvent(event, 'election.broadcastNotification');
+    const peers = context.voters.filter((voter) => voter !== context.myId);
+    return { effects: peers.map((peer) => send(peer, notification)) };
+  }) as Step,
+  /** ZooKeeper's WorkerReceiver: a settled replica tells a looking one whom it follows. */
+  answerLookingPeer: ((context, event) => {
+    const { from } = expectEvent(event, 'peer.notification');
+    if (context.decision === null) return {};
+    return { effects: [send(from, settledNotification(context.decision))] };
+  }) as Step,
+  recordAppended: ((context, event) => {
+    const { zxid } = expectEvent(event, 'storage.appended');
+    // An append queued before a TRUNC or SNAP may report after it: it is gone, ignore it.
+    if (zxid > context.lastZxid || zxid <= context.durableZxid) return {};
+    return { context: { durableZxid: zxid } };
+  }) as Step,
+  recordEpochPersisted: ((context, event) => {
+    const { kind, epoch } = expectEvent(event, 'storage.epochPersisted');
+    if (kind === 'accepted') {
+      return { context: { acceptedEpoch: Math.max(context.acceptedEpoch, epoch) } };
+    }
+    return { context: { currentEpoch: Math.max(context.currentEpoch, epoch) } };
+  }) as Step,
+  recordTruncated: ((context, event) => {
+    const { zxid } = expectEvent(event, 'storage.truncated');
+    const learner = context.learner === null ? null : { ...context.learner, truncating: false };
+    return { context: { durableZxid: Math.min(zxid, context.lastZxid), learner } };
+  }) as Step,
+  recordSnapshotLoaded: ((context, event) => {
+    const { zxid } = expectEvent(event, 'storage.snapshotLoaded');
+    const learner =
+      context.learner === null ? null : { ...context.learner, loadingSnapshot: false };
+    return { context: { durableZxid: Math.min(zxid, context.lastZxid), learner } };
+  }) as Step,
+};
+
+const replicaGuards = {
+  /** Only voters answer: an observer's vote counts for nobody, and a voter that is looking
+   * answers every observer notification, so two answering each other would never stop. */
+  isFromLookingPeer: ((context, event) =>
+    context.voters.includes(context.myId) &&
+    event.type === 'peer.notification' &&
+    event.message.state === 'looking' &&
+    context.decision !== null) as Check,
+  isLeadingDecision: ((context) => context.decision?.role === 'leading') as Check,
+  isObservingDecision: ((context) => context.decision?.role === 'observing') as Check,
+};
+
+/** The election's effects come back to the replica as events; it performs them. */
+const electionActor = electionMachine.provide({
+  actions: {
+    sendNotification: sendParent(
+      (_arguments, params: { to: ServerId; notification: Notification }) => ({
+        type: 'election.sendNotification',
+        ...params,
+      }),
+    ) as never,
+    broadcastNotification: sendParent((_arguments, params: { notification: Notification }) => ({
+      type: 'election.broadcastNotification',
+      ...params,
+    })) as never,
+    // The decision reaches the replica as the election's output (onDone).
+    decide: () => undefined,
+  },
+});
+
+export const replicaSetup = setup({
+  types: {} as { context: ReplicaContext; events: ReplicaEvent; input: ReplicaInput },
+  actors: { election: electionActor },
+  actions: {
+    /** Send one peer message (the host encodes it and queues it on the connection). */
+    sendPeerMessage: notProvided('sendPeerMessage'),
+    /** Open (or reuse) the quorum connection to the elected leader. */
+    connectToLeader: notProvided('connectToLeader'),
+    /** Make acceptedEpoch durable; completes with `storage.epochPersisted` 'accepted'. */
+    persistAcceptedEpoch: notProvided('persistAcceptedEpoch'),
+    /** Make currentEpoch durable; completes with `storage.epochPersisted` 'current'. */
+    persistCurrentEpoch: notProvided('persistCurrentEpoch'),
+    /** Queue a txn on the log; completes with `storage.appended`. */
+    appendProposal: notProvided('appendProposal'),
+    /** Drop logged txns after zxid (and undo them in the tree); completes `storage.truncated`. */
+    truncateLog: notProvided('truncateLog'),
+    /** Replace tree and log with the leader's snapshot; completes `storage.snapshotLoaded`. */
+    loadSnapshot: notProvided('loadSnapshot'),
+    /** Apply every logged txn up to zxid not yet applied, in zxid order. */
+    applyCommitted: notProvided('applyCommitted'),
+    /** Leader: DIFF/TRUNC/SNAP and the log after it to one learner (see SyncStreamParams). */
+    sendSyncStream: notProvided('sendSyncStream'),
+    /** Leader: a learner's REQUEST into the leader pipeline, back as `client.request`. */
+    acceptForwardedRequest: notProvided('acceptForwardedRequest'),
+    /** What this replica now is, for srvr/stat and request routing. */
+    announceRole: notProvided('announceRole'),
+    forwardNotification: sendTo('election', ({ event }) => {
+      const { from, message } = expectEvent(event, 'peer.notification');
+      return { type: 'peer.notification', from, notification: message };
+    }),
+    forwardConnected: sendTo('election', ({ event }) => event),
+    ...toActions(replicaSteps),
+    ...toActions(discoveryActions),
+    ...toActions(synchronizationActions),
+    ...toActions(broadcastActions),
+    ...toActions(learnerActions),
+    ...toActions(learnerAckActions),
+  },
+  guards: {
+    ...toGuards(replicaGuards),
+    ...toGuards(discoveryGuards),
+    ...toGuards(synchronizationGuards),
+    ...toGuards(broadcastGuards),
+    ...toGuards(learnerGuards),
+  },
+  delays: { tick: ({ context }) => context.timing.tickMs },
+});
+
+export type ReplicaSetup = typeof replicaSetup;

@@ -1,0 +1,114 @@
+// A corral replica as one machine whose top states are Zab's server states: looking (fast leader
+// election), leading, following and observing, each role in its own file. Any failure — timeout,
+// lost quorum or leader, refused epoch, zxid rollover — returns to looking. See machines/README.md.
+import { assign, type SnapshotFrom } from 'xstate';
+import type { ElectionInput } from './election.js';
+import { followingState } from './following/following.js';
+import { observingState } from './following/observing.js';
+import { leadingState } from './leading/leading.js';
+import {
+  replicaTimingDefaults,
+  type ReplicaContext,
+  type ReplicaInput,
+} from './replica-context.js';
+import { replicaSetup } from './replica-setup.js';
+
+export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
+  const epochEnds = input.epochEnds ?? (input.lastZxid > 0 ? [input.lastZxid] : []);
+  return {
+    myId: input.myId,
+    voters: [...input.voters].sort((first, second) => first - second),
+    timing: { ...replicaTimingDefaults, ...input.timing },
+    electionTiming: input.electionTiming ?? {},
+    acceptedEpoch: input.acceptedEpoch,
+    currentEpoch: input.currentEpoch,
+    lastZxid: input.lastZxid,
+    durableZxid: input.lastZxid,
+    firstZxid: input.firstZxid,
+    epochEnds: [...epochEnds],
+    lastRound: 0,
+    decision: null,
+    leader: null,
+    learner: null,
+  };
+}
+
+function electionInputOf(context: ReplicaContext): ElectionInput {
+  return {
+    myId: context.myId,
+    voters: context.voters,
+    lastZxid: context.lastZxid,
+    currentEpoch: context.currentEpoch,
+    lastRound: context.lastRound,
+    timing: context.electionTiming,
+  };
+}
+
+export const replicaMachine = replicaSetup.createMachine({
+  id: 'replica',
+  context: ({ input }) => initialReplicaContext(input),
+  initial: 'looking',
+  // Durability arrives in every state (an append queued while following may finish later).
+  on: {
+    'peer.notification': { guard: 'isFromLookingPeer', actions: 'answerLookingPeer' },
+    'storage.appended': { actions: 'recordAppended' },
+    'storage.epochPersisted': { actions: 'recordEpochPersisted' },
+    'storage.truncated': { actions: 'recordTruncated' },
+    'storage.snapshotLoaded': { actions: 'recordSnapshotLoaded' },
+  },
+  states: {
+    looking: {
+      entry: 'enterLooking',
+      invoke: {
+        id: 'election',
+        src: 'election',
+        input: ({ context }) => electionInputOf(context),
+        onDone: {
+          target: 'deciding',
+          actions: assign(({ event }) => ({
+            decision: event.output,
+            lastRound: event.output.round,
+          })),
+        },
+      },
+      on: {
+        'peer.notification': { actions: 'forwardNotification' },
+        'peer.connected': { actions: 'forwardConnected' },
+        'election.sendNotification': { actions: 'relayNotification' },
+        'election.broadcastNotification': { actions: 'relayBroadcast' },
+      },
+    },
+    deciding: {
+      always: [
+        { guard: 'isLeadingDecision', target: 'leading' },
+        { guard: 'isObservingDecision', target: 'observing' },
+        { target: 'following' },
+      ],
+    },
+    leading: leadingState(replicaSetup),
+    following: followingState(replicaSetup),
+    observing: observingState(replicaSetup),
+  },
+});
+
+export type ReplicaSnapshot = SnapshotFrom<typeof replicaMachine>;
+
+/** The catalogue entry machines/index.ts lists. */
+export const replicaCatalogEntry = {
+  name: 'replica',
+  description:
+    'A Zab replica: looking (invokes election) → leading | following | observing, each as ' +
+    'discovery → synchronization → broadcast beside a liveness region; any failure → looking.',
+  machine: replicaMachine,
+};
+
+export { peerEventOf, replicaTimingDefaults } from './replica-context.js';
+export type {
+  ReplicaContext,
+  ReplicaEffect,
+  ReplicaEvent,
+  ReplicaInput,
+  ReplicaTiming,
+  RoleAnnouncement,
+  SyncStreamParams,
+} from './replica-context.js';

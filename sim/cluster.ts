@@ -1,0 +1,227 @@
+// The cluster harness: replicas running the real replica machine over one MemoryNetwork, one
+// SimulatedClock and per-replica SimulatedStorage with explicit durability, driven either step by
+// step (tests) or by a seeded random scheduler (the deterministic simulator's core). Safety
+// violations are collected by the CommitLedger, never thrown, so a broken variant is detectable.
+import { SimulatedClock } from 'xstate';
+import type { ElectionTiming } from '../machines/election.js';
+import type { ReplicaTiming } from '../machines/replica.js';
+import type { ServerId } from '../protocol/peer.js';
+import type { WriteRequest } from '../protocol/requests.js';
+import { MemoryNetwork } from '../transport/memory.js';
+import { openAclUnsafe } from '../tree/acl.js';
+import type { TxnBody } from '../tree/txn.js';
+import { CommitLedger } from './invariants.js';
+import { SeededRandom } from './random.js';
+import { SimReplica, type ReplicaMachine } from './replica-host.js';
+import { SimulatedStorage } from './storage.js';
+
+export interface ClusterOptions {
+  voters: ServerId[];
+  observers?: ServerId[];
+  seed?: number;
+  timing?: Partial<ReplicaTiming>;
+  electionTiming?: Partial<ElectionTiming>;
+  machine?: ReplicaMachine;
+}
+
+/** Small enough that simulated minutes pass in few steps; ratios as ZooKeeper's sample config. */
+export const clusterTimingDefaults: ReplicaTiming = {
+  tickMs: 100,
+  initLimitTicks: 10,
+  syncLimitTicks: 5,
+};
+
+const stepMs = 50;
+const settleRoundsMax = 10_000;
+
+/** A create of `path` as the leader pipeline would hand it to the machine. */
+export function createTxnBody(path: string, data = ''): TxnBody {
+  const request: WriteRequest = {
+    kind: 'create',
+    opcode: 1,
+    path,
+    data: Buffer.from(data),
+    acl: [...openAclUnsafe],
+    flags: 0,
+    ttl: -1,
+  };
+  return { type: 'write', request, auth: { ids: [], superUser: true } };
+}
+
+/** The session the harness's writes run in (a write outside a live session is rejected). */
+export const clusterSessionId = 1n;
+
+export function createSessionBody(sessionId = clusterSessionId): TxnBody {
+  return { type: 'createSession', sessionId, timeoutMs: 30_000, password: Buffer.alloc(16) };
+}
+
+export class Cluster {
+  readonly clock = new SimulatedClock();
+  readonly network = new MemoryNetwork();
+  readonly ledger = new CommitLedger();
+  readonly random: SeededRandom;
+  readonly replicas = new Map<ServerId, SimReplica>();
+  readonly storages = new Map<ServerId, SimulatedStorage>();
+  readonly members: ServerId[];
+  /** Crashed incarnations, kept for what they recorded (visited states, sync plans). */
+  readonly retired: SimReplica[] = [];
+  private cxid = 0;
+
+  constructor(readonly options: ClusterOptions) {
+    this.random = new SeededRandom(options.seed ?? 1);
+    this.members = [...options.voters, ...(options.observers ?? [])];
+    for (const id of this.members) this.storages.set(id, new SimulatedStorage());
+  }
+
+  get timing(): ReplicaTiming {
+    return { ...clusterTimingDefaults, ...this.options.timing };
+  }
+
+  storage(id: ServerId): SimulatedStorage {
+    const storage = this.storages.get(id);
+    if (storage === undefined) throw new Error(`cluster: no replica ${id}`);
+    return storage;
+  }
+
+  replica(id: ServerId): SimReplica {
+    const replica = this.replicas.get(id);
+    if (replica === undefined) throw new Error(`cluster: replica ${id} is not running`);
+    return replica;
+  }
+
+  /** Starts (or restarts, from its durable storage) one replica. */
+  start(id: ServerId): void {
+    if (this.replicas.has(id)) throw new Error(`cluster: replica ${id} is already running`);
+    const replica = new SimReplica({
+      id,
+      voters: this.options.voters,
+      network: this.network,
+      clock: this.clock,
+      storage: this.storage(id),
+      ledger: this.ledger,
+      timing: this.timing,
+      electionTiming: this.options.electionTiming,
+      machine: this.options.machine,
+    });
+    this.replicas.set(id, replica);
+    replica.start();
+  }
+
+  startAll(): void {
+    for (const id of this.members) if (!this.replicas.has(id)) this.start(id);
+  }
+
+  /** Power loss: the replica stops and loses every write its storage had not made durable. */
+  crash(id: ServerId): void {
+    const replica = this.replica(id);
+    replica.crash();
+    this.replicas.delete(id);
+    this.retired.push(replica);
+  }
+
+  running(): ServerId[] {
+    return [...this.replicas.keys()].sort((first, second) => first - second);
+  }
+
+  /** Delivers every message and makes every write durable until nothing is left to do. */
+  settle(): void {
+    for (let round = 0; round < settleRoundsMax; round++) {
+      let progressed = this.network.deliverAll() > 0;
+      for (const replica of this.replicas.values()) {
+        if (replica.flushStorage() > 0) progressed = true;
+      }
+      if (!progressed) return;
+    }
+    throw new Error('cluster: still busy after settling');
+  }
+
+  advance(ms: number): void {
+    this.clock.increment(ms);
+  }
+
+  /** The replica serving as leader with every running voter and observer serving under it. */
+  stableLeader(): ServerId | undefined {
+    const running = [...this.replicas.values()];
+    const leaders = running.filter((r) => r.role.state === 'leading' && r.role.serving);
+    if (leaders.length !== 1) return undefined;
+    const leaderId = leaders[0]?.id;
+    const allServing = running.every((r) => r.role.serving && r.role.leaderId === leaderId);
+    return allServing ? leaderId : undefined;
+  }
+
+  /** The replica currently serving as leader, if any (others may still be syncing). */
+  leaderId(): ServerId | undefined {
+    const leaders = [...this.replicas.values()].filter(
+      (r) => r.role.state === 'leading' && r.role.serving,
+    );
+    return leaders.length === 1 ? leaders[0]?.id : undefined;
+  }
+
+  /** Commits the harness's session (one txn), so that later writes succeed. */
+  openSession(): void {
+    if (!this.submit(createSessionBody())) throw new Error('cluster: no leader to open a session');
+    this.settle();
+  }
+
+  /** Settles and advances time until every running replica serves one leader. */
+  stabilize(timeMsMax = 60_000): ServerId {
+    for (let elapsedMs = 0; elapsedMs <= timeMsMax; elapsedMs += stepMs) {
+      this.settle();
+      const leaderId = this.stableLeader();
+      if (leaderId !== undefined) return leaderId;
+      this.advance(stepMs);
+    }
+    const roles = this.running().map((id) => `${id}:${JSON.stringify(this.replica(id).role)}`);
+    throw new Error(`cluster: no stable leader after ${timeMsMax} ms (${roles.join(', ')})`);
+  }
+
+  /** Settles and lets `ms` of simulated time pass, tick by tick. */
+  run(ms: number): void {
+    for (let elapsedMs = 0; elapsedMs < ms; elapsedMs += stepMs) {
+      this.settle();
+      this.advance(stepMs);
+    }
+    this.settle();
+  }
+
+  /** A client write handed to replica `via` (a learner forwards it); false if none runs. */
+  submit(body: TxnBody, via = this.leaderId()): boolean {
+    if (via === undefined || !this.replicas.has(via)) return false;
+    this.cxid += 1;
+    const time = this.clock.now();
+    const sessionId = clusterSessionId;
+    this.replica(via).send({ type: 'client.request', sessionId, cxid: this.cxid, time, body });
+    return true;
+  }
+
+  /** Each running replica's applied zxid and tree digest. */
+  digests(): Map<ServerId, { zxid: number; digest: string }> {
+    const result = new Map<ServerId, { zxid: number; digest: string }>();
+    for (const [id, replica] of this.replicas) {
+      result.set(id, { zxid: replica.tree.lastZxid, digest: replica.tree.digest() });
+    }
+    return result;
+  }
+
+  /**
+   * Durability and convergence on top of the ledger's agreement: the serving leader's history
+   * holds every committed txn, and serving replicas at one zxid have one digest.
+   */
+  checkInvariants(): string[] {
+    const leaderId = this.leaderId();
+    if (leaderId !== undefined) {
+      const view = this.replica(leaderId).storage.view;
+      this.ledger.checkHistory(leaderId, view.snapshot?.zxid ?? 0, view.log);
+    }
+    const byZxid = new Map<number, { id: ServerId; digest: string }>();
+    for (const [id, { zxid, digest }] of this.digests()) {
+      if (!this.replica(id).role.serving) continue;
+      const other = byZxid.get(zxid);
+      if (other === undefined) byZxid.set(zxid, { id, digest });
+      else if (other.digest !== digest) {
+        this.ledger.violate(`convergence: ${other.id} and ${id} differ at 0x${zxid.toString(16)}`);
+      }
+    }
+    return this.ledger.violations;
+  }
+}

@@ -1,0 +1,79 @@
+// Safety checks the cluster harness runs: Zab's agreement (one txn per zxid, whoever applied
+// it), durability of commits (every committed txn stays in the history of whoever leads later)
+// and convergence (serving replicas at the same zxid have the same tree digest).
+import type { Zxid } from '../protocol/peer.js';
+import type { Txn } from '../tree/txn.js';
+
+/** A stable text for a txn, independent of Buffer vs Uint8Array after a codec round trip. */
+export function fingerprintOf(txn: Txn): string {
+  return JSON.stringify(txn, (_key, value: unknown) => {
+    if (typeof value === 'bigint') return `${value}n`;
+    if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+    if (isBufferJson(value)) return Buffer.from(value.data).toString('hex');
+    return value;
+  });
+}
+
+function isBufferJson(value: unknown): value is { type: 'Buffer'; data: number[] } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { type?: unknown }).type === 'Buffer' &&
+    Array.isArray((value as { data?: unknown }).data)
+  );
+}
+
+export function hex(zxid: Zxid): string {
+  return `0x${zxid.toString(16)}`;
+}
+
+/** Every txn any replica applied as committed, by zxid; violations are kept, not thrown. */
+export class CommitLedger {
+  readonly violations: string[] = [];
+  private readonly committed = new Map<Zxid, { fingerprint: string; by: number }>();
+
+  get size(): number {
+    return this.committed.size;
+  }
+
+  zxids(): Zxid[] {
+    return [...this.committed.keys()].sort((first, second) => first - second);
+  }
+
+  has(zxid: Zxid): boolean {
+    return this.committed.has(zxid);
+  }
+
+  /** Agreement: a zxid names one txn on every replica. */
+  record(replicaId: number, txn: Txn): void {
+    const fingerprint = fingerprintOf(txn);
+    const known = this.committed.get(txn.zxid);
+    if (known === undefined) {
+      this.committed.set(txn.zxid, { fingerprint, by: replicaId });
+    } else if (known.fingerprint !== fingerprint) {
+      const by = `${known.by} and ${replicaId}`;
+      this.violate(`agreement: ${hex(txn.zxid)} applied differently by ${by}`);
+    }
+  }
+
+  violate(message: string): void {
+    if (!this.violations.includes(message)) this.violations.push(message);
+  }
+
+  /**
+   * Durability: every committed txn must be in `history` (the zxids a leader's log and snapshot
+   * hold, `snapshotZxid` covering everything up to it) with the same content.
+   */
+  checkHistory(leaderId: number, snapshotZxid: Zxid, history: readonly Txn[]): void {
+    const byZxid = new Map(history.map((txn) => [txn.zxid, fingerprintOf(txn)]));
+    for (const [zxid, { fingerprint }] of this.committed) {
+      if (zxid <= snapshotZxid) continue;
+      const held = byZxid.get(zxid);
+      if (held === undefined) {
+        this.violate(`durability: committed ${hex(zxid)} lost by leader ${leaderId}`);
+      } else if (held !== fingerprint) {
+        this.violate(`agreement: leader ${leaderId} holds other ${hex(zxid)}`);
+      }
+    }
+  }
+}

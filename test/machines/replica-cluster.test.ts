@@ -1,0 +1,203 @@
+// Whole ensembles of replica machines over the cluster harness (sim/cluster.ts): election,
+// discovery, synchronization (DIFF, TRUNC, SNAP) and broadcast, crashes and quorum loss.
+import { describe, expect, it } from 'vitest';
+import { makeZxid } from '../../machines/zab-rules.js';
+import { Cluster, createTxnBody } from '../../sim/cluster.js';
+
+function writeMany(cluster: Cluster, prefix: string, count: number, via?: number): void {
+  for (let index = 0; index < count; index++) {
+    expect(cluster.submit(createTxnBody(`${prefix}${index}`), via)).toBe(true);
+  }
+}
+
+function expectConverged(cluster: Cluster): void {
+  const digests = [...cluster.digests().values()];
+  expect(new Set(digests.map((entry) => entry.zxid)).size).toBe(1);
+  expect(new Set(digests.map((entry) => entry.digest)).size).toBe(1);
+  expect(cluster.checkInvariants()).toEqual([]);
+}
+
+describe.each([
+  ['R=3', [1, 2, 3]],
+  ['R=5', [1, 2, 3, 4, 5]],
+])('replica ensemble (%s)', (_size, voters) => {
+  it('establishes one leader and brings every follower to broadcast', () => {
+    const cluster = new Cluster({ voters });
+    cluster.startAll();
+    const leaderId = cluster.stabilize();
+    expect(leaderId).toBe(Math.max(...voters));
+    for (const id of voters) {
+      const role = cluster.replica(id).role;
+      expect(role.state).toBe(id === leaderId ? 'leading' : 'following');
+      expect(role.epoch).toBe(1);
+      expect(cluster.storage(id).durable.currentEpoch).toBe(1);
+    }
+  });
+
+  it('commits writes everywhere in one order with identical trees', () => {
+    const cluster = new Cluster({ voters });
+    cluster.startAll();
+    cluster.stabilize();
+    cluster.openSession();
+    writeMany(cluster, '/a', 10);
+    writeMany(cluster, '/b', 5, voters[0]);
+    cluster.settle();
+    expectConverged(cluster);
+    expect(cluster.ledger.size).toBe(16);
+    expect(cluster.replica(voters[0] as number).tree.lastZxid).toBe(makeZxid(1, 16));
+    for (const id of voters) expect(cluster.replica(id).tree.hasNode('/b4')).toBe(true);
+  });
+});
+
+describe('replica synchronization (R=3)', () => {
+  const voters = [1, 2, 3];
+
+  function establishedCluster() {
+    const cluster = new Cluster({ voters });
+    cluster.startAll();
+    const leaderId = cluster.stabilize();
+    cluster.openSession();
+    writeMany(cluster, '/before', 2);
+    cluster.settle();
+    return { cluster, leaderId };
+  }
+
+  it('catches up a follower that missed commits by DIFF', () => {
+    const { cluster, leaderId } = establishedCluster();
+    cluster.crash(1);
+    writeMany(cluster, '/missed', 4);
+    cluster.settle();
+    cluster.start(1);
+    expect(cluster.stabilize()).toBe(leaderId);
+    expect(cluster.replica(leaderId).syncPlans.filter((plan) => plan.to === 1)).toEqual([
+      { to: 1, mode: 'diff' },
+      { to: 1, mode: 'diff' },
+    ]);
+    expectConverged(cluster);
+    expect(cluster.storage(1).durable.log).toHaveLength(7);
+    expect(cluster.replica(1).tree.hasNode('/missed3')).toBe(true);
+  });
+
+  it('truncates an uncommitted tail from a dead leader on TRUNC', () => {
+    const { cluster, leaderId: oldLeader } = establishedCluster();
+    cluster.network.isolate(oldLeader);
+    writeMany(cluster, '/uncommitted', 2);
+    cluster.replica(oldLeader).flushStorage();
+    expect(cluster.storage(oldLeader).durable.log).toHaveLength(5);
+    cluster.crash(oldLeader);
+    cluster.network.healAll();
+    const newLeader = cluster.stabilize();
+    expect(newLeader).not.toBe(oldLeader);
+    writeMany(cluster, '/after', 2);
+    cluster.settle();
+    cluster.start(oldLeader);
+    expect(cluster.stabilize()).toBe(newLeader);
+    expect(cluster.replica(newLeader).syncPlans.filter((p) => p.to === oldLeader)).toEqual([
+      { to: oldLeader, mode: 'trunc' },
+    ]);
+    expectConverged(cluster);
+    const zxids = cluster.storage(oldLeader).durable.log.map((txn) => txn.zxid);
+    const expected = [[1, 1], [1, 2], [1, 3], [2, 1], [2, 2]].map(([epoch, counter]) =>
+      makeZxid(epoch as number, counter as number),
+    );
+    expect(zxids).toEqual(expected);
+    expect(cluster.replica(oldLeader).tree.hasNode('/after1')).toBe(true);
+    expect(cluster.replica(oldLeader).tree.hasNode('/uncommitted0')).toBe(false);
+  });
+
+  it('sends SNAP to a follower whose data dir was wiped', () => {
+    const { cluster, leaderId } = establishedCluster();
+    cluster.crash(2);
+    cluster.storage(2).wipe();
+    cluster.start(2);
+    cluster.stabilize();
+    expect(cluster.replica(leaderId).syncPlans.filter((p) => p.to === 2).at(-1)).toEqual({
+      to: 2,
+      mode: 'snap',
+    });
+    expect(cluster.storage(2).durable.snapshot?.zxid).toBe(makeZxid(1, 3));
+    writeMany(cluster, '/later', 2);
+    cluster.settle();
+    expectConverged(cluster);
+  });
+
+  it('elects the most recent log after the leader dies; nothing committed is lost', () => {
+    const { cluster, leaderId } = establishedCluster();
+    // Two more proposals reach only follower 1, which logs and ACKs them; then the leader dies.
+    writeMany(cluster, '/late', 2);
+    cluster.replica(leaderId).flushStorage();
+    cluster.network.deliver(leaderId, 1, 100);
+    cluster.replica(1).flushStorage();
+    cluster.network.deliver(1, leaderId, 100);
+    const committedBeforeCrash = cluster.ledger.size;
+    cluster.crash(leaderId);
+    const newLeader = cluster.stabilize();
+    expect(newLeader).toBe(1);
+    expect(committedBeforeCrash).toBe(5);
+    cluster.start(leaderId);
+    cluster.stabilize();
+    expectConverged(cluster);
+    expect(cluster.replica(2).tree.hasNode('/late1')).toBe(true);
+  });
+});
+
+describe('replica quorum loss (R=5)', () => {
+  const voters = [1, 2, 3, 4, 5];
+
+  it('keeps committing with 2 replicas down', () => {
+    const cluster = new Cluster({ voters });
+    cluster.startAll();
+    cluster.stabilize();
+    cluster.openSession();
+    cluster.crash(1);
+    cluster.crash(2);
+    writeMany(cluster, '/w', 5);
+    cluster.run(1_000);
+    expectConverged(cluster);
+    expect(cluster.ledger.size).toBe(6);
+  });
+
+  it('stops committing with 3 replicas down, and nothing is applied on the minority', () => {
+    const cluster = new Cluster({ voters });
+    cluster.startAll();
+    const leaderId = cluster.stabilize();
+    cluster.openSession();
+    writeMany(cluster, '/ok', 1);
+    cluster.settle();
+    for (const id of voters.filter((id) => id !== leaderId).slice(0, 3)) cluster.crash(id);
+    const before = cluster.digests();
+    cluster.submit(createTxnBody('/lost'));
+    cluster.run(5_000);
+    expect(cluster.ledger.size).toBe(2);
+    expect(cluster.digests()).toEqual(before);
+    // The leader gave up its quorum and looks, as does the other survivor.
+    for (const id of cluster.running()) expect(cluster.replica(id).role.state).toBe('looking');
+  });
+});
+
+describe('an ensemble of one', () => {
+  it('leads itself and commits with a quorum of one', () => {
+    const cluster = new Cluster({ voters: [1] });
+    cluster.startAll();
+    expect(cluster.stabilize()).toBe(1);
+    cluster.openSession();
+    writeMany(cluster, '/solo', 2);
+    cluster.settle();
+    expect(cluster.ledger.size).toBe(3);
+  });
+});
+
+describe('observers', () => {
+  it('an observer syncs, receives INFORM and converges (3 voters, 1 observer)', () => {
+    const cluster = new Cluster({ voters: [1, 2, 3], observers: [4] });
+    cluster.startAll();
+    cluster.stabilize();
+    expect(cluster.replica(4).role.state).toBe('observing');
+    cluster.openSession();
+    writeMany(cluster, '/o', 3);
+    writeMany(cluster, '/via-observer', 2, 4);
+    cluster.settle();
+    expectConverged(cluster);
+    expect(cluster.ledger.size).toBe(6);
+  });
+});

@@ -1,0 +1,161 @@
+// Shared by the TCP peer transport tests: a loopback cluster whose events and logs are recorded
+// as lines, bounded waits on real time, and raw sockets that speak (or break) the wire format.
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { FrameDecoder } from '../../transport/frame-decoder.js';
+import {
+  createTcpTransport,
+  type TcpPeerAddress,
+  type TcpTransport,
+  type TcpTransportLogger,
+  type TcpTransportOptions,
+} from '../../transport/tcp-peer.js';
+import {
+  decodeWireMessage,
+  encodeWireMessage,
+  tcpPeerVersion,
+  type WireMessage,
+} from '../../transport/tcp-peer-wire.js';
+
+export const loopback = '127.0.0.1';
+
+export type Overrides = Partial<Omit<TcpTransportOptions, 'localId' | 'peers' | 'logger'>>;
+
+/** Polls `done` every few milliseconds for at most `timeoutMs`. */
+export async function waitFor(done: () => boolean, what: string, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+export const sleep = (milliseconds: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
+
+/** A logger that keeps `level message {fields}` lines, so a test can see why a link closed. */
+export function recordingLogger(lines: string[]): TcpTransportLogger {
+  const record = (level: string) => (fields: Record<string, unknown>, message: string) =>
+    lines.push(`${level} ${message} ${JSON.stringify(fields)}`);
+  return { debug: record('debug'), info: record('info'), warn: record('warn') };
+}
+
+/** Transports on kernel-chosen loopback ports, each event recorded as `2 frame 1 text`. */
+export class Cluster {
+  readonly peers = new Map<number, TcpPeerAddress>();
+  readonly transports = new Map<number, TcpTransport>();
+  readonly lines: string[] = [];
+  readonly logs = new Map<number, string[]>();
+
+  async start(id: number, overrides: Overrides = {}): Promise<TcpTransport> {
+    const logs = this.logs.get(id) ?? [];
+    this.logs.set(id, logs);
+    const transport = await createTcpTransport({
+      localId: id,
+      listen: this.peers.get(id) ?? { host: loopback, port: 0 },
+      peers: this.peers,
+      reconnectBackoffMsBase: 10,
+      reconnectBackoffMsMax: 100,
+      handshakeTimeoutMs: 1_000,
+      random: () => 0.5,
+      logger: recordingLogger(logs),
+      ...overrides,
+    });
+    this.peers.set(id, transport.address);
+    this.transports.set(id, transport);
+    transport.on('frame', (from, frame) =>
+      this.lines.push(`${id} frame ${from} ${Buffer.from(frame).toString()}`),
+    );
+    transport.on('connected', (peer) => this.lines.push(`${id} connected ${peer}`));
+    transport.on('disconnected', (peer, cause) =>
+      this.lines.push(`${id} disconnected ${peer} ${cause.reason}`),
+    );
+    return transport;
+  }
+
+  transport(id: number): TcpTransport {
+    const transport = this.transports.get(id);
+    if (transport === undefined) throw new Error(`no transport ${id}`);
+    return transport;
+  }
+
+  send(from: number, to: number, text: string): void {
+    this.transport(from).send(to, Buffer.from(text));
+  }
+
+  count(line: string): number {
+    return this.lines.filter((candidate) => candidate === line).length;
+  }
+
+  has(line: string): boolean {
+    return this.lines.includes(line);
+  }
+
+  close(): void {
+    for (const transport of this.transports.values()) transport.close();
+  }
+}
+
+/** A raw client socket with every wire message it receives decoded, and when it closed. */
+export class RawPeer {
+  readonly received: WireMessage[] = [];
+  closed = false;
+  private readonly decoder = new FrameDecoder(1024 * 1024);
+
+  constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      for (const body of this.decoder.push(chunk)) {
+        const decoded = decodeWireMessage(body);
+        if (decoded.ok) this.received.push(decoded.message);
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  static async dial(address: TcpPeerAddress): Promise<RawPeer> {
+    const socket = connect({ host: address.host, port: address.port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return new RawPeer(socket);
+  }
+
+  hello(fromId: number, toId: number, version = tcpPeerVersion): void {
+    this.socket.write(encodeWireMessage({ kind: 'hello', version, fromId, toId }));
+  }
+}
+
+/**
+ * A replica that completes the handshake as `id` and then stops reading, as a follower stuck in
+ * a long GC pause or a full disk would: the sender's bytes pile up in the kernel, then in it.
+ */
+export async function startStalledPeer(id: number): Promise<{
+  server: Server;
+  address: TcpPeerAddress;
+  sockets: Socket[];
+}> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => {});
+    const decoder = new FrameDecoder(1024 * 1024);
+    const onData = (chunk: Buffer) => {
+      const [body] = decoder.push(chunk);
+      if (body === undefined) return;
+      const decoded = decodeWireMessage(body);
+      if (!decoded.ok || decoded.message.kind !== 'hello') return;
+      socket.off('data', onData);
+      const { fromId } = decoded.message;
+      socket.write(encodeWireMessage({ kind: 'welcome', version: 1, fromId: id, toId: fromId }));
+      socket.pause();
+    };
+    socket.on('data', onData);
+  });
+  await new Promise<void>((resolve) => server.listen(0, loopback, resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no address');
+  return { server, address: { host: loopback, port: address.port }, sockets };
+}

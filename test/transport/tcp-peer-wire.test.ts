@@ -1,0 +1,92 @@
+// The TCP peer wire format and reconnect backoff as pure functions: every message round-trips
+// (through the frame decoder, one byte at a time), malformed bodies are errors with a reason,
+// and backoff delays grow, stay jittered within [ceiling / 2, ceiling] and never pass the cap.
+import { describe, expect, it } from 'vitest';
+import { FrameDecoder } from '../../transport/frame-decoder.js';
+import { reconnectDelayMs } from '../../transport/reconnect-backoff.js';
+import {
+  decodeWireMessage,
+  encodeData,
+  encodeWireMessage,
+  wireBodyBytesMax,
+  type WireMessage,
+} from '../../transport/tcp-peer-wire.js';
+
+describe('tcp peer wire format', () => {
+  it.each<[string, WireMessage]>([
+    ['hello', { kind: 'hello', version: 1, fromId: 3, toId: 0xffff_ffff }],
+    ['welcome', { kind: 'welcome', version: 1, fromId: 1, toId: 2 }],
+    ['refuse', { kind: 'refuse', refusal: 'callBack', detail: 'the higher id dials' }],
+    ['an empty data frame', { kind: 'data', frame: Buffer.alloc(0) }],
+    ['a data frame', { kind: 'data', frame: Buffer.from([0, 1, 2, 255]) }],
+    ['a goodbye with a detail', { kind: 'goodbye', cause: { reason: 'peerClosed', detail: 'x' } }],
+    ['a goodbye without one', { kind: 'goodbye', cause: { reason: 'overflow' } }],
+  ])('round-trips %s, fed one byte at a time', (_name, message) => {
+    const bytes = encodeWireMessage(message);
+    const decoder = new FrameDecoder(wireBodyBytesMax(1024));
+    const bodies = [...bytes].flatMap((byte) => decoder.push(Buffer.from([byte])));
+    expect(bodies).toHaveLength(1);
+    expect(decodeWireMessage(bodies[0] as Buffer)).toEqual({ ok: true, message });
+  });
+
+  it('copies a data frame, so the sender may reuse its buffer', () => {
+    const frame = Buffer.from('before');
+    const bytes = encodeData(frame);
+    frame.write('after!');
+    expect(bytes.subarray(5).toString()).toBe('before');
+    expect(bytes.readUInt32BE(0)).toBe(1 + frame.length);
+  });
+
+  it('cuts a long detail so a peer cannot make us keep it', () => {
+    const detail = 'x'.repeat(999);
+    const bytes = encodeWireMessage({ kind: 'refuse', refusal: 'unknownId', detail });
+    const decoded = decodeWireMessage(bytes.subarray(4));
+    const kept = decoded.ok && decoded.message.kind === 'refuse' ? decoded.message.detail : '';
+    expect(kept).toHaveLength(200);
+  });
+
+  const hello = encodeWireMessage({ kind: 'hello', version: 1, fromId: 1, toId: 2 }).subarray(4);
+  const badMagic = Buffer.from(hello);
+  badMagic.writeUInt32BE(0x12345678, 1);
+  it.each([
+    ['an empty body', Buffer.alloc(0), 'empty frame'],
+    ['an unknown kind', Buffer.from([99]), 'unknown kind 99'],
+    ['a short hello', hello.subarray(0, 10), 'hello: 10 bytes'],
+    ['a hello with a bad magic', badMagic, 'hello: bad magic'],
+    ['a refusal code out of range', Buffer.from([3, 42]), 'refuse: unknown refusal'],
+    ['a goodbye without a reason', Buffer.from([5]), 'goodbye: unknown reason'],
+  ])('rejects %s', (_name, body, reason) => {
+    const decoded = decodeWireMessage(body);
+    expect(decoded.ok).toBe(false);
+    expect(!decoded.ok && decoded.error.reason).toBe(reason);
+  });
+});
+
+describe('reconnect backoff', () => {
+  const backoff = { reconnectBackoffMsBase: 100, reconnectBackoffMsMax: 5_000 };
+
+  it.each([
+    // attempt, random, delay: ceiling = min(5000, 100 · 2^attempt), delay in [ceiling/2, ceiling]
+    [0, 0, 50],
+    [0, 0.999_999, 100],
+    [1, 0.5, 150],
+    [3, 0, 400],
+    [5, 0, 1_600],
+    [6, 0, 2_500],
+    [6, 0.999_999, 5_000],
+    [40, 0.5, 3_750],
+    [1_000, 0.999_999, 5_000],
+  ])('attempt %i with random %d waits %i ms', (attempt, random, delayMs) => {
+    expect(reconnectDelayMs(attempt, backoff, () => random)).toBe(delayMs);
+  });
+
+  it('never waits less than 1 ms nor more than the cap, whatever the random source says', () => {
+    const tiny = { reconnectBackoffMsBase: 1, reconnectBackoffMsMax: 1 };
+    expect(reconnectDelayMs(0, tiny, () => 0)).toBe(1);
+    for (const random of [-5, 0, 0.3, 1, 7, Number.NaN]) {
+      const delayMs = reconnectDelayMs(9, backoff, () => random);
+      expect(delayMs).toBeGreaterThanOrEqual(1);
+      expect(delayMs).toBeLessThanOrEqual(backoff.reconnectBackoffMsMax);
+    }
+  });
+});

@@ -1,0 +1,172 @@
+// What replicas put on a peer TCP connection: length-prefixed frames whose first byte says what
+// the rest is — the handshake (hello, welcome, refuse), a data frame carrying one peer message,
+// or a goodbye naming why the sender closed. Pure, so the byte layout is tested on its own.
+import type { ServerId } from '../protocol/peer.js';
+import type { CloseCause, CloseReason } from './transport.js';
+
+/** 'CRLP' (corral peer): the first bytes of every hello and welcome, so a stranger is caught. */
+export const tcpPeerMagic = 0x43524c50;
+/** Bumped when this layout changes; a hello with another version is refused. */
+export const tcpPeerVersion = 1;
+
+/** Why an acceptor refused a hello. */
+export const refusals = ['callBack', 'unknownId', 'wrongTarget', 'badVersion'] as const;
+export type Refusal = (typeof refusals)[number];
+
+/** Ordered as the wire numbers them; never reorder, only append. */
+const closeReasons: readonly CloseReason[] = [
+  'closed',
+  'peerClosed',
+  'frameLost',
+  'reset',
+  'overflow',
+  'error',
+];
+
+export type WireMessage =
+  /** Dialer → acceptor, the first frame: who I am and whom I meant to reach. */
+  | { kind: 'hello'; version: number; fromId: ServerId; toId: ServerId }
+  /** Acceptor → dialer: the hello is accepted; frames may flow both ways from here. */
+  | { kind: 'welcome'; version: number; fromId: ServerId; toId: ServerId }
+  /** Acceptor → dialer, then the acceptor closes: `callBack` means "the higher id dials". */
+  | { kind: 'refuse'; refusal: Refusal; detail: string }
+  /** Either way once connected: one frame for the Transport's user. */
+  | { kind: 'data'; frame: Buffer }
+  /** Either way, last: the cause the receiver should report for this connection ending. */
+  | { kind: 'goodbye'; cause: CloseCause };
+
+const kindCodes = { hello: 1, welcome: 2, refuse: 3, data: 4, goodbye: 5 } as const;
+const lengthPrefixBytes = 4;
+const handshakeBodyBytes = 1 + 4 + 2 + 4 + 4;
+/** Details are for logs; a peer cannot make us keep a long one. */
+const detailCharactersMax = 200;
+
+/** A frame that does not follow this layout; the receiver closes the connection. */
+export class PeerWireError extends Error {
+  constructor(readonly reason: string) {
+    super(`malformed peer wire frame: ${reason}`);
+    this.name = 'PeerWireError';
+  }
+}
+
+export type WireDecodeResult =
+  | { ok: true; message: WireMessage }
+  | { ok: false; error: PeerWireError };
+
+/** The largest frame body on the wire for a given user frame limit (the kind byte is extra). */
+export function wireBodyBytesMax(frameBytesMax: number): number {
+  return frameBytesMax + 1;
+}
+
+/** Server ids travel as 32-bit unsigned integers. */
+export function isWireServerId(id: number): boolean {
+  return Number.isInteger(id) && id >= 0 && id <= 0xffff_ffff;
+}
+
+/** What a user frame of `frameBytes` occupies on the wire and in a send queue. */
+export function encodedDataBytes(frameBytes: number): number {
+  return lengthPrefixBytes + 1 + frameBytes;
+}
+
+/** A data frame with its length prefix, in one buffer: one write, and a copy of `frame`. */
+export function encodeData(frame: Uint8Array): Buffer {
+  const buffer = Buffer.allocUnsafe(encodedDataBytes(frame.byteLength));
+  buffer.writeUInt32BE(1 + frame.byteLength, 0);
+  buffer[lengthPrefixBytes] = kindCodes.data;
+  buffer.set(frame, lengthPrefixBytes + 1);
+  return buffer;
+}
+
+export function encodeWireMessage(message: WireMessage): Buffer {
+  switch (message.kind) {
+    case 'hello':
+    case 'welcome': {
+      const body = Buffer.alloc(handshakeBodyBytes);
+      body[0] = kindCodes[message.kind];
+      body.writeUInt32BE(tcpPeerMagic, 1);
+      body.writeUInt16BE(message.version, 5);
+      body.writeUInt32BE(message.fromId, 7);
+      body.writeUInt32BE(message.toId, 11);
+      return withLength(body);
+    }
+    case 'refuse':
+      return withCodeAndDetail(kindCodes.refuse, refusals.indexOf(message.refusal), message.detail);
+    case 'data':
+      return encodeData(message.frame);
+    case 'goodbye':
+      return withCodeAndDetail(
+        kindCodes.goodbye,
+        closeReasons.indexOf(message.cause.reason),
+        message.cause.detail ?? '',
+      );
+    default:
+      return assertNever(message);
+  }
+}
+
+/** One frame body (the length prefix already removed by FrameDecoder). */
+export function decodeWireMessage(body: Buffer): WireDecodeResult {
+  const kind = body[0];
+  switch (kind) {
+    case kindCodes.hello:
+    case kindCodes.welcome:
+      return decodeHandshake(kind === kindCodes.hello ? 'hello' : 'welcome', body);
+    case kindCodes.refuse: {
+      const refusal = refusals[body[1] ?? -1];
+      if (body.length < 2 || refusal === undefined) return failure('refuse: unknown refusal');
+      return { ok: true, message: { kind: 'refuse', refusal, detail: detailOf(body) } };
+    }
+    case kindCodes.data:
+      return { ok: true, message: { kind: 'data', frame: body.subarray(1) } };
+    case kindCodes.goodbye: {
+      const reason = closeReasons[body[1] ?? -1];
+      if (body.length < 2 || reason === undefined) return failure('goodbye: unknown reason');
+      const detail = detailOf(body);
+      const cause: CloseCause = detail === '' ? { reason } : { reason, detail };
+      return { ok: true, message: { kind: 'goodbye', cause } };
+    }
+    default:
+      return failure(kind === undefined ? 'empty frame' : `unknown kind ${kind}`);
+  }
+}
+
+function decodeHandshake(kind: 'hello' | 'welcome', body: Buffer): WireDecodeResult {
+  if (body.length !== handshakeBodyBytes) return failure(`${kind}: ${body.length} bytes`);
+  if (body.readUInt32BE(1) !== tcpPeerMagic) return failure(`${kind}: bad magic`);
+  return {
+    ok: true,
+    message: {
+      kind,
+      version: body.readUInt16BE(5),
+      fromId: body.readUInt32BE(7),
+      toId: body.readUInt32BE(11),
+    },
+  };
+}
+
+function withCodeAndDetail(kind: number, code: number, detail: string): Buffer {
+  const text = Buffer.from(detail.slice(0, detailCharactersMax), 'utf8');
+  const body = Buffer.alloc(2 + text.length);
+  body[0] = kind;
+  body[1] = code;
+  text.copy(body, 2);
+  return withLength(body);
+}
+
+function detailOf(body: Buffer): string {
+  return body.subarray(2).toString('utf8').slice(0, detailCharactersMax);
+}
+
+function withLength(body: Buffer): Buffer {
+  const prefix = Buffer.alloc(lengthPrefixBytes);
+  prefix.writeUInt32BE(body.length, 0);
+  return Buffer.concat([prefix, body]);
+}
+
+function failure(reason: string): WireDecodeResult {
+  return { ok: false, error: new PeerWireError(reason) };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`tcp peer wire: unexpected message ${String(value)}`);
+}

@@ -1,0 +1,394 @@
+// The production Transport: TCP links between replicas, with the events and semantics of
+// transport/memory.ts. Each link is dialed on the first send, named by a handshake, kept one per
+// pair (as ZooKeeper's QuorumCnxManager: only the higher id's connection survives), redialed
+// with capped, jittered backoff, and closed with `overflow` rather than buffered without bound.
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createNanoEvents } from 'nanoevents';
+import type { ServerId } from '../protocol/peer.js';
+import { reconnectDelayMs } from './reconnect-backoff.js';
+import { PeerConnection, type PeerConnectionLimits } from './tcp-peer-connection.js';
+import {
+  encodeData,
+  encodedDataBytes,
+  isWireServerId,
+  tcpPeerVersion,
+  type Refusal,
+  type WireMessage,
+} from './tcp-peer-wire.js';
+import { resolveSettings, silentLogger, TcpListenError } from './tcp-peer-options.js';
+import type { TcpLinkState, TcpLinkStateName, TcpPeerAddress } from './tcp-peer-options.js';
+import type { TcpTransport, TcpTransportLogger, TcpTransportOptions } from './tcp-peer-options.js';
+import type { TcpTransportSettings, TcpTransportStatistics } from './tcp-peer-options.js';
+import type { CloseCause, TransportEventName, TransportEvents } from './transport.js';
+
+export * from './tcp-peer-options.js';
+
+/** Listens, then returns the transport; nothing is dialed until the first send. */
+export async function createTcpTransport(options: TcpTransportOptions): Promise<TcpTransport> {
+  const transport = new TcpPeerTransport(options);
+  await transport.listen();
+  return transport;
+}
+
+interface PeerLink {
+  readonly peer: ServerId;
+  state: TcpLinkStateName;
+  /** The live connection (connected) or the dial in progress (dialing). */
+  connection: PeerConnection | undefined;
+  direction: 'outbound' | 'inbound' | undefined;
+  /** Encoded data frames sent before the connection was up; they go out first. */
+  pending: Buffer[];
+  pendingBytes: number;
+  /** Failed attempts since the last connection, for backoff. */
+  attempt: number;
+  /** Backoff, or a lower id's wait for the higher id to call back. */
+  timer: NodeJS.Timeout | undefined;
+}
+
+class TcpPeerTransport implements TcpTransport {
+  readonly localId: ServerId;
+  readonly statistics: TcpTransportStatistics = {
+    dialAttempts: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    framesLost: 0,
+  };
+  private readonly settings: TcpTransportSettings;
+  private readonly limits: PeerConnectionLimits;
+  private readonly logger: TcpTransportLogger;
+  private readonly random: () => number;
+  private readonly emitter = createNanoEvents<TransportEvents>();
+  private readonly server: Server;
+  private readonly links = new Map<ServerId, PeerLink>();
+  /** Accepted sockets whose hello has not arrived yet. */
+  private readonly handshaking = new Set<PeerConnection>();
+  private closed = false;
+
+  constructor(private readonly options: TcpTransportOptions) {
+    this.localId = options.localId;
+    this.settings = resolveSettings(options);
+    this.limits = this.settings;
+    this.logger = options.logger ?? silentLogger;
+    this.random = options.random ?? Math.random;
+    if (!isWireServerId(this.localId)) throw new RangeError(`bad server id ${this.localId}`);
+    if (this.settings.sendQueueBytesMax < encodedDataBytes(this.settings.frameBytesMax)) {
+      throw new RangeError('sendQueueBytesMax must hold at least one frame of frameBytesMax');
+    }
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  get address(): TcpPeerAddress {
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') return this.options.listen;
+    return { host: address.address, port: address.port };
+  }
+
+  async listen(): Promise<void> {
+    const { host, port } = this.options.listen;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => reject(new TcpListenError(this.options.listen, error));
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    this.server.on('error', (error) => this.logger.warn({ error }, 'peer listener error'));
+  }
+
+  on<Name extends TransportEventName>(name: Name, listener: TransportEvents[Name]): () => void {
+    return this.emitter.on(name, listener);
+  }
+
+  linkState(peer: ServerId): TcpLinkState {
+    const link = this.links.get(peer);
+    if (link === undefined) return { state: 'idle', direction: undefined, queuedBytes: 0 };
+    const queuedBytes = link.pendingBytes + (link.connection?.queuedBytes ?? 0);
+    return { state: link.state, direction: link.direction, queuedBytes };
+  }
+
+  send(to: ServerId, frame: Uint8Array): void {
+    if (this.closed) return;
+    this.statistics.framesSent += 1;
+    if (to === this.localId || !isWireServerId(to) || !this.options.peers.has(to)) {
+      this.statistics.framesLost += 1;
+      this.logger.warn({ peer: to }, 'frame for an unknown peer dropped');
+      return;
+    }
+    const link = this.linkFor(to);
+    if (frame.byteLength > this.settings.frameBytesMax) {
+      this.statistics.framesLost += 1;
+      const detail = `frame of ${frame.byteLength} bytes exceeds frameBytesMax`;
+      this.logger.warn({ peer: to, detail }, 'oversized frame');
+      if (link.state === 'connected') this.closeLink(link, { reason: 'error', detail }, 'later');
+      return;
+    }
+    const bytes = encodeData(frame);
+    if (link.state === 'connected' && link.connection !== undefined) {
+      if (link.connection.send(bytes)) return;
+      this.statistics.framesLost += 1;
+      const detail = `more than ${this.settings.sendQueueBytesMax} bytes queued`;
+      this.closeLink(link, { reason: 'overflow', detail }, 'later');
+      return;
+    }
+    if (link.pendingBytes + bytes.length > this.settings.sendQueueBytesMax) {
+      this.statistics.framesLost += 1 + this.discardPending(link);
+      this.logger.warn({ peer: to }, 'frames for an unreachable peer dropped (queue full)');
+      return;
+    }
+    link.pending.push(bytes);
+    link.pendingBytes += bytes.length;
+    if (link.state === 'idle') this.dial(link);
+  }
+
+  close(cause: CloseCause = { reason: 'closed' }): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emitter.events = {};
+    this.server.close();
+    for (const connection of this.handshaking) connection.close();
+    this.handshaking.clear();
+    const goodbye: WireMessage = {
+      kind: 'goodbye',
+      cause: { reason: 'peerClosed', detail: cause.reason },
+    };
+    for (const link of this.links.values()) {
+      this.clearTimer(link);
+      link.connection?.close(link.state === 'connected' ? goodbye : undefined);
+      link.connection = undefined;
+      this.statistics.framesLost += this.discardPending(link);
+      link.state = 'idle';
+    }
+  }
+
+  private linkFor(peer: ServerId): PeerLink {
+    let link = this.links.get(peer);
+    if (link === undefined) {
+      link = {
+        peer,
+        state: 'idle',
+        connection: undefined,
+        direction: undefined,
+        pending: [],
+        pendingBytes: 0,
+        attempt: 0,
+        timer: undefined,
+      };
+      this.links.set(peer, link);
+    }
+    return link;
+  }
+
+  /** Dials `link.peer` and sends hello; a lower id dials only to ask the higher to call back. */
+  private dial(link: PeerLink): void {
+    const address = this.options.peers.get(link.peer);
+    if (this.closed || address === undefined) return;
+    this.clearTimer(link);
+    this.statistics.dialAttempts += 1;
+    const socket = connect({ host: address.host, port: address.port });
+    const connection: PeerConnection = new PeerConnection(socket, this.limits, {
+      message: (message) => this.onDialMessage(link, connection, message),
+      end: (cause) => this.failAttempt(link, connection, cause.detail ?? cause.reason),
+    });
+    link.state = 'dialing';
+    link.connection = connection;
+    link.direction = 'outbound';
+    const hello = { version: tcpPeerVersion, fromId: this.localId, toId: link.peer };
+    connection.sendMessage({ kind: 'hello', ...hello });
+    connection.startDeadline(this.settings.handshakeTimeoutMs, () =>
+      this.failAttempt(link, connection, 'handshake timed out'),
+    );
+  }
+
+  private onDialMessage(link: PeerLink, connection: PeerConnection, message: WireMessage): void {
+    if (link.connection !== connection || link.state !== 'dialing') return;
+    if (message.kind === 'welcome') {
+      if (message.fromId !== link.peer || message.toId !== this.localId) {
+        const detail = `welcome from ${message.fromId} for ${message.toId}`;
+        connection.close({ kind: 'goodbye', cause: { reason: 'error', detail } });
+        this.failAttempt(link, connection, detail);
+        return;
+      }
+      connection.clearDeadline();
+      this.establish(link, connection, 'outbound');
+      return;
+    }
+    if (message.kind === 'refuse' && message.refusal === 'callBack' && this.localId < link.peer) {
+      // Our dial only told the higher id we want a link; its own dial is the one kept.
+      connection.close();
+      link.connection = undefined;
+      link.direction = undefined;
+      link.state = 'awaitingCallBack';
+      link.timer = setTimeout(() => {
+        link.timer = undefined;
+        this.failAttempt(link, undefined, 'no call back from the higher id');
+      }, this.settings.handshakeTimeoutMs);
+      return;
+    }
+    const detail = message.kind === 'refuse' ? `refused: ${message.refusal} ${message.detail}` : '';
+    if (message.kind === 'refuse') this.logger.warn({ peer: link.peer, detail }, 'peer refused us');
+    connection.close();
+    this.failAttempt(link, connection, detail || `unexpected ${message.kind} in handshake`);
+  }
+
+  /** A dial (or a wait for a call back) failed: what waited for it is lost, as on memory. */
+  private failAttempt(link: PeerLink, connection: PeerConnection | undefined, detail: string) {
+    if (connection !== undefined && link.connection !== connection) return;
+    connection?.close();
+    link.connection = undefined;
+    link.direction = undefined;
+    this.statistics.framesLost += this.discardPending(link);
+    this.logger.debug({ peer: link.peer, attempt: link.attempt, detail }, 'peer dial failed');
+    this.scheduleReconnect(link);
+  }
+
+  private scheduleReconnect(link: PeerLink): void {
+    this.clearTimer(link);
+    if (this.closed) return;
+    link.state = 'backoff';
+    const delayMs = reconnectDelayMs(link.attempt, this.settings, this.random);
+    link.attempt += 1;
+    link.timer = setTimeout(() => {
+      link.timer = undefined;
+      this.dial(link);
+    }, delayMs);
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    const connection: PeerConnection = new PeerConnection(socket, this.limits, {
+      message: (message) => this.onHello(connection, message),
+      end: (cause) => {
+        this.handshaking.delete(connection);
+        this.logger.warn({ remote: socket.remoteAddress, ...cause }, 'peer handshake failed');
+      },
+    });
+    this.handshaking.add(connection);
+    connection.startDeadline(this.settings.handshakeTimeoutMs, () => {
+      this.handshaking.delete(connection);
+      this.logger.warn({ remote: socket.remoteAddress }, 'peer handshake timed out');
+      connection.close({ kind: 'goodbye', cause: { reason: 'error', detail: 'no hello' } });
+    });
+  }
+
+  private onHello(connection: PeerConnection, message: WireMessage): void {
+    this.handshaking.delete(connection);
+    connection.clearDeadline();
+    if (message.kind !== 'hello') {
+      const detail = `expected hello, got ${message.kind}`;
+      this.logger.warn({ detail }, 'peer handshake refused');
+      connection.close({ kind: 'goodbye', cause: { reason: 'error', detail } });
+      return;
+    }
+    const refusal = this.refusalFor(message);
+    if (refusal !== undefined) {
+      this.logger.warn({ peer: message.fromId, ...refusal }, 'peer handshake refused');
+      connection.close({ kind: 'refuse', ...refusal });
+      return;
+    }
+    const link = this.linkFor(message.fromId);
+    if (message.fromId < this.localId) {
+      // ZooKeeper's rule: a connection from a lower id is dropped and the higher id dials.
+      // If ours is up, the hello crossed it (simultaneous dial) or ours is dead and TCP will
+      // say so; either way the link we have stays, so a pair never holds two.
+      connection.close({ kind: 'refuse', refusal: 'callBack', detail: 'the higher id dials' });
+      if (link.state === 'idle' || link.state === 'backoff') this.dial(link);
+      return;
+    }
+    // The higher id dialed: its connection is the one kept, replacing any other we hold.
+    if (link.state === 'connected') {
+      this.closeLink(link, { reason: 'reset', detail: 'replaced by a new connection' }, 'now');
+    }
+    link.connection?.close();
+    this.clearTimer(link);
+    const welcome = { version: tcpPeerVersion, fromId: this.localId, toId: message.fromId };
+    connection.sendMessage({ kind: 'welcome', ...welcome });
+    this.establish(link, connection, 'inbound');
+  }
+
+  private refusalFor(hello: Extract<WireMessage, { kind: 'hello' }>):
+    | { refusal: Refusal; detail: string }
+    | undefined {
+    if (hello.version !== tcpPeerVersion) {
+      return { refusal: 'badVersion', detail: `version ${hello.version}, not ${tcpPeerVersion}` };
+    }
+    if (hello.toId !== this.localId) {
+      return { refusal: 'wrongTarget', detail: `this is ${this.localId}, not ${hello.toId}` };
+    }
+    if (hello.fromId === this.localId || !this.options.peers.has(hello.fromId)) {
+      return { refusal: 'unknownId', detail: `server id ${hello.fromId} is not a peer` };
+    }
+    return undefined;
+  }
+
+  /** The handshake is done: send what waited, then tell the host (its sends follow those). */
+  private establish(link: PeerLink, connection: PeerConnection, direction: 'outbound' | 'inbound') {
+    this.clearTimer(link);
+    link.state = 'connected';
+    link.connection = connection;
+    link.direction = direction;
+    link.attempt = 0;
+    connection.handlers = {
+      message: (message) => this.onLinkMessage(link, connection, message),
+      end: (cause) => this.onLinkEnd(link, connection, cause),
+    };
+    // Pending bytes are within sendQueueBytesMax, so this cannot overflow.
+    for (const bytes of link.pending) connection.send(bytes);
+    link.pending = [];
+    link.pendingBytes = 0;
+    this.logger.info({ peer: link.peer, direction }, 'peer connected');
+    this.emitter.emit('connected', link.peer);
+  }
+
+  private onLinkMessage(link: PeerLink, connection: PeerConnection, message: WireMessage): void {
+    if (link.connection !== connection) return;
+    if (message.kind === 'data') {
+      this.statistics.framesReceived += 1;
+      this.emitter.emit('frame', link.peer, message.frame);
+      return;
+    }
+    const detail = `unexpected ${message.kind} on a connected link`;
+    this.closeLink(link, { reason: 'error', detail }, 'now');
+  }
+
+  private onLinkEnd(link: PeerLink, connection: PeerConnection, cause: CloseCause): void {
+    if (link.connection !== connection) return;
+    link.connection = undefined;
+    link.direction = undefined;
+    this.logger.info({ peer: link.peer, ...cause }, 'peer disconnected');
+    this.scheduleReconnect(link);
+    this.emitter.emit('disconnected', link.peer, cause);
+  }
+
+  /**
+   * This end closes a connected link and redials after backoff. `later` defers the event to a
+   * microtask, for closes decided inside send, which must never call a listener.
+   */
+  private closeLink(link: PeerLink, cause: CloseCause, when: 'now' | 'later'): void {
+    const connection = link.connection;
+    if (connection === undefined) return;
+    // A reader that stopped reading would never get a goodbye behind the frames it ignores.
+    connection.close(cause.reason === 'overflow' ? undefined : { kind: 'goodbye', cause });
+    link.connection = undefined;
+    link.direction = undefined;
+    this.logger.info({ peer: link.peer, ...cause }, 'peer link closed');
+    this.scheduleReconnect(link);
+    if (when === 'now') this.emitter.emit('disconnected', link.peer, cause);
+    else queueMicrotask(() => this.emitter.emit('disconnected', link.peer, cause));
+  }
+
+  private discardPending(link: PeerLink): number {
+    const discarded = link.pending.length;
+    link.pending = [];
+    link.pendingBytes = 0;
+    return discarded;
+  }
+
+  private clearTimer(link: PeerLink): void {
+    if (link.timer !== undefined) clearTimeout(link.timer);
+    link.timer = undefined;
+  }
+}
