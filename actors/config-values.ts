@@ -1,5 +1,7 @@
 // Value parsers for configuration: each turns one zoo.cfg (or flag) value into its typed form, or
 // fails with what it expected, so the caller can raise a ConfigError naming the key and the value.
+// The `server.N` line and `myid` parsers live here too: they read one value each, as ZooKeeper's
+// QuorumServer and QuorumPeerConfig.setupMyId do.
 
 /** A configuration value or combination that cannot run; the message names the key and value. */
 export class ConfigError extends Error {
@@ -101,3 +103,75 @@ export function serverId(value: string): number {
   return id;
 }
 
+
+/** One `server.N` line: where replica N listens for the leader (quorum) and for votes. */
+export interface QuorumServerAddress {
+  id: number;
+  host: string;
+  quorumPort: number;
+  electionPort: number;
+  peerType: PeerType;
+  /** From the optional `;[clientHost:]clientPort` part; ZooKeeper's default host is 0.0.0.0. */
+  client?: { host: string; port: number };
+}
+
+const serverFormat =
+  'expected host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort]';
+
+/** Splits `host:port...`, keeping a bracketed IPv6 host whole, as QuorumServer does. */
+function splitHostAndPorts(text: string): string[] | undefined {
+  if (!text.startsWith('[')) return text.split(':');
+  const close = text.indexOf(']:');
+  if (close < 0) return undefined;
+  return [text.slice(1, close), ...text.slice(close + 2).split(':')];
+}
+
+/** Parses `server.N` per ZooKeeper's QuorumServer forms (one address; no `|` multi-address). */
+export function parseQuorumServer(key: string, value: string, where?: string): QuorumServerAddress {
+  const id = parseValue(serverId, key, key.slice('server.'.length), where);
+  const fail = (): never => {
+    const place = where === undefined ? '' : ` (${where})`;
+    throw new ConfigError(`invalid ${key} "${value}": ${serverFormat}${place}`, key);
+  };
+  const [serverPart = '', clientPart, ...extra] = value.split(';');
+  const parts = splitHostAndPorts(serverPart);
+  if (extra.length > 0 || parts === undefined || parts.length < 3 || parts.length > 4) fail();
+  const [host = '', quorumText = '', electionText = '', typeText] = parts ?? [];
+  const portOf = (text: string): number => {
+    try {
+      return valueParsers.port(text);
+    } catch {
+      return fail();
+    }
+  };
+  if (host === '') fail();
+  const address: QuorumServerAddress = {
+    id,
+    host,
+    quorumPort: portOf(quorumText),
+    electionPort: portOf(electionText),
+    peerType:
+      typeText === undefined
+        ? 'participant'
+        : parseValue(valueParsers.peerType, key, typeText, where),
+  };
+  if (clientPart !== undefined) {
+    const clientParts = splitHostAndPorts(clientPart);
+    if (clientParts === undefined || clientParts.length > 2) fail();
+    const [first = '', second] = clientParts ?? [];
+    address.client =
+      second === undefined
+        ? { host: '0.0.0.0', port: portOf(first) }
+        : { host: first === '' ? fail() : first, port: portOf(second) };
+  }
+  return address;
+}
+
+/**
+ * Reads a `myid` file's text: its first line holds this replica's server id. Surrounding
+ * whitespace (a trailing newline, blank lines before it) is ignored, as ZooKeeper does.
+ */
+export function parseMyId(text: string, sourceName: string): number {
+  const firstLine = (text.trimStart().split(/\r?\n/)[0] ?? '').trim();
+  return parseValue(serverId, 'myid', firstLine, sourceName);
+}

@@ -5,25 +5,34 @@ import { readJavaProperties } from './java-properties.js';
 import { knownFourLetterWords } from './four-letter-words.js';
 import {
   ConfigError,
+  parseMyId,
+  parseQuorumServer,
   parseValue,
   serverId,
   valueParsers,
   type PeerType,
+  type QuorumServerAddress,
   type ValueParser,
 } from './config-values.js';
+import {
+  checkQuorumShape,
+  checkServerLines,
+  isEnsemble,
+  readMyIdFile,
+  resolveSelf,
+} from './config-ensemble.js';
 
-export { ConfigError, parseValue, valueParsers, type PeerType };
-
-/** One `server.N` line: where replica N listens for the leader (quorum) and for votes. */
-export interface QuorumServerAddress {
-  id: number;
-  host: string;
-  quorumPort: number;
-  electionPort: number;
-  peerType: PeerType;
-  /** From the optional `;[clientHost:]clientPort` part; ZooKeeper's default host is 0.0.0.0. */
-  client?: { host: string; port: number };
-}
+export {
+  ConfigError,
+  isEnsemble,
+  parseMyId,
+  parseQuorumServer,
+  parseValue,
+  readMyIdFile,
+  valueParsers,
+  type PeerType,
+  type QuorumServerAddress,
+};
 
 export interface ServerConfig {
   clientPort: number;
@@ -64,9 +73,14 @@ export interface ServerConfig {
   /** zoo.cfg `txnsRetainedMin` (corral's own key): txns the log always keeps after compaction,
    * whatever the snapshots cover, so a lagging follower can still catch up by DIFF. */
   txnsRetainedMin: number;
-  /** The ensemble (`server.N`), empty for a standalone server. Parsed now, used by replication. */
+  /** The ensemble (`server.N`), empty for a standalone server; see isEnsemble. */
   servers: ReadonlyMap<number, QuorumServerAddress>;
+  /** This server's id: `--myid`, else `<dataDir>/myid`; undefined without server.N lines. */
+  myId: number | undefined;
+  /** This server's role: its own server.N line's type when it has one (ZooKeeper reads the
+   * server line and only warns about a different zoo.cfg peerType), else zoo.cfg peerType. */
   peerType: PeerType;
+  /** With one server.N line, true runs it standalone (ZooKeeper's default), false as a replica. */
   standaloneEnabled: boolean;
   /** How often empty containers and expired TTL nodes are looked for (ZooKeeper's
    * znode.container.checkIntervalMs system property, accepted here as a zoo.cfg key). */
@@ -141,6 +155,7 @@ export function parseZooCfg(
   const ignored = new Set<string>();
   const authProviders = new Map<string, string>();
   const servers = new Map<number, QuorumServerAddress>();
+  const serverKeys = new Map<number, string>();
   for (const entry of readJavaProperties(text)) {
     const key = entry.key.trim();
     const value = entry.value.trim();
@@ -153,6 +168,12 @@ export function parseZooCfg(
       authProviders.set(key, parseValue(valueParsers.text, key, value, where));
     } else if (/^server\./.test(key)) {
       const address = parseQuorumServer(key, value, where);
+      // `server.1` twice is one key (the later wins); `server.01` beside it is a second entry.
+      const earlierKey = serverKeys.get(address.id);
+      if (earlierKey !== undefined && earlierKey !== key) {
+        throw new ConfigError(`invalid ${key}: ${earlierKey} already has id ${address.id}`, key);
+      }
+      serverKeys.set(address.id, key);
       servers.set(address.id, address);
     } else {
       ignored.add(key);
@@ -161,64 +182,6 @@ export function parseZooCfg(
   if (authProviders.size > 0) config.authProviders = [...authProviders.values()];
   if (servers.size > 0) config.servers = servers;
   return { config: config as Partial<ServerConfig>, ignoredKeys: [...ignored] };
-}
-
-const serverFormat =
-  'expected host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort]';
-
-/** Splits `host:port...`, keeping a bracketed IPv6 host whole, as QuorumServer does. */
-function splitHostAndPorts(text: string): string[] | undefined {
-  if (!text.startsWith('[')) return text.split(':');
-  const close = text.indexOf(']:');
-  if (close < 0) return undefined;
-  return [text.slice(1, close), ...text.slice(close + 2).split(':')];
-}
-
-/** Parses `server.N` per ZooKeeper's QuorumServer forms (one address; no `|` multi-address). */
-export function parseQuorumServer(key: string, value: string, where?: string): QuorumServerAddress {
-  const id = parseValue(serverId, key, key.slice('server.'.length), where);
-  const fail = (): never => {
-    const place = where === undefined ? '' : ` (${where})`;
-    throw new ConfigError(`invalid ${key} "${value}": ${serverFormat}${place}`, key);
-  };
-  const [serverPart = '', clientPart, ...extra] = value.split(';');
-  const parts = splitHostAndPorts(serverPart);
-  if (extra.length > 0 || parts === undefined || parts.length < 3 || parts.length > 4) fail();
-  const [host = '', quorumText = '', electionText = '', typeText] = parts ?? [];
-  const portOf = (text: string): number => {
-    try {
-      return valueParsers.port(text);
-    } catch {
-      return fail();
-    }
-  };
-  if (host === '') fail();
-  const address: QuorumServerAddress = {
-    id,
-    host,
-    quorumPort: portOf(quorumText),
-    electionPort: portOf(electionText),
-    peerType:
-      typeText === undefined
-        ? 'participant'
-        : parseValue(valueParsers.peerType, key, typeText, where),
-  };
-  if (clientPart !== undefined) {
-    const clientParts = splitHostAndPorts(clientPart);
-    if (clientParts === undefined || clientParts.length > 2) fail();
-    const [first = '', second] = clientParts ?? [];
-    address.client =
-      second === undefined
-        ? { host: '0.0.0.0', port: portOf(first) }
-        : { host: first === '' ? fail() : first, port: portOf(second) };
-  }
-  return address;
-}
-
-/** Reads a `myid` file: one line holding this replica's server id. */
-export function parseMyId(text: string, sourceName: string): number {
-  const firstLine = (text.split(/\r?\n/)[0] ?? '').trim();
-  return parseValue(serverId, 'myid', firstLine, sourceName);
 }
 
 /** ZooKeeper's defaults (QuorumPeerConfig, ZKConfig), except where a comment says otherwise. */
@@ -251,18 +214,32 @@ export const serverConfigDefaults = {
 /** PurgeTxnLog never keeps fewer snapshots than this; ZooKeeper raises smaller values to it. */
 const snapRetainCountMinimum = 3;
 
+export interface ResolveOptions {
+  log: ConfigLogger;
+  /**
+   * Reads `<dataDir>/myid`, undefined when there is none; readMyIdFile reads it from disk. Left
+   * out (reports, tests), an ensemble without myId resolves with myId undefined and no error.
+   */
+  readMyId?: (dataDir: string) => number | undefined;
+}
+
 /**
  * Fills defaults and applies ZooKeeper's cross-field rules. Values set in code (not read from
  * zoo.cfg) are checked with the same parsers, so every error names the zoo.cfg key.
  */
 export function resolveConfig(
   partial: Partial<ServerConfig>,
-  options: { log: ConfigLogger },
+  options: ResolveOptions,
 ): ServerConfig {
   const { log } = options;
   revalidate(partial);
-  const clientPort = required(partial.clientPort, 'clientPort', '--client-port');
   const dataDir = required(partial.dataDir, 'dataDir', '--data-dir');
+  const servers = partial.servers ?? new Map<number, QuorumServerAddress>();
+  const standaloneEnabled = partial.standaloneEnabled ?? serverConfigDefaults.standaloneEnabled;
+  checkServerLines(servers, partial.extendedTypesEnabled ?? false);
+  checkQuorumShape(servers, standaloneEnabled, log);
+  const self = resolveSelf(partial, dataDir, servers, options);
+  const clientPort = required(self.clientPort, 'clientPort', '--client-port');
   const tickTimeMs = partial.tickTimeMs ?? serverConfigDefaults.tickTimeMs;
   const minSessionTimeoutMs = partial.minSessionTimeoutMs ?? 2 * tickTimeMs;
   const maxSessionTimeoutMs = partial.maxSessionTimeoutMs ?? 20 * tickTimeMs;
@@ -280,15 +257,27 @@ export function resolveConfig(
     superDigest: undefined,
     jaasFile: undefined,
     digestUsers: new Map(),
-    servers: new Map(),
     ...withoutUndefined(partial),
+    servers,
+    myId: self.myId,
+    peerType: self.peerType ?? serverConfigDefaults.peerType,
     clientPort,
+    clientPortAddress: self.clientPortAddress ?? serverConfigDefaults.clientPortAddress,
     dataDir,
     tickTimeMs,
     minSessionTimeoutMs,
     maxSessionTimeoutMs,
   };
-  checkServers(config);
+  applyAdvisoryRules(config, partial, log);
+  return config;
+}
+
+/** Rules that adjust a value or only warn, after the config is complete. */
+function applyAdvisoryRules(
+  config: ServerConfig,
+  partial: Partial<ServerConfig>,
+  log: ConfigLogger,
+): void {
   if (config.autopurgeSnapRetainCount < snapRetainCountMinimum) {
     log.warn(
       `autopurge.snapRetainCount ${config.autopurgeSnapRetainCount} is below ` +
@@ -307,7 +296,6 @@ export function resolveConfig(
       'admin.* settings accepted, but corral has no admin HTTP server yet; none is started',
     );
   }
-  return config;
 }
 
 function required<T>(value: T | undefined, key: string, flag: string): T {
@@ -332,20 +320,6 @@ function revalidate(partial: Partial<ServerConfig>): void {
     const text = Array.isArray(value) ? value.join(',') : String(value);
     parseValue(rule.parse, key, text);
   }
+  if (partial.myId !== undefined) parseValue(serverId, 'myid', String(partial.myId));
 }
 
-/** The ensemble rules that can be checked without the network. */
-function checkServers(config: ServerConfig): void {
-  for (const [id, address] of config.servers) {
-    if (config.extendedTypesEnabled && id === 255) {
-      // TTL session ids use the top byte of the server id; 255 would collide with them.
-      throw new ConfigError(
-        `invalid server.${id}: with extendedTypesEnabled a server id must be 1-254`,
-        `server.${id}`,
-      );
-    }
-    if (address.id !== id) {
-      throw new ConfigError(`invalid server.${id}: entry holds id ${address.id}`, `server.${id}`);
-    }
-  }
-}

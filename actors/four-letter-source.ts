@@ -1,5 +1,5 @@
-// Builds the four-letter words' view of a running standalone server (FourLetterSource) from
-// its core: connections, sessions, watches, statistics. Read on demand, never on the hot path.
+// Builds the four-letter words' view of a running server (FourLetterSource) from its core:
+// role, connections, sessions, watches, statistics. Read on demand, never on the hot path.
 
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,17 +66,17 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
   const statistics = core.statistics;
   return {
     version: reportedVersion,
-    serving: true,
+    serving: core.role.serving,
     readOnly: false,
-    role: 'standalone',
-    zabPhase: undefined,
-    serverId: 0,
+    role: core.role.role,
+    zabPhase: core.role.role === 'standalone' ? undefined : core.role.zabPhase,
+    serverId: core.role.serverId,
     zxid: BigInt(core.tree.lastZxid),
     nodeCount: core.tree.nodeCount,
     approximateDataSizeBytes: core.tree.approximateDataSize,
     packetsReceived: statistics.packetsReceived,
     packetsSent: statistics.packetsSent,
-    outstandingRequests: core.proposer.outstanding,
+    outstandingRequests: core.pipeline.outstanding,
     latency: {
       minMs: statistics.latency.minMs,
       avgMs: statistics.latency.avgMs,
@@ -100,9 +100,9 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
     nowMs: now,
     config: settings,
     environment: collectEnvironment(),
-    quorumSize: undefined,
+    quorumSize: core.role.quorumSize,
     membershipVersion: 0n,
-    leader: undefined,
+    leader: core.role.leaderStatistics?.(),
     openFileDescriptorCount: undefined,
     maxFileDescriptorCount: undefined,
     resetConnectionStatistics: () => {

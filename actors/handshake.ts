@@ -12,6 +12,12 @@ import { hex, type ServerCore } from './server-core.js';
 const passwordBytes = 16;
 
 export function handleConnectFrame(core: ServerCore, connection: ClientConnection, frame: Buffer): void {
+  if (!core.role.serving) {
+    // ZooKeeper closes a connect request while its server is not running (election, sync).
+    core.logger.info({ connection: connection.id }, 'refusing session: not serving');
+    connection.close();
+    return;
+  }
   let request: ConnectRequest;
   try {
     const reader = new JuteReader(frame);
@@ -40,9 +46,14 @@ export function handleConnectFrame(core: ServerCore, connection: ClientConnectio
 function createSession(core: ServerCore, connection: ClientConnection, request: ConnectRequest): void {
   const sessionId = core.newSessionId();
   const password = randomBytes(passwordBytes);
-  const timeoutMs = core.sessions.open(sessionId, request.timeout, connection.id);
+  const timeoutMs = core.sessions.open(
+    sessionId,
+    request.timeout,
+    connection.id,
+    core.ownsSessionExpiry,
+  );
   connection.sessionId = sessionId;
-  core.proposer
+  core.pipeline
     .propose(sessionId, 0, { type: 'createSession', sessionId, timeoutMs, password })
     .then(
       () => {

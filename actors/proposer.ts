@@ -4,7 +4,9 @@
 // one; the ensemble issue puts proposal/ACK/COMMIT between `durable` and `apply`.
 
 import type { TxnLog } from '../storage/log.js';
+import type { ApplyOutcome } from '../tree/data-tree.js';
 import type { Txn, TxnBody } from '../tree/txn.js';
+import type { WritePipeline } from './pipeline.js';
 
 export interface ProposerOptions<Outcome> {
   log: TxnLog;
@@ -70,4 +72,23 @@ export class Proposer<Outcome> {
     }
     this.flushing = false;
   }
+}
+
+/** The standalone server's pipeline: the proposer, and syncs answered at once (nothing lags). */
+export class StandalonePipeline implements WritePipeline {
+  readonly proposer: Proposer<ApplyOutcome>;
+
+  constructor(options: ProposerOptions<ApplyOutcome>) {
+    this.proposer = new Proposer(options);
+  }
+
+  get outstanding(): number {
+    return this.proposer.outstanding;
+  }
+
+  propose(sessionId: bigint, cxid: number, body: TxnBody): Promise<ApplyOutcome> {
+    return this.proposer.propose(sessionId, cxid, body);
+  }
+
+  async sync(): Promise<void> {}
 }

@@ -59,7 +59,8 @@ export function readRequest(
     case 'getEphemerals':
       return tree.getEphemerals(sessionId, request.path);
     case 'sync':
-      // Standalone: everything committed is applied here, so sync only keeps session order.
+      // request-handler answers sync through the pipeline (the leader, in an ensemble); this
+      // is what a sync amounts to once it has been through it.
       return { err: 0, body: { kind: 'path', path: request.path } };
     case 'multiRead':
       return tree.multiRead(request.ops, auth);

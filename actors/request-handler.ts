@@ -105,6 +105,21 @@ function dispatch(
     case 'ping':
       connection.queue.pushRead(() => reply(Xid.ping, core.tree.lastZxid, 0));
       return;
+    case 'sync': {
+      // ZooKeeper's sync goes through the leader: answered once this replica has applied what
+      // the leader committed before it (standalone: at once), in the session's order.
+      let synced = true;
+      const settled = core.pipeline.sync(sessionId, xid, request.path).catch(() => {
+        synced = false;
+      });
+      connection.queue.pushBarrier(settled);
+      connection.queue.pushRead(() =>
+        synced
+          ? reply(xid, core.tree.lastZxid, 0, { kind: 'path', path: request.path })
+          : notDurable(core, xid)(),
+      );
+      return;
+    }
     case 'closeSession':
       connection.queue.pushWrite(
         core.closeSession(sessionId, connection.id).then((zxid) => reply(xid, zxid, 0)),

@@ -1,7 +1,8 @@
 // The state one server shares across its connections: data tree, watches, sessions and the
-// write pipeline, with the operations the request handler calls. It is the standalone
-// composition of ZooKeeper's processor chain (prepare → log → apply → reply) with a quorum of
-// one; networking lives in server.ts.
+// write pipeline, with the operations the request handler calls. A standalone server orders its
+// own txns (ZooKeeper's processor chain prepare → log → apply → reply with a quorum of one); a
+// replica of an ensemble gets its pipeline, role and serving state from its replica runtime
+// (actors/replica-runtime.ts). Networking lives in server.ts.
 
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -20,7 +21,9 @@ import { digestAuthIds } from './auth/digest.js';
 import { DigestMd5Server, saslAuthIds } from './auth/sasl-digest-md5.js';
 import { SaslAuthenticationError } from './auth/sasl-errors.js';
 import type { ClientConnection } from './client-connection.js';
-import { Proposer } from './proposer.js';
+import type { LeaderStatistics, ZabPhase } from './four-letter-words.js';
+import type { WritePipeline } from './pipeline.js';
+import { StandalonePipeline } from './proposer.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
 import { SessionTable } from './sessions.js';
@@ -29,11 +32,37 @@ import type { ServerConfig } from './config.js';
 
 export type ServerSettings = ServerConfig;
 
+/** What this server is, as srvr/stat/mntr report it and as request routing needs it. */
+export interface ServerRole {
+  role: 'standalone' | 'leader' | 'follower' | 'observer';
+  /** True while clients may be served: always when standalone; once synced for a replica. */
+  serving: boolean;
+  /** This replica's myid (0 standalone). */
+  serverId: number;
+  /** The leader this replica follows or is (undefined while looking, or standalone). */
+  leaderId: number | undefined;
+  /** Voting members of the ensemble (undefined standalone). */
+  quorumSize?: number;
+  zabPhase?: ZabPhase;
+  /** The leader's figures for mntr, read on demand. */
+  leaderStatistics?: () => LeaderStatistics | undefined;
+}
+
+export interface ServerCoreOptions {
+  inspect?: (event: InspectionEvent) => void;
+  /** The replicated pipeline of an ensemble replica; standalone orders its own txns. */
+  pipeline?: (core: ServerCore) => WritePipeline;
+  /** This replica's myid: the top byte of the session ids it hands out (0 standalone). */
+  serverId?: number;
+}
+
 export class ServerCore {
-  readonly tree: DataTree;
+  /** Replaced wholesale when a replica truncates its log or loads a leader's snapshot. */
+  tree: DataTree;
   readonly watches = new WatchManager();
   readonly sessions: SessionTable;
-  readonly proposer: Proposer<ApplyOutcome>;
+  readonly pipeline: WritePipeline;
+  role: ServerRole;
   readonly connections = new Map<number, ClientConnection>();
   readonly statistics = new ServerStatistics();
   private readonly closeWaiters = new Map<bigint, Array<(zxid: number) => void>>();
@@ -41,17 +70,23 @@ export class ServerCore {
   private readonly lastWrite = new Map<bigint, Promise<undefined>>();
   private readonly saslServers = new Map<number, DigestMd5Server>();
   private nextSessionId: bigint;
+  private internalCxid = 0;
 
   constructor(
     readonly settings: ServerSettings,
     readonly logger: Logger,
     log: TxnLog,
-    inspect?: (event: InspectionEvent) => void,
+    options: ServerCoreOptions = {},
   ) {
-    this.tree = new DataTree({
-      extendedTypesEnabled: settings.extendedTypesEnabled,
-      dataBytesMax: settings.juteMaxBufferBytes,
-    });
+    const { inspect } = options;
+    this.tree = this.emptyTree();
+    const serverId = options.serverId ?? 0;
+    this.role = {
+      role: options.pipeline === undefined ? 'standalone' : 'follower',
+      serving: options.pipeline === undefined,
+      serverId,
+      leaderId: undefined,
+    };
     this.sessions = new SessionTable(
       {
         tickTimeMs: settings.tickTimeMs,
@@ -65,24 +100,49 @@ export class ServerCore {
       },
       inspect,
     );
-    this.proposer = new Proposer({ log, apply: (txn) => this.apply(txn), now: Date.now });
+    this.pipeline =
+      options.pipeline?.(this) ??
+      new StandalonePipeline({ log, apply: (txn) => this.applyTxn(txn), now: Date.now });
     // ZooKeeper's session ids: the server id in the top byte, a time-derived counter below.
     const base = (BigInt(Date.now()) << 24n) & 0x00ff_ffff_ffff_ffffn;
-    this.nextSessionId = base >> 8n;
+    this.nextSessionId = (base >> 8n) | (BigInt(serverId & 0xff) << 56n);
+  }
+
+  /** An empty tree with this server's settings. */
+  emptyTree(): DataTree {
+    return new DataTree({
+      extendedTypesEnabled: this.settings.extendedTypesEnabled,
+      dataBytesMax: this.settings.juteMaxBufferBytes,
+    });
+  }
+
+  /** A replica's tree was rebuilt (TRUNC, SNAP): no client is connected while it syncs. */
+  replaceTree(tree: DataTree): void {
+    this.tree = tree;
+  }
+
+  /** True when this server decides session expiry: standalone, or the ensemble's leader. */
+  get ownsSessionExpiry(): boolean {
+    return this.role.role === 'standalone' || this.role.role === 'leader';
+  }
+
+  /** Closes every client connection (a replica that stops serving drops its clients). */
+  closeAllConnections(): void {
+    for (const connection of [...this.connections.values()]) connection.close();
   }
 
   /**
    * Replays the durable log into the data tree and restarts the session timers of the sessions
    * it holds: a session whose client does not come back expires, and its ephemerals go.
    */
-  recover(log: TxnLog): number {
+  recover(log: TxnLog, expiresHere = true): number {
     let count = 0;
     for (const txn of log.readFrom(this.tree.lastZxid)) {
       this.tree.apply(txn);
       count++;
     }
     for (const [sessionId, timeoutMs] of this.tree.sessionTimeouts()) {
-      this.sessions.restore(sessionId, timeoutMs);
+      this.sessions.restore(sessionId, timeoutMs, expiresHere);
     }
     return count;
   }
@@ -91,9 +151,20 @@ export class ServerCore {
     return this.nextSessionId++;
   }
 
-  /** Applies a durable txn: tree first, then the watch events and session bookkeeping. */
-  private apply(txn: Txn): ApplyOutcome {
+  /** Housekeeping txns (session 0) are told apart by their cxid, as a client's requests are. */
+  nextInternalCxid(): number {
+    this.internalCxid = (this.internalCxid % 0x7fff_ffff) + 1;
+    return this.internalCxid;
+  }
+
+  /** Applies a committed txn: tree first, then the watch events and session bookkeeping. */
+  applyTxn(txn: Txn): ApplyOutcome {
     const outcome = this.tree.apply(txn);
+    const body = txn.body;
+    if (body.type === 'createSession' && this.sessions.get(body.sessionId) === undefined) {
+      // Created through another replica: tracked here too (expired by the leader alone).
+      this.sessions.restore(body.sessionId, body.timeoutMs, this.ownsSessionExpiry);
+    }
     // A watcher is told only with READ on the node (ServerCnxn.process(event, acl)).
     const mayRead = (watcher: bigint, acl: readonly ACL[]): boolean => {
       const auth = this.connections.get(Number(watcher))?.auth;
@@ -117,7 +188,9 @@ export class ServerCore {
 
   /** Submits the closeSession txn; if it cannot be made durable, tries again a tick later. */
   private proposeClose(sessionId: bigint): void {
-    this.proposer.propose(sessionId, 0, { type: 'closeSession', sessionId }).catch((error) => {
+    this.pipeline.propose(sessionId, 0, { type: 'closeSession', sessionId }).catch((error) => {
+      // A replica that stopped serving retries once it serves again; the session may be gone.
+      if (!this.sessions.has(sessionId)) return;
       this.logger.error({ session: hex(sessionId), error: String(error) }, 'closeSession failed');
       setTimeout(() => this.proposeClose(sessionId), this.settings.tickTimeMs).unref();
     });
@@ -145,12 +218,12 @@ export class ServerCore {
     const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
     return this.trackWrite(
       sessionId,
-      this.proposer.propose(sessionId, xid, { type: 'write', request, auth }),
+      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }),
     );
   }
 
   proposeError(sessionId: bigint, xid: number, err: number): Promise<ApplyOutcome> {
-    return this.trackWrite(sessionId, this.proposer.propose(sessionId, xid, { type: 'error', err }));
+    return this.trackWrite(sessionId, this.pipeline.propose(sessionId, xid, { type: 'error', err }));
   }
 
   /** Remembers a session's latest write until it is applied (see writesSettled). */

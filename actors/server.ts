@@ -8,7 +8,7 @@ import type { TxnLog } from '../storage/log.js';
 import { ClientConnection, normaliseAddress } from './client-connection.js';
 import { handleConnectFrame } from './handshake.js';
 import { handleRequestFrame } from './request-handler.js';
-import { ServerCore, type ServerSettings } from './server-core.js';
+import { ServerCore, type ServerCoreOptions, type ServerSettings } from './server-core.js';
 
 export interface ServerOptions {
   settings: ServerSettings;
@@ -16,7 +16,9 @@ export interface ServerOptions {
   log: TxnLog;
   /** Answers a four-letter word, or undefined when the bytes are not one. */
   fourLetterWord?: (server: CorralServer, word: string) => string | undefined;
-  inspect?: ConstructorParameters<typeof ServerCore>[3];
+  inspect?: ServerCoreOptions['inspect'];
+  /** An ensemble replica's pipeline and id (actors/replica-runtime.ts); none standalone. */
+  core?: Omit<ServerCoreOptions, 'inspect'>;
 }
 
 /** Requests a connection may have queued before its socket stops being read. */
@@ -38,7 +40,10 @@ export class CorralServer {
   private housekeeping: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ServerOptions) {
-    this.core = new ServerCore(options.settings, options.logger, options.log, options.inspect);
+    this.core = new ServerCore(options.settings, options.logger, options.log, {
+      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      ...options.core,
+    });
     this.listener = createServer((socket) => this.accept(socket));
   }
 
@@ -106,10 +111,12 @@ export class CorralServer {
 
   /** ZooKeeper's ContainerManager: delete empty containers and expired TTL nodes as txns. */
   private removeExpiredNodes(): void {
+    // ZooKeeper's ContainerManager runs on the leader only; learners apply its txns.
+    if (!this.core.role.serving || !this.core.ownsSessionExpiry) return;
     const candidates = this.core.tree.containerCandidates(Date.now());
     for (const path of candidates.slice(0, containerDeletesPerPassMax)) {
-      void this.core.proposer
-        .propose(0n, 0, { type: 'deleteContainer', path })
+      void this.core.pipeline
+        .propose(0n, this.core.nextInternalCxid(), { type: 'deleteContainer', path })
         .catch(() => undefined);
     }
   }

@@ -1,10 +1,12 @@
 // The session table of a live server: one XState session actor per session (machines/session),
 // wired to the host's effects. The actor decides expiry and which connection owns the session;
-// this file turns its actions into txns and connection closes.
+// this file turns its actions into txns and connection closes. On an ensemble's learners it also
+// remembers which sessions its clients used, for the next PING reply to the leader.
 
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { isSessionEnded, sessionMachine, type SessionCloseReason } from '../machines/session.js';
 import type { SessionTimeoutLimits } from '../machines/rules.js';
+import type { SessionTouch } from '../protocol/peer.js';
 
 export interface SessionEffects {
   /** Submit a closeSession txn for the session. */
@@ -28,6 +30,8 @@ const touchIntervalMs = 50;
 export class SessionTable {
   private readonly actors = new Map<bigint, SessionActor>();
   private readonly lastTouchMs = new Map<bigint, number>();
+  /** Sessions used on this server since drainTouches last ran (LearnerSessionTracker). */
+  private touched = new Map<bigint, SessionTouch>();
 
   constructor(
     private readonly limits: SessionTimeoutLimits,
@@ -47,8 +51,20 @@ export class SessionTable {
     return this.actors.get(sessionId);
   }
 
-  /** Starts the machine of a session being created on `connectionId`; returns its timeout. */
-  open(sessionId: bigint, requestedTimeoutMs: number, connectionId: number | null): number {
+  has(sessionId: bigint): boolean {
+    return this.actors.has(sessionId);
+  }
+
+  /**
+   * Starts the machine of a session being created on `connectionId`; returns its timeout.
+   * `expiresHere` is false on a follower or observer: the leader decides expiry.
+   */
+  open(
+    sessionId: bigint,
+    requestedTimeoutMs: number,
+    connectionId: number | null,
+    expiresHere = true,
+  ): number {
     const machine = sessionMachine.provide({
       actions: {
         requestSessionClose: (_arguments, params) =>
@@ -59,7 +75,7 @@ export class SessionTable {
       },
     });
     const actor = createActor(machine, {
-      input: { sessionId, requestedTimeoutMs, limits: this.limits, connectionId },
+      input: { sessionId, requestedTimeoutMs, limits: this.limits, connectionId, expiresHere },
       ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
     });
     this.actors.set(sessionId, actor);
@@ -68,14 +84,50 @@ export class SessionTable {
   }
 
   /** Sessions recovered from persisted state have no connection until a client returns. */
-  restore(sessionId: bigint, timeoutMs: number): void {
-    this.open(sessionId, timeoutMs, null);
+  restore(sessionId: bigint, timeoutMs: number, expiresHere = true): void {
+    this.open(sessionId, timeoutMs, null, expiresHere);
+  }
+
+  /** A new leader expires sessions from now on (each gets a full timeout); a learner does not. */
+  setExpiryOwner(sessionId: bigint, expiresHere: boolean): void {
+    this.actors.get(sessionId)?.send({ type: 'replica.expiryOwner', expiresHere });
+  }
+
+  /** The leader heard (in a learner's PING) that the session's client is active there. */
+  touchRemote(sessionId: bigint): void {
+    this.actors.get(sessionId)?.send({ type: 'peer.touch' });
+  }
+
+  /**
+   * Forgets a session without effects: a replica whose tree was rebuilt (TRUNC, SNAP) or that
+   * was handed no createSession for it keeps exactly the sessions its tree holds.
+   */
+  drop(sessionId: bigint): void {
+    const actor = this.actors.get(sessionId);
+    this.actors.delete(sessionId);
+    this.lastTouchMs.delete(sessionId);
+    this.touched.delete(sessionId);
+    actor?.stop();
+  }
+
+  /** The sessions used here since the last call, for a learner's PING reply. */
+  drainTouches(): SessionTouch[] {
+    const touches = [...this.touched.values()];
+    if (touches.length > 0) this.touched = new Map();
+    return touches;
+  }
+
+  private recordTouch(sessionId: bigint): void {
+    if (this.touched.has(sessionId)) return;
+    const timeoutMs = this.timeoutOf(sessionId);
+    if (timeoutMs > 0) this.touched.set(sessionId, { sessionId, timeoutMs });
   }
 
   private finish(sessionId: bigint, reason: 'expired' | 'closed'): void {
     const actor = this.actors.get(sessionId);
     this.actors.delete(sessionId);
     this.lastTouchMs.delete(sessionId);
+    this.touched.delete(sessionId);
     // Stop after the current transition finishes, not inside it.
     queueMicrotask(() => actor?.stop());
     this.effects.ended(sessionId, reason);
@@ -97,10 +149,12 @@ export class SessionTable {
 
   connected(sessionId: bigint, connectionId: number): void {
     this.lastTouchMs.set(sessionId, Date.now());
+    this.recordTouch(sessionId);
     this.actors.get(sessionId)?.send({ type: 'client.connected', connectionId });
   }
 
   touch(sessionId: bigint, connectionId: number): void {
+    this.recordTouch(sessionId);
     const now = Date.now();
     if (now - (this.lastTouchMs.get(sessionId) ?? 0) < touchIntervalMs) return;
     this.lastTouchMs.set(sessionId, now);

@@ -1,10 +1,13 @@
 // `corral server`: builds the configuration from flags and zoo.cfg, opens the data dir, recovers
-// the committed state, and serves the client port in the foreground until SIGINT/SIGTERM.
+// the committed state, and serves the client port in the foreground until SIGINT/SIGTERM. With
+// server.N lines (and a myid) it runs one replica of an ensemble; otherwise a standalone server.
 
 import { pino, type Logger } from 'pino';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/four-letter-words.js';
 import { createInspection } from '../actors/inspect.js';
 import { fourLetterSource } from '../actors/four-letter-source.js';
+import { isEnsemble } from '../actors/config.js';
+import { ReplicaRuntime } from '../actors/replica-runtime.js';
 import { CorralServer } from '../actors/server.js';
 import { ReplicaStorage } from '../storage/replica-storage.js';
 import { buildServerConfig, type ServerFlags } from './server-options.js';
@@ -31,6 +34,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     info: (message: string) => logger.info(message),
     warn: (message: string) => logger.warn(message),
   });
+  const ensemble = isEnsemble(settings);
+  let replica: ReplicaRuntime | undefined;
   // Refuses a data dir with a corrupt log (not a torn tail) or another format, naming both.
   const log = await ReplicaStorage.open(
     settings.dataDir,
@@ -40,9 +45,19 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       txnsRetainedMin: settings.txnsRetainedMin,
     },
     logger,
+    (taken) => replica?.snapshotTaken(taken),
   );
   const inspection = createInspection({ enabled: settings.inspect });
+  if (ensemble) {
+    replica = new ReplicaRuntime({
+      settings,
+      logger,
+      storage: log,
+      ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
+    });
+  }
   const server = new CorralServer({
+    ...(replica === undefined ? {} : { core: replica.coreOptions() }),
     settings,
     logger,
     log,
@@ -53,11 +68,17 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
   });
   const snapshot = await log.restoreInto(server.core.tree);
-  const recovered = server.core.recover(log);
+  // A replica's sessions are expired by whichever replica leads, once one does.
+  const recovered = server.core.recover(log, !ensemble);
   logger.info(
     { snapshot: snapshot?.file, txns: recovered, zxid: server.core.tree.lastZxid },
-    'recovered committed state',
+    ensemble ? 'recovered logged state' : 'recovered committed state',
   );
+  if (replica !== undefined) {
+    // Until it serves, a replica's tree may hold a tail nobody committed: no snapshots of it.
+    log.detach();
+    await replica.start(server.core);
+  }
   const { address, port } = await server.listen();
   logger.info(
     { address, port, dataDir: settings.dataDir },
@@ -68,7 +89,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    void server.close().then(() => {
+    void (replica?.stop() ?? Promise.resolve()).then(() => server.close()).then(() => {
       inspection.stop();
       process.exit(0);
     });

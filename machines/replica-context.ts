@@ -8,6 +8,7 @@ import type {
   PeerMessageType,
   PeerState,
   ServerId,
+  SessionTouch,
   TreeSnapshot,
   Zxid,
 } from '../protocol/peer.js';
@@ -100,6 +101,18 @@ export interface LeaderState {
   outstanding: Txn[];
   /** Each follower's highest ACKed zxid (the leader's own comes from durableZxid). */
   ackedZxidByServer: Record<ServerId, Zxid>;
+  /** Syncs waiting for every proposal made before them to commit (ZooKeeper's pendingSyncs). */
+  pendingSyncs: PendingSync[];
+}
+
+/** A client's sync, answered once the leader has committed through `afterZxid`. */
+export interface PendingSync {
+  /** The replica holding the client's session: a learner, or the leader itself. */
+  from: ServerId;
+  sessionId: bigint;
+  cxid: number;
+  /** The leader's last proposed zxid when the sync arrived. */
+  afterZxid: Zxid;
 }
 
 export interface LearnerState {
@@ -121,6 +134,8 @@ export interface LearnerState {
   upToDate: boolean;
   /** The highest proposal ACKed in broadcast. */
   ackedZxid: Zxid;
+  /** Sessions the host saw traffic for since the last PING reply; sent with the next one. */
+  touches: SessionTouch[];
 }
 
 export interface ReplicaContext {
@@ -172,6 +187,12 @@ export type ReplicaEvent =
   | { type: 'storage.snapshotLoaded'; zxid: Zxid }
   /** A txn body for the leader to order (the runtime stamps time; learners forward it). */
   | { type: 'client.request'; sessionId: bigint; cxid: number; time: number; body: TxnBody }
+  /** A client's sync: answered (answerSync) once what the leader proposed before it commits. */
+  | { type: 'client.sync'; sessionId: bigint; cxid: number; path: string }
+  /** A learner's host: sessions its clients used since it last said (sent with the next PING). */
+  | { type: 'sessions.touched'; touches: SessionTouch[] }
+  /** Compaction purged the log's head: it now starts at `firstZxid` (0 when empty). */
+  | { type: 'storage.purged'; firstZxid: Zxid }
   /** From the invoked election: its effects, performed by the replica. */
   | { type: 'election.sendNotification'; to: ServerId; notification: Notification }
   | { type: 'election.broadcastNotification'; notification: Notification };
@@ -191,7 +212,11 @@ export type ReplicaEffect =
       type: 'acceptForwardedRequest';
       params: { from: ServerId; request: PeerMessageOf<'request'> };
     }
-  | { type: 'announceRole'; params: RoleAnnouncement };
+  | { type: 'announceRole'; params: RoleAnnouncement }
+  /** Leader: keep these sessions alive; a learner's clients use them (from its PING). */
+  | { type: 'touchSessions'; params: { touches: SessionTouch[] } }
+  /** Answer a client's sync: this replica has applied everything through `zxid`. */
+  | { type: 'answerSync'; params: { sessionId: bigint; cxid: number; zxid: Zxid } };
 
 /**
  * The leader's sync stream for one learner: DIFF/TRUNC/SNAP, then a PROPOSAL for every logged

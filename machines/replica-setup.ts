@@ -107,6 +107,9 @@ const replicaSteps = {
     const learner = context.learner === null ? null : { ...context.learner, truncating: false };
     return { context: { durableZxid: Math.min(zxid, context.lastZxid), learner } };
   }) as Step,
+  recordPurged: ((_context, event) => ({
+    context: { firstZxid: expectEvent(event, 'storage.purged').firstZxid },
+  })) as Step,
   recordSnapshotLoaded: ((context, event) => {
     const { zxid } = expectEvent(event, 'storage.snapshotLoaded');
     const learner =
@@ -171,6 +174,10 @@ export const replicaSetup = setup({
     acceptForwardedRequest: notProvided('acceptForwardedRequest'),
     /** What this replica now is, for srvr/stat and request routing. */
     announceRole: notProvided('announceRole'),
+    /** Leader: restart the expiry timers of sessions a learner's clients are using. */
+    touchSessions: notProvided('touchSessions'),
+    /** Answer a client's sync on this replica (everything through zxid is applied here). */
+    answerSync: notProvided('answerSync'),
     forwardNotification: sendTo('election', ({ event }) => {
       const { from, message } = expectEvent(event, 'peer.notification');
       return { type: 'peer.notification', from, notification: message };

@@ -55,6 +55,7 @@ export const replicaMachine = replicaSetup.createMachine({
     'storage.epochPersisted': { actions: 'recordEpochPersisted' },
     'storage.truncated': { actions: 'recordTruncated' },
     'storage.snapshotLoaded': { actions: 'recordSnapshotLoaded' },
+    'storage.purged': { actions: 'recordPurged' },
   },
   states: {
     looking: {

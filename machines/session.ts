@@ -20,6 +20,12 @@ export interface SessionInput {
    * exists with no client attached (recovered from the tree, or learned from the leader).
    */
   connectionId: ConnectionId | null;
+  /**
+   * Whether this replica decides the session's expiry: the leader does (and a standalone
+   * server); a follower or observer only tracks it, and learns of expiry from the leader's
+   * closeSession txn. Defaults to true.
+   */
+  expiresHere?: boolean;
 }
 
 export interface SessionContext {
@@ -28,6 +34,8 @@ export interface SessionContext {
   timeoutMs: number;
   /** The connection currently attached to the session; null while no client is attached. */
   connectionId: ConnectionId | null;
+  /** See SessionInput.expiresHere. */
+  expiresHere: boolean;
 }
 
 /** Events, namespaced by their source. Every client event names the connection it came from. */
@@ -41,7 +49,14 @@ export type SessionEvent =
   /** The client sent closeSession on this connection. */
   | { type: 'client.close'; connectionId: ConnectionId }
   /** The closeSession txn for this session was applied to the data tree (ephemerals gone). */
-  | { type: 'tree.sessionClosed' };
+  | { type: 'tree.sessionClosed' }
+  /** A learner reported traffic for this session (its client is connected to another replica). */
+  | { type: 'peer.touch' }
+  /**
+   * This replica became (or stopped being) the one that expires sessions: a new leader gives
+   * every session a full timeout from now, as ZooKeeper's new leader's session tracker does.
+   */
+  | { type: 'replica.expiryOwner'; expiresHere: boolean };
 
 /**
  * Carried by every state in which the session is over or about to be: a client reconnecting now
@@ -104,6 +119,10 @@ export const sessionMachine = setup({
       connectionId: ({ event }) => ('connectionId' in event ? event.connectionId : null),
     }),
     detachConnection: assign({ connectionId: null }),
+    recordExpiryOwner: assign({
+      expiresHere: ({ event, context }) =>
+        event.type === 'replica.expiryOwner' ? event.expiresHere : context.expiresHere,
+    }),
   },
   guards: {
     /** Did the event come from the attached connection, not a stale one it replaced? */
@@ -111,6 +130,8 @@ export const sessionMachine = setup({
       'connectionId' in event && event.connectionId === context.connectionId,
     hasConnection: ({ context }) => context.connectionId !== null,
     hasNoConnection: ({ context }) => context.connectionId === null,
+    /** Only the replica that owns expiry (the leader) ends a session whose timer ran out. */
+    expiresHere: ({ context }) => context.expiresHere,
     /** Is a client taking the session over on a new socket while the old one is still open? */
     isReplacingConnection: ({ context, event }) =>
       context.connectionId !== null &&
@@ -127,6 +148,7 @@ export const sessionMachine = setup({
     sessionId: input.sessionId,
     timeoutMs: negotiateSessionTimeout(input.requestedTimeoutMs, input.limits),
     connectionId: input.connectionId,
+    expiresHere: input.expiresHere ?? true,
   }),
   initial: 'handshake',
   states: {
@@ -137,6 +159,7 @@ export const sessionMachine = setup({
       always: { guard: 'hasNoConnection', target: 'live.disconnected' },
       after: {
         sessionTimeout: {
+          guard: 'expiresHere',
           target: 'expiring',
           actions: { type: 'requestSessionClose', params: { reason: 'expired' } },
         },
@@ -147,20 +170,41 @@ export const sessionMachine = setup({
         // Another replica (the leader) may close the session first, e.g. on its own expiry.
         // A connection is always attached here (see `always`).
         'tree.sessionClosed': { target: 'expired', actions: closeAttachedConnection },
+        'replica.expiryOwner': {
+          target: 'handshake',
+          reenter: true,
+          actions: 'recordExpiryOwner',
+        },
       },
     },
     // The expiry timer belongs to `live` as a whole: a socket closing does not restart it, any
     // packet does (re-entering `live`), exactly as ZooKeeper's session tracker touches sessions.
+    // On a replica that does not own expiry the timer runs out without effect.
     live: {
       initial: 'active',
       after: {
         sessionTimeout: {
+          guard: 'expiresHere',
           target: 'expiring',
           actions: { type: 'requestSessionClose', params: { reason: 'expired' } },
         },
       },
       on: {
         'client.touch': { guard: 'isCurrentConnection', target: '.active', reenter: true },
+        // Traffic on another replica (reported in a learner's ping) keeps the session alive.
+        'peer.touch': [
+          { guard: 'hasConnection', target: '.active', reenter: true },
+          { target: '.disconnected', reenter: true },
+        ],
+        'replica.expiryOwner': [
+          {
+            guard: 'hasConnection',
+            target: '.active',
+            reenter: true,
+            actions: 'recordExpiryOwner',
+          },
+          { target: '.disconnected', reenter: true, actions: 'recordExpiryOwner' },
+        ],
         // A reconnect (even while the old socket looks open) moves the session to the new
         // connection; ZooKeeper closes the old one so the client sees one ordered stream.
         'client.connected': [

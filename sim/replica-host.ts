@@ -19,7 +19,7 @@ import { DataTree } from '../tree/data-tree.js';
 import type { Txn } from '../tree/txn.js';
 import type { CommitLedger } from './invariants.js';
 import type { SimulatedStorage } from './storage.js';
-import { restoreTree, snapshotOfTree } from './tree-snapshot.js';
+import { restoreTree, snapshotOfTree } from '../storage/peer-snapshot.js';
 
 export type ReplicaMachine = typeof replicaMachine;
 
@@ -202,6 +202,9 @@ export class SimReplica {
       announceRole: (_: unknown, role: RoleAnnouncement) => {
         this.role = role;
       },
+      // The simulator's clients hold no sessions of their own yet: nothing to touch or answer.
+      touchSessions: () => undefined,
+      answerSync: () => undefined,
     };
   }
 }

@@ -123,6 +123,28 @@ export class LmdbTxnLog implements TxnLog {
     return 0;
   }
 
+  /**
+   * The last zxid of each epoch the log holds, ascending: what a leader's synchronization needs
+   * to tell a learner's history from a dead leader's tail. One reverse seek per epoch.
+   */
+  epochEnds(): number[] {
+    const ends: number[] = [];
+    let below = Number.MAX_SAFE_INTEGER;
+    for (let epochs = 0; epochs < 1_000_000; epochs++) {
+      let found: number | undefined;
+      for (const key of this.log.getKeys({ start: zxidKey(below), reverse: true, limit: 1 })) {
+        found = zxidOfKey(key);
+      }
+      if (found === undefined || found >= below) break;
+      ends.push(found);
+      // The next seek starts below the first zxid of this epoch (epoch << 32).
+      const epochStart = Math.floor(found / 2 ** 32) * 2 ** 32;
+      if (epochStart === 0) break;
+      below = epochStart - 1;
+    }
+    return ends.reverse();
+  }
+
   get entryCount(): number {
     return this.log.getCount();
   }

@@ -113,6 +113,75 @@ export class ReplicaStorage implements TxnLog {
     this.tree = tree;
   }
 
+  /**
+   * No snapshots until attach() again: a replica that is not serving may hold a replayed tail
+   * nobody committed (TRUNC will take it back), which a snapshot must never capture.
+   */
+  detach(): void {
+    this.tree = undefined;
+  }
+
+  /**
+   * TRUNC (Zab synchronization): durably drops every logged txn after `zxid`, and the snapshots
+   * that cover any of them. The caller rebuilds its tree with rebuildInto.
+   */
+  async truncateAfter(zxid: number): Promise<number> {
+    await this.settled();
+    const removed = await this.log.truncateFrom(zxid + 1);
+    const snapshots = await listSnapshots(this.snapshotDir);
+    const newer = snapshots.filter((snapshot) => snapshot.zxid > zxid);
+    for (const snapshot of newer) await rm(snapshot.file, { force: true });
+    if (newer.length > 0) syncDirectory(this.snapshotDir);
+    this.latestSnapshotZxid = snapshots.find((snapshot) => snapshot.zxid <= zxid)?.zxid ?? 0;
+    this.txnsSinceSnapshot = this.log.countAfter(this.latestSnapshotZxid);
+    return removed;
+  }
+
+  /** Rebuilds a fresh tree from the newest snapshot and the whole log after it (as at startup). */
+  async rebuildInto(tree: DataTree): Promise<number> {
+    const snapshots = await listSnapshots(this.snapshotDir);
+    restoreNewestSnapshot(tree, snapshots, this.log, this.logger);
+    let replayed = 0;
+    for (const txn of this.log.readFrom(tree.lastZxid)) {
+      tree.apply(txn);
+      replayed++;
+    }
+    return replayed;
+  }
+
+  /**
+   * SNAP (Zab synchronization): the leader's tree replaces this replica's state. It is written as
+   * a durable snapshot first, then every other snapshot and the whole log go, so a restart
+   * recovers exactly this tree and the proposals logged after it.
+   */
+  async replaceWith(tree: DataTree): Promise<void> {
+    await this.settled();
+    const { file } = await writeSnapshot(this.snapshotDir, tree.capture());
+    for (const snapshot of await listSnapshots(this.snapshotDir)) {
+      if (snapshot.file !== file) await rm(snapshot.file, { force: true });
+    }
+    syncDirectory(this.snapshotDir);
+    await this.log.truncateFrom(0);
+    this.latestSnapshotZxid = tree.lastZxid;
+    this.txnsSinceSnapshot = 0;
+  }
+
+  /** The first zxid the log holds (0 when empty): older txns were purged or never logged. */
+  firstZxid(): number {
+    return this.log.firstZxid();
+  }
+
+  /** The last zxid of each epoch among the log and the newest snapshot, ascending. */
+  epochEnds(): number[] {
+    const ends = this.log.epochEnds();
+    const snapshotZxid = this.latestSnapshotZxid;
+    const epochOf = (zxid: number) => Math.floor(zxid / 2 ** 32);
+    if (snapshotZxid > 0 && !ends.some((end) => epochOf(end) >= epochOf(snapshotZxid))) {
+      ends.push(snapshotZxid);
+    }
+    return ends;
+  }
+
   async append(txns: readonly Txn[]): Promise<void> {
     await this.log.append(txns);
     this.txnsSinceSnapshot += txns.length;

@@ -30,6 +30,7 @@ function freshLearnerState(leaderId: number): LearnerState {
     newLeaderAcked: false,
     upToDate: false,
     ackedZxid: 0,
+    touches: [],
   };
 }
 
@@ -161,9 +162,31 @@ export const learnerActions = {
       ],
     };
   }) as Step,
-  answerPing: ((context) => ({
-    effects: [send(learnerOf(context).leaderId, { type: 'ping', touches: [] })],
-  })) as Step,
+  /** The PING reply carries the sessions this replica's clients used (LearnerSessionTracker). */
+  answerPing: ((context) => {
+    const learner = learnerOf(context);
+    return {
+      context: withLearner(context, { touches: [] }),
+      effects: [send(learner.leaderId, { type: 'ping', touches: learner.touches })],
+    };
+  }) as Step,
+  recordSessionTouches: ((context, event) => {
+    const { touches } = expectEvent(event, 'sessions.touched');
+    const merged = new Map(learnerOf(context).touches.map((touch) => [touch.sessionId, touch]));
+    for (const touch of touches) merged.set(touch.sessionId, touch);
+    return { context: withLearner(context, { touches: [...merged.values()] }) };
+  }) as Step,
+  /** A sync goes to the leader, which answers once what it proposed before it is committed. */
+  forwardSync: ((context, event) => {
+    const { sessionId, cxid, path } = expectEvent(event, 'client.sync');
+    const request = { type: 'request', sessionId, cxid, body: { type: 'sync', path } } as const;
+    return { effects: [send(learnerOf(context).leaderId, request)] };
+  }) as Step,
+  /** The leader's SYNC: COMMITs travel before it on the same link, so all of it is applied. */
+  answerSyncFromLeader: ((_context, event) => {
+    const { sessionId, cxid, zxid } = expectEvent(event, 'peer.sync').message;
+    return { effects: [{ type: 'answerSync', params: { sessionId, cxid, zxid } }] };
+  }) as Step,
   /** Writes and session lifecycle go to the leader, which alone orders txns (REQUEST). */
   forwardRequest: ((context, event) => {
     const { sessionId, cxid, body } = expectEvent(event, 'client.request');

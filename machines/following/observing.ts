@@ -21,7 +21,10 @@ export function observingState(machine: ReplicaSetup) {
             on: {
               'peer.inform': { guard: 'isFromLeader', actions: 'applyInform' },
               'peer.ping': { guard: 'isFromLeader', actions: 'answerPing' },
+              'peer.sync': { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
               'client.request': { actions: 'forwardRequest' },
+              'client.sync': { actions: 'forwardSync' },
+              'sessions.touched': { actions: 'recordSessionTouches' },
             },
           },
         },

@@ -1,14 +1,18 @@
 // Leading, Zab phase 3 (broadcast): order each request as a txn with the next zxid, PROPOSAL to
 // followers and the leader's own log; COMMIT (INFORM to observers) and apply, in zxid order, once
 // a quorum has the proposal durable. PING every tick; a quorum silent for syncLimit → looking.
+import type { ServerId } from '../../protocol/peer.js';
 import {
   expectEvent,
   leaderOf,
+  send,
   type Check,
   type LeaderState,
+  type PendingSync,
   type ReplicaContext,
   type ReplicaEffect,
   type Step,
+  type StepResult,
   type Txn,
   withEpochEnd,
 } from '../replica-context.js';
@@ -26,6 +30,32 @@ function quorumCommittedZxid(context: ReplicaContext, leader: LeaderState) {
   const acked = new Map(Object.entries(leader.ackedZxidByServer).map(([id, zxid]) => [+id, zxid]));
   acked.set(context.myId, context.durableZxid);
   return committedZxid(acked, context.voters);
+}
+
+/** The answer to a sync: SYNC to the learner holding the session, or the leader's own. */
+function syncAnswer(context: ReplicaContext, sync: PendingSync, zxid: number): ReplicaEffect {
+  const { sessionId, cxid } = sync;
+  return sync.from === context.myId
+    ? { type: 'answerSync', params: { sessionId, cxid, zxid } }
+    : send(sync.from, { type: 'sync', sessionId, cxid, zxid });
+}
+
+/**
+ * ZooKeeper's Leader.processSync: with nothing outstanding the sync is answered at once,
+ * otherwise once every proposal made before it has committed.
+ */
+function acceptSyncFrom(
+  context: ReplicaContext,
+  from: ServerId,
+  sessionId: bigint,
+  cxid: number,
+): StepResult {
+  const leader = leaderOf(context);
+  const sync: PendingSync = { from, sessionId, cxid, afterZxid: context.lastZxid };
+  if (leader.outstanding.length === 0) {
+    return { effects: [syncAnswer(context, sync, leader.committedZxid)] };
+  }
+  return { context: { leader: { ...leader, pendingSyncs: [...leader.pendingSyncs, sync] } } };
 }
 
 const broadcastActions = {
@@ -65,7 +95,26 @@ const broadcastActions = {
     ]);
     const last = ready[ready.length - 1]?.zxid ?? leader.committedZxid;
     const outstanding = leader.outstanding.slice(ready.length);
-    return { context: { leader: { ...leader, outstanding, committedZxid: last } }, effects };
+    const released = leader.pendingSyncs.filter((sync) => sync.afterZxid <= last);
+    const pendingSyncs = leader.pendingSyncs.filter((sync) => sync.afterZxid > last);
+    effects.push(...released.map((sync) => syncAnswer(context, sync, last)));
+    return {
+      context: { leader: { ...leader, outstanding, committedZxid: last, pendingSyncs } },
+      effects,
+    };
+  }) as Step,
+  acceptLocalSync: ((context, event) => {
+    const { sessionId, cxid } = expectEvent(event, 'client.sync');
+    return acceptSyncFrom(context, context.myId, sessionId, cxid);
+  }) as Step,
+  acceptForwardedSync: ((context, event) => {
+    const { from, message } = expectEvent(event, 'peer.request');
+    return acceptSyncFrom(context, from, message.sessionId, message.cxid);
+  }) as Step,
+  /** A learner's PING reply lists the sessions its clients used: they stay alive here. */
+  touchLearnerSessions: ((_context, event) => {
+    const { touches } = expectEvent(event, 'peer.ping').message;
+    return touches.length === 0 ? {} : { effects: [{ type: 'touchSessions', params: { touches } }] };
   }) as Step,
   /** A learner's REQUEST goes through the runtime's leader pipeline (it stamps the time). */
   acceptRequest: ((_context, event) => {
@@ -94,6 +143,8 @@ const broadcastActions = {
 };
 
 const broadcastGuards = {
+  isSyncRequest: ((_context, event) =>
+    event.type === 'peer.request' && event.message.body.type === 'sync') as Check,
   hasCommittableProposal: ((context) => {
     const leader = leaderOf(context);
     const first = leader.outstanding[0];
@@ -126,8 +177,12 @@ export function broadcastState(machine: ReplicaSetup) {
         { guard: 'isZxidCounterSpent', target: '#replica.looking' },
         { actions: 'proposeTxn' },
       ],
+      'client.sync': { actions: 'acceptLocalSync' },
       'peer.ack': { actions: 'recordAck' },
-      'peer.request': { actions: 'acceptRequest' },
+      'peer.request': [
+        { guard: 'isSyncRequest', actions: 'acceptForwardedSync' },
+        { actions: 'acceptRequest' },
+      ],
     },
     always: { guard: 'hasCommittableProposal', actions: 'commitProposals' },
   });

@@ -32,6 +32,7 @@ export function leadingState(machine: ReplicaSetup) {
         on: {
           'peer.notification': { guard: 'isFromLookingPeer', actions: 'answerLookingPeer' },
           'peer.disconnected': { actions: 'dropLearner' },
+          'peer.ping': { actions: ['recordLearnerHeard', 'touchLearnerSessions'] },
           'peer.*': { actions: 'recordLearnerHeard' },
         },
         states: {

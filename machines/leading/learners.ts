@@ -24,6 +24,7 @@ export function freshLeaderState(): LeaderState {
     committedZxid: 0,
     outstanding: [],
     ackedZxidByServer: {},
+    pendingSyncs: [],
   };
 }
 

@@ -33,7 +33,7 @@ function connection(server: ServerCore, id: number, ids: Id[]): Buffer[] {
 }
 
 function write(server: ServerCore, request: WriteRequest) {
-  return server.proposer.propose(session, 1, {
+  return server.pipeline.propose(session, 1, {
     type: 'write', request, auth: { ids: [alice], superUser: true },
   });
 }
@@ -47,7 +47,7 @@ const event = (type: number, path: string) =>
 describe('ServerCore watch delivery', () => {
   it('tells only watchers with READ on the node; others\' one-shots are used up', async () => {
     const server = core();
-    await server.proposer.propose(session, 0, {
+    await server.pipeline.propose(session, 0, {
       type: 'createSession', sessionId: session, timeoutMs: 30_000, password: Buffer.alloc(16),
     });
     const reader = connection(server, 901, [{ scheme: 'ip', id: '127.0.0.1' }, alice]);

@@ -20,13 +20,13 @@ describe('toMermaid', () => {
       '  expired --> [*]',
       '  closed --> [*]',
       '  handshake --> live : client.connected [isCurrentConnection]',
-      '  handshake --> expiring : after sessionTimeout / requestSessionClose',
+      '  handshake --> expiring : after sessionTimeout [expiresHere] / requestSessionClose',
       '  handshake --> live_disconnected : always [hasNoConnection]',
       '  live --> live_active : client.touch [isCurrentConnection]',
       '  live --> live_active : client.connected [isReplacingConnection] / closeConnection, ' +
         'attachConnection',
       '  live --> closing : client.close [isCurrentConnection] / requestSessionClose',
-      '  live --> expiring : after sessionTimeout / requestSessionClose',
+      '  live --> expiring : after sessionTimeout [expiresHere] / requestSessionClose',
       '  expiring --> expired : tree.sessionClosed [hasConnection] / closeConnection',
       '  closing --> closed : tree.sessionClosed',
     ];

@@ -17,13 +17,20 @@ const events: TraversalEvent[] = [1, 2].flatMap((connectionId): TraversalEvent[]
 ]);
 events.push(
   { type: 'tree.sessionClosed' },
+  { type: 'peer.touch' },
+  { type: 'replica.expiryOwner', expiresHere: false },
+  { type: 'replica.expiryOwner', expiresHere: true },
   { type: 'xstate.after.sessionTimeout.session.handshake' },
   { type: 'xstate.after.sessionTimeout.session.live' },
 );
 
 // The default serialiser JSON-encodes context, which cannot hold the bigint session id.
 const serializeState = (snapshot: SessionSnapshot) =>
-  JSON.stringify([snapshot.value, snapshot.context.connectionId]);
+  JSON.stringify([
+    snapshot.value,
+    snapshot.context.connectionId,
+    snapshot.context.expiresHere,
+  ]);
 
 describe('session machine graph', () => {
   const paths = getShortestPaths(sessionMachine, {
@@ -63,7 +70,7 @@ describe('session machine graph', () => {
     const describe = (transition: AnyTransitionDefinition) =>
       `${transition.source.id} ${transition.eventType} [${String(transition.guard ?? '')}]`;
     expect(all.filter((transition) => !taken.has(transition)).map(describe)).toEqual([]);
-    expect(all.length).toBe(18);
+    expect(all.length).toBe(23);
   });
 
   // Eventless transitions are taken inside a step: seen as the step's source and target states.

@@ -224,3 +224,45 @@ describe('session machine', () => {
     expect(String(errors[0])).toContain("'requestSessionClose' was not provided");
   });
 });
+
+describe('session machine on a replica that does not own expiry (follower, observer)', () => {
+  const learnerInput: SessionInput = { ...input, connectionId: null, expiresHere: false };
+
+  it('outlives its timeout: only the leader expires sessions (timeout 6 s, 60 s silent)', () => {
+    const { clock, effects, state } = startSession(learnerInput);
+    expect(state()).toEqual({ live: 'disconnected' });
+    clock.increment(10 * timeoutMs);
+    expect(state()).toEqual({ live: 'disconnected' });
+    expect(effects).toEqual([]);
+  });
+
+  it('gets a full timeout from the moment it becomes the expiry owner (new leader)', () => {
+    const { clock, effects, send, state } = startSession(learnerInput);
+    clock.increment(10 * timeoutMs);
+    send({ type: 'replica.expiryOwner', expiresHere: true });
+    clock.increment(timeoutMs - 1);
+    expect(state()).toEqual({ live: 'disconnected' });
+    clock.increment(1);
+    expect(state()).toBe('expiring');
+    expect(effects).toEqual(['requestSessionClose expired']);
+  });
+
+  it('is kept alive on the leader by touches a learner reports (peer.touch every 5 s)', () => {
+    const { clock, effects, send, state } = startSession({ ...input, connectionId: null });
+    for (let touch = 0; touch < 10; touch++) {
+      clock.increment(5_000);
+      send({ type: 'peer.touch' });
+    }
+    expect(state()).toEqual({ live: 'disconnected' });
+    clock.increment(timeoutMs);
+    expect(state()).toBe('expiring');
+    expect(effects).toEqual(['requestSessionClose expired']);
+  });
+
+  it('keeps its attached connection across a remote touch (connected here, touched there)', () => {
+    const { actor, send, state } = startActiveSession();
+    send({ type: 'peer.touch' });
+    expect(state()).toEqual({ live: 'active' });
+    expect(actor.getSnapshot().context.connectionId).toBe(firstConnection);
+  });
+});

@@ -1,12 +1,13 @@
-// SNAP's payload in the simulator: a DataTree capture (tree/snapshot.ts) packed with msgpackr into
-// the protocol's opaque TreeSnapshot, and the restore that rebuilds an identical tree from it.
+// SNAP's payload: a DataTree capture (tree/snapshot.ts) packed with msgpackr into the peer
+// protocol's opaque TreeSnapshot, and the restore that rebuilds an identical tree from it. The
+// leader sends it to a learner too far behind its log to DIFF; production and simulator alike.
 import { Packr } from 'msgpackr';
 import type { TreeSnapshot } from '../protocol/peer.js';
+import type { ACL } from '../protocol/records.js';
 import type { DataTree } from '../tree/data-tree.js';
 import type { NodeRecord, SessionRecord } from '../tree/snapshot.js';
-import type { ACL } from '../protocol/records.js';
 
-export const simulatedSnapshotFormatVersion = 1;
+export const peerSnapshotFormatVersion = 1;
 
 const packr = new Packr({ useRecords: false, useBigIntExtension: true });
 
@@ -28,13 +29,13 @@ export function snapshotOfTree(tree: DataTree): TreeSnapshot {
     sessions: capture.sessions,
   };
   capture.release();
-  return { formatVersion: simulatedSnapshotFormatVersion, bytes: packr.pack(packed) };
+  return { formatVersion: peerSnapshotFormatVersion, bytes: packr.pack(packed) };
 }
 
 /** Rebuilds `tree` from a snapshot; returns the zxid it is current to. */
 export function restoreTree(tree: DataTree, snapshot: TreeSnapshot): number {
-  if (snapshot.formatVersion !== simulatedSnapshotFormatVersion) {
-    throw new Error(`simulated snapshot: unknown format ${snapshot.formatVersion}`);
+  if (snapshot.formatVersion !== peerSnapshotFormatVersion) {
+    throw new Error(`peer snapshot: unknown format ${snapshot.formatVersion}`);
   }
   const packed = packr.unpack(snapshot.bytes) as PackedTree;
   const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);

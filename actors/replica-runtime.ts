@@ -1,0 +1,359 @@
+// Production's composition root for one ensemble replica: the replica machine (machines/replica)
+// with its effects provided over TCP (transport/tcp-peer), LMDB (storage/, via ReplicaLog) and the
+// wall clock, wired to the server core that clients talk to. The simulator builds the same
+// machine over its memory network and simulated storage (sim/replica-host.ts).
+
+import type { Logger } from 'pino';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import type { ElectionTiming } from '../machines/election.js';
+import {
+  peerEventOf,
+  replicaMachine,
+  type ReplicaEvent,
+  type RoleAnnouncement,
+  type SyncStreamParams,
+} from '../machines/replica.js';
+import { decodePeerMessage, encodePeerMessage } from '../protocol/peer-codec.js';
+import type { PeerMessage, ServerId, SessionTouch, TreeSnapshot, Zxid } from '../protocol/peer.js';
+import { snapshotOfTree } from '../storage/peer-snapshot.js';
+import type { ReplicaStorage, SnapshotTaken } from '../storage/replica-storage.js';
+import { createTcpTransport, type TcpTransport } from '../transport/tcp-peer.js';
+import type { DataTree } from '../tree/data-tree.js';
+import type { Txn, TxnBody } from '../tree/txn.js';
+import type { ServerConfig } from './config.js';
+import type { LeaderStatistics } from './four-letter-words.js';
+import { hex, ReplicaLog } from './replica-log.js';
+import { ReplicatedPipeline, type ReplicaPort } from './replicated-pipeline.js';
+import type { ServerCore } from './server-core.js';
+
+/** A SNAP carries the whole tree in one frame, and a DIFF may queue a long log tail. */
+const peerFrameBytesMax = 256 * 1024 * 1024;
+const peerSendQueueBytesMax = 512 * 1024 * 1024;
+
+export interface ReplicaRuntimeOptions {
+  settings: ServerConfig;
+  logger: Logger;
+  storage: ReplicaStorage;
+  inspect?: (event: InspectionEvent) => void;
+  electionTiming?: Partial<ElectionTiming>;
+  /** Storage failed under the replica: by default log and exit, so a supervisor restarts it. */
+  onFatal?: (error: unknown) => never;
+}
+
+type ReplicaActor = Actor<typeof replicaMachine>;
+
+const roleNames = { leading: 'leader', following: 'follower', observing: 'observer' } as const;
+
+export class ReplicaRuntime implements ReplicaPort {
+  readonly pipeline = new ReplicatedPipeline(this);
+  readonly myId: ServerId;
+  readonly voters: ServerId[];
+  private core: ServerCore | undefined;
+  private log: ReplicaLog | undefined;
+  private transport: TcpTransport | undefined;
+  private actor: ReplicaActor | undefined;
+  private announced: RoleAnnouncement = { state: 'looking', leaderId: null, epoch: 0, serving: false };
+
+  constructor(private readonly options: ReplicaRuntimeOptions) {
+    const { settings } = options;
+    if (settings.myId === undefined) throw new Error('an ensemble replica needs its myid');
+    this.myId = settings.myId;
+    this.voters = [...settings.servers.values()]
+      .filter((server) => server.peerType === 'participant')
+      .map((server) => server.id)
+      .sort((first, second) => first - second);
+  }
+
+  get role(): RoleAnnouncement {
+    return this.announced;
+  }
+
+  /** ServerCoreOptions for the server this replica hosts. */
+  coreOptions() {
+    return {
+      pipeline: () => this.pipeline,
+      serverId: this.myId,
+    };
+  }
+
+  /** Compaction purged the log's head: the leader must not plan a DIFF from purged txns. */
+  snapshotTaken(taken: SnapshotTaken): void {
+    if (taken.purgedTxns === 0) return;
+    this.send({ type: 'storage.purged', firstZxid: this.options.storage.firstZxid() });
+  }
+
+  /** Starts talking to peers; `core` holds the tree recovered from storage. */
+  async start(core: ServerCore): Promise<void> {
+    const { settings, logger, storage } = this.options;
+    this.core = core;
+    this.setCoreRole();
+    this.log = new ReplicaLog(
+      storage,
+      {
+        notify: (event) => this.send(event),
+        emptyTree: () => core.emptyTree(),
+        replaceTree: (tree) => core.replaceTree(tree),
+        currentTree: () => core.tree,
+        fail: (error) => this.fail(error),
+      },
+      logger,
+    );
+    this.transport = await this.createTransport();
+    const lastZxid = Math.max(storage.lastZxid(), core.tree.lastZxid);
+    const input = {
+      myId: this.myId,
+      voters: this.voters,
+      acceptedEpoch: storage.epochs.acceptedEpoch(),
+      currentEpoch: storage.epochs.currentEpoch(),
+      lastZxid,
+      firstZxid: storage.firstZxid(),
+      epochEnds: storage.epochEnds(),
+      timing: {
+        tickMs: settings.tickTimeMs,
+        initLimitTicks: settings.initLimit,
+        syncLimitTicks: settings.syncLimit,
+      },
+      ...(this.options.electionTiming === undefined
+        ? {}
+        : { electionTiming: this.options.electionTiming }),
+    };
+    logger.info(
+      { myId: this.myId, voters: this.voters, zxid: hex(lastZxid), ...epochsOf(input) },
+      'replica starting: looking for a leader',
+    );
+    const machine = replicaMachine.provide({ actions: this.effects() });
+    this.actor = createActor(machine, {
+      input,
+      ...(this.options.inspect === undefined ? {} : { inspect: this.options.inspect }),
+    });
+    this.actor.start();
+  }
+
+  private async createTransport(): Promise<TcpTransport> {
+    const { settings, logger } = this.options;
+    const own = settings.servers.get(this.myId)!;
+    const peers = new Map(
+      [...settings.servers.values()]
+        .filter((server) => server.id !== this.myId)
+        .map((server) => [server.id, { host: server.host, port: server.quorumPort }] as const),
+    );
+    const transport = await createTcpTransport({
+      localId: this.myId,
+      listen: { host: own.host, port: own.quorumPort },
+      peers,
+      frameBytesMax: peerFrameBytesMax,
+      sendQueueBytesMax: peerSendQueueBytesMax,
+      logger,
+    });
+    transport.on('frame', (from, frame) => this.receive(from, frame));
+    transport.on('connected', (peer) => this.send({ type: 'peer.connected', peer }));
+    transport.on('disconnected', (peer, cause) => {
+      logger.debug({ peer, cause }, 'peer link down');
+      this.send({ type: 'peer.disconnected', peer });
+    });
+    return transport;
+  }
+
+  private receive(from: ServerId, frame: Uint8Array): void {
+    const decoded = decodePeerMessage(frame);
+    if (!decoded.ok) {
+      this.options.logger.warn({ peer: from, error: String(decoded.error) }, 'bad peer frame');
+      return;
+    }
+    const message = decoded.message;
+    if (message.type === 'ping' && this.announced.state !== 'leading' && this.core !== undefined) {
+      // The PING reply carries the sessions this replica's clients used since the last one.
+      const touches = this.core.sessions.drainTouches();
+      if (touches.length > 0) this.send({ type: 'sessions.touched', touches });
+    }
+    this.send(peerEventOf(from, message));
+  }
+
+  private send(event: ReplicaEvent): void {
+    this.actor?.send(event);
+  }
+
+  isServing(): boolean {
+    return this.announced.serving;
+  }
+
+  submit(sessionId: bigint, cxid: number, body: TxnBody): void {
+    this.send({ type: 'client.request', sessionId, cxid, time: Date.now(), body });
+  }
+
+  submitSync(sessionId: bigint, cxid: number, path: string): void {
+    this.send({ type: 'client.sync', sessionId, cxid, path });
+  }
+
+  private fail(error: unknown): never {
+    if (this.options.onFatal !== undefined) return this.options.onFatal(error);
+    this.options.logger.fatal({ error: String(error) }, 'replica storage failed; stopping');
+    process.exit(70);
+  }
+
+  private requireCore(): ServerCore {
+    if (this.core === undefined) throw new Error('replica runtime: not started');
+    return this.core;
+  }
+
+  private requireLog(): ReplicaLog {
+    if (this.log === undefined) throw new Error('replica runtime: not started');
+    return this.log;
+  }
+
+  /** Every effect the replica machine names, over TCP, LMDB and this server's core. */
+  private effects() {
+    return {
+      sendPeerMessage: (_: unknown, { to, message }: { to: ServerId; message: PeerMessage }) =>
+        this.transport?.send(to, encodePeerMessage(message)),
+      // The transport dials on the first frame sent to the leader.
+      connectToLeader: () => undefined,
+      persistAcceptedEpoch: (_: unknown, { epoch }: { epoch: number }) =>
+        this.requireLog().persistEpoch('accepted', epoch),
+      persistCurrentEpoch: (_: unknown, { epoch }: { epoch: number }) =>
+        this.requireLog().persistEpoch('current', epoch),
+      appendProposal: (_: unknown, { txn }: { txn: Txn }) => this.requireLog().append(txn),
+      truncateLog: (_: unknown, { zxid }: { zxid: Zxid }) => this.requireLog().truncate(zxid),
+      loadSnapshot: (_: unknown, { zxid, snapshot }: { zxid: Zxid; snapshot: TreeSnapshot }) =>
+        this.requireLog().loadSnapshot(zxid, snapshot),
+      applyCommitted: (_: unknown, { zxid }: { zxid: Zxid }) => this.applyCommitted(zxid),
+      sendSyncStream: (_: unknown, params: SyncStreamParams) => this.sendSyncStream(params),
+      acceptForwardedRequest: (
+        _: unknown,
+        { request }: { from: ServerId; request: Extract<PeerMessage, { type: 'request' }> },
+      ) => {
+        const { sessionId, cxid, body } = request;
+        if (body.type === 'sync') return;
+        // The leader stamps its own clock into every txn (ctime/mtime are the leader's).
+        this.submit(sessionId, cxid, body);
+      },
+      announceRole: (_: unknown, role: RoleAnnouncement) => this.announceRole(role),
+      touchSessions: (_: unknown, { touches }: { touches: SessionTouch[] }) => {
+        const sessions = this.requireCore().sessions;
+        for (const touch of touches) sessions.touchRemote(touch.sessionId);
+      },
+      answerSync: (_: unknown, { sessionId, cxid }: { sessionId: bigint; cxid: number }) =>
+        this.pipeline.syncAnswered(sessionId, cxid),
+    };
+  }
+
+  /** COMMIT (or UPTODATE, or INFORM): apply in zxid order and answer this replica's clients. */
+  private applyCommitted(zxid: Zxid): void {
+    const core = this.requireCore();
+    for (const txn of this.requireLog().takeCommitted(zxid)) {
+      if (txn.zxid <= core.tree.lastZxid) continue;
+      const outcome = core.applyTxn(txn);
+      this.pipeline.applied(txn, outcome);
+    }
+  }
+
+  /** Zab 2.1 (LearnerHandler.syncFollower): DIFF/TRUNC/SNAP, then the log after that point. */
+  private sendSyncStream({ to, plan, committedZxid, throughZxid }: SyncStreamParams): void {
+    const tree: DataTree = this.requireCore().tree;
+    const send = (message: PeerMessage) => this.transport?.send(to, encodePeerMessage(message));
+    let afterZxid: Zxid;
+    if (plan.mode === 'diff') {
+      send({ type: 'diff', zxid: committedZxid });
+      afterZxid = plan.afterZxid;
+    } else if (plan.mode === 'trunc') {
+      send({ type: 'trunc', zxid: plan.truncateToZxid });
+      afterZxid = plan.truncateToZxid;
+    } else {
+      afterZxid = tree.lastZxid;
+      send({ type: 'snap', zxid: afterZxid, snapshot: snapshotOfTree(tree) });
+    }
+    let count = 0;
+    for (const txn of this.requireLog().txnsBetween(afterZxid, throughZxid)) {
+      send({ type: 'proposal', txn });
+      if (txn.zxid <= committedZxid) send({ type: 'commit', zxid: txn.zxid });
+      count++;
+    }
+    this.options.logger.info(
+      { learner: to, mode: plan.mode, fromZxid: hex(afterZxid), txns: count },
+      'synchronizing learner',
+    );
+  }
+
+  private announceRole(role: RoleAnnouncement): void {
+    const wasServing = this.announced.serving;
+    this.announced = role;
+    this.setCoreRole();
+    const core = this.requireCore();
+    const { logger, storage } = this.options;
+    if (!role.serving) {
+      if (wasServing) {
+        logger.warn({ state: role.state }, 'stopped serving: dropping client connections');
+        this.pipeline.failAll(`the replica is ${role.state}`);
+        core.closeAllConnections();
+      }
+      storage.detach();
+      return;
+    }
+    this.reconcileSessions(role.state === 'leading');
+    storage.attach(core.tree);
+    logger.info(
+      { state: role.state, leader: role.leaderId, epoch: role.epoch, zxid: hex(core.tree.lastZxid) },
+      `serving as ${roleNames[role.state as keyof typeof roleNames] ?? role.state}`,
+    );
+  }
+
+  /**
+   * The session table follows the tree (which a TRUNC or SNAP may have rebuilt): every session
+   * the tree holds is tracked, expired here only if this replica leads; nothing else is.
+   */
+  private reconcileSessions(leading: boolean): void {
+    const core = this.requireCore();
+    const live = new Map(core.tree.sessionTimeouts());
+    for (const sessionId of [...core.sessions.ids()]) {
+      if (!live.has(sessionId)) core.sessions.drop(sessionId);
+    }
+    for (const [sessionId, timeoutMs] of live) {
+      if (core.sessions.has(sessionId)) core.sessions.setExpiryOwner(sessionId, leading);
+      else core.sessions.restore(sessionId, timeoutMs, leading);
+    }
+  }
+
+  private setCoreRole(): void {
+    if (this.core === undefined) return;
+    const state = this.announced.state;
+    const isObserver = this.options.settings.servers.get(this.myId)?.peerType === 'observer';
+    const role = state === 'looking' ? (isObserver ? 'observer' : 'follower') : roleNames[state];
+    this.core.role = {
+      role,
+      serving: this.announced.serving,
+      serverId: this.myId,
+      leaderId: this.announced.leaderId ?? undefined,
+      quorumSize: this.voters.length,
+      zabPhase: this.announced.serving ? 'broadcast' : state === 'looking' ? 'election' : 'discovery',
+      leaderStatistics: () => this.leaderStatistics(),
+    };
+  }
+
+  private leaderStatistics(): LeaderStatistics | undefined {
+    const leader = this.actor?.getSnapshot().context.leader;
+    if (leader === null || leader === undefined) return undefined;
+    const learners = Object.values(leader.learners);
+    const synced = learners.filter((learner) => learner.phase === 'upToDate');
+    return {
+      learnerCount: learners.length,
+      syncedFollowerCount: synced.filter((learner) => learner.role === 'follower').length,
+      syncedNonVotingFollowerCount: 0,
+      syncedObserverCount: synced.filter((learner) => learner.role === 'observer').length,
+      pendingSyncCount: leader.pendingSyncs.length,
+      leadingSinceMs: 0,
+      proposalSizes: { lastBytes: -1, minBytes: -1, maxBytes: -1 },
+      proposalCount: leader.outstanding.length,
+    };
+  }
+
+  /** Stops the machine and the peer links, then lets storage finish what it was asked. */
+  async stop(): Promise<void> {
+    this.actor?.stop();
+    this.transport?.close({ reason: 'closed', detail: 'shutdown' });
+    await this.log?.settled();
+  }
+}
+
+function epochsOf(input: { acceptedEpoch: number; currentEpoch: number }) {
+  return { acceptedEpoch: input.acceptedEpoch, currentEpoch: input.currentEpoch };
+}

@@ -1,0 +1,108 @@
+// The write pipeline of an ensemble replica: a txn body becomes `client.request` for the replica
+// machine (the leader orders it; a learner forwards it), and the promise settles when the txn,
+// recognised by its session and cxid, is applied here. ZooKeeper's CommitProcessor matches a
+// committed txn to the local request the same way.
+
+import type { ApplyOutcome } from '../tree/data-tree.js';
+import type { Txn, TxnBody } from '../tree/txn.js';
+import { NotServingError, type WritePipeline } from './pipeline.js';
+
+/** How the pipeline reaches the replica machine (actors/replica-runtime.ts provides it). */
+export interface ReplicaPort {
+  /** True while the replica serves (leader established, or learner UPTODATE). */
+  isServing(): boolean;
+  /** Hands a request to the replica machine (`client.request`, stamped with the time). */
+  submit(sessionId: bigint, cxid: number, body: TxnBody): void;
+  /** Hands a sync to the replica machine (`client.sync`). */
+  submitSync(sessionId: bigint, cxid: number, path: string): void;
+}
+
+interface Waiter<Value> {
+  resolve: (value: Value) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Requests in flight per session and cxid, oldest first (a session's requests stay FIFO). */
+class WaiterTable<Value> {
+  private readonly waiters = new Map<string, Array<Waiter<Value>>>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  add(key: string): Promise<Value> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiters.get(key);
+      if (list === undefined) this.waiters.set(key, [{ resolve, reject }]);
+      else list.push({ resolve, reject });
+      this.count++;
+    });
+  }
+
+  take(key: string): Waiter<Value> | undefined {
+    const list = this.waiters.get(key);
+    const waiter = list?.shift();
+    if (waiter === undefined) return undefined;
+    if (list!.length === 0) this.waiters.delete(key);
+    this.count--;
+    return waiter;
+  }
+
+  rejectAll(error: unknown): void {
+    const lists = [...this.waiters.values()];
+    this.waiters.clear();
+    this.count = 0;
+    for (const list of lists) for (const waiter of list) waiter.reject(error);
+  }
+}
+
+function keyOf(sessionId: bigint, cxid: number): string {
+  return `${sessionId}:${cxid}`;
+}
+
+export class ReplicatedPipeline implements WritePipeline {
+  private readonly writes = new WaiterTable<ApplyOutcome>();
+  private readonly syncs = new WaiterTable<void>();
+
+  constructor(private readonly replica: ReplicaPort) {}
+
+  get outstanding(): number {
+    return this.writes.size + this.syncs.size;
+  }
+
+  propose(sessionId: bigint, cxid: number, body: TxnBody): Promise<ApplyOutcome> {
+    if (!this.replica.isServing()) {
+      return Promise.reject(new NotServingError('a write arrived while not serving'));
+    }
+    const applied = this.writes.add(keyOf(sessionId, cxid));
+    this.replica.submit(sessionId, cxid, body);
+    return applied;
+  }
+
+  sync(sessionId: bigint, cxid: number, path: string): Promise<void> {
+    if (!this.replica.isServing()) {
+      return Promise.reject(new NotServingError('a sync arrived while not serving'));
+    }
+    const answered = this.syncs.add(keyOf(sessionId, cxid));
+    this.replica.submitSync(sessionId, cxid, path);
+    return answered;
+  }
+
+  /** A committed txn was applied here: settles the request it answers, if it came from here. */
+  applied(txn: Txn, outcome: ApplyOutcome): void {
+    this.writes.take(keyOf(txn.sessionId, txn.cxid))?.resolve(outcome);
+  }
+
+  /** The leader answered a sync that was submitted here. */
+  syncAnswered(sessionId: bigint, cxid: number): void {
+    this.syncs.take(keyOf(sessionId, cxid))?.resolve();
+  }
+
+  /** The replica stopped serving: nothing in flight will be answered by this leader. */
+  failAll(detail: string): void {
+    const error = new NotServingError(detail);
+    this.writes.rejectAll(error);
+    this.syncs.rejectAll(error);
+  }
+}
