@@ -290,6 +290,7 @@ export class ReplicaRuntime implements ReplicaPort {
       return;
     }
     this.reconcileSessions(role.state === 'leading');
+    core.tree.advanceTo(role.epoch * 2 ** 32);
     storage.attach(core.tree);
     logger.info(
       { state: role.state, leader: role.leaderId, epoch: role.epoch, zxid: hex(core.tree.lastZxid) },

@@ -56,6 +56,14 @@ export class DataTree {
     return this.appliedZxid;
   }
 
+  /**
+   * A new epoch began with nothing applied in it yet: ZooKeeper's replicas report
+   * makeZxid(epoch, 0) as their last zxid then (setlastProcessedZxid at NEWLEADER).
+   */
+  advanceTo(zxid: number): void {
+    if (zxid > this.appliedZxid) this.appliedZxid = zxid;
+  }
+
   apply(txn: Txn): ApplyOutcome {
     if (txn.zxid > this.appliedZxid) this.appliedZxid = txn.zxid;
     const body = txn.body;

@@ -1,0 +1,44 @@
+// Reads a replica's whole tree through a real client connected to that replica alone: every
+// znode's path, data and stat, in a canonical order, so trees on different replicas at the same
+// zxid can be compared for equality.
+
+import { createHash } from 'node:crypto';
+import { connect } from '../../client/index.js';
+
+const nodesMax = 100_000;
+
+export interface TreeDump {
+  nodes: number;
+  digest: string;
+  paths: string[];
+  /** Each node's data as UTF-8. */
+  data: Map<string, string>;
+}
+
+export async function dumpTree(port: number): Promise<TreeDump> {
+  const client = await connect(`127.0.0.1:${port}`, { sessionTimeoutMs: 10_000 });
+  try {
+    const hash = createHash('sha256');
+    const paths: string[] = [];
+    const contents = new Map<string, string>();
+    const pending = ['/'];
+    while (pending.length > 0 && paths.length < nodesMax) {
+      const path = pending.shift()!;
+      const { data, stat } = await client.getData(path);
+      const { children } = await client.getChildren2(path);
+      paths.push(path);
+      contents.set(path, data.toString('utf8'));
+      // Everything a replica replicates; nothing about the session reading it.
+      const record = [path, data.toString('base64'), stat.czxid, stat.mzxid, stat.pzxid,
+        stat.ctime, stat.mtime, stat.version, stat.cversion, stat.aversion,
+        String(stat.ephemeralOwner), stat.dataLength, stat.numChildren];
+      hash.update(JSON.stringify(record));
+      for (const child of [...children].sort()) {
+        pending.push(path === '/' ? `/${child}` : `${path}/${child}`);
+      }
+    }
+    return { nodes: paths.length, digest: hash.digest('hex'), paths, data: contents };
+  } finally {
+    await client.close();
+  }
+}

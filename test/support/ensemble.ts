@@ -1,0 +1,233 @@
+// A real corral ensemble for tests: N replica processes (`node dist/cli/main.js server --config`)
+// on loopback ports in one temp dir, each with its zoo.cfg and myid as an operator would write
+// them; replicas can be SIGKILLed, paused (SIGSTOP/SIGCONT), wiped and restarted by id.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { corralMain } from './corral.js';
+import { fourLetterWord } from './four-letter.js';
+import { freePort } from './ports.js';
+
+export interface ReplicaStatus {
+  mode: 'leader' | 'follower' | 'observer' | 'standalone' | undefined;
+  zxid: number | undefined;
+}
+
+export interface EnsembleOptions {
+  /** Voting replicas (ids 1..voters). */
+  voters: number;
+  /** Observers, numbered after the voters. */
+  observers?: number;
+  tickTimeMs?: number;
+  /** Extra zoo.cfg lines for every replica. */
+  extraConfig?: string[];
+}
+
+interface Replica {
+  id: number;
+  clientPort: number;
+  quorumPort: number;
+  electionPort: number;
+  dataDir: string;
+  config: string;
+  process: ChildProcess | undefined;
+  output: string;
+}
+
+const startTimeoutMs = 30_000;
+
+export class TestEnsemble {
+  private constructor(
+    readonly dir: string,
+    private readonly replicas: Map<number, Replica>,
+  ) {}
+
+  static async create(options: EnsembleOptions): Promise<TestEnsemble> {
+    const dir = mkdtempSync(join(tmpdir(), 'corral-ensemble-'));
+    const count = options.voters + (options.observers ?? 0);
+    const replicas = new Map<number, Replica>();
+    for (let id = 1; id <= count; id++) {
+      const dataDir = join(dir, `replica-${id}`);
+      replicas.set(id, {
+        id,
+        clientPort: await freePort(),
+        quorumPort: await freePort(),
+        electionPort: await freePort(),
+        dataDir,
+        config: join(dir, `zoo-${id}.cfg`),
+        process: undefined,
+        output: '',
+      });
+    }
+    const serverLines = [...replicas.values()].map((replica) => {
+      const observer = replica.id > options.voters ? ':observer' : '';
+      return `server.${replica.id}=127.0.0.1:${replica.quorumPort}:${replica.electionPort}${observer}`;
+    });
+    for (const replica of replicas.values()) {
+      mkdirSync(replica.dataDir, { recursive: true });
+      writeFileSync(join(replica.dataDir, 'myid'), `${replica.id}\n`);
+      const lines = [
+        `tickTime=${options.tickTimeMs ?? 200}`,
+        'initLimit=10',
+        'syncLimit=5',
+        `dataDir=${replica.dataDir}`,
+        `clientPort=${replica.clientPort}`,
+        'clientPortAddress=127.0.0.1',
+        '4lw.commands.whitelist=*',
+        'admin.enableServer=false',
+        ...(replica.id > options.voters ? ['peerType=observer'] : []),
+        ...serverLines,
+        ...(options.extraConfig ?? []),
+      ];
+      writeFileSync(replica.config, `${lines.join('\n')}\n`);
+    }
+    return new TestEnsemble(dir, replicas);
+  }
+
+  get ids(): number[] {
+    return [...this.replicas.keys()];
+  }
+
+  private replica(id: number): Replica {
+    const replica = this.replicas.get(id);
+    if (replica === undefined) throw new Error(`no replica ${id}`);
+    return replica;
+  }
+
+  clientPort(id: number): number {
+    return this.replica(id).clientPort;
+  }
+
+  /** host:port,… for the given replicas (all by default), as clients take it. */
+  connectString(ids: number[] = this.ids): string {
+    return ids.map((id) => `127.0.0.1:${this.clientPort(id)}`).join(',');
+  }
+
+  output(id: number): string {
+    return this.replica(id).output;
+  }
+
+  pid(id: number): number | undefined {
+    return this.replica(id).process?.pid;
+  }
+
+  isRunning(id: number): boolean {
+    const child = this.replica(id).process;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** Starts a replica's process (it keeps its data dir across restarts). */
+  start(id: number): void {
+    const replica = this.replica(id);
+    if (this.isRunning(id)) throw new Error(`replica ${id} is already running`);
+    const child = spawn(process.execPath, [corralMain, 'server', '--config', replica.config], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => {
+      replica.output += chunk.toString();
+      // Bounded: the last 2 MB is all a failing test ever shows.
+      if (replica.output.length > 4_000_000) replica.output = replica.output.slice(-2_000_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    replica.process = child;
+  }
+
+  startAll(order: number[] = this.ids): void {
+    for (const id of order) this.start(id);
+  }
+
+  /** SIGKILL: the replica loses everything not yet durable. */
+  async kill(id: number): Promise<void> {
+    await this.signalAndWait(id, 'SIGKILL');
+  }
+
+  /** SIGTERM, then SIGKILL after 5 s. */
+  async stop(id: number): Promise<void> {
+    const child = this.replica(id).process;
+    if (child === undefined || !this.isRunning(id)) return;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await this.signalAndWait(id, 'SIGTERM');
+    clearTimeout(timer);
+  }
+
+  private async signalAndWait(id: number, signal: NodeJS.Signals): Promise<void> {
+    const child = this.replica(id).process;
+    if (child === undefined || !this.isRunning(id)) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  pause(id: number): void {
+    this.replica(id).process?.kill('SIGSTOP');
+  }
+
+  resume(id: number): void {
+    this.replica(id).process?.kill('SIGCONT');
+  }
+
+  /** Deletes a stopped replica's data, keeping its myid (an operator replacing a disk). */
+  wipe(id: number): void {
+    const replica = this.replica(id);
+    if (this.isRunning(id)) throw new Error(`replica ${id} is running`);
+    rmSync(replica.dataDir, { recursive: true, force: true });
+    mkdirSync(replica.dataDir, { recursive: true });
+    writeFileSync(join(replica.dataDir, 'myid'), `${id}\n`);
+  }
+
+  /** What `srvr` says; undefined fields when it does not answer or does not serve. */
+  async status(id: number): Promise<ReplicaStatus> {
+    try {
+      const text = await fourLetterWord(this.clientPort(id), 'srvr', 2000);
+      const mode = /Mode: (\w+)/.exec(text)?.[1] as ReplicaStatus['mode'];
+      const zxid = /Zxid: (0x[0-9a-f]+)/.exec(text)?.[1];
+      return { mode, zxid: zxid === undefined ? undefined : Number(zxid) };
+    } catch {
+      return { mode: undefined, zxid: undefined };
+    }
+  }
+
+  /**
+   * Waits until the running replicas among `ids` all serve, exactly one of the voters leads,
+   * and returns the leader's id.
+   */
+  async waitForLeader(ids: number[] = this.runningIds(), timeoutMs = startTimeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    let last: ReplicaStatus[] = [];
+    while (Date.now() < deadline) {
+      last = await Promise.all(ids.map((id) => this.status(id)));
+      const leaders = ids.filter((_, index) => last[index]!.mode === 'leader');
+      const serving = last.every((status) => status.mode !== undefined);
+      if (serving && leaders.length === 1) return leaders[0]!;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const summary = ids.map((id, index) => `${id}:${last[index]?.mode ?? 'down'}`).join(' ');
+    throw new Error(`no single leader among ${ids.join(',')} in ${timeoutMs} ms (${summary})`);
+  }
+
+  /** Waits until every running replica among `ids` reports the same zxid; returns it. */
+  async waitForSameZxid(ids: number[] = this.runningIds(), timeoutMs = 15_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let zxids: Array<number | undefined> = [];
+    while (Date.now() < deadline) {
+      zxids = (await Promise.all(ids.map((id) => this.status(id)))).map((status) => status.zxid);
+      if (zxids[0] !== undefined && zxids.every((zxid) => zxid === zxids[0])) return zxids[0];
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`replicas ${ids.join(',')} never agreed on a zxid: ${zxids.join(' ')}`);
+  }
+
+  runningIds(): number[] {
+    return this.ids.filter((id) => this.isRunning(id));
+  }
+
+  /** Stops every replica (resuming paused ones first) and removes the temp dir. */
+  async destroy(): Promise<void> {
+    for (const id of this.runningIds()) this.resume(id);
+    await Promise.all(this.runningIds().map((id) => this.kill(id)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
