@@ -1,15 +1,29 @@
 // `npm run bench`: N sessions × K outstanding requests of create / setData / getData / mixed
 // (1 KiB values by default) against a connect string, or, with --compare, against a fresh
-// corral and a fresh Apache ZooKeeper 3.8 started side by side, printing ops/s, latency
-// percentiles and the corral/ZooKeeper ratios measured in the same run.
+// corral and a fresh Apache ZooKeeper 3.8 started side by side, or, with --ensemble, against a
+// 3-replica ensemble of each (plus leader failover time), printing ops/s, latency percentiles
+// and the corral/ZooKeeper ratios measured in the same run.
 
 import { Command } from 'commander';
+import { EnsembleError, type EnsembleSystem } from './ensemble.js';
+import { runEnsembleBench } from './ensemble-run.js';
+import { formatRatios, formatWorkload, workloadHeader } from './report.js';
 import { startBenchCorral, startBenchZooKeeper, type BenchServer } from './servers.js';
-import { runWorkload, type Operation, type WorkloadResult } from './workload.js';
+import {
+  measureWorkload,
+  type Operation,
+  type WorkloadResult,
+  type WorkloadSettings,
+} from './workload.js';
 
 interface BenchFlags {
   connect?: string;
   compare?: boolean;
+  ensemble?: boolean;
+  replicas: string;
+  failovers: string;
+  skipCorral?: boolean;
+  skipZookeeper?: boolean;
   sessions: string;
   outstanding: string;
   duration: string;
@@ -18,90 +32,93 @@ interface BenchFlags {
   readShare: string;
 }
 
-function format(name: string, result: WorkloadResult): string {
-  return [
-    name.padEnd(10),
-    result.operation.padEnd(8),
-    `${Math.round(result.opsPerSecond)}`.padStart(9),
-    result.p50Ms.toFixed(2).padStart(8),
-    result.p99Ms.toFixed(2).padStart(8),
-    result.p999Ms.toFixed(2).padStart(9),
-    `${result.errors}`.padStart(7),
-  ].join(' ');
-}
+/** The ensemble mode's default: write-only, read-only and mixed on pre-created nodes. */
+const ensembleOperations: Operation[] = ['setData', 'getData', 'mixed'];
 
-const header = 'server     workload     ops/s  p50(ms)  p99(ms)  p999(ms) errors';
-
-async function measure(
-  host: string,
-  port: number,
-  flags: BenchFlags,
-  operation: Operation,
-): Promise<WorkloadResult> {
-  return runWorkload({
-    host,
-    port,
-    operation,
+function workloadSettings(flags: BenchFlags): WorkloadSettings {
+  return {
     sessions: Number(flags.sessions),
     outstanding: Number(flags.outstanding),
     durationMs: Number(flags.duration) * 1000,
     valueBytes: Number(flags.valueBytes),
     readShare: Number(flags.readShare),
-    root: `/bench-${operation}-${process.pid}-${Date.now()}`,
-  });
+  };
 }
 
 async function compare(flags: BenchFlags, operations: Operation[]): Promise<void> {
   const results = new Map<string, WorkloadResult>();
-  console.log(header);
+  console.log(workloadHeader);
   for (const start of [startBenchCorral, startBenchZooKeeper]) {
     let server: BenchServer | undefined;
     try {
       server = await start();
       for (const operation of operations) {
-        const result = await measure('127.0.0.1', server.port, flags, operation);
+        const target = { host: '127.0.0.1', port: server.port };
+        const result = await measureWorkload([target], workloadSettings(flags), operation);
         results.set(`${server.name}:${operation}`, result);
-        console.log(format(server.name, result));
+        console.log(formatWorkload(server.name, result));
       }
     } finally {
       await server?.stop();
     }
   }
-  console.log('\nratio corral/zookeeper (throughput: higher is better; p99: lower is better)');
-  for (const operation of operations) {
-    const corral = results.get(`corral:${operation}`);
-    const zookeeper = results.get(`zookeeper:${operation}`);
-    if (corral === undefined || zookeeper === undefined) continue;
-    const throughput = corral.opsPerSecond / zookeeper.opsPerSecond;
-    const p99 = corral.p99Ms / Math.max(zookeeper.p99Ms, 0.001);
-    console.log(`${operation.padEnd(8)} throughput ×${throughput.toFixed(2)}  p99 ×${p99.toFixed(2)}`);
+  console.log(`\n${formatRatios(results, operations, 'corral', 'zookeeper').join('\n')}`);
+}
+
+async function ensemble(flags: BenchFlags, operations: Operation[]): Promise<void> {
+  const systems: EnsembleSystem[] = [];
+  if (flags.skipZookeeper !== true) systems.push('zookeeper');
+  if (flags.skipCorral !== true) systems.push('corral');
+  if (systems.length === 0) {
+    throw new EnsembleError('--skip-corral with --skip-zookeeper leaves nothing to measure');
   }
+  await runEnsembleBench({
+    replicas: Number(flags.replicas),
+    failovers: Number(flags.failovers),
+    systems,
+    operations,
+    workload: workloadSettings(flags),
+  });
 }
 
 const program = new Command()
   .name('corral-bench')
   .option('--connect <host:port>', 'server to measure (default: --compare)')
   .option('--compare', 'start corral and Apache ZooKeeper 3.8 and measure both')
+  .option('--ensemble', 'start a corral and an Apache ZooKeeper 3.8 ensemble and measure both')
+  .option('--replicas <n>', 'servers per ensemble (--ensemble)', '3')
+  .option('--failovers <n>', 'leader kills per ensemble (--ensemble)', '3')
+  .option('--skip-corral', 'measure only the ZooKeeper ensemble (--ensemble)')
+  .option('--skip-zookeeper', 'measure only the corral ensemble (--ensemble)')
   .option('--sessions <n>', 'sessions', '8')
   .option('--outstanding <k>', 'requests in flight per session', '16')
   .option('--duration <seconds>', 'seconds per workload', '10')
   .option('--value-bytes <n>', 'znode value size', '1024')
-  .option('--workloads <list>', 'create,setData,getData,mixed', 'create,setData,getData,mixed')
+  .option('--workloads <list>', 'create,setData,getData,mixed (--ensemble: setData,getData,mixed)',
+    'create,setData,getData,mixed')
   .option('--read-share <fraction>', 'reads in the mixed workload', '0.9')
   .action(async (flags: BenchFlags) => {
     const operations = flags.workloads.split(',').map((name) => name.trim() as Operation);
+    if (flags.ensemble === true) {
+      const chosen = program.getOptionValueSource('workloads') !== 'default';
+      await ensemble(flags, chosen ? operations : ensembleOperations);
+      return;
+    }
     if (flags.connect === undefined) {
       await compare(flags, operations);
       return;
     }
-    const [host, port] = flags.connect.split(':');
-    console.log(header);
+    const [host = '127.0.0.1', port] = flags.connect.split(':');
+    console.log(workloadHeader);
     for (const operation of operations) {
-      console.log(format(flags.connect, await measure(host ?? '127.0.0.1', Number(port), flags, operation)));
+      const result = await measureWorkload([{ host, port: Number(port) }],
+        workloadSettings(flags), operation);
+      console.log(formatWorkload(flags.connect, result));
     }
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(error);
+  // An ensemble that cannot serve is a finding, not a crash: its message says what happened.
+  console.error(error instanceof EnsembleError ? `bench: ${error.message}` : error);
   process.exit(1);
 });

@@ -1,10 +1,11 @@
 // Starts the servers a benchmark compares, each in its own temp data dir on a loopback port:
 // corral (the built CLI) and Apache ZooKeeper 3.8 (Debian's package), both durable (fsync on
-// commit), so the comparison is like for like. Each is stopped by its own PID.
+// commit), so the comparison is like for like. Each is stopped by its own PID. The port and
+// `srvr` helpers are shared with the ensemble benchmark (bench/ensemble.ts).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,11 +17,11 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const zkServerScript = '/usr/share/zookeeper/bin/zkServer.sh';
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const zkServerScript = '/usr/share/zookeeper/bin/zkServer.sh';
 const startTimeoutMs = 30_000;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
@@ -32,7 +33,34 @@ async function freePort(): Promise<number> {
   });
 }
 
-function askSrvr(port: number): Promise<string> {
+/**
+ * Ports no one listens on, all distinct: every listener stays open until all are taken, so the
+ * kernel cannot hand out the same port twice.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((done, fail) => {
+            server.once('error', fail);
+            server.listen(0, '127.0.0.1', () => {
+              const address = server.address();
+              done(typeof address === 'object' && address !== null ? address.port : 0);
+            });
+          }),
+      ),
+    );
+  } finally {
+    const closeOne = (server: Server): Promise<void> =>
+      new Promise((done) => (server.listening ? server.close(() => done()) : done()));
+    await Promise.all(servers.map(closeOne));
+  }
+}
+
+/** The `srvr` four-letter word's answer, or '' when nothing answers within 2 s. */
+export function askSrvr(port: number): Promise<string> {
   return new Promise((done) => {
     const socket = connect({ host: '127.0.0.1', port }, () => socket.write('srvr'));
     let text = '';

@@ -1,6 +1,7 @@
-// Drives one workload against one server: N sessions, each keeping K requests outstanding, for
-// a fixed time, recording every request's latency in an HDR histogram. Used by `npm run bench`
-// for corral and for Apache ZooKeeper alike, through the same wire client.
+// Drives one workload against one server or an ensemble: N sessions spread round-robin over the
+// targets, each keeping K requests outstanding, for a fixed time, recording every request's
+// latency in an HDR histogram. Used by `npm run bench` for corral and for Apache ZooKeeper
+// alike, through the same wire client.
 
 import hdr from 'hdr-histogram-js';
 import { WireConnection } from '../client/wire.js';
@@ -8,16 +9,26 @@ import type { ClientRequest } from '../protocol/requests.js';
 
 export type Operation = 'create' | 'setData' | 'getData' | 'mixed';
 
-export interface WorkloadOptions {
+/** One server a session connects to. */
+export interface WorkloadTarget {
   host: string;
   port: number;
-  operation: Operation;
+}
+
+/** The flags every workload run shares (--sessions, --outstanding, …). */
+export interface WorkloadSettings {
   sessions: number;
   outstanding: number;
   durationMs: number;
   valueBytes: number;
   /** Share of reads in the mixed workload (0..1). */
   readShare: number;
+}
+
+export interface WorkloadOptions extends WorkloadSettings {
+  /** Session i connects to targets[i % targets.length] (one target for a standalone server). */
+  targets: WorkloadTarget[];
+  operation: Operation;
   /** A distinct root per run so runs never collide. */
   root: string;
 }
@@ -52,10 +63,12 @@ async function prepare(connection: WireConnection, base: string, value: Buffer):
 export async function runWorkload(options: WorkloadOptions): Promise<WorkloadResult> {
   const value = Buffer.alloc(options.valueBytes, 0x61);
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000 });
+  if (options.targets.length === 0) throw new Error('a workload needs at least one target');
   const connections = await Promise.all(
-    Array.from({ length: options.sessions }, () =>
-      WireConnection.open({ host: options.host, port: options.port, timeoutMs: 30_000 }),
-    ),
+    Array.from({ length: options.sessions }, (_, session) => {
+      const target = options.targets[session % options.targets.length]!;
+      return WireConnection.open({ host: target.host, port: target.port, timeoutMs: 30_000 });
+    }),
   );
   await connections[0]!.request(createRequest(options.root, Buffer.alloc(0)));
   await Promise.all(
@@ -118,4 +131,14 @@ function nextRequest(
         ? { kind: 'getData', path: node, watch: false }
         : { kind: 'setData', path: node, data: value, version: -1 };
   }
+}
+
+/** Runs one workload under a fresh root named after the operation, this process and the time. */
+export function measureWorkload(
+  targets: WorkloadTarget[],
+  settings: WorkloadSettings,
+  operation: Operation,
+): Promise<WorkloadResult> {
+  const root = `/bench-${operation}-${process.pid}-${Date.now()}`;
+  return runWorkload({ ...settings, targets, operation, root });
 }

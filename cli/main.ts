@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The `corral` executable. Subcommands and their flags are a contract operators' scripts rely
-// on: `corral server`, `corral machines`, …; keep them stable.
+// on: `corral server`, `corral ensemble`, `corral machines`, …; keep them stable.
 
 import { Command } from 'commander';
+import { addEnsembleOptions, runEnsemble } from './ensemble-command.js';
 import { inspectData } from './inspect-data.js';
 import { machinesCommand } from './machines-command.js';
 import { runServer } from './server-command.js';
@@ -15,9 +16,21 @@ program
   .showHelpAfterError();
 
 addServerOptions(
-  program.command('server').description('run a standalone corral server in the foreground'),
+  program
+    .command('server')
+    .description(
+      'run a standalone corral server, or one replica of an ensemble, in the foreground',
+    ),
 ).action(async (flags) => {
   await runServer(flags);
+});
+
+addEnsembleOptions(
+  program
+    .command('ensemble')
+    .description('run an ensemble of local replicas as supervised child processes'),
+).action(async (flags) => {
+  await runEnsemble(flags);
 });
 
 program

@@ -4,14 +4,18 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
+  parseQuorumServer,
   parseValue,
   parseZooCfg,
+  readMyIdFile,
   resolveConfig,
   valueParsers,
   ConfigError,
   type ConfigLogger,
+  type QuorumServerAddress,
   type ServerConfig,
 } from '../actors/config.js';
+import { serverId } from '../actors/config-values.js';
 import { loadJaasServerUsers } from '../actors/jaas.js';
 
 /** The options as commander hands them over (values are strings until validated). */
@@ -23,6 +27,17 @@ export interface ServerFlags {
   config?: string;
   jaas?: string;
   inspect?: boolean;
+  myid?: string;
+  /** Each `--server` as given: `N=host:quorumPort:electionPort[:type][;[host:]clientPort]`. */
+  server?: string[];
+  initLimit?: string;
+  syncLimit?: string;
+  peerType?: string;
+}
+
+/** Commander's collector for a repeatable option; no default, so an absent flag stays absent. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function addServerOptions(command: Command): Command {
@@ -36,7 +51,20 @@ export function addServerOptions(command: Command): Command {
     )
     .option('--config <file>', 'a ZooKeeper zoo.cfg to start from; flags override its values')
     .option('--jaas <file>', 'JAAS login config whose Server section lists SASL digest users')
-    .option('--inspect', 'serve the state machines to the Stately inspector');
+    .option('--inspect', 'serve the state machines to the Stately inspector')
+    .option('--myid <id>', "this replica's server id (overrides <data dir>/myid)")
+    .option(
+      '--server <spec>',
+      'an ensemble member, N=host:quorumPort:electionPort[:participant|observer]' +
+        '[;[clientHost:]clientPort]; repeat per member; replaces zoo.cfg server.N lines',
+      collect,
+    )
+    .option('--init-limit <ticks>', 'ticks a follower may take to sync (zoo.cfg initLimit, 10)')
+    .option('--sync-limit <ticks>', 'ticks a follower may lag (zoo.cfg syncLimit, 5)')
+    .option(
+      '--peer-type <type>',
+      'participant or observer (zoo.cfg peerType; the server line decides, as in ZooKeeper)',
+    );
 }
 
 /**
@@ -54,7 +82,7 @@ export function buildServerConfig(flags: ServerFlags, log: ConfigLogger): Server
   if (partial.jaasFile !== undefined) {
     partial.digestUsers = loadJaasServerUsers(partial.jaasFile);
   }
-  return resolveConfig(partial, { log });
+  return resolveConfig(partial, { log, readMyId: readMyIdFile });
 }
 
 function parseFlags(flags: ServerFlags): Partial<ServerConfig> {
@@ -79,7 +107,58 @@ function parseFlags(flags: ServerFlags): Partial<ServerConfig> {
     fromFlags.jaasFile = parseValue(valueParsers.text, '--jaas', flags.jaas);
   }
   if (flags.inspect !== undefined) fromFlags.inspect = flags.inspect;
+  return { ...fromFlags, ...parseEnsembleFlags(flags) };
+}
+
+/** The ensemble flags, with the zoo.cfg parsers, each error naming its flag. */
+function parseEnsembleFlags(flags: ServerFlags): Partial<ServerConfig> {
+  const fromFlags: Partial<ServerConfig> = {};
+  if (flags.myid !== undefined) fromFlags.myId = parseValue(serverId, '--myid', flags.myid);
+  if (flags.server !== undefined && flags.server.length > 0) {
+    fromFlags.servers = parseServerFlags(flags.server);
+  }
+  if (flags.initLimit !== undefined) {
+    fromFlags.initLimit = parseValue(valueParsers.positiveInteger, '--init-limit', flags.initLimit);
+  }
+  if (flags.syncLimit !== undefined) {
+    fromFlags.syncLimit = parseValue(valueParsers.positiveInteger, '--sync-limit', flags.syncLimit);
+  }
+  if (flags.peerType !== undefined) {
+    fromFlags.peerType = parseValue(valueParsers.peerType, '--peer-type', flags.peerType);
+  }
   return fromFlags;
+}
+
+/** `--server N=value` flags as zoo.cfg's `server.N=value` lines; together they replace those. */
+export function parseServerFlags(specs: readonly string[]): Map<number, QuorumServerAddress> {
+  const servers = new Map<number, QuorumServerAddress>();
+  for (const spec of specs) {
+    const address = parseServerFlag(spec);
+    if (servers.has(address.id)) {
+      throw new ConfigError(
+        `invalid --server "${spec}": server ${address.id} is given twice`,
+        '--server',
+      );
+    }
+    servers.set(address.id, address);
+  }
+  return servers;
+}
+
+function parseServerFlag(spec: string): QuorumServerAddress {
+  const fail = (reason: string): never => {
+    throw new ConfigError(`invalid --server "${spec}": ${reason}`, '--server');
+  };
+  const separator = spec.indexOf('=');
+  if (separator < 0) return fail('expected N=host:quorumPort:electionPort');
+  try {
+    const key = `server.${spec.slice(0, separator).trim()}`;
+    return parseQuorumServer(key, spec.slice(separator + 1).trim());
+  } catch (error) {
+    // The zoo.cfg parser names server.N; say which flag held the value instead.
+    if (!(error instanceof ConfigError)) throw error;
+    return fail(error.message);
+  }
 }
 
 function readConfigFile(path: string): string {

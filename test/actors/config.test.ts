@@ -289,6 +289,7 @@ describe('server ids', () => {
   it.each([
     ['3\n', 3],
     [' 12 \r\nignored', 12],
+    ['\n\t7 \n', 7],
   ])('reads myid %j as %d', (text, id) => {
     expect(parseMyId(text, 'myid')).toBe(id);
   });

@@ -1,0 +1,144 @@
+// `corral ensemble`: a whole ensemble on one machine for development. It writes each replica's
+// data dir, myid and zoo.cfg, runs every replica as a supervised `corral server` child, and says
+// how to connect once all of them answer `srvr`. Ctrl-C stops them all.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { parseZooCfg, resolveConfig, ConfigError } from '../actors/config.js';
+import {
+  clientHost,
+  connectString,
+  ensembleDefaults,
+  planEnsemble,
+  replicaEntryPoint,
+  replicaLayouts,
+  replicaZooCfg,
+  type EnsembleFlags,
+  type EnsemblePlan,
+  type ReplicaLayout,
+} from './ensemble-layout.js';
+import { EnsembleSupervisor } from './ensemble-supervisor.js';
+
+/** Between rounds of `srvr` probes; there is no deadline, only this bound on how often. */
+const servingPollIntervalMs = 200;
+const srvrTimeoutMs = 1_000;
+/** A srvr answer is a few hundred bytes; anything past this is not one. */
+const srvrBytesMax = 64 * 1024;
+/** The Mode values of a replica that serves clients (standalone until replication lands). */
+const servingModes = ['leader', 'follower', 'observer', 'standalone'];
+
+export function addEnsembleOptions(command: Command): Command {
+  return command
+    .requiredOption('--size <replicas>', 'how many replicas to run')
+    .requiredOption('--base-port <port>', 'client port of replica 1; replica i gets base + i - 1')
+    .option('--data-dir <dir>', 'holds replica-1 … replica-N', ensembleDefaults.dataDir)
+    .option('--tick-time <ms>', 'zoo.cfg tickTime of every replica', '2000')
+    .option('--observers <count>', 'how many of the last replicas are observers', '0')
+    .option(
+      '--client-port-address <address>',
+      'address the client ports bind to',
+      ensembleDefaults.clientPortAddress,
+    )
+    .option('--quorum-base-port <port>', 'quorum port of replica 1 (default base port + 1000)')
+    .option('--election-base-port <port>', 'election port of replica 1 (default base port + 2000)');
+}
+
+export async function runEnsemble(flags: EnsembleFlags): Promise<void> {
+  const plan = planEnsemble(flags, process.cwd());
+  const replicas = replicaLayouts(plan);
+  const files = replicas.map((replica) => ({ replica, zooCfg: replicaZooCfg(plan, replica) }));
+  // Refuse before starting anything a config the replicas themselves would refuse.
+  for (const { replica, zooCfg } of files) checkGeneratedConfig(replica, zooCfg);
+  for (const { replica, zooCfg } of files) {
+    mkdirSync(replica.dataDir, { recursive: true });
+    writeFileSync(join(replica.dataDir, 'myid'), `${replica.id}\n`);
+    writeFileSync(replica.configPath, zooCfg);
+  }
+  const write = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  let stopping = false;
+  const stopAll = (reason: string, exitCode: number): void => {
+    if (stopping) return;
+    stopping = true;
+    write(`[ensemble] ${reason}: stopping ${replicas.length} replicas`);
+    void supervisor.stop().then(() => {
+      write('[ensemble] stopped');
+      process.exit(exitCode);
+    });
+  };
+  const supervisor = new EnsembleSupervisor(replicas, {
+    entryPoint: replicaEntryPoint(import.meta.url),
+    write,
+    onAllGivenUp: () => stopAll('every replica was given up on', 1),
+  });
+  process.on('SIGINT', () => stopAll('SIGINT', 0));
+  process.on('SIGTERM', () => stopAll('SIGTERM', 0));
+  // A closed stdout (piped into `head`) must stop the replicas, not crash and orphan them.
+  process.stdout.on('error', () => stopAll('stdout closed', 0));
+  supervisor.start();
+  void announceWhenServing(plan, replicas, () => stopping, write);
+}
+
+function checkGeneratedConfig(replica: ReplicaLayout, zooCfg: string): void {
+  const quiet = { info: () => undefined, warn: () => undefined };
+  try {
+    const partial = { ...parseZooCfg(zooCfg, replica.configPath).config, myId: replica.id };
+    resolveConfig(partial, { log: quiet });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`${replica.name} would refuse its zoo.cfg: ${error.message}`, error.key);
+  }
+}
+
+/** Polls every replica's srvr until all serve, then prints the one line a user needs. */
+async function announceWhenServing(
+  plan: EnsemblePlan,
+  replicas: readonly ReplicaLayout[],
+  isStopping: () => boolean,
+  write: (line: string) => void,
+): Promise<void> {
+  const host = clientHost(plan.clientPortAddress);
+  while (!isStopping()) {
+    const modes = await Promise.all(replicas.map((replica) => askMode(host, replica.clientPort)));
+    if (isStopping()) return;
+    if (modes.every((mode) => mode !== undefined && servingModes.includes(mode))) {
+      write(
+        `corral ensemble of ${replicas.length} replicas serving; connect with: ` +
+          `zkCli.sh -server ${connectString(plan)} (data in ${plan.dataDir})`,
+      );
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, servingPollIntervalMs));
+  }
+}
+
+/** The `Mode:` value of a srvr answer, undefined when there is no answer or no Mode line. */
+export function modeOfSrvr(answer: string): string | undefined {
+  return /^Mode: *(\S+)/m.exec(answer)?.[1];
+}
+
+/** Sends `srvr` and reads to EOF; undefined on any failure, as a replica may not serve yet. */
+function askMode(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    const socket = connect({ host, port });
+    const finish = (mode: string | undefined): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(mode);
+    };
+    const timer = setTimeout(() => finish(undefined), srvrTimeoutMs);
+    // Written without a half-close: the reply ends the connection, as ZooKeeper's does.
+    socket.once('connect', () => socket.write('srvr'));
+    socket.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > srvrBytesMax) return finish(undefined);
+      chunks.push(chunk);
+    });
+    socket.once('end', () => finish(modeOfSrvr(Buffer.concat(chunks).toString('latin1'))));
+    socket.once('error', () => finish(undefined));
+  });
+}

@@ -1,0 +1,119 @@
+// Zab synchronization with real processes: a follower that missed commits catches up by DIFF,
+// one holding an uncommitted tail from a dead leader is cut back by TRUNC, and one whose data dir
+// was wiped gets the whole tree by SNAP. The leader's log names the mode it chose.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from '../../client/index.js';
+import type { ACL } from '../../protocol/records.js';
+import { RawClient } from '../server/raw-client.js';
+import { TestEnsemble } from '../support/ensemble.js';
+import { dumpTree } from './tree-dump.js';
+
+let ensemble: TestEnsemble | undefined;
+const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+
+afterEach(async () => {
+  await ensemble?.destroy();
+  ensemble = undefined;
+});
+
+async function createAll(connectString: string, paths: string[]): Promise<void> {
+  const client = await connect(connectString, { sessionTimeoutMs: 4000 });
+  try {
+    for (const path of paths) await client.create(path, `data of ${path}`);
+  } finally {
+    await client.close();
+  }
+}
+
+/** The sync modes the leader's log records for a learner (pino JSON lines). */
+function syncModesFor(output: string, learner: number): string[] {
+  return output
+    .split('\n')
+    .filter((line) => line.includes('"msg":"synchronizing learner"'))
+    .map((line) => JSON.parse(line) as { learner: number; mode: string })
+    .filter((entry) => entry.learner === learner)
+    .map((entry) => entry.mode);
+}
+
+async function expectSameTrees(target: TestEnsemble): Promise<Map<string, string>> {
+  await target.waitForSameZxid();
+  const dumps = await Promise.all(target.ids.map((id) => dumpTree(target.clientPort(id))));
+  for (const dump of dumps) expect(dump.digest).toBe(dumps[0]!.digest);
+  return dumps[0]!.data;
+}
+
+describe('synchronization (real processes)', () => {
+  it('catches a follower up by DIFF after it missed commits (R=3)', async () => {
+    ensemble = await TestEnsemble.create({ voters: 3 });
+    ensemble.startAll();
+    const leader = await ensemble.waitForLeader();
+    const follower = ensemble.ids.find((id) => id !== leader)!;
+    await createAll(ensemble.connectString([leader]), ['/seen']);
+    await ensemble.waitForSameZxid();
+    await ensemble.kill(follower);
+    const missed = Array.from({ length: 20 }, (_, index) => `/missed-${index}`);
+    await createAll(ensemble.connectString([leader]), missed);
+    ensemble.start(follower);
+    await ensemble.waitForLeader();
+    const tree = await expectSameTrees(ensemble);
+    for (const path of missed) expect(tree.get(path)).toBe(`data of ${path}`);
+    expect(syncModesFor(ensemble.output(leader), follower).at(-1)).toBe('diff');
+  });
+
+  it('truncates an uncommitted tail from a dead leader by TRUNC (R=3)', async () => {
+    ensemble = await TestEnsemble.create({ voters: 3 });
+    ensemble.startAll();
+    const oldLeader = await ensemble.waitForLeader();
+    const followers = ensemble.ids.filter((id) => id !== oldLeader);
+    await createAll(ensemble.connectString([oldLeader]), ['/committed']);
+    await ensemble.waitForSameZxid();
+    // With both followers paused, the leader logs a proposal only its own log will ever hold:
+    // the followers die before they read it from their sockets.
+    const client = await RawClient.session(ensemble.clientPort(oldLeader));
+    for (const id of followers) ensemble.pause(id);
+    client.send(1, {
+      kind: 'create', opcode: 1, path: '/orphan', data: Buffer.from('never committed'),
+      acl: openAcl, flags: 0, ttl: -1,
+    });
+    // Long enough for the leader to log it durably; no quorum can ACK it.
+    await expect(client.replyTo(1, 1000)).rejects.toThrow(/no reply/);
+    client.destroy();
+    await ensemble.kill(oldLeader);
+    for (const id of followers) await ensemble.kill(id);
+    for (const id of followers) ensemble.start(id);
+    const newLeader = await ensemble.waitForLeader(followers);
+    await createAll(ensemble.connectString(followers), ['/after-new-leader']);
+    ensemble.start(oldLeader);
+    await ensemble.waitForLeader();
+    const tree = await expectSameTrees(ensemble);
+    expect(tree.has('/orphan')).toBe(false);
+    expect(tree.has('/committed')).toBe(true);
+    expect(tree.has('/after-new-leader')).toBe(true);
+    expect(syncModesFor(ensemble.output(newLeader), oldLeader).at(-1)).toBe('trunc');
+  });
+
+  it('sends the whole tree by SNAP to a follower whose data dir was wiped (R=3)', async () => {
+    ensemble = await TestEnsemble.create({ voters: 3 });
+    ensemble.startAll();
+    const leader = await ensemble.waitForLeader();
+    const paths = Array.from({ length: 30 }, (_, index) => `/kept-${index}`);
+    await createAll(ensemble.connectString([leader]), paths);
+    const follower = ensemble.ids.find((id) => id !== leader)!;
+    await ensemble.kill(follower);
+    ensemble.wipe(follower);
+    ensemble.start(follower);
+    await ensemble.waitForLeader();
+    const tree = await expectSameTrees(ensemble);
+    for (const path of paths) expect(tree.get(path)).toBe(`data of ${path}`);
+    expect(syncModesFor(ensemble.output(leader), follower).at(-1)).toBe('snap');
+    // The SNAP is durable: the follower restarts from it alone.
+    await ensemble.kill(follower);
+    await ensemble.kill(leader);
+    ensemble.start(follower);
+    ensemble.start(leader);
+    await ensemble.waitForLeader();
+    const again = await expectSameTrees(ensemble);
+    for (const path of paths) expect(again.get(path)).toBe(`data of ${path}`);
+  });
+});
