@@ -33,7 +33,8 @@ export class ReplicaLog {
   /** Handed to storage and not yet durable, in zxid order: the sync stream reads them too. */
   private notDurable: Txn[] = [];
   private batch: Txn[] = [];
-  private flushScheduled = false;
+  /** A chain step that will take the batch is queued and has not started yet. */
+  private appendQueued = false;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -60,25 +61,27 @@ export class ReplicaLog {
     this.unapplied.set(txn.zxid, txn);
     this.notDurable.push(txn);
     this.batch.push(txn);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // Proposals arriving in the same turn (a busy leader, a sync stream) share one commit.
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flushBatches();
-    });
+    this.queueAppend();
   }
 
-  private flushBatches(): void {
-    while (this.batch.length > 0) {
+  /**
+   * Group commit: one queued step takes every txn batched by the time it runs, so proposals
+   * that arrive while the previous commit is being fsynced share the next one.
+   */
+  private queueAppend(): void {
+    if (this.appendQueued) return;
+    this.appendQueued = true;
+    this.enqueue(async () => {
+      this.appendQueued = false;
       const batch = this.batch.splice(0, appendBatchTxnsMax);
-      this.enqueue(async () => {
-        await this.storage.append(batch);
-        const last = batch[batch.length - 1]!.zxid;
-        this.notDurable = this.notDurable.filter((txn) => txn.zxid > last);
-        this.host.notify({ type: 'storage.appended', zxid: last });
-      });
-    }
+      if (this.batch.length > 0) this.queueAppend();
+      if (batch.length === 0) return;
+      await this.storage.append(batch);
+      const last = batch[batch.length - 1]!.zxid;
+      const durable = this.notDurable.findIndex((txn) => txn.zxid > last);
+      this.notDurable = durable === -1 ? [] : this.notDurable.slice(durable);
+      this.host.notify({ type: 'storage.appended', zxid: last });
+    });
   }
 
   /** Applies, in order, every unapplied txn through `zxid`; returns them for the pipeline. */
@@ -147,7 +150,6 @@ export class ReplicaLog {
 
   /** Resolves once every storage step asked for so far is done (shutdown, tests). */
   async settled(): Promise<void> {
-    this.flushBatches();
     await this.chain;
   }
 }

@@ -53,6 +53,8 @@ export class ReplicaRuntime implements ReplicaPort {
   private transport: TcpTransport | undefined;
   private actor: ReplicaActor | undefined;
   private announced: RoleAnnouncement = { state: 'looking', leaderId: null, epoch: 0, serving: false };
+  /** The last message encoded: a leader sends the same PROPOSAL object to every follower. */
+  private lastEncoded: { message: PeerMessage; frame: Buffer } | undefined;
 
   constructor(private readonly options: ReplicaRuntimeOptions) {
     const { settings } = options;
@@ -205,7 +207,7 @@ export class ReplicaRuntime implements ReplicaPort {
   private effects() {
     return {
       sendPeerMessage: (_: unknown, { to, message }: { to: ServerId; message: PeerMessage }) =>
-        this.transport?.send(to, encodePeerMessage(message)),
+        this.transport?.send(to, this.encode(message)),
       // The transport dials on the first frame sent to the leader.
       connectToLeader: () => undefined,
       persistAcceptedEpoch: (_: unknown, { epoch }: { epoch: number }) =>
@@ -235,6 +237,13 @@ export class ReplicaRuntime implements ReplicaPort {
       answerSync: (_: unknown, { sessionId, cxid }: { sessionId: bigint; cxid: number }) =>
         this.pipeline.syncAnswered(sessionId, cxid),
     };
+  }
+
+  private encode(message: PeerMessage): Buffer {
+    if (this.lastEncoded?.message !== message) {
+      this.lastEncoded = { message, frame: encodePeerMessage(message) };
+    }
+    return this.lastEncoded.frame;
   }
 
   /** COMMIT (or UPTODATE, or INFORM): apply in zxid order and answer this replica's clients. */

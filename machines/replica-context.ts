@@ -155,6 +155,11 @@ export interface ReplicaContext {
   decision: ElectionDecision | null;
   leader: LeaderState | null;
   learner: LearnerState | null;
+  /**
+   * FOLLOWERINFO / OBSERVERINFO that arrived while this replica was still looking (one per
+   * peer): if it ends up leading, discovery starts with them instead of waiting for a resend.
+   */
+  heldLearnerInfos: Record<ServerId, PeerEventOf<'followerInfo'> | PeerEventOf<'observerInfo'>>;
 }
 
 /** A decoded peer frame as the host hands it in: `peer.<type>` with its sender. */

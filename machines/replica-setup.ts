@@ -66,7 +66,7 @@ function toGuards<Name extends string>(checks: Record<Name, Check>) {
 /** Steps of the replica itself: looking, durability bookkeeping, answering lookers. */
 const replicaSteps = {
   enterLooking: ((context) => ({
-    context: { leader: null, learner: null },
+    context: { leader: null, learner: null, heldLearnerInfos: {} },
     effects: [
       {
         type: 'announceRole',
@@ -106,6 +106,10 @@ const replicaSteps = {
     const { zxid } = expectEvent(event, 'storage.truncated');
     const learner = context.learner === null ? null : { ...context.learner, truncating: false };
     return { context: { durableZxid: Math.min(zxid, context.lastZxid), learner } };
+  }) as Step,
+  holdLearnerInfo: ((context, event) => {
+    if (event.type !== 'peer.followerInfo' && event.type !== 'peer.observerInfo') return {};
+    return { context: { heldLearnerInfos: { ...context.heldLearnerInfos, [event.from]: event } } };
   }) as Step,
   recordPurged: ((_context, event) => ({
     context: { firstZxid: expectEvent(event, 'storage.purged').firstZxid },

@@ -30,6 +30,7 @@ export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
     decision: null,
     leader: null,
     learner: null,
+    heldLearnerInfos: {},
   };
 }
 
@@ -73,6 +74,9 @@ export const replicaMachine = replicaSetup.createMachine({
         },
       },
       on: {
+        // A learner that decided first may say FOLLOWERINFO before this replica knows it leads.
+        'peer.followerInfo': { actions: 'holdLearnerInfo' },
+        'peer.observerInfo': { actions: 'holdLearnerInfo' },
         'peer.notification': { actions: 'forwardNotification' },
         'peer.connected': { actions: 'forwardConnected' },
         'election.sendNotification': { actions: 'relayNotification' },

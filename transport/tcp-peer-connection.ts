@@ -41,6 +41,8 @@ export class PeerConnection {
   private queueBytes = 0;
   /** write() returned false: wait for 'drain' before writing again. */
   private blocked = false;
+  /** Writes are corked until the event loop's next check phase: one writev for a burst. */
+  private corked = false;
   private finished = false;
   private socketError: Error | undefined;
   private deadline: NodeJS.Timeout | undefined;
@@ -83,6 +85,7 @@ export class PeerConnection {
   send(bytes: Buffer): boolean {
     if (this.finished) return true;
     if (!this.blocked) {
+      this.cork();
       if (!this.socket.write(bytes)) this.blocked = true;
       return true;
     }
@@ -90,6 +93,20 @@ export class PeerConnection {
     this.queue.push(bytes);
     this.queueBytes += bytes.length;
     return true;
+  }
+
+  /**
+   * A leader sends a PROPOSAL (and later a COMMIT) per request to every follower; corking them
+   * until the I/O phase ends turns a burst into one system call per peer instead of one each.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    setImmediate(() => {
+      this.corked = false;
+      if (!this.socket.destroyed) this.socket.uncork();
+    });
   }
 
   sendMessage(message: WireMessage): boolean {

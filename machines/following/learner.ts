@@ -51,7 +51,7 @@ export const learnerActions = {
   startLearning: ((context) => {
     const leaderId = context.decision?.leaderId ?? 0;
     return {
-      context: { leader: null, learner: freshLearnerState(leaderId) },
+      context: { leader: null, learner: freshLearnerState(leaderId), heldLearnerInfos: {} },
       effects: [
         { type: 'connectToLeader', params: { leaderId } },
         learnerInfo(context, leaderId),

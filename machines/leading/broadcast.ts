@@ -88,12 +88,14 @@ const broadcastActions = {
     const ready = leader.outstanding.filter((txn) => txn.zxid <= committed);
     const followers = learnersAtLeast(leader, 'newLeaderSent', 'follower');
     const observers = learnersAtLeast(leader, 'newLeaderSent', 'observer');
-    const effects: ReplicaEffect[] = ready.flatMap((txn): ReplicaEffect[] => [
-      ...sendToAll(followers, { type: 'commit', zxid: txn.zxid }),
-      ...sendToAll(observers, { type: 'inform', txn }),
-      { type: 'applyCommitted', params: { zxid: txn.zxid } },
-    ]);
     const last = ready[ready.length - 1]?.zxid ?? leader.committedZxid;
+    // One COMMIT covers every proposal up to it: a follower has logged them all, in order, and
+    // applies them all (what ZooKeeper sends as one COMMIT per proposal, coalesced).
+    const effects: ReplicaEffect[] = [
+      ...(ready.length === 0 ? [] : sendToAll(followers, { type: 'commit', zxid: last })),
+      ...ready.flatMap((txn) => sendToAll(observers, { type: 'inform', txn })),
+      { type: 'applyCommitted', params: { zxid: last } },
+    ];
     const outstanding = leader.outstanding.slice(ready.length);
     const released = leader.pendingSyncs.filter((sync) => sync.afterZxid <= last);
     const pendingSyncs = leader.pendingSyncs.filter((sync) => sync.afterZxid > last);

@@ -56,7 +56,14 @@ const recordLearnerInfo: Step = (context, event) => {
 };
 
 const discoveryActions = {
-  startLeading: (() => ({ context: { learner: null, leader: freshLeaderState() } })) as Step,
+  /** Discovery begins with the learners that already said FOLLOWERINFO while this looked. */
+  startLeading: ((context) => {
+    let started: ReplicaContext = { ...context, learner: null, leader: freshLeaderState() };
+    for (const held of Object.values(context.heldLearnerInfos)) {
+      started = { ...started, ...recordLearnerInfo(started, held).context };
+    }
+    return { context: { learner: null, leader: started.leader, heldLearnerInfos: {} } };
+  }) as Step,
   recordLearnerInfo,
   /** newEpoch = max(acceptedEpoch of every learner so far and this leader) + 1, persisted. */
   chooseNewEpoch: ((context) => {
