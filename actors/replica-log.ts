@@ -56,11 +56,13 @@ export class ReplicaLog {
     });
   }
 
-  /** Zab: the txn goes to the log; its ACK waits for `storage.appended` (durability is an event). */
-  append(txn: Txn): void {
-    this.unapplied.set(txn.zxid, txn);
-    this.notDurable.push(txn);
-    this.batch.push(txn);
+  /** Zab: txns go to the log; their ACK waits for `storage.appended` (durability is an event). */
+  append(txns: readonly Txn[]): void {
+    for (const txn of txns) {
+      this.unapplied.set(txn.zxid, txn);
+      this.notDurable.push(txn);
+      this.batch.push(txn);
+    }
     this.queueAppend();
   }
 

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { ElectionTiming } from '../machines/election.js';
+import type { ClientRequestEntry, ForwardedTxnRequest } from '../machines/replica-context.js';
 import {
   peerEventOf,
   replicaMachine,
@@ -14,6 +15,7 @@ import {
   type SyncStreamParams,
 } from '../machines/replica.js';
 import { decodePeerMessage, encodePeerMessage } from '../protocol/peer-codec.js';
+import { syncStreamMessages } from '../protocol/sync-stream.js';
 import type { PeerMessage, ServerId, SessionTouch, TreeSnapshot, Zxid } from '../protocol/peer.js';
 import { snapshotOfTree } from '../storage/peer-snapshot.js';
 import type { ReplicaStorage, SnapshotTaken } from '../storage/replica-storage.js';
@@ -29,6 +31,8 @@ import type { ServerCore } from './server-core.js';
 /** A SNAP carries the whole tree in one frame, and a DIFF may queue a long log tail. */
 const peerFrameBytesMax = 256 * 1024 * 1024;
 const peerSendQueueBytesMax = 512 * 1024 * 1024;
+/** Requests handed to the machine in one `client.requests` at most. */
+const requestsPerBatchMax = 1000;
 
 export interface ReplicaRuntimeOptions {
   settings: ServerConfig;
@@ -53,6 +57,8 @@ export class ReplicaRuntime implements ReplicaPort {
   private transport: TcpTransport | undefined;
   private actor: ReplicaActor | undefined;
   private announced: RoleAnnouncement = { state: 'looking', leaderId: null, epoch: 0, serving: false };
+  private pendingRequests: ClientRequestEntry[] = [];
+  private flushQueued = false;
   /** The last message encoded: a leader sends the same PROPOSAL object to every follower. */
   private lastEncoded: { message: PeerMessage; frame: Buffer } | undefined;
 
@@ -179,11 +185,31 @@ export class ReplicaRuntime implements ReplicaPort {
     return this.announced.serving;
   }
 
+  /**
+   * Requests are gathered for the rest of this event-loop turn (everything read from the
+   * sockets meanwhile) and handed to the machine as one `client.requests`: a busy leader then
+   * proposes them as one PROPOSAL batch and one log commit.
+   */
   submit(sessionId: bigint, cxid: number, body: TxnBody): void {
-    this.send({ type: 'client.request', sessionId, cxid, time: Date.now(), body });
+    this.pendingRequests.push({ sessionId, cxid, time: Date.now(), body });
+    if (this.pendingRequests.length >= requestsPerBatchMax) this.flushRequests();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => this.flushRequests());
+    }
   }
 
+  private flushRequests(): void {
+    this.flushQueued = false;
+    if (this.pendingRequests.length === 0) return;
+    const requests = this.pendingRequests;
+    this.pendingRequests = [];
+    this.send({ type: 'client.requests', requests });
+  }
+
+  /** A sync follows the writes submitted before it (per-session order). */
   submitSync(sessionId: bigint, cxid: number, path: string): void {
+    this.flushRequests();
     this.send({ type: 'client.sync', sessionId, cxid, path });
   }
 
@@ -214,20 +240,22 @@ export class ReplicaRuntime implements ReplicaPort {
         this.requireLog().persistEpoch('accepted', epoch),
       persistCurrentEpoch: (_: unknown, { epoch }: { epoch: number }) =>
         this.requireLog().persistEpoch('current', epoch),
-      appendProposal: (_: unknown, { txn }: { txn: Txn }) => this.requireLog().append(txn),
+      appendProposals: (_: unknown, { txns }: { txns: Txn[] }) => this.requireLog().append(txns),
       truncateLog: (_: unknown, { zxid }: { zxid: Zxid }) => this.requireLog().truncate(zxid),
       loadSnapshot: (_: unknown, { zxid, snapshot }: { zxid: Zxid; snapshot: TreeSnapshot }) =>
         this.requireLog().loadSnapshot(zxid, snapshot),
       applyCommitted: (_: unknown, { zxid }: { zxid: Zxid }) => this.applyCommitted(zxid),
       sendSyncStream: (_: unknown, params: SyncStreamParams) => this.sendSyncStream(params),
-      acceptForwardedRequest: (
+      acceptForwardedRequests: (
         _: unknown,
-        { request }: { from: ServerId; request: Extract<PeerMessage, { type: 'request' }> },
+        { requests }: { from: ServerId; requests: ForwardedTxnRequest[] },
       ) => {
-        const { sessionId, cxid, body } = request;
-        if (body.type === 'sync') return;
         // The leader stamps its own clock into every txn (ctime/mtime are the leader's).
-        this.submit(sessionId, cxid, body);
+        const time = Date.now();
+        for (const { sessionId, cxid, body } of requests) {
+          this.pendingRequests.push({ sessionId, cxid, time, body });
+        }
+        this.flushRequests();
       },
       announceRole: (_: unknown, role: RoleAnnouncement) => this.announceRole(role),
       touchSessions: (_: unknown, { touches }: { touches: SessionTouch[] }) => {
@@ -272,10 +300,10 @@ export class ReplicaRuntime implements ReplicaPort {
       send({ type: 'snap', zxid: afterZxid, snapshot: snapshotOfTree(tree) });
     }
     let count = 0;
-    for (const txn of this.requireLog().txnsBetween(afterZxid, throughZxid)) {
-      send({ type: 'proposal', txn });
-      if (txn.zxid <= committedZxid) send({ type: 'commit', zxid: txn.zxid });
-      count++;
+    const txns = this.requireLog().txnsBetween(afterZxid, throughZxid);
+    for (const message of syncStreamMessages(txns, committedZxid)) {
+      send(message);
+      if (message.type === 'proposal') count += message.txns.length;
     }
     this.options.logger.info(
       { learner: to, mode: plan.mode, fromZxid: hex(afterZxid), txns: count },

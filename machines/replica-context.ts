@@ -2,6 +2,7 @@
 // following, observing). Role logic is written as pure steps — (context, event) → context patch
 // plus effects, the etcd-io/raft shape — which machines/replica-setup.ts turns into named actions.
 import type {
+  ForwardedRequestEntry,
   Notification,
   PeerMessage,
   PeerMessageOf,
@@ -17,7 +18,7 @@ import type { SyncPlan } from './leading/rules.js';
 import { epochOfZxid } from './zab-rules.js';
 
 /** tree/'s Txn, reached through the peer protocol (machines/ may not import tree/). */
-export type Txn = PeerMessageOf<'proposal'>['txn'];
+export type Txn = PeerMessageOf<'inform'>['txn'];
 export type TxnBody = Txn['body'];
 
 export interface ReplicaTiming {
@@ -190,8 +191,11 @@ export type ReplicaEvent =
   | { type: 'storage.truncated'; zxid: Zxid }
   /** A SNAP is loaded and durable: tree and log restart at `zxid`. */
   | { type: 'storage.snapshotLoaded'; zxid: Zxid }
-  /** A txn body for the leader to order (the runtime stamps time; learners forward it). */
-  | { type: 'client.request'; sessionId: bigint; cxid: number; time: number; body: TxnBody }
+  /**
+   * Txn bodies for the leader to order, in arrival order (the runtime gathers the requests of one
+   * event-loop turn and stamps the time; learners forward them).
+   */
+  | { type: 'client.requests'; requests: ClientRequestEntry[] }
   /** A client's sync: answered (answerSync) once what the leader proposed before it commits. */
   | { type: 'client.sync'; sessionId: bigint; cxid: number; path: string }
   /** A learner's host: sessions its clients used since it last said (sent with the next PING). */
@@ -202,20 +206,34 @@ export type ReplicaEvent =
   | { type: 'election.sendNotification'; to: ServerId; notification: Notification }
   | { type: 'election.broadcastNotification'; notification: Notification };
 
+/** A forwarded request that becomes a txn (a sync does not). */
+export type ForwardedTxnRequest = ForwardedRequestEntry & {
+  body: Exclude<ForwardedRequestEntry['body'], { type: 'sync' }>;
+};
+
+/** One request in `client.requests`. */
+export interface ClientRequestEntry {
+  sessionId: bigint;
+  cxid: number;
+  /** The leader's clock when it took the request (ctime/mtime of what it creates or changes). */
+  time: number;
+  body: TxnBody;
+}
+
 /** The effects a role step asks for, as named actions with params (see replica-setup.ts). */
 export type ReplicaEffect =
   | { type: 'sendPeerMessage'; params: { to: ServerId; message: PeerMessage } }
   | { type: 'connectToLeader'; params: { leaderId: ServerId } }
   | { type: 'persistAcceptedEpoch'; params: { epoch: number } }
   | { type: 'persistCurrentEpoch'; params: { epoch: number } }
-  | { type: 'appendProposal'; params: { txn: Txn } }
+  | { type: 'appendProposals'; params: { txns: Txn[] } }
   | { type: 'truncateLog'; params: { zxid: Zxid } }
   | { type: 'loadSnapshot'; params: { zxid: Zxid; snapshot: TreeSnapshot } }
   | { type: 'applyCommitted'; params: { zxid: Zxid } }
   | { type: 'sendSyncStream'; params: SyncStreamParams }
   | {
-      type: 'acceptForwardedRequest';
-      params: { from: ServerId; request: PeerMessageOf<'request'> };
+      type: 'acceptForwardedRequests';
+      params: { from: ServerId; requests: ForwardedTxnRequest[] };
     }
   | { type: 'announceRole'; params: RoleAnnouncement }
   /** Leader: keep these sessions alive; a learner's clients use them (from its PING). */

@@ -164,8 +164,8 @@ export const replicaSetup = setup({
     persistAcceptedEpoch: notProvided('persistAcceptedEpoch'),
     /** Make currentEpoch durable; completes with `storage.epochPersisted` 'current'. */
     persistCurrentEpoch: notProvided('persistCurrentEpoch'),
-    /** Queue a txn on the log; completes with `storage.appended`. */
-    appendProposal: notProvided('appendProposal'),
+    /** Queue txns on the log, in zxid order; completes with `storage.appended`. */
+    appendProposals: notProvided('appendProposals'),
     /** Drop logged txns after zxid (and undo them in the tree); completes `storage.truncated`. */
     truncateLog: notProvided('truncateLog'),
     /** Replace tree and log with the leader's snapshot; completes `storage.snapshotLoaded`. */
@@ -174,8 +174,8 @@ export const replicaSetup = setup({
     applyCommitted: notProvided('applyCommitted'),
     /** Leader: DIFF/TRUNC/SNAP and the log after it to one learner (see SyncStreamParams). */
     sendSyncStream: notProvided('sendSyncStream'),
-    /** Leader: a learner's REQUEST into the leader pipeline, back as `client.request`. */
-    acceptForwardedRequest: notProvided('acceptForwardedRequest'),
+    /** Leader: a learner's REQUEST into the leader pipeline, back as `client.requests`. */
+    acceptForwardedRequests: notProvided('acceptForwardedRequests'),
     /** What this replica now is, for srvr/stat and request routing. */
     announceRole: notProvided('announceRole'),
     /** Leader: restart the expiry timers of sessions a learner's clients are using. */

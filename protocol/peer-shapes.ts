@@ -16,7 +16,8 @@ export type FieldKind =
   | 'touches'
   | 'snapshot'
   | 'txn'
-  | 'forwardedRequest';
+  | 'txns'
+  | 'forwardedRequests';
 
 type Problem = string | undefined;
 type Check = (value: unknown) => Problem;
@@ -132,6 +133,27 @@ const txn: Check = (value) =>
 
 const forwardedRequest: Check = (value) => variantProblem(value, forwardedBodies);
 
+/** A REQUEST's batch: at least one request, each with its session and cxid. */
+const forwardedRequests: Check = (value) => {
+  const problem = listProblem(value, (entry) =>
+    fieldsProblem(entry, { sessionId: bigint, cxid: int32, body: forwardedRequest }),
+  );
+  if (problem !== undefined) return problem;
+  return (value as unknown[]).length === 0 ? 'empty' : undefined;
+};
+
+/** A PROPOSAL's batch: at least one txn, zxids strictly ascending. */
+const txns: Check = (value) => {
+  const problem = listProblem(value, txn);
+  if (problem !== undefined) return problem;
+  const list = value as Array<{ zxid: number }>;
+  if (list.length === 0) return 'empty';
+  for (let index = 1; index < list.length; index++) {
+    if (list[index]!.zxid <= list[index - 1]!.zxid) return `[${index}]: zxid out of order`;
+  }
+  return undefined;
+};
+
 export const fieldChecks: Record<FieldKind, Check> = {
   count,
   int32,
@@ -145,5 +167,6 @@ export const fieldChecks: Record<FieldKind, Check> = {
   touches,
   snapshot,
   txn,
-  forwardedRequest,
+  txns,
+  forwardedRequests,
 };

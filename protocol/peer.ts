@@ -53,6 +53,13 @@ export type ForwardedRequest =
   | Extract<TxnBody, { type: 'createSession' | 'closeSession' | 'write' }>
   | { type: 'sync'; path: string };
 
+/** One client request in a learner's REQUEST. */
+export interface ForwardedRequestEntry {
+  sessionId: bigint;
+  cxid: number;
+  body: ForwardedRequest;
+}
+
 /** Peer protocol version carried in FOLLOWERINFO / OBSERVERINFO / LEADERINFO. */
 export const peerProtocolVersion = 1;
 
@@ -98,8 +105,11 @@ export type PeerMessage =
   | { type: 'ack'; zxid: Zxid }
   /** Synchronization. Leader → learner: a quorum acknowledged NEWLEADER; start serving. */
   | { type: 'upToDate' }
-  /** Broadcast. Leader → follower: log this txn and ACK it. */
-  | { type: 'proposal'; txn: Txn }
+  /**
+   * Synchronization and broadcast. Leader → follower: log these txns (consecutive, in zxid
+   * order; one or more, as the leader batches them under load) and ACK them once durable.
+   */
+  | { type: 'proposal'; txns: Txn[] }
   /** Broadcast. Leader → follower: a quorum logged everything up to `zxid`; apply it. */
   | { type: 'commit'; zxid: Zxid }
   /** Broadcast. Leader → observer: a committed txn (observers never see uncommitted ones). */
@@ -109,8 +119,11 @@ export type PeerMessage =
    * sessions it saw traffic for, which keeps them alive in the leader's session tracker.
    */
   | { type: 'ping'; touches: SessionTouch[] }
-  /** Broadcast. Learner → leader: a client request only the leader may order. */
-  | { type: 'request'; sessionId: bigint; cxid: number; body: ForwardedRequest }
+  /**
+   * Broadcast. Learner → leader: client requests only the leader may order, in arrival order
+   * (a batch of writes and session requests, or one sync).
+   */
+  | { type: 'request'; requests: ForwardedRequestEntry[] }
   /** Broadcast. Learner → leader: a client reconnected here; is this session still alive? */
   | { type: 'revalidate'; sessionId: bigint; timeoutMs: number }
   /** Broadcast. Leader → learner: the answer to REVALIDATE. */
@@ -187,16 +200,24 @@ export function describePeerMessage(message: PeerMessage): string {
       return `ACK ${hex(message.zxid)}`;
     case 'upToDate':
       return 'UPTODATE';
-    case 'proposal':
-      return `PROPOSAL ${hex(message.txn.zxid)} ${message.txn.body.type}`;
+    case 'proposal': {
+      const [first, last] = [message.txns[0], message.txns[message.txns.length - 1]];
+      if (first === undefined || last === undefined) return 'PROPOSAL (empty)';
+      if (first === last) return `PROPOSAL ${hex(first.zxid)} ${first.body.type}`;
+      return `PROPOSAL ${hex(first.zxid)}..${hex(last.zxid)} (${message.txns.length} txns)`;
+    }
     case 'commit':
       return `COMMIT ${hex(message.zxid)}`;
     case 'inform':
       return `INFORM ${hex(message.txn.zxid)} ${message.txn.body.type}`;
     case 'ping':
       return `PING ${message.touches.length} touches`;
-    case 'request':
-      return `REQUEST session ${hex(message.sessionId)} cxid ${message.cxid} ${message.body.type}`;
+    case 'request': {
+      const first = message.requests[0];
+      if (first === undefined) return 'REQUEST (empty)';
+      const more = message.requests.length > 1 ? ` (+${message.requests.length - 1} more)` : '';
+      return `REQUEST session ${hex(first.sessionId)} cxid ${first.cxid} ${first.body.type}${more}`;
+    }
     case 'revalidate':
       return `REVALIDATE session ${hex(message.sessionId)} timeout ${message.timeoutMs} ms`;
     case 'revalidateResult':

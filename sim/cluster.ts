@@ -190,7 +190,8 @@ export class Cluster {
     this.cxid += 1;
     const time = this.clock.now();
     const sessionId = clusterSessionId;
-    this.replica(via).send({ type: 'client.request', sessionId, cxid: this.cxid, time, body });
+    const request = { sessionId, cxid: this.cxid, time, body };
+    this.replica(via).send({ type: 'client.requests', requests: [request] });
     return true;
   }
 

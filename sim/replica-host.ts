@@ -11,7 +11,9 @@ import {
   type SyncStreamParams,
 } from '../machines/replica.js';
 import type { ElectionTiming } from '../machines/election.js';
+import type { ForwardedTxnRequest } from '../machines/replica-context.js';
 import { decodePeerMessage, encodePeerMessage } from '../protocol/peer-codec.js';
+import { syncStreamMessages } from '../protocol/sync-stream.js';
 import type { PeerMessage, ServerId, TreeSnapshot, Zxid } from '../protocol/peer.js';
 import type { MemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/transport.js';
@@ -161,11 +163,10 @@ export class SimReplica {
       afterZxid = this.tree.lastZxid;
       this.sendPeer(to, { type: 'snap', zxid: afterZxid, snapshot });
     }
-    for (const txn of this.options.storage.view.log) {
-      if (txn.zxid <= afterZxid || txn.zxid > throughZxid) continue;
-      this.sendPeer(to, { type: 'proposal', txn });
-      if (txn.zxid <= committedZxid) this.sendPeer(to, { type: 'commit', zxid: txn.zxid });
-    }
+    const stream = this.options.storage.view.log.filter(
+      (txn) => txn.zxid > afterZxid && txn.zxid <= throughZxid,
+    );
+    for (const message of syncStreamMessages(stream, committedZxid)) this.sendPeer(to, message);
   }
 
   private effects() {
@@ -178,7 +179,9 @@ export class SimReplica {
         storage.write({ kind: 'epoch', which: 'accepted', epoch }),
       persistCurrentEpoch: (_: unknown, { epoch }: { epoch: number }) =>
         storage.write({ kind: 'epoch', which: 'current', epoch }),
-      appendProposal: (_: unknown, { txn }: { txn: Txn }) => storage.write({ kind: 'append', txn }),
+      appendProposals: (_: unknown, { txns }: { txns: Txn[] }) => {
+        for (const txn of txns) storage.write({ kind: 'append', txn });
+      },
       truncateLog: (_: unknown, { zxid }: { zxid: Zxid }) => {
         storage.write({ kind: 'truncate', zxid });
         if (this.tree.lastZxid > zxid) this.rebuildTree(zxid);
@@ -190,14 +193,13 @@ export class SimReplica {
       },
       applyCommitted: (_: unknown, { zxid }: { zxid: Zxid }) => this.applyCommitted(zxid),
       sendSyncStream: (_: unknown, params: SyncStreamParams) => this.sendSyncStream(params),
-      acceptForwardedRequest: (
+      acceptForwardedRequests: (
         _: unknown,
-        { request }: { from: ServerId; request: Extract<PeerMessage, { type: 'request' }> },
+        { requests }: { from: ServerId; requests: ForwardedTxnRequest[] },
       ) => {
-        if (request.body.type === 'sync') return;
-        const { sessionId, cxid, body } = request;
         const time = this.options.clock.now();
-        this.actor.send({ type: 'client.request', sessionId, cxid, time, body });
+        const entries = requests.map(({ sessionId, cxid, body }) => ({ sessionId, cxid, time, body }));
+        this.actor.send({ type: 'client.requests', requests: entries });
       },
       announceRole: (_: unknown, role: RoleAnnouncement) => {
         this.role = role;

@@ -24,7 +24,7 @@ export function followingState(machine: ReplicaSetup) {
               'peer.commit': { guard: 'isFromLeader', actions: 'applyCommit' },
               'peer.ping': { guard: 'isFromLeader', actions: 'answerPing' },
               'peer.sync': { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
-              'client.request': { actions: 'forwardRequest' },
+              'client.requests': { actions: 'forwardRequest' },
               'client.sync': { actions: 'forwardSync' },
               'sessions.touched': { actions: 'recordSessionTouches' },
             },

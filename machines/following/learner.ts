@@ -2,7 +2,7 @@
 // OBSERVERINFO, LEADERINFO → persist acceptedEpoch → ACKEPOCH), synchronization (DIFF, TRUNC or
 // SNAP and the stream after it; NEWLEADER → persist currentEpoch → ACK once all of it is
 // durable; UPTODATE → apply and serve) and the broadcast messages both roles handle.
-import { peerProtocolVersion } from '../../protocol/peer.js';
+import { peerProtocolVersion, type ForwardedRequestEntry } from '../../protocol/peer.js';
 import {
   expectEvent,
   learnerOf,
@@ -115,17 +115,19 @@ export const learnerActions = {
       effects: [{ type: 'loadSnapshot', params: { zxid, snapshot } }],
     };
   }) as Step,
-  /** A proposal (sync stream or broadcast) is handed to the log; its ACK waits for durability. */
+  /** Proposals (sync stream or broadcast) are handed to the log; the ACK waits for durability. */
   logProposal: ((context, event) => {
-    const { txn } = expectEvent(event, 'peer.proposal').message;
-    if (txn.zxid <= context.lastZxid) return {};
+    const { txns } = expectEvent(event, 'peer.proposal').message;
+    const fresh = txns.filter((txn) => txn.zxid > context.lastZxid);
+    const last = fresh[fresh.length - 1];
+    if (last === undefined) return {};
     return {
       context: {
-        lastZxid: txn.zxid,
-        firstZxid: context.firstZxid === 0 ? txn.zxid : context.firstZxid,
-        epochEnds: withEpochEnd(context.epochEnds, txn.zxid),
+        lastZxid: last.zxid,
+        firstZxid: context.firstZxid === 0 ? fresh[0]!.zxid : context.firstZxid,
+        epochEnds: withEpochEnd(context.epochEnds, last.zxid),
       },
-      effects: [{ type: 'appendProposal', params: { txn } }],
+      effects: [{ type: 'appendProposals', params: { txns: fresh } }],
     };
   }) as Step,
   /** A COMMIT inside the sync stream: applied on UPTODATE, when the leader is established. */
@@ -179,8 +181,8 @@ export const learnerActions = {
   /** A sync goes to the leader, which answers once what it proposed before it is committed. */
   forwardSync: ((context, event) => {
     const { sessionId, cxid, path } = expectEvent(event, 'client.sync');
-    const request = { type: 'request', sessionId, cxid, body: { type: 'sync', path } } as const;
-    return { effects: [send(learnerOf(context).leaderId, request)] };
+    const entry = { sessionId, cxid, body: { type: 'sync', path } } as const;
+    return { effects: [send(learnerOf(context).leaderId, { type: 'request', requests: [entry] })] };
   }) as Step,
   /** The leader's SYNC: COMMITs travel before it on the same link, so all of it is applied. */
   answerSyncFromLeader: ((_context, event) => {
@@ -189,12 +191,16 @@ export const learnerActions = {
   }) as Step,
   /** Writes and session lifecycle go to the leader, which alone orders txns (REQUEST). */
   forwardRequest: ((context, event) => {
-    const { sessionId, cxid, body } = expectEvent(event, 'client.request');
-    if (body.type !== 'write' && body.type !== 'createSession' && body.type !== 'closeSession') {
-      return {};
+    const { requests } = expectEvent(event, 'client.requests');
+    const forwarded: ForwardedRequestEntry[] = [];
+    for (const { sessionId, cxid, body } of requests) {
+      if (body.type === 'write' || body.type === 'createSession' || body.type === 'closeSession') {
+        forwarded.push({ sessionId, cxid, body });
+      }
     }
-    const request = { type: 'request', sessionId, cxid, body } as const;
-    return { effects: [send(learnerOf(context).leaderId, request)] };
+    if (forwarded.length === 0) return {};
+    const leaderId = learnerOf(context).leaderId;
+    return { effects: [send(leaderId, { type: 'request', requests: forwarded })] };
   }) as Step,
 };
 
@@ -263,7 +269,7 @@ export const learnerAckActions = {
         epochEnds: withEpochEnd(context.epochEnds, txn.zxid),
       },
       effects: [
-        { type: 'appendProposal', params: { txn } },
+        { type: 'appendProposals', params: { txns: [txn] } },
         { type: 'applyCommitted', params: { zxid: txn.zxid } },
       ],
     };

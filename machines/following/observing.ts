@@ -22,7 +22,7 @@ export function observingState(machine: ReplicaSetup) {
               'peer.inform': { guard: 'isFromLeader', actions: 'applyInform' },
               'peer.ping': { guard: 'isFromLeader', actions: 'answerPing' },
               'peer.sync': { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
-              'client.request': { actions: 'forwardRequest' },
+              'client.requests': { actions: 'forwardRequest' },
               'client.sync': { actions: 'forwardSync' },
               'sessions.touched': { actions: 'recordSessionTouches' },
             },

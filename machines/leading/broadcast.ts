@@ -7,6 +7,7 @@ import {
   leaderOf,
   send,
   type Check,
+  type ForwardedTxnRequest,
   type LeaderState,
   type PendingSync,
   type ReplicaContext,
@@ -17,7 +18,14 @@ import {
   withEpochEnd,
 } from '../replica-context.js';
 import type { ReplicaSetup } from '../replica-setup.js';
-import { committedZxid, isQuorum, makeZxid, nextProposalZxid } from '../zab-rules.js';
+import {
+  committedZxid,
+  counterOfZxid,
+  isQuorum,
+  makeZxid,
+  nextProposalZxid,
+  zxidCounterMax,
+} from '../zab-rules.js';
 import { learnersAtLeast, sendToAll, withoutLearner } from './learners.js';
 
 /** The zxid the next proposal gets: the counter restarts at 1 in every new epoch. */
@@ -59,25 +67,33 @@ function acceptSyncFrom(
 }
 
 const broadcastActions = {
-  /** Zab 3.1: a new proposal, logged by the leader too (its durability is its own ACK). */
-  proposeTxn: ((context, event) => {
-    const request = expectEvent(event, 'client.request');
+  /**
+   * Zab 3.1: new proposals, one per request in arrival order, logged by the leader too (its
+   * durability is its own ACK) and sent to every follower as one PROPOSAL batch.
+   */
+  proposeTxns: ((context, event) => {
+    const { requests } = expectEvent(event, 'client.requests');
     const leader = leaderOf(context);
-    const zxid = nextZxidOf(context, leader);
-    if (zxid === 'newEpochRequired') throw new Error('replica machine: counter spent');
-    const { sessionId, cxid, time, body } = request;
-    const txn: Txn = { zxid, time, sessionId, cxid, body };
+    const txns: Txn[] = [];
+    let lastZxid = context.lastZxid;
+    for (const { sessionId, cxid, time, body } of requests) {
+      const zxid = nextZxidOf({ ...context, lastZxid }, leader);
+      if (zxid === 'newEpochRequired') throw new Error('replica machine: counter spent');
+      txns.push({ zxid, time, sessionId, cxid, body });
+      lastZxid = zxid;
+    }
+    if (txns.length === 0) return {};
     const followers = learnersAtLeast(leader, 'newLeaderSent', 'follower');
     return {
       context: {
-        leader: { ...leader, outstanding: [...leader.outstanding, txn] },
-        lastZxid: zxid,
-        firstZxid: context.firstZxid === 0 ? zxid : context.firstZxid,
-        epochEnds: withEpochEnd(context.epochEnds, zxid),
+        leader: { ...leader, outstanding: leader.outstanding.concat(txns) },
+        lastZxid,
+        firstZxid: context.firstZxid === 0 ? txns[0]!.zxid : context.firstZxid,
+        epochEnds: withEpochEnd(context.epochEnds, lastZxid),
       },
       effects: [
-        { type: 'appendProposal', params: { txn } },
-        ...sendToAll(followers, { type: 'proposal', txn }),
+        { type: 'appendProposals', params: { txns } },
+        ...sendToAll(followers, { type: 'proposal', txns }),
       ],
     };
   }) as Step,
@@ -109,19 +125,33 @@ const broadcastActions = {
     const { sessionId, cxid } = expectEvent(event, 'client.sync');
     return acceptSyncFrom(context, context.myId, sessionId, cxid);
   }) as Step,
-  acceptForwardedSync: ((context, event) => {
+  /**
+   * A learner's REQUEST: its writes and session requests go through the runtime's leader
+   * pipeline (which stamps the time) as one batch; a sync waits for what was proposed before it.
+   */
+  acceptRequests: ((context, event) => {
     const { from, message } = expectEvent(event, 'peer.request');
-    return acceptSyncFrom(context, from, message.sessionId, message.cxid);
+    const requests: ForwardedTxnRequest[] = [];
+    let current = context;
+    const effects: ReplicaEffect[] = [];
+    for (const entry of message.requests) {
+      if (entry.body.type !== 'sync') {
+        requests.push(entry as ForwardedTxnRequest);
+        continue;
+      }
+      const synced = acceptSyncFrom(current, from, entry.sessionId, entry.cxid);
+      current = { ...current, ...synced.context };
+      effects.push(...(synced.effects ?? []));
+    }
+    if (requests.length > 0) {
+      effects.unshift({ type: 'acceptForwardedRequests', params: { from, requests } });
+    }
+    return { context: { leader: current.leader }, effects };
   }) as Step,
   /** A learner's PING reply lists the sessions its clients used: they stay alive here. */
   touchLearnerSessions: ((_context, event) => {
     const { touches } = expectEvent(event, 'peer.ping').message;
     return touches.length === 0 ? {} : { effects: [{ type: 'touchSessions', params: { touches } }] };
-  }) as Step,
-  /** A learner's REQUEST goes through the runtime's leader pipeline (it stamps the time). */
-  acceptRequest: ((_context, event) => {
-    const { from, message } = expectEvent(event, 'peer.request');
-    return { effects: [{ type: 'acceptForwardedRequest', params: { from, request: message } }] };
   }) as Step,
   /** Each tick: age every learner's silence and, once established, PING the synced ones. */
   countLeaderTick: ((context) => {
@@ -145,16 +175,22 @@ const broadcastActions = {
 };
 
 const broadcastGuards = {
-  isSyncRequest: ((_context, event) =>
-    event.type === 'peer.request' && event.message.body.type === 'sync') as Check,
   hasCommittableProposal: ((context) => {
     const leader = leaderOf(context);
     const first = leader.outstanding[0];
     return first !== undefined && quorumCommittedZxid(context, leader) >= first.zxid;
   }) as Check,
-  /** ZooKeeper's XidRolloverException: the counter is spent, a new epoch must start. */
-  isZxidCounterSpent: ((context) =>
-    nextZxidOf(context, leaderOf(context)) === 'newEpochRequired') as Check,
+  /**
+   * ZooKeeper's XidRolloverException: the counter cannot number every request of the batch, so
+   * a new epoch must start (the batch's clients see ConnectionLoss, as with ZooKeeper).
+   */
+  isZxidCounterSpent: ((context, event) => {
+    const { requests } = expectEvent(event, 'client.requests');
+    const leader = leaderOf(context);
+    const first = nextZxidOf(context, leader);
+    if (first === 'newEpochRequired') return true;
+    return counterOfZxid(first) + requests.length - 1 > zxidCounterMax;
+  }) as Check,
   /**
    * Before establishment discovery plus synchronization get initLimit ticks; after it the
    * leader needs a quorum of synced followers heard from within syncLimit ticks.
@@ -175,16 +211,13 @@ export { broadcastActions, broadcastGuards };
 export function broadcastState(machine: ReplicaSetup) {
   return machine.createStateConfig({
     on: {
-      'client.request': [
+      'client.requests': [
         { guard: 'isZxidCounterSpent', target: '#replica.looking' },
-        { actions: 'proposeTxn' },
+        { actions: 'proposeTxns' },
       ],
       'client.sync': { actions: 'acceptLocalSync' },
       'peer.ack': { actions: 'recordAck' },
-      'peer.request': [
-        { guard: 'isSyncRequest', actions: 'acceptForwardedSync' },
-        { actions: 'acceptRequest' },
-      ],
+      'peer.request': { actions: 'acceptRequests' },
     },
     always: { guard: 'hasCommittableProposal', actions: 'commitProposals' },
   });

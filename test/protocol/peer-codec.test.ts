@@ -65,7 +65,7 @@ const examples: { [Type in PeerMessageType]: Extract<PeerMessage, { type: Type }
   newLeader: { type: 'newLeader', zxid: 0x5_0000_0000 },
   ack: { type: 'ack', zxid: 0x5_0000_0000 },
   upToDate: { type: 'upToDate' },
-  proposal: { type: 'proposal', txn: writeTxn },
+  proposal: { type: 'proposal', txns: [writeTxn] },
   commit: { type: 'commit', zxid: writeTxn.zxid },
   inform: { type: 'inform', txn: sessionTxn },
   ping: {
@@ -77,9 +77,10 @@ const examples: { [Type in PeerMessageType]: Extract<PeerMessage, { type: Type }
   },
   request: {
     type: 'request',
-    sessionId,
-    cxid: -3,
-    body: { type: 'closeSession', sessionId },
+    requests: [
+      { sessionId, cxid: -3, body: { type: 'closeSession', sessionId } },
+      { sessionId: 1n, cxid: 4, body: { type: 'sync', path: '/app' } },
+    ],
   },
   revalidate: { type: 'revalidate', sessionId, timeoutMs: 30_000 },
   revalidateResult: { type: 'revalidateResult', sessionId, valid: false },
@@ -132,7 +133,7 @@ describe('peer codec round trip', () => {
       { type: 'createSession', sessionId: 5n, timeoutMs: 10, password: Buffer.alloc(16) },
     ],
   ])('round-trips request carrying %s', (_case, body) => {
-    const message = { type: 'request', sessionId: 5n, cxid: 1, body } as PeerMessage;
+    const message = { type: 'request', requests: [{ sessionId: 5n, cxid: 1, body }] } as PeerMessage;
     expect(comparable(roundTrip(message))).toEqual(comparable(message));
   });
 
@@ -180,7 +181,7 @@ describe('malformed peer frames are error values', () => {
   const frame = (value: unknown) => packr.pack(value);
   const ackBody = { zxid: 1 };
   const vote = (leaderId: number) => ({ leaderId, zxid: 0, peerEpoch: 0 });
-  const proposalWith = (body: unknown) => frame([2, { txn: { ...writeTxn, body } }]);
+  const proposalWith = (body: unknown) => frame([2, { txns: [{ ...writeTxn, body }] }]);
   const readAsWrite = { kind: 'getData', path: '/' };
   const noAuth = { ids: [], superUser: false };
   it.each([
@@ -204,7 +205,13 @@ describe('malformed peer frames are error values', () => {
     ['a bad peer state', frame([32, { vote: vote(1), round: 1, state: 'sleeping' }]), /state/],
     ['server id 0 in a vote', frame([32, { vote: vote(0), round: 1, state: 'looking' }]), /Id/],
     ['a number for a bigint', frame([6, { sessionId: 5, timeoutMs: 1 }]), /not a bigint/],
-    ['a txn with an unknown body', proposalWith({ type: 'explode' }), /txn: body: type/],
+    ['a txn with an unknown body', proposalWith({ type: 'explode' }), /body: type/],
+    ['an empty proposal batch', frame([2, { txns: [] }]), /txns: empty/],
+    [
+      'a proposal batch out of zxid order',
+      frame([2, { txns: [writeTxn, { ...writeTxn, zxid: writeTxn.zxid - 1 }] }]),
+      /zxid out of order/,
+    ],
     ['a body named after a prototype key', proposalWith({ type: 'toString' }), /unknown variant/],
     [
       'a write of a read request',
@@ -219,8 +226,14 @@ describe('malformed peer frames are error values', () => {
     ],
     [
       'a forwarded housekeeping request',
-      frame([1, { sessionId: 1n, cxid: 1, body: { type: 'deleteContainer', path: '/' } }]),
+      frame([1, { requests: [{ sessionId: 1n, cxid: 1, body: { type: 'deleteContainer' } }] }]),
       /unknown variant/,
+    ],
+    ['an empty request batch', frame([1, { requests: [] }]), /requests: empty/],
+    [
+      'a request batch entry without its session',
+      frame([1, { requests: [{ cxid: 1, body: { type: 'sync', path: '/' } }] }]),
+      /sessionId/,
     ],
     ['a cxid beyond 32 bits', frame([7, { sessionId: 1n, cxid: 2 ** 31, zxid: 1 }]), /cxid/],
     ['a reserved msgpack byte', Buffer.from([0xc1]), /pair/],

@@ -1,0 +1,30 @@
+// The messages of a leader's sync stream after DIFF, TRUNC or SNAP: the logged txns as PROPOSAL
+// batches, each followed by a COMMIT for the last of them the leader has committed. Both worlds'
+// hosts (actors/replica-runtime.ts, sim/replica-host.ts) stream through this one function.
+
+// Txn is the tree's replication contract, imported for its type only, as peer.ts does.
+import type { Txn } from '../tree/txn.js';
+import type { PeerMessage, Zxid } from './peer.js';
+
+/** Txns per PROPOSAL in a sync stream: large frames, but far below frameBytesMax. */
+export const syncBatchTxnsMax = 500;
+
+export function* syncStreamMessages(
+  txns: Iterable<Txn>,
+  committedZxid: Zxid,
+  batchTxnsMax = syncBatchTxnsMax,
+): Generator<PeerMessage> {
+  let batch: Txn[] = [];
+  const flush = function* (): Generator<PeerMessage> {
+    if (batch.length === 0) return;
+    yield { type: 'proposal', txns: batch };
+    const committed = batch.filter((txn) => txn.zxid <= committedZxid).at(-1);
+    if (committed !== undefined) yield { type: 'commit', zxid: committed.zxid };
+    batch = [];
+  };
+  for (const txn of txns) {
+    batch.push(txn);
+    if (batch.length >= batchTxnsMax) yield* flush();
+  }
+  yield* flush();
+}
