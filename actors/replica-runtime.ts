@@ -56,7 +56,12 @@ export class ReplicaRuntime implements ReplicaPort {
   private log: ReplicaLog | undefined;
   private transport: TcpTransport | undefined;
   private actor: ReplicaActor | undefined;
-  private announced: RoleAnnouncement = { state: 'looking', leaderId: null, epoch: 0, serving: false };
+  private announced: RoleAnnouncement = {
+    state: 'looking',
+    leaderId: null,
+    epoch: 0,
+    serving: false,
+  };
   private pendingRequests: ClientRequestEntry[] = [];
   private flushQueued = false;
   /** The last message encoded: a leader sends the same PROPOSAL object to every follower. */
@@ -330,7 +335,12 @@ export class ReplicaRuntime implements ReplicaPort {
     core.tree.advanceTo(role.epoch * 2 ** 32);
     storage.attach(core.tree);
     logger.info(
-      { state: role.state, leader: role.leaderId, epoch: role.epoch, zxid: hex(core.tree.lastZxid) },
+      {
+        state: role.state,
+        leader: role.leaderId,
+        epoch: role.epoch,
+        zxid: hex(core.tree.lastZxid),
+      },
       `serving as ${roleNames[role.state as keyof typeof roleNames] ?? role.state}`,
     );
   }
@@ -362,7 +372,7 @@ export class ReplicaRuntime implements ReplicaPort {
       serverId: this.myId,
       leaderId: this.announced.leaderId ?? undefined,
       quorumSize: this.voters.length,
-      zabPhase: this.announced.serving ? 'broadcast' : state === 'looking' ? 'election' : 'discovery',
+      zabPhase: zabPhaseOf(this.announced),
       leaderStatistics: () => this.leaderStatistics(),
     };
   }
@@ -394,4 +404,9 @@ export class ReplicaRuntime implements ReplicaPort {
 
 function epochsOf(input: { acceptedEpoch: number; currentEpoch: number }) {
   return { acceptedEpoch: input.acceptedEpoch, currentEpoch: input.currentEpoch };
+}
+
+function zabPhaseOf(role: RoleAnnouncement): 'broadcast' | 'election' | 'discovery' {
+  if (role.serving) return 'broadcast';
+  return role.state === 'looking' ? 'election' : 'discovery';
 }

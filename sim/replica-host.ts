@@ -198,7 +198,7 @@ export class SimReplica {
         { requests }: { from: ServerId; requests: ForwardedTxnRequest[] },
       ) => {
         const time = this.options.clock.now();
-        const entries = requests.map(({ sessionId, cxid, body }) => ({ sessionId, cxid, time, body }));
+        const entries = requests.map((request) => ({ ...request, time }));
         this.actor.send({ type: 'client.requests', requests: entries });
       },
       announceRole: (_: unknown, role: RoleAnnouncement) => {

@@ -151,7 +151,8 @@ const broadcastActions = {
   /** A learner's PING reply lists the sessions its clients used: they stay alive here. */
   touchLearnerSessions: ((_context, event) => {
     const { touches } = expectEvent(event, 'peer.ping').message;
-    return touches.length === 0 ? {} : { effects: [{ type: 'touchSessions', params: { touches } }] };
+    if (touches.length === 0) return {};
+    return { effects: [{ type: 'touchSessions', params: { touches } }] };
   }) as Step,
   /** Each tick: age every learner's silence and, once established, PING the synced ones. */
   countLeaderTick: ((context) => {

@@ -44,11 +44,13 @@ describe('quorum (real processes, R=5)', () => {
     await ensemble.kill(follower);
     const survivors = ensemble.runningIds();
     await ensemble.waitForLeader(survivors);
-    for (const id of survivors) expect(await createOn(ensemble.clientPort(id), `/via-${id}`)).toBe(0);
+    for (const id of survivors) {
+      expect(await createOn(ensemble.clientPort(id), `/via-${id}`)).toBe(0);
+    }
     await ensemble.waitForSameZxid(survivors);
   });
 
-  it('stops serving with 3 down: a write fails and nothing is applied on the minority', async () => {
+  it('stops serving with 3 down: a write fails, nothing applied on the minority', async () => {
     ensemble = await TestEnsemble.create({ voters: 5 });
     ensemble.startAll();
     const leader = await ensemble.waitForLeader();

@@ -54,7 +54,7 @@ async function until(probe: () => Promise<boolean>, timeoutMs: number, what: str
 }
 
 describe('sessions across replicas (real processes)', () => {
-  it('moves a session to another replica when its replica dies, ephemerals intact (R=3)', async () => {
+  it('moves a session to another replica when its replica dies (R=3)', async () => {
     ensemble = await TestEnsemble.create({ voters: 3 });
     ensemble.startAll();
     await ensemble.waitForLeader();
@@ -82,7 +82,7 @@ describe('sessions across replicas (real processes)', () => {
       .toBe(0);
   });
 
-  it('expires a vanished client’s session on the leader; its ephemeral goes everywhere', async () => {
+  it('expires a vanished client’s session on the leader; ephemerals go everywhere', async () => {
     ensemble = await TestEnsemble.create({ voters: 3 });
     ensemble.startAll();
     const leader = await ensemble.waitForLeader();
@@ -95,7 +95,9 @@ describe('sessions across replicas (real processes)', () => {
     });
     expect(created.header.err).toBe(0);
     await ensemble.waitForSameZxid();
-    for (const id of ensemble.ids) expect(await existsOn(ensemble.clientPort(id), '/vanishing')).toBe(0);
+    for (const id of ensemble.ids) {
+      expect(await existsOn(ensemble.clientPort(id), '/vanishing')).toBe(0);
+    }
     client.destroy();
     await until(
       async () => {
@@ -114,7 +116,9 @@ describe('sessions across replicas (real processes)', () => {
     ensemble.startAll();
     const leader = await ensemble.waitForLeader();
     const follower = ensemble.ids.find((id) => id !== leader)!;
-    const client = await connectClient(ensemble.connectString([follower]), { sessionTimeout: 1200 });
+    const client = await connectClient(ensemble.connectString([follower]), {
+      sessionTimeout: 1200,
+    });
     clients.push(client);
     await call((callback) =>
       client.create('/alive', Buffer.from('x'), zookeeperEphemeral(), callback),
@@ -125,13 +129,15 @@ describe('sessions across replicas (real processes)', () => {
     expect(await errorCode((callback) => client.exists('/alive', undefined, callback))).toBe(0);
   });
 
-  it('serves reads and forwards writes on an observer, which never votes (3 voters + 1)', async () => {
+  it('serves and forwards on an observer, which never votes (3 voters + 1)', async () => {
     ensemble = await TestEnsemble.create({ voters: 3, observers: 1 });
     ensemble.startAll();
     await ensemble.waitForLeader();
     const observer = 4;
     expect((await ensemble.status(observer)).mode).toBe('observer');
-    const client = await connectClient(ensemble.connectString([observer]), { sessionTimeout: 4000 });
+    const client = await connectClient(ensemble.connectString([observer]), {
+      sessionTimeout: 4000,
+    });
     clients.push(client);
     await call((callback) => client.create('/from-observer', Buffer.from('o'), callback));
     await ensemble.waitForSameZxid();

@@ -63,7 +63,8 @@ export class TestEnsemble {
     }
     const serverLines = [...replicas.values()].map((replica) => {
       const observer = replica.id > options.voters ? ':observer' : '';
-      return `server.${replica.id}=127.0.0.1:${replica.quorumPort}:${replica.electionPort}${observer}`;
+      const ports = `${replica.quorumPort}:${replica.electionPort}`;
+      return `server.${replica.id}=127.0.0.1:${ports}${observer}`;
     });
     for (const replica of replicas.values()) {
       mkdirSync(replica.dataDir, { recursive: true });
@@ -218,6 +219,12 @@ export class TestEnsemble {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`replicas ${ids.join(',')} never agreed on a zxid: ${zxids.join(' ')}`);
+  }
+
+  /** The running replicas among `ids` whose `srvr` says `Mode: follower`, in id order. */
+  async followers(ids: number[] = this.runningIds()): Promise<number[]> {
+    const statuses = await Promise.all(ids.map((id) => this.status(id)));
+    return ids.filter((_, index) => statuses[index]!.mode === 'follower');
   }
 
   runningIds(): number[] {
