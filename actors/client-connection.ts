@@ -4,8 +4,10 @@
 
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from '../transport/frame-decoder.js';
+import type { Id } from '../protocol/records.js';
 import type { AuthContext } from '../tree/txn.js';
 import { ipId } from './auth/ip.js';
+import { javaSetOrder } from './auth/java-set-order.js';
 import { RequestQueue } from './request-queue.js';
 import { LatencyTracker, type ServerStatistics } from './statistics.js';
 
@@ -34,7 +36,10 @@ export class ClientConnection {
   /** The session this connection carries once the handshake is done. */
   sessionId: bigint | undefined;
   /** The identities this connection authenticated (ZooKeeper keeps auth per connection). */
+  /** The connection's ids in ZooKeeper's order (see addAuthIds). */
   readonly auth: AuthContext;
+  /** The same ids in the order they were added, from which ZooKeeper's order follows. */
+  private readonly authAdded: Id[];
   /** Set for old clients whose connect request lacked the readOnly byte. */
   oldClient = false;
   packetsReceived = 0;
@@ -59,7 +64,8 @@ export class ClientConnection {
   ) {
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
-    this.auth = { ids: [ipId(socket.remoteAddress ?? '')], superUser: false };
+    this.authAdded = [ipId(socket.remoteAddress ?? '')];
+    this.auth = { ids: [...this.authAdded], superUser: false };
     this.decoder = new FrameDecoder(limits.frameBytesMax);
     this.queue = new RequestQueue(
       (frame) => this.send(frame),
@@ -155,6 +161,19 @@ export class ClientConnection {
   }
 
   /** Sends a last frame (if any) and closes. */
+  /**
+   * Adds ids (once each). ZooKeeper holds a connection's ids in a ConcurrentHashMap-backed set,
+   * so whoAmI and `auth` ACLs list them in that map's order, which javaSetOrder reproduces.
+   */
+  addAuthIds(ids: readonly Id[]): void {
+    for (const id of ids) {
+      const known = this.authAdded.some((held) => held.scheme === id.scheme && held.id === id.id);
+      if (!known) this.authAdded.push(id);
+      if (id.scheme === 'super') this.auth.superUser = true;
+    }
+    this.auth.ids.splice(0, this.auth.ids.length, ...javaSetOrder(this.authAdded));
+  }
+
   close(lastFrame?: Buffer): void {
     if (this.closing) return;
     this.closing = true;

@@ -209,3 +209,24 @@ function resolvePeerType(
   }
   return self.peerType;
 }
+
+/**
+ * The ensemble as ZooKeeper's QuorumMaj.toString writes it into /zookeeper/config: one
+ * `server.N=host:quorumPort:electionPort:role[;clientHost:clientPort]` line per member in id
+ * order, then `version=` and the configuration's version in hex (0 for a static zoo.cfg).
+ */
+export function ensembleConfigText(
+  servers: ReadonlyMap<number, QuorumServerAddress>,
+  version = 0,
+): string {
+  const lines = [...servers.values()]
+    .sort((first, second) => first.id - second.id)
+    .map((server) => {
+      const { client: clientAddress } = server;
+      const client =
+        clientAddress === undefined ? '' : `;${clientAddress.host}:${clientAddress.port}`;
+      const address = `${server.host}:${server.quorumPort}:${server.electionPort}`;
+      return `server.${server.id}=${address}:${server.peerType}${client}\n`;
+    });
+  return `${lines.join('')}version=${version.toString(16)}`;
+}

@@ -22,6 +22,7 @@ import type { ReplicaStorage, SnapshotTaken } from '../storage/replica-storage.j
 import { createTcpTransport, type TcpTransport } from '../transport/tcp-peer.js';
 import type { DataTree } from '../tree/data-tree.js';
 import type { Txn, TxnBody } from '../tree/txn.js';
+import { ensembleConfigText } from './config-ensemble.js';
 import type { ServerConfig } from './config.js';
 import type { LeaderStatistics } from './four-letter-words.js';
 import { hex, ReplicaLog } from './replica-log.js';
@@ -105,12 +106,16 @@ export class ReplicaRuntime implements ReplicaPort {
       {
         notify: (event) => this.send(event),
         emptyTree: () => core.emptyTree(),
-        replaceTree: (tree) => core.replaceTree(tree),
+        replaceTree: (tree) => {
+          this.initConfigNode(tree);
+          core.replaceTree(tree);
+        },
         currentTree: () => core.tree,
         fail: (error) => this.fail(error),
       },
       logger,
     );
+    this.initConfigNode(core.tree);
     this.transport = await this.createTransport();
     const lastZxid = Math.max(storage.lastZxid(), core.tree.lastZxid);
     const input = {
@@ -140,6 +145,12 @@ export class ReplicaRuntime implements ReplicaPort {
       ...(this.options.inspect === undefined ? {} : { inspect: this.options.inspect }),
     });
     this.actor.start();
+  }
+
+  /** Clients read the ensemble's membership from /zookeeper/config, as from ZooKeeper's. */
+  private initConfigNode(tree: DataTree): void {
+    const text = ensembleConfigText(this.options.settings.servers);
+    tree.initConfigNode(Buffer.from(text), 0, Date.now());
   }
 
   private async createTransport(): Promise<TcpTransport> {

@@ -283,11 +283,7 @@ export class ServerCore {
   }
 
   private addIds(connection: ClientConnection, ids: Id[]): void {
-    for (const id of ids) {
-      const known = connection.auth.ids.some((held) => held.scheme === id.scheme && held.id === id.id);
-      if (!known) connection.auth.ids.push(id);
-      if (id.scheme === 'super') connection.auth.superUser = true;
-    }
+    connection.addAuthIds(ids);
   }
 
   /** One step of a SASL DIGEST-MD5 exchange (opcode 102). */

@@ -57,6 +57,18 @@ export class DataTree {
   }
 
   /**
+   * ZooKeeper's ZKDatabase.initConfigInZKDatabase: every replica of an ensemble writes the
+   * ensemble's membership into /zookeeper/config when it loads its data (no txn): data version
+   * -1 and mzxid the configuration's version, as QuorumPeer leaves them.
+   */
+  initConfigNode(data: Buffer, configVersion: number, time: number): void {
+    const node = this.store.nodes.get('/zookeeper/config');
+    if (node === undefined) return;
+    this.store.setData(node, data, configVersion, time, undefined);
+    node.version = -1;
+  }
+
+  /**
    * A new epoch began with nothing applied in it yet: ZooKeeper's replicas report
    * makeZxid(epoch, 0) as their last zxid then (setlastProcessedZxid at NEWLEADER).
    */

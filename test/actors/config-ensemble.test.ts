@@ -17,8 +17,10 @@ import {
   parseZooCfg,
   readMyIdFile,
   resolveConfig,
+  type QuorumServerAddress,
   type ServerConfig,
 } from '../../actors/config.js';
+import { ensembleConfigText } from '../../actors/config-ensemble.js';
 
 function recordingLog(): { messages: string[]; info(m: string): void; warn(m: string): void } {
   const messages: string[] = [];
@@ -282,5 +284,36 @@ describe('corral server ensemble flags', () => {
     const error = configErrorOf(() =>
       buildServerConfig({ config: zooCfgPath, ...flags }, recordingLog()));
     expect([error.key, error.message]).toEqual([key, expect.stringContaining(message)]);
+  });
+});
+
+describe('ensembleConfigText (/zookeeper/config as QuorumMaj.toString writes it)', () => {
+  const server = (id: number, extra: Partial<QuorumServerAddress> = {}): QuorumServerAddress => ({
+    id,
+    host: '10.0.0.' + id,
+    quorumPort: 2888,
+    electionPort: 3888,
+    peerType: 'participant',
+    ...extra,
+  });
+  it.each([
+    ['one participant', [server(1)], 'server.1=10.0.0.1:2888:3888:participant\nversion=0'],
+    [
+      'members in id order, an observer, a client address',
+      [
+        server(3, { peerType: 'observer' }),
+        server(1, { client: { host: '0.0.0.0', port: 2181 } }),
+      ],
+      'server.1=10.0.0.1:2888:3888:participant;0.0.0.0:2181\n' +
+        'server.3=10.0.0.3:2888:3888:observer\nversion=0',
+    ],
+  ])('writes %s', (_case, servers, text) => {
+    const byId = new Map(servers.map((entry) => [entry.id, entry]));
+    expect(ensembleConfigText(byId)).toBe(text);
+  });
+
+  it('writes the version in hex', () => {
+    const text = ensembleConfigText(new Map([[1, server(1)]]), 0x100000003);
+    expect(text).toMatch(/version=100000003$/);
   });
 });

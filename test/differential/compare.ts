@@ -1,15 +1,23 @@
 // Runs one seed against two servers at once and compares their normalized transcripts, slot by
 // slot; on the first difference it explains the seed, the op index, the op and both answers.
+// Either server may be an ensemble with its two slots on different replicas.
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeStep, generateSteps, type SessionSlot, type Step } from './generator.js';
-import { normalize, type NormalizedLine } from './normalize.js';
+import { normalize, type NormalizedLine, type NormalizeOptions } from './normalize.js';
 import { runSteps } from './runner.js';
 
 export interface Target {
   name: string;
   port: number;
+  /** Each slot's port (replicas of an ensemble); `port` for both slots when absent. */
+  ports?: Record<SessionSlot, number>;
+}
+
+export interface CompareOptions extends NormalizeOptions {
+  /** See RunOptions.syncOnSwitch; applied to both servers alike. */
+  syncOnSwitch?: boolean;
 }
 
 export interface SeedOutcome {
@@ -65,14 +73,16 @@ export async function compareSeed(
   stepCount: number,
   left: Target,
   right: Target,
+  options: CompareOptions = {},
 ): Promise<SeedOutcome> {
   const steps = generateSteps(seed, stepCount);
-  const [leftRun, rightRun] = await Promise.all([
-    runSteps(left.port, steps),
-    runSteps(right.port, steps),
-  ]);
-  const leftLines = normalize(leftRun);
-  const rightLines = normalize(rightRun);
+  const run = (target: Target) => runSteps({
+    ports: target.ports ?? { A: target.port, B: target.port },
+    syncOnSwitch: options.syncOnSwitch ?? false,
+  }, steps);
+  const [leftRun, rightRun] = await Promise.all([run(left), run(right)]);
+  const leftLines = normalize(leftRun, options);
+  const rightLines = normalize(rightRun, options);
   const dumpDirectory = process.env.DIFF_DUMP;
   if (dumpDirectory !== undefined) {
     writeFileSync(join(dumpDirectory, `seed-${seed}-${left.name}.txt`), dump(steps, leftLines));

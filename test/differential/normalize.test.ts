@@ -61,3 +61,32 @@ describe('differential normalizer', () => {
     expect(transcript(5, 1000)[1]).toContain('owner=A1');
   });
 });
+
+describe('differential normalizer, /zookeeper/config by shape', () => {
+  /** A getData of /zookeeper/config as a standalone server (empty) or an ensemble answers it. */
+  function configRead(ensemble: boolean, byShape: boolean): string {
+    const config = Buffer.from(ensemble ? 'server.1=127.0.0.1:1:2:participant\nversion=0' : '');
+    const configStat: Stat = {
+      czxid: 0, mzxid: 0, ctime: 0, mtime: ensemble ? 1_700_000_000_000 : 0,
+      version: ensemble ? -1 : 0, cversion: 0, aversion: -1, ephemeralOwner: 0n,
+      dataLength: config.length, numChildren: 0, pzxid: 0,
+    };
+    const A: Entry[] = [{ kind: 'reply', step: 0, header: { xid: 1, zxid: 9, err: 0 },
+      body: { kind: 'data', data: config, stat: configStat } }];
+    const run: Transcript = { slots: { A, B: [] }, sessions: new Map(), startedAtMs: 0,
+      endedAtMs: 1 };
+    return normalize(run, { configNodeByShape: byShape }).A.map((line) => line.text).join('\n');
+  }
+
+  it('equates an ensemble\'s membership data with a standalone\'s empty node', () => {
+    expect(configRead(true, true)).toEqual(configRead(false, true));
+  });
+
+  it('tells them apart by default', () => {
+    expect(configRead(true, false)).not.toEqual(configRead(false, false));
+  });
+
+  it('leaves other nodes alone: an ordinary stat with aversion 0 keeps its data', () => {
+    expect(transcript(5, 1000)[1]).toContain('stat(c=z1');
+  });
+});

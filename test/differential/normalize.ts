@@ -1,6 +1,7 @@
 // Turns a transcript into lines that two correct servers must agree on: zxids become their rank
 // among all zxids the run saw, times become relations (ctime in the run's window, mtime against
 // ctime), session ids become labels, and orders ZooKeeper leaves to hashing become sorted.
+// Comparing an ensemble with one server, /zookeeper/config can be compared by shape only.
 
 import { createHash } from 'node:crypto';
 import { errorName } from '../../protocol/errors.js';
@@ -15,13 +16,26 @@ export interface NormalizedLine {
   text: string;
 }
 
+export interface NormalizeOptions {
+  /**
+   * Compare /zookeeper/config by shape only. A standalone server keeps it empty; in an ensemble
+   * ZooKeeper keeps the membership there (server.N lines and version=…, with dataVersion -1 and
+   * the server's start as mtime), which a standalone reference cannot match. The node is the
+   * only one with aversion -1 (ZooKeeper sets its read-only ACL through setACL(…, -1)).
+   */
+  configNodeByShape?: boolean;
+}
+
 /** Clock skew allowed between this process and the server when checking times. */
 const timeSlackMs = 2000;
 
 class Normalizer {
   private readonly ranks = new Map<number, number>();
 
-  constructor(private readonly transcript: Transcript) {
+  constructor(
+    private readonly transcript: Transcript,
+    private readonly options: NormalizeOptions = {},
+  ) {
     const zxids = new Set<number>();
     const addStat = (stat: Stat): void => {
       zxids.add(stat.czxid).add(stat.mzxid).add(stat.pzxid);
@@ -52,7 +66,20 @@ class Normalizer {
     return inside ? 'in-run' : `outside-run(${value})`;
   }
 
+  isConfigNode(stat: Stat): boolean {
+    return this.options.configNodeByShape === true && stat.czxid === 0 && stat.aversion === -1;
+  }
+
+  /** Node data, unless it is /zookeeper/config compared by shape. */
+  data(bytes: Buffer, stat: Stat): string {
+    return this.isConfigNode(stat) ? '(config)' : data(bytes);
+  }
+
   stat(stat: Stat): string {
+    if (this.isConfigNode(stat)) {
+      return `stat(config node c=0 m=${this.zxid(stat.mzxid)} p=${this.zxid(stat.pzxid)}`
+        + ` cv=${stat.cversion} av=-1 kids=${stat.numChildren})`;
+    }
     // An unmodified node's mtime is its ctime; after setData only "not before" is deterministic.
     const mtime = stat.mtime === stat.ctime
       ? (stat.version === 0 ? '=ctime' : '>=ctime')
@@ -78,7 +105,7 @@ class Normalizer {
       case 'stat':
         return this.stat(body.stat);
       case 'data':
-        return `data ${data(body.data)} ${this.stat(body.stat)}`;
+        return `data ${this.data(body.data, body.stat)} ${this.stat(body.stat)}`;
       case 'acl':
         return `acl ${JSON.stringify(body.acl)} ${this.stat(body.stat)}`;
       case 'children':
@@ -107,7 +134,7 @@ class Normalizer {
       case 'setData':
         return `setData ${this.stat(result.stat)}`;
       case 'getData':
-        return `getData ${data(result.data)} ${this.stat(result.stat)}`;
+        return `getData ${this.data(result.data, result.stat)} ${this.stat(result.stat)}`;
       case 'getChildren':
         return `getChildren ${sorted(result.children)}`;
       case 'error':
@@ -170,8 +197,11 @@ function data(bytes: Buffer): string {
   return `${bytes.length}B sha1=${createHash('sha1').update(bytes).digest('hex').slice(0, 12)}`;
 }
 
-export function normalize(transcript: Transcript): Record<SessionSlot, NormalizedLine[]> {
-  const normalizer = new Normalizer(transcript);
+export function normalize(
+  transcript: Transcript,
+  options: NormalizeOptions = {},
+): Record<SessionSlot, NormalizedLine[]> {
+  const normalizer = new Normalizer(transcript, options);
   return {
     A: normalizer.slot(transcript.slots.A),
     B: normalizer.slot(transcript.slots.B),

@@ -1,6 +1,7 @@
 // Plays a generated step sequence against one server over two session slots and records, per
 // slot, everything its connections saw in arrival order: replies, watch events, connection
 // changes. Steps run strictly one at a time, so that order is deterministic for a correct server.
+// Against an ensemble the two slots can live on different replicas (see RunOptions).
 
 import { WireConnection } from '../../client/wire.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -22,6 +23,20 @@ export interface Transcript {
   sessions: Map<bigint, string>;
   startedAtMs: number;
   endedAtMs: number;
+}
+
+/** Where each slot connects, and whether to make cross-slot order hold across replicas. */
+export interface RunOptions {
+  ports: Record<SessionSlot, number>;
+  /**
+   * Before a slot's step that follows the other slot's step, send an unrecorded `sync` on the
+   * slot's connection. ZooKeeper lets a replica answer reads (and deliver watch events) behind
+   * the leader, so a slot on one replica need not yet see what the other slot just did on
+   * another; a sync makes its server catch up first, and its reply comes after every event
+   * that catching up fires. Run both servers of a comparison with the same setting: the syncs
+   * use xids, so the recorded xids then agree.
+   */
+  syncOnSwitch: boolean;
 }
 
 const sessionTimeoutMs = 30_000;
@@ -91,11 +106,12 @@ function waitClosed(connection: WireConnection, timeoutMs: number): Promise<bool
   });
 }
 
-async function runStep(slot: Slot, step: Step, index: number): Promise<void> {
+async function runStep(slot: Slot, step: Step, index: number, sync: boolean): Promise<void> {
   let connection = slot.connection;
   if (connection === undefined || connection.closed) {
     connection = await slot.connect(index, true);
   }
+  if (sync) await connection.request({ kind: 'sync', path: '/' });
   if (step.action === 'closeSession') {
     await connection.close();
     slot.entries.push({ kind: 'connection', step: index, state: 'closed' });
@@ -116,17 +132,26 @@ async function runStep(slot: Slot, step: Step, index: number): Promise<void> {
   }
 }
 
-export async function runSteps(port: number, steps: readonly Step[]): Promise<Transcript> {
+export async function runSteps(
+  target: number | RunOptions,
+  steps: readonly Step[],
+): Promise<Transcript> {
+  const { ports, syncOnSwitch } = typeof target === 'number'
+    ? { ports: { A: target, B: target }, syncOnSwitch: false }
+    : target;
   const sessions = new Map<bigint, string>();
-  const slots = { A: new Slot('A', port, sessions), B: new Slot('B', port, sessions) };
+  const slots = { A: new Slot('A', ports.A, sessions), B: new Slot('B', ports.B, sessions) };
   const startedAtMs = Date.now();
   let recorded: Record<SessionSlot, Entry[]>;
   try {
     await slots.A.connect(-1, false);
     await slots.B.connect(-1, false);
+    let previous: SessionSlot = 'B';
     for (const [index, step] of steps.entries()) {
+      const port = ports[step.session];
       if (process.env.DIFF_TRACE === '1') console.log(`:${port} #${index} ${describeStep(step)}`);
-      await runStep(slots[step.session], step, index);
+      await runStep(slots[step.session], step, index, syncOnSwitch && step.session !== previous);
+      previous = step.session;
     }
   } finally {
     // Snapshot first: closing the sessions deletes ephemerals and fires events in a racy order.

@@ -1,5 +1,6 @@
 // Promise helpers around node-zookeeper-client's callback API for the interop suite: connect and
-// close a client, run an operation, turn a failure into its ZooKeeper error code, await a watch.
+// close a client, run an operation, turn a failure into its ZooKeeper error code, await a watch,
+// and wait for a replica to apply a write made through another.
 
 import zookeeper, {
   type Client,
@@ -116,4 +117,28 @@ export async function within<T>(promise: Promise<T>, timeoutMs: number): Promise
   } finally {
     clearTimeout(timer);
   }
+}
+
+const pollIntervalMs = 20;
+
+/**
+ * Re-reads until `done` holds, for at most `timeoutMs`, and returns the last value. A replica
+ * applies a write made through another one a little later (ZooKeeper promises a session only its
+ * own writes in order, and node-zookeeper-client has no sync), so reads on another replica
+ * wait for it; against one server the first read already holds.
+ */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  const attemptsMax = Math.ceil(timeoutMs / pollIntervalMs) + 1;
+  let value = await read();
+  for (let attempt = 1; attempt < attemptsMax && !done(value) && Date.now() < deadline;
+    attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+    value = await read();
+  }
+  return value;
 }

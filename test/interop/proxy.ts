@@ -1,6 +1,6 @@
 // A loopback TCP relay in front of a server, so a test can cut a client's connection without the
 // client closing its session (node-zookeeper-client only ever closes a session on purpose) and
-// later let it reconnect on the same port.
+// later let it reconnect on the same port, to the same server or (retarget) another replica.
 
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { freePort } from '../support/ports.js';
@@ -11,9 +11,12 @@ export interface Relay {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   resume(): Promise<void>;
+  /** Relays connections made from now on to another server port. */
+  retarget(port: number): void;
 }
 
-export async function startRelay(targetPort: number): Promise<Relay> {
+export async function startRelay(initialTargetPort: number): Promise<Relay> {
+  let targetPort = initialTargetPort;
   const port = await freePort();
   const sockets = new Set<Socket>();
   let server: Server | undefined;
@@ -40,5 +43,8 @@ export async function startRelay(targetPort: number): Promise<Relay> {
       await closed;
     },
     resume: listen,
+    retarget: (port) => {
+      targetPort = port;
+    },
   };
 }

@@ -31,7 +31,8 @@ export interface ZooKeeperOptions {
   tickTimeMs?: number;
 }
 
-const classPath = [
+/** Debian's jars plus an slf4j binding, so the server logs (see INTEROP.md). */
+export const classPath = [
   '/etc/zookeeper/conf',
   '/usr/share/java/zookeeper.jar',
   '/usr/share/java/slf4j-log4j12.jar',

@@ -5,7 +5,7 @@ import threading
 
 from common import close, connect, emit
 
-first, second = connect(), connect()
+first, second = connect(), connect(1)
 barrier = first.Barrier('/kazoo-barrier')
 barrier.create()
 short_wait = second.Barrier('/kazoo-barrier').wait(0.3)

@@ -3,7 +3,7 @@ and the CHILD event type."""
 
 from common import close, connect, emit, wait_until
 
-writer, watcher = connect(), connect()
+writer, watcher = connect(), connect(1)
 writer.create('/kazoo-childrenwatch')
 calls = []
 

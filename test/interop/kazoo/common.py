@@ -1,5 +1,7 @@
-"""Shared helpers for the kazoo interop scripts: connect to the server named on the command line
-and print one JSON result line for the TypeScript suite to assert on."""
+"""Shared helpers for the kazoo interop scripts: connect to a server named on the command line
+and print one JSON result line for the TypeScript suite to assert on. The suite names three
+servers: in an ensemble a follower, the leader and the other follower, so a script's sessions
+span replicas; standalone it names the one server three times."""
 
 import json
 import sys
@@ -8,12 +10,14 @@ import time
 from kazoo.client import KazooClient
 
 
-def hosts():
-    return sys.argv[1]
+def hosts(server=0):
+    """The server for a script's first (0), second (1) or third (2) session."""
+    servers = sys.argv[1:]
+    return servers[min(server, len(servers) - 1)]
 
 
-def connect(**options):
-    client = KazooClient(hosts=hosts(), timeout=4.0, **options)
+def connect(server=0, **options):
+    client = KazooClient(hosts=hosts(server), timeout=4.0, **options)
     client.start(timeout=10)
     return client
 

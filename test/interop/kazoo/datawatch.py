@@ -3,7 +3,7 @@ with the event type kazoo decoded from the server's notification."""
 
 from common import close, connect, emit, text, wait_until
 
-writer, watcher = connect(), connect()
+writer, watcher = connect(), connect(1)
 calls = []
 
 

@@ -12,15 +12,17 @@ acls, _ = owner.get_acls('/kazoo-digest')
 
 
 def read_as(client):
+    # A session on another server than the owner's may lag behind its create: sync first.
+    client.sync('/kazoo-digest')
     try:
         return client.get('/kazoo-digest')[0].decode('utf-8')
     except NoAuthError as error:
         return type(error).__name__
 
 
-anonymous = connect()
-wrong = connect(auth_data=[('digest', 'alice:guess')])
-late = connect()
+anonymous = connect(1)
+wrong = connect(2, auth_data=[('digest', 'alice:guess')])
+late = connect(2)
 before_add = read_as(late)
 late.add_auth('digest', 'alice:secret')
 emit({

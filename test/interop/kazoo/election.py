@@ -5,7 +5,7 @@ import threading
 
 from common import close, connect, emit, wait_until
 
-first, second = connect(), connect()
+first, second = connect(), connect(1)
 leaders = []
 resign = {'one': threading.Event(), 'two': threading.Event()}
 

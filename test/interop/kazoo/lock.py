@@ -5,7 +5,7 @@ import threading
 
 from common import close, connect, emit, wait_until
 
-first, second = connect(), connect()
+first, second = connect(), connect(1)
 lock_a = first.Lock('/kazoo-lock', 'a')
 lock_b = second.Lock('/kazoo-lock', 'b')
 order = []

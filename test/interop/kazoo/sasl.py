@@ -20,7 +20,9 @@ def sasl(password):
 bob = connect(sasl_options=sasl('bobsecret'))
 bob.create('/kazoo-sasl', b'bobs', acl=[ACL(Permissions.ALL, Id('sasl', 'bob'))])
 acls, _ = bob.get_acls('/kazoo-sasl')
-anonymous = connect()
+anonymous = connect(1)
+# On another server than bob's, which may lag behind his create: sync first.
+anonymous.sync('/kazoo-sasl')
 try:
     anonymous_read = anonymous.get('/kazoo-sasl')[0].decode('utf-8')
 except NoAuthError as error:
@@ -29,7 +31,7 @@ except NoAuthError as error:
 # then fails the first request (or start() itself) with AuthFailedError.
 intruder = None
 try:
-    intruder = connect(sasl_options=sasl('wrong'))
+    intruder = connect(2, sasl_options=sasl('wrong'))
     intruder.get('/kazoo-sasl')
     wrong_login = 'read'
 except Exception as error:
