@@ -30,6 +30,8 @@ const magic = 'corral-snapshot';
 const nodesPerFrame = 1000;
 /** Bytes gathered before one file write; each write is an await, where the event loop runs. */
 const writeBytesMin = 1 << 20;
+/** A snapshot being written is flushed to disk every this many bytes (see writeCapture). */
+const syncEveryBytes = 16 << 20;
 /** A frame longer than this is damage, not data (a frame holds nodesPerFrame znodes of at most
  * jute.maxbuffer each in practice, far below). */
 const frameBytesMax = 1 << 30;
@@ -201,6 +203,7 @@ async function writeCapture(
   const temporary = `${file}.tmp`;
   const handle = await open(temporary, 'w');
   let bytes = 0;
+  let syncedBytes = 0;
   try {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -217,6 +220,12 @@ async function writeCapture(
       bytes += pendingBytes;
       pending = [];
       pendingBytes = 0;
+      if (bytes - syncedBytes >= syncEveryBytes) {
+        // Flush as we go: one fsync of hundreds of megabytes at the end would stall the txn
+        // log's own fsyncs (same disk) for as long as the whole writeback takes.
+        await handle.datasync();
+        syncedBytes = bytes;
+      }
     }
     await handle.write(Buffer.concat(pending));
     bytes += pendingBytes;
