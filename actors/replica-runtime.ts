@@ -24,8 +24,14 @@ import type { DataTree } from '../tree/data-tree.js';
 import type { Txn, TxnBody } from '../tree/txn.js';
 import { ensembleConfigText } from './config-ensemble.js';
 import type { ServerConfig } from './config.js';
-import type { LeaderStatistics } from './four-letter-words.js';
 import { hex, ReplicaLog } from './replica-log.js';
+import {
+  announceToCore,
+  applyCommittedTxns,
+  coreRoleOf,
+  leaderStatisticsOf,
+  type ReplicaIdentity,
+} from './replica-serving.js';
 import { ReplicatedPipeline, type ReplicaPort } from './replicated-pipeline.js';
 import type { ServerCore } from './server-core.js';
 
@@ -47,7 +53,6 @@ export interface ReplicaRuntimeOptions {
 
 type ReplicaActor = Actor<typeof replicaMachine>;
 
-const roleNames = { leading: 'leader', following: 'follower', observing: 'observer' } as const;
 
 export class ReplicaRuntime implements ReplicaPort {
   readonly pipeline = new ReplicatedPipeline(this);
@@ -100,7 +105,7 @@ export class ReplicaRuntime implements ReplicaPort {
   async start(core: ServerCore): Promise<void> {
     const { settings, logger, storage } = this.options;
     this.core = core;
-    this.setCoreRole();
+    core.role = coreRoleOf(this.announced, this.identity());
     this.log = new ReplicaLog(
       storage,
       {
@@ -292,12 +297,16 @@ export class ReplicaRuntime implements ReplicaPort {
 
   /** COMMIT (or UPTODATE, or INFORM): apply in zxid order and answer this replica's clients. */
   private applyCommitted(zxid: Zxid): void {
-    const core = this.requireCore();
-    for (const txn of this.requireLog().takeCommitted(zxid)) {
-      if (txn.zxid <= core.tree.lastZxid) continue;
-      const outcome = core.applyTxn(txn);
-      this.pipeline.applied(txn, outcome);
-    }
+    applyCommittedTxns(this.requireCore(), this.pipeline, this.requireLog().takeCommitted(zxid));
+  }
+
+  private identity(): ReplicaIdentity {
+    return {
+      myId: this.myId,
+      voters: this.voters,
+      isObserver: this.options.settings.servers.get(this.myId)?.peerType === 'observer',
+      leaderStatistics: () => leaderStatisticsOf(this.actor?.getSnapshot().context.leader),
+    };
   }
 
   /** Zab 2.1 (LearnerHandler.syncFollower): DIFF/TRUNC/SNAP, then the log after that point. */
@@ -330,20 +339,13 @@ export class ReplicaRuntime implements ReplicaPort {
   private announceRole(role: RoleAnnouncement): void {
     const wasServing = this.announced.serving;
     this.announced = role;
-    this.setCoreRole();
     const core = this.requireCore();
     const { logger, storage } = this.options;
-    if (!role.serving) {
-      if (wasServing) {
-        logger.warn({ state: role.state }, 'stopped serving: dropping client connections');
-        this.pipeline.failAll(`the replica is ${role.state}`);
-        core.closeAllConnections();
-      }
+    if (!announceToCore(core, this.pipeline, role, this.identity())) {
+      if (wasServing) logger.warn({ state: role.state }, 'stopped serving: dropped its clients');
       storage.detach();
       return;
     }
-    this.reconcileSessions(role.state === 'leading');
-    core.tree.advanceTo(role.epoch * 2 ** 32);
     storage.attach(core.tree);
     logger.info(
       {
@@ -352,57 +354,8 @@ export class ReplicaRuntime implements ReplicaPort {
         epoch: role.epoch,
         zxid: hex(core.tree.lastZxid),
       },
-      `serving as ${roleNames[role.state as keyof typeof roleNames] ?? role.state}`,
+      `serving as ${core.role.role}`,
     );
-  }
-
-  /**
-   * The session table follows the tree (which a TRUNC or SNAP may have rebuilt): every session
-   * the tree holds is tracked, expired here only if this replica leads; nothing else is.
-   */
-  private reconcileSessions(leading: boolean): void {
-    const core = this.requireCore();
-    const live = new Map(core.tree.sessionTimeouts());
-    for (const sessionId of [...core.sessions.ids()]) {
-      if (!live.has(sessionId)) core.sessions.drop(sessionId);
-    }
-    for (const [sessionId, timeoutMs] of live) {
-      if (core.sessions.has(sessionId)) core.sessions.setExpiryOwner(sessionId, leading);
-      else core.sessions.restore(sessionId, timeoutMs, leading);
-    }
-  }
-
-  private setCoreRole(): void {
-    if (this.core === undefined) return;
-    const state = this.announced.state;
-    const isObserver = this.options.settings.servers.get(this.myId)?.peerType === 'observer';
-    const role = state === 'looking' ? (isObserver ? 'observer' : 'follower') : roleNames[state];
-    this.core.role = {
-      role,
-      serving: this.announced.serving,
-      serverId: this.myId,
-      leaderId: this.announced.leaderId ?? undefined,
-      quorumSize: this.voters.length,
-      zabPhase: zabPhaseOf(this.announced),
-      leaderStatistics: () => this.leaderStatistics(),
-    };
-  }
-
-  private leaderStatistics(): LeaderStatistics | undefined {
-    const leader = this.actor?.getSnapshot().context.leader;
-    if (leader === null || leader === undefined) return undefined;
-    const learners = Object.values(leader.learners);
-    const synced = learners.filter((learner) => learner.phase === 'upToDate');
-    return {
-      learnerCount: learners.length,
-      syncedFollowerCount: synced.filter((learner) => learner.role === 'follower').length,
-      syncedNonVotingFollowerCount: 0,
-      syncedObserverCount: synced.filter((learner) => learner.role === 'observer').length,
-      pendingSyncCount: leader.pendingSyncs.length,
-      leadingSinceMs: 0,
-      proposalSizes: { lastBytes: -1, minBytes: -1, maxBytes: -1 },
-      proposalCount: leader.outstanding.length,
-    };
   }
 
   /** Stops the machine and the peer links, then lets storage finish what it was asked. */
@@ -417,7 +370,3 @@ function epochsOf(input: { acceptedEpoch: number; currentEpoch: number }) {
   return { acceptedEpoch: input.acceptedEpoch, currentEpoch: input.currentEpoch };
 }
 
-function zabPhaseOf(role: RoleAnnouncement): 'broadcast' | 'election' | 'discovery' {
-  if (role.serving) return 'broadcast';
-  return role.state === 'looking' ? 'election' : 'discovery';
-}

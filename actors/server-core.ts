@@ -26,7 +26,7 @@ import type { WritePipeline } from './pipeline.js';
 import { StandalonePipeline } from './proposer.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
-import { SessionTable } from './sessions.js';
+import { SessionTable, type SessionClock } from './sessions.js';
 import { ServerStatistics } from './statistics.js';
 import type { ServerConfig } from './config.js';
 
@@ -54,6 +54,10 @@ export interface ServerCoreOptions {
   pipeline?: (core: ServerCore) => WritePipeline;
   /** This replica's myid: the top byte of the session ids it hands out (0 standalone). */
   serverId?: number;
+  /** The clock session timers run on (the simulator's; the system's by default). */
+  clock?: SessionClock;
+  /** Milliseconds now (session id base, touch throttling); Date.now by default. */
+  now?: () => number;
 }
 
 export class ServerCore {
@@ -98,13 +102,17 @@ export class ServerCore {
         closeConnection: (connectionId) => this.closeConnectionAfterQueued(connectionId),
         ended: (sessionId, reason) => this.logger.info({ session: hex(sessionId), reason }, 'session ended'),
       },
-      inspect,
+      {
+        ...(inspect === undefined ? {} : { inspect }),
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+        ...(options.now === undefined ? {} : { now: options.now }),
+      },
     );
     this.pipeline =
       options.pipeline?.(this) ??
       new StandalonePipeline({ log, apply: (txn) => this.applyTxn(txn), now: Date.now });
     // ZooKeeper's session ids: the server id in the top byte, a time-derived counter below.
-    const base = (BigInt(Date.now()) << 24n) & 0x00ff_ffff_ffff_ffffn;
+    const base = (BigInt(Math.floor((options.now ?? Date.now)())) << 24n) & 0x00ff_ffff_ffff_ffffn;
     this.nextSessionId = (base >> 8n) | (BigInt(serverId & 0xff) << 56n);
   }
 

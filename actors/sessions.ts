@@ -19,6 +19,16 @@ export interface SessionEffects {
 
 export type SessionActor = Actor<typeof sessionMachine>;
 
+/** The clock XState's timers run on: the system's by default, a SimulatedClock in the sim. */
+export type SessionClock = NonNullable<Parameters<typeof createActor>[1]>['clock'];
+
+export interface SessionTableOptions {
+  inspect?: (event: InspectionEvent) => void;
+  clock?: SessionClock;
+  /** Milliseconds now, for touch throttling (the simulator passes its clock's). */
+  now?: () => number;
+}
+
 /**
  * A busy session touches its machine at most this often. Each touch restarts the expiry timer
  * (a transition plus a timer reschedule), which at tens of thousands of requests per second is
@@ -33,11 +43,19 @@ export class SessionTable {
   /** Sessions used on this server since drainTouches last ran (LearnerSessionTracker). */
   private touched = new Map<bigint, SessionTouch>();
 
+  private readonly inspect: ((event: InspectionEvent) => void) | undefined;
+  private readonly clock: SessionClock | undefined;
+  private readonly now: () => number;
+
   constructor(
     private readonly limits: SessionTimeoutLimits,
     private readonly effects: SessionEffects,
-    private readonly inspect?: (event: InspectionEvent) => void,
-  ) {}
+    options: SessionTableOptions = {},
+  ) {
+    this.inspect = options.inspect;
+    this.clock = options.clock;
+    this.now = options.now ?? Date.now;
+  }
 
   get size(): number {
     return this.actors.size;
@@ -77,6 +95,7 @@ export class SessionTable {
     const actor = createActor(machine, {
       input: { sessionId, requestedTimeoutMs, limits: this.limits, connectionId, expiresHere },
       ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
+      ...(this.clock === undefined ? {} : { clock: this.clock }),
     });
     this.actors.set(sessionId, actor);
     actor.start();
@@ -148,14 +167,14 @@ export class SessionTable {
   }
 
   connected(sessionId: bigint, connectionId: number): void {
-    this.lastTouchMs.set(sessionId, Date.now());
+    this.lastTouchMs.set(sessionId, this.now());
     this.recordTouch(sessionId);
     this.actors.get(sessionId)?.send({ type: 'client.connected', connectionId });
   }
 
   touch(sessionId: bigint, connectionId: number): void {
     this.recordTouch(sessionId);
-    const now = Date.now();
+    const now = this.now();
     if (now - (this.lastTouchMs.get(sessionId) ?? 0) < touchIntervalMs) return;
     this.lastTouchMs.set(sessionId, now);
     this.actors.get(sessionId)?.send({ type: 'client.touch', connectionId });

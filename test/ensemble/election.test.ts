@@ -34,7 +34,7 @@ async function writeThrough(connectString: string, path: string): Promise<void> 
   }
 }
 
-describe('election (real processes)', () => {
+describe('election (real processes)', { timeout: 60_000 }, () => {
   it.each([
     [3, 1],
     [3, 7],

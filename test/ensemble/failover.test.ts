@@ -17,7 +17,7 @@ afterEach(async () => {
 const writesMax = 400;
 const streamMsMax = 40_000;
 
-describe('failover under load (real processes, node-zookeeper-client)', () => {
+describe('failover under load (real processes, nzc)', { timeout: 60_000 }, () => {
   it('loses no acknowledged write when the leader is SIGKILLed mid-stream (R=3)', async () => {
     ensemble = await TestEnsemble.create({ voters: 3 });
     ensemble.startAll();

@@ -34,7 +34,7 @@ async function createOn(port: number, path: string): Promise<number> {
   }
 }
 
-describe('quorum (real processes, R=5)', () => {
+describe('quorum (real processes, R=5)', { timeout: 60_000 }, () => {
   it('keeps serving writes with 2 replicas down, the leader one of them', async () => {
     ensemble = await TestEnsemble.create({ voters: 5 });
     ensemble.startAll();

@@ -53,7 +53,7 @@ async function until(probe: () => Promise<boolean>, timeoutMs: number, what: str
   throw new Error(`not within ${timeoutMs} ms: ${what}`);
 }
 
-describe('sessions across replicas (real processes)', () => {
+describe('sessions across replicas (real processes)', { timeout: 60_000 }, () => {
   it('moves a session to another replica when its replica dies (R=3)', async () => {
     ensemble = await TestEnsemble.create({ voters: 3 });
     ensemble.startAll();

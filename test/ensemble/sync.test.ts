@@ -43,7 +43,7 @@ async function expectSameTrees(target: TestEnsemble): Promise<Map<string, string
   return dumps[0]!.data;
 }
 
-describe('synchronization (real processes)', () => {
+describe('synchronization (real processes)', { timeout: 60_000 }, () => {
   it('catches a follower up by DIFF after it missed commits (R=3)', async () => {
     ensemble = await TestEnsemble.create({ voters: 3 });
     ensemble.startAll();

@@ -36,7 +36,7 @@ interface Replica {
   output: string;
 }
 
-const startTimeoutMs = 30_000;
+const startTimeoutMs = 20_000;
 
 export class TestEnsemble {
   private constructor(
@@ -108,6 +108,11 @@ export class TestEnsemble {
 
   output(id: number): string {
     return this.replica(id).output;
+  }
+
+  /** The last `lines` lines a replica logged, for failure messages. */
+  tail(id: number, lines: number): string {
+    return this.replica(id).output.trimEnd().split('\n').slice(-lines).join('\n');
   }
 
   pid(id: number): number | undefined {
@@ -206,7 +211,9 @@ export class TestEnsemble {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const summary = ids.map((id, index) => `${id}:${last[index]?.mode ?? 'down'}`).join(' ');
-    throw new Error(`no single leader among ${ids.join(',')} in ${timeoutMs} ms (${summary})`);
+    const logs = ids.map((id) => `--- replica ${id}\n${this.tail(id, 15)}`).join('\n');
+    const problem = `no single leader among ${ids.join(',')} in ${timeoutMs} ms (${summary})`;
+    throw new Error(`${problem}\n${logs}`);
   }
 
   /** Waits until every running replica among `ids` reports the same zxid; returns it. */

@@ -1,0 +1,106 @@
+// What a replica host does with its server core whatever world it runs in (production's
+// actors/replica-runtime.ts, the simulator's sim/replica-host.ts): apply committed txns and answer
+// the requests they settle, follow the replica machine's role announcements (drop clients on
+// leaving service, give the leader the sessions' expiry), and report the leader's figures.
+
+import type { LeaderState, RoleAnnouncement } from '../machines/replica-context.js';
+import type { ServerId } from '../protocol/peer.js';
+import type { Txn } from '../tree/txn.js';
+import type { LeaderStatistics } from './four-letter-words.js';
+import type { ReplicatedPipeline } from './replicated-pipeline.js';
+import type { ServerCore, ServerRole } from './server-core.js';
+
+const roleNames = { leading: 'leader', following: 'follower', observing: 'observer' } as const;
+
+/** Applies committed txns in zxid order (skipping any the tree already holds). */
+export function applyCommittedTxns(
+  core: ServerCore,
+  pipeline: ReplicatedPipeline,
+  txns: Iterable<Txn>,
+): void {
+  for (const txn of txns) {
+    if (txn.zxid <= core.tree.lastZxid) continue;
+    const outcome = core.applyTxn(txn);
+    pipeline.applied(txn, outcome);
+  }
+}
+
+/**
+ * The session table follows the tree (which a TRUNC or SNAP may have rebuilt): every session
+ * the tree holds is tracked, expired here only if this replica leads; nothing else is.
+ */
+export function reconcileSessions(core: ServerCore, leading: boolean): void {
+  const live = new Map(core.tree.sessionTimeouts());
+  for (const sessionId of [...core.sessions.ids()]) {
+    if (!live.has(sessionId)) core.sessions.drop(sessionId);
+  }
+  for (const [sessionId, timeoutMs] of live) {
+    if (core.sessions.has(sessionId)) core.sessions.setExpiryOwner(sessionId, leading);
+    else core.sessions.restore(sessionId, timeoutMs, leading);
+  }
+}
+
+export interface ReplicaIdentity {
+  myId: ServerId;
+  voters: readonly ServerId[];
+  isObserver: boolean;
+  leaderStatistics: () => LeaderStatistics | undefined;
+}
+
+/** The core's view of the replica's role, for srvr/stat/mntr and request routing. */
+export function coreRoleOf(announced: RoleAnnouncement, identity: ReplicaIdentity): ServerRole {
+  const state = announced.state;
+  const looking = identity.isObserver ? 'observer' : 'follower';
+  return {
+    role: state === 'looking' ? looking : roleNames[state],
+    serving: announced.serving,
+    serverId: identity.myId,
+    leaderId: announced.leaderId ?? undefined,
+    quorumSize: identity.voters.length,
+    zabPhase: announced.serving ? 'broadcast' : state === 'looking' ? 'election' : 'discovery',
+    leaderStatistics: identity.leaderStatistics,
+  };
+}
+
+/**
+ * A role announcement reaches the core. Leaving service fails every request in flight and
+ * drops the clients (they reconnect elsewhere, as ZooKeeper's do); starting to serve hands the
+ * sessions' expiry to the leader and reports makeZxid(epoch, 0) as ZooKeeper does.
+ * Returns true when the replica serves now.
+ */
+export function announceToCore(
+  core: ServerCore,
+  pipeline: ReplicatedPipeline,
+  role: RoleAnnouncement,
+  identity: ReplicaIdentity,
+): boolean {
+  const wasServing = core.role.serving;
+  core.role = coreRoleOf(role, identity);
+  if (!role.serving) {
+    if (wasServing) {
+      pipeline.failAll(`the replica is ${role.state}`);
+      core.closeAllConnections();
+    }
+    return false;
+  }
+  reconcileSessions(core, role.state === 'leading');
+  core.tree.advanceTo(role.epoch * 2 ** 32);
+  return true;
+}
+
+/** mntr's leader figures from the replica machine's leader state. */
+export function leaderStatisticsOf(leader: LeaderState | null | undefined) {
+  if (leader === null || leader === undefined) return undefined;
+  const learners = Object.values(leader.learners);
+  const synced = learners.filter((learner) => learner.phase === 'upToDate');
+  return {
+    learnerCount: learners.length,
+    syncedFollowerCount: synced.filter((learner) => learner.role === 'follower').length,
+    syncedNonVotingFollowerCount: 0,
+    syncedObserverCount: synced.filter((learner) => learner.role === 'observer').length,
+    pendingSyncCount: leader.pendingSyncs.length,
+    leadingSinceMs: 0,
+    proposalSizes: { lastBytes: -1, minBytes: -1, maxBytes: -1 },
+    proposalCount: leader.outstanding.length,
+  } satisfies LeaderStatistics;
+}
