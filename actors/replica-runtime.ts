@@ -29,6 +29,7 @@ import {
   announceToCore,
   applyCommittedTxns,
   coreRoleOf,
+  DeferredHostWork,
   leaderStatisticsOf,
   type ReplicaIdentity,
 } from './replica-serving.js';
@@ -68,6 +69,7 @@ export class ReplicaRuntime implements ReplicaPort {
     epoch: 0,
     serving: false,
   };
+  private readonly hostWork = new DeferredHostWork();
   private pendingRequests: ClientRequestEntry[] = [];
   private flushQueued = false;
   /** The last message encoded: a leader sends the same PROPOSAL object to every follower. */
@@ -200,6 +202,7 @@ export class ReplicaRuntime implements ReplicaPort {
 
   private send(event: ReplicaEvent): void {
     this.actor?.send(event);
+    this.hostWork.run();
   }
 
   isServing(): boolean {
@@ -265,7 +268,8 @@ export class ReplicaRuntime implements ReplicaPort {
       truncateLog: (_: unknown, { zxid }: { zxid: Zxid }) => this.requireLog().truncate(zxid),
       loadSnapshot: (_: unknown, { zxid, snapshot }: { zxid: Zxid; snapshot: TreeSnapshot }) =>
         this.requireLog().loadSnapshot(zxid, snapshot),
-      applyCommitted: (_: unknown, { zxid }: { zxid: Zxid }) => this.applyCommitted(zxid),
+      applyCommitted: (_: unknown, { zxid }: { zxid: Zxid }) =>
+        this.hostWork.defer(() => this.applyCommitted(zxid)),
       sendSyncStream: (_: unknown, params: SyncStreamParams) => this.sendSyncStream(params),
       acceptForwardedRequests: (
         _: unknown,
@@ -276,15 +280,17 @@ export class ReplicaRuntime implements ReplicaPort {
         for (const { sessionId, cxid, body } of requests) {
           this.pendingRequests.push({ sessionId, cxid, time, body });
         }
-        this.flushRequests();
+        this.hostWork.defer(() => this.flushRequests());
       },
-      announceRole: (_: unknown, role: RoleAnnouncement) => this.announceRole(role),
-      touchSessions: (_: unknown, { touches }: { touches: SessionTouch[] }) => {
-        const sessions = this.requireCore().sessions;
-        for (const touch of touches) sessions.touchRemote(touch.sessionId);
-      },
+      announceRole: (_: unknown, role: RoleAnnouncement) =>
+        this.hostWork.defer(() => this.announceRole(role)),
+      touchSessions: (_: unknown, { touches }: { touches: SessionTouch[] }) =>
+        this.hostWork.defer(() => {
+          const sessions = this.requireCore().sessions;
+          for (const touch of touches) sessions.touchRemote(touch.sessionId);
+        }),
       answerSync: (_: unknown, { sessionId, cxid }: { sessionId: bigint; cxid: number }) =>
-        this.pipeline.syncAnswered(sessionId, cxid),
+        this.hostWork.defer(() => this.pipeline.syncAnswered(sessionId, cxid)),
     };
   }
 

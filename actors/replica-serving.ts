@@ -104,3 +104,26 @@ export function leaderStatisticsOf(leader: LeaderState | null | undefined) {
     proposalCount: leader.outstanding.length,
   } satisfies LeaderStatistics;
 }
+
+/**
+ * Work an effect asks of the host that reaches outside the replica machine (the server core,
+ * session actors, requests back into the machine): it runs once the machine's transition is
+ * over — as etcd-raft's hosts apply what a step produced after the step — when the host's own
+ * send returns, or at the latest on the next microtask (a transition a timer started).
+ */
+export class DeferredHostWork {
+  private readonly queue: Array<() => void> = [];
+  private scheduled = false;
+
+  defer(work: () => void): void {
+    this.queue.push(work);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => this.run());
+  }
+
+  run(): void {
+    this.scheduled = false;
+    for (let work = this.queue.shift(); work !== undefined; work = this.queue.shift()) work();
+  }
+}

@@ -80,7 +80,7 @@ export class ServerCore {
     readonly settings: ServerSettings,
     readonly logger: Logger,
     log: TxnLog,
-    options: ServerCoreOptions = {},
+    private readonly options: ServerCoreOptions = {},
   ) {
     const { inspect } = options;
     this.tree = this.emptyTree();
@@ -112,8 +112,16 @@ export class ServerCore {
       options.pipeline?.(this) ??
       new StandalonePipeline({ log, apply: (txn) => this.applyTxn(txn), now: Date.now });
     // ZooKeeper's session ids: the server id in the top byte, a time-derived counter below.
-    const base = (BigInt(Math.floor((options.now ?? Date.now)())) << 24n) & 0x00ff_ffff_ffff_ffffn;
+    const nowMs = Math.floor((options.now ?? Date.now)());
+    const base = (BigInt(nowMs) << 24n) & 0x00ff_ffff_ffff_ffffn;
     this.nextSessionId = (base >> 8n) | (BigInt(serverId & 0xff) << 56n);
+  }
+
+  /** A timer on the core's clock: the simulator's when it hosts the core, else the system's. */
+  private later(work: () => void, delayMs: number): void {
+    const clock = this.options.clock;
+    if (clock === undefined) setTimeout(work, delayMs).unref();
+    else clock.setTimeout(work, delayMs);
   }
 
   /** An empty tree with this server's settings. */
@@ -200,7 +208,7 @@ export class ServerCore {
       // A replica that stopped serving retries once it serves again; the session may be gone.
       if (!this.sessions.has(sessionId)) return;
       this.logger.error({ session: hex(sessionId), error: String(error) }, 'closeSession failed');
-      setTimeout(() => this.proposeClose(sessionId), this.settings.tickTimeMs).unref();
+      this.later(() => this.proposeClose(sessionId), this.settings.tickTimeMs);
     });
   }
 

@@ -8,6 +8,7 @@ import { inspectData } from './inspect-data.js';
 import { machinesCommand } from './machines-command.js';
 import { runServer } from './server-command.js';
 import { addServerOptions } from './server-options.js';
+import { addSimOptions, runSimCommand, type SimFlags } from './sim-command.js';
 
 const program = new Command();
 program
@@ -57,6 +58,15 @@ program
       limit: Number(flags.limit),
     });
   });
+
+addSimOptions(
+  program
+    .command('sim')
+    .description('run the deterministic simulator over seeds (exit 1 if any finds a violation)'),
+).action(async (flags: SimFlags) => {
+  const failing = await runSimCommand(flags);
+  process.exitCode = failing > 0 ? 1 : 0;
+});
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`corral: ${error instanceof Error ? error.message : String(error)}`);

@@ -135,7 +135,7 @@ const replicaGuards = {
 };
 
 /** The election's effects come back to the replica as events; it performs them. */
-const electionActor = electionMachine.provide({
+export const electionActor = electionMachine.provide({
   actions: {
     sendNotification: sendParent(
       (_arguments, params: { to: ServerId; notification: Notification }) => ({

@@ -4,15 +4,15 @@
 // violations are collected by the CommitLedger, never thrown, so a broken variant is detectable.
 import { SimulatedClock } from 'xstate';
 import type { ElectionTiming } from '../machines/election.js';
-import type { ReplicaTiming } from '../machines/replica.js';
-import type { ServerId } from '../protocol/peer.js';
+import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
+import type { PeerMessage, ServerId } from '../protocol/peer.js';
 import type { WriteRequest } from '../protocol/requests.js';
 import { MemoryNetwork } from '../transport/memory.js';
 import { openAclUnsafe } from '../tree/acl.js';
 import type { TxnBody } from '../tree/txn.js';
 import { CommitLedger } from './invariants.js';
 import { SeededRandom } from './random.js';
-import { SimReplica, type ReplicaMachine } from './replica-host.js';
+import { leafPathsOf, SimReplica, type ReplicaMachine } from './replica-host.js';
 import { SimulatedStorage } from './storage.js';
 
 export interface ClusterOptions {
@@ -56,7 +56,17 @@ export function createSessionBody(sessionId = clusterSessionId): TxnBody {
 }
 
 export class Cluster {
+  /** True time: histories and traces are stamped with it. Each replica has its own clock,
+   * which stands still while the replica is paused and catches up when it resumes. */
   readonly clock = new SimulatedClock();
+  private readonly replicaClocks = new Map<ServerId, SimulatedClock>();
+  private readonly paused = new Set<ServerId>();
+  /** Who established leadership of each epoch: Zab allows one. */
+  readonly leadersByEpoch = new Map<number, ServerId>();
+  /** Told of every peer message delivered (the trace). */
+  onMessage: ((from: ServerId, to: ServerId, message: PeerMessage) => void) | undefined;
+  /** Told of each replica's leaf states whenever they change (the trace). */
+  onTransition: ((id: ServerId, states: string[]) => void) | undefined;
   readonly network = new MemoryNetwork();
   readonly ledger = new CommitLedger();
   readonly random: SeededRandom;
@@ -92,31 +102,84 @@ export class Cluster {
   /** Starts (or restarts, from its durable storage) one replica. */
   start(id: ServerId): void {
     if (this.replicas.has(id)) throw new Error(`cluster: replica ${id} is already running`);
+    const clock = new SimulatedClock();
+    clock.set(this.clock.now());
+    this.replicaClocks.set(id, clock);
+    this.paused.delete(id);
     const replica = new SimReplica({
       id,
       voters: this.options.voters,
       network: this.network,
-      clock: this.clock,
+      clock,
       storage: this.storage(id),
       ledger: this.ledger,
       timing: this.timing,
       electionTiming: this.options.electionTiming,
       machine: this.options.machine,
+      onRole: (replicaId, role) => this.recordRole(replicaId, role),
+      onMessage: (from, to, message) => this.onMessage?.(from, to, message),
     });
     this.replicas.set(id, replica);
+    let last = '';
+    replica.actor.subscribe((snapshot) => {
+      const states = leafPathsOf(snapshot.value);
+      const key = states.join('|');
+      if (key !== last) this.onTransition?.(id, states);
+      last = key;
+    });
     replica.start();
+  }
+
+  /** Running, not paused: the replicas a client can talk to and a step can drive. */
+  reachable(): SimReplica[] {
+    return [...this.replicas.values()].filter((replica) => !this.paused.has(replica.id));
+  }
+
+  /** Links with something queued for a receiver that is running and not paused. */
+  deliverableLinks() {
+    return this.network.pendingLinks().filter((link) => !this.paused.has(link.to));
   }
 
   startAll(): void {
     for (const id of this.members) if (!this.replicas.has(id)) this.start(id);
   }
 
-  /** Power loss: the replica stops and loses every write its storage had not made durable. */
-  crash(id: ServerId): void {
+  /**
+   * Power loss: the replica stops and loses every write its storage had not made durable, but
+   * for the first `survivors` of them (a disk may have taken them before the power went).
+   */
+  crash(id: ServerId, survivors = 0): void {
     const replica = this.replica(id);
-    replica.crash();
+    replica.crash(survivors);
     this.replicas.delete(id);
+    this.replicaClocks.delete(id);
+    this.paused.delete(id);
     this.retired.push(replica);
+  }
+
+  /** SIGSTOP: the replica's clock stands still; the harness delivers nothing to it. */
+  pause(id: ServerId): void {
+    if (this.replicas.has(id)) this.paused.add(id);
+  }
+
+  /** SIGCONT: its clock jumps to now, firing every timer that came due meanwhile. */
+  resume(id: ServerId): void {
+    if (!this.paused.delete(id)) return;
+    this.replicaClocks.get(id)?.set(this.clock.now());
+    this.replicas.get(id)?.runHostWork();
+  }
+
+  isPaused(id: ServerId): boolean {
+    return this.paused.has(id);
+  }
+
+  private recordRole(id: ServerId, role: RoleAnnouncement): void {
+    if (role.state !== 'leading' || !role.serving) return;
+    const known = this.leadersByEpoch.get(role.epoch);
+    if (known === undefined) this.leadersByEpoch.set(role.epoch, id);
+    else if (known !== id) {
+      this.ledger.violate(`leadership: replicas ${known} and ${id} both led epoch ${role.epoch}`);
+    }
   }
 
   running(): ServerId[] {
@@ -126,9 +189,10 @@ export class Cluster {
   /** Delivers every message and makes every write durable until nothing is left to do. */
   settle(): void {
     for (let round = 0; round < settleRoundsMax; round++) {
-      let progressed = this.network.deliverAll() > 0;
+      const running = (id: ServerId) => !this.paused.has(id);
+      let progressed = this.network.deliverAll(undefined, running) > 0;
       for (const replica of this.replicas.values()) {
-        if (replica.flushStorage() > 0) progressed = true;
+        if (running(replica.id) && replica.flushStorage() > 0) progressed = true;
       }
       if (!progressed) return;
     }
@@ -137,6 +201,10 @@ export class Cluster {
 
   advance(ms: number): void {
     this.clock.increment(ms);
+    for (const [id, clock] of this.replicaClocks) {
+      if (!this.paused.has(id)) clock.set(this.clock.now());
+    }
+    for (const replica of this.replicas.values()) replica.runHostWork();
   }
 
   /** The replica serving as leader with every running voter and observer serving under it. */
@@ -209,10 +277,13 @@ export class Cluster {
    * holds every committed txn, and serving replicas at one zxid have one digest.
    */
   checkInvariants(): string[] {
-    const leaderId = this.leaderId();
-    if (leaderId !== undefined) {
-      const view = this.replica(leaderId).storage.view;
-      this.ledger.checkHistory(leaderId, view.snapshot?.zxid ?? 0, view.log);
+    // Zab's durability: a leader of epoch e holds every txn committed in epochs up to e. (A
+    // leader paused through a later election still believes it leads its older epoch.)
+    for (const replica of this.replicas.values()) {
+      if (replica.role.state !== 'leading' || !replica.role.serving) continue;
+      const view = replica.storage.view;
+      const throughZxid = (replica.role.epoch + 1) * 2 ** 32 - 1;
+      this.ledger.checkHistory(replica.id, view.snapshot?.zxid ?? 0, view.log, throughZxid);
     }
     const byZxid = new Map<number, { id: ServerId; digest: string }>();
     for (const [id, { zxid, digest }] of this.digests()) {

@@ -30,7 +30,7 @@ export function hex(zxid: Zxid): string {
 /** Every txn any replica applied as committed, by zxid; violations are kept, not thrown. */
 export class CommitLedger {
   readonly violations: string[] = [];
-  private readonly committed = new Map<Zxid, { fingerprint: string; by: number }>();
+  private readonly committed = new Map<Zxid, { fingerprint: string; by: number; txn: Txn }>();
 
   get size(): number {
     return this.committed.size;
@@ -44,12 +44,17 @@ export class CommitLedger {
     return this.committed.has(zxid);
   }
 
+  /** Every committed txn, in zxid order. */
+  committedTxns(): Txn[] {
+    return this.zxids().map((zxid) => this.committed.get(zxid)!.txn);
+  }
+
   /** Agreement: a zxid names one txn on every replica. */
   record(replicaId: number, txn: Txn): void {
     const fingerprint = fingerprintOf(txn);
     const known = this.committed.get(txn.zxid);
     if (known === undefined) {
-      this.committed.set(txn.zxid, { fingerprint, by: replicaId });
+      this.committed.set(txn.zxid, { fingerprint, by: replicaId, txn });
     } else if (known.fingerprint !== fingerprint) {
       const by = `${known.by} and ${replicaId}`;
       this.violate(`agreement: ${hex(txn.zxid)} applied differently by ${by}`);
@@ -64,10 +69,15 @@ export class CommitLedger {
    * Durability: every committed txn must be in `history` (the zxids a leader's log and snapshot
    * hold, `snapshotZxid` covering everything up to it) with the same content.
    */
-  checkHistory(leaderId: number, snapshotZxid: Zxid, history: readonly Txn[]): void {
+  checkHistory(
+    leaderId: number,
+    snapshotZxid: Zxid,
+    history: readonly Txn[],
+    throughZxid = Number.POSITIVE_INFINITY,
+  ): void {
     const byZxid = new Map(history.map((txn) => [txn.zxid, fingerprintOf(txn)]));
     for (const [zxid, { fingerprint }] of this.committed) {
-      if (zxid <= snapshotZxid) continue;
+      if (zxid <= snapshotZxid || zxid > throughZxid) continue;
       const held = byZxid.get(zxid);
       if (held === undefined) {
         this.violate(`durability: committed ${hex(zxid)} lost by leader ${leaderId}`);

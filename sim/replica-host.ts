@@ -1,7 +1,22 @@
 // One replica in the simulated world: the real replica machine with its effects provided over the
-// memory network (real peer codec), the simulated storage and its own DataTree. This is the sim's
-// composition root for one replica; actors/ is production's.
+// memory network (real peer codec) and the simulated storage, hosting a real server core (data
+// tree, session machines, replicated write pipeline) on the replica's own simulated clock. This
+// is the simulator's composition root for one replica; actors/replica-runtime.ts is production's.
+import { pino } from 'pino';
 import { createActor, type Actor, type SimulatedClock } from 'xstate';
+import { resolveConfig } from '../actors/config.js';
+import {
+  announceToCore,
+  applyCommittedTxns,
+  coreRoleOf,
+  DeferredHostWork,
+  leaderStatisticsOf,
+  type ReplicaIdentity,
+} from '../actors/replica-serving.js';
+import { ReplicatedPipeline, type ReplicaPort } from '../actors/replicated-pipeline.js';
+import { ServerCore } from '../actors/server-core.js';
+import type { ElectionTiming } from '../machines/election.js';
+import type { ForwardedTxnRequest } from '../machines/replica-context.js';
 import {
   peerEventOf,
   replicaMachine,
@@ -10,18 +25,17 @@ import {
   type RoleAnnouncement,
   type SyncStreamParams,
 } from '../machines/replica.js';
-import type { ElectionTiming } from '../machines/election.js';
-import type { ForwardedTxnRequest } from '../machines/replica-context.js';
 import { decodePeerMessage, encodePeerMessage } from '../protocol/peer-codec.js';
+import type { PeerMessage, ServerId, SessionTouch, TreeSnapshot, Zxid } from '../protocol/peer.js';
 import { syncStreamMessages } from '../protocol/sync-stream.js';
-import type { PeerMessage, ServerId, TreeSnapshot, Zxid } from '../protocol/peer.js';
+import { MemoryTxnLog } from '../storage/log.js';
+import { restoreTree, snapshotOfTree } from '../storage/peer-snapshot.js';
 import type { MemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/transport.js';
-import { DataTree } from '../tree/data-tree.js';
-import type { Txn } from '../tree/txn.js';
+import type { DataTree } from '../tree/data-tree.js';
+import type { Txn, TxnBody } from '../tree/txn.js';
 import type { CommitLedger } from './invariants.js';
 import type { SimulatedStorage } from './storage.js';
-import { restoreTree, snapshotOfTree } from '../storage/peer-snapshot.js';
 
 export type ReplicaMachine = typeof replicaMachine;
 
@@ -29,13 +43,18 @@ export interface ReplicaHostOptions {
   id: ServerId;
   voters: readonly ServerId[];
   network: MemoryNetwork;
+  /** This replica's own clock: a paused replica's clock stands still (sim/cluster.ts). */
   clock: SimulatedClock;
   storage: SimulatedStorage;
   ledger: CommitLedger;
-  timing?: Partial<ReplicaTiming>;
+  timing: ReplicaTiming;
   electionTiming?: Partial<ElectionTiming>;
   /** The machine to run: the real one, or a deliberately broken variant. */
   machine?: ReplicaMachine;
+  /** Told of every role this replica announces (leaders per epoch, traces). */
+  onRole?: (id: ServerId, role: RoleAnnouncement) => void;
+  /** Told of every peer frame this replica receives, decoded (traces). */
+  onMessage?: (from: ServerId, to: ServerId, message: PeerMessage) => void;
 }
 
 /** The last zxid of each epoch among `zxids` (ascending). */
@@ -52,9 +71,20 @@ export function leafPathsOf(value: unknown, prefix = ''): string[] {
   return Object.entries(value).flatMap(([key, child]) => leafPathsOf(child, `${prefix}${key}.`));
 }
 
-export class SimReplica {
+const silentLogger = pino({ level: 'silent' });
+
+/** A server configuration for a simulated replica: its tick, nothing on any port. */
+function simulatedSettings(timing: ReplicaTiming) {
+  return resolveConfig(
+    { dataDir: '/simulated', clientPort: 1, tickTimeMs: timing.tickMs },
+    { log: { info: () => undefined, warn: () => undefined } },
+  );
+}
+
+export class SimReplica implements ReplicaPort {
   readonly id: ServerId;
-  tree = new DataTree();
+  readonly core: ServerCore;
+  readonly pipeline: ReplicatedPipeline;
   role: RoleAnnouncement = { state: 'looking', leaderId: null, epoch: 0, serving: false };
   /** Every sync plan this replica (as leader) chose, for tests to assert on. */
   readonly syncPlans: Array<{ to: ServerId; mode: SyncStreamParams['plan']['mode'] }> = [];
@@ -64,12 +94,23 @@ export class SimReplica {
   readonly visited = new Set<string>();
   /** Highest zxid this incarnation reported to the ledger. */
   private ledgerZxid = 0;
+  private readonly hostWork = new DeferredHostWork();
 
   constructor(private readonly options: ReplicaHostOptions) {
     this.id = options.id;
     this.transport = options.network.transport(options.id);
-    const durable = options.storage.durable;
+    this.pipeline = new ReplicatedPipeline(this);
+    const clock = options.clock;
+    const settings = simulatedSettings(options.timing);
+    this.core = new ServerCore(settings, silentLogger, new MemoryTxnLog(), {
+      pipeline: () => this.pipeline,
+      serverId: options.id,
+      clock,
+      now: () => clock.now(),
+    });
+    this.core.role = coreRoleOf(this.role, this.identity());
     this.rebuildTree();
+    const durable = options.storage.durable;
     const snapshotZxids = durable.snapshot === null ? [] : [durable.snapshot.zxid];
     const zxids = [...snapshotZxids, ...durable.log.map((txn) => txn.zxid)];
     const input = {
@@ -84,30 +125,31 @@ export class SimReplica {
       electionTiming: options.electionTiming,
     };
     const machine = (options.machine ?? replicaMachine).provide({ actions: this.effects() });
-    this.actor = createActor(machine, { input, clock: options.clock });
+    this.actor = createActor(machine, { input, clock });
     this.actor.subscribe((snapshot) => {
       for (const path of leafPathsOf(snapshot.value)) this.visited.add(path);
     });
-    this.transport.on('frame', (from, frame) => {
-      const decoded = decodePeerMessage(frame);
-      if (!decoded.ok) throw decoded.error;
-      this.actor.send(peerEventOf(from, decoded.message));
-    });
-    this.transport.on('connected', (peer) => this.actor.send({ type: 'peer.connected', peer }));
-    this.transport.on('disconnected', (peer) => {
-      this.actor.send({ type: 'peer.disconnected', peer });
-    });
+    this.transport.on('frame', (from, frame) => this.receive(from, frame));
+    this.transport.on('connected', (peer) => this.send({ type: 'peer.connected', peer }));
+    this.transport.on('disconnected', (peer) => this.send({ type: 'peer.disconnected', peer }));
+  }
+
+  /** The data tree clients read (the core's; a TRUNC or SNAP replaces it). */
+  get tree(): DataTree {
+    return this.core.tree;
   }
 
   start(): void {
     this.actor.start();
   }
 
-  /** Crash: the machine stops, connections break, queued writes are lost. */
-  crash(): void {
+  /** Crash: the machine and the sessions stop, connections break, storage keeps what it must. */
+  crash(keepUnflushed = 0): void {
     this.actor.stop();
+    this.core.sessions.stopAll();
+    this.pipeline.failAll('the replica crashed');
     this.transport.close({ reason: 'closed', detail: 'crash' });
-    this.options.storage.crash();
+    this.options.storage.crash(keepUnflushed);
   }
 
   /** Makes up to `count` queued writes durable and tells the machine. */
@@ -119,18 +161,66 @@ export class SimReplica {
 
   send(event: ReplicaEvent): void {
     this.actor.send(event);
+    this.hostWork.run();
+  }
+
+  /** Runs the host work a timer-driven transition left (the harness calls it after time moves). */
+  runHostWork(): void {
+    this.hostWork.run();
   }
 
   get storage(): SimulatedStorage {
     return this.options.storage;
   }
 
+  get clock(): SimulatedClock {
+    return this.options.clock;
+  }
+
+  isServing(): boolean {
+    return this.role.serving;
+  }
+
+  /** A request reaches the machine after whatever transition asked for it (a session expiry). */
+  submit(sessionId: bigint, cxid: number, body: TxnBody): void {
+    const time = this.options.clock.now();
+    const requests = [{ sessionId, cxid, time, body }];
+    this.hostWork.defer(() => this.send({ type: 'client.requests', requests }));
+  }
+
+  submitSync(sessionId: bigint, cxid: number, path: string): void {
+    this.hostWork.defer(() => this.send({ type: 'client.sync', sessionId, cxid, path }));
+  }
+
+  private receive(from: ServerId, frame: Uint8Array): void {
+    const decoded = decodePeerMessage(frame);
+    if (!decoded.ok) throw decoded.error;
+    const message = decoded.message;
+    this.options.onMessage?.(from, this.id, message);
+    if (message.type === 'ping' && this.role.state !== 'leading') {
+      // The PING reply carries the sessions this replica's clients used since the last one.
+      const touches = this.core.sessions.drainTouches();
+      if (touches.length > 0) this.send({ type: 'sessions.touched', touches });
+    }
+    this.send(peerEventOf(from, message));
+  }
+
+  private identity(): ReplicaIdentity {
+    return {
+      myId: this.id,
+      voters: this.options.voters,
+      isObserver: !this.options.voters.includes(this.id),
+      leaderStatistics: () => leaderStatisticsOf(this.actor?.getSnapshot().context.leader),
+    };
+  }
+
   /** ZooKeeper's restart: the snapshot, then every logged txn (committed or not) replayed. */
   private rebuildTree(throughZxid = Number.POSITIVE_INFINITY): void {
     const view = this.options.storage.view;
-    this.tree = new DataTree();
-    if (view.snapshot !== null) restoreTree(this.tree, view.snapshot.snapshot);
-    for (const txn of view.log) if (txn.zxid <= throughZxid) this.tree.apply(txn);
+    const tree = this.core.emptyTree();
+    if (view.snapshot !== null) restoreTree(tree, view.snapshot.snapshot);
+    for (const txn of view.log) if (txn.zxid <= throughZxid) tree.apply(txn);
+    this.core.replaceTree(tree);
   }
 
   private sendPeer(to: ServerId, message: PeerMessage): void {
@@ -141,9 +231,10 @@ export class SimReplica {
     const view = this.options.storage.view;
     const known = view.log[view.log.length - 1]?.zxid ?? view.snapshot?.zxid ?? 0;
     if (zxid > known) this.options.ledger.violate(`replica ${this.id} commits unknown ${zxid}`);
+    const ready = view.log.filter((txn) => txn.zxid <= zxid && txn.zxid > this.tree.lastZxid);
+    applyCommittedTxns(this.core, this.pipeline, ready);
     for (const txn of view.log) {
       if (txn.zxid > zxid) break;
-      if (txn.zxid > this.tree.lastZxid) this.tree.apply(txn);
       if (txn.zxid > this.ledgerZxid) this.options.ledger.record(this.id, txn);
     }
     this.ledgerZxid = Math.max(this.ledgerZxid, zxid);
@@ -169,6 +260,12 @@ export class SimReplica {
     for (const message of syncStreamMessages(stream, committedZxid)) this.sendPeer(to, message);
   }
 
+  private announceRole(role: RoleAnnouncement): void {
+    this.role = role;
+    announceToCore(this.core, this.pipeline, role, this.identity());
+    this.options.onRole?.(this.id, role);
+  }
+
   private effects() {
     const storage = this.options.storage;
     return {
@@ -188,10 +285,12 @@ export class SimReplica {
       },
       loadSnapshot: (_: unknown, { zxid, snapshot }: { zxid: Zxid; snapshot: TreeSnapshot }) => {
         storage.write({ kind: 'snapshot', zxid, snapshot });
-        this.tree = new DataTree();
-        restoreTree(this.tree, snapshot);
+        const tree = this.core.emptyTree();
+        restoreTree(tree, snapshot);
+        this.core.replaceTree(tree);
       },
-      applyCommitted: (_: unknown, { zxid }: { zxid: Zxid }) => this.applyCommitted(zxid),
+      applyCommitted: (_: unknown, { zxid }: { zxid: Zxid }) =>
+        this.hostWork.defer(() => this.applyCommitted(zxid)),
       sendSyncStream: (_: unknown, params: SyncStreamParams) => this.sendSyncStream(params),
       acceptForwardedRequests: (
         _: unknown,
@@ -199,14 +298,16 @@ export class SimReplica {
       ) => {
         const time = this.options.clock.now();
         const entries = requests.map((request) => ({ ...request, time }));
-        this.actor.send({ type: 'client.requests', requests: entries });
+        this.hostWork.defer(() => this.send({ type: 'client.requests', requests: entries }));
       },
-      announceRole: (_: unknown, role: RoleAnnouncement) => {
-        this.role = role;
-      },
-      // The simulator's clients hold no sessions of their own yet: nothing to touch or answer.
-      touchSessions: () => undefined,
-      answerSync: () => undefined,
+      announceRole: (_: unknown, role: RoleAnnouncement) =>
+        this.hostWork.defer(() => this.announceRole(role)),
+      touchSessions: (_: unknown, { touches }: { touches: SessionTouch[] }) =>
+        this.hostWork.defer(() => {
+          for (const touch of touches) this.core.sessions.touchRemote(touch.sessionId);
+        }),
+      answerSync: (_: unknown, { sessionId, cxid }: { sessionId: bigint; cxid: number }) =>
+        this.hostWork.defer(() => this.pipeline.syncAnswered(sessionId, cxid)),
     };
   }
 }

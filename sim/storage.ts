@@ -1,7 +1,9 @@
 // In-memory replica storage with explicit durability, for tests and the simulator: every write
 // (append, truncate, snapshot, epoch) is queued and becomes durable only when the harness flushes
-// it, in order; each flush yields the machine's `storage.*` completion event. A crash loses
-// everything not yet flushed, as a power loss loses what was not fsynced.
+// it, in order; each flush yields the machine's `storage.*` completion event. A crash loses what
+// was not flushed — except that the first few unflushed writes may survive, as writes a disk
+// took before the power went can: LMDB commits in order and atomically, so what survives is
+// always a prefix of what was asked, never a torn record (a torn tail is cut at startup).
 import type { TreeSnapshot, Zxid } from '../protocol/peer.js';
 import type { ReplicaEvent } from '../machines/replica.js';
 import type { Txn } from '../tree/txn.js';
@@ -101,8 +103,9 @@ export class SimulatedStorage {
     return events;
   }
 
-  /** Power loss: queued writes are gone. */
-  crash(): void {
+  /** Power loss: queued writes are gone, but for the first `survivors` of them. */
+  crash(survivors = 0): void {
+    for (const write of this.queued.splice(0, survivors)) applyWrite(this.durableState, write);
     this.queued.length = 0;
     this.viewState = copyState(this.durableState);
   }

@@ -130,14 +130,19 @@ export class MemoryNetwork {
   }
 
   /**
-   * Delivers everything, including what deliveries cause to be sent, in the order it was sent.
-   * A run past `deliveriesMax` means the peers never go quiet: a bug, so it throws.
+   * Delivers everything, including what deliveries cause to be sent, in the order it was sent;
+   * links to a receiver `accepts` refuses (a paused process) keep their items. A run past
+   * `deliveriesMax` means the peers never go quiet: a bug, so it throws.
    */
-  deliverAll(deliveriesMax = deliveriesMaxDefault): number {
+  deliverAll(
+    deliveriesMax = deliveriesMaxDefault,
+    accepts: (to: ServerId) => boolean = () => true,
+  ): number {
     let delivered = 0;
     for (;;) {
       let oldest: { key: string; sequence: number } | undefined;
       for (const [key, link] of this.links) {
+        if (!accepts(link.to)) continue;
         const head = link.items[0];
         if (head !== undefined && (oldest === undefined || head.sequence < oldest.sequence)) {
           oldest = { key, sequence: head.sequence };

@@ -3,10 +3,9 @@
 // durability and convergence on every seed; a variant that ACKs a proposal before
 // `storage.appended` must be caught within a bounded number of seeds (STYLE rule 2).
 import { describe, expect, it } from 'vitest';
-import { enqueueActions } from 'xstate';
-import { replicaMachine, type ReplicaContext, type ReplicaEvent } from '../../machines/replica.js';
 import { Cluster } from '../../sim/cluster.js';
 import { runRandomSchedule } from '../../sim/schedule.js';
+import { eagerAckMachine } from '../../sim/variants.js';
 
 const seeds = Array.from({ length: 10 }, (_, index) => index + 1);
 const steps = 3_000;
@@ -15,24 +14,6 @@ const steps = 3_000;
 const eagerAckRegressionSeed = 15;
 /** Seeds the broken variant is run on: it must fail on one of them. */
 const brokenVariantSeeds = Array.from({ length: 20 }, (_, index) => index + 1);
-
-/** Broken on purpose: logs a proposal and ACKs it at once, before it is durable. */
-const eagerAckMachine = replicaMachine.provide({
-  actions: {
-    logProposal: enqueueActions(({ context, event, enqueue }) => {
-      const replica = context as ReplicaContext;
-      const received = event as ReplicaEvent;
-      if (received.type !== 'peer.proposal' || replica.learner === null) return;
-      const txns = received.message.txns.filter((txn) => txn.zxid > replica.lastZxid);
-      const last = txns[txns.length - 1];
-      if (last === undefined) return;
-      enqueue.assign({ lastZxid: last.zxid });
-      enqueue({ type: 'appendProposals', params: { txns } });
-      const ack = { type: 'ack', zxid: last.zxid } as const;
-      enqueue({ type: 'sendPeerMessage', params: { to: replica.learner.leaderId, message: ack } });
-    }) as never,
-  },
-});
 
 describe('cluster simulation (R=3)', () => {
   it.each(seeds)('keeps agreement, durability and convergence (seed %i)', (seed) => {

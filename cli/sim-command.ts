@@ -1,0 +1,129 @@
+// `corral sim` (npm run sim): runs the deterministic simulator over a range of seeds and prints
+// what it did — seeds run, faults injected, operations checked, seeds per second — and every
+// violation with the seed that reproduces it; `--seed N --trace` replays one seed exactly,
+// printing the message log, every machine transition, and the faults as they happen.
+
+import type { Command } from 'commander';
+import { parseValue, valueParsers } from '../actors/config.js';
+import { runSimulation, type SimulationResult } from '../sim/simulation.js';
+import { brokenVariants, type BrokenVariant } from '../sim/variants.js';
+
+export interface SimFlags {
+  seeds: string;
+  firstSeed: string;
+  seed?: string;
+  trace?: boolean;
+  replicas: string;
+  observers: string;
+  clients: string;
+  steps: string;
+  faultChance: string;
+  variant?: string;
+}
+
+export function addSimOptions(command: Command): Command {
+  return command
+    .option('--seeds <n>', 'how many seeds to run', '100')
+    .option('--first-seed <n>', 'the first seed of the range', '1')
+    .option('--seed <n>', 'run this one seed only (with --trace, print everything it does)')
+    .option('--trace', 'print the message log, machine transitions and faults')
+    .option('--replicas <n>', 'voting replicas', '3')
+    .option('--observers <n>', 'observers', '0')
+    .option('--clients <n>', 'simulated clients', '3')
+    .option('--steps <n>', 'scheduler steps per seed', '4000')
+    .option('--fault-chance <p>', 'chance that a step injects a fault', '0.006')
+    .option('--variant <name>', `run a broken machine: ${Object.keys(brokenVariants).join(', ')}`);
+}
+
+function count(flag: string, value: string): number {
+  return parseValue(valueParsers.nonNegativeInteger, flag, value);
+}
+
+function chance(flag: string, value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
+    throw new Error(`invalid ${flag} "${value}": expected a probability between 0 and 1`);
+  }
+  return parsed;
+}
+
+function variantOf(name: string | undefined) {
+  if (name === undefined) return undefined;
+  if (!Object.hasOwn(brokenVariants, name)) {
+    const names = Object.keys(brokenVariants).join(', ');
+    throw new Error(`invalid --variant "${name}": one of ${names}`);
+  }
+  return brokenVariants[name as BrokenVariant];
+}
+
+/** Runs the seeds; resolves with the number of seeds that found a violation. */
+export async function runSimCommand(flags: SimFlags, print = console.log): Promise<number> {
+  const single = flags.seed === undefined ? undefined : count('--seed', flags.seed);
+  const first = single ?? count('--first-seed', flags.firstSeed);
+  const seeds = single === undefined ? count('--seeds', flags.seeds) : 1;
+  const machine = variantOf(flags.variant);
+  const common = {
+    voters: Math.max(1, count('--replicas', flags.replicas)),
+    observers: count('--observers', flags.observers),
+    clients: Math.max(1, count('--clients', flags.clients)),
+    steps: count('--steps', flags.steps),
+    faultChance: chance('--fault-chance', flags.faultChance),
+    ...(machine === undefined ? {} : { machine }),
+  };
+  const startedAt = performance.now();
+  const faults = new Map<string, number>();
+  let operations = 0;
+  let failing = 0;
+  let unknown = 0;
+  for (let seed = first; seed < first + seeds; seed++) {
+    const trace = flags.trace === true ? (line: string) => print(`[${seed}] ${line}`) : undefined;
+    const options = { ...common, seed, ...(trace === undefined ? {} : { trace }) };
+    const result = await runSimulation(options);
+    operations += result.history.operations;
+    if (result.history.verdict === 'unknown') unknown++;
+    for (const [kind, times] of Object.entries(result.faults)) {
+      faults.set(kind, (faults.get(kind) ?? 0) + times);
+    }
+    if (result.violations.length > 0) {
+      failing++;
+      reportViolation(result, replayFlags(flags), print);
+    }
+  }
+  const seconds = (performance.now() - startedAt) / 1000;
+  const faultText = [...faults].map(([kind, times]) => `${kind} ${times}`).join(', ');
+  const injected = [...faults.values()].reduce((total, times) => total + times, 0);
+  const variant = flags.variant === undefined ? '' : `, variant ${flags.variant}`;
+  print(`seeds run: ${seeds} (${first}..${first + seeds - 1})${variant}`);
+  print(`faults injected: ${injected} (${faultText})`);
+  const undecided = unknown > 0 ? ` (${unknown} histories undecided within the check budget)` : '';
+  print(`operations checked: ${operations}${undecided}`);
+  print(`seeds/s: ${(seeds / seconds).toFixed(2)} (${seconds.toFixed(1)} s)`);
+  print(failing === 0 ? 'violations: none' : `violations: ${failing} seed(s)`);
+  return failing;
+}
+
+/** The flags a replay needs besides the seed (everything that shapes the run). */
+function replayFlags(flags: SimFlags): string {
+  const shaping: Array<[string, string | undefined, string]> = [
+    ['--replicas', flags.replicas, '3'],
+    ['--observers', flags.observers, '0'],
+    ['--clients', flags.clients, '3'],
+    ['--steps', flags.steps, '4000'],
+    ['--fault-chance', flags.faultChance, '0.006'],
+    ['--variant', flags.variant, ''],
+  ];
+  return shaping
+    .filter(([, value, defaultValue]) => value !== undefined && value !== defaultValue)
+    .map(([flag, value]) => ` ${flag} ${value}`)
+    .join('');
+}
+
+function reportViolation(
+  result: SimulationResult,
+  flags: string,
+  print: (line: string) => void,
+): void {
+  print(`seed ${result.seed}: ${result.violations.length} violation(s)`);
+  for (const violation of result.violations.slice(0, 10)) print(`  ${violation}`);
+  print(`  replay: npm run sim -- --seed ${result.seed}${flags} --trace`);
+}

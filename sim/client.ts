@@ -1,0 +1,324 @@
+// A simulated ZooKeeper client: one session at a time, connected to one replica's server core,
+// issuing one request at a time (so its order is trivially FIFO) and recording every operation
+// on the shared keys with its invocation and completion on the simulator's true clock, for the
+// linearizability checker. Ephemeral nodes live in the client's own keys, outside the history:
+// their removal on expiry is not a client write, and the ephemeral invariant covers them.
+
+import { ErrorCode } from '../protocol/errors.js';
+import type { ACL } from '../protocol/records.js';
+import type { WriteRequest } from '../protocol/requests.js';
+import type { ServerId } from '../protocol/peer.js';
+import type { ResponseBody } from '../protocol/responses.js';
+import type {
+  ZooKeeperInput,
+  ZooKeeperOperation,
+  ZooKeeperOutput,
+} from './linearizability/index.js';
+import type { SeededRandom } from './random.js';
+import type { SimReplica } from './replica-host.js';
+
+const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+const noAuth = { ids: [], superUser: false };
+
+export interface ClientWorld {
+  /** True time, for the history. */
+  now(): number;
+  /** The replicas a client may connect to (running, not paused). */
+  reachable(): SimReplica[];
+  random: SeededRandom;
+}
+
+export interface SimClientOptions {
+  id: number;
+  /** The shared znodes every client reads and writes (the checked history is over these). */
+  keys: readonly string[];
+  sessionTimeoutMs: number;
+}
+
+type ClientState = 'idle' | 'busy';
+
+export class SimClient {
+  readonly history: ZooKeeperOperation[] = [];
+  sessionId: bigint | undefined;
+  private replica: SimReplica | undefined;
+  private connectionId = 0;
+  private cxid = 0;
+  private state: ClientState = 'idle';
+  private lastZxidSeen = 0;
+  private lastPingAt = 0;
+  /** Sessions this client had, and whether each ended (closed or expired) as far as it knows. */
+  readonly sessions = new Map<bigint, { ephemeral: string; ended: boolean }>();
+  counts = { operations: 0, reconnects: 0, expiries: 0, disconnects: 0 };
+  /** `session:cxid` of every write this client handed to a replica (Zab's integrity). */
+  readonly sentRequests: string[] = [];
+  /** The zxid of every write this client was answered for: each must stay committed. */
+  readonly acknowledgedZxids: number[] = [];
+  /** Each session's ephemeral node, once its create was answered OK. */
+  readonly acknowledgedEphemerals = new Map<bigint, string>();
+
+  constructor(
+    private readonly options: SimClientOptions,
+    private readonly world: ClientWorld,
+  ) {}
+
+  get id(): number {
+    return this.options.id;
+  }
+
+  get replicaId(): ServerId | undefined {
+    return this.replica?.id;
+  }
+
+  /** The client's turn: connect, reconnect, or issue one operation. */
+  step(): void {
+    if (this.state === 'busy') return;
+    if (this.replica !== undefined && !this.isAttached(this.replica)) this.replica = undefined;
+    if (this.replica === undefined) {
+      this.connect();
+      return;
+    }
+    this.issue();
+  }
+
+  /** A client library pings a third of its timeout after its last packet. */
+  ping(): void {
+    const replica = this.replica;
+    if (replica === undefined || this.sessionId === undefined) return;
+    if (this.world.now() - this.lastPingAt < this.options.sessionTimeoutMs / 3) return;
+    if (!this.isAttached(replica)) return;
+    this.lastPingAt = this.world.now();
+    replica.core.sessions.touch(this.sessionId, this.connectionId);
+  }
+
+  /** The network between client and replica broke; the session lives on until its timeout. */
+  disconnect(): void {
+    if (this.replica === undefined || this.sessionId === undefined) return;
+    this.replica.core.sessions.disconnected(this.sessionId, this.connectionId);
+    this.replica = undefined;
+    this.counts.disconnects++;
+  }
+
+  private isAttached(replica: SimReplica): boolean {
+    return (
+      replica.isServing() &&
+      this.world.reachable().includes(replica) &&
+      this.sessionId !== undefined &&
+      replica.core.sessions.connectionOf(this.sessionId) === this.connectionId
+    );
+  }
+
+  private connect(): void {
+    const candidates = this.world
+      .reachable()
+      .filter((replica) => replica.isServing() && replica.tree.lastZxid >= this.lastZxidSeen);
+    if (candidates.length === 0) return;
+    const replica = this.world.random.pick(candidates);
+    this.connectionId = this.world.random.int(2 ** 30) + 1;
+    if (this.sessionId !== undefined && replica.core.sessions.isLive(this.sessionId)) {
+      replica.core.sessions.connected(this.sessionId, this.connectionId);
+      this.replica = replica;
+      this.lastPingAt = this.world.now();
+      this.counts.reconnects++;
+      return;
+    }
+    if (this.sessionId !== undefined) this.sessionEnded('expired');
+    this.createSession(replica);
+  }
+
+  private sessionEnded(how: 'expired' | 'closed'): void {
+    const session = this.sessionId === undefined ? undefined : this.sessions.get(this.sessionId);
+    if (session !== undefined) session.ended = true;
+    if (how === 'expired') this.counts.expiries++;
+    this.sessionId = undefined;
+    this.replica = undefined;
+  }
+
+  private createSession(replica: SimReplica): void {
+    const sessionId = replica.core.newSessionId();
+    const { core } = replica;
+    const timeoutMs = core.sessions.open(
+      sessionId,
+      this.options.sessionTimeoutMs,
+      this.connectionId,
+      core.ownsSessionExpiry,
+    );
+    this.state = 'busy';
+    const password = Buffer.alloc(16, this.id);
+    const ephemeral = `/client-${this.id}-${this.sessions.size}`;
+    core.pipeline
+      .propose(sessionId, 0, { type: 'createSession', sessionId, timeoutMs, password })
+      .then(
+        (outcome) => {
+          this.state = 'idle';
+          this.lastZxidSeen = Math.max(this.lastZxidSeen, outcome.zxid);
+          if (!this.world.reachable().includes(replica) || !replica.isServing()) return;
+          core.sessions.connected(sessionId, this.connectionId);
+          this.sessionId = sessionId;
+          this.sessions.set(sessionId, { ephemeral, ended: false });
+          this.replica = replica;
+          this.lastPingAt = this.world.now();
+          this.createEphemeral(ephemeral);
+        },
+        () => {
+          this.state = 'idle';
+        },
+      );
+  }
+
+  /** Each session owns one ephemeral node for as long as it lives (the ephemeral invariant). */
+  private createEphemeral(path: string): void {
+    const request: WriteRequest = {
+      kind: 'create', opcode: 1, path, data: Buffer.from(path), acl: openAcl, flags: 1, ttl: -1,
+    };
+    const sessionId = this.sessionId!;
+    this.write(request, undefined, (err) => {
+      if (err === ErrorCode.ok) this.acknowledgedEphemerals.set(sessionId, path);
+    });
+  }
+
+  private issue(): void {
+    const input = this.randomInput();
+    this.counts.operations++;
+    if (input.kind === 'getData' || input.kind === 'exists') {
+      const now = this.world.now();
+      const output = this.read(input.kind, input.path);
+      this.history.push({ sessionId: this.id, invokedAt: now, completedAt: now, input, output });
+      return;
+    }
+    if (input.kind === 'sync') {
+      this.sync(input);
+      return;
+    }
+    this.write(requestOf(input), input);
+  }
+
+  private read(kind: 'getData' | 'exists', path: string): ZooKeeperOutput {
+    const tree = this.replica!.tree;
+    this.lastZxidSeen = Math.max(this.lastZxidSeen, tree.lastZxid);
+    this.replica!.core.sessions.touch(this.sessionId!, this.connectionId);
+    const result = kind === 'getData' ? tree.getData(path, noAuth) : tree.exists(path, noAuth);
+    return outputOf(kind, result.err, result.body);
+  }
+
+  private sync(input: Extract<ZooKeeperInput, { kind: 'sync' }>): void {
+    const invokedAt = this.world.now();
+    const operation: ZooKeeperOperation = {
+      sessionId: this.id, invokedAt, completedAt: null, input, output: null,
+    };
+    this.history.push(operation);
+    this.state = 'busy';
+    this.replica!.core.pipeline.sync(this.sessionId!, this.nextCxid(), input.path).then(
+      () => {
+        this.state = 'idle';
+        operation.completedAt = this.world.now();
+        operation.output = { kind: 'synced' };
+      },
+      () => this.lost(),
+    );
+  }
+
+  /** A write: recorded when `input` is given (shared keys), then answered once applied. */
+  private write(
+    request: WriteRequest,
+    input: ZooKeeperInput | undefined,
+    answered: (err: number) => void = () => undefined,
+  ): void {
+    const replica = this.replica!;
+    const invokedAt = this.world.now();
+    const operation: ZooKeeperOperation | undefined =
+      input === undefined
+        ? undefined
+        : { sessionId: this.id, invokedAt, completedAt: null, input, output: null };
+    if (operation !== undefined) this.history.push(operation);
+    this.state = 'busy';
+    replica.core.sessions.touch(this.sessionId!, this.connectionId);
+    const cxid = this.nextCxid();
+    this.sentRequests.push(`${this.sessionId!}:${cxid}`);
+    replica.core.pipeline
+      .propose(this.sessionId!, cxid, { type: 'write', request, auth: noAuth })
+      .then(
+        (outcome) => {
+          this.state = 'idle';
+          this.lastZxidSeen = Math.max(this.lastZxidSeen, outcome.zxid);
+          this.acknowledgedZxids.push(outcome.zxid);
+          answered(outcome.err);
+          if (outcome.err === ErrorCode.sessionExpired) {
+            // The session was gone when the write applied: an error the client sees as expiry.
+            if (operation !== undefined) this.history.pop();
+            this.sessionEnded('expired');
+            return;
+          }
+          if (operation === undefined) return;
+          operation.completedAt = this.world.now();
+          operation.output = outputOf(request.kind, outcome.err, outcome.body);
+        },
+        () => this.lost(),
+      );
+  }
+
+  /** ConnectionLoss: the operation's outcome stays unknown; the client reconnects. */
+  private lost(): void {
+    this.state = 'idle';
+    this.replica = undefined;
+  }
+
+  private nextCxid(): number {
+    this.cxid += 1;
+    return this.cxid;
+  }
+
+  private randomInput(): ZooKeeperInput {
+    const random = this.world.random;
+    const path = random.pick(this.options.keys);
+    const data = `c${this.id}-${this.cxid}`;
+    const version = random.chance(0.5) ? -1 : random.int(3);
+    const roll = random.int(100);
+    if (roll < 20) return { kind: 'create', path, data };
+    if (roll < 40) return { kind: 'setData', path, data, version };
+    if (roll < 50) return { kind: 'delete', path, version };
+    if (roll < 75) return { kind: 'getData', path };
+    if (roll < 90) return { kind: 'exists', path };
+    return { kind: 'sync', path: '/' };
+  }
+}
+
+function requestOf(input: ZooKeeperInput): WriteRequest {
+  switch (input.kind) {
+    case 'create':
+      return {
+        kind: 'create', opcode: 1, path: input.path, data: Buffer.from(input.data), acl: openAcl,
+        flags: 0, ttl: -1,
+      };
+    case 'setData':
+      return {
+        kind: 'setData', path: input.path, data: Buffer.from(input.data), version: input.version,
+      };
+    case 'delete':
+      return { kind: 'delete', path: input.path, version: input.version };
+    default:
+      throw new Error(`simulated client: ${input.kind} is not a write it issues`);
+  }
+}
+
+/** The checker's reading of a server reply. */
+function outputOf(kind: string, err: number, body: ResponseBody): ZooKeeperOutput {
+  if (err !== ErrorCode.ok) return { kind: 'error', code: err };
+  switch (kind) {
+    case 'create':
+      return { kind: 'created', path: body.kind === 'path' ? body.path : '' };
+    case 'delete':
+      return { kind: 'deleted' };
+    case 'setData':
+      return { kind: 'set', version: body.kind === 'stat' ? body.stat.version : -1 };
+    case 'getData':
+      return body.kind === 'data'
+        ? { kind: 'data', data: body.data.toString('utf8'), version: body.stat.version }
+        : { kind: 'error', code: ErrorCode.noNode };
+    case 'exists':
+      return body.kind === 'stat' ? { kind: 'stat', version: body.stat.version } : {
+        kind: 'error', code: ErrorCode.noNode,
+      };
+    default:
+      throw new Error(`simulated client: no reading of ${kind}`);
+  }
+}

@@ -1,0 +1,170 @@
+// The deterministic simulator: replicas (real machines, real server cores) and clients in one
+// process, on the memory network and simulated storage, driven by one seeded generator and
+// simulated clocks. Each step is one choice — deliver, flush, tick, a client's turn, or a fault
+// (crash with surviving unsynced writes, restart, pause, partition, reset, lost message, client
+// disconnect). Invariants are checked as it runs; at the end faults heal, the ensemble settles,
+// and the clients' history goes through the linearizability checker.
+
+import { describePeerMessage } from '../protocol/peer.js';
+import type { ReplicaMachine } from './replica-host.js';
+import { SimClient } from './client.js';
+import { Cluster } from './cluster.js';
+import { checkInvariantsNow, checkEphemerals, type Violation } from './sim-invariants.js';
+import { checkClientHistory, type HistoryVerdict } from './sim-history.js';
+import { applyFault, faultKinds, type FaultKind } from './faults.js';
+
+export interface SimulationOptions {
+  seed: number;
+  voters?: number;
+  observers?: number;
+  clients?: number;
+  steps?: number;
+  /** The replica machine to run: the real one, or a deliberately broken variant. */
+  machine?: ReplicaMachine;
+  /** Chance per step that the step is a fault rather than ordinary progress. */
+  faultChance?: number;
+  /** Receives the trace (message log, machine transitions, faults, client operations). */
+  trace?: (line: string) => void;
+}
+
+export interface SimulationResult {
+  seed: number;
+  violations: Violation[];
+  faults: Record<FaultKind, number>;
+  operations: number;
+  history: HistoryVerdict;
+  simulatedMs: number;
+}
+
+/** What `npm run sim` runs by default (cli/sim-command.ts shows the same values). */
+export const simulationDefaults = { steps: 4_000, faultChance: 0.006, clients: 3, voters: 3 };
+
+const stepMs = 50;
+const keys = ['/k0', '/k1', '/k2', '/k3'];
+const invariantEverySteps = 50;
+/** Healing runs at least this many rounds of stepMs (sessions of the dead expire meanwhile)
+ * and at most this many: 60 s of simulated time is far beyond any election's. */
+const healRoundsMin = 40;
+const healRoundsMax = 1_200;
+
+/** Lets every promise the last step settled run its continuation before the next step. */
+function drainMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  const voterCount = options.voters ?? simulationDefaults.voters;
+  const voters = Array.from({ length: voterCount }, (_, index) => index + 1);
+  const observers = Array.from(
+    { length: options.observers ?? 0 },
+    (_, index) => voters.length + index + 1,
+  );
+  const cluster = new Cluster({
+    voters,
+    observers,
+    seed: options.seed,
+    ...(options.machine === undefined ? {} : { machine: options.machine }),
+  });
+  const trace = options.trace;
+  if (trace !== undefined) attachTrace(cluster, trace);
+  const random = cluster.random;
+  const world = { now: () => cluster.clock.now(), reachable: () => cluster.reachable(), random };
+  const sessionTimeoutMs = 4 * cluster.timing.tickMs;
+  const clients = Array.from(
+    { length: options.clients ?? simulationDefaults.clients },
+    (_, index) => new SimClient({ id: index + 1, keys, sessionTimeoutMs }, world),
+  );
+  const faults = Object.fromEntries(faultKinds.map((kind) => [kind, 0])) as Record<
+    FaultKind,
+    number
+  >;
+  const violations: Violation[] = [];
+  cluster.startAll();
+  const faultChance = options.faultChance ?? simulationDefaults.faultChance;
+  const steps = options.steps ?? simulationDefaults.steps;
+  for (let step = 0; step < steps; step++) {
+    if (random.chance(faultChance)) {
+      const kind = applyFault(cluster, clients, random);
+      if (kind !== undefined) {
+        faults[kind]++;
+        trace?.(`${cluster.clock.now()} fault ${kind}`);
+      }
+    } else {
+      progress(cluster, clients);
+    }
+    await drainMicrotasks();
+    if (step % invariantEverySteps === 0) violations.push(...checkInvariantsNow(cluster));
+  }
+  if (!(await heal(cluster, clients))) {
+    violations.push(`liveness: no stable leader ${healRoundsMax * stepMs} ms after faults healed`);
+  }
+  violations.push(...checkInvariantsNow(cluster), ...checkEphemerals(cluster, clients));
+  const history = checkClientHistory(clients.flatMap((client) => client.history));
+  if (history.verdict === 'violation') violations.push(`linearizability: ${history.detail}`);
+  return {
+    seed: options.seed,
+    violations: [...new Set(violations)],
+    faults,
+    operations: clients.reduce((total, client) => total + client.counts.operations, 0),
+    history,
+    simulatedMs: cluster.clock.now(),
+  };
+}
+
+/** One ordinary step: a delivery, a flush, a tick or a client's turn. */
+function progress(cluster: Cluster, clients: SimClient[]): void {
+  const random = cluster.random;
+  const roll = random.next();
+  if (roll < 0.1) {
+    cluster.advance(stepMs);
+    for (const client of clients) client.ping();
+  } else if (roll < 0.35) {
+    random.pick(clients).step();
+  } else if (roll < 0.45) {
+    // fsyncs are slower than loopback deliveries: writes stay unsynced for a while.
+    const replicas = cluster.reachable();
+    if (replicas.length > 0) random.pick(replicas).flushStorage(1 + random.int(3));
+  } else {
+    const links = cluster.deliverableLinks();
+    if (links.length > 0) {
+      const link = random.pick(links);
+      cluster.network.deliver(link.from, link.to, 1 + random.int(3));
+    }
+  }
+}
+
+/**
+ * Ends every fault, restarts every replica, and lets the ensemble and the clients settle;
+ * false when no leader with every replica behind it emerged (a liveness failure).
+ */
+async function heal(cluster: Cluster, clients: SimClient[]): Promise<boolean> {
+  cluster.network.healAll();
+  for (const id of cluster.members) {
+    cluster.resume(id);
+    if (!cluster.running().includes(id)) cluster.start(id);
+  }
+  let stable = false;
+  for (let round = 0; round < healRoundsMax; round++) {
+    cluster.settle();
+    await drainMicrotasks();
+    stable = cluster.stableLeader() !== undefined;
+    if (stable && round > healRoundsMin) break;
+    cluster.advance(stepMs);
+    for (const client of clients) client.ping();
+  }
+  // Outstanding requests finish; nothing new is asked.
+  for (let round = 0; round < 20; round++) {
+    cluster.settle();
+    await drainMicrotasks();
+  }
+  return stable;
+}
+
+function attachTrace(cluster: Cluster, trace: (line: string) => void): void {
+  cluster.onMessage = (from, to, message) => {
+    trace(`${cluster.clock.now()} ${from}→${to} ${describePeerMessage(message)}`);
+  };
+  cluster.onTransition = (id, states) => {
+    trace(`${cluster.clock.now()} replica ${id}: ${states.join(' | ')}`);
+  };
+}

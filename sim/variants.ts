@@ -1,0 +1,112 @@
+// Deliberately broken replica machines: each breaks one thing Zab relies on, so the simulator
+// can show that it notices (issue 5: "the simulator must be able to fail"). Each is the real
+// machine with one action or guard replaced through `.provide()`, as a host would provide it.
+import { assign, enqueueActions } from 'xstate';
+import type { ElectionContext } from '../machines/election.js';
+import { isBetterVote } from '../machines/zab-rules.js';
+import { learnersAtLeast, sendToAll } from '../machines/leading/learners.js';
+import type { ReplicaContext, ReplicaEffect, ReplicaEvent } from '../machines/replica-context.js';
+import { electionActor } from '../machines/replica-setup.js';
+import { replicaMachine } from '../machines/replica.js';
+import type { PeerState, Vote } from '../protocol/peer.js';
+
+/** A follower that logs a proposal and ACKs it at once, before it is durable. */
+export const eagerAckMachine = replicaMachine.provide({
+  actions: {
+    logProposal: enqueueActions(({ context, event, enqueue }) => {
+      const replica = context as ReplicaContext;
+      const received = event as ReplicaEvent;
+      if (received.type !== 'peer.proposal' || replica.learner === null) return;
+      const txns = received.message.txns.filter((txn) => txn.zxid > replica.lastZxid);
+      const last = txns[txns.length - 1];
+      if (last === undefined) return;
+      enqueue.assign({ lastZxid: last.zxid });
+      enqueue({ type: 'appendProposals', params: { txns } });
+      const ack = { type: 'ack', zxid: last.zxid } as const;
+      enqueue({ type: 'sendPeerMessage', params: { to: replica.learner.leaderId, message: ack } });
+    }) as never,
+  },
+});
+
+/** A leader that commits what its own log holds, without waiting for a quorum of ACKs. */
+export const commitWithoutQuorumMachine = replicaMachine.provide({
+  guards: {
+    hasCommittableProposal: (({ context }: { context: ReplicaContext }) => {
+      const first = context.leader?.outstanding[0];
+      return first !== undefined && context.durableZxid >= first.zxid;
+    }) as never,
+  },
+  actions: {
+    commitProposals: enqueueActions(({ context, enqueue }) => {
+      const replica = context as ReplicaContext;
+      const leader = replica.leader;
+      if (leader === null) return;
+      const ready = leader.outstanding.filter((txn) => txn.zxid <= replica.durableZxid);
+      const last = ready[ready.length - 1];
+      if (last === undefined) return;
+      const followers = learnersAtLeast(leader, 'newLeaderSent', 'follower');
+      const outstanding = leader.outstanding.slice(ready.length);
+      enqueue.assign({ leader: { ...leader, outstanding, committedZxid: last.zxid } });
+      const effects: ReplicaEffect[] = [
+        ...sendToAll(followers, { type: 'commit', zxid: last.zxid }),
+        { type: 'applyCommitted', params: { zxid: last.zxid } },
+      ];
+      for (const effect of effects) enqueue(effect);
+    }) as never,
+  },
+});
+
+/**
+ * Fast leader election that compares votes by epoch and server id only, not by zxid, with the
+ * leader trusting the outcome (it skips discovery's check that no follower is ahead of it,
+ * which on its own would send a lagging leader back to looking, as ZooKeeper's does).
+ */
+function isBetterIgnoringZxid(candidate: Vote, current: Vote, voters: readonly number[]) {
+  return isBetterVote({ ...candidate, zxid: 0 }, { ...current, zxid: 0 }, voters);
+}
+
+type ElectionArguments = {
+  context: ElectionContext;
+  event: { from: number; notification: { state: PeerState; vote: Vote; round: number } };
+};
+
+export const electionIgnoresZxidMachine = replicaMachine.provide({
+  guards: { isLearnerAheadOfLeader: (() => false) as never },
+  actors: {
+    election: electionActor.provide({
+      actions: {
+        // FLE's move to a later round, keeping the better vote — by epoch and id alone.
+        joinLaterRound: assign((args) => {
+          const { context, event } = args as unknown as ElectionArguments;
+          const { notification, from } = event;
+          const better = isBetterIgnoringZxid(notification.vote, context.ownVote, context.voters);
+          const proposal = better ? notification.vote : context.ownVote;
+          const votesInRound = {
+            ...(context.voters.includes(context.myId)
+              ? { [context.myId]: { vote: proposal, state: 'looking' as const } }
+              : {}),
+            [from]: { vote: notification.vote, state: notification.state },
+          };
+          return { round: notification.round, proposal, votesInRound };
+        }) as never,
+      },
+      guards: {
+        isBetterLookingVote: (({ context, event }: {
+          context: { proposal: Vote; voters: readonly number[] };
+          event: { notification: { state: string; vote: Vote } };
+        }) =>
+          event.notification.state === 'looking' &&
+          isBetterIgnoringZxid(event.notification.vote, context.proposal, context.voters)
+        ) as never,
+      },
+    }),
+  },
+});
+
+export const brokenVariants = {
+  eagerAck: eagerAckMachine,
+  commitWithoutQuorum: commitWithoutQuorumMachine,
+  electionIgnoresZxid: electionIgnoresZxidMachine,
+} as const;
+
+export type BrokenVariant = keyof typeof brokenVariants;
