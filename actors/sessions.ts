@@ -93,7 +93,14 @@ export class SessionTable {
       },
     });
     const actor = createActor(machine, {
-      input: { sessionId, requestedTimeoutMs, limits: this.limits, connectionId, expiresHere },
+      input: {
+        sessionId,
+        requestedTimeoutMs,
+        limits: this.limits,
+        connectionId,
+        expiresHere,
+        graceMs: touchIntervalMs,
+      },
       ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
       ...(this.clock === undefined ? {} : { clock: this.clock }),
     });

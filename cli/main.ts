@@ -9,6 +9,7 @@ import { machinesCommand } from './machines-command.js';
 import { runServer } from './server-command.js';
 import { addServerOptions } from './server-options.js';
 import { addSimOptions, runSimCommand, type SimFlags } from './sim-command.js';
+import { addChaosOptions, runChaos, type ChaosFlags } from './chaos-command.js';
 
 const program = new Command();
 program
@@ -66,6 +67,15 @@ addSimOptions(
 ).action(async (flags: SimFlags) => {
   const failing = await runSimCommand(flags);
   process.exitCode = failing > 0 ? 1 : 0;
+});
+
+addChaosOptions(
+  program
+    .command('chaos')
+    .description('fault-inject real replica processes under client load (exit 1 on a violation)'),
+).action(async (flags: ChaosFlags) => {
+  const result = await runChaos(flags);
+  process.exitCode = result.verdict === 'violation' ? 1 : 0;
 });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -289,7 +289,6 @@ export class Client {
       if (kind === 'getChildren' || kind === 'getChildren2') return err === 0 ? 'child' : undefined;
       if (kind !== 'exists') return err === 0 ? 'data' : undefined;
       return err === 0 ? 'data' : err === ErrorCode.noNode ? 'exist' : undefined;
-      return err === 0 ? 'data' : undefined;
     };
     return this.call(request, path, options, (reply) => {
       const watchKind = kindFor(reply.header.err);

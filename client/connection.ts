@@ -31,6 +31,8 @@ export interface ConnectionSettings {
   canBeReadOnly: boolean;
   reconnectBackoffMsBase: number;
   reconnectBackoffMsMax: number;
+  /** How long close() waits for the server's closeSession reply before dropping the socket. */
+  closeTimeoutMs: number;
   /** The only source of randomness: shuffles servers and jitters the backoff. */
   random: () => number;
   frameBytesMax?: number;
@@ -88,6 +90,7 @@ export class ConnectionHost {
         canBeReadOnly: settings.canBeReadOnly,
         reconnectBackoffMsBase: settings.reconnectBackoffMsBase,
         reconnectBackoffMsMax: settings.reconnectBackoffMsMax,
+        closeTimeoutMs: settings.closeTimeoutMs,
       },
     });
   }
@@ -244,20 +247,36 @@ export class ConnectionHost {
     });
     wire.onClose(() => {
       this.lastZxidSeen = Math.max(this.lastZxidSeen, wire.lastZxid);
-      clearInterval(this.silenceTimer);
       if (this.wire !== wire) return;
+      clearInterval(this.silenceTimer);
       this.wire = null;
-      this.actor.send({ type: 'connection.lost' });
+      // The machine counts the session timeout from the server's last frame, not from now.
+      const silentMs = Math.max(0, performance.now() - wire.lastReceivedAtMs);
+      this.actor.send({ type: 'connection.lost', silentMs });
     });
-    // ZooKeeper's read timeout: two thirds of the session timeout without a frame (pings are
-    // answered) means the server or the path to it is gone, even if TCP has not noticed.
+    this.watchForSilence(wire);
+  }
+
+  /**
+   * ZooKeeper's read timeout: two thirds of the session timeout without a frame (pings are
+   * answered) means the server or the path to it is gone, even if TCP has not noticed.
+   */
+  private watchForSilence(wire: WireConnection): void {
     const readTimeoutMs = Math.floor((wire.negotiatedTimeoutMs * 2) / 3);
     clearInterval(this.silenceTimer);
+    const checkEveryMs = Math.max(50, Math.floor(readTimeoutMs / 4));
+    let checkedAtMs = performance.now();
+    let judgeFromMs = checkedAtMs;
     this.silenceTimer = setInterval(() => {
-      if (performance.now() - wire.lastReceivedAtMs > readTimeoutMs) {
+      const nowMs = performance.now();
+      // Our own event loop stalled (this check ran late): the server may have answered while
+      // we were not reading, and our pings were not sent. Judge from now, not from then.
+      if (nowMs - checkedAtMs > 2 * checkEveryMs) judgeFromMs = nowMs;
+      checkedAtMs = nowMs;
+      if (nowMs - Math.max(wire.lastReceivedAtMs, judgeFromMs) > readTimeoutMs) {
         wire.destroy(new ConnectionLossError(`no frame from the server in ${readTimeoutMs} ms`));
       }
-    }, Math.max(50, Math.floor(readTimeoutMs / 4)));
+    }, checkEveryMs);
     this.silenceTimer.unref();
   }
 
@@ -285,11 +304,12 @@ export class ConnectionHost {
       .catch(() => undefined);
   }
 
+  /**
+   * The wire stays attached while closing, so its loss still reaches the machine and the
+   * machine's closeTimeout (a frozen server never replies) can drop it through dropConnection.
+   */
   private async closeSession(): Promise<void> {
-    const wire = this.wire;
-    this.wire = null;
-    clearInterval(this.silenceTimer);
-    if (wire !== null) await wire.close();
+    await this.wire?.close();
   }
 
   private dropConnection(): void {

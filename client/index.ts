@@ -58,6 +58,7 @@ export function createClient(connectString: string, options: ClientOptions = {})
     canBeReadOnly: options.canBeReadOnly ?? false,
     reconnectBackoffMsBase: options.reconnectBackoffMsBase ?? 50,
     reconnectBackoffMsMax: options.reconnectBackoffMsMax ?? 2_000,
+    closeTimeoutMs: options.closeTimeoutMs ?? 1_000,
     random: options.random ?? Math.random,
     registeredWatches: () => (client as Client).watchServerPaths(),
   });

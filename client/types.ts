@@ -20,6 +20,11 @@ export interface ClientOptions {
   canBeReadOnly?: boolean;
   reconnectBackoffMsBase?: number;
   reconnectBackoffMsMax?: number;
+  /**
+   * Limit on close() waiting for the server to confirm closeSession; after it the socket is
+   * dropped and the server expires the session. Default 1 000 ms.
+   */
+  closeTimeoutMs?: number;
   /** Randomness for the server shuffle and backoff jitter (tests pass a seeded one). */
   random?: () => number;
   /** Credentials sent after every handshake, e.g. [{ scheme: 'digest', auth: 'user:pw' }]. */

@@ -20,89 +20,10 @@ import {
   readWatcherEvent,
   type ResponseBody,
 } from '../protocol/responses.js';
+import { FrameDecoder, FrameError } from './frame-decoder.js';
 
 /** ZooKeeper's default jute.maxbuffer plus room for the reply header and stat. */
 export const frameBytesMaxDefault = 0xfffff + 1024;
-
-/** A frame whose length prefix is negative or above the limit: the stream cannot be trusted. */
-export class FrameError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FrameError';
-  }
-}
-
-/**
- * Splits a byte stream into length-prefixed frames. Whole frames inside one chunk are handed
- * out as views without copying; a frame split across chunks is copied once into its own buffer.
- */
-export class FrameDecoder {
-  private readonly lengthBytes = Buffer.alloc(4);
-  private lengthFilled = 0;
-  private body: Buffer | null = null;
-  private bodyFilled = 0;
-
-  constructor(
-    private readonly frameBytesMax: number,
-    public onFrame: (frame: Buffer) => void,
-  ) {}
-
-  push(chunk: Buffer): void {
-    let offset = 0;
-    while (offset < chunk.length) {
-      if (this.body === null) {
-        if (this.lengthFilled === 0 && chunk.length - offset >= 4) {
-          const length = this.checkedLength(chunk.readInt32BE(offset));
-          offset += 4;
-          if (chunk.length - offset >= length) {
-            this.onFrame(chunk.subarray(offset, offset + length));
-            offset += length;
-            continue;
-          }
-          this.startBody(length);
-        } else {
-          const count = Math.min(4 - this.lengthFilled, chunk.length - offset);
-          chunk.copy(this.lengthBytes, this.lengthFilled, offset, offset + count);
-          this.lengthFilled += count;
-          offset += count;
-          if (this.lengthFilled < 4) return;
-          this.lengthFilled = 0;
-          const length = this.checkedLength(this.lengthBytes.readInt32BE(0));
-          if (length === 0) {
-            this.onFrame(Buffer.alloc(0));
-            continue;
-          }
-          this.startBody(length);
-        }
-      }
-      offset = this.fillBody(chunk, offset);
-    }
-  }
-
-  private checkedLength(length: number): number {
-    if (length < 0 || length > this.frameBytesMax) {
-      throw new FrameError(`frame length ${length} outside 0..${this.frameBytesMax}`);
-    }
-    return length;
-  }
-
-  private startBody(length: number): void {
-    this.body = Buffer.allocUnsafe(length);
-    this.bodyFilled = 0;
-  }
-
-  private fillBody(chunk: Buffer, offset: number): number {
-    const body = this.body as Buffer;
-    const count = Math.min(body.length - this.bodyFilled, chunk.length - offset);
-    chunk.copy(body, this.bodyFilled, offset, offset + count);
-    this.bodyFilled += count;
-    if (this.bodyFilled === body.length) {
-      this.body = null;
-      this.onFrame(body);
-    }
-    return offset + count;
-  }
-}
 
 type Resolve = (reply: Reply) => void;
 type Reject = (error: Error) => void;
@@ -189,6 +110,9 @@ interface WireEvents {
   close: (cause: Error | undefined) => void;
 }
 
+/** The ping timer ticks this often per ping interval (see pingIfIdle). */
+const pingTicksPerInterval = 4;
+
 const noBody: ResponseBody = Object.freeze({ kind: 'none' }) as ResponseBody;
 
 export class WireConnection {
@@ -201,7 +125,9 @@ export class WireConnection {
   private readonly auths = new PendingQueue();
   private readonly setWatches = new PendingQueue();
   private nextXid = 1;
-  private sentSincePing = false;
+  /** Set by every send; the ping timer's quarter-interval ticks clear it. */
+  private sentSinceTick = false;
+  private idleTicks = 0;
   private pingTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private closedCause: Error | undefined | null = null;
@@ -226,7 +152,8 @@ export class WireConnection {
     });
     socket.on('close', () => this.handleClose());
     if (pingIntervalMs > 0) {
-      this.pingTimer = setInterval(() => this.pingIfIdle(), pingIntervalMs);
+      const tickMs = Math.max(1, Math.floor(pingIntervalMs / pingTicksPerInterval));
+      this.pingTimer = setInterval(() => this.pingIfIdle(), tickMs);
       this.pingTimer.unref();
     }
   }
@@ -287,7 +214,7 @@ export class WireConnection {
     return new Promise<Reply>((resolve, reject) => {
       const settle: Resolve = onReply ? (reply) => (onReply(reply), resolve(reply)) : resolve;
       queue.push(xid, opcodeOf(request), settle, reject);
-      this.sentSincePing = true;
+      this.sentSinceTick = true;
       this.socket.write(encodeRequest(xid, request));
     });
   }
@@ -358,11 +285,23 @@ export class WireConnection {
     return this.pending;
   }
 
+  /**
+   * Pings once nothing was sent for about a ping interval, as ZooKeeper's client does (it counts
+   * from the last send). Checking in quarter intervals keeps the gap between sends, and so between
+   * replies, near one interval: a whole-interval check could leave two intervals between sends
+   * (a request just after a check, then an idle one), which is the host's read timeout.
+   */
   private pingIfIdle(): void {
-    if (!this.sentSincePing && !this.closing) {
+    if (this.sentSinceTick) {
+      this.sentSinceTick = false;
+      this.idleTicks = 0;
+      return;
+    }
+    this.idleTicks++;
+    if (this.idleTicks >= pingTicksPerInterval - 1 && !this.closing) {
+      this.idleTicks = 0;
       this.request({ kind: 'ping' }).catch(() => {});
     }
-    this.sentSincePing = false;
   }
 
   private handleClose(): void {

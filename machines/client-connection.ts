@@ -44,6 +44,8 @@ export interface ClientConnectionInput {
   canBeReadOnly: boolean;
   reconnectBackoffMsBase: number;
   reconnectBackoffMsMax: number;
+  /** How long close() waits for the server to confirm closeSession before dropping the socket. */
+  closeTimeoutMs: number;
 }
 
 export interface ClientConnectionContext extends ClientConnectionInput {
@@ -54,11 +56,16 @@ export interface ClientConnectionContext extends ClientConnectionInput {
   password: Buffer | null;
   negotiatedTimeoutMs: number;
   readOnly: boolean;
+  /** How long the server had been silent when the connection was lost (see sessionTimeout). */
+  silentMsAtLoss: number;
 }
 
 export type ClientConnectionEvent =
-  /** The socket of the established connection closed (or the host declared it dead). */
-  | { type: 'connection.lost' }
+  /**
+   * The socket of the established connection closed (or the host declared it dead). `silentMs`:
+   * how long before this no frame had come from the server (0 when unknown).
+   */
+  | { type: 'connection.lost'; silentMs?: number }
   /** A server reported the session expired (reply error or notification state). */
   | { type: 'session.expired' }
   /** The server rejected credentials (auth reply AuthFailed). */
@@ -88,6 +95,17 @@ export function reconnectBackoffMs(context: ClientConnectionContext): number {
   const passes = Math.floor(context.failedAttempts / Math.max(1, context.servers.length));
   const backoff = context.reconnectBackoffMsBase * 2 ** Math.min(passes, 20);
   return Math.min(backoff, context.reconnectBackoffMsMax);
+}
+
+/**
+ * How long a suspended client waits before reporting its session expired: the session timeout
+ * counted from the last frame the server sent, not from when the loss was noticed. The server
+ * last heard from us no later than that frame, so it may expire the session a timeout after it;
+ * counting from the (later) loss would leave a lock holder believing it holds the lock while
+ * another process already does. A pure rule.
+ */
+export function sessionTimeoutRemainingMs(context: ClientConnectionContext): number {
+  return Math.max(0, context.negotiatedTimeoutMs - context.silentMsAtLoss);
 }
 
 const report = (state: ClientConnectionState) =>
@@ -157,6 +175,14 @@ export const clientConnectionMachine = setup({
       serverIndex: (context.serverIndex + 1) % context.servers.length,
       failedAttempts: context.failedAttempts + 1,
     })),
+    /**
+     * As ZooKeeper's client: after a loss, reconnect to the next server first (the one just lost
+     * may be dead or frozen, and a handshake with it would spend the session's remaining time).
+     */
+    recordLoss: assign(({ context, event }) => ({
+      serverIndex: (context.serverIndex + 1) % context.servers.length,
+      silentMsAtLoss: Math.max(0, (event as { silentMs?: number }).silentMs ?? 0),
+    })),
   },
   guards: {
     isSessionExpired: ({ event }) => isSessionExpiredError((event as { error?: unknown }).error),
@@ -165,10 +191,12 @@ export const clientConnectionMachine = setup({
   delays: {
     reconnectBackoff: ({ context }) => reconnectBackoffMs(context),
     /**
-     * Disconnected for a whole session timeout: the server has expired the session by now (it
-     * heard nothing for that long), so report it lost instead of waiting for a reconnect to say so.
+     * Disconnected for a whole session timeout since the server's last frame: the server may have
+     * expired the session by now, so report it lost instead of waiting for a reconnect to say so.
      */
-    sessionTimeout: ({ context }) => context.negotiatedTimeoutMs,
+    sessionTimeout: ({ context }) => sessionTimeoutRemainingMs(context),
+    /** A server that does not confirm closeSession in time is left to expire the session. */
+    closeTimeout: ({ context }) => context.closeTimeoutMs,
   },
 }).createMachine({
   id: 'clientConnection',
@@ -180,6 +208,7 @@ export const clientConnectionMachine = setup({
     password: null,
     negotiatedTimeoutMs: input.requestedTimeoutMs,
     readOnly: false,
+    silentMsAtLoss: 0,
   }),
   initial: 'connecting',
   states: {
@@ -192,7 +221,7 @@ export const clientConnectionMachine = setup({
       initial: 'choosing',
       entry: 'restoreSession',
       on: {
-        'connection.lost': { target: 'suspended' },
+        'connection.lost': { target: 'suspended', actions: 'recordLoss' },
         'session.expired': { target: 'expired', actions: 'dropConnection' },
         // Credentials are only ever checked on an established connection.
         'authentication.failed': { target: 'authFailed', actions: 'dropConnection' },
@@ -216,6 +245,8 @@ export const clientConnectionMachine = setup({
     closing: {
       invoke: { id: 'closeSession', src: 'closeSession', onDone: 'closed', onError: 'closed' },
       on: { 'connection.lost': { target: 'closed' } },
+      // A frozen or unreachable server never answers: close() must still end promptly.
+      after: { closeTimeout: { target: 'closed' } },
     },
     expired: { type: 'final', entry: report('expired') },
     closed: { type: 'final', entry: report('closed') },

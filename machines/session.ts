@@ -26,6 +26,11 @@ export interface SessionInput {
    * closeSession txn. Defaults to true.
    */
   expiresHere?: boolean;
+  /**
+   * Added to the timeout before the session expires: a host that passes on at most one touch
+   * per `graceMs` may have seen a packet up to that long after the last touch it sent. Default 0.
+   */
+  graceMs?: number;
 }
 
 export interface SessionContext {
@@ -36,6 +41,8 @@ export interface SessionContext {
   connectionId: ConnectionId | null;
   /** See SessionInput.expiresHere. */
   expiresHere: boolean;
+  /** See SessionInput.graceMs. */
+  graceMs: number;
 }
 
 /** Events, namespaced by their source. Every client event names the connection it came from. */
@@ -140,7 +147,7 @@ export const sessionMachine = setup({
   },
   delays: {
     /** ZooKeeper expires a session when no packet arrives within its negotiated timeout. */
-    sessionTimeout: ({ context }) => context.timeoutMs,
+    sessionTimeout: ({ context }) => context.timeoutMs + context.graceMs,
   },
 }).createMachine({
   id: 'session',
@@ -149,6 +156,7 @@ export const sessionMachine = setup({
     timeoutMs: negotiateSessionTimeout(input.requestedTimeoutMs, input.limits),
     connectionId: input.connectionId,
     expiresHere: input.expiresHere ?? true,
+    graceMs: input.graceMs ?? 0,
   }),
   initial: 'handshake',
   states: {

@@ -10,6 +10,7 @@ import type { ReplicaMachine } from './replica-host.js';
 import { SimClient } from './client.js';
 import { Cluster } from './cluster.js';
 import { checkInvariantsNow, checkEphemerals, type Violation } from './sim-invariants.js';
+import { describeOperation, type ZooKeeperOperation } from './linearizability/index.js';
 import { checkClientHistory, type HistoryVerdict } from './sim-history.js';
 import { applyFault, faultKinds, type FaultKind } from './faults.js';
 
@@ -33,6 +34,8 @@ export interface SimulationResult {
   faults: Record<FaultKind, number>;
   operations: number;
   history: HistoryVerdict;
+  /** The clients' operations, as checked (for tools that look closer at a failing seed). */
+  recorded: ZooKeeperOperation[];
   simulatedMs: number;
 }
 
@@ -99,7 +102,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     violations.push(`liveness: no stable leader ${healRoundsMax * stepMs} ms after faults healed`);
   }
   violations.push(...checkInvariantsNow(cluster), ...checkEphemerals(cluster, clients));
-  const history = checkClientHistory(clients.flatMap((client) => client.history));
+  const operations = clients.flatMap((client) => client.history);
+  if (trace !== undefined) {
+    // The clients' operations, in invocation order (their completions are part of each line).
+    const ordered = [...operations].sort((first, second) => first.invokedAt - second.invokedAt);
+    for (const operation of ordered) trace(`operation ${describeOperation(operation)}`);
+  }
+  const history = checkClientHistory(operations);
   if (history.verdict === 'violation') violations.push(`linearizability: ${history.detail}`);
   return {
     seed: options.seed,
@@ -107,6 +116,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     faults,
     operations: clients.reduce((total, client) => total + client.counts.operations, 0),
     history,
+    recorded: operations,
     simulatedMs: cluster.clock.now(),
   };
 }

@@ -35,11 +35,17 @@ export function learnerSynchronizationState(machine: ReplicaSetup, role: Learner
   const acknowledging = role === 'following'
     ? { always: { guard: 'hasUnackedDurableProposal', actions: 'ackDurableProposals' } } as const
     : {};
+  // An observer is sent INFORM from NEWLEADER on (ZooKeeper's Learner.syncWithLeader queues
+  // them): what it commits is logged now and applied with the rest of the stream on UPTODATE.
+  const informed = role === 'observing'
+    ? { 'peer.inform': { guard: 'isFromLeader', actions: 'logSyncInform' } } as const
+    : {};
   return machine.createStateConfig({
     initial: 'awaitingSyncMode',
     on: {
       'peer.proposal': { guard: 'isFromLeader', actions: 'logProposal' },
       'peer.commit': { guard: 'isFromLeader', actions: 'recordSyncCommit' },
+      ...informed,
     },
     states: {
       // Zab 2.1: the leader says how it will bring this log to its history.

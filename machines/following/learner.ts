@@ -130,6 +130,21 @@ export const learnerActions = {
       effects: [{ type: 'appendProposals', params: { txns: fresh } }],
     };
   }) as Step,
+  /** An INFORM before UPTODATE (observers): logged now, applied with the stream on UPTODATE. */
+  logSyncInform: ((context, event) => {
+    const { txn } = expectEvent(event, 'peer.inform').message;
+    if (txn.zxid <= context.lastZxid) return {};
+    const syncCommittedZxid = Math.max(learnerOf(context).syncCommittedZxid, txn.zxid);
+    return {
+      context: {
+        ...withLearner(context, { syncCommittedZxid }),
+        lastZxid: txn.zxid,
+        firstZxid: context.firstZxid === 0 ? txn.zxid : context.firstZxid,
+        epochEnds: withEpochEnd(context.epochEnds, txn.zxid),
+      },
+      effects: [{ type: 'appendProposals', params: { txns: [txn] } }],
+    };
+  }) as Step,
   /** A COMMIT inside the sync stream: applied on UPTODATE, when the leader is established. */
   recordSyncCommit: ((context, event) => {
     const { zxid } = expectEvent(event, 'peer.commit').message;

@@ -86,7 +86,13 @@ interface SessionState {
 }
 
 function sessionContext(operations: readonly ZooKeeperOperation[]): SessionContext {
-  const ordered = operations.slice().sort((a, b) => b.invokedAt - a.invokedAt);
+  // The exact reverse of the search's session order (search.ts sessionPredecessors: invocation
+  // time, then the recorder's order), so that of two reads one session issued at the same
+  // instant the first knows the second follows it (found by the simulator, seed 1978).
+  const indexOf = new Map(operations.map((operation, index) => [operation, index]));
+  const ordered = operations
+    .slice()
+    .sort((a, b) => b.invokedAt - a.invokedAt || indexOf.get(b)! - indexOf.get(a)!);
   const readsFollow = new Map<ZooKeeperOperation, boolean>();
   const sessionsWithReadsAfter = new Set<number | string>();
   // Walk backwards in invocation order, remembering which sessions still read later.

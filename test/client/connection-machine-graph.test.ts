@@ -25,6 +25,7 @@ type TraversalEvent =
   | { type: `xstate.after.${string}` };
 const events: TraversalEvent[] = [
   { type: 'connection.lost' },
+  { type: 'connection.lost', silentMs: 3_000 },
   { type: 'session.expired' },
   { type: 'authentication.failed' },
   { type: 'client.close' },
@@ -37,6 +38,7 @@ const events: TraversalEvent[] = [
   { type: 'xstate.after.reconnectBackoff.clientConnection.connecting.waiting' },
   { type: 'xstate.after.reconnectBackoff.clientConnection.suspended.waiting' },
   { type: 'xstate.after.sessionTimeout.clientConnection.suspended' },
+  { type: 'xstate.after.closeTimeout.clientConnection.closing' },
 ];
 
 // Context holds a bigint, a Buffer and an unbounded attempt counter: the state value and the
@@ -52,6 +54,7 @@ describe('client connection machine graph', () => {
       canBeReadOnly: true,
       reconnectBackoffMsBase: 10,
       reconnectBackoffMsMax: 100,
+      closeTimeoutMs: 1_000,
     },
     events: events as ClientConnectionEvent[],
     serializeState,

@@ -1,79 +1,22 @@
 // The client connection machine as a transcript: the host's effects are fakes that record what
 // they were asked to do, connection attempts are settled by the test, and a SimulatedClock makes
-// backoff and the local expiry timer exact. Every path to `expired` is walked here.
+// backoff and the close timeout exact. The paths to `expired` have their own file.
 
 import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import {
-  clientConnectionMachine,
   reconnectBackoffMs,
+  sessionTimeoutRemainingMs,
   type ClientConnectionContext,
-  type OpenConnectionInput,
-  type SessionEstablished,
 } from '../../machines/client-connection.js';
-
-interface Attempt {
-  input: OpenConnectionInput;
-  resolve: (established: SessionEstablished) => void;
-  reject: (error: unknown) => void;
-}
-
-const servers = [1, 2, 3].map((index) => ({ host: `h${index}`, port: 2180 + index }));
-const established: SessionEstablished = {
-  sessionId: 0x42n,
-  password: Buffer.alloc(16, 1),
-  negotiatedTimeoutMs: 4_000,
-  readOnly: false,
-};
-const connectionLoss = Object.assign(new Error('refused'), { code: -4 });
-const sessionExpired = Object.assign(new Error('expired'), { code: -112 });
-
-/** Promise settlements run in microtasks: let them land before looking at the state. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
-
-function startConnection() {
-  const clock = new SimulatedClock();
-  const attempts: Attempt[] = [];
-  const effects: string[] = [];
-  const machine = clientConnectionMachine.provide({
-    actors: {
-      openConnection: fromPromise<SessionEstablished, OpenConnectionInput>(
-        ({ input }) => new Promise((resolve, reject) => attempts.push({ input, resolve, reject })),
-      ),
-      closeSession: fromPromise<void, void>(async () => {
-        effects.push('closeSession');
-      }),
-    },
-    actions: {
-      reportState: (_, params) => effects.push(`state ${params.state}`),
-      restoreSession: () => effects.push('restoreSession'),
-      dropConnection: () => effects.push('dropConnection'),
-    },
-  });
-  const actor = createActor(machine, {
-    clock,
-    input: {
-      servers,
-      requestedTimeoutMs: 5_000,
-      canBeReadOnly: true,
-      reconnectBackoffMsBase: 100,
-      reconnectBackoffMsMax: 1_000,
-    },
-  });
-  actor.start();
-  const state = () => actor.getSnapshot().value;
-  const lastAttempt = () => attempts.at(-1) as Attempt;
-  return { actor, clock, attempts, effects, state, lastAttempt };
-}
-
-async function startConnected() {
-  const connection = startConnection();
-  connection.lastAttempt().resolve(established);
-  await settle();
-  expect(connection.state()).toEqual({ connected: 'readWrite' });
-  connection.effects.length = 0;
-  return connection;
-}
+import {
+  closeTimeoutMs,
+  connectionLoss,
+  established,
+  servers,
+  settle,
+  startConnected,
+  startConnection,
+} from './connection-machine-harness.js';
 
 describe('client connection machine', () => {
   it('tries the servers in order with backoff until one answers', async () => {
@@ -103,56 +46,67 @@ describe('client connection machine', () => {
     expect([0, 2, 3, 6, 9, 12, 300].map(backoff)).toEqual([100, 100, 200, 400, 800, 1_000, 1_000]);
   });
 
-  it('suspends on loss, reconnects with session id and password, restores', async () => {
+  it.each([
+    [4_000, 0, 4_000],
+    [4_000, 2_666, 1_334],
+    [4_000, 4_000, 0],
+    [4_000, 9_000, 0],
+  ])('leaves %i ms − %i ms silent = %i ms before local expiry (a pure rule)',
+    (negotiatedTimeoutMs, silentMsAtLoss, remaining) => {
+      const context = { negotiatedTimeoutMs, silentMsAtLoss } as ClientConnectionContext;
+      expect(sessionTimeoutRemainingMs(context)).toBe(remaining);
+    });
+
+  it('suspends on loss, reconnects to the next server with session id and password', async () => {
     const { actor, effects, state, lastAttempt } = await startConnected();
+    expect(lastAttempt().input.server.port).toBe(2181);
     actor.send({ type: 'connection.lost' });
     expect(state()).toEqual({ suspended: 'opening' });
-    expect(lastAttempt().input).toMatchObject({ sessionId: 0x42n, password: established.password });
+    expect(lastAttempt().input).toMatchObject({
+      server: { port: 2182 },
+      sessionId: 0x42n,
+      password: established.password,
+    });
     lastAttempt().resolve(established);
     await settle();
     expect(effects).toEqual(['state suspended', 'restoreSession', 'state connected']);
   });
 
-  it('expires when suspended for the whole negotiated timeout', async () => {
-    const { actor, clock, effects, state } = await startConnected();
-    actor.send({ type: 'connection.lost' });
-    clock.increment(established.negotiatedTimeoutMs - 1);
-    expect(state()).not.toBe('expired');
-    clock.increment(1);
-    expect(state()).toBe('expired');
-    expect(actor.getSnapshot().status).toBe('done');
-    expect(effects).toEqual(['state suspended', 'state expired']);
-  });
-
-  it('expires when a reconnect is answered "session expired"', async () => {
-    const { actor, effects, state, lastAttempt } = await startConnected();
-    actor.send({ type: 'connection.lost' });
-    lastAttempt().reject(sessionExpired);
-    await settle();
-    expect(state()).toBe('expired');
-    expect(effects).toEqual(['state suspended', 'state expired']);
-  });
-
-  it('expires when the server says so while connected, dropping the socket', async () => {
-    const { actor, effects, state } = await startConnected();
-    actor.send({ type: 'session.expired' });
-    expect(state()).toBe('expired');
-    expect(effects).toEqual(['dropConnection', 'state expired']);
-  });
-
   it('closes through closeSession when connected, and at once otherwise', async () => {
     const connected = await startConnected();
     connected.actor.send({ type: 'client.close' });
+    connected.closings[0]?.resolve();
     await settle();
     expect(connected.state()).toBe('closed');
     expect(connected.effects).toEqual(['closeSession', 'state closed']);
     const connecting = startConnection();
     connecting.actor.send({ type: 'client.close' });
     expect(connecting.state()).toBe('closed');
+    expect(connecting.lastAttempt().signal.aborted).toBe(true);
     const suspended = await startConnected();
     suspended.actor.send({ type: 'connection.lost' });
     suspended.actor.send({ type: 'client.close' });
     expect(suspended.effects).toEqual(['state suspended', 'state closed']);
+  });
+
+  it('closes when the connection drops while closeSession is unanswered', async () => {
+    const { actor, effects, state } = await startConnected();
+    actor.send({ type: 'client.close' });
+    actor.send({ type: 'connection.lost' });
+    expect(state()).toBe('closed');
+    expect(effects).toEqual(['closeSession', 'state closed']);
+  });
+
+  it('gives up on closeSession after closeTimeoutMs (a frozen server never answers)', async () => {
+    const { actor, clock, closings, effects, state } = await startConnected();
+    actor.send({ type: 'client.close' });
+    expect(state()).toBe('closing');
+    clock.increment(closeTimeoutMs - 1);
+    expect(state()).toBe('closing');
+    clock.increment(1);
+    expect(state()).toBe('closed');
+    expect(closings[0]?.signal.aborted).toBe(true);
+    expect(effects).toEqual(['closeSession', 'state closed']);
   });
 
   it('ends in authFailed when credentials are rejected', async () => {

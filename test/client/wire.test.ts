@@ -1,25 +1,15 @@
 // WireConnection and its frame decoder: the decoder fed one byte at a time and in random chunks,
 // and the connection against a scripted in-process server speaking ZooKeeper's wire format.
 
-import { createServer, type Server, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FrameDecoder, FrameError, WireConnection } from '../../client/wire.js';
+import { FrameDecoder, FrameError } from '../../client/frame-decoder.js';
+import { WireConnection } from '../../client/wire.js';
 import { OpCode, Xid } from '../../protocol/constants.js';
 import { ConnectionLossError, ErrorCode, SessionExpiredError } from '../../protocol/errors.js';
-import { JuteReader, JuteWriter } from '../../protocol/jute.js';
-import {
-  readConnectRequest,
-  writeConnectResponse,
-  type ConnectRequest,
-  type ReplyHeader,
-} from '../../protocol/records.js';
-import { decodeRequest, type ClientRequest } from '../../protocol/requests.js';
-import {
-  encodeNotification,
-  encodeReply,
-  type ResponseBody,
-} from '../../protocol/responses.js';
+import type { ClientRequest } from '../../protocol/requests.js';
+import { encodeNotification } from '../../protocol/responses.js';
+import { FakeServer, type Answer } from './fake-server.js';
 
 function frame(payload: Buffer): Buffer {
   const length = Buffer.alloc(4);
@@ -67,62 +57,6 @@ describe('FrameDecoder', () => {
     }).toThrow(FrameError);
   });
 });
-
-interface Received {
-  xid: number;
-  request: ClientRequest;
-  socket: Socket;
-}
-
-type Send = (header: ReplyHeader, body?: ResponseBody) => void;
-type Answer = (received: Received, send: Send) => void;
-
-/** A scripted server: answers the handshake with `connect`, then each request with `answer`. */
-class FakeServer {
-  readonly connects: ConnectRequest[] = [];
-  readonly received: Received[] = [];
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-
-  constructor(answer: Answer, connectTimeoutMs = 6000) {
-    this.server = createServer((socket) => {
-      this.sockets.add(socket);
-      let handshaken = false;
-      const decoder = new FrameDecoder(2 * 1024 * 1024, (payload) => {
-        const reader = new JuteReader(payload);
-        if (!handshaken) {
-          handshaken = true;
-          this.connects.push(readConnectRequest(reader));
-          const writer = new JuteWriter();
-          writeConnectResponse(writer, {
-            protocolVersion: 0, timeout: connectTimeoutMs, sessionId: 0x1234n,
-            password: Buffer.alloc(16, 9), readOnly: false,
-          });
-          socket.write(writer.frame());
-          return;
-        }
-        const xid = reader.int();
-        const received = { xid, request: decodeRequest(reader.int(), reader), socket };
-        this.received.push(received);
-        answer(received, (header, body = { kind: 'none' }) => {
-          socket.write(encodeReply(header, body));
-        });
-      });
-      socket.on('data', (chunk) => decoder.push(chunk));
-      socket.on('error', () => {});
-    });
-  }
-
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as { port: number }).port;
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
 
 const servers: FakeServer[] = [];
 const connections: WireConnection[] = [];
@@ -230,6 +164,25 @@ describe('WireConnection', () => {
     expect(server.received.some(({ xid, request }) => xid === Xid.ping && request.kind === 'ping'))
       .toBe(true);
     expect(connection.lastZxid).toBe(5);
+  });
+
+  // Regression: pings were checked once per interval and skipped when anything had been sent, so
+  // a request just after a check left two intervals (the host's read timeout) without a frame.
+  it('pings within one interval of the last send, whenever that send happened', async () => {
+    const pingIntervalMs = 200;
+    const pingsAtMs: number[] = [];
+    const { connection } = await connectTo(({ xid, request }, send) => {
+      if (request.kind === 'ping') pingsAtMs.push(performance.now());
+      send({ xid, zxid: 0, err: 0 });
+    }, { pingIntervalMs });
+    // Just after where a once-per-interval check would run.
+    await new Promise((resolve) => setTimeout(resolve, pingIntervalMs + 5));
+    const sentAtMs = performance.now();
+    await connection.request({ kind: 'delete', path: '/a', version: -1 });
+    await new Promise((resolve) => setTimeout(resolve, 2 * pingIntervalMs + 50));
+    const firstPing = pingsAtMs.find((atMs) => atMs > sentAtMs);
+    expect(firstPing).toBeDefined();
+    expect((firstPing as number) - sentAtMs).toBeLessThan(pingIntervalMs * 1.5);
   });
 
   it('fails in-flight requests with ConnectionLossError when the socket closes', async () => {

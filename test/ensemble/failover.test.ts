@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeClient, connectClient, errorCode, within } from '../interop/nzc.js';
 import { TestEnsemble } from '../support/ensemble.js';
-import { dumpTree } from './tree-dump.js';
+import { dumpTree } from '../../cli/chaos/tree-digest.js';
 
 let ensemble: TestEnsemble | undefined;
 

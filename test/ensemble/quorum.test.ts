@@ -8,7 +8,7 @@ import type { ACL } from '../../protocol/records.js';
 import type { ClientRequest } from '../../protocol/requests.js';
 import { RawClient } from '../server/raw-client.js';
 import { TestEnsemble } from '../support/ensemble.js';
-import { dumpTree } from './tree-dump.js';
+import { dumpTree } from '../../cli/chaos/tree-digest.js';
 
 let ensemble: TestEnsemble | undefined;
 const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];

@@ -105,4 +105,20 @@ describe('linearizability checker, session read mode', () => {
     const second = done(2, 1, 9, create('/b'), created('/b'));
     expectViolation([first, second], [first, second], []);
   });
+
+  // Found by the simulator (seed 1978): a client read the same node twice within one instant
+  // of simulated time; equal invocation times must keep the recorder's order within a session.
+  it('accepts one session reading a stale value twice at one instant (seed 1978)', () => {
+    // Session 3 has already read z, so only session 2's floor keeps y readable: the first of
+    // its two reads must know the second follows it, or y is dropped before the second.
+    const history = [
+      done(1, 0, 5, setData('/a', 'y'), set(1)),
+      done(1, 8, 12, setData('/a', 'z'), set(2)),
+      done(3, 9, 9, getData('/a'), data('z', 2)),
+      done(2, 10, 10, getData('/a'), data('y', 1)),
+      done(2, 10, 10, getData('/a'), data('y', 1)),
+      done(3, 20, 20, getData('/a'), data('z', 2)),
+    ];
+    expect(check(history).ok).toBe(true);
+  });
 });

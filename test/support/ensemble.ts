@@ -71,8 +71,10 @@ export class TestEnsemble {
       writeFileSync(join(replica.dataDir, 'myid'), `${replica.id}\n`);
       const lines = [
         `tickTime=${options.tickTimeMs ?? 200}`,
-        'initLimit=10',
-        'syncLimit=5',
+        // Generous for a 200 ms tick: a loaded 2-core machine stalls processes for a second at
+        // times, and a dead peer is noticed by its socket closing, not by these limits.
+        'initLimit=20',
+        'syncLimit=10',
         `dataDir=${replica.dataDir}`,
         `clientPort=${replica.clientPort}`,
         'clientPortAddress=127.0.0.1',

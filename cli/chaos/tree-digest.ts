@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { connect } from '../../client/index.js';
+import type { ReplicaProcesses } from './replica-processes.js';
 
 const nodesMax = 100_000;
 
@@ -44,4 +45,19 @@ export async function dumpTree(port: number): Promise<TreeDump> {
   } finally {
     await client.close();
   }
+}
+
+/** Every replica's tree, read through its own client port: identical, or where they differ. */
+export async function compareTrees(
+  replicas: ReplicaProcesses,
+): Promise<{ identical: boolean; nodes: number; detail: string }> {
+  const dumps = await Promise.all(
+    replicas.ids.map(async (id) => ({ id, dump: await dumpTree(replicas.ports.get(id)!.client) })),
+  );
+  const first = dumps[0]!;
+  const differing = dumps.filter(({ dump }) => dump.digest !== first.dump.digest);
+  const detail = differing
+    .map(({ id, dump }) => `replica ${id}: ${dump.nodes} nodes vs ${first.dump.nodes}`)
+    .join('; ');
+  return { identical: differing.length === 0, nodes: first.dump.nodes, detail };
 }

@@ -1,0 +1,140 @@
+// Network faults between real replica processes without root: every replica reaches each peer
+// through its own loopback TCP proxy (one per ordered pair), so a pair can be partitioned both
+// ways or one way. A partition drops bytes silently — the connection stays open, as with a real
+// cut, and the replicas find out by their timeouts; healing resets what was cut mid-stream.
+
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+type Direction = 'both' | 'oneWay';
+
+interface Relay {
+  /** The replica that dialed (the proxy's client side). */
+  dialer: Socket;
+  /** The peer it reaches. */
+  upstream: Socket;
+  /** Set once a byte was dropped: the stream is broken and is reset on healing. */
+  damaged: boolean;
+}
+
+/** The proxy replica `from` dials to reach replica `to`. */
+class PairProxy {
+  readonly relays = new Set<Relay>();
+  private server: Server | undefined;
+  port = 0;
+
+  constructor(
+    readonly from: number,
+    readonly to: number,
+    private readonly targetPort: number,
+    private readonly cut: (from: number, to: number) => boolean,
+  ) {}
+
+  async listen(): Promise<number> {
+    this.server = createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(0, '127.0.0.1', () => resolve());
+    });
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address !== null ? address.port : 0;
+    return this.port;
+  }
+
+  private accept(dialer: Socket): void {
+    const upstream = connect({ host: '127.0.0.1', port: this.targetPort });
+    const relay: Relay = { dialer, upstream, damaged: false };
+    this.relays.add(relay);
+    const forward = (source: Socket, sink: Socket, from: number, to: number) => {
+      source.on('data', (chunk: Buffer) => {
+        if (this.cut(from, to)) {
+          relay.damaged = true;
+          return;
+        }
+        sink.write(chunk);
+      });
+    };
+    forward(dialer, upstream, this.from, this.to);
+    forward(upstream, dialer, this.to, this.from);
+    const end = () => {
+      this.relays.delete(relay);
+      dialer.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [dialer, upstream]) {
+      socket.on('error', end);
+      socket.on('close', end);
+    }
+  }
+
+  /** Resets every relay that lost bytes: both ends see the connection break and redial. */
+  resetDamaged(): void {
+    for (const relay of [...this.relays]) {
+      if (!relay.damaged) continue;
+      relay.dialer.destroy();
+      relay.upstream.destroy();
+      this.relays.delete(relay);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const relay of this.relays) {
+      relay.dialer.destroy();
+      relay.upstream.destroy();
+    }
+    this.relays.clear();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+export class ProxyMesh {
+  /** Directed cuts: `from→to` bytes are dropped. */
+  private readonly cuts = new Set<string>();
+  private readonly proxies = new Map<string, PairProxy>();
+
+  private constructor() {}
+
+  /** One proxy per ordered pair of replicas, forwarding to each replica's real quorum port. */
+  static async create(quorumPorts: ReadonlyMap<number, number>): Promise<ProxyMesh> {
+    const mesh = new ProxyMesh();
+    for (const from of quorumPorts.keys()) {
+      for (const [to, port] of quorumPorts) {
+        if (from === to) continue;
+        const proxy = new PairProxy(from, to, port, (a, b) => mesh.cuts.has(`${a}→${b}`));
+        await proxy.listen();
+        mesh.proxies.set(`${from}→${to}`, proxy);
+      }
+    }
+    return mesh;
+  }
+
+  /** The port replica `from` is configured to reach replica `to` on. */
+  portFor(from: number, to: number): number {
+    const proxy = this.proxies.get(`${from}→${to}`);
+    if (proxy === undefined) throw new Error(`no proxy from ${from} to ${to}`);
+    return proxy.port;
+  }
+
+  /** Drops traffic between two replicas: both ways, or only from `first` to `second`. */
+  partition(first: number, second: number, direction: Direction): void {
+    this.cuts.add(`${first}→${second}`);
+    if (direction === 'both') this.cuts.add(`${second}→${first}`);
+  }
+
+  /** Every replica but `id` loses it, both ways. */
+  isolate(id: number, others: readonly number[]): void {
+    for (const other of others) if (other !== id) this.partition(id, other, 'both');
+  }
+
+  healAll(): void {
+    this.cuts.clear();
+    for (const proxy of this.proxies.values()) proxy.resetDamaged();
+  }
+
+  get cutCount(): number {
+    return this.cuts.size;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.proxies.values()].map((proxy) => proxy.close()));
+  }
+}

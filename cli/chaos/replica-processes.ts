@@ -1,0 +1,144 @@
+// The real replica processes of a chaos run: one `corral server --config` per replica on
+// loopback, each configured to reach its peers through the proxy mesh, with SIGKILL and restart,
+// SIGSTOP/SIGCONT, and `srvr` to see who leads. Only processes this run started are signalled.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProxyMesh } from './proxy-mesh.js';
+
+const corralMain = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** A four-letter word's answer, or '' if the port does not answer within 2 s. */
+export function fourLetterWord(port: number, word: string): Promise<string> {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(word));
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('error', () => done(''));
+    socket.on('close', () => done(text));
+    socket.setTimeout(2000, () => socket.destroy());
+  });
+}
+
+export interface ReplicaPorts {
+  client: number;
+  quorum: number;
+  election: number;
+}
+
+export class ReplicaProcesses {
+  private readonly children = new Map<number, ChildProcess>();
+  private readonly paused = new Set<number>();
+
+  constructor(
+    readonly dir: string,
+    readonly ports: ReadonlyMap<number, ReplicaPorts>,
+    private readonly tickTimeMs: number,
+  ) {}
+
+  get ids(): number[] {
+    return [...this.ports.keys()];
+  }
+
+  connectString(): string {
+    return this.ids.map((id) => `127.0.0.1:${this.ports.get(id)!.client}`).join(',');
+  }
+
+  /** Writes each replica's myid and zoo.cfg: its own line real, its peers through the mesh. */
+  configure(mesh: ProxyMesh): void {
+    for (const [id, own] of this.ports) {
+      const dataDir = join(this.dir, `replica-${id}`);
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(join(dataDir, 'myid'), `${id}\n`);
+      const servers = this.ids.map((peer) => {
+        const quorum = peer === id ? own.quorum : mesh.portFor(id, peer);
+        return `server.${peer}=127.0.0.1:${quorum}:${this.ports.get(peer)!.election}`;
+      });
+      const lines = [
+        `tickTime=${this.tickTimeMs}`, 'initLimit=10', 'syncLimit=5', `dataDir=${dataDir}`,
+        `clientPort=${own.client}`, 'clientPortAddress=127.0.0.1', '4lw.commands.whitelist=*',
+        'admin.enableServer=false', 'maxClientCnxns=0', ...servers,
+      ];
+      writeFileSync(join(dataDir, 'zoo.cfg'), `${lines.join('\n')}\n`);
+    }
+  }
+
+  isRunning(id: number): boolean {
+    const child = this.children.get(id);
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  start(id: number): void {
+    if (this.isRunning(id)) return;
+    const config = join(this.dir, `replica-${id}`, 'zoo.cfg');
+    const child = spawn(process.execPath, [corralMain, 'server', '--config', config], {
+      stdio: 'ignore',
+    });
+    this.children.set(id, child);
+    this.paused.delete(id);
+  }
+
+  async kill(id: number): Promise<void> {
+    const child = this.children.get(id);
+    if (child === undefined || !this.isRunning(id)) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGKILL');
+    await exited;
+    this.paused.delete(id);
+  }
+
+  pause(id: number): void {
+    if (!this.isRunning(id) || this.paused.has(id)) return;
+    this.children.get(id)!.kill('SIGSTOP');
+    this.paused.add(id);
+  }
+
+  resume(id: number): void {
+    if (!this.paused.delete(id)) return;
+    this.children.get(id)?.kill('SIGCONT');
+  }
+
+  resumeAll(): void {
+    for (const id of [...this.paused]) this.resume(id);
+  }
+
+  async status(id: number): Promise<{ mode: string | undefined; zxid: number | undefined }> {
+    const text = await fourLetterWord(this.ports.get(id)!.client, 'srvr');
+    const zxid = /Zxid: (0x[0-9a-f]+)/.exec(text)?.[1];
+    return { mode: /Mode: (\w+)/.exec(text)?.[1], zxid: zxid === undefined ? undefined : Number(zxid) };
+  }
+
+  /** Waits (bounded) until all replicas serve one leader at one zxid; returns that zxid. */
+  async settled(timeoutMs: number): Promise<number | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const statuses = await Promise.all(this.ids.map((id) => this.status(id)));
+      const leaders = statuses.filter((status) => status.mode === 'leader').length;
+      const zxids = new Set(statuses.map((status) => status.zxid));
+      const serving = statuses.every((status) => status.mode !== undefined);
+      if (serving && leaders === 1 && zxids.size === 1) return statuses[0]!.zxid;
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    return undefined;
+  }
+
+  async stopAll(): Promise<void> {
+    this.resumeAll();
+    await Promise.all(this.ids.map((id) => this.kill(id)));
+  }
+}
