@@ -15,7 +15,7 @@ import {
   type SyncStreamParams,
 } from '../machines/replica.js';
 import { decodePeerMessage, encodePeerMessage } from '../protocol/peer-codec.js';
-import { syncStreamMessages } from '../protocol/sync-stream.js';
+import { openSyncStream, syncStreamMessages } from '../protocol/sync-stream.js';
 import type { PeerMessage, ServerId, SessionTouch, TreeSnapshot, Zxid } from '../protocol/peer.js';
 import { snapshotOfTree } from '../storage/peer-snapshot.js';
 import type { ReplicaStorage, SnapshotTaken } from '../storage/replica-storage.js';
@@ -151,6 +151,8 @@ export class ReplicaRuntime implements ReplicaPort {
       input,
       ...(this.options.inspect === undefined ? {} : { inspect: this.options.inspect }),
     });
+    // An assertion inside the machine stops it: a replica must not go on serving without it.
+    this.actor.subscribe({ error: (error) => this.fail(error) });
     this.actor.start();
   }
 
@@ -319,17 +321,12 @@ export class ReplicaRuntime implements ReplicaPort {
   private sendSyncStream({ to, plan, committedZxid, throughZxid }: SyncStreamParams): void {
     const tree: DataTree = this.requireCore().tree;
     const send = (message: PeerMessage) => this.transport?.send(to, encodePeerMessage(message));
-    let afterZxid: Zxid;
-    if (plan.mode === 'diff') {
-      send({ type: 'diff', zxid: committedZxid });
-      afterZxid = plan.afterZxid;
-    } else if (plan.mode === 'trunc') {
-      send({ type: 'trunc', zxid: plan.truncateToZxid });
-      afterZxid = plan.truncateToZxid;
-    } else {
-      afterZxid = tree.lastZxid;
-      send({ type: 'snap', zxid: afterZxid, snapshot: snapshotOfTree(tree) });
-    }
+    const opening = openSyncStream(plan, committedZxid, () => ({
+      zxid: tree.lastZxid,
+      snapshot: snapshotOfTree(tree),
+    }));
+    send(opening.message);
+    const afterZxid = opening.afterZxid;
     let count = 0;
     const txns = this.requireLog().txnsBetween(afterZxid, throughZxid);
     for (const message of syncStreamMessages(txns, committedZxid)) {

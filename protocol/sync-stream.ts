@@ -4,7 +4,7 @@
 
 // Txn is the tree's replication contract, imported for its type only, as peer.ts does.
 import type { Txn } from '../tree/txn.js';
-import type { PeerMessage, Zxid } from './peer.js';
+import type { PeerMessage, TreeSnapshot, Zxid } from './peer.js';
 
 /** Txns per PROPOSAL in a sync stream: large frames, but far below frameBytesMax. */
 export const syncBatchTxnsMax = 500;
@@ -27,4 +27,35 @@ export function* syncStreamMessages(
     if (batch.length >= batchTxnsMax) yield* flush();
   }
   yield* flush();
+}
+
+/** How a sync stream opens, from the leader's plan for the learner (machines/leading/rules.ts). */
+export type SyncOpening =
+  | { mode: 'diff'; afterZxid: Zxid }
+  | { mode: 'trunc'; truncateToZxid: Zxid }
+  | { mode: 'snap' };
+
+/**
+ * The first message of a sync stream and the zxid after which the log follows it: DIFF (the
+ * stream is committed up to `committedZxid`), TRUNC to the point, or SNAP of the tree as it is.
+ */
+export function openSyncStream(
+  plan: SyncOpening,
+  committedZxid: Zxid,
+  snapshotOfTree: () => { zxid: Zxid; snapshot: TreeSnapshot },
+): { message: PeerMessage; afterZxid: Zxid } {
+  switch (plan.mode) {
+    case 'diff':
+      return { message: { type: 'diff', zxid: committedZxid }, afterZxid: plan.afterZxid };
+    case 'trunc': {
+      const zxid = plan.truncateToZxid;
+      return { message: { type: 'trunc', zxid }, afterZxid: zxid };
+    }
+    case 'snap': {
+      const { zxid, snapshot } = snapshotOfTree();
+      return { message: { type: 'snap', zxid, snapshot }, afterZxid: zxid };
+    }
+    default:
+      return plan satisfies never;
+  }
 }

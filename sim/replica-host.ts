@@ -27,7 +27,7 @@ import {
 } from '../machines/replica.js';
 import { decodePeerMessage, encodePeerMessage } from '../protocol/peer-codec.js';
 import type { PeerMessage, ServerId, SessionTouch, TreeSnapshot, Zxid } from '../protocol/peer.js';
-import { syncStreamMessages } from '../protocol/sync-stream.js';
+import { openSyncStream, syncStreamMessages } from '../protocol/sync-stream.js';
 import { MemoryTxnLog } from '../storage/log.js';
 import { restoreTree, snapshotOfTree } from '../storage/peer-snapshot.js';
 import type { MemoryNetwork } from '../transport/memory.js';
@@ -126,8 +126,12 @@ export class SimReplica implements ReplicaPort {
     };
     const machine = (options.machine ?? replicaMachine).provide({ actions: this.effects() });
     this.actor = createActor(machine, { input, clock });
-    this.actor.subscribe((snapshot) => {
-      for (const path of leafPathsOf(snapshot.value)) this.visited.add(path);
+    this.actor.subscribe({
+      next: (snapshot) => {
+        for (const path of leafPathsOf(snapshot.value)) this.visited.add(path);
+      },
+      // The machine stopped on an assertion: the invariants report it (sim/sim-invariants.ts).
+      error: () => undefined,
     });
     this.transport.on('frame', (from, frame) => this.receive(from, frame));
     this.transport.on('connected', (peer) => this.send({ type: 'peer.connected', peer }));
@@ -242,18 +246,12 @@ export class SimReplica implements ReplicaPort {
 
   private sendSyncStream({ to, plan, committedZxid, throughZxid }: SyncStreamParams): void {
     this.syncPlans.push({ to, mode: plan.mode });
-    let afterZxid: Zxid;
-    if (plan.mode === 'diff') {
-      this.sendPeer(to, { type: 'diff', zxid: committedZxid });
-      afterZxid = plan.afterZxid;
-    } else if (plan.mode === 'trunc') {
-      this.sendPeer(to, { type: 'trunc', zxid: plan.truncateToZxid });
-      afterZxid = plan.truncateToZxid;
-    } else {
-      const snapshot: TreeSnapshot = snapshotOfTree(this.tree);
-      afterZxid = this.tree.lastZxid;
-      this.sendPeer(to, { type: 'snap', zxid: afterZxid, snapshot });
-    }
+    const opening = openSyncStream(plan, committedZxid, () => ({
+      zxid: this.tree.lastZxid,
+      snapshot: snapshotOfTree(this.tree),
+    }));
+    this.sendPeer(to, opening.message);
+    const afterZxid = opening.afterZxid;
     const stream = this.options.storage.view.log.filter(
       (txn) => txn.zxid > afterZxid && txn.zxid <= throughZxid,
     );

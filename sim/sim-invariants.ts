@@ -1,7 +1,8 @@
 // The simulator's invariants over a running cluster and its clients, on top of the commit
-// ledger's (agreement, durability, convergence, one leader per epoch): Zab's integrity (every
-// committed write is one a client sent), no acknowledged write missing from what was committed,
-// and ephemeral nodes existing exactly while their session lives, on every replica.
+// ledger's (agreement, durability, convergence, one leader per epoch): no machine stopped by an
+// assertion, Zab's integrity (every committed write is one a client sent), no acknowledged write
+// missing from what was committed, and ephemeral nodes existing exactly while their session
+// lives, on every replica.
 
 import type { SimClient } from './client.js';
 import type { Cluster } from './cluster.js';
@@ -12,6 +13,19 @@ export type Violation = string;
 export function checkInvariantsNow(cluster: Cluster): Violation[] {
   const violations = [...cluster.checkInvariants()];
   for (const replica of cluster.reachable()) {
+    // An assertion inside a machine (an event a state must never see, a spent counter) stops
+    // its actor with an error: the one "unexpected state and event" the machine can report.
+    const snapshot = replica.actor.getSnapshot();
+    if (snapshot.status === 'error') {
+      violations.push(`machine: replica ${replica.id} stopped: ${String(snapshot.error)}`);
+    }
+    for (const sessionId of replica.core.sessions.ids()) {
+      const session = replica.core.sessions.get(sessionId)?.getSnapshot();
+      if (session?.status === 'error') {
+        violations.push(`machine: session 0x${sessionId.toString(16)} on replica ${replica.id} ` +
+          `stopped: ${String(session.error)}`);
+      }
+    }
     const tree = replica.tree;
     for (const [owner, paths] of tree.ephemeralsBySession()) {
       if (!tree.hasSession(owner)) {

@@ -6,6 +6,7 @@
 
 import { connect, type Client } from '../../client/index.js';
 import { ErrorCode, ZooKeeperError } from '../../protocol/errors.js';
+import { SeededRandom } from '../../sim/random.js';
 import type {
   ZooKeeperInput,
   ZooKeeperOperation,
@@ -30,17 +31,10 @@ export interface ClientRun {
   errors: number;
 }
 
-/** A small seeded generator (xorshift32) so a run's operations follow its seed. */
+/** The simulator's seeded generator, as a function, so a run's operations follow its seed. */
 export function seededRandom(seed: number): () => number {
-  let state = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0) || 0x6d2b79f5;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 0x1_0000_0000;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 function randomInput(random: () => number, label: string): ZooKeeperInput {

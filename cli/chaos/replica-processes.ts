@@ -4,36 +4,14 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { askSrvr, freePort } from '../../bench/servers.js';
 import type { ProxyMesh } from './proxy-mesh.js';
 
 const corralMain = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
 
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
-
-/** A four-letter word's answer, or '' if the port does not answer within 2 s. */
-export function fourLetterWord(port: number, word: string): Promise<string> {
-  return new Promise((done) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(word));
-    let text = '';
-    socket.on('data', (chunk) => (text += chunk.toString()));
-    socket.on('error', () => done(''));
-    socket.on('close', () => done(text));
-    socket.setTimeout(2000, () => socket.destroy());
-  });
-}
+export { freePort };
 
 export interface ReplicaPorts {
   client: number;
@@ -118,9 +96,10 @@ export class ReplicaProcesses {
   }
 
   async status(id: number): Promise<{ mode: string | undefined; zxid: number | undefined }> {
-    const text = await fourLetterWord(this.ports.get(id)!.client, 'srvr');
+    const text = await askSrvr(this.ports.get(id)!.client);
     const zxid = /Zxid: (0x[0-9a-f]+)/.exec(text)?.[1];
-    return { mode: /Mode: (\w+)/.exec(text)?.[1], zxid: zxid === undefined ? undefined : Number(zxid) };
+    const mode = /Mode: (\w+)/.exec(text)?.[1];
+    return { mode, zxid: zxid === undefined ? undefined : Number(zxid) };
   }
 
   /** Waits (bounded) until all replicas serve one leader at one zxid; returns that zxid. */

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { runSimulation } from '../../sim/simulation.js';
+import { replicaMachine } from '../../machines/replica.js';
 import { brokenVariants, type BrokenVariant } from '../../sim/variants.js';
 
 /**
@@ -62,6 +63,21 @@ describe('broken replica machines are caught', () => {
     const result = await runSimulation({ seed, observers });
     expect(result.violations).toEqual([]);
     expect(result.history.operations).toBeGreaterThan(0);
+  });
+});
+
+describe('machine assertions', () => {
+  it('reports a replica an assertion stopped (a follower throwing on PROPOSAL)', async () => {
+    const machine = replicaMachine.provide({
+      actions: {
+        logProposal: () => {
+          throw new Error('assertion: no proposal expected here');
+        },
+      },
+    });
+    const result = await runSimulation({ seed: 2, machine });
+    expect(result.violations.some((violation) => /^machine: replica \d stopped: .*assertion/
+      .test(violation))).toBe(true);
   });
 });
 
