@@ -283,6 +283,16 @@ export function expectEvent<Type extends ReplicaEvent['type']>(
   return event as Extract<ReplicaEvent, { type: Type }>;
 }
 
+/**
+ * The election outcome a serving replica reports to lookers, naming the epoch it now serves in.
+ * Leader and followers then agree on (leader, epoch) even when a follower joined through an
+ * older round's decision (found by the simulator: seed 3893 with an observer, where a looker
+ * could never match the leader's answer with a follower's and stayed looking for ever).
+ */
+export function decisionInEpoch(context: ReplicaContext): ReplicaContext['decision'] {
+  return context.decision === null ? null : { ...context.decision, epoch: context.currentEpoch };
+}
+
 export function leaderOf(context: ReplicaContext): LeaderState {
   if (context.leader === null) throw new Error('replica machine: not leading');
   return context.leader;

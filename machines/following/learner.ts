@@ -4,6 +4,7 @@
 // durable; UPTODATE → apply and serve) and the broadcast messages both roles handle.
 import { peerProtocolVersion, type ForwardedRequestEntry } from '../../protocol/peer.js';
 import {
+  decisionInEpoch,
   expectEvent,
   learnerOf,
   send,
@@ -172,7 +173,10 @@ export const learnerActions = {
     const state = context.voters.includes(context.myId) ? 'following' : 'observing';
     const announcement = { state, leaderId: learner.leaderId, epoch: context.currentEpoch };
     return {
-      context: withLearner(context, { upToDate: true, silentTicks: 0 }),
+      context: {
+        ...withLearner(context, { upToDate: true, silentTicks: 0 }),
+        decision: decisionInEpoch(context),
+      },
       effects: [
         { type: 'applyCommitted', params: { zxid: learner.syncCommittedZxid } },
         { type: 'announceRole', params: { ...announcement, serving: true } },

@@ -121,11 +121,18 @@ const discoveryGuards = {
     context.currentEpoch >= (leaderOf(context).newEpoch ?? Infinity)) as Check,
   hasAckEpochQuorum: ((context) =>
     hasQuorumAtLeast(context, leaderOf(context), 'epochAcked')) as Check,
-  /** Only while the leader is not yet established: later joiners cannot outrank a quorum. */
+  /**
+   * Only while the ACKEPOCH quorum is still being gathered (ZooKeeper's waitForEpochAck): once
+   * a quorum no more recent than the leader has acked, a later learner that is ahead holds only
+   * what no quorum logged, and synchronization cuts it back (TRUNC). Leaving leadership then
+   * instead, after this leader already made the new epoch its currentEpoch, let two replicas
+   * outrank each other's epochs forever (found by the simulator: seed 3213 with an observer).
+   */
   isLearnerAheadOfLeader: ((context: ReplicaContext, event: ReplicaEvent) => {
     const { from, message } = expectEvent(event, 'peer.ackEpoch');
     const leader = leaderOf(context);
     if (leader.established || leader.learners[from]?.phase !== 'leaderInfoSent') return false;
+    if (hasQuorumAtLeast(context, leader, 'epochAcked')) return false;
     const self = { currentEpoch: context.currentEpoch, lastZxid: context.lastZxid };
     return isLearnerAhead(message, self);
   }) as Check,

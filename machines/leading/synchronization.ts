@@ -3,6 +3,7 @@
 // history is committed and the leader is established: UPTODATE, and broadcast begins.
 import type { ServerId } from '../../protocol/peer.js';
 import {
+  decisionInEpoch,
   expectEvent,
   leaderOf,
   send,
@@ -116,7 +117,7 @@ const synchronizationActions = {
       serving: true,
     } as const;
     effects.push({ type: 'announceRole', params: announcement });
-    return { context: { leader }, effects };
+    return { context: { leader, decision: decisionInEpoch(context) }, effects };
   }) as Step,
 };
 

@@ -23,11 +23,17 @@ const seedsMax = 100;
  * Seeds that once failed with the real machine, kept so they keep passing. 1978: the checker
  * rejected a client reading the same node twice in one instant (its session-order tie-break).
  * 8 with an observer: INFORMs that reached an observer between NEWLEADER and UPTODATE were
- * dropped, so its tree diverged.
+ * dropped, so its tree diverged. 3213 with an observer: a leader left leadership over a learner
+ * ahead of it after its ACKEPOCH quorum, having already taken the new epoch, and two replicas
+ * outranked each other for ever. 3893 with an observer: a follower that joined through an older
+ * round answered lookers with that round's epoch, the leader with its own, and a looker could
+ * never match them.
  */
 const fixedSeeds: Array<{ seed: number; observers: number }> = [
   { seed: 1978, observers: 0 },
   { seed: 8, observers: 1 },
+  { seed: 3213, observers: 1 },
+  { seed: 3893, observers: 1 },
 ];
 
 describe('broken replica machines are caught', () => {
