@@ -27,7 +27,7 @@ export const snapshotFormatVersion = 2;
 const readableFormatVersions: ReadonlySet<number> = new Set([1, 2]);
 const magic = 'corral-snapshot';
 /** Nodes per frame: small enough that encoding one frame takes about a millisecond. */
-const nodesPerFrame = 1000;
+const nodesPerFrame = 250;
 /** Bytes gathered before one file write; each write is an await, where the event loop runs. */
 const writeBytesMin = 1 << 20;
 /** A snapshot being written is flushed to disk every this many bytes (see writeCapture). */
