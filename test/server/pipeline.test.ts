@@ -20,12 +20,19 @@ const juteMaxBufferBytes = 0xfffff;
 const limitsCfg = ['maxClientCnxns=3', '4lw.commands.whitelist=ruok,srvr'];
 const targets = zookeeperAvailable() ? ['corral', 'zookeeper'] : ['corral'];
 const ports = new Map<string, number>();
+/**
+ * A loopback address of this file's own: these servers count connections (maxClientCnxns), and
+ * on 127.0.0.1 a client another test left reconnecting could land on a reused port and count.
+ */
+const host = '127.0.0.2';
 const stops: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   const [corral, zookeeper] = await Promise.all([
-    startCorral({ zooCfg: ['tickTime=2000', ...limitsCfg] }),
-    zookeeperAvailable() ? startZooKeeper({ extraConfig: limitsCfg }) : undefined,
+    startCorral({ zooCfg: ['tickTime=2000', ...limitsCfg], clientAddress: host }),
+    zookeeperAvailable()
+      ? startZooKeeper({ extraConfig: limitsCfg, clientAddress: host })
+      : undefined,
   ]);
   ports.set('corral', corral.port);
   stops.push(corral.stop);
@@ -46,11 +53,11 @@ afterAll(async () => {
 async function quiesce(port: number, stillOpen = 0): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const answer = await fourLetterWord(port, 'srvr').catch(() => '');
+    const answer = await fourLetterWord(port, 'srvr', 5000, host).catch(() => '');
     if (new RegExp(`^Connections: ${stillOpen + 1}$`, 'm').test(answer)) return;
     await sleep(100);
   }
-  const last = await fourLetterWord(port, "srvr").catch((error) => String(error));
+  const last = await fourLetterWord(port, 'srvr', 5000, host).catch((error) => String(error));
   throw new Error(`server on ${port} still counts connections: ${JSON.stringify(last)}`);
 }
 
@@ -63,7 +70,7 @@ async function release(clients: RawClient[], port: number, stillOpen = 0): Promi
 
 describe('pipeline: one session, 500 requests sent without waiting', () => {
   it('answers in xid order and every read sees the earlier writes (seeded mix)', async () => {
-    const client = await RawClient.session(ports.get('corral')!);
+    const client = await RawClient.session(ports.get('corral')!, {}, host);
     const created = await client.call(1, {
       kind: 'create', opcode: 1, path: '/pipe', data: Buffer.alloc(0), acl: openAcl, flags: 0,
       ttl: -1,
@@ -129,8 +136,8 @@ describe.each(targets)('limits (%s)', (target) => {
   it('refuses a 4th connection from 127.0.0.1 (maxClientCnxns=3); 3 work', async () => {
     const port = ports.get(target)!;
     await quiesce(port);
-    const first = await Promise.all([0, 1, 2].map(() => RawClient.session(port)));
-    const fourth = await RawClient.open(port);
+    const first = await Promise.all([0, 1, 2].map(() => RawClient.session(port, {}, host)));
+    const fourth = await RawClient.open(port, host);
     const answer = await fourth.handshake();
     expect(answer).toBe('closed');
     for (const [index, client] of first.entries()) {
@@ -138,7 +145,7 @@ describe.each(targets)('limits (%s)', (target) => {
       expect(reply.header.err).toBe(0);
     }
     await release(first.slice(0, 1), port, 2);
-    const replacement = await RawClient.session(port);
+    const replacement = await RawClient.session(port, {}, host);
     await release([replacement, ...first.slice(1)], port);
   });
 
@@ -147,7 +154,7 @@ describe.each(targets)('limits (%s)', (target) => {
     ['1 byte above jute.maxbuffer closes the connection', juteMaxBufferBytes + 1, 'closed'],
   ])('a setData frame %s', async (_name, frameBytes, outcome) => {
     await quiesce(ports.get(target)!);
-    const client = await RawClient.session(ports.get(target)!);
+    const client = await RawClient.session(ports.get(target)!, {}, host);
     // Frame body: xid, opcode, path "/" (4 + 1), data (4 + n), version: 21 bytes besides data.
     const data = Buffer.alloc(frameBytes - 21, 0x61);
     client.send(5, { kind: 'setData', path: '/', data, version: -1 });
@@ -162,8 +169,8 @@ describe.each(targets)('limits (%s)', (target) => {
 
   it("answers ruok with imok and a word off the whitelist with ZooKeeper's message", async () => {
     const port = ports.get(target)!;
-    expect(await fourLetterWord(port, 'ruok')).toBe('imok');
-    expect(await fourLetterWord(port, 'stat')).toBe(
+    expect(await fourLetterWord(port, 'ruok', 5000, host)).toBe('imok');
+    expect(await fourLetterWord(port, 'stat', 5000, host)).toBe(
       'stat is not executed because it is not in the whitelist.\n',
     );
   });

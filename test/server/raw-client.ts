@@ -65,8 +65,8 @@ export class RawClient {
     });
   }
 
-  static async open(port: number): Promise<RawClient> {
-    const socket = connect({ host: '127.0.0.1', port });
+  static async open(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    const socket = connect({ host, port });
     socket.setNoDelay(true);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -76,8 +76,12 @@ export class RawClient {
   }
 
   /** Opens a socket and completes a handshake; throws unless a session was granted. */
-  static async session(port: number, options: HandshakeOptions = {}): Promise<RawClient> {
-    const client = await RawClient.open(port);
+  static async session(
+    port: number,
+    options: HandshakeOptions = {},
+    host = '127.0.0.1',
+  ): Promise<RawClient> {
+    const client = await RawClient.open(port, host);
     const response = await client.handshake(options);
     if (response === 'closed' || response.timeout === 0) {
       client.destroy();

@@ -26,6 +26,8 @@ export interface CorralOptions {
   /** Extra command-line flags. */
   args?: string[];
   tickTimeMs?: number;
+  /** The loopback address the client port binds to (127.0.0.1 unless a test needs its own). */
+  clientAddress?: string;
 }
 
 export async function startCorral(options: CorralOptions = {}): Promise<CorralServer> {
@@ -36,13 +38,14 @@ export async function startCorral(options: CorralOptions = {}): Promise<CorralSe
     const config = [
       `dataDir=${join(dir, 'data')}`,
       `clientPort=${port}`,
-      'clientPortAddress=127.0.0.1',
+      `clientPortAddress=${options.clientAddress ?? '127.0.0.1'}`,
       ...options.zooCfg,
     ];
     writeFileSync(join(dir, 'zoo.cfg'), `${config.join('\n')}\n`);
     args.push('--config', join(dir, 'zoo.cfg'));
   } else {
-    args.push('--client-port', String(port), '--client-port-address', '127.0.0.1');
+    const address = options.clientAddress ?? '127.0.0.1';
+    args.push('--client-port', String(port), '--client-port-address', address);
     args.push('--data-dir', join(dir, 'data'));
     args.push('--tick-time', String(options.tickTimeMs ?? 2000));
   }
@@ -62,7 +65,7 @@ export async function startCorral(options: CorralOptions = {}): Promise<CorralSe
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitForServing(port, 15_000);
+    await waitForServing(port, 15_000, options.clientAddress);
   } catch (error) {
     await stop();
     throw new Error(`${String(error)}\n${output.slice(-3000)}`);

@@ -2,9 +2,14 @@
 
 import { connect } from 'node:net';
 
-export async function fourLetterWord(port: number, word: string, timeoutMs = 5000): Promise<string> {
+export async function fourLetterWord(
+  port: number,
+  word: string,
+  timeoutMs = 5000,
+  host = '127.0.0.1',
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({ host, port });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
@@ -24,12 +29,16 @@ export async function fourLetterWord(port: number, word: string, timeoutMs = 500
 }
 
 /** Polls `srvr` until the server answers with a Mode line. */
-export async function waitForServing(port: number, timeoutMs: number): Promise<void> {
+export async function waitForServing(
+  port: number,
+  timeoutMs: number,
+  host = '127.0.0.1',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
-      if ((await fourLetterWord(port, 'srvr', 2000)).includes('Mode:')) return;
+      if ((await fourLetterWord(port, 'srvr', 2000, host)).includes('Mode:')) return;
     } catch (error) {
       last = error;
     }

@@ -29,6 +29,8 @@ export interface ZooKeeperOptions {
   /** Extra JVM flags, e.g. -Djava.security.auth.login.config=FILE. */
   jvmFlags?: string[];
   tickTimeMs?: number;
+  /** The loopback address the client port binds to (127.0.0.1 unless a test needs its own). */
+  clientAddress?: string;
 }
 
 /** Debian's jars plus an slf4j binding, so the server logs (see INTEROP.md). */
@@ -46,7 +48,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
     `tickTime=${options.tickTimeMs ?? 2000}`,
     `dataDir=${join(dir, 'data')}`,
     `clientPort=${port}`,
-    'clientPortAddress=127.0.0.1',
+    `clientPortAddress=${options.clientAddress ?? '127.0.0.1'}`,
     'admin.enableServer=false',
     '4lw.commands.whitelist=*',
     'extendedTypesEnabled=true',
@@ -81,7 +83,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitForServing(port, 30_000);
+    await waitForServing(port, 30_000, options.clientAddress);
   } catch (error) {
     await stop();
     throw new Error(`${String(error)}\n${output.slice(-3000)}`);
