@@ -71,11 +71,37 @@ function reopenSession(core: ServerCore, connection: ClientConnection, request: 
   const known = core.tree.sessionPassword(sessionId);
   const valid = known !== undefined && known.equals(request.password) && core.sessions.isLive(sessionId);
   if (!valid) {
-    // ZooKeeper's answer to an expired or unknown session: timeout 0, id 0, a zero password.
-    core.logger.info({ session: hex(sessionId) }, 'reconnect to expired session');
-    connection.close(connectResponse(connection, 0, 0n, Buffer.alloc(passwordBytes)));
+    refuseExpired(core, connection, sessionId);
     return;
   }
+  const revalidate = core.ownsSessionExpiry ? undefined : core.pipeline.revalidate;
+  if (revalidate === undefined) {
+    attachSession(core, connection, sessionId, known);
+    return;
+  }
+  // A learner asks the leader first (REVALIDATE): it may have expired the session already.
+  revalidate.call(core.pipeline, sessionId, core.sessions.timeoutOf(sessionId)).then(
+    (alive) => {
+      if (!connection.isOpen) return;
+      if (alive && core.sessions.isLive(sessionId)) attachSession(core, connection, sessionId, known);
+      else refuseExpired(core, connection, sessionId);
+    },
+    () => connection.close(),
+  );
+}
+
+/** ZooKeeper's answer to an expired or unknown session: timeout 0, id 0, a zero password. */
+function refuseExpired(core: ServerCore, connection: ClientConnection, sessionId: bigint): void {
+  core.logger.info({ session: hex(sessionId) }, 'reconnect to expired session');
+  connection.close(connectResponse(connection, 0, 0n, Buffer.alloc(passwordBytes)));
+}
+
+function attachSession(
+  core: ServerCore,
+  connection: ClientConnection,
+  sessionId: bigint,
+  known: Buffer,
+): void {
   connection.sessionId = sessionId;
   core.sessions.connected(sessionId, connection.id);
   connection.send(connectResponse(connection, core.sessions.timeoutOf(sessionId), sessionId, known));

@@ -18,6 +18,12 @@ export interface WritePipeline {
    * before it processed the sync (at once on a standalone server).
    */
   sync(sessionId: bigint, cxid: number, path: string): Promise<void>;
+  /**
+   * A learner's question to the leader before it hands a reconnecting client its session
+   * (ZooKeeper's REVALIDATE): true when the leader still holds the session alive. Absent where
+   * this server decides expiry itself (standalone, leader).
+   */
+  revalidate?(sessionId: bigint, timeoutMs: number): Promise<boolean>;
   /** Txns submitted here and not yet applied. */
   readonly outstanding: number;
 }

@@ -31,6 +31,7 @@ import {
   coreRoleOf,
   DeferredHostWork,
   leaderStatisticsOf,
+  revalidation,
   type ReplicaIdentity,
 } from './replica-serving.js';
 import { ReplicatedPipeline, type ReplicaPort } from './replicated-pipeline.js';
@@ -233,6 +234,10 @@ export class ReplicaRuntime implements ReplicaPort {
     this.send({ type: 'client.requests', requests });
   }
 
+  submitRevalidation(sessionId: bigint, timeoutMs: number): void {
+    this.send({ type: 'client.revalidate', sessionId, timeoutMs });
+  }
+
   /** A sync follows the writes submitted before it (per-session order). */
   submitSync(sessionId: bigint, cxid: number, path: string): void {
     this.flushRequests();
@@ -293,6 +298,10 @@ export class ReplicaRuntime implements ReplicaPort {
         }),
       answerSync: (_: unknown, { sessionId, cxid }: { sessionId: bigint; cxid: number }) =>
         this.hostWork.defer(() => this.pipeline.syncAnswered(sessionId, cxid)),
+      revalidateSession: (_: unknown, params: { from: ServerId; sessionId: bigint }) =>
+        this.hostWork.defer(() => this.send(revalidation(this.requireCore(), params))),
+      sessionRevalidated: (_: unknown, { sessionId, valid }: { sessionId: bigint; valid: boolean }) =>
+        this.hostWork.defer(() => this.pipeline.revalidated(sessionId, valid)),
     };
   }
 

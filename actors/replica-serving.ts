@@ -127,3 +127,16 @@ export class DeferredHostWork {
     for (let work = this.queue.shift(); work !== undefined; work = this.queue.shift()) work();
   }
 }
+
+/**
+ * The leader's answer to REVALIDATE: alive if its table holds the session live (the reconnect
+ * counts as the session's traffic, as ZooKeeper's touch on revalidation does).
+ */
+export function revalidation(
+  core: ServerCore,
+  { from, sessionId }: { from: ServerId; sessionId: bigint },
+): { type: 'sessions.revalidated'; to: ServerId; sessionId: bigint; valid: boolean } {
+  const valid = core.sessions.isLive(sessionId);
+  if (valid) core.sessions.touchRemote(sessionId);
+  return { type: 'sessions.revalidated', to: from, sessionId, valid };
+}

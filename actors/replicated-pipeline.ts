@@ -15,6 +15,8 @@ export interface ReplicaPort {
   submit(sessionId: bigint, cxid: number, body: TxnBody): void;
   /** Hands a sync to the replica machine (`client.sync`). */
   submitSync(sessionId: bigint, cxid: number, path: string): void;
+  /** Asks the leader about a reconnecting session (`client.revalidate`). */
+  submitRevalidation(sessionId: bigint, timeoutMs: number): void;
 }
 
 interface Waiter<Value> {
@@ -64,6 +66,7 @@ function keyOf(sessionId: bigint, cxid: number): string {
 export class ReplicatedPipeline implements WritePipeline {
   private readonly writes = new WaiterTable<ApplyOutcome>();
   private readonly syncs = new WaiterTable<void>();
+  private readonly revalidations = new WaiterTable<boolean>();
 
   constructor(private readonly replica: ReplicaPort) {}
 
@@ -89,6 +92,20 @@ export class ReplicatedPipeline implements WritePipeline {
     return answered;
   }
 
+  revalidate(sessionId: bigint, timeoutMs: number): Promise<boolean> {
+    if (!this.replica.isServing()) {
+      return Promise.reject(new NotServingError('a reconnect arrived while not serving'));
+    }
+    const answered = this.revalidations.add(String(sessionId));
+    this.replica.submitRevalidation(sessionId, timeoutMs);
+    return answered;
+  }
+
+  /** The leader's verdict on a session a client reconnected with here. */
+  revalidated(sessionId: bigint, valid: boolean): void {
+    this.revalidations.take(String(sessionId))?.resolve(valid);
+  }
+
   /** A committed txn was applied here: settles the request it answers, if it came from here. */
   applied(txn: Txn, outcome: ApplyOutcome): void {
     this.writes.take(keyOf(txn.sessionId, txn.cxid))?.resolve(outcome);
@@ -104,5 +121,6 @@ export class ReplicatedPipeline implements WritePipeline {
     const error = new NotServingError(detail);
     this.writes.rejectAll(error);
     this.syncs.rejectAll(error);
+    this.revalidations.rejectAll(error);
   }
 }

@@ -198,6 +198,13 @@ export type ReplicaEvent =
   | { type: 'client.requests'; requests: ClientRequestEntry[] }
   /** A client's sync: answered (answerSync) once what the leader proposed before it commits. */
   | { type: 'client.sync'; sessionId: bigint; cxid: number; path: string }
+  /**
+   * A client reconnects to this learner with an existing session: ask the leader, which alone
+   * knows whether the session still lives (ZooKeeper's REVALIDATE).
+   */
+  | { type: 'client.revalidate'; sessionId: bigint; timeoutMs: number }
+  /** The leader's host answered a learner's REVALIDATE. */
+  | { type: 'sessions.revalidated'; to: ServerId; sessionId: bigint; valid: boolean }
   /** A learner's host: sessions its clients used since it last said (sent with the next PING). */
   | { type: 'sessions.touched'; touches: SessionTouch[] }
   /** Compaction purged the log's head: it now starts at `firstZxid` (0 when empty). */
@@ -238,6 +245,10 @@ export type ReplicaEffect =
   | { type: 'announceRole'; params: RoleAnnouncement }
   /** Leader: keep these sessions alive; a learner's clients use them (from its PING). */
   | { type: 'touchSessions'; params: { touches: SessionTouch[] } }
+  /** Leader: is this session alive (and touch it)? Answered with `sessions.revalidated`. */
+  | { type: 'revalidateSession'; params: { from: ServerId; sessionId: bigint; timeoutMs: number } }
+  /** Learner: the leader's verdict on a reconnecting client's session. */
+  | { type: 'sessionRevalidated'; params: { sessionId: bigint; valid: boolean } }
   /** Answer a client's sync: this replica has applied everything through `zxid`. */
   | { type: 'answerSync'; params: { sessionId: bigint; cxid: number; zxid: Zxid } };
 

@@ -182,6 +182,10 @@ export const replicaSetup = setup({
     touchSessions: notProvided('touchSessions'),
     /** Answer a client's sync on this replica (everything through zxid is applied here). */
     answerSync: notProvided('answerSync'),
+    /** Leader: check a learner's reconnecting session; the host answers `sessions.revalidated`. */
+    revalidateSession: notProvided('revalidateSession'),
+    /** Learner: complete a reconnecting client's handshake with the leader's verdict. */
+    sessionRevalidated: notProvided('sessionRevalidated'),
     forwardNotification: sendTo('election', ({ event }) => {
       const { from, message } = expectEvent(event, 'peer.notification');
       return { type: 'peer.notification', from, notification: message };

@@ -115,14 +115,38 @@ export class SimClient {
     const replica = this.world.random.pick(candidates);
     this.connectionId = this.world.random.int(2 ** 30) + 1;
     if (this.sessionId !== undefined && replica.core.sessions.isLive(this.sessionId)) {
-      replica.core.sessions.connected(this.sessionId, this.connectionId);
-      this.replica = replica;
-      this.lastPingAt = this.world.now();
-      this.counts.reconnects++;
+      this.reattach(replica, this.sessionId);
       return;
     }
     if (this.sessionId !== undefined) this.sessionEnded('expired');
     this.createSession(replica);
+  }
+
+  /** The handshake's reconnect: a learner first asks the leader (REVALIDATE), as the server's. */
+  private reattach(replica: SimReplica, sessionId: bigint): void {
+    const { core } = replica;
+    const attach = () => {
+      core.sessions.connected(sessionId, this.connectionId);
+      this.replica = replica;
+      this.lastPingAt = this.world.now();
+      this.counts.reconnects++;
+    };
+    if (core.ownsSessionExpiry || core.pipeline.revalidate === undefined) {
+      attach();
+      return;
+    }
+    this.state = 'busy';
+    core.pipeline.revalidate(sessionId, core.sessions.timeoutOf(sessionId)).then(
+      (alive) => {
+        this.state = 'idle';
+        if (this.sessionId !== sessionId) return;
+        if (!alive || !core.sessions.isLive(sessionId)) this.sessionEnded('expired');
+        else if (this.world.reachable().includes(replica) && replica.isServing()) attach();
+      },
+      () => {
+        this.state = 'idle';
+      },
+    );
   }
 
   private sessionEnded(how: 'expired' | 'closed'): void {

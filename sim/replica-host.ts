@@ -11,6 +11,7 @@ import {
   coreRoleOf,
   DeferredHostWork,
   leaderStatisticsOf,
+  revalidation,
   type ReplicaIdentity,
 } from '../actors/replica-serving.js';
 import { ReplicatedPipeline, type ReplicaPort } from '../actors/replicated-pipeline.js';
@@ -192,6 +193,10 @@ export class SimReplica implements ReplicaPort {
     this.hostWork.defer(() => this.send({ type: 'client.requests', requests }));
   }
 
+  submitRevalidation(sessionId: bigint, timeoutMs: number): void {
+    this.hostWork.defer(() => this.send({ type: 'client.revalidate', sessionId, timeoutMs }));
+  }
+
   submitSync(sessionId: bigint, cxid: number, path: string): void {
     this.hostWork.defer(() => this.send({ type: 'client.sync', sessionId, cxid, path }));
   }
@@ -306,6 +311,10 @@ export class SimReplica implements ReplicaPort {
         }),
       answerSync: (_: unknown, { sessionId, cxid }: { sessionId: bigint; cxid: number }) =>
         this.hostWork.defer(() => this.pipeline.syncAnswered(sessionId, cxid)),
+      revalidateSession: (_: unknown, params: { from: ServerId; sessionId: bigint }) =>
+        this.hostWork.defer(() => this.send(revalidation(this.core, params))),
+      sessionRevalidated: (_: unknown, { sessionId, valid }: { sessionId: bigint; valid: boolean }) =>
+        this.hostWork.defer(() => this.pipeline.revalidated(sessionId, valid)),
     };
   }
 }

@@ -26,6 +26,8 @@ export function followingState(machine: ReplicaSetup) {
               'peer.sync': { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
               'client.requests': { actions: 'forwardRequest' },
               'client.sync': { actions: 'forwardSync' },
+              'client.revalidate': { actions: 'forwardRevalidation' },
+              'peer.revalidateResult': { guard: 'isFromLeader', actions: 'acceptRevalidation' },
               'sessions.touched': { actions: 'recordSessionTouches' },
             },
             always: { guard: 'hasUnackedDurableProposal', actions: 'ackDurableProposals' },

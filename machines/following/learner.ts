@@ -203,6 +203,16 @@ export const learnerActions = {
     const entry = { sessionId, cxid, body: { type: 'sync', path } } as const;
     return { effects: [send(learnerOf(context).leaderId, { type: 'request', requests: [entry] })] };
   }) as Step,
+  /** A reconnecting client's session goes to the leader for its verdict (REVALIDATE). */
+  forwardRevalidation: ((context, event) => {
+    const { sessionId, timeoutMs } = expectEvent(event, 'client.revalidate');
+    const message = { type: 'revalidate', sessionId, timeoutMs } as const;
+    return { effects: [send(learnerOf(context).leaderId, message)] };
+  }) as Step,
+  acceptRevalidation: ((_context, event) => {
+    const { sessionId, valid } = expectEvent(event, 'peer.revalidateResult').message;
+    return { effects: [{ type: 'sessionRevalidated', params: { sessionId, valid } }] };
+  }) as Step,
   /** The leader's SYNC: COMMITs travel before it on the same link, so all of it is applied. */
   answerSyncFromLeader: ((_context, event) => {
     const { sessionId, cxid, zxid } = expectEvent(event, 'peer.sync').message;

@@ -24,6 +24,8 @@ export function observingState(machine: ReplicaSetup) {
               'peer.sync': { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
               'client.requests': { actions: 'forwardRequest' },
               'client.sync': { actions: 'forwardSync' },
+              'client.revalidate': { actions: 'forwardRevalidation' },
+              'peer.revalidateResult': { guard: 'isFromLeader', actions: 'acceptRevalidation' },
               'sessions.touched': { actions: 'recordSessionTouches' },
             },
           },

@@ -148,6 +148,16 @@ const broadcastActions = {
     }
     return { context: { leader: current.leader }, effects };
   }) as Step,
+  /** ZooKeeper's REVALIDATE: the leader's session table decides (the host looks it up). */
+  checkRevalidation: ((_context, event) => {
+    const { from, message } = expectEvent(event, 'peer.revalidate');
+    const { sessionId, timeoutMs } = message;
+    return { effects: [{ type: 'revalidateSession', params: { from, sessionId, timeoutMs } }] };
+  }) as Step,
+  answerRevalidation: ((_context, event) => {
+    const { to, sessionId, valid } = expectEvent(event, 'sessions.revalidated');
+    return { effects: [send(to, { type: 'revalidateResult', sessionId, valid })] };
+  }) as Step,
   /** A learner's PING reply lists the sessions its clients used: they stay alive here. */
   touchLearnerSessions: ((_context, event) => {
     const { touches } = expectEvent(event, 'peer.ping').message;
@@ -219,6 +229,8 @@ export function broadcastState(machine: ReplicaSetup) {
       'client.sync': { actions: 'acceptLocalSync' },
       'peer.ack': { actions: 'recordAck' },
       'peer.request': { actions: 'acceptRequests' },
+      'peer.revalidate': { actions: 'checkRevalidation' },
+      'sessions.revalidated': { actions: 'answerRevalidation' },
     },
     always: { guard: 'hasCommittableProposal', actions: 'commitProposals' },
   });

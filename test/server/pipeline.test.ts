@@ -26,6 +26,8 @@ const ports = new Map<string, number>();
  */
 const host = '127.0.0.2';
 const stops: Array<() => Promise<void>> = [];
+/** What the servers said, for a failure message. */
+let diagnostics = (): string => '';
 
 beforeAll(async () => {
   const [corral, zookeeper] = await Promise.all([
@@ -36,6 +38,10 @@ beforeAll(async () => {
   ]);
   ports.set('corral', corral.port);
   stops.push(corral.stop);
+  diagnostics = () =>
+    `corral exit ${String(corral.process.exitCode)}; zookeeper exit ` +
+    `${String(zookeeper?.process.exitCode)} ${String(zookeeper?.process.signalCode)}\n` +
+    (zookeeper?.output().slice(-3000) ?? '');
   if (zookeeper !== undefined) {
     ports.set('zookeeper', zookeeper.port);
     stops.push(zookeeper.stop);
@@ -58,7 +64,9 @@ async function quiesce(port: number, stillOpen = 0): Promise<void> {
     await sleep(100);
   }
   const last = await fourLetterWord(port, 'srvr', 5000, host).catch((error) => String(error));
-  throw new Error(`server on ${port} still counts connections: ${JSON.stringify(last)}`);
+  throw new Error(
+    `server on ${port} still counts connections: ${JSON.stringify(last)}\n${diagnostics()}`,
+  );
 }
 
 /** Destroys clients and gives the server time to count their connections as gone. */
