@@ -164,9 +164,12 @@ describe.each(targets)('limits (%s)', (target) => {
     try {
       for (let index = 0; index < 3; index++) opened.push(await sessionWhenAdmitted(port));
       const first = [...opened];
-      const fourth = await RawClient.open(port, host);
-      opened.push(fourth);
-      expect(await fourth.handshake()).toBe('closed');
+      // Refused: closed before or after the socket connects (a JVM may reset it at once).
+      const fourth = await RawClient.open(port, host).catch(() => undefined);
+      if (fourth !== undefined) {
+        opened.push(fourth);
+        expect(await fourth.handshake()).toBe('closed');
+      }
       for (const [index, client] of first.entries()) {
         const reply = await client.call(index + 1, { kind: 'exists', path: '/', watch: false });
         expect(reply.header.err).toBe(0);
