@@ -21,11 +21,11 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 export const zkServerScript = '/usr/share/zookeeper/bin/zkServer.sh';
 const startTimeoutMs = 30_000;
 
-export async function freePort(): Promise<number> {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
       server.close(() => done(port));
@@ -37,7 +37,7 @@ export async function freePort(): Promise<number> {
  * Ports no one listens on, all distinct: every listener stays open until all are taken, so the
  * kernel cannot hand out the same port twice.
  */
-export async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
   const servers = Array.from({ length: count }, () => createServer());
   try {
     return await Promise.all(
@@ -45,7 +45,7 @@ export async function freePorts(count: number): Promise<number[]> {
         (server) =>
           new Promise<number>((done, fail) => {
             server.once('error', fail);
-            server.listen(0, '127.0.0.1', () => {
+            server.listen(0, host, () => {
               const address = server.address();
               done(typeof address === 'object' && address !== null ? address.port : 0);
             });
@@ -60,9 +60,9 @@ export async function freePorts(count: number): Promise<number[]> {
 }
 
 /** The `srvr` four-letter word's answer, or '' when nothing answers within 2 s. */
-export function askSrvr(port: number): Promise<string> {
+export function askSrvr(port: number, host = '127.0.0.1'): Promise<string> {
   return new Promise((done) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('srvr'));
+    const socket = connect({ host, port }, () => socket.write('srvr'));
     let text = '';
     socket.on('data', (chunk) => (text += chunk.toString()));
     socket.on('error', () => done(''));

@@ -12,7 +12,8 @@ import { parseValue, valueParsers } from '../actors/config.js';
 import { checkClientHistory } from '../sim/sim-history.js';
 import { runHistoryClient, seededRandom } from './chaos/history-clients.js';
 import { ProxyMesh } from './chaos/proxy-mesh.js';
-import { freePort, ReplicaProcesses, type ReplicaPorts } from './chaos/replica-processes.js';
+import { freePorts } from '../bench/servers.js';
+import { ReplicaProcesses, type ReplicaPorts } from './chaos/replica-processes.js';
 import { compareTrees } from './chaos/tree-digest.js';
 
 export interface ChaosFlags {
@@ -41,6 +42,11 @@ export interface ChaosResult {
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+/**
+ * A loopback address of the chaos run's own: its many ports cannot collide with servers other
+ * programs (or other tests) start on 127.0.0.1 meanwhile.
+ */
+const host = '127.0.0.3';
 
 /** Injects faults until `stopAt`: each lasts 0.5-3 s and then heals (restart, resume, heal). */
 async function injectFaults(
@@ -83,10 +89,12 @@ export async function runChaos(flags: ChaosFlags, print = console.log): Promise<
   const dir = mkdtempSync(join(tmpdir(), 'corral-chaos-'));
   const ports = new Map<number, ReplicaPorts>();
   for (let id = 1; id <= replicaCount; id++) {
-    ports.set(id, { client: await freePort(), quorum: await freePort(), election: await freePort() });
+    const [client, quorum, election] = await freePorts(3, host);
+    ports.set(id, { client: client!, quorum: quorum!, election: election! });
   }
-  const mesh = await ProxyMesh.create(new Map([...ports].map(([id, p]) => [id, p.quorum])));
-  const replicas = new ReplicaProcesses(dir, ports, tickTimeMs);
+  const quorumPorts = new Map([...ports].map(([id, replica]) => [id, replica.quorum]));
+  const mesh = await ProxyMesh.create(quorumPorts, host);
+  const replicas = new ReplicaProcesses(dir, ports, tickTimeMs, host);
   const lines: string[] = [];
   const say = (line: string) => {
     lines.push(line);
@@ -95,7 +103,7 @@ export async function runChaos(flags: ChaosFlags, print = console.log): Promise<
   try {
     replicas.configure(mesh);
     for (const id of replicas.ids) replicas.start(id);
-    if ((await replicas.settled(30_000)) === undefined) throw new Error('no leader within 30 s');
+    if ((await replicas.settled(60_000)) === undefined) throw new Error('no leader within 60 s');
     const started = performance.now();
     const now = () => performance.now() - started;
     const stopAt = Date.now() + durationMs;

@@ -27,13 +27,14 @@ class PairProxy {
     readonly to: number,
     private readonly targetPort: number,
     private readonly cut: (from: number, to: number) => boolean,
+    private readonly host: string,
   ) {}
 
   async listen(): Promise<number> {
     this.server = createServer((socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(0, '127.0.0.1', () => resolve());
+      this.server!.listen(0, this.host, () => resolve());
     });
     const address = this.server.address();
     this.port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -41,7 +42,7 @@ class PairProxy {
   }
 
   private accept(dialer: Socket): void {
-    const upstream = connect({ host: '127.0.0.1', port: this.targetPort });
+    const upstream = connect({ host: this.host, port: this.targetPort });
     const relay: Relay = { dialer, upstream, damaged: false };
     this.relays.add(relay);
     const forward = (source: Socket, sink: Socket, from: number, to: number) => {
@@ -94,12 +95,16 @@ export class ProxyMesh {
   private constructor() {}
 
   /** One proxy per ordered pair of replicas, forwarding to each replica's real quorum port. */
-  static async create(quorumPorts: ReadonlyMap<number, number>): Promise<ProxyMesh> {
+  static async create(
+    quorumPorts: ReadonlyMap<number, number>,
+    host: string,
+  ): Promise<ProxyMesh> {
     const mesh = new ProxyMesh();
     for (const from of quorumPorts.keys()) {
       for (const [to, port] of quorumPorts) {
         if (from === to) continue;
-        const proxy = new PairProxy(from, to, port, (a, b) => mesh.cuts.has(`${a}→${b}`));
+        const cut = (a: number, b: number) => mesh.cuts.has(`${a}→${b}`);
+        const proxy = new PairProxy(from, to, port, cut, host);
         await proxy.listen();
         mesh.proxies.set(`${from}→${to}`, proxy);
       }

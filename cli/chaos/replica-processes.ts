@@ -6,12 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { askSrvr, freePort } from '../../bench/servers.js';
+import { askSrvr } from '../../bench/servers.js';
 import type { ProxyMesh } from './proxy-mesh.js';
 
 const corralMain = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
-
-export { freePort };
 
 export interface ReplicaPorts {
   client: number;
@@ -27,6 +25,8 @@ export class ReplicaProcesses {
     readonly dir: string,
     readonly ports: ReadonlyMap<number, ReplicaPorts>,
     private readonly tickTimeMs: number,
+    /** The loopback address every replica and proxy of this run binds. */
+    readonly host: string,
   ) {}
 
   get ids(): number[] {
@@ -34,7 +34,7 @@ export class ReplicaProcesses {
   }
 
   connectString(): string {
-    return this.ids.map((id) => `127.0.0.1:${this.ports.get(id)!.client}`).join(',');
+    return this.ids.map((id) => `${this.host}:${this.ports.get(id)!.client}`).join(',');
   }
 
   /** Writes each replica's myid and zoo.cfg: its own line real, its peers through the mesh. */
@@ -45,11 +45,11 @@ export class ReplicaProcesses {
       writeFileSync(join(dataDir, 'myid'), `${id}\n`);
       const servers = this.ids.map((peer) => {
         const quorum = peer === id ? own.quorum : mesh.portFor(id, peer);
-        return `server.${peer}=127.0.0.1:${quorum}:${this.ports.get(peer)!.election}`;
+        return `server.${peer}=${this.host}:${quorum}:${this.ports.get(peer)!.election}`;
       });
       const lines = [
         `tickTime=${this.tickTimeMs}`, 'initLimit=10', 'syncLimit=5', `dataDir=${dataDir}`,
-        `clientPort=${own.client}`, 'clientPortAddress=127.0.0.1', '4lw.commands.whitelist=*',
+        `clientPort=${own.client}`, `clientPortAddress=${this.host}`, '4lw.commands.whitelist=*',
         'admin.enableServer=false', 'maxClientCnxns=0', ...servers,
       ];
       writeFileSync(join(dataDir, 'zoo.cfg'), `${lines.join('\n')}\n`);
@@ -96,16 +96,20 @@ export class ReplicaProcesses {
   }
 
   async status(id: number): Promise<{ mode: string | undefined; zxid: number | undefined }> {
-    const text = await askSrvr(this.ports.get(id)!.client);
+    const text = await askSrvr(this.ports.get(id)!.client, this.host);
     const zxid = /Zxid: (0x[0-9a-f]+)/.exec(text)?.[1];
     const mode = /Mode: (\w+)/.exec(text)?.[1];
     return { mode, zxid: zxid === undefined ? undefined : Number(zxid) };
   }
 
-  /** Waits (bounded) until all replicas serve one leader at one zxid; returns that zxid. */
+  /**
+   * Waits (bounded) until all replicas serve one leader at one zxid; returns that zxid. A
+   * replica that exited meanwhile (not killed by this run) is started again.
+   */
   async settled(timeoutMs: number): Promise<number | undefined> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
+      for (const id of this.ids) if (!this.isRunning(id)) this.start(id);
       const statuses = await Promise.all(this.ids.map((id) => this.status(id)));
       const leaders = statuses.filter((status) => status.mode === 'leader').length;
       const zxids = new Set(statuses.map((status) => status.zxid));

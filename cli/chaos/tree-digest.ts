@@ -16,8 +16,8 @@ export interface TreeDump {
   data: Map<string, string>;
 }
 
-export async function dumpTree(port: number): Promise<TreeDump> {
-  const client = await connect(`127.0.0.1:${port}`, { sessionTimeoutMs: 10_000 });
+export async function dumpTree(port: number, host = '127.0.0.1'): Promise<TreeDump> {
+  const client = await connect(`${host}:${port}`, { sessionTimeoutMs: 10_000 });
   try {
     const hash = createHash('sha256');
     const paths: string[] = [];
@@ -52,7 +52,10 @@ export async function compareTrees(
   replicas: ReplicaProcesses,
 ): Promise<{ identical: boolean; nodes: number; detail: string }> {
   const dumps = await Promise.all(
-    replicas.ids.map(async (id) => ({ id, dump: await dumpTree(replicas.ports.get(id)!.client) })),
+    replicas.ids.map(async (id) => ({
+      id,
+      dump: await dumpTree(replicas.ports.get(id)!.client, replicas.host),
+    })),
   );
   const first = dumps[0]!;
   const differing = dumps.filter(({ dump }) => dump.digest !== first.dump.digest);
