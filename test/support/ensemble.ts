@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corralMain } from './corral.js';
 import { fourLetterWord } from './four-letter.js';
-import { freePort } from './ports.js';
+import { freePorts } from './ports.js';
 
 export interface ReplicaStatus {
   mode: 'leader' | 'follower' | 'observer' | 'standalone' | undefined;
@@ -48,13 +48,15 @@ export class TestEnsemble {
     const dir = mkdtempSync(join(tmpdir(), 'corral-ensemble-'));
     const count = options.voters + (options.observers ?? 0);
     const replicas = new Map<number, Replica>();
+    const ports = await freePorts(3 * count);
     for (let id = 1; id <= count; id++) {
       const dataDir = join(dir, `replica-${id}`);
+      const [clientPort, quorumPort, electionPort] = ports.slice(3 * (id - 1), 3 * id);
       replicas.set(id, {
         id,
-        clientPort: await freePort(),
-        quorumPort: await freePort(),
-        electionPort: await freePort(),
+        clientPort: clientPort!,
+        quorumPort: quorumPort!,
+        electionPort: electionPort!,
         dataDir,
         config: join(dir, `zoo-${id}.cfg`),
         process: undefined,
