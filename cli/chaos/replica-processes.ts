@@ -47,8 +47,9 @@ export class ReplicaProcesses {
         const quorum = peer === id ? own.quorum : mesh.portFor(id, peer);
         return `server.${peer}=${this.host}:${quorum}:${this.ports.get(peer)!.election}`;
       });
+      // Limits generous for a short tick on a loaded machine: faults are what should fail here.
       const lines = [
-        `tickTime=${this.tickTimeMs}`, 'initLimit=10', 'syncLimit=5', `dataDir=${dataDir}`,
+        `tickTime=${this.tickTimeMs}`, 'initLimit=20', 'syncLimit=10', `dataDir=${dataDir}`,
         `clientPort=${own.client}`, `clientPortAddress=${this.host}`, '4lw.commands.whitelist=*',
         'admin.enableServer=false', 'maxClientCnxns=0', ...servers,
       ];
