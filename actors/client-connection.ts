@@ -102,7 +102,8 @@ export class ClientConnection {
   private receive(chunk: Buffer): void {
     if (this.closing) return;
     if (!this.sawFirstFrame && this.decoder.bufferedBytes + chunk.length >= 4) {
-      const head = Buffer.concat([this.decoder.peek(this.decoder.bufferedBytes) ?? Buffer.alloc(0), chunk]);
+      const buffered = this.decoder.peek(this.decoder.bufferedBytes) ?? Buffer.alloc(0);
+      const head = Buffer.concat([buffered, chunk]);
       const answer = this.handler.fourLetterWord(this, head.subarray(0, 4).toString('latin1'));
       if (answer !== undefined) {
         this.closing = true;

@@ -11,7 +11,11 @@ import { hex, type ServerCore } from './server-core.js';
 
 const passwordBytes = 16;
 
-export function handleConnectFrame(core: ServerCore, connection: ClientConnection, frame: Buffer): void {
+export function handleConnectFrame(
+  core: ServerCore,
+  connection: ClientConnection,
+  frame: Buffer,
+): void {
   if (!core.role.serving) {
     // ZooKeeper closes a connect request while its server is not running (election, sync).
     core.logger.info({ connection: connection.id }, 'refusing session: not serving');
@@ -33,7 +37,11 @@ export function handleConnectFrame(core: ServerCore, connection: ClientConnectio
   if (request.lastZxidSeen > core.tree.lastZxid) {
     // The client saw a newer state elsewhere; it must try another server.
     core.logger.info(
-      { connection: connection.id, clientZxid: hex(request.lastZxidSeen), zxid: hex(core.tree.lastZxid) },
+      {
+        connection: connection.id,
+        clientZxid: hex(request.lastZxidSeen),
+        zxid: hex(core.tree.lastZxid),
+      },
       'refusing session: client has seen a newer zxid',
     );
     connection.close();
@@ -43,7 +51,11 @@ export function handleConnectFrame(core: ServerCore, connection: ClientConnectio
   else reopenSession(core, connection, request);
 }
 
-function createSession(core: ServerCore, connection: ClientConnection, request: ConnectRequest): void {
+function createSession(
+  core: ServerCore,
+  connection: ClientConnection,
+  request: ConnectRequest,
+): void {
   const sessionId = core.newSessionId();
   const password = randomBytes(passwordBytes);
   const timeoutMs = core.sessions.open(
@@ -66,10 +78,15 @@ function createSession(core: ServerCore, connection: ClientConnection, request: 
     );
 }
 
-function reopenSession(core: ServerCore, connection: ClientConnection, request: ConnectRequest): void {
+function reopenSession(
+  core: ServerCore,
+  connection: ClientConnection,
+  request: ConnectRequest,
+): void {
   const sessionId = request.sessionId;
   const known = core.tree.sessionPassword(sessionId);
-  const valid = known !== undefined && known.equals(request.password) && core.sessions.isLive(sessionId);
+  const valid =
+    known !== undefined && known.equals(request.password) && core.sessions.isLive(sessionId);
   if (!valid) {
     refuseExpired(core, connection, sessionId);
     return;
@@ -83,8 +100,8 @@ function reopenSession(core: ServerCore, connection: ClientConnection, request: 
   revalidate.call(core.pipeline, sessionId, core.sessions.timeoutOf(sessionId)).then(
     (alive) => {
       if (!connection.isOpen) return;
-      if (alive && core.sessions.isLive(sessionId)) attachSession(core, connection, sessionId, known);
-      else refuseExpired(core, connection, sessionId);
+      if (!alive || !core.sessions.isLive(sessionId)) refuseExpired(core, connection, sessionId);
+      else attachSession(core, connection, sessionId, known);
     },
     () => connection.close(),
   );
@@ -104,7 +121,8 @@ function attachSession(
 ): void {
   connection.sessionId = sessionId;
   core.sessions.connected(sessionId, connection.id);
-  connection.send(connectResponse(connection, core.sessions.timeoutOf(sessionId), sessionId, known));
+  const timeoutMs = core.sessions.timeoutOf(sessionId);
+  connection.send(connectResponse(connection, timeoutMs, sessionId, known));
   // Writes sent on the session's previous connection come first (ZooKeeper's per-session order).
   const pending = core.writesSettled(sessionId);
   if (pending !== undefined) connection.queue.pushBarrier(pending);

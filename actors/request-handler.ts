@@ -32,7 +32,11 @@ const txnOpcodes = new Set<number>([
 ]);
 
 /** Handles a request frame on a connection whose session is established. */
-export function handleRequestFrame(core: ServerCore, connection: ClientConnection, frame: Buffer): void {
+export function handleRequestFrame(
+  core: ServerCore,
+  connection: ClientConnection,
+  frame: Buffer,
+): void {
   const reader = new JuteReader(frame, core.settings.juteMaxBufferBytes);
   let xid: number;
   let opcode: number;

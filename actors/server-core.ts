@@ -10,7 +10,12 @@ import type { InspectionEvent } from 'xstate';
 import { Perm } from '../protocol/constants.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { ACL, Id } from '../protocol/records.js';
-import type { AuthRequest, ClientRequest, SaslRequest, WriteRequest } from '../protocol/requests.js';
+import type {
+  AuthRequest,
+  ClientRequest,
+  SaslRequest,
+  WriteRequest,
+} from '../protocol/requests.js';
 import { encodeNotification, encodeReply, type ResponseBody } from '../protocol/responses.js';
 import type { TxnLog } from '../storage/log.js';
 import { checkPermission } from '../tree/acl.js';
@@ -100,7 +105,8 @@ export class ServerCore {
       {
         requestSessionClose: (sessionId) => this.proposeClose(sessionId),
         closeConnection: (connectionId) => this.closeConnectionAfterQueued(connectionId),
-        ended: (sessionId, reason) => this.logger.info({ session: hex(sessionId), reason }, 'session ended'),
+        ended: (sessionId, reason) =>
+          this.logger.info({ session: hex(sessionId), reason }, 'session ended'),
       },
       {
         ...(inspect === undefined ? {} : { inspect }),
@@ -192,7 +198,9 @@ export class ServerCore {
         this.connections.get(Number(watcher))?.send(encodeNotification(-1, event));
       }
     }
-    if (outcome.closedSession !== undefined) this.sessionClosedInTree(outcome.closedSession, txn.zxid);
+    if (outcome.closedSession !== undefined) {
+      this.sessionClosedInTree(outcome.closedSession, txn.zxid);
+    }
     return outcome;
   }
 
@@ -230,7 +238,12 @@ export class ServerCore {
     });
   }
 
-  proposeWrite(sessionId: bigint, xid: number, request: WriteRequest, connection: ClientConnection) {
+  proposeWrite(
+    sessionId: bigint,
+    xid: number,
+    request: WriteRequest,
+    connection: ClientConnection,
+  ) {
     const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
     return this.trackWrite(
       sessionId,
@@ -239,7 +252,8 @@ export class ServerCore {
   }
 
   proposeError(sessionId: bigint, xid: number, err: number): Promise<ApplyOutcome> {
-    return this.trackWrite(sessionId, this.pipeline.propose(sessionId, xid, { type: 'error', err }));
+    const proposed = this.pipeline.propose(sessionId, xid, { type: 'error', err });
+    return this.trackWrite(sessionId, proposed);
   }
 
   /** Remembers a session's latest write until it is applied (see writesSettled). */
@@ -269,7 +283,12 @@ export class ServerCore {
     return this.settings.reconfigEnabled ? ErrorCode.unimplemented : ErrorCode.reconfigDisabled;
   }
 
-  read(connection: ClientConnection, sessionId: bigint, xid: number, request: ClientRequest): Buffer {
+  read(
+    connection: ClientConnection,
+    sessionId: bigint,
+    xid: number,
+    request: ClientRequest,
+  ): Buffer {
     const result = readRequest(this, connection, sessionId, request);
     if (result.events !== undefined) {
       for (const event of result.events) connection.send(encodeNotification(-1, event));
@@ -328,7 +347,11 @@ export class ServerCore {
       this.saslServers.delete(connection.id);
       // ZooKeeper's failed SASL reply still carries a (null) token, then the connection closes.
       connection.queue.pushRead(() =>
-        encodeReply({ xid, zxid: 0, err: ErrorCode.authFailed }, { kind: 'token', token: null }, true),
+        encodeReply(
+          { xid, zxid: 0, err: ErrorCode.authFailed },
+          { kind: 'token', token: null },
+          true,
+        ),
       );
       this.closeConnectionAfterQueued(connection.id);
       return;

@@ -119,15 +119,10 @@ export async function runChaos(flags: ChaosFlags, print = console.log): Promise<
     const zxid = await replicas.settled(60_000);
     const trees = zxid === undefined ? undefined : await compareTrees(replicas);
     const history = checkClientHistory(runs.flatMap((run) => run.history));
-    const faultText = [...faults].map(([kind, times]) => `${kind} ${times}`).join(', ');
-    say(`chaos: ${replicaCount} replicas, ${clientCount} clients, ${durationMs / 1000} s, seed ${seed}`);
-    say(`faults: ${[...faults.values()].reduce((total, times) => total + times, 0)} (${faultText})`);
-    say(`operations: ${history.operations} (sessions ${runs.reduce((t, run) => t + run.sessions, 0)})`);
-    say(`settled: ${zxid === undefined ? 'NO single leader within 60 s' : `zxid 0x${zxid.toString(16)}`}`);
-    say(`trees: ${trees === undefined ? 'not compared' : trees.identical ? `identical (${trees.nodes} nodes)` : `DIFFER: ${trees.detail}`}`);
-    say(`linearizability: ${history.verdict}${history.detail === undefined ? '' : ` — ${history.detail}`}`);
     const ok = zxid !== undefined && trees?.identical === true && history.verdict !== 'violation';
     const verdict = !ok ? 'violation' : history.verdict === 'ok' ? 'ok' : 'unknown';
+    const report = { replicaCount, clientCount, durationMs, seed, faults, runs, zxid, trees };
+    for (const line of reportLines(report, history)) say(line);
     say(`verdict: ${verdict}`);
     return { verdict, lines };
   } finally {
@@ -135,4 +130,36 @@ export async function runChaos(flags: ChaosFlags, print = console.log): Promise<
     await mesh.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+interface ChaosReport {
+  replicaCount: number;
+  clientCount: number;
+  durationMs: number;
+  seed: number;
+  faults: ReadonlyMap<FaultKind, number>;
+  runs: ReadonlyArray<{ sessions: number }>;
+  zxid: number | undefined;
+  trees: { identical: boolean; nodes: number; detail: string } | undefined;
+}
+
+/** The run's summary, a line a figure. */
+function reportLines(report: ChaosReport, history: ReturnType<typeof checkClientHistory>) {
+  const { replicaCount, clientCount, durationMs, seed, faults, runs, zxid, trees } = report;
+  const faultText = [...faults].map(([kind, times]) => `${kind} ${times}`).join(', ');
+  const faultCount = [...faults.values()].reduce((total, times) => total + times, 0);
+  const sessions = runs.reduce((total, run) => total + run.sessions, 0);
+  const settled = zxid === undefined ? 'NO single leader within 60 s' : `zxid 0x${zxid.toString(16)}`;
+  const treeText = trees === undefined
+    ? 'not compared'
+    : trees.identical ? `identical (${trees.nodes} nodes)` : `DIFFER: ${trees.detail}`;
+  const detail = history.detail === undefined ? '' : ` — ${history.detail}`;
+  return [
+    `chaos: ${replicaCount} replicas, ${clientCount} clients, ${durationMs / 1000} s, seed ${seed}`,
+    `faults: ${faultCount} (${faultText})`,
+    `operations: ${history.operations} (sessions ${sessions})`,
+    `settled: ${settled}`,
+    `trees: ${treeText}`,
+    `linearizability: ${history.verdict}${detail}`,
+  ];
 }

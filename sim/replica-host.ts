@@ -313,7 +313,10 @@ export class SimReplica implements ReplicaPort {
         this.hostWork.defer(() => this.pipeline.syncAnswered(sessionId, cxid)),
       revalidateSession: (_: unknown, params: { from: ServerId; sessionId: bigint }) =>
         this.hostWork.defer(() => this.send(revalidation(this.core, params))),
-      sessionRevalidated: (_: unknown, { sessionId, valid }: { sessionId: bigint; valid: boolean }) =>
+      sessionRevalidated: (
+        _: unknown,
+        { sessionId, valid }: { sessionId: bigint; valid: boolean },
+      ) =>
         this.hostWork.defer(() => this.pipeline.revalidated(sessionId, valid)),
     };
   }

@@ -2,9 +2,9 @@
 // write against the state before it, as ZooKeeper's PrepRequestProcessor would) and answers
 // reads. Every replica applies the same txns and ends with the same tree and session table.
 
-import { OpCode, createModeOf, juteMaxBufferDefault } from '../protocol/constants.js';
+import { juteMaxBufferDefault } from '../protocol/constants.js';
 import { ErrorCode } from '../protocol/errors.js';
-import type { CreateRequest, MultiOp, MultiRequest, WriteRequest } from '../protocol/requests.js';
+import type { CreateRequest, MultiOp, WriteRequest } from '../protocol/requests.js';
 import type { OpResult, ResponseBody } from '../protocol/responses.js';
 import type { Stat } from '../protocol/records.js';
 import { defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from './acl.js';
@@ -23,6 +23,15 @@ import type {
 } from './types.js';
 import * as writes from './writes.js';
 import type { WriteContext, WriteResult } from './writes.js';
+import {
+  bodyOf,
+  failedResults,
+  isMulti,
+  isReadOp,
+  multiCreate,
+  opResultOf,
+  type SingleWrite,
+} from './write-replies.js';
 
 export type { ApplyOutcome, ChangeTrigger, DataTreeOptions, ReadResult, SessionEntry };
 
@@ -342,88 +351,4 @@ export class DataTree {
   digest(): string {
     return digestOf(this.store);
   }
-}
-
-type SingleWrite = Exclude<WriteRequest, MultiRequest>;
-
-function isMulti(request: WriteRequest): request is MultiRequest {
-  return request.kind === 'multi' || request.kind === 'multiRead';
-}
-
-function isReadOp(op: MultiOp): boolean {
-  return op.kind === 'getData' || op.kind === 'getChildren';
-}
-
-function requireStat(result: WriteResult): Stat {
-  if (result.stat === undefined) throw new Error(`no stat for successful write ${result.path}`);
-  return result.stat;
-}
-
-/** The reply body of a successful single write, by request type (FinalRequestProcessor). */
-function bodyOf(request: SingleWrite, result: WriteResult): ResponseBody {
-  switch (request.kind) {
-    case 'create':
-      return request.opcode === 1
-        ? { kind: 'path', path: result.path }
-        : { kind: 'pathStat', path: result.path, stat: requireStat(result) };
-    case 'setData':
-    case 'setACL':
-      return { kind: 'stat', stat: requireStat(result) };
-    case 'delete':
-    case 'check':
-      return none;
-    default:
-      return assertNever(request);
-  }
-}
-
-/**
- * A create inside multi as ZooKeeper rebuilds it (MultiOperationRecord → Op.create): the op type
- * comes from the flags, not from the opcode sent (Op.Create.getOpcode): container flags make a
- * createContainer, TTL flags a createTTL, any other flags (unknown ones too) a plain create, and
- * createTTL's ttl survives only with TTL flags. So createTTL with flags 0 is a persistent create,
- * createContainer with flags 1 an ephemeral. Undefined when ZooKeeper cannot prepare the op:
- * create, create2 or createContainer with TTL flags becomes a createTTL holding a CreateRequest,
- * which PrepRequestProcessor fails on (MARSHALLINGERROR for the whole multi).
- */
-function multiCreate(op: CreateRequest): CreateRequest | undefined {
-  const mode = createModeOf(op.flags);
-  if (mode?.ttl === true) return op.opcode === OpCode.createTTL ? op : undefined;
-  const opcode = mode?.container === true ? OpCode.createContainer : OpCode.create;
-  return { ...op, opcode, ttl: -1 };
-}
-
-function opResultOf(op: SingleWrite, result: WriteResult): OpResult {
-  switch (op.kind) {
-    case 'create':
-      // FinalRequestProcessor answers a multi's create with a bare CreateResult (path only) and
-      // createContainer and createTTL with a stat; `op` is the rebuilt one (multiCreate).
-      return {
-        kind: 'create',
-        path: result.path,
-        stat: op.opcode === OpCode.create ? null : requireStat(result),
-      };
-    case 'delete':
-      return { kind: 'delete' };
-    case 'setData':
-      return { kind: 'setData', stat: requireStat(result) };
-    case 'check':
-      return { kind: 'check' };
-    case 'setACL':
-      // ZooKeeper's multi has no setACL op; the decoder never produces one.
-      throw new Error('setACL inside multi');
-    default:
-      return assertNever(op);
-  }
-}
-
-/** Results of a multi that failed at `failedIndex` with `err`. */
-function failedResults(count: number, failedIndex: number, err: number): OpResult[] {
-  const results: OpResult[] = [];
-  for (let index = 0; index < count; index++) {
-    if (index < failedIndex) results.push({ kind: 'error', err: ErrorCode.ok });
-    else if (index === failedIndex) results.push({ kind: 'error', err });
-    else results.push({ kind: 'error', err: ErrorCode.runtimeInconsistency });
-  }
-  return results;
 }

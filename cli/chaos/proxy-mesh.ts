@@ -83,7 +83,10 @@ class PairProxy {
       relay.upstream.destroy();
     }
     this.relays.clear();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => {
+      if (this.server === undefined) resolve();
+      else this.server.close(() => resolve());
+    });
   }
 }
 
