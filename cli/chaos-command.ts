@@ -149,7 +149,8 @@ function reportLines(report: ChaosReport, history: ReturnType<typeof checkClient
   const faultText = [...faults].map(([kind, times]) => `${kind} ${times}`).join(', ');
   const faultCount = [...faults.values()].reduce((total, times) => total + times, 0);
   const sessions = runs.reduce((total, run) => total + run.sessions, 0);
-  const settled = zxid === undefined ? 'NO single leader within 60 s' : `zxid 0x${zxid.toString(16)}`;
+  const settled =
+    zxid === undefined ? 'NO single leader within 60 s' : `zxid 0x${zxid.toString(16)}`;
   const treeText = trees === undefined
     ? 'not compared'
     : trees.identical ? `identical (${trees.nodes} nodes)` : `DIFFER: ${trees.detail}`;
