@@ -6,18 +6,21 @@
 
 import { ErrorCode } from '../protocol/errors.js';
 import type { ACL } from '../protocol/records.js';
-import type { WriteRequest } from '../protocol/requests.js';
+import type { MultiOp, WriteRequest } from '../protocol/requests.js';
 import type { ServerId } from '../protocol/peer.js';
 import type { ResponseBody } from '../protocol/responses.js';
 import type {
   ZooKeeperInput,
   ZooKeeperOperation,
   ZooKeeperOutput,
+  ZooKeeperWrite,
 } from './linearizability/index.js';
 import type { SeededRandom } from './random.js';
 import type { SimReplica } from './replica-host.js';
 
 const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+/** The parent of the clients' sequential nodes (created, and deleted, like any other key). */
+const queueParent = '/queue';
 const noAuth = { ids: [], superUser: false };
 
 export interface ClientWorld {
@@ -266,7 +269,7 @@ export class SimClient {
           this.lastZxidSeen = Math.max(this.lastZxidSeen, outcome.zxid);
           this.acknowledgedZxids.push(outcome.zxid);
           answered(outcome.err);
-          if (outcome.err === ErrorCode.sessionExpired) {
+          if (isSessionExpired(outcome.err, outcome.body)) {
             // The session was gone when the write applied: an error the client sees as expiry.
             if (operation !== undefined) this.history.pop();
             this.sessionEnded('expired');
@@ -297,21 +300,41 @@ export class SimClient {
     const data = `c${this.id}-${this.cxid}`;
     const version = random.chance(0.5) ? -1 : random.int(3);
     const roll = random.int(100);
-    if (roll < 20) return { kind: 'create', path, data };
-    if (roll < 40) return { kind: 'setData', path, data, version };
-    if (roll < 50) return { kind: 'delete', path, version };
-    if (roll < 75) return { kind: 'getData', path };
-    if (roll < 90) return { kind: 'exists', path };
-    return { kind: 'sync', path: '/' };
+    if (roll < 16) return { kind: 'create', path, data };
+    if (roll < 32) return { kind: 'setData', path, data, version };
+    if (roll < 40) return { kind: 'delete', path, version };
+    if (roll < 60) return { kind: 'getData', path };
+    if (roll < 72) return { kind: 'exists', path };
+    if (roll < 80) return { kind: 'sync', path: '/' };
+    // A queue: its parent is created like any key, its items with sequential names.
+    if (roll < 84) return { kind: 'create', path: queueParent, data };
+    if (roll < 92) return { kind: 'create', path: `${queueParent}/item-`, data, sequential: true };
+    // Multi: a versioned compare-and-set, or a create undone in the same transaction.
+    if (roll < 96) {
+      const ops: ZooKeeperWrite[] = [
+        { kind: 'check', path, version },
+        { kind: 'setData', path, data, version: -1 },
+      ];
+      return { kind: 'multi', ops };
+    }
+    const scratch = `${path}-scratch`;
+    return {
+      kind: 'multi',
+      ops: [{ kind: 'create', path: scratch, data }, { kind: 'delete', path: scratch, version: -1 }],
+    };
   }
 }
 
 function requestOf(input: ZooKeeperInput): WriteRequest {
   switch (input.kind) {
+    case 'multi':
+      return { kind: 'multi', ops: input.ops.map((op) => requestOf(op) as MultiOp) };
+    case 'check':
+      return { kind: 'check', path: input.path, version: input.version };
     case 'create':
       return {
         kind: 'create', opcode: 1, path: input.path, data: Buffer.from(input.data), acl: openAcl,
-        flags: 0, ttl: -1,
+        flags: input.sequential === true ? 2 : 0, ttl: -1,
       };
     case 'setData':
       return {
@@ -324,8 +347,44 @@ function requestOf(input: ZooKeeperInput): WriteRequest {
   }
 }
 
+/**
+ * The write was refused because the session was already gone: ZooKeeper closes such a
+ * session's connection, so a real client sees the expiry rather than this reply (a multi says
+ * so in its first op's result).
+ */
+function isSessionExpired(err: number, body: ResponseBody): boolean {
+  if (err === ErrorCode.sessionExpired) return true;
+  if (body.kind !== 'multi') return false;
+  return body.results.some(
+    (result) => result.kind === 'error' && result.err === ErrorCode.sessionExpired,
+  );
+}
+
+/** A multi's per-op results, as the checker reads them (a failed multi: an error per op). */
+function multiOutputOf(body: ResponseBody): ZooKeeperOutput {
+  if (body.kind !== 'multi') return { kind: 'error', code: ErrorCode.marshallingError };
+  const results = body.results.map((result): ZooKeeperOutput => {
+    switch (result.kind) {
+      case 'create':
+        return { kind: 'created', path: result.path };
+      case 'delete':
+        return { kind: 'deleted' };
+      case 'setData':
+        return { kind: 'set', version: result.stat.version };
+      case 'check':
+        return { kind: 'checked' };
+      case 'error':
+        return { kind: 'error', code: result.err };
+      default:
+        throw new Error(`simulated client: no reading of a ${result.kind} multi result`);
+    }
+  });
+  return { kind: 'multi', results };
+}
+
 /** The checker's reading of a server reply. */
 function outputOf(kind: string, err: number, body: ResponseBody): ZooKeeperOutput {
+  if (kind === 'multi' && err === ErrorCode.ok) return multiOutputOf(body);
   if (err !== ErrorCode.ok) return { kind: 'error', code: err };
   switch (kind) {
     case 'create':
