@@ -116,4 +116,24 @@ describe('synchronization (real processes)', { timeout: 60_000 }, () => {
     const again = await expectSameTrees(ensemble);
     for (const path of paths) expect(again.get(path)).toBe(`data of ${path}`);
   });
+
+  it('sends SNAP, not DIFF, once the leader purged the txns a follower missed (R=3)', async () => {
+    // Snapshots every 40 txns, keeping 10: the log a lagging follower needs is soon gone.
+    const extraConfig = ['snapCount=40', 'txnsRetainedMin=10', 'autopurge.snapRetainCount=3'];
+    ensemble = await TestEnsemble.create({ voters: 3, extraConfig });
+    ensemble.startAll();
+    const leader = await ensemble.waitForLeader();
+    await createAll(ensemble.connectString([leader]), ['/before']);
+    await ensemble.waitForSameZxid();
+    const follower = ensemble.ids.find((id) => id !== leader)!;
+    await ensemble.kill(follower);
+    const missed = Array.from({ length: 200 }, (_, index) => `/missed-${index}`);
+    await createAll(ensemble.connectString([leader]), missed);
+    expect(ensemble.output(leader)).toMatch(/"purgedTxns":[1-9]/);
+    ensemble.start(follower);
+    await ensemble.waitForLeader();
+    const tree = await expectSameTrees(ensemble);
+    for (const path of missed) expect(tree.get(path)).toBe(`data of ${path}`);
+    expect(syncModesFor(ensemble.output(leader), follower).at(-1)).toBe('snap');
+  });
 });
