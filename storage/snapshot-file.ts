@@ -216,7 +216,8 @@ async function writeCapture(
         continue;
       }
       if (aborted()) throw new SnapshotAbortedError();
-      await handle.write(Buffer.concat(pending));
+      // writev: the frames go out as they are, with no copy into one buffer first.
+      await handle.writev(pending);
       bytes += pendingBytes;
       pending = [];
       pendingBytes = 0;
@@ -227,7 +228,7 @@ async function writeCapture(
         syncedBytes = bytes;
       }
     }
-    await handle.write(Buffer.concat(pending));
+    await handle.writev(pending);
     bytes += pendingBytes;
     await handle.sync();
   } catch (error) {
