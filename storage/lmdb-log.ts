@@ -11,9 +11,11 @@ import { decodeTxn, encodeTxn, recordProblem, zxidKey, zxidOfKey } from './txn-c
 
 export const storageFormatVersion = 1;
 
-/** Log entries deleted per LMDB write transaction when purging: keeps each one short, so
- * appends queued behind it (LMDB has one writer) wait milliseconds, not seconds. */
-const purgeKeysPerTransactionMax = 10_000;
+/** Log entries deleted per LMDB write transaction when purging. lmdb-js runs a transaction's
+ * callback on the event loop while its writer thread holds LMDB's one write lock, so each one
+ * both pauses request handling and holds back the appends queued behind it: a thousand
+ * deletes take about a millisecond; ten thousand paused the loop for 15 ms and more. */
+const purgeKeysPerTransactionMax = 1_000;
 
 export class IncompatibleDataDirError extends Error {
   constructor(dataDir: string, found: unknown) {

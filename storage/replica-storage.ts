@@ -131,7 +131,7 @@ export class ReplicaStorage implements TxnLog {
     const snapshots = await listSnapshots(this.snapshotDir);
     const newer = snapshots.filter((snapshot) => snapshot.zxid > zxid);
     for (const snapshot of newer) await rm(snapshot.file, { force: true });
-    if (newer.length > 0) syncDirectory(this.snapshotDir);
+    if (newer.length > 0) await syncDirectory(this.snapshotDir);
     this.latestSnapshotZxid = snapshots.find((snapshot) => snapshot.zxid <= zxid)?.zxid ?? 0;
     this.txnsSinceSnapshot = this.log.countAfter(this.latestSnapshotZxid);
     return removed;
@@ -160,7 +160,7 @@ export class ReplicaStorage implements TxnLog {
     for (const snapshot of await listSnapshots(this.snapshotDir)) {
       if (snapshot.file !== file) await rm(snapshot.file, { force: true });
     }
-    syncDirectory(this.snapshotDir);
+    await syncDirectory(this.snapshotDir);
     await this.log.truncateFrom(0);
     this.latestSnapshotZxid = tree.lastZxid;
     this.txnsSinceSnapshot = 0;
@@ -250,7 +250,7 @@ export class ReplicaStorage implements TxnLog {
     for (const old of snapshots.slice(this.settings.snapRetainCount)) {
       await rm(old.file, { force: true });
     }
-    if (snapshots.length > kept.length) syncDirectory(this.snapshotDir);
+    if (snapshots.length > kept.length) await syncDirectory(this.snapshotDir);
     const oldestKept = kept.at(-1);
     if (oldestKept === undefined) return 0;
     const retainedFromZxid = this.log.zxidBeforeLast(this.settings.txnsRetainedMin - 1);

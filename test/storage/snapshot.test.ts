@@ -113,20 +113,54 @@ describe('tree snapshots', () => {
     expect(observable(restored)).toEqual(observable(tree));
   });
 
-  it('writes nodes in columns and an ACL frame only where new ACLs first appear', async () => {
-    const tree = treeOf(new TxnStream(3).take(3000));
+  it('writes raw node frames and an ACL frame only where new ACLs first appear', async () => {
+    const tree = treeOf(new TxnStream(17).take(8000));
     const { file } = await writeSnapshot(tempDir(), tree.capture());
     const types: string[] = [];
     const packr = new Packr({ useRecords: false, useBigIntExtension: true });
     const bytes = readFileSync(file);
     for (let at = 0; at < bytes.length; at += 8 + bytes.readUInt32BE(at)) {
-      const length = bytes.readUInt32BE(at);
-      types.push((packr.unpack(bytes.subarray(at + 8, at + 8 + length)) as { type: string }).type);
+      const payload = bytes.subarray(at + 8, at + 8 + bytes.readUInt32BE(at));
+      expect(crc32c(payload)).toBe(bytes.readUInt32BE(at + 4));
+      // 0xc1, which MessagePack never uses, marks a raw frame: a u32 head length, then the head.
+      const head = payload[0] === 0xc1
+        ? payload.subarray(5, 5 + payload.readUInt32LE(1))
+        : payload;
+      types.push((packr.unpack(head) as { type: string }).type);
     }
     expect(types[0]).toBe('header');
     expect(types).not.toContain('nodes');
+    expect(types.filter((type) => type === 'nodeColumns').length).toBeGreaterThan(1);
     expect(types.filter((type) => type === 'acls').length).toBeGreaterThan(0);
     expect(types.slice(-2)).toEqual(['sessions', 'end']);
+  });
+
+  it('a format 2 snapshot (msgpack column frames), as corral wrote it, restores the same tree',
+    () => {
+      // Written by corral with format 2 from this tree: TxnStream(17), 8000 txns, 312 znodes.
+      const tree = treeOf(new TxnStream(17).take(8000));
+      const file = join(tempDir(), 'snapshot.v2');
+      writeFileSync(file, readFileSync(new URL('./data/snapshot-format-2.bin', import.meta.url)));
+      const restored = new DataTree({ extendedTypesEnabled: true });
+      restoreSnapshotFile(restored, file, tree.lastZxid);
+      expect(restored.digest()).toBe(tree.digest());
+      expect(observable(restored)).toEqual(observable(tree));
+    });
+
+  it('a raw frame whose head overstates its size is refused, not read past', async () => {
+    const tree = treeOf(new TxnStream(9).take(2000));
+    const { file } = await writeSnapshot(tempDir(), tree.capture());
+    const bytes = readFileSync(file);
+    let at = 0;
+    while (bytes[at + 8] !== 0xc1) at += 8 + bytes.readUInt32BE(at);
+    const length = bytes.readUInt32BE(at);
+    const payload = bytes.subarray(at + 8, at + 8 + length);
+    payload.writeUInt32LE(length, 1);
+    bytes.writeUInt32BE(crc32c(payload), at + 4);
+    writeFileSync(file, bytes);
+    expect(() => checkSnapshotFile(file, tree.lastZxid)).not.toThrow();
+    expect(() => restoreSnapshotFile(new DataTree({ extendedTypesEnabled: true }), file,
+      tree.lastZxid)).toThrow(/raw frame head runs past/);
   });
 
   it.each([
