@@ -140,7 +140,7 @@ describe('tree snapshots', () => {
       // Written by corral with format 2 from this tree: TxnStream(17), 8000 txns, 312 znodes.
       const tree = treeOf(new TxnStream(17).take(8000));
       const file = join(tempDir(), 'snapshot.v2');
-      writeFileSync(file, readFileSync(new URL('./fixtures/snapshot-format-2.bin', import.meta.url)));
+      writeFileSync(file, readFileSync(new URL('./golden/snapshot-format-2.bin', import.meta.url)));
       const restored = new DataTree({ extendedTypesEnabled: true });
       restoreSnapshotFile(restored, file, tree.lastZxid);
       expect(restored.digest()).toBe(tree.digest());
