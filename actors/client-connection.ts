@@ -27,6 +27,9 @@ export interface ConnectionLimits {
 
 let nextConnectionId = 1;
 
+/** Operations whose failure is an error txn, which ZooKeeper's statistics name `NA`. */
+const errorTxnOperations = new Set(['CREA', 'DELE', 'SETD', 'SETA', 'CHEC', 'RECO']);
+
 export class ClientConnection {
   readonly id = nextConnectionId++;
   readonly remoteAddress: string;
@@ -69,10 +72,12 @@ export class ClientConnection {
     this.decoder = new FrameDecoder(limits.frameBytesMax);
     this.queue = new RequestQueue(
       (frame) => this.send(frame),
-      (latencyMs) => {
+      (latencyMs, frame, operation) => {
         this.latency.record(latencyMs);
         this.statistics.latency.record(latencyMs);
         this.lastResponseAtMs = Date.now();
+        this.statistics.clientResponseSizes.record(frame.length - 4);
+        if (operation !== undefined) this.noteReply(operation, frame);
       },
     );
     socket.setNoDelay(true);
@@ -95,6 +100,20 @@ export class ClientConnection {
     this.latency.reset();
   }
 
+  /**
+   * Records the reply to a request as ZooKeeper's updateStatsForResponse does: its operation,
+   * xid (not the special negative ones) and zxid, read from the reply header (after the 4-byte
+   * length: xid, zxid, err). A write refused with an error went through as an error txn, which
+   * ZooKeeper's FinalRequestProcessor reports as `NA`.
+   */
+  noteReply(operation: string, frame: Buffer): void {
+    const xid = frame.readInt32BE(4);
+    if (xid >= 0) this.lastCxid = xid;
+    this.lastZxid = Number(frame.readBigInt64BE(8));
+    const err = frame.readInt32BE(16);
+    this.lastOperation = err !== 0 && errorTxnOperations.has(operation) ? 'NA' : operation;
+  }
+
   get isOpen(): boolean {
     return !this.closing;
   }
@@ -106,6 +125,10 @@ export class ClientConnection {
       const head = Buffer.concat([buffered, chunk]);
       const answer = this.handler.fourLetterWord(this, head.subarray(0, 4).toString('latin1'));
       if (answer !== undefined) {
+        // ZooKeeper counts a four-letter word as one packet in and one out (server-wide; the
+        // connection's own counters go with it).
+        this.statistics.packetsReceived++;
+        this.statistics.packetsSent++;
         this.closing = true;
         this.socket.end(answer);
         this.handler.closed(this);
@@ -141,6 +164,13 @@ export class ClientConnection {
       this.paused = false;
       this.socket.resume();
     }
+  }
+
+  /** A watch notification: sent as any frame, and counted among the response sizes. */
+  notify(frame: Buffer): void {
+    if (this.closing) return;
+    this.statistics.clientResponseSizes.record(frame.length - 4);
+    this.send(frame);
   }
 
   send(frame: Buffer): void {

@@ -62,10 +62,14 @@ export interface ServerConfig {
   jaasFile: string | undefined;
   /** SASL DIGEST-MD5 users (name → password) from the JAAS file's Server section. */
   digestUsers: ReadonlyMap<string, string>;
+  /** The admin HTTP server (actors/admin-server.ts): on when zoo.cfg sets admin.enableServer=true
+   * or names admin.serverPort (or `--admin-port`), off otherwise; see serverConfigDefaults. */
   adminServerEnabled: boolean;
   adminServerAddress: string;
   adminServerPort: number;
   adminCommandUrl: string;
+  /** The zoo.cfg text the server started from (the admin server's initial_configuration). */
+  initialConfiguration: string | undefined;
   autopurgeSnapRetainCount: number;
   autopurgePurgeIntervalHours: number;
   /** Txns between snapshots of the data tree (ZooKeeper's snapCount). */
@@ -196,7 +200,10 @@ export const serverConfigDefaults = {
   extendedTypesEnabled: false,
   reconfigEnabled: false,
   juteMaxBufferBytes: 0xfffff,
-  adminServerEnabled: true,
+  // ZooKeeper starts its admin server unasked, on 0.0.0.0:8080; corral only when asked (a port
+  // or admin.enableServer=true): an unauthenticated HTTP port on every interface should not
+  // appear by default, and 8080 would collide between the replicas `npm start` runs on one host.
+  adminServerEnabled: false,
   adminServerAddress: '0.0.0.0',
   adminServerPort: 8080,
   adminCommandUrl: '/commands',
@@ -257,7 +264,9 @@ export function resolveConfig(
     superDigest: undefined,
     jaasFile: undefined,
     digestUsers: new Map(),
+    initialConfiguration: undefined,
     ...withoutUndefined(partial),
+    adminServerEnabled: partial.adminServerEnabled ?? partial.adminServerPort !== undefined,
     servers,
     myId: self.myId,
     peerType: self.peerType ?? serverConfigDefaults.peerType,
@@ -290,11 +299,6 @@ function applyAdvisoryRules(
   );
   if (unknownWords.length > 0) {
     log.warn(`4lw.commands.whitelist names words corral does not know: ${unknownWords.join(',')}`);
-  }
-  if (Object.keys(partial).some((field) => field.startsWith('admin'))) {
-    log.info(
-      'admin.* settings accepted, but corral has no admin HTTP server yet; none is started',
-    );
   }
 }
 

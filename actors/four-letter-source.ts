@@ -71,8 +71,11 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
     role: core.role.role,
     zabPhase: core.role.role === 'standalone' ? undefined : core.role.zabPhase,
     serverId: core.role.serverId,
+    leaderId: core.role.leaderId,
     zxid: BigInt(core.tree.lastZxid),
-    nodeCount: core.tree.nodeCount,
+    // ZooKeeper's DataTree holds the root twice (as "" and "/"), and every count it reports
+    // (srvr's Node count, mntr's znode_count) includes both.
+    nodeCount: core.tree.nodeCount + 1,
     approximateDataSizeBytes: core.tree.approximateDataSize,
     packetsReceived: statistics.packetsReceived,
     packetsSent: statistics.packetsSent,
@@ -83,7 +86,11 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
       maxMs: statistics.latency.maxMs,
     },
     authFailedCount: statistics.authFailedCount,
-    clientResponseSizes: { lastBytes: -1, minBytes: -1, maxBytes: -1 },
+    clientResponseSizes: {
+      lastBytes: statistics.clientResponseSizes.lastBytes,
+      minBytes: statistics.clientResponseSizes.minBytes,
+      maxBytes: statistics.clientResponseSizes.maxBytes,
+    },
     connections,
     // Watches are keyed by connection; the words report the connection's session.
     dataWatches: core.watches.dataWatchedPaths().map(({ path, sessionIds }) => ({

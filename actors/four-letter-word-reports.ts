@@ -156,8 +156,14 @@ export function formatConf(source: FourLetterSource): string {
   return text + `version=${source.membershipVersion.toString(16)}`;
 }
 
-/** MonitorCommand: ZooKeeper 3.8's basic zk_* values in its order; the role-only ones in place. */
-export function formatMonitor(source: FourLetterSource): string {
+/** mntr values that ZooKeeper prints as Java doubles (0.0, 2.8571) rather than integers. */
+const monitorDoubles: ReadonlySet<string> = new Set(['avg_latency', 'connection_drop_probability']);
+
+/**
+ * MonitorCommand's basic values in ZooKeeper 3.8's order, the role-only ones in place and absent
+ * where this role has none: as numbers and strings, for mntr's text and the admin server's JSON.
+ */
+export function monitorValues(source: FourLetterSource): Array<[string, string | number]> {
   const leader = source.role === 'leader' ? source.leader : undefined;
   const state = source.readOnly ? 'read-only' : source.role;
   const peerStates = { leader: 'leading', follower: 'following', observer: 'observing' };
@@ -173,7 +179,7 @@ export function formatMonitor(source: FourLetterSource): string {
       : `${peerStates[source.role]} - ${source.zabPhase ?? 'broadcast'}`],
     ['ephemerals_count', ephemerals],
     ['num_alive_connections', source.connections.length],
-    ['avg_latency', javaDouble(source.latency.avgMs)],
+    ['avg_latency', source.latency.avgMs],
     ['min_proposal_size', leader?.proposalSizes.minBytes],
     ['outstanding_requests', source.outstandingRequests],
     ['znode_count', source.nodeCount],
@@ -185,7 +191,7 @@ export function formatMonitor(source: FourLetterSource): string {
     ['max_proposal_size', leader?.proposalSizes.maxBytes],
     ['max_client_response_size', responses.maxBytes],
     ['synced_followers', leader?.syncedFollowerCount],
-    ['connection_drop_probability', '0.0'],
+    ['connection_drop_probability', 0],
     ['watch_count', source.watchCount],
     ['synced_non_voting_followers', leader?.syncedNonVotingFollowerCount],
     ['synced_observers', leader?.syncedObserverCount],
@@ -207,9 +213,16 @@ export function formatMonitor(source: FourLetterSource): string {
     ['quorum_size', source.quorumSize],
     ['proposal_count', leader?.proposalCount ?? 0],
   ];
-  return entries
-    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
-    .map(([key, value]) => `zk_${key}\t${value}\n`)
+  return entries.filter((entry): entry is [string, string | number] => entry[1] !== undefined);
+}
+
+/** MonitorCommand as mntr prints it: `zk_<key>\t<value>` lines. */
+export function formatMonitor(source: FourLetterSource): string {
+  return monitorValues(source)
+    .map(([key, value]) => {
+      const text = monitorDoubles.has(key) ? javaDouble(value as number) : String(value);
+      return `zk_${key}\t${text}\n`;
+    })
     .join('');
 }
 

@@ -96,6 +96,8 @@ export interface FourLetterSource {
   role: ServerRole;
   zabPhase: ZabPhase | undefined;
   serverId: number;
+  /** The leader this replica follows or is; undefined while looking and when standalone. */
+  leaderId: number | undefined;
   zxid: bigint;
   nodeCount: number;
   approximateDataSizeBytes: number;

@@ -71,6 +71,11 @@ function createSession(
       () => {
         if (!connection.isOpen) return;
         core.sessions.connected(sessionId, connection.id);
+        // ZooKeeper's FinalRequestProcessor counts the createSession txn (xid 0) as `SESS`; a
+        // reattached session's connection starts with NA, as there.
+        connection.lastOperation = 'SESS';
+        connection.lastCxid = 0;
+        connection.lastZxid = core.tree.lastZxid;
         connection.send(connectResponse(connection, timeoutMs, sessionId, password));
         core.logger.debug({ session: hex(sessionId), timeoutMs }, 'session created');
       },

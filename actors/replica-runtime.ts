@@ -70,6 +70,8 @@ export class ReplicaRuntime implements ReplicaPort {
     epoch: 0,
     serving: false,
   };
+  /** When this replica last began to serve as leader (mntr's zk_leader_uptime). */
+  private leadingSinceMs = 0;
   private readonly hostWork = new DeferredHostWork();
   private pendingRequests: ClientRequestEntry[] = [];
   private flushQueued = false;
@@ -325,7 +327,8 @@ export class ReplicaRuntime implements ReplicaPort {
       myId: this.myId,
       voters: this.voters,
       isObserver: this.options.settings.servers.get(this.myId)?.peerType === 'observer',
-      leaderStatistics: () => leaderStatisticsOf(this.actor?.getSnapshot().context.leader),
+      leaderStatistics: () =>
+        leaderStatisticsOf(this.actor?.getSnapshot().context.leader, this.leadingSinceMs),
     };
   }
 
@@ -353,6 +356,8 @@ export class ReplicaRuntime implements ReplicaPort {
 
   private announceRole(role: RoleAnnouncement): void {
     const wasServing = this.announced.serving;
+    const wasLeading = wasServing && this.announced.state === 'leading';
+    if (role.serving && role.state === 'leading' && !wasLeading) this.leadingSinceMs = Date.now();
     this.announced = role;
     const core = this.requireCore();
     const { logger, storage } = this.options;

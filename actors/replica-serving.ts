@@ -89,7 +89,8 @@ export function announceToCore(
 }
 
 /** mntr's leader figures from the replica machine's leader state. */
-export function leaderStatisticsOf(leader: LeaderState | null | undefined) {
+/** The leader's figures for mntr; `leadingSinceMs` is when it began to serve as leader. */
+export function leaderStatisticsOf(leader: LeaderState | null | undefined, leadingSinceMs: number) {
   if (leader === null || leader === undefined) return undefined;
   const learners = Object.values(leader.learners);
   const synced = learners.filter((learner) => learner.phase === 'upToDate');
@@ -99,7 +100,7 @@ export function leaderStatisticsOf(leader: LeaderState | null | undefined) {
     syncedNonVotingFollowerCount: 0,
     syncedObserverCount: synced.filter((learner) => learner.role === 'observer').length,
     pendingSyncCount: leader.pendingSyncs.length,
-    leadingSinceMs: 0,
+    leadingSinceMs,
     proposalSizes: { lastBytes: -1, minBytes: -1, maxBytes: -1 },
     proposalCount: leader.outstanding.length,
   } satisfies LeaderStatistics;

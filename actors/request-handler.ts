@@ -31,6 +31,40 @@ const txnOpcodes = new Set<number>([
   OpCode.multi,
 ]);
 
+/** ZooKeeper's short operation names (FinalRequestProcessor's lastOp), as `cons` and the admin
+ * server's connections report a connection's last request. Auth, SASL and unknown opcodes are
+ * answered outside it and leave the statistics alone. */
+const operationNames = new Map<number, string>([
+  [OpCode.ping, 'PING'],
+  [OpCode.multi, 'MULT'],
+  [OpCode.multiRead, 'MLTR'],
+  [OpCode.create, 'CREA'],
+  [OpCode.create2, 'CREA'],
+  [OpCode.createTTL, 'CREA'],
+  [OpCode.createContainer, 'CREA'],
+  [OpCode.delete, 'DELE'],
+  [OpCode.deleteContainer, 'DELE'],
+  [OpCode.setData, 'SETD'],
+  [OpCode.reconfig, 'RECO'],
+  [OpCode.setACL, 'SETA'],
+  [OpCode.closeSession, 'CLOS'],
+  [OpCode.sync, 'SYNC'],
+  [OpCode.check, 'CHEC'],
+  [OpCode.exists, 'EXIS'],
+  [OpCode.getData, 'GETD'],
+  [OpCode.setWatches, 'SETW'],
+  [OpCode.setWatches2, 'STW2'],
+  [OpCode.addWatch, 'ADDW'],
+  [OpCode.getACL, 'GETA'],
+  [OpCode.getChildren, 'GETC'],
+  [OpCode.getChildren2, 'GETC'],
+  [OpCode.getAllChildrenNumber, 'GETACN'],
+  [OpCode.checkWatches, 'CHKW'],
+  [OpCode.removeWatches, 'REMW'],
+  [OpCode.whoAmI, 'HOMI'],
+  [OpCode.getEphemerals, 'GETE'],
+]);
+
 /** Handles a request frame on a connection whose session is established. */
 export function handleRequestFrame(
   core: ServerCore,
@@ -61,7 +95,7 @@ export function handleRequestFrame(
   }
   const sessionId = connection.sessionId!;
   core.sessions.touch(sessionId, connection.id);
-  dispatch(core, connection, sessionId, xid, request);
+  dispatch(core, connection, sessionId, xid, request, operationNames.get(opcode));
 }
 
 /**
@@ -84,13 +118,18 @@ function answerMalformed(
   core.sessions.touch(sessionId, connection.id);
   const err = ErrorCode.marshallingError;
   if (txnOpcodes.has(opcode)) {
+    // An error txn: ZooKeeper's statistics name it NA whatever the opcode was.
     connection.queue.pushWrite(
       core.proposeError(sessionId, xid, err).then((outcome) => reply(xid, outcome.zxid, err)),
       undefined,
       notDurable(core, xid),
+      'NA',
     );
   } else {
-    connection.queue.pushRead(() => reply(xid, core.tree.lastZxid, err));
+    connection.queue.pushRead(
+      () => reply(xid, core.tree.lastZxid, err),
+      operationNames.get(opcode),
+    );
   }
 }
 
@@ -100,14 +139,15 @@ function dispatch(
   sessionId: bigint,
   xid: number,
   request: ClientRequest,
+  operation: string | undefined,
 ): void {
   if (isWriteRequest(request)) {
-    submitWrite(core, connection, sessionId, xid, request);
+    submitWrite(core, connection, sessionId, xid, request, operation);
     return;
   }
   switch (request.kind) {
     case 'ping':
-      connection.queue.pushRead(() => reply(Xid.ping, core.tree.lastZxid, 0));
+      connection.queue.pushRead(() => reply(Xid.ping, core.tree.lastZxid, 0), operation);
       return;
     case 'sync': {
       // ZooKeeper's sync goes through the leader: answered once this replica has applied what
@@ -117,10 +157,12 @@ function dispatch(
         synced = false;
       });
       connection.queue.pushBarrier(settled);
-      connection.queue.pushRead(() =>
-        synced
-          ? reply(xid, core.tree.lastZxid, 0, { kind: 'path', path: request.path })
-          : notDurable(core, xid)(),
+      connection.queue.pushRead(
+        () =>
+          synced
+            ? reply(xid, core.tree.lastZxid, 0, { kind: 'path', path: request.path })
+            : notDurable(core, xid)(),
+        operation,
       );
       return;
     }
@@ -128,6 +170,8 @@ function dispatch(
       connection.queue.pushWrite(
         core.closeSession(sessionId, connection.id).then((zxid) => reply(xid, zxid, 0)),
         () => connection.close(),
+        undefined,
+        operation,
       );
       return;
     case 'auth':
@@ -144,6 +188,7 @@ function dispatch(
           .then((outcome) => reply(xid, outcome.zxid, outcome.err)),
         undefined,
         notDurable(core, xid),
+        operation,
       );
       return;
     case 'unknown':
@@ -156,7 +201,7 @@ function dispatch(
       });
       return;
     default:
-      connection.queue.pushRead(() => core.read(connection, sessionId, xid, request));
+      connection.queue.pushRead(() => core.read(connection, sessionId, xid, request), operation);
   }
 }
 
@@ -166,12 +211,14 @@ function submitWrite(
   sessionId: bigint,
   xid: number,
   request: WriteRequest,
+  operation: string | undefined,
 ): void {
   const outcome = core.proposeWrite(sessionId, xid, request, connection);
   connection.queue.pushWrite(
     outcome.then((result) => reply(xid, result.zxid, result.err, result.body)),
     undefined,
     notDurable(core, xid),
+    operation,
   );
 }
 

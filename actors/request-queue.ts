@@ -14,6 +14,8 @@ interface Item {
   after?: () => void;
   /** For barriers: set once what the barrier waits for has settled; nothing is sent. */
   passed?: boolean;
+  /** ZooKeeper's short name of the request (`GETD`), for the connection's statistics. */
+  operation?: string;
 }
 
 export class RequestQueue {
@@ -21,8 +23,12 @@ export class RequestQueue {
 
   constructor(
     private readonly send: (frame: Buffer) => void,
-    /** Told each request's latency when its reply goes out. */
-    private readonly answered: (latencyMs: number) => void = () => undefined,
+    /** Told each reply as it goes out: the request's latency, the frame, its operation name. */
+    private readonly answered: (
+      latencyMs: number,
+      frame: Buffer,
+      operation: string | undefined,
+    ) => void = () => undefined,
   ) {}
 
   get length(): number {
@@ -30,8 +36,10 @@ export class RequestQueue {
   }
 
   /** A request answered from local state when its turn comes; `run` may return no reply. */
-  pushRead(run: () => Buffer | undefined): void {
-    this.items.push({ receivedAtMs: Date.now(), run });
+  pushRead(run: () => Buffer | undefined, operation?: string): void {
+    const item: Item = { receivedAtMs: Date.now(), run };
+    if (operation !== undefined) item.operation = operation;
+    this.items.push(item);
     this.drain();
   }
 
@@ -39,9 +47,15 @@ export class RequestQueue {
    * A request whose reply arrives later (a write going through the proposer). `failed` answers
    * it when the write could not be made durable.
    */
-  pushWrite(reply: Promise<Buffer>, after?: () => void, failed?: () => Buffer): void {
+  pushWrite(
+    reply: Promise<Buffer>,
+    after?: () => void,
+    failed?: () => Buffer,
+    operation?: string,
+  ): void {
     const item: Item = { receivedAtMs: Date.now() };
     if (after !== undefined) item.after = after;
+    if (operation !== undefined) item.operation = operation;
     this.items.push(item);
     reply.then(
       (frame) => {
@@ -88,7 +102,7 @@ export class RequestQueue {
       const frame = head.reply ?? head.run?.();
       if (frame !== undefined) {
         this.send(frame);
-        this.answered(Date.now() - head.receivedAtMs);
+        this.answered(Date.now() - head.receivedAtMs, frame, head.operation);
       }
       head.after?.();
     }

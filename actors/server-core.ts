@@ -195,7 +195,7 @@ export class ServerCore {
     for (const trigger of outcome.triggers) {
       // Watches are keyed by connection (see watcherKey); 3.8 sends notifications with zxid -1.
       for (const { sessionId: watcher, event } of this.watches.trigger(trigger, mayRead)) {
-        this.connections.get(Number(watcher))?.send(encodeNotification(-1, event));
+        this.connections.get(Number(watcher))?.notify(encodeNotification(-1, event));
       }
     }
     if (outcome.closedSession !== undefined) {
@@ -291,7 +291,7 @@ export class ServerCore {
   ): Buffer {
     const result = readRequest(this, connection, sessionId, request);
     if (result.events !== undefined) {
-      for (const event of result.events) connection.send(encodeNotification(-1, event));
+      for (const event of result.events) connection.notify(encodeNotification(-1, event));
     }
     return reply(xid, this.tree.lastZxid, result.err, result.body);
   }

@@ -37,16 +37,39 @@ export class LatencyTracker {
   }
 }
 
+/** ZooKeeper's BufferStats: the last, smallest and largest size seen, -1 before the first. */
+export class BufferSizeTracker {
+  lastBytes = -1;
+  minBytes = -1;
+  maxBytes = -1;
+
+  record(bytes: number): void {
+    this.lastBytes = bytes;
+    this.minBytes = this.minBytes === -1 ? bytes : Math.min(this.minBytes, bytes);
+    this.maxBytes = Math.max(this.maxBytes, bytes);
+  }
+
+  reset(): void {
+    this.lastBytes = -1;
+    this.minBytes = -1;
+    this.maxBytes = -1;
+  }
+}
+
 export class ServerStatistics {
   packetsReceived = 0;
   packetsSent = 0;
   authFailedCount = 0;
   readonly latency = new LatencyTracker();
+  /** Sizes of replies and notifications without the 4-byte length (ZooKeeper counts what its
+   * sendResponse serializes; the connect response, sent around it, is not counted). */
+  readonly clientResponseSizes = new BufferSizeTracker();
 
   reset(): void {
     this.packetsReceived = 0;
     this.packetsSent = 0;
     this.authFailedCount = 0;
     this.latency.reset();
+    this.clientResponseSizes.reset();
   }
 }

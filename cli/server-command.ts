@@ -3,6 +3,7 @@
 // server.N lines (and a myid) it runs one replica of an ensemble; otherwise a standalone server.
 
 import { pino, type Logger } from 'pino';
+import { AdminServer } from '../actors/admin-server.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/four-letter-words.js';
 import { createInspection } from '../actors/inspect.js';
 import { fourLetterSource } from '../actors/four-letter-source.js';
@@ -84,15 +85,33 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     { address, port, dataDir: settings.dataDir },
     `corral listening on ${address}:${port} (connect with zkCli.sh -server ${address}:${port})`,
   );
+  const admin = settings.adminServerEnabled
+    ? new AdminServer({
+        address: settings.adminServerAddress,
+        port: settings.adminServerPort,
+        commandUrl: settings.adminCommandUrl,
+        view: () => ({ source: fourLetterSource(server), lastSnapshot: log.newestSnapshot() }),
+      })
+    : undefined;
+  if (admin !== undefined) {
+    const bound = await admin.listen();
+    logger.info(
+      { address: bound.address, port: bound.port, commandUrl: settings.adminCommandUrl },
+      `admin server on http://${bound.address}:${bound.port}${settings.adminCommandUrl}`,
+    );
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    void (replica?.stop() ?? Promise.resolve()).then(() => server.close()).then(() => {
-      inspection.stop();
-      process.exit(0);
-    });
+    void (admin?.close() ?? Promise.resolve())
+      .then(() => replica?.stop())
+      .then(() => server.close())
+      .then(() => {
+        inspection.stop();
+        process.exit(0);
+      });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -33,6 +33,8 @@ export interface ServerFlags {
   initLimit?: string;
   syncLimit?: string;
   peerType?: string;
+  adminPort?: string;
+  adminAddress?: string;
 }
 
 /** Commander's collector for a repeatable option; no default, so an absent flag stays absent. */
@@ -64,7 +66,11 @@ export function addServerOptions(command: Command): Command {
     .option(
       '--peer-type <type>',
       'participant or observer (zoo.cfg peerType; the server line decides, as in ZooKeeper)',
-    );
+    )
+    .option('--admin-port <port>', 'start the admin HTTP server on this port (zoo.cfg ' +
+      'admin.serverPort; off unless set or admin.enableServer=true)')
+    .option('--admin-address <address>',
+      'address the admin server binds to (zoo.cfg admin.serverAddress, 0.0.0.0)');
 }
 
 /**
@@ -74,9 +80,10 @@ export function addServerOptions(command: Command): Command {
 export function buildServerConfig(flags: ServerFlags, log: ConfigLogger): ServerConfig {
   let partial: Partial<ServerConfig> = {};
   if (flags.config !== undefined) {
-    const parsed = parseZooCfg(readConfigFile(flags.config), flags.config);
+    const text = readConfigFile(flags.config);
+    const parsed = parseZooCfg(text, flags.config);
     for (const key of parsed.ignoredKeys) log.warn(`ignoring zoo.cfg key ${key}`);
-    partial = parsed.config;
+    partial = { ...parsed.config, initialConfiguration: text };
   }
   partial = { ...partial, ...parseFlags(flags) };
   if (partial.jaasFile !== undefined) {
@@ -107,6 +114,18 @@ function parseFlags(flags: ServerFlags): Partial<ServerConfig> {
     fromFlags.jaasFile = parseValue(valueParsers.text, '--jaas', flags.jaas);
   }
   if (flags.inspect !== undefined) fromFlags.inspect = flags.inspect;
+  if (flags.adminPort !== undefined) {
+    fromFlags.adminServerPort = parseValue(valueParsers.port, '--admin-port', flags.adminPort);
+    // The flag asks for the server, whatever zoo.cfg's admin.enableServer says.
+    fromFlags.adminServerEnabled = true;
+  }
+  if (flags.adminAddress !== undefined) {
+    fromFlags.adminServerAddress = parseValue(
+      valueParsers.text,
+      '--admin-address',
+      flags.adminAddress,
+    );
+  }
   return { ...fromFlags, ...parseEnsembleFlags(flags) };
 }
 

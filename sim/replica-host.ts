@@ -87,6 +87,8 @@ export class SimReplica implements ReplicaPort {
   readonly core: ServerCore;
   readonly pipeline: ReplicatedPipeline;
   role: RoleAnnouncement = { state: 'looking', leaderId: null, epoch: 0, serving: false };
+  /** When this replica last began to serve as leader (mntr's zk_leader_uptime). */
+  private leadingSinceMs = 0;
   /** Every sync plan this replica (as leader) chose, for tests to assert on. */
   readonly syncPlans: Array<{ to: ServerId; mode: SyncStreamParams['plan']['mode'] }> = [];
   readonly actor: Actor<ReplicaMachine>;
@@ -219,7 +221,8 @@ export class SimReplica implements ReplicaPort {
       myId: this.id,
       voters: this.options.voters,
       isObserver: !this.options.voters.includes(this.id),
-      leaderStatistics: () => leaderStatisticsOf(this.actor?.getSnapshot().context.leader),
+      leaderStatistics: () =>
+        leaderStatisticsOf(this.actor?.getSnapshot().context.leader, this.leadingSinceMs),
     };
   }
 
@@ -264,6 +267,10 @@ export class SimReplica implements ReplicaPort {
   }
 
   private announceRole(role: RoleAnnouncement): void {
+    const wasLeading = this.role.serving && this.role.state === 'leading';
+    if (role.serving && role.state === 'leading' && !wasLeading) {
+      this.leadingSinceMs = this.options.clock.now();
+    }
     this.role = role;
     announceToCore(this.core, this.pipeline, role, this.identity());
     this.options.onRole?.(this.id, role);

@@ -2,7 +2,7 @@
 // of the applied tree, recovery (newest whole snapshot + the log after it) and compaction. It is
 // the TxnLog the proposer appends through, so snapshots follow the write load with no other hook.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataTree } from '../tree/data-tree.js';
@@ -19,6 +19,7 @@ import {
 import {
   listSnapshots,
   SnapshotAbortedError,
+  snapshotName,
   syncDirectory,
   writeSnapshot,
 } from './snapshot-file.js';
@@ -164,6 +165,18 @@ export class ReplicaStorage implements TxnLog {
     await this.log.truncateFrom(0);
     this.latestSnapshotZxid = tree.lastZxid;
     this.txnsSinceSnapshot = 0;
+  }
+
+  /** The newest snapshot on disk and when its file was written (the admin server's
+   * last_snapshot); undefined before the first. */
+  newestSnapshot(): { zxid: number; modifiedAtMs: number } | undefined {
+    const zxid = this.latestSnapshotZxid;
+    if (zxid === 0) return undefined;
+    try {
+      return { zxid, modifiedAtMs: statSync(join(this.snapshotDir, snapshotName(zxid))).mtimeMs };
+    } catch {
+      return undefined;
+    }
   }
 
   /** The first zxid the log holds (0 when empty): older txns were purged or never logged. */

@@ -211,7 +211,7 @@ describe('resolveConfig', () => {
       authProviders: [],
       superDigest: undefined,
       jaasFile: undefined,
-      adminServerEnabled: true,
+      adminServerEnabled: false,
       adminServerPort: 8080,
       autopurgeSnapRetainCount: 3,
       autopurgePurgeIntervalHours: 0,
@@ -261,7 +261,7 @@ describe('resolveConfig', () => {
     expect(messages).toEqual(['warn: autopurge.snapRetainCount 2 is below 3; using 3']);
   });
 
-  it('accepts admin.* settings and says the admin server is not started', () => {
+  it('starts the admin server only when asked: a port, or admin.enableServer=true', () => {
     const { config, messages } = resolve(
       `${minimal}admin.serverAddress=127.0.0.1\nadmin.serverPort=9090\nadmin.commandURL=/cmd`,
     );
@@ -271,9 +271,14 @@ describe('resolveConfig', () => {
       adminServerPort: 9090,
       adminCommandUrl: '/cmd',
     });
-    expect(messages).toEqual([
-      'info: admin.* settings accepted, but corral has no admin HTTP server yet; none is started',
-    ]);
+    expect(messages).toEqual([]);
+    expect(resolve(minimal).config.adminServerEnabled).toBe(false);
+    expect(resolve(`${minimal}admin.enableServer=true`).config).toMatchObject({
+      adminServerEnabled: true,
+      adminServerPort: 8080,
+    });
+    expect(resolve(`${minimal}admin.serverPort=9090\nadmin.enableServer=false`).config
+      .adminServerEnabled).toBe(false);
   });
 
   it('warns about whitelisted words it does not know, and keeps *', () => {

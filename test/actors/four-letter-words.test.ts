@@ -66,7 +66,8 @@ const ensembleSession = 0x100000603320000n;
 function source(fields: Partial<FourLetterSource> = {}): FourLetterSource {
   return {
     version: zooKeeperVersion, serving: true, readOnly: false, role: 'standalone',
-    zabPhase: undefined, serverId: 0, zxid: 0n, nodeCount: 5, approximateDataSizeBytes: 0,
+    zabPhase: undefined, serverId: 0, leaderId: undefined, zxid: 0n, nodeCount: 5,
+    approximateDataSizeBytes: 0,
     packetsReceived: 1, packetsSent: 0, outstandingRequests: 0,
     latency: { minMs: 0, avgMs: 0, maxMs: 0 }, authFailedCount: 0,
     clientResponseSizes: { lastBytes: -1, minBytes: -1, maxBytes: -1 },

@@ -27,7 +27,8 @@ function core(): ServerCore {
 /** A connection stand-in recording what the core sends it. */
 function connection(server: ServerCore, id: number, ids: Id[]): Buffer[] {
   const sent: Buffer[] = [];
-  const fake = { id, auth: { ids, superUser: false }, send: (frame: Buffer) => sent.push(frame) };
+  const record = (frame: Buffer) => sent.push(frame);
+  const fake = { id, auth: { ids, superUser: false }, send: record, notify: record };
   server.connections.set(id, fake as unknown as ClientConnection);
   return sent;
 }

@@ -23,6 +23,8 @@ export interface EnsembleOptions {
   tickTimeMs?: number;
   /** Extra zoo.cfg lines for every replica. */
   extraConfig?: string[];
+  /** Gives every replica an admin HTTP server on 127.0.0.1 (its port: adminPort(id)). */
+  adminServers?: boolean;
 }
 
 interface Replica {
@@ -30,6 +32,7 @@ interface Replica {
   clientPort: number;
   quorumPort: number;
   electionPort: number;
+  adminPort: number;
   dataDir: string;
   config: string;
   process: ChildProcess | undefined;
@@ -48,15 +51,16 @@ export class TestEnsemble {
     const dir = mkdtempSync(join(tmpdir(), 'corral-ensemble-'));
     const count = options.voters + (options.observers ?? 0);
     const replicas = new Map<number, Replica>();
-    const ports = await freePorts(3 * count);
+    const ports = await freePorts(4 * count);
     for (let id = 1; id <= count; id++) {
       const dataDir = join(dir, `replica-${id}`);
-      const [clientPort, quorumPort, electionPort] = ports.slice(3 * (id - 1), 3 * id);
+      const [clientPort, quorumPort, electionPort, adminPort] = ports.slice(4 * (id - 1), 4 * id);
       replicas.set(id, {
         id,
         clientPort: clientPort!,
         quorumPort: quorumPort!,
         electionPort: electionPort!,
+        adminPort: adminPort!,
         dataDir,
         config: join(dir, `zoo-${id}.cfg`),
         process: undefined,
@@ -81,7 +85,10 @@ export class TestEnsemble {
         `clientPort=${replica.clientPort}`,
         'clientPortAddress=127.0.0.1',
         '4lw.commands.whitelist=*',
-        'admin.enableServer=false',
+        ...(options.adminServers === true
+          ? ['admin.enableServer=true', 'admin.serverAddress=127.0.0.1',
+            `admin.serverPort=${replica.adminPort}`]
+          : ['admin.enableServer=false']),
         ...(replica.id > options.voters ? ['peerType=observer'] : []),
         ...serverLines,
         ...(options.extraConfig ?? []),
@@ -103,6 +110,10 @@ export class TestEnsemble {
 
   clientPort(id: number): number {
     return this.replica(id).clientPort;
+  }
+
+  adminPort(id: number): number {
+    return this.replica(id).adminPort;
   }
 
   /** host:port,… for the given replicas (all by default), as clients take it. */

@@ -31,6 +31,8 @@ export interface ZooKeeperOptions {
   tickTimeMs?: number;
   /** The loopback address the client port binds to (127.0.0.1 unless a test needs its own). */
   clientAddress?: string;
+  /** Starts the admin HTTP server (Jetty) on 127.0.0.1 at this port; off otherwise. */
+  adminPort?: number;
 }
 
 /** Debian's jars plus an slf4j binding, so the server logs (see INTEROP.md). */
@@ -41,6 +43,16 @@ export const classPath = [
   '/usr/share/java/log4j-1.2.jar',
 ].join(':');
 
+/** What the admin server (JettyAdminServer) needs on top: Debian installs these jars as
+ * dependencies of libzookeeper-java, but zkServer.sh does not put them on its class path. */
+export const adminClassPath = [
+  classPath,
+  ...['server', 'servlet', 'http', 'io', 'util', 'util-ajax', 'security']
+    .map((part) => `/usr/share/java/jetty9-${part}.jar`),
+  '/usr/share/java/servlet-api.jar',
+  ...['core', 'databind', 'annotations'].map((part) => `/usr/share/java/jackson-${part}.jar`),
+].join(':');
+
 export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<ZooKeeperServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'corral-zk-'));
@@ -49,7 +61,10 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
     `dataDir=${join(dir, 'data')}`,
     `clientPort=${port}`,
     `clientPortAddress=${options.clientAddress ?? '127.0.0.1'}`,
-    'admin.enableServer=false',
+    ...(options.adminPort === undefined
+      ? ['admin.enableServer=false']
+      : ['admin.enableServer=true', 'admin.serverAddress=127.0.0.1',
+        `admin.serverPort=${options.adminPort}`]),
     '4lw.commands.whitelist=*',
     'extendedTypesEnabled=true',
     'maxClientCnxns=0',
@@ -64,7 +79,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
       ZOO_LOG_DIR: dir,
       JVMFLAGS: [
         '-Xmx512m',
-        `-cp ${classPath}`,
+        `-cp ${options.adminPort === undefined ? classPath : adminClassPath}`,
         '-Dzookeeper.root.logger=INFO,CONSOLE',
         ...(options.jvmFlags ?? []),
       ].join(' '),

@@ -1,0 +1,403 @@
+// The admin server's commands (ZooKeeper 3.8's AdminServer, /commands/<name>): the same figures
+// as the four-letter words, as JSON objects with ZooKeeper's names and field names, so the
+// probes, exporters and scripts written against ZooKeeper's admin port read corral unchanged.
+// Pure: each command turns an AdminView into a response; the HTTP side is actors/admin-server.ts.
+
+import { sep } from 'node:path';
+import type { QuorumServerAddress } from './config.js';
+import { monitorValues, zxidHex } from './four-letter-word-reports.js';
+import {
+  notServingMessage,
+  serverState,
+  type ConnectionStatistics,
+  type FourLetterSource,
+} from './four-letter-words.js';
+
+/** What the commands read beyond the four-letter words' source. */
+export interface AdminView {
+  source: FourLetterSource;
+  /** The newest snapshot on disk: its zxid and its file's modification time. */
+  lastSnapshot: { zxid: number; modifiedAtMs: number } | undefined;
+}
+
+export type AdminResponse = Record<string, unknown>;
+
+interface AdminCommand {
+  /** The name first (its URL and `command` field), then the four-letter alias if any. */
+  names: readonly string[];
+  /** ZooKeeper's CommandBase.serverRequired: answered with an error while not serving. */
+  servingRequired: boolean;
+  run(view: AdminView): AdminResponse;
+}
+
+/** ZooKeeper's default text trace mask, as get_trace_mask (and gtmk) report it. */
+const defaultTraceMask = 306;
+
+/** The remote address as ZooKeeper's admin JSON prints it: `127.0.0.1:57130`, no slash. */
+function socketAddress(address: string, port: number): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  const host = mapped?.[1] ?? address;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** ServerCnxn.getConnectionInfo: the session's fields only once the handshake is done, and not
+ * in the brief form `stats` lists. */
+function connectionInfo(connection: ConnectionStatistics, brief: boolean): AdminResponse {
+  const info: AdminResponse = {
+    remote_socket_address: socketAddress(connection.remoteAddress, connection.remotePort),
+    interest_ops: connection.interestOps,
+    outstanding_requests: connection.outstandingRequests,
+    packets_received: connection.packetsReceived,
+    packets_sent: connection.packetsSent,
+  };
+  const session = connection.session;
+  if (brief || session === undefined || session.sessionId === 0n) return info;
+  return {
+    ...info,
+    session_id: session.sessionId,
+    last_operation: session.lastOperation,
+    established: session.establishedAtMs,
+    session_timeout: session.timeoutMs,
+    last_cxid: session.lastCxid,
+    last_zxid: session.lastZxid,
+    last_response_time: session.lastResponseAtMs,
+    last_latency: session.lastLatencyMs,
+    min_latency: session.latency.minMs,
+    avg_latency: Math.trunc(session.latency.avgMs),
+    max_latency: session.latency.maxMs,
+  };
+}
+
+function connections(source: FourLetterSource, brief = false): AdminResponse {
+  return {
+    connections: source.connections.map((connection) => connectionInfo(connection, brief)),
+    secure_connections: [],
+  };
+}
+
+function bufferStats(sizes: FourLetterSource['clientResponseSizes']): AdminResponse {
+  return {
+    last_buffer_size: sizes.lastBytes,
+    min_buffer_size: sizes.minBytes,
+    max_buffer_size: sizes.maxBytes,
+  };
+}
+
+/** SrvrCommand (server_stats, and stats which adds the connections). */
+function serverStats(source: FourLetterSource): AdminResponse {
+  const response: AdminResponse = {
+    version: source.version,
+    read_only: source.readOnly,
+    server_stats: {
+      packets_sent: source.packetsSent,
+      packets_received: source.packetsReceived,
+      fsync_threshold_exceed_count: 0,
+      client_response_stats: bufferStats(source.clientResponseSizes),
+      data_dir_size: source.dataDirSizeBytes,
+      log_dir_size: source.dataLogDirSizeBytes,
+      provider_null: false,
+      server_state: serverState(source),
+      last_processed_zxid: source.zxid,
+      outstanding_requests: source.outstandingRequests,
+      avg_latency: Math.round(source.latency.avgMs * 10000) / 10000,
+      max_latency: source.latency.maxMs,
+      min_latency: source.latency.minMs,
+      num_alive_client_connections: source.connections.length,
+      auth_failed_count: source.authFailedCount,
+      non_mtlsremote_conn_count: 0,
+      non_mtlslocal_conn_count: 0,
+      uptime: source.nowMs - source.startedAtMs,
+    },
+    client_response: bufferStats(source.clientResponseSizes),
+  };
+  if (source.role === 'leader' && source.leader !== undefined) {
+    const sizes = source.leader.proposalSizes;
+    response.proposal_stats = {
+      last_buffer_size: sizes.lastBytes,
+      min_buffer_size: sizes.minBytes,
+      max_buffer_size: sizes.maxBytes,
+    };
+  }
+  response.node_count = source.nodeCount;
+  return response;
+}
+
+/** MultipleAddresses as Jackson shows it, for a server with one address per port. */
+function addressView(host: string, port: number): AdminResponse {
+  const address = `${host}:${port}`;
+  return {
+    empty: false,
+    all_addresses: [address],
+    all_reachable_addresses: [address],
+    one: address,
+    reachable_address: address,
+    wildcard_addresses: [`0.0.0.0:${port}`],
+    all_ports: [port],
+    all_host_strings: [host],
+    all_reachable_addresses_or_all: [address],
+    reachable_or_one: address,
+  };
+}
+
+/** A member's client address as ZooKeeper knows it: its server line's, or this server's own. */
+function clientAddressOf(source: FourLetterSource, server: QuorumServerAddress): string {
+  if (server.client !== undefined) return `${server.client.host}:${server.client.port}`;
+  if (server.id !== source.serverId) return '';
+  return `${source.config.clientPortAddress}:${source.config.clientPort}`;
+}
+
+/** ZabStateCommand: this replica's addresses and where it is in Zab. */
+function zabState(source: FourLetterSource): AdminResponse {
+  const self = source.config.servers.get(source.serverId);
+  if (source.role === 'standalone' || self === undefined || source.zabPhase === 'election') {
+    return { voting: false, zabstate: '' };
+  }
+  return {
+    myid: source.serverId,
+    is_leader: source.role === 'leader',
+    quorum_address: addressView(self.host, self.quorumPort),
+    election_address: addressView(self.host, self.electionPort),
+    client_address: clientAddressOf(source, self),
+    voting: self.peerType === 'participant',
+    last_zxid: `0x${zxidHex(source.zxid)}`,
+    zab_epoch: Number(source.zxid >> 32n),
+    zab_counter: Number(source.zxid & 0xffffffffn),
+    zabstate: source.zabPhase ?? '',
+  };
+}
+
+function votingView(source: FourLetterSource): AdminResponse {
+  const voters = [...source.config.servers.values()]
+    .filter((server) => server.peerType === 'participant')
+    .sort((left, right) => left.id - right.id);
+  const view: AdminResponse = {};
+  for (const server of voters) {
+    view[String(server.id)] = {
+      server_addresses: [`${server.host}:${server.quorumPort}`],
+      election_addresses: [`${server.host}:${server.electionPort}`],
+      client_address: clientAddressOf(source, server),
+      learner_type: server.peerType,
+    };
+  }
+  return { current_config: view };
+}
+
+function leader(source: FourLetterSource): AdminResponse {
+  if (source.role === 'standalone') return { error: 'server is not initialized' };
+  const leaderId = source.leaderId;
+  const leaderServer = leaderId === undefined ? undefined : source.config.servers.get(leaderId);
+  return {
+    is_leader: source.role === 'leader',
+    leader_id: leaderId ?? -1,
+    leader_ip: leaderServer?.host ?? '',
+  };
+}
+
+/** The sessions' expiry buckets and ephemerals (DumpCommand). */
+function dump(source: FourLetterSource): AdminResponse {
+  const buckets = new Map<number, bigint[]>();
+  for (const session of source.sessions) {
+    buckets.set(session.expiresAtMs, [...(buckets.get(session.expiresAtMs) ?? []), session.sessionId]);
+  }
+  const expiry: AdminResponse = {};
+  for (const time of [...buckets.keys()].sort((left, right) => left - right)) {
+    expiry[String(time)] = buckets.get(time);
+  }
+  const ephemerals: AdminResponse = {};
+  for (const session of source.sessions) {
+    if (session.ephemeralPaths.length > 0) {
+      ephemerals[session.sessionId.toString()] = [...session.ephemeralPaths];
+    }
+  }
+  return { expiry_time_to_session_ids: expiry, session_id_to_ephemeral_paths: ephemerals };
+}
+
+function watchesBySession(source: FourLetterSource): AdminResponse {
+  const bySession = new Map<bigint, string[]>();
+  for (const watched of source.dataWatches) {
+    for (const sessionId of watched.sessionIds) {
+      bySession.set(sessionId, [...(bySession.get(sessionId) ?? []), watched.path]);
+    }
+  }
+  const view: AdminResponse = {};
+  for (const [sessionId, paths] of bySession) view[sessionId.toString()] = paths;
+  return { session_id_to_watched_paths: view };
+}
+
+function watchesByPath(source: FourLetterSource): AdminResponse {
+  const view: AdminResponse = {};
+  for (const watched of source.dataWatches) view[watched.path] = [...watched.sessionIds];
+  return { path_to_session_ids: view };
+}
+
+function watchSummary(source: FourLetterSource): AdminResponse {
+  const sessions = new Set(source.dataWatches.flatMap((watched) => watched.sessionIds));
+  const total = source.dataWatches.reduce((sum, watched) => sum + watched.sessionIds.length, 0);
+  return {
+    num_connections: sessions.size,
+    num_paths: source.dataWatches.length,
+    num_total_watches: total,
+  };
+}
+
+function configuration(source: FourLetterSource): AdminResponse {
+  const { config } = source;
+  return {
+    client_port: config.clientPort,
+    data_dir: config.dataDir,
+    data_log_dir: config.dataLogDir ?? config.dataDir,
+    tick_time: config.tickTimeMs,
+    max_client_cnxns: config.maxClientConnections,
+    min_session_timeout: config.minSessionTimeoutMs,
+    max_session_timeout: config.maxSessionTimeoutMs,
+    server_id: source.serverId,
+    client_port_listen_backlog: -1,
+  };
+}
+
+/** The zoo.cfg the server started from; for a server started from flags alone, those flags as
+ * the zoo.cfg lines they stand for. */
+function initialConfiguration(source: FourLetterSource): string {
+  const { config } = source;
+  if (config.initialConfiguration !== undefined) return config.initialConfiguration;
+  return `tickTime=${config.tickTimeMs}\ndataDir=${config.dataDir}\n` +
+    `clientPort=${config.clientPort}\nclientPortAddress=${config.clientPortAddress}\n`;
+}
+
+/** The process's properties, as ZooKeeper lists the JVM's system properties. */
+function systemProperties(source: FourLetterSource): AdminResponse {
+  const properties: Record<string, string> = {
+    'file.separator': sep,
+    'line.separator': '\n',
+    'node.argv': process.argv.join(' '),
+    'node.exec.argv': process.execArgv.join(' '),
+    'node.exec.path': process.execPath,
+    'node.pid': String(process.pid),
+  };
+  for (const [name, version] of Object.entries(process.versions)) {
+    if (version !== undefined) properties[`node.versions.${name}`] = version;
+  }
+  for (const [key, value] of source.environment) properties[key] ??= value;
+  return Object.fromEntries(Object.entries(properties).sort(([left], [right]) =>
+    left < right ? -1 : left > right ? 1 : 0));
+}
+
+const commands: readonly AdminCommand[] = [
+  {
+    names: ['configuration', 'conf', 'config'],
+    servingRequired: true,
+    run: ({ source }) => configuration(source),
+  },
+  {
+    names: ['connection_stat_reset', 'crst'],
+    servingRequired: true,
+    run: ({ source }) => {
+      source.resetConnectionStatistics();
+      return {};
+    },
+  },
+  { names: ['connections', 'cons'], servingRequired: true, run: ({ source }) => connections(source) },
+  {
+    names: ['dirs'],
+    servingRequired: true,
+    run: ({ source }) => ({
+      datadir_size: source.dataDirSizeBytes,
+      logdir_size: source.dataLogDirSizeBytes,
+    }),
+  },
+  { names: ['dump'], servingRequired: true, run: ({ source }) => dump(source) },
+  {
+    names: ['environment', 'env', 'envi'],
+    servingRequired: false,
+    run: ({ source }) => ({
+      'zookeeper.version': source.version,
+      ...Object.fromEntries(source.environment),
+    }),
+  },
+  {
+    names: ['get_trace_mask', 'gtmk'],
+    servingRequired: false,
+    run: () => ({ tracemask: defaultTraceMask }),
+  },
+  {
+    names: ['initial_configuration', 'icfg'],
+    servingRequired: true,
+    run: ({ source }) => ({ initial_configuration: initialConfiguration(source) }),
+  },
+  {
+    names: ['is_read_only', 'isro'],
+    servingRequired: true,
+    run: ({ source }) => ({ read_only: source.readOnly }),
+  },
+  {
+    names: ['last_snapshot', 'lsnp'],
+    servingRequired: true,
+    run: ({ lastSnapshot }) => ({
+      zxid: zxidHex(BigInt(lastSnapshot?.zxid ?? 0)),
+      timestamp: Math.floor((lastSnapshot?.modifiedAtMs ?? 0) / 1000),
+    }),
+  },
+  { names: ['leader', 'lead'], servingRequired: true, run: ({ source }) => leader(source) },
+  {
+    names: ['monitor', 'mntr'],
+    servingRequired: true,
+    run: ({ source }) => Object.fromEntries(monitorValues(source)),
+  },
+  { names: ['ruok'], servingRequired: true, run: () => ({}) },
+  {
+    names: ['server_stats', 'srvr'],
+    servingRequired: true,
+    run: ({ source }) => serverStats(source),
+  },
+  {
+    names: ['stat_reset', 'srst'],
+    servingRequired: true,
+    run: ({ source }) => {
+      source.resetServerStatistics();
+      return {};
+    },
+  },
+  {
+    names: ['stats', 'stat'],
+    servingRequired: true,
+    run: ({ source }) => ({ ...serverStats(source), ...connections(source, true) }),
+  },
+  {
+    names: ['system_properties', 'sysp'],
+    servingRequired: false,
+    run: ({ source }) => systemProperties(source),
+  },
+  { names: ['voting_view'], servingRequired: true, run: ({ source }) => votingView(source) },
+  {
+    names: ['watch_summary', 'wchs'],
+    servingRequired: true,
+    run: ({ source }) => watchSummary(source),
+  },
+  { names: ['watches', 'wchc'], servingRequired: true, run: ({ source }) => watchesBySession(source) },
+  {
+    names: ['watches_by_path', 'wchp'],
+    servingRequired: true,
+    run: ({ source }) => watchesByPath(source),
+  },
+  { names: ['zabstate'], servingRequired: false, run: ({ source }) => zabState(source) },
+];
+
+/** The commands' names, as the admin server's index lists them. */
+export const adminCommandNames: readonly string[] = commands.map((command) => command.names[0]!);
+
+/**
+ * The response to `/commands/<name>`: the command's fields, then `command` (its primary name)
+ * and `error` (null when it ran). An unknown name and a command that needs a serving replica
+ * answer with an error, as ZooKeeper's do; both are still HTTP 200 there.
+ */
+export function runAdminCommand(name: string, view: () => AdminView): AdminResponse {
+  const command = commands.find((candidate) => candidate.names.includes(name));
+  if (command === undefined) return { command: name, error: `Unknown command: ${name}` };
+  const primary = command.names[0]!;
+  const current = view();
+  if (command.servingRequired && !current.source.serving) {
+    return { command: primary, error: notServingMessage };
+  }
+  const response = command.run(current);
+  return { ...response, command: primary, error: response.error ?? null };
+}
