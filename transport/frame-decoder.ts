@@ -26,6 +26,12 @@ export class FrameDecoder {
     return this.joined().subarray(0, bytes);
   }
 
+  /** The length prefix of the next frame (at least 4 bytes are buffered). */
+  private nextLength(): number {
+    if (this.pending[0]!.length < 4) this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
+    return this.pending[0]!.readInt32BE(0);
+  }
+
   private joined(): Buffer {
     if (this.pending.length > 1) this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
     return this.pending[0] ?? Buffer.alloc(0);
@@ -41,12 +47,14 @@ export class FrameDecoder {
     this.pendingBytes += chunk.length;
     const frames: Buffer[] = [];
     while (this.pendingBytes >= 4) {
-      const buffer = this.joined();
-      const length = buffer.readInt32BE(0);
+      const length = this.nextLength();
       if (length < 0 || length > this.frameBytesMax) {
         throw new FrameTooLargeError(length, this.frameBytesMax);
       }
+      // Chunks are joined only once the whole frame is here: joining on every chunk would copy
+      // a large frame's bytes again for each chunk that brings more of it (quadratic).
       if (this.pendingBytes < 4 + length) break;
+      const buffer = this.joined();
       frames.push(buffer.subarray(4, 4 + length));
       const rest = buffer.subarray(4 + length);
       this.pending = rest.length > 0 ? [rest] : [];
