@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { ReplicaEvent } from '../machines/replica.js';
 import type { TreeSnapshot, Zxid } from '../protocol/peer.js';
-import { restoreTree } from '../storage/peer-snapshot.js';
+import { restoreTree, snapshotBytes } from '../storage/peer-snapshot.js';
 import type { ReplicaStorage } from '../storage/replica-storage.js';
 import type { DataTree } from '../tree/data-tree.js';
 import type { Txn } from '../tree/txn.js';
@@ -122,8 +122,10 @@ export class ReplicaLog {
     this.batch = [];
     this.enqueue(async () => {
       const tree = this.host.emptyTree();
-      restoreTree(tree, snapshot);
-      await this.storage.replaceWith(tree);
+      // Every frame is checked before anything is replaced; the payload is then stored as the
+      // snapshot file it already is.
+      const restoredZxid = restoreTree(tree, snapshot);
+      await this.storage.replaceWithSnapshot(restoredZxid, snapshotBytes(snapshot));
       this.notDurable = [];
       this.host.replaceTree(tree);
       this.logger.info({ zxid: hex(zxid), nodes: tree.nodeCount }, 'loaded snapshot (SNAP)');

@@ -37,9 +37,13 @@ import {
 import { ReplicatedPipeline, type ReplicaPort } from './replicated-pipeline.js';
 import type { ServerCore } from './server-core.js';
 
-/** A SNAP carries the whole tree in one frame, and a DIFF may queue a long log tail. */
-const peerFrameBytesMax = 256 * 1024 * 1024;
-const peerSendQueueBytesMax = 512 * 1024 * 1024;
+/**
+ * A SNAP carries the whole tree as one peer message (the transport cuts it into 4 MiB wire
+ * frames), so it bounds the tree a learner can be brought up with. The send queue must hold a
+ * SNAP and what is proposed while it drains, and a DIFF may queue a long log tail.
+ */
+const peerFrameBytesMax = 1024 * 1024 * 1024;
+const peerSendQueueBytesMax = peerFrameBytesMax + 512 * 1024 * 1024;
 /** Requests handed to the machine in one `client.requests` at most. */
 const requestsPerBatchMax = 1000;
 

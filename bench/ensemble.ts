@@ -5,7 +5,8 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
-  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync,
+  closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,6 +166,25 @@ export class Ensemble {
     await this.kill(member);
     this.spawnMember(member);
     await this.waitForQuorum(`did not take server.${member.id} back`);
+  }
+
+  /** Copies every member's server.log into `dir` (as server<id>.log), for a look afterwards. */
+  saveLogs(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    for (const member of this.members) {
+      copyFileSync(join(member.dir, 'server.log'), join(dir, `server${member.id}.log`));
+    }
+  }
+
+  /** Deletes a killed member's data, keeping its myid: it rejoins empty and needs a SNAP. */
+  wipe(member: EnsembleMember): void {
+    if (member.process !== undefined && isRunning(member.process)) {
+      throw new EnsembleError(`server.${member.id} is running; kill it before wiping it`);
+    }
+    const dataDir = join(member.dir, 'data');
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'myid'), `${member.id}\n`);
   }
 
   /** Kills every member, waits for each to exit, and removes the temp dir. */

@@ -8,31 +8,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-/** The part of node-zookeeper-client (untyped CommonJS) this benchmark uses. */
-interface ZkClient {
-  connect(): void;
-  close(): void;
-  once(event: string, listener: () => void): void;
-  create(path: string, data: Buffer, callback: (error: Error | null) => void): void;
-}
-const zookeeper = createRequire(import.meta.url)('node-zookeeper-client') as {
-  createClient(connectString: string, options: object): ZkClient;
-};
+import { buildTree } from './tree-builder.js';
 
 const corralMain = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
 const zkServerScript = '/usr/share/zookeeper/bin/zkServer.sh';
 const zkClassPath = '/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:' +
   '/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar';
-/** Creates in flight at once while building the tree. */
-const outstandingCreatesMax = 2000;
-const childrenPerParent = 1000;
 const servingTimeoutMs = 600_000;
 
 interface Target {
@@ -126,30 +112,6 @@ async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Pr
   const exited = new Promise((done) => child.once('exit', done));
   child.kill(signal);
   await exited;
-}
-
-/** Creates /bench/p<k>/n<i> for i < nodes, keeping outstandingCreatesMax in flight. */
-async function buildTree(port: number, nodes: number, dataBytes: number): Promise<void> {
-  const client = zookeeper.createClient(`127.0.0.1:${port}`, { sessionTimeout: 30_000 });
-  await new Promise<void>((done) => {
-    client.once('connected', done);
-    client.connect();
-  });
-  const data = Buffer.alloc(dataBytes, 'x');
-  const create = (path: string) =>
-    new Promise<void>((done, fail) => client.create(path, data, (e) => (e ? fail(e) : done())));
-  await create('/bench');
-  const parents = Math.ceil(nodes / childrenPerParent);
-  for (let parent = 0; parent < parents; parent++) await create(`/bench/p${parent}`);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < nodes) {
-      const index = next++;
-      await create(`/bench/p${Math.floor(index / childrenPerParent)}/n${index}`);
-    }
-  };
-  await Promise.all(Array.from({ length: outstandingCreatesMax }, lane));
-  client.close();
 }
 
 interface Result {

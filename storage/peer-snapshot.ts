@@ -1,53 +1,48 @@
-// SNAP's payload: a DataTree capture (tree/snapshot.ts) packed with msgpackr into the peer
-// protocol's opaque TreeSnapshot, and the restore that rebuilds an identical tree from it. The
-// leader sends it to a learner too far behind its log to DIFF; production and simulator alike.
-import { Packr } from 'msgpackr';
+// SNAP's payload: the data tree encoded exactly as a snapshot file holds it (storage/
+// snapshot-file.ts, checksummed frames), and the restore that rebuilds an identical tree from it.
+// The leader sends it to a learner too far behind its log to DIFF; production and simulator
+// alike. Being a snapshot file's bytes, a learner checks every frame before it restores, and
+// stores the payload as its own snapshot without encoding the tree again.
 import type { TreeSnapshot } from '../protocol/peer.js';
-import type { ACL } from '../protocol/records.js';
 import type { DataTree } from '../tree/data-tree.js';
-import type { NodeRecord, SessionRecord } from '../tree/snapshot.js';
+import { encodeSnapshot, snapshotBytesZxid, visitSnapshotBytes } from './snapshot-file.js';
 
-export const peerSnapshotFormatVersion = 1;
+/** 2: snapshot-file frames (format 3 and later). 1 was one msgpack document of node tuples. */
+export const peerSnapshotFormatVersion = 2;
 
-const packr = new Packr({ useRecords: false, useBigIntExtension: true });
-
-interface PackedTree {
-  zxid: number;
-  acls: Array<readonly ACL[]>;
-  nodes: NodeRecord[];
-  sessions: SessionRecord[];
-}
+/** What errors call a SNAP's payload, which has no file name. */
+const snapName = 'SNAP payload';
 
 export function snapshotOfTree(tree: DataTree): TreeSnapshot {
-  const capture = tree.capture();
-  const nodes = Array.from({ length: capture.nodeCount }, (_, index) => capture.record(index));
-  // ACLs are numbered as records are read, so the table is complete only after all of them.
-  const packed: PackedTree = {
-    zxid: capture.zxid,
-    acls: capture.newAcls(),
-    nodes,
-    sessions: capture.sessions,
-  };
-  capture.release();
-  return { formatVersion: peerSnapshotFormatVersion, bytes: packr.pack(packed) };
+  return { formatVersion: peerSnapshotFormatVersion, bytes: encodeSnapshot(tree.capture()) };
 }
 
-/** Rebuilds `tree` from a snapshot; returns the zxid it is current to. */
+/** The payload as a Buffer over the same memory (msgpackr may hand back a plain Uint8Array). */
+export function snapshotBytes(snapshot: TreeSnapshot): Buffer {
+  const { bytes } = snapshot;
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/**
+ * Rebuilds `tree` from a snapshot; returns the zxid it is current to. Throws
+ * CorruptSnapshotError, leaving `tree` unusable, unless every frame checks and the counts match.
+ */
 export function restoreTree(tree: DataTree, snapshot: TreeSnapshot): number {
   if (snapshot.formatVersion !== peerSnapshotFormatVersion) {
     throw new Error(`peer snapshot: unknown format ${snapshot.formatVersion}`);
   }
-  const packed = packr.unpack(snapshot.bytes) as PackedTree;
-  const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  tree.restore(packed.zxid, (restorer) => {
-    restorer.addAcls(packed.acls);
-    for (const node of packed.nodes) {
-      const [path, data, ...rest] = node;
-      restorer.node([path, buffer(data), ...rest] as NodeRecord);
-    }
-    for (const session of packed.sessions) {
-      restorer.session({ ...session, password: buffer(session.password) });
-    }
+  const bytes = snapshotBytes(snapshot);
+  const zxid = snapshotBytesZxid(snapName, bytes);
+  tree.restore(zxid, (restorer) => {
+    visitSnapshotBytes(snapName, bytes, {
+      acls: (acls) => restorer.addAcls(acls),
+      node: (fields) => restorer.nodeFields(fields),
+      sessions: (sessions) => {
+        for (const session of sessions) {
+          restorer.session({ ...session, password: Buffer.from(session.password) });
+        }
+      },
+    });
   });
-  return packed.zxid;
+  return zxid;
 }

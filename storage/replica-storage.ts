@@ -22,6 +22,7 @@ import {
   snapshotName,
   syncDirectory,
   writeSnapshot,
+  writeSnapshotBytes,
 } from './snapshot-file.js';
 
 export interface StorageSettings {
@@ -158,12 +159,28 @@ export class ReplicaStorage implements TxnLog {
   async replaceWith(tree: DataTree): Promise<void> {
     await this.settled();
     const { file } = await writeSnapshot(this.snapshotDir, tree.capture());
+    await this.keepOnly(file, tree.lastZxid);
+  }
+
+  /**
+   * As replaceWith, from a SNAP's payload (already checked: the learner restored its tree from
+   * it), written out as the snapshot file it already is instead of encoding the tree again.
+   */
+  async replaceWithSnapshot(zxid: number, snapshot: Buffer): Promise<void> {
+    await this.settled();
+    const { file } = await writeSnapshotBytes(this.snapshotDir, zxid, snapshot);
+    await this.keepOnly(file, zxid);
+  }
+
+  /** The snapshot `file` (at `zxid`) becomes the whole durable state: other snapshots and the
+   * log go. */
+  private async keepOnly(file: string, zxid: number): Promise<void> {
     for (const snapshot of await listSnapshots(this.snapshotDir)) {
       if (snapshot.file !== file) await rm(snapshot.file, { force: true });
     }
     await syncDirectory(this.snapshotDir);
     await this.log.truncateFrom(0);
-    this.latestSnapshotZxid = tree.lastZxid;
+    this.latestSnapshotZxid = zxid;
     this.txnsSinceSnapshot = 0;
   }
 

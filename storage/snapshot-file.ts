@@ -336,6 +336,60 @@ async function writeCapture(
   return { file, bytes };
 }
 
+/**
+ * A capture encoded whole, in memory, as the snapshot file would hold it (a SNAP's payload):
+ * the same frames and checksums, so a learner can check it, restore from it and write it out
+ * as its own snapshot file unchanged. Releases the capture.
+ */
+export function encodeSnapshot(capture: TreeCapture): Buffer {
+  try {
+    // The arena is never reset here: its buffers hold the node frames until the one copy into
+    // the result (copying as it goes would copy everything twice).
+    const arena = new FrameArena();
+    const frames: Buffer[] = [];
+    let bytes = 0;
+    for (const frame of framesOf(capture, arena)) {
+      frames.push(frame);
+      bytes += frame.length;
+    }
+    return Buffer.concat(frames, bytes);
+  } finally {
+    capture.release();
+  }
+}
+
+/**
+ * Writes an encoded snapshot (encodeSnapshot, checked by the caller) as `snapshot.<zxid>` in
+ * `dir`: a temporary name, flushed every syncEveryBytes, fsynced, renamed.
+ */
+export async function writeSnapshotBytes(
+  dir: string,
+  zxid: number,
+  snapshot: Buffer,
+): Promise<{ file: string; bytes: number }> {
+  const file = join(dir, snapshotName(zxid));
+  const temporary = `${file}.tmp`;
+  const handle = await open(temporary, 'w');
+  try {
+    let position = 0;
+    while (position < snapshot.length) {
+      const length = Math.min(syncEveryBytes, snapshot.length - position);
+      const { bytesWritten } = await handle.write(snapshot, position, length, position);
+      position += bytesWritten;
+      await handle.datasync();
+    }
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await rename(temporary, file);
+  await syncDirectory(dir);
+  return { file, bytes: snapshot.length };
+}
+
 /** Makes a rename or unlink in `dir` durable. Asynchronous: a directory's fsync waits for the
  * file system's journal, which a busy disk can hold for tens of milliseconds, and the event
  * loop must not wait with it. */
@@ -373,6 +427,26 @@ function* readFramePayloads(file: string): Generator<Buffer> {
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The frame payloads of a snapshot held in memory (a SNAP), each checksum checked. */
+function* bufferFramePayloads(name: string, bytes: Buffer): Generator<Buffer> {
+  let position = 0;
+  let index = 0;
+  while (position < bytes.length) {
+    if (position + 8 > bytes.length) throw corrupt(name, 'torn frame header');
+    const length = bytes.readUInt32BE(position);
+    if (length > frameBytesMax || position + 8 + length > bytes.length) {
+      throw corrupt(name, `frame ${index} runs past the end of the snapshot`);
+    }
+    const payload = bytes.subarray(position + 8, position + 8 + length);
+    if (crc32c(payload) !== bytes.readUInt32BE(position + 4)) {
+      throw corrupt(name, `frame ${index} fails its checksum`);
+    }
+    yield payload;
+    position += 8 + length;
+    index++;
   }
 }
 
@@ -415,10 +489,35 @@ export interface SnapshotVisitor {
 
 /** Streams a snapshot through `visitor`; throws CorruptSnapshotError unless it is whole. */
 export function visitSnapshot(file: string, visitor: SnapshotVisitor): { zxid: number } {
+  return visitPayloads(file, readFramePayloads(file), visitor);
+}
+
+/** visitSnapshot for a snapshot held in memory; `name` is what an error calls it. */
+export function visitSnapshotBytes(
+  name: string,
+  bytes: Buffer,
+  visitor: SnapshotVisitor,
+): { zxid: number } {
+  return visitPayloads(name, bufferFramePayloads(name, bytes), visitor);
+}
+
+/** The zxid a snapshot held in memory is taken at, from its header frame. */
+export function snapshotBytesZxid(name: string, bytes: Buffer): number {
+  const first = bufferFramePayloads(name, bytes).next();
+  const frame = first.done === true ? undefined : decodeFrame(name, first.value);
+  if (frame?.type !== 'header' || frame.magic !== magic) throw corrupt(name, 'no header');
+  return frame.zxid;
+}
+
+function visitPayloads(
+  file: string,
+  payloads: Iterable<Buffer>,
+  visitor: SnapshotVisitor,
+): { zxid: number } {
   let zxid: number | undefined;
   let nodeCount = 0;
   let sessionCount = 0;
-  for (const payload of readFramePayloads(file)) {
+  for (const payload of payloads) {
     const frame = decodeFrame(file, payload);
     if (zxid === undefined && frame.type !== 'header') throw corrupt(file, 'no header');
     switch (frame.type) {

@@ -46,6 +46,9 @@ export class PeerConnection {
   private finished = false;
   private socketError: Error | undefined;
   private deadline: NodeJS.Timeout | undefined;
+  /** Part frames of a user frame whose closing data frame has not arrived yet. */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -92,6 +95,28 @@ export class PeerConnection {
     if (this.queuedBytes + bytes.length > this.limits.sendQueueBytesMax) return false;
     this.queue.push(bytes);
     this.queueBytes += bytes.length;
+    return true;
+  }
+
+  /**
+   * Writes the wire frames of one user frame (encodeData), all or none: false, queuing nothing,
+   * when the queued ones would pass sendQueueBytesMax.
+   */
+  sendPieces(pieces: readonly Buffer[]): boolean {
+    if (this.finished) return true;
+    if (this.blocked) {
+      const bytes = pieces.reduce((sum, piece) => sum + piece.length, 0);
+      if (this.queuedBytes + bytes > this.limits.sendQueueBytesMax) return false;
+    }
+    for (const piece of pieces) {
+      if (this.blocked) {
+        this.queue.push(piece);
+        this.queueBytes += piece.length;
+      } else {
+        this.cork();
+        if (!this.socket.write(piece)) this.blocked = true;
+      }
+    }
     return true;
   }
 
@@ -201,12 +226,41 @@ export class PeerConnection {
         this.fail({ reason: 'error', detail: decoded.error.message });
         return;
       }
-      if (decoded.message.kind === 'goodbye') {
-        this.finish(decoded.message.cause);
+      const message = this.assemble(decoded.message);
+      if (message === 'fail') return;
+      if (message === undefined) continue;
+      if (message.kind === 'goodbye') {
+        this.finish(message.cause);
         return;
       }
-      this.handlers.message(decoded.message);
+      this.handlers.message(message);
     }
+  }
+
+  /**
+   * Keeps part frames until the data frame that ends them, then hands on the whole user frame.
+   * Undefined while parts gather; 'fail' once the connection failed (too large, or a part not
+   * followed by data).
+   */
+  private assemble(message: WireMessage): WireMessage | undefined | 'fail' {
+    if (message.kind !== 'part' && message.kind !== 'data') {
+      if (this.parts.length === 0 || message.kind === 'goodbye') return message;
+      this.fail({ reason: 'error', detail: `${message.kind} frame inside a parted frame` });
+      return 'fail';
+    }
+    if (this.parts.length === 0 && message.kind === 'data') return message;
+    this.partsBytes += message.frame.length;
+    if (this.partsBytes > this.limits.frameBytesMax) {
+      const detail = `parted frame of more than ${this.limits.frameBytesMax} bytes`;
+      this.fail({ reason: 'error', detail });
+      return 'fail';
+    }
+    this.parts.push(message.frame);
+    if (message.kind === 'part') return undefined;
+    const frame = Buffer.concat(this.parts, this.partsBytes);
+    this.parts = [];
+    this.partsBytes = 0;
+    return { kind: 'data', frame };
   }
 
   /** This end found the stream unreadable: tell the peer why, then report it. */

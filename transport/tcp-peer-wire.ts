@@ -1,13 +1,20 @@
 // What replicas put on a peer TCP connection: length-prefixed frames whose first byte says what
 // the rest is — the handshake (hello, welcome, refuse), a data frame carrying one peer message,
-// or a goodbye naming why the sender closed. Pure, so the byte layout is tested on its own.
+// or a goodbye naming why the sender closed. A user frame larger than wirePartBytes (a SNAP of a
+// large tree) travels as part frames closed by a data frame, so no wire frame is ever larger
+// than that and a reader never buffers one huge frame on a length prefix's word alone. Pure, so
+// the byte layout is tested on its own.
 import type { ServerId } from '../protocol/peer.js';
 import type { CloseCause, CloseReason } from './transport.js';
 
 /** 'CRLP' (corral peer): the first bytes of every hello and welcome, so a stranger is caught. */
 export const tcpPeerMagic = 0x43524c50;
-/** Bumped when this layout changes; a hello with another version is refused. */
-export const tcpPeerVersion = 1;
+/** Bumped when this layout changes; a hello with another version is refused. Version 2 added
+ * part frames. */
+export const tcpPeerVersion = 2;
+
+/** The most user bytes one wire frame carries; a larger user frame is cut into parts. */
+export const wirePartBytes = 4 * 1024 * 1024;
 
 /** Why an acceptor refused a hello. */
 export const refusals = ['callBack', 'unknownId', 'wrongTarget', 'badVersion'] as const;
@@ -30,12 +37,14 @@ export type WireMessage =
   | { kind: 'welcome'; version: number; fromId: ServerId; toId: ServerId }
   /** Acceptor → dialer, then the acceptor closes: `callBack` means "the higher id dials". */
   | { kind: 'refuse'; refusal: Refusal; detail: string }
-  /** Either way once connected: one frame for the Transport's user. */
+  /** Either way once connected: one frame for the Transport's user (or its last part). */
   | { kind: 'data'; frame: Buffer }
+  /** A leading piece of a user frame larger than wirePartBytes; the data frame ends it. */
+  | { kind: 'part'; frame: Buffer }
   /** Either way, last: the cause the receiver should report for this connection ending. */
   | { kind: 'goodbye'; cause: CloseCause };
 
-const kindCodes = { hello: 1, welcome: 2, refuse: 3, data: 4, goodbye: 5 } as const;
+const kindCodes = { hello: 1, welcome: 2, refuse: 3, data: 4, goodbye: 5, part: 6 } as const;
 const lengthPrefixBytes = 4;
 const handshakeBodyBytes = 1 + 4 + 2 + 4 + 4;
 /** Details are for logs; a peer cannot make us keep a long one. */
@@ -55,7 +64,7 @@ export type WireDecodeResult =
 
 /** The largest frame body on the wire for a given user frame limit (the kind byte is extra). */
 export function wireBodyBytesMax(frameBytesMax: number): number {
-  return frameBytesMax + 1;
+  return Math.min(frameBytesMax, wirePartBytes) + 1;
 }
 
 /** Server ids travel as 32-bit unsigned integers. */
@@ -63,18 +72,35 @@ export function isWireServerId(id: number): boolean {
   return Number.isInteger(id) && id >= 0 && id <= 0xffff_ffff;
 }
 
-/** What a user frame of `frameBytes` occupies on the wire and in a send queue. */
+/** What a user frame of `frameBytes` occupies on the wire and in a send queue, parts included. */
 export function encodedDataBytes(frameBytes: number): number {
-  return lengthPrefixBytes + 1 + frameBytes;
+  const pieces = Math.max(1, Math.ceil(frameBytes / wirePartBytes));
+  return pieces * (lengthPrefixBytes + 1) + frameBytes;
 }
 
-/** A data frame with its length prefix, in one buffer: one write, and a copy of `frame`. */
-export function encodeData(frame: Uint8Array): Buffer {
-  const buffer = Buffer.allocUnsafe(encodedDataBytes(frame.byteLength));
-  buffer.writeUInt32BE(1 + frame.byteLength, 0);
-  buffer[lengthPrefixBytes] = kindCodes.data;
-  buffer.set(frame, lengthPrefixBytes + 1);
+/** One wire frame of `kind` around `payload`, with its length prefix: a copy of `payload`. */
+function encodePiece(kind: number, payload: Uint8Array): Buffer {
+  const buffer = Buffer.allocUnsafe(lengthPrefixBytes + 1 + payload.byteLength);
+  buffer.writeUInt32BE(1 + payload.byteLength, 0);
+  buffer[lengthPrefixBytes] = kind;
+  buffer.set(payload, lengthPrefixBytes + 1);
   return buffer;
+}
+
+/**
+ * A user frame as the wire frames that carry it: one data frame, or for a frame larger than
+ * wirePartBytes, part frames then a data frame with the rest. Each is a copy, so the sender may
+ * reuse its buffer.
+ */
+export function encodeData(frame: Uint8Array): Buffer[] {
+  if (frame.byteLength <= wirePartBytes) return [encodePiece(kindCodes.data, frame)];
+  const pieces: Buffer[] = [];
+  let offset = 0;
+  for (; frame.byteLength - offset > wirePartBytes; offset += wirePartBytes) {
+    pieces.push(encodePiece(kindCodes.part, frame.subarray(offset, offset + wirePartBytes)));
+  }
+  pieces.push(encodePiece(kindCodes.data, frame.subarray(offset)));
+  return pieces;
 }
 
 export function encodeWireMessage(message: WireMessage): Buffer {
@@ -92,7 +118,8 @@ export function encodeWireMessage(message: WireMessage): Buffer {
     case 'refuse':
       return withCodeAndDetail(kindCodes.refuse, refusals.indexOf(message.refusal), message.detail);
     case 'data':
-      return encodeData(message.frame);
+    case 'part':
+      return encodePiece(kindCodes[message.kind], message.frame);
     case 'goodbye':
       return withCodeAndDetail(
         kindCodes.goodbye,
@@ -118,6 +145,8 @@ export function decodeWireMessage(body: Buffer): WireDecodeResult {
     }
     case kindCodes.data:
       return { ok: true, message: { kind: 'data', frame: body.subarray(1) } };
+    case kindCodes.part:
+      return { ok: true, message: { kind: 'part', frame: body.subarray(1) } };
     case kindCodes.goodbye: {
       const reason = closeReasons[body[1] ?? -1];
       if (body.length < 2 || reason === undefined) return failure('goodbye: unknown reason');

@@ -123,21 +123,22 @@ class TcpPeerTransport implements TcpTransport {
       if (link.state === 'connected') this.closeLink(link, { reason: 'error', detail }, 'later');
       return;
     }
-    const bytes = encodeData(frame);
+    const pieces = encodeData(frame);
+    const bytes = encodedDataBytes(frame.byteLength);
     if (link.state === 'connected' && link.connection !== undefined) {
-      if (link.connection.send(bytes)) return;
+      if (link.connection.sendPieces(pieces)) return;
       this.statistics.framesLost += 1;
       const detail = `more than ${this.settings.sendQueueBytesMax} bytes queued`;
       this.closeLink(link, { reason: 'overflow', detail }, 'later');
       return;
     }
-    if (link.pendingBytes + bytes.length > this.settings.sendQueueBytesMax) {
+    if (link.pendingBytes + bytes > this.settings.sendQueueBytesMax) {
       this.statistics.framesLost += 1 + this.discardPending(link);
       this.logger.warn({ peer: to }, 'frames for an unreachable peer dropped (queue full)');
       return;
     }
-    link.pending.push(bytes);
-    link.pendingBytes += bytes.length;
+    link.pending.push(...pieces);
+    link.pendingBytes += bytes;
     if (link.state === 'idle') this.dial(link);
   }
 

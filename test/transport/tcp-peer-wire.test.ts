@@ -7,8 +7,10 @@ import { reconnectDelayMs } from '../../transport/reconnect-backoff.js';
 import {
   decodeWireMessage,
   encodeData,
+  encodedDataBytes,
   encodeWireMessage,
   wireBodyBytesMax,
+  wirePartBytes,
   type WireMessage,
 } from '../../transport/tcp-peer-wire.js';
 
@@ -19,6 +21,7 @@ describe('tcp peer wire format', () => {
     ['refuse', { kind: 'refuse', refusal: 'callBack', detail: 'the higher id dials' }],
     ['an empty data frame', { kind: 'data', frame: Buffer.alloc(0) }],
     ['a data frame', { kind: 'data', frame: Buffer.from([0, 1, 2, 255]) }],
+    ['a part frame', { kind: 'part', frame: Buffer.from([9, 8, 7]) }],
     ['a goodbye with a detail', { kind: 'goodbye', cause: { reason: 'peerClosed', detail: 'x' } }],
     ['a goodbye without one', { kind: 'goodbye', cause: { reason: 'overflow' } }],
   ])('round-trips %s, fed one byte at a time', (_name, message) => {
@@ -31,10 +34,33 @@ describe('tcp peer wire format', () => {
 
   it('copies a data frame, so the sender may reuse its buffer', () => {
     const frame = Buffer.from('before');
-    const bytes = encodeData(frame);
+    const [bytes, ...rest] = encodeData(frame);
     frame.write('after!');
-    expect(bytes.subarray(5).toString()).toBe('before');
-    expect(bytes.readUInt32BE(0)).toBe(1 + frame.length);
+    expect(rest).toEqual([]);
+    expect(bytes!.subarray(5).toString()).toBe('before');
+    expect(bytes!.readUInt32BE(0)).toBe(1 + frame.length);
+    expect(encodedDataBytes(frame.length)).toBe(bytes!.length);
+  });
+
+  it('cuts a frame above wirePartBytes into parts closed by a data frame, none too large', () => {
+    const frame = Buffer.alloc(2 * wirePartBytes + 10);
+    for (let index = 0; index < frame.length; index += 997) frame[index] = index % 256;
+    const pieces = encodeData(frame);
+    expect(pieces.reduce((sum, piece) => sum + piece.length, 0))
+      .toBe(encodedDataBytes(frame.length));
+    const decoder = new FrameDecoder(wireBodyBytesMax(64 * wirePartBytes));
+    const messages = pieces.flatMap((piece) => decoder.push(piece)).map(decodeWireMessage);
+    expect(messages.map((decoded) => decoded.ok && decoded.message.kind))
+      .toEqual(['part', 'part', 'data']);
+    const payloads = messages.map((decoded) =>
+      decoded.ok && decoded.message.kind !== 'hello' && 'frame' in decoded.message
+        ? decoded.message.frame
+        : Buffer.alloc(0));
+    expect(payloads.map((payload) => payload.length)).toEqual([wirePartBytes, wirePartBytes, 10]);
+    expect(Buffer.concat(payloads).equals(frame)).toBe(true);
+    // A reader's wire limit is the part size, however large the frames it accepts.
+    expect(wireBodyBytesMax(1 << 30)).toBe(wirePartBytes + 1);
+    expect(wireBodyBytesMax(1024)).toBe(1025);
   });
 
   it('cuts a long detail so a peer cannot make us keep it', () => {

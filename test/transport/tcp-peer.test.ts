@@ -3,7 +3,7 @@
 // frame costs only its own link, which then comes back.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWireMessage } from '../../transport/tcp-peer-wire.js';
+import { encodeWireMessage, wirePartBytes } from '../../transport/tcp-peer-wire.js';
 import { Cluster, RawPeer, waitFor } from './tcp-peer-support.js';
 
 let cluster: Cluster;
@@ -154,6 +154,42 @@ describe('tcp peer transport frame limit', () => {
     await waitFor(() => cluster.count('1 connected 2') === 2, 'the link to come back');
     cluster.send(1, 2, 'back');
     await waitFor(() => cluster.has('2 frame 1 back'), 'a frame on the new link');
+  });
+
+  it('carries frames above the wire part size whole, in order among small ones', async () => {
+    cluster = new Cluster();
+    const limits = { frameBytesMax: 64 * 1024 * 1024, sendQueueBytesMax: 256 * 1024 * 1024 };
+    await cluster.start(1, limits);
+    await cluster.start(2, limits);
+    const sizes = [wirePartBytes + 1, 3 * wirePartBytes, 9 * wirePartBytes + 123];
+    cluster.send(1, 2, 'before');
+    sizes.forEach((size, index) => {
+      cluster.send(1, 2, `big${index}:${String.fromCharCode(97 + index).repeat(size)}`);
+      cluster.send(1, 2, `after${index}`);
+    });
+    await waitFor(() => cluster.has(`2 frame 1 after${sizes.length - 1}`), 'the last frame', 20_000);
+    const received = cluster.lines.filter((line) => line.startsWith('2 frame 1 '))
+      .map((line) => line.slice('2 frame 1 '.length));
+    expect(received.map((frame) => frame.length < 20 ? frame : frame.slice(0, 6)))
+      .toEqual(['before', 'big0:a', 'after0', 'big1:b', 'after1', 'big2:c', 'after2']);
+    sizes.forEach((size, index) => {
+      const big = received[1 + 2 * index]!;
+      expect(big.length).toBe(`big${index}:`.length + size);
+      expect(big.endsWith(String.fromCharCode(97 + index).repeat(1000))).toBe(true);
+    });
+    expect(cluster.transport(1).statistics).toMatchObject({ framesLost: 0 });
+  });
+
+  it('closes the link when parts add up to more than the receiver takes', async () => {
+    cluster = new Cluster();
+    await cluster.start(1, { frameBytesMax: 64 * 1024 * 1024, sendQueueBytesMax: 256 << 20 });
+    await cluster.start(2, { frameBytesMax: 2 * wirePartBytes });
+    cluster.send(1, 2, 'first');
+    await waitFor(() => cluster.has('2 frame 1 first'), 'the link');
+    cluster.send(1, 2, 'z'.repeat(3 * wirePartBytes));
+    await waitFor(() => cluster.has('2 disconnected 1 error'), 'the receiver to close');
+    expect(cluster.logs.get(2)?.join('\n')).toMatch(/parted frame of more than 8388608 bytes/);
+    expect(cluster.lines.filter((line) => line.startsWith('2 frame'))).toEqual(['2 frame 1 first']);
   });
 
   it('closes the link for a frame above its own limit, after send returns', async () => {

@@ -1,0 +1,133 @@
+// SNAP benchmark: a 3-replica ensemble (corral, then Apache ZooKeeper 3.8) is given a tree of N
+// znodes; one follower is killed, its data dir wiped (myid kept) and restarted, so the leader
+// must send it the whole tree. Reports the time from that restart to the follower serving with
+// the leader's zxid and node count, and the tree's size as the leader's mntr reports it.
+// Usage: node dist/bench/snap.js [--nodes 300000] [--data-bytes 1024] [--skip-zookeeper]
+//   [--skip-corral] [--log-dir DIR] (each member's server log is copied there at the end)
+
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Ensemble, EnsembleError, type EnsembleSystem } from './ensemble.js';
+import { askSrvr } from './servers.js';
+import { buildTree } from './tree-builder.js';
+
+const catchUpTimeoutMs = 600_000;
+const pollIntervalMs = 100;
+
+interface SrvrFigures {
+  mode: string | undefined;
+  zxid: string | undefined;
+  nodeCount: string | undefined;
+}
+
+function figures(answer: string): SrvrFigures {
+  return {
+    mode: /^Mode: (\S+)/m.exec(answer)?.[1],
+    zxid: /^Zxid: (\S+)/m.exec(answer)?.[1],
+    nodeCount: /^Node count: (\d+)/m.exec(answer)?.[1],
+  };
+}
+
+async function approximateDataSize(port: number): Promise<number> {
+  const { connect } = await import('node:net');
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('mntr'));
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  return Number(/zk_approximate_data_size\s+(\d+)/.exec(answer)?.[1] ?? Number.NaN);
+}
+
+interface Result {
+  system: EnsembleSystem;
+  buildMs: number;
+  dataBytes: number;
+  nodeCount: string;
+  catchUpMs: number;
+}
+
+async function measure(
+  system: EnsembleSystem,
+  nodes: number,
+  dataBytes: number,
+  logDir: string | undefined,
+): Promise<Result> {
+  const ensemble = await Ensemble.create(system, 3);
+  try {
+    await ensemble.start();
+    const leader = await ensemble.leader();
+    const buildStart = Date.now();
+    await buildTree(leader.clientPort, nodes, dataBytes);
+    const buildMs = Date.now() - buildStart;
+    const follower = ensemble.members.find((member) => member !== leader)!;
+    await ensemble.kill(follower);
+    ensemble.wipe(follower);
+    const target = figures(await askSrvr(leader.clientPort));
+    const restartedAt = Date.now();
+    await ensemble.restart(follower);
+    for (;;) {
+      const seen = figures(await askSrvr(follower.clientPort));
+      if (seen.mode === 'follower' && seen.zxid === target.zxid &&
+        seen.nodeCount === target.nodeCount) break;
+      if (Date.now() - restartedAt > catchUpTimeoutMs) {
+        throw new EnsembleError(`${system}: server.${follower.id} did not catch up ` +
+          `(${JSON.stringify(seen)} vs ${JSON.stringify(target)})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+    }
+    return {
+      system,
+      buildMs,
+      dataBytes: await approximateDataSize(leader.clientPort),
+      nodeCount: target.nodeCount ?? '?',
+      catchUpMs: Date.now() - restartedAt,
+    };
+  } finally {
+    if (logDir !== undefined) ensemble.saveLogs(join(logDir, system));
+    await ensemble.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      nodes: { type: 'string', default: '300000' },
+      'data-bytes': { type: 'string', default: '1024' },
+      'skip-zookeeper': { type: 'boolean', default: false },
+      'skip-corral': { type: 'boolean', default: false },
+      'log-dir': { type: 'string' },
+    },
+  });
+  const nodes = Number(values.nodes);
+  const dataBytes = Number(values['data-bytes']);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 5_000_000) {
+    throw new Error(`invalid --nodes "${values.nodes}": expected 1-5000000`);
+  }
+  if (!Number.isInteger(dataBytes) || dataBytes < 0 || dataBytes > 1_000_000) {
+    throw new Error(`invalid --data-bytes "${values['data-bytes']}": expected 0-1000000`);
+  }
+  const systems: EnsembleSystem[] = [];
+  if (!values['skip-corral']) systems.push('corral');
+  if (!values['skip-zookeeper']) systems.push('zookeeper');
+  console.log(`SNAP of ${nodes} znodes of ${dataBytes} B to a wiped follower of 3`);
+  console.log('system      build(s)  tree(MiB)  nodes      restart→caught up(s)');
+  const results: Result[] = [];
+  for (const system of systems) {
+    const result = await measure(system, nodes, dataBytes, values['log-dir']);
+    results.push(result);
+    console.log(`${system.padEnd(11)} ${(result.buildMs / 1000).toFixed(1).padStart(8)}  ` +
+      `${(result.dataBytes / 2 ** 20).toFixed(0).padStart(9)}  ${result.nodeCount.padEnd(10)} ` +
+      `${(result.catchUpMs / 1000).toFixed(2).padStart(8)}`);
+  }
+  if (results.length === 2) {
+    console.log(`corral/zookeeper catch-up time: ×${(results[0]!.catchUpMs /
+      results[1]!.catchUpMs).toFixed(2)}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+// SNAP's payload (storage/peer-snapshot.ts): a tree encoded as snapshot-file frames restores to
+// the same tree, every damaged or cut payload is refused before anything is applied, and the
+// payload written out as a learner's snapshot file is a valid snapshot that recovery restores.
+import { afterEach, describe, expect, it } from 'vitest';
+import { restoreTree, snapshotOfTree } from '../../storage/peer-snapshot.js';
+import { restoreSnapshotFile } from '../../storage/recovery.js';
+import {
+  checkSnapshotFile,
+  CorruptSnapshotError,
+  writeSnapshotBytes,
+} from '../../storage/snapshot-file.js';
+import { DataTree } from '../../tree/data-tree.js';
+import { removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
+
+afterEach(removeTempDirs);
+
+/** Every node's path, stat and data, the ACL of each, and the sessions: a tree's whole state. */
+function contents(tree: DataTree): unknown {
+  const capture = tree.capture();
+  const nodes = Array.from({ length: capture.nodeCount }, (_, index) => capture.record(index))
+    .map(([path, data, ...rest]) => [path, Buffer.from(data).toString('hex'), ...rest]);
+  const result = { zxid: capture.zxid, nodes, acls: capture.newAcls(), sessions: capture.sessions };
+  capture.release();
+  return result;
+}
+
+describe('peer snapshot (SNAP payload)', () => {
+  const tree = treeOf(new TxnStream(23).take(6000));
+
+  it('restores the same tree, sessions and ACLs included', () => {
+    const snapshot = snapshotOfTree(tree);
+    const restored = new DataTree({ extendedTypesEnabled: true });
+    expect(restoreTree(restored, snapshot)).toBe(tree.lastZxid);
+    expect(contents(restored)).toEqual(contents(tree));
+    expect(tree.capture().sessions.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a payload with a flipped byte, a cut one and an unknown format', () => {
+    const { bytes } = snapshotOfTree(tree);
+    for (const offset of [10, Math.floor(bytes.length / 2), bytes.length - 3]) {
+      const damaged = Buffer.from(bytes);
+      damaged[offset]! ^= 0x40;
+      expect(() => restoreTree(new DataTree({}), { formatVersion: 2, bytes: damaged }))
+        .toThrow(CorruptSnapshotError);
+    }
+    const cut = Buffer.from(bytes).subarray(0, bytes.length - 20);
+    expect(() => restoreTree(new DataTree({}), { formatVersion: 2, bytes: cut }))
+      .toThrow(CorruptSnapshotError);
+    expect(() => restoreTree(new DataTree({}), { formatVersion: 1, bytes }))
+      .toThrow('unknown format 1');
+  });
+
+  it('is, written out, a snapshot file that checks and restores', async () => {
+    const { bytes } = snapshotOfTree(tree);
+    const dir = tempDir();
+    const { file } = await writeSnapshotBytes(dir, tree.lastZxid, Buffer.from(bytes));
+    expect(() => checkSnapshotFile(file, tree.lastZxid)).not.toThrow();
+    const recovered = new DataTree({ extendedTypesEnabled: true });
+    restoreSnapshotFile(recovered, file, tree.lastZxid);
+    expect(contents(recovered)).toEqual(contents(tree));
+  });
+});
