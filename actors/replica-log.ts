@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ReplicaEvent } from '../machines/replica.js';
 import type { TreeSnapshot, Zxid } from '../protocol/peer.js';
 import { restoreTree, snapshotBytes } from '../storage/peer-snapshot.js';
+import { snapshotBytesZxid } from '../storage/snapshot-file.js';
 import type { ReplicaStorage } from '../storage/replica-storage.js';
 import type { DataTree } from '../tree/data-tree.js';
 import type { Txn } from '../tree/txn.js';
@@ -122,10 +123,12 @@ export class ReplicaLog {
     this.batch = [];
     this.enqueue(async () => {
       const tree = this.host.emptyTree();
-      // Every frame is checked before anything is replaced; the payload is then stored as the
-      // snapshot file it already is.
-      const restoredZxid = restoreTree(tree, snapshot);
-      await this.storage.replaceWithSnapshot(restoredZxid, snapshotBytes(snapshot));
+      // The payload is stored as the snapshot file it already is; the tree is restored from it
+      // (every frame checked) while the file is written, and nothing is replaced unless both
+      // succeed.
+      const bytes = snapshotBytes(snapshot);
+      await this.storage.replaceWithSnapshot(snapshotBytesZxid('SNAP payload', bytes), bytes,
+        () => restoreTree(tree, snapshot));
       this.notDurable = [];
       this.host.replaceTree(tree);
       this.logger.info({ zxid: hex(zxid), nodes: tree.nodeCount }, 'loaded snapshot (SNAP)');

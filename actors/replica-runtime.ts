@@ -3,6 +3,7 @@
 // wall clock, wired to the server core that clients talk to. The simulator builds the same
 // machine over its memory network and simulated storage (sim/replica-host.ts).
 
+import { constants } from 'node:buffer';
 import type { Logger } from 'pino';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { ElectionTiming } from '../machines/election.js';
@@ -17,7 +18,9 @@ import {
 import { decodePeerMessage, encodePeerMessage } from '../protocol/peer-codec.js';
 import { openSyncStream, syncStreamMessages } from '../protocol/sync-stream.js';
 import type { PeerMessage, ServerId, SessionTouch, TreeSnapshot, Zxid } from '../protocol/peer.js';
-import { snapshotOfTree } from '../storage/peer-snapshot.js';
+import { peerSnapshotFormatVersion } from '../storage/peer-snapshot.js';
+import type { TreeCapture } from '../tree/snapshot.js';
+import { PeerOutbox, SnapAssembler } from './peer-outbox.js';
 import type { ReplicaStorage, SnapshotTaken } from '../storage/replica-storage.js';
 import { createTcpTransport, type TcpTransport } from '../transport/tcp-peer.js';
 import type { DataTree } from '../tree/data-tree.js';
@@ -44,6 +47,8 @@ import type { ServerCore } from './server-core.js';
  */
 const peerFrameBytesMax = 1024 * 1024 * 1024;
 const peerSendQueueBytesMax = peerFrameBytesMax + 512 * 1024 * 1024;
+/** The largest SNAP a learner accepts: as large as one Buffer may be (4 GiB). */
+const snapshotBytesMax = Math.min(constants.MAX_LENGTH, 2 ** 32);
 /** Requests handed to the machine in one `client.requests` at most. */
 const requestsPerBatchMax = 1000;
 
@@ -67,6 +72,9 @@ export class ReplicaRuntime implements ReplicaPort {
   private core: ServerCore | undefined;
   private log: ReplicaLog | undefined;
   private transport: TcpTransport | undefined;
+  /** Every peer send goes through it, so a streamed SNAP keeps its place in the order. */
+  private outbox: PeerOutbox | undefined;
+  private readonly snapAssembler = new SnapAssembler(snapshotBytesMax);
   private actor: ReplicaActor | undefined;
   private announced: RoleAnnouncement = {
     state: 'looking',
@@ -185,10 +193,13 @@ export class ReplicaRuntime implements ReplicaPort {
       sendQueueBytesMax: peerSendQueueBytesMax,
       logger,
     });
+    this.outbox = new PeerOutbox(transport, logger);
     transport.on('frame', (from, frame) => this.receive(from, frame));
     transport.on('connected', (peer) => this.send({ type: 'peer.connected', peer }));
     transport.on('disconnected', (peer, cause) => {
       logger.debug({ peer, cause }, 'peer link down');
+      this.outbox?.abort(peer);
+      this.snapAssembler.forget(peer);
       this.send({ type: 'peer.disconnected', peer });
     });
     return transport;
@@ -200,7 +211,19 @@ export class ReplicaRuntime implements ReplicaPort {
       this.options.logger.warn({ peer: from, error: String(decoded.error) }, 'bad peer frame');
       return;
     }
-    const message = decoded.message;
+    let message = decoded.message;
+    if (message.type === 'snapPart') {
+      if (!this.snapAssembler.addPart(from, message.bytes)) {
+        this.options.logger.warn({ peer: from, bytesMax: snapshotBytesMax }, 'SNAP too large');
+      }
+      return;
+    }
+    if (message.type === 'snap') {
+      const whole = this.snapAssembler.complete(from, message);
+      // Refused: the sync times out and the learner tries again, as after a broken link.
+      if (whole === undefined) return;
+      message = whole;
+    }
     if (message.type === 'ping' && this.announced.state !== 'leading' && this.core !== undefined) {
       // The PING reply carries the sessions this replica's clients used since the last one.
       const touches = this.core.sessions.drainTouches();
@@ -270,7 +293,7 @@ export class ReplicaRuntime implements ReplicaPort {
   private effects() {
     return {
       sendPeerMessage: (_: unknown, { to, message }: { to: ServerId; message: PeerMessage }) =>
-        this.transport?.send(to, this.encode(message)),
+        this.outbox?.send(to, this.encode(message)),
       // The transport dials on the first frame sent to the leader.
       connectToLeader: () => undefined,
       persistAcceptedEpoch: (_: unknown, { epoch }: { epoch: number }) =>
@@ -339,12 +362,20 @@ export class ReplicaRuntime implements ReplicaPort {
   /** Zab 2.1 (LearnerHandler.syncFollower): DIFF/TRUNC/SNAP, then the log after that point. */
   private sendSyncStream({ to, plan, committedZxid, throughZxid }: SyncStreamParams): void {
     const tree: DataTree = this.requireCore().tree;
-    const send = (message: PeerMessage) => this.transport?.send(to, encodePeerMessage(message));
-    const opening = openSyncStream(plan, committedZxid, () => ({
-      zxid: tree.lastZxid,
-      snapshot: snapshotOfTree(tree),
-    }));
-    send(opening.message);
+    const send = (message: PeerMessage) => this.outbox?.send(to, encodePeerMessage(message));
+    // A SNAP's snapshot is encoded while it streams, from a capture of the tree as it is now.
+    let capture: TreeCapture | undefined;
+    const opening = openSyncStream(plan, committedZxid, () => {
+      capture = tree.capture();
+      const bytes = Buffer.alloc(0);
+      return { zxid: capture.zxid, snapshot: { formatVersion: peerSnapshotFormatVersion, bytes } };
+    });
+    if (capture !== undefined && opening.message.type === 'snap' && this.outbox !== undefined) {
+      this.outbox.streamSnapshot(to, opening.message, capture);
+    } else {
+      capture?.release();
+      send(opening.message);
+    }
     const afterZxid = opening.afterZxid;
     let count = 0;
     const txns = this.requireLog().txnsBetween(afterZxid, throughZxid);
@@ -363,6 +394,8 @@ export class ReplicaRuntime implements ReplicaPort {
     const wasLeading = wasServing && this.announced.state === 'leading';
     if (role.serving && role.state === 'leading' && !wasLeading) this.leadingSinceMs = Date.now();
     this.announced = role;
+    // SNAPs still streaming were for this replica's learners; it has none unless it leads.
+    if (role.state !== 'leading') this.outbox?.abortAll();
     const core = this.requireCore();
     const { logger, storage } = this.options;
     if (!announceToCore(core, this.pipeline, role, this.identity())) {

@@ -27,6 +27,7 @@ const bodyFields: { [Type in PeerMessageType]: { [Field in keyof BodyOf<Type>]-?
   diff: { zxid: 'zxid' },
   trunc: { zxid: 'zxid' },
   snap: { zxid: 'zxid', snapshot: 'snapshot' },
+  snapPart: { bytes: 'bytes' },
   newLeader: { zxid: 'zxid' },
   ack: { zxid: 'zxid' },
   upToDate: {},

@@ -15,6 +15,7 @@ export type FieldKind =
   | 'vote'
   | 'touches'
   | 'snapshot'
+  | 'bytes'
   | 'txn'
   | 'txns'
   | 'forwardedRequests';
@@ -166,6 +167,7 @@ export const fieldChecks: Record<FieldKind, Check> = {
   vote,
   touches,
   snapshot,
+  bytes,
   txn,
   txns,
   forwardedRequests,

@@ -94,6 +94,13 @@ export type PeerMessage =
   /** Synchronization. Leader → learner: replace your tree with this one, current up to `zxid`. */
   | { type: 'snap'; zxid: Zxid; snapshot: TreeSnapshot }
   /**
+   * Synchronization. Leader → learner, just before a SNAP: a leading piece of its snapshot
+   * bytes, which the SNAP's own bytes complete. A host streams a large tree this way, encoding a
+   * piece at a time; the receiving host joins the pieces into the SNAP before its machine sees
+   * it, so machines never handle one.
+   */
+  | { type: 'snapPart'; bytes: Uint8Array }
+  /**
    * Synchronization. Leader → learner: the sync stream is complete; `zxid` is makeZxid(newEpoch,
    * 0). The follower persists currentEpoch = newEpoch before its ACK.
    */
@@ -158,6 +165,7 @@ export const peerMessageTag = {
   diff: 13,
   trunc: 14,
   snap: 15,
+  snapPart: 20,
   observerInfo: 16,
   leaderInfo: 17,
   ackEpoch: 18,
@@ -194,6 +202,8 @@ export function describePeerMessage(message: PeerMessage): string {
       return `TRUNC ${hex(message.zxid)}`;
     case 'snap':
       return `SNAP ${hex(message.zxid)} ${message.snapshot.bytes.byteLength} bytes`;
+    case 'snapPart':
+      return `SNAPPART ${message.bytes.byteLength} bytes`;
     case 'newLeader':
       return `NEWLEADER ${hex(message.zxid)}`;
     case 'ack':

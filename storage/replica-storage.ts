@@ -163,12 +163,13 @@ export class ReplicaStorage implements TxnLog {
   }
 
   /**
-   * As replaceWith, from a SNAP's payload (already checked: the learner restored its tree from
-   * it), written out as the snapshot file it already is instead of encoding the tree again.
+   * As replaceWith, from a SNAP's payload, written out as the snapshot file it already is
+   * instead of encoding the tree again. `restore` (which must check every frame, as restoreTree
+   * does) runs while the file is written; if it throws, nothing is replaced.
    */
-  async replaceWithSnapshot(zxid: number, snapshot: Buffer): Promise<void> {
+  async replaceWithSnapshot(zxid: number, snapshot: Buffer, restore: () => void): Promise<void> {
     await this.settled();
-    const { file } = await writeSnapshotBytes(this.snapshotDir, zxid, snapshot);
+    const { file } = await writeSnapshotBytes(this.snapshotDir, zxid, snapshot, restore);
     await this.keepOnly(file, zxid);
   }
 

@@ -9,7 +9,7 @@
 // also keeps operators' habits (ls, du, copy one file).
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { Packr } from 'msgpackr';
@@ -32,6 +32,8 @@ const magic = 'corral-snapshot';
 const nodesPerFrame = 250;
 /** Bytes gathered before one file write; each write is an await, where the event loop runs. */
 const writeBytesMin = 1 << 20;
+/** One write() call at most (the kernel takes at most about 2 GiB per call). */
+const writeCallBytesMax = 1 << 30;
 /** A snapshot being written is flushed to disk every this many bytes (see writeCapture). */
 const syncEveryBytes = 16 << 20;
 /** A frame longer than this is damage, not data (a frame holds nodesPerFrame znodes of at most
@@ -359,25 +361,56 @@ export function encodeSnapshot(capture: TreeCapture): Buffer {
 }
 
 /**
- * Writes an encoded snapshot (encodeSnapshot, checked by the caller) as `snapshot.<zxid>` in
- * `dir`: a temporary name, flushed every syncEveryBytes, fsynced, renamed.
+ * A capture encoded as encodeSnapshot does, but lazily, in pieces of about `pieceBytes` (the
+ * frames in between are encoded only as the next piece is asked for): a leader streaming a SNAP
+ * encodes one piece per event-loop turn and never holds the whole tree's bytes. The pieces
+ * joined are encodeSnapshot's bytes. Releases the capture when done or returned early.
+ */
+export function* snapshotPieces(capture: TreeCapture, pieceBytes: number): Generator<Buffer> {
+  try {
+    const arena = new FrameArena();
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    for (const frame of framesOf(capture, arena)) {
+      pending.push(frame);
+      pendingBytes += frame.length;
+      if (pendingBytes < pieceBytes) continue;
+      const piece = Buffer.concat(pending, pendingBytes);
+      arena.reset();
+      pending = [];
+      pendingBytes = 0;
+      yield piece;
+    }
+    if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+  } finally {
+    capture.release();
+  }
+}
+
+/**
+ * Writes an encoded snapshot (encodeSnapshot) as `snapshot.<zxid>` in `dir`: a temporary name,
+ * fsynced, renamed. `whileWriting` runs as soon as the write is under way (the thread pool does
+ * it meanwhile): a learner restores its tree from the same bytes there, checking every frame,
+ * and if that throws the temporary file is removed and nothing is renamed.
  */
 export async function writeSnapshotBytes(
   dir: string,
   zxid: number,
   snapshot: Buffer,
+  whileWriting: () => void = () => undefined,
 ): Promise<{ file: string; bytes: number }> {
   const file = join(dir, snapshotName(zxid));
   const temporary = `${file}.tmp`;
   const handle = await open(temporary, 'w');
   try {
-    let position = 0;
-    while (position < snapshot.length) {
-      const length = Math.min(syncEveryBytes, snapshot.length - position);
-      const { bytesWritten } = await handle.write(snapshot, position, length, position);
-      position += bytesWritten;
-      await handle.datasync();
+    const written = writeAll(handle, snapshot);
+    try {
+      whileWriting();
+    } catch (error) {
+      await written.catch(() => undefined);
+      throw error;
     }
+    await written;
     await handle.sync();
   } catch (error) {
     await handle.close();
@@ -388,6 +421,16 @@ export async function writeSnapshotBytes(
   await rename(temporary, file);
   await syncDirectory(dir);
   return { file, bytes: snapshot.length };
+}
+
+/** Writes all of `bytes` from the start of the file; the first write is issued at once. */
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
+  let position = 0;
+  while (position < bytes.length) {
+    const length = Math.min(bytes.length - position, writeCallBytesMax);
+    const { bytesWritten } = await handle.write(bytes, position, length, position);
+    position += bytesWritten;
+  }
 }
 
 /** Makes a rename or unlink in `dir` durable. Asynchronous: a directory's fsync waits for the

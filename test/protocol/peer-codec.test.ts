@@ -62,6 +62,7 @@ const examples: { [Type in PeerMessageType]: Extract<PeerMessage, { type: Type }
     zxid: 0x4_0000_0012,
     snapshot: { formatVersion: 1, bytes: new Uint8Array([1, 2, 3, 255]) },
   },
+  snapPart: { type: 'snapPart', bytes: new Uint8Array([9, 0, 7]) },
   newLeader: { type: 'newLeader', zxid: 0x5_0000_0000 },
   ack: { type: 'ack', zxid: 0x5_0000_0000 },
   upToDate: { type: 'upToDate' },
@@ -155,7 +156,8 @@ describe('peer message tags', () => {
     expect(peerMessageTag).toEqual({
       request: 1, proposal: 2, ack: 3, commit: 4, ping: 5, revalidate: 6, sync: 7, inform: 8,
       newLeader: 10, followerInfo: 11, upToDate: 12, diff: 13, trunc: 14, snap: 15,
-      observerInfo: 16, leaderInfo: 17, ackEpoch: 18, notification: 32, revalidateResult: 33,
+      observerInfo: 16, leaderInfo: 17, ackEpoch: 18, snapPart: 20, notification: 32,
+      revalidateResult: 33,
     });
   });
 

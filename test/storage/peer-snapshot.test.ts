@@ -1,6 +1,7 @@
 // SNAP's payload (storage/peer-snapshot.ts): a tree encoded as snapshot-file frames restores to
 // the same tree, every damaged or cut payload is refused before anything is applied, and the
 // payload written out as a learner's snapshot file is a valid snapshot that recovery restores.
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { restoreTree, snapshotOfTree } from '../../storage/peer-snapshot.js';
 import { restoreSnapshotFile } from '../../storage/recovery.js';
@@ -58,5 +59,15 @@ describe('peer snapshot (SNAP payload)', () => {
     const recovered = new DataTree({ extendedTypesEnabled: true });
     restoreSnapshotFile(recovered, file, tree.lastZxid);
     expect(contents(recovered)).toEqual(contents(tree));
+  });
+
+  it('writes nothing when the restore run while writing refuses the payload', async () => {
+    const damaged = Buffer.from(snapshotOfTree(tree).bytes);
+    damaged[damaged.length >> 1]! ^= 1;
+    const dir = tempDir();
+    await expect(writeSnapshotBytes(dir, tree.lastZxid, damaged, () => {
+      restoreTree(new DataTree({}), { formatVersion: 2, bytes: damaged });
+    })).rejects.toThrow(CorruptSnapshotError);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
