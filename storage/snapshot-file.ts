@@ -293,12 +293,9 @@ async function writeCapture(
   capture: TreeCapture,
   aborted: () => boolean,
 ): Promise<{ file: string; bytes: number }> {
-  const file = join(dir, snapshotName(capture.zxid));
-  const temporary = `${file}.tmp`;
-  const handle = await open(temporary, 'w');
-  let bytes = 0;
-  let syncedBytes = 0;
-  try {
+  return writeAtomically(dir, capture.zxid, async (handle) => {
+    let bytes = 0;
+    let syncedBytes = 0;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     const arena = new FrameArena();
@@ -325,7 +322,26 @@ async function writeCapture(
       }
     }
     await handle.writev(pending);
-    bytes += pendingBytes;
+    return bytes + pendingBytes;
+  });
+}
+
+/**
+ * `snapshot.<zxid>` in `dir`, written by `write` (which returns the bytes it wrote) to a
+ * temporary name, fsynced and renamed, so it exists whole or not at all; the temporary file is
+ * removed if `write` throws.
+ */
+async function writeAtomically(
+  dir: string,
+  zxid: number,
+  write: (handle: FileHandle) => Promise<number>,
+): Promise<{ file: string; bytes: number }> {
+  const file = join(dir, snapshotName(zxid));
+  const temporary = `${file}.tmp`;
+  const handle = await open(temporary, 'w');
+  let bytes: number;
+  try {
+    bytes = await write(handle);
     await handle.sync();
   } catch (error) {
     await handle.close();
@@ -344,20 +360,9 @@ async function writeCapture(
  * as its own snapshot file unchanged. Releases the capture.
  */
 export function encodeSnapshot(capture: TreeCapture): Buffer {
-  try {
-    // The arena is never reset here: its buffers hold the node frames until the one copy into
-    // the result (copying as it goes would copy everything twice).
-    const arena = new FrameArena();
-    const frames: Buffer[] = [];
-    let bytes = 0;
-    for (const frame of framesOf(capture, arena)) {
-      frames.push(frame);
-      bytes += frame.length;
-    }
-    return Buffer.concat(frames, bytes);
-  } finally {
-    capture.release();
-  }
+  // One piece: the frames are copied once, into the result.
+  const [whole] = snapshotPieces(capture, Number.POSITIVE_INFINITY);
+  return whole ?? Buffer.alloc(0);
 }
 
 /**
@@ -399,10 +404,7 @@ export async function writeSnapshotBytes(
   snapshot: Buffer,
   whileWriting: () => void = () => undefined,
 ): Promise<{ file: string; bytes: number }> {
-  const file = join(dir, snapshotName(zxid));
-  const temporary = `${file}.tmp`;
-  const handle = await open(temporary, 'w');
-  try {
+  return writeAtomically(dir, zxid, async (handle) => {
     const written = writeAll(handle, snapshot);
     try {
       whileWriting();
@@ -411,16 +413,8 @@ export async function writeSnapshotBytes(
       throw error;
     }
     await written;
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temporary, file);
-  await syncDirectory(dir);
-  return { file, bytes: snapshot.length };
+    return snapshot.length;
+  });
 }
 
 /** Writes all of `bytes` from the start of the file; the first write is issued at once. */
