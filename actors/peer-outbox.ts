@@ -23,15 +23,27 @@ export const snapPartBytes = 1024 * 1024;
 /** The stream waits while the link's queue holds more than this (a slow or distant learner). */
 const queuedBytesHigh = 32 * 1024 * 1024;
 const drainPollMs = 5;
+/** Frames held behind one stream at most; past this the stream is given up (the learner's sync
+ * then times out and it tries again) rather than buffering without bound. */
+const waitingBytesMax = 512 * 1024 * 1024;
 
 interface Stream {
   /** Frames sent to this peer while its stream runs, in order. */
   readonly waiting: Uint8Array[];
+  waitingBytes: number;
+  /** Set once the stream will send nothing more. */
   aborted: boolean;
 }
 
 export class PeerOutbox {
   private readonly streams = new Map<ServerId, Stream>();
+  /**
+   * Learners whose stream was given up while their link stayed up. Nothing more is sent to
+   * them until they start over (FOLLOWERINFO, a new sync, or a new link): frames that followed
+   * a missing SNAP would let the learner log proposals after a gap. Unanswered, its sync times
+   * out and it tries again.
+   */
+  private readonly silenced = new Set<ServerId>();
 
   constructor(
     private readonly transport: OutboxTransport,
@@ -39,9 +51,24 @@ export class PeerOutbox {
   ) {}
 
   send(to: ServerId, frame: Uint8Array): void {
+    if (this.silenced.has(to)) return;
     const stream = this.streams.get(to);
-    if (stream === undefined) this.transport.send(to, frame);
-    else stream.waiting.push(frame);
+    if (stream === undefined) {
+      this.transport.send(to, frame);
+      return;
+    }
+    stream.waiting.push(frame);
+    stream.waitingBytes += frame.byteLength;
+    if (stream.waitingBytes > waitingBytesMax) {
+      this.logger.warn({ learner: to, waitingBytes: stream.waitingBytes }, 'SNAP stream given up');
+      this.giveUp(to, stream);
+    }
+  }
+
+  /** `to` starts over with this leader (FOLLOWERINFO), or a new sync stream for it begins:
+   * whatever an earlier one left undone is forgotten. */
+  beginSync(to: ServerId): void {
+    this.abort(to);
   }
 
   /**
@@ -49,15 +76,18 @@ export class PeerOutbox {
    * replaced by the last piece); later sends to `to` follow it. Releases the capture.
    */
   streamSnapshot(to: ServerId, snap: PeerMessageOf<'snap'>, capture: TreeCapture): void {
-    // One stream per learner: a new sync for it supersedes an unfinished one.
-    this.abort(to);
-    const stream: Stream = { waiting: [], aborted: false };
+    this.beginSync(to);
+    const stream: Stream = { waiting: [], waitingBytes: 0, aborted: false };
     this.streams.set(to, stream);
     void this.run(to, stream, snap, snapshotPieces(capture, snapPartBytes));
   }
 
-  /** The link to `to` is gone (or the learner is no longer ours): the rest is not sent. */
+  /**
+   * The link to `to` is gone, or this replica no longer leads: the rest of a stream is not sent.
+   * (Frames the machine sends afterwards pass: it sends none to a learner it has dropped.)
+   */
   abort(to: ServerId): void {
+    this.silenced.delete(to);
     const stream = this.streams.get(to);
     if (stream === undefined) return;
     stream.aborted = true;
@@ -66,6 +96,15 @@ export class PeerOutbox {
 
   abortAll(): void {
     for (const peer of [...this.streams.keys()]) this.abort(peer);
+    this.silenced.clear();
+  }
+
+  private giveUp(to: ServerId, stream: Stream): void {
+    stream.aborted = true;
+    if (this.streams.get(to) === stream) {
+      this.streams.delete(to);
+      this.silenced.add(to);
+    }
   }
 
   private async run(
@@ -99,9 +138,8 @@ export class PeerOutbox {
     } catch (error) {
       // Encoding failed (a bug, not the network): the learner gets nothing more and times out
       // its sync, as if the link had broken.
-      stream.aborted = true;
-      if (this.streams.get(to) === stream) this.streams.delete(to);
       this.logger.error({ learner: to, error: String(error) }, 'SNAP stream failed');
+      this.giveUp(to, stream);
     } finally {
       pieces.return(undefined);
     }
@@ -116,8 +154,7 @@ export class PeerOutbox {
       if (link.state !== 'connected') {
         // Frames for a link that is down would reach the learner's next connection, after it
         // has forgotten this stream's first pieces.
-        stream.aborted = true;
-        if (this.streams.get(to) === stream) this.streams.delete(to);
+        this.giveUp(to, stream);
         return false;
       }
       if (link.queuedBytes <= queuedBytesHigh) return true;

@@ -218,6 +218,10 @@ export class ReplicaRuntime implements ReplicaPort {
       }
       return;
     }
+    if (message.type === 'followerInfo' || message.type === 'observerInfo') {
+      // A learner starting over: nothing of an earlier sync stream to it may follow.
+      this.outbox?.beginSync(from);
+    }
     if (message.type === 'snap') {
       const whole = this.snapAssembler.complete(from, message);
       // Refused: the sync times out and the learner tries again, as after a broken link.
@@ -374,6 +378,7 @@ export class ReplicaRuntime implements ReplicaPort {
       this.outbox.streamSnapshot(to, opening.message, capture);
     } else {
       capture?.release();
+      this.outbox?.beginSync(to);
       send(opening.message);
     }
     const afterZxid = opening.afterZxid;

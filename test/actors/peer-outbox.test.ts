@@ -93,7 +93,7 @@ describe('PeerOutbox', () => {
     expect(restored.nodeCount).toBe(tree.nodeCount);
   });
 
-  it('stops a stream whose link went down, releasing its capture; later sends go straight', async () => {
+  it('stops a stream whose link went down, releasing its capture and holding back the rest', async () => {
     const tree = bigTree();
     const transport = new RecordingTransport();
     const outbox = new PeerOutbox(transport, quiet);
@@ -103,9 +103,16 @@ describe('PeerOutbox', () => {
     transport.state = 'backoff';
     await until(() => release.mock.calls.length === 1);
     expect(transport.sent.map(({ message }) => message.type)).not.toContain('snap');
+    // Until the learner starts over, nothing may follow the SNAP it did not get.
+    const sentBefore = transport.sent.length;
+    outbox.send(2, encodePeerMessage({ type: 'newLeader', zxid: 7 }));
+    outbox.send(3, encodePeerMessage({ type: 'upToDate' }));
+    expect(transport.sent.slice(sentBefore).map(({ to }) => to)).toEqual([3]);
+    // Its FOLLOWERINFO (beginSync), like a new link (abort), ends that.
     transport.state = 'connected';
-    outbox.send(2, encodePeerMessage({ type: 'upToDate' }));
-    expect(transport.sent.at(-1)?.message.type).toBe('upToDate');
+    outbox.beginSync(2);
+    outbox.send(2, encodePeerMessage({ type: 'leaderInfo', newEpoch: 3, protocolVersion: 1 }));
+    expect(transport.sent.at(-1)).toMatchObject({ to: 2, message: { type: 'leaderInfo' } });
   });
 
   it('waits while the link queue is full, and goes on once it drains', async () => {
