@@ -28,9 +28,9 @@ import {
 } from '../zab-rules.js';
 import { learnersAtLeast, sendToAll, withoutLearner } from './learners.js';
 
-/** The zxid the next proposal gets: the counter restarts at 1 in every new epoch. */
-function nextZxidOf(context: ReplicaContext, leader: LeaderState) {
-  return nextProposalZxid(Math.max(context.lastZxid, makeZxid(leader.newEpoch ?? 0, 0)));
+/** The zxid the proposal after `lastZxid` gets: the counter restarts at 1 in every new epoch. */
+function nextZxidOf(lastZxid: number, leader: LeaderState) {
+  return nextProposalZxid(Math.max(lastZxid, makeZxid(leader.newEpoch ?? 0, 0)));
 }
 
 /** Every voter's highest durable zxid: followers by ACK, the leader by its own log. */
@@ -77,7 +77,7 @@ const broadcastActions = {
     const txns: Txn[] = [];
     let lastZxid = context.lastZxid;
     for (const { sessionId, cxid, time, body } of requests) {
-      const zxid = nextZxidOf({ ...context, lastZxid }, leader);
+      const zxid = nextZxidOf(lastZxid, leader);
       if (zxid === 'newEpochRequired') throw new Error('replica machine: counter spent');
       txns.push({ zxid, time, sessionId, cxid, body });
       lastZxid = zxid;
@@ -198,7 +198,7 @@ const broadcastGuards = {
   isZxidCounterSpent: ((context, event) => {
     const { requests } = expectEvent(event, 'client.requests');
     const leader = leaderOf(context);
-    const first = nextZxidOf(context, leader);
+    const first = nextZxidOf(context.lastZxid, leader);
     if (first === 'newEpochRequired') return true;
     return counterOfZxid(first) + requests.length - 1 > zxidCounterMax;
   }) as Check,
