@@ -154,6 +154,48 @@ describe('synchronization (real processes)', { timeout: 60_000 }, () => {
     }
   });
 
+  it('gives up a SNAP stream whose learner dies mid-way, and streams it whole when it returns', async () => {
+    ensemble = await TestEnsemble.create({ voters: 3 });
+    ensemble.startAll();
+    const leader = await ensemble.waitForLeader();
+    // About 97 MiB: far more than the 32 MiB the leader queues before it waits for the reader.
+    const paths = Array.from({ length: 110 }, (_, index) => `/big-${index}`);
+    const client = await connect(ensemble.connectString([leader]), { sessionTimeoutMs: 10_000 });
+    try {
+      for (const [index, path] of paths.entries()) {
+        await client.create(path, Buffer.alloc(900 * 1024, 97 + (index % 26)));
+      }
+    } finally {
+      await client.close();
+    }
+    await ensemble.waitForSameZxid();
+    const follower = ensemble.ids.find((id) => id !== leader)!;
+    await ensemble.kill(follower);
+    ensemble.wipe(follower);
+    ensemble.start(follower);
+    const snapSyncs = () => syncModesFor(ensemble!.output(leader), follower)
+      .filter((mode) => mode === 'snap').length;
+    const streamed = () => ensemble!.output(leader).split('\n')
+      .filter((line) => line.includes('"msg":"SNAP streamed"') &&
+        line.includes(`"learner":${follower},`)).length;
+    const deadline = Date.now() + 20_000;
+    while (snapSyncs() === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    // Stopped as the stream starts: it stops reading, the leader's queue fills, the stream waits.
+    ensemble.pause(follower);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(streamed()).toBe(0);
+    await ensemble.kill(follower);
+    // The link is gone: the rest of that stream is never sent, and the next one is whole.
+    ensemble.start(follower);
+    await ensemble.waitForLeader();
+    const tree = await expectSameTrees(ensemble);
+    expect(tree.get('/big-109')).toBe(String.fromCharCode(97 + (109 % 26)).repeat(900 * 1024));
+    expect(snapSyncs()).toBe(2);
+    expect(streamed()).toBe(1);
+  });
+
   it('sends SNAP, not DIFF, once the leader purged the txns a follower missed (R=3)', async () => {
     // Snapshots every 40 txns, keeping 10: the log a lagging follower needs is soon gone.
     const extraConfig = ['snapCount=40', 'txnsRetainedMin=10', 'autopurge.snapRetainCount=3'];
