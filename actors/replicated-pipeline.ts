@@ -24,43 +24,51 @@ interface Waiter<Value> {
   reject: (error: unknown) => void;
 }
 
-/** Requests in flight per session and cxid, oldest first (a session's requests stay FIFO). */
+/**
+ * Requests in flight by session and id (a cxid, or 0 for a revalidation), oldest first for a
+ * repeated id. Keyed by the bigint and the number themselves: no string is built per request.
+ */
 class WaiterTable<Value> {
-  private readonly waiters = new Map<string, Array<Waiter<Value>>>();
+  private readonly waiters = new Map<bigint, Map<number, Array<Waiter<Value>>>>();
   private count = 0;
 
   get size(): number {
     return this.count;
   }
 
-  add(key: string): Promise<Value> {
+  add(sessionId: bigint, id: number): Promise<Value> {
     return new Promise((resolve, reject) => {
-      const list = this.waiters.get(key);
-      if (list === undefined) this.waiters.set(key, [{ resolve, reject }]);
+      let byId = this.waiters.get(sessionId);
+      if (byId === undefined) {
+        byId = new Map();
+        this.waiters.set(sessionId, byId);
+      }
+      const list = byId.get(id);
+      if (list === undefined) byId.set(id, [{ resolve, reject }]);
       else list.push({ resolve, reject });
       this.count++;
     });
   }
 
-  take(key: string): Waiter<Value> | undefined {
-    const list = this.waiters.get(key);
+  take(sessionId: bigint, id: number): Waiter<Value> | undefined {
+    const byId = this.waiters.get(sessionId);
+    const list = byId?.get(id);
     const waiter = list?.shift();
     if (waiter === undefined) return undefined;
-    if (list!.length === 0) this.waiters.delete(key);
+    if (list!.length === 0) {
+      byId!.delete(id);
+      if (byId!.size === 0) this.waiters.delete(sessionId);
+    }
     this.count--;
     return waiter;
   }
 
   rejectAll(error: unknown): void {
-    const lists = [...this.waiters.values()];
+    const lists = [...this.waiters.values()].flatMap((byId) => [...byId.values()]);
     this.waiters.clear();
     this.count = 0;
     for (const list of lists) for (const waiter of list) waiter.reject(error);
   }
-}
-
-function keyOf(sessionId: bigint, cxid: number): string {
-  return `${sessionId}:${cxid}`;
 }
 
 export class ReplicatedPipeline implements WritePipeline {
@@ -78,7 +86,7 @@ export class ReplicatedPipeline implements WritePipeline {
     if (!this.replica.isServing()) {
       return Promise.reject(new NotServingError('a write arrived while not serving'));
     }
-    const applied = this.writes.add(keyOf(sessionId, cxid));
+    const applied = this.writes.add(sessionId, cxid);
     this.replica.submit(sessionId, cxid, body);
     return applied;
   }
@@ -87,7 +95,7 @@ export class ReplicatedPipeline implements WritePipeline {
     if (!this.replica.isServing()) {
       return Promise.reject(new NotServingError('a sync arrived while not serving'));
     }
-    const answered = this.syncs.add(keyOf(sessionId, cxid));
+    const answered = this.syncs.add(sessionId, cxid);
     this.replica.submitSync(sessionId, cxid, path);
     return answered;
   }
@@ -96,24 +104,24 @@ export class ReplicatedPipeline implements WritePipeline {
     if (!this.replica.isServing()) {
       return Promise.reject(new NotServingError('a reconnect arrived while not serving'));
     }
-    const answered = this.revalidations.add(String(sessionId));
+    const answered = this.revalidations.add(sessionId, 0);
     this.replica.submitRevalidation(sessionId, timeoutMs);
     return answered;
   }
 
   /** The leader's verdict on a session a client reconnected with here. */
   revalidated(sessionId: bigint, valid: boolean): void {
-    this.revalidations.take(String(sessionId))?.resolve(valid);
+    this.revalidations.take(sessionId, 0)?.resolve(valid);
   }
 
   /** A committed txn was applied here: settles the request it answers, if it came from here. */
   applied(txn: Txn, outcome: ApplyOutcome): void {
-    this.writes.take(keyOf(txn.sessionId, txn.cxid))?.resolve(outcome);
+    this.writes.take(txn.sessionId, txn.cxid)?.resolve(outcome);
   }
 
   /** The leader answered a sync that was submitted here. */
   syncAnswered(sessionId: bigint, cxid: number): void {
-    this.syncs.take(keyOf(sessionId, cxid))?.resolve();
+    this.syncs.take(sessionId, cxid)?.resolve();
   }
 
   /** The replica stopped serving: nothing in flight will be answered by this leader. */
