@@ -1,16 +1,33 @@
-// Everything the replica runtime sends to its peers goes through here, so that a SNAP can be
-// streamed: its snapshot is encoded one piece per event-loop turn and sent as SNAPPART messages
-// ending with the SNAP, paced by the link's send queue, while whatever the machine sends that
-// learner meanwhile (the txns after the snapshot, NEWLEADER, ...) waits behind it in order. A
-// leader thus never stalls its other followers' pings encoding a large tree, and never holds
-// that tree's bytes whole. The receiving side (SnapAssembler) joins the pieces back into the one
-// SNAP its machine expects.
+// Everything the replica runtime sends to its peers goes through here, so that a learner's sync
+// stream can be streamed: its frames are encoded a slice per event-loop turn (a SNAP's snapshot
+// as SNAPPART pieces ending with the SNAP, a DIFF's txns as PROPOSAL batches), paced by the
+// link's send queue, while whatever the machine sends that learner meanwhile (NEWLEADER, new
+// proposals, ...) waits behind it in order. A leader thus never stalls its other followers'
+// pings encoding a large tree or a long log tail, and never holds either whole. The receiving
+// side (SnapAssembler) joins SNAPPART pieces back into the one SNAP its machine expects.
 
 import type { Logger } from 'pino';
 import { encodePeerMessage } from '../protocol/peer-codec.js';
 import type { PeerMessageOf, ServerId } from '../protocol/peer.js';
 import { snapshotPieces } from '../storage/snapshot-file.js';
 import type { TreeCapture } from '../tree/snapshot.js';
+
+/**
+ * A SNAP as frames: its snapshot encoded from `capture` one SNAPPART of about snapPartBytes at a
+ * time, the last piece carried by the SNAP itself. Releases the capture when done or closed.
+ */
+export function* snapFrames(
+  snap: PeerMessageOf<'snap'>,
+  capture: TreeCapture,
+): Generator<Uint8Array> {
+  let previous: Buffer | undefined;
+  for (const piece of snapshotPieces(capture, snapPartBytes)) {
+    if (previous !== undefined) yield encodePeerMessage({ type: 'snapPart', bytes: previous });
+    previous = piece;
+  }
+  const snapshot = { ...snap.snapshot, bytes: previous ?? Buffer.alloc(0) };
+  yield encodePeerMessage({ ...snap, snapshot });
+}
 
 /** The part of the TCP transport the outbox uses. */
 export interface OutboxTransport {
@@ -20,12 +37,23 @@ export interface OutboxTransport {
 
 /** Bytes of snapshot per SNAPPART: a few milliseconds of encoding, one turn of the event loop. */
 export const snapPartBytes = 1024 * 1024;
+/** Frames sent in one event-loop turn before the stream yields (and checks the link). */
+const sliceBytesMax = 1024 * 1024;
 /** The stream waits while the link's queue holds more than this (a slow or distant learner). */
 const queuedBytesHigh = 32 * 1024 * 1024;
 const drainPollMs = 5;
 /** Frames held behind one stream at most; past this the stream is given up (the learner's sync
  * then times out and it tries again) rather than buffering without bound. */
 const waitingBytesMax = 512 * 1024 * 1024;
+
+export interface StreamOutcome {
+  /** Every frame went out (false: abandoned part way). */
+  sent: boolean;
+  bytes: number;
+  ms: number;
+  /** The longest the stream held the event loop at once (encoding and sending one slice). */
+  longestSliceMs: number;
+}
 
 interface Stream {
   /** Frames sent to this peer while its stream runs, in order. */
@@ -60,7 +88,7 @@ export class PeerOutbox {
     stream.waiting.push(frame);
     stream.waitingBytes += frame.byteLength;
     if (stream.waitingBytes > waitingBytesMax) {
-      this.logger.warn({ learner: to, waitingBytes: stream.waitingBytes }, 'SNAP stream given up');
+      this.logger.warn({ learner: to, waitingBytes: stream.waitingBytes }, 'sync stream given up');
       this.giveUp(to, stream);
     }
   }
@@ -72,14 +100,19 @@ export class PeerOutbox {
   }
 
   /**
-   * Streams `snap` to `to`, its snapshot encoded from `capture` as it goes (snap's own bytes are
-   * replaced by the last piece); later sends to `to` follow it. Releases the capture.
+   * Sends `frames` to `to` a slice per event-loop turn (each frame encoded as the generator
+   * reaches it); later sends to `to` follow them. `ended` hears how it went, once: 'sent', or
+   * 'abandoned' (link lost, superseded, given up, or the generator threw).
    */
-  streamSnapshot(to: ServerId, snap: PeerMessageOf<'snap'>, capture: TreeCapture): void {
+  stream(
+    to: ServerId,
+    frames: Generator<Uint8Array>,
+    ended: (outcome: StreamOutcome) => void = () => undefined,
+  ): void {
     this.beginSync(to);
     const stream: Stream = { waiting: [], waitingBytes: 0, aborted: false };
     this.streams.set(to, stream);
-    void this.run(to, stream, snap, snapshotPieces(capture, snapPartBytes));
+    void this.run(to, stream, frames, ended);
   }
 
   /**
@@ -110,38 +143,37 @@ export class PeerOutbox {
   private async run(
     to: ServerId,
     stream: Stream,
-    snap: PeerMessageOf<'snap'>,
-    pieces: Generator<Buffer>,
+    frames: Generator<Uint8Array>,
+    ended: (outcome: StreamOutcome) => void,
   ): Promise<void> {
     const startedAt = performance.now();
-    let sentBytes = 0;
-    let previous: Buffer | undefined;
+    let outcome: StreamOutcome = { sent: false, bytes: 0, ms: 0, longestSliceMs: 0 };
+    let sliceStartedAt = startedAt;
+    let sliceBytes = 0;
     try {
-      for (const piece of pieces) {
-        if (previous !== undefined) {
-          this.transport.send(to, encodePeerMessage({ type: 'snapPart', bytes: previous }));
-          sentBytes += previous.length;
-        }
-        previous = piece;
+      for (const frame of frames) {
+        this.transport.send(to, frame);
+        outcome.bytes += frame.byteLength;
+        sliceBytes += frame.byteLength;
+        if (sliceBytes < sliceBytesMax) continue;
+        outcome.longestSliceMs = Math.max(outcome.longestSliceMs, performance.now() - sliceStartedAt);
+        sliceBytes = 0;
         if (!(await this.paced(to, stream))) return;
+        sliceStartedAt = performance.now();
       }
-      const last = previous ?? Buffer.alloc(0);
-      const snapshot = { ...snap.snapshot, bytes: last };
-      this.transport.send(to, encodePeerMessage({ ...snap, snapshot }));
-      sentBytes += last.length;
+      outcome.longestSliceMs = Math.max(outcome.longestSliceMs, performance.now() - sliceStartedAt);
+      if (stream.aborted) return;
       if (this.streams.get(to) === stream) this.streams.delete(to);
       for (const frame of stream.waiting) this.transport.send(to, frame);
-      this.logger.info(
-        { learner: to, bytes: sentBytes, ms: Math.round(performance.now() - startedAt) },
-        'SNAP streamed',
-      );
+      outcome = { ...outcome, sent: true };
     } catch (error) {
       // Encoding failed (a bug, not the network): the learner gets nothing more and times out
       // its sync, as if the link had broken.
-      this.logger.error({ learner: to, error: String(error) }, 'SNAP stream failed');
+      this.logger.error({ learner: to, error: String(error) }, 'sync stream failed');
       this.giveUp(to, stream);
     } finally {
-      pieces.return(undefined);
+      frames.return(undefined);
+      ended({ ...outcome, ms: performance.now() - startedAt });
     }
   }
 

@@ -1,10 +1,15 @@
-// SNAP benchmark: a 3-replica ensemble (corral, then Apache ZooKeeper 3.8) is given a tree of N
-// znodes; one follower is killed, its data dir wiped (myid kept) and restarted, so the leader
-// must send it the whole tree. Reports the time from that restart to the follower serving with
-// the leader's zxid and node count, and the tree's size as the leader's mntr reports it.
-// Usage: node dist/bench/snap.js [--nodes 300000] [--data-bytes 1024] [--skip-zookeeper]
-//   [--skip-corral] [--log-dir DIR] (each member's server log is copied there at the end)
+// Learner sync benchmark: a 3-replica ensemble (corral, then Apache ZooKeeper 3.8) is given a
+// tree of N znodes; then one follower is brought back after missing something. `--mode snap`
+// (default): its data dir is wiped (myid kept), so the leader must send the whole tree.
+// `--mode diff`: it is killed, misses `--missed` creates, and restarts, so the leader sends the
+// txns it missed. Reports the time from that restart to the follower serving with the leader's
+// zxid and node count, the tree's size as the leader's mntr reports it, and for corral how long
+// its stream took and held the leader's event loop at most (its log's "sync stream sent").
+// Usage: node dist/bench/snap.js [--nodes 300000] [--data-bytes 1024] [--mode snap|diff]
+//   [--missed 100000] [--skip-zookeeper] [--skip-corral]
+//   [--log-dir DIR] (each member's server log is copied there at the end)
 
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Ensemble, EnsembleError, type EnsembleSystem } from './ensemble.js';
@@ -46,12 +51,41 @@ interface Result {
   dataBytes: number;
   nodeCount: string;
   catchUpMs: number;
+  /** corral: the leader's last sync step for the follower, as its log reports it. */
+  leaderSync: { mode: string; ms: number; txns: number; longestSliceMs: number } | undefined;
+}
+
+interface SyncOptions {
+  mode: 'snap' | 'diff';
+  nodes: number;
+  dataBytes: number;
+  missed: number;
+}
+
+/** The leader's "sync stream sent" log line for `learner`, the last one (corral only). */
+function leaderSyncOf(dir: string, learner: number): Result['leaderSync'] {
+  let found: Result['leaderSync'];
+  let text = '';
+  try {
+    text = readFileSync(join(dir, 'server.log'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.includes('"msg":"sync stream sent"')) continue;
+    const entry = JSON.parse(line) as {
+      learner: number; mode: string; ms: number; txns: number; longestSliceMs: number;
+    };
+    if (entry.learner === learner) {
+      found = { mode: entry.mode, ms: entry.ms, txns: entry.txns, longestSliceMs: entry.longestSliceMs };
+    }
+  }
+  return found;
 }
 
 async function measure(
   system: EnsembleSystem,
-  nodes: number,
-  dataBytes: number,
+  options: SyncOptions,
   logDir: string | undefined,
 ): Promise<Result> {
   const ensemble = await Ensemble.create(system, 3);
@@ -59,16 +93,22 @@ async function measure(
     await ensemble.start();
     const leader = await ensemble.leader();
     const buildStart = Date.now();
-    await buildTree(leader.clientPort, nodes, dataBytes);
+    await buildTree(leader.clientPort, options.nodes, options.dataBytes);
     const buildMs = Date.now() - buildStart;
     const follower = ensemble.members.find((member) => member !== leader)!;
     await ensemble.kill(follower);
-    ensemble.wipe(follower);
-    const target = figures(await askSrvr(leader.clientPort));
+    if (options.mode === 'snap') {
+      ensemble.wipe(follower);
+    } else {
+      await buildTree(leader.clientPort, options.missed, options.dataBytes, '/missed');
+    }
     const restartedAt = Date.now();
     await ensemble.restart(follower);
+    let target = figures(await askSrvr(leader.clientPort));
     for (;;) {
+      // Against the leader as it is now: a session closing or expiring meanwhile is a txn too.
       const seen = figures(await askSrvr(follower.clientPort));
+      target = figures(await askSrvr(leader.clientPort));
       if (seen.mode === 'follower' && seen.zxid === target.zxid &&
         seen.nodeCount === target.nodeCount) break;
       if (Date.now() - restartedAt > catchUpTimeoutMs) {
@@ -83,6 +123,7 @@ async function measure(
       dataBytes: await approximateDataSize(leader.clientPort),
       nodeCount: target.nodeCount ?? '?',
       catchUpMs: Date.now() - restartedAt,
+      leaderSync: leaderSyncOf(leader.dir, follower.id),
     };
   } finally {
     if (logDir !== undefined) ensemble.saveLogs(join(logDir, system));
@@ -98,6 +139,8 @@ async function main(): Promise<void> {
       'skip-zookeeper': { type: 'boolean', default: false },
       'skip-corral': { type: 'boolean', default: false },
       'log-dir': { type: 'string' },
+      mode: { type: 'string', default: 'snap' },
+      missed: { type: 'string', default: '100000' },
     },
   });
   const nodes = Number(values.nodes);
@@ -108,18 +151,31 @@ async function main(): Promise<void> {
   if (!Number.isInteger(dataBytes) || dataBytes < 0 || dataBytes > 1_000_000) {
     throw new Error(`invalid --data-bytes "${values['data-bytes']}": expected 0-1000000`);
   }
+  const mode = values.mode;
+  if (mode !== 'snap' && mode !== 'diff') {
+    throw new Error(`invalid --mode "${mode}": expected snap or diff`);
+  }
+  const missed = Number(values.missed);
+  if (!Number.isInteger(missed) || missed < 1 || missed > 5_000_000) {
+    throw new Error(`invalid --missed "${values.missed}": expected 1-5000000`);
+  }
   const systems: EnsembleSystem[] = [];
   if (!values['skip-corral']) systems.push('corral');
   if (!values['skip-zookeeper']) systems.push('zookeeper');
-  console.log(`SNAP of ${nodes} znodes of ${dataBytes} B to a wiped follower of 3`);
-  console.log('system      build(s)  tree(MiB)  nodes      restart→caught up(s)');
+  console.log(mode === 'snap'
+    ? `SNAP of ${nodes} znodes of ${dataBytes} B to a wiped follower of 3`
+    : `DIFF of ${missed} creates of ${dataBytes} B missed by a follower of 3 (tree ${nodes})`);
+  console.log('system      build(s)  tree(MiB)  nodes      restart→caught up(s)  leader sync step');
   const results: Result[] = [];
   for (const system of systems) {
-    const result = await measure(system, nodes, dataBytes, values['log-dir']);
+    const result = await measure(system, { mode, nodes, dataBytes, missed }, values['log-dir']);
     results.push(result);
+    const step = result.leaderSync === undefined ? '-'
+      : `${result.leaderSync.mode} ${result.leaderSync.txns} txns in ${result.leaderSync.ms} ms, ` +
+        `event loop held ${result.leaderSync.longestSliceMs} ms at most`;
     console.log(`${system.padEnd(11)} ${(result.buildMs / 1000).toFixed(1).padStart(8)}  ` +
       `${(result.dataBytes / 2 ** 20).toFixed(0).padStart(9)}  ${result.nodeCount.padEnd(10)} ` +
-      `${(result.catchUpMs / 1000).toFixed(2).padStart(8)}`);
+      `${(result.catchUpMs / 1000).toFixed(2).padStart(8)}              ${step}`);
   }
   if (results.length === 2) {
     console.log(`corral/zookeeper catch-up time: ×${(results[0]!.catchUpMs /

@@ -19,8 +19,13 @@ const zookeeper = createRequire(import.meta.url)('node-zookeeper-client') as {
 const outstandingCreatesMax = 2000;
 const childrenPerParent = 1000;
 
-/** Creates /bench/p<k>/n<i> for i < nodes, keeping outstandingCreatesMax in flight. */
-export async function buildTree(port: number, nodes: number, dataBytes: number): Promise<void> {
+/** Creates <root>/p<k>/n<i> for i < nodes, keeping outstandingCreatesMax in flight. */
+export async function buildTree(
+  port: number,
+  nodes: number,
+  dataBytes: number,
+  root = '/bench',
+): Promise<void> {
   const client = zookeeper.createClient(`127.0.0.1:${port}`, { sessionTimeout: 30_000 });
   await new Promise<void>((done) => {
     client.once('connected', done);
@@ -29,14 +34,14 @@ export async function buildTree(port: number, nodes: number, dataBytes: number):
   const data = Buffer.alloc(dataBytes, 'x');
   const create = (path: string) =>
     new Promise<void>((done, fail) => client.create(path, data, (e) => (e ? fail(e) : done())));
-  await create('/bench');
+  await create(root);
   const parents = Math.ceil(nodes / childrenPerParent);
-  for (let parent = 0; parent < parents; parent++) await create(`/bench/p${parent}`);
+  for (let parent = 0; parent < parents; parent++) await create(`${root}/p${parent}`);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < nodes) {
       const index = next++;
-      await create(`/bench/p${Math.floor(index / childrenPerParent)}/n${index}`);
+      await create(`${root}/p${Math.floor(index / childrenPerParent)}/n${index}`);
     }
   };
   await Promise.all(Array.from({ length: outstandingCreatesMax }, lane));

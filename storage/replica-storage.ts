@@ -59,6 +59,8 @@ export class ReplicaStorage implements TxnLog {
   private snapshotting: Promise<SnapshotTaken | undefined> | undefined;
   private closing = false;
   private latestSnapshotZxid = 0;
+  /** Readers that need the log after a zxid kept (holdLogAfter). */
+  private readonly readHolds = new Set<{ afterZxid: number }>();
 
   private constructor(
     readonly dataDir: string,
@@ -285,9 +287,24 @@ export class ReplicaStorage implements TxnLog {
     const oldestKept = kept.at(-1);
     if (oldestKept === undefined) return 0;
     const retainedFromZxid = this.log.zxidBeforeLast(this.settings.txnsRetainedMin - 1);
-    const throughZxid = Math.min(oldestKept.zxid, retainedFromZxid - 1);
+    let throughZxid = Math.min(oldestKept.zxid, retainedFromZxid - 1);
+    // A learner's DIFF still being read from the log keeps what it reads.
+    for (const hold of this.readHolds) throughZxid = Math.min(throughZxid, hold.afterZxid);
     if (throughZxid <= 0) return 0;
     return this.log.purgeThrough(throughZxid);
+  }
+
+  /**
+   * Keeps every txn after `afterZxid` from being purged until the returned release is called:
+   * a leader streams a DIFF from the log over many event-loop turns, and a snapshot's compaction
+   * meanwhile must not take the txns it has yet to read.
+   */
+  holdLogAfter(afterZxid: number): () => void {
+    const hold = { afterZxid };
+    this.readHolds.add(hold);
+    return () => {
+      this.readHolds.delete(hold);
+    };
   }
 
   lastZxid(): number {

@@ -4,7 +4,7 @@
 // ends the stream (its capture released). The real TCP path is covered in test/ensemble.
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { PeerOutbox, SnapAssembler } from '../../actors/peer-outbox.js';
+import { PeerOutbox, SnapAssembler, snapFrames } from '../../actors/peer-outbox.js';
 import { decodePeerMessage, encodePeerMessage } from '../../protocol/peer-codec.js';
 import type { PeerMessage, PeerMessageOf } from '../../protocol/peer.js';
 import { restoreTree } from '../../storage/peer-snapshot.js';
@@ -67,13 +67,13 @@ describe('PeerOutbox', () => {
     const transport = new RecordingTransport();
     const outbox = new PeerOutbox(transport, quiet);
     outbox.send(2, encodePeerMessage({ type: 'diff', zxid: 1 }));
-    outbox.streamSnapshot(2, snapOf(tree), tree.capture());
+    outbox.stream(2, snapFrames(snapOf(tree), tree.capture()));
     outbox.send(2, encodePeerMessage({ type: 'newLeader', zxid: 7 }));
     outbox.send(3, encodePeerMessage({ type: 'ping', touches: [] }));
     outbox.send(2, encodePeerMessage({ type: 'upToDate' }));
-    // Another learner is not held up by this stream.
+    // The first slice went out at once; another learner is not held up by the rest.
     expect(transport.sent.map(({ to, message }) => `${to}:${message.type}`))
-      .toEqual(['2:diff', '3:ping']);
+      .toEqual(['2:diff', '2:snapPart', '3:ping']);
     await until(() => transport.sent.some(({ message }) => message.type === 'upToDate'));
     const toTwo = transport.sent.filter(({ to }) => to === 2).map(({ message }) => message);
     const types = toTwo.map((message) => message.type);
@@ -99,7 +99,7 @@ describe('PeerOutbox', () => {
     const outbox = new PeerOutbox(transport, quiet);
     const capture = tree.capture();
     const release = vi.spyOn(capture, 'release');
-    outbox.streamSnapshot(2, snapOf(tree), capture);
+    outbox.stream(2, snapFrames(snapOf(tree), capture));
     transport.state = 'backoff';
     await until(() => release.mock.calls.length === 1);
     expect(transport.sent.map(({ message }) => message.type)).not.toContain('snap');
@@ -120,10 +120,10 @@ describe('PeerOutbox', () => {
     const transport = new RecordingTransport();
     const outbox = new PeerOutbox(transport, quiet);
     transport.queuedBytes = 64 << 20;
-    outbox.streamSnapshot(2, snapOf(tree), tree.capture());
+    outbox.stream(2, snapFrames(snapOf(tree), tree.capture()));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    // The first piece is encoded, then held: nothing goes out while the queue stays full.
-    expect(transport.sent).toEqual([]);
+    // A slice (one piece) goes out, then nothing while the queue stays full.
+    expect(transport.sent.map(({ message }) => message.type)).toEqual(['snapPart']);
     transport.queuedBytes = 0;
     await until(() => transport.sent.some(({ message }) => message.type === 'snap'));
   });
