@@ -73,6 +73,30 @@ describe('replica storage: snapshots and recovery', () => {
     expect(recovered.digest()).toBe(tree.digest());
   });
 
+  it('keeps the log after a held zxid through compactions until the hold is released', async () => {
+    const dir = tempDir();
+    const settings = { snapCount: 200, snapRetainCount: 3, txnsRetainedMin: 50 };
+    const storage = await openStorage(dir, settings);
+    const tree = new DataTree({ extendedTypesEnabled: true });
+    storage.attach(tree);
+    const stream = new TxnStream(9);
+    await drive(storage, tree, stream.take(300), 50);
+    await storage.settled();
+    expect(storage.firstZxid()).toBeLessThanOrEqual(251);
+    // A learner's DIFF is being streamed from zxid 250 on.
+    const release = storage.holdLogAfter(250);
+    await drive(storage, tree, stream.take(1500), 50);
+    await storage.settled();
+    expect(storage.firstZxid()).toBeLessThanOrEqual(251);
+    expect([...storage.readFrom(250)].map((txn) => txn.zxid).slice(0, 3)).toEqual([251, 252, 253]);
+    // Released, the next compaction purges as it would have.
+    release();
+    await drive(storage, tree, stream.take(400), 50);
+    await storage.settled();
+    expect(storage.firstZxid()).toBeGreaterThan(1000);
+    await storage.close();
+  });
+
   it('falls back to an older snapshot when the newest is damaged', async () => {
     const dir = tempDir();
     const storage = await openStorage(dir, { snapCount: 300, txnsRetainedMin: 1 });
