@@ -52,37 +52,57 @@ const map: Check = (value) => (isRecord(value) ? undefined : 'not a map');
 const peerState: Check = (value) =>
   typeof value === 'string' && peerStates.has(value) ? undefined : 'not a peer state';
 
+/** A map's field checks, listed once: a follower checks every txn of every PROPOSAL with them,
+ * so no object, array or closure is made per check. */
+type FieldList = ReadonlyArray<readonly [string, Check]>;
+
+function fieldList(checks: Record<string, Check>): FieldList {
+  return Object.entries(checks);
+}
+
 /** Checks each named field of a map, reporting the first problem as `field: problem`. */
-function fieldsProblem(value: unknown, checks: Record<string, Check>): Problem {
+function fieldsProblem(value: unknown, fields: FieldList): Problem {
   if (!isRecord(value)) return 'not a map';
-  for (const [field, check] of Object.entries(checks)) {
+  for (let index = 0; index < fields.length; index++) {
+    const [field, check] = fields[index]!;
     const problem = check(value[field]);
     if (problem !== undefined) return `${field}: ${problem}`;
   }
   return undefined;
 }
 
+/** A check of a map's fields, its field list made once. */
+function mapOf(checks: Record<string, Check>): Check {
+  const fields = fieldList(checks);
+  return (value) => fieldsProblem(value, fields);
+}
+
 function listProblem(value: unknown, check: Check): Problem {
   if (!Array.isArray(value)) return 'not a list';
   if (value.length > listLengthMax) return `list longer than ${listLengthMax}`;
-  for (const [index, item] of value.entries()) {
-    const problem = check(item);
+  for (let index = 0; index < value.length; index++) {
+    const problem = check(value[index]);
     if (problem !== undefined) return `[${index}] ${problem}`;
   }
   return undefined;
 }
 
-const vote: Check = (value) =>
-  fieldsProblem(value, { leaderId: serverId, zxid: count, peerEpoch: count });
+/** A check of a list whose items all pass `check`. */
+function listOf(check: Check): Check {
+  return (value) => listProblem(value, check);
+}
 
-const touches: Check = (value) =>
-  listProblem(value, (touch) => fieldsProblem(touch, { sessionId: bigint, timeoutMs: count }));
+const vote: Check = mapOf({ leaderId: serverId, zxid: count, peerEpoch: count });
 
-const snapshot: Check = (value) => fieldsProblem(value, { formatVersion: count, bytes });
+const touches: Check = listOf(mapOf({ sessionId: bigint, timeoutMs: count }));
 
-const id: Check = (value) => fieldsProblem(value, { scheme: string, id: string });
-const auth: Check = (value) =>
-  fieldsProblem(value, { ids: (ids) => listProblem(ids, id), superUser: boolean });
+const snapshot: Check = mapOf({ formatVersion: count, bytes });
+
+const id: Check = mapOf({ scheme: string, id: string });
+const auth: Check = mapOf({ ids: listOf(id), superUser: boolean });
+
+const multiRequest = mapOf({ ops: listOf(map) });
+const pathRequest = mapOf({ path: string });
 
 /**
  * The request of a replicated write, checked at its top level only: it was built by the leader's
@@ -93,9 +113,7 @@ const writeRequest: Check = (value) => {
   if (typeof value.kind !== 'string' || !writeRequestKinds.has(value.kind)) {
     return `kind: not a write request kind`;
   }
-  return value.kind === 'multi'
-    ? fieldsProblem(value, { ops: (ops) => listProblem(ops, map) })
-    : fieldsProblem(value, { path: string });
+  return value.kind === 'multi' ? multiRequest(value) : pathRequest(value);
 };
 
 /** The txn body variants a learner may forward (sync aside) and the leader may propose. */
@@ -104,41 +122,33 @@ const sessionAndWriteBodies: Record<string, Record<string, Check>> = {
   closeSession: { sessionId: bigint },
   write: { request: writeRequest, auth },
 };
-const txnBodies: Record<string, Record<string, Check>> = {
+
+/** A map tagged by `type`, each variant with its own fields (listed once, by type). */
+function variantOf(variants: Record<string, Record<string, Check>>): Check {
+  const byType = new Map(Object.entries(variants).map(([type, checks]) =>
+    [type, fieldList(checks)] as const));
+  return (value) => {
+    if (!isRecord(value)) return 'not a map';
+    const fields = typeof value.type === 'string' ? byType.get(value.type) : undefined;
+    if (fields === undefined) return 'type: unknown variant';
+    return fieldsProblem(value, fields);
+  };
+}
+
+const txnBody = variantOf({
   ...sessionAndWriteBodies,
   deleteContainer: { path: string },
   error: { err: int32 },
-};
-const forwardedBodies: Record<string, Record<string, Check>> = {
-  ...sessionAndWriteBodies,
-  sync: { path: string },
-};
+});
+const forwardedRequest = variantOf({ ...sessionAndWriteBodies, sync: { path: string } });
 
-function variantProblem(value: unknown, variants: Record<string, Record<string, Check>>): Problem {
-  if (!isRecord(value)) return 'not a map';
-  const checks = typeof value.type === 'string' ? variants[value.type] : undefined;
-  if (checks === undefined || !Object.hasOwn(variants, String(value.type))) {
-    return 'type: unknown variant';
-  }
-  return fieldsProblem(value, checks);
-}
+const txn: Check = mapOf({ zxid: count, time: finite, sessionId: bigint, cxid: int32, body: txnBody });
 
-const txn: Check = (value) =>
-  fieldsProblem(value, {
-    zxid: count,
-    time: finite,
-    sessionId: bigint,
-    cxid: int32,
-    body: (body) => variantProblem(body, txnBodies),
-  });
-
-const forwardedRequest: Check = (value) => variantProblem(value, forwardedBodies);
+const forwardedEntry = mapOf({ sessionId: bigint, cxid: int32, body: forwardedRequest });
 
 /** A REQUEST's batch: at least one request, each with its session and cxid. */
 const forwardedRequests: Check = (value) => {
-  const problem = listProblem(value, (entry) =>
-    fieldsProblem(entry, { sessionId: bigint, cxid: int32, body: forwardedRequest }),
-  );
+  const problem = listProblem(value, forwardedEntry);
   if (problem !== undefined) return problem;
   return (value as unknown[]).length === 0 ? 'empty' : undefined;
 };
