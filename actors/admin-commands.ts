@@ -27,11 +27,27 @@ interface AdminCommand {
   names: readonly string[];
   /** ZooKeeper's CommandBase.serverRequired: answered with an error while not serving. */
   servingRequired: boolean;
-  run(view: AdminView): AdminResponse;
+  /** `parameters`: the request's query string (ZooKeeper's kwargs), e.g. `traceMask`. */
+  run(view: AdminView, parameters: URLSearchParams): AdminResponse;
 }
 
-/** ZooKeeper's default text trace mask, as get_trace_mask (and gtmk) report it. */
-const defaultTraceMask = 306;
+/** A Java long as Long.parseLong reads it: an optional sign, decimal digits, in range. */
+function parseJavaLong(text: string): bigint | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  const value = BigInt(text);
+  return value >= -(2n ** 63n) && value < 2n ** 63n ? value : undefined;
+}
+
+/** SetTraceMaskCommand: the mask from `?traceMask=`, which gtmk / get_trace_mask then report. */
+function setTraceMask(source: FourLetterSource, parameters: URLSearchParams): AdminResponse {
+  const text = parameters.get('traceMask');
+  const required = 'setTraceMask requires long traceMask argument';
+  if (text === null) return { error: required };
+  const mask = parseJavaLong(text);
+  if (mask === undefined) return { error: `${required}, got ${text}` };
+  source.setTraceMask(mask);
+  return { tracemask: mask };
+}
 
 /** The remote address as ZooKeeper's admin JSON prints it: `127.0.0.1:57130`, no slash. */
 function socketAddress(address: string, port: number): string {
@@ -317,7 +333,7 @@ const commands: readonly AdminCommand[] = [
   {
     names: ['get_trace_mask', 'gtmk'],
     servingRequired: false,
-    run: () => ({ tracemask: defaultTraceMask }),
+    run: ({ source }) => ({ tracemask: source.traceMask }),
   },
   {
     names: ['initial_configuration', 'icfg'],
@@ -348,6 +364,11 @@ const commands: readonly AdminCommand[] = [
     names: ['server_stats', 'srvr'],
     servingRequired: true,
     run: ({ source }) => serverStats(source),
+  },
+  {
+    names: ['set_trace_mask', 'stmk'],
+    servingRequired: false,
+    run: ({ source }, parameters) => setTraceMask(source, parameters),
   },
   {
     names: ['stat_reset', 'srst'],
@@ -390,7 +411,11 @@ export const adminCommandNames: readonly string[] = commands.map((command) => co
  * and `error` (null when it ran). An unknown name and a command that needs a serving replica
  * answer with an error, as ZooKeeper's do; both are still HTTP 200 there.
  */
-export function runAdminCommand(name: string, view: () => AdminView): AdminResponse {
+export function runAdminCommand(
+  name: string,
+  view: () => AdminView,
+  parameters: URLSearchParams = new URLSearchParams(),
+): AdminResponse {
   const command = commands.find((candidate) => candidate.names.includes(name));
   if (command === undefined) return { command: name, error: `Unknown command: ${name}` };
   const primary = command.names[0]!;
@@ -398,6 +423,6 @@ export function runAdminCommand(name: string, view: () => AdminView): AdminRespo
   if (command.servingRequired && !current.source.serving) {
     return { command: primary, error: notServingMessage };
   }
-  const response = command.run(current);
+  const response = command.run(current, parameters);
   return { ...response, command: primary, error: response.error ?? null };
 }

@@ -73,7 +73,8 @@ export class AdminServer {
       htmlError(response, 405, `HTTP method ${request.method ?? ''} is not supported by this URL`);
       return;
     }
-    const path = new URL(request.url ?? '/', 'http://admin').pathname;
+    const url = new URL(request.url ?? '/', 'http://admin');
+    const path = url.pathname;
     if (path === this.base || path === `${this.base}/`) {
       const links = adminCommandNames.map((name) =>
         `<a href="${this.base}/${name}">${name}</a>\n<br/>\n`);
@@ -94,7 +95,8 @@ export class AdminServer {
     }
     let body: string;
     try {
-      body = `${stringify(runAdminCommand(name, this.options.view), null, 2) ?? '{}'}\n`;
+      const response = runAdminCommand(name, this.options.view, url.searchParams);
+      body = `${stringify(response, null, 2) ?? '{}'}\n`;
     } catch (error) {
       htmlError(response, 500, String(error));
       return;

@@ -13,7 +13,7 @@ import { LatencyTracker, type ServerStatistics } from './statistics.js';
 
 export interface ConnectionHandler {
   /** A four-letter word arrived as the connection's first bytes: answer text, then close. */
-  fourLetterWord(connection: ClientConnection, word: string): string | undefined;
+  fourLetterWord(connection: ClientConnection, word: string, argument: Buffer): string | undefined;
   /** A whole frame arrived (the connect request first, then requests). */
   frame(connection: ClientConnection, frame: Buffer): void;
   closed(connection: ClientConnection): void;
@@ -123,7 +123,8 @@ export class ClientConnection {
     if (!this.sawFirstFrame && this.decoder.bufferedBytes + chunk.length >= 4) {
       const buffered = this.decoder.peek(this.decoder.bufferedBytes) ?? Buffer.alloc(0);
       const head = Buffer.concat([buffered, chunk]);
-      const answer = this.handler.fourLetterWord(this, head.subarray(0, 4).toString('latin1'));
+      const word = head.subarray(0, 4).toString('latin1');
+      const answer = this.handler.fourLetterWord(this, word, head.subarray(4));
       if (answer !== undefined) {
         // ZooKeeper counts a four-letter word as one packet in and one out (server-wide; the
         // connection's own counters go with it).

@@ -116,5 +116,9 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
       for (const connection of core.connections.values()) connection.resetStatistics();
     },
     resetServerStatistics: () => statistics.reset(),
+    traceMask: statistics.traceMask,
+    setTraceMask: (mask) => {
+      statistics.traceMask = mask;
+    },
   };
 }

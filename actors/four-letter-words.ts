@@ -128,19 +128,18 @@ export interface FourLetterSource {
   maxFileDescriptorCount: number | undefined;
   resetConnectionStatistics(): void;
   resetServerStatistics(): void;
+  traceMask: bigint;
+  setTraceMask(mask: bigint): void;
 }
 
-/** The words corral answers; ZooKeeper 3.8 also knows stmk and hash, which corral does not. */
+/** The words corral answers; ZooKeeper 3.8 also knows hash, which corral does not. */
 export const knownFourLetterWords: readonly string[] = [
   'conf', 'cons', 'crst', 'dirs', 'dump', 'envi', 'gtmk', 'isro', 'mntr', 'ruok', 'srst', 'srvr',
-  'stat', 'wchc', 'wchp', 'wchs',
+  'stat', 'stmk', 'wchc', 'wchp', 'wchs',
 ];
 
 /** ZooKeeper's AbstractFourLetterCommand.ZK_NOT_SERVING. */
 export const notServingMessage = 'This ZooKeeper instance is not currently serving requests';
-
-/** ZooKeeper's default text trace mask, which gtmk reports. */
-const defaultTraceMask = 306;
 
 /**
  * The word, when a connection's first 4 bytes are one (ZooKeeper checks them in place of the
@@ -166,6 +165,8 @@ export function answerFourLetterWord(
   word: string,
   source: FourLetterSource,
   whitelist: readonly string[],
+  /** The bytes after the word that arrived with it: stmk's 8-byte (big-endian) mask. */
+  argument: Buffer = Buffer.alloc(0),
 ): string {
   if (!knownFourLetterWords.includes(word)) return '';
   if (!isFourLetterWordEnabled(word, whitelist)) {
@@ -177,7 +178,14 @@ export function answerFourLetterWord(
     case 'envi':
       return formatEnvironment(source);
     case 'gtmk':
-      return String(defaultTraceMask);
+      return String(source.traceMask);
+    case 'stmk': {
+      // ZooKeeper reads the mask that came with the word; without it, it closes saying nothing.
+      if (argument.length < 8) return '';
+      const mask = argument.readBigInt64BE(0);
+      source.setTraceMask(mask);
+      return String(mask);
+    }
     case 'isro':
       if (!source.serving) return 'null';
       return source.readOnly ? 'ro' : 'rw';

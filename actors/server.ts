@@ -15,7 +15,7 @@ export interface ServerOptions {
   logger: Logger;
   log: TxnLog;
   /** Answers a four-letter word, or undefined when the bytes are not one. */
-  fourLetterWord?: (server: CorralServer, word: string) => string | undefined;
+  fourLetterWord?: (server: CorralServer, word: string, argument: Buffer) => string | undefined;
   inspect?: ServerCoreOptions['inspect'];
   /** An ensemble replica's pipeline and id (actors/replica-runtime.ts); none standalone. */
   core?: Omit<ServerCoreOptions, 'inspect'>;
@@ -85,7 +85,8 @@ export class CorralServer {
     const connection = new ClientConnection(
       socket,
       {
-        fourLetterWord: (_connection, word) => this.options.fourLetterWord?.(this, word),
+        fourLetterWord: (_connection, word, argument) =>
+          this.options.fourLetterWord?.(this, word, argument),
         frame: (current, frame) => {
           if (current.packetsReceived === 1) handleConnectFrame(core, current, frame);
           else if (current.sessionId !== undefined) handleRequestFrame(core, current, frame);

@@ -62,10 +62,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     settings,
     logger,
     log,
-    fourLetterWord: (current, word) =>
+    fourLetterWord: (current, word, argument) =>
       isFourLetterWord(Buffer.from(word, 'latin1')) === undefined
         ? undefined
-        : answerFourLetterWord(word, fourLetterSource(current), settings.fourLetterWordWhitelist),
+        : answerFourLetterWord(word, fourLetterSource(current), settings.fourLetterWordWhitelist,
+          argument),
     ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
   });
   const snapshot = await log.restoreInto(server.core.tree);

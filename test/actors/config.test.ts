@@ -282,10 +282,10 @@ describe('resolveConfig', () => {
   });
 
   it('warns about whitelisted words it does not know, and keeps *', () => {
-    const { config, messages } = resolve(`${minimal}4lw.commands.whitelist=*,stmk`);
-    expect(config.fourLetterWordWhitelist).toEqual(['*', 'stmk']);
+    const { config, messages } = resolve(`${minimal}4lw.commands.whitelist=*,hash`);
+    expect(config.fourLetterWordWhitelist).toEqual(['*', 'hash']);
     expect(messages).toEqual([
-      'warn: 4lw.commands.whitelist names words corral does not know: stmk',
+      'warn: 4lw.commands.whitelist names words corral does not know: hash',
     ]);
   });
 });

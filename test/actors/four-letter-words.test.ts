@@ -77,6 +77,7 @@ function source(fields: Partial<FourLetterSource> = {}): FourLetterSource {
     quorumSize: undefined, membershipVersion: 0n, leader: undefined,
     openFileDescriptorCount: undefined, maxFileDescriptorCount: undefined,
     resetConnectionStatistics: () => {}, resetServerStatistics: () => {},
+    traceMask: 306n, setTraceMask: () => {},
     ...fields,
   };
 }
