@@ -4,7 +4,7 @@
 // Pure: each command turns an AdminView into a response; the HTTP side is actors/admin-server.ts.
 
 import { sep } from 'node:path';
-import type { QuorumServerAddress } from './config.js';
+import { leader, votingView, zabState } from './admin-quorum.js';
 import { monitorValues, zxidHex } from './four-letter-word-reports.js';
 import {
   notServingMessage,
@@ -136,77 +136,6 @@ function serverStats(source: FourLetterSource): AdminResponse {
   }
   response.node_count = source.nodeCount;
   return response;
-}
-
-/** MultipleAddresses as Jackson shows it, for a server with one address per port. */
-function addressView(host: string, port: number): AdminResponse {
-  const address = `${host}:${port}`;
-  return {
-    empty: false,
-    all_addresses: [address],
-    all_reachable_addresses: [address],
-    one: address,
-    reachable_address: address,
-    wildcard_addresses: [`0.0.0.0:${port}`],
-    all_ports: [port],
-    all_host_strings: [host],
-    all_reachable_addresses_or_all: [address],
-    reachable_or_one: address,
-  };
-}
-
-/** A member's client address as ZooKeeper knows it: its server line's, or this server's own. */
-function clientAddressOf(source: FourLetterSource, server: QuorumServerAddress): string {
-  if (server.client !== undefined) return `${server.client.host}:${server.client.port}`;
-  if (server.id !== source.serverId) return '';
-  return `${source.config.clientPortAddress}:${source.config.clientPort}`;
-}
-
-/** ZabStateCommand: this replica's addresses and where it is in Zab. */
-function zabState(source: FourLetterSource): AdminResponse {
-  const self = source.config.servers.get(source.serverId);
-  if (source.role === 'standalone' || self === undefined || source.zabPhase === 'election') {
-    return { voting: false, zabstate: '' };
-  }
-  return {
-    myid: source.serverId,
-    is_leader: source.role === 'leader',
-    quorum_address: addressView(self.host, self.quorumPort),
-    election_address: addressView(self.host, self.electionPort),
-    client_address: clientAddressOf(source, self),
-    voting: self.peerType === 'participant',
-    last_zxid: `0x${zxidHex(source.zxid)}`,
-    zab_epoch: Number(source.zxid >> 32n),
-    zab_counter: Number(source.zxid & 0xffffffffn),
-    zabstate: source.zabPhase ?? '',
-  };
-}
-
-function votingView(source: FourLetterSource): AdminResponse {
-  const voters = [...source.config.servers.values()]
-    .filter((server) => server.peerType === 'participant')
-    .sort((left, right) => left.id - right.id);
-  const view: AdminResponse = {};
-  for (const server of voters) {
-    view[String(server.id)] = {
-      server_addresses: [`${server.host}:${server.quorumPort}`],
-      election_addresses: [`${server.host}:${server.electionPort}`],
-      client_address: clientAddressOf(source, server),
-      learner_type: server.peerType,
-    };
-  }
-  return { current_config: view };
-}
-
-function leader(source: FourLetterSource): AdminResponse {
-  if (source.role === 'standalone') return { error: 'server is not initialized' };
-  const leaderId = source.leaderId;
-  const leaderServer = leaderId === undefined ? undefined : source.config.servers.get(leaderId);
-  return {
-    is_leader: source.role === 'leader',
-    leader_id: leaderId ?? -1,
-    leader_ip: leaderServer?.host ?? '',
-  };
 }
 
 /** The sessions' expiry buckets and ephemerals (DumpCommand). */

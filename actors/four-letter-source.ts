@@ -116,9 +116,9 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
       for (const connection of core.connections.values()) connection.resetStatistics();
     },
     resetServerStatistics: () => statistics.reset(),
-    traceMask: statistics.traceMask,
+    traceMask: core.traceMask,
     setTraceMask: (mask) => {
-      statistics.traceMask = mask;
+      core.traceMask = mask;
     },
   };
 }

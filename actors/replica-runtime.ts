@@ -16,11 +16,9 @@ import {
   type SyncStreamParams,
 } from '../machines/replica.js';
 import { decodePeerMessage, encodePeerMessage } from '../protocol/peer-codec.js';
-import { openSyncStream, syncStreamMessages } from '../protocol/sync-stream.js';
 import type { PeerMessage, ServerId, SessionTouch, TreeSnapshot, Zxid } from '../protocol/peer.js';
-import { peerSnapshotFormatVersion } from '../storage/peer-snapshot.js';
-import type { TreeCapture } from '../tree/snapshot.js';
-import { PeerOutbox, SnapAssembler, snapFrames } from './peer-outbox.js';
+import { streamLearnerSync } from './learner-sync.js';
+import { PeerOutbox, SnapAssembler } from './peer-outbox.js';
 import type { ReplicaStorage, SnapshotTaken } from '../storage/replica-storage.js';
 import { createTcpTransport, type TcpTransport } from '../transport/tcp-peer.js';
 import type { DataTree } from '../tree/data-tree.js';
@@ -363,60 +361,16 @@ export class ReplicaRuntime implements ReplicaPort {
     };
   }
 
-  /**
-   * Zab 2.1 (LearnerHandler.syncFollower): DIFF/TRUNC/SNAP, then the log after that point,
-   * streamed through the outbox a slice per event-loop turn (see actors/peer-outbox.ts).
-   */
-  private sendSyncStream({ to, plan, committedZxid, throughZxid }: SyncStreamParams): void {
-    const tree: DataTree = this.requireCore().tree;
-    const log = this.requireLog();
-    // A SNAP's snapshot is encoded while it streams, from a capture of the tree as it is now.
-    let capture: TreeCapture | undefined;
-    const opening = openSyncStream(plan, committedZxid, () => {
-      capture = tree.capture();
-      const bytes = Buffer.alloc(0);
-      return { zxid: capture.zxid, snapshot: { formatVersion: peerSnapshotFormatVersion, bytes } };
-    });
-    const afterZxid = opening.afterZxid;
+  /** Zab 2.1 (LearnerHandler.syncFollower), streamed through the outbox (actors/learner-sync). */
+  private sendSyncStream(params: SyncStreamParams): void {
     const { logger, storage } = this.options;
-    logger.info(
-      { learner: to, mode: plan.mode, fromZxid: hex(afterZxid), throughZxid: hex(throughZxid) },
-      'synchronizing learner',
-    );
-    if (this.outbox === undefined) {
-      capture?.release();
-      return;
-    }
-    // The txns the stream has yet to read stay in the log until it ends.
-    const release = storage.holdLogAfter(afterZxid);
-    let txns = 0;
-    function* frames(): Generator<Uint8Array> {
-      if (capture !== undefined && opening.message.type === 'snap') {
-        yield* snapFrames(opening.message, capture);
-      } else {
-        capture?.release();
-        yield encodePeerMessage(opening.message);
-      }
-      const logged = loggedTxnsBetween(log, afterZxid, throughZxid);
-      for (const message of syncStreamMessages(logged, committedZxid)) {
-        if (message.type === 'proposal') txns += message.txns.length;
-        yield encodePeerMessage(message);
-      }
-    }
-    this.outbox.stream(to, frames(), (outcome) => {
-      release();
-      logger.info(
-        {
-          learner: to,
-          mode: plan.mode,
-          sent: outcome.sent,
-          txns,
-          bytes: outcome.bytes,
-          ms: Math.round(outcome.ms),
-          longestSliceMs: Math.round(outcome.longestSliceMs),
-        },
-        outcome.sent ? 'sync stream sent' : 'sync stream abandoned',
-      );
+    if (this.outbox === undefined) return;
+    streamLearnerSync(params, {
+      tree: this.requireCore().tree,
+      log: this.requireLog(),
+      storage,
+      outbox: this.outbox,
+      logger,
     });
   }
 
@@ -451,28 +405,6 @@ export class ReplicaRuntime implements ReplicaPort {
     this.actor?.stop();
     this.transport?.close({ reason: 'closed', detail: 'shutdown' });
     await this.log?.settled();
-  }
-}
-
-/** Txns read between event-loop turns of a sync stream, in one synchronous read each. */
-const syncReadTxnsMax = 500;
-
-/**
- * The log's txns after `afterZxid` through `throughZxid`, read a chunk at a time: each chunk is
- * one synchronous read of the log (LMDB, then what is on its way there), so nothing is skipped
- * or repeated while txns become durable between chunks.
- */
-function* loggedTxnsBetween(log: ReplicaLog, afterZxid: Zxid, throughZxid: Zxid): Generator<Txn> {
-  let last = afterZxid;
-  while (last < throughZxid) {
-    const chunk: Txn[] = [];
-    for (const txn of log.txnsBetween(last, throughZxid)) {
-      chunk.push(txn);
-      if (chunk.length >= syncReadTxnsMax) break;
-    }
-    if (chunk.length === 0) return;
-    yield* chunk;
-    last = chunk[chunk.length - 1]!.zxid;
   }
 }
 

@@ -74,6 +74,12 @@ export class ServerCore {
   role: ServerRole;
   readonly connections = new Map<number, ClientConnection>();
   readonly statistics = new ServerStatistics();
+  /**
+   * ZooKeeper's trace mask, a Java long, set by stmk / set_trace_mask and reported by gtmk (306,
+   * ZooKeeper's default, until then). Kept and reported as ZooKeeper does; corral's own logging
+   * (pino levels) does not read it.
+   */
+  traceMask = 306n;
   private readonly closeWaiters = new Map<bigint, Array<(zxid: number) => void>>();
   /** Each session's latest write not yet applied (writes apply in order, so the last suffices). */
   private readonly lastWrite = new Map<bigint, Promise<undefined>>();

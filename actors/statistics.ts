@@ -56,16 +56,7 @@ export class BufferSizeTracker {
   }
 }
 
-/** ZooKeeper's default ZooTrace mask (the text trace mask gtmk reports until stmk sets one). */
-export const defaultTraceMask = 306n;
-
 export class ServerStatistics {
-  /**
-   * ZooKeeper's trace mask, a Java long, set by stmk / set_trace_mask and reported by gtmk. Kept
-   * and reported as ZooKeeper does; corral's own logging (pino levels) does not read it. Not
-   * cleared by srst.
-   */
-  traceMask = defaultTraceMask;
   packetsReceived = 0;
   packetsSent = 0;
   authFailedCount = 0;

@@ -61,8 +61,13 @@ export async function freePorts(count: number, host = '127.0.0.1'): Promise<numb
 
 /** The `srvr` four-letter word's answer, or '' when nothing answers within 2 s. */
 export function askSrvr(port: number, host = '127.0.0.1'): Promise<string> {
+  return askWord(port, 'srvr', host);
+}
+
+/** A four-letter word's answer, or '' when nothing answers within 2 s. */
+export function askWord(port: number, word: string, host = '127.0.0.1'): Promise<string> {
   return new Promise((done) => {
-    const socket = connect({ host, port }, () => socket.write('srvr'));
+    const socket = connect({ host, port }, () => socket.write(word));
     let text = '';
     socket.on('data', (chunk) => (text += chunk.toString()));
     socket.on('error', () => done(''));

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Ensemble, EnsembleError, type EnsembleSystem } from './ensemble.js';
-import { askSrvr } from './servers.js';
+import { askSrvr, askWord } from './servers.js';
 import { buildTree } from './tree-builder.js';
 
 const catchUpTimeoutMs = 600_000;
@@ -34,14 +34,7 @@ function figures(answer: string): SrvrFigures {
 }
 
 async function approximateDataSize(port: number): Promise<number> {
-  const { connect } = await import('node:net');
-  const answer = await new Promise<string>((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('mntr'));
-    let text = '';
-    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    socket.on('end', () => resolve(text));
-    socket.on('error', reject);
-  });
+  const answer = await askWord(port, 'mntr');
   return Number(/zk_approximate_data_size\s+(\d+)/.exec(answer)?.[1] ?? Number.NaN);
 }
 

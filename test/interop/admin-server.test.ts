@@ -7,7 +7,7 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { ClientRequest } from '../../protocol/requests.js';
 import { RawClient } from '../server/raw-client.js';
 import { corralMain, startCorral, type CorralServer } from '../support/corral.js';
+import { fourLetterWord } from '../support/four-letter.js';
 import { freePort } from '../support/ports.js';
 import { startZooKeeper, zookeeperAvailable, type ZooKeeperServer } from '../support/zookeeper.js';
 
@@ -254,13 +255,6 @@ describe.skipIf(!zookeeperAvailable())('admin server, compared with ZooKeeper 3.
   });
 
   it('sets the trace mask as ZooKeeper does, by admin command and by stmk', async () => {
-    const fourLetter = (port: number, bytes: Buffer) => new Promise<string>((resolve) => {
-      const socket = createConnection(port, '127.0.0.1', () => socket.write(bytes));
-      let text = '';
-      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      socket.on('close', () => resolve(text));
-      socket.on('error', () => resolve(text));
-    });
     const stmk = Buffer.alloc(12);
     stmk.write('stmk');
     stmk.writeBigInt64BE(77n, 4);
@@ -269,10 +263,10 @@ describe.skipIf(!zookeeperAvailable())('admin server, compared with ZooKeeper 3.
       get: await admin(target, 'get_trace_mask'),
       bad: await admin(target, 'stmk?traceMask=abc'),
       missing: await admin(target, 'set_trace_mask'),
-      word: await fourLetter(target.server.port, stmk),
-      gtmk: await fourLetter(target.server.port, Buffer.from('gtmk')),
+      word: await fourLetterWord(target.server.port, stmk),
+      gtmk: await fourLetterWord(target.server.port, Buffer.from('gtmk')),
       after: await admin(target, 'gtmk'),
-      cut: await fourLetter(target.server.port, Buffer.from('stmk')),
+      cut: await fourLetterWord(target.server.port, Buffer.from('stmk')),
     });
     const expected = await answers(zookeeper());
     expect(expected).toMatchObject({ set: { tracemask: 123 }, word: '77', gtmk: '77', cut: '' });

@@ -4,7 +4,8 @@ import { connect } from 'node:net';
 
 export async function fourLetterWord(
   port: number,
-  word: string,
+  /** The word, or raw bytes (stmk's word with its 8-byte mask). */
+  word: string | Buffer,
   timeoutMs = 5000,
   host = '127.0.0.1',
 ): Promise<string> {
