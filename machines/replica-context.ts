@@ -153,6 +153,12 @@ export interface ReplicaContext {
   firstZxid: Zxid;
   epochEnds: Zxid[];
   lastRound: number;
+  /**
+   * The highest acceptedEpoch of a learner that could not join an epoch this replica led: an
+   * epoch it proposes later is at least that (newEpochFor). Not persisted: after a restart the
+   * learner says it again.
+   */
+  epochFloor: number;
   decision: ElectionDecision | null;
   leader: LeaderState | null;
   learner: LearnerState | null;

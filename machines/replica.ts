@@ -27,6 +27,7 @@ export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
     firstZxid: input.firstZxid,
     epochEnds: [...epochEnds],
     lastRound: 0,
+    epochFloor: 0,
     decision: null,
     leader: null,
     learner: null,

@@ -7,7 +7,8 @@ import type { ElectionTiming } from '../machines/election.js';
 import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
 import type { PeerMessage, ServerId } from '../protocol/peer.js';
 import type { WriteRequest } from '../protocol/requests.js';
-import { MemoryNetwork } from '../transport/memory.js';
+import { describePeerMessage } from '../protocol/peer.js';
+import { MemoryNetwork, NetworkBusyError } from '../transport/memory.js';
 import { openAclUnsafe } from '../tree/acl.js';
 import type { TxnBody } from '../tree/txn.js';
 import { CommitLedger } from './invariants.js';
@@ -33,6 +34,28 @@ export const clusterTimingDefaults: ReplicaTiming = {
 
 const stepMs = 50;
 const settleRoundsMax = 10_000;
+/**
+ * Peer deliveries at one simulated instant before the cluster counts as livelocked: replicas
+ * that keep answering each other without time passing (a real process would burn CPU and the
+ * network between them). A busy instant of a 5-replica cluster takes a few thousand.
+ */
+export const deliveriesPerInstantMax = 50_000;
+/** Messages a livelock report quotes, delivered after the limit was reached. */
+const livelockSampleMessages = 12;
+
+/** The cluster stopped making progress at one simulated instant: that seed's violation. */
+export class LivelockError extends Error {
+  constructor(
+    readonly atMs: number,
+    readonly sample: readonly string[],
+  ) {
+    super(
+      `livelock: ${deliveriesPerInstantMax} peer deliveries at simulated time ${atMs} ms ` +
+        `without time passing; it repeats: ${sample.join('; ')}`,
+    );
+    this.name = 'LivelockError';
+  }
+}
 
 /** A create of `path` as the leader pipeline would hand it to the machine. */
 export function createTxnBody(path: string, data = ''): TxnBody {
@@ -76,6 +99,8 @@ export class Cluster {
   /** Crashed incarnations, kept for what they recorded (visited states, sync plans). */
   readonly retired: SimReplica[] = [];
   private cxid = 0;
+  /** Peer deliveries since the clock last moved (see deliveriesPerInstantMax). */
+  private deliveriesThisInstant = 0;
 
   constructor(readonly options: ClusterOptions) {
     this.random = new SeededRandom(options.seed ?? 1);
@@ -190,11 +215,52 @@ export class Cluster {
     return [...this.replicas.keys()].sort((first, second) => first - second);
   }
 
+  /** Delivers the next `count` items from `from` to `to` (see deliveriesPerInstantMax). */
+  deliver(from: ServerId, to: ServerId, count = 1): number {
+    const delivered = this.network.deliver(from, to, count);
+    this.countDeliveries(delivered);
+    return delivered;
+  }
+
+  private countDeliveries(delivered: number): void {
+    this.deliveriesThisInstant += delivered;
+    if (this.deliveriesThisInstant < deliveriesPerInstantMax) return;
+    throw new LivelockError(this.clock.now(), this.sampleDeliveries());
+  }
+
+  /** A few more deliveries, described: what the replicas keep saying to each other. */
+  private sampleDeliveries(): string[] {
+    const sample: string[] = [];
+    const previous = this.onMessage;
+    this.onMessage = (from, to, message) => {
+      sample.push(`${from}→${to} ${describePeerMessage(message)}`);
+      previous?.(from, to, message);
+    };
+    const running = (id: ServerId) => !this.paused.has(id);
+    try {
+      for (let tries = 0; sample.length < livelockSampleMessages && tries < 100; tries++) {
+        if (!this.network.deliverNext(running)) break;
+      }
+    } finally {
+      this.onMessage = previous;
+    }
+    return sample;
+  }
+
   /** Delivers every message and makes every write durable until nothing is left to do. */
   settle(): void {
     for (let round = 0; round < settleRoundsMax; round++) {
       const running = (id: ServerId) => !this.paused.has(id);
-      let progressed = this.network.deliverAll(undefined, running) > 0;
+      const budget = deliveriesPerInstantMax - this.deliveriesThisInstant;
+      let delivered: number;
+      try {
+        delivered = this.network.deliverAll(budget, running);
+      } catch (error) {
+        if (!(error instanceof NetworkBusyError)) throw error;
+        delivered = budget;
+      }
+      this.countDeliveries(delivered);
+      let progressed = delivered > 0;
       for (const replica of this.replicas.values()) {
         if (running(replica.id) && replica.flushStorage() > 0) progressed = true;
       }
@@ -205,6 +271,7 @@ export class Cluster {
 
   advance(ms: number): void {
     this.clock.increment(ms);
+    this.deliveriesThisInstant = 0;
     for (const [id, clock] of this.replicaClocks) {
       if (!this.paused.has(id)) clock.set(this.clock.now());
     }

@@ -32,6 +32,11 @@ export function checkClientHistory(operations: readonly ZooKeeperOperation[]): H
   if (result.ok === 'unknown') {
     return { verdict: 'unknown', operations: operations.length, steps: result.steps };
   }
-  const detail = result.minimalViolation.map(describeOperation).join('; ');
+  // The context's outputs do not matter, but its intervals do: without them the conflict
+  // cannot be read (a sync that orders a write, a delete that explains a noNode).
+  const context = result.context.length === 0
+    ? ''
+    : ` (given: ${result.context.map(describeOperation).join('; ')})`;
+  const detail = result.minimalViolation.map(describeOperation).join('; ') + context;
   return { verdict: 'violation', operations: operations.length, steps: result.steps, detail };
 }

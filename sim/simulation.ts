@@ -8,7 +8,7 @@
 import { describePeerMessage } from '../protocol/peer.js';
 import type { ReplicaMachine } from './replica-host.js';
 import { SimClient } from './client.js';
-import { Cluster } from './cluster.js';
+import { Cluster, LivelockError } from './cluster.js';
 import { checkInvariantsNow, checkEphemerals, type Violation } from './sim-invariants.js';
 import { describeOperation, type ZooKeeperOperation } from './linearizability/index.js';
 import { checkClientHistory, type HistoryVerdict } from './sim-history.js';
@@ -82,9 +82,62 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     number
   >;
   const violations: Violation[] = [];
-  cluster.startAll();
   const faultChance = options.faultChance ?? simulationDefaults.faultChance;
   const steps = options.steps ?? simulationDefaults.steps;
+  try {
+    await simulate(cluster, clients, { steps, faultChance, faults, violations, trace });
+  } catch (error) {
+    // A livelock, or anything else thrown, ends this seed as that seed's violation (with its
+    // replay command): a run of many seeds goes on to the next one.
+    violations.push(
+      error instanceof LivelockError ? error.message : `simulator stopped: ${String(error)}`,
+    );
+    return resultOf(options.seed, violations, faults, clients, cluster, undefined);
+  }
+  const operations = clients.flatMap((client) => client.history);
+  if (trace !== undefined) {
+    // The clients' operations, in invocation order (their completions are part of each line).
+    const ordered = [...operations].sort((first, second) => first.invokedAt - second.invokedAt);
+    for (const operation of ordered) trace(`operation ${describeOperation(operation)}`);
+  }
+  const history = checkClientHistory(operations);
+  if (history.verdict === 'violation') violations.push(`linearizability: ${history.detail}`);
+  return resultOf(options.seed, violations, faults, clients, cluster, history);
+}
+
+function resultOf(
+  seed: number,
+  violations: Violation[],
+  faults: Record<FaultKind, number>,
+  clients: readonly SimClient[],
+  cluster: Cluster,
+  history: HistoryVerdict | undefined,
+): SimulationResult {
+  const recorded = clients.flatMap((client) => client.history);
+  return {
+    seed,
+    violations: [...new Set(violations)],
+    faults,
+    operations: clients.reduce((total, client) => total + client.counts.operations, 0),
+    history: history ?? { verdict: 'unknown', operations: recorded.length, steps: 0 },
+    recorded,
+    simulatedMs: cluster.clock.now(),
+  };
+}
+
+interface RunState {
+  steps: number;
+  faultChance: number;
+  faults: Record<FaultKind, number>;
+  violations: Violation[];
+  trace: ((line: string) => void) | undefined;
+}
+
+/** The seeded steps, then healing and the final invariants (the history is checked after). */
+async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): Promise<void> {
+  const { steps, faultChance, faults, violations, trace } = run;
+  const random = cluster.random;
+  cluster.startAll();
   for (let step = 0; step < steps; step++) {
     if (random.chance(faultChance)) {
       const kind = applyFault(cluster, clients, random);
@@ -102,23 +155,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     violations.push(`liveness: no stable leader ${healRoundsMax * stepMs} ms after faults healed`);
   }
   violations.push(...checkInvariantsNow(cluster), ...checkEphemerals(cluster, clients));
-  const operations = clients.flatMap((client) => client.history);
-  if (trace !== undefined) {
-    // The clients' operations, in invocation order (their completions are part of each line).
-    const ordered = [...operations].sort((first, second) => first.invokedAt - second.invokedAt);
-    for (const operation of ordered) trace(`operation ${describeOperation(operation)}`);
-  }
-  const history = checkClientHistory(operations);
-  if (history.verdict === 'violation') violations.push(`linearizability: ${history.detail}`);
-  return {
-    seed: options.seed,
-    violations: [...new Set(violations)],
-    faults,
-    operations: clients.reduce((total, client) => total + client.counts.operations, 0),
-    history,
-    recorded: operations,
-    simulatedMs: cluster.clock.now(),
-  };
 }
 
 /** One ordinary step: a delivery, a flush, a tick or a client's turn. */
@@ -138,7 +174,7 @@ function progress(cluster: Cluster, clients: SimClient[]): void {
     const links = cluster.deliverableLinks();
     if (links.length > 0) {
       const link = random.pick(links);
-      cluster.network.deliver(link.from, link.to, 1 + random.int(3));
+      cluster.deliver(link.from, link.to, 1 + random.int(3));
     }
   }
 }

@@ -42,6 +42,14 @@ type LinkItemBody = LinkItem extends infer Item
     : never
   : never;
 
+/** deliverAll went past its limit: the peers never went quiet. */
+export class NetworkBusyError extends Error {
+  constructor(readonly deliveries: number) {
+    super(`memory network: still busy after ${deliveries} deliveries`);
+    this.name = 'NetworkBusyError';
+  }
+}
+
 const linkItemsMaxDefault = 100_000;
 const deliveriesMaxDefault = 1_000_000;
 
@@ -140,21 +148,30 @@ export class MemoryNetwork {
   ): number {
     let delivered = 0;
     for (;;) {
-      let oldest: { key: string; sequence: number } | undefined;
-      for (const [key, link] of this.links) {
-        if (!accepts(link.to)) continue;
-        const head = link.items[0];
-        if (head !== undefined && (oldest === undefined || head.sequence < oldest.sequence)) {
-          oldest = { key, sequence: head.sequence };
-        }
-      }
+      const oldest = this.oldestLink(accepts);
       if (oldest === undefined) return delivered;
-      if (delivered >= deliveriesMax) {
-        throw new Error(`memory network: still busy after ${deliveriesMax} deliveries`);
-      }
-      this.deliverHead(oldest.key);
+      if (delivered >= deliveriesMax) throw new NetworkBusyError(deliveriesMax);
+      this.deliverHead(oldest);
       delivered += 1;
     }
+  }
+
+  /** Delivers the item sent first among the links `accepts` takes; false when none is queued. */
+  deliverNext(accepts: (to: ServerId) => boolean = () => true): boolean {
+    const oldest = this.oldestLink(accepts);
+    return oldest !== undefined && this.deliverHead(oldest);
+  }
+
+  private oldestLink(accepts: (to: ServerId) => boolean): string | undefined {
+    let oldest: { key: string; sequence: number } | undefined;
+    for (const [key, link] of this.links) {
+      if (!accepts(link.to)) continue;
+      const head = link.items[0];
+      if (head !== undefined && (oldest === undefined || head.sequence < oldest.sequence)) {
+        oldest = { key, sequence: head.sequence };
+      }
+    }
+    return oldest?.key;
   }
 
   /** Loses the next frame from `from` to `to`; as on TCP, that breaks the connection. */

@@ -6,19 +6,22 @@ import type { ReplicaSetup } from '../replica-setup.js';
 
 export type LearnerRole = 'following' | 'observing';
 
+const leaderInfoTransitions = [
+  { guard: and(['isFromLeader', 'isEpochRefused']), target: 'epochRefused' },
+  { guard: 'isFromLeader', target: 'acceptingEpoch', actions: 'acceptLeaderInfo' },
+] as const;
+
 export function learnerDiscoveryState(machine: ReplicaSetup, role: LearnerRole) {
   return machine.createStateConfig({
     initial: 'awaitingLeaderInfo',
     states: {
       // Zab 1.1: FOLLOWERINFO / OBSERVERINFO was sent on entry (and each tick until answered).
-      awaitingLeaderInfo: {
-        on: {
-          'peer.leaderInfo': [
-            { guard: and(['isFromLeader', 'isEpochRefused']), target: '#replica.looking' },
-            { guard: 'isFromLeader', target: 'acceptingEpoch', actions: 'acceptLeaderInfo' },
-          ],
-        },
-      },
+      awaitingLeaderInfo: { on: { 'peer.leaderInfo': leaderInfoTransitions } },
+      // The leader's epoch is below this replica's acceptedEpoch (Zab 1.2 forbids going back).
+      // FOLLOWERINFO is said again each tick, paced, which tells the leader to step down for a
+      // new epoch; a leader that never answers with one is given up after initLimit ticks.
+      // (ZooKeeper's learner throws here and is back at the same leader at once: a tight loop.)
+      epochRefused: { on: { 'peer.leaderInfo': leaderInfoTransitions } },
       // Zab 1.2: ACKEPOCH only once the new epoch is durable as acceptedEpoch.
       acceptingEpoch: {
         always: {

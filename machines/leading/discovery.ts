@@ -20,7 +20,7 @@ import {
   heardFrom,
   withLearner,
 } from './learners.js';
-import { isLearnerAhead, newEpochFor } from './rules.js';
+import { isEpochBehindLearner, isLearnerAhead, newEpochFor } from './rules.js';
 import { syncLearner } from './synchronization.js';
 
 /** LEADERINFO to one learner, once the new epoch is durable as this leader's acceptedEpoch. */
@@ -69,7 +69,7 @@ const discoveryActions = {
   chooseNewEpoch: ((context) => {
     const leader = leaderOf(context);
     const accepted = Object.values(leader.learners).map((learner) => learner.acceptedEpoch);
-    const newEpoch = newEpochFor([context.acceptedEpoch, ...accepted]);
+    const newEpoch = newEpochFor([context.acceptedEpoch, ...accepted], context.epochFloor);
     return {
       context: { leader: { ...leader, newEpoch } },
       effects: [{ type: 'persistAcceptedEpoch', params: { epoch: newEpoch } }],
@@ -106,6 +106,16 @@ const discoveryActions = {
       effects: [{ type: 'persistCurrentEpoch', params: { epoch } }],
     };
   }) as Step,
+  /**
+   * A learner cannot join this epoch (see isEpochBehindLearner): the next epoch this replica
+   * proposes must reach its acceptedEpoch. Leadership is given up for it (next transition).
+   */
+  raiseEpochFloor: ((context, event) => {
+    if (event.type !== 'peer.followerInfo' && event.type !== 'peer.observerInfo') return {};
+    return {
+      context: { epochFloor: Math.max(context.epochFloor, event.message.acceptedEpoch) },
+    };
+  }) as Step,
   recordLearnerHeard: ((context, event) => {
     if (!('from' in event)) return {};
     return { context: { leader: heardFrom(leaderOf(context), event.from) } };
@@ -113,6 +123,14 @@ const discoveryActions = {
 };
 
 const discoveryGuards = {
+  /** A learner's acceptedEpoch passed this leader's epoch: it would refuse it for ever. */
+  isLearnerEpochAhead: ((context, event) => {
+    if (event.type !== 'peer.followerInfo' && event.type !== 'peer.observerInfo') return false;
+    const isVoter = context.voters.includes(event.from);
+    // A misconfigured learner is ignored (recordLearnerInfo), not obeyed.
+    if ((event.type === 'peer.followerInfo') !== isVoter) return false;
+    return isEpochBehindLearner(leaderOf(context).newEpoch, event.message.acceptedEpoch);
+  }) as Check,
   hasFollowerInfoQuorum: ((context) =>
     hasQuorumAtLeast(context, leaderOf(context), 'info')) as Check,
   isNewEpochAccepted: ((context) =>

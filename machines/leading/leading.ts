@@ -14,8 +14,15 @@ export function leadingState(machine: ReplicaSetup) {
         initial: 'discovery',
         // Learners may (re)connect in every phase: ZooKeeper's LearnerCnxAcceptor never stops.
         on: {
-          'peer.followerInfo': { actions: 'recordLearnerInfo' },
-          'peer.observerInfo': { actions: 'recordLearnerInfo' },
+          // A learner that can never join this epoch: lead again in one it can join.
+          'peer.followerInfo': [
+            { guard: 'isLearnerEpochAhead', target: '#replica.looking', actions: 'raiseEpochFloor' },
+            { actions: 'recordLearnerInfo' },
+          ],
+          'peer.observerInfo': [
+            { guard: 'isLearnerEpochAhead', target: '#replica.looking', actions: 'raiseEpochFloor' },
+            { actions: 'recordLearnerInfo' },
+          ],
           'peer.ackEpoch': [
             { guard: 'isLearnerAheadOfLeader', target: '#replica.looking' },
             { actions: 'recordAckEpoch' },

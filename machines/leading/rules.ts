@@ -6,11 +6,24 @@ import { epochOfZxid } from '../zab-rules.js';
 
 /**
  * Discovery: the epoch a new leader proposes, from the acceptedEpoch of every member of its
- * quorum (itself included): one more than the largest, so it is new to every one of them.
+ * quorum (itself included): one more than the largest, so it is new to every one of them. It is
+ * at least `epochFloor`: the acceptedEpoch of a learner that could not join this replica's last
+ * epoch (a learner accepts an epoch equal to its own, so reaching it is enough).
  */
-export function newEpochFor(acceptedEpochs: readonly number[]): number {
+export function newEpochFor(acceptedEpochs: readonly number[], epochFloor = 0): number {
   if (acceptedEpochs.length === 0) throw new Error('zab rule violated: no acceptedEpoch given');
-  return Math.max(...acceptedEpochs) + 1;
+  return Math.max(Math.max(...acceptedEpochs) + 1, epochFloor);
+}
+
+/**
+ * A learner whose acceptedEpoch is above the leader's epoch refuses that epoch (Zab 1.2: it
+ * promised not to go back), so it can never join it; only a later epoch takes it back. Such a
+ * promise outlives a prospective leader that persisted its epoch and then failed to gather a
+ * quorum of ACKEPOCH (found by the simulator: seed 301532 with an observer, where replica 2 had
+ * accepted epoch 8 while replica 1 established 7, and seed 400190 with 5 voters).
+ */
+export function isEpochBehindLearner(leaderEpoch: number | null, learnerAccepted: number): boolean {
+  return leaderEpoch !== null && learnerAccepted > leaderEpoch;
 }
 
 /** A replica's history as discovery compares it: its currentEpoch, then its last zxid. */

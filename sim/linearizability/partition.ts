@@ -112,5 +112,12 @@ export function partitionZooKeeperHistory(
   const result = [...parts.values()];
   if (syncs.length === 0) return result;
   if (result.length === 0) return [syncs];
-  return result.map((part) => part.concat(syncs));
+  // Each part keeps the history's own order: the search breaks ties between one session's
+  // operations invoked at the same instant by position, so a sync appended after the part
+  // would seem to follow a write its session issued after it (found by the simulator, seed
+  // 100864: a setData invoked as its session's sync completed was ordered before the sync).
+  const positions = new Map(operations.map((operation, index) => [operation, index]));
+  const byPosition = (a: ZooKeeperOperation, b: ZooKeeperOperation) =>
+    positions.get(a)! - positions.get(b)!;
+  return result.map((part) => part.concat(syncs).sort(byPosition));
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeZxid } from '../../machines/zab-rules.js';
 import { Cluster, createTxnBody } from '../../sim/cluster.js';
+import { runEpochPromise } from './epoch-promise-scenario.js';
 
 function writeMany(cluster: Cluster, prefix: string, count: number, via?: number): void {
   for (let index = 0; index < count; index++) {
@@ -199,5 +200,29 @@ describe('observers', () => {
     cluster.settle();
     expectConverged(cluster);
     expect(cluster.ledger.size).toBe(6);
+  });
+});
+
+describe('a replica that promised a later epoch than the leader\'s (seeds 301532, 400190)', () => {
+  it.each([
+    ['a follower', 1, [] as number[]],
+    ['an observer', 4, [4]],
+  ])('%s refuses the older epoch, paced, and rejoins in a new one', (_what, id, observers) => {
+    const { cluster, epochBefore, refusedStates } = runEpochPromise(id, 7, observers);
+    expect(epochBefore).toBe(1);
+    const role = observers.length > 0 ? 'observing' : 'following';
+    expect(refusedStates).toContain(`${role}.phase.discovery.epochRefused`);
+    // Refusing is not a loop: the replica waits for its next tick before it says FOLLOWERINFO
+    // again, and that tells the leader to lead again in an epoch the replica can join.
+    const leaderId = cluster.stabilize();
+    const leader = cluster.replica(leaderId).role;
+    expect(leader.epoch).toBeGreaterThanOrEqual(7);
+    expect(cluster.replica(id).role).toMatchObject({ serving: true, leaderId, state: role });
+    expect(cluster.storage(id).durable.acceptedEpoch).toBe(leader.epoch);
+    cluster.openSession();
+    expect(cluster.submit(createTxnBody('/after'))).toBe(true);
+    cluster.settle();
+    expect(cluster.replica(id).tree.hasNode('/after')).toBe(true);
+    expectConverged(cluster);
   });
 });

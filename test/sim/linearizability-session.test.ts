@@ -8,7 +8,7 @@ import {
   type ZooKeeperOperation,
 } from '../../sim/linearizability/index.js';
 import {
-  created, create, data, done, getData, lost, noNode, set, setData,
+  created, create, data, deleted, done, getData, lost, noNode, remove, set, setData,
 } from './linearizability-support.js';
 
 const initialTree = { '/a': 'x' };
@@ -118,6 +118,18 @@ describe('linearizability checker, session read mode', () => {
       done(2, 10, 10, getData('/a'), data('y', 1)),
       done(2, 10, 10, getData('/a'), data('y', 1)),
       done(3, 20, 20, getData('/a'), data('z', 2)),
+    ];
+    expect(check(history).ok).toBe(true);
+  });
+
+  // Found by the simulator (seed 100864): a session's setData invoked at the very instant its
+  // sync completed. The sync belongs after the write's partition's own operations in the array
+  // the partitioner builds; the session order must still put the sync first.
+  it('keeps a sync before the write its session invoked as the sync completed (seed 100864)', () => {
+    const history = [
+      sync(1, 10, 10),
+      done(1, 10, 30, setData('/a', 'y', 0), noNode),
+      done(2, 15, 25, remove('/a'), deleted),
     ];
     expect(check(history).ok).toBe(true);
   });
