@@ -3,8 +3,7 @@
 // first write sent after it that succeeds. The client tries the servers in turn, as ZooKeeper's
 // own client walks its connect string, and opens a fresh session on each reconnect.
 
-import { WireConnection } from '../client/wire.js';
-import type { ClientRequest } from '../protocol/requests.js';
+import { WireConnection, type ClientRequest } from '../client/wire.js';
 import { EnsembleError, type Ensemble, type EnsembleMember } from './ensemble.js';
 import type { WorkloadTarget } from './workload.js';
 

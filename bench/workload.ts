@@ -4,8 +4,7 @@
 // alike, through the same wire client.
 
 import hdr from 'hdr-histogram-js';
-import { WireConnection } from '../client/wire.js';
-import type { ClientRequest } from '../protocol/requests.js';
+import { WireConnection, type ClientRequest } from '../client/wire.js';
 
 export type Operation = 'create' | 'setData' | 'getData' | 'mixed';
 

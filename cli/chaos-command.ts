@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parseValue, valueParsers } from '../actors/config.js';
+import { parseValue, valueParsers } from '../actors/config/config.js';
 import { checkClientHistory } from '../sim/sim-history.js';
 import { runHistoryClient, seededRandom } from './chaos/history-clients.js';
 import { ProxyMesh } from './chaos/proxy-mesh.js';

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parseZooCfg, resolveConfig, ConfigError } from '../actors/config.js';
+import { parseZooCfg, resolveConfig, ConfigError } from '../actors/config/config.js';
 import {
   clientHost,
   connectString,

@@ -3,7 +3,7 @@
 // only writes what these functions return.
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseValue, valueParsers, type PeerType } from '../actors/config.js';
+import { ConfigError, parseValue, valueParsers, type PeerType } from '../actors/config/config.js';
 
 /** The `corral ensemble` options as commander hands them over. */
 export interface EnsembleFlags {

@@ -9,7 +9,7 @@ import { LmdbEpochStore } from '../storage/epochs.js';
 import { lmdbDurableOptions } from '../storage/lmdb-log.js';
 import { listSnapshots, visitSnapshot } from '../storage/snapshot-file.js';
 import { decodeTxn, recordProblem, zxidKey, zxidOfKey } from '../storage/txn-codec.js';
-import type { Txn } from '../tree/txn.js';
+import type { Txn } from '../protocol/txn.js';
 
 export interface InspectDataOptions {
   dataDir: string;

@@ -3,13 +3,13 @@
 // server.N lines (and a myid) it runs one replica of an ensemble; otherwise a standalone server.
 
 import { pino, type Logger } from 'pino';
-import { AdminServer } from '../actors/admin-server.js';
-import { answerFourLetterWord, isFourLetterWord } from '../actors/four-letter-words.js';
-import { createInspection } from '../actors/inspect.js';
-import { fourLetterSource } from '../actors/four-letter-source.js';
-import { isEnsemble } from '../actors/config.js';
-import { ReplicaRuntime } from '../actors/replica-runtime.js';
-import { CorralServer } from '../actors/server.js';
+import { AdminServer } from '../actors/operations/admin-server.js';
+import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
+import { createInspection } from '../actors/inspection/inspect.js';
+import { fourLetterSource } from '../actors/operations/four-letter-source.js';
+import { isEnsemble } from '../actors/config/config.js';
+import { ReplicaRuntime } from '../actors/replica/runtime.js';
+import { CorralServer } from '../actors/server/server.js';
 import { ReplicaStorage } from '../storage/replica-storage.js';
 import { buildServerConfig, type ServerFlags } from './server-options.js';
 

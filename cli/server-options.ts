@@ -14,9 +14,9 @@ import {
   type ConfigLogger,
   type QuorumServerAddress,
   type ServerConfig,
-} from '../actors/config.js';
-import { serverId } from '../actors/config-values.js';
-import { loadJaasServerUsers } from '../actors/jaas.js';
+} from '../actors/config/config.js';
+import { serverId } from '../protocol/config/values.js';
+import { loadJaasServerUsers } from '../actors/config/jaas.js';
 
 /** The options as commander hands them over (values are strings until validated). */
 export interface ServerFlags {

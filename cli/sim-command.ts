@@ -4,7 +4,7 @@
 // printing the message log, every machine transition, and the faults as they happen.
 
 import type { Command } from 'commander';
-import { parseValue, valueParsers } from '../actors/config.js';
+import { parseValue, valueParsers } from '../actors/config/config.js';
 import { runSimulation, type SimulationResult } from '../sim/simulation.js';
 import { brokenVariants, type BrokenVariant } from '../sim/variants.js';
 

@@ -23,6 +23,9 @@ import {
 import { FrameDecoder, FrameError } from './frame-decoder.js';
 
 /** ZooKeeper's default jute.maxbuffer plus room for the reply header and stat. */
+/** The request shape WireConnection sends (benchmarks build them by hand). */
+export type { ClientRequest } from '../protocol/requests.js';
+
 export const frameBytesMaxDefault = 0xfffff + 1024;
 
 type Resolve = (reply: Reply) => void;

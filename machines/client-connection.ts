@@ -1,7 +1,10 @@
 // The client side of a ZooKeeper session as a pure XState machine: which server to try next, how
 // long to back off, when a lost connection means a lost session, and what the host must tell the
 // application. The socket (openConnection, closeSession), timers and randomness come from the host.
-import { assign, fromPromise, setup, type SnapshotFrom } from 'xstate';
+import { assign, setup, type SnapshotFrom } from 'xstate';
+import { notProvided, notProvidedActor } from './effects.js';
+
+const machineName = 'client connection';
 
 /** One entry of the connect string, in the (host-shuffled) order the machine tries them. */
 export interface ServerAddress {
@@ -78,18 +81,6 @@ export function isSessionExpiredError(error: unknown): boolean {
   return (error as { code?: number } | null)?.code === -112;
 }
 
-function notProvided<TParams = undefined>(name: string) {
-  return (_arguments: unknown, _params: TParams): void => {
-    throw new Error(`client connection machine: action '${name}' was not provided by the host`);
-  };
-}
-
-function notProvidedActor<TInput, TOutput>(name: string) {
-  return fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`client connection machine: actor '${name}' was not provided by the host`);
-  });
-}
-
 /** Exponential backoff per full pass over the server list, capped (a pure rule). */
 export function reconnectBackoffMs(context: ClientConnectionContext): number {
   const passes = Math.floor(context.failedAttempts / Math.max(1, context.servers.length));
@@ -150,17 +141,20 @@ export const clientConnectionMachine = setup({
   },
   actors: {
     /** Connect a socket to input.server and complete the handshake; rejects on any failure. */
-    openConnection: notProvidedActor<OpenConnectionInput, SessionEstablished>('openConnection'),
+    openConnection: notProvidedActor<OpenConnectionInput, SessionEstablished>(
+      machineName,
+      'openConnection',
+    ),
     /** Send closeSession on the established connection and wait for its reply (or loss). */
-    closeSession: notProvidedActor<void, void>('closeSession'),
+    closeSession: notProvidedActor<void, void>(machineName, 'closeSession'),
   },
   actions: {
     /** Tell the application (events, waiting requests, recipes) the state changed. */
-    reportState: notProvided<{ state: ClientConnectionState }>('reportState'),
+    reportState: notProvided<{ state: ClientConnectionState }>(machineName, 'reportState'),
     /** After a handshake: re-send auth, then setWatches2, before any queued request. */
-    restoreSession: notProvided('restoreSession'),
+    restoreSession: notProvided(machineName, 'restoreSession'),
     /** Drop the socket without closing the session (used when expiring locally). */
-    dropConnection: notProvided('dropConnection'),
+    dropConnection: notProvided(machineName, 'dropConnection'),
     recordSession: assign(({ event }) => {
       const established = (event as unknown as { output: SessionEstablished }).output;
       return {

@@ -10,6 +10,7 @@ import {
   isLeaderConfirmed,
   type CastVote,
 } from './zab-rules.js';
+import { notProvided } from './effects.js';
 
 export type ElectedRole = 'leading' | 'following' | 'observing';
 
@@ -85,13 +86,6 @@ function withNotification<Result>(body: (arguments_: GuardArguments) => Result) 
   return ({ context, event }: MachineArguments): Result => {
     assertEvent(event, 'peer.notification');
     return body({ context, event });
-  };
-}
-
-// Host effects default to throwing, so a host that forgets one fails loudly.
-function notProvided<TParams>(name: string) {
-  return (_arguments: unknown, _params: TParams): void => {
-    throw new Error(`election machine: action '${name}' was not provided by the host`);
   };
 }
 
@@ -254,12 +248,16 @@ export const electionMachine = setup({
   actions: {
     /** Send one notification to one replica (a reply). */
     sendNotification: notProvided<{ to: ServerId; notification: Notification }>(
+      'election',
       'sendNotification',
     ),
     /** Send a notification to every voter but this replica. */
-    broadcastNotification: notProvided<{ notification: Notification }>('broadcastNotification'),
+    broadcastNotification: notProvided<{ notification: Notification }>(
+      'election',
+      'broadcastNotification',
+    ),
     /** Leave looking: lead, follow or observe `leaderId`. */
-    decide: notProvided<ElectionDecision>('decide'),
+    decide: notProvided<ElectionDecision>('election', 'decide'),
     /** FLE: a higher round restarts the tally; keep the better of its vote and our own. */
     joinLaterRound: assign(withNotification(({ context, event }) => {
       const { notification } = event;

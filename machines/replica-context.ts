@@ -15,7 +15,7 @@ import type {
 } from '../protocol/peer.js';
 import type { ElectionDecision, ElectionTiming } from './election.js';
 import type { SyncPlan } from './leading/rules.js';
-import { epochOfZxid } from './zab-rules.js';
+import { epochOfZxid } from '../protocol/zxid.js';
 
 /** tree/'s Txn, reached through the peer protocol (machines/ may not import tree/). */
 export type Txn = PeerMessageOf<'inform'>['txn'];

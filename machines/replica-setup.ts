@@ -21,18 +21,17 @@ import {
   type ReplicaInput,
   type Step,
 } from './replica-context.js';
+import { notProvided } from './effects.js';
+
+/** The replica's host effects, typed by what each ReplicaEffect carries. */
+function notProvidedEffect<Type extends ReplicaEffect['type']>(name: Type) {
+  return notProvided<EffectParams<Type>>('replica', name);
+}
 
 type EffectParams<Type extends ReplicaEffect['type']> = Extract<
   ReplicaEffect,
   { type: Type }
 >['params'];
-
-// Host effects default to throwing, so a world that forgets one fails loudly.
-function notProvided<Type extends ReplicaEffect['type']>(name: Type) {
-  return (_arguments: unknown, _params: EffectParams<Type>): void => {
-    throw new Error(`replica machine: action '${name}' was not provided by the host`);
-  };
-}
 
 type MachineArguments = { context: ReplicaContext; event: ReplicaEvent };
 type NamedAction = (arguments_: MachineArguments) => void;
@@ -157,35 +156,35 @@ export const replicaSetup = setup({
   actors: { election: electionActor },
   actions: {
     /** Send one peer message (the host encodes it and queues it on the connection). */
-    sendPeerMessage: notProvided('sendPeerMessage'),
+    sendPeerMessage: notProvidedEffect('sendPeerMessage'),
     /** Open (or reuse) the quorum connection to the elected leader. */
-    connectToLeader: notProvided('connectToLeader'),
+    connectToLeader: notProvidedEffect('connectToLeader'),
     /** Make acceptedEpoch durable; completes with `storage.epochPersisted` 'accepted'. */
-    persistAcceptedEpoch: notProvided('persistAcceptedEpoch'),
+    persistAcceptedEpoch: notProvidedEffect('persistAcceptedEpoch'),
     /** Make currentEpoch durable; completes with `storage.epochPersisted` 'current'. */
-    persistCurrentEpoch: notProvided('persistCurrentEpoch'),
+    persistCurrentEpoch: notProvidedEffect('persistCurrentEpoch'),
     /** Queue txns on the log, in zxid order; completes with `storage.appended`. */
-    appendProposals: notProvided('appendProposals'),
+    appendProposals: notProvidedEffect('appendProposals'),
     /** Drop logged txns after zxid (and undo them in the tree); completes `storage.truncated`. */
-    truncateLog: notProvided('truncateLog'),
+    truncateLog: notProvidedEffect('truncateLog'),
     /** Replace tree and log with the leader's snapshot; completes `storage.snapshotLoaded`. */
-    loadSnapshot: notProvided('loadSnapshot'),
+    loadSnapshot: notProvidedEffect('loadSnapshot'),
     /** Apply every logged txn up to zxid not yet applied, in zxid order. */
-    applyCommitted: notProvided('applyCommitted'),
+    applyCommitted: notProvidedEffect('applyCommitted'),
     /** Leader: DIFF/TRUNC/SNAP and the log after it to one learner (see SyncStreamParams). */
-    sendSyncStream: notProvided('sendSyncStream'),
+    sendSyncStream: notProvidedEffect('sendSyncStream'),
     /** Leader: a learner's REQUEST into the leader pipeline, back as `client.requests`. */
-    acceptForwardedRequests: notProvided('acceptForwardedRequests'),
+    acceptForwardedRequests: notProvidedEffect('acceptForwardedRequests'),
     /** What this replica now is, for srvr/stat and request routing. */
-    announceRole: notProvided('announceRole'),
+    announceRole: notProvidedEffect('announceRole'),
     /** Leader: restart the expiry timers of sessions a learner's clients are using. */
-    touchSessions: notProvided('touchSessions'),
+    touchSessions: notProvidedEffect('touchSessions'),
     /** Answer a client's sync on this replica (everything through zxid is applied here). */
-    answerSync: notProvided('answerSync'),
+    answerSync: notProvidedEffect('answerSync'),
     /** Leader: check a learner's reconnecting session; the host answers `sessions.revalidated`. */
-    revalidateSession: notProvided('revalidateSession'),
+    revalidateSession: notProvidedEffect('revalidateSession'),
     /** Learner: complete a reconnecting client's handshake with the leader's verdict. */
-    sessionRevalidated: notProvided('sessionRevalidated'),
+    sessionRevalidated: notProvidedEffect('sessionRevalidated'),
     forwardNotification: sendTo('election', ({ event }) => {
       const { from, message } = expectEvent(event, 'peer.notification');
       return { type: 'peer.notification', from, notification: message };

@@ -3,6 +3,7 @@
 // sim/) supplies the effects with `.provide()` and drives it with the events below.
 import { assign, setup, type SnapshotFrom } from 'xstate';
 import { negotiateSessionTimeout, type SessionTimeoutLimits } from './rules.js';
+import { notProvided } from './effects.js';
 
 /** The host's handle for one client connection (socket); unique for the host's lifetime. */
 export type ConnectionId = number;
@@ -71,14 +72,6 @@ export type SessionEvent =
  */
 export const sessionEndedTag = 'ended';
 
-// Effects default to throwing so a host that forgets one fails loudly instead of silently
-// dropping a closeSession txn.
-function notProvided<TParams = undefined>(name: string) {
-  return (_arguments: unknown, _params: TParams): void => {
-    throw new Error(`session machine: action '${name}' was not provided by the host`);
-  };
-}
-
 function currentConnection(context: SessionContext): ConnectionId {
   if (context.connectionId === null) {
     throw new Error('session machine: no connection attached (a guard should have caught it)');
@@ -115,13 +108,16 @@ export const sessionMachine = setup({
   },
   actions: {
     /** Submit a closeSession txn for this session (leader-owned; forwarded by followers). */
-    requestSessionClose: notProvided<{ reason: SessionCloseReason }>('requestSessionClose'),
+    requestSessionClose: notProvided<{ reason: SessionCloseReason }>(
+      'session',
+      'requestSessionClose',
+    ),
     /** Close this connection once everything already queued on it has been written. */
-    closeConnection: notProvided<{ connectionId: ConnectionId }>('closeConnection'),
+    closeConnection: notProvided<{ connectionId: ConnectionId }>('session', 'closeConnection'),
     /** The session expired and its closeSession txn is applied: forget it, log, count it. */
-    notifyExpired: notProvided('notifyExpired'),
+    notifyExpired: notProvided('session', 'notifyExpired'),
     /** The client closed the session and its closeSession txn is applied. */
-    notifyClosed: notProvided('notifyClosed'),
+    notifyClosed: notProvided('session', 'notifyClosed'),
     attachConnection: assign({
       connectionId: ({ event }) => ('connectionId' in event ? event.connectionId : null),
     }),

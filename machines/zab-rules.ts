@@ -1,40 +1,11 @@
-// Zab's pure rules — zxid packing and rollover, vote order, quorums, the committed zxid — kept
-// apart from the machines so each has a table test (the etcd-io/raft habit) and guards only
-// call them. Breaking an invariant here is a programmer error and throws.
-import type { PeerState, ServerId, Vote, Zxid } from '../protocol/peer.js';
-
-/** Epochs must stay below 2^21 so that epoch << 32 | counter is a safe JS integer. */
-export const zxidEpochLimit = 2 ** 21;
-/** The counter is the low 32 bits; ZooKeeper's leader steps down before it would wrap. */
-export const zxidCounterLimit = 2 ** 32;
-export const zxidCounterMax = zxidCounterLimit - 1;
+// Zab's pure rules — zxid rollover (packing is protocol/zxid.ts), vote order, quorums, the
+// committed zxid — kept apart from the machines so each has a table test (the etcd-io/raft
+// habit) and guards only call them. Breaking an invariant here is a programmer error and throws.
+import type { PeerState, ServerId, Vote } from '../protocol/peer.js';
+import { counterOfZxid, zxidCounterMax, type Zxid } from '../protocol/zxid.js';
 
 function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`zab rule violated: ${message}`);
-}
-
-function isCount(value: number): boolean {
-  return Number.isInteger(value) && value >= 0;
-}
-
-export function makeZxid(epoch: number, counter: number): Zxid {
-  assert(isCount(epoch) && epoch < zxidEpochLimit, `epoch ${epoch} outside [0, 2^21)`);
-  assert(isCount(counter) && counter < zxidCounterLimit, `counter ${counter} outside [0, 2^32)`);
-  return epoch * zxidCounterLimit + counter;
-}
-
-export function epochOfZxid(zxid: Zxid): number {
-  assertZxid(zxid);
-  return Math.floor(zxid / zxidCounterLimit);
-}
-
-export function counterOfZxid(zxid: Zxid): number {
-  assertZxid(zxid);
-  return zxid % zxidCounterLimit;
-}
-
-function assertZxid(zxid: Zxid): void {
-  assert(isCount(zxid) && zxid < zxidEpochLimit * zxidCounterLimit, `bad zxid ${zxid}`);
 }
 
 /**

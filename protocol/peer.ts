@@ -5,16 +5,14 @@
 
 // Txn (and the session identities a forwarded write carries) are the tree's replication contract;
 // the import is type-only, so nothing of tree/ is loaded by protocol/ at run time.
-import type { Txn, TxnBody } from '../tree/txn.js';
+import type { Txn, TxnBody } from './txn.js';
+import { assertNever } from './assert.js';
+import { hex, type Zxid } from './zxid.js';
+
+export type { Zxid } from './zxid.js';
 
 /** A replica's `myid` from zoo.cfg's server.N lines: a positive integer. */
 export type ServerId = number;
-
-/**
- * A ZooKeeper transaction id: epoch << 32 | counter, held as a safe JS integer (so epochs stay
- * below 2^21; machines/zab-rules.ts packs and checks it). 0 means "nothing logged".
- */
-export type Zxid = number;
 
 /** What a replica is doing, as ZooKeeper's QuorumPeer.ServerState names it. */
 export type PeerState = 'looking' | 'following' | 'leading' | 'observing';
@@ -176,9 +174,6 @@ export const peerMessageTag = {
 /** Tags that must never be assigned again (retired or held for ZooKeeper parity). */
 export const reservedPeerMessageTags: readonly number[] = [9, 19];
 
-function hex(value: number | bigint): string {
-  return `0x${value.toString(16)}`;
-}
 
 /** One line for traces and logs, in ZooKeeper's packet names: `PROPOSAL 0x200000007 write`. */
 export function describePeerMessage(message: PeerMessage): string {
@@ -239,11 +234,3 @@ export function describePeerMessage(message: PeerMessage): string {
   }
 }
 
-/** The end of every exhaustive switch over a peer union: reaching it is a programmer error. */
-export function assertNever(value: never): never {
-  const variant: unknown = value;
-  const type = typeof variant === 'object' && variant !== null && 'type' in variant
-    ? String(variant.type)
-    : String(variant);
-  throw new Error(`unexpected variant: ${type}`);
-}

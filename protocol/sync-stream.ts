@@ -3,7 +3,7 @@
 // hosts (actors/replica-runtime.ts, sim/replica-host.ts) stream through this one function.
 
 // Txn is the tree's replication contract, imported for its type only, as peer.ts does.
-import type { Txn } from '../tree/txn.js';
+import type { Txn } from './txn.js';
 import type { PeerMessage, TreeSnapshot, Zxid } from './peer.js';
 
 /** Txns per PROPOSAL in a sync stream: large frames, but far below frameBytesMax. */

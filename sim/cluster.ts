@@ -10,11 +10,12 @@ import type { WriteRequest } from '../protocol/requests.js';
 import { describePeerMessage } from '../protocol/peer.js';
 import { MemoryNetwork, NetworkBusyError } from '../transport/memory.js';
 import { openAclUnsafe } from '../tree/acl.js';
-import type { TxnBody } from '../tree/txn.js';
+import type { TxnBody } from '../protocol/txn.js';
 import { CommitLedger } from './invariants.js';
 import { SeededRandom } from './random.js';
 import { leafPathsOf, SimReplica, type ReplicaMachine } from './replica-host.js';
 import { SimulatedStorage } from './storage.js';
+import { lastZxidOfEpoch } from '../protocol/zxid.js';
 
 export interface ClusterOptions {
   voters: ServerId[];
@@ -353,7 +354,7 @@ export class Cluster {
     for (const replica of this.replicas.values()) {
       if (replica.role.state !== 'leading' || !replica.role.serving) continue;
       const view = replica.storage.view;
-      const throughZxid = (replica.role.epoch + 1) * 2 ** 32 - 1;
+      const throughZxid = lastZxidOfEpoch(replica.role.epoch);
       this.ledger.checkHistory(replica.id, view.snapshot?.zxid ?? 0, view.log, throughZxid);
     }
     const byZxid = new Map<number, { id: ServerId; digest: string }>();

@@ -2,7 +2,8 @@
 // it), durability of commits (every committed txn stays in the history of whoever leads later)
 // and convergence (serving replicas at the same zxid have the same tree digest).
 import type { Zxid } from '../protocol/peer.js';
-import type { Txn } from '../tree/txn.js';
+import type { Txn } from '../protocol/txn.js';
+import { hex } from '../protocol/zxid.js';
 
 /** A stable text for a txn, independent of Buffer vs Uint8Array after a codec round trip. */
 export function fingerprintOf(txn: Txn): string {
@@ -23,9 +24,6 @@ function isBufferJson(value: unknown): value is { type: 'Buffer'; data: number[]
   );
 }
 
-export function hex(zxid: Zxid): string {
-  return `0x${zxid.toString(16)}`;
-}
 
 /** Every txn any replica applied as committed, by zxid; violations are kept, not thrown. */
 export class CommitLedger {

@@ -4,7 +4,7 @@
 // is the simulator's composition root for one replica; actors/replica-runtime.ts is production's.
 import { pino } from 'pino';
 import { createActor, type Actor, type SimulatedClock } from 'xstate';
-import { resolveConfig } from '../actors/config.js';
+import { resolveConfig } from '../actors/config/config.js';
 import {
   announceToCore,
   applyCommittedTxns,
@@ -13,9 +13,9 @@ import {
   leaderStatisticsOf,
   revalidation,
   type ReplicaIdentity,
-} from '../actors/replica-serving.js';
-import { ReplicatedPipeline, type ReplicaPort } from '../actors/replicated-pipeline.js';
-import { ServerCore } from '../actors/server-core.js';
+} from '../actors/replica/serving.js';
+import { ReplicatedPipeline, type ReplicaPort } from '../actors/replica/pipeline.js';
+import { ServerCore } from '../actors/server/server-core.js';
 import type { ElectionTiming } from '../machines/election.js';
 import type { ForwardedTxnRequest } from '../machines/replica-context.js';
 import {
@@ -34,9 +34,10 @@ import { restoreTree, snapshotOfTree } from '../storage/peer-snapshot.js';
 import type { MemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/transport.js';
 import type { DataTree } from '../tree/data-tree.js';
-import type { Txn, TxnBody } from '../tree/txn.js';
+import type { Txn, TxnBody } from '../protocol/txn.js';
 import type { CommitLedger } from './invariants.js';
 import type { SimulatedStorage } from './storage.js';
+import { epochOfZxid } from '../protocol/zxid.js';
 
 export type ReplicaMachine = typeof replicaMachine;
 
@@ -61,7 +62,7 @@ export interface ReplicaHostOptions {
 /** The last zxid of each epoch among `zxids` (ascending). */
 function epochEndsOf(zxids: readonly Zxid[]): Zxid[] {
   const ends = new Map<number, Zxid>();
-  for (const zxid of zxids) ends.set(Math.floor(zxid / 2 ** 32), zxid);
+  for (const zxid of zxids) ends.set(epochOfZxid(zxid), zxid);
   return [...ends.values()].sort((first, second) => first - second);
 }
 

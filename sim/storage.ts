@@ -6,7 +6,7 @@
 // always a prefix of what was asked, never a torn record (a torn tail is cut at startup).
 import type { TreeSnapshot, Zxid } from '../protocol/peer.js';
 import type { ReplicaEvent } from '../machines/replica.js';
-import type { Txn } from '../tree/txn.js';
+import type { Txn } from '../protocol/txn.js';
 
 export type StorageWrite =
   | { kind: 'append'; txn: Txn }

@@ -5,9 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { Txn } from '../tree/txn.js';
+import type { Txn } from '../protocol/txn.js';
 import type { TxnLog } from './log.js';
 import { decodeTxn, encodeTxn, recordProblem, zxidKey, zxidOfKey } from './txn-codec.js';
+import { epochOfZxid, makeZxid } from '../protocol/zxid.js';
 
 export const storageFormatVersion = 1;
 
@@ -139,8 +140,8 @@ export class LmdbTxnLog implements TxnLog {
       }
       if (found === undefined || found >= below) break;
       ends.push(found);
-      // The next seek starts below the first zxid of this epoch (epoch << 32).
-      const epochStart = Math.floor(found / 2 ** 32) * 2 ** 32;
+      // The next seek starts below the first zxid of this epoch.
+      const epochStart = makeZxid(epochOfZxid(found), 0);
       if (epochStart === 0) break;
       below = epochStart - 1;
     }

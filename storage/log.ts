@@ -2,7 +2,7 @@
 // txns are durable (group commit: one durable write for everything appended meanwhile), so the
 // pipeline answers a client, or acknowledges a proposal, only for what survives a crash.
 
-import type { Txn } from '../tree/txn.js';
+import type { Txn } from '../protocol/txn.js';
 
 export interface TxnLog {
   /** Resolves when every txn given is durable; txns must arrive in zxid order. */

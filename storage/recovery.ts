@@ -5,6 +5,7 @@
 import type { DataTree } from '../tree/data-tree.js';
 import type { LmdbTxnLog, LogScan } from './lmdb-log.js';
 import { checkSnapshotFile, CorruptSnapshotError, visitSnapshot } from './snapshot-file.js';
+import { hex } from '../protocol/zxid.js';
 
 /** The part of pino's Logger that storage uses. */
 export interface StorageLogger {
@@ -12,9 +13,6 @@ export interface StorageLogger {
   warn(details: object, message: string): void;
 }
 
-function hex(zxid: number): string {
-  return `0x${zxid.toString(16)}`;
-}
 
 export class CorruptLogError extends Error {
   constructor(

@@ -6,7 +6,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataTree } from '../tree/data-tree.js';
-import type { Txn } from '../tree/txn.js';
+import type { Txn } from '../protocol/txn.js';
 import { LmdbEpochStore, type EpochStore } from './epochs.js';
 import { LmdbTxnLog } from './lmdb-log.js';
 import type { TxnLog } from './log.js';
@@ -24,6 +24,7 @@ import {
   writeSnapshot,
   writeSnapshotBytes,
 } from './snapshot-file.js';
+import { epochOfZxid } from '../protocol/zxid.js';
 
 export interface StorageSettings {
   /** Txns between snapshots (ZooKeeper's snapCount, zoo.cfg `snapCount`). */
@@ -208,7 +209,7 @@ export class ReplicaStorage implements TxnLog {
   epochEnds(): number[] {
     const ends = this.log.epochEnds();
     const snapshotZxid = this.latestSnapshotZxid;
-    const epochOf = (zxid: number) => Math.floor(zxid / 2 ** 32);
+    const epochOf = epochOfZxid;
     if (snapshotZxid > 0 && !ends.some((end) => epochOf(end) >= epochOf(snapshotZxid))) {
       ends.push(snapshotZxid);
     }

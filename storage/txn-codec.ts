@@ -3,7 +3,7 @@
 
 import { crc32c } from '@node-rs/crc32';
 import { Packr } from 'msgpackr';
-import type { Txn } from '../tree/txn.js';
+import type { Txn } from '../protocol/txn.js';
 
 // BigInts (session ids) keep their type through the extension; records stay plain maps so the
 // format does not depend on structure definitions held elsewhere.

@@ -5,6 +5,7 @@
 import { createNanoEvents, type Emitter } from 'nanoevents';
 import type { ServerId } from '../protocol/peer.js';
 import type { CloseCause, Transport, TransportEventName, TransportEvents } from './transport.js';
+import { assertNever } from '../protocol/assert.js';
 
 export interface MemoryNetworkOptions {
   /** Items queued on one direction of a connection before the sender gives up (`overflow`). */
@@ -335,6 +336,3 @@ function peersOf(pair: string, id: ServerId): ServerId[] {
   return [];
 }
 
-function assertNever(value: never): never {
-  throw new Error(`memory network: unexpected item ${String(value)}`);
-}

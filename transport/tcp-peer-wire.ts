@@ -6,6 +6,7 @@
 // the byte layout is tested on its own.
 import type { ServerId } from '../protocol/peer.js';
 import type { CloseCause, CloseReason } from './transport.js';
+import { assertNever } from '../protocol/assert.js';
 
 /** 'CRLP' (corral peer): the first bytes of every hello and welcome, so a stranger is caught. */
 export const tcpPeerMagic = 0x43524c50;
@@ -196,6 +197,3 @@ function failure(reason: string): WireDecodeResult {
   return { ok: false, error: new PeerWireError(reason) };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`tcp peer wire: unexpected message ${String(value)}`);
-}

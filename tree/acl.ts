@@ -4,7 +4,7 @@
 
 import { Perm } from '../protocol/constants.js';
 import type { ACL, Id } from '../protocol/records.js';
-import type { AuthContext } from './txn.js';
+import type { AuthContext } from '../protocol/txn.js';
 import { ipMatches, isValidIpExpression } from './ip.js';
 
 /** world:anyone with every permission (ZooDefs.Ids.OPEN_ACL_UNSAFE). */

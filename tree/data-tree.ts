@@ -13,7 +13,7 @@ import { parentOf } from './paths.js';
 import * as reads from './reads.js';
 import { NodeStore, type UndoLog } from './store.js';
 import { StoreRestorer, captureStore, type TreeCapture } from './snapshot.js';
-import type { AuthContext, Txn } from './txn.js';
+import type { AuthContext, Txn } from '../protocol/txn.js';
 import type {
   ApplyOutcome,
   ChangeTrigger,
@@ -32,14 +32,12 @@ import {
   opResultOf,
   type SingleWrite,
 } from './write-replies.js';
+import { assertNever } from '../protocol/assert.js';
 
 export type { ApplyOutcome, ChangeTrigger, DataTreeOptions, ReadResult, SessionEntry };
 
 const none: ResponseBody = { kind: 'none' };
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
-}
 
 export class DataTree {
   private readonly store: NodeStore;

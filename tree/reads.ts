@@ -8,7 +8,7 @@ import type { MultiOp } from '../protocol/requests.js';
 import type { OpResult } from '../protocol/responses.js';
 import { checkPermission, redactDigests } from './acl.js';
 import type { NodeStore } from './store.js';
-import type { AuthContext } from './txn.js';
+import type { AuthContext } from '../protocol/txn.js';
 import type { ReadResult } from './types.js';
 import type { Znode } from './znode.js';
 

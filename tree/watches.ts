@@ -8,6 +8,7 @@ import type { ACL, WatcherEvent } from '../protocol/records.js';
 import type { SetWatchesRequest } from '../protocol/requests.js';
 import type { ChangeTrigger } from './types.js';
 import { WatchMode, WatchTable } from './watch-table.js';
+import { assertNever } from '../protocol/assert.js';
 
 export interface Notification {
   sessionId: bigint;
@@ -179,6 +180,3 @@ export class WatchManager {
   }
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${String(value)}`);
-}

@@ -8,12 +8,10 @@ import type { CreateRequest, MultiOp, MultiRequest, WriteRequest } from '../prot
 import type { OpResult, ResponseBody } from '../protocol/responses.js';
 import type { Stat } from '../protocol/records.js';
 import type { WriteResult } from './writes.js';
+import { assertNever } from '../protocol/assert.js';
 
 const none: ResponseBody = { kind: 'none' };
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
-}
 
 export type SingleWrite = Exclude<WriteRequest, MultiRequest>;
 

@@ -15,7 +15,7 @@ import type {
 import { checkPermission, fixupAcl } from './acl.js';
 import { isValidPath, sequenceSuffix } from './paths.js';
 import type { NodeStore, UndoLog } from './store.js';
-import type { AuthContext } from './txn.js';
+import type { AuthContext } from '../protocol/txn.js';
 import type { ChangeTrigger } from './types.js';
 import {
   Znode,

@@ -15,7 +15,7 @@ import {
   type ReplicaEffect,
   type Step,
 } from '../replica-context.js';
-import { epochOfZxid } from '../zab-rules.js';
+import { epochOfZxid } from '../../protocol/zxid.js';
 
 function freshLearnerState(leaderId: number): LearnerState {
   return {

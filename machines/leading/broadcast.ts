@@ -18,14 +18,8 @@ import {
   withEpochEnd,
 } from '../replica-context.js';
 import type { ReplicaSetup } from '../replica-setup.js';
-import {
-  committedZxid,
-  counterOfZxid,
-  isQuorum,
-  makeZxid,
-  nextProposalZxid,
-  zxidCounterMax,
-} from '../zab-rules.js';
+import { committedZxid, isQuorum, nextProposalZxid } from '../zab-rules.js';
+import { counterOfZxid, makeZxid, zxidCounterMax } from '../../protocol/zxid.js';
 import { learnersAtLeast, sendToAll, withoutLearner } from './learners.js';
 
 /** The zxid the proposal after `lastZxid` gets: the counter restarts at 1 in every new epoch. */

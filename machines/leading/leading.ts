@@ -5,6 +5,11 @@ import { broadcastState } from './broadcast.js';
 import { discoveryState } from './discovery.js';
 import { synchronizationState } from './synchronization.js';
 
+const learnerInfoTransitions = [
+  { guard: 'isLearnerEpochAhead', target: '#replica.looking', actions: 'raiseEpochFloor' },
+  { actions: 'recordLearnerInfo' },
+] as const;
+
 export function leadingState(machine: ReplicaSetup) {
   return machine.createStateConfig({
     type: 'parallel',
@@ -15,14 +20,8 @@ export function leadingState(machine: ReplicaSetup) {
         // Learners may (re)connect in every phase: ZooKeeper's LearnerCnxAcceptor never stops.
         on: {
           // A learner that can never join this epoch: lead again in one it can join.
-          'peer.followerInfo': [
-            { guard: 'isLearnerEpochAhead', target: '#replica.looking', actions: 'raiseEpochFloor' },
-            { actions: 'recordLearnerInfo' },
-          ],
-          'peer.observerInfo': [
-            { guard: 'isLearnerEpochAhead', target: '#replica.looking', actions: 'raiseEpochFloor' },
-            { actions: 'recordLearnerInfo' },
-          ],
+          'peer.followerInfo': learnerInfoTransitions,
+          'peer.observerInfo': learnerInfoTransitions,
           'peer.ackEpoch': [
             { guard: 'isLearnerAheadOfLeader', target: '#replica.looking' },
             { actions: 'recordAckEpoch' },

@@ -2,7 +2,7 @@
 // refusing a quorum whose history is ahead of the leader's, and choosing DIFF, TRUNC or SNAP for
 // each learner. Kept apart from the machines (the etcd-io/raft habit) so each has a table test.
 import type { Zxid } from '../../protocol/peer.js';
-import { epochOfZxid } from '../zab-rules.js';
+import { epochOfZxid } from '../../protocol/zxid.js';
 
 /**
  * Discovery: the epoch a new leader proposes, from the acceptedEpoch of every member of its

@@ -14,7 +14,8 @@ import {
   type Step,
 } from '../replica-context.js';
 import type { ReplicaSetup } from '../replica-setup.js';
-import { isQuorum, makeZxid } from '../zab-rules.js';
+import { isQuorum } from '../zab-rules.js';
+import { makeZxid } from '../../protocol/zxid.js';
 import { learnersAtLeast, withLearner } from './learners.js';
 import { syncModeFor, type LeaderLog } from './rules.js';
 

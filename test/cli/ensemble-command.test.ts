@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../actors/config.js';
+import { ConfigError } from '../../actors/config/config.js';
 import { modeOfSrvr } from '../../cli/ensemble-command.js';
 import {
   connectString,

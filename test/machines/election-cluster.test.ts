@@ -9,7 +9,8 @@ import {
   settledNotification,
   type ElectionDecision,
 } from '../../machines/election.js';
-import { compareVotes, isQuorum, makeZxid } from '../../machines/zab-rules.js';
+import { compareVotes, isQuorum } from '../../machines/zab-rules.js';
+import { makeZxid } from '../../protocol/zxid.js';
 import { decodePeerMessage, encodePeerMessage } from '../../protocol/peer-codec.js';
 import type { Notification, Vote } from '../../protocol/peer.js';
 import { MemoryNetwork } from '../../transport/memory.js';

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import { createInspection, type Inspection } from '../../actors/inspect.js';
+import { createInspection, type Inspection } from '../../actors/inspection/inspect.js';
 import { sessionMachine, type SessionInput } from '../../machines/session.js';
 
 interface BrowserSocket {

@@ -1,7 +1,7 @@
 // Whole ensembles of replica machines over the cluster harness (sim/cluster.ts): election,
 // discovery, synchronization (DIFF, TRUNC, SNAP) and broadcast, crashes and quorum loss.
 import { describe, expect, it } from 'vitest';
-import { makeZxid } from '../../machines/zab-rules.js';
+import { makeZxid } from '../../protocol/zxid.js';
 import { Cluster, createTxnBody } from '../../sim/cluster.js';
 import { runEpochPromise } from './epoch-promise-scenario.js';
 

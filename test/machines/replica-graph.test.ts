@@ -1,6 +1,7 @@
 // Reachability of the replica machine: xstate/graph lists every leaf state of the definition, and
 // seeded cluster runs (3 voters + 1 observer, crashes, restarts, sync of every kind), with one
-// scripted run for a rare state, must visit each of them on some replica. A state no run reaches is dead chart or a missing scenario.
+// scripted run for a rare state, must visit each of them on some replica. A state no run
+// reaches is dead chart or a missing scenario.
 import { describe, expect, it } from 'vitest';
 import type { AnyStateNode } from 'xstate';
 import { getStateNodes } from 'xstate/graph';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { transition } from 'xstate';
 import { replicaMachine, type ReplicaEvent } from '../../machines/replica.js';
-import { counterOfZxid, epochOfZxid, makeZxid, zxidCounterMax } from '../../machines/zab-rules.js';
+import { counterOfZxid, epochOfZxid, makeZxid, zxidCounterMax } from '../../protocol/zxid.js';
 import { Cluster, createTxnBody } from '../../sim/cluster.js';
 
 function requests(count: number): ReplicaEvent {

@@ -7,7 +7,7 @@ import {
   syncModeFor,
   type LeaderLog,
 } from '../../machines/leading/rules.js';
-import { makeZxid } from '../../machines/zab-rules.js';
+import { makeZxid } from '../../protocol/zxid.js';
 
 const z = makeZxid;
 

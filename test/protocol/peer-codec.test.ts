@@ -10,7 +10,7 @@ import {
   type PeerMessage,
   type PeerMessageType,
 } from '../../protocol/peer.js';
-import type { Txn } from '../../tree/txn.js';
+import type { Txn } from '../../protocol/txn.js';
 
 const largestZxid = Number.MAX_SAFE_INTEGER; // epoch 2^21 - 1, counter 2^32 - 1
 const sessionId = 0x1_2345_6789_abcd_efn;

@@ -125,7 +125,7 @@ describe('linearizability checker, session read mode', () => {
   // Found by the simulator (seed 100864): a session's setData invoked at the very instant its
   // sync completed. The sync belongs after the write's partition's own operations in the array
   // the partitioner builds; the session order must still put the sync first.
-  it('keeps a sync before the write its session invoked as the sync completed (seed 100864)', () => {
+  it('keeps a sync before a write its session invoked as the sync completed (seed 100864)', () => {
     const history = [
       sync(1, 10, 10),
       done(1, 10, 30, setData('/a', 'y', 0), noNode),

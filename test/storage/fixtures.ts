@@ -8,7 +8,7 @@ import { CreateFlag, Perm } from '../../protocol/constants.js';
 import type { WriteRequest } from '../../protocol/requests.js';
 import type { TxnLog } from '../../storage/log.js';
 import { DataTree } from '../../tree/data-tree.js';
-import type { Txn, TxnBody } from '../../tree/txn.js';
+import type { Txn, TxnBody } from '../../protocol/txn.js';
 
 const dirs: string[] = [];
 

@@ -5,7 +5,7 @@ import { open } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IncompatibleDataDirError, LmdbTxnLog } from '../../storage/lmdb-log.js';
 import { CorruptRecordError, zxidKey } from '../../storage/txn-codec.js';
-import type { Txn } from '../../tree/txn.js';
+import type { Txn } from '../../protocol/txn.js';
 
 const dirs: string[] = [];
 function tempDir(): string {

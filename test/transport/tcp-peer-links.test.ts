@@ -3,7 +3,7 @@
 // reading costs the sender its link (`overflow`) rather than unbounded memory, and close()
 // leaves nothing that would keep the process alive.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -145,21 +145,24 @@ function writeExitFixture(): string {
   mkdirSync(cache, { recursive: true });
   const directory = mkdtempSync(path.join(cache, 'tcp-peer-exit-'));
   writeFileSync(path.join(directory, 'package.json'), '{ "type": "module" }');
-  const modules = ['tcp-peer', 'tcp-peer-options', 'tcp-peer-connection', 'tcp-peer-wire',
-    'reconnect-backoff', 'frame-decoder'];
-  for (const name of modules) {
-    const source = readFileSync(path.join(root, 'transport', `${name}.ts`), 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-    });
-    writeFileSync(path.join(directory, `${name}.js`), outputText);
+  // transport/ and the protocol/ files it may import, in the same layout.
+  for (const folder of ['transport', 'protocol']) {
+    mkdirSync(path.join(directory, folder));
+    for (const name of readdirSync(path.join(root, folder))) {
+      if (!name.endsWith('.ts')) continue;
+      const source = readFileSync(path.join(root, folder, name), 'utf8');
+      const { outputText } = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+      });
+      writeFileSync(path.join(directory, folder, name.replace(/\.ts$/, '.js')), outputText);
+    }
   }
   writeFileSync(path.join(directory, 'exit.mjs'), exitScript);
   return directory;
 }
 
 const exitScript = `
-import { createTcpTransport } from './tcp-peer.js';
+import { createTcpTransport } from './transport/tcp-peer.js';
 const peers = new Map([[4, { host: '127.0.0.1', port: 1 }]]);
 const slow = { reconnectBackoffMsBase: 10000, reconnectBackoffMsMax: 20000,
   handshakeTimeoutMs: 10000 };

@@ -9,7 +9,7 @@ import {
   redactDigests,
 } from '../../tree/acl.js';
 import { ipMatches, isValidIpExpression, parseIpAddress } from '../../tree/ip.js';
-import type { AuthContext } from '../../tree/txn.js';
+import type { AuthContext } from '../../protocol/txn.js';
 
 const acl = (perms: number, scheme: string, id: string): ACL => ({ perms, id: { scheme, id } });
 const nobody: AuthContext = { ids: [{ scheme: 'ip', id: '10.1.2.3' }], superUser: false };

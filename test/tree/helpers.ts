@@ -4,7 +4,7 @@ import { Perm } from '../../protocol/constants.js';
 import type { ACL } from '../../protocol/records.js';
 import type { MultiOp, WriteRequest } from '../../protocol/requests.js';
 import { DataTree, type ApplyOutcome } from '../../tree/data-tree.js';
-import type { AuthContext } from '../../tree/txn.js';
+import type { AuthContext } from '../../protocol/txn.js';
 import type { DataTreeOptions } from '../../tree/types.js';
 
 export const open: ACL[] = [{ perms: Perm.all, id: { scheme: 'world', id: 'anyone' } }];

@@ -1,0 +1,329 @@
+// Server configuration: the ServerConfig a replica runs with, read from ZooKeeper's zoo.cfg format
+// and validated with ZooKeeper's defaults and cross-field rules (QuorumPeerConfig), so an existing
+// zoo.cfg starts corral unchanged and every bad value fails fast with the key that holds it.
+import { readJavaProperties } from '../../protocol/config/java-properties.js';
+import { knownFourLetterWords } from '../operations/four-letter-words.js';
+import {
+  ConfigError,
+  parseMyId,
+  parseQuorumServer,
+  parseValue,
+  serverId,
+  valueParsers,
+  type PeerType,
+  type QuorumServerAddress,
+  type ValueParser,
+} from '../../protocol/config/values.js';
+import {
+  checkQuorumShape,
+  checkServerLines,
+  isEnsemble,
+  readMyIdFile,
+  resolveSelf,
+} from './ensemble.js';
+
+export {
+  ConfigError,
+  isEnsemble,
+  parseMyId,
+  parseQuorumServer,
+  parseValue,
+  readMyIdFile,
+  valueParsers,
+  type PeerType,
+  type QuorumServerAddress,
+};
+
+export interface ServerConfig {
+  clientPort: number;
+  clientPortAddress: string;
+  dataDir: string;
+  /** ZooKeeper's transaction-log directory; the data dir when unset. */
+  dataLogDir: string | undefined;
+  tickTimeMs: number;
+  /** Ticks a follower may take to connect and sync to the leader. */
+  initLimit: number;
+  /** Ticks a follower may lag behind the leader before it is dropped. */
+  syncLimit: number;
+  /** ZooKeeper's maxClientCnxns: connections per client IP address, 0 = unlimited. */
+  maxClientConnections: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  /** 4lw.commands.whitelist as written (trimmed words, or `*`); srvr is always answered. */
+  fourLetterWordWhitelist: readonly string[];
+  extendedTypesEnabled: boolean;
+  reconfigEnabled: boolean;
+  juteMaxBufferBytes: number;
+  /** authProvider.N class names, in file order. */
+  authProviders: readonly string[];
+  /** DigestAuthenticationProvider.superDigest: `super:<base64 sha1("super:password")>`. */
+  superDigest: string | undefined;
+  /** JAAS login configuration holding the SASL `Server` section. */
+  jaasFile: string | undefined;
+  /** SASL DIGEST-MD5 users (name → password) from the JAAS file's Server section. */
+  digestUsers: ReadonlyMap<string, string>;
+  /** The admin HTTP server (actors/admin-server.ts): on when zoo.cfg sets admin.enableServer=true
+   * or names admin.serverPort (or `--admin-port`), off otherwise; see serverConfigDefaults. */
+  adminServerEnabled: boolean;
+  adminServerAddress: string;
+  adminServerPort: number;
+  adminCommandUrl: string;
+  /** The zoo.cfg text the server started from (the admin server's initial_configuration). */
+  initialConfiguration: string | undefined;
+  autopurgeSnapRetainCount: number;
+  autopurgePurgeIntervalHours: number;
+  /** Txns between snapshots of the data tree (ZooKeeper's snapCount). */
+  snapCount: number;
+  /** zoo.cfg `txnsRetainedMin` (corral's own key): txns the log always keeps after compaction,
+   * whatever the snapshots cover, so a lagging follower can still catch up by DIFF. */
+  txnsRetainedMin: number;
+  /** The ensemble (`server.N`), empty for a standalone server; see isEnsemble. */
+  servers: ReadonlyMap<number, QuorumServerAddress>;
+  /** This server's id: `--myid`, else `<dataDir>/myid`; undefined without server.N lines. */
+  myId: number | undefined;
+  /** This server's role: its own server.N line's type when it has one (ZooKeeper reads the
+   * server line and only warns about a different zoo.cfg peerType), else zoo.cfg peerType. */
+  peerType: PeerType;
+  /** With one server.N line, true runs it standalone (ZooKeeper's default), false as a replica. */
+  standaloneEnabled: boolean;
+  /** How often empty containers and expired TTL nodes are looked for (ZooKeeper's
+   * znode.container.checkIntervalMs system property, accepted here as a zoo.cfg key). */
+  containerCheckIntervalMs: number;
+  /** Serve the machines to the Stately inspector. */
+  inspect: boolean;
+}
+
+export interface ConfigLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+interface KeyRule {
+  field: keyof ServerConfig | undefined;
+  parse: ValueParser;
+}
+
+/** The zoo.cfg keys corral acts on; every other key is reported as ignored. */
+const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
+  clientPort: { field: 'clientPort', parse: valueParsers.port },
+  clientPortAddress: { field: 'clientPortAddress', parse: valueParsers.text },
+  dataDir: { field: 'dataDir', parse: valueParsers.text },
+  dataLogDir: { field: 'dataLogDir', parse: valueParsers.text },
+  tickTime: { field: 'tickTimeMs', parse: valueParsers.positiveInteger },
+  initLimit: { field: 'initLimit', parse: valueParsers.positiveInteger },
+  syncLimit: { field: 'syncLimit', parse: valueParsers.positiveInteger },
+  maxClientCnxns: { field: 'maxClientConnections', parse: valueParsers.nonNegativeInteger },
+  minSessionTimeout: { field: 'minSessionTimeoutMs', parse: valueParsers.sessionTimeout },
+  maxSessionTimeout: { field: 'maxSessionTimeoutMs', parse: valueParsers.sessionTimeout },
+  '4lw.commands.whitelist': { field: 'fourLetterWordWhitelist', parse: valueParsers.whitelist },
+  extendedTypesEnabled: { field: 'extendedTypesEnabled', parse: valueParsers.boolean },
+  reconfigEnabled: { field: 'reconfigEnabled', parse: valueParsers.boolean },
+  'jute.maxbuffer': { field: 'juteMaxBufferBytes', parse: valueParsers.positiveInteger },
+  'DigestAuthenticationProvider.superDigest': {
+    field: 'superDigest',
+    parse: valueParsers.superDigest,
+  },
+  jaasLoginConfig: { field: 'jaasFile', parse: valueParsers.text },
+  'admin.enableServer': { field: 'adminServerEnabled', parse: valueParsers.boolean },
+  'admin.serverAddress': { field: 'adminServerAddress', parse: valueParsers.text },
+  'admin.serverPort': { field: 'adminServerPort', parse: valueParsers.port },
+  'admin.commandURL': { field: 'adminCommandUrl', parse: valueParsers.text },
+  'autopurge.snapRetainCount': {
+    field: 'autopurgeSnapRetainCount',
+    parse: valueParsers.positiveInteger,
+  },
+  'autopurge.purgeInterval': {
+    field: 'autopurgePurgeIntervalHours',
+    parse: valueParsers.nonNegativeInteger,
+  },
+  snapCount: { field: 'snapCount', parse: valueParsers.positiveInteger },
+  txnsRetainedMin: { field: 'txnsRetainedMin', parse: valueParsers.positiveInteger },
+  peerType: { field: 'peerType', parse: valueParsers.peerType },
+  standaloneEnabled: { field: 'standaloneEnabled', parse: valueParsers.boolean },
+  electionAlg: { field: undefined, parse: valueParsers.electionAlgorithm },
+  'znode.container.checkIntervalMs': {
+    field: 'containerCheckIntervalMs',
+    parse: valueParsers.positiveInteger,
+  },
+};
+
+/**
+ * Reads zoo.cfg text into the fields it sets. Later keys win, as with Properties.load; values are
+ * trimmed as QuorumPeerConfig does. `ignoredKeys` lists, once each, the keys corral does not use.
+ */
+export function parseZooCfg(
+  text: string,
+  sourceName: string,
+): { config: Partial<ServerConfig>; ignoredKeys: string[] } {
+  const config: Partial<Record<keyof ServerConfig, unknown>> = {};
+  const ignored = new Set<string>();
+  const authProviders = new Map<string, string>();
+  const servers = new Map<number, QuorumServerAddress>();
+  const serverKeys = new Map<number, string>();
+  for (const entry of readJavaProperties(text)) {
+    const key = entry.key.trim();
+    const value = entry.value.trim();
+    const where = `${sourceName}:${entry.line}`;
+    const rule = Object.hasOwn(zooCfgKeys, key) ? zooCfgKeys[key] : undefined;
+    if (rule !== undefined) {
+      const parsed = parseValue(rule.parse, key, value, where);
+      if (rule.field !== undefined) config[rule.field] = parsed;
+    } else if (key.startsWith('authProvider.')) {
+      authProviders.set(key, parseValue(valueParsers.text, key, value, where));
+    } else if (/^server\./.test(key)) {
+      const address = parseQuorumServer(key, value, where);
+      // `server.1` twice is one key (the later wins); `server.01` beside it is a second entry.
+      const earlierKey = serverKeys.get(address.id);
+      if (earlierKey !== undefined && earlierKey !== key) {
+        throw new ConfigError(`invalid ${key}: ${earlierKey} already has id ${address.id}`, key);
+      }
+      serverKeys.set(address.id, key);
+      servers.set(address.id, address);
+    } else {
+      ignored.add(key);
+    }
+  }
+  if (authProviders.size > 0) config.authProviders = [...authProviders.values()];
+  if (servers.size > 0) config.servers = servers;
+  return { config: config as Partial<ServerConfig>, ignoredKeys: [...ignored] };
+}
+
+/** ZooKeeper's defaults (QuorumPeerConfig, ZKConfig), except where a comment says otherwise. */
+export const serverConfigDefaults = {
+  clientPortAddress: '0.0.0.0',
+  tickTimeMs: 2000,
+  // ZooKeeper has no defaults and refuses an ensemble without them; these are zoo_sample.cfg's.
+  initLimit: 10,
+  syncLimit: 5,
+  maxClientConnections: 60,
+  fourLetterWordWhitelist: ['srvr'],
+  extendedTypesEnabled: false,
+  reconfigEnabled: false,
+  juteMaxBufferBytes: 0xfffff,
+  // ZooKeeper starts its admin server unasked, on 0.0.0.0:8080; corral only when asked (a port
+  // or admin.enableServer=true): an unauthenticated HTTP port on every interface should not
+  // appear by default, and 8080 would collide between the replicas `npm start` runs on one host.
+  adminServerEnabled: false,
+  adminServerAddress: '0.0.0.0',
+  adminServerPort: 8080,
+  adminCommandUrl: '/commands',
+  autopurgeSnapRetainCount: 3,
+  autopurgePurgeIntervalHours: 0,
+  snapCount: 100_000,
+  // ZooKeeper keeps zookeeper.commitLogCount (500) committed proposals for DIFF sync.
+  txnsRetainedMin: 500,
+  peerType: 'participant',
+  standaloneEnabled: true,
+  containerCheckIntervalMs: 60_000,
+  inspect: false,
+} as const;
+
+/** PurgeTxnLog never keeps fewer snapshots than this; ZooKeeper raises smaller values to it. */
+const snapRetainCountMinimum = 3;
+
+export interface ResolveOptions {
+  log: ConfigLogger;
+  /**
+   * Reads `<dataDir>/myid`, undefined when there is none; readMyIdFile reads it from disk. Left
+   * out (reports, tests), an ensemble without myId resolves with myId undefined and no error.
+   */
+  readMyId?: (dataDir: string) => number | undefined;
+}
+
+/**
+ * Fills defaults and applies ZooKeeper's cross-field rules. Values set in code (not read from
+ * zoo.cfg) are checked with the same parsers, so every error names the zoo.cfg key.
+ */
+export function resolveConfig(
+  partial: Partial<ServerConfig>,
+  options: ResolveOptions,
+): ServerConfig {
+  const { log } = options;
+  revalidate(partial);
+  const dataDir = required(partial.dataDir, 'dataDir', '--data-dir');
+  const servers = partial.servers ?? new Map<number, QuorumServerAddress>();
+  const standaloneEnabled = partial.standaloneEnabled ?? serverConfigDefaults.standaloneEnabled;
+  checkServerLines(servers, partial.extendedTypesEnabled ?? false);
+  checkQuorumShape(servers, standaloneEnabled, log);
+  const self = resolveSelf(partial, dataDir, servers, options);
+  const clientPort = required(self.clientPort, 'clientPort', '--client-port');
+  const tickTimeMs = partial.tickTimeMs ?? serverConfigDefaults.tickTimeMs;
+  const minSessionTimeoutMs = partial.minSessionTimeoutMs ?? 2 * tickTimeMs;
+  const maxSessionTimeoutMs = partial.maxSessionTimeoutMs ?? 20 * tickTimeMs;
+  if (minSessionTimeoutMs > maxSessionTimeoutMs) {
+    throw new ConfigError(
+      `invalid minSessionTimeout "${minSessionTimeoutMs}": must not be larger than ` +
+        `maxSessionTimeout (${maxSessionTimeoutMs})`,
+      'minSessionTimeout',
+    );
+  }
+  const config: ServerConfig = {
+    ...serverConfigDefaults,
+    dataLogDir: undefined,
+    authProviders: [],
+    superDigest: undefined,
+    jaasFile: undefined,
+    digestUsers: new Map(),
+    initialConfiguration: undefined,
+    ...withoutUndefined(partial),
+    adminServerEnabled: partial.adminServerEnabled ?? partial.adminServerPort !== undefined,
+    servers,
+    myId: self.myId,
+    peerType: self.peerType ?? serverConfigDefaults.peerType,
+    clientPort,
+    clientPortAddress: self.clientPortAddress ?? serverConfigDefaults.clientPortAddress,
+    dataDir,
+    tickTimeMs,
+    minSessionTimeoutMs,
+    maxSessionTimeoutMs,
+  };
+  applyAdvisoryRules(config, partial, log);
+  return config;
+}
+
+/** Rules that adjust a value or only warn, after the config is complete. */
+function applyAdvisoryRules(
+  config: ServerConfig,
+  partial: Partial<ServerConfig>,
+  log: ConfigLogger,
+): void {
+  if (config.autopurgeSnapRetainCount < snapRetainCountMinimum) {
+    log.warn(
+      `autopurge.snapRetainCount ${config.autopurgeSnapRetainCount} is below ` +
+        `${snapRetainCountMinimum}; using ${snapRetainCountMinimum}`,
+    );
+    config.autopurgeSnapRetainCount = snapRetainCountMinimum;
+  }
+  const unknownWords = config.fourLetterWordWhitelist.filter(
+    (word) => word !== '*' && !knownFourLetterWords.includes(word),
+  );
+  if (unknownWords.length > 0) {
+    log.warn(`4lw.commands.whitelist names words corral does not know: ${unknownWords.join(',')}`);
+  }
+}
+
+function required<T>(value: T | undefined, key: string, flag: string): T {
+  if (value === undefined) {
+    throw new ConfigError(`${key} is not set: set it in zoo.cfg or with ${flag}`, key);
+  }
+  return value;
+}
+
+function withoutUndefined(partial: Partial<ServerConfig>): Partial<ServerConfig> {
+  return Object.fromEntries(
+    Object.entries(partial).filter(([, value]) => value !== undefined),
+  ) as Partial<ServerConfig>;
+}
+
+/** Re-runs each field's zoo.cfg parser on values that did not come through parseZooCfg. */
+function revalidate(partial: Partial<ServerConfig>): void {
+  for (const [key, rule] of Object.entries(zooCfgKeys)) {
+    if (rule.field === undefined) continue;
+    const value = partial[rule.field];
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(',') : String(value);
+    parseValue(rule.parse, key, text);
+  }
+  if (partial.myId !== undefined) parseValue(serverId, 'myid', String(partial.myId));
+}
+

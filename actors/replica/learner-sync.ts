@@ -1,0 +1,98 @@
+// The leader's side of Zab 2.1 (ZooKeeper's LearnerHandler.syncFollower) in production: the
+// opening DIFF, TRUNC or SNAP, then the log after that point as PROPOSAL/COMMIT batches, streamed
+// to the learner through the outbox a slice per event-loop turn (actors/peer-outbox.ts). What to
+// send is decided by the machine (SyncStreamParams); this only reads, encodes and paces it.
+
+import type { Logger } from 'pino';
+import type { SyncStreamParams } from '../../machines/replica.js';
+import { encodePeerMessage } from '../../protocol/peer-codec.js';
+import type { Zxid } from '../../protocol/peer.js';
+import { openSyncStream, syncStreamMessages } from '../../protocol/sync-stream.js';
+import { peerSnapshotFormatVersion } from '../../storage/peer-snapshot.js';
+import type { ReplicaStorage } from '../../storage/replica-storage.js';
+import type { DataTree } from '../../tree/data-tree.js';
+import type { TreeCapture } from '../../tree/snapshot.js';
+import type { Txn } from '../../protocol/txn.js';
+import { snapFrames, type PeerOutbox } from './outbox.js';
+import { type ReplicaLog } from './log.js';
+import { hex } from '../../protocol/zxid.js';
+
+export interface LearnerSyncParts {
+  tree: DataTree;
+  log: ReplicaLog;
+  storage: ReplicaStorage;
+  outbox: PeerOutbox;
+  logger: Logger;
+}
+
+/** Txns read between event-loop turns of a sync stream, in one synchronous read each. */
+const syncReadTxnsMax = 500;
+
+/**
+ * The log's txns after `afterZxid` through `throughZxid`, read a chunk at a time: each chunk is
+ * one synchronous read of the log (LMDB, then what is on its way there), so nothing is skipped
+ * or repeated while txns become durable between chunks.
+ */
+function* loggedTxnsBetween(log: ReplicaLog, afterZxid: Zxid, throughZxid: Zxid): Generator<Txn> {
+  let last = afterZxid;
+  while (last < throughZxid) {
+    const chunk: Txn[] = [];
+    for (const txn of log.txnsBetween(last, throughZxid)) {
+      chunk.push(txn);
+      if (chunk.length >= syncReadTxnsMax) break;
+    }
+    if (chunk.length === 0) return;
+    yield* chunk;
+    last = chunk[chunk.length - 1]!.zxid;
+  }
+}
+
+/** Starts the sync stream to `to`; it logs how it went when it ends. */
+export function streamLearnerSync(
+  { to, plan, committedZxid, throughZxid }: SyncStreamParams,
+  { tree, log, storage, outbox, logger }: LearnerSyncParts,
+): void {
+  // A SNAP's snapshot is encoded while it streams, from a capture of the tree as it is now.
+  let capture: TreeCapture | undefined;
+  const opening = openSyncStream(plan, committedZxid, () => {
+    capture = tree.capture();
+    const bytes = Buffer.alloc(0);
+    return { zxid: capture.zxid, snapshot: { formatVersion: peerSnapshotFormatVersion, bytes } };
+  });
+  const afterZxid = opening.afterZxid;
+  logger.info(
+    { learner: to, mode: plan.mode, fromZxid: hex(afterZxid), throughZxid: hex(throughZxid) },
+    'synchronizing learner',
+  );
+  // The txns the stream has yet to read stay in the log until it ends.
+  const release = storage.holdLogAfter(afterZxid);
+  let txns = 0;
+  function* frames(): Generator<Uint8Array> {
+    if (capture !== undefined && opening.message.type === 'snap') {
+      yield* snapFrames(opening.message, capture);
+    } else {
+      capture?.release();
+      yield encodePeerMessage(opening.message);
+    }
+    const logged = loggedTxnsBetween(log, afterZxid, throughZxid);
+    for (const message of syncStreamMessages(logged, committedZxid)) {
+      if (message.type === 'proposal') txns += message.txns.length;
+      yield encodePeerMessage(message);
+    }
+  }
+  outbox.stream(to, frames(), (outcome) => {
+    release();
+    logger.info(
+      {
+        learner: to,
+        mode: plan.mode,
+        sent: outcome.sent,
+        txns,
+        bytes: outcome.bytes,
+        ms: Math.round(outcome.ms),
+        longestSliceMs: Math.round(outcome.longestSliceMs),
+      },
+      outcome.sent ? 'sync stream sent' : 'sync stream abandoned',
+    );
+  });
+}

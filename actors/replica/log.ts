@@ -1,0 +1,164 @@
+// A replica's log as its runtime drives it: proposals handed to LMDB in group-committed batches
+// (the machine hears `storage.appended` only once a batch is durable), epochs, TRUNC and SNAP,
+// all through one chain so storage sees them in the order the machine asked; and the txns logged
+// but not yet applied, which COMMIT (or INFORM) applies in zxid order.
+
+import type { Logger } from 'pino';
+import type { ReplicaEvent } from '../../machines/replica.js';
+import type { TreeSnapshot, Zxid } from '../../protocol/peer.js';
+import { restoreTree, snapshotBytes } from '../../storage/peer-snapshot.js';
+import { snapshotBytesZxid } from '../../storage/snapshot-file.js';
+import type { ReplicaStorage } from '../../storage/replica-storage.js';
+import type { DataTree } from '../../tree/data-tree.js';
+import type { Txn } from '../../protocol/txn.js';
+import { hex } from '../../protocol/zxid.js';
+
+export interface ReplicaLogHost {
+  /** Tells the replica machine what storage finished. */
+  notify(event: ReplicaEvent): void;
+  /** A new, empty tree with the server's settings. */
+  emptyTree(): DataTree;
+  /** Swaps the server's tree (TRUNC rebuilt it, or SNAP replaced it). */
+  replaceTree(tree: DataTree): void;
+  /** The server's current tree. */
+  currentTree(): DataTree;
+  /** Storage failed: the replica cannot go on without lying about durability. */
+  fail(error: unknown): never;
+}
+
+/** Most txns in one durable LMDB transaction. */
+const appendBatchTxnsMax = 1000;
+
+export class ReplicaLog {
+  /** Logged (or informed) and not yet applied, in zxid order (Map keeps insertion order). */
+  private readonly unapplied = new Map<Zxid, Txn>();
+  /** Handed to storage and not yet durable, in zxid order: the sync stream reads them too. */
+  private notDurable: Txn[] = [];
+  private batch: Txn[] = [];
+  /** A chain step that will take the batch is queued and has not started yet. */
+  private appendQueued = false;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly storage: ReplicaStorage,
+    private readonly host: ReplicaLogHost,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Runs storage steps one after another, in the order the machine asked for them. */
+  private enqueue(step: () => Promise<void>): void {
+    this.chain = this.chain.then(step).catch((error: unknown) => this.host.fail(error));
+  }
+
+  persistEpoch(kind: 'accepted' | 'current', epoch: number): void {
+    this.enqueue(async () => {
+      if (kind === 'accepted') await this.storage.epochs.setAcceptedEpoch(epoch);
+      else await this.storage.epochs.setCurrentEpoch(epoch);
+      this.host.notify({ type: 'storage.epochPersisted', kind, epoch });
+    });
+  }
+
+  /** Zab: txns go to the log; their ACK waits for `storage.appended` (durability is an event). */
+  append(txns: readonly Txn[]): void {
+    for (const txn of txns) {
+      this.unapplied.set(txn.zxid, txn);
+      this.notDurable.push(txn);
+      this.batch.push(txn);
+    }
+    this.queueAppend();
+  }
+
+  /**
+   * Group commit: one queued step takes every txn batched by the time it runs, so proposals
+   * that arrive while the previous commit is being fsynced share the next one.
+   */
+  private queueAppend(): void {
+    if (this.appendQueued) return;
+    this.appendQueued = true;
+    this.enqueue(async () => {
+      this.appendQueued = false;
+      const batch = this.batch.splice(0, appendBatchTxnsMax);
+      if (this.batch.length > 0) this.queueAppend();
+      if (batch.length === 0) return;
+      await this.storage.append(batch);
+      const last = batch[batch.length - 1]!.zxid;
+      const durable = this.notDurable.findIndex((txn) => txn.zxid > last);
+      this.notDurable = durable === -1 ? [] : this.notDurable.slice(durable);
+      this.host.notify({ type: 'storage.appended', zxid: last });
+    });
+  }
+
+  /** Applies, in order, every unapplied txn through `zxid`; returns them for the pipeline. */
+  takeCommitted(zxid: Zxid): Txn[] {
+    const ready: Txn[] = [];
+    for (const [txnZxid, txn] of this.unapplied) {
+      if (txnZxid > zxid) break;
+      ready.push(txn);
+      this.unapplied.delete(txnZxid);
+    }
+    return ready;
+  }
+
+  /** TRUNC: forget what follows `zxid`, durably, and rebuild the tree without it. */
+  truncate(zxid: Zxid): void {
+    for (const txnZxid of [...this.unapplied.keys()]) {
+      if (txnZxid > zxid) this.unapplied.delete(txnZxid);
+    }
+    this.batch = this.batch.filter((txn) => txn.zxid <= zxid);
+    this.enqueue(async () => {
+      const removed = await this.storage.truncateAfter(zxid);
+      this.notDurable = this.notDurable.filter((txn) => txn.zxid <= zxid);
+      if (this.host.currentTree().lastZxid > zxid) {
+        const tree = this.host.emptyTree();
+        const replayed = await this.storage.rebuildInto(tree);
+        this.host.replaceTree(tree);
+        this.logger.info({ zxid: hex(zxid), removed, replayed }, 'truncated log (TRUNC)');
+      }
+      this.host.notify({ type: 'storage.truncated', zxid });
+    });
+  }
+
+  /** SNAP: the leader's tree replaces ours; durable (snapshot file, empty log) before we say so. */
+  loadSnapshot(zxid: Zxid, snapshot: TreeSnapshot): void {
+    this.unapplied.clear();
+    this.batch = [];
+    this.enqueue(async () => {
+      const tree = this.host.emptyTree();
+      // The payload is stored as the snapshot file it already is; the tree is restored from it
+      // (every frame checked) while the file is written, and nothing is replaced unless both
+      // succeed.
+      const bytes = snapshotBytes(snapshot);
+      await this.storage.replaceWithSnapshot(snapshotBytesZxid('SNAP payload', bytes), bytes,
+        () => restoreTree(tree, snapshot));
+      this.notDurable = [];
+      this.host.replaceTree(tree);
+      this.logger.info({ zxid: hex(zxid), nodes: tree.nodeCount }, 'loaded snapshot (SNAP)');
+      this.host.notify({ type: 'storage.snapshotLoaded', zxid });
+    });
+  }
+
+  /**
+   * The leader's sync stream source: every logged txn after `afterZxid` through `throughZxid`,
+   * durable ones from LMDB, then those still on their way to it.
+   */
+  *txnsBetween(afterZxid: Zxid, throughZxid: Zxid): Iterable<Txn> {
+    let last = afterZxid;
+    for (const txn of this.storage.readFrom(afterZxid)) {
+      if (txn.zxid > throughZxid) return;
+      last = txn.zxid;
+      yield txn;
+    }
+    for (const txn of this.notDurable) {
+      if (txn.zxid <= last) continue;
+      if (txn.zxid > throughZxid) return;
+      last = txn.zxid;
+      yield txn;
+    }
+  }
+
+  /** Resolves once every storage step asked for so far is done (shutdown, tests). */
+  async settled(): Promise<void> {
+    await this.chain;
+  }
+}
+

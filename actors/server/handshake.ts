@@ -1,0 +1,148 @@
+// The connect handshake, as ZooKeeper's processConnectRequest does it: refuse a client that has
+// seen a newer zxid than this server, create a session (a createSession txn) or reattach an
+// existing one by id and password, and tell a client whose session is gone that it expired
+// (timeout 0) — never hand it a fresh session in its place.
+
+import { randomBytes } from 'node:crypto';
+import { JuteError, JuteReader, JuteWriter } from '../../protocol/jute.js';
+import { readConnectRequest, type ConnectRequest } from '../../protocol/records.js';
+import type { ClientConnection } from './client-connection.js';
+import { type ServerCore } from './server-core.js';
+import { hex } from '../../protocol/zxid.js';
+
+const passwordBytes = 16;
+
+export function handleConnectFrame(
+  core: ServerCore,
+  connection: ClientConnection,
+  frame: Buffer,
+): void {
+  if (!core.role.serving) {
+    // ZooKeeper closes a connect request while its server is not running (election, sync).
+    core.logger.info({ connection: connection.id }, 'refusing session: not serving');
+    connection.close();
+    return;
+  }
+  let request: ConnectRequest;
+  try {
+    const reader = new JuteReader(frame);
+    request = readConnectRequest(reader);
+    // A 3.3-era ConnectRequest ends after the password, without the readOnly byte.
+    connection.oldClient = frame.length === 28 + request.password.length;
+  } catch (error) {
+    if (!(error instanceof JuteError)) throw error;
+    core.logger.warn({ connection: connection.id, error: error.message }, 'malformed connect');
+    connection.close();
+    return;
+  }
+  if (request.lastZxidSeen > core.tree.lastZxid) {
+    // The client saw a newer state elsewhere; it must try another server.
+    core.logger.info(
+      {
+        connection: connection.id,
+        clientZxid: hex(request.lastZxidSeen),
+        zxid: hex(core.tree.lastZxid),
+      },
+      'refusing session: client has seen a newer zxid',
+    );
+    connection.close();
+    return;
+  }
+  if (request.sessionId === 0n) createSession(core, connection, request);
+  else reopenSession(core, connection, request);
+}
+
+function createSession(
+  core: ServerCore,
+  connection: ClientConnection,
+  request: ConnectRequest,
+): void {
+  const sessionId = core.newSessionId();
+  const password = randomBytes(passwordBytes);
+  const timeoutMs = core.sessions.open(
+    sessionId,
+    request.timeout,
+    connection.id,
+    core.ownsSessionExpiry,
+  );
+  connection.sessionId = sessionId;
+  core.pipeline
+    .propose(sessionId, 0, { type: 'createSession', sessionId, timeoutMs, password })
+    .then(
+      () => {
+        if (!connection.isOpen) return;
+        core.sessions.connected(sessionId, connection.id);
+        // ZooKeeper's FinalRequestProcessor counts the createSession txn (xid 0) as `SESS`; a
+        // reattached session's connection starts with NA, as there.
+        connection.lastOperation = 'SESS';
+        connection.lastCxid = 0;
+        connection.lastZxid = core.tree.lastZxid;
+        connection.send(connectResponse(connection, timeoutMs, sessionId, password));
+        core.logger.debug({ session: hex(sessionId), timeoutMs }, 'session created');
+      },
+      () => connection.close(),
+    );
+}
+
+function reopenSession(
+  core: ServerCore,
+  connection: ClientConnection,
+  request: ConnectRequest,
+): void {
+  const sessionId = request.sessionId;
+  const known = core.tree.sessionPassword(sessionId);
+  const valid =
+    known !== undefined && known.equals(request.password) && core.sessions.isLive(sessionId);
+  if (!valid) {
+    refuseExpired(core, connection, sessionId);
+    return;
+  }
+  const revalidate = core.ownsSessionExpiry ? undefined : core.pipeline.revalidate;
+  if (revalidate === undefined) {
+    attachSession(core, connection, sessionId, known);
+    return;
+  }
+  // A learner asks the leader first (REVALIDATE): it may have expired the session already.
+  revalidate.call(core.pipeline, sessionId, core.sessions.timeoutOf(sessionId)).then(
+    (alive) => {
+      if (!connection.isOpen) return;
+      if (!alive || !core.sessions.isLive(sessionId)) refuseExpired(core, connection, sessionId);
+      else attachSession(core, connection, sessionId, known);
+    },
+    () => connection.close(),
+  );
+}
+
+/** ZooKeeper's answer to an expired or unknown session: timeout 0, id 0, a zero password. */
+function refuseExpired(core: ServerCore, connection: ClientConnection, sessionId: bigint): void {
+  core.logger.info({ session: hex(sessionId) }, 'reconnect to expired session');
+  connection.close(connectResponse(connection, 0, 0n, Buffer.alloc(passwordBytes)));
+}
+
+function attachSession(
+  core: ServerCore,
+  connection: ClientConnection,
+  sessionId: bigint,
+  known: Buffer,
+): void {
+  connection.sessionId = sessionId;
+  core.sessions.connected(sessionId, connection.id);
+  const timeoutMs = core.sessions.timeoutOf(sessionId);
+  connection.send(connectResponse(connection, timeoutMs, sessionId, known));
+  // Writes sent on the session's previous connection come first (ZooKeeper's per-session order).
+  const pending = core.writesSettled(sessionId);
+  if (pending !== undefined) connection.queue.pushBarrier(pending);
+}
+
+function connectResponse(
+  connection: ClientConnection,
+  timeoutMs: number,
+  sessionId: bigint,
+  password: Buffer,
+): Buffer {
+  const writer = new JuteWriter(64);
+  writer.int(0).int(timeoutMs).long(sessionId).bytes(password);
+  // Clients older than 3.4 neither send nor expect the readOnly flag.
+  if (!connection.oldClient) writer.boolean(false);
+  return writer.frame();
+}

@@ -1,0 +1,37 @@
+// The write pipeline a server's request handling submits txns to. A standalone server orders
+// txns itself (actors/proposer.ts: a quorum of one); a replica of an ensemble hands them to its
+// replica machine, which orders them on the leader (actors/replicated-pipeline.ts). Either way a
+// promise settles only once the txn is applied here, so replies follow the tree.
+
+import type { ApplyOutcome } from '../../tree/data-tree.js';
+import type { TxnBody } from '../../protocol/txn.js';
+
+export interface WritePipeline {
+  /**
+   * Orders a txn for the session's request `cxid`; resolves with its outcome once it is applied
+   * to this server's tree. Rejects when it cannot be made durable, or when this replica stops
+   * serving before it is applied (the client then sees ConnectionLoss, as with ZooKeeper).
+   */
+  propose(sessionId: bigint, cxid: number, body: TxnBody): Promise<ApplyOutcome>;
+  /**
+   * ZooKeeper's sync: resolves once this server has applied every txn the leader committed
+   * before it processed the sync (at once on a standalone server).
+   */
+  sync(sessionId: bigint, cxid: number, path: string): Promise<void>;
+  /**
+   * A learner's question to the leader before it hands a reconnecting client its session
+   * (ZooKeeper's REVALIDATE): true when the leader still holds the session alive. Absent where
+   * this server decides expiry itself (standalone, leader).
+   */
+  revalidate?(sessionId: bigint, timeoutMs: number): Promise<boolean>;
+  /** Txns submitted here and not yet applied. */
+  readonly outstanding: number;
+}
+
+/** A replica that is not serving (looking, or still synchronizing) cannot take requests. */
+export class NotServingError extends Error {
+  constructor(detail: string) {
+    super(`this replica is not serving: ${detail}`);
+    this.name = 'NotServingError';
+  }
+}

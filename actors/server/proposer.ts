@@ -1,0 +1,94 @@
+// The write path of a replica that orders txns itself: assign the next zxid, stamp the
+// leader's clock, append to the log with group commit, and apply each txn once it is durable.
+// A standalone server is an ensemble of one, so this is the leader's pipeline with a quorum of
+// one; the ensemble issue puts proposal/ACK/COMMIT between `durable` and `apply`.
+
+import type { TxnLog } from '../../storage/log.js';
+import type { ApplyOutcome } from '../../tree/data-tree.js';
+import type { Txn, TxnBody } from '../../protocol/txn.js';
+import type { WritePipeline } from './pipeline.js';
+
+export interface ProposerOptions<Outcome> {
+  log: TxnLog;
+  /** Applies a durable txn to the data tree (and fires its watches); returns its outcome. */
+  apply: (txn: Txn) => Outcome;
+  /** Wall-clock milliseconds, stamped into each txn so applying is deterministic. */
+  now: () => number;
+  /** Largest number of txns in one durable batch. */
+  batchTxnsMax?: number;
+}
+
+interface Pending<Outcome> {
+  txn: Txn;
+  resolve: (outcome: Outcome) => void;
+  reject: (error: unknown) => void;
+}
+
+export class Proposer<Outcome> {
+  private nextZxid: number;
+  private queue: Pending<Outcome>[] = [];
+  private flushing = false;
+  private readonly batchTxnsMax: number;
+
+  constructor(private readonly options: ProposerOptions<Outcome>) {
+    this.nextZxid = options.log.lastZxid() + 1;
+    this.batchTxnsMax = options.batchTxnsMax ?? 1000;
+  }
+
+  /** Txns ordered but not yet applied. */
+  get outstanding(): number {
+    return this.queue.length;
+  }
+
+  /** Orders a txn; resolves with its outcome once it is durable and applied. */
+  propose(sessionId: bigint, cxid: number, body: TxnBody): Promise<Outcome> {
+    const txn: Txn = { zxid: this.nextZxid++, time: this.options.now(), sessionId, cxid, body };
+    return new Promise((resolve, reject) => {
+      this.queue.push({ txn, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // Let the requests already read from sockets join this batch.
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.batchTxnsMax);
+      try {
+        await this.options.log.append(batch.map((pending) => pending.txn));
+      } catch (error) {
+        // A txn that is not durable must never be applied. The log commits a batch atomically
+        // (one LMDB transaction), so a failed append (map full, ENOSPC) left it exactly at its
+        // last durable zxid: fail this batch and everything ordered after it, and number the
+        // next txns from there. The tree never saw them, so the server stays consistent and
+        // serves writes again once the disk has room.
+        for (const pending of [...batch, ...this.queue.splice(0)]) pending.reject(error);
+        this.nextZxid = this.options.log.lastZxid() + 1;
+        break;
+      }
+      for (const pending of batch) pending.resolve(this.options.apply(pending.txn));
+    }
+    this.flushing = false;
+  }
+}
+
+/** The standalone server's pipeline: the proposer, and syncs answered at once (nothing lags). */
+export class StandalonePipeline implements WritePipeline {
+  readonly proposer: Proposer<ApplyOutcome>;
+
+  constructor(options: ProposerOptions<ApplyOutcome>) {
+    this.proposer = new Proposer(options);
+  }
+
+  get outstanding(): number {
+    return this.proposer.outstanding;
+  }
+
+  propose(sessionId: bigint, cxid: number, body: TxnBody): Promise<ApplyOutcome> {
+    return this.proposer.propose(sessionId, cxid, body);
+  }
+
+  async sync(): Promise<void> {}
+}

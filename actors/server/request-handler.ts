@@ -1,0 +1,231 @@
+// Turns one decoded client request into its effect and reply, in session order: reads are
+// answered from the local data tree when their turn comes, writes go through the proposer and
+// are answered once applied. Auth, SASL and setWatches are handled here as ZooKeeper's
+// ZooKeeperServer.processPacket and FinalRequestProcessor handle them.
+
+import { OpCode, Xid } from '../../protocol/constants.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { JuteError, JuteReader } from '../../protocol/jute.js';
+import {
+  decodeRequest,
+  isWriteRequest,
+  MultiOpError,
+  type ClientRequest,
+  type WriteRequest,
+} from '../../protocol/requests.js';
+import type { ClientConnection } from './client-connection.js';
+import { reply } from './replies.js';
+import type { ServerCore } from './server-core.js';
+
+/** Opcodes whose body ZooKeeper's PrepRequestProcessor decodes: a malformed one becomes an
+ * error txn (it consumes a zxid), as every other write failure does. */
+const txnOpcodes = new Set<number>([
+  OpCode.create,
+  OpCode.create2,
+  OpCode.createContainer,
+  OpCode.createTTL,
+  OpCode.delete,
+  OpCode.setData,
+  OpCode.setACL,
+  OpCode.check,
+  OpCode.multi,
+]);
+
+/** ZooKeeper's short operation names (FinalRequestProcessor's lastOp), as `cons` and the admin
+ * server's connections report a connection's last request. Auth, SASL and unknown opcodes are
+ * answered outside it and leave the statistics alone. */
+const operationNames = new Map<number, string>([
+  [OpCode.ping, 'PING'],
+  [OpCode.multi, 'MULT'],
+  [OpCode.multiRead, 'MLTR'],
+  [OpCode.create, 'CREA'],
+  [OpCode.create2, 'CREA'],
+  [OpCode.createTTL, 'CREA'],
+  [OpCode.createContainer, 'CREA'],
+  [OpCode.delete, 'DELE'],
+  [OpCode.deleteContainer, 'DELE'],
+  [OpCode.setData, 'SETD'],
+  [OpCode.reconfig, 'RECO'],
+  [OpCode.setACL, 'SETA'],
+  [OpCode.closeSession, 'CLOS'],
+  [OpCode.sync, 'SYNC'],
+  [OpCode.check, 'CHEC'],
+  [OpCode.exists, 'EXIS'],
+  [OpCode.getData, 'GETD'],
+  [OpCode.setWatches, 'SETW'],
+  [OpCode.setWatches2, 'STW2'],
+  [OpCode.addWatch, 'ADDW'],
+  [OpCode.getACL, 'GETA'],
+  [OpCode.getChildren, 'GETC'],
+  [OpCode.getChildren2, 'GETC'],
+  [OpCode.getAllChildrenNumber, 'GETACN'],
+  [OpCode.checkWatches, 'CHKW'],
+  [OpCode.removeWatches, 'REMW'],
+  [OpCode.whoAmI, 'HOMI'],
+  [OpCode.getEphemerals, 'GETE'],
+]);
+
+/** Handles a request frame on a connection whose session is established. */
+export function handleRequestFrame(
+  core: ServerCore,
+  connection: ClientConnection,
+  frame: Buffer,
+): void {
+  const reader = new JuteReader(frame, core.settings.juteMaxBufferBytes);
+  let xid: number;
+  let opcode: number;
+  try {
+    xid = reader.int();
+    opcode = reader.int();
+  } catch (error) {
+    if (!(error instanceof JuteError)) throw error;
+    // No request header: ZooKeeper's processPacket cannot even name the request; it hangs up.
+    core.logger.warn({ connection: connection.id, error: error.message }, 'malformed request');
+    connection.close();
+    return;
+  }
+  let request: ClientRequest;
+  try {
+    request = decodeRequest(opcode, reader);
+  } catch (error) {
+    if (!(error instanceof JuteError || error instanceof MultiOpError)) throw error;
+    core.logger.warn({ connection: connection.id, error: error.message }, 'malformed request');
+    answerMalformed(core, connection, xid, opcode);
+    return;
+  }
+  const sessionId = connection.sessionId!;
+  core.sessions.touch(sessionId, connection.id);
+  dispatch(core, connection, sessionId, xid, request, operationNames.get(opcode));
+}
+
+/**
+ * A request whose header is sound but whose body does not decode. The frame boundary is intact,
+ * so, like ZooKeeper 3.8 (checked against it byte for byte), the connection lives on and the
+ * request is answered MarshallingError: through an error txn for writes, directly for reads.
+ * Only auth and sasl packets, which processPacket decodes itself, close the connection.
+ */
+function answerMalformed(
+  core: ServerCore,
+  connection: ClientConnection,
+  xid: number,
+  opcode: number,
+): void {
+  if (opcode === OpCode.auth || opcode === OpCode.sasl) {
+    connection.close();
+    return;
+  }
+  const sessionId = connection.sessionId!;
+  core.sessions.touch(sessionId, connection.id);
+  const err = ErrorCode.marshallingError;
+  if (txnOpcodes.has(opcode)) {
+    // An error txn: ZooKeeper's statistics name it NA whatever the opcode was.
+    connection.queue.pushWrite(
+      core.proposeError(sessionId, xid, err).then((outcome) => reply(xid, outcome.zxid, err)),
+      undefined,
+      notDurable(core, xid),
+      'NA',
+    );
+  } else {
+    connection.queue.pushRead(
+      () => reply(xid, core.tree.lastZxid, err),
+      operationNames.get(opcode),
+    );
+  }
+}
+
+function dispatch(
+  core: ServerCore,
+  connection: ClientConnection,
+  sessionId: bigint,
+  xid: number,
+  request: ClientRequest,
+  operation: string | undefined,
+): void {
+  if (isWriteRequest(request)) {
+    submitWrite(core, connection, sessionId, xid, request, operation);
+    return;
+  }
+  switch (request.kind) {
+    case 'ping':
+      connection.queue.pushRead(() => reply(Xid.ping, core.tree.lastZxid, 0), operation);
+      return;
+    case 'sync': {
+      // ZooKeeper's sync goes through the leader: answered once this replica has applied what
+      // the leader committed before it (standalone: at once), in the session's order.
+      let synced = true;
+      const settled = core.pipeline.sync(sessionId, xid, request.path).catch(() => {
+        synced = false;
+      });
+      connection.queue.pushBarrier(settled);
+      connection.queue.pushRead(
+        () =>
+          synced
+            ? reply(xid, core.tree.lastZxid, 0, { kind: 'path', path: request.path })
+            : notDurable(core, xid)(),
+        operation,
+      );
+      return;
+    }
+    case 'closeSession':
+      connection.queue.pushWrite(
+        core.closeSession(sessionId, connection.id).then((zxid) => reply(xid, zxid, 0)),
+        () => connection.close(),
+        undefined,
+        operation,
+      );
+      return;
+    case 'auth':
+      core.authenticate(connection, xid, request);
+      return;
+    case 'sasl':
+      core.saslStep(connection, xid, request);
+      return;
+    case 'reconfig':
+      // ZooKeeper orders a rejected reconfig as an error txn: it consumes a zxid.
+      connection.queue.pushWrite(
+        core
+          .proposeError(sessionId, xid, core.reconfigError())
+          .then((outcome) => reply(xid, outcome.zxid, outcome.err)),
+        undefined,
+        notDurable(core, xid),
+        operation,
+      );
+      return;
+    case 'unknown':
+      // ZooKeeper's UnimplementedRequestProcessor: answer Unimplemented, then drop the connection.
+      // Its reply header carries zxid -1, as ZooKeeper's does.
+      connection.queue.pushRead(() => reply(xid, -1, ErrorCode.unimplemented));
+      connection.queue.pushRead(() => {
+        connection.close();
+        return undefined;
+      });
+      return;
+    default:
+      connection.queue.pushRead(() => core.read(connection, sessionId, xid, request), operation);
+  }
+}
+
+function submitWrite(
+  core: ServerCore,
+  connection: ClientConnection,
+  sessionId: bigint,
+  xid: number,
+  request: WriteRequest,
+  operation: string | undefined,
+): void {
+  const outcome = core.proposeWrite(sessionId, xid, request, connection);
+  connection.queue.pushWrite(
+    outcome.then((result) => reply(xid, result.zxid, result.err, result.body)),
+    undefined,
+    notDurable(core, xid),
+    operation,
+  );
+}
+
+/**
+ * The answer to a write whose txn could not be made durable (disk or LMDB map full): it was
+ * never applied, so the client gets an error and may retry; the server stays consistent.
+ */
+function notDurable(core: ServerCore, xid: number): () => Buffer {
+  return () => reply(xid, core.tree.lastZxid, ErrorCode.systemError);
+}

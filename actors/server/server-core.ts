@@ -1,0 +1,378 @@
+// The state one server shares across its connections: data tree, watches, sessions and the
+// write pipeline, with the operations the request handler calls. A standalone server orders its
+// own txns (ZooKeeper's processor chain prepare → log → apply → reply with a quorum of one); a
+// replica of an ensemble gets its pipeline, role and serving state from its replica runtime
+// (actors/replica-runtime.ts). Networking lives in server.ts.
+
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { InspectionEvent } from 'xstate';
+import { Perm } from '../../protocol/constants.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { ACL, Id } from '../../protocol/records.js';
+import type {
+  AuthRequest,
+  ClientRequest,
+  SaslRequest,
+  WriteRequest,
+} from '../../protocol/requests.js';
+import { encodeNotification, encodeReply, type ResponseBody } from '../../protocol/responses.js';
+import type { TxnLog } from '../../storage/log.js';
+import { checkPermission } from '../../tree/acl.js';
+import { DataTree, type ApplyOutcome } from '../../tree/data-tree.js';
+import type { Txn } from '../../protocol/txn.js';
+import { WatchManager } from '../../tree/watches.js';
+import { digestAuthIds } from './auth/digest.js';
+import { DigestMd5Server, saslAuthIds } from './auth/sasl-digest-md5.js';
+import { SaslAuthenticationError } from './auth/sasl-errors.js';
+import type { ClientConnection } from './client-connection.js';
+import type { LeaderStatistics, ZabPhase } from '../operations/four-letter-words.js';
+import type { WritePipeline } from './pipeline.js';
+import { StandalonePipeline } from './proposer.js';
+import { readRequest, watcherKey } from './reads.js';
+import { reply } from './replies.js';
+import { SessionTable, type SessionClock } from './sessions.js';
+import { ServerStatistics } from './statistics.js';
+import type { ServerConfig } from '../config/config.js';
+import { hex } from '../../protocol/zxid.js';
+
+export type ServerSettings = ServerConfig;
+
+/** What this server is, as srvr/stat/mntr report it and as request routing needs it. */
+export interface ServerRole {
+  role: 'standalone' | 'leader' | 'follower' | 'observer';
+  /** True while clients may be served: always when standalone; once synced for a replica. */
+  serving: boolean;
+  /** This replica's myid (0 standalone). */
+  serverId: number;
+  /** The leader this replica follows or is (undefined while looking, or standalone). */
+  leaderId: number | undefined;
+  /** Voting members of the ensemble (undefined standalone). */
+  quorumSize?: number;
+  zabPhase?: ZabPhase;
+  /** The leader's figures for mntr, read on demand. */
+  leaderStatistics?: () => LeaderStatistics | undefined;
+}
+
+export interface ServerCoreOptions {
+  inspect?: (event: InspectionEvent) => void;
+  /** The replicated pipeline of an ensemble replica; standalone orders its own txns. */
+  pipeline?: (core: ServerCore) => WritePipeline;
+  /** This replica's myid: the top byte of the session ids it hands out (0 standalone). */
+  serverId?: number;
+  /** The clock session timers run on (the simulator's; the system's by default). */
+  clock?: SessionClock;
+  /** Milliseconds now (session id base, touch throttling); Date.now by default. */
+  now?: () => number;
+}
+
+export class ServerCore {
+  /** Replaced wholesale when a replica truncates its log or loads a leader's snapshot. */
+  tree: DataTree;
+  readonly watches = new WatchManager();
+  readonly sessions: SessionTable;
+  readonly pipeline: WritePipeline;
+  role: ServerRole;
+  readonly connections = new Map<number, ClientConnection>();
+  readonly statistics = new ServerStatistics();
+  /**
+   * ZooKeeper's trace mask, a Java long, set by stmk / set_trace_mask and reported by gtmk (306,
+   * ZooKeeper's default, until then). Kept and reported as ZooKeeper does; corral's own logging
+   * (pino levels) does not read it.
+   */
+  traceMask = 306n;
+  private readonly closeWaiters = new Map<bigint, Array<(zxid: number) => void>>();
+  /** Each session's latest write not yet applied (writes apply in order, so the last suffices). */
+  private readonly lastWrite = new Map<bigint, Promise<undefined>>();
+  private readonly saslServers = new Map<number, DigestMd5Server>();
+  private nextSessionId: bigint;
+  private internalCxid = 0;
+
+  constructor(
+    readonly settings: ServerSettings,
+    readonly logger: Logger,
+    log: TxnLog,
+    private readonly options: ServerCoreOptions = {},
+  ) {
+    const { inspect } = options;
+    this.tree = this.emptyTree();
+    const serverId = options.serverId ?? 0;
+    this.role = {
+      role: options.pipeline === undefined ? 'standalone' : 'follower',
+      serving: options.pipeline === undefined,
+      serverId,
+      leaderId: undefined,
+    };
+    this.sessions = new SessionTable(
+      {
+        tickTimeMs: settings.tickTimeMs,
+        minSessionTimeoutMs: settings.minSessionTimeoutMs,
+        maxSessionTimeoutMs: settings.maxSessionTimeoutMs,
+      },
+      {
+        requestSessionClose: (sessionId) => this.proposeClose(sessionId),
+        closeConnection: (connectionId) => this.closeConnectionAfterQueued(connectionId),
+        ended: (sessionId, reason) =>
+          this.logger.info({ session: hex(sessionId), reason }, 'session ended'),
+      },
+      {
+        ...(inspect === undefined ? {} : { inspect }),
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+        ...(options.now === undefined ? {} : { now: options.now }),
+      },
+    );
+    this.pipeline =
+      options.pipeline?.(this) ??
+      new StandalonePipeline({ log, apply: (txn) => this.applyTxn(txn), now: Date.now });
+    // ZooKeeper's session ids: the server id in the top byte, a time-derived counter below.
+    const nowMs = Math.floor((options.now ?? Date.now)());
+    const base = (BigInt(nowMs) << 24n) & 0x00ff_ffff_ffff_ffffn;
+    this.nextSessionId = (base >> 8n) | (BigInt(serverId & 0xff) << 56n);
+  }
+
+  /** A timer on the core's clock: the simulator's when it hosts the core, else the system's. */
+  private later(work: () => void, delayMs: number): void {
+    const clock = this.options.clock;
+    if (clock === undefined) setTimeout(work, delayMs).unref();
+    else clock.setTimeout(work, delayMs);
+  }
+
+  /** An empty tree with this server's settings. */
+  emptyTree(): DataTree {
+    return new DataTree({
+      extendedTypesEnabled: this.settings.extendedTypesEnabled,
+      dataBytesMax: this.settings.juteMaxBufferBytes,
+    });
+  }
+
+  /** A replica's tree was rebuilt (TRUNC, SNAP): no client is connected while it syncs. */
+  replaceTree(tree: DataTree): void {
+    this.tree = tree;
+  }
+
+  /** True when this server decides session expiry: standalone, or the ensemble's leader. */
+  get ownsSessionExpiry(): boolean {
+    return this.role.role === 'standalone' || this.role.role === 'leader';
+  }
+
+  /** Closes every client connection (a replica that stops serving drops its clients). */
+  closeAllConnections(): void {
+    for (const connection of [...this.connections.values()]) connection.close();
+  }
+
+  /**
+   * Replays the durable log into the data tree and restarts the session timers of the sessions
+   * it holds: a session whose client does not come back expires, and its ephemerals go.
+   */
+  recover(log: TxnLog, expiresHere = true): number {
+    let count = 0;
+    for (const txn of log.readFrom(this.tree.lastZxid)) {
+      this.tree.apply(txn);
+      count++;
+    }
+    for (const [sessionId, timeoutMs] of this.tree.sessionTimeouts()) {
+      this.sessions.restore(sessionId, timeoutMs, expiresHere);
+    }
+    return count;
+  }
+
+  newSessionId(): bigint {
+    return this.nextSessionId++;
+  }
+
+  /** Housekeeping txns (session 0) are told apart by their cxid, as a client's requests are. */
+  nextInternalCxid(): number {
+    this.internalCxid = (this.internalCxid % 0x7fff_ffff) + 1;
+    return this.internalCxid;
+  }
+
+  /** Applies a committed txn: tree first, then the watch events and session bookkeeping. */
+  applyTxn(txn: Txn): ApplyOutcome {
+    const outcome = this.tree.apply(txn);
+    const body = txn.body;
+    if (body.type === 'createSession' && this.sessions.get(body.sessionId) === undefined) {
+      // Created through another replica: tracked here too (expired by the leader alone).
+      this.sessions.restore(body.sessionId, body.timeoutMs, this.ownsSessionExpiry);
+    }
+    // A watcher is told only with READ on the node (ServerCnxn.process(event, acl)).
+    const mayRead = (watcher: bigint, acl: readonly ACL[]): boolean => {
+      const auth = this.connections.get(Number(watcher))?.auth;
+      return auth === undefined || checkPermission(acl, Perm.read, auth);
+    };
+    for (const trigger of outcome.triggers) {
+      // Watches are keyed by connection (see watcherKey); 3.8 sends notifications with zxid -1.
+      for (const { sessionId: watcher, event } of this.watches.trigger(trigger, mayRead)) {
+        this.connections.get(Number(watcher))?.notify(encodeNotification(-1, event));
+      }
+    }
+    if (outcome.closedSession !== undefined) {
+      this.sessionClosedInTree(outcome.closedSession, txn.zxid);
+    }
+    return outcome;
+  }
+
+  private sessionClosedInTree(sessionId: bigint, zxid: number): void {
+    for (const waiter of this.closeWaiters.get(sessionId) ?? []) waiter(zxid);
+    this.closeWaiters.delete(sessionId);
+    this.sessions.closedInTree(sessionId);
+  }
+
+  /** Submits the closeSession txn; if it cannot be made durable, tries again a tick later. */
+  private proposeClose(sessionId: bigint): void {
+    this.pipeline.propose(sessionId, 0, { type: 'closeSession', sessionId }).catch((error) => {
+      // A replica that stopped serving retries once it serves again; the session may be gone.
+      if (!this.sessions.has(sessionId)) return;
+      this.logger.error({ session: hex(sessionId), error: String(error) }, 'closeSession failed');
+      this.later(() => this.proposeClose(sessionId), this.settings.tickTimeMs);
+    });
+  }
+
+  /** The client asked to close its session: resolves with the closeSession txn's zxid. */
+  closeSession(sessionId: bigint, connectionId: number): Promise<number> {
+    return new Promise((resolve) => {
+      const waiters = this.closeWaiters.get(sessionId) ?? [];
+      waiters.push(resolve);
+      this.closeWaiters.set(sessionId, waiters);
+      this.sessions.close(sessionId, connectionId);
+    });
+  }
+
+  private closeConnectionAfterQueued(connectionId: number): void {
+    const connection = this.connections.get(connectionId);
+    connection?.queue.pushRead(() => {
+      connection.close();
+      return undefined;
+    });
+  }
+
+  proposeWrite(
+    sessionId: bigint,
+    xid: number,
+    request: WriteRequest,
+    connection: ClientConnection,
+  ) {
+    const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
+    return this.trackWrite(
+      sessionId,
+      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }),
+    );
+  }
+
+  proposeError(sessionId: bigint, xid: number, err: number): Promise<ApplyOutcome> {
+    const proposed = this.pipeline.propose(sessionId, xid, { type: 'error', err });
+    return this.trackWrite(sessionId, proposed);
+  }
+
+  /** Remembers a session's latest write until it is applied (see writesSettled). */
+  private trackWrite<T>(sessionId: bigint, write: Promise<T>): Promise<T> {
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lastWrite.set(sessionId, settled);
+    void settled.then(() => {
+      if (this.lastWrite.get(sessionId) === settled) this.lastWrite.delete(sessionId);
+    });
+    return write;
+  }
+
+  /**
+   * Settles once every write the session has sent so far (on any connection) is applied. A
+   * session reattaching on a new connection waits for this before its new requests are
+   * answered, so its FIFO order holds across connections as in ZooKeeper.
+   */
+  writesSettled(sessionId: bigint): Promise<unknown> | undefined {
+    return this.lastWrite.get(sessionId);
+  }
+
+  /** What ZooKeeper answers to reconfig on a standalone server. */
+  reconfigError(): number {
+    return this.settings.reconfigEnabled ? ErrorCode.unimplemented : ErrorCode.reconfigDisabled;
+  }
+
+  read(
+    connection: ClientConnection,
+    sessionId: bigint,
+    xid: number,
+    request: ClientRequest,
+  ): Buffer {
+    const result = readRequest(this, connection, sessionId, request);
+    if (result.events !== undefined) {
+      for (const event of result.events) connection.notify(encodeNotification(-1, event));
+    }
+    return reply(xid, this.tree.lastZxid, result.err, result.body);
+  }
+
+  /** `auth` packets: digest (and ZooKeeper's ip scheme, which needs no packet). */
+  authenticate(connection: ClientConnection, xid: number, request: AuthRequest): void {
+    let ids: Id[] | undefined;
+    if (request.scheme === 'digest') {
+      try {
+        ids = digestAuthIds(request.auth, this.settings.superDigest);
+      } catch {
+        ids = undefined;
+      }
+    }
+    if (ids === undefined) {
+      // ZooKeeper answers AuthFailed and closes the connection.
+      connection.queue.pushRead(() => reply(xid, 0, ErrorCode.authFailed));
+      this.closeConnectionAfterQueued(connection.id);
+      return;
+    }
+    this.addIds(connection, ids);
+    // ZooKeeper answers auth (and sasl) packets outside the pipeline, with zxid 0.
+    connection.queue.pushRead(() => reply(xid, 0, 0));
+  }
+
+  private addIds(connection: ClientConnection, ids: Id[]): void {
+    connection.addAuthIds(ids);
+  }
+
+  /** One step of a SASL DIGEST-MD5 exchange (opcode 102). */
+  saslStep(connection: ClientConnection, xid: number, request: SaslRequest): void {
+    if (this.settings.jaasFile === undefined) {
+      // No SASL login configured: ZooKeeper answers OK with a null token and authenticates no one.
+      connection.queue.pushRead(() => reply(xid, 0, 0, { kind: 'token', token: null }));
+      return;
+    }
+    let server = this.saslServers.get(connection.id);
+    if (server === undefined) {
+      server = new DigestMd5Server({ users: this.settings.digestUsers, randomBytes });
+      this.saslServers.set(connection.id, server);
+    }
+    let body: ResponseBody;
+    try {
+      const evaluation = server.evaluate(request.token);
+      body = { kind: 'token', token: evaluation.challenge };
+      if (evaluation.complete && evaluation.authorizationId !== undefined) {
+        this.addIds(connection, saslAuthIds(evaluation.authorizationId, undefined));
+        this.saslServers.delete(connection.id);
+      }
+    } catch (error) {
+      if (!(error instanceof SaslAuthenticationError)) throw error;
+      this.logger.warn({ connection: connection.id, error: error.message }, 'SASL failed');
+      this.saslServers.delete(connection.id);
+      // ZooKeeper's failed SASL reply still carries a (null) token, then the connection closes.
+      connection.queue.pushRead(() =>
+        encodeReply(
+          { xid, zxid: 0, err: ErrorCode.authFailed },
+          { kind: 'token', token: null },
+          true,
+        ),
+      );
+      this.closeConnectionAfterQueued(connection.id);
+      return;
+    }
+    connection.queue.pushRead(() => reply(xid, 0, 0, body));
+  }
+
+  connectionClosed(connection: ClientConnection): void {
+    this.connections.delete(connection.id);
+    this.saslServers.delete(connection.id);
+    this.watches.removeSession(watcherKey(connection));
+    if (connection.sessionId !== undefined) {
+      this.sessions.disconnected(connection.sessionId, connection.id);
+    }
+  }
+}
+

@@ -1,0 +1,132 @@
+// A corral server process's client side: the TCP listener on the client port, connection
+// limits, four-letter words, and periodic housekeeping (containers and TTL nodes), around the
+// shared ServerCore.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { TxnLog } from '../../storage/log.js';
+import { ClientConnection, normaliseAddress } from './client-connection.js';
+import { handleConnectFrame } from './handshake.js';
+import { handleRequestFrame } from './request-handler.js';
+import { ServerCore, type ServerCoreOptions, type ServerSettings } from './server-core.js';
+
+export interface ServerOptions {
+  settings: ServerSettings;
+  logger: Logger;
+  log: TxnLog;
+  /** Answers a four-letter word, or undefined when the bytes are not one. */
+  fourLetterWord?: (server: CorralServer, word: string, argument: Buffer) => string | undefined;
+  inspect?: ServerCoreOptions['inspect'];
+  /** An ensemble replica's pipeline and id (actors/replica-runtime.ts); none standalone. */
+  core?: Omit<ServerCoreOptions, 'inspect'>;
+}
+
+/** Requests a connection may have queued before its socket stops being read. */
+const outstandingRequestsMax = 1000;
+/**
+ * ZooKeeper's zookeeper.nio.sessionlessCnxnTimeout: a connection still without a session this
+ * long after it was accepted is closed, so idle sockets and half-sent connect frames (each up to
+ * jute.maxbuffer of buffered bytes) cannot be held open forever. ZooKeeper 3.8 closes them too.
+ */
+const sessionlessConnectionMs = 10_000;
+/** Housekeeping deletes at most this many nodes per pass, as ZooKeeper's maxPerMinute. */
+const containerDeletesPerPassMax = 1000;
+
+export class CorralServer {
+  readonly core: ServerCore;
+  readonly startedAt = Date.now();
+  private readonly listener: Server;
+  private readonly connectionsPerAddress = new Map<string, number>();
+  private housekeeping: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ServerOptions) {
+    this.core = new ServerCore(options.settings, options.logger, options.log, {
+      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      ...options.core,
+    });
+    this.listener = createServer((socket) => this.accept(socket));
+  }
+
+  get settings(): ServerSettings {
+    return this.options.settings;
+  }
+
+  async listen(): Promise<{ address: string; port: number }> {
+    const { clientPort, clientPortAddress } = this.options.settings;
+    await new Promise<void>((resolve, reject) => {
+      this.listener.once('error', reject);
+      this.listener.listen(clientPort, clientPortAddress, () => {
+        this.listener.off('error', reject);
+        resolve();
+      });
+    });
+    const interval = this.options.settings.containerCheckIntervalMs;
+    this.housekeeping = setInterval(() => this.removeExpiredNodes(), interval);
+    this.housekeeping.unref();
+    const address = this.listener.address();
+    if (address === null || typeof address === 'string') throw new Error('listener has no port');
+    return { address: address.address, port: address.port };
+  }
+
+  private accept(socket: Socket): void {
+    const address = normaliseAddress(socket.remoteAddress ?? '');
+    const limit = this.options.settings.maxClientConnections;
+    const count = this.connectionsPerAddress.get(address) ?? 0;
+    if (limit > 0 && count >= limit) {
+      this.options.logger.warn({ address, limit }, 'too many connections from one address');
+      socket.destroy();
+      return;
+    }
+    this.connectionsPerAddress.set(address, count + 1);
+    const core = this.core;
+    const sessionless = setTimeout(() => {
+      if (connection.sessionId === undefined) connection.close();
+    }, sessionlessConnectionMs);
+    const connection = new ClientConnection(
+      socket,
+      {
+        fourLetterWord: (_connection, word, argument) =>
+          this.options.fourLetterWord?.(this, word, argument),
+        frame: (current, frame) => {
+          if (current.packetsReceived === 1) handleConnectFrame(core, current, frame);
+          else if (current.sessionId !== undefined) handleRequestFrame(core, current, frame);
+        },
+        closed: (current) => {
+          clearTimeout(sessionless);
+          const left = (this.connectionsPerAddress.get(address) ?? 1) - 1;
+          if (left > 0) this.connectionsPerAddress.set(address, left);
+          else this.connectionsPerAddress.delete(address);
+          core.connectionClosed(current);
+        },
+      },
+      {
+        // ZooKeeper's NIOServerCnxn.readLength closes a connection whose frame length exceeds
+        // jute.maxbuffer itself (header and path included); checked against ZooKeeper 3.8.
+        frameBytesMax: this.options.settings.juteMaxBufferBytes,
+        outstandingRequestsMax,
+      },
+      core.statistics,
+    );
+    core.connections.set(connection.id, connection);
+  }
+
+  /** ZooKeeper's ContainerManager: delete empty containers and expired TTL nodes as txns. */
+  private removeExpiredNodes(): void {
+    // ZooKeeper's ContainerManager runs on the leader only; learners apply its txns.
+    if (!this.core.role.serving || !this.core.ownsSessionExpiry) return;
+    const candidates = this.core.tree.containerCandidates(Date.now());
+    for (const path of candidates.slice(0, containerDeletesPerPassMax)) {
+      void this.core.pipeline
+        .propose(0n, this.core.nextInternalCxid(), { type: 'deleteContainer', path })
+        .catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.housekeeping);
+    for (const connection of this.core.connections.values()) connection.close();
+    this.core.sessions.stopAll();
+    await new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    await this.options.log.close();
+  }
+}

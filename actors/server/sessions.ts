@@ -1,0 +1,207 @@
+// The session table of a live server: one XState session actor per session (machines/session),
+// wired to the host's effects. The actor decides expiry and which connection owns the session;
+// this file turns its actions into txns and connection closes. On an ensemble's learners it also
+// remembers which sessions its clients used, for the next PING reply to the leader.
+
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import { isSessionEnded, sessionMachine, type SessionCloseReason } from '../../machines/session.js';
+import type { SessionTimeoutLimits } from '../../machines/rules.js';
+import type { SessionTouch } from '../../protocol/peer.js';
+
+export interface SessionEffects {
+  /** Submit a closeSession txn for the session. */
+  requestSessionClose(sessionId: bigint, reason: SessionCloseReason): void;
+  /** Close a connection once what is queued on it has been written. */
+  closeConnection(connectionId: number): void;
+  /** The session is over (its closeSession txn was applied). */
+  ended(sessionId: bigint, reason: 'expired' | 'closed'): void;
+}
+
+export type SessionActor = Actor<typeof sessionMachine>;
+
+/** The clock XState's timers run on: the system's by default, a SimulatedClock in the sim. */
+export type SessionClock = NonNullable<Parameters<typeof createActor>[1]>['clock'];
+
+export interface SessionTableOptions {
+  inspect?: (event: InspectionEvent) => void;
+  clock?: SessionClock;
+  /** Milliseconds now, for touch throttling (the simulator passes its clock's). */
+  now?: () => number;
+}
+
+/**
+ * A busy session touches its machine at most this often. Each touch restarts the expiry timer
+ * (a transition plus a timer reschedule), which at tens of thousands of requests per second is
+ * real work; expiry may then come this much early, far inside ZooKeeper's own tick-sized
+ * expiry buckets.
+ */
+const touchIntervalMs = 50;
+
+export class SessionTable {
+  private readonly actors = new Map<bigint, SessionActor>();
+  private readonly lastTouchMs = new Map<bigint, number>();
+  /** Sessions used on this server since drainTouches last ran (LearnerSessionTracker). */
+  private touched = new Map<bigint, SessionTouch>();
+
+  private readonly inspect: ((event: InspectionEvent) => void) | undefined;
+  private readonly clock: SessionClock | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly limits: SessionTimeoutLimits,
+    private readonly effects: SessionEffects,
+    options: SessionTableOptions = {},
+  ) {
+    this.inspect = options.inspect;
+    this.clock = options.clock;
+    this.now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.actors.size;
+  }
+
+  ids(): IterableIterator<bigint> {
+    return this.actors.keys();
+  }
+
+  get(sessionId: bigint): SessionActor | undefined {
+    return this.actors.get(sessionId);
+  }
+
+  has(sessionId: bigint): boolean {
+    return this.actors.has(sessionId);
+  }
+
+  /**
+   * Starts the machine of a session being created on `connectionId`; returns its timeout.
+   * `expiresHere` is false on a follower or observer: the leader decides expiry.
+   */
+  open(
+    sessionId: bigint,
+    requestedTimeoutMs: number,
+    connectionId: number | null,
+    expiresHere = true,
+  ): number {
+    const machine = sessionMachine.provide({
+      actions: {
+        requestSessionClose: (_arguments, params) =>
+          this.effects.requestSessionClose(sessionId, params.reason),
+        closeConnection: (_arguments, params) => this.effects.closeConnection(params.connectionId),
+        notifyExpired: () => this.finish(sessionId, 'expired'),
+        notifyClosed: () => this.finish(sessionId, 'closed'),
+      },
+    });
+    const actor = createActor(machine, {
+      input: {
+        sessionId,
+        requestedTimeoutMs,
+        limits: this.limits,
+        connectionId,
+        expiresHere,
+        graceMs: touchIntervalMs,
+      },
+      ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
+      ...(this.clock === undefined ? {} : { clock: this.clock }),
+    });
+    this.actors.set(sessionId, actor);
+    actor.start();
+    return actor.getSnapshot().context.timeoutMs;
+  }
+
+  /** Sessions recovered from persisted state have no connection until a client returns. */
+  restore(sessionId: bigint, timeoutMs: number, expiresHere = true): void {
+    this.open(sessionId, timeoutMs, null, expiresHere);
+  }
+
+  /** A new leader expires sessions from now on (each gets a full timeout); a learner does not. */
+  setExpiryOwner(sessionId: bigint, expiresHere: boolean): void {
+    this.actors.get(sessionId)?.send({ type: 'replica.expiryOwner', expiresHere });
+  }
+
+  /** The leader heard (in a learner's PING) that the session's client is active there. */
+  touchRemote(sessionId: bigint): void {
+    this.actors.get(sessionId)?.send({ type: 'peer.touch' });
+  }
+
+  /**
+   * Forgets a session without effects: a replica whose tree was rebuilt (TRUNC, SNAP) or that
+   * was handed no createSession for it keeps exactly the sessions its tree holds.
+   */
+  drop(sessionId: bigint): void {
+    const actor = this.actors.get(sessionId);
+    this.actors.delete(sessionId);
+    this.lastTouchMs.delete(sessionId);
+    this.touched.delete(sessionId);
+    actor?.stop();
+  }
+
+  /** The sessions used here since the last call, for a learner's PING reply. */
+  drainTouches(): SessionTouch[] {
+    const touches = [...this.touched.values()];
+    if (touches.length > 0) this.touched = new Map();
+    return touches;
+  }
+
+  private recordTouch(sessionId: bigint): void {
+    if (this.touched.has(sessionId)) return;
+    const timeoutMs = this.timeoutOf(sessionId);
+    if (timeoutMs > 0) this.touched.set(sessionId, { sessionId, timeoutMs });
+  }
+
+  private finish(sessionId: bigint, reason: 'expired' | 'closed'): void {
+    const actor = this.actors.get(sessionId);
+    this.actors.delete(sessionId);
+    this.lastTouchMs.delete(sessionId);
+    this.touched.delete(sessionId);
+    // Stop after the current transition finishes, not inside it.
+    queueMicrotask(() => actor?.stop());
+    this.effects.ended(sessionId, reason);
+  }
+
+  /** True when the session may take a new connection (it exists and is not ending). */
+  isLive(sessionId: bigint): boolean {
+    const actor = this.actors.get(sessionId);
+    return actor !== undefined && !isSessionEnded(actor.getSnapshot());
+  }
+
+  timeoutOf(sessionId: bigint): number {
+    return this.actors.get(sessionId)?.getSnapshot().context.timeoutMs ?? 0;
+  }
+
+  connectionOf(sessionId: bigint): number | null {
+    return this.actors.get(sessionId)?.getSnapshot().context.connectionId ?? null;
+  }
+
+  connected(sessionId: bigint, connectionId: number): void {
+    this.lastTouchMs.set(sessionId, this.now());
+    this.recordTouch(sessionId);
+    this.actors.get(sessionId)?.send({ type: 'client.connected', connectionId });
+  }
+
+  touch(sessionId: bigint, connectionId: number): void {
+    this.recordTouch(sessionId);
+    const now = this.now();
+    if (now - (this.lastTouchMs.get(sessionId) ?? 0) < touchIntervalMs) return;
+    this.lastTouchMs.set(sessionId, now);
+    this.actors.get(sessionId)?.send({ type: 'client.touch', connectionId });
+  }
+
+  disconnected(sessionId: bigint, connectionId: number): void {
+    this.actors.get(sessionId)?.send({ type: 'client.disconnected', connectionId });
+  }
+
+  close(sessionId: bigint, connectionId: number): void {
+    this.actors.get(sessionId)?.send({ type: 'client.close', connectionId });
+  }
+
+  /** The closeSession txn was applied (whoever asked for it). */
+  closedInTree(sessionId: bigint): void {
+    this.actors.get(sessionId)?.send({ type: 'tree.sessionClosed' });
+  }
+
+  stopAll(): void {
+    for (const actor of this.actors.values()) actor.stop();
+    this.actors.clear();
+  }
+}

@@ -1,0 +1,42 @@
+// Txns: what the leader orders by zxid and every replica applies to its data tree. A write is
+// replicated as the client's request plus what applying it needs to be deterministic
+// everywhere: the leader's clock reading and the session's identities (for ACL checks).
+// Validation happens when the txn is applied, against exactly the state that precedes it, so a
+// rejected write is an error txn on every replica alike (it still consumes its zxid, as in
+// ZooKeeper).
+
+import type { WriteRequest } from './requests.js';
+import type { Id } from './records.js';
+
+/** Who is asking: the session's authenticated identities, for ACL checks. */
+export interface AuthContext {
+  /** ZooKeeper Ids this session holds, e.g. { scheme: 'ip', id: '127.0.0.1' },
+   * { scheme: 'digest', id: 'alice:base64sha1' }, { scheme: 'sasl', id: 'bob' }. */
+  ids: Id[];
+  /** True for the configured super user: every ACL check passes. */
+  superUser: boolean;
+}
+
+export interface TxnHeader {
+  zxid: number;
+  /** Wall-clock milliseconds read by the leader when it ordered the txn (ctime/mtime). */
+  time: number;
+  /** The session that sent the request (0n for housekeeping txns). */
+  sessionId: bigint;
+  /** The client's xid for the request (0 for housekeeping). */
+  cxid: number;
+}
+
+export type TxnBody =
+  | { type: 'createSession'; sessionId: bigint; timeoutMs: number; password: Buffer }
+  | { type: 'closeSession'; sessionId: bigint }
+  | { type: 'write'; request: WriteRequest; auth: AuthContext }
+  /** Leader housekeeping: remove an empty container, or a TTL node whose TTL elapsed. */
+  | { type: 'deleteContainer'; path: string }
+  /** A request the leader rejected before it reached the tree (e.g. reconfig when disabled):
+   * ZooKeeper still gives such an error txn a zxid. Applying it changes nothing. */
+  | { type: 'error'; err: number };
+
+export interface Txn extends TxnHeader {
+  body: TxnBody;
+}

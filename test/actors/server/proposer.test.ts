@@ -1,0 +1,61 @@
+// The proposer's write path: group commit, apply only after durability, and recovery from a
+// failed append (disk full) without applying or skipping anything.
+
+import { describe, expect, it } from 'vitest';
+import { Proposer } from '../../../actors/server/proposer.js';
+import { MemoryTxnLog } from '../../../storage/log.js';
+import type { Txn } from '../../../protocol/txn.js';
+
+/** A real in-memory log whose appends can be made to fail, as a full disk would. */
+class FaultyLog extends MemoryTxnLog {
+  failNext = 0;
+  appendCalls = 0;
+
+  override async append(txns: readonly Txn[]): Promise<void> {
+    this.appendCalls++;
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('MDB_MAP_FULL: Environment mapsize limit reached');
+    }
+    await super.append(txns);
+  }
+}
+
+function setup(): { log: FaultyLog; applied: Txn[]; proposer: Proposer<number> } {
+  const log = new FaultyLog();
+  const applied: Txn[] = [];
+  const proposer = new Proposer<number>({
+    log,
+    now: () => 1_000,
+    apply: (txn) => {
+      applied.push(txn);
+      return txn.zxid;
+    },
+  });
+  return { log, applied, proposer };
+}
+
+const error = { type: 'error' as const, err: -1 };
+
+describe('proposer', () => {
+  it('groups txns proposed in one turn into one durable append, then applies them in order', async () => {
+    const { log, applied, proposer } = setup();
+    const zxids = await Promise.all([1, 2, 3].map((cxid) => proposer.propose(1n, cxid, error)));
+    expect(zxids).toEqual([1, 2, 3]);
+    expect(log.appendCalls).toBe(1);
+    expect(applied.map((txn) => txn.cxid)).toEqual([1, 2, 3]);
+    expect(applied[0]!.time).toBe(1_000);
+  });
+
+  it('fails a batch whose append fails, applies none of it, and numbers on from the log', async () => {
+    const { log, applied, proposer } = setup();
+    await proposer.propose(1n, 1, error);
+    log.failNext = 1;
+    const failed = [2, 3].map((cxid) => proposer.propose(1n, cxid, error));
+    for (const outcome of failed) await expect(outcome).rejects.toThrow(/MDB_MAP_FULL/);
+    expect(applied.map((txn) => txn.zxid)).toEqual([1]);
+    // Space is back: the next write gets the zxid after the last durable one, with no gap.
+    expect(await proposer.propose(1n, 4, error)).toBe(2);
+    expect([...log.readFrom(0)].map((txn) => [txn.zxid, txn.cxid])).toEqual([[1, 1], [2, 4]]);
+  });
+});
