@@ -8,7 +8,8 @@ import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/fou
 import { createInspection } from '../actors/inspection/inspect.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
 import { isEnsemble } from '../actors/config/config.js';
-import { ReplicaRuntime } from '../actors/replica/runtime.js';
+import type { ReplicaHost } from '../actors/replica/host.js';
+import { createTcpReplica } from '../actors/replica/tcp-world.js';
 import { CorralServer } from '../actors/server/server.js';
 import { ReplicaStorage } from '../storage/replica-storage.js';
 import { buildServerConfig, type ServerFlags } from './server-options.js';
@@ -36,7 +37,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     warn: (message: string) => logger.warn(message),
   });
   const ensemble = isEnsemble(settings);
-  let replica: ReplicaRuntime | undefined;
+  let replica: ReplicaHost | undefined;
   // Refuses a data dir with a corrupt log (not a torn tail) or another format, naming both.
   const log = await ReplicaStorage.open(
     settings.dataDir,
@@ -50,7 +51,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   );
   const inspection = createInspection({ enabled: settings.inspect });
   if (ensemble) {
-    replica = new ReplicaRuntime({
+    replica = createTcpReplica({
       settings,
       logger,
       storage: log,
@@ -69,16 +70,15 @@ export async function runServer(flags: ServerFlags): Promise<void> {
           argument),
     ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
   });
-  const snapshot = await log.restoreInto(server.core.tree);
-  // A replica's sessions are expired by whichever replica leads, once one does.
-  const recovered = server.core.recover(log, !ensemble);
-  logger.info(
-    { snapshot: snapshot?.file, txns: recovered, zxid: server.core.tree.lastZxid },
-    ensemble ? 'recovered logged state' : 'recovered committed state',
-  );
-  if (replica !== undefined) {
-    // Until it serves, a replica's tree may hold a tail nobody committed: no snapshots of it.
-    log.detach();
+  if (replica === undefined) {
+    const snapshot = await log.restoreInto(server.core.tree);
+    const recovered = server.core.recover(log);
+    logger.info(
+      { snapshot: snapshot?.file, txns: recovered, zxid: server.core.tree.lastZxid },
+      'recovered committed state',
+    );
+  } else {
+    // The replica recovers its logged state itself; its sessions are expired by the leader.
     await replica.start(server.core);
   }
   const { address, port } = await server.listen();
@@ -107,7 +107,10 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     void (admin?.close() ?? Promise.resolve())
-      .then(() => replica?.stop())
+      .then(() => {
+        replica?.halt();
+        return replica?.settled();
+      })
       .then(() => server.close())
       .then(() => {
         inspection.stop();

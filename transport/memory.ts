@@ -4,7 +4,13 @@
 // machine transition. Faults behave as TCP's would: a lost frame breaks the connection.
 import { createNanoEvents, type Emitter } from 'nanoevents';
 import type { ServerId } from '../protocol/peer.js';
-import type { CloseCause, Transport, TransportEventName, TransportEvents } from './transport.js';
+import type {
+  CloseCause,
+  LinkState,
+  Transport,
+  TransportEventName,
+  TransportEvents,
+} from './transport.js';
 import { assertNever } from '../protocol/assert.js';
 
 export interface MemoryNetworkOptions {
@@ -79,6 +85,10 @@ class MemoryTransport implements Transport {
     return this.emitter.on(name, listener);
   }
 
+  linkState(peer: ServerId): LinkState {
+    return this.network.linkState(this.localId, peer);
+  }
+
   close(cause: CloseCause = { reason: 'closed' }): void {
     if (this.closed) return;
     this.closed = true;
@@ -121,6 +131,16 @@ export class MemoryNetwork {
     listener: MemoryNetworkEvents[Name],
   ): () => void {
     return this.events.on(name, listener);
+  }
+
+  /** The link from `from` to `to`: connected or not, and the frame bytes queued on it. */
+  linkState(from: ServerId, to: ServerId): LinkState {
+    const state = this.connections.has(pairKey(from, to)) ? 'connected' : 'idle';
+    let queuedBytes = 0;
+    for (const item of this.links.get(linkKey(from, to))?.items ?? []) {
+      if (item.kind === 'frame') queuedBytes += item.frame.byteLength;
+    }
+    return { state, queuedBytes };
   }
 
   /** Every direction with something queued, in a stable order (for a seeded scheduler). */

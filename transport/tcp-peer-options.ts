@@ -2,7 +2,7 @@
 // their defaults, the statistics and link states tests and status pages read, and the one error
 // it throws — when the quorum port cannot be listened on.
 import type { ServerId } from '../protocol/peer.js';
-import type { Transport } from './transport.js';
+import type { LinkState, Transport } from './transport.js';
 
 export interface TcpPeerAddress {
   host: string;
@@ -48,7 +48,7 @@ export interface TcpTransportStatistics {
 
 export type TcpLinkStateName = 'idle' | 'dialing' | 'awaitingCallBack' | 'backoff' | 'connected';
 
-export interface TcpLinkState {
+export interface TcpLinkState extends LinkState {
   state: TcpLinkStateName;
   /** Who dialed the live connection: this replica (outbound) or the peer (inbound). */
   direction: 'outbound' | 'inbound' | undefined;

@@ -35,6 +35,14 @@ export interface TransportEvents {
 
 export type TransportEventName = keyof TransportEvents;
 
+/** How the link to one peer stands, for a sender that paces itself (a streaming sync). */
+export interface LinkState {
+  /** 'connected' while frames can flow; other names are the transport's own. */
+  state: string;
+  /** Bytes sent and not yet taken by the link. */
+  queuedBytes: number;
+}
+
 export interface Transport {
   /** This replica's server id: the name peers know it by. */
   readonly localId: ServerId;
@@ -44,6 +52,8 @@ export interface Transport {
    * later through `disconnected`.
    */
   send(to: ServerId, frame: Uint8Array): void;
+  /** The link to `peer` as it stands now. */
+  linkState(peer: ServerId): LinkState;
   /** Registers a listener; returns the function that removes it. */
   on<Name extends TransportEventName>(name: Name, listener: TransportEvents[Name]): () => void;
   /** Closes every connection; peers see `peerClosed`, this end hears nothing more. */

@@ -69,7 +69,7 @@ export function streamLearnerSync(
   let txns = 0;
   function* frames(): Generator<Uint8Array> {
     if (capture !== undefined && opening.message.type === 'snap') {
-      yield* snapFrames(opening.message, capture);
+      yield* snapFrames(opening.message, capture, outbox.snapPartBytes);
     } else {
       capture?.release();
       yield encodePeerMessage(opening.message);

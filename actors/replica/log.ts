@@ -23,7 +23,7 @@ export interface ReplicaLogHost {
   /** The server's current tree. */
   currentTree(): DataTree;
   /** Storage failed: the replica cannot go on without lying about durability. */
-  fail(error: unknown): never;
+  fail(error: unknown): void;
 }
 
 /** Most txns in one durable LMDB transaction. */
@@ -38,12 +38,20 @@ export class ReplicaLog {
   /** A chain step that will take the batch is queued and has not started yet. */
   private appendQueued = false;
   private chain: Promise<void> = Promise.resolve();
+  /** The last zxid handed to the log (durable or not): a COMMIT past it names an unknown txn. */
+  private lastLoggedZxid: Zxid;
 
   constructor(
     readonly storage: ReplicaStorage,
     private readonly host: ReplicaLogHost,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.lastLoggedZxid = storage.lastZxid();
+  }
+
+  get loggedZxid(): Zxid {
+    return this.lastLoggedZxid;
+  }
 
   /** Runs storage steps one after another, in the order the machine asked for them. */
   private enqueue(step: () => Promise<void>): void {
@@ -60,6 +68,8 @@ export class ReplicaLog {
 
   /** Zab: txns go to the log; their ACK waits for `storage.appended` (durability is an event). */
   append(txns: readonly Txn[]): void {
+    const last = txns[txns.length - 1];
+    if (last !== undefined) this.lastLoggedZxid = last.zxid;
     for (const txn of txns) {
       this.unapplied.set(txn.zxid, txn);
       this.notDurable.push(txn);
@@ -101,6 +111,7 @@ export class ReplicaLog {
 
   /** TRUNC: forget what follows `zxid`, durably, and rebuild the tree without it. */
   truncate(zxid: Zxid): void {
+    this.lastLoggedZxid = Math.min(this.lastLoggedZxid, zxid);
     for (const txnZxid of [...this.unapplied.keys()]) {
       if (txnZxid > zxid) this.unapplied.delete(txnZxid);
     }
@@ -120,6 +131,7 @@ export class ReplicaLog {
 
   /** SNAP: the leader's tree replaces ours; durable (snapshot file, empty log) before we say so. */
   loadSnapshot(zxid: Zxid, snapshot: TreeSnapshot): void {
+    this.lastLoggedZxid = zxid;
     this.unapplied.clear();
     this.batch = [];
     this.enqueue(async () => {

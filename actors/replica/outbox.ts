@@ -11,17 +11,19 @@ import { encodePeerMessage } from '../../protocol/peer-codec.js';
 import type { PeerMessageOf, ServerId } from '../../protocol/peer.js';
 import { snapshotPieces } from '../../storage/snapshot-file.js';
 import type { TreeCapture } from '../../tree/snapshot.js';
+import type { Transport } from '../../transport/transport.js';
 
 /**
- * A SNAP as frames: its snapshot encoded from `capture` one SNAPPART of about snapPartBytes at a
+ * A SNAP as frames: its snapshot encoded from `capture` one SNAPPART of about `partBytes` at a
  * time, the last piece carried by the SNAP itself. Releases the capture when done or closed.
  */
 export function* snapFrames(
   snap: PeerMessageOf<'snap'>,
   capture: TreeCapture,
+  partBytes = snapPartBytes,
 ): Generator<Uint8Array> {
   let previous: Buffer | undefined;
-  for (const piece of snapshotPieces(capture, snapPartBytes)) {
+  for (const piece of snapshotPieces(capture, partBytes)) {
     if (previous !== undefined) yield encodePeerMessage({ type: 'snapPart', bytes: previous });
     previous = piece;
   }
@@ -29,16 +31,25 @@ export function* snapFrames(
   yield encodePeerMessage({ ...snap, snapshot });
 }
 
-/** The part of the TCP transport the outbox uses. */
-export interface OutboxTransport {
-  send(to: ServerId, frame: Uint8Array): void;
-  linkState(peer: ServerId): { state: string; queuedBytes: number };
+/** The part of the transport the outbox uses. */
+export type OutboxTransport = Pick<Transport, 'send' | 'linkState'>;
+
+/** How the outbox's streams yield, in the world they run in (actors/replica/world.ts). */
+export interface OutboxPacing {
+  /** Resolves once the current turn of the event loop is over. */
+  nextTurn(): Promise<void>;
+  /** Resolves after `ms` on the world's clock. */
+  sleep(ms: number): Promise<void>;
+  /** Bytes of snapshot per SNAPPART (the simulator's small trees need small ones to be cut). */
+  snapPartBytes?: number;
+  /** Frame bytes sent in one turn before a stream yields. */
+  sliceBytesMax?: number;
 }
 
 /** Bytes of snapshot per SNAPPART: a few milliseconds of encoding, one turn of the event loop. */
 export const snapPartBytes = 1024 * 1024;
 /** Frames sent in one event-loop turn before the stream yields (and checks the link). */
-const sliceBytesMax = 1024 * 1024;
+const sliceBytesMaxDefault = 1024 * 1024;
 /** The stream waits while the link's queue holds more than this (a slow or distant learner). */
 const queuedBytesHigh = 32 * 1024 * 1024;
 const drainPollMs = 5;
@@ -55,7 +66,7 @@ export interface StreamOutcome {
   longestSliceMs: number;
 }
 
-interface Stream {
+export interface Stream {
   /** Frames sent to this peer while its stream runs, in order. */
   readonly waiting: Uint8Array[];
   waitingBytes: number;
@@ -71,12 +82,19 @@ export class PeerOutbox {
    * a missing SNAP would let the learner log proposals after a gap. Unanswered, its sync times
    * out and it tries again.
    */
-  private readonly silenced = new Set<ServerId>();
+  protected readonly silenced = new Set<ServerId>();
+  private readonly sliceBytesMax: number;
+  /** Bytes of snapshot per SNAPPART in this world (see OutboxPacing). */
+  readonly snapPartBytes: number;
 
   constructor(
     private readonly transport: OutboxTransport,
     private readonly logger: Logger,
-  ) {}
+    private readonly pacing: OutboxPacing,
+  ) {
+    this.sliceBytesMax = pacing.sliceBytesMax ?? sliceBytesMaxDefault;
+    this.snapPartBytes = pacing.snapPartBytes ?? snapPartBytes;
+  }
 
   send(to: ServerId, frame: Uint8Array): void {
     if (this.silenced.has(to)) return;
@@ -132,7 +150,8 @@ export class PeerOutbox {
     this.silenced.clear();
   }
 
-  private giveUp(to: ServerId, stream: Stream): void {
+  /** The stream to `to` will send nothing more, and neither will anything after it. */
+  protected giveUp(to: ServerId, stream: Stream): void {
     stream.aborted = true;
     if (this.streams.get(to) === stream) {
       this.streams.delete(to);
@@ -155,7 +174,7 @@ export class PeerOutbox {
         this.transport.send(to, frame);
         outcome.bytes += frame.byteLength;
         sliceBytes += frame.byteLength;
-        if (sliceBytes < sliceBytesMax) continue;
+        if (sliceBytes < this.sliceBytesMax) continue;
         outcome.longestSliceMs = Math.max(outcome.longestSliceMs, performance.now() - sliceStartedAt);
         sliceBytes = 0;
         if (!(await this.paced(to, stream))) return;
@@ -179,7 +198,7 @@ export class PeerOutbox {
 
   /** Yields the event loop, then waits while the link's queue is full; false once aborted. */
   private async paced(to: ServerId, stream: Stream): Promise<boolean> {
-    await new Promise((resolve) => setImmediate(resolve));
+    await this.pacing.nextTurn();
     for (;;) {
       if (stream.aborted) return false;
       const link = this.transport.linkState(to);
@@ -190,7 +209,7 @@ export class PeerOutbox {
         return false;
       }
       if (link.queuedBytes <= queuedBytesHigh) return true;
-      await new Promise((resolve) => setTimeout(resolve, drainPollMs));
+      await this.pacing.sleep(drainPollMs);
     }
   }
 }

@@ -60,12 +60,18 @@ async function until(done: () => boolean): Promise<void> {
   expect(done()).toBe(true);
 }
 
+/** Production's pacing: the next turn of Node's event loop, and its timers. */
+const eventLoop = {
+  nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
+  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+};
+
 describe('PeerOutbox', () => {
   it('streams a SNAP in pieces; what was sent meanwhile follows it, in order', async () => {
     const tree = bigTree();
     const expected = encodeSnapshot(tree.capture());
     const transport = new RecordingTransport();
-    const outbox = new PeerOutbox(transport, quiet);
+    const outbox = new PeerOutbox(transport, quiet, eventLoop);
     outbox.send(2, encodePeerMessage({ type: 'diff', zxid: 1 }));
     outbox.stream(2, snapFrames(snapOf(tree), tree.capture()));
     outbox.send(2, encodePeerMessage({ type: 'newLeader', zxid: 7 }));
@@ -96,7 +102,7 @@ describe('PeerOutbox', () => {
   it('stops a stream whose link went down, releasing its capture and holding back the rest', async () => {
     const tree = bigTree();
     const transport = new RecordingTransport();
-    const outbox = new PeerOutbox(transport, quiet);
+    const outbox = new PeerOutbox(transport, quiet, eventLoop);
     const capture = tree.capture();
     const release = vi.spyOn(capture, 'release');
     outbox.stream(2, snapFrames(snapOf(tree), capture));
@@ -118,7 +124,7 @@ describe('PeerOutbox', () => {
   it('waits while the link queue is full, and goes on once it drains', async () => {
     const tree = bigTree();
     const transport = new RecordingTransport();
-    const outbox = new PeerOutbox(transport, quiet);
+    const outbox = new PeerOutbox(transport, quiet, eventLoop);
     transport.queuedBytes = 64 << 20;
     outbox.stream(2, snapFrames(snapOf(tree), tree.capture()));
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,0 +1,72 @@
+// The order rule of the one replica host, as a type: every effect the replica machine names says
+// when the host performs it relative to the machine's transition. Sends and storage requests only
+// queue (the outbox, the storage chain) and so run inside the transition; whatever reaches outside
+// the machine (the server core, the sessions, events back into the machine) runs after it; and a
+// storage request's completion reaches the machine only as a `storage.*` event once it is durable
+// (persist, then send: the machine ACKs nothing before that event). A new effect cannot be added
+// to ReplicaEffect without saying which it is.
+import type { ReplicaEffect } from '../../machines/replica.js';
+
+export type ReplicaEffectType = ReplicaEffect['type'];
+
+export type EffectParams<Type extends ReplicaEffectType> = Extract<
+  ReplicaEffect,
+  { type: Type }
+>['params'];
+
+export type EffectStage =
+  /** Queues on the outbox during the transition: never calls back into the machine. */
+  | 'send'
+  /**
+   * Queues on the storage chain during the transition, in the order asked; the machine hears
+   * `storage.*` only once the request is durable, never from inside the transition.
+   */
+  | 'persist'
+  /** Reaches outside the machine (server core, sessions, new events): after the transition. */
+  | 'afterTransition';
+
+export const effectStages = {
+  sendPeerMessage: 'send',
+  connectToLeader: 'send',
+  sendSyncStream: 'send',
+  persistAcceptedEpoch: 'persist',
+  persistCurrentEpoch: 'persist',
+  appendProposals: 'persist',
+  truncateLog: 'persist',
+  loadSnapshot: 'persist',
+  applyCommitted: 'afterTransition',
+  acceptForwardedRequests: 'afterTransition',
+  announceRole: 'afterTransition',
+  touchSessions: 'afterTransition',
+  answerSync: 'afterTransition',
+  revalidateSession: 'afterTransition',
+  sessionRevalidated: 'afterTransition',
+} as const satisfies Record<ReplicaEffectType, EffectStage>;
+
+/** What a host does for each effect; `effectStages` says when. */
+export type EffectHandlers = {
+  [Type in ReplicaEffectType]: (params: EffectParams<Type>) => void;
+};
+
+/**
+ * The handlers as the machine's actions (for `.provide({ actions })`), each run when its stage
+ * says: `defer` takes the work that must wait until the transition is over.
+ */
+export function effectActions(
+  handlers: EffectHandlers,
+  defer: (work: () => void) => void,
+): MachineActions {
+  const actions: Record<string, (arguments_: unknown, params: unknown) => void> = {};
+  for (const type of Object.keys(effectStages) as ReplicaEffectType[]) {
+    const handler = handlers[type] as (params: unknown) => void;
+    actions[type] = effectStages[type] === 'afterTransition'
+      ? (_arguments, params) => defer(() => handler(params))
+      : (_arguments, params) => handler(params);
+  }
+  return actions as MachineActions;
+}
+
+/** The shape `.provide({ actions })` takes for the replica machine's host effects. */
+type MachineActions = {
+  [Type in ReplicaEffectType]: (arguments_: unknown, params: EffectParams<Type>) => void;
+};

@@ -1,0 +1,446 @@
+// The one replica host: the pure replica machine (machines/replica.ts) with its effects performed
+// over whatever world it runs in (actors/replica/world.ts): peer frames decoded into events, the
+// outbox that streams a learner's sync, requests batched per turn of the event loop, the log's
+// group commit, and the server core that clients talk to. Production and the simulator construct
+// this same class (TigerBeetle's ReplicaType shape) and differ only in the world they pass.
+import { constants } from 'node:buffer';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import type { ElectionTiming } from '../../machines/election.js';
+import type { ClientRequestEntry, ForwardedTxnRequest } from '../../machines/replica-context.js';
+import {
+  peerEventOf,
+  replicaMachine,
+  type ReplicaEvent,
+  type ReplicaTiming,
+  type RoleAnnouncement,
+  type SyncStreamParams,
+} from '../../machines/replica.js';
+import { decodePeerMessage, encodePeerMessage } from '../../protocol/peer-codec.js';
+import type { PeerMessage, ServerId, Zxid } from '../../protocol/peer.js';
+import type { Txn, TxnBody } from '../../protocol/txn.js';
+import { hex } from '../../protocol/zxid.js';
+import type { SnapshotTaken } from '../../storage/replica-storage.js';
+import type { Transport } from '../../transport/transport.js';
+import type { DataTree } from '../../tree/data-tree.js';
+import type { ServerCore } from '../server/server-core.js';
+import { effectActions, type EffectHandlers } from './effects.js';
+import { streamLearnerSync } from './learner-sync.js';
+import { ReplicaLog } from './log.js';
+import { PeerOutbox, SnapAssembler, type OutboxPacing } from './outbox.js';
+import { ReplicatedPipeline, type ReplicaPort } from './pipeline.js';
+import {
+  announceToCore,
+  applyCommittedTxns,
+  coreRoleOf,
+  DeferredHostWork,
+  leaderStatisticsOf,
+  revalidation,
+  type ReplicaIdentity,
+} from './serving.js';
+import type { ReplicaWorld } from './world.js';
+
+export type ReplicaMachine = typeof replicaMachine;
+type ReplicaActor = Actor<ReplicaMachine>;
+
+/** The largest SNAP a learner accepts by default: as large as one Buffer may be (4 GiB). */
+const snapshotBytesMaxDefault = Math.min(constants.MAX_LENGTH, 2 ** 32);
+/** Requests handed to the machine in one `client.requests` at most. */
+const requestsPerBatchMax = 1000;
+
+/** What the world may watch (traces, the simulator's ledger and invariants, metrics). */
+export interface HostObserver {
+  role?(role: RoleAnnouncement): void;
+  /** A decoded peer message, before the machine sees it. */
+  message?(from: ServerId, message: PeerMessage): void;
+  /** COMMIT (or UPTODATE, INFORM) through `zxid` applied `txns`; `loggedZxid`: the log's end. */
+  committed?(zxid: Zxid, txns: readonly Txn[], loggedZxid: Zxid): void;
+  syncPlanned?(params: SyncStreamParams): void;
+}
+
+export interface ReplicaHostOptions {
+  myId: ServerId;
+  /** Voting replicas; a replica not among them observes. */
+  voters: readonly ServerId[];
+  timing: ReplicaTiming;
+  electionTiming?: Partial<ElectionTiming>;
+  /** /zookeeper/config's text (the membership as ZooKeeper writes it), when known. */
+  configText?: string;
+  inspect?: (event: InspectionEvent) => void;
+  /** The machine to run: the real one, or (in the simulator) a deliberately broken variant. */
+  machine?: ReplicaMachine;
+  /** The largest SNAP this replica accepts as a learner. */
+  snapshotBytesMax?: number;
+  /** SNAPPART and slice sizes (the simulator cuts its small trees into many pieces). */
+  pacing?: Pick<OutboxPacing, 'snapPartBytes' | 'sliceBytesMax'>;
+  /** Changes effect handlers: the simulator's broken host variants (sim/variants.ts). */
+  decorateEffects?: (handlers: EffectHandlers, host: ReplicaHost) => EffectHandlers;
+  /** Builds the outbox: a broken variant in the simulator. */
+  createOutbox?: (...parameters: ConstructorParameters<typeof PeerOutbox>) => PeerOutbox;
+  observer?: HostObserver;
+}
+
+export class ReplicaHost implements ReplicaPort {
+  readonly pipeline = new ReplicatedPipeline(this);
+  readonly myId: ServerId;
+  readonly voters: readonly ServerId[];
+  private core: ServerCore | undefined;
+  private log: ReplicaLog | undefined;
+  private network: Transport | undefined;
+  private readonly outbox: PeerOutbox;
+  private readonly snapAssembler: SnapAssembler;
+  private actor: ReplicaActor | undefined;
+  private announced: RoleAnnouncement = {
+    state: 'looking',
+    leaderId: null,
+    epoch: 0,
+    serving: false,
+  };
+  /** When this replica last began to serve as leader (mntr's zk_leader_uptime). */
+  private leadingSinceMs = 0;
+  private readonly hostWork = new DeferredHostWork();
+  private pendingRequests: ClientRequestEntry[] = [];
+  private flushQueued = false;
+  private halted = false;
+  /** The last message encoded: a leader sends the same PROPOSAL object to every follower. */
+  private lastEncoded: { message: PeerMessage; frame: Buffer } | undefined;
+
+  constructor(
+    private readonly world: ReplicaWorld,
+    private readonly options: ReplicaHostOptions,
+  ) {
+    this.myId = options.myId;
+    this.voters = [...options.voters].sort((first, second) => first - second);
+    this.snapAssembler = new SnapAssembler(options.snapshotBytesMax ?? snapshotBytesMaxDefault);
+    const pacing: OutboxPacing = {
+      nextTurn: () => new Promise((resolve) => world.nextTurn(() => resolve())),
+      sleep: (ms) => new Promise((resolve) => world.clock.setTimeout(() => resolve(), ms)),
+      ...options.pacing,
+    };
+    const transport = {
+      send: (to: ServerId, frame: Uint8Array) => this.network?.send(to, frame),
+      linkState: (peer: ServerId) =>
+        this.network?.linkState(peer) ?? { state: 'idle', queuedBytes: 0 },
+    };
+    const create = options.createOutbox ?? ((...parameters) => new PeerOutbox(...parameters));
+    this.outbox = create(transport, world.logger, pacing);
+  }
+
+  get role(): RoleAnnouncement {
+    return this.announced;
+  }
+
+  /** The machine's actor once started (inspection, the simulator's visited states). */
+  get machineActor(): ReplicaActor | undefined {
+    return this.actor;
+  }
+
+  /** ServerCoreOptions for the server this replica hosts. */
+  coreOptions() {
+    return { pipeline: () => this.pipeline, serverId: this.myId };
+  }
+
+  /**
+   * Recovers the logged state into `core` (the newest snapshot, then every logged txn, committed
+   * or not, as ZooKeeper replays its log), then talks to peers and starts the machine.
+   */
+  async start(core: ServerCore): Promise<void> {
+    const { storage, logger } = this.world;
+    this.core = core;
+    core.role = coreRoleOf(this.announced, this.identity());
+    const restored = await storage.restoreInto(core.tree);
+    const replayed = core.recover(storage, false);
+    // Until it serves, a replica's tree may hold a tail nobody committed: no snapshots of it.
+    storage.detach();
+    this.initConfigNode(core.tree);
+    logger.info(
+      { snapshot: restored?.file, txns: replayed, zxid: hex(core.tree.lastZxid) },
+      'recovered logged state',
+    );
+    this.log = new ReplicaLog(storage, this.logHost(core), logger);
+    this.network = await this.world.openNetwork();
+    this.listen(this.network);
+    this.startMachine(core);
+  }
+
+  private startMachine(core: ServerCore): void {
+    const { storage, logger } = this.world;
+    const input = {
+      myId: this.myId,
+      voters: this.voters,
+      acceptedEpoch: storage.epochs.acceptedEpoch(),
+      currentEpoch: storage.epochs.currentEpoch(),
+      lastZxid: Math.max(storage.lastZxid(), core.tree.lastZxid),
+      firstZxid: storage.firstZxid(),
+      epochEnds: storage.epochEnds(),
+      timing: this.options.timing,
+      ...(this.options.electionTiming === undefined
+        ? {}
+        : { electionTiming: this.options.electionTiming }),
+    };
+    logger.info(
+      {
+        myId: this.myId,
+        voters: this.voters,
+        zxid: hex(input.lastZxid),
+        acceptedEpoch: input.acceptedEpoch,
+        currentEpoch: input.currentEpoch,
+      },
+      'replica starting: looking for a leader',
+    );
+    const handlers = this.effectHandlers();
+    const decorated = this.options.decorateEffects?.(handlers, this) ?? handlers;
+    const machine = (this.options.machine ?? replicaMachine).provide({
+      actions: effectActions(decorated, (work) => this.hostWork.defer(work)),
+    });
+    const inspect = this.options.inspect;
+    this.actor = createActor(machine, {
+      input,
+      clock: this.world.clock,
+      ...(inspect === undefined ? {} : { inspect }),
+    });
+    // An assertion inside the machine stops it: a replica must not go on serving without it.
+    this.actor.subscribe({ error: (error) => this.world.fail(error) });
+    this.actor.start();
+  }
+
+  private logHost(core: ServerCore) {
+    return {
+      notify: (event: ReplicaEvent) => this.send(event),
+      emptyTree: () => core.emptyTree(),
+      replaceTree: (tree: DataTree) => {
+        this.initConfigNode(tree);
+        core.replaceTree(tree);
+      },
+      currentTree: () => core.tree,
+      fail: (error: unknown) => this.world.fail(error),
+    };
+  }
+
+  /** Clients read the ensemble's membership from /zookeeper/config, as from ZooKeeper's. */
+  private initConfigNode(tree: DataTree): void {
+    const text = this.options.configText;
+    if (text !== undefined) tree.initConfigNode(Buffer.from(text), 0, this.world.clock.now());
+  }
+
+  private listen(network: Transport): void {
+    network.on('frame', (from, frame) => this.receive(from, frame));
+    network.on('connected', (peer) => this.send({ type: 'peer.connected', peer }));
+    network.on('disconnected', (peer, cause) => {
+      this.world.logger.debug({ peer, cause }, 'peer link down');
+      this.outbox.abort(peer);
+      this.snapAssembler.forget(peer);
+      this.send({ type: 'peer.disconnected', peer });
+    });
+  }
+
+  /** Compaction purged the log's head: the leader must not plan a DIFF from purged txns. */
+  snapshotTaken(taken: SnapshotTaken): void {
+    if (taken.purgedTxns === 0) return;
+    this.send({ type: 'storage.purged', firstZxid: this.world.storage.firstZxid() });
+  }
+
+  private receive(from: ServerId, frame: Uint8Array): void {
+    const decoded = decodePeerMessage(frame);
+    if (!decoded.ok) {
+      this.world.logger.warn({ peer: from, error: String(decoded.error) }, 'bad peer frame');
+      return;
+    }
+    let message = decoded.message;
+    this.options.observer?.message?.(from, message);
+    if (message.type === 'snapPart') {
+      if (!this.snapAssembler.addPart(from, message.bytes)) {
+        this.world.logger.warn({ peer: from }, 'SNAP too large');
+      }
+      return;
+    }
+    if (message.type === 'followerInfo' || message.type === 'observerInfo') {
+      // A learner starting over: nothing of an earlier sync stream to it may follow.
+      this.outbox.beginSync(from);
+    }
+    if (message.type === 'snap') {
+      const whole = this.snapAssembler.complete(from, message);
+      // Refused: the sync times out and the learner tries again, as after a broken link.
+      if (whole === undefined) return;
+      message = whole;
+    }
+    if (message.type === 'ping' && this.announced.state !== 'leading' && this.core !== undefined) {
+      // The PING reply carries the sessions this replica's clients used since the last one.
+      const touches = this.core.sessions.drainTouches();
+      if (touches.length > 0) this.send({ type: 'sessions.touched', touches });
+    }
+    this.send(peerEventOf(from, message));
+  }
+
+  /** Hands an event to the machine, then runs the host work its transition left. */
+  send(event: ReplicaEvent): void {
+    if (this.halted) return;
+    this.actor?.send(event);
+    this.hostWork.run();
+  }
+
+  /** Runs host work a timer-driven transition left (it would otherwise run on a microtask). */
+  runHostWork(): void {
+    this.hostWork.run();
+  }
+
+  isServing(): boolean {
+    return this.announced.serving;
+  }
+
+  /**
+   * Requests are gathered for the rest of this turn of the event loop (everything read from the
+   * clients meanwhile) and handed to the machine as one `client.requests`: a busy leader then
+   * proposes them as one PROPOSAL batch and one log commit.
+   */
+  submit(sessionId: bigint, cxid: number, body: TxnBody): void {
+    this.pendingRequests.push({ sessionId, cxid, time: this.world.clock.now(), body });
+    this.queueFlush();
+  }
+
+  private queueFlush(): void {
+    if (this.pendingRequests.length >= requestsPerBatchMax) this.flushRequests();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      this.world.nextTurn(() => this.flushRequests());
+    }
+  }
+
+  private flushRequests(): void {
+    this.flushQueued = false;
+    if (this.pendingRequests.length === 0) return;
+    const requests = this.pendingRequests;
+    this.pendingRequests = [];
+    this.send({ type: 'client.requests', requests });
+  }
+
+  submitRevalidation(sessionId: bigint, timeoutMs: number): void {
+    this.send({ type: 'client.revalidate', sessionId, timeoutMs });
+  }
+
+  /** A sync follows the writes submitted before it (per-session order). */
+  submitSync(sessionId: bigint, cxid: number, path: string): void {
+    this.flushRequests();
+    this.send({ type: 'client.sync', sessionId, cxid, path });
+  }
+
+  private requireCore(): ServerCore {
+    if (this.core === undefined) throw new Error('replica host: not started');
+    return this.core;
+  }
+
+  private requireLog(): ReplicaLog {
+    if (this.log === undefined) throw new Error('replica host: not started');
+    return this.log;
+  }
+
+  /** Every effect the replica machine names; when each runs is effects.ts's effectStages. */
+  private effectHandlers(): EffectHandlers {
+    return {
+      sendPeerMessage: ({ to, message }) => this.outbox.send(to, this.encode(message)),
+      // The transport dials on the first frame sent to the leader.
+      connectToLeader: () => undefined,
+      sendSyncStream: (params) => this.sendSyncStream(params),
+      persistAcceptedEpoch: ({ epoch }) => this.requireLog().persistEpoch('accepted', epoch),
+      persistCurrentEpoch: ({ epoch }) => this.requireLog().persistEpoch('current', epoch),
+      appendProposals: ({ txns }) => this.requireLog().append(txns),
+      truncateLog: ({ zxid }) => this.requireLog().truncate(zxid),
+      loadSnapshot: ({ zxid, snapshot }) => this.requireLog().loadSnapshot(zxid, snapshot),
+      applyCommitted: ({ zxid }) => this.applyCommitted(zxid),
+      acceptForwardedRequests: ({ requests }) => this.acceptForwarded(requests),
+      announceRole: (role) => this.announceRole(role),
+      touchSessions: ({ touches }) => {
+        const sessions = this.requireCore().sessions;
+        for (const touch of touches) sessions.touchRemote(touch.sessionId);
+      },
+      answerSync: ({ sessionId, cxid }) => this.pipeline.syncAnswered(sessionId, cxid),
+      revalidateSession: (params) => this.send(revalidation(this.requireCore(), params)),
+      sessionRevalidated: ({ sessionId, valid }) => this.pipeline.revalidated(sessionId, valid),
+    };
+  }
+
+  /** A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's). */
+  private acceptForwarded(requests: readonly ForwardedTxnRequest[]): void {
+    const time = this.world.clock.now();
+    for (const { sessionId, cxid, body } of requests) {
+      this.pendingRequests.push({ sessionId, cxid, time, body });
+    }
+    this.flushRequests();
+  }
+
+  private encode(message: PeerMessage): Buffer {
+    if (this.lastEncoded?.message !== message) {
+      this.lastEncoded = { message, frame: encodePeerMessage(message) };
+    }
+    return this.lastEncoded.frame;
+  }
+
+  /** COMMIT (or UPTODATE, or INFORM): apply in zxid order and answer this replica's clients. */
+  private applyCommitted(zxid: Zxid): void {
+    const log = this.requireLog();
+    const txns = log.takeCommitted(zxid);
+    applyCommittedTxns(this.requireCore(), this.pipeline, txns);
+    this.options.observer?.committed?.(zxid, txns, log.loggedZxid);
+  }
+
+  private identity(): ReplicaIdentity {
+    return {
+      myId: this.myId,
+      voters: this.voters,
+      isObserver: !this.voters.includes(this.myId),
+      leaderStatistics: () =>
+        leaderStatisticsOf(this.actor?.getSnapshot().context.leader, this.leadingSinceMs),
+    };
+  }
+
+  /** Zab 2.1 (LearnerHandler.syncFollower), streamed through the outbox (learner-sync.ts). */
+  private sendSyncStream(params: SyncStreamParams): void {
+    this.options.observer?.syncPlanned?.(params);
+    streamLearnerSync(params, {
+      tree: this.requireCore().tree,
+      log: this.requireLog(),
+      storage: this.world.storage,
+      outbox: this.outbox,
+      logger: this.world.logger,
+    });
+  }
+
+  private announceRole(role: RoleAnnouncement): void {
+    const wasServing = this.announced.serving;
+    const wasLeading = wasServing && this.announced.state === 'leading';
+    if (role.serving && role.state === 'leading' && !wasLeading) {
+      this.leadingSinceMs = this.world.clock.now();
+    }
+    this.announced = role;
+    this.options.observer?.role?.(role);
+    // Streams still running were for this replica's learners; it has none unless it leads.
+    if (role.state !== 'leading') this.outbox.abortAll();
+    const core = this.requireCore();
+    const { logger, storage } = this.world;
+    if (!announceToCore(core, this.pipeline, role, this.identity())) {
+      if (wasServing) logger.warn({ state: role.state }, 'stopped serving: dropped its clients');
+      storage.detach();
+      return;
+    }
+    storage.attach(core.tree);
+    logger.info(
+      { state: role.state, leader: role.leaderId, epoch: role.epoch, zxid: hex(core.tree.lastZxid) },
+      `serving as ${core.role.role}`,
+    );
+  }
+
+  /**
+   * Stops the machine and the peer links (a shutdown, or the simulator's crash): nothing more is
+   * sent or handed to the machine; storage finishes what it was asked (see settled).
+   */
+  halt(): void {
+    this.halted = true;
+    this.actor?.stop();
+    this.network?.close({ reason: 'closed', detail: 'shutdown' });
+    this.pipeline.failAll('the replica stopped');
+  }
+
+  /** Resolves once every storage request asked so far is done. */
+  async settled(): Promise<void> {
+    await this.log?.settled();
+  }
+}

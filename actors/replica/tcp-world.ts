@@ -1,0 +1,90 @@
+// Production's world for the one replica host: peers over TCP (transport/tcp-peer.ts) on the
+// quorum port zoo.cfg names, storage on LMDB and the data dir, the system clock, and setImmediate
+// for the end of an event-loop turn. A storage failure ends the process (a supervisor restarts it).
+import type { InspectionEvent } from 'xstate';
+import type { Logger } from 'pino';
+import type { ElectionTiming } from '../../machines/election.js';
+import type { ReplicaStorage } from '../../storage/replica-storage.js';
+import { createTcpTransport } from '../../transport/tcp-peer.js';
+import { ensembleConfigText } from '../config/ensemble.js';
+import type { ServerConfig } from '../config/config.js';
+import { ReplicaHost } from './host.js';
+import { systemClock, type ReplicaWorld } from './world.js';
+
+/**
+ * A SNAP carries the whole tree as one peer message (the transport cuts it into 4 MiB wire
+ * frames), so it bounds the tree a learner can be brought up with. The send queue must hold a
+ * SNAP and what is proposed while it drains, and a DIFF may queue a long log tail.
+ */
+const peerFrameBytesMax = 1024 * 1024 * 1024;
+const peerSendQueueBytesMax = peerFrameBytesMax + 512 * 1024 * 1024;
+
+export interface TcpReplicaOptions {
+  settings: ServerConfig;
+  logger: Logger;
+  storage: ReplicaStorage;
+  inspect?: (event: InspectionEvent) => void;
+  electionTiming?: Partial<ElectionTiming>;
+  /** Storage failed under the replica: by default log and exit, so a supervisor restarts it. */
+  onFatal?: (error: unknown) => void;
+}
+
+export function tcpWorld(options: TcpReplicaOptions): ReplicaWorld {
+  const { settings, logger, storage } = options;
+  const myId = requireMyId(settings);
+  return {
+    storage,
+    logger,
+    clock: systemClock,
+    nextTurn: (work) => setImmediate(work),
+    openNetwork: () => {
+      const own = settings.servers.get(myId)!;
+      const peers = new Map(
+        [...settings.servers.values()]
+          .filter((server) => server.id !== myId)
+          .map((server) => [server.id, { host: server.host, port: server.quorumPort }] as const),
+      );
+      return createTcpTransport({
+        localId: myId,
+        listen: { host: own.host, port: own.quorumPort },
+        peers,
+        frameBytesMax: peerFrameBytesMax,
+        sendQueueBytesMax: peerSendQueueBytesMax,
+        logger,
+      });
+    },
+    fail: (error) => {
+      if (options.onFatal !== undefined) {
+        options.onFatal(error);
+        return;
+      }
+      logger.fatal({ error: String(error) }, 'replica storage failed; stopping');
+      process.exit(70);
+    },
+  };
+}
+
+function requireMyId(settings: ServerConfig): number {
+  if (settings.myId === undefined) throw new Error('an ensemble replica needs its myid');
+  return settings.myId;
+}
+
+/** The replica zoo.cfg describes, hosted over TCP and LMDB. */
+export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
+  const { settings } = options;
+  const voters = [...settings.servers.values()]
+    .filter((server) => server.peerType === 'participant')
+    .map((server) => server.id);
+  return new ReplicaHost(tcpWorld(options), {
+    myId: requireMyId(settings),
+    voters,
+    timing: {
+      tickMs: settings.tickTimeMs,
+      initLimitTicks: settings.initLimit,
+      syncLimitTicks: settings.syncLimit,
+    },
+    configText: ensembleConfigText(settings.servers),
+    ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
+    ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+  });
+}
