@@ -153,9 +153,10 @@ const broadcastActions = {
     return { effects: [send(to, { type: 'revalidateResult', sessionId, valid })] };
   }) as Step,
   /** A learner's PING reply lists the sessions its clients used: they stay alive here. */
-  touchLearnerSessions: ((_context, event) => {
-    const { touches } = expectEvent(event, 'peer.ping').message;
-    if (touches.length === 0) return {};
+  touchLearnerSessions: ((context, event) => {
+    const { from, message } = expectEvent(event, 'peer.ping');
+    const { touches } = message;
+    if (touches.length === 0 || !isSyncedLearner(leaderOf(context), from)) return {};
     return { effects: [{ type: 'touchSessions', params: { touches } }] };
   }) as Step,
   /** Each tick: age every learner's silence and, once established, PING the synced ones. */
@@ -179,7 +180,14 @@ const broadcastActions = {
   }) as Step,
 };
 
+/** True when `from` is a learner this leader synced (UPTODATE sent) in its current epoch. */
+function isSyncedLearner(leader: LeaderState, from: ServerId): boolean {
+  return leader.learners[from]?.phase === 'upToDate';
+}
+
 const broadcastGuards = {
+  isFromSyncedLearner: ((context, event) =>
+    'from' in event && isSyncedLearner(leaderOf(context), event.from)) as Check,
   hasCommittableProposal: ((context) => {
     const leader = leaderOf(context);
     const first = leader.outstanding[0];
@@ -222,8 +230,12 @@ export function broadcastState(machine: ReplicaSetup) {
       ],
       'client.sync': { actions: 'acceptLocalSync' },
       'peer.ack': { actions: 'recordAck' },
-      'peer.request': { actions: 'acceptRequests' },
-      'peer.revalidate': { actions: 'checkRevalidation' },
+      // Only from learners this leader brought up to date in its epoch: a replica that still
+      // follows an earlier epoch of this leader (paused through the election) must not have a
+      // sync answered from this epoch's history, which it lacks (found by the simulator: seed
+      // 104891, a stale read after sync), and a peer nobody synced may not write.
+      'peer.request': { guard: 'isFromSyncedLearner', actions: 'acceptRequests' },
+      'peer.revalidate': { guard: 'isFromSyncedLearner', actions: 'checkRevalidation' },
       'sessions.revalidated': { actions: 'answerRevalidation' },
     },
     always: { guard: 'hasCommittableProposal', actions: 'commitProposals' },
