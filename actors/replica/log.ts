@@ -34,9 +34,11 @@ export class ReplicaLog {
   private readonly unapplied = new Map<Zxid, Txn>();
   /** Handed to storage and not yet durable, in zxid order: the sync stream reads them too. */
   private notDurable: Txn[] = [];
-  private batch: Txn[] = [];
-  /** A chain step that will take the batch is queued and has not started yet. */
-  private appendQueued = false;
+  /**
+   * The txns of the append step queued last, while it has not started: later appends join it
+   * (group commit) as long as no other storage step was asked for after it.
+   */
+  private openBatch: Txn[] | undefined;
   private chain: Promise<void> = Promise.resolve();
   /** The last zxid handed to the log (durable or not): a COMMIT past it names an unknown txn. */
   private lastLoggedZxid: Zxid;
@@ -53,8 +55,13 @@ export class ReplicaLog {
     return this.lastLoggedZxid;
   }
 
-  /** Runs storage steps one after another, in the order the machine asked for them. */
+  /**
+   * Runs storage steps one after another, in the order the machine asked for them. A step other
+   * than an append closes the open batch: appends asked for after it are written after it (a
+   * proposal logged after a TRUNC must not be written before the truncation deletes the tail).
+   */
   private enqueue(step: () => Promise<void>): void {
+    this.openBatch = undefined;
     this.chain = this.chain.then(step).catch((error: unknown) => this.host.fail(error));
   }
 
@@ -70,32 +77,34 @@ export class ReplicaLog {
   append(txns: readonly Txn[]): void {
     const last = txns[txns.length - 1];
     if (last !== undefined) this.lastLoggedZxid = last.zxid;
+    const batch = this.openBatch ?? this.queueAppend();
     for (const txn of txns) {
       this.unapplied.set(txn.zxid, txn);
       this.notDurable.push(txn);
-      this.batch.push(txn);
+      batch.push(txn);
     }
-    this.queueAppend();
   }
 
   /**
-   * Group commit: one queued step takes every txn batched by the time it runs, so proposals
-   * that arrive while the previous commit is being fsynced share the next one.
+   * Group commit: one queued step takes every txn appended by the time it starts, so proposals
+   * that arrive while the previous commit is being fsynced share the next one (written in
+   * transactions of appendBatchTxnsMax at most).
    */
-  private queueAppend(): void {
-    if (this.appendQueued) return;
-    this.appendQueued = true;
+  private queueAppend(): Txn[] {
+    const batch: Txn[] = [];
     this.enqueue(async () => {
-      this.appendQueued = false;
-      const batch = this.batch.splice(0, appendBatchTxnsMax);
-      if (this.batch.length > 0) this.queueAppend();
-      if (batch.length === 0) return;
-      await this.storage.append(batch);
-      const last = batch[batch.length - 1]!.zxid;
-      const durable = this.notDurable.findIndex((txn) => txn.zxid > last);
-      this.notDurable = durable === -1 ? [] : this.notDurable.slice(durable);
-      this.host.notify({ type: 'storage.appended', zxid: last });
+      if (this.openBatch === batch) this.openBatch = undefined;
+      for (let start = 0; start < batch.length; start += appendBatchTxnsMax) {
+        const part = batch.slice(start, start + appendBatchTxnsMax);
+        await this.storage.append(part);
+        const last = part[part.length - 1]!.zxid;
+        const durable = this.notDurable.findIndex((txn) => txn.zxid > last);
+        this.notDurable = durable === -1 ? [] : this.notDurable.slice(durable);
+        this.host.notify({ type: 'storage.appended', zxid: last });
+      }
     });
+    this.openBatch = batch;
+    return batch;
   }
 
   /** Applies, in order, every unapplied txn through `zxid`; returns them for the pipeline. */
@@ -115,10 +124,13 @@ export class ReplicaLog {
     for (const txnZxid of [...this.unapplied.keys()]) {
       if (txnZxid > zxid) this.unapplied.delete(txnZxid);
     }
-    this.batch = this.batch.filter((txn) => txn.zxid <= zxid);
+    // What an unstarted append would write past the point is deleted before it is written.
+    const open = this.openBatch;
+    if (open !== undefined) open.splice(0, open.length, ...open.filter((txn) => txn.zxid <= zxid));
+    // Now, not when the step runs: appends asked for after the TRUNC are not to be forgotten.
+    this.notDurable = this.notDurable.filter((txn) => txn.zxid <= zxid);
     this.enqueue(async () => {
       const removed = await this.storage.truncateAfter(zxid);
-      this.notDurable = this.notDurable.filter((txn) => txn.zxid <= zxid);
       if (this.host.currentTree().lastZxid > zxid) {
         const tree = this.host.emptyTree();
         const replayed = await this.storage.rebuildInto(tree);
@@ -133,7 +145,9 @@ export class ReplicaLog {
   loadSnapshot(zxid: Zxid, snapshot: TreeSnapshot): void {
     this.lastLoggedZxid = zxid;
     this.unapplied.clear();
-    this.batch = [];
+    this.openBatch?.splice(0);
+    // Everything logged so far is superseded; what is appended after the SNAP is kept.
+    this.notDurable = [];
     this.enqueue(async () => {
       const tree = this.host.emptyTree();
       // The payload is stored as the snapshot file it already is; the tree is restored from it
@@ -142,7 +156,6 @@ export class ReplicaLog {
       const bytes = snapshotBytes(snapshot);
       await this.storage.replaceWithSnapshot(snapshotBytesZxid('SNAP payload', bytes), bytes,
         () => restoreTree(tree, snapshot));
-      this.notDurable = [];
       this.host.replaceTree(tree);
       this.logger.info({ zxid: hex(zxid), nodes: tree.nodeCount }, 'loaded snapshot (SNAP)');
       this.host.notify({ type: 'storage.snapshotLoaded', zxid });
