@@ -1,13 +1,14 @@
 // Reachability of the replica machine: xstate/graph lists every leaf state of the definition, and
-// seeded cluster runs (3 voters + 1 observer, crashes, restarts, sync of every kind), with one
-// scripted run for a rare state, must visit each of them on some replica. A state no run
-// reaches is dead chart or a missing scenario.
+// seeded cluster runs (3 voters + 1 observer, crashes, restarts, sync of every kind), one
+// scripted run for a rare state and the transcripts of test/scenarios must visit each of them
+// on some replica. A state no run reaches is dead chart or a missing scenario.
 import { describe, expect, it } from 'vitest';
 import type { AnyStateNode } from 'xstate';
 import { getStateNodes } from 'xstate/graph';
 import { replicaMachine } from '../../machines/replica.js';
 import { Cluster } from '../../sim/cluster.js';
 import { runRandomSchedule } from '../../sim/schedule.js';
+import { visitedLeafPaths } from '../scenarios/replay.js';
 import { runEpochPromise } from './epoch-promise-scenario.js';
 
 /** A state left at once by an unguarded eventless transition is never in a snapshot. */
@@ -38,7 +39,7 @@ describe('replica machine graph', () => {
     );
   });
 
-  it('reaches every leaf state in seeded cluster runs (3 voters, 1 observer)', () => {
+  it('reaches every leaf state in seeded runs (3 voters, 1 observer) and transcripts', () => {
     const visited = new Set<string>();
     for (let seed = 1; seed <= 6; seed++) {
       const cluster = new Cluster({ voters: [1, 2, 3], observers: [4], seed });
@@ -55,6 +56,8 @@ describe('replica machine graph', () => {
     for (const [id, observers] of [[1, []], [4, [4]]] as const) {
       for (const path of runEpochPromise(id, 7, [...observers]).refusedStates) visited.add(path);
     }
+    // A state reached only by a transcript (test/scenarios/*.txt) counts too.
+    for (const path of visitedLeafPaths()) visited.add(path);
     expect(leafPaths().filter((path) => !visited.has(path))).toEqual([]);
   });
 });
