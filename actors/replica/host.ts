@@ -71,7 +71,7 @@ export interface ReplicaHostOptions {
   /** The largest SNAP this replica accepts as a learner. */
   snapshotBytesMax?: number;
   /** SNAPPART and slice sizes (the simulator cuts its small trees into many pieces). */
-  pacing?: Pick<OutboxPacing, 'snapPartBytes' | 'sliceBytesMax'>;
+  pacing?: Pick<OutboxPacing, 'snapPartBytes' | 'sliceBytesMax' | 'waitingBytesMax'>;
   /** Changes effect handlers: the simulator's broken host variants (sim/variants.ts). */
   decorateEffects?: (handlers: EffectHandlers, host: ReplicaHost) => EffectHandlers;
   /** Builds the outbox: a broken variant in the simulator. */
@@ -437,6 +437,17 @@ export class ReplicaHost implements ReplicaPort {
     this.actor?.stop();
     this.network?.close({ reason: 'closed', detail: 'shutdown' });
     this.pipeline.failAll('the replica stopped');
+  }
+
+  /**
+   * The history this replica's log holds now, durable or on its way there: every txn after
+   * `fromZxid` (what a snapshot or a purge covers is not listed). For invariant checks and tools.
+   */
+  loggedHistory(): { fromZxid: Zxid; txns: Txn[] } {
+    const storage = this.world.storage;
+    const first = storage.firstZxid();
+    const fromZxid = first > 0 ? first - 1 : (storage.newestSnapshot()?.zxid ?? 0);
+    return { fromZxid, txns: [...this.requireLog().txnsBetween(fromZxid, Number.MAX_SAFE_INTEGER)] };
   }
 
   /** Resolves once every storage request asked so far is done. */

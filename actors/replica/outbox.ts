@@ -44,6 +44,8 @@ export interface OutboxPacing {
   snapPartBytes?: number;
   /** Frame bytes sent in one turn before a stream yields. */
   sliceBytesMax?: number;
+  /** Frame bytes held behind one stream before it is given up (the simulator's are few). */
+  waitingBytesMax?: number;
 }
 
 /** Bytes of snapshot per SNAPPART: a few milliseconds of encoding, one turn of the event loop. */
@@ -55,7 +57,7 @@ const queuedBytesHigh = 32 * 1024 * 1024;
 const drainPollMs = 5;
 /** Frames held behind one stream at most; past this the stream is given up (the learner's sync
  * then times out and it tries again) rather than buffering without bound. */
-const waitingBytesMax = 512 * 1024 * 1024;
+const waitingBytesMaxDefault = 512 * 1024 * 1024;
 
 export interface StreamOutcome {
   /** Every frame went out (false: abandoned part way). */
@@ -84,6 +86,7 @@ export class PeerOutbox {
    */
   protected readonly silenced = new Set<ServerId>();
   private readonly sliceBytesMax: number;
+  private readonly waitingBytesMax: number;
   /** Bytes of snapshot per SNAPPART in this world (see OutboxPacing). */
   readonly snapPartBytes: number;
 
@@ -93,6 +96,7 @@ export class PeerOutbox {
     private readonly pacing: OutboxPacing,
   ) {
     this.sliceBytesMax = pacing.sliceBytesMax ?? sliceBytesMaxDefault;
+    this.waitingBytesMax = pacing.waitingBytesMax ?? waitingBytesMaxDefault;
     this.snapPartBytes = pacing.snapPartBytes ?? snapPartBytes;
   }
 
@@ -105,7 +109,7 @@ export class PeerOutbox {
     }
     stream.waiting.push(frame);
     stream.waitingBytes += frame.byteLength;
-    if (stream.waitingBytes > waitingBytesMax) {
+    if (stream.waitingBytes > this.waitingBytesMax) {
       this.logger.warn({ learner: to, waitingBytes: stream.waitingBytes }, 'sync stream given up');
       this.giveUp(to, stream);
     }
