@@ -4,9 +4,11 @@
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { open } from 'lmdb';
-import { LmdbEpochStore } from '../storage/epochs.js';
-import { lmdbDurableOptions } from '../storage/lmdb-log.js';
+import type { Table } from '../storage/backend.js';
+import { storedFormatVersion, storedPurgedThroughZxid } from '../storage/durable-log.js';
+import { DurableEpochStore } from '../storage/epochs.js';
+import { lmdbStorageBackend } from '../storage/lmdb-backend.js';
+import { nodeFiles } from '../storage/node-files.js';
 import { listSnapshots, visitSnapshot } from '../storage/snapshot-file.js';
 import { decodeTxn, recordProblem, zxidKey, zxidOfKey } from '../storage/txn-codec.js';
 import type { Txn } from '../protocol/txn.js';
@@ -46,44 +48,39 @@ export async function inspectData(
 ): Promise<void> {
   const location = join(options.dataDir, 'corral.lmdb');
   if (!existsSync(location)) throw new NotADataDirError(options.dataDir);
-  const root = open({ path: location, ...lmdbDurableOptions, readOnly: true });
+  const session = await lmdbStorageBackend(options.dataDir, { readOnly: true }).open();
   try {
-    const meta = root.openDB<unknown, string>({ name: 'meta' });
-    const log = root.openDB<Buffer, Buffer>({
-      name: 'log',
-      keyEncoding: 'binary',
-      encoding: 'binary',
-    });
-    const epochs = new LmdbEpochStore(root, location);
+    const log = session.table('log');
+    const epochs = new DurableEpochStore(session);
     let first = 0;
     let last = 0;
-    for (const key of log.getKeys({ limit: 1 })) first = zxidOfKey(key);
-    for (const key of log.getKeys({ reverse: true, limit: 1 })) last = zxidOfKey(key);
+    for (const key of log.keys({ limit: 1 })) first = zxidOfKey(key);
+    for (const key of log.keys({ reverse: true, limit: 1 })) last = zxidOfKey(key);
     print(`data dir          ${options.dataDir}`);
-    print(`format version    ${String(meta.get('formatVersion'))}`);
+    print(`format version    ${String(storedFormatVersion(session))}`);
     print(`acceptedEpoch     ${epochs.acceptedEpoch()}`);
     print(`currentEpoch      ${epochs.currentEpoch()}`);
-    print(`log entries       ${log.getCount()}`);
+    print(`log entries       ${log.count()}`);
     print(`log zxids         ${hex(first)} .. ${hex(last)}`);
-    print(`purged through    ${hex(Number(meta.get('purgedThroughZxid') ?? 0))}`);
+    print(`purged through    ${hex(storedPurgedThroughZxid(session))}`);
     await printSnapshots(options.dataDir, print);
     print(`size on disk      ${directoryBytes(options.dataDir)} bytes`);
     if (options.dump === true) {
       printEntries(log, location, options.fromZxid ?? first, options.limit ?? 100, print);
     }
   } finally {
-    await root.close();
+    await session.close();
   }
 }
 
 async function printSnapshots(dataDir: string, print: (line: string) => void): Promise<void> {
-  const snapshots = await listSnapshots(join(dataDir, 'snapshots'));
+  const snapshots = await listSnapshots(nodeFiles, join(dataDir, 'snapshots'));
   print(`snapshots         ${snapshots.map((snapshot) => hex(snapshot.zxid)).join(' ') || 'none'}`);
   for (const snapshot of snapshots) {
     let nodes = 0;
     let sessions = 0;
     try {
-      visitSnapshot(snapshot.file, {
+      visitSnapshot(nodeFiles, snapshot.file, {
         nodes: (records) => (nodes += records.length),
         sessions: (records) => (sessions += records.length),
       });
@@ -101,20 +98,20 @@ async function printSnapshots(dataDir: string, print: (line: string) => void): P
 }
 
 function printEntries(
-  log: ReturnType<ReturnType<typeof open>['openDB']>,
+  log: Table,
   location: string,
   fromZxid: number,
   limit: number,
   print: (line: string) => void,
 ): void {
-  for (const { key, value } of log.getRange({ start: zxidKey(fromZxid), limit })) {
-    const zxid = zxidOfKey(key as Buffer);
-    const problem = recordProblem(value as Buffer);
+  for (const { key, value } of log.entries({ start: zxidKey(fromZxid), limit })) {
+    const zxid = zxidOfKey(key);
+    const problem = recordProblem(value);
     if (problem !== undefined) {
       print(`${hex(zxid)}  CORRUPT (${problem})`);
       continue;
     }
-    print(describeTxn(decodeTxn(value as Buffer, zxid, location)));
+    print(describeTxn(decodeTxn(value, zxid, location)));
   }
 }
 

@@ -11,7 +11,7 @@ import { isEnsemble } from '../actors/config/config.js';
 import type { ReplicaHost } from '../actors/replica/host.js';
 import { createTcpReplica } from '../actors/replica/tcp-world.js';
 import { CorralServer } from '../actors/server/server.js';
-import { ReplicaStorage } from '../storage/replica-storage.js';
+import { openReplicaStorage } from '../storage/data-dir.js';
 import { buildServerConfig, type ServerFlags } from './server-options.js';
 
 /**
@@ -39,7 +39,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const ensemble = isEnsemble(settings);
   let replica: ReplicaHost | undefined;
   // Refuses a data dir with a corrupt log (not a torn tail) or another format, naming both.
-  const log = await ReplicaStorage.open(
+  const log = await openReplicaStorage(
     settings.dataDir,
     {
       snapCount: settings.snapCount,

@@ -1,10 +1,10 @@
 // Zab's two persisted epochs: acceptedEpoch (the last NEWEPOCH/LEADERINFO this replica accepted)
 // and currentEpoch (the last NEWLEADER it acknowledged). Zab requires each to be on disk before
 // the message that depends on it is sent (ACKEPOCH, ACK of NEWLEADER), so setting one resolves
-// only after a durable LMDB commit, in the same environment and with the same settings as the log.
+// only after a durable write, in the same backend and with the same settings as the log.
 
 import { crc32c } from '@node-rs/crc32';
-import type { Database, RootDatabase } from 'lmdb';
+import type { BackendSession, Table } from './backend.js';
 
 export interface EpochStore {
   acceptedEpoch(): number;
@@ -34,24 +34,32 @@ function encodeEpoch(epoch: number): Buffer {
   return record;
 }
 
-export class LmdbEpochStore implements EpochStore {
-  private readonly db: Database<Buffer, string>;
+const epochKeys: Record<EpochName, Buffer> = {
+  acceptedEpoch: Buffer.from('acceptedEpoch'),
+  currentEpoch: Buffer.from('currentEpoch'),
+};
 
-  constructor(
-    root: RootDatabase,
-    private readonly location: string,
-  ) {
-    this.db = root.openDB<Buffer, string>({ name: 'epochs', encoding: 'binary' });
+/** The epochs in the session's `epochs` table, one checksummed record each. */
+export class DurableEpochStore implements EpochStore {
+  private readonly table: Table;
+
+  constructor(private readonly session: BackendSession) {
+    this.table = session.table('epochs');
   }
 
   private read(name: EpochName): number {
-    const record = this.db.getBinary(name);
+    const record = this.table.get(epochKeys[name]);
     if (record === undefined) return 0;
-    const buffer = Buffer.from(record);
+    const buffer = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
     if (buffer.length !== 12 || crc32c(buffer.subarray(0, 8)) !== buffer.readUInt32BE(8)) {
-      throw new CorruptEpochError(this.location, name);
+      throw new CorruptEpochError(this.session.tablesLocation, name);
     }
     return buffer.readUInt32BE(0) * 0x1_0000_0000 + buffer.readUInt32BE(4);
+  }
+
+  private async write(name: EpochName, epoch: number): Promise<void> {
+    const value = encodeEpoch(epoch);
+    await this.session.write([{ table: this.table, key: epochKeys[name], value }]);
   }
 
   acceptedEpoch(): number {
@@ -62,12 +70,12 @@ export class LmdbEpochStore implements EpochStore {
     return this.read('currentEpoch');
   }
 
-  async setAcceptedEpoch(epoch: number): Promise<void> {
-    await this.db.put('acceptedEpoch', encodeEpoch(epoch));
+  setAcceptedEpoch(epoch: number): Promise<void> {
+    return this.write('acceptedEpoch', epoch);
   }
 
-  async setCurrentEpoch(epoch: number): Promise<void> {
-    await this.db.put('currentEpoch', encodeEpoch(epoch));
+  setCurrentEpoch(epoch: number): Promise<void> {
+    return this.write('currentEpoch', epoch);
   }
 }
 

@@ -3,7 +3,8 @@
 // the server), then the newest whole snapshot that the log continues is loaded into the tree.
 
 import type { DataTree } from '../tree/data-tree.js';
-import type { LmdbTxnLog, LogScan } from './lmdb-log.js';
+import type { FileStore } from './backend.js';
+import type { DurableTxnLog, LogScan } from './durable-log.js';
 import { checkSnapshotFile, CorruptSnapshotError, visitSnapshot } from './snapshot-file.js';
 import { hex } from '../protocol/zxid.js';
 
@@ -12,7 +13,6 @@ export interface StorageLogger {
   info(details: object, message: string): void;
   warn(details: object, message: string): void;
 }
-
 
 export class CorruptLogError extends Error {
   constructor(
@@ -45,7 +45,7 @@ export class UnrecoverableDataDirError extends Error {
  * did not complete: it is deleted, and logged. Anything else corrupt refuses the start; a corrupt
  * txn is never applied (readFrom verifies each record again as it replays).
  */
-export async function checkLog(log: LmdbTxnLog, logger: StorageLogger): Promise<LogScan> {
+export async function checkLog(log: DurableTxnLog, logger: StorageLogger): Promise<LogScan> {
   const scan = log.scan();
   const first = scan.corrupt[0];
   if (first === undefined) return scan;
@@ -77,22 +77,23 @@ export interface RestoredSnapshot {
  * the whole log instead.
  */
 export function restoreNewestSnapshot(
+  files: FileStore,
   tree: DataTree,
   snapshots: ReadonlyArray<{ zxid: number; file: string }>,
-  log: LmdbTxnLog,
+  log: DurableTxnLog,
   logger: StorageLogger,
 ): RestoredSnapshot | undefined {
   const purgedThroughZxid = log.purgedThroughZxid();
   for (const snapshot of snapshots) {
     if (snapshot.zxid < purgedThroughZxid) break;
     try {
-      checkSnapshotFile(snapshot.file, snapshot.zxid);
+      checkSnapshotFile(files, snapshot.file, snapshot.zxid);
     } catch (error) {
       if (!(error instanceof CorruptSnapshotError)) throw error;
       logger.warn({ file: snapshot.file, error: error.message }, 'skipping a damaged snapshot');
       continue;
     }
-    restoreSnapshotFile(tree, snapshot.file, snapshot.zxid);
+    restoreSnapshotFile(files, tree, snapshot.file, snapshot.zxid);
     return snapshot;
   }
   if (purgedThroughZxid > 0) throw new UnrecoverableDataDirError(log.dataDir, purgedThroughZxid);
@@ -101,9 +102,14 @@ export function restoreNewestSnapshot(
 
 /** Streams a (checked) snapshot file into the tree. Data is copied out of each frame (format 2
  * does it per frame; format 1 per node) so the frames themselves can be freed. */
-export function restoreSnapshotFile(tree: DataTree, file: string, zxid: number): void {
+export function restoreSnapshotFile(
+  files: FileStore,
+  tree: DataTree,
+  file: string,
+  zxid: number,
+): void {
   tree.restore(zxid, (restorer) => {
-    visitSnapshot(file, {
+    visitSnapshot(files, file, {
       acls: (acls) => restorer.addAcls(acls),
       node: (fields) => restorer.nodeFields(fields),
       sessions: (sessions) => {

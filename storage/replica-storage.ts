@@ -1,14 +1,15 @@
-// A replica's durable state under its data dir: the LMDB txn log and epochs, periodic snapshots
+// A replica's durable state over a storage backend: the txn log and epochs, periodic snapshots
 // of the applied tree, recovery (newest whole snapshot + the log after it) and compaction. It is
 // the TxnLog the proposer appends through, so snapshots follow the write load with no other hook.
+// Production runs it over LMDB and node:fs, the simulator over a faulty disk in memory.
 
-import { mkdirSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataTree } from '../tree/data-tree.js';
 import type { Txn } from '../protocol/txn.js';
-import { LmdbEpochStore, type EpochStore } from './epochs.js';
-import { LmdbTxnLog } from './lmdb-log.js';
+import { nextTurnOf, type BackendSession, type FileStore, type StorageBackend } from
+  './backend.js';
+import { DurableTxnLog } from './durable-log.js';
+import { DurableEpochStore, type EpochStore } from './epochs.js';
 import type { TxnLog } from './log.js';
 import {
   checkLog,
@@ -18,11 +19,10 @@ import {
 } from './recovery.js';
 import {
   listSnapshots,
+  prepareSnapshotBytes,
   SnapshotAbortedError,
   snapshotName,
-  syncDirectory,
   writeSnapshot,
-  writeSnapshotBytes,
 } from './snapshot-file.js';
 import { epochOfZxid } from '../protocol/zxid.js';
 
@@ -53,8 +53,10 @@ export interface SnapshotTaken {
 }
 
 export class ReplicaStorage implements TxnLog {
+  readonly dataDir: string;
   readonly snapshotDir: string;
   readonly epochs: EpochStore;
+  private readonly files: FileStore;
   private tree: DataTree | undefined;
   private txnsSinceSnapshot = 0;
   private snapshotting: Promise<SnapshotTaken | undefined> | undefined;
@@ -64,39 +66,47 @@ export class ReplicaStorage implements TxnLog {
   private readonly readHolds = new Set<{ afterZxid: number }>();
 
   private constructor(
-    readonly dataDir: string,
-    readonly log: LmdbTxnLog,
+    private readonly session: BackendSession,
+    readonly log: DurableTxnLog,
     readonly settings: StorageSettings,
     private readonly logger: StorageLogger,
     /** Told after each snapshot (tests, metrics). */
     private readonly snapshotTaken: (taken: SnapshotTaken) => void,
   ) {
-    this.snapshotDir = join(dataDir, 'snapshots');
-    mkdirSync(this.snapshotDir, { recursive: true });
-    this.epochs = new LmdbEpochStore(log.root, log.location);
+    this.dataDir = session.dataDir;
+    this.snapshotDir = join(session.dataDir, 'snapshots');
+    this.files = session.files;
+    this.epochs = new DurableEpochStore(session);
   }
 
-  /** Opens the data dir and checks the log (see checkLog); the tree is restored separately. */
+  /** Opens the backend and checks the log (see checkLog); the tree is restored separately. */
   static async open(
-    dataDir: string,
+    backend: StorageBackend,
     settings: Partial<StorageSettings>,
     logger: StorageLogger,
     snapshotTaken: (taken: SnapshotTaken) => void = () => undefined,
   ): Promise<ReplicaStorage> {
-    const log = new LmdbTxnLog(dataDir);
     const resolved = { ...storageSettingsDefaults, ...settings };
     // The newest txn is never purged: the next zxid is derived from it.
     resolved.txnsRetainedMin = Math.max(1, resolved.txnsRetainedMin);
     resolved.snapCount = Math.max(1, resolved.snapCount);
+    const session = await backend.open();
     try {
+      const log = await DurableTxnLog.open(session);
       await checkLog(log, logger);
+      const storage = new ReplicaStorage(session, log, resolved, logger, snapshotTaken);
+      await session.files.makeDirectory(storage.snapshotDir);
+      storage.latestSnapshotZxid = (await storage.snapshots())[0]?.zxid ?? 0;
+      return storage;
     } catch (error) {
-      await log.close();
+      await session.close();
       throw error;
     }
-    const storage = new ReplicaStorage(dataDir, log, resolved, logger, snapshotTaken);
-    storage.latestSnapshotZxid = (await listSnapshots(storage.snapshotDir))[0]?.zxid ?? 0;
-    return storage;
+  }
+
+  /** The snapshot files, newest first. */
+  private snapshots(): Promise<Array<{ zxid: number; file: string }>> {
+    return listSnapshots(this.files, this.snapshotDir);
   }
 
   /**
@@ -104,8 +114,8 @@ export class ReplicaStorage implements TxnLog {
    * caller then replays readFrom(tree.lastZxid) (ServerCore.recover) for the tail.
    */
   async restoreInto(tree: DataTree): Promise<RestoredSnapshot | undefined> {
-    const snapshots = await listSnapshots(this.snapshotDir);
-    const restored = restoreNewestSnapshot(tree, snapshots, this.log, this.logger);
+    const snapshots = await this.snapshots();
+    const restored = restoreNewestSnapshot(this.files, tree, snapshots, this.log, this.logger);
     // Count from the snapshot, not from this start: a server restarted more often than every
     // snapCount txns must still snapshot (and compact).
     this.txnsSinceSnapshot = this.log.countAfter(restored?.zxid ?? 0);
@@ -133,10 +143,10 @@ export class ReplicaStorage implements TxnLog {
   async truncateAfter(zxid: number): Promise<number> {
     await this.settled();
     const removed = await this.log.truncateFrom(zxid + 1);
-    const snapshots = await listSnapshots(this.snapshotDir);
+    const snapshots = await this.snapshots();
     const newer = snapshots.filter((snapshot) => snapshot.zxid > zxid);
-    for (const snapshot of newer) await rm(snapshot.file, { force: true });
-    if (newer.length > 0) await syncDirectory(this.snapshotDir);
+    for (const snapshot of newer) await this.files.remove(snapshot.file);
+    if (newer.length > 0) await this.files.syncDirectory(this.snapshotDir);
     this.latestSnapshotZxid = snapshots.find((snapshot) => snapshot.zxid <= zxid)?.zxid ?? 0;
     this.txnsSinceSnapshot = this.log.countAfter(this.latestSnapshotZxid);
     return removed;
@@ -144,8 +154,8 @@ export class ReplicaStorage implements TxnLog {
 
   /** Rebuilds a fresh tree from the newest snapshot and the whole log after it (as at startup). */
   async rebuildInto(tree: DataTree): Promise<number> {
-    const snapshots = await listSnapshots(this.snapshotDir);
-    restoreNewestSnapshot(tree, snapshots, this.log, this.logger);
+    const snapshots = await this.snapshots();
+    restoreNewestSnapshot(this.files, tree, snapshots, this.log, this.logger);
     let replayed = 0;
     for (const txn of this.log.readFrom(tree.lastZxid)) {
       tree.apply(txn);
@@ -155,34 +165,33 @@ export class ReplicaStorage implements TxnLog {
   }
 
   /**
-   * SNAP (Zab synchronization): the leader's tree replaces this replica's state. It is written as
-   * a durable snapshot first, then every other snapshot and the whole log go, so a restart
-   * recovers exactly this tree and the proposals logged after it.
-   */
-  async replaceWith(tree: DataTree): Promise<void> {
-    await this.settled();
-    const { file } = await writeSnapshot(this.snapshotDir, tree.capture());
-    await this.keepOnly(file, tree.lastZxid);
-  }
-
-  /**
-   * As replaceWith, from a SNAP's payload, written out as the snapshot file it already is
-   * instead of encoding the tree again. `restore` (which must check every frame, as restoreTree
-   * does) runs while the file is written; if it throws, nothing is replaced.
+   * SNAP (Zab synchronization): the leader's tree, from a SNAP's payload, replaces this replica's
+   * state; a restart then recovers exactly this tree and the proposals logged after it. The
+   * payload is written out as the snapshot file it already is, instead of encoding the tree
+   * again. `restore` (which must check every frame, as restoreTree does) runs while the file is
+   * written; if it throws, nothing is replaced.
+   *
+   * A crash at any step recovers the state before, the state after, or the state before cut
+   * after `zxid` (a TRUNC to it: the leader holds every committed txn, so nothing of ours after
+   * its zxid was committed). The file is written and synced under its temporary name; what the
+   * log and the snapshots hold after `zxid` goes; only then is the file renamed into place, so
+   * that a restart from it replays no txn of the old history; then the rest of the old state goes.
    */
   async replaceWithSnapshot(zxid: number, snapshot: Buffer, restore: () => void): Promise<void> {
     await this.settled();
-    const { file } = await writeSnapshotBytes(this.snapshotDir, zxid, snapshot, restore);
-    await this.keepOnly(file, zxid);
-  }
-
-  /** The snapshot `file` (at `zxid`) becomes the whole durable state: other snapshots and the
-   * log go. */
-  private async keepOnly(file: string, zxid: number): Promise<void> {
-    for (const snapshot of await listSnapshots(this.snapshotDir)) {
-      if (snapshot.file !== file) await rm(snapshot.file, { force: true });
+    const prepared = await prepareSnapshotBytes(this.files, this.snapshotDir, zxid, snapshot,
+      restore);
+    try {
+      await this.truncateAfter(zxid);
+    } catch (error) {
+      await prepared.discard();
+      throw error;
     }
-    await syncDirectory(this.snapshotDir);
+    await prepared.install();
+    for (const older of await this.snapshots()) {
+      if (older.file !== prepared.file) await this.files.remove(older.file);
+    }
+    await this.files.syncDirectory(this.snapshotDir);
     await this.log.truncateFrom(0);
     this.latestSnapshotZxid = zxid;
     this.txnsSinceSnapshot = 0;
@@ -193,11 +202,8 @@ export class ReplicaStorage implements TxnLog {
   newestSnapshot(): { zxid: number; modifiedAtMs: number } | undefined {
     const zxid = this.latestSnapshotZxid;
     if (zxid === 0) return undefined;
-    try {
-      return { zxid, modifiedAtMs: statSync(join(this.snapshotDir, snapshotName(zxid))).mtimeMs };
-    } catch {
-      return undefined;
-    }
+    const stat = this.files.stat(join(this.snapshotDir, snapshotName(zxid)));
+    return stat === undefined ? undefined : { zxid, modifiedAtMs: stat.modifiedAtMs };
   }
 
   /** The first zxid the log holds (0 when empty): older txns were purged or never logged. */
@@ -222,9 +228,7 @@ export class ReplicaStorage implements TxnLog {
     if (this.txnsSinceSnapshot >= this.settings.snapCount && this.snapshotting === undefined) {
       // The proposer applies this batch as soon as the promise resolves, in the same turn; the
       // snapshot is captured on the next turn, from a tree that holds it.
-      this.snapshotting = new Promise((resolve) => setImmediate(resolve)).then(() =>
-        this.snapshotInBackground(),
-      );
+      this.snapshotting = nextTurnOf(this.session).then(() => this.snapshotInBackground());
     }
   }
 
@@ -257,7 +261,8 @@ export class ReplicaStorage implements TxnLog {
       capture.release();
       return undefined;
     }
-    const { file, bytes } = await writeSnapshot(this.snapshotDir, capture, () => this.closing);
+    const { file, bytes } = await writeSnapshot(this.session, this.snapshotDir, capture,
+      () => this.closing);
     this.latestSnapshotZxid = capture.zxid;
     const purgedTxns = await this.compact();
     const taken = {
@@ -279,12 +284,12 @@ export class ReplicaStorage implements TxnLog {
    * least txnsRetainedMin txns whatever the snapshots cover. Returns the txns deleted.
    */
   async compact(): Promise<number> {
-    const snapshots = await listSnapshots(this.snapshotDir);
+    const snapshots = await this.snapshots();
     const kept = snapshots.slice(0, this.settings.snapRetainCount);
     for (const old of snapshots.slice(this.settings.snapRetainCount)) {
-      await rm(old.file, { force: true });
+      await this.files.remove(old.file);
     }
-    if (snapshots.length > kept.length) await syncDirectory(this.snapshotDir);
+    if (snapshots.length > kept.length) await this.files.syncDirectory(this.snapshotDir);
     const oldestKept = kept.at(-1);
     if (oldestKept === undefined) return 0;
     const retainedFromZxid = this.log.zxidBeforeLast(this.settings.txnsRetainedMin - 1);

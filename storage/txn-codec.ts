@@ -31,14 +31,14 @@ export function encodeTxn(txn: Txn): Buffer {
 /** Why a stored record cannot be trusted, or undefined when its checksum holds. A startup scan
  * calls this on every record without decoding the payloads. */
 export function recordProblem(record: Uint8Array): string | undefined {
-  const buffer = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
+  const buffer = asBuffer(record);
   if (buffer.length < 5) return 'truncated record';
   if (crc32c(buffer.subarray(4)) !== buffer.readUInt32BE(0)) return 'checksum mismatch';
   return undefined;
 }
 
 export function decodeTxn(record: Uint8Array, zxid: number, location: string): Txn {
-  const buffer = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
+  const buffer = asBuffer(record);
   const problem = recordProblem(buffer);
   if (problem !== undefined) throw new CorruptRecordError(location, zxid, problem);
   const payload = buffer.subarray(4);
@@ -60,7 +60,16 @@ export function zxidKey(zxid: number): Buffer {
   return key;
 }
 
+/** Read from the bytes themselves: replay and sync streaming call this once per record. */
 export function zxidOfKey(key: Uint8Array): number {
-  const buffer = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
-  return buffer.readUInt32BE(0) * 0x1_0000_0000 + buffer.readUInt32BE(4);
+  const high = ((key[0]! << 24) | (key[1]! << 16) | (key[2]! << 8) | key[3]!) >>> 0;
+  const low = ((key[4]! << 24) | (key[5]! << 16) | (key[6]! << 8) | key[7]!) >>> 0;
+  return high * 0x1_0000_0000 + low;
+}
+
+/** The record as a Buffer; backends hand out Buffers already, so this allocates nothing. */
+function asBuffer(record: Uint8Array): Buffer {
+  return Buffer.isBuffer(record)
+    ? record
+    : Buffer.from(record.buffer, record.byteOffset, record.byteLength);
 }

@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LmdbTxnLog, lmdbDurableOptions } from '../../storage/lmdb-log.js';
+import { openReplicaStorage } from '../../storage/data-dir.js';
+import { DurableTxnLog } from '../../storage/durable-log.js';
+import { lmdbDurableOptions, lmdbStorageBackend } from '../../storage/lmdb-backend.js';
 import { CorruptLogError } from '../../storage/recovery.js';
-import { ReplicaStorage } from '../../storage/replica-storage.js';
 import { zxidKey } from '../../storage/txn-codec.js';
 import { DataTree } from '../../tree/data-tree.js';
 import { drive, removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
@@ -35,7 +36,7 @@ const cutShort = (record: Buffer): Buffer => record.subarray(0, 3);
 
 async function writtenDataDir(count: number): Promise<string> {
   const dir = tempDir();
-  const storage = await ReplicaStorage.open(dir, {}, { info: () => {}, warn: () => {} });
+  const storage = await openReplicaStorage(dir, {}, { info: () => {}, warn: () => {} });
   await drive(storage, new DataTree({ extendedTypesEnabled: true }), new TxnStream(1).take(count));
   await storage.close();
   return dir;
@@ -61,7 +62,7 @@ describe('storage faults at startup', () => {
     const dir = await writtenDataDir(100);
     await damage(dir, edits);
     const { warnings, logger } = recordingLogger();
-    const storage = await ReplicaStorage.open(dir, {}, logger);
+    const storage = await openReplicaStorage(dir, {}, logger);
     expect(storage.lastZxid()).toBe(survivors);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.message).toMatch(/truncated a corrupt txn log tail/);
@@ -81,13 +82,13 @@ describe('storage faults at startup', () => {
   ) => {
     const dir = await writtenDataDir(100);
     await damage(dir, { 0x32: edit });
-    const opening = ReplicaStorage.open(dir, {}, { info: () => {}, warn: () => {} });
+    const opening = openReplicaStorage(dir, {}, { info: () => {}, warn: () => {} });
     await expect(opening).rejects.toThrow(CorruptLogError);
-    await expect(ReplicaStorage.open(dir, {}, { info: () => {}, warn: () => {} })).rejects.toThrow(
+    await expect(openReplicaStorage(dir, {}, { info: () => {}, warn: () => {} })).rejects.toThrow(
       new RegExp(`data dir ${dir}: txn log record zxid 0x32 is corrupt`),
     );
     // Nothing was cut off: the operator still has every record to repair from.
-    const log = new LmdbTxnLog(dir);
+    const log = await DurableTxnLog.open(await lmdbStorageBackend(dir).open());
     expect(log.entryCount).toBe(100);
     await log.close();
   });
@@ -105,15 +106,17 @@ describe('append durability', () => {
   });
 
   const strace = spawnSync('strace', ['-V']).status === 0;
-  const built = existsSync(join(process.cwd(), 'dist', 'storage', 'lmdb-log.js'));
+  const built = existsSync(join(process.cwd(), 'dist', 'storage', 'durable-log.js'));
   it.skipIf(!strace || !built)(
     'append() resolves only after an fsync of its commit (traced with strace)',
     () => {
       const dir = tempDir();
-      const builtLog = join(process.cwd(), 'dist/storage/lmdb-log.js');
+      const built = (file: string): string => JSON.stringify(join(process.cwd(), 'dist', file));
       const script = `
-        import { LmdbTxnLog } from ${JSON.stringify(builtLog)};
-        const log = new LmdbTxnLog(${JSON.stringify(dir)});
+        import { DurableTxnLog } from ${built('storage/durable-log.js')};
+        import { lmdbStorageBackend } from ${built('storage/lmdb-backend.js')};
+        const backend = lmdbStorageBackend(${JSON.stringify(dir)});
+        const log = await DurableTxnLog.open(await backend.open());
         for (let zxid = 1; zxid <= 5; zxid++) {
           process.stdout.write('OPEN ' + zxid + '\\n');
           await log.append([{ zxid, time: 0, sessionId: 0n, cxid: 0,

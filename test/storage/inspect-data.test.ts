@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspectData, NotADataDirError } from '../../cli/inspect-data.js';
-import { ReplicaStorage } from '../../storage/replica-storage.js';
+import { openReplicaStorage } from '../../storage/data-dir.js';
 import { DataTree } from '../../tree/data-tree.js';
 import { drive, removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
 
@@ -10,7 +10,7 @@ describe('corral inspect-data', () => {
   it('summarises a data dir and dumps log entries from a zxid', async () => {
     const dir = tempDir();
     const quiet = { info: () => undefined, warn: () => undefined };
-    const storage = await ReplicaStorage.open(dir, { snapCount: 100, txnsRetainedMin: 1 }, quiet);
+    const storage = await openReplicaStorage(dir, { snapCount: 100, txnsRetainedMin: 1 }, quiet);
     const tree = new DataTree({ extendedTypesEnabled: true });
     storage.attach(tree);
     await drive(storage, tree, new TxnStream(2).take(250));

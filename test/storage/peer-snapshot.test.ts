@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { restoreTree, snapshotOfTree } from '../../storage/peer-snapshot.js';
+import { nodeFiles } from '../../storage/node-files.js';
 import { restoreSnapshotFile } from '../../storage/recovery.js';
 import {
   checkSnapshotFile,
@@ -54,10 +55,10 @@ describe('peer snapshot (SNAP payload)', () => {
   it('is, written out, a snapshot file that checks and restores', async () => {
     const { bytes } = snapshotOfTree(tree);
     const dir = tempDir();
-    const { file } = await writeSnapshotBytes(dir, tree.lastZxid, Buffer.from(bytes));
-    expect(() => checkSnapshotFile(file, tree.lastZxid)).not.toThrow();
+    const { file } = await writeSnapshotBytes(nodeFiles, dir, tree.lastZxid, Buffer.from(bytes));
+    expect(() => checkSnapshotFile(nodeFiles, file, tree.lastZxid)).not.toThrow();
     const recovered = new DataTree({ extendedTypesEnabled: true });
-    restoreSnapshotFile(recovered, file, tree.lastZxid);
+    restoreSnapshotFile(nodeFiles, recovered, file, tree.lastZxid);
     expect(contents(recovered)).toEqual(contents(tree));
   });
 
@@ -65,7 +66,7 @@ describe('peer snapshot (SNAP payload)', () => {
     const damaged = Buffer.from(snapshotOfTree(tree).bytes);
     damaged[damaged.length >> 1]! ^= 1;
     const dir = tempDir();
-    await expect(writeSnapshotBytes(dir, tree.lastZxid, damaged, () => {
+    await expect(writeSnapshotBytes(nodeFiles, dir, tree.lastZxid, damaged, () => {
       restoreTree(new DataTree({}), { formatVersion: 2, bytes: damaged });
     })).rejects.toThrow(CorruptSnapshotError);
     expect(readdirSync(dir)).toEqual([]);

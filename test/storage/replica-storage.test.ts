@@ -1,10 +1,11 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LmdbEpochStore } from '../../storage/epochs.js';
-import { LmdbTxnLog } from '../../storage/lmdb-log.js';
+import { openReplicaStorage } from '../../storage/data-dir.js';
+import { DurableEpochStore } from '../../storage/epochs.js';
+import { lmdbStorageBackend } from '../../storage/lmdb-backend.js';
 import { UnrecoverableDataDirError } from '../../storage/recovery.js';
-import { ReplicaStorage, type StorageSettings } from '../../storage/replica-storage.js';
+import type { ReplicaStorage, StorageSettings } from '../../storage/replica-storage.js';
 import { DataTree } from '../../tree/data-tree.js';
 import { directoryBytes, drive, removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
 
@@ -13,7 +14,7 @@ afterEach(removeTempDirs);
 const quiet = { info: () => undefined, warn: () => undefined };
 
 async function openStorage(dir: string, settings: Partial<StorageSettings> = {}) {
-  return ReplicaStorage.open(dir, settings, quiet);
+  return openReplicaStorage(dir, settings, quiet);
 }
 
 /** Restores as the server does: snapshot, then replay of the log after it. */
@@ -110,7 +111,7 @@ describe('replica storage: snapshots and recovery', () => {
     writeFileSync(join(dir, 'snapshots', snapshots.at(-1)!), 'torn');
     writeFileSync(join(dir, 'snapshots', 'snapshot.00000000000003e8.tmp'), 'half');
     const warnings: string[] = [];
-    const reopened = await ReplicaStorage.open(dir, {}, {
+    const reopened = await openReplicaStorage(dir, {}, {
       info: () => undefined,
       warn: (_details, message) => warnings.push(message),
     });
@@ -152,12 +153,12 @@ describe('replica storage: snapshots and recovery', () => {
 describe('epochs', () => {
   it('keeps acceptedEpoch and currentEpoch across a reopen, checksummed', async () => {
     const dir = tempDir();
-    const log = new LmdbTxnLog(dir);
-    const epochs = new LmdbEpochStore(log.root, log.location);
+    const session = await lmdbStorageBackend(dir).open();
+    const epochs = new DurableEpochStore(session);
     expect([epochs.acceptedEpoch(), epochs.currentEpoch()]).toEqual([0, 0]);
     await epochs.setAcceptedEpoch(7);
     await epochs.setCurrentEpoch(6);
-    await log.close();
+    await session.close();
     const reopened = await openStorage(dir);
     expect([reopened.epochs.acceptedEpoch(), reopened.epochs.currentEpoch()]).toEqual([7, 6]);
     await reopened.close();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { Packr } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
+import { nodeFiles, nodeFileWriting } from '../../storage/node-files.js';
 import { restoreSnapshotFile } from '../../storage/recovery.js';
 import {
   checkSnapshotFile,
@@ -38,9 +39,9 @@ function observable(tree: DataTree): unknown {
 
 async function roundTrip(tree: DataTree): Promise<DataTree> {
   const dir = tempDir();
-  const { file } = await writeSnapshot(dir, tree.capture());
+  const { file } = await writeSnapshot(nodeFileWriting, dir, tree.capture());
   const restored = new DataTree({ extendedTypesEnabled: true });
-  restoreSnapshotFile(restored, file, tree.lastZxid);
+  restoreSnapshotFile(nodeFiles, restored, file, tree.lastZxid);
   return restored;
 }
 
@@ -73,11 +74,11 @@ describe('tree snapshots', () => {
     const zxid = tree.lastZxid;
     const capture = tree.capture();
     const dir = tempDir();
-    const writing = writeSnapshot(dir, capture);
+    const writing = writeSnapshot(nodeFileWriting, dir, capture);
     for (const txn of stream.take(1500)) tree.apply(txn);
     const { file } = await writing;
     const restored = new DataTree({ extendedTypesEnabled: true });
-    restoreSnapshotFile(restored, file, zxid);
+    restoreSnapshotFile(nodeFiles, restored, file, zxid);
     expect(restored.digest()).toBe(expected);
     expect(restored.digest()).not.toBe(tree.digest());
   });
@@ -108,14 +109,14 @@ describe('tree snapshots', () => {
       frame({ type: 'end', nodeCount, sessionCount: sessions.length }),
     ]));
     const restored = new DataTree({ extendedTypesEnabled: true });
-    restoreSnapshotFile(restored, file, zxid);
+    restoreSnapshotFile(nodeFiles, restored, file, zxid);
     expect(restored.digest()).toBe(tree.digest());
     expect(observable(restored)).toEqual(observable(tree));
   });
 
   it('writes raw node frames and an ACL frame only where new ACLs first appear', async () => {
     const tree = treeOf(new TxnStream(17).take(8000));
-    const { file } = await writeSnapshot(tempDir(), tree.capture());
+    const { file } = await writeSnapshot(nodeFileWriting, tempDir(), tree.capture());
     const types: string[] = [];
     const packr = new Packr({ useRecords: false, useBigIntExtension: true });
     const bytes = readFileSync(file);
@@ -142,14 +143,14 @@ describe('tree snapshots', () => {
       const file = join(tempDir(), 'snapshot.v2');
       writeFileSync(file, readFileSync(new URL('./golden/snapshot-format-2.bin', import.meta.url)));
       const restored = new DataTree({ extendedTypesEnabled: true });
-      restoreSnapshotFile(restored, file, tree.lastZxid);
+      restoreSnapshotFile(nodeFiles, restored, file, tree.lastZxid);
       expect(restored.digest()).toBe(tree.digest());
       expect(observable(restored)).toEqual(observable(tree));
     });
 
   it('a raw frame whose head overstates its size is refused, not read past', async () => {
     const tree = treeOf(new TxnStream(9).take(2000));
-    const { file } = await writeSnapshot(tempDir(), tree.capture());
+    const { file } = await writeSnapshot(nodeFileWriting, tempDir(), tree.capture());
     const bytes = readFileSync(file);
     let at = 0;
     while (bytes[at + 8] !== 0xc1) at += 8 + bytes.readUInt32BE(at);
@@ -158,8 +159,8 @@ describe('tree snapshots', () => {
     payload.writeUInt32LE(length, 1);
     bytes.writeUInt32BE(crc32c(payload), at + 4);
     writeFileSync(file, bytes);
-    expect(() => checkSnapshotFile(file, tree.lastZxid)).not.toThrow();
-    expect(() => restoreSnapshotFile(new DataTree({ extendedTypesEnabled: true }), file,
+    expect(() => checkSnapshotFile(nodeFiles, file, tree.lastZxid)).not.toThrow();
+    expect(() => restoreSnapshotFile(nodeFiles, new DataTree({ extendedTypesEnabled: true }), file,
       tree.lastZxid)).toThrow(/raw frame head runs past/);
   });
 
@@ -168,10 +169,10 @@ describe('tree snapshots', () => {
     ['a cut-off end', (bytes: Buffer) => bytes.subarray(0, bytes.length - 7)],
   ])('a damaged snapshot file is refused: %s', async (_name, damage) => {
     const tree = treeOf(new TxnStream(5).take(3000));
-    const { file } = await writeSnapshot(tempDir(), tree.capture());
-    expect(() => checkSnapshotFile(file, tree.lastZxid)).not.toThrow();
+    const { file } = await writeSnapshot(nodeFileWriting, tempDir(), tree.capture());
+    expect(() => checkSnapshotFile(nodeFiles, file, tree.lastZxid)).not.toThrow();
     const bytes = readFileSync(file);
     writeFileSync(file, damage(bytes) ?? bytes);
-    expect(() => checkSnapshotFile(file, tree.lastZxid)).toThrow(CorruptSnapshotError);
+    expect(() => checkSnapshotFile(nodeFiles, file, tree.lastZxid)).toThrow(CorruptSnapshotError);
   });
 });

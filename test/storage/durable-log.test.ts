@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IncompatibleDataDirError, LmdbTxnLog } from '../../storage/lmdb-log.js';
+import { DurableTxnLog, IncompatibleDataDirError } from '../../storage/durable-log.js';
+import { lmdbStorageBackend } from '../../storage/lmdb-backend.js';
 import { CorruptRecordError, zxidKey } from '../../storage/txn-codec.js';
 import type { Txn } from '../../protocol/txn.js';
 
@@ -16,6 +17,10 @@ function tempDir(): string {
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+async function openLog(dir: string): Promise<DurableTxnLog> {
+  return DurableTxnLog.open(await lmdbStorageBackend(dir).open());
+}
 
 function createTxn(zxid: number, path: string): Txn {
   return {
@@ -39,14 +44,14 @@ function createTxn(zxid: number, path: string): Txn {
   };
 }
 
-describe('LMDB txn log', () => {
+describe('txn log over LMDB', () => {
   it('keeps appended txns across a reopen, in zxid order, with exact contents', async () => {
     const dir = tempDir();
-    const log = new LmdbTxnLog(dir);
+    const log = await openLog(dir);
     await log.append([createTxn(1, '/a'), createTxn(2, '/b')]);
     await log.append([createTxn(0x1_0000_0001, '/c')]);
     await log.close();
-    const reopened = new LmdbTxnLog(dir);
+    const reopened = await openLog(dir);
     expect(reopened.lastZxid()).toBe(0x1_0000_0001);
     const txns = [...reopened.readFrom(1)];
     expect(txns.map((txn) => txn.zxid)).toEqual([2, 0x1_0000_0001]);
@@ -56,7 +61,7 @@ describe('LMDB txn log', () => {
   });
 
   it('refuses an append that goes back in zxid order', async () => {
-    const log = new LmdbTxnLog(tempDir());
+    const log = await openLog(tempDir());
     await log.append([createTxn(5, '/a')]);
     await expect(log.append([createTxn(5, '/b')])).rejects.toThrow(/out of order/);
     await log.close();
@@ -64,16 +69,20 @@ describe('LMDB txn log', () => {
 
   it('detects a corrupted record by its checksum and names the zxid', async () => {
     const dir = tempDir();
-    const log = new LmdbTxnLog(dir);
+    const log = await openLog(dir);
     await log.append([createTxn(1, '/a'), createTxn(2, '/b')]);
     await log.close();
     const raw = open({ path: join(dir, 'corral.lmdb'), maxDbs: 8, noSubdir: false });
-    const db = raw.openDB<Buffer, Buffer>({ name: 'log', keyEncoding: 'binary', encoding: 'binary' });
+    const db = raw.openDB<Buffer, Buffer>({
+      name: 'log',
+      keyEncoding: 'binary',
+      encoding: 'binary',
+    });
     const record = Buffer.from(db.getBinary(zxidKey(2))!);
     record[record.length - 1] ^= 0xff;
     await db.put(zxidKey(2), record);
     await raw.close();
-    const reopened = new LmdbTxnLog(dir);
+    const reopened = await openLog(dir);
     expect(() => [...reopened.readFrom(0)]).toThrow(CorruptRecordError);
     expect(() => [...reopened.readFrom(0)]).toThrow(/zxid 0x2/);
     await reopened.close();
@@ -84,6 +93,8 @@ describe('LMDB txn log', () => {
     const raw = open({ path: join(dir, 'corral.lmdb'), maxDbs: 8, noSubdir: false });
     await raw.openDB({ name: 'meta' }).put('formatVersion', 99);
     await raw.close();
-    expect(() => new LmdbTxnLog(dir)).toThrow(IncompatibleDataDirError);
+    const session = await lmdbStorageBackend(dir).open();
+    await expect(DurableTxnLog.open(session)).rejects.toThrow(IncompatibleDataDirError);
+    await session.close();
   });
 });

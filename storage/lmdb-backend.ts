@@ -1,0 +1,126 @@
+// Production's storage backend: one LMDB environment under the data dir (its named databases
+// are the tables) and node:fs for snapshot files. Tables are opened with binary keys and values;
+// the bytes are those lmdb-js's default encodings wrote before, so older data dirs open unchanged.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { open, type Database, type RangeOptions, type RootDatabase } from 'lmdb';
+import type { BackendSession, KeyRange, StorageBackend, Table, TableEntry, TableWrite } from
+  './backend.js';
+import { nextImmediateTurn, nodeFiles } from './node-files.js';
+
+/**
+ * Durability: `overlappingSync` is switched off. lmdb-js enables it by default on Linux, and then
+ * a write's promise resolves when the transaction is committed (visible) while the fsync happens
+ * afterwards; with it off, each commit is fsynced (fdatasync) by the writer thread before the
+ * promise resolves. `noSync`, `noMetaSync`, `mapAsync` and `useWritemap` stay off (the first three
+ * skip or defer the flush, the last lets a stray write corrupt the map). The map size is left to
+ * lmdb-js, which grows the map itself when it fills (MDB_MAP_FULL is retried after a resize); only
+ * a full disk then fails a commit, which rejects the write and leaves the tables as they were.
+ */
+export const lmdbDurableOptions = {
+  maxDbs: 8,
+  noSubdir: false,
+  overlappingSync: false,
+  noSync: false,
+  noMetaSync: false,
+  useWritemap: false,
+} as const;
+
+class LmdbTable implements Table {
+  constructor(readonly database: Database<Uint8Array, Uint8Array>) {}
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.database.getBinary(key);
+  }
+
+  // A range is lmdb-js's own options (same names, same meaning). getKeys and getCount mark the
+  // object they are given (values: false, onlyCount: true), so they get a copy; getRange only
+  // reads it, and replay reads through it, so it gets the caller's.
+  keys(range: KeyRange = {}): Iterable<Uint8Array> {
+    return this.database.getKeys({ ...range } as RangeOptions);
+  }
+
+  entries(range: KeyRange = {}): Iterable<TableEntry> {
+    return this.database.getRange(range as RangeOptions);
+  }
+
+  count(range: KeyRange = {}): number {
+    return this.database.getCount({ ...range } as RangeOptions);
+  }
+}
+
+class LmdbSession implements BackendSession {
+  readonly files = nodeFiles;
+  private readonly tables = new Map<string, LmdbTable>();
+
+  constructor(
+    readonly dataDir: string,
+    readonly tablesLocation: string,
+    private readonly root: RootDatabase,
+  ) {}
+
+  table(name: string): Table {
+    let table = this.tables.get(name);
+    if (table === undefined) {
+      const database = this.root.openDB<Buffer, Uint8Array>({
+        name,
+        keyEncoding: 'binary',
+        encoding: 'binary',
+      });
+      table = new LmdbTable(database);
+      this.tables.set(name, table);
+    }
+    return table;
+  }
+
+  async write(writes: readonly TableWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    // Puts and removes issued in one synchronous run are committed by lmdb-js as one write
+    // transaction, in the order issued, with fsync before their promises resolve (overlappingSync
+    // is off). We avoid `transaction()`: on a failed commit it leaves an internal promise rejected
+    // with no handler, which would kill the process exactly when the disk is full.
+    const commits = new Array<Promise<boolean>>(writes.length);
+    for (let index = 0; index < writes.length; index++) {
+      const { table, key, value } = writes[index]!;
+      const database = (table as LmdbTable).database;
+      commits[index] = value === undefined ? database.remove(key) : database.put(key, value);
+    }
+    try {
+      await Promise.all(commits);
+    } catch (error) {
+      // lmdb-js attaches the cause as a second, already rejected promise (`commitError`).
+      const commitError = (error as { commitError?: Promise<unknown> }).commitError;
+      if (commitError !== undefined) {
+        const cause = await commitError.then(() => undefined, (reason: unknown) => reason);
+        throw new Error(`storage write failed: ${String(cause)}`, { cause });
+      }
+      throw error;
+    }
+  }
+
+  nextTurn(work: () => void): void {
+    nextImmediateTurn(work);
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}
+
+/** The LMDB environment `corral.lmdb` and the snapshot files under `dataDir`. `readOnly` opens
+ * an existing environment without creating or changing anything (inspect-data). */
+export function lmdbStorageBackend(
+  dataDir: string,
+  options: { readOnly?: boolean } = {},
+): StorageBackend {
+  return {
+    async open(): Promise<BackendSession> {
+      const location = join(dataDir, 'corral.lmdb');
+      const readOnly = options.readOnly === true;
+      if (!readOnly) await mkdir(dataDir, { recursive: true });
+      const root = open({ path: location, ...lmdbDurableOptions, readOnly });
+      return new LmdbSession(dataDir, location, root);
+    },
+  };
+}
