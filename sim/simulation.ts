@@ -1,13 +1,15 @@
-// The deterministic simulator: replicas (real machines, real server cores) and clients in one
-// process, on the memory network and simulated storage, driven by one seeded generator and
-// simulated clocks. Each step is one choice — deliver, flush, tick, a client's turn, or a fault
-// (crash with surviving unsynced writes, restart, pause, partition, reset, lost message, client
-// disconnect). Invariants are checked as it runs; at the end faults heal, the ensemble settles,
-// and the clients' history goes through the linearizability checker.
+// The deterministic simulator: replicas (real machines, real server cores) and clients speaking
+// the wire protocol to them over in-memory sockets, driven by one seeded generator and simulated
+// clocks. Each step is one choice — deliver between replicas, deliver client bytes, flush, tick,
+// a client's turn, or a fault (crash with surviving unsynced writes, restart, pause, partition,
+// reset, lost message, client disconnect). Invariants are checked as it runs; at the end faults
+// heal, the ensemble settles, and the clients' history goes through the linearizability checker.
 
 import { describePeerMessage } from '../protocol/peer.js';
 import type { ReplicaMachine } from './replica-host.js';
 import { SimClient } from './client.js';
+import { ClientNetwork } from './client-network.js';
+import type { RequestQueueFactory } from '../actors/server/client-connection.js';
 import { Cluster, LivelockError } from './cluster.js';
 import { checkInvariantsNow, checkEphemerals, type Violation } from './sim-invariants.js';
 import { describeOperation, type ZooKeeperOperation } from './linearizability/index.js';
@@ -24,6 +26,8 @@ export interface SimulationOptions {
   machine?: ReplicaMachine;
   /** Chance per step that the step is a fault rather than ordinary progress. */
   faultChance?: number;
+  /** The client connections' reply queue: the real one, or a deliberately broken variant. */
+  requestQueue?: RequestQueueFactory;
   /** Receives the trace (message log, machine transitions, faults, client operations). */
   trace?: (line: string) => void;
 }
@@ -43,6 +47,16 @@ export interface SimulationResult {
 export const simulationDefaults = { steps: 4_000, faultChance: 0.006, clients: 3, voters: 3 };
 
 const stepMs = 50;
+/** A client keeps at most this many requests in flight (chosen per client, from 1). */
+const pipelineDepthMax = 4;
+/**
+ * Session timeouts the clients ask for (chosen per client), in ticks. A client drops a
+ * connection silent for two thirds of it, as ZooKeeper's does, and its pings queue behind its
+ * writes, so it must outlast a simulated commit (a few hundred ms, fsyncs being slow); 20 ticks
+ * is ZooKeeper's largest by default.
+ */
+const sessionTimeoutTicksMin = 10;
+const sessionTimeoutTicksMax = 20;
 const keys = ['/k0', '/k1', '/k2', '/k3'];
 const invariantEverySteps = 50;
 /** Healing runs at least this many rounds of stepMs (sessions of the dead expire meanwhile)
@@ -71,12 +85,22 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const trace = options.trace;
   if (trace !== undefined) attachTrace(cluster, trace);
   const random = cluster.random;
-  const world = { now: () => cluster.clock.now(), reachable: () => cluster.reachable(), random };
-  const sessionTimeoutMs = 4 * cluster.timing.tickMs;
-  const clients = Array.from(
-    { length: options.clients ?? simulationDefaults.clients },
-    (_, index) => new SimClient({ id: index + 1, keys, sessionTimeoutMs }, world),
-  );
+  const network = new ClientNetwork(cluster, options.requestQueue);
+  const world = {
+    now: () => cluster.clock.now(),
+    reachable: () => cluster.reachable(),
+    connect: network.connect.bind(network),
+    random,
+    ...(trace === undefined ? {} : { trace }),
+  };
+  const clientCount = options.clients ?? simulationDefaults.clients;
+  const clients = Array.from({ length: clientCount }, (_, index) => {
+    // Some clients pipeline, so that each session's FIFO order is really put to the test.
+    const outstandingRequestsMax = 1 + random.int(pipelineDepthMax);
+    const sessionTimeoutMs = cluster.timing.tickMs * (sessionTimeoutTicksMin +
+      random.int(sessionTimeoutTicksMax - sessionTimeoutTicksMin + 1));
+    return new SimClient({ id: index + 1, keys, sessionTimeoutMs, outstandingRequestsMax }, world);
+  });
   const faults = Object.fromEntries(faultKinds.map((kind) => [kind, 0])) as Record<
     FaultKind,
     number
@@ -85,7 +109,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const faultChance = options.faultChance ?? simulationDefaults.faultChance;
   const steps = options.steps ?? simulationDefaults.steps;
   try {
-    await simulate(cluster, clients, { steps, faultChance, faults, violations, trace });
+    await simulate(cluster, clients, { steps, faultChance, faults, violations, trace, network });
   } catch (error) {
     // A livelock, or anything else thrown, ends this seed as that seed's violation (with its
     // replay command): a run of many seeds goes on to the next one.
@@ -131,42 +155,51 @@ interface RunState {
   faults: Record<FaultKind, number>;
   violations: Violation[];
   trace: ((line: string) => void) | undefined;
+  network: ClientNetwork;
 }
 
 /** The seeded steps, then healing and the final invariants (the history is checked after). */
 async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): Promise<void> {
-  const { steps, faultChance, faults, violations, trace } = run;
+  const { steps, faultChance, faults, violations, trace, network } = run;
   const random = cluster.random;
   cluster.startAll();
   for (let step = 0; step < steps; step++) {
     if (random.chance(faultChance)) {
       const kind = applyFault(cluster, clients, random);
+      // Before the crash's rejected requests settle: a dead process writes nothing.
+      network.closeCrashed();
       if (kind !== undefined) {
         faults[kind]++;
         trace?.(`${cluster.clock.now()} fault ${kind}`);
       }
     } else {
-      progress(cluster, clients);
+      progress(cluster, clients, network);
     }
     await drainMicrotasks();
     if (step % invariantEverySteps === 0) violations.push(...checkInvariantsNow(cluster));
   }
-  if (!(await heal(cluster, clients))) {
+  if (!(await heal(cluster, clients, network))) {
     violations.push(`liveness: no stable leader ${healRoundsMax * stepMs} ms after faults healed`);
   }
   violations.push(...checkInvariantsNow(cluster), ...checkEphemerals(cluster, clients));
+  for (const client of clients) violations.push(...client.violations);
 }
 
 /** One ordinary step: a delivery, a flush, a tick or a client's turn. */
-function progress(cluster: Cluster, clients: SimClient[]): void {
+function progress(cluster: Cluster, clients: SimClient[], network: ClientNetwork): void {
   const random = cluster.random;
   const roll = random.next();
   if (roll < 0.1) {
     cluster.advance(stepMs);
-    for (const client of clients) client.ping();
-  } else if (roll < 0.35) {
-    random.pick(clients).step();
+    for (const client of clients) client.tick();
+  } else if (roll < 0.25) {
+    // A client with something to do (one waiting on replies, or on its reconnect pause, waits).
+    const ready = clients.filter((client) => client.ready);
+    if (ready.length > 0) random.pick(ready).step();
   } else if (roll < 0.45) {
+    // Client bytes, either way: requests to the replicas, replies to the clients.
+    network.deliverSome(random);
+  } else if (roll < 0.55) {
     // fsyncs are slower than loopback deliveries: writes stay unsynced for a while.
     const replicas = cluster.reachable();
     if (replicas.length > 0) random.pick(replicas).flushStorage(1 + random.int(3));
@@ -183,7 +216,11 @@ function progress(cluster: Cluster, clients: SimClient[]): void {
  * Ends every fault, restarts every replica, and lets the ensemble and the clients settle;
  * false when no leader with every replica behind it emerged (a liveness failure).
  */
-async function heal(cluster: Cluster, clients: SimClient[]): Promise<boolean> {
+async function heal(
+  cluster: Cluster,
+  clients: SimClient[],
+  network: ClientNetwork,
+): Promise<boolean> {
   cluster.network.healAll();
   for (const id of cluster.members) {
     cluster.resume(id);
@@ -192,15 +229,17 @@ async function heal(cluster: Cluster, clients: SimClient[]): Promise<boolean> {
   let stable = false;
   for (let round = 0; round < healRoundsMax; round++) {
     cluster.settle();
+    network.deliverAll();
     await drainMicrotasks();
     stable = cluster.stableLeader() !== undefined;
     if (stable && round > healRoundsMin) break;
     cluster.advance(stepMs);
-    for (const client of clients) client.ping();
+    for (const client of clients) client.tick();
   }
   // Outstanding requests finish; nothing new is asked.
   for (let round = 0; round < 20; round++) {
     cluster.settle();
+    network.deliverAll();
     await drainMicrotasks();
   }
   return stable;

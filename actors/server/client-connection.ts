@@ -1,8 +1,8 @@
-// One client TCP connection: frames in, replies and notifications out, in order. It knows the
+// One client connection: frames in, replies and notifications out, in order. It knows the
 // wire, not ZooKeeper's rules: the server decides what each frame means. A malformed frame
-// closes this connection only.
+// closes this connection only. Its socket is a TCP socket, or the simulator's in-memory one.
 
-import type { Socket } from 'node:net';
+import { OpCode } from '../../protocol/constants.js';
 import { FrameDecoder, FrameTooLargeError } from '../../transport/frame-decoder.js';
 import type { Id } from '../../protocol/records.js';
 import type { AuthContext } from '../../protocol/txn.js';
@@ -19,6 +19,49 @@ export interface ConnectionHandler {
   closed(connection: ClientConnection): void;
 }
 
+/**
+ * The socket methods a connection uses: node's net.Socket has them unchanged, and so does the
+ * simulator's in-memory socket (transport/memory-client-socket.ts).
+ */
+export interface ClientSocket {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  write(chunk: Buffer): unknown;
+  end(): unknown;
+  end(chunk: Buffer | string): unknown;
+  destroy(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  cork(): void;
+  uncork(): void;
+  setNoDelay(noDelay?: boolean): unknown;
+}
+
+/** Timers a connection's deadlines run on: the system's, or the simulator's clock. */
+export interface ConnectionClock {
+  setTimeout(work: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The system's timers, unreferenced: a connection's deadline never keeps a process alive. */
+export const systemConnectionClock: ConnectionClock = {
+  setTimeout: (work, delayMs) => setTimeout(work, delayMs).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Builds a connection's reply queue (the simulator passes deliberately broken variants). */
+export type RequestQueueFactory = (...queue: ConstructorParameters<typeof RequestQueue>) =>
+  RequestQueue;
+
+/** What the host around a connection provides: its timers and, optionally, its reply queue. */
+export interface ConnectionHost {
+  clock: ConnectionClock;
+  requestQueue?: RequestQueueFactory;
+}
+
 export interface ConnectionLimits {
   frameBytesMax: number;
   /** Above this many queued requests the socket stops being read (backpressure). */
@@ -26,6 +69,9 @@ export interface ConnectionLimits {
 }
 
 let nextConnectionId = 1;
+
+/** A socket a client never drains is destroyed this long after the connection closed. */
+const undrainedSocketMs = 1000;
 
 /** Operations whose failure is an error txn, which ZooKeeper's statistics name `NA`. */
 const errorTxnOperations = new Set(['CREA', 'DELE', 'SETD', 'SETA', 'CHEC', 'RECO']);
@@ -38,8 +84,10 @@ export class ClientConnection {
   readonly queue: RequestQueue;
   /** The session this connection carries once the handshake is done. */
   sessionId: bigint | undefined;
-  /** The identities this connection authenticated (ZooKeeper keeps auth per connection). */
-  /** The connection's ids in ZooKeeper's order (see addAuthIds). */
+  /**
+   * The identities this connection authenticated (ZooKeeper keeps auth per connection), in
+   * ZooKeeper's order (see addAuthIds).
+   */
   readonly auth: AuthContext;
   /** The same ids in the order they were added, from which ZooKeeper's order follows. */
   private readonly authAdded: Id[];
@@ -58,19 +106,24 @@ export class ClientConnection {
   private paused = false;
   private sawFirstFrame = false;
   private corked = false;
+  /** Frames received and not yet handed to the server (see handOver). */
+  private readonly held: Buffer[] = [];
+  private handingOver = false;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ClientSocket,
     private readonly handler: ConnectionHandler,
     private readonly limits: ConnectionLimits,
     private readonly statistics: ServerStatistics,
+    private readonly host: ConnectionHost = { clock: systemConnectionClock },
   ) {
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
     this.authAdded = [ipId(socket.remoteAddress ?? '')];
     this.auth = { ids: [...this.authAdded], superUser: false };
     this.decoder = new FrameDecoder(limits.frameBytesMax);
-    this.queue = new RequestQueue(
+    const createQueue = host.requestQueue ?? ((...queue) => new RequestQueue(...queue));
+    this.queue = createQueue(
       (frame) => this.send(frame),
       (latencyMs, frame, operation) => {
         this.latency.record(latencyMs);
@@ -79,6 +132,7 @@ export class ClientConnection {
         this.statistics.clientResponseSizes.record(frame.length - 4);
         if (operation !== undefined) this.noteReply(operation, frame);
       },
+      () => this.handOver(),
     );
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -146,18 +200,41 @@ export class ClientConnection {
       }
       throw error;
     }
-    for (const frame of frames) {
-      if (this.closing) return;
-      this.sawFirstFrame = true;
-      this.packetsReceived++;
-      this.statistics.packetsReceived++;
-      this.handler.frame(this, frame);
+    if (frames.length > 0) this.sawFirstFrame = true;
+    for (const frame of frames) this.held.push(frame);
+    this.handOver();
+  }
+
+  /**
+   * Hands the frames received to the server, in order, but no request that changes state (a
+   * write, a sync, an auth) while a read waits in the queue: writes are proposed as soon as
+   * they are handed over, and one applied before an earlier read of its session has run would
+   * show that read a future the session has not reached (ZooKeeper's FIFO order). Reads pass:
+   * they queue behind the waiting one. The queue calls back once it has moved on.
+   */
+  private handOver(): void {
+    if (this.handingOver) return;
+    this.handingOver = true;
+    let handed = 0;
+    try {
+      while (handed < this.held.length && !this.closing) {
+        const frame = this.held[handed]!;
+        if (this.queue.readWaiting && !isPureRead(frame)) break;
+        handed++;
+        this.packetsReceived++;
+        this.statistics.packetsReceived++;
+        this.handler.frame(this, frame);
+      }
+    } finally {
+      this.held.splice(0, this.closing ? this.held.length : handed);
+      this.handingOver = false;
     }
-    this.applyBackpressure();
+    if (!this.closing) this.applyBackpressure();
   }
 
   private applyBackpressure(): void {
-    const busy = this.queue.length >= this.limits.outstandingRequestsMax;
+    const queued = this.queue.length + this.held.length;
+    const busy = queued >= this.limits.outstandingRequestsMax;
     if (busy && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -192,7 +269,6 @@ export class ClientConnection {
     if (this.paused) this.applyBackpressure();
   }
 
-  /** Sends a last frame (if any) and closes. */
   /**
    * Adds ids (once each). ZooKeeper holds a connection's ids in a ConcurrentHashMap-backed set,
    * so whoAmI and `auth` ACLs list them in that map's order, which javaSetOrder reproduces.
@@ -206,6 +282,7 @@ export class ClientConnection {
     this.auth.ids.splice(0, this.auth.ids.length, ...javaSetOrder(this.authAdded));
   }
 
+  /** Sends a last frame (if any) and closes. */
   close(lastFrame?: Buffer): void {
     if (this.closing) return;
     this.closing = true;
@@ -213,9 +290,27 @@ export class ClientConnection {
     if (lastFrame !== undefined) this.socket.end(lastFrame);
     else this.socket.end();
     // A client that never reads must not keep the socket forever.
-    setTimeout(() => this.socket.destroy(), 1000).unref();
+    this.host.clock.setTimeout(() => this.socket.destroy(), undrainedSocketMs);
     this.handler.closed(this);
   }
+}
+
+/** Requests answered from the tree alone, changing nothing (opcode after the 4-byte xid). */
+const pureReadOpcodes: ReadonlySet<number> = new Set([
+  OpCode.exists,
+  OpCode.getData,
+  OpCode.getACL,
+  OpCode.getChildren,
+  OpCode.getChildren2,
+  OpCode.ping,
+  OpCode.multiRead,
+  OpCode.getEphemerals,
+  OpCode.getAllChildrenNumber,
+  OpCode.whoAmI,
+]);
+
+function isPureRead(frame: Buffer): boolean {
+  return frame.length >= 8 && pureReadOpcodes.has(frame.readInt32BE(4));
 }
 
 /** IPv4 clients on a dual-stack socket appear as ::ffff:a.b.c.d; ZooKeeper shows a.b.c.d. */

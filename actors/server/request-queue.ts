@@ -1,7 +1,8 @@
 // Keeps one session's replies in the order its requests arrived (ZooKeeper's FIFO client
 // order). Writes are handed to the proposer at once, so a session can pipeline them; a read
 // runs only when everything before it in the session has been answered, so it sees the
-// session's own earlier writes.
+// session's own earlier writes. While a read waits, its connection holds back what follows it
+// (client-connection.ts), so that no later write of the session is applied before it runs.
 
 interface Item {
   /** When the request arrived (ms), for latency statistics. */
@@ -20,6 +21,8 @@ interface Item {
 
 export class RequestQueue {
   private readonly items: Item[] = [];
+  /** Reads queued behind something unanswered, not yet run. */
+  private readsWaitingCount = 0;
 
   constructor(
     private readonly send: (frame: Buffer) => void,
@@ -29,10 +32,17 @@ export class RequestQueue {
       frame: Buffer,
       operation: string | undefined,
     ) => void = () => undefined,
+    /** Told after the queue moved on (replies went out, reads ran), once per turn. */
+    private readonly drained: () => void = () => undefined,
   ) {}
 
   get length(): number {
     return this.items.length;
+  }
+
+  /** True while a read waits for what is ahead of it to be answered. */
+  get readWaiting(): boolean {
+    return this.readsWaitingCount > 0;
   }
 
   /** A request answered from local state when its turn comes; `run` may return no reply. */
@@ -40,6 +50,7 @@ export class RequestQueue {
     const item: Item = { receivedAtMs: Date.now(), run };
     if (operation !== undefined) item.operation = operation;
     this.items.push(item);
+    this.readsWaitingCount++;
     this.drain();
   }
 
@@ -92,13 +103,17 @@ export class RequestQueue {
   /** Drops everything queued (the connection is gone). */
   clear(): void {
     this.items.length = 0;
+    this.readsWaitingCount = 0;
   }
 
   private drain(): void {
+    let moved = false;
     while (this.items.length > 0) {
       const head = this.items[0]!;
-      if (head.reply === undefined && head.run === undefined && head.passed !== true) return;
+      if (head.reply === undefined && head.run === undefined && head.passed !== true) break;
       this.items.shift();
+      moved = true;
+      if (head.run !== undefined) this.readsWaitingCount--;
       const frame = head.reply ?? head.run?.();
       if (frame !== undefined) {
         this.send(frame);
@@ -106,5 +121,6 @@ export class RequestQueue {
       }
       head.after?.();
     }
+    if (moved) this.drained();
   }
 }

@@ -1,11 +1,19 @@
 // A corral server process's client side: the TCP listener on the client port, connection
 // limits, four-letter words, and periodic housekeeping (containers and TTL nodes), around the
-// shared ServerCore.
+// shared ServerCore. attachClientConnection is the one way any socket — TCP here, in-memory in
+// the simulator — becomes a client connection of a core.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { TxnLog } from '../../storage/log.js';
-import { ClientConnection, normaliseAddress } from './client-connection.js';
+import {
+  ClientConnection,
+  normaliseAddress,
+  systemConnectionClock,
+  type ClientSocket,
+  type ConnectionClock,
+  type RequestQueueFactory,
+} from './client-connection.js';
 import { handleConnectFrame } from './handshake.js';
 import { handleRequestFrame } from './request-handler.js';
 import { ServerCore, type ServerCoreOptions, type ServerSettings } from './server-core.js';
@@ -31,6 +39,61 @@ const outstandingRequestsMax = 1000;
 const sessionlessConnectionMs = 10_000;
 /** Housekeeping deletes at most this many nodes per pass, as ZooKeeper's maxPerMinute. */
 const containerDeletesPerPassMax = 1000;
+
+export interface AttachOptions {
+  /** Timers for the connection's deadlines: the system's by default, the simulator's there. */
+  clock?: ConnectionClock;
+  /** Answers a four-letter word, or undefined when the bytes are not one (none by default). */
+  fourLetterWord?: (word: string, argument: Buffer) => string | undefined;
+  /** Told once the connection is gone, before the core forgets it. */
+  closed?: () => void;
+  /** The connection's reply queue: the real one unless the simulator runs a broken variant. */
+  requestQueue?: RequestQueueFactory;
+}
+
+/**
+ * Makes `socket` a client connection of `core`: its first frame is the connect request (the
+ * handshake), later ones requests of the session it opened; a connection still without a
+ * session after sessionlessConnectionMs is closed; on close the core drops its session's link.
+ */
+export function attachClientConnection(
+  core: ServerCore,
+  socket: ClientSocket,
+  options: AttachOptions = {},
+): ClientConnection {
+  const clock = options.clock ?? systemConnectionClock;
+  const sessionless = clock.setTimeout(() => {
+    if (connection.sessionId === undefined) connection.close();
+  }, sessionlessConnectionMs);
+  const connection = new ClientConnection(
+    socket,
+    {
+      fourLetterWord: (_connection, word, argument) => options.fourLetterWord?.(word, argument),
+      frame: (current, frame) => {
+        if (current.packetsReceived === 1) handleConnectFrame(core, current, frame);
+        else if (current.sessionId !== undefined) handleRequestFrame(core, current, frame);
+      },
+      closed: (current) => {
+        clock.clearTimeout(sessionless);
+        options.closed?.();
+        core.connectionClosed(current);
+      },
+    },
+    {
+      // ZooKeeper's NIOServerCnxn.readLength closes a connection whose frame length exceeds
+      // jute.maxbuffer itself (header and path included); checked against ZooKeeper 3.8.
+      frameBytesMax: core.settings.juteMaxBufferBytes,
+      outstandingRequestsMax,
+    },
+    core.statistics,
+    {
+      clock,
+      ...(options.requestQueue === undefined ? {} : { requestQueue: options.requestQueue }),
+    },
+  );
+  core.connections.set(connection.id, connection);
+  return connection;
+}
 
 export class CorralServer {
   readonly core: ServerCore;
@@ -78,36 +141,14 @@ export class CorralServer {
       return;
     }
     this.connectionsPerAddress.set(address, count + 1);
-    const core = this.core;
-    const sessionless = setTimeout(() => {
-      if (connection.sessionId === undefined) connection.close();
-    }, sessionlessConnectionMs);
-    const connection = new ClientConnection(
-      socket,
-      {
-        fourLetterWord: (_connection, word, argument) =>
-          this.options.fourLetterWord?.(this, word, argument),
-        frame: (current, frame) => {
-          if (current.packetsReceived === 1) handleConnectFrame(core, current, frame);
-          else if (current.sessionId !== undefined) handleRequestFrame(core, current, frame);
-        },
-        closed: (current) => {
-          clearTimeout(sessionless);
-          const left = (this.connectionsPerAddress.get(address) ?? 1) - 1;
-          if (left > 0) this.connectionsPerAddress.set(address, left);
-          else this.connectionsPerAddress.delete(address);
-          core.connectionClosed(current);
-        },
+    attachClientConnection(this.core, socket, {
+      fourLetterWord: (word, argument) => this.options.fourLetterWord?.(this, word, argument),
+      closed: () => {
+        const left = (this.connectionsPerAddress.get(address) ?? 1) - 1;
+        if (left > 0) this.connectionsPerAddress.set(address, left);
+        else this.connectionsPerAddress.delete(address);
       },
-      {
-        // ZooKeeper's NIOServerCnxn.readLength closes a connection whose frame length exceeds
-        // jute.maxbuffer itself (header and path included); checked against ZooKeeper 3.8.
-        frameBytesMax: this.options.settings.juteMaxBufferBytes,
-        outstandingRequestsMax,
-      },
-      core.statistics,
-    );
-    core.connections.set(connection.id, connection);
+    });
   }
 
   /** ZooKeeper's ContainerManager: delete empty containers and expired TTL nodes as txns. */

@@ -14,9 +14,9 @@ import { brokenVariants, type BrokenVariant } from '../../sim/variants.js';
  * first seed is recorded here after checking that the variant is still caught.
  */
 const regressionSeeds: Record<BrokenVariant, { seed: number; violation: RegExp }> = {
-  eagerAck: { seed: 20, violation: /^durability: committed 0x[0-9a-f]+ lost by leader \d$/ },
-  commitWithoutQuorum: { seed: 75, violation: /^durability: / },
-  electionIgnoresZxid: { seed: 1, violation: /^durability: committed 0x[0-9a-f]+ lost/ },
+  eagerAck: { seed: 14, violation: /^durability: committed 0x[0-9a-f]+ lost by leader \d$/ },
+  commitWithoutQuorum: { seed: 15, violation: /^durability: / },
+  electionIgnoresZxid: { seed: 7, violation: /^durability: committed 0x[0-9a-f]+ lost/ },
 };
 const seedsMax = 100;
 /**
