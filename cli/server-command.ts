@@ -37,7 +37,6 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     warn: (message: string) => logger.warn(message),
   });
   const ensemble = isEnsemble(settings);
-  let replica: ReplicaHost | undefined;
   // Refuses a data dir with a corrupt log (not a torn tail) or another format, naming both.
   const log = await openReplicaStorage(
     settings.dataDir,
@@ -47,9 +46,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       txnsRetainedMin: settings.txnsRetainedMin,
     },
     logger,
-    (taken) => replica?.snapshotTaken(taken),
   );
   const inspection = createInspection({ enabled: settings.inspect });
+  let replica: ReplicaHost | undefined;
   if (ensemble) {
     replica = createTcpReplica({
       settings,

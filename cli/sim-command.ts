@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { parseValue, valueParsers } from '../actors/config/config.js';
 import { runSimulation, type SimulationResult } from '../sim/simulation.js';
-import { brokenVariants, type BrokenVariant } from '../sim/variants.js';
+import { brokenVariants, type BrokenParts, type BrokenVariant } from '../sim/variants.js';
 
 export interface SimFlags {
   seeds: string;
@@ -32,7 +32,7 @@ export function addSimOptions(command: Command): Command {
     .option('--clients <n>', 'simulated clients', '3')
     .option('--steps <n>', 'scheduler steps per seed', '4000')
     .option('--fault-chance <p>', 'chance that a step injects a fault', '0.006')
-    .option('--variant <name>', `run a broken machine: ${Object.keys(brokenVariants).join(', ')}`);
+    .option('--variant <name>', `run a broken variant: ${Object.keys(brokenVariants).join(', ')}`);
 }
 
 function count(flag: string, value: string): number {
@@ -47,8 +47,8 @@ function chance(flag: string, value: string): number {
   return parsed;
 }
 
-function variantOf(name: string | undefined) {
-  if (name === undefined) return undefined;
+function variantOf(name: string | undefined): BrokenParts {
+  if (name === undefined) return {};
   if (!Object.hasOwn(brokenVariants, name)) {
     const names = Object.keys(brokenVariants).join(', ');
     throw new Error(`invalid --variant "${name}": one of ${names}`);
@@ -61,14 +61,14 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   const single = flags.seed === undefined ? undefined : count('--seed', flags.seed);
   const first = single ?? count('--first-seed', flags.firstSeed);
   const seeds = single === undefined ? count('--seeds', flags.seeds) : 1;
-  const machine = variantOf(flags.variant);
+  const variant = variantOf(flags.variant);
   const common = {
     voters: Math.max(1, count('--replicas', flags.replicas)),
     observers: count('--observers', flags.observers),
     clients: Math.max(1, count('--clients', flags.clients)),
     steps: count('--steps', flags.steps),
     faultChance: chance('--fault-chance', flags.faultChance),
-    ...(machine === undefined ? {} : { machine }),
+    ...variant,
   };
   const startedAt = performance.now();
   const faults = new Map<string, number>();
@@ -92,8 +92,8 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   const seconds = (performance.now() - startedAt) / 1000;
   const faultText = [...faults].map(([kind, times]) => `${kind} ${times}`).join(', ');
   const injected = [...faults.values()].reduce((total, times) => total + times, 0);
-  const variant = flags.variant === undefined ? '' : `, variant ${flags.variant}`;
-  print(`seeds run: ${seeds} (${first}..${first + seeds - 1})${variant}`);
+  const variantText = flags.variant === undefined ? '' : `, variant ${flags.variant}`;
+  print(`seeds run: ${seeds} (${first}..${first + seeds - 1})${variantText}`);
   print(`faults injected: ${injected} (${faultText})`);
   const undecided = unknown > 0 ? ` (${unknown} histories undecided within the check budget)` : '';
   print(`operations checked: ${operations}${undecided}`);

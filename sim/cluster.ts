@@ -1,21 +1,28 @@
-// The cluster harness: replicas running the real replica machine over one MemoryNetwork, one
-// SimulatedClock and per-replica SimulatedStorage with explicit durability, driven either step by
-// step (tests) or by a seeded random scheduler (the deterministic simulator's core). Safety
-// violations are collected by the CommitLedger, never thrown, so a broken variant is detectable.
+// The cluster harness: replicas running production's replica host over one MemoryNetwork, each
+// with its own simulated clock, its own fault-injecting disk (the real storage logic on top) and
+// its own event-loop turns, driven either step by step (tests) or by a seeded random scheduler
+// (the deterministic simulator's core). Safety violations are collected by the CommitLedger,
+// never thrown, so a broken variant is detectable.
 import { SimulatedClock } from 'xstate';
 import type { ElectionTiming } from '../machines/election.js';
 import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
-import type { PeerMessage, ServerId } from '../protocol/peer.js';
+import { describePeerMessage, type PeerMessage, type ServerId } from '../protocol/peer.js';
 import type { WriteRequest } from '../protocol/requests.js';
-import { describePeerMessage } from '../protocol/peer.js';
+import type { TxnBody } from '../protocol/txn.js';
+import { lastZxidOfEpoch } from '../protocol/zxid.js';
+import { ReplicaStorage, type StorageSettings } from '../storage/replica-storage.js';
 import { MemoryNetwork, NetworkBusyError } from '../transport/memory.js';
 import { openAclUnsafe } from '../tree/acl.js';
-import type { TxnBody } from '../protocol/txn.js';
 import { CommitLedger } from './invariants.js';
 import { SeededRandom } from './random.js';
-import { leafPathsOf, SimReplica, type ReplicaMachine } from './replica-host.js';
-import { SimulatedStorage } from './storage.js';
-import { lastZxidOfEpoch } from '../protocol/zxid.js';
+import {
+  leafPathsOf,
+  SimReplica,
+  TurnQueue,
+  type HostVariantOptions,
+  type ReplicaMachine,
+} from './replica-host.js';
+import { SimulatedStorageBackend } from './storage-backend.js';
 
 export interface ClusterOptions {
   voters: ServerId[];
@@ -24,6 +31,8 @@ export interface ClusterOptions {
   timing?: Partial<ReplicaTiming>;
   electionTiming?: Partial<ElectionTiming>;
   machine?: ReplicaMachine;
+  hostVariant?: HostVariantOptions;
+  storageSettings?: Partial<StorageSettings>;
 }
 
 /** Small enough that simulated minutes pass in few steps; ratios as ZooKeeper's sample config. */
@@ -33,7 +42,18 @@ export const clusterTimingDefaults: ReplicaTiming = {
   syncLimitTicks: 5,
 };
 
+/**
+ * Snapshots every few dozen txns, keeping few: the simulator's short runs then take snapshots,
+ * purge the log and sync lagging learners by SNAP, all through the real storage logic.
+ */
+export const clusterStorageDefaults: Partial<StorageSettings> = {
+  snapCount: 40,
+  snapRetainCount: 2,
+  txnsRetainedMin: 20,
+};
+
 const stepMs = 50;
+const quiet = { info: () => undefined, warn: () => undefined };
 const settleRoundsMax = 10_000;
 /**
  * Peer deliveries at one simulated instant before the cluster counts as livelocked: replicas
@@ -79,6 +99,11 @@ export function createSessionBody(sessionId = clusterSessionId): TxnBody {
   return { type: 'createSession', sessionId, timeoutMs: 30_000, password: Buffer.alloc(16) };
 }
 
+/** Lets every continuation the last step made runnable (storage completions) run. */
+export function drainMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export class Cluster {
   /** True time: histories and traces are stamped with it. Each replica has its own clock,
    * which stands still while the replica is paused and catches up when it resumes. */
@@ -95,10 +120,16 @@ export class Cluster {
   readonly ledger = new CommitLedger();
   readonly random: SeededRandom;
   readonly replicas = new Map<ServerId, SimReplica>();
-  readonly storages = new Map<ServerId, SimulatedStorage>();
+  /** Each replica's disk: it outlives the replica's crashes (its restarts recover from it). */
+  readonly disks = new Map<ServerId, SimulatedStorageBackend>();
+  private readonly turns = new Map<ServerId, TurnQueue>();
   readonly members: ServerId[];
   /** Crashed incarnations, kept for what they recorded (visited states, sync plans). */
   readonly retired: SimReplica[] = [];
+  /** Replicas whose disk could not be recovered at their last start, with why. */
+  readonly unrecoverable = new Map<ServerId, string>();
+  /** Replicas whose log a fault corrupted (sim/faults.ts). */
+  readonly corrupted = new Set<ServerId>();
   private cxid = 0;
   /** Peer deliveries since the clock last moved (see deliveriesPerInstantMax). */
   private deliveriesThisInstant = 0;
@@ -106,17 +137,27 @@ export class Cluster {
   constructor(readonly options: ClusterOptions) {
     this.random = new SeededRandom(options.seed ?? 1);
     this.members = [...options.voters, ...(options.observers ?? [])];
-    for (const id of this.members) this.storages.set(id, new SimulatedStorage());
+    for (const id of this.members) {
+      const turns = new TurnQueue();
+      this.turns.set(id, turns);
+      const disk = new SimulatedStorageBackend({
+        dataDir: `/replica-${id}`,
+        nextTurn: (work) => turns.defer(work),
+        random: () => this.random.next(),
+        now: () => this.clock.now(),
+      });
+      this.disks.set(id, disk);
+    }
   }
 
   get timing(): ReplicaTiming {
     return { ...clusterTimingDefaults, ...this.options.timing };
   }
 
-  storage(id: ServerId): SimulatedStorage {
-    const storage = this.storages.get(id);
-    if (storage === undefined) throw new Error(`cluster: no replica ${id}`);
-    return storage;
+  disk(id: ServerId): SimulatedStorageBackend {
+    const disk = this.disks.get(id);
+    if (disk === undefined) throw new Error(`cluster: no replica ${id}`);
+    return disk;
   }
 
   replica(id: ServerId): SimReplica {
@@ -125,26 +166,47 @@ export class Cluster {
     return replica;
   }
 
-  /** Starts (or restarts, from its durable storage) one replica. */
-  start(id: ServerId): void {
+  /**
+   * Starts (or restarts, from its disk) one replica; false when its disk cannot be recovered
+   * (it stays down, as production refuses to start; see `unrecoverable`).
+   */
+  async start(id: ServerId): Promise<boolean> {
     if (this.replicas.has(id)) throw new Error(`cluster: replica ${id} is already running`);
     const clock = new SimulatedClock();
     clock.set(this.clock.now());
-    this.replicaClocks.set(id, clock);
     this.paused.delete(id);
-    const replica = new SimReplica({
-      id,
-      voters: this.options.voters,
-      network: this.network,
-      clock,
-      storage: this.storage(id),
-      ledger: this.ledger,
-      timing: this.timing,
-      electionTiming: this.options.electionTiming,
-      machine: this.options.machine,
-      onRole: (replicaId, role) => this.recordRole(replicaId, role),
-      onMessage: (from, to, message) => this.onMessage?.(from, to, message),
-    });
+    let replica: SimReplica;
+    try {
+      replica = await this.pumpWhile(id, SimReplica.start({
+        id,
+        voters: this.options.voters,
+        network: this.network,
+        clock,
+        disk: this.disk(id),
+        turns: this.turns.get(id)!,
+        storageSettings: { ...clusterStorageDefaults, ...this.options.storageSettings },
+        ledger: this.ledger,
+        timing: this.timing,
+        ...(this.options.electionTiming === undefined
+          ? {}
+          : { electionTiming: this.options.electionTiming }),
+        ...(this.options.machine === undefined ? {} : { machine: this.options.machine }),
+        ...(this.options.hostVariant === undefined
+          ? {}
+          : { hostVariant: this.options.hostVariant }),
+        onRole: (replicaId, role) => this.recordRole(replicaId, role),
+        onMessage: (from, to, message) => this.onMessage?.(from, to, message),
+      }));
+    } catch (error) {
+      this.unrecoverable.set(id, String(error));
+      // Only a log a fault corrupted may refuse to start: anything else lost a disk's history.
+      if (!this.corrupted.has(id)) {
+        this.ledger.violate(`recovery: replica ${id} cannot start: ${String(error)}`);
+      }
+      return false;
+    }
+    this.unrecoverable.delete(id);
+    this.replicaClocks.set(id, clock);
     this.replicas.set(id, replica);
     let last = '';
     replica.actor.subscribe({
@@ -157,7 +219,36 @@ export class Cluster {
       // A machine stopped by an assertion is reported by the invariants, not thrown here.
       error: () => undefined,
     });
-    replica.start();
+    return true;
+  }
+
+  /**
+   * Waits for `work` (a replica's start: opening its disk, recovery), making that replica's disk
+   * operations durable and running its turns meanwhile: a starting process is not interrupted.
+   */
+  private async pumpWhile<Result>(id: ServerId, work: Promise<Result>): Promise<Result> {
+    let done = false;
+    const finished = work.finally(() => {
+      done = true;
+    });
+    finished.catch(() => undefined);
+    while (!done) {
+      this.disk(id).flush();
+      this.turns.get(id)!.run();
+      await drainMicrotasks();
+    }
+    return finished;
+  }
+
+  /**
+   * Writes `acceptedEpoch` to a stopped replica's disk, as if it had accepted that epoch before
+   * (tests that start a replica from a given history).
+   */
+  async seedAcceptedEpoch(id: ServerId, acceptedEpoch: number): Promise<void> {
+    if (this.replicas.has(id)) throw new Error(`cluster: replica ${id} is running`);
+    const storage = await this.pumpWhile(id, ReplicaStorage.open(this.disk(id), {}, quiet));
+    await this.pumpWhile(id, storage.epochs.setAcceptedEpoch(acceptedEpoch));
+    await this.pumpWhile(id, storage.close());
   }
 
   /** Running, not paused: the replicas a client can talk to and a step can drive. */
@@ -170,21 +261,44 @@ export class Cluster {
     return this.network.pendingLinks().filter((link) => !this.paused.has(link.to));
   }
 
-  startAll(): void {
-    for (const id of this.members) if (!this.replicas.has(id)) this.start(id);
+  async startAll(): Promise<void> {
+    for (const id of this.members) if (!this.replicas.has(id)) await this.start(id);
   }
 
   /**
-   * Power loss: the replica stops and loses every write its storage had not made durable, but
-   * for the first `survivors` of them (a disk may have taken them before the power went).
+   * The replica's process dies and loses every disk operation it had not made durable, but for
+   * the first `survivors` of them. With `powerLoss`, unsynced file contents go too, and the last
+   * survivor may be torn.
    */
-  crash(id: ServerId, survivors = 0): void {
+  crash(id: ServerId, survivors = 0, powerLoss?: { tear: boolean }): void {
     const replica = this.replica(id);
-    replica.crash(survivors);
-    this.replicas.delete(id);
-    this.replicaClocks.delete(id);
-    this.paused.delete(id);
+    replica.crash(survivors, powerLoss);
+    this.retire(replica);
+  }
+
+  private retire(replica: SimReplica): void {
+    this.replicas.delete(replica.id);
+    this.replicaClocks.delete(replica.id);
+    this.paused.delete(replica.id);
     this.retired.push(replica);
+  }
+
+  /**
+   * Replicas that stopped themselves (storage failed, or an assertion stopped the machine)
+   * leave the running set, as a crash. A full disk is a fault the simulator injects; any other
+   * failure is a violation.
+   */
+  retireFailed(): void {
+    for (const replica of [...this.replicas.values()]) {
+      if (!replica.hasFailed) continue;
+      const failure = replica.failure;
+      // An assertion inside the machine stops it, and the host stops the replica with it.
+      const source = replica.actor.getSnapshot().status === 'error' ? 'machine' : 'storage';
+      if ((failure as { code?: unknown } | undefined)?.code !== 'ENOSPC') {
+        this.ledger.violate(`${source}: replica ${replica.id} stopped: ${String(failure)}`);
+      }
+      this.retire(replica);
+    }
   }
 
   /** SIGSTOP: the replica's clock stands still; the harness delivers nothing to it. */
@@ -248,8 +362,31 @@ export class Cluster {
     return sample;
   }
 
-  /** Delivers every message and makes every write durable until nothing is left to do. */
-  settle(): void {
+  /** One turn of `id`'s event loop, then its continuations; the number of works it ran. */
+  async runTurn(id: ServerId): Promise<number> {
+    const ran = this.replicas.get(id)?.runTurn() ?? 0;
+    await drainMicrotasks();
+    this.retireFailed();
+    return ran;
+  }
+
+  /**
+   * Lets storage requests reach the disk, makes up to `count` of `id`'s pending operations
+   * durable, then lets storage go on (its completions reach the machine).
+   */
+  async flush(id: ServerId, count?: number): Promise<number> {
+    await drainMicrotasks();
+    const flushed = this.replicas.get(id)?.flushStorage(count) ?? 0;
+    await drainMicrotasks();
+    this.retireFailed();
+    return flushed;
+  }
+
+  /**
+   * Delivers every message, makes every disk operation durable and runs every turn until
+   * nothing is left to do.
+   */
+  async settle(): Promise<void> {
     for (let round = 0; round < settleRoundsMax; round++) {
       const running = (id: ServerId) => !this.paused.has(id);
       const budget = deliveriesPerInstantMax - this.deliveriesThisInstant;
@@ -262,9 +399,13 @@ export class Cluster {
       }
       this.countDeliveries(delivered);
       let progressed = delivered > 0;
-      for (const replica of this.replicas.values()) {
-        if (running(replica.id) && replica.flushStorage() > 0) progressed = true;
+      for (const replica of [...this.replicas.values()]) {
+        if (!running(replica.id)) continue;
+        if (replica.flushStorage() > 0) progressed = true;
+        if (replica.runTurn() > 0) progressed = true;
       }
+      await drainMicrotasks();
+      this.retireFailed();
       if (!progressed) return;
     }
     throw new Error('cluster: still busy after settling');
@@ -298,15 +439,15 @@ export class Cluster {
   }
 
   /** Commits the harness's session (one txn), so that later writes succeed. */
-  openSession(): void {
+  async openSession(): Promise<void> {
     if (!this.submit(createSessionBody())) throw new Error('cluster: no leader to open a session');
-    this.settle();
+    await this.settle();
   }
 
   /** Settles and advances time until every running replica serves one leader. */
-  stabilize(timeMsMax = 60_000): ServerId {
+  async stabilize(timeMsMax = 60_000): Promise<ServerId> {
     for (let elapsedMs = 0; elapsedMs <= timeMsMax; elapsedMs += stepMs) {
-      this.settle();
+      await this.settle();
       const leaderId = this.stableLeader();
       if (leaderId !== undefined) return leaderId;
       this.advance(stepMs);
@@ -316,12 +457,12 @@ export class Cluster {
   }
 
   /** Settles and lets `ms` of simulated time pass, tick by tick. */
-  run(ms: number): void {
+  async run(ms: number): Promise<void> {
     for (let elapsedMs = 0; elapsedMs < ms; elapsedMs += stepMs) {
-      this.settle();
+      await this.settle();
       this.advance(stepMs);
     }
-    this.settle();
+    await this.settle();
   }
 
   /** A client write handed to replica `via` (a learner forwards it); false if none runs. */
@@ -353,9 +494,8 @@ export class Cluster {
     // leader paused through a later election still believes it leads its older epoch.)
     for (const replica of this.replicas.values()) {
       if (replica.role.state !== 'leading' || !replica.role.serving) continue;
-      const view = replica.storage.view;
-      const throughZxid = lastZxidOfEpoch(replica.role.epoch);
-      this.ledger.checkHistory(replica.id, view.snapshot?.zxid ?? 0, view.log, throughZxid);
+      const { fromZxid, txns } = replica.loggedHistory();
+      this.ledger.checkHistory(replica.id, fromZxid, txns, lastZxidOfEpoch(replica.role.epoch));
     }
     const byZxid = new Map<number, { id: ServerId; digest: string }>();
     for (const [id, { zxid, digest }] of this.digests()) {

@@ -1,7 +1,9 @@
 // The faults the simulator injects, one per call, chosen by the seeded generator: a replica's
-// power loss or the whole site's (unsynced writes may survive, in order), restarts, process
-// pauses and resumes, symmetric and one-way partitions and their healing, connection resets,
-// a lost message (which, as on TCP, breaks its connection), and a client losing its connection.
+// process crash or the whole site's power loss (an ordered prefix of unsynced writes survives,
+// after a power loss the last one possibly torn), restarts, process pauses and resumes,
+// symmetric and one-way partitions and their healing, connection resets, a lost message (which,
+// as on TCP, breaks its connection), a full disk, a corrupt log record on a stopped replica's
+// disk, and a client losing its connection.
 
 import type { ServerId } from '../protocol/peer.js';
 import type { SimClient } from './client.js';
@@ -19,11 +21,15 @@ export const faultKinds = [
   'heal',
   'reset',
   'lostMessage',
+  'diskFull',
+  'corruptRecord',
   'clientDisconnect',
 ] as const;
 
 export type FaultKind = (typeof faultKinds)[number];
 
+/** How often a corruptRecord draw corrupts anything (it is drawn as often as any fault). */
+const corruptionChance = 0.2;
 /** Unsynced writes a crash may keep at most (a disk that took some before the power went). */
 const crashSurvivorsMax = 3;
 
@@ -35,11 +41,11 @@ function pair(random: SeededRandom, ids: readonly ServerId[]): [ServerId, Server
 }
 
 /** Applies one random fault that makes sense now; returns its kind, or undefined for none. */
-export function applyFault(
+export async function applyFault(
   cluster: Cluster,
   clients: readonly SimClient[],
   random: SeededRandom,
-): FaultKind | undefined {
+): Promise<FaultKind | undefined> {
   const kind = random.pick(faultKinds);
   const running = cluster.running();
   const stopped = cluster.members.filter((id) => !running.includes(id));
@@ -50,14 +56,20 @@ export function applyFault(
       cluster.crash(random.pick(running), random.int(crashSurvivorsMax + 1));
       return kind;
     case 'powerLoss':
-      // The whole site loses power: every replica at once, each keeping what its disk took.
+      // The whole site loses power: every replica at once, each keeping what its disk took,
+      // the last of it possibly torn.
       if (running.length === 0) return undefined;
-      for (const id of running) cluster.crash(id, random.int(crashSurvivorsMax + 1));
+      for (const id of running) {
+        cluster.crash(id, random.int(crashSurvivorsMax + 1), { tear: random.chance(0.5) });
+      }
       return kind;
-    case 'restart':
+    case 'restart': {
       if (stopped.length === 0) return undefined;
-      cluster.start(random.pick(stopped));
-      return kind;
+      const id = random.pick(stopped);
+      // The operator made room on a full disk before restarting.
+      cluster.disk(id).setDiskFull(false);
+      return (await cluster.start(id)) ? kind : undefined;
+    }
     case 'pause':
       if (running.length - paused.length === 0) return undefined;
       cluster.pause(random.pick(running.filter((id) => !cluster.isPaused(id))));
@@ -88,10 +100,39 @@ export function applyFault(
       const link = random.pick(links);
       return cluster.network.dropNext(link.from, link.to) ? kind : undefined;
     }
+    case 'diskFull': {
+      // The replica's next write fails: it stops, as production's process exits on ENOSPC.
+      if (running.length === 0) return undefined;
+      cluster.disk(random.pick(running)).setDiskFull(true);
+      return kind;
+    }
+    case 'corruptRecord':
+      return corruptRecord(cluster, stopped, random) ? kind : undefined;
     case 'clientDisconnect':
       random.pick(clients).disconnect();
       return kind;
     default:
       return kind satisfies never;
   }
+}
+
+/**
+ * Bit rot in a stopped replica's log, before records that are still whole: its next start must
+ * detect it by the checksum and refuse (never apply it, never cut it as a torn tail). One replica
+ * at most, and only where the others still make a quorum: a corrupt log takes its replica out
+ * for the rest of the run, as it would until an operator restores it.
+ */
+function corruptRecord(cluster: Cluster, stopped: ServerId[], random: SeededRandom): boolean {
+  if (cluster.unrecoverable.size > 0 || cluster.corrupted.size > 0) return false;
+  // Rarer than the other faults: it takes a replica out for good.
+  if (!random.chance(corruptionChance)) return false;
+  if (cluster.options.voters.length < 3) return false;
+  const candidates = stopped.filter((id) => cluster.disk(id).logZxids().length >= 2);
+  if (candidates.length === 0) return false;
+  const id = random.pick(candidates);
+  const zxids = cluster.disk(id).logZxids();
+  // Not the last record: a corrupt tail is a torn write, which recovery cuts by design.
+  cluster.disk(id).corruptRecord(zxids[random.int(zxids.length - 1)]!);
+  cluster.corrupted.add(id);
+  return true;
 }

@@ -1,69 +1,80 @@
-// One replica in the simulated world: the real replica machine with its effects provided over the
-// memory network (real peer codec) and the simulated storage, hosting a real server core (data
-// tree, session machines, replicated write pipeline) on the replica's own simulated clock. This
-// is the simulator's composition root for one replica; actors/replica-runtime.ts is production's.
+// One replica in the simulated world: production's replica host (actors/replica/host.ts) and
+// server core, given the simulator's world — the memory network, the real storage logic over a
+// fault-injecting disk in memory (sim/storage-backend.ts), the replica's own simulated clock, and
+// a queue of next-turn work that the seeded scheduler runs. This file holds adapters and what the
+// invariants read; everything a replica does is the host's.
 import { pino } from 'pino';
-import { createActor, type Actor, type SimulatedClock } from 'xstate';
+import type { SimulatedClock } from 'xstate';
 import { resolveConfig } from '../actors/config/config.js';
 import {
-  announceToCore,
-  applyCommittedTxns,
-  coreRoleOf,
-  DeferredHostWork,
-  leaderStatisticsOf,
-  revalidation,
-  type ReplicaIdentity,
-} from '../actors/replica/serving.js';
-import { ReplicatedPipeline, type ReplicaPort } from '../actors/replica/pipeline.js';
+  ReplicaHost,
+  type HostObserver,
+  type ReplicaHostOptions,
+  type ReplicaMachine,
+} from '../actors/replica/host.js';
+import type { ReplicaWorld } from '../actors/replica/world.js';
 import { ServerCore } from '../actors/server/server-core.js';
 import type { ElectionTiming } from '../machines/election.js';
-import type { ForwardedTxnRequest } from '../machines/replica-context.js';
-import {
-  peerEventOf,
-  replicaMachine,
-  type ReplicaEvent,
-  type ReplicaTiming,
-  type RoleAnnouncement,
-  type SyncStreamParams,
-} from '../machines/replica.js';
-import { decodePeerMessage, encodePeerMessage } from '../protocol/peer-codec.js';
-import type { PeerMessage, ServerId, SessionTouch, TreeSnapshot, Zxid } from '../protocol/peer.js';
-import { openSyncStream, syncStreamMessages } from '../protocol/sync-stream.js';
-import { MemoryTxnLog } from '../storage/log.js';
-import { restoreTree, snapshotOfTree } from '../storage/peer-snapshot.js';
+import type { ReplicaTiming, RoleAnnouncement, SyncStreamParams } from '../machines/replica.js';
+import type { PeerMessage, ServerId, Zxid } from '../protocol/peer.js';
+import type { Txn } from '../protocol/txn.js';
+import { hex } from '../protocol/zxid.js';
+import { ReplicaStorage, type StorageSettings } from '../storage/replica-storage.js';
 import type { MemoryNetwork } from '../transport/memory.js';
-import type { Transport } from '../transport/transport.js';
 import type { DataTree } from '../tree/data-tree.js';
-import type { Txn, TxnBody } from '../protocol/txn.js';
 import type { CommitLedger } from './invariants.js';
-import type { SimulatedStorage } from './storage.js';
-import { epochOfZxid } from '../protocol/zxid.js';
+import type { SimulatedStorageBackend } from './storage-backend.js';
 
-export type ReplicaMachine = typeof replicaMachine;
+export type { ReplicaMachine } from '../actors/replica/host.js';
 
-export interface ReplicaHostOptions {
+/** Work a replica's event loop runs on its next turn; the scheduler says when a turn ends. */
+export class TurnQueue {
+  private queued: Array<() => void> = [];
+
+  defer(work: () => void): void {
+    this.queued.push(work);
+  }
+
+  get pending(): number {
+    return this.queued.length;
+  }
+
+  /** One turn: the work queued before it (work it queues waits for the next). */
+  run(): number {
+    const turn = this.queued;
+    this.queued = [];
+    for (const work of turn) work();
+    return turn.length;
+  }
+
+  /** The process died: its queued continuations never run. */
+  clear(): void {
+    this.queued = [];
+  }
+}
+
+/** What a broken host variant changes (sim/variants.ts); the real host changes nothing. */
+export type HostVariantOptions = Pick<ReplicaHostOptions, 'decorateEffects' | 'createOutbox'>;
+
+export interface SimReplicaOptions {
   id: ServerId;
   voters: readonly ServerId[];
   network: MemoryNetwork;
   /** This replica's own clock: a paused replica's clock stands still (sim/cluster.ts). */
   clock: SimulatedClock;
-  storage: SimulatedStorage;
+  disk: SimulatedStorageBackend;
+  turns: TurnQueue;
+  storageSettings: Partial<StorageSettings>;
   ledger: CommitLedger;
   timing: ReplicaTiming;
   electionTiming?: Partial<ElectionTiming>;
   /** The machine to run: the real one, or a deliberately broken variant. */
   machine?: ReplicaMachine;
+  hostVariant?: HostVariantOptions;
   /** Told of every role this replica announces (leaders per epoch, traces). */
   onRole?: (id: ServerId, role: RoleAnnouncement) => void;
   /** Told of every peer frame this replica receives, decoded (traces). */
   onMessage?: (from: ServerId, to: ServerId, message: PeerMessage) => void;
-}
-
-/** The last zxid of each epoch among `zxids` (ascending). */
-function epochEndsOf(zxids: readonly Zxid[]): Zxid[] {
-  const ends = new Map<number, Zxid>();
-  for (const zxid of zxids) ends.set(epochOfZxid(zxid), zxid);
-  return [...ends.values()].sort((first, second) => first - second);
 }
 
 /** `{ leading: { phase: 'broadcast', liveness: 'ticking' } }` → its leaf paths, dotted. */
@@ -83,63 +94,93 @@ function simulatedSettings(timing: ReplicaTiming) {
   );
 }
 
-export class SimReplica implements ReplicaPort {
-  readonly id: ServerId;
-  readonly core: ServerCore;
-  readonly pipeline: ReplicatedPipeline;
-  role: RoleAnnouncement = { state: 'looking', leaderId: null, epoch: 0, serving: false };
-  /** When this replica last began to serve as leader (mntr's zk_leader_uptime). */
-  private leadingSinceMs = 0;
-  /** Every sync plan this replica (as leader) chose, for tests to assert on. */
-  readonly syncPlans: Array<{ to: ServerId; mode: SyncStreamParams['plan']['mode'] }> = [];
-  readonly actor: Actor<ReplicaMachine>;
-  private readonly transport: Transport;
+/** SNAPPART and slice sizes small enough that the simulator's trees stream in many pieces. */
+const simulatedPacing = { snapPartBytes: 256, sliceBytesMax: 256, waitingBytesMax: 1024 };
+
+export class SimReplica {
   /** Every leaf state path (`leading.phase.broadcast`) this replica has been in. */
   readonly visited = new Set<string>();
+  /** Every sync plan this replica (as leader) chose, for tests to assert on. */
+  readonly syncPlans: Array<{ to: ServerId; mode: SyncStreamParams['plan']['mode'] }> = [];
+  /** Set when storage failed under it: it stopped, as production's process exits. */
+  failure: unknown;
+  private stopped = false;
   /** Highest zxid this incarnation reported to the ledger. */
   private ledgerZxid = 0;
-  private readonly hostWork = new DeferredHostWork();
 
-  constructor(private readonly options: ReplicaHostOptions) {
-    this.id = options.id;
-    this.transport = options.network.transport(options.id);
-    this.pipeline = new ReplicatedPipeline(this);
+  private constructor(
+    private readonly options: SimReplicaOptions,
+    readonly storage: ReplicaStorage,
+    readonly host: ReplicaHost,
+    readonly core: ServerCore,
+  ) {}
+
+  /**
+   * Starts (or restarts) a replica from what its disk holds: the real recovery (checksums, torn
+   * tail, newest snapshot, replay), then election. Rejects when the disk cannot be recovered
+   * (corruption followed by valid records), as production refuses to start.
+   */
+  static async start(options: SimReplicaOptions): Promise<SimReplica> {
+    let replica: SimReplica | undefined;
+    const storage = await ReplicaStorage.open(options.disk, options.storageSettings, silentLogger);
+    const world: ReplicaWorld = {
+      openNetwork: async () => options.network.transport(options.id),
+      storage,
+      clock: options.clock,
+      nextTurn: (work) => options.turns.defer(work),
+      logger: silentLogger,
+      fail: (error) => replica?.fail(error),
+    };
+    const host = new ReplicaHost(world, {
+      myId: options.id,
+      voters: options.voters,
+      timing: options.timing,
+      pacing: simulatedPacing,
+      observer: SimReplica.observer(() => replica, options),
+      ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
+      ...(options.machine === undefined ? {} : { machine: options.machine }),
+      ...options.hostVariant,
+    });
     const clock = options.clock;
-    const settings = simulatedSettings(options.timing);
-    this.core = new ServerCore(settings, silentLogger, new MemoryTxnLog(), {
-      pipeline: () => this.pipeline,
-      serverId: options.id,
+    const core = new ServerCore(simulatedSettings(options.timing), silentLogger, storage, {
+      ...host.coreOptions(),
       clock,
       now: () => clock.now(),
     });
-    this.core.role = coreRoleOf(this.role, this.identity());
-    this.rebuildTree();
-    const durable = options.storage.durable;
-    const snapshotZxids = durable.snapshot === null ? [] : [durable.snapshot.zxid];
-    const zxids = [...snapshotZxids, ...durable.log.map((txn) => txn.zxid)];
-    const input = {
-      myId: options.id,
-      voters: options.voters,
-      acceptedEpoch: durable.acceptedEpoch,
-      currentEpoch: durable.currentEpoch,
-      lastZxid: zxids[zxids.length - 1] ?? 0,
-      firstZxid: zxids[0] ?? 0,
-      epochEnds: epochEndsOf(zxids),
-      timing: options.timing,
-      electionTiming: options.electionTiming,
-    };
-    const machine = (options.machine ?? replicaMachine).provide({ actions: this.effects() });
-    this.actor = createActor(machine, { input, clock });
-    this.actor.subscribe({
+    replica = new SimReplica(options, storage, host, core);
+    await host.start(core);
+    host.machineActor?.subscribe({
       next: (snapshot) => {
-        for (const path of leafPathsOf(snapshot.value)) this.visited.add(path);
+        for (const path of leafPathsOf(snapshot.value)) replica.visited.add(path);
       },
       // The machine stopped on an assertion: the invariants report it (sim/sim-invariants.ts).
       error: () => undefined,
     });
-    this.transport.on('frame', (from, frame) => this.receive(from, frame));
-    this.transport.on('connected', (peer) => this.send({ type: 'peer.connected', peer }));
-    this.transport.on('disconnected', (peer) => this.send({ type: 'peer.disconnected', peer }));
+    return replica;
+  }
+
+  private static observer(
+    replicaOf: () => SimReplica | undefined,
+    options: SimReplicaOptions,
+  ): HostObserver {
+    return {
+      role: (role) => options.onRole?.(options.id, role),
+      message: (from, message) => options.onMessage?.(from, options.id, message),
+      committed: (zxid, txns, loggedZxid) => replicaOf()?.recordCommitted(zxid, txns, loggedZxid),
+      syncPlanned: ({ to, plan }) => replicaOf()?.syncPlans.push({ to, mode: plan.mode }),
+    };
+  }
+
+  get id(): ServerId {
+    return this.options.id;
+  }
+
+  get role(): RoleAnnouncement {
+    return this.host.role;
+  }
+
+  get actor() {
+    return this.host.machineActor!;
   }
 
   /** The data tree clients read (the core's; a TRUNC or SNAP replaces it). */
@@ -147,185 +188,90 @@ export class SimReplica implements ReplicaPort {
     return this.core.tree;
   }
 
-  start(): void {
-    this.actor.start();
-  }
-
-  /** Crash: the machine and the sessions stop, connections break, storage keeps what it must. */
-  crash(keepUnflushed = 0): void {
-    this.actor.stop();
-    this.core.sessions.stopAll();
-    this.pipeline.failAll('the replica crashed');
-    this.transport.close({ reason: 'closed', detail: 'crash' });
-    this.options.storage.crash(keepUnflushed);
-  }
-
-  /** Makes up to `count` queued writes durable and tells the machine. */
-  flushStorage(count?: number): number {
-    const events = this.options.storage.flush(count);
-    for (const event of events) this.send(event);
-    return events.length;
-  }
-
-  send(event: ReplicaEvent): void {
-    this.actor.send(event);
-    this.hostWork.run();
-  }
-
-  /** Runs the host work a timer-driven transition left (the harness calls it after time moves). */
-  runHostWork(): void {
-    this.hostWork.run();
-  }
-
-  get storage(): SimulatedStorage {
-    return this.options.storage;
-  }
-
   get clock(): SimulatedClock {
     return this.options.clock;
   }
 
+  get disk(): SimulatedStorageBackend {
+    return this.options.disk;
+  }
+
   isServing(): boolean {
-    return this.role.serving;
+    return !this.stopped && this.host.role.serving;
   }
 
-  /** A request reaches the machine after whatever transition asked for it (a session expiry). */
-  submit(sessionId: bigint, cxid: number, body: TxnBody): void {
-    const time = this.options.clock.now();
-    const requests = [{ sessionId, cxid, time, body }];
-    this.hostWork.defer(() => this.send({ type: 'client.requests', requests }));
+  /** True once the replica stopped itself (storage failed); the cluster treats it as crashed. */
+  get hasFailed(): boolean {
+    return this.failure !== undefined;
   }
 
-  submitRevalidation(sessionId: bigint, timeoutMs: number): void {
-    this.hostWork.defer(() => this.send({ type: 'client.revalidate', sessionId, timeoutMs }));
+  /** Makes up to `count` pending disk operations durable; storage hears of it on later turns. */
+  flushStorage(count?: number): number {
+    return this.options.disk.flush(count);
   }
 
-  submitSync(sessionId: bigint, cxid: number, path: string): void {
-    this.hostWork.defer(() => this.send({ type: 'client.sync', sessionId, cxid, path }));
+  get hasTurnWork(): boolean {
+    return this.options.turns.pending > 0;
   }
 
-  private receive(from: ServerId, frame: Uint8Array): void {
-    const decoded = decodePeerMessage(frame);
-    if (!decoded.ok) throw decoded.error;
-    const message = decoded.message;
-    this.options.onMessage?.(from, this.id, message);
-    if (message.type === 'ping' && this.role.state !== 'leading') {
-      // The PING reply carries the sessions this replica's clients used since the last one.
-      const touches = this.core.sessions.drainTouches();
-      if (touches.length > 0) this.send({ type: 'sessions.touched', touches });
+  /** One turn of this replica's event loop (request batches, outbox slices, snapshots). */
+  runTurn(): number {
+    return this.options.turns.run();
+  }
+
+  send(event: Parameters<ReplicaHost['send']>[0]): void {
+    this.host.send(event);
+  }
+
+  /** Runs the host work a timer-driven transition left (the harness calls it after time moves). */
+  runHostWork(): void {
+    this.host.runHostWork();
+  }
+
+  /**
+   * The process dies: the machine, the sessions and the links stop; the disk keeps what it made
+   * durable, plus an ordered prefix of the rest (`survivors`); with `powerLoss` unsynced file
+   * contents go too, and the last survivor may be torn.
+   */
+  crash(survivors = 0, powerLoss?: { tear: boolean }): void {
+    this.stop();
+    if (powerLoss === undefined) this.options.disk.crash(survivors);
+    else this.options.disk.powerLoss({ survivors, tear: powerLoss.tear });
+  }
+
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.host.halt();
+    this.core.sessions.stopAll();
+    this.core.closeAllConnections();
+    this.options.turns.clear();
+  }
+
+  /** Storage failed (a full disk): the replica stops, as production's process exits. */
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    this.stop();
+    this.options.disk.crash(0);
+  }
+
+  /** The txns its log holds durably now (the disk's view: what a power loss keeps). */
+  durableLog(): Txn[] {
+    return [...this.storage.readFrom(0)];
+  }
+
+  /** The replica's history as its log holds it now (durable or on its way there). */
+  loggedHistory(): { fromZxid: Zxid; txns: Txn[] } {
+    return this.host.loggedHistory();
+  }
+
+  private recordCommitted(zxid: Zxid, txns: readonly Txn[], loggedZxid: Zxid): void {
+    if (zxid > loggedZxid) {
+      this.options.ledger.violate(`replica ${this.id} commits unknown ${hex(zxid)}`);
     }
-    this.send(peerEventOf(from, message));
-  }
-
-  private identity(): ReplicaIdentity {
-    return {
-      myId: this.id,
-      voters: this.options.voters,
-      isObserver: !this.options.voters.includes(this.id),
-      leaderStatistics: () =>
-        leaderStatisticsOf(this.actor?.getSnapshot().context.leader, this.leadingSinceMs),
-    };
-  }
-
-  /** ZooKeeper's restart: the snapshot, then every logged txn (committed or not) replayed. */
-  private rebuildTree(throughZxid = Number.POSITIVE_INFINITY): void {
-    const view = this.options.storage.view;
-    const tree = this.core.emptyTree();
-    if (view.snapshot !== null) restoreTree(tree, view.snapshot.snapshot);
-    for (const txn of view.log) if (txn.zxid <= throughZxid) tree.apply(txn);
-    this.core.replaceTree(tree);
-  }
-
-  private sendPeer(to: ServerId, message: PeerMessage): void {
-    this.transport.send(to, encodePeerMessage(message));
-  }
-
-  private applyCommitted(zxid: Zxid): void {
-    const view = this.options.storage.view;
-    const known = view.log[view.log.length - 1]?.zxid ?? view.snapshot?.zxid ?? 0;
-    if (zxid > known) this.options.ledger.violate(`replica ${this.id} commits unknown ${zxid}`);
-    const ready = view.log.filter((txn) => txn.zxid <= zxid && txn.zxid > this.tree.lastZxid);
-    applyCommittedTxns(this.core, this.pipeline, ready);
-    for (const txn of view.log) {
-      if (txn.zxid > zxid) break;
+    for (const txn of txns) {
       if (txn.zxid > this.ledgerZxid) this.options.ledger.record(this.id, txn);
     }
     this.ledgerZxid = Math.max(this.ledgerZxid, zxid);
-  }
-
-  private sendSyncStream({ to, plan, committedZxid, throughZxid }: SyncStreamParams): void {
-    this.syncPlans.push({ to, mode: plan.mode });
-    const opening = openSyncStream(plan, committedZxid, () => ({
-      zxid: this.tree.lastZxid,
-      snapshot: snapshotOfTree(this.tree),
-    }));
-    this.sendPeer(to, opening.message);
-    const afterZxid = opening.afterZxid;
-    const stream = this.options.storage.view.log.filter(
-      (txn) => txn.zxid > afterZxid && txn.zxid <= throughZxid,
-    );
-    for (const message of syncStreamMessages(stream, committedZxid)) this.sendPeer(to, message);
-  }
-
-  private announceRole(role: RoleAnnouncement): void {
-    const wasLeading = this.role.serving && this.role.state === 'leading';
-    if (role.serving && role.state === 'leading' && !wasLeading) {
-      this.leadingSinceMs = this.options.clock.now();
-    }
-    this.role = role;
-    announceToCore(this.core, this.pipeline, role, this.identity());
-    this.options.onRole?.(this.id, role);
-  }
-
-  private effects() {
-    const storage = this.options.storage;
-    return {
-      sendPeerMessage: (_: unknown, { to, message }: { to: ServerId; message: PeerMessage }) =>
-        this.sendPeer(to, message),
-      connectToLeader: () => undefined,
-      persistAcceptedEpoch: (_: unknown, { epoch }: { epoch: number }) =>
-        storage.write({ kind: 'epoch', which: 'accepted', epoch }),
-      persistCurrentEpoch: (_: unknown, { epoch }: { epoch: number }) =>
-        storage.write({ kind: 'epoch', which: 'current', epoch }),
-      appendProposals: (_: unknown, { txns }: { txns: Txn[] }) => {
-        for (const txn of txns) storage.write({ kind: 'append', txn });
-      },
-      truncateLog: (_: unknown, { zxid }: { zxid: Zxid }) => {
-        storage.write({ kind: 'truncate', zxid });
-        if (this.tree.lastZxid > zxid) this.rebuildTree(zxid);
-      },
-      loadSnapshot: (_: unknown, { zxid, snapshot }: { zxid: Zxid; snapshot: TreeSnapshot }) => {
-        storage.write({ kind: 'snapshot', zxid, snapshot });
-        const tree = this.core.emptyTree();
-        restoreTree(tree, snapshot);
-        this.core.replaceTree(tree);
-      },
-      applyCommitted: (_: unknown, { zxid }: { zxid: Zxid }) =>
-        this.hostWork.defer(() => this.applyCommitted(zxid)),
-      sendSyncStream: (_: unknown, params: SyncStreamParams) => this.sendSyncStream(params),
-      acceptForwardedRequests: (
-        _: unknown,
-        { requests }: { from: ServerId; requests: ForwardedTxnRequest[] },
-      ) => {
-        const time = this.options.clock.now();
-        const entries = requests.map((request) => ({ ...request, time }));
-        this.hostWork.defer(() => this.send({ type: 'client.requests', requests: entries }));
-      },
-      announceRole: (_: unknown, role: RoleAnnouncement) =>
-        this.hostWork.defer(() => this.announceRole(role)),
-      touchSessions: (_: unknown, { touches }: { touches: SessionTouch[] }) =>
-        this.hostWork.defer(() => {
-          for (const touch of touches) this.core.sessions.touchRemote(touch.sessionId);
-        }),
-      answerSync: (_: unknown, { sessionId, cxid }: { sessionId: bigint; cxid: number }) =>
-        this.hostWork.defer(() => this.pipeline.syncAnswered(sessionId, cxid)),
-      revalidateSession: (_: unknown, params: { from: ServerId; sessionId: bigint }) =>
-        this.hostWork.defer(() => this.send(revalidation(this.core, params))),
-      sessionRevalidated: (
-        _: unknown,
-        { sessionId, valid }: { sessionId: bigint; valid: boolean },
-      ) =>
-        this.hostWork.defer(() => this.pipeline.revalidated(sessionId, valid)),
-    };
   }
 }

@@ -1,8 +1,8 @@
-// A seeded random schedule over a Cluster: deliveries, storage flushes, time, client writes,
-// crashes (losing unflushed writes) and restarts, each chosen by the cluster's generator, so a
-// seed names one exact run. The simulator's core loop; invariants are checked at the end.
+// A seeded random schedule over a Cluster: deliveries, storage flushes, event-loop turns, time,
+// client writes, crashes (losing unflushed writes) and restarts, each chosen by the cluster's
+// generator, so a seed names one exact run. Invariants are checked at the end.
 import type { ServerId } from '../protocol/peer.js';
-import { createSessionBody, createTxnBody, type Cluster } from './cluster.js';
+import { createSessionBody, createTxnBody, drainMicrotasks, type Cluster } from './cluster.js';
 
 export interface ScheduleOptions {
   steps: number;
@@ -22,7 +22,10 @@ export interface ScheduleResult {
 }
 
 /** Runs the schedule, then restarts everyone, lets the ensemble settle and checks safety. */
-export function runRandomSchedule(cluster: Cluster, options: ScheduleOptions): ScheduleResult {
+export async function runRandomSchedule(
+  cluster: Cluster,
+  options: ScheduleOptions,
+): Promise<ScheduleResult> {
   const random = cluster.random;
   const crashChance = options.crashChance ?? 0.01;
   const restartChance = options.restartChance ?? 0.03;
@@ -37,7 +40,7 @@ export function runRandomSchedule(cluster: Cluster, options: ScheduleOptions): S
     if (roll < crashChance && running.length > 1) {
       cluster.crash(random.pick(running));
     } else if (roll < crashChance + restartChance && crashed.length > 0) {
-      cluster.start(random.pick(crashed));
+      await cluster.start(random.pick(crashed));
     } else if (roll < crashChance + restartChance + writeChance) {
       const body = written === 0 ? createSessionBody() : createTxnBody(`/n${written}`);
       if (cluster.submit(body)) written += 1;
@@ -46,6 +49,7 @@ export function runRandomSchedule(cluster: Cluster, options: ScheduleOptions): S
     } else if (random.chance(flushChance) && running.length > 0) {
       const id: ServerId = random.pick(running);
       cluster.replica(id).flushStorage(1 + random.int(3));
+      cluster.replica(id).runTurn();
     } else {
       const links = cluster.network.pendingLinks();
       if (links.length > 0) {
@@ -53,8 +57,12 @@ export function runRandomSchedule(cluster: Cluster, options: ScheduleOptions): S
         cluster.network.deliver(link.from, link.to, 1 + random.int(3));
       }
     }
+    await drainMicrotasks();
+    cluster.retireFailed();
   }
-  for (const id of cluster.members) if (!cluster.running().includes(id)) cluster.start(id);
-  cluster.stabilize(300_000);
+  for (const id of cluster.members) {
+    if (!cluster.running().includes(id)) await cluster.start(id);
+  }
+  await cluster.stabilize(300_000);
   return { violations: cluster.checkInvariants(), committed: cluster.ledger.size };
 }

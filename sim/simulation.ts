@@ -1,16 +1,18 @@
-// The deterministic simulator: replicas (real machines, real server cores) and clients speaking
-// the wire protocol to them over in-memory sockets, driven by one seeded generator and simulated
-// clocks. Each step is one choice — deliver between replicas, deliver client bytes, flush, tick,
-// a client's turn, or a fault (crash with surviving unsynced writes, restart, pause, partition,
-// reset, lost message, client disconnect). Invariants are checked as it runs; at the end faults
-// heal, the ensemble settles, and the clients' history goes through the linearizability checker.
+// The deterministic simulator: replicas (production's replica host and server core, the real
+// storage logic over fault-injecting disks) and clients speaking the wire protocol to them over
+// in-memory sockets, driven by one seeded generator and simulated clocks. Each step is one
+// choice — deliver between replicas, deliver client bytes, flush a disk, a replica's event-loop
+// turn, tick, a client's turn, or a fault (crash or power loss with surviving or torn writes,
+// restart, pause, partition, reset, lost message, full disk, corrupt record, client
+// disconnect). Invariants are checked as it runs; at the end faults heal, the ensemble settles,
+// and the clients' history goes through the linearizability checker.
 
 import { describePeerMessage } from '../protocol/peer.js';
-import type { ReplicaMachine } from './replica-host.js';
+import type { HostVariantOptions, ReplicaMachine } from './replica-host.js';
 import { SimClient } from './client.js';
 import { ClientNetwork } from './client-network.js';
 import type { RequestQueueFactory } from '../actors/server/client-connection.js';
-import { Cluster, LivelockError } from './cluster.js';
+import { Cluster, drainMicrotasks, LivelockError } from './cluster.js';
 import { checkInvariantsNow, checkEphemerals, type Violation } from './sim-invariants.js';
 import { describeOperation, type ZooKeeperOperation } from './linearizability/index.js';
 import { checkClientHistory, type HistoryVerdict } from './sim-history.js';
@@ -24,6 +26,8 @@ export interface SimulationOptions {
   steps?: number;
   /** The replica machine to run: the real one, or a deliberately broken variant. */
   machine?: ReplicaMachine;
+  /** The replica host's parts a broken host variant replaces (sim/host-variants.ts). */
+  hostVariant?: HostVariantOptions;
   /** Chance per step that the step is a fault rather than ordinary progress. */
   faultChance?: number;
   /** The client connections' reply queue: the real one, or a deliberately broken variant. */
@@ -64,11 +68,6 @@ const invariantEverySteps = 50;
 const healRoundsMin = 40;
 const healRoundsMax = 1_200;
 
-/** Lets every promise the last step settled run its continuation before the next step. */
-function drainMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   const voterCount = options.voters ?? simulationDefaults.voters;
   const voters = Array.from({ length: voterCount }, (_, index) => index + 1);
@@ -81,6 +80,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     observers,
     seed: options.seed,
     ...(options.machine === undefined ? {} : { machine: options.machine }),
+    ...(options.hostVariant === undefined ? {} : { hostVariant: options.hostVariant }),
   });
   const trace = options.trace;
   if (trace !== undefined) attachTrace(cluster, trace);
@@ -162,10 +162,10 @@ interface RunState {
 async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): Promise<void> {
   const { steps, faultChance, faults, violations, trace, network } = run;
   const random = cluster.random;
-  cluster.startAll();
+  await cluster.startAll();
   for (let step = 0; step < steps; step++) {
     if (random.chance(faultChance)) {
-      const kind = applyFault(cluster, clients, random);
+      const kind = await applyFault(cluster, clients, random);
       // Before the crash's rejected requests settle: a dead process writes nothing.
       network.closeCrashed();
       if (kind !== undefined) {
@@ -175,7 +175,9 @@ async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): 
     } else {
       progress(cluster, clients, network);
     }
+    // Storage completions and the turns' continuations run before the next step.
     await drainMicrotasks();
+    cluster.retireFailed();
     if (step % invariantEverySteps === 0) violations.push(...checkInvariantsNow(cluster));
   }
   if (!(await heal(cluster, clients, network))) {
@@ -185,7 +187,7 @@ async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): 
   for (const client of clients) violations.push(...client.violations);
 }
 
-/** One ordinary step: a delivery, a flush, a tick or a client's turn. */
+/** One ordinary step: a delivery, a flush, a replica's turn, a tick or a client's turn. */
 function progress(cluster: Cluster, clients: SimClient[], network: ClientNetwork): void {
   const random = cluster.random;
   const roll = random.next();
@@ -203,6 +205,11 @@ function progress(cluster: Cluster, clients: SimClient[], network: ClientNetwork
     // fsyncs are slower than loopback deliveries: writes stay unsynced for a while.
     const replicas = cluster.reachable();
     if (replicas.length > 0) random.pick(replicas).flushStorage(1 + random.int(3));
+  } else if (roll < 0.65) {
+    // A replica's event loop turns over: its batched requests go to the machine, a sync
+    // stream's next slice goes out, a snapshot starts.
+    const busy = cluster.reachable().filter((replica) => replica.hasTurnWork);
+    if (busy.length > 0) random.pick(busy).runTurn();
   } else {
     const links = cluster.deliverableLinks();
     if (links.length > 0) {
@@ -224,11 +231,13 @@ async function heal(
   cluster.network.healAll();
   for (const id of cluster.members) {
     cluster.resume(id);
-    if (!cluster.running().includes(id)) cluster.start(id);
+    // The operator frees the disk; a replica whose log is corrupt stays down (unrecoverable).
+    cluster.disk(id).setDiskFull(false);
+    if (!cluster.running().includes(id)) await cluster.start(id);
   }
   let stable = false;
   for (let round = 0; round < healRoundsMax; round++) {
-    cluster.settle();
+    await cluster.settle();
     network.deliverAll();
     await drainMicrotasks();
     stable = cluster.stableLeader() !== undefined;
@@ -238,7 +247,7 @@ async function heal(
   }
   // Outstanding requests finish; nothing new is asked.
   for (let round = 0; round < 20; round++) {
-    cluster.settle();
+    await cluster.settle();
     network.deliverAll();
     await drainMicrotasks();
   }

@@ -14,7 +14,7 @@
 
 import type { BackendSession, FileStore, StorageBackend, Table, TableWrite } from
   '../storage/backend.js';
-import { zxidKey } from '../storage/txn-codec.js';
+import { zxidKey, zxidOfKey } from '../storage/txn-codec.js';
 import { SimulatedFileStore, type FileStoreHost } from './storage-backend-file-store.js';
 import { MemoryFiles, type Inode } from './storage-backend-files.js';
 import { MemoryTable } from './storage-backend-tables.js';
@@ -216,6 +216,11 @@ export class SimulatedStorageBackend implements StorageBackend {
       // The process is gone: nobody hears how its writes ended.
       this.complete(survivor.operation, index === survivors.length - 1 ? tear : undefined);
     });
+  }
+
+  /** The zxids of the durable log records, ascending (faults pick from them). */
+  logZxids(): number[] {
+    return [...this.table(tornTableName).keys()].map((key) => zxidOfKey(key));
   }
 
   /** Flips a byte (the middle one by default) of the durable log record for `zxid`. */

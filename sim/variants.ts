@@ -1,6 +1,7 @@
-// Deliberately broken replica machines: each breaks one thing Zab relies on, so the simulator
-// can show that it notices (issue 5: "the simulator must be able to fail"). Each is the real
-// machine with one action or guard replaced through `.provide()`, as a host would provide it.
+// Deliberately broken replicas: each breaks one thing Zab relies on, so the simulator can show
+// that it notices ("the simulator must be able to fail"). The machine variants are the real
+// machine with one action or guard replaced through `.provide()`, as a host would provide it;
+// the host variants (sim/host-variants.ts) break the host layer's order rule or its outbox.
 import { assign, enqueueActions } from 'xstate';
 import type { ElectionContext } from '../machines/election.js';
 import { isBetterVote } from '../machines/zab-rules.js';
@@ -9,6 +10,8 @@ import type { ReplicaContext, ReplicaEffect, ReplicaEvent } from '../machines/re
 import { electionActor } from '../machines/replica-setup.js';
 import { replicaMachine } from '../machines/replica.js';
 import type { PeerState, Vote } from '../protocol/peer.js';
+import { ackBeforeFsyncHost, streamAfterGiveUpHost } from './host-variants.js';
+import type { HostVariantOptions, ReplicaMachine } from './replica-host.js';
 
 /** A follower that logs a proposal and ACKs it at once, before it is durable. */
 export const eagerAckMachine = replicaMachine.provide({
@@ -103,10 +106,19 @@ export const electionIgnoresZxidMachine = replicaMachine.provide({
   },
 });
 
+/** What a broken variant replaces: the replica machine, or parts of the replica host. */
+export interface BrokenParts {
+  machine?: ReplicaMachine;
+  hostVariant?: HostVariantOptions;
+}
+
+/** Every deliberately broken variant `npm run sim -- --variant NAME` can run. */
 export const brokenVariants = {
-  eagerAck: eagerAckMachine,
-  commitWithoutQuorum: commitWithoutQuorumMachine,
-  electionIgnoresZxid: electionIgnoresZxidMachine,
-} as const;
+  eagerAck: { machine: eagerAckMachine },
+  commitWithoutQuorum: { machine: commitWithoutQuorumMachine },
+  electionIgnoresZxid: { machine: electionIgnoresZxidMachine },
+  ackBeforeFsync: { hostVariant: ackBeforeFsyncHost },
+  streamAfterGiveUp: { hostVariant: streamAfterGiveUpHost },
+} as const satisfies Record<string, BrokenParts>;
 
 export type BrokenVariant = keyof typeof brokenVariants;

@@ -115,6 +115,14 @@ export class DurableTxnLog implements TxnLog {
     return 0;
   }
 
+  /** The first zxid the log holds after `afterZxid` (0 when none). */
+  firstZxidAfter(afterZxid: number): number {
+    for (const key of this.log.keys({ start: zxidKey(afterZxid + 1), limit: 1 })) {
+      return zxidOfKey(key);
+    }
+    return 0;
+  }
+
   /**
    * The last zxid of each epoch the log holds, ascending: what a leader's synchronization needs
    * to tell a learner's history from a dead leader's tail. One reverse seek per epoch.

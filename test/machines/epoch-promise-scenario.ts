@@ -19,18 +19,18 @@ export interface EpochPromiseRun {
  * storage says acceptedEpoch `promised`, starts. A stale LEADERINFO of the old epoch reaches it
  * while it waits for the leader's answer; then everything is delivered until the ensemble settles.
  */
-export function runEpochPromise(
+export async function runEpochPromise(
   returning: number,
   promised: number,
   observers: number[] = [],
-): EpochPromiseRun {
+): Promise<EpochPromiseRun> {
   const cluster = new Cluster({ voters: [1, 2, 3], observers });
-  cluster.storage(returning).seed({ acceptedEpoch: promised });
-  for (const id of cluster.members) if (id !== returning) cluster.start(id);
-  cluster.stabilize();
+  await cluster.seedAcceptedEpoch(returning, promised);
+  for (const id of cluster.members) if (id !== returning) await cluster.start(id);
+  await cluster.stabilize();
   const leaderId = cluster.leaderId()!;
   const epochBefore = cluster.replica(leaderId).role.epoch;
-  cluster.start(returning);
+  await cluster.start(returning);
   const replica = cluster.replica(returning);
   const waiting = () =>
     leafPathsOf(replica.actor.getSnapshot().value).some((path) =>

@@ -39,13 +39,13 @@ describe('replica machine graph', () => {
     );
   });
 
-  it('reaches every leaf state in seeded runs (3 voters, 1 observer) and transcripts', () => {
+  it('reaches every leaf state in seeded runs (3 voters, 1 observer) and transcripts', async () => {
     const visited = new Set<string>();
     for (let seed = 1; seed <= 6; seed++) {
       const cluster = new Cluster({ voters: [1, 2, 3], observers: [4], seed });
-      cluster.startAll();
-      cluster.stabilize();
-      runRandomSchedule(cluster, { steps: 2_000 });
+      await cluster.startAll();
+      await cluster.stabilize();
+      await runRandomSchedule(cluster, { steps: 2_000 });
       for (const id of cluster.members) {
         if (!cluster.running().includes(id)) continue;
         for (const path of cluster.replica(id).visited) visited.add(path);
@@ -54,7 +54,8 @@ describe('replica machine graph', () => {
     }
     // A stale LEADERINFO below a returning replica's promise: rare in random runs, so scripted.
     for (const [id, observers] of [[1, []], [4, [4]]] as const) {
-      for (const path of runEpochPromise(id, 7, [...observers]).refusedStates) visited.add(path);
+      const run = await runEpochPromise(id, 7, [...observers]);
+      for (const path of run.refusedStates) visited.add(path);
     }
     // A state reached only by a transcript (test/scenarios/*.txt) counts too.
     for (const path of visitedLeafPaths()) visited.add(path);

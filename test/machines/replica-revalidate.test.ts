@@ -7,20 +7,20 @@ import { Cluster, clusterSessionId } from '../../sim/cluster.js';
 describe('session revalidation through the leader (R=3)', () => {
   it('answers true for a live session and false once the leader closed it', async () => {
     const cluster = new Cluster({ voters: [1, 2, 3] });
-    cluster.startAll();
-    const leaderId = cluster.stabilize();
-    cluster.openSession();
+    await cluster.startAll();
+    const leaderId = await cluster.stabilize();
+    await cluster.openSession();
     const learner = cluster.replica([1, 2, 3].find((id) => id !== leaderId)!);
     const ask = async () => {
-      const answer = learner.pipeline.revalidate(clusterSessionId, 30_000);
+      const answer = learner.host.pipeline.revalidate(clusterSessionId, 30_000);
       await Promise.resolve();
       learner.runHostWork();
-      cluster.settle();
+      await cluster.settle();
       return answer;
     };
     expect(await ask()).toBe(true);
     cluster.submit({ type: 'closeSession', sessionId: clusterSessionId });
-    cluster.settle();
+    await cluster.settle();
     expect(await ask()).toBe(false);
   });
 });

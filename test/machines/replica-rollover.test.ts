@@ -16,10 +16,10 @@ function requests(count: number): ReplicaEvent {
 }
 
 /** The established leader of a fresh R=3 cluster, its last zxid moved to `lastZxid`. */
-function leaderAt(counter: number) {
+async function leaderAt(counter: number) {
   const cluster = new Cluster({ voters: [1, 2, 3] });
-  cluster.startAll();
-  const leaderId = cluster.stabilize();
+  await cluster.startAll();
+  const leaderId = await cluster.stabilize();
   const snapshot = cluster.replica(leaderId).actor.getSnapshot();
   const epoch = snapshot.context.currentEpoch;
   const lastZxid = makeZxid(epoch, counter);
@@ -34,8 +34,8 @@ describe('zxid counter rollover (leading.broadcast)', () => {
   it.each([
     ['the counter is spent', zxidCounterMax, 1],
     ['the batch does not fit in what is left', zxidCounterMax - 2, 3],
-  ])('goes back to looking when %s', (_case, counter, batch) => {
-    const { state } = leaderAt(counter);
+  ])('goes back to looking when %s', async (_case, counter, batch) => {
+    const { state } = await leaderAt(counter);
     const [next, actions] = transition(replicaMachine, state, requests(batch));
     expect(next.value).toBe('looking');
     const types = actions.map((action) => action.type);
@@ -43,8 +43,8 @@ describe('zxid counter rollover (leading.broadcast)', () => {
     expect(types).not.toContain('sendPeerMessage');
   });
 
-  it('proposes a batch that exactly uses up the counter', () => {
-    const { state, epoch } = leaderAt(zxidCounterMax - 3);
+  it('proposes a batch that exactly uses up the counter', async () => {
+    const { state, epoch } = await leaderAt(zxidCounterMax - 3);
     const [next, actions] = transition(replicaMachine, state, requests(3));
     expect(next.matches({ leading: { phase: 'broadcast' } })).toBe(true);
     const append = actions.find((action) => action.type === 'appendProposals');

