@@ -13,6 +13,7 @@ import { lastZxidOfEpoch } from '../protocol/zxid.js';
 import { ReplicaStorage, type StorageSettings } from '../storage/replica-storage.js';
 import { MemoryNetwork, NetworkBusyError } from '../transport/memory.js';
 import { openAclUnsafe } from '../tree/acl.js';
+import type { DataTree } from '../tree/data-tree.js';
 import { CommitLedger } from './invariants.js';
 import { SeededRandom } from './random.js';
 import {
@@ -99,10 +100,19 @@ export function createSessionBody(sessionId = clusterSessionId): TxnBody {
   return { type: 'createSession', sessionId, timeoutMs: 30_000, password: Buffer.alloc(16) };
 }
 
-/** Lets every continuation the last step made runnable (storage completions) run. */
-export function drainMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/**
+ * Lets every continuation the last step made runnable (storage completions and what they cause)
+ * run. The simulated world has no real I/O, so its continuations are all promise jobs: enough
+ * hops of the microtask queue reach quiescence without a turn of Node's event loop (which costs
+ * a poll of the kernel each time).
+ */
+export async function drainMicrotasks(): Promise<void> {
+  for (let hop = 0; hop < microtaskHopsPerDrain; hop++) await undefined;
 }
+
+/** Promise jobs a drain waits through: deeper than any chain a step starts (a storage
+ * completion's reaches the machine and the next storage request in about a dozen). */
+const microtaskHopsPerDrain = 16;
 
 export class Cluster {
   /** True time: histories and traces are stamped with it. Each replica has its own clock,
@@ -131,6 +141,7 @@ export class Cluster {
   /** Replicas whose log a fault corrupted (sim/faults.ts). */
   readonly corrupted = new Set<ServerId>();
   private cxid = 0;
+  private readonly treeDigests = new WeakMap<DataTree, { zxid: number; digest: string }>();
   /** Peer deliveries since the clock last moved (see deliveriesPerInstantMax). */
   private deliveriesThisInstant = 0;
 
@@ -209,8 +220,11 @@ export class Cluster {
     this.replicaClocks.set(id, clock);
     this.replicas.set(id, replica);
     let last = '';
+    let lastValue: unknown;
     replica.actor.subscribe({
       next: (snapshot) => {
+        if (this.onTransition === undefined || snapshot.value === lastValue) return;
+        lastValue = snapshot.value;
         const states = leafPathsOf(snapshot.value);
         const key = states.join('|');
         if (key !== last) this.onTransition?.(id, states);
@@ -480,9 +494,18 @@ export class Cluster {
   digests(): Map<ServerId, { zxid: number; digest: string }> {
     const result = new Map<ServerId, { zxid: number; digest: string }>();
     for (const [id, replica] of this.replicas) {
-      result.set(id, { zxid: replica.tree.lastZxid, digest: replica.tree.digest() });
+      result.set(id, { zxid: replica.tree.lastZxid, digest: this.digestOf(replica.tree) });
     }
     return result;
+  }
+
+  /** A tree's digest, computed again only once it applied more (trees change only so). */
+  private digestOf(tree: DataTree): string {
+    const known = this.treeDigests.get(tree);
+    if (known?.zxid === tree.lastZxid) return known.digest;
+    const digest = tree.digest();
+    this.treeDigests.set(tree, { zxid: tree.lastZxid, digest });
+    return digest;
   }
 
   /**

@@ -4,31 +4,20 @@
 import type { Zxid } from '../protocol/peer.js';
 import type { Txn } from '../protocol/txn.js';
 import { hex } from '../protocol/zxid.js';
+import { encodeTxn } from '../storage/txn-codec.js';
 
-/** A stable text for a txn, independent of Buffer vs Uint8Array after a codec round trip. */
-export function fingerprintOf(txn: Txn): string {
-  return JSON.stringify(txn, (_key, value: unknown) => {
-    if (typeof value === 'bigint') return `${value}n`;
-    if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-    if (isBufferJson(value)) return Buffer.from(value.data).toString('hex');
-    return value;
-  });
+/**
+ * A txn's bytes as the log stores them: equal for equal txns whichever replica decoded its copy
+ * (msgpack keeps the leader's field order; Buffer and Uint8Array encode alike).
+ */
+export function fingerprintOf(txn: Txn): Buffer {
+  return encodeTxn(txn);
 }
-
-function isBufferJson(value: unknown): value is { type: 'Buffer'; data: number[] } {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { type?: unknown }).type === 'Buffer' &&
-    Array.isArray((value as { data?: unknown }).data)
-  );
-}
-
 
 /** Every txn any replica applied as committed, by zxid; violations are kept, not thrown. */
 export class CommitLedger {
   readonly violations: string[] = [];
-  private readonly committed = new Map<Zxid, { fingerprint: string; by: number; txn: Txn }>();
+  private readonly committed = new Map<Zxid, { fingerprint: Buffer; by: number; txn: Txn }>();
 
   get size(): number {
     return this.committed.size;
@@ -53,7 +42,7 @@ export class CommitLedger {
     const known = this.committed.get(txn.zxid);
     if (known === undefined) {
       this.committed.set(txn.zxid, { fingerprint, by: replicaId, txn });
-    } else if (known.fingerprint !== fingerprint) {
+    } else if (!known.fingerprint.equals(fingerprint)) {
       const by = `${known.by} and ${replicaId}`;
       this.violate(`agreement: ${hex(txn.zxid)} applied differently by ${by}`);
     }
@@ -73,13 +62,13 @@ export class CommitLedger {
     history: readonly Txn[],
     throughZxid = Number.POSITIVE_INFINITY,
   ): void {
-    const byZxid = new Map(history.map((txn) => [txn.zxid, fingerprintOf(txn)]));
+    const byZxid = new Map(history.map((txn) => [txn.zxid, txn]));
     for (const [zxid, { fingerprint }] of this.committed) {
       if (zxid <= snapshotZxid || zxid > throughZxid) continue;
       const held = byZxid.get(zxid);
       if (held === undefined) {
         this.violate(`durability: committed ${hex(zxid)} lost by leader ${leaderId}`);
-      } else if (held !== fingerprint) {
+      } else if (!fingerprintOf(held).equals(fingerprint)) {
         this.violate(`agreement: leader ${leaderId} holds other ${hex(zxid)}`);
       }
     }

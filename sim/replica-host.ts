@@ -149,8 +149,12 @@ export class SimReplica {
     });
     replica = new SimReplica(options, storage, host, core);
     await host.start(core);
+    let lastValue: unknown;
     host.machineActor?.subscribe({
       next: (snapshot) => {
+        // Most transitions keep the state (only the context changes): paths once per state.
+        if (snapshot.value === lastValue) return;
+        lastValue = snapshot.value;
         for (const path of leafPathsOf(snapshot.value)) replica.visited.add(path);
       },
       // The machine stopped on an assertion: the invariants report it (sim/sim-invariants.ts).

@@ -48,25 +48,36 @@ export type EffectHandlers = {
   [Type in ReplicaEffectType]: (params: EffectParams<Type>) => void;
 };
 
+/** What performs the effects of one running machine: its host's handlers, and its deferral. */
+export interface EffectPerformer {
+  handlers: EffectHandlers;
+  /** Takes the work that must wait until the transition is over. */
+  defer(work: () => void): void;
+}
+
 /**
- * The handlers as the machine's actions (for `.provide({ actions })`), each run when its stage
- * says: `defer` takes the work that must wait until the transition is over.
+ * The machine's actions (for `.provide({ actions })`), each performed when its stage says, by
+ * whatever performer runs the actor (`performerOf(self)`). Providing a machine builds it anew,
+ * so a machine is provided once, and every host that runs it registers as its actors' performer.
  */
 export function effectActions(
-  handlers: EffectHandlers,
-  defer: (work: () => void) => void,
+  performerOf: (self: unknown) => EffectPerformer | undefined,
 ): MachineActions {
-  const actions: Record<string, (arguments_: unknown, params: unknown) => void> = {};
+  const actions: Record<string, (arguments_: { self: unknown }, params: unknown) => void> = {};
   for (const type of Object.keys(effectStages) as ReplicaEffectType[]) {
-    const handler = handlers[type] as (params: unknown) => void;
-    actions[type] = effectStages[type] === 'afterTransition'
-      ? (_arguments, params) => defer(() => handler(params))
-      : (_arguments, params) => handler(params);
+    const afterTransition = effectStages[type] === 'afterTransition';
+    actions[type] = ({ self }, params) => {
+      const performer = performerOf(self);
+      if (performer === undefined) throw new Error(`replica host: no host runs this actor`);
+      const handler = performer.handlers[type] as (params: unknown) => void;
+      if (afterTransition) performer.defer(() => handler(params));
+      else handler(params);
+    };
   }
-  return actions as MachineActions;
+  return actions as unknown as MachineActions;
 }
 
 /** The shape `.provide({ actions })` takes for the replica machine's host effects. */
 type MachineActions = {
-  [Type in ReplicaEffectType]: (arguments_: unknown, params: EffectParams<Type>) => void;
+  [Type in ReplicaEffectType]: (arguments_: { self: unknown }, params: EffectParams<Type>) => void;
 };

@@ -22,7 +22,7 @@ import { hex } from '../../protocol/zxid.js';
 import type { Transport } from '../../transport/transport.js';
 import type { DataTree } from '../../tree/data-tree.js';
 import type { ServerCore } from '../server/server-core.js';
-import { effectActions, type EffectHandlers } from './effects.js';
+import { effectActions, type EffectHandlers, type EffectPerformer } from './effects.js';
 import { streamLearnerSync } from './learner-sync.js';
 import { ReplicaLog } from './log.js';
 import { PeerOutbox, SnapAssembler, type OutboxPacing } from './outbox.js';
@@ -45,6 +45,21 @@ type ReplicaActor = Actor<ReplicaMachine>;
 const snapshotBytesMaxDefault = Math.min(constants.MAX_LENGTH, 2 ** 32);
 /** Requests handed to the machine in one `client.requests` at most. */
 const requestsPerBatchMax = 1000;
+
+/** The host performing each running actor's effects (see effectActions). */
+const performers = new WeakMap<object, EffectPerformer>();
+/** Each machine (the real one, a variant) provided once with the hosts' effects. */
+const hostedMachines = new WeakMap<ReplicaMachine, ReplicaMachine>();
+
+function hostedMachine(machine: ReplicaMachine): ReplicaMachine {
+  let hosted = hostedMachines.get(machine);
+  if (hosted === undefined) {
+    const actions = effectActions((self) => performers.get(self as object));
+    hosted = machine.provide({ actions }) as ReplicaMachine;
+    hostedMachines.set(machine, hosted);
+  }
+  return hosted;
+}
 
 /** What the world may watch (traces, the simulator's ledger and invariants, metrics). */
 export interface HostObserver {
@@ -190,16 +205,17 @@ export class ReplicaHost implements ReplicaPort {
       'replica starting: looking for a leader',
     );
     const handlers = this.effectHandlers();
-    const decorated = this.options.decorateEffects?.(handlers, this) ?? handlers;
-    const machine = (this.options.machine ?? replicaMachine).provide({
-      actions: effectActions(decorated, (work) => this.hostWork.defer(work)),
-    });
+    const performer = {
+      handlers: this.options.decorateEffects?.(handlers, this) ?? handlers,
+      defer: (work: () => void) => this.hostWork.defer(work),
+    };
     const inspect = this.options.inspect;
-    this.actor = createActor(machine, {
+    this.actor = createActor(hostedMachine(this.options.machine ?? replicaMachine), {
       input,
       clock: this.world.clock,
       ...(inspect === undefined ? {} : { inspect }),
     });
+    performers.set(this.actor, performer);
     // An assertion inside the machine stops it: a replica must not go on serving without it.
     this.actor.subscribe({ error: (error) => this.world.fail(error) });
     this.actor.start();
