@@ -7,6 +7,22 @@ import type { TxnLog } from '../../storage/log.js';
 import type { ApplyOutcome } from '../../tree/data-tree.js';
 import type { Txn, TxnBody } from '../../protocol/txn.js';
 import type { WritePipeline } from './pipeline.js';
+import {
+  counterOfZxid,
+  epochOfZxid,
+  makeZxid,
+  zxidCounterMax,
+} from '../../protocol/zxid.js';
+
+/**
+ * The zxid after `zxid`. A standalone server stays in epoch 0, as ZooKeeper's does; it has no
+ * election to start a new epoch when the 32-bit counter is spent, so it moves on to the next
+ * epoch's first counter itself (as a new leader would) instead of overflowing into the epoch.
+ */
+export function zxidAfter(zxid: number): number {
+  const spent = zxid > 0 && counterOfZxid(zxid) >= zxidCounterMax;
+  return spent ? makeZxid(epochOfZxid(zxid) + 1, 1) : zxid + 1;
+}
 
 export interface ProposerOptions<Outcome> {
   log: TxnLog;
@@ -31,7 +47,7 @@ export class Proposer<Outcome> {
   private readonly batchTxnsMax: number;
 
   constructor(private readonly options: ProposerOptions<Outcome>) {
-    this.nextZxid = options.log.lastZxid() + 1;
+    this.nextZxid = zxidAfter(options.log.lastZxid());
     this.batchTxnsMax = options.batchTxnsMax ?? 1000;
   }
 
@@ -42,7 +58,9 @@ export class Proposer<Outcome> {
 
   /** Orders a txn; resolves with its outcome once it is durable and applied. */
   propose(sessionId: bigint, cxid: number, body: TxnBody): Promise<Outcome> {
-    const txn: Txn = { zxid: this.nextZxid++, time: this.options.now(), sessionId, cxid, body };
+    const zxid = this.nextZxid;
+    this.nextZxid = zxidAfter(zxid);
+    const txn: Txn = { zxid, time: this.options.now(), sessionId, cxid, body };
     return new Promise((resolve, reject) => {
       this.queue.push({ txn, resolve, reject });
       if (!this.flushing) {
@@ -65,7 +83,7 @@ export class Proposer<Outcome> {
         // next txns from there. The tree never saw them, so the server stays consistent and
         // serves writes again once the disk has room.
         for (const pending of [...batch, ...this.queue.splice(0)]) pending.reject(error);
-        this.nextZxid = this.options.log.lastZxid() + 1;
+        this.nextZxid = zxidAfter(this.options.log.lastZxid());
         break;
       }
       for (const pending of batch) pending.resolve(this.options.apply(pending.txn));

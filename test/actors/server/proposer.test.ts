@@ -2,7 +2,8 @@
 // failed append (disk full) without applying or skipping anything.
 
 import { describe, expect, it } from 'vitest';
-import { Proposer } from '../../../actors/server/proposer.js';
+import { Proposer, zxidAfter } from '../../../actors/server/proposer.js';
+import { makeZxid, zxidCounterMax } from '../../../protocol/zxid.js';
 import { MemoryTxnLog } from '../../../storage/log.js';
 import type { Txn } from '../../../protocol/txn.js';
 
@@ -57,5 +58,24 @@ describe('proposer', () => {
     // Space is back: the next write gets the zxid after the last durable one, with no gap.
     expect(await proposer.propose(1n, 4, error)).toBe(2);
     expect([...log.readFrom(0)].map((txn) => [txn.zxid, txn.cxid])).toEqual([[1, 1], [2, 4]]);
+  });
+
+  it.each([
+    ['starts epoch 0 at counter 1', 0, makeZxid(0, 1)],
+    ['counts on within an epoch', makeZxid(0, 41), makeZxid(0, 42)],
+    ['moves to the next epoch once the counter is spent', makeZxid(0, zxidCounterMax),
+      makeZxid(1, 1)],
+    ['does so in later epochs too', makeZxid(3, zxidCounterMax), makeZxid(4, 1)],
+  ])('numbers the next txn: %s', (_case, last, next) => {
+    expect(zxidAfter(last)).toBe(next);
+  });
+
+  it('rolls the counter over on a log that ends at its last value', async () => {
+    const log = new FaultyLog();
+    const last = makeZxid(0, zxidCounterMax);
+    await log.append([{ zxid: last, time: 0, sessionId: 0n, cxid: 0, body: error }]);
+    const proposer = new Proposer<number>({ log, now: () => 1_000, apply: (txn) => txn.zxid });
+    expect(await proposer.propose(1n, 1, error)).toBe(makeZxid(1, 1));
+    expect(await proposer.propose(1n, 2, error)).toBe(makeZxid(1, 2));
   });
 });
