@@ -265,8 +265,11 @@ export class ReplicaHost implements ReplicaPort {
       }
       return;
     }
-    if (message.type === 'followerInfo' || message.type === 'observerInfo') {
-      // A learner starting over: nothing of an earlier sync stream to it may follow.
+    const lookingAgain = message.type === 'notification' && message.state === 'looking';
+    if (message.type === 'followerInfo' || message.type === 'observerInfo' || lookingAgain) {
+      // A learner starting over (or back to looking): nothing of an earlier sync stream to it
+      // may follow, and a stream given up no longer silences it. A looker must hear who leads,
+      // or it never comes back (found by the simulator: seed 500187).
       this.outbox.beginSync(from);
     }
     if (message.type === 'leaderInfo') {

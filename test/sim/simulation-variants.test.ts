@@ -35,6 +35,9 @@ const regressionSeeds: Record<BrokenVariant, { seed: number; violation: RegExp }
  * acceptedEpoch passed the established leader's refused it and asked again in a loop at one
  * instant (a livelock). 104891: a follower paused through an election still followed the
  * leader's earlier epoch, and the leader answered its sync from the new epoch: a stale read.
+ * 1072: a purge decided but not yet durable let the leader plan a DIFF with a gap. 1170: a
+ * learner joined the pieces of a given-up SNAP to the next one's. 500187: a leader that had given
+ * up a learner's stream stayed silent to it, election answers included, and it never came back.
  */
 interface FixedSeed {
   seed: number;
@@ -54,6 +57,9 @@ const fixedSeeds: FixedSeed[] = [
   { seed: 301532, observers: 1, livelock: true },
   { seed: 400190, observers: 0, voters: 5, clients: 4, livelock: true },
   { seed: 104891, observers: 0 },
+  { seed: 1072, observers: 0 },
+  { seed: 1170, observers: 0 },
+  { seed: 500187, observers: 0 },
 ];
 
 describe('broken replicas (machine and host variants) are caught', () => {
