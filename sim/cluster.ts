@@ -6,24 +6,36 @@
 import { SimulatedClock } from 'xstate';
 import type { ElectionTiming } from '../machines/election.js';
 import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
-import { describePeerMessage, type PeerMessage, type ServerId } from '../protocol/peer.js';
-import type { WriteRequest } from '../protocol/requests.js';
+import type { PeerMessage, ServerId } from '../protocol/peer.js';
 import type { TxnBody } from '../protocol/txn.js';
-import { lastZxidOfEpoch } from '../protocol/zxid.js';
 import { ReplicaStorage, type StorageSettings } from '../storage/replica-storage.js';
 import { MemoryNetwork, NetworkBusyError } from '../transport/memory.js';
-import { openAclUnsafe } from '../tree/acl.js';
-import type { DataTree } from '../tree/data-tree.js';
+import { checkDurabilityAndConvergence, TreeDigests } from './cluster-invariants.js';
+import {
+  clusterSessionId,
+  clusterStorageDefaults,
+  clusterTimingDefaults,
+  createSessionBody,
+  drainMicrotasks,
+  pumpDisk,
+} from './cluster-support.js';
 import { CommitLedger } from './invariants.js';
+import { InstantDeliveries } from './livelock.js';
 import { SeededRandom } from './random.js';
 import {
-  leafPathsOf,
   SimReplica,
   TurnQueue,
   type HostVariantOptions,
   type ReplicaMachine,
 } from './replica-host.js';
 import { SimulatedStorageBackend } from './storage-backend.js';
+
+export {
+  clusterSessionId,
+  createSessionBody,
+  createTxnBody,
+  drainMicrotasks,
+} from './cluster-support.js';
 
 export interface ClusterOptions {
   voters: ServerId[];
@@ -36,83 +48,9 @@ export interface ClusterOptions {
   storageSettings?: Partial<StorageSettings>;
 }
 
-/** Small enough that simulated minutes pass in few steps; ratios as ZooKeeper's sample config. */
-export const clusterTimingDefaults: ReplicaTiming = {
-  tickMs: 100,
-  initLimitTicks: 10,
-  syncLimitTicks: 5,
-};
-
-/**
- * Snapshots every few dozen txns, keeping few: the simulator's short runs then take snapshots,
- * purge the log and sync lagging learners by SNAP, all through the real storage logic.
- */
-export const clusterStorageDefaults: Partial<StorageSettings> = {
-  snapCount: 40,
-  snapRetainCount: 2,
-  txnsRetainedMin: 20,
-};
-
 const stepMs = 50;
 const quiet = { info: () => undefined, warn: () => undefined };
 const settleRoundsMax = 10_000;
-/**
- * Peer deliveries at one simulated instant before the cluster counts as livelocked: replicas
- * that keep answering each other without time passing (a real process would burn CPU and the
- * network between them). A busy instant of a 5-replica cluster takes a few thousand.
- */
-export const deliveriesPerInstantMax = 50_000;
-/** Messages a livelock report quotes, delivered after the limit was reached. */
-const livelockSampleMessages = 12;
-
-/** The cluster stopped making progress at one simulated instant: that seed's violation. */
-export class LivelockError extends Error {
-  constructor(
-    readonly atMs: number,
-    readonly sample: readonly string[],
-  ) {
-    super(
-      `livelock: ${deliveriesPerInstantMax} peer deliveries at simulated time ${atMs} ms ` +
-        `without time passing; it repeats: ${sample.join('; ')}`,
-    );
-    this.name = 'LivelockError';
-  }
-}
-
-/** A create of `path` as the leader pipeline would hand it to the machine. */
-export function createTxnBody(path: string, data = ''): TxnBody {
-  const request: WriteRequest = {
-    kind: 'create',
-    opcode: 1,
-    path,
-    data: Buffer.from(data),
-    acl: [...openAclUnsafe],
-    flags: 0,
-    ttl: -1,
-  };
-  return { type: 'write', request, auth: { ids: [], superUser: true } };
-}
-
-/** The session the harness's writes run in (a write outside a live session is rejected). */
-export const clusterSessionId = 1n;
-
-export function createSessionBody(sessionId = clusterSessionId): TxnBody {
-  return { type: 'createSession', sessionId, timeoutMs: 30_000, password: Buffer.alloc(16) };
-}
-
-/**
- * Lets every continuation the last step made runnable (storage completions and what they cause)
- * run. The simulated world has no real I/O, so its continuations are all promise jobs: enough
- * hops of the microtask queue reach quiescence without a turn of Node's event loop (which costs
- * a poll of the kernel each time).
- */
-export async function drainMicrotasks(): Promise<void> {
-  for (let hop = 0; hop < microtaskHopsPerDrain; hop++) await undefined;
-}
-
-/** Promise jobs a drain waits through: deeper than any chain a step starts (a storage
- * completion's reaches the machine and the next storage request in about a dozen). */
-const microtaskHopsPerDrain = 16;
 
 export class Cluster {
   /** True time: histories and traces are stamped with it. Each replica has its own clock,
@@ -141,9 +79,9 @@ export class Cluster {
   /** Replicas whose log a fault corrupted (sim/faults.ts). */
   readonly corrupted = new Set<ServerId>();
   private cxid = 0;
-  private readonly treeDigests = new WeakMap<DataTree, { zxid: number; digest: string }>();
-  /** Peer deliveries since the clock last moved (see deliveriesPerInstantMax). */
-  private deliveriesThisInstant = 0;
+  private readonly treeDigests = new TreeDigests();
+  /** Peer deliveries since the clock last moved (see sim/livelock.ts). */
+  private readonly deliveries = new InstantDeliveries(this.network, () => this.clock.now());
 
   constructor(readonly options: ClusterOptions) {
     this.random = new SeededRandom(options.seed ?? 1);
@@ -206,7 +144,11 @@ export class Cluster {
           ? {}
           : { hostVariant: this.options.hostVariant }),
         onRole: (replicaId, role) => this.recordRole(replicaId, role),
-        onMessage: (from, to, message) => this.onMessage?.(from, to, message),
+        onMessage: (from, to, message) => {
+          this.deliveries.record(from, to, message);
+          this.onMessage?.(from, to, message);
+        },
+        onStates: (replicaId, states) => this.onTransition?.(replicaId, states),
       }));
     } catch (error) {
       this.unrecoverable.set(id, String(error));
@@ -219,39 +161,12 @@ export class Cluster {
     this.unrecoverable.delete(id);
     this.replicaClocks.set(id, clock);
     this.replicas.set(id, replica);
-    let last = '';
-    let lastValue: unknown;
-    replica.actor.subscribe({
-      next: (snapshot) => {
-        if (this.onTransition === undefined || snapshot.value === lastValue) return;
-        lastValue = snapshot.value;
-        const states = leafPathsOf(snapshot.value);
-        const key = states.join('|');
-        if (key !== last) this.onTransition?.(id, states);
-        last = key;
-      },
-      // A machine stopped by an assertion is reported by the invariants, not thrown here.
-      error: () => undefined,
-    });
     return true;
   }
 
-  /**
-   * Waits for `work` (a replica's start: opening its disk, recovery), making that replica's disk
-   * operations durable and running its turns meanwhile: a starting process is not interrupted.
-   */
-  private async pumpWhile<Result>(id: ServerId, work: Promise<Result>): Promise<Result> {
-    let done = false;
-    const finished = work.finally(() => {
-      done = true;
-    });
-    finished.catch(() => undefined);
-    while (!done) {
-      this.disk(id).flush();
-      this.turns.get(id)!.run();
-      await drainMicrotasks();
-    }
-    return finished;
+  /** Waits for `work` on `id`'s disk, which meanwhile makes everything durable (pumpDisk). */
+  private pumpWhile<Result>(id: ServerId, work: Promise<Result>): Promise<Result> {
+    return pumpDisk(this.disk(id), this.turns.get(id)!, work);
   }
 
   /**
@@ -352,28 +267,7 @@ export class Cluster {
   }
 
   private countDeliveries(delivered: number): void {
-    this.deliveriesThisInstant += delivered;
-    if (this.deliveriesThisInstant < deliveriesPerInstantMax) return;
-    throw new LivelockError(this.clock.now(), this.sampleDeliveries());
-  }
-
-  /** A few more deliveries, described: what the replicas keep saying to each other. */
-  private sampleDeliveries(): string[] {
-    const sample: string[] = [];
-    const previous = this.onMessage;
-    this.onMessage = (from, to, message) => {
-      sample.push(`${from}→${to} ${describePeerMessage(message)}`);
-      previous?.(from, to, message);
-    };
-    const running = (id: ServerId) => !this.paused.has(id);
-    try {
-      for (let tries = 0; sample.length < livelockSampleMessages && tries < 100; tries++) {
-        if (!this.network.deliverNext(running)) break;
-      }
-    } finally {
-      this.onMessage = previous;
-    }
-    return sample;
+    this.deliveries.count(delivered, (id) => !this.paused.has(id));
   }
 
   /** One turn of `id`'s event loop, then its continuations; the number of works it ran. */
@@ -403,7 +297,7 @@ export class Cluster {
   async settle(): Promise<void> {
     for (let round = 0; round < settleRoundsMax; round++) {
       const running = (id: ServerId) => !this.paused.has(id);
-      const budget = deliveriesPerInstantMax - this.deliveriesThisInstant;
+      const budget = this.deliveries.left;
       let delivered: number;
       try {
         delivered = this.network.deliverAll(budget, running);
@@ -427,7 +321,7 @@ export class Cluster {
 
   advance(ms: number): void {
     this.clock.increment(ms);
-    this.deliveriesThisInstant = 0;
+    this.deliveries.timePassed();
     for (const [id, clock] of this.replicaClocks) {
       if (!this.paused.has(id)) clock.set(this.clock.now());
     }
@@ -494,41 +388,14 @@ export class Cluster {
   digests(): Map<ServerId, { zxid: number; digest: string }> {
     const result = new Map<ServerId, { zxid: number; digest: string }>();
     for (const [id, replica] of this.replicas) {
-      result.set(id, { zxid: replica.tree.lastZxid, digest: this.digestOf(replica.tree) });
+      result.set(id, { zxid: replica.tree.lastZxid, digest: this.treeDigests.of(replica.tree) });
     }
     return result;
   }
 
-  /** A tree's digest, computed again only once it applied more (trees change only so). */
-  private digestOf(tree: DataTree): string {
-    const known = this.treeDigests.get(tree);
-    if (known?.zxid === tree.lastZxid) return known.digest;
-    const digest = tree.digest();
-    this.treeDigests.set(tree, { zxid: tree.lastZxid, digest });
-    return digest;
-  }
-
-  /**
-   * Durability and convergence on top of the ledger's agreement: the serving leader's history
-   * holds every committed txn, and serving replicas at one zxid have one digest.
-   */
+  /** The ledger's violations, after durability and convergence (sim/cluster-invariants.ts). */
   checkInvariants(): string[] {
-    // Zab's durability: a leader of epoch e holds every txn committed in epochs up to e. (A
-    // leader paused through a later election still believes it leads its older epoch.)
-    for (const replica of this.replicas.values()) {
-      if (replica.role.state !== 'leading' || !replica.role.serving) continue;
-      const { fromZxid, txns } = replica.loggedHistory();
-      this.ledger.checkHistory(replica.id, fromZxid, txns, lastZxidOfEpoch(replica.role.epoch));
-    }
-    const byZxid = new Map<number, { id: ServerId; digest: string }>();
-    for (const [id, { zxid, digest }] of this.digests()) {
-      if (!this.replica(id).role.serving) continue;
-      const other = byZxid.get(zxid);
-      if (other === undefined) byZxid.set(zxid, { id, digest });
-      else if (other.digest !== digest) {
-        this.ledger.violate(`convergence: ${other.id} and ${id} differ at 0x${zxid.toString(16)}`);
-      }
-    }
+    checkDurabilityAndConvergence(this.replicas, this.digests(), this.ledger);
     return this.ledger.violations;
   }
 }

@@ -28,7 +28,7 @@ export const faultKinds = [
 
 export type FaultKind = (typeof faultKinds)[number];
 
-/** How often a corruptRecord draw corrupts anything (it is drawn as often as any fault). */
+/** How often a corruptRecord draw corrupts anything (drawn like every other fault). */
 const corruptionChance = 0.2;
 /** Unsynced writes a crash may keep at most (a disk that took some before the power went). */
 const crashSurvivorsMax = 3;

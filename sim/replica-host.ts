@@ -75,6 +75,8 @@ export interface SimReplicaOptions {
   onRole?: (id: ServerId, role: RoleAnnouncement) => void;
   /** Told of every peer frame this replica receives, decoded (traces). */
   onMessage?: (from: ServerId, to: ServerId, message: PeerMessage) => void;
+  /** Told of the machine's leaf states each time they change (traces). */
+  onStates?: (id: ServerId, states: string[]) => void;
 }
 
 /** `{ leading: { phase: 'broadcast', liveness: 'ticking' } }` → its leaf paths, dotted. */
@@ -150,12 +152,17 @@ export class SimReplica {
     replica = new SimReplica(options, storage, host, core);
     await host.start(core);
     let lastValue: unknown;
+    let lastKey = '';
     host.machineActor?.subscribe({
       next: (snapshot) => {
         // Most transitions keep the state (only the context changes): paths once per state.
         if (snapshot.value === lastValue) return;
         lastValue = snapshot.value;
-        for (const path of leafPathsOf(snapshot.value)) replica.visited.add(path);
+        const states = leafPathsOf(snapshot.value);
+        for (const path of states) replica.visited.add(path);
+        const key = states.join('|');
+        if (key !== lastKey) options.onStates?.(options.id, states);
+        lastKey = key;
       },
       // The machine stopped on an assertion: the invariants report it (sim/sim-invariants.ts).
       error: () => undefined,

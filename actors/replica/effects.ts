@@ -5,7 +5,10 @@
 // storage request's completion reaches the machine only as a `storage.*` event once it is durable
 // (persist, then send: the machine ACKs nothing before that event). A new effect cannot be added
 // to ReplicaEffect without saying which it is.
-import type { ReplicaEffect } from '../../machines/replica.js';
+import type { ReplicaEffect, replicaMachine } from '../../machines/replica.js';
+
+/** The replica machine, or a deliberately broken variant of it. */
+export type ReplicaMachine = typeof replicaMachine;
 
 export type ReplicaEffectType = ReplicaEffect['type'];
 
@@ -81,3 +84,24 @@ export function effectActions(
 type MachineActions = {
   [Type in ReplicaEffectType]: (arguments_: { self: unknown }, params: EffectParams<Type>) => void;
 };
+
+/** The host performing each running actor's effects (see effectActions). */
+const performers = new WeakMap<object, EffectPerformer>();
+/** Each machine (the real one, a variant) provided once with the hosts' effects. */
+const hostedMachines = new WeakMap<ReplicaMachine, ReplicaMachine>();
+
+/** `machine` provided with the hosts' effects (once: providing builds the whole machine anew). */
+export function hostedMachine(machine: ReplicaMachine): ReplicaMachine {
+  let hosted = hostedMachines.get(machine);
+  if (hosted === undefined) {
+    const actions = effectActions((self) => performers.get(self as object));
+    hosted = machine.provide({ actions }) as ReplicaMachine;
+    hostedMachines.set(machine, hosted);
+  }
+  return hosted;
+}
+
+/** `actor` (of a hosted machine) has its effects performed by `performer`. */
+export function registerPerformer(actor: object, performer: EffectPerformer): void {
+  performers.set(actor, performer);
+}

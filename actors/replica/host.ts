@@ -4,25 +4,29 @@
 // group commit, and the server core that clients talk to. Production and the simulator construct
 // this same class (TigerBeetle's ReplicaType shape) and differ only in the world they pass.
 import { constants } from 'node:buffer';
-import { createActor, type Actor, type InspectionEvent } from 'xstate';
-import type { ElectionTiming } from '../../machines/election.js';
+import { createActor, type Actor } from 'xstate';
 import type { ClientRequestEntry, ForwardedTxnRequest } from '../../machines/replica-context.js';
 import {
-  peerEventOf,
   replicaMachine,
   type ReplicaEvent,
-  type ReplicaTiming,
   type RoleAnnouncement,
   type SyncStreamParams,
 } from '../../machines/replica.js';
-import { decodePeerMessage, encodePeerMessage } from '../../protocol/peer-codec.js';
+import { encodePeerMessage } from '../../protocol/peer-codec.js';
 import type { PeerMessage, ServerId, Zxid } from '../../protocol/peer.js';
 import type { Txn, TxnBody } from '../../protocol/txn.js';
 import { hex } from '../../protocol/zxid.js';
 import type { Transport } from '../../transport/transport.js';
 import type { DataTree } from '../../tree/data-tree.js';
 import type { ServerCore } from '../server/server-core.js';
-import { effectActions, type EffectHandlers, type EffectPerformer } from './effects.js';
+import {
+  hostedMachine,
+  registerPerformer,
+  type EffectHandlers,
+  type ReplicaMachine,
+} from './effects.js';
+import type { ReplicaHostOptions } from './host-options.js';
+import { receivePeerFrame, type PeerInboxParts } from './peer-inbox.js';
 import { streamLearnerSync } from './learner-sync.js';
 import { ReplicaLog } from './log.js';
 import { PeerOutbox, SnapAssembler, type OutboxPacing } from './outbox.js';
@@ -38,60 +42,15 @@ import {
 } from './serving.js';
 import type { ReplicaWorld } from './world.js';
 
-export type ReplicaMachine = typeof replicaMachine;
+export type { HostObserver, ReplicaHostOptions } from './host-options.js';
+export type { ReplicaMachine } from './effects.js';
+
 type ReplicaActor = Actor<ReplicaMachine>;
 
 /** The largest SNAP a learner accepts by default: as large as one Buffer may be (4 GiB). */
 const snapshotBytesMaxDefault = Math.min(constants.MAX_LENGTH, 2 ** 32);
 /** Requests handed to the machine in one `client.requests` at most. */
 const requestsPerBatchMax = 1000;
-
-/** The host performing each running actor's effects (see effectActions). */
-const performers = new WeakMap<object, EffectPerformer>();
-/** Each machine (the real one, a variant) provided once with the hosts' effects. */
-const hostedMachines = new WeakMap<ReplicaMachine, ReplicaMachine>();
-
-function hostedMachine(machine: ReplicaMachine): ReplicaMachine {
-  let hosted = hostedMachines.get(machine);
-  if (hosted === undefined) {
-    const actions = effectActions((self) => performers.get(self as object));
-    hosted = machine.provide({ actions }) as ReplicaMachine;
-    hostedMachines.set(machine, hosted);
-  }
-  return hosted;
-}
-
-/** What the world may watch (traces, the simulator's ledger and invariants, metrics). */
-export interface HostObserver {
-  role?(role: RoleAnnouncement): void;
-  /** A decoded peer message, before the machine sees it. */
-  message?(from: ServerId, message: PeerMessage): void;
-  /** COMMIT (or UPTODATE, INFORM) through `zxid` applied `txns`; `loggedZxid`: the log's end. */
-  committed?(zxid: Zxid, txns: readonly Txn[], loggedZxid: Zxid): void;
-  syncPlanned?(params: SyncStreamParams): void;
-}
-
-export interface ReplicaHostOptions {
-  myId: ServerId;
-  /** Voting replicas; a replica not among them observes. */
-  voters: readonly ServerId[];
-  timing: ReplicaTiming;
-  electionTiming?: Partial<ElectionTiming>;
-  /** /zookeeper/config's text (the membership as ZooKeeper writes it), when known. */
-  configText?: string;
-  inspect?: (event: InspectionEvent) => void;
-  /** The machine to run: the real one, or (in the simulator) a deliberately broken variant. */
-  machine?: ReplicaMachine;
-  /** The largest SNAP this replica accepts as a learner. */
-  snapshotBytesMax?: number;
-  /** SNAPPART and slice sizes (the simulator cuts its small trees into many pieces). */
-  pacing?: Pick<OutboxPacing, 'snapPartBytes' | 'sliceBytesMax' | 'waitingBytesMax'>;
-  /** Changes effect handlers: the simulator's broken host variants (sim/variants.ts). */
-  decorateEffects?: (handlers: EffectHandlers, host: ReplicaHost) => EffectHandlers;
-  /** Builds the outbox: a broken variant in the simulator. */
-  createOutbox?: (...parameters: ConstructorParameters<typeof PeerOutbox>) => PeerOutbox;
-  observer?: HostObserver;
-}
 
 export class ReplicaHost implements ReplicaPort {
   readonly pipeline = new ReplicatedPipeline(this);
@@ -102,6 +61,7 @@ export class ReplicaHost implements ReplicaPort {
   private network: Transport | undefined;
   private readonly outbox: PeerOutbox;
   private readonly snapAssembler: SnapAssembler;
+  private readonly inbox: PeerInboxParts;
   private actor: ReplicaActor | undefined;
   private announced: RoleAnnouncement = {
     state: 'looking',
@@ -137,6 +97,15 @@ export class ReplicaHost implements ReplicaPort {
     };
     const create = options.createOutbox ?? ((...parameters) => new PeerOutbox(...parameters));
     this.outbox = create(transport, world.logger, pacing);
+    this.inbox = {
+      outbox: this.outbox,
+      snapAssembler: this.snapAssembler,
+      logger: world.logger,
+      ...(options.observer?.message === undefined ? {} : { observe: options.observer.message }),
+      drainTouches: () =>
+        this.announced.state === 'leading' ? [] : (this.core?.sessions.drainTouches() ?? []),
+      deliver: (event) => this.send(event),
+    };
     // Compaction purges the log's head: the leader must not plan a DIFF from those txns, even
     // in the moment before the purge is durable.
     world.storage.onPurge((firstZxid) => this.send({ type: 'storage.purged', firstZxid }));
@@ -194,16 +163,10 @@ export class ReplicaHost implements ReplicaPort {
         ? {}
         : { electionTiming: this.options.electionTiming }),
     };
-    logger.info(
-      {
-        myId: this.myId,
-        voters: this.voters,
-        zxid: hex(input.lastZxid),
-        acceptedEpoch: input.acceptedEpoch,
-        currentEpoch: input.currentEpoch,
-      },
-      'replica starting: looking for a leader',
-    );
+    const { acceptedEpoch, currentEpoch } = input;
+    const zxid = hex(input.lastZxid);
+    const starting = { myId: this.myId, voters: this.voters, zxid, acceptedEpoch, currentEpoch };
+    logger.info(starting, 'replica starting: looking for a leader');
     const handlers = this.effectHandlers();
     const performer = {
       handlers: this.options.decorateEffects?.(handlers, this) ?? handlers,
@@ -215,7 +178,7 @@ export class ReplicaHost implements ReplicaPort {
       clock: this.world.clock,
       ...(inspect === undefined ? {} : { inspect }),
     });
-    performers.set(this.actor, performer);
+    registerPerformer(this.actor, performer);
     // An assertion inside the machine stops it: a replica must not go on serving without it.
     this.actor.subscribe({ error: (error) => this.world.fail(error) });
     this.actor.start();
@@ -241,7 +204,7 @@ export class ReplicaHost implements ReplicaPort {
   }
 
   private listen(network: Transport): void {
-    network.on('frame', (from, frame) => this.receive(from, frame));
+    network.on('frame', (from, frame) => receivePeerFrame(this.inbox, from, frame));
     network.on('connected', (peer) => this.send({ type: 'peer.connected', peer }));
     network.on('disconnected', (peer, cause) => {
       this.world.logger.debug({ peer, cause }, 'peer link down');
@@ -249,47 +212,6 @@ export class ReplicaHost implements ReplicaPort {
       this.snapAssembler.forget(peer);
       this.send({ type: 'peer.disconnected', peer });
     });
-  }
-
-  private receive(from: ServerId, frame: Uint8Array): void {
-    const decoded = decodePeerMessage(frame);
-    if (!decoded.ok) {
-      this.world.logger.warn({ peer: from, error: String(decoded.error) }, 'bad peer frame');
-      return;
-    }
-    let message = decoded.message;
-    this.options.observer?.message?.(from, message);
-    if (message.type === 'snapPart') {
-      if (!this.snapAssembler.addPart(from, message.bytes)) {
-        this.world.logger.warn({ peer: from }, 'SNAP too large');
-      }
-      return;
-    }
-    const lookingAgain = message.type === 'notification' && message.state === 'looking';
-    if (message.type === 'followerInfo' || message.type === 'observerInfo' || lookingAgain) {
-      // A learner starting over (or back to looking): nothing of an earlier sync stream to it
-      // may follow, and a stream given up no longer silences it. A looker must hear who leads,
-      // or it never comes back (found by the simulator: seed 500187).
-      this.outbox.beginSync(from);
-    }
-    if (message.type === 'leaderInfo') {
-      // A new sync with this leader begins: pieces of a SNAP the leader gave up streaming
-      // (its link stayed up) must not be joined to the next one's (found by the simulator:
-      // seed 1170, a SNAP payload that did not add up stopped the learner).
-      this.snapAssembler.forget(from);
-    }
-    if (message.type === 'snap') {
-      const whole = this.snapAssembler.complete(from, message);
-      // Refused: the sync times out and the learner tries again, as after a broken link.
-      if (whole === undefined) return;
-      message = whole;
-    }
-    if (message.type === 'ping' && this.announced.state !== 'leading' && this.core !== undefined) {
-      // The PING reply carries the sessions this replica's clients used since the last one.
-      const touches = this.core.sessions.drainTouches();
-      if (touches.length > 0) this.send({ type: 'sessions.touched', touches });
-    }
-    this.send(peerEventOf(from, message));
   }
 
   /** Hands an event to the machine, then runs the host work its transition left. */
@@ -460,15 +382,9 @@ export class ReplicaHost implements ReplicaPort {
     this.pipeline.failAll('the replica stopped');
   }
 
-  /**
-   * The history this replica's log holds now, durable or on its way there: every txn after
-   * `fromZxid` (what a snapshot or a purge covers is not listed). For invariant checks and tools.
-   */
+  /** The history this replica's log holds now (see ReplicaLog.history). */
   loggedHistory(): { fromZxid: Zxid; txns: Txn[] } {
-    const storage = this.world.storage;
-    const first = storage.firstZxid();
-    const fromZxid = first > 0 ? first - 1 : (storage.newestSnapshot()?.zxid ?? 0);
-    return { fromZxid, txns: [...this.requireLog().txnsBetween(fromZxid, Number.MAX_SAFE_INTEGER)] };
+    return this.requireLog().history();
   }
 
   /** Resolves once every storage request asked so far is done. */

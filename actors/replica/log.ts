@@ -181,6 +181,16 @@ export class ReplicaLog {
     }
   }
 
+  /**
+   * The history the log holds now, durable or on its way there: every txn after `fromZxid`
+   * (what a snapshot or a purge covers is not listed). For invariant checks and tools.
+   */
+  history(): { fromZxid: Zxid; txns: Txn[] } {
+    const first = this.storage.firstZxid();
+    const fromZxid = first > 0 ? first - 1 : (this.storage.newestSnapshot()?.zxid ?? 0);
+    return { fromZxid, txns: [...this.txnsBetween(fromZxid, Number.MAX_SAFE_INTEGER)] };
+  }
+
   /** Resolves once every storage step asked for so far is done (shutdown, tests). */
   async settled(): Promise<void> {
     await this.chain;

@@ -101,7 +101,7 @@ describe('a pipelined session keeps FIFO order through the real client path', ()
  */
 const regressionSeeds: Record<BrokenRequestQueue, number> = {
   readsFirst: 2,
-  unheldReads: 27,
+  unheldReads: 47,
 };
 const seedsMax = 60;
 

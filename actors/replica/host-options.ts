@@ -1,0 +1,43 @@
+// What a world tells the one replica host besides its adapters (actors/replica/world.ts): who
+// the replica is, its timing, and what the simulator changes or watches (a broken variant, the
+// observer its ledger and traces read).
+import type { InspectionEvent } from 'xstate';
+import type { ElectionTiming } from '../../machines/election.js';
+import type { ReplicaTiming, RoleAnnouncement, SyncStreamParams } from '../../machines/replica.js';
+import type { PeerMessage, ServerId, Zxid } from '../../protocol/peer.js';
+import type { Txn } from '../../protocol/txn.js';
+import type { EffectHandlers, ReplicaMachine } from './effects.js';
+import type { ReplicaHost } from './host.js';
+import type { OutboxPacing, PeerOutbox } from './outbox.js';
+
+/** What the world may watch (traces, the simulator's ledger and invariants, metrics). */
+export interface HostObserver {
+  role?(role: RoleAnnouncement): void;
+  /** A decoded peer message, before the machine sees it. */
+  message?(from: ServerId, message: PeerMessage): void;
+  /** COMMIT (or UPTODATE, INFORM) through `zxid` applied `txns`; `loggedZxid`: the log's end. */
+  committed?(zxid: Zxid, txns: readonly Txn[], loggedZxid: Zxid): void;
+  syncPlanned?(params: SyncStreamParams): void;
+}
+
+export interface ReplicaHostOptions {
+  myId: ServerId;
+  /** Voting replicas; a replica not among them observes. */
+  voters: readonly ServerId[];
+  timing: ReplicaTiming;
+  electionTiming?: Partial<ElectionTiming>;
+  /** /zookeeper/config's text (the membership as ZooKeeper writes it), when known. */
+  configText?: string;
+  inspect?: (event: InspectionEvent) => void;
+  /** The machine to run: the real one, or (in the simulator) a deliberately broken variant. */
+  machine?: ReplicaMachine;
+  /** The largest SNAP this replica accepts as a learner. */
+  snapshotBytesMax?: number;
+  /** SNAPPART and slice sizes (the simulator cuts its small trees into many pieces). */
+  pacing?: Pick<OutboxPacing, 'snapPartBytes' | 'sliceBytesMax' | 'waitingBytesMax'>;
+  /** Changes effect handlers: the simulator's broken host variants (sim/variants.ts). */
+  decorateEffects?: (handlers: EffectHandlers, host: ReplicaHost) => EffectHandlers;
+  /** Builds the outbox: a broken variant in the simulator. */
+  createOutbox?: (...parameters: ConstructorParameters<typeof PeerOutbox>) => PeerOutbox;
+  observer?: HostObserver;
+}

@@ -1,0 +1,61 @@
+// The replica host's side of receiving peer frames: each is decoded into the machine's
+// `peer.<type>` event, SNAPPART pieces are joined back into the SNAP the machine expects, and what
+// a message means for the outbox (a learner starting over) is done before the machine sees it.
+import type { Logger } from 'pino';
+import { peerEventOf, type ReplicaEvent } from '../../machines/replica.js';
+import { decodePeerMessage } from '../../protocol/peer-codec.js';
+import type { PeerMessage, ServerId, SessionTouch } from '../../protocol/peer.js';
+import type { PeerOutbox, SnapAssembler } from './outbox.js';
+
+export interface PeerInboxParts {
+  outbox: PeerOutbox;
+  snapAssembler: SnapAssembler;
+  logger: Logger;
+  /** Told of every decoded message (traces, the simulator). */
+  observe?: (from: ServerId, message: PeerMessage) => void;
+  /** A learner's clients' session touches since its last PING reply (none when leading). */
+  drainTouches(): readonly SessionTouch[];
+  /** Hands an event to the machine. */
+  deliver(event: ReplicaEvent): void;
+}
+
+/** One peer frame in: the events it makes, handed to the machine in order. */
+export function receivePeerFrame(parts: PeerInboxParts, from: ServerId, frame: Uint8Array): void {
+  const { outbox, snapAssembler, logger } = parts;
+  const decoded = decodePeerMessage(frame);
+  if (!decoded.ok) {
+    logger.warn({ peer: from, error: String(decoded.error) }, 'bad peer frame');
+    return;
+  }
+  let message = decoded.message;
+  parts.observe?.(from, message);
+  if (message.type === 'snapPart') {
+    if (!snapAssembler.addPart(from, message.bytes)) logger.warn({ peer: from }, 'SNAP too large');
+    return;
+  }
+  const lookingAgain = message.type === 'notification' && message.state === 'looking';
+  if (message.type === 'followerInfo' || message.type === 'observerInfo' || lookingAgain) {
+    // A learner starting over (or back to looking): nothing of an earlier sync stream to it may
+    // follow, and a stream given up no longer silences it. A looker must hear who leads, or it
+    // never comes back (found by the simulator: seed 500187).
+    outbox.beginSync(from);
+  }
+  if (message.type === 'leaderInfo') {
+    // A new sync with this leader begins: pieces of a SNAP the leader gave up streaming (its
+    // link stayed up) must not be joined to the next one's (found by the simulator: seed 1170,
+    // a SNAP payload that did not add up stopped the learner).
+    snapAssembler.forget(from);
+  }
+  if (message.type === 'snap') {
+    const whole = snapAssembler.complete(from, message);
+    // Refused: the sync times out and the learner tries again, as after a broken link.
+    if (whole === undefined) return;
+    message = whole;
+  }
+  if (message.type === 'ping') {
+    // The PING reply carries the sessions this replica's clients used since the last one.
+    const touches = parts.drainTouches();
+    if (touches.length > 0) parts.deliver({ type: 'sessions.touched', touches: [...touches] });
+  }
+  parts.deliver(peerEventOf(from, message));
+}
