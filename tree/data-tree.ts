@@ -44,6 +44,8 @@ export class DataTree {
   private readonly authSchemes: ReadonlySet<string>;
   private readonly dataBytesMax: number;
   private appliedZxid = 0;
+  /** The zxid of the last txn applied (or of the snapshot restored): what a capture names. */
+  private lastTxnZxid = 0;
 
   constructor(options: DataTreeOptions = {}) {
     this.store = new NodeStore(options.extendedTypesEnabled ?? false);
@@ -77,7 +79,8 @@ export class DataTree {
 
   /**
    * A new epoch began with nothing applied in it yet: ZooKeeper's replicas report
-   * makeZxid(epoch, 0) as their last zxid then (setlastProcessedZxid at NEWLEADER).
+   * makeZxid(epoch, 0) as their last zxid then (setlastProcessedZxid at NEWLEADER). No txn
+   * carries that zxid, so snapshots keep the zxid of the last txn (see capture).
    */
   advanceTo(zxid: number): void {
     if (zxid > this.appliedZxid) this.appliedZxid = zxid;
@@ -85,6 +88,7 @@ export class DataTree {
 
   apply(txn: Txn): ApplyOutcome {
     if (txn.zxid > this.appliedZxid) this.appliedZxid = txn.zxid;
+    if (txn.zxid > this.lastTxnZxid) this.lastTxnZxid = txn.zxid;
     const body = txn.body;
     switch (body.type) {
       case 'createSession':
@@ -334,15 +338,21 @@ export class DataTree {
     return candidates.sort();
   }
 
-  /** A consistent copy of the state at lastZxid, for a snapshot (tree/snapshot.ts). */
+  /**
+   * A consistent copy of the state, for a snapshot (tree/snapshot.ts), named by the last txn
+   * applied, not by an epoch's start (advanceTo): a snapshot named makeZxid(e, 0) would be
+   * deleted by a TRUNC to the end of epoch e - 1, whose state it holds, and the log it let
+   * compaction purge would then be lost (found by the simulator: seed 503520).
+   */
   capture(): TreeCapture {
-    return captureStore(this.store, this.appliedZxid);
+    return captureStore(this.store, this.lastTxnZxid);
   }
 
   /** Replaces the whole state with a snapshot's: `fill` feeds the records, parents first. */
   restore(zxid: number, fill: (restorer: StoreRestorer) => void): void {
     fill(new StoreRestorer(this.store));
     this.appliedZxid = zxid;
+    this.lastTxnZxid = zxid;
   }
 
   /** A deterministic hash of every znode and the session table, for comparing replicas. */

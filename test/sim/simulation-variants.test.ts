@@ -38,6 +38,8 @@ const regressionSeeds: Record<BrokenVariant, { seed: number; violation: RegExp }
  * 1072: a purge decided but not yet durable let the leader plan a DIFF with a gap. 1170: a
  * learner joined the pieces of a given-up SNAP to the next one's. 500187: a leader that had given
  * up a learner's stream stayed silent to it, election answers included, and it never came back.
+ * 503520: a snapshot named by the epoch its replica had begun to serve in was deleted by a TRUNC
+ * to the previous epoch's end, and the log it had let compaction purge was lost with it.
  */
 interface FixedSeed {
   seed: number;
@@ -60,6 +62,7 @@ const fixedSeeds: FixedSeed[] = [
   { seed: 1072, observers: 0 },
   { seed: 1170, observers: 0, fewOperations: true },
   { seed: 500187, observers: 0 },
+  { seed: 503520, observers: 0 },
 ];
 
 describe('broken replicas (machine and host variants) are caught', () => {

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ACL } from '../../protocol/records.js';
+import { epochOfZxid, makeZxid } from '../../protocol/zxid.js';
 import { DataTree } from '../../tree/data-tree.js';
 import type { NodeRecord, TreeCapture } from '../../tree/snapshot.js';
 import { TxnStream, treeOf } from '../storage/fixtures.js';
@@ -78,5 +79,17 @@ describe('tree capture (copy-on-write)', () => {
     expect(capture.record(0)[0]).toBe('/');
     capture.release();
     expect(() => capture.record(0)).toThrow(/released/);
+  });
+
+  // Found by the simulator (seed 503520): a capture named by the epoch a replica had just begun
+  // to serve in was deleted by a TRUNC to the end of the previous epoch, whose state it held.
+  it('is named by the last txn applied, not by an epoch start the tree advanced to', () => {
+    const tree = treeOf(new TxnStream(4).take(50));
+    const lastTxn = tree.lastZxid;
+    tree.advanceTo(makeZxid(epochOfZxid(lastTxn) + 1, 0));
+    expect(tree.lastZxid).toBe(makeZxid(epochOfZxid(lastTxn) + 1, 0));
+    const capture = tree.capture();
+    expect(capture.zxid).toBe(lastTxn);
+    capture.release();
   });
 });
