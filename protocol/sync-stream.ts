@@ -1,8 +1,6 @@
 // The messages of a leader's sync stream after DIFF, TRUNC or SNAP: the logged txns as PROPOSAL
-// batches, each followed by a COMMIT for the last of them the leader has committed. Both worlds'
-// hosts (actors/replica-runtime.ts, sim/replica-host.ts) stream through this one function.
-
-// Txn is the tree's replication contract, imported for its type only, as peer.ts does.
+// batches, each followed by a COMMIT for the last of them the leader has committed. The replica
+// host (actors/replica/learner-sync.ts) streams through this one function in every world.
 import type { Txn } from './txn.js';
 import type { PeerMessage, TreeSnapshot, Zxid } from './peer.js';
 

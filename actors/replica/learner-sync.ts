@@ -1,6 +1,6 @@
-// The leader's side of Zab 2.1 (ZooKeeper's LearnerHandler.syncFollower) in production: the
+// The leader's side of Zab 2.1 (ZooKeeper's LearnerHandler.syncFollower), in every world: the
 // opening DIFF, TRUNC or SNAP, then the log after that point as PROPOSAL/COMMIT batches, streamed
-// to the learner through the outbox a slice per event-loop turn (actors/peer-outbox.ts). What to
+// to the learner through the outbox a slice per event-loop turn (actors/replica/outbox.ts). What to
 // send is decided by the machine (SyncStreamParams); this only reads, encodes and paces it.
 
 import type { Logger } from 'pino';

@@ -7,7 +7,7 @@ import type { ApplyOutcome } from '../../tree/data-tree.js';
 import type { Txn, TxnBody } from '../../protocol/txn.js';
 import { NotServingError, type WritePipeline } from '../server/pipeline.js';
 
-/** How the pipeline reaches the replica machine (actors/replica-runtime.ts provides it). */
+/** How the pipeline reaches the replica machine (actors/replica/host.ts provides it). */
 export interface ReplicaPort {
   /** True while the replica serves (leader established, or learner UPTODATE). */
   isServing(): boolean;

@@ -1,6 +1,5 @@
-// What a replica host does with its server core whatever world it runs in (production's
-// actors/replica-runtime.ts, the simulator's sim/replica-host.ts): apply committed txns and answer
-// the requests they settle, follow the replica machine's role announcements (drop clients on
+// What the replica host (actors/replica/host.ts) does with its server core, in every world:
+// apply committed txns and answer the requests they settle, follow the replica machine's role announcements (drop clients on
 // leaving service, give the leader the sessions' expiry), and report the leader's figures.
 
 import type { LeaderState, RoleAnnouncement } from '../../machines/replica-context.js';

@@ -1,6 +1,6 @@
 // The write pipeline a server's request handling submits txns to. A standalone server orders
-// txns itself (actors/proposer.ts: a quorum of one); a replica of an ensemble hands them to its
-// replica machine, which orders them on the leader (actors/replicated-pipeline.ts). Either way a
+// txns itself (actors/server/proposer.ts: a quorum of one); a replica of an ensemble hands them to its
+// replica machine, which orders them on the leader (actors/replica/pipeline.ts). Either way a
 // promise settles only once the txn is applied here, so replies follow the tree.
 
 import type { ApplyOutcome } from '../../tree/data-tree.js';

@@ -2,7 +2,7 @@
 // write pipeline, with the operations the request handler calls. A standalone server orders its
 // own txns (ZooKeeper's processor chain prepare → log → apply → reply with a quorum of one); a
 // replica of an ensemble gets its pipeline, role and serving state from its replica runtime
-// (actors/replica-runtime.ts). Networking lives in server.ts.
+// (actors/replica/host.ts). Networking lives in server.ts.
 
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';

@@ -25,7 +25,7 @@ export interface ServerOptions {
   /** Answers a four-letter word, or undefined when the bytes are not one. */
   fourLetterWord?: (server: CorralServer, word: string, argument: Buffer) => string | undefined;
   inspect?: ServerCoreOptions['inspect'];
-  /** An ensemble replica's pipeline and id (actors/replica-runtime.ts); none standalone. */
+  /** An ensemble replica's pipeline and id (actors/replica/host.ts); none standalone. */
   core?: Omit<ServerCoreOptions, 'inspect'>;
 }
 

@@ -1,4 +1,4 @@
-// PeerOutbox and SnapAssembler (actors/peer-outbox.ts) over a recording transport: a streamed
+// PeerOutbox and SnapAssembler (actors/replica/outbox.ts) over a recording transport: a streamed
 // SNAP arrives as SNAPPART pieces then the SNAP, whatever was sent to that learner meanwhile
 // follows it in order, the joined pieces are the tree's snapshot, and a link that goes down
 // ends the stream (its capture released). The real TCP path is covered in test/ensemble.
