@@ -2,7 +2,7 @@
 // actors/replica/effects.ts, the outbox's silence after a given-up stream), so the simulator can
 // show that it notices. Each is the real host with one effect handler or its outbox replaced
 // through the options a world may pass; nothing of this is in production's code path.
-import type { ReplicaHost } from '../actors/replica/host.js';
+import type { MachineInbox } from '../actors/replica/host-options.js';
 import type { EffectHandlers } from '../actors/replica/effects.js';
 import { PeerOutbox, type Stream } from '../actors/replica/outbox.js';
 import type { ServerId } from '../protocol/peer.js';
@@ -13,7 +13,7 @@ import type { HostVariantOptions } from './replica-host.js';
  * proposal its disk may still lose, and a leader counts its own log as durable too early.
  */
 export const ackBeforeFsyncHost: HostVariantOptions = {
-  decorateEffects: (handlers: EffectHandlers, host: ReplicaHost): EffectHandlers => ({
+  decorateEffects: (handlers: EffectHandlers, host: MachineInbox): EffectHandlers => ({
     ...handlers,
     appendProposals: (params) => {
       handlers.appendProposals(params);

@@ -3,12 +3,21 @@
 // observer its ledger and traces read).
 import type { InspectionEvent } from 'xstate';
 import type { ElectionTiming } from '../../machines/election.js';
-import type { ReplicaTiming, RoleAnnouncement, SyncStreamParams } from '../../machines/replica.js';
+import type {
+  ReplicaEvent,
+  ReplicaTiming,
+  RoleAnnouncement,
+  SyncStreamParams,
+} from '../../machines/replica.js';
 import type { PeerMessage, ServerId, Zxid } from '../../protocol/peer.js';
 import type { Txn } from '../../protocol/txn.js';
 import type { EffectHandlers, ReplicaMachine } from './effects.js';
-import type { ReplicaHost } from './host.js';
 import type { OutboxPacing, PeerOutbox } from './outbox.js';
+
+/** The host as an effect decorator sees it: what hands an event to the machine. */
+export interface MachineInbox {
+  send(event: ReplicaEvent): void;
+}
 
 /** What the world may watch (traces, the simulator's ledger and invariants, metrics). */
 export interface HostObserver {
@@ -36,7 +45,7 @@ export interface ReplicaHostOptions {
   /** SNAPPART and slice sizes (the simulator cuts its small trees into many pieces). */
   pacing?: Pick<OutboxPacing, 'snapPartBytes' | 'sliceBytesMax' | 'waitingBytesMax'>;
   /** Changes effect handlers: the simulator's broken host variants (sim/variants.ts). */
-  decorateEffects?: (handlers: EffectHandlers, host: ReplicaHost) => EffectHandlers;
+  decorateEffects?: (handlers: EffectHandlers, host: MachineInbox) => EffectHandlers;
   /** Builds the outbox: a broken variant in the simulator. */
   createOutbox?: (...parameters: ConstructorParameters<typeof PeerOutbox>) => PeerOutbox;
   observer?: HostObserver;
