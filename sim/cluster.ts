@@ -1,8 +1,7 @@
 // The cluster harness: replicas running production's replica host over one MemoryNetwork, each
-// with its own simulated clock, its own fault-injecting disk (the real storage logic on top) and
-// its own event-loop turns, driven either step by step (tests) or by a seeded random scheduler
-// (the deterministic simulator's core). Safety violations are collected by the CommitLedger,
-// never thrown, so a broken variant is detectable.
+// with its own simulated clock, fault-injecting disk and event-loop turns, driven step by step
+// (tests) or by a seeded random scheduler (the simulator). Safety violations are collected by
+// the CommitLedger, never thrown, so a broken variant is detectable.
 import { SimulatedClock } from 'xstate';
 import type { ElectionTiming } from '../machines/election.js';
 import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
@@ -67,6 +66,7 @@ export class Cluster {
   readonly network = new MemoryNetwork();
   readonly ledger = new CommitLedger();
   readonly random: SeededRandom;
+  private readonly bytesRandom: SeededRandom;
   readonly replicas = new Map<ServerId, SimReplica>();
   /** Each replica's disk: it outlives the replica's crashes (its restarts recover from it). */
   readonly disks = new Map<ServerId, SimulatedStorageBackend>();
@@ -85,6 +85,8 @@ export class Cluster {
 
   constructor(readonly options: ClusterOptions) {
     this.random = new SeededRandom(options.seed ?? 1);
+    // Session passwords come from a generator of their own: drawing them moves no schedule.
+    this.bytesRandom = new SeededRandom(((options.seed ?? 1) ^ 0x5eed) >>> 0);
     this.members = [...options.voters, ...(options.observers ?? [])];
     for (const id of this.members) {
       const turns = new TurnQueue();
@@ -134,15 +136,12 @@ export class Cluster {
         disk: this.disk(id),
         turns: this.turns.get(id)!,
         storageSettings: { ...clusterStorageDefaults, ...this.options.storageSettings },
+        random: () => this.bytesRandom.next(),
         ledger: this.ledger,
         timing: this.timing,
-        ...(this.options.electionTiming === undefined
-          ? {}
-          : { electionTiming: this.options.electionTiming }),
-        ...(this.options.machine === undefined ? {} : { machine: this.options.machine }),
-        ...(this.options.hostVariant === undefined
-          ? {}
-          : { hostVariant: this.options.hostVariant }),
+        electionTiming: this.options.electionTiming,
+        machine: this.options.machine,
+        hostVariant: this.options.hostVariant,
         onRole: (replicaId, role) => this.recordRole(replicaId, role),
         onMessage: (from, to, message) => {
           this.deliveries.record(from, to, message);

@@ -65,12 +65,14 @@ export interface SimReplicaOptions {
   disk: SimulatedStorageBackend;
   turns: TurnQueue;
   storageSettings: Partial<StorageSettings>;
+  /** The simulator's seeded generator, [0, 1): session passwords, nonces. */
+  random: () => number;
   ledger: CommitLedger;
   timing: ReplicaTiming;
-  electionTiming?: Partial<ElectionTiming>;
+  electionTiming?: Partial<ElectionTiming> | undefined;
   /** The machine to run: the real one, or a deliberately broken variant. */
-  machine?: ReplicaMachine;
-  hostVariant?: HostVariantOptions;
+  machine?: ReplicaMachine | undefined;
+  hostVariant?: HostVariantOptions | undefined;
   /** Told of every role this replica announces (leaders per epoch, traces). */
   onRole?: (id: ServerId, role: RoleAnnouncement) => void;
   /** Told of every peer frame this replica receives, decoded (traces). */
@@ -87,6 +89,12 @@ export function leafPathsOf(value: unknown, prefix = ''): string[] {
 }
 
 const silentLogger = pino({ level: 'silent' });
+
+function seededBytes(random: () => number, count: number): Buffer {
+  const bytes = Buffer.alloc(count);
+  for (let index = 0; index < count; index++) bytes[index] = Math.floor(random() * 256);
+  return bytes;
+}
 
 /** A server configuration for a simulated replica: its tick, nothing on any port. */
 function simulatedSettings(timing: ReplicaTiming) {
@@ -148,6 +156,7 @@ export class SimReplica {
       ...host.coreOptions(),
       clock,
       now: () => clock.now(),
+      randomBytes: (count) => seededBytes(options.random, count),
     });
     replica = new SimReplica(options, storage, host, core);
     await host.start(core);

@@ -3,7 +3,6 @@
 // existing one by id and password, and tell a client whose session is gone that it expired
 // (timeout 0) — never hand it a fresh session in its place.
 
-import { randomBytes } from 'node:crypto';
 import { JuteError, JuteReader, JuteWriter } from '../../protocol/jute.js';
 import { readConnectRequest, type ConnectRequest } from '../../protocol/records.js';
 import type { ClientConnection } from './client-connection.js';
@@ -58,7 +57,7 @@ function createSession(
   request: ConnectRequest,
 ): void {
   const sessionId = core.newSessionId();
-  const password = randomBytes(passwordBytes);
+  const password = core.randomBytes(passwordBytes);
   const timeoutMs = core.sessions.open(
     sessionId,
     request.timeout,

@@ -64,6 +64,8 @@ export interface ServerCoreOptions {
   clock?: SessionClock;
   /** Milliseconds now (session id base, touch throttling); Date.now by default. */
   now?: () => number;
+  /** Session passwords and SASL nonces (the simulator's seeded generator; crypto by default). */
+  randomBytes?: (count: number) => Buffer;
 }
 
 export class ServerCore {
@@ -174,6 +176,11 @@ export class ServerCore {
       this.sessions.restore(sessionId, timeoutMs, expiresHere);
     }
     return count;
+  }
+
+  /** `count` random bytes, from the world's source of randomness. */
+  randomBytes(count: number): Buffer {
+    return (this.options.randomBytes ?? randomBytes)(count);
   }
 
   newSessionId(): bigint {
@@ -337,6 +344,7 @@ export class ServerCore {
     }
     let server = this.saslServers.get(connection.id);
     if (server === undefined) {
+      const randomBytes = (count: number) => this.randomBytes(count);
       server = new DigestMd5Server({ users: this.settings.digestUsers, randomBytes });
       this.saslServers.set(connection.id, server);
     }
