@@ -127,12 +127,19 @@ function corruptRecord(cluster: Cluster, stopped: ServerId[], random: SeededRand
   // Rarer than the other faults: it takes a replica out for good.
   if (!random.chance(corruptionChance)) return false;
   if (cluster.options.voters.length < 3) return false;
-  const candidates = stopped.filter((id) => cluster.disk(id).logZxids().length >= 2);
+  // Only before a whole record: a corrupt run at the end of the log is what a torn write leaves,
+  // which recovery cuts by design (a record torn by a power loss may already end it).
+  const corruptible = (id: ServerId) => {
+    const records = cluster.disk(id).logRecords();
+    let lastWhole = records.length - 1;
+    while (lastWhole >= 0 && !records[lastWhole]!.whole) lastWhole--;
+    return records.slice(0, Math.max(0, lastWhole)).map((record) => record.zxid);
+  };
+  const candidates = stopped.filter((id) => corruptible(id).length > 0);
   if (candidates.length === 0) return false;
   const id = random.pick(candidates);
-  const zxids = cluster.disk(id).logZxids();
-  // Not the last record: a corrupt tail is a torn write, which recovery cuts by design.
-  cluster.disk(id).corruptRecord(zxids[random.int(zxids.length - 1)]!);
+  const zxids = corruptible(id);
+  cluster.disk(id).corruptRecord(zxids[random.int(zxids.length)]!);
   cluster.corrupted.add(id);
   return true;
 }

@@ -14,7 +14,7 @@
 
 import type { BackendSession, FileStore, StorageBackend, Table, TableWrite } from
   '../storage/backend.js';
-import { zxidKey, zxidOfKey } from '../storage/txn-codec.js';
+import { recordProblem, zxidKey, zxidOfKey } from '../storage/txn-codec.js';
 import { SimulatedFileStore, type FileStoreHost } from './storage-backend-file-store.js';
 import { MemoryFiles, type Inode } from './storage-backend-files.js';
 import { MemoryTable } from './storage-backend-tables.js';
@@ -218,9 +218,12 @@ export class SimulatedStorageBackend implements StorageBackend {
     });
   }
 
-  /** The zxids of the durable log records, ascending (faults pick from them). */
-  logZxids(): number[] {
-    return [...this.table(tornTableName).keys()].map((key) => zxidOfKey(key));
+  /** The durable log records, ascending, each whole or not (faults pick from them). */
+  logRecords(): Array<{ zxid: number; whole: boolean }> {
+    return [...this.table(tornTableName).entries()].map(({ key, value }) => ({
+      zxid: zxidOfKey(key),
+      whole: recordProblem(value) === undefined,
+    }));
   }
 
   /** Flips a byte (the middle one by default) of the durable log record for `zxid`. */
