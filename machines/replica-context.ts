@@ -125,8 +125,6 @@ export interface LearnerState {
   silentTicks: number;
   /** Everything up to here is committed per the sync stream; applied on UPTODATE. */
   syncCommittedZxid: Zxid;
-  truncating: boolean;
-  loadingSnapshot: boolean;
   /** NEWLEADER's zxid once it arrived. */
   newLeaderZxid: Zxid | null;
   /** This learner's last zxid when NEWLEADER arrived: durable before its ACK is sent. */
@@ -150,6 +148,13 @@ export interface ReplicaContext {
   lastZxid: Zxid;
   /** The last zxid storage reported durable (`storage.appended`). */
   durableZxid: Zxid;
+  /**
+   * TRUNCs and SNAPs handed to storage and not yet reported done. Counted here, not per sync: a
+   * learner that gave up a sync and started another may still have the first one's replacement
+   * on its way, and its completion must not pass for the second's (found by the simulator: seed
+   * 802336, where an earlier SNAP replaced the tree of an observer already serving).
+   */
+  replacementsPending: number;
   firstZxid: Zxid;
   epochEnds: Zxid[];
   lastRound: number;

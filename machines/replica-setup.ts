@@ -62,6 +62,17 @@ function toGuards<Name extends string>(checks: Record<Name, Check>) {
   return Object.fromEntries(guards) as Record<Name, (arguments_: MachineArguments) => boolean>;
 }
 
+/**
+ * A TRUNC or SNAP is durable (storage completes requests in order): the log now ends at `zxid`,
+ * and once none is pending it is what this replica logged (durable through that point).
+ */
+function replacementDone(context: ReplicaContext, zxid: number): Partial<ReplicaContext> {
+  return {
+    durableZxid: Math.min(zxid, context.lastZxid),
+    replacementsPending: Math.max(0, context.replacementsPending - 1),
+  };
+}
+
 /** Steps of the replica itself: looking, durability bookkeeping, answering lookers. */
 const replicaSteps = {
   enterLooking: ((context) => ({
@@ -103,8 +114,7 @@ const replicaSteps = {
   }) as Step,
   recordTruncated: ((context, event) => {
     const { zxid } = expectEvent(event, 'storage.truncated');
-    const learner = context.learner === null ? null : { ...context.learner, truncating: false };
-    return { context: { durableZxid: Math.min(zxid, context.lastZxid), learner } };
+    return { context: replacementDone(context, zxid) };
   }) as Step,
   holdLearnerInfo: ((context, event) => {
     if (event.type !== 'peer.followerInfo' && event.type !== 'peer.observerInfo') return {};
@@ -115,9 +125,7 @@ const replicaSteps = {
   })) as Step,
   recordSnapshotLoaded: ((context, event) => {
     const { zxid } = expectEvent(event, 'storage.snapshotLoaded');
-    const learner =
-      context.learner === null ? null : { ...context.learner, loadingSnapshot: false };
-    return { context: { durableZxid: Math.min(zxid, context.lastZxid), learner } };
+    return { context: replacementDone(context, zxid) };
   }) as Step,
 };
 

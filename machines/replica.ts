@@ -24,6 +24,7 @@ export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
     currentEpoch: input.currentEpoch,
     lastZxid: input.lastZxid,
     durableZxid: input.lastZxid,
+    replacementsPending: 0,
     firstZxid: input.firstZxid,
     epochEnds: [...epochEnds],
     lastRound: 0,

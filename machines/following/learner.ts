@@ -24,8 +24,6 @@ function freshLearnerState(leaderId: number): LearnerState {
     phaseTicks: 0,
     silentTicks: 0,
     syncCommittedZxid: 0,
-    truncating: false,
-    loadingSnapshot: false,
     newLeaderZxid: null,
     newLeaderCoversZxid: 0,
     newLeaderAcked: false,
@@ -93,7 +91,8 @@ export const learnerActions = {
     const { zxid } = expectEvent(event, 'peer.trunc').message;
     return {
       context: {
-        ...withLearner(context, { truncating: true, syncCommittedZxid: zxid }),
+        ...withLearner(context, { syncCommittedZxid: zxid }),
+        replacementsPending: context.replacementsPending + 1,
         lastZxid: zxid,
         firstZxid: zxid < context.firstZxid ? 0 : context.firstZxid,
         durableZxid: Math.min(context.durableZxid, zxid),
@@ -107,7 +106,8 @@ export const learnerActions = {
     const { zxid, snapshot } = expectEvent(event, 'peer.snap').message;
     return {
       context: {
-        ...withLearner(context, { loadingSnapshot: true, syncCommittedZxid: zxid }),
+        ...withLearner(context, { syncCommittedZxid: zxid }),
+        replacementsPending: context.replacementsPending + 1,
         lastZxid: zxid,
         durableZxid: 0,
         firstZxid: zxid,
@@ -249,8 +249,7 @@ export const learnerGuards = {
     if (learner.newLeaderZxid === null) return false;
     return (
       context.currentEpoch >= epochOfZxid(learner.newLeaderZxid) &&
-      !learner.truncating &&
-      !learner.loadingSnapshot &&
+      context.replacementsPending === 0 &&
       context.durableZxid >= learner.newLeaderCoversZxid
     );
   }) as Check,

@@ -136,8 +136,6 @@ function describeLearner(learner: LearnerState): string {
     [syncing, `phaseTicks=${learner.phaseTicks}`],
     [true, `silentTicks=${learner.silentTicks}`],
     [syncing && learner.syncCommittedZxid > 0, syncCommitted],
-    [learner.truncating, 'truncating'],
-    [learner.loadingSnapshot, 'loadingSnapshot'],
     [syncing && learner.newLeaderZxid !== null, `newLeaderZxid=${hex(learner.newLeaderZxid ?? 0)}`],
     [learner.newLeaderAcked, `ackedZxid=${hex(learner.ackedZxid)}`],
     [learner.upToDate, 'upToDate'],
@@ -169,7 +167,8 @@ export function describeState(
   lines.push([
     'log',
     `firstZxid=${hex(context.firstZxid)} lastZxid=${hex(context.lastZxid)} ` +
-      `durableZxid=${hex(context.durableZxid)}`,
+      `durableZxid=${hex(context.durableZxid)}` +
+      (context.replacementsPending > 0 ? ` replacing=${context.replacementsPending}` : ''),
   ]);
   lines.push(['epochEnds', context.epochEnds.map(hex).join(',') || '-']);
   const decision = context.decision;

@@ -41,7 +41,9 @@ const regressionSeeds: Record<BrokenVariant, { seed: number; violation: RegExp }
  * 503520: a snapshot named by the epoch its replica had begun to serve in was deleted by a TRUNC
  * to the previous epoch's end, and the log it had let compaction purge was lost with it.
  * 505789: the simulator's bit rot hit the record before a torn one, which recovery rightly took
- * for a torn tail of two: it now only corrupts records a whole one follows.
+ * for a torn tail of two: it now only corrupts records a whole one follows. 802336 with an
+ * observer: a SNAP from a sync the learner had given up was loaded after the next sync's, over
+ * the tree of an observer already serving (its completion had passed for the second's).
  */
 interface FixedSeed {
   seed: number;
@@ -66,6 +68,7 @@ const fixedSeeds: FixedSeed[] = [
   { seed: 500187, observers: 0 },
   { seed: 503520, observers: 0 },
   { seed: 505789, observers: 0, fewOperations: true },
+  { seed: 802336, observers: 1 },
 ];
 
 describe('broken replicas (machine and host variants) are caught', () => {
