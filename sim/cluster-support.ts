@@ -51,15 +51,30 @@ export function createSessionBody(sessionId = clusterSessionId): TxnBody {
  * Lets every continuation the last step made runnable (storage completions and what they cause)
  * run. The simulated world has no real I/O, so its continuations are all promise jobs: enough
  * hops of the microtask queue reach quiescence without a turn of Node's event loop (which costs
- * a poll of the kernel each time).
+ * a poll of the kernel each time). Every so often a real turn is taken all the same: Node runs
+ * process.nextTick callbacks (a connection's uncork) only once the microtask queue is empty, and
+ * a run that never lets it empty would keep them, and what they hold, for ever.
  */
 export async function drainMicrotasks(): Promise<void> {
+  drains++;
+  if (drains % drainsPerEventLoopTurn === 0) {
+    await new Promise((resolve) => setImmediate(resolve));
+    return;
+  }
   for (let hop = 0; hop < microtaskHopsPerDrain; hop++) await undefined;
 }
 
 /** Promise jobs a drain waits through: deeper than any chain a step starts (a storage
  * completion's reaches the machine and the next storage request in about a dozen). */
 const microtaskHopsPerDrain = 16;
+/** Drains between two real turns of Node's event loop. */
+const drainsPerEventLoopTurn = 64;
+let drains = 0;
+
+/** A new run starts counting drains afresh: a seed replays alike alone or after others. */
+export function restartDrainCount(): void {
+  drains = 0;
+}
 
 /**
  * Waits for `work` (a replica's start: opening its disk, recovery), making that disk's operations

@@ -17,6 +17,7 @@ import {
   createSessionBody,
   drainMicrotasks,
   pumpDisk,
+  restartDrainCount,
 } from './cluster-support.js';
 import { CommitLedger } from './invariants.js';
 import { InstantDeliveries } from './livelock.js';
@@ -29,12 +30,7 @@ import {
 } from './replica-host.js';
 import { SimulatedStorageBackend } from './storage-backend.js';
 
-export {
-  clusterSessionId,
-  createSessionBody,
-  createTxnBody,
-  drainMicrotasks,
-} from './cluster-support.js';
+export { clusterSessionId, createTxnBody } from './cluster-support.js';
 
 export interface ClusterOptions {
   voters: ServerId[];
@@ -84,6 +80,7 @@ export class Cluster {
   private readonly deliveries = new InstantDeliveries(this.network, () => this.clock.now());
 
   constructor(readonly options: ClusterOptions) {
+    restartDrainCount();
     this.random = new SeededRandom(options.seed ?? 1);
     // Session passwords come from a generator of their own: drawing them moves no schedule.
     this.bytesRandom = new SeededRandom(((options.seed ?? 1) ^ 0x5eed) >>> 0);

@@ -2,7 +2,8 @@
 // client writes, crashes (losing unflushed writes) and restarts, each chosen by the cluster's
 // generator, so a seed names one exact run. Invariants are checked at the end.
 import type { ServerId } from '../protocol/peer.js';
-import { createSessionBody, createTxnBody, drainMicrotasks, type Cluster } from './cluster.js';
+import { createSessionBody, createTxnBody, drainMicrotasks } from './cluster-support.js';
+import type { Cluster } from './cluster.js';
 
 export interface ScheduleOptions {
   steps: number;
