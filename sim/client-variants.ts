@@ -3,7 +3,7 @@
 // broken replica machines of sim/variants.ts are.
 
 import type { RequestQueueFactory } from '../actors/server/client-connection.js';
-import { RequestQueue } from '../actors/server/request-queue.js';
+import { RequestQueue, type WriteSlot } from '../actors/server/request-queue.js';
 
 /** Answers every read at once, ahead of the session's earlier requests still unanswered. */
 class ReadsFirstQueue extends RequestQueue {
@@ -18,19 +18,24 @@ class ReadsFirstQueue extends RequestQueue {
 }
 
 /**
- * Keeps replies in order but never says a read is waiting, so its connection hands over the
- * session's later writes at once: one applied before an earlier read has run shows that read
- * a future its session had not reached (the server bug the real client path first found).
+ * Keeps replies in order but hands a write's answer in a microtask after it is applied (as a
+ * promise would): the reads queued behind it run only once the rest of its batch is applied
+ * too, so a later write of the same session shows them a future their session had not reached
+ * (the server bug the real client path first found).
  */
-class UnheldReadsQueue extends RequestQueue {
-  override get readWaiting(): boolean {
-    return false;
+class LateWriteRepliesQueue extends RequestQueue {
+  override expectWrite(failed: () => Buffer, operation?: string): WriteSlot {
+    const slot = super.expectWrite(failed, operation);
+    return {
+      answer: (frame) => queueMicrotask(() => slot.answer(frame)),
+      fail: () => slot.fail(),
+    };
   }
 }
 
 export const brokenRequestQueues = {
   readsFirst: ((send) => new ReadsFirstQueue(send)) satisfies RequestQueueFactory,
-  unheldReads: ((...queue) => new UnheldReadsQueue(...queue)) satisfies RequestQueueFactory,
+  lateWriteReplies: ((...queue) => new LateWriteRepliesQueue(...queue)) satisfies RequestQueueFactory,
 };
 
 export type BrokenRequestQueue = keyof typeof brokenRequestQueues;

@@ -20,6 +20,8 @@ export interface ReplicaPort {
 }
 
 interface Waiter<Value> {
+  /** Told the value synchronously, before the promise's callbacks run (see WritePipeline). */
+  told: ((value: Value) => void) | undefined;
   resolve: (value: Value) => void;
   reject: (error: unknown) => void;
 }
@@ -36,7 +38,7 @@ class WaiterTable<Value> {
     return this.count;
   }
 
-  add(sessionId: bigint, id: number): Promise<Value> {
+  add(sessionId: bigint, id: number, told?: (value: Value) => void): Promise<Value> {
     return new Promise((resolve, reject) => {
       let byId = this.waiters.get(sessionId);
       if (byId === undefined) {
@@ -44,8 +46,9 @@ class WaiterTable<Value> {
         this.waiters.set(sessionId, byId);
       }
       const list = byId.get(id);
-      if (list === undefined) byId.set(id, [{ resolve, reject }]);
-      else list.push({ resolve, reject });
+      const waiter = { told, resolve, reject };
+      if (list === undefined) byId.set(id, [waiter]);
+      else list.push(waiter);
       this.count++;
     });
   }
@@ -82,11 +85,16 @@ export class ReplicatedPipeline implements WritePipeline {
     return this.writes.size + this.syncs.size;
   }
 
-  propose(sessionId: bigint, cxid: number, body: TxnBody): Promise<ApplyOutcome> {
+  propose(
+    sessionId: bigint,
+    cxid: number,
+    body: TxnBody,
+    told?: (outcome: ApplyOutcome) => void,
+  ): Promise<ApplyOutcome> {
     if (!this.replica.isServing()) {
       return Promise.reject(new NotServingError('a write arrived while not serving'));
     }
-    const applied = this.writes.add(sessionId, cxid);
+    const applied = this.writes.add(sessionId, cxid, told);
     this.replica.submit(sessionId, cxid, body);
     return applied;
   }
@@ -116,7 +124,9 @@ export class ReplicatedPipeline implements WritePipeline {
 
   /** A committed txn was applied here: settles the request it answers, if it came from here. */
   applied(txn: Txn, outcome: ApplyOutcome): void {
-    this.writes.take(txn.sessionId, txn.cxid)?.resolve(outcome);
+    const waiter = this.writes.take(txn.sessionId, txn.cxid);
+    waiter?.told?.(outcome);
+    waiter?.resolve(outcome);
   }
 
   /** The leader answered a sync that was submitted here. */

@@ -207,10 +207,12 @@ export class ClientConnection {
 
   /**
    * Hands the frames received to the server, in order, but no request that changes state (a
-   * write, a sync, an auth) while a read waits in the queue: writes are proposed as soon as
-   * they are handed over, and one applied before an earlier read of its session has run would
-   * show that read a future the session has not reached (ZooKeeper's FIFO order). Reads pass:
-   * they queue behind the waiting one. The queue calls back once it has moved on.
+   * write, a sync, an auth) while a read waits behind something that settles only later (a
+   * sync, a session moving in): writes are proposed as soon as they are handed over, and one
+   * applied before an earlier read of its session has run would show that read a future the
+   * session has not reached (ZooKeeper's FIFO order). Reads behind a write need no holding:
+   * they run as that write is applied (request-queue.ts). Reads pass: they queue behind the
+   * waiting one. The queue calls back once it has moved on.
    */
   private handOver(): void {
     if (this.handingOver) return;

@@ -11,8 +11,16 @@ export interface WritePipeline {
    * Orders a txn for the session's request `cxid`; resolves with its outcome once it is applied
    * to this server's tree. Rejects when it cannot be made durable, or when this replica stops
    * serving before it is applied (the client then sees ConnectionLoss, as with ZooKeeper).
+   * `applied`, when given, is told the outcome the moment the txn is applied, before the next
+   * txn is: the session's reads queued behind this write then run against the tree as this
+   * write left it (ZooKeeper's CommitProcessor runs them before it applies the next commit).
    */
-  propose(sessionId: bigint, cxid: number, body: TxnBody): Promise<ApplyOutcome>;
+  propose(
+    sessionId: bigint,
+    cxid: number,
+    body: TxnBody,
+    applied?: (outcome: ApplyOutcome) => void,
+  ): Promise<ApplyOutcome>;
   /**
    * ZooKeeper's sync: resolves once this server has applied every txn the leader committed
    * before it processed the sync (at once on a standalone server).

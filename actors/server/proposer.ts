@@ -36,6 +36,8 @@ export interface ProposerOptions<Outcome> {
 
 interface Pending<Outcome> {
   txn: Txn;
+  /** Told the outcome as the txn is applied, before the next one is. */
+  applied: ((outcome: Outcome) => void) | undefined;
   resolve: (outcome: Outcome) => void;
   reject: (error: unknown) => void;
 }
@@ -57,12 +59,17 @@ export class Proposer<Outcome> {
   }
 
   /** Orders a txn; resolves with its outcome once it is durable and applied. */
-  propose(sessionId: bigint, cxid: number, body: TxnBody): Promise<Outcome> {
+  propose(
+    sessionId: bigint,
+    cxid: number,
+    body: TxnBody,
+    applied?: (outcome: Outcome) => void,
+  ): Promise<Outcome> {
     const zxid = this.nextZxid;
     this.nextZxid = zxidAfter(zxid);
     const txn: Txn = { zxid, time: this.options.now(), sessionId, cxid, body };
     return new Promise((resolve, reject) => {
-      this.queue.push({ txn, resolve, reject });
+      this.queue.push({ txn, applied, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         // Let the requests already read from sockets join this batch.
@@ -86,7 +93,11 @@ export class Proposer<Outcome> {
         this.nextZxid = zxidAfter(this.options.log.lastZxid());
         break;
       }
-      for (const pending of batch) pending.resolve(this.options.apply(pending.txn));
+      for (const pending of batch) {
+        const outcome = this.options.apply(pending.txn);
+        pending.applied?.(outcome);
+        pending.resolve(outcome);
+      }
     }
     this.flushing = false;
   }
@@ -104,8 +115,13 @@ export class StandalonePipeline implements WritePipeline {
     return this.proposer.outstanding;
   }
 
-  propose(sessionId: bigint, cxid: number, body: TxnBody): Promise<ApplyOutcome> {
-    return this.proposer.propose(sessionId, cxid, body);
+  propose(
+    sessionId: bigint,
+    cxid: number,
+    body: TxnBody,
+    applied?: (outcome: ApplyOutcome) => void,
+  ): Promise<ApplyOutcome> {
+    return this.proposer.propose(sessionId, cxid, body, applied);
   }
 
   async sync(): Promise<void> {}

@@ -16,6 +16,7 @@ import {
 import type { ClientConnection } from './client-connection.js';
 import { reply } from './replies.js';
 import type { ServerCore } from './server-core.js';
+import type { ApplyOutcome } from '../../tree/data-tree.js';
 
 /** Opcodes whose body ZooKeeper's PrepRequestProcessor decodes: a malformed one becomes an
  * error txn (it consumes a zxid), as every other write failure does. */
@@ -213,13 +214,16 @@ function submitWrite(
   request: WriteRequest,
   operation: string | undefined,
 ): void {
-  const outcome = core.proposeWrite(sessionId, xid, request, connection);
-  connection.queue.pushWrite(
-    outcome.then((result) => reply(xid, result.zxid, result.err, result.body)),
-    undefined,
-    notDurable(core, xid),
-    operation,
-  );
+  // Answered as the write is applied (before the next txn is), so that the session's reads
+  // queued behind it see the tree as it left it; the promise only says what is left to say.
+  const slot = connection.queue.expectWrite(notDurable(core, xid), operation);
+  let answered = false;
+  const answer = (result: ApplyOutcome): void => {
+    if (answered) return;
+    answered = true;
+    slot.answer(reply(xid, result.zxid, result.err, result.body));
+  };
+  core.proposeWrite(sessionId, xid, request, connection, answer).then(answer, () => slot.fail());
 }
 
 /**

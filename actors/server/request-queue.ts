@@ -1,8 +1,12 @@
 // Keeps one session's replies in the order its requests arrived (ZooKeeper's FIFO client
 // order). Writes are handed to the proposer at once, so a session can pipeline them; a read
 // runs only when everything before it in the session has been answered, so it sees the
-// session's own earlier writes. While a read waits, its connection holds back what follows it
-// (client-connection.ts), so that no later write of the session is applied before it runs.
+// session's own earlier writes, and no later one: a write's answer is handed in the moment the
+// write is applied (`expectWrite`), so the reads behind it run before the next txn is applied,
+// as ZooKeeper's CommitProcessor runs them before its next commit. What settles only later (a
+// sync, a session moving in from another connection, the rare write answered by a promise)
+// cannot promise that: while a read waits behind one of those, the connection holds back the
+// session's later writes (client-connection.ts).
 
 interface Item {
   /** When the request arrived (ms), for latency statistics. */
@@ -17,12 +21,25 @@ interface Item {
   passed?: boolean;
   /** ZooKeeper's short name of the request (`GETD`), for the connection's statistics. */
   operation?: string;
+  /** Settles in a later microtask (a promise), not as the tree changes. */
+  late?: boolean;
+}
+
+/** The answer to a write handed to the queue (see RequestQueue.expectWrite). */
+export interface WriteSlot {
+  /** The write was applied: its reply, handed in before the next txn is applied. */
+  answer(frame: Buffer): void;
+  /** The write was not applied (not durable, or the replica stopped serving). */
+  fail(): void;
 }
 
 export class RequestQueue {
   private readonly items: Item[] = [];
   /** Reads queued behind something unanswered, not yet run. */
   private readsWaitingCount = 0;
+  /** Queued items that settle in a later microtask, not as the tree changes. */
+  private lateCount = 0;
+  private drainedScheduled = false;
 
   constructor(
     private readonly send: (frame: Buffer) => void,
@@ -40,9 +57,12 @@ export class RequestQueue {
     return this.items.length;
   }
 
-  /** True while a read waits for what is ahead of it to be answered. */
+  /**
+   * True while a read waits and something queued settles only in a later microtask: a write
+   * the session sends now could be applied before that read runs, so it must be held back.
+   */
   get readWaiting(): boolean {
-    return this.readsWaitingCount > 0;
+    return this.readsWaitingCount > 0 && this.lateCount > 0;
   }
 
   /** A request answered from local state when its turn comes; `run` may return no reply. */
@@ -55,8 +75,31 @@ export class RequestQueue {
   }
 
   /**
-   * A request whose reply arrives later (a write going through the proposer). `failed` answers
-   * it when the write could not be made durable.
+   * A write whose answer is handed in as it is applied (`WriteSlot.answer`), which runs the
+   * reads queued behind it there and then. `failed` answers it when it was not applied.
+   */
+  expectWrite(failed: () => Buffer, operation?: string): WriteSlot {
+    const item: Item = { receivedAtMs: Date.now() };
+    if (operation !== undefined) item.operation = operation;
+    this.items.push(item);
+    return {
+      answer: (frame) => {
+        if (item.reply !== undefined) return;
+        item.reply = frame;
+        this.drain();
+      },
+      fail: () => {
+        if (item.reply !== undefined) return;
+        item.reply = failed();
+        this.drain();
+      },
+    };
+  }
+
+  /**
+   * A request whose reply a promise settles, in a later microtask: the reads behind it make
+   * the connection hold back the session's later writes until it is answered. `failed`
+   * answers it when the write could not be made durable.
    */
   pushWrite(
     reply: Promise<Buffer>,
@@ -64,10 +107,11 @@ export class RequestQueue {
     failed?: () => Buffer,
     operation?: string,
   ): void {
-    const item: Item = { receivedAtMs: Date.now() };
+    const item: Item = { receivedAtMs: Date.now(), late: true };
     if (after !== undefined) item.after = after;
     if (operation !== undefined) item.operation = operation;
     this.items.push(item);
+    this.lateCount++;
     reply.then(
       (frame) => {
         item.reply = frame;
@@ -91,8 +135,9 @@ export class RequestQueue {
    * sent on the old one are applied (ZooKeeper orders requests per session).
    */
   pushBarrier(settled: Promise<unknown>): void {
-    const item: Item = { receivedAtMs: Date.now() };
+    const item: Item = { receivedAtMs: Date.now(), late: true };
     this.items.push(item);
+    this.lateCount++;
     const pass = (): void => {
       item.passed = true;
       this.drain();
@@ -104,6 +149,7 @@ export class RequestQueue {
   clear(): void {
     this.items.length = 0;
     this.readsWaitingCount = 0;
+    this.lateCount = 0;
   }
 
   private drain(): void {
@@ -114,6 +160,7 @@ export class RequestQueue {
       this.items.shift();
       moved = true;
       if (head.run !== undefined) this.readsWaitingCount--;
+      if (head.late === true) this.lateCount--;
       const frame = head.reply ?? head.run?.();
       if (frame !== undefined) {
         this.send(frame);
@@ -121,6 +168,14 @@ export class RequestQueue {
       }
       head.after?.();
     }
-    if (moved) this.drained();
+    // Told in a microtask, once: a drain may run in the middle of applying a batch, where the
+    // connection must not hand the server new requests.
+    if (moved && !this.drainedScheduled) {
+      this.drainedScheduled = true;
+      queueMicrotask(() => {
+        this.drainedScheduled = false;
+        this.drained();
+      });
+    }
   }
 }

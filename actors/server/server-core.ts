@@ -257,11 +257,12 @@ export class ServerCore {
     xid: number,
     request: WriteRequest,
     connection: ClientConnection,
+    applied?: (outcome: ApplyOutcome) => void,
   ) {
     const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
     return this.trackWrite(
       sessionId,
-      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }),
+      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }, applied),
     );
   }
 

@@ -89,7 +89,7 @@ describe('a pipelined session keeps FIFO order through the real client path', ()
   it('shows the bug a queue letting later writes through has (found by the seeds)', async () => {
     const replies = await pipelined(writeReadWrite, {
       via: 'leader',
-      requestQueue: brokenRequestQueues.unheldReads,
+      requestQueue: brokenRequestQueues.lateWriteReplies,
     });
     expect(replies.get(2)).toBe(ErrorCode.ok);
   });
@@ -101,7 +101,7 @@ describe('a pipelined session keeps FIFO order through the real client path', ()
  */
 const regressionSeeds: Record<BrokenRequestQueue, number> = {
   readsFirst: 2,
-  unheldReads: 47,
+  lateWriteReplies: 8,
 };
 const seedsMax = 60;
 
