@@ -115,6 +115,11 @@ export class DurableTxnLog implements TxnLog {
     return 0;
   }
 
+  /** True when the log holds a record for `zxid`. */
+  holds(zxid: number): boolean {
+    return this.log.get(zxidKey(zxid)) !== undefined;
+  }
+
   /** The first zxid the log holds after `afterZxid` (0 when none). */
   firstZxidAfter(afterZxid: number): number {
     for (const key of this.log.keys({ start: zxidKey(afterZxid + 1), limit: 1 })) {

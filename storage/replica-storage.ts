@@ -24,7 +24,7 @@ import {
   snapshotName,
   writeSnapshot,
 } from './snapshot-file.js';
-import { epochOfZxid } from '../protocol/zxid.js';
+import { epochOfZxid, hex } from '../protocol/zxid.js';
 
 export interface StorageSettings {
   /** Txns between snapshots (ZooKeeper's snapCount, zoo.cfg `snapCount`). */
@@ -101,11 +101,32 @@ export class ReplicaStorage implements TxnLog {
       const storage = new ReplicaStorage(session, log, resolved, logger, snapshotTaken);
       await session.files.makeDirectory(storage.snapshotDir);
       storage.latestSnapshotZxid = (await storage.snapshots())[0]?.zxid ?? 0;
+      await storage.dropHistoryReplacedBySnap();
       return storage;
     } catch (error) {
       await session.close();
       throw error;
     }
+  }
+
+  /**
+   * A SNAP installs the leader's snapshot, then empties the log (replaceWithSnapshot); a crash
+   * between the two leaves records of the replaced history at or below the snapshot, with a gap
+   * up to it that nothing fills. A leader reading that log would plan a DIFF across the gap. A
+   * replica's own snapshots are taken at a txn it logged (and compaction purges only below a
+   * snapshot), so a log that holds records below the newest snapshot but not the snapshot's own
+   * zxid holds such leftovers: they go, as the SNAP would have taken them.
+   */
+  private async dropHistoryReplacedBySnap(): Promise<void> {
+    const snapshotZxid = this.latestSnapshotZxid;
+    const first = this.log.firstZxid();
+    if (snapshotZxid === 0 || first === 0 || first >= snapshotZxid) return;
+    if (this.log.holds(snapshotZxid)) return;
+    const dropped = await this.log.purgeThrough(snapshotZxid);
+    this.logger.warn(
+      { dataDir: this.log.dataDir, snapshotZxid: hex(snapshotZxid), records: dropped },
+      'dropped the log records a SNAP replaced before it was interrupted',
+    );
   }
 
   /** The snapshot files, newest first. */
@@ -187,7 +208,8 @@ export class ReplicaStorage implements TxnLog {
    * after `zxid` (a TRUNC to it: the leader holds every committed txn, so nothing of ours after
    * its zxid was committed). The file is written and synced under its temporary name; what the
    * log and the snapshots hold after `zxid` goes; only then is the file renamed into place, so
-   * that a restart from it replays no txn of the old history; then the rest of the old state goes.
+   * that a restart from it replays no txn of the old history; then the rest of the old state goes
+   * (cut before that, the next open takes it: dropHistoryReplacedBySnap).
    */
   async replaceWithSnapshot(zxid: number, snapshot: Buffer, restore: () => void): Promise<void> {
     await this.settled();

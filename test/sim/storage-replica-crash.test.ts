@@ -10,7 +10,7 @@ import type { ReplicaStorage } from '../../storage/replica-storage.js';
 import { DataTree } from '../../tree/data-tree.js';
 import type { Txn } from '../../protocol/txn.js';
 import { drive, seededRandom, treeOf, TxnStream } from '../storage/fixtures.js';
-import { DiskDriver, recover, turns } from './storage-disk.js';
+import { DiskDriver, loggedZxids, recover, turns } from './storage-disk.js';
 
 const settings = { snapCount: 100, snapRetainCount: 3, txnsRetainedMin: 1000 };
 
@@ -102,6 +102,39 @@ describe('replica storage over the simulated disk: power loss inside TRUNC and S
           .toContain(await recoveredDigest(cut.driver));
       }
     });
+
+  it('SNAP past the end of our log (to 200, leader at 260): no cut leaves records of the ' +
+    'replaced history behind a gap to the snapshot (simulator seed 814599)', async () => {
+    const short = ours.slice(0, 200);
+    const leaderTree = treeOf(new TxnStream(77).take(260));
+    const payload = encodeSnapshot(leaderTree.capture());
+    const snap = (storage: ReplicaStorage) => storage.replaceWithSnapshot(260, payload,
+      () => restoreTree(new DataTree({ extendedTypesEnabled: true }),
+        { formatVersion: 2, bytes: payload }));
+    const { driver, storage } = await replicaWith(short);
+    const total = await stepThrough(driver, () => snap(storage));
+    let cutBetweenInstallAndEmptying = 0;
+    for (let steps = 0; steps <= total; steps++) {
+      const cut = await replicaWith(short);
+      await stepThrough(cut.driver, () => snap(cut.storage), steps);
+      cut.driver.disk.powerLoss();
+      const reopened = await cut.driver.open(settings);
+      const logged = loggedZxids(reopened);
+      const tree = await recover(reopened);
+      if (tree.digest() === treeOf(short).digest()) {
+        expect(logged, `power lost after ${steps} of ${total} steps`).toEqual(
+          short.map((txn) => txn.zxid));
+        continue;
+      }
+      expect(tree.digest(), `power lost after ${steps} of ${total} steps`)
+        .toBe(leaderTree.digest());
+      // The leader's state: the log holds nothing of ours (a leader reading it would plan a
+      // DIFF across the gap from 200 to 260).
+      expect(logged, `power lost after ${steps} of ${total} steps`).toEqual([]);
+      if (steps < total) cutBetweenInstallAndEmptying++;
+    }
+    expect(cutBetweenInstallAndEmptying).toBeGreaterThan(0);
+  });
 });
 
 /** Appends batches (up to three on their way at once) while the disk takes writes at random,
