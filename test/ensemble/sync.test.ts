@@ -215,7 +215,9 @@ describe('synchronization (real processes)', { timeout: 60_000 }, () => {
     const tree = await expectSameTrees(ensemble);
     expect(tree.get('/big-109')).toBe(String.fromCharCode(97 + (109 % 26)).repeat(900 * 1024));
     expect(await settles(abandoned, abandonedBefore + 1)).toBe(abandonedBefore + 1);
-    expect(await settles(streamed, streamedBefore + 1)).toBe(streamedBefore + 1);
+    // At least one whole stream since (a loaded learner may time out loading it and sync again).
+    await settles(() => streamed() > streamedBefore, true);
+    expect(streamed()).toBeGreaterThan(streamedBefore);
   });
 
   it('sends SNAP, not DIFF, once the leader purged the txns a follower missed (R=3)', async () => {
