@@ -6,6 +6,7 @@
 import type { ApplyOutcome } from '../../tree/data-tree.js';
 import type { Txn, TxnBody } from '../../protocol/txn.js';
 import { NotServingError, type WritePipeline } from '../server/pipeline.js';
+import { tell } from '../server/proposer.js';
 
 /** How the pipeline reaches the replica machine (actors/replica/host.ts provides it). */
 export interface ReplicaPort {
@@ -125,8 +126,9 @@ export class ReplicatedPipeline implements WritePipeline {
   /** A committed txn was applied here: settles the request it answers, if it came from here. */
   applied(txn: Txn, outcome: ApplyOutcome): void {
     const waiter = this.writes.take(txn.sessionId, txn.cxid);
-    waiter?.told?.(outcome);
-    waiter?.resolve(outcome);
+    if (waiter === undefined) return;
+    tell(waiter.told, outcome);
+    waiter.resolve(outcome);
   }
 
   /** The leader answered a sync that was submitted here. */

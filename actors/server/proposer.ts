@@ -24,6 +24,25 @@ export function zxidAfter(zxid: number): number {
   return spent ? makeZxid(epochOfZxid(zxid) + 1, 1) : zxid + 1;
 }
 
+/**
+ * Tells a listener a txn's outcome as the txn is applied. A listener that throws must not stop
+ * the txns after it from being applied: its error surfaces on its own, as an unhandled
+ * rejection of the promise it stands for would have.
+ */
+export function tell<Outcome>(
+  listener: ((outcome: Outcome) => void) | undefined,
+  outcome: Outcome,
+): void {
+  if (listener === undefined) return;
+  try {
+    listener(outcome);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
 export interface ProposerOptions<Outcome> {
   log: TxnLog;
   /** Applies a durable txn to the data tree (and fires its watches); returns its outcome. */
@@ -95,7 +114,7 @@ export class Proposer<Outcome> {
       }
       for (const pending of batch) {
         const outcome = this.options.apply(pending.txn);
-        pending.applied?.(outcome);
+        tell(pending.applied, outcome);
         pending.resolve(outcome);
       }
     }
