@@ -63,6 +63,9 @@ export class JuteReader {
   private length(what: string): number {
     const length = this.int();
     if (length > this.lengthMax) throw new JuteError(`${what} length ${length} exceeds limit`);
+    // -1 is null; any other negative length is refused, as ZooKeeper's readBuffer/readString
+    // refuse it (for a ConnectRequest's password that closes the connection).
+    if (length < -1) throw new JuteError(`${what} length ${length} is negative`);
     if (length >= 0) this.need(length, what);
     return length;
   }

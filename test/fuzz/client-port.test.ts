@@ -163,6 +163,26 @@ describe('client port fuzz, before the handshake', () => {
   });
 });
 
+describe('client port: a connect request\'s password length (as ZooKeeper 3.8)', () => {
+  const withPasswordLength = (length: number): Buffer =>
+    frame((w) => w.int(0).long(0).int(10_000).long(0).int(length).boolean(false));
+
+  it('closes the connection on a length below -1, gives a session for -1 (null)', async () => {
+    for (const length of [-2, -16, -(2 ** 31)]) {
+      const client = await RawClient.open(server.port);
+      expect(await client.handshake({ connectFrame: withPasswordLength(length) })).toBe('closed');
+      expect(await client.waitClosed(verdictWaitMs)).toBe(true);
+    }
+    const client = await RawClient.open(server.port);
+    const answer = await client.handshake({ connectFrame: withPasswordLength(-1) });
+    expect(answer).not.toBe('closed');
+    if (answer !== 'closed') expect(answer.sessionId).not.toBe(0n);
+    await expectStillServing(client);
+    client.destroy();
+    await expectHealthy();
+  });
+});
+
 describe('client port fuzz, after a valid connect', () => {
   it('answers or closes random request bodies under every opcode (seeded, 120 runs)', async () => {
     const opcode = fc.oneof(fc.constantFrom(...knownOpcodes), arbitraryUnknownOpcode);

@@ -30,6 +30,8 @@ export interface HandshakeOptions {
   password?: Buffer;
   timeoutMs?: number;
   lastZxidSeen?: number;
+  /** Sent instead of the ConnectRequest built from the options above (broken handshakes). */
+  connectFrame?: Buffer;
 }
 
 /** How long a test waits for any one frame before it calls the server silent. */
@@ -105,7 +107,7 @@ export class RawClient {
       password: options.password ?? Buffer.alloc(16),
       readOnly: false,
     });
-    this.write(writer.frame());
+    this.write(options.connectFrame ?? writer.frame());
     const frame = await this.until(() => this.frames.shift(), frameWaitMsDefault);
     if (frame === undefined) return 'closed';
     this.handshakeDone = true;
