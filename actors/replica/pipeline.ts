@@ -5,8 +5,7 @@
 
 import type { ApplyOutcome } from '../../tree/data-tree.js';
 import type { Txn, TxnBody } from '../../protocol/txn.js';
-import { NotServingError, type WritePipeline } from '../server/pipeline.js';
-import { tell } from '../server/proposer.js';
+import { NotServingError, tell, type WritePipeline } from '../server/pipeline.js';
 
 /** How the pipeline reaches the replica machine (actors/replica/host.ts provides it). */
 export interface ReplicaPort {

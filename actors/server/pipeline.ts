@@ -36,6 +36,25 @@ export interface WritePipeline {
   readonly outstanding: number;
 }
 
+/**
+ * Tells a listener a txn's outcome as the txn is applied. A listener that throws must not stop
+ * the txns after it from being applied: its error surfaces on its own, as an unhandled
+ * rejection of the promise it stands for would have.
+ */
+export function tell<Outcome>(
+  listener: ((outcome: Outcome) => void) | undefined,
+  outcome: Outcome,
+): void {
+  if (listener === undefined) return;
+  try {
+    listener(outcome);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
 /** A replica that is not serving (looking, or still synchronizing) cannot take requests. */
 export class NotServingError extends Error {
   constructor(detail: string) {

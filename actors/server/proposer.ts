@@ -6,7 +6,7 @@
 import type { TxnLog } from '../../storage/log.js';
 import type { ApplyOutcome } from '../../tree/data-tree.js';
 import type { Txn, TxnBody } from '../../protocol/txn.js';
-import type { WritePipeline } from './pipeline.js';
+import { tell, type WritePipeline } from './pipeline.js';
 import {
   counterOfZxid,
   epochOfZxid,
@@ -22,25 +22,6 @@ import {
 export function zxidAfter(zxid: number): number {
   const spent = zxid > 0 && counterOfZxid(zxid) >= zxidCounterMax;
   return spent ? makeZxid(epochOfZxid(zxid) + 1, 1) : zxid + 1;
-}
-
-/**
- * Tells a listener a txn's outcome as the txn is applied. A listener that throws must not stop
- * the txns after it from being applied: its error surfaces on its own, as an unhandled
- * rejection of the promise it stands for would have.
- */
-export function tell<Outcome>(
-  listener: ((outcome: Outcome) => void) | undefined,
-  outcome: Outcome,
-): void {
-  if (listener === undefined) return;
-  try {
-    listener(outcome);
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
-  }
 }
 
 export interface ProposerOptions<Outcome> {
