@@ -21,6 +21,7 @@ import {
   readMyIdFile,
   resolveSelf,
 } from './ensemble.js';
+import { unhonouredSecurityKey } from './security-keys.js';
 
 export {
   ConfigError,
@@ -164,6 +165,10 @@ export function parseZooCfg(
     const key = entry.key.trim();
     const value = entry.value.trim();
     const where = `${sourceName}:${entry.line}`;
+    const unhonoured = unhonouredSecurityKey(key, value);
+    if (unhonoured !== undefined) {
+      throw new ConfigError(`${key}=${value} (${where}) cannot be honoured: ${unhonoured}`, key);
+    }
     const rule = Object.hasOwn(zooCfgKeys, key) ? zooCfgKeys[key] : undefined;
     if (rule !== undefined) {
       const parsed = parseValue(rule.parse, key, value, where);

@@ -101,13 +101,45 @@ describe('parseZooCfg', () => {
 
   it('reports each key it ignores once, in file order', () => {
     const text =
-      `${minimal}preAllocSize=1000\nsecureClientPort=2281\npreAllocSize=5\n` +
+      `${minimal}preAllocSize=1000\nsslQuorum=false\npreAllocSize=5\n` +
       'metricsProvider.httpPort=7000';
     expect(parseZooCfg(text, 'zoo.cfg').ignoredKeys).toEqual([
       'preAllocSize',
-      'secureClientPort',
+      'sslQuorum',
       'metricsProvider.httpPort',
     ]);
+  });
+
+  it.each([
+    'secureClientPort=2281',
+    'zookeeper.secureClientPort=2281',
+    'sslQuorum=true',
+    'ssl.keyStore.location=/etc/zk/keystore.p12',
+    'ssl.quorum.trustStore.location=/etc/zk/trust.p12',
+    'quorum.auth.enableSasl=true',
+    'quorum.auth.learner.saslLoginContext=QuorumLearner',
+    'client.secure=true',
+    'enforce.auth.enabled=true',
+    'audit.enable=true',
+    'authProvider.1=com.example.OwnProvider',
+  ])('refuses to start on %s, naming the key, rather than run without it', (line) => {
+    const key = line.slice(0, line.indexOf('='));
+    let error: unknown;
+    try {
+      parseZooCfg(`${minimal}${line}\n`, 'zoo.cfg');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).key).toBe(key);
+    expect((error as ConfigError).message).toContain(key);
+  });
+
+  it('accepts a security key that asks for nothing, and the providers corral has', () => {
+    const text =
+      `${minimal}sslQuorum=false\nquorum.auth.enableSasl=false\n` +
+      'authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n';
+    expect(() => parseZooCfg(text, 'zoo.cfg')).not.toThrow();
   });
 
   it('parses server.N lines for the ensemble', () => {
