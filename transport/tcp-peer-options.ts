@@ -30,6 +30,8 @@ export interface TcpTransportOptions {
   reconnectBackoffMsMax?: number;
   /** From dial (or accept) to a completed handshake; also how long a lower id awaits a call. */
   handshakeTimeoutMs?: number;
+  /** Accepted connections whose hello is not yet believed; more are closed on accept. */
+  handshakingMax?: number;
   logger?: TcpTransportLogger;
   /** Jitter for reconnect backoff; [0, 1). Production passes nothing and gets Math.random. */
   random?: () => number;
@@ -44,6 +46,9 @@ export interface TcpTransportStatistics {
    * failed. Frames already in a socket's queue when its link broke are not counted.
    */
   framesLost: number;
+  /** Accepted connections refused before a link: over handshakingMax, a hello that was not
+   * verified, a bad hello. */
+  handshakesRefused: number;
 }
 
 export type TcpLinkStateName = 'idle' | 'dialing' | 'awaitingCallBack' | 'backoff' | 'connected';
@@ -78,6 +83,7 @@ export const tcpTransportDefaults = {
   reconnectBackoffMsBase: 100,
   reconnectBackoffMsMax: 5_000,
   handshakeTimeoutMs: 5_000,
+  handshakingMax: 32,
 };
 
 export const silentLogger: TcpTransportLogger = { debug() {}, info() {}, warn() {} };

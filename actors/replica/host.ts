@@ -301,11 +301,15 @@ export class ReplicaHost implements ReplicaPort {
     };
   }
 
-  /** A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's). */
+  /**
+   * A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's). The
+   * super-user flag is derived again from the ids the session proved, as a client connection
+   * derives it: a flag set by the sender alone grants nothing.
+   */
   private acceptForwarded(requests: readonly ForwardedTxnRequest[]): void {
     const time = this.world.clock.now();
     for (const { sessionId, cxid, body } of requests) {
-      this.pendingRequests.push({ sessionId, cxid, time, body });
+      this.pendingRequests.push({ sessionId, cxid, time, body: withDerivedSuperUser(body) });
     }
     this.flushRequests();
   }
@@ -391,4 +395,11 @@ export class ReplicaHost implements ReplicaPort {
   async settled(): Promise<void> {
     await this.log?.settled();
   }
+}
+
+function withDerivedSuperUser<Body extends ForwardedTxnRequest['body']>(body: Body): Body {
+  if (body.type !== 'write') return body;
+  const superUser = body.auth.ids.some((id) => id.scheme === 'super');
+  if (superUser === body.auth.superUser) return body;
+  return { ...body, auth: { ids: body.auth.ids, superUser } };
 }
