@@ -75,6 +75,9 @@ export class ReplicaHost implements ReplicaPort {
   private pendingRequests: ClientRequestEntry[] = [];
   private flushQueued = false;
   private halted = false;
+  /** Frames from ids outside the configuration, dropped (the simulator's stranger counts them). */
+  strangerFramesDropped = 0;
+  private strangerWarnedAtMs = -Infinity;
   /** The last message encoded: a leader sends the same PROPOSAL object to every follower. */
   private lastEncoded: { message: PeerMessage; frame: Buffer } | undefined;
 
@@ -204,14 +207,31 @@ export class ReplicaHost implements ReplicaPort {
   }
 
   private listen(network: Transport): void {
-    network.on('frame', (from, frame) => receivePeerFrame(this.inbox, from, frame));
-    network.on('connected', (peer) => this.send({ type: 'peer.connected', peer }));
+    const members = this.options.members === undefined ? undefined : new Set(this.options.members);
+    const isMember = (peer: ServerId) => members === undefined || members.has(peer);
+    network.on('frame', (from, frame) => {
+      if (isMember(from)) receivePeerFrame(this.inbox, from, frame);
+      else this.dropStrangerFrame(from);
+    });
+    network.on('connected', (peer) => {
+      if (isMember(peer)) this.send({ type: 'peer.connected', peer });
+    });
     network.on('disconnected', (peer, cause) => {
+      if (!isMember(peer)) return;
       this.world.logger.debug({ peer, cause }, 'peer link down');
       this.outbox.abort(peer);
       this.snapAssembler.forget(peer);
       this.send({ type: 'peer.disconnected', peer });
     });
+  }
+
+  private dropStrangerFrame(from: ServerId): void {
+    this.strangerFramesDropped += 1;
+    const nowMs = this.world.clock.now();
+    if (nowMs - this.strangerWarnedAtMs < 1_000) return;
+    this.strangerWarnedAtMs = nowMs;
+    const dropped = this.strangerFramesDropped;
+    this.world.logger.warn({ peer: from, dropped }, 'frame from an id outside the ensemble dropped');
   }
 
   /** Hands an event to the machine, then runs the host work its transition left. */

@@ -78,6 +78,7 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
   return new ReplicaHost(tcpWorld(options), {
     myId: requireMyId(settings),
     voters,
+    members: [...settings.servers.keys()],
     timing: {
       tickMs: settings.tickTimeMs,
       initLimitTicks: settings.initLimit,
