@@ -80,11 +80,14 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     // The replica recovers its logged state itself; its sessions are expired by the leader.
     await replica.start(server.core);
   }
-  const { address, port } = await server.listen();
+  const { address, port, secure } = await server.listen();
   logger.info(
     { address, port, dataDir: settings.dataDir },
     `corral listening on ${address}:${port} (connect with zkCli.sh -server ${address}:${port})`,
   );
+  if (secure !== undefined && (secure.address !== address || secure.port !== port)) {
+    logger.info(secure, `corral listening for TLS clients on ${secure.address}:${secure.port}`);
+  }
   const admin = settings.adminServerEnabled
     ? new AdminServer({
         address: settings.adminServerAddress,

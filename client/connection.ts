@@ -22,6 +22,7 @@ import {
 } from '../protocol/errors.js';
 import type { WatcherEvent } from '../protocol/records.js';
 import type { ClientRequest } from '../protocol/requests.js';
+import type { ClientTlsOptions } from './types.js';
 import { WireConnection, type Reply } from './wire.js';
 import type { RegisteredWatches } from './watches.js';
 
@@ -36,6 +37,8 @@ export interface ConnectionSettings {
   /** The only source of randomness: shuffles servers and jitters the backoff. */
   random: () => number;
   frameBytesMax?: number;
+  /** Connect over TLS with these options (ClientOptions.tls). */
+  tls?: ClientTlsOptions;
   /** Server paths to re-register after a reconnect. */
   registeredWatches: () => RegisteredWatches;
 }
@@ -222,6 +225,7 @@ export class ConnectionHost {
       ...(this.settings.frameBytesMax === undefined
         ? {}
         : { frameBytesMax: this.settings.frameBytesMax }),
+      ...(this.settings.tls === undefined ? {} : { tls: this.settings.tls }),
     });
     if (signal.aborted) {
       wire.destroy();

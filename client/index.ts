@@ -60,6 +60,7 @@ export function createClient(connectString: string, options: ClientOptions = {})
     reconnectBackoffMsMax: options.reconnectBackoffMsMax ?? 2_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 1_000,
     random: options.random ?? Math.random,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     registeredWatches: () => (client as Client).watchServerPaths(),
   });
   client = new Client(host, chroot, options.requestTimeoutMs);

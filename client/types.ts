@@ -29,6 +29,21 @@ export interface ClientOptions {
   random?: () => number;
   /** Credentials sent after every handshake, e.g. [{ scheme: 'digest', auth: 'user:pw' }]. */
   authentications?: { scheme: string; auth: string | Buffer }[];
+  /** Connect over TLS (a server's secureClientPort); see ClientTlsOptions. */
+  tls?: ClientTlsOptions;
+}
+
+/**
+ * TLS for the client: the CAs the server's certificate must chain to (Node's default CAs when
+ * absent), and a certificate and key to present (a server with ssl.clientAuth=need requires
+ * them; the certificate's subject becomes the session's `x509` id). The server's name is checked
+ * against its certificate: `servername` when given, else the host of the connect string.
+ */
+export interface ClientTlsOptions {
+  ca?: string | Buffer | (string | Buffer)[];
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  servername?: string;
 }
 
 export interface RequestOptions {

@@ -2,7 +2,8 @@
 // requests matched to replies by xid, watch notifications, pings and session close. It is the
 // base of corral's TypeScript client and the benchmarks, so it keeps no state beyond the wire.
 
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { createNanoEvents, type Unsubscribe } from 'nanoevents';
 import { Xid } from '../protocol/constants.js';
 import { ConnectionLossError, SessionExpiredError } from '../protocol/errors.js';
@@ -106,6 +107,8 @@ export interface WireConnectionOptions {
   frameBytesMax?: number;
   /** Ping when nothing was sent for this long; default a third of the negotiated timeout, 0 off. */
   pingIntervalMs?: number;
+  /** Speak TLS: ca, cert, key and servername as tls.connect takes them. */
+  tls?: Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'servername'>;
 }
 
 interface WireEvents {
@@ -165,7 +168,17 @@ export class WireConnection {
   static open(options: WireConnectionOptions): Promise<WireConnection> {
     const frameBytesMax = options.frameBytesMax ?? frameBytesMaxDefault;
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: options.host, port: options.port, noDelay: true });
+      const socket = options.tls === undefined
+        ? connect({ host: options.host, port: options.port, noDelay: true })
+        : connectTls({
+          host: options.host,
+          port: options.port,
+          ...options.tls,
+          // SNI takes a name, never an address; the certificate is checked against the host.
+          servername: options.tls.servername ?? (isIP(options.host) ? '' : options.host),
+        });
+      socket.setNoDelay(true);
+      const connected = options.tls === undefined ? 'connect' : 'secureConnect';
       const fail = (error: Error): void => {
         clearTimeout(timer);
         socket.destroy();
@@ -197,7 +210,7 @@ export class WireConnection {
       });
       socket.on('error', () => {}); // the close event that follows carries the outcome
       socket.once('close', onEarlyClose);
-      socket.once('connect', () => socket.write(connectFrame(options)));
+      socket.once(connected, () => socket.write(connectFrame(options)));
     });
   }
 

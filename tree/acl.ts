@@ -1,11 +1,12 @@
 // ACL validation for create/setACL and permission checks, following ZooKeeper's
 // PrepRequestProcessor.fixupACL and ZooKeeperServer.checkACL with the built-in authentication
-// providers (digest, ip) and the optional SASL one; the super user bypasses every check.
+// providers (digest, ip) and the optional SASL and x509 ones; the super user bypasses every check.
 
 import { Perm } from '../protocol/constants.js';
 import type { ACL, Id } from '../protocol/records.js';
 import type { AuthContext } from '../protocol/txn.js';
 import { ipMatches, isValidIpExpression } from './ip.js';
+import { isValidX500Name } from './x500-name.js';
 
 /** world:anyone with every permission (ZooDefs.Ids.OPEN_ACL_UNSAFE). */
 export const openAclUnsafe: readonly ACL[] = Object.freeze([
@@ -18,12 +19,14 @@ export const readAclUnsafe: readonly ACL[] = Object.freeze([
 ]);
 
 /** Authentication schemes with a provider on the server. ZooKeeper always has digest and ip;
- * sasl exists only when its provider is configured (authProvider.N=…SASLAuthentication…). */
-export type AuthScheme = 'digest' | 'ip' | 'sasl';
+ * sasl exists only when its provider is configured (authProvider.N=…SASLAuthentication…), x509
+ * when it is configured or a secure client port registers it. */
+export type AuthScheme = 'digest' | 'ip' | 'sasl' | 'x509';
 export const defaultAuthSchemes: ReadonlySet<string> = new Set<AuthScheme>([
   'digest',
   'ip',
   'sasl',
+  'x509',
 ]);
 
 /** DigestAuthenticationProvider.isValid: `id.split(":")` has exactly two parts; Java's split
@@ -50,6 +53,8 @@ function isValidId(scheme: string, id: string): boolean {
       return isValidIpExpression(id);
     case 'sasl':
       return isValidSaslId(id);
+    case 'x509':
+      return isValidX500Name(id);
     default:
       return false;
   }

@@ -22,6 +22,13 @@ import {
   resolveSelf,
 } from './ensemble.js';
 import { unhonouredSecurityKey } from './security-keys.js';
+import {
+  clientSecurityKeyName,
+  isClientSecurityKey,
+  readClientSecurityKeys,
+  resolveClientSecurity,
+  type ClientSecurityConfig,
+} from './client-security.js';
 
 export {
   ConfigError,
@@ -35,8 +42,9 @@ export {
   type QuorumServerAddress,
 };
 
-export interface ServerConfig {
-  clientPort: number;
+export interface ServerConfig extends ClientSecurityConfig {
+  /** The plaintext client port; undefined when only secureClientPort serves clients. */
+  clientPort: number | undefined;
   clientPortAddress: string;
   dataDir: string;
   /** ZooKeeper's transaction-log directory; the data dir when unset. */
@@ -161,6 +169,7 @@ export function parseZooCfg(
   const authProviders = new Map<string, string>();
   const servers = new Map<number, QuorumServerAddress>();
   const serverKeys = new Map<number, string>();
+  const securityEntries: { name: string; value: string; where: string }[] = [];
   for (const entry of readJavaProperties(text)) {
     const key = entry.key.trim();
     const value = entry.value.trim();
@@ -170,7 +179,10 @@ export function parseZooCfg(
       throw new ConfigError(`${key}=${value} (${where}) cannot be honoured: ${unhonoured}`, key);
     }
     const rule = Object.hasOwn(zooCfgKeys, key) ? zooCfgKeys[key] : undefined;
-    if (rule !== undefined) {
+    const securityName = clientSecurityKeyName(key);
+    if (isClientSecurityKey(securityName)) {
+      securityEntries.push({ name: securityName, value, where });
+    } else if (rule !== undefined) {
       const parsed = parseValue(rule.parse, key, value, where);
       if (rule.field !== undefined) config[rule.field] = parsed;
     } else if (key.startsWith('authProvider.')) {
@@ -190,6 +202,7 @@ export function parseZooCfg(
   }
   if (authProviders.size > 0) config.authProviders = [...authProviders.values()];
   if (servers.size > 0) config.servers = servers;
+  readClientSecurityKeys(securityEntries, config as Partial<ClientSecurityConfig>, parseValue);
   return { config: config as Partial<ServerConfig>, ignoredKeys: [...ignored] };
 }
 
@@ -251,7 +264,11 @@ export function resolveConfig(
   checkServerLines(servers, partial.extendedTypesEnabled ?? false);
   checkQuorumShape(servers, standaloneEnabled, log);
   const self = resolveSelf(partial, dataDir, servers, options);
-  const clientPort = required(self.clientPort, 'clientPort', '--client-port');
+  const security = resolveClientSecurity(partial, partial.authProviders ?? []);
+  // ZooKeeper serves with secureClientPort alone; one of the two ports must be set.
+  const clientPort = security.secureClientPort === undefined
+    ? required(self.clientPort, 'clientPort', '--client-port')
+    : self.clientPort;
   const tickTimeMs = partial.tickTimeMs ?? serverConfigDefaults.tickTimeMs;
   const minSessionTimeoutMs = partial.minSessionTimeoutMs ?? 2 * tickTimeMs;
   const maxSessionTimeoutMs = partial.maxSessionTimeoutMs ?? 20 * tickTimeMs;
@@ -271,6 +288,7 @@ export function resolveConfig(
     digestUsers: new Map(),
     initialConfiguration: undefined,
     ...withoutUndefined(partial),
+    ...security,
     adminServerEnabled: partial.adminServerEnabled ?? partial.adminServerPort !== undefined,
     servers,
     myId: self.myId,

@@ -27,30 +27,26 @@ interface SecurityRule {
   reason: string;
 }
 
-const clientTls = 'client TLS is not provided yet';
 const quorumTls = 'quorum TLS is not provided yet';
 const quorumSasl = 'quorum SASL is not provided yet';
 
+/** The client port's `ssl.*` keys corral reads (actors/config/client-security.ts). */
+const clientTlsKeys = new RegExp('^ssl\\.(?!quorum\\.)(?!((keyStore|trustStore)\\.' +
+  '(location|password|passwordPath|type)|protocol|enabledProtocols|ciphersuites|clientAuth|' +
+  'hostnameVerification|handshakeDetectionTimeoutMillis|authProvider)$)');
+
 const securityRules: readonly SecurityRule[] = [
-  { key: 'secureClientPort', when: 'any', reason: clientTls },
-  { key: 'secureClientPortAddress', when: 'any', reason: clientTls },
-  { key: 'client.secure', when: 'true', reason: clientTls },
-  { key: 'client.portUnification', when: 'true', reason: clientTls },
   { key: 'sslQuorum', when: 'true', reason: quorumTls },
   { key: 'portUnification', when: 'true', reason: quorumTls },
   { key: 'sslQuorumReloadCertFiles', when: 'true', reason: quorumTls },
   { key: /^ssl\.quorum\./, when: 'any', reason: quorumTls },
-  { key: /^ssl\./, when: 'any', reason: 'TLS key and trust stores are not used yet' },
+  { key: 'ssl.crl', when: 'true', reason: 'certificate revocation lists are not checked yet' },
+  { key: 'ssl.ocsp', when: 'true', reason: 'OCSP is not checked yet' },
+  { key: clientTlsKeys, when: 'any', reason: 'not a TLS key corral knows' },
   { key: /^quorum\.auth\.(enableSasl|learnerRequireSasl|serverRequireSasl)$/, when: 'true',
     reason: quorumSasl },
   { key: /^quorum\.auth\.(?!enableSasl$|learnerRequireSasl$|serverRequireSasl$)/, when: 'any',
     reason: quorumSasl },
-  { key: 'enforce.auth.enabled', when: 'true', reason: 'enforced client authentication is not ' +
-    'provided yet' },
-  { key: 'enforce.auth.schemes', when: 'any', reason: 'enforced client authentication is not ' +
-    'provided yet' },
-  { key: 'X509AuthenticationProvider.superUser', when: 'any',
-    reason: 'the x509 authentication provider is not provided yet' },
   { key: 'admin.forceHttps', when: 'true', reason: 'the admin server does not serve HTTPS yet' },
   { key: 'admin.needClientAuth', when: 'true',
     reason: 'the admin server does not check client certificates yet' },
@@ -63,4 +59,5 @@ const builtInAuthProviders = new Set([
   'org.apache.zookeeper.server.auth.SASLAuthenticationProvider',
   'org.apache.zookeeper.server.auth.DigestAuthenticationProvider',
   'org.apache.zookeeper.server.auth.IPAuthenticationProvider',
+  'org.apache.zookeeper.server.auth.X509AuthenticationProvider',
 ]);

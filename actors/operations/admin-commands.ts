@@ -188,7 +188,7 @@ function watchSummary(source: FourLetterSource): AdminResponse {
 function configuration(source: FourLetterSource): AdminResponse {
   const { config } = source;
   return {
-    client_port: config.clientPort,
+    client_port: config.clientPort ?? -1,
     data_dir: config.dataDir,
     data_log_dir: config.dataLogDir ?? config.dataDir,
     tick_time: config.tickTimeMs,

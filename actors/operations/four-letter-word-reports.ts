@@ -134,7 +134,8 @@ export function formatWatches(word: string, watches: readonly WatchedPath[]): st
 export function formatConf(source: FourLetterSource): string {
   const { config } = source;
   const dataLogDir = config.dataLogDir ?? config.dataDir;
-  let text = `clientPort=${config.clientPort}\nsecureClientPort=-1\n` +
+  let text = `clientPort=${config.clientPort ?? -1}\n` +
+    `secureClientPort=${config.secureClientPort ?? -1}\n` +
     `dataDir=${config.dataDir}\ndataDirSize=${source.dataDirSizeBytes}\n` +
     `dataLogDir=${dataLogDir}\ndataLogSize=${source.dataLogDirSizeBytes}\n` +
     `tickTime=${config.tickTimeMs}\nmaxClientCnxns=${config.maxClientConnections}\n` +

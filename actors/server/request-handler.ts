@@ -85,6 +85,10 @@ export function handleRequestFrame(
     connection.close();
     return;
   }
+  if (opcode !== OpCode.auth && opcode !== OpCode.sasl && !core.isAuthenticatedEnough(connection)) {
+    core.refuseUnauthenticated(connection, xid);
+    return;
+  }
   let request: ClientRequest;
   try {
     request = decodeRequest(opcode, reader);

@@ -332,6 +332,26 @@ export class ServerCore {
     connection.queue.pushRead(() => reply(xid, 0, 0));
   }
 
+  /**
+   * AuthenticationHelper.enforceAuthentication: with enforce.auth.enabled, a connection must hold
+   * an id of one of enforce.auth.schemes before any request but auth and sasl packets.
+   */
+  isAuthenticatedEnough(connection: ClientConnection): boolean {
+    if (!this.settings.enforceAuthEnabled) return true;
+    const schemes = this.settings.enforceAuthSchemes;
+    return connection.auth.ids.some((id) => schemes.includes(id.scheme));
+  }
+
+  /** ZooKeeper answers SessionClosedRequireSaslAuth (zxid 0) and closes the connection; the
+   * session lives on until it expires. */
+  refuseUnauthenticated(connection: ClientConnection, xid: number): void {
+    this.logger.warn({ connection: connection.id,
+      schemes: connection.auth.ids.map((id) => id.scheme) },
+    'request from a connection not authenticated by an enforced scheme; closing it');
+    connection.queue.pushRead(() => reply(xid, 0, ErrorCode.sessionClosedRequireSaslAuth));
+    this.closeConnectionAfterQueued(connection.id);
+  }
+
   private addIds(connection: ClientConnection, ids: Id[]): void {
     connection.addAuthIds(ids);
   }

@@ -1,10 +1,12 @@
-// A corral server process's client side: the TCP listener on the client port, connection
-// limits, four-letter words, and periodic housekeeping (containers and TTL nodes), around the
-// shared ServerCore. attachClientConnection is the one way any socket — TCP here, in-memory in
-// the simulator — becomes a client connection of a core.
+// A corral server process's client side: the TCP listener on the client port (and the TLS one
+// on the secure client port), connection limits, four-letter words, and periodic housekeeping
+// (containers and TTL nodes), around the shared ServerCore. attachClientConnection is the one
+// way any socket — TCP or TLS here, in-memory in the simulator — becomes a client connection of
+// a core.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { Id } from '../../protocol/records.js';
 import type { TxnLog } from '../../storage/log.js';
 import {
   ClientConnection,
@@ -16,6 +18,7 @@ import {
 } from './client-connection.js';
 import { handleConnectFrame } from './handshake.js';
 import { handleRequestFrame } from './request-handler.js';
+import { detectTls, SecureClientPort } from './secure-client-port.js';
 import { ServerCore, type ServerCoreOptions, type ServerSettings } from './server-core.js';
 
 export interface ServerOptions {
@@ -99,6 +102,7 @@ export class CorralServer {
   readonly core: ServerCore;
   readonly startedAt = Date.now();
   private readonly listener: Server;
+  private readonly secure: SecureClientPort | undefined;
   private readonly connectionsPerAddress = new Map<string, number>();
   private housekeeping: NodeJS.Timeout | undefined;
 
@@ -107,31 +111,63 @@ export class CorralServer {
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
       ...options.core,
     });
-    this.listener = createServer((socket) => this.accept(socket));
+    const { clientTls } = options.settings;
+    this.secure = clientTls === undefined ||
+      (options.settings.secureClientPort === undefined && !options.settings.clientPortUnification)
+      ? undefined
+      : new SecureClientPort({
+        settings: clientTls,
+        reload: options.settings.clientCertReload,
+        handshakeTimeoutMs: sessionlessConnectionMs,
+        logger: options.logger,
+        superUser: options.settings.x509SuperUser,
+        accept: (socket, ids) => this.accept(socket, ids),
+      });
+    const secure = this.secure;
+    this.listener = secure === undefined || !options.settings.clientPortUnification
+      ? createServer((socket) => this.accept(socket))
+      : createServer((socket) => detectTls(socket, clientTls!.handshakeDetectionTimeoutMs,
+        (tlsSocket) => secure.takeOver(tlsSocket), (plain) => this.accept(plain)));
   }
 
   get settings(): ServerSettings {
     return this.options.settings;
   }
 
-  async listen(): Promise<{ address: string; port: number }> {
-    const { clientPort, clientPortAddress } = this.options.settings;
-    await new Promise<void>((resolve, reject) => {
-      this.listener.once('error', reject);
-      this.listener.listen(clientPort, clientPortAddress, () => {
-        this.listener.off('error', reject);
-        resolve();
+  /**
+   * Opens the client port and the secure client port (either may be absent, not both). Answers
+   * the plaintext port's address, or the secure one's when there is no plaintext port.
+   */
+  async listen(): Promise<{ address: string; port: number; secure?: { address: string;
+    port: number; }; }> {
+    const { clientPort, clientPortAddress, secureClientPort, secureClientPortAddress } =
+      this.options.settings;
+    const secure = this.secure === undefined || secureClientPort === undefined
+      ? undefined
+      : await this.secure.listen(secureClientPort, secureClientPortAddress);
+    let plain: { address: string; port: number } | undefined;
+    if (clientPort !== undefined) {
+      await new Promise<void>((resolve, reject) => {
+        this.listener.once('error', reject);
+        this.listener.listen(clientPort, clientPortAddress, () => {
+          this.listener.off('error', reject);
+          resolve();
+        });
       });
-    });
+      const address = this.listener.address();
+      if (address === null || typeof address === 'string') throw new Error('listener has no port');
+      plain = { address: address.address, port: address.port };
+    }
     const interval = this.options.settings.containerCheckIntervalMs;
     this.housekeeping = setInterval(() => this.removeExpiredNodes(), interval);
     this.housekeeping.unref();
-    const address = this.listener.address();
-    if (address === null || typeof address === 'string') throw new Error('listener has no port');
-    return { address: address.address, port: address.port };
+    const first = plain ?? secure;
+    if (first === undefined) throw new Error('neither clientPort nor secureClientPort is set');
+    return { ...first, ...(secure === undefined ? {} : { secure }) };
   }
 
-  private accept(socket: Socket): void {
+  /** A client socket (TCP, or TLS past its handshake with the `x509` ids it earned). */
+  private accept(socket: Socket, ids: Id[] = []): void {
     const address = normaliseAddress(socket.remoteAddress ?? '');
     const limit = this.options.settings.maxClientConnections;
     const count = this.connectionsPerAddress.get(address) ?? 0;
@@ -141,7 +177,7 @@ export class CorralServer {
       return;
     }
     this.connectionsPerAddress.set(address, count + 1);
-    attachClientConnection(this.core, socket, {
+    const connection = attachClientConnection(this.core, socket, {
       fourLetterWord: (word, argument) => this.options.fourLetterWord?.(this, word, argument),
       closed: () => {
         const left = (this.connectionsPerAddress.get(address) ?? 1) - 1;
@@ -149,6 +185,7 @@ export class CorralServer {
         else this.connectionsPerAddress.delete(address);
       },
     });
+    if (ids.length > 0) connection.addAuthIds(ids);
   }
 
   /** ZooKeeper's ContainerManager: delete empty containers and expired TTL nodes as txns. */
@@ -167,7 +204,9 @@ export class CorralServer {
     clearInterval(this.housekeeping);
     for (const connection of this.core.connections.values()) connection.close();
     this.core.sessions.stopAll();
-    await new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      this.listener.listening ? this.listener.close(() => resolve()) : resolve());
+    await this.secure?.close();
     await this.options.log.close();
   }
 }
