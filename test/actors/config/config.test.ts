@@ -111,15 +111,11 @@ describe('parseZooCfg', () => {
   });
 
   it.each([
-    'secureClientPort=2281',
-    'zookeeper.secureClientPort=2281',
     'sslQuorum=true',
-    'ssl.keyStore.location=/etc/zk/keystore.p12',
+    'zookeeper.sslQuorum=true',
     'ssl.quorum.trustStore.location=/etc/zk/trust.p12',
     'quorum.auth.enableSasl=true',
     'quorum.auth.learner.saslLoginContext=QuorumLearner',
-    'client.secure=true',
-    'enforce.auth.enabled=true',
     'audit.enable=true',
     'authProvider.1=com.example.OwnProvider',
   ])('refuses to start on %s, naming the key, rather than run without it', (line) => {
