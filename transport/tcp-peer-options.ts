@@ -1,7 +1,9 @@
 // The knobs and reports of the TCP peer transport (transport/tcp-peer.ts): its options with
 // their defaults, the statistics and link states tests and status pages read, and the one error
 // it throws — when the quorum port cannot be listened on.
+import type { SecureContextOptions } from 'node:tls';
 import type { ServerId } from '../protocol/peer.js';
+import type { PeerTlsOptions } from './tcp-peer-tls.js';
 import type { LinkState, Transport } from './transport.js';
 
 export interface TcpPeerAddress {
@@ -33,6 +35,8 @@ export interface TcpTransportOptions {
   /** Accepted connections whose hello is not yet believed; more are closed on accept. */
   handshakingMax?: number;
   logger?: TcpTransportLogger;
+  /** Quorum TLS (sslQuorum, portUnification); plaintext when left out. */
+  tls?: PeerTlsOptions;
   /** Jitter for reconnect backoff; [0, 1). Production passes nothing and gets Math.random. */
   random?: () => number;
 }
@@ -65,6 +69,8 @@ export interface TcpTransport extends Transport {
   readonly address: TcpPeerAddress;
   readonly statistics: TcpTransportStatistics;
   linkState(peer: ServerId): TcpLinkState;
+  /** The quorum certificate files changed: new connections use this material. */
+  setSecureContext(options: SecureContextOptions): void;
 }
 
 /** The quorum port could not be listened on (in use, bad address); the replica cannot start. */

@@ -9,10 +9,12 @@
 // answer at another replica's address, so it can neither displace a link nor be taken for a
 // replica. Until then it is held to one handshake frame and counts against handshakingMax.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { SecureContextOptions } from 'node:tls';
 import { createNanoEvents } from 'nanoevents';
 import type { ServerId } from '../protocol/peer.js';
 import { reconnectDelayMs } from './reconnect-backoff.js';
+import { PeerSockets } from './tcp-peer-tls.js';
 import { PeerConnection, type PeerConnectionLimits } from './tcp-peer-connection.js';
 import {
   acceptorHandshakeFrameBytesMax,
@@ -83,6 +85,8 @@ class TcpPeerTransport implements TcpTransport {
   private readonly random: () => number;
   private readonly emitter = createNanoEvents<TransportEvents>();
   private readonly server: Server;
+  /** Plain or TLS sockets, both ways, as quorum TLS is configured. */
+  private readonly sockets: PeerSockets;
   private readonly links = new Map<ServerId, PeerLink>();
   /** Accepted sockets whose hello has not arrived yet. */
   private readonly handshaking = new Set<PeerConnection>();
@@ -102,7 +106,15 @@ class TcpPeerTransport implements TcpTransport {
     if (this.settings.sendQueueBytesMax < encodedDataBytes(this.settings.frameBytesMax)) {
       throw new RangeError('sendQueueBytesMax must hold at least one frame of frameBytesMax');
     }
-    this.server = createServer((socket) => this.accept(socket));
+    this.sockets = new PeerSockets(
+      options.tls,
+      (socket) => this.accept(socket),
+      (remote, detail) => {
+        this.statistics.handshakesRefused += 1;
+        this.warnOfStranger({ remote, detail }, 'peer refused');
+      },
+    );
+    this.server = createServer((socket) => this.sockets.accept(socket));
   }
 
   get address(): TcpPeerAddress {
@@ -126,6 +138,10 @@ class TcpPeerTransport implements TcpTransport {
 
   on<Name extends TransportEventName>(name: Name, listener: TransportEvents[Name]): () => void {
     return this.emitter.on(name, listener);
+  }
+
+  setSecureContext(options: SecureContextOptions): void {
+    this.sockets.setSecureContext(options);
   }
 
   linkState(peer: ServerId): TcpLinkState {
@@ -217,7 +233,7 @@ class TcpPeerTransport implements TcpTransport {
     if (this.closed || address === undefined) return;
     this.clearTimer(link);
     this.statistics.dialAttempts += 1;
-    const socket = connect({ host: address.host, port: address.port });
+    const socket = this.sockets.dial(address);
     const connection: PeerConnection = new PeerConnection(
       socket,
       this.limits,
@@ -406,7 +422,7 @@ class TcpPeerTransport implements TcpTransport {
       },
       end: () => settle(false, 'hung up before the verdict'),
     };
-    const socket = connect({ host: address.host, port: address.port });
+    const socket = this.sockets.dial(address);
     const checker: PeerConnection = new PeerConnection(
       socket,
       this.limits,

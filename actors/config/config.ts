@@ -23,6 +23,12 @@ import {
 } from './ensemble.js';
 import { unhonouredSecurityKey } from './security-keys.js';
 import {
+  quorumSecurityDefaults,
+  quorumSecurityKeyName,
+  readQuorumSecurityKeys,
+  type QuorumSecurityConfig,
+} from './quorum-security.js';
+import {
   clientSecurityKeyName,
   isClientSecurityKey,
   readClientSecurityKeys,
@@ -42,7 +48,7 @@ export {
   type QuorumServerAddress,
 };
 
-export interface ServerConfig extends ClientSecurityConfig {
+export interface ServerConfig extends ClientSecurityConfig, QuorumSecurityConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;
@@ -170,6 +176,7 @@ export function parseZooCfg(
   const servers = new Map<number, QuorumServerAddress>();
   const serverKeys = new Map<number, string>();
   const securityEntries: { name: string; value: string; where: string }[] = [];
+  const quorumEntries: { name: string; value: string; where: string }[] = [];
   for (const entry of readJavaProperties(text)) {
     const key = entry.key.trim();
     const value = entry.value.trim();
@@ -180,7 +187,10 @@ export function parseZooCfg(
     }
     const rule = Object.hasOwn(zooCfgKeys, key) ? zooCfgKeys[key] : undefined;
     const securityName = clientSecurityKeyName(key);
-    if (isClientSecurityKey(securityName)) {
+    const quorumName = quorumSecurityKeyName(key);
+    if (quorumName !== undefined) {
+      quorumEntries.push({ name: quorumName, value, where });
+    } else if (isClientSecurityKey(securityName)) {
       securityEntries.push({ name: securityName, value, where });
     } else if (rule !== undefined) {
       const parsed = parseValue(rule.parse, key, value, where);
@@ -203,6 +213,7 @@ export function parseZooCfg(
   if (authProviders.size > 0) config.authProviders = [...authProviders.values()];
   if (servers.size > 0) config.servers = servers;
   readClientSecurityKeys(securityEntries, config as Partial<ClientSecurityConfig>, parseValue);
+  Object.assign(config, readQuorumSecurityKeys(quorumEntries, parseValue));
   return { config: config as Partial<ServerConfig>, ignoredKeys: [...ignored] };
 }
 
@@ -281,6 +292,7 @@ export function resolveConfig(
   }
   const config: ServerConfig = {
     ...serverConfigDefaults,
+    ...quorumSecurityDefaults,
     dataLogDir: undefined,
     authProviders: [],
     superDigest: undefined,

@@ -101,19 +101,19 @@ describe('parseZooCfg', () => {
 
   it('reports each key it ignores once, in file order', () => {
     const text =
-      `${minimal}preAllocSize=1000\nsslQuorum=false\npreAllocSize=5\n` +
+      `${minimal}preAllocSize=1000\nquorumListenOnAllIPs=false\npreAllocSize=5\n` +
       'metricsProvider.httpPort=7000';
     expect(parseZooCfg(text, 'zoo.cfg').ignoredKeys).toEqual([
       'preAllocSize',
-      'sslQuorum',
+      'quorumListenOnAllIPs',
       'metricsProvider.httpPort',
     ]);
   });
 
   it.each([
-    'sslQuorum=true',
-    'zookeeper.sslQuorum=true',
-    'ssl.quorum.trustStore.location=/etc/zk/trust.p12',
+    'ssl.crl=true',
+    'zookeeper.ssl.quorum.crl=true',
+    'quorum.auth.kerberos.servicePrincipal=zkquorum/localhost',
     'quorum.auth.enableSasl=true',
     'quorum.auth.learner.saslLoginContext=QuorumLearner',
     'audit.enable=true',
