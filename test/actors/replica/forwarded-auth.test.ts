@@ -44,4 +44,23 @@ describe('forwarded writes and the super-user flag', () => {
       false);
     expect(tree().peek('/locked/by-super-id')).toBeDefined();
   });
+
+  it('takes no REQUEST from a member that is not a synced learner of this epoch', async () => {
+    const cluster = new Cluster({ voters: [1, 2, 3], seed: 6 });
+    await cluster.startAll();
+    const leader = await cluster.stabilize();
+    const follower = cluster.members.find((id) => id !== leader)!;
+    expect(cluster.submit(createSessionBody())).toBe(true);
+    await cluster.run(300);
+    // The follower's process is gone: its id is a member, but no synced learner of the leader.
+    cluster.crash(follower, 0);
+    await cluster.run(300);
+    const open: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+    await forward(cluster, follower, leader, '/from-an-unsynced-member', [], false, open);
+    expect(cluster.replica(leader).core.tree.peek('/from-an-unsynced-member')).toBeUndefined();
+    // The same REQUEST from a synced learner is ordered.
+    const synced = cluster.members.find((id) => id !== leader && id !== follower)!;
+    await forward(cluster, synced, leader, '/from-a-synced-learner', [], false, open);
+    expect(cluster.replica(leader).core.tree.peek('/from-a-synced-learner')).toBeDefined();
+  });
 });
