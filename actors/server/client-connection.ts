@@ -221,6 +221,7 @@ export class ClientConnection {
         // connection's own counters go with it).
         this.statistics.packetsReceived++;
         this.statistics.packetsSent++;
+        this.closing = true;
         this.socket.end(answer);
         this.finish();
         return;
@@ -342,6 +343,7 @@ export class ClientConnection {
   /** Sends a last frame (if any) and closes. */
   close(lastFrame?: Buffer): void {
     if (this.closing) return;
+    this.closing = true;
     if (lastFrame !== undefined) this.socket.end(lastFrame);
     else this.socket.end();
     // A client that never reads must not keep the socket forever.
@@ -355,6 +357,7 @@ export class ClientConnection {
    */
   private overflow(unsentBytes: number): void {
     if (this.closing) return;
+    this.closing = true;
     this.socket.destroy();
     this.handler.overflowed?.(this, unsentBytes);
     this.finish();
@@ -362,7 +365,6 @@ export class ClientConnection {
 
   /** Forgets what was queued, gives back its share of the server's requests in flight. */
   private finish(): void {
-    this.closing = true;
     this.queue.clear();
     this.held.length = 0;
     this.requestsInFlightReported = this.serverRequestsInFlight.report(
