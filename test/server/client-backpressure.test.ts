@@ -2,14 +2,25 @@
 // of a 1 MB node and never read the replies hold the server's RSS within a stated bound (they
 // are throttled, not answered into memory), other clients are served meanwhile, a throttled
 // session that starts reading gets every reply, and one whose replies outgrow
-// client.sendQueueBytesMax (64 MiB by default) is dropped while the server keeps serving.
+// client.sendQueueBytesMax (64 MiB by default) is dropped while the server keeps serving. The
+// same throttle holds on the secure client port (TLS).
 
-import type { Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ACL } from '../../protocol/records.js';
+import { JuteWriter } from '../../protocol/jute.js';
+import { writeConnectRequest, type ACL } from '../../protocol/records.js';
 import { encodeRequest, type ClientRequest } from '../../protocol/requests.js';
 import { FrameDecoder } from '../../transport/frame-decoder.js';
+import {
+  makeTestCertificates,
+  opensslAvailable,
+  type TestCertificates,
+} from '../support/certificates.js';
 import { startCorral, type CorralServer } from '../support/corral.js';
+import { freePort } from '../support/ports.js';
+import { tlsZooCfg } from '../support/tls-servers.js';
 import { RawClient, residentKb, sleep } from './raw-client.js';
 
 const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
@@ -25,18 +36,12 @@ const overflowReads = 80;
 const host = '127.0.0.3';
 
 let server: CorralServer;
-let admin: RawClient;
 let nextXid = 1;
-const opened: RawClient[] = [];
+const opened: Array<{ destroy(): unknown }> = [];
 
 beforeAll(async () => {
   server = await startCorral({ tickTimeMs: 2000, clientAddress: host });
-  admin = await session();
-  const big = Buffer.alloc(bigNodeBytes, 7);
-  for (const [path, data] of [['/big', big], ['/small', Buffer.from('s')]] as const) {
-    const created = await admin.call(nextXid++, create(path, data));
-    expect(created.kind === 'reply' && created.header.err).toBe(0);
-  }
+  await createNodes(server.port, host);
 });
 
 afterAll(async () => {
@@ -44,10 +49,20 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function session(): Promise<RawClient> {
-  const client = await RawClient.session(server.port, {}, host);
+async function session(port = server.port, address = host): Promise<RawClient> {
+  const client = await RawClient.session(port, {}, address);
   opened.push(client);
   return client;
+}
+
+/** The 1 MB node the hogs read, and a small one the others write. */
+async function createNodes(port: number, address: string): Promise<void> {
+  const admin = await session(port, address);
+  const big = Buffer.alloc(bigNodeBytes, 7);
+  for (const [path, data] of [['/big', big], ['/small', Buffer.from('s')]] as const) {
+    const created = await admin.call(nextXid++, create(path, data));
+    expect(created.kind === 'reply' && created.header.err).toBe(0);
+  }
 }
 
 function create(path: string, data: Buffer): ClientRequest {
@@ -56,25 +71,66 @@ function create(path: string, data: Buffer): ClientRequest {
 
 const getBig: ClientRequest = { kind: 'getData', path: '/big', watch: false };
 
+interface Hog {
+  socket: Socket;
+  /** Replies read since the socket was resumed. */
+  replies: () => number;
+}
+
+/** A socket connected to the server, TCP or TLS. */
+type Dial = () => Promise<Socket>;
+
+const dialTcp: Dial = async () => {
+  const socket = connectTcp({ host, port: server.port });
+  await once(socket, 'connect');
+  return socket;
+};
+
 /**
  * A session that stops reading after its handshake: its replies are left in the socket (the
  * kernel's buffers fill, then the server's), and only counted once it is resumed.
  */
-async function hog(): Promise<{ client: RawClient; socket: Socket; replies: () => number }> {
-  const client = await session();
-  const socket = client.socket;
-  socket.removeAllListeners('data');
-  socket.pause();
+async function hog(dial: Dial = dialTcp): Promise<Hog> {
+  const socket = await dial();
+  opened.push(socket);
+  socket.on('error', () => undefined);
+  const writer = new JuteWriter(64);
+  writeConnectRequest(writer, {
+    protocolVersion: 0, lastZxidSeen: 0, timeout: 30_000, sessionId: 0n,
+    password: Buffer.alloc(16), readOnly: false,
+  });
+  socket.write(writer.frame());
   const decoder = new FrameDecoder(2 * bigNodeBytes);
-  let replies = 0;
+  let replies = -1;
   socket.on('data', (chunk: Buffer) => (replies += decoder.push(chunk).length));
-  return { client, socket, replies: () => replies };
+  await until(() => replies === 0, 5000);
+  socket.pause();
+  return { socket, replies: () => replies };
+}
+
+/** Pipelines `count` getData of the 1 MB node on each hog, without reading. */
+function pipelineReads(hogs: Hog[], count: number): void {
+  for (const { socket } of hogs) {
+    socket.write(Buffer.concat(Array.from({ length: count }, (_, index) =>
+      encodeRequest(index + 1, getBig))));
+  }
+}
+
+/** The server's largest RSS (kB) seen over `forMs`, sampled every 50 ms. */
+async function peakResidentKb(pid: number, forMs: number): Promise<number> {
+  let peakKb = 0;
+  const sampleUntil = Date.now() + forMs;
+  while (Date.now() < sampleUntil) {
+    peakKb = Math.max(peakKb, await residentKb(pid));
+    await sleep(50);
+  }
+  return peakKb;
 }
 
 /** A fresh session writes and reads back within `withinMs`: the server still serves. */
-async function expectServed(withinMs: number): Promise<void> {
+async function expectServed(withinMs: number, port = server.port, address = host): Promise<void> {
   const startedAt = Date.now();
-  const client = await session();
+  const client = await session(port, address);
   const data = Buffer.from(String(startedAt));
   const set = await client.call(nextXid++, { kind: 'setData', path: '/small', data, version: -1 });
   expect(set.kind === 'reply' && set.header.err).toBe(0);
@@ -96,17 +152,8 @@ describe('a client that pipelines without reading', () => {
     const pid = server.process.pid!;
     const baselineKb = await residentKb(pid);
     const hogs = await Promise.all(Array.from({ length: hogSessions }, () => hog()));
-    for (const { socket } of hogs) {
-      const frames = Array.from({ length: hogRequests }, (_, index) =>
-        encodeRequest(index + 1, getBig));
-      socket.write(Buffer.concat(frames));
-    }
-    let peakKb = baselineKb;
-    const sampleUntil = Date.now() + 1500;
-    while (Date.now() < sampleUntil) {
-      peakKb = Math.max(peakKb, await residentKb(pid));
-      await sleep(50);
-    }
+    pipelineReads(hogs, hogRequests);
+    let peakKb = await peakResidentKb(pid, 1500);
     await expectServed(2000);
     peakKb = Math.max(peakKb, await residentKb(pid));
     expect(peakKb - baselineKb).toBeLessThan(rssGrowthKbMax);
@@ -120,7 +167,7 @@ describe('a client that pipelines without reading', () => {
 
   it('drops a session whose replies outgrow client.sendQueueBytesMax, and keeps serving',
     async () => {
-      const { client, socket, replies } = await hog();
+      const { socket, replies } = await hog();
       const setSmall: ClientRequest = {
         kind: 'setData', path: '/small', data: Buffer.from('w'), version: -1,
       };
@@ -133,8 +180,50 @@ describe('a client that pipelines without reading', () => {
       // Reset: the client learns of it even while not reading, and gets what the kernel let
       // through at most, far fewer replies than it asked for.
       socket.resume();
-      expect(await client.waitClosed(5000)).toBe(true);
+      expect(await until(() => socket.destroyed, 5000)).toBe(true);
       expect(replies()).toBeLessThan(overflowReads + 1);
       expect(server.process.exitCode).toBeNull();
     });
+});
+
+describe.runIf(opensslAvailable())('a TLS client that pipelines without reading', () => {
+  let certificates: TestCertificates;
+  let secure: CorralServer;
+  let securePort: number;
+
+  beforeAll(async () => {
+    certificates = makeTestCertificates();
+    securePort = await freePort();
+    secure = await startCorral({
+      zooCfg: ['tickTime=2000', ...tlsZooCfg(certificates, securePort)],
+    });
+    await createNodes(secure.port, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await secure?.stop();
+    certificates?.remove();
+  });
+
+  it(`is throttled as over TCP: RSS within ${rssGrowthKbMax / 1024} MiB of growth`, async () => {
+    const pid = secure.process.pid!;
+    const dialTlsSocket: Dial = async () => {
+      const socket = connectTls({
+        host: '127.0.0.1', port: securePort, ca: certificates.ca,
+        cert: certificates.alice.cert, key: certificates.alice.key, servername: 'localhost',
+      });
+      await once(socket, 'secureConnect');
+      return socket;
+    };
+    const baselineKb = await residentKb(pid);
+    const hogs = await Promise.all(Array.from({ length: hogSessions }, () =>
+      hog(dialTlsSocket)));
+    pipelineReads(hogs, hogRequests);
+    const peakKb = await peakResidentKb(pid, 1500);
+    await expectServed(2000, secure.port, '127.0.0.1');
+    expect(peakKb - baselineKb).toBeLessThan(rssGrowthKbMax);
+    const [reader] = hogs;
+    reader!.socket.resume();
+    expect(await until(() => reader!.replies() === hogRequests, 15_000)).toBe(true);
+  });
 });
