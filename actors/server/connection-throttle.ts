@@ -18,8 +18,8 @@ export interface ThrottleLimits {
   /**
    * ZooKeeper's globalOutstandingLimit: while the server has more requests than this in flight
    * (handed over, not yet answered), a connection with any of its own in flight stops reading.
-   * A connection never holds more than this many itself (requests read but not yet handed
-   * over included).
+   * A connection that holds this many itself (requests read but not yet handed over included)
+   * stops reading too: beyond it, only what one chunk of its bytes already held.
    */
   outstandingRequestsMax: number;
 }
