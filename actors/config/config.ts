@@ -69,6 +69,14 @@ export interface ServerConfig extends ClientSecurityConfig, QuorumSecurityConfig
   extendedTypesEnabled: boolean;
   reconfigEnabled: boolean;
   juteMaxBufferBytes: number;
+  /** ZooKeeper's globalOutstandingLimit: requests in flight on this server above which a
+   * connection with requests of its own in flight stops being read (connection-throttle.ts). */
+  outstandingRequestsMax: number;
+  /** `client.sendQueueBytesThrottle` (corral's own key): a connection whose replies wait unsent
+   * beyond this many bytes is not read until they are sent. */
+  clientSendQueueBytesThrottle: number;
+  /** `client.sendQueueBytesMax` (corral's own key): beyond this many unsent bytes it is closed. */
+  clientSendQueueBytesMax: number;
   /** authProvider.N class names, in file order. */
   authProviders: readonly string[];
   /** DigestAuthenticationProvider.superDigest: `super:<base64 sha1("super:password")>`. */
@@ -134,6 +142,20 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   extendedTypesEnabled: { field: 'extendedTypesEnabled', parse: valueParsers.boolean },
   reconfigEnabled: { field: 'reconfigEnabled', parse: valueParsers.boolean },
   'jute.maxbuffer': { field: 'juteMaxBufferBytes', parse: valueParsers.positiveInteger },
+  ...withZooKeeperPrefix({
+    globalOutstandingLimit: {
+      field: 'outstandingRequestsMax',
+      parse: valueParsers.positiveInteger,
+    },
+    'client.sendQueueBytesThrottle': {
+      field: 'clientSendQueueBytesThrottle',
+      parse: valueParsers.positiveInteger,
+    },
+    'client.sendQueueBytesMax': {
+      field: 'clientSendQueueBytesMax',
+      parse: valueParsers.positiveInteger,
+    },
+  }),
   'DigestAuthenticationProvider.superDigest': {
     field: 'superDigest',
     parse: valueParsers.superDigest,
@@ -161,6 +183,15 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
     parse: valueParsers.positiveInteger,
   },
 };
+
+/**
+ * The rules under their own names and under `zookeeper.`: ZooKeeper reads a zoo.cfg key it does
+ * not know as the system property `zookeeper.<key>`, so either spelling is met in the wild.
+ */
+function withZooKeeperPrefix(rules: Record<string, KeyRule>): Record<string, KeyRule> {
+  const prefixed = Object.entries(rules).map(([key, rule]) => [`zookeeper.${key}`, rule]);
+  return { ...rules, ...Object.fromEntries(prefixed) };
+}
 
 /**
  * Reads zoo.cfg text into the fields it sets. Later keys win, as with Properties.load; values are
@@ -229,6 +260,12 @@ export const serverConfigDefaults = {
   extendedTypesEnabled: false,
   reconfigEnabled: false,
   juteMaxBufferBytes: 0xfffff,
+  outstandingRequestsMax: 1000,
+  // ZooKeeper has no such limits (its getData replies share one cached copy of the data, which
+  // is why it stays small when a client pipelines reads of one node without reading); these
+  // hold a few of the largest replies (jute.maxbuffer) and never slow a client that reads.
+  clientSendQueueBytesThrottle: 4 * 1024 * 1024,
+  clientSendQueueBytesMax: 64 * 1024 * 1024,
   // ZooKeeper starts its admin server unasked, on 0.0.0.0:8080; corral only when asked (a port
   // or admin.enableServer=true): an unauthenticated HTTP port on every interface should not
   // appear by default, and 8080 would collide between the replicas `npm start` runs on one host.
@@ -312,8 +349,19 @@ export function resolveConfig(
     minSessionTimeoutMs,
     maxSessionTimeoutMs,
   };
+  checkSendQueueLimits(config);
   applyAdvisoryRules(config, partial, log);
   return config;
+}
+
+/** A connection must be able to hold more unsent bytes than those at which it stops reading. */
+function checkSendQueueLimits(config: ServerConfig): void {
+  if (config.clientSendQueueBytesMax > config.clientSendQueueBytesThrottle) return;
+  throw new ConfigError(
+    `invalid client.sendQueueBytesMax "${config.clientSendQueueBytesMax}": must be larger ` +
+      `than client.sendQueueBytesThrottle (${config.clientSendQueueBytesThrottle})`,
+    'client.sendQueueBytesMax',
+  );
 }
 
 /** Rules that adjust a value or only warn, after the config is complete. */
