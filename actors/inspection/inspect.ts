@@ -14,7 +14,7 @@ import safeStableStringify from 'safe-stable-stringify';
 import type { InspectionEvent } from 'xstate';
 import { answeredNames, foreignRequestProblem } from '../operations/request-origin.js';
 import { bridgePage, bridgePageHeaders } from './bridge-page.js';
-import { redactSecrets } from './redaction.js';
+import { redactDefinition, redactSecrets } from './redaction.js';
 
 export interface InspectionOptions {
   enabled: boolean;
@@ -62,8 +62,12 @@ interface EventSink {
   close(): void;
 }
 
-/** Session ids and zxids as strings (the browser would round 64-bit numbers), then redacted. */
-function forInspector(key: string, value: unknown): unknown {
+/** Session ids and zxids as strings (the browser would round 64-bit numbers), then redacted;
+ * the package hands a machine's definition over as a string already. */
+function forInspector(this: unknown, key: string, value: unknown): unknown {
+  const holder = this as { type?: unknown } | undefined;
+  const isDefinition = key === 'definition' && holder?.type === '@xstate.actor';
+  if (isDefinition && typeof value === 'string') return redactDefinition(value);
   return redactSecrets(key, typeof value === 'bigint' ? value.toString() : value);
 }
 

@@ -61,6 +61,8 @@ function isDigestId(value: unknown): value is { scheme: 'digest'; id: string } {
  */
 export function redactSecrets(key: string, value: unknown): unknown {
   if (value === undefined || value === null) return value;
+  // Already redacted by an earlier pass (a snapshot's context is redacted twice).
+  if (typeof value === 'string' && value.startsWith('<redacted')) return value;
   const bytes = byteLengthOf(value);
   if (bytes !== undefined) return `<redacted ${bytes} bytes>`;
   if (secretKeys.has(key)) return redactedMarker;
@@ -69,4 +71,17 @@ export function redactSecrets(key: string, value: unknown): unknown {
     return { ...value, id: `${user}:${redactedMarker}` };
   }
   return value;
+}
+
+/**
+ * A machine's definition as @statelyai/inspect sends it: its config already stringified, with
+ * any context written into the machine. Parsed, redacted and stringified again; text that is not
+ * JSON is dropped rather than passed on unread.
+ */
+export function redactDefinition(definition: string): string {
+  try {
+    return JSON.stringify(JSON.parse(definition), redactSecrets);
+  } catch {
+    return JSON.stringify({ id: redactedMarker });
+  }
 }
