@@ -15,7 +15,8 @@ describe('redactSecrets', () => {
     ['a superDigest', { superDigest: 'super:abc=' }, { superDigest: '<redacted>' }],
     ['a digest id', { id: { scheme: 'digest', id: 'bob:hash=' } },
       { id: { scheme: 'digest', id: 'bob:<redacted>' } }],
-    ['an ip id', { id: { scheme: 'ip', id: '10.0.0.1' } }, { id: { scheme: 'ip', id: '10.0.0.1' } }],
+    ['an ip id', { id: { scheme: 'ip', id: '10.0.0.1' } },
+      { id: { scheme: 'ip', id: '10.0.0.1' } }],
     ['numbers in an array', { zxids: [1, 2, 3] }, { zxids: [1, 2, 3] }],
     ['a non-byte indexed object', { counts: { 0: 300 } }, { counts: { 0: 300 } }],
     ['an empty object', { children: {} }, { children: {} }],
@@ -25,7 +26,8 @@ describe('redactSecrets', () => {
   });
 
   it('redacts a machine definition given as JSON text, and drops text that is not JSON', () => {
-    const definition = JSON.stringify({ id: 'm', context: { data: { type: 'Buffer', data: [1] } } });
+    const context = { data: { type: 'Buffer', data: [1] } };
+    const definition = JSON.stringify({ id: 'm', context });
     expect(JSON.parse(redactDefinition(definition)))
       .toEqual({ id: 'm', context: { data: '<redacted 1 bytes>' } });
     expect(redactDefinition('not json')).toBe('{"id":"<redacted>"}');

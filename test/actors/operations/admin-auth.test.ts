@@ -57,7 +57,9 @@ describe('authorizeAdminCommand', () => {
     ['digest x:y', [], 200, undefined],
   ])('%j against %j → %i', (header, acl, status, error) => {
     const outcome = authorizeAdminCommand(header, rootAdminAuth, context(acl));
-    const answer = outcome.allowed ? { status: 200 } : { status: outcome.status, error: outcome.error };
+    const answer = outcome.allowed
+      ? { status: 200 }
+      : { status: outcome.status, error: outcome.error };
     expect(answer).toEqual(error === undefined ? { status } : { status, error });
   });
 
