@@ -112,8 +112,12 @@ export interface ServerConfig extends ClientSecurityConfig, QuorumSecurityConfig
   /** How often empty containers and expired TTL nodes are looked for (ZooKeeper's
    * znode.container.checkIntervalMs system property, accepted here as a zoo.cfg key). */
   containerCheckIntervalMs: number;
-  /** Serve the machines to the Stately inspector. */
+  /** Serve the machines to the Stately inspector: on with `--inspect`, or when a port is named
+   * (`--inspect-port`, zoo.cfg `inspect.port`, corral's own keys). */
   inspect: boolean;
+  /** Where the inspect bridge listens (zoo.cfg inspect.address, inspect.port). */
+  inspectAddress: string;
+  inspectPort: number;
 }
 
 export interface ConfigLogger {
@@ -165,6 +169,8 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   'admin.serverAddress': { field: 'adminServerAddress', parse: valueParsers.text },
   'admin.serverPort': { field: 'adminServerPort', parse: valueParsers.port },
   'admin.commandURL': { field: 'adminCommandUrl', parse: valueParsers.text },
+  'inspect.address': { field: 'inspectAddress', parse: valueParsers.text },
+  'inspect.port': { field: 'inspectPort', parse: valueParsers.port },
   'autopurge.snapRetainCount': {
     field: 'autopurgeSnapRetainCount',
     parse: valueParsers.positiveInteger,
@@ -282,6 +288,9 @@ export const serverConfigDefaults = {
   standaloneEnabled: true,
   containerCheckIntervalMs: 60_000,
   inspect: false,
+  inspectAddress: '127.0.0.1',
+  // Not 8080, the port of @statelyai/inspect's own bridge and of ZooKeeper's AdminServer.
+  inspectPort: 8082,
 } as const;
 
 /** PurgeTxnLog never keeps fewer snapshots than this; ZooKeeper raises smaller values to it. */
@@ -339,6 +348,7 @@ export function resolveConfig(
     ...withoutUndefined(partial),
     ...security,
     adminServerEnabled: partial.adminServerEnabled ?? partial.adminServerPort !== undefined,
+    inspect: partial.inspect ?? partial.inspectPort !== undefined,
     servers,
     myId: self.myId,
     peerType: self.peerType ?? serverConfigDefaults.peerType,

@@ -183,6 +183,7 @@ describe('parseZooCfg', () => {
     ['DigestAuthenticationProvider.superDigest=super', 'invalid DigestAuthenticationProvider'],
     ['admin.serverPort=0', 'invalid admin.serverPort "0": expected a port number 1-65535'],
     ['admin.enableServer=on', 'invalid admin.enableServer "on": expected true or false'],
+    ['inspect.port=99999', 'invalid inspect.port "99999": expected a port number 1-65535'],
     ['autopurge.purgeInterval=-2', 'invalid autopurge.purgeInterval "-2"'],
     ['autopurge.snapRetainCount=0', 'invalid autopurge.snapRetainCount "0"'],
     ['peerType=witness', 'invalid peerType "witness": expected participant or observer'],
@@ -307,6 +308,21 @@ describe('resolveConfig', () => {
     });
     expect(resolve(`${minimal}admin.serverPort=9090\nadmin.enableServer=false`).config
       .adminServerEnabled).toBe(false);
+  });
+
+  it('serves the inspect bridge only when asked: --inspect, or a port named in zoo.cfg', () => {
+    expect(resolve(minimal).config).toMatchObject({
+      inspect: false, inspectAddress: '127.0.0.1', inspectPort: 8082,
+    });
+    const { config, messages } = resolve(`${minimal}inspect.port=9191\ninspect.address=::1`);
+    expect(config).toMatchObject({ inspect: true, inspectAddress: '::1', inspectPort: 9191 });
+    expect(messages).toEqual([]);
+    const flags = { clientPort: '2181', dataDir: '/d', inspectPort: '9292' };
+    expect(buildServerConfig(flags, recordingLog())).toMatchObject({
+      inspect: true, inspectPort: 9292,
+    });
+    expect(() => buildServerConfig({ ...flags, inspectPort: '0' }, recordingLog()))
+      .toThrow('invalid --inspect-port "0"');
   });
 
   it('warns about whitelisted words it does not know, and keeps *', () => {
