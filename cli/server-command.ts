@@ -3,7 +3,9 @@
 // server.N lines (and a myid) it runs one replica of an ensemble; otherwise a standalone server.
 
 import { pino, type Logger } from 'pino';
-import { AdminServer } from '../actors/operations/admin-server.js';
+import { AdminServer, type AdminTls } from '../actors/operations/admin-server.js';
+import type { ServerConfig } from '../actors/config/config.js';
+import { loadSecureContextOptions } from '../transport/tls/index.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
 import { createInspection } from '../actors/inspection/inspect.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
@@ -107,13 +109,14 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         view: () => ({ source: fourLetterSource(server), lastSnapshot: log.newestSnapshot() }),
         aclOf: (path) => aclOf(server, path),
         superDigest: settings.superDigest,
+        ...adminTls(settings),
       })
     : undefined;
   if (admin !== undefined) {
     const bound = await admin.listen();
     logger.info(
       { address: bound.address, port: bound.port, commandUrl: settings.adminCommandUrl },
-      `admin server on http://${bound.address}:${bound.port}${settings.adminCommandUrl}`,
+      `admin server on ${admin.scheme}://${bound.address}:${bound.port}${settings.adminCommandUrl}`,
     );
   }
   let stopping = false;
@@ -134,4 +137,18 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** The admin server's HTTPS, from the quorum's stores as ZooKeeper's JettyAdminServer takes it. */
+function adminTls(settings: ServerConfig): { tls?: AdminTls } {
+  if (!settings.adminForceHttps && !settings.adminPortUnification) return {};
+  const stores = settings.quorumTls;
+  if (stores === undefined) return {};
+  return {
+    tls: {
+      secureContext: loadSecureContextOptions(stores),
+      forceHttps: settings.adminForceHttps,
+      needClientAuth: settings.adminNeedClientAuth,
+    },
+  };
 }

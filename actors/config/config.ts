@@ -26,6 +26,7 @@ import {
   quorumSecurityDefaults,
   quorumSecurityKeyName,
   readQuorumSecurityKeys,
+  requireStores,
   type QuorumSecurityConfig,
 } from './quorum-security.js';
 import {
@@ -91,6 +92,13 @@ export interface ServerConfig extends ClientSecurityConfig, QuorumSecurityConfig
   adminServerAddress: string;
   adminServerPort: number;
   adminCommandUrl: string;
+  /** admin.forceHttps: the admin server speaks HTTPS only (with the ssl.quorum.* stores). */
+  adminForceHttps: boolean;
+  /** admin.portUnification: the admin port takes HTTP and HTTPS. */
+  adminPortUnification: boolean;
+  /** admin.needClientAuth: an HTTPS client must present a certificate the trust store vouches
+   * for; its subject is the `x509` scheme's id for admin credentials. */
+  adminNeedClientAuth: boolean;
   /** The zoo.cfg text the server started from (the admin server's initial_configuration). */
   initialConfiguration: string | undefined;
   autopurgeSnapRetainCount: number;
@@ -169,6 +177,9 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   'admin.serverAddress': { field: 'adminServerAddress', parse: valueParsers.text },
   'admin.serverPort': { field: 'adminServerPort', parse: valueParsers.port },
   'admin.commandURL': { field: 'adminCommandUrl', parse: valueParsers.text },
+  'admin.forceHttps': { field: 'adminForceHttps', parse: valueParsers.boolean },
+  'admin.portUnification': { field: 'adminPortUnification', parse: valueParsers.boolean },
+  'admin.needClientAuth': { field: 'adminNeedClientAuth', parse: valueParsers.boolean },
   'inspect.address': { field: 'inspectAddress', parse: valueParsers.text },
   'inspect.port': { field: 'inspectPort', parse: valueParsers.port },
   'autopurge.snapRetainCount': {
@@ -279,6 +290,9 @@ export const serverConfigDefaults = {
   adminServerAddress: '0.0.0.0',
   adminServerPort: 8080,
   adminCommandUrl: '/commands',
+  adminForceHttps: false,
+  adminPortUnification: false,
+  adminNeedClientAuth: false,
   autopurgeSnapRetainCount: 3,
   autopurgePurgeIntervalHours: 0,
   snapCount: 100_000,
@@ -360,6 +374,11 @@ export function resolveConfig(
     maxSessionTimeoutMs,
   };
   checkSendQueueLimits(config);
+  if (config.adminServerEnabled && (config.adminForceHttps || config.adminPortUnification)) {
+    // ZooKeeper's admin server takes its HTTPS material from the quorum's stores.
+    requireStores(config.quorumTls, 'the admin server\'s HTTPS (admin.forceHttps or ' +
+      'admin.portUnification)');
+  }
   applyAdvisoryRules(config, partial, log);
   return config;
 }

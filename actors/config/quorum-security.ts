@@ -51,16 +51,21 @@ export function readQuorumSecurityKeys(
     else tlsProperties.set(name, value);
   }
   const speaksTls = config.sslQuorum === true || config.quorumPortUnification === true;
-  if (speaksTls) {
+  if (speaksTls || tlsProperties.size > 0) {
     const settings = readTlsSettings(tlsProperties, 'ssl.quorum.');
-    for (const store of ['keyStore', 'trustStore'] as const) {
-      if (settings[store] === undefined) {
-        const key = `ssl.quorum.${store}.location`;
-        throw new ConfigError(`${key} is not set: TLS between replicas (sslQuorum or ` +
-          'portUnification) needs a key store and a trust store', key);
-      }
-    }
+    if (speaksTls) requireStores(settings, 'TLS between replicas (sslQuorum or portUnification)');
     config.quorumTls = settings;
   }
   return config as Partial<QuorumSecurityConfig>;
+}
+
+/** A use of the `ssl.quorum.*` stores (quorum TLS, the admin server's HTTPS) needs both. */
+export function requireStores(settings: TlsSettings | undefined, use: string): TlsSettings {
+  for (const store of ['keyStore', 'trustStore'] as const) {
+    if (settings?.[store] === undefined) {
+      const key = `ssl.quorum.${store}.location`;
+      throw new ConfigError(`${key} is not set: ${use} needs a key store and a trust store`, key);
+    }
+  }
+  return settings!;
 }

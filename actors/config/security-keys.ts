@@ -47,10 +47,6 @@ const securityRules: readonly SecurityRule[] = [
     reason: quorumSasl },
   { key: /^quorum\.auth\.(?!enableSasl$|learnerRequireSasl$|serverRequireSasl$)/, when: 'any',
     reason: quorumSasl },
-  { key: 'admin.forceHttps', when: 'true', reason: 'the admin server does not serve HTTPS yet' },
-  { key: 'admin.needClientAuth', when: 'true',
-    reason: 'the admin server does not check client certificates yet' },
-  { key: 'admin.portUnification', when: 'true', reason: 'the admin server does not serve HTTPS yet' },
   { key: 'audit.enable', when: 'true', reason: 'the audit log is not provided yet' },
 ];
 

@@ -21,6 +21,9 @@ export interface AdminAuthContext {
   /** The HTTP client's address: the `ip` scheme's id (3.9 ignores any credentials for it). */
   remoteAddress: string;
   superDigest: string | undefined;
+  /** The subject of the certificate an HTTPS client presented (admin.needClientAuth): the
+   * `x509` scheme's id. Undefined over HTTP or without a certificate. */
+  x509Subject?: string | undefined;
   /** The node's ACL, or undefined when it does not exist. */
   aclOf(path: string): readonly ACL[] | undefined;
 }
@@ -47,7 +50,8 @@ function splitLikeJava(text: string): string[] {
 /**
  * Commands.handleAuthentication: one or two parts (ip and x509 take their id from the request,
  * not the header); a scheme without an HTTP provider, or a provider that fails, is
- * "Not authenticated". corral's providers over HTTP are digest and ip (no x509 without TLS).
+ * "Not authenticated". corral's providers over HTTP are digest, ip and (over HTTPS with a client
+ * certificate) x509.
  */
 function authenticate(header: string, context: AdminAuthContext): Id[] | undefined {
   const parts = splitLikeJava(header);
@@ -58,6 +62,10 @@ function authenticate(header: string, context: AdminAuthContext): Id[] | undefin
       // ZooKeeper's provider reads the missing credentials as null and fails.
       if (credentials === undefined) return undefined;
       return digestAuthIds(Buffer.from(credentials, 'utf8'), context.superDigest);
+    case 'x509':
+      return context.x509Subject === undefined
+        ? undefined
+        : [{ scheme: 'x509', id: context.x509Subject }];
     case 'ip':
       try {
         return [ipId(context.remoteAddress)];

@@ -5,6 +5,11 @@
 // authenticates as ZooKeeper 3.9 asks (request-origin.ts, admin-auth.ts).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { TLSSocket, type SecureContextOptions } from 'node:tls';
+import { certificateSubjectName } from '../../transport/tls/index.js';
+import { replayingStream } from '../../transport/tls/replaying-stream.js';
 import { configure } from 'safe-stable-stringify';
 import type { ACL } from '../../protocol/records.js';
 import {
@@ -30,7 +35,21 @@ export interface AdminServerOptions {
   aclOf: (path: string) => readonly ACL[] | undefined;
   /** DigestAuthenticationProvider.superDigest: its user passes every ACL. */
   superDigest: string | undefined;
+  /** HTTPS (ZooKeeper's admin.forceHttps / admin.portUnification, with the quorum's stores). */
+  tls?: AdminTls;
 }
+
+export interface AdminTls {
+  secureContext: SecureContextOptions;
+  /** HTTPS only; otherwise the port takes both (admin.portUnification). */
+  forceHttps: boolean;
+  /** admin.needClientAuth: a client certificate the trust store vouches for is required. */
+  needClientAuth: boolean;
+}
+
+/** The first byte of a TLS handshake record: how a unified port tells HTTPS from HTTP. */
+const tlsHandshakeRecordType = 0x16;
+const detectionTimeoutMs = 5_000;
 
 export class AdminServerStartError extends Error {
   readonly key = 'admin.serverPort';
@@ -61,27 +80,60 @@ export class AdminServer {
   /** Host names beyond IP addresses and localhost that requests may be addressed to. */
   private readonly names: readonly string[];
 
+  /** HTTPS requests, when configured (fed by `listener` on a unified port). */
+  private readonly https: Server | undefined;
+  /** What listens on the port: the HTTP or HTTPS server, or the unified port's detector. */
+  private readonly listener: Server | NetServer;
+
   constructor(private readonly options: AdminServerOptions) {
     this.base = options.commandUrl.replace(/\/+$/, '');
     this.names = answeredNames(options.address);
-    this.http = createServer((request, response) => this.handle(request, response));
-    // An admin port is polled by probes: idle sockets and slow requests must not pile up.
-    this.http.keepAliveTimeout = 5000;
-    this.http.requestTimeout = 10_000;
-    this.http.headersTimeout = 10_000;
+    const handler = (request: IncomingMessage, response: ServerResponse) =>
+      this.handle(request, response);
+    this.http = createServer(handler);
+    const tls = options.tls;
+    this.https = tls === undefined ? undefined : createHttpsServer({
+      ...tls.secureContext,
+      requestCert: tls.needClientAuth,
+      rejectUnauthorized: tls.needClientAuth,
+    }, handler);
+    for (const server of [this.http, this.https]) {
+      if (server === undefined) continue;
+      // An admin port is polled by probes: idle sockets and slow requests must not pile up.
+      server.keepAliveTimeout = 5000;
+      server.requestTimeout = 10_000;
+      server.headersTimeout = 10_000;
+    }
+    if (tls === undefined || this.https === undefined) this.listener = this.http;
+    else if (tls.forceHttps) this.listener = this.https;
+    else this.listener = createNetServer((socket) => this.unify(socket));
+  }
+
+  /** admin.portUnification: the first byte says HTTPS or HTTP; nothing read is lost. */
+  private unify(socket: Socket): void {
+    const timer = setTimeout(() => socket.destroy(), detectionTimeoutMs);
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('error', () => socket.destroy());
+    socket.once('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      socket.pause();
+      const target = chunk[0] === tlsHandshakeRecordType ? this.https : this.http;
+      target?.emit('connection', replayingStream(socket, chunk));
+    });
   }
 
   async listen(): Promise<{ address: string; port: number }> {
     const { address, port } = this.options;
+    const listener = this.listener;
     await new Promise<void>((resolve, reject) => {
       const failed = (error: Error): void => reject(new AdminServerStartError(address, port, error));
-      this.http.once('error', failed);
-      this.http.listen(port, address, () => {
-        this.http.off('error', failed);
+      listener.once('error', failed);
+      listener.listen(port, address, () => {
+        listener.off('error', failed);
         resolve();
       });
     });
-    const bound = this.http.address();
+    const bound = listener.address();
     if (bound === null || typeof bound === 'string') throw new Error('admin server has no port');
     return { address: bound.address, port: bound.port };
   }
@@ -142,6 +194,7 @@ export class AdminServer {
       if (foreign !== undefined) return { status: 403, error: `Forbidden: ${foreign}` };
       const outcome = authorizeAdminCommand(request.headers.authorization, authRequest, {
         remoteAddress: request.socket.remoteAddress ?? '',
+        x509Subject: clientCertificateSubject(request),
         superDigest: this.options.superDigest,
         aclOf: this.options.aclOf,
       });
@@ -151,6 +204,26 @@ export class AdminServer {
 
   async close(): Promise<void> {
     this.http.closeAllConnections();
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.https?.closeAllConnections();
+    const listener = this.listener;
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+  }
+
+  /** http or https, as the client will reach it (the URL operators are told). */
+  get scheme(): 'http' | 'https' {
+    return this.options.tls?.forceHttps === true ? 'https' : 'http';
+  }
+}
+
+/** The subject of a verified client certificate on an HTTPS request, as ZooKeeper names it. */
+function clientCertificateSubject(request: IncomingMessage): string | undefined {
+  const socket = request.socket;
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  const certificate = socket.getPeerCertificate();
+  if (certificate.raw === undefined) return undefined;
+  try {
+    return certificateSubjectName(certificate.raw);
+  } catch {
+    return undefined;
   }
 }

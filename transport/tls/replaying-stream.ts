@@ -6,7 +6,10 @@
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 
-export function replayingStream(socket: Socket, first: Buffer): Duplex {
+/** The stream, with the socket's remote address (an HTTP server reads it for the `ip` scheme). */
+export type ReplayingStream = Duplex & { readonly remoteAddress: string | undefined };
+
+export function replayingStream(socket: Socket, first: Buffer): ReplayingStream {
   const stream = new Duplex({
     read() {
       socket.resume();
@@ -23,6 +26,7 @@ export function replayingStream(socket: Socket, first: Buffer): Duplex {
       done(error);
     },
   });
+  Object.defineProperty(stream, 'remoteAddress', { get: () => socket.remoteAddress });
   stream.push(first);
   socket.on('data', (chunk: Buffer) => {
     if (!stream.push(chunk)) socket.pause();
@@ -30,5 +34,5 @@ export function replayingStream(socket: Socket, first: Buffer): Duplex {
   socket.on('end', () => stream.push(null));
   socket.on('error', (error) => stream.destroy(error));
   socket.on('close', () => stream.destroy());
-  return stream;
+  return stream as ReplayingStream;
 }
