@@ -111,15 +111,15 @@ describe('parseZooCfg', () => {
   });
 
   it.each([
-    'secureClientPort=2281',
-    'zookeeper.secureClientPort=2281',
+    'portUnification=true',
+    'zookeeper.sslQuorum=true',
     'sslQuorum=true',
-    'ssl.keyStore.location=/etc/zk/keystore.p12',
+    'ssl.crl=true',
     'ssl.quorum.trustStore.location=/etc/zk/trust.p12',
     'quorum.auth.enableSasl=true',
     'quorum.auth.learner.saslLoginContext=QuorumLearner',
-    'client.secure=true',
-    'enforce.auth.enabled=true',
+    'ssl.context.supplier.class=com.example.Supplier',
+    'admin.forceHttps=true',
     'audit.enable=true',
     'authProvider.1=com.example.OwnProvider',
   ])('refuses to start on %s, naming the key, rather than run without it', (line) => {
