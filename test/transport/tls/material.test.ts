@@ -146,8 +146,10 @@ describe.runIf(available)('TLS stores', () => {
       const watched = settings({ 'ssl.keyStore.location': live });
       const events: string[] = [];
       const watcher = new TlsFileWatcher(watched, {
-        reloaded: (options) => events.push(
-          `reloaded ${certificateSubjectName(Buffer.from(pemBody(String(options.cert)), 'base64'))}`),
+        reloaded: (options) => {
+          const der = Buffer.from(pemBody(String(options.cert)), 'base64');
+          events.push(`reloaded ${certificateSubjectName(der)}`);
+        },
         failed: (error) => events.push(`failed ${error.message.slice(0, 20)}`),
       });
       try {

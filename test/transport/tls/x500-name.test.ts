@@ -35,7 +35,8 @@ public class Subjects {
   public static void main(String[] files) throws Exception {
     CertificateFactory factory = CertificateFactory.getInstance("X.509");
     for (String file : files) {
-      X509Certificate cert = (X509Certificate) factory.generateCertificate(new FileInputStream(file));
+      X509Certificate cert =
+        (X509Certificate) factory.generateCertificate(new FileInputStream(file));
       System.out.println(cert.getSubjectX500Principal().getName());
     }
   }
