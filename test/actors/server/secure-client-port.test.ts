@@ -117,6 +117,17 @@ describe.runIf(opensslAvailable())('secureClientPort alone, ssl.clientAuth=want'
     await expect(WireConnection.open({ host: '127.0.0.1', port: server.port,
       timeoutMs: 3_000 })).rejects.toThrow();
   });
+
+  it('the client checks the server\'s name: a certificate for localhost is not elsewhere\'s',
+    async () => {
+      const { ca, alice } = certificates;
+      const open = (servername?: string) => WireConnection.open({ host: '127.0.0.1',
+        port: server.port, timeoutMs: 3_000, tls: { ca, cert: alice.cert, key: alice.key,
+          ...(servername === undefined ? {} : { servername }) } });
+      await expect(open('elsewhere.example')).rejects.toThrow();
+      const wire = await open('localhost');
+      wire.destroy();
+    });
 });
 
 describe.runIf(opensslAvailable())('client.portUnification and reloading', () => {
