@@ -12,6 +12,7 @@ import type { ReplicaHost } from '../actors/replica/host.js';
 import { createTcpReplica } from '../actors/replica/tcp-world.js';
 import { CorralServer } from '../actors/server/server.js';
 import { openReplicaStorage } from '../storage/data-dir.js';
+import type { ACL } from '../protocol/records.js';
 import { buildServerConfig, type ServerFlags } from './server-options.js';
 
 /**
@@ -27,6 +28,12 @@ function handleUnhandledRejections(logger: Logger): void {
     logger.fatal({ error: String(reason) }, 'unhandled rejection');
     process.exit(70);
   });
+}
+
+/** A znode's whole ACL, read as the super user would (digest hashes included). */
+function aclOf(server: CorralServer, path: string): readonly ACL[] | undefined {
+  const result = server.core.tree.getACL(path, { ids: [], superUser: true });
+  return result.err === 0 && result.body.kind === 'acl' ? result.body.acl : undefined;
 }
 
 export async function runServer(flags: ServerFlags): Promise<void> {
@@ -47,7 +54,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     },
     logger,
   );
-  const inspection = createInspection({ enabled: settings.inspect });
+  const inspection = createInspection({
+    enabled: settings.inspect,
+    host: settings.inspectAddress,
+    port: settings.inspectPort,
+  });
   let replica: ReplicaHost | undefined;
   if (ensemble) {
     replica = createTcpReplica({
@@ -94,6 +105,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         port: settings.adminServerPort,
         commandUrl: settings.adminCommandUrl,
         view: () => ({ source: fourLetterSource(server), lastSnapshot: log.newestSnapshot() }),
+        aclOf: (path) => aclOf(server, path),
+        superDigest: settings.superDigest,
       })
     : undefined;
   if (admin !== undefined) {

@@ -27,6 +27,8 @@ export interface ServerFlags {
   config?: string;
   jaas?: string;
   inspect?: boolean;
+  inspectPort?: string;
+  inspectAddress?: string;
   myid?: string;
   /** Each `--server` as given: `N=host:quorumPort:electionPort[:type][;[host:]clientPort]`. */
   server?: string[];
@@ -54,6 +56,10 @@ export function addServerOptions(command: Command): Command {
     .option('--config <file>', 'a ZooKeeper zoo.cfg to start from; flags override its values')
     .option('--jaas <file>', 'JAAS login config whose Server section lists SASL digest users')
     .option('--inspect', 'serve the state machines to the Stately inspector')
+    .option('--inspect-port <port>', 'port of the inspect bridge; implies --inspect (zoo.cfg ' +
+      'inspect.port, 8082)')
+    .option('--inspect-address <address>',
+      'address the inspect bridge binds to (zoo.cfg inspect.address, 127.0.0.1)')
     .option('--myid <id>', "this replica's server id (overrides <data dir>/myid)")
     .option(
       '--server <spec>',
@@ -114,6 +120,17 @@ function parseFlags(flags: ServerFlags): Partial<ServerConfig> {
     fromFlags.jaasFile = parseValue(valueParsers.text, '--jaas', flags.jaas);
   }
   if (flags.inspect !== undefined) fromFlags.inspect = flags.inspect;
+  if (flags.inspectPort !== undefined) {
+    fromFlags.inspectPort = parseValue(valueParsers.port, '--inspect-port', flags.inspectPort);
+    fromFlags.inspect = true;
+  }
+  if (flags.inspectAddress !== undefined) {
+    fromFlags.inspectAddress = parseValue(
+      valueParsers.text,
+      '--inspect-address',
+      flags.inspectAddress,
+    );
+  }
   if (flags.adminPort !== undefined) {
     fromFlags.adminServerPort = parseValue(valueParsers.port, '--admin-port', flags.adminPort);
     // The flag asks for the server, whatever zoo.cfg's admin.enableServer says.

@@ -73,6 +73,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   const startedAt = performance.now();
   const faults = new Map<string, number>();
   let operations = 0;
+  let strangerFrames = 0;
   let failing = 0;
   let unknown = 0;
   for (let seed = first; seed < first + seeds; seed++) {
@@ -80,6 +81,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
     const options = { ...common, seed, ...(trace === undefined ? {} : { trace }) };
     const result = await runSimulation(options);
     operations += result.history.operations;
+    strangerFrames += result.strangerFrames;
     if (result.history.verdict === 'unknown') unknown++;
     for (const [kind, times] of Object.entries(result.faults)) {
       faults.set(kind, (faults.get(kind) ?? 0) + times);
@@ -95,6 +97,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   const variantText = flags.variant === undefined ? '' : `, variant ${flags.variant}`;
   print(`seeds run: ${seeds} (${first}..${first + seeds - 1})${variantText}`);
   print(`faults injected: ${injected} (${faultText})`);
+  print(`stranger frames: ${strangerFrames} (forged votes, leader and learner messages, replays)`);
   const undecided = unknown > 0 ? ` (${unknown} histories undecided within the check budget)` : '';
   print(`operations checked: ${operations}${undecided}`);
   print(`seeds/s: ${(seeds / seconds).toFixed(2)} (${seconds.toFixed(1)} s)`);

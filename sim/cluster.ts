@@ -128,6 +128,7 @@ export class Cluster {
       replica = await this.pumpWhile(id, SimReplica.start({
         id,
         voters: this.options.voters,
+        members: this.members,
         network: this.network,
         clock,
         disk: this.disk(id),

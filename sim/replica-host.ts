@@ -59,6 +59,8 @@ export type HostVariantOptions = Pick<ReplicaHostOptions, 'decorateEffects' | 'c
 export interface SimReplicaOptions {
   id: ServerId;
   voters: readonly ServerId[];
+  /** Voters and observers: the ids this replica hears (a stranger's frames are dropped). */
+  members: readonly ServerId[];
   network: MemoryNetwork;
   /** This replica's own clock: a paused replica's clock stands still (sim/cluster.ts). */
   clock: SimulatedClock;
@@ -144,6 +146,7 @@ export class SimReplica {
     const host = new ReplicaHost(world, {
       myId: options.id,
       voters: options.voters,
+      members: options.members,
       timing: options.timing,
       pacing: simulatedPacing,
       observer: SimReplica.observer(() => replica, options),

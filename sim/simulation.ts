@@ -19,6 +19,7 @@ import { checkInvariantsNow, checkEphemerals, type Violation } from './sim-invar
 import { describeOperation, type ZooKeeperOperation } from './linearizability/index.js';
 import { checkClientHistory, type HistoryVerdict } from './sim-history.js';
 import { applyFault, faultKinds, type FaultKind } from './faults.js';
+import { Stranger } from './stranger.js';
 
 export interface SimulationOptions {
   seed: number;
@@ -36,6 +37,8 @@ export interface SimulationOptions {
   requestQueue?: RequestQueueFactory;
   /** Receives the trace (message log, machine transitions, faults, client operations). */
   trace?: (line: string) => void;
+  /** The broken transport variant: the stranger's frames arrive as a member's (sim/stranger.ts). */
+  strangerPassesAsMember?: boolean;
 }
 
 export interface SimulationResult {
@@ -47,6 +50,8 @@ export interface SimulationResult {
   /** The clients' operations, as checked (for tools that look closer at a failing seed). */
   recorded: ZooKeeperOperation[];
   simulatedMs: number;
+  /** Forged frames the stranger sent replicas (sim/stranger.ts); every one must be ignored. */
+  strangerFrames: number;
 }
 
 /** What `npm run sim` runs by default (cli/sim-command.ts shows the same values). */
@@ -110,15 +115,22 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const violations: Violation[] = [];
   const faultChance = options.faultChance ?? simulationDefaults.faultChance;
   const steps = options.steps ?? simulationDefaults.steps;
+  const run: RunState = {
+    steps, faultChance, faults, violations, trace, network, strangerFrames: 0,
+    strangerPassesAsMember: options.strangerPassesAsMember ?? false,
+  };
   try {
-    await simulate(cluster, clients, { steps, faultChance, faults, violations, trace, network });
+    await simulate(cluster, clients, run);
   } catch (error) {
     // A livelock, or anything else thrown, ends this seed as that seed's violation (with its
     // replay command): a run of many seeds goes on to the next one.
     violations.push(
       error instanceof LivelockError ? error.message : `simulator stopped: ${String(error)}`,
     );
-    return resultOf(options.seed, violations, faults, clients, cluster, undefined);
+    return {
+      ...resultOf(options.seed, violations, faults, clients, cluster, undefined),
+      strangerFrames: run.strangerFrames,
+    };
   }
   const operations = clients.flatMap((client) => client.history);
   if (trace !== undefined) {
@@ -128,7 +140,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   }
   const history = checkClientHistory(operations);
   if (history.verdict === 'violation') violations.push(`linearizability: ${history.detail}`);
-  return resultOf(options.seed, violations, faults, clients, cluster, history);
+  return {
+    ...resultOf(options.seed, violations, faults, clients, cluster, history),
+    strangerFrames: run.strangerFrames,
+  };
 }
 
 function resultOf(
@@ -138,7 +153,7 @@ function resultOf(
   clients: readonly SimClient[],
   cluster: Cluster,
   history: HistoryVerdict | undefined,
-): SimulationResult {
+): Omit<SimulationResult, 'strangerFrames'> {
   const recorded = clients.flatMap((client) => client.history);
   return {
     seed,
@@ -158,6 +173,9 @@ interface RunState {
   violations: Violation[];
   trace: ((line: string) => void) | undefined;
   network: ClientNetwork;
+  /** Frames the stranger sent (sim/stranger.ts). */
+  strangerFrames: number;
+  strangerPassesAsMember: boolean;
 }
 
 /** The seeded steps, then healing and the final invariants (the history is checked after). */
@@ -165,7 +183,10 @@ async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): 
   const { steps, faultChance, faults, violations, trace, network } = run;
   const random = cluster.random;
   await cluster.startAll();
+  const stranger = new Stranger(random.seed, run.strangerPassesAsMember);
   for (let step = 0; step < steps; step++) {
+    stranger.maybeAct(cluster);
+    run.strangerFrames = stranger.sent;
     if (random.chance(faultChance)) {
       const kind = await applyFault(cluster, clients, random);
       // Before the crash's rejected requests settle: a dead process writes nothing.
@@ -186,6 +207,7 @@ async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): 
     violations.push(`liveness: no stable leader ${healRoundsMax * stepMs} ms after faults healed`);
   }
   violations.push(...checkInvariantsNow(cluster), ...checkEphemerals(cluster, clients));
+  violations.push(...stranger.violations(cluster));
   for (const client of clients) violations.push(...client.violations);
 }
 

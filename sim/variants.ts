@@ -110,6 +110,8 @@ export const electionIgnoresZxidMachine = replicaMachine.provide({
 export interface BrokenParts {
   machine?: ReplicaMachine;
   hostVariant?: HostVariantOptions;
+  /** A transport that believes a hello's claimed id (sim/stranger.ts). */
+  strangerPassesAsMember?: boolean;
 }
 
 /** Every deliberately broken variant `npm run sim -- --variant NAME` can run. */
@@ -119,6 +121,7 @@ export const brokenVariants = {
   electionIgnoresZxid: { machine: electionIgnoresZxidMachine },
   ackBeforeFsync: { hostVariant: ackBeforeFsyncHost },
   streamAfterGiveUp: { hostVariant: streamAfterGiveUpHost },
+  identityHole: { strangerPassesAsMember: true },
 } as const satisfies Record<string, BrokenParts>;
 
 export type BrokenVariant = keyof typeof brokenVariants;

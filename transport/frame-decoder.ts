@@ -13,7 +13,8 @@ export class FrameDecoder {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
 
-  constructor(private readonly frameBytesMax: number) {}
+  /** May be changed between frames (a handshake limit widened once the peer is believed). */
+  constructor(public frameBytesMax: number) {}
 
   /** Bytes received but not yet returned as a frame. */
   get bufferedBytes(): number {
@@ -43,23 +44,37 @@ export class FrameDecoder {
    * the connection, since the stream can no longer be trusted.
    */
   push(chunk: Buffer): Buffer[] {
+    this.append(chunk);
+    const frames: Buffer[] = [];
+    for (let frame = this.next(); frame !== undefined; frame = this.next()) frames.push(frame);
+    return frames;
+  }
+
+  /** Appends a chunk without decoding it; next() takes the frames out one at a time. */
+  append(chunk: Buffer): void {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    const frames: Buffer[] = [];
-    while (this.pendingBytes >= 4) {
-      const length = this.nextLength();
-      if (length < 0 || length > this.frameBytesMax) {
-        throw new FrameTooLargeError(length, this.frameBytesMax);
-      }
-      // Chunks are joined only once the whole frame is here: joining on every chunk would copy
-      // a large frame's bytes again for each chunk that brings more of it (quadratic).
-      if (this.pendingBytes < 4 + length) break;
-      const buffer = this.joined();
-      frames.push(buffer.subarray(4, 4 + length));
-      const rest = buffer.subarray(4 + length);
-      this.pending = rest.length > 0 ? [rest] : [];
-      this.pendingBytes = rest.length;
+  }
+
+  /**
+   * The next complete frame body, or undefined until more bytes arrive. Each frame's length is
+   * checked against the limit in force when it is taken, so a reader can widen the limit once a
+   * handshake frame has been believed (FrameTooLargeError as for push).
+   */
+  next(): Buffer | undefined {
+    if (this.pendingBytes < 4) return undefined;
+    const length = this.nextLength();
+    if (length < 0 || length > this.frameBytesMax) {
+      throw new FrameTooLargeError(length, this.frameBytesMax);
     }
-    return frames;
+    // Chunks are joined only once the whole frame is here: joining on every chunk would copy
+    // a large frame's bytes again for each chunk that brings more of it (quadratic).
+    if (this.pendingBytes < 4 + length) return undefined;
+    const buffer = this.joined();
+    const frame = buffer.subarray(4, 4 + length);
+    const rest = buffer.subarray(4 + length);
+    this.pending = rest.length > 0 ? [rest] : [];
+    this.pendingBytes = rest.length;
+    return frame;
   }
 }

@@ -1,13 +1,17 @@
 // An in-memory stand-in for a client's TCP connection: a connected pair of sockets, the client's
 // end and the server's, with the few socket methods the server's ClientConnection uses. Bytes and
 // closes are queued on the receiving end and handed over only when the test or the simulator's
-// scheduler says so — never inside write(), which would re-enter the sender.
+// scheduler says so — never inside write(), which would re-enter the sender. What one end wrote
+// and the other has not yet taken is that end's writableLength, as a socket's unsent bytes are,
+// and its 'drain' is one more thing the scheduler delivers, so a server that stops reading a
+// client who does not read behaves here as over TCP.
 
 /** One thing in flight towards an end: bytes, the peer's FIN, or a reset (or its own destroy). */
 type InboundItem = { kind: 'data'; chunk: Buffer } | { kind: 'end' } | { kind: 'close' };
 
 type Listeners = {
   data: Array<(chunk: Buffer) => void>;
+  drain: Array<() => void>;
   error: Array<(error: Error) => void>;
   close: Array<() => void>;
 };
@@ -27,13 +31,21 @@ export interface MemorySocketAddresses {
 export class MemoryClientSocket {
   private peer: MemoryClientSocket | undefined;
   private inbound: InboundItem[] = [];
-  private readonly listeners: Listeners = { data: [], error: [], close: [] };
+  private readonly listeners: Listeners = { data: [], drain: [], error: [], close: [] };
   /** False once this end has ended or been destroyed: what it writes then goes nowhere. */
   private writable = true;
   private destroyed = false;
   /** True once 'close' was said: nothing is delivered after it. */
   private closed = false;
   private reading = true;
+  /** Bytes this end wrote that the peer has not yet taken. */
+  private unsentBytes = 0;
+  /** Set when a write left the high-water mark reached: 'drain' follows once all is taken. */
+  private needDrain = false;
+  /** 'drain' is due: delivered by the scheduler like any item, even while paused. */
+  private drainPending = false;
+  /** As net.Socket's default: a write leaving this many bytes unsent returns false. */
+  readonly writableHighWaterMark = 16 * 1024;
 
   constructor(
     readonly remoteAddress: string,
@@ -47,6 +59,7 @@ export class MemoryClientSocket {
   }
 
   on(event: 'data', listener: (chunk: Buffer) => void): this;
+  on(event: 'drain', listener: () => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
   on(event: 'close', listener: () => void): this;
   on(event: keyof Listeners, listener: (argument: never) => void): this {
@@ -54,12 +67,23 @@ export class MemoryClientSocket {
     return this;
   }
 
-  /** Queues the bytes on the peer; false (and nothing sent) once this end is ended. */
+  /** Bytes written and not yet taken by the peer (net.Socket's unsent bytes). */
+  get writableLength(): number {
+    return this.unsentBytes;
+  }
+
+  /**
+   * Queues the bytes on the peer; false once this end is ended (nothing sent), or once the
+   * peer has the high-water mark or more still to take ('drain' follows).
+   */
   write(chunk: Buffer | string): boolean {
     if (!this.writable) return false;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    this.peer?.enqueue({ kind: 'data', chunk: bytes });
-    return true;
+    if (this.peer?.enqueue({ kind: 'data', chunk: bytes }) !== true) return true;
+    this.unsentBytes += bytes.length;
+    if (this.unsentBytes < this.writableHighWaterMark) return true;
+    this.needDrain = true;
+    return false;
   }
 
   /** Sends the last bytes (if any), then a FIN. */
@@ -81,6 +105,9 @@ export class MemoryClientSocket {
     this.destroyed = true;
     this.writable = false;
     this.inbound = [{ kind: 'close' }];
+    // What the peer wrote and this end had not yet taken is gone; what this end wrote still
+    // reaches the peer, before the reset.
+    this.peer?.forgetUnsent();
     this.peer?.enqueue({ kind: 'close' });
     return this;
   }
@@ -112,33 +139,55 @@ export class MemoryClientSocket {
 
   /** Items the scheduler may hand to this end now. */
   get deliverable(): number {
-    if (this.reading) return this.inbound.length;
-    return this.inbound[0]?.kind === 'close' ? 1 : 0;
+    const drain = this.drainPending ? 1 : 0;
+    if (this.reading) return drain + this.inbound.length;
+    return drain + (this.inbound[0]?.kind === 'close' ? 1 : 0);
   }
 
   /**
-   * Hands up to `count` queued items to this end's listeners, in order; returns how many. A
-   * listener may write back: that only queues on the peer.
+   * Hands up to `count` queued items to this end's listeners, in order (a due 'drain' first);
+   * returns how many. A listener may write back: that only queues on the peer.
    */
   deliver(count = 1): number {
     let delivered = 0;
     while (delivered < count && this.deliverable > 0) {
-      const item = this.inbound.shift()!;
       delivered++;
-      this.receive(item);
+      if (this.drainPending) {
+        this.drainPending = false;
+        for (const listener of this.listeners.drain) listener();
+        continue;
+      }
+      this.receive(this.inbound.shift()!);
     }
     return delivered;
   }
 
-  private enqueue(item: InboundItem): void {
+  /** Queues an item from the peer; false when this end discards it. */
+  private enqueue(item: InboundItem): boolean {
     // A destroyed end has already been reset: late bytes from the peer are discarded.
-    if (this.destroyed || this.closed) return;
+    if (this.destroyed || this.closed) return false;
     this.inbound.push(item);
+    return true;
+  }
+
+  /** The peer took `bytes` this end wrote: 'drain' is due once it took them all. */
+  private taken(bytes: number): void {
+    this.unsentBytes -= bytes;
+    if (this.unsentBytes > 0 || !this.needDrain) return;
+    this.needDrain = false;
+    if (!this.closed && !this.destroyed) this.drainPending = true;
+  }
+
+  /** What this end wrote is gone with the peer's reset: nothing waits, no 'drain' comes. */
+  private forgetUnsent(): void {
+    this.unsentBytes = 0;
+    this.needDrain = false;
   }
 
   private receive(item: InboundItem): void {
     switch (item.kind) {
       case 'data':
+        this.peer?.taken(item.chunk.length);
         for (const listener of this.listeners.data) listener(item.chunk);
         return;
       case 'end':
@@ -156,6 +205,9 @@ export class MemoryClientSocket {
   private sayClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.drainPending = false;
+    // What the peer had not yet handed to this end is dropped with it.
+    this.peer?.forgetUnsent();
     this.inbound = [];
     for (const listener of this.listeners.close) listener();
   }

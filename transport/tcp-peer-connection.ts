@@ -50,12 +50,17 @@ export class PeerConnection {
   private parts: Buffer[] = [];
   private partsBytes = 0;
 
+  /**
+   * `handshakeFrameBytesMax` caps what is read before openFrames(): until the handshake is
+   * believed, a peer cannot make this end buffer more than one handshake frame.
+   */
   constructor(
     private readonly socket: Socket,
     private readonly limits: PeerConnectionLimits,
     public handlers: PeerConnectionHandlers,
+    handshakeFrameBytesMax: number,
   ) {
-    this.decoder = new FrameDecoder(wireBodyBytesMax(limits.frameBytesMax));
+    this.decoder = new FrameDecoder(handshakeFrameBytesMax);
     socket.setNoDelay(true);
     // Zab's pings notice a silent peer; keepalive also ends a link whose peer host vanished
     // while nothing was being sent, instead of leaving it half-open.
@@ -70,6 +75,16 @@ export class PeerConnection {
       const error = this.socketError;
       this.finish(error === undefined ? { reason: 'peerClosed' } : causeOfSocketError(error));
     });
+  }
+
+  /** The handshake is believed: frames up to the configured limit may arrive from here. */
+  openFrames(): void {
+    this.decoder.frameBytesMax = wireBodyBytesMax(this.limits.frameBytesMax);
+  }
+
+  /** Where the socket comes from, for logs. */
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
   }
 
   get isFinished(): boolean {
@@ -211,16 +226,20 @@ export class PeerConnection {
 
   private receive(chunk: Buffer): void {
     if (this.finished) return;
-    let bodies: Buffer[];
-    try {
-      bodies = this.decoder.push(chunk);
-    } catch (error) {
-      if (!(error instanceof FrameTooLargeError)) throw error;
-      this.fail({ reason: 'error', detail: error.message });
-      return;
-    }
-    for (const body of bodies) {
+    this.decoder.append(chunk);
+    // One frame at a time: a handler may widen the frame limit (openFrames) after a handshake
+    // frame, and the frames behind it in the same chunk must be read under the new limit.
+    for (;;) {
       if (this.finished) return;
+      let body: Buffer | undefined;
+      try {
+        body = this.decoder.next();
+      } catch (error) {
+        if (!(error instanceof FrameTooLargeError)) throw error;
+        this.fail({ reason: 'error', detail: error.message });
+        return;
+      }
+      if (body === undefined) return;
       const decoded = decodeWireMessage(body);
       if (!decoded.ok) {
         this.fail({ reason: 'error', detail: decoded.error.message });

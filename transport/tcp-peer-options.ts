@@ -1,7 +1,9 @@
 // The knobs and reports of the TCP peer transport (transport/tcp-peer.ts): its options with
 // their defaults, the statistics and link states tests and status pages read, and the one error
 // it throws — when the quorum port cannot be listened on.
+import type { SecureContextOptions } from 'node:tls';
 import type { ServerId } from '../protocol/peer.js';
+import type { PeerTlsOptions } from './tcp-peer-tls.js';
 import type { LinkState, Transport } from './transport.js';
 
 export interface TcpPeerAddress {
@@ -30,7 +32,11 @@ export interface TcpTransportOptions {
   reconnectBackoffMsMax?: number;
   /** From dial (or accept) to a completed handshake; also how long a lower id awaits a call. */
   handshakeTimeoutMs?: number;
+  /** Accepted connections whose hello is not yet believed; more are closed on accept. */
+  handshakingMax?: number;
   logger?: TcpTransportLogger;
+  /** Quorum TLS (sslQuorum, portUnification); plaintext when left out. */
+  tls?: PeerTlsOptions;
   /** Jitter for reconnect backoff; [0, 1). Production passes nothing and gets Math.random. */
   random?: () => number;
 }
@@ -44,6 +50,9 @@ export interface TcpTransportStatistics {
    * failed. Frames already in a socket's queue when its link broke are not counted.
    */
   framesLost: number;
+  /** Accepted connections refused before a link: over handshakingMax, a hello that was not
+   * verified, a bad hello. */
+  handshakesRefused: number;
 }
 
 export type TcpLinkStateName = 'idle' | 'dialing' | 'awaitingCallBack' | 'backoff' | 'connected';
@@ -60,6 +69,8 @@ export interface TcpTransport extends Transport {
   readonly address: TcpPeerAddress;
   readonly statistics: TcpTransportStatistics;
   linkState(peer: ServerId): TcpLinkState;
+  /** The quorum certificate files changed: new connections use this material. */
+  setSecureContext(options: SecureContextOptions): void;
 }
 
 /** The quorum port could not be listened on (in use, bad address); the replica cannot start. */
@@ -78,6 +89,7 @@ export const tcpTransportDefaults = {
   reconnectBackoffMsBase: 100,
   reconnectBackoffMsMax: 5_000,
   handshakeTimeoutMs: 5_000,
+  handshakingMax: 32,
 };
 
 export const silentLogger: TcpTransportLogger = { debug() {}, info() {}, warn() {} };

@@ -11,14 +11,26 @@ import { assertNever } from '../protocol/assert.js';
 /** 'CRLP' (corral peer): the first bytes of every hello and welcome, so a stranger is caught. */
 export const tcpPeerMagic = 0x43524c50;
 /** Bumped when this layout changes; a hello with another version is refused. Version 2 added
- * part frames. */
-export const tcpPeerVersion = 2;
+ * part frames; version 3 the hello token and the verify / verdict exchange. */
+export const tcpPeerVersion = 3;
+
+/** Random bytes a dialer puts in its hello, which the acceptor asks the claimed id about. */
+export const helloTokenBytes = 16;
 
 /** The most user bytes one wire frame carries; a larger user frame is cut into parts. */
 export const wirePartBytes = 4 * 1024 * 1024;
 
 /** Why an acceptor refused a hello. */
-export const refusals = ['callBack', 'unknownId', 'wrongTarget', 'badVersion'] as const;
+export const refusals = [
+  'callBack',
+  'unknownId',
+  'wrongTarget',
+  'badVersion',
+  /** The replica at the claimed id's configured address did not vouch for this hello. */
+  'unverified',
+  /** A hello claiming this id is already being verified. */
+  'busy',
+] as const;
 export type Refusal = (typeof refusals)[number];
 
 /** Ordered as the wire numbers them; never reorder, only append. */
@@ -32,10 +44,20 @@ const closeReasons: readonly CloseReason[] = [
 ];
 
 export type WireMessage =
-  /** Dialer → acceptor, the first frame: who I am and whom I meant to reach. */
-  | { kind: 'hello'; version: number; fromId: ServerId; toId: ServerId }
-  /** Acceptor → dialer: the hello is accepted; frames may flow both ways from here. */
-  | { kind: 'welcome'; version: number; fromId: ServerId; toId: ServerId }
+  /**
+   * Dialer → acceptor, the first frame: who I am, whom I meant to reach, and a fresh random
+   * token the acceptor may ask my configured address about (verify) before it believes me.
+   */
+  | { kind: 'hello'; version: number; fromId: ServerId; toId: ServerId; token: Buffer }
+  /** Acceptor → dialer: the hello is accepted (its token echoed); frames flow both ways. */
+  | { kind: 'welcome'; version: number; fromId: ServerId; toId: ServerId; token: Buffer }
+  /**
+   * Acceptor → the claimed id's configured address, on a connection of its own: "are you
+   * dialing me with this token?" A stranger can claim an id but not answer at its address.
+   */
+  | { kind: 'verify'; version: number; fromId: ServerId; toId: ServerId; token: Buffer }
+  /** The answer to verify; then the connection closes. */
+  | { kind: 'verdict'; vouched: boolean }
   /** Acceptor → dialer, then the acceptor closes: `callBack` means "the higher id dials". */
   | { kind: 'refuse'; refusal: Refusal; detail: string }
   /** Either way once connected: one frame for the Transport's user (or its last part). */
@@ -45,11 +67,31 @@ export type WireMessage =
   /** Either way, last: the cause the receiver should report for this connection ending. */
   | { kind: 'goodbye'; cause: CloseCause };
 
-const kindCodes = { hello: 1, welcome: 2, refuse: 3, data: 4, goodbye: 5, part: 6 } as const;
+const kindCodes = {
+  hello: 1,
+  welcome: 2,
+  refuse: 3,
+  data: 4,
+  goodbye: 5,
+  part: 6,
+  verify: 7,
+  verdict: 8,
+} as const;
 const lengthPrefixBytes = 4;
-const handshakeBodyBytes = 1 + 4 + 2 + 4 + 4;
 /** Details are for logs; a peer cannot make us keep a long one. */
 const detailCharactersMax = 200;
+const handshakeBodyBytes = 1 + 4 + 2 + 4 + 4 + helloTokenBytes;
+
+/**
+ * The largest frame an acceptor reads before a hello is believed: a hello or a verify, nothing
+ * more, so a stranger cannot make it buffer more than a few bytes per connection.
+ */
+export const acceptorHandshakeFrameBytesMax = handshakeBodyBytes;
+/**
+ * The largest frame a dialer reads before the welcome: a welcome, a refusal or goodbye with a
+ * detail (at most detailCharactersMax characters of UTF-8), or a verdict.
+ */
+export const dialerHandshakeFrameBytesMax = 2 + 4 * detailCharactersMax;
 
 /** A frame that does not follow this layout; the receiver closes the connection. */
 export class PeerWireError extends Error {
@@ -107,15 +149,20 @@ export function encodeData(frame: Uint8Array): Buffer[] {
 export function encodeWireMessage(message: WireMessage): Buffer {
   switch (message.kind) {
     case 'hello':
-    case 'welcome': {
+    case 'welcome':
+    case 'verify': {
       const body = Buffer.alloc(handshakeBodyBytes);
       body[0] = kindCodes[message.kind];
       body.writeUInt32BE(tcpPeerMagic, 1);
       body.writeUInt16BE(message.version, 5);
       body.writeUInt32BE(message.fromId, 7);
       body.writeUInt32BE(message.toId, 11);
+      if (message.token.length !== helloTokenBytes) throw new RangeError('bad hello token');
+      message.token.copy(body, 15);
       return withLength(body);
     }
+    case 'verdict':
+      return withLength(Buffer.from([kindCodes.verdict, message.vouched ? 1 : 0]));
     case 'refuse':
       return withCodeAndDetail(kindCodes.refuse, refusals.indexOf(message.refusal), message.detail);
     case 'data':
@@ -137,8 +184,15 @@ export function decodeWireMessage(body: Buffer): WireDecodeResult {
   const kind = body[0];
   switch (kind) {
     case kindCodes.hello:
+      return decodeHandshake('hello', body);
     case kindCodes.welcome:
-      return decodeHandshake(kind === kindCodes.hello ? 'hello' : 'welcome', body);
+      return decodeHandshake('welcome', body);
+    case kindCodes.verify:
+      return decodeHandshake('verify', body);
+    case kindCodes.verdict: {
+      if (body.length !== 2 || (body[1] !== 0 && body[1] !== 1)) return failure('bad verdict');
+      return { ok: true, message: { kind: 'verdict', vouched: body[1] === 1 } };
+    }
     case kindCodes.refuse: {
       const refusal = refusals[body[1] ?? -1];
       if (body.length < 2 || refusal === undefined) return failure('refuse: unknown refusal');
@@ -160,7 +214,7 @@ export function decodeWireMessage(body: Buffer): WireDecodeResult {
   }
 }
 
-function decodeHandshake(kind: 'hello' | 'welcome', body: Buffer): WireDecodeResult {
+function decodeHandshake(kind: 'hello' | 'welcome' | 'verify', body: Buffer): WireDecodeResult {
   if (body.length !== handshakeBodyBytes) return failure(`${kind}: ${body.length} bytes`);
   if (body.readUInt32BE(1) !== tcpPeerMagic) return failure(`${kind}: bad magic`);
   return {
@@ -170,6 +224,7 @@ function decodeHandshake(kind: 'hello' | 'welcome', body: Buffer): WireDecodeRes
       version: body.readUInt16BE(5),
       fromId: body.readUInt32BE(7),
       toId: body.readUInt32BE(11),
+      token: Buffer.from(body.subarray(15, 15 + helloTokenBytes)),
     },
   };
 }

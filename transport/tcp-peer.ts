@@ -2,14 +2,26 @@
 // transport/memory.ts. Each link is dialed on the first send, named by a handshake, kept one per
 // pair (as ZooKeeper's QuorumCnxManager: only the higher id's connection survives), redialed
 // with capped, jittered backoff, and closed with `overflow` rather than buffered without bound.
-import { connect, createServer, type Server, type Socket } from 'node:net';
+//
+// A hello only claims an id. The acceptor believes it once the replica at that id's configured
+// address vouches for it: the acceptor dials that address itself and asks whether it is dialing
+// with the hello's random token (verify / verdict). A stranger can claim any id but cannot
+// answer at another replica's address, so it can neither displace a link nor be taken for a
+// replica. Until then it is held to one handshake frame and counts against handshakingMax.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { SecureContextOptions } from 'node:tls';
 import { createNanoEvents } from 'nanoevents';
 import type { ServerId } from '../protocol/peer.js';
 import { reconnectDelayMs } from './reconnect-backoff.js';
+import { PeerSockets } from './tcp-peer-tls.js';
 import { PeerConnection, type PeerConnectionLimits } from './tcp-peer-connection.js';
 import {
+  acceptorHandshakeFrameBytesMax,
+  dialerHandshakeFrameBytesMax,
   encodeData,
   encodedDataBytes,
+  helloTokenBytes,
   isWireServerId,
   tcpPeerVersion,
   type Refusal,
@@ -43,7 +55,20 @@ interface PeerLink {
   attempt: number;
   /** Backoff, or a lower id's wait for the higher id to call back. */
   timer: NodeJS.Timeout | undefined;
+  /** The token of our hello while dialing: what we vouch for when the acceptor verifies. */
+  helloToken: Buffer | undefined;
 }
+
+type Hello = Extract<WireMessage, { kind: 'hello' }>;
+
+/** An inbound hello waiting for its claimed id's verdict, and the connection that asks. */
+interface Verification {
+  readonly inbound: PeerConnection;
+  readonly checker: PeerConnection;
+}
+
+/** Warnings a stranger can provoke are logged at most once a second, with what was skipped. */
+const strangerWarningIntervalMs = 1_000;
 
 class TcpPeerTransport implements TcpTransport {
   readonly localId: ServerId;
@@ -52,6 +77,7 @@ class TcpPeerTransport implements TcpTransport {
     framesSent: 0,
     framesReceived: 0,
     framesLost: 0,
+    handshakesRefused: 0,
   };
   private readonly settings: TcpTransportSettings;
   private readonly limits: PeerConnectionLimits;
@@ -59,9 +85,15 @@ class TcpPeerTransport implements TcpTransport {
   private readonly random: () => number;
   private readonly emitter = createNanoEvents<TransportEvents>();
   private readonly server: Server;
+  /** Plain or TLS sockets, both ways, as quorum TLS is configured. */
+  private readonly sockets: PeerSockets;
   private readonly links = new Map<ServerId, PeerLink>();
   /** Accepted sockets whose hello has not arrived yet. */
   private readonly handshaking = new Set<PeerConnection>();
+  /** Claimed id → the hello being verified; one at a time per id. */
+  private readonly verifying = new Map<ServerId, Verification>();
+  private strangerWarnedAtMs = -Infinity;
+  private strangerWarningsSkipped = 0;
   private closed = false;
 
   constructor(private readonly options: TcpTransportOptions) {
@@ -74,7 +106,15 @@ class TcpPeerTransport implements TcpTransport {
     if (this.settings.sendQueueBytesMax < encodedDataBytes(this.settings.frameBytesMax)) {
       throw new RangeError('sendQueueBytesMax must hold at least one frame of frameBytesMax');
     }
-    this.server = createServer((socket) => this.accept(socket));
+    this.sockets = new PeerSockets(
+      options.tls,
+      (socket) => this.accept(socket),
+      (remote, detail) => {
+        this.statistics.handshakesRefused += 1;
+        this.warnOfStranger({ remote, detail }, 'peer refused');
+      },
+    );
+    this.server = createServer((socket) => this.sockets.accept(socket));
   }
 
   get address(): TcpPeerAddress {
@@ -98,6 +138,10 @@ class TcpPeerTransport implements TcpTransport {
 
   on<Name extends TransportEventName>(name: Name, listener: TransportEvents[Name]): () => void {
     return this.emitter.on(name, listener);
+  }
+
+  setSecureContext(options: SecureContextOptions): void {
+    this.sockets.setSecureContext(options);
   }
 
   linkState(peer: ServerId): TcpLinkState {
@@ -149,6 +193,8 @@ class TcpPeerTransport implements TcpTransport {
     this.server.close();
     for (const connection of this.handshaking) connection.close();
     this.handshaking.clear();
+    for (const { checker } of this.verifying.values()) checker.close();
+    this.verifying.clear();
     const goodbye: WireMessage = {
       kind: 'goodbye',
       cause: { reason: 'peerClosed', detail: cause.reason },
@@ -174,6 +220,7 @@ class TcpPeerTransport implements TcpTransport {
         pendingBytes: 0,
         attempt: 0,
         timer: undefined,
+        helloToken: undefined,
       };
       this.links.set(peer, link);
     }
@@ -186,16 +233,22 @@ class TcpPeerTransport implements TcpTransport {
     if (this.closed || address === undefined) return;
     this.clearTimer(link);
     this.statistics.dialAttempts += 1;
-    const socket = connect({ host: address.host, port: address.port });
-    const connection: PeerConnection = new PeerConnection(socket, this.limits, {
-      message: (message) => this.onDialMessage(link, connection, message),
-      end: (cause) => this.failAttempt(link, connection, cause.detail ?? cause.reason),
-    });
+    const socket = this.sockets.dial(address);
+    const connection: PeerConnection = new PeerConnection(
+      socket,
+      this.limits,
+      {
+        message: (message) => this.onDialMessage(link, connection, message),
+        end: (cause) => this.failAttempt(link, connection, cause.detail ?? cause.reason),
+      },
+      dialerHandshakeFrameBytesMax,
+    );
     link.state = 'dialing';
     link.connection = connection;
     link.direction = 'outbound';
+    link.helloToken = randomBytes(helloTokenBytes);
     const hello = { version: tcpPeerVersion, fromId: this.localId, toId: link.peer };
-    connection.sendMessage({ kind: 'hello', ...hello });
+    connection.sendMessage({ kind: 'hello', ...hello, token: link.helloToken });
     connection.startDeadline(this.settings.handshakeTimeoutMs, () =>
       this.failAttempt(link, connection, 'handshake timed out'),
     );
@@ -204,7 +257,9 @@ class TcpPeerTransport implements TcpTransport {
   private onDialMessage(link: PeerLink, connection: PeerConnection, message: WireMessage): void {
     if (link.connection !== connection || link.state !== 'dialing') return;
     if (message.kind === 'welcome') {
-      if (message.fromId !== link.peer || message.toId !== this.localId) {
+      const token = link.helloToken;
+      const echoed = token !== undefined && timingSafeEqual(token, message.token);
+      if (message.fromId !== link.peer || message.toId !== this.localId || !echoed) {
         const detail = `welcome from ${message.fromId} for ${message.toId}`;
         connection.close({ kind: 'goodbye', cause: { reason: 'error', detail } });
         this.failAttempt(link, connection, detail);
@@ -219,6 +274,7 @@ class TcpPeerTransport implements TcpTransport {
       connection.close();
       link.connection = undefined;
       link.direction = undefined;
+      link.helloToken = undefined;
       link.state = 'awaitingCallBack';
       link.timer = setTimeout(() => {
         link.timer = undefined;
@@ -238,6 +294,7 @@ class TcpPeerTransport implements TcpTransport {
     connection?.close();
     link.connection = undefined;
     link.direction = undefined;
+    link.helloToken = undefined;
     this.statistics.framesLost += this.discardPending(link);
     this.logger.debug({ peer: link.peer, attempt: link.attempt, detail }, 'peer dial failed');
     this.scheduleReconnect(link);
@@ -260,54 +317,180 @@ class TcpPeerTransport implements TcpTransport {
       socket.destroy();
       return;
     }
-    const connection: PeerConnection = new PeerConnection(socket, this.limits, {
-      message: (message) => this.onHello(connection, message),
-      end: (cause) => {
-        this.handshaking.delete(connection);
-        this.logger.warn({ remote: socket.remoteAddress, ...cause }, 'peer handshake failed');
+    if (this.handshaking.size >= this.settings.handshakingMax) {
+      socket.destroy();
+      this.statistics.handshakesRefused += 1;
+      this.warnOfStranger({ remote: socket.remoteAddress }, 'too many peer handshakes at once');
+      return;
+    }
+    const connection: PeerConnection = new PeerConnection(
+      socket,
+      this.limits,
+      {
+        message: (message) => this.onFirstMessage(connection, message),
+        end: (cause) => {
+          this.handshaking.delete(connection);
+          this.warnOfStranger({ remote: socket.remoteAddress, ...cause }, 'peer handshake failed');
+        },
       },
-    });
+      acceptorHandshakeFrameBytesMax,
+    );
     this.handshaking.add(connection);
     connection.startDeadline(this.settings.handshakeTimeoutMs, () => {
       this.handshaking.delete(connection);
-      this.logger.warn({ remote: socket.remoteAddress }, 'peer handshake timed out');
+      this.warnOfStranger({ remote: socket.remoteAddress }, 'peer handshake timed out');
       connection.close({ kind: 'goodbye', cause: { reason: 'error', detail: 'no hello' } });
     });
   }
 
-  private onHello(connection: PeerConnection, message: WireMessage): void {
-    this.handshaking.delete(connection);
-    connection.clearDeadline();
+  /** The first frame on an accepted socket: a hello, or another replica's verify. */
+  private onFirstMessage(connection: PeerConnection, message: WireMessage): void {
+    if (message.kind === 'verify') {
+      this.answerVerify(connection, message);
+      return;
+    }
     if (message.kind !== 'hello') {
-      const detail = `expected hello, got ${message.kind}`;
-      this.logger.warn({ detail }, 'peer handshake refused');
-      connection.close({ kind: 'goodbye', cause: { reason: 'error', detail } });
+      this.refuseHello(connection, undefined, 'error', `expected hello, got ${message.kind}`);
       return;
     }
     const refusal = this.refusalFor(message);
     if (refusal !== undefined) {
-      this.logger.warn({ peer: message.fromId, ...refusal }, 'peer handshake refused');
-      connection.close({ kind: 'refuse', ...refusal });
+      this.refuseHello(connection, message.fromId, refusal.refusal, refusal.detail);
       return;
     }
-    const link = this.linkFor(message.fromId);
     if (message.fromId < this.localId) {
       // ZooKeeper's rule: a connection from a lower id is dropped and the higher id dials.
       // If ours is up, the hello crossed it (simultaneous dial) or ours is dead and TCP will
-      // say so; either way the link we have stays, so a pair never holds two.
+      // say so; either way the link we have stays, so a pair never holds two. The dial goes to
+      // the configured address, so a stranger's hello can only make us dial the real replica.
+      this.handshaking.delete(connection);
+      connection.clearDeadline();
       connection.close({ kind: 'refuse', refusal: 'callBack', detail: 'the higher id dials' });
+      const link = this.linkFor(message.fromId);
       if (link.state === 'idle' || link.state === 'backoff') this.dial(link);
       return;
     }
-    // The higher id dialed: its connection is the one kept, replacing any other we hold.
+    if (this.verifying.has(message.fromId)) {
+      this.refuseHello(connection, message.fromId, 'busy', 'a hello with this id is being verified');
+      return;
+    }
+    this.verify(connection, message);
+  }
+
+  /** Another replica asks whether we are dialing it with this token: we say, then hang up. */
+  private answerVerify(connection: PeerConnection, verify: Extract<WireMessage, { kind: 'verify' }>) {
+    this.handshaking.delete(connection);
+    connection.clearDeadline();
+    const link = this.links.get(verify.fromId);
+    const token = link?.state === 'dialing' ? link.helloToken : undefined;
+    const vouched =
+      verify.version === tcpPeerVersion &&
+      verify.toId === this.localId &&
+      token !== undefined &&
+      timingSafeEqual(token, verify.token);
+    connection.close({ kind: 'verdict', vouched });
+  }
+
+  /**
+   * Believes a hello from a higher id only once the replica at that id's configured address
+   * says it is dialing us with the hello's token. The inbound connection waits meanwhile, still
+   * under its handshake deadline and frame limit.
+   */
+  private verify(inbound: PeerConnection, hello: Hello): void {
+    const claimed = hello.fromId;
+    const address = this.options.peers.get(claimed);
+    if (address === undefined) return; // refusalFor checked it; the map may not shrink.
+    let settled = false;
+    const settle = (vouched: boolean, why: string) => {
+      if (settled) return;
+      settled = true;
+      checker.close();
+      this.verifying.delete(claimed);
+      this.handshaking.delete(inbound);
+      if (inbound.isFinished || this.closed) return;
+      if (!vouched) {
+        this.refuseHello(inbound, claimed, 'unverified', why);
+        return;
+      }
+      inbound.clearDeadline();
+      this.acceptHello(inbound, hello);
+    };
+    inbound.handlers = {
+      message: (message) => {
+        inbound.close({ kind: 'goodbye', cause: { reason: 'error', detail: 'spoke before welcome' } });
+        settle(false, `${message.kind} before welcome`);
+      },
+      end: () => settle(false, 'hung up before the verdict'),
+    };
+    const socket = this.sockets.dial(address);
+    const checker: PeerConnection = new PeerConnection(
+      socket,
+      this.limits,
+      {
+        message: (message) =>
+          settle(message.kind === 'verdict' && message.vouched, `no verdict for ${claimed}`),
+        end: (cause) => settle(false, `verify failed: ${cause.detail ?? cause.reason}`),
+      },
+      dialerHandshakeFrameBytesMax,
+    );
+    this.verifying.set(claimed, { inbound, checker });
+    checker.sendMessage({
+      kind: 'verify',
+      version: tcpPeerVersion,
+      fromId: this.localId,
+      toId: claimed,
+      token: hello.token,
+    });
+    checker.startDeadline(this.settings.handshakeTimeoutMs / 2, () =>
+      settle(false, 'verify timed out'),
+    );
+  }
+
+  /** A verified hello from a higher id: its connection is the one kept. */
+  private acceptHello(connection: PeerConnection, hello: Hello): void {
+    const link = this.linkFor(hello.fromId);
+    // The replica itself redialed, so it holds our old connection for dead (it restarted, or
+    // its end broke first): replace ours.
     if (link.state === 'connected') {
       this.closeLink(link, { reason: 'reset', detail: 'replaced by a new connection' }, 'now');
     }
     link.connection?.close();
+    link.helloToken = undefined;
     this.clearTimer(link);
-    const welcome = { version: tcpPeerVersion, fromId: this.localId, toId: message.fromId };
-    connection.sendMessage({ kind: 'welcome', ...welcome });
+    const welcome = { version: tcpPeerVersion, fromId: this.localId, toId: hello.fromId };
+    connection.sendMessage({ kind: 'welcome', ...welcome, token: hello.token });
     this.establish(link, connection, 'inbound');
+  }
+
+  private refuseHello(
+    connection: PeerConnection,
+    claimed: ServerId | undefined,
+    refusal: Refusal | 'error',
+    detail: string,
+  ): void {
+    this.handshaking.delete(connection);
+    connection.clearDeadline();
+    this.statistics.handshakesRefused += 1;
+    const remote = connection.remoteAddress;
+    this.warnOfStranger({ peer: claimed, remote, refusal, detail }, 'peer handshake refused');
+    if (refusal === 'error') {
+      connection.close({ kind: 'goodbye', cause: { reason: 'error', detail } });
+    } else {
+      connection.close({ kind: 'refuse', refusal, detail });
+    }
+  }
+
+  /** A warning a stranger can provoke at will: at most one a second, counting the rest. */
+  private warnOfStranger(fields: Record<string, unknown>, message: string): void {
+    const nowMs = performance.now();
+    if (nowMs - this.strangerWarnedAtMs < strangerWarningIntervalMs) {
+      this.strangerWarningsSkipped += 1;
+      return;
+    }
+    const skipped = this.strangerWarningsSkipped;
+    this.strangerWarnedAtMs = nowMs;
+    this.strangerWarningsSkipped = 0;
+    this.logger.warn(skipped > 0 ? { ...fields, skipped } : fields, message);
   }
 
   private refusalFor(hello: Extract<WireMessage, { kind: 'hello' }>):
@@ -328,6 +511,8 @@ class TcpPeerTransport implements TcpTransport {
   /** The handshake is done: send what waited, then tell the host (its sends follow those). */
   private establish(link: PeerLink, connection: PeerConnection, direction: 'outbound' | 'inbound') {
     this.clearTimer(link);
+    connection.openFrames();
+    link.helloToken = undefined;
     link.state = 'connected';
     link.connection = connection;
     link.direction = direction;

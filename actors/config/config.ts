@@ -23,6 +23,12 @@ import {
 } from './ensemble.js';
 import { unhonouredSecurityKey } from './security-keys.js';
 import {
+  quorumSecurityDefaults,
+  quorumSecurityKeyName,
+  readQuorumSecurityKeys,
+  type QuorumSecurityConfig,
+} from './quorum-security.js';
+import {
   clientSecurityKeyName,
   isClientSecurityKey,
   readClientSecurityKeys,
@@ -42,7 +48,7 @@ export {
   type QuorumServerAddress,
 };
 
-export interface ServerConfig extends ClientSecurityConfig {
+export interface ServerConfig extends ClientSecurityConfig, QuorumSecurityConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;
@@ -63,6 +69,14 @@ export interface ServerConfig extends ClientSecurityConfig {
   extendedTypesEnabled: boolean;
   reconfigEnabled: boolean;
   juteMaxBufferBytes: number;
+  /** ZooKeeper's globalOutstandingLimit: requests in flight on this server above which a
+   * connection with requests of its own in flight stops being read (connection-throttle.ts). */
+  outstandingRequestsMax: number;
+  /** `client.sendQueueBytesThrottle` (corral's own key): a connection whose replies wait unsent
+   * beyond this many bytes is not read until they are sent. */
+  clientSendQueueBytesThrottle: number;
+  /** `client.sendQueueBytesMax` (corral's own key): beyond this many unsent bytes it is closed. */
+  clientSendQueueBytesMax: number;
   /** authProvider.N class names, in file order. */
   authProviders: readonly string[];
   /** DigestAuthenticationProvider.superDigest: `super:<base64 sha1("super:password")>`. */
@@ -98,8 +112,12 @@ export interface ServerConfig extends ClientSecurityConfig {
   /** How often empty containers and expired TTL nodes are looked for (ZooKeeper's
    * znode.container.checkIntervalMs system property, accepted here as a zoo.cfg key). */
   containerCheckIntervalMs: number;
-  /** Serve the machines to the Stately inspector. */
+  /** Serve the machines to the Stately inspector: on with `--inspect`, or when a port is named
+   * (`--inspect-port`, zoo.cfg `inspect.port`, corral's own keys). */
   inspect: boolean;
+  /** Where the inspect bridge listens (zoo.cfg inspect.address, inspect.port). */
+  inspectAddress: string;
+  inspectPort: number;
 }
 
 export interface ConfigLogger {
@@ -128,6 +146,20 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   extendedTypesEnabled: { field: 'extendedTypesEnabled', parse: valueParsers.boolean },
   reconfigEnabled: { field: 'reconfigEnabled', parse: valueParsers.boolean },
   'jute.maxbuffer': { field: 'juteMaxBufferBytes', parse: valueParsers.positiveInteger },
+  ...withZooKeeperPrefix({
+    globalOutstandingLimit: {
+      field: 'outstandingRequestsMax',
+      parse: valueParsers.positiveInteger,
+    },
+    'client.sendQueueBytesThrottle': {
+      field: 'clientSendQueueBytesThrottle',
+      parse: valueParsers.positiveInteger,
+    },
+    'client.sendQueueBytesMax': {
+      field: 'clientSendQueueBytesMax',
+      parse: valueParsers.positiveInteger,
+    },
+  }),
   'DigestAuthenticationProvider.superDigest': {
     field: 'superDigest',
     parse: valueParsers.superDigest,
@@ -137,6 +169,8 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   'admin.serverAddress': { field: 'adminServerAddress', parse: valueParsers.text },
   'admin.serverPort': { field: 'adminServerPort', parse: valueParsers.port },
   'admin.commandURL': { field: 'adminCommandUrl', parse: valueParsers.text },
+  'inspect.address': { field: 'inspectAddress', parse: valueParsers.text },
+  'inspect.port': { field: 'inspectPort', parse: valueParsers.port },
   'autopurge.snapRetainCount': {
     field: 'autopurgeSnapRetainCount',
     parse: valueParsers.positiveInteger,
@@ -157,6 +191,15 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
 };
 
 /**
+ * The rules under their own names and under `zookeeper.`: ZooKeeper reads a zoo.cfg key it does
+ * not know as the system property `zookeeper.<key>`, so either spelling is met in the wild.
+ */
+function withZooKeeperPrefix(rules: Record<string, KeyRule>): Record<string, KeyRule> {
+  const prefixed = Object.entries(rules).map(([key, rule]) => [`zookeeper.${key}`, rule]);
+  return { ...rules, ...Object.fromEntries(prefixed) };
+}
+
+/**
  * Reads zoo.cfg text into the fields it sets. Later keys win, as with Properties.load; values are
  * trimmed as QuorumPeerConfig does. `ignoredKeys` lists, once each, the keys corral does not use.
  */
@@ -170,6 +213,7 @@ export function parseZooCfg(
   const servers = new Map<number, QuorumServerAddress>();
   const serverKeys = new Map<number, string>();
   const securityEntries: { name: string; value: string; where: string }[] = [];
+  const quorumEntries: { name: string; value: string; where: string }[] = [];
   for (const entry of readJavaProperties(text)) {
     const key = entry.key.trim();
     const value = entry.value.trim();
@@ -180,7 +224,10 @@ export function parseZooCfg(
     }
     const rule = Object.hasOwn(zooCfgKeys, key) ? zooCfgKeys[key] : undefined;
     const securityName = clientSecurityKeyName(key);
-    if (isClientSecurityKey(securityName)) {
+    const quorumName = quorumSecurityKeyName(key);
+    if (quorumName !== undefined) {
+      quorumEntries.push({ name: quorumName, value, where });
+    } else if (isClientSecurityKey(securityName)) {
       securityEntries.push({ name: securityName, value, where });
     } else if (rule !== undefined) {
       const parsed = parseValue(rule.parse, key, value, where);
@@ -203,6 +250,7 @@ export function parseZooCfg(
   if (authProviders.size > 0) config.authProviders = [...authProviders.values()];
   if (servers.size > 0) config.servers = servers;
   readClientSecurityKeys(securityEntries, config as Partial<ClientSecurityConfig>, parseValue);
+  Object.assign(config, readQuorumSecurityKeys(quorumEntries, parseValue));
   return { config: config as Partial<ServerConfig>, ignoredKeys: [...ignored] };
 }
 
@@ -218,6 +266,12 @@ export const serverConfigDefaults = {
   extendedTypesEnabled: false,
   reconfigEnabled: false,
   juteMaxBufferBytes: 0xfffff,
+  outstandingRequestsMax: 1000,
+  // ZooKeeper has no such limits (its getData replies share one cached copy of the data, which
+  // is why it stays small when a client pipelines reads of one node without reading); these
+  // hold a few of the largest replies (jute.maxbuffer) and never slow a client that reads.
+  clientSendQueueBytesThrottle: 4 * 1024 * 1024,
+  clientSendQueueBytesMax: 64 * 1024 * 1024,
   // ZooKeeper starts its admin server unasked, on 0.0.0.0:8080; corral only when asked (a port
   // or admin.enableServer=true): an unauthenticated HTTP port on every interface should not
   // appear by default, and 8080 would collide between the replicas `npm start` runs on one host.
@@ -234,6 +288,9 @@ export const serverConfigDefaults = {
   standaloneEnabled: true,
   containerCheckIntervalMs: 60_000,
   inspect: false,
+  inspectAddress: '127.0.0.1',
+  // Not 8080, the port of @statelyai/inspect's own bridge and of ZooKeeper's AdminServer.
+  inspectPort: 8082,
 } as const;
 
 /** PurgeTxnLog never keeps fewer snapshots than this; ZooKeeper raises smaller values to it. */
@@ -281,6 +338,7 @@ export function resolveConfig(
   }
   const config: ServerConfig = {
     ...serverConfigDefaults,
+    ...quorumSecurityDefaults,
     dataLogDir: undefined,
     authProviders: [],
     superDigest: undefined,
@@ -290,6 +348,7 @@ export function resolveConfig(
     ...withoutUndefined(partial),
     ...security,
     adminServerEnabled: partial.adminServerEnabled ?? partial.adminServerPort !== undefined,
+    inspect: partial.inspect ?? partial.inspectPort !== undefined,
     servers,
     myId: self.myId,
     peerType: self.peerType ?? serverConfigDefaults.peerType,
@@ -300,8 +359,19 @@ export function resolveConfig(
     minSessionTimeoutMs,
     maxSessionTimeoutMs,
   };
+  checkSendQueueLimits(config);
   applyAdvisoryRules(config, partial, log);
   return config;
+}
+
+/** A connection must be able to hold more unsent bytes than those at which it stops reading. */
+function checkSendQueueLimits(config: ServerConfig): void {
+  if (config.clientSendQueueBytesMax > config.clientSendQueueBytesThrottle) return;
+  throw new ConfigError(
+    `invalid client.sendQueueBytesMax "${config.clientSendQueueBytesMax}": must be larger ` +
+      `than client.sendQueueBytesThrottle (${config.clientSendQueueBytesThrottle})`,
+    'client.sendQueueBytesMax',
+  );
 }
 
 /** Rules that adjust a value or only warn, after the config is complete. */

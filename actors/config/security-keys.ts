@@ -27,7 +27,10 @@ interface SecurityRule {
   reason: string;
 }
 
-const quorumTls = 'quorum TLS is not provided yet';
+/** The quorum port's `ssl.quorum.*` keys corral reads (actors/config/quorum-security.ts). */
+const quorumTlsKeys = new RegExp('^ssl\\.quorum\\.(?!((keyStore|trustStore)\\.' +
+  '(location|password|passwordPath|type)|protocol|enabledProtocols|ciphersuites|clientAuth|' +
+  'hostnameVerification|handshakeDetectionTimeoutMillis)$)');
 const quorumSasl = 'quorum SASL is not provided yet';
 
 /** The client port's `ssl.*` keys corral reads (actors/config/client-security.ts). */
@@ -36,10 +39,7 @@ const clientTlsKeys = new RegExp('^ssl\\.(?!quorum\\.)(?!((keyStore|trustStore)\
   'hostnameVerification|handshakeDetectionTimeoutMillis|authProvider)$)');
 
 const securityRules: readonly SecurityRule[] = [
-  { key: 'sslQuorum', when: 'true', reason: quorumTls },
-  { key: 'portUnification', when: 'true', reason: quorumTls },
-  { key: 'sslQuorumReloadCertFiles', when: 'true', reason: quorumTls },
-  { key: /^ssl\.quorum\./, when: 'any', reason: quorumTls },
+  { key: quorumTlsKeys, when: 'any', reason: 'not a quorum TLS key corral knows' },
   { key: 'ssl.crl', when: 'true', reason: 'certificate revocation lists are not checked yet' },
   { key: 'ssl.ocsp', when: 'true', reason: 'OCSP is not checked yet' },
   { key: clientTlsKeys, when: 'any', reason: 'not a TLS key corral knows' },

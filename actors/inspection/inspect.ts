@@ -1,12 +1,20 @@
 // Live inspection for `corral server --inspect`: every actor the server creates reports its
 // events and snapshots through @statelyai/inspect to the Stately inspector in a browser. Either a
 // small loopback bridge is served here (open its page), or events go to a bridge already running.
+// The bridge answers only its own origin, under names DNS rebinding cannot forge, and only with
+// the random token printed in its URL; what it streams has its secrets redacted (redaction.ts).
 // Inspection is a debugging aid: if it cannot start it logs and the server runs on without it.
-import { createServer, type Server } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import safeStableStringify from 'safe-stable-stringify';
 import type { InspectionEvent } from 'xstate';
+import { answeredNames, foreignRequestProblem } from '../operations/request-origin.js';
+import { bridgePage, bridgePageHeaders } from './bridge-page.js';
+import { redactDefinition, redactSecrets } from './redaction.js';
 
 export interface InspectionOptions {
   enabled: boolean;
@@ -14,7 +22,7 @@ export interface InspectionOptions {
   url?: string;
   /** Interface of the bridge served here; loopback unless the operator says otherwise. */
   host?: string;
-  /** Port of the bridge served here (HTTP page and websocket on the same port). */
+  /** Port of the bridge served here (HTTP page and websocket on the same port); 0 picks one. */
   port?: number;
   /** Where problems and the page address go; standard error by default. */
   log?: (message: string) => void;
@@ -23,8 +31,9 @@ export interface InspectionOptions {
 export interface Inspection {
   /** Pass to every `createActor(..., { inspect })`; undefined when inspection is off. */
   inspect?: (event: InspectionEvent) => void;
-  /** The page to open in a browser, when a bridge is served here. */
-  pageUrl?: string;
+  /** The page to open in a browser (with its token) once the bridge listens; undefined when no
+   * bridge is served here or it could not start. */
+  ready: Promise<string | undefined>;
   /** Closes the bridge or the outgoing connection; safe to call more than once. */
   stop(): void;
 }
@@ -36,28 +45,15 @@ export const inspectPortDefault = 8082;
 export const bufferedEventsMax = 200;
 export const browsersMax = 8;
 export const reconnectDelayMs = 5_000;
+/** The query parameter carrying the bridge's token, on the page's URL and the websocket's. */
+export const tokenParameter = 'token';
+const tokenBytes = 24;
 /** Snapshots hold the machine itself; deeper levels add nothing a person can read. */
 const serializationDepthMax = 10;
-const inspectorPageUrl = 'https://stately.ai/inspect';
 
-/** Minimal shapes of the `ws` package (a dependency of @statelyai/inspect) used below. */
-interface WebSocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(): void;
-  on(event: 'open' | 'close', listener: () => void): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-}
-interface WebSocketServerLike {
-  readonly clients: Set<WebSocketLike>;
-  on(event: 'connection', listener: (socket: WebSocketLike) => void): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-  close(): void;
-}
-interface WebSocketModule {
-  WebSocket: new (url: string) => WebSocketLike;
-  WebSocketServer: new (options: { server: Server; maxPayload: number }) => WebSocketServerLike;
-}
+type WebSocketModule = typeof import('ws');
+type WebSocketServer = InstanceType<WebSocketModule['WebSocketServer']>;
+type WebSocketClient = InstanceType<WebSocketModule['WebSocket']>;
 const webSocketOpen = 1;
 
 /** Pass the stringified event on; the transport differs between serving and forwarding. */
@@ -66,9 +62,19 @@ interface EventSink {
   close(): void;
 }
 
+/** Session ids and zxids as strings (the browser would round 64-bit numbers), then redacted;
+ * the package hands a machine's definition over as a string already. */
+function forInspector(this: unknown, key: string, value: unknown): unknown {
+  const holder = this as { type?: unknown } | undefined;
+  const isDefinition = key === 'definition' && holder?.type === '@xstate.actor';
+  if (isDefinition && typeof value === 'string') return redactDefinition(value);
+  return redactSecrets(key, typeof value === 'bigint' ? value.toString() : value);
+}
+
 export function createInspection(options: InspectionOptions): Inspection {
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  if (!options.enabled) return { stop() {} };
+  const off: Inspection = { ready: Promise.resolve(undefined), stop() {} };
+  if (!options.enabled) return off;
   try {
     const webSocket = createRequire(import.meta.url)('ws') as WebSocketModule;
     const served = options.url === undefined ? serveBridge(webSocket, options, log) : undefined;
@@ -84,7 +90,7 @@ export function createInspection(options: InspectionOptions): Inspection {
       {
         send(event: StatelyInspectionEvent) {
           try {
-            const text = stringify(event, bigintsAsStrings);
+            const text = stringify(event, forInspector);
             if (text !== undefined) sink.send(text);
           } catch (error) {
             log(`inspect: dropped an event: ${String(error)}`);
@@ -95,53 +101,110 @@ export function createInspection(options: InspectionOptions): Inspection {
     );
     return {
       inspect: (event) => inspector.inspect.next?.(withReadableSnapshot(event)),
-      ...(served ? { pageUrl: served.pageUrl } : {}),
+      ready: served?.ready ?? Promise.resolve(undefined),
       stop: () => sink.close(),
     };
   } catch (error) {
     log(`inspect: could not start, continuing without inspection: ${String(error)}`);
-    return { stop() {} };
+    return off;
   }
 }
 
+function sameToken(given: string | null, token: string): boolean {
+  if (given === null) return false;
+  const [left, right] = [Buffer.from(given), Buffer.from(token)];
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Why a request to the bridge is refused (status and reason), or undefined to serve it. */
+function refusal(
+  request: IncomingMessage,
+  names: readonly string[],
+  token: string,
+): { status: 401 | 403; reason: string } | undefined {
+  const foreign = foreignRequestProblem(request.headers, names);
+  if (foreign !== undefined) return { status: 403, reason: foreign };
+  const url = new URL(request.url ?? '/', 'http://bridge');
+  if (!sameToken(url.searchParams.get(tokenParameter), token)) {
+    return { status: 401, reason: 'a missing or wrong token' };
+  }
+  return undefined;
+}
+
+function refuseUpgrade(socket: Duplex, status: 401 | 403): void {
+  const text = status === 401 ? 'Unauthorized' : 'Forbidden';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** The URL printed for the operator: an unspecified bind address is opened on loopback. */
+function pageAddress(host: string, port: number, token: string): string {
+  const shown = host === '0.0.0.0' || host === '::' ? inspectHostDefault : host;
+  const name = isIP(shown) === 6 ? `[${shown}]` : shown;
+  return `http://${name}:${port}/?${tokenParameter}=${token}`;
+}
+
 /**
- * Serves the bridge page (the Stately inspector in an iframe, fed from a websocket) and pushes
- * every event to the browsers connected, replaying the last few to late ones.
+ * Serves the bridge page and pushes every event to the browsers connected, replaying the last
+ * few to late ones. The page and the websocket both need the token and an answered Host; a
+ * browser's Origin must be the bridge's own (the page's), as it is for the page served here.
  */
 function serveBridge(
   webSocket: WebSocketModule,
   options: InspectionOptions,
   log: (message: string) => void,
-): { sink: EventSink; pageUrl: string } {
+): { sink: EventSink; ready: Promise<string | undefined> } {
   const host = options.host ?? inspectHostDefault;
-  const port = options.port ?? inspectPortDefault;
-  const pageUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const token = randomBytes(tokenBytes).toString('base64url');
+  const names = answeredNames(host);
   const recent: string[] = [];
   let failed = false;
 
-  const httpServer = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(bridgePage());
+  const httpServer = createServer((request, response) => {
+    const refused = refusal(request, names, token);
+    if (refused !== undefined) {
+      response.writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8' });
+      return response.end(`refused: ${refused.reason}\n`);
+    }
+    response.writeHead(200, bridgePageHeaders);
+    response.end(bridgePage(tokenParameter));
   });
   // Browsers only listen: what they send is ignored, and the payload limit keeps it small.
-  const browsers = new webSocket.WebSocketServer({ server: httpServer, maxPayload: 1_024 });
+  const browsers: WebSocketServer = new webSocket.WebSocketServer({
+    noServer: true,
+    maxPayload: 1_024,
+  });
+  httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refused = refusal(request, names, token);
+    if (refused !== undefined) return refuseUpgrade(socket, refused.status);
+    browsers.handleUpgrade(request, socket, head, (browser) => {
+      browsers.emit('connection', browser, request);
+    });
+  });
+  let announce: (url: string | undefined) => void = () => {};
+  const ready = new Promise<string | undefined>((resolve) => (announce = resolve));
   const fail = (error: Error) => {
     if (failed) return;
     failed = true;
-    log(`inspect: bridge on ${pageUrl} failed, continuing without inspection: ${error.message}`);
+    log(`inspect: bridge on ${host}:${options.port ?? inspectPortDefault} failed, continuing ` +
+      `without inspection: ${error.message}`);
     browsers.close();
     httpServer.close();
+    announce(undefined);
   };
   httpServer.on('error', fail);
   browsers.on('error', fail);
-  browsers.on('connection', (browser) => {
+  browsers.on('connection', (browser: WebSocketClient) => {
     browser.on('error', () => browser.close());
     if (browsers.clients.size > browsersMax) return browser.close();
     for (const text of recent) browser.send(text);
   });
-  httpServer.listen(port, host, () => {
+  httpServer.listen(options.port ?? inspectPortDefault, host, () => {
+    const bound = httpServer.address();
+    const port = typeof bound === 'object' && bound !== null ? bound.port : 0;
+    const url = pageAddress(host, port, token);
     if (!isLoopback(host)) log(`inspect: warning, bridge reachable beyond this machine on ${host}`);
-    log(`inspect: open ${pageUrl} to watch the machines`);
+    log(`inspect: open ${url} to watch the machines`);
+    announce(url);
   });
 
   const sink: EventSink = {
@@ -155,12 +218,13 @@ function serveBridge(
     },
     close() {
       failed = true;
+      announce(undefined);
       for (const browser of browsers.clients) browser.close();
       browsers.close();
       httpServer.close();
     },
   };
-  return { sink, pageUrl };
+  return { sink, ready };
 }
 
 /**
@@ -173,7 +237,7 @@ function forwardTo(
   log: (message: string) => void,
 ): EventSink {
   const pending: string[] = [];
-  let socket: WebSocketLike | undefined;
+  let socket: WebSocketClient | undefined;
   let retry: NodeJS.Timeout | undefined;
   let stopped = false;
   let warned = false;
@@ -212,11 +276,6 @@ function forwardTo(
   };
 }
 
-/** Session ids and zxids are 64-bit: as JSON numbers the browser would round them. */
-function bigintsAsStrings(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
-}
-
 // The package serialises snapshot events itself (bigints as numbers) before our adapter sees
 // them, so their context is made JSON-exact first. This runs inside the actor: it must not throw.
 function withReadableSnapshot(event: InspectionEvent): InspectionEvent {
@@ -224,7 +283,7 @@ function withReadableSnapshot(event: InspectionEvent): InspectionEvent {
   const snapshot = event.snapshot as { context?: unknown };
   if (snapshot.context === undefined) return event;
   try {
-    const context = JSON.parse(JSON.stringify(snapshot.context, bigintsAsStrings) ?? 'null');
+    const context = JSON.parse(JSON.stringify(snapshot.context, forInspector) ?? 'null');
     return { ...event, snapshot: Object.assign({}, event.snapshot, { context }) };
   } catch {
     // A context JSON cannot hold (a cycle): let the package's own safe serialiser handle it.
@@ -234,36 +293,4 @@ function withReadableSnapshot(event: InspectionEvent): InspectionEvent {
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
-/**
- * The page a browser opens: relays websocket messages (from the host that served it) into the
- * Stately inspector iframe once the inspector says it is connected.
- */
-function bridgePage(): string {
-  return `<!doctype html>
-<html>
-<head><title>corral — live machines</title>
-<style>html, body, iframe { margin: 0; width: 100%; height: 100%; border: 0; }</style></head>
-<body>
-<iframe id="inspector" src="${inspectorPageUrl}"></iframe>
-<script>
-  const inspector = document.getElementById('inspector');
-  const waiting = [];
-  let ready = false;
-  const deliver = (event) => inspector.contentWindow.postMessage(event, '*');
-  window.addEventListener('message', (message) => {
-    if (message.data && message.data.type === '@statelyai.connected') {
-      ready = true;
-      waiting.splice(0).forEach(deliver);
-    }
-  });
-  new WebSocket('ws://' + location.host).onmessage = (message) => {
-    const event = JSON.parse(message.data);
-    if (ready) deliver(event); else waiting.push(event);
-  };
-</script>
-</body>
-</html>
-`;
 }

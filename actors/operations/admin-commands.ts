@@ -1,9 +1,10 @@
 // The admin server's commands (ZooKeeper 3.8's AdminServer, /commands/<name>): the same figures
 // as the four-letter words, as JSON objects with ZooKeeper's names and field names, so the
 // probes, exporters and scripts written against ZooKeeper's admin port read corral unchanged.
-// Pure: each command turns an AdminView into a response; the HTTP side is actors/admin-server.ts.
+// Pure: each command turns an AdminView into a response; the HTTP side is admin-server.ts.
 
 import { sep } from 'node:path';
+import { rootAdminAuth, type AdminAuthRequest } from './admin-auth.js';
 import { leader, votingView, zabState } from './admin-quorum.js';
 import { monitorValues, zxidHex } from './four-letter-word-reports.js';
 import {
@@ -27,6 +28,12 @@ interface AdminCommand {
   names: readonly string[];
   /** ZooKeeper's CommandBase.serverRequired: answered with an error while not serving. */
   servingRequired: boolean;
+  /**
+   * ZooKeeper 3.9's Command.getAuthRequest: set on a command that changes the server's state,
+   * which then runs only for a request from this server's own origin that authenticates (see
+   * admin-auth.ts). 3.9 asks it of snapshot and restore only, which corral does not have.
+   */
+  authRequest?: AdminAuthRequest;
   /** `parameters`: the request's query string (ZooKeeper's kwargs), e.g. `traceMask`. */
   run(view: AdminView, parameters: URLSearchParams): AdminResponse;
 }
@@ -236,6 +243,7 @@ const commands: readonly AdminCommand[] = [
   {
     names: ['connection_stat_reset', 'crst'],
     servingRequired: true,
+    authRequest: rootAdminAuth,
     run: ({ source }) => {
       source.resetConnectionStatistics();
       return {};
@@ -297,11 +305,13 @@ const commands: readonly AdminCommand[] = [
   {
     names: ['set_trace_mask', 'stmk'],
     servingRequired: false,
+    authRequest: rootAdminAuth,
     run: ({ source }, parameters) => setTraceMask(source, parameters),
   },
   {
     names: ['stat_reset', 'srst'],
     servingRequired: true,
+    authRequest: rootAdminAuth,
     run: ({ source }) => {
       source.resetServerStatistics();
       return {};
@@ -335,23 +345,38 @@ const commands: readonly AdminCommand[] = [
 /** The commands' names, as the admin server's index lists them. */
 export const adminCommandNames: readonly string[] = commands.map((command) => command.names[0]!);
 
+/** Refuses a command that asks for authentication: an HTTP status and ZooKeeper's error. */
+export type AdminGuard = (
+  request: AdminAuthRequest,
+) => { status: number; error: string } | undefined;
+
 /**
- * The response to `/commands/<name>`: the command's fields, then `command` (its primary name)
- * and `error` (null when it ran). An unknown name and a command that needs a serving replica
- * answer with an error, as ZooKeeper's do; both are still HTTP 200 there.
+ * The response to `/commands/<name>` and its HTTP status: the command's fields, then `command`
+ * (its primary name) and `error` (null when it ran). An unknown name and a command that needs a
+ * serving replica answer with an error and status 200, as ZooKeeper's do. A command with an
+ * AuthRequest then passes `guard`, as in 3.9's Commands.runCommand, before it runs.
  */
 export function runAdminCommand(
   name: string,
   view: () => AdminView,
   parameters: URLSearchParams = new URLSearchParams(),
-): AdminResponse {
+  guard: AdminGuard = () => undefined,
+): { status: number; body: AdminResponse } {
   const command = commands.find((candidate) => candidate.names.includes(name));
-  if (command === undefined) return { command: name, error: `Unknown command: ${name}` };
+  if (command === undefined) {
+    return { status: 200, body: { command: name, error: `Unknown command: ${name}` } };
+  }
   const primary = command.names[0]!;
   const current = view();
   if (command.servingRequired && !current.source.serving) {
-    return { command: primary, error: notServingMessage };
+    return { status: 200, body: { command: primary, error: notServingMessage } };
+  }
+  if (command.authRequest !== undefined) {
+    const refused = guard(command.authRequest);
+    if (refused !== undefined) {
+      return { status: refused.status, body: { command: name, error: refused.error } };
+    }
   }
   const response = command.run(current, parameters);
-  return { ...response, command: primary, error: response.error ?? null };
+  return { status: 200, body: { ...response, command: primary, error: response.error ?? null } };
 }

@@ -1,10 +1,20 @@
 // The admin HTTP server (ZooKeeper's JettyAdminServer): GET <commandURL> lists the commands,
 // GET <commandURL>/<name> runs one and answers JSON. Session ids and zxids are 64-bit, so they
 // are written as JSON numbers from bigints, exactly as ZooKeeper's Jackson output has them.
+// A command that changes state runs only for a request from this server's own origin that
+// authenticates as ZooKeeper 3.9 asks (request-origin.ts, admin-auth.ts).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { configure } from 'safe-stable-stringify';
-import { adminCommandNames, runAdminCommand, type AdminView } from './admin-commands.js';
+import type { ACL } from '../../protocol/records.js';
+import {
+  adminCommandNames,
+  runAdminCommand,
+  type AdminGuard,
+  type AdminView,
+} from './admin-commands.js';
+import { authorizeAdminCommand } from './admin-auth.js';
+import { answeredNames, foreignRequestProblem } from './request-origin.js';
 
 const stringify = configure({ bigint: true, deterministic: false });
 
@@ -15,6 +25,11 @@ export interface AdminServerOptions {
   commandUrl: string;
   /** The server's current figures, read for each request. */
   view: () => AdminView;
+  /** The ACL of a znode in the server's tree (undefined when there is none): what an
+   * authenticated command's ids are checked against. */
+  aclOf: (path: string) => readonly ACL[] | undefined;
+  /** DigestAuthenticationProvider.superDigest: its user passes every ACL. */
+  superDigest: string | undefined;
 }
 
 export class AdminServerStartError extends Error {
@@ -43,9 +58,12 @@ function htmlError(response: ServerResponse, status: number, message: string): v
 export class AdminServer {
   private readonly http: Server;
   private readonly base: string;
+  /** Host names beyond IP addresses and localhost that requests may be addressed to. */
+  private readonly names: readonly string[];
 
   constructor(private readonly options: AdminServerOptions) {
     this.base = options.commandUrl.replace(/\/+$/, '');
+    this.names = answeredNames(options.address);
     this.http = createServer((request, response) => this.handle(request, response));
     // An admin port is polled by probes: idle sockets and slow requests must not pile up.
     this.http.keepAliveTimeout = 5000;
@@ -69,6 +87,8 @@ export class AdminServer {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
+    // Every corral command is a GET command; ZooKeeper 3.8 has no POST handler (405), and 3.9
+    // runs only its POST commands (restore) for a POST, which corral does not have.
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       htmlError(response, 405, `HTTP method ${request.method ?? ''} is not supported by this URL`);
       return;
@@ -94,18 +114,39 @@ export class AdminServer {
       return;
     }
     let body: string;
+    let status: number;
     try {
-      const response = runAdminCommand(name, this.options.view, url.searchParams);
-      body = `${stringify(response, null, 2) ?? '{}'}\n`;
+      const result = runAdminCommand(name, this.options.view, url.searchParams,
+        this.guard(request));
+      status = result.status;
+      body = `${stringify(result.body, null, 2) ?? '{}'}\n`;
     } catch (error) {
       htmlError(response, 500, String(error));
       return;
     }
-    response.writeHead(200, {
+    response.writeHead(status, {
       'Content-Type': 'application/json',
       'Content-Length': Buffer.byteLength(body),
     });
     response.end(request.method === 'HEAD' ? undefined : body);
+  }
+
+  /**
+   * For a command that changes state: a request sent by a browser from elsewhere (another
+   * origin, or a DNS-rebinding name) is refused with 403 before its credentials are looked at;
+   * then the Authorization header must satisfy the command's AuthRequest (401, 403 or 500).
+   */
+  private guard(request: IncomingMessage): AdminGuard {
+    return (authRequest) => {
+      const foreign = foreignRequestProblem(request.headers, this.names);
+      if (foreign !== undefined) return { status: 403, error: `Forbidden: ${foreign}` };
+      const outcome = authorizeAdminCommand(request.headers.authorization, authRequest, {
+        remoteAddress: request.socket.remoteAddress ?? '',
+        superDigest: this.options.superDigest,
+        aclOf: this.options.aclOf,
+      });
+      return outcome.allowed ? undefined : { status: outcome.status, error: outcome.error };
+    };
   }
 
   async close(): Promise<void> {

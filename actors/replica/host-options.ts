@@ -33,6 +33,12 @@ export interface ReplicaHostOptions {
   myId: ServerId;
   /** Voting replicas; a replica not among them observes. */
   voters: readonly ServerId[];
+  /**
+   * Every configured replica id, observers included. Frames and link events from any other id
+   * are dropped: the TCP transport already refuses such a hello, and the host does not rely on
+   * that alone. Left out, every id is heard (tests that build a host by hand).
+   */
+  members?: readonly ServerId[];
   timing: ReplicaTiming;
   electionTiming?: Partial<ElectionTiming>;
   /** /zookeeper/config's text (the membership as ZooKeeper writes it), when known. */

@@ -75,6 +75,9 @@ export class ReplicaHost implements ReplicaPort {
   private pendingRequests: ClientRequestEntry[] = [];
   private flushQueued = false;
   private halted = false;
+  /** Frames from ids outside the configuration, dropped (the simulator's stranger counts them). */
+  strangerFramesDropped = 0;
+  private strangerWarnedAtMs = -Infinity;
   /** The last message encoded: a leader sends the same PROPOSAL object to every follower. */
   private lastEncoded: { message: PeerMessage; frame: Buffer } | undefined;
 
@@ -204,14 +207,31 @@ export class ReplicaHost implements ReplicaPort {
   }
 
   private listen(network: Transport): void {
-    network.on('frame', (from, frame) => receivePeerFrame(this.inbox, from, frame));
-    network.on('connected', (peer) => this.send({ type: 'peer.connected', peer }));
+    const members = this.options.members === undefined ? undefined : new Set(this.options.members);
+    const isMember = (peer: ServerId) => members === undefined || members.has(peer);
+    network.on('frame', (from, frame) => {
+      if (isMember(from)) receivePeerFrame(this.inbox, from, frame);
+      else this.dropStrangerFrame(from);
+    });
+    network.on('connected', (peer) => {
+      if (isMember(peer)) this.send({ type: 'peer.connected', peer });
+    });
     network.on('disconnected', (peer, cause) => {
+      if (!isMember(peer)) return;
       this.world.logger.debug({ peer, cause }, 'peer link down');
       this.outbox.abort(peer);
       this.snapAssembler.forget(peer);
       this.send({ type: 'peer.disconnected', peer });
     });
+  }
+
+  private dropStrangerFrame(from: ServerId): void {
+    this.strangerFramesDropped += 1;
+    const nowMs = this.world.clock.now();
+    if (nowMs - this.strangerWarnedAtMs < 1_000) return;
+    this.strangerWarnedAtMs = nowMs;
+    const dropped = this.strangerFramesDropped;
+    this.world.logger.warn({ peer: from, dropped }, 'frame from an id outside the ensemble dropped');
   }
 
   /** Hands an event to the machine, then runs the host work its transition left. */
@@ -301,11 +321,15 @@ export class ReplicaHost implements ReplicaPort {
     };
   }
 
-  /** A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's). */
+  /**
+   * A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's). The
+   * super-user flag is derived again from the ids the session proved, as a client connection
+   * derives it: a flag set by the sender alone grants nothing.
+   */
   private acceptForwarded(requests: readonly ForwardedTxnRequest[]): void {
     const time = this.world.clock.now();
     for (const { sessionId, cxid, body } of requests) {
-      this.pendingRequests.push({ sessionId, cxid, time, body });
+      this.pendingRequests.push({ sessionId, cxid, time, body: withDerivedSuperUser(body) });
     }
     this.flushRequests();
   }
@@ -391,4 +415,11 @@ export class ReplicaHost implements ReplicaPort {
   async settled(): Promise<void> {
     await this.log?.settled();
   }
+}
+
+function withDerivedSuperUser<Body extends ForwardedTxnRequest['body']>(body: Body): Body {
+  if (body.type !== 'write') return body;
+  const superUser = body.auth.ids.some((id) => id.scheme === 'super');
+  if (superUser === body.auth.superUser) return body;
+  return { ...body, auth: { ids: body.auth.ids, superUser } };
 }

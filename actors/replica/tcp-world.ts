@@ -5,7 +5,9 @@ import type { InspectionEvent } from 'xstate';
 import type { Logger } from 'pino';
 import type { ElectionTiming } from '../../machines/election.js';
 import type { ReplicaStorage } from '../../storage/replica-storage.js';
-import { createTcpTransport } from '../../transport/tcp-peer.js';
+import { createTcpTransport, type TcpTransport } from '../../transport/tcp-peer.js';
+import type { PeerTlsOptions } from '../../transport/tcp-peer-tls.js';
+import { loadSecureContextOptions, TlsFileWatcher } from '../../transport/tls/index.js';
 import { ensembleConfigText } from '../config/ensemble.js';
 import type { ServerConfig } from '../config/config.js';
 import { ReplicaHost } from './host.js';
@@ -44,6 +46,7 @@ export function tcpWorld(options: TcpReplicaOptions): ReplicaWorld {
           .filter((server) => server.id !== myId)
           .map((server) => [server.id, { host: server.host, port: server.quorumPort }] as const),
       );
+      const tls = peerTlsOptions(settings);
       return createTcpTransport({
         localId: myId,
         listen: { host: own.host, port: own.quorumPort },
@@ -51,7 +54,8 @@ export function tcpWorld(options: TcpReplicaOptions): ReplicaWorld {
         frameBytesMax: peerFrameBytesMax,
         sendQueueBytesMax: peerSendQueueBytesMax,
         logger,
-      });
+        ...(tls === undefined ? {} : { tls }),
+      }).then((transport) => watchQuorumCertificates(settings, transport, logger));
     },
     fail: (error) => {
       if (options.onFatal !== undefined) {
@@ -62,6 +66,42 @@ export function tcpWorld(options: TcpReplicaOptions): ReplicaWorld {
       process.exit(70);
     },
   };
+}
+
+/** sslQuorum / portUnification as the transport takes them; undefined for plaintext only. */
+function peerTlsOptions(settings: ServerConfig): PeerTlsOptions | undefined {
+  const tls = settings.quorumTls;
+  if (tls === undefined) return undefined;
+  return {
+    secureContext: loadSecureContextOptions(tls),
+    dialTls: settings.sslQuorum,
+    portUnification: settings.quorumPortUnification,
+    hostnameVerification: tls.hostnameVerification,
+    detectionTimeoutMs: tls.handshakeDetectionTimeoutMs,
+  };
+}
+
+/** sslQuorumReloadCertFiles: changed store files reach new peer connections; closed with it. */
+function watchQuorumCertificates(
+  settings: ServerConfig,
+  transport: TcpTransport,
+  logger: Logger,
+): TcpTransport {
+  const tls = settings.quorumTls;
+  if (tls === undefined || !settings.quorumCertReload) return transport;
+  const watcher = new TlsFileWatcher(tls, {
+    reloaded: (options) => {
+      transport.setSecureContext(options);
+      logger.info({}, 'quorum TLS certificates reloaded');
+    },
+    failed: (error) => logger.warn({ error: String(error) }, 'quorum TLS certificates not reloaded'),
+  });
+  const close = transport.close.bind(transport);
+  transport.close = (cause) => {
+    watcher.close();
+    close(cause);
+  };
+  return transport;
 }
 
 function requireMyId(settings: ServerConfig): number {
@@ -78,6 +118,7 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
   return new ReplicaHost(tcpWorld(options), {
     myId: requireMyId(settings),
     voters,
+    members: [...settings.servers.keys()],
     timing: {
       tickMs: settings.tickTimeMs,
       initLimitTicks: settings.initLimit,

@@ -1,6 +1,8 @@
 // One client connection: frames in, replies and notifications out, in order. It knows the
 // wire, not ZooKeeper's rules: the server decides what each frame means. A malformed frame
 // closes this connection only. Its socket is a TCP socket, or the simulator's in-memory one.
+// What a client does not read is bounded (connection-throttle.ts): its socket stops being read
+// while its replies wait unsent, and it is dropped when they outgrow a hard limit.
 
 import { OpCode } from '../../protocol/constants.js';
 import { FrameDecoder, FrameTooLargeError } from '../../transport/frame-decoder.js';
@@ -8,6 +10,13 @@ import type { Id } from '../../protocol/records.js';
 import type { AuthContext } from '../../protocol/txn.js';
 import { ipId } from './auth/ip.js';
 import { javaSetOrder } from './auth/java-set-order.js';
+import {
+  readingPaused,
+  sendQueueFull,
+  sendQueueOverflows,
+  ServerRequestsInFlight,
+  type ThrottleLimits,
+} from './connection-throttle.js';
 import { RequestQueue } from './request-queue.js';
 import { LatencyTracker, type ServerStatistics } from './statistics.js';
 
@@ -16,6 +25,8 @@ export interface ConnectionHandler {
   fourLetterWord(connection: ClientConnection, word: string, argument: Buffer): string | undefined;
   /** A whole frame arrived (the connect request first, then requests). */
   frame(connection: ClientConnection, frame: Buffer): void;
+  /** The connection is dropped: `unsentBytes` of replies would exceed sendQueueBytesMax. */
+  overflowed?(connection: ClientConnection, unsentBytes: number): void;
   closed(connection: ClientConnection): void;
 }
 
@@ -26,7 +37,13 @@ export interface ConnectionHandler {
 export interface ClientSocket {
   readonly remoteAddress?: string | undefined;
   readonly remotePort?: number | undefined;
+  /** Bytes written and not yet handed to the kernel (or, in memory, to the peer). */
+  readonly writableLength: number;
+  /** A write that leaves more than this buffered returns false, and 'drain' follows. */
+  readonly writableHighWaterMark: number;
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  /** Said once what was written is all handed on, after a write returned false. */
+  on(event: 'drain', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
   write(chunk: Buffer): unknown;
@@ -56,16 +73,18 @@ export const systemConnectionClock: ConnectionClock = {
 export type RequestQueueFactory = (...queue: ConstructorParameters<typeof RequestQueue>) =>
   RequestQueue;
 
-/** What the host around a connection provides: its timers and, optionally, its reply queue. */
+/**
+ * What the host around a connection provides: its timers, the count of requests in flight it
+ * shares with the server's other connections and, optionally, its reply queue.
+ */
 export interface ConnectionHost {
   clock: ConnectionClock;
+  requestsInFlight?: ServerRequestsInFlight;
   requestQueue?: RequestQueueFactory;
 }
 
-export interface ConnectionLimits {
+export interface ConnectionLimits extends ThrottleLimits {
   frameBytesMax: number;
-  /** Above this many queued requests the socket stops being read (backpressure). */
-  outstandingRequestsMax: number;
 }
 
 let nextConnectionId = 1;
@@ -109,11 +128,15 @@ export class ClientConnection {
   /** Frames received and not yet handed to the server (see handOver). */
   private readonly held: Buffer[] = [];
   private handingOver = false;
+  private readonly serverRequestsInFlight: ServerRequestsInFlight;
+  private readonly throttle: ThrottleLimits;
+  /** This connection's share of serverRequestsInFlight, as last reported. */
+  private requestsInFlightReported = 0;
 
   constructor(
     private readonly socket: ClientSocket,
     private readonly handler: ConnectionHandler,
-    private readonly limits: ConnectionLimits,
+    limits: ConnectionLimits,
     private readonly statistics: ServerStatistics,
     private readonly host: ConnectionHost = { clock: systemConnectionClock },
   ) {
@@ -122,6 +145,13 @@ export class ClientConnection {
     this.authAdded = [ipId(socket.remoteAddress ?? '')];
     this.auth = { ids: [...this.authAdded], superUser: false };
     this.decoder = new FrameDecoder(limits.frameBytesMax);
+    this.serverRequestsInFlight = host.requestsInFlight ?? new ServerRequestsInFlight();
+    // Only a socket holding at least its high-water mark promises a 'drain'; a lower throttle
+    // would wait for one that never comes.
+    this.throttle = {
+      ...limits,
+      sendQueueBytesThrottle: Math.max(limits.sendQueueBytesThrottle, socket.writableHighWaterMark),
+    };
     const createQueue = host.requestQueue ?? ((...queue) => new RequestQueue(...queue));
     this.queue = createQueue(
       (frame) => this.send(frame),
@@ -138,6 +168,13 @@ export class ClientConnection {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
+    // The replies waiting unsent went out: hand over what was held back, read again.
+    socket.on('drain', () => this.handOver());
+  }
+
+  /** Bytes of replies not yet handed to the kernel: in the socket, or queued behind another. */
+  get unsentBytes(): number {
+    return this.socket.writableLength + this.queue.replyBytesWaiting;
   }
 
   /** 1 while the socket is being read, 0 while paused (ZooKeeper's interest set in `cons`). */
@@ -186,7 +223,7 @@ export class ClientConnection {
         this.statistics.packetsSent++;
         this.closing = true;
         this.socket.end(answer);
-        this.handler.closed(this);
+        this.finish();
         return;
       }
     }
@@ -212,7 +249,10 @@ export class ClientConnection {
    * applied before an earlier read of its session has run would show that read a future the
    * session has not reached (ZooKeeper's FIFO order). Reads behind a write need no holding:
    * they run as that write is applied (request-queue.ts). Reads pass: they queue behind the
-   * waiting one. The queue calls back once it has moved on.
+   * waiting one. Nothing is handed over while the replies already made wait unsent: a client
+   * that pipelines without reading gets no more replies made for it than the throttle allows,
+   * however many requests one chunk of its bytes held. The queue calls back once it has moved
+   * on, the socket once its replies went out.
    */
   private handOver(): void {
     if (this.handingOver) return;
@@ -222,6 +262,7 @@ export class ClientConnection {
       while (handed < this.held.length && !this.closing) {
         const frame = this.held[handed]!;
         if (this.queue.readWaiting && !isPureRead(frame)) break;
+        if (sendQueueFull(this.unsentBytes, this.throttle)) break;
         handed++;
         this.packetsReceived++;
         this.statistics.packetsReceived++;
@@ -235,8 +276,18 @@ export class ClientConnection {
   }
 
   private applyBackpressure(): void {
-    const queued = this.queue.length + this.held.length;
-    const busy = queued >= this.limits.outstandingRequestsMax;
+    const requestsInFlight = this.queue.length;
+    this.requestsInFlightReported = this.serverRequestsInFlight.report(
+      this.requestsInFlightReported,
+      requestsInFlight,
+    );
+    const load = {
+      unsentBytes: this.unsentBytes,
+      requestsInFlight,
+      requestsHeld: this.held.length,
+      serverRequestsInFlight: this.serverRequestsInFlight.count,
+    };
+    const busy = readingPaused(load, this.throttle);
     if (busy && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -255,6 +306,11 @@ export class ClientConnection {
 
   send(frame: Buffer): void {
     if (this.closing) return;
+    const unsentBytes = this.unsentBytes;
+    if (sendQueueOverflows(unsentBytes, frame.length, this.throttle)) {
+      this.overflow(unsentBytes + frame.length);
+      return;
+    }
     this.packetsSent++;
     this.statistics.packetsSent++;
     // Replies produced in one turn of the event loop (a group commit, a burst of reads) leave
@@ -288,11 +344,33 @@ export class ClientConnection {
   close(lastFrame?: Buffer): void {
     if (this.closing) return;
     this.closing = true;
-    this.queue.clear();
     if (lastFrame !== undefined) this.socket.end(lastFrame);
     else this.socket.end();
     // A client that never reads must not keep the socket forever.
     this.host.clock.setTimeout(() => this.socket.destroy(), undrainedSocketMs);
+    this.finish();
+  }
+
+  /**
+   * Drops a client whose unsent replies outgrew sendQueueBytesMax: the socket is destroyed at
+   * once, with what it buffered, instead of ended behind bytes the client is not reading.
+   */
+  private overflow(unsentBytes: number): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.socket.destroy();
+    this.handler.overflowed?.(this, unsentBytes);
+    this.finish();
+  }
+
+  /** Forgets what was queued, gives back its share of the server's requests in flight. */
+  private finish(): void {
+    this.queue.clear();
+    this.held.length = 0;
+    this.requestsInFlightReported = this.serverRequestsInFlight.report(
+      this.requestsInFlightReported,
+      0,
+    );
     this.handler.closed(this);
   }
 }

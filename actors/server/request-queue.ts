@@ -40,6 +40,8 @@ export class RequestQueue {
   /** Queued items that settle in a later microtask, not as the tree changes. */
   private lateCount = 0;
   private drainedScheduled = false;
+  /** Bytes of replies known and not yet sent: answered behind an item still unanswered. */
+  private replyBytesWaitingCount = 0;
 
   constructor(
     private readonly send: (frame: Buffer) => void,
@@ -55,6 +57,11 @@ export class RequestQueue {
 
   get length(): number {
     return this.items.length;
+  }
+
+  /** Bytes of replies already known but waiting for an earlier item's reply to be sent. */
+  get replyBytesWaiting(): number {
+    return this.replyBytesWaitingCount;
   }
 
   /**
@@ -84,14 +91,10 @@ export class RequestQueue {
     this.items.push(item);
     return {
       answer: (frame) => {
-        if (item.reply !== undefined) return;
-        item.reply = frame;
-        this.drain();
+        if (item.reply === undefined) this.settle(item, frame);
       },
       fail: () => {
-        if (item.reply !== undefined) return;
-        item.reply = failed();
-        this.drain();
+        if (item.reply === undefined) this.settle(item, failed());
       },
     };
   }
@@ -113,18 +116,15 @@ export class RequestQueue {
     this.items.push(item);
     this.lateCount++;
     reply.then(
-      (frame) => {
-        item.reply = frame;
-        this.drain();
-      },
+      (frame) => this.settle(item, frame),
       () => {
         if (failed === undefined) {
           // Nothing to say: let the requests behind it go on.
           item.passed = true;
+          this.drain();
         } else {
-          item.reply = failed();
+          this.settle(item, failed());
         }
-        this.drain();
       },
     );
   }
@@ -150,6 +150,14 @@ export class RequestQueue {
     this.items.length = 0;
     this.readsWaitingCount = 0;
     this.lateCount = 0;
+    this.replyBytesWaitingCount = 0;
+  }
+
+  /** The item's reply is known: counted as waiting until drain sends it. */
+  private settle(item: Item, frame: Buffer): void {
+    item.reply = frame;
+    this.replyBytesWaitingCount += frame.length;
+    this.drain();
   }
 
   private drain(): void {
@@ -161,6 +169,7 @@ export class RequestQueue {
       moved = true;
       if (head.run !== undefined) this.readsWaitingCount--;
       if (head.late === true) this.lateCount--;
+      if (head.reply !== undefined) this.replyBytesWaitingCount -= head.reply.length;
       const frame = head.reply ?? head.run?.();
       if (frame !== undefined) {
         this.send(frame);

@@ -26,6 +26,7 @@ import { digestAuthIds } from './auth/digest.js';
 import { DigestMd5Server, saslAuthIds } from './auth/sasl-digest-md5.js';
 import { SaslAuthenticationError } from './auth/sasl-errors.js';
 import type { ClientConnection } from './client-connection.js';
+import { ServerRequestsInFlight } from './connection-throttle.js';
 import type { LeaderStatistics, ZabPhase } from '../operations/four-letter-words.js';
 import type { WritePipeline } from './pipeline.js';
 import { StandalonePipeline } from './proposer.js';
@@ -77,6 +78,8 @@ export class ServerCore {
   role: ServerRole;
   readonly connections = new Map<number, ClientConnection>();
   readonly statistics = new ServerStatistics();
+  /** Requests every connection has handed over and not yet answered (globalOutstandingLimit). */
+  readonly requestsInFlight = new ServerRequestsInFlight();
   /**
    * ZooKeeper's trace mask, a Java long, set by stmk / set_trace_mask and reported by gtmk (306,
    * ZooKeeper's default, until then). Kept and reported as ZooKeeper does; corral's own logging

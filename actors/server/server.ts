@@ -32,8 +32,6 @@ export interface ServerOptions {
   core?: Omit<ServerCoreOptions, 'inspect'>;
 }
 
-/** Requests a connection may have queued before its socket stops being read. */
-const outstandingRequestsMax = 1000;
 /**
  * ZooKeeper's zookeeper.nio.sessionlessCnxnTimeout: a connection still without a session this
  * long after it was accepted is closed, so idle sockets and half-sent connect frames (each up to
@@ -76,6 +74,13 @@ export function attachClientConnection(
         if (current.packetsReceived === 1) handleConnectFrame(core, current, frame);
         else if (current.sessionId !== undefined) handleRequestFrame(core, current, frame);
       },
+      overflowed: (current, unsentBytes) => {
+        const { remoteAddress, remotePort } = current;
+        core.logger.warn(
+          { address: remoteAddress, port: remotePort, unsentBytes },
+          'closing a client connection that does not read its replies (client.sendQueueBytesMax)',
+        );
+      },
       closed: (current) => {
         clock.clearTimeout(sessionless);
         options.closed?.();
@@ -86,11 +91,14 @@ export function attachClientConnection(
       // ZooKeeper's NIOServerCnxn.readLength closes a connection whose frame length exceeds
       // jute.maxbuffer itself (header and path included); checked against ZooKeeper 3.8.
       frameBytesMax: core.settings.juteMaxBufferBytes,
-      outstandingRequestsMax,
+      outstandingRequestsMax: core.settings.outstandingRequestsMax,
+      sendQueueBytesThrottle: core.settings.clientSendQueueBytesThrottle,
+      sendQueueBytesMax: core.settings.clientSendQueueBytesMax,
     },
     core.statistics,
     {
       clock,
+      requestsInFlight: core.requestsInFlight,
       ...(options.requestQueue === undefined ? {} : { requestQueue: options.requestQueue }),
     },
   );

@@ -71,10 +71,11 @@ describe('createInspection', () => {
     const { inspection, settled } = startInspection(port, /open http/);
     cleanups.push(() => inspection.stop());
     await settled;
-    expect(inspection.pageUrl).toBe(`http://127.0.0.1:${port}`);
+    const pageUrl = await inspection.ready;
+    expect(pageUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?token=[\\w-]{32}$`));
 
     const received: string[] = [];
-    const browser = new WebSocket(`ws://127.0.0.1:${port}`);
+    const browser = new WebSocket(pageUrl!.replace(/^http/, 'ws'));
     cleanups.push(() => browser.close());
     browser.on('message', (data) => received.push(data.toString()));
     await new Promise<void>((resolve) => browser.on('open', resolve));
@@ -129,7 +130,7 @@ describe('createInspection', () => {
 
     const inspection = createInspection({ enabled: true, url: `ws://127.0.0.1:${port}` });
     cleanups.push(() => inspection.stop());
-    expect(inspection.pageUrl).toBeUndefined();
+    expect(await inspection.ready).toBeUndefined();
     const actor = createActor(sessionMachine, { input: sessionInput, inspect: inspection.inspect });
     actor.start();
     cleanups.push(() => actor.stop());

@@ -116,6 +116,11 @@ export class TestEnsemble {
     return this.replica(id).adminPort;
   }
 
+  /** Where peers (and a test's scripted stranger) reach replica `id`. */
+  quorumPort(id: number): number {
+    return this.replica(id).quorumPort;
+  }
+
   /** host:port,… for the given replicas (all by default), as clients take it. */
   connectString(ids: number[] = this.ids): string {
     return ids.map((id) => `127.0.0.1:${this.clientPort(id)}`).join(',');

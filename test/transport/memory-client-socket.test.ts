@@ -114,6 +114,44 @@ describe('memory client socket', () => {
     expect(serverEvents).toEqual(['data held', 'close']);
   });
 
+  it('counts what the peer has not taken as unsent, and says drain once it took it all', () => {
+    const { client, server } = pair();
+    let drains = 0;
+    server.on('drain', () => drains++);
+    const half = Buffer.alloc(server.writableHighWaterMark / 2);
+    expect(server.write(half)).toBe(true);
+    expect(server.writableLength).toBe(half.length);
+    // Reaching the high-water mark returns false, as net.Socket's write does.
+    expect(server.write(half)).toBe(false);
+    expect(server.writableLength).toBe(2 * half.length);
+    client.deliver();
+    expect(server.writableLength).toBe(half.length);
+    expect(server.deliverable).toBe(0);
+    client.deliver();
+    expect(server.writableLength).toBe(0);
+    // The drain is the scheduler's to deliver, even to a paused end, never inside the peer's read.
+    expect(drains).toBe(0);
+    server.pause();
+    expect(server.deliverable).toBe(1);
+    server.deliver();
+    expect(drains).toBe(1);
+    expect(server.deliverable).toBe(0);
+  });
+
+  it('says no drain for writes that stayed below the mark, nor for bytes a reset dropped', () => {
+    const { client, server } = pair();
+    let drains = 0;
+    server.on('drain', () => drains++);
+    server.write(Buffer.from('small'));
+    client.deliver();
+    expect(server.deliverable).toBe(0);
+    server.write(Buffer.alloc(server.writableHighWaterMark));
+    client.destroy();
+    expect(server.writableLength).toBe(0);
+    server.deliver(5);
+    expect(drains).toBe(0);
+  });
+
   it('has the socket methods ClientConnection uses, as net.Socket does', () => {
     const { server } = pair();
     const memory: ClientSocket = server;

@@ -145,18 +145,23 @@ function writeExitFixture(): string {
   mkdirSync(cache, { recursive: true });
   const directory = mkdtempSync(path.join(cache, 'tcp-peer-exit-'));
   writeFileSync(path.join(directory, 'package.json'), '{ "type": "module" }');
-  // transport/ and the protocol/ files it may import, in the same layout.
-  for (const folder of ['transport', 'protocol']) {
+  // transport/ and the protocol/ files it may import, in the same layout, subfolders included.
+  const copy = (folder: string): void => {
     mkdirSync(path.join(directory, folder));
-    for (const name of readdirSync(path.join(root, folder))) {
-      if (!name.endsWith('.ts')) continue;
-      const source = readFileSync(path.join(root, folder, name), 'utf8');
+    for (const entry of readdirSync(path.join(root, folder), { withFileTypes: true })) {
+      if (entry.isDirectory()) {
+        copy(path.join(folder, entry.name));
+        continue;
+      }
+      if (!entry.name.endsWith('.ts')) continue;
+      const source = readFileSync(path.join(root, folder, entry.name), 'utf8');
       const { outputText } = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
       });
-      writeFileSync(path.join(directory, folder, name.replace(/\.ts$/, '.js')), outputText);
+      writeFileSync(path.join(directory, folder, entry.name.replace(/\.ts$/, '.js')), outputText);
     }
-  }
+  };
+  for (const folder of ['transport', 'protocol']) copy(folder);
   writeFileSync(path.join(directory, 'exit.mjs'), exitScript);
   return directory;
 }

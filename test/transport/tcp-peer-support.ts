@@ -1,5 +1,6 @@
 // Shared by the TCP peer transport tests: a loopback cluster whose events and logs are recorded
 // as lines, bounded waits on real time, and raw sockets that speak (or break) the wire format.
+import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { FrameDecoder } from '../../transport/frame-decoder.js';
 import {
@@ -12,6 +13,7 @@ import {
 import {
   decodeWireMessage,
   encodeWireMessage,
+  helloTokenBytes,
   tcpPeerVersion,
   type WireMessage,
 } from '../../transport/tcp-peer-wire.js';
@@ -123,8 +125,11 @@ export class RawPeer {
     return new RawPeer(socket);
   }
 
-  hello(fromId: number, toId: number, version = tcpPeerVersion): void {
-    this.socket.write(encodeWireMessage({ kind: 'hello', version, fromId, toId }));
+  /** A hello with a fresh token (returned), as a dialer — or a stranger claiming an id — sends. */
+  hello(fromId: number, toId: number, version = tcpPeerVersion): Buffer {
+    const token = randomBytes(helloTokenBytes);
+    this.socket.write(encodeWireMessage({ kind: 'hello', version, fromId, toId, token }));
+    return token;
   }
 }
 
@@ -148,8 +153,9 @@ export async function startStalledPeer(id: number): Promise<{
       const decoded = decodeWireMessage(body);
       if (!decoded.ok || decoded.message.kind !== 'hello') return;
       socket.off('data', onData);
-      const { fromId } = decoded.message;
-      socket.write(encodeWireMessage({ kind: 'welcome', version: 1, fromId: id, toId: fromId }));
+      const { fromId, token } = decoded.message;
+      const welcome = { version: tcpPeerVersion, fromId: id, toId: fromId, token };
+      socket.write(encodeWireMessage({ kind: 'welcome', ...welcome }));
       socket.pause();
     };
     socket.on('data', onData);

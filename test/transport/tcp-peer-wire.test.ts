@@ -1,6 +1,7 @@
 // The TCP peer wire format and reconnect backoff as pure functions: every message round-trips
 // (through the frame decoder, one byte at a time), malformed bodies are errors with a reason,
 // and backoff delays grow, stay jittered within [ceiling / 2, ceiling] and never pass the cap.
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../transport/frame-decoder.js';
 import { reconnectDelayMs } from '../../transport/reconnect-backoff.js';
@@ -9,15 +10,23 @@ import {
   encodeData,
   encodedDataBytes,
   encodeWireMessage,
+  helloTokenBytes,
   wireBodyBytesMax,
   wirePartBytes,
   type WireMessage,
 } from '../../transport/tcp-peer-wire.js';
 
+function token(): Buffer {
+  return randomBytes(helloTokenBytes);
+}
+
 describe('tcp peer wire format', () => {
   it.each<[string, WireMessage]>([
-    ['hello', { kind: 'hello', version: 1, fromId: 3, toId: 0xffff_ffff }],
-    ['welcome', { kind: 'welcome', version: 1, fromId: 1, toId: 2 }],
+    ['hello', { kind: 'hello', version: 1, fromId: 3, toId: 0xffff_ffff, token: token() }],
+    ['welcome', { kind: 'welcome', version: 1, fromId: 1, toId: 2, token: token() }],
+    ['verify', { kind: 'verify', version: 3, fromId: 1, toId: 2, token: token() }],
+    ['a verdict vouching', { kind: 'verdict', vouched: true }],
+    ['a verdict refusing', { kind: 'verdict', vouched: false }],
     ['refuse', { kind: 'refuse', refusal: 'callBack', detail: 'the higher id dials' }],
     ['an empty data frame', { kind: 'data', frame: Buffer.alloc(0) }],
     ['a data frame', { kind: 'data', frame: Buffer.from([0, 1, 2, 255]) }],
@@ -71,7 +80,8 @@ describe('tcp peer wire format', () => {
     expect(kept).toHaveLength(200);
   });
 
-  const hello = encodeWireMessage({ kind: 'hello', version: 1, fromId: 1, toId: 2 }).subarray(4);
+  const hello = encodeWireMessage({ kind: 'hello', version: 1, fromId: 1, toId: 2, token: token() })
+    .subarray(4);
   const badMagic = Buffer.from(hello);
   badMagic.writeUInt32BE(0x12345678, 1);
   it.each([

@@ -3,7 +3,12 @@
 // frame costs only its own link, which then comes back.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWireMessage, wirePartBytes } from '../../transport/tcp-peer-wire.js';
+import {
+  encodeWireMessage,
+  helloTokenBytes,
+  tcpPeerVersion,
+  wirePartBytes,
+} from '../../transport/tcp-peer-wire.js';
 import { Cluster, RawPeer, waitFor } from './tcp-peer-support.js';
 
 let cluster: Cluster;
@@ -109,7 +114,9 @@ describe('tcp peer transport handshake', () => {
     expect(raw.received[0]).toMatchObject({ kind: 'refuse', refusal });
   });
 
-  const badMagicHello = encodeWireMessage({ kind: 'hello', version: 1, fromId: 2, toId: 1 });
+  const badMagicHello = encodeWireMessage({
+    kind: 'hello', version: tcpPeerVersion, fromId: 2, toId: 1, token: randomBytes(helloTokenBytes),
+  });
   badMagicHello.writeUInt32BE(0xdeadbeef, 5);
   it.each([
     ['an HTTP request', Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), /outside/],

@@ -101,21 +101,19 @@ describe('parseZooCfg', () => {
 
   it('reports each key it ignores once, in file order', () => {
     const text =
-      `${minimal}preAllocSize=1000\nsslQuorum=false\npreAllocSize=5\n` +
+      `${minimal}preAllocSize=1000\nquorumListenOnAllIPs=false\npreAllocSize=5\n` +
       'metricsProvider.httpPort=7000';
     expect(parseZooCfg(text, 'zoo.cfg').ignoredKeys).toEqual([
       'preAllocSize',
-      'sslQuorum',
+      'quorumListenOnAllIPs',
       'metricsProvider.httpPort',
     ]);
   });
 
   it.each([
-    'portUnification=true',
-    'zookeeper.sslQuorum=true',
-    'sslQuorum=true',
     'ssl.crl=true',
-    'ssl.quorum.trustStore.location=/etc/zk/trust.p12',
+    'zookeeper.ssl.quorum.crl=true',
+    'quorum.auth.kerberos.servicePrincipal=zkquorum/localhost',
     'quorum.auth.enableSasl=true',
     'quorum.auth.learner.saslLoginContext=QuorumLearner',
     'ssl.context.supplier.class=com.example.Supplier',
@@ -187,6 +185,7 @@ describe('parseZooCfg', () => {
     ['DigestAuthenticationProvider.superDigest=super', 'invalid DigestAuthenticationProvider'],
     ['admin.serverPort=0', 'invalid admin.serverPort "0": expected a port number 1-65535'],
     ['admin.enableServer=on', 'invalid admin.enableServer "on": expected true or false'],
+    ['inspect.port=99999', 'invalid inspect.port "99999": expected a port number 1-65535'],
     ['autopurge.purgeInterval=-2', 'invalid autopurge.purgeInterval "-2"'],
     ['autopurge.snapRetainCount=0', 'invalid autopurge.snapRetainCount "0"'],
     ['peerType=witness', 'invalid peerType "witness": expected participant or observer'],
@@ -311,6 +310,21 @@ describe('resolveConfig', () => {
     });
     expect(resolve(`${minimal}admin.serverPort=9090\nadmin.enableServer=false`).config
       .adminServerEnabled).toBe(false);
+  });
+
+  it('serves the inspect bridge only when asked: --inspect, or a port named in zoo.cfg', () => {
+    expect(resolve(minimal).config).toMatchObject({
+      inspect: false, inspectAddress: '127.0.0.1', inspectPort: 8082,
+    });
+    const { config, messages } = resolve(`${minimal}inspect.port=9191\ninspect.address=::1`);
+    expect(config).toMatchObject({ inspect: true, inspectAddress: '::1', inspectPort: 9191 });
+    expect(messages).toEqual([]);
+    const flags = { clientPort: '2181', dataDir: '/d', inspectPort: '9292' };
+    expect(buildServerConfig(flags, recordingLog())).toMatchObject({
+      inspect: true, inspectPort: 9292,
+    });
+    expect(() => buildServerConfig({ ...flags, inspectPort: '0' }, recordingLog()))
+      .toThrow('invalid --inspect-port "0"');
   });
 
   it('warns about whitelisted words it does not know, and keeps *', () => {
