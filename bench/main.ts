@@ -19,6 +19,7 @@ import {
 interface BenchFlags {
   connect?: string;
   compare?: boolean;
+  tls?: boolean;
   ensemble?: boolean;
   replicas: string;
   failovers: string;
@@ -47,22 +48,36 @@ function workloadSettings(flags: BenchFlags): WorkloadSettings {
 
 async function compare(flags: BenchFlags, operations: Operation[]): Promise<void> {
   const results = new Map<string, WorkloadResult>();
+  const tls = flags.tls === true;
   console.log(workloadHeader);
   for (const start of [startBenchCorral, startBenchZooKeeper]) {
     let server: BenchServer | undefined;
     try {
-      server = await start();
+      server = await start(tls);
       for (const operation of operations) {
-        const target = { host: '127.0.0.1', port: server.port };
-        const result = await measureWorkload([target], workloadSettings(flags), operation);
+        const plain = { host: '127.0.0.1', port: server.port };
+        const result = await measureWorkload([plain], workloadSettings(flags), operation);
         results.set(`${server.name}:${operation}`, result);
         console.log(formatWorkload(server.name, result));
+        if (server.secure === undefined) continue;
+        const { ca, cert, key } = server.secure.tls;
+        const secure = { host: '127.0.0.1', port: server.secure.port, tls: { ca, cert, key } };
+        const overTls = await measureWorkload([secure], workloadSettings(flags), operation);
+        results.set(`${server.name}+tls:${operation}`, overTls);
+        console.log(formatWorkload(`${server.name}+tls`, overTls));
       }
     } finally {
       await server?.stop();
     }
   }
   console.log(`\n${formatRatios(results, operations, 'corral', 'zookeeper').join('\n')}`);
+  if (!tls) return;
+  console.log(`\nover TLS:\n${formatRatios(results, operations, 'corral+tls',
+    'zookeeper+tls').join('\n')}`);
+  for (const name of ['corral', 'zookeeper']) {
+    console.log(`\n${name} TLS/plaintext:`);
+    console.log(formatRatios(results, operations, `${name}+tls`, name).slice(1).join('\n'));
+  }
 }
 
 async function ensemble(flags: BenchFlags, operations: Operation[]): Promise<void> {
@@ -85,6 +100,7 @@ const program = new Command()
   .name('corral-bench')
   .option('--connect <host:port>', 'server to measure (default: --compare)')
   .option('--compare', 'start corral and Apache ZooKeeper 3.8 and measure both')
+  .option('--tls', 'with --compare: measure each workload over a secure client port too')
   .option('--ensemble', 'start a corral and an Apache ZooKeeper 3.8 ensemble and measure both')
   .option('--replicas <n>', 'servers per ensemble (--ensemble)', '3')
   .option('--failovers <n>', 'leader kills per ensemble (--ensemble)', '3')

@@ -4,11 +4,11 @@
 
 import type { Operation, WorkloadResult } from './workload.js';
 
-export const workloadHeader = 'server     workload     ops/s  p50(ms)  p99(ms)  p999(ms) errors';
+export const workloadHeader = 'server        workload     ops/s  p50(ms)  p99(ms)  p999(ms) errors';
 
 export function formatWorkload(name: string, result: WorkloadResult): string {
   return [
-    name.padEnd(10),
+    name.padEnd(13),
     result.operation.padEnd(8),
     `${Math.round(result.opsPerSecond)}`.padStart(9),
     result.p50Ms.toFixed(2).padStart(8),

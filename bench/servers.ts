@@ -9,10 +9,13 @@ import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeBenchTls, nettyJars, type BenchTls } from './tls.js';
 
 export interface BenchServer {
   name: 'corral' | 'zookeeper';
   port: number;
+  /** With --tls: the secure client port, and what a client connects to it with. */
+  secure?: { port: number; tls: BenchTls };
   pid: number;
   stop(): Promise<void>;
 }
@@ -97,34 +100,51 @@ function stopper(child: ChildProcess, dir: string): () => Promise<void> {
   };
 }
 
-export async function startBenchCorral(): Promise<BenchServer> {
+/** A secure client port and its certificates in `dir`, when the run asks for TLS. */
+async function benchSecurePort(dir: string, tls: boolean):
+  Promise<{ port: number; tls: BenchTls } | undefined> {
+  return tls ? { port: await freePort(), tls: makeBenchTls(dir) } : undefined;
+}
+
+export async function startBenchCorral(tls = false): Promise<BenchServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'corral-bench-'));
+  const secure = await benchSecurePort(dir, tls);
+  const config = [`dataDir=${join(dir, 'data')}`, `clientPort=${port}`,
+    'clientPortAddress=127.0.0.1', ...(secure?.tls.zooCfg(secure.port) ?? [])];
+  writeFileSync(join(dir, 'zoo.cfg'), `${config.join('\n')}\n`);
   const child = spawn(
     process.execPath,
-    [join(projectRoot, 'dist', 'cli', 'main.js'), 'server', '--client-port', String(port),
-      '--client-port-address', '127.0.0.1', '--data-dir', join(dir, 'data')],
+    [join(projectRoot, 'dist', 'cli', 'main.js'), 'server', '--config', join(dir, 'zoo.cfg')],
     { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
   await waitServing(port, child);
-  return { name: 'corral', port, pid: child.pid ?? 0, stop: stopper(child, dir) };
+  return { name: 'corral', port, ...(secure === undefined ? {} : { secure }),
+    pid: child.pid ?? 0, stop: stopper(child, dir) };
 }
 
-export async function startBenchZooKeeper(): Promise<BenchServer> {
+/** The jars zkServer.sh would use, plus netty for the TLS connection factory. */
+const zooKeeperClassPath = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar',
+  '/usr/share/java/slf4j-log4j12.jar', '/usr/share/java/log4j-1.2.jar', ...nettyJars].join(':');
+
+export async function startBenchZooKeeper(tls = false): Promise<BenchServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'corral-bench-zk-'));
+  const secure = await benchSecurePort(dir, tls);
   const config = [
     'tickTime=2000', `dataDir=${join(dir, 'data')}`, `clientPort=${port}`,
     'clientPortAddress=127.0.0.1', 'admin.enableServer=false', 'maxClientCnxns=0',
+    ...(secure?.tls.zooCfg(secure.port) ?? []),
   ];
   writeFileSync(join(dir, 'zoo.cfg'), `${config.join('\n')}\n`);
   const child = spawn(zkServerScript, ['start-foreground', join(dir, 'zoo.cfg')], {
     stdio: 'ignore',
     env: {
       ...process.env, JMXDISABLE: 'true', ZOOPIDFILE: join(dir, 'pid'), ZOO_LOG_DIR: dir,
-      JVMFLAGS: '-Xmx2g',
+      JVMFLAGS: secure === undefined ? '-Xmx2g' : `-Xmx2g -cp ${zooKeeperClassPath}`,
     },
   });
   await waitServing(port, child);
-  return { name: 'zookeeper', port, pid: child.pid ?? 0, stop: stopper(child, dir) };
+  return { name: 'zookeeper', port, ...(secure === undefined ? {} : { secure }),
+    pid: child.pid ?? 0, stop: stopper(child, dir) };
 }

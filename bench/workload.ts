@@ -12,6 +12,8 @@ export type Operation = 'create' | 'setData' | 'getData' | 'mixed';
 export interface WorkloadTarget {
   host: string;
   port: number;
+  /** Connect over TLS (a secure client port) with these PEM texts. */
+  tls?: { ca: string; cert: string; key: string };
 }
 
 /** The flags every workload run shares (--sessions, --outstanding, …). */
@@ -66,7 +68,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   const connections = await Promise.all(
     Array.from({ length: options.sessions }, (_, session) => {
       const target = options.targets[session % options.targets.length]!;
-      return WireConnection.open({ host: target.host, port: target.port, timeoutMs: 30_000 });
+      return WireConnection.open({ host: target.host, port: target.port, timeoutMs: 30_000,
+        ...(target.tls === undefined ? {} : { tls: target.tls }) });
     }),
   );
   await connections[0]!.request(createRequest(options.root, Buffer.alloc(0)));

@@ -65,7 +65,7 @@ function createSession(
     core.ownsSessionExpiry,
   );
   connection.sessionId = sessionId;
-  core.pipeline
+  const created = core.pipeline
     .propose(sessionId, 0, { type: 'createSession', sessionId, timeoutMs, password })
     .then(
       () => {
@@ -81,6 +81,10 @@ function createSession(
       },
       () => connection.close(),
     );
+  // A client may send requests right behind its connect request (ZooKeeper's Netty client
+  // does): they are answered after the connect response, as ZooKeeper stops reading the
+  // connection until the session exists (disableRecv in processConnectRequest).
+  connection.queue.pushBarrier(created);
 }
 
 function reopenSession(

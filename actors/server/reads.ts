@@ -91,10 +91,12 @@ export function readRequest(
         err: 0,
         body: {
           kind: 'clientInfo',
-          // ZooKeeper reports each provider's user name: a digest id without its hash.
+          // ZooKeeper reports each provider's user name: a digest id without its hash, and ''
+          // for `super`, which has no provider (AuthUtil.getClientInfos).
           entries: auth.ids.map((id) => ({
             authScheme: id.scheme,
-            user: id.scheme === 'digest' ? id.id.split(':')[0]! : id.id,
+            user: id.scheme === 'digest' ? id.id.split(':')[0]!
+              : id.scheme === 'super' ? '' : id.id,
           })),
         },
       };

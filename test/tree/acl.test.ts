@@ -71,7 +71,8 @@ describe('fixupAcl (PrepRequestProcessor.fixupACL)', () => {
     ['sasl', 'bob', true],
     ['sasl', 'bob/host@REALM', true],
     ['sasl', 'bob@REALM@X', false],
-    ['x509', 'CN=bob', false],
+    ['x509', 'CN=bob,O=example', true],
+    ['x509', 'not a name', false],
     ['nosuch', 'x', false],
   ])('scheme %s id %j valid: %s', (scheme, id, valid) => {
     const result = fixupAcl([acl(Perm.read, scheme, id)], nobody);
