@@ -67,7 +67,7 @@ describe.runIf(opensslAvailable())('tcp peer transport over TLS (sslQuorum)', ()
     const server = certificates.server;
     intruder.setSecureContext({ key: server.key, cert: server.cert, ca: certificates.ca });
     cluster.send(2, 1, 'with a good certificate');
-    await waitFor(() => cluster.has('1 frame 2 with a good certificate'), 'the link', 5_000);
+    await waitFor(() => cluster.has('1 frame 2 with a good certificate'), 'the link', 15_000);
   });
 
   it('gives a plaintext hello to a TLS-only quorum port nothing', async () => {
