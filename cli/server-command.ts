@@ -11,7 +11,7 @@ import { isEnsemble } from '../actors/config/config.js';
 import type { ReplicaHost } from '../actors/replica/host.js';
 import { createTcpReplica } from '../actors/replica/tcp-world.js';
 import { CorralServer } from '../actors/server/server.js';
-import { openReplicaStorage } from '../storage/data-dir.js';
+import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
 import { buildServerConfig, type ServerFlags } from './server-options.js';
 
 /**
@@ -37,6 +37,10 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     warn: (message: string) => logger.warn(message),
   });
   const ensemble = isEnsemble(settings);
+  // A second server on the same data dir would hand out the same zxids: refuse, naming the
+  // holder, before anything in the directory is opened.
+  const locks = await lockDataDirs(settings.dataDir, settings.dataLogDir);
+  logger.info({ dataDirs: locks.map((lock) => lock.directory) }, 'data dir locked');
   // Refuses a data dir with a corrupt log (not a torn tail) or another format, naming both.
   const log = await openReplicaStorage(
     settings.dataDir,
@@ -111,6 +115,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         return replica?.settled();
       })
       .then(() => server.close())
+      .then(() => Promise.all(locks.map((lock) => lock.release())))
       .then(() => {
         inspection.stop();
         process.exit(0);
