@@ -2,12 +2,14 @@
 // the committed state, and serves the client port in the foreground until SIGINT/SIGTERM. With
 // server.N lines (and a myid) it runs one replica of an ensemble; otherwise a standalone server.
 
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { AdminServer } from '../actors/operations/admin-server.js';
+import { AuditLog, openAuditFile } from '../actors/server/audit.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
 import { createInspection } from '../actors/inspection/inspect.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
-import { isEnsemble } from '../actors/config/config.js';
+import { isEnsemble, type ServerConfig } from '../actors/config/config.js';
 import type { ReplicaHost } from '../actors/replica/host.js';
 import { createTcpReplica } from '../actors/replica/tcp-world.js';
 import { CorralServer } from '../actors/server/server.js';
@@ -27,6 +29,19 @@ function handleUnhandledRejections(logger: Logger): void {
     logger.fatal({ error: String(reason) }, 'unhandled rejection');
     process.exit(70);
   });
+}
+
+/**
+ * The audit log when zoo.cfg enables it: its own file (audit.logFile, else audit.log in the data
+ * dir), reopened on SIGHUP so logrotate can move it away.
+ */
+function openAudit(settings: ServerConfig, logger: Logger): AuditLog | undefined {
+  if (!settings.auditEnabled) return undefined;
+  const file = settings.auditLogFile ?? join(settings.dataDir, 'audit.log');
+  const audit = new AuditLog(openAuditFile(file));
+  process.on('SIGHUP', () => audit.reopen());
+  logger.info({ file }, 'audit log enabled');
+  return audit;
 }
 
 export async function runServer(flags: ServerFlags): Promise<void> {
@@ -51,6 +66,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     },
     logger,
   );
+  const audit = openAudit(settings, logger);
   const inspection = createInspection({ enabled: settings.inspect });
   let replica: ReplicaHost | undefined;
   if (ensemble) {
@@ -72,6 +88,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         : answerFourLetterWord(word, fourLetterSource(current), settings.fourLetterWordWhitelist,
           argument),
     ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
+    ...(audit === undefined ? {} : { audit }),
   });
   if (replica === undefined) {
     const snapshot = await log.restoreInto(server.core.tree);
@@ -85,6 +102,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     await replica.start(server.core);
   }
   const { address, port } = await server.listen();
+  audit?.server('serverStart', 'success');
   logger.info(
     { address, port, dataDir: settings.dataDir },
     `corral listening on ${address}:${port} (connect with zkCli.sh -server ${address}:${port})`,
@@ -109,12 +127,15 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    // ZooKeeper's shutdown hook logs serverStop as invoked: written before the server has stopped.
+    audit?.server('serverStop', 'invoked');
     void (admin?.close() ?? Promise.resolve())
       .then(() => {
         replica?.halt();
         return replica?.settled();
       })
       .then(() => server.close())
+      .then(() => audit?.close())
       .then(() => Promise.all(locks.map((lock) => lock.release())))
       .then(() => {
         inspection.stop();

@@ -92,6 +92,11 @@ export interface ServerConfig {
   containerCheckIntervalMs: number;
   /** Serve the machines to the Stately inspector. */
   inspect: boolean;
+  /** ZooKeeper's audit.enable: write the audit log (actors/server/audit.ts). */
+  auditEnabled: boolean;
+  /** zoo.cfg `audit.logFile` (corral's own key): the audit log's path; `<dataDir>/audit.log`
+   * when unset (ZooKeeper names its file in its log4j/logback configuration instead). */
+  auditLogFile: string | undefined;
 }
 
 export interface ConfigLogger {
@@ -142,6 +147,10 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   peerType: { field: 'peerType', parse: valueParsers.peerType },
   standaloneEnabled: { field: 'standaloneEnabled', parse: valueParsers.boolean },
   electionAlg: { field: undefined, parse: valueParsers.electionAlgorithm },
+  // ZooKeeper reads zoo.cfg's audit.enable as the system property zookeeper.audit.enable.
+  'audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
+  'zookeeper.audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
+  'audit.logFile': { field: 'auditLogFile', parse: valueParsers.text },
   'znode.container.checkIntervalMs': {
     field: 'containerCheckIntervalMs',
     parse: valueParsers.positiveInteger,
@@ -221,6 +230,7 @@ export const serverConfigDefaults = {
   standaloneEnabled: true,
   containerCheckIntervalMs: 60_000,
   inspect: false,
+  auditEnabled: false,
 } as const;
 
 /** PurgeTxnLog never keeps fewer snapshots than this; ZooKeeper raises smaller values to it. */
@@ -265,6 +275,7 @@ export function resolveConfig(
   const config: ServerConfig = {
     ...serverConfigDefaults,
     dataLogDir: undefined,
+    auditLogFile: undefined,
     authProviders: [],
     superDigest: undefined,
     jaasFile: undefined,

@@ -55,7 +55,6 @@ const securityRules: readonly SecurityRule[] = [
   { key: 'admin.needClientAuth', when: 'true',
     reason: 'the admin server does not check client certificates yet' },
   { key: 'admin.portUnification', when: 'true', reason: 'the admin server does not serve HTTPS yet' },
-  { key: 'audit.enable', when: 'true', reason: 'the audit log is not provided yet' },
 ];
 
 /** authProvider.N values corral implements (digest and ip are always on, as in ZooKeeper). */

@@ -185,7 +185,7 @@ function dispatch(
       // ZooKeeper orders a rejected reconfig as an error txn: it consumes a zxid.
       connection.queue.pushWrite(
         core
-          .proposeError(sessionId, xid, core.reconfigError())
+          .rejectReconfig(sessionId, xid, connection)
           .then((outcome) => reply(xid, outcome.zxid, outcome.err)),
         undefined,
         notDurable(core, xid),

@@ -22,6 +22,7 @@ import { checkPermission } from '../../tree/acl.js';
 import { DataTree, type ApplyOutcome } from '../../tree/data-tree.js';
 import type { Txn } from '../../protocol/txn.js';
 import { WatchManager } from '../../tree/watches.js';
+import type { AuditLog } from './audit.js';
 import { digestAuthIds } from './auth/digest.js';
 import { DigestMd5Server, saslAuthIds } from './auth/sasl-digest-md5.js';
 import { SaslAuthenticationError } from './auth/sasl-errors.js';
@@ -66,6 +67,8 @@ export interface ServerCoreOptions {
   now?: () => number;
   /** Session passwords and SASL nonces (the simulator's seeded generator; crypto by default). */
   randomBytes?: (count: number) => Buffer;
+  /** The audit log, when zoo.cfg enables it (audit.enable=true). */
+  audit?: AuditLog;
 }
 
 export class ServerCore {
@@ -77,6 +80,8 @@ export class ServerCore {
   role: ServerRole;
   readonly connections = new Map<number, ClientConnection>();
   readonly statistics = new ServerStatistics();
+  /** Undefined unless auditing is on: every audit hook costs one check when it is off. */
+  readonly audit: AuditLog | undefined;
   /**
    * ZooKeeper's trace mask, a Java long, set by stmk / set_trace_mask and reported by gtmk (306,
    * ZooKeeper's default, until then). Kept and reported as ZooKeeper does; corral's own logging
@@ -97,6 +102,7 @@ export class ServerCore {
     private readonly options: ServerCoreOptions = {},
   ) {
     const { inspect } = options;
+    this.audit = options.audit;
     this.tree = this.emptyTree();
     const serverId = options.serverId ?? 0;
     this.role = {
@@ -112,7 +118,8 @@ export class ServerCore {
         maxSessionTimeoutMs: settings.maxSessionTimeoutMs,
       },
       {
-        requestSessionClose: (sessionId) => this.proposeClose(sessionId),
+        requestSessionClose: (sessionId, reason) =>
+          this.proposeClose(sessionId, reason === 'expired'),
         closeConnection: (connectionId) => this.closeConnectionAfterQueued(connectionId),
         ended: (sessionId, reason) =>
           this.logger.info({ session: hex(sessionId), reason }, 'session ended'),
@@ -195,8 +202,16 @@ export class ServerCore {
 
   /** Applies a committed txn: tree first, then the watch events and session bookkeeping. */
   applyTxn(txn: Txn): ApplyOutcome {
-    const outcome = this.tree.apply(txn);
     const body = txn.body;
+    // Every replica audits the ephemerals a closing session leaves, as ZooKeeper's DataTree does.
+    const ephemerals =
+      this.audit !== undefined && body.type === 'closeSession'
+        ? this.tree.ephemeralsOf(body.sessionId).sort()
+        : undefined;
+    const outcome = this.tree.apply(txn);
+    if (ephemerals !== undefined && ephemerals.length > 0 && body.type === 'closeSession') {
+      this.audit?.ephemeralsDeleted(body.sessionId, ephemerals);
+    }
     if (body.type === 'createSession' && this.sessions.get(body.sessionId) === undefined) {
       // Created through another replica: tracked here too (expired by the leader alone).
       this.sessions.restore(body.sessionId, body.timeoutMs, this.ownsSessionExpiry);
@@ -224,21 +239,34 @@ export class ServerCore {
     this.sessions.closedInTree(sessionId);
   }
 
-  /** Submits the closeSession txn; if it cannot be made durable, tries again a tick later. */
-  private proposeClose(sessionId: bigint): void {
-    this.pipeline.propose(sessionId, 0, { type: 'closeSession', sessionId }).catch((error) => {
-      // A replica that stopped serving retries once it serves again; the session may be gone.
-      if (!this.sessions.has(sessionId)) return;
-      this.logger.error({ session: hex(sessionId), error: String(error) }, 'closeSession failed');
-      this.later(() => this.proposeClose(sessionId), this.settings.tickTimeMs);
-    });
+  /**
+   * Submits the closeSession txn; if it cannot be made durable, tries again a tick later. An
+   * expiry (decided here: standalone, or the leader) is audited once its txn is applied.
+   */
+  private proposeClose(sessionId: bigint, expired: boolean): void {
+    this.pipeline.propose(sessionId, 0, { type: 'closeSession', sessionId }).then(
+      () => {
+        if (expired) this.audit?.sessionExpired(sessionId);
+      },
+      (error) => {
+        // A replica that stopped serving retries once it serves again; the session may be gone.
+        if (!this.sessions.has(sessionId)) return;
+        this.logger.error({ session: hex(sessionId), error: String(error) }, 'closeSession failed');
+        this.later(() => this.proposeClose(sessionId, expired), this.settings.tickTimeMs);
+      },
+    );
   }
 
   /** The client asked to close its session: resolves with the closeSession txn's zxid. */
   closeSession(sessionId: bigint, connectionId: number): Promise<number> {
+    const connection = this.audit === undefined ? undefined : this.connections.get(connectionId);
+    const ids = [...(connection?.auth.ids ?? [])];
     return new Promise((resolve) => {
       const waiters = this.closeWaiters.get(sessionId) ?? [];
-      waiters.push(resolve);
+      waiters.push((zxid) => {
+        this.audit?.session({ sessionId, ids }, 'closeSession', 'success');
+        resolve(zxid);
+      });
       this.closeWaiters.set(sessionId, waiters);
       this.sessions.close(sessionId, connectionId);
     });
@@ -260,9 +288,18 @@ export class ServerCore {
     applied?: (outcome: ApplyOutcome) => void,
   ) {
     const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
+    const audit = this.audit;
+    // Audited as applied, before the client hears of it (FinalRequestProcessor's order).
+    const told =
+      audit === undefined
+        ? applied
+        : (outcome: ApplyOutcome) => {
+            audit.write({ sessionId, ids: auth.ids }, request, outcome);
+            applied?.(outcome);
+          };
     return this.trackWrite(
       sessionId,
-      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }, applied),
+      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }, told),
     );
   }
 
@@ -296,6 +333,22 @@ export class ServerCore {
   /** What ZooKeeper answers to reconfig on a standalone server. */
   reconfigError(): number {
     return this.settings.reconfigEnabled ? ErrorCode.unimplemented : ErrorCode.reconfigDisabled;
+  }
+
+  /** A reconfig, rejected as an error txn (it consumes a zxid, as in ZooKeeper) and audited. */
+  rejectReconfig(
+    sessionId: bigint,
+    xid: number,
+    connection: ClientConnection,
+  ): Promise<ApplyOutcome> {
+    const rejected = this.proposeError(sessionId, xid, this.reconfigError());
+    const audit = this.audit;
+    if (audit === undefined) return rejected;
+    const ids = [...connection.auth.ids];
+    return rejected.then((outcome) => {
+      audit.reconfig({ sessionId, ids }, outcome.err);
+      return outcome;
+    });
   }
 
   read(

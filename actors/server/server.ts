@@ -27,6 +27,8 @@ export interface ServerOptions {
   inspect?: ServerCoreOptions['inspect'];
   /** An ensemble replica's pipeline and id (actors/replica/host.ts); none standalone. */
   core?: Omit<ServerCoreOptions, 'inspect'>;
+  /** The audit log (audit.enable=true). */
+  audit?: ServerCoreOptions['audit'];
 }
 
 /** Requests a connection may have queued before its socket stops being read. */
@@ -105,6 +107,7 @@ export class CorralServer {
   constructor(private readonly options: ServerOptions) {
     this.core = new ServerCore(options.settings, options.logger, options.log, {
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      ...(options.audit === undefined ? {} : { audit: options.audit }),
       ...options.core,
     });
     this.listener = createServer((socket) => this.accept(socket));
