@@ -174,7 +174,7 @@ export class AuditLog {
   /** Ephemerals removed as their session closed or expired (ZooKeeper's DataTree.deleteNodes). */
   ephemeralsDeleted(sessionId: bigint, paths: readonly string[]): void {
     const session = sessionHex(sessionId);
-    for (const znode of paths) {
+    for (const znode of [...paths].sort()) {
       this.record({
         session,
         user: this.serverUser,
@@ -189,6 +189,21 @@ export class AuditLog {
   reconfig(client: AuditedClient, err: number): void {
     const result = err === ErrorCode.ok ? 'success' : 'failure';
     this.record({ ...this.clientFields(client), operation: 'reconfig', result });
+  }
+
+  /**
+   * A listener that audits a write as it is applied, then tells `applied`: the line is written
+   * before the client hears of the write, as in ZooKeeper's FinalRequestProcessor.
+   */
+  writeListener(
+    client: AuditedClient,
+    request: WriteRequest,
+    applied: ((outcome: ApplyOutcome) => void) | undefined,
+  ): (outcome: ApplyOutcome) => void {
+    return (outcome) => {
+      this.write(client, request, outcome);
+      applied?.(outcome);
+    };
   }
 
   /** An applied write, as ZooKeeper's AuditHelper.addAuditLog reports it. */

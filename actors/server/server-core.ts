@@ -204,14 +204,10 @@ export class ServerCore {
   applyTxn(txn: Txn): ApplyOutcome {
     const body = txn.body;
     // Every replica audits the ephemerals a closing session leaves, as ZooKeeper's DataTree does.
-    const ephemerals =
-      this.audit !== undefined && body.type === 'closeSession'
-        ? this.tree.ephemeralsOf(body.sessionId).sort()
-        : undefined;
+    const closing = body.type === 'closeSession' && this.audit !== undefined ? body : undefined;
+    const ephemerals = closing === undefined ? [] : this.tree.ephemeralsOf(closing.sessionId);
     const outcome = this.tree.apply(txn);
-    if (ephemerals !== undefined && ephemerals.length > 0 && body.type === 'closeSession') {
-      this.audit?.ephemeralsDeleted(body.sessionId, ephemerals);
-    }
+    if (ephemerals.length > 0) this.audit?.ephemeralsDeleted(closing!.sessionId, ephemerals);
     if (body.type === 'createSession' && this.sessions.get(body.sessionId) === undefined) {
       // Created through another replica: tracked here too (expired by the leader alone).
       this.sessions.restore(body.sessionId, body.timeoutMs, this.ownsSessionExpiry);
@@ -239,10 +235,7 @@ export class ServerCore {
     this.sessions.closedInTree(sessionId);
   }
 
-  /**
-   * Submits the closeSession txn; if it cannot be made durable, tries again a tick later. An
-   * expiry (decided here: standalone, or the leader) is audited once its txn is applied.
-   */
+  /** Submits the closeSession txn (retried a tick later until durable); audits an expiry. */
   private proposeClose(sessionId: bigint, expired: boolean): void {
     this.pipeline.propose(sessionId, 0, { type: 'closeSession', sessionId }).then(
       () => {
@@ -259,14 +252,9 @@ export class ServerCore {
 
   /** The client asked to close its session: resolves with the closeSession txn's zxid. */
   closeSession(sessionId: bigint, connectionId: number): Promise<number> {
-    const connection = this.audit === undefined ? undefined : this.connections.get(connectionId);
-    const ids = [...(connection?.auth.ids ?? [])];
     return new Promise((resolve) => {
       const waiters = this.closeWaiters.get(sessionId) ?? [];
-      waiters.push((zxid) => {
-        this.audit?.session({ sessionId, ids }, 'closeSession', 'success');
-        resolve(zxid);
-      });
+      waiters.push(resolve);
       this.closeWaiters.set(sessionId, waiters);
       this.sessions.close(sessionId, connectionId);
     });
@@ -288,18 +276,10 @@ export class ServerCore {
     applied?: (outcome: ApplyOutcome) => void,
   ) {
     const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
-    const audit = this.audit;
-    // Audited as applied, before the client hears of it (FinalRequestProcessor's order).
-    const told =
-      audit === undefined
-        ? applied
-        : (outcome: ApplyOutcome) => {
-            audit.write({ sessionId, ids: auth.ids }, request, outcome);
-            applied?.(outcome);
-          };
+    const told = this.audit?.writeListener({ sessionId, ids: auth.ids }, request, applied);
     return this.trackWrite(
       sessionId,
-      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }, told),
+      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }, told ?? applied),
     );
   }
 
@@ -333,22 +313,6 @@ export class ServerCore {
   /** What ZooKeeper answers to reconfig on a standalone server. */
   reconfigError(): number {
     return this.settings.reconfigEnabled ? ErrorCode.unimplemented : ErrorCode.reconfigDisabled;
-  }
-
-  /** A reconfig, rejected as an error txn (it consumes a zxid, as in ZooKeeper) and audited. */
-  rejectReconfig(
-    sessionId: bigint,
-    xid: number,
-    connection: ClientConnection,
-  ): Promise<ApplyOutcome> {
-    const rejected = this.proposeError(sessionId, xid, this.reconfigError());
-    const audit = this.audit;
-    if (audit === undefined) return rejected;
-    const ids = [...connection.auth.ids];
-    return rejected.then((outcome) => {
-      audit.reconfig({ sessionId, ids }, outcome.err);
-      return outcome;
-    });
   }
 
   read(
