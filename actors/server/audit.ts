@@ -49,6 +49,12 @@ export interface AuditSink {
 
 /** ZooKeeper's AuditEvent.toString: key=value pairs joined by tabs, `result` last. */
 export function formatAuditEvent(event: AuditEvent): string {
+  const fields = eventFields(event);
+  return `${fields}${fields === '' ? '' : '\t'}result=${event.result}`;
+}
+
+/** The event's fields before `result`, in ZooKeeper's order, absent ones left out. */
+function eventFields(event: AuditEvent): string {
   const pairs: string[] = [];
   const add = (key: string, value: string | undefined) => {
     if (value !== undefined) pairs.push(`${key}=${value}`);
@@ -60,7 +66,6 @@ export function formatAuditEvent(event: AuditEvent): string {
   add('znode', event.znode);
   add('znode_type', event.znodeType);
   add('acl', event.acl);
-  pairs.push(`result=${event.result}`);
   return pairs.join('\t');
 }
 
@@ -121,8 +126,8 @@ export function aclString(acl: readonly ACL[]): string {
 export interface AuditLogOptions {
   /** The user the server runs as: the `user` of its own operations (ZooKeeper's login user). */
   serverUser?: string;
-  /** The time stamped on each line (the system clock by default). */
-  now?: () => Date;
+  /** Milliseconds since the epoch stamped on each line (the system clock by default). */
+  now?: () => number;
 }
 
 /** The OS user running the server, as Java's user.name gives ZooKeeper its system user. */
@@ -134,25 +139,50 @@ export function processUser(): string {
   }
 }
 
+/** `operation=…` and the optional fields after it, in ZooKeeper's order, each tab-led. */
+function operationFields(operation: string, znode?: string, znodeType?: string, acl?: string) {
+  let text = `\toperation=${operation}`;
+  if (znode !== undefined) text += `\tznode=${znode}`;
+  if (znodeType !== undefined) text += `\tznode_type=${znodeType}`;
+  if (acl !== undefined) text += `\tacl=${acl}`;
+  return text;
+}
+
+/**
+ * Writes the audit lines. A client's events are built as strings straight away (a busy server
+ * audits every write): the session, user and ip fields once per request, then the operation.
+ */
 export class AuditLog {
   readonly serverUser: string;
-  private readonly now: () => Date;
+  private readonly now: () => number;
+  private stampMs = Number.NaN;
+  private stamp = '';
 
   constructor(
     private readonly sink: AuditSink,
     options: AuditLogOptions = {},
   ) {
     this.serverUser = options.serverUser ?? processUser();
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? Date.now;
   }
 
   /**
-   * Writes one line: UTC time, level (ERROR for a failure, INFO otherwise, as ZooKeeper's
+   * Writes one event: UTC time, level (ERROR for a failure, INFO otherwise, as ZooKeeper's
    * Slf4jAuditLogger logs them), then the event.
    */
   record(event: AuditEvent): void {
-    const level = event.result === 'failure' ? 'ERROR' : 'INFO';
-    this.sink.write(`${this.now().toISOString()} ${level} ${formatAuditEvent(event)}\n`);
+    this.emit(event.result, eventFields(event));
+  }
+
+  /** `fields` is the event up to its result (never empty: it holds the operation). */
+  private emit(result: AuditResult, fields: string): void {
+    const nowMs = this.now();
+    if (nowMs !== this.stampMs) {
+      this.stampMs = nowMs;
+      this.stamp = new Date(nowMs).toISOString();
+    }
+    const level = result === 'failure' ? 'ERROR' : 'INFO';
+    this.sink.write(`${this.stamp} ${level} ${fields}\tresult=${result}\n`);
   }
 
   /** The server started (success) or is stopping (invoked: logged before it has stopped). */
@@ -162,7 +192,7 @@ export class AuditLog {
 
   /** A session a client opened or closed through this server. */
   session(client: AuditedClient, operation: string, result: AuditResult): void {
-    this.record({ ...this.clientFields(client), operation, result });
+    this.emit(result, clientFields(client) + operationFields(operation));
   }
 
   /** The server expired a session (the leader, or a standalone server). */
@@ -188,7 +218,7 @@ export class AuditLog {
   /** A reconfig, rejected before the tree (reconfig is not implemented). */
   reconfig(client: AuditedClient, err: number): void {
     const result = err === ErrorCode.ok ? 'success' : 'failure';
-    this.record({ ...this.clientFields(client), operation: 'reconfig', result });
+    this.emit(result, clientFields(client) + operationFields('reconfig'));
   }
 
   /**
@@ -208,29 +238,26 @@ export class AuditLog {
 
   /** An applied write, as ZooKeeper's AuditHelper.addAuditLog reports it. */
   write(client: AuditedClient, request: WriteRequest, outcome: ApplyOutcome): void {
-    const fields = this.clientFields(client);
     const result: AuditResult = outcome.err === ErrorCode.ok ? 'success' : 'failure';
     switch (request.kind) {
-      case 'create':
-        this.record({
-          ...fields, operation: 'create', znode: createdPath(request, outcome.body),
-          znodeType: createModeName(request.flags), result,
-        });
+      case 'create': {
+        const znode = createdPath(request, outcome.body);
+        const fields = operationFields('create', znode, createModeName(request.flags));
+        this.emit(result, clientFields(client) + fields);
         return;
+      }
       case 'delete':
-        this.record({ ...fields, operation: 'delete', znode: request.path, result });
-        return;
       case 'setData':
-        this.record({ ...fields, operation: 'setData', znode: request.path, result });
+        this.emit(result, clientFields(client) + operationFields(request.kind, request.path));
         return;
-      case 'setACL':
-        this.record({
-          ...fields, operation: 'setAcl', znode: request.path,
-          ...(request.acl === null ? {} : { acl: aclString(request.acl) }), result,
-        });
+      case 'setACL': {
+        const acl = request.acl === null ? undefined : aclString(request.acl);
+        const fields = operationFields('setAcl', request.path, undefined, acl);
+        this.emit(result, clientFields(client) + fields);
         return;
+      }
       case 'multi':
-        this.multi(fields, request.ops, outcome);
+        this.multi(clientFields(client), request.ops, outcome);
         return;
       case 'check':
       case 'multiRead':
@@ -241,35 +268,22 @@ export class AuditLog {
   }
 
   /** A multi that failed is one multiOperation failure; one that succeeded, a line per change. */
-  private multi(fields: ClientFields, ops: readonly MultiOp[], outcome: ApplyOutcome): void {
+  private multi(who: string, ops: readonly MultiOp[], outcome: ApplyOutcome): void {
     const results = outcome.body.kind === 'multi' ? outcome.body.results : [];
     const failed = outcome.err !== ErrorCode.ok || results.some((item) => item.kind === 'error');
     if (failed) {
-      this.record({ ...fields, operation: 'multiOperation', result: 'failure' });
+      this.emit('failure', who + operationFields('multiOperation'));
       return;
     }
     ops.forEach((op, index) => {
       const opResult = results[index];
       if (op.kind === 'create') {
         const znode = opResult?.kind === 'create' ? opResult.path : op.path;
-        this.record({
-          ...fields, operation: 'create', znode, znodeType: createModeName(op.flags),
-          result: 'success',
-        });
+        this.emit('success', who + operationFields('create', znode, createModeName(op.flags)));
       } else if (op.kind === 'delete' || op.kind === 'setData') {
-        this.record({ ...fields, operation: op.kind, znode: op.path, result: 'success' });
+        this.emit('success', who + operationFields(op.kind, op.path));
       }
     });
-  }
-
-  private clientFields(client: AuditedClient): ClientFields {
-    const ip = client.ids.find((id) => id.scheme === 'ip')?.id;
-    const user = auditUsers(client.ids);
-    return {
-      session: sessionHex(client.sessionId),
-      ...(user === undefined ? {} : { user }),
-      ...(ip === undefined ? {} : { ip }),
-    };
   }
 
   reopen(): void {
@@ -281,7 +295,16 @@ export class AuditLog {
   }
 }
 
-type ClientFields = Pick<AuditEvent, 'session' | 'user' | 'ip'>;
+/** `session=…` and, when known, `user=…` and `ip=…`, tab-separated. */
+function clientFields(client: AuditedClient): string {
+  let text = `session=${sessionHex(client.sessionId)}`;
+  const user = auditUsers(client.ids);
+  if (user !== undefined) text += `\tuser=${user}`;
+  for (const id of client.ids) {
+    if (id.scheme === 'ip') return `${text}\tip=${id.id}`;
+  }
+  return text;
+}
 
 /** The path a create made (with its sequence suffix), or the one it asked for if it failed. */
 function createdPath(request: CreateRequest, body: ResponseBody): string {

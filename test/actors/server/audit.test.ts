@@ -157,14 +157,14 @@ describe('audit lines of applied writes', () => {
     ],
   ])('logs %s', (_name, request, applied, lines) => {
     const sink = new ListSink();
-    const audit = new AuditLog(sink, { serverUser: 'corral', now: () => new Date(0) });
+    const audit = new AuditLog(sink, { serverUser: 'corral', now: () => 0 });
     audit.write(client, request, applied);
     expect(sink.lines).toEqual(lines.map((line) => `1970-01-01T00:00:00.000Z ${line}\n`));
   });
 
   it('logs server, session and ephemeral lines with the server user where the server acts', () => {
     const sink = new ListSink();
-    const audit = new AuditLog(sink, { serverUser: 'corral', now: () => new Date(0) });
+    const audit = new AuditLog(sink, { serverUser: 'corral', now: () => 0 });
     audit.server('serverStart', 'success');
     audit.session(client, 'createSession', 'success');
     audit.reconfig(client, ErrorCode.reconfigDisabled);
