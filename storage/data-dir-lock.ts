@@ -46,7 +46,12 @@ export class DataDirLockedError extends Error {
   }
 }
 
-/** The socket name for a directory: abstract on Linux, a pipe on Windows, a file elsewhere. */
+/**
+ * The socket name for a directory: abstract on Linux, a pipe on Windows (both vanish with their
+ * process), a socket file in the temp dir elsewhere. The file can outlive a crash; it is removed
+ * when nobody answers on it, which leaves a small race between two servers starting at once on
+ * such systems that Linux and Windows do not have.
+ */
 function lockAddress(directory: string): string {
   const stats = statSync(directory, { bigint: true });
   const identity = `${stats.dev}:${stats.ino}`;
@@ -64,7 +69,10 @@ export class DataDirLock {
     readonly holder: DataDirHolder,
   ) {}
 
-  /** True when `directory` is the locked one (by device and inode: links and mounts too). */
+  /**
+   * True when `directory` (created 0700 if missing, as acquire would) is the locked one, by
+   * device and inode: a symlink or bind mount of it too.
+   */
   covers(directory: string): boolean {
     mkdirSync(directory, { recursive: true, mode: directoryMode });
     return lockAddress(directory) === this.address;
