@@ -19,6 +19,7 @@ import {
   type ReplicaLayout,
 } from './ensemble-layout.js';
 import { EnsembleSupervisor } from './ensemble-supervisor.js';
+import { directoryMode, fileMode } from '../storage/file-modes.js';
 
 /** Between rounds of `srvr` probes; there is no deadline, only this bound on how often. */
 const servingPollIntervalMs = 200;
@@ -51,9 +52,9 @@ export async function runEnsemble(flags: EnsembleFlags): Promise<void> {
   // Refuse before starting anything a config the replicas themselves would refuse.
   for (const { replica, zooCfg } of files) checkGeneratedConfig(replica, zooCfg);
   for (const { replica, zooCfg } of files) {
-    mkdirSync(replica.dataDir, { recursive: true });
-    writeFileSync(join(replica.dataDir, 'myid'), `${replica.id}\n`);
-    writeFileSync(replica.configPath, zooCfg);
+    mkdirSync(replica.dataDir, { recursive: true, mode: directoryMode });
+    writeFileSync(join(replica.dataDir, 'myid'), `${replica.id}\n`, { mode: fileMode });
+    writeFileSync(replica.configPath, zooCfg, { mode: fileMode });
   }
   const write = (line: string): void => {
     process.stdout.write(`${line}\n`);

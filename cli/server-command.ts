@@ -2,18 +2,19 @@
 // the committed state, and serves the client port in the foreground until SIGINT/SIGTERM. With
 // server.N lines (and a myid) it runs one replica of an ensemble; otherwise a standalone server.
 
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { AdminServer, type AdminTls } from '../actors/operations/admin-server.js';
-import type { ServerConfig } from '../actors/config/config.js';
 import { loadSecureContextOptions } from '../transport/tls/index.js';
+import { AuditLog, openAuditFile } from '../actors/server/audit.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
 import { createInspection } from '../actors/inspection/inspect.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
-import { isEnsemble } from '../actors/config/config.js';
+import { isEnsemble, type ServerConfig } from '../actors/config/config.js';
 import type { ReplicaHost } from '../actors/replica/host.js';
 import { createTcpReplica } from '../actors/replica/tcp-world.js';
 import { CorralServer } from '../actors/server/server.js';
-import { openReplicaStorage } from '../storage/data-dir.js';
+import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
 import type { ACL } from '../protocol/records.js';
 import { buildServerConfig, type ServerFlags } from './server-options.js';
 
@@ -38,6 +39,19 @@ function aclOf(server: CorralServer, path: string): readonly ACL[] | undefined {
   return result.err === 0 && result.body.kind === 'acl' ? result.body.acl : undefined;
 }
 
+/**
+ * The audit log when zoo.cfg enables it: its own file (audit.logFile, else audit.log in the data
+ * dir), reopened on SIGHUP so logrotate can move it away.
+ */
+function openAudit(settings: ServerConfig, logger: Logger): AuditLog | undefined {
+  if (!settings.auditEnabled) return undefined;
+  const file = settings.auditLogFile ?? join(settings.dataDir, 'audit.log');
+  const audit = new AuditLog(openAuditFile(file));
+  process.on('SIGHUP', () => audit.reopen());
+  logger.info({ file }, 'audit log enabled');
+  return audit;
+}
+
 export async function runServer(flags: ServerFlags): Promise<void> {
   const logger: Logger = pino({ base: { pid: process.pid } });
   handleUnhandledRejections(logger);
@@ -46,6 +60,10 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     warn: (message: string) => logger.warn(message),
   });
   const ensemble = isEnsemble(settings);
+  // A second server on the same data dir would hand out the same zxids: refuse, naming the
+  // holder, before anything in the directory is opened.
+  const locks = await lockDataDirs(settings.dataDir, settings.dataLogDir);
+  logger.info({ dataDirs: locks.map((lock) => lock.directory) }, 'data dir locked');
   // Refuses a data dir with a corrupt log (not a torn tail) or another format, naming both.
   const log = await openReplicaStorage(
     settings.dataDir,
@@ -56,6 +74,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     },
     logger,
   );
+  const audit = openAudit(settings, logger);
   const inspection = createInspection({
     enabled: settings.inspect,
     host: settings.inspectAddress,
@@ -81,6 +100,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         : answerFourLetterWord(word, fourLetterSource(current), settings.fourLetterWordWhitelist,
           argument),
     ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
+    ...(audit === undefined ? {} : { audit }),
   });
   if (replica === undefined) {
     const snapshot = await log.restoreInto(server.core.tree);
@@ -94,6 +114,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     await replica.start(server.core);
   }
   const { address, port, secure } = await server.listen();
+  audit?.server('serverStart', 'success');
   logger.info(
     { address, port, dataDir: settings.dataDir },
     `corral listening on ${address}:${port} (connect with zkCli.sh -server ${address}:${port})`,
@@ -124,12 +145,16 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    // ZooKeeper's shutdown hook logs serverStop as invoked: written before the server has stopped.
+    audit?.server('serverStop', 'invoked');
     void (admin?.close() ?? Promise.resolve())
       .then(() => {
         replica?.halt();
         return replica?.settled();
       })
       .then(() => server.close())
+      .then(() => audit?.close())
+      .then(() => Promise.all(locks.map((lock) => lock.release())))
       .then(() => {
         inspection.stop();
         process.exit(0);

@@ -140,7 +140,11 @@ const txnBody = variantOf({
   deleteContainer: { path: string },
   error: { err: int32 },
 });
-const forwardedRequest = variantOf({ ...sessionAndWriteBodies, sync: { path: string } });
+const forwardedRequest = variantOf({
+  ...sessionAndWriteBodies,
+  error: { err: int32 },
+  sync: { path: string },
+});
 
 const txn: Check = mapOf({ zxid: count, time: finite, sessionId: bigint, cxid: int32, body: txnBody });
 

@@ -44,11 +44,13 @@ export interface TreeSnapshot {
 
 /**
  * A client request a learner hands to the leader, which alone orders txns. Writes and session
- * lifecycle requests become txns; a sync is answered with SYNC once everything the leader
- * proposed before it is committed.
+ * lifecycle requests become txns; so does a request the learner rejected before the tree (a
+ * reconfig while disabled, a malformed write): ZooKeeper's leader gives it an error txn and a
+ * zxid, and the learner answers its client once that txn is applied. A sync is answered with
+ * SYNC once everything the leader proposed before it is committed.
  */
 export type ForwardedRequest =
-  | Extract<TxnBody, { type: 'createSession' | 'closeSession' | 'write' }>
+  | Extract<TxnBody, { type: 'createSession' | 'closeSession' | 'write' | 'error' }>
   | { type: 'sync'; path: string };
 
 /** One client request in a learner's REQUEST. */

@@ -1,9 +1,13 @@
 // Production's way in: a replica's storage in its data dir (LMDB and snapshot files), for the
-// server, the tools and the tests that run against a real disk.
+// server, the tools and the tests that run against a real disk; and the lock a server holds on
+// its data dir (and dataLogDir) while it runs.
 
+import { DataDirLock } from './data-dir-lock.js';
 import { lmdbStorageBackend } from './lmdb-backend.js';
 import type { StorageLogger } from './recovery.js';
 import { ReplicaStorage, type SnapshotTaken, type StorageSettings } from './replica-storage.js';
+
+export { DataDirLock, DataDirLockedError, type DataDirHolder } from './data-dir-lock.js';
 
 /** ReplicaStorage.open over the LMDB environment and snapshot files under `dataDir`. */
 export function openReplicaStorage(
@@ -13,4 +17,25 @@ export function openReplicaStorage(
   snapshotTaken: (taken: SnapshotTaken) => void = () => undefined,
 ): Promise<ReplicaStorage> {
   return ReplicaStorage.open(lmdbStorageBackend(dataDir), settings, logger, snapshotTaken);
+}
+
+/**
+ * Locks the data dir and, when it is another directory, the dataLogDir, before anything is
+ * opened in them; throws DataDirLockedError naming the process that holds either. The locks
+ * last as long as the process (see data-dir-lock.ts).
+ */
+export async function lockDataDirs(
+  dataDir: string,
+  dataLogDir: string | undefined,
+): Promise<DataDirLock[]> {
+  const locks = [await DataDirLock.acquire(dataDir)];
+  if (dataLogDir !== undefined && !locks[0]!.covers(dataLogDir)) {
+    try {
+      locks.push(await DataDirLock.acquire(dataLogDir));
+    } catch (error) {
+      await locks[0]!.release();
+      throw error;
+    }
+  }
+  return locks;
 }

@@ -4,9 +4,16 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { open, type Database, type RangeOptions, type RootDatabase } from 'lmdb';
+import {
+  open,
+  type Database,
+  type RangeOptions,
+  type RootDatabase,
+  type RootDatabaseOptionsWithPath,
+} from 'lmdb';
 import type { BackendSession, KeyRange, StorageBackend, Table, TableEntry, TableWrite } from
   './backend.js';
+import { directoryMode, fileMode } from './file-modes.js';
 import { nextImmediateTurn, nodeFiles } from './node-files.js';
 
 /**
@@ -118,8 +125,16 @@ export function lmdbStorageBackend(
     async open(): Promise<BackendSession> {
       const location = join(dataDir, 'corral.lmdb');
       const readOnly = options.readOnly === true;
-      if (!readOnly) await mkdir(dataDir, { recursive: true });
-      const root = open({ path: location, ...lmdbDurableOptions, readOnly });
+      // lmdb-js would create its directory 0777 and its files 0664 (less the umask): corral
+      // creates the directory itself and gives LMDB the files' mode (mdb_env_open's mode).
+      if (!readOnly) await mkdir(location, { recursive: true, mode: directoryMode });
+      const environment: RootDatabaseOptionsWithPath & { permissionsMode: number } = {
+        path: location,
+        ...lmdbDurableOptions,
+        readOnly,
+        permissionsMode: fileMode,
+      };
+      const root = open(environment);
       return new LmdbSession(dataDir, location, root);
     },
   };

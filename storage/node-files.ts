@@ -4,6 +4,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { FileStore, ReadableFile, WritableFile } from './backend.js';
+import { directoryMode, fileMode } from './file-modes.js';
 
 class NodeWritableFile implements WritableFile {
   constructor(private readonly handle: FileHandle) {}
@@ -48,10 +49,10 @@ class NodeReadableFile implements ReadableFile {
 
 export const nodeFiles: FileStore = {
   async makeDirectory(path) {
-    await mkdir(path, { recursive: true });
+    await mkdir(path, { recursive: true, mode: directoryMode });
   },
   list: (directory) => readdir(directory).catch(() => [] as string[]),
-  create: async (path) => new NodeWritableFile(await open(path, 'w')),
+  create: async (path) => new NodeWritableFile(await open(path, 'w', fileMode)),
   rename: (from, to) => rename(from, to),
   remove: (path) => rm(path, { force: true }),
   /** Asynchronous: a directory's fsync waits for the file system's journal, which a busy disk

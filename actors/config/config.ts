@@ -126,6 +126,11 @@ export interface ServerConfig extends ClientSecurityConfig, QuorumSecurityConfig
   /** Where the inspect bridge listens (zoo.cfg inspect.address, inspect.port). */
   inspectAddress: string;
   inspectPort: number;
+  /** ZooKeeper's audit.enable: write the audit log (actors/server/audit.ts). */
+  auditEnabled: boolean;
+  /** zoo.cfg `audit.logFile` (corral's own key): the audit log's path; `<dataDir>/audit.log`
+   * when unset (ZooKeeper names its file in its log4j/logback configuration instead). */
+  auditLogFile: string | undefined;
 }
 
 export interface ConfigLogger {
@@ -195,6 +200,10 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   peerType: { field: 'peerType', parse: valueParsers.peerType },
   standaloneEnabled: { field: 'standaloneEnabled', parse: valueParsers.boolean },
   electionAlg: { field: undefined, parse: valueParsers.electionAlgorithm },
+  // ZooKeeper reads zoo.cfg's audit.enable as the system property zookeeper.audit.enable.
+  'audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
+  'zookeeper.audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
+  'audit.logFile': { field: 'auditLogFile', parse: valueParsers.text },
   'znode.container.checkIntervalMs': {
     field: 'containerCheckIntervalMs',
     parse: valueParsers.positiveInteger,
@@ -305,6 +314,7 @@ export const serverConfigDefaults = {
   inspectAddress: '127.0.0.1',
   // Not 8080, the port of @statelyai/inspect's own bridge and of ZooKeeper's AdminServer.
   inspectPort: 8082,
+  auditEnabled: false,
 } as const;
 
 /** PurgeTxnLog never keeps fewer snapshots than this; ZooKeeper raises smaller values to it. */
@@ -354,6 +364,7 @@ export function resolveConfig(
     ...serverConfigDefaults,
     ...quorumSecurityDefaults,
     dataLogDir: undefined,
+    auditLogFile: undefined,
     authProviders: [],
     superDigest: undefined,
     jaasFile: undefined,

@@ -47,7 +47,6 @@ const securityRules: readonly SecurityRule[] = [
     reason: quorumSasl },
   { key: /^quorum\.auth\.(?!enableSasl$|learnerRequireSasl$|serverRequireSasl$)/, when: 'any',
     reason: quorumSasl },
-  { key: 'audit.enable', when: 'true', reason: 'the audit log is not provided yet' },
 ];
 
 /** authProvider.N values corral implements (digest and ip are always on, as in ZooKeeper). */

@@ -69,6 +69,7 @@ function createSession(
     .propose(sessionId, 0, { type: 'createSession', sessionId, timeoutMs, password })
     .then(
       () => {
+        core.audit?.session({ sessionId, ids: connection.auth.ids }, 'createSession', 'success');
         if (!connection.isOpen) return;
         core.sessions.connected(sessionId, connection.id);
         // ZooKeeper's FinalRequestProcessor counts the createSession txn (xid 0) as `SESS`; a
@@ -79,7 +80,10 @@ function createSession(
         connection.send(connectResponse(connection, timeoutMs, sessionId, password));
         core.logger.debug({ session: hex(sessionId), timeoutMs }, 'session created');
       },
-      () => connection.close(),
+      () => {
+        core.audit?.session({ sessionId, ids: connection.auth.ids }, 'createSession', 'failure');
+        connection.close();
+      },
     );
   // A client may send requests right behind its connect request (ZooKeeper's Netty client
   // does): they are answered after the connect response, as ZooKeeper stops reading the

@@ -171,31 +171,41 @@ function dispatch(
       );
       return;
     }
-    case 'closeSession':
+    case 'closeSession': {
+      const client = { sessionId, ids: [...connection.auth.ids] };
+      const closed = core.closeSession(sessionId, connection.id).then((zxid) => {
+        core.audit?.session(client, 'closeSession', 'success');
+        return reply(xid, zxid, 0);
+      });
       connection.queue.pushWrite(
-        core.closeSession(sessionId, connection.id).then((zxid) => reply(xid, zxid, 0)),
+        closed,
         () => connection.close(),
         undefined,
         operation,
       );
       return;
+    }
     case 'auth':
       core.authenticate(connection, xid, request);
       return;
     case 'sasl':
       core.saslStep(connection, xid, request);
       return;
-    case 'reconfig':
+    case 'reconfig': {
       // ZooKeeper orders a rejected reconfig as an error txn: it consumes a zxid.
+      const client = { sessionId, ids: [...connection.auth.ids] };
+      const rejected = core.proposeError(sessionId, xid, core.reconfigError()).then((outcome) => {
+        core.audit?.reconfig(client, outcome.err);
+        return reply(xid, outcome.zxid, outcome.err);
+      });
       connection.queue.pushWrite(
-        core
-          .proposeError(sessionId, xid, core.reconfigError())
-          .then((outcome) => reply(xid, outcome.zxid, outcome.err)),
+        rejected,
         undefined,
         notDurable(core, xid),
         operation,
       );
       return;
+    }
     case 'unknown':
       // ZooKeeper's UnimplementedRequestProcessor: answer Unimplemented, then drop the connection.
       // Its reply header carries zxid -1, as ZooKeeper's does.

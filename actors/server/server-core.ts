@@ -22,6 +22,7 @@ import { checkPermission } from '../../tree/acl.js';
 import { DataTree, type ApplyOutcome } from '../../tree/data-tree.js';
 import type { Txn } from '../../protocol/txn.js';
 import { WatchManager } from '../../tree/watches.js';
+import type { AuditLog } from './audit.js';
 import { digestAuthIds } from './auth/digest.js';
 import { DigestMd5Server, saslAuthIds } from './auth/sasl-digest-md5.js';
 import { SaslAuthenticationError } from './auth/sasl-errors.js';
@@ -67,6 +68,8 @@ export interface ServerCoreOptions {
   now?: () => number;
   /** Session passwords and SASL nonces (the simulator's seeded generator; crypto by default). */
   randomBytes?: (count: number) => Buffer;
+  /** The audit log, when zoo.cfg enables it (audit.enable=true). */
+  audit?: AuditLog;
 }
 
 export class ServerCore {
@@ -80,6 +83,8 @@ export class ServerCore {
   readonly statistics = new ServerStatistics();
   /** Requests every connection has handed over and not yet answered (globalOutstandingLimit). */
   readonly requestsInFlight = new ServerRequestsInFlight();
+  /** Undefined unless auditing is on: every audit hook costs one check when it is off. */
+  readonly audit: AuditLog | undefined;
   /**
    * ZooKeeper's trace mask, a Java long, set by stmk / set_trace_mask and reported by gtmk (306,
    * ZooKeeper's default, until then). Kept and reported as ZooKeeper does; corral's own logging
@@ -100,6 +105,7 @@ export class ServerCore {
     private readonly options: ServerCoreOptions = {},
   ) {
     const { inspect } = options;
+    this.audit = options.audit;
     this.tree = this.emptyTree();
     const serverId = options.serverId ?? 0;
     this.role = {
@@ -115,7 +121,8 @@ export class ServerCore {
         maxSessionTimeoutMs: settings.maxSessionTimeoutMs,
       },
       {
-        requestSessionClose: (sessionId) => this.proposeClose(sessionId),
+        requestSessionClose: (sessionId, reason) =>
+          this.proposeClose(sessionId, reason === 'expired'),
         closeConnection: (connectionId) => this.closeConnectionAfterQueued(connectionId),
         ended: (sessionId, reason) =>
           this.logger.info({ session: hex(sessionId), reason }, 'session ended'),
@@ -198,8 +205,12 @@ export class ServerCore {
 
   /** Applies a committed txn: tree first, then the watch events and session bookkeeping. */
   applyTxn(txn: Txn): ApplyOutcome {
-    const outcome = this.tree.apply(txn);
     const body = txn.body;
+    // Every replica audits the ephemerals a closing session leaves, as ZooKeeper's DataTree does.
+    const closing = body.type === 'closeSession' && this.audit !== undefined ? body : undefined;
+    const ephemerals = closing === undefined ? [] : this.tree.ephemeralsOf(closing.sessionId);
+    const outcome = this.tree.apply(txn);
+    if (ephemerals.length > 0) this.audit?.ephemeralsDeleted(closing!.sessionId, ephemerals);
     if (body.type === 'createSession' && this.sessions.get(body.sessionId) === undefined) {
       // Created through another replica: tracked here too (expired by the leader alone).
       this.sessions.restore(body.sessionId, body.timeoutMs, this.ownsSessionExpiry);
@@ -227,14 +238,19 @@ export class ServerCore {
     this.sessions.closedInTree(sessionId);
   }
 
-  /** Submits the closeSession txn; if it cannot be made durable, tries again a tick later. */
-  private proposeClose(sessionId: bigint): void {
-    this.pipeline.propose(sessionId, 0, { type: 'closeSession', sessionId }).catch((error) => {
-      // A replica that stopped serving retries once it serves again; the session may be gone.
-      if (!this.sessions.has(sessionId)) return;
-      this.logger.error({ session: hex(sessionId), error: String(error) }, 'closeSession failed');
-      this.later(() => this.proposeClose(sessionId), this.settings.tickTimeMs);
-    });
+  /** Submits the closeSession txn (retried a tick later until durable); audits an expiry. */
+  private proposeClose(sessionId: bigint, expired: boolean): void {
+    this.pipeline.propose(sessionId, 0, { type: 'closeSession', sessionId }).then(
+      () => {
+        if (expired) this.audit?.sessionExpired(sessionId);
+      },
+      (error) => {
+        // A replica that stopped serving retries once it serves again; the session may be gone.
+        if (!this.sessions.has(sessionId)) return;
+        this.logger.error({ session: hex(sessionId), error: String(error) }, 'closeSession failed');
+        this.later(() => this.proposeClose(sessionId, expired), this.settings.tickTimeMs);
+      },
+    );
   }
 
   /** The client asked to close its session: resolves with the closeSession txn's zxid. */
@@ -263,9 +279,10 @@ export class ServerCore {
     applied?: (outcome: ApplyOutcome) => void,
   ) {
     const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
+    const told = this.audit?.writeListener({ sessionId, ids: auth.ids }, request, applied);
     return this.trackWrite(
       sessionId,
-      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }, applied),
+      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }, told ?? applied),
     );
   }
 

@@ -30,6 +30,8 @@ export interface ServerOptions {
   inspect?: ServerCoreOptions['inspect'];
   /** An ensemble replica's pipeline and id (actors/replica/host.ts); none standalone. */
   core?: Omit<ServerCoreOptions, 'inspect'>;
+  /** The audit log (audit.enable=true). */
+  audit?: ServerCoreOptions['audit'];
 }
 
 /**
@@ -117,6 +119,7 @@ export class CorralServer {
   constructor(private readonly options: ServerOptions) {
     this.core = new ServerCore(options.settings, options.logger, options.log, {
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      ...(options.audit === undefined ? {} : { audit: options.audit }),
       ...options.core,
     });
     const { clientTls } = options.settings;

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { askSrvr } from '../../bench/servers.js';
 import type { ProxyMesh } from './proxy-mesh.js';
+import { directoryMode, fileMode } from '../../storage/file-modes.js';
 
 const corralMain = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
 
@@ -41,8 +42,8 @@ export class ReplicaProcesses {
   configure(mesh: ProxyMesh): void {
     for (const [id, own] of this.ports) {
       const dataDir = join(this.dir, `replica-${id}`);
-      mkdirSync(dataDir, { recursive: true });
-      writeFileSync(join(dataDir, 'myid'), `${id}\n`);
+      mkdirSync(dataDir, { recursive: true, mode: directoryMode });
+      writeFileSync(join(dataDir, 'myid'), `${id}\n`, { mode: fileMode });
       const servers = this.ids.map((peer) => {
         const quorum = peer === id ? own.quorum : mesh.portFor(id, peer);
         return `server.${peer}=${this.host}:${quorum}:${this.ports.get(peer)!.election}`;
@@ -53,7 +54,7 @@ export class ReplicaProcesses {
         `clientPort=${own.client}`, `clientPortAddress=${this.host}`, '4lw.commands.whitelist=*',
         'admin.enableServer=false', 'maxClientCnxns=0', ...servers,
       ];
-      writeFileSync(join(dataDir, 'zoo.cfg'), `${lines.join('\n')}\n`);
+      writeFileSync(join(dataDir, 'zoo.cfg'), `${lines.join('\n')}\n`, { mode: fileMode });
     }
   }
 

@@ -218,14 +218,15 @@ export const learnerActions = {
     const { sessionId, cxid, zxid } = expectEvent(event, 'peer.sync').message;
     return { effects: [{ type: 'answerSync', params: { sessionId, cxid, zxid } }] };
   }) as Step,
-  /** Writes and session lifecycle go to the leader, which alone orders txns (REQUEST). */
+  /**
+   * Writes, session lifecycle and rejected requests (error txns) go to the leader, which alone
+   * orders txns (REQUEST). Only the leader's housekeeping (deleteContainer) stays behind.
+   */
   forwardRequest: ((context, event) => {
     const { requests } = expectEvent(event, 'client.requests');
     const forwarded: ForwardedRequestEntry[] = [];
     for (const { sessionId, cxid, body } of requests) {
-      if (body.type === 'write' || body.type === 'createSession' || body.type === 'closeSession') {
-        forwarded.push({ sessionId, cxid, body });
-      }
+      if (body.type !== 'deleteContainer') forwarded.push({ sessionId, cxid, body });
     }
     if (forwarded.length === 0) return {};
     const leaderId = learnerOf(context).leaderId;

@@ -133,6 +133,7 @@ describe('peer codec round trip', () => {
       'a forwarded createSession',
       { type: 'createSession', sessionId: 5n, timeoutMs: 10, password: Buffer.alloc(16) },
     ],
+    ['a forwarded rejection (reconfig disabled)', { type: 'error', err: -123 }],
   ])('round-trips request carrying %s', (_case, body) => {
     const message = { type: 'request', requests: [{ sessionId: 5n, cxid: 1, body }] } as PeerMessage;
     expect(comparable(roundTrip(message))).toEqual(comparable(message));

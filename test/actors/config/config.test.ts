@@ -118,7 +118,7 @@ describe('parseZooCfg', () => {
     'quorum.auth.learner.saslLoginContext=QuorumLearner',
     'ssl.context.supplier.class=com.example.Supplier',
     'ssl.ocsp=true',
-    'audit.enable=true',
+    'quorum.auth.serverRequireSasl=true',
     'authProvider.1=com.example.OwnProvider',
   ])('refuses to start on %s, naming the key, rather than run without it', (line) => {
     const key = line.slice(0, line.indexOf('='));
@@ -131,6 +131,15 @@ describe('parseZooCfg', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).key).toBe(key);
     expect((error as ConfigError).message).toContain(key);
+  });
+
+  it.each([
+    ['audit.enable=true', { auditEnabled: true }],
+    ['zookeeper.audit.enable=true', { auditEnabled: true }],
+    ['audit.enable=false\naudit.logFile=/var/log/corral/audit.log',
+      { auditEnabled: false, auditLogFile: '/var/log/corral/audit.log' }],
+  ])('reads the audit keys from %s', (lines, expected) => {
+    expect(parseZooCfg(`${minimal}${lines}\n`, 'zoo.cfg').config).toMatchObject(expected);
   });
 
   it('accepts a security key that asks for nothing, and the providers corral has', () => {
