@@ -103,7 +103,8 @@ export function authenticateDialer(
       logger.info({ peer, user: verified.user }, 'peer authenticated by quorum SASL');
       settle({ kind: 'accept', user: verified.user });
     },
-    end: (cause) => settle({ kind: 'error', detail: `hung up in SASL: ${cause.detail ?? cause.reason}` }),
+    end: (cause) =>
+      settle({ kind: 'error', detail: `hung up in SASL: ${cause.detail ?? cause.reason}` }),
   };
   connection.widenHandshakeFrames(acceptorSaslFrameBytesMax);
   connection.sendMessage({ kind: 'saslChallenge', token: session.challenge() });

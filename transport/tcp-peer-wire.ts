@@ -1,7 +1,7 @@
 // What replicas put on a peer TCP connection: length-prefixed frames whose first byte says what
-// the rest is — the handshake (hello, welcome, refuse, and the SASL steps between a believed hello
-// and its welcome), a data frame carrying one peer message,
-// or a goodbye naming why the sender closed. A user frame larger than wirePartBytes (a SNAP of a
+// the rest is — the handshake (hello, welcome, refuse, and the SASL steps between a believed
+// hello and its welcome), a data frame carrying one peer message, or a goodbye naming why the
+// sender closed. A user frame larger than wirePartBytes (a SNAP of a
 // large tree) travels as part frames closed by a data frame, so no wire frame is ever larger
 // than that and a reader never buffers one huge frame on a length prefix's word alone. Pure, so
 // the byte layout is tested on its own.
@@ -80,7 +80,8 @@ export type WireMessage =
    * a dialer without quorum SASL (the acceptor then refuses it only if it requires SASL).
    */
   | { kind: 'saslResponse'; token: Buffer }
-  /** Acceptor → dialer, the dialer authenticated: the server's last token (rspauth), then welcome. */
+  /** Acceptor → dialer, the dialer authenticated: the server's last token (rspauth); a welcome
+   * follows. */
   | { kind: 'saslSuccess'; token: Buffer }
   /** Acceptor → dialer, then the acceptor closes: `callBack` means "the higher id dials". */
   | { kind: 'refuse'; refusal: Refusal; detail: string }

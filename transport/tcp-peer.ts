@@ -436,14 +436,17 @@ class TcpPeerTransport implements TcpTransport {
       if (settled) return;
       settled = true;
       checker.close();
-      this.verifying.delete(claimed);
       this.handshaking.delete(inbound);
-      if (inbound.isFinished || this.closed) return;
-      if (!vouched) {
-        this.refuseHello(inbound, claimed, 'unverified', why);
+      if (inbound.isFinished || this.closed || !vouched) {
+        this.verifying.delete(claimed);
+        if (!vouched && !inbound.isFinished && !this.closed) {
+          this.refuseHello(inbound, claimed, 'unverified', why);
+        }
         return;
       }
-      this.authenticateThenAccept(inbound, hello);
+      // The id stays taken through quorum SASL: one believed hello per id at a time, so a copy
+      // of a hello whose dial is still vouched for gets `busy`, not a second exchange.
+      this.authenticateThenAccept(inbound, hello, () => this.verifying.delete(claimed));
     };
     inbound.handlers = {
       message: (message) => {
@@ -481,9 +484,10 @@ class TcpPeerTransport implements TcpTransport {
    * authenticate (or be let in unauthenticated when SASL is not required) within its own
    * handshake timeout.
    */
-  private authenticateThenAccept(inbound: PeerConnection, hello: Hello): void {
+  private authenticateThenAccept(inbound: PeerConnection, hello: Hello, done: () => void): void {
     const authenticator = this.options.peerAuth;
     if (authenticator === undefined) {
+      done();
       inbound.clearDeadline();
       this.acceptHello(inbound, hello);
       return;
@@ -491,11 +495,13 @@ class TcpPeerTransport implements TcpTransport {
     this.authenticating.add(inbound);
     inbound.startDeadline(this.settings.handshakeTimeoutMs, () => {
       this.authenticating.delete(inbound);
+      done();
       this.refuseHello(inbound, hello.fromId, 'error', 'quorum SASL timed out');
     });
     authenticateDialer(inbound, authenticator, hello.fromId, this.logger, (outcome) => {
       this.authenticating.delete(inbound);
       if (this.closed) return;
+      done();
       if (outcome.kind === 'accept') {
         if (inbound.isFinished) return;
         inbound.clearDeadline();

@@ -108,7 +108,8 @@ export function quorumSaslCredentialsFromJaas(
   const sections = parseJaasConfig(text, source);
   const serverKey = 'quorum.auth.server.saslLoginContext';
   const users = new Map<string, string>();
-  for (const module of digestSection(sections, config.quorumServerLoginContext, source, serverKey)) {
+  const serverModules = digestSection(sections, config.quorumServerLoginContext, source, serverKey);
+  for (const module of serverModules) {
     for (const [option, value] of module.options) {
       if (option.startsWith('user_')) users.set(option.slice('user_'.length), value);
     }

@@ -74,9 +74,11 @@ describe('quorum SASL (real processes, R=3)', { timeout: 90_000 }, () => {
       expect(ensemble.output(id)).toMatch(
         /"peer":3,[^\n]*"refusal":"authFailed","detail":"DIGEST-MD5: [^"]*mismatched response/);
     }
-    expect(ensemble.output(3)).toMatch(/"detail":"refused: authFailed [^\n]*"msg":"peer refused us"/);
+    expect(ensemble.output(3))
+      .toMatch(/"detail":"refused: authFailed [^\n]*"msg":"peer refused us"/);
     // The link 1–2: 2 dials and authenticates to 1, and 1's rspauth proves its password to 2.
     expect(ensemble.output(1)).toMatch(/"peer":2,"user":"replica","msg":"peer authenticated by/);
-    expect(ensemble.output(2)).toMatch(/"peer":1,"msg":"quorum SASL: the peer proved its password"/);
+    expect(ensemble.output(2))
+      .toMatch(/"peer":1,"msg":"quorum SASL: the peer proved its password"/);
   });
 });

@@ -3,7 +3,8 @@
 // password is refused and logged under serverRequireSasl and only logged without it; a replica
 // without SASL links to one that does not require it and is refused by one that does; under
 // learnerRequireSasl a dialer drops an acceptor that skips SASL or answers with a forged
-// rspauth; a verified dialer may send one SASL token of at most 4 KiB before its welcome.
+// rspauth; a verified dialer may send one SASL token of at most 4 KiB before its welcome, and its
+// id stays taken (a copied hello is refused busy) until the exchange ends.
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { digestMd5PeerAuthenticator } from '../../actors/replica/quorum-sasl.js';
@@ -45,7 +46,10 @@ function logOf(id: number): string {
 }
 
 /** 1 sends to 2: 2 (the higher id) dials 1, so 1 is the SASL server and 2 the learner. */
-async function linkOneAndTwo(one: PeerAuthenticator | undefined, two: PeerAuthenticator | undefined) {
+async function linkOneAndTwo(
+  one: PeerAuthenticator | undefined,
+  two: PeerAuthenticator | undefined,
+): Promise<void> {
   cluster = new Cluster();
   await cluster.start(1, one === undefined ? {} : { peerAuth: one });
   await cluster.start(2, two === undefined ? {} : { peerAuth: two });
@@ -67,18 +71,20 @@ describe('tcp peer transport with quorum SASL (DIGEST-MD5)', () => {
     await linkOneAndTwo(sasl('quorumsecret', strict), sasl('guess', strict));
     await waitFor(() => cluster.transport(1).statistics.handshakesRefused >= 2, 'two refusals');
     expect(cluster.lines.filter((line) => line.includes('connected'))).toEqual([]);
-    expect(logOf(1)).toMatch(/peer handshake refused \{"peer":2,[^}]*"refusal":"authFailed",[^}]*mismatched response for replica/);
+    expect(logOf(1)).toMatch(
+      /peer handshake refused \{"peer":2,[^}]*"refusal":"authFailed",[^}]*mismatched response/);
     expect(logOf(2)).toMatch(/peer refused us \{"peer":1,"detail":"refused: authFailed /);
   });
 
   it('keeps a wrong password when SASL is not required, and both ends say so', async () => {
     await linkOneAndTwo(sasl('quorumsecret'), sasl('guess'));
     await waitFor(() => cluster.has('2 frame 1 hello over sasl'), 'the frame');
-    expect(logOf(1)).toMatch(/peer not authenticated by quorum SASL; kept[^\n]*mismatched response/);
+    expect(logOf(1))
+      .toMatch(/peer not authenticated by quorum SASL; kept[^\n]*mismatched response/);
     expect(logOf(2)).toMatch(/quorum SASL did not authenticate the peer; kept[^\n]*did not accept/);
   });
 
-  it('links a replica without SASL to one that does not require it (a rolling switch)', async () => {
+  it('links a replica without SASL to one not requiring it (a rolling switch)', async () => {
     await linkOneAndTwo(sasl('quorumsecret', { learner: true }), undefined);
     await waitFor(() => cluster.has('2 frame 1 hello over sasl'), 'the frame');
     expect(logOf(1)).toMatch(/peer not authenticated by quorum SASL; kept[^\n]*enableSasl=false/);
@@ -89,7 +95,8 @@ describe('tcp peer transport with quorum SASL (DIGEST-MD5)', () => {
     await waitFor(() => cluster.transport(1).statistics.handshakesRefused >= 1, 'a refusal');
     await sleep(200);
     expect(cluster.lines.filter((line) => line.includes('connected'))).toEqual([]);
-    expect(logOf(1)).toMatch(/"refusal":"authFailed","detail":"the peer does not speak quorum SASL/);
+    expect(logOf(1))
+      .toMatch(/"refusal":"authFailed","detail":"the peer does not speak quorum SASL/);
   });
 
   it('under learnerRequireSasl, drops an acceptor that does not ask for SASL', async () => {
@@ -99,10 +106,11 @@ describe('tcp peer transport with quorum SASL (DIGEST-MD5)', () => {
     // The acceptor sent its welcome and believes the link until the dialer's goodbye arrives.
     expect(cluster.has('2 connected 1')).toBe(false);
     expect(cluster.count('1 disconnected 2 error')).toBeGreaterThan(0);
-    expect(logOf(2)).toContain('quorum.auth.learnerRequireSasl): the peer did not ask for quorum SASL');
+    expect(logOf(2))
+      .toContain('quorum.auth.learnerRequireSasl): the peer did not ask for quorum SASL');
   });
 
-  it('under learnerRequireSasl, drops an acceptor whose rspauth does not prove the password', async () => {
+  it('under learnerRequireSasl, drops an acceptor whose rspauth proves no password', async () => {
     // An impostor acceptor: it challenges, takes any answer and returns a made-up rspauth.
     const impostor: PeerAuthenticator = {
       ...sasl(),
@@ -137,10 +145,39 @@ describe('tcp peer transport with quorum SASL (DIGEST-MD5)', () => {
     expect(logOf(1)).toMatch(/outside \[0, 4097\]/);
     expect(cluster.lines).toEqual([]);
   });
+
+  it('holds the claimed id through SASL: a copy of the hello meanwhile is refused busy', async () => {
+    cluster = new Cluster();
+    await cluster.start(1, { peerAuth: sasl('quorumsecret', strict) });
+    const vouching = await startVouchingPeer();
+    closers.push(() => vouching.close());
+    cluster.peers.set(2, vouching.address);
+    const first = await RawPeer.dial(cluster.transport(1).address);
+    closers.push(() => first.socket.destroy());
+    first.hello(2, 1);
+    await waitFor(() => first.received.some((message) => message.kind === 'saslChallenge'),
+      'the challenge');
+    const copy = await RawPeer.dial(cluster.transport(1).address);
+    closers.push(() => copy.socket.destroy());
+    copy.hello(2, 1);
+    await waitFor(() => copy.closed, 'the copy to be refused');
+    expect(copy.received).toEqual([expect.objectContaining({ kind: 'refuse', refusal: 'busy' })]);
+    // The first never answers: the exchange times out, and the id is free again.
+    await waitFor(() => first.closed, 'the silent dialer to time out', 3_000);
+    expect(cluster.transport(1).statistics.handshakesRefused).toBe(2);
+    const again = await RawPeer.dial(cluster.transport(1).address);
+    closers.push(() => again.socket.destroy());
+    again.hello(2, 1);
+    await waitFor(() => again.received.some((message) => message.kind === 'saslChallenge'),
+      'a challenge for the next hello');
+  });
 });
 
 /** A server at a replica's address that answers every verify with "yes, that is my dial". */
-async function startVouchingPeer(): Promise<{ address: { host: string; port: number }; close(): void }> {
+async function startVouchingPeer(): Promise<{
+  address: { host: string; port: number };
+  close(): void;
+}> {
   const server: Server = createServer((socket) => {
     socket.on('error', () => {});
     const decoder = new FrameDecoder(64);

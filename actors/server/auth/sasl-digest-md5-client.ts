@@ -110,7 +110,9 @@ export class DigestMd5Client {
     }
     const { fields, realms } = indexChallenge(parseChallenge(challenge));
     const nonce = fields.get('nonce');
-    if (nonce === undefined || nonce.length === 0) throw new SaslMalformedChallengeError('no nonce');
+    if (nonce === undefined || nonce.length === 0) {
+      throw new SaslMalformedChallengeError('no nonce');
+    }
     // Every server's nonce is base64 or hex; one outside ASCII could not be echoed byte for byte.
     if (nonce.some((byte) => byte < 0x20 || byte > 0x7e)) {
       throw new SaslMalformedChallengeError('nonce is not printable ASCII');
@@ -120,7 +122,8 @@ export class DigestMd5Client {
       throw new SaslMalformedChallengeError(`algorithm ${algorithm ?? '(none)'} is not md5-sess`);
     }
     // qop-options is a quoted comma list; RFC 2831 says "auth" when it is absent.
-    const qops = (fields.get('qop')?.toString('latin1') ?? 'auth').split(',').map((qop) => qop.trim());
+    const qops = (fields.get('qop')?.toString('latin1') ?? 'auth').split(',')
+      .map((qop) => qop.trim());
     if (!qops.includes('auth')) {
       throw new SaslMalformedChallengeError(`qop ${qops.join(',')} does not offer auth`);
     }

@@ -115,7 +115,7 @@ describe('DigestMd5Client against DigestMd5Server', () => {
     expect(() => client.respond(Buffer.from(text))).toThrow(SaslMalformedChallengeError);
   });
 
-  it('answers a challenge that offers several qops and realms with auth and the first realm', () => {
+  it('answers a challenge offering several qops and realms with auth and the first realm', () => {
     const client = newClient('learner', 'learnersecret');
     const response = directivesOf(client.respond(Buffer.from(
       'realm="first",realm="second",nonce="abc",qop="auth-int,auth",algorithm=md5-sess')));
@@ -184,7 +184,9 @@ public class QuorumServer {
 `;
 
 /** Runs the client against the JDK server; returns the server's last line and the client. */
-async function againstJdkServer(password: string): Promise<{ last: string; client: DigestMd5Client }> {
+async function againstJdkServer(
+  password: string,
+): Promise<{ last: string; client: DigestMd5Client }> {
   const directory = mkdtempSync(join(tmpdir(), 'corral-quorum-sasl-'));
   const source = join(directory, 'QuorumServer.java');
   writeFileSync(source, javaServer);
