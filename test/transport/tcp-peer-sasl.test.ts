@@ -4,9 +4,10 @@
 // without SASL links to one that does not require it and is refused by one that does; under
 // learnerRequireSasl a dialer drops an acceptor that skips SASL or answers with a forged
 // rspauth; a verified dialer may send one SASL token of at most 4 KiB before its welcome, and its
-// id stays taken (a copied hello is refused busy) until the exchange ends.
+// id stays taken (a copied hello is refused busy) until the exchange ends; inside quorum TLS the
+// exchange runs the same.
 import { createServer, type Server } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { digestMd5PeerAuthenticator } from '../../actors/replica/quorum-sasl.js';
 import { FrameDecoder } from '../../transport/frame-decoder.js';
 import type { PeerAuthenticator } from '../../transport/tcp-peer-sasl.js';
@@ -15,6 +16,12 @@ import {
   encodeWireMessage,
   saslTokenBytesMax,
 } from '../../transport/tcp-peer-wire.js';
+import type { PeerTlsOptions } from '../../transport/tcp-peer-tls.js';
+import {
+  makeTestCertificates,
+  opensslAvailable,
+  type TestCertificates,
+} from '../support/certificates.js';
 import { Cluster, loopback, RawPeer, sleep, waitFor } from './tcp-peer-support.js';
 
 let cluster: Cluster;
@@ -170,6 +177,34 @@ describe('tcp peer transport with quorum SASL (DIGEST-MD5)', () => {
     again.hello(2, 1);
     await waitFor(() => again.received.some((message) => message.kind === 'saslChallenge'),
       'a challenge for the next hello');
+  });
+});
+
+describe.runIf(opensslAvailable())('quorum SASL over quorum TLS', () => {
+  let certificates: TestCertificates;
+  beforeAll(() => {
+    certificates = makeTestCertificates();
+  });
+  afterAll(() => certificates?.remove());
+
+  function tls(): PeerTlsOptions {
+    const { key, cert } = certificates.server;
+    return { secureContext: { key, cert, ca: certificates.ca }, dialTls: true,
+      portUnification: false, hostnameVerification: true, detectionTimeoutMs: 1_000 };
+  }
+
+  it('authenticates inside TLS, and still refuses a wrong password', async () => {
+    cluster = new Cluster();
+    await cluster.start(1, { tls: tls(), peerAuth: sasl('quorumsecret', strict) });
+    await cluster.start(2, { tls: tls(), peerAuth: sasl('quorumsecret', strict) });
+    await cluster.start(3, { tls: tls(), peerAuth: sasl('guess', strict) });
+    cluster.send(1, 2, 'over tls and sasl');
+    cluster.send(1, 3, 'never');
+    await waitFor(() => cluster.has('2 frame 1 over tls and sasl'), 'the frame');
+    await waitFor(() => cluster.transport(1).statistics.handshakesRefused >= 1, 'a refusal');
+    expect(logOf(1)).toContain('peer authenticated by quorum SASL {"peer":2,"user":"replica"}');
+    expect(logOf(1)).toMatch(/"peer":3,[^\n]*"refusal":"authFailed"/);
+    expect(cluster.has('3 connected 1')).toBe(false);
   });
 });
 
