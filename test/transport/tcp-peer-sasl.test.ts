@@ -153,7 +153,7 @@ describe('tcp peer transport with quorum SASL (DIGEST-MD5)', () => {
     expect(cluster.lines).toEqual([]);
   });
 
-  it('holds the claimed id through SASL: a copy of the hello meanwhile is refused busy', async () => {
+  it('holds the claimed id through SASL: a copied hello meanwhile is refused busy', async () => {
     cluster = new Cluster();
     await cluster.start(1, { peerAuth: sasl('quorumsecret', strict) });
     const vouching = await startVouchingPeer();
