@@ -17,6 +17,7 @@ import {
 } from '../actors/config/config.js';
 import { serverId } from '../protocol/config/values.js';
 import { loadJaasServerUsers } from '../actors/config/jaas.js';
+import { loadQuorumSaslCredentials, quorumSaslDefaults } from '../actors/config/quorum-sasl.js';
 
 /** The options as commander hands them over (values are strings until validated). */
 export interface ServerFlags {
@@ -93,7 +94,15 @@ export function buildServerConfig(flags: ServerFlags, log: ConfigLogger): Server
   }
   partial = { ...partial, ...parseFlags(flags) };
   if (partial.jaasFile !== undefined) {
-    partial.digestUsers = loadJaasServerUsers(partial.jaasFile);
+    const quorum = partial.quorumSaslEnabled === true
+      ? loadQuorumSaslCredentials(partial.jaasFile, { ...quorumSaslDefaults, ...partial })
+      : undefined;
+    if (quorum !== undefined) partial.quorumSaslCredentials = quorum.credentials;
+    // A JAAS file for quorum SASL alone has no Server section: the client port then has no
+    // SASL users, as in ZooKeeper, instead of refusing to start.
+    if (quorum === undefined || quorum.sectionNames.includes('Server')) {
+      partial.digestUsers = loadJaasServerUsers(partial.jaasFile);
+    }
   }
   return resolveConfig(partial, { log, readMyId: readMyIdFile });
 }

@@ -77,6 +77,15 @@ export class PeerConnection {
     });
   }
 
+  /**
+   * A handshake step that needs a larger (still small) frame than the first: the SASL response
+   * a verified dialer sends. Never narrows, and never past what openFrames() allows.
+   */
+  widenHandshakeFrames(bytesMax: number): void {
+    const widened = Math.max(this.decoder.frameBytesMax, bytesMax);
+    this.decoder.frameBytesMax = Math.min(widened, wireBodyBytesMax(this.limits.frameBytesMax));
+  }
+
   /** The handshake is believed: frames up to the configured limit may arrive from here. */
   openFrames(): void {
     this.decoder.frameBytesMax = wireBodyBytesMax(this.limits.frameBytesMax);

@@ -3,6 +3,7 @@
 // it throws — when the quorum port cannot be listened on.
 import type { SecureContextOptions } from 'node:tls';
 import type { ServerId } from '../protocol/peer.js';
+import type { PeerAuthenticator } from './tcp-peer-sasl.js';
 import type { PeerTlsOptions } from './tcp-peer-tls.js';
 import type { LinkState, Transport } from './transport.js';
 
@@ -37,6 +38,8 @@ export interface TcpTransportOptions {
   logger?: TcpTransportLogger;
   /** Quorum TLS (sslQuorum, portUnification); plaintext when left out. */
   tls?: PeerTlsOptions;
+  /** Quorum SASL (quorum.auth.enableSasl and its require settings); none when left out. */
+  peerAuth?: PeerAuthenticator;
   /** Jitter for reconnect backoff; [0, 1). Production passes nothing and gets Math.random. */
   random?: () => number;
 }
@@ -51,7 +54,7 @@ export interface TcpTransportStatistics {
    */
   framesLost: number;
   /** Accepted connections refused before a link: over handshakingMax, a hello that was not
-   * verified, a bad hello. */
+   * verified, a bad hello, a dialer quorum SASL did not authenticate (when required). */
   handshakesRefused: number;
 }
 

@@ -1,6 +1,7 @@
 // What replicas put on a peer TCP connection: length-prefixed frames whose first byte says what
-// the rest is — the handshake (hello, welcome, refuse), a data frame carrying one peer message,
-// or a goodbye naming why the sender closed. A user frame larger than wirePartBytes (a SNAP of a
+// the rest is — the handshake (hello, welcome, refuse, and the SASL steps between a believed
+// hello and its welcome), a data frame carrying one peer message, or a goodbye naming why the
+// sender closed. A user frame larger than wirePartBytes (a SNAP of a
 // large tree) travels as part frames closed by a data frame, so no wire frame is ever larger
 // than that and a reader never buffers one huge frame on a length prefix's word alone. Pure, so
 // the byte layout is tested on its own.
@@ -11,11 +12,20 @@ import { assertNever } from '../protocol/assert.js';
 /** 'CRLP' (corral peer): the first bytes of every hello and welcome, so a stranger is caught. */
 export const tcpPeerMagic = 0x43524c50;
 /** Bumped when this layout changes; a hello with another version is refused. Version 2 added
- * part frames; version 3 the hello token and the verify / verdict exchange. */
-export const tcpPeerVersion = 3;
+ * part frames; version 3 the hello token and the verify / verdict exchange; version 4 the SASL
+ * steps (saslChallenge, saslResponse, saslSuccess) an acceptor may ask for before its welcome. */
+export const tcpPeerVersion = 4;
 
 /** Random bytes a dialer puts in its hello, which the acceptor asks the claimed id about. */
 export const helloTokenBytes = 16;
+
+/**
+ * The largest SASL token a frame carries: DIGEST-MD5's digest-response limit (RFC 2831 §2.1.2,
+ * the JDK server's MAX_RESPONSE_LENGTH). A challenge or rspauth is smaller (saslChallengeBytesMax).
+ */
+export const saslTokenBytesMax = 4096;
+/** RFC 2831 §2.1.1: a digest-challenge is at most 2048 bytes; rspauth is 40. */
+export const saslChallengeBytesMax = 2048;
 
 /** The most user bytes one wire frame carries; a larger user frame is cut into parts. */
 export const wirePartBytes = 4 * 1024 * 1024;
@@ -30,6 +40,8 @@ export const refusals = [
   'unverified',
   /** A hello claiming this id is already being verified. */
   'busy',
+  /** quorum.auth.serverRequireSasl: the dialer did not authenticate, or its password is wrong. */
+  'authFailed',
 ] as const;
 export type Refusal = (typeof refusals)[number];
 
@@ -58,6 +70,19 @@ export type WireMessage =
   | { kind: 'verify'; version: number; fromId: ServerId; toId: ServerId; token: Buffer }
   /** The answer to verify; then the connection closes. */
   | { kind: 'verdict'; vouched: boolean }
+  /**
+   * Acceptor → dialer, after the hello is verified and before the welcome, when the acceptor has
+   * quorum SASL enabled: the first token of its SASL server (DIGEST-MD5's digest-challenge).
+   */
+  | { kind: 'saslChallenge'; token: Buffer }
+  /**
+   * Dialer → acceptor, the answer to saslChallenge: the digest-response, or an empty token from
+   * a dialer without quorum SASL (the acceptor then refuses it only if it requires SASL).
+   */
+  | { kind: 'saslResponse'; token: Buffer }
+  /** Acceptor → dialer, the dialer authenticated: the server's last token (rspauth); a welcome
+   * follows. */
+  | { kind: 'saslSuccess'; token: Buffer }
   /** Acceptor → dialer, then the acceptor closes: `callBack` means "the higher id dials". */
   | { kind: 'refuse'; refusal: Refusal; detail: string }
   /** Either way once connected: one frame for the Transport's user (or its last part). */
@@ -76,7 +101,18 @@ const kindCodes = {
   part: 6,
   verify: 7,
   verdict: 8,
+  saslChallenge: 9,
+  saslResponse: 10,
+  saslSuccess: 11,
 } as const;
+
+/** The SASL kinds and the largest token each may carry. */
+const saslTokenLimits = {
+  saslChallenge: saslChallengeBytesMax,
+  saslResponse: saslTokenBytesMax,
+  saslSuccess: saslChallengeBytesMax,
+} as const;
+type SaslKind = keyof typeof saslTokenLimits;
 const lengthPrefixBytes = 4;
 /** Details are for logs; a peer cannot make us keep a long one. */
 const detailCharactersMax = 200;
@@ -88,10 +124,18 @@ const handshakeBodyBytes = 1 + 4 + 2 + 4 + 4 + helloTokenBytes;
  */
 export const acceptorHandshakeFrameBytesMax = handshakeBodyBytes;
 /**
- * The largest frame a dialer reads before the welcome: a welcome, a refusal or goodbye with a
- * detail (at most detailCharactersMax characters of UTF-8), or a verdict.
+ * The largest frame an acceptor reads from a verified dialer before the welcome: its
+ * saslResponse, so a replica that passed verification still cannot make it buffer more.
  */
-export const dialerHandshakeFrameBytesMax = 2 + 4 * detailCharactersMax;
+export const acceptorSaslFrameBytesMax = 1 + saslTokenBytesMax;
+/**
+ * The largest frame a dialer reads before the welcome: a welcome, a refusal or goodbye with a
+ * detail (at most detailCharactersMax characters of UTF-8), a verdict, or a SASL challenge.
+ */
+export const dialerHandshakeFrameBytesMax = Math.max(
+  2 + 4 * detailCharactersMax,
+  1 + saslChallengeBytesMax,
+);
 
 /** A frame that does not follow this layout; the receiver closes the connection. */
 export class PeerWireError extends Error {
@@ -163,6 +207,13 @@ export function encodeWireMessage(message: WireMessage): Buffer {
     }
     case 'verdict':
       return withLength(Buffer.from([kindCodes.verdict, message.vouched ? 1 : 0]));
+    case 'saslChallenge':
+    case 'saslResponse':
+    case 'saslSuccess':
+      if (message.token.length > saslTokenLimits[message.kind]) {
+        throw new RangeError(`${message.kind} token of ${message.token.length} bytes`);
+      }
+      return encodePiece(kindCodes[message.kind], message.token);
     case 'refuse':
       return withCodeAndDetail(kindCodes.refuse, refusals.indexOf(message.refusal), message.detail);
     case 'data':
@@ -193,6 +244,12 @@ export function decodeWireMessage(body: Buffer): WireDecodeResult {
       if (body.length !== 2 || (body[1] !== 0 && body[1] !== 1)) return failure('bad verdict');
       return { ok: true, message: { kind: 'verdict', vouched: body[1] === 1 } };
     }
+    case kindCodes.saslChallenge:
+      return decodeSasl('saslChallenge', body);
+    case kindCodes.saslResponse:
+      return decodeSasl('saslResponse', body);
+    case kindCodes.saslSuccess:
+      return decodeSasl('saslSuccess', body);
     case kindCodes.refuse: {
       const refusal = refusals[body[1] ?? -1];
       if (body.length < 2 || refusal === undefined) return failure('refuse: unknown refusal');
@@ -227,6 +284,12 @@ function decodeHandshake(kind: 'hello' | 'welcome' | 'verify', body: Buffer): Wi
       token: Buffer.from(body.subarray(15, 15 + helloTokenBytes)),
     },
   };
+}
+
+function decodeSasl(kind: SaslKind, body: Buffer): WireDecodeResult {
+  const token = body.subarray(1);
+  if (token.length > saslTokenLimits[kind]) return failure(`${kind}: ${token.length} bytes`);
+  return { ok: true, message: { kind, token: Buffer.from(token) } };
 }
 
 function withCodeAndDetail(kind: number, code: number, detail: string): Buffer {

@@ -8,6 +8,8 @@
 // with the hello's random token (verify / verdict). A stranger can claim any id but cannot
 // answer at another replica's address, so it can neither displace a link nor be taken for a
 // replica. Until then it is held to one handshake frame and counts against handshakingMax.
+// With quorum SASL (peerAuth), a verified hello is then authenticated (tcp-peer-sasl.ts) before
+// the welcome.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
@@ -16,6 +18,7 @@ import type { ServerId } from '../protocol/peer.js';
 import { reconnectDelayMs } from './reconnect-backoff.js';
 import { PeerSockets } from './tcp-peer-tls.js';
 import { PeerConnection, type PeerConnectionLimits } from './tcp-peer-connection.js';
+import { authenticateDialer, LearnerAuthentication } from './tcp-peer-sasl.js';
 import {
   acceptorHandshakeFrameBytesMax,
   dialerHandshakeFrameBytesMax,
@@ -57,6 +60,8 @@ interface PeerLink {
   timer: NodeJS.Timeout | undefined;
   /** The token of our hello while dialing: what we vouch for when the acceptor verifies. */
   helloToken: Buffer | undefined;
+  /** Our side of the dial's quorum SASL steps, while dialing. */
+  learnerAuth: LearnerAuthentication | undefined;
 }
 
 type Hello = Extract<WireMessage, { kind: 'hello' }>;
@@ -92,6 +97,8 @@ class TcpPeerTransport implements TcpTransport {
   private readonly handshaking = new Set<PeerConnection>();
   /** Claimed id → the hello being verified; one at a time per id. */
   private readonly verifying = new Map<ServerId, Verification>();
+  /** Verified inbound connections in the quorum SASL step, before their welcome. */
+  private readonly authenticating = new Set<PeerConnection>();
   private strangerWarnedAtMs = -Infinity;
   private strangerWarningsSkipped = 0;
   private closed = false;
@@ -195,6 +202,8 @@ class TcpPeerTransport implements TcpTransport {
     this.handshaking.clear();
     for (const { checker } of this.verifying.values()) checker.close();
     this.verifying.clear();
+    for (const connection of this.authenticating) connection.close();
+    this.authenticating.clear();
     const goodbye: WireMessage = {
       kind: 'goodbye',
       cause: { reason: 'peerClosed', detail: cause.reason },
@@ -221,6 +230,7 @@ class TcpPeerTransport implements TcpTransport {
         attempt: 0,
         timer: undefined,
         helloToken: undefined,
+        learnerAuth: undefined,
       };
       this.links.set(peer, link);
     }
@@ -247,6 +257,7 @@ class TcpPeerTransport implements TcpTransport {
     link.connection = connection;
     link.direction = 'outbound';
     link.helloToken = randomBytes(helloTokenBytes);
+    link.learnerAuth = new LearnerAuthentication(this.options.peerAuth, link.peer, this.logger);
     const hello = { version: tcpPeerVersion, fromId: this.localId, toId: link.peer };
     connection.sendMessage({ kind: 'hello', ...hello, token: link.helloToken });
     connection.startDeadline(this.settings.handshakeTimeoutMs, () =>
@@ -256,6 +267,13 @@ class TcpPeerTransport implements TcpTransport {
 
   private onDialMessage(link: PeerLink, connection: PeerConnection, message: WireMessage): void {
     if (link.connection !== connection || link.state !== 'dialing') return;
+    const saslStep = link.learnerAuth?.onMessage(message);
+    if (saslStep !== undefined) {
+      if (saslStep === 'handled') return;
+      if ('fail' in saslStep) this.abandonDial(link, connection, saslStep.fail);
+      else connection.sendMessage(saslStep);
+      return;
+    }
     if (message.kind === 'welcome') {
       const token = link.helloToken;
       const echoed = token !== undefined && timingSafeEqual(token, message.token);
@@ -263,6 +281,11 @@ class TcpPeerTransport implements TcpTransport {
         const detail = `welcome from ${message.fromId} for ${message.toId}`;
         connection.close({ kind: 'goodbye', cause: { reason: 'error', detail } });
         this.failAttempt(link, connection, detail);
+        return;
+      }
+      const unauthenticated = link.learnerAuth?.atWelcome();
+      if (unauthenticated !== undefined) {
+        this.abandonDial(link, connection, unauthenticated);
         return;
       }
       connection.clearDeadline();
@@ -288,6 +311,13 @@ class TcpPeerTransport implements TcpTransport {
     this.failAttempt(link, connection, detail || `unexpected ${message.kind} in handshake`);
   }
 
+  /** This end gives up a dial the peer answered wrongly (quorum SASL): tell it, log it, retry. */
+  private abandonDial(link: PeerLink, connection: PeerConnection, detail: string): void {
+    this.logger.warn({ peer: link.peer, detail }, 'peer handshake abandoned');
+    connection.close({ kind: 'goodbye', cause: { reason: 'error', detail } });
+    this.failAttempt(link, connection, detail);
+  }
+
   /** A dial (or a wait for a call back) failed: what waited for it is lost, as on memory. */
   private failAttempt(link: PeerLink, connection: PeerConnection | undefined, detail: string) {
     if (connection !== undefined && link.connection !== connection) return;
@@ -295,6 +325,7 @@ class TcpPeerTransport implements TcpTransport {
     link.connection = undefined;
     link.direction = undefined;
     link.helloToken = undefined;
+    link.learnerAuth = undefined;
     this.statistics.framesLost += this.discardPending(link);
     this.logger.debug({ peer: link.peer, attempt: link.attempt, detail }, 'peer dial failed');
     this.scheduleReconnect(link);
@@ -405,15 +436,17 @@ class TcpPeerTransport implements TcpTransport {
       if (settled) return;
       settled = true;
       checker.close();
-      this.verifying.delete(claimed);
       this.handshaking.delete(inbound);
-      if (inbound.isFinished || this.closed) return;
-      if (!vouched) {
-        this.refuseHello(inbound, claimed, 'unverified', why);
+      if (inbound.isFinished || this.closed || !vouched) {
+        this.verifying.delete(claimed);
+        if (!vouched && !inbound.isFinished && !this.closed) {
+          this.refuseHello(inbound, claimed, 'unverified', why);
+        }
         return;
       }
-      inbound.clearDeadline();
-      this.acceptHello(inbound, hello);
+      // The id stays taken through quorum SASL: one believed hello per id at a time, so a copy
+      // of a hello whose dial is still vouched for gets `busy`, not a second exchange.
+      this.authenticateThenAccept(inbound, hello, () => this.verifying.delete(claimed));
     };
     inbound.handlers = {
       message: (message) => {
@@ -444,6 +477,41 @@ class TcpPeerTransport implements TcpTransport {
     checker.startDeadline(this.settings.handshakeTimeoutMs / 2, () =>
       settle(false, 'verify timed out'),
     );
+  }
+
+  /**
+   * Quorum SASL, when configured, between a verified hello and its welcome: the dialer must
+   * authenticate (or be let in unauthenticated when SASL is not required) within its own
+   * handshake timeout.
+   */
+  private authenticateThenAccept(inbound: PeerConnection, hello: Hello, done: () => void): void {
+    const authenticator = this.options.peerAuth;
+    if (authenticator === undefined) {
+      done();
+      inbound.clearDeadline();
+      this.acceptHello(inbound, hello);
+      return;
+    }
+    this.authenticating.add(inbound);
+    inbound.startDeadline(this.settings.handshakeTimeoutMs, () => {
+      this.authenticating.delete(inbound);
+      done();
+      this.refuseHello(inbound, hello.fromId, 'error', 'quorum SASL timed out');
+    });
+    authenticateDialer(inbound, authenticator, hello.fromId, this.logger, (outcome) => {
+      this.authenticating.delete(inbound);
+      if (this.closed) return;
+      done();
+      if (outcome.kind === 'accept') {
+        if (inbound.isFinished) return;
+        inbound.clearDeadline();
+        this.acceptHello(inbound, hello);
+      } else {
+        // Logged and counted even when the dialer already hung up or broke the frame limit.
+        const refusal = outcome.kind === 'refuse' ? 'authFailed' : 'error';
+        this.refuseHello(inbound, hello.fromId, refusal, outcome.detail);
+      }
+    });
   }
 
   /** A verified hello from a higher id: its connection is the one kept. */
@@ -513,6 +581,7 @@ class TcpPeerTransport implements TcpTransport {
     this.clearTimer(link);
     connection.openFrames();
     link.helloToken = undefined;
+    link.learnerAuth = undefined;
     link.state = 'connected';
     link.connection = connection;
     link.direction = direction;

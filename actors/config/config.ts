@@ -36,6 +36,12 @@ import {
   resolveClientSecurity,
   type ClientSecurityConfig,
 } from './client-security.js';
+import {
+  checkQuorumSasl,
+  quorumSaslDefaults,
+  quorumSaslKeyRules,
+  type QuorumSaslConfig,
+} from './quorum-sasl.js';
 
 export {
   ConfigError,
@@ -49,7 +55,8 @@ export {
   type QuorumServerAddress,
 };
 
-export interface ServerConfig extends ClientSecurityConfig, QuorumSecurityConfig {
+export interface ServerConfig
+  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;
@@ -178,6 +185,7 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
     parse: valueParsers.superDigest,
   },
   jaasLoginConfig: { field: 'jaasFile', parse: valueParsers.text },
+  ...quorumSaslKeyRules,
   'admin.enableServer': { field: 'adminServerEnabled', parse: valueParsers.boolean },
   'admin.serverAddress': { field: 'adminServerAddress', parse: valueParsers.text },
   'admin.serverPort': { field: 'adminServerPort', parse: valueParsers.port },
@@ -346,6 +354,7 @@ export function resolveConfig(
   checkQuorumShape(servers, standaloneEnabled, log);
   const self = resolveSelf(partial, dataDir, servers, options);
   const security = resolveClientSecurity(partial, partial.authProviders ?? []);
+  checkQuorumSasl(partial, partial.jaasFile);
   // ZooKeeper serves with secureClientPort alone; one of the two ports must be set.
   const clientPort = security.secureClientPort === undefined
     ? required(self.clientPort, 'clientPort', '--client-port')
@@ -363,6 +372,7 @@ export function resolveConfig(
   const config: ServerConfig = {
     ...serverConfigDefaults,
     ...quorumSecurityDefaults,
+    ...quorumSaslDefaults,
     dataLogDir: undefined,
     auditLogFile: undefined,
     authProviders: [],

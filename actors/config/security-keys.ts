@@ -7,6 +7,10 @@
 export function unhonouredSecurityKey(key: string, value: string): string | undefined {
   const name = key.startsWith('zookeeper.') ? key.slice('zookeeper.'.length) : key;
   const enabled = value.trim().toLowerCase() === 'true';
+  // ZooKeeper reads quorum.auth.* only unprefixed: it would ignore this line, and so would we.
+  if (name !== key && name.startsWith('quorum.auth.') && value.trim().toLowerCase() !== 'false') {
+    return `ZooKeeper reads this key only as ${name} (it would ignore this spelling)`;
+  }
   for (const rule of securityRules) {
     const matches = typeof rule.key === 'string' ? rule.key === name : rule.key.test(name);
     if (!matches) continue;
@@ -31,7 +35,10 @@ interface SecurityRule {
 const quorumTlsKeys = new RegExp('^ssl\\.quorum\\.(?!((keyStore|trustStore)\\.' +
   '(location|password|passwordPath|type)|protocol|enabledProtocols|ciphersuites|clientAuth|' +
   'hostnameVerification|handshakeDetectionTimeoutMillis)$)');
-const quorumSasl = 'quorum SASL is not provided yet';
+
+/** The `quorum.auth.*` keys corral reads (actors/config/quorum-sasl.ts). */
+const quorumSaslKeys = new RegExp('^quorum\\.auth\\.(?!(enableSasl|learnerRequireSasl|' +
+  'serverRequireSasl|learner\\.saslLoginContext|server\\.saslLoginContext)$)');
 
 /** The client port's `ssl.*` keys corral reads (actors/config/client-security.ts). */
 const clientTlsKeys = new RegExp('^ssl\\.(?!quorum\\.)(?!((keyStore|trustStore)\\.' +
@@ -43,10 +50,10 @@ const securityRules: readonly SecurityRule[] = [
   { key: 'ssl.crl', when: 'true', reason: 'certificate revocation lists are not checked yet' },
   { key: 'ssl.ocsp', when: 'true', reason: 'OCSP is not checked yet' },
   { key: clientTlsKeys, when: 'any', reason: 'not a TLS key corral knows' },
-  { key: /^quorum\.auth\.(enableSasl|learnerRequireSasl|serverRequireSasl)$/, when: 'true',
-    reason: quorumSasl },
-  { key: /^quorum\.auth\.(?!enableSasl$|learnerRequireSasl$|serverRequireSasl$)/, when: 'any',
-    reason: quorumSasl },
+  // Quorum SASL is DIGEST-MD5 (actors/config/quorum-sasl.ts); GSSAPI needs a Kerberos KDC.
+  { key: 'quorum.auth.kerberos.servicePrincipal', when: 'any',
+    reason: 'quorum Kerberos (GSSAPI) is not provided; quorum SASL is DIGEST-MD5 only' },
+  { key: quorumSaslKeys, when: 'any', reason: 'not a quorum SASL key corral knows' },
 ];
 
 /** authProvider.N values corral implements (digest and ip are always on, as in ZooKeeper). */

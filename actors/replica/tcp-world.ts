@@ -6,11 +6,13 @@ import type { Logger } from 'pino';
 import type { ElectionTiming } from '../../machines/election.js';
 import type { ReplicaStorage } from '../../storage/replica-storage.js';
 import { createTcpTransport, type TcpTransport } from '../../transport/tcp-peer.js';
+import type { PeerAuthenticator } from '../../transport/tcp-peer-sasl.js';
 import type { PeerTlsOptions } from '../../transport/tcp-peer-tls.js';
 import { loadSecureContextOptions, TlsFileWatcher } from '../../transport/tls/index.js';
 import { ensembleConfigText } from '../config/ensemble.js';
 import type { ServerConfig } from '../config/config.js';
 import { ReplicaHost } from './host.js';
+import { digestMd5PeerAuthenticator } from './quorum-sasl.js';
 import { systemClock, type ReplicaWorld } from './world.js';
 
 /**
@@ -47,6 +49,7 @@ export function tcpWorld(options: TcpReplicaOptions): ReplicaWorld {
           .map((server) => [server.id, { host: server.host, port: server.quorumPort }] as const),
       );
       const tls = peerTlsOptions(settings);
+      const peerAuth = peerAuthenticator(settings);
       return createTcpTransport({
         localId: myId,
         listen: { host: own.host, port: own.quorumPort },
@@ -55,6 +58,7 @@ export function tcpWorld(options: TcpReplicaOptions): ReplicaWorld {
         sendQueueBytesMax: peerSendQueueBytesMax,
         logger,
         ...(tls === undefined ? {} : { tls }),
+        ...(peerAuth === undefined ? {} : { peerAuth }),
       }).then((transport) => watchQuorumCertificates(settings, transport, logger));
     },
     fail: (error) => {
@@ -79,6 +83,19 @@ function peerTlsOptions(settings: ServerConfig): PeerTlsOptions | undefined {
     hostnameVerification: tls.hostnameVerification,
     detectionTimeoutMs: tls.handshakeDetectionTimeoutMs,
   };
+}
+
+/** quorum.auth.enableSasl: DIGEST-MD5 with the JAAS quorum sections; undefined when off. */
+function peerAuthenticator(settings: ServerConfig): PeerAuthenticator | undefined {
+  if (!settings.quorumSaslEnabled) return undefined;
+  const credentials = settings.quorumSaslCredentials;
+  // The config loader reads them whenever SASL is on; without them no replica could link.
+  if (credentials === undefined) throw new Error('quorum SASL is enabled without credentials');
+  return digestMd5PeerAuthenticator({
+    ...credentials,
+    serverRequired: settings.quorumServerRequireSasl,
+    learnerRequired: settings.quorumLearnerRequireSasl,
+  });
 }
 
 /** sslQuorumReloadCertFiles: changed store files reach new peer connections; closed with it. */

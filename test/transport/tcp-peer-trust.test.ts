@@ -6,7 +6,7 @@
 // handshake frame and no more, and only handshakingMax connections may be handshaking at once.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWireMessage } from '../../transport/tcp-peer-wire.js';
+import { encodeWireMessage, tcpPeerVersion } from '../../transport/tcp-peer-wire.js';
 import { Cluster, loopback, RawPeer, sleep, waitFor } from './tcp-peer-support.js';
 
 let cluster: Cluster;
@@ -135,7 +135,7 @@ describe('tcp peer transport against a stranger', () => {
     const raw = await dialRaw(2);
     raw.socket.write(
       encodeWireMessage({
-        kind: 'verify', version: 3, fromId: 1, toId: 2, token: Buffer.alloc(16, 7),
+        kind: 'verify', version: tcpPeerVersion, fromId: 1, toId: 2, token: Buffer.alloc(16, 7),
       }),
     );
     await waitFor(() => raw.closed, 'the answer');

@@ -6,11 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../transport/frame-decoder.js';
 import { reconnectDelayMs } from '../../transport/reconnect-backoff.js';
 import {
+  acceptorSaslFrameBytesMax,
   decodeWireMessage,
+  dialerHandshakeFrameBytesMax,
   encodeData,
   encodedDataBytes,
   encodeWireMessage,
   helloTokenBytes,
+  saslChallengeBytesMax,
+  saslTokenBytesMax,
   wireBodyBytesMax,
   wirePartBytes,
   type WireMessage,
@@ -28,6 +32,11 @@ describe('tcp peer wire format', () => {
     ['a verdict vouching', { kind: 'verdict', vouched: true }],
     ['a verdict refusing', { kind: 'verdict', vouched: false }],
     ['refuse', { kind: 'refuse', refusal: 'callBack', detail: 'the higher id dials' }],
+    ['refuse authFailed', { kind: 'refuse', refusal: 'authFailed', detail: 'wrong password' }],
+    ['a SASL challenge', { kind: 'saslChallenge', token: Buffer.from('realm="r",nonce="n"') }],
+    ['a SASL response', { kind: 'saslResponse', token: Buffer.from('username="u"') }],
+    ['an empty SASL response', { kind: 'saslResponse', token: Buffer.alloc(0) }],
+    ['a SASL success', { kind: 'saslSuccess', token: Buffer.from('rspauth=00') }],
     ['an empty data frame', { kind: 'data', frame: Buffer.alloc(0) }],
     ['a data frame', { kind: 'data', frame: Buffer.from([0, 1, 2, 255]) }],
     ['a part frame', { kind: 'part', frame: Buffer.from([9, 8, 7]) }],
@@ -91,10 +100,29 @@ describe('tcp peer wire format', () => {
     ['a hello with a bad magic', badMagic, 'hello: bad magic'],
     ['a refusal code out of range', Buffer.from([3, 42]), 'refuse: unknown refusal'],
     ['a goodbye without a reason', Buffer.from([5]), 'goodbye: unknown reason'],
+    ['a SASL response over its limit', Buffer.alloc(2 + saslTokenBytesMax, 10),
+      `saslResponse: ${saslTokenBytesMax + 1} bytes`],
+    ['a SASL challenge over its limit', Buffer.alloc(2 + saslChallengeBytesMax, 9),
+      `saslChallenge: ${saslChallengeBytesMax + 1} bytes`],
   ])('rejects %s', (_name, body, reason) => {
     const decoded = decodeWireMessage(body);
     expect(decoded.ok).toBe(false);
     expect(!decoded.ok && decoded.error.reason).toBe(reason);
+  });
+});
+
+describe('tcp peer wire limits before the welcome', () => {
+  it('lets a SASL token of its limit through the handshake frame limits, not one byte more', () => {
+    const response = encodeWireMessage({
+      kind: 'saslResponse', token: Buffer.alloc(saslTokenBytesMax, 0x61) });
+    expect(response.length - 4).toBe(acceptorSaslFrameBytesMax);
+    const challenge = encodeWireMessage({
+      kind: 'saslChallenge', token: Buffer.alloc(saslChallengeBytesMax, 0x61) });
+    expect(challenge.length - 4).toBeLessThanOrEqual(dialerHandshakeFrameBytesMax);
+    expect(() => encodeWireMessage({
+      kind: 'saslResponse', token: Buffer.alloc(saslTokenBytesMax + 1) })).toThrow(RangeError);
+    // Still a few KiB: a verified replica cannot make its peer buffer more before the welcome.
+    expect(Math.max(acceptorSaslFrameBytesMax, dialerHandshakeFrameBytesMax)).toBe(4097);
   });
 });
 
