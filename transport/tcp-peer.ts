@@ -474,7 +474,7 @@ class TcpPeerTransport implements TcpTransport {
       toId: claimed,
       token: hello.token,
     });
-    checker.startDeadline(this.settings.handshakeTimeoutMs / 2, () =>
+    checker.startDeadline(this.settings.handshakeTimeoutMs, () =>
       settle(false, 'verify timed out'),
     );
   }

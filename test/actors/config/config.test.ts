@@ -118,7 +118,6 @@ describe('parseZooCfg', () => {
     'zookeeper.quorum.auth.enableSasl=true',
     'ssl.context.supplier.class=com.example.Supplier',
     'ssl.ocsp=true',
-    'quorum.auth.serverRequireSasl=true',
     'authProvider.1=com.example.OwnProvider',
   ])('refuses to start on %s, naming the key, rather than run without it', (line) => {
     const key = line.slice(0, line.indexOf('='));
