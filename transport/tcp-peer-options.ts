@@ -50,8 +50,8 @@ export interface TcpTransportStatistics {
    * failed. Frames already in a socket's queue when its link broke are not counted.
    */
   framesLost: number;
-  /** Accepted connections refused before a link: over handshakingMax, a hello that was not
-   * verified, a bad hello. */
+  /** Connections refused before a link: accepted ones over handshakingMax, a hello that was not
+   * verified, a bad hello; and (either direction) a TLS handshake our side failed. */
   handshakesRefused: number;
 }
 
