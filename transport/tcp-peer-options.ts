@@ -53,8 +53,9 @@ export interface TcpTransportStatistics {
    * failed. Frames already in a socket's queue when its link broke are not counted.
    */
   framesLost: number;
-  /** Accepted connections refused before a link: over handshakingMax, a hello that was not
-   * verified, a bad hello, a dialer quorum SASL did not authenticate (when required). */
+  /** Connections refused before a link: accepted ones over handshakingMax, a hello that was not
+   * verified, a bad hello, a dialer quorum SASL did not authenticate (when required); and
+   * (either direction) a TLS handshake our side failed. */
   handshakesRefused: number;
 }
 

@@ -11,6 +11,7 @@ import {
   type SecureContext,
   type SecureContextOptions,
   type Server as TlsServer,
+  type TLSSocket,
 } from 'node:tls';
 import type { TcpPeerAddress } from './tcp-peer-options.js';
 import { replayingStream } from './tls/replaying-stream.js';
@@ -41,7 +42,8 @@ export class PeerSockets {
 
   /**
    * `ready` gets each accepted socket to speak the peer protocol over (TLS ones once their
-   * handshake succeeded); `refused` hears why one was turned away before that.
+   * handshake succeeded); `refused` hears why one was turned away before that, and why a dialed
+   * peer failed our side of the TLS handshake (its certificate, most often).
    */
   constructor(
     private readonly tls: PeerTlsOptions | undefined,
@@ -58,7 +60,7 @@ export class PeerSockets {
     });
     this.tlsServer.on('secureConnection', (socket) => this.ready(socket));
     this.tlsServer.on('tlsClientError', (error, socket) =>
-      this.refused(socket.remoteAddress, `TLS: ${error.message}`),
+      this.refused(socket.remoteAddress, `TLS: ${acceptFailure(error, socket)}`),
     );
   }
 
@@ -71,7 +73,7 @@ export class PeerSockets {
   dial(address: TcpPeerAddress): Socket {
     const tls = this.tls;
     if (tls === undefined || !tls.dialTls) return connect({ host: address.host, port: address.port });
-    return connectTls({
+    const socket = connectTls({
       host: address.host,
       port: address.port,
       secureContext: this.context,
@@ -79,6 +81,19 @@ export class PeerSockets {
       rejectUnauthorized: true,
       checkServerIdentity: tls.hostnameVerification ? checkServerIdentity : () => undefined,
     });
+    // A peer that is down or restarting fails the TCP connect and is redialed quietly; one that
+    // answers and then fails the handshake on our side (a certificate the trust store does not
+    // vouch for, a name that does not match, plaintext) is refused, and the operator hears it.
+    let stage: 'connecting' | 'handshaking' | 'secured' = 'connecting';
+    socket.once('connect', () => (stage = 'handshaking'));
+    socket.once('secureConnect', () => (stage = 'secured'));
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      // A reset mid-handshake is the peer refusing us: its log says why, not ours.
+      if (stage !== 'handshaking' || error.code === 'ECONNRESET') return;
+      const code = error.code === undefined ? '' : ` (${error.code})`;
+      this.refused(`${address.host}:${address.port}`, `TLS: ${error.message}${code}`);
+    });
+    return socket;
   }
 
   /** An accepted socket: wrapped in TLS, or handed on as is when plaintext is allowed. */
@@ -114,4 +129,16 @@ export class PeerSockets {
       }
     });
   }
+}
+
+/**
+ * Why an accepted peer failed the handshake. Node checks a client certificate only once the
+ * handshake is done and, refusing it, closes the socket, which reports a bare "socket hang up";
+ * the verification error it found is left in the socket's authorizationError.
+ */
+function acceptFailure(error: Error, socket: TLSSocket): string {
+  // Typed as an Error, but Node stores the OpenSSL verification code there as a string.
+  const reason: unknown = socket.authorizationError;
+  if (reason === undefined || reason === null) return error.message;
+  return `certificate not trusted (${reason instanceof Error ? reason.message : String(reason)})`;
 }

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corralMain } from './corral.js';
-import { fourLetterWord } from './four-letter.js';
+import { fourLetterWord, type FourLetterTls } from './four-letter.js';
 import { freePorts } from './ports.js';
 
 export interface ReplicaStatus {
@@ -25,6 +25,12 @@ export interface EnsembleOptions {
   extraConfig?: string[];
   /** Gives every replica an admin HTTP server on 127.0.0.1 (its port: adminPort(id)). */
   adminServers?: boolean;
+  /**
+   * Serve clients on a secure client port only (secureClientPort at clientPort(id) on
+   * 127.0.0.1, no plaintext clientPort); status() then asks `srvr` over TLS with these client
+   * options. The ssl.* keys themselves belong in extraConfig.
+   */
+  secureClientsOnly?: FourLetterTls;
 }
 
 interface Replica {
@@ -45,6 +51,7 @@ export class TestEnsemble {
   private constructor(
     readonly dir: string,
     private readonly replicas: Map<number, Replica>,
+    private readonly statusTls: FourLetterTls | undefined,
   ) {}
 
   static async create(options: EnsembleOptions): Promise<TestEnsemble> {
@@ -82,8 +89,9 @@ export class TestEnsemble {
         'initLimit=20',
         'syncLimit=10',
         `dataDir=${replica.dataDir}`,
-        `clientPort=${replica.clientPort}`,
-        'clientPortAddress=127.0.0.1',
+        ...(options.secureClientsOnly === undefined
+          ? [`clientPort=${replica.clientPort}`, 'clientPortAddress=127.0.0.1']
+          : [`secureClientPort=${replica.clientPort}`, 'secureClientPortAddress=127.0.0.1']),
         '4lw.commands.whitelist=*',
         ...(options.adminServers === true
           ? ['admin.enableServer=true', 'admin.serverAddress=127.0.0.1',
@@ -95,7 +103,7 @@ export class TestEnsemble {
       ];
       writeFileSync(replica.config, `${lines.join('\n')}\n`);
     }
-    return new TestEnsemble(dir, replicas);
+    return new TestEnsemble(dir, replicas, options.secureClientsOnly);
   }
 
   get ids(): number[] {
@@ -108,8 +116,14 @@ export class TestEnsemble {
     return replica;
   }
 
+  /** The port clients reach replica `id` on (its secure client port with secureClientsOnly). */
   clientPort(id: number): number {
     return this.replica(id).clientPort;
+  }
+
+  /** Replica `id`'s zoo.cfg (a test may append lines before starting it: later keys win). */
+  configFile(id: number): string {
+    return this.replica(id).config;
   }
 
   adminPort(id: number): number {
@@ -207,7 +221,8 @@ export class TestEnsemble {
   /** What `srvr` says; undefined fields when it does not answer or does not serve. */
   async status(id: number): Promise<ReplicaStatus> {
     try {
-      const text = await fourLetterWord(this.clientPort(id), 'srvr', 2000);
+      const text = await fourLetterWord(this.clientPort(id), 'srvr', 2000, '127.0.0.1',
+        this.statusTls);
       const mode = /Mode: (\w+)/.exec(text)?.[1] as ReplicaStatus['mode'];
       const zxid = /Zxid: (0x[0-9a-f]+)/.exec(text)?.[1];
       return { mode, zxid: zxid === undefined ? undefined : Number(zxid) };

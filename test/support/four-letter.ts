@@ -1,6 +1,12 @@
-// Sends a four-letter word to a server's client port and returns its whole answer.
+// Sends a four-letter word to a server's client port (or, with `tls`, its secure client port)
+// and returns its whole answer.
 
 import { connect } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
+
+/** What a four-letter word needs to pass a secure client port: the CA, and with
+ * ssl.clientAuth=need a client certificate and its key. */
+export type FourLetterTls = Pick<ConnectionOptions, 'ca' | 'cert' | 'key'>;
 
 export async function fourLetterWord(
   port: number,
@@ -8,15 +14,18 @@ export async function fourLetterWord(
   word: string | Buffer,
   timeoutMs = 5000,
   host = '127.0.0.1',
+  tls?: FourLetterTls,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    const socket = tls === undefined
+      ? connect({ host, port })
+      : connectTls({ host, port, ...tls, servername: '' });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no answer to ${word} on ${port}`));
     }, timeoutMs);
-    socket.on('connect', () => socket.write(word));
+    socket.on(tls === undefined ? 'connect' : 'secureConnect', () => socket.write(word));
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', (error) => {
       clearTimeout(timer);

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReplicaStatus } from './ensemble.js';
-import { fourLetterWord } from './four-letter.js';
+import { fourLetterWord, type FourLetterTls } from './four-letter.js';
 import { freePort } from './ports.js';
 import { classPath, zkServerScript } from './zookeeper.js';
 
@@ -18,6 +18,8 @@ export interface ZooKeeperEnsembleOptions {
   extraConfig?: string[];
   /** Extra JVM flags for every server. */
   jvmFlags?: string[];
+  /** As EnsembleOptions.secureClientsOnly: a secure client port only, `srvr` asked over TLS. */
+  secureClientsOnly?: FourLetterTls;
 }
 
 interface Member {
@@ -56,7 +58,11 @@ export class ZooKeeperEnsemble {
       writeFileSync(join(dataDir, 'myid'), `${member.id}\n`);
       const config = [
         `tickTime=${options.tickTimeMs ?? 200}`, 'initLimit=10', 'syncLimit=5',
-        `dataDir=${dataDir}`, `clientPort=${member.clientPort}`, 'clientPortAddress=127.0.0.1',
+        `dataDir=${dataDir}`,
+        // ZooKeeper refuses clientPortAddress without clientPort, as corral does.
+        ...(options.secureClientsOnly === undefined
+          ? [`clientPort=${member.clientPort}`, 'clientPortAddress=127.0.0.1']
+          : [`secureClientPort=${member.clientPort}`, 'secureClientPortAddress=127.0.0.1']),
         'admin.enableServer=false', '4lw.commands.whitelist=*', 'extendedTypesEnabled=true',
         'maxClientCnxns=0', ...serverLines, ...(options.extraConfig ?? []),
       ];
@@ -75,8 +81,19 @@ export class ZooKeeperEnsemble {
     return member;
   }
 
+  /** The port clients reach server `id` on (its secure client port with secureClientsOnly). */
   clientPort(id: number): number {
     return this.member(id).clientPort;
+  }
+
+  /** Server `id`'s zoo.cfg (a test may append lines before starting it: later keys win). */
+  configFile(id: number): string {
+    return join(this.member(id).dir, 'zoo.cfg');
+  }
+
+  /** host:port,… for the given servers (all by default), as clients take it. */
+  connectString(ids: number[] = this.ids): string {
+    return ids.map((id) => `127.0.0.1:${this.clientPort(id)}`).join(',');
   }
 
   output(id: number): string {
@@ -110,7 +127,8 @@ export class ZooKeeperEnsemble {
   /** What `srvr` says; undefined fields when the server does not answer or does not serve. */
   async status(id: number): Promise<ReplicaStatus> {
     try {
-      const text = await fourLetterWord(this.clientPort(id), 'srvr', 2000);
+      const text = await fourLetterWord(this.clientPort(id), 'srvr', 2000, '127.0.0.1',
+        this.options.secureClientsOnly);
       const mode = /Mode: (\w+)/.exec(text)?.[1] as ReplicaStatus['mode'];
       const zxid = /Zxid: (0x[0-9a-f]+)/.exec(text)?.[1];
       return { mode, zxid: zxid === undefined ? undefined : Number(zxid) };
@@ -119,13 +137,14 @@ export class ZooKeeperEnsemble {
     }
   }
 
-  /** Waits until every server serves and exactly one leads; returns the leader's id. */
-  async waitForLeader(timeoutMs = electionTimeoutMs): Promise<number> {
+  /** Waits until the servers among `ids` (all by default) serve and exactly one of them leads;
+   * returns the leader's id. */
+  async waitForLeader(timeoutMs = electionTimeoutMs, ids = this.ids): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     let modes: Array<ReplicaStatus['mode']> = [];
     while (Date.now() < deadline) {
-      modes = (await Promise.all(this.ids.map((id) => this.status(id)))).map((s) => s.mode);
-      const leaders = this.ids.filter((_, index) => modes[index] === 'leader');
+      modes = (await Promise.all(ids.map((id) => this.status(id)))).map((s) => s.mode);
+      const leaders = ids.filter((_, index) => modes[index] === 'leader');
       if (leaders.length === 1 && modes.every((mode) => mode !== undefined)) return leaders[0]!;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
