@@ -11,10 +11,10 @@ import {
   type SecureContext,
   type SecureContextOptions,
   type Server as TlsServer,
-  type TLSSocket,
 } from 'node:tls';
 import type { TcpPeerAddress } from './tcp-peer-options.js';
 import { replayingStream } from './tls/replaying-stream.js';
+import { acceptFailure } from './tls/accept-failure.js';
 
 /** The first byte of a TLS record that carries a handshake: every ClientHello starts with it. */
 const tlsHandshakeRecordType = 0x16;
@@ -129,16 +129,4 @@ export class PeerSockets {
       }
     });
   }
-}
-
-/**
- * Why an accepted peer failed the handshake. Node checks a client certificate only once the
- * handshake is done and, refusing it, closes the socket, which reports a bare "socket hang up";
- * the verification error it found is left in the socket's authorizationError.
- */
-function acceptFailure(error: Error, socket: TLSSocket): string {
-  // Typed as an Error, but Node stores the OpenSSL verification code there as a string.
-  const reason: unknown = socket.authorizationError;
-  if (reason === undefined || reason === null) return error.message;
-  return `certificate not trusted (${reason instanceof Error ? reason.message : String(reason)})`;
 }

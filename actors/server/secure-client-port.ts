@@ -5,6 +5,7 @@
 
 import type { Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { acceptFailure } from '../../transport/tls/accept-failure.js';
 import type { Logger } from 'pino';
 import type { Id } from '../../protocol/records.js';
 import {
@@ -47,7 +48,7 @@ export class SecureClientPort {
       (socket) => this.verify(socket),
     );
     this.server.on('tlsClientError', (error, socket) => {
-      logger.info({ address: socket.remoteAddress, error: error.message },
+      logger.info({ address: socket.remoteAddress, error: acceptFailure(error, socket) },
         'TLS handshake with a client failed');
     });
     this.watcher = options.reload
