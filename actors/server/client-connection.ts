@@ -346,6 +346,12 @@ export class ClientConnection {
     this.closing = true;
     if (lastFrame !== undefined) this.socket.end(lastFrame);
     else this.socket.end();
+    // Read (and drop) what the client still sends: a socket closed with unread bytes is reset,
+    // and a reset can cost the client the last replies it has not read yet (AuthFailed).
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
     // A client that never reads must not keep the socket forever.
     this.host.clock.setTimeout(() => this.socket.destroy(), undrainedSocketMs);
     this.finish();
