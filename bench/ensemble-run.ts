@@ -26,6 +26,8 @@ export interface EnsembleBenchOptions {
   systems: EnsembleSystem[];
   operations: Operation[];
   workload: WorkloadSettings;
+  /** Members link over mutual TLS (sslQuorum). */
+  quorumTls?: boolean;
 }
 
 export const failoversMax = 20;
@@ -72,7 +74,7 @@ async function benchSystem(
   options: EnsembleBenchOptions,
 ): Promise<SystemResults> {
   const results: SystemResults = { workloads: new Map(), failoverMs: [] };
-  const ensemble = await Ensemble.create(system, options.replicas);
+  const ensemble = await Ensemble.create(system, options.replicas, options.quorumTls ?? false);
   try {
     const startedAtMs = performance.now();
     await ensemble.start();

@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { askSrvr, freePorts, projectRoot, zkServerScript } from './servers.js';
+import { makeBenchTls } from './tls.js';
 import type { WorkloadTarget } from './workload.js';
 
 export type EnsembleSystem = 'corral' | 'zookeeper';
@@ -78,10 +79,19 @@ export class Ensemble {
     readonly system: EnsembleSystem,
     private readonly rootDir: string,
     readonly members: EnsembleMember[],
+    /** zoo.cfg lines every member gets too (quorum TLS). */
+    private readonly extraConfig: readonly string[],
   ) {}
 
-  /** Lays out the dirs and configs; call start(), and stop() in a finally. */
-  static async create(system: EnsembleSystem, replicas: number): Promise<Ensemble> {
+  /**
+   * Lays out the dirs and configs; call start(), and stop() in a finally. With `quorumTls` the
+   * members link over mutual TLS (sslQuorum, a throwaway CA's PEM stores).
+   */
+  static async create(
+    system: EnsembleSystem,
+    replicas: number,
+    quorumTls = false,
+  ): Promise<Ensemble> {
     if (system === 'zookeeper' && !existsSync(zkServerScript)) {
       throw new EnsembleError(`${zkServerScript} not found: apt-get install -y zookeeper`);
     }
@@ -96,7 +106,8 @@ export class Ensemble {
       dir: join(rootDir, `server${index + 1}`),
       process: undefined,
     }));
-    const ensemble = new Ensemble(system, rootDir, members);
+    const extraConfig = quorumTls ? makeBenchTls(rootDir).quorumZooCfg() : [];
+    const ensemble = new Ensemble(system, rootDir, members, extraConfig);
     liveEnsembles.add(ensemble);
     try {
       for (const member of members) ensemble.writeConfig(member);
@@ -219,6 +230,7 @@ export class Ensemble {
       ...this.members.map(
         (peer) => `server.${peer.id}=127.0.0.1:${peer.quorumPort}:${peer.electionPort}`,
       ),
+      ...this.extraConfig,
     ];
     writeFileSync(join(member.dir, 'zoo.cfg'), `${config.join('\n')}\n`);
   }

@@ -21,6 +21,7 @@ interface BenchFlags {
   compare?: boolean;
   tls?: boolean;
   ensemble?: boolean;
+  quorumTls?: boolean;
   replicas: string;
   failovers: string;
   skipCorral?: boolean;
@@ -93,6 +94,7 @@ async function ensemble(flags: BenchFlags, operations: Operation[]): Promise<voi
     systems,
     operations,
     workload: workloadSettings(flags),
+    quorumTls: flags.quorumTls === true,
   });
 }
 
@@ -103,6 +105,7 @@ const program = new Command()
   .option('--tls', 'with --compare: measure each workload over a secure client port too')
   .option('--ensemble', 'start a corral and an Apache ZooKeeper 3.8 ensemble and measure both')
   .option('--replicas <n>', 'servers per ensemble (--ensemble)', '3')
+  .option('--quorum-tls', 'with --ensemble: the servers link over mutual TLS (sslQuorum)')
   .option('--failovers <n>', 'leader kills per ensemble (--ensemble)', '3')
   .option('--skip-corral', 'measure only the ZooKeeper ensemble (--ensemble)')
   .option('--skip-zookeeper', 'measure only the corral ensemble (--ensemble)')

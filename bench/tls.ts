@@ -13,6 +13,8 @@ export interface BenchTls {
   key: string;
   /** zoo.cfg lines for a secure client port on `port`. */
   zooCfg(port: number): string[];
+  /** zoo.cfg lines for mutual TLS between the members of an ensemble (sslQuorum). */
+  quorumZooCfg(): string[];
 }
 
 /** Debian's netty jars: ZooKeeper's only TLS connection factory needs them on its class path. */
@@ -45,6 +47,13 @@ export function makeBenchTls(dir: string): BenchTls {
       'serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory',
       `ssl.keyStore.location=${join(dir, 'server-store.pem')}`,
       `ssl.trustStore.location=${join(dir, 'ca.pem')}`,
+    ],
+    quorumZooCfg: () => [
+      'sslQuorum=true',
+      `ssl.quorum.keyStore.location=${join(dir, 'server-store.pem')}`,
+      'ssl.quorum.keyStore.type=PEM',
+      `ssl.quorum.trustStore.location=${join(dir, 'ca.pem')}`,
+      'ssl.quorum.trustStore.type=PEM',
     ],
   };
 }
