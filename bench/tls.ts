@@ -32,7 +32,8 @@ export function makeBenchTls(dir: string): BenchTls {
   for (const name of ['server', 'client']) {
     openssl(['req', ...ecKey, '-keyout', `${name}.key`, '-out', `${name}.csr`,
       '-subj', `/CN=${name === 'server' ? 'localhost' : 'bench'}`]);
-    writeFileSync(join(dir, `${name}.ext`), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    writeFileSync(join(dir, `${name}.ext`),
+      'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
     openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key',
       '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`]);
   }
