@@ -12,7 +12,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { buildTree } from './tree-builder.js';
 
 const corralMain = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
@@ -162,21 +162,24 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      nodes: { type: 'string', default: '1000000' },
-      'data-bytes': { type: 'string', default: '32' },
-      'skip-zookeeper': { type: 'boolean', default: false },
-      'cpu-prof-dir': { type: 'string' },
-    },
-  });
+  const values = new Command()
+    .name('corral-bench-restart')
+    .description('time from a restart to serving, for corral and Apache ZooKeeper 3.8, on a ' +
+      'tree built through each server')
+    .option('--nodes <n>', 'znodes to build', '1000000')
+    .option('--data-bytes <n>', 'bytes per znode', '32')
+    .option('--skip-zookeeper', 'measure corral only')
+    .option('--cpu-prof-dir <dir>', 'write a CPU profile of corral\'s restart there')
+    .showHelpAfterError()
+    .parse()
+    .opts<{ nodes: string; dataBytes: string; skipZookeeper?: boolean; cpuProfDir?: string }>();
   const nodes = Number(values.nodes);
-  const dataBytes = Number(values['data-bytes']);
+  const dataBytes = Number(values.dataBytes);
   const targets = [corral];
-  if (!values['skip-zookeeper'] && existsSync(zkServerScript)) targets.push(apacheZooKeeper);
+  if (values.skipZookeeper !== true && existsSync(zkServerScript)) targets.push(apacheZooKeeper);
   console.log(`restart benchmark: ${nodes} znodes of ${dataBytes} bytes, built via each server`);
   for (const target of targets) {
-    const profileDir = target === corral ? values['cpu-prof-dir'] : undefined;
+    const profileDir = target === corral ? values.cpuProfDir : undefined;
     const result = await measure(target, nodes, dataBytes, profileDir);
     console.log(
       `${result.target.padEnd(14)} build ${(result.buildMs / 1000).toFixed(1)} s  ` +

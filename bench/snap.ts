@@ -11,7 +11,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { Ensemble, EnsembleError, type EnsembleSystem } from './ensemble.js';
 import { askSrvr, askWord } from './servers.js';
 import { buildTree } from './tree-builder.js';
@@ -125,24 +125,36 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      nodes: { type: 'string', default: '300000' },
-      'data-bytes': { type: 'string', default: '1024' },
-      'skip-zookeeper': { type: 'boolean', default: false },
-      'skip-corral': { type: 'boolean', default: false },
-      'log-dir': { type: 'string' },
-      mode: { type: 'string', default: 'snap' },
-      missed: { type: 'string', default: '100000' },
-    },
-  });
+  const values = new Command()
+    .name('corral-bench-snap')
+    .description('time to bring a wiped (snap) or lagging (diff) follower of 3 up to date, for ' +
+      'corral and Apache ZooKeeper 3.8')
+    .option('--nodes <n>', 'znodes in the tree', '300000')
+    .option('--data-bytes <n>', 'bytes per znode', '1024')
+    .option('--mode <mode>', 'snap (a wiped follower) or diff (a follower that missed writes)',
+      'snap')
+    .option('--missed <n>', 'creates the follower misses (--mode diff)', '100000')
+    .option('--skip-zookeeper', 'measure corral only')
+    .option('--skip-corral', 'measure ZooKeeper only')
+    .option('--log-dir <dir>', 'keep every server\'s log there')
+    .showHelpAfterError()
+    .parse()
+    .opts<{
+      nodes: string;
+      dataBytes: string;
+      mode: string;
+      missed: string;
+      skipZookeeper?: boolean;
+      skipCorral?: boolean;
+      logDir?: string;
+    }>();
   const nodes = Number(values.nodes);
-  const dataBytes = Number(values['data-bytes']);
+  const dataBytes = Number(values.dataBytes);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 5_000_000) {
     throw new Error(`invalid --nodes "${values.nodes}": expected 1-5000000`);
   }
   if (!Number.isInteger(dataBytes) || dataBytes < 0 || dataBytes > 1_000_000) {
-    throw new Error(`invalid --data-bytes "${values['data-bytes']}": expected 0-1000000`);
+    throw new Error(`invalid --data-bytes "${values.dataBytes}": expected 0-1000000`);
   }
   const mode = values.mode;
   if (mode !== 'snap' && mode !== 'diff') {
@@ -153,15 +165,15 @@ async function main(): Promise<void> {
     throw new Error(`invalid --missed "${values.missed}": expected 1-5000000`);
   }
   const systems: EnsembleSystem[] = [];
-  if (!values['skip-corral']) systems.push('corral');
-  if (!values['skip-zookeeper']) systems.push('zookeeper');
+  if (values.skipCorral !== true) systems.push('corral');
+  if (values.skipZookeeper !== true) systems.push('zookeeper');
   console.log(mode === 'snap'
     ? `SNAP of ${nodes} znodes of ${dataBytes} B to a wiped follower of 3`
     : `DIFF of ${missed} creates of ${dataBytes} B missed by a follower of 3 (tree ${nodes})`);
   console.log('system      build(s)  tree(MiB)  nodes      restart→caught up(s)  leader sync step');
   const results: Result[] = [];
   for (const system of systems) {
-    const result = await measure(system, { mode, nodes, dataBytes, missed }, values['log-dir']);
+    const result = await measure(system, { mode, nodes, dataBytes, missed }, values.logDir);
     results.push(result);
     const step = result.leaderSync === undefined ? '-'
       : `${result.leaderSync.mode} ${result.leaderSync.txns} txns in ${result.leaderSync.ms} ms, ` +

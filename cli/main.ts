@@ -8,6 +8,7 @@ import { inspectData } from './inspect-data.js';
 import { machinesCommand } from './machines-command.js';
 import { runServer } from './server-command.js';
 import { addServerOptions } from './server-options.js';
+import { corralVersion } from './version.js';
 import { addSimOptions, runSimCommand, type SimFlags } from './sim-command.js';
 import { addChaosOptions, runChaos, type ChaosFlags } from './chaos-command.js';
 
@@ -15,6 +16,7 @@ const program = new Command();
 program
   .name('corral')
   .description('A ZooKeeper-compatible coordination service')
+  .version(corralVersion(), '-V, --version', 'print corral\'s version')
   .showHelpAfterError();
 
 addServerOptions(

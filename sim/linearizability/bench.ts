@@ -1,11 +1,21 @@
 // Times the checker on generated 10,000-operation histories (10 clients, 50 znodes, a sequential
 // queue) in both read modes. Run with `npm run build && node dist/sim/linearizability/bench.js`.
 
+import { Command } from 'commander';
 import { checkHistory } from './checker.js';
 import { generateZooKeeperHistory, type HistoryShape } from './generate.js';
 import { zooKeeperModel, type ZooKeeperReadMode } from './zookeeper-model.js';
 
-const operationsCount = Number(process.argv[2] ?? 10_000);
+const options = new Command()
+  .name('corral-bench-checker')
+  .description('times the linearizability checker on generated histories, in both read modes')
+  .argument('[operations]', 'operations per history', '10000')
+  .showHelpAfterError()
+  .parse();
+const operationsCount = Number(options.processedArgs[0]);
+if (!Number.isInteger(operationsCount) || operationsCount < 1) {
+  options.error(`invalid operations "${String(options.args[0])}": expected a positive integer`);
+}
 
 function run(label: string, reads: ZooKeeperReadMode, shape: HistoryShape): void {
   const { operations, initialTree } = generateZooKeeperHistory(shape);
