@@ -4,14 +4,17 @@ import { readFileSync } from 'node:fs';
 import { jaasServerUsers } from '../../protocol/config/jaas.js';
 import { ConfigError } from '../../protocol/config/values.js';
 
-/** Reads a JAAS file from disk; an unreadable file is a ConfigError naming it. */
-export function loadJaasServerUsers(path: string, sectionName = 'Server'): Map<string, string> {
-  let text: string;
+/** A JAAS file's text; an unreadable file is a ConfigError naming it. */
+export function readJaasFile(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ConfigError(`cannot read JAAS file ${path}: ${reason}`, 'jaasLoginConfig');
   }
-  return jaasServerUsers(text, path, sectionName);
+}
+
+/** The SASL users of one section of a JAAS file on disk (ZooKeeper's `Server` by default). */
+export function loadJaasServerUsers(path: string, sectionName = 'Server'): Map<string, string> {
+  return jaasServerUsers(readJaasFile(path), path, sectionName);
 }

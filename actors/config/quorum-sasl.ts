@@ -3,7 +3,7 @@
 // (QuorumPeerConfig), and the credentials their JAAS sections hold: QuorumServer's
 // `user_NAME="password"` entries and QuorumLearner's `username` / `password`, DigestLoginModule
 // only — a Kerberos login module asks for GSSAPI, which corral does not provide.
-import { readFileSync } from 'node:fs';
+import { readJaasFile } from './jaas.js';
 import { parseJaasConfig, type JaasLoginModule } from '../../protocol/config/jaas.js';
 import { ConfigError, valueParsers, type ValueParser } from '../../protocol/config/values.js';
 
@@ -137,13 +137,7 @@ export function loadQuorumSaslCredentials(
   path: string,
   config: Pick<QuorumSaslConfig, 'quorumServerLoginContext' | 'quorumLearnerLoginContext'>,
 ): { credentials: QuorumSaslCredentials; sectionNames: string[] } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(`cannot read JAAS file ${path}: ${reason}`, 'jaasLoginConfig');
-  }
+  const text = readJaasFile(path);
   const sectionNames = [...parseJaasConfig(text, path).keys()];
   return { credentials: quorumSaslCredentialsFromJaas(text, path, config), sectionNames };
 }
