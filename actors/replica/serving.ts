@@ -44,6 +44,8 @@ export interface ReplicaIdentity {
   myId: ServerId;
   voters: readonly ServerId[];
   isObserver: boolean;
+  /** zoo.cfg leaderServes: false keeps clients off this replica while it leads. */
+  leaderServes: boolean;
   leaderStatistics: () => LeaderStatistics | undefined;
 }
 
@@ -54,6 +56,7 @@ export function coreRoleOf(announced: RoleAnnouncement, identity: ReplicaIdentit
   return {
     role: state === 'looking' ? looking : roleNames[state],
     serving: announced.serving,
+    servesClients: announced.serving && (state !== 'leading' || identity.leaderServes),
     serverId: identity.myId,
     leaderId: announced.leaderId ?? undefined,
     quorumSize: identity.voters.length,

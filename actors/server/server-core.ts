@@ -45,6 +45,11 @@ export interface ServerRole {
   role: 'standalone' | 'leader' | 'follower' | 'observer';
   /** True while clients may be served: always when standalone; once synced for a replica. */
   serving: boolean;
+  /**
+   * True while client connections are accepted: `serving`, unless this replica leads with
+   * zoo.cfg leaderServes=no (then clients connect to the followers, as in ZooKeeper).
+   */
+  servesClients: boolean;
   /** This replica's myid (0 standalone). */
   serverId: number;
   /** The leader this replica follows or is (undefined while looking, or standalone). */
@@ -111,6 +116,7 @@ export class ServerCore {
     this.role = {
       role: options.pipeline === undefined ? 'standalone' : 'follower',
       serving: options.pipeline === undefined,
+      servesClients: options.pipeline === undefined,
       serverId,
       leaderId: undefined,
     };
