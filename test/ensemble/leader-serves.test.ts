@@ -1,7 +1,6 @@
 // zoo.cfg leaderServes=no: the leader keeps clients off (a connect is closed, its four-letter
-// words say it is not serving, `isro` says null) while the followers serve every request, and
-// sessions the followers hold still expire (the leader expires them). As a ZooKeeper 3.8
-// ensemble with the same line does. Real processes.
+// words say it is not serving, `isro` says null) while the followers serve every request, as a
+// ZooKeeper 3.8 ensemble with the same line does. Real processes.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpCode } from '../../protocol/constants.js';
