@@ -34,6 +34,7 @@ import { ReplicatedPipeline, type ReplicaPort } from './pipeline.js';
 import {
   announceToCore,
   applyCommittedTxns,
+  checkedForOwner,
   coreRoleOf,
   DeferredHostWork,
   leaderStatisticsOf,
@@ -256,7 +257,9 @@ export class ReplicaHost implements ReplicaPort {
    * proposes them as one PROPOSAL batch and one log commit.
    */
   submit(sessionId: bigint, cxid: number, body: TxnBody): void {
-    this.pendingRequests.push({ sessionId, cxid, time: this.world.clock.now(), body });
+    const leading = this.announced.serving && this.announced.state === 'leading';
+    const checked = leading ? checkedForOwner(this.requireCore(), this.myId, sessionId, body) : body;
+    this.pendingRequests.push({ sessionId, cxid, time: this.world.clock.now(), body: checked });
     this.queueFlush();
   }
 
@@ -309,7 +312,7 @@ export class ReplicaHost implements ReplicaPort {
       truncateLog: ({ zxid }) => this.requireLog().truncate(zxid),
       loadSnapshot: ({ zxid, snapshot }) => this.requireLog().loadSnapshot(zxid, snapshot),
       applyCommitted: ({ zxid }) => this.applyCommitted(zxid),
-      acceptForwardedRequests: ({ requests }) => this.acceptForwarded(requests),
+      acceptForwardedRequests: ({ from, requests }) => this.acceptForwarded(from, requests),
       announceRole: (role) => this.announceRole(role),
       touchSessions: ({ touches }) => {
         const sessions = this.requireCore().sessions;
@@ -326,10 +329,12 @@ export class ReplicaHost implements ReplicaPort {
    * super-user flag is derived again from the ids the session proved, as a client connection
    * derives it: a flag set by the sender alone grants nothing.
    */
-  private acceptForwarded(requests: readonly ForwardedTxnRequest[]): void {
+  private acceptForwarded(from: ServerId, requests: readonly ForwardedTxnRequest[]): void {
     const time = this.world.clock.now();
+    const core = this.requireCore();
     for (const { sessionId, cxid, body } of requests) {
-      this.pendingRequests.push({ sessionId, cxid, time, body: withDerivedSuperUser(body) });
+      const checked = checkedForOwner(core, from, sessionId, withDerivedSuperUser(body));
+      this.pendingRequests.push({ sessionId, cxid, time, body: checked });
     }
     this.flushRequests();
   }
@@ -377,6 +382,7 @@ export class ReplicaHost implements ReplicaPort {
     const wasLeading = wasServing && this.announced.state === 'leading';
     if (role.serving && role.state === 'leading' && !wasLeading) {
       this.leadingSinceMs = this.world.clock.now();
+      this.requireCore().sessions.forgetOwners();
     }
     this.announced = role;
     this.options.observer?.role?.(role);
