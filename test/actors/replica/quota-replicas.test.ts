@@ -63,9 +63,10 @@ async function submitAll(cluster: Cluster, bodies: TxnBody[], via: number): Prom
 /** 30 creates, 10 setData and 10 deletes under /app: count 21 (with /app), bytes 100. */
 function workload(round: string): TxnBody[] {
   const bodies: TxnBody[] = [];
-  for (let index = 0; index < 30; index++) bodies.push(createTxnBody(`/app/${round}${index}`, 'ab'));
-  for (let index = 0; index < 10; index++) bodies.push(setData(`/app/${round}${index}`, 'abcdefgh'));
-  for (let index = 20; index < 30; index++) bodies.push(remove(`/app/${round}${index}`));
+  const path = (index: number) => `/app/${round}${index}`;
+  for (let index = 0; index < 30; index++) bodies.push(createTxnBody(path(index), 'ab'));
+  for (let index = 0; index < 10; index++) bodies.push(setData(path(index), 'abcdefgh'));
+  for (let index = 20; index < 30; index++) bodies.push(remove(path(index)));
   return bodies;
 }
 
