@@ -30,7 +30,14 @@ export interface TxnHeader {
 export type TxnBody =
   | { type: 'createSession'; sessionId: bigint; timeoutMs: number; password: Buffer }
   | { type: 'closeSession'; sessionId: bigint }
-  | { type: 'write'; request: WriteRequest; auth: AuthContext }
+  | {
+      type: 'write';
+      request: WriteRequest;
+      auth: AuthContext;
+      /** The leader's enforceQuota (ZooKeeper checks quotas in the leader's prepare step),
+       * stamped like its clock so every replica applies the same checks; absent when off. */
+      enforceQuota?: boolean;
+    }
   /** Leader housekeeping: remove an empty container, or a TTL node whose TTL elapsed. */
   | { type: 'deleteContainer'; path: string }
   /** A request the leader rejected before it reached the tree (e.g. reconfig when disabled):

@@ -10,6 +10,7 @@ import type { Stat } from '../protocol/records.js';
 import { defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from './acl.js';
 import { digestOf } from './digest.js';
 import { parentOf } from './paths.js';
+import { QuotaTable, quotaAfterDelete } from './quota.js';
 import * as reads from './reads.js';
 import { NodeStore, type UndoLog } from './store.js';
 import { StoreRestorer, captureStore, type TreeCapture } from './snapshot.js';
@@ -43,6 +44,8 @@ export class DataTree {
   private readonly store: NodeStore;
   private readonly authSchemes: ReadonlySet<string>;
   private readonly dataBytesMax: number;
+  /** The paths with a quota: derived from /zookeeper/quota, rebuilt on restore. */
+  private readonly quotas = new QuotaTable();
   private appliedZxid = 0;
   /** The zxid of the last txn applied (or of the snapshot restored): what a capture names. */
   private lastTxnZxid = 0;
@@ -100,7 +103,7 @@ export class DataTree {
       case 'closeSession':
         return this.closeSession(txn, body.sessionId);
       case 'write':
-        return this.applyWrite(txn, body.request, body.auth);
+        return this.applyWrite(txn, body.request, body.auth, body.enforceQuota === true);
       case 'deleteContainer': {
         const context = this.context(txn, { ids: [], superUser: true }, undefined);
         const result = writes.applyDeleteContainer(context, body.path);
@@ -114,7 +117,12 @@ export class DataTree {
     }
   }
 
-  private context(txn: Txn, auth: AuthContext, undo: UndoLog | undefined): WriteContext {
+  private context(
+    txn: Txn,
+    auth: AuthContext,
+    undo: UndoLog | undefined,
+    enforceQuota = false,
+  ): WriteContext {
     return {
       store: this.store,
       zxid: txn.zxid,
@@ -125,6 +133,9 @@ export class DataTree {
       dataBytesMax: this.dataBytesMax,
       undo,
       triggers: [],
+      quotas: this.quotas,
+      enforceQuota,
+      quotaExceeded: [],
     };
   }
 
@@ -138,6 +149,7 @@ export class DataTree {
       const parent = this.store.nodes.get(parentOf(path));
       if (node === undefined || parent === undefined) continue;
       this.store.delete(path, parent, node, txn.zxid, undefined);
+      quotaAfterDelete(context, path, node.data.length);
       context.triggers.push(
         { path, type: 'deleted', acl: node.acl },
         { path: parentOf(path), type: 'childrenChanged', acl: parent.acl },
@@ -159,19 +171,28 @@ export class DataTree {
     return (op.kind === 'create' || op.kind === 'setData') && op.data.length > this.dataBytesMax;
   }
 
-  private applyWrite(txn: Txn, request: WriteRequest, auth: AuthContext): ApplyOutcome {
+  private applyWrite(
+    txn: Txn,
+    request: WriteRequest,
+    auth: AuthContext,
+    enforceQuota: boolean,
+  ): ApplyOutcome {
     const zxid = txn.zxid;
     if (isMulti(request)) {
-      if (request.kind === 'multi') return this.applyMulti(txn, request.ops, auth);
+      if (request.kind === 'multi') return this.applyMulti(txn, request.ops, auth, enforceQuota);
       return { zxid, err: ErrorCode.marshallingError, body: none, triggers: [] };
     }
     if (this.isOversized(request)) {
       return { zxid, err: ErrorCode.marshallingError, body: none, triggers: [] };
     }
-    const context = this.context(txn, auth, undefined);
+    const context = this.context(txn, auth, undefined, enforceQuota);
     const result = this.applyOne(context, request);
-    if (result.err !== ErrorCode.ok) return { zxid, err: result.err, body: none, triggers: [] };
-    return { zxid, err: ErrorCode.ok, body: bodyOf(request, result), triggers: context.triggers };
+    const quotaExceeded = context.quotaExceeded;
+    if (result.err !== ErrorCode.ok) {
+      return { zxid, err: result.err, body: none, triggers: [], quotaExceeded };
+    }
+    const body = bodyOf(request, result);
+    return { zxid, err: ErrorCode.ok, body, triggers: context.triggers, quotaExceeded };
   }
 
   private applyOne(context: WriteContext, op: SingleWrite): WriteResult {
@@ -194,12 +215,20 @@ export class DataTree {
   /** multi is all or nothing: ops run in order against the state the earlier ops left; when
    * one fails, the earlier ones are rolled back and report 0, the failing one its error, the
    * later ones runtimeInconsistency (DataTree.processTxn). The reply header's err stays 0. */
-  private applyMulti(txn: Txn, ops: readonly MultiOp[], auth: AuthContext): ApplyOutcome {
+  private applyMulti(
+    txn: Txn,
+    ops: readonly MultiOp[],
+    auth: AuthContext,
+    enforceQuota: boolean,
+  ): ApplyOutcome {
+    const undo: UndoLog = [];
+    const context = this.context(txn, auth, undo, enforceQuota);
     const outcome = (err: number, body: ResponseBody, triggers: ChangeTrigger[]): ApplyOutcome => ({
       zxid: txn.zxid,
       err,
       body,
       triggers,
+      quotaExceeded: context.quotaExceeded,
     });
     // A read op, or data over the limit, fails the decoding of the whole multi in ZooKeeper;
     // so does a create that cannot be prepared (see multiCreate).
@@ -207,8 +236,6 @@ export class DataTree {
     if (ops.some((op) => isReadOp(op) || this.isOversized(op) || unpreparable(op))) {
       return outcome(ErrorCode.marshallingError, none, []);
     }
-    const undo: UndoLog = [];
-    const context = this.context(txn, auth, undo);
     const results: OpResult[] = [];
     for (let index = 0; index < ops.length; index++) {
       const sent = ops[index] as SingleWrite;
@@ -216,6 +243,8 @@ export class DataTree {
       const result = this.applyOne(context, op);
       if (result.err !== ErrorCode.ok) {
         for (let step = undo.length - 1; step >= 0; step--) undo[step]?.();
+        // Unreadable quota nodes throw out of ZooKeeper's whole multi, not one op.
+        if (result.err === ErrorCode.marshallingError) return outcome(result.err, none, []);
         const failedAt = failedResults(ops.length, index, result.err);
         return outcome(ErrorCode.ok, { kind: 'multi', results: failedAt }, []);
       }
@@ -351,6 +380,9 @@ export class DataTree {
   /** Replaces the whole state with a snapshot's: `fill` feeds the records, parents first. */
   restore(zxid: number, fill: (restorer: StoreRestorer) => void): void {
     fill(new StoreRestorer(this.store));
+    // ZooKeeper also recounts every quota's stats here (setupQuota); corral's snapshots are
+    // exact, not fuzzy, so the stats they hold are already those a live replica has.
+    this.quotas.rebuild(this.store);
     this.appliedZxid = zxid;
     this.lastTxnZxid = zxid;
   }

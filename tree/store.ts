@@ -116,6 +116,19 @@ export class NodeStore {
     });
   }
 
+  /** DataTree.updateQuotaStat (tree/quota.ts): a quota's stats node gets new data while its
+   * version, mzxid and mtime stay as they were. */
+  rewriteData(node: Znode, data: Buffer, undo: UndoLog | undefined): void {
+    this.changing(node);
+    const oldData = node.data;
+    node.data = data;
+    this.dataSize += data.length - oldData.length;
+    undo?.push(() => {
+      this.dataSize -= data.length - oldData.length;
+      node.data = oldData;
+    });
+  }
+
   /** DataTree.setACL: new ACL and aversion + 1; mzxid and mtime do not change. */
   setAcl(node: Znode, acl: readonly ACL[]): void {
     this.changing(node);

@@ -4,6 +4,7 @@
 
 import type { ACL } from '../protocol/records.js';
 import type { ResponseBody } from '../protocol/responses.js';
+import type { QuotaExceeded } from './quota.js';
 
 /** A change that may fire watches, in the order ZooKeeper's DataTree fires them. */
 export interface ChangeTrigger {
@@ -23,6 +24,9 @@ export interface ApplyOutcome {
   triggers: ChangeTrigger[];
   /** Set by a closeSession txn: the session the server must now drop. */
   closedSession?: bigint;
+  /** Quota limits an enforced write passed (soft) or was refused at (hard): ZooKeeper's
+   * leader logs each as "Quota exceeded: …". */
+  quotaExceeded?: QuotaExceeded[];
 }
 
 export interface ReadResult {

@@ -140,6 +140,10 @@ export interface ServerConfig
   /** zoo.cfg `audit.logFile` (corral's own key): the audit log's path; `<dataDir>/audit.log`
    * when unset (ZooKeeper names its file in its log4j/logback configuration instead). */
   auditLogFile: string | undefined;
+  /** ZooKeeper's enforceQuota: a create or setData past a quota's hard limit fails with
+   * QuotaExceeded, and passed soft limits are logged (tree/quota.ts). The leader's setting
+   * decides, stamped into each write txn. */
+  enforceQuota: boolean;
 }
 
 export interface ConfigLogger {
@@ -215,6 +219,12 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   'audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
   'zookeeper.audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
   'audit.logFile': { field: 'auditLogFile', parse: valueParsers.text },
+  // ZooKeeper's key is enforceQuota (its system property zookeeper.enforceQuota). enforce.quota
+  // is corral's alias: ZooKeeper would take it silently and not enforce, corral enforces.
+  ...withZooKeeperPrefix({
+    enforceQuota: { field: 'enforceQuota', parse: valueParsers.boolean },
+    'enforce.quota': { field: 'enforceQuota', parse: valueParsers.boolean },
+  }),
   'znode.container.checkIntervalMs': {
     field: 'containerCheckIntervalMs',
     parse: valueParsers.positiveInteger,
@@ -327,6 +337,7 @@ export const serverConfigDefaults = {
   // Not 8080, the port of @statelyai/inspect's own bridge and of ZooKeeper's AdminServer.
   inspectPort: 8082,
   auditEnabled: false,
+  enforceQuota: false,
 } as const;
 
 /** PurgeTxnLog never keeps fewer snapshots than this; ZooKeeper raises smaller values to it. */

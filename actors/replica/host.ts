@@ -325,15 +325,17 @@ export class ReplicaHost implements ReplicaPort {
   }
 
   /**
-   * A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's). The
-   * super-user flag is derived again from the ids the session proved, as a client connection
-   * derives it: a flag set by the sender alone grants nothing.
+   * A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's) and its
+   * enforceQuota. The super-user flag is derived again from the ids the session proved, as a
+   * client connection derives it: a flag set by the sender alone grants nothing.
    */
   private acceptForwarded(from: ServerId, requests: readonly ForwardedTxnRequest[]): void {
     const time = this.world.clock.now();
     const core = this.requireCore();
+    const enforceQuota = core.settings.enforceQuota;
     for (const { sessionId, cxid, body } of requests) {
-      const checked = checkedForOwner(core, from, sessionId, withDerivedSuperUser(body));
+      const stamped = withLeaderStamps(body, enforceQuota);
+      const checked = checkedForOwner(core, from, sessionId, stamped);
       this.pendingRequests.push({ sessionId, cxid, time, body: checked });
     }
     this.flushRequests();
@@ -424,9 +426,16 @@ export class ReplicaHost implements ReplicaPort {
   }
 }
 
-function withDerivedSuperUser<Body extends ForwardedTxnRequest['body']>(body: Body): Body {
+/** A forwarded write as the leader proposes it, whatever the learner sent: the super-user flag
+ * derived from the ids the session proved, and the leader's own enforceQuota (ZooKeeper checks
+ * quotas in the leader's PrepRequestProcessor). */
+function withLeaderStamps<Body extends ForwardedTxnRequest['body']>(
+  body: Body,
+  enforceQuota: boolean,
+): Body {
   if (body.type !== 'write') return body;
   const superUser = body.auth.ids.some((id) => id.scheme === 'super');
-  if (superUser === body.auth.superUser) return body;
-  return { ...body, auth: { ids: body.auth.ids, superUser } };
+  const auth = superUser === body.auth.superUser ? body.auth : { ids: body.auth.ids, superUser };
+  const { enforceQuota: _asSent, ...write } = body;
+  return (enforceQuota ? { ...write, auth, enforceQuota } : { ...write, auth }) as Body;
 }

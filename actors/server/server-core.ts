@@ -20,7 +20,7 @@ import { encodeNotification, encodeReply, type ResponseBody } from '../../protoc
 import type { TxnLog } from '../../storage/log.js';
 import { checkPermission } from '../../tree/acl.js';
 import { DataTree, type ApplyOutcome } from '../../tree/data-tree.js';
-import type { Txn } from '../../protocol/txn.js';
+import type { Txn, TxnBody } from '../../protocol/txn.js';
 import { WatchManager } from '../../tree/watches.js';
 import type { AuditLog } from './audit.js';
 import { digestAuthIds } from './auth/digest.js';
@@ -34,6 +34,7 @@ import { StandalonePipeline } from './proposer.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
+import { QuotaLog } from './quota-log.js';
 import { ServerStatistics } from './statistics.js';
 import type { ServerConfig } from '../config/config.js';
 import { hex } from '../../protocol/zxid.js';
@@ -102,6 +103,7 @@ export class ServerCore {
   private readonly saslServers = new Map<number, DigestMd5Server>();
   private nextSessionId: bigint;
   private internalCxid = 0;
+  private readonly quotaLog: QuotaLog;
 
   constructor(
     readonly settings: ServerSettings,
@@ -111,6 +113,7 @@ export class ServerCore {
   ) {
     const { inspect } = options;
     this.audit = options.audit;
+    this.quotaLog = new QuotaLog(logger, options.now ?? Date.now);
     this.tree = this.emptyTree();
     const serverId = options.serverId ?? 0;
     this.role = {
@@ -216,6 +219,8 @@ export class ServerCore {
     const closing = body.type === 'closeSession' && this.audit !== undefined ? body : undefined;
     const ephemerals = closing === undefined ? [] : this.tree.ephemeralsOf(closing.sessionId);
     const outcome = this.tree.apply(txn);
+    // ZooKeeper's leader logs the quota limits a write passes (its prepare step checks them).
+    if (this.ownsSessionExpiry) this.quotaLog.report(outcome.quotaExceeded);
     if (ephemerals.length > 0) this.audit?.ephemeralsDeleted(closing!.sessionId, ephemerals);
     if (body.type === 'createSession' && this.sessions.get(body.sessionId) === undefined) {
       // Created through another replica: tracked here too (expired by the leader alone).
@@ -286,10 +291,11 @@ export class ServerCore {
   ) {
     const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
     const told = this.audit?.writeListener({ sessionId, ids: auth.ids }, request, applied);
-    return this.trackWrite(
-      sessionId,
-      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }, told ?? applied),
-    );
+    // A learner's setting travels no further: the leader stamps its own (host.ts).
+    const body: TxnBody = this.settings.enforceQuota
+      ? { type: 'write', request, auth, enforceQuota: true }
+      : { type: 'write', request, auth };
+    return this.trackWrite(sessionId, this.pipeline.propose(sessionId, xid, body, told ?? applied));
   }
 
   proposeError(sessionId: bigint, xid: number, err: number): Promise<ApplyOutcome> {
