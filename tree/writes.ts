@@ -212,7 +212,7 @@ export function applySetData(context: WriteContext, request: SetDataRequest): Wr
     return failure(ErrorCode.noAuth, path);
   }
   if (!versionMatches(request.version, node.version)) return failure(ErrorCode.badVersion, path);
-  store.setData(node, request.data, context.zxid, context.time, context.undo);
+  store.setData(path, node, request.data, context.zxid, context.time, context.undo);
   context.triggers.push({ path, type: 'dataChanged', acl: node.acl });
   return { err: ErrorCode.ok, path, stat: node.stat() };
 }
@@ -231,7 +231,7 @@ export function applySetAcl(context: WriteContext, request: SetACLRequest): Writ
     return failure(ErrorCode.noAuth, path);
   }
   if (!versionMatches(request.version, node.aversion)) return failure(ErrorCode.badVersion, path);
-  store.setAcl(node, acl);
+  store.setAcl(path, node, acl);
   return { err: ErrorCode.ok, path, stat: node.stat() };
 }
 

@@ -274,7 +274,10 @@ export class ReplicaHost implements ReplicaPort {
     if (this.pendingRequests.length === 0) return;
     const requests = this.pendingRequests;
     this.pendingRequests = [];
-    this.send({ type: 'client.requests', requests });
+    const digest = this.core?.tree.digestToStamp();
+    this.send(digest === undefined
+      ? { type: 'client.requests', requests }
+      : { type: 'client.requests', requests, digest });
   }
 
   submitRevalidation(sessionId: bigint, timeoutMs: number): void {

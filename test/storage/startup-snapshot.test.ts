@@ -29,9 +29,10 @@ async function writeNodes(port: number, count: number, prefix = 'node'): Promise
   const client: Client = await connectClient(`127.0.0.1:${port}`);
   try {
     for (let index = 0; index < count; index++) {
-      await call((done) => client.create(`/${prefix}-${index}`, Buffer.from(`value ${index}`), done));
+      const path = `/${prefix}-${index}`;
+      await call((done) => client.create(path, Buffer.from(`value ${index}`), done));
     }
-    const stat = await call<Stat>((done) => client.exists(`/${prefix}-${count - 1}`, done));
+    const stat = await call<Stat>((done) => client.exists(`/${prefix}-${count - 1}`, undefined, done));
     return Number(BigInt(`0x${stat.czxid.toString('hex')}`));
   } finally {
     await closeClient(client);
@@ -87,7 +88,7 @@ describe('a snapshot as the server starts', () => {
     running = await startServer(withMethod(''), port);
     expect(snapshotFiles(dataDir).map((name) => name.slice(25))).toEqual(['.gz', '']);
     const client = await connectClient(`127.0.0.1:${port}`);
-    const children = await call<string[]>((done) => client.getChildren('/', done));
+    const children = await call<string[]>((done) => client.getChildren('/', undefined, done));
     await closeClient(client);
     expect(children.filter((name) => /^(node|later)-/.test(name))).toHaveLength(11);
   }, 60_000);
