@@ -9,12 +9,13 @@ import type { OpResult, ResponseBody } from '../protocol/responses.js';
 import type { Stat } from '../protocol/records.js';
 import { defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from './acl.js';
 import { digestOf } from './digest.js';
+import { DigestHistory, type ZxidDigest } from './digest-history.js';
 import { parentOf } from './paths.js';
 import { QuotaTable, quotaAfterDelete } from './quota.js';
 import * as reads from './reads.js';
 import { NodeStore, type UndoLog } from './store.js';
 import { StoreRestorer, captureStore, type TreeCapture } from './snapshot.js';
-import type { AuthContext, Txn } from '../protocol/txn.js';
+import type { AuthContext, Txn, TxnDigest } from '../protocol/txn.js';
 import type {
   ApplyOutcome,
   ChangeTrigger,
@@ -36,6 +37,7 @@ import {
 import { assertNever } from '../protocol/assert.js';
 
 export type { ApplyOutcome, ChangeTrigger, DataTreeOptions, ReadResult, SessionEntry };
+export type { ZxidDigest };
 
 const none: ResponseBody = { kind: 'none' };
 
@@ -49,9 +51,12 @@ export class DataTree {
   private appliedZxid = 0;
   /** The zxid of the last txn applied (or of the snapshot restored): what a capture names. */
   private lastTxnZxid = 0;
+  private readonly digests: DigestHistory;
 
   constructor(options: DataTreeOptions = {}) {
-    this.store = new NodeStore(options.extendedTypesEnabled ?? false);
+    this.store = new NodeStore(options.extendedTypesEnabled ?? false,
+      options.digestEnabled ?? true);
+    this.digests = new DigestHistory(options.digestMismatch);
     this.authSchemes = options.authSchemes ?? defaultAuthSchemes;
     this.dataBytesMax = options.dataBytesMax ?? juteMaxBufferDefault;
     // ZooKeeper's DataTree constructor: /, /zookeeper and /zookeeper/quota open to all with
@@ -76,7 +81,7 @@ export class DataTree {
   initConfigNode(data: Buffer, configVersion: number, time: number): void {
     const node = this.store.nodes.get('/zookeeper/config');
     if (node === undefined) return;
-    this.store.setData(node, data, configVersion, time, undefined);
+    this.store.setData('/zookeeper/config', node, data, configVersion, time, undefined);
     node.version = -1;
   }
 
@@ -89,7 +94,21 @@ export class DataTree {
     if (zxid > this.appliedZxid) this.appliedZxid = zxid;
   }
 
+  /** Applies a txn, then keeps the digest it leaves and checks the one it carries (ZooKeeper's
+   * DataTree.processTxn with compareDigest). */
   apply(txn: Txn): ApplyOutcome {
+    const outcome = this.applyTxn(txn);
+    if (this.store.digestEnabled) {
+      this.digests.record(txn.zxid, this.store.digest);
+      if (txn.digest !== undefined) this.digests.check(txn.zxid, txn.digest);
+    } else {
+      // As ZooKeeper's: the zxids are still logged for `hash`, with digest 0.
+      this.digests.record(txn.zxid, 0n);
+    }
+    return outcome;
+  }
+
+  private applyTxn(txn: Txn): ApplyOutcome {
     if (txn.zxid > this.appliedZxid) this.appliedZxid = txn.zxid;
     if (txn.zxid > this.lastTxnZxid) this.lastTxnZxid = txn.zxid;
     const body = txn.body;
@@ -385,6 +404,29 @@ export class DataTree {
     this.quotas.rebuild(this.store);
     this.appliedZxid = zxid;
     this.lastTxnZxid = zxid;
+    if (this.store.digestEnabled) this.digests.record(zxid, this.store.digest);
+  }
+
+  /** ZooKeeper's tree digest now (DataTree.getTreeDigest); 0 with digests off. */
+  get treeDigest(): bigint {
+    return this.store.digest;
+  }
+
+  /** The digest to stamp into a txn being ordered: the newest this tree has, with its zxid;
+   * undefined with digests off. */
+  digestToStamp(): TxnDigest | undefined {
+    return this.store.digestEnabled ? this.digests.latest() : undefined;
+  }
+
+  /** The digests kept for `hash` (every 128th zxid), oldest first. */
+  digestLog(): readonly ZxidDigest[] {
+    return this.digests.log();
+  }
+
+  /** Txns whose stamped digest differed from this tree's (ZooKeeper's digest_mismatches_count,
+   * for this tree; a replica counts across the trees TRUNC and SNAP replace). */
+  get digestMismatches(): number {
+    return this.digests.mismatches;
   }
 
   /** A deterministic hash of every znode and the session table, for comparing replicas. */

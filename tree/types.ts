@@ -46,4 +46,18 @@ export interface DataTreeOptions {
   dataBytesMax?: number;
   /** Schemes with an authentication provider, which ACLs may name (default digest, ip, sasl). */
   authSchemes?: ReadonlySet<string>;
+  /** ZooKeeper's digest.enabled (default true): keep the tree digest (tree/node-digest.ts). */
+  digestEnabled?: boolean;
+  /** Told when a txn's stamped digest differs from this tree's at the same zxid. */
+  digestMismatch?: (mismatch: DigestMismatch) => void;
+}
+
+/** A txn whose stamped digest (TxnDigest) is not what this tree had at that zxid. */
+export interface DigestMismatch {
+  /** The txn that carried the digest. */
+  txnZxid: number;
+  /** The zxid the digest belongs to. */
+  zxid: number;
+  expected: bigint;
+  actual: bigint;
 }

@@ -246,7 +246,7 @@ export function applySetData(context: WriteContext, request: SetDataRequest): Wr
   const quotaErr = enforcedQuotaError(context, path, bytesChange, 0);
   if (quotaErr !== ErrorCode.ok) return failure(quotaErr, path);
   if (!versionMatches(request.version, node.version)) return failure(ErrorCode.badVersion, path);
-  store.setData(node, request.data, context.zxid, context.time, context.undo);
+  store.setData(path, node, request.data, context.zxid, context.time, context.undo);
   quotaAfterSetData(context, path, bytesChange);
   context.triggers.push({ path, type: 'dataChanged', acl: node.acl });
   return { err: ErrorCode.ok, path, stat: node.stat() };
@@ -266,7 +266,7 @@ export function applySetAcl(context: WriteContext, request: SetACLRequest): Writ
     return failure(ErrorCode.noAuth, path);
   }
   if (!versionMatches(request.version, node.aversion)) return failure(ErrorCode.badVersion, path);
-  store.setAcl(node, acl);
+  store.setAcl(path, node, acl);
   return { err: ErrorCode.ok, path, stat: node.stat() };
 }
 

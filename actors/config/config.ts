@@ -42,6 +42,7 @@ import {
   quorumSaslKeyRules,
   type QuorumSaslConfig,
 } from './quorum-sasl.js';
+import { storageConfigDefaults, storageKeyRules, type StorageConfig } from './storage-keys.js';
 
 export {
   ConfigError,
@@ -56,7 +57,7 @@ export {
 };
 
 export interface ServerConfig
-  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig {
+  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, StorageConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;
@@ -192,6 +193,7 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   },
   jaasLoginConfig: { field: 'jaasFile', parse: valueParsers.text },
   ...quorumSaslKeyRules,
+  ...storageKeyRules,
   'admin.enableServer': { field: 'adminServerEnabled', parse: valueParsers.boolean },
   'admin.serverAddress': { field: 'adminServerAddress', parse: valueParsers.text },
   'admin.serverPort': { field: 'adminServerPort', parse: valueParsers.port },
@@ -388,6 +390,7 @@ export function resolveConfig(
     ...serverConfigDefaults,
     ...quorumSecurityDefaults,
     ...quorumSaslDefaults,
+    ...storageConfigDefaults,
     dataLogDir: undefined,
     auditLogFile: undefined,
     authProviders: [],

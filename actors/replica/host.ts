@@ -42,6 +42,7 @@ import {
   type ReplicaIdentity,
 } from './serving.js';
 import type { ReplicaWorld } from './world.js';
+import { SnapshotAbortedError } from '../../storage/snapshot-file.js';
 
 export type { HostObserver, ReplicaHostOptions } from './host-options.js';
 export type { ReplicaMachine } from './effects.js';
@@ -276,7 +277,10 @@ export class ReplicaHost implements ReplicaPort {
     if (this.pendingRequests.length === 0) return;
     const requests = this.pendingRequests;
     this.pendingRequests = [];
-    this.send({ type: 'client.requests', requests });
+    const digest = this.core?.tree.digestToStamp();
+    this.send(digest === undefined
+      ? { type: 'client.requests', requests }
+      : { type: 'client.requests', requests, digest });
   }
 
   submitRevalidation(sessionId: bigint, timeoutMs: number): void {
@@ -398,10 +402,21 @@ export class ReplicaHost implements ReplicaPort {
       return;
     }
     storage.attach(core.tree);
+    if (!wasServing) this.snapshotBeforeServing(role.state === 'leading');
     logger.info(
       { state: role.state, leader: role.leaderId, epoch: role.epoch, zxid: hex(core.tree.lastZxid) },
       `serving as ${core.role.role}`,
     );
+  }
+
+  /** ZooKeeper snapshots as a leader starts leading, and as a learner serves after a TRUNC or
+   * SNAP (see ReplicaStorage.snapshotBeforeServing); a failure costs a longer replay only. */
+  private snapshotBeforeServing(leading: boolean): void {
+    const { logger, storage } = this.world;
+    storage.snapshotBeforeServing(leading).catch((error: unknown) => {
+      if (error instanceof SnapshotAbortedError) return;
+      logger.warn({ error: String(error) }, 'snapshot before serving failed');
+    });
   }
 
   /**

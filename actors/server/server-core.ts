@@ -31,6 +31,7 @@ import { ServerRequestsInFlight } from './connection-throttle.js';
 import type { LeaderStatistics, ZabPhase } from '../operations/four-letter-words.js';
 import type { WritePipeline } from './pipeline.js';
 import { StandalonePipeline } from './proposer.js';
+import type { DigestMismatch } from '../../tree/types.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
@@ -144,7 +145,8 @@ export class ServerCore {
     );
     this.pipeline =
       options.pipeline?.(this) ??
-      new StandalonePipeline({ log, apply: (txn) => this.applyTxn(txn), now: Date.now });
+      new StandalonePipeline({ log, apply: (txn) => this.applyTxn(txn), now: Date.now,
+        digest: () => this.tree.digestToStamp() });
     // ZooKeeper's session ids: the server id in the top byte, a time-derived counter below.
     const nowMs = Math.floor((options.now ?? Date.now)());
     const base = (BigInt(nowMs) << 24n) & 0x00ff_ffff_ffff_ffffn;
@@ -163,7 +165,17 @@ export class ServerCore {
     return new DataTree({
       extendedTypesEnabled: this.settings.extendedTypesEnabled,
       dataBytesMax: this.settings.juteMaxBufferBytes,
+      digestEnabled: this.settings.digestEnabled,
+      digestMismatch: (mismatch) => this.digestMismatch(mismatch),
     });
+  }
+
+  /** DataTree.reportDigestMismatch: this replica's tree is not the one that ordered the txn. */
+  private digestMismatch(mismatch: DigestMismatch): void {
+    this.statistics.digestMismatches++;
+    this.logger.error({ txnZxid: hex(mismatch.txnZxid), zxid: hex(mismatch.zxid),
+      expected: String(mismatch.expected), actual: String(mismatch.actual) },
+    'tree digest mismatch: this replica\'s data differs from the ordering replica\'s');
   }
 
   /** A replica's tree was rebuilt (TRUNC, SNAP): no client is connected while it syncs. */
