@@ -133,6 +133,9 @@ export interface ServerConfig
   /** Where the inspect bridge listens (zoo.cfg inspect.address, inspect.port). */
   inspectAddress: string;
   inspectPort: number;
+  /** readonlymode.enabled: a replica cut off from its quorum serves read-only clients
+   * (ZooKeeper reads it as the JVM system property; machines/read-only.ts). */
+  readOnlyModeEnabled: boolean;
   /** ZooKeeper's audit.enable: write the audit log (actors/server/audit.ts). */
   auditEnabled: boolean;
   /** zoo.cfg `audit.logFile` (corral's own key): the audit log's path; `<dataDir>/audit.log`
@@ -179,6 +182,7 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
       field: 'clientSendQueueBytesMax',
       parse: valueParsers.positiveInteger,
     },
+    'readonlymode.enabled': { field: 'readOnlyModeEnabled', parse: valueParsers.boolean },
   }),
   'DigestAuthenticationProvider.superDigest': {
     field: 'superDigest',
@@ -323,6 +327,7 @@ export const serverConfigDefaults = {
   // Not 8080, the port of @statelyai/inspect's own bridge and of ZooKeeper's AdminServer.
   inspectPort: 8082,
   auditEnabled: false,
+  readOnlyModeEnabled: false,
 } as const;
 
 /** PurgeTxnLog never keeps fewer snapshots than this; ZooKeeper raises smaller values to it. */

@@ -41,6 +41,8 @@ export interface ReplicaHostOptions {
   members?: readonly ServerId[];
   timing: ReplicaTiming;
   electionTiming?: Partial<ElectionTiming>;
+  /** readonlymode.enabled: serve read-only clients while cut off from the quorum. */
+  readOnlyModeEnabled?: boolean;
   /** /zookeeper/config's text (the membership as ZooKeeper writes it), when known. */
   configText?: string;
   inspect?: (event: InspectionEvent) => void;

@@ -31,6 +31,7 @@ import { ServerRequestsInFlight } from './connection-throttle.js';
 import type { LeaderStatistics, ZabPhase } from '../operations/four-letter-words.js';
 import type { WritePipeline } from './pipeline.js';
 import { StandalonePipeline } from './proposer.js';
+import { LocalSessions } from './read-only.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
@@ -45,6 +46,8 @@ export interface ServerRole {
   role: 'standalone' | 'leader' | 'follower' | 'observer';
   /** True while clients may be served: always when standalone; once synced for a replica. */
   serving: boolean;
+  /** Serving read-only clients while cut off from the quorum (read-only.ts); absent otherwise. */
+  readOnly?: boolean;
   /** This replica's myid (0 standalone). */
   serverId: number;
   /** The leader this replica follows or is (undefined while looking, or standalone). */
@@ -83,6 +86,8 @@ export class ServerCore {
   readonly statistics = new ServerStatistics();
   /** Requests every connection has handed over and not yet answered (globalOutstandingLimit). */
   readonly requestsInFlight = new ServerRequestsInFlight();
+  /** Sessions created while serving read-only: never in the tree (see read-only.ts). */
+  readonly localSessions = new LocalSessions();
   /** Undefined unless auditing is on: every audit hook costs one check when it is off. */
   readonly audit: AuditLog | undefined;
   /**
@@ -240,6 +245,11 @@ export class ServerCore {
 
   /** Submits the closeSession txn (retried a tick later until durable); audits an expiry. */
   private proposeClose(sessionId: bigint, expired: boolean): void {
+    if (this.localSessions.forget(sessionId)) {
+      // A local session closes here alone, without a txn (and after the actor's transition).
+      queueMicrotask(() => this.sessionClosedInTree(sessionId, this.tree.lastZxid));
+      return;
+    }
     this.pipeline.propose(sessionId, 0, { type: 'closeSession', sessionId }).then(
       () => {
         if (expired) this.audit?.sessionExpired(sessionId);
