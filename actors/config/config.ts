@@ -2,7 +2,10 @@
 // and validated with ZooKeeper's defaults and cross-field rules (QuorumPeerConfig), so an existing
 // zoo.cfg starts corral unchanged and every bad value fails fast with the key that holds it.
 import { readJavaProperties } from '../../protocol/config/java-properties.js';
-import { knownFourLetterWords } from '../operations/four-letter-words.js';
+import {
+  isFourLetterWordEnabled,
+  knownFourLetterWords,
+} from '../operations/four-letter-words.js';
 import {
   ConfigError,
   parseMyId,
@@ -400,6 +403,11 @@ export function resolveConfig(
     maxSessionTimeoutMs,
   };
   checkSendQueueLimits(config);
+  const whitelist = config.fourLetterWordWhitelist;
+  if (config.readOnlyModeEnabled && !isFourLetterWordEnabled('isro', whitelist)) {
+    // FourLetterCommands: readonlymode.enabled whitelists isro, which clients ask when probing.
+    config.fourLetterWordWhitelist = [...whitelist, 'isro'];
+  }
   if (config.adminServerEnabled && (config.adminForceHttps || config.adminPortUnification)) {
     // ZooKeeper's admin server takes its HTTPS material from the quorum's stores.
     requireStores(config.quorumTls, 'the admin server\'s HTTPS (admin.forceHttps or ' +

@@ -27,6 +27,17 @@ describe('readonlymode.enabled', () => {
     expect(readOnlyModeOf([line])).toBe(expected);
   });
 
+  it.each<[string, string[]]>([
+    ['', ['srvr', 'isro']],
+    ['4lw.commands.whitelist=ruok', ['ruok', 'isro']],
+    ['4lw.commands.whitelist=isro,ruok', ['isro', 'ruok']],
+    ['4lw.commands.whitelist=*', ['*']],
+  ])('whitelists isro with it, as FourLetterCommands does (%s)', (line, expected) => {
+    const text = `${minimal}readonlymode.enabled=true\n${line}\n`;
+    const config = resolveConfig(parseZooCfg(text, 'zoo.cfg').config, { log: silent });
+    expect(config.fourLetterWordWhitelist).toEqual(expected);
+  });
+
   it('stops startup on a value that is not a boolean, naming the key', () => {
     let caught: unknown;
     try {
