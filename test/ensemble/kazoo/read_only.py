@@ -72,10 +72,11 @@ def move(hosts):
     deadline = time.monotonic() + 60
     while client.client_state != KeeperState.CONNECTED and time.monotonic() < deadline:
         time.sleep(0.05)
-    result = {'first': first, 'last': client.client_state, 'listener': states}
+    result = {'first': first, 'last': client.client_state}
     if client.client_state == KeeperState.CONNECTED:
         client.set('/ro', b'kazoo after')
         result['data'] = client.get('/ro')[0].decode('utf-8')
+    result['listener'] = list(states)
     client.stop()
     client.close()
     emit(result)

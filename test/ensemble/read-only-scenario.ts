@@ -1,0 +1,215 @@
+// The read-only scenario both ensembles run (read-only.test.ts on corral, read-only-zookeeper
+// on Apache ZooKeeper 3.8): three replicas lose two (SIGKILL); the survivor answers `isro` ro,
+// serves reads to corral's client and kazoo when they allow read-only, refuses their writes
+// NotReadOnly and refuses other clients; once the two are back it answers rw again and the
+// read-only clients move to read-write. What the clients saw is returned for comparison.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { connect, type Client } from '../../client/index.js';
+import type { ClientConnectionState } from '../../machines/client-connection.js';
+import { fourLetterWord } from '../support/four-letter.js';
+
+const python = '/usr/bin/python3';
+const script = join(dirname(fileURLToPath(import.meta.url)), 'kazoo', 'read_only.py');
+
+const clients: Client[] = [];
+const children: ChildProcess[] = [];
+
+/** Closes the clients and kills the kazoo processes a scenario left (in afterEach). */
+export async function cleanUpScenario(): Promise<void> {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+}
+
+/** A client the scenario's clean-up closes. */
+export function keepClient(client: Client): Client {
+  clients.push(client);
+  return client;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean,
+  timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe().catch(() => undefined);
+    if (last !== undefined && done(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms (last: ${String(last)})`);
+}
+
+export const isro = (port: number) => fourLetterWord(port, 'isro', 2000);
+
+/** The error a promise fails with (undefined when it succeeds). */
+async function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+/** kazoo's `move` script: resolves `ready` once it is connected read-only, `result` at the end. */
+function startKazooMove(hosts: string) {
+  const child = spawn(python, [script, 'move', hosts], {
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
+  children.push(child);
+  let errors = '';
+  child.stderr.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<Record<string, unknown>> => {
+    const line = await lines.next();
+    if (line.done === true) throw new Error(`kazoo move ended early:\n${errors}`);
+    return JSON.parse(line.value) as Record<string, unknown>;
+  };
+  const ready = next();
+  return { ready, result: ready.then(next) };
+}
+
+function runKazoo(mode: string, hosts: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [script, mode, hosts], {
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    children.push(child);
+    let out = '';
+    let errors = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`kazoo ${mode} exited ${code}:\n${errors}`));
+      else resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as Record<string, unknown>);
+    });
+  });
+}
+
+/** What a scenario needs of an ensemble: corral's (TestEnsemble) or ZooKeeper's. */
+export interface ReadOnlyCluster {
+  ids: number[];
+  clientPort(id: number): number;
+  connectString(ids?: number[]): string;
+  kill(id: number): Promise<void>;
+  start(id: number): void;
+  waitForLeader(): Promise<number>;
+  followers(): Promise<number[]>;
+  /** Checks of the target's own surfaces while the survivor is read-only. */
+  whileReadOnly?(survivor: number): Promise<void>;
+}
+
+/**
+ * The scenario, as the clients see it: write, lose two replicas, read and be refused on the
+ * survivor, bring the two back, move to read-write. Returns what was observed, for comparison
+ * with ZooKeeper (read-only-zookeeper.test.ts asserts the same observations).
+ */
+export async function observeReadOnlyScenario(cluster: ReadOnlyCluster) {
+  const leader = await cluster.waitForLeader();
+  const writer = await connect(cluster.connectString(), { sessionTimeoutMs: 6000 });
+  await writer.create('/ro', 'before');
+  await writer.close();
+  const survivor = (await cluster.followers())[0]!;
+  const lost = cluster.ids.filter((id) => id !== survivor);
+  const port = cluster.clientPort(survivor);
+  const isroBefore = await isro(port);
+
+  const killedAt = Date.now();
+  for (const id of lost) await cluster.kill(id);
+  const isroWithoutQuorum = await waitFor('isro ro', () => isro(port), (answer) => answer === 'ro');
+  const readOnlyAfterMs = Date.now() - killedAt;
+  const srvr = (await fourLetterWord(port, 'srvr')).split('\n');
+  await cluster.whileReadOnly?.(survivor);
+
+  // corral's client: accepted read-only with a local session; reads see the last state.
+  const states: ClientConnectionState[] = [];
+  const reader = await connect(cluster.connectString(), {
+    canBeReadOnly: true, sessionTimeoutMs: 6000,
+  });
+  clients.push(reader);
+  reader.on('state', (state) => states.push(state));
+  const readerState = reader.state;
+  const readOnlySession = reader.sessionId;
+  const read = await reader.getData('/ro', { watch: () => undefined });
+  const writes = [];
+  for (const write of [
+    () => reader.setData('/ro', 'no'),
+    () => reader.create('/ro-new', 'no'),
+    () => reader.delete('/ro'),
+    () => reader.sync('/ro'),
+    () => reader.multi([{ kind: 'setData', path: '/ro', data: 'no' }]),
+  ]) {
+    writes.push((await failureOf(write()) as Error | undefined)?.name ?? 'accepted');
+  }
+  const createdAnyway = await reader.exists('/ro-new');
+  // A client that does not allow read-only is refused: its connection is closed.
+  const plain = await failureOf(connect(cluster.connectString([survivor]), {
+    connectTimeoutMs: 3000,
+  }));
+  const kazooRefuse = await runKazoo('refuse', `127.0.0.1:${port}`);
+  const kazoo = startKazooMove(cluster.connectString());
+  const kazooReady = await kazoo.ready;
+
+  // The quorum is back: the survivor serves read-write, and the clients move there.
+  const restartedAt = Date.now();
+  for (const id of lost) cluster.start(id);
+  await cluster.waitForLeader();
+  const isroAfter = await waitFor('isro rw', () => isro(port), (answer) => answer === 'rw');
+  await waitFor('reader read-write', async () => reader.state, (state) => state === 'connected');
+  const readWriteAfterMs = Date.now() - restartedAt;
+  await reader.setData('/ro', 'after');
+  const kazooMoved = await kazoo.result;
+  console.log(`read-only: isro ro ${readOnlyAfterMs} ms after SIGKILL of ${lost.join(',')} ` +
+    `(leader was ${leader}); reader read-write ${readWriteAfterMs} ms after restart`);
+  return {
+    survivor,
+    observed: {
+      isroBefore, isroWithoutQuorum, isroAfter,
+      srvr: srvr.filter((line) => /READ-ONLY|^Mode:/.test(line)),
+      readerState,
+      readOnlySessionOfSurvivor: Number(readOnlySession >> 56n) === survivor,
+      read: read.data.toString(),
+      writes,
+      createdAnyway,
+      plainRefused: plain !== undefined,
+      kazooRefuse,
+      kazooReady,
+      readerStates: states.filter((state, index) => state !== states[index - 1]),
+      readerSessionReplaced: reader.sessionId !== readOnlySession,
+      readAfter: (await reader.getData('/ro')).data.toString(),
+      kazooMoved,
+    },
+  };
+}
+
+/** What both corral and ZooKeeper 3.8 show the clients in observeReadOnlyScenario. */
+export const expectedReadOnlyObservations = {
+  isroBefore: 'rw', isroWithoutQuorum: 'ro', isroAfter: 'rw',
+  srvr: ['READ-ONLY mode; serving only read-only clients', 'Mode: read-only'],
+  readerState: 'connectedReadOnly',
+  readOnlySessionOfSurvivor: true,
+  read: 'before',
+  writes: Array(5).fill('NotReadOnlyError'),
+  createdAnyway: null,
+  plainRefused: true,
+  kazooRefuse: {
+    state: 'CONNECTED_RO', data: 'before', exists: true, children: ['ro', 'zookeeper'],
+    set: 'NotReadOnly', create: 'NotReadOnly', delete: 'NotReadOnly', sync: 'NotReadOnly',
+    multi: 'NotReadOnly', plain: 'timeout',
+  },
+  kazooReady: { ready: 'CONNECTED_RO' },
+  // The read-only server stops (or the probe finds a read-write one): a reconnect, new session.
+  readerStates: ['suspended', 'connected'],
+  readerSessionReplaced: true,
+  readAfter: 'after',
+  // kazoo offers its read-only session id to the read-write server, is told it expired (LOST),
+  // and connects with a new session.
+  kazooMoved: {
+    first: 'CONNECTED_RO', last: 'CONNECTED', data: 'kazoo after',
+    listener: ['CONNECTED', 'SUSPENDED', 'LOST', 'CONNECTED'],
+  },
+};
+
