@@ -84,8 +84,8 @@ describe('client connection machine graph', () => {
     );
     expect(leafIds.sort()).toEqual([
       'authFailed', 'closed', 'closing', 'connected.choosing', 'connected.readOnly.probing',
-      'connected.readOnly.waiting', 'connected.readWrite', 'connecting.opening', 'connecting.waiting', 'expired',
-      'suspended.opening', 'suspended.waiting',
+      'connected.readOnly.waiting', 'connected.readWrite', 'connecting.opening',
+      'connecting.waiting', 'expired', 'suspended.opening', 'suspended.waiting',
     ]);
     // `choosing` is transient (left by `always` within the step that enters it).
     for (const id of leafIds.filter((leaf) => leaf !== 'connected.choosing')) {

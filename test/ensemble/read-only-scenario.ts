@@ -103,6 +103,48 @@ export interface ReadOnlyCluster {
 }
 
 /**
+ * corral's client on the read-only survivor: accepted read-only with a local session of that
+ * replica, reads the last state, every write refused; a client not allowing read-only refused.
+ */
+async function observeReader(cluster: ReadOnlyCluster, survivor: number) {
+  const states: ClientConnectionState[] = [];
+  const reader = keepClient(await connect(cluster.connectString(), {
+    canBeReadOnly: true, sessionTimeoutMs: 6000,
+  }));
+  reader.on('state', (state) => states.push(state));
+  const readerState = reader.state;
+  const readOnlySession = reader.sessionId;
+  const read = await reader.getData('/ro', { watch: () => undefined });
+  const writes = [];
+  for (const write of [
+    () => reader.setData('/ro', 'no'),
+    () => reader.create('/ro-new', 'no'),
+    () => reader.delete('/ro'),
+    () => reader.sync('/ro'),
+    () => reader.multi([{ kind: 'setData', path: '/ro', data: 'no' }]),
+  ]) {
+    writes.push((await failureOf(write()) as Error | undefined)?.name ?? 'accepted');
+  }
+  const createdAnyway = await reader.exists('/ro-new');
+  const plain = await failureOf(connect(cluster.connectString([survivor]), {
+    connectTimeoutMs: 3000,
+  }));
+  return {
+    reader,
+    states,
+    readOnlySession,
+    readerObservations: {
+      readerState,
+      readOnlySessionOfSurvivor: Number(readOnlySession >> 56n) === survivor,
+      read: read.data.toString(),
+      writes,
+      createdAnyway,
+      plainRefused: plain !== undefined,
+    },
+  };
+}
+
+/**
  * The scenario, as the clients see it: write, lose two replicas, read and be refused on the
  * survivor, bring the two back, move to read-write. Returns what was observed, for comparison
  * with ZooKeeper (read-only-zookeeper.test.ts asserts the same observations).
@@ -124,31 +166,8 @@ export async function observeReadOnlyScenario(cluster: ReadOnlyCluster) {
   const srvr = (await fourLetterWord(port, 'srvr')).split('\n');
   await cluster.whileReadOnly?.(survivor);
 
-  // corral's client: accepted read-only with a local session; reads see the last state.
-  const states: ClientConnectionState[] = [];
-  const reader = await connect(cluster.connectString(), {
-    canBeReadOnly: true, sessionTimeoutMs: 6000,
-  });
-  clients.push(reader);
-  reader.on('state', (state) => states.push(state));
-  const readerState = reader.state;
-  const readOnlySession = reader.sessionId;
-  const read = await reader.getData('/ro', { watch: () => undefined });
-  const writes = [];
-  for (const write of [
-    () => reader.setData('/ro', 'no'),
-    () => reader.create('/ro-new', 'no'),
-    () => reader.delete('/ro'),
-    () => reader.sync('/ro'),
-    () => reader.multi([{ kind: 'setData', path: '/ro', data: 'no' }]),
-  ]) {
-    writes.push((await failureOf(write()) as Error | undefined)?.name ?? 'accepted');
-  }
-  const createdAnyway = await reader.exists('/ro-new');
-  // A client that does not allow read-only is refused: its connection is closed.
-  const plain = await failureOf(connect(cluster.connectString([survivor]), {
-    connectTimeoutMs: 3000,
-  }));
+  const { reader, states, readOnlySession, readerObservations } =
+    await observeReader(cluster, survivor);
   const kazooRefuse = await runKazoo('refuse', `127.0.0.1:${port}`);
   const kazoo = startKazooMove(cluster.connectString());
   const kazooReady = await kazoo.ready;
@@ -169,12 +188,7 @@ export async function observeReadOnlyScenario(cluster: ReadOnlyCluster) {
     observed: {
       isroBefore, isroWithoutQuorum, isroAfter,
       srvr: srvr.filter((line) => /READ-ONLY|^Mode:/.test(line)),
-      readerState,
-      readOnlySessionOfSurvivor: Number(readOnlySession >> 56n) === survivor,
-      read: read.data.toString(),
-      writes,
-      createdAnyway,
-      plainRefused: plain !== undefined,
+      ...readerObservations,
       kazooRefuse,
       kazooReady,
       readerStates: states.filter((state, index) => state !== states[index - 1]),
