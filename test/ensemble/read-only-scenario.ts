@@ -154,6 +154,12 @@ export async function observeReadOnlyScenario(cluster: ReadOnlyCluster) {
   const writer = await connect(cluster.connectString(), { sessionTimeoutMs: 6000 });
   await writer.create('/ro', 'before');
   await writer.close();
+  // A session of the ensemble, held through the loss by a client that allows read-only.
+  const holder = keepClient(await connect(cluster.connectString(), {
+    canBeReadOnly: true, sessionTimeoutMs: 4000,
+  }));
+  const holderStates: ClientConnectionState[] = [];
+  holder.on('state', (state) => holderStates.push(state));
   const survivor = (await cluster.followers())[0]!;
   const lost = cluster.ids.filter((id) => id !== survivor);
   const port = cluster.clientPort(survivor);
@@ -168,6 +174,7 @@ export async function observeReadOnlyScenario(cluster: ReadOnlyCluster) {
 
   const { reader, states, readOnlySession, readerObservations } =
     await observeReader(cluster, survivor);
+  await waitFor('holder expired', async () => holder.state, (state) => state === 'expired');
   const kazooRefuse = await runKazoo('refuse', `127.0.0.1:${port}`);
   const kazoo = startKazooMove(cluster.connectString());
   const kazooReady = await kazoo.ready;
@@ -189,6 +196,8 @@ export async function observeReadOnlyScenario(cluster: ReadOnlyCluster) {
       isroBefore, isroWithoutQuorum, isroAfter,
       srvr: srvr.filter((line) => /READ-ONLY|^Mode:/.test(line)),
       ...readerObservations,
+      // A read-only server refuses a session of the ensemble: the holder never gets back on.
+      holderStates: holderStates.filter((state, index) => state !== holderStates[index - 1]),
       kazooRefuse,
       kazooReady,
       readerStates: states.filter((state, index) => state !== states[index - 1]),
@@ -204,6 +213,7 @@ export const expectedReadOnlyObservations = {
   isroBefore: 'rw', isroWithoutQuorum: 'ro', isroAfter: 'rw',
   srvr: ['READ-ONLY mode; serving only read-only clients', 'Mode: read-only'],
   readerState: 'connectedReadOnly',
+  holderStates: ['suspended', 'expired'],
   readOnlySessionOfSurvivor: true,
   read: 'before',
   writes: Array(5).fill('NotReadOnlyError'),
