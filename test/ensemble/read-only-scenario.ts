@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { connect, type Client } from '../../client/index.js';
 import type { ClientConnectionState } from '../../machines/client-connection.js';
 import { fourLetterWord } from '../support/four-letter.js';
+import { RawClient } from '../server/raw-client.js';
+import { JuteWriter } from '../../protocol/jute.js';
+import { OpCode } from '../../protocol/constants.js';
 
 const python = '/usr/bin/python3';
 const script = join(dirname(fileURLToPath(import.meta.url)), 'kazoo', 'read_only.py');
@@ -102,6 +105,49 @@ export interface ReadOnlyCluster {
   whileReadOnly?(survivor: number): Promise<void>;
 }
 
+/** The ConnectRequest of a 3.3-era client: no readOnly byte after the password. */
+function oldClientConnectFrame(): Buffer {
+  return new JuteWriter(64).int(0).long(0).int(4000).long(0n).bytes(Buffer.alloc(16)).frame();
+}
+
+/**
+ * The read-only survivor on the wire: an old client (no readOnly flag) is closed; a read-only
+ * handshake gets readOnly=true and a negotiated timeout; a setData whose body does not even
+ * decode is answered NotReadOnly (the opcode decides); the session can be taken up again on a
+ * new connection with its password, and a wrong password is told "expired" (timeout 0).
+ */
+async function observeWire(port: number) {
+  const old = await RawClient.open(port);
+  const oldClient = await old.handshake({ connectFrame: oldClientConnectFrame() });
+  old.destroy();
+  const first = await RawClient.open(port);
+  const response = await first.handshake({ readOnly: true, timeoutMs: 30_000 });
+  if (response === 'closed') throw new Error('read-only handshake refused');
+  const malformed = new JuteWriter(16).int(7).int(OpCode.setData).int(-5).frame();
+  first.write(malformed);
+  const malformedReply = await first.replyTo(7);
+  first.destroy();
+  const again = await RawClient.open(port);
+  const resumed = await again.handshake({
+    readOnly: true, sessionId: response.sessionId, password: response.password,
+  });
+  again.destroy();
+  const forged = await RawClient.open(port);
+  const refused = await forged.handshake({
+    readOnly: true, sessionId: response.sessionId, password: Buffer.alloc(16, 7),
+  });
+  forged.destroy();
+  return {
+    oldClient,
+    handshake: { readOnly: response.readOnly, timeoutMs: response.timeout },
+    malformedSetData: malformedReply.header.err,
+    resumed: resumed === 'closed'
+      ? 'closed'
+      : { sameSession: resumed.sessionId === response.sessionId, readOnly: resumed.readOnly },
+    wrongPassword: refused === 'closed' ? 'closed' : { timeoutMs: refused.timeout },
+  };
+}
+
 /**
  * corral's client on the read-only survivor: accepted read-only with a local session of that
  * replica, reads the last state, every write refused; a client not allowing read-only refused.
@@ -171,6 +217,7 @@ export async function observeReadOnlyScenario(cluster: ReadOnlyCluster) {
   const readOnlyAfterMs = Date.now() - killedAt;
   const srvr = (await fourLetterWord(port, 'srvr')).split('\n');
   await cluster.whileReadOnly?.(survivor);
+  const wire = await observeWire(port);
 
   const { reader, states, readOnlySession, readerObservations } =
     await observeReader(cluster, survivor);
@@ -195,6 +242,7 @@ export async function observeReadOnlyScenario(cluster: ReadOnlyCluster) {
     observed: {
       isroBefore, isroWithoutQuorum, isroAfter,
       srvr: srvr.filter((line) => /READ-ONLY|^Mode:/.test(line)),
+      wire,
       ...readerObservations,
       // A read-only server refuses a session of the ensemble: the holder never gets back on.
       holderStates: holderStates.filter((state, index) => state !== holderStates[index - 1]),
@@ -212,6 +260,14 @@ export async function observeReadOnlyScenario(cluster: ReadOnlyCluster) {
 export const expectedReadOnlyObservations = {
   isroBefore: 'rw', isroWithoutQuorum: 'ro', isroAfter: 'rw',
   srvr: ['READ-ONLY mode; serving only read-only clients', 'Mode: read-only'],
+  wire: {
+    oldClient: 'closed',
+    // 30 s asked, maxSessionTimeout (20 ticks of 200 ms) given.
+    handshake: { readOnly: true, timeoutMs: 4000 },
+    malformedSetData: -119,
+    resumed: { sameSession: true, readOnly: true },
+    wrongPassword: { timeoutMs: 0 },
+  },
   readerState: 'connectedReadOnly',
   holderStates: ['suspended', 'expired'],
   readOnlySessionOfSurvivor: true,

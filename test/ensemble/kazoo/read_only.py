@@ -4,7 +4,7 @@
 every write is refused NotReadOnly; a client without read_only never connects.
 `python3 read_only.py move HOSTS`: a read_only=True client connects read-only, prints a `ready`
 line, then waits (up to 60 s) for kazoo's r/w pinger to move it to a read-write server once the
-quorum is back, and writes there. Each mode prints one JSON result line last."""
+quorum is back, and creates a node there. Each mode prints one JSON result line last."""
 
 import json
 import sys
@@ -74,8 +74,8 @@ def move(hosts):
         time.sleep(0.05)
     result = {'first': first, 'last': client.client_state}
     if client.client_state == KeeperState.CONNECTED:
-        client.set('/ro', b'kazoo after')
-        result['data'] = client.get('/ro')[0].decode('utf-8')
+        client.create('/ro-kazoo', b'kazoo after')
+        result['data'] = client.get('/ro-kazoo')[0].decode('utf-8')
     result['listener'] = list(states)
     client.stop()
     client.close()
