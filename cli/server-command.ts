@@ -97,8 +97,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     fourLetterWord: (current, word, argument) =>
       isFourLetterWord(Buffer.from(word, 'latin1')) === undefined
         ? undefined
-        : answerFourLetterWord(word, fourLetterSource(current), settings.fourLetterWordWhitelist,
-          argument),
+        // On the client port a leader with leaderServes=no is not serving (ZooKeeper's leader
+        // keeps its server off the port); the admin server still sees it serve.
+        : answerFourLetterWord(word,
+          { ...fourLetterSource(current), serving: current.core.role.servesClients },
+          settings.fourLetterWordWhitelist, argument),
     ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
     ...(audit === undefined ? {} : { audit }),
   });

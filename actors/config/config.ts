@@ -127,6 +127,8 @@ export interface ServerConfig
   peerType: PeerType;
   /** With one server.N line, true runs it standalone (ZooKeeper's default), false as a replica. */
   standaloneEnabled: boolean;
+  /** zoo.cfg leaderServes: false keeps clients off the leader (ZooKeeper's default is yes). */
+  leaderServes: boolean;
   /** How often empty containers and expired TTL nodes are looked for (ZooKeeper's
    * znode.container.checkIntervalMs system property, accepted here as a zoo.cfg key). */
   containerCheckIntervalMs: number;
@@ -214,6 +216,7 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   txnsRetainedMin: { field: 'txnsRetainedMin', parse: valueParsers.positiveInteger },
   peerType: { field: 'peerType', parse: valueParsers.peerType },
   standaloneEnabled: { field: 'standaloneEnabled', parse: valueParsers.boolean },
+  leaderServes: { field: 'leaderServes', parse: valueParsers.yesNo },
   electionAlg: { field: undefined, parse: valueParsers.electionAlgorithm },
   // ZooKeeper reads zoo.cfg's audit.enable as the system property zookeeper.audit.enable.
   'audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
@@ -324,6 +327,7 @@ export const serverConfigDefaults = {
   txnsRetainedMin: 500,
   peerType: 'participant',
   standaloneEnabled: true,
+  leaderServes: true,
   containerCheckIntervalMs: 60_000,
   inspect: false,
   inspectAddress: '127.0.0.1',
@@ -467,7 +471,9 @@ function revalidate(partial: Partial<ServerConfig>): void {
     if (rule.field === undefined) continue;
     const value = partial[rule.field];
     if (value === undefined) continue;
-    const text = Array.isArray(value) ? value.join(',') : String(value);
+    const text = Array.isArray(value) ? value.join(',')
+      : typeof value === 'boolean' && rule.parse === valueParsers.yesNo ? (value ? 'yes' : 'no')
+        : String(value);
     parseValue(rule.parse, key, text);
   }
   if (partial.myId !== undefined) parseValue(serverId, 'myid', String(partial.myId));

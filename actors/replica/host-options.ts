@@ -40,6 +40,12 @@ export interface ReplicaHostOptions {
    */
   members?: readonly ServerId[];
   timing: ReplicaTiming;
+  /**
+   * zoo.cfg leaderServes (default true). False: while this replica leads it refuses client
+   * connections and its four-letter words answer "not serving", as ZooKeeper's leader does
+   * when it keeps its server off the client port; sessions and the admin server go on.
+   */
+  leaderServes?: boolean;
   electionTiming?: Partial<ElectionTiming>;
   /** readonlymode.enabled: serve read-only clients while cut off from the quorum. */
   readOnlyModeEnabled?: boolean;

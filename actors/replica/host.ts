@@ -355,6 +355,7 @@ export class ReplicaHost implements ReplicaPort {
       myId: this.myId,
       voters: this.voters,
       isObserver: !this.voters.includes(this.myId),
+      leaderServes: this.options.leaderServes ?? true,
       leaderStatistics: () =>
         leaderStatisticsOf(this.actor?.getSnapshot().context.leader, this.leadingSinceMs),
     };

@@ -44,6 +44,8 @@ export interface ReplicaIdentity {
   myId: ServerId;
   voters: readonly ServerId[];
   isObserver: boolean;
+  /** zoo.cfg leaderServes: false keeps clients off this replica while it leads. */
+  leaderServes: boolean;
   leaderStatistics: () => LeaderStatistics | undefined;
 }
 
@@ -56,6 +58,8 @@ export function coreRoleOf(announced: RoleAnnouncement, identity: ReplicaIdentit
     role: state === 'looking' ? looking : roleNames[state],
     // A read-only replica takes clients (read-only ones) though the ensemble is not served.
     serving: announced.serving || readOnly,
+    servesClients:
+      readOnly || (announced.serving && (state !== 'leading' || identity.leaderServes)),
     readOnly,
     serverId: identity.myId,
     leaderId: announced.leaderId ?? undefined,

@@ -136,6 +136,7 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
     myId: requireMyId(settings),
     voters,
     members: [...settings.servers.keys()],
+    leaderServes: settings.leaderServes,
     timing: {
       tickMs: settings.tickTimeMs,
       initLimitTicks: settings.initLimit,

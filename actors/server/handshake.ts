@@ -17,9 +17,10 @@ export function handleConnectFrame(
   connection: ClientConnection,
   frame: Buffer,
 ): void {
-  if (!core.role.serving) {
-    // ZooKeeper closes a connect request while its server is not running (election, sync).
-    core.logger.info({ connection: connection.id }, 'refusing session: not serving');
+  if (!core.role.servesClients) {
+    // ZooKeeper closes a connect request while its server is not running (election, sync, or
+    // leading with leaderServes=no).
+    core.logger.info({ connection: connection.id }, 'refusing session: not serving clients');
     connection.close();
     return;
   }

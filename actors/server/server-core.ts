@@ -46,6 +46,11 @@ export interface ServerRole {
   role: 'standalone' | 'leader' | 'follower' | 'observer';
   /** True while clients may be served: always when standalone; once synced for a replica. */
   serving: boolean;
+  /**
+   * True while client connections are accepted: `serving`, unless this replica leads with
+   * zoo.cfg leaderServes=no (then clients connect to the followers, as in ZooKeeper).
+   */
+  servesClients: boolean;
   /** Serving read-only clients while cut off from the quorum (read-only.ts); absent otherwise. */
   readOnly?: boolean;
   /** This replica's myid (0 standalone). */
@@ -116,6 +121,7 @@ export class ServerCore {
     this.role = {
       role: options.pipeline === undefined ? 'standalone' : 'follower',
       serving: options.pipeline === undefined,
+      servesClients: options.pipeline === undefined,
       serverId,
       leaderId: undefined,
     };

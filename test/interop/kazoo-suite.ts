@@ -275,5 +275,19 @@ export function describeAuthentication(suite: KazooSuite): void {
           wrongLogin: 'AuthFailedError',
         });
       });
+
+    it('SASL DIGEST-MD5: a wrong password or unknown user fails with AuthFailed on every server',
+      async (context) => {
+        const result = await suite.run('sasl_failures');
+        if (typeof result.skipped === 'string') context.skip(`SASL case: ${result.skipped}`);
+        expect(result).toEqual({
+          outcomes: {
+            'server0:AuthFailedError': 6,
+            'server1:AuthFailedError': 6,
+            'server2:AuthFailedError': 6,
+          },
+          unexpected: [],
+        });
+      });
   });
 }

@@ -198,6 +198,8 @@ describe('parseZooCfg', () => {
     ['autopurge.snapRetainCount=0', 'invalid autopurge.snapRetainCount "0"'],
     ['peerType=witness', 'invalid peerType "witness": expected participant or observer'],
     ['electionAlg=1', 'invalid electionAlg "1": only 3 (fast leader election) is supported'],
+    // ZooKeeper serves unless the value is exactly `no`, so `false` would still serve there.
+    ['leaderServes=false', 'invalid leaderServes "false": expected yes or no'],
     ['authProvider.1=', 'invalid authProvider.1 "": expected a non-empty value'],
     ['server.x=h:1:2', 'invalid server.x "x": expected a server id 1-255'],
     ['server.256=h:1:2', 'invalid server.256 "256": expected a server id 1-255'],
