@@ -71,6 +71,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       snapCount: settings.snapCount,
       snapRetainCount: settings.autopurgeSnapRetainCount,
       txnsRetainedMin: settings.txnsRetainedMin,
+      snapshotCompression: settings.snapshotCompression,
     },
     logger,
   );
@@ -112,6 +113,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       { snapshot: snapshot?.file, txns: recovered, zxid: server.core.tree.lastZxid },
       'recovered committed state',
     );
+    // ZooKeeperServer.loadData: a snapshot of what was recovered before serving, so the next
+    // start replays nothing of it.
+    await log.snapshotBeforeServing(true);
   } else {
     // The replica recovers its logged state itself; its sessions are expired by the leader.
     await replica.start(server.core);

@@ -45,6 +45,7 @@ import {
   quorumSaslKeyRules,
   type QuorumSaslConfig,
 } from './quorum-sasl.js';
+import { storageConfigDefaults, storageKeyRules, type StorageConfig } from './storage-keys.js';
 
 export {
   ConfigError,
@@ -59,7 +60,7 @@ export {
 };
 
 export interface ServerConfig
-  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig {
+  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, StorageConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;
@@ -146,6 +147,10 @@ export interface ServerConfig
   /** zoo.cfg `audit.logFile` (corral's own key): the audit log's path; `<dataDir>/audit.log`
    * when unset (ZooKeeper names its file in its log4j/logback configuration instead). */
   auditLogFile: string | undefined;
+  /** ZooKeeper's enforceQuota: a create or setData past a quota's hard limit fails with
+   * QuotaExceeded, and passed soft limits are logged (tree/quota.ts). The leader's setting
+   * decides, stamped into each write txn. */
+  enforceQuota: boolean;
 }
 
 export interface ConfigLogger {
@@ -195,6 +200,7 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   },
   jaasLoginConfig: { field: 'jaasFile', parse: valueParsers.text },
   ...quorumSaslKeyRules,
+  ...storageKeyRules,
   'admin.enableServer': { field: 'adminServerEnabled', parse: valueParsers.boolean },
   'admin.serverAddress': { field: 'adminServerAddress', parse: valueParsers.text },
   'admin.serverPort': { field: 'adminServerPort', parse: valueParsers.port },
@@ -222,6 +228,12 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   'audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
   'zookeeper.audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
   'audit.logFile': { field: 'auditLogFile', parse: valueParsers.text },
+  // ZooKeeper's key is enforceQuota (its system property zookeeper.enforceQuota). enforce.quota
+  // is corral's alias: ZooKeeper would take it silently and not enforce, corral enforces.
+  ...withZooKeeperPrefix({
+    enforceQuota: { field: 'enforceQuota', parse: valueParsers.boolean },
+    'enforce.quota': { field: 'enforceQuota', parse: valueParsers.boolean },
+  }),
   'znode.container.checkIntervalMs': {
     field: 'containerCheckIntervalMs',
     parse: valueParsers.positiveInteger,
@@ -335,6 +347,7 @@ export const serverConfigDefaults = {
   inspectPort: 8082,
   auditEnabled: false,
   readOnlyModeEnabled: false,
+  enforceQuota: false,
 } as const;
 
 /** PurgeTxnLog never keeps fewer snapshots than this; ZooKeeper raises smaller values to it. */
@@ -385,6 +398,7 @@ export function resolveConfig(
     ...serverConfigDefaults,
     ...quorumSecurityDefaults,
     ...quorumSaslDefaults,
+    ...storageConfigDefaults,
     dataLogDir: undefined,
     auditLogFile: undefined,
     authProviders: [],

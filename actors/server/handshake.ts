@@ -155,6 +155,8 @@ function reopenSession(
   }
   const revalidate = core.ownsSessionExpiry ? undefined : core.pipeline.revalidate;
   if (revalidate === undefined) {
+    // The leader (or a standalone server) owns the session's connection from now on.
+    core.sessions.setOwner(sessionId, core.role.serverId);
     attachSession(core, connection, sessionId, known);
     return;
   }

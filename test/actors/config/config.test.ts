@@ -338,10 +338,10 @@ describe('resolveConfig', () => {
   });
 
   it('warns about whitelisted words it does not know, and keeps *', () => {
-    const { config, messages } = resolve(`${minimal}4lw.commands.whitelist=*,hash`);
-    expect(config.fourLetterWordWhitelist).toEqual(['*', 'hash']);
+    const { config, messages } = resolve(`${minimal}4lw.commands.whitelist=*,hash,zzzz`);
+    expect(config.fourLetterWordWhitelist).toEqual(['*', 'hash', 'zzzz']);
     expect(messages).toEqual([
-      'warn: 4lw.commands.whitelist names words corral does not know: hash',
+      'warn: 4lw.commands.whitelist names words corral does not know: zzzz',
     ]);
   });
 });
@@ -430,5 +430,27 @@ describe('corral server flags over zoo.cfg', () => {
     [{ clientPort: '1', dataDir: '/d', jaas: join(directory, 'no.conf') }, 'cannot read JAAS'],
   ])('rejects %j', (flags, message) => {
     expect(() => buildServerConfig(flags, recordingLog())).toThrow(message);
+  });
+});
+
+describe('snapshot.compression.method and digest.enabled', () => {
+  it.each([
+    ['snapshot.compression.method=gz', { snapshotCompression: 'gz' }],
+    ['snapshot.compression.method=SNAPPY', { snapshotCompression: 'snappy' }],
+    ['snapshot.compression.method=', { snapshotCompression: 'none' }],
+    ['zookeeper.snapshot.compression.method=none', { snapshotCompression: 'none' }],
+    ['', { snapshotCompression: 'none', digestEnabled: true }],
+    ['digest.enabled=false', { digestEnabled: false }],
+    ['zookeeper.digest.enabled=FALSE', { digestEnabled: false }],
+  ])('%s', (line, expected) => {
+    expect(resolve(`${minimal}${line}`).config).toMatchObject(expected);
+  });
+
+  it.each([
+    ['snapshot.compression.method=lz4', 'snapshot.compression.method'],
+    ['zookeeper.snapshot.compression.method=zstd', 'zookeeper.snapshot.compression.method'],
+    ['digest.enabled=maybe', 'digest.enabled'],
+  ])('%s stops startup naming the key', (line, key) => {
+    expect(() => resolve(`${minimal}${line}`)).toThrow(key);
   });
 });
