@@ -156,7 +156,8 @@ export class DataTree {
   /** Jute refuses a buffer over jute.maxbuffer while decoding the request, before any other
    * check; PrepRequestProcessor then answers MARSHALLINGERROR for the whole request. */
   private isOversized(op: WriteRequest | MultiOp): boolean {
-    return (op.kind === 'create' || op.kind === 'setData') && op.data.length > this.dataBytesMax;
+    if (op.kind !== 'create' && op.kind !== 'setData') return false;
+    return op.data !== null && op.data.length > this.dataBytesMax;
   }
 
   private applyWrite(txn: Txn, request: WriteRequest, auth: AuthContext): ApplyOutcome {

@@ -5,7 +5,7 @@
 import type { ACL } from '../protocol/records.js';
 import { basenameOf, childPath } from './paths.js';
 import type { SessionEntry } from './types.js';
-import { Znode, ephemeralKindOf, nextVersion } from './znode.js';
+import { Znode, dataLengthOf, ephemeralKindOf, nextVersion } from './znode.js';
 
 export type UndoLog = Array<() => void>;
 
@@ -65,11 +65,11 @@ export class NodeStore {
     node.acl = this.internAcl(node.acl);
     parent.linkChild(name, node);
     this.nodes.set(path, node);
-    this.dataSize += path.length + node.data.length;
+    this.dataSize += path.length + dataLengthOf(node.data);
     this.index(path, node.ephemeralOwner, true);
     undo?.push(() => {
       this.index(path, node.ephemeralOwner, false);
-      this.dataSize -= path.length + node.data.length;
+      this.dataSize -= path.length + dataLengthOf(node.data);
       this.nodes.delete(path);
       parent.unlinkChild(name);
       parent.cversion = cversion;
@@ -87,11 +87,11 @@ export class NodeStore {
     parent.unlinkChild(name);
     if (zxid > parent.pzxid) parent.pzxid = zxid;
     this.nodes.delete(path);
-    this.dataSize -= path.length + node.data.length;
+    this.dataSize -= path.length + dataLengthOf(node.data);
     this.index(path, node.ephemeralOwner, false);
     undo?.push(() => {
       this.index(path, node.ephemeralOwner, true);
-      this.dataSize += path.length + node.data.length;
+      this.dataSize += path.length + dataLengthOf(node.data);
       this.nodes.set(path, node);
       parent.linkChild(name, node);
       parent.pzxid = pzxid;
@@ -99,16 +99,23 @@ export class NodeStore {
   }
 
   /** DataTree.setData: new data, version + 1, mtime and mzxid from the txn. */
-  setData(node: Znode, data: Buffer, zxid: number, time: number, undo: UndoLog | undefined): void {
+  setData(
+    node: Znode,
+    data: Buffer | null,
+    zxid: number,
+    time: number,
+    undo: UndoLog | undefined,
+  ): void {
     this.changing(node);
     const { data: oldData, version, mzxid, mtime } = node;
     node.data = data;
     node.version = nextVersion(version);
     node.mzxid = zxid;
     node.mtime = time;
-    this.dataSize += data.length - oldData.length;
+    const grownBytes = dataLengthOf(data) - dataLengthOf(oldData);
+    this.dataSize += grownBytes;
     undo?.push(() => {
-      this.dataSize -= data.length - oldData.length;
+      this.dataSize -= grownBytes;
       node.data = oldData;
       node.version = version;
       node.mzxid = mzxid;
@@ -136,7 +143,7 @@ export class NodeStore {
   /** Snapshot restore: indexes a node already linked to its parent (tree/snapshot.ts). */
   restoreNode(path: string, node: Znode): void {
     this.nodes.set(path, node);
-    this.dataSize += path.length + node.data.length;
+    this.dataSize += path.length + dataLengthOf(node.data);
     this.index(path, node.ephemeralOwner, true);
   }
 

@@ -51,7 +51,7 @@ describe.each(serverKinds)('client operations against %s', (kind) => {
     await expect(client.create('/modes', '')).rejects.toBeInstanceOf(NodeExistsError);
     await expect(client.create('/missing/child', '')).rejects.toBeInstanceOf(NoNodeError);
     const { data, stat } = await client.getData('/modes');
-    expect(data.toString()).toBe('root');
+    expect(data?.toString()).toBe('root');
     expect(stat.numChildren).toBe(6);
     expect((await client.getChildren('/modes')).sort()).toContain('container');
     const withStat = await client.getChildren2('/modes');
