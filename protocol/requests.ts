@@ -310,7 +310,8 @@ export function opcodeOf(request: ClientRequest): number {
 
 /** Encodes a whole request frame: length prefix, RequestHeader(xid, type), body. */
 export function encodeRequest(xid: number, request: ClientRequest): Buffer {
-  const writer = new JuteWriter(request.kind === 'setData' ? (request.data?.length ?? 0) + 128 : 128);
+  const dataBytes = request.kind === 'setData' ? (request.data?.length ?? 0) : 0;
+  const writer = new JuteWriter(dataBytes + 128);
   writer.int(xid).int(opcodeOf(request));
   switch (request.kind) {
     case 'create':
