@@ -29,12 +29,13 @@ describe('null data in the tree', () => {
     ['null', null, 0],
     ['empty', empty, 0],
     ['bytes', Buffer.from('abc'), 3],
-  ] as const)('create with %s data: getData gives it back, dataLength %d', (_name, data, length) => {
-    const harness = new Harness();
-    expect(harness.write(createWith('/a', data)).err).toBe(ErrorCode.ok);
-    expect(read(harness, '/a')).toEqual([data, length]);
-    expect(harness.tree.statOf('/a')?.dataLength).toBe(length);
-  });
+  ] as const)('create with %s data: getData gives it back, dataLength %d',
+    (_name, data, length) => {
+      const harness = new Harness();
+      expect(harness.write(createWith('/a', data)).err).toBe(ErrorCode.ok);
+      expect(read(harness, '/a')).toEqual([data, length]);
+      expect(harness.tree.statOf('/a')?.dataLength).toBe(length);
+    });
 
   it.each([
     ['bytes to null', Buffer.from('abc'), null],
