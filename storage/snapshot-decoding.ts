@@ -62,8 +62,9 @@ function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) => void)
     const flags = fixed.getUint8(at + 12);
     fields.ownerIsSession = (flags & nodeFlags.ownerIsSession) !== 0;
     const dataLength = fixed.getUint32(at + 13, true);
-    if ((flags & nodeFlags.nullData) !== 0) fields.data = null;
-    else fields.data = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));
+    const bytes = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));
+    // Null data is written with length 0; the flag, not the length, tells it from empty data.
+    fields.data = (flags & nodeFlags.nullData) !== 0 ? null : bytes;
     at += 17;
     fields.czxid = fixed.getFloat64(at, true);
     fields.mzxid = fixed.getFloat64(at + 8, true);
