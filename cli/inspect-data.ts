@@ -140,6 +140,8 @@ type Described = { kind: string } & Record<string, unknown>;
 function describeRequest(request: Described): string {
   const parts = [request.kind];
   if (typeof request.path === 'string') parts.push(request.path);
+  // Null data (a create or setData that sent none) is its own thing, not zero bytes.
+  if (request.data === null) parts.push('data null');
   if (Buffer.isBuffer(request.data) || request.data instanceof Uint8Array) {
     const data = Buffer.from(request.data as Uint8Array);
     const printable = /^[\x20-\x7e]*$/.test(data.toString('latin1'));

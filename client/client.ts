@@ -24,12 +24,14 @@ import {
 import {
   openAcl,
   toBuffer,
+  toData,
   type AclResult,
   type ACL,
   type ChildrenResult,
   type ClientInfo,
   type CreateOptions,
   type CreateResult,
+  type DataInput,
   type DataResult,
   type MultiResult,
   type RequestOptions,
@@ -101,7 +103,7 @@ export class Client {
 
   async create(
     path: string,
-    data?: Buffer | string,
+    data?: DataInput,
     options: CreateOptions = {},
   ): Promise<CreateResult> {
     const request = createRequest(prependChroot(this.chroot, path), data, options);
@@ -134,12 +136,12 @@ export class Client {
 
   async setData(
     path: string,
-    data: Buffer | string,
+    data: Buffer | string | null,
     version = -1,
     options: RequestOptions = {},
   ): Promise<Stat> {
     const serverPath = this.toServer(path);
-    const request = { kind: 'setData', path: serverPath, data: toBuffer(data), version } as const;
+    const request = { kind: 'setData', path: serverPath, data: toData(data), version } as const;
     const body = await this.call(request, path, options);
     if (body.kind !== 'stat') throw unexpected(body);
     return body.stat;

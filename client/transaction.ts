@@ -7,16 +7,18 @@ import type { CreateRequest, MultiOp } from '../protocol/requests.js';
 import { validatePath } from './connect-string.js';
 import {
   openAcl,
-  toBuffer,
+  toData,
+  type DataInput,
   type CreateOptions,
   type MultiResult,
   type RequestOptions,
 } from './types.js';
 
 export type Operation =
-  | ({ kind: 'create'; path: string; data?: Buffer | string } & Omit<CreateOptions, 'signal'>)
+  | ({ kind: 'create'; path: string; data?: Buffer | string | null } &
+    Omit<CreateOptions, 'signal'>)
   | { kind: 'delete'; path: string; version?: number }
-  | { kind: 'setData'; path: string; data: Buffer | string; version?: number }
+  | { kind: 'setData'; path: string; data: Buffer | string | null; version?: number }
   | { kind: 'check'; path: string; version: number };
 
 export type ReadOperation = { kind: 'getData' | 'getChildren'; path: string };
@@ -24,7 +26,7 @@ export type ReadOperation = { kind: 'getData' | 'getChildren'; path: string };
 /** A create request for any mode; `path` is already the server path. */
 export function createRequest(
   path: string,
-  data: Buffer | string | undefined,
+  data: DataInput,
   options: Omit<CreateOptions, 'signal' | 'timeoutMs'>,
 ): CreateRequest {
   const mode = options.mode ?? 'persistent';
@@ -41,7 +43,7 @@ export function createRequest(
     kind: 'create',
     opcode,
     path,
-    data: toBuffer(data),
+    data: toData(data),
     acl: options.acl ?? openAcl,
     flags,
     ttl: withTtl ? (options.ttlMs as number) : -1,
@@ -60,7 +62,7 @@ export function toMultiOp(operation: Operation, toServer: (path: string) => stri
       return {
         kind: 'setData',
         path,
-        data: toBuffer(operation.data),
+        data: toData(operation.data),
         version: operation.version ?? -1,
       };
     case 'check':
@@ -79,7 +81,7 @@ export class Transaction {
     ) => Promise<MultiResult[]>,
   ) {}
 
-  create(path: string, data?: Buffer | string, options: Omit<CreateOptions, 'signal'> = {}): this {
+  create(path: string, data?: DataInput, options: Omit<CreateOptions, 'signal'> = {}): this {
     this.operations.push({ kind: 'create', path, data, ...options });
     return this;
   }
@@ -89,7 +91,7 @@ export class Transaction {
     return this;
   }
 
-  setData(path: string, data: Buffer | string, version = -1): this {
+  setData(path: string, data: Buffer | string | null, version = -1): this {
     this.operations.push({ kind: 'setData', path, data, version });
     return this;
   }

@@ -73,7 +73,9 @@ export interface CreateResult {
 }
 
 export interface DataResult {
-  data: Buffer;
+  /** null when the node's data is null (created or set with null data, as zkCli's `create /a`
+   * and the Java client's `create(path, null, …)` do); empty data is an empty Buffer. */
+  data: Buffer | null;
   stat: Stat;
 }
 
@@ -98,7 +100,17 @@ export type MultiResult = OpResult;
 /** The open ACL: anyone may do anything (ZooDefs.Ids.OPEN_ACL_UNSAFE). */
 export const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
+/** Data as a caller may give it: a string is sent as UTF-8; null is sent as null (jute length
+ * -1, like the Java client's null); omitted means empty, as it always has (and as kazoo's
+ * default b''). */
+export type DataInput = Buffer | string | null | undefined;
+
 export function toBuffer(data: Buffer | string | undefined): Buffer {
   if (data === undefined) return Buffer.alloc(0);
   return typeof data === 'string' ? Buffer.from(data) : data;
+}
+
+/** The data a request carries for `data` (see DataInput). */
+export function toData(data: DataInput): Buffer | null {
+  return data === null ? null : toBuffer(data);
 }

@@ -7,7 +7,7 @@ import { NodeCache, ensurePath } from '../client/recipes/index.js';
 const client = await connect(process.argv[2] ?? '127.0.0.1:2181');
 await ensurePath(client, '/examples/config');
 const cache = new NodeCache(client, '/examples/config');
-cache.onChange((current) => console.log('config is now', current?.data.toString() ?? '(deleted)'));
+cache.onChange((current) => console.log('config is now', current?.data?.toString() ?? '(deleted)'));
 await cache.start();
 await client.setData('/examples/config', 'mode=fast');
 await new Promise((resolve) => setTimeout(resolve, 100));

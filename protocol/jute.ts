@@ -79,7 +79,7 @@ export class JuteReader {
     return value;
   }
 
-  /** A buffer where null is read as empty (how ZooKeeper treats znode data). */
+  /** A buffer where null is read as empty (passwords, auth tokens; znode data keeps null). */
   bytes(): Buffer {
     return this.bufferOrNull() ?? Buffer.alloc(0);
   }

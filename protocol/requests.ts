@@ -11,13 +11,21 @@ export interface CreateRequest {
   /** create, create2, createContainer or createTTL: decides the response shape and checks. */
   opcode: 1 | 15 | 19 | 21;
   path: string;
-  data: Buffer;
+  /** null when the client sent a null buffer (jute length -1), as zkCli's `create /a` does:
+   * ZooKeeper keeps it null and answers getData with null, distinct from empty data. */
+  data: Buffer | null;
   acl: ACL[] | null;
   flags: number;
   ttl: number;
 }
 export interface DeleteRequest { kind: 'delete'; path: string; version: number }
-export interface SetDataRequest { kind: 'setData'; path: string; data: Buffer; version: number }
+/** `data` null as in CreateRequest: kept null, not turned into empty data. */
+export interface SetDataRequest {
+  kind: 'setData';
+  path: string;
+  data: Buffer | null;
+  version: number;
+}
 export interface SetACLRequest { kind: 'setACL'; path: string; acl: ACL[] | null; version: number }
 export interface CheckRequest { kind: 'check'; path: string; version: number }
 export interface ReadRequest {
@@ -98,11 +106,16 @@ export type WriteRequest =
 
 function readCreate(reader: JuteReader, opcode: CreateRequest['opcode']): CreateRequest {
   const path = reader.ustring();
-  const data = reader.bytes();
+  const data = reader.bufferOrNull();
   const acl = readAclList(reader);
   const flags = reader.int();
   const ttl = opcode === OpCode.createTTL ? reader.longNumber() : -1;
   return { kind: 'create', opcode, path, data, acl, flags, ttl };
+}
+
+function readSetData(reader: JuteReader): SetDataRequest {
+  const path = reader.ustring();
+  return { kind: 'setData', path, data: reader.bufferOrNull(), version: reader.int() };
 }
 
 function readMultiOps(reader: JuteReader, read: boolean): MultiOp[] {
@@ -123,7 +136,7 @@ function readMultiOps(reader: JuteReader, read: boolean): MultiOp[] {
         ops.push({ kind: 'delete', path: reader.ustring(), version: reader.int() });
         break;
       case OpCode.setData:
-        ops.push({ kind: 'setData', path: reader.ustring(), data: reader.bytes(), version: reader.int() });
+        ops.push(readSetData(reader));
         break;
       case OpCode.check:
         ops.push({ kind: 'check', path: reader.ustring(), version: reader.int() });
@@ -169,7 +182,7 @@ export function decodeRequest(opcode: number, reader: JuteReader): ClientRequest
     case OpCode.getChildren2:
       return { kind: 'getChildren2', path: reader.ustring(), watch: reader.boolean() };
     case OpCode.setData:
-      return { kind: 'setData', path: reader.ustring(), data: reader.bytes(), version: reader.int() };
+      return readSetData(reader);
     case OpCode.getACL:
       return { kind: 'getACL', path: reader.ustring() };
     case OpCode.setACL:
@@ -297,7 +310,8 @@ export function opcodeOf(request: ClientRequest): number {
 
 /** Encodes a whole request frame: length prefix, RequestHeader(xid, type), body. */
 export function encodeRequest(xid: number, request: ClientRequest): Buffer {
-  const writer = new JuteWriter(request.kind === 'setData' ? request.data.length + 128 : 128);
+  const dataBytes = request.kind === 'setData' ? (request.data?.length ?? 0) : 0;
+  const writer = new JuteWriter(dataBytes + 128);
   writer.int(xid).int(opcodeOf(request));
   switch (request.kind) {
     case 'create':

@@ -20,7 +20,8 @@ export type OpResult =
   | { kind: 'delete' }
   | { kind: 'setData'; stat: Stat }
   | { kind: 'check' }
-  | { kind: 'getData'; data: Buffer; stat: Stat }
+  /** data null when the znode's data is null (see CreateRequest.data): sent as length -1. */
+  | { kind: 'getData'; data: Buffer | null; stat: Stat }
   | { kind: 'getChildren'; children: string[] }
   | { kind: 'error'; err: number };
 
@@ -29,7 +30,7 @@ export type ResponseBody =
   | { kind: 'path'; path: string }
   | { kind: 'pathStat'; path: string; stat: Stat }
   | { kind: 'stat'; stat: Stat }
-  | { kind: 'data'; data: Buffer; stat: Stat }
+  | { kind: 'data'; data: Buffer | null; stat: Stat }
   | { kind: 'acl'; acl: ACL[]; stat: Stat }
   | { kind: 'children'; children: string[] }
   | { kind: 'childrenStat'; children: string[]; stat: Stat }
@@ -139,7 +140,7 @@ export function writeResponseBody(writer: JuteWriter, body: ResponseBody): void 
  * the few replies ZooKeeper sends a body with an error, such as a failed SASL step).
  */
 export function encodeReply(header: ReplyHeader, body: ResponseBody, bodyOnError = false): Buffer {
-  const writer = new JuteWriter(body.kind === 'data' ? body.data.length + 128 : 128);
+  const writer = new JuteWriter(body.kind === 'data' ? (body.data?.length ?? 0) + 128 : 128);
   writer.int(header.xid).long(header.zxid).int(header.err);
   if (header.err === 0 || bodyOnError) writeResponseBody(writer, body);
   return writer.frame();
@@ -186,7 +187,7 @@ function readOpResults(reader: JuteReader): OpResult[] {
         results.push({ kind: 'check' });
         break;
       case OpCode.getData:
-        results.push({ kind: 'getData', data: reader.bytes(), stat: readStat(reader) });
+        results.push({ kind: 'getData', data: reader.bufferOrNull(), stat: readStat(reader) });
         break;
       case OpCode.getChildren:
         results.push({ kind: 'getChildren', children: reader.stringVector() });
@@ -214,7 +215,7 @@ export function readResponseBody(opcode: number, reader: JuteReader): ResponseBo
     case OpCode.setACL:
       return { kind: 'stat', stat: readStat(reader) };
     case OpCode.getData:
-      return { kind: 'data', data: reader.bytes(), stat: readStat(reader) };
+      return { kind: 'data', data: reader.bufferOrNull(), stat: readStat(reader) };
     case OpCode.getACL:
       return { kind: 'acl', acl: readAclList(reader) ?? [], stat: readStat(reader) };
     case OpCode.getChildren:

@@ -169,7 +169,7 @@ export function outputOf(kind: string, err: number, body: ResponseBody): ZooKeep
       return { kind: 'set', version: body.kind === 'stat' ? body.stat.version : -1 };
     case 'getData':
       return body.kind === 'data'
-        ? { kind: 'data', data: body.data.toString('utf8'), version: body.stat.version }
+        ? { kind: 'data', data: body.data?.toString('utf8') ?? '', version: body.stat.version }
         : { kind: 'error', code: ErrorCode.noNode };
     case 'exists':
       return body.kind === 'stat' ? { kind: 'stat', version: body.stat.version } : {

@@ -11,6 +11,7 @@ import {
   fixedBytesPerNode,
   frameBytesMax,
   magic,
+  nodeFlags,
   packr,
   rawFrameMarker,
   readableFormatVersions,
@@ -58,9 +59,12 @@ function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) => void)
     fields.ephemeralOwner = ownerHigh === 0 && ownerLow === 0
       ? noEphemeralOwner
       : fixed.getBigInt64(at + 4, true);
-    fields.ownerIsSession = fixed.getUint8(at + 12) === 1;
+    const flags = fixed.getUint8(at + 12);
+    fields.ownerIsSession = (flags & nodeFlags.ownerIsSession) !== 0;
     const dataLength = fixed.getUint32(at + 13, true);
-    fields.data = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));
+    const bytes = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));
+    // Null data is written with length 0; the flag, not the length, tells it from empty data.
+    fields.data = (flags & nodeFlags.nullData) !== 0 ? null : bytes;
     at += 17;
     fields.czxid = fixed.getFloat64(at, true);
     fields.mzxid = fixed.getFloat64(at + 8, true);
@@ -203,7 +207,8 @@ function visitNodes(records: NodeRecord[], visitor: SnapshotVisitor): void {
     for (const record of records) {
       fields.of(record);
       // Copied, so that nodes do not keep the frame alive.
-      fields.data = record[1].length === 0 ? emptyData : Buffer.from(record[1]);
+      const data = record[1];
+      fields.data = data === null ? null : data.length === 0 ? emptyData : Buffer.from(data);
       visitor.node(fields);
     }
   }

@@ -5,9 +5,11 @@
 import { crc32c } from '@node-rs/crc32';
 import type { ACL } from '../protocol/records.js';
 import type { NodeRecord, TreeCapture } from '../tree/snapshot.js';
+import { dataLengthOf } from '../tree/znode.js';
 import {
   fixedBytesPerNode,
   magic,
+  nodeFlags,
   packr,
   rawFrameMarker,
   snapshotFormatVersion,
@@ -58,7 +60,7 @@ function rawNodeFrame(records: readonly NodeRecord[], arena: FrameArena): Buffer
   };
   const packedHead = packr.pack(head);
   let dataBytes = 0;
-  for (const record of records) dataBytes += record[1].length;
+  for (const record of records) dataBytes += dataLengthOf(record[1]);
   const payloadBytes = 5 + packedHead.length + head.fixedBytes + dataBytes;
   const frame = arena.take(8 + payloadBytes);
   frame[8] = rawFrameMarker;
@@ -72,19 +74,25 @@ function rawNodeFrame(records: readonly NodeRecord[], arena: FrameArena): Buffer
     const data = record[1];
     view.setUint32(at, record[2], true);
     view.setBigInt64(at + 4, record[3], true);
-    view.setUint8(at + 12, record[4] ? 1 : 0);
-    view.setUint32(at + 13, data.length, true);
+    view.setUint8(at + 12, flagsOf(record));
+    view.setUint32(at + 13, dataLengthOf(data), true);
     at += 17;
     for (let field = 5; field <= 12; field++) {
       view.setFloat64(at, record[field] as number, true);
       at += 8;
     }
-    frame.set(data, dataAt);
-    dataAt += data.length;
+    if (data !== null) {
+      frame.set(data, dataAt);
+      dataAt += data.length;
+    }
   }
   frame.writeUInt32BE(payloadBytes, 0);
   frame.writeUInt32BE(crc32c(frame.subarray(8)), 4);
   return frame;
+}
+
+function flagsOf(record: NodeRecord): number {
+  return (record[4] ? nodeFlags.ownerIsSession : 0) | (record[1] === null ? nodeFlags.nullData : 0);
 }
 
 function frameOf(frame: SnapshotFrame): Buffer {

@@ -5,11 +5,13 @@
 import { Packr } from 'msgpackr';
 import type { NodeRecord, SessionRecord } from '../tree/snapshot.js';
 
-/** 3: node frames are raw (see rawFrameMarker), laid out as format 2's columns. 2: nodes in
+/** 4: as 3, with null data told apart from empty data (nodeFlags.nullData); the flag byte
+ * of formats 2 and 3 only ever holds ownerIsSession, so their nodes all read as non-null.
+ * 3: node frames are raw (see rawFrameMarker), laid out as format 2's columns. 2: nodes in
  * columns (nodeColumns frames, all msgpack), and ACL frames that add to the table (one before
  * each frame that uses new ACLs). 1: nodes as tuples after one ACL frame. All three are read. */
-export const snapshotFormatVersion = 3;
-export const readableFormatVersions: ReadonlySet<number> = new Set([1, 2, 3]);
+export const snapshotFormatVersion = 4;
+export const readableFormatVersions: ReadonlySet<number> = new Set([1, 2, 3, 4]);
 export const magic = 'corral-snapshot';
 /** A frame longer than this is damage, not data (a frame holds nodesPerFrame znodes of at most
  * jute.maxbuffer each in practice, far below). */
@@ -58,7 +60,7 @@ export interface NodeColumns {
   count: number;
   /** Paths joined by NUL, which no path holds (creates refuse it). */
   paths: string;
-  /** Per node: u32 ACL index, i64 ephemeralOwner, u8 ownerIsSession, u32 data length, then
+  /** Per node: u32 ACL index, i64 ephemeralOwner, u8 flags (nodeFlags), u32 data length, then
    * f64 czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion. */
   fixed: Uint8Array;
   /** The nodes' data, one after another. */
@@ -66,6 +68,10 @@ export interface NodeColumns {
 }
 
 export const fixedBytesPerNode = 4 + 8 + 1 + 4 + 8 * 8;
+
+/** The bits of a node's flag byte. nullData is new in format 4: a version 3 reader took any
+ * byte other than 1 as "not ownerIsSession", hence the new version rather than a quiet bit. */
+export const nodeFlags = { ownerIsSession: 1, nullData: 2 } as const;
 
 /** The head of a raw node frame; the fixed columns and then the data follow it. */
 export interface RawNodesHead {

@@ -11,6 +11,7 @@ import { defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from './acl.js';
 import { digestOf } from './digest.js';
 import { DigestHistory, type ZxidDigest } from './digest-history.js';
 import { parentOf } from './paths.js';
+import { dataLengthOf } from './znode.js';
 import { QuotaTable, quotaAfterDelete } from './quota.js';
 import * as reads from './reads.js';
 import { NodeStore, type UndoLog } from './store.js';
@@ -168,7 +169,7 @@ export class DataTree {
       const parent = this.store.nodes.get(parentOf(path));
       if (node === undefined || parent === undefined) continue;
       this.store.delete(path, parent, node, txn.zxid, undefined);
-      quotaAfterDelete(context, path, node.data.length);
+      quotaAfterDelete(context, path, dataLengthOf(node.data));
       context.triggers.push(
         { path, type: 'deleted', acl: node.acl },
         { path: parentOf(path), type: 'childrenChanged', acl: parent.acl },
@@ -187,7 +188,8 @@ export class DataTree {
   /** Jute refuses a buffer over jute.maxbuffer while decoding the request, before any other
    * check; PrepRequestProcessor then answers MARSHALLINGERROR for the whole request. */
   private isOversized(op: WriteRequest | MultiOp): boolean {
-    return (op.kind === 'create' || op.kind === 'setData') && op.data.length > this.dataBytesMax;
+    if (op.kind !== 'create' && op.kind !== 'setData') return false;
+    return op.data !== null && op.data.length > this.dataBytesMax;
   }
 
   private applyWrite(

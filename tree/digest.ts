@@ -8,6 +8,12 @@ function byKey<K extends string | bigint>(left: K, right: K): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
+/** Null data hashes as "null" where the length goes, so a replica that turned null into empty
+ * data (or back) digests differently; trees without null data digest as they always have. */
+function dataLengthField(data: Buffer | null): string {
+  return data === null ? 'null' : String(data.length);
+}
+
 export function digestOf(store: NodeStore): string {
   const hash = createHash('sha256');
   const paths = [...store.nodes.keys()].sort(byKey);
@@ -18,9 +24,9 @@ export function digestOf(store: NodeStore): string {
     hash.update(
       `${node.czxid},${node.mzxid},${node.pzxid},${node.ctime},${node.mtime},` +
         `${node.version},${node.cversion},${node.aversion},${node.ephemeralOwner},` +
-        `${node.data.length},${node.children.size}\0`,
+        `${dataLengthField(node.data)},${node.children.size}\0`,
     );
-    hash.update(node.data);
+    if (node.data !== null) hash.update(node.data);
     for (const entry of node.acl) {
       hash.update(`${entry.perms}\0${entry.id.scheme}\0${entry.id.id}\0`);
     }

@@ -43,7 +43,8 @@ export function nodeDigest(path: string, node: DigestFields): number {
   stat.writeInt32BE(node.aversion, 48);
   stat.writeBigInt64BE(node.ephemeralOwner, 52);
   let crc = crc32(path === '/' ? '' : path);
-  if (node.data.length > 0) crc = crc32(node.data, crc);
+  // ZooKeeper's calculator skips null data, so null and empty data hash alike.
+  if (node.data !== null && node.data.length > 0) crc = crc32(node.data, crc);
   return crc32(stat, crc);
 }
 

@@ -6,6 +6,7 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { basenameOf, childPath, parentOf } from './paths.js';
 import type { NodeStore, UndoLog } from './store.js';
+import { dataLengthOf } from './znode.js';
 import {
   addLong,
   formatStats,
@@ -128,7 +129,7 @@ function countSubtree(scope: QuotaScope, quotaPath: string): void {
     const node = scope.store.nodes.get(path);
     if (node === undefined) continue;
     count += 1n;
-    bytes += BigInt(node.data.length);
+    bytes += BigInt(dataLengthOf(node.data));
     for (const name of node.children.keys()) pending.push(childPath(path, name));
   }
   const stats: Stats = new Map([[statsKeys.count, count], [statsKeys.bytes, bytes]]);

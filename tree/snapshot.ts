@@ -9,7 +9,8 @@ import { Znode } from './znode.js';
 /** One znode as stored: a tuple keeps msgpack small (no repeated field names). */
 export type NodeRecord = [
   path: string,
-  data: Buffer,
+  /** null for null data (kept apart from empty data, see Znode.data). */
+  data: Buffer | null,
   /** Index into the snapshot's ACL table. */
   aclIndex: number,
   ephemeralOwner: bigint,
@@ -30,7 +31,7 @@ export type NodeRecord = [
  * restoring a million nodes through it allocates no record per node (tree/snapshot.ts). */
 export class NodeFields {
   path = '';
-  data: Buffer = Buffer.alloc(0);
+  data: Buffer | null = Buffer.alloc(0);
   aclIndex = 0;
   ephemeralOwner = 0n;
   ownerIsSession = false;
@@ -76,7 +77,7 @@ export interface SessionRecord {
 
 /** A node's changeable fields as a capture began; the others never change after a create. */
 interface NodeVersion {
-  data: Buffer;
+  data: Buffer | null;
   acl: readonly ACL[];
   mzxid: number;
   pzxid: number;

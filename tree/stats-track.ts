@@ -39,7 +39,9 @@ export function parseJavaLong(text: string): bigint | undefined {
  * -1, later keys winning. Undefined where ZooKeeper's parser throws (a pair without `=`, a
  * value that is not a long): ZooKeeper then fails the request (see tree/quota.ts).
  */
-export function parseStats(data: Buffer): Stats | undefined {
+export function parseStats(data: Buffer | null): Stats | undefined {
+  // A node a client set to null reads as no text at all, as an empty one does.
+  if (data === null) return parseStats(Buffer.alloc(0));
   const stats: Stats = new Map();
   const text = data.toString('utf8');
   if (text.length === 0) return stats;

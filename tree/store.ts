@@ -6,7 +6,7 @@ import type { ACL } from '../protocol/records.js';
 import { AdditiveHash, nodeDigest } from './node-digest.js';
 import { basenameOf, childPath, parentOf } from './paths.js';
 import type { SessionEntry } from './types.js';
-import { Znode, ephemeralKindOf, nextVersion } from './znode.js';
+import { Znode, dataLengthOf, ephemeralKindOf, nextVersion } from './znode.js';
 
 export type UndoLog = Array<() => void>;
 
@@ -82,11 +82,11 @@ export class NodeStore {
     parent.linkChild(name, node);
     this.nodes.set(path, node);
     this.digestIn(path, node);
-    this.dataSize += path.length + node.data.length;
+    this.dataSize += path.length + dataLengthOf(node.data);
     this.index(path, node.ephemeralOwner, true);
     undo?.push(() => {
       this.index(path, node.ephemeralOwner, false);
-      this.dataSize -= path.length + node.data.length;
+      this.dataSize -= path.length + dataLengthOf(node.data);
       this.digestOut(path, node);
       this.nodes.delete(path);
       parent.unlinkChild(name);
@@ -111,11 +111,11 @@ export class NodeStore {
     this.digestIn(parentPath, parent);
     this.digestOut(path, node);
     this.nodes.delete(path);
-    this.dataSize -= path.length + node.data.length;
+    this.dataSize -= path.length + dataLengthOf(node.data);
     this.index(path, node.ephemeralOwner, false);
     undo?.push(() => {
       this.index(path, node.ephemeralOwner, true);
-      this.dataSize += path.length + node.data.length;
+      this.dataSize += path.length + dataLengthOf(node.data);
       this.nodes.set(path, node);
       this.digestIn(path, node);
       this.digestOut(parentPath, parent);
@@ -129,7 +129,7 @@ export class NodeStore {
   setData(
     path: string,
     node: Znode,
-    data: Buffer,
+    data: Buffer | null,
     zxid: number,
     time: number,
     undo: UndoLog | undefined,
@@ -142,9 +142,10 @@ export class NodeStore {
     node.mzxid = zxid;
     node.mtime = time;
     this.digestIn(path, node);
-    this.dataSize += data.length - oldData.length;
+    const grownBytes = dataLengthOf(data) - dataLengthOf(oldData);
+    this.dataSize += grownBytes;
     undo?.push(() => {
-      this.dataSize -= data.length - oldData.length;
+      this.dataSize -= grownBytes;
       this.digestOut(path, node);
       node.data = oldData;
       node.version = version;
@@ -160,9 +161,10 @@ export class NodeStore {
     this.changing(node);
     const oldData = node.data;
     node.data = data;
-    this.dataSize += data.length - oldData.length;
+    const grownBytes = data.length - dataLengthOf(oldData);
+    this.dataSize += grownBytes;
     undo?.push(() => {
-      this.dataSize -= data.length - oldData.length;
+      this.dataSize -= grownBytes;
       node.data = oldData;
     });
   }
@@ -191,7 +193,7 @@ export class NodeStore {
   restoreNode(path: string, node: Znode): void {
     this.nodes.set(path, node);
     this.digestIn(path, node);
-    this.dataSize += path.length + node.data.length;
+    this.dataSize += path.length + dataLengthOf(node.data);
     this.index(path, node.ephemeralOwner, true);
   }
 

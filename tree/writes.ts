@@ -28,6 +28,7 @@ import type { ChangeTrigger } from './types.js';
 import {
   Znode,
   containerEphemeralOwner,
+  dataLengthOf,
   ephemeralKindOf,
   ttlEphemeralOwner,
   ttlMaxMs,
@@ -144,13 +145,13 @@ export function applyCreate(context: WriteContext, request: CreateRequest): Writ
   if (ephemeralKindOf(parent.ephemeralOwner, store.extendedTypesEnabled) === 'normal') {
     return failure(ErrorCode.noChildrenForEphemerals, path);
   }
-  const quotaErr = enforcedQuotaError(context, path, request.data.length, 1);
+  const quotaErr = enforcedQuotaError(context, path, dataLengthOf(request.data), 1);
   if (quotaErr !== ErrorCode.ok) return failure(quotaErr, path);
   const owner = ownerFor(request, context.sessionId);
   const ownerIsSession = owner === context.sessionId && owner !== 0n;
   const node = new Znode(request.data, acl, owner, context.zxid, context.time, ownerIsSession);
   store.create(parentPath, parent, path.slice(lastSlash + 1), node, context.undo);
-  quotaAfterCreate(context, path, request.data.length);
+  quotaAfterCreate(context, path, dataLengthOf(request.data));
   context.triggers.push(
     { path, type: 'created', acl },
     { path: parentPath, type: 'childrenChanged', acl: parent.acl },
@@ -183,7 +184,7 @@ export function applyDelete(context: WriteContext, request: DeleteRequest): Writ
   if (!versionMatches(request.version, node.version)) return failure(ErrorCode.badVersion, path);
   if (node.children.size > 0) return failure(ErrorCode.notEmpty, path);
   store.delete(path, parent, node, context.zxid, context.undo);
-  quotaAfterDelete(context, path, node.data.length);
+  quotaAfterDelete(context, path, dataLengthOf(node.data));
   context.triggers.push(
     { path, type: 'deleted', acl: node.acl },
     { path: parentPath, type: 'childrenChanged', acl: parent.acl },
@@ -207,7 +208,7 @@ export function applyDeleteContainer(context: WriteContext, path: string): Write
   const parent = store.nodes.get(parentPath);
   if (parent === undefined) return failure(ErrorCode.noNode, path);
   store.delete(path, parent, node, context.zxid, context.undo);
-  quotaAfterDelete(context, path, node.data.length);
+  quotaAfterDelete(context, path, dataLengthOf(node.data));
   context.triggers.push(
     { path, type: 'deleted', acl: node.acl },
     { path: parentPath, type: 'childrenChanged', acl: parent.acl },
@@ -242,7 +243,7 @@ export function applySetData(context: WriteContext, request: SetDataRequest): Wr
     return failure(ErrorCode.noAuth, path);
   }
   // ZooKeeper checks the quota before the version.
-  const bytesChange = request.data.length - node.data.length;
+  const bytesChange = dataLengthOf(request.data) - dataLengthOf(node.data);
   const quotaErr = enforcedQuotaError(context, path, bytesChange, 0);
   if (quotaErr !== ErrorCode.ok) return failure(quotaErr, path);
   if (!versionMatches(request.version, node.version)) return failure(ErrorCode.badVersion, path);

@@ -71,7 +71,9 @@ export class Znode {
   readonly ephemeralOwner: bigint;
 
   constructor(
-    public data: Buffer,
+    /** null when created or last set with null data (ZooKeeper keeps it null, and getData
+     * answers null, not empty; its dataLength is 0 all the same). */
+    public data: Buffer | null,
     public acl: readonly ACL[],
     ephemeralOwner: bigint,
     zxid: number,
@@ -123,11 +125,17 @@ export class Znode {
       cversion: (this.cversion * 2 - childCount) | 0,
       aversion: this.aversion,
       ephemeralOwner: this.clientEphemeralOwner,
-      dataLength: this.data.length,
+      dataLength: dataLengthOf(this.data),
       numChildren: childCount,
       pzxid: this.pzxid,
     };
   }
+}
+
+/** Stat.dataLength, and what a node's data counts for in sizes: 0 for null, as ZooKeeper
+ * counts it (DataNode.copyStat). */
+export function dataLengthOf(data: Buffer | null): number {
+  return data === null ? 0 : data.length;
 }
 
 /** Java int arithmetic: versions are 32-bit and wrap on overflow. */

@@ -63,7 +63,7 @@ async function perform(client: Client, input: ZooKeeperInput): Promise<ZooKeeper
       return { kind: 'deleted' };
     case 'getData': {
       const { data, stat } = await client.getData(input.path, options);
-      return { kind: 'data', data: data.toString('utf8'), version: stat.version };
+      return { kind: 'data', data: data?.toString('utf8') ?? '', version: stat.version };
     }
     case 'exists': {
       const stat = await client.exists(input.path, options);

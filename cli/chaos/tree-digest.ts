@@ -31,10 +31,11 @@ export async function dumpTree(port: number, host = '127.0.0.1'): Promise<TreeDu
       const { data, stat } = await client.getData(path);
       const { children } = await client.getChildren2(path);
       paths.push(path);
-      contents.set(path, data.toString('utf8'));
-      // Everything a replica replicates; nothing about the session reading it.
-      const record = [path, data.toString('base64'), stat.czxid, stat.mzxid, stat.pzxid,
-        stat.ctime, stat.mtime, stat.version, stat.cversion, stat.aversion,
+      contents.set(path, data?.toString('utf8') ?? '');
+      // Everything a replica replicates (null data apart from empty); nothing about the session
+      // reading it.
+      const record = [path, data === null ? null : data.toString('base64'), stat.czxid,
+        stat.mzxid, stat.pzxid, stat.ctime, stat.mtime, stat.version, stat.cversion, stat.aversion,
         String(stat.ephemeralOwner), stat.dataLength, stat.numChildren];
       hash.update(JSON.stringify(record));
       for (const child of [...children].sort()) {

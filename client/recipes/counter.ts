@@ -51,7 +51,7 @@ export class Counter {
     return retrying(this.client, async () => {
       try {
         const { data, stat } = await this.client.getData(this.path);
-        return { value: BigInt(data.toString() || '0'), version: stat.version };
+        return { value: BigInt(data?.toString() || '0'), version: stat.version };
       } catch (error) {
         if (!isCode(error, ErrorCode.noNode)) throw error;
         return { value: this.initial, version: -1 };

@@ -57,7 +57,7 @@ export class ServiceDiscovery {
     for (const id of ids) {
       try {
         const { data } = await this.client.getData(joinPath(directory, id));
-        instances.push(JSON.parse(data.toString()) as ServiceInstance);
+        instances.push(JSON.parse(String(data ?? '')) as ServiceInstance);
       } catch (error) {
         if (!isCode(error, ErrorCode.noNode)) throw error; // left between the two reads
       }

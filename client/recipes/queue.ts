@@ -74,7 +74,8 @@ export class PriorityQueue {
         // A ConnectionLoss here leaves it unknown whether we took the item: surface it rather
         // than risk taking it twice.
         await this.client.delete(path, stat.version, { signal });
-        return data;
+        // An item another client put with null data is taken as empty: null means "none".
+        return data ?? Buffer.alloc(0);
       } catch (error) {
         if (!isCode(error, ErrorCode.noNode)) throw error;
       }

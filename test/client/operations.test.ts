@@ -51,7 +51,7 @@ describe.each(serverKinds)('client operations against %s', (kind) => {
     await expect(client.create('/modes', '')).rejects.toBeInstanceOf(NodeExistsError);
     await expect(client.create('/missing/child', '')).rejects.toBeInstanceOf(NoNodeError);
     const { data, stat } = await client.getData('/modes');
-    expect(data.toString()).toBe('root');
+    expect(data?.toString()).toBe('root');
     expect(stat.numChildren).toBe(6);
     expect((await client.getChildren('/modes')).sort()).toContain('container');
     const withStat = await client.getChildren2('/modes');
@@ -120,6 +120,25 @@ describe.each(serverKinds)('client operations against %s', (kind) => {
     expect(reads[0]).toMatchObject({ kind: 'getData' });
     expect(reads[1]).toEqual({ kind: 'getChildren', children: ['a'] });
     expect(reads[2]).toEqual({ kind: 'error', err: -101 });
+  });
+
+  it('sends data: null as null and reads it back as null; omitted data is empty', async () => {
+    await client.create('/nulls', null);
+    await client.create('/nulls/omitted');
+    await client.create('/nulls/set', 'before');
+    await client.setData('/nulls/set', null);
+    await client.transaction().create('/nulls/multi', null).setData('/nulls/omitted', '')
+      .create('/nulls/multi-set', 'x').setData('/nulls/multi-set', null).commit();
+    const read = async (path: string) => {
+      const { data, stat } = await client.getData(path);
+      return [data === null ? null : data.toString(), stat.dataLength];
+    };
+    const paths = ['/nulls', '/nulls/omitted', '/nulls/set', '/nulls/multi', '/nulls/multi-set'];
+    expect(await Promise.all(paths.map(read)))
+      .toEqual([[null, 0], ['', 0], [null, 0], [null, 0], [null, 0]]);
+    const results = await client.multiRead(paths.map((path) => ({ kind: 'getData', path })));
+    expect(results.map((result) => (result.kind === 'getData' ? result.data : result.kind)))
+      .toEqual([null, Buffer.alloc(0), null, null, null]);
   });
 
   it('applies the chroot to every path in and out', async () => {

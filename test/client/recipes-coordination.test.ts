@@ -132,12 +132,12 @@ describe('coordination recipes against corral', () => {
     await client().create('/cached', 'v1');
     await client().create('/cached/a', 'child');
     await client().create('/cached/a/b', 'grandchild');
-    await eventually('node cache', () => nodeCache.current?.data.toString() === 'v1');
-    const dataOf = (path: string) => treeCache.get(path)?.data.toString();
+    await eventually('node cache', () => nodeCache.current?.data?.toString() === 'v1');
+    const dataOf = (path: string) => treeCache.get(path)?.data?.toString();
     await eventually('tree cache', () => dataOf('/cached/a/b') === 'grandchild');
     expect(treeCache.children('/cached')).toEqual(['a']);
     await client().setData('/cached', 'v2');
-    await eventually('node cache update', () => nodeCache.current?.data.toString() === 'v2');
+    await eventually('node cache update', () => nodeCache.current?.data?.toString() === 'v2');
     await client().delete('/cached/a/b');
     await eventually('tree cache removal', () => treeCache.get('/cached/a/b') === undefined);
     expect(treeCache.size).toBe(2);

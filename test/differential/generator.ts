@@ -84,10 +84,13 @@ class StepGenerator {
     return `${this.prefix}/${this.random.weighted(names)}`;
   }
 
-  data(): Buffer {
+  /** Null data (jute length -1, zkCli's `create /a`) as well as empty: ZooKeeper keeps them
+   * apart. Null is drawn from the value, not by another draw, so seeds keep their sequences. */
+  data(): Buffer | null {
     if (this.random.chance(0.003)) return Buffer.alloc(0xfffff - 200, 0x61); // fits jute.maxbuffer
     if (this.random.chance(0.1)) return Buffer.alloc(0);
-    return Buffer.from(`v${this.random.int(1000)}`);
+    const value = this.random.int(1000);
+    return value % 5 === 0 ? null : Buffer.from(`v${value}`);
   }
 
   version(): number {

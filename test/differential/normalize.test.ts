@@ -56,6 +56,25 @@ describe('differential normalizer', () => {
     expect(transcript(5, 1000, changes)).not.toEqual(transcript(5, 1000));
   });
 
+  it('tells null data apart from empty data, in getData and in multiRead', () => {
+    const read = (data: Buffer | null) => {
+      const dataStat = { ...stat(5, 5, 1000), dataLength: 0 };
+      const A: Entry[] = [
+        { kind: 'reply', step: 0, header: { xid: 1, zxid: 5, err: 0 },
+          body: { kind: 'data', data, stat: dataStat } },
+        { kind: 'reply', step: 1, header: { xid: 2, zxid: 5, err: 0 },
+          body: { kind: 'multi', results: [{ kind: 'getData', data, stat: dataStat }] } },
+      ];
+      const run: Transcript = { slots: { A, B: [] }, sessions: new Map([[7n, 'A1']]),
+        startedAtMs: 900, endedAtMs: 1100 };
+      return normalize(run).A.map((line) => line.text);
+    };
+    expect(read(null)[0]).toContain('data null stat(');
+    expect(read(null)[1]).toContain('getData null stat(');
+    expect(read(Buffer.alloc(0))[0]).toContain('data "" stat(');
+    expect(read(Buffer.alloc(0))[1]).toContain('getData "" stat(');
+  });
+
   it('names ephemeral owners by session label and places times in the run', () => {
     expect(transcript(5, 1000)[1]).toContain('ctime=in-run mtime==ctime v=0');
     expect(transcript(5, 1000)[1]).toContain('owner=A1');

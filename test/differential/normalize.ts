@@ -70,8 +70,8 @@ class Normalizer {
     return this.options.configNodeByShape === true && stat.czxid === 0 && stat.aversion === -1;
   }
 
-  /** Node data, unless it is /zookeeper/config compared by shape. */
-  data(bytes: Buffer, stat: Stat): string {
+  /** Node data (null kept apart from empty), unless it is /zookeeper/config compared by shape. */
+  data(bytes: Buffer | null, stat: Stat): string {
     return this.isConfigNode(stat) ? '(config)' : data(bytes);
   }
 
@@ -122,7 +122,7 @@ class Normalizer {
         // whoAmI lists the connection's auth ids; compared as a set, order being incidental.
         return `clientInfo ${sorted(body.entries.map((id) => `${id.authScheme}:${id.user}`))}`;
       case 'token':
-        return `token ${body.token === null ? 'null' : data(body.token)}`;
+        return `token ${data(body.token)}`;
     }
   }
 
@@ -192,7 +192,9 @@ function sorted(items: readonly string[]): string {
   return JSON.stringify([...items].sort());
 }
 
-function data(bytes: Buffer): string {
+/** null prints as null, empty data as "": a server that turned one into the other differs. */
+function data(bytes: Buffer | null): string {
+  if (bytes === null) return 'null';
   if (bytes.length <= 16) return JSON.stringify(bytes.toString('latin1'));
   return `${bytes.length}B sha1=${createHash('sha1').update(bytes).digest('hex').slice(0, 12)}`;
 }

@@ -182,7 +182,7 @@ async function observeReader(cluster: ReadOnlyCluster, survivor: number) {
     readerObservations: {
       readerState,
       readOnlySessionOfSurvivor: Number(readOnlySession >> 56n) === survivor,
-      read: read.data.toString(),
+      read: String(read.data),
       writes,
       createdAnyway,
       plainRefused: plain !== undefined,
@@ -250,7 +250,7 @@ export async function observeReadOnlyScenario(cluster: ReadOnlyCluster) {
       kazooReady,
       readerStates: states.filter((state, index) => state !== states[index - 1]),
       readerSessionReplaced: reader.sessionId !== readOnlySession,
-      readAfter: (await reader.getData('/ro')).data.toString(),
+      readAfter: String((await reader.getData('/ro')).data),
       kazooMoved,
     },
   };

@@ -26,6 +26,28 @@ async function createAll(connectString: string, paths: string[]): Promise<void> 
   }
 }
 
+/** Creates /null-data with null data and /empty-data with empty data through one replica. */
+async function createNullAndEmpty(connectString: string): Promise<void> {
+  const client = await connect(connectString, { sessionTimeoutMs: 4000 });
+  try {
+    await client.create('/null-data', null);
+    await client.create('/empty-data', '');
+  } finally {
+    await client.close();
+  }
+}
+
+/** /null-data and /empty-data as one replica answers them: null stays null, empty stays empty. */
+async function nullAndEmptyOn(target: TestEnsemble, id: number): Promise<unknown[]> {
+  const client = await connect(target.connectString([id]), { sessionTimeoutMs: 4000 });
+  try {
+    const read = async (path: string) => (await client.getData(path)).data;
+    return [await read('/null-data'), await read('/empty-data')];
+  } finally {
+    await client.close();
+  }
+}
+
 /** The sync modes the leader's log records for a learner (pino JSON lines). */
 function syncModesFor(output: string, learner: number): string[] {
   return output
@@ -64,11 +86,13 @@ describe('synchronization (real processes)', { timeout: 60_000 }, () => {
     await ensemble.kill(follower);
     const missed = Array.from({ length: 20 }, (_, index) => `/missed-${index}`);
     await createAll(ensemble.connectString([leader]), missed);
+    await createNullAndEmpty(ensemble.connectString([leader]));
     ensemble.start(follower);
     await ensemble.waitForLeader();
     const tree = await expectSameTrees(ensemble);
     for (const path of missed) expect(tree.get(path)).toBe(`data of ${path}`);
     expect(syncModesFor(ensemble.output(leader), follower).at(-1)).toBe('diff');
+    expect(await nullAndEmptyOn(ensemble, follower)).toEqual([null, Buffer.alloc(0)]);
   });
 
   it('truncates an uncommitted tail from a dead leader by TRUNC (R=3)', async () => {
@@ -109,6 +133,7 @@ describe('synchronization (real processes)', { timeout: 60_000 }, () => {
     const leader = await ensemble.waitForLeader();
     const paths = Array.from({ length: 30 }, (_, index) => `/kept-${index}`);
     await createAll(ensemble.connectString([leader]), paths);
+    await createNullAndEmpty(ensemble.connectString([leader]));
     const follower = ensemble.ids.find((id) => id !== leader)!;
     await ensemble.kill(follower);
     ensemble.wipe(follower);
@@ -117,6 +142,7 @@ describe('synchronization (real processes)', { timeout: 60_000 }, () => {
     const tree = await expectSameTrees(ensemble);
     for (const path of paths) expect(tree.get(path)).toBe(`data of ${path}`);
     expect(syncModesFor(ensemble.output(leader), follower).at(-1)).toBe('snap');
+    expect(await nullAndEmptyOn(ensemble, follower)).toEqual([null, Buffer.alloc(0)]);
     // The SNAP is durable: the follower restarts from it alone.
     await ensemble.kill(follower);
     await ensemble.kill(leader);
@@ -125,6 +151,7 @@ describe('synchronization (real processes)', { timeout: 60_000 }, () => {
     await ensemble.waitForLeader();
     const again = await expectSameTrees(ensemble);
     for (const path of paths) expect(again.get(path)).toBe(`data of ${path}`);
+    expect(await nullAndEmptyOn(ensemble, follower)).toEqual([null, Buffer.alloc(0)]);
   });
 
   it('streams a SNAP of many pieces while writes go on, and every replica ends equal', async () => {

@@ -112,7 +112,7 @@ describe.runIf(opensslAvailable()).each(kinds)('client TLS on %s', (kind) => {
         ]);
         await alice.create('/tls-alice', 'for alice', { acl: aliceAcl });
         expect((await alice.getACL('/tls-alice')).acl).toEqual(aliceAcl);
-        expect((await alice.getData('/tls-alice')).data.toString()).toBe('for alice');
+        expect((await alice.getData('/tls-alice')).data?.toString()).toBe('for alice');
       } finally {
         await alice.close();
       }
@@ -186,7 +186,7 @@ describe.runIf(opensslAvailable()).each(kinds)('enforced authentication on %s', 
       await alice.close();
       const bob = await tlsClient(server, certificates.bob);
       try {
-        expect((await bob.getData('/enforced')).data.toString()).toBe('secret');
+        expect((await bob.getData('/enforced')).data?.toString()).toBe('secret');
         // ZooKeeper's order (its id set's), and '' for super, which has no provider.
         expect(await bob.whoAmI()).toEqual([
           { authScheme: 'ip', user: '127.0.0.1' },

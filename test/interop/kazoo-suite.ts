@@ -212,6 +212,16 @@ export function describeNodes(suite: KazooSuite): void {
         });
       });
 
+    it('null data: create(path, None) and set(path, None) read back None, create(path) b""',
+      async () => {
+        expect(await suite.run('nulldata')).toEqual({
+          null: [null, 0],
+          empty: ['', 0],
+          setNull: [null, 0, 1],
+          otherSession: [null, null, ''],
+        });
+      });
+
     it('paths: ensure_path (twice), makepath create, NotEmpty, recursive delete', async () => {
       expect(await suite.run('paths')).toEqual({
         ensured: true,

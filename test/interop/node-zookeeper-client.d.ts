@@ -62,8 +62,8 @@ declare module 'node-zookeeper-client' {
   }
 
   export interface Transaction {
-    create(path: string, data?: Buffer, acls?: ACL[], mode?: number): Transaction;
-    create(path: string, data: Buffer, mode: number): Transaction;
+    create(path: string, data?: Buffer | null, acls?: ACL[], mode?: number): Transaction;
+    create(path: string, data: Buffer | null, mode: number): Transaction;
     check(path: string, version?: number): Transaction;
     setData(path: string, data: Buffer | null, version?: number): Transaction;
     remove(path: string, version?: number): Transaction;

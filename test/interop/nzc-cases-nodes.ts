@@ -22,7 +22,7 @@ function aclRows(acls: ACL[]): [number, string, string][] {
 }
 
 export function describeCreate(suite: NzcSuite): void {
-  const { create, exists, getData } = suite;
+  const { create, exists, getData, commit } = suite;
   describe(`node-zookeeper-client create (${suite.label})`, () => {
     it('PERSISTENT with data: getData returns it with version 0 and no ephemeral owner',
       async () => {
@@ -34,6 +34,26 @@ export function describeCreate(suite: NzcSuite): void {
         expect(stat.ephemeralOwner).toEqual(Buffer.alloc(8));
         expect(stat.mzxid).toEqual(stat.czxid);
       });
+
+    it('null data: create without data or with null, and a multi setData of null, read back'
+      + ' undefined (length -1); an empty Buffer reads back empty', async () => {
+      // The library sends any data that is not a Buffer as a null buffer and reads a null one
+      // back as undefined; ZooKeeper keeps null apart from empty, with dataLength 0 for both.
+      await create('/nzc-null');
+      await create('/nzc-null-explicit', null, CreateMode.PERSISTENT);
+      await create('/nzc-empty', noData, CreateMode.PERSISTENT);
+      await create('/nzc-null-set', Buffer.from('before'));
+      await commit(suite.client.transaction().setData('/nzc-null-set', null)
+        .create('/nzc-null-multi', null));
+      const read = async (path: string) => {
+        const [data, stat] = await getData(path);
+        return [data === undefined ? 'undefined' : data.toString('hex'), stat.dataLength];
+      };
+      expect(await Promise.all(['/nzc-null', '/nzc-null-explicit', '/nzc-empty',
+        '/nzc-null-set', '/nzc-null-multi'].map(read))).toEqual([
+        ['undefined', 0], ['undefined', 0], ['', 0], ['undefined', 0], ['undefined', 0],
+      ]);
+    });
 
     it('EPHEMERAL: owner is the session id; a child under it is NO_CHILDREN_FOR_EPHEMERALS',
       async () => {

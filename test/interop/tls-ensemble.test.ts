@@ -146,7 +146,7 @@ describe.runIf(opensslAvailable()).each(kinds)('TLS on a 3-replica %s ensemble',
       ]);
       await alice.create('/secret', 'for alice', { acl: aliceAcl });
       expect((await alice.getACL('/secret')).acl).toEqual(aliceAcl);
-      expect((await alice.getData('/secret')).data.toString()).toBe('for alice');
+      expect((await alice.getData('/secret')).data?.toString()).toBe('for alice');
     } finally {
       await alice.close();
     }
@@ -161,7 +161,7 @@ describe.runIf(opensslAvailable()).each(kinds)('TLS on a 3-replica %s ensemble',
         await alice.sync('/secret');
         await expect(bob.getData('/secret')).rejects.toBeInstanceOf(NoAuthError);
         await expect(bob.setData('/secret', 'bob was here')).rejects.toBeInstanceOf(NoAuthError);
-        expect((await alice.getData('/secret')).data.toString()).toBe('for alice');
+        expect((await alice.getData('/secret')).data?.toString()).toBe('for alice');
       } finally {
         await Promise.all([bob.close(), alice.close()]);
       }

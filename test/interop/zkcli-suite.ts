@@ -62,6 +62,28 @@ function describeReadsAndWrites(context: ZkCliContext): void {
       expect(afterSet?.mZxid).not.toBe(afterCreate?.mZxid);
     });
 
+    it('create without data keeps null: get prints null, empty data prints nothing', async () => {
+      // zkCli's `create /a` sends null data (jute length -1); ZooKeeper keeps it null and its
+      // getData answers null, which zkCli prints as "null". Empty data prints an empty line.
+      const run = await runZkCli(context.target.connectString, [
+        'create /cli-null',
+        'create /cli-empty ""',
+        'get -s /cli-null',
+        'get -s /cli-empty',
+        'set /cli-null now',
+        'get /cli-null',
+      ]);
+      expect(withoutStats(run.lines), run.raw).toEqual([
+        'Created /cli-null',
+        'Created /cli-empty',
+        'null',
+        'now',
+      ]);
+      const [nullStat, emptyStat] = statBlocks(run.lines);
+      expect(nullStat).toMatchObject({ dataLength: '0', dataVersion: '0' });
+      expect(emptyStat).toMatchObject({ dataLength: '0', dataVersion: '0' });
+    });
+
     it('create -s and -e -s, ls, getAllChildrenNumber, getEphemerals; ephemeral gone on quit',
       async () => {
         const run = await runZkCli(context.target.connectString, [

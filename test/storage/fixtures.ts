@@ -48,14 +48,15 @@ const readAcl = [{ perms: Perm.read, id: { scheme: 'world', id: 'anyone' } }];
 const auth = { ids: [{ scheme: 'ip', id: '127.0.0.1' }], superUser: false };
 
 /** Writes of every kind over a few sessions: creates (persistent, ephemeral, sequential,
- * container, TTL), setData, setACL, deletes, multis, session opens and closes. */
+ * container, TTL), setData, setACL, deletes, multis, session opens and closes; with
+ * `nullData`, some data is null. */
 export class TxnStream {
   private zxid: number;
   private readonly random: () => number;
   private readonly sessions: bigint[] = [];
   private nextSession = 0x1000n;
 
-  constructor(seed: number, startZxid = 0) {
+  constructor(seed: number, startZxid = 0, private readonly nullData = false) {
     this.random = seededRandom(seed);
     this.zxid = startZxid;
   }
@@ -71,7 +72,10 @@ export class TxnStream {
 
   private request(): WriteRequest {
     const path = this.path();
-    const data = Buffer.from(`v${Math.floor(this.random() * 1000)}`);
+    const value = Math.floor(this.random() * 1000);
+    // With nullData, one value in seven is null data (a create or setData that sent none),
+    // drawn without another random() so that a seed gives the same writes either way.
+    const data = this.nullData && value % 7 === 0 ? null : Buffer.from(`v${value}`);
     const roll = this.random();
     const flags = this.pick([0, 0, CreateFlag.ephemeral, CreateFlag.persistentSequential,
       CreateFlag.ephemeralSequential, CreateFlag.container]);

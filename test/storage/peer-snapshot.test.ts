@@ -20,7 +20,7 @@ afterEach(removeTempDirs);
 function contents(tree: DataTree): unknown {
   const capture = tree.capture();
   const nodes = Array.from({ length: capture.nodeCount }, (_, index) => capture.record(index))
-    .map(([path, data, ...rest]) => [path, Buffer.from(data).toString('hex'), ...rest]);
+    .map(([path, data, ...rest]) => [path, data === null ? null : data.toString('hex'), ...rest]);
   const result = { zxid: capture.zxid, nodes, acls: capture.newAcls(), sessions: capture.sessions };
   capture.release();
   return result;

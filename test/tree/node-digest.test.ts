@@ -21,7 +21,8 @@ function byHand(path: string, node: DigestFields): number {
   stat.writeInt32BE(node.cversion, 44);
   stat.writeInt32BE(node.aversion, 48);
   stat.writeBigInt64BE(node.ephemeralOwner, 52);
-  return crc32(Buffer.concat([Buffer.from(path, 'utf8'), node.data, stat]));
+  const data = node.data ?? Buffer.alloc(0);
+  return crc32(Buffer.concat([Buffer.from(path, 'utf8'), data, stat]));
 }
 
 const zeros: DigestFields = {

@@ -27,7 +27,7 @@ export function setQuota(harness: Harness, path: string, limits: string): void {
 
 function statsOf(harness: Harness, path: string): string | undefined {
   const read = harness.tree.getData(statPathOf(path), anonymous);
-  return read.body.kind === 'data' ? read.body.data.toString() : undefined;
+  return read.body.kind === 'data' ? String(read.body.data) : undefined;
 }
 
 /** /app ("abc") and /app/x (""), with a soft count quota of 10 on /app. */

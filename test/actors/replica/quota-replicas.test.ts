@@ -43,7 +43,7 @@ function setQuotaBodies(limits: string): TxnBody[] {
 function statsOn(cluster: Cluster, id: number): string | undefined {
   const tree = cluster.replica(id).core.tree;
   const read = tree.getData(statPathOf('/app'), { ids: [], superUser: true });
-  return read.body.kind === 'data' ? read.body.data.toString() : undefined;
+  return read.body.kind === 'data' ? String(read.body.data) : undefined;
 }
 
 async function started(seed: number): Promise<{ cluster: Cluster; leader: number;

@@ -151,7 +151,7 @@ describe.runIf(opensslAvailable())('client.portUnification and reloading', () =>
     expect((await plain.whoAmI()).map((info) => info.authScheme)).toEqual(['ip']);
     await plain.close();
     const alice = await client(server.port, certificates.alice);
-    expect((await alice.getData('/unified')).data.toString()).toBe('both');
+    expect((await alice.getData('/unified')).data?.toString()).toBe('both');
     expect(await alice.whoAmI()).toContainEqual({ authScheme: 'x509',
       user: 'CN=alice,O=example' });
     await alice.close();
