@@ -3,7 +3,7 @@
 // server.N lines (and a myid) it runs one replica of an ensemble; otherwise a standalone server.
 
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { AdminServer, type AdminTls } from '../actors/operations/admin-server.js';
 import { loadSecureContextOptions } from '../transport/tls/index.js';
 import { AuditLog, openAuditFile } from '../actors/server/audit.js';
@@ -16,7 +16,8 @@ import { createTcpReplica } from '../actors/replica/tcp-world.js';
 import { CorralServer } from '../actors/server/server.js';
 import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
 import type { ACL } from '../protocol/records.js';
-import { buildServerConfig, type ServerFlags } from './server-options.js';
+import { buildServerConfig, parseLoggingFlags, type ServerFlags } from './server-options.js';
+import { chooseLogFormat, createServerLogger } from './logging.js';
 
 /**
  * lmdb-js rejects an internal promise of its own when a commit fails (full disk) and nobody can
@@ -52,13 +53,44 @@ function openAudit(settings: ServerConfig, logger: Logger): AuditLog | undefined
   return audit;
 }
 
+/**
+ * Builds the configuration and the logger it asks for (its level and format may come from
+ * zoo.cfg): what the configuration says while it is read is held back, then logged at that level.
+ * A configuration that is refused still gets its earlier warnings out, at the flags' level.
+ */
+function configure(flags: ServerFlags): { settings: ServerConfig; logger: Logger } {
+  const said: Array<{ level: 'info' | 'warn'; message: string }> = [];
+  let settings: ServerConfig | undefined;
+  let logger: Logger | undefined;
+  try {
+    settings = buildServerConfig(flags, {
+      info: (message: string) => said.push({ level: 'info', message }),
+      warn: (message: string) => said.push({ level: 'warn', message }),
+    });
+  } finally {
+    const logging = settings ?? { logLevel: 'info', logFormat: 'auto', ...safeLoggingFlags(flags) };
+    logger = createServerLogger({
+      level: logging.logLevel,
+      format: chooseLogFormat(logging.logFormat, process.stdout.isTTY === true),
+    });
+    for (const { level, message } of said) logger[level](message);
+  }
+  return { settings, logger };
+}
+
+/** The logging flags when they are valid, none otherwise (their error is reported anyway). */
+function safeLoggingFlags(flags: ServerFlags): ReturnType<typeof parseLoggingFlags> {
+  try {
+    return parseLoggingFlags(flags);
+  } catch {
+    return {};
+  }
+}
+
 export async function runServer(flags: ServerFlags): Promise<void> {
-  const logger: Logger = pino({ base: { pid: process.pid } });
+  const { settings, logger } = configure(flags);
   handleUnhandledRejections(logger);
-  const settings = buildServerConfig(flags, {
-    info: (message: string) => logger.info(message),
-    warn: (message: string) => logger.warn(message),
-  });
+  logger.debug({ logLevel: settings.logLevel, logFormat: settings.logFormat }, 'logging');
   const ensemble = isEnsemble(settings);
   // A second server on the same data dir would hand out the same zxids: refuse, naming the
   // holder, before anything in the directory is opened.

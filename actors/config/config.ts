@@ -42,6 +42,7 @@ import {
   quorumSaslKeyRules,
   type QuorumSaslConfig,
 } from './quorum-sasl.js';
+import { loggingDefaults, loggingKeyRules, type LoggingConfig } from './logging-keys.js';
 
 export {
   ConfigError,
@@ -56,7 +57,7 @@ export {
 };
 
 export interface ServerConfig
-  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig {
+  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, LoggingConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;
@@ -216,6 +217,7 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
     field: 'containerCheckIntervalMs',
     parse: valueParsers.positiveInteger,
   },
+  ...loggingKeyRules,
 };
 
 /**
@@ -373,6 +375,7 @@ export function resolveConfig(
     ...serverConfigDefaults,
     ...quorumSecurityDefaults,
     ...quorumSaslDefaults,
+    ...loggingDefaults,
     dataLogDir: undefined,
     auditLogFile: undefined,
     authProviders: [],
