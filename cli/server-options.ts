@@ -95,6 +95,9 @@ export function buildServerConfig(flags: ServerFlags, log: ConfigLogger): Server
     const text = readConfigFile(flags.config);
     const parsed = parseZooCfg(text, flags.config);
     for (const key of parsed.ignoredKeys) log.warn(`ignoring zoo.cfg key ${key}`);
+    for (const { key, why } of parsed.equivalentKeys) {
+      log.info(`zoo.cfg key ${key} needs nothing more of corral: ${why}`);
+    }
     partial = { ...parsed.config, initialConfiguration: text };
   }
   partial = { ...partial, ...parseFlags(flags) };

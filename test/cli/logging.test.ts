@@ -62,7 +62,7 @@ function jsonLevels(output: string): number[] {
 }
 
 describe('corral server logging (real process)', () => {
-  it('--log-level warn writes no info lines; without it, info lines are JSON on a pipe', async () => {
+  it('--log-level warn writes no info lines; without it, info is JSON on a pipe', async () => {
     const quiet = await startCorral({ args: ['--log-level', 'warn'] });
     const normal = await startCorral();
     try {
