@@ -103,9 +103,14 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       snapCount: settings.snapCount,
       snapRetainCount: settings.autopurgeSnapRetainCount,
       txnsRetainedMin: settings.txnsRetainedMin,
+      forceSync: settings.forceSync,
     },
     logger,
   );
+  if (!settings.forceSync) {
+    logger.warn('forceSync=no: txns are acknowledged before they are fsynced; a power loss ' +
+      'may lose acknowledged writes');
+  }
   const audit = openAudit(settings, logger);
   const inspection = createInspection({
     enabled: settings.inspect,

@@ -55,4 +55,10 @@ export interface ReplicaHostOptions {
   /** Builds the outbox: a broken variant in the simulator. */
   createOutbox?: (...parameters: ConstructorParameters<typeof PeerOutbox>) => PeerOutbox;
   observer?: HostObserver;
+  /**
+   * zoo.cfg skipACL=yes on this replica: as leader, it stamps every write it is forwarded as the
+   * super user's, so no replica checks its ACLs (ZooKeeper checks writes on the leader alone, so
+   * the leader's setting decides for them).
+   */
+  aclChecksSkipped?: boolean;
 }

@@ -329,7 +329,8 @@ export class ReplicaHost implements ReplicaPort {
   private acceptForwarded(requests: readonly ForwardedTxnRequest[]): void {
     const time = this.world.clock.now();
     for (const { sessionId, cxid, body } of requests) {
-      this.pendingRequests.push({ sessionId, cxid, time, body: withDerivedSuperUser(body) });
+      const stamped = withDerivedSuperUser(body, this.options.aclChecksSkipped === true);
+      this.pendingRequests.push({ sessionId, cxid, time, body: stamped });
     }
     this.flushRequests();
   }
@@ -417,9 +418,16 @@ export class ReplicaHost implements ReplicaPort {
   }
 }
 
-function withDerivedSuperUser<Body extends ForwardedTxnRequest['body']>(body: Body): Body {
+/**
+ * A forwarded write's super-user flag as this leader decides it: from the ids the learner
+ * vouches for (never from the learner's flag), or true for every write under skipACL=yes.
+ */
+function withDerivedSuperUser<Body extends ForwardedTxnRequest['body']>(
+  body: Body,
+  aclChecksSkipped: boolean,
+): Body {
   if (body.type !== 'write') return body;
-  const superUser = body.auth.ids.some((id) => id.scheme === 'super');
+  const superUser = aclChecksSkipped || body.auth.ids.some((id) => id.scheme === 'super');
   if (superUser === body.auth.superUser) return body;
   return { ...body, auth: { ids: body.auth.ids, superUser } };
 }

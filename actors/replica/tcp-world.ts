@@ -142,6 +142,7 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
       syncLimitTicks: settings.syncLimit,
     },
     configText: ensembleConfigText(settings.servers),
+    aclChecksSkipped: settings.skipAcl,
     ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
   });

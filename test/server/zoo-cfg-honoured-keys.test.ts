@@ -1,0 +1,92 @@
+// zoo.cfg keys of ZooKeeper's guide that corral now acts on: maxCnxns (every client connection
+// to the server), forceSync (yes|no, no = commits not fsynced) and skipACL's spelling, checked on
+// the parser and on a real `corral server` process.
+import { connect, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseZooCfg } from '../../actors/config/config.js';
+import { lmdbFlushOptions } from '../../storage/lmdb-backend.js';
+import { startCorral } from '../support/corral.js';
+import { call, closeClient, connectClient } from '../interop/nzc.js';
+
+const minimal = 'clientPort=2181\ndataDir=/var/lib/corral\n';
+
+describe('forceSync and skipACL values', () => {
+  it.each([
+    ['forceSync=no', { forceSync: false }],
+    ['forceSync=yes', { forceSync: true }],
+    ['zookeeper.forceSync=no', { forceSync: false }],
+    ['skipACL=yes', { skipAcl: true }],
+    ['zookeeper.skipACL=no', { skipAcl: false }],
+    ['commitLogCount=20', { txnsRetainedMin: 20 }],
+    ['maxCnxns=5', { connectionsMax: 5 }],
+    ['zookeeper.maxCnxns=0', { connectionsMax: 0 }],
+  ])('reads %s', (line, fields) => {
+    expect(parseZooCfg(`${minimal}${line}\n`, 'zoo.cfg').config).toMatchObject(fields);
+  });
+
+  it.each(['forceSync=false', 'forceSync=NO', 'skipACL=true', 'skipACL=Yes', 'maxCnxns=-1'])(
+    'refuses %s (ZooKeeper would silently read it as the default), naming the key', (line) => {
+      const key = line.slice(0, line.indexOf('='));
+      expect(() => parseZooCfg(`${minimal}${line}\n`, 'zoo.cfg')).toThrow(ConfigError);
+      expect(() => parseZooCfg(`${minimal}${line}\n`, 'zoo.cfg')).toThrow(`invalid ${key}`);
+    });
+
+  it.each([
+    [true, { noSync: false }],
+    [false, { noSync: true }],
+  ])('forceSync %s opens LMDB with %j', (forceSync, options) => {
+    expect(lmdbFlushOptions(forceSync)).toEqual(options);
+  });
+});
+
+function openSocket(port: number): Promise<{ socket: Socket; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    socket.once('connect', () => resolve({ socket, closed }));
+    socket.once('error', reject);
+  });
+}
+
+describe('corral server with the keys (real process)', () => {
+  it('maxCnxns=2 closes a third client connection and keeps the first two', async () => {
+    const server = await startCorral({ zooCfg: ['maxCnxns=2'] });
+    const sockets: Socket[] = [];
+    try {
+      const opened = [];
+      for (let index = 0; index < 3; index++) opened.push(await openSocket(server.port));
+      sockets.push(...opened.map((each) => each.socket));
+      await opened[2]!.closed;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(opened.slice(0, 2).map((each) => each.socket.destroyed)).toEqual([false, false]);
+      // A slot freed by a close is available again.
+      opened[0]!.socket.destroy();
+      await opened[0]!.closed;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const client = await connectClient(`127.0.0.1:${server.port}`);
+      await closeClient(client);
+      expect(server.output()).toMatch(/too many client connections/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await server.stop();
+    }
+  });
+
+  it('forceSync=no serves writes and warns that acknowledged writes may be lost', async () => {
+    const server = await startCorral({ zooCfg: ['forceSync=no'] });
+    try {
+      const client = await connectClient(`127.0.0.1:${server.port}`);
+      try {
+        await call((callback) => client.create('/unsynced', Buffer.from('x'), callback));
+        const data = await call<Buffer>((callback) => client.getData('/unsynced', undefined,
+          callback));
+        expect(data.toString()).toBe('x');
+      } finally {
+        await closeClient(client);
+      }
+      expect(server.output()).toMatch(/forceSync=no: txns are acknowledged before they are/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
