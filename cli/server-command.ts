@@ -15,6 +15,7 @@ import type { ReplicaHost } from '../actors/replica/host.js';
 import { createTcpReplica } from '../actors/replica/tcp-world.js';
 import { CorralServer } from '../actors/server/server.js';
 import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
+import { PurgeTimer } from '../storage/purge-timer.js';
 import type { ACL } from '../protocol/records.js';
 import { buildServerConfig, parseLoggingFlags, type ServerFlags } from './server-options.js';
 import { chooseLogFormat, createServerLogger } from './logging.js';
@@ -111,6 +112,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     logger.warn('forceSync=no: txns are acknowledged before they are fsynced; a power loss ' +
       'may lose acknowledged writes');
   }
+  const purgeTimer = new PurgeTimer({
+    intervalHours: settings.autopurgePurgeIntervalHours,
+    purge: () => log.purge(),
+    logger,
+  });
   const audit = openAudit(settings, logger);
   const inspection = createInspection({
     enabled: settings.inspect,
@@ -151,6 +157,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     await replica.start(server.core);
   }
   const { address, port, secure } = await server.listen();
+  // After recovery: the first purge runs at once, as ZooKeeper's DatadirCleanupManager's does.
+  purgeTimer.start();
   audit?.server('serverStart', 'success');
   logger.info(
     { address, port, dataDir: settings.dataDir },
@@ -185,6 +193,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     // ZooKeeper's shutdown hook logs serverStop as invoked: written before the server has stopped.
     audit?.server('serverStop', 'invoked');
     void (admin?.close() ?? Promise.resolve())
+      .then(() => purgeTimer.stop())
       .then(() => {
         replica?.halt();
         return replica?.settled();

@@ -1,6 +1,6 @@
 // zoo.cfg keys of ZooKeeper's guide that corral now acts on: maxCnxns (every client connection
-// to the server), forceSync (yes|no, no = commits not fsynced) and skipACL's spelling, checked on
-// the parser and on a real `corral server` process.
+// to the server), forceSync (yes|no, no = commits not fsynced), skipACL's spelling and the
+// autopurge timer, checked on the parser and on a real `corral server` process.
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseZooCfg } from '../../actors/config/config.js';
@@ -87,6 +87,23 @@ describe('corral server with the keys (real process)', () => {
       expect(server.output()).toMatch(/forceSync=no: txns are acknowledged before they are/);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('autopurge.purgeInterval=1 purges once at start; 0 (the default) never', async () => {
+    const [purging, idle] = await Promise.all([
+      startCorral({ zooCfg: ['autopurge.purgeInterval=1'] }),
+      startCorral({ zooCfg: [] }),
+    ]);
+    try {
+      const deadline = Date.now() + 5_000;
+      while (!/autopurge: old snapshots/.test(purging.output()) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(purging.output()).toMatch(/autopurge: old snapshots and log purged/);
+      expect(idle.output()).not.toMatch(/autopurge/);
+    } finally {
+      await Promise.all([purging.stop(), idle.stop()]);
     }
   });
 });
