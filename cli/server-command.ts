@@ -2,6 +2,7 @@
 // the committed state, and serves the client port in the foreground until SIGINT/SIGTERM. With
 // server.N lines (and a myid) it runs one replica of an ensemble; otherwise a standalone server.
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AdminServer, type AdminTls } from '../actors/operations/admin-server.js';
@@ -10,7 +11,7 @@ import { AuditLog, openAuditFile } from '../actors/server/audit.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
 import { createInspection } from '../actors/inspection/inspect.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
-import { isEnsemble, type ServerConfig } from '../actors/config/config.js';
+import { ConfigError, isEnsemble, type ServerConfig } from '../actors/config/config.js';
 import type { ReplicaHost } from '../actors/replica/host.js';
 import { createTcpReplica } from '../actors/replica/tcp-world.js';
 import { CorralServer } from '../actors/server/server.js';
@@ -93,6 +94,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   handleUnhandledRejections(logger);
   logger.debug({ logLevel: settings.logLevel, logFormat: settings.logFormat }, 'logging');
   const ensemble = isEnsemble(settings);
+  if (!settings.dataDirAutocreate) requireDataDirs(settings);
   // A second server on the same data dir would hand out the same zxids: refuse, naming the
   // holder, before anything in the directory is opened.
   const locks = await lockDataDirs(settings.dataDir, settings.dataLogDir);
@@ -208,6 +210,20 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * zookeeper.datadir.autocreate=false, as ZooKeeper's FileTxnSnapLog: a missing data dir (or
+ * dataLogDir) stops startup instead of being created, so a mistyped path cannot start a replica
+ * with an empty history beside its real one.
+ */
+function requireDataDirs(settings: ServerConfig): void {
+  const key = 'zookeeper.datadir.autocreate';
+  for (const directory of [settings.dataDir, settings.dataLogDir]) {
+    if (directory === undefined || existsSync(directory)) continue;
+    throw new ConfigError(`data directory ${directory} is missing and ${key} is false: create ` +
+      'it first', key);
+  }
 }
 
 /** The admin server's HTTPS, from the quorum's stores as ZooKeeper's JettyAdminServer takes it. */

@@ -2,7 +2,8 @@
 // the disk) and skipACL=yes (no ACL checks). Each is an operator's deliberate choice ZooKeeper
 // offers; both are spelled as ZooKeeper reads them (exactly "yes" or "no"), and any other value
 // stops startup rather than be guessed at (ZooKeeper would read "NO" or "false" as the default).
-import { ValueProblem, type ValueParser } from '../../protocol/config/values.js';
+// Beside them the data-dir safety switch zookeeper.datadir.autocreate.
+import { ValueProblem, valueParsers, type ValueParser } from '../../protocol/config/values.js';
 
 export interface UnsafeConfig {
   /** zoo.cfg forceSync (zookeeper.forceSync): fsync each batch of txns before acknowledging it.
@@ -11,11 +12,15 @@ export interface UnsafeConfig {
   /** zoo.cfg skipACL (zookeeper.skipACL): `yes` skips every ACL check on this server, as
    * ZooKeeperServer.checkACL does; for writes the leader's setting decides. */
   skipAcl: boolean;
+  /** zookeeper.datadir.autocreate: false refuses to start when dataDir or dataLogDir is
+   * missing, rather than start empty in a mistyped directory (a split brain of two histories). */
+  dataDirAutocreate: boolean;
 }
 
 export const unsafeDefaults = {
   forceSync: true,
   skipAcl: false,
+  dataDirAutocreate: true,
 } as const satisfies UnsafeConfig;
 
 const yesOrNo: ValueParser = (value) => {
@@ -32,4 +37,6 @@ export const unsafeKeyRules = {
   'zookeeper.forceSync': { field: 'forceSync', parse: yesOrNo, format: asYesOrNo },
   skipACL: { field: 'skipAcl', parse: yesOrNo, format: asYesOrNo },
   'zookeeper.skipACL': { field: 'skipAcl', parse: yesOrNo, format: asYesOrNo },
+  'datadir.autocreate': { field: 'dataDirAutocreate', parse: valueParsers.boolean },
+  'zookeeper.datadir.autocreate': { field: 'dataDirAutocreate', parse: valueParsers.boolean },
 } as const;

@@ -226,7 +226,7 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
     'line', ['false']),
   'multiAddress.reachabilityCheckEnabled': equivalent(multiAddress),
   // Data directory checks.
-  'zookeeper.datadir.autocreate': refused('the data dir is always created when missing', ['true']),
+  'zookeeper.datadir.autocreate': honoured('cli/server-command.ts'),
   'zookeeper.db.autocreate': refused('joining as a non-voter until synced is not provided',
     ['true']),
   // Performance tuning and debug observability.

@@ -1,11 +1,15 @@
 // zoo.cfg keys of ZooKeeper's guide that corral now acts on: maxCnxns (every client connection
-// to the server), forceSync (yes|no, no = commits not fsynced), skipACL's spelling and the
-// autopurge timer, checked on the parser and on a real `corral server` process.
+// to the server), forceSync (yes|no, no = commits not fsynced), skipACL's spelling, the
+// autopurge timer and zookeeper.datadir.autocreate, on the parser and a real `corral server`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseZooCfg } from '../../actors/config/config.js';
 import { lmdbFlushOptions } from '../../storage/lmdb-backend.js';
-import { startCorral } from '../support/corral.js';
+import { corralMain, startCorral } from '../support/corral.js';
 import { call, closeClient, connectClient } from '../interop/nzc.js';
 
 const minimal = 'clientPort=2181\ndataDir=/var/lib/corral\n';
@@ -106,4 +110,25 @@ describe('corral server with the keys (real process)', () => {
       await Promise.all([purging.stop(), idle.stop()]);
     }
   });
+
+  it('zookeeper.datadir.autocreate=false refuses a missing data dir and starts on one that exists',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'corral-autocreate-'));
+      try {
+        const config = join(dir, 'zoo.cfg');
+        writeFileSync(config, [`dataDir=${join(dir, 'missing')}`, 'clientPort=1',
+          'zookeeper.datadir.autocreate=false'].join('\n'));
+        const refused = spawnSync(process.execPath, [corralMain, 'server', '--config', config],
+          { encoding: 'utf8', timeout: 20_000 });
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toMatch(/missing and zookeeper.datadir.autocreate is false/);
+        expect(existsSync(join(dir, 'missing'))).toBe(false);
+        mkdirSync(join(dir, 'present'));
+        const server = await startCorral({ zooCfg: [`dataDir=${join(dir, 'present')}`,
+          'zookeeper.datadir.autocreate=false'] });
+        await server.stop();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 });
