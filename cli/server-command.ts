@@ -17,6 +17,7 @@ import { createTcpReplica } from '../actors/replica/tcp-world.js';
 import { CorralServer } from '../actors/server/server.js';
 import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
 import { PurgeTimer } from '../storage/purge-timer.js';
+import type { ReplicaStorage } from '../storage/replica-storage.js';
 import type { ACL } from '../protocol/records.js';
 import { buildServerConfig, parseLoggingFlags, type ServerFlags } from './server-options.js';
 import { chooseLogFormat, createServerLogger } from './logging.js';
@@ -99,26 +100,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   // holder, before anything in the directory is opened.
   const locks = await lockDataDirs(settings.dataDir, settings.dataLogDir);
   logger.info({ dataDirs: locks.map((lock) => lock.directory) }, 'data dir locked');
-  // Refuses a data dir with a corrupt log (not a torn tail) or another format, naming both.
-  const log = await openReplicaStorage(
-    settings.dataDir,
-    {
-      snapCount: settings.snapCount,
-      snapRetainCount: settings.autopurgeSnapRetainCount,
-      txnsRetainedMin: settings.txnsRetainedMin,
-      forceSync: settings.forceSync,
-    },
-    logger,
-  );
-  if (!settings.forceSync) {
-    logger.warn('forceSync=no: txns are acknowledged before they are fsynced; a power loss ' +
-      'may lose acknowledged writes');
-  }
-  const purgeTimer = new PurgeTimer({
-    intervalHours: settings.autopurgePurgeIntervalHours,
-    purge: () => log.purge(),
-    logger,
-  });
+  const { log, purgeTimer } = await openStorage(settings, logger);
   const audit = openAudit(settings, logger);
   const inspection = createInspection({
     enabled: settings.inspect,
@@ -210,6 +192,36 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * The replica's storage, refusing a data dir with a corrupt log (not a torn tail) or another
+ * format, naming both; and the autopurge timer over it (started once the server serves).
+ */
+async function openStorage(
+  settings: ServerConfig,
+  logger: Logger,
+): Promise<{ log: ReplicaStorage; purgeTimer: PurgeTimer }> {
+  const log = await openReplicaStorage(
+    settings.dataDir,
+    {
+      snapCount: settings.snapCount,
+      snapRetainCount: settings.autopurgeSnapRetainCount,
+      txnsRetainedMin: settings.txnsRetainedMin,
+      forceSync: settings.forceSync,
+    },
+    logger,
+  );
+  if (!settings.forceSync) {
+    logger.warn('forceSync=no: txns are acknowledged before they are fsynced; a power loss ' +
+      'may lose acknowledged writes');
+  }
+  const purgeTimer = new PurgeTimer({
+    intervalHours: settings.autopurgePurgeIntervalHours,
+    purge: () => log.purge(),
+    logger,
+  });
+  return { log, purgeTimer };
 }
 
 /**

@@ -44,11 +44,7 @@ import {
 } from './quorum-sasl.js';
 import { loggingDefaults, loggingKeyRules, type LoggingConfig } from './logging-keys.js';
 import { unsafeDefaults, unsafeKeyRules, type UnsafeConfig } from './unsafe-keys.js';
-import {
-  caseTypoOf,
-  equivalentZooKeeperKey,
-  refusedZooKeeperKey,
-} from './zookeeper-keys.js';
+import { unreadKey } from './zookeeper-keys.js';
 
 export {
   ConfigError,
@@ -259,26 +255,6 @@ export function readerOf(key: string): KeyReader | undefined {
   return undefined;
 }
 
-/**
- * A key no part reads: refused when the ZooKeeper keys table or a case typo says so; otherwise
- * why corral needs to do nothing for it (the table's equivalents), or undefined for a key the
- * guide does not list (ignored: ZooKeeper too would only make it a system property nobody reads).
- */
-function unreadKey(key: string, value: string, where: string): string | undefined {
-  const refusal = refusedZooKeeperKey(key, value);
-  if (refusal !== undefined) {
-    throw new ConfigError(`${key}=${value} (${where}) is refused: ${refusal}`, key);
-  }
-  const equivalent = equivalentZooKeeperKey(key, value);
-  if (equivalent !== undefined) return equivalent;
-  const meant = caseTypoOf(key, Object.keys(zooCfgKeys));
-  if (meant !== undefined) {
-    throw new ConfigError(`unknown key ${key} (${where}): did you mean ${meant}? (keys are ` +
-      'case-sensitive; ZooKeeper would not read it either)', key);
-  }
-  return undefined;
-}
-
 export interface ParsedZooCfg {
   config: Partial<ServerConfig>;
   /** Keys neither corral nor ZooKeeper's guide knows, once each, in file order. */
@@ -329,7 +305,7 @@ export function parseZooCfg(text: string, sourceName: string): ParsedZooCfg {
       serverKeys.set(address.id, key);
       servers.set(address.id, address);
     } else {
-      const why = unreadKey(key, value, where);
+      const why = unreadKey(key, value, where, Object.keys(zooCfgKeys));
       if (why === undefined) ignored.add(key);
       else equivalent.set(key, why);
     }

@@ -1,6 +1,7 @@
 // What corral does with a zoo.cfg key ZooKeeper 3.9 documents (the table is in
 // zookeeper-key-table.ts): parseZooCfg asks here before it would call a key "ignored", so no key
 // of the guide is ever silently dropped, and a key that asks for what corral lacks stops startup.
+import { ConfigError } from '../../protocol/config/values.js';
 import { zooKeeperKeyTable } from './zookeeper-key-table.js';
 
 export type KeyTreatment =
@@ -76,6 +77,32 @@ export function caseTypoOf(key: string, knownKeys: Iterable<string>): string | u
   for (const name of names) {
     const meant = known.find((each) => each !== name && each.toLowerCase() === name.toLowerCase());
     if (meant !== undefined) return meant;
+  }
+  return undefined;
+}
+
+/**
+ * A key no part of parseZooCfg reads: refused when the table or a case typo says so; otherwise
+ * why corral needs to do nothing for it (the table's equivalents), or undefined for a key the
+ * guide does not list (ignored: ZooKeeper too would only make it a system property nobody reads).
+ * `ownKeys` are the keys config.ts reads, for the typo check.
+ */
+export function unreadKey(
+  key: string,
+  value: string,
+  where: string,
+  ownKeys: Iterable<string>,
+): string | undefined {
+  const refusal = refusedZooKeeperKey(key, value);
+  if (refusal !== undefined) {
+    throw new ConfigError(`${key}=${value} (${where}) is refused: ${refusal}`, key);
+  }
+  const equivalent = equivalentZooKeeperKey(key, value);
+  if (equivalent !== undefined) return equivalent;
+  const meant = caseTypoOf(key, ownKeys);
+  if (meant !== undefined) {
+    throw new ConfigError(`unknown key ${key} (${where}): did you mean ${meant}? (keys are ` +
+      'case-sensitive; ZooKeeper would not read it either)', key);
   }
   return undefined;
 }
