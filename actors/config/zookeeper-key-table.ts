@@ -259,6 +259,17 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
   'admin.serverPort': honoured('config.ts'),
   'admin.idleTimeout': equivalent('Node\'s HTTP server closes idle connections itself'),
   'admin.commandURL': honoured('config.ts'),
+  // Read by ZooKeeper's QuorumPeerConfig though the guide does not list them. Without a refusal
+  // a dynamic config file's server lines would be missed and a replica would start standalone.
+  dynamicConfigFile: refused('a dynamic config file is not read; write the server.N lines ' +
+    'into zoo.cfg'),
+  oraclePath: refused('the quorum oracle of two-server ensembles is not provided'),
+  'quorum.cnxn.threads.size': equivalent('a JVM thread pool for quorum SASL handshakes; corral ' +
+    'runs them on its event loop'),
+  'jvm.pause.monitor': equivalent('ZooKeeper\'s JVM garbage-collection pause monitor'),
+  'jvm.pause.sleep.time.ms': equivalent('ZooKeeper\'s JVM garbage-collection pause monitor'),
+  'jvm.pause.warn-threshold.ms': equivalent('ZooKeeper\'s JVM garbage-collection pause monitor'),
+  'jvm.pause.info-threshold.ms': equivalent('ZooKeeper\'s JVM garbage-collection pause monitor'),
   // Metrics providers.
   'metricsProvider.className': refused('metrics are served by mntr and the admin server only',
     ['org.apache.zookeeper.metrics.impl.defaultmetricsprovider']),
