@@ -5,7 +5,7 @@
 // txns it missed. Reports the time from that restart to the follower serving with the leader's
 // zxid and node count, the tree's size as the leader's mntr reports it, and for corral how long
 // its stream took and held the leader's event loop at most (its log's "sync stream sent").
-// Usage: node dist/bench/snap.js [--nodes 300000] [--data-bytes 1024] [--mode snap|diff]
+// Usage: node dist/bench/snap.js [--nodes 300000] [--data-bytes 1024] [--mode snap|diff|files]
 //   [--missed 100000] [--skip-zookeeper] [--skip-corral]
 //   [--log-dir DIR] (each member's server log is copied there at the end)
 
@@ -15,6 +15,17 @@ import { Command } from 'commander';
 import { Ensemble, EnsembleError, type EnsembleSystem } from './ensemble.js';
 import { askSrvr, askWord } from './servers.js';
 import { buildTree } from './tree-builder.js';
+import { measureSnapshotCompression } from '../cli/snapshot-figures.js';
+
+/** `--mode files`: one snapshot of the tree per compression method, written then read back. */
+async function reportSnapshotFiles(nodes: number, dataBytes: number): Promise<void> {
+  console.log(`snapshot files: ${nodes} znodes of ${dataBytes} bytes`);
+  console.log('method   bytes        write ms  read ms');
+  for (const figure of await measureSnapshotCompression(nodes, dataBytes)) {
+    console.log(`${figure.method.padEnd(8)} ${String(figure.bytes).padEnd(12)} ` +
+      `${figure.writeMs.toFixed(0).padStart(8)}  ${figure.readMs.toFixed(0).padStart(7)}`);
+  }
+}
 
 const catchUpTimeoutMs = 600_000;
 const pollIntervalMs = 100;
@@ -131,7 +142,8 @@ async function main(): Promise<void> {
       'corral and Apache ZooKeeper 3.8')
     .option('--nodes <n>', 'znodes in the tree', '300000')
     .option('--data-bytes <n>', 'bytes per znode', '1024')
-    .option('--mode <mode>', 'snap (a wiped follower) or diff (a follower that missed writes)',
+    .option('--mode <mode>', 'snap (a wiped follower), diff (a follower that missed writes) or ' +
+      'files (snapshot file size and write/read time per snapshot.compression.method)',
       'snap')
     .option('--missed <n>', 'creates the follower misses (--mode diff)', '100000')
     .option('--skip-zookeeper', 'measure corral only')
@@ -157,8 +169,12 @@ async function main(): Promise<void> {
     throw new Error(`invalid --data-bytes "${values.dataBytes}": expected 0-1000000`);
   }
   const mode = values.mode;
+  if (mode === 'files') {
+    await reportSnapshotFiles(nodes, dataBytes);
+    return;
+  }
   if (mode !== 'snap' && mode !== 'diff') {
-    throw new Error(`invalid --mode "${mode}": expected snap or diff`);
+    throw new Error(`invalid --mode "${mode}": expected snap, diff or files`);
   }
   const missed = Number(values.missed);
   if (!Number.isInteger(missed) || missed < 1 || missed > 5_000_000) {

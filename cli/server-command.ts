@@ -124,8 +124,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     fourLetterWord: (current, word, argument) =>
       isFourLetterWord(Buffer.from(word, 'latin1')) === undefined
         ? undefined
-        : answerFourLetterWord(word, fourLetterSource(current), settings.fourLetterWordWhitelist,
-          argument),
+        // On the client port a leader with leaderServes=no is not serving (ZooKeeper's leader
+        // keeps its server off the port); the admin server still sees it serve.
+        : answerFourLetterWord(word,
+          { ...fourLetterSource(current), serving: current.core.role.servesClients },
+          settings.fourLetterWordWhitelist, argument),
     ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
     ...(audit === undefined ? {} : { audit }),
   });
@@ -136,6 +139,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       { snapshot: snapshot?.file, txns: recovered, zxid: server.core.tree.lastZxid },
       'recovered committed state',
     );
+    // ZooKeeperServer.loadData: a snapshot of what was recovered before serving, so the next
+    // start replays nothing of it.
+    await log.snapshotBeforeServing(true);
   } else {
     // The replica recovers its logged state itself; its sessions are expired by the leader.
     await replica.start(server.core);
@@ -208,6 +214,7 @@ async function openStorage(
       snapCount: settings.snapCount,
       snapRetainCount: settings.autopurgeSnapRetainCount,
       txnsRetainedMin: settings.txnsRetainedMin,
+      snapshotCompression: settings.snapshotCompression,
       forceSync: settings.forceSync,
     },
     logger,

@@ -20,6 +20,7 @@ import { epochOfZxid } from '../protocol/zxid.js';
 /** tree/'s Txn, reached through the peer protocol (machines/ may not import tree/). */
 export type Txn = PeerMessageOf<'inform'>['txn'];
 export type TxnBody = Txn['body'];
+export type TxnDigest = NonNullable<Txn['digest']>;
 
 export interface ReplicaTiming {
   /** ZooKeeper's tickTime: the leader pings and every limit below is counted in ticks. */
@@ -206,7 +207,12 @@ export type ReplicaEvent =
    * Txn bodies for the leader to order, in arrival order (the runtime gathers the requests of one
    * event-loop turn and stamps the time; learners forward them).
    */
-  | { type: 'client.requests'; requests: ClientRequestEntry[] }
+  | {
+      type: 'client.requests';
+      requests: ClientRequestEntry[];
+      /** The leader's newest tree digest, stamped into the txns it orders from these. */
+      digest?: TxnDigest;
+    }
   /** A client's sync: answered (answerSync) once what the leader proposed before it commits. */
   | { type: 'client.sync'; sessionId: bigint; cxid: number; path: string }
   /**

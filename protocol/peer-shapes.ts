@@ -49,6 +49,8 @@ const bytes: Check = (value) => (value instanceof Uint8Array ? undefined : 'not 
 const finite: Check = (value) =>
   typeof value === 'number' && Number.isFinite(value) ? undefined : 'not a finite number';
 const map: Check = (value) => (isRecord(value) ? undefined : 'not a map');
+/** A flag a txn carries only when set (a write's enforceQuota). */
+const optionalBoolean: Check = (value) => (value === undefined ? undefined : boolean(value));
 const peerState: Check = (value) =>
   typeof value === 'string' && peerStates.has(value) ? undefined : 'not a peer state';
 
@@ -120,7 +122,7 @@ const writeRequest: Check = (value) => {
 const sessionAndWriteBodies: Record<string, Record<string, Check>> = {
   createSession: { sessionId: bigint, timeoutMs: count, password: bytes },
   closeSession: { sessionId: bigint },
-  write: { request: writeRequest, auth },
+  write: { request: writeRequest, auth, enforceQuota: optionalBoolean },
 };
 
 /** A map tagged by `type`, each variant with its own fields (listed once, by type). */

@@ -30,13 +30,36 @@ export interface TxnHeader {
 export type TxnBody =
   | { type: 'createSession'; sessionId: bigint; timeoutMs: number; password: Buffer }
   | { type: 'closeSession'; sessionId: bigint }
-  | { type: 'write'; request: WriteRequest; auth: AuthContext }
+  | {
+      type: 'write';
+      request: WriteRequest;
+      auth: AuthContext;
+      /** The leader's enforceQuota (ZooKeeper checks quotas in the leader's prepare step),
+       * stamped like its clock so every replica applies the same checks; absent when off. */
+      enforceQuota?: boolean;
+    }
   /** Leader housekeeping: remove an empty container, or a TTL node whose TTL elapsed. */
   | { type: 'deleteContainer'; path: string }
   /** A request the leader rejected before it reached the tree (e.g. reconfig when disabled):
    * ZooKeeper still gives such an error txn a zxid. Applying it changes nothing. */
   | { type: 'error'; err: number };
 
+/**
+ * ZooKeeper's TxnDigest, with the zxid it belongs to: the tree digest (tree/node-digest.ts) of
+ * the ordering replica after it applied `zxid`. ZooKeeper's leader computes the digest the txn
+ * itself will leave (it tracks pending changes); corral's leader validates a write only as it
+ * applies it, so it stamps the newest digest it has, of an earlier zxid, and every replica
+ * compares it with its own digest at that zxid. Absent in txns logged before digests existed.
+ */
+export interface TxnDigest {
+  zxid: number;
+  /** DigestCalculator's version; digests of other versions are not compared. */
+  version: number;
+  /** The sum of node digests, as Java's long. */
+  treeDigest: bigint;
+}
+
 export interface Txn extends TxnHeader {
   body: TxnBody;
+  digest?: TxnDigest;
 }

@@ -5,6 +5,7 @@
 
 import { join } from 'node:path';
 import type { DataTree } from '../tree/data-tree.js';
+import type { TreeCapture } from '../tree/snapshot.js';
 import type { Txn } from '../protocol/txn.js';
 import { nextTurnOf, type BackendSession, type FileStore, type StorageBackend } from
   './backend.js';
@@ -21,10 +22,10 @@ import {
   listSnapshots,
   prepareSnapshotBytes,
   SnapshotAbortedError,
-  snapshotName,
   writeSnapshot,
 } from './snapshot-file.js';
 import { epochOfZxid, hex } from '../protocol/zxid.js';
+import type { SnapshotCompression } from './snapshot-compression.js';
 
 export interface StorageSettings {
   /** Txns between snapshots (ZooKeeper's snapCount, zoo.cfg `snapCount`). */
@@ -33,12 +34,16 @@ export interface StorageSettings {
   snapRetainCount: number;
   /** Txns always kept in the log, so a lagging follower can DIFF-sync (`txnsRetainedMin`). */
   txnsRetainedMin: number;
+  /** How new snapshot files are written (zoo.cfg snapshot.compression.method); every file is
+   * read as its name says it was written. */
+  snapshotCompression: SnapshotCompression;
 }
 
 export const storageSettingsDefaults: StorageSettings = {
   snapCount: 100_000,
   snapRetainCount: 3,
   txnsRetainedMin: 500,
+  snapshotCompression: 'none',
 };
 
 export interface SnapshotTaken {
@@ -62,6 +67,10 @@ export class ReplicaStorage implements TxnLog {
   private snapshotting: Promise<SnapshotTaken | undefined> | undefined;
   private closing = false;
   private latestSnapshotZxid = 0;
+  /** The newest snapshot's file (its name says its compression). */
+  private latestSnapshotFile: string | undefined;
+  /** A TRUNC or SNAP rewrote the history since the last snapshot before serving. */
+  private historyRewritten = false;
   /** The log is (being) purged through here: decided, perhaps not yet durable. */
   private purgingThroughZxid = 0;
   /** Told, as a purge is decided, the first zxid the log will still hold (see onPurge). */
@@ -100,7 +109,9 @@ export class ReplicaStorage implements TxnLog {
       await checkLog(log, logger);
       const storage = new ReplicaStorage(session, log, resolved, logger, snapshotTaken);
       await session.files.makeDirectory(storage.snapshotDir);
-      storage.latestSnapshotZxid = (await storage.snapshots())[0]?.zxid ?? 0;
+      const newest = (await storage.snapshots())[0];
+      storage.latestSnapshotZxid = newest?.zxid ?? 0;
+      storage.latestSnapshotFile = newest?.file;
       await storage.dropHistoryReplacedBySnap();
       return storage;
     } catch (error) {
@@ -180,7 +191,10 @@ export class ReplicaStorage implements TxnLog {
     const newer = snapshots.filter((snapshot) => snapshot.zxid > zxid);
     for (const snapshot of newer) await this.files.remove(snapshot.file);
     if (newer.length > 0) await this.files.syncDirectory(this.snapshotDir);
-    this.latestSnapshotZxid = snapshots.find((snapshot) => snapshot.zxid <= zxid)?.zxid ?? 0;
+    const kept = snapshots.find((snapshot) => snapshot.zxid <= zxid);
+    this.latestSnapshotZxid = kept?.zxid ?? 0;
+    this.latestSnapshotFile = kept?.file;
+    this.historyRewritten = true;
     this.txnsSinceSnapshot = this.log.countAfter(this.latestSnapshotZxid);
     return removed;
   }
@@ -214,7 +228,7 @@ export class ReplicaStorage implements TxnLog {
   async replaceWithSnapshot(zxid: number, snapshot: Buffer, restore: () => void): Promise<void> {
     await this.settled();
     const prepared = await prepareSnapshotBytes(this.files, this.snapshotDir, zxid, snapshot,
-      restore);
+      restore, this.settings.snapshotCompression);
     try {
       await this.truncateAfter(zxid);
     } catch (error) {
@@ -228,6 +242,7 @@ export class ReplicaStorage implements TxnLog {
     await this.files.syncDirectory(this.snapshotDir);
     await this.log.truncateFrom(0);
     this.latestSnapshotZxid = zxid;
+    this.latestSnapshotFile = prepared.file;
     this.txnsSinceSnapshot = 0;
   }
 
@@ -235,8 +250,9 @@ export class ReplicaStorage implements TxnLog {
    * last_snapshot); undefined before the first. */
   newestSnapshot(): { zxid: number; modifiedAtMs: number } | undefined {
     const zxid = this.latestSnapshotZxid;
-    if (zxid === 0) return undefined;
-    const stat = this.files.stat(join(this.snapshotDir, snapshotName(zxid)));
+    const file = this.latestSnapshotFile;
+    if (zxid === 0 || file === undefined) return undefined;
+    const stat = this.files.stat(file);
     return stat === undefined ? undefined : { zxid, modifiedAtMs: stat.modifiedAtMs };
   }
 
@@ -283,6 +299,36 @@ export class ReplicaStorage implements TxnLog {
     }
   }
 
+  /**
+   * The snapshot ZooKeeper takes before it serves: after loading the data and replaying the log
+   * (ZooKeeperServer.loadData, a standalone server's start and every new leader's), and on a
+   * learner after a TRUNC or SNAP sync (Learner.syncWithLeader; after a DIFF the log already
+   * holds what it was sent). `leading`: this replica starts leading, or serves standalone.
+   * Captured at once (the capture is what the snapshot holds); written meanwhile unless awaited.
+   * Skipped when the newest snapshot already covers the tree.
+   */
+  async snapshotBeforeServing(leading: boolean): Promise<SnapshotTaken | undefined> {
+    const due = leading || this.historyRewritten;
+    this.historyRewritten = false;
+    const tree = this.tree;
+    if (!due || tree === undefined || tree.lastZxid <= this.latestSnapshotZxid) return undefined;
+    const previous = this.snapshotting ?? Promise.resolve(undefined);
+    // Captured now, not after a snapshot in progress ends, so that it is the state this replica
+    // starts serving from; its write waits for the one in progress (one at a time).
+    const startedAt = performance.now();
+    const capture = tree.capture();
+    const captureMs = performance.now() - startedAt;
+    this.txnsSinceSnapshot = 0;
+    const written = previous.then(() => this.writeCaptured(capture, startedAt, captureMs));
+    const tracked: Promise<SnapshotTaken | undefined> = written
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.snapshotting === tracked) this.snapshotting = undefined;
+      });
+    this.snapshotting = tracked;
+    return written;
+  }
+
   /** Writes a snapshot of the attached tree now, then compacts. */
   async snapshot(): Promise<SnapshotTaken | undefined> {
     const tree = this.tree;
@@ -293,13 +339,22 @@ export class ReplicaStorage implements TxnLog {
     const capture = tree.capture();
     const captureMs = performance.now() - startedAt;
     this.txnsSinceSnapshot = 0;
-    if (capture.zxid <= this.latestSnapshotZxid) {
+    return this.writeCaptured(capture, startedAt, captureMs);
+  }
+
+  private async writeCaptured(
+    capture: TreeCapture,
+    startedAt: number,
+    captureMs: number,
+  ): Promise<SnapshotTaken | undefined> {
+    if (capture.zxid <= this.latestSnapshotZxid || this.closing) {
       capture.release();
       return undefined;
     }
     const { file, bytes } = await writeSnapshot(this.session, this.snapshotDir, capture,
-      () => this.closing);
+      () => this.closing, this.settings.snapshotCompression);
     this.latestSnapshotZxid = capture.zxid;
+    this.latestSnapshotFile = file;
     const purgedTxns = await this.compact();
     const taken = {
       zxid: capture.zxid,

@@ -16,6 +16,13 @@ import { nextTurnOf, type BackendSession, type FileStore, type WritableFile } fr
 import { checkPayloads, visitPayloads, type SnapshotVisitor } from './snapshot-decoding.js';
 import { FrameArena, framesOf, writeBytesMin } from './snapshot-encoding.js';
 import { corrupt, frameBytesMax } from './snapshot-format.js';
+import {
+  compressedFileHeader,
+  compressPieces,
+  snapshotByteSource,
+  snapshotFileSuffix,
+  type SnapshotCompression,
+} from './snapshot-compression.js';
 
 // What other layers import from here; the format itself lives in snapshot-format.ts,
 // snapshot-encoding.ts and snapshot-decoding.ts.
@@ -32,20 +39,23 @@ export type SnapshotWriting = Pick<BackendSession, 'files' | 'nextTurn'>;
 const writeCallBytesMax = 1 << 30;
 /** A snapshot being written is flushed to disk every this many bytes (see writeCapture). */
 const syncEveryBytes = 16 << 20;
+/** A SNAP's payload is compressed this much at a time on its way to the file. */
+const compressSliceBytes = 8 << 20;
 
-export function snapshotName(zxid: number): string {
-  return `snapshot.${zxid.toString(16).padStart(16, '0')}`;
+/** `snapshot.<zxid>`, then `.gz` or `.snappy` when compressed (as ZooKeeper names them). */
+export function snapshotName(zxid: number, compression: SnapshotCompression = 'none'): string {
+  return `snapshot.${zxid.toString(16).padStart(16, '0')}${snapshotFileSuffix(compression)}`;
 }
 
-/** Snapshot files in `dir`, newest first, by the zxid in their names. */
+/** Snapshot files in `dir` (compressed or not), newest first, by the zxid in their names. */
 export async function listSnapshots(
   files: FileStore,
   dir: string,
 ): Promise<Array<{ zxid: number; file: string }>> {
   const names = await files.list(dir);
   return names
-    .filter((name) => /^snapshot\.[0-9a-f]{16}$/.test(name))
-    .map((name) => ({ zxid: Number.parseInt(name.slice(9), 16), file: join(dir, name) }))
+    .filter((name) => /^snapshot\.[0-9a-f]{16}(\.gz|\.snappy)?$/.test(name))
+    .map((name) => ({ zxid: Number.parseInt(name.slice(9, 25), 16), file: join(dir, name) }))
     .sort((left, right) => right.zxid - left.zxid);
 }
 
@@ -66,10 +76,12 @@ export async function writeSnapshot(
   dir: string,
   capture: TreeCapture,
   aborted: () => boolean = () => false,
+  compression: SnapshotCompression = 'none',
 ): Promise<{ file: string; bytes: number }> {
   try {
-    const prepared = await prepareSnapshot(writing.files, dir, capture.zxid, (handle) =>
-      writeCapture(writing, handle, capture, aborted));
+    const name = snapshotName(capture.zxid, compression);
+    const prepared = await prepareSnapshot(writing.files, dir, name, (handle) =>
+      writeCapture(writing, handle, capture, aborted, compression));
     await prepared.install();
     return prepared;
   } finally {
@@ -82,12 +94,16 @@ async function writeCapture(
   handle: WritableFile,
   capture: TreeCapture,
   aborted: () => boolean,
+  compression: SnapshotCompression,
 ): Promise<number> {
-  let bytes = 0;
+  const header = compressedFileHeader(compression);
+  await handle.writev(header);
+  let bytes = header.reduce((total, piece) => total + piece.length, 0);
   let syncedBytes = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const arena = new FrameArena();
+  const written = (pieces: Buffer[]): Promise<Buffer[]> => compressPieces(compression, pieces);
   for (const frame of framesOf(capture, arena)) {
     pending.push(frame);
     pendingBytes += frame.length;
@@ -97,10 +113,12 @@ async function writeCapture(
       continue;
     }
     if (aborted()) throw new SnapshotAbortedError();
-    // writev: the frames go out as they are, with no copy into one buffer first.
-    await handle.writev(pending);
+    // writev: the frames go out as they are, with no copy into one buffer first (unless they
+    // are compressed, on the thread pool).
+    const pieces = await written(pending);
+    await handle.writev(pieces);
     arena.reset();
-    bytes += pendingBytes;
+    bytes += byteCount(pieces);
     pending = [];
     pendingBytes = 0;
     if (bytes - syncedBytes >= syncEveryBytes) {
@@ -110,8 +128,15 @@ async function writeCapture(
       syncedBytes = bytes;
     }
   }
-  await handle.writev(pending);
-  return bytes + pendingBytes;
+  const last = await written(pending);
+  await handle.writev(last);
+  return bytes + byteCount(last);
+}
+
+function byteCount(pieces: readonly Uint8Array[]): number {
+  let bytes = 0;
+  for (const piece of pieces) bytes += piece.length;
+  return bytes;
 }
 
 /** A snapshot written, synced and closed under its temporary name, not yet in place. */
@@ -125,17 +150,17 @@ export interface PreparedSnapshot {
 }
 
 /**
- * `snapshot.<zxid>` in `dir`, written by `write` (which returns the bytes it wrote) to a
+ * `name` (snapshotName) in `dir`, written by `write` (which returns the bytes it wrote) to a
  * temporary name and fsynced, so that once installed it exists whole or not at all; the
  * temporary file is removed if `write` throws.
  */
 async function prepareSnapshot(
   files: FileStore,
   dir: string,
-  zxid: number,
+  name: string,
   write: (handle: WritableFile) => Promise<number>,
 ): Promise<PreparedSnapshot> {
-  const file = join(dir, snapshotName(zxid));
+  const file = join(dir, name);
   const temporary = `${file}.tmp`;
   const handle = await files.create(temporary);
   let bytes: number;
@@ -161,9 +186,10 @@ async function prepareSnapshot(
 
 /**
  * An encoded snapshot (encodeSnapshot) as `snapshot.<zxid>` in `dir`, prepared: written to a
- * temporary name and fsynced. `whileWriting` runs as soon as the write is under way (the thread
- * pool does it meanwhile): a learner restores its tree from the same bytes there, checking every
- * frame, and if that throws the temporary file is removed and nothing is prepared.
+ * temporary name and fsynced (compressed with `compression`). `whileWriting` runs as soon as the
+ * write is under way (the thread pool does it meanwhile): a learner restores its tree from the
+ * same bytes there, checking every frame, and if that throws the temporary file is removed and
+ * nothing is prepared.
  */
 export async function prepareSnapshotBytes(
   files: FileStore,
@@ -171,17 +197,19 @@ export async function prepareSnapshotBytes(
   zxid: number,
   snapshot: Buffer,
   whileWriting: () => void = () => undefined,
+  compression: SnapshotCompression = 'none',
 ): Promise<PreparedSnapshot> {
-  return prepareSnapshot(files, dir, zxid, async (handle) => {
-    const written = writeAll(handle, snapshot);
+  return prepareSnapshot(files, dir, snapshotName(zxid, compression), async (handle) => {
+    const written = compression === 'none'
+      ? writeAll(handle, snapshot).then(() => snapshot.length)
+      : writeCompressed(handle, snapshot, compression);
     try {
       whileWriting();
     } catch (error) {
       await written.catch(() => undefined);
       throw error;
     }
-    await written;
-    return snapshot.length;
+    return written;
   });
 }
 
@@ -192,8 +220,10 @@ export async function writeSnapshotBytes(
   zxid: number,
   snapshot: Buffer,
   whileWriting: () => void = () => undefined,
+  compression: SnapshotCompression = 'none',
 ): Promise<{ file: string; bytes: number }> {
-  const prepared = await prepareSnapshotBytes(files, dir, zxid, snapshot, whileWriting);
+  const prepared = await prepareSnapshotBytes(files, dir, zxid, snapshot, whileWriting,
+    compression);
   await prepared.install();
   return prepared;
 }
@@ -207,27 +237,48 @@ async function writeAll(handle: WritableFile, bytes: Buffer): Promise<void> {
   }
 }
 
-/** Reads a snapshot's frame payloads in order, checking each frame's checksum. */
+/** Writes `bytes` compressed, a slice at a time; returns the bytes the file holds. */
+async function writeCompressed(
+  handle: WritableFile,
+  bytes: Buffer,
+  compression: SnapshotCompression,
+): Promise<number> {
+  const header = compressedFileHeader(compression);
+  await handle.writev(header);
+  let written = byteCount(header);
+  for (let start = 0; start < bytes.length; start += compressSliceBytes) {
+    const pieces = await compressPieces(compression,
+      [bytes.subarray(start, Math.min(bytes.length, start + compressSliceBytes))]);
+    await handle.writev(pieces);
+    written += byteCount(pieces);
+  }
+  return written;
+}
+
+/** Reads a snapshot's frame payloads in order, checking each frame's checksum; a compressed
+ * file's blocks are checked as they are read (snapshot-compression.ts). */
 function* readFramePayloads(files: FileStore, file: string): Generator<Buffer> {
   const reader = files.openForReading(file);
-  const size = reader.bytes;
   try {
-    let position = 0;
+    const source = snapshotByteSource(reader, file);
     let index = 0;
-    const header = Buffer.allocUnsafe(8);
-    while (position < size) {
-      if (reader.read(header, 8, position) < 8) throw corrupt(file, 'torn frame header');
+    for (;;) {
+      const header = source.read(8);
+      if (header.length === 0) return;
+      if (header.length < 8) throw corrupt(file, 'torn frame header');
       const length = header.readUInt32BE(0);
-      if (length > frameBytesMax || position + 8 + length > size) {
+      const left = source.bytesLeft();
+      if (length > frameBytesMax || (left !== undefined && length > left)) {
         throw corrupt(file, `frame ${index} runs past the end of the file`);
       }
-      const payload = Buffer.allocUnsafe(length);
-      reader.read(payload, length, position + 8);
+      const payload = source.read(length);
+      if (payload.length < length) {
+        throw corrupt(file, `frame ${index} runs past the end of the file`);
+      }
       if (crc32c(payload) !== header.readUInt32BE(4)) {
         throw corrupt(file, `frame ${index} fails its checksum`);
       }
       yield payload;
-      position += 8 + length;
       index++;
     }
   } finally {

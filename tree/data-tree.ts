@@ -9,11 +9,13 @@ import type { OpResult, ResponseBody } from '../protocol/responses.js';
 import type { Stat } from '../protocol/records.js';
 import { defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from './acl.js';
 import { digestOf } from './digest.js';
+import { DigestHistory, type ZxidDigest } from './digest-history.js';
 import { parentOf } from './paths.js';
+import { QuotaTable, quotaAfterDelete } from './quota.js';
 import * as reads from './reads.js';
 import { NodeStore, type UndoLog } from './store.js';
 import { StoreRestorer, captureStore, type TreeCapture } from './snapshot.js';
-import type { AuthContext, Txn } from '../protocol/txn.js';
+import type { AuthContext, Txn, TxnDigest } from '../protocol/txn.js';
 import type {
   ApplyOutcome,
   ChangeTrigger,
@@ -35,6 +37,7 @@ import {
 import { assertNever } from '../protocol/assert.js';
 
 export type { ApplyOutcome, ChangeTrigger, DataTreeOptions, ReadResult, SessionEntry };
+export type { ZxidDigest };
 
 const none: ResponseBody = { kind: 'none' };
 
@@ -43,12 +46,17 @@ export class DataTree {
   private readonly store: NodeStore;
   private readonly authSchemes: ReadonlySet<string>;
   private readonly dataBytesMax: number;
+  /** The paths with a quota: derived from /zookeeper/quota, rebuilt on restore. */
+  private readonly quotas = new QuotaTable();
   private appliedZxid = 0;
   /** The zxid of the last txn applied (or of the snapshot restored): what a capture names. */
   private lastTxnZxid = 0;
+  private readonly digests: DigestHistory;
 
   constructor(options: DataTreeOptions = {}) {
-    this.store = new NodeStore(options.extendedTypesEnabled ?? false);
+    this.store = new NodeStore(options.extendedTypesEnabled ?? false,
+      options.digestEnabled ?? true);
+    this.digests = new DigestHistory(options.digestMismatch);
     this.authSchemes = options.authSchemes ?? defaultAuthSchemes;
     this.dataBytesMax = options.dataBytesMax ?? juteMaxBufferDefault;
     // ZooKeeper's DataTree constructor: /, /zookeeper and /zookeeper/quota open to all with
@@ -73,7 +81,7 @@ export class DataTree {
   initConfigNode(data: Buffer, configVersion: number, time: number): void {
     const node = this.store.nodes.get('/zookeeper/config');
     if (node === undefined) return;
-    this.store.setData(node, data, configVersion, time, undefined);
+    this.store.setData('/zookeeper/config', node, data, configVersion, time, undefined);
     node.version = -1;
   }
 
@@ -86,7 +94,21 @@ export class DataTree {
     if (zxid > this.appliedZxid) this.appliedZxid = zxid;
   }
 
+  /** Applies a txn, then keeps the digest it leaves and checks the one it carries (ZooKeeper's
+   * DataTree.processTxn with compareDigest). */
   apply(txn: Txn): ApplyOutcome {
+    const outcome = this.applyTxn(txn);
+    if (this.store.digestEnabled) {
+      this.digests.record(txn.zxid, this.store.digest);
+      if (txn.digest !== undefined) this.digests.check(txn.zxid, txn.digest);
+    } else {
+      // As ZooKeeper's: the zxids are still logged for `hash`, with digest 0.
+      this.digests.record(txn.zxid, 0n);
+    }
+    return outcome;
+  }
+
+  private applyTxn(txn: Txn): ApplyOutcome {
     if (txn.zxid > this.appliedZxid) this.appliedZxid = txn.zxid;
     if (txn.zxid > this.lastTxnZxid) this.lastTxnZxid = txn.zxid;
     const body = txn.body;
@@ -100,7 +122,7 @@ export class DataTree {
       case 'closeSession':
         return this.closeSession(txn, body.sessionId);
       case 'write':
-        return this.applyWrite(txn, body.request, body.auth);
+        return this.applyWrite(txn, body.request, body.auth, body.enforceQuota === true);
       case 'deleteContainer': {
         const context = this.context(txn, { ids: [], superUser: true }, undefined);
         const result = writes.applyDeleteContainer(context, body.path);
@@ -114,7 +136,12 @@ export class DataTree {
     }
   }
 
-  private context(txn: Txn, auth: AuthContext, undo: UndoLog | undefined): WriteContext {
+  private context(
+    txn: Txn,
+    auth: AuthContext,
+    undo: UndoLog | undefined,
+    enforceQuota = false,
+  ): WriteContext {
     return {
       store: this.store,
       zxid: txn.zxid,
@@ -125,6 +152,9 @@ export class DataTree {
       dataBytesMax: this.dataBytesMax,
       undo,
       triggers: [],
+      quotas: this.quotas,
+      enforceQuota,
+      quotaExceeded: [],
     };
   }
 
@@ -138,6 +168,7 @@ export class DataTree {
       const parent = this.store.nodes.get(parentOf(path));
       if (node === undefined || parent === undefined) continue;
       this.store.delete(path, parent, node, txn.zxid, undefined);
+      quotaAfterDelete(context, path, node.data.length);
       context.triggers.push(
         { path, type: 'deleted', acl: node.acl },
         { path: parentOf(path), type: 'childrenChanged', acl: parent.acl },
@@ -159,19 +190,28 @@ export class DataTree {
     return (op.kind === 'create' || op.kind === 'setData') && op.data.length > this.dataBytesMax;
   }
 
-  private applyWrite(txn: Txn, request: WriteRequest, auth: AuthContext): ApplyOutcome {
+  private applyWrite(
+    txn: Txn,
+    request: WriteRequest,
+    auth: AuthContext,
+    enforceQuota: boolean,
+  ): ApplyOutcome {
     const zxid = txn.zxid;
     if (isMulti(request)) {
-      if (request.kind === 'multi') return this.applyMulti(txn, request.ops, auth);
+      if (request.kind === 'multi') return this.applyMulti(txn, request.ops, auth, enforceQuota);
       return { zxid, err: ErrorCode.marshallingError, body: none, triggers: [] };
     }
     if (this.isOversized(request)) {
       return { zxid, err: ErrorCode.marshallingError, body: none, triggers: [] };
     }
-    const context = this.context(txn, auth, undefined);
+    const context = this.context(txn, auth, undefined, enforceQuota);
     const result = this.applyOne(context, request);
-    if (result.err !== ErrorCode.ok) return { zxid, err: result.err, body: none, triggers: [] };
-    return { zxid, err: ErrorCode.ok, body: bodyOf(request, result), triggers: context.triggers };
+    const quotaExceeded = context.quotaExceeded;
+    if (result.err !== ErrorCode.ok) {
+      return { zxid, err: result.err, body: none, triggers: [], quotaExceeded };
+    }
+    const body = bodyOf(request, result);
+    return { zxid, err: ErrorCode.ok, body, triggers: context.triggers, quotaExceeded };
   }
 
   private applyOne(context: WriteContext, op: SingleWrite): WriteResult {
@@ -194,12 +234,20 @@ export class DataTree {
   /** multi is all or nothing: ops run in order against the state the earlier ops left; when
    * one fails, the earlier ones are rolled back and report 0, the failing one its error, the
    * later ones runtimeInconsistency (DataTree.processTxn). The reply header's err stays 0. */
-  private applyMulti(txn: Txn, ops: readonly MultiOp[], auth: AuthContext): ApplyOutcome {
+  private applyMulti(
+    txn: Txn,
+    ops: readonly MultiOp[],
+    auth: AuthContext,
+    enforceQuota: boolean,
+  ): ApplyOutcome {
+    const undo: UndoLog = [];
+    const context = this.context(txn, auth, undo, enforceQuota);
     const outcome = (err: number, body: ResponseBody, triggers: ChangeTrigger[]): ApplyOutcome => ({
       zxid: txn.zxid,
       err,
       body,
       triggers,
+      quotaExceeded: context.quotaExceeded,
     });
     // A read op, or data over the limit, fails the decoding of the whole multi in ZooKeeper;
     // so does a create that cannot be prepared (see multiCreate).
@@ -207,8 +255,6 @@ export class DataTree {
     if (ops.some((op) => isReadOp(op) || this.isOversized(op) || unpreparable(op))) {
       return outcome(ErrorCode.marshallingError, none, []);
     }
-    const undo: UndoLog = [];
-    const context = this.context(txn, auth, undo);
     const results: OpResult[] = [];
     for (let index = 0; index < ops.length; index++) {
       const sent = ops[index] as SingleWrite;
@@ -216,6 +262,8 @@ export class DataTree {
       const result = this.applyOne(context, op);
       if (result.err !== ErrorCode.ok) {
         for (let step = undo.length - 1; step >= 0; step--) undo[step]?.();
+        // Unreadable quota nodes throw out of ZooKeeper's whole multi, not one op.
+        if (result.err === ErrorCode.marshallingError) return outcome(result.err, none, []);
         const failedAt = failedResults(ops.length, index, result.err);
         return outcome(ErrorCode.ok, { kind: 'multi', results: failedAt }, []);
       }
@@ -351,8 +399,34 @@ export class DataTree {
   /** Replaces the whole state with a snapshot's: `fill` feeds the records, parents first. */
   restore(zxid: number, fill: (restorer: StoreRestorer) => void): void {
     fill(new StoreRestorer(this.store));
+    // ZooKeeper also recounts every quota's stats here (setupQuota); corral's snapshots are
+    // exact, not fuzzy, so the stats they hold are already those a live replica has.
+    this.quotas.rebuild(this.store);
     this.appliedZxid = zxid;
     this.lastTxnZxid = zxid;
+    if (this.store.digestEnabled) this.digests.record(zxid, this.store.digest);
+  }
+
+  /** ZooKeeper's tree digest now (DataTree.getTreeDigest); 0 with digests off. */
+  get treeDigest(): bigint {
+    return this.store.digest;
+  }
+
+  /** The digest to stamp into a txn being ordered: the newest this tree has, with its zxid;
+   * undefined with digests off. */
+  digestToStamp(): TxnDigest | undefined {
+    return this.store.digestEnabled ? this.digests.latest() : undefined;
+  }
+
+  /** The digests kept for `hash` (every 128th zxid), oldest first. */
+  digestLog(): readonly ZxidDigest[] {
+    return this.digests.log();
+  }
+
+  /** Txns whose stamped digest differed from this tree's (ZooKeeper's digest_mismatches_count,
+   * for this tree; a replica counts across the trees TRUNC and SNAP replace). */
+  get digestMismatches(): number {
+    return this.digests.mismatches;
   }
 
   /** A deterministic hash of every znode and the session table, for comparing replicas. */

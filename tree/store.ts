@@ -3,7 +3,8 @@
 // mutation can record its inverse in an undo log, which is how a failing multi rolls back.
 
 import type { ACL } from '../protocol/records.js';
-import { basenameOf, childPath } from './paths.js';
+import { AdditiveHash, nodeDigest } from './node-digest.js';
+import { basenameOf, childPath, parentOf } from './paths.js';
 import type { SessionEntry } from './types.js';
 import { Znode, ephemeralKindOf, nextVersion } from './znode.js';
 
@@ -35,14 +36,27 @@ export class NodeStore {
   /** ACLs by content: a million nodes created with the open ACL hold one array, not a million
    * (and a snapshot's ACL table stays as small as the set of distinct ACLs). */
   private readonly aclsByKey = new Map<string, readonly ACL[]>();
+  /** ZooKeeper's tree digest (NodeHashMapImpl): every node's digest taken out before it
+   * changes and put back after, so it always covers the tree as it is. */
+  private readonly digestSum = new AdditiveHash();
 
-  constructor(readonly extendedTypesEnabled: boolean) {}
+  constructor(
+    readonly extendedTypesEnabled: boolean,
+    /** ZooKeeper's digest.enabled: when false no digest is computed. */
+    readonly digestEnabled = true,
+  ) {}
+
+  /** The tree digest (0 when digests are off), as ZooKeeper's DataTree.getTreeDigest. */
+  get digest(): bigint {
+    return this.digestSum.value();
+  }
 
   /** Adds the bootstrap nodes (root and /zookeeper…) with zero stats, without bookkeeping. */
   addBootstrapNode(path: string, parent: Znode | undefined, acl: readonly ACL[]): Znode {
     const node = new Znode(Buffer.alloc(0), this.internAcl(acl), 0n, 0, 0);
     parent?.linkChild(basenameOf(path), node);
     this.nodes.set(path, node);
+    this.digestIn(path, node);
     this.dataSize += path.length;
     return node;
   }
@@ -60,20 +74,26 @@ export class NodeStore {
     this.changing(parent);
     node.generation = this.generation;
     const { cversion, pzxid } = parent;
+    this.digestOut(parentPath, parent);
     parent.cversion = nextVersion(cversion);
     parent.pzxid = node.czxid;
+    this.digestIn(parentPath, parent);
     node.acl = this.internAcl(node.acl);
     parent.linkChild(name, node);
     this.nodes.set(path, node);
+    this.digestIn(path, node);
     this.dataSize += path.length + node.data.length;
     this.index(path, node.ephemeralOwner, true);
     undo?.push(() => {
       this.index(path, node.ephemeralOwner, false);
       this.dataSize -= path.length + node.data.length;
+      this.digestOut(path, node);
       this.nodes.delete(path);
       parent.unlinkChild(name);
+      this.digestOut(parentPath, parent);
       parent.cversion = cversion;
       parent.pzxid = pzxid;
+      this.digestIn(parentPath, parent);
     });
     return path;
   }
@@ -82,10 +102,14 @@ export class NodeStore {
    * clients see still grows, through Znode.stat()). */
   delete(path: string, parent: Znode, node: Znode, zxid: number, undo: UndoLog | undefined): void {
     const name = basenameOf(path);
+    const parentPath = parentOf(path);
     this.changing(parent);
     const { pzxid } = parent;
+    this.digestOut(parentPath, parent);
     parent.unlinkChild(name);
     if (zxid > parent.pzxid) parent.pzxid = zxid;
+    this.digestIn(parentPath, parent);
+    this.digestOut(path, node);
     this.nodes.delete(path);
     this.dataSize -= path.length + node.data.length;
     this.index(path, node.ephemeralOwner, false);
@@ -93,34 +117,63 @@ export class NodeStore {
       this.index(path, node.ephemeralOwner, true);
       this.dataSize += path.length + node.data.length;
       this.nodes.set(path, node);
+      this.digestIn(path, node);
+      this.digestOut(parentPath, parent);
       parent.linkChild(name, node);
       parent.pzxid = pzxid;
+      this.digestIn(parentPath, parent);
     });
   }
 
   /** DataTree.setData: new data, version + 1, mtime and mzxid from the txn. */
-  setData(node: Znode, data: Buffer, zxid: number, time: number, undo: UndoLog | undefined): void {
+  setData(
+    path: string,
+    node: Znode,
+    data: Buffer,
+    zxid: number,
+    time: number,
+    undo: UndoLog | undefined,
+  ): void {
     this.changing(node);
     const { data: oldData, version, mzxid, mtime } = node;
+    this.digestOut(path, node);
     node.data = data;
     node.version = nextVersion(version);
     node.mzxid = zxid;
     node.mtime = time;
+    this.digestIn(path, node);
     this.dataSize += data.length - oldData.length;
     undo?.push(() => {
       this.dataSize -= data.length - oldData.length;
+      this.digestOut(path, node);
       node.data = oldData;
       node.version = version;
       node.mzxid = mzxid;
       node.mtime = mtime;
+      this.digestIn(path, node);
+    });
+  }
+
+  /** DataTree.updateQuotaStat (tree/quota.ts): a quota's stats node gets new data while its
+   * version, mzxid and mtime stay as they were. */
+  rewriteData(node: Znode, data: Buffer, undo: UndoLog | undefined): void {
+    this.changing(node);
+    const oldData = node.data;
+    node.data = data;
+    this.dataSize += data.length - oldData.length;
+    undo?.push(() => {
+      this.dataSize -= data.length - oldData.length;
+      node.data = oldData;
     });
   }
 
   /** DataTree.setACL: new ACL and aversion + 1; mzxid and mtime do not change. */
-  setAcl(node: Znode, acl: readonly ACL[]): void {
+  setAcl(path: string, node: Znode, acl: readonly ACL[]): void {
     this.changing(node);
+    this.digestOut(path, node);
     node.acl = this.internAcl(acl);
     node.aversion = nextVersion(node.aversion);
+    this.digestIn(path, node);
   }
 
   /** Snapshot restore: empties the store before records are added back (tree/snapshot.ts). */
@@ -131,11 +184,13 @@ export class NodeStore {
     this.ttls.clear();
     this.sessions.clear();
     this.dataSize = 0;
+    this.digestSum.clear();
   }
 
   /** Snapshot restore: indexes a node already linked to its parent (tree/snapshot.ts). */
   restoreNode(path: string, node: Znode): void {
     this.nodes.set(path, node);
+    this.digestIn(path, node);
     this.dataSize += path.length + node.data.length;
     this.index(path, node.ephemeralOwner, true);
   }
@@ -175,6 +230,20 @@ export class NodeStore {
       if (node.generation < capture.generation) capture.preserve(node);
     }
     node.generation = this.generation;
+  }
+
+  /** Takes `node`'s digest out of the tree's, before it changes or goes. */
+  private digestOut(path: string, node: Znode): void {
+    if (!this.digestEnabled) return;
+    if (node.digestCache < 0) node.digestCache = nodeDigest(path, node);
+    this.digestSum.remove(node.digestCache);
+  }
+
+  /** Puts `node`'s digest, computed afresh, into the tree's, after it changed or came. */
+  private digestIn(path: string, node: Znode): void {
+    if (!this.digestEnabled) return;
+    node.digestCache = nodeDigest(path, node);
+    this.digestSum.add(node.digestCache);
   }
 
   private index(path: string, owner: bigint, add: boolean): void {

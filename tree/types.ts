@@ -4,6 +4,7 @@
 
 import type { ACL } from '../protocol/records.js';
 import type { ResponseBody } from '../protocol/responses.js';
+import type { QuotaExceeded } from './quota.js';
 
 /** A change that may fire watches, in the order ZooKeeper's DataTree fires them. */
 export interface ChangeTrigger {
@@ -23,6 +24,9 @@ export interface ApplyOutcome {
   triggers: ChangeTrigger[];
   /** Set by a closeSession txn: the session the server must now drop. */
   closedSession?: bigint;
+  /** Quota limits an enforced write passed (soft) or was refused at (hard): ZooKeeper's
+   * leader logs each as "Quota exceeded: …". */
+  quotaExceeded?: QuotaExceeded[];
 }
 
 export interface ReadResult {
@@ -42,4 +46,18 @@ export interface DataTreeOptions {
   dataBytesMax?: number;
   /** Schemes with an authentication provider, which ACLs may name (default digest, ip, sasl). */
   authSchemes?: ReadonlySet<string>;
+  /** ZooKeeper's digest.enabled (default true): keep the tree digest (tree/node-digest.ts). */
+  digestEnabled?: boolean;
+  /** Told when a txn's stamped digest differs from this tree's at the same zxid. */
+  digestMismatch?: (mismatch: DigestMismatch) => void;
+}
+
+/** A txn whose stamped digest (TxnDigest) is not what this tree had at that zxid. */
+export interface DigestMismatch {
+  /** The txn that carried the digest. */
+  txnZxid: number;
+  /** The zxid the digest belongs to. */
+  zxid: number;
+  expected: bigint;
+  actual: bigint;
 }

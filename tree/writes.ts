@@ -14,6 +14,14 @@ import type {
 } from '../protocol/requests.js';
 import { checkPermission, fixupAcl } from './acl.js';
 import { isValidPath, sequenceSuffix } from './paths.js';
+import {
+  checkQuota,
+  quotaAfterCreate,
+  quotaAfterDelete,
+  quotaAfterSetData,
+  type QuotaExceeded,
+  type QuotaTable,
+} from './quota.js';
 import type { NodeStore, UndoLog } from './store.js';
 import type { AuthContext } from '../protocol/txn.js';
 import type { ChangeTrigger } from './types.js';
@@ -38,6 +46,12 @@ export interface WriteContext {
   /** Present inside multi: records inverses so a later failing op can roll this one back. */
   undo: UndoLog | undefined;
   triggers: ChangeTrigger[];
+  /** The paths with a quota, whose stats every write keeps current (tree/quota.ts). */
+  quotas: QuotaTable;
+  /** The leader's enforceQuota, carried by the txn: create and setData check hard limits. */
+  enforceQuota: boolean;
+  /** Limits the checks found passed, for the server to log as ZooKeeper does. */
+  quotaExceeded: QuotaExceeded[];
 }
 
 export interface WriteResult {
@@ -57,6 +71,17 @@ const specialPaths: ReadonlySet<string> = new Set([
 
 function failure(err: number, path: string): WriteResult {
   return { err, path, stat: undefined };
+}
+
+/** ZooKeeperServer.checkQuota runs only with enforceQuota, soft limits included. */
+function enforcedQuotaError(
+  context: WriteContext,
+  path: string,
+  bytesChange: number,
+  countChange: number,
+): number {
+  if (!context.enforceQuota) return ErrorCode.ok;
+  return checkQuota(context, path, bytesChange, countChange, context.quotaExceeded);
 }
 
 /** SessionTracker.checkSession as an ensemble leader answers it: a session that is unknown or
@@ -119,10 +144,13 @@ export function applyCreate(context: WriteContext, request: CreateRequest): Writ
   if (ephemeralKindOf(parent.ephemeralOwner, store.extendedTypesEnabled) === 'normal') {
     return failure(ErrorCode.noChildrenForEphemerals, path);
   }
+  const quotaErr = enforcedQuotaError(context, path, request.data.length, 1);
+  if (quotaErr !== ErrorCode.ok) return failure(quotaErr, path);
   const owner = ownerFor(request, context.sessionId);
   const ownerIsSession = owner === context.sessionId && owner !== 0n;
   const node = new Znode(request.data, acl, owner, context.zxid, context.time, ownerIsSession);
   store.create(parentPath, parent, path.slice(lastSlash + 1), node, context.undo);
+  quotaAfterCreate(context, path, request.data.length);
   context.triggers.push(
     { path, type: 'created', acl },
     { path: parentPath, type: 'childrenChanged', acl: parent.acl },
@@ -155,6 +183,7 @@ export function applyDelete(context: WriteContext, request: DeleteRequest): Writ
   if (!versionMatches(request.version, node.version)) return failure(ErrorCode.badVersion, path);
   if (node.children.size > 0) return failure(ErrorCode.notEmpty, path);
   store.delete(path, parent, node, context.zxid, context.undo);
+  quotaAfterDelete(context, path, node.data.length);
   context.triggers.push(
     { path, type: 'deleted', acl: node.acl },
     { path: parentPath, type: 'childrenChanged', acl: parent.acl },
@@ -178,6 +207,7 @@ export function applyDeleteContainer(context: WriteContext, path: string): Write
   const parent = store.nodes.get(parentPath);
   if (parent === undefined) return failure(ErrorCode.noNode, path);
   store.delete(path, parent, node, context.zxid, context.undo);
+  quotaAfterDelete(context, path, node.data.length);
   context.triggers.push(
     { path, type: 'deleted', acl: node.acl },
     { path: parentPath, type: 'childrenChanged', acl: parent.acl },
@@ -211,8 +241,13 @@ export function applySetData(context: WriteContext, request: SetDataRequest): Wr
   if (!checkPermission(node.acl, Perm.write, auth, context.authSchemes)) {
     return failure(ErrorCode.noAuth, path);
   }
+  // ZooKeeper checks the quota before the version.
+  const bytesChange = request.data.length - node.data.length;
+  const quotaErr = enforcedQuotaError(context, path, bytesChange, 0);
+  if (quotaErr !== ErrorCode.ok) return failure(quotaErr, path);
   if (!versionMatches(request.version, node.version)) return failure(ErrorCode.badVersion, path);
-  store.setData(node, request.data, context.zxid, context.time, context.undo);
+  store.setData(path, node, request.data, context.zxid, context.time, context.undo);
+  quotaAfterSetData(context, path, bytesChange);
   context.triggers.push({ path, type: 'dataChanged', acl: node.acl });
   return { err: ErrorCode.ok, path, stat: node.stat() };
 }
@@ -231,7 +266,7 @@ export function applySetAcl(context: WriteContext, request: SetACLRequest): Writ
     return failure(ErrorCode.noAuth, path);
   }
   if (!versionMatches(request.version, node.aversion)) return failure(ErrorCode.badVersion, path);
-  store.setAcl(node, acl);
+  store.setAcl(path, node, acl);
   return { err: ErrorCode.ok, path, stat: node.stat() };
 }
 

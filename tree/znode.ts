@@ -64,6 +64,10 @@ export class Znode {
   /** NodeStore.generation when this node was last changed: a snapshot capture begun at a later
    * generation has not yet seen the change, and must be handed the version before it. */
   generation = 0;
+  /** This node's digest (tree/node-digest.ts) as last computed; -1 once a change outdates it.
+   * Kept, as ZooKeeper's DataNode keeps it, so a parent's digest is not recomputed over its
+   * data for every child created or deleted. */
+  digestCache = -1;
   readonly ephemeralOwner: bigint;
 
   constructor(

@@ -42,6 +42,7 @@ import {
   quorumSaslKeyRules,
   type QuorumSaslConfig,
 } from './quorum-sasl.js';
+import { storageConfigDefaults, storageKeyRules, type StorageConfig } from './storage-keys.js';
 import { loggingDefaults, loggingKeyRules, type LoggingConfig } from './logging-keys.js';
 import { unsafeDefaults, unsafeKeyRules, type UnsafeConfig } from './unsafe-keys.js';
 import { unreadKey } from './zookeeper-keys.js';
@@ -59,8 +60,8 @@ export {
 };
 
 export interface ServerConfig
-  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, LoggingConfig,
-  UnsafeConfig {
+  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, StorageConfig,
+  LoggingConfig, UnsafeConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;
@@ -130,6 +131,8 @@ export interface ServerConfig
   peerType: PeerType;
   /** With one server.N line, true runs it standalone (ZooKeeper's default), false as a replica. */
   standaloneEnabled: boolean;
+  /** zoo.cfg leaderServes: false keeps clients off the leader (ZooKeeper's default is yes). */
+  leaderServes: boolean;
   /** How often empty containers and expired TTL nodes are looked for (ZooKeeper's
    * znode.container.checkIntervalMs system property, accepted here as a zoo.cfg key). */
   containerCheckIntervalMs: number;
@@ -144,6 +147,10 @@ export interface ServerConfig
   /** zoo.cfg `audit.logFile` (corral's own key): the audit log's path; `<dataDir>/audit.log`
    * when unset (ZooKeeper names its file in its log4j/logback configuration instead). */
   auditLogFile: string | undefined;
+  /** ZooKeeper's enforceQuota: a create or setData past a quota's hard limit fails with
+   * QuotaExceeded, and passed soft limits are logged (tree/quota.ts). The leader's setting
+   * decides, stamped into each write txn. */
+  enforceQuota: boolean;
 }
 
 export interface ConfigLogger {
@@ -199,6 +206,7 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   },
   jaasLoginConfig: { field: 'jaasFile', parse: valueParsers.text },
   ...quorumSaslKeyRules,
+  ...storageKeyRules,
   'admin.enableServer': { field: 'adminServerEnabled', parse: valueParsers.boolean },
   'admin.serverAddress': { field: 'adminServerAddress', parse: valueParsers.text },
   'admin.serverPort': { field: 'adminServerPort', parse: valueParsers.port },
@@ -220,11 +228,18 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   txnsRetainedMin: { field: 'txnsRetainedMin', parse: valueParsers.positiveInteger },
   peerType: { field: 'peerType', parse: valueParsers.peerType },
   standaloneEnabled: { field: 'standaloneEnabled', parse: valueParsers.boolean },
+  leaderServes: { field: 'leaderServes', parse: valueParsers.yesNo },
   electionAlg: { field: undefined, parse: valueParsers.electionAlgorithm },
   // ZooKeeper reads zoo.cfg's audit.enable as the system property zookeeper.audit.enable.
   'audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
   'zookeeper.audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
   'audit.logFile': { field: 'auditLogFile', parse: valueParsers.text },
+  // ZooKeeper's key is enforceQuota (its system property zookeeper.enforceQuota). enforce.quota
+  // is corral's alias: ZooKeeper would take it silently and not enforce, corral enforces.
+  ...withZooKeeperPrefix({
+    enforceQuota: { field: 'enforceQuota', parse: valueParsers.boolean },
+    'enforce.quota': { field: 'enforceQuota', parse: valueParsers.boolean },
+  }),
   'znode.container.checkIntervalMs': {
     field: 'containerCheckIntervalMs',
     parse: valueParsers.positiveInteger,
@@ -357,12 +372,14 @@ export const serverConfigDefaults = {
   txnsRetainedMin: 500,
   peerType: 'participant',
   standaloneEnabled: true,
+  leaderServes: true,
   containerCheckIntervalMs: 60_000,
   inspect: false,
   inspectAddress: '127.0.0.1',
   // Not 8080, the port of @statelyai/inspect's own bridge and of ZooKeeper's AdminServer.
   inspectPort: 8082,
   auditEnabled: false,
+  enforceQuota: false,
 } as const;
 
 /** PurgeTxnLog never keeps fewer snapshots than this; ZooKeeper raises smaller values to it. */
@@ -413,6 +430,7 @@ export function resolveConfig(
     ...serverConfigDefaults,
     ...quorumSecurityDefaults,
     ...quorumSaslDefaults,
+    ...storageConfigDefaults,
     ...loggingDefaults,
     ...unsafeDefaults,
     dataLogDir: undefined,
@@ -496,8 +514,9 @@ function revalidate(partial: Partial<ServerConfig>): void {
     if (rule.field === undefined) continue;
     const value = partial[rule.field];
     if (value === undefined) continue;
-    const text = rule.format?.(value) ??
-      (Array.isArray(value) ? value.join(',') : String(value));
+    const text = rule.format?.(value) ?? (Array.isArray(value) ? value.join(',')
+      : typeof value === 'boolean' && rule.parse === valueParsers.yesNo ? (value ? 'yes' : 'no')
+        : String(value));
     parseValue(rule.parse, key, text);
   }
   if (partial.myId !== undefined) parseValue(serverId, 'myid', String(partial.myId));

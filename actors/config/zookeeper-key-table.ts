@@ -114,8 +114,8 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
     'transaction'),
   maxBatchSize: equivalent('group-commit tuning; corral batches appends into one LMDB ' +
     'transaction'),
-  enforceQuota: ownModule,
-  'enforce.quota': ownModule,
+  enforceQuota: honoured('config.ts (quotas)'),
+  'enforce.quota': honoured('config.ts (quotas)'),
   requestThrottleLimit: equivalent(requestThrottle),
   requestThrottleStallTime: equivalent(requestThrottle),
   requestThrottleDropStale: equivalent(requestThrottle),
@@ -130,9 +130,9 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
     'each sync under the peer connection\'s memory bound'),
   maxConcurrentDiffSyncs: equivalent('a throttle on ZooKeeper\'s learner syncs; corral streams ' +
     'each sync under the peer connection\'s memory bound'),
-  'digest.enabled': ownModule,
-  'zookeeper.digest.enabled': ownModule,
-  'snapshot.compression.method': ownModule,
+  'digest.enabled': honoured('actors/config/storage-keys.ts'),
+  'zookeeper.digest.enabled': honoured('actors/config/storage-keys.ts'),
+  'snapshot.compression.method': honoured('actors/config/storage-keys.ts'),
   'snapshot.trust.empty': equivalent('corral refuses a log whose purged start no snapshot covers ' +
     'and starts empty only from an empty log, whatever this says'),
   'audit.enable': honoured('config.ts'),
@@ -162,7 +162,7 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
   initLimit: honoured('config.ts'),
   connectToLearnerMasterLimit: equivalent('corral bounds a learner\'s connect and sync by ' +
     'initLimit ticks'),
-  leaderServes: refused('the leader always serves clients', ['yes']),
+  leaderServes: honoured('config.ts (no: the leader keeps clients off)'),
   'server.x': honoured('config.ts'),
   syncLimit: honoured('config.ts'),
   'group.x': ownModule,

@@ -260,6 +260,15 @@ const commands: readonly AdminCommand[] = [
   },
   { names: ['dump'], servingRequired: true, run: ({ source }) => dump(source) },
   {
+    // DigestCommand: the `hash` four-letter word's digests, as ZooKeeper's Jackson writes them.
+    names: ['hash'],
+    servingRequired: true,
+    run: ({ source }) => ({
+      digests: source.digestLog.map(({ zxid, digest, digestVersion }) =>
+        ({ zxid, digest, digest_version: digestVersion })),
+    }),
+  },
+  {
     names: ['environment', 'env', 'envi'],
     servingRequired: false,
     run: ({ source }) => ({

@@ -76,6 +76,8 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
     // ZooKeeper's DataTree holds the root twice (as "" and "/"), and every count it reports
     // (srvr's Node count, mntr's znode_count) includes both.
     nodeCount: core.tree.nodeCount + 1,
+    digestLog: core.tree.digestLog(),
+    digestMismatches: core.statistics.digestMismatches,
     approximateDataSizeBytes: core.tree.approximateDataSize,
     packetsReceived: statistics.packetsReceived,
     packetsSent: statistics.packetsSent,

@@ -213,6 +213,7 @@ export function monitorValues(source: FourLetterSource): Array<[string, string |
     ['non_mtls_local_conn_count', 0],
     ['quorum_size', source.quorumSize],
     ['proposal_count', leader?.proposalCount ?? 0],
+    ['digest_mismatches_count', source.digestMismatches],
   ];
   return entries.filter((entry): entry is [string, string | number] => entry[1] !== undefined);
 }

@@ -3,6 +3,7 @@
 // `echo srvr | nc` scripts read corral as they read ZooKeeper. Pure formatting over the data the
 // server provides (FourLetterSource); the listener owns the socket.
 import type { ServerConfig } from '../config/config.js';
+import type { ZxidDigest } from '../../tree/data-tree.js';
 import {
   formatConnection,
   formatConf,
@@ -125,6 +126,10 @@ export interface FourLetterSource {
   membershipVersion: bigint;
   leader: LeaderStatistics | undefined;
   openFileDescriptorCount: number | undefined;
+  /** The tree digests `hash` reports (every 128th zxid), oldest first. */
+  digestLog: readonly ZxidDigest[];
+  /** Txns whose stamped digest differed from this replica's (digest_mismatches_count). */
+  digestMismatches: number;
   maxFileDescriptorCount: number | undefined;
   resetConnectionStatistics(): void;
   resetServerStatistics(): void;
@@ -132,10 +137,10 @@ export interface FourLetterSource {
   setTraceMask(mask: bigint): void;
 }
 
-/** The words corral answers; ZooKeeper 3.8 also knows hash, which corral does not. */
+/** The words corral answers: all of ZooKeeper 3.8's. */
 export const knownFourLetterWords: readonly string[] = [
-  'conf', 'cons', 'crst', 'dirs', 'dump', 'envi', 'gtmk', 'isro', 'mntr', 'ruok', 'srst', 'srvr',
-  'stat', 'stmk', 'wchc', 'wchp', 'wchs',
+  'conf', 'cons', 'crst', 'dirs', 'dump', 'envi', 'gtmk', 'hash', 'isro', 'mntr', 'ruok', 'srst',
+  'srvr', 'stat', 'stmk', 'wchc', 'wchp', 'wchs',
 ];
 
 /** ZooKeeper's AbstractFourLetterCommand.ZK_NOT_SERVING. */
@@ -189,6 +194,10 @@ export function answerFourLetterWord(
     case 'isro':
       if (!source.serving) return 'null';
       return source.readOnly ? 'ro' : 'rw';
+    case 'hash':
+      // DigestCommand prints the message without a line end.
+      if (!source.serving) return notServingMessage;
+      return formatDigestLog(source.digestLog);
   }
   if (!source.serving) return `${notServingMessage}\n`;
   return answerServingWord(word, source);
@@ -226,6 +235,11 @@ function answerServingWord(word: string, source: FourLetterSource): string {
     default:
       return '';
   }
+}
+
+/** DigestCommand: each kept digest as `<zxid in hex>: <digest as a signed decimal long>`. */
+export function formatDigestLog(log: readonly ZxidDigest[]): string {
+  return log.map((entry) => `${entry.zxid.toString(16)}: ${entry.digest}\n`).join('');
 }
 
 /** ZooKeeper's Mode / zk_server_state: the role, or read-only for a partitioned replica. */

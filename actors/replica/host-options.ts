@@ -40,6 +40,12 @@ export interface ReplicaHostOptions {
    */
   members?: readonly ServerId[];
   timing: ReplicaTiming;
+  /**
+   * zoo.cfg leaderServes (default true). False: while this replica leads it refuses client
+   * connections and its four-letter words answer "not serving", as ZooKeeper's leader does
+   * when it keeps its server off the client port; sessions and the admin server go on.
+   */
+  leaderServes?: boolean;
   electionTiming?: Partial<ElectionTiming>;
   /** /zookeeper/config's text (the membership as ZooKeeper writes it), when known. */
   configText?: string;
@@ -55,10 +61,4 @@ export interface ReplicaHostOptions {
   /** Builds the outbox: a broken variant in the simulator. */
   createOutbox?: (...parameters: ConstructorParameters<typeof PeerOutbox>) => PeerOutbox;
   observer?: HostObserver;
-  /**
-   * zoo.cfg skipACL=yes on this replica: as leader, it stamps every write it is forwarded as the
-   * super user's, so no replica checks its ACLs (ZooKeeper checks writes on the leader alone, so
-   * the leader's setting decides for them).
-   */
-  aclChecksSkipped?: boolean;
 }

@@ -34,6 +34,7 @@ import { ReplicatedPipeline, type ReplicaPort } from './pipeline.js';
 import {
   announceToCore,
   applyCommittedTxns,
+  checkedForOwner,
   coreRoleOf,
   DeferredHostWork,
   leaderStatisticsOf,
@@ -41,6 +42,7 @@ import {
   type ReplicaIdentity,
 } from './serving.js';
 import type { ReplicaWorld } from './world.js';
+import { SnapshotAbortedError } from '../../storage/snapshot-file.js';
 
 export type { HostObserver, ReplicaHostOptions } from './host-options.js';
 export type { ReplicaMachine } from './effects.js';
@@ -256,7 +258,9 @@ export class ReplicaHost implements ReplicaPort {
    * proposes them as one PROPOSAL batch and one log commit.
    */
   submit(sessionId: bigint, cxid: number, body: TxnBody): void {
-    this.pendingRequests.push({ sessionId, cxid, time: this.world.clock.now(), body });
+    const leading = this.announced.serving && this.announced.state === 'leading';
+    const checked = leading ? checkedForOwner(this.requireCore(), this.myId, sessionId, body) : body;
+    this.pendingRequests.push({ sessionId, cxid, time: this.world.clock.now(), body: checked });
     this.queueFlush();
   }
 
@@ -273,7 +277,10 @@ export class ReplicaHost implements ReplicaPort {
     if (this.pendingRequests.length === 0) return;
     const requests = this.pendingRequests;
     this.pendingRequests = [];
-    this.send({ type: 'client.requests', requests });
+    const digest = this.core?.tree.digestToStamp();
+    this.send(digest === undefined
+      ? { type: 'client.requests', requests }
+      : { type: 'client.requests', requests, digest });
   }
 
   submitRevalidation(sessionId: bigint, timeoutMs: number): void {
@@ -309,7 +316,7 @@ export class ReplicaHost implements ReplicaPort {
       truncateLog: ({ zxid }) => this.requireLog().truncate(zxid),
       loadSnapshot: ({ zxid, snapshot }) => this.requireLog().loadSnapshot(zxid, snapshot),
       applyCommitted: ({ zxid }) => this.applyCommitted(zxid),
-      acceptForwardedRequests: ({ requests }) => this.acceptForwarded(requests),
+      acceptForwardedRequests: ({ from, requests }) => this.acceptForwarded(from, requests),
       announceRole: (role) => this.announceRole(role),
       touchSessions: ({ touches }) => {
         const sessions = this.requireCore().sessions;
@@ -322,15 +329,18 @@ export class ReplicaHost implements ReplicaPort {
   }
 
   /**
-   * A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's). The
-   * super-user flag is derived again from the ids the session proved, as a client connection
-   * derives it: a flag set by the sender alone grants nothing.
+   * A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's), its
+   * enforceQuota and its skipACL. The super-user flag is derived again from the ids the session
+   * proved, as a client connection derives it: a flag set by the sender alone grants nothing.
    */
-  private acceptForwarded(requests: readonly ForwardedTxnRequest[]): void {
+  private acceptForwarded(from: ServerId, requests: readonly ForwardedTxnRequest[]): void {
     const time = this.world.clock.now();
+    const core = this.requireCore();
+    const enforceQuota = core.settings.enforceQuota;
     for (const { sessionId, cxid, body } of requests) {
-      const stamped = withDerivedSuperUser(body, this.options.aclChecksSkipped === true);
-      this.pendingRequests.push({ sessionId, cxid, time, body: stamped });
+      const stamped = withLeaderStamps(body, enforceQuota, core.settings.skipAcl);
+      const checked = checkedForOwner(core, from, sessionId, stamped);
+      this.pendingRequests.push({ sessionId, cxid, time, body: checked });
     }
     this.flushRequests();
   }
@@ -355,6 +365,7 @@ export class ReplicaHost implements ReplicaPort {
       myId: this.myId,
       voters: this.voters,
       isObserver: !this.voters.includes(this.myId),
+      leaderServes: this.options.leaderServes ?? true,
       leaderStatistics: () =>
         leaderStatisticsOf(this.actor?.getSnapshot().context.leader, this.leadingSinceMs),
     };
@@ -377,6 +388,7 @@ export class ReplicaHost implements ReplicaPort {
     const wasLeading = wasServing && this.announced.state === 'leading';
     if (role.serving && role.state === 'leading' && !wasLeading) {
       this.leadingSinceMs = this.world.clock.now();
+      this.requireCore().sessions.forgetOwners();
     }
     this.announced = role;
     this.options.observer?.role?.(role);
@@ -390,10 +402,21 @@ export class ReplicaHost implements ReplicaPort {
       return;
     }
     storage.attach(core.tree);
+    if (!wasServing) this.snapshotBeforeServing(role.state === 'leading');
     logger.info(
       { state: role.state, leader: role.leaderId, epoch: role.epoch, zxid: hex(core.tree.lastZxid) },
       `serving as ${core.role.role}`,
     );
+  }
+
+  /** ZooKeeper snapshots as a leader starts leading, and as a learner serves after a TRUNC or
+   * SNAP (see ReplicaStorage.snapshotBeforeServing); a failure costs a longer replay only. */
+  private snapshotBeforeServing(leading: boolean): void {
+    const { logger, storage } = this.world;
+    storage.snapshotBeforeServing(leading).catch((error: unknown) => {
+      if (error instanceof SnapshotAbortedError) return;
+      logger.warn({ error: String(error) }, 'snapshot before serving failed');
+    });
   }
 
   /**
@@ -418,16 +441,18 @@ export class ReplicaHost implements ReplicaPort {
   }
 }
 
-/**
- * A forwarded write's super-user flag as this leader decides it: from the ids the learner
- * vouches for (never from the learner's flag), or true for every write under skipACL=yes.
- */
-function withDerivedSuperUser<Body extends ForwardedTxnRequest['body']>(
+/** A forwarded write as the leader proposes it, whatever the learner sent: the super-user flag
+ * derived from the ids the session proved (or true for every write under this leader's
+ * skipACL=yes: ZooKeeper checks write ACLs on the leader alone), and the leader's own
+ * enforceQuota (ZooKeeper checks quotas in the leader's PrepRequestProcessor). */
+function withLeaderStamps<Body extends ForwardedTxnRequest['body']>(
   body: Body,
+  enforceQuota: boolean,
   aclChecksSkipped: boolean,
 ): Body {
   if (body.type !== 'write') return body;
   const superUser = aclChecksSkipped || body.auth.ids.some((id) => id.scheme === 'super');
-  if (superUser === body.auth.superUser) return body;
-  return { ...body, auth: { ids: body.auth.ids, superUser } };
+  const auth = superUser === body.auth.superUser ? body.auth : { ids: body.auth.ids, superUser };
+  const { enforceQuota: _asSent, ...write } = body;
+  return (enforceQuota ? { ...write, auth, enforceQuota } : { ...write, auth }) as Body;
 }

@@ -4,7 +4,8 @@
 
 import type { LeaderState, RoleAnnouncement } from '../../machines/replica-context.js';
 import type { ServerId } from '../../protocol/peer.js';
-import type { Txn } from '../../protocol/txn.js';
+import type { Txn, TxnBody } from '../../protocol/txn.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import type { LeaderStatistics } from '../operations/four-letter-words.js';
 import type { ReplicatedPipeline } from './pipeline.js';
 import type { ServerCore, ServerRole } from '../server/server-core.js';
@@ -44,6 +45,8 @@ export interface ReplicaIdentity {
   myId: ServerId;
   voters: readonly ServerId[];
   isObserver: boolean;
+  /** zoo.cfg leaderServes: false keeps clients off this replica while it leads. */
+  leaderServes: boolean;
   leaderStatistics: () => LeaderStatistics | undefined;
 }
 
@@ -54,6 +57,7 @@ export function coreRoleOf(announced: RoleAnnouncement, identity: ReplicaIdentit
   return {
     role: state === 'looking' ? looking : roleNames[state],
     serving: announced.serving,
+    servesClients: announced.serving && (state !== 'leading' || identity.leaderServes),
     serverId: identity.myId,
     leaderId: announced.leaderId ?? undefined,
     quorumSize: identity.voters.length,
@@ -138,6 +142,26 @@ export function revalidation(
   { from, sessionId }: { from: ServerId; sessionId: bigint },
 ): { type: 'sessions.revalidated'; to: ServerId; sessionId: bigint; valid: boolean } {
   const valid = core.sessions.isLive(sessionId);
-  if (valid) core.sessions.touchRemote(sessionId);
+  if (valid) {
+    core.sessions.touchRemote(sessionId);
+    core.sessions.setOwner(sessionId, from);
+  }
   return { type: 'sessions.revalidated', to: from, sessionId, valid };
+}
+
+/**
+ * The leader's check of a request's session owner (ZooKeeper's PrepRequestProcessor): a write
+ * sent through a replica the session has since moved away from becomes an error txn with
+ * SessionMoved, so the stale connection's write changes nothing and is answered in order. A
+ * createSession names its replica as the owner. Other requests pass unchanged.
+ */
+export function checkedForOwner(
+  core: ServerCore,
+  owner: ServerId,
+  sessionId: bigint,
+  body: TxnBody,
+): TxnBody {
+  if (body.type === 'createSession') core.sessions.setOwner(body.sessionId, owner);
+  if (body.type !== 'write' || core.sessions.claimOwner(sessionId, owner)) return body;
+  return { type: 'error', err: ErrorCode.sessionMoved };
 }

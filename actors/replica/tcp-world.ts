@@ -136,13 +136,13 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
     myId: requireMyId(settings),
     voters,
     members: [...settings.servers.keys()],
+    leaderServes: settings.leaderServes,
     timing: {
       tickMs: settings.tickTimeMs,
       initLimitTicks: settings.initLimit,
       syncLimitTicks: settings.syncLimit,
     },
     configText: ensembleConfigText(settings.servers),
-    aclChecksSkipped: settings.skipAcl,
     ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
   });

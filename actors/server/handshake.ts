@@ -16,9 +16,10 @@ export function handleConnectFrame(
   connection: ClientConnection,
   frame: Buffer,
 ): void {
-  if (!core.role.serving) {
-    // ZooKeeper closes a connect request while its server is not running (election, sync).
-    core.logger.info({ connection: connection.id }, 'refusing session: not serving');
+  if (!core.role.servesClients) {
+    // ZooKeeper closes a connect request while its server is not running (election, sync, or
+    // leading with leaderServes=no).
+    core.logger.info({ connection: connection.id }, 'refusing session: not serving clients');
     connection.close();
     return;
   }
@@ -106,6 +107,8 @@ function reopenSession(
   }
   const revalidate = core.ownsSessionExpiry ? undefined : core.pipeline.revalidate;
   if (revalidate === undefined) {
+    // The leader (or a standalone server) owns the session's connection from now on.
+    core.sessions.setOwner(sessionId, core.role.serverId);
     attachSession(core, connection, sessionId, known);
     return;
   }

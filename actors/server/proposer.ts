@@ -5,7 +5,7 @@
 
 import type { TxnLog } from '../../storage/log.js';
 import type { ApplyOutcome } from '../../tree/data-tree.js';
-import type { Txn, TxnBody } from '../../protocol/txn.js';
+import type { Txn, TxnBody, TxnDigest } from '../../protocol/txn.js';
 import { tell, type WritePipeline } from './pipeline.js';
 import {
   counterOfZxid,
@@ -32,6 +32,8 @@ export interface ProposerOptions<Outcome> {
   now: () => number;
   /** Largest number of txns in one durable batch. */
   batchTxnsMax?: number;
+  /** The tree digest to stamp into each txn (undefined with digests off). */
+  digest?: () => TxnDigest | undefined;
 }
 
 interface Pending<Outcome> {
@@ -67,7 +69,11 @@ export class Proposer<Outcome> {
   ): Promise<Outcome> {
     const zxid = this.nextZxid;
     this.nextZxid = zxidAfter(zxid);
-    const txn: Txn = { zxid, time: this.options.now(), sessionId, cxid, body };
+    const digest = this.options.digest?.();
+    const time = this.options.now();
+    const txn: Txn = digest === undefined
+      ? { zxid, time, sessionId, cxid, body }
+      : { zxid, time, sessionId, cxid, body, digest };
     return new Promise((resolve, reject) => {
       this.queue.push({ txn, applied, resolve, reject });
       if (!this.flushing) {

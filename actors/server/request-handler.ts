@@ -235,6 +235,13 @@ function submitWrite(
   const answer = (result: ApplyOutcome): void => {
     if (answered) return;
     answered = true;
+    if (result.err === ErrorCode.sessionMoved) {
+      // ZooKeeper tears the connection down instead of answering (ZOOKEEPER-710): the session
+      // lives on through the replica it moved to, and this connection must not outlive it.
+      core.logger.info({ connection: connection.id }, 'session moved: closing its old connection');
+      connection.close();
+      return;
+    }
     slot.answer(reply(xid, result.zxid, result.err, result.body));
   };
   core.proposeWrite(sessionId, xid, request, connection, answer).then(answer, () => slot.fail());

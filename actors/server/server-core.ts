@@ -20,7 +20,7 @@ import { encodeNotification, encodeReply, type ResponseBody } from '../../protoc
 import type { TxnLog } from '../../storage/log.js';
 import { checkPermission } from '../../tree/acl.js';
 import { DataTree, type ApplyOutcome } from '../../tree/data-tree.js';
-import type { Txn } from '../../protocol/txn.js';
+import type { Txn, TxnBody } from '../../protocol/txn.js';
 import { WatchManager } from '../../tree/watches.js';
 import type { AuditLog } from './audit.js';
 import { digestAuthIds } from './auth/digest.js';
@@ -31,9 +31,11 @@ import { ServerRequestsInFlight } from './connection-throttle.js';
 import type { LeaderStatistics, ZabPhase } from '../operations/four-letter-words.js';
 import type { WritePipeline } from './pipeline.js';
 import { StandalonePipeline } from './proposer.js';
+import type { DigestMismatch } from '../../tree/types.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
+import { QuotaLog } from './quota-log.js';
 import { ServerStatistics } from './statistics.js';
 import type { ServerConfig } from '../config/config.js';
 import { hex } from '../../protocol/zxid.js';
@@ -45,6 +47,11 @@ export interface ServerRole {
   role: 'standalone' | 'leader' | 'follower' | 'observer';
   /** True while clients may be served: always when standalone; once synced for a replica. */
   serving: boolean;
+  /**
+   * True while client connections are accepted: `serving`, unless this replica leads with
+   * zoo.cfg leaderServes=no (then clients connect to the followers, as in ZooKeeper).
+   */
+  servesClients: boolean;
   /** This replica's myid (0 standalone). */
   serverId: number;
   /** The leader this replica follows or is (undefined while looking, or standalone). */
@@ -97,6 +104,7 @@ export class ServerCore {
   private readonly saslServers = new Map<number, DigestMd5Server>();
   private nextSessionId: bigint;
   private internalCxid = 0;
+  private readonly quotaLog: QuotaLog;
 
   constructor(
     readonly settings: ServerSettings,
@@ -106,11 +114,13 @@ export class ServerCore {
   ) {
     const { inspect } = options;
     this.audit = options.audit;
+    this.quotaLog = new QuotaLog(logger, options.now ?? Date.now);
     this.tree = this.emptyTree();
     const serverId = options.serverId ?? 0;
     this.role = {
       role: options.pipeline === undefined ? 'standalone' : 'follower',
       serving: options.pipeline === undefined,
+      servesClients: options.pipeline === undefined,
       serverId,
       leaderId: undefined,
     };
@@ -135,7 +145,8 @@ export class ServerCore {
     );
     this.pipeline =
       options.pipeline?.(this) ??
-      new StandalonePipeline({ log, apply: (txn) => this.applyTxn(txn), now: Date.now });
+      new StandalonePipeline({ log, apply: (txn) => this.applyTxn(txn), now: Date.now,
+        digest: () => this.tree.digestToStamp() });
     // ZooKeeper's session ids: the server id in the top byte, a time-derived counter below.
     const nowMs = Math.floor((options.now ?? Date.now)());
     const base = (BigInt(nowMs) << 24n) & 0x00ff_ffff_ffff_ffffn;
@@ -154,7 +165,17 @@ export class ServerCore {
     return new DataTree({
       extendedTypesEnabled: this.settings.extendedTypesEnabled,
       dataBytesMax: this.settings.juteMaxBufferBytes,
+      digestEnabled: this.settings.digestEnabled,
+      digestMismatch: (mismatch) => this.digestMismatch(mismatch),
     });
+  }
+
+  /** DataTree.reportDigestMismatch: this replica's tree is not the one that ordered the txn. */
+  private digestMismatch(mismatch: DigestMismatch): void {
+    this.statistics.digestMismatches++;
+    this.logger.error({ txnZxid: hex(mismatch.txnZxid), zxid: hex(mismatch.zxid),
+      expected: String(mismatch.expected), actual: String(mismatch.actual) },
+    'tree digest mismatch: this replica\'s data differs from the ordering replica\'s');
   }
 
   /** A replica's tree was rebuilt (TRUNC, SNAP): no client is connected while it syncs. */
@@ -210,6 +231,8 @@ export class ServerCore {
     const closing = body.type === 'closeSession' && this.audit !== undefined ? body : undefined;
     const ephemerals = closing === undefined ? [] : this.tree.ephemeralsOf(closing.sessionId);
     const outcome = this.tree.apply(txn);
+    // ZooKeeper's leader logs the quota limits a write passes (its prepare step checks them).
+    if (this.ownsSessionExpiry) this.quotaLog.report(outcome.quotaExceeded);
     if (ephemerals.length > 0) this.audit?.ephemeralsDeleted(closing!.sessionId, ephemerals);
     if (body.type === 'createSession' && this.sessions.get(body.sessionId) === undefined) {
       // Created through another replica: tracked here too (expired by the leader alone).
@@ -291,10 +314,11 @@ export class ServerCore {
     // forwarded write is stamped by its leader instead; see ReplicaHost).
     if (this.settings.skipAcl) auth.superUser = true;
     const told = this.audit?.writeListener({ sessionId, ids: auth.ids }, request, applied);
-    return this.trackWrite(
-      sessionId,
-      this.pipeline.propose(sessionId, xid, { type: 'write', request, auth }, told ?? applied),
-    );
+    // A learner's setting travels no further: the leader stamps its own (host.ts).
+    const body: TxnBody = this.settings.enforceQuota
+      ? { type: 'write', request, auth, enforceQuota: true }
+      : { type: 'write', request, auth };
+    return this.trackWrite(sessionId, this.pipeline.propose(sessionId, xid, body, told ?? applied));
   }
 
   proposeError(sessionId: bigint, xid: number, err: number): Promise<ApplyOutcome> {

@@ -42,6 +42,11 @@ export class SessionTable {
   private readonly lastTouchMs = new Map<bigint, number>();
   /** Sessions used on this server since drainTouches last ran (LearnerSessionTracker). */
   private touched = new Map<bigint, SessionTouch>();
+  /**
+   * The leader's record of which replica holds each session's connection (ZooKeeper's session
+   * owner): set when a session is created, revalidated or reattached, checked on every write.
+   */
+  private readonly owners = new Map<bigint, number>();
 
   private readonly inspect: ((event: InspectionEvent) => void) | undefined;
   private readonly clock: SessionClock | undefined;
@@ -130,6 +135,7 @@ export class SessionTable {
    */
   drop(sessionId: bigint): void {
     const actor = this.actors.get(sessionId);
+    this.owners.delete(sessionId);
     this.actors.delete(sessionId);
     this.lastTouchMs.delete(sessionId);
     this.touched.delete(sessionId);
@@ -151,6 +157,7 @@ export class SessionTable {
 
   private finish(sessionId: bigint, reason: 'expired' | 'closed'): void {
     const actor = this.actors.get(sessionId);
+    this.owners.delete(sessionId);
     this.actors.delete(sessionId);
     this.lastTouchMs.delete(sessionId);
     this.touched.delete(sessionId);
@@ -200,7 +207,29 @@ export class SessionTable {
     this.actors.get(sessionId)?.send({ type: 'tree.sessionClosed' });
   }
 
+  /** The session's connection is now on replica `owner` (created, revalidated, reattached). */
+  setOwner(sessionId: bigint, owner: number): void {
+    this.owners.set(sessionId, owner);
+  }
+
+  /**
+   * ZooKeeper's checkSession, for a write `owner` forwards: false when the session's connection
+   * has moved to another replica since (SessionMoved). A session this leader has no owner for
+   * yet (it was elected after the session moved last) belongs to the first that writes for it.
+   */
+  claimOwner(sessionId: bigint, owner: number): boolean {
+    const known = this.owners.get(sessionId);
+    if (known === undefined) this.owners.set(sessionId, owner);
+    return known === undefined || known === owner;
+  }
+
+  /** A new leader learns the owners again (ZooKeeper's new leader starts with none). */
+  forgetOwners(): void {
+    this.owners.clear();
+  }
+
   stopAll(): void {
+    this.owners.clear();
     for (const actor of this.actors.values()) actor.stop();
     this.actors.clear();
   }

@@ -60,6 +60,8 @@ export class ServerStatistics {
   packetsReceived = 0;
   packetsSent = 0;
   authFailedCount = 0;
+  /** Txns whose stamped tree digest differed from this replica's (digest_mismatches_count). */
+  digestMismatches = 0;
   readonly latency = new LatencyTracker();
   /** Sizes of replies and notifications without the 4-byte length (ZooKeeper counts what its
    * sendResponse serializes; the connect response, sent around it, is not counted). */

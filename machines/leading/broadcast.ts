@@ -66,14 +66,17 @@ const broadcastActions = {
    * durability is its own ACK) and sent to every follower as one PROPOSAL batch.
    */
   proposeTxns: ((context, event) => {
-    const { requests } = expectEvent(event, 'client.requests');
+    const { requests, digest } = expectEvent(event, 'client.requests');
     const leader = leaderOf(context);
     const txns: Txn[] = [];
     let lastZxid = context.lastZxid;
     for (const { sessionId, cxid, time, body } of requests) {
       const zxid = nextZxidOf(lastZxid, leader);
       if (zxid === 'newEpochRequired') throw new Error('replica machine: counter spent');
-      txns.push({ zxid, time, sessionId, cxid, body });
+      // ZooKeeper stamps a TxnDigest into every txn; followers compare it as they apply.
+      txns.push(digest === undefined
+        ? { zxid, time, sessionId, cxid, body }
+        : { zxid, time, sessionId, cxid, body, digest });
       lastZxid = zxid;
     }
     if (txns.length === 0) return {};

@@ -73,6 +73,12 @@ export const valueParsers = {
     }
     return lower as PeerType;
   },
+  /** leaderServes: ZooKeeper serves unless the value is exactly `no`; corral wants yes or no. */
+  yesNo: (value: string) => {
+    const lower = value.toLowerCase();
+    if (lower !== 'yes' && lower !== 'no') throw new ValueProblem('expected yes or no');
+    return lower === 'yes';
+  },
   electionAlgorithm: (value: string) => {
     // Only fast leader election (3) exists since ZooKeeper 3.6; corral has no other.
     if (value !== '3') throw new ValueProblem('only 3 (fast leader election) is supported');

@@ -224,6 +224,29 @@ function sessionCloseScene(prefix: string): Step[] {
   ];
 }
 
+/**
+ * A soft count quota on the run's root, made as zkCli's setquota makes it, so every write of the
+ * run also moves its zookeeper_stats; the last reads compare that text. No randomness is drawn,
+ * so the rest of the sequence is what it was without the quota.
+ */
+function quotaSteps(prefix: string): Step[] {
+  const create = (path: string, data: string): Step => ({
+    session: 'A', action: 'request', request: { kind: 'create', opcode: OpCode.create,
+      path, data: Buffer.from(data), acl: world, flags: 0, ttl: -1 },
+  });
+  const quotaPath = `/zookeeper/quota${prefix}`;
+  return [
+    create(quotaPath, ''),
+    create(`${quotaPath}/zookeeper_limits`, 'count=1000,bytes=-1'),
+    create(`${quotaPath}/zookeeper_stats`, 'count=0,bytes=0'),
+  ];
+}
+
+function quotaStatsRead(prefix: string, session: SessionSlot): Step {
+  const path = `/zookeeper/quota${prefix}/zookeeper_stats`;
+  return { session, action: 'request', request: { kind: 'getData', path, watch: false } };
+}
+
 export function generateSteps(seed: number, count: number): Step[] {
   const random = new Random(seed);
   const prefix = prefixFor(seed);
@@ -233,7 +256,7 @@ export function generateSteps(seed: number, count: number): Step[] {
     action: 'request',
     request: { kind: 'create', opcode: 1, path: prefix, data: Buffer.alloc(0), acl: world,
       flags: 0, ttl: -1 },
-  }];
+  }, ...quotaSteps(prefix)];
   const closeAt = Math.floor(count * (0.4 + 0.3 * random.next()));
   for (let index = 1; index < count; index++) {
     if (index === closeAt) {
@@ -246,6 +269,7 @@ export function generateSteps(seed: number, count: number): Step[] {
   // A read on each session last, so every watch event of the run lands before some reply.
   for (const session of ['A', 'B'] as const) {
     steps.push({ session, action: 'request', request: { kind: 'sync', path: prefix } });
+    steps.push(quotaStatsRead(prefix, session));
   }
   return steps;
 }

@@ -80,6 +80,7 @@ export function kazooSuite(topology: Topology): void {
   describeNodes(suite);
   describeRequests(suite);
   describeAuthentication(suite);
+  describeQuotas(suite);
 }
 
 export function describeLockingRecipes(suite: KazooSuite): void {
@@ -273,6 +274,48 @@ export function describeAuthentication(suite: KazooSuite): void {
           bobRead: 'bobs',
           anonymousRead: 'NoAuthError',
           wrongLogin: 'AuthFailedError',
+        });
+      });
+
+    it('SASL DIGEST-MD5: a wrong password or unknown user fails with AuthFailed on every server',
+      async (context) => {
+        const result = await suite.run('sasl_failures');
+        if (typeof result.skipped === 'string') context.skip(`SASL case: ${result.skipped}`);
+        expect(result).toEqual({
+          outcomes: {
+            'server0:AuthFailedError': 6,
+            'server1:AuthFailedError': 6,
+            'server2:AuthFailedError': 6,
+          },
+          unexpected: [],
+        });
+      });
+  });
+}
+
+export function describeQuotas(suite: KazooSuite): void {
+  describe(`kazoo quotas (${suite.label})`, () => {
+    it('zookeeper_stats as every session reads it after creates, sets, deletes, transactions',
+      async () => {
+        const same = (label: string, stats: string) => [label, stats, stats, stats];
+        expect(await suite.run('quota')).toEqual({
+          readings: [
+            same('setquota', 'count=2,bytes=8'),
+            same('create with parents', 'count=4,bytes=10'),
+            same('set', 'count=4,bytes=7'),
+            same('delete recursive', 'count=2,bytes=5'),
+            same('transaction', 'count=3,bytes=6'),
+            same('failed transaction', 'count=3,bytes=6'),
+            same('ephemeral', 'count=4,bytes=9'),
+            same('ephemeral owner closed', 'count=3,bytes=6'),
+            same('limits deleted', 'count=3,bytes=6'),
+          ],
+          committed: ['/kazoo-quota/t', 'ZnodeStat'],
+          failed: ['RolledBackError', 'NoNodeError'],
+          statVersions: [0, 0],
+          statMzxidIsCzxid: [true, true],
+          statLengths: [15, 15],
+          otherMissing: true,
         });
       });
   });

@@ -34,6 +34,7 @@ export function zkCliSuite(topology: Topology): void {
   describeDeletesAndVersions(context);
   describeWatches(context);
   describeConfig(context);
+  describeQuotas(context);
 }
 
 function describeReadsAndWrites(context: ZkCliContext): void {
@@ -196,6 +197,78 @@ function describeConfig(context: ZkCliContext): void {
         const run = await runZkCli(context.target.connectString, ['config']);
         expect(run.lines, run.raw).toHaveLength(expected.length);
         run.lines.forEach((line, index) => expect(line).toMatch(expected[index]!));
+      });
+  });
+}
+
+function describeQuotas(context: ZkCliContext): void {
+  describe(`zkCli.sh quotas (${context.label})`, () => {
+    it('setquota counts the subtree, listquota follows writes, delquota removes the nodes',
+      async () => {
+        const stats = '/zookeeper/quota/cli-quota/zookeeper_stats';
+        const run = await runZkCli(context.target.connectString, [
+          'create /cli-quota abc',
+          'create /cli-quota/a hello',
+          'create /cli-quota/b',
+          'setquota -n 5 /cli-quota',
+          'listquota /cli-quota',
+          `get -s ${stats}`,
+          'create /cli-quota/c 12345',
+          'set /cli-quota/a hi',
+          'delete /cli-quota/b',
+          `get -s ${stats}`,
+          'setquota -B 20 /cli-quota',
+          'setquota -N 2 /cli-quota',
+          // Without enforceQuota a hard limit is not enforced.
+          'create /cli-quota/d 1234567890123456789012345',
+          'listquota /cli-quota',
+          'setquota -n 3 /cli-quota/a',
+          'setquota -n 3 /zookeeper/quota/x',
+          'setquota -n 3 /cli-quota-missing',
+          'setquota -n 0 /cli-quota',
+          'setquota -b -1 /cli-quota',
+          'delquota -n /cli-quota',
+          'listquota /cli-quota',
+          'delquota /cli-quota',
+          'listquota /cli-quota',
+          'ls /zookeeper/quota',
+          'delquota /cli-quota',
+        ]);
+        const limits = 'absolute path is /zookeeper/quota/cli-quota/zookeeper_limits';
+        expect(withoutStats(run.lines), run.raw).toEqual([
+          'Created /cli-quota',
+          'Created /cli-quota/a',
+          'Created /cli-quota/b',
+          limits,
+          'Output quota for /cli-quota count=5,bytes=-1=;byteHardLimit=-1;countHardLimit=-1',
+          'Output stat for /cli-quota count=3,bytes=8',
+          'count=3,bytes=8',
+          'Created /cli-quota/c',
+          'count=3,bytes=10',
+          '[Warning]: the count quota you create is less than the existing count:3',
+          'Created /cli-quota/d',
+          limits,
+          'Output quota for /cli-quota count=5,bytes=-1=;byteHardLimit=20;countHardLimit=2',
+          'Output stat for /cli-quota count=4,bytes=35',
+          '/cli-quota/a has a parent /cli-quota which has a quota',
+          'cannot set a quota under the path: /zookeeper/quota',
+          '/cli-quota-missing does not exist.',
+          'the num quota must be greater than zero',
+          'the bytes quota must be greater than or equal to zero',
+          limits,
+          'Output quota for /cli-quota count=-1,bytes=-1=;byteHardLimit=20;countHardLimit=2',
+          'Output stat for /cli-quota count=4,bytes=35',
+          limits,
+          'quota for /cli-quota does not exist.',
+          '[]',
+          'Quota does not exist for /cli-quota',
+        ]);
+        // The stats node's data changes under its stat: same version and mZxid, new length.
+        const [first, second] = statBlocks(run.lines);
+        expect(first).toMatchObject({ dataVersion: '0', dataLength: '15' });
+        expect(first?.mZxid).toBe(first?.cZxid);
+        expect(second).toMatchObject({ dataVersion: '0', dataLength: '16' });
+        expect(second?.mZxid).toBe(first?.mZxid);
       });
   });
 }

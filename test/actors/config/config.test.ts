@@ -200,6 +200,8 @@ describe('parseZooCfg', () => {
     ['autopurge.snapRetainCount=0', 'invalid autopurge.snapRetainCount "0"'],
     ['peerType=witness', 'invalid peerType "witness": expected participant or observer'],
     ['electionAlg=1', 'invalid electionAlg "1": only 3 (fast leader election) is supported'],
+    // ZooKeeper serves unless the value is exactly `no`, so `false` would still serve there.
+    ['leaderServes=false', 'invalid leaderServes "false": expected yes or no'],
     ['authProvider.1=', 'invalid authProvider.1 "": expected a non-empty value'],
     ['server.x=h:1:2', 'invalid server.x "x": expected a server id 1-255'],
     ['server.256=h:1:2', 'invalid server.256 "256": expected a server id 1-255'],
@@ -338,10 +340,10 @@ describe('resolveConfig', () => {
   });
 
   it('warns about whitelisted words it does not know, and keeps *', () => {
-    const { config, messages } = resolve(`${minimal}4lw.commands.whitelist=*,hash`);
-    expect(config.fourLetterWordWhitelist).toEqual(['*', 'hash']);
+    const { config, messages } = resolve(`${minimal}4lw.commands.whitelist=*,hash,zzzz`);
+    expect(config.fourLetterWordWhitelist).toEqual(['*', 'hash', 'zzzz']);
     expect(messages).toEqual([
-      'warn: 4lw.commands.whitelist names words corral does not know: hash',
+      'warn: 4lw.commands.whitelist names words corral does not know: zzzz',
     ]);
   });
 });
@@ -431,5 +433,27 @@ describe('corral server flags over zoo.cfg', () => {
     [{ clientPort: '1', dataDir: '/d', jaas: join(directory, 'no.conf') }, 'cannot read JAAS'],
   ])('rejects %j', (flags, message) => {
     expect(() => buildServerConfig(flags, recordingLog())).toThrow(message);
+  });
+});
+
+describe('snapshot.compression.method and digest.enabled', () => {
+  it.each([
+    ['snapshot.compression.method=gz', { snapshotCompression: 'gz' }],
+    ['snapshot.compression.method=SNAPPY', { snapshotCompression: 'snappy' }],
+    ['snapshot.compression.method=', { snapshotCompression: 'none' }],
+    ['zookeeper.snapshot.compression.method=none', { snapshotCompression: 'none' }],
+    ['', { snapshotCompression: 'none', digestEnabled: true }],
+    ['digest.enabled=false', { digestEnabled: false }],
+    ['zookeeper.digest.enabled=FALSE', { digestEnabled: false }],
+  ])('%s', (line, expected) => {
+    expect(resolve(`${minimal}${line}`).config).toMatchObject(expected);
+  });
+
+  it.each([
+    ['snapshot.compression.method=lz4', 'snapshot.compression.method'],
+    ['zookeeper.snapshot.compression.method=zstd', 'zookeeper.snapshot.compression.method'],
+    ['digest.enabled=maybe', 'digest.enabled'],
+  ])('%s stops startup naming the key', (line, key) => {
+    expect(() => resolve(`${minimal}${line}`)).toThrow(key);
   });
 });

@@ -152,9 +152,9 @@ describe('ZooKeeper 3.9 keys table', () => {
     });
 
   it.each([
-    ['zookeeper.leaderServes=no', 'zookeeper.leaderServes'],
+    ['zookeeper.multiAddress.enabled=true', 'zookeeper.multiAddress.enabled'],
     ['zookeeper.localSessionsEnabled=true', 'zookeeper.localSessionsEnabled'],
-    ['leaderServes=no', 'leaderServes'],
+    ['dynamicConfigFile=/etc/zookeeper/zoo.cfg.dynamic', 'dynamicConfigFile'],
     ['localSessionsEnabled=TRUE', 'localSessionsEnabled'],
     ['multiAddress.enabled=true', 'multiAddress.enabled'],
     ['zookeeper.superUser=admin', 'zookeeper.superUser'],
