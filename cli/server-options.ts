@@ -43,6 +43,7 @@ export interface ServerFlags {
   adminAddress?: string;
   logLevel?: string;
   logFormat?: string;
+  readonlymodeEnabled?: boolean;
 }
 
 /** Commander's collector for a repeatable option; no default, so an absent flag stays absent. */
@@ -82,7 +83,9 @@ export function addServerOptions(command: Command): Command {
     .option('--admin-port <port>', 'start the admin HTTP server on this port (zoo.cfg ' +
       'admin.serverPort; off unless set or admin.enableServer=true)')
     .option('--admin-address <address>',
-      'address the admin server binds to (zoo.cfg admin.serverAddress, 0.0.0.0)');
+      'address the admin server binds to (zoo.cfg admin.serverAddress, 0.0.0.0)')
+    .option('--readonlymode-enabled', 'a replica cut off from its quorum serves read-only ' +
+      'clients (zoo.cfg readonlymode.enabled, false)');
 }
 
 /**
@@ -137,6 +140,7 @@ function parseFlags(flags: ServerFlags): Partial<ServerConfig> {
     fromFlags.jaasFile = parseValue(valueParsers.text, '--jaas', flags.jaas);
   }
   if (flags.inspect !== undefined) fromFlags.inspect = flags.inspect;
+  if (flags.readonlymodeEnabled === true) fromFlags.readOnlyModeEnabled = true;
   if (flags.inspectPort !== undefined) {
     fromFlags.inspectPort = parseValue(valueParsers.port, '--inspect-port', flags.inspectPort);
     fromFlags.inspect = true;

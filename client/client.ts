@@ -68,6 +68,15 @@ export class Client {
     return this.host.state;
   }
 
+  /**
+   * True while connected to a read-only server (one cut off from its quorum, accepted because of
+   * `canBeReadOnly`): reads are served, writes fail with NotReadOnlyError, and the client looks
+   * for a read-write server to move to.
+   */
+  get readOnly(): boolean {
+    return this.host.state === 'connectedReadOnly';
+  }
+
   get sessionId(): bigint {
     return this.host.sessionId;
   }

@@ -9,6 +9,7 @@ import {
   reconnectBackoffMs,
   type ClientConnectionState,
   type OpenConnectionInput,
+  type ProbeServerInput,
   type ServerAddress,
   type SessionEstablished,
 } from '../machines/client-connection.js';
@@ -23,6 +24,7 @@ import {
 import type { WatcherEvent } from '../protocol/records.js';
 import type { ClientRequest } from '../protocol/requests.js';
 import type { ClientTlsOptions } from './types.js';
+import { probeReadWrite } from './probe.js';
 import { WireConnection, type Reply } from './wire.js';
 import type { RegisteredWatches } from './watches.js';
 
@@ -74,6 +76,8 @@ export class ConnectionHost {
           ({ input, signal }) => this.openConnection(input, signal),
         ),
         closeSession: fromPromise<void, void>(() => this.closeSession()),
+        probeServer: fromPromise<string, ProbeServerInput>(({ input, signal }) =>
+          probeReadWrite(input.server, settings.tls, signal)),
       },
       actions: {
         reportState: (_, params) => this.reportState(params.state),

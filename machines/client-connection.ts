@@ -1,6 +1,7 @@
 // The client side of a ZooKeeper session as a pure XState machine: which server to try next, how
-// long to back off, when a lost connection means a lost session, and what the host must tell the
-// application. The socket (openConnection, closeSession), timers and randomness come from the host.
+// long to back off, when a lost connection means a lost session, when a read-only connection
+// should move to a read-write server, and what the host must tell the application. The sockets
+// (openConnection, closeSession, probeServer), timers and randomness come from the host.
 import { assign, setup, type SnapshotFrom } from 'xstate';
 import { notProvided, notProvidedActor } from './effects.js';
 
@@ -18,6 +19,16 @@ export interface SessionEstablished {
   password: Buffer;
   negotiatedTimeoutMs: number;
   readOnly: boolean;
+}
+
+/** ZooKeeper's client probes for a read-write server first after 100 ms, then ever less often. */
+export const readWriteProbeMsMin = 100;
+/** … doubling the wait after each probe, up to a minute (ClientCnxn's max ping-rw timeout). */
+export const readWriteProbeMsMax = 60_000;
+
+/** What the host's probeServer actor is asked: the server's answer to `isro` ('rw' or 'ro'). */
+export interface ProbeServerInput {
+  server: ServerAddress;
 }
 
 /** What the host's openConnection actor is asked to do: connect, then handshake. */
@@ -59,6 +70,16 @@ export interface ClientConnectionContext extends ClientConnectionInput {
   password: Buffer | null;
   negotiatedTimeoutMs: number;
   readOnly: boolean;
+  /**
+   * True once a read-write server accepted a session (ZooKeeper's seenRwServerBefore). Until
+   * then the session is a read-only server's local one: a reconnect asks for a new session
+   * (id 0), and no server can expire it.
+   */
+  seenReadWriteServer: boolean;
+  /** The server the next read-write probe asks. */
+  probeIndex: number;
+  /** The wait before the next probe while connected read-only (doubles, see readWriteProbe). */
+  readWriteProbeMs: number;
   /** How long the server had been silent when the connection was lost (see sessionTimeout). */
   silentMsAtLoss: number;
 }
@@ -79,6 +100,16 @@ export type ClientConnectionEvent =
 /** The host's error for "the server answered the handshake with timeout 0". */
 export function isSessionExpiredError(error: unknown): boolean {
   return (error as { code?: number } | null)?.code === -112;
+}
+
+/**
+ * The server a read-write probe asks after the one at `index`: the next in the list, never the
+ * read-only server the client is connected to (unless it is the only one). A pure rule.
+ */
+export function nextProbeIndex(index: number, serverIndex: number, serverCount: number): number {
+  if (serverCount <= 1) return 0;
+  const next = (index + 1) % serverCount;
+  return next === serverIndex ? (next + 1) % serverCount : next;
 }
 
 /** Exponential backoff per full pass over the server list, capped (a pure rule). */
@@ -116,8 +147,9 @@ function reconnectLoop() {
           src: 'openConnection',
           input: ({ context }: { context: ClientConnectionContext }): OpenConnectionInput => ({
             server: context.servers[context.serverIndex] as ServerAddress,
-            sessionId: context.sessionId,
-            password: context.password,
+            // ClientCnxn.primeConnection: a read-only server's local session is not carried on.
+            sessionId: context.seenReadWriteServer ? context.sessionId : 0n,
+            password: context.seenReadWriteServer ? context.password : null,
             requestedTimeoutMs: context.requestedTimeoutMs,
             canBeReadOnly: context.canBeReadOnly,
           }),
@@ -147,6 +179,8 @@ export const clientConnectionMachine = setup({
     ),
     /** Send closeSession on the established connection and wait for its reply (or loss). */
     closeSession: notProvidedActor<void, void>(machineName, 'closeSession'),
+    /** Ask input.server `isro` on a connection of its own; resolves with the answer's text. */
+    probeServer: notProvidedActor<ProbeServerInput, string>(machineName, 'probeServer'),
   },
   actions: {
     /** Tell the application (events, waiting requests, recipes) the state changed. */
@@ -155,16 +189,31 @@ export const clientConnectionMachine = setup({
     restoreSession: notProvided(machineName, 'restoreSession'),
     /** Drop the socket without closing the session (used when expiring locally). */
     dropConnection: notProvided(machineName, 'dropConnection'),
-    recordSession: assign(({ event }) => {
+    recordSession: assign(({ context, event }) => {
       const established = (event as unknown as { output: SessionEstablished }).output;
       return {
         sessionId: established.sessionId,
         password: established.password,
         negotiatedTimeoutMs: established.negotiatedTimeoutMs,
         readOnly: established.readOnly,
+        seenReadWriteServer: context.seenReadWriteServer || !established.readOnly,
         failedAttempts: 0,
       };
     }),
+    startReadWriteSearch: assign(({ context }) => ({
+      probeIndex: nextProbeIndex(context.serverIndex, context.serverIndex, context.servers.length),
+    })),
+    /** ClientCnxn.pingRwServer: the next probe asks the next server, after twice the wait. */
+    advanceProbe: assign(({ context }) => ({
+      probeIndex: nextProbeIndex(context.probeIndex, context.serverIndex, context.servers.length),
+      readWriteProbeMs: Math.min(2 * context.readWriteProbeMs, readWriteProbeMsMax),
+    })),
+    /** A read-write server answered: reconnect to it next (RWServerFoundException). */
+    moveToReadWriteServer: assign(({ context }) => ({
+      serverIndex: context.probeIndex,
+      readWriteProbeMs: readWriteProbeMsMin,
+      silentMsAtLoss: 0,
+    })),
     advanceServer: assign(({ context }) => ({
       serverIndex: (context.serverIndex + 1) % context.servers.length,
       failedAttempts: context.failedAttempts + 1,
@@ -181,6 +230,9 @@ export const clientConnectionMachine = setup({
   guards: {
     isSessionExpired: ({ event }) => isSessionExpiredError((event as { error?: unknown }).error),
     isReadOnly: ({ context }) => context.readOnly,
+    /** A read-only server's local session is nobody's to expire (the client reconnects anew). */
+    holdsSession: ({ context }) => context.seenReadWriteServer,
+    isReadWriteAnswer: ({ event }) => (event as { output?: unknown }).output === 'rw',
   },
   delays: {
     reconnectBackoff: ({ context }) => reconnectBackoffMs(context),
@@ -191,6 +243,7 @@ export const clientConnectionMachine = setup({
     sessionTimeout: ({ context }) => sessionTimeoutRemainingMs(context),
     /** A server that does not confirm closeSession in time is left to expire the session. */
     closeTimeout: ({ context }) => context.closeTimeoutMs,
+    readWriteProbe: ({ context }) => context.readWriteProbeMs,
   },
 }).createMachine({
   id: 'clientConnection',
@@ -202,6 +255,9 @@ export const clientConnectionMachine = setup({
     password: null,
     negotiatedTimeoutMs: input.requestedTimeoutMs,
     readOnly: false,
+    seenReadWriteServer: false,
+    probeIndex: 0,
+    readWriteProbeMs: readWriteProbeMsMin,
     silentMsAtLoss: 0,
   }),
   initial: 'connecting',
@@ -227,12 +283,37 @@ export const clientConnectionMachine = setup({
         },
         readWrite: { entry: report('connected') },
         // A read-only server (partitioned from its quorum) serves reads; writes fail NotReadOnly.
-        readOnly: { entry: report('connectedReadOnly') },
+        // Meanwhile other servers are asked `isro`; one answering `rw` takes the client over.
+        readOnly: {
+          entry: [report('connectedReadOnly'), 'startReadWriteSearch'],
+          initial: 'waiting',
+          states: {
+            waiting: { after: { readWriteProbe: { target: 'probing' } } },
+            probing: {
+              invoke: {
+                id: 'probeServer',
+                src: 'probeServer',
+                input: ({ context }): ProbeServerInput => ({
+                  server: context.servers[context.probeIndex] as ServerAddress,
+                }),
+                onDone: [
+                  {
+                    guard: 'isReadWriteAnswer',
+                    target: '#clientConnection.suspended',
+                    actions: ['moveToReadWriteServer', 'dropConnection'],
+                  },
+                  { target: 'waiting', actions: 'advanceProbe' },
+                ],
+                onError: { target: 'waiting', actions: 'advanceProbe' },
+              },
+            },
+          },
+        },
       },
     },
     suspended: {
       entry: report('suspended'),
-      after: { sessionTimeout: { target: 'expired' } },
+      after: { sessionTimeout: { guard: 'holdsSession', target: 'expired' } },
       on: { 'client.close': { target: 'closed' } },
       ...reconnectLoop(),
     },

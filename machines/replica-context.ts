@@ -53,6 +53,8 @@ export interface ReplicaInput {
   epochEnds?: readonly Zxid[];
   timing?: Partial<ReplicaTiming>;
   electionTiming?: Partial<ElectionTiming>;
+  /** readonlymode.enabled: serve read-only clients while cut off from the quorum (read-only.ts). */
+  readOnlyModeEnabled?: boolean;
 }
 
 /** Where one learner stands, as the leader's LearnerHandler for it tracks it. */
@@ -143,6 +145,7 @@ export interface ReplicaContext {
   voters: ServerId[];
   timing: ReplicaTiming;
   electionTiming: Partial<ElectionTiming>;
+  readOnlyModeEnabled: boolean;
   acceptedEpoch: number;
   currentEpoch: number;
   /** The last zxid handed to the log, durable or not. */
@@ -287,6 +290,12 @@ export interface RoleAnnouncement {
   epoch: number;
   /** True once it serves: leader established, or learner UPTODATE. */
   serving: boolean;
+  /**
+   * True while a looking replica serves read-only clients (ZooKeeper's ReadOnlyZooKeeperServer);
+   * absent otherwise. Such a replica is not `serving`: it takes no writes and no sessions of
+   * the ensemble.
+   */
+  readOnly?: true;
 }
 
 /** What a step returns: a context patch and the effects, in order. */

@@ -22,6 +22,7 @@ import {
   type Step,
 } from './replica-context.js';
 import { notProvided } from './effects.js';
+import { readOnlyGraceMs, readOnlySteps } from './read-only.js';
 
 /** The replica's host effects, typed by what each ReplicaEffect carries. */
 function notProvidedEffect<Type extends ReplicaEffect['type']>(name: Type) {
@@ -139,6 +140,7 @@ const replicaGuards = {
     context.decision !== null) as Check,
   isLeadingDecision: ((context) => context.decision?.role === 'leading') as Check,
   isObservingDecision: ((context) => context.decision?.role === 'observing') as Check,
+  isReadOnlyModeEnabled: ((context) => context.readOnlyModeEnabled) as Check,
 };
 
 /** The election's effects come back to the replica as events; it performs them. */
@@ -199,6 +201,7 @@ export const replicaSetup = setup({
     }),
     forwardConnected: sendTo('election', ({ event }) => event),
     ...toActions(replicaSteps),
+    ...toActions(readOnlySteps),
     ...toActions(discoveryActions),
     ...toActions(synchronizationActions),
     ...toActions(broadcastActions),
@@ -212,7 +215,10 @@ export const replicaSetup = setup({
     ...toGuards(broadcastGuards),
     ...toGuards(learnerGuards),
   },
-  delays: { tick: ({ context }) => context.timing.tickMs },
+  delays: {
+    tick: ({ context }) => context.timing.tickMs,
+    readOnlyGrace: ({ context }) => readOnlyGraceMs(context.timing.tickMs),
+  },
 });
 
 export type ReplicaSetup = typeof replicaSetup;

@@ -6,6 +6,7 @@ import type { ElectionInput } from './election.js';
 import { followingState } from './following/following.js';
 import { observingState } from './following/observing.js';
 import { leadingState } from './leading/leading.js';
+import { lookingServiceStates } from './read-only.js';
 import {
   replicaTimingDefaults,
   type ReplicaContext,
@@ -20,6 +21,7 @@ export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
     voters: [...input.voters].sort((first, second) => first - second),
     timing: { ...replicaTimingDefaults, ...input.timing },
     electionTiming: input.electionTiming ?? {},
+    readOnlyModeEnabled: input.readOnlyModeEnabled ?? false,
     acceptedEpoch: input.acceptedEpoch,
     currentEpoch: input.currentEpoch,
     lastZxid: input.lastZxid,
@@ -84,6 +86,7 @@ export const replicaMachine = replicaSetup.createMachine({
         'election.sendNotification': { actions: 'relayNotification' },
         'election.broadcastNotification': { actions: 'relayBroadcast' },
       },
+      ...lookingServiceStates(replicaSetup),
     },
     deciding: {
       always: [

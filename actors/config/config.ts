@@ -2,7 +2,10 @@
 // and validated with ZooKeeper's defaults and cross-field rules (QuorumPeerConfig), so an existing
 // zoo.cfg starts corral unchanged and every bad value fails fast with the key that holds it.
 import { readJavaProperties } from '../../protocol/config/java-properties.js';
-import { knownFourLetterWords } from '../operations/four-letter-words.js';
+import {
+  isFourLetterWordEnabled,
+  knownFourLetterWords,
+} from '../operations/four-letter-words.js';
 import {
   ConfigError,
   parseMyId,
@@ -142,6 +145,9 @@ export interface ServerConfig
   /** Where the inspect bridge listens (zoo.cfg inspect.address, inspect.port). */
   inspectAddress: string;
   inspectPort: number;
+  /** readonlymode.enabled: a replica cut off from its quorum serves read-only clients
+   * (ZooKeeper reads it as the JVM system property; machines/read-only.ts). */
+  readOnlyModeEnabled: boolean;
   /** ZooKeeper's audit.enable: write the audit log (actors/server/audit.ts). */
   auditEnabled: boolean;
   /** zoo.cfg `audit.logFile` (corral's own key): the audit log's path; `<dataDir>/audit.log`
@@ -199,6 +205,7 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
       field: 'clientSendQueueBytesMax',
       parse: valueParsers.positiveInteger,
     },
+    'readonlymode.enabled': { field: 'readOnlyModeEnabled', parse: valueParsers.boolean },
   }),
   'DigestAuthenticationProvider.superDigest': {
     field: 'superDigest',
@@ -379,6 +386,7 @@ export const serverConfigDefaults = {
   // Not 8080, the port of @statelyai/inspect's own bridge and of ZooKeeper's AdminServer.
   inspectPort: 8082,
   auditEnabled: false,
+  readOnlyModeEnabled: false,
   enforceQuota: false,
 } as const;
 
@@ -455,6 +463,11 @@ export function resolveConfig(
     maxSessionTimeoutMs,
   };
   checkSendQueueLimits(config);
+  const whitelist = config.fourLetterWordWhitelist;
+  if (config.readOnlyModeEnabled && !isFourLetterWordEnabled('isro', whitelist)) {
+    // FourLetterCommands: readonlymode.enabled whitelists isro, which clients ask when probing.
+    config.fourLetterWordWhitelist = [...whitelist, 'isro'];
+  }
   if (config.adminServerEnabled && (config.adminForceHttps || config.adminPortUnification)) {
     // ZooKeeper's admin server takes its HTTPS material from the quorum's stores.
     requireStores(config.quorumTls, 'the admin server\'s HTTPS (admin.forceHttps or ' +

@@ -213,7 +213,7 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
   'multiAddress.reachabilityCheckTimeoutMs': equivalent(multiAddress),
   'fips-mode': refused('ZooKeeper\'s own trust manager (fips-mode=false) is not provided; ' +
     'corral\'s TLS is the platform\'s, as with fips-mode=true', ['true']),
-  'readonlymode.enabled': ownModule,
+  'readonlymode.enabled': honoured('config.ts (read-only mode)'),
   'zookeeper.follower.skipLearnerRequestToNextProcessor': equivalent('routing inside ' +
     'ZooKeeper\'s request processors'),
   // Unsafe options.

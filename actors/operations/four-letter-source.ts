@@ -67,7 +67,7 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
   return {
     version: reportedVersion,
     serving: core.role.serving,
-    readOnly: false,
+    readOnly: core.role.readOnly === true,
     role: core.role.role,
     zabPhase: core.role.role === 'standalone' ? undefined : core.role.zabPhase,
     serverId: core.role.serverId,

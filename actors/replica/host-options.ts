@@ -47,6 +47,8 @@ export interface ReplicaHostOptions {
    */
   leaderServes?: boolean;
   electionTiming?: Partial<ElectionTiming>;
+  /** readonlymode.enabled: serve read-only clients while cut off from the quorum. */
+  readOnlyModeEnabled?: boolean;
   /** /zookeeper/config's text (the membership as ZooKeeper writes it), when known. */
   configText?: string;
   inspect?: (event: InspectionEvent) => void;

@@ -164,6 +164,7 @@ export class ReplicaHost implements ReplicaPort {
       firstZxid: storage.firstZxid(),
       epochEnds: storage.epochEnds(),
       timing: this.options.timing,
+      readOnlyModeEnabled: this.options.readOnlyModeEnabled ?? false,
       ...(this.options.electionTiming === undefined
         ? {}
         : { electionTiming: this.options.electionTiming }),

@@ -54,10 +54,14 @@ export interface ReplicaIdentity {
 export function coreRoleOf(announced: RoleAnnouncement, identity: ReplicaIdentity): ServerRole {
   const state = announced.state;
   const looking = identity.isObserver ? 'observer' : 'follower';
+  const readOnly = announced.readOnly === true;
   return {
     role: state === 'looking' ? looking : roleNames[state],
-    serving: announced.serving,
-    servesClients: announced.serving && (state !== 'leading' || identity.leaderServes),
+    // A read-only replica takes clients (read-only ones) though the ensemble is not served.
+    serving: announced.serving || readOnly,
+    servesClients:
+      readOnly || (announced.serving && (state !== 'leading' || identity.leaderServes)),
+    readOnly,
     serverId: identity.myId,
     leaderId: announced.leaderId ?? undefined,
     quorumSize: identity.voters.length,
@@ -67,10 +71,11 @@ export function coreRoleOf(announced: RoleAnnouncement, identity: ReplicaIdentit
 }
 
 /**
- * A role announcement reaches the core. Leaving service fails every request in flight and
- * drops the clients (they reconnect elsewhere, as ZooKeeper's do); starting to serve hands the
- * sessions' expiry to the leader and reports makeZxid(epoch, 0) as ZooKeeper does.
- * Returns true when the replica serves now.
+ * A role announcement reaches the core. Leaving service (read-only service too) fails every
+ * request in flight and drops the clients (they reconnect elsewhere, as ZooKeeper's do), and
+ * forgets the read-only sessions; starting to serve hands the sessions' expiry to the leader and
+ * reports makeZxid(epoch, 0) as ZooKeeper does. Returns true when the ensemble is served now
+ * (read-only service is not: nothing it does is replicated).
  */
 export function announceToCore(
   core: ServerCore,
@@ -79,12 +84,19 @@ export function announceToCore(
   identity: ReplicaIdentity,
 ): boolean {
   const wasServing = core.role.serving;
+  const wasReadOnly = core.role.readOnly === true;
   core.role = coreRoleOf(role, identity);
+  if (role.readOnly === true) {
+    core.logger.warn({ epoch: role.epoch }, 'no quorum: serving read-only clients');
+    return false;
+  }
   if (!role.serving) {
     if (wasServing) {
       pipeline.failAll(`the replica is ${role.state}`);
       core.closeAllConnections();
+      for (const sessionId of core.localSessions.takeAll()) core.sessions.drop(sessionId);
     }
+    if (wasReadOnly) core.logger.info('read-only service stopped: dropped its clients');
     return false;
   }
   reconcileSessions(core, role.state === 'leading');

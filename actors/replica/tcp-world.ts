@@ -143,6 +143,7 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
       syncLimitTicks: settings.syncLimit,
     },
     configText: ensembleConfigText(settings.servers),
+    readOnlyModeEnabled: settings.readOnlyModeEnabled,
     ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
   });

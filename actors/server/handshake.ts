@@ -1,7 +1,8 @@
 // The connect handshake, as ZooKeeper's processConnectRequest does it: refuse a client that has
 // seen a newer zxid than this server, create a session (a createSession txn) or reattach an
 // existing one by id and password, and tell a client whose session is gone that it expired
-// (timeout 0) — never hand it a fresh session in its place.
+// (timeout 0) — never hand it a fresh session in its place. A replica serving read-only clients
+// refuses the others and hands out local sessions only (ReadOnlyZooKeeperServer).
 
 import { JuteError, JuteReader, JuteWriter } from '../../protocol/jute.js';
 import { readConnectRequest, type ConnectRequest } from '../../protocol/records.js';
@@ -35,6 +36,13 @@ export function handleConnectFrame(
     connection.close();
     return;
   }
+  if (core.role.readOnly === true && !request.readOnly) {
+    // ZooKeeper closes the connection of a client that does not allow read-only (an old client,
+    // without the flag, included) without a response.
+    core.logger.info({ connection: connection.id }, 'refusing session: not a read-only client');
+    connection.close();
+    return;
+  }
   if (request.lastZxidSeen > core.tree.lastZxid) {
     // The client saw a newer state elsewhere; it must try another server.
     core.logger.info(
@@ -48,8 +56,48 @@ export function handleConnectFrame(
     connection.close();
     return;
   }
-  if (request.sessionId === 0n) createSession(core, connection, request);
+  if (core.role.readOnly === true) connectReadOnly(core, connection, request);
+  else if (request.sessionId === 0n) createSession(core, connection, request);
   else reopenSession(core, connection, request);
+}
+
+/**
+ * A read-only replica creates a local session (no txn: there is no quorum to order one), lets a
+ * client back onto a local session it created, and closes, without a response, a connection
+ * that asks for a session of the ensemble (ZooKeeper's RENEW_GLOBAL_SESSION_IN_RO_MODE).
+ */
+function connectReadOnly(
+  core: ServerCore,
+  connection: ClientConnection,
+  request: ConnectRequest,
+): void {
+  const sessionId = request.sessionId;
+  if (sessionId === 0n) {
+    const created = core.newSessionId();
+    const password = core.randomBytes(passwordBytes);
+    const timeoutMs = core.sessions.open(created, request.timeout, connection.id, true);
+    core.localSessions.add(created, password);
+    connection.sessionId = created;
+    core.sessions.connected(created, connection.id);
+    connection.lastOperation = 'SESS';
+    connection.lastCxid = 0;
+    connection.lastZxid = core.tree.lastZxid;
+    connection.send(connectResponse(core, connection, timeoutMs, created, password));
+    core.logger.debug({ session: hex(created), timeoutMs }, 'read-only session created');
+    return;
+  }
+  if (!core.localSessions.has(sessionId) && core.tree.sessionPassword(sessionId) !== undefined) {
+    core.logger.info({ session: hex(sessionId) }, 'refusing a global session while read-only');
+    connection.close();
+    return;
+  }
+  const known = core.localSessions.passwordOf(sessionId);
+  const valid = known?.equals(request.password) === true && core.sessions.isLive(sessionId);
+  if (known === undefined || !valid) {
+    refuseExpired(core, connection, sessionId);
+    return;
+  }
+  attachSession(core, connection, sessionId, known);
 }
 
 function createSession(
@@ -78,7 +126,7 @@ function createSession(
         connection.lastOperation = 'SESS';
         connection.lastCxid = 0;
         connection.lastZxid = core.tree.lastZxid;
-        connection.send(connectResponse(connection, timeoutMs, sessionId, password));
+        connection.send(connectResponse(core, connection, timeoutMs, sessionId, password));
         core.logger.debug({ session: hex(sessionId), timeoutMs }, 'session created');
       },
       () => {
@@ -126,7 +174,7 @@ function reopenSession(
 /** ZooKeeper's answer to an expired or unknown session: timeout 0, id 0, a zero password. */
 function refuseExpired(core: ServerCore, connection: ClientConnection, sessionId: bigint): void {
   core.logger.info({ session: hex(sessionId) }, 'reconnect to expired session');
-  connection.close(connectResponse(connection, 0, 0n, Buffer.alloc(passwordBytes)));
+  connection.close(connectResponse(core, connection, 0, 0n, Buffer.alloc(passwordBytes)));
 }
 
 function attachSession(
@@ -138,13 +186,14 @@ function attachSession(
   connection.sessionId = sessionId;
   core.sessions.connected(sessionId, connection.id);
   const timeoutMs = core.sessions.timeoutOf(sessionId);
-  connection.send(connectResponse(connection, timeoutMs, sessionId, known));
+  connection.send(connectResponse(core, connection, timeoutMs, sessionId, known));
   // Writes sent on the session's previous connection come first (ZooKeeper's per-session order).
   const pending = core.writesSettled(sessionId);
   if (pending !== undefined) connection.queue.pushBarrier(pending);
 }
 
 function connectResponse(
+  core: ServerCore,
   connection: ClientConnection,
   timeoutMs: number,
   sessionId: bigint,
@@ -153,6 +202,6 @@ function connectResponse(
   const writer = new JuteWriter(64);
   writer.int(0).int(timeoutMs).long(sessionId).bytes(password);
   // Clients older than 3.4 neither send nor expect the readOnly flag.
-  if (!connection.oldClient) writer.boolean(false);
+  if (!connection.oldClient) writer.boolean(core.role.readOnly === true);
   return writer.frame();
 }

@@ -14,6 +14,7 @@ import {
   type WriteRequest,
 } from '../../protocol/requests.js';
 import type { ClientConnection } from './client-connection.js';
+import { notReadOnlyOpcodes } from './read-only.js';
 import { reply } from './replies.js';
 import type { ServerCore } from './server-core.js';
 import type { ApplyOutcome } from '../../tree/data-tree.js';
@@ -89,6 +90,10 @@ export function handleRequestFrame(
     core.refuseUnauthenticated(connection, xid);
     return;
   }
+  if (core.role.readOnly === true && notReadOnlyOpcodes.has(opcode)) {
+    refuseNotReadOnly(core, connection, xid, opcode);
+    return;
+  }
   let request: ClientRequest;
   try {
     request = decodeRequest(opcode, reader);
@@ -101,6 +106,23 @@ export function handleRequestFrame(
   const sessionId = connection.sessionId!;
   core.sessions.touch(sessionId, connection.id);
   dispatch(core, connection, sessionId, xid, request, operationNames.get(opcode));
+}
+
+/**
+ * ReadOnlyRequestProcessor: a request that would change state (or sync) is answered NotReadOnly
+ * with the last applied zxid, in the session's order, whatever its body holds.
+ */
+function refuseNotReadOnly(
+  core: ServerCore,
+  connection: ClientConnection,
+  xid: number,
+  opcode: number,
+): void {
+  core.sessions.touch(connection.sessionId!, connection.id);
+  connection.queue.pushRead(
+    () => reply(xid, core.tree.lastZxid, ErrorCode.notReadOnly),
+    operationNames.get(opcode),
+  );
 }
 
 /**

@@ -31,6 +31,7 @@ import { ServerRequestsInFlight } from './connection-throttle.js';
 import type { LeaderStatistics, ZabPhase } from '../operations/four-letter-words.js';
 import type { WritePipeline } from './pipeline.js';
 import { StandalonePipeline } from './proposer.js';
+import { LocalSessions } from './read-only.js';
 import type { DigestMismatch } from '../../tree/types.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
@@ -52,6 +53,8 @@ export interface ServerRole {
    * zoo.cfg leaderServes=no (then clients connect to the followers, as in ZooKeeper).
    */
   servesClients: boolean;
+  /** Serving read-only clients while cut off from the quorum (read-only.ts); absent otherwise. */
+  readOnly?: boolean;
   /** This replica's myid (0 standalone). */
   serverId: number;
   /** The leader this replica follows or is (undefined while looking, or standalone). */
@@ -90,6 +93,8 @@ export class ServerCore {
   readonly statistics = new ServerStatistics();
   /** Requests every connection has handed over and not yet answered (globalOutstandingLimit). */
   readonly requestsInFlight = new ServerRequestsInFlight();
+  /** Sessions created while serving read-only: never in the tree (see read-only.ts). */
+  readonly localSessions = new LocalSessions();
   /** Undefined unless auditing is on: every audit hook costs one check when it is off. */
   readonly audit: AuditLog | undefined;
   /**
@@ -263,6 +268,11 @@ export class ServerCore {
 
   /** Submits the closeSession txn (retried a tick later until durable); audits an expiry. */
   private proposeClose(sessionId: bigint, expired: boolean): void {
+    if (this.localSessions.forget(sessionId)) {
+      // A local session closes here alone, without a txn (and after the actor's transition).
+      queueMicrotask(() => this.sessionClosedInTree(sessionId, this.tree.lastZxid));
+      return;
+    }
     this.pipeline.propose(sessionId, 0, { type: 'closeSession', sessionId }).then(
       () => {
         if (expired) this.audit?.sessionExpired(sessionId);

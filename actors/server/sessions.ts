@@ -216,8 +216,11 @@ export class SessionTable {
    * ZooKeeper's checkSession, for a write `owner` forwards: false when the session's connection
    * has moved to another replica since (SessionMoved). A session this leader has no owner for
    * yet (it was elected after the session moved last) belongs to the first that writes for it.
+   * Housekeeping and unknown sessions are not this check's concern.
    */
   claimOwner(sessionId: bigint, owner: number): boolean {
+    // A session this table does not hold has no connection anywhere to move from.
+    if (!this.actors.has(sessionId)) return true;
     const known = this.owners.get(sessionId);
     if (known === undefined) this.owners.set(sessionId, owner);
     return known === undefined || known === owner;

@@ -22,6 +22,8 @@ type TraversalEvent =
   | { type: 'xstate.done.actor.openConnection'; output: typeof established }
   | { type: 'xstate.error.actor.openConnection'; error: { code: number } }
   | { type: 'xstate.done.actor.closeSession' | 'xstate.error.actor.closeSession' }
+  | { type: 'xstate.done.actor.probeServer'; output: string }
+  | { type: 'xstate.error.actor.probeServer'; error: Error }
   | { type: `xstate.after.${string}` };
 const events: TraversalEvent[] = [
   { type: 'connection.lost' },
@@ -35,16 +37,25 @@ const events: TraversalEvent[] = [
   { type: 'xstate.error.actor.openConnection', error: { code: -112 } },
   { type: 'xstate.done.actor.closeSession' },
   { type: 'xstate.error.actor.closeSession' },
+  { type: 'xstate.done.actor.probeServer', output: 'rw' },
+  { type: 'xstate.done.actor.probeServer', output: 'ro' },
+  { type: 'xstate.error.actor.probeServer', error: new Error('refused') },
+  { type: 'xstate.after.readWriteProbe.clientConnection.connected.readOnly.waiting' },
   { type: 'xstate.after.reconnectBackoff.clientConnection.connecting.waiting' },
   { type: 'xstate.after.reconnectBackoff.clientConnection.suspended.waiting' },
   { type: 'xstate.after.sessionTimeout.clientConnection.suspended' },
   { type: 'xstate.after.closeTimeout.clientConnection.closing' },
 ];
 
-// Context holds a bigint, a Buffer and an unbounded attempt counter: the state value and the
-// session identity are what distinguish states here.
+// Context holds a bigint, a Buffer and unbounded counters: the state value, the session identity
+// and whether a read-write server was ever seen are what distinguish states here.
 const serializeState = (snapshot: ClientConnectionSnapshot) =>
-  JSON.stringify([snapshot.value, String(snapshot.context.sessionId), snapshot.context.readOnly]);
+  JSON.stringify([
+    snapshot.value,
+    String(snapshot.context.sessionId),
+    snapshot.context.readOnly,
+    snapshot.context.seenReadWriteServer,
+  ]);
 
 describe('client connection machine graph', () => {
   const paths = getShortestPaths(clientConnectionMachine, {
@@ -72,9 +83,9 @@ describe('client connection machine graph', () => {
       paths.flatMap((path) => path.state._nodes.map((node: AnyStateNode) => node.path.join('.'))),
     );
     expect(leafIds.sort()).toEqual([
-      'authFailed', 'closed', 'closing', 'connected.choosing', 'connected.readOnly',
-      'connected.readWrite', 'connecting.opening', 'connecting.waiting', 'expired',
-      'suspended.opening', 'suspended.waiting',
+      'authFailed', 'closed', 'closing', 'connected.choosing', 'connected.readOnly.probing',
+      'connected.readOnly.waiting', 'connected.readWrite', 'connecting.opening',
+      'connecting.waiting', 'expired', 'suspended.opening', 'suspended.waiting',
     ]);
     // `choosing` is transient (left by `always` within the step that enters it).
     for (const id of leafIds.filter((leaf) => leaf !== 'connected.choosing')) {

@@ -14,6 +14,7 @@ import { getStateNodes } from 'xstate/graph';
 import {
   clientConnectionMachine,
   type OpenConnectionInput,
+  type ProbeServerInput,
   type SessionEstablished,
 } from '../../machines/client-connection.js';
 
@@ -22,6 +23,13 @@ export interface Attempt {
   /** Aborted when the machine leaves the attempt's state (expired, closed) before it settles. */
   signal: AbortSignal;
   resolve: (established: SessionEstablished) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One `isro` probe of a server, settled by the test. */
+export interface Probe {
+  server: string;
+  resolve: (answer: string) => void;
   reject: (error: unknown) => void;
 }
 
@@ -65,6 +73,7 @@ export function startConnection(taken: Set<string> = new Set()) {
   const clock = new SimulatedClock();
   const attempts: Attempt[] = [];
   const closings: Closing[] = [];
+  const probes: Probe[] = [];
   const effects: string[] = [];
   const machine = clientConnectionMachine.provide({
     actors: {
@@ -75,6 +84,10 @@ export function startConnection(taken: Set<string> = new Set()) {
       closeSession: fromPromise<void, void>(({ signal }) => {
         effects.push('closeSession');
         return new Promise((resolve) => closings.push({ signal, resolve }));
+      }),
+      probeServer: fromPromise<string, ProbeServerInput>(({ input }) => {
+        const server = `${input.server.host}:${input.server.port}`;
+        return new Promise((resolve, reject) => probes.push({ server, resolve, reject }));
       }),
     },
     actions: {
@@ -101,7 +114,7 @@ export function startConnection(taken: Set<string> = new Set()) {
   actor.start();
   const state = () => actor.getSnapshot().value;
   const lastAttempt = () => attempts.at(-1) as Attempt;
-  return { actor, clock, attempts, closings, effects, state, lastAttempt };
+  return { actor, clock, attempts, closings, probes, effects, state, lastAttempt };
 }
 
 export type Connection = ReturnType<typeof startConnection>;

@@ -120,7 +120,7 @@ describe('client connection machine', () => {
     const { state, effects, lastAttempt } = startConnection();
     lastAttempt().resolve({ ...established, readOnly: true });
     await settle();
-    expect(state()).toEqual({ connected: 'readOnly' });
+    expect(state()).toEqual({ connected: { readOnly: 'waiting' } });
     expect(effects.at(-1)).toBe('state connectedReadOnly');
   });
 });

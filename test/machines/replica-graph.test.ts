@@ -28,7 +28,8 @@ describe('replica machine graph', () => {
   it('has the Zab server states and phases as its states', () => {
     expect(leafPaths()).toEqual(
       expect.arrayContaining([
-        'looking',
+        'looking.notServing',
+        'looking.readOnly',
         'leading.phase.discovery.collectingFollowerInfo',
         'leading.phase.synchronization',
         'leading.phase.broadcast',

@@ -37,7 +37,7 @@ describe('zxid counter rollover (leading.broadcast)', () => {
   ])('goes back to looking when %s', async (_case, counter, batch) => {
     const { state } = await leaderAt(counter);
     const [next, actions] = transition(replicaMachine, state, requests(batch));
-    expect(next.value).toBe('looking');
+    expect(next.value).toEqual({ looking: 'notServing' });
     const types = actions.map((action) => action.type);
     expect(types).not.toContain('appendProposals');
     expect(types).not.toContain('sendPeerMessage');

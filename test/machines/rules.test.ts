@@ -1,5 +1,6 @@
 // Table tests for the pure protocol rules the machines call.
 import { describe, expect, it } from 'vitest';
+import { readOnlyGraceMs } from '../../machines/read-only.js';
 import { negotiateSessionTimeout, sessionTimeoutBounds } from '../../machines/rules.js';
 
 type NegotiationRow = [number, number, number | undefined, number | undefined, number];
@@ -40,5 +41,19 @@ describe('negotiateSessionTimeout', () => {
       maxSessionTimeoutMs: limits.maxMs,
     };
     expect(() => sessionTimeoutBounds(resolved)).toThrow();
+  });
+});
+
+describe('readOnlyGraceMs', () => {
+  it.each<[number, number]>([
+    // tickTime ms, grace ms (QuorumPeer sleeps max(2000, tickTime) before serving read-only)
+    [1, 2000],
+    [200, 2000],
+    [2000, 2000],
+    [2001, 2001],
+    [3000, 3000],
+    [60_000, 60_000],
+  ])('waits max(2000, tickTime %s ms) = %s ms', (tickMs, expected) => {
+    expect(readOnlyGraceMs(tickMs)).toBe(expected);
   });
 });

@@ -125,6 +125,7 @@ export class ScenarioDriver {
         finalizeWaitMs: given.integer('finalizeWait', 200),
         notificationTimeoutMsMax: given.integer('notificationTimeoutMax', 60_000),
       },
+      readOnlyModeEnabled: given.boolean('readOnly', false),
     };
     this.tickMs = input.timing?.tickMs ?? 2000;
     this.clock = new SimulatedClock();

@@ -68,7 +68,7 @@ describe('transcript commands', () => {
 
   it('prints the state line and the lines that changed, and every line on status', () => {
     const [, unchanged, status] = runBlocks(`${start}elapse 1ms\n----\n\nstatus\n----\n`);
-    expect(unchanged).toEqual(['state: looking']);
+    expect(unchanged).toEqual(['state: looking.notServing']);
     expect(status?.map((line) => line.split(':')[0])).toEqual([
       'state',
       'election',

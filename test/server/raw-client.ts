@@ -30,6 +30,8 @@ export interface HandshakeOptions {
   password?: Buffer;
   timeoutMs?: number;
   lastZxidSeen?: number;
+  /** The ConnectRequest's readOnly flag: the client accepts a read-only server. */
+  readOnly?: boolean;
   /** Sent instead of the ConnectRequest built from the options above (broken handshakes). */
   connectFrame?: Buffer;
 }
@@ -105,7 +107,7 @@ export class RawClient {
       timeout: options.timeoutMs ?? 30_000,
       sessionId: options.sessionId ?? 0n,
       password: options.password ?? Buffer.alloc(16),
-      readOnly: false,
+      readOnly: options.readOnly ?? false,
     });
     this.write(options.connectFrame ?? writer.frame());
     const frame = await this.until(() => this.frames.shift(), frameWaitMsDefault);

@@ -102,26 +102,39 @@ export class ZooKeeperEnsemble {
 
   /** Starts every server's JVM (`start-foreground` execs java, so the child is the JVM). */
   startAll(): void {
-    for (const member of this.members.values()) {
-      const child = spawn(zkServerScript, ['start-foreground', join(member.dir, 'zoo.cfg')], {
-        env: {
-          ...process.env, JMXDISABLE: 'true', ZOOPIDFILE: join(member.dir, 'pid'),
-          ZOO_LOG_DIR: member.dir,
-          JVMFLAGS: ['-Xmx256m', `-cp ${classPath}`, '-Dzookeeper.root.logger=INFO,CONSOLE',
-            ...(this.options.jvmFlags ?? [])].join(' '),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const keep = (chunk: Buffer): void => {
-        member.output += chunk.toString();
-        if (member.output.length > outputCharsMax) {
-          member.output = member.output.slice(-outputCharsMax / 2);
-        }
-      };
-      child.stdout?.on('data', keep);
-      child.stderr?.on('data', keep);
-      member.process = child;
-    }
+    for (const id of this.members.keys()) this.start(id);
+  }
+
+  /** Starts server `id`'s JVM (again, after kill: it keeps its data dir). */
+  start(id: number): void {
+    const member = this.member(id);
+    const child = spawn(zkServerScript, ['start-foreground', join(member.dir, 'zoo.cfg')], {
+      env: {
+        ...process.env, JMXDISABLE: 'true', ZOOPIDFILE: join(member.dir, 'pid'),
+        ZOO_LOG_DIR: member.dir,
+        JVMFLAGS: ['-Xmx256m', `-cp ${classPath}`, '-Dzookeeper.root.logger=INFO,CONSOLE',
+          ...(this.options.jvmFlags ?? [])].join(' '),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer): void => {
+      member.output += chunk.toString();
+      if (member.output.length > outputCharsMax) {
+        member.output = member.output.slice(-outputCharsMax / 2);
+      }
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    member.process = child;
+  }
+
+  /** SIGKILLs server `id`'s JVM (one this ensemble started) and waits for it to exit. */
+  async kill(id: number): Promise<void> {
+    const child = this.member(id).process;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
   }
 
   /** What `srvr` says; undefined fields when the server does not answer or does not serve. */

@@ -93,7 +93,9 @@ describe('quota stats on every replica', () => {
       expect(plans.map((plan) => plan.mode)).toContain('snap');
 
       // The quota is still known after the restore: later writes keep every copy counting.
-      await submitAll(cluster, [createTxnBody('/app/after', 'xyz')], second);
+      // Through the same replica: the cluster's one session lives there (through another it
+      // would have moved, and the leader would answer SessionMoved).
+      await submitAll(cluster, [createTxnBody('/app/after', 'xyz')], first);
       for (const id of cluster.members) expect(statsOn(cluster, id)).toBe('count=42,bytes=203');
       const digests = new Set([...cluster.digests().values()].map((entry) => entry.digest));
       expect(digests.size).toBe(1);
