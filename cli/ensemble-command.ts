@@ -19,6 +19,8 @@ import {
   type ReplicaLayout,
 } from './ensemble-layout.js';
 import { EnsembleSupervisor } from './ensemble-supervisor.js';
+import { addLoggingOptions, chooseLogFormat } from './logging.js';
+import { parseLoggingFlags } from './server-options.js';
 import { directoryMode, fileMode } from '../storage/file-modes.js';
 
 /** Between rounds of `srvr` probes; there is no deadline, only this bound on how often. */
@@ -30,7 +32,7 @@ const srvrBytesMax = 64 * 1024;
 const servingModes = ['leader', 'follower', 'observer', 'standalone'];
 
 export function addEnsembleOptions(command: Command): Command {
-  return command
+  return addLoggingOptions(command)
     .requiredOption('--size <replicas>', 'how many replicas to run')
     .requiredOption('--base-port <port>', 'client port of replica 1; replica i gets base + i - 1')
     .option('--data-dir <dir>', 'holds replica-1 … replica-N', ensembleDefaults.dataDir)
@@ -47,6 +49,8 @@ export function addEnsembleOptions(command: Command): Command {
 
 export async function runEnsemble(flags: EnsembleFlags): Promise<void> {
   const plan = planEnsemble(flags, process.cwd());
+  // Refused here, naming the flag, rather than by every replica as it starts.
+  parseLoggingFlags(flags);
   const replicas = replicaLayouts(plan);
   const files = replicas.map((replica) => ({ replica, zooCfg: replicaZooCfg(plan, replica) }));
   // Refuse before starting anything a config the replicas themselves would refuse.
@@ -71,6 +75,7 @@ export async function runEnsemble(flags: EnsembleFlags): Promise<void> {
   };
   const supervisor = new EnsembleSupervisor(replicas, {
     entryPoint: replicaEntryPoint(import.meta.url),
+    serverArguments: replicaLoggingArguments(flags, process.stdout.isTTY === true),
     write,
     onAllGivenUp: () => stopAll('every replica was given up on', 1),
   });
@@ -80,6 +85,17 @@ export async function runEnsemble(flags: EnsembleFlags): Promise<void> {
   process.stdout.on('error', () => stopAll('stdout closed', 0));
   supervisor.start();
   void announceWhenServing(plan, replicas, () => stopping, write);
+}
+
+/**
+ * The logging flags each replica runs with. A replica's output is a pipe to this process, so it
+ * would choose JSON; it is told the format this process's own output calls for, since its lines
+ * are relayed there unchanged (behind a `[replica-i] ` prefix).
+ */
+export function replicaLoggingArguments(flags: EnsembleFlags, isTty: boolean): string[] {
+  const logging = parseLoggingFlags(flags);
+  const level = logging.logLevel === undefined ? [] : ['--log-level', logging.logLevel];
+  return [...level, '--log-format', chooseLogFormat(logging.logFormat, isTty)];
 }
 
 function checkGeneratedConfig(replica: ReplicaLayout, zooCfg: string): void {

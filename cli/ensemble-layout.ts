@@ -15,6 +15,8 @@ export interface EnsembleFlags {
   clientPortAddress?: string;
   quorumBasePort?: string;
   electionBasePort?: string;
+  logLevel?: string;
+  logFormat?: string;
 }
 
 export interface EnsemblePlan {

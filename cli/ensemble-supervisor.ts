@@ -19,6 +19,8 @@ const killWaitMs = 5_000;
 export interface SupervisorOptions {
   /** The corral main.js each replica runs with `server --config <zoo.cfg>`. */
   entryPoint: string;
+  /** Flags every replica's `server` command gets after `--config <zoo.cfg>` (logging). */
+  serverArguments?: readonly string[];
   /** One line of output, without its newline. */
   write: (line: string) => void;
   /** Called once when every replica has been given up on. */
@@ -106,7 +108,13 @@ export class EnsembleSupervisor {
     const { layout } = replica;
     const child = spawn(
       process.execPath,
-      [this.options.entryPoint, 'server', '--config', layout.configPath],
+      [
+        this.options.entryPoint,
+        'server',
+        '--config',
+        layout.configPath,
+        ...(this.options.serverArguments ?? []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     replica.child = child;

@@ -2,21 +2,25 @@
 // the committed state, and serves the client port in the foreground until SIGINT/SIGTERM. With
 // server.N lines (and a myid) it runs one replica of an ensemble; otherwise a standalone server.
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { AdminServer, type AdminTls } from '../actors/operations/admin-server.js';
 import { loadSecureContextOptions } from '../transport/tls/index.js';
 import { AuditLog, openAuditFile } from '../actors/server/audit.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
 import { createInspection } from '../actors/inspection/inspect.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
-import { isEnsemble, type ServerConfig } from '../actors/config/config.js';
+import { ConfigError, isEnsemble, type ServerConfig } from '../actors/config/config.js';
 import type { ReplicaHost } from '../actors/replica/host.js';
 import { createTcpReplica } from '../actors/replica/tcp-world.js';
 import { CorralServer } from '../actors/server/server.js';
 import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
+import { PurgeTimer } from '../storage/purge-timer.js';
+import type { ReplicaStorage } from '../storage/replica-storage.js';
 import type { ACL } from '../protocol/records.js';
-import { buildServerConfig, type ServerFlags } from './server-options.js';
+import { buildServerConfig, parseLoggingFlags, type ServerFlags } from './server-options.js';
+import { chooseLogFormat, createServerLogger } from './logging.js';
 
 /**
  * lmdb-js rejects an internal promise of its own when a commit fails (full disk) and nobody can
@@ -52,29 +56,51 @@ function openAudit(settings: ServerConfig, logger: Logger): AuditLog | undefined
   return audit;
 }
 
+/**
+ * Builds the configuration and the logger it asks for (its level and format may come from
+ * zoo.cfg): what the configuration says while it is read is held back, then logged at that level.
+ * A configuration that is refused still gets its earlier warnings out, at the flags' level.
+ */
+function configure(flags: ServerFlags): { settings: ServerConfig; logger: Logger } {
+  const said: Array<{ level: 'info' | 'warn'; message: string }> = [];
+  let settings: ServerConfig | undefined;
+  let logger: Logger | undefined;
+  try {
+    settings = buildServerConfig(flags, {
+      info: (message: string) => said.push({ level: 'info', message }),
+      warn: (message: string) => said.push({ level: 'warn', message }),
+    });
+  } finally {
+    const logging = settings ?? { logLevel: 'info', logFormat: 'auto', ...safeLoggingFlags(flags) };
+    logger = createServerLogger({
+      level: logging.logLevel,
+      format: chooseLogFormat(logging.logFormat, process.stdout.isTTY === true),
+    });
+    for (const { level, message } of said) logger[level](message);
+  }
+  return { settings, logger };
+}
+
+/** The logging flags when they are valid, none otherwise (their error is reported anyway). */
+function safeLoggingFlags(flags: ServerFlags): ReturnType<typeof parseLoggingFlags> {
+  try {
+    return parseLoggingFlags(flags);
+  } catch {
+    return {};
+  }
+}
+
 export async function runServer(flags: ServerFlags): Promise<void> {
-  const logger: Logger = pino({ base: { pid: process.pid } });
+  const { settings, logger } = configure(flags);
   handleUnhandledRejections(logger);
-  const settings = buildServerConfig(flags, {
-    info: (message: string) => logger.info(message),
-    warn: (message: string) => logger.warn(message),
-  });
+  logger.debug({ logLevel: settings.logLevel, logFormat: settings.logFormat }, 'logging');
   const ensemble = isEnsemble(settings);
+  if (!settings.dataDirAutocreate) requireDataDirs(settings);
   // A second server on the same data dir would hand out the same zxids: refuse, naming the
   // holder, before anything in the directory is opened.
   const locks = await lockDataDirs(settings.dataDir, settings.dataLogDir);
   logger.info({ dataDirs: locks.map((lock) => lock.directory) }, 'data dir locked');
-  // Refuses a data dir with a corrupt log (not a torn tail) or another format, naming both.
-  const log = await openReplicaStorage(
-    settings.dataDir,
-    {
-      snapCount: settings.snapCount,
-      snapRetainCount: settings.autopurgeSnapRetainCount,
-      txnsRetainedMin: settings.txnsRetainedMin,
-      snapshotCompression: settings.snapshotCompression,
-    },
-    logger,
-  );
+  const { log, purgeTimer } = await openStorage(settings, logger);
   const audit = openAudit(settings, logger);
   const inspection = createInspection({
     enabled: settings.inspect,
@@ -121,6 +147,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     await replica.start(server.core);
   }
   const { address, port, secure } = await server.listen();
+  // After recovery: the first purge runs at once, as ZooKeeper's DatadirCleanupManager's does.
+  purgeTimer.start();
   audit?.server('serverStart', 'success');
   logger.info(
     { address, port, dataDir: settings.dataDir },
@@ -155,6 +183,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     // ZooKeeper's shutdown hook logs serverStop as invoked: written before the server has stopped.
     audit?.server('serverStop', 'invoked');
     void (admin?.close() ?? Promise.resolve())
+      .then(() => purgeTimer.stop())
       .then(() => {
         replica?.halt();
         return replica?.settled();
@@ -169,6 +198,51 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * The replica's storage, refusing a data dir with a corrupt log (not a torn tail) or another
+ * format, naming both; and the autopurge timer over it (started once the server serves).
+ */
+async function openStorage(
+  settings: ServerConfig,
+  logger: Logger,
+): Promise<{ log: ReplicaStorage; purgeTimer: PurgeTimer }> {
+  const log = await openReplicaStorage(
+    settings.dataDir,
+    {
+      snapCount: settings.snapCount,
+      snapRetainCount: settings.autopurgeSnapRetainCount,
+      txnsRetainedMin: settings.txnsRetainedMin,
+      snapshotCompression: settings.snapshotCompression,
+      forceSync: settings.forceSync,
+    },
+    logger,
+  );
+  if (!settings.forceSync) {
+    logger.warn('forceSync=no: txns are acknowledged before they are fsynced; a power loss ' +
+      'may lose acknowledged writes');
+  }
+  const purgeTimer = new PurgeTimer({
+    intervalHours: settings.autopurgePurgeIntervalHours,
+    purge: () => log.purge(),
+    logger,
+  });
+  return { log, purgeTimer };
+}
+
+/**
+ * zookeeper.datadir.autocreate=false, as ZooKeeper's FileTxnSnapLog: a missing data dir (or
+ * dataLogDir) stops startup instead of being created, so a mistyped path cannot start a replica
+ * with an empty history beside its real one.
+ */
+function requireDataDirs(settings: ServerConfig): void {
+  const key = 'zookeeper.datadir.autocreate';
+  for (const directory of [settings.dataDir, settings.dataLogDir]) {
+    if (directory === undefined || existsSync(directory)) continue;
+    throw new ConfigError(`data directory ${directory} is missing and ${key} is false: create ` +
+      'it first', key);
+  }
 }
 
 /** The admin server's HTTPS, from the quorum's stores as ZooKeeper's JettyAdminServer takes it. */

@@ -18,6 +18,9 @@ import {
 import { serverId } from '../protocol/config/values.js';
 import { loadJaasServerUsers } from '../actors/config/jaas.js';
 import { loadQuorumSaslCredentials, quorumSaslDefaults } from '../actors/config/quorum-sasl.js';
+import { logFormatParser, logLevelParser, type LoggingConfig } from
+  '../actors/config/logging-keys.js';
+import { addLoggingOptions } from './logging.js';
 
 /** The options as commander hands them over (values are strings until validated). */
 export interface ServerFlags {
@@ -38,6 +41,8 @@ export interface ServerFlags {
   peerType?: string;
   adminPort?: string;
   adminAddress?: string;
+  logLevel?: string;
+  logFormat?: string;
   readonlymodeEnabled?: boolean;
 }
 
@@ -47,7 +52,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 export function addServerOptions(command: Command): Command {
-  return command
+  return addLoggingOptions(command)
     .option('--client-port <port>', 'TCP port for ZooKeeper clients (zoo.cfg clientPort)')
     .option('--data-dir <dir>', 'directory holding the log and snapshots (zoo.cfg dataDir)')
     .option('--tick-time <ms>', 'basic time unit in milliseconds (zoo.cfg tickTime, 2000)')
@@ -93,6 +98,9 @@ export function buildServerConfig(flags: ServerFlags, log: ConfigLogger): Server
     const text = readConfigFile(flags.config);
     const parsed = parseZooCfg(text, flags.config);
     for (const key of parsed.ignoredKeys) log.warn(`ignoring zoo.cfg key ${key}`);
+    for (const { key, why } of parsed.equivalentKeys) {
+      log.info(`zoo.cfg key ${key} needs nothing more of corral: ${why}`);
+    }
     partial = { ...parsed.config, initialConfiguration: text };
   }
   partial = { ...partial, ...parseFlags(flags) };
@@ -156,7 +164,23 @@ function parseFlags(flags: ServerFlags): Partial<ServerConfig> {
       flags.adminAddress,
     );
   }
-  return { ...fromFlags, ...parseEnsembleFlags(flags) };
+  return { ...fromFlags, ...parseEnsembleFlags(flags), ...parseLoggingFlags(flags) };
+}
+
+/** `--log-level` and `--log-format`, which win over zoo.cfg's logLevel and logFormat. */
+export function parseLoggingFlags(
+  flags: Pick<ServerFlags, 'logLevel' | 'logFormat'>,
+): Partial<LoggingConfig> {
+  const fromFlags: Partial<LoggingConfig> = {};
+  if (flags.logLevel !== undefined) {
+    fromFlags.logLevel = parseValue(logLevelParser, '--log-level', flags.logLevel) as
+      LoggingConfig['logLevel'];
+  }
+  if (flags.logFormat !== undefined) {
+    fromFlags.logFormat = parseValue(logFormatParser, '--log-format', flags.logFormat) as
+      LoggingConfig['logFormat'];
+  }
+  return fromFlags;
 }
 
 /** The ensemble flags, with the zoo.cfg parsers, each error naming its flag. */

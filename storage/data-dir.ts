@@ -9,14 +9,19 @@ import { ReplicaStorage, type SnapshotTaken, type StorageSettings } from './repl
 
 export { DataDirLock, DataDirLockedError, type DataDirHolder } from './data-dir-lock.js';
 
-/** ReplicaStorage.open over the LMDB environment and snapshot files under `dataDir`. */
+/**
+ * ReplicaStorage.open over the LMDB environment and snapshot files under `dataDir`;
+ * `forceSync: false` (zoo.cfg forceSync=no) stops fsyncing the log, see lmdbFlushOptions.
+ */
 export function openReplicaStorage(
   dataDir: string,
-  settings: Partial<StorageSettings>,
+  settings: Partial<StorageSettings> & { forceSync?: boolean },
   logger: StorageLogger,
   snapshotTaken: (taken: SnapshotTaken) => void = () => undefined,
 ): Promise<ReplicaStorage> {
-  return ReplicaStorage.open(lmdbStorageBackend(dataDir), settings, logger, snapshotTaken);
+  const { forceSync, ...storageSettings } = settings;
+  const backend = lmdbStorageBackend(dataDir, forceSync === undefined ? {} : { forceSync });
+  return ReplicaStorage.open(backend, storageSettings, logger, snapshotTaken);
 }
 
 /**

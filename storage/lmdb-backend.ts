@@ -117,9 +117,18 @@ class LmdbSession implements BackendSession {
 
 /** The LMDB environment `corral.lmdb` and the snapshot files under `dataDir`. `readOnly` opens
  * an existing environment without creating or changing anything (inspect-data). */
+/**
+ * The environment's flush options. `forceSync: false` is ZooKeeper's forceSync=no: commits are
+ * written to the operating system but not fsynced, so a process crash loses nothing and a power
+ * loss may lose the last acknowledged txns. The operator asks for it; the default never does.
+ */
+export function lmdbFlushOptions(forceSync: boolean): { noSync: boolean } {
+  return { noSync: !forceSync };
+}
+
 export function lmdbStorageBackend(
   dataDir: string,
-  options: { readOnly?: boolean } = {},
+  options: { readOnly?: boolean; forceSync?: boolean } = {},
 ): StorageBackend {
   return {
     async open(): Promise<BackendSession> {
@@ -131,6 +140,7 @@ export function lmdbStorageBackend(
       const environment: RootDatabaseOptionsWithPath & { permissionsMode: number } = {
         path: location,
         ...lmdbDurableOptions,
+        ...lmdbFlushOptions(options.forceSync ?? true),
         readOnly,
         permissionsMode: fileMode,
       };

@@ -397,6 +397,22 @@ export class ReplicaStorage implements TxnLog {
   }
 
   /**
+   * The autopurge timer's purge (storage/purge-timer.ts): compact() when no snapshot is being
+   * taken, holding off new snapshots meanwhile, so the two never delete the same files at once.
+   */
+  async purge(): Promise<number> {
+    await this.settled();
+    if (this.closing || this.snapshotting !== undefined) return 0;
+    const purging = this.compact();
+    this.snapshotting = purging.then(() => undefined, () => undefined);
+    try {
+      return await purging;
+    } finally {
+      this.snapshotting = undefined;
+    }
+  }
+
+  /**
    * Keeps every txn after `afterZxid` from being purged until the returned release is called:
    * a leader streams a DIFF from the log over many event-loop turns, and a snapshot's compaction
    * meanwhile must not take the txns it has yet to read.

@@ -46,6 +46,9 @@ import {
   type QuorumSaslConfig,
 } from './quorum-sasl.js';
 import { storageConfigDefaults, storageKeyRules, type StorageConfig } from './storage-keys.js';
+import { loggingDefaults, loggingKeyRules, type LoggingConfig } from './logging-keys.js';
+import { unsafeDefaults, unsafeKeyRules, type UnsafeConfig } from './unsafe-keys.js';
+import { unreadKey } from './zookeeper-keys.js';
 
 export {
   ConfigError,
@@ -60,7 +63,8 @@ export {
 };
 
 export interface ServerConfig
-  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, StorageConfig {
+  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, StorageConfig,
+  LoggingConfig, UnsafeConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;
@@ -74,6 +78,8 @@ export interface ServerConfig
   syncLimit: number;
   /** ZooKeeper's maxClientCnxns: connections per client IP address, 0 = unlimited. */
   maxClientConnections: number;
+  /** ZooKeeper's maxCnxns: client connections to this server in all, 0 = unlimited. */
+  connectionsMax: number;
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
   /** 4lw.commands.whitelist as written (trimmed words, or `*`); srvr is always answered. */
@@ -161,6 +167,8 @@ export interface ConfigLogger {
 interface KeyRule {
   field: keyof ServerConfig | undefined;
   parse: ValueParser;
+  /** The field's value in zoo.cfg's spelling, when String(value) is not (see revalidate). */
+  format?: (value: unknown) => string;
 }
 
 /** The zoo.cfg keys corral acts on; every other key is reported as ignored. */
@@ -173,6 +181,11 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   initLimit: { field: 'initLimit', parse: valueParsers.positiveInteger },
   syncLimit: { field: 'syncLimit', parse: valueParsers.positiveInteger },
   maxClientCnxns: { field: 'maxClientConnections', parse: valueParsers.nonNegativeInteger },
+  ...withZooKeeperPrefix({
+    maxCnxns: { field: 'connectionsMax', parse: valueParsers.nonNegativeInteger },
+    // ZooKeeper keeps this many committed proposals for DIFF sync: corral's txnsRetainedMin.
+    commitLogCount: { field: 'txnsRetainedMin', parse: valueParsers.positiveInteger },
+  }),
   minSessionTimeout: { field: 'minSessionTimeoutMs', parse: valueParsers.sessionTimeout },
   maxSessionTimeout: { field: 'maxSessionTimeoutMs', parse: valueParsers.sessionTimeout },
   '4lw.commands.whitelist': { field: 'fourLetterWordWhitelist', parse: valueParsers.whitelist },
@@ -238,6 +251,8 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
     field: 'containerCheckIntervalMs',
     parse: valueParsers.positiveInteger,
   },
+  ...loggingKeyRules,
+  ...unsafeKeyRules,
 };
 
 /**
@@ -249,16 +264,35 @@ function withZooKeeperPrefix(rules: Record<string, KeyRule>): Record<string, Key
   return { ...rules, ...Object.fromEntries(prefixed) };
 }
 
+/** Which part of parseZooCfg reads a key; undefined for a key no part reads. */
+type KeyReader = 'quorumSecurity' | 'clientSecurity' | 'rule' | 'authProvider' | 'server';
+
+/** The part of parseZooCfg that reads `key` (the ZooKeeper keys table's "honoured" keys). */
+export function readerOf(key: string): KeyReader | undefined {
+  if (quorumSecurityKeyName(key) !== undefined) return 'quorumSecurity';
+  if (isClientSecurityKey(clientSecurityKeyName(key))) return 'clientSecurity';
+  if (Object.hasOwn(zooCfgKeys, key)) return 'rule';
+  if (key.startsWith('authProvider.')) return 'authProvider';
+  if (/^server\./.test(key)) return 'server';
+  return undefined;
+}
+
+export interface ParsedZooCfg {
+  config: Partial<ServerConfig>;
+  /** Keys neither corral nor ZooKeeper's guide knows, once each, in file order. */
+  ignoredKeys: string[];
+  /** The guide's keys corral accepts without acting on, and why (zookeeper-key-table.ts). */
+  equivalentKeys: Array<{ key: string; why: string }>;
+}
+
 /**
  * Reads zoo.cfg text into the fields it sets. Later keys win, as with Properties.load; values are
- * trimmed as QuorumPeerConfig does. `ignoredKeys` lists, once each, the keys corral does not use.
+ * trimmed as QuorumPeerConfig does. A key that asks for what corral lacks stops here.
  */
-export function parseZooCfg(
-  text: string,
-  sourceName: string,
-): { config: Partial<ServerConfig>; ignoredKeys: string[] } {
+export function parseZooCfg(text: string, sourceName: string): ParsedZooCfg {
   const config: Partial<Record<keyof ServerConfig, unknown>> = {};
   const ignored = new Set<string>();
+  const equivalent = new Map<string, string>();
   const authProviders = new Map<string, string>();
   const servers = new Map<number, QuorumServerAddress>();
   const serverKeys = new Map<number, string>();
@@ -272,19 +306,18 @@ export function parseZooCfg(
     if (unhonoured !== undefined) {
       throw new ConfigError(`${key}=${value} (${where}) cannot be honoured: ${unhonoured}`, key);
     }
-    const rule = Object.hasOwn(zooCfgKeys, key) ? zooCfgKeys[key] : undefined;
-    const securityName = clientSecurityKeyName(key);
-    const quorumName = quorumSecurityKeyName(key);
-    if (quorumName !== undefined) {
-      quorumEntries.push({ name: quorumName, value, where });
-    } else if (isClientSecurityKey(securityName)) {
-      securityEntries.push({ name: securityName, value, where });
-    } else if (rule !== undefined) {
+    const reader = readerOf(key);
+    if (reader === 'quorumSecurity') {
+      quorumEntries.push({ name: quorumSecurityKeyName(key)!, value, where });
+    } else if (reader === 'clientSecurity') {
+      securityEntries.push({ name: clientSecurityKeyName(key), value, where });
+    } else if (reader === 'rule') {
+      const rule = zooCfgKeys[key]!;
       const parsed = parseValue(rule.parse, key, value, where);
       if (rule.field !== undefined) config[rule.field] = parsed;
-    } else if (key.startsWith('authProvider.')) {
+    } else if (reader === 'authProvider') {
       authProviders.set(key, parseValue(valueParsers.text, key, value, where));
-    } else if (/^server\./.test(key)) {
+    } else if (reader === 'server') {
       const address = parseQuorumServer(key, value, where);
       // `server.1` twice is one key (the later wins); `server.01` beside it is a second entry.
       const earlierKey = serverKeys.get(address.id);
@@ -294,14 +327,20 @@ export function parseZooCfg(
       serverKeys.set(address.id, key);
       servers.set(address.id, address);
     } else {
-      ignored.add(key);
+      const why = unreadKey(key, value, where, Object.keys(zooCfgKeys));
+      if (why === undefined) ignored.add(key);
+      else equivalent.set(key, why);
     }
   }
   if (authProviders.size > 0) config.authProviders = [...authProviders.values()];
   if (servers.size > 0) config.servers = servers;
   readClientSecurityKeys(securityEntries, config as Partial<ClientSecurityConfig>, parseValue);
   Object.assign(config, readQuorumSecurityKeys(quorumEntries, parseValue));
-  return { config: config as Partial<ServerConfig>, ignoredKeys: [...ignored] };
+  return {
+    config: config as Partial<ServerConfig>,
+    ignoredKeys: [...ignored],
+    equivalentKeys: [...equivalent].map(([key, why]) => ({ key, why })),
+  };
 }
 
 /** ZooKeeper's defaults (QuorumPeerConfig, ZKConfig), except where a comment says otherwise. */
@@ -312,6 +351,7 @@ export const serverConfigDefaults = {
   initLimit: 10,
   syncLimit: 5,
   maxClientConnections: 60,
+  connectionsMax: 0,
   fourLetterWordWhitelist: ['srvr'],
   extendedTypesEnabled: false,
   reconfigEnabled: false,
@@ -399,6 +439,8 @@ export function resolveConfig(
     ...quorumSecurityDefaults,
     ...quorumSaslDefaults,
     ...storageConfigDefaults,
+    ...loggingDefaults,
+    ...unsafeDefaults,
     dataLogDir: undefined,
     auditLogFile: undefined,
     authProviders: [],
@@ -485,9 +527,9 @@ function revalidate(partial: Partial<ServerConfig>): void {
     if (rule.field === undefined) continue;
     const value = partial[rule.field];
     if (value === undefined) continue;
-    const text = Array.isArray(value) ? value.join(',')
+    const text = rule.format?.(value) ?? (Array.isArray(value) ? value.join(',')
       : typeof value === 'boolean' && rule.parse === valueParsers.yesNo ? (value ? 'yes' : 'no')
-        : String(value);
+        : String(value));
     parseValue(rule.parse, key, text);
   }
   if (partial.myId !== undefined) parseValue(serverId, 'myid', String(partial.myId));

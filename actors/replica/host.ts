@@ -330,16 +330,16 @@ export class ReplicaHost implements ReplicaPort {
   }
 
   /**
-   * A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's) and its
-   * enforceQuota. The super-user flag is derived again from the ids the session proved, as a
-   * client connection derives it: a flag set by the sender alone grants nothing.
+   * A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's), its
+   * enforceQuota and its skipACL. The super-user flag is derived again from the ids the session
+   * proved, as a client connection derives it: a flag set by the sender alone grants nothing.
    */
   private acceptForwarded(from: ServerId, requests: readonly ForwardedTxnRequest[]): void {
     const time = this.world.clock.now();
     const core = this.requireCore();
     const enforceQuota = core.settings.enforceQuota;
     for (const { sessionId, cxid, body } of requests) {
-      const stamped = withLeaderStamps(body, enforceQuota);
+      const stamped = withLeaderStamps(body, enforceQuota, core.settings.skipAcl);
       const checked = checkedForOwner(core, from, sessionId, stamped);
       this.pendingRequests.push({ sessionId, cxid, time, body: checked });
     }
@@ -443,14 +443,16 @@ export class ReplicaHost implements ReplicaPort {
 }
 
 /** A forwarded write as the leader proposes it, whatever the learner sent: the super-user flag
- * derived from the ids the session proved, and the leader's own enforceQuota (ZooKeeper checks
- * quotas in the leader's PrepRequestProcessor). */
+ * derived from the ids the session proved (or true for every write under this leader's
+ * skipACL=yes: ZooKeeper checks write ACLs on the leader alone), and the leader's own
+ * enforceQuota (ZooKeeper checks quotas in the leader's PrepRequestProcessor). */
 function withLeaderStamps<Body extends ForwardedTxnRequest['body']>(
   body: Body,
   enforceQuota: boolean,
+  aclChecksSkipped: boolean,
 ): Body {
   if (body.type !== 'write') return body;
-  const superUser = body.auth.ids.some((id) => id.scheme === 'super');
+  const superUser = aclChecksSkipped || body.auth.ids.some((id) => id.scheme === 'super');
   const auth = superUser === body.auth.superUser ? body.auth : { ids: body.auth.ids, superUser };
   const { enforceQuota: _asSent, ...write } = body;
   return (enforceQuota ? { ...write, auth, enforceQuota } : { ...write, auth }) as Body;

@@ -26,7 +26,7 @@ export function readRequest(
   request: ClientRequest,
 ): ReadResult {
   const { tree, watches } = core;
-  const auth = connection.auth;
+  const auth = core.aclAuth(connection.auth);
   // ZooKeeper's watcher is the connection (ServerCnxn), not the session: watches end with it,
   // and a client re-registers them with setWatches after reconnecting.
   const watcher = watcherKey(connection);

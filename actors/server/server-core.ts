@@ -246,7 +246,7 @@ export class ServerCore {
     // A watcher is told only with READ on the node (ServerCnxn.process(event, acl)).
     const mayRead = (watcher: bigint, acl: readonly ACL[]): boolean => {
       const auth = this.connections.get(Number(watcher))?.auth;
-      return auth === undefined || checkPermission(acl, Perm.read, auth);
+      return auth === undefined || checkPermission(acl, Perm.read, this.aclAuth(auth));
     };
     for (const trigger of outcome.triggers) {
       // Watches are keyed by connection (see watcherKey); 3.8 sends notifications with zxid -1.
@@ -304,6 +304,14 @@ export class ServerCore {
     });
   }
 
+  /**
+   * The identity ACL checks on this server see: the connection's own, or under skipACL=yes the
+   * super user's, as ZooKeeperServer.checkACL then returns before looking at the ACL.
+   */
+  aclAuth<Auth extends { superUser: boolean }>(auth: Auth): Auth {
+    return this.settings.skipAcl ? { ...auth, superUser: true } : auth;
+  }
+
   proposeWrite(
     sessionId: bigint,
     xid: number,
@@ -312,6 +320,9 @@ export class ServerCore {
     applied?: (outcome: ApplyOutcome) => void,
   ) {
     const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
+    // skipACL=yes: the write passes every ACL on the replicas that apply it (a learner's
+    // forwarded write is stamped by its leader instead; see ReplicaHost).
+    if (this.settings.skipAcl) auth.superUser = true;
     const told = this.audit?.writeListener({ sessionId, ids: auth.ids }, request, applied);
     // A learner's setting travels no further: the leader stamps its own (host.ts).
     const body: TxnBody = this.settings.enforceQuota

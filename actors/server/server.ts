@@ -114,6 +114,8 @@ export class CorralServer {
   private readonly listener: Server;
   private readonly secure: SecureClientPort | undefined;
   private readonly connectionsPerAddress = new Map<string, number>();
+  /** Client connections open now, over both ports (maxCnxns). */
+  private connectionCount = 0;
   private housekeeping: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ServerOptions) {
@@ -187,10 +189,19 @@ export class CorralServer {
       socket.destroy();
       return;
     }
+    // ZooKeeper's maxCnxns: every client connection to this server, over both ports.
+    const totalLimit = this.options.settings.connectionsMax;
+    if (totalLimit > 0 && this.connectionCount >= totalLimit) {
+      this.options.logger.warn({ address, limit: totalLimit }, 'too many client connections');
+      socket.destroy();
+      return;
+    }
+    this.connectionCount++;
     this.connectionsPerAddress.set(address, count + 1);
     const connection = attachClientConnection(this.core, socket, {
       fourLetterWord: (word, argument) => this.options.fourLetterWord?.(this, word, argument),
       closed: () => {
+        this.connectionCount--;
         const left = (this.connectionsPerAddress.get(address) ?? 1) - 1;
         if (left > 0) this.connectionsPerAddress.set(address, left);
         else this.connectionsPerAddress.delete(address);

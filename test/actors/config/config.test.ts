@@ -99,11 +99,13 @@ describe('parseZooCfg', () => {
     expect(ignoredKeys).toEqual([]);
   });
 
-  it('reports each key it ignores once, in file order', () => {
+  it('reports each key it ignores once, in file order, apart from the guide\'s keys', () => {
     const text =
-      `${minimal}preAllocSize=1000\nquorumListenOnAllIPs=false\npreAllocSize=5\n` +
-      'metricsProvider.httpPort=7000';
-    expect(parseZooCfg(text, 'zoo.cfg').ignoredKeys).toEqual([
+      `${minimal}myTool.option=1\npreAllocSize=1000\nquorumListenOnAllIPs=false\n` +
+      'myTool.option=2\nmetricsProvider.httpPort=7000\nzookeeper.someProperty=x';
+    const parsed = parseZooCfg(text, 'zoo.cfg');
+    expect(parsed.ignoredKeys).toEqual(['myTool.option', 'zookeeper.someProperty']);
+    expect(parsed.equivalentKeys.map((entry) => entry.key)).toEqual([
       'preAllocSize',
       'quorumListenOnAllIPs',
       'metricsProvider.httpPort',
@@ -410,7 +412,8 @@ describe('corral server flags over zoo.cfg', () => {
       tickTimeMs: 1000, minSessionTimeoutMs: 2000, inspect: true, jaasFile: jaasPath,
     });
     expect([...config.digestUsers]).toEqual([['super', 's3cret'], ['bob', 'b']]);
-    expect(log.messages).toEqual(['warn: ignoring zoo.cfg key preAllocSize']);
+    expect(log.messages).toEqual(['info: zoo.cfg key preAllocSize needs nothing more of corral: ' +
+      'preallocates txn-log files; LMDB sizes its own file']);
   });
 
   it('prefers --jaas over jaasLoginConfig', () => {
