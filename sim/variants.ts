@@ -4,6 +4,7 @@
 // the host variants (sim/host-variants.ts) break the host layer's order rule or its outbox.
 import { assign, enqueueActions } from 'xstate';
 import type { ElectionContext } from '../machines/election.js';
+import { isVoterOf, type QuorumRule } from '../machines/quorum.js';
 import { isBetterVote } from '../machines/zab-rules.js';
 import { learnersAtLeast, sendToAll } from '../machines/leading/learners.js';
 import type { ReplicaContext, ReplicaEffect, ReplicaEvent } from '../machines/replica-context.js';
@@ -64,8 +65,8 @@ export const commitWithoutQuorumMachine = replicaMachine.provide({
  * leader trusting the outcome (it skips discovery's check that no follower is ahead of it,
  * which on its own would send a lagging leader back to looking, as ZooKeeper's does).
  */
-function isBetterIgnoringZxid(candidate: Vote, current: Vote, voters: readonly number[]) {
-  return isBetterVote({ ...candidate, zxid: 0 }, { ...current, zxid: 0 }, voters);
+function isBetterIgnoringZxid(candidate: Vote, current: Vote, quorum: QuorumRule) {
+  return isBetterVote({ ...candidate, zxid: 0 }, { ...current, zxid: 0 }, quorum);
 }
 
 type ElectionArguments = {
@@ -82,10 +83,10 @@ export const electionIgnoresZxidMachine = replicaMachine.provide({
         joinLaterRound: assign((args) => {
           const { context, event } = args as unknown as ElectionArguments;
           const { notification, from } = event;
-          const better = isBetterIgnoringZxid(notification.vote, context.ownVote, context.voters);
+          const better = isBetterIgnoringZxid(notification.vote, context.ownVote, context.quorum);
           const proposal = better ? notification.vote : context.ownVote;
           const votesInRound = {
-            ...(context.voters.includes(context.myId)
+            ...(isVoterOf(context.quorum, context.myId)
               ? { [context.myId]: { vote: proposal, state: 'looking' as const } }
               : {}),
             [from]: { vote: notification.vote, state: notification.state },
@@ -95,11 +96,11 @@ export const electionIgnoresZxidMachine = replicaMachine.provide({
       },
       guards: {
         isBetterLookingVote: (({ context, event }: {
-          context: { proposal: Vote; voters: readonly number[] };
+          context: { proposal: Vote; quorum: QuorumRule };
           event: { notification: { state: string; vote: Vote } };
         }) =>
           event.notification.state === 'looking' &&
-          isBetterIgnoringZxid(event.notification.vote, context.proposal, context.voters)
+          isBetterIgnoringZxid(event.notification.vote, context.proposal, context.quorum)
         ) as never,
       },
     }),
