@@ -42,6 +42,12 @@ import {
   quorumSaslKeyRules,
   type QuorumSaslConfig,
 } from './quorum-sasl.js';
+import {
+  checkQuorumHierarchy,
+  isQuorumGroupKey,
+  QuorumHierarchyReader,
+  type QuorumGroupsConfig,
+} from './quorum-groups.js';
 
 export {
   ConfigError,
@@ -56,7 +62,7 @@ export {
 };
 
 export interface ServerConfig
-  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig {
+  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, QuorumGroupsConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;
@@ -242,6 +248,7 @@ export function parseZooCfg(
   const serverKeys = new Map<number, string>();
   const securityEntries: { name: string; value: string; where: string }[] = [];
   const quorumEntries: { name: string; value: string; where: string }[] = [];
+  const quorumGroups = new QuorumHierarchyReader();
   for (const entry of readJavaProperties(text)) {
     const key = entry.key.trim();
     const value = entry.value.trim();
@@ -262,6 +269,8 @@ export function parseZooCfg(
       if (rule.field !== undefined) config[rule.field] = parsed;
     } else if (key.startsWith('authProvider.')) {
       authProviders.set(key, parseValue(valueParsers.text, key, value, where));
+    } else if (isQuorumGroupKey(key)) {
+      quorumGroups.read(key, value, where);
     } else if (/^server\./.test(key)) {
       const address = parseQuorumServer(key, value, where);
       // `server.1` twice is one key (the later wins); `server.01` beside it is a second entry.
@@ -277,6 +286,8 @@ export function parseZooCfg(
   }
   if (authProviders.size > 0) config.authProviders = [...authProviders.values()];
   if (servers.size > 0) config.servers = servers;
+  const quorumHierarchy = quorumGroups.result();
+  if (quorumHierarchy !== undefined) config.quorumHierarchy = quorumHierarchy;
   readClientSecurityKeys(securityEntries, config as Partial<ClientSecurityConfig>, parseValue);
   Object.assign(config, readQuorumSecurityKeys(quorumEntries, parseValue));
   return { config: config as Partial<ServerConfig>, ignoredKeys: [...ignored] };
@@ -352,6 +363,7 @@ export function resolveConfig(
   const standaloneEnabled = partial.standaloneEnabled ?? serverConfigDefaults.standaloneEnabled;
   checkServerLines(servers, partial.extendedTypesEnabled ?? false);
   checkQuorumShape(servers, standaloneEnabled, log);
+  if (partial.quorumHierarchy !== undefined) checkQuorumHierarchy(servers, partial.quorumHierarchy);
   const self = resolveSelf(partial, dataDir, servers, options);
   const security = resolveClientSecurity(partial, partial.authProviders ?? []);
   checkQuorumSasl(partial, partial.jaasFile);
@@ -380,6 +392,7 @@ export function resolveConfig(
     jaasFile: undefined,
     digestUsers: new Map(),
     initialConfiguration: undefined,
+    quorumHierarchy: undefined,
     ...withoutUndefined(partial),
     ...security,
     adminServerEnabled: partial.adminServerEnabled ?? partial.adminServerPort !== undefined,
