@@ -16,8 +16,10 @@ import { SeededRandom } from './random.js';
 export const quorumShapes = ['majority', 'weighted', 'hierarchical'] as const;
 export type QuorumShape = (typeof quorumShapes)[number];
 
-/** The largest weight drawn for a server (weights 0..this). */
+/** The largest weight drawn for a server (1..this, or 0 at weightZeroChance). */
 const weightMax = 3;
+/** Rare enough that most seeds keep a quorum through a crash or two. */
+const weightZeroChance = 0.2;
 
 /** `mixed` in `corral sim --quorum`: the shapes in turn, seed by seed. */
 export function shapeOfSeed(seed: number): QuorumShape {
@@ -34,7 +36,9 @@ export function quorumRuleForSeed(
   const random = new SeededRandom((seed ^ 0x51ab_c0de) >>> 0);
   const groups = shape === 'weighted' ? [[...voters]] : splitIntoGroups(voters, random);
   const weights: Record<ServerId, number> = {};
-  for (const voter of voters) weights[voter] = random.int(weightMax + 1);
+  for (const voter of voters) {
+    weights[voter] = random.chance(weightZeroChance) ? 0 : 1 + random.int(weightMax);
+  }
   // At least one group must weigh something (configuration refuses anything else).
   const first = groups[0]?.[0] ?? voters[0]!;
   if (voters.every((voter) => weights[voter] === 0)) weights[first] = 1;

@@ -122,3 +122,32 @@ describe('hierarchical (QuorumHierarchical.containsQuorum)', () => {
     expect(build).toThrow(/quorum rule violated/);
   });
 });
+
+/** Every subset of `servers`, as arrays. */
+function subsets(servers: readonly number[]): number[][] {
+  return Array.from({ length: 2 ** servers.length }, (_, mask) =>
+    servers.filter((_, index) => (mask >> index) & 1));
+}
+
+describe('any two quorums share a server that weighs something (why Zab is safe with them)', () => {
+  it.each([
+    ['docs: three groups of three', nine],
+    ['a zero-weight group', twoOfThree],
+    ['one heavy server', heavyOne],
+    ['an even group', evenGroup],
+    ['four groups, one weightless', four],
+    ['a weight-0 member', silentThird],
+    ['majority of 4', majorityRule([1, 2, 3, 4])],
+    ['uneven weights in uneven groups',
+      hierarchicalRule(groups([1, 2, 3], [4, 5], [6]), { 1: 2, 2: 0, 4: 3, 6: 0 })],
+  ])('%s', (_case, rule) => {
+    const quorums = subsets(votersOf(rule)).filter((servers) => containsQuorum(rule, servers));
+    expect(quorums.length).toBeGreaterThan(0);
+    for (const first of quorums) {
+      for (const second of quorums) {
+        const shared = first.filter((id) => second.includes(id) && weightOf(rule, id) > 0);
+        expect(shared, `${first} and ${second}`).not.toEqual([]);
+      }
+    }
+  });
+});
