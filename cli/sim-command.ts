@@ -97,7 +97,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   const shapes = new Map<QuorumShape, number>();
   for (let seed = first; seed < first + seeds; seed++) {
     const trace = flags.trace === true ? (line: string) => print(`[${seed}] ${line}`) : undefined;
-    const quorum = shapeOf(seed);
+    const quorum = variant.quorum ?? shapeOf(seed);
     shapes.set(quorum, (shapes.get(quorum) ?? 0) + 1);
     const options = { ...common, seed, quorum, ...(trace === undefined ? {} : { trace }) };
     const result = await runSimulation(options);

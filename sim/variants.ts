@@ -4,7 +4,8 @@
 // the host variants (sim/host-variants.ts) break the host layer's order rule or its outbox.
 import { assign, enqueueActions } from 'xstate';
 import type { ElectionContext } from '../machines/election.js';
-import { isVoterOf, type QuorumRule } from '../machines/quorum.js';
+import { isVoterOf, majorityRule, type QuorumRule } from '../machines/quorum.js';
+import { broadcastActions, broadcastGuards } from '../machines/leading/broadcast.js';
 import { isBetterVote } from '../machines/zab-rules.js';
 import { learnersAtLeast, sendToAll } from '../machines/leading/learners.js';
 import type { ReplicaContext, ReplicaEffect, ReplicaEvent } from '../machines/replica-context.js';
@@ -13,6 +14,7 @@ import { replicaMachine } from '../machines/replica.js';
 import type { PeerState, Vote } from '../protocol/peer.js';
 import { ackBeforeFsyncHost, streamAfterGiveUpHost } from './host-variants.js';
 import type { HostVariantOptions, ReplicaMachine } from './replica-host.js';
+import type { QuorumShape } from './quorum-shapes.js';
 
 /** A follower that logs a proposal and ACKs it at once, before it is durable. */
 export const eagerAckMachine = replicaMachine.provide({
@@ -107,8 +109,36 @@ export const electionIgnoresZxidMachine = replicaMachine.provide({
   },
 });
 
+/** The leader's view with its configured groups and weights replaced by a plain majority. */
+function counting(context: ReplicaContext, event: ReplicaEvent): [ReplicaContext, ReplicaEvent] {
+  return [{ ...context, quorum: majorityRule(context.voters) }, event];
+}
+
+/**
+ * A leader that commits once a majority of the voters ACKed, whatever zoo.cfg's weight.N and
+ * group.N say (run with weights: with only a majority it may commit without the heavy voter).
+ */
+export const weightsIgnoredMachine = replicaMachine.provide({
+  guards: {
+    hasCommittableProposal: ((arguments_: { context: ReplicaContext; event: ReplicaEvent }) =>
+      broadcastGuards.hasCommittableProposal(...counting(arguments_.context, arguments_.event))
+    ) as never,
+  },
+  actions: {
+    commitProposals: enqueueActions(({ context, event, enqueue }) => {
+      const result = broadcastActions.commitProposals(
+        ...counting(context as ReplicaContext, event as ReplicaEvent),
+      );
+      if (result.context !== undefined) enqueue.assign(result.context);
+      for (const effect of result.effects ?? []) enqueue(effect);
+    }) as never,
+  },
+});
+
 /** What a broken variant replaces: the replica machine, or parts of the replica host. */
 export interface BrokenParts {
+  /** The quorum configuration the variant needs to show (a weighted one for weightsIgnored). */
+  quorum?: QuorumShape;
   machine?: ReplicaMachine;
   hostVariant?: HostVariantOptions;
   /** A transport that believes a hello's claimed id (sim/stranger.ts). */
@@ -120,6 +150,7 @@ export const brokenVariants = {
   eagerAck: { machine: eagerAckMachine },
   commitWithoutQuorum: { machine: commitWithoutQuorumMachine },
   electionIgnoresZxid: { machine: electionIgnoresZxidMachine },
+  weightsIgnored: { machine: weightsIgnoredMachine, quorum: 'weighted' },
   ackBeforeFsync: { hostVariant: ackBeforeFsyncHost },
   streamAfterGiveUp: { hostVariant: streamAfterGiveUpHost },
   identityHole: { strangerPassesAsMember: true },

@@ -117,7 +117,8 @@ describe('hierarchical (QuorumHierarchical.containsQuorum)', () => {
     ['a negative weight', () => hierarchicalRule(groups([1, 2]), { 1: -1 })],
     ['a fractional weight', () => hierarchicalRule(groups([1, 2]), { 1: 1.5 })],
     ['every group weighing nothing', () => hierarchicalRule(groups([1, 2]), { 1: 0, 2: 0 })],
-    ['voters the rule does not list', () => quorumRuleOf([1, 2, 3], hierarchicalRule(groups([1, 2])))],
+    ['voters the rule does not list',
+      () => quorumRuleOf([1, 2, 3], hierarchicalRule(groups([1, 2])))],
   ])('refuses %s (a programmer error: configuration refuses it first)', (_case, build) => {
     expect(build).toThrow(/quorum rule violated/);
   });

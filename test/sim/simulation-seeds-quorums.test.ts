@@ -13,7 +13,8 @@ describe('deterministic simulation, weighted and hierarchical quorums', () => {
     expect(new Set(drawn).size).toBeGreaterThan(1);
     expect(describeQuorumRule(quorumRuleForSeed('hierarchical', [1, 2, 3, 4, 5], 1)))
       .toBe(drawn[0]);
-    expect(describeQuorumRule(quorumRuleForSeed('majority', [1, 2, 3], 1))).toBe('majority of 1,2,3');
+    expect(describeQuorumRule(quorumRuleForSeed('majority', [1, 2, 3], 1)))
+      .toBe('majority of 1,2,3');
   });
 
   it('keeps every invariant with weights (3 voters, seeds 1..20)', async () => {

@@ -62,7 +62,7 @@ describe('weighted quorum: group.1=1:2:3, weight.1=3', () => {
     expect(cluster.checkInvariants()).toEqual([]);
   });
 
-  it('serves on the heavy side of a partition alone, and the light side elects nobody', async () => {
+  it('serves on the heavy side of a partition alone; the light side elects nobody', async () => {
     const { cluster } = await establishedCluster(heavyOne, [1, 2, 3]);
     for (const other of [2, 3]) cluster.network.partition(1, other, 'both');
     await cluster.run(20_000);
