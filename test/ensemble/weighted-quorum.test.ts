@@ -33,6 +33,20 @@ async function createOn(port: number, path: string): Promise<number> {
   }
 }
 
+async function servesAny(target: TestEnsemble, ids: readonly number[]): Promise<boolean> {
+  for (const id of ids) if ((await target.status(id)).mode !== undefined) return true;
+  return false;
+}
+
+async function until(probe: () => Promise<boolean>, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`not within ${timeoutMs} ms: ${what}`);
+}
+
 describe('weighted quorum (real processes, R=3, weight.1=3)', { timeout: 90_000 }, () => {
   it('keeps writing without replica 2, stops without replica 1', async () => {
     ensemble = await TestEnsemble.create({
@@ -58,8 +72,14 @@ describe('weighted quorum (real processes, R=3, weight.1=3)', { timeout: 90_000 
     await ensemble.kill(1);
     client.send(7, createRequest('/without-1'));
     await expect(client.replyTo(7, 8000)).rejects.toThrow(/no reply/);
-    for (const id of [2, 3]) expect((await ensemble.status(id)).mode).toBeUndefined();
     client.destroy();
+    // Once both have noticed replica 1 is gone, neither serves again while it stays down.
+    await until(async () => !(await servesAny(ensemble!, [2, 3])), 10_000, '2 and 3 stop');
+    const deadline = Date.now() + 3_000;
+    while (Date.now() < deadline) {
+      expect(await servesAny(ensemble, [2, 3])).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
 
     // Replica 1 back: the ensemble serves again, and the write sent without it never applied.
     ensemble.start(1);
