@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { parseValue, valueParsers } from '../actors/config/config.js';
 import { runSimulation, type SimulationResult } from '../sim/simulation.js';
 import { brokenVariants, type BrokenParts, type BrokenVariant } from '../sim/variants.js';
+import { quorumShapes, shapeOfSeed, type QuorumShape } from '../sim/quorum-shapes.js';
 
 export interface SimFlags {
   seeds: string;
@@ -14,6 +15,7 @@ export interface SimFlags {
   seed?: string;
   trace?: boolean;
   replicas: string;
+  quorum: string;
   observers: string;
   clients: string;
   steps: string;
@@ -28,6 +30,12 @@ export function addSimOptions(command: Command): Command {
     .option('--seed <n>', 'run this one seed only (with --trace, print everything it does)')
     .option('--trace', 'print the message log, machine transitions and faults')
     .option('--replicas <n>', 'voting replicas', '3')
+    .option(
+      '--quorum <shape>',
+      'how the voters count: majority, weighted (weight.N), hierarchical (group.N and ' +
+        'weight.N, drawn from each seed), or mixed (the three in turn, by seed)',
+      'majority',
+    )
     .option('--observers <n>', 'observers', '0')
     .option('--clients <n>', 'simulated clients', '3')
     .option('--steps <n>', 'scheduler steps per seed', '4000')
@@ -47,6 +55,15 @@ function chance(flag: string, value: string): number {
   return parsed;
 }
 
+/** The shape each seed runs with: one for all, or `mixed`'s turn by seed. */
+function quorumShapeOf(value: string): (seed: number) => QuorumShape {
+  if (value === 'mixed') return shapeOfSeed;
+  if (!(quorumShapes as readonly string[]).includes(value)) {
+    throw new Error(`invalid --quorum "${value}": one of ${quorumShapes.join(', ')}, mixed`);
+  }
+  return () => value as QuorumShape;
+}
+
 function variantOf(name: string | undefined): BrokenParts {
   if (name === undefined) return {};
   if (!Object.hasOwn(brokenVariants, name)) {
@@ -62,6 +79,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   const first = single ?? count('--first-seed', flags.firstSeed);
   const seeds = single === undefined ? count('--seeds', flags.seeds) : 1;
   const variant = variantOf(flags.variant);
+  const shapeOf = quorumShapeOf(flags.quorum);
   const common = {
     voters: Math.max(1, count('--replicas', flags.replicas)),
     observers: count('--observers', flags.observers),
@@ -76,9 +94,12 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   let strangerFrames = 0;
   let failing = 0;
   let unknown = 0;
+  const shapes = new Map<QuorumShape, number>();
   for (let seed = first; seed < first + seeds; seed++) {
     const trace = flags.trace === true ? (line: string) => print(`[${seed}] ${line}`) : undefined;
-    const options = { ...common, seed, ...(trace === undefined ? {} : { trace }) };
+    const quorum = variant.quorum ?? shapeOf(seed);
+    shapes.set(quorum, (shapes.get(quorum) ?? 0) + 1);
+    const options = { ...common, seed, quorum, ...(trace === undefined ? {} : { trace }) };
     const result = await runSimulation(options);
     operations += result.history.operations;
     strangerFrames += result.strangerFrames;
@@ -96,6 +117,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   const injected = [...faults.values()].reduce((total, times) => total + times, 0);
   const variantText = flags.variant === undefined ? '' : `, variant ${flags.variant}`;
   print(`seeds run: ${seeds} (${first}..${first + seeds - 1})${variantText}`);
+  print(`quorums: ${[...shapes].map(([shape, times]) => `${shape} ${times}`).join(', ')}`);
   print(`faults injected: ${injected} (${faultText})`);
   print(`stranger frames: ${strangerFrames} (forged votes, leader and learner messages, replays)`);
   const undecided = unknown > 0 ? ` (${unknown} histories undecided within the check budget)` : '';
@@ -109,6 +131,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
 function replayFlags(flags: SimFlags): string {
   const shaping: Array<[string, string | undefined, string]> = [
     ['--replicas', flags.replicas, '3'],
+    ['--quorum', flags.quorum, 'majority'],
     ['--observers', flags.observers, '0'],
     ['--clients', flags.clients, '3'],
     ['--steps', flags.steps, '4000'],
@@ -127,6 +150,7 @@ function reportViolation(
   print: (line: string) => void,
 ): void {
   print(`seed ${result.seed}: ${result.violations.length} violation(s)`);
+  print(`  quorum: ${result.quorum}`);
   for (const violation of result.violations.slice(0, 10)) print(`  ${violation}`);
   print(`  replay: npm run sim -- --seed ${result.seed}${flags} --trace`);
 }

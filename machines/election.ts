@@ -11,6 +11,7 @@ import {
   type CastVote,
 } from './zab-rules.js';
 import { notProvided } from './effects.js';
+import { isVoterOf, quorumRuleOf, type QuorumRule } from './quorum.js';
 
 export type ElectedRole = 'leading' | 'following' | 'observing';
 
@@ -31,6 +32,8 @@ export interface ElectionInput {
   myId: ServerId;
   /** Every voting replica, this one included if it votes; observers are not listed. */
   voters: readonly ServerId[];
+  /** How they count (zoo.cfg group./weight.); a majority of `voters` when left out. */
+  quorum?: QuorumRule;
   /** This replica's last logged zxid and its currentEpoch: what it proposes for itself. */
   lastZxid: Zxid;
   currentEpoch: number;
@@ -52,7 +55,8 @@ export interface ElectionDecision {
 
 export interface ElectionContext {
   myId: ServerId;
-  voters: ServerId[];
+  /** Who votes and what each vote weighs; observers are not among the voters. */
+  quorum: QuorumRule;
   ownVote: Vote;
   /** The logical clock: notifications from other rounds reset or are answered, as in FLE. */
   round: number;
@@ -89,7 +93,7 @@ function withNotification<Result>(body: (arguments_: GuardArguments) => Result) 
   };
 }
 
-const isVoter = (context: ElectionContext, id: ServerId) => context.voters.includes(id);
+const isVoter = (context: ElectionContext, id: ServerId) => isVoterOf(context.quorum, id);
 
 /** The notification this replica sends while looking: its current proposal in its round. */
 export function lookingNotification(context: ElectionContext): Notification {
@@ -124,7 +128,7 @@ function initialContext(input: ElectionInput): ElectionContext {
   const isVoting = input.voters.includes(input.myId);
   return {
     myId: input.myId,
-    voters: [...input.voters].sort((first, second) => first - second),
+    quorum: quorumRuleOf(input.voters, input.quorum),
     ownVote,
     round: input.lastRound + 1,
     proposal: ownVote,
@@ -137,11 +141,8 @@ function initialContext(input: ElectionInput): ElectionContext {
 }
 
 /** A voter's own vote counts toward its quorum (ZooKeeper delivers its notification to itself). */
-function withOwnVote(
-  context: ElectionContext,
-  votes: Record<ServerId, CastVote>,
-  proposal: Vote,
-): Record<ServerId, CastVote> {
+type Votes = Record<ServerId, CastVote>;
+function withOwnVote(context: ElectionContext, votes: Votes, proposal: Vote): Votes {
   if (!isVoter(context, context.myId)) return votes;
   return { ...votes, [context.myId]: { vote: proposal, state: 'looking' } };
 }
@@ -158,7 +159,7 @@ function confirmsLeaderInRound({ context, event }: GuardArguments): boolean {
   if (notification.round !== context.round) return false;
   const votes = withSender(context.votesInRound, event);
   return (
-    hasQuorumOfVotesFor(votes, notification.vote, context.voters, 'exact') &&
+    hasQuorumOfVotesFor(votes, notification.vote, context.quorum, 'exact') &&
     isLeaderConfirmed(votes, notification.vote.leaderId, context.myId, true)
   );
 }
@@ -169,7 +170,7 @@ function confirmsLeaderOutOfElection({ context, event }: GuardArguments): boolea
   const votes = withSender(context.votesOutOfElection, event);
   const roundsMatch = notification.round === context.round;
   return (
-    hasQuorumOfVotesFor(votes, notification.vote, context.voters, 'sameLeader') &&
+    hasQuorumOfVotesFor(votes, notification.vote, context.quorum, 'sameLeader') &&
     isLeaderConfirmed(votes, notification.vote.leaderId, context.myId, roundsMatch)
   );
 }
@@ -194,7 +195,7 @@ const notificationGuards = wrapNotificationGuards({
   isLookingInEarlierRound: (guard) => isLooking(guard) && roundOrder(guard) < 0,
   isBetterLookingVote: ({ context, event }) =>
     event.notification.state === 'looking' &&
-    isBetterVote(event.notification.vote, context.proposal, context.voters),
+    isBetterVote(event.notification.vote, context.proposal, context.quorum),
   isLooking,
   confirmsLeaderInRound,
   confirmsLeaderOutOfElection,
@@ -261,7 +262,7 @@ export const electionMachine = setup({
     /** FLE: a higher round restarts the tally; keep the better of its vote and our own. */
     joinLaterRound: assign(withNotification(({ context, event }) => {
       const { notification } = event;
-      const proposal = isBetterVote(notification.vote, context.ownVote, context.voters)
+      const proposal = isBetterVote(notification.vote, context.ownVote, context.quorum)
         ? notification.vote
         : context.ownVote;
       const votes = withOwnVote(context, {}, proposal);
@@ -299,7 +300,7 @@ export const electionMachine = setup({
     isElectedLeader: ({ context }) => decisionOf(context).role === 'leading',
     isObserver: ({ context }) => !isVoter(context, context.myId),
     hasQuorumForProposal: ({ context }) =>
-      hasQuorumOfVotesFor(context.votesInRound, context.proposal, context.voters, 'exact'),
+      hasQuorumOfVotesFor(context.votesInRound, context.proposal, context.quorum, 'exact'),
   },
   delays: {
     finalizeWait: ({ context }) => context.timing.finalizeWaitMs,

@@ -15,6 +15,7 @@ import type {
 } from '../protocol/peer.js';
 import type { ElectionDecision, ElectionTiming } from './election.js';
 import type { SyncPlan } from './leading/rules.js';
+import type { QuorumRule } from './quorum.js';
 import { epochOfZxid } from '../protocol/zxid.js';
 
 /** tree/'s Txn, reached through the peer protocol (machines/ may not import tree/). */
@@ -43,6 +44,8 @@ export interface ReplicaInput {
   myId: ServerId;
   /** Every voting replica; observers are not listed (they never count toward a quorum). */
   voters: readonly ServerId[];
+  /** How the voters count (zoo.cfg group./weight.); a majority of `voters` when left out. */
+  quorum?: QuorumRule;
   acceptedEpoch: number;
   currentEpoch: number;
   /** The last zxid in the durable log (0 when empty). */
@@ -142,7 +145,10 @@ export interface LearnerState {
 
 export interface ReplicaContext {
   myId: ServerId;
+  /** Participants, weight 0 included: they follow (FOLLOWERINFO) rather than observe. */
   voters: ServerId[];
+  /** Every quorum this replica counts — votes, FOLLOWERINFO, ACKs — asks this rule. */
+  quorum: QuorumRule;
   timing: ReplicaTiming;
   electionTiming: Partial<ElectionTiming>;
   readOnlyModeEnabled: boolean;

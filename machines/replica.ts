@@ -13,12 +13,15 @@ import {
   type ReplicaInput,
 } from './replica-context.js';
 import { replicaSetup } from './replica-setup.js';
+import { quorumRuleOf, votersOf } from './quorum.js';
 
 export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
   const epochEnds = input.epochEnds ?? (input.lastZxid > 0 ? [input.lastZxid] : []);
+  const quorum = quorumRuleOf(input.voters, input.quorum);
   return {
     myId: input.myId,
-    voters: [...input.voters].sort((first, second) => first - second),
+    voters: votersOf(quorum),
+    quorum,
     timing: { ...replicaTimingDefaults, ...input.timing },
     electionTiming: input.electionTiming ?? {},
     readOnlyModeEnabled: input.readOnlyModeEnabled ?? false,
@@ -42,6 +45,7 @@ function electionInputOf(context: ReplicaContext): ElectionInput {
   return {
     myId: context.myId,
     voters: context.voters,
+    quorum: context.quorum,
     lastZxid: context.lastZxid,
     currentEpoch: context.currentEpoch,
     lastRound: context.lastRound,

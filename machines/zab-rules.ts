@@ -1,12 +1,9 @@
 // Zab's pure rules — zxid rollover (packing is protocol/zxid.ts), vote order, quorums, the
 // committed zxid — kept apart from the machines so each has a table test (the etcd-io/raft
-// habit) and guards only call them. Breaking an invariant here is a programmer error and throws.
+// habit) and guards only call them; who counts for a quorum is machines/quorum.ts's rule.
 import type { PeerState, ServerId, Vote } from '../protocol/peer.js';
 import { counterOfZxid, zxidCounterMax, type Zxid } from '../protocol/zxid.js';
-
-function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`zab rule violated: ${message}`);
-}
+import { containsQuorum, weightOf, type QuorumRule } from './quorum.js';
 
 /**
  * The zxid the leader gives its next proposal, or 'newEpochRequired' when the counter is spent:
@@ -32,17 +29,13 @@ export function compareVotes(candidate: Vote, current: Vote): number {
 }
 
 /**
- * Should a replica holding `current` adopt `candidate`? Only a vote for a voter can win (a
- * non-voter has weight 0 in ZooKeeper), and any vote for a voter beats one for a non-voter (an
- * observer starts out voting for itself).
+ * Should a replica holding `current` adopt `candidate`? FLE's totalOrderPredicate adopts no vote
+ * for a server of weight 0 (an observer, or a voter zoo.cfg weighs 0), and any vote for a
+ * weighted server beats one for a weightless one (which starts out voting for itself).
  */
-export function isBetterVote(
-  candidate: Vote,
-  current: Vote,
-  voters: readonly ServerId[],
-): boolean {
-  if (!voters.includes(candidate.leaderId)) return false;
-  if (!voters.includes(current.leaderId)) return true;
+export function isBetterVote(candidate: Vote, current: Vote, quorum: QuorumRule): boolean {
+  if (weightOf(quorum, candidate.leaderId) === 0) return false;
+  if (weightOf(quorum, current.leaderId) === 0) return true;
   return compareVotes(candidate, current) > 0;
 }
 
@@ -57,19 +50,6 @@ export function isSameVote(first: Vote, second: Vote): boolean {
 
 export function isSameLeader(first: Vote, second: Vote): boolean {
   return first.leaderId === second.leaderId && first.peerEpoch === second.peerEpoch;
-}
-
-/** A strict majority of the voters; observers never count. */
-export function quorumSize(voters: readonly ServerId[]): number {
-  assert(voters.length > 0, 'an ensemble has at least one voter');
-  assert(new Set(voters).size === voters.length, 'voters are distinct');
-  return Math.floor(voters.length / 2) + 1;
-}
-
-/** Do these servers (duplicates and non-voters ignored) make a majority of the voters? */
-export function isQuorum(servers: Iterable<ServerId>, voters: readonly ServerId[]): boolean {
-  const voting = new Set([...servers].filter((server) => voters.includes(server)));
-  return voting.size >= quorumSize(voters);
 }
 
 /** A vote some server cast, with the state it was in when it cast it. */
@@ -87,14 +67,14 @@ export type VoteMatch = 'exact' | 'sameLeader';
 export function hasQuorumOfVotesFor(
   votesBySender: Readonly<Record<ServerId, CastVote>>,
   vote: Vote,
-  voters: readonly ServerId[],
+  quorum: QuorumRule,
   match: VoteMatch,
 ): boolean {
   const matches = match === 'exact' ? isSameVote : isSameLeader;
   const agreeing = Object.entries(votesBySender)
     .filter(([, cast]) => matches(cast.vote, vote))
     .map(([sender]) => Number(sender));
-  return isQuorum(agreeing, voters);
+  return containsQuorum(quorum, agreeing);
 }
 
 /**
@@ -113,16 +93,21 @@ export function isLeaderConfirmed(
 }
 
 /**
- * The highest zxid a quorum of voters has made durable, from each server's highest ACKed zxid
- * (Zab's FIFO links make an ACK cover everything before it; the leader counts its own log).
- * 0 when no quorum has acknowledged anything.
+ * The highest zxid a quorum has made durable, from each server's highest ACKed zxid (Zab's FIFO
+ * links make an ACK cover everything before it; the leader counts its own log): the largest z
+ * whose ackers (ACKed ≥ z) the verifier calls a quorum. With weights and groups no sorted median
+ * gives it, so each acked zxid is tried from the highest. 0 when no quorum acknowledged anything.
  */
 export function committedZxid(
   ackedZxidByServer: ReadonlyMap<ServerId, Zxid>,
-  voters: readonly ServerId[],
+  quorum: QuorumRule,
 ): Zxid {
-  const acked = voters
-    .map((voter) => ackedZxidByServer.get(voter) ?? 0)
-    .sort((first, second) => second - first);
-  return acked[quorumSize(voters) - 1] ?? 0;
+  const descending = (first: Zxid, second: Zxid) => second - first;
+  const candidates = [...new Set(ackedZxidByServer.values())].sort(descending);
+  for (const zxid of candidates) {
+    if (zxid <= 0) break;
+    const ackers = [...ackedZxidByServer].filter(([, acked]) => acked >= zxid).map(([id]) => id);
+    if (containsQuorum(quorum, ackers)) return zxid;
+  }
+  return 0;
 }

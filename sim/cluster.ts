@@ -4,6 +4,7 @@
 // the CommitLedger, never thrown, so a broken variant is detectable.
 import { SimulatedClock } from 'xstate';
 import type { ElectionTiming } from '../machines/election.js';
+import { quorumRuleOf, type QuorumRule } from '../machines/quorum.js';
 import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
 import type { PeerMessage, ServerId } from '../protocol/peer.js';
 import type { TxnBody } from '../protocol/txn.js';
@@ -11,13 +12,8 @@ import { ReplicaStorage, type StorageSettings } from '../storage/replica-storage
 import { MemoryNetwork, NetworkBusyError } from '../transport/memory.js';
 import { checkDurabilityAndConvergence, TreeDigests } from './cluster-invariants.js';
 import {
-  clusterSessionId,
-  clusterStorageDefaults,
-  clusterTimingDefaults,
-  createSessionBody,
-  drainMicrotasks,
-  pumpDisk,
-  restartDrainCount,
+  clusterSessionId, clusterStorageDefaults, clusterTimingDefaults, createSessionBody,
+  drainMicrotasks, pumpDisk, restartDrainCount,
 } from './cluster-support.js';
 import { CommitLedger } from './invariants.js';
 import { InstantDeliveries } from './livelock.js';
@@ -34,6 +30,8 @@ export { clusterSessionId, createTxnBody } from './cluster-support.js';
 
 export interface ClusterOptions {
   voters: ServerId[];
+  /** How the voters count (zoo.cfg group./weight.); a majority of `voters` when left out. */
+  quorum?: QuorumRule;
   observers?: ServerId[];
   seed?: number;
   timing?: Partial<ReplicaTiming>;
@@ -68,6 +66,7 @@ export class Cluster {
   readonly disks = new Map<ServerId, SimulatedStorageBackend>();
   private readonly turns = new Map<ServerId, TurnQueue>();
   readonly members: ServerId[];
+  readonly quorum: QuorumRule;
   /** Crashed incarnations, kept for what they recorded (visited states, sync plans). */
   readonly retired: SimReplica[] = [];
   /** Replicas whose disk could not be recovered at their last start, with why. */
@@ -85,6 +84,7 @@ export class Cluster {
     // Session passwords come from a generator of their own: drawing them moves no schedule.
     this.bytesRandom = new SeededRandom(((options.seed ?? 1) ^ 0x5eed) >>> 0);
     this.members = [...options.voters, ...(options.observers ?? [])];
+    this.quorum = quorumRuleOf(options.voters, options.quorum);
     for (const id of this.members) {
       const turns = new TurnQueue();
       this.turns.set(id, turns);
@@ -128,6 +128,7 @@ export class Cluster {
       replica = await this.pumpWhile(id, SimReplica.start({
         id,
         voters: this.options.voters,
+        quorum: this.quorum,
         members: this.members,
         network: this.network,
         clock,
@@ -327,10 +328,8 @@ export class Cluster {
 
   /** The replica serving as leader with every running voter and observer serving under it. */
   stableLeader(): ServerId | undefined {
+    const leaderId = this.leaderId();
     const running = [...this.replicas.values()];
-    const leaders = running.filter((r) => r.role.state === 'leading' && r.role.serving);
-    if (leaders.length !== 1) return undefined;
-    const leaderId = leaders[0]?.id;
     const allServing = running.every((r) => r.role.serving && r.role.leaderId === leaderId);
     return allServing ? leaderId : undefined;
   }

@@ -1,13 +1,16 @@
 // The faults the simulator injects, one per call, chosen by the seeded generator: a replica's
 // process crash or the whole site's power loss (an ordered prefix of unsynced writes survives,
 // after a power loss the last one possibly torn), restarts, process pauses and resumes,
-// symmetric and one-way partitions and their healing, connection resets, a lost message (which,
-// as on TCP, breaks its connection), a full disk, a corrupt log record on a stopped replica's
-// disk, and a client losing its connection.
+// symmetric and one-way partitions (with groups or weights, sometimes cutting off the heaviest
+// side) and their healing, connection resets, a lost message (which, as on TCP, breaks its
+// connection), a full disk, a corrupt log record on a stopped replica's disk, and a client losing
+// its connection.
 
+import { survivesLossOf } from '../machines/quorum.js';
 import type { ServerId } from '../protocol/peer.js';
 import type { SimClient } from './client.js';
 import type { Cluster } from './cluster.js';
+import { heaviestSide } from './quorum-shapes.js';
 import type { SeededRandom } from './random.js';
 
 export const faultKinds = [
@@ -32,6 +35,8 @@ export type FaultKind = (typeof faultKinds)[number];
 const corruptionChance = 0.2;
 /** Unsynced writes a crash may keep at most (a disk that took some before the power went). */
 const crashSurvivorsMax = 3;
+/** With groups or weights, how often a symmetric partition cuts off the heaviest side instead. */
+const heavyIsolationChance = 0.3;
 
 function pair(random: SeededRandom, ids: readonly ServerId[]): [ServerId, ServerId] | undefined {
   if (ids.length < 2) return undefined;
@@ -80,6 +85,12 @@ export async function applyFault(
       return kind;
     case 'partition':
     case 'oneWayPartition': {
+      // Only a weighted ensemble draws here, so a majority's schedules stay as they were.
+      if (kind === 'partition' && cluster.quorum.kind === 'hierarchical' &&
+        random.chance(heavyIsolationChance)) {
+        isolate(cluster, heaviestSide(cluster.quorum));
+        return kind;
+      }
       const chosen = pair(random, cluster.members);
       if (chosen === undefined) return undefined;
       cluster.network.partition(chosen[0], chosen[1], kind === 'partition' ? 'both' : 'oneWay');
@@ -126,7 +137,6 @@ function corruptRecord(cluster: Cluster, stopped: ServerId[], random: SeededRand
   if (cluster.unrecoverable.size > 0 || cluster.corrupted.size > 0) return false;
   // Rarer than the other faults: it takes a replica out for good.
   if (!random.chance(corruptionChance)) return false;
-  if (cluster.options.voters.length < 3) return false;
   // Only before a whole record: a corrupt run at the end of the log is what a torn write leaves,
   // which recovery cuts by design (a record torn by a power loss may already end it).
   const corruptible = (id: ServerId) => {
@@ -135,11 +145,23 @@ function corruptRecord(cluster: Cluster, stopped: ServerId[], random: SeededRand
     while (lastWhole >= 0 && !records[lastWhole]!.whole) lastWhole--;
     return records.slice(0, Math.max(0, lastWhole)).map((record) => record.zxid);
   };
-  const candidates = stopped.filter((id) => corruptible(id).length > 0);
+  // The others must still make a quorum by the ensemble's own rule (weights and groups too).
+  const candidates = stopped.filter(
+    (id) => survivesLossOf(cluster.quorum, [id]) && corruptible(id).length > 0,
+  );
   if (candidates.length === 0) return false;
   const id = random.pick(candidates);
   const zxids = corruptible(id);
   cluster.disk(id).corruptRecord(zxids[random.int(zxids.length)]!);
   cluster.corrupted.add(id);
   return true;
+}
+
+/** A symmetric partition between `side` and every other member, until the next heal. */
+function isolate(cluster: Cluster, side: readonly ServerId[]): void {
+  for (const inside of side) {
+    for (const outside of cluster.members.filter((id) => !side.includes(id))) {
+      cluster.network.partition(inside, outside, 'both');
+    }
+  }
 }

@@ -13,6 +13,7 @@ import {
   type ReplicaMachine,
 } from '../actors/replica/host.js';
 import type { ReplicaWorld } from '../actors/replica/world.js';
+import type { QuorumRule } from '../machines/quorum.js';
 import { ServerCore } from '../actors/server/server-core.js';
 import type { ElectionTiming } from '../machines/election.js';
 import type { ReplicaTiming, RoleAnnouncement, SyncStreamParams } from '../machines/replica.js';
@@ -59,6 +60,7 @@ export type HostVariantOptions = Pick<ReplicaHostOptions, 'decorateEffects' | 'c
 export interface SimReplicaOptions {
   id: ServerId;
   voters: readonly ServerId[];
+  quorum: QuorumRule;
   /** Voters and observers: the ids this replica hears (a stranger's frames are dropped). */
   members: readonly ServerId[];
   network: MemoryNetwork;
@@ -146,6 +148,7 @@ export class SimReplica {
     const host = new ReplicaHost(world, {
       myId: options.id,
       voters: options.voters,
+      quorum: options.quorum,
       members: options.members,
       timing: options.timing,
       pacing: simulatedPacing,

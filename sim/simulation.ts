@@ -20,10 +20,14 @@ import { describeOperation, type ZooKeeperOperation } from './linearizability/in
 import { checkClientHistory, type HistoryVerdict } from './sim-history.js';
 import { applyFault, faultKinds, type FaultKind } from './faults.js';
 import { Stranger } from './stranger.js';
+import { describeQuorumRule } from '../machines/quorum.js';
+import { quorumRuleForSeed, type QuorumShape } from './quorum-shapes.js';
 
 export interface SimulationOptions {
   seed: number;
   voters?: number;
+  /** How the voters count: a majority (the default), or weights/groups drawn from the seed. */
+  quorum?: QuorumShape;
   observers?: number;
   clients?: number;
   steps?: number;
@@ -50,6 +54,8 @@ export interface SimulationResult {
   /** The clients' operations, as checked (for tools that look closer at a failing seed). */
   recorded: ZooKeeperOperation[];
   simulatedMs: number;
+  /** The quorum rule the run counted with (describeQuorumRule). */
+  quorum: string;
   /** Forged frames the stranger sent replicas (sim/stranger.ts); every one must be ignored. */
   strangerFrames: number;
 }
@@ -82,14 +88,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     { length: options.observers ?? 0 },
     (_, index) => voters.length + index + 1,
   );
+  const quorum = quorumRuleForSeed(options.quorum ?? 'majority', voters, options.seed);
   const cluster = new Cluster({
     voters,
+    quorum,
     observers,
     seed: options.seed,
     ...(options.machine === undefined ? {} : { machine: options.machine }),
     ...(options.hostVariant === undefined ? {} : { hostVariant: options.hostVariant }),
   });
   const trace = options.trace;
+  trace?.(`quorum ${describeQuorumRule(quorum)}`);
   if (trace !== undefined) attachTrace(cluster, trace);
   const random = cluster.random;
   const network = new ClientNetwork(cluster, options.requestQueue);
@@ -163,6 +172,7 @@ function resultOf(
     history: history ?? { verdict: 'unknown', operations: recorded.length, steps: 0 },
     recorded,
     simulatedMs: cluster.clock.now(),
+    quorum: describeQuorumRule(cluster.quorum),
   };
 }
 

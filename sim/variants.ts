@@ -4,6 +4,8 @@
 // the host variants (sim/host-variants.ts) break the host layer's order rule or its outbox.
 import { assign, enqueueActions } from 'xstate';
 import type { ElectionContext } from '../machines/election.js';
+import { isVoterOf, majorityRule, type QuorumRule } from '../machines/quorum.js';
+import { broadcastActions, broadcastGuards } from '../machines/leading/broadcast.js';
 import { isBetterVote } from '../machines/zab-rules.js';
 import { learnersAtLeast, sendToAll } from '../machines/leading/learners.js';
 import type { ReplicaContext, ReplicaEffect, ReplicaEvent } from '../machines/replica-context.js';
@@ -12,6 +14,7 @@ import { replicaMachine } from '../machines/replica.js';
 import type { PeerState, Vote } from '../protocol/peer.js';
 import { ackBeforeFsyncHost, streamAfterGiveUpHost } from './host-variants.js';
 import type { HostVariantOptions, ReplicaMachine } from './replica-host.js';
+import type { QuorumShape } from './quorum-shapes.js';
 
 /** A follower that logs a proposal and ACKs it at once, before it is durable. */
 export const eagerAckMachine = replicaMachine.provide({
@@ -64,8 +67,8 @@ export const commitWithoutQuorumMachine = replicaMachine.provide({
  * leader trusting the outcome (it skips discovery's check that no follower is ahead of it,
  * which on its own would send a lagging leader back to looking, as ZooKeeper's does).
  */
-function isBetterIgnoringZxid(candidate: Vote, current: Vote, voters: readonly number[]) {
-  return isBetterVote({ ...candidate, zxid: 0 }, { ...current, zxid: 0 }, voters);
+function isBetterIgnoringZxid(candidate: Vote, current: Vote, quorum: QuorumRule) {
+  return isBetterVote({ ...candidate, zxid: 0 }, { ...current, zxid: 0 }, quorum);
 }
 
 type ElectionArguments = {
@@ -82,10 +85,10 @@ export const electionIgnoresZxidMachine = replicaMachine.provide({
         joinLaterRound: assign((args) => {
           const { context, event } = args as unknown as ElectionArguments;
           const { notification, from } = event;
-          const better = isBetterIgnoringZxid(notification.vote, context.ownVote, context.voters);
+          const better = isBetterIgnoringZxid(notification.vote, context.ownVote, context.quorum);
           const proposal = better ? notification.vote : context.ownVote;
           const votesInRound = {
-            ...(context.voters.includes(context.myId)
+            ...(isVoterOf(context.quorum, context.myId)
               ? { [context.myId]: { vote: proposal, state: 'looking' as const } }
               : {}),
             [from]: { vote: notification.vote, state: notification.state },
@@ -95,19 +98,47 @@ export const electionIgnoresZxidMachine = replicaMachine.provide({
       },
       guards: {
         isBetterLookingVote: (({ context, event }: {
-          context: { proposal: Vote; voters: readonly number[] };
+          context: { proposal: Vote; quorum: QuorumRule };
           event: { notification: { state: string; vote: Vote } };
         }) =>
           event.notification.state === 'looking' &&
-          isBetterIgnoringZxid(event.notification.vote, context.proposal, context.voters)
+          isBetterIgnoringZxid(event.notification.vote, context.proposal, context.quorum)
         ) as never,
       },
     }),
   },
 });
 
+/** The leader's view with its configured groups and weights replaced by a plain majority. */
+function counting(context: ReplicaContext, event: ReplicaEvent): [ReplicaContext, ReplicaEvent] {
+  return [{ ...context, quorum: majorityRule(context.voters) }, event];
+}
+
+/**
+ * A leader that commits once a majority of the voters ACKed, whatever zoo.cfg's weight.N and
+ * group.N say (run with weights: with only a majority it may commit without the heavy voter).
+ */
+export const weightsIgnoredMachine = replicaMachine.provide({
+  guards: {
+    hasCommittableProposal: ((arguments_: { context: ReplicaContext; event: ReplicaEvent }) =>
+      broadcastGuards.hasCommittableProposal(...counting(arguments_.context, arguments_.event))
+    ) as never,
+  },
+  actions: {
+    commitProposals: enqueueActions(({ context, event, enqueue }) => {
+      const result = broadcastActions.commitProposals(
+        ...counting(context as ReplicaContext, event as ReplicaEvent),
+      );
+      if (result.context !== undefined) enqueue.assign(result.context);
+      for (const effect of result.effects ?? []) enqueue(effect);
+    }) as never,
+  },
+});
+
 /** What a broken variant replaces: the replica machine, or parts of the replica host. */
 export interface BrokenParts {
+  /** The quorum configuration the variant needs to show (a weighted one for weightsIgnored). */
+  quorum?: QuorumShape;
   machine?: ReplicaMachine;
   hostVariant?: HostVariantOptions;
   /** A transport that believes a hello's claimed id (sim/stranger.ts). */
@@ -119,6 +150,7 @@ export const brokenVariants = {
   eagerAck: { machine: eagerAckMachine },
   commitWithoutQuorum: { machine: commitWithoutQuorumMachine },
   electionIgnoresZxid: { machine: electionIgnoresZxidMachine },
+  weightsIgnored: { machine: weightsIgnoredMachine, quorum: 'weighted' },
   ackBeforeFsync: { hostVariant: ackBeforeFsyncHost },
   streamAfterGiveUp: { hostVariant: streamAfterGiveUpHost },
   identityHole: { strangerPassesAsMember: true },

@@ -49,6 +49,12 @@ import { storageConfigDefaults, storageKeyRules, type StorageConfig } from './st
 import { loggingDefaults, loggingKeyRules, type LoggingConfig } from './logging-keys.js';
 import { unsafeDefaults, unsafeKeyRules, type UnsafeConfig } from './unsafe-keys.js';
 import { unreadKey } from './zookeeper-keys.js';
+import {
+  checkQuorumHierarchy,
+  isQuorumGroupKey,
+  QuorumHierarchyReader,
+  type QuorumGroupsConfig,
+} from './quorum-groups.js';
 
 export {
   ConfigError,
@@ -64,7 +70,7 @@ export {
 
 export interface ServerConfig
   extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, StorageConfig,
-  LoggingConfig, UnsafeConfig {
+  LoggingConfig, UnsafeConfig, QuorumGroupsConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;
@@ -298,6 +304,7 @@ export function parseZooCfg(text: string, sourceName: string): ParsedZooCfg {
   const serverKeys = new Map<number, string>();
   const securityEntries: { name: string; value: string; where: string }[] = [];
   const quorumEntries: { name: string; value: string; where: string }[] = [];
+  const quorumGroups = new QuorumHierarchyReader();
   for (const entry of readJavaProperties(text)) {
     const key = entry.key.trim();
     const value = entry.value.trim();
@@ -317,6 +324,8 @@ export function parseZooCfg(text: string, sourceName: string): ParsedZooCfg {
       if (rule.field !== undefined) config[rule.field] = parsed;
     } else if (reader === 'authProvider') {
       authProviders.set(key, parseValue(valueParsers.text, key, value, where));
+    } else if (isQuorumGroupKey(key)) {
+      quorumGroups.read(key, value, where);
     } else if (reader === 'server') {
       const address = parseQuorumServer(key, value, where);
       // `server.1` twice is one key (the later wins); `server.01` beside it is a second entry.
@@ -334,6 +343,8 @@ export function parseZooCfg(text: string, sourceName: string): ParsedZooCfg {
   }
   if (authProviders.size > 0) config.authProviders = [...authProviders.values()];
   if (servers.size > 0) config.servers = servers;
+  const quorumHierarchy = quorumGroups.result();
+  if (quorumHierarchy !== undefined) config.quorumHierarchy = quorumHierarchy;
   readClientSecurityKeys(securityEntries, config as Partial<ClientSecurityConfig>, parseValue);
   Object.assign(config, readQuorumSecurityKeys(quorumEntries, parseValue));
   return {
@@ -417,6 +428,7 @@ export function resolveConfig(
   const standaloneEnabled = partial.standaloneEnabled ?? serverConfigDefaults.standaloneEnabled;
   checkServerLines(servers, partial.extendedTypesEnabled ?? false);
   checkQuorumShape(servers, standaloneEnabled, log);
+  if (partial.quorumHierarchy !== undefined) checkQuorumHierarchy(servers, partial.quorumHierarchy);
   const self = resolveSelf(partial, dataDir, servers, options);
   const security = resolveClientSecurity(partial, partial.authProviders ?? []);
   checkQuorumSasl(partial, partial.jaasFile);
@@ -448,6 +460,7 @@ export function resolveConfig(
     jaasFile: undefined,
     digestUsers: new Map(),
     initialConfiguration: undefined,
+    quorumHierarchy: undefined,
     ...withoutUndefined(partial),
     ...security,
     adminServerEnabled: partial.adminServerEnabled ?? partial.adminServerPort !== undefined,

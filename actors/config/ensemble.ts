@@ -10,6 +10,11 @@ import {
   type QuorumServerAddress,
 } from '../../protocol/config/values.js';
 import type { ConfigLogger, ResolveOptions, ServerConfig } from './config.js';
+import {
+  quorumHierarchyLines,
+  quorumRuleOfConfig,
+  type QuorumHierarchy,
+} from './quorum-groups.js';
 
 type Servers = ReadonlyMap<number, QuorumServerAddress>;
 
@@ -211,13 +216,15 @@ function resolvePeerType(
 }
 
 /**
- * The ensemble as ZooKeeper's QuorumMaj.toString writes it into /zookeeper/config: one
- * `server.N=host:quorumPort:electionPort:role[;clientHost:clientPort]` line per member in id
- * order, then `version=` and the configuration's version in hex (0 for a static zoo.cfg).
+ * The ensemble as ZooKeeper's QuorumVerifier.toString writes it into /zookeeper/config and `conf`:
+ * one `server.N=host:quorumPort:electionPort:role[;clientHost:clientPort]` line per member in id
+ * order, QuorumHierarchical's group.N and weight.N lines when zoo.cfg has them, then `version=`
+ * and the configuration's version in hex (0 for a static zoo.cfg).
  */
 export function ensembleConfigText(
   servers: ReadonlyMap<number, QuorumServerAddress>,
-  version = 0,
+  version: number | bigint = 0,
+  hierarchy?: QuorumHierarchy,
 ): string {
   const lines = [...servers.values()]
     .sort((first, second) => first.id - second.id)
@@ -228,5 +235,8 @@ export function ensembleConfigText(
       const address = `${server.host}:${server.quorumPort}:${server.electionPort}`;
       return `server.${server.id}=${address}:${server.peerType}${client}\n`;
     });
-  return `${lines.join('')}version=${version.toString(16)}`;
+  const groupLines = hierarchy === undefined
+    ? []
+    : quorumHierarchyLines(quorumRuleOfConfig(servers, hierarchy)).map((line) => `${line}\n`);
+  return `${lines.join('')}${groupLines.join('')}version=${version.toString(16)}`;
 }

@@ -3,6 +3,7 @@
 // InetSocketAddress), kept apart from the dispatch in four-letter-words.ts.
 import { hostname, arch, release, type, userInfo, homedir } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
+import { ensembleConfigText } from '../config/ensemble.js';
 import type {
   ConnectionStatistics,
   FourLetterSource,
@@ -147,14 +148,10 @@ export function formatConf(source: FourLetterSource): string {
   text += `initLimit=${config.initLimit}\nsyncLimit=${config.syncLimit}\nelectionAlg=3\n` +
     `electionPort=${self.electionPort}\nquorumPort=${self.quorumPort}\n` +
     `peerType=${self.peerType === 'observer' ? 1 : 0}\nmembership: \n`;
-  for (const server of [...config.servers.values()].sort((left, right) => left.id - right.id)) {
-    const { client } = server;
-    const clientText = client === undefined ? '' : `;${client.host}:${client.port}`;
-    text += `server.${server.id}=${server.host}:${server.quorumPort}:${server.electionPort}:` +
-      `${server.peerType}${clientText}\n`;
-  }
-  // QuorumMaj.toString ends with the version line and no newline.
-  return text + `version=${source.membershipVersion.toString(16)}`;
+  // The quorum verifier's toString: server lines, group./weight. lines, and the version line
+  // with no newline after it.
+  return text +
+    ensembleConfigText(config.servers, source.membershipVersion, config.quorumHierarchy);
 }
 
 /** mntr values that ZooKeeper prints as Java doubles (0.0, 2.8571) rather than integers. */

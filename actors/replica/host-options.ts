@@ -3,6 +3,7 @@
 // observer its ledger and traces read).
 import type { InspectionEvent } from 'xstate';
 import type { ElectionTiming } from '../../machines/election.js';
+import type { QuorumRule } from '../../machines/quorum.js';
 import type {
   ReplicaEvent,
   ReplicaTiming,
@@ -33,6 +34,8 @@ export interface ReplicaHostOptions {
   myId: ServerId;
   /** Voting replicas; a replica not among them observes. */
   voters: readonly ServerId[];
+  /** How the voters count (zoo.cfg group./weight.); a majority of `voters` when left out. */
+  quorum?: QuorumRule;
   /**
    * Every configured replica id, observers included. Frames and link events from any other id
    * are dropped: the TCP transport already refuses such a hello, and the host does not rely on

@@ -6,6 +6,7 @@
 import { constants } from 'node:buffer';
 import { createActor, type Actor } from 'xstate';
 import type { ClientRequestEntry, ForwardedTxnRequest } from '../../machines/replica-context.js';
+import { describeQuorumRule, quorumRuleOf, type QuorumRule } from '../../machines/quorum.js';
 import {
   replicaMachine,
   type ReplicaEvent,
@@ -58,6 +59,7 @@ export class ReplicaHost implements ReplicaPort {
   readonly pipeline = new ReplicatedPipeline(this);
   readonly myId: ServerId;
   readonly voters: readonly ServerId[];
+  readonly quorum: QuorumRule;
   private core: ServerCore | undefined;
   private log: ReplicaLog | undefined;
   private network: Transport | undefined;
@@ -89,6 +91,7 @@ export class ReplicaHost implements ReplicaPort {
   ) {
     this.myId = options.myId;
     this.voters = [...options.voters].sort((first, second) => first - second);
+    this.quorum = quorumRuleOf(this.voters, options.quorum);
     this.snapAssembler = new SnapAssembler(options.snapshotBytesMax ?? snapshotBytesMaxDefault);
     const pacing: OutboxPacing = {
       nextTurn: () => new Promise((resolve) => world.nextTurn(() => resolve())),
@@ -158,6 +161,7 @@ export class ReplicaHost implements ReplicaPort {
     const input = {
       myId: this.myId,
       voters: this.voters,
+      quorum: this.quorum,
       acceptedEpoch: storage.epochs.acceptedEpoch(),
       currentEpoch: storage.epochs.currentEpoch(),
       lastZxid: Math.max(storage.lastZxid(), core.tree.lastZxid),
@@ -171,7 +175,8 @@ export class ReplicaHost implements ReplicaPort {
     };
     const { acceptedEpoch, currentEpoch } = input;
     const zxid = hex(input.lastZxid);
-    const starting = { myId: this.myId, voters: this.voters, zxid, acceptedEpoch, currentEpoch };
+    const quorum = describeQuorumRule(this.quorum);
+    const starting = { myId: this.myId, quorum, zxid, acceptedEpoch, currentEpoch };
     logger.info(starting, 'replica starting: looking for a leader');
     const handlers = this.effectHandlers();
     const performer = {

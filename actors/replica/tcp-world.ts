@@ -10,6 +10,7 @@ import type { PeerAuthenticator } from '../../transport/tcp-peer-sasl.js';
 import type { PeerTlsOptions } from '../../transport/tcp-peer-tls.js';
 import { loadSecureContextOptions, TlsFileWatcher } from '../../transport/tls/index.js';
 import { ensembleConfigText } from '../config/ensemble.js';
+import { quorumRuleOfConfig } from '../config/quorum-groups.js';
 import type { ServerConfig } from '../config/config.js';
 import { ReplicaHost } from './host.js';
 import { digestMd5PeerAuthenticator } from './quorum-sasl.js';
@@ -135,6 +136,7 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
   return new ReplicaHost(tcpWorld(options), {
     myId: requireMyId(settings),
     voters,
+    quorum: quorumRuleOfConfig(settings.servers, settings.quorumHierarchy),
     members: [...settings.servers.keys()],
     leaderServes: settings.leaderServes,
     timing: {
@@ -142,7 +144,7 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
       initLimitTicks: settings.initLimit,
       syncLimitTicks: settings.syncLimit,
     },
-    configText: ensembleConfigText(settings.servers),
+    configText: ensembleConfigText(settings.servers, 0, settings.quorumHierarchy),
     readOnlyModeEnabled: settings.readOnlyModeEnabled,
     ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),

@@ -18,7 +18,8 @@ import {
   withEpochEnd,
 } from '../replica-context.js';
 import type { ReplicaSetup } from '../replica-setup.js';
-import { committedZxid, isQuorum, nextProposalZxid } from '../zab-rules.js';
+import { containsQuorum } from '../quorum.js';
+import { committedZxid, nextProposalZxid } from '../zab-rules.js';
 import { counterOfZxid, makeZxid, zxidCounterMax } from '../../protocol/zxid.js';
 import { learnersAtLeast, sendToAll, withoutLearner } from './learners.js';
 
@@ -31,7 +32,7 @@ function nextZxidOf(lastZxid: number, leader: LeaderState) {
 function quorumCommittedZxid(context: ReplicaContext, leader: LeaderState) {
   const acked = new Map(Object.entries(leader.ackedZxidByServer).map(([id, zxid]) => [+id, zxid]));
   acked.set(context.myId, context.durableZxid);
-  return committedZxid(acked, context.voters);
+  return committedZxid(acked, context.quorum);
 }
 
 /** The answer to a sync: SYNC to the learner holding the session, or the leader's own. */
@@ -218,7 +219,7 @@ const broadcastGuards = {
     const alive = learnersAtLeast(leader, 'newLeaderAcked', 'follower').filter(
       (id) => (leader.learners[id]?.silentTicks ?? Infinity) < syncLimitTicks,
     );
-    return !isQuorum([context.myId, ...alive], context.voters);
+    return !containsQuorum(context.quorum, [context.myId, ...alive]);
   }) as Check,
 };
 

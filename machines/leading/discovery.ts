@@ -22,6 +22,7 @@ import {
 } from './learners.js';
 import { isEpochBehindLearner, isLearnerAhead, newEpochFor } from './rules.js';
 import { syncLearner } from './synchronization.js';
+import { weightOf } from '../quorum.js';
 
 /** LEADERINFO to one learner, once the new epoch is durable as this leader's acceptedEpoch. */
 function offerEpoch(context: ReplicaContext, leader: LeaderState, id: number) {
@@ -145,11 +146,16 @@ const discoveryGuards = {
    * what no quorum logged, and synchronization cuts it back (TRUNC). Leaving leadership then
    * instead, after this leader already made the new epoch its currentEpoch, let two replicas
    * outrank each other's epochs forever (found by the simulator: seed 3213 with an observer).
+   * A learner of weight 0 is never a reason either: no election can make it leader, so leaving
+   * would only repeat (seed 893 with `--quorum mixed`); what it holds beyond this leader no
+   * quorum logged, and synchronization cuts it back, as ZooKeeper drops such a learner's
+   * handler and truncates it when it rejoins the established leader.
    */
   isLearnerAheadOfLeader: ((context: ReplicaContext, event: ReplicaEvent) => {
     const { from, message } = expectEvent(event, 'peer.ackEpoch');
     const leader = leaderOf(context);
     if (leader.established || leader.learners[from]?.phase !== 'leaderInfoSent') return false;
+    if (weightOf(context.quorum, from) === 0) return false;
     if (hasQuorumAtLeast(context, leader, 'epochAcked')) return false;
     const self = { currentEpoch: context.currentEpoch, lastZxid: context.lastZxid };
     return isLearnerAhead(message, self);

@@ -11,7 +11,7 @@ import {
   type ReplicaContext,
   type ReplicaEffect,
 } from '../replica-context.js';
-import { isQuorum } from '../zab-rules.js';
+import { containsQuorum } from '../quorum.js';
 
 export function freshLeaderState(): LeaderState {
   return {
@@ -51,7 +51,8 @@ export function hasQuorumAtLeast(
   leader: LeaderState,
   least: LearnerPhase,
 ): boolean {
-  return isQuorum([context.myId, ...learnersAtLeast(leader, least, 'follower')], context.voters);
+  const followers = learnersAtLeast(leader, least, 'follower');
+  return containsQuorum(context.quorum, [context.myId, ...followers]);
 }
 
 export function withLearner(

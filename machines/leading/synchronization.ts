@@ -14,7 +14,7 @@ import {
   type Step,
 } from '../replica-context.js';
 import type { ReplicaSetup } from '../replica-setup.js';
-import { isQuorum } from '../zab-rules.js';
+import { containsQuorum } from '../quorum.js';
 import { makeZxid } from '../../protocol/zxid.js';
 import { learnersAtLeast, withLearner } from './learners.js';
 import { syncModeFor, type LeaderLog } from './rules.js';
@@ -133,7 +133,7 @@ const synchronizationGuards = {
     const leader = leaderOf(context);
     const self = context.durableZxid >= leader.initialHistoryZxid ? [context.myId] : [];
     const acked = learnersAtLeast(leader, 'newLeaderAcked', 'follower');
-    return isQuorum([...self, ...acked], context.voters);
+    return containsQuorum(context.quorum, [...self, ...acked]);
   }) as Check,
 };
 

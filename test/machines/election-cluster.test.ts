@@ -9,7 +9,8 @@ import {
   settledNotification,
   type ElectionDecision,
 } from '../../machines/election.js';
-import { compareVotes, isQuorum } from '../../machines/zab-rules.js';
+import { compareVotes } from '../../machines/zab-rules.js';
+import { containsQuorum, majorityRule } from '../../machines/quorum.js';
 import { makeZxid } from '../../protocol/zxid.js';
 import { decodePeerMessage, encodePeerMessage } from '../../protocol/peer-codec.js';
 import type { Notification, Vote } from '../../protocol/peer.js';
@@ -125,7 +126,7 @@ class ElectionCluster {
         .map(([id]) => id);
     const isEstablished = (leaderId: number) =>
       this.decisions.get(leaderId)?.role === 'leading' &&
-      isQuorum(supporters(leaderId), this.voters);
+      containsQuorum(majorityRule(this.voters), supporters(leaderId));
     return [...this.decisions]
       .filter(([, decision]) => !isEstablished(decision.leaderId))
       .map(([id]) => id);

@@ -8,11 +8,10 @@ import {
   hasQuorumOfVotesFor,
   isBetterVote,
   isLeaderConfirmed,
-  isQuorum,
   nextProposalZxid,
-  quorumSize,
   type CastVote,
 } from '../../machines/zab-rules.js';
+import { hierarchicalRule, majorityRule } from '../../machines/quorum.js';
 import {
   counterOfZxid,
   epochOfZxid,
@@ -78,43 +77,24 @@ describe('vote order (epoch, then zxid, then server id)', () => {
     ['lower epoch loses', vote(3, makeZxid(1, 9), 1), vote(1, makeZxid(1, 1), 2), false],
   ])('%s', (_case, candidate, current, better) => {
     expect(compareVotes(candidate, current) > 0).toBe(better);
-    expect(isBetterVote(candidate, current, [1, 2, 3])).toBe(better);
+    expect(isBetterVote(candidate, current, majorityRule([1, 2, 3]))).toBe(better);
   });
 
   it.each([
     ['a vote for a non-voter never wins', vote(4, 999, 9), vote(1, 0, 0), false],
     ['any voter beats an observer voting for itself', vote(1, 0, 0), vote(4, 999, 9), true],
   ])('%s', (_case, candidate, current, better) => {
-    expect(isBetterVote(candidate, current, [1, 2, 3])).toBe(better);
+    expect(isBetterVote(candidate, current, majorityRule([1, 2, 3]))).toBe(better);
   });
-});
 
-describe('quorum', () => {
+  // group.1=1:2:3 with weight.3=0: 3 votes but is never adopted as leader (FLE's weight check).
+  const weighted = hierarchicalRule([{ id: 1, members: [1, 2, 3] }], { 3: 0 });
   it.each([
-    [[1], 1],
-    [[1, 2], 2],
-    [[1, 2, 3], 2],
-    [[1, 2, 3, 4], 3],
-    [[1, 2, 3, 4, 5], 3],
-  ])('voters %j need %d', (voters, size) => {
-    expect(quorumSize(voters)).toBe(size);
-  });
-
-  it.each([
-    ['a majority of 3', [1, 2], [1, 2, 3], true],
-    ['a minority of 3', [3], [1, 2, 3], false],
-    ['duplicates count once', [2, 2, 2], [1, 2, 3], false],
-    ['observers never count', [1, 4, 5], [1, 2, 3], false],
-    ['2 of 5 is a minority', [4, 5], [1, 2, 3, 4, 5], false],
-    ['3 of 5 is a majority', [1, 4, 5], [1, 2, 3, 4, 5], true],
-    ['an ensemble of one', [1], [1], true],
-  ])('%s', (_case, servers, voters, expected) => {
-    expect(isQuorum(servers, voters)).toBe(expected);
-  });
-
-  it('refuses an empty or duplicated voter list (a misconfiguration)', () => {
-    expect(() => quorumSize([])).toThrow(/zab rule violated/);
-    expect(() => quorumSize([1, 1])).toThrow(/zab rule violated/);
+    ['a vote for a weight-0 voter never wins', vote(3, 999, 9), vote(1, 0, 0), false],
+    ['any weighted voter beats a weight-0 one', vote(1, 0, 0), vote(3, 999, 9), true],
+    ['weighted voters compare as usual', vote(2, 9, 1), vote(1, 8, 1), true],
+  ])('%s (weights)', (_case, candidate, current, better) => {
+    expect(isBetterVote(candidate, current, weighted)).toBe(better);
   });
 });
 
@@ -142,7 +122,7 @@ describe('hasQuorumOfVotesFor and isLeaderConfirmed', () => {
     ],
     ['observer votes do not count', { 2: cast(forOne), 4: cast(forOne) }, 'exact', false],
   ] as const)('%s', (_case, votes, match, expected) => {
-    expect(hasQuorumOfVotesFor(votes, forOne, [1, 2, 3], match)).toBe(expected);
+    expect(hasQuorumOfVotesFor(votes, forOne, majorityRule([1, 2, 3]), match)).toBe(expected);
   });
 
   it.each([
@@ -167,6 +147,25 @@ describe('committedZxid', () => {
     ['observer ACKs are ignored', acks([[1, 9], [4, 9], [5, 9]]), [1, 2, 3], 0],
     ['an ensemble of one commits what it logged', acks([[1, 3]]), [1], 3],
   ])('%s', (_case, acked, voters, expected) => {
-    expect(committedZxid(acked, voters)).toBe(expected);
+    expect(committedZxid(acked, majorityRule(voters))).toBe(expected);
+  });
+
+  // group.1=1:2:3 weight.1=3: replica 1 (3 of 5) is a quorum alone; 2 and 3 together are not.
+  const heavy = hierarchicalRule([{ id: 1, members: [1, 2, 3] }], { 1: 3 });
+  // ZooKeeper's example: group.1=1:2:3 group.2=4:5:6 group.3=7:8:9, every weight 1.
+  const nine = hierarchicalRule([
+    { id: 1, members: [1, 2, 3] },
+    { id: 2, members: [4, 5, 6] },
+    { id: 3, members: [7, 8, 9] },
+  ]);
+  it.each([
+    ['the heavy replica alone commits', acks([[1, 9], [2, 3], [3, 2]]), heavy, 9],
+    ['the light ones lag behind the heavy one', acks([[1, 2], [2, 9], [3, 9]]), heavy, 2],
+    // A sorted median would answer 9 (5 of 9 servers) and 0 (4 of 9) for these two.
+    ['5 of 9 holding one group only', acks([[1, 9], [2, 9], [3, 9], [4, 9], [7, 9], [5, 2]]),
+      nine, 2],
+    ['4 of 9: two in each of two groups', acks([[1, 9], [2, 9], [4, 8], [5, 8]]), nine, 8],
+  ])('%s (hierarchical)', (_case, acked, rule, expected) => {
+    expect(committedZxid(acked, rule)).toBe(expected);
   });
 });

@@ -232,7 +232,11 @@ export class ScenarioDriver {
   private stateLines(): string[] {
     const actor = this.actor;
     if (actor === null) return [];
-    const lines = describeState(actor.getSnapshot(), replicaMachine.root as AnyStateNode);
+    const snapshot = actor.getSnapshot();
+    // An input the machine refuses stops it before it has any context to show.
+    const lines = snapshot.status === 'error' && snapshot.context?.quorum === undefined
+      ? []
+      : describeState(snapshot, replicaMachine.root as AnyStateNode);
     if (this.failure !== null) lines.unshift(['error', this.failure]);
     const shown: string[] = [];
     const current = new Map(lines);

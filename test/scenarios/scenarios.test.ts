@@ -62,7 +62,7 @@ describe('transcript commands', () => {
 
   it('prints a machine stopped by an assertion as an error line', () => {
     expect(run('replica id=1 voters=\n----\n')).toContain(
-      'error: zab rule violated: an ensemble has at least one voter',
+      'error: quorum rule violated: an ensemble has at least one voter',
     );
   });
 

@@ -1,0 +1,90 @@
+// Weighted quorum with real processes (R=3, zoo.cfg group.1=1:2:3 and weight.1=3): replica 1
+// holds 3 of the 5 votes, so killing replica 2 leaves writes going, killing replica 1 stops them
+// (2 and 3 are a majority of servers, not of weight), and `conf` prints the group and weights.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ACL } from '../../protocol/records.js';
+import type { ClientRequest } from '../../protocol/requests.js';
+import { RawClient } from '../server/raw-client.js';
+import { TestEnsemble } from '../support/ensemble.js';
+import { fourLetterWord } from '../support/four-letter.js';
+
+let ensemble: TestEnsemble | undefined;
+const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+
+afterEach(async () => {
+  await ensemble?.destroy();
+  ensemble = undefined;
+});
+
+function createRequest(path: string): ClientRequest {
+  return {
+    kind: 'create', opcode: 1, path, data: Buffer.from(path), acl: openAcl, flags: 0, ttl: -1,
+  };
+}
+
+/** One create through a fresh session on `port`: its error code. */
+async function createOn(port: number, path: string): Promise<number> {
+  const client = await RawClient.session(port);
+  try {
+    return (await client.call(1, createRequest(path))).header.err;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function servesAny(target: TestEnsemble, ids: readonly number[]): Promise<boolean> {
+  for (const id of ids) if ((await target.status(id)).mode !== undefined) return true;
+  return false;
+}
+
+async function until(probe: () => Promise<boolean>, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`not within ${timeoutMs} ms: ${what}`);
+}
+
+describe('weighted quorum (real processes, R=3, weight.1=3)', { timeout: 90_000 }, () => {
+  it('keeps writing without replica 2, stops without replica 1', async () => {
+    ensemble = await TestEnsemble.create({
+      voters: 3,
+      extraConfig: ['group.1=1:2:3', 'weight.1=3'],
+    });
+    ensemble.startAll();
+    // Replica 1 alone is a quorum: started first, it may well lead before the others vote.
+    await ensemble.waitForLeader();
+    const conf = await fourLetterWord(ensemble.clientPort(2), 'conf');
+    expect(conf).toMatch(/participant\ngroup\.1=1:2:3\nweight\.1=3\nweight\.2=1\nweight\.3=1\n/);
+
+    // Replica 2 weighs 1 of 5: 1 and 3 still hold 4.
+    await ensemble.kill(2);
+    await ensemble.waitForLeader([1, 3]);
+    expect(await createOn(ensemble.clientPort(3), '/without-2')).toBe(0);
+    ensemble.start(2);
+    await ensemble.waitForLeader();
+    await ensemble.waitForSameZxid();
+
+    // Replica 1 weighs 3 of 5: 2 and 3 hold 2, no quorum, though they are 2 of 3 servers.
+    const client = await RawClient.session(ensemble.clientPort(3));
+    await ensemble.kill(1);
+    client.send(7, createRequest('/without-1'));
+    await expect(client.replyTo(7, 8000)).rejects.toThrow(/no reply/);
+    client.destroy();
+    // Once both have noticed replica 1 is gone, neither serves again while it stays down.
+    await until(async () => !(await servesAny(ensemble!, [2, 3])), 10_000, '2 and 3 stop');
+    const deadline = Date.now() + 3_000;
+    while (Date.now() < deadline) {
+      expect(await servesAny(ensemble, [2, 3])).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+
+    // Replica 1 back: the ensemble serves again, and the write sent without it never applied.
+    ensemble.start(1);
+    await ensemble.waitForLeader();
+    expect(await createOn(ensemble.clientPort(2), '/with-1')).toBe(0);
+    expect(await createOn(ensemble.clientPort(2), '/without-1')).toBe(0);
+  });
+});
