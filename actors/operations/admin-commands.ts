@@ -260,15 +260,6 @@ const commands: readonly AdminCommand[] = [
   },
   { names: ['dump'], servingRequired: true, run: ({ source }) => dump(source) },
   {
-    // DigestCommand: the `hash` four-letter word's digests, as ZooKeeper's Jackson writes them.
-    names: ['hash'],
-    servingRequired: true,
-    run: ({ source }) => ({
-      digests: source.digestLog.map(({ zxid, digest, digestVersion }) =>
-        ({ zxid, digest, digest_version: digestVersion })),
-    }),
-  },
-  {
     names: ['environment', 'env', 'envi'],
     servingRequired: false,
     run: ({ source }) => ({
@@ -280,6 +271,15 @@ const commands: readonly AdminCommand[] = [
     names: ['get_trace_mask', 'gtmk'],
     servingRequired: false,
     run: ({ source }) => ({ tracemask: source.traceMask }),
+  },
+  {
+    // DigestCommand: the `hash` four-letter word's digests, as ZooKeeper's Jackson writes them.
+    names: ['hash'],
+    servingRequired: true,
+    run: ({ source }) => ({
+      digests: source.digestLog.map(({ zxid, digest, digestVersion }) =>
+        ({ zxid, digest, digest_version: digestVersion })),
+    }),
   },
   {
     names: ['initial_configuration', 'icfg'],

@@ -25,17 +25,36 @@ function create(path: string): ClientRequest {
     flags: 0, ttl: -1 };
 }
 
-async function connect(port: number, session?: { sessionId: bigint; password: Buffer }) {
-  const client = await RawClient.open(port);
-  const response = await client.handshake(session ?? {});
-  if (response === 'closed' || response.timeout === 0) throw new Error('no session');
-  return { client, session: { sessionId: response.sessionId, password: response.password } };
+type Session = { sessionId: bigint; password: Buffer; lastZxidSeen?: number };
+
+/**
+ * A connect as a real client makes it: with the last zxid it saw, which a replica that has not
+ * seen it yet refuses (by closing), so the client tries again, as ZooKeeper's clients do.
+ */
+async function connect(port: number, session?: Session) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = await RawClient.open(port);
+    const response = await client.handshake(session ?? {});
+    if (response !== 'closed' && response.timeout !== 0) {
+      return { client, session: { sessionId: response.sessionId, password: response.password } };
+    }
+    client.destroy();
+    if (response !== 'closed' || Date.now() > deadline) {
+      throw new Error(`no session on ${port}: ${response === 'closed' ? 'closed' : 'expired'}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Moves a session from `fromPort` to `toPort`; error codes of the writes on each connection. */
 async function moveAndWrite(fromPort: number, toPort: number, prefix: string) {
   const old = await connect(fromPort);
-  const moved = await connect(toPort, old.session);
+  // The zxid the client has seen: its session's creation (a read's reply header carries it).
+  const seen = await old.client.call(9, {
+    kind: 'exists', path: '/', watch: false,
+  } as ClientRequest);
+  const moved = await connect(toPort, { ...old.session, lastZxidSeen: seen.header.zxid });
   try {
     old.client.send(1, create(`${prefix}-stale`));
     const stale = await old.client.replyTo(1, 10_000).then(

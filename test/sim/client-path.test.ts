@@ -101,9 +101,9 @@ describe('a pipelined session keeps FIFO order through the real client path', ()
  */
 const regressionSeeds: Record<BrokenRequestQueue, number> = {
   readsFirst: 2,
-  lateWriteReplies: 8,
+  lateWriteReplies: 59,
 };
-const seedsMax = 60;
+const seedsMax = 80;
 
 describe('broken reply queues are caught by the simulator', () => {
   it.each(Object.keys(regressionSeeds) as BrokenRequestQueue[])(
