@@ -265,8 +265,9 @@ export class ReplicaHost implements ReplicaPort {
    */
   submit(sessionId: bigint, cxid: number, body: TxnBody): void {
     const leading = this.announced.serving && this.announced.state === 'leading';
-    const core = this.requireCore();
-    const checked = leading ? checkedForOwner(core, this.myId, sessionId, body) : body;
+    const checked = leading
+      ? checkedForOwner(this.requireCore(), this.myId, sessionId, body)
+      : body;
     this.pendingRequests.push({ sessionId, cxid, time: this.world.clock.now(), body: checked });
     this.queueFlush();
   }
