@@ -38,6 +38,7 @@ import {
   coreRoleOf,
   DeferredHostWork,
   leaderStatisticsOf,
+  passesAsLocalSession,
   revalidation,
   type ReplicaIdentity,
 } from './serving.js';
@@ -339,7 +340,8 @@ export class ReplicaHost implements ReplicaPort {
     const core = this.requireCore();
     const enforceQuota = core.settings.enforceQuota;
     for (const { sessionId, cxid, body } of requests) {
-      const stamped = withLeaderStamps(body, enforceQuota);
+      const local = passesAsLocalSession(core, sessionId, this.myId);
+      const stamped = withLeaderStamps(body, enforceQuota, local);
       const checked = checkedForOwner(core, from, sessionId, stamped);
       this.pendingRequests.push({ sessionId, cxid, time, body: checked });
     }
@@ -444,14 +446,20 @@ export class ReplicaHost implements ReplicaPort {
 
 /** A forwarded write as the leader proposes it, whatever the learner sent: the super-user flag
  * derived from the ids the session proved, and the leader's own enforceQuota (ZooKeeper checks
- * quotas in the leader's PrepRequestProcessor). */
+ * quotas in the leader's PrepRequestProcessor) and session check (localSession). */
 function withLeaderStamps<Body extends ForwardedTxnRequest['body']>(
   body: Body,
   enforceQuota: boolean,
+  localSession: boolean,
 ): Body {
   if (body.type !== 'write') return body;
   const superUser = body.auth.ids.some((id) => id.scheme === 'super');
   const auth = superUser === body.auth.superUser ? body.auth : { ids: body.auth.ids, superUser };
-  const { enforceQuota: _asSent, ...write } = body;
-  return (enforceQuota ? { ...write, auth, enforceQuota } : { ...write, auth }) as Body;
+  const { enforceQuota: _asSent, localSession: _claimed, ...write } = body;
+  return {
+    ...write,
+    auth,
+    ...(enforceQuota ? { enforceQuota } : {}),
+    ...(localSession ? { localSession } : {}),
+  } as Body;
 }

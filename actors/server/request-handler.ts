@@ -250,6 +250,19 @@ function submitWrite(
   request: WriteRequest,
   operation: string | undefined,
 ): void {
+  const refused = core.upgradeForWrite(sessionId, request);
+  if (refused !== undefined) {
+    // EphemeralOnLocalSession: ZooKeeper's learner still forwards the create, and its leader
+    // orders it as an error txn (one zxid, no node), as ZooKeeper 3.8 showed.
+    const ordered = core.proposeError(sessionId, xid, refused);
+    connection.queue.pushWrite(
+      ordered.then((outcome) => reply(xid, outcome.zxid, refused)),
+      undefined,
+      notDurable(core, xid),
+      operation,
+    );
+    return;
+  }
   // Answered as the write is applied (before the next txn is), so that the session's reads
   // queued behind it see the tree as it left it; the promise only says what is left to say.
   const slot = connection.queue.expectWrite(notDurable(core, xid), operation);

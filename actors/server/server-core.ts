@@ -31,7 +31,7 @@ import { ServerRequestsInFlight } from './connection-throttle.js';
 import type { LeaderStatistics, ZabPhase } from '../operations/four-letter-words.js';
 import type { WritePipeline } from './pipeline.js';
 import { StandalonePipeline } from './proposer.js';
-import { LocalSessions } from './read-only.js';
+import { LocalSessions, needsGlobalSession } from './local-sessions.js';
 import type { DigestMismatch } from '../../tree/types.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
@@ -93,7 +93,8 @@ export class ServerCore {
   readonly statistics = new ServerStatistics();
   /** Requests every connection has handed over and not yet answered (globalOutstandingLimit). */
   readonly requestsInFlight = new ServerRequestsInFlight();
-  /** Sessions created while serving read-only: never in the tree (see read-only.ts). */
+  /** Sessions created without a txn (local-sessions.ts): with localSessionsEnabled, or while
+   * serving read-only (read-only.ts). Never in the tree until upgraded. */
   readonly localSessions = new LocalSessions();
   /** Undefined unless auditing is on: every audit hook costs one check when it is off. */
   readonly audit: AuditLog | undefined;
@@ -191,6 +192,35 @@ export class ServerCore {
   /** True when this server decides session expiry: standalone, or the ensemble's leader. */
   get ownsSessionExpiry(): boolean {
     return this.role.role === 'standalone' || this.role.role === 'leader';
+  }
+
+  /**
+   * True when new sessions are local ones: localSessionsEnabled on a replica of an ensemble (a
+   * standalone ZooKeeperServer has no local session tracker, whatever zoo.cfg says).
+   */
+  get createsLocalSessions(): boolean {
+    return this.settings.localSessionsEnabled && this.role.role !== 'standalone';
+  }
+
+  /**
+   * QuorumZooKeeperServer.checkUpgradeSession, before a write is proposed: a local session
+   * about to create an ephemeral node becomes global (a createSession txn with its id, timeout
+   * and password, ordered ahead of the write; from then on the leader expires it), or, with
+   * upgrading off, the write becomes an error txn with the error returned here.
+   */
+  upgradeForWrite(sessionId: bigint, request: ClientRequest): number | undefined {
+    const password = this.localSessions.passwordOf(sessionId);
+    if (password === undefined || !needsGlobalSession(request)) return undefined;
+    if (!this.settings.localSessionsUpgradingEnabled) return ErrorCode.ephemeralOnLocalSession;
+    this.localSessions.forget(sessionId);
+    this.sessions.setExpiryOwner(sessionId, this.ownsSessionExpiry);
+    const timeoutMs = this.sessions.timeoutOf(sessionId);
+    this.logger.info({ session: hex(sessionId) }, 'upgrading a local session to a global one');
+    const body: TxnBody = { type: 'createSession', sessionId, timeoutMs, password };
+    // The write queued behind it fails alike if it cannot be ordered (the replica stops serving).
+    this.pipeline.propose(sessionId, 0, body).catch((error: unknown) =>
+      this.logger.warn({ session: hex(sessionId), error: String(error) }, 'upgrade failed'));
+    return undefined;
   }
 
   /** Closes every client connection (a replica that stops serving drops its clients). */
@@ -314,9 +344,12 @@ export class ServerCore {
     const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
     const told = this.audit?.writeListener({ sessionId, ids: auth.ids }, request, applied);
     // A learner's setting travels no further: the leader stamps its own (host.ts).
-    const body: TxnBody = this.settings.enforceQuota
-      ? { type: 'write', request, auth, enforceQuota: true }
-      : { type: 'write', request, auth };
+    // A leader's own local session is stamped here; a learner's stamp the leader redoes.
+    const body: TxnBody = {
+      type: 'write', request, auth,
+      ...(this.settings.enforceQuota ? { enforceQuota: true } : {}),
+      ...(this.localSessions.has(sessionId) ? { localSession: true } : {}),
+    };
     return this.trackWrite(sessionId, this.pipeline.propose(sessionId, xid, body, told ?? applied));
   }
 

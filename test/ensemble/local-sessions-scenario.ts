@@ -1,0 +1,125 @@
+// The local-sessions scenario both ensembles run (local-sessions.test.ts on corral and on Apache
+// ZooKeeper 3.8 alike): sessions made on a follower and on the leader with localSessionsEnabled,
+// what each costs in txns (srvr's Zxid), what an ephemeral create does to them, and what another
+// replica says when one reconnects there. Raw wire clients, so both give the same observations.
+
+import { OpCode } from '../../protocol/constants.js';
+import type { ClientRequest } from '../../protocol/requests.js';
+import { RawClient } from '../server/raw-client.js';
+import type { ReplicaStatus } from '../support/ensemble.js';
+
+export interface LocalSessionServers {
+  clientPort(id: number): number;
+  waitForLeader(): Promise<number>;
+  followers(): Promise<number[]>;
+  status(id: number): Promise<ReplicaStatus>;
+}
+
+const openAcl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+const ephemeralFlag = 1;
+
+function create(path: string, flags: number): ClientRequest {
+  return { kind: 'create', opcode: OpCode.create, path, data: Buffer.from('x'), acl: openAcl,
+    flags, ttl: -1 };
+}
+
+const exists = (path: string) => ({ kind: 'exists', path, watch: false }) as ClientRequest;
+
+interface Session {
+  client: RawClient;
+  sessionId: bigint;
+  password: Buffer;
+  xid: number;
+}
+
+async function open(port: number): Promise<Session> {
+  const client = await RawClient.open(port);
+  const response = await client.handshake({ timeoutMs: 30_000 });
+  if (response === 'closed' || response.timeout === 0) throw new Error('no session');
+  return { client, sessionId: response.sessionId, password: response.password, xid: 0 };
+}
+
+/**
+ * Reconnects a session through `port`: 'expired' (timeout 0), 'closed' (no answer) or
+ * 'attached', with the session on its new connection when attached.
+ */
+async function reconnect(port: number, session: Session) {
+  const client = await RawClient.open(port);
+  const response = await client.handshake({ sessionId: session.sessionId,
+    password: session.password });
+  if (response === 'closed' || response.timeout === 0) {
+    client.destroy();
+    return { outcome: response === 'closed' ? 'closed' : 'expired', moved: undefined };
+  }
+  return { outcome: 'attached', moved: { ...session, client } };
+}
+
+async function call(session: Session, request: ClientRequest): Promise<number> {
+  session.xid += 1;
+  const answer = await session.client.call(session.xid, request, 10_000);
+  return answer.header.err;
+}
+
+async function closeSession(session: Session): Promise<void> {
+  await call(session, { kind: 'closeSession' } as ClientRequest).catch(() => undefined);
+  session.client.destroy();
+}
+
+/**
+ * The leader's zxid once in-flight work has settled: every txn is committed there before its
+ * client is answered (a follower's srvr may say 0 until its first txn, as ZooKeeper's does).
+ */
+async function leaderZxid(servers: LocalSessionServers, leader: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const zxid = (await servers.status(leader)).zxid;
+  if (zxid === undefined) throw new Error(`leader ${leader} did not answer srvr`);
+  return zxid;
+}
+
+/** exists through a replica after a sync, so it has applied what was committed before. */
+async function syncedExists(session: Session, path: string): Promise<number> {
+  await call(session, { kind: 'sync', path } as ClientRequest);
+  return call(session, exists(path));
+}
+
+/** Runs the scenario; node paths start with `prefix`. */
+export async function observeLocalSessions(servers: LocalSessionServers, prefix: string) {
+  const leader = await servers.waitForLeader();
+  const [first, second] = await servers.followers();
+  const port = (id: number) => servers.clientPort(id);
+  const start = await leaderZxid(servers, leader);
+  const onFollower = await open(port(first!));
+  const onLeader = await open(port(leader));
+  const afterConnect = (await leaderZxid(servers, leader)) - start;
+  const persistent = await call(onFollower, create(`${prefix}-p`, 0));
+  const persistentRead = await call(onLeader, exists(`${prefix}-p`));
+  const afterPersistent = (await leaderZxid(servers, leader)) - start;
+  const reconnectLocal = (await reconnect(port(second!), onLeader)).outcome;
+  const afterReconnect = (await leaderZxid(servers, leader)) - start;
+  const ephemeral = await call(onFollower, create(`${prefix}-e`, ephemeralFlag));
+  const afterEphemeral = (await leaderZxid(servers, leader)) - start;
+  const witness = await open(port(second!));
+  const ephemeralSeen = await syncedExists(witness, `${prefix}-e`);
+  const { outcome: reconnectUpgraded, moved } = await reconnect(port(second!), onFollower);
+  // A moved session closes through its new connection (its old one would get SessionMoved).
+  await closeSession(moved ?? onFollower);
+  if (moved !== undefined) onFollower.client.destroy();
+  await closeSession(onLeader);
+  const afterClose = (await leaderZxid(servers, leader)) - start;
+  const ephemeralAfterClose = await syncedExists(witness, `${prefix}-e`);
+  await closeSession(witness);
+  return {
+    afterConnect,
+    persistent,
+    persistentRead,
+    afterPersistent,
+    reconnectLocal,
+    afterReconnect,
+    ephemeral,
+    afterEphemeral,
+    ephemeralSeen,
+    reconnectUpgraded,
+    afterClose,
+    ephemeralAfterClose,
+  };
+}

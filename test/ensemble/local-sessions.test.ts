@@ -1,0 +1,56 @@
+// Local sessions (zoo.cfg localSessionsEnabled, localSessionsUpgradingEnabled) on a real
+// 3-replica corral ensemble and on a ZooKeeper 3.8 ensemble, which must observe the same:
+// sessions cost no txn until an ephemeral create upgrades them (or fails with
+// EphemeralOnLocalSession when upgrading is off), and a local session is unknown elsewhere.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestEnsemble } from '../support/ensemble.js';
+import { zookeeperAvailable } from '../support/zookeeper.js';
+import { ZooKeeperEnsemble } from '../support/zookeeper-ensemble.js';
+import { observeLocalSessions } from './local-sessions-scenario.js';
+
+const upgrading = ['localSessionsEnabled=true', 'localSessionsUpgradingEnabled=true'];
+// ZooKeeper's QuorumPeerConfig leaves upgrading off unless zoo.cfg turns it on.
+const notUpgrading = ['localSessionsEnabled=true'];
+
+// Observed on ZooKeeper 3.8 (zxid figures count txns since the start of the scenario).
+const common = { afterConnect: 0, persistent: 0, persistentRead: 0, afterPersistent: 1,
+  reconnectLocal: 'expired', afterReconnect: 1, ephemeralAfterClose: -101 };
+// The ephemeral create costs a createSession and the create; the close costs a closeSession.
+const expectedUpgrading = { ...common, ephemeral: 0, afterEphemeral: 3, ephemeralSeen: 0,
+  reconnectUpgraded: 'attached', afterClose: 4 };
+// EphemeralOnLocalSession is ordered as an error txn; local sessions close without a txn.
+const expectedNotUpgrading = { ...common, ephemeral: -120, afterEphemeral: 2,
+  ephemeralSeen: -101, reconnectUpgraded: 'expired', afterClose: 2 };
+
+let ensemble: TestEnsemble | undefined;
+
+afterEach(async () => {
+  await ensemble?.destroy();
+  ensemble = undefined;
+});
+
+describe('local sessions (real processes, R=3)', { timeout: 120_000 }, () => {
+  it.each([
+    ['upgrading', upgrading, expectedUpgrading],
+    ['not upgrading', notUpgrading, expectedNotUpgrading],
+  ])('corral, %s', async (_name, extraConfig, expected) => {
+    ensemble = await TestEnsemble.create({ voters: 3, extraConfig });
+    ensemble.startAll();
+    expect(await observeLocalSessions(ensemble, '/local')).toEqual(expected);
+  });
+
+  it.skipIf(!zookeeperAvailable()).each([
+    ['upgrading', upgrading, expectedUpgrading],
+    ['not upgrading', notUpgrading, expectedNotUpgrading],
+  ])('ZooKeeper 3.8, %s', async (_name, extraConfig, expected) => {
+    const zookeeper = await ZooKeeperEnsemble.create({ voters: 3,
+      extraConfig: ['4lw.commands.whitelist=*', ...extraConfig] });
+    try {
+      zookeeper.startAll();
+      expect(await observeLocalSessions(zookeeper, '/local')).toEqual(expected);
+    } finally {
+      await zookeeper.destroy();
+    }
+  });
+});
