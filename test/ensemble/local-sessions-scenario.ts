@@ -7,6 +7,7 @@ import { OpCode } from '../../protocol/constants.js';
 import type { ClientRequest } from '../../protocol/requests.js';
 import { RawClient } from '../server/raw-client.js';
 import type { ReplicaStatus } from '../support/ensemble.js';
+import { fourLetterWord } from '../support/four-letter.js';
 
 export interface LocalSessionServers {
   clientPort(id: number): number;
@@ -82,6 +83,14 @@ async function syncedExists(session: Session, path: string): Promise<number> {
   return call(session, exists(path));
 }
 
+/** mntr's zk_local_sessions and zk_global_sessions on the replica at `port`. */
+async function sessionCounts(port: number) {
+  const text = await fourLetterWord(port, 'mntr', 5000);
+  const figure = (key: string) =>
+    Number(new RegExp(`^zk_${key}\\s+(\\d+)`, 'm').exec(text)?.[1]);
+  return { local: figure('local_sessions'), global: figure('global_sessions') };
+}
+
 /** Runs the scenario; node paths start with `prefix`. */
 export async function observeLocalSessions(servers: LocalSessionServers, prefix: string) {
   const leader = await servers.waitForLeader();
@@ -91,6 +100,7 @@ export async function observeLocalSessions(servers: LocalSessionServers, prefix:
   const onFollower = await open(port(first!));
   const onLeader = await open(port(leader));
   const afterConnect = (await leaderZxid(servers, leader)) - start;
+  const countsOnFollower = await sessionCounts(port(first!));
   const persistent = await call(onFollower, create(`${prefix}-p`, 0));
   const persistentRead = await call(onLeader, exists(`${prefix}-p`));
   const afterPersistent = (await leaderZxid(servers, leader)) - start;
@@ -98,6 +108,7 @@ export async function observeLocalSessions(servers: LocalSessionServers, prefix:
   const afterReconnect = (await leaderZxid(servers, leader)) - start;
   const ephemeral = await call(onFollower, create(`${prefix}-e`, ephemeralFlag));
   const afterEphemeral = (await leaderZxid(servers, leader)) - start;
+  const countsAfterEphemeral = await sessionCounts(port(first!));
   const witness = await open(port(second!));
   const ephemeralSeen = await syncedExists(witness, `${prefix}-e`);
   const { outcome: reconnectUpgraded, moved } = await reconnect(port(second!), onFollower);
@@ -110,6 +121,8 @@ export async function observeLocalSessions(servers: LocalSessionServers, prefix:
   await closeSession(witness);
   return {
     afterConnect,
+    countsOnFollower,
+    countsAfterEphemeral,
     persistent,
     persistentRead,
     afterPersistent,

@@ -15,13 +15,16 @@ const notUpgrading = ['localSessionsEnabled=true'];
 
 // Observed on ZooKeeper 3.8 (zxid figures count txns since the start of the scenario).
 const common = { afterConnect: 0, persistent: 0, persistentRead: 0, afterPersistent: 1,
-  reconnectLocal: 'expired', afterReconnect: 1, ephemeralAfterClose: -101 };
+  reconnectLocal: 'expired', afterReconnect: 1, ephemeralAfterClose: -101,
+  // mntr on the follower holding the session.
+  countsOnFollower: { local: 1, global: 0 } };
 // The ephemeral create costs a createSession and the create; the close costs a closeSession.
 const expectedUpgrading = { ...common, ephemeral: 0, afterEphemeral: 3, ephemeralSeen: 0,
-  reconnectUpgraded: 'attached', afterClose: 4 };
+  reconnectUpgraded: 'attached', afterClose: 4, countsAfterEphemeral: { local: 0, global: 1 } };
 // EphemeralOnLocalSession is ordered as an error txn; local sessions close without a txn.
 const expectedNotUpgrading = { ...common, ephemeral: -120, afterEphemeral: 2,
-  ephemeralSeen: -101, reconnectUpgraded: 'expired', afterClose: 2 };
+  ephemeralSeen: -101, reconnectUpgraded: 'expired', afterClose: 2,
+  countsAfterEphemeral: { local: 1, global: 0 } };
 
 let ensemble: TestEnsemble | undefined;
 
