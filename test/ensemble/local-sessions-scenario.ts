@@ -30,14 +30,16 @@ interface Session {
   client: RawClient;
   sessionId: bigint;
   password: Buffer;
+  timeoutMs: number;
   xid: number;
 }
 
-async function open(port: number): Promise<Session> {
+async function open(port: number, timeoutMs = 30_000): Promise<Session> {
   const client = await RawClient.open(port);
-  const response = await client.handshake({ timeoutMs: 30_000 });
+  const response = await client.handshake({ timeoutMs });
   if (response === 'closed' || response.timeout === 0) throw new Error('no session');
-  return { client, sessionId: response.sessionId, password: response.password, xid: 0 };
+  return { client, sessionId: response.sessionId, password: response.password,
+    timeoutMs: response.timeout, xid: 0 };
 }
 
 /**
@@ -111,6 +113,9 @@ export async function observeLocalSessions(servers: LocalSessionServers, prefix:
   const countsAfterEphemeral = await sessionCounts(port(first!));
   const witness = await open(port(second!));
   const ephemeralSeen = await syncedExists(witness, `${prefix}-e`);
+  const leaderEphemeral = await call(onLeader, create(`${prefix}-le`, ephemeralFlag));
+  const afterLeaderEphemeral = (await leaderZxid(servers, leader)) - start;
+  const leaderEphemeralSeen = await syncedExists(witness, `${prefix}-le`);
   const { outcome: reconnectUpgraded, moved } = await reconnect(port(second!), onFollower);
   // A moved session closes through its new connection (its old one would get SessionMoved).
   await closeSession(moved ?? onFollower);
@@ -118,6 +123,7 @@ export async function observeLocalSessions(servers: LocalSessionServers, prefix:
   await closeSession(onLeader);
   const afterClose = (await leaderZxid(servers, leader)) - start;
   const ephemeralAfterClose = await syncedExists(witness, `${prefix}-e`);
+  const leaderEphemeralAfterClose = await syncedExists(witness, `${prefix}-le`);
   await closeSession(witness);
   return {
     afterConnect,
@@ -131,8 +137,29 @@ export async function observeLocalSessions(servers: LocalSessionServers, prefix:
     ephemeral,
     afterEphemeral,
     ephemeralSeen,
+    leaderEphemeral,
+    afterLeaderEphemeral,
+    leaderEphemeralSeen,
+    leaderEphemeralAfterClose,
     reconnectUpgraded,
     afterClose,
     ephemeralAfterClose,
   };
+}
+
+/**
+ * A local session whose client vanishes (no closeSession) expires on its replica with no txn:
+ * once well past its timeout, that replica too answers it expired.
+ */
+export async function observeLocalExpiry(servers: LocalSessionServers) {
+  const leader = await servers.waitForLeader();
+  const [first] = await servers.followers();
+  const start = await leaderZxid(servers, leader);
+  // The shortest timeout the replica grants (2 ticks).
+  const vanishing = await open(servers.clientPort(first!), 1);
+  vanishing.client.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 2 * vanishing.timeoutMs + 1000));
+  const reconnectSameReplica = (await reconnect(servers.clientPort(first!), vanishing)).outcome;
+  const afterExpiry = (await leaderZxid(servers, leader)) - start;
+  return { reconnectSameReplica, afterExpiry };
 }

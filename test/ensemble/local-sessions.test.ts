@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TestEnsemble } from '../support/ensemble.js';
 import { zookeeperAvailable } from '../support/zookeeper.js';
 import { ZooKeeperEnsemble } from '../support/zookeeper-ensemble.js';
-import { observeLocalSessions } from './local-sessions-scenario.js';
+import { observeLocalExpiry, observeLocalSessions } from './local-sessions-scenario.js';
 
 const upgrading = ['localSessionsEnabled=true', 'localSessionsUpgradingEnabled=true'];
 // ZooKeeper's QuorumPeerConfig leaves upgrading off unless zoo.cfg turns it on.
@@ -18,13 +18,19 @@ const common = { afterConnect: 0, persistent: 0, persistentRead: 0, afterPersist
   reconnectLocal: 'expired', afterReconnect: 1, ephemeralAfterClose: -101,
   // mntr on the follower holding the session.
   countsOnFollower: { local: 1, global: 0 } };
-// The ephemeral create costs a createSession and the create; the close costs a closeSession.
+// An ephemeral create (on the follower, then on the leader) costs a createSession and the
+// create; each upgraded session's close costs a closeSession.
 const expectedUpgrading = { ...common, ephemeral: 0, afterEphemeral: 3, ephemeralSeen: 0,
-  reconnectUpgraded: 'attached', afterClose: 4, countsAfterEphemeral: { local: 0, global: 1 } };
+  leaderEphemeral: 0, afterLeaderEphemeral: 5, leaderEphemeralSeen: 0,
+  leaderEphemeralAfterClose: -101, reconnectUpgraded: 'attached', afterClose: 7,
+  countsAfterEphemeral: { local: 0, global: 1 } };
 // EphemeralOnLocalSession is ordered as an error txn; local sessions close without a txn.
 const expectedNotUpgrading = { ...common, ephemeral: -120, afterEphemeral: 2,
-  ephemeralSeen: -101, reconnectUpgraded: 'expired', afterClose: 2,
+  ephemeralSeen: -101, leaderEphemeral: -120, afterLeaderEphemeral: 3, leaderEphemeralSeen: -101,
+  leaderEphemeralAfterClose: -101, reconnectUpgraded: 'expired', afterClose: 3,
   countsAfterEphemeral: { local: 1, global: 0 } };
+
+const expectedExpiry = { reconnectSameReplica: 'expired', afterExpiry: 0 };
 
 let ensemble: TestEnsemble | undefined;
 
@@ -43,6 +49,12 @@ describe('local sessions (real processes, R=3)', { timeout: 120_000 }, () => {
     expect(await observeLocalSessions(ensemble, '/local')).toEqual(expected);
   });
 
+  it('corral, a local session expires on its replica without a txn', async () => {
+    ensemble = await TestEnsemble.create({ voters: 3, extraConfig: notUpgrading });
+    ensemble.startAll();
+    expect(await observeLocalExpiry(ensemble)).toEqual(expectedExpiry);
+  });
+
   it.skipIf(!zookeeperAvailable()).each([
     ['upgrading', upgrading, expectedUpgrading],
     ['not upgrading', notUpgrading, expectedNotUpgrading],
@@ -52,6 +64,17 @@ describe('local sessions (real processes, R=3)', { timeout: 120_000 }, () => {
     try {
       zookeeper.startAll();
       expect(await observeLocalSessions(zookeeper, '/local')).toEqual(expected);
+    } finally {
+      await zookeeper.destroy();
+    }
+  });
+
+  it.skipIf(!zookeeperAvailable())('ZooKeeper 3.8, a local session expires', async () => {
+    const zookeeper = await ZooKeeperEnsemble.create({ voters: 3,
+      extraConfig: ['4lw.commands.whitelist=*', ...notUpgrading] });
+    try {
+      zookeeper.startAll();
+      expect(await observeLocalExpiry(zookeeper)).toEqual(expectedExpiry);
     } finally {
       await zookeeper.destroy();
     }
