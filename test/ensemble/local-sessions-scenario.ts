@@ -157,9 +157,14 @@ export async function observeLocalExpiry(servers: LocalSessionServers) {
   const start = await leaderZxid(servers, leader);
   // The shortest timeout the replica grants (2 ticks).
   const vanishing = await open(servers.clientPort(first!), 1);
+  // The control: a session that outlives the wait is taken back by its replica.
+  const lasting = await open(servers.clientPort(first!), 30_000);
   vanishing.client.destroy();
+  lasting.client.destroy();
   await new Promise((resolve) => setTimeout(resolve, 2 * vanishing.timeoutMs + 1000));
   const reconnectSameReplica = (await reconnect(servers.clientPort(first!), vanishing)).outcome;
+  const back = await reconnect(servers.clientPort(first!), lasting);
+  if (back.moved !== undefined) await closeSession(back.moved);
   const afterExpiry = (await leaderZxid(servers, leader)) - start;
-  return { reconnectSameReplica, afterExpiry };
+  return { reconnectSameReplica, reconnectLasting: back.outcome, afterExpiry };
 }

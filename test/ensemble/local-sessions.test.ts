@@ -30,7 +30,8 @@ const expectedNotUpgrading = { ...common, ephemeral: -120, afterEphemeral: 2,
   leaderEphemeralAfterClose: -101, reconnectUpgraded: 'expired', afterClose: 3,
   countsAfterEphemeral: { local: 1, global: 0 } };
 
-const expectedExpiry = { reconnectSameReplica: 'expired', afterExpiry: 0 };
+const expectedExpiry = { reconnectSameReplica: 'expired', reconnectLasting: 'attached',
+  afterExpiry: 0 };
 
 let ensemble: TestEnsemble | undefined;
 
