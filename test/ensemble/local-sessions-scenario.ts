@@ -149,14 +149,16 @@ export async function observeLocalSessions(servers: LocalSessionServers, prefix:
 
 /**
  * A local session whose client vanishes (no closeSession) expires on its replica with no txn:
- * once well past its timeout, that replica too answers it expired.
+ * once well past its timeout, that replica too answers it expired. With `upgradeFirst` it
+ * creates an ephemeral first, so the leader expires it (a closeSession txn; the node goes).
  */
-export async function observeLocalExpiry(servers: LocalSessionServers) {
+export async function observeLocalExpiry(servers: LocalSessionServers, upgradeFirst = false) {
   const leader = await servers.waitForLeader();
-  const [first] = await servers.followers();
+  const [first, second] = await servers.followers();
   const start = await leaderZxid(servers, leader);
   // The shortest timeout the replica grants (2 ticks).
   const vanishing = await open(servers.clientPort(first!), 1);
+  const ephemeral = upgradeFirst ? await call(vanishing, create('/expiring', 1)) : undefined;
   // The control: a session that outlives the wait is taken back by its replica.
   const lasting = await open(servers.clientPort(first!), 30_000);
   vanishing.client.destroy();
@@ -166,5 +168,9 @@ export async function observeLocalExpiry(servers: LocalSessionServers) {
   const back = await reconnect(servers.clientPort(first!), lasting);
   if (back.moved !== undefined) await closeSession(back.moved);
   const afterExpiry = (await leaderZxid(servers, leader)) - start;
-  return { reconnectSameReplica, reconnectLasting: back.outcome, afterExpiry };
+  const witness = await open(servers.clientPort(second!));
+  const ephemeralAfterExpiry = await syncedExists(witness, '/expiring');
+  await closeSession(witness);
+  return { reconnectSameReplica, reconnectLasting: back.outcome, afterExpiry, ephemeral,
+    ephemeralAfterExpiry };
 }

@@ -31,7 +31,9 @@ const expectedNotUpgrading = { ...common, ephemeral: -120, afterEphemeral: 2,
   countsAfterEphemeral: { local: 1, global: 0 } };
 
 const expectedExpiry = { reconnectSameReplica: 'expired', reconnectLasting: 'attached',
-  afterExpiry: 0 };
+  afterExpiry: 0, ephemeral: undefined, ephemeralAfterExpiry: -101 };
+// Upgraded first: createSession and create, then the leader's closeSession at expiry.
+const expectedUpgradedExpiry = { ...expectedExpiry, afterExpiry: 3, ephemeral: 0 };
 
 let ensemble: TestEnsemble | undefined;
 
@@ -50,10 +52,13 @@ describe('local sessions (real processes, R=3)', { timeout: 120_000 }, () => {
     expect(await observeLocalSessions(ensemble, '/local')).toEqual(expected);
   });
 
-  it('corral, a local session expires on its replica without a txn', async () => {
-    ensemble = await TestEnsemble.create({ voters: 3, extraConfig: notUpgrading });
+  it.each([
+    ['without a txn', notUpgrading, false, expectedExpiry],
+    ['upgraded, by the leader', upgrading, true, expectedUpgradedExpiry],
+  ])('corral, a local session expires %s', async (_name, extraConfig, upgradeFirst, expected) => {
+    ensemble = await TestEnsemble.create({ voters: 3, extraConfig });
     ensemble.startAll();
-    expect(await observeLocalExpiry(ensemble)).toEqual(expectedExpiry);
+    expect(await observeLocalExpiry(ensemble, upgradeFirst)).toEqual(expected);
   });
 
   it.skipIf(!zookeeperAvailable()).each([
@@ -70,12 +75,16 @@ describe('local sessions (real processes, R=3)', { timeout: 120_000 }, () => {
     }
   });
 
-  it.skipIf(!zookeeperAvailable())('ZooKeeper 3.8, a local session expires', async () => {
+  it.skipIf(!zookeeperAvailable()).each([
+    ['without a txn', notUpgrading, false, expectedExpiry],
+    ['upgraded, by the leader', upgrading, true, expectedUpgradedExpiry],
+  ])('ZooKeeper 3.8, a local session expires %s', async (_name, extraConfig, upgradeFirst,
+    expected) => {
     const zookeeper = await ZooKeeperEnsemble.create({ voters: 3,
-      extraConfig: ['4lw.commands.whitelist=*', ...notUpgrading] });
+      extraConfig: ['4lw.commands.whitelist=*', ...extraConfig] });
     try {
       zookeeper.startAll();
-      expect(await observeLocalExpiry(zookeeper)).toEqual(expectedExpiry);
+      expect(await observeLocalExpiry(zookeeper, upgradeFirst)).toEqual(expected);
     } finally {
       await zookeeper.destroy();
     }
