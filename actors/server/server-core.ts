@@ -31,7 +31,7 @@ import { ServerRequestsInFlight } from './connection-throttle.js';
 import type { LeaderStatistics, ZabPhase } from '../operations/four-letter-words.js';
 import type { WritePipeline } from './pipeline.js';
 import { StandalonePipeline } from './proposer.js';
-import { LocalSessions, needsGlobalSession } from './local-sessions.js';
+import { LocalSessions } from './local-sessions.js';
 import type { DigestMismatch } from '../../tree/types.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
@@ -200,27 +200,6 @@ export class ServerCore {
    */
   get createsLocalSessions(): boolean {
     return this.settings.localSessionsEnabled && this.role.role !== 'standalone';
-  }
-
-  /**
-   * QuorumZooKeeperServer.checkUpgradeSession, before a write is proposed: a local session
-   * about to create an ephemeral node becomes global (a createSession txn with its id, timeout
-   * and password, ordered ahead of the write; from then on the leader expires it), or, with
-   * upgrading off, the write becomes an error txn with the error returned here.
-   */
-  upgradeForWrite(sessionId: bigint, request: ClientRequest): number | undefined {
-    const password = this.localSessions.passwordOf(sessionId);
-    if (password === undefined || !needsGlobalSession(request)) return undefined;
-    if (!this.settings.localSessionsUpgradingEnabled) return ErrorCode.ephemeralOnLocalSession;
-    this.localSessions.forget(sessionId);
-    this.sessions.setExpiryOwner(sessionId, this.ownsSessionExpiry);
-    const timeoutMs = this.sessions.timeoutOf(sessionId);
-    this.logger.info({ session: hex(sessionId) }, 'upgrading a local session to a global one');
-    const body: TxnBody = { type: 'createSession', sessionId, timeoutMs, password };
-    // The write queued behind it fails alike if it cannot be ordered (the replica stops serving).
-    this.pipeline.propose(sessionId, 0, body).catch((error: unknown) =>
-      this.logger.warn({ session: hex(sessionId), error: String(error) }, 'upgrade failed'));
-    return undefined;
   }
 
   /** Closes every client connection (a replica that stops serving drops its clients). */
