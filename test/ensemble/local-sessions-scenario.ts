@@ -3,6 +3,9 @@
 // what each costs in txns (srvr's Zxid), what an ephemeral create does to them, and what another
 // replica says when one reconnects there. Raw wire clients, so both give the same observations.
 
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { OpCode } from '../../protocol/constants.js';
 import type { ClientRequest } from '../../protocol/requests.js';
 import { RawClient } from '../server/raw-client.js';
@@ -173,4 +176,21 @@ export async function observeLocalExpiry(servers: LocalSessionServers, upgradeFi
   await closeSession(witness);
   return { reconnectSameReplica, reconnectLasting: back.outcome, afterExpiry, ephemeral,
     ephemeralAfterExpiry };
+}
+
+const kazooScript = join(dirname(fileURLToPath(import.meta.url)), 'kazoo', 'local_sessions.py');
+
+/** kazoo (kazoo/local_sessions.py) on a follower, a witness on the other follower. */
+export async function observeKazoo(servers: LocalSessionServers): Promise<unknown> {
+  await servers.waitForLeader();
+  const [first, second] = await servers.followers();
+  const host = (id: number) => `127.0.0.1:${servers.clientPort(id)}`;
+  return new Promise((resolve, reject) => {
+    execFile('/usr/bin/python3', [kazooScript, host(first!), host(second!)],
+      { timeout: 60_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } },
+      (error, stdout, stderr) => {
+        if (error !== null) reject(new Error(`kazoo failed: ${error.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? ''));
+      });
+  });
 }
