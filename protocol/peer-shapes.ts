@@ -122,7 +122,8 @@ const writeRequest: Check = (value) => {
 const sessionAndWriteBodies: Record<string, Record<string, Check>> = {
   createSession: { sessionId: bigint, timeoutMs: count, password: bytes },
   closeSession: { sessionId: bigint },
-  write: { request: writeRequest, auth, enforceQuota: optionalBoolean },
+  write: { request: writeRequest, auth, enforceQuota: optionalBoolean,
+    localSession: optionalBoolean },
 };
 
 /** A map tagged by `type`, each variant with its own fields (listed once, by type). */

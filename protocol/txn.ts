@@ -37,6 +37,9 @@ export type TxnBody =
       /** The leader's enforceQuota (ZooKeeper checks quotas in the leader's prepare step),
        * stamped like its clock so every replica applies the same checks; absent when off. */
       enforceQuota?: boolean;
+      /** Stamped by the leader when the writer is a local session (localSessionsEnabled), one
+       * the tree does not hold: its writes pass the session check but own no ephemeral. */
+      localSession?: boolean;
     }
   /** Leader housekeeping: remove an empty container, or a TTL node whose TTL elapsed. */
   | { type: 'deleteContainer'; path: string }

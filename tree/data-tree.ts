@@ -43,6 +43,14 @@ export type { ZxidDigest };
 const none: ResponseBody = { kind: 'none' };
 
 
+/** What the leader stamps into a write txn beside the request (protocol/txn.ts). */
+interface WriteStamps {
+  enforceQuota: boolean;
+  localSession: boolean;
+}
+
+const noStamps: WriteStamps = { enforceQuota: false, localSession: false };
+
 export class DataTree {
   private readonly store: NodeStore;
   private readonly authSchemes: ReadonlySet<string>;
@@ -123,7 +131,10 @@ export class DataTree {
       case 'closeSession':
         return this.closeSession(txn, body.sessionId);
       case 'write':
-        return this.applyWrite(txn, body.request, body.auth, body.enforceQuota === true);
+        return this.applyWrite(txn, body.request, body.auth, {
+          enforceQuota: body.enforceQuota === true,
+          localSession: body.localSession === true,
+        });
       case 'deleteContainer': {
         const context = this.context(txn, { ids: [], superUser: true }, undefined);
         const result = writes.applyDeleteContainer(context, body.path);
@@ -141,7 +152,7 @@ export class DataTree {
     txn: Txn,
     auth: AuthContext,
     undo: UndoLog | undefined,
-    enforceQuota = false,
+    stamps: WriteStamps = noStamps,
   ): WriteContext {
     return {
       store: this.store,
@@ -154,7 +165,8 @@ export class DataTree {
       undo,
       triggers: [],
       quotas: this.quotas,
-      enforceQuota,
+      enforceQuota: stamps.enforceQuota,
+      localSession: stamps.localSession,
       quotaExceeded: [],
     };
   }
@@ -196,17 +208,17 @@ export class DataTree {
     txn: Txn,
     request: WriteRequest,
     auth: AuthContext,
-    enforceQuota: boolean,
+    stamps: WriteStamps,
   ): ApplyOutcome {
     const zxid = txn.zxid;
     if (isMulti(request)) {
-      if (request.kind === 'multi') return this.applyMulti(txn, request.ops, auth, enforceQuota);
+      if (request.kind === 'multi') return this.applyMulti(txn, request.ops, auth, stamps);
       return { zxid, err: ErrorCode.marshallingError, body: none, triggers: [] };
     }
     if (this.isOversized(request)) {
       return { zxid, err: ErrorCode.marshallingError, body: none, triggers: [] };
     }
-    const context = this.context(txn, auth, undefined, enforceQuota);
+    const context = this.context(txn, auth, undefined, stamps);
     const result = this.applyOne(context, request);
     const quotaExceeded = context.quotaExceeded;
     if (result.err !== ErrorCode.ok) {
@@ -240,10 +252,10 @@ export class DataTree {
     txn: Txn,
     ops: readonly MultiOp[],
     auth: AuthContext,
-    enforceQuota: boolean,
+    stamps: WriteStamps,
   ): ApplyOutcome {
     const undo: UndoLog = [];
-    const context = this.context(txn, auth, undo, enforceQuota);
+    const context = this.context(txn, auth, undo, stamps);
     const outcome = (err: number, body: ResponseBody, triggers: ChangeTrigger[]): ApplyOutcome => ({
       zxid: txn.zxid,
       err,

@@ -51,6 +51,8 @@ export interface WriteContext {
   quotas: QuotaTable;
   /** The leader's enforceQuota, carried by the txn: create and setData check hard limits. */
   enforceQuota: boolean;
+  /** The txn's localSession stamp: the writer may be a session the tree does not hold. */
+  localSession: boolean;
   /** Limits the checks found passed, for the server to log as ZooKeeper does. */
   quotaExceeded: QuotaExceeded[];
 }
@@ -87,9 +89,11 @@ function enforcedQuotaError(
 
 /** SessionTracker.checkSession as an ensemble leader answers it: a session that is unknown or
  * already closing is expired. (A standalone ZooKeeper says unknownSession for non-ephemeral
- * writes; corral's single server is an ensemble of one.) */
-function sessionError(context: WriteContext): number {
-  return context.store.sessions.has(context.sessionId) ? ErrorCode.ok : ErrorCode.sessionExpired;
+ * writes; corral's single server is an ensemble of one.) A local session the leader passes
+ * (LeaderSessionTracker.checkSession) writes, but may own no ephemeral: it is in no tree. */
+function sessionError(context: WriteContext, ownsNode = false): number {
+  if (context.store.sessions.has(context.sessionId)) return ErrorCode.ok;
+  return context.localSession && !ownsNode ? ErrorCode.ok : ErrorCode.sessionExpired;
 }
 
 /** A version check: -1 matches any version. */
@@ -123,7 +127,8 @@ export function applyCreate(context: WriteContext, request: CreateRequest): Writ
   const { store, auth } = context;
   const modeError = createModeError(request, store.extendedTypesEnabled);
   if (modeError !== ErrorCode.ok) return failure(modeError, request.path);
-  const sessionErr = sessionError(context);
+  const ownsNode = createModeOf(request.flags)?.ephemeral === true;
+  const sessionErr = sessionError(context, ownsNode);
   if (sessionErr !== ErrorCode.ok) return failure(sessionErr, request.path);
   const lastSlash = request.path.lastIndexOf('/');
   if (lastSlash === -1 || request.path.includes('\0')) {

@@ -163,6 +163,12 @@ export interface ServerConfig
    * QuotaExceeded, and passed soft limits are logged (tree/quota.ts). The leader's setting
    * decides, stamped into each write txn. */
   enforceQuota: boolean;
+  /** ZooKeeper's localSessionsEnabled: a replica of an ensemble creates sessions without a txn,
+   * tracked and expired by itself alone (actors/server/local-sessions.ts). */
+  localSessionsEnabled: boolean;
+  /** ZooKeeper's localSessionsUpgradingEnabled: a local session's first ephemeral create makes
+   * it global (a createSession txn); off, that create fails with EphemeralOnLocalSession. */
+  localSessionsUpgradingEnabled: boolean;
 }
 
 export interface ConfigLogger {
@@ -242,6 +248,12 @@ const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   peerType: { field: 'peerType', parse: valueParsers.peerType },
   standaloneEnabled: { field: 'standaloneEnabled', parse: valueParsers.boolean },
   leaderServes: { field: 'leaderServes', parse: valueParsers.yesNo },
+  // QuorumPeerConfig reads these two by their bare names only.
+  localSessionsEnabled: { field: 'localSessionsEnabled', parse: valueParsers.boolean },
+  localSessionsUpgradingEnabled: {
+    field: 'localSessionsUpgradingEnabled',
+    parse: valueParsers.boolean,
+  },
   electionAlg: { field: undefined, parse: valueParsers.electionAlgorithm },
   // ZooKeeper reads zoo.cfg's audit.enable as the system property zookeeper.audit.enable.
   'audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
@@ -399,6 +411,9 @@ export const serverConfigDefaults = {
   auditEnabled: false,
   readOnlyModeEnabled: false,
   enforceQuota: false,
+  localSessionsEnabled: false,
+  // QuorumPeerConfig's default (QuorumPeer's own field says true, but the config's value wins).
+  localSessionsUpgradingEnabled: false,
 } as const;
 
 /** PurgeTxnLog never keeps fewer snapshots than this; ZooKeeper raises smaller values to it. */

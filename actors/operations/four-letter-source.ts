@@ -103,6 +103,7 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
     })),
     watchCount: core.watches.watchCount,
     sessions,
+    localSessionCount: core.localSessions.size,
     dataDirSizeBytes: directoryBytes(settings.dataDir),
     dataLogDirSizeBytes: directoryBytes(settings.dataLogDir ?? settings.dataDir),
     startedAtMs: server.startedAt,

@@ -114,6 +114,8 @@ export interface FourLetterSource {
   /** Data plus child watches, as mntr's zk_watch_count counts them. */
   watchCount: number;
   sessions: readonly SessionSummary[];
+  /** How many of `sessions` are local ones (local-sessions.ts), in no tree. */
+  localSessionCount: number;
   dataDirSizeBytes: number;
   dataLogDirSizeBytes: number;
   startedAtMs: number;

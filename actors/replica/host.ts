@@ -39,6 +39,7 @@ import {
   coreRoleOf,
   DeferredHostWork,
   leaderStatisticsOf,
+  passesAsLocalSession,
   revalidation,
   type ReplicaIdentity,
 } from './serving.js';
@@ -346,7 +347,11 @@ export class ReplicaHost implements ReplicaPort {
     const core = this.requireCore();
     const enforceQuota = core.settings.enforceQuota;
     for (const { sessionId, cxid, body } of requests) {
-      const stamped = withLeaderStamps(body, enforceQuota, core.settings.skipAcl);
+      const stamped = withLeaderStamps(body, {
+        enforceQuota,
+        aclChecksSkipped: core.settings.skipAcl,
+        localSession: passesAsLocalSession(core, sessionId, this.myId),
+      });
       const checked = checkedForOwner(core, from, sessionId, stamped);
       this.pendingRequests.push({ sessionId, cxid, time, body: checked });
     }
@@ -449,18 +454,29 @@ export class ReplicaHost implements ReplicaPort {
   }
 }
 
+interface LeaderStamps {
+  enforceQuota: boolean;
+  aclChecksSkipped: boolean;
+  localSession: boolean;
+}
+
 /** A forwarded write as the leader proposes it, whatever the learner sent: the super-user flag
  * derived from the ids the session proved (or true for every write under this leader's
- * skipACL=yes: ZooKeeper checks write ACLs on the leader alone), and the leader's own
- * enforceQuota (ZooKeeper checks quotas in the leader's PrepRequestProcessor). */
+ * skipACL=yes: ZooKeeper checks write ACLs on the leader alone), the leader's own enforceQuota
+ * (ZooKeeper checks quotas in the leader's PrepRequestProcessor) and its session check
+ * (localSession). */
 function withLeaderStamps<Body extends ForwardedTxnRequest['body']>(
   body: Body,
-  enforceQuota: boolean,
-  aclChecksSkipped: boolean,
+  { enforceQuota, aclChecksSkipped, localSession }: LeaderStamps,
 ): Body {
   if (body.type !== 'write') return body;
   const superUser = aclChecksSkipped || body.auth.ids.some((id) => id.scheme === 'super');
   const auth = superUser === body.auth.superUser ? body.auth : { ids: body.auth.ids, superUser };
-  const { enforceQuota: _asSent, ...write } = body;
-  return (enforceQuota ? { ...write, auth, enforceQuota } : { ...write, auth }) as Body;
+  const { enforceQuota: _asSent, localSession: _claimed, ...write } = body;
+  return {
+    ...write,
+    auth,
+    ...(enforceQuota ? { enforceQuota } : {}),
+    ...(localSession ? { localSession } : {}),
+  } as Body;
 }

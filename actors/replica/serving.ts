@@ -10,6 +10,7 @@ import type { LeaderStatistics } from '../operations/four-letter-words.js';
 import type { ReplicatedPipeline } from './pipeline.js';
 import type { ServerCore, ServerRole } from '../server/server-core.js';
 import { makeZxid } from '../../protocol/zxid.js';
+import { isPassedAsLocal, serverIdOfSession } from '../server/local-sessions.js';
 
 const roleNames = { leading: 'leader', following: 'follower', observing: 'observer' } as const;
 
@@ -28,12 +29,14 @@ export function applyCommittedTxns(
 
 /**
  * The session table follows the tree (which a TRUNC or SNAP may have rebuilt): every session
- * the tree holds is tracked, expired here only if this replica leads; nothing else is.
+ * the tree holds is tracked, expired here only if this replica leads; beside them only this
+ * replica's local sessions are.
  */
 export function reconcileSessions(core: ServerCore, leading: boolean): void {
   const live = new Map(core.tree.sessionTimeouts());
   for (const sessionId of [...core.sessions.ids()]) {
-    if (!live.has(sessionId)) core.sessions.drop(sessionId);
+    // A local session is in no tree; this replica alone tracks it (local-sessions.ts).
+    if (!live.has(sessionId) && !core.localSessions.has(sessionId)) core.sessions.drop(sessionId);
   }
   for (const [sessionId, timeoutMs] of live) {
     if (core.sessions.has(sessionId)) core.sessions.setExpiryOwner(sessionId, leading);
@@ -176,4 +179,16 @@ export function checkedForOwner(
   if (body.type === 'createSession') core.sessions.setOwner(body.sessionId, owner);
   if (body.type !== 'write' || core.sessions.claimOwner(sessionId, owner)) return body;
   return { type: 'error', err: ErrorCode.sessionMoved };
+}
+
+/** The leader's session check for a write it orders (local-sessions.ts): true when the writer
+ * passes as a local session, so its txn carries the localSession stamp. */
+export function passesAsLocalSession(core: ServerCore, sessionId: bigint, leaderId: number) {
+  return isPassedAsLocal({
+    localSessionsEnabled: core.settings.localSessionsEnabled,
+    global: core.tree.sessionPassword(sessionId) !== undefined,
+    localHere: core.localSessions.has(sessionId),
+    sessionServerId: serverIdOfSession(sessionId),
+    leaderId,
+  });
 }

@@ -2,7 +2,8 @@
 // seen a newer zxid than this server, create a session (a createSession txn) or reattach an
 // existing one by id and password, and tell a client whose session is gone that it expired
 // (timeout 0) — never hand it a fresh session in its place. A replica serving read-only clients
-// refuses the others and hands out local sessions only (ReadOnlyZooKeeperServer).
+// refuses the others and hands out local sessions only (ReadOnlyZooKeeperServer), as every
+// replica of an ensemble does with localSessionsEnabled (local-sessions.ts).
 
 import { JuteError, JuteReader, JuteWriter } from '../../protocol/jute.js';
 import { readConnectRequest, type ConnectRequest } from '../../protocol/records.js';
@@ -57,8 +58,47 @@ export function handleConnectFrame(
     return;
   }
   if (core.role.readOnly === true) connectReadOnly(core, connection, request);
-  else if (request.sessionId === 0n) createSession(core, connection, request);
+  else if (request.sessionId === 0n && core.createsLocalSessions) {
+    createLocalSession(core, connection, request);
+  } else if (request.sessionId === 0n) createSession(core, connection, request);
+  else if (core.localSessions.has(request.sessionId)) reopenLocalSession(core, connection, request);
   else reopenSession(core, connection, request);
+}
+
+/**
+ * A local session: no txn, this server alone tracks and expires it (LocalSessionTracker), so it
+ * is answered at once.
+ */
+function createLocalSession(
+  core: ServerCore,
+  connection: ClientConnection,
+  request: ConnectRequest,
+): void {
+  const created = core.newSessionId();
+  const password = core.randomBytes(passwordBytes);
+  const timeoutMs = core.sessions.open(created, request.timeout, connection.id, true);
+  core.localSessions.add(created, password);
+  connection.sessionId = created;
+  core.sessions.connected(created, connection.id);
+  connection.lastOperation = 'SESS';
+  connection.lastCxid = 0;
+  connection.lastZxid = core.tree.lastZxid;
+  connection.send(connectResponse(core, connection, timeoutMs, created, password));
+  core.logger.debug({ session: hex(created), timeoutMs }, 'local session created');
+}
+
+/** A client back on the server that holds its local session (revalidated here, not by a
+ * leader, as LearnerZooKeeperServer.revalidateSession does for local sessions). */
+function reopenLocalSession(
+  core: ServerCore,
+  connection: ClientConnection,
+  request: ConnectRequest,
+): void {
+  const sessionId = request.sessionId;
+  const known = core.localSessions.passwordOf(sessionId);
+  const valid = known?.equals(request.password) === true && core.sessions.isLive(sessionId);
+  if (known === undefined || !valid) refuseExpired(core, connection, sessionId);
+  else attachSession(core, connection, sessionId, known);
 }
 
 /**
@@ -73,17 +113,7 @@ function connectReadOnly(
 ): void {
   const sessionId = request.sessionId;
   if (sessionId === 0n) {
-    const created = core.newSessionId();
-    const password = core.randomBytes(passwordBytes);
-    const timeoutMs = core.sessions.open(created, request.timeout, connection.id, true);
-    core.localSessions.add(created, password);
-    connection.sessionId = created;
-    core.sessions.connected(created, connection.id);
-    connection.lastOperation = 'SESS';
-    connection.lastCxid = 0;
-    connection.lastZxid = core.tree.lastZxid;
-    connection.send(connectResponse(core, connection, timeoutMs, created, password));
-    core.logger.debug({ session: hex(created), timeoutMs }, 'read-only session created');
+    createLocalSession(core, connection, request);
     return;
   }
   if (!core.localSessions.has(sessionId) && core.tree.sessionPassword(sessionId) !== undefined) {
@@ -91,13 +121,7 @@ function connectReadOnly(
     connection.close();
     return;
   }
-  const known = core.localSessions.passwordOf(sessionId);
-  const valid = known?.equals(request.password) === true && core.sessions.isLive(sessionId);
-  if (known === undefined || !valid) {
-    refuseExpired(core, connection, sessionId);
-    return;
-  }
-  attachSession(core, connection, sessionId, known);
+  reopenLocalSession(core, connection, request);
 }
 
 function createSession(

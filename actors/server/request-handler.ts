@@ -14,10 +14,13 @@ import {
   type WriteRequest,
 } from '../../protocol/requests.js';
 import type { ClientConnection } from './client-connection.js';
+import { needsGlobalSession } from './local-sessions.js';
 import { notReadOnlyOpcodes } from './read-only.js';
 import { reply } from './replies.js';
 import type { ServerCore } from './server-core.js';
 import type { ApplyOutcome } from '../../tree/data-tree.js';
+import type { TxnBody } from '../../protocol/txn.js';
+import { hex } from '../../protocol/zxid.js';
 
 /** Opcodes whose body ZooKeeper's PrepRequestProcessor decodes: a malformed one becomes an
  * error txn (it consumes a zxid), as every other write failure does. */
@@ -250,6 +253,19 @@ function submitWrite(
   request: WriteRequest,
   operation: string | undefined,
 ): void {
+  const refused = upgradeForWrite(core, sessionId, request);
+  if (refused !== undefined) {
+    // EphemeralOnLocalSession: ZooKeeper's learner still forwards the create, and its leader
+    // orders it as an error txn (one zxid, no node), as ZooKeeper 3.8 showed.
+    const ordered = core.proposeError(sessionId, xid, refused);
+    connection.queue.pushWrite(
+      ordered.then((outcome) => reply(xid, outcome.zxid, refused)),
+      undefined,
+      notDurable(core, xid),
+      operation,
+    );
+    return;
+  }
   // Answered as the write is applied (before the next txn is), so that the session's reads
   // queued behind it see the tree as it left it; the promise only says what is left to say.
   const slot = connection.queue.expectWrite(notDurable(core, xid), operation);
@@ -267,6 +283,31 @@ function submitWrite(
     slot.answer(reply(xid, result.zxid, result.err, result.body));
   };
   core.proposeWrite(sessionId, xid, request, connection, answer).then(answer, () => slot.fail());
+}
+
+/**
+ * QuorumZooKeeperServer.checkUpgradeSession, before a write is proposed: a local session about
+ * to create an ephemeral node becomes global (a createSession txn with its id, timeout and
+ * password, ordered ahead of the write; from then on the leader expires it), or, with
+ * upgrading off, the write becomes an error txn with the error returned here.
+ */
+function upgradeForWrite(
+  core: ServerCore,
+  sessionId: bigint,
+  request: WriteRequest,
+): number | undefined {
+  const password = core.localSessions.passwordOf(sessionId);
+  if (password === undefined || !needsGlobalSession(request)) return undefined;
+  if (!core.settings.localSessionsUpgradingEnabled) return ErrorCode.ephemeralOnLocalSession;
+  core.localSessions.forget(sessionId);
+  core.sessions.setExpiryOwner(sessionId, core.ownsSessionExpiry);
+  const timeoutMs = core.sessions.timeoutOf(sessionId);
+  core.logger.info({ session: hex(sessionId) }, 'upgrading a local session to a global one');
+  const body: TxnBody = { type: 'createSession', sessionId, timeoutMs, password };
+  // The write queued behind it fails alike if it cannot be ordered (the replica stops serving).
+  core.pipeline.propose(sessionId, 0, body).catch((error: unknown) =>
+    core.logger.warn({ session: hex(sessionId), error: String(error) }, 'upgrade failed'));
+  return undefined;
 }
 
 /**

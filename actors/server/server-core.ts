@@ -31,7 +31,7 @@ import { ServerRequestsInFlight } from './connection-throttle.js';
 import type { LeaderStatistics, ZabPhase } from '../operations/four-letter-words.js';
 import type { WritePipeline } from './pipeline.js';
 import { StandalonePipeline } from './proposer.js';
-import { LocalSessions } from './read-only.js';
+import { LocalSessions } from './local-sessions.js';
 import type { DigestMismatch } from '../../tree/types.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
@@ -93,7 +93,8 @@ export class ServerCore {
   readonly statistics = new ServerStatistics();
   /** Requests every connection has handed over and not yet answered (globalOutstandingLimit). */
   readonly requestsInFlight = new ServerRequestsInFlight();
-  /** Sessions created while serving read-only: never in the tree (see read-only.ts). */
+  /** Sessions created without a txn (local-sessions.ts): with localSessionsEnabled, or while
+   * serving read-only (read-only.ts). Never in the tree until upgraded. */
   readonly localSessions = new LocalSessions();
   /** Undefined unless auditing is on: every audit hook costs one check when it is off. */
   readonly audit: AuditLog | undefined;
@@ -191,6 +192,14 @@ export class ServerCore {
   /** True when this server decides session expiry: standalone, or the ensemble's leader. */
   get ownsSessionExpiry(): boolean {
     return this.role.role === 'standalone' || this.role.role === 'leader';
+  }
+
+  /**
+   * True when new sessions are local ones: localSessionsEnabled on a replica of an ensemble (a
+   * standalone ZooKeeperServer has no local session tracker, whatever zoo.cfg says).
+   */
+  get createsLocalSessions(): boolean {
+    return this.settings.localSessionsEnabled && this.role.role !== 'standalone';
   }
 
   /** Closes every client connection (a replica that stops serving drops its clients). */
@@ -325,9 +334,12 @@ export class ServerCore {
     if (this.settings.skipAcl) auth.superUser = true;
     const told = this.audit?.writeListener({ sessionId, ids: auth.ids }, request, applied);
     // A learner's setting travels no further: the leader stamps its own (host.ts).
-    const body: TxnBody = this.settings.enforceQuota
-      ? { type: 'write', request, auth, enforceQuota: true }
-      : { type: 'write', request, auth };
+    // A leader's own local session is stamped here; a learner's stamp the leader redoes.
+    const body: TxnBody = {
+      type: 'write', request, auth,
+      ...(this.settings.enforceQuota ? { enforceQuota: true } : {}),
+      ...(this.localSessions.has(sessionId) ? { localSession: true } : {}),
+    };
     return this.trackWrite(sessionId, this.pipeline.propose(sessionId, xid, body, told ?? applied));
   }
 

@@ -56,3 +56,28 @@ describe('readonlymode.enabled', () => {
     expect(enabled.readOnlyModeEnabled).toBe(true);
   });
 });
+
+// QuorumPeerConfig reads both by their bare names (no zookeeper. form) with parseBoolean.
+describe('localSessionsEnabled, localSessionsUpgradingEnabled', () => {
+  function localOf(lines: string[]) {
+    const text = `${minimal}${lines.join('\n')}\n`;
+    const config = resolveConfig(parseZooCfg(text, 'zoo.cfg').config, { log: silent });
+    return [config.localSessionsEnabled, config.localSessionsUpgradingEnabled];
+  }
+
+  it.each<[string[], boolean[]]>([
+    [[], [false, false]],
+    [['localSessionsEnabled=true'], [true, false]],
+    [['localSessionsEnabled=TRUE', 'localSessionsUpgradingEnabled=true'], [true, true]],
+    [['localSessionsEnabled=false', 'localSessionsUpgradingEnabled=False'], [false, false]],
+  ])('reads %j as %j (both off by default, as QuorumPeerConfig)', (lines, expected) => {
+    expect(localOf(lines)).toEqual(expected);
+  });
+
+  it.each(['localSessionsEnabled=yes', 'localSessionsUpgradingEnabled=1'])(
+    'stops startup on %s, naming the key', (line) => {
+      const key = line.split('=')[0]!;
+      expect(() => localOf([line])).toThrow(ConfigError);
+      expect(() => localOf([line])).toThrow(key);
+    });
+});

@@ -77,6 +77,7 @@ function source(fields: Partial<FourLetterSource> = {}): FourLetterSource {
     latency: { minMs: 0, avgMs: 0, maxMs: 0 }, authFailedCount: 0,
     clientResponseSizes: { lastBytes: -1, minBytes: -1, maxBytes: -1 },
     connections: [connection(40000)], dataWatches: [], watchCount: 0, sessions: [],
+    localSessionCount: 0,
     dataDirSizeBytes: 0, dataLogDirSizeBytes: 0, startedAtMs: 0, nowMs: 0,
     config: config('clientPort=23141\ndataDir=/d\nmaxClientCnxns=0'), environment: [],
     quorumSize: undefined, membershipVersion: 0n, leader: undefined,
