@@ -181,8 +181,8 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
     'bounded backoff'),
   'observer.election.DelayMs': equivalent('corral\'s observers reconnect with their own ' +
     'bounded backoff'),
-  localSessionsEnabled: refused('local sessions are not provided', ['false']),
-  localSessionsUpgradingEnabled: refused('local sessions are not provided', ['false']),
+  localSessionsEnabled: honoured('config.ts (local sessions)'),
+  localSessionsUpgradingEnabled: honoured('config.ts (local sessions)'),
   // Encryption, authentication, authorization.
   'DigestAuthenticationProvider.enabled': refused('digest authentication cannot be switched ' +
     'off', ['true']),

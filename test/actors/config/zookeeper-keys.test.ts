@@ -153,9 +153,7 @@ describe('ZooKeeper 3.9 keys table', () => {
 
   it.each([
     ['zookeeper.multiAddress.enabled=true', 'zookeeper.multiAddress.enabled'],
-    ['zookeeper.localSessionsEnabled=true', 'zookeeper.localSessionsEnabled'],
     ['dynamicConfigFile=/etc/zookeeper/zoo.cfg.dynamic', 'dynamicConfigFile'],
-    ['localSessionsEnabled=TRUE', 'localSessionsEnabled'],
     ['multiAddress.enabled=true', 'multiAddress.enabled'],
     ['zookeeper.superUser=admin', 'zookeeper.superUser'],
     ['superUser=admin', 'superUser'],
