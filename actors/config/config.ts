@@ -283,7 +283,8 @@ function withZooKeeperPrefix(rules: Record<string, KeyRule>): Record<string, Key
 }
 
 /** Which part of parseZooCfg reads a key; undefined for a key no part reads. */
-type KeyReader = 'quorumSecurity' | 'clientSecurity' | 'rule' | 'authProvider' | 'server';
+type KeyReader =
+  'quorumSecurity' | 'clientSecurity' | 'rule' | 'authProvider' | 'server' | 'quorumGroup';
 
 /** The part of parseZooCfg that reads `key` (the ZooKeeper keys table's "honoured" keys). */
 export function readerOf(key: string): KeyReader | undefined {
@@ -292,6 +293,7 @@ export function readerOf(key: string): KeyReader | undefined {
   if (Object.hasOwn(zooCfgKeys, key)) return 'rule';
   if (key.startsWith('authProvider.')) return 'authProvider';
   if (/^server\./.test(key)) return 'server';
+  if (isQuorumGroupKey(key)) return 'quorumGroup';
   return undefined;
 }
 
@@ -336,7 +338,7 @@ export function parseZooCfg(text: string, sourceName: string): ParsedZooCfg {
       if (rule.field !== undefined) config[rule.field] = parsed;
     } else if (reader === 'authProvider') {
       authProviders.set(key, parseValue(valueParsers.text, key, value, where));
-    } else if (isQuorumGroupKey(key)) {
+    } else if (reader === 'quorumGroup') {
       quorumGroups.read(key, value, where);
     } else if (reader === 'server') {
       const address = parseQuorumServer(key, value, where);

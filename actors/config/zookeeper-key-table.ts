@@ -9,8 +9,6 @@ const equivalent = (why: string): KeyTreatment => ({ kind: 'equivalent', why });
  * corral lacks. With no `accepts`, every value is refused. */
 const refused = (why: string, accepts: readonly string[] = []): KeyTreatment =>
   ({ kind: 'refused', why, accepts });
-/** Being implemented by another change; its parsing is left to that module. */
-const ownModule: KeyTreatment = { kind: 'ownModule', by: '(handled in its own module)' };
 
 const securityTable = 'actors/config/security-keys.ts';
 const clientSecurity = 'actors/config/client-security.ts';
@@ -165,8 +163,8 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
   leaderServes: honoured('config.ts (no: the leader keeps clients off)'),
   'server.x': honoured('config.ts'),
   syncLimit: honoured('config.ts'),
-  'group.x': ownModule,
-  'weight.x': ownModule,
+  'group.x': honoured('actors/config/quorum-groups.ts'),
+  'weight.x': honoured('actors/config/quorum-groups.ts'),
   cnxTimeout: equivalent('corral\'s peer dials time out by their own bounded backoff'),
   quorumCnxnTimeoutMs: equivalent('corral bounds quorum handshakes by ' +
     'ssl.quorum.handshakeDetectionTimeoutMillis and its peer backoff'),

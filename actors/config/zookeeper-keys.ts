@@ -7,8 +7,6 @@ import { zooKeeperKeyTable } from './zookeeper-key-table.js';
 export type KeyTreatment =
   /** corral acts on it; `by` names where. */
   | { kind: 'honoured'; by: string }
-  /** Another change implements it; its parsing is left to that module. */
-  | { kind: 'ownModule'; by: string }
   /** Accepted without effect: its purpose is fulfilled another way, or has no meaning here. */
   | { kind: 'equivalent'; why: string }
   /** Startup stops unless the value (lower-cased) is one of `accepts`. */
