@@ -4,35 +4,17 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ACL } from '../../protocol/records.js';
-import type { ClientRequest } from '../../protocol/requests.js';
 import { RawClient } from '../server/raw-client.js';
 import { TestEnsemble } from '../support/ensemble.js';
+import { createOn, createRequest } from '../support/ensemble-requests.js';
 import { dumpTree } from '../../cli/chaos/tree-digest.js';
 
 let ensemble: TestEnsemble | undefined;
-const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
 afterEach(async () => {
   await ensemble?.destroy();
   ensemble = undefined;
 });
-
-function createRequest(path: string): ClientRequest {
-  return {
-    kind: 'create', opcode: 1, path, data: Buffer.from(path), acl: openAcl, flags: 0, ttl: -1,
-  };
-}
-
-/** One create through a fresh session on `port`: its error code. */
-async function createOn(port: number, path: string): Promise<number> {
-  const client = await RawClient.session(port);
-  try {
-    return (await client.call(1, createRequest(path))).header.err;
-  } finally {
-    client.destroy();
-  }
-}
 
 describe('quorum (real processes, R=5)', { timeout: 60_000 }, () => {
   it('keeps serving writes with 2 replicas down, the leader one of them', async () => {

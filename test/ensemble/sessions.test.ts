@@ -9,6 +9,7 @@ import type { ACL } from '../../protocol/records.js';
 import { call, closeClient, connectClient, errorCode, waitFor } from '../interop/nzc.js';
 import { RawClient } from '../server/raw-client.js';
 import { TestEnsemble } from '../support/ensemble.js';
+import { until } from '../support/ensemble-requests.js';
 import { fourLetterWord } from '../support/four-letter.js';
 
 let ensemble: TestEnsemble | undefined;
@@ -42,15 +43,6 @@ async function existsOn(port: number, path: string): Promise<number> {
   } finally {
     client.destroy();
   }
-}
-
-async function until(probe: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`not within ${timeoutMs} ms: ${what}`);
 }
 
 describe('sessions across replicas (real processes)', { timeout: 60_000 }, () => {

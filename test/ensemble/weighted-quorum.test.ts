@@ -3,48 +3,21 @@
 // (2 and 3 are a majority of servers, not of weight), and `conf` prints the group and weights.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ACL } from '../../protocol/records.js';
-import type { ClientRequest } from '../../protocol/requests.js';
 import { RawClient } from '../server/raw-client.js';
 import { TestEnsemble } from '../support/ensemble.js';
+import { createOn, createRequest, until } from '../support/ensemble-requests.js';
 import { fourLetterWord } from '../support/four-letter.js';
 
 let ensemble: TestEnsemble | undefined;
-const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
 afterEach(async () => {
   await ensemble?.destroy();
   ensemble = undefined;
 });
 
-function createRequest(path: string): ClientRequest {
-  return {
-    kind: 'create', opcode: 1, path, data: Buffer.from(path), acl: openAcl, flags: 0, ttl: -1,
-  };
-}
-
-/** One create through a fresh session on `port`: its error code. */
-async function createOn(port: number, path: string): Promise<number> {
-  const client = await RawClient.session(port);
-  try {
-    return (await client.call(1, createRequest(path))).header.err;
-  } finally {
-    client.destroy();
-  }
-}
-
 async function servesAny(target: TestEnsemble, ids: readonly number[]): Promise<boolean> {
   for (const id of ids) if ((await target.status(id)).mode !== undefined) return true;
   return false;
-}
-
-async function until(probe: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`not within ${timeoutMs} ms: ${what}`);
 }
 
 describe('weighted quorum (real processes, R=3, weight.1=3)', { timeout: 90_000 }, () => {
