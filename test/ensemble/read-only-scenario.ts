@@ -248,7 +248,9 @@ export async function observeReadOnlyScenario(cluster: ReadOnlyCluster) {
       holderStates: holderStates.filter((state, index) => state !== holderStates[index - 1]),
       kazooRefuse,
       kazooReady,
-      readerStates: states.filter((state, index) => state !== states[index - 1]),
+      // How it ended: suspended, then read-write. A restart's re-election may first give it a
+      // brief read-write connection that drops again; that blip is the ensemble's, not the move.
+      readerStates: states.filter((state, index) => state !== states[index - 1]).slice(-2),
       readerSessionReplaced: reader.sessionId !== readOnlySession,
       readAfter: String((await reader.getData('/ro')).data),
       kazooMoved,
