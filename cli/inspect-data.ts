@@ -130,6 +130,10 @@ export function describeTxn(txn: Txn): string {
       return `${head}deleteContainer ${body.path}`;
     case 'error':
       return `${head}error ${body.err}`;
+    case 'reconfig': {
+      const members = body.membership.servers.map((server) => `${server.id}:${server.peerType}`);
+      return `${head}reconfig ${members.join(',')}`;
+    }
     case 'write':
       return `${head}${describeRequest(body.request as unknown as Described)}`;
   }

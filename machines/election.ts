@@ -11,7 +11,7 @@ import {
   type CastVote,
 } from './zab-rules.js';
 import { notProvided } from './effects.js';
-import { isVoterOf, quorumRuleOf, type QuorumRule } from './quorum.js';
+import { isVoterOf, quorumRuleOf, weightOf, type QuorumRule } from './quorum.js';
 
 export type ElectedRole = 'leading' | 'following' | 'observing';
 
@@ -39,6 +39,12 @@ export interface ElectionInput {
   currentEpoch: number;
   /** The round of this replica's previous election in this process (0 on first start). */
   lastRound: number;
+  /**
+   * The vote to propose first instead of this replica's own: a committed reconfig's designated
+   * leader (ZooKeeper's processReconfig updates the vote so the handover needs no full
+   * election). Ignored when it names a server that cannot lead.
+   */
+  initialVote?: Vote;
   timing?: Partial<ElectionTiming>;
 }
 
@@ -126,13 +132,18 @@ function initialContext(input: ElectionInput): ElectionContext {
   const timing = { ...electionTimingDefaults, ...input.timing };
   const ownVote = { leaderId: input.myId, zxid: input.lastZxid, peerEpoch: input.currentEpoch };
   const isVoting = input.voters.includes(input.myId);
+  const quorum = quorumRuleOf(input.voters, input.quorum);
+  const initial = input.initialVote;
+  const proposal = initial !== undefined && weightOf(quorum, initial.leaderId) > 0
+    ? initial
+    : ownVote;
   return {
     myId: input.myId,
-    quorum: quorumRuleOf(input.voters, input.quorum),
+    quorum,
     ownVote,
     round: input.lastRound + 1,
-    proposal: ownVote,
-    votesInRound: isVoting ? { [input.myId]: { vote: ownVote, state: 'looking' } } : {},
+    proposal,
+    votesInRound: isVoting ? { [input.myId]: { vote: proposal, state: 'looking' } } : {},
     votesOutOfElection: {},
     timing,
     notificationTimeoutMs: timing.finalizeWaitMs,

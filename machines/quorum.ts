@@ -2,6 +2,7 @@
 // the leader's liveness check — as one pure value: ZooKeeper's QuorumMaj (a strict majority of
 // the voters) or QuorumHierarchical (zoo.cfg group.N / weight.N), so no caller counts on its own.
 import type { ServerId } from '../protocol/peer.js';
+import { participantsOf, type Membership } from '../protocol/membership.js';
 
 function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`quorum rule violated: ${message}`);
@@ -138,4 +139,13 @@ export function quorumRuleOf(voters: readonly ServerId[], rule?: QuorumRule): Qu
   const listed = [...voters].sort(ascending).join(',');
   assert(votersOf(rule).join(',') === listed, `voters ${listed} differ from the rule's`);
   return rule;
+}
+
+/**
+ * The verifier a membership defines: hierarchical when it has groups, else a majority of its
+ * participants (QuorumPeerConfig.parseDynamicConfig's choice).
+ */
+export function membershipRule(membership: Membership): QuorumRule {
+  if (membership.groups === undefined) return majorityRule(participantsOf(membership));
+  return hierarchicalRule(membership.groups, membership.weights ?? {});
 }

@@ -17,10 +17,15 @@ import type { ElectionDecision, ElectionTiming } from './election.js';
 import type { SyncPlan } from './leading/rules.js';
 import type { QuorumRule } from './quorum.js';
 import { epochOfZxid } from '../protocol/zxid.js';
+import type { VersionedMembership, Membership } from '../protocol/membership.js';
 
 /** tree/'s Txn, reached through the peer protocol (machines/ may not import tree/). */
 export type Txn = PeerMessageOf<'inform'>['txn'];
 export type TxnBody = Txn['body'];
+/** A client's reconfig on its way to the leader's machine (protocol/txn.ts ReconfigRequestBody). */
+export type ReconfigRequest = Extract<ForwardedRequestEntry['body'], { type: 'reconfigRequest' }>;
+/** What `client.requests` carries: a txn body, or a reconfig the leader's machine resolves. */
+export type RequestBody = TxnBody | ReconfigRequest;
 export type TxnDigest = NonNullable<Txn['digest']>;
 
 export interface ReplicaTiming {
@@ -58,6 +63,15 @@ export interface ReplicaInput {
   electionTiming?: Partial<ElectionTiming>;
   /** readonlymode.enabled: serve read-only clients while cut off from the quorum (read-only.ts). */
   readOnlyModeEnabled?: boolean;
+  /**
+   * The membership this replica starts with (addresses, roles, groups, version): what a reconfig
+   * changes. Left out, one is made of `voters` (hand-built tests); it must name the same voters.
+   */
+  membership?: VersionedMembership;
+  /** zoo.cfg standaloneEnabled (default true): a reconfig must then leave at least 2 voters. */
+  standaloneEnabled?: boolean;
+  /** The peer protocol this replica speaks (protocol/peer.ts); the current one when left out. */
+  protocolVersion?: number;
 }
 
 /** Where one learner stands, as the leader's LearnerHandler for it tracks it. */
@@ -89,6 +103,24 @@ export interface LearnerProgress {
   newLeaderCoversZxid: Zxid;
   /** Ticks since anything arrived from this learner. */
   silentTicks: number;
+  /** From FOLLOWERINFO / OBSERVERINFO: below reconfigProtocolVersion it cannot read a reconfig. */
+  protocolVersion: number;
+}
+
+/**
+ * A reconfig the leader proposed (ZooKeeper's lastSeenQuorumVerifier) and, once committed, the
+ * stretch of proposals still bound to both configurations. Every proposal from `zxid` up to
+ * `throughZxid` needs a quorum of the old and of the new configuration: proposed while the
+ * change was pending, it was sent to both. Activation (at commit of `zxid`) sets throughZxid to
+ * the last proposal made by then; the record is dropped once that one commits.
+ */
+export interface ReconfigInFlight {
+  zxid: Zxid;
+  membership: Membership;
+  oldQuorum: QuorumRule;
+  newQuorum: QuorumRule;
+  /** Null until activation: every proposal from `zxid` on needs both quorums. */
+  throughZxid: Zxid | null;
 }
 
 export interface LeaderState {
@@ -110,6 +142,8 @@ export interface LeaderState {
   ackedZxidByServer: Record<ServerId, Zxid>;
   /** Syncs waiting for every proposal made before them to commit (ZooKeeper's pendingSyncs). */
   pendingSyncs: PendingSync[];
+  /** The reconfig proposed and not yet fully settled; null when none (see ReconfigInFlight). */
+  reconfig: ReconfigInFlight | null;
 }
 
 /** A client's sync, answered once the leader has committed through `afterZxid`. */
@@ -141,6 +175,8 @@ export interface LearnerState {
   ackedZxid: Zxid;
   /** Sessions the host saw traffic for since the last PING reply; sent with the next one. */
   touches: SessionTouch[];
+  /** From COMMITANDACTIVATE / INFORMANDACTIVATE: who leads the configuration it activated. */
+  designatedLeader: ServerId | null;
 }
 
 export interface ReplicaContext {
@@ -149,6 +185,15 @@ export interface ReplicaContext {
   voters: ServerId[];
   /** Every quorum this replica counts — votes, FOLLOWERINFO, ACKs — asks this rule. */
   quorum: QuorumRule;
+  /** The active membership: `voters` and `quorum` are derived from it (membershipRule). */
+  config: VersionedMembership;
+  standaloneEnabled: boolean;
+  protocolVersion: number;
+  /**
+   * The successor a committed reconfig named when it moved leadership: the next election starts
+   * by voting for it, so the ensemble hands over without a full election. Cleared once used.
+   */
+  designatedLeader: ServerId | null;
   timing: ReplicaTiming;
   electionTiming: Partial<ElectionTiming>;
   readOnlyModeEnabled: boolean;
@@ -235,11 +280,16 @@ export type ReplicaEvent =
   | { type: 'sessions.touched'; touches: SessionTouch[] }
   /** Compaction purged the log's head: it now starts at `firstZxid` (0 when empty). */
   | { type: 'storage.purged'; firstZxid: Zxid }
+  /**
+   * The host applied a committed configuration: a reconfig txn, or a SNAP or restart whose tree
+   * holds a newer /zookeeper/config. Adopted when newer than the active one.
+   */
+  | { type: 'config.committed'; membership: VersionedMembership }
   /** From the invoked election: its effects, performed by the replica. */
   | { type: 'election.sendNotification'; to: ServerId; notification: Notification }
   | { type: 'election.broadcastNotification'; notification: Notification };
 
-/** A forwarded request that becomes a txn (a sync does not). */
+/** A forwarded request that becomes a txn (a sync does not; a reconfig may become an error). */
 export type ForwardedTxnRequest = ForwardedRequestEntry & {
   body: Exclude<ForwardedRequestEntry['body'], { type: 'sync' }>;
 };
@@ -250,7 +300,7 @@ export interface ClientRequestEntry {
   cxid: number;
   /** The leader's clock when it took the request (ctime/mtime of what it creates or changes). */
   time: number;
-  body: TxnBody;
+  body: RequestBody;
 }
 
 /** The effects a role step asks for, as named actions with params (see replica-setup.ts). */

@@ -22,6 +22,7 @@ import {
   type Step,
 } from './replica-context.js';
 import { notProvided } from './effects.js';
+import { membershipRule, votersOf } from './quorum.js';
 import { readOnlyGraceMs, readOnlySteps } from './read-only.js';
 
 /** The replica's host effects, typed by what each ReplicaEffect carries. */
@@ -76,6 +77,16 @@ function replacementDone(context: ReplicaContext, zxid: number): Partial<Replica
 
 /** Steps of the replica itself: looking, durability bookkeeping, answering lookers. */
 const replicaSteps = {
+  /**
+   * A committed configuration newer than the active one becomes active: who votes and how they
+   * count follow it (the leader activated its own at commit; its host's report is older news).
+   */
+  adoptConfig: ((context, event) => {
+    const { membership } = expectEvent(event, 'config.committed');
+    if (membership.version <= context.config.version) return {};
+    const quorum = membershipRule(membership);
+    return { context: { config: membership, quorum, voters: votersOf(quorum) } };
+  }) as Step,
   enterLooking: ((context) => ({
     context: { leader: null, learner: null, heldLearnerInfos: {} },
     effects: [

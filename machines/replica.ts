@@ -14,14 +14,28 @@ import {
 } from './replica-context.js';
 import { replicaSetup } from './replica-setup.js';
 import { quorumRuleOf, votersOf } from './quorum.js';
+import { membershipOfIds, participantsOf } from '../protocol/membership.js';
+import { peerProtocolVersion } from '../protocol/peer.js';
 
 export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
   const epochEnds = input.epochEnds ?? (input.lastZxid > 0 ? [input.lastZxid] : []);
   const quorum = quorumRuleOf(input.voters, input.quorum);
+  const config = input.membership ?? { ...membershipOfIds(votersOf(quorum)), version: 0 };
+  if (input.membership !== undefined) {
+    // One source of who votes: the membership must name the voters the rule counts.
+    const named = participantsOf(input.membership).join(',');
+    if (named !== votersOf(quorum).join(',')) {
+      throw new Error(`replica machine: membership voters ${named} differ from the rule's`);
+    }
+  }
   return {
     myId: input.myId,
     voters: votersOf(quorum),
     quorum,
+    config,
+    standaloneEnabled: input.standaloneEnabled ?? true,
+    protocolVersion: input.protocolVersion ?? peerProtocolVersion,
+    designatedLeader: null,
     timing: { ...replicaTimingDefaults, ...input.timing },
     electionTiming: input.electionTiming ?? {},
     readOnlyModeEnabled: input.readOnlyModeEnabled ?? false,
@@ -42,7 +56,18 @@ export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
 }
 
 function electionInputOf(context: ReplicaContext): ElectionInput {
+  const designated = context.designatedLeader;
   return {
+    // A committed reconfig named the successor: vote for it first (see designatedLeader).
+    ...(designated === null
+      ? {}
+      : {
+          initialVote: {
+            leaderId: designated,
+            zxid: Math.max(context.lastZxid, context.config.version),
+            peerEpoch: context.currentEpoch,
+          },
+        }),
     myId: context.myId,
     voters: context.voters,
     quorum: context.quorum,
@@ -65,6 +90,7 @@ export const replicaMachine = replicaSetup.createMachine({
     'storage.truncated': { actions: 'recordTruncated' },
     'storage.snapshotLoaded': { actions: 'recordSnapshotLoaded' },
     'storage.purged': { actions: 'recordPurged' },
+    'config.committed': { actions: 'adoptConfig' },
   },
   states: {
     looking: {
@@ -75,9 +101,11 @@ export const replicaMachine = replicaSetup.createMachine({
         input: ({ context }) => electionInputOf(context),
         onDone: {
           target: 'deciding',
+          // The designated leader was the election's first vote; it is spent now.
           actions: assign(({ event }) => ({
             decision: event.output,
             lastRound: event.output.round,
+            designatedLeader: null,
           })),
         },
       },

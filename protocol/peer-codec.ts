@@ -34,6 +34,8 @@ const bodyFields: { [Type in PeerMessageType]: { [Field in keyof BodyOf<Type>]-?
   proposal: { txns: 'txns' },
   commit: { zxid: 'zxid' },
   inform: { txn: 'txn' },
+  commitAndActivate: { zxid: 'zxid', designatedLeader: 'serverId' },
+  informAndActivate: { txn: 'txn', designatedLeader: 'serverId' },
   ping: { touches: 'touches' },
   request: { requests: 'forwardedRequests' },
   revalidate: { sessionId: 'bigint', timeoutMs: 'count' },

@@ -138,13 +138,44 @@ function variantOf(variants: Record<string, Record<string, Check>>): Check {
   };
 }
 
+const optionalString: Check = (value) => (value === null ? undefined : string(value));
+const peerTypes = new Set(['participant', 'observer']);
+const peerType: Check = (value) =>
+  typeof value === 'string' && peerTypes.has(value) ? undefined : 'not a peer type';
+const endpoint = mapOf({ host: string, port: count });
+const server = mapOf({
+  id: serverId,
+  host: string,
+  quorumPort: count,
+  electionPort: count,
+  peerType,
+  client: (value) => (value === undefined ? undefined : endpoint(value)),
+});
+const group = mapOf({ id: count, members: listOf(serverId) });
+const membership = mapOf({
+  servers: listOf(server),
+  groups: (value) => (value === undefined ? undefined : listOf(group)(value)),
+  weights: (value) => (value === undefined ? undefined : map(value)),
+});
+/** A client's reconfig, forwarded to the leader (protocol/txn.ts ReconfigRequestBody). */
+const reconfigRequest = {
+  joining: optionalString,
+  leaving: optionalString,
+  newMembers: optionalString,
+  fromConfig: (value: unknown) => integerProblem(value, -1, Number.MAX_SAFE_INTEGER),
+  auth,
+  authorized: optionalBoolean,
+};
+
 const txnBody = variantOf({
   ...sessionAndWriteBodies,
   deleteContainer: { path: string },
+  reconfig: { membership },
   error: { err: int32 },
 });
 const forwardedRequest = variantOf({
   ...sessionAndWriteBodies,
+  reconfigRequest,
   error: { err: int32 },
   sync: { path: string },
 });

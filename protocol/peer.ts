@@ -5,7 +5,7 @@
 
 // Txn (and the session identities a forwarded write carries) are the tree's replication contract;
 // the import is type-only, so nothing of tree/ is loaded by protocol/ at run time.
-import type { Txn, TxnBody } from './txn.js';
+import type { ReconfigRequestBody, Txn, TxnBody } from './txn.js';
 import { assertNever } from './assert.js';
 import { hex, type Zxid } from './zxid.js';
 
@@ -51,6 +51,7 @@ export interface TreeSnapshot {
  */
 export type ForwardedRequest =
   | Extract<TxnBody, { type: 'createSession' | 'closeSession' | 'write' | 'error' }>
+  | ReconfigRequestBody
   | { type: 'sync'; path: string };
 
 /** One client request in a learner's REQUEST. */
@@ -60,8 +61,16 @@ export interface ForwardedRequestEntry {
   body: ForwardedRequest;
 }
 
-/** Peer protocol version carried in FOLLOWERINFO / OBSERVERINFO / LEADERINFO. */
-export const peerProtocolVersion = 1;
+/**
+ * Peer protocol version carried in FOLLOWERINFO / OBSERVERINFO / LEADERINFO. Version 2 knows
+ * reconfig (the reconfig txn, COMMITANDACTIVATE, INFORMANDACTIVATE): a leader refuses a reconfig
+ * while a learner of version 1 is linked, since that learner could not read the txn.
+ */
+export const peerProtocolVersion = 2;
+/** The oldest peer protocol a replica still speaks (a rolling upgrade passes through it). */
+export const peerProtocolVersionMin = 1;
+/** The first peer protocol version that knows reconfig. */
+export const reconfigProtocolVersion = 2;
 
 export type PeerMessage =
   /**
@@ -122,6 +131,13 @@ export type PeerMessage =
   /** Broadcast. Leader → observer: a committed txn (observers never see uncommitted ones). */
   | { type: 'inform'; txn: Txn }
   /**
+   * Broadcast. Leader → follower: as COMMIT, and the reconfig txn at `zxid` now is the active
+   * configuration; `designatedLeader` leads it (this leader, or the successor it hands over to).
+   */
+  | { type: 'commitAndActivate'; zxid: Zxid; designatedLeader: ServerId }
+  /** Broadcast. Leader → observer: as INFORM of a reconfig txn, with the designated leader. */
+  | { type: 'informAndActivate'; txn: Txn; designatedLeader: ServerId }
+  /**
    * Broadcast. Leader → learner every tick with no touches; the learner answers with the
    * sessions it saw traffic for, which keeps them alive in the leader's session tracker.
    */
@@ -147,7 +163,7 @@ export type Notification = PeerMessageOf<'notification'>;
 
 /**
  * Wire tags. Quorum packets keep Apache ZooKeeper's Leader.java numbers so traces read alike;
- * 9 and 19 (ZooKeeper's reconfig COMMITANDACTIVATE / INFORMANDACTIVATE) stay reserved. A tag is
+ * 9 and 19 are ZooKeeper's reconfig COMMITANDACTIVATE / INFORMANDACTIVATE. A tag is
  * never reused: a retired message keeps its number out of circulation.
  */
 export const peerMessageTag = {
@@ -159,6 +175,7 @@ export const peerMessageTag = {
   revalidate: 6,
   sync: 7,
   inform: 8,
+  commitAndActivate: 9,
   newLeader: 10,
   followerInfo: 11,
   upToDate: 12,
@@ -169,12 +186,13 @@ export const peerMessageTag = {
   observerInfo: 16,
   leaderInfo: 17,
   ackEpoch: 18,
+  informAndActivate: 19,
   notification: 32,
   revalidateResult: 33,
 } as const satisfies Record<PeerMessageType, number>;
 
 /** Tags that must never be assigned again (retired or held for ZooKeeper parity). */
-export const reservedPeerMessageTags: readonly number[] = [9, 19];
+export const reservedPeerMessageTags: readonly number[] = [];
 
 
 /** One line for traces and logs, in ZooKeeper's packet names: `PROPOSAL 0x200000007 write`. */
@@ -217,6 +235,10 @@ export function describePeerMessage(message: PeerMessage): string {
       return `COMMIT ${hex(message.zxid)}`;
     case 'inform':
       return `INFORM ${hex(message.txn.zxid)} ${message.txn.body.type}`;
+    case 'commitAndActivate':
+      return `COMMITANDACTIVATE ${hex(message.zxid)} leader ${message.designatedLeader}`;
+    case 'informAndActivate':
+      return `INFORMANDACTIVATE ${hex(message.txn.zxid)} leader ${message.designatedLeader}`;
     case 'ping':
       return `PING ${message.touches.length} touches`;
     case 'request': {

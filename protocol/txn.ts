@@ -7,6 +7,7 @@
 
 import type { WriteRequest } from './requests.js';
 import type { Id } from './records.js';
+import type { Membership, ReconfigAsk } from './membership.js';
 
 /** Who is asking: the session's authenticated identities, for ACL checks. */
 export interface AuthContext {
@@ -43,6 +44,11 @@ export type TxnBody =
     }
   /** Leader housekeeping: remove an empty container, or a TTL node whose TTL elapsed. */
   | { type: 'deleteContainer'; path: string }
+  /**
+   * A reconfig the leader accepted: the next membership, whose version is this txn's zxid.
+   * Applying it writes /zookeeper/config; it becomes the active configuration when committed.
+   */
+  | { type: 'reconfig'; membership: Membership }
   /** A request the leader rejected before it reached the tree (e.g. reconfig when disabled):
    * ZooKeeper still gives such an error txn a zxid. Applying it changes nothing. */
   | { type: 'error'; err: number };
@@ -66,3 +72,20 @@ export interface Txn extends TxnHeader {
   body: TxnBody;
   digest?: TxnDigest;
 }
+
+/**
+ * A client's reconfig on its way to the leader, never logged: the leader's machine turns it into
+ * a `reconfig` txn or an `error` txn (protocol/membership.ts resolveReconfig and the leader's own
+ * checks). `authorized` is the leader host's verdict on the session's WRITE permission on
+ * /zookeeper/config (or super user, or skipACL), stamped before its machine sees the request.
+ */
+export interface ReconfigRequestBody extends ReconfigAsk {
+  type: 'reconfigRequest';
+  /** The client's curConfigId: -1, or the version the change must start from. */
+  fromConfig: number;
+  auth: AuthContext;
+  authorized?: boolean;
+}
+
+/** What the leader's machine takes in `client.requests`: a txn body, or a reconfig to resolve. */
+export type RequestBody = TxnBody | ReconfigRequestBody;

@@ -7,7 +7,8 @@ import { ErrorCode } from '../protocol/errors.js';
 import type { CreateRequest, MultiOp, WriteRequest } from '../protocol/requests.js';
 import type { OpResult, ResponseBody } from '../protocol/responses.js';
 import type { Stat } from '../protocol/records.js';
-import { defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from './acl.js';
+import { checkPermission, defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from './acl.js';
+import { membershipText, type Membership } from '../protocol/membership.js';
 import { digestOf } from './digest.js';
 import { DigestHistory, type ZxidDigest } from './digest-history.js';
 import { parentOf } from './paths.js';
@@ -140,12 +141,46 @@ export class DataTree {
         const result = writes.applyDeleteContainer(context, body.path);
         return { zxid: txn.zxid, err: result.err, body: none, triggers: context.triggers };
       }
+      case 'reconfig':
+        return this.applyReconfig(txn, body.membership);
       case 'error':
         // Rejected before the tree: it only consumes its zxid.
         return { zxid: txn.zxid, err: body.err, body: none, triggers: [] };
       default:
         return assertNever(body);
     }
+  }
+
+  /**
+   * ZooKeeper's reconfig txn is a setData of /zookeeper/config with version -1: the node takes
+   * the new membership's text (its version the txn's zxid), mzxid and mtime, and version -1.
+   * Watchers of the node hear dataChanged. The answer is the node's data and stat (getData's).
+   */
+  private applyReconfig(txn: Txn, membership: Membership): ApplyOutcome {
+    const path = '/zookeeper/config';
+    const node = this.store.nodes.get(path);
+    if (node === undefined) return { zxid: txn.zxid, err: ErrorCode.noNode, body: none, triggers: [] };
+    const data = Buffer.from(membershipText({ ...membership, version: txn.zxid }));
+    this.store.setData(path, node, data, txn.zxid, txn.time, undefined);
+    node.version = -1;
+    const stat = this.statOf(path)!;
+    return {
+      zxid: txn.zxid,
+      err: ErrorCode.ok,
+      body: { kind: 'data', data, stat },
+      triggers: [{ path, type: 'dataChanged', acl: node.acl }],
+    };
+  }
+
+  /** /zookeeper/config's data: the membership text (undefined when the node is missing). */
+  getConfigData(): Buffer | null | undefined {
+    return this.store.nodes.get('/zookeeper/config')?.data;
+  }
+
+  /** Does `auth` hold any bit of `perm` on `path` (false when the node does not exist)? */
+  permits(path: string, perm: number, auth: AuthContext): boolean {
+    const node = this.store.nodes.get(path);
+    return node !== undefined && checkPermission(node.acl, perm, auth, this.authSchemes);
   }
 
   private context(

@@ -12,6 +12,7 @@ import type {
 } from '../../machines/replica.js';
 import type { PeerMessage, ServerId, Zxid } from '../../protocol/peer.js';
 import type { Txn } from '../../protocol/txn.js';
+import type { VersionedMembership } from '../../protocol/membership.js';
 import type { EffectHandlers, ReplicaMachine } from './effects.js';
 import type { OutboxPacing, PeerOutbox } from './outbox.js';
 
@@ -28,6 +29,8 @@ export interface HostObserver {
   /** COMMIT (or UPTODATE, INFORM) through `zxid` applied `txns`; `loggedZxid`: the log's end. */
   committed?(zxid: Zxid, txns: readonly Txn[], loggedZxid: Zxid): void;
   syncPlanned?(params: SyncStreamParams): void;
+  /** A newer configuration became active on this replica. */
+  membership?(membership: VersionedMembership): void;
 }
 
 export interface ReplicaHostOptions {
@@ -54,6 +57,17 @@ export interface ReplicaHostOptions {
   readOnlyModeEnabled?: boolean;
   /** /zookeeper/config's text (the membership as ZooKeeper writes it), when known. */
   configText?: string;
+  /**
+   * The membership this replica starts with (addresses, roles, version). Left out, one is made
+   * of `voters`; a reconfig then has no addresses to keep (hand-built tests).
+   */
+  membership?: VersionedMembership;
+  /** zoo.cfg reconfigEnabled: replicas outside the membership may link (to join). */
+  reconfigEnabled?: boolean;
+  /** zoo.cfg standaloneEnabled (default true): a reconfig must leave at least 2 voters. */
+  standaloneEnabled?: boolean;
+  /** The peer protocol to speak (protocol/peer.ts); the current one when left out. */
+  protocolVersion?: number;
   inspect?: (event: InspectionEvent) => void;
   /** The machine to run: the real one, or (in the simulator) a deliberately broken variant. */
   machine?: ReplicaMachine;

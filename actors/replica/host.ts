@@ -6,7 +6,20 @@
 import { constants } from 'node:buffer';
 import { createActor, type Actor } from 'xstate';
 import type { ClientRequestEntry, ForwardedTxnRequest } from '../../machines/replica-context.js';
-import { describeQuorumRule, quorumRuleOf, type QuorumRule } from '../../machines/quorum.js';
+import {
+  describeQuorumRule,
+  membershipRule,
+  quorumRuleOf,
+  votersOf,
+  type QuorumRule,
+} from '../../machines/quorum.js';
+import {
+  memberIdsOf,
+  membershipOfIds,
+  parseMembershipText,
+  type VersionedMembership,
+} from '../../protocol/membership.js';
+import { Perm } from '../../protocol/constants.js';
 import {
   replicaMachine,
   type ReplicaEvent,
@@ -15,7 +28,7 @@ import {
 } from '../../machines/replica.js';
 import { encodePeerMessage } from '../../protocol/peer-codec.js';
 import type { PeerMessage, ServerId, Zxid } from '../../protocol/peer.js';
-import type { Txn, TxnBody } from '../../protocol/txn.js';
+import type { ReconfigRequestBody, RequestBody, Txn } from '../../protocol/txn.js';
 import { hex } from '../../protocol/zxid.js';
 import type { Transport } from '../../transport/transport.js';
 import type { DataTree } from '../../tree/data-tree.js';
@@ -59,8 +72,11 @@ const requestsPerBatchMax = 1000;
 export class ReplicaHost implements ReplicaPort {
   readonly pipeline = new ReplicatedPipeline(this);
   readonly myId: ServerId;
-  readonly voters: readonly ServerId[];
-  readonly quorum: QuorumRule;
+  /** The active membership (a committed reconfig replaces it) and what it makes of the voters. */
+  private membership: VersionedMembership;
+  private membershipVoters: readonly ServerId[];
+  private membershipQuorum: QuorumRule;
+  private members: ReadonlySet<ServerId> | undefined;
   private core: ServerCore | undefined;
   private log: ReplicaLog | undefined;
   private network: Transport | undefined;
@@ -91,8 +107,11 @@ export class ReplicaHost implements ReplicaPort {
     private readonly options: ReplicaHostOptions,
   ) {
     this.myId = options.myId;
-    this.voters = [...options.voters].sort((first, second) => first - second);
-    this.quorum = quorumRuleOf(this.voters, options.quorum);
+    const voters = [...options.voters].sort((first, second) => first - second);
+    this.membershipQuorum = quorumRuleOf(voters, options.quorum);
+    this.membershipVoters = votersOf(this.membershipQuorum);
+    this.membership = options.membership ?? { ...membershipOfIds(voters), version: 0 };
+    this.members = options.members === undefined ? undefined : new Set(options.members);
     this.snapAssembler = new SnapAssembler(options.snapshotBytesMax ?? snapshotBytesMaxDefault);
     const pacing: OutboxPacing = {
       nextTurn: () => new Promise((resolve) => world.nextTurn(() => resolve())),
@@ -124,6 +143,19 @@ export class ReplicaHost implements ReplicaPort {
     return this.announced;
   }
 
+  get voters(): readonly ServerId[] {
+    return this.membershipVoters;
+  }
+
+  get quorum(): QuorumRule {
+    return this.membershipQuorum;
+  }
+
+  /** The active membership, with its version (the zxid of the reconfig that made it). */
+  get activeMembership(): VersionedMembership {
+    return this.membership;
+  }
+
   /** The machine's actor once started (inspection, the simulator's visited states). */
   get machineActor(): ReplicaActor | undefined {
     return this.actor;
@@ -147,6 +179,7 @@ export class ReplicaHost implements ReplicaPort {
     // Until it serves, a replica's tree may hold a tail nobody committed: no snapshots of it.
     storage.detach();
     this.initConfigNode(core.tree);
+    this.adoptTreeMembership(core.tree, false);
     logger.info(
       { snapshot: restored?.file, txns: replayed, zxid: hex(core.tree.lastZxid) },
       'recovered logged state',
@@ -163,6 +196,13 @@ export class ReplicaHost implements ReplicaPort {
       myId: this.myId,
       voters: this.voters,
       quorum: this.quorum,
+      ...(this.options.membership === undefined && this.membership.version === 0
+        ? {}
+        : { membership: this.membership }),
+      standaloneEnabled: this.options.standaloneEnabled ?? true,
+      ...(this.options.protocolVersion === undefined
+        ? {}
+        : { protocolVersion: this.options.protocolVersion }),
       acceptedEpoch: storage.epochs.acceptedEpoch(),
       currentEpoch: storage.epochs.currentEpoch(),
       lastZxid: Math.max(storage.lastZxid(), core.tree.lastZxid),
@@ -203,21 +243,65 @@ export class ReplicaHost implements ReplicaPort {
       replaceTree: (tree: DataTree) => {
         this.initConfigNode(tree);
         core.replaceTree(tree);
+        this.adoptTreeMembership(tree, true);
       },
       currentTree: () => core.tree,
       fail: (error: unknown) => this.world.fail(error),
     };
   }
 
-  /** Clients read the ensemble's membership from /zookeeper/config, as from ZooKeeper's. */
+  /**
+   * Clients read the ensemble's membership from /zookeeper/config, as from ZooKeeper's. A tree
+   * whose node holds a configuration at least as new (a reconfig's, logged or in a snapshot)
+   * keeps it: what was committed there outranks what this replica started with.
+   */
   private initConfigNode(tree: DataTree): void {
     const text = this.options.configText;
-    if (text !== undefined) tree.initConfigNode(Buffer.from(text), 0, this.world.clock.now());
+    if (text === undefined) return;
+    const held = membershipInTree(tree);
+    if (held !== undefined && held.version >= this.membership.version && held.version > 0) return;
+    tree.initConfigNode(Buffer.from(text), this.membership.version, this.world.clock.now());
+  }
+
+  /** The tree (recovered, or replaced by a SNAP) holds a newer configuration: it is the one. */
+  private adoptTreeMembership(tree: DataTree, tellMachine: boolean): void {
+    const held = membershipInTree(tree);
+    if (held !== undefined) this.adoptMembership(held, tellMachine);
+  }
+
+  /**
+   * A committed configuration newer than the active one: who is heard and who votes follow it,
+   * the world persists it (the dynamic config file) and relinks its peers, and the machine is
+   * told (`config.committed`).
+   */
+  private adoptMembership(membership: VersionedMembership, tellMachine: boolean): void {
+    if (membership.version <= this.membership.version) return;
+    this.membership = membership;
+    this.membershipQuorum = membershipRule(membership);
+    this.membershipVoters = votersOf(this.membershipQuorum);
+    if (this.members !== undefined) this.members = new Set(memberIdsOf(membership));
+    this.world.logger.info(
+      { version: hex(membership.version), quorum: describeQuorumRule(this.membershipQuorum) },
+      'configuration activated',
+    );
+    this.world.membershipChanged?.(membership);
+    this.options.observer?.membership?.(membership);
+    if (this.core !== undefined) this.core.role = coreRoleOf(this.announced, this.identity());
+    if (tellMachine) this.send({ type: 'config.committed', membership });
+  }
+
+  /**
+   * Frames from ids outside the membership are dropped, except with reconfigEnabled: a replica
+   * joining (its own configuration names it, this one not yet) must be heard to be synced and
+   * added, as ZooKeeper's leader accepts any learner. The transport verified who it is.
+   */
+  private isHeard(peer: ServerId): boolean {
+    return this.members === undefined || this.members.has(peer) ||
+      this.options.reconfigEnabled === true;
   }
 
   private listen(network: Transport): void {
-    const members = this.options.members === undefined ? undefined : new Set(this.options.members);
-    const isMember = (peer: ServerId) => members === undefined || members.has(peer);
+    const isMember = (peer: ServerId) => this.isHeard(peer);
     network.on('frame', (from, frame) => {
       if (isMember(from)) receivePeerFrame(this.inbox, from, frame);
       else this.dropStrangerFrame(from);
@@ -264,10 +348,10 @@ export class ReplicaHost implements ReplicaPort {
    * clients meanwhile) and handed to the machine as one `client.requests`: a busy leader then
    * proposes them as one PROPOSAL batch and one log commit.
    */
-  submit(sessionId: bigint, cxid: number, body: TxnBody): void {
+  submit(sessionId: bigint, cxid: number, body: RequestBody): void {
     const leading = this.announced.serving && this.announced.state === 'leading';
     const checked = leading
-      ? checkedForOwner(this.requireCore(), this.myId, sessionId, body)
+      ? checkedForOwner(this.requireCore(), this.myId, sessionId, this.withReconfigVerdict(body))
       : body;
     this.pendingRequests.push({ sessionId, cxid, time: this.world.clock.now(), body: checked });
     this.queueFlush();
@@ -347,7 +431,7 @@ export class ReplicaHost implements ReplicaPort {
     const core = this.requireCore();
     const enforceQuota = core.settings.enforceQuota;
     for (const { sessionId, cxid, body } of requests) {
-      const stamped = withLeaderStamps(body, {
+      const stamped = withLeaderStamps(this.withReconfigVerdict(body), {
         enforceQuota,
         aclChecksSkipped: core.settings.skipAcl,
         localSession: passesAsLocalSession(core, sessionId, this.myId),
@@ -356,6 +440,21 @@ export class ReplicaHost implements ReplicaPort {
       this.pendingRequests.push({ sessionId, cxid, time, body: checked });
     }
     this.flushRequests();
+  }
+
+  /**
+   * A reconfig's WRITE check on /zookeeper/config, made by the leader against its own tree (as
+   * ZooKeeper's PrepRequestProcessor does); its machine refuses with NoAuth when it fails. The
+   * super-user flag is derived again from the ids the session proved.
+   */
+  private withReconfigVerdict<Body extends RequestBody>(body: Body): Body {
+    if (body.type !== 'reconfigRequest') return body;
+    const core = this.requireCore();
+    const request = body as ReconfigRequestBody;
+    const superUser = request.auth.ids.some((id) => id.scheme === 'super');
+    const authorized = core.settings.skipAcl || superUser ||
+      core.tree.permits('/zookeeper/config', Perm.write, { ids: request.auth.ids, superUser });
+    return { ...request, auth: { ids: request.auth.ids, superUser }, authorized } as Body;
   }
 
   private encode(message: PeerMessage): Buffer {
@@ -371,6 +470,10 @@ export class ReplicaHost implements ReplicaPort {
     const txns = log.takeCommitted(zxid);
     applyCommittedTxns(this.requireCore(), this.pipeline, txns);
     this.options.observer?.committed?.(zxid, txns, log.loggedZxid);
+    for (const txn of txns) {
+      if (txn.body.type !== 'reconfig') continue;
+      this.adoptMembership({ ...txn.body.membership, version: txn.zxid }, true);
+    }
   }
 
   private identity(): ReplicaIdentity {
@@ -465,6 +568,17 @@ interface LeaderStamps {
  * skipACL=yes: ZooKeeper checks write ACLs on the leader alone), the leader's own enforceQuota
  * (ZooKeeper checks quotas in the leader's PrepRequestProcessor) and its session check
  * (localSession). */
+/** /zookeeper/config's configuration in `tree`, when its text reads as one. */
+function membershipInTree(tree: DataTree): VersionedMembership | undefined {
+  const data = tree.getConfigData();
+  if (data === undefined || data === null || data.length === 0) return undefined;
+  try {
+    return parseMembershipText(data.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 function withLeaderStamps<Body extends ForwardedTxnRequest['body']>(
   body: Body,
   { enforceQuota, aclChecksSkipped, localSession }: LeaderStamps,

@@ -4,7 +4,7 @@
 // committed txn to the local request the same way.
 
 import type { ApplyOutcome } from '../../tree/data-tree.js';
-import type { Txn, TxnBody } from '../../protocol/txn.js';
+import type { RequestBody, Txn } from '../../protocol/txn.js';
 import { NotServingError, tell, type WritePipeline } from '../server/pipeline.js';
 
 /** How the pipeline reaches the replica machine (actors/replica/host.ts provides it). */
@@ -12,7 +12,7 @@ export interface ReplicaPort {
   /** True while the replica serves (leader established, or learner UPTODATE). */
   isServing(): boolean;
   /** Hands a request to the replica machine (`client.request`, stamped with the time). */
-  submit(sessionId: bigint, cxid: number, body: TxnBody): void;
+  submit(sessionId: bigint, cxid: number, body: RequestBody): void;
   /** Hands a sync to the replica machine (`client.sync`). */
   submitSync(sessionId: bigint, cxid: number, path: string): void;
   /** Asks the leader about a reconnecting session (`client.revalidate`). */
@@ -75,6 +75,8 @@ class WaiterTable<Value> {
 }
 
 export class ReplicatedPipeline implements WritePipeline {
+  /** A reconfig goes to the leader, whose machine resolves it. */
+  readonly acceptsReconfig = true;
   private readonly writes = new WaiterTable<ApplyOutcome>();
   private readonly syncs = new WaiterTable<void>();
   private readonly revalidations = new WaiterTable<boolean>();
@@ -88,7 +90,7 @@ export class ReplicatedPipeline implements WritePipeline {
   propose(
     sessionId: bigint,
     cxid: number,
-    body: TxnBody,
+    body: RequestBody,
     told?: (outcome: ApplyOutcome) => void,
   ): Promise<ApplyOutcome> {
     if (!this.replica.isServing()) {

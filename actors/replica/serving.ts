@@ -4,7 +4,7 @@
 
 import type { LeaderState, RoleAnnouncement } from '../../machines/replica-context.js';
 import type { ServerId } from '../../protocol/peer.js';
-import type { Txn, TxnBody } from '../../protocol/txn.js';
+import type { RequestBody, Txn } from '../../protocol/txn.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { LeaderStatistics } from '../operations/four-letter-words.js';
 import type { ReplicatedPipeline } from './pipeline.js';
@@ -174,10 +174,11 @@ export function checkedForOwner(
   core: ServerCore,
   owner: ServerId,
   sessionId: bigint,
-  body: TxnBody,
-): TxnBody {
+  body: RequestBody,
+): RequestBody {
   if (body.type === 'createSession') core.sessions.setOwner(body.sessionId, owner);
-  if (body.type !== 'write' || core.sessions.claimOwner(sessionId, owner)) return body;
+  const owned = body.type === 'write' || body.type === 'reconfigRequest';
+  if (!owned || core.sessions.claimOwner(sessionId, owner)) return body;
   return { type: 'error', err: ErrorCode.sessionMoved };
 }
 

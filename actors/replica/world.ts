@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { ReplicaStorage } from '../../storage/replica-storage.js';
 import type { Transport } from '../../transport/transport.js';
+import type { VersionedMembership } from '../../protocol/membership.js';
 
 /** Time as the host and its machine see it: XState's Clock (timers) plus a reading. */
 export interface HostClock {
@@ -35,6 +36,12 @@ export interface ReplicaWorld {
    * exits (a supervisor restarts it); the simulator stops the replica as a crash would.
    */
   fail(error: unknown): void;
+  /**
+   * A newer configuration became active (a committed reconfig, or one a SNAP or the log
+   * brought): production relinks its peers and writes the dynamic config file; the simulator
+   * keeps it for the replica's restart.
+   */
+  membershipChanged?(membership: VersionedMembership): void;
 }
 
 /** The system's clock, for production. */

@@ -4,7 +4,7 @@
 // promise settles only once the txn is applied here, so replies follow the tree.
 
 import type { ApplyOutcome } from '../../tree/data-tree.js';
-import type { TxnBody } from '../../protocol/txn.js';
+import type { RequestBody } from '../../protocol/txn.js';
 
 export interface WritePipeline {
   /**
@@ -18,9 +18,11 @@ export interface WritePipeline {
   propose(
     sessionId: bigint,
     cxid: number,
-    body: TxnBody,
+    body: RequestBody,
     applied?: (outcome: ApplyOutcome) => void,
   ): Promise<ApplyOutcome>;
+  /** True where a reconfig goes to an ensemble's leader (absent standalone: Unimplemented). */
+  readonly acceptsReconfig?: boolean;
   /**
    * ZooKeeper's sync: resolves once this server has applied every txn the leader committed
    * before it processed the sync (at once on a standalone server).

@@ -5,7 +5,8 @@
 
 import type { TxnLog } from '../../storage/log.js';
 import type { ApplyOutcome } from '../../tree/data-tree.js';
-import type { Txn, TxnBody, TxnDigest } from '../../protocol/txn.js';
+import type { RequestBody, Txn, TxnBody, TxnDigest } from '../../protocol/txn.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { tell, type WritePipeline } from './pipeline.js';
 import {
   counterOfZxid,
@@ -124,10 +125,14 @@ export class StandalonePipeline implements WritePipeline {
   propose(
     sessionId: bigint,
     cxid: number,
-    body: TxnBody,
+    body: RequestBody,
     applied?: (outcome: ApplyOutcome) => void,
   ): Promise<ApplyOutcome> {
-    return this.proposer.propose(sessionId, cxid, body, applied);
+    // A standalone server has no membership to change (reconfigError answers before this).
+    const txnBody: TxnBody = body.type === 'reconfigRequest'
+      ? { type: 'error', err: ErrorCode.unimplemented }
+      : body;
+    return this.proposer.propose(sessionId, cxid, txnBody, applied);
   }
 
   async sync(): Promise<void> {}

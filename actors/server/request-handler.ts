@@ -217,9 +217,24 @@ function dispatch(
       core.saslStep(connection, xid, request);
       return;
     case 'reconfig': {
-      // ZooKeeper orders a rejected reconfig as an error txn: it consumes a zxid.
       const client = { sessionId, ids: [...connection.auth.ids] };
-      const rejected = core.proposeError(sessionId, xid, core.reconfigError()).then((outcome) => {
+      if (core.reconfigError() === undefined) {
+        // The leader's machine resolves it (machines/leading/reconfig.ts): a reconfig txn whose
+        // answer is /zookeeper/config's new data and stat, or an error txn.
+        const resolved = core.proposeReconfig(sessionId, xid, request, connection);
+        connection.queue.pushWrite(
+          resolved.then((outcome) => {
+            core.audit?.reconfig(client, outcome.err);
+            return reply(xid, outcome.zxid, outcome.err, outcome.body);
+          }),
+          undefined,
+          notDurable(core, xid),
+          operation,
+        );
+        return;
+      }
+      // ZooKeeper orders a rejected reconfig as an error txn: it consumes a zxid.
+      const rejected = core.proposeError(sessionId, xid, core.reconfigError()!).then((outcome) => {
         core.audit?.reconfig(client, outcome.err);
         return reply(xid, outcome.zxid, outcome.err);
       });

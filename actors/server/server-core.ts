@@ -13,6 +13,7 @@ import type { ACL, Id } from '../../protocol/records.js';
 import type {
   AuthRequest,
   ClientRequest,
+  ReconfigRequest,
   SaslRequest,
   WriteRequest,
 } from '../../protocol/requests.js';
@@ -20,7 +21,7 @@ import { encodeNotification, encodeReply, type ResponseBody } from '../../protoc
 import type { TxnLog } from '../../storage/log.js';
 import { checkPermission } from '../../tree/acl.js';
 import { DataTree, type ApplyOutcome } from '../../tree/data-tree.js';
-import type { Txn, TxnBody } from '../../protocol/txn.js';
+import type { ReconfigRequestBody, Txn, TxnBody } from '../../protocol/txn.js';
 import { WatchManager } from '../../tree/watches.js';
 import type { AuditLog } from './audit.js';
 import { digestAuthIds } from './auth/digest.js';
@@ -370,9 +371,33 @@ export class ServerCore {
     return this.lastWrite.get(sessionId);
   }
 
-  /** What ZooKeeper answers to reconfig on a standalone server. */
-  reconfigError(): number {
-    return this.settings.reconfigEnabled ? ErrorCode.unimplemented : ErrorCode.reconfigDisabled;
+  /**
+   * The error a reconfig gets before it reaches a leader: ReconfigDisabled without
+   * reconfigEnabled, Unimplemented on a standalone server (as ZooKeeper answers); undefined when
+   * the ensemble's leader decides.
+   */
+  reconfigError(): number | undefined {
+    if (!this.settings.reconfigEnabled) return ErrorCode.reconfigDisabled;
+    return this.pipeline.acceptsReconfig === true ? undefined : ErrorCode.unimplemented;
+  }
+
+  /** A reconfig for the leader's machine to resolve; the session's ids go with it. */
+  proposeReconfig(
+    sessionId: bigint,
+    xid: number,
+    request: ReconfigRequest,
+    connection: ClientConnection,
+  ): Promise<ApplyOutcome> {
+    const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
+    const body: ReconfigRequestBody = {
+      type: 'reconfigRequest',
+      joining: request.joiningServers,
+      leaving: request.leavingServers,
+      newMembers: request.newMembers,
+      fromConfig: Number(request.currentConfigId),
+      auth,
+    };
+    return this.trackWrite(sessionId, this.pipeline.propose(sessionId, xid, body));
   }
 
   read(

@@ -11,6 +11,17 @@ export function followingState(machine: ReplicaSetup) {
   return machine.createStateConfig({
     type: 'parallel',
     entry: 'startLearning',
+    on: {
+      // A committed reconfig this learner cannot go on under sends it looking (learner.ts).
+      'config.committed': [
+        {
+          guard: 'leavesForNewConfig',
+          target: '#replica.looking',
+          actions: ['rememberDesignatedLeader', 'adoptConfig'],
+        },
+        { actions: 'adoptConfig' },
+      ],
+    },
     states: {
       phase: {
         initial: 'discovery',
@@ -22,6 +33,10 @@ export function followingState(machine: ReplicaSetup) {
             on: {
               'peer.proposal': { guard: 'isFromLeader', actions: 'logProposal' },
               'peer.commit': { guard: 'isFromLeader', actions: 'applyCommit' },
+              'peer.commitAndActivate': {
+                guard: 'isFromLeader',
+                actions: ['recordDesignatedLeader', 'applyCommit'],
+              },
               'peer.ping': { guard: 'isFromLeader', actions: 'answerPing' },
               'peer.sync': { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
               'client.requests': { actions: 'forwardRequest' },

@@ -41,13 +41,23 @@ export function learnerSynchronizationState(machine: ReplicaSetup, role: Learner
   // An observer is sent INFORM from NEWLEADER on (ZooKeeper's Learner.syncWithLeader queues
   // them): what it commits is logged now and applied with the rest of the stream on UPTODATE.
   const informed = role === 'observing'
-    ? { 'peer.inform': { guard: 'isFromLeader', actions: 'logSyncInform' } } as const
+    ? {
+        'peer.inform': { guard: 'isFromLeader', actions: 'logSyncInform' },
+        'peer.informAndActivate': {
+          guard: 'isFromLeader',
+          actions: ['recordDesignatedLeader', 'logSyncInform'],
+        },
+      } as const
     : {};
   return machine.createStateConfig({
     initial: 'awaitingSyncMode',
     on: {
       'peer.proposal': { guard: 'isFromLeader', actions: 'logProposal' },
       'peer.commit': { guard: 'isFromLeader', actions: 'recordSyncCommit' },
+      'peer.commitAndActivate': {
+        guard: 'isFromLeader',
+        actions: ['recordDesignatedLeader', 'recordSyncCommit'],
+      },
       ...informed,
     },
     states: {

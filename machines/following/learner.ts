@@ -2,7 +2,12 @@
 // OBSERVERINFO, LEADERINFO → persist acceptedEpoch → ACKEPOCH), synchronization (DIFF, TRUNC or
 // SNAP and the stream after it; NEWLEADER → persist currentEpoch → ACK once all of it is
 // durable; UPTODATE → apply and serve) and the broadcast messages both roles handle.
-import { peerProtocolVersion, type ForwardedRequestEntry } from '../../protocol/peer.js';
+import {
+  peerProtocolVersion,
+  type ForwardedRequestEntry,
+  type PeerMessageOf,
+} from '../../protocol/peer.js';
+import { memberIdsOf, participantsOf } from '../../protocol/membership.js';
 import {
   decisionInEpoch,
   expectEvent,
@@ -13,6 +18,7 @@ import {
   type LearnerState,
   type ReplicaContext,
   type ReplicaEffect,
+  type ReplicaEvent,
   type Step,
 } from '../replica-context.js';
 import { epochOfZxid } from '../../protocol/zxid.js';
@@ -30,7 +36,20 @@ function freshLearnerState(leaderId: number): LearnerState {
     upToDate: false,
     ackedZxid: 0,
     touches: [],
+    designatedLeader: null,
   };
+}
+
+/** COMMIT, or COMMITANDACTIVATE (a COMMIT that also activates the reconfig at its zxid). */
+function committed(event: ReplicaEvent): { zxid: number } {
+  if (event.type === 'peer.commitAndActivate') return event.message;
+  return expectEvent(event, 'peer.commit').message;
+}
+
+/** INFORM, or INFORMANDACTIVATE (its reconfig txn also activates). */
+function informed(event: ReplicaEvent): { txn: PeerMessageOf<'inform'>['txn'] } {
+  if (event.type === 'peer.informAndActivate') return event.message;
+  return expectEvent(event, 'peer.inform').message;
 }
 
 function withLearner(context: ReplicaContext, change: Partial<LearnerState>) {
@@ -42,7 +61,8 @@ function learnerInfo(context: ReplicaContext, leaderId: number): ReplicaEffect {
   const type: 'followerInfo' | 'observerInfo' = context.voters.includes(context.myId)
     ? 'followerInfo'
     : 'observerInfo';
-  const info = { type, acceptedEpoch: context.acceptedEpoch, protocolVersion: peerProtocolVersion };
+  const protocolVersion = Math.min(context.protocolVersion, peerProtocolVersion);
+  const info = { type, acceptedEpoch: context.acceptedEpoch, protocolVersion };
   return send(leaderId, info);
 }
 
@@ -133,7 +153,7 @@ export const learnerActions = {
   }) as Step,
   /** An INFORM before UPTODATE (observers): logged now, applied with the stream on UPTODATE. */
   logSyncInform: ((context, event) => {
-    const { txn } = expectEvent(event, 'peer.inform').message;
+    const { txn } = informed(event);
     if (txn.zxid <= context.lastZxid) return {};
     const syncCommittedZxid = Math.max(learnerOf(context).syncCommittedZxid, txn.zxid);
     return {
@@ -148,9 +168,19 @@ export const learnerActions = {
   }) as Step,
   /** A COMMIT inside the sync stream: applied on UPTODATE, when the leader is established. */
   recordSyncCommit: ((context, event) => {
-    const { zxid } = expectEvent(event, 'peer.commit').message;
+    const { zxid } = committed(event);
     const syncCommittedZxid = Math.max(learnerOf(context).syncCommittedZxid, zxid);
     return { context: withLearner(context, { syncCommittedZxid }) };
+  }) as Step,
+  /**
+   * COMMITANDACTIVATE / INFORMANDACTIVATE: the reconfig txn commits; who leads the new
+   * configuration is kept for when the host reports it applied (`config.committed`).
+   */
+  recordDesignatedLeader: ((context, event) => {
+    if (event.type !== 'peer.commitAndActivate' && event.type !== 'peer.informAndActivate') {
+      return {};
+    }
+    return { context: withLearner(context, { designatedLeader: event.message.designatedLeader }) };
   }) as Step,
   /** Zab 2.1: NEWLEADER: persist currentEpoch = newEpoch; the ACK waits for it (and the log). */
   acceptNewLeader: ((context, event) => {
@@ -226,7 +256,9 @@ export const learnerActions = {
     const { requests } = expectEvent(event, 'client.requests');
     const forwarded: ForwardedRequestEntry[] = [];
     for (const { sessionId, cxid, body } of requests) {
-      if (body.type !== 'deleteContainer') forwarded.push({ sessionId, cxid, body });
+      if (body.type !== 'deleteContainer' && body.type !== 'reconfig') {
+        forwarded.push({ sessionId, cxid, body });
+      }
     }
     if (forwarded.length === 0) return {};
     const leaderId = learnerOf(context).leaderId;
@@ -235,6 +267,25 @@ export const learnerActions = {
 };
 
 export const learnerGuards = {
+  /**
+   * A newer configuration arrived (`config.committed`) that this learner cannot go on in: it
+   * moved leadership (the designated leader is another), left the leader without a vote, or
+   * changed this replica's own role (participant ↔ observer, or removed it). ZooKeeper's
+   * Follower leaves on COMMITANDACTIVATE in these cases, and looks again under the new one.
+   */
+  leavesForNewConfig: ((context, event) => {
+    const { membership } = expectEvent(event, 'config.committed');
+    if (membership.version <= context.config.version) return false;
+    const learner = learnerOf(context);
+    const voters = participantsOf(membership);
+    const wasVoter = context.voters.includes(context.myId);
+    return (
+      (learner.designatedLeader !== null && learner.designatedLeader !== learner.leaderId) ||
+      !voters.includes(learner.leaderId) ||
+      voters.includes(context.myId) !== wasVoter ||
+      !memberIdsOf(membership).includes(context.myId)
+    );
+  }) as Check,
   isFromLeader: ((context, event) =>
     'from' in event && event.from === context.learner?.leaderId) as Check,
   isLeaderDisconnected: ((context, event) =>
@@ -283,13 +334,20 @@ export const learnerAckActions = {
       effects: [send(learner.leaderId, { type: 'ack', zxid })],
     };
   }) as Step,
+  /** Leaving for a new configuration: the next election starts with the designated leader. */
+  rememberDesignatedLeader: ((context) => {
+    const designated = learnerOf(context).designatedLeader;
+    return designated === null || designated === context.myId
+      ? {}
+      : { context: { designatedLeader: designated } };
+  }) as Step,
   applyCommit: ((_context, event) => {
-    const { zxid } = expectEvent(event, 'peer.commit').message;
+    const { zxid } = committed(event);
     return { effects: [{ type: 'applyCommitted', params: { zxid } }] };
   }) as Step,
   /** INFORM (observers): a committed txn, logged and applied at once. */
   applyInform: ((context, event) => {
-    const { txn } = expectEvent(event, 'peer.inform').message;
+    const { txn } = informed(event);
     if (txn.zxid <= context.lastZxid) return {};
     return {
       context: {

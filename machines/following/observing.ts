@@ -11,6 +11,17 @@ export function observingState(machine: ReplicaSetup) {
   return machine.createStateConfig({
     type: 'parallel',
     entry: 'startLearning',
+    on: {
+      // A committed reconfig this learner cannot go on under sends it looking (learner.ts).
+      'config.committed': [
+        {
+          guard: 'leavesForNewConfig',
+          target: '#replica.looking',
+          actions: ['rememberDesignatedLeader', 'adoptConfig'],
+        },
+        { actions: 'adoptConfig' },
+      ],
+    },
     states: {
       phase: {
         initial: 'discovery',
@@ -20,6 +31,10 @@ export function observingState(machine: ReplicaSetup) {
           broadcast: {
             on: {
               'peer.inform': { guard: 'isFromLeader', actions: 'applyInform' },
+              'peer.informAndActivate': {
+                guard: 'isFromLeader',
+                actions: ['recordDesignatedLeader', 'applyInform'],
+              },
               'peer.ping': { guard: 'isFromLeader', actions: 'answerPing' },
               'peer.sync': { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
               'client.requests': { actions: 'forwardRequest' },

@@ -1,7 +1,7 @@
 // Leading, Zab phase 3 (broadcast): order each request as a txn with the next zxid, PROPOSAL to
 // followers and the leader's own log; COMMIT (INFORM to observers) and apply, in zxid order, once
 // a quorum has the proposal durable. PING every tick; a quorum silent for syncLimit → looking.
-import type { ServerId } from '../../protocol/peer.js';
+import type { PeerMessage, ServerId } from '../../protocol/peer.js';
 import {
   expectEvent,
   leaderOf,
@@ -18,8 +18,9 @@ import {
   withEpochEnd,
 } from '../replica-context.js';
 import type { ReplicaSetup } from '../replica-setup.js';
-import { containsQuorum } from '../quorum.js';
-import { committedZxid, nextProposalZxid } from '../zab-rules.js';
+import { containsQuorum, votersOf } from '../quorum.js';
+import { nextProposalZxid } from '../zab-rules.js';
+import { designatedLeaderOf, quorumCommittedZxid, resolveReconfigRequest } from './reconfig.js';
 import { counterOfZxid, makeZxid, zxidCounterMax } from '../../protocol/zxid.js';
 import { learnersAtLeast, sendToAll, withoutLearner } from './learners.js';
 
@@ -28,12 +29,6 @@ function nextZxidOf(lastZxid: number, leader: LeaderState) {
   return nextProposalZxid(Math.max(lastZxid, makeZxid(leader.newEpoch ?? 0, 0)));
 }
 
-/** Every voter's highest durable zxid: followers by ACK, the leader by its own log. */
-function quorumCommittedZxid(context: ReplicaContext, leader: LeaderState) {
-  const acked = new Map(Object.entries(leader.ackedZxidByServer).map(([id, zxid]) => [+id, zxid]));
-  acked.set(context.myId, context.durableZxid);
-  return committedZxid(acked, context.quorum);
-}
 
 /** The answer to a sync: SYNC to the learner holding the session, or the leader's own. */
 function syncAnswer(context: ReplicaContext, sync: PendingSync, zxid: number): ReplicaEffect {
@@ -68,12 +63,21 @@ const broadcastActions = {
    */
   proposeTxns: ((context, event) => {
     const { requests, digest } = expectEvent(event, 'client.requests');
-    const leader = leaderOf(context);
+    let leader = leaderOf(context);
     const txns: Txn[] = [];
     let lastZxid = context.lastZxid;
-    for (const { sessionId, cxid, time, body } of requests) {
+    for (const { sessionId, cxid, time, body: asked } of requests) {
       const zxid = nextZxidOf(lastZxid, leader);
       if (zxid === 'newEpochRequired') throw new Error('replica machine: counter spent');
+      let body: Txn['body'];
+      if (asked.type === 'reconfigRequest') {
+        // Resolved here, against the leader's own view: who is synced, what is in flight.
+        const resolved = resolveReconfigRequest(context, leader, asked, zxid);
+        body = resolved.body;
+        if (resolved.reconfig !== undefined) leader = { ...leader, reconfig: resolved.reconfig };
+      } else {
+        body = asked;
+      }
       // ZooKeeper stamps a TxnDigest into every txn; followers compare it as they apply.
       txns.push(digest === undefined
         ? { zxid, time, sessionId, cxid, body }
@@ -95,27 +99,56 @@ const broadcastActions = {
       ],
     };
   }) as Step,
-  /** Zab 3.2: commit, in zxid order, every outstanding proposal a quorum has durable. */
+  /**
+   * Zab 3.2: commit, in zxid order, every outstanding proposal a quorum has durable. A pending
+   * reconfig ends the batch: it commits alone as COMMITANDACTIVATE (INFORMANDACTIVATE to
+   * observers), and the new configuration is active from then on (ZooKeeper's tryToCommit).
+   */
   commitProposals: ((context) => {
     const leader = leaderOf(context);
     const committed = quorumCommittedZxid(context, leader);
-    const ready = leader.outstanding.filter((txn) => txn.zxid <= committed);
+    const pending = leader.reconfig?.throughZxid === null ? leader.reconfig : null;
+    const ready = leader.outstanding.filter((txn) =>
+      txn.zxid <= committed && (pending === null || txn.zxid <= pending.zxid));
     const followers = learnersAtLeast(leader, 'newLeaderSent', 'follower');
     const observers = learnersAtLeast(leader, 'newLeaderSent', 'observer');
     const last = ready[ready.length - 1]?.zxid ?? leader.committedZxid;
+    const activating = pending !== null && last === pending.zxid ? pending : null;
+    const designatedLeader = activating === null
+      ? null
+      : designatedLeaderOf(context, leader, activating);
     // One COMMIT covers every proposal up to it: a follower has logged them all, in order, and
     // applies them all (what ZooKeeper sends as one COMMIT per proposal, coalesced).
+    const commit: PeerMessage = designatedLeader === null
+      ? { type: 'commit', zxid: last }
+      : { type: 'commitAndActivate', zxid: last, designatedLeader };
     const effects: ReplicaEffect[] = [
-      ...(ready.length === 0 ? [] : sendToAll(followers, { type: 'commit', zxid: last })),
-      ...ready.flatMap((txn) => sendToAll(observers, { type: 'inform', txn })),
+      ...(ready.length === 0 ? [] : sendToAll(followers, commit)),
+      ...ready.flatMap((txn) => sendToAll(observers, designatedLeader !== null &&
+          txn.zxid === last
+        ? { type: 'informAndActivate', txn, designatedLeader }
+        : { type: 'inform', txn })),
       { type: 'applyCommitted', params: { zxid: last } },
     ];
     const outstanding = leader.outstanding.slice(ready.length);
     const released = leader.pendingSyncs.filter((sync) => sync.afterZxid <= last);
     const pendingSyncs = leader.pendingSyncs.filter((sync) => sync.afterZxid > last);
     effects.push(...released.map((sync) => syncAnswer(context, sync, last)));
+    let reconfig = leader.reconfig;
+    if (activating !== null) reconfig = { ...activating, throughZxid: context.lastZxid };
+    if (reconfig?.throughZxid != null && last >= reconfig.throughZxid) reconfig = null;
+    const settled = { ...leader, outstanding, committedZxid: last, pendingSyncs, reconfig };
+    if (activating === null || designatedLeader === null) {
+      return { context: { leader: settled }, effects };
+    }
     return {
-      context: { leader: { ...leader, outstanding, committedZxid: last, pendingSyncs } },
+      context: {
+        leader: settled,
+        config: { ...activating.membership, version: activating.zxid },
+        quorum: activating.newQuorum,
+        voters: votersOf(activating.newQuorum),
+        designatedLeader: designatedLeader === context.myId ? null : designatedLeader,
+      },
       effects,
     };
   }) as Step,
@@ -190,6 +223,11 @@ function isSyncedLearner(leader: LeaderState, from: ServerId): boolean {
 }
 
 const broadcastGuards = {
+  /**
+   * The configuration just activated moved leadership elsewhere: this leader commits nothing
+   * more (ZooKeeper's allowedToCommit = false) and looks, voting for the successor it named.
+   */
+  isHandingOver: ((context) => context.designatedLeader !== null) as Check,
   isFromSyncedLearner: ((context, event) =>
     'from' in event && isSyncedLearner(leaderOf(context), event.from)) as Check,
   hasCommittableProposal: ((context) => {
@@ -242,6 +280,9 @@ export function broadcastState(machine: ReplicaSetup) {
       'peer.revalidate': { guard: 'isFromSyncedLearner', actions: 'checkRevalidation' },
       'sessions.revalidated': { actions: 'answerRevalidation' },
     },
-    always: { guard: 'hasCommittableProposal', actions: 'commitProposals' },
+    always: [
+      { guard: 'isHandingOver', target: '#replica.looking' },
+      { guard: 'hasCommittableProposal', actions: 'commitProposals' },
+    ],
   });
 }

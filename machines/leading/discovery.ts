@@ -28,9 +28,24 @@ import { weightOf } from '../quorum.js';
 function offerEpoch(context: ReplicaContext, leader: LeaderState, id: number) {
   const newEpoch = leader.newEpoch;
   if (newEpoch === null || context.acceptedEpoch < newEpoch) return { leader, effects: [] };
-  const message = { type: 'leaderInfo', newEpoch, protocolVersion: peerProtocolVersion } as const;
+  const protocolVersion = Math.min(context.protocolVersion, peerProtocolVersion);
+  const message = { type: 'leaderInfo', newEpoch, protocolVersion } as const;
   const offered = withLearner(leader, id, { phase: 'leaderInfoSent' });
   return { leader: offered, effects: [send(id, message)] };
+}
+
+/**
+ * An observer must not vote; anything else is misconfiguration. A follower that does not vote
+ * here is a replica joining (its configuration names it, this one not yet: ZooKeeper's leader
+ * syncs it and sends it proposals, whose ACKs count only once a reconfig adds it) or one a
+ * reconfig removed before it heard so.
+ */
+function isMisconfiguredLearner(
+  context: ReplicaContext,
+  from: number,
+  role: 'follower' | 'observer',
+): boolean {
+  return role === 'observer' && context.voters.includes(from);
 }
 
 /** FOLLOWERINFO / OBSERVERINFO: a learner connected (again); its handling starts over. */
@@ -39,8 +54,7 @@ const recordLearnerInfo: Step = (context, event) => {
     ? expectEvent(event, 'peer.observerInfo')
     : expectEvent(event, 'peer.followerInfo');
   const role = info.type === 'peer.followerInfo' ? 'follower' : 'observer';
-  // A follower must be a voter and an observer must not be; anything else is misconfiguration.
-  if ((role === 'follower') !== context.voters.includes(info.from)) return {};
+  if (isMisconfiguredLearner(context, info.from, role)) return {};
   const learner = {
     role,
     acceptedEpoch: info.message.acceptedEpoch,
@@ -49,6 +63,7 @@ const recordLearnerInfo: Step = (context, event) => {
     lastZxid: 0,
     newLeaderCoversZxid: 0,
     silentTicks: 0,
+    protocolVersion: info.message.protocolVersion,
   } as const;
   const current = leaderOf(context);
   const recorded = { ...current, learners: { ...current.learners, [info.from]: learner } };
@@ -127,9 +142,9 @@ const discoveryGuards = {
   /** A learner's acceptedEpoch passed this leader's epoch: it would refuse it for ever. */
   isLearnerEpochAhead: ((context, event) => {
     if (event.type !== 'peer.followerInfo' && event.type !== 'peer.observerInfo') return false;
-    const isVoter = context.voters.includes(event.from);
+    const role = event.type === 'peer.followerInfo' ? 'follower' : 'observer';
     // A misconfigured learner is ignored (recordLearnerInfo), not obeyed.
-    if ((event.type === 'peer.followerInfo') !== isVoter) return false;
+    if (isMisconfiguredLearner(context, event.from, role)) return false;
     return isEpochBehindLearner(leaderOf(context).newEpoch, event.message.acceptedEpoch);
   }) as Check,
   hasFollowerInfoQuorum: ((context) =>

@@ -25,6 +25,7 @@ export function freshLeaderState(): LeaderState {
     outstanding: [],
     ackedZxidByServer: {},
     pendingSyncs: [],
+    reconfig: null,
   };
 }
 

@@ -43,6 +43,25 @@ const sessionTxn: Txn = {
   body: { type: 'createSession', sessionId, timeoutMs: 6_000, password: Buffer.alloc(16, 7) },
 };
 
+const reconfigTxn: Txn = {
+  zxid: 0x5_0000_0004,
+  time: 6,
+  sessionId,
+  cxid: 3,
+  body: {
+    type: 'reconfig',
+    membership: {
+      servers: [
+        { id: 1, host: '127.0.0.1', quorumPort: 2888, electionPort: 3888, peerType: 'participant',
+          client: { host: '0.0.0.0', port: 2181 } },
+        { id: 4, host: '::1', quorumPort: 2891, electionPort: 3891, peerType: 'observer' },
+      ],
+      groups: [{ id: 1, members: [1] }],
+      weights: { 1: 2 },
+    },
+  },
+};
+
 /** One example of every variant; the record type makes a missing variant a compile error. */
 const examples: { [Type in PeerMessageType]: Extract<PeerMessage, { type: Type }> } = {
   notification: {
@@ -69,6 +88,8 @@ const examples: { [Type in PeerMessageType]: Extract<PeerMessage, { type: Type }
   proposal: { type: 'proposal', txns: [writeTxn] },
   commit: { type: 'commit', zxid: writeTxn.zxid },
   inform: { type: 'inform', txn: sessionTxn },
+  commitAndActivate: { type: 'commitAndActivate', zxid: 0x5_0000_0004, designatedLeader: 2 },
+  informAndActivate: { type: 'informAndActivate', txn: reconfigTxn, designatedLeader: 3 },
   ping: {
     type: 'ping',
     touches: [
@@ -81,6 +102,19 @@ const examples: { [Type in PeerMessageType]: Extract<PeerMessage, { type: Type }
     requests: [
       { sessionId, cxid: -3, body: { type: 'closeSession', sessionId } },
       { sessionId: 1n, cxid: 4, body: { type: 'sync', path: '/app' } },
+      {
+        sessionId: 1n,
+        cxid: 5,
+        body: {
+          type: 'reconfigRequest',
+          joining: 'server.4=127.0.0.1:2891:3891;2184',
+          leaving: null,
+          newMembers: null,
+          fromConfig: -1,
+          auth: { ids: [{ scheme: 'super', id: 'super' }], superUser: true },
+          authorized: true,
+        },
+      },
     ],
   },
   revalidate: { type: 'revalidate', sessionId, timeoutMs: 30_000 },
@@ -156,7 +190,7 @@ describe('peer message tags', () => {
   it('keeps the published numbers', () => {
     expect(peerMessageTag).toEqual({
       request: 1, proposal: 2, ack: 3, commit: 4, ping: 5, revalidate: 6, sync: 7, inform: 8,
-      newLeader: 10, followerInfo: 11, upToDate: 12, diff: 13, trunc: 14, snap: 15,
+      commitAndActivate: 9, informAndActivate: 19, newLeader: 10, followerInfo: 11, upToDate: 12, diff: 13, trunc: 14, snap: 15,
       observerInfo: 16, leaderInfo: 17, ackEpoch: 18, snapPart: 20, notification: 32,
       revalidateResult: 33,
     });
@@ -198,7 +232,7 @@ describe('malformed peer frames are error values', () => {
     ['a bare map', frame({ tag: 3 }), /not a \[tag, body\] pair/],
     ['a three-element array', frame([3, ackBody, 1]), /pair/],
     ['an unknown tag', frame([99, ackBody]), /unknown tag 99/],
-    ['a reserved tag', frame([9, ackBody]), /unknown tag 9/],
+    ['a body of another variant', frame([9, ackBody]), /commitAndActivate\.designatedLeader/],
     ['a string tag', frame(['ack', ackBody]), /unknown tag ack/],
     ['a body that is not a map', frame([3, [1]]), /ack: body is not a map/],
     ['a missing field', frame([3, {}]), /ack\.zxid: not an integer/],
