@@ -150,8 +150,8 @@ describe('writeDynamicConfig, then a restarted replica reading it', () => {
     writeDynamicConfig({ configPath: zooCfg, myId: 1 }, membership(0x100000007n, [1, 2]));
     expect(readFileSync(zooCfg, 'utf8')).toBe([
       '# replica 1', 'tickTime=2000', `dataDir=${dir}/data`, 'reconfigEnabled=true',
-      'admin.enableServer=false', `dynamicConfigFile=${realpathSync(dir)}/zoo.cfg.dynamic.100000007`,
-      '',
+      'admin.enableServer=false',
+      `dynamicConfigFile=${realpathSync(dir)}/zoo.cfg.dynamic.100000007`, '',
     ].join('\n'));
     expect(statSync(zooCfg).mode & 0o777).toBe(0o640);
     expect(readdirSync(dir).sort()).toEqual(['data', 'zoo.cfg', 'zoo.cfg.dynamic.100000000',

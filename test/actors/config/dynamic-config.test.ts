@@ -50,7 +50,8 @@ const dynamic35 = [
 
 describe('a ZooKeeper 3.5+ zoo.cfg with a dynamic config file', () => {
   it('reads the membership and the version 0x100000000 from the file name', () => {
-    const { dir, zooCfg } = confDir({ 'zoo.cfg': zooCfg35, 'zoo.cfg.dynamic.100000000': dynamic35 });
+    const { dir, zooCfg } = confDir({ 'zoo.cfg': zooCfg35,
+      'zoo.cfg.dynamic.100000000': dynamic35 });
     const parsed = readZooCfgFile(zooCfg).config;
     expect([...parsed.servers!.keys()]).toEqual([1, 2, 3]);
     expect(parsed.servers!.get(3)).toEqual({ id: 3, host: '127.0.0.1', quorumPort: 2890,
@@ -187,6 +188,7 @@ describe('the .next file (a proposal not known to be committed)', () => {
   it('refuses a bad version line in it, naming version', () => {
     const { zooCfg } = confDir({ 'zoo.cfg': zooCfg35, 'zoo.cfg.dynamic.100000000': dynamic35,
       'zoo.cfg.dynamic.next': next('zz') });
-    expect(() => readZooCfgFile(zooCfg)).toThrow(/invalid version "zz" \(.*zoo\.cfg\.dynamic\.next/);
+    expect(() => readZooCfgFile(zooCfg))
+      .toThrow(/invalid version "zz" \(.*zoo\.cfg\.dynamic\.next/);
   });
 });
