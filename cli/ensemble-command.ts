@@ -20,7 +20,12 @@ import {
 } from './ensemble-layout.js';
 import { EnsembleSupervisor } from './ensemble-supervisor.js';
 import { addLoggingOptions, chooseLogFormat } from './logging.js';
-import { parseLoggingFlags } from './server-options.js';
+import {
+  parseLoggingFlags,
+  parsePeerWireFlag,
+  peerWireVersionOption,
+  type ServerFlags,
+} from './server-options.js';
 import { directoryMode, fileMode } from '../storage/file-modes.js';
 
 /** Between rounds of `srvr` probes; there is no deadline, only this bound on how often. */
@@ -44,13 +49,18 @@ export function addEnsembleOptions(command: Command): Command {
       ensembleDefaults.clientPortAddress,
     )
     .option('--quorum-base-port <port>', 'quorum port of replica 1 (default base port + 1000)')
-    .option('--election-base-port <port>', 'election port of replica 1 (default base port + 2000)');
+    .option('--election-base-port <port>', 'election port of replica 1 (default base port + 2000)')
+    .option(...peerWireVersionOption);
 }
 
-export async function runEnsemble(flags: EnsembleFlags): Promise<void> {
+/** The ensemble's flags and those it relays to every replica's `corral server`. */
+type EnsembleCommandFlags = EnsembleFlags & Pick<ServerFlags, 'peerWireVersion'>;
+
+export async function runEnsemble(flags: EnsembleCommandFlags): Promise<void> {
   const plan = planEnsemble(flags, process.cwd());
   // Refused here, naming the flag, rather than by every replica as it starts.
   parseLoggingFlags(flags);
+  parsePeerWireFlag(flags);
   const replicas = replicaLayouts(plan);
   const files = replicas.map((replica) => ({ replica, zooCfg: replicaZooCfg(plan, replica) }));
   // Refuse before starting anything a config the replicas themselves would refuse.
@@ -75,7 +85,10 @@ export async function runEnsemble(flags: EnsembleFlags): Promise<void> {
   };
   const supervisor = new EnsembleSupervisor(replicas, {
     entryPoint: replicaEntryPoint(import.meta.url),
-    serverArguments: replicaLoggingArguments(flags, process.stdout.isTTY === true),
+    serverArguments: [
+      ...replicaLoggingArguments(flags, process.stdout.isTTY === true),
+      ...replicaPeerWireArguments(flags),
+    ],
     write,
     onAllGivenUp: () => stopAll('every replica was given up on', 1),
   });
@@ -96,6 +109,13 @@ export function replicaLoggingArguments(flags: EnsembleFlags, isTty: boolean): s
   const logging = parseLoggingFlags(flags);
   const level = logging.logLevel === undefined ? [] : ['--log-level', logging.logLevel];
   return [...level, '--log-format', chooseLogFormat(logging.logFormat, isTty)];
+}
+
+/** `--peer-wire-version` as each replica is told it: the same for all, as a rolling upgrade's
+ * first step runs every new replica speaking as the previous release. */
+export function replicaPeerWireArguments(flags: Pick<ServerFlags, 'peerWireVersion'>): string[] {
+  const { peerWireVersion } = parsePeerWireFlag(flags);
+  return peerWireVersion === undefined ? [] : ['--peer-wire-version', String(peerWireVersion)];
 }
 
 function checkGeneratedConfig(replica: ReplicaLayout, zooCfg: string): void {

@@ -1,12 +1,10 @@
 // The `corral server` options: declared on a commander command, then merged over an optional
 // zoo.cfg and validated into the ServerConfig the server runs with. Flags win over zoo.cfg, so an
 // operator can reuse a ZooKeeper config and still move one port for a test.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   parseQuorumServer,
   parseValue,
-  parseZooCfg,
   readMyIdFile,
   resolveConfig,
   valueParsers,
@@ -20,6 +18,12 @@ import { loadJaasServerUsers } from '../actors/config/jaas.js';
 import { loadQuorumSaslCredentials, quorumSaslDefaults } from '../actors/config/quorum-sasl.js';
 import { logFormatParser, logLevelParser, type LoggingConfig } from
   '../actors/config/logging-keys.js';
+import { peerWireVersionParser, type PeerWireConfig } from '../actors/config/peer-wire-keys.js';
+import { readZooCfgFile } from '../actors/config/zoo-cfg-file.js';
+import {
+  backsUpStaticConfig,
+  backupStaticConfig,
+} from '../actors/config/dynamic-config-writer.js';
 import { addLoggingOptions } from './logging.js';
 
 /** The options as commander hands them over (values are strings until validated). */
@@ -44,6 +48,7 @@ export interface ServerFlags {
   logLevel?: string;
   logFormat?: string;
   readonlymodeEnabled?: boolean;
+  peerWireVersion?: string;
 }
 
 /** Commander's collector for a repeatable option; no default, so an absent flag stays absent. */
@@ -85,23 +90,32 @@ export function addServerOptions(command: Command): Command {
     .option('--admin-address <address>',
       'address the admin server binds to (zoo.cfg admin.serverAddress, 0.0.0.0)')
     .option('--readonlymode-enabled', 'a replica cut off from its quorum serves read-only ' +
-      'clients (zoo.cfg readonlymode.enabled, false)');
+      'clients (zoo.cfg readonlymode.enabled, false)')
+    .option(...peerWireVersionOption);
 }
 
+/** `--peer-wire-version`, declared alike on `corral server` and `corral ensemble` (relayed). */
+export const peerWireVersionOption = [
+  '--peer-wire-version <version>',
+  'the newest peer wire version this replica speaks: 5, or 4 to speak as the previous release ' +
+    'during a rolling upgrade (zoo.cfg peerWireVersion, 5)',
+] as const;
+
 /**
- * Reads --config (logging each zoo.cfg key corral ignores), applies the flags over it, loads the
- * JAAS users, and validates the result. Every problem is a ConfigError naming the key or flag.
+ * Reads --config (logging each zoo.cfg key corral ignores) with the dynamic file it names, applies
+ * the flags over it, loads the JAAS users, and validates the result. Every problem is a
+ * ConfigError naming the key or flag. Like QuorumPeerConfig.parse, it backs a static zoo.cfg up
+ * to zoo.cfg.bak when reconfiguration will turn it into a dynamic one.
  */
 export function buildServerConfig(flags: ServerFlags, log: ConfigLogger): ServerConfig {
   let partial: Partial<ServerConfig> = {};
   if (flags.config !== undefined) {
-    const text = readConfigFile(flags.config);
-    const parsed = parseZooCfg(text, flags.config);
+    const parsed = readZooCfgFile(flags.config);
     for (const key of parsed.ignoredKeys) log.warn(`ignoring zoo.cfg key ${key}`);
     for (const { key, why } of parsed.equivalentKeys) {
       log.info(`zoo.cfg key ${key} needs nothing more of corral: ${why}`);
     }
-    partial = { ...parsed.config, initialConfiguration: text };
+    partial = { ...parsed.config, initialConfiguration: parsed.text };
   }
   partial = { ...partial, ...parseFlags(flags) };
   if (partial.jaasFile !== undefined) {
@@ -115,7 +129,12 @@ export function buildServerConfig(flags: ServerFlags, log: ConfigLogger): Server
       partial.digestUsers = loadJaasServerUsers(partial.jaasFile);
     }
   }
-  return resolveConfig(partial, { log, readMyId: readMyIdFile });
+  const config = resolveConfig(partial, { log, readMyId: readMyIdFile });
+  if (backsUpStaticConfig(config) && config.configPath !== undefined) {
+    log.info(`backed up ${config.configPath} to ${backupStaticConfig(config.configPath)}: ` +
+      'reconfigEnabled moves its server.N lines to a dynamic config file');
+  }
+  return config;
 }
 
 function parseFlags(flags: ServerFlags): Partial<ServerConfig> {
@@ -164,7 +183,23 @@ function parseFlags(flags: ServerFlags): Partial<ServerConfig> {
       flags.adminAddress,
     );
   }
-  return { ...fromFlags, ...parseEnsembleFlags(flags), ...parseLoggingFlags(flags) };
+  return {
+    ...fromFlags,
+    ...parseEnsembleFlags(flags),
+    ...parseLoggingFlags(flags),
+    ...parsePeerWireFlag(flags),
+  };
+}
+
+/** `--peer-wire-version`, which wins over zoo.cfg's peerWireVersion. */
+export function parsePeerWireFlag(
+  flags: Pick<ServerFlags, 'peerWireVersion'>,
+): Partial<PeerWireConfig> {
+  if (flags.peerWireVersion === undefined) return {};
+  return {
+    peerWireVersion: parseValue(peerWireVersionParser, '--peer-wire-version',
+      flags.peerWireVersion) as PeerWireConfig['peerWireVersion'],
+  };
 }
 
 /** `--log-level` and `--log-format`, which win over zoo.cfg's logLevel and logFormat. */
@@ -231,14 +266,5 @@ function parseServerFlag(spec: string): QuorumServerAddress {
     // The zoo.cfg parser names server.N; say which flag held the value instead.
     if (!(error instanceof ConfigError)) throw error;
     return fail(error.message);
-  }
-}
-
-function readConfigFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(`cannot read zoo.cfg ${path}: ${reason}`, 'config');
   }
 }

@@ -15,7 +15,6 @@ import {
   valueParsers,
   type PeerType,
   type QuorumServerAddress,
-  type ValueParser,
 } from '../../protocol/config/values.js';
 import {
   checkQuorumShape,
@@ -30,7 +29,6 @@ import {
   quorumSecurityKeyName,
   readQuorumSecurityKeys,
   requireStores,
-  type QuorumSecurityConfig,
 } from './quorum-security.js';
 import {
   clientSecurityKeyName,
@@ -39,21 +37,22 @@ import {
   resolveClientSecurity,
   type ClientSecurityConfig,
 } from './client-security.js';
+import { checkQuorumSasl, quorumSaslDefaults } from './quorum-sasl.js';
+import { storageConfigDefaults } from './storage-keys.js';
+import { loggingDefaults } from './logging-keys.js';
+import { unsafeDefaults } from './unsafe-keys.js';
+import { peerWireDefaults } from './peer-wire-keys.js';
+import { zooCfgKeys } from './zoo-cfg-key-rules.js';
 import {
-  checkQuorumSasl,
-  quorumSaslDefaults,
-  quorumSaslKeyRules,
-  type QuorumSaslConfig,
-} from './quorum-sasl.js';
-import { storageConfigDefaults, storageKeyRules, type StorageConfig } from './storage-keys.js';
-import { loggingDefaults, loggingKeyRules, type LoggingConfig } from './logging-keys.js';
-import { unsafeDefaults, unsafeKeyRules, type UnsafeConfig } from './unsafe-keys.js';
+  checkMembership,
+  isMembershipKey,
+} from './dynamic-config.js';
 import { unreadKey } from './zookeeper-keys.js';
+import type { ServerConfig } from './server-config.js';
 import {
   checkQuorumHierarchy,
   isQuorumGroupKey,
   QuorumHierarchyReader,
-  type QuorumGroupsConfig,
 } from './quorum-groups.js';
 
 export {
@@ -67,219 +66,11 @@ export {
   type PeerType,
   type QuorumServerAddress,
 };
-
-export interface ServerConfig
-  extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, StorageConfig,
-  LoggingConfig, UnsafeConfig, QuorumGroupsConfig {
-  /** The plaintext client port; undefined when only secureClientPort serves clients. */
-  clientPort: number | undefined;
-  clientPortAddress: string;
-  dataDir: string;
-  /** ZooKeeper's transaction-log directory; the data dir when unset. */
-  dataLogDir: string | undefined;
-  tickTimeMs: number;
-  /** Ticks a follower may take to connect and sync to the leader. */
-  initLimit: number;
-  /** Ticks a follower may lag behind the leader before it is dropped. */
-  syncLimit: number;
-  /** ZooKeeper's maxClientCnxns: connections per client IP address, 0 = unlimited. */
-  maxClientConnections: number;
-  /** ZooKeeper's maxCnxns: client connections to this server in all, 0 = unlimited. */
-  connectionsMax: number;
-  minSessionTimeoutMs: number;
-  maxSessionTimeoutMs: number;
-  /** 4lw.commands.whitelist as written (trimmed words, or `*`); srvr is always answered. */
-  fourLetterWordWhitelist: readonly string[];
-  extendedTypesEnabled: boolean;
-  reconfigEnabled: boolean;
-  juteMaxBufferBytes: number;
-  /** ZooKeeper's globalOutstandingLimit: requests in flight on this server above which a
-   * connection with requests of its own in flight stops being read (connection-throttle.ts). */
-  outstandingRequestsMax: number;
-  /** `client.sendQueueBytesThrottle` (corral's own key): a connection whose replies wait unsent
-   * beyond this many bytes is not read until they are sent. */
-  clientSendQueueBytesThrottle: number;
-  /** `client.sendQueueBytesMax` (corral's own key): beyond this many unsent bytes it is closed. */
-  clientSendQueueBytesMax: number;
-  /** authProvider.N class names, in file order. */
-  authProviders: readonly string[];
-  /** DigestAuthenticationProvider.superDigest: `super:<base64 sha1("super:password")>`. */
-  superDigest: string | undefined;
-  /** JAAS login configuration holding the SASL `Server` section. */
-  jaasFile: string | undefined;
-  /** SASL DIGEST-MD5 users (name → password) from the JAAS file's Server section. */
-  digestUsers: ReadonlyMap<string, string>;
-  /** The admin HTTP server (actors/admin-server.ts): on when zoo.cfg sets admin.enableServer=true
-   * or names admin.serverPort (or `--admin-port`), off otherwise; see serverConfigDefaults. */
-  adminServerEnabled: boolean;
-  adminServerAddress: string;
-  adminServerPort: number;
-  adminCommandUrl: string;
-  /** admin.forceHttps: the admin server speaks HTTPS only (with the ssl.quorum.* stores). */
-  adminForceHttps: boolean;
-  /** admin.portUnification: the admin port takes HTTP and HTTPS. */
-  adminPortUnification: boolean;
-  /** admin.needClientAuth: an HTTPS client must present a certificate the trust store vouches
-   * for; its subject is the `x509` scheme's id for admin credentials. */
-  adminNeedClientAuth: boolean;
-  /** The zoo.cfg text the server started from (the admin server's initial_configuration). */
-  initialConfiguration: string | undefined;
-  autopurgeSnapRetainCount: number;
-  autopurgePurgeIntervalHours: number;
-  /** Txns between snapshots of the data tree (ZooKeeper's snapCount). */
-  snapCount: number;
-  /** zoo.cfg `txnsRetainedMin` (corral's own key): txns the log always keeps after compaction,
-   * whatever the snapshots cover, so a lagging follower can still catch up by DIFF. */
-  txnsRetainedMin: number;
-  /** The ensemble (`server.N`), empty for a standalone server; see isEnsemble. */
-  servers: ReadonlyMap<number, QuorumServerAddress>;
-  /** This server's id: `--myid`, else `<dataDir>/myid`; undefined without server.N lines. */
-  myId: number | undefined;
-  /** This server's role: its own server.N line's type when it has one (ZooKeeper reads the
-   * server line and only warns about a different zoo.cfg peerType), else zoo.cfg peerType. */
-  peerType: PeerType;
-  /** With one server.N line, true runs it standalone (ZooKeeper's default), false as a replica. */
-  standaloneEnabled: boolean;
-  /** zoo.cfg leaderServes: false keeps clients off the leader (ZooKeeper's default is yes). */
-  leaderServes: boolean;
-  /** How often empty containers and expired TTL nodes are looked for (ZooKeeper's
-   * znode.container.checkIntervalMs system property, accepted here as a zoo.cfg key). */
-  containerCheckIntervalMs: number;
-  /** Serve the machines to the Stately inspector: on with `--inspect`, or when a port is named
-   * (`--inspect-port`, zoo.cfg `inspect.port`, corral's own keys). */
-  inspect: boolean;
-  /** Where the inspect bridge listens (zoo.cfg inspect.address, inspect.port). */
-  inspectAddress: string;
-  inspectPort: number;
-  /** readonlymode.enabled: a replica cut off from its quorum serves read-only clients
-   * (ZooKeeper reads it as the JVM system property; machines/read-only.ts). */
-  readOnlyModeEnabled: boolean;
-  /** ZooKeeper's audit.enable: write the audit log (actors/server/audit.ts). */
-  auditEnabled: boolean;
-  /** zoo.cfg `audit.logFile` (corral's own key): the audit log's path; `<dataDir>/audit.log`
-   * when unset (ZooKeeper names its file in its log4j/logback configuration instead). */
-  auditLogFile: string | undefined;
-  /** ZooKeeper's enforceQuota: a create or setData past a quota's hard limit fails with
-   * QuotaExceeded, and passed soft limits are logged (tree/quota.ts). The leader's setting
-   * decides, stamped into each write txn. */
-  enforceQuota: boolean;
-  /** ZooKeeper's localSessionsEnabled: a replica of an ensemble creates sessions without a txn,
-   * tracked and expired by itself alone (actors/server/local-sessions.ts). */
-  localSessionsEnabled: boolean;
-  /** ZooKeeper's localSessionsUpgradingEnabled: a local session's first ephemeral create makes
-   * it global (a createSession txn); off, that create fails with EphemeralOnLocalSession. */
-  localSessionsUpgradingEnabled: boolean;
-}
+export type { ServerConfig };
 
 export interface ConfigLogger {
   info(message: string): void;
   warn(message: string): void;
-}
-
-interface KeyRule {
-  field: keyof ServerConfig | undefined;
-  parse: ValueParser;
-  /** The field's value in zoo.cfg's spelling, when String(value) is not (see revalidate). */
-  format?: (value: unknown) => string;
-}
-
-/** The zoo.cfg keys corral acts on; every other key is reported as ignored. */
-const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
-  clientPort: { field: 'clientPort', parse: valueParsers.port },
-  clientPortAddress: { field: 'clientPortAddress', parse: valueParsers.text },
-  dataDir: { field: 'dataDir', parse: valueParsers.text },
-  dataLogDir: { field: 'dataLogDir', parse: valueParsers.text },
-  tickTime: { field: 'tickTimeMs', parse: valueParsers.positiveInteger },
-  initLimit: { field: 'initLimit', parse: valueParsers.positiveInteger },
-  syncLimit: { field: 'syncLimit', parse: valueParsers.positiveInteger },
-  maxClientCnxns: { field: 'maxClientConnections', parse: valueParsers.nonNegativeInteger },
-  ...withZooKeeperPrefix({
-    maxCnxns: { field: 'connectionsMax', parse: valueParsers.nonNegativeInteger },
-    // ZooKeeper keeps this many committed proposals for DIFF sync: corral's txnsRetainedMin.
-    commitLogCount: { field: 'txnsRetainedMin', parse: valueParsers.positiveInteger },
-  }),
-  minSessionTimeout: { field: 'minSessionTimeoutMs', parse: valueParsers.sessionTimeout },
-  maxSessionTimeout: { field: 'maxSessionTimeoutMs', parse: valueParsers.sessionTimeout },
-  '4lw.commands.whitelist': { field: 'fourLetterWordWhitelist', parse: valueParsers.whitelist },
-  extendedTypesEnabled: { field: 'extendedTypesEnabled', parse: valueParsers.boolean },
-  reconfigEnabled: { field: 'reconfigEnabled', parse: valueParsers.boolean },
-  'jute.maxbuffer': { field: 'juteMaxBufferBytes', parse: valueParsers.positiveInteger },
-  ...withZooKeeperPrefix({
-    globalOutstandingLimit: {
-      field: 'outstandingRequestsMax',
-      parse: valueParsers.positiveInteger,
-    },
-    'client.sendQueueBytesThrottle': {
-      field: 'clientSendQueueBytesThrottle',
-      parse: valueParsers.positiveInteger,
-    },
-    'client.sendQueueBytesMax': {
-      field: 'clientSendQueueBytesMax',
-      parse: valueParsers.positiveInteger,
-    },
-    'readonlymode.enabled': { field: 'readOnlyModeEnabled', parse: valueParsers.boolean },
-  }),
-  'DigestAuthenticationProvider.superDigest': {
-    field: 'superDigest',
-    parse: valueParsers.superDigest,
-  },
-  jaasLoginConfig: { field: 'jaasFile', parse: valueParsers.text },
-  ...quorumSaslKeyRules,
-  ...storageKeyRules,
-  'admin.enableServer': { field: 'adminServerEnabled', parse: valueParsers.boolean },
-  'admin.serverAddress': { field: 'adminServerAddress', parse: valueParsers.text },
-  'admin.serverPort': { field: 'adminServerPort', parse: valueParsers.port },
-  'admin.commandURL': { field: 'adminCommandUrl', parse: valueParsers.text },
-  'admin.forceHttps': { field: 'adminForceHttps', parse: valueParsers.boolean },
-  'admin.portUnification': { field: 'adminPortUnification', parse: valueParsers.boolean },
-  'admin.needClientAuth': { field: 'adminNeedClientAuth', parse: valueParsers.boolean },
-  'inspect.address': { field: 'inspectAddress', parse: valueParsers.text },
-  'inspect.port': { field: 'inspectPort', parse: valueParsers.port },
-  'autopurge.snapRetainCount': {
-    field: 'autopurgeSnapRetainCount',
-    parse: valueParsers.positiveInteger,
-  },
-  'autopurge.purgeInterval': {
-    field: 'autopurgePurgeIntervalHours',
-    parse: valueParsers.nonNegativeInteger,
-  },
-  snapCount: { field: 'snapCount', parse: valueParsers.positiveInteger },
-  txnsRetainedMin: { field: 'txnsRetainedMin', parse: valueParsers.positiveInteger },
-  peerType: { field: 'peerType', parse: valueParsers.peerType },
-  standaloneEnabled: { field: 'standaloneEnabled', parse: valueParsers.boolean },
-  leaderServes: { field: 'leaderServes', parse: valueParsers.yesNo },
-  // QuorumPeerConfig reads these two by their bare names only.
-  localSessionsEnabled: { field: 'localSessionsEnabled', parse: valueParsers.boolean },
-  localSessionsUpgradingEnabled: {
-    field: 'localSessionsUpgradingEnabled',
-    parse: valueParsers.boolean,
-  },
-  electionAlg: { field: undefined, parse: valueParsers.electionAlgorithm },
-  // ZooKeeper reads zoo.cfg's audit.enable as the system property zookeeper.audit.enable.
-  'audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
-  'zookeeper.audit.enable': { field: 'auditEnabled', parse: valueParsers.boolean },
-  'audit.logFile': { field: 'auditLogFile', parse: valueParsers.text },
-  // ZooKeeper's key is enforceQuota (its system property zookeeper.enforceQuota). enforce.quota
-  // is corral's alias: ZooKeeper would take it silently and not enforce, corral enforces.
-  ...withZooKeeperPrefix({
-    enforceQuota: { field: 'enforceQuota', parse: valueParsers.boolean },
-    'enforce.quota': { field: 'enforceQuota', parse: valueParsers.boolean },
-  }),
-  'znode.container.checkIntervalMs': {
-    field: 'containerCheckIntervalMs',
-    parse: valueParsers.positiveInteger,
-  },
-  ...loggingKeyRules,
-  ...unsafeKeyRules,
-};
-
-/**
- * The rules under their own names and under `zookeeper.`: ZooKeeper reads a zoo.cfg key it does
- * not know as the system property `zookeeper.<key>`, so either spelling is met in the wild.
- */
-function withZooKeeperPrefix(rules: Record<string, KeyRule>): Record<string, KeyRule> {
-  const prefixed = Object.entries(rules).map(([key, rule]) => [`zookeeper.${key}`, rule]);
-  return { ...rules, ...Object.fromEntries(prefixed) };
 }
 
 /** Which part of parseZooCfg reads a key; undefined for a key no part reads. */
@@ -319,10 +110,12 @@ export function parseZooCfg(text: string, sourceName: string): ParsedZooCfg {
   const securityEntries: { name: string; value: string; where: string }[] = [];
   const quorumEntries: { name: string; value: string; where: string }[] = [];
   const quorumGroups = new QuorumHierarchyReader();
+  let membershipKey: { key: string; where: string } | undefined;
   for (const entry of readJavaProperties(text)) {
     const key = entry.key.trim();
     const value = entry.value.trim();
     const where = `${sourceName}:${entry.line}`;
+    if (membershipKey === undefined && isMembershipKey(key)) membershipKey = { key, where };
     const unhonoured = unhonouredSecurityKey(key, value);
     if (unhonoured !== undefined) {
       throw new ConfigError(`${key}=${value} (${where}) cannot be honoured: ${unhonoured}`, key);
@@ -354,6 +147,12 @@ export function parseZooCfg(text: string, sourceName: string): ParsedZooCfg {
       if (why === undefined) ignored.add(key);
       else equivalent.set(key, why);
     }
+  }
+  if (config.dynamicConfigFile !== undefined && membershipKey !== undefined) {
+    // QuorumPeerConfig refuses the membership in zoo.cfg beside a dynamic file, wherever it is.
+    const { key, where } = membershipKey;
+    throw new ConfigError(`${key} (${where}) must be in the dynamic config file ` +
+      `${String(config.dynamicConfigFile)}, not beside dynamicConfigFile in zoo.cfg`, key);
   }
   if (authProviders.size > 0) config.authProviders = [...authProviders.values()];
   if (servers.size > 0) config.servers = servers;
@@ -446,6 +245,7 @@ export function resolveConfig(
   checkServerLines(servers, partial.extendedTypesEnabled ?? false);
   checkQuorumShape(servers, standaloneEnabled, log);
   if (partial.quorumHierarchy !== undefined) checkQuorumHierarchy(servers, partial.quorumHierarchy);
+  const lastSeenMembership = pendingMembership(partial);
   const self = resolveSelf(partial, dataDir, servers, options);
   const security = resolveClientSecurity(partial, partial.authProviders ?? []);
   checkQuorumSasl(partial, partial.jaasFile);
@@ -470,6 +270,10 @@ export function resolveConfig(
     ...storageConfigDefaults,
     ...loggingDefaults,
     ...unsafeDefaults,
+    ...peerWireDefaults,
+    configVersion: 0n,
+    dynamicConfigFile: undefined,
+    configPath: undefined,
     dataLogDir: undefined,
     auditLogFile: undefined,
     authProviders: [],
@@ -480,6 +284,7 @@ export function resolveConfig(
     quorumHierarchy: undefined,
     ...withoutUndefined(partial),
     ...security,
+    lastSeenMembership,
     adminServerEnabled: partial.adminServerEnabled ?? partial.adminServerPort !== undefined,
     inspect: partial.inspect ?? partial.inspectPort !== undefined,
     servers,
@@ -505,6 +310,19 @@ export function resolveConfig(
   }
   applyAdvisoryRules(config, partial, log);
   return config;
+}
+
+/**
+ * The `.next` membership a replica goes on with: ZooKeeper's QuorumPeer keeps a last-seen
+ * configuration only with reconfigEnabled, and acts on it (completing the reconfiguration when it
+ * leads) only while its version is above the committed one's. Checked like the committed one.
+ */
+function pendingMembership(partial: Partial<ServerConfig>): ServerConfig['lastSeenMembership'] {
+  const lastSeen = partial.lastSeenMembership;
+  if (lastSeen === undefined || partial.reconfigEnabled !== true) return undefined;
+  if (lastSeen.version <= (partial.configVersion ?? 0n)) return undefined;
+  checkMembership(lastSeen, partial.extendedTypesEnabled ?? false);
+  return lastSeen;
 }
 
 /** A connection must be able to hold more unsent bytes than those at which it stops reading. */

@@ -230,13 +230,19 @@ export function ensembleConfigText(
     .sort((first, second) => first.id - second.id)
     .map((server) => {
       const { client: clientAddress } = server;
-      const client =
-        clientAddress === undefined ? '' : `;${clientAddress.host}:${clientAddress.port}`;
-      const address = `${server.host}:${server.quorumPort}:${server.electionPort}`;
+      const client = clientAddress === undefined
+        ? ''
+        : `;${delimitedHost(clientAddress.host)}:${clientAddress.port}`;
+      const address = `${delimitedHost(server.host)}:${server.quorumPort}:${server.electionPort}`;
       return `server.${server.id}=${address}:${server.peerType}${client}\n`;
     });
   const groupLines = hierarchy === undefined
     ? []
     : quorumHierarchyLines(quorumRuleOfConfig(servers, hierarchy)).map((line) => `${line}\n`);
   return `${lines.join('')}${groupLines.join('')}version=${version.toString(16)}`;
+}
+
+/** QuorumServer.delimitedHostString: an IPv6 host in brackets, so its colons read as the host's. */
+function delimitedHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -257,10 +257,8 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
   'admin.serverPort': honoured('config.ts'),
   'admin.idleTimeout': equivalent('Node\'s HTTP server closes idle connections itself'),
   'admin.commandURL': honoured('config.ts'),
-  // Read by ZooKeeper's QuorumPeerConfig though the guide does not list them. Without a refusal
-  // a dynamic config file's server lines would be missed and a replica would start standalone.
-  dynamicConfigFile: refused('a dynamic config file is not read; write the server.N lines ' +
-    'into zoo.cfg'),
+  // Read by ZooKeeper's QuorumPeerConfig though the guide does not list them.
+  dynamicConfigFile: honoured('actors/config/dynamic-config.ts (the membership and its version)'),
   oraclePath: refused('the quorum oracle of two-server ensembles is not provided'),
   'quorum.cnxn.threads.size': equivalent('a JVM thread pool for quorum SASL handshakes; corral ' +
     'runs them on its event loop'),

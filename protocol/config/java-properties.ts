@@ -2,11 +2,13 @@
 // loads it with Properties.load, so comments, separators, escapes and line continuations follow
 // that format, not an ini or dotenv one.
 
-/** One key/value pair as it appeared in the file (1-based line of the logical line's start). */
+/** One key/value pair as it appeared in the file (1-based lines of the logical line's start and
+ * end, which differ when it continues over several physical lines). */
 export interface PropertyEntry {
   key: string;
   value: string;
   line: number;
+  lastLine: number;
 }
 
 /**
@@ -29,7 +31,8 @@ export function readJavaProperties(text: string): PropertyEntry[] {
     }
     if (endsWithOddBackslashes(logical)) logical = logical.slice(0, -1);
     const { key, value } = splitKeyValue(logical);
-    entries.push({ key: unescape(key), value: unescape(value), line: startLine });
+    entries.push({ key: unescape(key), value: unescape(value), line: startLine,
+      lastLine: index + 1 });
   }
   return entries;
 }

@@ -47,14 +47,14 @@ describe('java properties reader', () => {
     ['empty=', 'empty', ''],
     ['lonely', 'lonely', ''],
   ])('reads %j as %j = %j', (line, key, value) => {
-    expect(readJavaProperties(line)).toEqual([{ key, value, line: 1 }]);
+    expect(readJavaProperties(line)).toEqual([{ key, value, line: 1, lastLine: 1 }]);
   });
 
   it('skips # and ! comments and blank lines, and joins continued lines', () => {
     const text = '# comment\n! also\n\n  \nlist=a,\\\n    b,\\\n    c\r\nafter=1';
     expect(readJavaProperties(text)).toEqual([
-      { key: 'list', value: 'a,b,c', line: 5 },
-      { key: 'after', value: '1', line: 8 },
+      { key: 'list', value: 'a,b,c', line: 5, lastLine: 7 },
+      { key: 'after', value: '1', line: 8, lastLine: 8 },
     ]);
   });
 });

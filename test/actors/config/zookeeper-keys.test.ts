@@ -153,7 +153,6 @@ describe('ZooKeeper 3.9 keys table', () => {
 
   it.each([
     ['zookeeper.multiAddress.enabled=true', 'zookeeper.multiAddress.enabled'],
-    ['dynamicConfigFile=/etc/zookeeper/zoo.cfg.dynamic', 'dynamicConfigFile'],
     ['multiAddress.enabled=true', 'multiAddress.enabled'],
     ['zookeeper.superUser=admin', 'zookeeper.superUser'],
     ['superUser=admin', 'superUser'],
