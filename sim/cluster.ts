@@ -7,7 +7,8 @@ import type { ElectionTiming } from '../machines/election.js';
 import { quorumRuleOf, type QuorumRule } from '../machines/quorum.js';
 import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
 import type { PeerMessage, ServerId } from '../protocol/peer.js';
-import type { TxnBody } from '../protocol/txn.js';
+import type { RequestBody } from '../protocol/txn.js';
+import { membershipOfIds, type VersionedMembership } from '../protocol/membership.js';
 import { ReplicaStorage, type StorageSettings } from '../storage/replica-storage.js';
 import { MemoryNetwork, NetworkBusyError } from '../transport/memory.js';
 import { checkDurabilityAndConvergence, TreeDigests } from './cluster-invariants.js';
@@ -39,6 +40,13 @@ export interface ClusterOptions {
   machine?: ReplicaMachine;
   hostVariant?: HostVariantOptions;
   storageSettings?: Partial<StorageSettings>;
+  /**
+   * Replicas outside the starting membership, each started with it plus itself as a
+   * participant (how ZooKeeper's guide has a server join), for reconfigs to add.
+   */
+  spares?: ServerId[];
+  /** reconfigEnabled on every replica (implied by spares). */
+  reconfigEnabled?: boolean;
 }
 
 const stepMs = 50;
@@ -67,6 +75,13 @@ export class Cluster {
   private readonly turns = new Map<ServerId, TurnQueue>();
   readonly members: ServerId[];
   readonly quorum: QuorumRule;
+  readonly reconfigEnabled: boolean;
+  /**
+   * With reconfigEnabled, the membership each replica starts with: its newest active one, as
+   * production reads the newest dynamic config file (what actors/replica/membership-files.ts
+   * writes). A reconfig's txn is in the replica's log too; the file is what names the voters.
+   */
+  readonly memberships = new Map<ServerId, VersionedMembership>();
   /** Crashed incarnations, kept for what they recorded (visited states, sync plans). */
   readonly retired: SimReplica[] = [];
   /** Replicas whose disk could not be recovered at their last start, with why. */
@@ -83,8 +98,17 @@ export class Cluster {
     this.random = new SeededRandom(options.seed ?? 1);
     // Session passwords come from a generator of their own: drawing them moves no schedule.
     this.bytesRandom = new SeededRandom(((options.seed ?? 1) ^ 0x5eed) >>> 0);
-    this.members = [...options.voters, ...(options.observers ?? [])];
+    this.members = [...options.voters, ...(options.observers ?? []), ...(options.spares ?? [])];
     this.quorum = quorumRuleOf(options.voters, options.quorum);
+    this.reconfigEnabled = options.reconfigEnabled === true || (options.spares ?? []).length > 0;
+    if (this.reconfigEnabled) {
+      const initial = membershipOfIds(options.voters, options.observers ?? []);
+      for (const id of this.members) {
+        const spare = !initial.servers.some((server) => server.id === id);
+        const own = spare ? membershipOfIds([...options.voters, id], options.observers ?? []) : initial;
+        this.memberships.set(id, { ...own, version: 0 });
+      }
+    }
     for (const id of this.members) {
       const turns = new TurnQueue();
       this.turns.set(id, turns);
@@ -147,6 +171,9 @@ export class Cluster {
           this.onMessage?.(from, to, message);
         },
         onStates: (replicaId, states) => this.onTransition?.(replicaId, states),
+        membership: this.memberships.get(id),
+        reconfigEnabled: this.reconfigEnabled,
+        onMembership: (replicaId, membership) => this.memberships.set(replicaId, membership),
       }));
     } catch (error) {
       this.unrecoverable.set(id, String(error));
@@ -370,7 +397,7 @@ export class Cluster {
   }
 
   /** A client write handed to replica `via` (a learner forwards it); false if none runs. */
-  submit(body: TxnBody, via = this.leaderId()): boolean {
+  submit(body: RequestBody, via = this.leaderId()): boolean {
     if (via === undefined || !this.replicas.has(via)) return false;
     this.cxid += 1;
     const time = this.clock.now();

@@ -13,7 +13,12 @@ import {
   type ReplicaMachine,
 } from '../actors/replica/host.js';
 import type { ReplicaWorld } from '../actors/replica/world.js';
-import type { QuorumRule } from '../machines/quorum.js';
+import { membershipRule, votersOf, type QuorumRule } from '../machines/quorum.js';
+import {
+  memberIdsOf,
+  membershipText,
+  type VersionedMembership,
+} from '../protocol/membership.js';
 import { ServerCore } from '../actors/server/server-core.js';
 import type { ElectionTiming } from '../machines/election.js';
 import type { ReplicaTiming, RoleAnnouncement, SyncStreamParams } from '../machines/replica.js';
@@ -83,6 +88,15 @@ export interface SimReplicaOptions {
   onMessage?: (from: ServerId, to: ServerId, message: PeerMessage) => void;
   /** Told of the machine's leaf states each time they change (traces). */
   onStates?: (id: ServerId, states: string[]) => void;
+  /**
+   * The membership this replica starts with (a reconfig's, if one committed here before): its
+   * voters and quorum then come from it. Left out, `voters` and `quorum` are the membership.
+   */
+  membership?: VersionedMembership | undefined;
+  /** reconfigEnabled: clients may reconfigure, and replicas outside the membership may link. */
+  reconfigEnabled?: boolean | undefined;
+  /** Told when a newer configuration becomes active here (the cluster keeps it for restarts). */
+  onMembership?: (id: ServerId, membership: VersionedMembership) => void;
 }
 
 /** `{ leading: { phase: 'broadcast', liveness: 'ticking' } }` → its leaf paths, dotted. */
@@ -101,9 +115,9 @@ function seededBytes(random: () => number, count: number): Buffer {
 }
 
 /** A server configuration for a simulated replica: its tick, nothing on any port. */
-function simulatedSettings(timing: ReplicaTiming) {
+function simulatedSettings(timing: ReplicaTiming, reconfigEnabled: boolean) {
   return resolveConfig(
-    { dataDir: '/simulated', clientPort: 1, tickTimeMs: timing.tickMs },
+    { dataDir: '/simulated', clientPort: 1, tickTimeMs: timing.tickMs, reconfigEnabled },
     { log: { info: () => undefined, warn: () => undefined } },
   );
 }
@@ -144,12 +158,19 @@ export class SimReplica {
       nextTurn: (work) => options.turns.defer(work),
       logger: silentLogger,
       fail: (error) => replica?.fail(error),
+      membershipChanged: (membership) => options.onMembership?.(options.id, membership),
     };
+    const membership = options.membership;
+    const quorum = membership === undefined ? options.quorum : membershipRule(membership);
     const host = new ReplicaHost(world, {
       myId: options.id,
-      voters: options.voters,
-      quorum: options.quorum,
-      members: options.members,
+      voters: votersOf(quorum),
+      quorum,
+      members: membership === undefined ? options.members : memberIdsOf(membership),
+      ...(membership === undefined
+        ? {}
+        : { membership, configText: membershipText(membership) }),
+      reconfigEnabled: options.reconfigEnabled ?? false,
       timing: options.timing,
       pacing: simulatedPacing,
       observer: SimReplica.observer(() => replica, options),
@@ -158,7 +179,8 @@ export class SimReplica {
       ...options.hostVariant,
     });
     const clock = options.clock;
-    const core = new ServerCore(simulatedSettings(options.timing), silentLogger, storage, {
+    const settings = simulatedSettings(options.timing, options.reconfigEnabled ?? false);
+    const core = new ServerCore(settings, silentLogger, storage, {
       ...host.coreOptions(),
       clock,
       now: () => clock.now(),

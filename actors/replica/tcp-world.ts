@@ -13,6 +13,8 @@ import { ensembleConfigText } from '../config/ensemble.js';
 import { quorumRuleOfConfig } from '../config/quorum-groups.js';
 import type { ServerConfig } from '../config/config.js';
 import { ReplicaHost } from './host.js';
+import { membershipOfConfig, peerAddressesOf, persistMembership } from './membership-files.js';
+import { peerProtocolVersion } from '../../protocol/peer.js';
 import { digestMd5PeerAuthenticator } from './quorum-sasl.js';
 import { systemClock, type ReplicaWorld } from './world.js';
 
@@ -37,6 +39,7 @@ export interface TcpReplicaOptions {
 export function tcpWorld(options: TcpReplicaOptions): ReplicaWorld {
   const { settings, logger, storage } = options;
   const myId = requireMyId(settings);
+  let transport: TcpTransport | undefined;
   return {
     storage,
     logger,
@@ -44,11 +47,7 @@ export function tcpWorld(options: TcpReplicaOptions): ReplicaWorld {
     nextTurn: (work) => setImmediate(work),
     openNetwork: () => {
       const own = settings.servers.get(myId)!;
-      const peers = new Map(
-        [...settings.servers.values()]
-          .filter((server) => server.id !== myId)
-          .map((server) => [server.id, { host: server.host, port: server.quorumPort }] as const),
-      );
+      const peers = peerAddressesOf(membershipOfConfig(settings), myId);
       const tls = peerTlsOptions(settings);
       const peerAuth = peerAuthenticator(settings);
       return createTcpTransport({
@@ -60,7 +59,15 @@ export function tcpWorld(options: TcpReplicaOptions): ReplicaWorld {
         logger,
         ...(tls === undefined ? {} : { tls }),
         ...(peerAuth === undefined ? {} : { peerAuth }),
-      }).then((transport) => watchQuorumCertificates(settings, transport, logger));
+      }).then((opened) => {
+        transport = opened;
+        return watchQuorumCertificates(settings, opened, logger);
+      });
+    },
+    membershipChanged: (membership) => {
+      persistMembership(settings, membership, logger);
+      (transport as { setPeers?: (peers: Map<number, unknown>) => void } | undefined)
+        ?.setPeers?.(peerAddressesOf(membership, myId));
     },
     fail: (error) => {
       if (options.onFatal !== undefined) {
@@ -138,13 +145,19 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
     voters,
     quorum: quorumRuleOfConfig(settings.servers, settings.quorumHierarchy),
     members: [...settings.servers.keys()],
+    membership: membershipOfConfig(settings),
+    reconfigEnabled: settings.reconfigEnabled,
+    standaloneEnabled: settings.standaloneEnabled,
+    // Wire version 4 is the release before reconfig: it speaks peer protocol 1.
+    protocolVersion: settings.peerWireVersion >= 5 ? peerProtocolVersion : 1,
     leaderServes: settings.leaderServes,
     timing: {
       tickMs: settings.tickTimeMs,
       initLimitTicks: settings.initLimit,
       syncLimitTicks: settings.syncLimit,
     },
-    configText: ensembleConfigText(settings.servers, 0, settings.quorumHierarchy),
+    configText: ensembleConfigText(
+      settings.servers, settings.configVersion, settings.quorumHierarchy),
     readOnlyModeEnabled: settings.readOnlyModeEnabled,
     ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
