@@ -12,6 +12,7 @@ import {
 } from '../../transport/tcp-peer.js';
 import {
   decodeWireMessage,
+  encodeHello,
   encodeWireMessage,
   helloTokenBytes,
   tcpPeerVersion,
@@ -125,10 +126,18 @@ export class RawPeer {
     return new RawPeer(socket);
   }
 
-  /** A hello with a fresh token (returned), as a dialer — or a stranger claiming an id — sends. */
-  hello(fromId: number, toId: number, version = tcpPeerVersion): Buffer {
+  /**
+   * A hello with a fresh token (returned), as a dialer — or a stranger claiming an id — sends;
+   * from version 5 followed by the address it advertises (by default one nobody listens on).
+   */
+  hello(
+    fromId: number,
+    toId: number,
+    version = tcpPeerVersion,
+    advertised: TcpPeerAddress = { host: loopback, port: 1 },
+  ): Buffer {
     const token = randomBytes(helloTokenBytes);
-    this.socket.write(encodeWireMessage({ kind: 'hello', version, fromId, toId, token }));
+    this.socket.write(encodeHello({ version, fromId, toId, token }, advertised));
     return token;
   }
 }
@@ -153,8 +162,8 @@ export async function startStalledPeer(id: number): Promise<{
       const decoded = decodeWireMessage(body);
       if (!decoded.ok || decoded.message.kind !== 'hello') return;
       socket.off('data', onData);
-      const { fromId, token } = decoded.message;
-      const welcome = { version: tcpPeerVersion, fromId: id, toId: fromId, token };
+      const { fromId, token, version } = decoded.message;
+      const welcome = { version, fromId: id, toId: fromId, token };
       socket.write(encodeWireMessage({ kind: 'welcome', ...welcome }));
       socket.pause();
     };
