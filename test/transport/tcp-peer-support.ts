@@ -49,13 +49,21 @@ export class Cluster {
   readonly lines: string[] = [];
   readonly logs = new Map<number, string[]>();
 
-  async start(id: number, overrides: Overrides = {}): Promise<TcpTransport> {
+  /**
+   * Starts `id` where `peers` (the cluster's own map, which every start fills) says it listens,
+   * or on a fresh port. A replica given a map of its own knows only what that map holds.
+   */
+  async start(
+    id: number,
+    overrides: Overrides = {},
+    peers: Map<number, TcpPeerAddress> = this.peers,
+  ): Promise<TcpTransport> {
     const logs = this.logs.get(id) ?? [];
     this.logs.set(id, logs);
     const transport = await createTcpTransport({
       localId: id,
       listen: this.peers.get(id) ?? { host: loopback, port: 0 },
-      peers: this.peers,
+      peers,
       reconnectBackoffMsBase: 10,
       reconnectBackoffMsMax: 100,
       handshakeTimeoutMs: 1_000,
