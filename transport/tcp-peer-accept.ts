@@ -217,7 +217,11 @@ export class PeerAcceptor {
    * A complete hello: a configured id is checked at its configured address, always; an id
    * outside the configuration, with acceptJoining and a version 5 hello, at its advertised one.
    */
-  private onHello(connection: PeerConnection, hello: Hello, advertised: TcpPeerAddress | undefined) {
+  private onHello(
+    connection: PeerConnection,
+    hello: Hello,
+    advertised: TcpPeerAddress | undefined,
+  ): void {
     const claimed = hello.fromId;
     const configured = this.host.memberAddress(claimed);
     const joining = configured === undefined;
@@ -275,7 +279,8 @@ export class PeerAcceptor {
     };
     inbound.handlers = {
       message: (message) => {
-        inbound.close({ kind: 'goodbye', cause: { reason: 'error', detail: 'spoke before welcome' } });
+        const cause = { reason: 'error', detail: 'spoke before welcome' } as const;
+        inbound.close({ kind: 'goodbye', cause });
         settle(false, `${message.kind} before welcome`);
       },
       end: () => settle(false, 'hung up before the verdict'),
@@ -293,7 +298,8 @@ export class PeerAcceptor {
     this.verifying.set(claimed, { inbound, checker, joining });
     // At the hello's version: a replica of the previous release answers only its own.
     const { version, token } = hello;
-    checker.sendMessage({ kind: 'verify', version, fromId: this.host.localId, toId: claimed, token });
+    const fromId = this.host.localId;
+    checker.sendMessage({ kind: 'verify', version, fromId, toId: claimed, token });
     checker.startDeadline(this.settings.handshakeTimeoutMs, () =>
       settle(false, 'verify timed out'),
     );

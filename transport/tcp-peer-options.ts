@@ -108,9 +108,11 @@ export interface TcpTransport extends Transport {
   setSecureContext(options: SecureContextOptions): void;
   /**
    * The configuration changed (a reconfig committed): a removed id's link closes ('closed',
-   * 'removed from the configuration') and its hellos are no longer believed as a member's; a
-   * new id may be dialed; a changed address closes the link, and the next send dials the new
-   * one. Disconnections are reported from a microtask, never from inside this call.
+   * 'removed from the configuration') and its hellos are refused as an unknown id's — with
+   * acceptJoining it may still link as a joining replica, as any id outside the configuration
+   * may (so a removed replica can be added back); a new id may be dialed; a changed address
+   * closes the link, and the next send dials the new one. Takes a copy of `peers`.
+   * Disconnections are reported from a microtask, never from inside this call.
    */
   setPeers(peers: ReadonlyMap<ServerId, TcpPeerAddress>): void;
 }
@@ -162,7 +164,8 @@ export function resolveSettings(options: TcpTransportOptions): TcpTransportSetti
   const { versionMax, joiningMax } = settings;
   if (!Number.isInteger(versionMax) || versionMax < tcpPeerVersionMin
     || versionMax > tcpPeerVersion) {
-    throw new RangeError(`versionMax ${versionMax} outside [${tcpPeerVersionMin}, ${tcpPeerVersion}]`);
+    const range = `[${tcpPeerVersionMin}, ${tcpPeerVersion}]`;
+    throw new RangeError(`versionMax ${versionMax} outside ${range}`);
   }
   if (!Number.isInteger(joiningMax) || joiningMax < 0) {
     throw new RangeError(`bad joiningMax ${joiningMax}`);

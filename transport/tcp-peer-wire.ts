@@ -1,10 +1,10 @@
 // What replicas put on a peer TCP connection: length-prefixed frames whose first byte says what
 // the rest is — the handshake (hello and, from version 5, the dialer's advertised address;
 // welcome, refuse, and the SASL steps between a believed hello and its welcome), a data frame
-// carrying one peer message, or a goodbye naming why the sender closed. A user frame larger than wirePartBytes (a SNAP of a
-// large tree) travels as part frames closed by a data frame, so no wire frame is ever larger
-// than that and a reader never buffers one huge frame on a length prefix's word alone. Pure, so
-// the byte layout is tested on its own.
+// carrying one peer message, or a goodbye naming why the sender closed. A user frame larger
+// than wirePartBytes (a SNAP of a large tree) travels as part frames closed by a data frame, so
+// no wire frame is ever larger than that and a reader never buffers one huge frame on a length
+// prefix's word alone. Pure, so the byte layout is tested on its own.
 import type { ServerId } from '../protocol/peer.js';
 import type { CloseCause, CloseReason } from './transport.js';
 import { assertNever } from '../protocol/assert.js';

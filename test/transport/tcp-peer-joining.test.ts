@@ -43,7 +43,7 @@ async function ensemble(
 }
 
 describe('tcp peer transport, joining replicas', () => {
-  it('links a joiner when acceptJoining, refuses it without, forgets it when it leaves', async () => {
+  it('links a joiner with acceptJoining, refuses it without, forgets it on leaving', async () => {
     const { cluster } = await ensemble([1, 2]);
     await cluster.start(3);
     const one = cluster.transport(1);

@@ -130,7 +130,8 @@ describe('tcp peer wire versions', () => {
   const address = { host: '127.0.0.1', port: 2888 };
 
   it('writes a version 4 hello exactly as the previous release did (golden bytes)', () => {
-    const bytes = encodeHello({ version: 4, fromId: 3, toId: 0x0102_0304, token: token16 }, address);
+    const hello = { version: 4, fromId: 3, toId: 0x0102_0304, token: token16 };
+    const bytes = encodeHello(hello, address);
     expect(bytes.toString('hex')).toBe(
       '0000001f' + // length: 31
         '01' + // kind: hello
@@ -140,9 +141,7 @@ describe('tcp peer wire versions', () => {
         '01020304' + // to id
         '000102030405060708090a0b0c0d0e0f', // token
     );
-    expect(bytes).toEqual(
-      encodeWireMessage({ kind: 'hello', version: 4, fromId: 3, toId: 0x0102_0304, token: token16 }),
-    );
+    expect(bytes).toEqual(encodeWireMessage({ kind: 'hello', ...hello }));
   });
 
   it('writes a version 5 hello as the same 31 bytes, then the advertise frame', () => {
