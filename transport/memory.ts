@@ -12,10 +12,27 @@ import type {
   TransportEvents,
 } from './transport.js';
 import { assertNever } from '../protocol/assert.js';
+import { tcpPeerVersion } from './tcp-peer-wire.js';
 
 export interface MemoryNetworkOptions {
   /** Items queued on one direction of a connection before the sender gives up (`overflow`). */
   linkItemsMax?: number;
+  /**
+   * The newest peer wire version each replica speaks (tcp-peer-wire.ts), for a simulated rolling
+   * upgrade; a replica not named speaks tcpPeerVersion. A link speaks the lower of its two ends',
+   * as the TCP transport's negotiation ends (the dialer steps down to what the acceptor takes).
+   */
+  versionsMax?: ReadonlyMap<ServerId, number>;
+}
+
+/** The memory network's transport: a Transport, plus what the TCP one offers a host. */
+export interface MemoryTransport extends Transport {
+  /**
+   * Does nothing, by design: the simulated network links any two attached replicas, members or
+   * joining ones alike, so membership (reconfig) is modelled by the replicas, not the network.
+   * It is here so a host can treat both worlds' transports the same.
+   */
+  setPeers(peers: ReadonlyMap<ServerId, unknown>): void;
 }
 
 /** One direction of a connection: what `to` has yet to learn from `from`. */
@@ -68,7 +85,7 @@ function pairKey(first: ServerId, second: ServerId): string {
   return first < second ? `${first}-${second}` : `${second}-${first}`;
 }
 
-class MemoryTransport implements Transport {
+class MemoryNetworkTransport implements MemoryTransport {
   private closed = false;
 
   constructor(
@@ -88,6 +105,12 @@ class MemoryTransport implements Transport {
   linkState(peer: ServerId): LinkState {
     return this.network.linkState(this.localId, peer);
   }
+
+  peerVersion(peer: ServerId): number | undefined {
+    return this.network.peerVersion(this.localId, peer);
+  }
+
+  setPeers(): void {}
 
   close(cause: CloseCause = { reason: 'closed' }): void {
     if (this.closed) return;
@@ -112,18 +135,31 @@ export class MemoryNetwork {
   private readonly isolated = new Set<ServerId>();
   private readonly events = createNanoEvents<MemoryNetworkEvents>();
   private readonly linkItemsMax: number;
+  private readonly versionsMax: Map<ServerId, number>;
   private sequence = 0;
 
   constructor(options: MemoryNetworkOptions = {}) {
     this.linkItemsMax = options.linkItemsMax ?? linkItemsMaxDefault;
+    this.versionsMax = new Map(options.versionsMax ?? []);
   }
 
-  /** A transport for `id`; after the previous one closed (a crash), this is the restart. */
-  transport(id: ServerId): Transport {
+  /**
+   * A transport for `id`; after the previous one closed (a crash), this is the restart — with
+   * `versionMax`, of another release (a rolling upgrade step).
+   */
+  transport(id: ServerId, options: { versionMax?: number } = {}): MemoryTransport {
     if (this.emitters.has(id)) throw new Error(`memory network: ${id} is already attached`);
+    if (options.versionMax !== undefined) this.versionsMax.set(id, options.versionMax);
     const emitter = createNanoEvents<TransportEvents>();
     this.emitters.set(id, emitter);
-    return new MemoryTransport(id, emitter, this);
+    return new MemoryNetworkTransport(id, emitter, this);
+  }
+
+  /** The version the connection between two replicas speaks; undefined when there is none. */
+  peerVersion(first: ServerId, second: ServerId): number | undefined {
+    if (!this.connections.has(pairKey(first, second))) return undefined;
+    const versionOf = (id: ServerId) => this.versionsMax.get(id) ?? tcpPeerVersion;
+    return Math.min(versionOf(first), versionOf(second));
   }
 
   on<Name extends keyof MemoryNetworkEvents>(

@@ -6,6 +6,7 @@ import type { ServerId } from '../protocol/peer.js';
 import type { PeerAuthenticator } from './tcp-peer-sasl.js';
 import type { PeerTlsOptions } from './tcp-peer-tls.js';
 import type { LinkState, Transport } from './transport.js';
+import { tcpPeerVersion, tcpPeerVersionMin } from './tcp-peer-wire.js';
 
 export interface TcpPeerAddress {
   host: string;
@@ -23,8 +24,31 @@ export interface TcpTransportOptions {
   localId: ServerId;
   /** Where peers dial this replica (its quorum port). Port 0 asks the kernel for one. */
   listen: TcpPeerAddress;
-  /** Every other replica's quorum address, read at each dial (a test may fill it late). */
+  /**
+   * Every other replica's quorum address, read at each dial (a test may fill it late); after a
+   * reconfig the host replaces it with setPeers.
+   */
   peers: ReadonlyMap<ServerId, TcpPeerAddress>;
+  /**
+   * Where this replica tells acceptors it listens (sent after a version 5 hello), so one that
+   * does not know this id yet can verify and call it back. Defaults to the address listened on;
+   * a replica listening on a wildcard address (0.0.0.0) must name a reachable one.
+   */
+  advertise?: TcpPeerAddress;
+  /**
+   * The newest wire version this replica speaks (tcpPeerVersionMin to tcpPeerVersion): it dials
+   * at this version and accepts hellos from tcpPeerVersionMin up to it. 4 behaves exactly as the
+   * previous release, for rolling-upgrade tests.
+   */
+  versionMax?: number;
+  /**
+   * Dynamic membership (reconfigEnabled): believe a version 5 hello from an id outside `peers`
+   * once the replica at its advertised address vouches for it, as ZooKeeper's leader takes
+   * learners of any id — a replica joining by reconfig dials the members before they know it.
+   */
+  acceptJoining?: boolean;
+  /** Ids outside `peers` linked, being verified or being called back at once; more are busy. */
+  joiningMax?: number;
   /** The largest frame a user may send or receive; a bigger one closes that link. */
   frameBytesMax?: number;
   /** Bytes buffered per link for a slow reader before the link closes with `overflow`. */
@@ -57,6 +81,8 @@ export interface TcpTransportStatistics {
    * verified, a bad hello, a dialer quorum SASL did not authenticate (when required); and
    * (either direction) a TLS handshake our side failed. */
   handshakesRefused: number;
+  /** Ids outside the configuration linked, being verified or being called back, now. */
+  readonly joiningLinks: number;
 }
 
 export type TcpLinkStateName = 'idle' | 'dialing' | 'awaitingCallBack' | 'backoff' | 'connected';
@@ -66,6 +92,11 @@ export interface TcpLinkState extends LinkState {
   /** Who dialed the live connection: this replica (outbound) or the peer (inbound). */
   direction: 'outbound' | 'inbound' | undefined;
   queuedBytes: number;
+  /** The wire version of the live connection (undefined when not connected). */
+  version: number | undefined;
+  /** The peer is outside the configuration (joining by reconfig), reached at its advertised
+   * address until setPeers names it or the link ends. */
+  joining: boolean;
 }
 
 export interface TcpTransport extends Transport {
@@ -75,6 +106,15 @@ export interface TcpTransport extends Transport {
   linkState(peer: ServerId): TcpLinkState;
   /** The quorum certificate files changed: new connections use this material. */
   setSecureContext(options: SecureContextOptions): void;
+  /**
+   * The configuration changed (a reconfig committed): a removed id's link closes ('closed',
+   * 'removed from the configuration') and its hellos are refused as an unknown id's — with
+   * acceptJoining it may still link as a joining replica, as any id outside the configuration
+   * may (so a removed replica can be added back); a new id may be dialed; a changed address
+   * closes the link, and the next send dials the new one. Takes a copy of `peers`.
+   * Disconnections are reported from a microtask, never from inside this call.
+   */
+  setPeers(peers: ReadonlyMap<ServerId, TcpPeerAddress>): void;
 }
 
 /** The quorum port could not be listened on (in use, bad address); the replica cannot start. */
@@ -87,13 +127,26 @@ export class TcpListenError extends Error {
   }
 }
 
-export const tcpTransportDefaults = {
+export const tcpTransportDefaults: {
+  frameBytesMax: number;
+  sendQueueBytesMax: number;
+  reconnectBackoffMsBase: number;
+  reconnectBackoffMsMax: number;
+  handshakeTimeoutMs: number;
+  handshakingMax: number;
+  versionMax: number;
+  acceptJoining: boolean;
+  joiningMax: number;
+} = {
   frameBytesMax: 16 * 1024 * 1024,
   sendQueueBytesMax: 64 * 1024 * 1024,
   reconnectBackoffMsBase: 100,
   reconnectBackoffMsMax: 5_000,
   handshakeTimeoutMs: 5_000,
   handshakingMax: 32,
+  versionMax: tcpPeerVersion,
+  acceptJoining: false,
+  joiningMax: 8,
 };
 
 export const silentLogger: TcpTransportLogger = { debug() {}, info() {}, warn() {} };
@@ -102,10 +155,24 @@ export type TcpTransportSettings = typeof tcpTransportDefaults;
 
 /** Defaults for what was not given; an explicit `undefined` does not replace a default. */
 export function resolveSettings(options: TcpTransportOptions): TcpTransportSettings {
-  const given: Partial<TcpTransportSettings> = {};
+  const given: Record<string, unknown> = {};
   for (const key of Object.keys(tcpTransportDefaults) as Array<keyof TcpTransportSettings>) {
     const value = options[key];
     if (value !== undefined) given[key] = value;
   }
-  return { ...tcpTransportDefaults, ...given };
+  const settings = { ...tcpTransportDefaults, ...given } as TcpTransportSettings;
+  const { versionMax, joiningMax } = settings;
+  if (!Number.isInteger(versionMax) || versionMax < tcpPeerVersionMin
+    || versionMax > tcpPeerVersion) {
+    const range = `[${tcpPeerVersionMin}, ${tcpPeerVersion}]`;
+    throw new RangeError(`versionMax ${versionMax} outside ${range}`);
+  }
+  if (!Number.isInteger(joiningMax) || joiningMax < 0) {
+    throw new RangeError(`bad joiningMax ${joiningMax}`);
+  }
+  return settings;
+}
+
+export function sameAddress(first: TcpPeerAddress, second: TcpPeerAddress): boolean {
+  return first.host === second.host && first.port === second.port;
 }

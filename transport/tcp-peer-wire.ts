@@ -1,20 +1,30 @@
 // What replicas put on a peer TCP connection: length-prefixed frames whose first byte says what
-// the rest is — the handshake (hello, welcome, refuse, and the SASL steps between a believed
-// hello and its welcome), a data frame carrying one peer message, or a goodbye naming why the
-// sender closed. A user frame larger than wirePartBytes (a SNAP of a
-// large tree) travels as part frames closed by a data frame, so no wire frame is ever larger
-// than that and a reader never buffers one huge frame on a length prefix's word alone. Pure, so
-// the byte layout is tested on its own.
+// the rest is — the handshake (hello and, from version 5, the dialer's advertised address;
+// welcome, refuse, and the SASL steps between a believed hello and its welcome), a data frame
+// carrying one peer message, or a goodbye naming why the sender closed. A user frame larger
+// than wirePartBytes (a SNAP of a large tree) travels as part frames closed by a data frame, so
+// no wire frame is ever larger than that and a reader never buffers one huge frame on a length
+// prefix's word alone. Pure, so the byte layout is tested on its own.
 import type { ServerId } from '../protocol/peer.js';
 import type { CloseCause, CloseReason } from './transport.js';
 import { assertNever } from '../protocol/assert.js';
 
 /** 'CRLP' (corral peer): the first bytes of every hello and welcome, so a stranger is caught. */
 export const tcpPeerMagic = 0x43524c50;
-/** Bumped when this layout changes; a hello with another version is refused. Version 2 added
- * part frames; version 3 the hello token and the verify / verdict exchange; version 4 the SASL
- * steps (saslChallenge, saslResponse, saslSuccess) an acceptor may ask for before its welcome. */
-export const tcpPeerVersion = 4;
+/**
+ * The newest layout: bumped when this layout changes. Version 2 added part frames; version 3 the
+ * hello token and the verify / verdict exchange; version 4 the SASL steps (saslChallenge,
+ * saslResponse, saslSuccess) an acceptor may ask for before its welcome; version 5 the advertise
+ * frame after the hello, so an acceptor can reach a dialer outside its configuration (a replica
+ * joining by reconfig). A hello is the same 31 bytes at every version, and what a version adds
+ * follows it in frames of their own: so an acceptor of any release can read a newer hello's
+ * version and refuse it with badVersion, and the dialer retries one version lower.
+ */
+export const tcpPeerVersion = 5;
+/** The oldest layout this release still speaks: the previous release's, for rolling upgrades. */
+export const tcpPeerVersionMin = 4;
+/** The first version whose hello is followed by an advertise frame. */
+export const advertiseVersionMin = 5;
 
 /** Random bytes a dialer puts in its hello, which the acceptor asks the claimed id about. */
 export const helloTokenBytes = 16;
@@ -26,6 +36,9 @@ export const helloTokenBytes = 16;
 export const saslTokenBytesMax = 4096;
 /** RFC 2831 §2.1.1: a digest-challenge is at most 2048 bytes; rspauth is 40. */
 export const saslChallengeBytesMax = 2048;
+
+/** The longest advertised host (a DNS name is at most 253 characters), in UTF-8 bytes. */
+export const advertisedHostBytesMax = 255;
 
 /** The most user bytes one wire frame carries; a larger user frame is cut into parts. */
 export const wirePartBytes = 4 * 1024 * 1024;
@@ -61,6 +74,13 @@ export type WireMessage =
    * token the acceptor may ask my configured address about (verify) before it believes me.
    */
   | { kind: 'hello'; version: number; fromId: ServerId; toId: ServerId; token: Buffer }
+  /**
+   * Dialer → acceptor, right after a hello of version 5 or later: the quorum address the dialer
+   * listens on. An acceptor that does not know the dialer's id (a replica joining by reconfig)
+   * verifies the hello there and calls a lower id back there; a configured id's address is
+   * always the configured one, never this.
+   */
+  | { kind: 'advertise'; host: string; port: number }
   /** Acceptor → dialer: the hello is accepted (its token echoed); frames flow both ways. */
   | { kind: 'welcome'; version: number; fromId: ServerId; toId: ServerId; token: Buffer }
   /**
@@ -104,6 +124,7 @@ const kindCodes = {
   saslChallenge: 9,
   saslResponse: 10,
   saslSuccess: 11,
+  advertise: 12,
 } as const;
 
 /** The SASL kinds and the largest token each may carry. */
@@ -123,6 +144,8 @@ const handshakeBodyBytes = 1 + 4 + 2 + 4 + 4 + helloTokenBytes;
  * more, so a stranger cannot make it buffer more than a few bytes per connection.
  */
 export const acceptorHandshakeFrameBytesMax = handshakeBodyBytes;
+/** The largest advertise frame: an acceptor reads one after a hello of version 5 or later. */
+export const advertiseFrameBytesMax = 1 + 2 + advertisedHostBytesMax;
 /**
  * The largest frame an acceptor reads from a verified dialer before the welcome: its
  * saslResponse, so a replica that passed verification still cannot make it buffer more.
@@ -190,6 +213,19 @@ export function encodeData(frame: Uint8Array): Buffer[] {
   return pieces;
 }
 
+/**
+ * What a dialer writes first: its hello, then at version 5 and later the advertise frame with
+ * the address it listens on. A version 4 hello is exactly the previous release's bytes.
+ */
+export function encodeHello(
+  hello: Omit<Extract<WireMessage, { kind: 'hello' }>, 'kind'>,
+  advertised: { host: string; port: number },
+): Buffer {
+  const bytes = encodeWireMessage({ kind: 'hello', ...hello });
+  if (hello.version < advertiseVersionMin) return bytes;
+  return Buffer.concat([bytes, encodeWireMessage({ kind: 'advertise', ...advertised })]);
+}
+
 export function encodeWireMessage(message: WireMessage): Buffer {
   switch (message.kind) {
     case 'hello':
@@ -207,6 +243,8 @@ export function encodeWireMessage(message: WireMessage): Buffer {
     }
     case 'verdict':
       return withLength(Buffer.from([kindCodes.verdict, message.vouched ? 1 : 0]));
+    case 'advertise':
+      return encodeAdvertise(message.host, message.port);
     case 'saslChallenge':
     case 'saslResponse':
     case 'saslSuccess':
@@ -244,6 +282,8 @@ export function decodeWireMessage(body: Buffer): WireDecodeResult {
       if (body.length !== 2 || (body[1] !== 0 && body[1] !== 1)) return failure('bad verdict');
       return { ok: true, message: { kind: 'verdict', vouched: body[1] === 1 } };
     }
+    case kindCodes.advertise:
+      return decodeAdvertise(body);
     case kindCodes.saslChallenge:
       return decodeSasl('saslChallenge', body);
     case kindCodes.saslResponse:
@@ -284,6 +324,31 @@ function decodeHandshake(kind: 'hello' | 'welcome' | 'verify', body: Buffer): Wi
       token: Buffer.from(body.subarray(15, 15 + helloTokenBytes)),
     },
   };
+}
+
+function encodeAdvertise(host: string, port: number): Buffer {
+  const text = Buffer.from(host, 'utf8');
+  if (text.length === 0 || text.length > advertisedHostBytesMax) {
+    throw new RangeError(`advertised host of ${text.length} bytes`);
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 0xffff) {
+    throw new RangeError(`advertised port ${port}`);
+  }
+  const body = Buffer.alloc(3 + text.length);
+  body[0] = kindCodes.advertise;
+  body.writeUInt16BE(port, 1);
+  text.copy(body, 3);
+  return withLength(body);
+}
+
+function decodeAdvertise(body: Buffer): WireDecodeResult {
+  if (body.length < 4 || body.length > advertiseFrameBytesMax) {
+    return failure(`advertise: ${body.length} bytes`);
+  }
+  const port = body.readUInt16BE(1);
+  if (port === 0) return failure('advertise: port 0');
+  const host = body.subarray(3).toString('utf8');
+  return { ok: true, message: { kind: 'advertise', host, port } };
 }
 
 function decodeSasl(kind: SaslKind, body: Buffer): WireDecodeResult {

@@ -2,36 +2,22 @@
 // transport/memory.ts. Each link is dialed on the first send, named by a handshake, kept one per
 // pair (as ZooKeeper's QuorumCnxManager: only the higher id's connection survives), redialed
 // with capped, jittered backoff, and closed with `overflow` rather than buffered without bound.
-//
-// A hello only claims an id. The acceptor believes it once the replica at that id's configured
-// address vouches for it: the acceptor dials that address itself and asks whether it is dialing
-// with the hello's random token (verify / verdict). A stranger can claim any id but cannot
-// answer at another replica's address, so it can neither displace a link nor be taken for a
-// replica. Until then it is held to one handshake frame and counts against handshakingMax.
-// With quorum SASL (peerAuth), a verified hello is then authenticated (tcp-peer-sasl.ts) before
-// the welcome.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+// The handshake's two sides live beside it: tcp-peer-dial.ts (hello to welcome, redialing an
+// older release one wire version lower) and tcp-peer-accept.ts (a hello is believed only once
+// the replica at the claimed id's address vouches for it). The peer set changes live (setPeers,
+// after a reconfig), and with acceptJoining a replica outside it may link, as a joiner.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import { createNanoEvents } from 'nanoevents';
 import type { ServerId } from '../protocol/peer.js';
-import { reconnectDelayMs } from './reconnect-backoff.js';
 import { PeerSockets } from './tcp-peer-tls.js';
-import { PeerConnection, type PeerConnectionLimits } from './tcp-peer-connection.js';
-import { authenticateDialer, LearnerAuthentication } from './tcp-peer-sasl.js';
-import {
-  acceptorHandshakeFrameBytesMax,
-  dialerHandshakeFrameBytesMax,
-  encodeData,
-  encodedDataBytes,
-  helloTokenBytes,
-  isWireServerId,
-  tcpPeerVersion,
-  type Refusal,
-  type WireMessage,
-} from './tcp-peer-wire.js';
-import { resolveSettings, silentLogger, TcpListenError } from './tcp-peer-options.js';
-import type { TcpLinkState, TcpLinkStateName, TcpPeerAddress } from './tcp-peer-options.js';
+import type { PeerConnection, PeerConnectionLimits } from './tcp-peer-connection.js';
+import { PeerAcceptor, StrangerWarnings } from './tcp-peer-accept.js';
+import type { AcceptorHost, Hello } from './tcp-peer-accept.js';
+import { PeerLinks } from './tcp-peer-link.js';
+import { encodeData, encodedDataBytes, isWireServerId, type WireMessage } from './tcp-peer-wire.js';
+import { resolveSettings, sameAddress, silentLogger, TcpListenError } from './tcp-peer-options.js';
+import type { TcpLinkState, TcpPeerAddress } from './tcp-peer-options.js';
 import type { TcpTransport, TcpTransportLogger, TcpTransportOptions } from './tcp-peer-options.js';
 import type { TcpTransportSettings, TcpTransportStatistics } from './tcp-peer-options.js';
 import type { CloseCause, TransportEventName, TransportEvents } from './transport.js';
@@ -45,45 +31,12 @@ export async function createTcpTransport(options: TcpTransportOptions): Promise<
   return transport;
 }
 
-interface PeerLink {
-  readonly peer: ServerId;
-  state: TcpLinkStateName;
-  /** The live connection (connected) or the dial in progress (dialing). */
-  connection: PeerConnection | undefined;
-  direction: 'outbound' | 'inbound' | undefined;
-  /** Encoded data frames sent before the connection was up; they go out first. */
-  pending: Buffer[];
-  pendingBytes: number;
-  /** Failed attempts since the last connection, for backoff. */
-  attempt: number;
-  /** Backoff, or a lower id's wait for the higher id to call back. */
-  timer: NodeJS.Timeout | undefined;
-  /** The token of our hello while dialing: what we vouch for when the acceptor verifies. */
-  helloToken: Buffer | undefined;
-  /** Our side of the dial's quorum SASL steps, while dialing. */
-  learnerAuth: LearnerAuthentication | undefined;
-}
+const removedCause: CloseCause = { reason: 'closed', detail: 'removed from the configuration' };
+const movedCause: CloseCause = { reason: 'closed', detail: 'address changed in the configuration' };
 
-type Hello = Extract<WireMessage, { kind: 'hello' }>;
-
-/** An inbound hello waiting for its claimed id's verdict, and the connection that asks. */
-interface Verification {
-  readonly inbound: PeerConnection;
-  readonly checker: PeerConnection;
-}
-
-/** Warnings a stranger can provoke are logged at most once a second, with what was skipped. */
-const strangerWarningIntervalMs = 1_000;
-
-class TcpPeerTransport implements TcpTransport {
+class TcpPeerTransport implements TcpTransport, AcceptorHost {
   readonly localId: ServerId;
-  readonly statistics: TcpTransportStatistics = {
-    dialAttempts: 0,
-    framesSent: 0,
-    framesReceived: 0,
-    framesLost: 0,
-    handshakesRefused: 0,
-  };
+  readonly statistics: TcpTransportStatistics;
   private readonly settings: TcpTransportSettings;
   private readonly limits: PeerConnectionLimits;
   private readonly logger: TcpTransportLogger;
@@ -92,15 +45,10 @@ class TcpPeerTransport implements TcpTransport {
   private readonly server: Server;
   /** Plain or TLS sockets, both ways, as quorum TLS is configured. */
   private readonly sockets: PeerSockets;
-  private readonly links = new Map<ServerId, PeerLink>();
-  /** Accepted sockets whose hello has not arrived yet. */
-  private readonly handshaking = new Set<PeerConnection>();
-  /** Claimed id → the hello being verified; one at a time per id. */
-  private readonly verifying = new Map<ServerId, Verification>();
-  /** Verified inbound connections in the quorum SASL step, before their welcome. */
-  private readonly authenticating = new Set<PeerConnection>();
-  private strangerWarnedAtMs = -Infinity;
-  private strangerWarningsSkipped = 0;
+  private readonly acceptor: PeerAcceptor;
+  private readonly links: PeerLinks;
+  /** The options' map until setPeers: a test may fill it after the transport starts. */
+  private peers: ReadonlyMap<ServerId, TcpPeerAddress>;
   private closed = false;
 
   constructor(private readonly options: TcpTransportOptions) {
@@ -109,25 +57,66 @@ class TcpPeerTransport implements TcpTransport {
     this.limits = this.settings;
     this.logger = options.logger ?? silentLogger;
     this.random = options.random ?? Math.random;
+    this.peers = options.peers;
     if (!isWireServerId(this.localId)) throw new RangeError(`bad server id ${this.localId}`);
     if (this.settings.sendQueueBytesMax < encodedDataBytes(this.settings.frameBytesMax)) {
       throw new RangeError('sendQueueBytesMax must hold at least one frame of frameBytesMax');
     }
+    const joiningLinks = () => this.joiningIds().size;
+    this.statistics = {
+      dialAttempts: 0,
+      framesSent: 0,
+      framesReceived: 0,
+      framesLost: 0,
+      handshakesRefused: 0,
+      get joiningLinks() {
+        return joiningLinks();
+      },
+    };
+    const warnings = new StrangerWarnings(this.logger);
     this.sockets = new PeerSockets(
       options.tls,
-      (socket) => this.accept(socket),
+      (socket) => this.acceptor.accept(socket),
       (remote, detail) => {
         this.statistics.handshakesRefused += 1;
-        this.warnOfStranger({ remote, detail }, 'peer refused');
+        warnings.warn({ remote, detail }, 'peer refused');
       },
     );
-    this.server = createServer((socket) => this.sockets.accept(socket));
+    const acceptorSettings = {
+      ...this.settings,
+      limits: this.limits,
+      peerAuth: options.peerAuth,
+      logger: this.logger,
+    };
+    const { sockets, statistics } = this;
+    this.acceptor = new PeerAcceptor(this, acceptorSettings, sockets, statistics, warnings);
+    this.server = createServer((socket: Socket) => this.sockets.accept(socket));
+    const isClosed = () => this.closed;
+    this.links = new PeerLinks({
+      localId: this.localId,
+      settings: this.settings,
+      logger: this.logger,
+      random: this.random,
+      statistics: this.statistics,
+      sockets: this.sockets,
+      emitter: this.emitter,
+      peerAuth: options.peerAuth,
+      get isClosed() {
+        return isClosed();
+      },
+      peers: () => this.peers,
+      advertised: () => options.advertise ?? this.address,
+    });
   }
 
   get address(): TcpPeerAddress {
     const address = this.server.address();
     if (address === null || typeof address === 'string') return this.options.listen;
     return { host: address.address, port: address.port };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   async listen(): Promise<void> {
@@ -153,25 +142,36 @@ class TcpPeerTransport implements TcpTransport {
 
   linkState(peer: ServerId): TcpLinkState {
     const link = this.links.get(peer);
-    if (link === undefined) return { state: 'idle', direction: undefined, queuedBytes: 0 };
+    if (link === undefined) {
+      const idle = { state: 'idle', direction: undefined, queuedBytes: 0 } as const;
+      return { ...idle, version: undefined, joining: false };
+    }
     const queuedBytes = link.pendingBytes + (link.connection?.queuedBytes ?? 0);
-    return { state: link.state, direction: link.direction, queuedBytes };
+    const { state, direction } = link;
+    const version = state === 'connected' ? link.version : undefined;
+    return { state, direction, queuedBytes, version, joining: link.joining !== undefined };
+  }
+
+  peerVersion(peer: ServerId): number | undefined {
+    return this.linkState(peer).version;
   }
 
   send(to: ServerId, frame: Uint8Array): void {
     if (this.closed) return;
     this.statistics.framesSent += 1;
-    if (to === this.localId || !isWireServerId(to) || !this.options.peers.has(to)) {
+    const known = this.peers.has(to) || this.links.get(to)?.joining !== undefined;
+    if (to === this.localId || !isWireServerId(to) || !known) {
       this.statistics.framesLost += 1;
       this.logger.warn({ peer: to }, 'frame for an unknown peer dropped');
       return;
     }
-    const link = this.linkFor(to);
+    const link = this.links.linkFor(to);
     if (frame.byteLength > this.settings.frameBytesMax) {
       this.statistics.framesLost += 1;
       const detail = `frame of ${frame.byteLength} bytes exceeds frameBytesMax`;
       this.logger.warn({ peer: to, detail }, 'oversized frame');
-      if (link.state === 'connected') this.closeLink(link, { reason: 'error', detail }, 'later');
+      if (link.state !== 'connected') return;
+      this.links.closeLink(link, { reason: 'error', detail }, 'later');
       return;
     }
     const pieces = encodeData(frame);
@@ -180,17 +180,35 @@ class TcpPeerTransport implements TcpTransport {
       if (link.connection.sendPieces(pieces)) return;
       this.statistics.framesLost += 1;
       const detail = `more than ${this.settings.sendQueueBytesMax} bytes queued`;
-      this.closeLink(link, { reason: 'overflow', detail }, 'later');
+      this.links.closeLink(link, { reason: 'overflow', detail }, 'later');
       return;
     }
     if (link.pendingBytes + bytes > this.settings.sendQueueBytesMax) {
-      this.statistics.framesLost += 1 + this.discardPending(link);
+      this.statistics.framesLost += 1 + this.links.discardPending(link);
       this.logger.warn({ peer: to }, 'frames for an unreachable peer dropped (queue full)');
       return;
     }
     link.pending.push(...pieces);
     link.pendingBytes += bytes;
-    if (link.state === 'idle') this.dial(link);
+    if (link.state === 'idle') this.links.dial(link);
+  }
+
+  setPeers(peers: ReadonlyMap<ServerId, TcpPeerAddress>): void {
+    const previous = this.peers;
+    this.peers = new Map(peers);
+    if (this.closed) return;
+    for (const link of this.links.all()) {
+      const before = previous.get(link.peer) ?? link.joining;
+      const after = this.peers.get(link.peer);
+      if (after === undefined && !previous.has(link.peer)) continue; // still joining, or idle
+      if (after !== undefined && before !== undefined && sameAddress(before, after)) {
+        link.joining = undefined; // the configuration names it now: its address wins
+        continue;
+      }
+      this.logger.info({ peer: link.peer, before, after }, 'peer configuration changed');
+      link.joining = undefined;
+      this.links.dropLink(link, after === undefined ? removedCause : movedCause);
+    }
   }
 
   close(cause: CloseCause = { reason: 'closed' }): void {
@@ -198,452 +216,67 @@ class TcpPeerTransport implements TcpTransport {
     this.closed = true;
     this.emitter.events = {};
     this.server.close();
-    for (const connection of this.handshaking) connection.close();
-    this.handshaking.clear();
-    for (const { checker } of this.verifying.values()) checker.close();
-    this.verifying.clear();
-    for (const connection of this.authenticating) connection.close();
-    this.authenticating.clear();
+    this.acceptor.close();
     const goodbye: WireMessage = {
       kind: 'goodbye',
       cause: { reason: 'peerClosed', detail: cause.reason },
     };
-    for (const link of this.links.values()) {
-      this.clearTimer(link);
-      link.connection?.close(link.state === 'connected' ? goodbye : undefined);
-      link.connection = undefined;
-      this.statistics.framesLost += this.discardPending(link);
-      link.state = 'idle';
-    }
+    this.links.closeAll(goodbye);
   }
 
-  private linkFor(peer: ServerId): PeerLink {
-    let link = this.links.get(peer);
-    if (link === undefined) {
-      link = {
-        peer,
-        state: 'idle',
-        connection: undefined,
-        direction: undefined,
-        pending: [],
-        pendingBytes: 0,
-        attempt: 0,
-        timer: undefined,
-        helloToken: undefined,
-        learnerAuth: undefined,
-      };
-      this.links.set(peer, link);
-    }
-    return link;
+  // The acceptor's questions (AcceptorHost).
+
+  memberAddress(id: ServerId): TcpPeerAddress | undefined {
+    return this.peers.get(id);
   }
 
-  /** Dials `link.peer` and sends hello; a lower id dials only to ask the higher to call back. */
-  private dial(link: PeerLink): void {
-    const address = this.options.peers.get(link.peer);
-    if (this.closed || address === undefined) return;
-    this.clearTimer(link);
-    this.statistics.dialAttempts += 1;
-    const socket = this.sockets.dial(address);
-    const connection: PeerConnection = new PeerConnection(
-      socket,
-      this.limits,
-      {
-        message: (message) => this.onDialMessage(link, connection, message),
-        end: (cause) => this.failAttempt(link, connection, cause.detail ?? cause.reason),
-      },
-      dialerHandshakeFrameBytesMax,
-    );
-    link.state = 'dialing';
-    link.connection = connection;
-    link.direction = 'outbound';
-    link.helloToken = randomBytes(helloTokenBytes);
-    link.learnerAuth = new LearnerAuthentication(this.options.peerAuth, link.peer, this.logger);
-    const hello = { version: tcpPeerVersion, fromId: this.localId, toId: link.peer };
-    connection.sendMessage({ kind: 'hello', ...hello, token: link.helloToken });
-    connection.startDeadline(this.settings.handshakeTimeoutMs, () =>
-      this.failAttempt(link, connection, 'handshake timed out'),
-    );
+  mayJoin(id: ServerId): boolean {
+    if (!this.settings.acceptJoining) return false;
+    const joining = this.joiningIds();
+    return joining.has(id) || joining.size < this.settings.joiningMax;
   }
 
-  private onDialMessage(link: PeerLink, connection: PeerConnection, message: WireMessage): void {
-    if (link.connection !== connection || link.state !== 'dialing') return;
-    const saslStep = link.learnerAuth?.onMessage(message);
-    if (saslStep !== undefined) {
-      if (saslStep === 'handled') return;
-      if ('fail' in saslStep) this.abandonDial(link, connection, saslStep.fail);
-      else connection.sendMessage(saslStep);
-      return;
-    }
-    if (message.kind === 'welcome') {
-      const token = link.helloToken;
-      const echoed = token !== undefined && timingSafeEqual(token, message.token);
-      if (message.fromId !== link.peer || message.toId !== this.localId || !echoed) {
-        const detail = `welcome from ${message.fromId} for ${message.toId}`;
-        connection.close({ kind: 'goodbye', cause: { reason: 'error', detail } });
-        this.failAttempt(link, connection, detail);
-        return;
-      }
-      const unauthenticated = link.learnerAuth?.atWelcome();
-      if (unauthenticated !== undefined) {
-        this.abandonDial(link, connection, unauthenticated);
-        return;
-      }
-      connection.clearDeadline();
-      this.establish(link, connection, 'outbound');
-      return;
-    }
-    if (message.kind === 'refuse' && message.refusal === 'callBack' && this.localId < link.peer) {
-      // Our dial only told the higher id we want a link; its own dial is the one kept.
-      connection.close();
-      link.connection = undefined;
-      link.direction = undefined;
-      link.helloToken = undefined;
-      link.state = 'awaitingCallBack';
-      link.timer = setTimeout(() => {
-        link.timer = undefined;
-        this.failAttempt(link, undefined, 'no call back from the higher id');
-      }, this.settings.handshakeTimeoutMs);
-      return;
-    }
-    const detail = message.kind === 'refuse' ? `refused: ${message.refusal} ${message.detail}` : '';
-    if (message.kind === 'refuse') this.logger.warn({ peer: link.peer, detail }, 'peer refused us');
-    connection.close();
-    this.failAttempt(link, connection, detail || `unexpected ${message.kind} in handshake`);
+  vouches(verify: Extract<WireMessage, { kind: 'verify' }>): boolean {
+    return this.links.get(verify.fromId)?.attempt?.vouchesFor(verify) ?? false;
   }
 
-  /** This end gives up a dial the peer answered wrongly (quorum SASL): tell it, log it, retry. */
-  private abandonDial(link: PeerLink, connection: PeerConnection, detail: string): void {
-    this.logger.warn({ peer: link.peer, detail }, 'peer handshake abandoned');
-    connection.close({ kind: 'goodbye', cause: { reason: 'error', detail } });
-    this.failAttempt(link, connection, detail);
-  }
-
-  /** A dial (or a wait for a call back) failed: what waited for it is lost, as on memory. */
-  private failAttempt(link: PeerLink, connection: PeerConnection | undefined, detail: string) {
-    if (connection !== undefined && link.connection !== connection) return;
-    connection?.close();
-    link.connection = undefined;
-    link.direction = undefined;
-    link.helloToken = undefined;
-    link.learnerAuth = undefined;
-    this.statistics.framesLost += this.discardPending(link);
-    this.logger.debug({ peer: link.peer, attempt: link.attempt, detail }, 'peer dial failed');
-    this.scheduleReconnect(link);
-  }
-
-  private scheduleReconnect(link: PeerLink): void {
-    this.clearTimer(link);
+  callBack(id: ServerId, joiningAt: TcpPeerAddress | undefined): void {
     if (this.closed) return;
-    link.state = 'backoff';
-    const delayMs = reconnectDelayMs(link.attempt, this.settings, this.random);
-    link.attempt += 1;
-    link.timer = setTimeout(() => {
-      link.timer = undefined;
-      this.dial(link);
-    }, delayMs);
+    const link = this.links.linkFor(id);
+    if (joiningAt !== undefined && link.joining === undefined) link.joining = joiningAt;
+    if (link.state === 'idle' || link.state === 'backoff') this.links.dial(link);
   }
 
-  private accept(socket: Socket): void {
-    if (this.closed) {
-      socket.destroy();
-      return;
-    }
-    if (this.handshaking.size >= this.settings.handshakingMax) {
-      socket.destroy();
-      this.statistics.handshakesRefused += 1;
-      this.warnOfStranger({ remote: socket.remoteAddress }, 'too many peer handshakes at once');
-      return;
-    }
-    const connection: PeerConnection = new PeerConnection(
-      socket,
-      this.limits,
-      {
-        message: (message) => this.onFirstMessage(connection, message),
-        end: (cause) => {
-          this.handshaking.delete(connection);
-          this.warnOfStranger({ remote: socket.remoteAddress, ...cause }, 'peer handshake failed');
-        },
-      },
-      acceptorHandshakeFrameBytesMax,
-    );
-    this.handshaking.add(connection);
-    connection.startDeadline(this.settings.handshakeTimeoutMs, () => {
-      this.handshaking.delete(connection);
-      this.warnOfStranger({ remote: socket.remoteAddress }, 'peer handshake timed out');
-      connection.close({ kind: 'goodbye', cause: { reason: 'error', detail: 'no hello' } });
-    });
-  }
-
-  /** The first frame on an accepted socket: a hello, or another replica's verify. */
-  private onFirstMessage(connection: PeerConnection, message: WireMessage): void {
-    if (message.kind === 'verify') {
-      this.answerVerify(connection, message);
-      return;
-    }
-    if (message.kind !== 'hello') {
-      this.refuseHello(connection, undefined, 'error', `expected hello, got ${message.kind}`);
-      return;
-    }
-    const refusal = this.refusalFor(message);
-    if (refusal !== undefined) {
-      this.refuseHello(connection, message.fromId, refusal.refusal, refusal.detail);
-      return;
-    }
-    if (message.fromId < this.localId) {
-      // ZooKeeper's rule: a connection from a lower id is dropped and the higher id dials.
-      // If ours is up, the hello crossed it (simultaneous dial) or ours is dead and TCP will
-      // say so; either way the link we have stays, so a pair never holds two. The dial goes to
-      // the configured address, so a stranger's hello can only make us dial the real replica.
-      this.handshaking.delete(connection);
-      connection.clearDeadline();
-      connection.close({ kind: 'refuse', refusal: 'callBack', detail: 'the higher id dials' });
-      const link = this.linkFor(message.fromId);
-      if (link.state === 'idle' || link.state === 'backoff') this.dial(link);
-      return;
-    }
-    if (this.verifying.has(message.fromId)) {
-      this.refuseHello(connection, message.fromId, 'busy', 'a hello with this id is being verified');
-      return;
-    }
-    this.verify(connection, message);
-  }
-
-  /** Another replica asks whether we are dialing it with this token: we say, then hang up. */
-  private answerVerify(connection: PeerConnection, verify: Extract<WireMessage, { kind: 'verify' }>) {
-    this.handshaking.delete(connection);
-    connection.clearDeadline();
-    const link = this.links.get(verify.fromId);
-    const token = link?.state === 'dialing' ? link.helloToken : undefined;
-    const vouched =
-      verify.version === tcpPeerVersion &&
-      verify.toId === this.localId &&
-      token !== undefined &&
-      timingSafeEqual(token, verify.token);
-    connection.close({ kind: 'verdict', vouched });
-  }
-
-  /**
-   * Believes a hello from a higher id only once the replica at that id's configured address
-   * says it is dialing us with the hello's token. The inbound connection waits meanwhile, still
-   * under its handshake deadline and frame limit.
-   */
-  private verify(inbound: PeerConnection, hello: Hello): void {
+  welcome(connection: PeerConnection, hello: Hello, verifiedAt: TcpPeerAddress): void {
     const claimed = hello.fromId;
-    const address = this.options.peers.get(claimed);
-    if (address === undefined) return; // refusalFor checked it; the map may not shrink.
-    let settled = false;
-    const settle = (vouched: boolean, why: string) => {
-      if (settled) return;
-      settled = true;
-      checker.close();
-      this.handshaking.delete(inbound);
-      if (inbound.isFinished || this.closed || !vouched) {
-        this.verifying.delete(claimed);
-        if (!vouched && !inbound.isFinished && !this.closed) {
-          this.refuseHello(inbound, claimed, 'unverified', why);
-        }
-        return;
-      }
-      // The id stays taken through quorum SASL: one believed hello per id at a time, so a copy
-      // of a hello whose dial is still vouched for gets `busy`, not a second exchange.
-      this.authenticateThenAccept(inbound, hello, () => this.verifying.delete(claimed));
-    };
-    inbound.handlers = {
-      message: (message) => {
-        inbound.close({ kind: 'goodbye', cause: { reason: 'error', detail: 'spoke before welcome' } });
-        settle(false, `${message.kind} before welcome`);
-      },
-      end: () => settle(false, 'hung up before the verdict'),
-    };
-    const socket = this.sockets.dial(address);
-    const checker: PeerConnection = new PeerConnection(
-      socket,
-      this.limits,
-      {
-        message: (message) =>
-          settle(message.kind === 'verdict' && message.vouched, `no verdict for ${claimed}`),
-        end: (cause) => settle(false, `verify failed: ${cause.detail ?? cause.reason}`),
-      },
-      dialerHandshakeFrameBytesMax,
-    );
-    this.verifying.set(claimed, { inbound, checker });
-    checker.sendMessage({
-      kind: 'verify',
-      version: tcpPeerVersion,
-      fromId: this.localId,
-      toId: claimed,
-      token: hello.token,
-    });
-    checker.startDeadline(this.settings.handshakeTimeoutMs, () =>
-      settle(false, 'verify timed out'),
-    );
-  }
-
-  /**
-   * Quorum SASL, when configured, between a verified hello and its welcome: the dialer must
-   * authenticate (or be let in unauthenticated when SASL is not required) within its own
-   * handshake timeout.
-   */
-  private authenticateThenAccept(inbound: PeerConnection, hello: Hello, done: () => void): void {
-    const authenticator = this.options.peerAuth;
-    if (authenticator === undefined) {
-      done();
-      inbound.clearDeadline();
-      this.acceptHello(inbound, hello);
+    // setPeers may have run while the hello was verified: believe it only for the address it
+    // was verified at, if that is still the id's (or, outside the configuration, a joiner's).
+    const configured = this.peers.get(claimed);
+    const expected = configured ?? (this.settings.acceptJoining ? verifiedAt : undefined);
+    if (this.closed || expected === undefined || !sameAddress(expected, verifiedAt)) {
+      const detail = 'the configuration changed during the handshake';
+      this.acceptor.refuseHello(connection, claimed, 'unknownId', detail);
       return;
     }
-    this.authenticating.add(inbound);
-    inbound.startDeadline(this.settings.handshakeTimeoutMs, () => {
-      this.authenticating.delete(inbound);
-      done();
-      this.refuseHello(inbound, hello.fromId, 'error', 'quorum SASL timed out');
-    });
-    authenticateDialer(inbound, authenticator, hello.fromId, this.logger, (outcome) => {
-      this.authenticating.delete(inbound);
-      if (this.closed) return;
-      done();
-      if (outcome.kind === 'accept') {
-        if (inbound.isFinished) return;
-        inbound.clearDeadline();
-        this.acceptHello(inbound, hello);
-      } else {
-        // Logged and counted even when the dialer already hung up or broke the frame limit.
-        const refusal = outcome.kind === 'refuse' ? 'authFailed' : 'error';
-        this.refuseHello(inbound, hello.fromId, refusal, outcome.detail);
-      }
-    });
-  }
-
-  /** A verified hello from a higher id: its connection is the one kept. */
-  private acceptHello(connection: PeerConnection, hello: Hello): void {
-    const link = this.linkFor(hello.fromId);
+    const link = this.links.linkFor(claimed);
     // The replica itself redialed, so it holds our old connection for dead (it restarted, or
     // its end broke first): replace ours.
     if (link.state === 'connected') {
-      this.closeLink(link, { reason: 'reset', detail: 'replaced by a new connection' }, 'now');
+      const cause = { reason: 'reset', detail: 'replaced by a new connection' } as const;
+      this.links.disconnect(link, cause, 'now');
     }
-    link.connection?.close();
-    link.helloToken = undefined;
-    this.clearTimer(link);
-    const welcome = { version: tcpPeerVersion, fromId: this.localId, toId: hello.fromId };
-    connection.sendMessage({ kind: 'welcome', ...welcome, token: hello.token });
-    this.establish(link, connection, 'inbound');
+    link.attempt?.abandon();
+    link.attempt = undefined;
+    link.joining = configured === undefined ? verifiedAt : undefined;
+    const { version, token } = hello;
+    const welcome = { version, fromId: this.localId, toId: claimed, token };
+    connection.sendMessage({ kind: 'welcome', ...welcome });
+    this.links.establish(link, connection, 'inbound', version);
   }
 
-  private refuseHello(
-    connection: PeerConnection,
-    claimed: ServerId | undefined,
-    refusal: Refusal | 'error',
-    detail: string,
-  ): void {
-    this.handshaking.delete(connection);
-    connection.clearDeadline();
-    this.statistics.handshakesRefused += 1;
-    const remote = connection.remoteAddress;
-    this.warnOfStranger({ peer: claimed, remote, refusal, detail }, 'peer handshake refused');
-    if (refusal === 'error') {
-      connection.close({ kind: 'goodbye', cause: { reason: 'error', detail } });
-    } else {
-      connection.close({ kind: 'refuse', refusal, detail });
-    }
-  }
-
-  /** A warning a stranger can provoke at will: at most one a second, counting the rest. */
-  private warnOfStranger(fields: Record<string, unknown>, message: string): void {
-    const nowMs = performance.now();
-    if (nowMs - this.strangerWarnedAtMs < strangerWarningIntervalMs) {
-      this.strangerWarningsSkipped += 1;
-      return;
-    }
-    const skipped = this.strangerWarningsSkipped;
-    this.strangerWarnedAtMs = nowMs;
-    this.strangerWarningsSkipped = 0;
-    this.logger.warn(skipped > 0 ? { ...fields, skipped } : fields, message);
-  }
-
-  private refusalFor(hello: Extract<WireMessage, { kind: 'hello' }>):
-    | { refusal: Refusal; detail: string }
-    | undefined {
-    if (hello.version !== tcpPeerVersion) {
-      return { refusal: 'badVersion', detail: `version ${hello.version}, not ${tcpPeerVersion}` };
-    }
-    if (hello.toId !== this.localId) {
-      return { refusal: 'wrongTarget', detail: `this is ${this.localId}, not ${hello.toId}` };
-    }
-    if (hello.fromId === this.localId || !this.options.peers.has(hello.fromId)) {
-      return { refusal: 'unknownId', detail: `server id ${hello.fromId} is not a peer` };
-    }
-    return undefined;
-  }
-
-  /** The handshake is done: send what waited, then tell the host (its sends follow those). */
-  private establish(link: PeerLink, connection: PeerConnection, direction: 'outbound' | 'inbound') {
-    this.clearTimer(link);
-    connection.openFrames();
-    link.helloToken = undefined;
-    link.learnerAuth = undefined;
-    link.state = 'connected';
-    link.connection = connection;
-    link.direction = direction;
-    link.attempt = 0;
-    connection.handlers = {
-      message: (message) => this.onLinkMessage(link, connection, message),
-      end: (cause) => this.onLinkEnd(link, connection, cause),
-    };
-    // Pending bytes are within sendQueueBytesMax, so this cannot overflow.
-    for (const bytes of link.pending) connection.send(bytes);
-    link.pending = [];
-    link.pendingBytes = 0;
-    this.logger.info({ peer: link.peer, direction }, 'peer connected');
-    this.emitter.emit('connected', link.peer);
-  }
-
-  private onLinkMessage(link: PeerLink, connection: PeerConnection, message: WireMessage): void {
-    if (link.connection !== connection) return;
-    if (message.kind === 'data') {
-      this.statistics.framesReceived += 1;
-      this.emitter.emit('frame', link.peer, message.frame);
-      return;
-    }
-    const detail = `unexpected ${message.kind} on a connected link`;
-    this.closeLink(link, { reason: 'error', detail }, 'now');
-  }
-
-  private onLinkEnd(link: PeerLink, connection: PeerConnection, cause: CloseCause): void {
-    if (link.connection !== connection) return;
-    link.connection = undefined;
-    link.direction = undefined;
-    this.logger.info({ peer: link.peer, ...cause }, 'peer disconnected');
-    this.scheduleReconnect(link);
-    this.emitter.emit('disconnected', link.peer, cause);
-  }
-
-  /**
-   * This end closes a connected link and redials after backoff. `later` defers the event to a
-   * microtask, for closes decided inside send, which must never call a listener.
-   */
-  private closeLink(link: PeerLink, cause: CloseCause, when: 'now' | 'later'): void {
-    const connection = link.connection;
-    if (connection === undefined) return;
-    // A reader that stopped reading would never get a goodbye behind the frames it ignores.
-    connection.close(cause.reason === 'overflow' ? undefined : { kind: 'goodbye', cause });
-    link.connection = undefined;
-    link.direction = undefined;
-    this.logger.info({ peer: link.peer, ...cause }, 'peer link closed');
-    this.scheduleReconnect(link);
-    if (when === 'now') this.emitter.emit('disconnected', link.peer, cause);
-    else queueMicrotask(() => this.emitter.emit('disconnected', link.peer, cause));
-  }
-
-  private discardPending(link: PeerLink): number {
-    const discarded = link.pending.length;
-    link.pending = [];
-    link.pendingBytes = 0;
-    return discarded;
-  }
-
-  private clearTimer(link: PeerLink): void {
-    if (link.timer !== undefined) clearTimeout(link.timer);
-    link.timer = undefined;
+  private joiningIds(): Set<ServerId> {
+    const ids = new Set(this.acceptor.joiningVerifications());
+    for (const link of this.links.all()) if (link.joining !== undefined) ids.add(link.peer);
+    return ids;
   }
 }

@@ -54,6 +54,11 @@ export interface Transport {
   send(to: ServerId, frame: Uint8Array): void;
   /** The link to `peer` as it stands now. */
   linkState(peer: ServerId): LinkState;
+  /**
+   * The peer wire version the live link to `peer` speaks (undefined when not connected). A link
+   * to a replica of the previous release speaks 4, and the host refuses reconfig while any does.
+   */
+  peerVersion(peer: ServerId): number | undefined;
   /** Registers a listener; returns the function that removes it. */
   on<Name extends TransportEventName>(name: Name, listener: TransportEvents[Name]): () => void;
   /** Closes every connection; peers see `peerClosed`, this end hears nothing more. */

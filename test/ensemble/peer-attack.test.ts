@@ -16,7 +16,7 @@ import { FrameDecoder } from '../../transport/frame-decoder.js';
 import {
   decodeWireMessage,
   encodeData,
-  encodeWireMessage,
+  encodeHello,
   helloTokenBytes,
   tcpPeerVersion,
   type WireMessage,
@@ -65,9 +65,12 @@ async function stranger(
   const decoder = new FrameDecoder(1024 * 1024);
   let first: WireMessage | undefined;
   const token = randomBytes(helloTokenBytes);
-  socket.write(encodeWireMessage({
-    kind: 'hello', version: tcpPeerVersion, fromId: claimedId, toId: targetId, token,
-  }));
+  // From version 5 a hello is followed by the address the dialer advertises (unused for a
+  // configured id, which is only ever verified at its configured address).
+  socket.write(encodeHello(
+    { version: tcpPeerVersion, fromId: claimedId, toId: targetId, token },
+    { host: '127.0.0.1', port: 1 },
+  ));
   socket.on('data', (chunk: Buffer) => {
     for (const body of decoder.push(chunk)) {
       const decoded = decodeWireMessage(body);

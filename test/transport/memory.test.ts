@@ -244,3 +244,31 @@ describe('memory transport faults', () => {
     expect(() => network.deliverAll(50)).toThrow(/still busy after 50/);
   });
 });
+
+describe('memory transport wire versions', () => {
+  it('reports the lower of two ends\' versionMax while connected, and none when not', () => {
+    const { network, transports, send } = createNetwork([1, 2, 3], {
+      versionsMax: new Map([[2, 4]]),
+    });
+    expect(transports.get(1)?.peerVersion(3)).toBeUndefined();
+    send(1, 2, 'a');
+    send(1, 3, 'b');
+    network.deliverAll();
+    expect(transports.get(1)?.peerVersion(2)).toBe(4);
+    expect(transports.get(2)?.peerVersion(1)).toBe(4);
+    expect(transports.get(1)?.peerVersion(3)).toBe(5);
+    network.reset(1, 2);
+    expect(transports.get(1)?.peerVersion(2)).toBeUndefined();
+  });
+
+  it('speaks a restarted replica\'s new versionMax (a rolling upgrade step)', () => {
+    const network = new MemoryNetwork({ versionsMax: new Map([[2, 4]]) });
+    const one = network.transport(1);
+    network.transport(2).close();
+    const two = network.transport(2, { versionMax: 5 });
+    two.setPeers(new Map());
+    one.send(2, Buffer.from('x'));
+    network.deliverAll();
+    expect(one.peerVersion(2)).toBe(5);
+  });
+});

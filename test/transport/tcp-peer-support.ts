@@ -12,6 +12,7 @@ import {
 } from '../../transport/tcp-peer.js';
 import {
   decodeWireMessage,
+  encodeHello,
   encodeWireMessage,
   helloTokenBytes,
   tcpPeerVersion,
@@ -48,13 +49,21 @@ export class Cluster {
   readonly lines: string[] = [];
   readonly logs = new Map<number, string[]>();
 
-  async start(id: number, overrides: Overrides = {}): Promise<TcpTransport> {
+  /**
+   * Starts `id` where `peers` (the cluster's own map, which every start fills) says it listens,
+   * or on a fresh port. A replica given a map of its own knows only what that map holds.
+   */
+  async start(
+    id: number,
+    overrides: Overrides = {},
+    peers: Map<number, TcpPeerAddress> = this.peers,
+  ): Promise<TcpTransport> {
     const logs = this.logs.get(id) ?? [];
     this.logs.set(id, logs);
     const transport = await createTcpTransport({
       localId: id,
       listen: this.peers.get(id) ?? { host: loopback, port: 0 },
-      peers: this.peers,
+      peers,
       reconnectBackoffMsBase: 10,
       reconnectBackoffMsMax: 100,
       handshakeTimeoutMs: 1_000,
@@ -125,10 +134,18 @@ export class RawPeer {
     return new RawPeer(socket);
   }
 
-  /** A hello with a fresh token (returned), as a dialer — or a stranger claiming an id — sends. */
-  hello(fromId: number, toId: number, version = tcpPeerVersion): Buffer {
+  /**
+   * A hello with a fresh token (returned), as a dialer — or a stranger claiming an id — sends;
+   * from version 5 followed by the address it advertises (by default one nobody listens on).
+   */
+  hello(
+    fromId: number,
+    toId: number,
+    version = tcpPeerVersion,
+    advertised: TcpPeerAddress = { host: loopback, port: 1 },
+  ): Buffer {
     const token = randomBytes(helloTokenBytes);
-    this.socket.write(encodeWireMessage({ kind: 'hello', version, fromId, toId, token }));
+    this.socket.write(encodeHello({ version, fromId, toId, token }, advertised));
     return token;
   }
 }
@@ -153,8 +170,8 @@ export async function startStalledPeer(id: number): Promise<{
       const decoded = decodeWireMessage(body);
       if (!decoded.ok || decoded.message.kind !== 'hello') return;
       socket.off('data', onData);
-      const { fromId, token } = decoded.message;
-      const welcome = { version: tcpPeerVersion, fromId: id, toId: fromId, token };
+      const { fromId, token, version } = decoded.message;
+      const welcome = { version, fromId: id, toId: fromId, token };
       socket.write(encodeWireMessage({ kind: 'welcome', ...welcome }));
       socket.pause();
     };

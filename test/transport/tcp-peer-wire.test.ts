@@ -6,15 +6,21 @@ import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../transport/frame-decoder.js';
 import { reconnectDelayMs } from '../../transport/reconnect-backoff.js';
 import {
+  acceptorHandshakeFrameBytesMax,
   acceptorSaslFrameBytesMax,
+  advertiseFrameBytesMax,
+  advertisedHostBytesMax,
   decodeWireMessage,
   dialerHandshakeFrameBytesMax,
   encodeData,
   encodedDataBytes,
+  encodeHello,
   encodeWireMessage,
   helloTokenBytes,
   saslChallengeBytesMax,
   saslTokenBytesMax,
+  tcpPeerVersion,
+  tcpPeerVersionMin,
   wireBodyBytesMax,
   wirePartBytes,
   type WireMessage,
@@ -42,6 +48,10 @@ describe('tcp peer wire format', () => {
     ['a part frame', { kind: 'part', frame: Buffer.from([9, 8, 7]) }],
     ['a goodbye with a detail', { kind: 'goodbye', cause: { reason: 'peerClosed', detail: 'x' } }],
     ['a goodbye without one', { kind: 'goodbye', cause: { reason: 'overflow' } }],
+    ['an advertise frame', { kind: 'advertise', host: '127.0.0.1', port: 2888 }],
+    ['an advertise frame with a name', { kind: 'advertise', host: 'zoo-3.example', port: 65535 }],
+    ['an advertise frame of the longest host',
+      { kind: 'advertise', host: 'h'.repeat(advertisedHostBytesMax), port: 1 }],
   ])('round-trips %s, fed one byte at a time', (_name, message) => {
     const bytes = encodeWireMessage(message);
     const decoder = new FrameDecoder(wireBodyBytesMax(1024));
@@ -104,10 +114,70 @@ describe('tcp peer wire format', () => {
       `saslResponse: ${saslTokenBytesMax + 1} bytes`],
     ['a SASL challenge over its limit', Buffer.alloc(2 + saslChallengeBytesMax, 9),
       `saslChallenge: ${saslChallengeBytesMax + 1} bytes`],
+    ['an advertise frame without a host', Buffer.from([12, 0x0b, 0x48]), 'advertise: 3 bytes'],
+    ['an advertise frame for port 0', Buffer.from([12, 0, 0, 0x68]), 'advertise: port 0'],
+    ['an advertise frame with a host too long', Buffer.alloc(4 + advertisedHostBytesMax, 12),
+      `advertise: ${4 + advertisedHostBytesMax} bytes`],
   ])('rejects %s', (_name, body, reason) => {
     const decoded = decodeWireMessage(body);
     expect(decoded.ok).toBe(false);
     expect(!decoded.ok && decoded.error.reason).toBe(reason);
+  });
+});
+
+describe('tcp peer wire versions', () => {
+  const token16 = Buffer.from([...Array(16).keys()]);
+  const address = { host: '127.0.0.1', port: 2888 };
+
+  it('writes a version 4 hello exactly as the previous release did (golden bytes)', () => {
+    const hello = { version: 4, fromId: 3, toId: 0x0102_0304, token: token16 };
+    const bytes = encodeHello(hello, address);
+    expect(bytes.toString('hex')).toBe(
+      '0000001f' + // length: 31
+        '01' + // kind: hello
+        '43524c50' + // magic 'CRLP'
+        '0004' + // version
+        '00000003' + // from id
+        '01020304' + // to id
+        '000102030405060708090a0b0c0d0e0f', // token
+    );
+    expect(bytes).toEqual(encodeWireMessage({ kind: 'hello', ...hello }));
+  });
+
+  it('writes a version 5 hello as the same 31 bytes, then the advertise frame', () => {
+    const bytes = encodeHello({ version: 5, fromId: 3, toId: 1, token: token16 }, address);
+    expect(bytes.subarray(0, 35).toString('hex')).toBe(
+      '0000001f0143524c500005000000030000000100' + '0102030405060708090a0b0c0d0e0f',
+    );
+    // 12 = advertise, port 2888 = 0x0b48, then the host in UTF-8.
+    expect(bytes.subarray(35).toString('hex'))
+      .toBe('0000000c' + '0c' + '0b48' + Buffer.from('127.0.0.1').toString('hex'));
+    const decoder = new FrameDecoder(advertiseFrameBytesMax);
+    const messages = [...bytes].flatMap((byte) => decoder.push(Buffer.from([byte])))
+      .map(decodeWireMessage);
+    expect(messages).toEqual([
+      { ok: true, message: { kind: 'hello', version: 5, fromId: 3, toId: 1, token: token16 } },
+      { ok: true, message: { kind: 'advertise', ...address } },
+    ]);
+  });
+
+  it('keeps every version\'s hello within what an acceptor of any release reads first', () => {
+    // An older acceptor reads only 31 bytes before the hello is believed: a newer hello must
+    // fit, so it can be read and refused with badVersion rather than cut off as garbage.
+    for (let version = tcpPeerVersionMin; version <= tcpPeerVersion; version++) {
+      const [hello] = new FrameDecoder(acceptorHandshakeFrameBytesMax)
+        .push(encodeHello({ version, fromId: 1, toId: 2, token: token16 }, address));
+      expect(decodeWireMessage(hello as Buffer)).toMatchObject({ ok: true, message: { version } });
+    }
+  });
+
+  it.each([
+    ['an empty host', '', 1],
+    ['a host past its limit', 'h'.repeat(advertisedHostBytesMax + 1), 1],
+    ['port 0', 'localhost', 0],
+    ['a port past 65535', 'localhost', 65_536],
+  ])('refuses to advertise %s', (_name, host, port) => {
+    expect(() => encodeWireMessage({ kind: 'advertise', host, port })).toThrow(RangeError);
   });
 });
 
