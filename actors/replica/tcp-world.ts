@@ -53,7 +53,11 @@ export function tcpWorld(options: TcpReplicaOptions): ReplicaWorld {
       return createTcpTransport({
         localId: myId,
         listen: { host: own.host, port: own.quorumPort },
+        // Where a replica that does not know us yet (we are joining) dials back to verify us.
+        advertise: { host: own.host, port: own.quorumPort },
         peers,
+        versionMax: settings.peerWireVersion,
+        acceptJoining: settings.reconfigEnabled,
         frameBytesMax: peerFrameBytesMax,
         sendQueueBytesMax: peerSendQueueBytesMax,
         logger,
@@ -66,8 +70,7 @@ export function tcpWorld(options: TcpReplicaOptions): ReplicaWorld {
     },
     membershipChanged: (membership) => {
       persistMembership(settings, membership, logger);
-      (transport as { setPeers?: (peers: Map<number, unknown>) => void } | undefined)
-        ?.setPeers?.(peerAddressesOf(membership, myId));
+      transport?.setPeers(peerAddressesOf(membership, myId));
     },
     fail: (error) => {
       if (options.onFatal !== undefined) {
