@@ -113,6 +113,31 @@ describe('reconfig over the cluster harness', () => {
     expect(cluster.checkInvariants()).toEqual([]);
   });
 
+  it('turns a participant into an observer and back (non-incremental newMembers)', async () => {
+    const cluster = new Cluster({ voters: [1, 2, 3, 4], seed: 5, reconfigEnabled: true });
+    await cluster.startAll();
+    const leader = await cluster.stabilize();
+    await cluster.openSession();
+    const swapped = [1, 2, 3, 4].find((id) => id !== leader)!;
+    const members = (observer: number | undefined) => [1, 2, 3, 4]
+      .map((id) => `server.${id}=replica-${id}:2888:3888:${id === observer ? 'observer' : 'participant'}`)
+      .join(',');
+    expect(cluster.submit(reconfig({ newMembers: members(swapped) }))).toBe(true);
+    await cluster.run(200);
+    await cluster.stabilize();
+    expect(cluster.replica(swapped).role.state).toBe('observing');
+    const voters = [1, 2, 3, 4].filter((id) => id !== swapped).join(',');
+    expect(Object.values(votersByReplica(cluster))).toEqual(Array(4).fill(voters));
+    await writes(cluster, 'observed', 3);
+    expect(cluster.submit(reconfig({ newMembers: members(undefined) }))).toBe(true);
+    await cluster.run(200);
+    await cluster.stabilize();
+    expect(cluster.replica(swapped).role.state).toBe('following');
+    expect(Object.values(votersByReplica(cluster))).toEqual(Array(4).fill('1,2,3,4'));
+    await writes(cluster, 'followed', 3);
+    expect(cluster.checkInvariants()).toEqual([]);
+  });
+
   it('refuses what ZooKeeper refuses, each as an error txn', async () => {
     const cluster = new Cluster({ voters: [1, 2, 3], seed: 4, reconfigEnabled: true });
     await cluster.startAll();
