@@ -25,7 +25,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** A client that writes one node and reconnects to the next server whenever a write fails. */
-class FailoverWriter {
+export class FailoverWriter {
   private connection: WireConnection | undefined;
 
   constructor(

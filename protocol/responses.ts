@@ -215,6 +215,7 @@ export function readResponseBody(opcode: number, reader: JuteReader): ResponseBo
     case OpCode.setACL:
       return { kind: 'stat', stat: readStat(reader) };
     case OpCode.getData:
+    case OpCode.reconfig:
       return { kind: 'data', data: reader.bufferOrNull(), stat: readStat(reader) };
     case OpCode.getACL:
       return { kind: 'acl', acl: readAclList(reader) ?? [], stat: readStat(reader) };
