@@ -228,35 +228,51 @@ async function reconfigSameMembers(port: number) {
   }
 }
 
-/** Every acknowledged write reads back, and every replica holds the same /rolling children. */
+/**
+ * Every write acknowledged so far reads back from replica `id`, after a sync (so the replica
+ * has applied everything committed before it, while the load goes on).
+ */
+async function expectAcknowledgedReadBack(target: TestEnsemble, id: number, writes: WriteLoad) {
+  const acknowledged = writes.writers.flatMap((writer) => [...writer.acknowledged]);
+  const client = await connect(`127.0.0.1:${target.clientPort(id)}`, { sessionTimeoutMs: 10_000 });
+  try {
+    await client.sync('/rolling');
+    const lost: string[] = [];
+    for (let start = 0; start < acknowledged.length; start += 200) {
+      const batch = acknowledged.slice(start, start + 200);
+      const read = await Promise.all(batch.map(([path]) =>
+        client.getData(path).then((result) => result.data?.toString(), () => undefined)));
+      batch.forEach(([path, data], index) => {
+        if (read[index] !== data) lost.push(`${path} (${read[index] ?? 'missing'})`);
+      });
+    }
+    expect(lost, `acknowledged writes missing or changed on replica ${id}`).toEqual([]);
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Once the load has stopped: every acknowledged write reads back from every replica, all hold
+ * the same /rolling children at the same zxid, and each writer's sequence numbers rose in the
+ * order it was answered (one session's writes take effect in the order sent, across its
+ * reconnections).
+ */
 async function expectNoAcknowledgedWriteLost(target: TestEnsemble, writes: WriteLoad) {
   await target.waitForSameZxid(target.ids, 20_000);
   const childrenByReplica: string[][] = [];
   for (const id of target.ids) {
+    await expectAcknowledgedReadBack(target, id, writes);
     const client = await connect(`127.0.0.1:${target.clientPort(id)}`, {
       sessionTimeoutMs: 10_000,
     });
     try {
       childrenByReplica.push((await client.getChildren('/rolling')).sort());
-      if (id !== target.ids[0]) continue;
-      const acknowledged = writes.writers.flatMap((writer) => [...writer.acknowledged]);
-      const lost: string[] = [];
-      for (let start = 0; start < acknowledged.length; start += 200) {
-        const batch = acknowledged.slice(start, start + 200);
-        const read = await Promise.all(batch.map(([path]) =>
-          client.getData(path).then((result) => result.data?.toString(), () => undefined)));
-        batch.forEach(([path, data], index) => {
-          if (read[index] !== data) lost.push(`${path} (${read[index] ?? 'missing'})`);
-        });
-      }
-      expect(lost, 'acknowledged writes missing or changed').toEqual([]);
     } finally {
       await client.close();
     }
   }
   for (const children of childrenByReplica) expect(children).toEqual(childrenByReplica[0]);
-  // One session's writes take effect in the order sent, across its reconnections: the
-  // sequence numbers it was given rise in the order it was answered.
   for (const writer of writes.writers) {
     const sequence = [...writer.acknowledged.keys()].map((path) => Number(path.slice(-10)));
     const backwards = sequence.filter((number, index) =>
@@ -319,6 +335,8 @@ describe('rolling upgrade and rolling restart under load (real processes, R=3)',
         const last = ensemble.ids.find((id) => operator.versions.get(id) === 4)!;
         await operator.roll('upgrade last', last, 5);
         leader = await operator.leader();
+        // Every replica speaks 5: what was acknowledged during the upgrade is all there.
+        for (const id of ensemble.ids) await expectAcknowledgedReadBack(ensemble, id, writes);
         const reconfig = await reconfigSameMembers(ensemble.clientPort(leader));
         expect(reconfig.err).toBe(ErrorCode.ok);
         expect(reconfig.after, 'a new configuration version').toMatch(/^version=[0-9a-f]+$/);
