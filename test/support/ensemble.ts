@@ -3,7 +3,7 @@
 // them; replicas can be SIGKILLed, paused (SIGSTOP/SIGCONT), wiped and restarted by id.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corralMain } from './corral.js';
@@ -31,6 +31,14 @@ export interface EnsembleOptions {
    * options. The ssl.* keys themselves belong in extraConfig.
    */
   secureClientsOnly?: FourLetterTls;
+}
+
+export interface RestartOptions {
+  /**
+   * zoo.cfg `key=value` lines for this replica from now on: each replaces the lines of its key
+   * in the file as it is now (a committed reconfig may have rewritten it), or is appended.
+   */
+  extraConfig?: string[];
 }
 
 interface Replica {
@@ -199,6 +207,50 @@ export class TestEnsemble {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill(signal);
     await exited;
+  }
+
+  /**
+   * A graceful restart, as an operator rolls one: SIGTERM (SIGKILL after 5 s), the zoo.cfg
+   * changes asked for, then a new process on the same data dir. Does not wait for it to serve.
+   */
+  async restart(id: number, options: RestartOptions = {}): Promise<void> {
+    await this.stop(id);
+    if (options.extraConfig !== undefined) this.setConfig(id, options.extraConfig);
+    this.start(id);
+  }
+
+  /** Sets `key=value` lines in a replica's zoo.cfg: each replaces its key's lines, or is added. */
+  setConfig(id: number, lines: string[]): void {
+    const file = this.replica(id).config;
+    const keyOf = (line: string) => line.slice(0, line.indexOf('=')).trim();
+    const keys = new Set(lines.map((line) => {
+      if (!line.includes('=')) throw new Error(`not a key=value line: ${line}`);
+      return keyOf(line);
+    }));
+    const kept = readFileSync(file, 'utf8').split('\n')
+      .filter((line) => line.trim() !== '' && !(line.includes('=') && keys.has(keyOf(line))));
+    writeFileSync(file, `${[...kept, ...lines].join('\n')}\n`);
+  }
+
+  /**
+   * The wire version of each peer link the running process of replica `id` has established, by
+   * peer id (the latest `peer connected` line it logged; needs the default JSON log format).
+   */
+  peerLinkVersions(id: number): Map<number, number> {
+    const pid = this.pid(id);
+    const versions = new Map<number, number>();
+    if (pid === undefined) return versions;
+    for (const line of this.replica(id).output.split('\n')) {
+      if (!line.includes('"peer connected"')) continue;
+      try {
+        const entry = JSON.parse(line) as { pid?: number; peer?: number; version?: number };
+        if (entry.pid !== pid || entry.peer === undefined || entry.version === undefined) continue;
+        versions.set(entry.peer, entry.version);
+      } catch {
+        // A line cut by the output bound is not a record.
+      }
+    }
+    return versions;
   }
 
   pause(id: number): void {
