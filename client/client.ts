@@ -46,6 +46,37 @@ interface ClientEvents {
   state: (state: ClientConnectionState) => void;
 }
 
+/** Where ZooKeeper keeps the ensemble's configuration, outside every chroot. */
+const configPath = '/zookeeper/config';
+
+/** What reconfig changes: server lines joining, ids leaving, or the whole membership. */
+export interface ReconfigChange {
+  joining?: readonly string[] | string;
+  leaving?: ReadonlyArray<number | string> | string;
+  newMembers?: readonly string[] | string;
+  /** The configuration version the change must start from; -1 (default) for any. */
+  fromConfig?: bigint | number;
+}
+
+/** The configuration as /zookeeper/config holds it. */
+export interface ConfigResult {
+  /** `server.N=…` lines (and group/weight lines), then `version=<hex>`. */
+  text: string;
+  /** The configuration's version: the zxid of the reconfig that made it (0 if none yet). */
+  version: bigint;
+  /** The server ids it names, ascending. */
+  servers: number[];
+  stat: Stat;
+}
+
+function configResultOf(data: Buffer | null, stat: Stat): ConfigResult {
+  const text = data?.toString('utf8') ?? '';
+  const version = /^version=([0-9a-f]+)$/m.exec(text)?.[1];
+  const servers = [...text.matchAll(/^server\.(\d+)=/gm)].map((match) => Number(match[1]))
+    .sort((first, second) => first - second);
+  return { text, version: version === undefined ? 0n : BigInt(`0x${version}`), servers, stat };
+}
+
 /** A multi that failed: the error of the first failing op, with every op's result. */
 export type MultiError = ZooKeeperError & { results: MultiResult[] };
 
@@ -261,6 +292,40 @@ export class Client {
     const body = await this.call({ kind: 'whoAmI' }, undefined, options);
     if (body.kind !== 'clientInfo') throw unexpected(body);
     return body.entries;
+  }
+
+  /**
+   * ZooKeeper's reconfig: with reconfigEnabled, as the super user or with WRITE on
+   * /zookeeper/config. Incremental (`joining` server lines, `leaving` ids) or the whole new
+   * membership (`newMembers`); `fromConfig` is the version the change must start from (-1, the
+   * default: any). Resolves with the new configuration as /zookeeper/config holds it. A change
+   * that moves leadership may cost this connection before the answer arrives (ConnectionLoss),
+   * as with ZooKeeper; getConfig then says whether it took.
+   */
+  async reconfig(change: ReconfigChange, options: RequestOptions = {}): Promise<ConfigResult> {
+    const list = (value: ReadonlyArray<string | number> | string | undefined) =>
+      value === undefined ? null : typeof value === 'string' ? value : value.join(',');
+    const request = {
+      kind: 'reconfig',
+      joiningServers: list(change.joining),
+      leavingServers: list(change.leaving),
+      newMembers: list(change.newMembers),
+      currentConfigId: BigInt(change.fromConfig ?? -1),
+    } as const;
+    const body = await this.call(request, configPath, options);
+    if (body.kind !== 'data') throw unexpected(body);
+    return configResultOf(body.data, body.stat);
+  }
+
+  /**
+   * The ensemble's configuration from /zookeeper/config (ZooKeeper's getConfig: outside any
+   * chroot): its text, its version and the node's stat.
+   */
+  async getConfig(options: RequestOptions = {}): Promise<ConfigResult> {
+    const request = { kind: 'getData', path: configPath, watch: false } as const;
+    const body = await this.call(request, configPath, options);
+    if (body.kind !== 'data') throw unexpected(body);
+    return configResultOf(body.data, body.stat);
   }
 
   /** Adds credentials to the session (re-sent after every reconnect). */
