@@ -5,12 +5,18 @@
 // members plus itself, as ZooKeeper's guide has it. One script then runs against both
 // (test/interop/reconfig-*.test.ts, bench/reconfig.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { askSrvr, freePorts, projectRoot, zkServerScript } from './servers.js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { askSrvr, freePorts, zkServerScript } from './servers.js';
 
-const corralMain = join(projectRoot, 'dist', 'cli', 'main.js');
+/** The built CLI: beside this file once built (dist/bench), or under dist/ from the source. */
+const here = dirname(fileURLToPath(import.meta.url));
+const corralMain = existsSync(join(here, '..', 'cli', 'main.js'))
+  ? join(here, '..', 'cli', 'main.js')
+  : join(here, '..', 'dist', 'cli', 'main.js');
 const classPath = '/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:' +
   '/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar';
 

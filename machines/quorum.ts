@@ -27,7 +27,19 @@ export type QuorumRule =
       groups: readonly QuorumGroup[];
       /** Every grouped server's weight, defaults filled in. */
       weights: Readonly<Record<ServerId, number>>;
-    };
+    }
+  /**
+   * Two configurations at once: the active one and a reconfig seen in the log but not yet
+   * active (ZooKeeper's lastSeenQuorumVerifier). A set is a quorum only when it is one of each,
+   * so whichever of the two turns out to be committed, every quorum counted meanwhile held.
+   */
+  | { kind: 'joint'; rules: readonly [QuorumRule, QuorumRule] };
+
+/** Both rules at once (see the joint kind); the same rule twice is just that rule. */
+export function jointRule(active: QuorumRule, seen: QuorumRule): QuorumRule {
+  if (describeQuorumRule(active) === describeQuorumRule(seen)) return active;
+  return { kind: 'joint', rules: [active, seen] };
+}
 
 const ascending = (first: number, second: number) => first - second;
 
@@ -68,11 +80,15 @@ export function hierarchicalRule(
 /** The participants: every server that votes, weight 0 included; observers are not listed. */
 export function votersOf(rule: QuorumRule): ServerId[] {
   if (rule.kind === 'majority') return [...rule.voters];
+  if (rule.kind === 'joint') {
+    return [...new Set(rule.rules.flatMap((each) => votersOf(each)))].sort(ascending);
+  }
   return rule.groups.flatMap((group) => [...group.members]).sort(ascending);
 }
 
 export function isVoterOf(rule: QuorumRule, id: ServerId): boolean {
   if (rule.kind === 'majority') return rule.voters.includes(id);
+  if (rule.kind === 'joint') return rule.rules.some((each) => isVoterOf(each, id));
   return Object.hasOwn(rule.weights, id);
 }
 
@@ -82,6 +98,7 @@ export function isVoterOf(rule: QuorumRule, id: ServerId): boolean {
  */
 export function weightOf(rule: QuorumRule, id: ServerId): number {
   if (rule.kind === 'majority') return rule.voters.includes(id) ? 1 : 0;
+  if (rule.kind === 'joint') return Math.max(...rule.rules.map((each) => weightOf(each, id)));
   return rule.weights[id] ?? 0;
 }
 
@@ -101,6 +118,7 @@ function countedGroups(rule: QuorumRule & { kind: 'hierarchical' }): number {
  */
 export function containsQuorum(rule: QuorumRule, servers: Iterable<ServerId>): boolean {
   const present = new Set(servers);
+  if (rule.kind === 'joint') return rule.rules.every((each) => containsQuorum(each, present));
   if (rule.kind === 'majority') {
     const voting = rule.voters.filter((voter) => present.has(voter)).length;
     return voting > Math.floor(rule.voters.length / 2);
@@ -125,6 +143,7 @@ export function survivesLossOf(rule: QuorumRule, excluded: Iterable<ServerId>): 
 /** One line for logs and traces: `majority of 1,2,3` or `groups 1:2:3|4:5 weights 1=2,…`. */
 export function describeQuorumRule(rule: QuorumRule): string {
   if (rule.kind === 'majority') return `majority of ${rule.voters.join(',')}`;
+  if (rule.kind === 'joint') return rule.rules.map(describeQuorumRule).join(' and ');
   const groups = rule.groups.map((group) => group.members.join(':')).join('|');
   const weights = votersOf(rule).map((id) => `${id}=${weightOf(rule, id)}`).join(',');
   return `groups ${groups} weights ${weights}`;

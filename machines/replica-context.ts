@@ -68,6 +68,11 @@ export interface ReplicaInput {
    * changes. Left out, one is made of `voters` (hand-built tests); it must name the same voters.
    */
   membership?: VersionedMembership;
+  /**
+   * A newer membership the log holds (a reconfig this replica logged and may not have seen
+   * committed): counted with the active one until it is settled (machines/configuration.ts).
+   */
+  lastSeenMembership?: VersionedMembership;
   /** zoo.cfg standaloneEnabled (default true): a reconfig must then leave at least 2 voters. */
   standaloneEnabled?: boolean;
   /** The peer protocol this replica speaks (protocol/peer.ts); the current one when left out. */
@@ -187,6 +192,11 @@ export interface ReplicaContext {
   quorum: QuorumRule;
   /** The active membership: `voters` and `quorum` are derived from it (membershipRule). */
   config: VersionedMembership;
+  /**
+   * A reconfig logged and not yet active (ZooKeeper's lastSeenQuorumVerifier): while set,
+   * `quorum` is the joint rule of both and `voters` their union (machines/configuration.ts).
+   */
+  lastSeenConfig: VersionedMembership | null;
   standaloneEnabled: boolean;
   protocolVersion: number;
   /**

@@ -22,7 +22,7 @@ import {
   type Step,
 } from './replica-context.js';
 import { notProvided } from './effects.js';
-import { membershipRule, votersOf } from './quorum.js';
+import { configurationView, forgetSeenAfter } from './configuration.js';
 import { readOnlyGraceMs, readOnlySteps } from './read-only.js';
 
 /** The replica's host effects, typed by what each ReplicaEffect carries. */
@@ -84,8 +84,7 @@ const replicaSteps = {
   adoptConfig: ((context, event) => {
     const { membership } = expectEvent(event, 'config.committed');
     if (membership.version <= context.config.version) return {};
-    const quorum = membershipRule(membership);
-    return { context: { config: membership, quorum, voters: votersOf(quorum) } };
+    return { context: configurationView(membership, context.lastSeenConfig) };
   }) as Step,
   enterLooking: ((context) => ({
     context: { leader: null, learner: null, heldLearnerInfos: {} },
@@ -126,7 +125,7 @@ const replicaSteps = {
   }) as Step,
   recordTruncated: ((context, event) => {
     const { zxid } = expectEvent(event, 'storage.truncated');
-    return { context: replacementDone(context, zxid) };
+    return { context: { ...replacementDone(context, zxid), ...forgetSeenAfter(context, zxid) } };
   }) as Step,
   holdLearnerInfo: ((context, event) => {
     if (event.type !== 'peer.followerInfo' && event.type !== 'peer.observerInfo') return {};
@@ -137,7 +136,7 @@ const replicaSteps = {
   })) as Step,
   recordSnapshotLoaded: ((context, event) => {
     const { zxid } = expectEvent(event, 'storage.snapshotLoaded');
-    return { context: replacementDone(context, zxid) };
+    return { context: { ...replacementDone(context, zxid), ...forgetSeenAfter(context, zxid) } };
   }) as Step,
 };
 

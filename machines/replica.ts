@@ -14,6 +14,7 @@ import {
 } from './replica-context.js';
 import { replicaSetup } from './replica-setup.js';
 import { quorumRuleOf, votersOf } from './quorum.js';
+import { configurationView } from './configuration.js';
 import { membershipOfIds, participantsOf } from '../protocol/membership.js';
 import { peerProtocolVersion } from '../protocol/peer.js';
 
@@ -30,9 +31,7 @@ export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
   }
   return {
     myId: input.myId,
-    voters: votersOf(quorum),
-    quorum,
-    config,
+    ...configurationView(config, input.lastSeenMembership ?? null, quorum),
     standaloneEnabled: input.standaloneEnabled ?? true,
     protocolVersion: input.protocolVersion ?? peerProtocolVersion,
     designatedLeader: null,

@@ -64,7 +64,7 @@ function splitIntoGroups(voters: readonly ServerId[], random: SeededRandom): Ser
  * group the heaviest server (which may hold the quorum alone: the rest must then wait for it).
  */
 export function heaviestSide(rule: QuorumRule): ServerId[] {
-  if (rule.kind === 'majority') return [];
+  if (rule.kind !== 'hierarchical') return [];
   const weighOf = (members: readonly ServerId[]) =>
     members.reduce((sum, member) => sum + weightOf(rule, member), 0);
   if (rule.groups.length > 1) {

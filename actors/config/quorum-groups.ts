@@ -152,7 +152,7 @@ export function quorumRuleOfConfig(
  * `weight.N=w` for every grouped server (defaults filled in), ids ascending.
  */
 export function quorumHierarchyLines(rule: QuorumRule): string[] {
-  if (rule.kind === 'majority') return [];
+  if (rule.kind !== 'hierarchical') return [];
   const groups = rule.groups.map((group) => `group.${group.id}=${group.members.join(':')}`);
   const weights = Object.entries(rule.weights)
     .map(([id, value]) => [Number(id), value] as const)

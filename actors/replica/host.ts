@@ -77,6 +77,8 @@ export class ReplicaHost implements ReplicaPort {
   private membershipVoters: readonly ServerId[];
   private membershipQuorum: QuorumRule;
   private members: ReadonlySet<ServerId> | undefined;
+  /** A configuration the recovered tree holds beyond the active one (see start). */
+  private lastSeenAtStart: VersionedMembership | undefined;
   private core: ServerCore | undefined;
   private log: ReplicaLog | undefined;
   private network: Transport | undefined;
@@ -179,7 +181,10 @@ export class ReplicaHost implements ReplicaPort {
     // Until it serves, a replica's tree may hold a tail nobody committed: no snapshots of it.
     storage.detach();
     this.initConfigNode(core.tree);
-    this.adoptTreeMembership(core.tree, false);
+    // Replay applied every logged txn, committed or not: a newer configuration in the tree is
+    // only seen until this replica serves (the tree is then committed state).
+    const held = membershipInTree(core.tree);
+    if (held !== undefined && held.version > this.membership.version) this.lastSeenAtStart = held;
     logger.info(
       { snapshot: restored?.file, txns: replayed, zxid: hex(core.tree.lastZxid) },
       'recovered logged state',
@@ -199,6 +204,7 @@ export class ReplicaHost implements ReplicaPort {
       ...(this.options.membership === undefined && this.membership.version === 0
         ? {}
         : { membership: this.membership }),
+      ...(this.lastSeenAtStart === undefined ? {} : { lastSeenMembership: this.lastSeenAtStart }),
       standaloneEnabled: this.options.standaloneEnabled ?? true,
       ...(this.options.protocolVersion === undefined
         ? {}
@@ -518,6 +524,9 @@ export class ReplicaHost implements ReplicaPort {
       return;
     }
     storage.attach(core.tree);
+    // What the tree holds now is committed: a configuration it carries beyond the active one
+    // (replayed at startup, or committed by this epoch's NEWLEADER) is the active one now.
+    if (!wasServing) this.adoptTreeMembership(core.tree, true);
     if (!wasServing) this.snapshotBeforeServing(role.state === 'leading');
     logger.info(
       { state: role.state, leader: role.leaderId, epoch: role.epoch, zxid: hex(core.tree.lastZxid) },

@@ -8,6 +8,7 @@ import {
   type PeerMessageOf,
 } from '../../protocol/peer.js';
 import { memberIdsOf, participantsOf } from '../../protocol/membership.js';
+import { seenIn } from '../configuration.js';
 import {
   decisionInEpoch,
   expectEvent,
@@ -144,6 +145,8 @@ export const learnerActions = {
     if (last === undefined) return {};
     return {
       context: {
+        // A reconfig logged is seen: quorums count both configurations until it settles.
+        ...seenIn(context, fresh),
         lastZxid: last.zxid,
         firstZxid: context.firstZxid === 0 ? fresh[0]!.zxid : context.firstZxid,
         epochEnds: withEpochEnd(context.epochEnds, last.zxid),

@@ -18,7 +18,8 @@ import {
   withEpochEnd,
 } from '../replica-context.js';
 import type { ReplicaSetup } from '../replica-setup.js';
-import { containsQuorum, votersOf } from '../quorum.js';
+import { containsQuorum, membershipRule, weightOf } from '../quorum.js';
+import { configurationView, seenIn } from '../configuration.js';
 import { nextProposalZxid } from '../zab-rules.js';
 import { designatedLeaderOf, quorumCommittedZxid, resolveReconfigRequest } from './reconfig.js';
 import { counterOfZxid, makeZxid, zxidCounterMax } from '../../protocol/zxid.js';
@@ -86,8 +87,14 @@ const broadcastActions = {
     }
     if (txns.length === 0) return {};
     const followers = learnersAtLeast(leader, 'newLeaderSent', 'follower');
+    const reconfig = leader.reconfig;
+    // A reconfig just proposed is seen: the leader counts both configurations from now on.
+    const seen = reconfig !== null && reconfig.throughZxid === null
+      ? seenIn(context, txns.filter((txn) => txn.zxid === reconfig.zxid))
+      : null;
     return {
       context: {
+        ...seen,
         leader: { ...leader, outstanding: leader.outstanding.concat(txns) },
         lastZxid,
         firstZxid: context.firstZxid === 0 ? txns[0]!.zxid : context.firstZxid,
@@ -144,9 +151,8 @@ const broadcastActions = {
     return {
       context: {
         leader: settled,
-        config: { ...activating.membership, version: activating.zxid },
-        quorum: activating.newQuorum,
-        voters: votersOf(activating.newQuorum),
+        ...configurationView({ ...activating.membership, version: activating.zxid }, null,
+          activating.newQuorum),
         designatedLeader: designatedLeader === context.myId ? null : designatedLeader,
       },
       effects,
@@ -211,6 +217,22 @@ const broadcastActions = {
       effects: sendToAll(pinged, { type: 'ping', touches: [] }),
     };
   }) as Step,
+  /**
+   * The configuration this leader's own history committed (a reconfig a previous leader logged)
+   * leaves it without a vote: it names the new voter that acknowledged the most as successor.
+   */
+  designateSuccessor: ((context) => {
+    const leader = leaderOf(context);
+    let best: { id: ServerId; zxid: number } | undefined;
+    for (const [key, zxid] of Object.entries(leader.ackedZxidByServer)) {
+      const id = Number(key);
+      if (weightOf(context.quorum, id) === 0) continue;
+      if (best === undefined || zxid > best.zxid || (zxid === best.zxid && id < best.id)) {
+        best = { id, zxid };
+      }
+    }
+    return best === undefined ? {} : { context: { designatedLeader: best.id } };
+  }) as Step,
   dropLearner: ((context, event) => {
     const { peer } = expectEvent(event, 'peer.disconnected');
     return { context: { leader: withoutLearner(leaderOf(context), peer) } };
@@ -223,6 +245,12 @@ function isSyncedLearner(leader: LeaderState, from: ServerId): boolean {
 }
 
 const broadcastGuards = {
+  /** A newer committed configuration in which this leader has no vote (see designateSuccessor). */
+  leavesLeadership: ((context, event) => {
+    const { membership } = expectEvent(event, 'config.committed');
+    return membership.version > context.config.version &&
+      weightOf(membershipRule(membership), context.myId) === 0;
+  }) as Check,
   /**
    * The configuration just activated moved leadership elsewhere: this leader commits nothing
    * more (ZooKeeper's allowedToCommit = false) and looks, voting for the successor it named.

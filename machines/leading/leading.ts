@@ -14,6 +14,16 @@ export function leadingState(machine: ReplicaSetup) {
   return machine.createStateConfig({
     type: 'parallel',
     entry: 'startLeading',
+    on: {
+      'config.committed': [
+        {
+          guard: 'leavesLeadership',
+          target: '#replica.looking',
+          actions: ['adoptConfig', 'designateSuccessor'],
+        },
+        { actions: 'adoptConfig' },
+      ],
+    },
     states: {
       phase: {
         initial: 'discovery',

@@ -15,6 +15,7 @@ import type {
   TxnBody,
 } from '../replica-context.js';
 import { committedZxid } from '../zab-rules.js';
+import { activeRuleOf } from '../configuration.js';
 
 /** The leader's view of who has what durable: followers by ACK, itself by its own log. */
 function ackedZxids(context: ReplicaContext, leader: LeaderState): Map<ServerId, Zxid> {
@@ -81,7 +82,10 @@ export function resolveReconfigRequest(
 ): ResolvedReconfig {
   const refuse = (err: number): ResolvedReconfig => ({ body: { type: 'error', err } });
   if (context.protocolVersion < reconfigProtocolVersion) return refuse(ErrorCode.unimplemented);
-  if (leader.reconfig !== null) return refuse(ErrorCode.reconfigInProgress);
+  // A change in flight, or one a previous leader logged that is not settled yet.
+  if (leader.reconfig !== null || context.lastSeenConfig !== null) {
+    return refuse(ErrorCode.reconfigInProgress);
+  }
   if (request.fromConfig !== -1 && request.fromConfig !== context.config.version) {
     return refuse(ErrorCode.badVersion);
   }
@@ -102,7 +106,7 @@ export function resolveReconfigRequest(
     reconfig: {
       zxid,
       membership: resolved.membership,
-      oldQuorum: context.quorum,
+      oldQuorum: activeRuleOf(context),
       newQuorum,
       throughZxid: null,
     },

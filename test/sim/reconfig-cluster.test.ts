@@ -138,6 +138,37 @@ describe('reconfig over the cluster harness', () => {
     expect(cluster.checkInvariants()).toEqual([]);
   });
 
+  it('a leader that dies with a reconfig proposed leaves it to its successor to settle',
+    async () => {
+      const cluster = new Cluster({ voters: [1, 2, 3], spares: [4, 5], seed: 6 });
+      await cluster.startAll();
+      const leader = await cluster.stabilize();
+      await cluster.openSession();
+      await writes(cluster, 'before', 3);
+      expect(cluster.submit(reconfig({ joining: `${joinLine(4)},${joinLine(5)}` }))).toBe(true);
+      await cluster.runTurn(leader);
+      // The PROPOSAL reaches every follower and is made durable there; no ACK gets back.
+      const others = cluster.running().filter((id) => id !== leader);
+      for (const id of others) {
+        cluster.deliver(leader, id, 100);
+        await cluster.runTurn(id);
+        await cluster.flush(id);
+      }
+      const seen = others.map((id) => cluster.replica(id).actor.getSnapshot().context);
+      expect(seen.every((context) => context.lastSeenConfig !== null)).toBe(true);
+      expect(seen.every((context) => context.quorum.kind === 'joint')).toBe(true);
+      cluster.crash(leader);
+      await cluster.stabilize();
+      await cluster.run(500);
+      await cluster.stabilize();
+      for (const id of cluster.running()) {
+        expect(participantsOf(cluster.replica(id).host.activeMembership)).toEqual([1, 2, 3, 4, 5]);
+        expect(cluster.replica(id).actor.getSnapshot().context.lastSeenConfig).toBeNull();
+      }
+      await writes(cluster, 'after', 3);
+      expect(cluster.checkInvariants()).toEqual([]);
+    });
+
   it('refuses what ZooKeeper refuses, each as an error txn', async () => {
     const cluster = new Cluster({ voters: [1, 2, 3], seed: 4, reconfigEnabled: true });
     await cluster.startAll();
