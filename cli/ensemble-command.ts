@@ -1,7 +1,7 @@
 // `corral ensemble`: a whole ensemble on one machine for development. It writes each replica's
 // data dir, myid and zoo.cfg, runs every replica as a supervised `corral server` child, and says
 // how to connect once all of them answer `srvr`. Ctrl-C stops them all.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -17,7 +17,13 @@ import {
   type EnsemblePlan,
   type ReplicaLayout,
 } from './ensemble-layout.js';
-import { keptLines, keptMemberships, startingConfigs } from './ensemble-kept.js';
+import {
+  keptLines,
+  keptMemberships,
+  startingConfigs,
+  withSuperDigest,
+  type KeptMembership,
+} from './ensemble-kept.js';
 import {
   reconfigGuide,
   resolveSuperPassword,
@@ -81,7 +87,8 @@ export async function runEnsemble(flags: EnsembleCommandFlags): Promise<void> {
   const superDigest = superPassword === undefined
     ? undefined
     : superDigestOf(superPassword.password);
-  const starting = startingConfigs(plan, replicas, keptMemberships(replicas), superDigest);
+  const found = keptMemberships(replicas);
+  const starting = startingConfigs(plan, replicas, found, superDigest);
   // Refuse before starting anything a config the replicas themselves would refuse.
   for (const { replica, zooCfg } of starting.written) checkGeneratedConfig(replica, zooCfg);
   for (const replica of replicas) {
@@ -92,6 +99,7 @@ export async function runEnsemble(flags: EnsembleCommandFlags): Promise<void> {
     writeFileSync(replica.configPath, zooCfg, { mode: fileMode });
   }
   for (const line of keptLines(starting)) write(line);
+  if (superDigest !== undefined) updateSuperDigest(starting.kept, found, superDigest, write);
   if (superPassword !== undefined) write(superPasswordLine(superPassword));
   let stopping = false;
   const stopAll = (reason: string, exitCode: number): void => {
@@ -117,7 +125,9 @@ export async function runEnsemble(flags: EnsembleCommandFlags): Promise<void> {
   // A closed stdout (piped into `head`) must stop the replicas, not crash and orphan them.
   process.stdout.on('error', () => stopAll('stdout closed', 0));
   supervisor.start();
-  const guide = superPassword === undefined ? [] : reconfigGuide(plan, superPassword.password, starting.membership.ids);
+  const guide = superPassword === undefined
+    ? []
+    : reconfigGuide(plan, superPassword.password, starting.membership.ids);
   void announceWhenServing(plan, replicas, () => stopping, write, guide);
 }
 
@@ -137,6 +147,24 @@ export function replicaLoggingArguments(flags: EnsembleFlags, isTty: boolean): s
 export function replicaPeerWireArguments(flags: Pick<ServerFlags, 'peerWireVersion'>): string[] {
   const { peerWireVersion } = parsePeerWireFlag(flags);
   return peerWireVersion === undefined ? [] : ['--peer-wire-version', String(peerWireVersion)];
+}
+
+/** Gives kept zoo.cfg files a changed super password's digest, leaving the rest as it is. */
+function updateSuperDigest(
+  kept: readonly ReplicaLayout[],
+  found: ReadonlyMap<number, KeptMembership>,
+  superDigest: string,
+  write: (line: string) => void,
+): void {
+  const stale = kept.filter((replica) => found.get(replica.id)?.superDigest !== superDigest);
+  for (const replica of stale) {
+    const text = readFileSync(replica.configPath, 'utf8');
+    writeFileSync(replica.configPath, withSuperDigest(text, superDigest));
+  }
+  if (stale.length > 0) {
+    write(`[ensemble] new super password: its digest written into the kept zoo.cfg of ` +
+      stale.map((replica) => replica.name).join(', '));
+  }
 }
 
 function checkGeneratedConfig(replica: ReplicaLayout, zooCfg: string): void {

@@ -20,6 +20,8 @@ export interface KeptMembership extends EnsembleMembership {
   dynamicConfigFile: string;
   /** Its version (the zxid that committed it). */
   version: bigint;
+  /** zoo.cfg's DigestAuthenticationProvider.superDigest, which a new password must replace. */
+  superDigest: string | undefined;
 }
 
 /** The replicas whose zoo.cfg names a dynamicConfigFile, by id, with what that file holds. */
@@ -50,6 +52,7 @@ function keptMembership(replica: ReplicaLayout): KeptMembership | undefined {
       ids: [...servers.keys()].sort((first, second) => first - second),
       lines,
       version: config.configVersion ?? 0n,
+      superDigest: config.superDigest,
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -84,7 +87,8 @@ export function startingConfigs(
     found.has(replica.id) && !kept.includes(replica));
   const written = replicas
     .filter((replica) => !kept.includes(replica))
-    .map((replica) => ({ replica, zooCfg: replicaZooCfg(plan, replica, { superDigest, membership }) }));
+    .map((replica) =>
+      ({ replica, zooCfg: replicaZooCfg(plan, replica, { superDigest, membership }) }));
   return { kept, leftOut, written, membership };
 }
 
@@ -97,12 +101,23 @@ export function keptLines(starting: StartingConfigs): string[] {
     (membership.version === undefined ? '' : ` (version ${membership.version.toString(16)})`);
   const lines: string[] = [];
   if (kept.length > 0) {
-    lines.push(`[ensemble] keeping the zoo.cfg of ${names(kept)}: it names the membership a ` +
-      `reconfig committed (dynamicConfigFile), ${servers}`);
+    lines.push(`[ensemble] keeping the zoo.cfg of ${names(kept)}: each names the membership a ` +
+      `reconfig committed (dynamicConfigFile); the newest: ${servers}`);
   }
   if (leftOut.length > 0) {
     lines.push(`[ensemble] ${names(leftOut)} left out of that membership by a reconfig: ` +
       `started as spares of ${servers}, ready for reconfig -add`);
   }
   return lines;
+}
+
+/**
+ * A kept zoo.cfg with `superDigest` in place of the one it holds (appended when it holds none),
+ * so a new --super-password reaches replicas whose membership stays as reconfig left it.
+ */
+export function withSuperDigest(text: string, superDigest: string): string {
+  const line = `DigestAuthenticationProvider.superDigest=${superDigest}`;
+  const pattern = /^[ \t]*DigestAuthenticationProvider\.superDigest[ \t]*[=:].*$/m;
+  if (pattern.test(text)) return text.replace(pattern, line);
+  return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${line}\n`;
 }

@@ -111,6 +111,7 @@ export function superPasswordLine(superPassword: SuperPassword): string {
     case 'stored':
       return `[ensemble] reconfig enabled; super user password read from ${superPassword.path}`;
     case 'generated':
-      return `[ensemble] reconfig enabled; super user password generated into ${superPassword.path}`;
+      return '[ensemble] reconfig enabled; super user password generated into ' +
+        superPassword.path;
   }
 }

@@ -102,7 +102,9 @@ describe('corral ensemble grows 3 → 5 and shrinks back while a client writes',
     // A failed run must leave nothing behind: only processes this test started, by PID.
     for (const client of clients.splice(0)) await client.close().catch(() => undefined);
     for (const ensemble of ensembles.splice(0)) ensemble.killAll();
-    for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+    for (const directory of directories.splice(0)) {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('adds both spares, removes them, keeps every acknowledged write, and restarts with 3 ' +
@@ -123,7 +125,8 @@ describe('corral ensemble grows 3 → 5 and shrinks back while a client writes',
     const addLine = await first.waitForLine(/^ {2}reconfig -add /, 1_000);
     const joiningServers = addLine.trim().slice('reconfig -add '.length);
     expect(await first.waitForLine(/^ {2}reconfig -remove /, 1_000)).toBe('  reconfig -remove 4,5');
-    expect(await first.waitForLine(/^ {2}addauth /, 1_000)).toBe(`  addauth digest super:${password}`);
+    expect(await first.waitForLine(/^ {2}addauth /, 1_000))
+      .toBe(`  addauth digest super:${password}`);
     // A spare's own /zookeeper/config names the members and itself until it is added.
     await waitForConfig(ports.slice(0, 3), [1, 2, 3], () => first.report());
 
@@ -162,7 +165,8 @@ describe('corral ensemble grows 3 → 5 and shrinks back while a client writes',
     ensembles.push(second);
     await second.waitForLine(bannerPattern, 30_000);
     expect(second.lines.filter((line) => /keeping|left out/.test(line))).toEqual([
-      expect.stringMatching(/^\[ensemble\] keeping the zoo\.cfg of replica-1, replica-2, replica-3: .*servers 1,2,3 /),
+      expect.stringMatching(
+        /^\[ensemble\] keeping the zoo\.cfg of replica-1, replica-2, replica-3: .*servers 1,2,3 /),
       expect.stringMatching(/^\[ensemble\] replica-4, replica-5 left out of that membership/),
     ]);
     await waitForConfig(ports, [1, 2, 3], () => second.report());
