@@ -1,7 +1,7 @@
 // `corral ensemble`: a whole ensemble on one machine for development. It writes each replica's
 // data dir, myid and zoo.cfg, runs every replica as a supervised `corral server` child, and says
 // how to connect once all of them answer `srvr`. Ctrl-C stops them all.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -13,11 +13,23 @@ import {
   planEnsemble,
   replicaEntryPoint,
   replicaLayouts,
-  replicaZooCfg,
   type EnsembleFlags,
   type EnsemblePlan,
   type ReplicaLayout,
 } from './ensemble-layout.js';
+import {
+  keptLines,
+  keptMemberships,
+  startingConfigs,
+  withSuperDigest,
+  type KeptMembership,
+} from './ensemble-kept.js';
+import {
+  reconfigGuide,
+  resolveSuperPassword,
+  superDigestOf,
+  superPasswordLine,
+} from './ensemble-reconfig.js';
 import { EnsembleSupervisor } from './ensemble-supervisor.js';
 import { addLoggingOptions, chooseLogFormat } from './logging.js';
 import {
@@ -50,6 +62,10 @@ export function addEnsembleOptions(command: Command): Command {
     )
     .option('--quorum-base-port <port>', 'quorum port of replica 1 (default base port + 1000)')
     .option('--election-base-port <port>', 'election port of replica 1 (default base port + 2000)')
+    .option('--spares <count>', 'extra replicas, outside the membership until reconfig -add', '0')
+    .option('--reconfig', 'enable reconfig with a super user (implied by --spares)')
+    .option('--super-password <password>',
+      'the super user\'s password (default: generated once, kept in <data-dir>/super-password)')
     .option(...peerWireVersionOption);
 }
 
@@ -61,18 +77,30 @@ export async function runEnsemble(flags: EnsembleCommandFlags): Promise<void> {
   // Refused here, naming the flag, rather than by every replica as it starts.
   parseLoggingFlags(flags);
   parsePeerWireFlag(flags);
-  const replicas = replicaLayouts(plan);
-  const files = replicas.map((replica) => ({ replica, zooCfg: replicaZooCfg(plan, replica) }));
-  // Refuse before starting anything a config the replicas themselves would refuse.
-  for (const { replica, zooCfg } of files) checkGeneratedConfig(replica, zooCfg);
-  for (const { replica, zooCfg } of files) {
-    mkdirSync(replica.dataDir, { recursive: true, mode: directoryMode });
-    writeFileSync(join(replica.dataDir, 'myid'), `${replica.id}\n`, { mode: fileMode });
-    writeFileSync(replica.configPath, zooCfg, { mode: fileMode });
-  }
   const write = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
+  const replicas = replicaLayouts(plan);
+  const superPassword = plan.reconfig
+    ? resolveSuperPassword(flags.superPassword, plan.dataDir)
+    : undefined;
+  const superDigest = superPassword === undefined
+    ? undefined
+    : superDigestOf(superPassword.password);
+  const found = keptMemberships(replicas);
+  const starting = startingConfigs(plan, replicas, found, superDigest);
+  // Refuse before starting anything a config the replicas themselves would refuse.
+  for (const { replica, zooCfg } of starting.written) checkGeneratedConfig(replica, zooCfg);
+  for (const replica of replicas) {
+    mkdirSync(replica.dataDir, { recursive: true, mode: directoryMode });
+    writeFileSync(join(replica.dataDir, 'myid'), `${replica.id}\n`, { mode: fileMode });
+  }
+  for (const { replica, zooCfg } of starting.written) {
+    writeFileSync(replica.configPath, zooCfg, { mode: fileMode });
+  }
+  for (const line of keptLines(starting)) write(line);
+  if (superDigest !== undefined) updateSuperDigest(starting.kept, found, superDigest, write);
+  if (superPassword !== undefined) write(superPasswordLine(superPassword));
   let stopping = false;
   const stopAll = (reason: string, exitCode: number): void => {
     if (stopping) return;
@@ -97,7 +125,10 @@ export async function runEnsemble(flags: EnsembleCommandFlags): Promise<void> {
   // A closed stdout (piped into `head`) must stop the replicas, not crash and orphan them.
   process.stdout.on('error', () => stopAll('stdout closed', 0));
   supervisor.start();
-  void announceWhenServing(plan, replicas, () => stopping, write);
+  const guide = superPassword === undefined
+    ? []
+    : reconfigGuide(plan, superPassword.password, starting.membership.ids);
+  void announceWhenServing(plan, replicas, () => stopping, write, guide);
 }
 
 /**
@@ -118,6 +149,24 @@ export function replicaPeerWireArguments(flags: Pick<ServerFlags, 'peerWireVersi
   return peerWireVersion === undefined ? [] : ['--peer-wire-version', String(peerWireVersion)];
 }
 
+/** Gives kept zoo.cfg files a changed super password's digest, leaving the rest as it is. */
+function updateSuperDigest(
+  kept: readonly ReplicaLayout[],
+  found: ReadonlyMap<number, KeptMembership>,
+  superDigest: string,
+  write: (line: string) => void,
+): void {
+  const stale = kept.filter((replica) => found.get(replica.id)?.superDigest !== superDigest);
+  for (const replica of stale) {
+    const text = readFileSync(replica.configPath, 'utf8');
+    writeFileSync(replica.configPath, withSuperDigest(text, superDigest));
+  }
+  if (stale.length > 0) {
+    write(`[ensemble] new super password: its digest written into the kept zoo.cfg of ` +
+      stale.map((replica) => replica.name).join(', '));
+  }
+}
+
 function checkGeneratedConfig(replica: ReplicaLayout, zooCfg: string): void {
   const quiet = { info: () => undefined, warn: () => undefined };
   try {
@@ -135,6 +184,7 @@ async function announceWhenServing(
   replicas: readonly ReplicaLayout[],
   isStopping: () => boolean,
   write: (line: string) => void,
+  guide: readonly string[],
 ): Promise<void> {
   const host = clientHost(plan.clientPortAddress);
   while (!isStopping()) {
@@ -142,9 +192,11 @@ async function announceWhenServing(
     if (isStopping()) return;
     if (modes.every((mode) => mode !== undefined && servingModes.includes(mode))) {
       write(
-        `corral ensemble of ${replicas.length} replicas serving; connect with: ` +
+        `corral ensemble of ${plan.size} replicas` +
+          `${plan.spares > 0 ? ` and ${plan.spares} spares` : ''} serving; connect with: ` +
           `zkCli.sh -server ${connectString(plan)} (data in ${plan.dataDir})`,
       );
+      for (const line of guide) write(line);
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, servingPollIntervalMs));

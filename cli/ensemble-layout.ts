@@ -15,6 +15,9 @@ export interface EnsembleFlags {
   clientPortAddress?: string;
   quorumBasePort?: string;
   electionBasePort?: string;
+  spares?: string;
+  reconfig?: boolean;
+  superPassword?: string;
   logLevel?: string;
   logFormat?: string;
 }
@@ -23,6 +26,10 @@ export interface EnsemblePlan {
   size: number;
   /** The last `observers` replicas are observers. */
   observers: number;
+  /** Replicas size+1 … size+spares, started outside the membership, ready for reconfig -add. */
+  spares: number;
+  /** Every zoo.cfg enables reconfig, with a super user and the 3.5+ server lines. */
+  reconfig: boolean;
   clientPortBase: number;
   quorumPortBase: number;
   electionPortBase: number;
@@ -39,6 +46,8 @@ export interface ReplicaLayout {
   quorumPort: number;
   electionPort: number;
   peerType: PeerType;
+  /** Started with the members plus itself, so `reconfig -add` can make it a member. */
+  spare: boolean;
   dataDir: string;
   configPath: string;
 }
@@ -47,6 +56,7 @@ export const ensembleDefaults = {
   dataDir: './data',
   tickTimeMs: 2000,
   observers: 0,
+  spares: 0,
   clientPortAddress: '127.0.0.1',
   /** The quorum and election port bases sit this far above the client port base. */
   quorumPortOffset: 1000,
@@ -76,17 +86,32 @@ export function planEnsemble(flags: EnsembleFlags, workingDirectory: string): En
     ? ensembleDefaults.observers
     : parseValue(valueParsers.nonNegativeInteger, '--observers', flags.observers);
   checkObservers(size, observers);
+  const spares = flags.spares === undefined
+    ? ensembleDefaults.spares
+    : parseValue(valueParsers.nonNegativeInteger, '--spares', flags.spares);
+  // Spares take server ids and ports like members, so the same limits count them.
+  if (size + spares > replicasMax) {
+    throw new ConfigError(`invalid --spares "${spares}": --size ${size} plus ${spares} spares ` +
+      `pass ${replicasMax} replicas`, '--spares');
+  }
   const clientPortBase = parseValue(valueParsers.port, '--base-port', flags.basePort ?? '');
   const ranges: PortRange[] = [
     { role: 'client', base: clientPortBase, flag: '--base-port', origin: '--base-port' },
     portRange('quorum', flags.quorumBasePort, clientPortBase),
     portRange('election', flags.electionBasePort, clientPortBase),
   ];
-  checkPortRanges(ranges, size);
+  checkPortRanges(ranges, size + spares);
   const dataDir = parseValue(valueParsers.text, '--data-dir', flags.dataDir ?? '');
+  const reconfig = flags.reconfig === true || spares > 0;
+  if (flags.superPassword !== undefined && !reconfig) {
+    throw new ConfigError('--super-password is for reconfig: add --reconfig or --spares <count>',
+      '--super-password');
+  }
   return {
     size,
     observers,
+    spares,
+    reconfig,
     clientPortBase,
     quorumPortBase: ranges[1]?.base ?? 0,
     electionPortBase: ranges[2]?.base ?? 0,
@@ -135,10 +160,10 @@ function checkObservers(size: number, observers: number): void {
 }
 
 /** Every port of every range must exist, and no port may serve two purposes. */
-function checkPortRanges(ranges: readonly PortRange[], size: number): void {
-  const span = (range: PortRange): string => `${range.base}-${range.base + size - 1}`;
+function checkPortRanges(ranges: readonly PortRange[], replicas: number): void {
+  const span = (range: PortRange): string => `${range.base}-${range.base + replicas - 1}`;
   for (const [index, range] of ranges.entries()) {
-    const last = range.base + size - 1;
+    const last = range.base + replicas - 1;
     if (last > portMax) {
       throw new ConfigError(
         `invalid ${range.flag}: ${range.role} ports ${span(range)} (${range.origin}) ` +
@@ -148,7 +173,7 @@ function checkPortRanges(ranges: readonly PortRange[], size: number): void {
     }
     const overlapping = ranges
       .slice(0, index)
-      .find((earlier) => range.base <= earlier.base + size - 1 && earlier.base <= last);
+      .find((earlier) => range.base <= earlier.base + replicas - 1 && earlier.base <= last);
     if (overlapping !== undefined) {
       throw new ConfigError(
         `invalid ${range.flag}: ${range.role} ports ${span(range)} (${range.origin}) ` +
@@ -159,18 +184,23 @@ function checkPortRanges(ranges: readonly PortRange[], size: number): void {
   }
 }
 
-/** Replica i (1-based) takes the i-th port of each range; the last `observers` observe. */
+/**
+ * Replica i (1-based) takes the i-th port of each range; the last `observers` of the members
+ * observe; the spares come after the members.
+ */
 export function replicaLayouts(plan: EnsemblePlan): ReplicaLayout[] {
-  return Array.from({ length: plan.size }, (_, index) => {
+  return Array.from({ length: plan.size + plan.spares }, (_, index) => {
     const id = index + 1;
     const dataDir = join(plan.dataDir, `replica-${id}`);
+    const spare = id > plan.size;
     return {
       id,
       name: `replica-${id}`,
       clientPort: plan.clientPortBase + index,
       quorumPort: plan.quorumPortBase + index,
       electionPort: plan.electionPortBase + index,
-      peerType: id > plan.size - plan.observers ? 'observer' : 'participant',
+      peerType: !spare && id > plan.size - plan.observers ? 'observer' : 'participant',
+      spare,
       dataDir,
       configPath: join(dataDir, 'zoo.cfg'),
     };
@@ -182,27 +212,90 @@ function propertyValue(text: string): string {
   return text.replaceAll('\\', '\\\\');
 }
 
-/** The zoo.cfg replica `self` starts with: ZooKeeper's own format, so ZooKeeper could run it. */
-export function replicaZooCfg(plan: EnsemblePlan, self: ReplicaLayout): string {
+/** The servers a zoo.cfg names: their ids and their `server.N=…` (group., weight.) lines. */
+export interface EnsembleMembership {
+  ids: readonly number[];
+  lines: readonly string[];
+}
+
+/** The membership the flags describe: the members 1 … size, without the spares. */
+export function plannedMembership(plan: EnsemblePlan): EnsembleMembership {
+  const members = replicaLayouts(plan).filter((replica) => !replica.spare);
+  return {
+    ids: members.map((replica) => replica.id),
+    lines: members.map((replica) => serverLine(plan, replica)),
+  };
+}
+
+export interface ZooCfgOptions {
+  /** The super user's digest id; required with reconfig. */
+  superDigest?: string | undefined;
+  /** The membership to name (default: the planned one), e.g. one a reconfig committed. */
+  membership?: EnsembleMembership | undefined;
+}
+
+/**
+ * The zoo.cfg replica `self` starts with: ZooKeeper's own format, so ZooKeeper could run it.
+ * With reconfig the server lines take the 3.5+ form with each client address, as `reconfig
+ * -add` names them and /zookeeper/config shows them, and a replica outside the membership (a
+ * spare) names the members plus itself, as ZooKeeper's guide starts a server that will join.
+ */
+export function replicaZooCfg(
+  plan: EnsemblePlan,
+  self: ReplicaLayout,
+  options: ZooCfgOptions = {},
+): string {
+  const { superDigest, membership = plannedMembership(plan) } = options;
+  if (plan.reconfig && superDigest === undefined) {
+    throw new Error(`replicaZooCfg: ${self.name} needs the super digest of a reconfig ensemble`);
+  }
+  const outside = !membership.ids.includes(self.id);
   const lines = [
-    `# Written by corral ensemble for ${self.name} of ${plan.size}; rewritten on every start.`,
+    `# Written by corral ensemble for ${self.name} of ${plan.size}` +
+      `${outside ? ' (a spare, ready for reconfig -add)' : ''}; ${rewriteNote(plan)}.`,
     `tickTime=${plan.tickTimeMs}`,
     'initLimit=10',
     'syncLimit=5',
     `dataDir=${propertyValue(self.dataDir)}`,
-    `clientPort=${self.clientPort}`,
-    `clientPortAddress=${plan.clientPortAddress}`,
-    '4lw.commands.whitelist=*',
-    'admin.enableServer=false',
   ];
-  if (self.peerType === 'observer') lines.push('peerType=observer');
-  for (const replica of replicaLayouts(plan)) {
-    const suffix = replica.peerType === 'observer' ? ':observer' : '';
-    lines.push(
-      `server.${replica.id}=127.0.0.1:${replica.quorumPort}:${replica.electionPort}${suffix}`,
-    );
+  // With reconfig the client address is on the server line; a committed configuration drops
+  // clientPort and clientPortAddress from zoo.cfg anyway (QuorumPeerConfig.editStaticConfig).
+  if (!plan.reconfig) {
+    lines.push(`clientPort=${self.clientPort}`, `clientPortAddress=${plan.clientPortAddress}`);
   }
+  lines.push('4lw.commands.whitelist=*', 'admin.enableServer=false');
+  if (superDigest !== undefined && plan.reconfig) {
+    lines.push('reconfigEnabled=true', 'standaloneEnabled=false',
+      `DigestAuthenticationProvider.superDigest=${superDigest}`);
+  }
+  // With reconfig the server line's role decides, and a reconfig may change it.
+  if (!plan.reconfig && self.peerType === 'observer') lines.push('peerType=observer');
+  lines.push(...membership.lines);
+  if (outside) lines.push(serverLine(plan, self));
   return `${lines.join('\n')}\n`;
+}
+
+function rewriteNote(plan: EnsemblePlan): string {
+  return plan.reconfig
+    ? 'rewritten on every start until a reconfig names its dynamicConfigFile'
+    : 'rewritten on every start';
+}
+
+/**
+ * `server.N=…` as zoo.cfg holds it: `host:quorumPort:electionPort[:observer]`, or with reconfig
+ * the 3.5+ form `host:quorumPort:electionPort:role;clientHost:clientPort` that `reconfig -add`
+ * takes (the key and value joined by `=`, as zkCli.sh wants them).
+ */
+export function serverLine(plan: EnsemblePlan, replica: ReplicaLayout): string {
+  const quorum = `server.${replica.id}=127.0.0.1:${replica.quorumPort}:${replica.electionPort}`;
+  if (!plan.reconfig) return replica.peerType === 'observer' ? `${quorum}:observer` : quorum;
+  return `${quorum}:${replica.peerType};${hostForAddress(plan.clientPortAddress)}:` +
+    `${replica.clientPort}`;
+}
+
+/** An IPv6 address written beside a port needs its brackets. */
+function hostForAddress(address: string): string {
+  return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
 }
 
 /** Where a client reaches the client port: loopback when the port binds every address. */
@@ -212,11 +305,16 @@ export function clientHost(clientPortAddress: string): string {
   return clientPortAddress;
 }
 
-/** ZooKeeper's connect string for the whole ensemble, IPv6 hosts in brackets. */
+/**
+ * ZooKeeper's connect string for the members (not the spares, which serve only once added),
+ * IPv6 hosts in brackets.
+ */
 export function connectString(plan: EnsemblePlan): string {
-  const host = clientHost(plan.clientPortAddress);
-  const written = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return replicaLayouts(plan).map((replica) => `${written}:${replica.clientPort}`).join(',');
+  const written = hostForAddress(clientHost(plan.clientPortAddress));
+  return replicaLayouts(plan)
+    .filter((replica) => !replica.spare)
+    .map((replica) => `${written}:${replica.clientPort}`)
+    .join(',');
 }
 
 /**

@@ -136,7 +136,8 @@ export class EnsembleSupervisor {
       this.exited(replica, how);
     });
     this.options.write(
-      `[ensemble] started ${layout.name} (pid ${child.pid ?? 'none'}): ${layout.peerType}, ` +
+      `[ensemble] started ${layout.name} (pid ${child.pid ?? 'none'}): ` +
+        `${layout.spare ? 'spare, ' : ''}${layout.peerType}, ` +
         `client port ${layout.clientPort}, ${layout.configPath}`,
     );
   }
