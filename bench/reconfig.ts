@@ -221,15 +221,19 @@ async function main(): Promise<void> {
     }
   }
   console.log(`median of ${rounds} round(s), tickTime ${flags.tickTime} ms`);
-  console.log('system     step    reply ms  active everywhere ms  longest write gap ms');
+  console.log('system     step        reply ms  active everywhere ms  longest write gap ms');
   for (const system of systems) {
     for (const step of ['add', 'remove', 'leader'] as const) {
-      // A reply lost with its connection (the leader step) shows as "lost".
+      // A reply lost with its connection (the leader step) is left out of the median and
+      // counted: "95 (1 lost)", or "lost" when every round lost it.
       const of = (pick: (figures: StepFigures) => number) => {
-        const value = median(results.get(system)!.map((round) => pick(round[step])));
-        return Number.isNaN(value) ? 'lost' : value.toFixed(0);
+        const values = results.get(system)!.map((round) => pick(round[step]));
+        const kept = values.filter((value) => !Number.isNaN(value));
+        const lost = values.length - kept.length;
+        if (kept.length === 0) return 'lost';
+        return `${median(kept).toFixed(0)}${lost === 0 ? '' : ` (${lost} lost)`}`;
       };
-      console.log(`${system.padEnd(10)} ${step.padEnd(7)} ${of((f) => f.replyMs).padStart(8)}  ` +
+      console.log(`${system.padEnd(10)} ${step.padEnd(7)} ${of((f) => f.replyMs).padStart(12)}  ` +
         `${of((f) => f.activeEverywhereMs).padStart(20)}  ${of((f) => f.longestWriteGapMs)
           .padStart(20)}`);
     }

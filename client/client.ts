@@ -40,41 +40,11 @@ import {
 } from './types.js';
 import type { Reply } from './wire.js';
 import { WatchClient } from './watch-client.js';
+import { configPath, configResultOf, type ConfigResult, type ReconfigChange } from './config.js';
 import type { RegisteredWatches, WatchEvent, WatchKind, WatchListener } from './watches.js';
 
 interface ClientEvents {
   state: (state: ClientConnectionState) => void;
-}
-
-/** Where ZooKeeper keeps the ensemble's configuration, outside every chroot. */
-const configPath = '/zookeeper/config';
-
-/** What reconfig changes: server lines joining, ids leaving, or the whole membership. */
-export interface ReconfigChange {
-  joining?: readonly string[] | string;
-  leaving?: ReadonlyArray<number | string> | string;
-  newMembers?: readonly string[] | string;
-  /** The configuration version the change must start from; -1 (default) for any. */
-  fromConfig?: bigint | number;
-}
-
-/** The configuration as /zookeeper/config holds it. */
-export interface ConfigResult {
-  /** `server.N=…` lines (and group/weight lines), then `version=<hex>`. */
-  text: string;
-  /** The configuration's version: the zxid of the reconfig that made it (0 if none yet). */
-  version: bigint;
-  /** The server ids it names, ascending. */
-  servers: number[];
-  stat: Stat;
-}
-
-function configResultOf(data: Buffer | null, stat: Stat): ConfigResult {
-  const text = data?.toString('utf8') ?? '';
-  const version = /^version=([0-9a-f]+)$/m.exec(text)?.[1];
-  const servers = [...text.matchAll(/^server\.(\d+)=/gm)].map((match) => Number(match[1]))
-    .sort((first, second) => first - second);
-  return { text, version: version === undefined ? 0n : BigInt(`0x${version}`), servers, stat };
 }
 
 /** A multi that failed: the error of the first failing op, with every op's result. */

@@ -7,7 +7,8 @@ import { ConnectionHost } from './connection.js';
 import { ConnectionLossError } from '../protocol/errors.js';
 import type { ClientOptions } from './types.js';
 
-export { Client, type ConfigResult, type MultiError, type ReconfigChange } from './client.js';
+export { Client, type MultiError } from './client.js';
+export type { ConfigResult, ReconfigChange } from './config.js';
 export { Transaction, type Operation, type ReadOperation } from './transaction.js';
 export type {
   WatchEvent,

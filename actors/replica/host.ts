@@ -6,20 +6,10 @@
 import { constants } from 'node:buffer';
 import { createActor, type Actor } from 'xstate';
 import type { ClientRequestEntry, ForwardedTxnRequest } from '../../machines/replica-context.js';
-import {
-  describeQuorumRule,
-  membershipRule,
-  quorumRuleOf,
-  votersOf,
-  type QuorumRule,
-} from '../../machines/quorum.js';
-import {
-  memberIdsOf,
-  membershipOfIds,
-  parseMembershipText,
-  type VersionedMembership,
-} from '../../protocol/membership.js';
-import { Perm } from '../../protocol/constants.js';
+import { describeQuorumRule, type QuorumRule } from '../../machines/quorum.js';
+import type { VersionedMembership } from '../../protocol/membership.js';
+import { HostMembership } from './host-membership.js';
+import { withLeaderStamps, withReconfigVerdict } from './leader-stamps.js';
 import {
   replicaMachine,
   type ReplicaEvent,
@@ -28,7 +18,7 @@ import {
 } from '../../machines/replica.js';
 import { encodePeerMessage } from '../../protocol/peer-codec.js';
 import type { PeerMessage, ServerId, Zxid } from '../../protocol/peer.js';
-import type { ReconfigRequestBody, RequestBody, Txn } from '../../protocol/txn.js';
+import type { RequestBody, Txn } from '../../protocol/txn.js';
 import { hex } from '../../protocol/zxid.js';
 import type { Transport } from '../../transport/transport.js';
 import type { DataTree } from '../../tree/data-tree.js';
@@ -72,13 +62,7 @@ const requestsPerBatchMax = 1000;
 export class ReplicaHost implements ReplicaPort {
   readonly pipeline = new ReplicatedPipeline(this);
   readonly myId: ServerId;
-  /** The active membership (a committed reconfig replaces it) and what it makes of the voters. */
-  private membership: VersionedMembership;
-  private membershipVoters: readonly ServerId[];
-  private membershipQuorum: QuorumRule;
-  private members: ReadonlySet<ServerId> | undefined;
-  /** A configuration the recovered tree holds beyond the active one (see start). */
-  private lastSeenAtStart: VersionedMembership | undefined;
+  private readonly membership: HostMembership;
   private core: ServerCore | undefined;
   private log: ReplicaLog | undefined;
   private network: Transport | undefined;
@@ -109,11 +93,7 @@ export class ReplicaHost implements ReplicaPort {
     private readonly options: ReplicaHostOptions,
   ) {
     this.myId = options.myId;
-    const voters = [...options.voters].sort((first, second) => first - second);
-    this.membershipQuorum = quorumRuleOf(voters, options.quorum);
-    this.membershipVoters = votersOf(this.membershipQuorum);
-    this.membership = options.membership ?? { ...membershipOfIds(voters), version: 0 };
-    this.members = options.members === undefined ? undefined : new Set(options.members);
+    this.membership = new HostMembership(options);
     this.snapAssembler = new SnapAssembler(options.snapshotBytesMax ?? snapshotBytesMaxDefault);
     const pacing: OutboxPacing = {
       nextTurn: () => new Promise((resolve) => world.nextTurn(() => resolve())),
@@ -146,16 +126,16 @@ export class ReplicaHost implements ReplicaPort {
   }
 
   get voters(): readonly ServerId[] {
-    return this.membershipVoters;
+    return this.membership.voters;
   }
 
   get quorum(): QuorumRule {
-    return this.membershipQuorum;
+    return this.membership.quorum;
   }
 
   /** The active membership, with its version (the zxid of the reconfig that made it). */
   get activeMembership(): VersionedMembership {
-    return this.membership;
+    return this.membership.membership;
   }
 
   /** The machine's actor once started (inspection, the simulator's visited states). */
@@ -181,10 +161,7 @@ export class ReplicaHost implements ReplicaPort {
     // Until it serves, a replica's tree may hold a tail nobody committed: no snapshots of it.
     storage.detach();
     this.initConfigNode(core.tree);
-    // Replay applied every logged txn, committed or not: a newer configuration in the tree is
-    // only seen until this replica serves (the tree is then committed state).
-    const held = membershipInTree(core.tree);
-    if (held !== undefined && held.version > this.membership.version) this.lastSeenAtStart = held;
+    this.membership.seenAtStart(core.tree);
     logger.info(
       { snapshot: restored?.file, txns: replayed, zxid: hex(core.tree.lastZxid) },
       'recovered logged state',
@@ -201,10 +178,7 @@ export class ReplicaHost implements ReplicaPort {
       myId: this.myId,
       voters: this.voters,
       quorum: this.quorum,
-      ...(this.options.membership === undefined && this.membership.version === 0
-        ? {}
-        : { membership: this.membership }),
-      ...(this.lastSeenAtStart === undefined ? {} : { lastSeenMembership: this.lastSeenAtStart }),
+      ...this.membership.machineInput(),
       standaloneEnabled: this.options.standaloneEnabled ?? true,
       ...(this.options.protocolVersion === undefined
         ? {}
@@ -264,14 +238,14 @@ export class ReplicaHost implements ReplicaPort {
   private initConfigNode(tree: DataTree): void {
     const text = this.options.configText;
     if (text === undefined) return;
-    const held = membershipInTree(tree);
-    if (held !== undefined && held.version >= this.membership.version && held.version > 0) return;
-    tree.initConfigNode(Buffer.from(text), this.membership.version, this.world.clock.now());
+    if (!this.membership.shouldInitConfigNode(tree)) return;
+    const version = this.membership.membership.version;
+    tree.initConfigNode(Buffer.from(text), version, this.world.clock.now());
   }
 
   /** The tree (recovered, or replaced by a SNAP) holds a newer configuration: it is the one. */
   private adoptTreeMembership(tree: DataTree, tellMachine: boolean): void {
-    const held = membershipInTree(tree);
+    const held = this.membership.newerInTree(tree);
     if (held !== undefined) this.adoptMembership(held, tellMachine);
   }
 
@@ -281,33 +255,22 @@ export class ReplicaHost implements ReplicaPort {
    * told (`config.committed`).
    */
   private adoptMembership(membership: VersionedMembership, tellMachine: boolean): void {
-    if (membership.version <= this.membership.version) return;
-    this.membership = membership;
-    this.membershipQuorum = membershipRule(membership);
-    this.membershipVoters = votersOf(this.membershipQuorum);
-    if (this.members !== undefined) this.members = new Set(memberIdsOf(membership));
+    if (!this.membership.adopt(membership)) return;
     this.world.logger.info(
-      { version: hex(membership.version), quorum: describeQuorumRule(this.membershipQuorum) },
+      { version: hex(membership.version), quorum: describeQuorumRule(this.membership.quorum) },
       'configuration activated',
     );
     this.world.membershipChanged?.(membership);
     this.options.observer?.membership?.(membership);
     if (this.core !== undefined) this.core.role = coreRoleOf(this.announced, this.identity());
-    if (tellMachine) this.send({ type: 'config.committed', membership });
+    // On the next turn: the replies of what was just applied (the reconfig's own among them)
+    // reach their clients before a change of leader makes this replica drop them.
+    if (tellMachine) this.world.nextTurn(() => this.send({ type: 'config.committed', membership }));
   }
 
-  /**
-   * Frames from ids outside the membership are dropped, except with reconfigEnabled: a replica
-   * joining (its own configuration names it, this one not yet) must be heard to be synced and
-   * added, as ZooKeeper's leader accepts any learner. The transport verified who it is.
-   */
-  private isHeard(peer: ServerId): boolean {
-    return this.members === undefined || this.members.has(peer) ||
-      this.options.reconfigEnabled === true;
-  }
 
   private listen(network: Transport): void {
-    const isMember = (peer: ServerId) => this.isHeard(peer);
+    const isMember = (peer: ServerId) => this.membership.isHeard(peer);
     network.on('frame', (from, frame) => {
       if (isMember(from)) receivePeerFrame(this.inbox, from, frame);
       else this.dropStrangerFrame(from);
@@ -357,7 +320,7 @@ export class ReplicaHost implements ReplicaPort {
   submit(sessionId: bigint, cxid: number, body: RequestBody): void {
     const leading = this.announced.serving && this.announced.state === 'leading';
     const checked = leading
-      ? checkedForOwner(this.requireCore(), this.myId, sessionId, this.withReconfigVerdict(body))
+      ? checkedForOwner(this.requireCore(), this.myId, sessionId, withReconfigVerdict(this.requireCore(), body))
       : body;
     this.pendingRequests.push({ sessionId, cxid, time: this.world.clock.now(), body: checked });
     this.queueFlush();
@@ -437,7 +400,7 @@ export class ReplicaHost implements ReplicaPort {
     const core = this.requireCore();
     const enforceQuota = core.settings.enforceQuota;
     for (const { sessionId, cxid, body } of requests) {
-      const stamped = withLeaderStamps(this.withReconfigVerdict(body), {
+      const stamped = withLeaderStamps(withReconfigVerdict(this.requireCore(), body), {
         enforceQuota,
         aclChecksSkipped: core.settings.skipAcl,
         localSession: passesAsLocalSession(core, sessionId, this.myId),
@@ -448,20 +411,6 @@ export class ReplicaHost implements ReplicaPort {
     this.flushRequests();
   }
 
-  /**
-   * A reconfig's WRITE check on /zookeeper/config, made by the leader against its own tree (as
-   * ZooKeeper's PrepRequestProcessor does); its machine refuses with NoAuth when it fails. The
-   * super-user flag is derived again from the ids the session proved.
-   */
-  private withReconfigVerdict<Body extends RequestBody>(body: Body): Body {
-    if (body.type !== 'reconfigRequest') return body;
-    const core = this.requireCore();
-    const request = body as ReconfigRequestBody;
-    const superUser = request.auth.ids.some((id) => id.scheme === 'super');
-    const authorized = core.settings.skipAcl || superUser ||
-      core.tree.permits('/zookeeper/config', Perm.write, { ids: request.auth.ids, superUser });
-    return { ...request, auth: { ids: request.auth.ids, superUser }, authorized } as Body;
-  }
 
   private encode(message: PeerMessage): Buffer {
     if (this.lastEncoded?.message !== message) {
@@ -564,42 +513,4 @@ export class ReplicaHost implements ReplicaPort {
   async settled(): Promise<void> {
     await this.log?.settled();
   }
-}
-
-interface LeaderStamps {
-  enforceQuota: boolean;
-  aclChecksSkipped: boolean;
-  localSession: boolean;
-}
-
-/** A forwarded write as the leader proposes it, whatever the learner sent: the super-user flag
- * derived from the ids the session proved (or true for every write under this leader's
- * skipACL=yes: ZooKeeper checks write ACLs on the leader alone), the leader's own enforceQuota
- * (ZooKeeper checks quotas in the leader's PrepRequestProcessor) and its session check
- * (localSession). */
-/** /zookeeper/config's configuration in `tree`, when its text reads as one. */
-function membershipInTree(tree: DataTree): VersionedMembership | undefined {
-  const data = tree.getConfigData();
-  if (data === undefined || data === null || data.length === 0) return undefined;
-  try {
-    return parseMembershipText(data.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function withLeaderStamps<Body extends ForwardedTxnRequest['body']>(
-  body: Body,
-  { enforceQuota, aclChecksSkipped, localSession }: LeaderStamps,
-): Body {
-  if (body.type !== 'write') return body;
-  const superUser = aclChecksSkipped || body.auth.ids.some((id) => id.scheme === 'super');
-  const auth = superUser === body.auth.superUser ? body.auth : { ids: body.auth.ids, superUser };
-  const { enforceQuota: _asSent, localSession: _claimed, ...write } = body;
-  return {
-    ...write,
-    auth,
-    ...(enforceQuota ? { enforceQuota } : {}),
-    ...(localSession ? { localSession } : {}),
-  } as Body;
 }

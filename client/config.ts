@@ -1,0 +1,35 @@
+// The ensemble's configuration as corral's client hands it out: what reconfig changes and what
+// /zookeeper/config holds (ZooKeeper's getConfig and reconfig).
+import type { Stat } from './types.js';
+
+/** Where ZooKeeper keeps the ensemble's configuration, outside every chroot. */
+export const configPath = '/zookeeper/config';
+
+/** What reconfig changes: server lines joining, ids leaving, or the whole membership. */
+export interface ReconfigChange {
+  joining?: readonly string[] | string;
+  leaving?: ReadonlyArray<number | string> | string;
+  newMembers?: readonly string[] | string;
+  /** The configuration version the change must start from; -1 (default) for any. */
+  fromConfig?: bigint | number;
+}
+
+/** The configuration as /zookeeper/config holds it. */
+export interface ConfigResult {
+  /** `server.N=…` lines (and group/weight lines), then `version=<hex>`. */
+  text: string;
+  /** The configuration's version: the zxid of the reconfig that made it (0 if none yet). */
+  version: bigint;
+  /** The server ids it names, ascending. */
+  servers: number[];
+  stat: Stat;
+}
+
+export function configResultOf(data: Buffer | null, stat: Stat): ConfigResult {
+  const text = data?.toString('utf8') ?? '';
+  const version = /^version=([0-9a-f]+)$/m.exec(text)?.[1];
+  const servers = [...text.matchAll(/^server\.(\d+)=/gm)].map((match) => Number(match[1]))
+    .sort((first, second) => first - second);
+  return { text, version: version === undefined ? 0n : BigInt(`0x${version}`), servers, stat };
+}
+
