@@ -260,12 +260,16 @@ export class ReplicaHost implements ReplicaPort {
       { version: hex(membership.version), quorum: describeQuorumRule(this.membership.quorum) },
       'configuration activated',
     );
-    this.world.membershipChanged?.(membership);
     this.options.observer?.membership?.(membership);
     if (this.core !== undefined) this.core.role = coreRoleOf(this.announced, this.identity());
     // On the next turn: the replies of what was just applied (the reconfig's own among them)
-    // reach their clients before a change of leader makes this replica drop them.
-    if (tellMachine) this.world.nextTurn(() => this.send({ type: 'config.committed', membership }));
+    // reach their clients before a change of leader (the machine's, or a link the world closes
+    // to a removed peer) makes this replica drop them.
+    this.world.nextTurn(() => {
+      if (this.halted) return;
+      this.world.membershipChanged?.(membership);
+      if (tellMachine) this.send({ type: 'config.committed', membership });
+    });
   }
 
 
