@@ -34,27 +34,17 @@ function offerEpoch(context: ReplicaContext, leader: LeaderState, id: number) {
   return { leader: offered, effects: [send(id, message)] };
 }
 
-/**
- * An observer must not vote; anything else is misconfiguration. A follower that does not vote
- * here is a replica joining (its configuration names it, this one not yet: ZooKeeper's leader
- * syncs it and sends it proposals, whose ACKs count only once a reconfig adds it) or one a
- * reconfig removed before it heard so.
- */
-function isMisconfiguredLearner(
-  context: ReplicaContext,
-  from: number,
-  role: 'follower' | 'observer',
-): boolean {
-  return role === 'observer' && context.voters.includes(from);
-}
-
 /** FOLLOWERINFO / OBSERVERINFO: a learner connected (again); its handling starts over. */
 const recordLearnerInfo: Step = (context, event) => {
   const info = event.type === 'peer.observerInfo'
     ? expectEvent(event, 'peer.observerInfo')
     : expectEvent(event, 'peer.followerInfo');
+  // Whatever the learner's role says of the configuration, it is synced as it asks: a follower
+  // this leader does not count as a voter is one joining (its configuration names it, this one
+  // not yet: ZooKeeper's leader syncs it, and its ACKs count once a reconfig adds it) or one a
+  // reconfig removed; an observer this leader counts as a voter has not yet heard the reconfig
+  // that made it one, and learns it by being synced. Only ACKs of voters ever count.
   const role = info.type === 'peer.followerInfo' ? 'follower' : 'observer';
-  if (isMisconfiguredLearner(context, info.from, role)) return {};
   const learner = {
     role,
     acceptedEpoch: info.message.acceptedEpoch,
@@ -142,9 +132,6 @@ const discoveryGuards = {
   /** A learner's acceptedEpoch passed this leader's epoch: it would refuse it for ever. */
   isLearnerEpochAhead: ((context, event) => {
     if (event.type !== 'peer.followerInfo' && event.type !== 'peer.observerInfo') return false;
-    const role = event.type === 'peer.followerInfo' ? 'follower' : 'observer';
-    // A misconfigured learner is ignored (recordLearnerInfo), not obeyed.
-    if (isMisconfiguredLearner(context, event.from, role)) return false;
     return isEpochBehindLearner(leaderOf(context).newEpoch, event.message.acceptedEpoch);
   }) as Check,
   hasFollowerInfoQuorum: ((context) =>
