@@ -193,9 +193,15 @@ function roundOrder({ context, event }: GuardArguments): number {
 
 /** The guards of `peer.notification`, in the order its transitions try them (FLE's branches). */
 const notificationGuards = wrapNotificationGuards({
-  /** Voters answer non-voters (observers) with their vote and otherwise ignore them. */
+  /**
+   * Voters answer a looking non-voter (an observer, or a replica outside this one's
+   * configuration) with their vote, and otherwise ignore non-voters. A settled one needs no
+   * answer: answering it would have it answer back, for ever, when each counts the other out
+   * (two configurations; found by the simulator with reconfig: seed 32).
+   */
   shouldAnswerNonVoter: ({ context, event }) =>
-    !isVoter(context, event.from) && isVoter(context, context.myId),
+    !isVoter(context, event.from) && isVoter(context, context.myId) &&
+    event.notification.state === 'looking',
   isFromNonVoter: ({ context, event }) => !isVoter(context, event.from),
   isVoteForNonVoter: ({ context, event }) => !isVoter(context, event.notification.vote.leaderId),
   isFromObservingPeer: ({ event }) => event.notification.state === 'observing',
