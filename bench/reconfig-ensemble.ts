@@ -110,6 +110,30 @@ export class ReconfigEnsemble {
       ...lines, ...(this.options.extraConfig ?? []),
     ];
     writeFileSync(this.configFile(id), `${config.join('\n')}\n`);
+    this.spawnServer(server);
+  }
+
+  /**
+   * Starts server `id` again from the zoo.cfg it has now (a reconfig may have rewritten it to
+   * name a dynamic file), after kill.
+   */
+  restart(id: number): void {
+    this.spawnServer(this.server(id));
+  }
+
+  /**
+   * Gives server `id` new ports (for a reconfig that moves it): its line and client port say
+   * them from now on. Returns the new server line.
+   */
+  async move(id: number, role: 'participant' | 'observer' = 'participant'): Promise<string> {
+    const server = this.server(id);
+    [server.clientPort, server.quorumPort, server.electionPort] =
+      await freePorts(3) as [number, number, number];
+    return this.serverLine(id, role);
+  }
+
+  private spawnServer(server: Server): void {
+    const id = server.id;
     server.process = this.options.implementation === 'zookeeper'
       ? spawn(zkServerScript, ['start-foreground', this.configFile(id)], {
         env: {
