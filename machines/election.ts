@@ -34,6 +34,13 @@ export interface ElectionInput {
   voters: readonly ServerId[];
   /** How they count (zoo.cfg group./weight.); a majority of `voters` when left out. */
   quorum?: QuorumRule;
+  /**
+   * Who may be voted leader: the active configuration's rule when `quorum` is the joint rule of
+   * it and a reconfig seen in the log (ZooKeeper's vote order weighs candidates by the active
+   * configuration only; weighing by either, replicas that saw the reconfig and replicas that did
+   * not could back candidates the others never adopt). `quorum` when left out.
+   */
+  candidates?: QuorumRule;
   /** This replica's last logged zxid and its currentEpoch: what it proposes for itself. */
   lastZxid: Zxid;
   currentEpoch: number;
@@ -63,6 +70,8 @@ export interface ElectionContext {
   myId: ServerId;
   /** Who votes and what each vote weighs; observers are not among the voters. */
   quorum: QuorumRule;
+  /** Who may be voted leader (ElectionInput.candidates). */
+  candidates: QuorumRule;
   ownVote: Vote;
   /** The logical clock: notifications from other rounds reset or are answered, as in FLE. */
   round: number;
@@ -134,12 +143,14 @@ function initialContext(input: ElectionInput): ElectionContext {
   const isVoting = input.voters.includes(input.myId);
   const quorum = quorumRuleOf(input.voters, input.quorum);
   const initial = input.initialVote;
-  const proposal = initial !== undefined && weightOf(quorum, initial.leaderId) > 0
+  const candidates = input.candidates ?? quorum;
+  const proposal = initial !== undefined && weightOf(candidates, initial.leaderId) > 0
     ? initial
     : ownVote;
   return {
     myId: input.myId,
     quorum,
+    candidates,
     ownVote,
     round: input.lastRound + 1,
     proposal,
@@ -212,7 +223,7 @@ const notificationGuards = wrapNotificationGuards({
   isLookingInEarlierRound: (guard) => isLooking(guard) && roundOrder(guard) < 0,
   isBetterLookingVote: ({ context, event }) =>
     event.notification.state === 'looking' &&
-    isBetterVote(event.notification.vote, context.proposal, context.quorum),
+    isBetterVote(event.notification.vote, context.proposal, context.candidates),
   isLooking,
   confirmsLeaderInRound,
   confirmsLeaderOutOfElection,
@@ -279,7 +290,7 @@ export const electionMachine = setup({
     /** FLE: a higher round restarts the tally; keep the better of its vote and our own. */
     joinLaterRound: assign(withNotification(({ context, event }) => {
       const { notification } = event;
-      const proposal = isBetterVote(notification.vote, context.ownVote, context.quorum)
+      const proposal = isBetterVote(notification.vote, context.ownVote, context.candidates)
         ? notification.vote
         : context.ownVote;
       const votes = withOwnVote(context, {}, proposal);

@@ -14,7 +14,7 @@ import {
 } from './replica-context.js';
 import { replicaSetup } from './replica-setup.js';
 import { quorumRuleOf, votersOf } from './quorum.js';
-import { configurationView } from './configuration.js';
+import { activeRuleOf, configurationView } from './configuration.js';
 import { membershipOfIds, participantsOf } from '../protocol/membership.js';
 import { peerProtocolVersion } from '../protocol/peer.js';
 
@@ -70,6 +70,7 @@ function electionInputOf(context: ReplicaContext): ElectionInput {
     myId: context.myId,
     voters: context.voters,
     quorum: context.quorum,
+    candidates: activeRuleOf(context),
     lastZxid: context.lastZxid,
     currentEpoch: context.currentEpoch,
     lastRound: context.lastRound,
