@@ -1,6 +1,7 @@
 // The cluster's own safety checks, on top of the commit ledger's agreement: durability (a
 // serving leader's log holds every txn committed up to its epoch) and convergence (serving
 // replicas at one zxid hold identical trees), with tree digests computed only when trees change.
+import { createHash } from 'node:crypto';
 import type { ServerId } from '../protocol/peer.js';
 import { lastZxidOfEpoch } from '../protocol/zxid.js';
 import type { DataTree } from '../tree/data-tree.js';
@@ -17,6 +18,20 @@ export class TreeDigests {
     const digest = tree.digest();
     this.known.set(tree, { zxid: tree.lastZxid, digest });
     return digest;
+  }
+
+  /**
+   * ZooKeeper's own tree digest (every node but the /zookeeper/ subtree, stats included) and
+   * the session table: what replicas must agree on when /zookeeper/config may differ.
+   */
+  outsideConfig(tree: DataTree): string {
+    const hash = createHash('sha256').update(`${tree.treeDigest}\n`);
+    const sessions = [...tree.sessions].sort(([first], [second]) =>
+      first < second ? -1 : first > second ? 1 : 0);
+    for (const [sessionId, session] of sessions) {
+      hash.update(`session ${sessionId} ${session.timeoutMs}\0`).update(session.password);
+    }
+    return hash.digest('hex');
   }
 }
 
