@@ -45,6 +45,14 @@ export const operatorSessionId = 0x0fe0_0000_0000_0001n;
 /** A voter count below this the generator never asks for (ZooKeeper's guide's least). */
 const votersMin = 3;
 const staleChance = 0.1;
+/**
+ * How often a reconfig goes with a partition between the leader and some of the other voters,
+ * made as it is sent (before the leader proposes it): activation then needs the voters the
+ * leader still reaches, and the cut-off ones may elect a leader of their own meanwhile.
+ */
+const partitionChance = 0.25;
+/** Kinds drawn at most per reconfig fault until one makes sense now (few do with 3 voters). */
+const drawsMax = 4;
 /** The operator authenticated as ZooKeeper's super user (its digest matched superDigest). */
 const superUser = { ids: [{ scheme: 'super', id: 'super' }], superUser: true };
 /** How often a reconfig names the version it starts from (ZooKeeper's curConfigId). */
@@ -91,12 +99,21 @@ export class ReconfigFaults {
   /** Draws and sends one reconfig; its description (for the trace), or undefined for none. */
   apply(random: SeededRandom): string | undefined {
     const current = this.current();
-    const change = this.draw(random, current);
-    if (change === undefined || !this.keepsQuorum(change.roles)) return undefined;
+    let change: Change | undefined;
+    for (let draw = 0; draw < drawsMax && change === undefined; draw++) {
+      change = this.draw(random, current);
+      if (change !== undefined && !this.keepsQuorum(change.roles)) change = undefined;
+    }
+    if (change === undefined) return undefined;
     const members = new Set(current.servers.map((server) => server.id));
     const via = this.cluster.reachable().filter((replica) => members.has(replica.id));
     if (via.length === 0) return undefined;
-    const replica = random.pick(via);
+    const leaderId = this.cluster.leaderId();
+    const cut = leaderId !== undefined && random.chance(partitionChance)
+      ? this.cutOff(random, current, leaderId)
+      : [];
+    // Sent to the leader itself when it is cut off from voters (it may be from the sender).
+    const replica = cut.length > 0 ? this.cluster.replica(leaderId!) : random.pick(via);
     let fromConfig = -1;
     const roll = random.next();
     if (roll < staleChance) {
@@ -120,7 +137,20 @@ export class ReconfigFaults {
       change.ask.leaving === null ? '' : ` leaving ${change.ask.leaving}`,
       change.ask.newMembers === null ? '' : ` newMembers ${change.ask.newMembers}`,
     ].join('');
-    return `reconfig ${change.kind} via ${replica.id} from ${fromConfig}:${asked}`;
+    const partitioned = cut.length === 0 ? '' : `; leader ${leaderId} cut off from ${cut.join(',')}`;
+    return `reconfig ${change.kind} via ${replica.id} from ${fromConfig}:${asked}${partitioned}`;
+  }
+
+  /** Partitions the leader from some of the other voters (both ways); the ids cut off. */
+  private cutOff(random: SeededRandom, current: Membership, leaderId: ServerId): ServerId[] {
+    const others = current.servers
+      .filter((server) => server.peerType === 'participant' && server.id !== leaderId)
+      .map((server) => server.id);
+    // Often every one of them: the leader alone then lacks the old configuration's quorum.
+    const cut = others.filter(() => random.chance(0.75));
+    if (cut.length === 0 && others.length > 0) cut.push(random.pick(others));
+    for (const id of cut) this.cluster.network.partition(leaderId, id, 'both');
+    return cut;
   }
 
   /** A change of `kind` that makes sense in `current`, or undefined. */

@@ -24,6 +24,7 @@ import { describeQuorumRule } from '../machines/quorum.js';
 import { quorumRuleForSeed, type QuorumShape } from './quorum-shapes.js';
 import { ReconfigFaults, type ReconfigCounts } from './reconfig-faults.js';
 import { membershipOfIds } from '../protocol/membership.js';
+import type { ReplicaTiming } from '../machines/replica.js';
 
 export interface SimulationOptions {
   seed: number;
@@ -53,6 +54,8 @@ export interface SimulationOptions {
   reconfig?: boolean;
   /** Replicas outside the starting membership, for reconfigs to add (2 by default). */
   spares?: number;
+  /** The replicas' tick, initLimit and syncLimit, if not the cluster harness's defaults. */
+  timing?: Partial<ReplicaTiming>;
 }
 
 export interface SimulationResult {
@@ -125,6 +128,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     observers,
     seed: options.seed,
     ...(reconfig ? { spares, reconfigEnabled: true } : {}),
+    ...(options.timing === undefined ? {} : { timing: options.timing }),
     ...(options.machine === undefined ? {} : { machine: options.machine }),
     ...(options.hostVariant === undefined ? {} : { hostVariant: options.hostVariant }),
   });
