@@ -135,7 +135,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   print(`seeds run: ${seeds} (${first}..${first + seeds - 1})${variantText}`);
   print(`quorums: ${[...shapes].map(([shape, times]) => `${shape} ${times}`).join(', ')}`);
   print(`faults injected: ${injected} (${faultText})`);
-  if (flags.reconfig === true) {
+  if (flags.reconfig === true || variant.reconfig === true) {
     const { asked, stale, committed, activations } = reconfigs;
     print(`reconfigs: ${asked} asked (${stale} from a stale version), ${committed} committed, ` +
       `${activations} activations`);

@@ -202,8 +202,9 @@ export const brokenVariants = {
   ackBeforeFsync: { hostVariant: ackBeforeFsyncHost },
   streamAfterGiveUp: { hostVariant: streamAfterGiveUpHost },
   identityHole: { strangerPassesAsMember: true },
-  // A syncLimit of 2 s: a leader cut off from the old voters as it proposes the reconfig goes on
-  // long enough for the joiners' ACKs, where the harness's 500 ms mostly ends it first.
+  // A syncLimit of 2 s (the harness's is 500 ms): a leader whose old voters are slow or silent
+  // goes on longer, so the joiners' ACKs alone activate more often before something (a power
+  // loss, on its regression seed) takes the reconfig from the old voters that never had it.
   activateWithoutOldQuorum: {
     machine: activateWithoutOldQuorumMachine,
     reconfig: true,

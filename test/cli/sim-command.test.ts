@@ -24,6 +24,21 @@ describe('corral sim', () => {
     expect(output).toMatch(/^violations: none$/m);
   });
 
+  it('runs seeds with reconfigs among the faults and counts them (--reconfig)', () => {
+    const { status, output } = sim(['--seeds', '3', '--first-seed', '2', '--reconfig']);
+    expect(status).toBe(0);
+    expect(output).toMatch(/^seeds run: 3 \(2\.\.4\)$/m);
+    expect(output).toMatch(/^reconfigs: [1-9]\d* asked \(\d+ from a stale version\), [1-9]\d* committed, /m);
+    expect(output).toMatch(/^violations: none$/m);
+  });
+
+  it('catches activateWithoutOldQuorum on seed 112 and replays it with its flags', () => {
+    const { status, output } = sim(['--seed', '112', '--variant', 'activateWithoutOldQuorum']);
+    expect(status).toBe(1);
+    expect(output).toMatch(/^ {2}durability: committed 0x[0-9a-f]+ lost by leader \d$/m);
+    expect(output).toContain('replay: npm run sim -- --seed 112 --variant activateWithoutOldQuorum');
+  });
+
   it('exits 1 on a violation and prints the replay command (electionIgnoresZxid, seed 9)', () => {
     const { status, output } = sim(['--seed', '9', '--variant', 'electionIgnoresZxid']);
     expect(status).toBe(1);
@@ -43,6 +58,7 @@ describe('corral sim', () => {
     [['--seeds', 'many'], '--seeds'],
     [['--fault-chance', '2'], '--fault-chance'],
     [['--variant', 'none'], '--variant'],
+    [['--reconfig', '--quorum', 'weighted'], '--quorum'],
   ])('refuses %j, naming the flag', (args, flag) => {
     const { status, output } = sim(args);
     expect(status).not.toBe(0);
