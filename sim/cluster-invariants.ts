@@ -35,10 +35,36 @@ export class TreeDigests {
   }
 }
 
+/** A running replica's applied zxid and tree digest. */
+export interface TreeState {
+  zxid: number;
+  digest: string;
+}
+
+/**
+ * Each running replica's applied zxid and tree digest. `outsideConfig` (with reconfig) leaves
+ * /zookeeper/config out, as ZooKeeper's digest does: each replica writes it with its own clock
+ * as it starts (initConfigInZKDatabase), and a spare not yet added keeps its own configuration
+ * there; the config ledger compares configurations (sim/config-ledger.ts).
+ */
+export function treeStatesOf(
+  replicas: ReadonlyMap<ServerId, SimReplica>,
+  treeDigests: TreeDigests,
+  outsideConfig: boolean,
+): Map<ServerId, TreeState> {
+  const result = new Map<ServerId, TreeState>();
+  for (const [id, replica] of replicas) {
+    const tree = replica.tree;
+    const digest = outsideConfig ? treeDigests.outsideConfig(tree) : treeDigests.of(tree);
+    result.set(id, { zxid: tree.lastZxid, digest });
+  }
+  return result;
+}
+
 /** Records into `ledger` what the running replicas break of durability and convergence. */
 export function checkDurabilityAndConvergence(
   replicas: ReadonlyMap<ServerId, SimReplica>,
-  digests: ReadonlyMap<ServerId, { zxid: number; digest: string }>,
+  digests: ReadonlyMap<ServerId, TreeState>,
   ledger: CommitLedger,
 ): void {
   // Zab's durability: a leader of epoch e holds every txn committed in epochs up to e. (A leader

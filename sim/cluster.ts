@@ -8,15 +8,15 @@ import { quorumRuleOf, type QuorumRule } from '../machines/quorum.js';
 import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
 import type { PeerMessage, ServerId } from '../protocol/peer.js';
 import type { RequestBody } from '../protocol/txn.js';
-import {
-  memberIdsOf, membershipOfIds, type VersionedMembership,
-} from '../protocol/membership.js';
+import { memberIdsOf, type VersionedMembership } from '../protocol/membership.js';
 import { ReplicaStorage, type StorageSettings } from '../storage/replica-storage.js';
 import { MemoryNetwork, NetworkBusyError } from '../transport/memory.js';
-import { checkDurabilityAndConvergence, TreeDigests } from './cluster-invariants.js';
+import {
+  checkDurabilityAndConvergence, TreeDigests, treeStatesOf, type TreeState,
+} from './cluster-invariants.js';
 import {
   clusterSessionId, clusterStorageDefaults, clusterTimingDefaults, createSessionBody,
-  drainMicrotasks, pumpDisk, restartDrainCount,
+  drainMicrotasks, pumpDisk, restartDrainCount, startingMemberships,
 } from './cluster-support.js';
 import { ConfigLedger } from './config-ledger.js';
 import { CommitLedger } from './invariants.js';
@@ -107,12 +107,8 @@ export class Cluster {
     this.quorum = quorumRuleOf(options.voters, options.quorum);
     this.reconfigEnabled = options.reconfigEnabled === true || (options.spares ?? []).length > 0;
     if (this.reconfigEnabled) {
-      const initial = membershipOfIds(options.voters, options.observers ?? []);
-      for (const id of this.members) {
-        const spare = !initial.servers.some((server) => server.id === id);
-        const own = spare ? membershipOfIds([...options.voters, id], options.observers ?? []) : initial;
-        this.memberships.set(id, { ...own, version: 0 });
-      }
+      const starting = startingMemberships(options.voters, options.observers ?? [], this.members);
+      for (const [id, membership] of starting) this.memberships.set(id, membership);
     }
     for (const id of this.members) {
       const turns = new TurnQueue();
@@ -422,22 +418,9 @@ export class Cluster {
     return true;
   }
 
-  /**
-   * Each running replica's applied zxid and tree digest. With reconfig, /zookeeper/config is
-   * left out, as ZooKeeper's digest leaves it out: each replica writes it with its own clock as
-   * it starts (initConfigInZKDatabase), and a spare not yet added keeps its own configuration
-   * there; the config ledger compares configurations (sim/config-ledger.ts).
-   */
-  digests(): Map<ServerId, { zxid: number; digest: string }> {
-    const result = new Map<ServerId, { zxid: number; digest: string }>();
-    for (const [id, replica] of this.replicas) {
-      const tree = replica.tree;
-      const digest = this.reconfigEnabled
-        ? this.treeDigests.outsideConfig(tree)
-        : this.treeDigests.of(tree);
-      result.set(id, { zxid: tree.lastZxid, digest });
-    }
-    return result;
+  /** Each running replica's applied zxid and tree digest (see treeStatesOf). */
+  digests(): Map<ServerId, TreeState> {
+    return treeStatesOf(this.replicas, this.treeDigests, this.reconfigEnabled);
   }
 
   /** The ledger's violations, after durability and convergence (sim/cluster-invariants.ts). */
