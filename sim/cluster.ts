@@ -425,6 +425,7 @@ export class Cluster {
 
   /** The ledger's violations, after durability and convergence (sim/cluster-invariants.ts). */
   checkInvariants(): string[] {
+    this.configs.settle();
     checkDurabilityAndConvergence(this.replicas, this.digests(), this.ledger);
     return this.ledger.violations;
   }

@@ -21,6 +21,8 @@ function textOf(membership: Membership): string {
 /** Every activation any replica made, by version; violations go to the commit ledger. */
 export class ConfigLedger {
   private readonly activated = new Map<number, { text: string; by: ServerId }>();
+  /** Activations whose commit is still to be checked (see settle). */
+  private pending: Array<{ id: ServerId; version: number; text: string }> = [];
   /** Activations the harness saw, for the run's summary. */
   activations = 0;
 
@@ -36,9 +38,23 @@ export class ConfigLedger {
     else if (known.text !== text) {
       this.ledger.violate(`config: ${known.by} and ${id} activated different ${hex(version)}`);
     }
-    // The host applies a reconfig txn, and the ledger records it, before it activates it; a
-    // recovered or SNAPped tree holds only what was applied. A version nobody committed (yet)
-    // was activated too early: its txn may still be truncated, or never be committed.
+    this.pending.push({ id, version, text });
+  }
+
+  /**
+   * Checks the activations made since the last call against what is committed: called once the
+   * step that made them has run its course, since a replica may activate in the transition that
+   * commits (a leader serving once NEWLEADER is acknowledged, with its history in its tree) just
+   * before the ledger hears of the commit. A version nobody committed by then was activated too
+   * early: its txn may still be truncated, or never be committed.
+   */
+  settle(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const { id, version, text } of pending) this.checkCommitted(id, version, text);
+  }
+
+  private checkCommitted(id: ServerId, version: number, text: string): void {
     const committed = this.ledger.txnAt(version);
     if (committed === undefined) {
       this.ledger.violate(`config: replica ${id} activated ${hex(version)}, not committed`);

@@ -257,6 +257,7 @@ async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): 
     // Storage completions and the turns' continuations run before the next step.
     await drainMicrotasks();
     cluster.retireFailed();
+    cluster.configs.settle();
     if (step % invariantEverySteps === 0) violations.push(...checkInvariantsNow(cluster));
   }
   if (!(await heal(cluster, clients, network))) {
