@@ -46,11 +46,14 @@ export const operatorSessionId = 0x0fe0_0000_0000_0001n;
 const votersMin = 3;
 const staleChance = 0.1;
 /**
- * How often a reconfig goes with a partition between the leader and some of the other voters,
- * made as it is sent (before the leader proposes it): activation then needs the voters the
- * leader still reaches, and the cut-off ones may elect a leader of their own meanwhile.
+ * How often a reconfig goes with some of the other voters cut off from the leader as it is sent
+ * (before the leader proposes it): partitioned from it (the link breaks as it sends), or paused
+ * (silent, their links intact, until a resume or the healing). Activation then needs the voters
+ * the leader still hears; the cut-off ones may elect a leader of their own, or come back to a
+ * leader that crashed meanwhile (a leader crash mid-reconfig).
  */
 const partitionChance = 0.25;
+const pauseInsteadChance = 0.5;
 /** Kinds drawn at most per reconfig fault until one makes sense now (few do with 3 voters). */
 const drawsMax = 4;
 /** The operator authenticated as ZooKeeper's super user (its digest matched superDigest). */
@@ -137,11 +140,13 @@ export class ReconfigFaults {
       change.ask.leaving === null ? '' : ` leaving ${change.ask.leaving}`,
       change.ask.newMembers === null ? '' : ` newMembers ${change.ask.newMembers}`,
     ].join('');
-    const partitioned = cut.length === 0 ? '' : `; leader ${leaderId} cut off from ${cut.join(',')}`;
+    const partitioned = cut.length === 0
+      ? ''
+      : `; leader ${leaderId} cut off from ${cut.join(',')}${this.cluster.isPaused(cut[0]!) ? ' (paused)' : ''}`;
     return `reconfig ${change.kind} via ${replica.id} from ${fromConfig}:${asked}${partitioned}`;
   }
 
-  /** Partitions the leader from some of the other voters (both ways); the ids cut off. */
+  /** Partitions the leader from some of the other voters, or pauses them; the ids cut off. */
   private cutOff(random: SeededRandom, current: Membership, leaderId: ServerId): ServerId[] {
     const others = current.servers
       .filter((server) => server.peerType === 'participant' && server.id !== leaderId)
@@ -149,7 +154,11 @@ export class ReconfigFaults {
     // Often every one of them: the leader alone then lacks the old configuration's quorum.
     const cut = others.filter(() => random.chance(0.75));
     if (cut.length === 0 && others.length > 0) cut.push(random.pick(others));
-    for (const id of cut) this.cluster.network.partition(leaderId, id, 'both');
+    const pause = random.chance(pauseInsteadChance);
+    for (const id of cut) {
+      if (pause) this.cluster.pause(id);
+      else this.cluster.network.partition(leaderId, id, 'both');
+    }
     return cut;
   }
 

@@ -12,11 +12,27 @@ import type { Txn } from '../../protocol/txn.js';
 import { seedRange } from './simulation-support.js';
 
 /**
- * Seeds 1..21 but 12, which the real machine fails for now: a replica restarting with a reconfig
- * txn in its log that nobody committed yet activates it as it recovers (see the known failures
- * below). 12 goes back in once that is fixed.
+ * Seeds 1..21 but 9, which the real machine fails for now (see the known failures below); 9 goes
+ * back in once that is fixed.
  */
-const slice = seedRange(1, 21).filter((seed) => seed !== 12);
+const slice = seedRange(1, 21).filter((seed) => seed !== 9);
+
+/**
+ * Seeds the real machine fails with reconfig, reported and not fixed yet. Each must keep failing
+ * until the fix: then its test fails, and the seed joins the slice (or the fixed seeds).
+ * 9: replicas 1 and 4 missed the commit of the reconfig that made them voters again (a power
+ * loss), and after healing keep the configuration before it, in which they are no voters; the
+ * others never tell them (ZooKeeper's notifications carry the sender's configuration, and a
+ * looking peer adopts a newer one), and no leader has every member behind it. 126: replicas whose
+ * configurations differ answer each other's notifications at one instant for ever (a livelock).
+ * 32: with reconfigEnabled a replica hears any peer id, so the stranger's forged votes (an
+ * enormous zxid) reach elections, and replicas answer each other at one instant for ever.
+ */
+const knownFailures = [
+  { seed: 9, violation: /^config: member \d has 0x[0-9a-f]+ active after healing/ },
+  { seed: 126, violation: /^livelock: / },
+  { seed: 32, violation: /^livelock: / },
+];
 
 describe('deterministic simulation with reconfigs among the faults (R=3, 2 spares)', () => {
   it('keeps every invariant, configurations included, on each seed of the slice', async () => {
@@ -36,6 +52,16 @@ describe('deterministic simulation with reconfigs among the faults (R=3, 2 spare
     expect(asked).toBeGreaterThan(20);
     expect(committed).toBeGreaterThan(5);
   }, 60_000);
+
+  it.fails.each(knownFailures)('passes seed $seed (known failure, reported)', async ({ seed }) => {
+    const result = await runSimulation({ seed, reconfig: true });
+    expect(result.violations).toEqual([]);
+  });
+
+  it.each(knownFailures)('fails seed $seed as reported, for now', async ({ seed, violation }) => {
+    const result = await runSimulation({ seed, reconfig: true });
+    expect(result.violations.some((found) => violation.test(found))).toBe(true);
+  });
 
   it('traces the reconfigs it sends and their activation (seed 4, COMMITANDACTIVATE)', async () => {
     const lines: string[] = [];
