@@ -111,7 +111,9 @@ export class ReconfigFaults {
     const members = new Set(current.servers.map((server) => server.id));
     const via = this.cluster.reachable().filter((replica) => members.has(replica.id));
     if (via.length === 0) return undefined;
-    const leaderId = this.cluster.leaderId();
+    // Only under a leader every running member serves: one already losing its followers would
+    // step down whatever the reconfig.
+    const leaderId = this.cluster.stableLeader();
     const cut = leaderId !== undefined && random.chance(partitionChance)
       ? this.cutOff(random, current, leaderId)
       : [];
