@@ -142,9 +142,8 @@ export class ReconfigFaults {
       change.ask.leaving === null ? '' : ` leaving ${change.ask.leaving}`,
       change.ask.newMembers === null ? '' : ` newMembers ${change.ask.newMembers}`,
     ].join('');
-    const partitioned = cut.length === 0
-      ? ''
-      : `; leader ${leaderId} cut off from ${cut.join(',')}${this.cluster.isPaused(cut[0]!) ? ' (paused)' : ''}`;
+    const how = cut.length > 0 && this.cluster.isPaused(cut[0]!) ? ' (paused)' : '';
+    const partitioned = cut.length === 0 ? '' : `; leader ${leaderId} cut off from ${cut}${how}`;
     return `reconfig ${change.kind} via ${replica.id} from ${fromConfig}:${asked}${partitioned}`;
   }
 
@@ -175,7 +174,8 @@ export class ReconfigFaults {
     const none = { joining: null, leaving: null, newMembers: null };
     const adding = (added: ServerId[], role: Role): Change => {
       for (const id of added) roles.set(id, role);
-      return { kind, ask: { ...none, joining: added.map((id) => lineOf(id, role)).join(',') }, roles };
+      const joining = added.map((id) => lineOf(id, role)).join(',');
+      return { kind, ask: { ...none, joining }, roles };
     };
     const removing = (removed: ServerId[]): Change => {
       for (const id of removed) roles.delete(id);
@@ -214,10 +214,12 @@ export class ReconfigFaults {
         const id = random.pick(ids);
         const role: Role = roleIn(current, id) === 'observer' ? 'participant' : 'observer';
         roles.set(id, role);
-        if (kind === 'swapRole') return { kind, ask: { ...none, joining: lineOf(id, role) }, roles };
+        if (kind === 'swapRole') {
+          return { kind, ask: { ...none, joining: lineOf(id, role) }, roles };
+        }
         // The non-incremental form: the whole membership, one line per server.
-        const whole = membershipOfIdsByRole(roles);
-        return { kind, ask: { ...none, newMembers: whole.servers.map(serverLine).join(',') }, roles };
+        const newMembers = membershipOfIdsByRole(roles).servers.map(serverLine).join(',');
+        return { kind, ask: { ...none, newMembers }, roles };
       }
       default:
         return kind satisfies never;

@@ -4,8 +4,9 @@
 // choice — deliver between replicas, deliver client bytes, flush a disk, a replica's event-loop
 // turn, tick, a client's turn, or a fault (crash or power loss with surviving or torn writes,
 // restart, pause, partition, reset, lost message, full disk, corrupt record, client
-// disconnect; with `reconfig`, an operator's reconfig too: sim/reconfig-faults.ts). Invariants are checked as it runs; at the end faults heal, the ensemble settles,
-// and the clients' history goes through the linearizability checker.
+// disconnect; with `reconfig`, an operator's reconfig too: sim/reconfig-faults.ts). Invariants
+// are checked as it runs; at the end faults heal, the ensemble settles, and the clients' history
+// goes through the linearizability checker.
 
 import { describePeerMessage } from '../protocol/peer.js';
 import type { HostVariantOptions, ReplicaMachine } from './replica-host.js';
@@ -162,7 +163,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const run: RunState = {
     steps, faultChance, faults, violations, trace, network, strangerFrames: 0,
     strangerPassesAsMember: options.strangerPassesAsMember ?? false,
-    reconfigs: reconfig ? new ReconfigFaults(cluster, membershipOfIds(voters, observers)) : undefined,
+    reconfigs: reconfig
+      ? new ReconfigFaults(cluster, membershipOfIds(voters, observers))
+      : undefined,
   };
   try {
     await simulate(cluster, clients, run);

@@ -203,8 +203,8 @@ export const brokenVariants = {
   streamAfterGiveUp: { hostVariant: streamAfterGiveUpHost },
   identityHole: { strangerPassesAsMember: true },
   // A syncLimit of 2 s (the harness's is 500 ms): a leader whose old voters are slow or silent
-  // goes on longer, so the joiners' ACKs alone activate more often before something (a power
-  // loss, on its regression seed) takes the reconfig from the old voters that never had it.
+  // goes on longer, so the joiners' ACKs alone activate more often before something (a crash, a
+  // power loss) takes the reconfig from the old voters that never had it.
   activateWithoutOldQuorum: {
     machine: activateWithoutOldQuorumMachine,
     reconfig: true,

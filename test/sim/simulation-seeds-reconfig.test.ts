@@ -66,7 +66,7 @@ describe('deterministic simulation with reconfigs among the faults (R=3, 2 spare
     expect(result.violations.some((found) => violation.test(found))).toBe(true);
   });
 
-  it('traces the reconfigs it sends and their activation (seed 16, COMMITANDACTIVATE)', async () => {
+  it('traces the reconfigs it sends and their activation (seed 16)', async () => {
     const lines: string[] = [];
     await runSimulation({ seed: 16, reconfig: true, trace: (line) => lines.push(line) });
     expect(lines.some((line) => / fault reconfig \w+ via \d from -?\d+: /.test(line))).toBe(true);
@@ -82,7 +82,7 @@ describe('deterministic simulation with reconfigs among the faults (R=3, 2 spare
     expect(lines.some((line) => / [45]→\d /.test(line))).toBe(false);
   });
 
-  it('refuses reconfig with weights or groups (incremental reconfig needs a majority)', async () => {
+  it('refuses reconfig with weights or groups (incremental needs a majority)', async () => {
     await expect(runSimulation({ seed: 1, reconfig: true, quorum: 'weighted' }))
       .rejects.toThrow(/majority/);
   });

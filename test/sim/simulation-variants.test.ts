@@ -214,7 +214,7 @@ describe('activateWithoutOldQuorum, step by step (leader crash mid-reconfig, R=3
     expect(cluster.checkInvariants()).toEqual([]);
   });
 
-  it('activateWithoutOldQuorum activates, and the old voters lose the committed reconfig', async () => {
+  it('activateWithoutOldQuorum activates; the old voters lose the committed reconfig', async () => {
     const { cluster, activated } = await leaderCrashMidReconfig(activateWithoutOldQuorumMachine);
     expect(activated).toBeGreaterThan(0);
     expect(cluster.ledger.txnAt(activated)?.body.type).toBe('reconfig');
