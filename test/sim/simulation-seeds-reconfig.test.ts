@@ -11,29 +11,32 @@ import { membershipOfIds } from '../../protocol/membership.js';
 import type { Txn } from '../../protocol/txn.js';
 import { seedRange } from './simulation-support.js';
 
-/** Seeds 1..23 but 9, 12 and 18, which the real machine fails for now (9 and 12: see below). */
-const slice = seedRange(1, 23).filter((seed) => ![9, 12, 18].includes(seed));
+/**
+ * Seeds 1..22 but 12 and 18, which the real machine fails for now (see below), and 32, which it
+ * once failed: with reconfigEnabled, voters and a stranger (or a non-voter) counted each other
+ * out and answered each other's notifications at one instant for ever. 9, which it once failed
+ * too, is in the range: an observer the leader counted as a voter had not heard the reconfig
+ * that made it one, and observed for ever.
+ */
+const slice = [...seedRange(1, 22).filter((seed) => ![12, 18].includes(seed)), 32];
 
 /**
  * Seeds the real machine fails with reconfig, reported and not fixed yet. Each must keep failing
  * until the fix: then its first test fails, and the seed joins the slice.
- * 9: replicas 1 and 4 missed the commit of the reconfig that made them voters again (a power
- * loss), and after healing keep the configuration before it, in which they are no voters; the
- * others never tell them (ZooKeeper's notifications carry the sender's configuration, and a
- * looking peer adopts a newer one), and no leader has every member behind it.
  * 12: a reconfig adding 4 was proposed, then the power went; 3 and 4 have it seen (logged) and
  * vote for 4, a voter there, while 1, 2 and 5 vote for 3: 4 is no voter in the configuration they
  * have active, and the votes never meet (ZooKeeper's vote order weighs candidates by the active
  * configuration only).
- * 32: with reconfigEnabled a replica hears any peer id, so the stranger's forged votes (an
- * enormous zxid) reach elections, and replicas answer each other at one instant for ever.
+ * 18: replica 2 missed the reconfigs that followed its start (it was down) and keeps its
+ * starting configuration, in which the others' leader (4) is no voter; nothing tells it of the
+ * newer one (ZooKeeper's notifications carry the sender's configuration, and a looking peer
+ * adopts a newer one), so it looks for ever and no leader has every member behind it.
  * 73: replicas whose configurations differ answer each other's notifications at one instant for
- * ever (a livelock), stranger or not.
+ * ever (a livelock).
  */
 const knownFailures = [
-  { seed: 9, violation: /^config: member \d has 0x[0-9a-f]+ active after healing/ },
   { seed: 12, violation: /^liveness: no stable leader/ },
-  { seed: 32, violation: /^livelock: / },
+  { seed: 18, violation: /^config: member \d has 0x[0-9a-f]+ active after healing/ },
   { seed: 73, violation: /^livelock: / },
 ];
 
