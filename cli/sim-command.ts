@@ -21,6 +21,8 @@ export interface SimFlags {
   steps: string;
   faultChance: string;
   variant?: string;
+  reconfig?: boolean;
+  spares: string;
 }
 
 export function addSimOptions(command: Command): Command {
@@ -40,6 +42,8 @@ export function addSimOptions(command: Command): Command {
     .option('--clients <n>', 'simulated clients', '3')
     .option('--steps <n>', 'scheduler steps per seed', '4000')
     .option('--fault-chance <p>', 'chance that a step injects a fault', '0.006')
+    .option('--reconfig', 'reconfigs among the faults: spares join, members leave or swap roles')
+    .option('--spares <n>', 'with --reconfig: replicas outside the starting membership', '2')
     .option('--variant <name>', `run a broken variant: ${Object.keys(brokenVariants).join(', ')}`);
 }
 
@@ -86,14 +90,19 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
     clients: Math.max(1, count('--clients', flags.clients)),
     steps: count('--steps', flags.steps),
     faultChance: chance('--fault-chance', flags.faultChance),
+    ...(flags.reconfig === true ? { reconfig: true, spares: count('--spares', flags.spares) } : {}),
     ...variant,
   };
+  if (flags.reconfig === true && flags.quorum !== 'majority') {
+    throw new Error(`invalid --quorum "${flags.quorum}" with --reconfig: majority only`);
+  }
   const startedAt = performance.now();
   const faults = new Map<string, number>();
   let operations = 0;
   let strangerFrames = 0;
   let failing = 0;
   let unknown = 0;
+  const reconfigs = { asked: 0, stale: 0, committed: 0, activations: 0 };
   const shapes = new Map<QuorumShape, number>();
   for (let seed = first; seed < first + seeds; seed++) {
     const trace = flags.trace === true ? (line: string) => print(`[${seed}] ${line}`) : undefined;
@@ -104,6 +113,13 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
     operations += result.history.operations;
     strangerFrames += result.strangerFrames;
     if (result.history.verdict === 'unknown') unknown++;
+    if (result.reconfigs !== undefined) {
+      const { asked, stale, committed, activations } = result.reconfigs;
+      reconfigs.asked += Object.values(asked).reduce((total, times) => total + times, 0);
+      reconfigs.stale += stale;
+      reconfigs.committed += committed;
+      reconfigs.activations += activations;
+    }
     for (const [kind, times] of Object.entries(result.faults)) {
       faults.set(kind, (faults.get(kind) ?? 0) + times);
     }
@@ -119,6 +135,11 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   print(`seeds run: ${seeds} (${first}..${first + seeds - 1})${variantText}`);
   print(`quorums: ${[...shapes].map(([shape, times]) => `${shape} ${times}`).join(', ')}`);
   print(`faults injected: ${injected} (${faultText})`);
+  if (flags.reconfig === true || variant.reconfig === true) {
+    const { asked, stale, committed, activations } = reconfigs;
+    print(`reconfigs: ${asked} asked (${stale} from a stale version), ${committed} committed, ` +
+      `${activations} activations`);
+  }
   print(`stranger frames: ${strangerFrames} (forged votes, leader and learner messages, replays)`);
   const undecided = unknown > 0 ? ` (${unknown} histories undecided within the check budget)` : '';
   print(`operations checked: ${operations}${undecided}`);
@@ -137,11 +158,12 @@ function replayFlags(flags: SimFlags): string {
     ['--steps', flags.steps, '4000'],
     ['--fault-chance', flags.faultChance, '0.006'],
     ['--variant', flags.variant, ''],
+    ['--spares', flags.reconfig === true ? flags.spares : undefined, '2'],
   ];
   return shaping
     .filter(([, value, defaultValue]) => value !== undefined && value !== defaultValue)
     .map(([flag, value]) => ` ${flag} ${value}`)
-    .join('');
+    .join('') + (flags.reconfig === true ? ' --reconfig' : '');
 }
 
 function reportViolation(

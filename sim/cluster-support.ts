@@ -4,6 +4,8 @@
 import type { ReplicaTiming } from '../machines/replica.js';
 import type { WriteRequest } from '../protocol/requests.js';
 import type { TxnBody } from '../protocol/txn.js';
+import type { ServerId } from '../protocol/peer.js';
+import { membershipOfIds, type VersionedMembership } from '../protocol/membership.js';
 import type { StorageSettings } from '../storage/replica-storage.js';
 import { openAclUnsafe } from '../tree/acl.js';
 import type { TurnQueue } from './replica-host.js';
@@ -96,4 +98,24 @@ export async function pumpDisk<Result>(
     await drainMicrotasks();
   }
   return finished;
+}
+
+/**
+ * With reconfig, the membership each replica starts with: the voters and observers, and for a
+ * spare (a replica outside them) the same plus itself as a participant, as ZooKeeper's guide has
+ * a server join; version 0, the static configuration.
+ */
+export function startingMemberships(
+  voters: readonly ServerId[],
+  observers: readonly ServerId[],
+  members: readonly ServerId[],
+): Map<ServerId, VersionedMembership> {
+  const initial = membershipOfIds(voters, observers);
+  const result = new Map<ServerId, VersionedMembership>();
+  for (const id of members) {
+    const spare = !initial.servers.some((server) => server.id === id);
+    const own = spare ? membershipOfIds([...voters, id], observers) : initial;
+    result.set(id, { ...own, version: 0 });
+  }
+  return result;
 }

@@ -8,14 +8,17 @@ import { quorumRuleOf, type QuorumRule } from '../machines/quorum.js';
 import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
 import type { PeerMessage, ServerId } from '../protocol/peer.js';
 import type { RequestBody } from '../protocol/txn.js';
-import { membershipOfIds, type VersionedMembership } from '../protocol/membership.js';
+import { memberIdsOf, type VersionedMembership } from '../protocol/membership.js';
 import { ReplicaStorage, type StorageSettings } from '../storage/replica-storage.js';
 import { MemoryNetwork, NetworkBusyError } from '../transport/memory.js';
-import { checkDurabilityAndConvergence, TreeDigests } from './cluster-invariants.js';
+import {
+  checkDurabilityAndConvergence, TreeDigests, treeStatesOf, type TreeState,
+} from './cluster-invariants.js';
 import {
   clusterSessionId, clusterStorageDefaults, clusterTimingDefaults, createSessionBody,
-  drainMicrotasks, pumpDisk, restartDrainCount,
+  drainMicrotasks, pumpDisk, restartDrainCount, startingMemberships,
 } from './cluster-support.js';
+import { ConfigLedger } from './config-ledger.js';
 import { CommitLedger } from './invariants.js';
 import { InstantDeliveries } from './livelock.js';
 import { SeededRandom } from './random.js';
@@ -67,6 +70,8 @@ export class Cluster {
   onTransition: ((id: ServerId, states: string[]) => void) | undefined;
   readonly network = new MemoryNetwork();
   readonly ledger = new CommitLedger();
+  /** Every configuration a replica activated (sim/config-ledger.ts). */
+  readonly configs = new ConfigLedger(this.ledger);
   readonly random: SeededRandom;
   private readonly bytesRandom: SeededRandom;
   readonly replicas = new Map<ServerId, SimReplica>();
@@ -102,12 +107,8 @@ export class Cluster {
     this.quorum = quorumRuleOf(options.voters, options.quorum);
     this.reconfigEnabled = options.reconfigEnabled === true || (options.spares ?? []).length > 0;
     if (this.reconfigEnabled) {
-      const initial = membershipOfIds(options.voters, options.observers ?? []);
-      for (const id of this.members) {
-        const spare = !initial.servers.some((server) => server.id === id);
-        const own = spare ? membershipOfIds([...options.voters, id], options.observers ?? []) : initial;
-        this.memberships.set(id, { ...own, version: 0 });
-      }
+      const starting = startingMemberships(options.voters, options.observers ?? [], this.members);
+      for (const [id, membership] of starting) this.memberships.set(id, membership);
     }
     for (const id of this.members) {
       const turns = new TurnQueue();
@@ -173,7 +174,10 @@ export class Cluster {
         onStates: (replicaId, states) => this.onTransition?.(replicaId, states),
         membership: this.memberships.get(id),
         reconfigEnabled: this.reconfigEnabled,
-        onMembership: (replicaId, membership) => this.memberships.set(replicaId, membership),
+        onMembership: (replicaId, membership) => {
+          this.memberships.set(replicaId, membership);
+          this.configs.record(replicaId, membership);
+        },
       }));
     } catch (error) {
       this.unrecoverable.set(id, String(error));
@@ -353,10 +357,17 @@ export class Cluster {
     for (const replica of this.replicas.values()) replica.runHostWork();
   }
 
-  /** The replica serving as leader with every running voter and observer serving under it. */
+  /**
+   * The replica serving as leader with every running voter and observer serving under it. With
+   * reconfig, the running members of the leader's configuration: a replica outside it (a spare
+   * never added, a member removed) has no one to serve under.
+   */
   stableLeader(): ServerId | undefined {
     const leaderId = this.leaderId();
-    const running = [...this.replicas.values()];
+    const members = this.reconfigEnabled && leaderId !== undefined
+      ? new Set(memberIdsOf(this.replica(leaderId).host.activeMembership))
+      : undefined;
+    const running = [...this.replicas.values()].filter((r) => members?.has(r.id) ?? true);
     const allServing = running.every((r) => r.role.serving && r.role.leaderId === leaderId);
     return allServing ? leaderId : undefined;
   }
@@ -407,17 +418,14 @@ export class Cluster {
     return true;
   }
 
-  /** Each running replica's applied zxid and tree digest. */
-  digests(): Map<ServerId, { zxid: number; digest: string }> {
-    const result = new Map<ServerId, { zxid: number; digest: string }>();
-    for (const [id, replica] of this.replicas) {
-      result.set(id, { zxid: replica.tree.lastZxid, digest: this.treeDigests.of(replica.tree) });
-    }
-    return result;
+  /** Each running replica's applied zxid and tree digest (see treeStatesOf). */
+  digests(): Map<ServerId, TreeState> {
+    return treeStatesOf(this.replicas, this.treeDigests, this.reconfigEnabled);
   }
 
   /** The ledger's violations, after durability and convergence (sim/cluster-invariants.ts). */
   checkInvariants(): string[] {
+    this.configs.settle();
     checkDurabilityAndConvergence(this.replicas, this.digests(), this.ledger);
     return this.ledger.violations;
   }

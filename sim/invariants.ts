@@ -31,6 +31,11 @@ export class CommitLedger {
     return this.committed.has(zxid);
   }
 
+  /** The txn committed at `zxid`, if any replica applied one there. */
+  txnAt(zxid: Zxid): Txn | undefined {
+    return this.committed.get(zxid)?.txn;
+  }
+
   /** Every committed txn, in zxid order. */
   committedTxns(): Txn[] {
     return this.zxids().map((zxid) => this.committed.get(zxid)!.txn);

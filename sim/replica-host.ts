@@ -135,6 +135,8 @@ export class SimReplica {
   private stopped = false;
   /** Highest zxid this incarnation reported to the ledger. */
   private ledgerZxid = 0;
+  /** Whether the last role announced was serving (the host's role is already the new one). */
+  private served = false;
 
   private constructor(
     private readonly options: SimReplicaOptions,
@@ -212,7 +214,10 @@ export class SimReplica {
     options: SimReplicaOptions,
   ): HostObserver {
     return {
-      role: (role) => options.onRole?.(options.id, role),
+      role: (role) => {
+        replicaOf()?.recordServedHistory(role);
+        options.onRole?.(options.id, role);
+      },
       message: (from, message) => options.onMessage?.(from, options.id, message),
       committed: (zxid, txns, loggedZxid) => replicaOf()?.recordCommitted(zxid, txns, loggedZxid),
       syncPlanned: ({ to, plan }) => replicaOf()?.syncPlans.push({ to, mode: plan.mode }),
@@ -311,6 +316,24 @@ export class SimReplica {
   /** The replica's history as its log holds it now (durable or on its way there). */
   loggedHistory(): { fromZxid: Zxid; txns: Txn[] } {
     return this.host.loggedHistory();
+  }
+
+  /**
+   * A replica that begins to serve holds committed state only (Zab: its leader's NEWLEADER was
+   * acknowledged by a quorum): what its tree took from its own log as it recovered is committed
+   * now, though no COMMIT will bring it again, so the ledger hears of it here. Without this the
+   * ledger would never learn of a txn every replica recovered from its own log.
+   */
+  recordServedHistory(role: RoleAnnouncement): void {
+    const wasServing = this.served;
+    this.served = role.serving;
+    if (!role.serving || wasServing) return;
+    const applied = this.tree.lastZxid;
+    const { txns } = this.host.loggedHistory();
+    // All of them, whatever was reported before: a COMMIT through a zxid reports only what it
+    // applied, not what the tree already held.
+    for (const txn of txns) if (txn.zxid <= applied) this.options.ledger.record(this.id, txn);
+    this.ledgerZxid = Math.max(this.ledgerZxid, applied);
   }
 
   private recordCommitted(zxid: Zxid, txns: readonly Txn[], loggedZxid: Zxid): void {

@@ -4,8 +4,9 @@
 // choice — deliver between replicas, deliver client bytes, flush a disk, a replica's event-loop
 // turn, tick, a client's turn, or a fault (crash or power loss with surviving or torn writes,
 // restart, pause, partition, reset, lost message, full disk, corrupt record, client
-// disconnect). Invariants are checked as it runs; at the end faults heal, the ensemble settles,
-// and the clients' history goes through the linearizability checker.
+// disconnect; with `reconfig`, an operator's reconfig too: sim/reconfig-faults.ts). Invariants
+// are checked as it runs; at the end faults heal, the ensemble settles, and the clients' history
+// goes through the linearizability checker.
 
 import { describePeerMessage } from '../protocol/peer.js';
 import type { HostVariantOptions, ReplicaMachine } from './replica-host.js';
@@ -22,6 +23,9 @@ import { applyFault, faultKinds, type FaultKind } from './faults.js';
 import { Stranger } from './stranger.js';
 import { describeQuorumRule } from '../machines/quorum.js';
 import { quorumRuleForSeed, type QuorumShape } from './quorum-shapes.js';
+import { ReconfigFaults, type ReconfigCounts } from './reconfig-faults.js';
+import { membershipOfIds } from '../protocol/membership.js';
+import type { ReplicaTiming } from '../machines/replica.js';
 
 export interface SimulationOptions {
   seed: number;
@@ -43,6 +47,16 @@ export interface SimulationOptions {
   trace?: (line: string) => void;
   /** The broken transport variant: the stranger's frames arrive as a member's (sim/stranger.ts). */
   strangerPassesAsMember?: boolean;
+  /**
+   * Reconfigs among the faults (issue 13): spare replicas start outside the membership and the
+   * operator adds, removes and swaps members as the run goes. A majority quorum only (ZooKeeper's
+   * incremental reconfig needs one).
+   */
+  reconfig?: boolean;
+  /** Replicas outside the starting membership, for reconfigs to add (2 by default). */
+  spares?: number;
+  /** The replicas' tick, initLimit and syncLimit, if not the cluster harness's defaults. */
+  timing?: Partial<ReplicaTiming>;
 }
 
 export interface SimulationResult {
@@ -58,10 +72,21 @@ export interface SimulationResult {
   quorum: string;
   /** Forged frames the stranger sent replicas (sim/stranger.ts); every one must be ignored. */
   strangerFrames: number;
+  /** With `reconfig`: what was asked, and how many reconfigs committed and were activated. */
+  reconfigs?: ReconfigSummary;
+}
+
+export interface ReconfigSummary extends ReconfigCounts {
+  /** Reconfig txns the ledger holds committed. */
+  committed: number;
+  /** Activations by any replica (one per replica and configuration, restarts aside). */
+  activations: number;
 }
 
 /** What `npm run sim` runs by default (cli/sim-command.ts shows the same values). */
 export const simulationDefaults = { steps: 4_000, faultChance: 0.006, clients: 3, voters: 3 };
+/** With `reconfig`: spares, and the share of fault steps that are reconfigs. */
+export const reconfigDefaults = { spares: 2, share: 0.25 };
 
 const stepMs = 50;
 /** A client keeps at most this many requests in flight (chosen per client, from 1). */
@@ -89,11 +114,22 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     (_, index) => voters.length + index + 1,
   );
   const quorum = quorumRuleForSeed(options.quorum ?? 'majority', voters, options.seed);
+  const reconfig = options.reconfig === true;
+  if (reconfig && quorum.kind !== 'majority') {
+    throw new Error('simulation: reconfig runs with a majority quorum only');
+  }
+  const spareCount = reconfig ? options.spares ?? reconfigDefaults.spares : 0;
+  const spares = Array.from(
+    { length: spareCount },
+    (_, index) => voters.length + observers.length + index + 1,
+  );
   const cluster = new Cluster({
     voters,
     quorum,
     observers,
     seed: options.seed,
+    ...(reconfig ? { spares, reconfigEnabled: true } : {}),
+    ...(options.timing === undefined ? {} : { timing: options.timing }),
     ...(options.machine === undefined ? {} : { machine: options.machine }),
     ...(options.hostVariant === undefined ? {} : { hostVariant: options.hostVariant }),
   });
@@ -127,6 +163,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const run: RunState = {
     steps, faultChance, faults, violations, trace, network, strangerFrames: 0,
     strangerPassesAsMember: options.strangerPassesAsMember ?? false,
+    reconfigs: reconfig
+      ? new ReconfigFaults(cluster, membershipOfIds(voters, observers))
+      : undefined,
   };
   try {
     await simulate(cluster, clients, run);
@@ -139,6 +178,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     return {
       ...resultOf(options.seed, violations, faults, clients, cluster, undefined),
       strangerFrames: run.strangerFrames,
+      ...reconfigSummaryOf(run, cluster),
     };
   }
   const operations = clients.flatMap((client) => client.history);
@@ -152,6 +192,19 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   return {
     ...resultOf(options.seed, violations, faults, clients, cluster, history),
     strangerFrames: run.strangerFrames,
+    ...reconfigSummaryOf(run, cluster),
+  };
+}
+
+function reconfigSummaryOf(run: RunState, cluster: Cluster): { reconfigs?: ReconfigSummary } {
+  if (run.reconfigs === undefined) return {};
+  const committed = cluster.ledger.committedTxns().filter((txn) => txn.body.type === 'reconfig');
+  return {
+    reconfigs: {
+      ...run.reconfigs.counts,
+      committed: committed.length,
+      activations: cluster.configs.activations,
+    },
   };
 }
 
@@ -186,11 +239,13 @@ interface RunState {
   /** Frames the stranger sent (sim/stranger.ts). */
   strangerFrames: number;
   strangerPassesAsMember: boolean;
+  /** With `reconfig`: the operator's reconfigs (sim/reconfig-faults.ts). */
+  reconfigs: ReconfigFaults | undefined;
 }
 
 /** The seeded steps, then healing and the final invariants (the history is checked after). */
 async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): Promise<void> {
-  const { steps, faultChance, faults, violations, trace, network } = run;
+  const { steps, faultChance, violations, network } = run;
   const random = cluster.random;
   await cluster.startAll();
   const stranger = new Stranger(random.seed, run.strangerPassesAsMember);
@@ -198,27 +253,45 @@ async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): 
     stranger.maybeAct(cluster);
     run.strangerFrames = stranger.sent;
     if (random.chance(faultChance)) {
-      const kind = await applyFault(cluster, clients, random);
-      // Before the crash's rejected requests settle: a dead process writes nothing.
-      network.closeCrashed();
-      if (kind !== undefined) {
-        faults[kind]++;
-        trace?.(`${cluster.clock.now()} fault ${kind}`);
-      }
+      await injectFault(cluster, clients, run);
     } else {
       progress(cluster, clients, network);
     }
     // Storage completions and the turns' continuations run before the next step.
     await drainMicrotasks();
     cluster.retireFailed();
+    cluster.configs.settle();
     if (step % invariantEverySteps === 0) violations.push(...checkInvariantsNow(cluster));
   }
   if (!(await heal(cluster, clients, network))) {
     violations.push(`liveness: no stable leader ${healRoundsMax * stepMs} ms after faults healed`);
   }
   violations.push(...checkInvariantsNow(cluster), ...checkEphemerals(cluster, clients));
+  if (run.reconfigs !== undefined) {
+    const running = cluster.running();
+    const active = (id: number) => cluster.replica(id).host.activeMembership;
+    violations.push(...cluster.configs.checkAgreement(running, active));
+  }
   violations.push(...stranger.violations(cluster));
   for (const client of clients) violations.push(...client.violations);
+}
+
+/** A fault step: one fault, or with reconfig sometimes an operator's reconfig instead. */
+async function injectFault(cluster: Cluster, clients: SimClient[], run: RunState): Promise<void> {
+  const random = cluster.random;
+  // Drawn only with reconfig: without it a seed's schedule stays what it always was.
+  if (run.reconfigs !== undefined && random.chance(reconfigDefaults.share)) {
+    const asked = run.reconfigs.apply(random);
+    if (asked !== undefined) run.trace?.(`${cluster.clock.now()} fault ${asked}`);
+    return;
+  }
+  const kind = await applyFault(cluster, clients, random);
+  // Before the crash's rejected requests settle: a dead process writes nothing.
+  run.network.closeCrashed();
+  if (kind !== undefined) {
+    run.faults[kind]++;
+    run.trace?.(`${cluster.clock.now()} fault ${kind}`);
+  }
 }
 
 /** One ordinary step: a delivery, a flush, a replica's turn, a tick or a client's turn. */

@@ -6,8 +6,9 @@ import { assign, enqueueActions } from 'xstate';
 import type { ElectionContext } from '../machines/election.js';
 import { isVoterOf, majorityRule, type QuorumRule } from '../machines/quorum.js';
 import { broadcastActions, broadcastGuards } from '../machines/leading/broadcast.js';
-import { isBetterVote } from '../machines/zab-rules.js';
+import { committedZxid, isBetterVote } from '../machines/zab-rules.js';
 import { learnersAtLeast, sendToAll } from '../machines/leading/learners.js';
+import type { ReplicaTiming } from '../machines/replica.js';
 import type { ReplicaContext, ReplicaEffect, ReplicaEvent } from '../machines/replica-context.js';
 import { electionActor } from '../machines/replica-setup.js';
 import { replicaMachine } from '../machines/replica.js';
@@ -135,6 +136,49 @@ export const weightsIgnoredMachine = replicaMachine.provide({
   },
 });
 
+/**
+ * The leader's view with the old configuration's quorum swapped for the new one's once every
+ * proposal before a pending reconfig has the old quorum: the reconfig, and what follows it,
+ * then commit once the NEW configuration alone has a quorum of ACKs.
+ */
+function newQuorumOnly(context: ReplicaContext, event: ReplicaEvent): [
+  ReplicaContext,
+  ReplicaEvent,
+] {
+  const leader = context.leader;
+  const reconfig = leader?.reconfig;
+  if (leader === null || leader === undefined || reconfig === null || reconfig === undefined) {
+    return [context, event];
+  }
+  const acked = new Map(Object.entries(leader.ackedZxidByServer).map(([id, zxid]) => [+id, zxid]));
+  acked.set(context.myId, context.durableZxid);
+  if (committedZxid(acked, reconfig.oldQuorum) < reconfig.zxid - 1) return [context, event];
+  const swapped = { ...reconfig, oldQuorum: reconfig.newQuorum };
+  return [{ ...context, leader: { ...leader, reconfig: swapped } }, event];
+}
+
+/**
+ * A leader that activates a configuration without the old quorum's acknowledgement (run with
+ * reconfig: adding two voters to three, the new quorum may be the leader and the two joiners,
+ * and the old voters left behind may elect a leader of their own under the old configuration).
+ */
+export const activateWithoutOldQuorumMachine = replicaMachine.provide({
+  guards: {
+    hasCommittableProposal: ((arguments_: { context: ReplicaContext; event: ReplicaEvent }) =>
+      broadcastGuards.hasCommittableProposal(...newQuorumOnly(arguments_.context, arguments_.event))
+    ) as never,
+  },
+  actions: {
+    commitProposals: enqueueActions(({ context, event, enqueue }) => {
+      const result = broadcastActions.commitProposals(
+        ...newQuorumOnly(context as ReplicaContext, event as ReplicaEvent),
+      );
+      if (result.context !== undefined) enqueue.assign(result.context);
+      for (const effect of result.effects ?? []) enqueue(effect);
+    }) as never,
+  },
+});
+
 /** What a broken variant replaces: the replica machine, or parts of the replica host. */
 export interface BrokenParts {
   /** The quorum configuration the variant needs to show (a weighted one for weightsIgnored). */
@@ -143,6 +187,10 @@ export interface BrokenParts {
   hostVariant?: HostVariantOptions;
   /** A transport that believes a hello's claimed id (sim/stranger.ts). */
   strangerPassesAsMember?: boolean;
+  /** The variant needs reconfigs among the faults (sim/reconfig-faults.ts). */
+  reconfig?: boolean;
+  /** Replica timing the variant needs (a wider window for what it does wrong). */
+  timing?: Partial<ReplicaTiming>;
 }
 
 /** Every deliberately broken variant `npm run sim -- --variant NAME` can run. */
@@ -154,6 +202,14 @@ export const brokenVariants = {
   ackBeforeFsync: { hostVariant: ackBeforeFsyncHost },
   streamAfterGiveUp: { hostVariant: streamAfterGiveUpHost },
   identityHole: { strangerPassesAsMember: true },
+  // A syncLimit of 2 s (the harness's is 500 ms): a leader whose old voters are slow or silent
+  // goes on longer, so the joiners' ACKs alone activate more often before something (a crash, a
+  // power loss) takes the reconfig from the old voters that never had it.
+  activateWithoutOldQuorum: {
+    machine: activateWithoutOldQuorumMachine,
+    reconfig: true,
+    timing: { syncLimitTicks: 20 },
+  },
 } as const satisfies Record<string, BrokenParts>;
 
 export type BrokenVariant = keyof typeof brokenVariants;

@@ -24,6 +24,21 @@ describe('corral sim', () => {
     expect(output).toMatch(/^violations: none$/m);
   });
 
+  it('runs seeds with reconfigs among the faults and counts them (--reconfig)', () => {
+    const { status, output } = sim(['--seeds', '3', '--first-seed', '14', '--reconfig']);
+    expect(status).toBe(0);
+    expect(output).toMatch(/^seeds run: 3 \(14\.\.16\)$/m);
+    const counted = /^reconfigs: [1-9]\d* asked \(\d+ from a stale version\), [1-9]\d* committed/m;
+    expect(output).toMatch(counted);
+    expect(output).toMatch(/^violations: none$/m);
+  });
+
+  it('runs the reconfig variant with reconfigs among the faults (activateWithoutOldQuorum)', () => {
+    const { output } = sim(['--seeds', '2', '--variant', 'activateWithoutOldQuorum']);
+    expect(output).toMatch(/^seeds run: 2 \(1\.\.2\), variant activateWithoutOldQuorum$/m);
+    expect(output).toMatch(/^reconfigs: \d+ asked /m);
+  });
+
   it('exits 1 on a violation and prints the replay command (electionIgnoresZxid, seed 9)', () => {
     const { status, output } = sim(['--seed', '9', '--variant', 'electionIgnoresZxid']);
     expect(status).toBe(1);
@@ -43,6 +58,7 @@ describe('corral sim', () => {
     [['--seeds', 'many'], '--seeds'],
     [['--fault-chance', '2'], '--fault-chance'],
     [['--variant', 'none'], '--variant'],
+    [['--reconfig', '--quorum', 'weighted'], '--quorum'],
   ])('refuses %j, naming the flag', (args, flag) => {
     const { status, output } = sim(args);
     expect(status).not.toBe(0);

@@ -6,7 +6,12 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { runSimulation } from '../../sim/simulation.js';
 import { replicaMachine } from '../../machines/replica.js';
-import { brokenVariants, type BrokenParts, type BrokenVariant } from '../../sim/variants.js';
+import {
+  activateWithoutOldQuorumMachine, brokenVariants, type BrokenParts, type BrokenVariant,
+} from '../../sim/variants.js';
+import { Cluster } from '../../sim/cluster.js';
+import type { ReplicaMachine } from '../../sim/replica-host.js';
+import type { ReconfigRequestBody } from '../../protocol/txn.js';
 import type { QuorumShape } from '../../sim/quorum-shapes.js';
 
 /**
@@ -16,7 +21,7 @@ import type { QuorumShape } from '../../sim/quorum-shapes.js';
  * checking that the variant is still caught. The simulator is deterministic: a recorded seed
  * keeps failing.
  */
-const regressionSeeds: Record<BrokenVariant, { seed: number; violation: RegExp }> = {
+const regressionSeeds: Record<SeededVariant, { seed: number; violation: RegExp }> = {
   eagerAck: { seed: 63, violation: /^storage: replica \d stopped: UnrecoverableDataDirError/ },
   commitWithoutQuorum: { seed: 18, violation: /^durability: committed 0x[0-9a-f]+ lost/ },
   electionIgnoresZxid: { seed: 9, violation: /^durability: committed 0x[0-9a-f]+ lost/ },
@@ -29,6 +34,13 @@ const regressionSeeds: Record<BrokenVariant, { seed: number; violation: RegExp }
   // reach a follower as its leader's.
   identityHole: { seed: 37, violation: /^convergence: \d and \d differ at 0x/ },
 };
+/**
+ * activateWithoutOldQuorum has no seed yet: the random schedule seldom lines up what exposes it
+ * (the old voters silent while the joiners ACK, then the leader gone before they hear of it), so
+ * it is shown step by step below, over the cluster harness, until a seed catches it.
+ */
+type SeededVariant = Exclude<BrokenVariant, 'activateWithoutOldQuorum'>;
+
 /**
  * Seeds that once failed with the real machine, kept so they keep passing. 1978: the checker
  * rejected a client reading the same node twice in one instant (its session-order tie-break).
@@ -86,7 +98,7 @@ const fixedSeeds: FixedSeed[] = [
 ];
 
 describe('broken replicas (machine and host variants) are caught', () => {
-  it.each(Object.keys(regressionSeeds) as BrokenVariant[])(
+  it.each(Object.keys(regressionSeeds) as SeededVariant[])(
     '%s: caught on its regression seed, with the violation it was caught by',
     async (variant) => {
       const { seed, violation } = regressionSeeds[variant];
@@ -97,9 +109,8 @@ describe('broken replicas (machine and host variants) are caught', () => {
 
   it('passes the regression seeds with the real machine', async () => {
     for (const [variant, { seed }] of Object.entries(regressionSeeds)) {
-      const parts: BrokenParts = brokenVariants[variant as BrokenVariant];
-      const quorum = parts.quorum;
-      expect((await runSimulation({ seed, quorum })).violations).toEqual([]);
+      const { quorum, reconfig, timing } = brokenVariants[variant as SeededVariant] as BrokenParts;
+      expect((await runSimulation({ seed, quorum, reconfig, timing })).violations).toEqual([]);
     }
   });
 
@@ -156,5 +167,58 @@ describe('reproducibility', () => {
 
   it('differs between seeds (3 and 4)', async () => {
     expect((await traced(3)).digest).not.toBe((await traced(4)).digest);
+  });
+});
+
+// The old quorum's acknowledgement is what makes activating a configuration safe: the old voters
+// but the leader are paused as the leader is asked to add two voters, the leader crashes once the
+// reconfig is settled, and the old voters come back. The real machine cannot commit without
+// them, so nothing is lost; a leader that activates on the new configuration's ACKs alone commits
+// it, and the old voters, who never had it, elect a leader of their own without it.
+const joining = [4, 5].map((id) => `server.${id}=replica-${id}:2888:3888:participant;2181`);
+const addTwo: ReconfigRequestBody = {
+  type: 'reconfigRequest',
+  joining: joining.join(','),
+  leaving: null,
+  newMembers: null,
+  fromConfig: -1,
+  auth: { ids: [{ scheme: 'super', id: 'super' }], superUser: true },
+  authorized: true,
+};
+
+async function leaderCrashMidReconfig(machine?: ReplicaMachine) {
+  const cluster = new Cluster({
+    voters: [1, 2, 3],
+    spares: [4, 5],
+    seed: 5,
+    ...(machine === undefined ? {} : { machine }),
+  });
+  await cluster.startAll();
+  const leader = await cluster.stabilize();
+  await cluster.openSession();
+  const oldVoters = [1, 2, 3].filter((id) => id !== leader);
+  for (const id of oldVoters) cluster.pause(id);
+  expect(cluster.submit(addTwo, leader)).toBe(true);
+  await cluster.settle();
+  const activated = cluster.replica(leader).host.activeMembership.version;
+  cluster.crash(leader);
+  for (const id of oldVoters) cluster.resume(id);
+  await cluster.run(5_000);
+  return { cluster, activated };
+}
+
+describe('activateWithoutOldQuorum, step by step (leader crash mid-reconfig, R=3 adding 2)', () => {
+  it('the real machine does not activate without the old voters, and loses nothing', async () => {
+    const { cluster, activated } = await leaderCrashMidReconfig();
+    expect(activated).toBe(0);
+    expect(cluster.checkInvariants()).toEqual([]);
+  });
+
+  it('activateWithoutOldQuorum activates; the old voters lose the committed reconfig', async () => {
+    const { cluster, activated } = await leaderCrashMidReconfig(activateWithoutOldQuorumMachine);
+    expect(activated).toBeGreaterThan(0);
+    expect(cluster.ledger.txnAt(activated)?.body.type).toBe('reconfig');
+    const lost = `durability: committed 0x${activated.toString(16)} lost by leader`;
+    expect(cluster.checkInvariants()).toContainEqual(expect.stringMatching(new RegExp(`^${lost}`)));
   });
 });
