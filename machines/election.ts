@@ -80,6 +80,14 @@ export interface ElectionContext {
   votesInRound: Record<ServerId, CastVote>;
   /** ZooKeeper's outofelection: what following/leading peers reported, in any round. */
   votesOutOfElection: Record<ServerId, CastVote>;
+  /**
+   * The notification last sent to each non-voter in answer (its round and vote). A non-voter is
+   * answered once per proposal: one whose configuration counts this replica out (a reconfig
+   * between them) answers back as it answers an earlier round, and two such replicas would
+   * answer each other at one instant for ever (found by the simulator with reconfig: seed 184).
+   * A new connection to it clears the entry.
+   */
+  answeredNonVoters: Record<ServerId, string>;
   timing: ElectionTiming;
   notificationTimeoutMs: number;
   decided: { vote: Vote; round: number } | null;
@@ -156,6 +164,7 @@ function initialContext(input: ElectionInput): ElectionContext {
     proposal,
     votesInRound: isVoting ? { [input.myId]: { vote: proposal, state: 'looking' } } : {},
     votesOutOfElection: {},
+    answeredNonVoters: {},
     timing,
     notificationTimeoutMs: timing.finalizeWaitMs,
     decided: null,
@@ -212,7 +221,8 @@ const notificationGuards = wrapNotificationGuards({
    */
   shouldAnswerNonVoter: ({ context, event }) =>
     !isVoter(context, event.from) && isVoter(context, context.myId) &&
-    event.notification.state === 'looking',
+    event.notification.state === 'looking' &&
+    context.answeredNonVoters[event.from] !== answerKey(context),
   isFromNonVoter: ({ context, event }) => !isVoter(context, event.from),
   isVoteForNonVoter: ({ context, event }) => !isVoter(context, event.notification.vote.leaderId),
   isFromObservingPeer: ({ event }) => event.notification.state === 'observing',
@@ -253,6 +263,13 @@ const replyWithProposal = {
     notification: lookingNotification(context),
   })),
 } as const;
+
+/** What an answer to a non-voter says: this replica's round and proposal. */
+function answerKey(context: ElectionContext): string {
+  const { leaderId, zxid, peerEpoch } = context.proposal;
+  return `${context.round}:${leaderId}:${zxid}:${peerEpoch}`;
+}
+
 
 const sendProposalToConnectedPeer = {
   type: 'sendNotification',
@@ -300,6 +317,16 @@ export const electionMachine = setup({
       proposal: event.notification.vote,
       votesInRound: withOwnVote(context, context.votesInRound, event.notification.vote),
     }))),
+    /** A non-voter answered with this proposal is not answered with it again. */
+    rememberAnswer: assign(withNotification(({ context, event }) => ({
+      answeredNonVoters: { ...context.answeredNonVoters, [event.from]: answerKey(context) },
+    }))),
+    forgetAnswer: assign(({ context, event }) => {
+      assertEvent(event, 'peer.connected');
+      if (!(event.peer in context.answeredNonVoters)) return {};
+      const { [event.peer]: _forgotten, ...answeredNonVoters } = context.answeredNonVoters;
+      return { answeredNonVoters };
+    }),
     recordNotifiedVote: assign(withNotification(({ context, event }) => ({
       votesInRound: withSender(context.votesInRound, event),
     }))),
@@ -344,9 +371,9 @@ export const electionMachine = setup({
       entry: broadcastProposal,
       initial: 'tallying',
       on: {
-        'peer.connected': { actions: sendProposalToConnectedPeer },
+        'peer.connected': { actions: ['forgetAnswer', sendProposalToConnectedPeer] },
         'peer.notification': [
-          { guard: 'shouldAnswerNonVoter', actions: replyWithProposal },
+          { guard: 'shouldAnswerNonVoter', actions: ['rememberAnswer', replyWithProposal] },
           { guard: 'isFromNonVoter' },
           { guard: 'isVoteForNonVoter' },
           { guard: 'isFromObservingPeer' },

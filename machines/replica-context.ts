@@ -182,6 +182,8 @@ export interface LearnerState {
   touches: SessionTouch[];
   /** From COMMITANDACTIVATE / INFORMANDACTIVATE: who leads the configuration it activated. */
   designatedLeader: ServerId | null;
+  /** From NEWLEADER: the leader's active configuration, taken on UPTODATE (startServing). */
+  leaderConfig: VersionedMembership | null;
 }
 
 export interface ReplicaContext {
@@ -336,7 +338,9 @@ export type ReplicaEffect =
   /** Learner: the leader's verdict on a reconnecting client's session. */
   | { type: 'sessionRevalidated'; params: { sessionId: bigint; valid: boolean } }
   /** Answer a client's sync: this replica has applied everything through `zxid`. */
-  | { type: 'answerSync'; params: { sessionId: bigint; cxid: number; zxid: Zxid } };
+  | { type: 'answerSync'; params: { sessionId: bigint; cxid: number; zxid: Zxid } }
+  /** The machine adopted a committed configuration it heard of outside a txn (a notification). */
+  | { type: 'activateConfig'; params: { membership: VersionedMembership } };
 
 /**
  * The leader's sync stream for one learner: DIFF/TRUNC/SNAP, then a PROPOSAL for every logged

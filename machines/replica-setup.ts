@@ -23,6 +23,7 @@ import {
 } from './replica-context.js';
 import { notProvided } from './effects.js';
 import { configurationView, forgetSeenAfter } from './configuration.js';
+import { memberIdsOf } from '../protocol/membership.js';
 import { readOnlyGraceMs, readOnlySteps } from './read-only.js';
 
 /** The replica's host effects, typed by what each ReplicaEffect carries. */
@@ -95,20 +96,35 @@ const replicaSteps = {
       },
     ],
   })) as Step,
-  relayNotification: ((_context, event) => {
+  relayNotification: ((context, event) => {
     const { to, notification } = expectEvent(event, 'election.sendNotification');
-    return { effects: [send(to, notification)] };
+    return { effects: [send(to, withConfig(context, notification))] };
   }) as Step,
   relayBroadcast: ((context, event) => {
     const { notification } = expectEvent(event, 'election.broadcastNotification');
     const peers = context.voters.filter((voter) => voter !== context.myId);
-    return { effects: peers.map((peer) => send(peer, notification)) };
+    const sent = withConfig(context, notification);
+    return { effects: peers.map((peer) => send(peer, sent)) };
   }) as Step,
   /** ZooKeeper's WorkerReceiver: a settled replica tells a looking one whom it follows. */
   answerLookingPeer: ((context, event) => {
     const { from } = expectEvent(event, 'peer.notification');
     if (context.decision === null) return {};
-    return { effects: [send(from, settledNotification(context.decision))] };
+    return { effects: [send(from, withConfig(context, settledNotification(context.decision)))] };
+  }) as Step,
+  /**
+   * A looking replica hears of a newer configuration, active at a member of its own: it missed
+   * the reconfig (down or cut off when it committed). It adopts it and looks again under it, as
+   * ZooKeeper's FastLeaderElection does with the configuration a notification carries.
+   */
+  adoptNotifiedConfig: ((context, event) => {
+    const { message } = expectEvent(event, 'peer.notification');
+    const membership = message.config;
+    if (membership === undefined) return {};
+    return {
+      context: configurationView(membership, context.lastSeenConfig),
+      effects: [{ type: 'activateConfig', params: { membership } }],
+    };
   }) as Step,
   recordAppended: ((context, event) => {
     const { zxid } = expectEvent(event, 'storage.appended');
@@ -140,7 +156,17 @@ const replicaSteps = {
   }) as Step,
 };
 
+/** A notification carries the sender's active configuration once a reconfig made one. */
+function withConfig(context: ReplicaContext, notification: Notification): Notification {
+  return context.config.version > 0 ? { ...notification, config: context.config } : notification;
+}
+
 const replicaGuards = {
+  /** A newer configuration in a notification from a member of this replica's active one. */
+  carriesNewerConfig: ((context, event) =>
+    event.type === 'peer.notification' && event.message.config !== undefined &&
+    event.message.config.version > context.config.version &&
+    memberIdsOf(context.config).includes(event.from)) as Check,
   /** Only voters answer: an observer's vote counts for nobody, and a voter that is looking
    * answers every observer notification, so two answering each other would never stop. */
   isFromLookingPeer: ((context, event) =>
@@ -205,6 +231,8 @@ export const replicaSetup = setup({
     revalidateSession: notProvidedEffect('revalidateSession'),
     /** Learner: complete a reconnecting client's handshake with the leader's verdict. */
     sessionRevalidated: notProvidedEffect('sessionRevalidated'),
+    /** A configuration the machine adopted outside a txn (a notification's): the host's too. */
+    activateConfig: notProvidedEffect('activateConfig'),
     forwardNotification: sendTo('election', ({ event }) => {
       const { from, message } = expectEvent(event, 'peer.notification');
       return { type: 'peer.notification', from, notification: message };

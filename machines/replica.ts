@@ -113,7 +113,16 @@ export const replicaMachine = replicaSetup.createMachine({
         // A learner that decided first may say FOLLOWERINFO before this replica knows it leads.
         'peer.followerInfo': { actions: 'holdLearnerInfo' },
         'peer.observerInfo': { actions: 'holdLearnerInfo' },
-        'peer.notification': { actions: 'forwardNotification' },
+        'peer.notification': [
+          // A newer configuration: look again under it (the election restarts with its voters).
+          {
+            guard: 'carriesNewerConfig',
+            target: 'looking',
+            reenter: true,
+            actions: 'adoptNotifiedConfig',
+          },
+          { actions: 'forwardNotification' },
+        ],
         'peer.connected': { actions: 'forwardConnected' },
         'election.sendNotification': { actions: 'relayNotification' },
         'election.broadcastNotification': { actions: 'relayBroadcast' },

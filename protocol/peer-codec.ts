@@ -19,7 +19,7 @@ type BodyOf<Type extends PeerMessageType> = Omit<PeerMessageOf<Type>, 'type'>;
 
 /** The shape of every variant's fields; typed so a new variant or field cannot be forgotten. */
 const bodyFields: { [Type in PeerMessageType]: { [Field in keyof BodyOf<Type>]-?: FieldKind } } = {
-  notification: { vote: 'vote', round: 'count', state: 'peerState' },
+  notification: { vote: 'vote', round: 'count', state: 'peerState', config: 'optionalConfig' },
   followerInfo: { acceptedEpoch: 'count', protocolVersion: 'count' },
   observerInfo: { acceptedEpoch: 'count', protocolVersion: 'count' },
   leaderInfo: { newEpoch: 'count', protocolVersion: 'count' },
@@ -28,7 +28,7 @@ const bodyFields: { [Type in PeerMessageType]: { [Field in keyof BodyOf<Type>]-?
   trunc: { zxid: 'zxid' },
   snap: { zxid: 'zxid', snapshot: 'snapshot' },
   snapPart: { bytes: 'bytes' },
-  newLeader: { zxid: 'zxid' },
+  newLeader: { zxid: 'zxid', config: 'optionalConfig' },
   ack: { zxid: 'zxid' },
   upToDate: {},
   proposal: { txns: 'txns' },
@@ -67,7 +67,10 @@ export function encodePeerMessage(message: PeerMessage): Buffer {
   const fields = bodyFields[message.type] as Record<string, FieldKind>;
   const source = message as unknown as Record<string, unknown>;
   const body: Record<string, unknown> = {};
-  for (const field of Object.keys(fields)) body[field] = source[field];
+  // An optional field left out is not written: the frame is what it was before the field.
+  for (const field of Object.keys(fields)) {
+    if (source[field] !== undefined) body[field] = source[field];
+  }
   return packr.pack([peerMessageTag[message.type], body]);
 }
 
@@ -88,7 +91,7 @@ export function decodePeerMessage(frame: Uint8Array): PeerDecodeResult {
   for (const [field, kind] of Object.entries(bodyFields[type] as Record<string, FieldKind>)) {
     const problem = fieldChecks[kind](body[field]);
     if (problem !== undefined) return failure(`${type}.${field}: ${problem}`);
-    message[field] = body[field];
+    if (body[field] !== undefined) message[field] = body[field];
   }
   return { ok: true, message: message as PeerMessage };
 }

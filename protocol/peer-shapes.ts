@@ -18,7 +18,8 @@ export type FieldKind =
   | 'bytes'
   | 'txn'
   | 'txns'
-  | 'forwardedRequests';
+  | 'forwardedRequests'
+  | 'optionalConfig';
 
 type Problem = string | undefined;
 type Check = (value: unknown) => Problem;
@@ -203,6 +204,12 @@ const txns: Check = (value) => {
   return undefined;
 };
 
+/** A notification's configuration, when it carries one: a membership with its version. */
+const versionedMembership: Check = (value) =>
+  membership(value) ?? (isRecord(value) ? count(value.version) : 'not a map');
+const optionalConfig: Check = (value) =>
+  value === undefined ? undefined : versionedMembership(value);
+
 export const fieldChecks: Record<FieldKind, Check> = {
   count,
   int32,
@@ -219,4 +226,5 @@ export const fieldChecks: Record<FieldKind, Check> = {
   txn,
   txns,
   forwardedRequests,
+  optionalConfig,
 };

@@ -7,6 +7,7 @@
 // the import is type-only, so nothing of tree/ is loaded by protocol/ at run time.
 import type { ReconfigRequestBody, Txn, TxnBody } from './txn.js';
 import { assertNever } from './assert.js';
+import type { VersionedMembership } from './membership.js';
 import { hex, type Zxid } from './zxid.js';
 
 export type { Zxid } from './zxid.js';
@@ -84,6 +85,11 @@ export type PeerMessage =
       /** The sender's election round (ZooKeeper's logical clock, electionEpoch). */
       round: number;
       state: PeerState;
+      /**
+       * The sender's active configuration, once a reconfig made one (version above 0), as
+       * ZooKeeper's notifications carry it: a looking replica that missed the reconfig learns it.
+       */
+      config?: VersionedMembership;
     }
   /** Discovery. Follower → leader: the first packet on a new leader connection. */
   | { type: 'followerInfo'; acceptedEpoch: number; protocolVersion: number }
@@ -113,7 +119,16 @@ export type PeerMessage =
    * Synchronization. Leader → learner: the sync stream is complete; `zxid` is makeZxid(newEpoch,
    * 0). The follower persists currentEpoch = newEpoch before its ACK.
    */
-  | { type: 'newLeader'; zxid: Zxid }
+  | {
+      type: 'newLeader';
+      zxid: Zxid;
+      /**
+       * The leader's active configuration, as ZooKeeper's NEWLEADER carries it: a learner that
+       * started with another view of the same version (one joining, with the members plus
+       * itself) takes the leader's once it is up to date.
+       */
+      config?: VersionedMembership;
+    }
   /**
    * Synchronization and broadcast. Follower → leader: NEWLEADER's zxid, or a proposal's zxid
    * once that proposal (and everything before it) is durable.

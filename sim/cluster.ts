@@ -8,7 +8,7 @@ import { quorumRuleOf, type QuorumRule } from '../machines/quorum.js';
 import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
 import type { PeerMessage, ServerId } from '../protocol/peer.js';
 import type { RequestBody } from '../protocol/txn.js';
-import { memberIdsOf, type VersionedMembership } from '../protocol/membership.js';
+import { memberIdsOf, membershipOfIds, type VersionedMembership } from '../protocol/membership.js';
 import { ReplicaStorage, type StorageSettings } from '../storage/replica-storage.js';
 import { MemoryNetwork, NetworkBusyError } from '../transport/memory.js';
 import {
@@ -109,6 +109,7 @@ export class Cluster {
     if (this.reconfigEnabled) {
       const starting = startingMemberships(options.voters, options.observers ?? [], this.members);
       for (const [id, membership] of starting) this.memberships.set(id, membership);
+      this.configs.setStarting(membershipOfIds(options.voters, options.observers ?? []));
     }
     for (const id of this.members) {
       const turns = new TurnQueue();

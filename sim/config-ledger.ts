@@ -26,13 +26,31 @@ export class ConfigLedger {
   /** Activations the harness saw, for the run's summary. */
   activations = 0;
 
+  /** The membership the ensemble started with: the only one version 0 may name. */
+  private starting: string | undefined;
+
   constructor(private readonly ledger: CommitLedger) {}
+
+  /**
+   * The ensemble's starting membership. A replica that started with another view of version 0
+   * (a spare: the members plus itself) takes this one from its leader's NEWLEADER; that is an
+   * activation of version 0, committed by no txn, and it must be this membership.
+   */
+  setStarting(membership: Membership): void {
+    this.starting = textOf(membership);
+  }
 
   /** Replica `id` made `membership` its active configuration (told synchronously by its host). */
   record(id: ServerId, membership: VersionedMembership): void {
     this.activations++;
     const version = membership.version;
     const text = textOf(membership);
+    if (version === 0 && this.starting !== undefined) {
+      if (text !== this.starting) {
+        this.ledger.violate(`config: replica ${id} activated a version 0 other than the start`);
+      }
+      return;
+    }
     const known = this.activated.get(version);
     if (known === undefined) this.activated.set(version, { text, by: id });
     else if (known.text !== text) {

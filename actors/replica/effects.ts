@@ -44,6 +44,7 @@ export const effectStages = {
   answerSync: 'afterTransition',
   revalidateSession: 'afterTransition',
   sessionRevalidated: 'afterTransition',
+  activateConfig: 'afterTransition',
 } as const satisfies Record<ReplicaEffectType, EffectStage>;
 
 /** What a host does for each effect; `effectStages` says when. */

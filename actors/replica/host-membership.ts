@@ -76,9 +76,15 @@ export class HostMembership {
     return held !== undefined && held.version > this.active.version ? held : undefined;
   }
 
-  /** Makes `membership` the active one; false when it is not newer. */
-  adopt(membership: VersionedMembership): boolean {
-    if (membership.version <= this.active.version) return false;
+  /**
+   * Makes `membership` the active one; false when it is not newer (with `sameVersion`, when it
+   * is older: the machine took the leader's view of a starting configuration).
+   */
+  adopt(membership: VersionedMembership, sameVersion = false): boolean {
+    const older = sameVersion
+      ? membership.version < this.active.version
+      : membership.version <= this.active.version;
+    if (older) return false;
     this.active = membership;
     this.rule = membershipRule(membership);
     this.voterIds = votersOf(this.rule);

@@ -220,10 +220,12 @@ export class ReplicaHost implements ReplicaPort {
     return {
       notify: (event: ReplicaEvent) => this.send(event),
       emptyTree: () => core.emptyTree(),
+      // A SNAP may carry a reconfig its leader has not committed yet (it snapshots its tree
+      // while synchronizing): its configuration is adopted once this replica serves, when the
+      // tree is committed state (found by the simulator with reconfig: seed 3162).
       replaceTree: (tree: DataTree) => {
         this.initConfigNode(tree);
         core.replaceTree(tree);
-        this.adoptTreeMembership(tree, true);
       },
       currentTree: () => core.tree,
       fail: (error: unknown) => this.world.fail(error),
@@ -254,8 +256,12 @@ export class ReplicaHost implements ReplicaPort {
    * the world persists it (the dynamic config file) and relinks its peers, and the machine is
    * told (`config.committed`).
    */
-  private adoptMembership(membership: VersionedMembership, tellMachine: boolean): void {
-    if (!this.membership.adopt(membership)) return;
+  private adoptMembership(
+    membership: VersionedMembership,
+    tellMachine: boolean,
+    sameVersion = false,
+  ): void {
+    if (!this.membership.adopt(membership, sameVersion)) return;
     this.world.logger.info(
       { version: hex(membership.version), quorum: describeQuorumRule(this.membership.quorum) },
       'configuration activated',
@@ -391,6 +397,7 @@ export class ReplicaHost implements ReplicaPort {
       answerSync: ({ sessionId, cxid }) => this.pipeline.syncAnswered(sessionId, cxid),
       revalidateSession: (params) => this.send(revalidation(this.requireCore(), params)),
       sessionRevalidated: ({ sessionId, valid }) => this.pipeline.revalidated(sessionId, valid),
+      activateConfig: ({ membership }) => this.adoptMembership(membership, false, true),
     };
   }
 

@@ -53,6 +53,12 @@ export function persistMembership(
 ): void {
   const configPath = settings.configPath;
   if (!settings.reconfigEnabled || configPath === undefined) return;
+  // A configuration without this replica (it joins and took its leader's view, or a reconfig
+  // removed it) is not written: its own file still names it, so it can start again and rejoin.
+  if (settings.myId === undefined || !membership.servers.some((server) => server.id === settings.myId)) {
+    logger.info({ version: membership.version }, 'configuration without this replica: not written');
+    return;
+  }
   try {
     const { dynamicConfigFile } = writeDynamicConfig(
       { configPath, dynamicConfigFile: settings.dynamicConfigFile, myId: settings.myId },

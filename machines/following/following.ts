@@ -15,7 +15,7 @@ export function followingState(machine: ReplicaSetup) {
       // A committed reconfig this learner cannot go on under sends it looking (learner.ts).
       'config.committed': [
         {
-          guard: 'leavesForNewConfig',
+          guard: 'leavesFollowingForNewConfig',
           target: '#replica.looking',
           actions: ['rememberDesignatedLeader', 'adoptConfig'],
         },

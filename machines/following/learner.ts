@@ -7,8 +7,9 @@ import {
   type ForwardedRequestEntry,
   type PeerMessageOf,
 } from '../../protocol/peer.js';
-import { memberIdsOf, participantsOf } from '../../protocol/membership.js';
-import { seenIn } from '../configuration.js';
+import { membershipText, type VersionedMembership } from '../../protocol/membership.js';
+import { membershipRule, weightOf } from '../quorum.js';
+import { configurationView, seenIn } from '../configuration.js';
 import {
   decisionInEpoch,
   expectEvent,
@@ -38,6 +39,7 @@ function freshLearnerState(leaderId: number): LearnerState {
     ackedZxid: 0,
     touches: [],
     designatedLeader: null,
+    leaderConfig: null,
   };
 }
 
@@ -51,6 +53,38 @@ function committed(event: ReplicaEvent): { zxid: number } {
 function informed(event: ReplicaEvent): { txn: PeerMessageOf<'inform'>['txn'] } {
   if (event.type === 'peer.informAndActivate') return event.message;
   return expectEvent(event, 'peer.inform').message;
+}
+
+function leavesForNewConfig(
+  context: ReplicaContext,
+  event: ReplicaEvent,
+  otherRole: 'participant' | 'observer',
+): boolean {
+  const { membership } = expectEvent(event, 'config.committed');
+  if (membership.version <= context.config.version) return false;
+  const learner = learnerOf(context);
+  const listed = membership.servers.find((server) => server.id === context.myId);
+  return (
+    (learner.designatedLeader !== null && learner.designatedLeader !== learner.leaderId) ||
+    weightOf(membershipRule(membership), learner.leaderId) === 0 ||
+    listed?.peerType === otherRole
+  );
+}
+
+/**
+ * The leader's configuration, when this learner should take it on UPTODATE: it is newer, or of
+ * the same version and another view (only a starting configuration, version 0, can differ at one
+ * version: a replica joining starts with the members plus itself). ZooKeeper's learner takes
+ * NEWLEADER's configuration so.
+ */
+function leaderViewOf(
+  context: ReplicaContext,
+  config: VersionedMembership | null,
+): VersionedMembership | null {
+  if (config === null || config.version < context.config.version) return null;
+  if (config.version === context.config.version &&
+    membershipText(config) === membershipText(context.config)) return null;
+  return config;
 }
 
 function withLearner(context: ReplicaContext, change: Partial<LearnerState>) {
@@ -187,11 +221,15 @@ export const learnerActions = {
   }) as Step,
   /** Zab 2.1: NEWLEADER: persist currentEpoch = newEpoch; the ACK waits for it (and the log). */
   acceptNewLeader: ((context, event) => {
-    const { zxid } = expectEvent(event, 'peer.newLeader').message;
+    const { zxid, config } = expectEvent(event, 'peer.newLeader').message;
     const epoch = epochOfZxid(zxid);
     const effects: ReplicaEffect[] =
       epoch > context.currentEpoch ? [{ type: 'persistCurrentEpoch', params: { epoch } }] : [];
-    const change = { newLeaderZxid: zxid, newLeaderCoversZxid: context.lastZxid };
+    const change = {
+      newLeaderZxid: zxid,
+      newLeaderCoversZxid: context.lastZxid,
+      leaderConfig: config ?? null,
+    };
     return { context: withLearner(context, change), effects };
   }) as Step,
   sendNewLeaderAck: ((context) => {
@@ -205,14 +243,19 @@ export const learnerActions = {
     const learner = learnerOf(context);
     const state = context.voters.includes(context.myId) ? 'following' : 'observing';
     const announcement = { state, leaderId: learner.leaderId, epoch: context.currentEpoch };
+    const adopted = leaderViewOf(context, learner.leaderConfig);
     return {
       context: {
         ...withLearner(context, { upToDate: true, silentTicks: 0 }),
         decision: decisionInEpoch(context),
+        ...(adopted === null ? {} : configurationView(adopted, context.lastSeenConfig)),
       },
       effects: [
         { type: 'applyCommitted', params: { zxid: learner.syncCommittedZxid } },
         { type: 'announceRole', params: { ...announcement, serving: true } },
+        ...(adopted === null
+          ? []
+          : [{ type: 'activateConfig', params: { membership: adopted } } as const]),
       ],
     };
   }) as Step,
@@ -271,24 +314,18 @@ export const learnerActions = {
 
 export const learnerGuards = {
   /**
-   * A newer configuration arrived (`config.committed`) that this learner cannot go on in: it
+   * A newer configuration arrived (`config.committed`) that this follower cannot go on under: it
    * moved leadership (the designated leader is another), left the leader without a vote, or
-   * changed this replica's own role (participant ↔ observer, or removed it). ZooKeeper's
-   * Follower leaves on COMMITANDACTIVATE in these cases, and looks again under the new one.
+   * lists this replica as an observer now. ZooKeeper's Follower leaves on COMMITANDACTIVATE in
+   * these cases, and looks again under the new one. One that does not list this replica (it is
+   * joining, or was removed) changes nothing for it: it follows on without a vote, as
+   * ZooKeeper's learner type stays what it was.
    */
-  leavesForNewConfig: ((context, event) => {
-    const { membership } = expectEvent(event, 'config.committed');
-    if (membership.version <= context.config.version) return false;
-    const learner = learnerOf(context);
-    const voters = participantsOf(membership);
-    const wasVoter = context.voters.includes(context.myId);
-    return (
-      (learner.designatedLeader !== null && learner.designatedLeader !== learner.leaderId) ||
-      !voters.includes(learner.leaderId) ||
-      voters.includes(context.myId) !== wasVoter ||
-      !memberIdsOf(membership).includes(context.myId)
-    );
-  }) as Check,
+  leavesFollowingForNewConfig: ((context, event) =>
+    leavesForNewConfig(context, event, 'observer')) as Check,
+  /** As leavesFollowingForNewConfig, for an observer the configuration lists as a participant. */
+  leavesObservingForNewConfig: ((context, event) =>
+    leavesForNewConfig(context, event, 'participant')) as Check,
   isFromLeader: ((context, event) =>
     'from' in event && event.from === context.learner?.leaderId) as Check,
   isLeaderDisconnected: ((context, event) =>

@@ -15,7 +15,7 @@ export function observingState(machine: ReplicaSetup) {
       // A committed reconfig this learner cannot go on under sends it looking (learner.ts).
       'config.committed': [
         {
-          guard: 'leavesForNewConfig',
+          guard: 'leavesObservingForNewConfig',
           target: '#replica.looking',
           actions: ['rememberDesignatedLeader', 'adoptConfig'],
         },

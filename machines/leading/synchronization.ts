@@ -52,7 +52,7 @@ export function syncLearner(
     leader: withLearner(leader, id, { phase: 'newLeaderSent', newLeaderCoversZxid: throughZxid }),
     effects: [
       { type: 'sendSyncStream', params: stream },
-      send(id, { type: 'newLeader', zxid: newLeaderZxidOf(leader) }),
+      send(id, { type: 'newLeader', zxid: newLeaderZxidOf(leader), config: context.config }),
     ],
   };
 }

@@ -32,6 +32,7 @@ const effectTypes = [
   'answerSync',
   'revalidateSession',
   'sessionRevalidated',
+  'activateConfig',
 ] as const satisfies ReadonlyArray<ReplicaEffect['type']>;
 
 // Compile-time check that effectTypes names every ReplicaEffect.
