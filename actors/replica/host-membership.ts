@@ -26,7 +26,10 @@ export class HostMembership {
     const voters = [...options.voters].sort((first, second) => first - second);
     this.rule = quorumRuleOf(voters, options.quorum);
     this.voterIds = votersOf(this.rule);
-    this.active = options.membership ?? { ...membershipOfIds(voters), version: 0 };
+    // Without addresses (hand-built hosts, the simulator without reconfig): the voters, and the
+    // other members as observers, so the machine knows who belongs.
+    const observers = (options.members ?? []).filter((id) => !voters.includes(id));
+    this.active = options.membership ?? { ...membershipOfIds(voters, observers), version: 0 };
     this.heard = options.members === undefined ? undefined : new Set(options.members);
   }
 
@@ -45,9 +48,7 @@ export class HostMembership {
   /** The machine's input: the active membership (when one was given or made) and a seen one. */
   machineInput(): { membership?: VersionedMembership; lastSeenMembership?: VersionedMembership } {
     return {
-      ...(this.options.membership === undefined && this.active.version === 0
-        ? {}
-        : { membership: this.active }),
+      membership: this.active,
       ...(this.seen === undefined ? {} : { lastSeenMembership: this.seen }),
     };
   }

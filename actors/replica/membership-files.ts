@@ -53,12 +53,10 @@ export function persistMembership(
 ): void {
   const configPath = settings.configPath;
   if (!settings.reconfigEnabled || configPath === undefined) return;
-  // A configuration without this replica (it joins and took its leader's view, or a reconfig
-  // removed it) is not written: its own file still names it, so it can start again and rejoin.
-  if (settings.myId === undefined || !membership.servers.some((server) => server.id === settings.myId)) {
-    logger.info({ version: membership.version }, 'configuration without this replica: not written');
-    return;
-  }
+  // A starting configuration (version 0) is what zoo.cfg already says, or the leader's view a
+  // joining replica takes on sync: its own zoo.cfg keeps naming it, so it can start again and
+  // rejoin. Only a reconfig's configuration is written, as ZooKeeper writes no version 0 file.
+  if (membership.version === 0) return;
   try {
     const { dynamicConfigFile } = writeDynamicConfig(
       { configPath, dynamicConfigFile: settings.dynamicConfigFile, myId: settings.myId },

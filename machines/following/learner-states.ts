@@ -71,11 +71,17 @@ export function learnerSynchronizationState(machine: ReplicaSetup, role: Learner
       },
       receivingStream: {
         on: {
-          'peer.newLeader': {
-            guard: 'isFromLeader',
-            target: 'acknowledgingNewLeader',
-            actions: 'acceptNewLeader',
-          },
+          'peer.newLeader': [
+            // The leader started over (a new epoch) while this learner synced with its last:
+            // look again rather than take a NEWLEADER of an epoch it never accepted (found by
+            // the simulator with reconfig: seed 1215, two leaders of one epoch).
+            { guard: 'isNewLeaderOfAnotherEpoch', target: '#replica.looking' },
+            {
+              guard: 'isFromLeader',
+              target: 'acknowledgingNewLeader',
+              actions: 'acceptNewLeader',
+            },
+          ],
         },
       },
       // The ACK of NEWLEADER promises the whole stream and currentEpoch are durable.

@@ -326,6 +326,12 @@ export const learnerGuards = {
   /** As leavesFollowingForNewConfig, for an observer the configuration lists as a participant. */
   leavesObservingForNewConfig: ((context, event) =>
     leavesForNewConfig(context, event, 'participant')) as Check,
+  isNewLeaderOfAnotherEpoch: ((context, event) => {
+    const { from, message } = expectEvent(event, 'peer.newLeader');
+    const learner = learnerOf(context);
+    return from === learner.leaderId && learner.newEpoch !== null &&
+      epochOfZxid(message.zxid) !== learner.newEpoch;
+  }) as Check,
   isFromLeader: ((context, event) =>
     'from' in event && event.from === context.learner?.leaderId) as Check,
   isLeaderDisconnected: ((context, event) =>

@@ -23,6 +23,7 @@ import {
 import { isEpochBehindLearner, isLearnerAhead, newEpochFor } from './rules.js';
 import { syncLearner } from './synchronization.js';
 import { weightOf } from '../quorum.js';
+import { memberIdsOf } from '../../protocol/membership.js';
 
 /** LEADERINFO to one learner, once the new epoch is durable as this leader's acceptedEpoch. */
 function offerEpoch(context: ReplicaContext, leader: LeaderState, id: number) {
@@ -32,6 +33,12 @@ function offerEpoch(context: ReplicaContext, leader: LeaderState, id: number) {
   const message = { type: 'leaderInfo', newEpoch, protocolVersion } as const;
   const offered = withLearner(leader, id, { phase: 'leaderInfoSent' });
   return { leader: offered, effects: [send(id, message)] };
+}
+
+/** A member of the active configuration, or of a reconfig seen in the log. */
+function isMemberOf(context: ReplicaContext, id: number): boolean {
+  return memberIdsOf(context.config).includes(id) ||
+    (context.lastSeenConfig !== null && memberIdsOf(context.lastSeenConfig).includes(id));
 }
 
 /** FOLLOWERINFO / OBSERVERINFO: a learner connected (again); its handling starts over. */
@@ -132,6 +139,9 @@ const discoveryGuards = {
   /** A learner's acceptedEpoch passed this leader's epoch: it would refuse it for ever. */
   isLearnerEpochAhead: ((context, event) => {
     if (event.type !== 'peer.followerInfo' && event.type !== 'peer.observerInfo') return false;
+    // Only a member is waited for: a learner outside the configuration (one joining, or anyone
+    // with reconfigEnabled) must not make the leader start over, epoch after epoch, at will.
+    if (!isMemberOf(context, event.from)) return false;
     return isEpochBehindLearner(leaderOf(context).newEpoch, event.message.acceptedEpoch);
   }) as Check,
   hasFollowerInfoQuorum: ((context) =>

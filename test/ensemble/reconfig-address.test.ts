@@ -35,10 +35,14 @@ describe('reconfig moves a replica to new ports', () => {
     const line = await ensemble.move(moved);
     const changed = await admin.reconfig({ joining: [line] });
     expect(changed.text.split('\n')).toContain(line);
+    // Once it has the change active, its zoo.cfg names the dynamic file with the new ports.
+    const dynamicFileOf = () =>
+      /^dynamicConfigFile=(.+)$/m.exec(readFileSync(ensemble.configFile(moved), 'utf8'))?.[1];
+    for (let waited = 0; dynamicFileOf() === undefined && waited < 10_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await ensemble.kill(moved);
-    // Its zoo.cfg now names the dynamic file the reconfig wrote, with the new ports.
-    const zooCfg = readFileSync(ensemble.configFile(moved), 'utf8');
-    const dynamicFile = /^dynamicConfigFile=(.+)$/m.exec(zooCfg)?.[1];
+    const dynamicFile = dynamicFileOf();
     expect(dynamicFile).toBeDefined();
     expect(readFileSync(dynamicFile!, 'utf8')).toContain(line);
     ensemble.restart(moved);
