@@ -25,6 +25,10 @@ export function followingState(machine: ReplicaSetup) {
     states: {
       phase: {
         initial: 'discovery',
+        // The leader started over (another epoch's LEADERINFO after discovery): look again. On
+        // the phase region, not the role: the liveness region handles every frame of the
+        // leader, and a parallel state's own transitions are taken only when no region's is.
+        on: { 'peer.leaderInfo': { guard: 'isLeaderStartingOver', target: '#replica.looking' } },
         states: {
           discovery: learnerDiscoveryState(machine, 'following'),
           synchronization: learnerSynchronizationState(machine, 'following'),

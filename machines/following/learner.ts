@@ -326,6 +326,18 @@ export const learnerGuards = {
   /** As leavesFollowingForNewConfig, for an observer the configuration lists as a participant. */
   leavesObservingForNewConfig: ((context, event) =>
     leavesForNewConfig(context, event, 'participant')) as Check,
+  /**
+   * LEADERINFO of another epoch after discovery: the leader started over on the same link (its
+   * machine went back to looking and was elected again). The learner looks again too, before it
+   * takes any of the new leadership's stream into a sync of the old one (found by the simulator
+   * with reconfig: seed 387, a SNAP of one leadership then a DIFF of the next left a gap).
+   */
+  isLeaderStartingOver: ((context, event) => {
+    const { from, message } = expectEvent(event, 'peer.leaderInfo');
+    const learner = learnerOf(context);
+    return from === learner.leaderId && learner.newEpoch !== null &&
+      message.newEpoch !== learner.newEpoch;
+  }) as Check,
   isNewLeaderOfAnotherEpoch: ((context, event) => {
     const { from, message } = expectEvent(event, 'peer.newLeader');
     const learner = learnerOf(context);

@@ -25,8 +25,14 @@ import { seedRange } from './simulation-support.js';
  * instant for ever (a voter answers a non-voter only while it looks, and once per proposal).
  * 3162: a SNAP carried a reconfig its leader had not committed, and the learner activated it
  * (a configuration in a SNAP is adopted only once the learner serves).
+ * 387: a learner synced from one leadership's SNAP then logged the next leadership's DIFF (the
+ * leader had started over on the same link), leaving a gap its tree never filled (a learner now
+ * looks again on another epoch's LEADERINFO after discovery).
+ * 1215: a leader started over with a new epoch while a learner synced with its last; the
+ * learner took the new NEWLEADER with the old epoch accepted, and later led that epoch a second
+ * time (a learner now looks again on a NEWLEADER of an epoch it did not accept).
  */
-const slice = [...seedRange(1, 22), 32, 73, 184, 3162];
+const slice = [...seedRange(1, 22), 32, 73, 184, 387, 1215, 3162];
 
 describe('deterministic simulation with reconfigs among the faults (R=3, 2 spares)', () => {
   it('keeps every invariant, configurations included, on each seed of the slice', async () => {
