@@ -25,6 +25,20 @@ export function configurationView(
   return { config: active, lastSeenConfig: seen, quorum, voters: votersOf(quorum) };
 }
 
+/** The learner type `membership` gives replica `myId`, or `previous` when it does not list it. */
+export function learnerTypeIn(
+  membership: VersionedMembership,
+  myId: number,
+  previous: 'participant' | 'observer',
+): 'participant' | 'observer' {
+  return membership.servers.find((server) => server.id === myId)?.peerType ?? previous;
+}
+
+/** Does this replica take part as a participant (it follows rather than observes)? */
+export function isParticipant(context: ReplicaContext): boolean {
+  return context.voters.includes(context.myId) || context.learnerType === 'participant';
+}
+
 /** The context's rule for its active membership alone (the joint rule's first half). */
 export function activeRuleOf(context: ReplicaContext): QuorumRule {
   return context.quorum.kind === 'joint' ? context.quorum.rules[0] : context.quorum;

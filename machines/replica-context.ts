@@ -199,6 +199,13 @@ export interface ReplicaContext {
    * `quorum` is the joint rule of both and `voters` their union (machines/configuration.ts).
    */
   lastSeenConfig: VersionedMembership | null;
+  /**
+   * ZooKeeper's learner type: what the newest configuration that lists this replica makes it.
+   * A configuration that does not list it (it is joining, or was removed) leaves it as it was:
+   * a participant outside the voters follows without a vote, so its ACKs count the moment a
+   * reconfig seen or activated lists it (found by the simulator with reconfig: seed 625).
+   */
+  learnerType: 'participant' | 'observer';
   standaloneEnabled: boolean;
   protocolVersion: number;
   /**

@@ -22,7 +22,7 @@ import {
   type Step,
 } from './replica-context.js';
 import { notProvided } from './effects.js';
-import { configurationView, forgetSeenAfter } from './configuration.js';
+import { configurationView, forgetSeenAfter, learnerTypeIn } from './configuration.js';
 import { memberIdsOf } from '../protocol/membership.js';
 import { readOnlyGraceMs, readOnlySteps } from './read-only.js';
 
@@ -85,7 +85,12 @@ const replicaSteps = {
   adoptConfig: ((context, event) => {
     const { membership } = expectEvent(event, 'config.committed');
     if (membership.version <= context.config.version) return {};
-    return { context: configurationView(membership, context.lastSeenConfig) };
+    return {
+      context: {
+        ...configurationView(membership, context.lastSeenConfig),
+        learnerType: learnerTypeIn(membership, context.myId, context.learnerType),
+      },
+    };
   }) as Step,
   enterLooking: ((context) => ({
     context: { leader: null, learner: null, heldLearnerInfos: {} },
@@ -122,7 +127,10 @@ const replicaSteps = {
     const membership = message.config;
     if (membership === undefined) return {};
     return {
-      context: configurationView(membership, context.lastSeenConfig),
+      context: {
+        ...configurationView(membership, context.lastSeenConfig),
+        learnerType: learnerTypeIn(membership, context.myId, context.learnerType),
+      },
       effects: [{ type: 'activateConfig', params: { membership } }],
     };
   }) as Step,
@@ -175,7 +183,9 @@ const replicaGuards = {
     event.message.state === 'looking' &&
     context.decision !== null) as Check,
   isLeadingDecision: ((context) => context.decision?.role === 'leading') as Check,
-  isObservingDecision: ((context) => context.decision?.role === 'observing') as Check,
+  /** Observing: the election made it a non-voter, and no configuration made it a participant. */
+  isObservingDecision: ((context) =>
+    context.decision?.role === 'observing' && context.learnerType !== 'participant') as Check,
   isReadOnlyModeEnabled: ((context) => context.readOnlyModeEnabled) as Check,
 };
 

@@ -14,7 +14,7 @@ import {
 } from './replica-context.js';
 import { replicaSetup } from './replica-setup.js';
 import { quorumRuleOf, votersOf } from './quorum.js';
-import { activeRuleOf, configurationView } from './configuration.js';
+import { activeRuleOf, configurationView, learnerTypeIn } from './configuration.js';
 import { membershipOfIds, participantsOf } from '../protocol/membership.js';
 import { peerProtocolVersion } from '../protocol/peer.js';
 
@@ -32,6 +32,8 @@ export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
   return {
     myId: input.myId,
     ...configurationView(config, input.lastSeenMembership ?? null, quorum),
+    learnerType: learnerTypeIn(config, input.myId,
+      votersOf(quorum).includes(input.myId) ? 'participant' : 'observer'),
     standaloneEnabled: input.standaloneEnabled ?? true,
     protocolVersion: input.protocolVersion ?? peerProtocolVersion,
     designatedLeader: null,

@@ -9,7 +9,7 @@ import {
 } from '../../protocol/peer.js';
 import { membershipText, type VersionedMembership } from '../../protocol/membership.js';
 import { membershipRule, weightOf } from '../quorum.js';
-import { configurationView, seenIn } from '../configuration.js';
+import { configurationView, isParticipant, learnerTypeIn, seenIn } from '../configuration.js';
 import {
   decisionInEpoch,
   expectEvent,
@@ -93,7 +93,7 @@ function withLearner(context: ReplicaContext, change: Partial<LearnerState>) {
 
 /** FOLLOWERINFO for a voter, OBSERVERINFO for an observer: the first packet to the leader. */
 function learnerInfo(context: ReplicaContext, leaderId: number): ReplicaEffect {
-  const type: 'followerInfo' | 'observerInfo' = context.voters.includes(context.myId)
+  const type: 'followerInfo' | 'observerInfo' = isParticipant(context)
     ? 'followerInfo'
     : 'observerInfo';
   const protocolVersion = Math.min(context.protocolVersion, peerProtocolVersion);
@@ -241,14 +241,19 @@ export const learnerActions = {
   /** Zab 2.3: UPTODATE: everything the stream committed is applied, then this replica serves. */
   startServing: ((context) => {
     const learner = learnerOf(context);
-    const state = context.voters.includes(context.myId) ? 'following' : 'observing';
+    const state = isParticipant(context) ? 'following' : 'observing';
     const announcement = { state, leaderId: learner.leaderId, epoch: context.currentEpoch };
     const adopted = leaderViewOf(context, learner.leaderConfig);
     return {
       context: {
         ...withLearner(context, { upToDate: true, silentTicks: 0 }),
         decision: decisionInEpoch(context),
-        ...(adopted === null ? {} : configurationView(adopted, context.lastSeenConfig)),
+        ...(adopted === null
+          ? {}
+          : {
+              ...configurationView(adopted, context.lastSeenConfig),
+              learnerType: learnerTypeIn(adopted, context.myId, context.learnerType),
+            }),
       },
       effects: [
         { type: 'applyCommitted', params: { zxid: learner.syncCommittedZxid } },

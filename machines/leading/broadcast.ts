@@ -19,7 +19,7 @@ import {
 } from '../replica-context.js';
 import type { ReplicaSetup } from '../replica-setup.js';
 import { containsQuorum, membershipRule, weightOf } from '../quorum.js';
-import { configurationView, seenIn } from '../configuration.js';
+import { configurationView, learnerTypeIn, seenIn } from '../configuration.js';
 import { nextProposalZxid } from '../zab-rules.js';
 import { designatedLeaderOf, quorumCommittedZxid, resolveReconfigRequest } from './reconfig.js';
 import { counterOfZxid, makeZxid, zxidCounterMax } from '../../protocol/zxid.js';
@@ -153,6 +153,8 @@ const broadcastActions = {
         leader: settled,
         ...configurationView({ ...activating.membership, version: activating.zxid }, null,
           activating.newQuorum),
+        learnerType: learnerTypeIn({ ...activating.membership, version: activating.zxid },
+          context.myId, context.learnerType),
         designatedLeader: designatedLeader === context.myId ? null : designatedLeader,
       },
       effects,
