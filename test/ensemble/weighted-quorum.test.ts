@@ -54,10 +54,12 @@ describe('weighted quorum (real processes, R=3, weight.1=3)', { timeout: 90_000 
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
 
-    // Replica 1 back: the ensemble serves again, and the write sent without it never applied.
+    // Replica 1 back: the ensemble serves again. The write sent without it was never answered;
+    // a leader that had logged it may still commit it with its history once 1 is back (Zab), so
+    // the node may exist now or not, but nothing was acknowledged.
     ensemble.start(1);
     await ensemble.waitForLeader();
     expect(await createOn(ensemble.clientPort(2), '/with-1')).toBe(0);
-    expect(await createOn(ensemble.clientPort(2), '/without-1')).toBe(0);
+    expect([0, -110]).toContain(await createOn(ensemble.clientPort(2), '/without-1'));
   });
 });
