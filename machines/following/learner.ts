@@ -87,6 +87,21 @@ function leaderViewOf(
   return config;
 }
 
+/**
+ * The decision this learner answers lookers with, in the role it serves: the election may have
+ * named it an observer while its learner type made it follow (or the reverse), and a looker
+ * counts only a FOLLOWING answer toward the leader's quorum, as ZooKeeper's notifications carry
+ * the peer's actual state. Answering "observing" while following kept a voter from ever joining
+ * (simulator seed 304 with reconfig).
+ */
+function servingDecision(
+  context: ReplicaContext,
+  role: 'following' | 'observing',
+): ReplicaContext['decision'] {
+  const decision = decisionInEpoch(context);
+  return decision === null ? null : { ...decision, role };
+}
+
 function withLearner(context: ReplicaContext, change: Partial<LearnerState>) {
   return { learner: { ...learnerOf(context), ...change } };
 }
@@ -247,7 +262,7 @@ export const learnerActions = {
     return {
       context: {
         ...withLearner(context, { upToDate: true, silentTicks: 0 }),
-        decision: decisionInEpoch(context),
+        decision: servingDecision(context, state),
         ...(adopted === null
           ? {}
           : {
