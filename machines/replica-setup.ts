@@ -4,7 +4,8 @@
 import { enqueueActions, sendParent, sendTo, setup } from 'xstate';
 import type { Notification, ServerId } from '../protocol/peer.js';
 import { electionMachine, settledNotification } from './election.js';
-import { learnerAckActions, learnerActions, learnerGuards } from './following/learner.js';
+import { learnerAckActions, learnerActions } from './following/learner.js';
+import { learnerGuards } from './following/learner-guards.js';
 import { broadcastActions, broadcastGuards } from './leading/broadcast.js';
 import { discoveryActions, discoveryGuards } from './leading/discovery.js';
 import {
