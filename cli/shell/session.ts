@@ -136,7 +136,7 @@ export class ShellSession {
     // As in zkCli, every command (a built-in too) ends here when the session is gone.
     const client = this.client;
     if (client === null || client.isFinished) {
-      this.output.out('Not connected');
+      this.output.out('Not connected\n');
       return;
     }
     const command = shellCommands.get(name);
