@@ -92,7 +92,7 @@ export async function runShell(connectString: string, flags: ShellFlags): Promis
     showPrompt();
   }
   lineReader.close();
-  await session.close();
+  await session.close(true);
   return session.exitCode;
 }
 
@@ -118,7 +118,7 @@ async function runOneCommand(
     return 1;
   }
   await session.runCommand(splitWords(command));
-  await session.close();
+  await session.close(true);
   return session.exitCode;
 }
 

@@ -84,7 +84,10 @@ export class ShellSession {
     });
   }
 
-  async close(): Promise<void> {
+  /** Ends the session; `quietly` (end of input) prints no Closed event, as zkCli exits then
+   * without closing. */
+  async close(quietly = false): Promise<void> {
+    if (quietly) this.printWatches = false;
     if (this.client !== null && !this.client.isFinished) await this.client.close();
   }
 
