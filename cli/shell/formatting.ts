@@ -203,7 +203,9 @@ const codeMessages = new Map<number, string>([
 
 /** CliWrapperException's message for a ZooKeeper error (KeeperException's for the rest). */
 export function keeperErrorMessage(error: ZooKeeperError, fallbackPath?: string): string {
-  const path = error.path ?? fallbackPath;
+  const knownPath = error.path ?? fallbackPath;
+  // Java concatenates a missing path as "null" (reconfig's errors carry none).
+  const path = knownPath ?? 'null';
   switch (error.code) {
     case ErrorCode.noNode:
       return `Node does not exist: ${path}`;
@@ -233,7 +235,7 @@ export function keeperErrorMessage(error: ZooKeeperError, fallbackPath?: string)
       return `Quota has exceeded : ${path}`;
     default: {
       const words = codeMessages.get(error.code) ?? `Unknown error ${errorName(error.code)}`;
-      return `KeeperErrorCode = ${words}${path === undefined ? '' : ` for ${path}`}`;
+      return `KeeperErrorCode = ${words}${knownPath === undefined ? '' : ` for ${knownPath}`}`;
     }
   }
 }
