@@ -77,6 +77,8 @@ export async function runShell(connectString: string, flags: ShellFlags): Promis
         () => callback(null, [[], line]));
     },
   });
+  // Ctrl-C at the prompt ends the shell (zkCli's line reader gives up on an interrupt).
+  lineReader.on('SIGINT', () => lineReader?.close());
   const showPrompt = (): void => {
     if (!process.stdin.isTTY) return;
     lineReader?.setPrompt(session.prompt());
