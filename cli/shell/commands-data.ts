@@ -110,14 +110,18 @@ function createMode(parsed: ParsedLine): { mode: CreateMode; ttlMs?: number } {
   if (ttl === true && (ttlMs <= 0n || ttlMs > ttlMsMax)) {
     throw new CliError(`ttl must be positive and cannot be larger than: ${ttlMsMax}`);
   }
-  if (ephemeral === true) return { mode: sequential === true ? 'ephemeralSequential' : 'ephemeral' };
+  if (ephemeral === true) {
+    return { mode: sequential === true ? 'ephemeralSequential' : 'ephemeral' };
+  }
   if (sequential === true) {
     return ttl === true
       ? { mode: 'persistentSequentialWithTtl', ttlMs: Number(ttlMs) }
       : { mode: 'persistentSequential' };
   }
   if (container === true) return { mode: 'container' };
-  return ttl === true ? { mode: 'persistentWithTtl', ttlMs: Number(ttlMs) } : { mode: 'persistent' };
+  return ttl === true
+    ? { mode: 'persistentWithTtl', ttlMs: Number(ttlMs) }
+    : { mode: 'persistent' };
 }
 
 const create: ShellCommand = {

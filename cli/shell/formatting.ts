@@ -3,7 +3,7 @@
 // path-validation texts, and ZooKeeper errors as CliWrapperException words them.
 
 import { javaDate, zxidHex } from '../../actors/operations/four-letter-word-reports.js';
-import { ErrorCode, errorName, ZooKeeperError } from '../../protocol/errors.js';
+import { ErrorCode, ZooKeeperError } from '../../protocol/errors.js';
 import type { ACL, ClientConnectionState, Id, Stat } from '../../client/index.js';
 import type { WatchEventType } from '../../client/watches.js';
 
@@ -156,7 +156,9 @@ function pathCharacterProblem(path: string): string | undefined {
     if (char === 0) return `null character not allowed @${index}`;
     if (path.charAt(index) === '/' && last === '/') return `empty node name specified @${index}`;
     if (path.charAt(index) === '.' && last === '.') {
-      if (path.charAt(index - 2) === '/' && segmentEnds) return `relative paths not allowed @${index}`;
+      if (path.charAt(index - 2) === '/' && segmentEnds) {
+        return `relative paths not allowed @${index}`;
+      }
     } else if (path.charAt(index) === '.') {
       if (last === '/' && segmentEnds) return `relative paths not allowed @${index}`;
     } else if ((char > 0 && char <= 0x1f) || (char >= 0x7f && char <= 0x9f) ||
@@ -173,6 +175,9 @@ const codeMessages = new Map<number, string>([
   [ErrorCode.runtimeInconsistency, 'RuntimeInconsistency'],
   [ErrorCode.dataInconsistency, 'DataInconsistency'],
   [ErrorCode.connectionLoss, 'ConnectionLoss'],
+  // The shell's requests give up after the session timeout where the Java client's fail with
+  // ConnectionLoss when its connect attempt does: the same words for the same situation.
+  [ErrorCode.requestTimeout, 'ConnectionLoss'],
   [ErrorCode.marshallingError, 'MarshallingError'],
   [ErrorCode.newConfigNoQuorum, 'NewConfigNoQuorum'],
   [ErrorCode.reconfigInProgress, 'ReconfigInProgress'],
@@ -234,7 +239,7 @@ export function keeperErrorMessage(error: ZooKeeperError, fallbackPath?: string)
     case ErrorCode.quotaExceeded:
       return `Quota has exceeded : ${path}`;
     default: {
-      const words = codeMessages.get(error.code) ?? `Unknown error ${errorName(error.code)}`;
+      const words = codeMessages.get(error.code) ?? `Unknown error ${error.code}`;
       return `KeeperErrorCode = ${words}${knownPath === undefined ? '' : ` for ${knownPath}`}`;
     }
   }

@@ -42,7 +42,9 @@ export async function runShell(connectString: string, flags: ShellFlags): Promis
     requestTimeoutMs: sessionTimeoutMs,
     canBeReadOnly: flags.readOnly === true,
   };
-  if (flags.command !== undefined) return runOneCommand(connectString, flags.command, clientOptions);
+  if (flags.command !== undefined) {
+    return runOneCommand(connectString, flags.command, clientOptions);
+  }
   const historyFile = flags.historyFile ?? process.env.CORRAL_HISTORY_FILE ??
     join(homedir(), '.corral_history');
   let lineReader: Interface | null = null;
