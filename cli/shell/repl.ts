@@ -2,7 +2,7 @@
 // the connection state and command number, Tab completion, a history file kept across runs,
 // watch events printed as they arrive — and `-c COMMAND` to run one command for a script.
 
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -126,12 +126,17 @@ async function runOneCommand(
   return session.exitCode;
 }
 
-/** The history file's lines, newest first as readline wants them; none if it is unreadable. */
+/**
+ * The history file's lines, newest first as readline wants them; none if it is unreadable. A
+ * file grown past twice the lines kept is cut back to them, so it stays bounded.
+ */
 function loadHistory(file: string): string[] {
   if (!existsSync(file)) return [];
   try {
     const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
-    return lines.slice(-historyLinesMax).reverse();
+    const kept = lines.slice(-historyLinesMax);
+    if (lines.length > 2 * historyLinesMax) writeFileSync(file, `${kept.join('\n')}\n`);
+    return kept.reverse();
   } catch {
     return [];
   }
