@@ -37,6 +37,9 @@ export function addShellOptions(command: Command): Command {
 /** Runs the shell; resolves with the exit code. */
 export async function runShell(connectString: string, flags: ShellFlags): Promise<number> {
   const sessionTimeoutMs = Number(flags.timeout);
+  if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs <= 0) {
+    throw new Error(`--timeout must be a positive number of milliseconds, not '${flags.timeout}'`);
+  }
   const clientOptions = {
     sessionTimeoutMs,
     requestTimeoutMs: sessionTimeoutMs,
