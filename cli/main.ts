@@ -11,6 +11,7 @@ import { addServerOptions } from './server-options.js';
 import { corralVersion } from './version.js';
 import { addSimOptions, runSimCommand, type SimFlags } from './sim-command.js';
 import { addChaosOptions, runChaos, type ChaosFlags } from './chaos-command.js';
+import { addShellOptions, runShell, type ShellFlags } from './shell/repl.js';
 
 const program = new Command();
 program
@@ -78,6 +79,15 @@ addChaosOptions(
 ).action(async (flags: ChaosFlags) => {
   const result = await runChaos(flags);
   process.exitCode = result.verdict === 'violation' ? 1 : 0;
+});
+
+addShellOptions(
+  program
+    .command('shell')
+    .description('an interactive shell with zkCli.sh\'s commands; -c runs one command'),
+).action(async (connectString: string, flags: ShellFlags) => {
+  // Exit at once: a watch or a reconnecting client must not keep a finished shell alive.
+  process.exit(await runShell(connectString, flags));
 });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
