@@ -1,0 +1,108 @@
+// `corral import-zookeeper`: a stopped ZooKeeper's data (its newest valid snapshot and the txn
+// log after it) becomes a new corral data dir at the same zxid: the same znodes with every stat
+// field, the same ACLs, the live sessions with their ephemerals, and the epochs. The target
+// must be empty; nothing is ever written into ZooKeeper's directories.
+
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { basename } from 'node:path';
+import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
+import type { StorageLogger } from '../storage/recovery.js';
+import { corralTreeOf } from '../storage/zookeeper/corral-tree.js';
+import { loadZooKeeperData, type LoadedZooKeeperData } from '../storage/zookeeper/data-dir.js';
+
+export interface ImportZooKeeperOptions {
+  /** ZooKeeper's dataDir (or its version-2 child). */
+  from: string;
+  /** ZooKeeper's dataLogDir, when its txn logs are kept apart. */
+  fromLog?: string;
+  /** The corral data dir to create; must not exist or be empty. */
+  dataDir: string;
+}
+
+export interface ImportSummary {
+  zxid: number;
+  nodes: number;
+  sessions: number;
+  ephemerals: number;
+  acceptedEpoch: number;
+  currentEpoch: number;
+  loaded: LoadedZooKeeperData;
+}
+
+export class TargetNotEmptyError extends Error {
+  constructor(dataDir: string) {
+    super(`${dataDir} is not empty: import-zookeeper only creates a new data dir`);
+    this.name = 'TargetNotEmptyError';
+  }
+}
+
+const hex = (value: number | bigint): string =>
+  `0x${BigInt.asUintN(64, BigInt(value)).toString(16)}`;
+
+/** Storage's log lines go nowhere here: the summary says what matters. */
+const quietLogger: StorageLogger = { info: () => undefined, warn: () => undefined };
+
+export async function importZooKeeper(
+  options: ImportZooKeeperOptions,
+  print: (line: string) => void = console.log,
+): Promise<ImportSummary> {
+  if (existsSync(options.dataDir) && readdirSync(options.dataDir).length > 0) {
+    throw new TargetNotEmptyError(options.dataDir);
+  }
+  // Everything is read and checked before the target is touched: a damaged source leaves none.
+  const loaded = loadZooKeeperData({ dataDir: options.from,
+    ...(options.fromLog === undefined ? {} : { dataLogDir: options.fromLog }) });
+  const tree = corralTreeOf(loaded.tree, loaded.zxid, { extendedTypesEnabled: true });
+  mkdirSync(options.dataDir, { recursive: true });
+  const locks = await lockDataDirs(options.dataDir, undefined);
+  try {
+    const storage = await openReplicaStorage(options.dataDir, {}, quietLogger);
+    try {
+      storage.attach(tree);
+      // The tree becomes the data dir's one snapshot, at ZooKeeper's zxid, with an empty log
+      // after it: the state a replica is in after a SNAP from its leader.
+      if (loaded.zxid > 0) await storage.snapshot();
+      await storage.epochs.setAcceptedEpoch(loaded.acceptedEpoch);
+      await storage.epochs.setCurrentEpoch(loaded.currentEpoch);
+    } finally {
+      await storage.close();
+    }
+  } finally {
+    for (const lock of locks) await lock.release();
+  }
+  const summary: ImportSummary = {
+    zxid: loaded.zxid,
+    nodes: loaded.tree.nodes.size,
+    sessions: loaded.tree.sessions.size,
+    ephemerals: [...loaded.tree.sessions.keys()]
+      .reduce((total, session) => total + loaded.tree.ephemeralsOf(session).size, 0),
+    acceptedEpoch: loaded.acceptedEpoch,
+    currentEpoch: loaded.currentEpoch,
+    loaded,
+  };
+  printSummary(summary, options, print);
+  return summary;
+}
+
+function printSummary(
+  summary: ImportSummary,
+  options: ImportZooKeeperOptions,
+  print: (line: string) => void,
+): void {
+  const { loaded } = summary;
+  print(`imported ${options.from} into ${options.dataDir}`);
+  print(`zxid              ${hex(summary.zxid)}`);
+  print(`znodes            ${summary.nodes}`);
+  print(`sessions          ${summary.sessions} (${summary.ephemerals} ephemerals)`);
+  print(`acceptedEpoch     ${summary.acceptedEpoch}`);
+  print(`currentEpoch      ${summary.currentEpoch}`);
+  print(`snapshot          ${loaded.snapshot === undefined ? 'none'
+    : `${basename(loaded.snapshot.file)} (zxid ${hex(loaded.snapshot.zxid)})`}`);
+  for (const skipped of loaded.skippedSnapshots) {
+    print(`skipped snapshot  ${basename(skipped.file)}: ${skipped.reason}`);
+  }
+  print(`txns replayed     ${loaded.txnsReplayed} from ${loaded.logFiles.length} log file(s)`);
+  for (const torn of loaded.tornTails) {
+    print(`log tail ignored  ${basename(torn.file)} at byte ${torn.offset}: ${torn.reason}`);
+  }
+}
