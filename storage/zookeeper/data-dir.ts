@@ -73,7 +73,7 @@ function looksSealed(bytes: Buffer): boolean {
 }
 
 /** A DataTree as ZooKeeper's constructor makes it, for a directory without snapshots. */
-function emptyZooKeeperTree(): ZooKeeperTree {
+export function emptyZooKeeperTree(): ZooKeeperTree {
   const tree = new ZooKeeperTree();
   const stat = () => ({ czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0,
     aversion: 0, ephemeralOwner: 0n, pzxid: 0 });
@@ -125,7 +125,9 @@ function loadSnapshot(snapshotDir: string, result: LoadedZooKeeperData): void {
 function logFilesAfter(logDir: string, snapshotZxid: number): string[] {
   const logs = filesOf(logDir, 'log');
   let startZxid = 0;
-  for (const log of logs) if (log.zxid <= snapshotZxid && log.zxid > startZxid) startZxid = log.zxid;
+  for (const log of logs) {
+    if (log.zxid <= snapshotZxid && log.zxid > startZxid) startZxid = log.zxid;
+  }
   return logs.filter((log) => log.zxid >= startZxid).map((log) => log.file);
 }
 

@@ -106,6 +106,8 @@ describe.skipIf(!zookeeperAvailable())('ZooKeeper 3.8 data dir → corral → Zo
     const imported = await run(process.execPath, [corralMain, 'import-zookeeper',
       '--from', zookeeperData, '--data-dir', corralData]);
     expect(imported).toMatch(/sessions +\d+ \(2 ephemerals\)/);
+    // snapCount=8: the import started from one of ZooKeeper's (fuzzy, compressed) snapshots.
+    expect(imported).toMatch(/snapshot +snapshot\.[0-9a-f]+\.snappy/);
     const corral = await startCorral({ dataDir: corralData });
     started.push(corral);
     expect(await dump(corral.port)).toEqual(before);
