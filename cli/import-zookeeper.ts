@@ -3,8 +3,8 @@
 // field, the same ACLs, the live sessions with their ephemerals, and the epochs. The target
 // must be empty; nothing is ever written into ZooKeeper's directories.
 
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { basename } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
 import type { StorageLogger } from '../storage/recovery.js';
 import { corralTreeOf } from '../storage/zookeeper/corral-tree.js';
@@ -26,6 +26,8 @@ export interface ImportSummary {
   ephemerals: number;
   acceptedEpoch: number;
   currentEpoch: number;
+  /** The myid file copied from ZooKeeper's dataDir (an ensemble member's id), if any. */
+  myid?: string;
   loaded: LoadedZooKeeperData;
 }
 
@@ -70,6 +72,7 @@ export async function importZooKeeper(
   } finally {
     for (const lock of locks) await lock.release();
   }
+  const myid = copyMyId(options.from, options.dataDir);
   const summary: ImportSummary = {
     zxid: loaded.zxid,
     nodes: loaded.tree.nodes.size,
@@ -78,10 +81,23 @@ export async function importZooKeeper(
       .reduce((total, session) => total + loaded.tree.ephemeralsOf(session).size, 0),
     acceptedEpoch: loaded.acceptedEpoch,
     currentEpoch: loaded.currentEpoch,
+    myid,
     loaded,
   };
   printSummary(summary, options, print);
   return summary;
+}
+
+/**
+ * A quorum peer's dataDir holds its id in `myid`, which corral reads from its own data dir as
+ * ZooKeeper does: copied, so the replica keeps its id with the same zoo.cfg.
+ */
+function copyMyId(from: string, dataDir: string): string | undefined {
+  const parent = basename(from) === 'version-2' ? dirname(from) : from;
+  const source = join(parent, 'myid');
+  if (!existsSync(source)) return undefined;
+  copyFileSync(source, join(dataDir, 'myid'));
+  return source;
 }
 
 function printSummary(
@@ -96,6 +112,7 @@ function printSummary(
   print(`sessions          ${summary.sessions} (${summary.ephemerals} ephemerals)`);
   print(`acceptedEpoch     ${summary.acceptedEpoch}`);
   print(`currentEpoch      ${summary.currentEpoch}`);
+  if (summary.myid !== undefined) print(`myid              copied from ${summary.myid}`);
   print(`snapshot          ${loaded.snapshot === undefined ? 'none'
     : `${basename(loaded.snapshot.file)} (zxid ${hex(loaded.snapshot.zxid)})`}`);
   for (const skipped of loaded.skippedSnapshots) {

@@ -7,6 +7,8 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { TestEnsemble } from '../support/ensemble.js';
+import { ZooKeeperEnsemble } from '../support/zookeeper-ensemble.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +77,7 @@ async function terminate(child: ChildProcess): Promise<void> {
 
 describe.skipIf(!zookeeperAvailable())('ZooKeeper 3.8 data dir → corral → ZooKeeper', () => {
   const work = mkdtempSync(join(tmpdir(), 'corral-zk-import-'));
-  const started: Array<ZooKeeperServer | CorralServer> = [];
+  const started: Array<ZooKeeperServer | CorralServer | { stop: () => Promise<void> }> = [];
   const writer: { process?: ChildProcess } = {};
 
   afterAll(async () => {
@@ -125,4 +127,40 @@ describe.skipIf(!zookeeperAvailable())('ZooKeeper 3.8 data dir → corral → Zo
     expect(await dump(again.port)).toEqual(served);
     expect((await resume(again.port, session)).resumed).toBe(true);
   }, 45_000);
+
+  // Replicas 1 and 2 are imported from ZooKeeper servers 1 and 2 (myid copied with the data);
+  // replica 3 starts with an empty data dir and is brought up by the leader's SNAP.
+  it('imports a 3-server ZooKeeper ensemble; an empty third replica syncs by SNAP', async () => {
+    const zookeeper = await ZooKeeperEnsemble.create({ voters: 3,
+      extraConfig: ['maxSessionTimeout=60000'] });
+    started.push({ stop: () => zookeeper.destroy() });
+    zookeeper.startAll();
+    await zookeeper.waitForLeader();
+    const ensembleWriter: { process?: ChildProcess } = {};
+    await writeTree(zookeeper.clientPort(1), ensembleWriter);
+    const before = await dump(zookeeper.clientPort(1));
+    for (const id of zookeeper.ids) await zookeeper.terminate(id);
+    ensembleWriter.process?.kill('SIGKILL');
+
+    const corral = await TestEnsemble.create({ voters: 3 });
+    started.push({ stop: () => corral.destroy() });
+    for (const id of [1, 2]) {
+      const dataDir = join(corral.dir, `replica-${id}`);
+      rmSync(join(dataDir, 'myid'));
+      const out = await run(process.execPath, [corralMain, 'import-zookeeper',
+        '--from', join(zookeeper.dir, `server-${id}`, 'data'), '--data-dir', dataDir]);
+      expect(out).toMatch(/myid +copied/);
+    }
+    corral.startAll();
+    const leader = await corral.waitForLeader();
+    await corral.waitForSameZxid();
+    expect(leader).not.toBe(3);
+    expect(corral.output(leader)).toMatch(/"learner":3,"mode":"snap".*synchronizing learner/);
+    // /zookeeper/config holds each ensemble's own addresses, which differ between the two.
+    const { ['/zookeeper/config']: _config, ...expected } = before;
+    for (const id of corral.ids) {
+      const { ['/zookeeper/config']: _own, ...served } = await dump(corral.clientPort(id));
+      expect(served, `replica ${id}`).toEqual(expected);
+    }
+  }, 60_000);
 });
