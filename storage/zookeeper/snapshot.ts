@@ -126,14 +126,20 @@ export function writeSnapshot(tree: ZooKeeperTree): Buffer {
   writer.int(tree.sessions.size);
   for (const [sessionId, timeoutMs] of tree.sessions) writer.long(sessionId).int(timeoutMs);
   // The ACL cache: one entry per distinct list, numbered from 1 as ZooKeeper numbers them.
+  // Nodes mostly share their ACL arrays, so they are looked up by identity before by content.
   const aclIds = new Map<string, bigint>();
+  const aclIdOf = new Map<readonly ACL[], bigint>();
   const aclLists: Array<readonly ACL[]> = [];
   for (const node of tree.nodes.values()) {
+    if (aclIdOf.has(node.acl)) continue;
     const key = JSON.stringify(node.acl);
-    if (!aclIds.has(key)) {
-      aclIds.set(key, BigInt(aclLists.length + 1));
+    let id = aclIds.get(key);
+    if (id === undefined) {
+      id = BigInt(aclLists.length + 1);
+      aclIds.set(key, id);
       aclLists.push(node.acl);
     }
+    aclIdOf.set(node.acl, id);
   }
   writer.int(aclLists.length);
   aclLists.forEach((acl, index) => {
@@ -144,7 +150,7 @@ export function writeSnapshot(tree: ZooKeeperTree): Buffer {
     const node = tree.nodes.get(path)!;
     // DataTree.serializeNode names the root "" (the "/" path ends the list).
     writer.ustring(path === '/' ? '' : path).bytes(node.data);
-    writer.long(aclIds.get(JSON.stringify(node.acl))!);
+    writer.long(aclIdOf.get(node.acl)!);
     writeStatPersisted(writer, node.stat);
   }
   writer.ustring('/');

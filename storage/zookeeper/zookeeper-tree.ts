@@ -97,15 +97,15 @@ export class ZooKeeperTree {
       const node = this.nodes.get(path);
       if (node === undefined) continue;
       yield path;
-      const children = [...node.children].map((name) => childPath(path, name));
-      children.sort((left, right) => this.czxidOf(right) - this.czxidOf(left) ||
-        (left < right ? 1 : -1));
-      stack.push(...children);
+      const children = [...node.children].map((name) => {
+        const child = childPath(path, name);
+        return { path: child, czxid: this.nodes.get(child)?.stat.czxid ?? 0 };
+      });
+      // Newest first onto the stack, so the oldest comes off first.
+      children.sort((left, right) => right.czxid - left.czxid ||
+        (left.path < right.path ? 1 : -1));
+      for (const child of children) stack.push(child.path);
     }
-  }
-
-  private czxidOf(path: string): number {
-    return this.nodes.get(path)?.stat.czxid ?? 0;
   }
 
   /** FileTxnSnapLog.processTransaction: the session table, then DataTree.processTxn. */
