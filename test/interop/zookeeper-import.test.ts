@@ -98,6 +98,8 @@ describe.skipIf(!zookeeperAvailable())('ZooKeeper 3.8 data dir → corral → Zo
     const session = await writeTree(zookeeper.port, writer);
     const before = await dump(zookeeper.port);
     expect(Object.keys(before)).toContain('/app/lock');
+    expect([before['/app/null']?.data, before['/app/set-null']?.data, before['/app/empty']?.data])
+      .toEqual([null, null, '']);
     // Stopped as an operator stops it (SIGTERM to the JVM), the session still open.
     await terminate(zookeeper.process);
     writer.process?.kill('SIGKILL');

@@ -22,7 +22,9 @@ client.add_auth('digest', 'alice:secret')
 client.create('/app/config/db', b'host=db1', makepath=True)
 client.set('/app/config/db', b'host=db2')
 client.set('/app/config/db', b'host=db3')
-client.create('/app/null')  # kazoo sends b'' unless told otherwise
+client.create('/app/null', None)  # a null buffer (jute length -1), kept apart from b''
+client.create('/app/set-null', b'before')
+client.set('/app/set-null', None)
 client.create('/app/empty', b'')
 client.create('/app/large', b'x' * 500_000)
 client.create('/app/secret', b'only alice',
