@@ -151,6 +151,11 @@ export function loadZooKeeperData(dirs: ZooKeeperDirs): LoadedZooKeeperData {
   loadSnapshot(snapshotDir, result);
   const snapshotZxid = result.zxid;
   result.logFiles = logFilesAfter(logDir, snapshotZxid);
+  // ZooKeeper starts empty on such a directory; an import from it is a mistyped path.
+  if (result.snapshot === undefined && result.logFiles.length === 0) {
+    throw new ZooKeeperFormatError(`no ZooKeeper snapshot or txn log in ${snapshotDir}` +
+      (logDir === snapshotDir ? '' : ` or ${logDir}`));
+  }
   result.logFiles.forEach((file, index) => {
     const newest = index === result.logFiles.length - 1;
     for (const entry of readTxnLogFile(readFileSync(file), file, newest, result.tornTails)) {

@@ -109,6 +109,12 @@ describe('ZooKeeper txn log replay', () => {
     expect(loaded.tree.nodes.has('/app/empty')).toBe(false);
   });
 
+  it('refuses a directory that holds neither snapshot nor log', () => {
+    const dir = join(root, `dir-${count++}`);
+    writeZooKeeperDir(dir, {});
+    expect(() => loadZooKeeperData({ dataDir: dir })).toThrow(/no ZooKeeper snapshot or txn log/);
+  });
+
   it('reads logs kept in a separate dataLogDir', () => {
     const dataDir = join(root, `dir-${count++}`);
     writeZooKeeperDir(dataDir, {});
