@@ -139,6 +139,7 @@ describe.skipIf(!zookeeperAvailable())('ZooKeeper 3.8 data dir → corral → Zo
     zookeeper.startAll();
     await zookeeper.waitForLeader();
     const ensembleWriter: { process?: ChildProcess } = {};
+    started.push({ stop: async () => void ensembleWriter.process?.kill('SIGKILL') });
     await writeTree(zookeeper.clientPort(1), ensembleWriter);
     const before = await dump(zookeeper.clientPort(1));
     for (const id of zookeeper.ids) await zookeeper.terminate(id);
