@@ -9,6 +9,8 @@ import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
 import type { StorageLogger } from '../storage/recovery.js';
 import { corralTreeOf } from '../storage/zookeeper/corral-tree.js';
 import { loadZooKeeperData, type LoadedZooKeeperData } from '../storage/zookeeper/data-dir.js';
+import type { DataTree } from '../tree/data-tree.js';
+import { digestVersion } from '../tree/node-digest.js';
 
 export interface ImportZooKeeperOptions {
   /** ZooKeeper's dataDir (or its version-2 child). */
@@ -26,6 +28,9 @@ export interface ImportSummary {
   ephemerals: number;
   acceptedEpoch: number;
   currentEpoch: number;
+  /** The imported tree's digest against ZooKeeper's own at the same zxid: `absent` when
+   * ZooKeeper's files hold none for it (or of another digest version). */
+  digest: 'matches' | 'differs' | 'absent';
   /** The myid file copied from ZooKeeper's dataDir (an ensemble member's id), if any. */
   myid?: string;
   loaded: LoadedZooKeeperData;
@@ -81,11 +86,24 @@ export async function importZooKeeper(
       .reduce((total, session) => total + loaded.tree.ephemeralsOf(session).size, 0),
     acceptedEpoch: loaded.acceptedEpoch,
     currentEpoch: loaded.currentEpoch,
+    digest: compareDigest(tree, loaded),
     myid,
     loaded,
   };
   printSummary(summary, options, print);
   return summary;
+}
+
+/**
+ * ZooKeeper's DataTree.compareDigest, once, at the end: corral keeps ZooKeeper's tree digest
+ * (tree/node-digest.ts), so the imported tree must sum to what ZooKeeper stamped for that zxid.
+ * A difference is reported, not fatal, as ZooKeeper only logs one.
+ */
+function compareDigest(tree: DataTree, loaded: LoadedZooKeeperData): ImportSummary['digest'] {
+  const expected = loaded.digest;
+  if (expected === undefined || expected.version !== digestVersion) return 'absent';
+  return BigInt.asIntN(64, tree.treeDigest) === BigInt.asIntN(64, expected.treeDigest)
+    ? 'matches' : 'differs';
 }
 
 /**
@@ -119,6 +137,9 @@ function printSummary(
     print(`skipped snapshot  ${basename(skipped.file)}: ${skipped.reason}`);
   }
   print(`txns replayed     ${loaded.txnsReplayed} from ${loaded.logFiles.length} log file(s)`);
+  print(`tree digest       ${summary.digest === 'absent' ? 'none recorded by ZooKeeper'
+    : summary.digest === 'matches' ? `matches ZooKeeper's at ${hex(summary.zxid)}`
+      : `DIFFERS from ZooKeeper's at ${hex(summary.zxid)}`}`);
   for (const torn of loaded.tornTails) {
     print(`log tail ignored  ${basename(torn.file)} at byte ${torn.offset}: ${torn.reason}`);
   }

@@ -45,6 +45,9 @@ export interface LoadedZooKeeperData {
   logFiles: string[];
   txnsReplayed: number;
   tornTails: TornTail[];
+  /** ZooKeeper's digest of the tree at `zxid`, when its files hold one: the last replayed
+   * txn's TxnDigest, or the snapshot's ZxidDigest when nothing was replayed after it. */
+  digest?: { zxid: number; version: number; treeDigest: bigint };
 }
 
 /** ZooKeeper keeps its files in <dataDir>/version-2; either directory is accepted. */
@@ -167,6 +170,11 @@ export function loadZooKeeperData(dirs: ZooKeeperDirs): LoadedZooKeeperData {
   });
   result.tree.recountQuotas();
   result.zxid = Math.max(snapshotZxid, result.tree.lastZxid);
+  const digest = result.txnsReplayed > 0 ? result.tree.lastTxnDigest
+    : result.snapshot?.digest === undefined ? undefined
+      : { zxid: result.snapshot.digest.zxid, version: result.snapshot.digest.version,
+        treeDigest: result.snapshot.digest.digest };
+  if (digest !== undefined && digest.zxid === result.zxid) result.digest = digest;
   result.tree.lastZxid = result.zxid;
   const epoch = epochOf(result.zxid);
   result.acceptedEpoch = readEpoch(snapshotDir, 'acceptedEpoch') ?? epoch;

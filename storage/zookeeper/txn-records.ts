@@ -39,10 +39,20 @@ export type ZooKeeperTxn =
   | { kind: 'error'; type: number; err: number }
   | { kind: 'multi'; type: number; ops: ZooKeeperTxn[] };
 
+/** TxnDigest: the ordering server's tree digest after this txn (ZooKeeper 3.6+). */
+export interface ZooKeeperTxnDigest {
+  version: number;
+  treeDigest: bigint;
+}
+
 export interface ZooKeeperLogEntry {
   header: ZooKeeperTxnHeader;
   txn: ZooKeeperTxn;
+  digest?: ZooKeeperTxnDigest;
 }
+
+/** TxnDigest's size: an int and a long. */
+const txnDigestBytes = 12;
 
 function readData(reader: JuteReader): Buffer | null {
   const data = reader.bufferOrNull();
@@ -104,8 +114,8 @@ export function readTxnRecord(reader: JuteReader, type: number): ZooKeeperTxn {
   }
 }
 
-/** SerializeUtils.deserializeTxn: header, record; a trailing TxnDigest is ignored (corral
- * computes its own digest as it applies). */
+/** SerializeUtils.deserializeTxn: header, record, and the TxnDigest after it when there is
+ * one (a txn logged before 3.6, or with digests off, has none). */
 export function decodeLogEntry(bytes: Buffer): ZooKeeperLogEntry {
   const reader = new JuteReader(bytes);
   const header: ZooKeeperTxnHeader = {
@@ -115,7 +125,9 @@ export function decodeLogEntry(bytes: Buffer): ZooKeeperLogEntry {
     time: reader.longNumber(),
     type: reader.int(),
   };
-  return { header, txn: readTxnRecord(reader, header.type) };
+  const txn = readTxnRecord(reader, header.type);
+  if (reader.remaining < txnDigestBytes) return { header, txn };
+  return { header, txn, digest: { version: reader.int(), treeDigest: reader.long() } };
 }
 
 export function writeTxnRecord(writer: JuteWriter, txn: ZooKeeperTxn): void {
@@ -175,5 +187,6 @@ export function encodeLogEntry(entry: ZooKeeperLogEntry): Buffer {
   writer.long(header.sessionId).int(header.cxid).long(header.zxid).long(header.time)
     .int(header.type);
   writeTxnRecord(writer, entry.txn);
+  if (entry.digest !== undefined) writer.int(entry.digest.version).long(entry.digest.treeDigest);
   return Buffer.from(writer.body());
 }

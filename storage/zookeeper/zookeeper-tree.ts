@@ -8,7 +8,12 @@ import { OpCode } from '../../protocol/constants.js';
 import type { ACL } from '../../protocol/records.js';
 import { limitNodeName, quotaRoot, statNodeName } from '../../tree/quota.js';
 import { formatStats, statsKeys } from '../../tree/stats-track.js';
-import type { ZooKeeperLogEntry, ZooKeeperTxn, ZooKeeperTxnHeader } from './txn-records.js';
+import type {
+  ZooKeeperLogEntry,
+  ZooKeeperTxn,
+  ZooKeeperTxnDigest,
+  ZooKeeperTxnHeader,
+} from './txn-records.js';
 
 /** zookeeper.jute StatPersisted. */
 export interface StatPersisted {
@@ -65,6 +70,9 @@ export class ZooKeeperTree {
   readonly sessions = new Map<bigint, number>();
   /** The highest zxid applied (FileTxnSnapLog.fastForwardFromEdits' highestZxid). */
   lastZxid = 0;
+  /** The TxnDigest of the last txn applied, with its zxid (undefined when it carried none):
+   * ZooKeeper's own digest of the tree as that txn left it. */
+  lastTxnDigest: (ZooKeeperTxnDigest & { zxid: number }) | undefined;
   /** Session id → its ephemerals' paths (DataTree.ephemerals), kept as nodes come and go. */
   private readonly ephemerals = new Map<bigint, Set<string>>();
 
@@ -115,6 +123,8 @@ export class ZooKeeperTree {
     if (txn.kind === 'closeSession') this.sessions.delete(header.sessionId);
     this.process(header, txn);
     if (header.zxid > this.lastZxid) this.lastZxid = header.zxid;
+    this.lastTxnDigest = entry.digest === undefined ? undefined
+      : { ...entry.digest, zxid: header.zxid };
   }
 
   /** DataTree.processTxn for one txn or sub-txn; returns its error code (0 when applied). */

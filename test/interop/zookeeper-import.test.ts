@@ -112,6 +112,8 @@ describe.skipIf(!zookeeperAvailable())('ZooKeeper 3.8 data dir → corral → Zo
     expect(imported).toMatch(/sessions +\d+ \(2 ephemerals\)/);
     // snapCount=8: the import started from one of ZooKeeper's (fuzzy, compressed) snapshots.
     expect(imported).toMatch(/snapshot +snapshot\.[0-9a-f]+\.snappy/);
+    // The tree as imported sums to the digest ZooKeeper stamped into its last txn.
+    expect(imported).toMatch(/tree digest +matches ZooKeeper's/);
     const corral = await startCorral({ dataDir: corralData });
     started.push(corral);
     expect(await dump(corral.port)).toEqual(before);
@@ -153,6 +155,7 @@ describe.skipIf(!zookeeperAvailable())('ZooKeeper 3.8 data dir → corral → Zo
       const out = await run(process.execPath, [corralMain, 'import-zookeeper',
         '--from', join(zookeeper.dir, `server-${id}`, 'data'), '--data-dir', dataDir]);
       expect(out).toMatch(/myid +copied/);
+      expect(out).toMatch(/tree digest +matches ZooKeeper's/);
     }
     corral.startAll();
     const leader = await corral.waitForLeader();

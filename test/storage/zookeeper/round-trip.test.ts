@@ -14,7 +14,9 @@ import { openReplicaStorage } from '../../../storage/data-dir.js';
 import { zookeeperSessionPassword, ZooKeeperFormatError } from
   '../../../storage/zookeeper/format.js';
 import { DataTree } from '../../../tree/data-tree.js';
+import { corralTreeOf } from '../../../storage/zookeeper/corral-tree.js';
 import { drive, TxnStream } from '../fixtures.js';
+import { history, logFile, treeAfter, writeZooKeeperDir } from './zookeeper-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'corral-zk-round-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -83,6 +85,24 @@ describe('corral data dir → ZooKeeper format → corral data dir', () => {
       expect(back.tree.sessionPassword(sessionId)).toEqual(zookeeperSessionPassword(sessionId));
     }
   });
+
+  it.each([[0n, 'matches'], [1n, 'differs']] as const)(
+    'compares the imported tree with the TxnDigest of the last txn (off by %i: %s)',
+    async (offset, verdict) => {
+      const entries = history();
+      const treeDigest = corralTreeOf(treeAfter(entries), 1).treeDigest + offset;
+      const last = entries.length - 1;
+      entries[last] = { ...entries[last]!, digest: { version: 2, treeDigest } };
+      const source = join(root, `digest-${offset}`);
+      writeZooKeeperDir(source, { logs: [{ zxid: entries[0]!.header.zxid,
+        file: logFile(entries) }] });
+      const lines: string[] = [];
+      const summary = await importZooKeeper({ from: source,
+        dataDir: join(root, `digest-target-${offset}`) }, (line) => lines.push(line));
+      expect(summary.digest).toBe(verdict);
+      expect(lines.join('\n')).toMatch(verdict === 'matches' ? /tree digest +matches/
+        : /tree digest +DIFFERS/);
+    });
 
   it('refuses a target that is not empty, and an export over ZooKeeper data', async () => {
     const source = join(root, 'source-1');
