@@ -58,8 +58,9 @@ export async function exportZooKeeper(
   }
   const zookeeperTree = zookeeperTreeOf(tree);
   const zxid = zookeeperTree.lastZxid;
+  // The tree digest (ZooKeeper's, tree/node-digest.ts) lets ZooKeeper check what it loads.
   const written = writeZooKeeperData(options.to, zookeeperTree, zxid,
-    { acceptedEpoch, currentEpoch });
+    { acceptedEpoch, currentEpoch }, tree.treeDigest);
   const summary: ExportSummary = {
     zxid,
     nodes: zookeeperTree.nodes.size,

@@ -190,14 +190,16 @@ export interface ZooKeeperDataWritten {
 /**
  * Writes ZooKeeper's files for `tree` into `<dir>/version-2`, which must hold no snapshot or
  * log yet: one uncompressed snapshot named by `zxid` (ZooKeeper reads it whatever its
- * compression setting), and acceptedEpoch/currentEpoch as a quorum peer keeps them. Each file is
- * fsynced before the directory is.
+ * compression setting), with `treeDigest` as its ZxidDigest when given, and
+ * acceptedEpoch/currentEpoch as a quorum peer keeps them. Each file is fsynced, then the
+ * directory.
  */
 export function writeZooKeeperData(
   dir: string,
   tree: ZooKeeperTree,
   zxid: number,
   epochs: { acceptedEpoch: number; currentEpoch: number },
+  treeDigest?: bigint,
 ): ZooKeeperDataWritten {
   const versionDir = join(dir, 'version-2');
   mkdirSync(versionDir, { recursive: true });
@@ -206,7 +208,8 @@ export function writeZooKeeperData(
     throw new ZooKeeperFormatError(`${versionDir} already holds ZooKeeper data`);
   }
   const snapshotFile = join(versionDir, snapshotFileName(zxid));
-  const bytes = compressSnapshot(writeSnapshot(tree), 'none');
+  const bytes = compressSnapshot(writeSnapshot(tree,
+    treeDigest === undefined ? undefined : { zxid, treeDigest }), 'none');
   writeDurably(snapshotFile, bytes);
   // QuorumPeer.writeLongToFile: the number as text.
   writeDurably(join(versionDir, 'acceptedEpoch'), Buffer.from(String(epochs.acceptedEpoch)));

@@ -118,9 +118,15 @@ function seal(writer: JuteWriter): void {
   writer.long(adler32(writer.body())).ustring('/');
 }
 
-/** The snapshot bytes ZooKeeper 3.8 writes for `tree` (uncompressed), with an empty ZxidDigest
- * (zxid 0) so ZooKeeper loads it without comparing digests. */
-export function writeSnapshot(tree: ZooKeeperTree): Buffer {
+/**
+ * The snapshot bytes ZooKeeper 3.8 writes for `tree` (uncompressed). `digest`, the tree digest
+ * at the snapshot's zxid, becomes its ZxidDigest, which ZooKeeper compares with its own as it
+ * loads; without it the ZxidDigest is empty (zxid 0) and nothing is compared.
+ */
+export function writeSnapshot(
+  tree: ZooKeeperTree,
+  digest: { zxid: number; treeDigest: bigint } = { zxid: 0, treeDigest: 0n },
+): Buffer {
   const writer = new JuteWriter(1 << 16);
   writer.int(snapshotMagic).int(fileFormatVersion).long(snapshotDbId);
   writer.int(tree.sessions.size);
@@ -155,7 +161,7 @@ export function writeSnapshot(tree: ZooKeeperTree): Buffer {
   }
   writer.ustring('/');
   seal(writer);
-  writer.long(0).int(digestVersion).long(0);
+  writer.long(digest.zxid).int(digestVersion).long(BigInt.asIntN(64, digest.treeDigest));
   seal(writer);
   return Buffer.from(writer.body());
 }
