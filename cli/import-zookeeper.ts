@@ -3,7 +3,7 @@
 // field, the same ACLs, the live sessions with their ephemerals, and the epochs. The target
 // must be empty; nothing is ever written into ZooKeeper's directories.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
 import type { StorageLogger } from '../storage/recovery.js';
@@ -31,7 +31,7 @@ export interface ImportSummary {
   /** The imported tree's digest against ZooKeeper's own at the same zxid: `absent` when
    * ZooKeeper's files hold none for it (or of another digest version). */
   digest: 'matches' | 'differs' | 'absent';
-  /** The myid file copied from ZooKeeper's dataDir (an ensemble member's id), if any. */
+  /** What became of ZooKeeper's myid file (an ensemble member's id), if it had one. */
   myid?: string;
   loaded: LoadedZooKeeperData;
 }
@@ -43,6 +43,8 @@ export class TargetNotEmptyError extends Error {
   }
 }
 
+const myIdFile = 'myid';
+
 const hex = (value: number | bigint): string =>
   `0x${BigInt.asUintN(64, BigInt(value)).toString(16)}`;
 
@@ -53,7 +55,9 @@ export async function importZooKeeper(
   options: ImportZooKeeperOptions,
   print: (line: string) => void = console.log,
 ): Promise<ImportSummary> {
-  if (existsSync(options.dataDir) && readdirSync(options.dataDir).length > 0) {
+  // A replica's myid may already be in place (ZooKeeper's setup writes it first); nothing else.
+  if (existsSync(options.dataDir) &&
+    readdirSync(options.dataDir).some((name) => name !== myIdFile)) {
     throw new TargetNotEmptyError(options.dataDir);
   }
   // Everything is read and checked before the target is touched: a damaged source leaves none.
@@ -112,10 +116,17 @@ function compareDigest(tree: DataTree, loaded: LoadedZooKeeperData): ImportSumma
  */
 function copyMyId(from: string, dataDir: string): string | undefined {
   const parent = basename(from) === 'version-2' ? dirname(from) : from;
-  const source = join(parent, 'myid');
+  const source = join(parent, myIdFile);
+  const target = join(dataDir, myIdFile);
   if (!existsSync(source)) return undefined;
-  copyFileSync(source, join(dataDir, 'myid'));
-  return source;
+  if (existsSync(target)) {
+    const ours = readFileSync(target, 'utf8').trim();
+    const theirs = readFileSync(source, 'utf8').trim();
+    if (ours !== theirs) return `${target} kept: ${ours} (ZooKeeper's says ${theirs})`;
+    return `${target} kept`;
+  }
+  copyFileSync(source, target);
+  return `copied from ${source}`;
 }
 
 function printSummary(
@@ -130,7 +141,7 @@ function printSummary(
   print(`sessions          ${summary.sessions} (${summary.ephemerals} ephemerals)`);
   print(`acceptedEpoch     ${summary.acceptedEpoch}`);
   print(`currentEpoch      ${summary.currentEpoch}`);
-  if (summary.myid !== undefined) print(`myid              copied from ${summary.myid}`);
+  if (summary.myid !== undefined) print(`myid              ${summary.myid}`);
   print(`snapshot          ${loaded.snapshot === undefined ? 'none'
     : `${basename(loaded.snapshot.file)} (zxid ${hex(loaded.snapshot.zxid)})`}`);
   for (const skipped of loaded.skippedSnapshots) {

@@ -4,7 +4,8 @@
 // stat field, container and TTL marks), sessions and epochs. Imported sessions get the password
 // ZooKeeper would have given them.
 
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from
+  'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -103,6 +104,16 @@ describe('corral data dir → ZooKeeper format → corral data dir', () => {
       expect(lines.join('\n')).toMatch(verdict === 'matches' ? /tree digest +matches/
         : /tree digest +DIFFERS/);
     });
+
+  it('takes a target holding only myid, and keeps that myid', async () => {
+    const target = join(root, 'target-with-myid');
+    mkdirSync(target);
+    writeFileSync(join(target, 'myid'), '7\n');
+    const summary = await importZooKeeper({ from: join(root, 'zookeeper-1'), dataDir: target },
+      () => undefined);
+    expect(summary.zxid).toBeGreaterThan(0);
+    expect(readFileSync(join(target, 'myid'), 'utf8')).toBe('7\n');
+  });
 
   it('refuses a target that is not empty, and an export over ZooKeeper data', async () => {
     const source = join(root, 'source-1');
