@@ -10,7 +10,7 @@ from kazoo.client import KazooClient
 
 session_id = int(sys.argv[2])
 password = bytes.fromhex(sys.argv[3])
-client = KazooClient(hosts=sys.argv[1], timeout=20.0, client_id=(session_id, password))
+client = KazooClient(hosts=sys.argv[1], timeout=30.0, client_id=(session_id, password))
 client.start(timeout=15)
 resumed = client.client_id[0] == session_id
 members = client.get_children('/app/members')

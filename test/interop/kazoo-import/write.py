@@ -47,7 +47,8 @@ transaction.commit()
 client.create('/app/gone', b'g')
 client.delete('/app/gone')
 
-holder = KazooClient(hosts=server, timeout=20.0)
+# 30 s: the session must outlive the stop, the import and the start of the next server.
+holder = KazooClient(hosts=server, timeout=30.0)
 holder.start(timeout=15)
 holder.create('/app/members/m-', b'alive', ephemeral=True, sequence=True, makepath=True)
 holder.create('/app/lock', b'held', ephemeral=True)
