@@ -5,6 +5,8 @@
 import { Command } from 'commander';
 import { addEnsembleOptions, runEnsemble } from './ensemble-command.js';
 import { inspectData } from './inspect-data.js';
+import { importZooKeeper } from './import-zookeeper.js';
+import { exportZooKeeper } from './export-zookeeper.js';
 import { machinesCommand } from './machines-command.js';
 import { runServer } from './server-command.js';
 import { addServerOptions } from './server-options.js';
@@ -61,6 +63,29 @@ program
       ...(flags.from === undefined ? {} : { fromZxid: Number(flags.from) }),
       limit: Number(flags.limit),
     });
+  });
+
+program
+  .command('import-zookeeper')
+  .description("create a data dir from a stopped ZooKeeper's snapshot and txn log")
+  .requiredOption('--from <dir>', "ZooKeeper's dataDir (or its version-2 directory)")
+  .option('--from-log <dir>', "ZooKeeper's dataLogDir, when the txn logs are kept apart")
+  .requiredOption('--data-dir <dir>', 'the corral data dir to create (must be empty)')
+  .action(async (flags: { from: string; fromLog?: string; dataDir: string }) => {
+    await importZooKeeper({
+      from: flags.from,
+      dataDir: flags.dataDir,
+      ...(flags.fromLog === undefined ? {} : { fromLog: flags.fromLog }),
+    });
+  });
+
+program
+  .command('export-zookeeper')
+  .description("write a stopped server's data dir in ZooKeeper's format (to roll back)")
+  .requiredOption('--data-dir <dir>', 'the corral data dir to read')
+  .requiredOption('--to <dir>', "the ZooKeeper dataDir to write (a version-2 inside it)")
+  .action(async (flags: { dataDir: string; to: string }) => {
+    await exportZooKeeper({ dataDir: flags.dataDir, to: flags.to });
   });
 
 addSimOptions(
