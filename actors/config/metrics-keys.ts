@@ -40,11 +40,20 @@ const providerParser: ValueParser = (value) => {
 };
 
 export const metricsKeyRules = {
-  'metricsProvider.className': { field: 'metricsProvider', parse: providerParser },
+  'metricsProvider.className': {
+    field: 'metricsProvider',
+    parse: providerParser,
+    format: (value: unknown) => (value === 'prometheus' ? prometheusProviderClass
+      : defaultProviderClass),
+  },
   'metricsProvider.httpHost': { field: 'metricsHttpHost', parse: valueParsers.text },
   'metricsProvider.httpPort': { field: 'metricsHttpPort', parse: valueParsers.port },
   'metricsProvider.exportJvmInfo': {
     field: 'metricsExportProcessInfo',
     parse: valueParsers.boolean,
   },
-} as const satisfies Record<string, { field: keyof MetricsConfig; parse: ValueParser }>;
+} as const satisfies Record<string, {
+  field: keyof MetricsConfig;
+  parse: ValueParser;
+  format?: (value: unknown) => string;
+}>;
