@@ -1,6 +1,6 @@
 // What the replica host adds to the metrics: from its role announcements (rare) ZooKeeper's
-// looking_count, election_time and follower/observer_sync_time and corral's machine state and
-// transitions; from its effects the proposal, commit and sync counts (a few additions each).
+// looking_count, election_time, follower/observer_sync_time and unavailable_time, and corral's
+// machine state and transitions; from its effects the proposal, commit and sync counts (a few additions each).
 import type { RoleAnnouncement, SyncStreamParams } from '../../machines/replica-context.js';
 import type { Txn } from '../../protocol/txn.js';
 import type { ServerMetrics } from '../server/statistics.js';
@@ -16,10 +16,28 @@ export function replicaStateName(role: RoleAnnouncement): string {
 }
 
 export class RoleMetrics {
+  /** QuorumPeer.setZabState: reaching broadcast ends the time unavailable (the leader's is also
+   * leader_unavailable_time); leaving it starts the next. */
+  private timeUnavailability(next: RoleAnnouncement, now: number): void {
+    const { summaries } = this.metrics;
+    if (!next.serving) {
+      this.unavailableSinceMs ??= now;
+      return;
+    }
+    if (this.unavailableSinceMs === undefined) return;
+    const tookMs = now - this.unavailableSinceMs;
+    summaries.unavailable_time.observe(tookMs);
+    if (next.state === 'leading') summaries.leader_unavailable_time.observe(tookMs);
+    this.unavailableSinceMs = undefined;
+  }
+
   /** When the current election began (QuorumPeer's start_fle), while looking. */
   private lookingSinceMs: number | undefined;
   /** When this replica began to follow or observe its leader, until it serves. */
   private syncingSinceMs: number | undefined;
+  /** Since when this replica has not been in broadcast (QuorumPeer's unavailableStartTime):
+   * from startup, and from each time it stops serving. */
+  private unavailableSinceMs: number | undefined;
 
   constructor(
     private readonly metrics: ServerMetrics,
@@ -37,6 +55,7 @@ export class RoleMetrics {
     const { counters, summaries } = this.metrics;
     const now = this.nowMs();
     this.metrics.enterState(replicaMachineName, replicaStateName(next));
+    this.timeUnavailability(next, now);
     if (next.state === 'looking') {
       if (previous?.state !== 'looking') {
         // QuorumPeer counts each time it goes LOOKING, its first time at startup included.

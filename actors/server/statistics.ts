@@ -172,6 +172,8 @@ export const zooKeeperSummaryDetails = {
   follower_sync_time: 'basic',
   observer_sync_time: 'basic',
   election_time: 'basic',
+  unavailable_time: 'basic',
+  leader_unavailable_time: 'basic',
   sync_processor_batch_size: 'basic',
   startup_txns_loaded: 'basic',
   startup_txns_load_time: 'basic',

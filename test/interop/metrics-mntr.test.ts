@@ -55,7 +55,7 @@ const omitted: Record<string, string[]> = {
     'node_deleted_watch_count', 'node_changed_watch_count', 'node_children_watch_count',
     'watch_bytes', 'response_bytes', 'unrecoverable_error_count',
     'quit_leading_due_to_disloyal_voter', 'stale_sessions_expired', 'sessionless_connections_expired',
-    'revalidate_count', 'connection_revalidate_count', 'unavailable_time', 'leader_unavailable_time',
+    'revalidate_count', 'connection_revalidate_count',
     'inflight_snap_count', 'inflight_diff_count', 'unsuccessful_handshake', 'tls_handshake_exceeded',
     'write_per_namespace', 'read_per_namespace', 'learner_handler_qp_size',
     'learner_handler_qp_time_ms', 'quota_exceeded_error_per_namespace',

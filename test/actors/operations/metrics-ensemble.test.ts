@@ -57,6 +57,8 @@ describe('Prometheus metrics on a 3-replica ensemble (real processes)', { timeou
   it('reports the election, the sync and the broadcast on each replica', async () => {
     const leading = await scrapeOf(leader);
     expect(summaryOf(leading, 'election_time').count).toBeGreaterThanOrEqual(1);
+    expect(summaryOf(leading, 'unavailable_time').count).toBeGreaterThanOrEqual(1);
+    expect(summaryOf(leading, 'leader_unavailable_time').count).toBeGreaterThanOrEqual(1);
     expect(valueOf(leading, 'looking_count')).toBeGreaterThanOrEqual(1);
     expect(valueOf(leading, 'quorum_size')).toBe(3);
     expect(valueOf(leading, 'learners')).toBe(2);
@@ -79,6 +81,8 @@ describe('Prometheus metrics on a 3-replica ensemble (real processes)', { timeou
       const following = await scrapeOf(id);
       expect(summaryOf(following, 'election_time').count).toBeGreaterThanOrEqual(1);
       expect(summaryOf(following, 'follower_sync_time').count).toBeGreaterThanOrEqual(1);
+      expect(summaryOf(following, 'unavailable_time').count).toBeGreaterThanOrEqual(1);
+      expect(summaryOf(following, 'leader_unavailable_time').count).toBe(0);
       expect(valueOf(following, 'learner_proposal_received_count')).toBeGreaterThanOrEqual(writes);
       expect(valueOf(following, 'learner_commit_received_count')).toBeGreaterThanOrEqual(writes);
       expect(valueOf(following, 'proposal_count')).toBe(0);
@@ -122,6 +126,9 @@ describe('Prometheus metrics on a 3-replica ensemble (real processes)', { timeou
       expect(valueOf(after, 'looking_count')).toBe(valueOf(earlier, 'looking_count') + 1);
       expect(summaryOf(after, 'election_time').count)
         .toBe(summaryOf(earlier, 'election_time').count + 1);
+      // Out of broadcast from the leader's loss until the new epoch serves: once more.
+      expect(summaryOf(after, 'unavailable_time').count)
+        .toBe(summaryOf(earlier, 'unavailable_time').count + 1);
       expect(replicaState(after, id === next ? 'leading.broadcast' : 'following.broadcast'))
         .toBe(1);
     }
