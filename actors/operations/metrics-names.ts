@@ -46,6 +46,3 @@ export const summaryQuantiles = {
   basic: [0.5],
   advanced: [0.5, 0.9, 0.99],
 } as const;
-
-/** simpleclient's Summary defaults, which ZooKeeper keeps: a 10-minute window in 5 buckets. */
-export const summaryWindow = { maxAgeSeconds: 600, ageBuckets: 5 } as const;

@@ -3,16 +3,16 @@
 // ServerMetrics, summaries fed at each observation; plus corral's own metrics under corral_, and
 // with exportJvmInfo the Node process's (prom-client's default metrics, there being no JVM).
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { collectDefaultMetrics, Counter, Gauge, Registry, Summary } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { ServerMetrics, SummaryStatistic } from '../server/statistics.js';
 import type { FourLetterSource } from './four-letter-words.js';
 import { monitorValues } from './four-letter-word-reports.js';
 import {
   summaryQuantiles,
-  summaryWindow,
   zooKeeperExportedCounterNames,
   zooKeeperGaugeNames,
 } from './metrics-names.js';
+import { summaryWindowMs, WindowedSummary } from './metrics-summary.js';
 
 export interface MetricsRegistryOptions {
   /** The four-letter words' view of the server, built at each scrape (as mntr builds it). */
@@ -38,6 +38,8 @@ export class MetricsRegistry {
   private readonly gauges = new Map<string, Gauge>();
   private readonly counters = new Map<string, Counter>();
   private readonly summaries: SummaryStatistic[] = [];
+  private readonly windowed: WindowedSummary[] = [];
+  private readonly rotation: NodeJS.Timeout;
   private readonly machineState: Gauge<'machine' | 'state'>;
   private readonly machineTransitions: Counter<'machine' | 'state'>;
   private readonly peerQueueBytes: Gauge<'peer'>;
@@ -92,6 +94,10 @@ export class MetricsRegistry {
       help: 'The longest event-loop delay since the previous scrape (perf_hooks)',
       registers: [registry],
     });
+    this.rotation = setInterval(() => {
+      for (const summary of this.windowed) summary.rotate();
+    }, summaryWindowMs);
+    this.rotation.unref();
     this.eventLoop = monitorEventLoopDelay({ resolution: eventLoopResolutionMs });
     this.eventLoop.enable();
     if (options.exportProcessInfo) collectDefaultMetrics({ register: registry });
@@ -110,6 +116,7 @@ export class MetricsRegistry {
   /** Stops feeding the summaries and sampling the event loop. */
   close(): void {
     for (const summary of this.summaries) summary.exporter = undefined;
+    clearInterval(this.rotation);
     this.eventLoop.disable();
     this.registry.clear();
   }
@@ -120,17 +127,12 @@ export class MetricsRegistry {
     scale: number,
     percentiles: readonly number[],
   ): void {
-    const exported = new Summary({
-      name,
-      help: name,
-      percentiles: [...percentiles],
-      ...summaryWindow,
-      registers: [this.registry],
-    });
-    summary.exporter = scale === 1
-      ? (value) => exported.observe(value)
-      : (value) => exported.observe(value * scale);
+    const exported = new WindowedSummary(name, name, percentiles, summary, scale);
+    // The registry prints any object with prom-client's get() shape; this one is not its class.
+    this.registry.registerMetric(exported as unknown as Metric);
+    summary.exporter = (value) => exported.observe(value);
     this.summaries.push(summary);
+    this.windowed.push(exported);
   }
 
   private refresh(): void {

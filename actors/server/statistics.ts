@@ -85,7 +85,48 @@ export class ServerStatistics {
 export type SummaryDetail = 'basic' | 'advanced';
 
 /** ZooKeeper's AvgMinMaxPercentileCounter keeps a uniform reservoir of this many samples. */
-const reservoirSamples = 1028;
+export const reservoirSamples = 1028;
+
+/**
+ * A uniform sample of everything observed (Vitter's algorithm R, as Dropwizard's
+ * UniformReservoir that ZooKeeper uses): one slot written per observation, no allocation.
+ */
+export class UniformReservoir {
+  /** Observations offered since the last reset (the population the sample stands for). */
+  seen = 0;
+  private readonly samples = new Float64Array(reservoirSamples);
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  offer(value: number): void {
+    if (this.seen < this.samples.length) this.samples[this.seen] = value;
+    else {
+      const slot = Math.floor(this.random() * (this.seen + 1));
+      if (slot < this.samples.length) this.samples[slot] = value;
+    }
+    this.seen++;
+  }
+
+  /** The samples held, sorted (a copy: read on demand, never on the request path). */
+  sorted(): Float64Array {
+    return this.samples.slice(0, Math.min(this.seen, this.samples.length)).sort();
+  }
+
+  reset(): void {
+    this.seen = 0;
+  }
+}
+
+/** Dropwizard's Snapshot.getValue over sorted samples (0 when there are none). */
+export function sampleQuantile(sorted: Float64Array, quantile: number): number {
+  if (sorted.length === 0) return 0;
+  const position = quantile * (sorted.length + 1);
+  if (position < 1) return sorted[0]!;
+  if (position >= sorted.length) return sorted[sorted.length - 1]!;
+  const lower = sorted[Math.floor(position) - 1]!;
+  const upper = sorted[Math.floor(position)]!;
+  return lower + (position - Math.floor(position)) * (upper - lower);
+}
 
 /**
  * One of ZooKeeper's summaries (AvgMinMaxCounter, or AvgMinMaxPercentileCounter when advanced):
@@ -97,7 +138,7 @@ export class SummaryStatistic {
   sum = 0;
   private minimum = Number.POSITIVE_INFINITY;
   private maximum = Number.NEGATIVE_INFINITY;
-  private readonly reservoir: Float64Array | undefined;
+  private readonly reservoir: UniformReservoir | undefined;
   /** Told every observation: the Prometheus summary of the same name, when there is one. */
   exporter: ((value: number) => void) | undefined;
 
@@ -106,21 +147,13 @@ export class SummaryStatistic {
     readonly name: string,
     readonly detail: SummaryDetail,
     /** The generator that picks the reservoir slot a sample replaces once it is full. */
-    private readonly random: () => number = Math.random,
+    random: () => number = Math.random,
   ) {
-    this.reservoir = detail === 'advanced' ? new Float64Array(reservoirSamples) : undefined;
+    this.reservoir = detail === 'advanced' ? new UniformReservoir(random) : undefined;
   }
 
   observe(value: number): void {
-    const reservoir = this.reservoir;
-    if (reservoir !== undefined) {
-      // Vitter's algorithm R, as Dropwizard's UniformReservoir that ZooKeeper uses.
-      if (this.count < reservoir.length) reservoir[this.count] = value;
-      else {
-        const slot = Math.floor(this.random() * (this.count + 1));
-        if (slot < reservoir.length) reservoir[slot] = value;
-      }
-    }
+    this.reservoir?.offer(value);
     this.count++;
     this.sum += value;
     if (value < this.minimum) this.minimum = value;
@@ -140,17 +173,9 @@ export class SummaryStatistic {
     return this.count === 0 ? 0 : this.sum / this.count;
   }
 
-  /** Dropwizard's Snapshot.getValue over the reservoir (0 when empty or basic). */
+  /** The quantile of everything observed, from the reservoir (0 when empty or basic). */
   percentile(quantile: number): number {
-    const reservoir = this.reservoir;
-    if (reservoir === undefined || this.count === 0) return 0;
-    const sorted = reservoir.slice(0, Math.min(this.count, reservoir.length)).sort();
-    const position = quantile * (sorted.length + 1);
-    if (position < 1) return sorted[0]!;
-    if (position >= sorted.length) return sorted[sorted.length - 1]!;
-    const lower = sorted[Math.floor(position) - 1]!;
-    const upper = sorted[Math.floor(position)]!;
-    return lower + (position - Math.floor(position)) * (upper - lower);
+    return this.reservoir === undefined ? 0 : sampleQuantile(this.reservoir.sorted(), quantile);
   }
 }
 
