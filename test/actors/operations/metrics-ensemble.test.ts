@@ -73,6 +73,8 @@ describe('Prometheus metrics on a 3-replica ensemble (real processes)', { timeou
     expect(valueOf(leading, 'diff_count') + valueOf(leading, 'snap_count')).toBeGreaterThanOrEqual(2);
     expect(summaryOf(leading, 'fsynctime').count).toBeGreaterThanOrEqual(1);
     expect(replicaState(leading, 'leading.broadcast')).toBe(1);
+    // exportJvmInfo=false: no process metrics beside ZooKeeper's and corral's.
+    expect([...leading.keys()].filter((name) => /^(process|nodejs)_/.test(name))).toEqual([]);
     expect(replicaState(leading, 'looking.election')).toBe(0);
     const peers = leading.get('corral_peer_queue_bytes')?.metrics.map((each) => each.labels?.peer);
     expect(peers?.sort()).toEqual(followers.map(String).sort());

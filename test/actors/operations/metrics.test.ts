@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zooKeeperExportedTypes } from '../../../actors/operations/metrics-names.js';
 import { zooKeeperSummaryDetails } from '../../../actors/server/statistics.js';
 import { corralMain, startCorral, type CorralServer } from '../../support/corral.js';
-import { createRequest } from '../../support/ensemble-requests.js';
+import { createRequest, until } from '../../support/ensemble-requests.js';
 import { freePorts } from '../../support/ports.js';
 import { RawClient } from '../../server/raw-client.js';
 import { monitor, prometheusLines, scrape, summaryOf, valueOf } from './metrics-support.js';
@@ -32,7 +32,8 @@ beforeAll(async () => {
   [metricsPort, adminPort] = (await freePorts(2)) as [number, number];
   server = await startCorral({
     zooCfg: [
-      'tickTime=2000', '4lw.commands.whitelist=*', 'admin.enableServer=true',
+      // A snapshot every 10 txns, each followed by a compaction: their durations are measured.
+      'tickTime=2000', '4lw.commands.whitelist=*', 'snapCount=10', 'admin.enableServer=true',
       'admin.serverAddress=127.0.0.1', `admin.serverPort=${adminPort}`,
       ...prometheusLines(metricsPort),
     ],
@@ -119,6 +120,15 @@ describe('Prometheus metrics (standalone, real process)', () => {
     expect(counted('sync_processor_batch_size')).toBe(counted('fsynctime'));
     expect(summaryOf(after, 'sync_processor_batch_size').sum -
       summaryOf(before, 'sync_processor_batch_size').sum).toBeGreaterThanOrEqual(12);
+    // snapCount=10: a snapshot (written in the background) and its compaction.
+    let latest = after;
+    await until(async () => {
+      latest = await scrape(metricsPort);
+      return summaryOf(latest, 'snapshottime').count > summaryOf(before, 'snapshottime').count;
+    }, 10_000, 'a snapshot is taken');
+    expect(summaryOf(latest, 'corral_snapshot_duration_seconds').count)
+      .toBe(summaryOf(latest, 'snapshottime').count);
+    expect(summaryOf(latest, 'corral_purge_duration_seconds').count).toBeGreaterThanOrEqual(1);
   });
 
   it('carries the same values in /metrics, mntr and the admin server\'s monitor', async () => {
