@@ -406,7 +406,8 @@ export class ReplicaHost implements ReplicaPort {
       persistAcceptedEpoch: ({ epoch }) => this.requireLog().persistEpoch('accepted', epoch),
       persistCurrentEpoch: ({ epoch }) => this.requireLog().persistEpoch('current', epoch),
       appendProposals: ({ txns }) => {
-        if (this.core !== undefined) countLogged(this.core.statistics.metrics, this.announced, txns);
+        const core = this.core;
+        if (core !== undefined) countLogged(core.statistics.metrics, this.announced, txns);
         this.requireLog().append(txns);
       },
       truncateLog: ({ zxid }) => this.requireLog().truncate(zxid),

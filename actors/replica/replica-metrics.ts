@@ -1,6 +1,7 @@
 // What the replica host adds to the metrics: from its role announcements (rare) ZooKeeper's
 // looking_count, election_time, follower/observer_sync_time and unavailable_time, and corral's
-// machine state and transitions; from its effects the proposal, commit and sync counts (a few additions each).
+// machine state and transitions; from its effects the proposal, commit and sync counts (a few
+// additions each).
 import type { RoleAnnouncement, SyncStreamParams } from '../../machines/replica-context.js';
 import type { Txn } from '../../protocol/txn.js';
 import type { ServerMetrics } from '../server/statistics.js';
@@ -11,7 +12,9 @@ export const replicaMachineName = 'replica';
 /** The replica's state as corral's metrics name it: Zab state, then its phase (as mntr's
  * peer_state names them: election while looking, discovery until it serves, then broadcast). */
 export function replicaStateName(role: RoleAnnouncement): string {
-  if (role.state === 'looking') return role.readOnly === true ? 'looking.read-only' : 'looking.election';
+  if (role.state === 'looking') {
+    return role.readOnly === true ? 'looking.read-only' : 'looking.election';
+  }
   return `${role.state}.${role.serving ? 'broadcast' : 'discovery'}`;
 }
 

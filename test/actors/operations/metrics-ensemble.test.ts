@@ -27,7 +27,8 @@ beforeAll(async () => {
   for (const id of ensemble.ids) {
     metricsPorts.set(id, ports[id - 1]!);
     // Node's process metrics are left out here: they are checked standalone.
-    ensemble.setConfig(id, prometheusLines(ports[id - 1]!, ['metricsProvider.exportJvmInfo=false']));
+    const lines = prometheusLines(ports[id - 1]!, ['metricsProvider.exportJvmInfo=false']);
+    ensemble.setConfig(id, lines);
   }
   ensemble.startAll();
   leader = await ensemble.waitForLeader();
@@ -70,7 +71,8 @@ describe('Prometheus metrics on a 3-replica ensemble (real processes)', { timeou
     expect(valueOf(leading, 'min_proposal_size')).toBeGreaterThan(0);
     expect(valueOf(leading, 'max_proposal_size'))
       .toBeGreaterThanOrEqual(valueOf(leading, 'min_proposal_size'));
-    expect(valueOf(leading, 'diff_count') + valueOf(leading, 'snap_count')).toBeGreaterThanOrEqual(2);
+    const syncs = valueOf(leading, 'diff_count') + valueOf(leading, 'snap_count');
+    expect(syncs).toBeGreaterThanOrEqual(2);
     expect(summaryOf(leading, 'fsynctime').count).toBeGreaterThanOrEqual(1);
     expect(replicaState(leading, 'leading.broadcast')).toBe(1);
     // exportJvmInfo=false: no process metrics beside ZooKeeper's and corral's.

@@ -64,7 +64,7 @@ async function traffic(tag: string, count: number): Promise<void> {
 }
 
 describe('Prometheus metrics (standalone, real process)', () => {
-  it('exports every ZooKeeper name it claims with ZooKeeper 3.8\'s type and quantiles', async () => {
+  it('exports every ZooKeeper name it claims with ZooKeeper 3.8 types and quantiles', async () => {
     const families = await scrape(metricsPort);
     const claimed = zooKeeperExportedTypes();
     expect(claimed.size).toBeGreaterThan(40);
