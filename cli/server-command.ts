@@ -225,6 +225,7 @@ async function startMetricsServer(
     source: () => fourLetterSource(server),
     metrics: server.core.statistics.metrics,
     exportProcessInfo: settings.metricsExportProcessInfo,
+    sessionStates: () => server.core.sessions.stateCounts(),
   });
   const bound = await metricsServer.listen();
   logger.info({ ...bound, exportJvmInfo: settings.metricsExportProcessInfo },

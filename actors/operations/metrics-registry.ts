@@ -20,6 +20,8 @@ export interface MetricsRegistryOptions {
   metrics: ServerMetrics;
   /** metricsProvider.exportJvmInfo: Node's process metrics beside ZooKeeper's. */
   exportProcessInfo: boolean;
+  /** How many session machines are in each top-level state, read at each scrape. */
+  sessionStates?: () => ReadonlyMap<string, number>;
 }
 
 /** The event-loop delay quantiles corral exports (corral_event_loop_delay_seconds). */
@@ -42,6 +44,7 @@ export class MetricsRegistry {
   private readonly rotation: NodeJS.Timeout;
   private readonly machineState: Gauge<'machine' | 'state'>;
   private readonly machineTransitions: Counter<'machine' | 'state'>;
+  private readonly machineInstances: Gauge<'machine' | 'state'>;
   private readonly peerQueueBytes: Gauge<'peer'>;
   private readonly eventLoopDelay: Gauge<'quantile'>;
   private readonly eventLoopDelayMax: Gauge;
@@ -74,6 +77,12 @@ export class MetricsRegistry {
     this.machineTransitions = new Counter({
       name: 'corral_machine_transitions_total',
       help: 'Entries into each state of each machine',
+      labelNames: ['machine', 'state'],
+      registers: [registry],
+    });
+    this.machineInstances = new Gauge({
+      name: 'corral_machine_instances',
+      help: 'Machines of which there are many (one per session), counted by top-level state',
       labelNames: ['machine', 'state'],
       registers: [registry],
     });
@@ -185,6 +194,10 @@ export class MetricsRegistry {
         this.machineState.set({ machine, state }, state === current ? 1 : 0);
         this.machineTransitions.inc({ machine, state }, count);
       }
+    }
+    this.machineInstances.reset();
+    for (const [state, count] of this.options.sessionStates?.() ?? []) {
+      this.machineInstances.set({ machine: 'session', state }, count);
     }
   }
 }

@@ -107,6 +107,10 @@ describe('Prometheus metrics (standalone, real process)', () => {
     const grew = (name: string) => valueOf(after, name) - valueOf(before, name);
     const counted = (name: string) => summaryOf(after, name).count - summaryOf(before, name).count;
     expect(grew('znode_count')).toBe(12);
+    // The session stays until it expires: its machine is live (no close was sent).
+    const sessions = after.get('corral_machine_instances')?.metrics
+      .find((each) => each.labels?.machine === 'session' && each.labels.state === 'live');
+    expect(Number(sessions?.value)).toBeGreaterThanOrEqual(1);
     // 24 requests, the connect request and the closeSession ZooKeeper counts as a packet too.
     expect(grew('packets_received')).toBeGreaterThanOrEqual(25);
     expect(grew('packets_sent')).toBeGreaterThanOrEqual(25);
