@@ -223,7 +223,11 @@ export class ReplicaHost implements ReplicaPort {
     });
     registerPerformer(this.actor, performer);
     // An assertion inside the machine stops it: a replica must not go on serving without it.
-    this.actor.subscribe({ error: (error) => this.world.fail(error) });
+    this.actor.subscribe({
+      // The election ends when the machine decides its role, before any announcement.
+      next: (snapshot) => this.roleMetrics?.machineMoved(snapshot.value),
+      error: (error) => this.world.fail(error),
+    });
     this.actor.start();
   }
 

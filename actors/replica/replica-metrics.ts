@@ -54,6 +54,24 @@ export class RoleMetrics {
     this.enter(previous, next);
   }
 
+  /**
+   * The replica machine took a step (every event: it returns at once unless an election is on).
+   * Leaving looking for a role ends the election, as FastLeaderElection's end does in
+   * ZooKeeper (Follower and Leader report it; an Observer does not): the learner's sync, or
+   * the leader's discovery, begins.
+   */
+  machineMoved(value: unknown): void {
+    if (this.lookingSinceMs === undefined) return;
+    const state = typeof value === 'string' ? value : Object.keys(value as object)[0];
+    if (state !== 'leading' && state !== 'following' && state !== 'observing') return;
+    const now = this.nowMs();
+    if (state !== 'observing') {
+      this.metrics.summaries.election_time.observe(now - this.lookingSinceMs);
+    }
+    this.lookingSinceMs = undefined;
+    this.syncingSinceMs = now;
+  }
+
   private enter(previous: RoleAnnouncement | undefined, next: RoleAnnouncement): void {
     const { counters, summaries } = this.metrics;
     const now = this.nowMs();
@@ -68,12 +86,8 @@ export class RoleMetrics {
       this.syncingSinceMs = undefined;
       return;
     }
-    if (this.lookingSinceMs !== undefined) {
-      // Follower and Leader report how long the election took; an Observer does not.
-      if (next.state !== 'observing') summaries.election_time.observe(now - this.lookingSinceMs);
-      this.lookingSinceMs = undefined;
-      this.syncingSinceMs = now;
-    }
+    // An announcement of a role after looking ends the election if the machine's step did not.
+    if (this.lookingSinceMs !== undefined) this.machineMoved(next.state);
     if (next.serving && this.syncingSinceMs !== undefined) {
       const tookMs = now - this.syncingSinceMs;
       if (next.state === 'following') summaries.follower_sync_time.observe(tookMs);

@@ -87,6 +87,10 @@ describe('Prometheus metrics on a 3-replica ensemble (real processes)', { timeou
       expect(summaryOf(following, 'follower_sync_time').count).toBeGreaterThanOrEqual(1);
       expect(summaryOf(following, 'unavailable_time').count).toBeGreaterThanOrEqual(1);
       expect(summaryOf(following, 'leader_unavailable_time').count).toBe(0);
+      // Out of service from startup: the election, then the sync with the leader.
+      const elected = summaryOf(following, 'election_time').sum;
+      const synced = summaryOf(following, 'follower_sync_time').sum;
+      expect(summaryOf(following, 'unavailable_time').sum).toBeGreaterThanOrEqual(elected + synced);
       expect(valueOf(following, 'learner_proposal_received_count')).toBeGreaterThanOrEqual(writes);
       expect(valueOf(following, 'learner_commit_received_count')).toBeGreaterThanOrEqual(writes);
       expect(valueOf(following, 'proposal_count')).toBe(0);
