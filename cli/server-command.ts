@@ -11,6 +11,8 @@ import { AuditLog, openAuditFile } from '../actors/server/audit.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
 import { createInspection } from '../actors/inspection/inspect.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
+import { MetricsServer } from '../actors/operations/metrics-server.js';
+import { recordStartup, storageTimingsFor } from '../actors/server/statistics.js';
 import { ConfigError, isEnsemble, type ServerConfig } from '../actors/config/config.js';
 import type { ReplicaHost } from '../actors/replica/host.js';
 import { createTcpReplica } from '../actors/replica/tcp-world.js';
@@ -132,9 +134,18 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
     ...(audit === undefined ? {} : { audit }),
   });
+  // Before recovery, so that the startup figures reach Prometheus too and a port in use stops
+  // startup before anything is loaded.
+  const metricsServer = await startMetricsServer(settings, server, logger);
   if (replica === undefined) {
+    const startedAt = performance.now();
     const snapshot = await log.restoreInto(server.core.tree);
+    const restoredAt = performance.now();
     const recovered = server.core.recover(log);
+    const metrics = server.core.statistics.metrics;
+    recordStartup(metrics, { snapshotMs: restoredAt - startedAt, txns: recovered,
+      txnsMs: performance.now() - restoredAt });
+    log.observeTimings(storageTimingsFor(metrics));
     logger.info(
       { snapshot: snapshot?.file, txns: recovered, zxid: server.core.tree.lastZxid },
       'recovered committed state',
@@ -183,6 +194,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     // ZooKeeper's shutdown hook logs serverStop as invoked: written before the server has stopped.
     audit?.server('serverStop', 'invoked');
     void (admin?.close() ?? Promise.resolve())
+      .then(() => metricsServer?.close())
       .then(() => purgeTimer.stop())
       .then(() => {
         replica?.halt();
@@ -198,6 +210,27 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** ZooKeeper's PrometheusMetricsProvider when metricsProvider.className names it. */
+async function startMetricsServer(
+  settings: ServerConfig,
+  server: CorralServer,
+  logger: Logger,
+): Promise<MetricsServer | undefined> {
+  if (settings.metricsProvider !== 'prometheus') return undefined;
+  const metricsServer = new MetricsServer({
+    host: settings.metricsHttpHost,
+    port: settings.metricsHttpPort,
+    source: () => fourLetterSource(server),
+    metrics: server.core.statistics.metrics,
+    exportProcessInfo: settings.metricsExportProcessInfo,
+    sessionStates: () => server.core.sessions.stateCounts(),
+  });
+  const bound = await metricsServer.listen();
+  logger.info({ ...bound, exportJvmInfo: settings.metricsExportProcessInfo },
+    `Prometheus metrics on http://${bound.address}:${bound.port}/metrics`);
+  return metricsServer;
 }
 
 /**

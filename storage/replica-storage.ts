@@ -57,6 +57,16 @@ export interface SnapshotTaken {
   purgedTxns: number;
 }
 
+/** What the metrics hear of the storage's work, measured where it is done (times in ms). */
+export interface StorageTimings {
+  /** A batch of `txns` made durable in `durationMs` (ZooKeeper's fsynctime and batch size). */
+  appended(txns: number, durationMs: number): void;
+  /** A snapshot captured and written, before its compaction (ZooKeeper's snapshottime). */
+  snapshotWritten(durationMs: number): void;
+  /** A compaction (autopurge's, or a snapshot's) that deleted `txns` txns. */
+  purged(durationMs: number, txns: number): void;
+}
+
 export class ReplicaStorage implements TxnLog {
   readonly dataDir: string;
   readonly snapshotDir: string;
@@ -75,6 +85,8 @@ export class ReplicaStorage implements TxnLog {
   private purgingThroughZxid = 0;
   /** Told, as a purge is decided, the first zxid the log will still hold (see onPurge). */
   private purgeListener: ((firstZxid: number) => void) | undefined;
+  /** Told the durations of appends, snapshots and purges (observeTimings). */
+  private timings: StorageTimings | undefined;
   /** Readers that need the log after a zxid kept (holdLogAfter). */
   private readonly readHolds = new Set<{ afterZxid: number }>();
 
@@ -165,6 +177,11 @@ export class ReplicaStorage implements TxnLog {
    */
   onPurge(listener: (firstZxid: number) => void): void {
     this.purgeListener = listener;
+  }
+
+  /** `timings` hears how long each durable append, snapshot and purge took (the metrics). */
+  observeTimings(timings: StorageTimings): void {
+    this.timings = timings;
   }
 
   /** The tree snapshots are taken from (the applied state, updated after each append). */
@@ -275,7 +292,9 @@ export class ReplicaStorage implements TxnLog {
   }
 
   async append(txns: readonly Txn[]): Promise<void> {
+    const startedAt = this.timings === undefined ? 0 : performance.now();
     await this.log.append(txns);
+    this.timings?.appended(txns.length, performance.now() - startedAt);
     this.txnsSinceSnapshot += txns.length;
     if (this.txnsSinceSnapshot >= this.settings.snapCount && this.snapshotting === undefined) {
       // The proposer applies this batch as soon as the promise resolves, in the same turn; the
@@ -355,6 +374,7 @@ export class ReplicaStorage implements TxnLog {
       () => this.closing, this.settings.snapshotCompression);
     this.latestSnapshotZxid = capture.zxid;
     this.latestSnapshotFile = file;
+    this.timings?.snapshotWritten(performance.now() - startedAt);
     const purgedTxns = await this.compact();
     const taken = {
       zxid: capture.zxid,
@@ -375,6 +395,13 @@ export class ReplicaStorage implements TxnLog {
    * least txnsRetainedMin txns whatever the snapshots cover. Returns the txns deleted.
    */
   async compact(): Promise<number> {
+    const startedAt = performance.now();
+    const purgedTxns = await this.compactLog();
+    this.timings?.purged(performance.now() - startedAt, purgedTxns);
+    return purgedTxns;
+  }
+
+  private async compactLog(): Promise<number> {
     const snapshots = await this.snapshots();
     const kept = snapshots.slice(0, this.settings.snapRetainCount);
     for (const old of snapshots.slice(this.settings.snapRetainCount)) {

@@ -39,6 +39,7 @@ import {
 } from './client-security.js';
 import { checkQuorumSasl, quorumSaslDefaults } from './quorum-sasl.js';
 import { storageConfigDefaults } from './storage-keys.js';
+import { metricsConfigDefaults } from './metrics-keys.js';
 import { loggingDefaults } from './logging-keys.js';
 import { unsafeDefaults } from './unsafe-keys.js';
 import { peerWireDefaults } from './peer-wire-keys.js';
@@ -269,6 +270,7 @@ export function resolveConfig(
     ...quorumSaslDefaults,
     ...storageConfigDefaults,
     ...loggingDefaults,
+    ...metricsConfigDefaults,
     ...unsafeDefaults,
     ...peerWireDefaults,
     configVersion: 0n,

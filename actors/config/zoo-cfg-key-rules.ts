@@ -9,6 +9,7 @@ import { storageKeyRules } from './storage-keys.js';
 import { loggingKeyRules } from './logging-keys.js';
 import { unsafeKeyRules } from './unsafe-keys.js';
 import { peerWireKeyRules } from './peer-wire-keys.js';
+import { metricsKeyRules } from './metrics-keys.js';
 
 export interface KeyRule {
   field: keyof ServerConfig | undefined;
@@ -108,6 +109,7 @@ export const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   ...loggingKeyRules,
   ...unsafeKeyRules,
   ...peerWireKeyRules,
+  ...metricsKeyRules,
 };
 
 /**

@@ -20,8 +20,8 @@ const watchManager = "tunes ZooKeeper's watch-manager implementation; corral's w
 const connectionThrottle = 'tunes connectionMaxTokens\'s throttle, which is refused unless off';
 const requestThrottle = "tunes ZooKeeper's RequestThrottler; corral bounds requests in flight " +
   'with globalOutstandingLimit and per-connection backpressure';
-const prometheus = 'configures the Prometheus exporter; metricsProvider.className naming it ' +
-  'is refused';
+const prometheusWorkers = "sizes the Prometheus provider's summary worker threads; corral " +
+  'observes summaries inline on its one event loop';
 const multiAddress = 'only has an effect with multiAddress.enabled=true, which is refused';
 const noKerberos = 'Kerberos (GSSAPI) is not provided; SASL is DIGEST-MD5 only';
 
@@ -267,12 +267,11 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
   'jvm.pause.warn-threshold.ms': equivalent('ZooKeeper\'s JVM garbage-collection pause monitor'),
   'jvm.pause.info-threshold.ms': equivalent('ZooKeeper\'s JVM garbage-collection pause monitor'),
   // Metrics providers.
-  'metricsProvider.className': refused('metrics are served by mntr and the admin server only',
-    ['org.apache.zookeeper.metrics.impl.defaultmetricsprovider']),
-  'metricsProvider.httpHost': equivalent(prometheus),
-  'metricsProvider.httpPort': equivalent(prometheus),
-  'metricsProvider.exportJvmInfo': equivalent(prometheus),
-  'metricsProvider.numWorkerThreads': equivalent(prometheus),
-  'metricsProvider.maxQueueSize': equivalent(prometheus),
-  'metricsProvider.workerShutdownTimeoutMs': equivalent(prometheus),
+  'metricsProvider.className': honoured('actors/config/metrics-keys.ts'),
+  'metricsProvider.httpHost': honoured('actors/config/metrics-keys.ts'),
+  'metricsProvider.httpPort': honoured('actors/config/metrics-keys.ts'),
+  'metricsProvider.exportJvmInfo': honoured('actors/config/metrics-keys.ts'),
+  'metricsProvider.numWorkerThreads': equivalent(prometheusWorkers),
+  'metricsProvider.maxQueueSize': equivalent(prometheusWorkers),
+  'metricsProvider.workerShutdownTimeoutMs': equivalent(prometheusWorkers),
 };

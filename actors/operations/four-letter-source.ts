@@ -1,7 +1,7 @@
 // Builds the four-letter words' view of a running server (FourLetterSource) from its core:
 // role, connections, sessions, watches, statistics. Read on demand, never on the hot path.
 
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectEnvironment, type FourLetterSource } from './four-letter-words.js';
 import type { CorralServer } from '../server/server.js';
@@ -20,6 +20,26 @@ function directoryBytes(path: string): number {
     // A missing data dir has size 0.
   }
   return total;
+}
+
+/** This process's open file descriptors (ZooKeeper's UnixOperatingSystemMXBean figure), where
+ * /proc tells; undefined elsewhere, and mntr then leaves the line out. */
+function openFileDescriptors(): number | undefined {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The soft limit on open files (`Max open files` in /proc/self/limits), where /proc tells. */
+function maxFileDescriptors(): number | undefined {
+  try {
+    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return line === null ? undefined : Number(line[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 export function fourLetterSource(server: CorralServer): FourLetterSource {
@@ -113,8 +133,9 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
     quorumSize: core.role.quorumSize,
     membershipVersion: 0n,
     leader: core.role.leaderStatistics?.(),
-    openFileDescriptorCount: undefined,
-    maxFileDescriptorCount: undefined,
+    openFileDescriptorCount: openFileDescriptors(),
+    maxFileDescriptorCount: maxFileDescriptors(),
+    metrics: core.statistics.metrics,
     resetConnectionStatistics: () => {
       for (const connection of core.connections.values()) connection.resetStatistics();
     },

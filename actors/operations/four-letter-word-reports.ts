@@ -4,6 +4,7 @@
 import { hostname, arch, release, type, userInfo, homedir } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { ensembleConfigText } from '../config/ensemble.js';
+import { zooKeeperCounterNames, type ServerMetrics } from '../server/statistics.js';
 import type {
   ConnectionStatistics,
   FourLetterSource,
@@ -154,8 +155,36 @@ export function formatConf(source: FourLetterSource): string {
     ensembleConfigText(config.servers, source.membershipVersion, config.quorumHierarchy);
 }
 
-/** mntr values that ZooKeeper prints as Java doubles (0.0, 2.8571) rather than integers. */
-const monitorDoubles: ReadonlySet<string> = new Set(['avg_latency', 'connection_drop_probability']);
+/** mntr values that ZooKeeper prints as Java doubles (0.0, 2.8571) rather than integers: the
+ * averages (avg_latency, every summary's avg_) and the drop probability. */
+function isMonitorDouble(key: string): boolean {
+  return key.startsWith('avg_') || key === 'connection_drop_probability';
+}
+
+/** Dropwizard's percentiles ZooKeeper's advanced summaries report in mntr. */
+const monitorPercentiles = [['p50', 0.5], ['p95', 0.95], ['p99', 0.99], ['p999', 0.999]] as const;
+
+/**
+ * ServerMetrics as ZooKeeper's DefaultMetricsProvider dumps them after the basic values: each
+ * counter by its name, each summary as avg_/min_/max_/cnt_/sum_<name>, and an advanced one's
+ * p50_..p999_<name> (rounded, as ZooKeeper rounds them). proposal_count is among the basic values.
+ */
+function metricsValues(metrics: ServerMetrics): Array<[string, number]> {
+  const entries: Array<[string, number]> = [];
+  for (const name of zooKeeperCounterNames) {
+    if (name !== 'proposal_count') entries.push([name, metrics.counters[name]]);
+  }
+  for (const summary of Object.values(metrics.summaries)) {
+    const { name } = summary;
+    entries.push([`avg_${name}`, summary.avg], [`min_${name}`, summary.min],
+      [`max_${name}`, summary.max], [`cnt_${name}`, summary.count], [`sum_${name}`, summary.sum]);
+    if (summary.detail !== 'advanced') continue;
+    for (const [prefix, quantile] of monitorPercentiles) {
+      entries.push([`${prefix}_${name}`, Math.round(summary.percentile(quantile))]);
+    }
+  }
+  return entries;
+}
 
 /**
  * MonitorCommand's basic values in ZooKeeper 3.8's order, the role-only ones in place and absent
@@ -170,6 +199,9 @@ export function monitorValues(source: FourLetterSource): Array<[string, string |
     0,
   );
   const responses = source.clientResponseSizes;
+  // The leader's proposal sizes as its host measured them (PROPOSAL frames it sent).
+  const proposalSizes = leader === undefined ? undefined
+    : source.metrics?.proposalSizes ?? leader.proposalSizes;
   const entries: Array<[string, string | number | undefined]> = [
     ['version', source.version],
     ['server_state', state],
@@ -178,7 +210,7 @@ export function monitorValues(source: FourLetterSource): Array<[string, string |
     ['ephemerals_count', ephemerals],
     ['num_alive_connections', source.connections.length],
     ['avg_latency', source.latency.avgMs],
-    ['min_proposal_size', leader?.proposalSizes.minBytes],
+    ['min_proposal_size', proposalSizes?.minBytes],
     ['outstanding_requests', source.outstandingRequests],
     ['znode_count', source.nodeCount],
     ['global_sessions', source.sessions.length - source.localSessionCount],
@@ -186,7 +218,7 @@ export function monitorValues(source: FourLetterSource): Array<[string, string |
     ['last_client_response_size', responses.lastBytes],
     ['packets_sent', source.packetsSent],
     ['packets_received', source.packetsReceived],
-    ['max_proposal_size', leader?.proposalSizes.maxBytes],
+    ['max_proposal_size', proposalSizes?.maxBytes],
     ['max_client_response_size', responses.maxBytes],
     ['synced_followers', leader?.syncedFollowerCount],
     ['connection_drop_probability', 0],
@@ -198,7 +230,7 @@ export function monitorValues(source: FourLetterSource): Array<[string, string |
     ['max_file_descriptor_count', source.maxFileDescriptorCount],
     ['approximate_data_size', source.approximateDataSizeBytes],
     ['open_file_descriptor_count', source.openFileDescriptorCount],
-    ['last_proposal_size', leader?.proposalSizes.lastBytes],
+    ['last_proposal_size', proposalSizes?.lastBytes],
     ['pending_syncs', leader?.pendingSyncCount],
     ['leader_uptime', leader === undefined ? undefined : source.nowMs - leader.leadingSinceMs],
     ['local_sessions', source.localSessionCount],
@@ -209,17 +241,19 @@ export function monitorValues(source: FourLetterSource): Array<[string, string |
     ['min_client_response_size', responses.minBytes],
     ['non_mtls_local_conn_count', 0],
     ['quorum_size', source.quorumSize],
-    ['proposal_count', leader?.proposalCount ?? 0],
+    ['proposal_count', source.metrics?.counters.proposal_count ?? leader?.proposalCount ?? 0],
     ['digest_mismatches_count', source.digestMismatches],
   ];
-  return entries.filter((entry): entry is [string, string | number] => entry[1] !== undefined);
+  const basic = entries.filter((entry): entry is [string, string | number] =>
+    entry[1] !== undefined);
+  return source.metrics === undefined ? basic : [...basic, ...metricsValues(source.metrics)];
 }
 
 /** MonitorCommand as mntr prints it: `zk_<key>\t<value>` lines. */
 export function formatMonitor(source: FourLetterSource): string {
   return monitorValues(source)
     .map(([key, value]) => {
-      const text = monitorDoubles.has(key) ? javaDouble(value as number) : String(value);
+      const text = isMonitorDouble(key) ? javaDouble(value as number) : String(value);
       return `zk_${key}\t${text}\n`;
     })
     .join('');

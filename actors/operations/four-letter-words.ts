@@ -4,6 +4,7 @@
 // server provides (FourLetterSource); the listener owns the socket.
 import type { ServerConfig } from '../config/config.js';
 import type { ZxidDigest } from '../../tree/data-tree.js';
+import type { ServerMetrics } from '../server/statistics.js';
 import {
   formatConnection,
   formatConf,
@@ -133,6 +134,9 @@ export interface FourLetterSource {
   /** Txns whose stamped digest differed from this replica's (digest_mismatches_count). */
   digestMismatches: number;
   maxFileDescriptorCount: number | undefined;
+  /** ZooKeeper's ServerMetrics as corral measures them: mntr prints them after the values
+   * above (absent in reports rebuilt from captures). */
+  metrics?: ServerMetrics;
   resetConnectionStatistics(): void;
   resetServerStatistics(): void;
   traceMask: bigint;

@@ -47,6 +47,8 @@ import {
   type ReplicaIdentity,
 } from './serving.js';
 import type { ReplicaWorld } from './world.js';
+import { countCommitted, countLogged, countSync, RoleMetrics } from './replica-metrics.js';
+import { recordStartup, storageTimingsFor } from '../server/statistics.js';
 import { SnapshotAbortedError } from '../../storage/snapshot-file.js';
 
 export type { HostObserver, ReplicaHostOptions } from './host-options.js';
@@ -79,6 +81,7 @@ export class ReplicaHost implements ReplicaPort {
   /** When this replica last began to serve as leader (mntr's zk_leader_uptime). */
   private leadingSinceMs = 0;
   private readonly hostWork = new DeferredHostWork();
+  private roleMetrics: RoleMetrics | undefined;
   private pendingRequests: ClientRequestEntry[] = [];
   private flushQueued = false;
   private halted = false;
@@ -156,8 +159,16 @@ export class ReplicaHost implements ReplicaPort {
     const { storage, logger } = this.world;
     this.core = core;
     core.role = coreRoleOf(this.announced, this.identity());
+    const metrics = core.statistics.metrics;
+    const startedAt = performance.now();
     const restored = await storage.restoreInto(core.tree);
+    const restoredAt = performance.now();
     const replayed = core.recover(storage, false);
+    recordStartup(metrics, { snapshotMs: restoredAt - startedAt, txns: replayed,
+      txnsMs: performance.now() - restoredAt });
+    storage.observeTimings(storageTimingsFor(metrics));
+    this.roleMetrics = new RoleMetrics(metrics, () => this.world.clock.now(), this.announced);
+    metrics.peerQueues = () => this.peerQueues();
     // Until it serves, a replica's tree may hold a tail nobody committed: no snapshots of it.
     storage.detach();
     this.initConfigNode(core.tree);
@@ -212,7 +223,11 @@ export class ReplicaHost implements ReplicaPort {
     });
     registerPerformer(this.actor, performer);
     // An assertion inside the machine stops it: a replica must not go on serving without it.
-    this.actor.subscribe({ error: (error) => this.world.fail(error) });
+    this.actor.subscribe({
+      // The election ends when the machine decides its role, before any announcement.
+      next: (snapshot) => this.roleMetrics?.machineMoved(snapshot.value),
+      error: (error) => this.world.fail(error),
+    });
     this.actor.start();
   }
 
@@ -318,6 +333,16 @@ export class ReplicaHost implements ReplicaPort {
     this.hostWork.run();
   }
 
+  /** Bytes waiting on each peer's link (corral_peer_queue_bytes). */
+  peerQueues(): Array<{ peer: ServerId; queuedBytes: number }> {
+    return this.activeMembership.servers
+      .filter((server) => server.id !== this.myId)
+      .map((server) => ({
+        peer: server.id,
+        queuedBytes: this.network?.linkState(server.id).queuedBytes ?? 0,
+      }));
+  }
+
   isServing(): boolean {
     return this.announced.serving;
   }
@@ -384,7 +409,11 @@ export class ReplicaHost implements ReplicaPort {
       sendSyncStream: (params) => this.sendSyncStream(params),
       persistAcceptedEpoch: ({ epoch }) => this.requireLog().persistEpoch('accepted', epoch),
       persistCurrentEpoch: ({ epoch }) => this.requireLog().persistEpoch('current', epoch),
-      appendProposals: ({ txns }) => this.requireLog().append(txns),
+      appendProposals: ({ txns }) => {
+        const core = this.core;
+        if (core !== undefined) countLogged(core.statistics.metrics, this.announced, txns);
+        this.requireLog().append(txns);
+      },
       truncateLog: ({ zxid }) => this.requireLog().truncate(zxid),
       loadSnapshot: ({ zxid, snapshot }) => this.requireLog().loadSnapshot(zxid, snapshot),
       applyCommitted: ({ zxid }) => this.applyCommitted(zxid),
@@ -426,6 +455,10 @@ export class ReplicaHost implements ReplicaPort {
   private encode(message: PeerMessage): Buffer {
     if (this.lastEncoded?.message !== message) {
       this.lastEncoded = { message, frame: encodePeerMessage(message) };
+      // mntr's proposal sizes: each PROPOSAL the leader sends, once however many get it.
+      if (message.type === 'proposal') {
+        this.core?.statistics.metrics.proposalSizes.record(this.lastEncoded.frame.length);
+      }
     }
     return this.lastEncoded.frame;
   }
@@ -434,7 +467,9 @@ export class ReplicaHost implements ReplicaPort {
   private applyCommitted(zxid: Zxid): void {
     const log = this.requireLog();
     const txns = log.takeCommitted(zxid);
-    applyCommittedTxns(this.requireCore(), this.pipeline, txns);
+    const core = this.requireCore();
+    countCommitted(core.statistics.metrics, this.announced, txns.length);
+    applyCommittedTxns(core, this.pipeline, txns);
     this.options.observer?.committed?.(zxid, txns, log.loggedZxid);
     for (const txn of txns) {
       if (txn.body.type !== 'reconfig') continue;
@@ -456,6 +491,7 @@ export class ReplicaHost implements ReplicaPort {
   /** Zab 2.1 (LearnerHandler.syncFollower), streamed through the outbox (learner-sync.ts). */
   private sendSyncStream(params: SyncStreamParams): void {
     this.options.observer?.syncPlanned?.(params);
+    countSync(this.requireCore().statistics.metrics, params);
     streamLearnerSync(params, {
       tree: this.requireCore().tree,
       log: this.requireLog(),
@@ -472,6 +508,7 @@ export class ReplicaHost implements ReplicaPort {
       this.leadingSinceMs = this.world.clock.now();
       this.requireCore().sessions.forgetOwners();
     }
+    this.roleMetrics?.announced(this.announced, role);
     this.announced = role;
     this.options.observer?.role?.(role);
     // Streams still running were for this replica's learners; it has none unless it leads.

@@ -94,6 +94,8 @@ const undrainedSocketMs = 1000;
 
 /** Operations whose failure is an error txn, which ZooKeeper's statistics name `NA`. */
 const errorTxnOperations = new Set(['CREA', 'DELE', 'SETD', 'SETA', 'CHEC', 'RECO']);
+/** Replies to requests that carry a txn (ZooKeeper's updatelatency; all others readlatency). */
+const txnOperations = new Set([...errorTxnOperations, 'MULT', 'CLOS', 'NA']);
 
 export class ClientConnection {
   readonly id = nextConnectionId++;
@@ -160,7 +162,13 @@ export class ClientConnection {
         this.statistics.latency.record(latencyMs);
         this.lastResponseAtMs = Date.now();
         this.statistics.clientResponseSizes.record(frame.length - 4);
-        if (operation !== undefined) this.noteReply(operation, frame);
+        if (operation !== undefined) {
+          this.noteReply(operation, frame);
+          const { summaries } = this.statistics.metrics;
+          const latency = txnOperations.has(operation) ? summaries.updatelatency
+            : summaries.readlatency;
+          latency.observe(latencyMs);
+        }
       },
       () => this.handOver(),
     );
@@ -211,6 +219,7 @@ export class ClientConnection {
 
   private receive(chunk: Buffer): void {
     if (this.closing) return;
+    this.statistics.metrics.counters.bytes_received_count += chunk.length;
     if (!this.sawFirstFrame && this.decoder.bufferedBytes + chunk.length >= 4) {
       const buffered = this.decoder.peek(this.decoder.bufferedBytes) ?? Buffer.alloc(0);
       const head = Buffer.concat([buffered, chunk]);

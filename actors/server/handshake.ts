@@ -131,6 +131,7 @@ function createSession(
 ): void {
   const sessionId = core.newSessionId();
   const password = core.randomBytes(passwordBytes);
+  const receivedAtMs = Date.now();
   const timeoutMs = core.sessions.open(
     sessionId,
     request.timeout,
@@ -151,6 +152,8 @@ function createSession(
         connection.lastCxid = 0;
         connection.lastZxid = core.tree.lastZxid;
         connection.send(connectResponse(core, connection, timeoutMs, sessionId, password));
+        // A createSession is a txn: ZooKeeper's updatelatency counts it with the writes.
+        core.statistics.metrics.summaries.updatelatency.observe(Date.now() - receivedAtMs);
         core.logger.debug({ session: hex(sessionId), timeoutMs }, 'session created');
       },
       () => {

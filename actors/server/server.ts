@@ -73,7 +73,10 @@ export function attachClientConnection(
     {
       fourLetterWord: (_connection, word, argument) => options.fourLetterWord?.(word, argument),
       frame: (current, frame) => {
-        if (current.packetsReceived === 1) handleConnectFrame(core, current, frame);
+        if (current.packetsReceived === 1) {
+          core.statistics.metrics.counters.connection_request_count++;
+          handleConnectFrame(core, current, frame);
+        }
         else if (current.sessionId !== undefined) handleRequestFrame(core, current, frame);
       },
       overflowed: (current, unsentBytes) => {
@@ -186,6 +189,7 @@ export class CorralServer {
     const count = this.connectionsPerAddress.get(address) ?? 0;
     if (limit > 0 && count >= limit) {
       this.options.logger.warn({ address, limit }, 'too many connections from one address');
+      this.core.statistics.metrics.counters.connection_rejected++;
       socket.destroy();
       return;
     }
@@ -193,6 +197,7 @@ export class CorralServer {
     const totalLimit = this.options.settings.connectionsMax;
     if (totalLimit > 0 && this.connectionCount >= totalLimit) {
       this.options.logger.warn({ address, limit: totalLimit }, 'too many client connections');
+      this.core.statistics.metrics.counters.connection_rejected++;
       socket.destroy();
       return;
     }

@@ -66,6 +66,17 @@ export class SessionTable {
     return this.actors.size;
   }
 
+  /** How many sessions' machines are in each top-level state (read by the metrics on demand). */
+  stateCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const actor of this.actors.values()) {
+      const value = actor.getSnapshot().value;
+      const state = typeof value === 'string' ? value : Object.keys(value)[0] ?? 'unknown';
+      counts.set(state, (counts.get(state) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   ids(): IterableIterator<bigint> {
     return this.actors.keys();
   }

@@ -1,5 +1,7 @@
 // Counters the four-letter words and metrics report: packets, request latency (min/avg/max as
-// ZooKeeper's ServerStats keeps them), per connection and per server, resettable by crst/srst.
+// ZooKeeper's ServerStats keeps them), per connection and per server, resettable by crst/srst;
+// and ZooKeeper's ServerMetrics (counters and summaries), which mntr and /metrics both read.
+import type { StorageTimings } from '../../storage/replica-storage.js';
 
 export class LatencyTracker {
   private minimum = Number.POSITIVE_INFINITY;
@@ -66,6 +68,8 @@ export class ServerStatistics {
   /** Sizes of replies and notifications without the 4-byte length (ZooKeeper counts what its
    * sendResponse serializes; the connect response, sent around it, is not counted). */
   readonly clientResponseSizes = new BufferSizeTracker();
+  /** ZooKeeper's ServerMetrics: kept apart, since srst does not reset them. */
+  readonly metrics = new ServerMetrics();
 
   reset(): void {
     this.packetsReceived = 0;
@@ -74,4 +78,205 @@ export class ServerStatistics {
     this.latency.reset();
     this.clientResponseSizes.reset();
   }
+}
+
+/** ZooKeeper's summary detail levels: BASIC keeps avg/min/max/count/sum, ADVANCED percentiles
+ * too (mntr's p50..p999; Prometheus's 0.5/0.9/0.99 quantiles instead of 0.5 alone). */
+export type SummaryDetail = 'basic' | 'advanced';
+
+/** ZooKeeper's AvgMinMaxPercentileCounter keeps a uniform reservoir of this many samples. */
+export const reservoirSamples = 1028;
+
+/**
+ * A uniform sample of everything observed (Vitter's algorithm R, as Dropwizard's
+ * UniformReservoir that ZooKeeper uses): one slot written per observation, no allocation.
+ */
+export class UniformReservoir {
+  /** Observations offered since the last reset (the population the sample stands for). */
+  seen = 0;
+  private readonly samples = new Float64Array(reservoirSamples);
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  offer(value: number): void {
+    if (this.seen < this.samples.length) this.samples[this.seen] = value;
+    else {
+      const slot = Math.floor(this.random() * (this.seen + 1));
+      if (slot < this.samples.length) this.samples[slot] = value;
+    }
+    this.seen++;
+  }
+
+  /** The samples held, sorted (a copy: read on demand, never on the request path). */
+  sorted(): Float64Array {
+    return this.samples.slice(0, Math.min(this.seen, this.samples.length)).sort();
+  }
+
+  reset(): void {
+    this.seen = 0;
+  }
+}
+
+/** Dropwizard's Snapshot.getValue over sorted samples (0 when there are none). */
+export function sampleQuantile(sorted: Float64Array, quantile: number): number {
+  if (sorted.length === 0) return 0;
+  const position = quantile * (sorted.length + 1);
+  if (position < 1) return sorted[0]!;
+  if (position >= sorted.length) return sorted[sorted.length - 1]!;
+  const lower = sorted[Math.floor(position) - 1]!;
+  const upper = sorted[Math.floor(position)]!;
+  return lower + (position - Math.floor(position)) * (upper - lower);
+}
+
+/**
+ * One of ZooKeeper's summaries (AvgMinMaxCounter, or AvgMinMaxPercentileCounter when advanced):
+ * observed where the thing is measured, at the cost of a few additions (and one reservoir slot
+ * when advanced), plus Prometheus's summary when the provider is on (`exporter`).
+ */
+export class SummaryStatistic {
+  count = 0;
+  sum = 0;
+  private minimum = Number.POSITIVE_INFINITY;
+  private maximum = Number.NEGATIVE_INFINITY;
+  private readonly reservoir: UniformReservoir | undefined;
+  /** Told every observation: the Prometheus summary of the same name, when there is one. */
+  exporter: ((value: number) => void) | undefined;
+
+  constructor(
+    /** ZooKeeper's metric name (`fsynctime`), or corral's own. */
+    readonly name: string,
+    readonly detail: SummaryDetail,
+    /** The generator that picks the reservoir slot a sample replaces once it is full. */
+    random: () => number = Math.random,
+  ) {
+    this.reservoir = detail === 'advanced' ? new UniformReservoir(random) : undefined;
+  }
+
+  observe(value: number): void {
+    this.reservoir?.offer(value);
+    this.count++;
+    this.sum += value;
+    if (value < this.minimum) this.minimum = value;
+    if (value > this.maximum) this.maximum = value;
+    this.exporter?.(value);
+  }
+
+  get min(): number {
+    return this.count === 0 ? 0 : this.minimum;
+  }
+
+  get max(): number {
+    return this.count === 0 ? 0 : this.maximum;
+  }
+
+  get avg(): number {
+    return this.count === 0 ? 0 : this.sum / this.count;
+  }
+
+  /** The quantile of everything observed, from the reservoir (0 when empty or basic). */
+  percentile(quantile: number): number {
+    return this.reservoir === undefined ? 0 : sampleQuantile(this.reservoir.sorted(), quantile);
+  }
+}
+
+/** The ZooKeeper counters corral measures (ServerMetrics' getCounter names). */
+export const zooKeeperCounterNames = [
+  'looking_count', 'diff_count', 'snap_count', 'commit_count', 'proposal_count',
+  'connection_request_count', 'connection_rejected', 'bytes_received_count',
+  'learner_proposal_received_count', 'learner_commit_received_count',
+] as const;
+export type ZooKeeperCounterName = (typeof zooKeeperCounterNames)[number];
+
+/** The ZooKeeper summaries corral measures, with ZooKeeper's detail level for each. */
+export const zooKeeperSummaryDetails = {
+  fsynctime: 'basic',
+  snapshottime: 'basic',
+  dbinittime: 'basic',
+  readlatency: 'advanced',
+  updatelatency: 'advanced',
+  follower_sync_time: 'basic',
+  observer_sync_time: 'basic',
+  election_time: 'basic',
+  unavailable_time: 'basic',
+  leader_unavailable_time: 'basic',
+  sync_processor_batch_size: 'basic',
+  startup_txns_loaded: 'basic',
+  startup_txns_load_time: 'basic',
+  startup_snap_load_time: 'basic',
+} as const satisfies Record<string, SummaryDetail>;
+export type ZooKeeperSummaryName = keyof typeof zooKeeperSummaryDetails;
+
+/** corral's own summaries (exported as `corral_<name>_seconds`, observed in ms). */
+export const corralSummaryNames = ['snapshot_duration', 'purge_duration'] as const;
+export type CorralSummaryName = (typeof corralSummaryNames)[number];
+
+/**
+ * ZooKeeper's ServerMetrics for one server, as far as corral measures them: counters bumped and
+ * summaries observed at the point of measurement. Unlike ServerStatistics, srst leaves these
+ * alone (ZooKeeper's srst resets ServerStats only).
+ */
+export class ServerMetrics {
+  readonly counters: Record<ZooKeeperCounterName, number> = Object.fromEntries(
+    zooKeeperCounterNames.map((name) => [name, 0]),
+  ) as Record<ZooKeeperCounterName, number>;
+  readonly summaries: Record<ZooKeeperSummaryName, SummaryStatistic>;
+  readonly corralSummaries: Record<CorralSummaryName, SummaryStatistic>;
+  /** Proposal sizes the leader sent (mntr's last/min/max_proposal_size): PROPOSAL frames. */
+  readonly proposalSizes = new BufferSizeTracker();
+  /** Each hosted machine's current state (machine → state), as corral_machine_state shows. */
+  readonly machineStates = new Map<string, string>();
+  /** Entries into each state (`machine` → state → count), as corral_machine_transitions. */
+  readonly machineTransitions = new Map<string, Map<string, number>>();
+  /** Bytes queued for each peer's link, read on demand (a replica's host sets it). */
+  peerQueues: (() => ReadonlyArray<{ peer: number; queuedBytes: number }>) | undefined;
+
+  /** `machine` is in `state` now: counted as a transition when it was elsewhere. */
+  enterState(machine: string, state: string): void {
+    if (this.machineStates.get(machine) === state) return;
+    this.machineStates.set(machine, state);
+    let counts = this.machineTransitions.get(machine);
+    if (counts === undefined) {
+      counts = new Map();
+      this.machineTransitions.set(machine, counts);
+    }
+    counts.set(state, (counts.get(state) ?? 0) + 1);
+  }
+
+  constructor(random: () => number = Math.random) {
+    this.summaries = Object.fromEntries(Object.entries(zooKeeperSummaryDetails).map(
+      ([name, detail]) => [name, new SummaryStatistic(name, detail, random)],
+    )) as Record<ZooKeeperSummaryName, SummaryStatistic>;
+    this.corralSummaries = Object.fromEntries(corralSummaryNames.map(
+      (name) => [name, new SummaryStatistic(name, 'basic', random)],
+    )) as Record<CorralSummaryName, SummaryStatistic>;
+  }
+}
+
+/** What the storage's timings add to the metrics (ZooKeeper counts whole milliseconds). */
+export function storageTimingsFor(metrics: ServerMetrics): StorageTimings {
+  const { summaries, corralSummaries } = metrics;
+  return {
+    appended: (txns, durationMs) => {
+      summaries.fsynctime.observe(Math.trunc(durationMs));
+      summaries.sync_processor_batch_size.observe(txns);
+    },
+    snapshotWritten: (durationMs) => {
+      summaries.snapshottime.observe(Math.trunc(durationMs));
+      corralSummaries.snapshot_duration.observe(durationMs);
+    },
+    purged: (durationMs) => corralSummaries.purge_duration.observe(durationMs),
+  };
+}
+
+/** ZooKeeper's ZKDatabase.loadDataBase figures: the snapshot's load, the txns replayed after it
+ * and their time, and the whole (dbinittime), in milliseconds. */
+export function recordStartup(
+  metrics: ServerMetrics,
+  loaded: { snapshotMs: number; txns: number; txnsMs: number },
+): void {
+  const { summaries } = metrics;
+  summaries.startup_snap_load_time.observe(Math.trunc(loaded.snapshotMs));
+  summaries.startup_txns_loaded.observe(loaded.txns);
+  summaries.startup_txns_load_time.observe(Math.trunc(loaded.txnsMs));
+  summaries.dbinittime.observe(Math.trunc(loaded.snapshotMs + loaded.txnsMs));
 }

@@ -102,13 +102,13 @@ describe('parseZooCfg', () => {
   it('reports each key it ignores once, in file order, apart from the guide\'s keys', () => {
     const text =
       `${minimal}myTool.option=1\npreAllocSize=1000\nquorumListenOnAllIPs=false\n` +
-      'myTool.option=2\nmetricsProvider.httpPort=7000\nzookeeper.someProperty=x';
+      'myTool.option=2\nmetricsProvider.numWorkerThreads=1\nzookeeper.someProperty=x';
     const parsed = parseZooCfg(text, 'zoo.cfg');
     expect(parsed.ignoredKeys).toEqual(['myTool.option', 'zookeeper.someProperty']);
     expect(parsed.equivalentKeys.map((entry) => entry.key)).toEqual([
       'preAllocSize',
       'quorumListenOnAllIPs',
-      'metricsProvider.httpPort',
+      'metricsProvider.numWorkerThreads',
     ]);
   });
 
