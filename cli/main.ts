@@ -11,6 +11,7 @@ import { addServerOptions } from './server-options.js';
 import { corralVersion } from './version.js';
 import { addSimOptions, runSimCommand, type SimFlags } from './sim-command.js';
 import { addChaosOptions, runChaos, type ChaosFlags } from './chaos-command.js';
+import { addBackupCommands } from './backup-command.js';
 
 const program = new Command();
 program
@@ -79,6 +80,9 @@ addChaosOptions(
   const result = await runChaos(flags);
   process.exitCode = result.verdict === 'violation' ? 1 : 0;
 });
+
+// `corral backup` and `corral restore` (cli/backup-command.ts).
+addBackupCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`corral: ${error instanceof Error ? error.message : String(error)}`);

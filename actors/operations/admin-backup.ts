@@ -46,6 +46,9 @@ export const snapshotSizeHeader = 'snapshot_size';
  * for other txns batched with it. A larger tree is brought over by import, not restore.
  */
 export const restoreBytesMax = 8 * 1024 * 1024;
+/** A restore not applied within this long is answered 504 (it may still commit later: a
+ * quorum was lost meanwhile; the operator looks before trying again). */
+const restoreAppliedMs = 60_000;
 /** The snapshot is streamed in pieces of this size, one encoded per event-loop turn. */
 const pieceBytes = 1024 * 1024;
 
@@ -189,7 +192,18 @@ export class AdminBackup {
       json(response, 400, { command, error: `not a usable backup: ${String(error)}` });
       return;
     }
-    const outcome = await this.options.restore(body);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      this.options.restore(body),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), restoreAppliedMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (outcome === undefined) {
+      json(response, 504, { command, error: `the restore was not applied within ` +
+        `${restoreAppliedMs} ms; it may still be: look at the tree before trying again` });
+      return;
+    }
     answerRestore(response, body, outcome);
   }
 }
