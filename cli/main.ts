@@ -12,6 +12,7 @@ import { corralVersion } from './version.js';
 import { addSimOptions, runSimCommand, type SimFlags } from './sim-command.js';
 import { addChaosOptions, runChaos, type ChaosFlags } from './chaos-command.js';
 import { addBackupCommands } from './backup-command.js';
+import { addStatusCommand } from './status-command.js';
 
 const program = new Command();
 program
@@ -83,6 +84,8 @@ addChaosOptions(
 
 // `corral backup` and `corral restore` (cli/backup-command.ts).
 addBackupCommands(program);
+// `corral status` (cli/status-command.ts).
+addStatusCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`corral: ${error instanceof Error ? error.message : String(error)}`);
