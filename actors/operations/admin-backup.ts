@@ -51,6 +51,9 @@ export const restoreBytesMax = 8 * 1024 * 1024;
 const restoreAppliedMs = 60_000;
 /** The snapshot is streamed in pieces of this size, one encoded per event-loop turn. */
 const pieceBytes = 1024 * 1024;
+/** A client that reads nothing of the stream for this long is dropped: the capture it holds
+ * keeps the old version of every node changed since, so it must not be held for ever. */
+const stalledReaderMs = 30_000;
 
 /** ZooKeeper's RateLimiter with a rate of one: the first request of each interval passes. */
 export class RateLimiter {
@@ -223,7 +226,15 @@ async function streamPieces(response: ServerResponse, pieces: Generator<Buffer>,
       if (response.destroyed) return;
       size += piece.length;
       if (!response.write(piece)) {
-        await Promise.race([once(response, 'drain'), once(response, 'close')]);
+        let timer: NodeJS.Timeout | undefined;
+        const stalled = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            response.destroy();
+            resolve();
+          }, stalledReaderMs);
+        });
+        await Promise.race([once(response, 'drain'), once(response, 'close'), stalled])
+          .finally(() => clearTimeout(timer));
       }
       await nextTurn();
     }
