@@ -166,7 +166,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         view: () => ({ source: fourLetterSource(server), lastSnapshot: log.newestSnapshot() }),
         aclOf: (path) => aclOf(server, path),
         superDigest: settings.superDigest,
-        backup: adminBackup(server, settings),
+        backup: adminBackup(server, settings, logger),
         ...adminTls(settings),
       })
     : undefined;
@@ -248,7 +248,7 @@ function requireDataDirs(settings: ServerConfig): void {
 }
 
 /** The admin snapshot and restore commands over this server's tree and pipeline. */
-function adminBackup(server: CorralServer, settings: ServerConfig): AdminBackup {
+function adminBackup(server: CorralServer, settings: ServerConfig, logger: Logger): AdminBackup {
   return new AdminBackup({
     snapshotEnabled: settings.adminSnapshotEnabled,
     restoreEnabled: settings.adminRestoreEnabled,
@@ -261,6 +261,7 @@ function adminBackup(server: CorralServer, settings: ServerConfig): AdminBackup 
       ...(server.core.role.leaderId === undefined ? {} : { leaderId: server.core.role.leaderId }),
     }),
     nowMs: () => Date.now(),
+    logger,
   });
 }
 

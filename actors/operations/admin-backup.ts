@@ -8,6 +8,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { RestoreTxnBody } from '../../protocol/txn.js';
 import { snapshotPieces, visitSnapshotBytes } from '../../storage/snapshot-file.js';
@@ -27,6 +28,8 @@ export interface AdminBackupOptions {
   /** This server's role now, and the leader it follows (for the refusal on a follower). */
   role(): { role: 'standalone' | 'leader' | 'follower' | 'observer'; leaderId?: number };
   nowMs(): number;
+  /** Where backups taken and restores applied or refused are recorded for operators. */
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /** The commands this module answers, by every name ZooKeeper 3.9 gives them. */
@@ -164,7 +167,9 @@ export class AdminBackup {
         { [lastZxidHeader]: zxidHeader(zxid), [snapshotSizeHeader]: String(size) });
       return;
     }
-    await streamPieces(response, pieces, zxid);
+    const bytes = await streamPieces(response, pieces, zxid);
+    if (bytes === undefined) this.options.logger?.warn({ zxid }, 'admin snapshot stream cut');
+    else this.options.logger?.info({ zxid, bytes }, 'admin snapshot streamed (a backup)');
   }
 
   private async restore(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -208,13 +213,17 @@ export class AdminBackup {
       return;
     }
     answerRestore(response, body, outcome);
+    const fields = { sourceZxid: body.sourceZxid, zxid: outcome.zxid, nodes: body.nodes.length };
+    if (outcome.err === ErrorCode.ok) this.options.logger?.info(fields, 'admin restore applied');
+    else this.options.logger?.warn({ ...fields, err: outcome.err }, 'admin restore refused');
   }
 }
 
 /** Streams the pieces as the response body, the size following as an HTTP trailer (it is known
- * only at the end); a client that goes away stops the encoding and releases the capture. */
+ * only at the end); a client that goes away stops the encoding and releases the capture. The
+ * bytes sent, or undefined when the stream was cut. */
 async function streamPieces(response: ServerResponse, pieces: Generator<Buffer>,
-  zxid: number): Promise<void> {
+  zxid: number): Promise<number | undefined> {
   response.writeHead(200, {
     'Content-Type': 'application/octet-stream',
     [lastZxidHeader]: zxidHeader(zxid),
@@ -223,7 +232,7 @@ async function streamPieces(response: ServerResponse, pieces: Generator<Buffer>,
   let size = 0;
   try {
     for (const piece of pieces) {
-      if (response.destroyed) return;
+      if (response.destroyed) return undefined;
       size += piece.length;
       if (!response.write(piece)) {
         let timer: NodeJS.Timeout | undefined;
@@ -240,6 +249,7 @@ async function streamPieces(response: ServerResponse, pieces: Generator<Buffer>,
     }
     response.addTrailers({ [snapshotSizeHeader]: String(size) });
     response.end();
+    return size;
   } finally {
     pieces.return(undefined);
   }
