@@ -58,8 +58,9 @@ export function adminRequest(options: AdminRequest): Promise<IncomingMessage> {
       headers,
       timeout: options.timeoutMs,
     }, resolve);
-    request.on('timeout', () => request.destroy(new Error(
-      `admin server ${address.host}:${address.port} did not answer within ${options.timeoutMs} ms`)));
+    const silent = `admin server ${address.host}:${address.port} was silent for ` +
+      `${options.timeoutMs} ms`;
+    request.on('timeout', () => request.destroy(new Error(silent)));
     request.on('error', reject);
     request.end(body);
   });

@@ -69,7 +69,8 @@ export async function runBackup(flags: BackupFlags): Promise<{ zxid: number; byt
   });
   if (response.statusCode !== 200 || response.headers['content-type'] !==
     'application/octet-stream') {
-    throw new Error(`backup refused: ${refusalText(response.statusCode, await readText(response))}`);
+    const text = await readText(response);
+    throw new Error(`backup refused: ${refusalText(response.statusCode, text)}`);
   }
   const partial = `${flags.out}.partial`;
   try {

@@ -45,8 +45,12 @@ export function quorumServes(replicas: readonly ReplicaFigures[]): boolean {
 /** 93784000 → `1d2h3m`; 65000 → `1m5s`. */
 export function formatDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);
-  const parts: Array<[number, string]> = [[Math.floor(seconds / 86_400), 'd'],
-    [Math.floor(seconds / 3600) % 24, 'h'], [Math.floor(seconds / 60) % 60, 'm'], [seconds % 60, 's']];
+  const parts: Array<[number, string]> = [
+    [Math.floor(seconds / 86_400), 'd'],
+    [Math.floor(seconds / 3600) % 24, 'h'],
+    [Math.floor(seconds / 60) % 60, 'm'],
+    [seconds % 60, 's'],
+  ];
   const first = parts.findIndex(([value]) => value > 0);
   if (first < 0) return '0s';
   return parts.slice(first, first + 3).map(([value, unit]) => `${value}${unit}`).join('');
@@ -128,7 +132,8 @@ export async function runStatus(connect: string | undefined, flags: StatusFlags)
       code = quorumServes(replicas) ? exitQuorum : exitNoQuorum;
       const table = renderStatus(replicas, Date.now());
       if (flags.watch === true && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-      process.stdout.write(flags.watch === true ? `${new Date().toISOString()}\n${table}\n` : table);
+      const stamped = `${new Date().toISOString()}\n${table}\n`;
+      process.stdout.write(flags.watch === true ? stamped : table);
       // Sleep in slices, so Ctrl-C ends the watch at once.
       for (let slept = 0; flags.watch === true && !stopped && slept < intervalMs; slept += 100) {
         await sleep(Math.min(100, intervalMs - slept));

@@ -137,7 +137,9 @@ describe('online backup and restore between real ensembles (R=3)', () => {
       const value = Buffer.alloc(2048, 7);
       for (let start = 0; start < bulkNodes; start += 100) {
         const batch = client.transaction();
-        for (let index = start; index < start + 100; index++) batch.create(`/bulk/n${index}`, value);
+        for (let index = start; index < start + 100; index++) {
+          batch.create(`/bulk/n${index}`, value);
+        }
         await batch.commit();
       }
       let backedUpAt: number | undefined;
@@ -151,8 +153,8 @@ describe('online backup and restore between real ensembles (R=3)', () => {
         if ((await client.exists('/load'))!.numChildren >= 20) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const backup = await corral(['backup', '--admin', `127.0.0.1:${source.adminPort(backupFrom!)}`,
-        '--out', file, ...auth]);
+      const backup = await corral(['backup', '--admin',
+        `127.0.0.1:${source.adminPort(backupFrom!)}`, '--out', file, ...auth]);
       backedUpAt = written;
       expect(backup.stderr).toBe('');
       expect(backup.code).toBe(0);
@@ -166,7 +168,8 @@ describe('online backup and restore between real ensembles (R=3)', () => {
     expect(existsSync(`${file}.partial`)).toBe(false);
     expect(readFileSync(file).length).toBeGreaterThan(bulkNodes * 2048);
     await source.waitForSameZxid();
-    const expected = comparable(treeAt(await treeOf(source.clientPort(sourceLeader)), writes, zxid));
+    const sourceNow = await treeOf(source.clientPort(sourceLeader));
+    const expected = comparable(treeAt(sourceNow, writes, zxid));
     expect(Object.keys(expected).length).toBeGreaterThan(bulkNodes + 20);
 
     // One new replica is down while the backup is restored: it catches up afterwards from the
@@ -212,7 +215,8 @@ describe('online backup and restore between real ensembles (R=3)', () => {
       { method: 'POST', headers: authorization, body: Buffer.from(bytes) });
     const onFollower = await post(target.adminPort(follower));
     expect(onFollower.status).toBe(409);
-    expect(((await onFollower.json()) as { error: string }).error).toContain(`server.${targetLeader}`);
+    const followerAnswer = (await onFollower.json()) as { error: string };
+    expect(followerAnswer.error).toContain(`server.${targetLeader}`);
     const overData = await post(source.adminPort(sourceLeader));
     expect(overData.status).toBe(409);
     expect(((await overData.json()) as { error: string }).error).toContain('new ensemble');
@@ -223,7 +227,8 @@ describe('online backup and restore between real ensembles (R=3)', () => {
     const url = `http://127.0.0.1:${source.adminPort(sourceLeader)}/commands/snapshot`;
     const unauthenticated = await fetch(url);
     expect(unauthenticated.status).toBe(401);
-    expect(((await unauthenticated.json()) as { error: string }).error).toBe('Auth info is missing for the command');
+    const refusal = (await unauthenticated.json()) as { error: string };
+    expect(refusal.error).toBe('Auth info is missing for the command');
     const first = await fetch(`${url}?streaming=false`, { headers: authorization });
     expect(first.status).toBe(200);
     expect(Number(first.headers.get('snapshot_size'))).toBeGreaterThan(bulkNodes * 2048);
