@@ -196,6 +196,12 @@ describe('online backup and restore between real ensembles (R=3)', () => {
     expect(trees[1]).toEqual(trees[0]);
     expect(trees[2]).toEqual(trees[0]);
     expect(Buffer.from(trees[0]!['/bulk/n0']!.data!, 'base64').toString()).toBe('after restore');
+    // A replica that applied the restore live recovers it from its own log after a restart.
+    const replayed = target.ids.find((id) => id !== targetLeader && id !== late)!;
+    await target.restart(replayed);
+    await target.waitForLeader(target.ids);
+    await target.waitForSameZxid();
+    expect(comparable(await treeOf(target.clientPort(replayed)))).toEqual(trees[0]);
 
     // One restore per admin.rateLimiterIntervalInMS (5 minutes by default).
     const again = await corral(['restore', '--admin',
