@@ -5,12 +5,15 @@
 import { Command } from 'commander';
 import { addEnsembleOptions, runEnsemble } from './ensemble-command.js';
 import { inspectData } from './inspect-data.js';
+import { importZooKeeper } from './import-zookeeper.js';
+import { exportZooKeeper } from './export-zookeeper.js';
 import { machinesCommand } from './machines-command.js';
 import { runServer } from './server-command.js';
 import { addServerOptions } from './server-options.js';
 import { corralVersion } from './version.js';
 import { addSimOptions, runSimCommand, type SimFlags } from './sim-command.js';
 import { addChaosOptions, runChaos, type ChaosFlags } from './chaos-command.js';
+import { addShellOptions, runShell, type ShellFlags } from './shell/repl.js';
 import { addBackupCommands } from './backup-command.js';
 import { addStatusCommand } from './status-command.js';
 
@@ -64,6 +67,29 @@ program
     });
   });
 
+program
+  .command('import-zookeeper')
+  .description("create a data dir from a stopped ZooKeeper's snapshot and txn log")
+  .requiredOption('--from <dir>', "ZooKeeper's dataDir (or its version-2 directory)")
+  .option('--from-log <dir>', "ZooKeeper's dataLogDir, when the txn logs are kept apart")
+  .requiredOption('--data-dir <dir>', 'the corral data dir to create (must be empty)')
+  .action(async (flags: { from: string; fromLog?: string; dataDir: string }) => {
+    await importZooKeeper({
+      from: flags.from,
+      dataDir: flags.dataDir,
+      ...(flags.fromLog === undefined ? {} : { fromLog: flags.fromLog }),
+    });
+  });
+
+program
+  .command('export-zookeeper')
+  .description("write a stopped server's data dir in ZooKeeper's format (to roll back)")
+  .requiredOption('--data-dir <dir>', 'the corral data dir to read')
+  .requiredOption('--to <dir>', "the ZooKeeper dataDir to write (a version-2 inside it)")
+  .action(async (flags: { dataDir: string; to: string }) => {
+    await exportZooKeeper({ dataDir: flags.dataDir, to: flags.to });
+  });
+
 addSimOptions(
   program
     .command('sim')
@@ -80,6 +106,15 @@ addChaosOptions(
 ).action(async (flags: ChaosFlags) => {
   const result = await runChaos(flags);
   process.exitCode = result.verdict === 'violation' ? 1 : 0;
+});
+
+addShellOptions(
+  program
+    .command('shell')
+    .description('an interactive shell with zkCli.sh\'s commands; -c runs one command'),
+).action(async (connectString: string, flags: ShellFlags) => {
+  // Exit at once: a watch or a reconnecting client must not keep a finished shell alive.
+  process.exit(await runShell(connectString, flags));
 });
 
 // `corral backup` and `corral restore` (cli/backup-command.ts).

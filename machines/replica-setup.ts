@@ -4,7 +4,8 @@
 import { enqueueActions, sendParent, sendTo, setup } from 'xstate';
 import type { Notification, ServerId } from '../protocol/peer.js';
 import { electionMachine, settledNotification } from './election.js';
-import { learnerAckActions, learnerActions, learnerGuards } from './following/learner.js';
+import { learnerAckActions, learnerActions } from './following/learner.js';
+import { learnerGuards } from './following/learner-guards.js';
 import { broadcastActions, broadcastGuards } from './leading/broadcast.js';
 import { discoveryActions, discoveryGuards } from './leading/discovery.js';
 import {
@@ -170,11 +171,22 @@ function withConfig(context: ReplicaContext, notification: Notification): Notifi
 }
 
 const replicaGuards = {
-  /** A newer configuration in a notification from a member of this replica's active one. */
+  /** A committed configuration newer than the active one (adoptConfig will take it). */
+  isNewerCommittedConfig: ((context, event) =>
+    event.type === 'config.committed' &&
+    event.membership.version > context.config.version) as Check,
+  /**
+   * A newer configuration in a notification from a member of this replica's active one or of
+   * the one it has seen (ZooKeeper's getCurrentAndNextConfigVoters): a voter that only the seen
+   * reconfig adds may be the one that has it active, when the rest of the replicas that did
+   * are gone (simulator seed 1078 with reconfig, its leader's log corrupt).
+   */
   carriesNewerConfig: ((context, event) =>
     event.type === 'peer.notification' && event.message.config !== undefined &&
     event.message.config.version > context.config.version &&
-    memberIdsOf(context.config).includes(event.from)) as Check,
+    (memberIdsOf(context.config).includes(event.from) ||
+      (context.lastSeenConfig !== null &&
+        memberIdsOf(context.lastSeenConfig).includes(event.from)))) as Check,
   /** Only voters answer: an observer's vote counts for nobody, and a voter that is looking
    * answers every observer notification, so two answering each other would never stop. */
   isFromLookingPeer: ((context, event) =>

@@ -115,6 +115,17 @@ export const replicaMachine = replicaSetup.createMachine({
         // A learner that decided first may say FOLLOWERINFO before this replica knows it leads.
         'peer.followerInfo': { actions: 'holdLearnerInfo' },
         'peer.observerInfo': { actions: 'holdLearnerInfo' },
+        // The host applied a reconfig this replica committed as leader or learner, and reports
+        // it after the role was left: the election restarts under it, as ZooKeeper's does on a
+        // reconfig that changes the voters. Going on under the old one weighed candidates by
+        // voters that no longer were the voters, and a replica could hold out for ever for a
+        // candidate the others could not back (simulator seed 7287 with reconfig).
+        'config.committed': {
+          guard: 'isNewerCommittedConfig',
+          target: 'looking',
+          reenter: true,
+          actions: 'adoptConfig',
+        },
         'peer.notification': [
           // A newer configuration: look again under it (the election restarts with its voters).
           {

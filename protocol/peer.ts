@@ -211,12 +211,19 @@ export const reservedPeerMessageTags: readonly number[] = [];
 
 
 /** One line for traces and logs, in ZooKeeper's packet names: `PROPOSAL 0x200000007 write`. */
+/** A configuration in a trace line: its version and its participants (`0x10000000c [1,3,5]`). */
+function describeConfig(config: VersionedMembership): string {
+  const voters = config.servers.filter((server) => server.peerType === 'participant');
+  return `${hex(config.version)} [${voters.map((server) => server.id).join(',')}]`;
+}
+
 export function describePeerMessage(message: PeerMessage): string {
   switch (message.type) {
     case 'notification': {
       const { vote, round, state } = message;
       const voted = `${vote.leaderId} zxid ${hex(vote.zxid)} epoch ${vote.peerEpoch}`;
-      return `NOTIFICATION ${state} round ${round} vote ${voted}`;
+      const config = message.config === undefined ? '' : ` config ${describeConfig(message.config)}`;
+      return `NOTIFICATION ${state} round ${round} vote ${voted}${config}`;
     }
     case 'followerInfo':
       return `FOLLOWERINFO acceptedEpoch ${message.acceptedEpoch}`;

@@ -278,13 +278,17 @@ const broadcastGuards = {
   }) as Check,
   /**
    * Before establishment discovery plus synchronization get initLimit ticks; after it the
-   * leader needs a quorum of synced followers heard from within syncLimit ticks.
+   * leader needs a quorum of synced learners heard from within syncLimit ticks. Observers
+   * count where the configuration makes them voters (ZooKeeper's leader counts every synced
+   * learner handler the configuration lists): one that a reconfig committed with this
+   * leadership's history turned into a voter is on its way back as a follower, and leaving
+   * leadership for it put the ensemble through an election it could not win (seed 625).
    */
   isLeaderTimedOut: ((context) => {
     const leader = leaderOf(context);
     const { initLimitTicks, syncLimitTicks } = context.timing;
     if (!leader.established) return leader.phaseTicks >= initLimitTicks;
-    const alive = learnersAtLeast(leader, 'newLeaderAcked', 'follower').filter(
+    const alive = learnersAtLeast(leader, 'newLeaderAcked').filter(
       (id) => (leader.learners[id]?.silentTicks ?? Infinity) < syncLimitTicks,
     );
     return !containsQuorum(context.quorum, [context.myId, ...alive]);

@@ -11,6 +11,7 @@ import {
   type ReplicaContext,
   type ReplicaEffect,
 } from '../replica-context.js';
+import { activeRuleOf } from '../configuration.js';
 import { containsQuorum } from '../quorum.js';
 
 export function freshLeaderState(): LeaderState {
@@ -46,14 +47,22 @@ export function learnersAtLeast(
     .sort((first, second) => first - second);
 }
 
-/** Does the leader plus the followers at `least` make a quorum? */
+/**
+ * Does the leader plus the followers at `least` make a quorum of the active configuration?
+ * Discovery (FOLLOWERINFO, ACKEPOCH) counts the active configuration only, as ZooKeeper's
+ * getEpochToPropose and waitForEpochAck do, even while a reconfig is seen: a voter that only
+ * the seen configuration adds may not know it yet (it connects as an observer, or not at
+ * all), and counting it here left a leader waiting for ever (simulator seeds 625 and 650 with
+ * reconfig). Both configurations are counted where the history is made durable: the NEWLEADER
+ * quorum (synchronization.ts) and every commit.
+ */
 export function hasQuorumAtLeast(
   context: ReplicaContext,
   leader: LeaderState,
   least: LearnerPhase,
 ): boolean {
   const followers = learnersAtLeast(leader, least, 'follower');
-  return containsQuorum(context.quorum, [context.myId, ...followers]);
+  return containsQuorum(activeRuleOf(context), [context.myId, ...followers]);
 }
 
 export function withLearner(

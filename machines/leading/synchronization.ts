@@ -132,7 +132,11 @@ const synchronizationGuards = {
   hasNewLeaderQuorum: ((context) => {
     const leader = leaderOf(context);
     const self = context.durableZxid >= leader.initialHistoryZxid ? [context.myId] : [];
-    const acked = learnersAtLeast(leader, 'newLeaderAcked', 'follower');
+    // Every learner that acknowledged counts, observers too: the ACK promises the history is
+    // durable whatever the role, and one that a seen reconfig makes a voter has not heard it
+    // yet (ZooKeeper's SyncedLearnerTracker counts any acking server the configuration lists).
+    // The rule ignores whoever is no voter of it.
+    const acked = learnersAtLeast(leader, 'newLeaderAcked');
     return containsQuorum(context.quorum, [...self, ...acked]);
   }) as Check,
 };

@@ -28,15 +28,18 @@ export interface CorralOptions {
   tickTimeMs?: number;
   /** The loopback address the client port binds to (127.0.0.1 unless a test needs its own). */
   clientAddress?: string;
+  /** dataDir to use (and keep on stop) instead of one in the server's temp dir. */
+  dataDir?: string;
 }
 
 export async function startCorral(options: CorralOptions = {}): Promise<CorralServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'corral-test-'));
   const args = [corralMain, 'server'];
+  const dataDir = options.dataDir ?? join(dir, 'data');
   if (options.zooCfg !== undefined) {
     const config = [
-      `dataDir=${join(dir, 'data')}`,
+      `dataDir=${dataDir}`,
       `clientPort=${port}`,
       `clientPortAddress=${options.clientAddress ?? '127.0.0.1'}`,
       ...options.zooCfg,
@@ -46,7 +49,7 @@ export async function startCorral(options: CorralOptions = {}): Promise<CorralSe
   } else {
     const address = options.clientAddress ?? '127.0.0.1';
     args.push('--client-port', String(port), '--client-port-address', address);
-    args.push('--data-dir', join(dir, 'data'));
+    args.push('--data-dir', dataDir);
     args.push('--tick-time', String(options.tickTimeMs ?? 2000));
   }
   args.push(...(options.args ?? []));

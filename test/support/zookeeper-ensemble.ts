@@ -128,12 +128,21 @@ export class ZooKeeperEnsemble {
     member.process = child;
   }
 
+  /** SIGTERMs server `id`'s JVM (an operator's stop) and waits for it to exit. */
+  async terminate(id: number): Promise<void> {
+    await this.signal(id, 'SIGTERM');
+  }
+
   /** SIGKILLs server `id`'s JVM (one this ensemble started) and waits for it to exit. */
   async kill(id: number): Promise<void> {
+    await this.signal(id, 'SIGKILL');
+  }
+
+  private async signal(id: number, signal: NodeJS.Signals): Promise<void> {
     const child = this.member(id).process;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
+    child.kill(signal);
     await exited;
   }
 

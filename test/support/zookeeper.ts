@@ -33,6 +33,8 @@ export interface ZooKeeperOptions {
   clientAddress?: string;
   /** Starts the admin HTTP server (Jetty) on 127.0.0.1 at this port; off otherwise. */
   adminPort?: number;
+  /** dataDir to use (and keep on stop) instead of one in the server's temp dir. */
+  dataDir?: string;
 }
 
 /** Debian's jars plus an slf4j binding, so the server logs (see INTEROP.md). */
@@ -58,7 +60,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
   const dir = mkdtempSync(join(tmpdir(), 'corral-zk-'));
   const config = [
     `tickTime=${options.tickTimeMs ?? 2000}`,
-    `dataDir=${join(dir, 'data')}`,
+    `dataDir=${options.dataDir ?? join(dir, 'data')}`,
     `clientPort=${port}`,
     `clientPortAddress=${options.clientAddress ?? '127.0.0.1'}`,
     ...(options.adminPort === undefined
