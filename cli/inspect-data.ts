@@ -134,6 +134,8 @@ export function describeTxn(txn: Txn): string {
       const members = body.membership.servers.map((server) => `${server.id}:${server.peerType}`);
       return `${head}reconfig ${members.join(',')}`;
     }
+    case 'restore':
+      return `${head}restore ${body.nodes.length} znodes of backup ${hex(body.sourceZxid)}`;
     case 'write':
       return `${head}${describeRequest(body.request as unknown as Described)}`;
   }

@@ -14,6 +14,8 @@ import { corralVersion } from './version.js';
 import { addSimOptions, runSimCommand, type SimFlags } from './sim-command.js';
 import { addChaosOptions, runChaos, type ChaosFlags } from './chaos-command.js';
 import { addShellOptions, runShell, type ShellFlags } from './shell/repl.js';
+import { addBackupCommands } from './backup-command.js';
+import { addStatusCommand } from './status-command.js';
 
 const program = new Command();
 program
@@ -114,6 +116,11 @@ addShellOptions(
   // Exit at once: a watch or a reconnecting client must not keep a finished shell alive.
   process.exit(await runShell(connectString, flags));
 });
+
+// `corral backup` and `corral restore` (cli/backup-command.ts).
+addBackupCommands(program);
+// `corral status` (cli/status-command.ts).
+addStatusCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`corral: ${error instanceof Error ? error.message : String(error)}`);

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AdminServer, type AdminTls } from '../actors/operations/admin-server.js';
+import { AdminBackup } from '../actors/operations/admin-backup.js';
 import { loadSecureContextOptions } from '../transport/tls/index.js';
 import { AuditLog, openAuditFile } from '../actors/server/audit.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
@@ -176,6 +177,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         view: () => ({ source: fourLetterSource(server), lastSnapshot: log.newestSnapshot() }),
         aclOf: (path) => aclOf(server, path),
         superDigest: settings.superDigest,
+        backup: adminBackup(server, settings, logger),
         ...adminTls(settings),
       })
     : undefined;
@@ -276,6 +278,24 @@ function requireDataDirs(settings: ServerConfig): void {
     throw new ConfigError(`data directory ${directory} is missing and ${key} is false: create ` +
       'it first', key);
   }
+}
+
+/** The admin snapshot and restore commands over this server's tree and pipeline. */
+function adminBackup(server: CorralServer, settings: ServerConfig, logger: Logger): AdminBackup {
+  return new AdminBackup({
+    snapshotEnabled: settings.adminSnapshotEnabled,
+    restoreEnabled: settings.adminRestoreEnabled,
+    rateLimiterIntervalMs: settings.adminRateLimiterIntervalMs,
+    capture: () => server.core.tree.capture(),
+    restore: (body) =>
+      server.core.pipeline.propose(0n, server.core.nextInternalCxid(), body),
+    role: () => ({
+      role: server.core.role.role,
+      ...(server.core.role.leaderId === undefined ? {} : { leaderId: server.core.role.leaderId }),
+    }),
+    nowMs: () => Date.now(),
+    logger,
+  });
 }
 
 /** The admin server's HTTPS, from the quorum's stores as ZooKeeper's JettyAdminServer takes it. */

@@ -168,9 +168,26 @@ const reconfigRequest = {
   authorized: optionalBoolean,
 };
 
+/** One znode of a restore txn (protocol/txn.ts RestoredNode): a tuple of 13 fields. */
+const restoredNodeFields: readonly Check[] = [string,
+  (value) => (value === null ? undefined : bytes(value)), count, bigint, boolean, finite, finite,
+  finite, finite, finite, int32, int32, int32];
+const restoredNode: Check = (value) => {
+  if (!Array.isArray(value) || value.length !== restoredNodeFields.length) {
+    return `not a tuple of ${restoredNodeFields.length}`;
+  }
+  for (let index = 0; index < restoredNodeFields.length; index++) {
+    const problem = restoredNodeFields[index]!(value[index]);
+    if (problem !== undefined) return `[${index}] ${problem}`;
+  }
+  return undefined;
+};
+const aclEntry = mapOf({ perms: int32, id });
+
 const txnBody = variantOf({
   ...sessionAndWriteBodies,
   deleteContainer: { path: string },
+  restore: { sourceZxid: count, acls: listOf(listOf(aclEntry)), nodes: listOf(restoredNode) },
   reconfig: { membership },
   error: { err: int32 },
 });

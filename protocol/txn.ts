@@ -6,7 +6,7 @@
 // ZooKeeper).
 
 import type { WriteRequest } from './requests.js';
-import type { Id } from './records.js';
+import type { ACL, Id } from './records.js';
 import type { Membership, ReconfigAsk } from './membership.js';
 
 /** Who is asking: the session's authenticated identities, for ACL checks. */
@@ -49,9 +49,44 @@ export type TxnBody =
    * Applying it writes /zookeeper/config; it becomes the active configuration when committed.
    */
   | { type: 'reconfig'; membership: Membership }
+  /**
+   * An operator's restore (the admin server's `restore` command): the znodes of a backup, put in
+   * place of a new tree. Every replica checks, as it applies it, that its tree is still new
+   * (tree/restore.ts), so the check and the outcome are the same everywhere.
+   */
+  | RestoreTxnBody
   /** A request the leader rejected before it reached the tree (e.g. reconfig when disabled):
    * ZooKeeper still gives such an error txn a zxid. Applying it changes nothing. */
   | { type: 'error'; err: number };
+
+/** One znode of a restore, with every stored stat field (the layout of a snapshot's records). */
+export type RestoredNode = [
+  path: string,
+  data: Buffer | null,
+  /** Index into the restore's ACL table. */
+  aclIndex: number,
+  ephemeralOwner: bigint,
+  /** False for containers and TTL nodes, whose clients see ephemeralOwner 0. */
+  ownerIsSession: boolean,
+  czxid: number,
+  mzxid: number,
+  pzxid: number,
+  ctime: number,
+  mtime: number,
+  version: number,
+  /** Stored cversion: children ever created, not the one clients see. */
+  cversion: number,
+  aversion: number,
+];
+
+export interface RestoreTxnBody {
+  type: 'restore';
+  /** The zxid the backup was taken at, in the ensemble it came from. */
+  sourceZxid: number;
+  acls: ACL[][];
+  /** Parents before children, as a snapshot holds them. */
+  nodes: RestoredNode[];
+}
 
 /**
  * ZooKeeper's TxnDigest, with the zxid it belongs to: the tree digest (tree/node-digest.ts) of

@@ -60,6 +60,9 @@ class LmdbTable implements Table {
 class LmdbSession implements BackendSession {
   readonly files = nodeFiles;
   private readonly tables = new Map<string, LmdbTable>();
+  /** Writes issued and not yet settled: close() lets them finish first (see close). */
+  private readonly writing = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(
     readonly dataDir: string,
@@ -83,6 +86,17 @@ class LmdbSession implements BackendSession {
 
   async write(writes: readonly TableWrite[]): Promise<void> {
     if (writes.length === 0) return;
+    if (this.closed) throw new Error('storage write failed: the storage is closed');
+    const written = this.commit(writes);
+    this.writing.add(written);
+    try {
+      await written;
+    } finally {
+      this.writing.delete(written);
+    }
+  }
+
+  private async commit(writes: readonly TableWrite[]): Promise<void> {
     // Puts and removes issued in one synchronous run are committed by lmdb-js as one write
     // transaction, in the order issued, with fsync before their promises resolve (overlappingSync
     // is off). We avoid `transaction()`: on a failed commit it leaves an internal promise rejected
@@ -110,7 +124,15 @@ class LmdbSession implements BackendSession {
     nextImmediateTurn(work);
   }
 
+  /**
+   * lmdb-js commits puts on a later turn of the event loop: closing the environment under a
+   * commit still to start throws from that turn, uncaught, and a server stopping on SIGTERM
+   * while clients write would exit 1 instead of 0. So the writes issued are let finish (they
+   * were fsynced and may have been acknowledged), and later ones are refused.
+   */
   async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.writing]);
     await this.root.close();
   }
 }

@@ -17,7 +17,8 @@ import { QuotaTable, quotaAfterDelete } from './quota.js';
 import * as reads from './reads.js';
 import { NodeStore, type UndoLog } from './store.js';
 import { StoreRestorer, captureStore, type TreeCapture } from './snapshot.js';
-import type { AuthContext, Txn, TxnDigest } from '../protocol/txn.js';
+import { restoreNodes, restoreRefusal } from './restore.js';
+import type { AuthContext, RestoreTxnBody, Txn, TxnDigest } from '../protocol/txn.js';
 import type {
   ApplyOutcome,
   ChangeTrigger,
@@ -143,6 +144,8 @@ export class DataTree {
       }
       case 'reconfig':
         return this.applyReconfig(txn, body.membership);
+      case 'restore':
+        return this.applyRestore(txn, body);
       case 'error':
         // Rejected before the tree: it only consumes its zxid.
         return { zxid: txn.zxid, err: body.err, body: none, triggers: [] };
@@ -170,6 +173,16 @@ export class DataTree {
       body: { kind: 'data', data, stat },
       triggers: [{ path, type: 'dataChanged', acl: node.acl }],
     };
+  }
+
+  /** A backup's znodes in place of a new tree (tree/restore.ts); refused, changing nothing,
+   * when the tree holds znodes of its own. No watch fires: a new tree has none on its data. */
+  private applyRestore(txn: Txn, body: RestoreTxnBody): ApplyOutcome {
+    const refusal = restoreRefusal(this.store, body);
+    if (refusal !== undefined) return { zxid: txn.zxid, err: refusal, body: none, triggers: [] };
+    restoreNodes(this.store, body);
+    this.quotas.rebuild(this.store);
+    return { zxid: txn.zxid, err: ErrorCode.ok, body: none, triggers: [] };
   }
 
   /** /zookeeper/config's data: the membership text (undefined when the node is missing). */

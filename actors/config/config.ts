@@ -197,6 +197,10 @@ export const serverConfigDefaults = {
   adminForceHttps: false,
   adminPortUnification: false,
   adminNeedClientAuth: false,
+  // ZooKeeper 3.9's defaults: snapshot and restore on, one of each per five minutes.
+  adminSnapshotEnabled: true,
+  adminRestoreEnabled: true,
+  adminRateLimiterIntervalMs: 300_000,
   autopurgeSnapRetainCount: 3,
   autopurgePurgeIntervalHours: 0,
   snapCount: 100_000,

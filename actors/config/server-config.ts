@@ -68,6 +68,12 @@ export interface ServerConfig
   /** admin.needClientAuth: an HTTPS client must present a certificate the trust store vouches
    * for; its subject is the `x509` scheme's id for admin credentials. */
   adminNeedClientAuth: boolean;
+  /** admin.snapshot.enabled: the admin `snapshot` command (a backup) runs; 503 otherwise. */
+  adminSnapshotEnabled: boolean;
+  /** admin.restore.enabled: the admin `restore` command runs; 503 otherwise. */
+  adminRestoreEnabled: boolean;
+  /** admin.rateLimiterIntervalInMS: one snapshot, and one restore, per this many ms. */
+  adminRateLimiterIntervalMs: number;
   /** The zoo.cfg text the server started from (the admin server's initial_configuration). */
   initialConfiguration: string | undefined;
   autopurgeSnapRetainCount: number;

@@ -68,6 +68,15 @@ export const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   'admin.forceHttps': { field: 'adminForceHttps', parse: valueParsers.boolean },
   'admin.portUnification': { field: 'adminPortUnification', parse: valueParsers.boolean },
   'admin.needClientAuth': { field: 'adminNeedClientAuth', parse: valueParsers.boolean },
+  // ZooKeeper 3.9 reads these as zookeeper.-prefixed system properties (admin-backup.ts).
+  ...withZooKeeperPrefix({
+    'admin.snapshot.enabled': { field: 'adminSnapshotEnabled', parse: valueParsers.boolean },
+    'admin.restore.enabled': { field: 'adminRestoreEnabled', parse: valueParsers.boolean },
+    'admin.rateLimiterIntervalInMS': {
+      field: 'adminRateLimiterIntervalMs',
+      parse: valueParsers.nonNegativeInteger,
+    },
+  }),
   'inspect.address': { field: 'inspectAddress', parse: valueParsers.text },
   'inspect.port': { field: 'inspectPort', parse: valueParsers.port },
   'autopurge.snapRetainCount': {

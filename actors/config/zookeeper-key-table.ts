@@ -245,10 +245,9 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
   'zookeeper.messageTracker.Enabled': equivalent('a debugging buffer of peer messages; ' +
     'corral\'s --inspect shows the machines\' events'),
   // AdminServer.
-  'admin.rateLimiterIntervalInMS': equivalent('rate-limits the admin snapshot command, which is ' +
-    'refused'),
-  'admin.snapshot.enabled': refused('the admin snapshot command is not provided', ['false']),
-  'admin.restore.enabled': refused('the admin restore command is not provided', ['false']),
+  'admin.rateLimiterIntervalInMS': honoured('actors/operations/admin-backup.ts'),
+  'admin.snapshot.enabled': honoured('actors/operations/admin-backup.ts'),
+  'admin.restore.enabled': honoured('actors/operations/admin-backup.ts'),
   'admin.needClientAuth': honoured('config.ts'),
   'admin.forceHttps': honoured('config.ts'),
   'admin.portUnification': honoured('config.ts'),

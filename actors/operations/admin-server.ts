@@ -19,6 +19,7 @@ import {
   type AdminView,
 } from './admin-commands.js';
 import { authorizeAdminCommand } from './admin-auth.js';
+import { backupCommandNames, type AdminBackup } from './admin-backup.js';
 import { answeredNames, foreignRequestProblem } from './request-origin.js';
 
 const stringify = configure({ bigint: true, deterministic: false });
@@ -37,6 +38,8 @@ export interface AdminServerOptions {
   superDigest: string | undefined;
   /** HTTPS (ZooKeeper's admin.forceHttps / admin.portUnification, with the quorum's stores). */
   tls?: AdminTls;
+  /** The snapshot and restore commands (admin-backup.ts); absent, their names are unknown. */
+  backup?: AdminBackup;
 }
 
 export interface AdminTls {
@@ -139,8 +142,9 @@ export class AdminServer {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
-    // Every corral command is a GET command; ZooKeeper 3.8 has no POST handler (405), and 3.9
-    // runs only its POST commands (restore) for a POST, which corral does not have.
+    if (this.handleBackup(request, response)) return;
+    // The other commands are GET commands; ZooKeeper 3.8 has no POST handler (405), and 3.9
+    // runs only its POST commands (restore, above) for a POST.
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       htmlError(response, 405, `HTTP method ${request.method ?? ''} is not supported by this URL`);
       return;
@@ -148,7 +152,10 @@ export class AdminServer {
     const url = new URL(request.url ?? '/', 'http://admin');
     const path = url.pathname;
     if (path === this.base || path === `${this.base}/`) {
-      const links = adminCommandNames.map((name) =>
+      const names = this.options.backup === undefined
+        ? adminCommandNames
+        : [...adminCommandNames, 'restore', 'snapshot'].sort();
+      const links = names.map((name) =>
         `<a href="${this.base}/${name}">${name}</a>\n<br/>\n`);
       response.writeHead(200, { 'Content-Type': 'text/html;charset=utf-8' });
       response.end(links.join(''));
@@ -181,6 +188,24 @@ export class AdminServer {
       'Content-Length': Buffer.byteLength(body),
     });
     response.end(request.method === 'HEAD' ? undefined : body);
+  }
+
+  /** snapshot and restore, which stream bodies in or out (admin-backup.ts): true when `request`
+   * names one of them and it is being answered. */
+  private handleBackup(request: IncomingMessage, response: ServerResponse): boolean {
+    const backup = this.options.backup;
+    if (backup === undefined) return false;
+    const url = new URL(request.url ?? '/', 'http://admin');
+    if (!url.pathname.startsWith(`${this.base}/`)) return false;
+    const name = url.pathname.slice(this.base.length + 1);
+    if (!backupCommandNames.has(name)) return false;
+    const serving = this.options.view().source.serving;
+    backup.handle(name, request, response, url.searchParams, serving, this.guard(request))
+      .catch((error: unknown) => {
+        if (response.headersSent) response.destroy();
+        else htmlError(response, 500, String(error));
+      });
+    return true;
   }
 
   /**

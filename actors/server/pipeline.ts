@@ -36,6 +36,9 @@ export interface WritePipeline {
   revalidate?(sessionId: bigint, timeoutMs: number): Promise<boolean>;
   /** Txns submitted here and not yet applied. */
   readonly outstanding: number;
+  /** Resolves once no txn ordered here is being made durable (a stopping server waits for it
+   * before it closes its storage). Absent where a replica's host does this itself. */
+  drained?(): Promise<void>;
 }
 
 /**

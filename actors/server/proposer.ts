@@ -49,6 +49,8 @@ export class Proposer<Outcome> {
   private nextZxid: number;
   private queue: Pending<Outcome>[] = [];
   private flushing = false;
+  /** The flush under way: settles when the queue has been emptied. */
+  private flushed: Promise<void> = Promise.resolve();
   private readonly batchTxnsMax: number;
 
   constructor(private readonly options: ProposerOptions<Outcome>) {
@@ -80,9 +82,16 @@ export class Proposer<Outcome> {
       if (!this.flushing) {
         this.flushing = true;
         // Let the requests already read from sockets join this batch.
-        setImmediate(() => void this.flush());
+        this.flushed = new Promise((resolve) => setImmediate(() => {
+          void this.flush().finally(resolve);
+        }));
       }
     });
+  }
+
+  /** Resolves once nothing ordered is still being appended or applied. */
+  async drained(): Promise<void> {
+    while (this.flushing) await this.flushed;
   }
 
   private async flush(): Promise<void> {
@@ -136,4 +145,8 @@ export class StandalonePipeline implements WritePipeline {
   }
 
   async sync(): Promise<void> {}
+
+  drained(): Promise<void> {
+    return this.proposer.drained();
+  }
 }

@@ -231,6 +231,8 @@ export class CorralServer {
     clearInterval(this.housekeeping);
     for (const connection of this.core.connections.values()) connection.close();
     this.core.sessions.stopAll();
+    // Txns already ordered finish (durable, applied) before the storage under them closes.
+    await this.core.pipeline.drained?.();
     await new Promise<void>((resolve) =>
       this.listener.listening ? this.listener.close(() => resolve()) : resolve());
     await this.secure?.close();

@@ -299,13 +299,15 @@ export const learnerActions = {
   }) as Step,
   /**
    * Writes, session lifecycle and rejected requests (error txns) go to the leader, which alone
-   * orders txns (REQUEST). Only the leader's housekeeping (deleteContainer) stays behind.
+   * orders txns (REQUEST). Only the leader's housekeeping (deleteContainer) and an operator's
+   * restore, which the admin server runs on the leader alone, stay behind.
    */
   forwardRequest: ((context, event) => {
     const { requests } = expectEvent(event, 'client.requests');
     const forwarded: ForwardedRequestEntry[] = [];
     for (const { sessionId, cxid, body } of requests) {
-      if (body.type !== 'deleteContainer' && body.type !== 'reconfig') {
+      if (body.type !== 'deleteContainer' && body.type !== 'reconfig' &&
+        body.type !== 'restore') {
         forwarded.push({ sessionId, cxid, body });
       }
     }

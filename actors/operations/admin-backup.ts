@@ -1,0 +1,313 @@
+// Online backup and restore over the admin server, as ZooKeeper 3.9's SnapshotCommand (GET
+// /commands/snapshot) and RestoreCommand (POST /commands/restore) offer them: the same names,
+// header names, query parameter, feature flags, rate limit and HTTP statuses. The snapshot is a
+// corral snapshot file's bytes, encoded from a copy-on-write capture of the tree at one zxid
+// while the server goes on serving. A restore is ordered as a txn by the leader (tree/restore.ts)
+// and replaces only a new tree, so every replica of the ensemble restores alike.
+
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { RestoreTxnBody } from '../../protocol/txn.js';
+import { snapshotPieces, visitSnapshotBytes } from '../../storage/snapshot-file.js';
+import type { TreeCapture } from '../../tree/snapshot.js';
+import { rootAdminAuth, type AdminAuthRequest } from './admin-auth.js';
+
+export interface AdminBackupOptions {
+  /** admin.snapshot.enabled and admin.restore.enabled (ZooKeeper 3.9: both true). */
+  snapshotEnabled: boolean;
+  restoreEnabled: boolean;
+  /** admin.rateLimiterIntervalInMS: one snapshot, and one restore, per interval. */
+  rateLimiterIntervalMs: number;
+  /** A consistent capture of the tree now; the caller of snapshotPieces releases it. */
+  capture(): TreeCapture;
+  /** Orders a restore txn through this server's pipeline; its zxid and error code. */
+  restore(body: RestoreTxnBody): Promise<{ zxid: number; err: number }>;
+  /** This server's role now, and the leader it follows (for the refusal on a follower). */
+  role(): { role: 'standalone' | 'leader' | 'follower' | 'observer'; leaderId?: number };
+  nowMs(): number;
+  /** Where backups taken and restores applied or refused are recorded for operators. */
+  logger?: Pick<Logger, 'info' | 'warn'>;
+}
+
+/** The commands this module answers, by every name ZooKeeper 3.9 gives them. */
+export const backupCommandNames: ReadonlyMap<string, 'snapshot' | 'restore'> = new Map([
+  ['snapshot', 'snapshot'],
+  ['snap', 'snapshot'],
+  ['restore', 'restore'],
+  ['rest', 'restore'],
+]);
+
+/** ZooKeeper's SnapshotCommand header names. */
+export const lastZxidHeader = 'last_zxid';
+export const snapshotSizeHeader = 'snapshot_size';
+/**
+ * A restore travels to every replica as one txn in one PROPOSAL, whose frame the peer links
+ * bound at 16 MiB (transport/tcp-peer-options.ts): half of that leaves room for the encoding and
+ * for other txns batched with it. A larger tree is brought over by import, not restore.
+ */
+export const restoreBytesMax = 8 * 1024 * 1024;
+/** A restore not applied within this long is answered 504 (it may still commit later: a
+ * quorum was lost meanwhile; the operator looks before trying again). */
+const restoreAppliedMs = 60_000;
+/** The snapshot is streamed in pieces of this size, one encoded per event-loop turn. */
+const pieceBytes = 1024 * 1024;
+/** A client that reads nothing of the stream for this long is dropped: the capture it holds
+ * keeps the old version of every node changed since, so it must not be held for ever. */
+const stalledReaderMs = 30_000;
+
+/** ZooKeeper's RateLimiter with a rate of one: the first request of each interval passes. */
+export class RateLimiter {
+  private windowStartMs: number;
+  private left = 1;
+
+  constructor(private readonly intervalMs: number, nowMs: number) {
+    this.windowStartMs = nowMs;
+  }
+
+  allow(nowMs: number): boolean {
+    if (nowMs > this.windowStartMs + this.intervalMs) {
+      this.windowStartMs = nowMs;
+      this.left = 1;
+    }
+    if (this.left === 0) return false;
+    this.left--;
+    return true;
+  }
+}
+
+/** Refuses a command that asks for authentication (admin-server.ts's guard). */
+export type BackupGuard = (request: AdminAuthRequest) => { status: number; error: string } |
+  undefined;
+
+function json(response: ServerResponse, status: number, body: Record<string, unknown>,
+  headers: Record<string, string> = {}): void {
+  const text = `${JSON.stringify(body, null, 2)}\n`;
+  response.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+/** The zxid as ZooKeeper's SnapshotCommand writes it in last_zxid: `0x` and lower-case hex. */
+function zxidHeader(zxid: number): string {
+  return `0x${zxid.toString(16)}`;
+}
+
+export class AdminBackup {
+  private readonly snapshotLimiter: RateLimiter;
+  private readonly restoreLimiter: RateLimiter;
+
+  constructor(private readonly options: AdminBackupOptions) {
+    const now = options.nowMs();
+    this.snapshotLimiter = new RateLimiter(options.rateLimiterIntervalMs, now);
+    this.restoreLimiter = new RateLimiter(options.rateLimiterIntervalMs, now);
+  }
+
+  /**
+   * Answers `name` (a key of backupCommandNames) as ZooKeeper 3.9's Commands.runCommand does:
+   * the method, serving, authentication, then the command's own checks in its order (enabled
+   * 503, no body 400, rate limit 429), then the command.
+   */
+  async handle(name: string, request: IncomingMessage, response: ServerResponse,
+    parameters: URLSearchParams, serving: boolean, guard: BackupGuard): Promise<void> {
+    const command = backupCommandNames.get(name)!;
+    const method = command === 'snapshot' ? 'GET' : 'POST';
+    if (request.method !== method) {
+      json(response, 405, { command, error: `${command} takes HTTP ${method}` });
+      request.resume();
+      return;
+    }
+    if (!serving) {
+      // ZooKeeper answers a command that needs a serving server with status 200 and this error.
+      json(response, 200, { command, error: 'This ZooKeeper instance is not currently serving ' +
+        'requests' });
+      request.resume();
+      return;
+    }
+    const refused = guard(rootAdminAuth);
+    if (refused !== undefined) {
+      json(response, refused.status, { command: name, error: refused.error });
+      request.resume();
+      return;
+    }
+    if (command === 'snapshot') await this.snapshot(response, parameters);
+    else await this.restore(request, response);
+  }
+
+  private async snapshot(response: ServerResponse, parameters: URLSearchParams): Promise<void> {
+    const command = 'snapshot';
+    if (!this.options.snapshotEnabled) {
+      json(response, 503, { command, error: 'snapshot is disabled (admin.snapshot.enabled)' });
+      return;
+    }
+    if (!this.snapshotLimiter.allow(this.options.nowMs())) {
+      json(response, 429, { command, error: 'snapshot is rate limited: one per ' +
+        `${this.options.rateLimiterIntervalMs} ms (admin.rateLimiterIntervalInMS)` });
+      return;
+    }
+    // SnapshotCommand: `streaming` is true unless given as something other than "true".
+    const given = parameters.get('streaming');
+    const streaming = given === null || given.toLowerCase() === 'true';
+    const capture = this.options.capture();
+    const zxid = capture.zxid;
+    const pieces = snapshotPieces(capture, pieceBytes);
+    if (!streaming) {
+      // Its size, as the header tells it, costs an encoding; nothing is kept of it.
+      let size = 0;
+      for (const piece of pieces) {
+        size += piece.length;
+        await nextTurn();
+      }
+      json(response, 200, { command, error: null },
+        { [lastZxidHeader]: zxidHeader(zxid), [snapshotSizeHeader]: String(size) });
+      return;
+    }
+    const bytes = await streamPieces(response, pieces, zxid);
+    if (bytes === undefined) this.options.logger?.warn({ zxid }, 'admin snapshot stream cut');
+    else this.options.logger?.info({ zxid, bytes }, 'admin snapshot streamed (a backup)');
+  }
+
+  private async restore(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const command = 'restore';
+    if (!this.options.restoreEnabled) {
+      request.resume();
+      json(response, 503, { command, error: 'restore is disabled (admin.restore.enabled)' });
+      return;
+    }
+    const bytes = await readBody(request, response);
+    if (bytes === undefined) return;
+    if (!this.restoreLimiter.allow(this.options.nowMs())) {
+      json(response, 429, { command, error: 'restore is rate limited: one per ' +
+        `${this.options.rateLimiterIntervalMs} ms (admin.rateLimiterIntervalInMS)` });
+      return;
+    }
+    const role = this.options.role();
+    if (role.role === 'follower' || role.role === 'observer') {
+      const leader = role.leaderId === undefined ? 'the leader' : `server.${role.leaderId}`;
+      json(response, 409, { command, error: `restore is ordered by the leader: send it to ` +
+        `${leader}'s admin server` });
+      return;
+    }
+    let body: RestoreTxnBody;
+    try {
+      body = restoreBody(bytes);
+    } catch (error) {
+      json(response, 400, { command, error: `not a usable backup: ${String(error)}` });
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      this.options.restore(body),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), restoreAppliedMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (outcome === undefined) {
+      json(response, 504, { command, error: `the restore was not applied within ` +
+        `${restoreAppliedMs} ms; it may still be: look at the tree before trying again` });
+      return;
+    }
+    answerRestore(response, body, outcome);
+    const fields = { sourceZxid: body.sourceZxid, zxid: outcome.zxid, nodes: body.nodes.length };
+    if (outcome.err === ErrorCode.ok) this.options.logger?.info(fields, 'admin restore applied');
+    else this.options.logger?.warn({ ...fields, err: outcome.err }, 'admin restore refused');
+  }
+}
+
+/** Streams the pieces as the response body, the size following as an HTTP trailer (it is known
+ * only at the end); a client that goes away stops the encoding and releases the capture. The
+ * bytes sent, or undefined when the stream was cut. */
+async function streamPieces(response: ServerResponse, pieces: Generator<Buffer>,
+  zxid: number): Promise<number | undefined> {
+  response.writeHead(200, {
+    'Content-Type': 'application/octet-stream',
+    [lastZxidHeader]: zxidHeader(zxid),
+    Trailer: snapshotSizeHeader,
+  });
+  let size = 0;
+  try {
+    for (const piece of pieces) {
+      if (response.destroyed) return undefined;
+      size += piece.length;
+      if (!response.write(piece)) {
+        let timer: NodeJS.Timeout | undefined;
+        const stalled = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            response.destroy();
+            resolve();
+          }, stalledReaderMs);
+        });
+        await Promise.race([once(response, 'drain'), once(response, 'close'), stalled])
+          .finally(() => clearTimeout(timer));
+      }
+      await nextTurn();
+    }
+    response.addTrailers({ [snapshotSizeHeader]: String(size) });
+    response.end();
+    return size;
+  } finally {
+    pieces.return(undefined);
+  }
+}
+
+/** The request body, or undefined once it has been answered (missing 400, too large 413). */
+async function readBody(request: IncomingMessage, response: ServerResponse):
+  Promise<Buffer | undefined> {
+  const command = 'restore';
+  const tooLarge = (): undefined => {
+    json(response, 413, { command, error: `a backup larger than ${restoreBytesMax} bytes ` +
+      'cannot be restored through the admin server; import it instead' });
+    request.resume();
+    return undefined;
+  };
+  if (Number(request.headers['content-length'] ?? 0) > restoreBytesMax) return tooLarge();
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > restoreBytesMax) return tooLarge();
+    chunks.push(chunk);
+  }
+  if (bytes === 0) {
+    json(response, 400, { command, error: 'no backup in the request body' });
+    return undefined;
+  }
+  return Buffer.concat(chunks, bytes);
+}
+
+/** A backup's bytes as a restore txn's body: every frame checked; its sessions are left out
+ * (they belong to the ensemble the backup was taken from). */
+export function restoreBody(bytes: Buffer): RestoreTxnBody {
+  const acls: RestoreTxnBody['acls'] = [];
+  const nodes: RestoreTxnBody['nodes'] = [];
+  const { zxid } = visitSnapshotBytes('restore request', bytes, {
+    acls: (table) => acls.push(...table),
+    nodes: (records) => nodes.push(...records),
+  });
+  return { type: 'restore', sourceZxid: zxid, acls, nodes };
+}
+
+function answerRestore(response: ServerResponse, body: RestoreTxnBody,
+  outcome: { zxid: number; err: number }): void {
+  const command = 'restore';
+  if (outcome.err === ErrorCode.notEmpty) {
+    json(response, 409, { command, error: 'restore needs a new ensemble: this tree holds znodes ' +
+      'of its own (restore into servers started on empty data dirs)' });
+  } else if (outcome.err !== ErrorCode.ok) {
+    json(response, 400, { command, error: `the backup cannot be restored (error ${outcome.err})` });
+  } else {
+    json(response, 200, {
+      // RestoreCommand's field: the zxid the restored data is current to.
+      last_zxid: body.sourceZxid,
+      restore_zxid: zxidHeader(outcome.zxid),
+      node_count: body.nodes.length,
+      command,
+      error: null,
+    });
+  }
+}
