@@ -3,29 +3,15 @@
 // restore that rebuilds an identical tree (same digest, same child and ephemeral order).
 
 import type { ACL } from '../protocol/records.js';
+import type { RestoredNode } from '../protocol/txn.js';
 import type { CaptureInProgress, NodeStore } from './store.js';
 import { Znode } from './znode.js';
 
-/** One znode as stored: a tuple keeps msgpack small (no repeated field names). */
-export type NodeRecord = [
-  path: string,
-  /** null for null data (kept apart from empty data, see Znode.data). */
-  data: Buffer | null,
-  /** Index into the snapshot's ACL table. */
-  aclIndex: number,
-  ephemeralOwner: bigint,
-  /** False for containers and TTL nodes, whose clients see ephemeralOwner 0. */
-  ownerIsSession: boolean,
-  czxid: number,
-  mzxid: number,
-  pzxid: number,
-  ctime: number,
-  mtime: number,
-  version: number,
-  /** Stored cversion: children ever created (Znode.cversion), not the one clients see. */
-  cversion: number,
-  aversion: number,
-];
+/**
+ * One znode as stored: a tuple keeps msgpack small (no repeated field names). Its layout is the
+ * protocol's (a restore txn carries the same records).
+ */
+export type NodeRecord = RestoredNode;
 
 /** One znode's stored fields, as a mutable object that a reader fills again for each node:
  * restoring a million nodes through it allocates no record per node (tree/snapshot.ts). */
