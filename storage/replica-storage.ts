@@ -145,6 +145,11 @@ export class ReplicaStorage implements TxnLog {
     const first = this.log.firstZxid();
     if (snapshotZxid === 0 || first === 0 || first >= snapshotZxid) return;
     if (this.log.holds(snapshotZxid)) return;
+    // The snapshot's name may not be durable yet: the SNAP renamed it into place and the process
+    // died before the directory was synced. A purge made durable before it is would leave, after
+    // a later power loss, a log purged past a snapshot that is gone (simulator seed 1108 with
+    // reconfig and syncLimitTicks 20: the replica could never start again).
+    await this.files.syncDirectory(this.snapshotDir);
     const dropped = await this.log.purgeThrough(snapshotZxid);
     this.logger.warn(
       { dataDir: this.log.dataDir, snapshotZxid: hex(snapshotZxid), records: dropped },
