@@ -102,7 +102,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   let strangerFrames = 0;
   let failing = 0;
   let unknown = 0;
-  const reconfigs = { asked: 0, stale: 0, committed: 0, activations: 0 };
+  const reconfigs = { asked: 0, stale: 0, committed: 0, activations: 0, leaderCrashes: 0 };
   const shapes = new Map<QuorumShape, number>();
   for (let seed = first; seed < first + seeds; seed++) {
     const trace = flags.trace === true ? (line: string) => print(`[${seed}] ${line}`) : undefined;
@@ -114,8 +114,9 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
     strangerFrames += result.strangerFrames;
     if (result.history.verdict === 'unknown') unknown++;
     if (result.reconfigs !== undefined) {
-      const { asked, stale, committed, activations } = result.reconfigs;
+      const { asked, stale, committed, activations, leaderCrashes } = result.reconfigs;
       reconfigs.asked += Object.values(asked).reduce((total, times) => total + times, 0);
+      reconfigs.leaderCrashes += leaderCrashes;
       reconfigs.stale += stale;
       reconfigs.committed += committed;
       reconfigs.activations += activations;
@@ -136,9 +137,9 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   print(`quorums: ${[...shapes].map(([shape, times]) => `${shape} ${times}`).join(', ')}`);
   print(`faults injected: ${injected} (${faultText})`);
   if (flags.reconfig === true || variant.reconfig === true) {
-    const { asked, stale, committed, activations } = reconfigs;
+    const { asked, stale, committed, activations, leaderCrashes } = reconfigs;
     print(`reconfigs: ${asked} asked (${stale} from a stale version), ${committed} committed, ` +
-      `${activations} activations`);
+      `${activations} activations, ${leaderCrashes} leader crashes mid-reconfig`);
   }
   print(`stranger frames: ${strangerFrames} (forged votes, leader and learner messages, replays)`);
   const undecided = unknown > 0 ? ` (${unknown} histories undecided within the check budget)` : '';

@@ -54,6 +54,17 @@ const staleChance = 0.1;
  */
 const partitionChance = 0.25;
 const pauseInsteadChance = 0.5;
+/**
+ * How often a reconfig sent with voters cut off is followed, some steps later, by a leader crash
+ * mid-reconfig: the leader dies and the voters it was cut off from come back (the paused ones
+ * resume) while it is down, so they may elect a leader of their own from what they logged. This
+ * is the order that shows a configuration activated without the old quorum (the variant
+ * activateWithoutOldQuorum): the old voters never heard of it, and elect without it.
+ */
+const leaderCrashChance = 0.4;
+/** Steps between such a reconfig and the leader's crash: drawn in [min, min + span). */
+const leaderCrashDelayMin = 20;
+const leaderCrashDelaySpan = 200;
 /** Kinds drawn at most per reconfig fault until one makes sense now (few do with 3 voters). */
 const drawsMax = 4;
 /** The operator authenticated as ZooKeeper's super user (its digest matched superDigest). */
@@ -79,6 +90,22 @@ interface Change {
   roles: Map<ServerId, Role>;
 }
 
+/** How often the reconfig faults cut voters off, and follow that with a leader crash. */
+export interface ReconfigFaultMix {
+  /** Chance that a reconfig goes with voters cut off from the leader (partitionChance). */
+  cutChance: number;
+  /** Chance that the voters cut off are paused (silent, links intact) rather than partitioned. */
+  pauseChance: number;
+  /** Chance that such a reconfig is followed by a leader crash mid-reconfig. */
+  leaderCrashChance: number;
+}
+
+export const reconfigFaultMixDefaults: ReconfigFaultMix = {
+  cutChance: partitionChance,
+  pauseChance: pauseInsteadChance,
+  leaderCrashChance,
+};
+
 export class ReconfigFaults {
   readonly counts: ReconfigCounts = {
     asked: Object.fromEntries(reconfigKinds.map((kind) => [kind, 0])) as Record<
@@ -87,11 +114,16 @@ export class ReconfigFaults {
     >,
     stale: 0,
   };
+  /** Leader crashes mid-reconfig that ran (see leaderCrashChance). */
+  leaderCrashes = 0;
   private cxid = 0;
+  /** A leader crash mid-reconfig still to come: when (in steps), whom, who comes back. */
+  private pendingCrash: { inSteps: number; leaderId: ServerId; cut: ServerId[] } | undefined;
 
   constructor(
     private readonly cluster: Cluster,
     private readonly initial: Membership,
+    private readonly mix: ReconfigFaultMix = reconfigFaultMixDefaults,
   ) {}
 
   /** The configuration the generator believes in: the newest the ledger has committed. */
@@ -114,9 +146,14 @@ export class ReconfigFaults {
     // Only under a leader every running member serves: one already losing its followers would
     // step down whatever the reconfig.
     const leaderId = this.cluster.stableLeader();
-    const cut = leaderId !== undefined && random.chance(partitionChance)
+    const cut = leaderId !== undefined && this.pendingCrash === undefined &&
+      random.chance(this.mix.cutChance)
       ? this.cutOff(random, current, leaderId)
       : [];
+    if (cut.length > 0 && random.chance(this.mix.leaderCrashChance)) {
+      const inSteps = leaderCrashDelayMin + random.int(leaderCrashDelaySpan);
+      this.pendingCrash = { inSteps, leaderId: leaderId!, cut };
+    }
     // Sent to the leader itself when it is cut off from voters (it may be from the sender).
     const replica = cut.length > 0 ? this.cluster.replica(leaderId!) : random.pick(via);
     let fromConfig = -1;
@@ -147,6 +184,24 @@ export class ReconfigFaults {
     return `reconfig ${change.kind} via ${replica.id} from ${fromConfig}:${asked}${partitioned}`;
   }
 
+  /**
+   * Each step: a leader crash mid-reconfig that is due happens now (the leader crashes, the
+   * voters cut off from it resume); its description for the trace, or undefined.
+   */
+  step(): string | undefined {
+    const pending = this.pendingCrash;
+    if (pending === undefined) return undefined;
+    pending.inSteps--;
+    if (pending.inSteps > 0) return undefined;
+    this.pendingCrash = undefined;
+    const { leaderId, cut } = pending;
+    if (!this.cluster.running().includes(leaderId)) return undefined;
+    this.cluster.crash(leaderId);
+    for (const id of cut) if (this.cluster.isPaused(id)) this.cluster.resume(id);
+    this.leaderCrashes++;
+    return `leader crash mid-reconfig: ${leaderId} crashed, ${cut} back`;
+  }
+
   /** Partitions the leader from some of the other voters, or pauses them; the ids cut off. */
   private cutOff(random: SeededRandom, current: Membership, leaderId: ServerId): ServerId[] {
     const others = current.servers
@@ -155,7 +210,7 @@ export class ReconfigFaults {
     // Often every one of them: the leader alone then lacks the old configuration's quorum.
     const cut = others.filter(() => random.chance(0.75));
     if (cut.length === 0 && others.length > 0) cut.push(random.pick(others));
-    const pause = random.chance(pauseInsteadChance);
+    const pause = random.chance(this.mix.pauseChance);
     for (const id of cut) {
       if (pause) this.cluster.pause(id);
       else this.cluster.network.partition(leaderId, id, 'both');

@@ -23,7 +23,11 @@ import { applyFault, faultKinds, type FaultKind } from './faults.js';
 import { Stranger } from './stranger.js';
 import { describeQuorumRule } from '../machines/quorum.js';
 import { quorumRuleForSeed, type QuorumShape } from './quorum-shapes.js';
-import { ReconfigFaults, type ReconfigCounts } from './reconfig-faults.js';
+import {
+  ReconfigFaults,
+  type ReconfigCounts,
+  type ReconfigFaultMix,
+} from './reconfig-faults.js';
 import { membershipOfIds } from '../protocol/membership.js';
 import type { ReplicaTiming } from '../machines/replica.js';
 
@@ -55,6 +59,8 @@ export interface SimulationOptions {
   reconfig?: boolean;
   /** Replicas outside the starting membership, for reconfigs to add (2 by default). */
   spares?: number;
+  /** With `reconfig`: how often voters are cut off and the leader crashes mid-reconfig. */
+  reconfigFaults?: ReconfigFaultMix;
   /** The replicas' tick, initLimit and syncLimit, if not the cluster harness's defaults. */
   timing?: Partial<ReplicaTiming>;
 }
@@ -81,6 +87,8 @@ export interface ReconfigSummary extends ReconfigCounts {
   committed: number;
   /** Activations by any replica (one per replica and configuration, restarts aside). */
   activations: number;
+  /** Leader crashes mid-reconfig (sim/reconfig-faults.ts leaderCrashChance). */
+  leaderCrashes: number;
 }
 
 /** What `npm run sim` runs by default (cli/sim-command.ts shows the same values). */
@@ -164,7 +172,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     steps, faultChance, faults, violations, trace, network, strangerFrames: 0,
     strangerPassesAsMember: options.strangerPassesAsMember ?? false,
     reconfigs: reconfig
-      ? new ReconfigFaults(cluster, membershipOfIds(voters, observers))
+      ? new ReconfigFaults(cluster, membershipOfIds(voters, observers), options.reconfigFaults)
       : undefined,
   };
   try {
@@ -204,6 +212,7 @@ function reconfigSummaryOf(run: RunState, cluster: Cluster): { reconfigs?: Recon
       ...run.reconfigs.counts,
       committed: committed.length,
       activations: cluster.configs.activations,
+      leaderCrashes: run.reconfigs.leaderCrashes,
     },
   };
 }
@@ -256,6 +265,11 @@ async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): 
       await injectFault(cluster, clients, run);
     } else {
       progress(cluster, clients, network);
+    }
+    const crashed = run.reconfigs?.step();
+    if (crashed !== undefined) {
+      run.network.closeCrashed();
+      run.trace?.(`${cluster.clock.now()} fault ${crashed}`);
     }
     // Storage completions and the turns' continuations run before the next step.
     await drainMicrotasks();

@@ -9,6 +9,7 @@ import { broadcastActions, broadcastGuards } from '../machines/leading/broadcast
 import { committedZxid, isBetterVote } from '../machines/zab-rules.js';
 import { learnersAtLeast, sendToAll } from '../machines/leading/learners.js';
 import type { ReplicaTiming } from '../machines/replica.js';
+import type { ReconfigFaultMix } from './reconfig-faults.js';
 import type { ReplicaContext, ReplicaEffect, ReplicaEvent } from '../machines/replica-context.js';
 import { electionActor } from '../machines/replica-setup.js';
 import { replicaMachine } from '../machines/replica.js';
@@ -189,6 +190,8 @@ export interface BrokenParts {
   strangerPassesAsMember?: boolean;
   /** The variant needs reconfigs among the faults (sim/reconfig-faults.ts). */
   reconfig?: boolean;
+  /** The reconfig faults' mix the variant needs (voters cut off, a leader crash after). */
+  reconfigFaults?: ReconfigFaultMix;
   /** Replica timing the variant needs (a wider window for what it does wrong). */
   timing?: Partial<ReplicaTiming>;
 }
@@ -203,12 +206,14 @@ export const brokenVariants = {
   streamAfterGiveUp: { hostVariant: streamAfterGiveUpHost },
   identityHole: { strangerPassesAsMember: true },
   // A syncLimit of 2 s (the harness's is 500 ms): a leader whose old voters are slow or silent
-  // goes on longer, so the joiners' ACKs alone activate more often before something (a crash, a
-  // power loss) takes the reconfig from the old voters that never had it.
+  // goes on longer, so the joiners' ACKs alone activate more often. Every reconfig goes with
+  // voters cut off, and most are followed by a leader crash mid-reconfig: the old voters come
+  // back while the leader is down and elect without what it activated.
   activateWithoutOldQuorum: {
     machine: activateWithoutOldQuorumMachine,
     reconfig: true,
     timing: { syncLimitTicks: 20 },
+    reconfigFaults: { cutChance: 1, pauseChance: 1, leaderCrashChance: 0.8 },
   },
 } as const satisfies Record<string, BrokenParts>;
 
