@@ -411,7 +411,9 @@ export class ReplicaHost implements ReplicaPort {
       persistCurrentEpoch: ({ epoch }) => this.requireLog().persistEpoch('current', epoch),
       appendProposals: ({ txns }) => {
         const core = this.core;
-        if (core !== undefined) countLogged(core.statistics.metrics, this.announced, txns);
+        if (core !== undefined) {
+          countLogged(core.statistics.metrics, this.announced, txns, this.world.clock.now());
+        }
         this.requireLog().append(txns);
       },
       truncateLog: ({ zxid }) => this.requireLog().truncate(zxid),
@@ -468,7 +470,7 @@ export class ReplicaHost implements ReplicaPort {
     const log = this.requireLog();
     const txns = log.takeCommitted(zxid);
     const core = this.requireCore();
-    countCommitted(core.statistics.metrics, this.announced, txns.length);
+    countCommitted(core.statistics.metrics, this.announced, txns, this.world.clock.now());
     applyCommittedTxns(core, this.pipeline, txns);
     this.options.observer?.committed?.(zxid, txns, log.loggedZxid);
     for (const txn of txns) {

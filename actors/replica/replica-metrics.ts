@@ -97,19 +97,60 @@ export class RoleMetrics {
   }
 }
 
-/** Txns this replica logs: a leader's own proposals (Leader.propose's proposal_count), or,
- * once it serves, a learner's received PROPOSALs. Sync traffic before serving is not counted. */
-export function countLogged(metrics: ServerMetrics, role: RoleAnnouncement, txns: readonly Txn[]) {
-  if (!role.serving) return;
-  if (role.state === 'leading') metrics.counters.proposal_count += txns.length;
-  else metrics.counters.learner_proposal_received_count += txns.length;
+/**
+ * How long each txn took to get here since its leader stamped it (Request.logLatency: the txn
+ * header's time is the leader's wall clock, so a clock behind it gives no figure).
+ */
+function observeSinceStamped(
+  summary: ServerMetrics['summaries'][keyof ServerMetrics['summaries']],
+  txns: readonly Txn[],
+  nowMs: number,
+): void {
+  for (const txn of txns) {
+    const latency = nowMs - txn.time;
+    if (latency >= 0) summary.observe(latency);
+  }
 }
 
-/** Txns committed: the leader's commit_count, a serving learner's received COMMITs. */
-export function countCommitted(metrics: ServerMetrics, role: RoleAnnouncement, txns: number) {
+/**
+ * Txns this replica logs: a leader's own proposals (Leader.propose's proposal_count), or, once
+ * it serves, a learner's received PROPOSALs (learner_proposal_received_count, and Follower's
+ * proposal_latency). Sync traffic before serving is not counted.
+ */
+export function countLogged(
+  metrics: ServerMetrics,
+  role: RoleAnnouncement,
+  txns: readonly Txn[],
+  nowMs: number,
+) {
   if (!role.serving) return;
-  if (role.state === 'leading') metrics.counters.commit_count += txns;
-  else metrics.counters.learner_commit_received_count += txns;
+  if (role.state === 'leading') {
+    metrics.counters.proposal_count += txns.length;
+    return;
+  }
+  metrics.counters.learner_proposal_received_count += txns.length;
+  if (role.state !== 'following') return;
+  observeSinceStamped(metrics.summaries.proposal_latency, txns, nowMs);
+}
+
+/**
+ * Txns committed: the leader's commit_count and quorum_ack_latency (its commit follows the
+ * quorum's ACKs), a serving learner's received COMMITs and commit_propagation_latency.
+ */
+export function countCommitted(
+  metrics: ServerMetrics,
+  role: RoleAnnouncement,
+  txns: readonly Txn[],
+  nowMs: number,
+) {
+  if (!role.serving) return;
+  if (role.state === 'leading') {
+    metrics.counters.commit_count += txns.length;
+    observeSinceStamped(metrics.summaries.quorum_ack_latency, txns, nowMs);
+    return;
+  }
+  metrics.counters.learner_commit_received_count += txns.length;
+  observeSinceStamped(metrics.summaries.commit_propagation_latency, txns, nowMs);
 }
 
 /** A learner's sync the leader planned: LearnerHandler counts a SNAP, or a DIFF (TRUNC too). */

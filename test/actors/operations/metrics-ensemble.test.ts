@@ -68,6 +68,10 @@ describe('Prometheus metrics on a 3-replica ensemble (real processes)', { timeou
     // Each write is a proposal and a commit (the sessions' createSession txns are too).
     expect(valueOf(leading, 'proposal_count')).toBeGreaterThanOrEqual(writes);
     expect(valueOf(leading, 'commit_count')).toBeGreaterThanOrEqual(writes);
+    // Each commit's time since the leader stamped its txn (the quorum's ACKs came meanwhile).
+    expect(summaryOf(leading, 'quorum_ack_latency').count)
+      .toBe(valueOf(leading, 'commit_count'));
+    expect(summaryOf(leading, 'proposal_latency').count).toBe(0);
     expect(valueOf(leading, 'min_proposal_size')).toBeGreaterThan(0);
     expect(valueOf(leading, 'max_proposal_size'))
       .toBeGreaterThanOrEqual(valueOf(leading, 'min_proposal_size'));
@@ -93,6 +97,12 @@ describe('Prometheus metrics on a 3-replica ensemble (real processes)', { timeou
       expect(summaryOf(following, 'unavailable_time').sum).toBeGreaterThanOrEqual(elected + synced);
       expect(valueOf(following, 'learner_proposal_received_count')).toBeGreaterThanOrEqual(writes);
       expect(valueOf(following, 'learner_commit_received_count')).toBeGreaterThanOrEqual(writes);
+      // Follower's proposal_latency at each PROPOSAL, commit_propagation_latency at each COMMIT.
+      expect(summaryOf(following, 'proposal_latency').count)
+        .toBe(valueOf(following, 'learner_proposal_received_count'));
+      expect(summaryOf(following, 'commit_propagation_latency').count)
+        .toBe(valueOf(following, 'learner_commit_received_count'));
+      expect(summaryOf(following, 'quorum_ack_latency').count).toBe(0);
       expect(valueOf(following, 'proposal_count')).toBe(0);
       expect(valueOf(following, 'quorum_size')).toBe(3);
       // LeaderZooKeeperServer's gauges exist on the leader only.
