@@ -24,7 +24,11 @@ import {
 } from './replica-context.js';
 import { notProvided } from './effects.js';
 import { configurationView, forgetSeenAfter, learnerTypeIn } from './configuration.js';
-import { memberIdsOf } from '../protocol/membership.js';
+import {
+  memberIdsOf,
+  membershipText,
+  type VersionedMembership,
+} from '../protocol/membership.js';
 import { readOnlyGraceMs, readOnlySteps } from './read-only.js';
 
 /** The replica's host effects, typed by what each ReplicaEffect carries. */
@@ -165,9 +169,31 @@ const replicaSteps = {
   }) as Step,
 };
 
-/** A notification carries the sender's active configuration once a reconfig made one. */
+/**
+ * A notification carries the sender's active configuration once a reconfig made one, or while
+ * it has seen one (then every peer speaks the reconfig protocol): a replica joining with its own
+ * starting view (the members plus itself) learns the ensemble's (see isJoinerView).
+ */
 function withConfig(context: ReplicaContext, notification: Notification): Notification {
-  return context.config.version > 0 ? { ...notification, config: context.config } : notification;
+  return context.config.version > 0 || context.lastSeenConfig !== null
+    ? { ...notification, config: context.config }
+    : notification;
+}
+
+/**
+ * A starting configuration (version 0) from a member, other than this replica's own in that it
+ * does not list this replica while its own does: this replica is a joiner that started with the
+ * members plus itself, and the ensemble's view is the members'. It takes that view, as it does
+ * from its leader's NEWLEADER (a restart brings back its own, which zoo.cfg keeps), so that it
+ * does not hold out as a candidate nobody else can back: with a reconfig adding it seen by the
+ * others and their leader gone, their quorum needs its vote (simulator seed 7632 with reconfig).
+ */
+function isJoinerView(context: ReplicaContext, from: number, config: VersionedMembership): boolean {
+  if (config.version !== 0 || context.config.version !== 0) return false;
+  const listed = (membership: VersionedMembership) =>
+    membership.servers.some((server) => server.id === context.myId);
+  return memberIdsOf(context.config).includes(from) && listed(context.config) &&
+    !listed(config) && membershipText(config) !== membershipText(context.config);
 }
 
 const replicaGuards = {
@@ -181,12 +207,15 @@ const replicaGuards = {
    * reconfig adds may be the one that has it active, when the rest of the replicas that did
    * are gone (simulator seed 1078 with reconfig, its leader's log corrupt).
    */
-  carriesNewerConfig: ((context, event) =>
-    event.type === 'peer.notification' && event.message.config !== undefined &&
-    event.message.config.version > context.config.version &&
-    (memberIdsOf(context.config).includes(event.from) ||
-      (context.lastSeenConfig !== null &&
-        memberIdsOf(context.lastSeenConfig).includes(event.from)))) as Check,
+  carriesNewerConfig: ((context, event) => {
+    if (event.type !== 'peer.notification' || event.message.config === undefined) return false;
+    const config = event.message.config;
+    if (isJoinerView(context, event.from, config)) return true;
+    return config.version > context.config.version &&
+      (memberIdsOf(context.config).includes(event.from) ||
+        (context.lastSeenConfig !== null &&
+          memberIdsOf(context.lastSeenConfig).includes(event.from)));
+  }) as Check,
   /** Only voters answer: an observer's vote counts for nobody, and a voter that is looking
    * answers every observer notification, so two answering each other would never stop. */
   isFromLookingPeer: ((context, event) =>

@@ -47,9 +47,13 @@ import { seedRange } from './simulation-support.js';
  * 7287: a leader's host reported the reconfig it committed after the leader had gone looking;
  * the election went on weighing candidates by the old voters and held out for ever (a committed
  * configuration now restarts the election under it).
+ * 7632: a spare started with the members plus itself (version 0), was synced, then restarted
+ * with that view again; with the leader's log corrupt mid-reconfig adding it, the others needed
+ * its vote, and it held out for itself, a candidate they weigh 0 (a joiner now takes a member's
+ * version-0 view from its notification, as it takes its leader's on NEWLEADER).
  */
 const slice = [
-  ...seedRange(1, 22), 32, 73, 184, 304, 317, 387, 561, 625, 650, 1143, 1215, 3162, 7287,
+  ...seedRange(1, 22), 32, 73, 184, 304, 317, 387, 561, 625, 650, 1143, 1215, 3162, 7287, 7632,
 ];
 
 describe('deterministic simulation with reconfigs among the faults (R=3, 2 spares)', () => {
