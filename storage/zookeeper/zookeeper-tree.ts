@@ -5,7 +5,7 @@
 // are ignored, set versions come from the txn, a create only raises its parent's cversion.
 
 import { OpCode } from '../../protocol/constants.js';
-import type { ACL } from '../../protocol/records.js';
+import type { ACL, Stat } from '../../protocol/records.js';
 import { limitNodeName, quotaRoot, statNodeName } from '../../tree/quota.js';
 import { formatStats, statsKeys } from '../../tree/stats-track.js';
 import type {
@@ -15,18 +15,8 @@ import type {
   ZooKeeperTxnHeader,
 } from './txn-records.js';
 
-/** zookeeper.jute StatPersisted. */
-export interface StatPersisted {
-  czxid: number;
-  mzxid: number;
-  ctime: number;
-  mtime: number;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: bigint;
-  pzxid: number;
-}
+/** zookeeper.jute StatPersisted: Stat without dataLength and numChildren, which are derived. */
+export type StatPersisted = Omit<Stat, 'dataLength' | 'numChildren'>;
 
 export interface ZooKeeperNode {
   data: Buffer | null;

@@ -36,3 +36,29 @@ export async function reconfigOutcome(
   });
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
 }
+
+/** How the client names ZooKeeper's errors (kazoo: BadArgumentsError; Curator: BADARGUMENTS). */
+export interface ReconfigErrorNames {
+  badArguments: string;
+  badVersion: string;
+  noAuth: string;
+}
+
+/**
+ * What every client sees from ZooKeeper 3.8 for the steps of the scripts: the observer added
+ * (the answer's version line is its mzxid, the node's version -1), the bad input, stale version
+ * and missing auth refused, no voters left refused, the observer removed.
+ */
+export function expectedReconfigOutcome(errors: ReconfigErrorNames): Record<string, unknown> {
+  const roles = { 1: 'participant', 2: 'participant', 3: 'participant' };
+  return {
+    add_observer: { roles: { ...roles, 4: 'observer' }, version_is_mzxid: true, node_version: -1 },
+    bad_server_line: { error: errors.badArguments },
+    no_ports: { error: errors.badArguments },
+    stale_from_config: { error: errors.badVersion },
+    without_super: { error: errors.noAuth },
+    no_voters_left: { error: errors.badArguments },
+    remove_observer: { roles },
+    final: roles,
+  };
+}
