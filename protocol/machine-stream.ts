@@ -108,3 +108,38 @@ export interface TraceMark {
 }
 
 export type TraceLine = TraceHeader | StreamHello | StreamRecord | TraceMark;
+
+/** What the dashboard's server adds for its page, once a second per replica, from the replica's
+ * admin `server_stats` and `monitor` commands: the ensemble's figures beside its machines. */
+export interface StreamFigures {
+  kind: 'figures';
+  replica: string;
+  /** The admin address the figures came from (host:port). */
+  address: string;
+  time: number;
+  /** leader, follower, observer, standalone, read-only, `down` (no answer) or `not serving`. */
+  role: string;
+  epoch?: number;
+  /** The last zxid applied, in hex ("0x100000004"). */
+  lastZxid?: string;
+  /** A follower's distance behind the leader's last zxid, in txns (same epoch only). */
+  commitLag?: number;
+  connections?: number;
+  outstandingRequests?: number;
+  avgLatencyMs?: number;
+  uptimeMs?: number;
+  /** When this replica's last election ended (wall clock ms), if it tells. */
+  electionEndedAt?: number;
+}
+
+/** What the dashboard's page reads from its server's `/events`: every replica's messages, and
+ * figures; `source` says whether a replica's own stream is connected. */
+export interface StreamSourceState {
+  kind: 'source';
+  replica: string;
+  address: string;
+  connected: boolean;
+  error?: string;
+}
+
+export type DashboardMessage = StreamMessage | StreamFigures | StreamSourceState | TraceMark;
