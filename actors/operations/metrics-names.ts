@@ -25,6 +25,17 @@ export const zooKeeperGaugeNames = [
   'min_proposal_size',
 ] as const;
 
+/**
+ * Gauges ZooKeeper registers in a role where mntr has no value for them: a follower's
+ * FollowerZooKeeperServer registers synced_observers (observers a follower serves as their
+ * observer master), null there unless observerMasterPort is set, which Prometheus's provider
+ * exports as 0 and mntr leaves out. corral's observers always sync from the leader, so 0 is
+ * the count.
+ */
+export const gaugesRegisteredEmpty: Readonly<Record<string, readonly string[]>> = {
+  follower: ['synced_observers'],
+};
+
 /** ServerMetrics' counters corral counts (digest_mismatches_count is kept by ServerStatistics). */
 export const zooKeeperExportedCounterNames = [
   ...zooKeeperCounterNames,

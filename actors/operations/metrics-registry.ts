@@ -8,6 +8,7 @@ import type { ServerMetrics, SummaryStatistic } from '../server/statistics.js';
 import type { FourLetterSource } from './four-letter-words.js';
 import { monitorValues } from './four-letter-word-reports.js';
 import {
+  gaugesRegisteredEmpty,
   summaryQuantiles,
   zooKeeperExportedCounterNames,
   zooKeeperGaugeNames,
@@ -147,7 +148,7 @@ export class MetricsRegistry {
   private refresh(): void {
     const { metrics } = this.options;
     const source = this.options.source();
-    this.refreshGauges(new Map(monitorValues(source)));
+    this.refreshGauges(new Map(monitorValues(source)), gaugesRegisteredEmpty[source.role] ?? []);
     for (const [name, counter] of this.counters) {
       // Counters are kept as plain numbers where they are counted; a counter's value is set
       // here, so the request path pays an addition only.
@@ -171,9 +172,9 @@ export class MetricsRegistry {
     loop.reset();
   }
 
-  private refreshGauges(values: Map<string, string | number>): void {
+  private refreshGauges(values: Map<string, string | number>, empty: readonly string[]): void {
     for (const [name, gauge] of this.gauges) {
-      const value = values.get(name);
+      const value = values.get(name) ?? (empty.includes(name) ? 0 : undefined);
       const registered = this.registry.getSingleMetric(name) !== undefined;
       if (typeof value !== 'number') {
         if (registered) this.registry.removeSingleMetric(name);

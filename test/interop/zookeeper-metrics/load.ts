@@ -1,0 +1,40 @@
+// The small client load the live metrics comparison drives on a ZooKeeper and a corral server
+// alike: creates (one ephemeral), a setData, reads, and one watch of each kind fired, so every
+// metric these touch has observations on both before they are scraped.
+import { expect } from 'vitest';
+import type { ClientRequest } from '../../../protocol/requests.js';
+import { createRequest } from '../../support/ensemble-requests.js';
+import { RawClient } from '../../server/raw-client.js';
+
+/** The session the load leaves open (its ephemeral lives until `close`). */
+export interface Load {
+  close: () => void;
+}
+
+/** Drives the load under /<tag> on `port`; resolves once all four watches have fired. */
+export async function driveLoad(port: number, tag: string): Promise<Load> {
+  const client = await RawClient.session(port);
+  let xid = 0;
+  const call = async (request: ClientRequest, err = 0): Promise<void> => {
+    const reply = await client.call(++xid, request, 10_000);
+    expect({ request: request.kind, err: reply.header.err }).toEqual({ request: request.kind, err });
+  };
+  const root = `/${tag}`;
+  await call(createRequest(root));
+  const ephemeral = createRequest(`${root}/ephemeral`);
+  if (ephemeral.kind === 'create') ephemeral.flags = 1;
+  await call(ephemeral);
+  await call({ kind: 'getData', path: root, watch: true });
+  await call({ kind: 'getChildren', path: root, watch: true });
+  // NoNode, with a watch for its creation.
+  await call({ kind: 'exists', path: `${root}/later`, watch: true }, -101);
+  await call({ kind: 'setData', path: root, data: Buffer.from('changed'), version: -1 });
+  await call(createRequest(`${root}/later`));
+  await call({ kind: 'getData', path: `${root}/later`, watch: true });
+  await call({ kind: 'delete', path: `${root}/later`, version: -1 });
+  await call({ kind: 'getData', path: root, watch: false });
+  // NodeDataChanged, NodeChildrenChanged, NodeCreated, NodeDeleted.
+  const events = await client.waitForEvents(4, 10_000);
+  expect(events.length).toBe(4);
+  return { close: () => client.destroy() };
+}
