@@ -27,6 +27,10 @@ export function shouldRegisterWatch(kind: 'exists' | 'getData' | 'getChildren', 
   return err === ErrorCode.ok || (kind === 'exists' && err === ErrorCode.noNode);
 }
 
+/** Told how many watchers one table fired for one change, with the event type (ZooKeeper's
+ * node_*_watch_count summaries observe each triggerWatch call that fired any). */
+export type WatchersFired = (eventType: number, watchers: number) => void;
+
 /** Whether a watcher may be told of a change to a node with this ACL (READ on it). */
 export type WatcherMayRead = (sessionId: bigint, acl: readonly ACL[]) => boolean;
 
@@ -71,23 +75,39 @@ export class WatchManager {
    * consumed, but a session `mayRead` refuses (no READ on change.acl) is not told: ZooKeeper's
    * ServerCnxn.process(event, acl) drops the event after triggerWatch removed the watch (the
    * CVE-2024-23944 fix, in 3.8.4+ and Debian's 3.8.0-11+deb12u2). */
-  trigger(change: ChangeTrigger, mayRead?: WatcherMayRead): Notification[] {
+  trigger(
+    change: ChangeTrigger,
+    mayRead?: WatcherMayRead,
+    counted?: WatchersFired,
+  ): Notification[] {
     const fired = new Set<bigint>();
+    /** Collects from one table; a table that fired is counted, as each triggerWatch call is
+     * (before the READ check and the `supress` set, as ZooKeeper counts its watcher set). */
+    const collect = (table: WatchTable, type: number, childrenChange: boolean): void => {
+      if (counted === undefined) {
+        table.collect(change.path, childrenChange, fired);
+        return;
+      }
+      const found = new Set<bigint>();
+      table.collect(change.path, childrenChange, found);
+      for (const sessionId of found) fired.add(sessionId);
+      if (found.size > 0) counted(type, found.size);
+    };
     switch (change.type) {
       case 'created':
-        this.dataWatches.collect(change.path, false, fired);
+        collect(this.dataWatches, EventType.nodeCreated, false);
         return notify(fired, EventType.nodeCreated, change, mayRead);
       case 'dataChanged':
-        this.dataWatches.collect(change.path, false, fired);
+        collect(this.dataWatches, EventType.nodeDataChanged, false);
         return notify(fired, EventType.nodeDataChanged, change, mayRead);
       case 'childrenChanged':
-        this.childWatches.collect(change.path, true, fired);
+        collect(this.childWatches, EventType.nodeChildrenChanged, true);
         return notify(fired, EventType.nodeChildrenChanged, change, mayRead);
       case 'deleted':
         // Both tables fire NodeDeleted; a session already told by the data table is not told
         // again by the child table (the `supress` set of triggerWatch).
-        this.dataWatches.collect(change.path, false, fired);
-        this.childWatches.collect(change.path, false, fired);
+        collect(this.dataWatches, EventType.nodeDeleted, false);
+        collect(this.childWatches, EventType.nodeDeleted, false);
         return notify(fired, EventType.nodeDeleted, change, mayRead);
       default:
         return assertNever(change.type);

@@ -167,14 +167,17 @@ const monitorPercentiles = [['p50', 0.5], ['p95', 0.95], ['p99', 0.99], ['p999',
 /**
  * ServerMetrics as ZooKeeper's DefaultMetricsProvider dumps them after the basic values: each
  * counter by its name, each summary as avg_/min_/max_/cnt_/sum_<name>, and an advanced one's
- * p50_..p999_<name> (rounded, as ZooKeeper rounds them). proposal_count is among the basic values.
+ * p50_..p999_<name> (rounded, as ZooKeeper rounds them), then each summary set's series.
+ * proposal_count is among the basic values.
  */
 function metricsValues(metrics: ServerMetrics): Array<[string, number]> {
   const entries: Array<[string, number]> = [];
   for (const name of zooKeeperCounterNames) {
     if (name !== 'proposal_count') entries.push([name, metrics.counters[name]]);
   }
-  for (const summary of Object.values(metrics.summaries)) {
+  // A summary set's series follow, each named <key>_<name> (AvgMinMaxCounterSet's values).
+  const sets = Object.values(metrics.summarySets).flatMap((set) => [...set.byKey.values()]);
+  for (const summary of [...Object.values(metrics.summaries), ...sets]) {
     const { name } = summary;
     entries.push([`avg_${name}`, summary.avg], [`min_${name}`, summary.min],
       [`max_${name}`, summary.max], [`cnt_${name}`, summary.count], [`sum_${name}`, summary.sum]);

@@ -4,6 +4,7 @@
 import {
   zooKeeperCounterNames,
   zooKeeperSummaryDetails,
+  zooKeeperSummarySetDetails,
 } from '../server/statistics.js';
 
 /**
@@ -49,6 +50,8 @@ export function zooKeeperExportedTypes(): Map<string, 'gauge' | 'counter' | 'sum
   for (const name of zooKeeperGaugeNames) types.set(name, 'gauge');
   for (const name of zooKeeperExportedCounterNames) types.set(name, 'counter');
   for (const name of Object.keys(zooKeeperSummaryDetails)) types.set(name, 'summary');
+  // SummarySets: summaries whose series carry the label `key`.
+  for (const name of Object.keys(zooKeeperSummarySetDetails)) types.set(name, 'summary');
   return types;
 }
 

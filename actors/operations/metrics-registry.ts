@@ -4,7 +4,11 @@
 // with exportJvmInfo the Node process's (prom-client's default metrics, there being no JVM).
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
-import type { ServerMetrics, SummaryStatistic } from '../server/statistics.js';
+import type {
+  ServerMetrics,
+  SummarySetStatistic,
+  SummaryStatistic,
+} from '../server/statistics.js';
 import type { FourLetterSource } from './four-letter-words.js';
 import { monitorValues } from './four-letter-word-reports.js';
 import {
@@ -13,7 +17,11 @@ import {
   zooKeeperExportedCounterNames,
   zooKeeperGaugeNames,
 } from './metrics-names.js';
-import { summaryWindowMs, WindowedSummary } from './metrics-summary.js';
+import {
+  LabelledWindowedSummary,
+  summaryWindowMs,
+  WindowedSummary,
+} from './metrics-summary.js';
 
 export interface MetricsRegistryOptions {
   /** The four-letter words' view of the server, built at each scrape (as mntr builds it). */
@@ -41,7 +49,8 @@ export class MetricsRegistry {
   private readonly gauges = new Map<string, Gauge>();
   private readonly counters = new Map<string, Counter>();
   private readonly summaries: SummaryStatistic[] = [];
-  private readonly windowed: WindowedSummary[] = [];
+  private readonly summarySets: SummarySetStatistic[] = [];
+  private readonly windowed: Array<WindowedSummary | LabelledWindowedSummary> = [];
   private readonly rotation: NodeJS.Timeout;
   private readonly machineState: Gauge<'machine' | 'state'>;
   private readonly machineTransitions: Counter<'machine' | 'state'>;
@@ -64,6 +73,14 @@ export class MetricsRegistry {
     }
     for (const summary of Object.values(metrics.summaries)) {
       this.exportSummary(summary, summary.name, 1, summaryQuantiles[summary.detail]);
+    }
+    for (const set of Object.values(metrics.summarySets)) {
+      const exported = new LabelledWindowedSummary(set.name, set.name,
+        summaryQuantiles[set.detail], set);
+      this.registry.registerMetric(exported as unknown as Metric);
+      set.exporter = (key, value) => exported.observe(key, value);
+      this.summarySets.push(set);
+      this.windowed.push(exported);
     }
     for (const summary of Object.values(metrics.corralSummaries)) {
       // corral's own durations in Prometheus's base unit (observed in ms).
@@ -126,6 +143,7 @@ export class MetricsRegistry {
   /** Stops feeding the summaries and sampling the event loop. */
   close(): void {
     for (const summary of this.summaries) summary.exporter = undefined;
+    for (const set of this.summarySets) set.exporter = undefined;
     clearInterval(this.rotation);
     this.eventLoop.disable();
     this.registry.clear();

@@ -7,6 +7,7 @@
 import {
   sampleQuantile,
   UniformReservoir,
+  type SummarySetStatistic,
   type SummaryStatistic,
 } from '../server/statistics.js';
 
@@ -84,6 +85,58 @@ export class WindowedSummary {
       { metricName: `${this.name}_sum`, labels: {}, value: this.statistic.sum * this.scale },
       { metricName: `${this.name}_count`, labels: {}, value: this.statistic.count },
     );
+    return { name: this.name, help: this.help, type: 'summary', aggregator: 'sum', values };
+  }
+}
+
+/** A line of a labelled summary as prom-client's registry formats it. */
+interface LabelledSummaryValue {
+  value: number;
+  labels: Record<string, number | string>;
+  metricName?: string;
+}
+
+/**
+ * A Prometheus summary with the label `key` (PrometheusMetricsProvider's SummarySet): one
+ * windowed series per key of the SummarySetStatistic it exports, its _sum and _count labelled
+ * with the key, as simpleclient prints a labelled summary's children.
+ */
+export class LabelledWindowedSummary {
+  readonly type = 'summary';
+  readonly aggregator = 'sum';
+  private readonly series = new Map<string, WindowedSummary>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly quantiles: readonly number[],
+    private readonly statistic: SummarySetStatistic,
+  ) {}
+
+  observe(key: string, value: number): void {
+    let series = this.series.get(key);
+    if (series === undefined) {
+      const summary = this.statistic.byKey.get(key);
+      if (summary === undefined) return;
+      series = new WindowedSummary(this.name, this.help, this.quantiles, summary);
+      this.series.set(key, series);
+    }
+    series.observe(value);
+  }
+
+  rotate(): void {
+    for (const series of this.series.values()) series.rotate();
+  }
+
+  get(): { name: string; help: string; type: 'summary'; aggregator: 'sum';
+    values: LabelledSummaryValue[] } {
+    const values: LabelledSummaryValue[] = [];
+    for (const [key, series] of [...this.series].sort(([left], [right]) =>
+      left < right ? -1 : left > right ? 1 : 0)) {
+      for (const value of series.get().values) {
+        values.push({ ...value, labels: { key, ...value.labels } });
+      }
+    }
     return { name: this.name, help: this.help, type: 'summary', aggregator: 'sum', values };
   }
 }

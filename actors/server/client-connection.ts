@@ -162,6 +162,7 @@ export class ClientConnection {
         this.statistics.latency.record(latencyMs);
         this.lastResponseAtMs = Date.now();
         this.statistics.clientResponseSizes.record(frame.length - 4);
+        this.statistics.metrics.counters.response_bytes += frame.length - 4;
         if (operation !== undefined) {
           this.noteReply(operation, frame);
           const { summaries } = this.statistics.metrics;
@@ -310,6 +311,7 @@ export class ClientConnection {
   notify(frame: Buffer): void {
     if (this.closing) return;
     this.statistics.clientResponseSizes.record(frame.length - 4);
+    this.statistics.metrics.counters.watch_bytes += frame.length - 4;
     this.send(frame);
   }
 

@@ -39,6 +39,7 @@ import { reply } from './replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
 import { QuotaLog } from './quota-log.js';
 import { ServerStatistics } from './statistics.js';
+import { observeApplied, observeRead, watchersFiredInto } from './tree-metrics.js';
 import type { ServerConfig } from '../config/config.js';
 import { hex } from '../../protocol/zxid.js';
 
@@ -92,6 +93,8 @@ export class ServerCore {
   role: ServerRole;
   readonly connections = new Map<number, ClientConnection>();
   readonly statistics = new ServerStatistics();
+  /** The watch table's count of each change's watchers, into ZooKeeper's summaries. */
+  private readonly watchersFired = watchersFiredInto(this.statistics.metrics);
   /** Requests every connection has handed over and not yet answered (globalOutstandingLimit). */
   readonly requestsInFlight = new ServerRequestsInFlight();
   /** Sessions created without a txn (local-sessions.ts): with localSessionsEnabled, or while
@@ -258,9 +261,13 @@ export class ServerCore {
       const auth = this.connections.get(Number(watcher))?.auth;
       return auth === undefined || checkPermission(acl, Perm.read, this.aclAuth(auth));
     };
+    const metrics = this.statistics.metrics;
+    observeApplied(metrics, txn, outcome, (path) => this.tree.statOf(path)?.dataLength,
+      (this.options.now ?? Date.now)());
     for (const trigger of outcome.triggers) {
       // Watches are keyed by connection (see watcherKey); 3.8 sends notifications with zxid -1.
-      for (const { sessionId: watcher, event } of this.watches.trigger(trigger, mayRead)) {
+      for (const { sessionId: watcher, event } of this.watches.trigger(trigger, mayRead,
+        this.watchersFired)) {
         this.connections.get(Number(watcher))?.notify(encodeNotification(-1, event));
       }
     }
@@ -407,6 +414,7 @@ export class ServerCore {
     request: ClientRequest,
   ): Buffer {
     const result = readRequest(this, connection, sessionId, request);
+    observeRead(this.statistics.metrics, request, result.err, result.body);
     if (result.events !== undefined) {
       for (const event of result.events) connection.notify(encodeNotification(-1, event));
     }

@@ -179,11 +179,45 @@ export class SummaryStatistic {
   }
 }
 
+/** How many keys one summary set keeps: observations of further keys are not recorded. */
+export const summarySetKeysMax = 10_000;
+
+/**
+ * One of ZooKeeper's SummarySets (AvgMinMaxCounterSet, or the percentile one when advanced): a
+ * summary per key, named `<key>_<name>` as mntr prints it, plus Prometheus's labelled summary
+ * when the provider is on (`exporter`).
+ */
+export class SummarySetStatistic {
+  readonly byKey = new Map<string, SummaryStatistic>();
+  /** Told every observation recorded: the Prometheus summary of the same name, if any. */
+  exporter: ((key: string, value: number) => void) | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly detail: SummaryDetail,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  observe(key: string, value: number): void {
+    let summary = this.byKey.get(key);
+    if (summary === undefined) {
+      if (this.byKey.size >= summarySetKeysMax) return;
+      summary = new SummaryStatistic(`${key}_${this.name}`, this.detail, this.random);
+      this.byKey.set(key, summary);
+    }
+    summary.observe(value);
+    this.exporter?.(key, value);
+  }
+}
+
 /** The ZooKeeper counters corral measures (ServerMetrics' getCounter names). */
 export const zooKeeperCounterNames = [
   'looking_count', 'diff_count', 'snap_count', 'commit_count', 'proposal_count',
   'connection_request_count', 'connection_rejected', 'bytes_received_count',
   'learner_proposal_received_count', 'learner_commit_received_count',
+  // FinalRequestProcessor's reply sizes and ServerCnxn.process's notification sizes (each
+  // frame's length without its 4-byte prefix, the connect response aside).
+  'response_bytes', 'watch_bytes',
 ] as const;
 export type ZooKeeperCounterName = (typeof zooKeeperCounterNames)[number];
 
@@ -206,8 +240,23 @@ export const zooKeeperSummaryDetails = {
   startup_txns_loaded: 'basic',
   startup_txns_load_time: 'basic',
   startup_snap_load_time: 'basic',
+  // The time from the leader's stamp to this server applying the txn (FinalRequestProcessor).
+  propagation_latency: 'advanced',
+  // How many watchers one change fired, per event type (WatchManager.triggerWatch).
+  node_created_watch_count: 'basic',
+  node_deleted_watch_count: 'basic',
+  node_changed_watch_count: 'basic',
+  node_children_watch_count: 'basic',
 } as const satisfies Record<string, SummaryDetail>;
 export type ZooKeeperSummaryName = keyof typeof zooKeeperSummaryDetails;
+
+/** The ZooKeeper summary sets corral measures (label `key`), with ZooKeeper's detail level. */
+export const zooKeeperSummarySetDetails = {
+  // Bytes each write or read moved, by the path's top-level znode (DataTree's update*Stat).
+  write_per_namespace: 'basic',
+  read_per_namespace: 'basic',
+} as const satisfies Record<string, SummaryDetail>;
+export type ZooKeeperSummarySetName = keyof typeof zooKeeperSummarySetDetails;
 
 /** corral's own summaries (exported as `corral_<name>_seconds`, observed in ms). */
 export const corralSummaryNames = ['snapshot_duration', 'purge_duration'] as const;
@@ -223,6 +272,7 @@ export class ServerMetrics {
     zooKeeperCounterNames.map((name) => [name, 0]),
   ) as Record<ZooKeeperCounterName, number>;
   readonly summaries: Record<ZooKeeperSummaryName, SummaryStatistic>;
+  readonly summarySets: Record<ZooKeeperSummarySetName, SummarySetStatistic>;
   readonly corralSummaries: Record<CorralSummaryName, SummaryStatistic>;
   /** Proposal sizes the leader sent (mntr's last/min/max_proposal_size): PROPOSAL frames. */
   readonly proposalSizes = new BufferSizeTracker();
@@ -249,6 +299,9 @@ export class ServerMetrics {
     this.summaries = Object.fromEntries(Object.entries(zooKeeperSummaryDetails).map(
       ([name, detail]) => [name, new SummaryStatistic(name, detail, random)],
     )) as Record<ZooKeeperSummaryName, SummaryStatistic>;
+    this.summarySets = Object.fromEntries(Object.entries(zooKeeperSummarySetDetails).map(
+      ([name, detail]) => [name, new SummarySetStatistic(name, detail, random)],
+    )) as Record<ZooKeeperSummarySetName, SummarySetStatistic>;
     this.corralSummaries = Object.fromEntries(corralSummaryNames.map(
       (name) => [name, new SummaryStatistic(name, 'basic', random)],
     )) as Record<CorralSummaryName, SummaryStatistic>;

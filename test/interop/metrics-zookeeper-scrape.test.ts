@@ -117,6 +117,28 @@ afterAll(async () => {
   if (providerDir !== undefined) rmSync(providerDir, { recursive: true, force: true });
 });
 
+/** Figures the same load gives the same values on both: the watchers each change fired, the
+ * bytes of replies and notifications, each namespace's read and written bytes. */
+const comparedFigures = [
+  'node_created_watch_count', 'node_deleted_watch_count', 'node_changed_watch_count',
+  'node_children_watch_count', 'watch_bytes', 'response_bytes', 'read_per_namespace',
+  'write_per_namespace',
+];
+
+/**
+ * A family's counts, sums and counter values by sample key (not its quantiles). The namespace
+ * `zookeeper` is left out: a ZooKeeper replica also rewrites /zookeeper/config outside any txn
+ * (ZKDatabase.initConfigInZKDatabase, at startup and again at each learner sync), which
+ * write_per_namespace counts; corral writes that node when it starts or takes a SNAP only.
+ */
+function figuresOf(families: Families, name: string): Record<string, number> {
+  const family = families.get(name);
+  if (family === undefined) return {};
+  return Object.fromEntries([...family.values]
+    .filter(([key]) => !key.includes('quantile=') && !key.includes('key="zookeeper"'))
+    .sort(([left], [right]) => (left < right ? -1 : 1)));
+}
+
 /** Label sets agree when both have series; a set with no series yet (no key observed) agrees
  * with a labelled one. */
 function labelsAgree(zooKeeper: Set<string>, corral: Set<string>): boolean {
@@ -153,6 +175,20 @@ describe.skipIf(missing !== undefined)('/metrics against a live Apache ZooKeeper
       // A claimed name ZooKeeper exports here is exported; any other is on the allow-list.
       expect(notExported.filter((name) => claimed.has(name))).toEqual([]);
       expect(notExported.filter((name) => !omittedNames.has(name))).toEqual([]);
+    },
+  );
+
+  it.each(['standalone', 'leader', 'follower'] as const)(
+    'counts the same load as ZooKeeper does as %s', (role) => {
+      const [zooKeeperFamilies, corralFamilies] = scrapes.get(role)!;
+      for (const name of comparedFigures) {
+        const expected = figuresOf(zooKeeperFamilies, name);
+        // The load moves every one of them: an empty comparison would prove nothing.
+        expect({ name, role, observed: Object.keys(expected).length > 0 })
+          .toEqual({ name, role, observed: true });
+        expect({ name, role, figures: figuresOf(corralFamilies, name) })
+          .toEqual({ name, role, figures: expected });
+      }
     },
   );
 

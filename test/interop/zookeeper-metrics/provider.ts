@@ -50,10 +50,12 @@ export interface ScrapedFamily {
   labelSets: Set<string>;
   /** The quantile labels of an unlabelled summary's sample, in order. */
   quantiles: string[];
+  /** Each sample's value by its sample key: `name` or `name{label="value",…}`, labels sorted. */
+  values: Map<string, number>;
 }
 
 const sampleLine = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s/;
-const labelName = /([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"/g;
+const labelPair = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
 /**
  * GET /metrics on 127.0.0.1:`port`: names and types from parse-prometheus-text-format, label
@@ -69,7 +71,8 @@ export async function scrapeFamilies(port: number): Promise<Map<string, ScrapedF
     const quantiles = family.type === 'SUMMARY'
       ? Object.keys((family.metrics[0] as { quantiles?: object } | undefined)?.quantiles ?? {})
       : [];
-    families.set(family.name, { type: family.type, labelSets: new Set(), quantiles });
+    families.set(family.name, { type: family.type, labelSets: new Set(), quantiles,
+      values: new Map() });
   }
   for (const line of text.split('\n')) {
     const match = sampleLine.exec(line);
@@ -77,9 +80,14 @@ export async function scrapeFamilies(port: number): Promise<Map<string, ScrapedF
     const name = match[1]!;
     const family = families.get(name) ?? families.get(name.replace(/_(count|sum)$/, ''));
     if (family === undefined) throw new Error(`sample ${name} outside any family`);
-    const names = [...(match[2] ?? '').matchAll(labelName)].map((each) => each[1]!)
-      .filter((each) => each !== 'quantile').sort();
-    family.labelSets.add(names.join(','));
+    const pairs = [...(match[2] ?? '').matchAll(labelPair)]
+      .map((each) => [each[1]!, each[2]!] as const)
+      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
+    family.labelSets.add(pairs.map(([label]) => label).filter((label) => label !== 'quantile')
+      .join(','));
+    const key = pairs.length === 0 ? name
+      : `${name}{${pairs.map(([label, value]) => `${label}="${value}"`).join(',')}}`;
+    family.values.set(key, Number(line.slice(match[0].length).trim().split(' ')[0]));
   }
   return families;
 }
