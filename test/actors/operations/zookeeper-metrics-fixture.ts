@@ -6,8 +6,9 @@
 // ZooKeeperServer.java, quorum/LeaderZooKeeperServer.java, quorum/QuorumZooKeeperServer.java and
 // quorum/FollowerZooKeeperServer.java at tag release-3.8.0-1 (Debian's zookeeper 3.8.0), with
 // zookeeper-metrics-providers/.../PrometheusMetricsProvider.java for the types: Counter → counter
-// (simpleclient 0.9.0 adds no _total), Summary → summary, Gauge → gauge. ZooKeeper's Prometheus
-// jar is not installed here, so no test can scrape a real ZooKeeper: this table stands in.
+// (simpleclient 0.9.0 adds no _total), Summary → summary, Gauge → gauge. The unit tests use it
+// offline; metrics-zookeeper-scrape.test.ts holds it, name for name and type for type, against
+// what a live ZooKeeper 3.8 exports (standalone, leader and follower).
 
 export interface ZooKeeperMetric {
   type: 'counter' | 'gauge' | 'summary';
