@@ -2,7 +2,12 @@
 // one listens. corral honours ZooKeeper's Prometheus provider (actors/operations/metrics-*.ts) and
 // its default one (mntr and the admin server only); any other class names code corral cannot run,
 // so it stops startup naming the key.
-import { ValueProblem, valueParsers, type ValueParser } from '../../protocol/config/values.js';
+import {
+  parseInteger,
+  ValueProblem,
+  valueParsers,
+  type ValueParser,
+} from '../../protocol/config/values.js';
 
 export const prometheusProviderClass =
   'org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider';
@@ -20,6 +25,10 @@ export interface MetricsConfig {
   /** metricsProvider.exportJvmInfo: export the process's own metrics too (Node's, as there is
    * no JVM: prom-client's default metrics in place of the JVM's). */
   metricsExportProcessInfo: boolean;
+  /** leader.ackLoggingFrequency (ZooKeeper's system property zookeeper.leader.
+   * ackLoggingFrequency): the leader observes ack_latency for zxids that are multiples of it;
+   * 0 or less, never. */
+  ackLoggingFrequency: number;
 }
 
 /** PrometheusMetricsProvider's defaults (ZooKeeper 3.8). */
@@ -28,6 +37,7 @@ export const metricsConfigDefaults = {
   metricsHttpHost: '0.0.0.0',
   metricsHttpPort: 7000,
   metricsExportProcessInfo: true,
+  ackLoggingFrequency: 1000,
 } as const satisfies MetricsConfig;
 
 /** A class name, compared exactly as Java's class loader does. */
@@ -51,6 +61,10 @@ export const metricsKeyRules = {
   'metricsProvider.exportJvmInfo': {
     field: 'metricsExportProcessInfo',
     parse: valueParsers.boolean,
+  },
+  'leader.ackLoggingFrequency': {
+    field: 'ackLoggingFrequency',
+    parse: (value: string) => parseInteger(value.trim(), -(2 ** 31), 'expected an integer'),
   },
 } as const satisfies Record<string, {
   field: keyof MetricsConfig;

@@ -167,7 +167,11 @@ export class ReplicaHost implements ReplicaPort {
     recordStartup(metrics, { snapshotMs: restoredAt - startedAt, txns: replayed,
       txnsMs: performance.now() - restoredAt });
     storage.observeTimings(storageTimingsFor(metrics));
-    this.roleMetrics = new RoleMetrics(metrics, () => this.world.clock.now(), this.announced);
+    this.roleMetrics = new RoleMetrics(metrics, () => this.world.clock.now(), this.announced, {
+      myId: this.myId,
+      frequency: core.settings.ackLoggingFrequency,
+      appliedZxid: () => core.tree.lastZxid,
+    });
     metrics.peerQueues = () => this.peerQueues();
     // Until it serves, a replica's tree may hold a tail nobody committed: no snapshots of it.
     storage.detach();
@@ -324,6 +328,7 @@ export class ReplicaHost implements ReplicaPort {
   /** Hands an event to the machine, then runs the host work its transition left. */
   send(event: ReplicaEvent): void {
     if (this.halted) return;
+    this.roleMetrics?.delivered(event);
     this.actor?.send(event);
     this.hostWork.run();
   }

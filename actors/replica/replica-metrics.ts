@@ -1,8 +1,13 @@
 // What the replica host adds to the metrics: from its role announcements (rare) ZooKeeper's
 // looking_count, election_time, follower/observer_sync_time and unavailable_time, and corral's
 // machine state and transitions; from its effects the proposal, commit and sync counts (a few
-// additions each).
-import type { RoleAnnouncement, SyncStreamParams } from '../../machines/replica-context.js';
+// additions each); from the events it hands the machine, the leader's sampled ack_latency.
+import type {
+  ReplicaEvent,
+  RoleAnnouncement,
+  SyncStreamParams,
+} from '../../machines/replica-context.js';
+import type { ServerId } from '../../protocol/peer.js';
 import type { Txn } from '../../protocol/txn.js';
 import type { ServerMetrics } from '../server/statistics.js';
 
@@ -18,7 +23,21 @@ export function replicaStateName(role: RoleAnnouncement): string {
   return `${role.state}.${role.serving ? 'broadcast' : 'discovery'}`;
 }
 
+/** How many sampled proposals the leader keeps awaiting ACKs (more are not sampled). */
+export const ackSamplesMax = 10_000;
+
+/** What the leader's ack_latency needs from the host. */
+export interface AckSampling {
+  myId: ServerId;
+  /** leader.ackLoggingFrequency (ZooKeeper's default 1000; 0 or less: off). */
+  frequency: number;
+  /** The last zxid this replica applied: a leader applies each txn as it commits it. */
+  appliedZxid: () => number;
+}
+
 export class RoleMetrics {
+  private role: RoleAnnouncement;
+
   /** QuorumPeer.setZabState: reaching broadcast ends the time unavailable (the leader's is also
    * leader_unavailable_time); leaving it starts the next. */
   private timeUnavailability(next: RoleAnnouncement, now: number): void {
@@ -46,12 +65,48 @@ export class RoleMetrics {
     private readonly metrics: ServerMetrics,
     private readonly nowMs: () => number,
     initial: RoleAnnouncement,
+    private readonly acks?: AckSampling,
   ) {
+    this.role = initial;
+    metrics.ackLoggingFrequency = acks === undefined ? 0 : Math.max(0, acks.frequency);
     this.enter(undefined, initial);
   }
 
   announced(previous: RoleAnnouncement, next: RoleAnnouncement): void {
+    this.role = next;
+    // Proposals of an earlier leadership are no longer awaited.
+    if (next.state !== 'leading') this.metrics.ackSamples.clear();
     this.enter(previous, next);
+  }
+
+  /** An event on its way to the machine: a voter's ACK, or (leading) this replica's own log
+   * being durable, which ZooKeeper's leader counts as its own ACK. Nothing unless sampling. */
+  delivered(event: ReplicaEvent): void {
+    if (this.metrics.ackSamples.size === 0 || this.acks === undefined) return;
+    if (event.type === 'peer.ack') this.acked(event.from, event.message.zxid);
+    else if (event.type === 'storage.appended' && this.role.state === 'leading') {
+      this.acked(this.acks.myId, event.zxid);
+    }
+  }
+
+  /**
+   * Leader.processAck's ack_latency: each sampled proposal up to `zxid` (an ACK covers every
+   * earlier proposal) that `from` had not acked, unless already committed (ZooKeeper returns
+   * before logging an ACK that comes after the commit), keyed by the voter's id.
+   */
+  private acked(from: ServerId, zxid: number): void {
+    const committed = this.acks!.appliedZxid();
+    const now = this.nowMs();
+    for (const [sampled, sample] of this.metrics.ackSamples) {
+      if (sampled <= committed) {
+        this.metrics.ackSamples.delete(sampled);
+        continue;
+      }
+      if (sampled > zxid || sample.acked.has(from)) continue;
+      sample.acked.add(from);
+      const latency = now - sample.stampedMs;
+      if (latency >= 0) this.metrics.summarySets.ack_latency.observe(String(from), latency);
+    }
   }
 
   /**
@@ -112,6 +167,17 @@ function observeSinceStamped(
   }
 }
 
+/** The leader's proposals whose zxid is a multiple of leader.ackLoggingFrequency await their
+ * ACKs (Leader.processAck samples those only). */
+function sampleForAcks(metrics: ServerMetrics, txns: readonly Txn[]): void {
+  const frequency = metrics.ackLoggingFrequency;
+  if (frequency <= 0) return;
+  for (const txn of txns) {
+    if (txn.zxid % frequency !== 0 || metrics.ackSamples.size >= ackSamplesMax) continue;
+    metrics.ackSamples.set(txn.zxid, { stampedMs: txn.time, acked: new Set() });
+  }
+}
+
 /**
  * Txns this replica logs: a leader's own proposals (Leader.propose's proposal_count), or, once
  * it serves, a learner's received PROPOSALs (learner_proposal_received_count, and Follower's
@@ -126,6 +192,7 @@ export function countLogged(
   if (!role.serving) return;
   if (role.state === 'leading') {
     metrics.counters.proposal_count += txns.length;
+    sampleForAcks(metrics, txns);
     return;
   }
   metrics.counters.learner_proposal_received_count += txns.length;

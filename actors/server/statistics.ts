@@ -255,6 +255,9 @@ export const zooKeeperSummarySetDetails = {
   // Bytes each write or read moved, by the path's top-level znode (DataTree's update*Stat).
   write_per_namespace: 'basic',
   read_per_namespace: 'basic',
+  // The leader's time from stamping a proposal to each voter's ACK of it, keyed by the voter's
+  // server id (Leader.processAck, for sampled zxids that are not yet committed).
+  ack_latency: 'advanced',
 } as const satisfies Record<string, SummaryDetail>;
 export type ZooKeeperSummarySetName = keyof typeof zooKeeperSummarySetDetails;
 
@@ -280,6 +283,11 @@ export class ServerMetrics {
   readonly machineStates = new Map<string, string>();
   /** Entries into each state (`machine` → state → count), as corral_machine_transitions. */
   readonly machineTransitions = new Map<string, Map<string, number>>();
+  /** The leader's sampled proposals awaiting ACKs (replica-metrics.ts): zxid → stamped time and
+   * the voters that acked it. Empty unless leading with ack sampling on. */
+  readonly ackSamples = new Map<number, { stampedMs: number; acked: Set<number> }>();
+  /** leader.ackLoggingFrequency: zxids that are multiples of it are sampled (0: none). */
+  ackLoggingFrequency = 0;
   /** Bytes queued for each peer's link, read on demand (a replica's host sets it). */
   peerQueues: (() => ReadonlyArray<{ peer: number; queuedBytes: number }>) | undefined;
 

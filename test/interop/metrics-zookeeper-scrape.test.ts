@@ -34,6 +34,9 @@ if (missing !== undefined) console.warn(`metrics-zookeeper-scrape skipped: ${mis
 
 const corralMetricsLines = (port: number): string[] =>
   prometheusLines(port, ['metricsProvider.exportJvmInfo=false']);
+/** Every proposal's ACKs sampled (ZooKeeper's default is one zxid in 1000): the same zoo.cfg
+ * line for both, ZooKeeper taking it as its system property zookeeper.leader.*. */
+const ackSampling = 'leader.ackLoggingFrequency=1';
 
 let providerDir: string | undefined;
 let zooKeeper: ZooKeeperServer | undefined;
@@ -48,7 +51,8 @@ async function startZooKeepers(ports: number[], jvmFlags: string[]): Promise<[nu
   const [standalonePort, ...ensemblePorts] = ports;
   const [standalone, ensemble] = await Promise.all([
     startZooKeeper({ extraConfig: zooKeeperProviderLines(standalonePort), jvmFlags }),
-    ZooKeeperEnsemble.create({ voters: 3, extraConfig: zooKeeperProviderLines(), jvmFlags }),
+    ZooKeeperEnsemble.create({ voters: 3, extraConfig: [...zooKeeperProviderLines(), ackSampling],
+      jvmFlags }),
   ]);
   zooKeeper = standalone;
   zooKeeperEnsemble = ensemble;
@@ -65,7 +69,9 @@ async function startCorrals(ports: number[]): Promise<[number, number]> {
   const [standalonePort, ...ensemblePorts] = ports;
   const ensemble = await TestEnsemble.create({ voters: 3 });
   corralEnsemble = ensemble;
-  for (const id of ensemble.ids) ensemble.setConfig(id, corralMetricsLines(ensemblePorts[id - 1]!));
+  for (const id of ensemble.ids) {
+    ensemble.setConfig(id, [...corralMetricsLines(ensemblePorts[id - 1]!), ackSampling]);
+  }
   ensemble.startAll();
   corral = await startCorral({
     zooCfg: ['tickTime=2000', '4lw.commands.whitelist=*', ...corralMetricsLines(standalonePort!)],
@@ -191,6 +197,26 @@ describe.skipIf(missing !== undefined)('/metrics against a live Apache ZooKeeper
       }
     },
   );
+
+  it('samples the leader\'s ACKs by voter, as ZooKeeper does', () => {
+    const acks = (families: Families): Map<string, number> => new Map(
+      [...families.get('ack_latency')!.values]
+        .filter(([key]) => key.startsWith('ack_latency_count'))
+        .map(([key, count]) => [/key="(\d+)"/.exec(key)?.[1] ?? key, count]));
+    const [zooKeeperAcks, corralAcks] = scrapes.get('leader')!.map(acks);
+    for (const byVoter of [zooKeeperAcks!, corralAcks!]) {
+      expect([...byVoter.keys()].every((id) => ['1', '2', '3'].includes(id))).toBe(true);
+    }
+    // Each proposal's ACKs up to its commit: a quorum of 2 of 3, the same txns on both.
+    const total = (byVoter: Map<string, number>) =>
+      [...byVoter.values()].reduce((sum, count) => sum + count, 0);
+    expect(total(zooKeeperAcks!)).toBeGreaterThan(0);
+    expect(total(corralAcks!)).toBe(total(zooKeeperAcks!));
+    // A follower logs no ACKs.
+    for (const families of scrapes.get('follower')!) {
+      expect(families.get('ack_latency')!.values.size).toBe(0);
+    }
+  });
 
   it('lists only ZooKeeper names corral does not claim, all of them live', () => {
     const live = new Map<string, string>();
