@@ -5,6 +5,7 @@ import { hostname, arch, release, type, userInfo, homedir } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { ensembleConfigText } from '../config/ensemble.js';
 import { zooKeeperCounterNames, type ServerMetrics } from '../server/statistics.js';
+import { quotaGaugeNames } from '../server/tree-metrics.js';
 import type {
   ConnectionStatistics,
   FourLetterSource,
@@ -174,6 +175,15 @@ function metricsValues(metrics: ServerMetrics): Array<[string, number]> {
   const entries: Array<[string, number]> = [];
   for (const name of zooKeeperCounterNames) {
     if (name !== 'proposal_count') entries.push([name, metrics.counters[name]]);
+  }
+  // A counter set's series, each named <key>_<name> (SimpleCounterSet's values).
+  for (const [key, count] of metrics.counterSets.quota_exceeded_error_per_namespace) {
+    entries.push([`${key}_quota_exceeded_error_per_namespace`, count]);
+  }
+  // A gauge set's values as DefaultMetricsProvider dumps them: <key>_<name>.
+  const quotas = metrics.quotaFigures?.();
+  for (const name of quotaGaugeNames) {
+    for (const [key, value] of quotas?.[name] ?? []) entries.push([`${key}_${name}`, value]);
   }
   // A summary set's series follow, each named <key>_<name> (AvgMinMaxCounterSet's values).
   const sets = Object.values(metrics.summarySets).flatMap((set) => [...set.byKey.values()]);

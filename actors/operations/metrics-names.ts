@@ -6,6 +6,7 @@ import {
   zooKeeperSummaryDetails,
   zooKeeperSummarySetDetails,
 } from '../server/statistics.js';
+import { quotaGaugeNames } from '../server/tree-metrics.js';
 
 /**
  * ZooKeeper's registerGauge names corral measures, read from mntr's values at each scrape. A
@@ -50,8 +51,10 @@ export function zooKeeperExportedTypes(): Map<string, 'gauge' | 'counter' | 'sum
   for (const name of zooKeeperGaugeNames) types.set(name, 'gauge');
   for (const name of zooKeeperExportedCounterNames) types.set(name, 'counter');
   for (const name of Object.keys(zooKeeperSummaryDetails)) types.set(name, 'summary');
-  // SummarySets: summaries whose series carry the label `key`.
+  // SummarySets, GaugeSets and CounterSets: their series carry the label `key`.
   for (const name of Object.keys(zooKeeperSummarySetDetails)) types.set(name, 'summary');
+  for (const name of quotaGaugeNames) types.set(name, 'gauge');
+  types.set('quota_exceeded_error_per_namespace', 'counter');
   return types;
 }
 

@@ -11,6 +11,7 @@ import type {
 } from '../server/statistics.js';
 import type { FourLetterSource } from './four-letter-words.js';
 import { monitorValues } from './four-letter-word-reports.js';
+import { quotaGaugeNames, type QuotaGaugeName } from '../server/tree-metrics.js';
 import {
   gaugesRegisteredEmpty,
   summaryQuantiles,
@@ -56,6 +57,9 @@ export class MetricsRegistry {
   private readonly machineTransitions: Counter<'machine' | 'state'>;
   private readonly machineInstances: Gauge<'machine' | 'state'>;
   private readonly peerQueueBytes: Gauge<'peer'>;
+  /** ZooKeeper's GaugeSets and CounterSets, refreshed from their figures at each scrape. */
+  private readonly gaugeSets = new Map<QuotaGaugeName, Gauge<'key'>>();
+  private readonly quotaRefusals: Counter<'key'>;
   private readonly eventLoopDelay: Gauge<'quantile'>;
   private readonly eventLoopDelayMax: Gauge;
   private readonly eventLoop: IntervalHistogram;
@@ -86,6 +90,12 @@ export class MetricsRegistry {
       // corral's own durations in Prometheus's base unit (observed in ms).
       this.exportSummary(summary, `corral_${summary.name}_seconds`, 1 / 1000, [0.5, 0.9, 0.99]);
     }
+    for (const name of quotaGaugeNames) {
+      this.gaugeSets.set(name, new Gauge({ name, help: name, labelNames: ['key'],
+        registers: [registry] }));
+    }
+    this.quotaRefusals = new Counter({ name: 'quota_exceeded_error_per_namespace',
+      help: 'quota_exceeded_error_per_namespace', labelNames: ['key'], registers: [registry] });
     this.machineState = new Gauge({
       name: 'corral_machine_state',
       help: "Each machine's states: 1 for the one it is in, 0 for those it has left",
@@ -176,6 +186,7 @@ export class MetricsRegistry {
       counter.reset();
       counter.inc(value);
     }
+    this.refreshSets();
     this.refreshMachines();
     this.peerQueueBytes.reset();
     for (const { peer, queuedBytes } of metrics.peerQueues?.() ?? []) {
@@ -200,6 +211,19 @@ export class MetricsRegistry {
       }
       if (!registered) this.registry.registerMetric(gauge);
       gauge.set(value);
+    }
+  }
+
+  /** The sets' series by key (a key once seen stays, as simpleclient's children do). */
+  private refreshSets(): void {
+    const { metrics } = this.options;
+    const figures = metrics.quotaFigures?.();
+    for (const [name, gauge] of this.gaugeSets) {
+      for (const [key, value] of figures?.[name] ?? []) gauge.set({ key }, value);
+    }
+    this.quotaRefusals.reset();
+    for (const [key, count] of metrics.counterSets.quota_exceeded_error_per_namespace) {
+      this.quotaRefusals.inc({ key }, count);
     }
   }
 

@@ -39,7 +39,13 @@ import { reply } from './replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
 import { QuotaLog } from './quota-log.js';
 import { ServerStatistics } from './statistics.js';
-import { observeApplied, observeRead, watchersFiredInto } from './tree-metrics.js';
+import {
+  countQuotaRefusals,
+  observeApplied,
+  observeRead,
+  quotaFiguresOf,
+  watchersFiredInto,
+} from './tree-metrics.js';
 import type { ServerConfig } from '../config/config.js';
 import { hex } from '../../protocol/zxid.js';
 
@@ -126,6 +132,7 @@ export class ServerCore {
     this.audit = options.audit;
     this.quotaLog = new QuotaLog(logger, options.now ?? Date.now);
     this.tree = this.emptyTree();
+    this.statistics.metrics.quotaFigures = () => quotaFiguresOf(this.tree);
     const serverId = options.serverId ?? 0;
     this.role = {
       role: options.pipeline === undefined ? 'standalone' : 'follower',
@@ -250,7 +257,10 @@ export class ServerCore {
     const ephemerals = closing === undefined ? [] : this.tree.ephemeralsOf(closing.sessionId);
     const outcome = this.tree.apply(txn);
     // ZooKeeper's leader logs the quota limits a write passes (its prepare step checks them).
-    if (this.ownsSessionExpiry) this.quotaLog.report(outcome.quotaExceeded);
+    if (this.ownsSessionExpiry) {
+      this.quotaLog.report(outcome.quotaExceeded);
+      countQuotaRefusals(this.statistics.metrics, outcome.quotaExceeded);
+    }
     if (ephemerals.length > 0) this.audit?.ephemeralsDeleted(closing!.sessionId, ephemerals);
     if (body.type === 'createSession' && this.sessions.get(body.sessionId) === undefined) {
       // Created through another replica: tracked here too (expired by the leader alone).

@@ -2,6 +2,7 @@
 // ZooKeeper's ServerStats keeps them), per connection and per server, resettable by crst/srst;
 // and ZooKeeper's ServerMetrics (counters and summaries), which mntr and /metrics both read.
 import type { StorageTimings } from '../../storage/replica-storage.js';
+import type { QuotaFigures } from './tree-metrics.js';
 
 export class LatencyTracker {
   private minimum = Number.POSITIVE_INFINITY;
@@ -283,6 +284,10 @@ export class ServerMetrics {
   readonly machineStates = new Map<string, string>();
   /** Entries into each state (`machine` → state → count), as corral_machine_transitions. */
   readonly machineTransitions = new Map<string, Map<string, number>>();
+  /** ZooKeeper's CounterSets (label `key`): writes refused at a hard quota, by namespace. */
+  readonly counterSets = { quota_exceeded_error_per_namespace: new Map<string, number>() };
+  /** The quotas' limits and usage by namespace, read on demand (the server core sets it). */
+  quotaFigures: (() => QuotaFigures) | undefined;
   /** The leader's sampled proposals awaiting ACKs (replica-metrics.ts): zxid → stamped time and
    * the voters that acked it. Empty unless leading with ack sampling on. */
   readonly ackSamples = new Map<number, { stampedMs: number; acked: Set<number> }>();

@@ -1,11 +1,19 @@
 // What the data tree's work adds to ZooKeeper's ServerMetrics: how many watchers each change
 // fired (WatchManager.triggerWatch's node_*_watch_count), each applied txn's time since its
 // leader stamped it (FinalRequestProcessor's propagation_latency), and the bytes each write and
-// read moved per top-level znode (DataTree's write_per_namespace and read_per_namespace).
+// read moved per top-level znode (DataTree's write_per_namespace and read_per_namespace), and
+// the quotas' limits and usage per namespace (QuotaMetricsUtils' GaugeSets).
 import { EventType } from '../../protocol/constants.js';
 import type { ClientRequest } from '../../protocol/requests.js';
 import type { ResponseBody } from '../../protocol/responses.js';
-import type { Txn } from '../../protocol/txn.js';
+import type { AuthContext, Txn } from '../../protocol/txn.js';
+import {
+  limitNodeName,
+  quotaRoot,
+  statNodeName,
+  type QuotaExceeded,
+} from '../../tree/quota.js';
+import { parseStats, statValue, statsKeys } from '../../tree/stats-track.js';
 import type { ApplyOutcome } from '../../tree/types.js';
 import type { WatchersFired } from '../../tree/watches.js';
 import type { ServerMetrics, ZooKeeperSummaryName } from './statistics.js';
@@ -93,4 +101,78 @@ export function observeRead(
   if (bytes === undefined || namespace === undefined) return;
   metrics.summarySets.read_per_namespace.observe(namespace,
     request.path.length + bytes + statOverheadBytes);
+}
+
+/** ZooKeeper's quota GaugeSets (QuotaMetricsUtils), each a value per namespace. */
+export const quotaGaugeNames = [
+  'quota_count_limit_per_namespace', 'quota_bytes_limit_per_namespace',
+  'quota_count_usage_per_namespace', 'quota_bytes_usage_per_namespace',
+] as const;
+export type QuotaGaugeName = (typeof quotaGaugeNames)[number];
+export type QuotaFigures = Record<QuotaGaugeName, Map<string, number>>;
+
+/** What the quota walk reads of the tree: a node's children and data, as a super user. */
+export interface QuotaTree {
+  getChildren(path: string, auth: AuthContext): { err: number; body: ResponseBody };
+  getData(path: string, auth: AuthContext): { err: number; body: ResponseBody };
+}
+
+const superUser: AuthContext = { ids: [], superUser: true };
+/** How many nodes of the quota subtree one scrape walks at most. */
+export const quotaNodesWalkedMax = 100_000;
+
+/** The namespace's value plus a quota's, as QuotaMetricsUtils sums a namespace's quotas. */
+function add(figures: Map<string, number>, namespace: string, value: bigint): void {
+  figures.set(namespace, (figures.get(namespace) ?? 0) + Number(value));
+}
+
+/** One leaf of the quota subtree: a limits node gives the limits (the hard one when set), a
+ * stats node the usage, each under the namespace of the path its quota is on. */
+function collectQuotaLeaf(figures: QuotaFigures, path: string, data: Buffer | null): void {
+  const namespace = topNamespace(path.slice(quotaRoot.length));
+  const stats = data === null ? undefined : parseStats(data);
+  if (namespace === undefined || stats === undefined) return;
+  const value = (key: string) => statValue(stats, key);
+  const limit = (hard: bigint, soft: bigint) => (hard > -1n ? hard : soft);
+  if (path.endsWith(`/${limitNodeName}`)) {
+    add(figures.quota_count_limit_per_namespace, namespace,
+      limit(value(statsKeys.countHardLimit), value(statsKeys.count)));
+    add(figures.quota_bytes_limit_per_namespace, namespace,
+      limit(value(statsKeys.byteHardLimit), value(statsKeys.bytes)));
+  } else if (path.endsWith(`/${statNodeName}`)) {
+    add(figures.quota_count_usage_per_namespace, namespace, value(statsKeys.count));
+    add(figures.quota_bytes_usage_per_namespace, namespace, value(statsKeys.bytes));
+  }
+}
+
+/** QuotaMetricsUtils: every leaf of /zookeeper/quota read, read at each scrape. */
+export function quotaFiguresOf(tree: QuotaTree): QuotaFigures {
+  const figures = Object.fromEntries(quotaGaugeNames.map((name) => [name, new Map()])) as
+    QuotaFigures;
+  const pending = [quotaRoot];
+  for (let walked = 0; pending.length > 0 && walked < quotaNodesWalkedMax; walked++) {
+    const path = pending.pop()!;
+    const children = tree.getChildren(path, superUser);
+    if (children.err !== 0 || children.body.kind !== 'children') continue;
+    if (children.body.children.length > 0) {
+      for (const child of children.body.children) pending.push(`${path}/${child}`);
+      continue;
+    }
+    const data = tree.getData(path, superUser);
+    if (data.err === 0 && data.body.kind === 'data') collectQuotaLeaf(figures, path, data.body.data);
+  }
+  return figures;
+}
+
+/** ZooKeeperServer.updateQuotaExceededMetrics: each write the leader refused at a hard limit,
+ * under its namespace (a quota path's, which the write's path shares). */
+export function countQuotaRefusals(
+  metrics: ServerMetrics,
+  exceeded: readonly QuotaExceeded[] | undefined,
+): void {
+  const counts = metrics.counterSets.quota_exceeded_error_per_namespace;
+  for (const { quotaPath, hard } of exceeded ?? []) {
+    const namespace = topNamespace(quotaPath);
+    if (hard && namespace !== undefined) counts.set(namespace, (counts.get(namespace) ?? 0) + 1);
+  }
 }

@@ -37,6 +37,8 @@ const corralMetricsLines = (port: number): string[] =>
 /** Every proposal's ACKs sampled (ZooKeeper's default is one zxid in 1000): the same zoo.cfg
  * line for both, ZooKeeper taking it as its system property zookeeper.leader.*. */
 const ackSampling = 'leader.ackLoggingFrequency=1';
+/** The load's fourth znode under a quota is refused (ZooKeeper's system property too). */
+const enforceQuota = 'enforceQuota=true';
 
 let providerDir: string | undefined;
 let zooKeeper: ZooKeeperServer | undefined;
@@ -50,9 +52,10 @@ const scrapes = new Map<Role, [Families, Families]>();
 async function startZooKeepers(ports: number[], jvmFlags: string[]): Promise<[number, number]> {
   const [standalonePort, ...ensemblePorts] = ports;
   const [standalone, ensemble] = await Promise.all([
-    startZooKeeper({ extraConfig: zooKeeperProviderLines(standalonePort), jvmFlags }),
-    ZooKeeperEnsemble.create({ voters: 3, extraConfig: [...zooKeeperProviderLines(), ackSampling],
+    startZooKeeper({ extraConfig: [...zooKeeperProviderLines(standalonePort), enforceQuota],
       jvmFlags }),
+    ZooKeeperEnsemble.create({ voters: 3,
+      extraConfig: [...zooKeeperProviderLines(), ackSampling, enforceQuota], jvmFlags }),
   ]);
   zooKeeper = standalone;
   zooKeeperEnsemble = ensemble;
@@ -70,11 +73,13 @@ async function startCorrals(ports: number[]): Promise<[number, number]> {
   const ensemble = await TestEnsemble.create({ voters: 3 });
   corralEnsemble = ensemble;
   for (const id of ensemble.ids) {
-    ensemble.setConfig(id, [...corralMetricsLines(ensemblePorts[id - 1]!), ackSampling]);
+    ensemble.setConfig(id, [...corralMetricsLines(ensemblePorts[id - 1]!), ackSampling,
+      enforceQuota]);
   }
   ensemble.startAll();
   corral = await startCorral({
-    zooCfg: ['tickTime=2000', '4lw.commands.whitelist=*', ...corralMetricsLines(standalonePort!)],
+    zooCfg: ['tickTime=2000', '4lw.commands.whitelist=*', ...corralMetricsLines(standalonePort!),
+      enforceQuota],
   });
   const leader = await ensemble.waitForLeader();
   const follower = (await ensemble.followers())[0]!;
@@ -124,11 +129,13 @@ afterAll(async () => {
 });
 
 /** Figures the same load gives the same values on both: the watchers each change fired, the
- * bytes of replies and notifications, each namespace's read and written bytes. */
+ * bytes of replies and notifications, each namespace's read and written bytes, its quota's
+ * limits and usage. */
 const comparedFigures = [
   'node_created_watch_count', 'node_deleted_watch_count', 'node_changed_watch_count',
   'node_children_watch_count', 'watch_bytes', 'response_bytes', 'read_per_namespace',
-  'write_per_namespace',
+  'write_per_namespace', 'quota_count_limit_per_namespace', 'quota_bytes_limit_per_namespace',
+  'quota_count_usage_per_namespace', 'quota_bytes_usage_per_namespace',
 ];
 
 /**
@@ -195,6 +202,18 @@ describe.skipIf(missing !== undefined)('/metrics against a live Apache ZooKeeper
         expect({ name, role, figures: figuresOf(corralFamilies, name) })
           .toEqual({ name, role, figures: expected });
       }
+    },
+  );
+
+  it.each(['standalone', 'leader', 'follower'] as const)(
+    'counts writes refused at a quota\'s hard limit as ZooKeeper does, as %s', (role) => {
+      const [zooKeeperFamilies, corralFamilies] = scrapes.get(role)!;
+      const refusals = (families: Families) =>
+        figuresOf(families, 'quota_exceeded_error_per_namespace');
+      // The leader checks quotas (standalone, itself): one refusal per load it applied.
+      if (role !== 'follower') expect(Object.keys(refusals(zooKeeperFamilies)).length).toBe(
+        role === 'standalone' ? 1 : 2);
+      expect(refusals(corralFamilies)).toEqual(refusals(zooKeeperFamilies));
     },
   );
 

@@ -1,6 +1,6 @@
 // The small client load the live metrics comparison drives on a ZooKeeper and a corral server
-// alike: creates (one ephemeral), a setData, reads, and one watch of each kind fired, so every
-// metric these touch has observations on both before they are scraped.
+// alike: a quota, creates (one ephemeral, one past the quota's hard limit), a setData, reads,
+// and one watch of each kind fired, so every metric these touch has observations on both.
 import { expect } from 'vitest';
 import type { ClientRequest } from '../../../protocol/requests.js';
 import { createRequest } from '../../support/ensemble-requests.js';
@@ -9,6 +9,13 @@ import { RawClient } from '../../server/raw-client.js';
 /** The session the load leaves open (its ephemeral lives until `close`). */
 export interface Load {
   close: () => void;
+}
+
+/** A persistent create of `path` holding `data`. */
+function dataCreate(path: string, data: string): ClientRequest {
+  const request = createRequest(path);
+  if (request.kind === 'create') request.data = Buffer.from(data);
+  return request;
 }
 
 /** Drives the load under /<tag> on `port`; resolves once all four watches have fired. */
@@ -20,6 +27,11 @@ export async function driveLoad(port: number, tag: string): Promise<Load> {
     expect({ request: request.kind, err: reply.header.err }).toEqual({ request: request.kind, err });
   };
   const root = `/${tag}`;
+  // A quota on /<tag> first (as setquota makes it): at most 3 znodes, refused past that.
+  const quota = `/zookeeper/quota/${tag}`;
+  await call(createRequest(quota));
+  await call(dataCreate(`${quota}/zookeeper_limits`, 'count=-1,bytes=-1,countHardLimit=3'));
+  await call(dataCreate(`${quota}/zookeeper_stats`, 'count=0,bytes=0'));
   await call(createRequest(root));
   const ephemeral = createRequest(`${root}/ephemeral`);
   if (ephemeral.kind === 'create') ephemeral.flags = 1;
@@ -30,6 +42,8 @@ export async function driveLoad(port: number, tag: string): Promise<Load> {
   await call({ kind: 'exists', path: `${root}/later`, watch: true }, -101);
   await call({ kind: 'setData', path: root, data: Buffer.from('changed'), version: -1 });
   await call(createRequest(`${root}/later`));
+  // The fourth znode under the quota: QuotaExceeded with enforceQuota.
+  await call(createRequest(`${root}/refused`), -125);
   await call({ kind: 'getData', path: `${root}/later`, watch: true });
   await call({ kind: 'delete', path: `${root}/later`, version: -1 });
   await call({ kind: 'getData', path: root, watch: false });
