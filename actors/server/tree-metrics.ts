@@ -159,7 +159,8 @@ export function quotaFiguresOf(tree: QuotaTree): QuotaFigures {
       continue;
     }
     const data = tree.getData(path, superUser);
-    if (data.err === 0 && data.body.kind === 'data') collectQuotaLeaf(figures, path, data.body.data);
+    if (data.err !== 0 || data.body.kind !== 'data') continue;
+    collectQuotaLeaf(figures, path, data.body.data);
   }
   return figures;
 }

@@ -24,7 +24,8 @@ export async function driveLoad(port: number, tag: string): Promise<Load> {
   let xid = 0;
   const call = async (request: ClientRequest, err = 0): Promise<void> => {
     const reply = await client.call(++xid, request, 10_000);
-    expect({ request: request.kind, err: reply.header.err }).toEqual({ request: request.kind, err });
+    const { kind } = request;
+    expect({ kind, err: reply.header.err }).toEqual({ kind, err });
   };
   const root = `/${tag}`;
   // A quota on /<tag> first (as setquota makes it): at most 3 znodes, refused past that.
