@@ -76,17 +76,44 @@ export class RoleMetrics {
     this.role = next;
     // Proposals of an earlier leadership are no longer awaited.
     if (next.state !== 'leading') this.metrics.ackSamples.clear();
+    if (next.state !== previous.state || !next.serving) this.metrics.awaitingAck.length = 0;
     this.enter(previous, next);
   }
 
-  /** An event on its way to the machine: a voter's ACK, or (leading) this replica's own log
-   * being durable, which ZooKeeper's leader counts as its own ACK. Nothing unless sampling. */
+  /** An event on its way to the machine: a voter's ACK, this replica's own log being durable
+   * (its ACK: ZooKeeper's leader counts its own too), a learner's REVALIDATE. */
   delivered(event: ReplicaEvent): void {
-    if (this.metrics.ackSamples.size === 0 || this.acks === undefined) return;
-    if (event.type === 'peer.ack') this.acked(event.from, event.message.zxid);
-    else if (event.type === 'storage.appended' && this.role.state === 'leading') {
-      this.acked(this.acks.myId, event.zxid);
+    switch (event.type) {
+      case 'peer.ack':
+        if (this.metrics.ackSamples.size > 0) this.acked(event.from, event.message.zxid);
+        return;
+      case 'storage.appended':
+        this.ackCreated(event.zxid);
+        if (this.metrics.ackSamples.size > 0 && this.role.state === 'leading') {
+          this.acked(this.acks!.myId, event.zxid);
+        }
+        return;
+      case 'peer.revalidate':
+        // LearnerHandler counts each REVALIDATE a learner sends its leader.
+        if (this.role.state === 'leading') this.metrics.counters.revalidate_count++;
+        return;
+      default:
+        return;
     }
+  }
+
+  /** Ack/SendAckRequestProcessor's proposal_ack_creation_latency: each logged txn the ACK
+   * now covers, since its leader stamped it. */
+  private ackCreated(zxid: number): void {
+    const awaiting = this.metrics.awaitingAck;
+    if (awaiting.length === 0) return;
+    const now = this.nowMs();
+    let covered = 0;
+    for (; covered < awaiting.length && awaiting[covered]!.zxid <= zxid; covered++) {
+      const latency = now - awaiting[covered]!.stampedMs;
+      if (latency >= 0) this.metrics.summaries.proposal_ack_creation_latency.observe(latency);
+    }
+    awaiting.splice(0, covered);
   }
 
   /**
@@ -178,6 +205,17 @@ function sampleForAcks(metrics: ServerMetrics, txns: readonly Txn[]): void {
   }
 }
 
+/** How many logged txns a voter keeps awaiting its ACK (more are not observed). */
+export const awaitingAckMax = 100_000;
+
+/** A voter's logged txns, whose ACK is created when they are durable (observers send none). */
+function awaitAck(metrics: ServerMetrics, txns: readonly Txn[]): void {
+  for (const txn of txns) {
+    if (metrics.awaitingAck.length >= awaitingAckMax) return;
+    metrics.awaitingAck.push({ zxid: txn.zxid, stampedMs: txn.time });
+  }
+}
+
 /**
  * Txns this replica logs: a leader's own proposals (Leader.propose's proposal_count), or, once
  * it serves, a learner's received PROPOSALs (learner_proposal_received_count, and Follower's
@@ -193,10 +231,12 @@ export function countLogged(
   if (role.state === 'leading') {
     metrics.counters.proposal_count += txns.length;
     sampleForAcks(metrics, txns);
+    awaitAck(metrics, txns);
     return;
   }
   metrics.counters.learner_proposal_received_count += txns.length;
   if (role.state !== 'following') return;
+  awaitAck(metrics, txns);
   observeSinceStamped(metrics.summaries.proposal_latency, txns, nowMs);
 }
 

@@ -57,6 +57,8 @@ export function handleConnectFrame(
     connection.close();
     return;
   }
+  // ZooKeeperServer.processConnectRequest counts each renewal asked for, honoured or not.
+  if (request.sessionId !== 0n) core.statistics.metrics.counters.connection_revalidate_count++;
   if (core.role.readOnly === true) connectReadOnly(core, connection, request);
   else if (request.sessionId === 0n && core.createsLocalSessions) {
     createLocalSession(core, connection, request);

@@ -219,6 +219,9 @@ export const zooKeeperCounterNames = [
   // FinalRequestProcessor's reply sizes and ServerCnxn.process's notification sizes (each
   // frame's length without its 4-byte prefix, the connect response aside).
   'response_bytes', 'watch_bytes',
+  // Clients asking to renew a session (connect with its id), and the leader's REVALIDATEs from
+  // learners whose clients did.
+  'connection_revalidate_count', 'revalidate_count',
 ] as const;
 export type ZooKeeperCounterName = (typeof zooKeeperCounterNames)[number];
 
@@ -241,6 +244,8 @@ export const zooKeeperSummaryDetails = {
   startup_txns_loaded: 'basic',
   startup_txns_load_time: 'basic',
   startup_snap_load_time: 'basic',
+  // The time from the leader's stamp to this voter's ACK of the txn (Ack/SendAckRequestProcessor).
+  proposal_ack_creation_latency: 'advanced',
   // The time from the leader's stamp to this server applying the txn (FinalRequestProcessor).
   propagation_latency: 'advanced',
   // How many watchers one change fired, per event type (WatchManager.triggerWatch).
@@ -291,6 +296,9 @@ export class ServerMetrics {
   /** The leader's sampled proposals awaiting ACKs (replica-metrics.ts): zxid → stamped time and
    * the voters that acked it. Empty unless leading with ack sampling on. */
   readonly ackSamples = new Map<number, { stampedMs: number; acked: Set<number> }>();
+  /** A serving voter's logged txns not yet made durable (zxid, stamped time), in order: its
+   * ACK covers them (proposal_ack_creation_latency). */
+  readonly awaitingAck: Array<{ zxid: number; stampedMs: number }> = [];
   /** leader.ackLoggingFrequency: zxids that are multiples of it are sampled (0: none). */
   ackLoggingFrequency = 0;
   /** Bytes queued for each peer's link, read on demand (a replica's host sets it). */

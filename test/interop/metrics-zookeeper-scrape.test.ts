@@ -136,7 +136,11 @@ const comparedFigures = [
   'node_children_watch_count', 'watch_bytes', 'response_bytes', 'read_per_namespace',
   'write_per_namespace', 'quota_count_limit_per_namespace', 'quota_bytes_limit_per_namespace',
   'quota_count_usage_per_namespace', 'quota_bytes_usage_per_namespace',
+  'connection_revalidate_count', 'revalidate_count',
 ];
+
+/** Summaries whose observations the load decides but whose values are times: counts only. */
+const countedFigures = ['proposal_ack_creation_latency', 'propagation_latency'];
 
 /**
  * A family's counts, sums and counter values by sample key (not its quantiles). The namespace
@@ -201,6 +205,11 @@ describe.skipIf(missing !== undefined)('/metrics against a live Apache ZooKeeper
           .toEqual({ name, role, observed: true });
         expect({ name, role, figures: figuresOf(corralFamilies, name) })
           .toEqual({ name, role, figures: expected });
+      }
+      for (const name of countedFigures) {
+        const count = (families: Families) => families.get(name)?.values.get(`${name}_count`);
+        expect({ name, role, count: count(corralFamilies) })
+          .toEqual({ name, role, count: count(zooKeeperFamilies) });
       }
     },
   );

@@ -1,6 +1,7 @@
 // The small client load the live metrics comparison drives on a ZooKeeper and a corral server
 // alike: a quota, creates (one ephemeral, one past the quota's hard limit), a setData, reads,
-// and one watch of each kind fired, so every metric these touch has observations on both.
+// one watch of each kind fired and the session renewed on a new connection, so every metric
+// these touch has observations on both.
 import { expect } from 'vitest';
 import type { ClientRequest } from '../../../protocol/requests.js';
 import { createRequest } from '../../support/ensemble-requests.js';
@@ -20,7 +21,9 @@ function dataCreate(path: string, data: string): ClientRequest {
 
 /** Drives the load under /<tag> on `port`; resolves once all four watches have fired. */
 export async function driveLoad(port: number, tag: string): Promise<Load> {
-  const client = await RawClient.session(port);
+  const client = await RawClient.open(port);
+  const session = await client.handshake();
+  if (session === 'closed' || session.timeout === 0) throw new Error(`no session on ${port}`);
   let xid = 0;
   const call = async (request: ClientRequest, err = 0): Promise<void> => {
     const reply = await client.call(++xid, request, 10_000);
@@ -51,5 +54,16 @@ export async function driveLoad(port: number, tag: string): Promise<Load> {
   // NodeDataChanged, NodeChildrenChanged, NodeCreated, NodeDeleted.
   const events = await client.waitForEvents(4, 10_000);
   expect(events.length).toBe(4);
-  return { close: () => client.destroy() };
+  // The session renewed on a second connection, as a client reconnecting does (a learner asks
+  // its leader to revalidate it).
+  const again = await RawClient.open(port);
+  const { sessionId, password } = session;
+  const renewed = await again.handshake({ sessionId, password });
+  expect(renewed === 'closed' ? 'closed' : renewed.sessionId).toBe(sessionId);
+  return {
+    close: () => {
+      client.destroy();
+      again.destroy();
+    },
+  };
 }
