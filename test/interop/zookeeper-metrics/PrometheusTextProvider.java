@@ -7,8 +7,10 @@
 // Summary -> summary (quantile 0.5 when BASIC; 0.5, 0.9, 0.99 when ADVANCED) with _count and
 // _sum, Gauge -> gauge sampled at each scrape (0 for null), and the sets -> the same types with
 // the label `key`. Quantiles come from the latest observations, not simpleclient's CKMS window:
-// the tests compare names, types and labels, never quantile values. Compiled by the test
-// (metrics-zookeeper-scrape.test.ts) against /usr/share/java/zookeeper.jar.
+// the tests compare names, types and labels, never quantile values. exportJvmInfo's collectors
+// (simpleclient_hotspot's jvm_* and process_*) are not ZooKeeper's metrics and are left out, and
+// httpHost defaults to loopback here. Compiled by the test (metrics-zookeeper-scrape.test.ts)
+// against /usr/share/java/zookeeper.jar.
 package corral.testing;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -101,7 +103,8 @@ public final class PrometheusTextProvider implements MetricsProvider {
             }
         }
         byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        exchange.getResponseHeaders()
+            .set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
         exchange.sendResponseHeaders(200, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
@@ -183,7 +186,8 @@ public final class PrometheusTextProvider implements MetricsProvider {
         List<Sample> samples() {
             List<Sample> samples = new ArrayList<>();
             if (!labelled) samples.add(new Sample(name, List.of(), total.sum()));
-            byKey.forEach((key, count) -> samples.add(new Sample(name, List.of(KEY, key), count.sum())));
+            byKey.forEach((key, count) ->
+                samples.add(new Sample(name, List.of(KEY, key), count.sum())));
             return samples;
         }
     }
@@ -210,7 +214,8 @@ public final class PrometheusTextProvider implements MetricsProvider {
             Map<String, Number> values = gaugeSet.values();
             if (values != null) values.forEach((key, value) -> lastByKey.put(key, valueOf(value)));
             List<Sample> samples = new ArrayList<>();
-            lastByKey.forEach((key, value) -> samples.add(new Sample(name, List.of(KEY, key), value)));
+            lastByKey.forEach((key, value) ->
+                samples.add(new Sample(name, List.of(KEY, key), value)));
             return samples;
         }
     }
@@ -235,8 +240,8 @@ public final class PrometheusTextProvider implements MetricsProvider {
                 List<String> withQuantile = new ArrayList<>(labels);
                 withQuantile.add("quantile");
                 withQuantile.add(Double.toString(quantile));
-                double value = sorted.length == 0 ? Double.NaN
-                    : sorted[(int) Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))];
+                int rank = (int) Math.min(sorted.length - 1, Math.floor(quantile * sorted.length));
+                double value = sorted.length == 0 ? Double.NaN : sorted[rank];
                 samples.add(new Sample(name, withQuantile, value));
             }
             samples.add(new Sample(name + "_count", labels, count));
@@ -271,7 +276,8 @@ public final class PrometheusTextProvider implements MetricsProvider {
             double[] quantiles = detail == MetricsContext.DetailLevel.ADVANCED ? ADVANCED : BASIC;
             List<Sample> samples = new ArrayList<>();
             if (!labelled) unlabelled.appendTo(samples, name, List.of(), quantiles);
-            byKey.forEach((key, series) -> series.appendTo(samples, name, List.of(KEY, key), quantiles));
+            byKey.forEach((key, series) ->
+                series.appendTo(samples, name, List.of(KEY, key), quantiles));
             return samples;
         }
     }
@@ -291,12 +297,14 @@ public final class PrometheusTextProvider implements MetricsProvider {
 
         @Override
         public Counter getCounter(String name) {
-            return (CounterFamily) byName.computeIfAbsent(name, (each) -> new CounterFamily(each, false));
+            return (CounterFamily) byName.computeIfAbsent(name,
+                (each) -> new CounterFamily(each, false));
         }
 
         @Override
         public CounterSet getCounterSet(String name) {
-            return (CounterFamily) byName.computeIfAbsent(name, (each) -> new CounterFamily(each, true));
+            return (CounterFamily) byName.computeIfAbsent(name,
+                (each) -> new CounterFamily(each, true));
         }
 
         @Override
@@ -334,7 +342,8 @@ public final class PrometheusTextProvider implements MetricsProvider {
             SummaryFamily family = (SummaryFamily) byName.computeIfAbsent(name,
                 (each) -> new SummaryFamily(each, detail, labelled));
             if (family.detail != detail) {
-                throw new IllegalArgumentException("summary " + name + " registered as " + family.detail);
+                throw new IllegalArgumentException(
+                    "summary " + name + " registered as " + family.detail);
             }
             return family;
         }
