@@ -95,6 +95,19 @@ export function observeRead(
   err: number,
   body: ResponseBody,
 ): void {
+  if (request.kind === 'multiRead' && body.kind === 'multi') {
+    // Each op of a multiRead reads through the same DataTree calls: those that succeeded count.
+    request.ops.forEach((op, index) => {
+      const result = body.results[index];
+      if (op.kind !== 'getData' && op.kind !== 'getChildren') return;
+      if (result?.kind === 'getData') {
+        observeRead(metrics, op, 0, { kind: 'data', data: result.data, stat: result.stat });
+      } else if (result?.kind === 'getChildren') {
+        observeRead(metrics, op, 0, { kind: 'children', children: result.children });
+      }
+    });
+    return;
+  }
   if (err !== 0 || !('path' in request)) return;
   const bytes = readBytes(request, body);
   const namespace = topNamespace(request.path);

@@ -92,8 +92,15 @@ describe('per-namespace figures (DataTree.update*Stat)', () => {
     // Not found: not counted.
     observeRead(metrics, { kind: 'getData', path: '/app/none', watch: false }, -101,
       { kind: 'none' });
+    // A multiRead's ops, each as the read it is; a failed op is not counted.
+    observeRead(metrics, { kind: 'multiRead', ops: [
+      { kind: 'getData', path: '/app/x', watch: false },
+      { kind: 'getData', path: '/app/none', watch: false },
+    ] }, 0, { kind: 'multi', results: [
+      { kind: 'getData', data: Buffer.from('abc'), stat }, { kind: 'error', err: -101 },
+    ] });
     const app = metrics.summarySets.read_per_namespace.byKey.get('app')!;
-    expect({ count: app.count, sum: app.sum }).toEqual({ count: 3,
-      sum: (6 + 3 + 68) + (4 + 3 + 68) + (6 + 0 + 68) });
+    expect({ count: app.count, sum: app.sum }).toEqual({ count: 4,
+      sum: (6 + 3 + 68) + (4 + 3 + 68) + (6 + 0 + 68) + (6 + 3 + 68) });
   });
 });

@@ -51,6 +51,8 @@ export async function driveLoad(port: number, tag: string): Promise<Load> {
   await call({ kind: 'getData', path: `${root}/later`, watch: true });
   await call({ kind: 'delete', path: `${root}/later`, version: -1 });
   await call({ kind: 'getData', path: root, watch: false });
+  await call({ kind: 'multiRead', ops: [{ kind: 'getData', path: root, watch: false },
+    { kind: 'getChildren', path: root, watch: false }] });
   // NodeDataChanged, NodeChildrenChanged, NodeCreated, NodeDeleted.
   const events = await client.waitForEvents(4, 10_000);
   expect(events.length).toBe(4);
