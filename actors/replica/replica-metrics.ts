@@ -75,7 +75,10 @@ export class RoleMetrics {
   announced(previous: RoleAnnouncement, next: RoleAnnouncement): void {
     this.role = next;
     // Proposals of an earlier leadership are no longer awaited.
-    if (next.state !== 'leading') this.metrics.ackSamples.clear();
+    if (next.state !== 'leading') {
+      this.metrics.ackSamples.clear();
+      this.metrics.syncsInFlight.clear();
+    }
     if (next.state !== previous.state || !next.serving) this.metrics.awaitingAck.length = 0;
     this.enter(previous, next);
   }
@@ -85,7 +88,11 @@ export class RoleMetrics {
   delivered(event: ReplicaEvent): void {
     switch (event.type) {
       case 'peer.ack':
+        if (this.metrics.syncsInFlight.size > 0) endSync(this.metrics, event.from, true);
         if (this.metrics.ackSamples.size > 0) this.acked(event.from, event.message.zxid);
+        return;
+      case 'peer.disconnected':
+        if (this.metrics.syncsInFlight.size > 0) endSync(this.metrics, event.peer, false);
         return;
       case 'storage.appended':
         this.ackCreated(event.zxid);
@@ -260,8 +267,28 @@ export function countCommitted(
   observeSinceStamped(metrics.summaries.commit_propagation_latency, txns, nowMs);
 }
 
-/** A learner's sync the leader planned: LearnerHandler counts a SNAP, or a DIFF (TRUNC too). */
+/** A learner's sync the leader planned: LearnerHandler counts a SNAP, or a DIFF (TRUNC too),
+ * and observes how many of that kind are now in progress (this one included). */
 export function countSync(metrics: ServerMetrics, params: SyncStreamParams): void {
-  if (params.plan.mode === 'snap') metrics.counters.snap_count++;
+  const mode = params.plan.mode === 'snap' ? 'snap' : 'diff';
+  if (mode === 'snap') metrics.counters.snap_count++;
   else metrics.counters.diff_count++;
+  metrics.syncsInFlight.set(params.to, mode);
+  observeSyncsInFlight(metrics, mode);
+}
+
+function observeSyncsInFlight(metrics: ServerMetrics, mode: 'snap' | 'diff'): void {
+  let count = 0;
+  for (const each of metrics.syncsInFlight.values()) if (each === mode) count++;
+  const summary = mode === 'snap' ? 'inflight_snap_count' : 'inflight_diff_count';
+  metrics.summaries[summary].observe(count);
+}
+
+/** A learner's first ACK after its sync began (NEWLEADER's) ends the sync, observed as
+ * LearnerHandler does; a learner gone mid-sync ends it unobserved, as ZooKeeper's does. */
+function endSync(metrics: ServerMetrics, peer: number, acknowledged: boolean): void {
+  const mode = metrics.syncsInFlight.get(peer);
+  if (mode === undefined) return;
+  metrics.syncsInFlight.delete(peer);
+  if (acknowledged) observeSyncsInFlight(metrics, mode);
 }

@@ -244,6 +244,10 @@ export const zooKeeperSummaryDetails = {
   startup_txns_loaded: 'basic',
   startup_txns_load_time: 'basic',
   startup_snap_load_time: 'basic',
+  // The leader's learner syncs in progress, SNAP and DIFF apart, as each begins and ends
+  // (LearnerHandler with its LearnerSyncThrottlers).
+  inflight_snap_count: 'basic',
+  inflight_diff_count: 'basic',
   // The time from the leader's stamp to this voter's ACK of the txn (Ack/SendAckRequestProcessor).
   proposal_ack_creation_latency: 'advanced',
   // The time from the leader's stamp to this server applying the txn (FinalRequestProcessor).
@@ -299,6 +303,8 @@ export class ServerMetrics {
   /** A serving voter's logged txns not yet made durable (zxid, stamped time), in order: its
    * ACK covers them (proposal_ack_creation_latency). */
   readonly awaitingAck: Array<{ zxid: number; stampedMs: number }> = [];
+  /** The leader's learner syncs begun and not yet acknowledged (NEWLEADER's ACK), by learner. */
+  readonly syncsInFlight = new Map<number, 'snap' | 'diff'>();
   /** leader.ackLoggingFrequency: zxids that are multiples of it are sampled (0: none). */
   ackLoggingFrequency = 0;
   /** Bytes queued for each peer's link, read on demand (a replica's host sets it). */

@@ -226,6 +226,19 @@ describe.skipIf(missing !== undefined)('/metrics against a live Apache ZooKeeper
     },
   );
 
+  it.each(['standalone', 'leader', 'follower'] as const)(
+    'observes learner syncs in flight where ZooKeeper does, as %s', (role) => {
+      // Each follower's sync is observed as it begins and as its NEWLEADER is acknowledged
+      // (how many syncs each follower needed depends on the election: at least one).
+      const observed = (families: Families) => ['inflight_snap_count', 'inflight_diff_count']
+        .reduce((sum, name) => sum + (families.get(name)?.values.get(`${name}_count`) ?? 0), 0);
+      for (const families of scrapes.get(role)!) {
+        if (role === 'leader') expect(observed(families)).toBeGreaterThanOrEqual(4);
+        else expect(observed(families)).toBe(0);
+      }
+    },
+  );
+
   it('samples the leader\'s ACKs by voter, as ZooKeeper does', () => {
     const acks = (families: Families): Map<string, number> => new Map(
       [...families.get('ack_latency')!.values]

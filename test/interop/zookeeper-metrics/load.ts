@@ -27,8 +27,8 @@ export async function driveLoad(port: number, tag: string): Promise<Load> {
   let xid = 0;
   const call = async (request: ClientRequest, err = 0): Promise<void> => {
     const reply = await client.call(++xid, request, 10_000);
-    const { kind } = request;
-    expect({ kind, err: reply.header.err }).toEqual({ kind, err });
+    const step = `${request.kind} ${'path' in request ? request.path : ''} on ${port}`;
+    expect({ step, err: reply.header.err }).toEqual({ step, err });
   };
   const root = `/${tag}`;
   // A quota on /<tag> first (as setquota makes it): at most 3 znodes, refused past that.
@@ -55,13 +55,14 @@ export async function driveLoad(port: number, tag: string): Promise<Load> {
     { kind: 'getChildren', path: root, watch: false }] });
   // NodeDataChanged, NodeChildrenChanged, NodeCreated, NodeDeleted.
   const events = await client.waitForEvents(4, 10_000);
-  expect(events.length).toBe(4);
+  expect({ tag, port, events: events.length }).toEqual({ tag, port, events: 4 });
   // The session renewed on a second connection, as a client reconnecting does (a learner asks
   // its leader to revalidate it).
   const again = await RawClient.open(port);
   const { sessionId, password } = session;
   const renewed = await again.handshake({ sessionId, password });
-  expect(renewed === 'closed' ? 'closed' : renewed.sessionId).toBe(sessionId);
+  const renewedId = renewed === 'closed' ? 'closed' : renewed.sessionId;
+  expect({ tag, port, renewed: renewedId }).toEqual({ tag, port, renewed: sessionId });
   return {
     close: () => {
       client.destroy();

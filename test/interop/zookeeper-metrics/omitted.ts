@@ -45,7 +45,7 @@ export const omittedMetrics: Readonly<Record<string, readonly string[]>> = {
   'not measured yet': [
     'unrecoverable_error_count', 'quit_leading_due_to_disloyal_voter', 'stale_sessions_expired',
     'sessionless_connections_expired',
-    'inflight_snap_count', 'inflight_diff_count', 'unsuccessful_handshake',
+    'unsuccessful_handshake',
     'tls_handshake_exceeded',
   ],
 };
