@@ -1,9 +1,14 @@
 // The figures corral measures as ZooKeeper 3.8 does, one rule at a time: the leader's ack_latency
 // (sampled zxids, each voter's ACK until the commit), leader.ackLoggingFrequency as zoo.cfg gives
-// it, the top-level namespace of a path, and the bytes a read moves (DataTree.updateReadStat).
+// it, the learner syncs in flight, the top-level namespace of a path, and the bytes a read
+// moves (DataTree.updateReadStat).
 import { describe, expect, it } from 'vitest';
 import { parseZooCfg } from '../../../actors/config/config.js';
-import { countLogged, RoleMetrics } from '../../../actors/replica/replica-metrics.js';
+import {
+  countLogged,
+  countSync,
+  RoleMetrics,
+} from '../../../actors/replica/replica-metrics.js';
 import { ServerMetrics } from '../../../actors/server/statistics.js';
 import { observeRead, topNamespace } from '../../../actors/server/tree-metrics.js';
 import type { RoleAnnouncement } from '../../../machines/replica-context.js';
@@ -69,6 +74,26 @@ describe('ack_latency (Leader.processAck)', () => {
       .ackLoggingFrequency).toBe(1);
     expect(() => parseZooCfg(`${base}leader.ackLoggingFrequency=often\n`, 'zoo.cfg'))
       .toThrow(/leader\.ackLoggingFrequency/);
+  });
+});
+
+describe('inflight_snap_count / inflight_diff_count (LearnerHandler)', () => {
+  it('observes the syncs of a kind in progress as each begins and is acknowledged', () => {
+    const { metrics, role } = leader(0);
+    const figures = (name: 'inflight_snap_count' | 'inflight_diff_count') =>
+      ({ count: metrics.summaries[name].count, sum: metrics.summaries[name].sum });
+    const sync = { committedZxid: 0, throughZxid: 0 };
+    countSync(metrics, { to: 2, plan: { mode: 'diff', afterZxid: 0 }, ...sync });
+    countSync(metrics, { to: 3, plan: { mode: 'trunc', truncateToZxid: 0 }, ...sync });
+    countSync(metrics, { to: 4, plan: { mode: 'snap' }, ...sync });
+    // Learner 2 acknowledges NEWLEADER; learner 3 goes away mid-sync (not observed).
+    role.delivered({ type: 'peer.ack', from: 2, message: { type: 'ack', zxid: 0 } });
+    role.delivered({ type: 'peer.disconnected', peer: 3 });
+    role.delivered({ type: 'peer.ack', from: 4, message: { type: 'ack', zxid: 0 } });
+    // DIFF (TRUNC counts as one): 1, 2 as they begin, then 1 left when 2 is acknowledged.
+    expect(figures('inflight_diff_count')).toEqual({ count: 3, sum: 1 + 2 + 1 });
+    expect(figures('inflight_snap_count')).toEqual({ count: 2, sum: 1 + 0 });
+    expect(metrics.syncsInFlight.size).toBe(0);
   });
 });
 
