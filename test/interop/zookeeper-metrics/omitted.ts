@@ -40,8 +40,10 @@ export const omittedMetrics: Readonly<Record<string, readonly string[]>> = {
     'dead_watchers_queued', 'dead_watchers_cleared', 'dead_watchers_cleaner_latency',
     'ensemble_auth_success', 'ensemble_auth_fail', 'ensemble_auth_skip', 'insecure_admin_count',
   ],
-  // Measurable, but not measured yet: they need hooks on the learner's ack path, the session
-  // tracker, the learner handler or the TLS handshakes that corral does not have today.
+  // Measurable, but not measured yet: a processor thread's unexpected exception (corral stops
+  // on a failed assertion instead), a leader quitting over a voter that follows another, the
+  // session tracker's stale expiries, connections expired before a session, and the TLS
+  // handshake failures and overruns; each needs its own hook.
   'not measured yet': [
     'unrecoverable_error_count', 'quit_leading_due_to_disloyal_voter', 'stale_sessions_expired',
     'sessionless_connections_expired',
