@@ -207,6 +207,9 @@ export class AdminBackup {
       refuse(409, `restore is ordered by the leader: send it to ${leader}'s admin server`);
       return;
     }
+    // The body is read only as fast as the ensemble applies it, so the connection may rest
+    // for as long as a step may take; a sender silent for longer than that is dropped.
+    request.socket.setTimeout(restoreStepMs + 10_000, () => request.socket.destroy());
     this.options.logger?.info({}, 'admin restore started');
     const result = await streamRestore(body, {
       propose: (step) => this.options.restore(step),
