@@ -78,7 +78,11 @@ export function applyRestoreChunk(store: NodeStore, txn: Txn, body: RestoreChunk
   const marker = stagingOf(store, body.restoreZxid);
   if (typeof marker === 'number') return marker;
   if (body.index !== marker.children.size) return ErrorCode.badArguments;
-  store.create(stagingPath, marker, chunkName(body.index), stagedNode(body.bytes, txn), undefined);
+  // A decoder may hand bytes over as a plain Uint8Array; the chunk is read as a Buffer.
+  const given: Uint8Array = body.bytes;
+  const bytes = Buffer.isBuffer(given) ? given
+    : Buffer.from(given.buffer, given.byteOffset, given.byteLength);
+  store.create(stagingPath, marker, chunkName(body.index), stagedNode(bytes, txn), undefined);
   return ErrorCode.ok;
 }
 
@@ -96,7 +100,9 @@ export function applyRestoreEnd(store: NodeStore, txn: Txn, body: RestoreEndTxnB
     dropStaging(store, txn.zxid);
     return ErrorCode.ok;
   }
-  if (marker.children.size !== body.chunks || !isNewTree(store)) return ErrorCode.badArguments;
+  // A client may have created znodes while chunks were staged: the tree is no longer new.
+  if (!isNewTree(store)) return ErrorCode.notEmpty;
+  if (marker.children.size !== body.chunks) return ErrorCode.badArguments;
   const chunks: Buffer[] = [];
   for (let index = 0; index < body.chunks; index++) {
     const chunk = marker.children.get(chunkName(index))?.data;
@@ -150,8 +156,9 @@ export class RestoreCheck {
     } else if (this.seen.has(path)) {
       this.problem = `${path}: twice`;
     }
-    this.seen.add(path);
+    // A node left out is no parent: a child of it (which no real tree has) fails the check.
     if (isLeftOut(fields)) return;
+    this.seen.add(path);
     this.nodes++;
     this.sum.add(nodeDigest(path, fields));
   }

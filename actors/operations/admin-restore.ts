@@ -133,6 +133,10 @@ class RestoreRun {
     await this.sendReady();
     const end = await this.step({ type: 'restoreEnd', restoreZxid: this.beginZxid!,
       chunks: this.chunks, nodes: this.check.nodes, digest: this.check.digest }, 'end');
+    if (end.err === ErrorCode.notEmpty) {
+      throw new RestoreStop(409, 'restore needs a new ensemble: znodes were created while the ' +
+        'restore was staged; nothing was restored');
+    }
     if (end.err !== ErrorCode.ok) {
       throw new RestoreStop(end.err === ErrorCode.badArguments ? 400 : 500, `the ensemble ` +
         `refused to end the restore (error ${end.err}): the staged chunks do not make the backup`);

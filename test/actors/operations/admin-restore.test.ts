@@ -197,6 +197,22 @@ describe('restore of many txns', () => {
     expect(target.tree.getData(staging, superUser).err).toBe(ErrorCode.noNode);
   });
 
+  it('does not end a restore over a znode a client created meanwhile (409), restoring nothing',
+    async () => {
+      const bytes = encodeSnapshot(sourceTree(600, 1000).tree.capture());
+      const target = new Harness();
+      const ordering = new Ordering([target]);
+      const result = await ordering.restore(bytes, (body) => {
+        if (body.type === 'restoreEnd' && body.abandon !== true) {
+          expect(target.create('/early', {}).err).toBe(ErrorCode.ok);
+        }
+      });
+      expect(result).toMatchObject({ status: 409, error: expect.stringContaining('created while') });
+      expect(target.tree.getData('/bulk', superUser).err).toBe(ErrorCode.noNode);
+      expect(target.tree.getData(staging, superUser).err).toBe(ErrorCode.noNode);
+      expect(target.tree.getData('/early', superUser).err).toBe(ErrorCode.ok);
+    });
+
   it('abandons a backup that fails its checks once staging began, with the reason', async () => {
     const bytes = Buffer.from(encodeSnapshot(sourceTree(200, 1000).tree.capture()));
     bytes[bytes.length - 40]! ^= 0xff;
