@@ -84,6 +84,9 @@ function stopOf(error: unknown): RestoreStop {
   return new RestoreStop(500, `the restore stopped: ${String(error)}`);
 }
 
+/** How long an abandonment is waited for before the answer goes out regardless. */
+const abandonMs = 5_000;
+
 class RestoreRun {
   beginZxid: number | undefined;
   chunks = 0;
@@ -156,8 +159,9 @@ class RestoreRun {
   /** Drops the staging area of this run (best effort: a new run drops it anyway). */
   async abandon(): Promise<void> {
     try {
+      // Briefly: the answer waits for it, and a step that failed may mean no quorum now.
       await this.step({ type: 'restoreEnd', restoreZxid: this.beginZxid!, chunks: this.chunks,
-        nodes: 0, digest: 0n, abandon: true }, 'abandon');
+        nodes: 0, digest: 0n, abandon: true }, 'abandon', abandonMs);
     } catch {
       // Left for the next run's begin.
     }
@@ -207,17 +211,18 @@ class RestoreRun {
   }
 
   /** Proposes one step and waits for it to be applied, at most stepMs. */
-  private async step(body: RestoreStepBody, name: string): Promise<{ zxid: number; err: number }> {
+  private async step(body: RestoreStepBody, name: string, waitMs = this.options.stepMs):
+    Promise<{ zxid: number; err: number }> {
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       this.options.propose(body),
       new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), this.options.stepMs);
+        timer = setTimeout(() => resolve(undefined), waitMs);
       }),
     ]).finally(() => clearTimeout(timer));
     if (outcome === undefined) {
       throw new RestoreStop(504, `the restore's ${name} was not applied within ` +
-        `${this.options.stepMs} ms (a quorum lost?); run the restore again: it starts afresh`);
+        `${waitMs} ms (a quorum lost?); run the restore again: it starts afresh`);
     }
     return outcome;
   }
