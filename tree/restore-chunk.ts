@@ -172,17 +172,27 @@ class ChunkReader {
   }
 }
 
+/** How visitRestoreChunk reads: a chunk read twice in one txn is checked once, and data is
+ * copied only when the nodes are kept. */
+export interface ChunkReading {
+  /** Its checksum was checked already. */
+  checked?: boolean;
+  /** Data is copied out, so restored nodes do not keep the chunk alive (otherwise views). */
+  copy?: boolean;
+}
+
 /**
- * Decodes a chunk: its ACL table, then each node through one NodeFields refilled for the next
- * (data copied out, so restored nodes do not keep the chunk alive). The node count.
+ * Decodes a chunk: its ACL table, then each node through one NodeFields refilled for the next.
+ * The node count.
  */
 export function visitRestoreChunk(bytes: Buffer, visit: (fields: NodeFields,
-  acl: readonly ACL[]) => void): number {
+  acl: readonly ACL[]) => void, reading: ChunkReading = { copy: true }): number {
   if (bytes.length < 5) throw new RestoreChunkError('truncated');
   const body = bytes.subarray(0, bytes.length - 4);
-  if (crc32c(body) !== bytes.readUInt32BE(bytes.length - 4)) {
+  if (reading.checked !== true && crc32c(body) !== bytes.readUInt32BE(bytes.length - 4)) {
     throw new RestoreChunkError('checksum mismatch');
   }
+  const copy = reading.copy === true;
   const reader = new ChunkReader(body);
   const version = reader.u8();
   if (version !== chunkVersion) throw new RestoreChunkError(`version ${version}`);
@@ -201,7 +211,8 @@ export function visitRestoreChunk(bytes: Buffer, visit: (fields: NodeFields,
   for (let index = 0; index < nodes; index++) {
     fields.path = reader.string();
     const dataLength = reader.i32();
-    fields.data = dataLength < 0 ? null : Buffer.from(reader.slice(dataLength));
+    const data = dataLength < 0 ? null : reader.slice(dataLength);
+    fields.data = data === null || !copy ? data : Buffer.from(data);
     fields.aclIndex = reader.u32();
     fields.ephemeralOwner = reader.i64();
     fields.ownerIsSession = reader.u8() === 1;

@@ -111,7 +111,7 @@ export function applyRestoreEnd(store: NodeStore, txn: Txn, body: RestoreEndTxnB
   }
   if (stagedProblem(chunks, body) !== undefined) return ErrorCode.badArguments;
   replaceNodes(store, (add) => {
-    for (const chunk of chunks) visitRestoreChunk(chunk, add);
+    for (const chunk of chunks) visitRestoreChunk(chunk, add, { checked: true, copy: true });
   });
   return ErrorCode.ok;
 }
@@ -121,7 +121,9 @@ export function stagedProblem(chunks: readonly Buffer[], body: RestoreEndTxnBody
   string | undefined {
   const check = new RestoreCheck();
   try {
-    for (const chunk of chunks) visitRestoreChunk(chunk, (fields) => check.node(fields));
+    for (const chunk of chunks) {
+      visitRestoreChunk(chunk, (fields) => check.node(fields), { copy: false });
+    }
   } catch (error) {
     if (error instanceof RestoreChunkError) return error.message;
     throw error;
