@@ -2,9 +2,10 @@
 // 1 MiB) taken by `corral backup` from a real server under a write load goes into a NEW
 // 3-replica ensemble as many restore txns. A first run is cut off by killing the leader midway
 // and leaves nothing visible but the staging area; run again on the next leader, with one
-// follower down from the start and started midway (it syncs while chunks are staged) and the
-// other restarted midway, every replica ends with the source's tree at the backup's zxid. Into a
-// standalone server, a restore whose client goes away midway is abandoned and runs again.
+// follower down from the start and started midway on an empty data dir (synced by SNAP while
+// chunks are staged) and the other restarted midway, every replica ends with the source's tree
+// at the backup's zxid. Into a standalone server, a restore whose client goes away midway is
+// abandoned and runs again.
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -146,7 +147,7 @@ describe('restore of a 40 MiB backup', () => {
   });
 
   it('into a new 3-replica ensemble: cut off by a leader crash, then run again while one ' +
-    'follower joins midway and another restarts midway; every replica ends alike', async () => {
+    'follower joins midway by SNAP and another restarts midway; every replica ends alike', async () => {
     expect(backup.length).toBeGreaterThan(backupBytesMin);
     const first = await target.waitForLeader();
     // A first run: the leader is killed once chunks are staged.
@@ -167,7 +168,10 @@ describe('restore of a 40 MiB backup', () => {
     });
 
     const [late, restarted] = target.ids.filter((id) => id !== leader);
+    // The late follower comes back with an empty data dir (a disk replaced): the leader syncs
+    // it by SNAP, which carries the chunks staged by then.
     await target.stop(late!);
+    target.wipe(late!);
     const answer = await withClient(target.clientPort(leader), (client) =>
       postRestore(target.adminPort(leader), backup, async (sent) => {
         if (sent === 12 * pieceBytes) {
@@ -187,6 +191,7 @@ describe('restore of a 40 MiB backup', () => {
     expect(answer.body.chunks as number).toBeGreaterThanOrEqual(10);
     expect(answer.body.node_count as number).toBeGreaterThan(bigNodes + mediumNodes);
     expect(target.output(leader)).toContain('admin restore applied');
+    expect(target.output(leader)).toContain(`"learner":${late},"mode":"snap"`);
 
     await target.waitForLeader(target.ids);
     await target.waitForSameZxid(target.ids, 30_000);
