@@ -43,7 +43,9 @@ async function* streamedPayloads(name: string, source: AsyncIterable<Buffer>,
       const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
       if (frameBytes === undefined) {
         frameBytes = all.readUInt32BE(0);
-        if (frameBytes > frameBytesMax) throw new SnapshotFrameTooLargeError(frameBytes, frameBytesMax);
+        if (frameBytes > frameBytesMax) {
+          throw new SnapshotFrameTooLargeError(frameBytes, frameBytesMax);
+        }
         need = 8 + frameBytes;
         pending = [all];
         continue;

@@ -120,7 +120,9 @@ class ChunkReader {
   constructor(private readonly bytes: Buffer) {}
 
   private need(length: number): void {
-    if (length < 0 || this.at + length > this.bytes.length) throw new RestoreChunkError('truncated');
+    if (length < 0 || this.at + length > this.bytes.length) {
+      throw new RestoreChunkError('truncated');
+    }
   }
 
   u8(): number {

@@ -223,7 +223,8 @@ export class AdminBackup {
       if (!response.destroyed) json(response, result.status, { command, error: result.error });
       void body.drain();
       this.options.logger?.warn({ status: result.status, error: result.error,
-        beginZxid: result.beginZxid, chunksStaged: result.chunks }, 'admin restore refused or cut off');
+        beginZxid: result.beginZxid, chunksStaged: result.chunks },
+      'admin restore refused or cut off');
       return;
     }
     json(response, 200, {

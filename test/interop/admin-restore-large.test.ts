@@ -118,7 +118,8 @@ describe('restore of a 40 MiB backup', () => {
           batch.create(`/medium/m${index}`, Buffer.alloc(mediumBytes, index % 251));
         }
         await batch.commit();
-        const bigs = Array.from({ length: bigNodes / 10 }, (_, offset) => (start / 100) * 3 + offset);
+        const bigs = Array.from({ length: bigNodes / 10 },
+          (_, offset) => (start / 100) * 3 + offset);
         await Promise.all(bigs.map((index) => client.create(`/big/b${index}`,
           Buffer.alloc(bigBytes - index * 997, index))));
       }
@@ -147,7 +148,8 @@ describe('restore of a 40 MiB backup', () => {
   });
 
   it('into a new 3-replica ensemble: cut off by a leader crash, then run again while one ' +
-    'follower joins midway by SNAP and another restarts midway; every replica ends alike', async () => {
+    'follower joins midway by SNAP and another restarts midway; every replica ends alike',
+  async () => {
     expect(backup.length).toBeGreaterThan(backupBytesMin);
     const first = await target.waitForLeader();
     // A first run: the leader is killed once chunks are staged.

@@ -130,7 +130,9 @@ describe('restore of many txns', () => {
       let digestStaging: bigint | undefined;
       let midway: { zxid: number; snapshot: ReturnType<typeof snapshotOfTree> } | undefined;
       const result = await ordering.restore(bytes, (body) => {
-        if (body.type === 'restoreChunk' && body.index === 0) digestStaging = steady.tree.treeDigest;
+        if (body.type === 'restoreChunk' && body.index === 0) {
+          digestStaging = steady.tree.treeDigest;
+        }
         if (body.type === 'restoreChunk' && body.index === 3) {
           // Staged chunks are system znodes: the tree digest replicas compare does not move.
           expect(steady.tree.treeDigest).toBe(digestStaging);
@@ -207,7 +209,8 @@ describe('restore of many txns', () => {
           expect(target.create('/early', {}).err).toBe(ErrorCode.ok);
         }
       });
-      expect(result).toMatchObject({ status: 409, error: expect.stringContaining('created while') });
+      expect(result).toMatchObject({ status: 409,
+        error: expect.stringContaining('created while') });
       expect(target.tree.getData('/bulk', superUser).err).toBe(ErrorCode.noNode);
       expect(target.tree.getData(staging, superUser).err).toBe(ErrorCode.noNode);
       expect(target.tree.getData('/early', superUser).err).toBe(ErrorCode.ok);
