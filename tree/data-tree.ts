@@ -18,7 +18,13 @@ import * as reads from './reads.js';
 import { NodeStore, type UndoLog } from './store.js';
 import { StoreRestorer, captureStore, type TreeCapture } from './snapshot.js';
 import { restoreNodes, restoreRefusal } from './restore.js';
-import { applyRestoreBegin, applyRestoreChunk, applyRestoreEnd } from './restore-staging.js';
+import {
+  applyRestoreBegin,
+  applyRestoreChunk,
+  applyRestoreEnd,
+  stagedRestoreOf,
+  type StagedRestore,
+} from './restore-staging.js';
 import type { AuthContext, RestoreTxnBody, Txn, TxnDigest } from '../protocol/txn.js';
 import type {
   ApplyOutcome,
@@ -414,6 +420,11 @@ export class DataTree {
 
   get sessions(): ReadonlyMap<bigint, SessionEntry> {
     return this.store.sessions;
+  }
+
+  /** The restore staged in the tree, if any (tree/restore-staging.ts). */
+  stagedRestore(): StagedRestore | undefined {
+    return stagedRestoreOf(this.store);
   }
 
   hasSession(sessionId: bigint): boolean {

@@ -35,6 +35,26 @@ interface StagingMarker {
   nodeCount: number;
 }
 
+/** A restore staged in the tree: its begin's zxid, the backup's, and the chunks staged. */
+export interface StagedRestore {
+  restoreZxid: number;
+  sourceZxid: number;
+  chunks: number;
+}
+
+/** The restore staged in `store`, if any (one under way, or one cut off). */
+export function stagedRestoreOf(store: NodeStore): StagedRestore | undefined {
+  const marker = store.nodes.get(stagingPath);
+  if (marker === undefined) return undefined;
+  let sourceZxid = 0;
+  try {
+    sourceZxid = (JSON.parse(marker.data?.toString() ?? '{}') as StagingMarker).sourceZxid;
+  } catch {
+    // Only for operators' eyes: an unreadable marker still names its restore by its czxid.
+  }
+  return { restoreZxid: marker.czxid, sourceZxid, chunks: marker.children.size };
+}
+
 /** The staging marker of the restore begun at `restoreZxid`, or the error that refuses. */
 function stagingOf(store: NodeStore, restoreZxid: number): Znode | number {
   const marker = store.nodes.get(stagingPath);

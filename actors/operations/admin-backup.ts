@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { RestoreTxnBody } from '../../protocol/txn.js';
 import { streamRestore, type RestoreStepBody } from './admin-restore.js';
 import { snapshotPieces, visitSnapshotBytes } from '../../storage/snapshot-file.js';
+import type { StagedRestore } from '../../tree/restore-staging.js';
 import type { TreeCapture } from '../../tree/snapshot.js';
 import { rootAdminAuth, type AdminAuthRequest } from './admin-auth.js';
 
@@ -27,6 +28,9 @@ export interface AdminBackupOptions {
   /** Orders a restore step (admin-restore.ts) through this server's pipeline; its zxid and
    * error code once applied. */
   restore(body: RestoreStepBody): Promise<{ zxid: number; err: number }>;
+  /** The restore staged in this server's tree now, if any (one cut off is dropped by the
+   * next restore: the answer and the log say so). */
+  stagedRestore?(): StagedRestore | undefined;
   /** This server's role now, and the leader it follows (for the refusal on a follower). */
   role(): { role: 'standalone' | 'leader' | 'follower' | 'observer'; leaderId?: number };
   nowMs(): number;
@@ -210,7 +214,13 @@ export class AdminBackup {
     // The body is read only as fast as the ensemble applies it, so the connection may rest
     // for as long as a step may take; a sender silent for longer than that is dropped.
     request.socket.setTimeout(restoreStepMs + 10_000, () => request.socket.destroy());
-    this.options.logger?.info({}, 'admin restore started');
+    const earlier = this.options.stagedRestore?.();
+    const dropped = earlier === undefined ? {} : { dropped_staging: {
+      begin_zxid: zxidHeader(earlier.restoreZxid), last_zxid: earlier.sourceZxid,
+      chunks: earlier.chunks } };
+    this.options.logger?.info(earlier === undefined ? {} : { earlier: dropped.dropped_staging },
+      earlier === undefined ? 'admin restore started'
+        : 'admin restore started; it drops what an earlier restore (cut off?) staged');
     const result = await streamRestore(body, {
       propose: (step) => this.options.restore(step),
       chunkBytes: restoreChunkBytes,
@@ -220,7 +230,10 @@ export class AdminBackup {
     });
     if (result.status !== 200) {
       // A client gone is simply not answered.
-      if (!response.destroyed) json(response, result.status, { command, error: result.error });
+      if (!response.destroyed) {
+        json(response, result.status, { command, error: result.error,
+          ...(result.beginZxid === undefined ? {} : dropped) });
+      }
       void body.drain();
       this.options.logger?.warn({ status: result.status, error: result.error,
         beginZxid: result.beginZxid, chunksStaged: result.chunks },
@@ -236,6 +249,7 @@ export class AdminBackup {
       restored_nodes: result.restoredNodes,
       chunks: result.chunks,
       bytes: result.bytes,
+      ...dropped,
       command,
       error: null,
     });

@@ -192,6 +192,8 @@ describe('restore of a 40 MiB backup', () => {
     expect(answer.body).toMatchObject({ error: null, bytes: backup.length });
     expect(answer.body.chunks as number).toBeGreaterThanOrEqual(10);
     expect(answer.body.node_count as number).toBeGreaterThan(bigNodes + mediumNodes);
+    // What the cut-off run had staged is named, and dropped.
+    expect((answer.body.dropped_staging as { chunks: number }).chunks).toBeGreaterThanOrEqual(1);
     expect(target.output(leader)).toContain('admin restore applied');
     expect(target.output(leader)).toContain(`"learner":${late},"mode":"snap"`);
 
