@@ -79,7 +79,8 @@ class Ordering {
     return { zxid, err };
   }
 
-  restore(bytes: Buffer, onStep: (body: RestoreStepBody) => void = () => {}):
+  restore(bytes: Buffer, onStep: (body: RestoreStepBody) => void = () => {},
+    bounds: { nodeBytesMax?: number; frameBytesMax?: number } = {}):
     ReturnType<typeof streamRestore> {
     return streamRestore(piecesOf(bytes), {
       propose: async (body) => {
@@ -87,8 +88,8 @@ class Ordering {
         return this.apply(body);
       },
       chunkBytes: this.chunkBytes,
-      nodeBytesMax: 1 << 20,
-      frameBytesMax: 64 << 20,
+      nodeBytesMax: bounds.nodeBytesMax ?? 1 << 20,
+      frameBytesMax: bounds.frameBytesMax ?? 64 << 20,
       stepMs: 10_000,
     });
   }
@@ -215,6 +216,18 @@ describe('restore of many txns', () => {
       expect(target.tree.getData(staging, superUser).err).toBe(ErrorCode.noNode);
       expect(target.tree.getData('/early', superUser).err).toBe(ErrorCode.ok);
     });
+
+  it.each([
+    ['a frame over the bound on what is buffered', { frameBytesMax: 100_000 }, 'frame of'],
+    ['a znode over what one txn carries', { nodeBytesMax: 2000 }, 'over the 2000 bytes'],
+  ])('refuses %s with 413, restoring nothing', async (_, bounds, reason) => {
+    const bytes = encodeSnapshot(sourceTree(300, 3000).tree.capture());
+    const target = new Harness();
+    const result = await new Ordering([target]).restore(bytes, () => {}, bounds);
+    expect(result).toMatchObject({ status: 413, error: expect.stringContaining(reason) });
+    expect(target.tree.getData(staging, superUser).err).toBe(ErrorCode.noNode);
+    expect(target.tree.getData('/bulk', superUser).err).toBe(ErrorCode.noNode);
+  });
 
   it('abandons a backup that fails its checks once staging began, with the reason', async () => {
     const bytes = Buffer.from(encodeSnapshot(sourceTree(200, 1000).tree.capture()));
