@@ -93,7 +93,7 @@ describe('online backup and restore between real ensembles (R=3)', () => {
     expect(Object.keys(expected).length).toBeGreaterThan(bulkNodes + 20);
 
     // One new replica is down while the backup is restored: it catches up afterwards from the
-    // leader's log, applying the same restore txn.
+    // leader's log, applying the same restore txns.
     const late = target.ids.find((id) => id !== targetLeader)!;
     await target.stop(late);
     const restored = await corral(['restore', '--admin',
