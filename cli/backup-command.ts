@@ -4,13 +4,15 @@
 // admin-backup.ts for what the server does).
 
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { snapshotBytesZxid, visitSnapshotBytes } from '../storage/snapshot-file.js';
+import { visitSnapshotStream } from '../storage/snapshot-stream.js';
 import {
   adminRequest,
+  type AdminAddress,
   authorizationHeader,
   parseAdminAddress,
   readText,
@@ -49,10 +51,13 @@ function timeoutOf(text: string): number {
   return timeoutMs;
 }
 
-/** Checks a backup's bytes whole; its zxid. */
-function checkBackup(name: string, bytes: Buffer): number {
-  const zxid = snapshotBytesZxid(name, bytes);
-  visitSnapshotBytes(name, bytes, {});
+/** A backup file's frames are read and checked at most this large (snapshot-format.ts). */
+const backupFrameBytesMax = 1 << 30;
+
+/** Checks a backup file whole, a frame at a time (it may be far larger than memory); its zxid. */
+async function checkBackup(file: string): Promise<number> {
+  const { zxid } = await visitSnapshotStream(file, createReadStream(file), {},
+    backupFrameBytesMax);
   return zxid;
 }
 
@@ -81,12 +86,12 @@ export async function runBackup(flags: BackupFlags): Promise<{ zxid: number; byt
       once(response, 'error').then(([error]) => Promise.reject(error as Error)),
       once(response, 'aborted').then(() => Promise.reject(new Error('backup stream cut'))),
     ]);
-    const bytes = await readFile(partial);
+    const { size: bytes } = await stat(partial);
     const declared = response.trailers.snapshot_size;
-    if (declared !== undefined && Number(declared) !== bytes.length) {
-      throw new Error(`backup cut short: ${bytes.length} of ${declared} bytes`);
+    if (declared !== undefined && Number(declared) !== bytes) {
+      throw new Error(`backup cut short: ${bytes} of ${declared} bytes`);
     }
-    const zxid = checkBackup(partial, bytes);
+    const zxid = await checkBackup(partial);
     const header = response.headers.last_zxid;
     if (header !== undefined && Number(header) !== zxid) {
       throw new Error(`backup holds zxid 0x${zxid.toString(16)}, the server said ${header}`);
@@ -94,7 +99,7 @@ export async function runBackup(flags: BackupFlags): Promise<{ zxid: number; byt
     await syncFile(partial);
     await rename(partial, flags.out);
     await syncFile(dirname(flags.out));
-    return { zxid, bytes: bytes.length };
+    return { zxid, bytes };
   } catch (error) {
     await rm(partial, { force: true });
     throw error;
@@ -110,25 +115,45 @@ async function syncFile(path: string): Promise<void> {
   }
 }
 
-/** Checks the backup, then POSTs it to the restore command; the server's answer. */
+/**
+ * Checks the backup file frame by frame, then streams it to the restore command; the server's
+ * answer. Neither step holds more than a frame of it in memory, whatever its size.
+ */
 export async function runRestore(flags: RestoreFlags): Promise<Record<string, unknown>> {
   const address = parseAdminAddress(flags.admin);
-  const bytes = await readFile(flags.in);
-  checkBackup(flags.in, bytes);
+  await checkBackup(flags.in);
+  const { size } = await stat(flags.in);
   const base = flags.commandUrl.replace(/\/+$/, '');
-  const response = await adminRequest({
-    address,
-    path: `${base}/restore`,
-    method: 'POST',
-    body: bytes,
-    authorization: authorizationHeader(flags.auth),
-    timeoutMs: timeoutOf(flags.timeout),
-  });
+  const response = await postFile(address, `${base}/restore`, flags.in, size,
+    authorizationHeader(flags.auth), timeoutOf(flags.timeout));
   const text = await readText(response);
   if (response.statusCode !== 200) {
     throw new Error(`restore refused: ${refusalText(response.statusCode, text)}`);
   }
   return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** POSTs a file as the body, streamed (the server reads it as fast as it restores it). The
+ * timeout bounds every pause of the exchange, as adminRequest's does. */
+function postFile(address: AdminAddress, path: string, file: string, size: number,
+  authorization: string | undefined, timeoutMs: number): Promise<IncomingMessage> {
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': size,
+  };
+  if (authorization !== undefined) headers.Authorization = authorization;
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: address.host, port: address.port, path, method: 'POST',
+      headers, timeout: timeoutMs }, resolve);
+    request.on('timeout', () => request.destroy(new Error(`admin server ${address.host}:` +
+      `${address.port} was silent for ${timeoutMs} ms`)));
+    request.on('error', reject);
+    const body = createReadStream(file);
+    body.on('error', (error) => request.destroy(error));
+    // An answer given before the whole body went (a refusal) ends the upload.
+    request.on('response', () => body.destroy());
+    body.pipe(request);
+  });
 }
 
 /** Registers `backup` and `restore` on the program. */
@@ -149,6 +174,7 @@ export function addBackupCommands(program: Command): void {
       const answer = await runRestore(flags);
       const zxid = Number(answer.last_zxid);
       console.log(`restored ${String(answer.node_count)} znodes of the backup at zxid ` +
-        `0x${zxid.toString(16)} (restore txn ${String(answer.restore_zxid)})`);
+        `0x${zxid.toString(16)} (restore txn ${String(answer.restore_zxid)}, begun at ` +
+        `${String(answer.begin_zxid)}, ${String(answer.chunks)} chunks)`);
     });
 }

@@ -136,6 +136,14 @@ export function describeTxn(txn: Txn): string {
     }
     case 'restore':
       return `${head}restore ${body.nodes.length} znodes of backup ${hex(body.sourceZxid)}`;
+    case 'restoreBegin':
+      return `${head}restoreBegin backup ${hex(body.sourceZxid)} (${body.nodeCount} znodes)`;
+    case 'restoreChunk':
+      return `${head}restoreChunk ${body.index} of restore ${hex(body.restoreZxid)}: ` +
+        `${body.nodes} znodes, ${body.bytes.length} bytes`;
+    case 'restoreEnd':
+      return `${head}restoreEnd of restore ${hex(body.restoreZxid)}: ` + (body.abandon === true
+        ? 'abandoned' : `${body.chunks} chunks, ${body.nodes} znodes`);
     case 'write':
       return `${head}${describeRequest(body.request as unknown as Described)}`;
   }

@@ -289,6 +289,7 @@ function adminBackup(server: CorralServer, settings: ServerConfig, logger: Logge
     capture: () => server.core.tree.capture(),
     restore: (body) =>
       server.core.pipeline.propose(0n, server.core.nextInternalCxid(), body),
+    stagedRestore: () => server.core.tree.stagedRestore(),
     role: () => ({
       role: server.core.role.role,
       ...(server.core.role.leaderId === undefined ? {} : { leaderId: server.core.role.leaderId }),

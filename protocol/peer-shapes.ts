@@ -188,6 +188,10 @@ const txnBody = variantOf({
   ...sessionAndWriteBodies,
   deleteContainer: { path: string },
   restore: { sourceZxid: count, acls: listOf(listOf(aclEntry)), nodes: listOf(restoredNode) },
+  restoreBegin: { sourceZxid: count, nodeCount: count },
+  restoreChunk: { restoreZxid: count, index: count, nodes: count, bytes },
+  restoreEnd: { restoreZxid: count, chunks: count, nodes: count, digest: bigint,
+    abandon: optionalBoolean },
   reconfig: { membership },
   error: { err: int32 },
 });

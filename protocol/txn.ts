@@ -55,6 +55,16 @@ export type TxnBody =
    * (tree/restore.ts), so the check and the outcome are the same everywhere.
    */
   | RestoreTxnBody
+  /**
+   * A restore of any size, as a family of txns (tree/restore-staging.ts): begin opens a staging
+   * area, each chunk adds a run of the backup's znodes to it (encoded by tree/restore-chunk.ts,
+   * each well under the peer frame bound), and end checks the count and digest and puts the
+   * staged tree in place in one step. The staging area is ordinary znodes under /zookeeper, so
+   * snapshots, SNAP, DIFF and replay carry a restore in progress like any other state.
+   */
+  | RestoreBeginTxnBody
+  | RestoreChunkTxnBody
+  | RestoreEndTxnBody
   /** A request the leader rejected before it reached the tree (e.g. reconfig when disabled):
    * ZooKeeper still gives such an error txn a zxid. Applying it changes nothing. */
   | { type: 'error'; err: number };
@@ -86,6 +96,38 @@ export interface RestoreTxnBody {
   acls: ACL[][];
   /** Parents before children, as a snapshot holds them. */
   nodes: RestoredNode[];
+}
+
+export interface RestoreBeginTxnBody {
+  type: 'restoreBegin';
+  /** The zxid the backup was taken at, in the ensemble it came from. */
+  sourceZxid: number;
+  /** The znodes the backup's header announces (for operators; end checks what arrived). */
+  nodeCount: number;
+}
+
+export interface RestoreChunkTxnBody {
+  type: 'restoreChunk';
+  /** The restore it belongs to: its begin txn's zxid. */
+  restoreZxid: number;
+  /** 0, 1, 2, …: chunks apply only in order, each once. */
+  index: number;
+  /** Znodes in the chunk (for the log and the answer; end counts the decoded ones). */
+  nodes: number;
+  /** The run of znodes, in the backup's order (tree/restore-chunk.ts). */
+  bytes: Buffer;
+}
+
+export interface RestoreEndTxnBody {
+  type: 'restoreEnd';
+  restoreZxid: number;
+  /** Chunks sent and znodes in them, all of which must be staged. */
+  chunks: number;
+  nodes: number;
+  /** The tree digest (tree/node-digest.ts) the staged znodes make, as the leader summed it. */
+  digest: bigint;
+  /** Drops the staging area instead (an operator's restore that was cut off). */
+  abandon?: boolean;
 }
 
 /**

@@ -43,7 +43,7 @@ export function decodeFrame(file: string, payload: Buffer): SnapshotFrame {
 
 /** Fills `fields` with each node of `columns` in turn. The data is copied out of the frame in
  * one piece, so nodes do not keep the frame's memory alive. */
-function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) => void): void {
+export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) => void): void {
   const paths = columns.paths.split('\0');
   const fixed = new DataView(columns.fixed.buffer, columns.fixed.byteOffset,
     columns.fixed.length);
@@ -201,7 +201,7 @@ export function visitPayloads(
   throw corrupt(file, 'no end frame (torn write)');
 }
 
-function visitNodes(records: NodeRecord[], visitor: SnapshotVisitor): void {
+export function visitNodes(records: NodeRecord[], visitor: SnapshotVisitor): void {
   if (visitor.node !== undefined) {
     const fields = new NodeFields();
     for (const record of records) {
@@ -215,6 +215,6 @@ function visitNodes(records: NodeRecord[], visitor: SnapshotVisitor): void {
   visitor.nodes?.(records);
 }
 
-function aclEntryOf([perms, scheme, id]: [number, string, string]): ACL {
+export function aclEntryOf([perms, scheme, id]: [number, string, string]): ACL {
   return { perms, id: { scheme, id } };
 }

@@ -18,6 +18,13 @@ import * as reads from './reads.js';
 import { NodeStore, type UndoLog } from './store.js';
 import { StoreRestorer, captureStore, type TreeCapture } from './snapshot.js';
 import { restoreNodes, restoreRefusal } from './restore.js';
+import {
+  applyRestoreBegin,
+  applyRestoreChunk,
+  applyRestoreEnd,
+  stagedRestoreOf,
+  type StagedRestore,
+} from './restore-staging.js';
 import type { AuthContext, RestoreTxnBody, Txn, TxnDigest } from '../protocol/txn.js';
 import type {
   ApplyOutcome,
@@ -146,6 +153,15 @@ export class DataTree {
         return this.applyReconfig(txn, body.membership);
       case 'restore':
         return this.applyRestore(txn, body);
+      case 'restoreBegin':
+        return this.restoreStep(txn, applyRestoreBegin(this.store, txn, body));
+      case 'restoreChunk':
+        return this.restoreStep(txn, applyRestoreChunk(this.store, txn, body));
+      case 'restoreEnd': {
+        const err = applyRestoreEnd(this.store, txn, body);
+        if (err === ErrorCode.ok && body.abandon !== true) this.quotas.rebuild(this.store);
+        return this.restoreStep(txn, err);
+      }
       case 'error':
         // Rejected before the tree: it only consumes its zxid.
         return { zxid: txn.zxid, err: body.err, body: none, triggers: [] };
@@ -183,6 +199,12 @@ export class DataTree {
     restoreNodes(this.store, body);
     this.quotas.rebuild(this.store);
     return { zxid: txn.zxid, err: ErrorCode.ok, body: none, triggers: [] };
+  }
+
+  /** A step of a restore of many txns (tree/restore-staging.ts): no watch fires, as for a
+   * restore in one txn; its staging znodes are system znodes no client may change. */
+  private restoreStep(txn: Txn, err: number): ApplyOutcome {
+    return { zxid: txn.zxid, err, body: none, triggers: [] };
   }
 
   /** /zookeeper/config's data: the membership text (undefined when the node is missing). */
@@ -398,6 +420,11 @@ export class DataTree {
 
   get sessions(): ReadonlyMap<bigint, SessionEntry> {
     return this.store.sessions;
+  }
+
+  /** The restore staged in the tree, if any (tree/restore-staging.ts). */
+  stagedRestore(): StagedRestore | undefined {
+    return stagedRestoreOf(this.store);
   }
 
   hasSession(sessionId: bigint): boolean {

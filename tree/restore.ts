@@ -4,6 +4,7 @@
 // Only a new tree is replaced: restoring over live data would silently undo acknowledged writes.
 
 import { ErrorCode } from '../protocol/errors.js';
+import type { ACL } from '../protocol/records.js';
 import type { RestoreTxnBody } from '../protocol/txn.js';
 import type { NodeStore } from './store.js';
 import { NodeFields, StoreRestorer } from './snapshot.js';
@@ -19,16 +20,34 @@ const newTreePaths: ReadonlySet<string> = new Set([
 /** This ensemble's membership: the backup's would name the servers it came from. */
 const configPath = '/zookeeper/config';
 
-/** Whether `store` holds only the znodes a tree starts with. */
+/** Where a restore of many txns stages its chunks (tree/restore-staging.ts). */
+export const stagingPath = '/zookeeper/restoring';
+
+/** Whether `store` holds only the znodes a tree starts with, and perhaps a restore's staging
+ * area (one cut off is begun again from nothing). */
 export function isNewTree(store: NodeStore): boolean {
-  for (const path of store.nodes.keys()) if (!newTreePaths.has(path)) return false;
+  for (const path of store.nodes.keys()) {
+    if (!newTreePaths.has(path) && !isStaged(path)) return false;
+  }
   return true;
+}
+
+function isStaged(path: string): boolean {
+  return path.startsWith(stagingPath) &&
+    (path.length === stagingPath.length || path[stagingPath.length] === '/');
 }
 
 /** Was the node, in the backup, an ephemeral of a client session? Such sessions belong to the
  * ensemble the backup came from; their nodes would outlive every session here. */
 function isSessionEphemeral(node: RestoreTxnBody['nodes'][number]): boolean {
   return node[4] && node[3] !== 0n;
+}
+
+/** Whether a restore leaves out a backup's node: this ensemble keeps its own membership, and
+ * ephemerals of the backup's sessions are dropped (see isSessionEphemeral). */
+export function isLeftOut(fields: Pick<NodeFields, 'path' | 'ownerIsSession' |
+  'ephemeralOwner'>): boolean {
+  return fields.path === configPath || (fields.ownerIsSession && fields.ephemeralOwner !== 0n);
 }
 
 /**
@@ -66,18 +85,41 @@ export function restoreRefusal(store: NodeStore, body: RestoreTxnBody): number |
  * isSessionEphemeral). Call only when restoreRefusal answered undefined.
  */
 export function restoreNodes(store: NodeStore, body: RestoreTxnBody): void {
+  const fields = new NodeFields();
+  replaceNodes(store, (add) => {
+    for (const node of body.nodes) {
+      if (!isSessionEphemeral(node)) add(fields.of(node), body.acls[node[2]]!);
+    }
+  });
+}
+
+/**
+ * Empties the store and adds the nodes `each` hands to `add` (parents first, each with its
+ * ACL), then this tree's /zookeeper/config and sessions as they were. Nodes isLeftOut names
+ * are skipped. The caller has checked the nodes (restoreBodyProblem, or restore-staging.ts).
+ */
+export function replaceNodes(store: NodeStore,
+  each: (add: (fields: NodeFields, acl: readonly ACL[]) => void) => void): void {
   const config = store.nodes.get(configPath);
   const sessions = [...store.sessions];
   const restorer = new StoreRestorer(store);
-  restorer.addAcls(body.acls);
-  const fields = new NodeFields();
-  for (const node of body.nodes) {
-    if (node[0] === configPath || isSessionEphemeral(node)) continue;
-    restorer.nodeFields(fields.of(node));
-  }
+  const aclIndexOf = new Map<readonly ACL[], number>();
+  const aclIndex = (acl: readonly ACL[]): number => {
+    let index = aclIndexOf.get(acl);
+    if (index === undefined) {
+      index = aclIndexOf.size;
+      aclIndexOf.set(acl, index);
+      restorer.addAcls([acl]);
+    }
+    return index;
+  };
+  each((fields, acl) => {
+    if (isLeftOut(fields)) return;
+    fields.aclIndex = aclIndex(acl);
+    restorer.nodeFields(fields);
+  });
   if (config !== undefined) {
-    restorer.addAcls([config.acl]);
-    restorer.nodeFields(fields.of([configPath, config.data, body.acls.length,
+    restorer.nodeFields(new NodeFields().of([configPath, config.data, aclIndex(config.acl),
       config.ephemeralOwner, config.ownerIsSession, config.czxid, config.mzxid, config.pzxid,
       config.ctime, config.mtime, config.version, config.cversion, config.aversion]));
   }

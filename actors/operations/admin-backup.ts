@@ -2,16 +2,18 @@
 // /commands/snapshot) and RestoreCommand (POST /commands/restore) offer them: the same names,
 // header names, query parameter, feature flags, rate limit and HTTP statuses. The snapshot is a
 // corral snapshot file's bytes, encoded from a copy-on-write capture of the tree at one zxid
-// while the server goes on serving. A restore is ordered as a txn by the leader (tree/restore.ts)
-// and replaces only a new tree, so every replica of the ensemble restores alike.
+// while the server goes on serving. A restore is streamed and ordered as txns by the leader
+// (admin-restore.ts, tree/restore-staging.ts) and replaces only a new tree, so every replica of
+// the ensemble restores alike, whatever the backup's size.
 
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { ErrorCode } from '../../protocol/errors.js';
 import type { RestoreTxnBody } from '../../protocol/txn.js';
+import { streamRestore, type RestoreStepBody } from './admin-restore.js';
 import { snapshotPieces, visitSnapshotBytes } from '../../storage/snapshot-file.js';
+import type { StagedRestore } from '../../tree/restore-staging.js';
 import type { TreeCapture } from '../../tree/snapshot.js';
 import { rootAdminAuth, type AdminAuthRequest } from './admin-auth.js';
 
@@ -23,8 +25,12 @@ export interface AdminBackupOptions {
   rateLimiterIntervalMs: number;
   /** A consistent capture of the tree now; the caller of snapshotPieces releases it. */
   capture(): TreeCapture;
-  /** Orders a restore txn through this server's pipeline; its zxid and error code. */
-  restore(body: RestoreTxnBody): Promise<{ zxid: number; err: number }>;
+  /** Orders a restore step (admin-restore.ts) through this server's pipeline; its zxid and
+   * error code once applied. */
+  restore(body: RestoreStepBody): Promise<{ zxid: number; err: number }>;
+  /** The restore staged in this server's tree now, if any (one cut off is dropped by the
+   * next restore: the answer and the log say so). */
+  stagedRestore?(): StagedRestore | undefined;
   /** This server's role now, and the leader it follows (for the refusal on a follower). */
   role(): { role: 'standalone' | 'leader' | 'follower' | 'observer'; leaderId?: number };
   nowMs(): number;
@@ -44,14 +50,20 @@ export const backupCommandNames: ReadonlyMap<string, 'snapshot' | 'restore'> = n
 export const lastZxidHeader = 'last_zxid';
 export const snapshotSizeHeader = 'snapshot_size';
 /**
- * A restore travels to every replica as one txn in one PROPOSAL, whose frame the peer links
- * bound at 16 MiB (transport/tcp-peer-options.ts): half of that leaves room for the encoding and
- * for other txns batched with it. A larger tree is brought over by import, not restore.
+ * A restore travels to every replica as txns of at most this many bytes of znodes each, one
+ * PROPOSAL at a time, whose frame the peer links bound at 16 MiB (transport/tcp-peer-options.ts):
+ * a quarter of that leaves room for the encoding and for client txns batched with it.
  */
-export const restoreBytesMax = 8 * 1024 * 1024;
-/** A restore not applied within this long is answered 504 (it may still commit later: a
- * quorum was lost meanwhile; the operator looks before trying again). */
-const restoreAppliedMs = 60_000;
+export const restoreChunkBytes = 4 * 1024 * 1024;
+/** One znode is never split: a single one up to this size travels in a chunk of its own. */
+export const restoreNodeBytesMax = 12 * 1024 * 1024;
+/** The largest backup frame the leader buffers while reading a restore's body: a snapshot
+ * frame holds 250 znodes (storage/snapshot-encoding.ts), each at most jute.maxbuffer (1 MiB by
+ * default) and its path and stat. */
+export const restoreFrameBytesMax = 300 * 1024 * 1024;
+/** A restore step not applied within this long cuts the restore off with 504 (a quorum lost
+ * meanwhile); running the restore again starts it afresh. */
+const restoreStepMs = 60_000;
 /** The snapshot is streamed in pieces of this size, one encoded per event-loop turn. */
 const pieceBytes = 1024 * 1024;
 /** A client that reads nothing of the stream for this long is dropped: the capture it holds
@@ -179,43 +191,71 @@ export class AdminBackup {
       json(response, 503, { command, error: 'restore is disabled (admin.restore.enabled)' });
       return;
     }
-    const bytes = await readBody(request, response);
-    if (bytes === undefined) return;
+    const body = await bodyStream(request);
+    if (body === undefined) {
+      json(response, 400, { command, error: 'no backup in the request body' });
+      return;
+    }
+    const refuse = (status: number, error: string): void => {
+      json(response, status, { command, error });
+      void body.drain();
+    };
     if (!this.restoreLimiter.allow(this.options.nowMs())) {
-      json(response, 429, { command, error: 'restore is rate limited: one per ' +
-        `${this.options.rateLimiterIntervalMs} ms (admin.rateLimiterIntervalInMS)` });
+      refuse(429, 'restore is rate limited: one per ' +
+        `${this.options.rateLimiterIntervalMs} ms (admin.rateLimiterIntervalInMS)`);
       return;
     }
     const role = this.options.role();
     if (role.role === 'follower' || role.role === 'observer') {
       const leader = role.leaderId === undefined ? 'the leader' : `server.${role.leaderId}`;
-      json(response, 409, { command, error: `restore is ordered by the leader: send it to ` +
-        `${leader}'s admin server` });
+      refuse(409, `restore is ordered by the leader: send it to ${leader}'s admin server`);
       return;
     }
-    let body: RestoreTxnBody;
-    try {
-      body = restoreBody(bytes);
-    } catch (error) {
-      json(response, 400, { command, error: `not a usable backup: ${String(error)}` });
+    // The body is read only as fast as the ensemble applies it, so the connection may rest
+    // for as long as a step may take; a sender silent for longer than that is dropped.
+    request.socket.setTimeout(restoreStepMs + 10_000, () => request.socket.destroy());
+    const earlier = this.options.stagedRestore?.();
+    const dropped = earlier === undefined ? {} : { dropped_staging: {
+      begin_zxid: zxidHeader(earlier.restoreZxid), last_zxid: earlier.sourceZxid,
+      chunks: earlier.chunks } };
+    this.options.logger?.info(earlier === undefined ? {} : { earlier: dropped.dropped_staging },
+      earlier === undefined ? 'admin restore started'
+        : 'admin restore started; it drops what an earlier restore (cut off?) staged');
+    const result = await streamRestore(body, {
+      propose: (step) => this.options.restore(step),
+      chunkBytes: restoreChunkBytes,
+      nodeBytesMax: restoreNodeBytesMax,
+      frameBytesMax: restoreFrameBytesMax,
+      stepMs: restoreStepMs,
+    });
+    if (result.status !== 200) {
+      // A client gone is simply not answered.
+      if (!response.destroyed) {
+        json(response, result.status, { command, error: result.error,
+          ...(result.beginZxid === undefined ? {} : dropped) });
+      }
+      void body.drain();
+      this.options.logger?.warn({ status: result.status, error: result.error,
+        beginZxid: result.beginZxid, chunksStaged: result.chunks },
+      'admin restore refused or cut off');
       return;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      this.options.restore(body),
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), restoreAppliedMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    if (outcome === undefined) {
-      json(response, 504, { command, error: `the restore was not applied within ` +
-        `${restoreAppliedMs} ms; it may still be: look at the tree before trying again` });
-      return;
-    }
-    answerRestore(response, body, outcome);
-    const fields = { sourceZxid: body.sourceZxid, zxid: outcome.zxid, nodes: body.nodes.length };
-    if (outcome.err === ErrorCode.ok) this.options.logger?.info(fields, 'admin restore applied');
-    else this.options.logger?.warn({ ...fields, err: outcome.err }, 'admin restore refused');
+    json(response, 200, {
+      // RestoreCommand's field: the zxid the restored data is current to.
+      last_zxid: result.sourceZxid,
+      restore_zxid: zxidHeader(result.endZxid),
+      begin_zxid: zxidHeader(result.beginZxid),
+      node_count: result.backupNodes,
+      restored_nodes: result.restoredNodes,
+      chunks: result.chunks,
+      bytes: result.bytes,
+      ...dropped,
+      command,
+      error: null,
+    });
+    this.options.logger?.info({ sourceZxid: result.sourceZxid, beginZxid: result.beginZxid,
+      zxid: result.endZxid, nodes: result.backupNodes, restored: result.restoredNodes,
+      chunks: result.chunks, bytes: result.bytes }, 'admin restore applied');
   }
 }
 
@@ -255,33 +295,46 @@ async function streamPieces(response: ServerResponse, pieces: Generator<Buffer>,
   }
 }
 
-/** The request body, or undefined once it has been answered (missing 400, too large 413). */
-async function readBody(request: IncomingMessage, response: ServerResponse):
-  Promise<Buffer | undefined> {
-  const command = 'restore';
-  const tooLarge = (): undefined => {
-    json(response, 413, { command, error: `a backup larger than ${restoreBytesMax} bytes ` +
-      'cannot be restored through the admin server; import it instead' });
-    request.resume();
-    return undefined;
-  };
-  if (Number(request.headers['content-length'] ?? 0) > restoreBytesMax) return tooLarge();
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (bytes > restoreBytesMax) return tooLarge();
-    chunks.push(chunk);
-  }
-  if (bytes === 0) {
-    json(response, 400, { command, error: 'no backup in the request body' });
-    return undefined;
-  }
-  return Buffer.concat(chunks, bytes);
+/** The request body as pieces, read on demand (so a slow restore slows the sender down). */
+interface BodyPieces extends AsyncIterable<Buffer> {
+  /** Reads and drops whatever is left, so an answer given early reaches a client still
+   * sending; a body cut off ends it quietly. */
+  drain(): Promise<void>;
 }
 
-/** A backup's bytes as a restore txn's body: every frame checked; its sessions are left out
- * (they belong to the ensemble the backup was taken from). */
+/** The request body, or undefined when it holds none (read up to its first piece). */
+async function bodyStream(request: IncomingMessage): Promise<BodyPieces | undefined> {
+  // The stream's own iterator, not `for await`: leaving a loop over that would destroy the
+  // request and with it the socket the answer goes out on.
+  const pieces = (request as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let first = await pieces.next();
+  while (first.done !== true && first.value.length === 0) first = await pieces.next();
+  if (first.done === true) return undefined;
+  let head: Buffer | undefined = first.value;
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (head !== undefined) yield head;
+      head = undefined;
+      for (let next = await pieces.next(); next.done !== true; next = await pieces.next()) {
+        yield next.value;
+      }
+    },
+    async drain() {
+      head = undefined;
+      try {
+        for (let next = await pieces.next(); next.done !== true; next = await pieces.next()) {
+          // dropped
+        }
+      } catch {
+        // The client went away: nothing is left to read.
+      }
+    },
+  };
+}
+
+/** A backup's bytes as the single restore txn earlier versions ordered (still applied from
+ * their logs; tests build one this way): every frame checked; its sessions are left out (they
+ * belong to the ensemble the backup was taken from). */
 export function restoreBody(bytes: Buffer): RestoreTxnBody {
   const acls: RestoreTxnBody['acls'] = [];
   const nodes: RestoreTxnBody['nodes'] = [];
@@ -290,24 +343,4 @@ export function restoreBody(bytes: Buffer): RestoreTxnBody {
     nodes: (records) => nodes.push(...records),
   });
   return { type: 'restore', sourceZxid: zxid, acls, nodes };
-}
-
-function answerRestore(response: ServerResponse, body: RestoreTxnBody,
-  outcome: { zxid: number; err: number }): void {
-  const command = 'restore';
-  if (outcome.err === ErrorCode.notEmpty) {
-    json(response, 409, { command, error: 'restore needs a new ensemble: this tree holds znodes ' +
-      'of its own (restore into servers started on empty data dirs)' });
-  } else if (outcome.err !== ErrorCode.ok) {
-    json(response, 400, { command, error: `the backup cannot be restored (error ${outcome.err})` });
-  } else {
-    json(response, 200, {
-      // RestoreCommand's field: the zxid the restored data is current to.
-      last_zxid: body.sourceZxid,
-      restore_zxid: zxidHeader(outcome.zxid),
-      node_count: body.nodes.length,
-      command,
-      error: null,
-    });
-  }
 }

@@ -104,7 +104,9 @@ export class AdminServer {
       if (server === undefined) continue;
       // An admin port is polled by probes: idle sockets and slow requests must not pile up.
       server.keepAliveTimeout = 5000;
-      server.requestTimeout = 10_000;
+      // No bound on a whole request: a restore's body arrives as fast as the restore goes,
+      // for minutes when it is large; admin-backup.ts bounds its pauses instead.
+      server.requestTimeout = 0;
       server.headersTimeout = 10_000;
     }
     if (tls === undefined || this.https === undefined) this.listener = this.http;

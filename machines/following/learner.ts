@@ -307,7 +307,8 @@ export const learnerActions = {
     const forwarded: ForwardedRequestEntry[] = [];
     for (const { sessionId, cxid, body } of requests) {
       if (body.type !== 'deleteContainer' && body.type !== 'reconfig' &&
-        body.type !== 'restore') {
+        body.type !== 'restore' && body.type !== 'restoreBegin' &&
+        body.type !== 'restoreChunk' && body.type !== 'restoreEnd') {
         forwarded.push({ sessionId, cxid, body });
       }
     }

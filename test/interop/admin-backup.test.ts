@@ -4,103 +4,23 @@
 // the source had at the backup's zxid (every node's data and every stat field). Also ZooKeeper
 // 3.9's refusals: the rate limit (429), a missing Authorization header (401), a restore sent to
 // a follower or over a tree with znodes of its own (409), and disabled commands (503).
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type Client } from '../../client/index.js';
-import type { Stat } from '../../protocol/records.js';
-import { corralMain, startCorral } from '../support/corral.js';
+import { connect } from '../../client/index.js';
+import { comparable, corral, treeAt, treeOf, writeLoad, type Write } from
+  '../support/backup-load.js';
+import { startCorral } from '../support/corral.js';
 import { TestEnsemble } from '../support/ensemble.js';
 import { freePort } from '../support/ports.js';
-import { readTree, type NodeState } from '../support/tree-walk.js';
 
-const run = promisify(execFile);
 const auth = ['--auth', 'digest:operator:secret'];
 const authorization = { Authorization: 'digest operator:secret' };
 /** Nodes written before the backup, 2 KiB each: the snapshot spans more than one 1 MiB piece. */
 const bulkNodes = 800;
-/** The load stops this many acknowledged writes after the backup came back, at most at
- * loadWritesMax. */
+/** The load stops this many acknowledged writes after the backup came back (at most 3000). */
 const writesAfterBackup = 40;
-const loadWritesMax = 3000;
-
-interface Write {
-  path: string;
-  data: Buffer;
-  stat: Stat;
-}
-
-async function corral(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [corralMain, ...args],
-      { timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
-
-/** Creates and overwrites nodes under /load from 4 workers until `stop` says so. */
-async function writeLoad(client: Client, stop: (written: number) => boolean): Promise<Write[]> {
-  const writes: Write[] = [];
-  const worker = async (id: number): Promise<void> => {
-    const mine: string[] = [];
-    for (let step = 0; !stop(writes.length) && writes.length < loadWritesMax; step++) {
-      const data = Buffer.from(`${id}:${step}:${Math.random()}`);
-      if (step % 3 === 0 || mine.length === 0) {
-        const path = `/load/w${id}-${step}`;
-        const { stat } = await client.create(path, data);
-        mine.push(path);
-        writes.push({ path, data, stat });
-      } else {
-        const path = mine[step % mine.length]!;
-        writes.push({ path, data, stat: await client.setData(path, data) });
-      }
-    }
-  };
-  await Promise.all([0, 1, 2, 3].map(worker));
-  return writes;
-}
-
-/** The source's tree as it was at `zxid`: what the load wrote by then, /load's child figures
- * as they stood, and every other node as it is now (the load touches nothing else). */
-function treeAt(now: Map<string, NodeState>, writes: Write[], zxid: number):
-  Map<string, NodeState> {
-  const tree = new Map([...now].filter(([path]) => !path.startsWith('/load')));
-  const applied = writes.filter((write) => write.stat.mzxid <= zxid)
-    .sort((left, right) => left.stat.mzxid - right.stat.mzxid);
-  for (const { path, data, stat } of applied) {
-    tree.set(path, { data: data.toString('base64'), stat });
-  }
-  const children = [...tree.keys()].filter((path) => path.startsWith('/load/'));
-  const load = now.get('/load')!;
-  const pzxid = Math.max(load.stat.czxid, ...children.map((path) => tree.get(path)!.stat.czxid));
-  tree.set('/load', {
-    data: load.data,
-    stat: { ...load.stat, cversion: children.length, numChildren: children.length, pzxid },
-  });
-  return tree;
-}
-
-/** A tree as a sorted object, without /zookeeper/config (each ensemble keeps its own). */
-function comparable(tree: Map<string, NodeState>): Record<string, NodeState> {
-  return Object.fromEntries([...tree].filter(([path]) => path !== '/zookeeper/config')
-    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0)));
-}
-
-async function treeOf(port: number): Promise<Map<string, NodeState>> {
-  const client = await connect(`127.0.0.1:${port}`);
-  try {
-    await client.sync('/');
-    return await readTree(client);
-  } finally {
-    await client.close();
-  }
-}
 
 describe('online backup and restore between real ensembles (R=3)', () => {
   let source: TestEnsemble;
@@ -173,7 +93,7 @@ describe('online backup and restore between real ensembles (R=3)', () => {
     expect(Object.keys(expected).length).toBeGreaterThan(bulkNodes + 20);
 
     // One new replica is down while the backup is restored: it catches up afterwards from the
-    // leader's log, applying the same restore txn.
+    // leader's log, applying the same restore txns.
     const late = target.ids.find((id) => id !== targetLeader)!;
     await target.stop(late);
     const restored = await corral(['restore', '--admin',
