@@ -161,6 +161,7 @@ interface Flags {
   sessions: number;
   outstanding: number;
   valueBytes: number;
+  warmupSeconds: number;
 }
 
 function flagsOf(argv: string[]): Flags {
@@ -172,6 +173,7 @@ function flagsOf(argv: string[]): Flags {
       sessions: { type: 'string', default: '16' },
       outstanding: { type: 'string', default: '4' },
       'value-bytes': { type: 'string', default: '64' },
+      'warmup-seconds': { type: 'string', default: '5' },
     },
   });
   const positive = (name: string, value: string, max: number): number => {
@@ -187,6 +189,7 @@ function flagsOf(argv: string[]): Flags {
     sessions: positive('sessions', values.sessions, 256),
     outstanding: positive('outstanding', values.outstanding, 64),
     valueBytes: positive('value-bytes', values['value-bytes'], 1024 * 1024),
+    warmupSeconds: positive('warmup-seconds', values['warmup-seconds'], 120),
   };
 }
 
@@ -209,14 +212,17 @@ async function main(): Promise<void> {
     members = await startEnsemble(dir);
     console.log(`machine event stream bench: ${replicas}-replica corral ensemble, setData ` +
       `${flags.valueBytes} B from ${flags.sessions} sessions x ${flags.outstanding} ` +
-      `outstanding, ${flags.rounds} pairs of ${flags.roundSeconds} s rounds`);
+      `outstanding, ${flags.rounds} pairs of ${flags.roundSeconds} s rounds after a ` +
+      `${flags.warmupSeconds} s warm-up`);
+    // A first round nobody counts: the replicas' code is compiled hot before any comparison.
+    await round(members, false, 0, { ...flags, roundSeconds: flags.warmupSeconds });
     console.log('round  listeners          ops/s  p50(ms)  p99(ms)  records/s  cpu ms/1000 writes');
     const rounds: Round[] = [];
     for (let pair = 0; pair < flags.rounds; pair++) {
       // Which goes first alternates, so that a drift in the machine's load evens out.
       const order = pair % 2 === 0 ? [false, true] : [true, false];
       for (const listening of order) {
-        const done = await round(members, listening, rounds.length, flags);
+        const done = await round(members, listening, rounds.length + 1, flags);
         rounds.push(done);
         const { opsPerSecond, p50Ms, p99Ms } = done.result;
         console.log(`${String(rounds.length).padEnd(5)}  ` +
