@@ -15,6 +15,8 @@ export const heartbeatMsDefault = 15_000;
 /** Records wait this long to go out together: a listener is a person watching, and a busy
  * replica takes thousands of steps a second. */
 const flushMs = 50;
+/** What one batch may hold before the listener counts as behind (its own queue then fills). */
+const batchBytesMax = 256 * 1024;
 /** What an EventSource waits before it reconnects. */
 const reconnectMs = 3_000;
 
@@ -123,7 +125,9 @@ export class MachineEventsEndpoint {
           response.cork();
           setTimeout(uncork, flushMs);
         }
-        return response.write(eventStreamFrame(message, text));
+        // Buffered for the batch is not behind: only a batch the socket has not taken is.
+        return response.write(eventStreamFrame(message, text)) ||
+          response.writableLength < batchBytesMax;
       },
     };
     let listener: StreamListener | undefined;
