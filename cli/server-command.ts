@@ -11,6 +11,8 @@ import { loadSecureContextOptions } from '../transport/tls/index.js';
 import { AuditLog, openAuditFile } from '../actors/server/audit.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
 import { createInspection } from '../actors/inspection/inspect.js';
+import { MachineEventHub } from '../actors/inspection/machine-events.js';
+import { MachineEventsEndpoint } from '../actors/inspection/machine-events-sse.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
 import { MetricsServer } from '../actors/operations/metrics-server.js';
 import { recordStartup, storageTimingsFor } from '../actors/server/statistics.js';
@@ -110,17 +112,23 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     host: settings.inspectAddress,
     port: settings.inspectPort,
   });
+  const inspect = inspection.inspect;
+  // The machine event stream's hub is given each root actor; it inspects them while listened to.
+  const machineEvents = machineEventsEndpoint(settings);
+  const trackActor = machineEvents?.hub.track;
+  const tracking = trackActor === undefined ? {} : { trackActor };
   let replica: ReplicaHost | undefined;
   if (ensemble) {
     replica = createTcpReplica({
       settings,
       logger,
       storage: log,
-      ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
+      ...(inspect === undefined ? {} : { inspect }),
+      ...tracking,
     });
   }
   const server = new CorralServer({
-    ...(replica === undefined ? {} : { core: replica.coreOptions() }),
+    core: { ...replica?.coreOptions(), ...tracking },
     settings,
     logger,
     log,
@@ -132,7 +140,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         : answerFourLetterWord(word,
           { ...fourLetterSource(current), serving: current.core.role.servesClients },
           settings.fourLetterWordWhitelist, argument),
-    ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
+    ...(inspect === undefined ? {} : { inspect }),
     ...(audit === undefined ? {} : { audit }),
   });
   // Before recovery, so that the startup figures reach Prometheus too and a port in use stops
@@ -178,6 +186,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         aclOf: (path) => aclOf(server, path),
         superDigest: settings.superDigest,
         backup: adminBackup(server, settings, logger),
+        ...(machineEvents === undefined ? {} : { machineEvents }),
         ...adminTls(settings),
       })
     : undefined;
@@ -212,6 +221,25 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * The machine event stream at <commandURL>/machine_events, whenever the admin server runs: its
+ * hub watches every actor of this server (at a call and a check per event while nobody listens).
+ */
+function machineEventsEndpoint(settings: ServerConfig): MachineEventsEndpoint | undefined {
+  if (!settings.adminServerEnabled) return undefined;
+  const replica = isEnsemble(settings) ? String(settings.myId) : 'standalone';
+  const hub = new MachineEventHub({
+    replica,
+    bufferLimit: settings.machineEventsBuffer,
+    queueBytesMax: settings.machineEventsQueueBytes,
+  });
+  return new MachineEventsEndpoint({
+    hub,
+    listenersMax: settings.machineEventsListenersMax,
+    allowRemote: settings.machineEventsRemote,
+  });
 }
 
 /** ZooKeeper's PrometheusMetricsProvider when metricsProvider.className names it. */
