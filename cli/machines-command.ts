@@ -3,7 +3,7 @@
 // so reviewers and the Stately editor see the protocol exactly as the code runs it.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AnyStateMachine } from 'xstate';
+import { machineDefinitionJson } from '../machines/definition-json.js';
 import { machineCatalog } from '../machines/index.js';
 import { toMermaid } from '../machines/mermaid.js';
 
@@ -31,15 +31,4 @@ export async function machinesCommand(options: MachinesCommandOptions): Promise<
   }
 }
 
-/**
- * The machine's definition as JSON. Implementations are host-provided, so only their names
- * appear; inline functions (dynamic action params) are dropped and bigints become strings.
- */
-export function machineDefinitionJson(machine: AnyStateMachine): string {
-  const replacer = (_key: string, value: unknown): unknown => {
-    if (typeof value === 'bigint') return value.toString();
-    if (typeof value === 'function') return undefined;
-    return value;
-  };
-  return `${JSON.stringify(machine.toJSON(), replacer, 2)}\n`;
-}
+export { machineDefinitionJson };

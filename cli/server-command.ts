@@ -11,6 +11,8 @@ import { loadSecureContextOptions } from '../transport/tls/index.js';
 import { AuditLog, openAuditFile } from '../actors/server/audit.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
 import { createInspection } from '../actors/inspection/inspect.js';
+import { MachineEventHub, combinedInspect } from '../actors/inspection/machine-events.js';
+import { MachineEventsEndpoint } from '../actors/inspection/machine-events-sse.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
 import { MetricsServer } from '../actors/operations/metrics-server.js';
 import { recordStartup, storageTimingsFor } from '../actors/server/statistics.js';
@@ -22,7 +24,12 @@ import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
 import { PurgeTimer } from '../storage/purge-timer.js';
 import type { ReplicaStorage } from '../storage/replica-storage.js';
 import type { ACL } from '../protocol/records.js';
-import { buildServerConfig, parseLoggingFlags, type ServerFlags } from './server-options.js';
+import {
+  buildServerConfig,
+  parseLoggingFlags,
+  parseMachineEventFlags,
+  type ServerFlags,
+} from './server-options.js';
 import { chooseLogFormat, createServerLogger } from './logging.js';
 
 /**
@@ -110,13 +117,15 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     host: settings.inspectAddress,
     port: settings.inspectPort,
   });
+  const machineEvents = machineEventsEndpoint(flags, settings);
+  const inspect = combinedInspect(inspection.inspect, machineEvents?.hub.inspect);
   let replica: ReplicaHost | undefined;
   if (ensemble) {
     replica = createTcpReplica({
       settings,
       logger,
       storage: log,
-      ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
+      ...(inspect === undefined ? {} : { inspect }),
     });
   }
   const server = new CorralServer({
@@ -132,7 +141,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         : answerFourLetterWord(word,
           { ...fourLetterSource(current), serving: current.core.role.servesClients },
           settings.fourLetterWordWhitelist, argument),
-    ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
+    ...(inspect === undefined ? {} : { inspect }),
     ...(audit === undefined ? {} : { audit }),
   });
   // Before recovery, so that the startup figures reach Prometheus too and a port in use stops
@@ -178,6 +187,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         aclOf: (path) => aclOf(server, path),
         superDigest: settings.superDigest,
         backup: adminBackup(server, settings, logger),
+        ...(machineEvents === undefined ? {} : { machineEvents }),
         ...adminTls(settings),
       })
     : undefined;
@@ -212,6 +222,25 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * The machine event stream at <commandURL>/machine_events, whenever the admin server runs: its
+ * hub watches every actor of this server (at a call and a check per event while nobody listens).
+ */
+function machineEventsEndpoint(
+  flags: ServerFlags,
+  settings: ServerConfig,
+): MachineEventsEndpoint | undefined {
+  if (!settings.adminServerEnabled) return undefined;
+  const bounds = parseMachineEventFlags(flags);
+  const replica = isEnsemble(settings) ? String(settings.myId) : 'standalone';
+  const hub = new MachineEventHub({ replica, bufferLimit: bounds.bufferLimit });
+  return new MachineEventsEndpoint({
+    hub,
+    listenersMax: bounds.listenersMax,
+    allowRemote: bounds.allowRemote,
+  });
 }
 
 /** ZooKeeper's PrometheusMetricsProvider when metricsProvider.className names it. */

@@ -25,6 +25,8 @@ import {
   backupStaticConfig,
 } from '../actors/config/dynamic-config-writer.js';
 import { addLoggingOptions } from './logging.js';
+import { machineEventsBufferDefault } from '../actors/inspection/machine-events.js';
+import { machineEventListenersDefault } from '../actors/inspection/machine-events-sse.js';
 
 /** The options as commander hands them over (values are strings until validated). */
 export interface ServerFlags {
@@ -49,6 +51,9 @@ export interface ServerFlags {
   logFormat?: string;
   readonlymodeEnabled?: boolean;
   peerWireVersion?: string;
+  machineEventsBuffer?: string;
+  machineEventsListeners?: string;
+  machineEventsRemote?: boolean;
 }
 
 /** Commander's collector for a repeatable option; no default, so an absent flag stays absent. */
@@ -91,7 +96,32 @@ export function addServerOptions(command: Command): Command {
       'address the admin server binds to (zoo.cfg admin.serverAddress, 0.0.0.0)')
     .option('--readonlymode-enabled', 'a replica cut off from its quorum serves read-only ' +
       'clients (zoo.cfg readonlymode.enabled, false)')
-    .option(...peerWireVersionOption);
+    .option(...peerWireVersionOption)
+    .option('--machine-events-buffer <records>', 'records the admin server keeps for a machine ' +
+      'event stream listener that resumes (/commands/machine_events, 2000)')
+    .option('--machine-events-listeners <n>',
+      'machine event stream listeners served at once; more get 503 (4)')
+    .option('--machine-events-remote', 'serve the machine event stream to peers beyond this ' +
+      'machine (loopback only by default)');
+}
+
+/** The machine event stream's bounds, from its flags (machine-events.ts, machine-events-sse.ts). */
+export interface MachineEventSettings {
+  bufferLimit: number;
+  listenersMax: number;
+  allowRemote: boolean;
+}
+
+export function parseMachineEventFlags(flags: ServerFlags): MachineEventSettings {
+  const positive = (flag: string, value: string | undefined, fallback: number): number =>
+    value === undefined ? fallback : parseValue(valueParsers.positiveInteger, flag, value);
+  return {
+    bufferLimit: positive('--machine-events-buffer', flags.machineEventsBuffer,
+      machineEventsBufferDefault),
+    listenersMax: positive('--machine-events-listeners', flags.machineEventsListeners,
+      machineEventListenersDefault),
+    allowRemote: flags.machineEventsRemote === true,
+  };
 }
 
 /** `--peer-wire-version`, declared alike on `corral server` and `corral ensemble` (relayed). */

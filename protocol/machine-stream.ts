@@ -42,7 +42,8 @@ interface StreamRecordBase {
   /** Milliseconds: wall clock in a server, simulated time in a simulator trace. */
   time: number;
   replica: string;
-  /** The actor's id within its replica (XState's sessionId for the actor). */
+  /** The actor's id within its replica: numbered by the replica's stream as actors start (XState's
+   * own session ids repeat, since every session machine is an actor system of its own). */
   actor: string;
 }
 

@@ -21,6 +21,10 @@ import {
 import { authorizeAdminCommand } from './admin-auth.js';
 import { backupCommandNames, type AdminBackup } from './admin-backup.js';
 import { answeredNames, foreignRequestProblem } from './request-origin.js';
+import {
+  machineEventsCommand,
+  type MachineEventsEndpoint,
+} from '../inspection/machine-events-sse.js';
 
 const stringify = configure({ bigint: true, deterministic: false });
 
@@ -40,6 +44,9 @@ export interface AdminServerOptions {
   tls?: AdminTls;
   /** The snapshot and restore commands (admin-backup.ts); absent, their names are unknown. */
   backup?: AdminBackup;
+  /** GET <commandURL>/machine_events, the machine event stream (machine-events-sse.ts); absent,
+   * its name is unknown. */
+  machineEvents?: MachineEventsEndpoint;
 }
 
 export interface AdminTls {
@@ -142,6 +149,7 @@ export class AdminServer {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
+    if (this.handleMachineEvents(request, response)) return;
     if (this.handleBackup(request, response)) return;
     // The other commands are GET commands; ZooKeeper 3.8 has no POST handler (405), and 3.9
     // runs only its POST commands (restore, above) for a POST.
@@ -152,9 +160,11 @@ export class AdminServer {
     const url = new URL(request.url ?? '/', 'http://admin');
     const path = url.pathname;
     if (path === this.base || path === `${this.base}/`) {
-      const names = this.options.backup === undefined
-        ? adminCommandNames
-        : [...adminCommandNames, 'restore', 'snapshot'].sort();
+      const names = [
+        ...adminCommandNames,
+        ...(this.options.backup === undefined ? [] : ['restore', 'snapshot']),
+        ...(this.options.machineEvents === undefined ? [] : [machineEventsCommand]),
+      ].sort();
       const links = names.map((name) =>
         `<a href="${this.base}/${name}">${name}</a>\n<br/>\n`);
       response.writeHead(200, { 'Content-Type': 'text/html;charset=utf-8' });
@@ -188,6 +198,17 @@ export class AdminServer {
       'Content-Length': Buffer.byteLength(body),
     });
     response.end(request.method === 'HEAD' ? undefined : body);
+  }
+
+  /** machine_events, a stream of server-sent events rather than one JSON answer: true when
+   * `request` names it and it is being answered. */
+  private handleMachineEvents(request: IncomingMessage, response: ServerResponse): boolean {
+    const endpoint = this.options.machineEvents;
+    if (endpoint === undefined) return false;
+    const url = new URL(request.url ?? '/', 'http://admin');
+    if (url.pathname !== `${this.base}/${machineEventsCommand}`) return false;
+    endpoint.handle(request, response, url, this.names);
+    return true;
   }
 
   /** snapshot and restore, which stream bodies in or out (admin-backup.ts): true when `request`
@@ -228,6 +249,7 @@ export class AdminServer {
   }
 
   async close(): Promise<void> {
+    this.options.machineEvents?.close();
     this.http.closeAllConnections();
     this.https?.closeAllConnections();
     const listener = this.listener;

@@ -1,0 +1,309 @@
+// A replica's machine event stream (protocol/machine-stream.ts): fed by XState's inspection of
+// every actor the replica runs (its replica machine and the election it invokes, one session
+// machine per session), it turns each macrostep into one transition record for whoever listens
+// — the admin server's /commands/machine_events, a simulator trace. Nobody listening costs a
+// call and a check per inspection event: live actors are kept (once per actor), nothing is
+// serialised or buffered. While someone listens, the last records stay in a ring buffer for a
+// listener that resumes, and each listener's queue is bounded (machine-events-listener.ts).
+import type { AnyActorRef, InspectionEvent } from 'xstate';
+import {
+  machineStreamVersion,
+  type StreamActor,
+  type StreamGap,
+  type StreamHello,
+  type StreamMessage,
+  type StreamRecord,
+} from '../../protocol/machine-stream.js';
+import {
+  catalogueNameOf,
+  labelOf,
+  machineDefinitions,
+  machineOf,
+  stateValueOf,
+  streamEventOf,
+  transitionOf,
+} from './machine-events-records.js';
+import {
+  StreamListener,
+  listenerQueueBytesDefault,
+  type ListenerSource,
+  type StreamSink,
+} from './machine-events-listener.js';
+
+export { StreamListener, type StreamSink } from './machine-events-listener.js';
+
+export interface MachineEventHubOptions {
+  /** The server id as a string, or "standalone". */
+  replica: string;
+  /** Milliseconds for each record: the wall clock, or a simulator's clock. */
+  now?: () => number;
+  /** Records kept for a listener that resumes (`?since=` / Last-Event-ID). */
+  bufferLimit?: number;
+  /** Each listener's queue, in bytes, before its records are dropped. */
+  queueBytesMax?: number;
+}
+
+export const machineEventsBufferDefault = 2_000;
+/** Transitions of one macrostep kept for its record (an eventless loop is cut short). */
+const transitionsPerStepMax = 64;
+
+interface LiveActor {
+  /** Its id in the stream: XState's session ids repeat across actor systems (each session's
+   * machine is a system of its own), so the hub numbers actors itself. */
+  readonly id: string;
+  readonly ref: AnyActorRef;
+  readonly machine: string;
+  readonly parent: string | undefined;
+  /** Its actor record is in the stream since listening began: what follows are transitions. */
+  announced: boolean;
+  /** Transitions of the macrostep under way (from its microsteps). */
+  pending: Array<{ source: string; targets: string[] }>;
+}
+
+interface Buffered {
+  message: StreamRecord;
+  text: string;
+}
+
+type Entry = { message: StreamMessage; text: string };
+
+export class MachineEventHub implements ListenerSource {
+  readonly replica: string;
+  readonly bufferLimit: number;
+  private readonly queueBytesMax: number;
+  private readonly now: () => number;
+  private readonly live = new Map<object, LiveActor>();
+  private actorsCreated = 0;
+  private readonly listeners = new Set<StreamListener>();
+  private seq = 0;
+  /** The ring buffer: `ringSize` records from `ringStart`, oldest first. */
+  private readonly ring: Array<Buffered | undefined>;
+  private ringStart = 0;
+  private ringSize = 0;
+
+  constructor(options: MachineEventHubOptions) {
+    this.replica = options.replica;
+    this.bufferLimit = Math.max(1, options.bufferLimit ?? machineEventsBufferDefault);
+    this.queueBytesMax = options.queueBytesMax ?? listenerQueueBytesDefault;
+    this.now = options.now ?? Date.now;
+    this.ring = new Array<Buffered | undefined>(this.bufferLimit);
+  }
+
+  /** Pass to `createActor(..., { inspect })` of every actor of this replica. Never throws. */
+  readonly inspect = (event: InspectionEvent): void => {
+    if (event.type === '@xstate.actor') return this.actorCreated(event.actorRef as AnyActorRef);
+    if (this.listeners.size === 0) {
+      if (event.type === '@xstate.snapshot' && event.snapshot.status !== 'active') {
+        this.live.delete(event.actorRef);
+      }
+      return;
+    }
+    try {
+      if (event.type === '@xstate.microstep') {
+        const actor = this.live.get(event.actorRef);
+        if (actor === undefined) return;
+        for (const transition of event._transitions) {
+          if (actor.pending.length >= transitionsPerStepMax) break;
+          actor.pending.push(transitionOf(transition));
+        }
+      } else if (event.type === '@xstate.snapshot') {
+        this.snapshotTaken(event.actorRef, event.event, event.snapshot);
+      }
+    } catch {
+      // Inspection is an onlooker: whatever it cannot show, the actor's step goes on.
+    }
+  };
+
+  /** Listeners connected now. */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Records held in the ring buffer now (none while nobody listens). */
+  get bufferedCount(): number {
+    return this.ringSize;
+  }
+
+  /** Actors alive now. */
+  get liveActorCount(): number {
+    return this.live.size;
+  }
+
+  /** The seq of the newest record. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /**
+   * A new listener: it is sent the hello, then either the records after `since` (when the ring
+   * buffer still holds them all) or a gap and every live actor's state (when `since` is given
+   * but older than the buffer), or without `since` every live actor's state; then each record.
+   */
+  listen(sink: StreamSink, options: { since?: number; queueBytesMax?: number } = {}):
+    StreamListener {
+    if (this.listeners.size === 0) this.beginListening();
+    const listener = new StreamListener(sink, this, options.queueBytesMax ?? this.queueBytesMax);
+    this.listeners.add(listener);
+    const since = options.since;
+    const start: Entry[] = [this.hello()];
+    if (since === undefined) start.push(...this.picture());
+    else if (this.canResume(since)) start.push(...this.bufferedAfter(since));
+    else start.push(...this.resynchronization(Math.max(0, this.seq - since)));
+    listener.offerPicture(start);
+    return listener;
+  }
+
+  removeListener(listener: StreamListener): void {
+    this.listeners.delete(listener);
+    if (this.listeners.size > 0) return;
+    // Nobody listens: nothing is kept for anyone.
+    this.ring.fill(undefined);
+    this.ringStart = 0;
+    this.ringSize = 0;
+    for (const actor of this.live.values()) actor.pending = [];
+  }
+
+  /** A gap of `dropped` records, then every live actor's actor record. */
+  resynchronization(dropped: number): Entry[] {
+    const gap: StreamGap = {
+      kind: 'gap', seq: this.seq, time: this.now(), replica: this.replica, actor: '', dropped,
+    };
+    return [{ message: gap, text: JSON.stringify(gap) }, ...this.picture()];
+  }
+
+  private hello(): Entry {
+    const hello: StreamHello = {
+      kind: 'hello',
+      version: machineStreamVersion,
+      replica: this.replica,
+      time: this.now(),
+      bufferLimit: this.bufferLimit,
+      machines: machineDefinitions(),
+    };
+    return { message: hello, text: JSON.stringify(hello) };
+  }
+
+  /**
+   * Listening begins after a stretch nobody watched: what the actors did then is not in any
+   * record, so seq moves on by one (a resuming listener sees it missed something) and every
+   * live actor counts as announced (a new listener is given its state).
+   */
+  private beginListening(): void {
+    this.seq++;
+    for (const actor of this.live.values()) {
+      actor.announced = true;
+      actor.pending = [];
+    }
+  }
+
+  /** Every live actor's state now, as actor records at the current seq. */
+  private picture(): Entry[] {
+    const entries: Entry[] = [];
+    for (const [ref, actor] of this.live) {
+      const snapshot = actor.ref.getSnapshot() as {
+        status: string; value: unknown; context: unknown;
+      };
+      // A machine that threw inside a transition ends without a snapshot event.
+      if (snapshot.status !== 'active') {
+        this.live.delete(ref);
+        continue;
+      }
+      const record = this.actorRecord(actor, snapshot, this.seq);
+      entries.push({ message: record, text: JSON.stringify(record) });
+    }
+    return entries;
+  }
+
+  private canResume(since: number): boolean {
+    const oldest = this.ringSize > 0 ? this.ring[this.ringStart]!.message.seq : this.seq + 1;
+    return since >= oldest - 1 && since <= this.seq;
+  }
+
+  private bufferedAfter(since: number): Entry[] {
+    const entries: Entry[] = [];
+    for (let index = 0; index < this.ringSize; index++) {
+      const buffered = this.ring[(this.ringStart + index) % this.bufferLimit]!;
+      if (buffered.message.seq > since) entries.push(buffered);
+    }
+    return entries;
+  }
+
+  private actorCreated(ref: AnyActorRef): void {
+    const machine = machineOf(ref);
+    if (machine === undefined) return;
+    const parentRef = (ref as { _parent?: AnyActorRef })._parent;
+    const parent = parentRef === undefined ? undefined : this.live.get(parentRef)?.id;
+    this.actorsCreated++;
+    this.live.set(ref, {
+      id: String(this.actorsCreated),
+      ref,
+      machine: catalogueNameOf(machine),
+      parent,
+      announced: false,
+      pending: [],
+    });
+  }
+
+  private snapshotTaken(ref: object, event: { type: string }, snapshot: unknown): void {
+    const actor = this.live.get(ref);
+    if (actor === undefined) return;
+    const { status, value, context } = snapshot as {
+      status: string; value: unknown; context: unknown;
+    };
+    const transitions = actor.pending;
+    actor.pending = [];
+    if (!actor.announced) {
+      actor.announced = true;
+      this.publish(this.actorRecord(actor, { value, context }, this.seq + 1));
+    } else if (status !== 'stopped') {
+      this.publish({
+        kind: 'transition', seq: this.seq + 1, time: this.now(), replica: this.replica,
+        actor: actor.id,
+        event: streamEventOf(event), transitions, state: stateValueOf(value),
+      });
+    }
+    if (status === 'active') return;
+    this.live.delete(ref);
+    this.publish({
+      kind: 'ended', seq: this.seq + 1, time: this.now(), replica: this.replica, actor: actor.id,
+      status: status === 'done' ? 'done' : status === 'error' ? 'error' : 'stopped',
+    });
+  }
+
+  private actorRecord(
+    actor: LiveActor,
+    snapshot: { value: unknown; context: unknown },
+    seq: number,
+  ): StreamActor {
+    const label = labelOf(actor.machine, snapshot.context, this.replica);
+    return {
+      kind: 'actor', seq, time: this.now(), replica: this.replica, actor: actor.id,
+      machine: actor.machine,
+      ...(actor.parent === undefined ? {} : { parent: actor.parent }),
+      ...(label === undefined ? {} : { label }),
+      state: stateValueOf(snapshot.value),
+    };
+  }
+
+  /** The next record of the stream: numbered, kept in the ring buffer, offered to each. */
+  private publish(message: StreamRecord): void {
+    this.seq = message.seq;
+    const text = JSON.stringify(message);
+    const slot = (this.ringStart + this.ringSize) % this.bufferLimit;
+    this.ring[slot] = { message, text };
+    if (this.ringSize < this.bufferLimit) this.ringSize++;
+    else this.ringStart = (this.ringStart + 1) % this.bufferLimit;
+    for (const listener of this.listeners) listener.offer(message, text);
+  }
+}
+
+/** One inspect callback for several onlookers (the Stately inspector and the stream). */
+export function combinedInspect(
+  ...callbacks: Array<((event: InspectionEvent) => void) | undefined>
+): ((event: InspectionEvent) => void) | undefined {
+  const present = callbacks.filter((callback) => callback !== undefined);
+  if (present.length <= 1) return present[0];
+  return (event) => {
+    for (const callback of present) callback(event);
+  };
+}
