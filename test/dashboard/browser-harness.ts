@@ -13,6 +13,8 @@ export const chromiumPath = '/usr/bin/chromium';
 export const chromiumMissing = existsSync(chromiumPath)
   ? undefined
   : `${chromiumPath} is absent (apt-get install chromium; .ci/run installs it)`;
+/** A describe title's tail saying why its tests are skipped here, if they are. */
+export const skipNote = chromiumMissing === undefined ? '' : ` (skipped: ${chromiumMissing})`;
 export const artifactDirectory = join(corralRoot, 'test-artifacts', 'dashboard');
 
 const chromiumFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
@@ -57,7 +59,8 @@ export class DashboardBrowser {
   /** Opens the dashboard and waits for the page to say it has its info and first messages. */
   async open(url: string): Promise<void> {
     await this.page.goto(url);
-    await this.page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    await this.page.waitForSelector('body[data-ready="true"]',
+      { state: 'attached', timeout: 10_000 });
   }
 
   async screenshot(step: string): Promise<void> {

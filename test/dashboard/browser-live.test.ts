@@ -20,6 +20,7 @@ import {
   chromiumMissing,
   DashboardBrowser,
   DashboardProcess,
+  skipNote,
 } from './browser-harness.js';
 
 /** A short tick so an election and a session's expiry take a second or two. */
@@ -59,7 +60,8 @@ async function roles(browser: DashboardBrowser): Promise<Record<string, string>>
       [card.getAttribute('data-replica') ?? '', card.getAttribute('data-role') ?? ''])));
 }
 
-describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium: a live ensemble', () => {
+describe.skipIf(chromiumMissing !== undefined)(
+  `dashboard in Chromium: a live ensemble${skipNote}`, () => {
   let directory: string;
   let ensemble: EnsembleProcess;
   let dashboard: DashboardProcess;

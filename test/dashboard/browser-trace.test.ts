@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corralMainJs, corralRoot, until } from '../cli/ensemble-process.js';
-import { chromiumMissing, DashboardBrowser, DashboardProcess } from './browser-harness.js';
+import {
+  chromiumMissing,
+  DashboardBrowser,
+  DashboardProcess,
+  skipNote,
+} from './browser-harness.js';
 
 const run = promisify(execFile);
 const seed = 11;
@@ -20,7 +25,8 @@ function stepOf(text: string | null): { index: number; total: number } {
   return { index: Number(match[1]), total: Number(match[2]) };
 }
 
-describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium: a simulator trace', () => {
+describe.skipIf(chromiumMissing !== undefined)(
+  `dashboard in Chromium: a simulator trace${skipNote}`, () => {
   let directory: string;
   let trace: string;
   let dashboard: DashboardProcess;
