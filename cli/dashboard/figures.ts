@@ -2,7 +2,7 @@
 // admin server for `server_stats` and `monitor` (as `corral status --admin` does) and turns the
 // answers into StreamFigures, with each follower's commit lag measured against the leader.
 import { adminFigures, type ReplicaFigures } from '../status-figures.js';
-import type { AdminAddress } from '../admin-client.js';
+import { adminJson, type AdminAddress } from '../admin-client.js';
 import type { StreamFigures } from '../../protocol/machine-stream.js';
 
 export const figuresIntervalMs = 1_000;
@@ -64,6 +64,9 @@ export interface FiguresTarget {
   address: AdminAddress;
   /** The replica's id as the page knows it (its hello's), asked afresh every round. */
   replica: () => string;
+  /** Whether that id is known; if not, the replica's `configuration` is asked for it. */
+  knowsId: () => boolean;
+  learnId: (id: string) => void;
 }
 
 /** Polls every target once a second until stopped; rounds never overlap. */
@@ -92,12 +95,23 @@ export class FiguresPoller {
     clearTimeout(this.timer);
   }
 
+  private async askId(target: FiguresTarget): Promise<void> {
+    const base = this.commandUrl.replace(/\/+$/, '');
+    const answer = await adminJson(target.address, `${base}/configuration`, figuresTimeoutMs);
+    // A standalone server's id is 0, and its stream calls it "standalone": its hello names it.
+    const id = Number(answer?.server_id);
+    if (Number.isInteger(id) && id > 0) target.learnId(String(id));
+  }
+
   private async round(): Promise<void> {
     const startedAt = Date.now();
-    const answers = await Promise.all(this.targets.map(async (target) => ({
-      replica: target.replica(),
-      figures: await adminFigures(target.address, this.commandUrl, figuresTimeoutMs),
-    })));
+    const answers = await Promise.all(this.targets.map(async (target) => {
+      const figures = await adminFigures(target.address, this.commandUrl, figuresTimeoutMs);
+      if (!target.knowsId() && figures.role !== 'down' && figures.role !== 'not serving') {
+        await this.askId(target);
+      }
+      return { replica: target.replica(), figures };
+    }));
     if (this.stopped) return;
     this.latest = streamFigures(answers, Date.now());
     for (const figures of this.latest) this.deliver(figures);

@@ -36,6 +36,7 @@ export interface ReplicaSourceOptions {
 export class ReplicaSource {
   readonly addressText: string;
   private hello: StreamHello | undefined;
+  private learnedId: string | undefined;
   private readonly actors = new Map<string, StreamActor>();
   private lastSeq: number | undefined;
   /** After a hello: the next record tells whether the replica resumed where it left off. */
@@ -58,9 +59,22 @@ export class ReplicaSource {
     this.addressText = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   }
 
-  /** The replica's id from its hello; its address until one has arrived. */
+  /** The replica's id from its hello, else as its admin server's configuration gave it, else
+   * its address. */
   get replica(): string {
-    return this.hello?.replica ?? this.addressText;
+    return this.hello?.replica ?? this.learnedId ?? this.addressText;
+  }
+
+  /** Whether the id is known (from a hello or the configuration). */
+  get knowsId(): boolean {
+    return this.hello !== undefined || this.learnedId !== undefined;
+  }
+
+  /** The id a replica whose stream has not spoken yet has, from its `configuration`. */
+  learnId(id: string): void {
+    if (this.knowsId) return;
+    this.learnedId = id;
+    this.options.deliver(this.sourceState());
   }
 
   get isConnected(): boolean {

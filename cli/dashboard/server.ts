@@ -133,7 +133,8 @@ function startLive(source: Extract<DashboardSource, { mode: 'live' }>, browsers:
     new ReplicaSource({ address, commandUrl, deliver }));
   const figures = new FiguresPoller(
     replicas.map((replica, index) => ({ address: source.servers[index]!,
-      replica: () => replica.replica })),
+      replica: () => replica.replica, knowsId: () => replica.knowsId,
+      learnId: (id: string) => replica.learnId(id) })),
     commandUrl,
     deliver,
   );
