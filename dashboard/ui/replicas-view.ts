@@ -145,15 +145,15 @@ export class ReplicasView {
     fresh: boolean): void {
     const actor = summary.replicaActor;
     const root = model.replicas.get(summary.id)?.charts.get('replica');
-    if (root === undefined || actor === undefined) {
+    if (root === undefined) {
       if (column.chart !== undefined || column.chartSlot.childElementCount === 0) {
         column.chart = undefined;
-        fill(column.chartSlot, h('div', { class: 'empty' },
-          root === undefined ? 'waiting for the replica’s machines' : 'no replica machine running'));
+        fill(column.chartSlot, h('div', { class: 'empty' }, 'waiting for the replica’s machines'));
       }
       return;
     }
-    const key = `${summary.id}:${actor.id}`;
+    // Without a replica actor (not started yet, or down) the chart is drawn unlit.
+    const key = `${summary.id}:${actor?.id ?? ''}`;
     if (column.chart === undefined || column.chart.key !== key || column.chart.root !== root) {
       column.chart = new ChartView(key, 'replica', root);
       fill(column.chartSlot, column.chart.element);
