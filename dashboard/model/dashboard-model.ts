@@ -44,9 +44,10 @@ export class DashboardModel {
   /** Messages that were not understood (a newer server, a broken line). */
   refused = 0;
 
-  constructor(readonly info: DashboardInfo) {
+  /** `checkpointInterval`: entries between time travel's checkpoints (tests make it small). */
+  constructor(readonly info: DashboardInfo, checkpointInterval?: number) {
     const limit = Math.min(Math.max(1, Math.floor(info.historyLimit)), historyLimitMax);
-    this.history = new History(info.mode === 'trace' ? historyLimitMax : limit);
+    this.history = new History(info.mode === 'trace' ? historyLimitMax : limit, checkpointInterval);
   }
 
   replica(id: string): ReplicaInfo {

@@ -1,6 +1,6 @@
 // The event history the page keeps (bounded at the server's historyLimit) and time travel over
 // it: the world after any kept entry, rebuilt from the nearest checkpoint (a copy of the world
-// taken every `checkpointInterval` entries) by replaying at most that many records, so scrubbing
+// taken every checkpointInterval (200) entries) by replaying at most that many records, so scrubbing
 // through 5000 events stays instant.
 import type { StreamRecord, TraceMark } from '../../protocol/machine-stream.js';
 import {
@@ -31,7 +31,7 @@ export interface HistoryEntry {
   label?: string;
 }
 
-export const checkpointInterval = 200;
+export const checkpointIntervalDefault = 200;
 
 function applyEntry(world: World, entry: HistoryEntry): void {
   const message = entry.message;
@@ -50,7 +50,10 @@ export class History {
   /** Ended actors already forgotten up to this entry number. */
   private forgottenBefore = 0;
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    readonly checkpointInterval = checkpointIntervalDefault,
+  ) {}
 
   /** The number of the oldest entry the page shows (time travel reaches back to it). */
   get start(): number {
@@ -82,7 +85,7 @@ export class History {
 
   push(message: HistoryMessage): HistoryEntry {
     const n = this.nextN++;
-    if (n % checkpointInterval === 0) this.checkpoints.push({ n, world: cloneWorld(this.live) });
+    if (n % this.checkpointInterval === 0) this.checkpoints.push({ n, world: cloneWorld(this.live) });
     const actor = message.kind === 'reset' || message.kind === 'mark'
       ? undefined
       : this.live.replicas.get(message.replica)?.get(message.actor);
