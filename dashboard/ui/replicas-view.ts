@@ -82,12 +82,23 @@ export class ReplicasView {
   render(summaries: ReplicaSummary[], fresh: boolean): void {
     const model = this.state.model;
     this.element.style.setProperty('--columns', String(Math.max(1, summaries.length)));
+    const shown = new Set(summaries.map((summary) => summary.id));
+    for (const [id, column] of this.columns) {
+      if (shown.has(id)) continue;
+      column.element.remove();
+      this.columns.delete(id);
+    }
     for (const summary of summaries) {
       const column = this.column(summary.id);
       this.renderCard(model, column, summary);
       this.renderVotes(column, summary);
       this.renderChart(model, column, summary, fresh);
       this.renderSessions(column, summary.id, summary.sessions);
+    }
+    // Columns in replica order, whatever order the replicas first spoke in.
+    const ordered = summaries.map((summary) => this.columns.get(summary.id)!.element);
+    if (ordered.some((element, index) => this.element.children[index] !== element)) {
+      this.element.append(...ordered);
     }
   }
 
