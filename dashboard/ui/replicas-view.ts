@@ -90,6 +90,7 @@ export class ReplicasView {
     }
     for (const summary of summaries) {
       const column = this.column(summary.id);
+      setData(column.element, 'down', String(summary.role === 'down'));
       this.renderCard(model, column, summary);
       this.renderVotes(column, summary);
       this.renderChart(model, column, summary, fresh);
@@ -112,21 +113,23 @@ export class ReplicasView {
     setData(card, 'commitLag', figures?.commitLag === undefined ? '' : String(figures.commitLag));
     setText(card.querySelector('.role-badge')!, summary.role);
     const connected = info?.source?.connected;
-    const up = model.info.mode === 'trace' ? summary.role !== 'down'
-      : connected !== false && figures?.role !== 'down';
+    const up = connected !== false && figures?.role !== 'down';
     const text = (value: number | string | undefined, unit = ''): string =>
       value === undefined ? '–' : `${value}${unit}`;
     const key = JSON.stringify([figures, connected, up]);
-    if (column.figures.dataset.key !== key) {
+    if (model.info.mode === 'trace') {
+      // A simulator has no admin figures: the card shows the replica machine's state.
+      column.figures.hidden = true;
+    } else if (column.figures.dataset.key !== key) {
       column.figures.dataset.key = key;
       fill(column.figures,
         figure('epoch', text(figures?.epoch)),
         figure('last zxid', text(figures?.lastZxid), 'mono'),
         figure('commit lag', text(figures?.commitLag)),
         figure('connections', text(figures?.connections)),
-        figure('latency', text(figures?.avgLatencyMs, ' ms')),
-        figure('stream', model.info.mode === 'trace' ? 'trace' : up ? 'up' : 'down',
-          up ? 'up' : 'down'));
+        figure('latency', text(figures?.avgLatencyMs === undefined ? undefined
+          : Math.round(figures.avgLatencyMs * 100) / 100, ' ms')),
+        figure('stream', up ? 'up' : 'down', up ? 'up' : 'down'));
     }
     setText(column.machineState, summary.machineState ?? (info?.source?.error ?? ''));
   }
@@ -143,13 +146,15 @@ export class ReplicasView {
     const title = election.ended === undefined ? 'election: votes received' : 'last election: votes';
     fill(column.votes,
       h('div', { class: 'votes-title' }, title),
+      summary.votes.length === 0 ? h('div', { class: 'vote-detail' }, 'none received yet') : null,
       ...summary.votes.map((vote) => h('div', {
         class: 'vote', 'data-vote': vote.from, 'data-vote-leader': vote.leader,
-      }, h('span', { class: 'mono' }, `${vote.from}`), ' votes ',
+        title: `notification from replica ${vote.from}: it votes for ${vote.leader}`,
+      }, h('span', { class: 'mono' }, `from ${vote.from}`), ' → ',
       h('strong', { class: 'mono' }, vote.leader),
       h('span', { class: 'vote-detail mono' },
-        ` zxid ${hex(vote.zxid)} epoch ${vote.peerEpoch ?? '?'} round ${vote.round ?? '?'}` +
-        `${vote.state === undefined ? '' : ` (${vote.state})`}`))));
+        ` zxid ${hex(vote.zxid)} · epoch ${vote.peerEpoch ?? '?'} · round ${vote.round ?? '?'}` +
+        `${vote.state === undefined ? '' : ` · ${vote.state}`}`))));
   }
 
   private renderChart(model: DashboardModel, column: Column, summary: ReplicaSummary,

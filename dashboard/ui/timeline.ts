@@ -29,13 +29,13 @@ export class TimelineView {
     };
     const traceControls = trace
       ? h('div', { class: 'trace-controls' },
-        button('jump-start', '⏮', 'jump to the start'),
-        button('step-back', '◀', 'one step back'),
-        button('play', '▶ play', 'play the trace'),
-        button('pause', '⏸ pause', 'pause'),
-        button('step-forward', '▶|', 'one step forward'),
-        button('jump-end', '⏭', 'jump to the end'),
-        button('jump-violation', '⚠ violation', 'jump to the violation'),
+        button('jump-start', '|◀ start', 'jump to the start'),
+        button('step-back', '◀ back', 'one step back (←)'),
+        button('play', 'play', 'play the trace'),
+        button('pause', 'pause', 'pause'),
+        button('step-forward', 'step ▶', 'one step forward (→)'),
+        button('jump-end', 'end ▶|', 'jump to the end'),
+        button('jump-violation', 'violation', 'jump to the violation'),
         this.traceStep)
       : null;
     this.liveButton.addEventListener('click', () => this.act('live'));
