@@ -125,7 +125,8 @@ describe('machine event stream on a real ensemble', { timeout: 60_000 }, () => {
       { 'sec-fetch-site': 'cross-site' },
     ];
     for (const headers of foreign) {
-      await expect(MachineEventsReader.open(port, headers)).rejects.toThrow(/status 403.*Forbidden/);
+      await expect(MachineEventsReader.open(port, headers))
+        .rejects.toThrow(/status 403.*Forbidden/);
     }
     const listing = await (await fetch(`http://127.0.0.1:${port}/commands`)).text();
     expect(listing).toContain('machine_events');
