@@ -24,12 +24,7 @@ import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
 import { PurgeTimer } from '../storage/purge-timer.js';
 import type { ReplicaStorage } from '../storage/replica-storage.js';
 import type { ACL } from '../protocol/records.js';
-import {
-  buildServerConfig,
-  parseLoggingFlags,
-  parseMachineEventFlags,
-  type ServerFlags,
-} from './server-options.js';
+import { buildServerConfig, parseLoggingFlags, type ServerFlags } from './server-options.js';
 import { chooseLogFormat, createServerLogger } from './logging.js';
 
 /**
@@ -117,7 +112,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     host: settings.inspectAddress,
     port: settings.inspectPort,
   });
-  const machineEvents = machineEventsEndpoint(flags, settings);
+  const machineEvents = machineEventsEndpoint(settings);
   const inspect = combinedInspect(inspection.inspect, machineEvents?.hub.inspect);
   let replica: ReplicaHost | undefined;
   if (ensemble) {
@@ -228,18 +223,18 @@ export async function runServer(flags: ServerFlags): Promise<void> {
  * The machine event stream at <commandURL>/machine_events, whenever the admin server runs: its
  * hub watches every actor of this server (at a call and a check per event while nobody listens).
  */
-function machineEventsEndpoint(
-  flags: ServerFlags,
-  settings: ServerConfig,
-): MachineEventsEndpoint | undefined {
+function machineEventsEndpoint(settings: ServerConfig): MachineEventsEndpoint | undefined {
   if (!settings.adminServerEnabled) return undefined;
-  const bounds = parseMachineEventFlags(flags);
   const replica = isEnsemble(settings) ? String(settings.myId) : 'standalone';
-  const hub = new MachineEventHub({ replica, bufferLimit: bounds.bufferLimit });
+  const hub = new MachineEventHub({
+    replica,
+    bufferLimit: settings.machineEventsBuffer,
+    queueBytesMax: settings.machineEventsQueueBytes,
+  });
   return new MachineEventsEndpoint({
     hub,
-    listenersMax: bounds.listenersMax,
-    allowRemote: bounds.allowRemote,
+    listenersMax: settings.machineEventsListenersMax,
+    allowRemote: settings.machineEventsRemote,
   });
 }
 

@@ -25,8 +25,7 @@ import {
   backupStaticConfig,
 } from '../actors/config/dynamic-config-writer.js';
 import { addLoggingOptions } from './logging.js';
-import { machineEventsBufferDefault } from '../actors/inspection/machine-events.js';
-import { machineEventListenersDefault } from '../actors/inspection/machine-events-sse.js';
+import type { MachineEventsConfig } from '../actors/config/machine-events-keys.js';
 
 /** The options as commander hands them over (values are strings until validated). */
 export interface ServerFlags {
@@ -53,6 +52,7 @@ export interface ServerFlags {
   peerWireVersion?: string;
   machineEventsBuffer?: string;
   machineEventsListeners?: string;
+  machineEventsQueueBytes?: string;
   machineEventsRemote?: boolean;
 }
 
@@ -98,30 +98,33 @@ export function addServerOptions(command: Command): Command {
       'clients (zoo.cfg readonlymode.enabled, false)')
     .option(...peerWireVersionOption)
     .option('--machine-events-buffer <records>', 'records the admin server keeps for a machine ' +
-      'event stream listener that resumes (/commands/machine_events, 2000)')
-    .option('--machine-events-listeners <n>',
-      'machine event stream listeners served at once; more get 503 (4)')
+      'event stream listener that resumes (zoo.cfg machineEvents.buffer, 2000)')
+    .option('--machine-events-listeners <n>', 'machine event stream listeners served at once; ' +
+      'more get 503 (zoo.cfg machineEvents.listeners, 4)')
+    .option('--machine-events-queue-bytes <bytes>', 'bytes waiting for one slow listener before ' +
+      'its records are dropped (zoo.cfg machineEvents.queueBytes, 1048576)')
     .option('--machine-events-remote', 'serve the machine event stream to peers beyond this ' +
-      'machine (loopback only by default)');
+      'machine (zoo.cfg machineEvents.remote; loopback only by default)');
 }
 
-/** The machine event stream's bounds, from its flags (machine-events.ts, machine-events-sse.ts). */
-export interface MachineEventSettings {
-  bufferLimit: number;
-  listenersMax: number;
-  allowRemote: boolean;
-}
-
-export function parseMachineEventFlags(flags: ServerFlags): MachineEventSettings {
-  const positive = (flag: string, value: string | undefined, fallback: number): number =>
-    value === undefined ? fallback : parseValue(valueParsers.positiveInteger, flag, value);
-  return {
-    bufferLimit: positive('--machine-events-buffer', flags.machineEventsBuffer,
-      machineEventsBufferDefault),
-    listenersMax: positive('--machine-events-listeners', flags.machineEventsListeners,
-      machineEventListenersDefault),
-    allowRemote: flags.machineEventsRemote === true,
-  };
+/** The machine event stream's flags, which win over zoo.cfg's machineEvents.* keys. */
+function parseMachineEventFlags(flags: ServerFlags): Partial<MachineEventsConfig> {
+  const fromFlags: Partial<MachineEventsConfig> = {};
+  const positive = (flag: string, value: string): number =>
+    parseValue(valueParsers.positiveInteger, flag, value);
+  if (flags.machineEventsBuffer !== undefined) {
+    fromFlags.machineEventsBuffer = positive('--machine-events-buffer', flags.machineEventsBuffer);
+  }
+  if (flags.machineEventsListeners !== undefined) {
+    fromFlags.machineEventsListenersMax =
+      positive('--machine-events-listeners', flags.machineEventsListeners);
+  }
+  if (flags.machineEventsQueueBytes !== undefined) {
+    fromFlags.machineEventsQueueBytes =
+      positive('--machine-events-queue-bytes', flags.machineEventsQueueBytes);
+  }
+  if (flags.machineEventsRemote === true) fromFlags.machineEventsRemote = true;
+  return fromFlags;
 }
 
 /** `--peer-wire-version`, declared alike on `corral server` and `corral ensemble` (relayed). */
@@ -218,6 +221,7 @@ function parseFlags(flags: ServerFlags): Partial<ServerConfig> {
     ...parseEnsembleFlags(flags),
     ...parseLoggingFlags(flags),
     ...parsePeerWireFlag(flags),
+    ...parseMachineEventFlags(flags),
   };
 }
 

@@ -1,19 +1,23 @@
 // `corral sim` (npm run sim): runs the deterministic simulator over a range of seeds and prints
 // what it did — seeds run, faults injected, operations checked, seeds per second — and every
 // violation with the seed that reproduces it; `--seed N --trace` replays one seed exactly,
-// printing the message log, every machine transition, and the faults as they happen.
+// printing the message log, every machine transition, and the faults as they happen;
+// `--seed N --trace-out FILE` writes the run's machine trace for the dashboard (JSON lines).
 
 import type { Command } from 'commander';
 import { parseValue, valueParsers } from '../actors/config/config.js';
 import { runSimulation, type SimulationResult } from '../sim/simulation.js';
 import { brokenVariants, type BrokenParts, type BrokenVariant } from '../sim/variants.js';
 import { quorumShapes, shapeOfSeed, type QuorumShape } from '../sim/quorum-shapes.js';
+import { TraceFile, traceLinesMaxDefault } from '../sim/machine-trace.js';
 
 export interface SimFlags {
   seeds: string;
   firstSeed: string;
   seed?: string;
   trace?: boolean;
+  traceOut?: string;
+  traceLinesMax?: string;
   replicas: string;
   quorum: string;
   observers: string;
@@ -31,6 +35,10 @@ export function addSimOptions(command: Command): Command {
     .option('--first-seed <n>', 'the first seed of the range', '1')
     .option('--seed <n>', 'run this one seed only (with --trace, print everything it does)')
     .option('--trace', 'print the message log, machine transitions and faults')
+    .option('--trace-out <file>', 'with --seed: write the run\'s machine trace (JSON lines) for ' +
+      '`corral dashboard --trace FILE`')
+    .option('--trace-lines-max <n>', `with --trace-out: records stop past this many lines ` +
+      `(${traceLinesMaxDefault})`)
     .option('--replicas <n>', 'voting replicas', '3')
     .option(
       '--quorum <shape>',
@@ -84,6 +92,13 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   const seeds = single === undefined ? count('--seeds', flags.seeds) : 1;
   const variant = variantOf(flags.variant);
   const shapeOf = quorumShapeOf(flags.quorum);
+  if (flags.traceOut !== undefined && single === undefined) {
+    throw new Error('--trace-out traces one run: give --seed N');
+  }
+  const linesMax = flags.traceLinesMax === undefined
+    ? traceLinesMaxDefault
+    : Math.max(1, count('--trace-lines-max', flags.traceLinesMax));
+  const traceFile = flags.traceOut === undefined ? undefined : new TraceFile(flags.traceOut);
   const common = {
     voters: Math.max(1, count('--replicas', flags.replicas)),
     observers: count('--observers', flags.observers),
@@ -108,8 +123,23 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
     const trace = flags.trace === true ? (line: string) => print(`[${seed}] ${line}`) : undefined;
     const quorum = variant.quorum ?? shapeOf(seed);
     shapes.set(quorum, (shapes.get(quorum) ?? 0) + 1);
-    const options = { ...common, seed, quorum, ...(trace === undefined ? {} : { trace }) };
-    const result = await runSimulation(options);
+    const traceOut = traceFile === undefined ? undefined : {
+      write: traceFile.write, linesMax,
+      flags: ['--seed', String(seed), ...replayFlags(flags).split(' ').filter((part) => part)],
+    };
+    const options = {
+      ...common, seed, quorum, ...(trace === undefined ? {} : { trace }),
+      ...(traceOut === undefined ? {} : { traceOut }),
+    };
+    let result: SimulationResult;
+    try {
+      result = await runSimulation(options);
+    } finally {
+      traceFile?.close();
+    }
+    if (traceFile !== undefined) {
+      print(`trace written to ${flags.traceOut} (${traceFile.lines} lines)`);
+    }
     operations += result.history.operations;
     strangerFrames += result.strangerFrames;
     if (result.history.verdict === 'unknown') unknown++;

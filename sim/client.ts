@@ -25,7 +25,7 @@ import {
   requestOf,
   sessionName,
 } from './client-requests.js';
-import type { ZooKeeperOperation } from './linearizability/index.js';
+import { renderInput, type ZooKeeperOperation } from './linearizability/index.js';
 import type { SeededRandom } from './random.js';
 import type { SimReplica } from './replica-host.js';
 
@@ -39,6 +39,8 @@ export interface ClientWorld {
   random: SeededRandom;
   /** Told of each connection's life (dialled, session given, lost), for the trace. */
   trace?: (line: string) => void;
+  /** Told of each operation as it is sent and of each connection's life (a trace's marks). */
+  mark?: (text: string, replica?: ServerId) => void;
 }
 
 export interface SimClientOptions {
@@ -335,6 +337,7 @@ export class SimClient {
       output: null,
     };
     this.history.push(operation);
+    this.world.mark?.(`client ${this.id} ${renderInput(input)}`, connection.replicaId);
     this.send(connection, requestOf(input), xid, { write, operation });
   }
 
@@ -378,6 +381,7 @@ export class SimClient {
 
   private note(line: string): void {
     this.world.trace?.(`${this.world.now()} client ${this.id} ${line}`);
+    this.world.mark?.(`client ${this.id} ${line}`);
   }
 
   private nextXid(): number {

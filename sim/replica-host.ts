@@ -4,7 +4,7 @@
 // a queue of next-turn work that the seeded scheduler runs. This file holds adapters and what the
 // invariants read; everything a replica does is the host's.
 import { pino } from 'pino';
-import type { SimulatedClock } from 'xstate';
+import type { InspectionEvent, SimulatedClock } from 'xstate';
 import { resolveConfig } from '../actors/config/config.js';
 import {
   ReplicaHost,
@@ -97,6 +97,8 @@ export interface SimReplicaOptions {
   reconfigEnabled?: boolean | undefined;
   /** Told when a newer configuration becomes active here (the cluster keeps it for restarts). */
   onMembership?: (id: ServerId, membership: VersionedMembership) => void;
+  /** Inspection of every actor this incarnation runs (a trace's machine event hub). */
+  inspect?: ((event: InspectionEvent) => void) | undefined;
 }
 
 /** `{ leading: { phase: 'broadcast', liveness: 'ticking' } }` → its leaf paths, dotted. */
@@ -178,6 +180,7 @@ export class SimReplica {
       observer: SimReplica.observer(() => replica, options),
       ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
       ...(options.machine === undefined ? {} : { machine: options.machine }),
+      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
       ...options.hostVariant,
     });
     const clock = options.clock;
@@ -187,6 +190,7 @@ export class SimReplica {
       clock,
       now: () => clock.now(),
       randomBytes: (count) => seededBytes(options.random, count),
+      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
     replica = new SimReplica(options, storage, host, core);
     await host.start(core);

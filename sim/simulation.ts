@@ -17,19 +17,22 @@ import { drainMicrotasks } from './cluster-support.js';
 import { Cluster } from './cluster.js';
 import { LivelockError } from './livelock.js';
 import { checkInvariantsNow, checkEphemerals, type Violation } from './sim-invariants.js';
-import { describeOperation, type ZooKeeperOperation } from './linearizability/index.js';
-import { checkClientHistory, type HistoryVerdict } from './sim-history.js';
+import { describeOperation } from './linearizability/index.js';
+import { checkClientHistory } from './sim-history.js';
 import { applyFault, faultKinds, type FaultKind } from './faults.js';
 import { Stranger } from './stranger.js';
 import { describeQuorumRule } from '../machines/quorum.js';
 import { quorumRuleForSeed, type QuorumShape } from './quorum-shapes.js';
-import {
-  ReconfigFaults,
-  type ReconfigCounts,
-  type ReconfigFaultMix,
-} from './reconfig-faults.js';
+import { ReconfigFaults, type ReconfigFaultMix } from './reconfig-faults.js';
 import { membershipOfIds } from '../protocol/membership.js';
 import type { ReplicaTiming } from '../machines/replica.js';
+import { MachineTrace, type SimTrace } from './machine-trace.js';
+import {
+  replicaStatesOf,
+  resultOf,
+  type ReconfigSummary,
+  type SimulationResult,
+} from './simulation-result.js';
 
 export interface SimulationOptions {
   seed: number;
@@ -63,33 +66,11 @@ export interface SimulationOptions {
   reconfigFaults?: ReconfigFaultMix;
   /** The replicas' tick, initLimit and syncLimit, if not the cluster harness's defaults. */
   timing?: Partial<ReplicaTiming>;
+  /** Writes the run's machine trace (sim/machine-trace.ts): `--trace-out`. */
+  traceOut?: { write: (line: string) => void; flags: string[]; linesMax?: number };
 }
 
-export interface SimulationResult {
-  seed: number;
-  violations: Violation[];
-  faults: Record<FaultKind, number>;
-  operations: number;
-  history: HistoryVerdict;
-  /** The clients' operations, as checked (for tools that look closer at a failing seed). */
-  recorded: ZooKeeperOperation[];
-  simulatedMs: number;
-  /** The quorum rule the run counted with (describeQuorumRule). */
-  quorum: string;
-  /** Forged frames the stranger sent replicas (sim/stranger.ts); every one must be ignored. */
-  strangerFrames: number;
-  /** With `reconfig`: what was asked, and how many reconfigs committed and were activated. */
-  reconfigs?: ReconfigSummary;
-}
-
-export interface ReconfigSummary extends ReconfigCounts {
-  /** Reconfig txns the ledger holds committed. */
-  committed: number;
-  /** Activations by any replica (one per replica and configuration, restarts aside). */
-  activations: number;
-  /** Leader crashes mid-reconfig (sim/reconfig-faults.ts leaderCrashChance). */
-  leaderCrashes: number;
-}
+export type { ReconfigSummary, SimulationResult } from './simulation-result.js';
 
 /** What `npm run sim` runs by default (cli/sim-command.ts shows the same values). */
 export const simulationDefaults = { steps: 4_000, faultChance: 0.006, clients: 3, voters: 3 };
@@ -131,7 +112,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     { length: spareCount },
     (_, index) => voters.length + observers.length + index + 1,
   );
+  let machineTrace: MachineTrace | undefined;
   const cluster = new Cluster({
+    ...(options.traceOut === undefined
+      ? {}
+      : { inspectFor: (id: number) => machineTrace!.inspectFor(id) }),
     voters,
     quorum,
     observers,
@@ -140,6 +125,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     ...(options.timing === undefined ? {} : { timing: options.timing }),
     ...(options.machine === undefined ? {} : { machine: options.machine }),
     ...(options.hostVariant === undefined ? {} : { hostVariant: options.hostVariant }),
+  });
+  machineTrace = options.traceOut === undefined ? undefined : new MachineTrace({
+    ...options.traceOut, seed: options.seed, replicas: cluster.members,
+    now: () => cluster.clock.now(),
   });
   const trace = options.trace;
   trace?.(`quorum ${describeQuorumRule(quorum)}`);
@@ -152,6 +141,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     connect: network.connect.bind(network),
     random,
     ...(trace === undefined ? {} : { trace }),
+    ...(machineTrace === undefined
+      ? {}
+      : { mark: (text: string, replica?: number) => machineTrace.mark('client', text, replica) }),
   };
   const clientCount = options.clients ?? simulationDefaults.clients;
   const clients = Array.from({ length: clientCount }, (_, index) => {
@@ -169,7 +161,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const faultChance = options.faultChance ?? simulationDefaults.faultChance;
   const steps = options.steps ?? simulationDefaults.steps;
   const run: RunState = {
-    steps, faultChance, faults, violations, trace, network, strangerFrames: 0,
+    steps, faultChance, faults, violations, trace, marks: machineTrace, network, strangerFrames: 0,
     strangerPassesAsMember: options.strangerPassesAsMember ?? false,
     reconfigs: reconfig
       ? new ReconfigFaults(cluster, membershipOfIds(voters, observers), options.reconfigFaults)
@@ -183,6 +175,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     violations.push(
       error instanceof LivelockError ? error.message : `simulator stopped: ${String(error)}`,
     );
+    machineTrace?.finish(violations, replicaStatesOf(cluster));
     return {
       ...resultOf(options.seed, violations, faults, clients, cluster, undefined),
       strangerFrames: run.strangerFrames,
@@ -197,6 +190,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   }
   const history = checkClientHistory(operations);
   if (history.verdict === 'violation') violations.push(`linearizability: ${history.detail}`);
+  machineTrace?.finish(violations, replicaStatesOf(cluster));
   return {
     ...resultOf(options.seed, violations, faults, clients, cluster, history),
     strangerFrames: run.strangerFrames,
@@ -217,33 +211,14 @@ function reconfigSummaryOf(run: RunState, cluster: Cluster): { reconfigs?: Recon
   };
 }
 
-function resultOf(
-  seed: number,
-  violations: Violation[],
-  faults: Record<FaultKind, number>,
-  clients: readonly SimClient[],
-  cluster: Cluster,
-  history: HistoryVerdict | undefined,
-): Omit<SimulationResult, 'strangerFrames'> {
-  const recorded = clients.flatMap((client) => client.history);
-  return {
-    seed,
-    violations: [...new Set(violations)],
-    faults,
-    operations: clients.reduce((total, client) => total + client.counts.operations, 0),
-    history: history ?? { verdict: 'unknown', operations: recorded.length, steps: 0 },
-    recorded,
-    simulatedMs: cluster.clock.now(),
-    quorum: describeQuorumRule(cluster.quorum),
-  };
-}
-
 interface RunState {
   steps: number;
   faultChance: number;
   faults: Record<FaultKind, number>;
   violations: Violation[];
   trace: ((line: string) => void) | undefined;
+  /** The machine trace's marks (`--trace-out`). */
+  marks: SimTrace | undefined;
   network: ClientNetwork;
   /** Frames the stranger sent (sim/stranger.ts). */
   strangerFrames: number;
@@ -269,7 +244,7 @@ async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): 
     const crashed = run.reconfigs?.step();
     if (crashed !== undefined) {
       run.network.closeCrashed();
-      run.trace?.(`${cluster.clock.now()} fault ${crashed}`);
+      noteFault(run, cluster, crashed);
     }
     // Storage completions and the turns' continuations run before the next step.
     await drainMicrotasks();
@@ -296,7 +271,7 @@ async function injectFault(cluster: Cluster, clients: SimClient[], run: RunState
   // Drawn only with reconfig: without it a seed's schedule stays what it always was.
   if (run.reconfigs !== undefined && random.chance(reconfigDefaults.share)) {
     const asked = run.reconfigs.apply(random);
-    if (asked !== undefined) run.trace?.(`${cluster.clock.now()} fault ${asked}`);
+    if (asked !== undefined) noteFault(run, cluster, asked);
     return;
   }
   const kind = await applyFault(cluster, clients, random);
@@ -304,8 +279,13 @@ async function injectFault(cluster: Cluster, clients: SimClient[], run: RunState
   run.network.closeCrashed();
   if (kind !== undefined) {
     run.faults[kind]++;
-    run.trace?.(`${cluster.clock.now()} fault ${kind}`);
+    noteFault(run, cluster, kind);
   }
+}
+
+function noteFault(run: RunState, cluster: Cluster, text: string): void {
+  run.trace?.(`${cluster.clock.now()} fault ${text}`);
+  run.marks?.mark('fault', text);
 }
 
 /** One ordinary step: a delivery, a flush, a replica's turn, a tick or a client's turn. */

@@ -43,6 +43,7 @@ import { metricsConfigDefaults } from './metrics-keys.js';
 import { loggingDefaults } from './logging-keys.js';
 import { unsafeDefaults } from './unsafe-keys.js';
 import { peerWireDefaults } from './peer-wire-keys.js';
+import { machineEventsDefaults } from './machine-events-keys.js';
 import { zooCfgKeys } from './zoo-cfg-key-rules.js';
 import {
   checkMembership,
@@ -277,6 +278,7 @@ export function resolveConfig(
     ...metricsConfigDefaults,
     ...unsafeDefaults,
     ...peerWireDefaults,
+    ...machineEventsDefaults,
     configVersion: 0n,
     dynamicConfigFile: undefined,
     configPath: undefined,

@@ -5,6 +5,7 @@ import type { PeerType, QuorumServerAddress } from '../../protocol/config/values
 import type { ClientSecurityConfig } from './client-security.js';
 import type { DynamicConfigFields } from './dynamic-config.js';
 import type { LoggingConfig } from './logging-keys.js';
+import type { MachineEventsConfig } from './machine-events-keys.js';
 import type { MetricsConfig } from './metrics-keys.js';
 import type { PeerWireConfig } from './peer-wire-keys.js';
 import type { QuorumGroupsConfig } from './quorum-groups.js';
@@ -16,7 +17,7 @@ import type { UnsafeConfig } from './unsafe-keys.js';
 export interface ServerConfig
   extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, StorageConfig,
   LoggingConfig, UnsafeConfig, QuorumGroupsConfig, PeerWireConfig, DynamicConfigFields,
-  MetricsConfig {
+  MetricsConfig, MachineEventsConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;

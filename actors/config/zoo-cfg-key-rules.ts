@@ -10,6 +10,7 @@ import { loggingKeyRules } from './logging-keys.js';
 import { unsafeKeyRules } from './unsafe-keys.js';
 import { peerWireKeyRules } from './peer-wire-keys.js';
 import { metricsKeyRules } from './metrics-keys.js';
+import { machineEventsKeyRules } from './machine-events-keys.js';
 
 export interface KeyRule {
   field: keyof ServerConfig | undefined;
@@ -119,6 +120,7 @@ export const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   ...unsafeKeyRules,
   ...peerWireKeyRules,
   ...metricsKeyRules,
+  ...machineEventsKeyRules,
 };
 
 /**
