@@ -335,9 +335,10 @@ export function connectString(plan: EnsemblePlan): string {
 
 /** Every replica's admin server as the dashboard reaches it (spares included: a spare added by
  * reconfig shows as it joins). */
-export function adminAddresses(plan: EnsemblePlan): Array<{ host: string; port: number }> {
-  return replicaLayouts(plan).map((replica) =>
-    ({ host: ensembleDefaults.adminServerAddress, port: replica.adminPort }));
+export function adminAddresses(plan: EnsemblePlan):
+  Array<{ host: string; port: number; replica: string }> {
+  return replicaLayouts(plan).map((replica) => ({ host: ensembleDefaults.adminServerAddress,
+    port: replica.adminPort, replica: String(replica.id) }));
 }
 
 /**

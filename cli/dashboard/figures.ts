@@ -67,6 +67,8 @@ export interface FiguresTarget {
   /** Whether that id is known; if not, the replica's `configuration` is asked for it. */
   knowsId: () => boolean;
   learnId: (id: string) => void;
+  /** Whether the page is told of it yet (a replica not yet named is kept back a while). */
+  shown: () => boolean;
 }
 
 /** Polls every target once a second until stopped; rounds never overlap. */
@@ -110,10 +112,11 @@ export class FiguresPoller {
       if (!target.knowsId() && figures.role !== 'down' && figures.role !== 'not serving') {
         await this.askId(target);
       }
-      return { replica: target.replica(), figures };
+      return { replica: target.replica(), figures, shown: target.shown() };
     }));
     if (this.stopped) return;
-    this.latest = streamFigures(answers, Date.now());
+    this.latest = streamFigures(answers, Date.now())
+      .filter((_, index) => answers[index]!.shown);
     for (const figures of this.latest) this.deliver(figures);
     const waitMs = Math.max(0, figuresIntervalMs - (Date.now() - startedAt));
     this.timer = setTimeout(() => void this.round(), waitMs);

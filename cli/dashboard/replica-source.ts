@@ -17,11 +17,18 @@ import { SseParser } from './sse.js';
 
 /** Reconnect delays: doubling from the first to the last, reset by a connection that works. */
 export const reconnectBackoffMsMin = 250;
-export const reconnectBackoffMsMax = 4_000;
+export const reconnectBackoffMsMax = 2_000;
 /** How long a replica may leave the response's headers unsent before the attempt is dropped;
  * once streaming, its heartbeats (every ~15 s) keep the connection from looking silent. */
 const connectTimeoutMs = 3_000;
 const streamSilenceMsMax = 40_000;
+/**
+ * How long a replica that has not told its id (no hello, no configuration: it is not up yet) is
+ * kept from the page. The page draws a card per id it hears of, so a replica named by its
+ * address first and by its id a second later would show twice; one that stays silent this long
+ * is shown under its address, as down.
+ */
+export const unnamedQuietMs = 10_000;
 /** Live actors kept per replica: far above what a replica runs (one per session plus a few). */
 export const liveActorsMax = 100_000;
 
@@ -31,6 +38,8 @@ export interface ReplicaSourceOptions {
   commandUrl: string;
   /** Every message for the browsers, in order. */
   deliver: (message: StreamMessage | StreamSourceState) => void;
+  /** The replica's id when the caller knows it (the ensemble that runs the dashboard does). */
+  replica?: string | undefined;
 }
 
 export class ReplicaSource {
@@ -53,9 +62,11 @@ export class ReplicaSource {
   private timer: NodeJS.Timeout | undefined;
   private failuresInRow = 0;
   private stopped = false;
+  private readonly startedAtMs = Date.now();
 
   constructor(private readonly options: ReplicaSourceOptions) {
     const { host, port } = options.address;
+    this.learnedId = options.replica;
     this.addressText = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   }
 
@@ -68,6 +79,11 @@ export class ReplicaSource {
   /** Whether the id is known (from a hello or the configuration). */
   get knowsId(): boolean {
     return this.hello !== undefined || this.learnedId !== undefined;
+  }
+
+  /** Whether the page is told of this replica yet (see unnamedQuietMs). */
+  get shown(): boolean {
+    return this.knowsId || Date.now() - this.startedAtMs >= unnamedQuietMs;
   }
 
   /** The id a replica whose stream has not spoken yet has, from its `configuration`. */
@@ -96,7 +112,7 @@ export class ReplicaSource {
     const messages: Array<StreamMessage | StreamSourceState> = [];
     if (this.hello !== undefined) messages.push(this.hello);
     messages.push(...this.actors.values());
-    messages.push(this.sourceState());
+    if (this.shown) messages.push(this.sourceState());
     return messages;
   }
 
@@ -238,14 +254,15 @@ export class ReplicaSource {
     if (this.connected) return;
     this.connected = true;
     this.lastError = undefined;
-    this.options.deliver(this.sourceState());
+    if (this.shown) this.options.deliver(this.sourceState());
   }
 
   private failed(why: string): void {
     const wasConnected = this.connected;
     this.connected = false;
     this.lastError = why;
-    if (wasConnected || this.failuresInRow === 0) this.options.deliver(this.sourceState());
+    const news = wasConnected || this.failuresInRow === 0;
+    if (news && this.shown) this.options.deliver(this.sourceState());
     if (this.stopped) return;
     this.failuresInRow += 1;
     const delayMs = Math.min(reconnectBackoffMsMax,

@@ -24,8 +24,11 @@ export const dashboardDefaults = {
 } as const;
 
 export type DashboardSource =
-  | { mode: 'live'; servers: readonly AdminAddress[]; commandUrl?: string }
+  | { mode: 'live'; servers: readonly LiveServer[]; commandUrl?: string }
   | { mode: 'trace'; file: string };
+
+/** A replica's admin server, and its id when the caller knows it (`corral ensemble` does). */
+export type LiveServer = AdminAddress & { replica?: string };
 
 export interface DashboardOptions {
   source: DashboardSource;
@@ -130,10 +133,11 @@ function startLive(source: Extract<DashboardSource, { mode: 'live' }>, browsers:
   const commandUrl = source.commandUrl ?? dashboardDefaults.commandUrl;
   const deliver = (message: DashboardMessage): void => browsers.broadcast(message);
   const replicas = source.servers.map((address) =>
-    new ReplicaSource({ address, commandUrl, deliver }));
+    new ReplicaSource({ address, commandUrl, deliver, replica: address.replica }));
   const figures = new FiguresPoller(
     replicas.map((replica, index) => ({ address: source.servers[index]!,
       replica: () => replica.replica, knowsId: () => replica.knowsId,
+      shown: () => replica.shown,
       learnId: (id: string) => replica.learnId(id) })),
     commandUrl,
     deliver,

@@ -90,12 +90,16 @@ describe.skipIf(chromiumMissing !== undefined)(
 
   it('shows one leader and two followers within 10 s, then a session, its expiry, and a ' +
     'new leader after SIGKILL of the leader', async () => {
+    // The 10 s count from when the ensemble says it serves.
+    await ensemble.waitForLine(/serving; connect with/, 20_000);
     await browser.open(await dashboard.url());
+    let seenRoles = {};
     const settled = async (): Promise<boolean> => {
-      const now = Object.values(await roles(browser)).sort();
-      return now.join(',') === 'follower,follower,leader';
+      seenRoles = await roles(browser);
+      return Object.values(seenRoles).sort().join(',') === 'follower,follower,leader';
     };
-    await until(settled, 10_000, () => `roles ${JSON.stringify(browser.pageErrors)}\n` +
+    await until(settled, 10_000, () => `roles ${JSON.stringify(seenRoles)}, page errors ` +
+      `${JSON.stringify(browser.pageErrors)}\n` +
       `${dashboard.report()}\n${ensemble.report()}`);
     const leader = await browser.page.getAttribute('[data-leader]', 'data-leader');
     expect(Object.entries(await roles(browser)).find(([, role]) => role === 'leader')?.[0])
