@@ -108,7 +108,7 @@ export class ReplicasView {
     const figures = info?.figures;
     const card = column.card;
     setData(card, 'role', summary.role);
-    setData(card, 'epoch', figures?.epoch === undefined ? '' : String(figures.epoch));
+    setData(card, 'epoch', summary.epoch === undefined ? '' : String(summary.epoch));
     setData(card, 'lastZxid', figures?.lastZxid ?? '');
     setData(card, 'commitLag', figures?.commitLag === undefined ? '' : String(figures.commitLag));
     setText(card.querySelector('.role-badge')!, summary.role);
@@ -131,7 +131,9 @@ export class ReplicasView {
           : Math.round(figures.avgLatencyMs * 100) / 100, ' ms')),
         figure('stream', up ? 'up' : 'down', up ? 'up' : 'down'));
     }
-    setText(column.machineState, summary.machineState ?? (info?.source?.error ?? ''));
+    const state = summary.machineState ?? (info?.source?.error ?? '');
+    setText(column.machineState, model.info.mode === 'trace' && summary.epoch !== undefined
+      ? `epoch ${summary.epoch} · ${state}` : state);
   }
 
   private renderVotes(column: Column, summary: ReplicaSummary): void {

@@ -126,6 +126,11 @@ export class TimelineView {
     const violation = model.violation();
     setText(this.violation, violation === undefined ? '' : `violation: ${violation.mark.text}`);
     this.violation.hidden = violation === undefined;
+    const jump = this.element.querySelector<HTMLButtonElement>('[data-action="jump-violation"]');
+    if (jump !== null) {
+      jump.disabled = violation === undefined;
+      jump.title = violation === undefined ? 'this run has no violation' : 'jump to the violation';
+    }
     this.element.querySelector('[data-action="play"]')?.classList.toggle('active', state.playing);
   }
 }
