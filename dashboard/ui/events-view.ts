@@ -29,7 +29,8 @@ function describe(entry: HistoryEntry): string {
     case 'transition': {
       const moves = message.transitions
         .filter((transition) => transition.targets.length > 0)
-        .map((transition) => `${key(transition.source)} → ${transition.targets.map(key).join(',')}`);
+        .map((transition) =>
+          `${key(transition.source)} → ${transition.targets.map(key).join(',')}`);
       const fields = Object.entries(message.event)
         .filter(([name]) => name !== 'type')
         .map(([name, value]) => `${name}=${String(value)}`);
@@ -134,7 +135,9 @@ export class EventsView {
     const history = model.history;
     this.syncOptions(this.replicaSelect, 'replicas', model.replicaIds());
     const machines = new Set<string>();
-    for (const info of model.replicas.values()) for (const name of info.charts.keys()) machines.add(name);
+    for (const info of model.replicas.values()) {
+      for (const name of info.charts.keys()) machines.add(name);
+    }
     this.syncOptions(this.machineSelect, 'machines', [...machines].sort());
     this.pauseButton.dataset.action = state.paused ? 'resume' : 'pause';
     this.pauseButton.textContent = state.paused ? 'resume' : 'pause';

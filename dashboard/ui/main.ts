@@ -111,7 +111,8 @@ function markReady(): void {
 function streamLive(page: Page, model: DashboardModel): void {
   const source = new EventSource('/events');
   let readyTimer: ReturnType<typeof setTimeout> | undefined = setTimeout(markReady, readyAfterMs);
-  source.onopen = () => page.setStatus(`streaming from ${model.info.servers.length} replicas`, true);
+  source.onopen = () =>
+    page.setStatus(`streaming from ${model.info.servers.length} replicas`, true);
   source.onerror = () => page.setStatus('stream lost: reconnecting…', false);
   source.onmessage = (event: MessageEvent<string>) => {
     try {
@@ -150,7 +151,8 @@ async function main(): Promise<void> {
   try {
     info = await fetchJson<DashboardInfo>('/api/info');
   } catch (error) {
-    document.body.append(h('p', { class: 'fatal' }, `cannot reach the dashboard server: ${String(error)}`));
+    document.body.append(h('p', { class: 'fatal' },
+      `cannot reach the dashboard server: ${String(error)}`));
     return;
   }
   const model = new DashboardModel(info);

@@ -145,7 +145,8 @@ export class ReplicasView {
       fill(column.votes);
       return;
     }
-    const title = election.ended === undefined ? 'election: votes received' : 'last election: votes';
+    const title = election.ended === undefined
+      ? 'election: votes received' : 'last election: votes';
     fill(column.votes,
       h('div', { class: 'votes-title' }, title),
       summary.votes.length === 0 ? h('div', { class: 'vote-detail' }, 'none received yet') : null,
@@ -166,7 +167,8 @@ export class ReplicasView {
     if (root === undefined) {
       if (column.chart !== undefined || column.chartSlot.childElementCount === 0) {
         column.chart = undefined;
-        fill(column.chartSlot, h('div', { class: 'empty' }, 'waiting for the replica’s machines'));
+        fill(column.chartSlot,
+          h('div', { class: 'empty' }, 'waiting for the replica’s machines'));
       }
       return;
     }

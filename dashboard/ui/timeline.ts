@@ -13,7 +13,9 @@ export class TimelineView {
     type: 'range', min: 0, max: 0, value: 0, step: 1, 'data-timeline': '',
     'aria-label': 'time travel',
   });
-  private readonly position = h('span', { class: 'timeline-position mono', 'data-timeline-position': '' });
+  private readonly position = h('span', {
+    class: 'timeline-position mono', 'data-timeline-position': '',
+  });
   private readonly moment = h('span', { class: 'timeline-moment mono' });
   private readonly liveButton = h('button', { 'data-action': 'live' }, 'live');
   private readonly traceStep = h('span', { class: 'mono trace-step', 'data-trace-step': '' });
