@@ -21,6 +21,8 @@ interface Column {
   figures: HTMLElement;
   machineState: HTMLElement;
   votes: HTMLElement;
+  electionSlot: HTMLElement;
+  election?: ChartView;
   chartSlot: HTMLElement;
   chart?: ChartView;
   sessions: HTMLElement;
@@ -67,13 +69,17 @@ export class ReplicasView {
       figures, machineState);
     const votes = h('div', { class: 'votes', 'data-votes': id });
     const chartSlot = h('div', { class: 'chart-slot' });
+    const electionSlot = h('div', { class: 'election-slot', hidden: true });
     const sessions = h('div', { class: 'sessions', 'data-sessions': id });
-    const element = h('div', { class: 'replica-column' }, card, votes,
+    const element = h('div', { class: 'replica-column' }, card, votes, electionSlot,
       h('div', { class: 'chart-head' },
         h('span', {}, 'replica machine'),
         h('button', { class: 'small', 'data-action': 'expand', 'data-for': id }, 'expand')),
       chartSlot, sessions);
-    column = { element, card, figures, machineState, votes, chartSlot, sessions, sessionsKey: '' };
+    column = {
+      element, card, figures, machineState, votes, electionSlot, chartSlot, sessions,
+      sessionsKey: '',
+    };
     this.columns.set(id, column);
     this.element.append(element);
     return column;
@@ -93,6 +99,7 @@ export class ReplicasView {
       setData(column.element, 'down', String(summary.role === 'down'));
       this.renderCard(model, column, summary);
       this.renderVotes(column, summary);
+      this.renderElection(model, column, summary, fresh);
       this.renderChart(model, column, summary, fresh);
       this.renderSessions(column, summary.id, summary.sessions);
     }
@@ -158,6 +165,27 @@ export class ReplicasView {
       h('span', { class: 'vote-detail mono' },
         ` zxid ${hex(vote.zxid)} · epoch ${vote.peerEpoch ?? '?'} · round ${vote.round ?? '?'}` +
         `${vote.state === undefined ? '' : ` · ${vote.state}`}`))));
+  }
+
+  /** While the replica looks for a leader, its election machine's chart beside the votes. */
+  private renderElection(model: DashboardModel, column: Column, summary: ReplicaSummary,
+    fresh: boolean): void {
+    const election = summary.election;
+    const root = model.replicas.get(summary.id)?.charts.get('election');
+    const running = election !== undefined && election.ended === undefined && root !== undefined;
+    column.electionSlot.hidden = !running;
+    if (!running) {
+      if (column.election !== undefined) fill(column.electionSlot);
+      column.election = undefined;
+      return;
+    }
+    const key = `${summary.id}:${election.id}`;
+    if (column.election?.key !== key || column.election.root !== root) {
+      column.election = new ChartView(key, 'election', root);
+      column.election.element.classList.add('expanded');
+      fill(column.electionSlot, column.election.element);
+    }
+    column.election.update(election, fresh);
   }
 
   private renderChart(model: DashboardModel, column: Column, summary: ReplicaSummary,
