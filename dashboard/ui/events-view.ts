@@ -85,7 +85,12 @@ export class EventsView {
   private readonly machineSelect = h('select', { 'data-filter': 'machine' });
   private readonly eventInput = h('input', {
     'data-filter': 'event', type: 'search', placeholder: 'event type', spellcheck: 'false',
+    list: 'event-types',
   });
+  /** Suggestions for the event filter: every event type the history has shown. */
+  private readonly eventTypes = h('datalist', { id: 'event-types' });
+  private readonly seenTypes = new Set<string>();
+  private typesScannedTo = 0;
   private readonly pauseButton = h('button', { 'data-action': 'pause' }, 'pause');
   private readonly count = h('span', { class: 'event-count' });
   private shownKey = '';
@@ -95,7 +100,7 @@ export class EventsView {
       h('header', { class: 'panel-head' }, h('span', { class: 'panel-title' }, 'machine events'),
         this.count),
       h('div', { class: 'filters' }, this.replicaSelect, this.machineSelect, this.eventInput,
-        this.pauseButton),
+        this.eventTypes, this.pauseButton),
       this.rows);
     const update = (): void => {
       state.filters = {
@@ -129,6 +134,19 @@ export class EventsView {
     select.value = values.includes(current) ? current : '';
   }
 
+  /** Adds the event types of entries not looked at yet to the filter's suggestions. */
+  private suggestTypes(): void {
+    const history = this.state.model.history;
+    const before = this.seenTypes.size;
+    for (const entry of history.slice(Math.max(this.typesScannedTo, history.start), history.end)) {
+      if (this.seenTypes.size >= 500) break;
+      this.seenTypes.add(eventTypeOf(entry));
+    }
+    this.typesScannedTo = history.end;
+    if (this.seenTypes.size === before) return;
+    fill(this.eventTypes, ...[...this.seenTypes].sort().map((type) => h('option', { value: type })));
+  }
+
   render(): void {
     const state = this.state;
     const model = state.model;
@@ -139,6 +157,7 @@ export class EventsView {
       for (const name of info.charts.keys()) machines.add(name);
     }
     this.syncOptions(this.machineSelect, 'machines', [...machines].sort());
+    this.suggestTypes();
     this.pauseButton.dataset.action = state.paused ? 'resume' : 'pause';
     this.pauseButton.textContent = state.paused ? 'resume' : 'pause';
     this.pauseButton.classList.toggle('active', state.paused);
