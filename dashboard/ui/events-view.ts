@@ -162,6 +162,7 @@ export class EventsView {
     this.pauseButton.textContent = state.paused ? 'resume' : 'pause';
     this.pauseButton.classList.toggle('active', state.paused);
     const end = state.paused ? Math.min(state.pausedAt, state.viewEnd) : state.viewEnd;
+    this.count.textContent = `${history.size} kept${state.paused ? ' · paused' : ''}`;
     const key = JSON.stringify([end, history.start, state.filters, state.paused]);
     if (key === this.shownKey) return;
     this.shownKey = key;
@@ -175,6 +176,5 @@ export class EventsView {
     }
     const simulated = model.info.mode === 'trace';
     fill(this.rows, ...shown.map((entry) => eventRow(entry, simulated, entry.n === end - 1)));
-    this.count.textContent = `${history.size} kept${state.paused ? ' · paused' : ''}`;
   }
 }

@@ -193,10 +193,12 @@ export class ReplicasView {
     const actor = summary.replicaActor;
     const root = model.replicas.get(summary.id)?.charts.get('replica');
     if (root === undefined) {
-      if (column.chart !== undefined || column.chartSlot.childElementCount === 0) {
+      const hello = model.replicas.get(summary.id)?.hello;
+      const text = hello === undefined ? 'waiting for the replica’s machines'
+        : 'this server runs no replica machine';
+      if (column.chart !== undefined || column.chartSlot.textContent !== text) {
         column.chart = undefined;
-        fill(column.chartSlot,
-          h('div', { class: 'empty' }, 'waiting for the replica’s machines'));
+        fill(column.chartSlot, h('div', { class: 'empty' }, text));
       }
       return;
     }
