@@ -34,6 +34,9 @@ export interface ReplicaInfo {
 
 /** History kept at most, whatever the server asks: the page must stay responsive. */
 export const historyLimitMax = 100_000;
+/** Steps of a trace kept: every line of one `corral sim --trace-out` writes by default
+ * (--trace-lines-max 200000), so a trace replays from its first step. */
+export const traceStepsMax = 250_000;
 
 export class DashboardModel {
   readonly replicas = new Map<string, ReplicaInfo>();
@@ -49,7 +52,7 @@ export class DashboardModel {
   /** `checkpointInterval`: entries between time travel's checkpoints (tests make it small). */
   constructor(readonly info: DashboardInfo, checkpointInterval?: number) {
     const limit = Math.min(Math.max(1, Math.floor(info.historyLimit)), historyLimitMax);
-    this.history = new History(info.mode === 'trace' ? historyLimitMax : limit, checkpointInterval);
+    this.history = new History(info.mode === 'trace' ? traceStepsMax : limit, checkpointInterval);
   }
 
   replica(id: string): ReplicaInfo {
