@@ -44,9 +44,7 @@ export class DashboardModel {
   trace?: TraceHeader;
   /** Marks of a trace (and of a live server that sends them), in order. */
   readonly marks: HistoryEntry[] = [];
-  /** Bumped on every change: the page redraws when it moved. */
-  version = 0;
-  /** Messages that were not understood (a newer server, a broken line). */
+    /** Messages that were not understood (a newer server, a broken line). */
   refused = 0;
 
   /** `checkpointInterval`: entries between time travel's checkpoints (tests make it small). */
@@ -73,7 +71,6 @@ export class DashboardModel {
   }
 
   apply(message: DashboardMessage | TraceLine): void {
-    this.version++;
     switch (message.kind) {
       case 'trace':
         this.trace = message;
