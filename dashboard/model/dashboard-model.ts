@@ -44,7 +44,7 @@ export class DashboardModel {
   trace?: TraceHeader;
   /** Marks of a trace (and of a live server that sends them), in order. */
   readonly marks: HistoryEntry[] = [];
-    /** Messages that were not understood (a newer server, a broken line). */
+  /** Messages that were not understood (a newer server, a broken line). */
   refused = 0;
 
   /** `checkpointInterval`: entries between time travel's checkpoints (tests make it small). */
