@@ -36,6 +36,8 @@ export interface AdminRequest {
   method?: 'GET' | 'POST';
   authorization?: string | undefined;
   body?: Buffer;
+  /** Further request headers (the dashboard's Accept and Last-Event-ID). */
+  headers?: Record<string, string>;
   timeoutMs: number;
 }
 
@@ -43,7 +45,7 @@ export interface AdminRequest {
  * bounds the wait for the response's headers and every pause between its bytes. */
 export function adminRequest(options: AdminRequest): Promise<IncomingMessage> {
   const { address, body } = options;
-  const headers: Record<string, string | number> = {};
+  const headers: Record<string, string | number> = { ...options.headers };
   if (options.authorization !== undefined) headers.Authorization = options.authorization;
   if (body !== undefined) {
     headers['Content-Type'] = 'application/octet-stream';

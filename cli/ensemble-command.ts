@@ -31,6 +31,13 @@ import {
   superPasswordLine,
 } from './ensemble-reconfig.js';
 import { EnsembleSupervisor } from './ensemble-supervisor.js';
+import {
+  addEnsembleDashboardOptions,
+  dashboardPort,
+  startEnsembleDashboard,
+  type EnsembleDashboardFlags,
+} from './ensemble-dashboard.js';
+import type { RunningDashboard } from './dashboard/server.js';
 import { addLoggingOptions, chooseLogFormat } from './logging.js';
 import {
   parseLoggingFlags,
@@ -49,7 +56,7 @@ const srvrBytesMax = 64 * 1024;
 const servingModes = ['leader', 'follower', 'observer', 'standalone'];
 
 export function addEnsembleOptions(command: Command): Command {
-  return addLoggingOptions(command)
+  return addEnsembleDashboardOptions(addLoggingOptions(command))
     .requiredOption('--size <replicas>', 'how many replicas to run')
     .requiredOption('--base-port <port>', 'client port of replica 1; replica i gets base + i - 1')
     .option('--data-dir <dir>', 'holds replica-1 … replica-N', ensembleDefaults.dataDir)
@@ -70,13 +77,15 @@ export function addEnsembleOptions(command: Command): Command {
 }
 
 /** The ensemble's flags and those it relays to every replica's `corral server`. */
-type EnsembleCommandFlags = EnsembleFlags & Pick<ServerFlags, 'peerWireVersion'>;
+type EnsembleCommandFlags = EnsembleFlags & Pick<ServerFlags, 'peerWireVersion'> &
+  EnsembleDashboardFlags;
 
 export async function runEnsemble(flags: EnsembleCommandFlags): Promise<void> {
   const plan = planEnsemble(flags, process.cwd());
   // Refused here, naming the flag, rather than by every replica as it starts.
   parseLoggingFlags(flags);
   parsePeerWireFlag(flags);
+  const dashboardAt = dashboardPort(flags);
   const write = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
@@ -102,11 +111,13 @@ export async function runEnsemble(flags: EnsembleCommandFlags): Promise<void> {
   if (superDigest !== undefined) updateSuperDigest(starting.kept, found, superDigest, write);
   if (superPassword !== undefined) write(superPasswordLine(superPassword));
   let stopping = false;
+  let dashboard: RunningDashboard | undefined;
   const stopAll = (reason: string, exitCode: number): void => {
     if (stopping) return;
     stopping = true;
     write(`[ensemble] ${reason}: stopping ${replicas.length} replicas`);
-    void supervisor.stop().then(() => {
+    const dashboardClosed = dashboard?.close() ?? Promise.resolve();
+    void Promise.all([supervisor.stop(), dashboardClosed]).then(() => {
       write('[ensemble] stopped');
       process.exit(exitCode);
     });
@@ -128,7 +139,15 @@ export async function runEnsemble(flags: EnsembleCommandFlags): Promise<void> {
   const guide = superPassword === undefined
     ? []
     : reconfigGuide(plan, superPassword.password, starting.membership.ids);
-  void announceWhenServing(plan, replicas, () => stopping, write, guide);
+  if (dashboardAt !== undefined) {
+    dashboard = await startEnsembleDashboard(plan, dashboardAt, write);
+    if (dashboard !== undefined && stopping) void dashboard.close();
+    else if (dashboard !== undefined) {
+      write(`[ensemble] dashboard at ${dashboard.url} (admin servers on 127.0.0.1:` +
+        `${replicas[0]!.adminPort}-${replicas[replicas.length - 1]!.adminPort})`);
+    }
+  }
+  void announceWhenServing(plan, replicas, () => stopping, write, guide, dashboard?.url);
 }
 
 /**
@@ -185,6 +204,7 @@ async function announceWhenServing(
   isStopping: () => boolean,
   write: (line: string) => void,
   guide: readonly string[],
+  dashboardUrl: string | undefined,
 ): Promise<void> {
   const host = clientHost(plan.clientPortAddress);
   while (!isStopping()) {
@@ -194,7 +214,8 @@ async function announceWhenServing(
       write(
         `corral ensemble of ${plan.size} replicas` +
           `${plan.spares > 0 ? ` and ${plan.spares} spares` : ''} serving; connect with: ` +
-          `zkCli.sh -server ${connectString(plan)} (data in ${plan.dataDir})`,
+          `zkCli.sh -server ${connectString(plan)} (data in ${plan.dataDir})` +
+          `${dashboardUrl === undefined ? '' : `; dashboard: ${dashboardUrl}`}`,
       );
       for (const line of guide) write(line);
       return;

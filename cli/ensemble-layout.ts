@@ -15,6 +15,7 @@ export interface EnsembleFlags {
   clientPortAddress?: string;
   quorumBasePort?: string;
   electionBasePort?: string;
+  adminBasePort?: string;
   spares?: string;
   reconfig?: boolean;
   superPassword?: string;
@@ -33,6 +34,8 @@ export interface EnsemblePlan {
   clientPortBase: number;
   quorumPortBase: number;
   electionPortBase: number;
+  /** Each replica's admin server (127.0.0.1), which the dashboard reads. */
+  adminPortBase: number;
   tickTimeMs: number;
   clientPortAddress: string;
   /** Absolute; replica i lives in `<dataDir>/replica-i`. */
@@ -45,6 +48,7 @@ export interface ReplicaLayout {
   clientPort: number;
   quorumPort: number;
   electionPort: number;
+  adminPort: number;
   peerType: PeerType;
   /** Started with the members plus itself, so `reconfig -add` can make it a member. */
   spare: boolean;
@@ -61,6 +65,9 @@ export const ensembleDefaults = {
   /** The quorum and election port bases sit this far above the client port base. */
   quorumPortOffset: 1000,
   electionPortOffset: 2000,
+  adminPortOffset: 3000,
+  /** Where every replica's admin server listens: the dashboard reads them from this machine. */
+  adminServerAddress: '127.0.0.1',
 } as const;
 
 /** Server ids are 1-255 in ZooKeeper, so no ensemble has more replicas than that. */
@@ -69,7 +76,7 @@ const portMax = 65535;
 
 /** One range of ports, replica i taking base + i - 1, and the flag that decides it. */
 interface PortRange {
-  role: 'client' | 'quorum' | 'election';
+  role: 'client' | 'quorum' | 'election' | 'admin';
   base: number;
   flag: string;
   /** How the message names the range's origin: the flag, or how it followed from --base-port. */
@@ -99,6 +106,7 @@ export function planEnsemble(flags: EnsembleFlags, workingDirectory: string): En
     { role: 'client', base: clientPortBase, flag: '--base-port', origin: '--base-port' },
     portRange('quorum', flags.quorumBasePort, clientPortBase),
     portRange('election', flags.electionBasePort, clientPortBase),
+    portRange('admin', flags.adminBasePort, clientPortBase),
   ];
   checkPortRanges(ranges, size + spares);
   const dataDir = parseValue(valueParsers.text, '--data-dir', flags.dataDir ?? '');
@@ -115,6 +123,7 @@ export function planEnsemble(flags: EnsembleFlags, workingDirectory: string): En
     clientPortBase,
     quorumPortBase: ranges[1]?.base ?? 0,
     electionPortBase: ranges[2]?.base ?? 0,
+    adminPortBase: ranges[3]?.base ?? 0,
     tickTimeMs: flags.tickTime === undefined
       ? ensembleDefaults.tickTimeMs
       : parseValue(valueParsers.positiveInteger, '--tick-time', flags.tickTime),
@@ -125,9 +134,10 @@ export function planEnsemble(flags: EnsembleFlags, workingDirectory: string): En
   };
 }
 
-/** The quorum or election range: from its own flag, else a fixed offset above --base-port. */
+/** The quorum, election or admin range: from its own flag, else a fixed offset above
+ * --base-port. */
 function portRange(
-  role: 'quorum' | 'election',
+  role: 'quorum' | 'election' | 'admin',
   value: string | undefined,
   clientPortBase: number,
 ): PortRange {
@@ -135,9 +145,12 @@ function portRange(
   if (value !== undefined) {
     return { role, base: parseValue(valueParsers.port, flag, value), flag, origin: flag };
   }
-  const offset = role === 'quorum'
-    ? ensembleDefaults.quorumPortOffset
-    : ensembleDefaults.electionPortOffset;
+  const offsets = {
+    quorum: ensembleDefaults.quorumPortOffset,
+    election: ensembleDefaults.electionPortOffset,
+    admin: ensembleDefaults.adminPortOffset,
+  };
+  const offset = offsets[role];
   return { role, base: clientPortBase + offset, flag: '--base-port',
     origin: `--base-port + ${offset}, as ${flag} is not given` };
 }
@@ -199,6 +212,7 @@ export function replicaLayouts(plan: EnsemblePlan): ReplicaLayout[] {
       clientPort: plan.clientPortBase + index,
       quorumPort: plan.quorumPortBase + index,
       electionPort: plan.electionPortBase + index,
+      adminPort: plan.adminPortBase + index,
       peerType: !spare && id > plan.size - plan.observers ? 'observer' : 'participant',
       spare,
       dataDir,
@@ -263,7 +277,9 @@ export function replicaZooCfg(
   if (!plan.reconfig) {
     lines.push(`clientPort=${self.clientPort}`, `clientPortAddress=${plan.clientPortAddress}`);
   }
-  lines.push('4lw.commands.whitelist=*', 'admin.enableServer=false');
+  lines.push('4lw.commands.whitelist=*', 'admin.enableServer=true',
+    `admin.serverAddress=${ensembleDefaults.adminServerAddress}`,
+    `admin.serverPort=${self.adminPort}`);
   if (superDigest !== undefined && plan.reconfig) {
     lines.push('reconfigEnabled=true', 'standaloneEnabled=false',
       `DigestAuthenticationProvider.superDigest=${superDigest}`);
@@ -315,6 +331,14 @@ export function connectString(plan: EnsemblePlan): string {
     .filter((replica) => !replica.spare)
     .map((replica) => `${written}:${replica.clientPort}`)
     .join(',');
+}
+
+/** Every replica's admin server as the dashboard reaches it (spares included: a spare added by
+ * reconfig shows as it joins). */
+export function adminAddresses(plan: EnsemblePlan):
+  Array<{ host: string; port: number; replica: string }> {
+  return replicaLayouts(plan).map((replica) => ({ host: ensembleDefaults.adminServerAddress,
+    port: replica.adminPort, replica: String(replica.id) }));
 }
 
 /**

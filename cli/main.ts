@@ -16,6 +16,7 @@ import { addChaosOptions, runChaos, type ChaosFlags } from './chaos-command.js';
 import { addShellOptions, runShell, type ShellFlags } from './shell/repl.js';
 import { addBackupCommands } from './backup-command.js';
 import { addStatusCommand } from './status-command.js';
+import { addDashboardOptions, runDashboard, type DashboardFlags } from './dashboard/command.js';
 
 const program = new Command();
 program
@@ -121,6 +122,15 @@ addShellOptions(
 addBackupCommands(program);
 // `corral status` (cli/status-command.ts).
 addStatusCommand(program);
+
+// `corral dashboard` (cli/dashboard/): live state charts of an ensemble, or a simulator trace.
+addDashboardOptions(
+  program
+    .command('dashboard')
+    .description('serve a page showing the replicas\' machines live, or replaying a sim trace'),
+).action(async (flags: DashboardFlags) => {
+  await runDashboard(flags);
+});
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`corral: ${error instanceof Error ? error.message : String(error)}`);

@@ -23,6 +23,7 @@ const mayImport: Readonly<Record<string, readonly string[] | 'anything'>> = {
   cli: 'anything',
   bench: ['client', 'cli'],
   examples: ['client'],
+  dashboard: ['protocol'],
 };
 
 function sourceFiles(directory: string): string[] {

@@ -119,6 +119,11 @@ export function streamEventOf(event: { type: string }): StreamEvent {
     for (const [inner, innerValue] of Object.entries(value as object)) {
       if (Array.isArray(innerValue) || typeof innerValue !== 'object' || innerValue === null) {
         if (!add(`${key}.${inner}`, innerValue)) break;
+      } else if (inner === 'vote') {
+        // A notification's vote (leaderId, zxid, peerEpoch): the dashboard lists votes by it.
+        for (const [field, fieldValue] of Object.entries(innerValue as object)) {
+          if (!add(`${key}.vote.${field}`, fieldValue)) break;
+        }
       }
     }
   }

@@ -59,6 +59,10 @@ describe('ensemble plan', () => {
     [{ quorumBasePort: '2183' }, '--quorum-base-port', 'quorum ports 2183-2185 ' +
       '(--quorum-base-port) overlap the client ports 2181-2183'],
     [{ electionBasePort: '3180' }, '--election-base-port', 'overlap the quorum ports 3181-3183'],
+    [{ adminBasePort: '2182' }, '--admin-base-port', 'admin ports 2182-2184 ' +
+      '(--admin-base-port) overlap the client ports 2181-2183'],
+    [{ basePort: '62535' }, '--base-port', 'admin ports 65535-65537 (--base-port + 3000, as ' +
+      '--admin-base-port is not given) pass 65535'],
     [{ observers: '3' }, '--observers', 'invalid --observers "3": must be fewer than --size (3)'],
     [{ observers: '-1' }, '--observers', 'expected a non-negative integer'],
     [{ size: '2', observers: '1' }, '--observers', 'observers need at least 2 participants'],
@@ -95,7 +99,8 @@ describe('replica zoo.cfg', () => {
       '# Written by corral ensemble for replica-3 of 3; rewritten on every start.',
       'tickTime=500', 'initLimit=10', 'syncLimit=5', 'dataDir=/work/data/replica-3',
       'clientPort=2183', 'clientPortAddress=127.0.0.1', '4lw.commands.whitelist=*',
-      'admin.enableServer=false', 'peerType=observer',
+      'admin.enableServer=true', 'admin.serverAddress=127.0.0.1', 'admin.serverPort=5183',
+      'peerType=observer',
       'server.1=127.0.0.1:3181:4181', 'server.2=127.0.0.1:3182:4182',
       'server.3=127.0.0.1:3183:4183:observer', '',
     ].join('\n'));
@@ -178,7 +183,8 @@ describe('corral ensemble as a process', () => {
     const workingDirectory = mkdtempSync(join(tmpdir(), 'corral-ensemble-'));
     directories.push(workingDirectory);
     const supervisor = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'ensemble',
-      '--size', '3', '--base-port', String(basePort)], { cwd: workingDirectory,
+      '--size', '3', '--base-port', String(basePort), '--dashboard-port', '0'],
+    { cwd: workingDirectory,
       stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(supervisor);
     let output = '';
@@ -197,7 +203,8 @@ describe('corral ensemble as a process', () => {
       const zooCfg = readFileSync(join(dataDir, 'zoo.cfg'), 'utf8');
       for (const line of [`dataDir=${dataDir}`, `clientPort=${basePort + id - 1}`,
         'clientPortAddress=127.0.0.1', 'tickTime=2000', 'initLimit=10', 'syncLimit=5',
-        '4lw.commands.whitelist=*', 'admin.enableServer=false',
+        '4lw.commands.whitelist=*', 'admin.enableServer=true', 'admin.serverAddress=127.0.0.1',
+        `admin.serverPort=${basePort + 3000 + id - 1}`,
         ...[0, 1, 2].map((j) => `server.${j + 1}=127.0.0.1:${basePort + 1000 + j}:` +
           `${basePort + 2000 + j}`)]) {
         expect(zooCfg.split('\n')).toContain(line);
@@ -206,6 +213,12 @@ describe('corral ensemble as a process', () => {
     for (const offset of [0, 1, 2]) {
       await until(() => accepts(basePort + offset), 20_000, () => output);
     }
+    // The dashboard's URL beside the connect string, serving the replicas' admin servers.
+    await until(() => /serving; connect with: .*; dashboard: http:\/\/127\.0\.0\.1:\d+\//
+      .test(output), 20_000, () => output);
+    const dashboardUrl = /dashboard: (http:\S+)/.exec(output)![1]!;
+    const info = await (await fetch(`${dashboardUrl}api/info`)).json() as { servers: string[] };
+    expect(info.servers).toEqual([0, 1, 2].map((j) => `127.0.0.1:${basePort + 3000 + j}`));
 
     supervisor.kill('SIGTERM');
     const code = await Promise.race([exited, sleep(15_000).then(() => 'timeout')]);
@@ -259,11 +272,11 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port in 20000-40000 whose client, quorum and election ports are all free. */
+/** A base port in 20000-40000 whose client, quorum, election and admin ports are all free. */
 async function freeBasePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const ports = [0, 1, 2].flatMap((offset) => [base, base + 1000, base + 2000]
+    const ports = [0, 1, 2].flatMap((offset) => [base, base + 1000, base + 2000, base + 3000]
       .map((start) => start + offset));
     const free = await Promise.all(ports.map(portIsFree));
     if (free.every(Boolean)) return base;

@@ -113,14 +113,14 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 /**
- * A base port whose client, quorum and election ranges (base, base + 1000, base + 2000, each
- * `replicas` long) are all free. Drawn from 10000-28999, below Linux's ephemeral ports, so an
+ * A base port whose client, quorum, election and admin ranges (base, base + 1000, base + 2000,
+ * base + 3000, each `replicas` long) are all free. Drawn from 10000-28999, below Linux's ephemeral ports, so an
  * outgoing connection elsewhere cannot take one of them meanwhile.
  */
 export async function freeBasePort(replicas: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const base = 10_000 + Math.floor(Math.random() * 19_000);
-    const ports = [0, 1000, 2000].flatMap((offset) =>
+    const ports = [0, 1000, 2000, 3000].flatMap((offset) =>
       Array.from({ length: replicas }, (_, index) => base + offset + index));
     const free = await Promise.all(ports.map(portIsFree));
     if (free.every(Boolean)) return base;

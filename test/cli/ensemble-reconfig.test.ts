@@ -99,7 +99,8 @@ describe('replica zoo.cfg with reconfig', () => {
     `# Written by corral ensemble for ${name} of 3${note}; rewritten on every start until a ` +
       'reconfig names its dynamicConfigFile.',
     'tickTime=2000', 'initLimit=10', 'syncLimit=5', `dataDir=/d/${name}`,
-    '4lw.commands.whitelist=*', 'admin.enableServer=false', 'reconfigEnabled=true',
+    '4lw.commands.whitelist=*', 'admin.enableServer=true', 'admin.serverAddress=127.0.0.1',
+    `admin.serverPort=${5180 + Number(name.slice('replica-'.length))}`, 'reconfigEnabled=true',
     'standaloneEnabled=false', `DigestAuthenticationProvider.superDigest=${digest}`,
     'server.1=127.0.0.1:3181:4181:participant;127.0.0.1:2181',
     'server.2=127.0.0.1:3182:4182:participant;127.0.0.1:2182',
