@@ -44,6 +44,8 @@ export interface MachineEventHubOptions {
 }
 
 export const machineEventsBufferDefault = 2_000;
+/** Actors started between two sweeps for those that failed unseen (see actorCreated). */
+const sweepEveryActors = 1_024;
 /** Transitions of one macrostep kept for its record (an eventless loop is cut short). */
 const transitionsPerStepMax = 64;
 
@@ -234,6 +236,9 @@ export class MachineEventHub implements ListenerSource {
     const parentRef = (ref as { _parent?: AnyActorRef })._parent;
     const parent = parentRef === undefined ? undefined : this.live.get(parentRef)?.id;
     this.actorsCreated++;
+    // A machine that throws inside a transition ends without a snapshot event: now and then
+    // those are let go, so that the map holds live actors only, listened to or not.
+    if (this.actorsCreated % sweepEveryActors === 0) this.sweep();
     this.live.set(ref, {
       id: String(this.actorsCreated),
       ref,
@@ -242,6 +247,12 @@ export class MachineEventHub implements ListenerSource {
       announced: false,
       pending: [],
     });
+  }
+
+  private sweep(): void {
+    for (const [ref, actor] of this.live) {
+      if ((actor.ref.getSnapshot() as { status: string }).status === 'error') this.live.delete(ref);
+    }
   }
 
   private snapshotTaken(ref: object, event: { type: string }, snapshot: unknown): void {

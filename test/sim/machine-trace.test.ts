@@ -26,7 +26,8 @@ const defaults: SimFlags = {
 async function traceOf(
   flags: Partial<SimFlags>,
 ): Promise<{ lines: TraceLine[]; printed: string[] }> {
-  const file = join(dir, `seed-${flags.seed}-${flags.reconfig === true ? 'r' : 'm'}.jsonl`);
+  const file = join(dir, `seed-${flags.seed}-${flags.reconfig === true ? 'r' : 'm'}-` +
+    `${flags.variant ?? 'real'}-${flags.traceLinesMax ?? 'all'}.jsonl`);
   const printed: string[] = [];
   await runSimCommand({ ...defaults, ...flags, traceOut: file }, (line) => printed.push(line));
   const text = readFileSync(file, 'utf8');
@@ -123,10 +124,21 @@ describe('simulator machine traces (--trace-out)', { timeout: 60_000 }, () => {
   });
 
   it('traces a run with reconfigs, each spare a replica of its own', async () => {
-    const { lines } = await traceOf({ seed: '11', reconfig: true, steps: '2500' });
+    const { lines } = await traceOf({ seed: '11', reconfig: true, steps: '1500' });
     expectWellFormed(lines, ['1', '2', '3', '4', '5']);
-    const untraced = await runSimulation({ seed: 11, reconfig: true, spares: 2, steps: 2_500 });
+    const untraced = await runSimulation({ seed: 11, reconfig: true, spares: 2, steps: 1_500 });
     expect(replicaStates(lines)).toEqual(untraced.finalStates);
+  });
+
+  it('marks the violation that failed a broken variant\'s run, before the end', async () => {
+    // electionIgnoresZxid loses a committed write on seed 9 (test/sim/simulation-variants.test.ts).
+    const { lines } = await traceOf({ seed: '9', variant: 'electionIgnoresZxid' });
+    expect(lines[0]).toMatchObject({ flags: ['--seed', '9', '--variant', 'electionIgnoresZxid'] });
+    const marks = lines.filter((line): line is TraceMark => line.kind === 'mark');
+    const violations = marks.filter((mark) => mark.mark === 'violation');
+    expect(violations.map((mark) => mark.text))
+      .toContainEqual(expect.stringMatching(/^durability:/));
+    expect(marks.at(-1)!.mark).toBe('end');
   });
 
   it('stops writing records at the line cap, with a mark saying so', async () => {

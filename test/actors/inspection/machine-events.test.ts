@@ -201,6 +201,26 @@ describe('machine event hub', () => {
     expect(replay(again.records())).toEqual(new Map([[expect.any(String), 'off']]));
   });
 
+  it('leaves a machine that failed inside a step out of the next picture', () => {
+    const fragile = setup({ actions: { explode: () => { throw new Error('boom'); } } })
+      .createMachine({ id: 'fragile', initial: 'calm', states: {
+        calm: { on: { boom: { actions: 'explode' } } },
+      } });
+    const { hub } = hubFor();
+    const actor = createActor(fragile, { inspect: hub.inspect });
+    actor.subscribe({ error: () => undefined });
+    actor.start();
+    const steady = createActor(parentMachine, { inspect: hub.inspect }).start();
+    actor.send({ type: 'boom' });
+    expect(actor.getSnapshot().status).toBe('error');
+    const sink = new TestSink();
+    hub.listen(sink);
+    expect(sink.records().map((record) => record.kind === 'actor' && record.machine))
+      .toEqual(['parent']);
+    expect(hub.liveActorCount).toBe(1);
+    steady.stop();
+  });
+
   it('labels each session machine with its session id in hex', () => {
     const { hub } = hubFor();
     const sink = new TestSink();
