@@ -40,7 +40,8 @@ function stripHash(target: string): string {
   return target.startsWith('#') ? target.slice(1) : target;
 }
 
-/** 'xstate.after.tick.replica.x' → 'after tick'; 'xstate.done.actor.election' → 'done election'. */
+/** How an event reads on a chip: 'after tick' for 'xstate.after.tick.replica.x', 'done election'
+ * for 'xstate.done.actor.election'. */
 export function eventLabelOf(event: string): string {
   const after = /^xstate\.after\.([^.]+)\./.exec(event);
   if (after !== null) return `after ${after[1]}`;

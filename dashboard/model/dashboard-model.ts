@@ -28,6 +28,8 @@ export interface ReplicaInfo {
   charts: Map<string, ChartNode>;
   figures?: StreamFigures;
   source?: StreamSourceState;
+  /** Its admin address, from figures or source messages. */
+  address?: string;
 }
 
 /** History kept at most, whatever the server asks: the page must stay responsive. */
@@ -77,10 +79,10 @@ export class DashboardModel {
       case 'hello':
         return this.hello(message);
       case 'figures':
-        this.replica(message.replica).figures = message;
+        this.addressed(message.replica, message.address).figures = message;
         return;
       case 'source':
-        this.replica(message.replica).source = message;
+        this.addressed(message.replica, message.address).source = message;
         return;
       case 'mark':
         this.marks.push(this.history.push(message));
@@ -95,6 +97,23 @@ export class DashboardModel {
       default:
         this.refused++;
     }
+  }
+
+  /**
+   * The replica at `address`. Until a replica's stream has spoken the server may name it by its
+   * address; once the same address comes under the replica's id, the stand-in goes.
+   */
+  private addressed(id: string, address: string): ReplicaInfo {
+    const replica = this.replica(id);
+    if (address === '') return replica;
+    replica.address = address;
+    for (const [otherId, other] of this.replicas) {
+      if (otherId !== id && (other.address === address || otherId === address)) {
+        this.replicas.delete(otherId);
+        this.history.live.replicas.delete(otherId);
+      }
+    }
+    return replica;
   }
 
   private hello(hello: StreamHello): void {

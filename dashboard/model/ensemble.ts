@@ -17,6 +17,8 @@ export interface ReplicaSummary {
   election?: ActorView;
   votes: Vote[];
   sessions: ActorView[];
+  /** Its epoch: from its figures, else the currentEpoch its replica machine persisted. */
+  epoch?: number;
 }
 
 export interface EnsembleSummary {
@@ -96,6 +98,8 @@ export function summarize(model: DashboardModel, world: World, live: boolean): E
       summary.machineState = statePath(replicaActor.state);
     }
     if (election !== undefined) summary.election = election;
+    const epoch = model.replicas.get(id)?.figures?.epoch ?? replicaActor?.epoch;
+    if (epoch !== undefined) summary.epoch = epoch;
     replicas.push(summary);
   }
   const leader = replicas.find((replica) => replica.role === 'leader')?.id ?? '';
@@ -104,9 +108,9 @@ export function summarize(model: DashboardModel, world: World, live: boolean): E
       replica.election.ended === undefined && replica.role !== 'down');
   const summary: EnsembleSummary = { leader, electionInProgress, replicas };
   const epochs = replicas
-    .map((replica) => model.replicas.get(replica.id)?.figures?.epoch)
+    .map((replica) => replica.epoch)
     .filter((epoch): epoch is number => typeof epoch === 'number');
-  const leaderEpoch = leader === '' ? undefined : model.replicas.get(leader)?.figures?.epoch;
+  const leaderEpoch = replicas.find((replica) => replica.id === leader)?.epoch;
   const epoch = leaderEpoch ?? (epochs.length > 0 ? Math.max(...epochs) : undefined);
   if (epoch !== undefined) summary.epoch = epoch;
   return summary;

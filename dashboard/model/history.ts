@@ -1,7 +1,7 @@
 // The event history the page keeps (bounded at the server's historyLimit) and time travel over
 // it: the world after any kept entry, rebuilt from the nearest checkpoint (a copy of the world
-// taken every checkpointInterval (200) entries) by replaying at most that many records, so scrubbing
-// through 5000 events stays instant.
+// taken every checkpointInterval (200) entries) by replaying at most that many records, so
+// scrubbing through 5000 events stays instant.
 import type { StreamRecord, TraceMark } from '../../protocol/machine-stream.js';
 import {
   applyRecord,
@@ -85,7 +85,9 @@ export class History {
 
   push(message: HistoryMessage): HistoryEntry {
     const n = this.nextN++;
-    if (n % this.checkpointInterval === 0) this.checkpoints.push({ n, world: cloneWorld(this.live) });
+    if (n % this.checkpointInterval === 0) {
+      this.checkpoints.push({ n, world: cloneWorld(this.live) });
+    }
     const actor = message.kind === 'reset' || message.kind === 'mark'
       ? undefined
       : this.live.replicas.get(message.replica)?.get(message.actor);

@@ -33,6 +33,8 @@ export interface ActorView {
   endedAt?: number;
   /** Its last transition record, and the history number it had. */
   lastTransition?: { record: StreamTransition; n: number };
+  /** Replica actors: the currentEpoch it last persisted (from its storage.epochPersisted). */
+  epoch?: number;
   /** Election actors only: the latest vote from each peer. */
   votes?: Vote[];
 }
@@ -96,6 +98,13 @@ export function voteOf(event: StreamEvent): Vote | undefined {
   return vote;
 }
 
+/** The epoch a replica made its currentEpoch: Zab's discovery persists it before it serves. */
+export function currentEpochOf(event: StreamEvent): number | undefined {
+  if (event.type !== 'storage.epochPersisted') return undefined;
+  if (typeof event.kind !== 'string' || !event.kind.startsWith('current')) return undefined;
+  return typeof event.epoch === 'number' ? event.epoch : undefined;
+}
+
 function withVote(votes: Vote[] | undefined, vote: Vote): Vote[] {
   const others = (votes ?? []).filter((existing) => existing.from !== vote.from);
   return [...others, vote].slice(-votesMax);
@@ -117,6 +126,7 @@ export function applyRecord(world: World, record: StreamRecord, n: number): void
         previous.machine === record.machine) {
         if (previous.lastTransition !== undefined) actor.lastTransition = previous.lastTransition;
         if (previous.votes !== undefined) actor.votes = previous.votes;
+        if (previous.epoch !== undefined) actor.epoch = previous.epoch;
       }
       actors.set(record.actor, actor);
       return;
@@ -127,6 +137,8 @@ export function applyRecord(world: World, record: StreamRecord, n: number): void
         ? { replica: record.replica, id: record.actor, machine: '?', state: record.state }
         : { ...previous, state: record.state };
       actor.lastTransition = { record, n };
+      const epoch = currentEpochOf(record.event);
+      if (epoch !== undefined) actor.epoch = epoch;
       const vote = voteOf(record.event);
       if (vote !== undefined && actor.machine === 'election') {
         actor.votes = withVote(actor.votes, vote);

@@ -20,6 +20,14 @@ function targetText(transition: ChartTransition, source: string): string {
   }).join(', ');
 }
 
+/** The chip's tooltip: the whole event type, its guard, and where it goes. */
+function chipTitle(transition: ChartTransition): string {
+  const guard = transition.guard === undefined ? '' : ` [${transition.guard}]`;
+  const goes = transition.targets.length === 0 ? ' (no state change)'
+    : ` → ${transition.targets.join(', ')}`;
+  return `${transition.event}${guard}${goes}`;
+}
+
 export class ChartView {
   readonly element: HTMLElement;
   private readonly nodes = new Map<string, HTMLElement>();
@@ -40,10 +48,10 @@ export class ChartView {
         class: 'chip',
         'data-transition': `${node.id}:${transition.event}`,
         'data-taken': 'false',
-        title: `${transition.event}${transition.guard === undefined ? '' : ` [${transition.guard}]`}` +
-          (transition.targets.length === 0 ? ' (no state change)' : ` → ${transition.targets.join(', ')}`),
+        title: chipTitle(transition),
       }, h('span', { class: 'chip-event' }, transition.eventLabel),
-      target === '' ? h('span', { class: 'chip-stay' }, '·') : h('span', { class: 'chip-target' }, `→ ${target}`));
+      target === '' ? h('span', { class: 'chip-stay' }, '·')
+        : h('span', { class: 'chip-target' }, `→ ${target}`));
       const list = this.chips.get(node.id) ?? [];
       list.push({ element: chip, source: node.id, transition });
       this.chips.set(node.id, list);

@@ -51,7 +51,8 @@ export function hex(decimal: string | undefined): string {
 }
 
 export function clockTime(ms: number, simulated: boolean): string {
-  if (simulated) return `${(ms / 1000).toFixed(3)}s`;
+  // A simulator's clock starts at zero; a trace written from a server's stream has wall time.
+  if (simulated && ms < 1e11) return `${(ms / 1000).toFixed(3)}s`;
   const date = new Date(ms);
   const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.` +

@@ -29,7 +29,8 @@ function describe(entry: HistoryEntry): string {
     case 'transition': {
       const moves = message.transitions
         .filter((transition) => transition.targets.length > 0)
-        .map((transition) => `${key(transition.source)} → ${transition.targets.map(key).join(',')}`);
+        .map((transition) =>
+          `${key(transition.source)} → ${transition.targets.map(key).join(',')}`);
       const fields = Object.entries(message.event)
         .filter(([name]) => name !== 'type')
         .map(([name, value]) => `${name}=${String(value)}`);
@@ -84,7 +85,12 @@ export class EventsView {
   private readonly machineSelect = h('select', { 'data-filter': 'machine' });
   private readonly eventInput = h('input', {
     'data-filter': 'event', type: 'search', placeholder: 'event type', spellcheck: 'false',
+    list: 'event-types',
   });
+  /** Suggestions for the event filter: every event type the history has shown. */
+  private readonly eventTypes = h('datalist', { id: 'event-types' });
+  private readonly seenTypes = new Set<string>();
+  private typesScannedTo = 0;
   private readonly pauseButton = h('button', { 'data-action': 'pause' }, 'pause');
   private readonly count = h('span', { class: 'event-count' });
   private shownKey = '';
@@ -94,7 +100,7 @@ export class EventsView {
       h('header', { class: 'panel-head' }, h('span', { class: 'panel-title' }, 'machine events'),
         this.count),
       h('div', { class: 'filters' }, this.replicaSelect, this.machineSelect, this.eventInput,
-        this.pauseButton),
+        this.eventTypes, this.pauseButton),
       this.rows);
     const update = (): void => {
       state.filters = {
@@ -128,18 +134,35 @@ export class EventsView {
     select.value = values.includes(current) ? current : '';
   }
 
+  /** Adds the event types of entries not looked at yet to the filter's suggestions. */
+  private suggestTypes(): void {
+    const history = this.state.model.history;
+    const before = this.seenTypes.size;
+    for (const entry of history.slice(Math.max(this.typesScannedTo, history.start), history.end)) {
+      if (this.seenTypes.size >= 500) break;
+      this.seenTypes.add(eventTypeOf(entry));
+    }
+    this.typesScannedTo = history.end;
+    if (this.seenTypes.size === before) return;
+    fill(this.eventTypes, ...[...this.seenTypes].sort().map((type) => h('option', { value: type })));
+  }
+
   render(): void {
     const state = this.state;
     const model = state.model;
     const history = model.history;
     this.syncOptions(this.replicaSelect, 'replicas', model.replicaIds());
     const machines = new Set<string>();
-    for (const info of model.replicas.values()) for (const name of info.charts.keys()) machines.add(name);
+    for (const info of model.replicas.values()) {
+      for (const name of info.charts.keys()) machines.add(name);
+    }
     this.syncOptions(this.machineSelect, 'machines', [...machines].sort());
+    this.suggestTypes();
     this.pauseButton.dataset.action = state.paused ? 'resume' : 'pause';
     this.pauseButton.textContent = state.paused ? 'resume' : 'pause';
     this.pauseButton.classList.toggle('active', state.paused);
     const end = state.paused ? Math.min(state.pausedAt, state.viewEnd) : state.viewEnd;
+    this.count.textContent = `${history.size} kept${state.paused ? ' · paused' : ''}`;
     const key = JSON.stringify([end, history.start, state.filters, state.paused]);
     if (key === this.shownKey) return;
     this.shownKey = key;
@@ -153,6 +176,5 @@ export class EventsView {
     }
     const simulated = model.info.mode === 'trace';
     fill(this.rows, ...shown.map((entry) => eventRow(entry, simulated, entry.n === end - 1)));
-    this.count.textContent = `${history.size} kept${state.paused ? ' · paused' : ''}`;
   }
 }

@@ -24,6 +24,10 @@ class Page {
   private readonly epoch = h('span', { class: 'mono' });
   private readonly election = h('span', { class: 'election' });
   private readonly status = h('span', { class: 'status' });
+  private readonly travelling = h('button', {
+    class: 'travel-badge', 'data-action': 'back-to-live', hidden: true,
+    title: 'the charts show the past: back to live',
+  });
   private readonly replicas: ReplicasView;
   private readonly events: EventsView;
   private readonly session: SessionView;
@@ -44,7 +48,9 @@ class Page {
       h('span', { class: 'label' }, 'leader'), this.leader,
       h('span', { class: 'label' }, 'epoch'), this.epoch,
       this.election),
+    this.travelling,
     this.status);
+    this.travelling.addEventListener('click', () => this.state.travel(undefined));
     this.replicas = new ReplicasView(this.state);
     this.events = new EventsView(this.state);
     this.session = new SessionView(this.state);
@@ -85,7 +91,14 @@ class Page {
     setText(this.epoch, summary.epoch === undefined ? '–' : String(summary.epoch));
     setText(this.election, summary.electionInProgress ? 'election in progress' : 'stable');
     this.election.classList.toggle('electing', summary.electionInProgress);
-    document.body.classList.toggle('travelling', !state.live && this.model.info.mode === 'live');
+    const travelling = !state.live && this.model.info.mode === 'live';
+    document.body.classList.toggle('travelling', travelling);
+    this.travelling.hidden = !travelling;
+    if (travelling) {
+      const history = this.model.history;
+      setText(this.travelling, `viewing the past: ${end - history.start} / ${history.size}` +
+        ` · ${history.end - end} newer events · back to live`);
+    }
     this.replicas.render(summary.replicas, fresh);
     this.session.render(fresh);
     this.events.render();
@@ -111,7 +124,8 @@ function markReady(): void {
 function streamLive(page: Page, model: DashboardModel): void {
   const source = new EventSource('/events');
   let readyTimer: ReturnType<typeof setTimeout> | undefined = setTimeout(markReady, readyAfterMs);
-  source.onopen = () => page.setStatus(`streaming from ${model.info.servers.length} replicas`, true);
+  source.onopen = () =>
+    page.setStatus(`streaming from ${model.info.servers.length} replicas`, true);
   source.onerror = () => page.setStatus('stream lost: reconnecting…', false);
   source.onmessage = (event: MessageEvent<string>) => {
     try {
@@ -150,7 +164,8 @@ async function main(): Promise<void> {
   try {
     info = await fetchJson<DashboardInfo>('/api/info');
   } catch (error) {
-    document.body.append(h('p', { class: 'fatal' }, `cannot reach the dashboard server: ${String(error)}`));
+    document.body.append(h('p', { class: 'fatal' },
+      `cannot reach the dashboard server: ${String(error)}`));
     return;
   }
   const model = new DashboardModel(info);

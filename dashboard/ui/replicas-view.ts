@@ -21,6 +21,8 @@ interface Column {
   figures: HTMLElement;
   machineState: HTMLElement;
   votes: HTMLElement;
+  electionSlot: HTMLElement;
+  election?: ChartView;
   chartSlot: HTMLElement;
   chart?: ChartView;
   sessions: HTMLElement;
@@ -67,13 +69,17 @@ export class ReplicasView {
       figures, machineState);
     const votes = h('div', { class: 'votes', 'data-votes': id });
     const chartSlot = h('div', { class: 'chart-slot' });
+    const electionSlot = h('div', { class: 'election-slot', hidden: true });
     const sessions = h('div', { class: 'sessions', 'data-sessions': id });
-    const element = h('div', { class: 'replica-column' }, card, votes,
+    const element = h('div', { class: 'replica-column' }, card, votes, electionSlot,
       h('div', { class: 'chart-head' },
         h('span', {}, 'replica machine'),
         h('button', { class: 'small', 'data-action': 'expand', 'data-for': id }, 'expand')),
       chartSlot, sessions);
-    column = { element, card, figures, machineState, votes, chartSlot, sessions, sessionsKey: '' };
+    column = {
+      element, card, figures, machineState, votes, electionSlot, chartSlot, sessions,
+      sessionsKey: '',
+    };
     this.columns.set(id, column);
     this.element.append(element);
     return column;
@@ -82,12 +88,25 @@ export class ReplicasView {
   render(summaries: ReplicaSummary[], fresh: boolean): void {
     const model = this.state.model;
     this.element.style.setProperty('--columns', String(Math.max(1, summaries.length)));
+    const shown = new Set(summaries.map((summary) => summary.id));
+    for (const [id, column] of this.columns) {
+      if (shown.has(id)) continue;
+      column.element.remove();
+      this.columns.delete(id);
+    }
     for (const summary of summaries) {
       const column = this.column(summary.id);
+      setData(column.element, 'down', String(summary.role === 'down'));
       this.renderCard(model, column, summary);
       this.renderVotes(column, summary);
+      this.renderElection(model, column, summary, fresh);
       this.renderChart(model, column, summary, fresh);
       this.renderSessions(column, summary.id, summary.sessions);
+    }
+    // Columns in replica order, whatever order the replicas first spoke in.
+    const ordered = summaries.map((summary) => this.columns.get(summary.id)!.element);
+    if (ordered.some((element, index) => this.element.children[index] !== element)) {
+      this.element.append(...ordered);
     }
   }
 
@@ -96,28 +115,32 @@ export class ReplicasView {
     const figures = info?.figures;
     const card = column.card;
     setData(card, 'role', summary.role);
-    setData(card, 'epoch', figures?.epoch === undefined ? '' : String(figures.epoch));
+    setData(card, 'epoch', summary.epoch === undefined ? '' : String(summary.epoch));
     setData(card, 'lastZxid', figures?.lastZxid ?? '');
     setData(card, 'commitLag', figures?.commitLag === undefined ? '' : String(figures.commitLag));
     setText(card.querySelector('.role-badge')!, summary.role);
     const connected = info?.source?.connected;
-    const up = model.info.mode === 'trace' ? summary.role !== 'down'
-      : connected !== false && figures?.role !== 'down';
+    const up = connected !== false && figures?.role !== 'down';
     const text = (value: number | string | undefined, unit = ''): string =>
       value === undefined ? '–' : `${value}${unit}`;
     const key = JSON.stringify([figures, connected, up]);
-    if (column.figures.dataset.key !== key) {
+    if (model.info.mode === 'trace') {
+      // A simulator has no admin figures: the card shows the replica machine's state.
+      column.figures.hidden = true;
+    } else if (column.figures.dataset.key !== key) {
       column.figures.dataset.key = key;
       fill(column.figures,
         figure('epoch', text(figures?.epoch)),
         figure('last zxid', text(figures?.lastZxid), 'mono'),
         figure('commit lag', text(figures?.commitLag)),
         figure('connections', text(figures?.connections)),
-        figure('latency', text(figures?.avgLatencyMs, ' ms')),
-        figure('stream', model.info.mode === 'trace' ? 'trace' : up ? 'up' : 'down',
-          up ? 'up' : 'down'));
+        figure('latency', text(figures?.avgLatencyMs === undefined ? undefined
+          : Math.round(figures.avgLatencyMs * 100) / 100, ' ms')),
+        figure('stream', up ? 'up' : 'down', up ? 'up' : 'down'));
     }
-    setText(column.machineState, summary.machineState ?? (info?.source?.error ?? ''));
+    const state = summary.machineState ?? (info?.source?.error ?? '');
+    setText(column.machineState, model.info.mode === 'trace' && summary.epoch !== undefined
+      ? `epoch ${summary.epoch} · ${state}` : state);
   }
 
   private renderVotes(column: Column, summary: ReplicaSummary): void {
@@ -129,16 +152,40 @@ export class ReplicasView {
       fill(column.votes);
       return;
     }
-    const title = election.ended === undefined ? 'election: votes received' : 'last election: votes';
+    const title = election.ended === undefined
+      ? 'election: votes received' : 'last election: votes';
     fill(column.votes,
       h('div', { class: 'votes-title' }, title),
+      summary.votes.length === 0 ? h('div', { class: 'vote-detail' }, 'none received yet') : null,
       ...summary.votes.map((vote) => h('div', {
         class: 'vote', 'data-vote': vote.from, 'data-vote-leader': vote.leader,
-      }, h('span', { class: 'mono' }, `${vote.from}`), ' votes ',
+        title: `notification from replica ${vote.from}: it votes for ${vote.leader}`,
+      }, h('span', { class: 'mono' }, `from ${vote.from}`), ' → ',
       h('strong', { class: 'mono' }, vote.leader),
       h('span', { class: 'vote-detail mono' },
-        ` zxid ${hex(vote.zxid)} epoch ${vote.peerEpoch ?? '?'} round ${vote.round ?? '?'}` +
-        `${vote.state === undefined ? '' : ` (${vote.state})`}`))));
+        ` zxid ${hex(vote.zxid)} · epoch ${vote.peerEpoch ?? '?'} · round ${vote.round ?? '?'}` +
+        `${vote.state === undefined ? '' : ` · ${vote.state}`}`))));
+  }
+
+  /** While the replica looks for a leader, its election machine's chart beside the votes. */
+  private renderElection(model: DashboardModel, column: Column, summary: ReplicaSummary,
+    fresh: boolean): void {
+    const election = summary.election;
+    const root = model.replicas.get(summary.id)?.charts.get('election');
+    const running = election !== undefined && election.ended === undefined && root !== undefined;
+    column.electionSlot.hidden = !running;
+    if (!running) {
+      if (column.election !== undefined) fill(column.electionSlot);
+      column.election = undefined;
+      return;
+    }
+    const key = `${summary.id}:${election.id}`;
+    if (column.election?.key !== key || column.election.root !== root) {
+      column.election = new ChartView(key, 'election', root);
+      column.election.element.classList.add('expanded');
+      fill(column.electionSlot, column.election.element);
+    }
+    column.election.update(election, fresh);
   }
 
   private renderChart(model: DashboardModel, column: Column, summary: ReplicaSummary,
@@ -146,9 +193,12 @@ export class ReplicasView {
     const actor = summary.replicaActor;
     const root = model.replicas.get(summary.id)?.charts.get('replica');
     if (root === undefined) {
-      if (column.chart !== undefined || column.chartSlot.childElementCount === 0) {
+      const hello = model.replicas.get(summary.id)?.hello;
+      const text = hello === undefined ? 'waiting for the replica’s machines'
+        : 'this server runs no replica machine';
+      if (column.chart !== undefined || column.chartSlot.textContent !== text) {
         column.chart = undefined;
-        fill(column.chartSlot, h('div', { class: 'empty' }, 'waiting for the replica’s machines'));
+        fill(column.chartSlot, h('div', { class: 'empty' }, text));
       }
       return;
     }

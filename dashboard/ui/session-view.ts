@@ -43,7 +43,8 @@ export class SessionView {
     const root = model.replicas.get(selected.replica)?.charts.get('session');
     const label = actor?.label ?? `actor ${selected.actor}`;
     setText(this.title, `session ${label} on replica ${selected.replica}` +
-      (actor === undefined ? ' (not in the picture at this moment)' : ` · ${sessionState(actor)}`));
+      (actor === undefined ? ' (not in the picture at this moment)'
+        : ` · ${sessionState(actor)}`));
     const key = `${selected.replica}:${selected.actor}`;
     if (root !== undefined && (this.chart?.key !== key || this.chart.root !== root)) {
       this.chart = new ChartView(key, 'session', root);

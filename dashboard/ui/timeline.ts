@@ -13,7 +13,9 @@ export class TimelineView {
     type: 'range', min: 0, max: 0, value: 0, step: 1, 'data-timeline': '',
     'aria-label': 'time travel',
   });
-  private readonly position = h('span', { class: 'timeline-position mono', 'data-timeline-position': '' });
+  private readonly position = h('span', {
+    class: 'timeline-position mono', 'data-timeline-position': '',
+  });
   private readonly moment = h('span', { class: 'timeline-moment mono' });
   private readonly liveButton = h('button', { 'data-action': 'live' }, 'live');
   private readonly traceStep = h('span', { class: 'mono trace-step', 'data-trace-step': '' });
@@ -29,13 +31,13 @@ export class TimelineView {
     };
     const traceControls = trace
       ? h('div', { class: 'trace-controls' },
-        button('jump-start', '⏮', 'jump to the start'),
-        button('step-back', '◀', 'one step back'),
-        button('play', '▶ play', 'play the trace'),
-        button('pause', '⏸ pause', 'pause'),
-        button('step-forward', '▶|', 'one step forward'),
-        button('jump-end', '⏭', 'jump to the end'),
-        button('jump-violation', '⚠ violation', 'jump to the violation'),
+        button('jump-start', '|◀ start', 'jump to the start'),
+        button('step-back', '◀ back', 'one step back (←)'),
+        button('play', 'play', 'play the trace'),
+        button('pause', 'pause', 'pause'),
+        button('step-forward', 'step ▶', 'one step forward (→)'),
+        button('jump-end', 'end ▶|', 'jump to the end'),
+        button('jump-violation', 'violation', 'jump to the violation'),
         this.traceStep)
       : null;
     this.liveButton.addEventListener('click', () => this.act('live'));
@@ -126,6 +128,11 @@ export class TimelineView {
     const violation = model.violation();
     setText(this.violation, violation === undefined ? '' : `violation: ${violation.mark.text}`);
     this.violation.hidden = violation === undefined;
+    const jump = this.element.querySelector<HTMLButtonElement>('[data-action="jump-violation"]');
+    if (jump !== null) {
+      jump.disabled = violation === undefined;
+      jump.title = violation === undefined ? 'this run has no violation' : 'jump to the violation';
+    }
     this.element.querySelector('[data-action="play"]')?.classList.toggle('active', state.playing);
   }
 }

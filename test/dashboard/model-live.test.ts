@@ -93,7 +93,10 @@ describe('dashboard model on a real ensemble', { timeout: 60_000 }, () => {
       return now.leader !== '' && now.leader !== leader;
     }, 15_000, 'a new leader');
     expect(electionSeen).toBe(true);
+    // The new leader's discovery persists the next epoch: the ensemble's epoch, as the page shows.
+    await until(() => live().epoch !== undefined, 10_000, 'the new epoch');
     const after = live();
+    expect(after.epoch).toBeGreaterThanOrEqual(2);
     expect(after.replicas.find((replica) => replica.id === leader)?.role).toBe('down');
     // Each survivor's election received notifications; the last of them name the new leader.
     for (const survivor of after.replicas.filter((replica) => replica.id !== leader)) {
