@@ -11,7 +11,7 @@ import { loadSecureContextOptions } from '../transport/tls/index.js';
 import { AuditLog, openAuditFile } from '../actors/server/audit.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
 import { createInspection } from '../actors/inspection/inspect.js';
-import { MachineEventHub, combinedInspect } from '../actors/inspection/machine-events.js';
+import { MachineEventHub } from '../actors/inspection/machine-events.js';
 import { MachineEventsEndpoint } from '../actors/inspection/machine-events-sse.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
 import { MetricsServer } from '../actors/operations/metrics-server.js';
@@ -112,8 +112,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     host: settings.inspectAddress,
     port: settings.inspectPort,
   });
+  const inspect = inspection.inspect;
+  // The machine event stream's hub is given each root actor; it inspects them while listened to.
   const machineEvents = machineEventsEndpoint(settings);
-  const inspect = combinedInspect(inspection.inspect, machineEvents?.hub.inspect);
+  const trackActor = machineEvents?.hub.track;
+  const tracking = trackActor === undefined ? {} : { trackActor };
   let replica: ReplicaHost | undefined;
   if (ensemble) {
     replica = createTcpReplica({
@@ -121,10 +124,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       logger,
       storage: log,
       ...(inspect === undefined ? {} : { inspect }),
+      ...tracking,
     });
   }
   const server = new CorralServer({
-    ...(replica === undefined ? {} : { core: replica.coreOptions() }),
+    core: { ...replica?.coreOptions(), ...tracking },
     settings,
     logger,
     log,

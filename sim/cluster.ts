@@ -2,7 +2,7 @@
 // with its own simulated clock, fault-injecting disk and event-loop turns, driven step by step
 // (tests) or by a seeded random scheduler (the simulator). Safety violations are collected by
 // the CommitLedger, never thrown, so a broken variant is detectable.
-import { SimulatedClock, type InspectionEvent } from 'xstate';
+import { SimulatedClock, type AnyActorRef } from 'xstate';
 import type { ElectionTiming } from '../machines/election.js';
 import { quorumRuleOf, type QuorumRule } from '../machines/quorum.js';
 import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
@@ -50,8 +50,8 @@ export interface ClusterOptions {
   spares?: ServerId[];
   /** reconfigEnabled on every replica (implied by spares). */
   reconfigEnabled?: boolean;
-  /** Inspection of each replica's actors, every incarnation (a trace's machine event hubs). */
-  inspectFor?: (id: ServerId) => (event: InspectionEvent) => void;
+  /** Told of each replica's root actors, every incarnation (a trace's machine event hubs). */
+  trackerFor?: (id: ServerId) => (actor: AnyActorRef) => void;
 }
 
 const stepMs = 50;
@@ -177,7 +177,7 @@ export class Cluster {
         onStates: (replicaId, states) => this.onTransition?.(replicaId, states),
         membership: this.memberships.get(id),
         reconfigEnabled: this.reconfigEnabled,
-        inspect: this.options.inspectFor?.(id),
+        trackActor: this.options.trackerFor?.(id),
         onMembership: (replicaId, membership) => {
           this.memberships.set(replicaId, membership);
           this.configs.record(replicaId, membership);

@@ -4,7 +4,7 @@
 // file one JSON line each, renumbered by one seq for the whole trace and stamped with simulated
 // time, with the simulator's marks (faults, client operations, the violation) among them.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { InspectionEvent } from 'xstate';
+import type { AnyActorRef } from 'xstate';
 import { MachineEventHub } from '../actors/inspection/machine-events.js';
 import {
   machineStreamVersion,
@@ -29,9 +29,9 @@ export interface MachineTraceOptions {
   linesMax?: number;
 }
 
-/** What a simulation is told of a trace: an inspect callback per replica, and marks. */
+/** What a simulation is told of a trace: each replica's actor tracker, and marks. */
 export interface SimTrace {
-  inspectFor(id: ServerId): (event: InspectionEvent) => void;
+  trackerFor(id: ServerId): (actor: AnyActorRef) => void;
   mark(mark: TraceMark['mark'], text: string, replica?: ServerId): void;
 }
 
@@ -58,10 +58,10 @@ export class MachineTrace implements SimTrace {
     }
   }
 
-  inspectFor(id: ServerId): (event: InspectionEvent) => void {
+  trackerFor(id: ServerId): (actor: AnyActorRef) => void {
     const hub = this.hubs.get(id);
     if (hub === undefined) throw new Error(`trace: replica ${id} is not in the trace`);
-    return hub.inspect;
+    return hub.track;
   }
 
   mark(mark: TraceMark['mark'], text: string, replica?: ServerId): void {

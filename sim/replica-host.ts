@@ -4,7 +4,7 @@
 // a queue of next-turn work that the seeded scheduler runs. This file holds adapters and what the
 // invariants read; everything a replica does is the host's.
 import { pino } from 'pino';
-import type { InspectionEvent, SimulatedClock } from 'xstate';
+import type { AnyActorRef, SimulatedClock } from 'xstate';
 import { resolveConfig } from '../actors/config/config.js';
 import {
   ReplicaHost,
@@ -97,8 +97,8 @@ export interface SimReplicaOptions {
   reconfigEnabled?: boolean | undefined;
   /** Told when a newer configuration becomes active here (the cluster keeps it for restarts). */
   onMembership?: (id: ServerId, membership: VersionedMembership) => void;
-  /** Inspection of every actor this incarnation runs (a trace's machine event hub). */
-  inspect?: ((event: InspectionEvent) => void) | undefined;
+  /** Told of this incarnation's root actors (a trace's machine event hub). */
+  trackActor?: ((actor: AnyActorRef) => void) | undefined;
 }
 
 /** `{ leading: { phase: 'broadcast', liveness: 'ticking' } }` → its leaf paths, dotted. */
@@ -180,7 +180,7 @@ export class SimReplica {
       observer: SimReplica.observer(() => replica, options),
       ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
       ...(options.machine === undefined ? {} : { machine: options.machine }),
-      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      ...(options.trackActor === undefined ? {} : { trackActor: options.trackActor }),
       ...options.hostVariant,
     });
     const clock = options.clock;
@@ -190,7 +190,7 @@ export class SimReplica {
       clock,
       now: () => clock.now(),
       randomBytes: (count) => seededBytes(options.random, count),
-      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      ...(options.trackActor === undefined ? {} : { trackActor: options.trackActor }),
     });
     replica = new SimReplica(options, storage, host, core);
     await host.start(core);

@@ -116,7 +116,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const cluster = new Cluster({
     ...(options.traceOut === undefined
       ? {}
-      : { inspectFor: (id: number) => machineTrace!.inspectFor(id) }),
+      : { trackerFor: (id: number) => machineTrace!.trackerFor(id) }),
     voters,
     quorum,
     observers,

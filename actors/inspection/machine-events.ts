@@ -1,10 +1,11 @@
 // A replica's machine event stream (protocol/machine-stream.ts): fed by XState's inspection of
 // every actor the replica runs (its replica machine and the election it invokes, one session
 // machine per session), it turns each macrostep into one transition record for whoever listens
-// — the admin server's /commands/machine_events, a simulator trace. Nobody listening costs a
-// call and a check per inspection event: live actors are kept (once per actor), nothing is
-// serialised or buffered. While someone listens, the last records stay in a ring buffer for a
-// listener that resumes, and each listener's queue is bounded (machine-events-listener.ts).
+// — the admin server's /commands/machine_events, a simulator trace. While nobody listens no
+// actor is inspected at all (machine-events-actors.ts): each root actor is tracked once, and
+// nothing is serialised or buffered. While someone listens, the last records stay in a ring
+// buffer for a listener that resumes, and each listener's queue is bounded
+// (machine-events-listener.ts).
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import {
   machineStreamVersion,
@@ -14,11 +15,10 @@ import {
   type StreamMessage,
   type StreamRecord,
 } from '../../protocol/machine-stream.js';
+import { TrackedActors, type LiveActor } from './machine-events-actors.js';
 import {
-  catalogueNameOf,
   labelOf,
   machineDefinitions,
-  machineOf,
   stateValueOf,
   streamEventOf,
   transitionOf,
@@ -44,23 +44,8 @@ export interface MachineEventHubOptions {
 }
 
 export const machineEventsBufferDefault = 2_000;
-/** Actors started between two sweeps for those that failed unseen (see actorCreated). */
-const sweepEveryActors = 1_024;
 /** Transitions of one macrostep kept for its record (an eventless loop is cut short). */
 const transitionsPerStepMax = 64;
-
-interface LiveActor {
-  /** Its id in the stream: XState's session ids repeat across actor systems (each session's
-   * machine is a system of its own), so the hub numbers actors itself. */
-  readonly id: string;
-  readonly ref: AnyActorRef;
-  readonly machine: string;
-  readonly parent: string | undefined;
-  /** Its actor record is in the stream since listening began: what follows are transitions. */
-  announced: boolean;
-  /** Transitions of the macrostep under way (from its microsteps). */
-  pending: Array<{ source: string; targets: string[] }>;
-}
 
 interface Buffered {
   message: StreamRecord;
@@ -74,8 +59,7 @@ export class MachineEventHub implements ListenerSource {
   readonly bufferLimit: number;
   private readonly queueBytesMax: number;
   private readonly now: () => number;
-  private readonly live = new Map<object, LiveActor>();
-  private actorsCreated = 0;
+  private readonly actors = new TrackedActors((event) => this.observe(event));
   private readonly listeners = new Set<StreamListener>();
   private seq = 0;
   /** The ring buffer: `ringSize` records from `ringStart`, oldest first. */
@@ -91,18 +75,18 @@ export class MachineEventHub implements ListenerSource {
     this.ring = new Array<Buffered | undefined>(this.bufferLimit);
   }
 
-  /** Pass to `createActor(..., { inspect })` of every actor of this replica. Never throws. */
-  readonly inspect = (event: InspectionEvent): void => {
-    if (event.type === '@xstate.actor') return this.actorCreated(event.actorRef as AnyActorRef);
-    if (this.listeners.size === 0) {
-      if (event.type === '@xstate.snapshot' && event.snapshot.status !== 'active') {
-        this.live.delete(event.actorRef);
-      }
-      return;
-    }
+  /** Give every root actor of this replica (each `createActor`) as it is created, before it
+   * starts; its children are found from it. */
+  readonly track = (actor: AnyActorRef): void => this.actors.track(actor);
+
+  /** An inspected system's event (only while someone listens). Never throws. */
+  private observe(event: InspectionEvent): void {
+    if (this.listeners.size === 0) return;
     try {
-      if (event.type === '@xstate.microstep') {
-        const actor = this.live.get(event.actorRef);
+      if (event.type === '@xstate.actor') {
+        this.actors.created(event.actorRef as AnyActorRef);
+      } else if (event.type === '@xstate.microstep') {
+        const actor = this.actors.live.get(event.actorRef);
         if (actor === undefined) return;
         for (const transition of event._transitions) {
           if (actor.pending.length >= transitionsPerStepMax) break;
@@ -114,7 +98,7 @@ export class MachineEventHub implements ListenerSource {
     } catch {
       // Inspection is an onlooker: whatever it cannot show, the actor's step goes on.
     }
-  };
+  }
 
   /** Listeners connected now. */
   get listenerCount(): number {
@@ -128,7 +112,7 @@ export class MachineEventHub implements ListenerSource {
 
   /** Actors alive now. */
   get liveActorCount(): number {
-    return this.live.size;
+    return this.actors.live.size;
   }
 
   /** The seq of the newest record. */
@@ -159,10 +143,11 @@ export class MachineEventHub implements ListenerSource {
     this.listeners.delete(listener);
     if (this.listeners.size > 0) return;
     // Nobody listens: nothing is kept for anyone.
+    this.actors.stopWatching();
     this.ring.fill(undefined);
     this.ringStart = 0;
     this.ringSize = 0;
-    for (const actor of this.live.values()) actor.pending = [];
+    for (const actor of this.actors.live.values()) actor.pending = [];
   }
 
   /** A gap of `dropped` records, then every live actor's actor record. */
@@ -192,7 +177,8 @@ export class MachineEventHub implements ListenerSource {
    */
   private beginListening(): void {
     this.seq++;
-    for (const actor of this.live.values()) {
+    this.actors.startWatching();
+    for (const actor of this.actors.live.values()) {
       actor.announced = true;
       actor.pending = [];
     }
@@ -201,13 +187,13 @@ export class MachineEventHub implements ListenerSource {
   /** Every live actor's state now, as actor records at the current seq. */
   private picture(): Entry[] {
     const entries: Entry[] = [];
-    for (const [ref, actor] of this.live) {
+    for (const [ref, actor] of this.actors.live) {
       const snapshot = actor.ref.getSnapshot() as {
         status: string; value: unknown; context: unknown;
       };
       // A machine that threw inside a transition ends without a snapshot event.
       if (snapshot.status !== 'active') {
-        this.live.delete(ref);
+        this.actors.ended(ref);
         continue;
       }
       const record = this.actorRecord(actor, snapshot, this.seq);
@@ -230,33 +216,8 @@ export class MachineEventHub implements ListenerSource {
     return entries;
   }
 
-  private actorCreated(ref: AnyActorRef): void {
-    const machine = machineOf(ref);
-    if (machine === undefined) return;
-    const parentRef = (ref as { _parent?: AnyActorRef })._parent;
-    const parent = parentRef === undefined ? undefined : this.live.get(parentRef)?.id;
-    this.actorsCreated++;
-    // A machine that throws inside a transition ends without a snapshot event: now and then
-    // those are let go, so that the map holds live actors only, listened to or not.
-    if (this.actorsCreated % sweepEveryActors === 0) this.sweep();
-    this.live.set(ref, {
-      id: String(this.actorsCreated),
-      ref,
-      machine: catalogueNameOf(machine),
-      parent,
-      announced: false,
-      pending: [],
-    });
-  }
-
-  private sweep(): void {
-    for (const [ref, actor] of this.live) {
-      if ((actor.ref.getSnapshot() as { status: string }).status === 'error') this.live.delete(ref);
-    }
-  }
-
   private snapshotTaken(ref: object, event: { type: string }, snapshot: unknown): void {
-    const actor = this.live.get(ref);
+    const actor = this.actors.live.get(ref);
     if (actor === undefined) return;
     const { status, value, context } = snapshot as {
       status: string; value: unknown; context: unknown;
@@ -274,7 +235,7 @@ export class MachineEventHub implements ListenerSource {
       });
     }
     if (status === 'active') return;
-    this.live.delete(ref);
+    this.actors.ended(ref);
     this.publish({
       kind: 'ended', seq: this.seq + 1, time: this.now(), replica: this.replica, actor: actor.id,
       status: status === 'done' ? 'done' : status === 'error' ? 'error' : 'stopped',
@@ -306,15 +267,4 @@ export class MachineEventHub implements ListenerSource {
     else this.ringStart = (this.ringStart + 1) % this.bufferLimit;
     for (const listener of this.listeners) listener.offer(message, text);
   }
-}
-
-/** One inspect callback for several onlookers (the Stately inspector and the stream). */
-export function combinedInspect(
-  ...callbacks: Array<((event: InspectionEvent) => void) | undefined>
-): ((event: InspectionEvent) => void) | undefined {
-  const present = callbacks.filter((callback) => callback !== undefined);
-  if (present.length <= 1) return present[0];
-  return (event) => {
-    for (const callback of present) callback(event);
-  };
 }

@@ -1,7 +1,7 @@
 // What a world tells the one replica host besides its adapters (actors/replica/world.ts): who
 // the replica is, its timing, and what the simulator changes or watches (a broken variant, the
 // observer its ledger and traces read).
-import type { InspectionEvent } from 'xstate';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { ElectionTiming } from '../../machines/election.js';
 import type { QuorumRule } from '../../machines/quorum.js';
 import type {
@@ -69,6 +69,8 @@ export interface ReplicaHostOptions {
   /** The peer protocol to speak (protocol/peer.ts); the current one when left out. */
   protocolVersion?: number;
   inspect?: (event: InspectionEvent) => void;
+  /** Told of the replica machine's actor as it is created (the machine event stream's hub). */
+  trackActor?: (actor: AnyActorRef) => void;
   /** The machine to run: the real one, or (in the simulator) a deliberately broken variant. */
   machine?: ReplicaMachine;
   /** The largest SNAP this replica accepts as a learner. */

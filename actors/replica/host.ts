@@ -222,6 +222,7 @@ export class ReplicaHost implements ReplicaPort {
       ...(inspect === undefined ? {} : { inspect }),
     });
     registerPerformer(this.actor, performer);
+    this.options.trackActor?.(this.actor);
     // An assertion inside the machine stops it: a replica must not go on serving without it.
     this.actor.subscribe({
       // The election ends when the machine decides its role, before any announcement.

@@ -1,7 +1,7 @@
 // Production's world for the one replica host: peers over TCP (transport/tcp-peer.ts) on the
 // quorum port zoo.cfg names, storage on LMDB and the data dir, the system clock, and setImmediate
 // for the end of an event-loop turn. A storage failure ends the process (a supervisor restarts it).
-import type { InspectionEvent } from 'xstate';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { Logger } from 'pino';
 import type { ElectionTiming } from '../../machines/election.js';
 import type { ReplicaStorage } from '../../storage/replica-storage.js';
@@ -31,6 +31,8 @@ export interface TcpReplicaOptions {
   logger: Logger;
   storage: ReplicaStorage;
   inspect?: (event: InspectionEvent) => void;
+  /** Told of the replica machine's actor as it is created (the machine event stream's hub). */
+  trackActor?: (actor: AnyActorRef) => void;
   electionTiming?: Partial<ElectionTiming>;
   /** Storage failed under the replica: by default log and exit, so a supervisor restarts it. */
   onFatal?: (error: unknown) => void;
@@ -164,5 +166,6 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
     readOnlyModeEnabled: settings.readOnlyModeEnabled,
     ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+    ...(options.trackActor === undefined ? {} : { trackActor: options.trackActor }),
   });
 }

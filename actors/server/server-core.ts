@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { InspectionEvent } from 'xstate';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { Perm } from '../../protocol/constants.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ACL, Id } from '../../protocol/records.js';
@@ -69,6 +69,8 @@ export interface ServerRole {
 
 export interface ServerCoreOptions {
   inspect?: (event: InspectionEvent) => void;
+  /** Told of each session machine's actor as it is created (the machine event stream's hub). */
+  trackActor?: (actor: AnyActorRef) => void;
   /** The replicated pipeline of an ensemble replica; standalone orders its own txns. */
   pipeline?: (core: ServerCore) => WritePipeline;
   /** This replica's myid: the top byte of the session ids it hands out (0 standalone). */
@@ -146,6 +148,7 @@ export class ServerCore {
       },
       {
         ...(inspect === undefined ? {} : { inspect }),
+        ...(options.trackActor === undefined ? {} : { trackActor: options.trackActor }),
         ...(options.clock === undefined ? {} : { clock: options.clock }),
         ...(options.now === undefined ? {} : { now: options.now }),
       },

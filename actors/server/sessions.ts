@@ -3,7 +3,7 @@
 // this file turns its actions into txns and connection closes. On an ensemble's learners it also
 // remembers which sessions its clients used, for the next PING reply to the leader.
 
-import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import { createActor, type Actor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { isSessionEnded, sessionMachine, type SessionCloseReason } from '../../machines/session.js';
 import type { SessionTimeoutLimits } from '../../machines/rules.js';
 import type { SessionTouch } from '../../protocol/peer.js';
@@ -24,6 +24,8 @@ export type SessionClock = NonNullable<Parameters<typeof createActor>[1]>['clock
 
 export interface SessionTableOptions {
   inspect?: (event: InspectionEvent) => void;
+  /** Told of each session machine's actor as it is created (the machine event stream's hub). */
+  trackActor?: (actor: AnyActorRef) => void;
   clock?: SessionClock;
   /** Milliseconds now, for touch throttling (the simulator passes its clock's). */
   now?: () => number;
@@ -49,6 +51,7 @@ export class SessionTable {
   private readonly owners = new Map<bigint, number>();
 
   private readonly inspect: ((event: InspectionEvent) => void) | undefined;
+  private readonly trackActor: ((actor: AnyActorRef) => void) | undefined;
   private readonly clock: SessionClock | undefined;
   private readonly now: () => number;
 
@@ -58,6 +61,7 @@ export class SessionTable {
     options: SessionTableOptions = {},
   ) {
     this.inspect = options.inspect;
+    this.trackActor = options.trackActor;
     this.clock = options.clock;
     this.now = options.now ?? Date.now;
   }
@@ -121,6 +125,7 @@ export class SessionTable {
       ...(this.clock === undefined ? {} : { clock: this.clock }),
     });
     this.actors.set(sessionId, actor);
+    this.trackActor?.(actor);
     actor.start();
     return actor.getSnapshot().context.timeoutMs;
   }

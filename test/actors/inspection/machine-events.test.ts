@@ -3,7 +3,7 @@
 // and resumption, a slow listener's bounded queue, gap and resynchronisation, and the records'
 // shape (protocol/machine-stream.ts).
 import { describe, expect, it } from 'vitest';
-import { createActor, setup, SimulatedClock } from 'xstate';
+import { createActor, setup, SimulatedClock, type AnyStateMachine } from 'xstate';
 import { MachineEventHub, type StreamSink } from '../../../actors/inspection/machine-events.js';
 import { SessionTable } from '../../../actors/server/sessions.js';
 import type {
@@ -65,6 +65,13 @@ function replay(records: readonly StreamRecord[]): Map<string, StreamStateValue>
   return states;
 }
 
+/** An actor of `machine`, given to the hub as its replica's hosts give theirs, then started. */
+function started<Machine extends AnyStateMachine>(hub: MachineEventHub, machine: Machine) {
+  const actor = createActor(machine);
+  hub.track(actor);
+  return actor.start();
+}
+
 function hubFor(bufferLimit = 2_000, queueBytesMax?: number) {
   const clock = { ms: 1_000 };
   const hub = new MachineEventHub({
@@ -75,22 +82,36 @@ function hubFor(bufferLimit = 2_000, queueBytesMax?: number) {
 }
 
 describe('machine event hub', () => {
-  it('keeps nothing while nobody listens, but knows the live actors', () => {
+  it('keeps nothing while nobody listens, but knows the live root actors', () => {
     const { hub } = hubFor();
-    const actor = createActor(parentMachine, { inspect: hub.inspect }).start();
+    const actor = started(hub, parentMachine);
     for (let index = 0; index < 1_000; index++) actor.send({ type: 'toggle' });
     actor.send({ type: 'toggle' });
     expect(hub.bufferedCount).toBe(0);
     expect(hub.lastSeq).toBe(0);
-    // The parent, and the child it invokes in `on`.
-    expect(hub.liveActorCount).toBe(2);
+    // The parent: the child it invokes in `on` is found when someone listens.
+    expect(hub.liveActorCount).toBe(1);
+    const sink = new TestSink();
+    hub.listen(sink).close();
+    expect(sink.records().map((record) => record.kind === 'actor' && record.machine))
+      .toEqual(['parent', 'child']);
     actor.stop();
+    // Let go of once someone listens again (or by a sweep as more actors start).
+    const later = new TestSink();
+    hub.listen(later);
+    expect(later.records()).toEqual([]);
     expect(hub.liveActorCount).toBe(0);
+  });
+
+  it('lets go of actors that ended unwatched as more actors start', () => {
+    const { hub } = hubFor();
+    for (let index = 0; index < 1_000; index++) started(hub, parentMachine).stop();
+    expect(hub.liveActorCount).toBeLessThanOrEqual(256);
   });
 
   it('sends the hello, each live actor, then every macrostep with its transitions', () => {
     const { hub, clock } = hubFor();
-    const actor = createActor(parentMachine, { inspect: hub.inspect }).start();
+    const actor = started(hub, parentMachine);
     const sink = new TestSink();
     const listener = hub.listen(sink);
     clock.ms = 2_000;
@@ -130,7 +151,7 @@ describe('machine event hub', () => {
   it('keeps the last bufferLimit records and resumes a listener from them, or says it missed',
     () => {
       const { hub } = hubFor(50);
-      const actor = createActor(parentMachine, { inspect: hub.inspect }).start();
+      const actor = started(hub, parentMachine);
       const first = new TestSink();
       hub.listen(first);
       for (let index = 0; index < 400; index++) actor.send({ type: 'noop' });
@@ -153,7 +174,7 @@ describe('machine event hub', () => {
     () => {
       const queueBytesMax = 4_096;
       const { hub } = hubFor(100, queueBytesMax);
-      const actor = createActor(parentMachine, { inspect: hub.inspect }).start();
+      const actor = started(hub, parentMachine);
       const fast = new TestSink();
       hub.listen(fast);
       const slowSink = new TestSink(5);
@@ -186,7 +207,7 @@ describe('machine event hub', () => {
 
   it('stops keeping records when the last listener leaves, and resumes with a gap after', () => {
     const { hub } = hubFor();
-    const actor = createActor(parentMachine, { inspect: hub.inspect }).start();
+    const actor = started(hub, parentMachine);
     const sink = new TestSink();
     const listener = hub.listen(sink);
     actor.send({ type: 'toggle' });
@@ -207,10 +228,11 @@ describe('machine event hub', () => {
         calm: { on: { boom: { actions: 'explode' } } },
       } });
     const { hub } = hubFor();
-    const actor = createActor(fragile, { inspect: hub.inspect });
+    const actor = createActor(fragile);
+    hub.track(actor);
     actor.subscribe({ error: () => undefined });
     actor.start();
-    const steady = createActor(parentMachine, { inspect: hub.inspect }).start();
+    const steady = started(hub, parentMachine);
     actor.send({ type: 'boom' });
     expect(actor.getSnapshot().status).toBe('error');
     const sink = new TestSink();
@@ -229,7 +251,7 @@ describe('machine event hub', () => {
       { tickTimeMs: 2_000, minSessionTimeoutMs: 4_000, maxSessionTimeoutMs: 40_000 },
       { requestSessionClose: () => undefined, closeConnection: () => undefined,
         ended: () => undefined },
-      { inspect: hub.inspect, clock: new SimulatedClock(), now: () => 0 },
+      { trackActor: hub.track, clock: new SimulatedClock(), now: () => 0 },
     );
     sessions.open(0x1_0000_0000_abcdn, 10_000, 3);
     sessions.stopAll();
