@@ -34,6 +34,9 @@ export interface ReplicaInfo {
 
 /** History kept at most, whatever the server asks: the page must stay responsive. */
 export const historyLimitMax = 100_000;
+/** Steps of a trace kept: every line of one `corral sim --trace-out` writes by default
+ * (--trace-lines-max 200000), so a trace replays from its first step. */
+export const traceStepsMax = 250_000;
 
 export class DashboardModel {
   readonly replicas = new Map<string, ReplicaInfo>();
@@ -41,15 +44,13 @@ export class DashboardModel {
   trace?: TraceHeader;
   /** Marks of a trace (and of a live server that sends them), in order. */
   readonly marks: HistoryEntry[] = [];
-  /** Bumped on every change: the page redraws when it moved. */
-  version = 0;
   /** Messages that were not understood (a newer server, a broken line). */
   refused = 0;
 
   /** `checkpointInterval`: entries between time travel's checkpoints (tests make it small). */
   constructor(readonly info: DashboardInfo, checkpointInterval?: number) {
     const limit = Math.min(Math.max(1, Math.floor(info.historyLimit)), historyLimitMax);
-    this.history = new History(info.mode === 'trace' ? historyLimitMax : limit, checkpointInterval);
+    this.history = new History(info.mode === 'trace' ? traceStepsMax : limit, checkpointInterval);
   }
 
   replica(id: string): ReplicaInfo {
@@ -70,7 +71,6 @@ export class DashboardModel {
   }
 
   apply(message: DashboardMessage | TraceLine): void {
-    this.version++;
     switch (message.kind) {
       case 'trace':
         this.trace = message;

@@ -49,9 +49,11 @@ export class ChartView {
         'data-transition': `${node.id}:${transition.event}`,
         'data-taken': 'false',
         title: chipTitle(transition),
-      }, h('span', { class: 'chip-event' }, transition.eventLabel),
-      target === '' ? h('span', { class: 'chip-stay' }, '·')
-        : h('span', { class: 'chip-target' }, `→ ${target}`));
+      // A narrow region wraps a long event type at its dots, not mid-word.
+      }, h('span', { class: 'chip-event' }, transition.eventLabel.replace(/\./g, '.\u200b')),
+      target === '' ? null : h('span', { class: 'chip-target' }, `→ ${target}`));
+      // A targetless transition (actions only) reads by its dashed outline.
+      if (target === '') chip.classList.add('chip-internal');
       const list = this.chips.get(node.id) ?? [];
       list.push({ element: chip, source: node.id, transition });
       this.chips.set(node.id, list);

@@ -100,7 +100,9 @@ export class EventsView {
       h('header', { class: 'panel-head' }, h('span', { class: 'panel-title' }, 'machine events'),
         this.count),
       h('div', { class: 'filters' }, this.replicaSelect, this.machineSelect, this.eventInput,
-        this.eventTypes, this.pauseButton),
+        // A trace does not stream: its pause is the playback's ([data-action="pause"] is one
+        // button per page, as the contract names it).
+        this.eventTypes, state.model.info.mode === 'trace' ? null : this.pauseButton),
       this.rows);
     const update = (): void => {
       state.filters = {

@@ -34,7 +34,6 @@ class Page {
   private readonly timeline: TimelineView;
   private scheduled = false;
   private lastDraw = 0;
-  private shownVersion = -1;
 
   constructor(readonly model: DashboardModel) {
     this.state = new ViewState(model, () => this.schedule());
@@ -103,11 +102,6 @@ class Page {
     this.session.render(fresh);
     this.events.render();
     this.timeline.render();
-    this.shownVersion = this.model.version;
-  }
-
-  get drawnVersion(): number {
-    return this.shownVersion;
   }
 }
 

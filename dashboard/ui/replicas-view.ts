@@ -7,6 +7,7 @@ import {
   sessionState,
   type ReplicaSummary,
 } from '../model/ensemble.js';
+import { statePath } from '../model/chart.js';
 import type { ActorView } from '../model/world.js';
 import { ChartView } from './chart-view.js';
 import { fill, h, hex, setData, setText } from './dom.js';
@@ -232,7 +233,9 @@ export class ReplicasView {
           class: `session${selected?.replica === replica && selected.actor === session.id
             ? ' selected' : ''}`,
           'data-session': label, 'data-state': state, 'data-actor': session.id,
-        }, h('span', { class: 'mono' }, label), h('span', { class: 'session-state' }, state));
+        }, h('span', { class: 'mono' }, label), h('span', { class: 'session-state' },
+          // How it ended reads beside it: its last state (expired, closed).
+          session.ended === undefined ? state : `ended · ${statePath(session.state)}`));
       })));
   }
 }

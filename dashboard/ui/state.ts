@@ -21,7 +21,7 @@ export class ViewState {
   playing = false;
   /** Charts are drawn whole (every state's children), not only the active branches. */
   expanded = new Set<string>();
-  /** The entry whose transition counts as fresh (flashes) on the next redraw. */
+  /** The view's end at the last redraw: a move of one step from it flashes what was taken. */
   lastShownEnd = 0;
 
   constructor(readonly model: DashboardModel, readonly changed: () => void) {
