@@ -12,6 +12,11 @@ export const machineEventsCommand = 'machine_events';
 export const machineEventListenersDefault = 4;
 /** A comment line this often keeps proxies and idle timers from closing a quiet stream. */
 export const heartbeatMsDefault = 15_000;
+/** Records wait this long to go out together: a listener is a person watching, and a busy
+ * replica takes thousands of steps a second. */
+const flushMs = 50;
+/** What one batch may hold before the listener counts as behind (its own queue then fills). */
+const batchBytesMax = 256 * 1024;
 /** What an EventSource waits before it reconnects. */
 const reconnectMs = 3_000;
 
@@ -106,9 +111,24 @@ export class MachineEventsEndpoint {
     });
     response.write(`retry: ${reconnectMs}\n: corral machine events\n\n`);
     this.streams.add(response);
+    // Records go out together every flushMs: a system call (and a wake-up of the reader) for
+    // each would cost a busy replica more than making them.
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      response.uncork();
+    };
     const sink = {
-      write: (message: StreamMessage, text: string) =>
-        response.write(eventStreamFrame(message, text)),
+      write: (message: StreamMessage, text: string) => {
+        if (!corked) {
+          corked = true;
+          response.cork();
+          setTimeout(uncork, flushMs);
+        }
+        // Buffered for the batch is not behind: only a batch the socket has not taken is.
+        return response.write(eventStreamFrame(message, text)) ||
+          response.writableLength < batchBytesMax;
+      },
     };
     let listener: StreamListener | undefined;
     const heartbeat = setInterval(() => {

@@ -113,6 +113,18 @@ describe('machine event stream on a real ensemble', { timeout: 60_000 }, () => {
       expect(live.length).toBeGreaterThan(0);
       expect(live.every((seq, index) => seq === seqs[0]! + index + 1)).toBe(true);
     }
+    // A listener that reconnects with Last-Event-ID is sent what it missed, from the buffer.
+    const first = streams.get(leader)!;
+    const seen = lastSeq(first);
+    const resumed = await open(leader, { 'last-event-id': String(seen - 3) });
+    const last = await resumed.waitFor((message) =>
+      message.kind !== 'hello' && message.seq === seen);
+    const replayed = resumed.messages.filter((message): message is StreamRecord =>
+      message.kind !== 'hello');
+    expect(replayed.slice(0, 3).map((record) => record.seq)).toEqual([seen - 2, seen - 1, seen]);
+    expect(last).toEqual(first.messages.find((message) =>
+      message.kind !== 'hello' && message.seq === seen));
+    resumed.close();
     for (const reader of streams.values()) reader.close();
   });
 
