@@ -60,8 +60,10 @@ describe.skipIf(chromiumMissing !== undefined)(
     expect(info).toMatchObject({ mode: 'trace', trace: `seed-${seed}.jsonl` });
     await browser.open(url);
     const step = async () => stepOf(await browser.page.textContent('[data-trace-step]'));
-    const first = await step();
-    expect(first.total).toBeGreaterThan(1);
+    // The page is ready with its info; the trace's lines may still be arriving.
+    let first = { index: 0, total: 0 };
+    await until(async () => (first = await step()).total > 1, 10_000,
+      () => `no steps: ${JSON.stringify(first)}`);
     await browser.page.waitForSelector('[data-chart][data-machine="replica"]');
     await browser.screenshot('10-trace-start');
 
@@ -95,7 +97,7 @@ describe.skipIf(chromiumMissing !== undefined)(
     violating = DashboardProcess.start(['--trace', failing, '--port', '0']);
     await browser.open(await violating.url());
     const step = async () => stepOf(await browser.page.textContent('[data-trace-step]'));
-    expect((await step()).total).toBeGreaterThan(1);
+    await until(async () => (await step()).total > 1, 10_000, () => 'no steps');
     await browser.page.click('[data-action="jump-violation"]');
     let at = { index: 0, total: 0 };
     await until(async () => (at = await step()).index > 1, 5_000,
