@@ -36,7 +36,7 @@ export class MachineEventsReader {
   }
 
   /** Resolves with the first message (seen already or to come) `matches` accepts. */
-  async waitFor(matches: (message: StreamMessage) => boolean, timeoutMs = 10_000):
+  async waitFor(matches: (message: StreamMessage) => boolean, timeoutMs = 20_000):
     Promise<StreamMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -57,7 +57,7 @@ export class MachineEventsReader {
   /** Waits until the replayed states satisfy `holds`. */
   async waitForStates(
     holds: (states: MachineEventsReader['states']) => boolean,
-    timeoutMs = 10_000,
+    timeoutMs = 20_000,
   ): Promise<void> {
     await this.waitFor(() => holds(this.states), timeoutMs);
   }

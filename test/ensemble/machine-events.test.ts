@@ -178,7 +178,7 @@ describe('machine event stream on a real ensemble', { timeout: 60_000 }, () => {
     stalled.setEncoding('utf8');
     stalled.on('data', (chunk: string) => (text += chunk));
     stalled.resume();
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     while (!text.includes('"kind":"gap"') && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
