@@ -96,7 +96,12 @@ export async function runDashboard(flags: DashboardFlags): Promise<void> {
   const write = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
-  const dashboard = await startDashboard({ ...plan, log: write });
+  const dashboard = await startDashboard({ ...plan, log: write }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    process.stderr.write(`corral dashboard: port ${plan.port} on ${plan.host} is in use ` +
+      '(choose another with --port)\n');
+    process.exit(1);
+  });
   const what = plan.source.mode === 'trace'
     ? `replaying ${plan.source.file}`
     : `showing ${plan.source.servers.length} replicas`;

@@ -19,6 +19,7 @@ import {
   type EnsembleFlags,
 } from '../../cli/ensemble-layout.js';
 import { decideRestart, restartBackoffMs, restartPolicy } from '../../cli/restart-policy.js';
+import { dashboardPort } from '../../cli/ensemble-dashboard.js';
 
 const plan = (flags: EnsembleFlags) =>
   planEnsemble({ size: '3', basePort: '2181', dataDir: './data', ...flags }, '/work');
@@ -87,6 +88,22 @@ describe('ensemble plan', () => {
     [{ clientPortAddress: '::1', size: '2' }, '[::1]:2181,[::1]:2182'],
   ])('connects to %j with %s', (flags, expected) => {
     expect(connectString(plan(flags))).toBe(expected);
+  });
+});
+
+describe('ensemble dashboard flags', () => {
+  it.each([
+    [{}, 8090],
+    [{ dashboardPort: '9000' }, 9000],
+    [{ dashboardPort: '0' }, 0],
+    [{ dashboard: false, dashboardPort: '9000' }, undefined],
+  ])('serves the dashboard for %j on %s', (flags, port) => {
+    expect(dashboardPort(flags)).toBe(port);
+  });
+
+  it.each(['70000', 'x', ''])('refuses --dashboard-port %j naming the flag', (value) => {
+    expect(() => dashboardPort({ dashboardPort: value })).toThrow(ConfigError);
+    expect(() => dashboardPort({ dashboardPort: value })).toThrow(/--dashboard-port/);
   });
 });
 

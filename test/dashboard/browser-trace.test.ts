@@ -1,6 +1,7 @@
-// A simulator trace replayed in a real headless Chromium: `corral sim --seed N --trace-out FILE`
-// writes it, `corral dashboard --trace FILE` serves it, and the page steps through it to its last
-// step and back to its first, its replica charts following. No request leaves 127.0.0.1.
+// Simulator traces replayed in a real headless Chromium: `corral sim --seed N --trace-out FILE`
+// writes one, `corral dashboard --trace FILE` serves it, and the page steps through it to its last
+// step and back to its first; a failing seed's trace (a broken variant) jumps to its violation.
+// No request leaves 127.0.0.1.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,8 @@ import {
 
 const run = promisify(execFile);
 const seed = 11;
+/** A seed the electionIgnoresZxid variant fails on (a durability violation). */
+const failingSeed = 9;
 
 /** "i / n" as the page writes a step. */
 function stepOf(text: string | null): { index: number; total: number } {
@@ -31,6 +34,7 @@ describe.skipIf(chromiumMissing !== undefined)(
   let trace: string;
   let dashboard: DashboardProcess;
   let browser: DashboardBrowser;
+  let violating: DashboardProcess | undefined;
 
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'corral-dashboard-trace-'));
@@ -42,6 +46,7 @@ describe.skipIf(chromiumMissing !== undefined)(
   }, 60_000);
 
   afterAll(async () => {
+    await violating?.stop();
     await browser?.close();
     expect(await dashboard?.stop()).toBe(0);
     rmSync(directory, { recursive: true, force: true });
@@ -55,8 +60,10 @@ describe.skipIf(chromiumMissing !== undefined)(
     expect(info).toMatchObject({ mode: 'trace', trace: `seed-${seed}.jsonl` });
     await browser.open(url);
     const step = async () => stepOf(await browser.page.textContent('[data-trace-step]'));
-    const first = await step();
-    expect(first.total).toBeGreaterThan(1);
+    // The page is ready with its info; the trace's lines may still be arriving.
+    let first = { index: 0, total: 0 };
+    await until(async () => (first = await step()).total > 1, 10_000,
+      () => `no steps: ${JSON.stringify(first)}`);
     await browser.page.waitForSelector('[data-chart][data-machine="replica"]');
     await browser.screenshot('10-trace-start');
 
@@ -74,6 +81,29 @@ describe.skipIf(chromiumMissing !== undefined)(
     await browser.page.click('[data-action="jump-start"]');
     await until(async () => (await step()).index <= 1, 5_000, () => 'not back at start');
     await browser.screenshot('12-trace-back-to-start');
+    expect(browser.foreignRequests).toEqual([]);
+  }, 30_000);
+
+  it('jumps to the violation that ended a failing seed', async () => {
+    const failing = join(directory, `seed-${failingSeed}-violation.jsonl`);
+    const exit = await run(process.execPath, [corralMainJs, 'sim', '--seed',
+      String(failingSeed), '--variant', 'electionIgnoresZxid', '--trace-out', failing],
+    { cwd: corralRoot, timeout: 60_000 }).then(() => 0, (error: { code: number }) => error.code);
+    expect(exit).toBe(1);
+    const violation = readFileSync(failing, 'utf8').split('\n').filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { kind: string; mark?: string; text?: string })
+      .find((line) => line.kind === 'mark' && line.mark === 'violation');
+    expect(violation?.text).toBeDefined();
+    violating = DashboardProcess.start(['--trace', failing, '--port', '0']);
+    await browser.open(await violating.url());
+    const step = async () => stepOf(await browser.page.textContent('[data-trace-step]'));
+    await until(async () => (await step()).total > 1, 10_000, () => 'no steps');
+    await browser.page.click('[data-action="jump-violation"]');
+    let at = { index: 0, total: 0 };
+    await until(async () => (at = await step()).index > 1, 5_000,
+      () => `did not move: ${JSON.stringify(at)}`);
+    expect(await browser.page.textContent('[data-violation]')).toContain(violation!.text!);
+    await browser.screenshot('13-trace-violation');
     expect(browser.foreignRequests).toEqual([]);
   }, 30_000);
 });
