@@ -156,49 +156,67 @@ export function visitPayloads(
   payloads: Iterable<Buffer>,
   visitor: SnapshotVisitor,
 ): { zxid: number } {
-  let zxid: number | undefined;
-  let nodeCount = 0;
-  let sessionCount = 0;
+  const walk = new SnapshotFrameWalk(file, visitor);
   for (const payload of payloads) {
-    const frame = decodeFrame(file, payload);
-    if (zxid === undefined && frame.type !== 'header') throw corrupt(file, 'no header');
+    const whole = walk.take(decodeFrame(file, payload));
+    if (whole !== undefined) return { zxid: whole.zxid };
+  }
+  throw corrupt(file, 'no end frame (torn write)');
+}
+
+/**
+ * A snapshot's frames taken in order, by the reader of a whole file and by the reader of one
+ * arriving in pieces alike: the header must come first and once, every frame is handed to the
+ * visitor, and the end frame's counts must match what came. `take` answers the snapshot's zxid
+ * and znode count at its end frame, undefined before it.
+ */
+export class SnapshotFrameWalk {
+  private zxid: number | undefined;
+  private nodeCount = 0;
+  private sessionCount = 0;
+
+  constructor(private readonly file: string, private readonly visitor: SnapshotVisitor) {}
+
+  take(frame: SnapshotFrame): { zxid: number; nodeCount: number } | undefined {
+    const { file, visitor } = this;
+    if (this.zxid === undefined && frame.type !== 'header') throw corrupt(file, 'no header');
     switch (frame.type) {
       case 'header':
+        if (this.zxid !== undefined) throw corrupt(file, 'a second header');
         if (frame.magic !== magic) throw corrupt(file, 'not a corral snapshot');
         if (!readableFormatVersions.has(frame.formatVersion)) {
           throw corrupt(file, `snapshot format ${frame.formatVersion}`);
         }
-        zxid = frame.zxid;
+        this.zxid = frame.zxid;
         visitor.header?.(frame.zxid, frame.nodeCount);
-        break;
+        return undefined;
       case 'acls':
         visitor.acls?.(frame.acls.map((acl) => acl.map(aclEntryOf)));
-        break;
+        return undefined;
       case 'nodes':
-        nodeCount += frame.nodes.length;
+        this.nodeCount += frame.nodes.length;
         visitNodes(frame.nodes, visitor);
-        break;
+        return undefined;
       case 'nodeColumns':
-        nodeCount += frame.count;
+        this.nodeCount += frame.count;
         if (visitor.node !== undefined) visitColumns(frame, visitor.node);
         if (visitor.nodes !== undefined) {
           const records: NodeRecord[] = [];
           visitColumns(frame, (fields) => records.push(fields.record()));
           visitor.nodes(records);
         }
-        break;
+        return undefined;
       case 'sessions':
-        sessionCount += frame.sessions.length;
+        this.sessionCount += frame.sessions.length;
         visitor.sessions?.(frame.sessions);
-        break;
+        return undefined;
       case 'end':
-        if (frame.nodeCount !== nodeCount || frame.sessionCount !== sessionCount) {
+        if (frame.nodeCount !== this.nodeCount || frame.sessionCount !== this.sessionCount) {
           throw corrupt(file, 'counts do not match the end frame');
         }
-        return { zxid: zxid! };
+        return { zxid: this.zxid!, nodeCount: this.nodeCount };
     }
   }
-  throw corrupt(file, 'no end frame (torn write)');
 }
 
 export function visitNodes(records: NodeRecord[], visitor: SnapshotVisitor): void {

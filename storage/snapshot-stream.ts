@@ -4,14 +4,8 @@
 // header first, every checksum, end frame last, counts matching.
 
 import { crc32c } from '@node-rs/crc32';
-import {
-  aclEntryOf,
-  decodeFrame,
-  visitColumns,
-  visitNodes,
-  type SnapshotVisitor,
-} from './snapshot-decoding.js';
-import { corrupt, magic, readableFormatVersions } from './snapshot-format.js';
+import { decodeFrame, SnapshotFrameWalk, type SnapshotVisitor } from './snapshot-decoding.js';
+import { corrupt } from './snapshot-format.js';
 
 /** A SnapshotVisitor told when each frame has been visited; the next frame is not read until
  * the promise it returns settles (so a slow consumer slows the sender down). */
@@ -75,43 +69,17 @@ export async function visitSnapshotStream(
   visitor: StreamedSnapshotVisitor,
   frameBytesMax: number,
 ): Promise<{ zxid: number; nodeCount: number }> {
-  let zxid: number | undefined;
-  let nodeCount = 0;
-  let sessionCount = 0;
+  // A restore leaves the backup's sessions out (they belong to its ensemble): the walk is given
+  // no sessions visitor, and counts them only.
+  const { header, acls, node } = visitor;
+  const walk = new SnapshotFrameWalk(name, {
+    ...(header === undefined ? {} : { header }),
+    ...(acls === undefined ? {} : { acls }),
+    ...(node === undefined ? {} : { node }),
+  });
   for await (const payload of streamedPayloads(name, source, frameBytesMax)) {
-    const frame = decodeFrame(name, payload);
-    if (zxid === undefined && frame.type !== 'header') throw corrupt(name, 'no header');
-    switch (frame.type) {
-      case 'header':
-        if (zxid !== undefined) throw corrupt(name, 'a second header');
-        if (frame.magic !== magic) throw corrupt(name, 'not a corral snapshot');
-        if (!readableFormatVersions.has(frame.formatVersion)) {
-          throw corrupt(name, `snapshot format ${frame.formatVersion}`);
-        }
-        zxid = frame.zxid;
-        visitor.header?.(frame.zxid, frame.nodeCount);
-        break;
-      case 'acls':
-        visitor.acls?.(frame.acls.map((acl) => acl.map(aclEntryOf)));
-        break;
-      case 'nodes':
-        nodeCount += frame.nodes.length;
-        if (visitor.node !== undefined) visitNodes(frame.nodes, { node: visitor.node });
-        break;
-      case 'nodeColumns':
-        nodeCount += frame.count;
-        if (visitor.node !== undefined) visitColumns(frame, visitor.node);
-        break;
-      case 'sessions':
-        // A restore leaves the backup's sessions out (they belong to its ensemble).
-        sessionCount += frame.sessions.length;
-        break;
-      case 'end':
-        if (frame.nodeCount !== nodeCount || frame.sessionCount !== sessionCount) {
-          throw corrupt(name, 'counts do not match the end frame');
-        }
-        return { zxid: zxid!, nodeCount };
-    }
+    const whole = walk.take(decodeFrame(name, payload));
+    if (whole !== undefined) return whole;
     await visitor.frameDone?.();
   }
   throw corrupt(name, 'no end frame (torn write)');
