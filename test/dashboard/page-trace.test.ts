@@ -64,6 +64,11 @@ describe.skipIf(chromiumMissing !== undefined)(`dashboard page over a trace${ski
     const page = browser.page;
     await browser.open(await dashboard.url());
     const step = async () => stepOf(await page.textContent('[data-trace-step]'));
+    // The page is ready once it has its info; the trace's lines may still be arriving.
+    const deadline = Date.now() + 10_000;
+    while ((await step()).total < model.history.size && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(await step()).toEqual({ index: 0, total: model.history.size });
     expect(await page.$$eval('[data-chart][data-machine="replica"]', (charts) => charts.length))
       .toBe(3);
