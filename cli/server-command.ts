@@ -234,6 +234,7 @@ function machineEventsEndpoint(settings: ServerConfig): MachineEventsEndpoint | 
     replica,
     bufferLimit: settings.machineEventsBuffer,
     queueBytesMax: settings.machineEventsQueueBytes,
+    coalesceMs: settings.machineEventsCoalesceMs,
   });
   return new MachineEventsEndpoint({
     hub,

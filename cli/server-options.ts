@@ -53,6 +53,7 @@ export interface ServerFlags {
   machineEventsBuffer?: string;
   machineEventsListeners?: string;
   machineEventsQueueBytes?: string;
+  machineEventsCoalesceMs?: string;
   machineEventsRemote?: boolean;
 }
 
@@ -103,6 +104,8 @@ export function addServerOptions(command: Command): Command {
       'more get 503 (zoo.cfg machineEvents.listeners, 4)')
     .option('--machine-events-queue-bytes <bytes>', 'bytes waiting for one slow listener before ' +
       'its records are dropped (zoo.cfg machineEvents.queueBytes, 1048576)')
+    .option('--machine-events-coalesce-ms <ms>', 'window over which machine events that change ' +
+      'no state are summed into one record; 0 streams each (zoo.cfg machineEvents.coalesceMs, 50)')
     .option('--machine-events-remote', 'serve the machine event stream to peers beyond this ' +
       'machine (zoo.cfg machineEvents.remote; loopback only by default)');
 }
@@ -122,6 +125,10 @@ function parseMachineEventFlags(flags: ServerFlags): Partial<MachineEventsConfig
   if (flags.machineEventsQueueBytes !== undefined) {
     fromFlags.machineEventsQueueBytes =
       positive('--machine-events-queue-bytes', flags.machineEventsQueueBytes);
+  }
+  if (flags.machineEventsCoalesceMs !== undefined) {
+    fromFlags.machineEventsCoalesceMs = parseValue(valueParsers.nonNegativeInteger,
+      '--machine-events-coalesce-ms', flags.machineEventsCoalesceMs);
   }
   if (flags.machineEventsRemote === true) fromFlags.machineEventsRemote = true;
   return fromFlags;

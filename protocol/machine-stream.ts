@@ -68,6 +68,10 @@ export interface StreamTransition extends StreamRecordBase {
    * as in the definition, e.g. "replica.looking"); empty for an event that changed nothing. */
   transitions: { source: string; targets: string[] }[];
   state: StreamStateValue;
+  /** How many events of this type the actor took in a row of at most the replica's coalescing
+   * window (machineEvents.coalesceMs) without changing state; absent for one. `event` is the
+   * first one's. A simulator trace never sums. */
+  repeat?: number;
 }
 
 /** An actor has stopped (done, stopped by its parent, or failed). */

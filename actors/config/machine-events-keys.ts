@@ -1,7 +1,8 @@
 // corral's own zoo.cfg keys for the machine event stream the admin server serves at
 // <commandURL>/machine_events (actors/inspection/machine-events*.ts): how many records it keeps
 // for a listener that resumes, how many listeners it serves, how many bytes wait for each, and
-// whether peers beyond this machine may listen. Each has a `corral server` flag that wins.
+// whether peers beyond this machine may listen, and over what window events that change no
+// state are summed. Each has a `corral server` flag that wins.
 import { valueParsers } from '../../protocol/config/values.js';
 
 export interface MachineEventsConfig {
@@ -14,6 +15,9 @@ export interface MachineEventsConfig {
   machineEventsQueueBytes: number;
   /** zoo.cfg `machineEvents.remote`: serve peers beyond this machine (loopback only otherwise). */
   machineEventsRemote: boolean;
+  /** zoo.cfg `machineEvents.coalesceMs`: events that change no state are summed per actor and
+   * event type over this window into one record; 0 streams each one. */
+  machineEventsCoalesceMs: number;
 }
 
 export const machineEventsDefaults = {
@@ -21,6 +25,7 @@ export const machineEventsDefaults = {
   machineEventsListenersMax: 4,
   machineEventsQueueBytes: 1024 * 1024,
   machineEventsRemote: false,
+  machineEventsCoalesceMs: 50,
 } as const satisfies MachineEventsConfig;
 
 /** The zoo.cfg rules, in the shape of zoo-cfg-key-rules.ts's table. */
@@ -35,4 +40,8 @@ export const machineEventsKeyRules = {
     parse: valueParsers.positiveInteger,
   },
   'machineEvents.remote': { field: 'machineEventsRemote', parse: valueParsers.boolean },
+  'machineEvents.coalesceMs': {
+    field: 'machineEventsCoalesceMs',
+    parse: valueParsers.nonNegativeInteger,
+  },
 } as const;

@@ -14,6 +14,7 @@ import {
   type StreamHello,
   type StreamMessage,
   type StreamRecord,
+  type StreamTransition,
 } from '../../protocol/machine-stream.js';
 import { TrackedActors, type LiveActor } from './machine-events-actors.js';
 import {
@@ -41,15 +42,32 @@ export interface MachineEventHubOptions {
   bufferLimit?: number;
   /** Each listener's queue, in bytes, before its records are dropped. */
   queueBytesMax?: number;
+  /**
+   * Milliseconds over which events that change no state are summed (see `hold`); 0 streams every
+   * event as its own record, as a simulator trace does.
+   */
+  coalesceMs?: number;
+  /** Runs `work` after `delayMs` (the wall clock's timers by default): ends a coalescing window
+   * that no later event closes. */
+  schedule?: (work: () => void, delayMs: number) => void;
 }
 
 export const machineEventsBufferDefault = 2_000;
+/** A live stream's coalescing window: what a dashboard repaints at, and the listeners' batch. */
+export const machineEventsCoalesceMsDefault = 50;
 /** Transitions of one macrostep kept for its record (an eventless loop is cut short). */
 const transitionsPerStepMax = 64;
 
 interface Buffered {
   message: StreamRecord;
   text: string;
+}
+
+/** Events that changed no state, held for the window: one record for all of one actor's
+ * events of one type (the first one's fields, and how many there were). */
+interface Held {
+  record: Omit<StreamTransition, 'seq'>;
+  count: number;
 }
 
 type Entry = { message: StreamMessage; text: string };
@@ -66,6 +84,14 @@ export class MachineEventHub implements ListenerSource {
   private readonly ring: Array<Buffered | undefined>;
   private ringStart = 0;
   private ringSize = 0;
+  private readonly coalesceMs: number;
+  private readonly schedule: (work: () => void, delayMs: number) => void;
+  /** Held records by actor and event type, in the order their first event came. */
+  private readonly held = new Map<string, Held>();
+  /** When the window of the held records began. */
+  private heldSince = 0;
+  /** Counts windows, so a timer of a window already closed does nothing. */
+  private window = 0;
 
   constructor(options: MachineEventHubOptions) {
     this.replica = options.replica;
@@ -73,6 +99,9 @@ export class MachineEventHub implements ListenerSource {
     this.queueBytesMax = options.queueBytesMax ?? listenerQueueBytesDefault;
     this.now = options.now ?? Date.now;
     this.ring = new Array<Buffered | undefined>(this.bufferLimit);
+    this.coalesceMs = Math.max(0, options.coalesceMs ?? 0);
+    this.schedule = options.schedule ??
+      ((work, delayMs) => { setTimeout(work, delayMs).unref(); });
   }
 
   /** Give every root actor of this replica (each `createActor`) as it is created, before it
@@ -128,6 +157,7 @@ export class MachineEventHub implements ListenerSource {
   listen(sink: StreamSink, options: { since?: number; queueBytesMax?: number } = {}):
     StreamListener {
     if (this.listeners.size === 0) this.beginListening();
+    this.releaseHeld();
     const listener = new StreamListener(sink, this, options.queueBytesMax ?? this.queueBytesMax);
     this.listeners.add(listener);
     const since = options.since;
@@ -144,6 +174,8 @@ export class MachineEventHub implements ListenerSource {
     if (this.listeners.size > 0) return;
     // Nobody listens: nothing is kept for anyone.
     this.actors.stopWatching();
+    this.held.clear();
+    this.window++;
     this.ring.fill(undefined);
     this.ringStart = 0;
     this.ringSize = 0;
@@ -224,6 +256,13 @@ export class MachineEventHub implements ListenerSource {
     };
     const transitions = actor.pending;
     actor.pending = [];
+    if (actor.announced && status === 'active' && this.coalesceMs > 0 &&
+      transitions.every((transition) => transition.targets.length === 0)) {
+      this.hold(actor, event, transitions, value);
+      return;
+    }
+    // What changes a state is streamed after everything held before it, in order.
+    this.releaseHeld();
     if (!actor.announced) {
       actor.announced = true;
       this.publish(this.actorRecord(actor, { value, context }, this.seq + 1));
@@ -255,6 +294,54 @@ export class MachineEventHub implements ListenerSource {
       ...(label === undefined ? {} : { label }),
       state: stateValueOf(snapshot.value),
     };
+  }
+
+  /**
+   * An event that changed no state (no transition, or only targetless ones, e.g. a leader's
+   * acks): under load these are nearly all of the events, and each would cost a record, its
+   * text, its bytes and a reader's parse, while showing nothing new on a chart. Within one
+   * window they are summed per actor and event type into one record with `repeat`; a record
+   * that changes a state releases them first, so every chart still sees its states in order.
+   */
+  private hold(
+    actor: LiveActor,
+    event: { type: string },
+    transitions: StreamTransition['transitions'],
+    value: unknown,
+  ): void {
+    const now = this.now();
+    if (this.held.size > 0 && now - this.heldSince >= this.coalesceMs) this.releaseHeld();
+    const key = `${actor.id} ${event.type}`;
+    const held = this.held.get(key);
+    if (held !== undefined) {
+      held.count++;
+      return;
+    }
+    if (this.held.size === 0) {
+      this.heldSince = now;
+      const window = ++this.window;
+      this.schedule(() => {
+        if (this.window === window) this.releaseHeld();
+      }, this.coalesceMs);
+    }
+    this.held.set(key, {
+      record: {
+        kind: 'transition', time: now, replica: this.replica, actor: actor.id,
+        event: streamEventOf(event), transitions, state: stateValueOf(value),
+      },
+      count: 1,
+    });
+  }
+
+  /** Streams the held records, the window's first events first. */
+  private releaseHeld(): void {
+    if (this.held.size === 0) return;
+    this.window++;
+    const held = [...this.held.values()];
+    this.held.clear();
+    for (const { record, count } of held) {
+      this.publish({ ...record, seq: this.seq + 1, ...(count > 1 ? { repeat: count } : {}) });
+    }
   }
 
   /** The next record of the stream: numbered, kept in the ring buffer, offered to each. */

@@ -34,7 +34,10 @@ function describe(entry: HistoryEntry): string {
       const fields = Object.entries(message.event)
         .filter(([name]) => name !== 'type')
         .map(([name, value]) => `${name}=${String(value)}`);
-      return [moves.join('; '), fields.join(' ')].filter((part) => part !== '').join('  ');
+      // A summed record: the first event's fields, and how many such events the window held.
+      const times = message.repeat === undefined ? '' : `×${message.repeat}`;
+      return [times, moves.join('; '), fields.join(' ')].filter((part) => part !== '')
+        .join('  ');
     }
     case 'actor':
       return `started in ${JSON.stringify(message.state)}`;

@@ -2,7 +2,8 @@
 // each replica's /commands/machine_events, read by a real HTTP client, shows its hello, its
 // replica machine leading or following, a client's session machine from connect to close; a
 // listener that never reads is dropped behind (a gap once it reads again) rather than buffered;
-// foreign Host and Origin, and listeners past the limit, are refused.
+// foreign Host and Origin, and listeners past the limit, are refused; over a coalescing window
+// the events that change no state are summed into records that lose none of them.
 import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { Client } from 'node-zookeeper-client';
@@ -23,7 +24,9 @@ beforeAll(async () => {
   ensemble = await TestEnsemble.create({
     voters: 3,
     adminServers: true,
-    extraConfig: [`machineEvents.queueBytes=${queueBytes}`, 'machineEvents.listeners=3'],
+    // Every event its own record (no summing): the heaviest stream a listener can be sent.
+    extraConfig: [`machineEvents.queueBytes=${queueBytes}`, 'machineEvents.listeners=3',
+      'machineEvents.coalesceMs=0'],
   });
   ensemble.startAll();
   leader = await ensemble.waitForLeader();
@@ -184,6 +187,34 @@ describe('machine event stream on a real ensemble', { timeout: 60_000 }, () => {
     }
     stalled.destroy();
     expect(text).toContain('"kind":"gap"');
+  });
+
+  it('sums the events that change no state over machineEvents.coalesceMs, losing none', async () => {
+    // The other follower (the one above keeps every event apart), restarted with a window.
+    const followers = ensemble.ids.filter((id) => id !== leader);
+    const follower = followers[1]!;
+    await ensemble.restart(follower, { extraConfig: ['machineEvents.coalesceMs=50'] });
+    await ensemble.waitForSameZxid();
+    const reader = await open(follower);
+    await reader.waitForStates((states) => [...states.values()].some((actor) =>
+      actor.machine === 'replica' && topState(actor.state) === 'following'));
+    const syncs = 2_000;
+    await syncMany(ensemble.clientPort(follower), syncs, 32);
+    // Each sync is a `client.sync` the follower's replica machine takes without changing state.
+    const summed = (): number => reader.messages.reduce((total, message) =>
+      message.kind === 'transition' && message.event.type === 'client.sync'
+        ? total + (message.repeat ?? 1) : total, 0);
+    await reader.waitFor(() => summed() >= syncs);
+    expect(summed()).toBe(syncs);
+    const syncRecords = reader.messages.filter((message) =>
+      message.kind === 'transition' && message.event.type === 'client.sync');
+    expect(syncRecords.length).toBeLessThan(syncs / 4);
+    for (const message of reader.messages) expectStreamMessage(message);
+    const seqs = reader.messages.filter((message): message is StreamRecord =>
+      message.kind !== 'hello').map((record) => record.seq);
+    expect(seqs.slice(1).every((seq, index) => seq === seqs[index]! + 1 || seq === seqs[index]!))
+      .toBe(true);
+    reader.close();
   });
 });
 

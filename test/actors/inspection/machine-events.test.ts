@@ -262,4 +262,115 @@ describe('machine event hub', () => {
     expect(records.at(-1)).toMatchObject({ kind: 'ended', status: 'stopped' });
     for (const message of sink.messages) expectStreamMessage(message);
   });
+
+  describe('summing events that change no state (machineEvents.coalesceMs)', () => {
+    function coalescingHub() {
+      const clock = { ms: 1_000 };
+      const timers: Array<{ at: number; work: () => void }> = [];
+      const hub = new MachineEventHub({
+        replica: '7', now: () => clock.ms, coalesceMs: 50,
+        schedule: (work, delayMs) => { timers.push({ at: clock.ms + delayMs, work }); },
+      });
+      /** Moves the clock on and runs the timers due by then. */
+      const advance = (ms: number): void => {
+        clock.ms += ms;
+        for (const timer of timers.splice(0)) {
+          if (timer.at <= clock.ms) timer.work();
+          else timers.push(timer);
+        }
+      };
+      return { hub, clock, advance, timers };
+    }
+
+    it('sums one actor\'s events of one type in a window, the first one\'s fields kept', () => {
+      const { hub, advance } = coalescingHub();
+      const actor = started(hub, parentMachine);
+      const sink = new TestSink();
+      hub.listen(sink);
+      const before = sink.records().length;
+      for (let index = 0; index < 500; index++) actor.send({ type: 'noop', n: index } as never);
+      // Nothing yet: the window is open.
+      expect(sink.records().length).toBe(before);
+      advance(50);
+      const summed = sink.records().slice(before);
+      expect(summed).toHaveLength(1);
+      expect(summed[0]).toMatchObject({
+        kind: 'transition', event: { type: 'noop', n: 0 }, repeat: 500, state: 'off',
+        transitions: [{ source: 'parent.off', targets: [] }],
+      });
+      for (const message of sink.messages) expectStreamMessage(message);
+      // A lone event is a record of its own, without `repeat`.
+      actor.send({ type: 'noop' });
+      advance(50);
+      const lone = sink.records().at(-1)!;
+      expect(lone).toMatchObject({ kind: 'transition', event: { type: 'noop' } });
+      expect('repeat' in lone).toBe(false);
+    });
+
+    it('streams what changes a state after everything held before it, in seq order', () => {
+      const { hub, clock } = coalescingHub();
+      const actor = started(hub, parentMachine);
+      const sink = new TestSink();
+      hub.listen(sink);
+      actor.send({ type: 'noop' });
+      actor.send({ type: 'noop' });
+      actor.send({ type: 'toggle' });
+      actor.send({ type: 'noop' });
+      clock.ms += 60;
+      // A new window: the held noop of the last one is streamed before this one's first.
+      actor.send({ type: 'noop' });
+      actor.send({ type: 'finish' });
+      const records = sink.records();
+      const transitions = records.filter((record) => record.kind === 'transition');
+      expect(transitions.map((record) => [record.event.type, record.repeat, record.state]))
+        .toEqual([
+          ['noop', 2, 'off'], ['toggle', undefined, 'on'], ['noop', undefined, 'on'],
+          ['noop', undefined, 'on'], ['finish', undefined, 'finished'],
+        ]);
+      expect(records.map((record) => record.seq))
+        .toEqual(records.map((_record, index) => records[0]!.seq + index));
+      expect(replay(records).size).toBe(0);
+    });
+
+    it('keeps separate sums per actor and per event type, in the order they began', () => {
+      const { hub, advance } = coalescingHub();
+      const first = started(hub, parentMachine);
+      const second = started(hub, parentMachine);
+      const sink = new TestSink();
+      hub.listen(sink);
+      const before = sink.records().length;
+      for (let index = 0; index < 3; index++) {
+        second.send({ type: 'noop' });
+        first.send({ type: 'noop' });
+        first.send({ type: 'unknown.event' } as never);
+      }
+      advance(50);
+      const ids = sink.records().slice(0, before).map((record) => record.actor);
+      const summed = sink.records().slice(before)
+        .filter((record) => record.kind === 'transition');
+      expect(summed.map((record) => [record.actor, record.event.type, record.repeat]))
+        .toEqual([[ids[1], 'noop', 3], [ids[0], 'noop', 3], [ids[0], 'unknown.event', 3]]);
+      // An event no transition takes is held too: it changed nothing.
+      expect(summed[2]).toMatchObject({ transitions: [] });
+    });
+
+    it('holds nothing once nobody listens, and a trace hub (no window) never sums', () => {
+      const { hub, timers } = coalescingHub();
+      const actor = started(hub, parentMachine);
+      const listener = hub.listen(new TestSink());
+      actor.send({ type: 'noop' });
+      listener.close();
+      for (const timer of timers) timer.work();
+      const later = new TestSink();
+      hub.listen(later);
+      expect(later.records().filter((record) => record.kind === 'transition')).toEqual([]);
+
+      const { hub: traceHub } = hubFor();
+      const traced = started(traceHub, parentMachine);
+      const sink = new TestSink();
+      traceHub.listen(sink);
+      for (let index = 0; index < 3; index++) traced.send({ type: 'noop' });
+      expect(sink.records().filter((record) => record.kind === 'transition')).toHaveLength(3);
+    });
+  });
 });

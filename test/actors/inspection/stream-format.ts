@@ -35,7 +35,10 @@ function expectRecord(message: Record<string, unknown>): void {
       expectStateValue(message.state);
       return;
     case 'transition': {
-      expectKeys(message, [...base, 'event', 'transitions', 'state']);
+      expectKeys(message, [...base, 'event', 'transitions', 'state'], ['repeat']);
+      if (message.repeat !== undefined) {
+        expect(Number.isInteger(message.repeat) && (message.repeat as number) >= 2).toBe(true);
+      }
       const event = message.event as Record<string, unknown>;
       expect(typeof event.type).toBe('string');
       for (const value of Object.values(event)) {
