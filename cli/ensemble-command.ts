@@ -71,6 +71,8 @@ export function addEnsembleOptions(command: Command): Command {
     .option('--election-base-port <port>', 'election port of replica 1 (default base port + 2000)')
     .option('--spares <count>', 'extra replicas, outside the membership until reconfig -add', '0')
     .option('--reconfig', 'enable reconfig with a super user (implied by --spares)')
+    .option('--sites <name,name,...>', 'one site per replica in order, spares included ' +
+      '(site.N in every zoo.cfg), e.g. eu,eu,us')
     .option('--super-password <password>',
       'the super user\'s password (default: generated once, kept in <data-dir>/super-password)')
     .option(...peerWireVersionOption);

@@ -45,7 +45,8 @@ function keptMembership(replica: ReplicaLayout): KeptMembership | undefined {
     const { config } = readZooCfgFile(replica.configPath);
     const servers = config.servers ?? new Map();
     // The lines as /zookeeper/config shows them, without the version (a static zoo.cfg has none).
-    const lines = ensembleConfigText(servers, 0, config.quorumHierarchy).split('\n')
+    const lines = ensembleConfigText(servers, 0, config.quorumHierarchy, config.sites)
+      .split('\n')
       .filter((line) => !line.startsWith('version='));
     return {
       dynamicConfigFile,

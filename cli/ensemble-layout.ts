@@ -4,6 +4,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseValue, valueParsers, type PeerType } from '../actors/config/config.js';
+import { siteName } from '../protocol/config/values.js';
 
 /** The `corral ensemble` options as commander hands them over. */
 export interface EnsembleFlags {
@@ -19,6 +20,8 @@ export interface EnsembleFlags {
   spares?: string;
   reconfig?: boolean;
   superPassword?: string;
+  /** `--sites a,a,b`: one site per replica, in order (spares included). */
+  sites?: string;
   logLevel?: string;
   logFormat?: string;
 }
@@ -40,6 +43,8 @@ export interface EnsemblePlan {
   clientPortAddress: string;
   /** Absolute; replica i lives in `<dataDir>/replica-i`. */
   dataDir: string;
+  /** Replica i's site is sites[i - 1] (site.i in every zoo.cfg); empty: no sites. */
+  sites: readonly string[];
 }
 
 export interface ReplicaLayout {
@@ -50,6 +55,8 @@ export interface ReplicaLayout {
   electionPort: number;
   adminPort: number;
   peerType: PeerType;
+  /** Its site (--sites), undefined without one. */
+  site: string | undefined;
   /** Started with the members plus itself, so `reconfig -add` can make it a member. */
   spare: boolean;
   dataDir: string;
@@ -131,7 +138,19 @@ export function planEnsemble(flags: EnsembleFlags, workingDirectory: string): En
       ? ensembleDefaults.clientPortAddress
       : parseValue(valueParsers.text, '--client-port-address', flags.clientPortAddress),
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(workingDirectory, dataDir),
+    sites: parseSites(flags.sites, size + spares),
   };
+}
+
+/** `--sites a,a,b`: exactly one valid site name per replica, spares included, in id order. */
+function parseSites(text: string | undefined, replicas: number): string[] {
+  if (text === undefined) return [];
+  const names = text.split(',').map((name) => name.trim());
+  if (names.length !== replicas) {
+    throw new ConfigError(`invalid --sites "${text}": ${names.length} sites for ${replicas} ` +
+      'replicas; give one per replica (spares included), in order', '--sites');
+  }
+  return names.map((name) => parseValue(siteName, '--sites', name));
 }
 
 /** The quorum, election or admin range: from its own flag, else a fixed offset above
@@ -214,6 +233,7 @@ export function replicaLayouts(plan: EnsemblePlan): ReplicaLayout[] {
       electionPort: plan.electionPortBase + index,
       adminPort: plan.adminPortBase + index,
       peerType: !spare && id > plan.size - plan.observers ? 'observer' : 'participant',
+      site: plan.sites[index],
       spare,
       dataDir,
       configPath: join(dataDir, 'zoo.cfg'),
@@ -237,8 +257,16 @@ export function plannedMembership(plan: EnsemblePlan): EnsembleMembership {
   const members = replicaLayouts(plan).filter((replica) => !replica.spare);
   return {
     ids: members.map((replica) => replica.id),
-    lines: members.map((replica) => serverLine(plan, replica)),
+    lines: [
+      ...members.map((replica) => serverLine(plan, replica)),
+      ...members.flatMap(siteLineOf),
+    ],
   };
+}
+
+/** `site.N=NAME` for a replica with a site: beside the server lines, as membership. */
+export function siteLineOf(replica: ReplicaLayout): string[] {
+  return replica.site === undefined ? [] : [`site.${replica.id}=${replica.site}`];
 }
 
 export interface ZooCfgOptions {
@@ -287,7 +315,7 @@ export function replicaZooCfg(
   // With reconfig the server line's role decides, and a reconfig may change it.
   if (!plan.reconfig && self.peerType === 'observer') lines.push('peerType=observer');
   lines.push(...membership.lines);
-  if (outside) lines.push(serverLine(plan, self));
+  if (outside) lines.push(serverLine(plan, self), ...siteLineOf(self));
   return `${lines.join('\n')}\n`;
 }
 

@@ -10,6 +10,7 @@ import {
   connectString,
   replicaLayouts,
   serverLine,
+  siteLineOf,
   type EnsemblePlan,
 } from './ensemble-layout.js';
 
@@ -93,7 +94,9 @@ export function reconfigGuide(
     `  addauth digest super:${password}`,
   ];
   if (outside.length > 0) {
-    const joining = outside.map((replica) => serverLine(plan, replica)).join(',');
+    // corral takes a joiner's site as a `site.N=NAME` entry beside its server line.
+    const joining = outside.flatMap((replica) => [serverLine(plan, replica),
+      ...siteLineOf(replica)]).join(',');
     lines.push(`  reconfig -add ${joining}`);
   }
   if (spareIds.length > 0) lines.push(`  reconfig -remove ${spareIds.join(',')}`);

@@ -20,6 +20,7 @@ import { logFormatParser, logLevelParser, type LoggingConfig } from
   '../actors/config/logging-keys.js';
 import { peerWireVersionParser, type PeerWireConfig } from '../actors/config/peer-wire-keys.js';
 import { readZooCfgFile } from '../actors/config/zoo-cfg-file.js';
+import { parseSiteFlags } from '../actors/config/sites.js';
 import {
   backsUpStaticConfig,
   backupStaticConfig,
@@ -41,6 +42,8 @@ export interface ServerFlags {
   myid?: string;
   /** Each `--server` as given: `N=host:quorumPort:electionPort[:type][;[host:]clientPort]`. */
   server?: string[];
+  /** Each `--site` as given: `N=NAME`. */
+  site?: string[];
   initLimit?: string;
   syncLimit?: string;
   peerType?: string;
@@ -85,6 +88,8 @@ export function addServerOptions(command: Command): Command {
         '[;[clientHost:]clientPort]; repeat per member; replaces zoo.cfg server.N lines',
       collect,
     )
+    .option('--site <id=name>', 'server id\'s site (data centre, region), N=NAME of 1-64 ' +
+      '[A-Za-z0-9._-]; repeat per server; wins over zoo.cfg site.N for that id', collect)
     .option('--init-limit <ticks>', 'ticks a follower may take to sync (zoo.cfg initLimit, 10)')
     .option('--sync-limit <ticks>', 'ticks a follower may lag (zoo.cfg syncLimit, 5)')
     .option(
@@ -158,6 +163,10 @@ export function buildServerConfig(flags: ServerFlags, log: ConfigLogger): Server
     partial = { ...parsed.config, initialConfiguration: parsed.text };
   }
   partial = { ...partial, ...parseFlags(flags) };
+  if (flags.site !== undefined && flags.site.length > 0) {
+    // Per id: a flag moves that server's site and leaves zoo.cfg's others in place.
+    partial.sites = new Map([...(partial.sites ?? []), ...parseSiteFlags(flags.site)]);
+  }
   if (partial.jaasFile !== undefined) {
     const quorum = partial.quorumSaslEnabled === true
       ? loadQuorumSaslCredentials(partial.jaasFile, { ...quorumSaslDefaults, ...partial })

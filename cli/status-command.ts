@@ -1,5 +1,5 @@
 // `corral status CONNECT` (or `--admin HOST:PORT,…`): one table of the ensemble — each
-// replica's role, epoch, last zxid, lag behind the leader, connections, outstanding requests,
+// replica's role, site (a column shown once any replica has one), epoch, last zxid, lag behind the leader, connections, outstanding requests,
 // average latency, uptime and when the leader's election ended — and an exit code that says
 // whether a quorum serves, so it can be a health check. `--watch` redraws it every --interval.
 
@@ -58,6 +58,8 @@ export function formatDuration(ms: number): string {
 
 const columns = ['SERVER', 'ROLE', 'EPOCH', 'ZXID', 'LAG', 'CONNS', 'OUTSTANDING', 'AVG MS',
   'UPTIME', 'ELECTION ENDED'] as const;
+/** The SITE column goes after ROLE, and only into a table where some replica has a site. */
+const siteColumn = 2;
 
 function row(replica: ReplicaFigures, leaderZxid: number | undefined, nowMs: number): string[] {
   const known = (value: number | undefined, text: (value: number) => string): string =>
@@ -84,7 +86,12 @@ function row(replica: ReplicaFigures, leaderZxid: number | undefined, nowMs: num
 export function renderStatus(replicas: readonly ReplicaFigures[], nowMs: number): string {
   const leader = replicas.find((replica) => replica.role === 'leader');
   const rows = [[...columns], ...replicas.map((replica) => row(replica, leader?.zxid, nowMs))];
-  const widths = columns.map((_, index) => Math.max(...rows.map((cells) => cells[index]!.length)));
+  if (replicas.some((replica) => replica.site !== undefined)) {
+    rows[0]!.splice(siteColumn, 0, 'SITE');
+    replicas.forEach((replica, index) => rows[index + 1]!.splice(siteColumn, 0,
+      replica.site ?? '-'));
+  }
+  const widths = rows[0]!.map((_, index) => Math.max(...rows.map((cells) => cells[index]!.length)));
   const lines = rows.map((cells) =>
     cells.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd());
   for (const replica of replicas) {

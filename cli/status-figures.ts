@@ -11,6 +11,8 @@ export interface ReplicaFigures {
   address: string;
   /** leader, follower, observer, standalone, read-only; `down` (no answer) or `not serving`. */
   role: string;
+  /** Its site (corral's `Site:` srvr line, or server_stats' `site`); absent when in none. */
+  site?: string;
   zxid?: number;
   connections?: number;
   outstandingRequests?: number;
@@ -105,6 +107,8 @@ export async function fourLetterFigures(host: string, port: number, timeoutMs: n
     outstandingRequests: numberOf(/^Outstanding: (\d+)$/m.exec(srvr)?.[1]),
     avgLatencyMs: numberOf(/^Latency min\/avg\/max: [^/]+\/([^/]+)\//m.exec(srvr)?.[1]),
   };
+  const site = /^Site: (.+)$/m.exec(srvr)?.[1]?.trim();
+  if (site !== undefined) figures.site = site;
   try {
     const mntr = await askFourLetterWord(host, port, 'mntr', timeoutMs);
     if (!mntr.includes('zk_')) figures.note = 'mntr not answered (4lw.commands.whitelist)';
@@ -135,6 +139,7 @@ export async function adminFigures(admin: AdminAddress, commandUrl: string, time
     avgLatencyMs: numberOf(server.avg_latency),
     uptimeMs: numberOf(server.uptime),
   };
+  if (typeof stats.site === 'string') figures.site = stats.site;
   const monitor = await adminJson(admin, `${base}/monitor`, timeoutMs);
   if (monitor === undefined || typeof monitor.error === 'string') {
     figures.note = 'monitor not answered';

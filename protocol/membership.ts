@@ -1,11 +1,17 @@
 // The ensemble's membership as a value the replicas agree on: the server lines (address and role
-// of every member), the optional hierarchical groups and weights, and the version — the zxid of
+// of every member), the optional hierarchical groups and weights, each member's site (corral's
+// site.N, which tree broadcast and client locality read), and the version — the zxid of
 // the reconfig txn that made it (0 for the configuration a replica started with). It travels in
 // the reconfig txn, is written into /zookeeper/config as ZooKeeper's QuorumVerifier.toString
 // writes it, and is read back from there. resolveReconfig turns a client's reconfig request into
 // the next membership the way ZooKeeper's PrepRequestProcessor does, or into its error code.
 import { ErrorCode } from './errors.js';
-import { parseQuorumServer, type QuorumServerAddress } from './config/values.js';
+import {
+  parseQuorumServer,
+  siteName,
+  ValueProblem,
+  type QuorumServerAddress,
+} from './config/values.js';
 import type { Zxid } from './zxid.js';
 
 /** One `group.N=a:b:c` line: the group's id and its servers. */
@@ -21,6 +27,9 @@ export interface Membership {
   groups?: readonly MembershipGroup[];
   /** Weights zoo.cfg gave (a grouped server without one weighs 1); only with groups. */
   weights?: Readonly<Record<number, number>>;
+  /** site.N: member id → its site; absent when no member names one. Members absent from it
+   * are in no site. */
+  sites?: Readonly<Record<number, string>>;
 }
 
 export interface VersionedMembership extends Membership {
@@ -48,7 +57,7 @@ export function serverLine(server: QuorumServerAddress): string {
     `${server.peerType}${client}`;
 }
 
-/** The membership's lines without `version=`: server lines, then group and weight lines. */
+/** The membership's lines without `version=`: server lines, group and weight lines, sites. */
 export function membershipLines(membership: Membership): string[] {
   const servers = [...membership.servers].sort((first, second) => first.id - second.id);
   const lines = servers.map(serverLine);
@@ -60,6 +69,10 @@ export function membershipLines(membership: Membership): string[] {
       .sort(([first], [second]) => first - second);
     lines.push(...weights.map(([id, weight]) => `weight.${id}=${weight}`));
   }
+  const sites = Object.entries(membership.sites ?? {})
+    .map(([id, site]) => [Number(id), site] as const)
+    .sort(([first], [second]) => first - second);
+  lines.push(...sites.map(([id, site]) => `site.${id}=${site}`));
   return lines;
 }
 
@@ -76,8 +89,8 @@ export class MembershipError extends Error {
 }
 
 /**
- * Reads membership lines (newline- or comma-separated `key=value`): server, group and weight
- * lines, and `version=` when `allowVersion`. Anything else is an error, as in ZooKeeper's
+ * Reads membership lines (newline- or comma-separated `key=value`): server, group, weight and
+ * site lines, and `version=` when `allowVersion`. Anything else is an error, as in ZooKeeper's
  * parseDynamicConfig.
  */
 export function parseMembershipLines(
@@ -87,6 +100,7 @@ export function parseMembershipLines(
   const servers = new Map<number, QuorumServerAddress>();
   const groups = new Map<number, number[]>();
   const weights: Record<number, number> = {};
+  const sites: Record<number, string> = {};
   let version: Zxid | undefined;
   for (const raw of text.split(/[\n,]/)) {
     const line = raw.trim();
@@ -108,6 +122,8 @@ export function parseMembershipLines(
         .map((member) => integerOf(key, member.trim())));
     } else if (key.startsWith('weight.')) {
       weights[integerOf(key, key.slice('weight.'.length))] = integerOf(key, value);
+    } else if (key.startsWith('site.')) {
+      sites[integerOf(key, key.slice('site.'.length))] = siteNameOf(key, value);
     } else if (key === 'version' && allowVersion) {
       if (!/^[0-9a-fA-F]{1,16}$/.test(value)) throw new MembershipError(`bad version ${value}`);
       version = Number.parseInt(value, 16);
@@ -120,12 +136,22 @@ export function parseMembershipLines(
     ...(groups.size === 0
       ? {}
       : { groups: [...groups].map(([id, members]) => ({ id, members })), weights }),
+    ...(Object.keys(sites).length === 0 ? {} : { sites }),
   };
   if (groups.size === 0 && Object.keys(weights).length > 0) {
     throw new MembershipError('weight.N lines need group.N lines');
   }
   checkMembership(membership);
   return { membership, version };
+}
+
+function siteNameOf(key: string, text: string): string {
+  try {
+    return siteName(text);
+  } catch (error) {
+    if (!(error instanceof ValueProblem)) throw error;
+    throw new MembershipError(`invalid ${key}: ${error.message}`);
+  }
 }
 
 function integerOf(key: string, text: string): number {
@@ -155,6 +181,7 @@ function checkMembership(membership: Membership): void {
       throw new MembershipError(`server.${server.id}: quorum and election ports are equal`);
     }
   }
+  checkSites(membership);
   if (membership.groups === undefined) return;
   const participants = new Set(participantsOf(membership));
   const grouped = new Set<number>();
@@ -171,6 +198,14 @@ function checkMembership(membership: Membership): void {
   if (ungrouped !== undefined) throw new MembershipError(`server ${ungrouped} is in no group`);
 }
 
+/** Every site line names a member, voter or observer. */
+function checkSites(membership: Membership): void {
+  const members = new Set(memberIdsOf(membership));
+  for (const id of Object.keys(membership.sites ?? {}).map(Number)) {
+    if (!members.has(id)) throw new MembershipError(`site.${id} names ${id}, not a member`);
+  }
+}
+
 /** What a client's reconfig asks (ZooKeeper's ReconfigRequest). */
 export interface ReconfigAsk {
   /** Incremental: `server.N=…` entries, comma-separated. */
@@ -183,8 +218,9 @@ export interface ReconfigAsk {
 
 /**
  * The membership a reconfig asks for, from the last one seen, or ZooKeeper's BadArguments.
- * A non-incremental request replaces the membership; an incremental one removes `leaving` and
- * adds (or replaces) `joining`, and needs a majority quorum system. The checks that need the
+ * A non-incremental request replaces the membership (sites included); an incremental one removes
+ * `leaving` and adds (or replaces) `joining`, and needs a majority quorum system. Members it
+ * keeps keep their sites; a joining `site.N=NAME` entry (corral's) sets or moves N's site. The checks that need the
  * leader's state (in progress, version, synced quorum, ACL) are the caller's.
  */
 export function resolveReconfig(
@@ -203,14 +239,21 @@ export function resolveReconfig(
           'non-majority quorum system');
       }
       const servers = new Map(current.servers.map((server) => [server.id, server] as const));
+      const sites = new Map(Object.entries(current.sites ?? {}).map(([id, site]) =>
+        [Number(id), site] as const));
       for (const leaving of splitList(ask.leaving)) {
         if (!/^\d+$/.test(leaving)) return bad(`leaving server id ${leaving} is not a number`);
         servers.delete(Number(leaving));
+        sites.delete(Number(leaving));
       }
       for (const joiner of splitList(ask.joining)) {
         const parts = joiner.split('=');
         if (parts.length !== 2) return bad('Wrong format of server string');
         const key = parts[0]!.trim();
+        if (key.startsWith('site.')) {
+          sites.set(integerOf(key, key.slice('site.'.length)), siteNameOf(key, parts[1]!.trim()));
+          continue;
+        }
         const server = parseQuorumServer(`server.${key.slice(key.lastIndexOf('.') + 1)}`,
           parts[1]!.trim());
         if (server.client === undefined) {
@@ -219,7 +262,10 @@ export function resolveReconfig(
         }
         servers.set(server.id, server);
       }
-      next = { servers: [...servers.values()].sort((first, second) => first.id - second.id) };
+      next = {
+        servers: [...servers.values()].sort((first, second) => first.id - second.id),
+        ...(sites.size === 0 ? {} : { sites: Object.fromEntries(sites) }),
+      };
       checkMembership(next);
     }
   } catch (error) {

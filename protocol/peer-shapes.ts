@@ -153,10 +153,20 @@ const server = mapOf({
   client: (value) => (value === undefined ? undefined : endpoint(value)),
 });
 const group = mapOf({ id: count, members: listOf(serverId) });
+/** A membership's sites: server ids (as msgpack's map keys) to names. */
+function sitesProblem(value: unknown): Problem {
+  if (!isRecord(value)) return 'not a map';
+  for (const [id, site] of Object.entries(value)) {
+    if (!/^\d+$/.test(id)) return `${id}: not a server id`;
+    if (typeof site !== 'string') return `${id}: not a string`;
+  }
+  return undefined;
+}
 const membership = mapOf({
   servers: listOf(server),
   groups: (value) => (value === undefined ? undefined : listOf(group)(value)),
   weights: (value) => (value === undefined ? undefined : map(value)),
+  sites: (value) => (value === undefined ? undefined : sitesProblem(value)),
 });
 /** A client's reconfig, forwarded to the leader (protocol/txn.ts ReconfigRequestBody). */
 const reconfigRequest = {

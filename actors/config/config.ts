@@ -56,6 +56,7 @@ import {
   isQuorumGroupKey,
   QuorumHierarchyReader,
 } from './quorum-groups.js';
+import { checkSites, isSiteKey, SiteReader } from './sites.js';
 
 export {
   ConfigError,
@@ -77,7 +78,8 @@ export interface ConfigLogger {
 
 /** Which part of parseZooCfg reads a key; undefined for a key no part reads. */
 type KeyReader =
-  'quorumSecurity' | 'clientSecurity' | 'rule' | 'authProvider' | 'server' | 'quorumGroup';
+  | 'quorumSecurity' | 'clientSecurity' | 'rule' | 'authProvider' | 'server' | 'quorumGroup'
+  | 'site';
 
 /** The part of parseZooCfg that reads `key` (the ZooKeeper keys table's "honoured" keys). */
 export function readerOf(key: string): KeyReader | undefined {
@@ -87,6 +89,7 @@ export function readerOf(key: string): KeyReader | undefined {
   if (key.startsWith('authProvider.')) return 'authProvider';
   if (/^server\./.test(key)) return 'server';
   if (isQuorumGroupKey(key)) return 'quorumGroup';
+  if (isSiteKey(key)) return 'site';
   return undefined;
 }
 
@@ -112,6 +115,7 @@ export function parseZooCfg(text: string, sourceName: string): ParsedZooCfg {
   const securityEntries: { name: string; value: string; where: string }[] = [];
   const quorumEntries: { name: string; value: string; where: string }[] = [];
   const quorumGroups = new QuorumHierarchyReader();
+  const sites = new SiteReader();
   let membershipKey: { key: string; where: string } | undefined;
   for (const entry of readJavaProperties(text)) {
     const key = entry.key.trim();
@@ -135,6 +139,8 @@ export function parseZooCfg(text: string, sourceName: string): ParsedZooCfg {
       authProviders.set(key, parseValue(valueParsers.text, key, value, where));
     } else if (reader === 'quorumGroup') {
       quorumGroups.read(key, value, where);
+    } else if (reader === 'site') {
+      sites.read(key, value, where);
     } else if (reader === 'server') {
       const address = parseQuorumServer(key, value, where);
       // `server.1` twice is one key (the later wins); `server.01` beside it is a second entry.
@@ -160,6 +166,8 @@ export function parseZooCfg(text: string, sourceName: string): ParsedZooCfg {
   if (servers.size > 0) config.servers = servers;
   const quorumHierarchy = quorumGroups.result();
   if (quorumHierarchy !== undefined) config.quorumHierarchy = quorumHierarchy;
+  const siteMap = sites.result();
+  if (siteMap !== undefined) config.sites = siteMap;
   readClientSecurityKeys(securityEntries, config as Partial<ClientSecurityConfig>, parseValue);
   Object.assign(config, readQuorumSecurityKeys(quorumEntries, parseValue));
   return {
@@ -251,6 +259,7 @@ export function resolveConfig(
   checkServerLines(servers, partial.extendedTypesEnabled ?? false);
   checkQuorumShape(servers, standaloneEnabled, log);
   if (partial.quorumHierarchy !== undefined) checkQuorumHierarchy(servers, partial.quorumHierarchy);
+  if (partial.sites !== undefined) checkSites(servers, partial.sites);
   const lastSeenMembership = pendingMembership(partial);
   const self = resolveSelf(partial, dataDir, servers, options);
   const security = resolveClientSecurity(partial, partial.authProviders ?? []);
@@ -290,6 +299,7 @@ export function resolveConfig(
     digestUsers: new Map(),
     initialConfiguration: undefined,
     quorumHierarchy: undefined,
+    sites: new Map<number, string>(),
     ...withoutUndefined(partial),
     ...security,
     lastSeenMembership,

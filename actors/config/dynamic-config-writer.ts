@@ -45,7 +45,7 @@ export interface DynamicConfigTarget {
  */
 export function dynamicConfigFileText(membership: Membership, keepVersion: boolean): string {
   const text = ensembleConfigText(
-    membership.servers, membership.version, membership.quorumHierarchy);
+    membership.servers, membership.version, membership.quorumHierarchy, membership.sites);
   return text.split('\n')
     .filter((line) => keepVersion || !line.startsWith('version='))
     .sort()

@@ -1,5 +1,5 @@
 // ZooKeeper 3.5+'s dynamic configuration file, read: zoo.cfg's `dynamicConfigFile=PATH` names a
-// file holding the membership (server.N, group.N, weight.N) whose version is its name's hex suffix
+// file holding the membership (server.N, group.N, weight.N, and corral's site.N) whose version is its name's hex suffix
 // (`zoo.cfg.dynamic.100000000`), and `<zoo.cfg>.dynamic.next` holds a proposed, uncommitted one.
 // The rules are QuorumPeerConfig.parse's and parseDynamicConfig's, so a ZooKeeper config starts
 // corral unchanged; every error names the key and the file holding it.
@@ -17,12 +17,15 @@ import {
   QuorumHierarchyReader,
   type QuorumHierarchy,
 } from './quorum-groups.js';
+import { checkSites, isSiteKey, SiteReader } from './sites.js';
 
 /** The membership a configuration version names: what /zookeeper/config shows. */
 export interface Membership {
   servers: ReadonlyMap<number, QuorumServerAddress>;
   /** group.N / weight.N; undefined for a majority of participants. */
   quorumHierarchy?: QuorumHierarchy | undefined;
+  /** site.N: server id → its site; undefined (or empty) when no server names one. */
+  sites?: ReadonlyMap<number, string> | undefined;
   /** The configuration's version, a zxid (0 for a configuration never committed). */
   version: bigint;
 }
@@ -47,10 +50,12 @@ export const nextDynamicConfigSuffix = '.dynamic.next';
 /**
  * The keys that belong in the dynamic file. ZooKeeper matches them by prefix (`group`, `weight`
  * without the dot), both when it refuses them in zoo.cfg beside dynamicConfigFile and when it
- * drops them from zoo.cfg on a reconfiguration.
+ * drops them from zoo.cfg on a reconfiguration. corral's site.N lines go with them: a site line
+ * left in zoo.cfg would outlive the server a reconfig removed, and refuse the next start.
  */
 export function isMembershipKey(key: string): boolean {
-  return key.startsWith('server.') || key.startsWith('group') || key.startsWith('weight');
+  return key.startsWith('server.') || key.startsWith('group') || key.startsWith('weight') ||
+    isSiteKey(key);
 }
 
 /** Where QuorumPeer writes the committed membership of `version`: beside zoo.cfg. */
@@ -87,8 +92,9 @@ export function versionFromFileName(path: string): bigint | undefined {
 }
 
 /**
- * The committed dynamic file's text. It holds server.N, group.N and weight.N only: ZooKeeper
- * refuses a `version` line in it (the version is the file name's) and any other key.
+ * The committed dynamic file's text. It holds server.N, group.N and weight.N (and corral's
+ * site.N) only: ZooKeeper refuses a `version` line in it (the version is the file name's) and
+ * any other key.
  */
 export function parseDynamicConfigText(text: string, sourceName: string): Membership {
   return readMembership(text, sourceName, (key, where) => {
@@ -97,7 +103,7 @@ export function parseDynamicConfigText(text: string, sourceName: string): Member
         'its version is the hex suffix of its name, as ZooKeeper requires', key);
     }
     throw new ConfigError(`unrecognised parameter ${key} (${where}): a dynamic config file ` +
-      'holds only server.N, group.N and weight.N', key);
+      'holds only server.N, group.N, weight.N and site.N', key);
   }, versionFromFileName(sourceName) ?? 0n);
 }
 
@@ -120,7 +126,7 @@ export function parseNextDynamicConfigText(text: string, sourceName: string): Me
 
 type OtherKey = (key: string, where: string, value: string) => void;
 
-/** server.N and group./weight. lines as parseZooCfg reads them (later lines win), then checked. */
+/** server.N, group./weight. and site. lines as parseZooCfg reads them (later lines win). */
 function readMembership(
   text: string,
   sourceName: string,
@@ -130,6 +136,7 @@ function readMembership(
   const servers = new Map<number, QuorumServerAddress>();
   const serverKeys = new Map<number, string>();
   const groups = new QuorumHierarchyReader();
+  const sites = new SiteReader();
   for (const entry of readJavaProperties(text)) {
     const key = entry.key.trim();
     const value = entry.value.trim();
@@ -145,12 +152,14 @@ function readMembership(
       servers.set(address.id, address);
     } else if (isQuorumGroupKey(key)) {
       groups.read(key, value, where);
+    } else if (isSiteKey(key)) {
+      sites.read(key, value, where);
     } else {
       otherKey(key, where, value);
     }
   }
   const quorumHierarchy = groups.result();
-  return { servers, quorumHierarchy, version };
+  return { servers, quorumHierarchy, sites: sites.result(), version };
 }
 
 /** The per-line and hierarchy rules resolveConfig applies to zoo.cfg's own membership. */
@@ -159,6 +168,7 @@ export function checkMembership(membership: Membership, extendedTypesEnabled: bo
   if (membership.quorumHierarchy !== undefined) {
     checkQuorumHierarchy(membership.servers, membership.quorumHierarchy);
   }
+  if (membership.sites !== undefined) checkSites(membership.servers, membership.sites);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   quorumRuleOfConfig,
   type QuorumHierarchy,
 } from './quorum-groups.js';
+import { siteLines } from './sites.js';
 
 type Servers = ReadonlyMap<number, QuorumServerAddress>;
 
@@ -218,13 +219,15 @@ function resolvePeerType(
 /**
  * The ensemble as ZooKeeper's QuorumVerifier.toString writes it into /zookeeper/config and `conf`:
  * one `server.N=host:quorumPort:electionPort:role[;clientHost:clientPort]` line per member in id
- * order, QuorumHierarchical's group.N and weight.N lines when zoo.cfg has them, then `version=`
- * and the configuration's version in hex (0 for a static zoo.cfg).
+ * order, QuorumHierarchical's group.N and weight.N lines when zoo.cfg has them, corral's
+ * site.N lines when it has those, then `version=` and the configuration's version in hex (0 for
+ * a static zoo.cfg). Without sites the text is ZooKeeper's to the byte.
  */
 export function ensembleConfigText(
   servers: ReadonlyMap<number, QuorumServerAddress>,
   version: number | bigint = 0,
   hierarchy?: QuorumHierarchy,
+  sites?: ReadonlyMap<number, string>,
 ): string {
   const lines = [...servers.values()]
     .sort((first, second) => first.id - second.id)
@@ -239,7 +242,8 @@ export function ensembleConfigText(
   const groupLines = hierarchy === undefined
     ? []
     : quorumHierarchyLines(quorumRuleOfConfig(servers, hierarchy)).map((line) => `${line}\n`);
-  return `${lines.join('')}${groupLines.join('')}version=${version.toString(16)}`;
+  const sitesText = siteLines(sites).map((line) => `${line}\n`).join('');
+  return `${lines.join('')}${groupLines.join('')}${sitesText}version=${version.toString(16)}`;
 }
 
 /** QuorumServer.delimitedHostString: an IPv6 host in brackets, so its colons read as the host's. */

@@ -11,13 +11,14 @@ import type { PeerWireConfig } from './peer-wire-keys.js';
 import type { QuorumGroupsConfig } from './quorum-groups.js';
 import type { QuorumSaslConfig } from './quorum-sasl.js';
 import type { QuorumSecurityConfig } from './quorum-security.js';
+import type { SitesConfig } from './sites.js';
 import type { StorageConfig } from './storage-keys.js';
 import type { UnsafeConfig } from './unsafe-keys.js';
 
 export interface ServerConfig
   extends ClientSecurityConfig, QuorumSecurityConfig, QuorumSaslConfig, StorageConfig,
   LoggingConfig, UnsafeConfig, QuorumGroupsConfig, PeerWireConfig, DynamicConfigFields,
-  MetricsConfig, MachineEventsConfig {
+  MetricsConfig, MachineEventsConfig, SitesConfig {
   /** The plaintext client port; undefined when only secureClientPort serves clients. */
   clientPort: number | undefined;
   clientPortAddress: string;

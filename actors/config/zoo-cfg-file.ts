@@ -13,7 +13,7 @@ export interface ZooCfgFile extends ParsedZooCfg {
 
 /**
  * Reads zoo.cfg at `configPath` and, when it sets dynamicConfigFile, the membership from that
- * file (servers, groups and weights, and its version) and from `<configPath>.dynamic.next`.
+ * file (servers, groups, weights and sites, and its version) and from `<configPath>.dynamic.next`.
  * The config it returns records `configPath`, which a reconfiguration rewrites.
  */
 export function readZooCfgFile(configPath: string): ZooCfgFile {
@@ -33,6 +33,7 @@ export function readZooCfgFile(configPath: string): ZooCfgFile {
     if (committed.quorumHierarchy !== undefined) {
       config.quorumHierarchy = committed.quorumHierarchy;
     }
+    if (committed.sites !== undefined) config.sites = committed.sites;
     config.configVersion = committed.version;
     if (lastSeen !== undefined) config.lastSeenMembership = lastSeen;
   }

@@ -10,6 +10,7 @@ import { monitorValues, zxidHex } from './four-letter-word-reports.js';
 import {
   notServingMessage,
   serverState,
+  siteOfSource,
   type ConnectionStatistics,
   type FourLetterSource,
 } from './four-letter-words.js';
@@ -142,6 +143,9 @@ function serverStats(source: FourLetterSource): AdminResponse {
     };
   }
   response.node_count = source.nodeCount;
+  // corral's field, only for a server with a site (zoo.cfg site.N), as srvr's `Site:` line.
+  const site = siteOfSource(source);
+  if (site !== undefined) response.site = site;
   return response;
 }
 
@@ -194,6 +198,7 @@ function watchSummary(source: FourLetterSource): AdminResponse {
 
 function configuration(source: FourLetterSource): AdminResponse {
   const { config } = source;
+  const site = siteOfSource(source);
   return {
     client_port: config.clientPort ?? -1,
     data_dir: config.dataDir,
@@ -204,6 +209,9 @@ function configuration(source: FourLetterSource): AdminResponse {
     max_session_timeout: config.maxSessionTimeoutMs,
     server_id: source.serverId,
     client_port_listen_backlog: -1,
+    // corral's: this server's site, and every member's (observers too), when zoo.cfg names any.
+    ...(site === undefined ? {} : { site }),
+    ...(config.sites.size === 0 ? {} : { sites: Object.fromEntries(config.sites) }),
   };
 }
 

@@ -63,9 +63,15 @@ export function votingView(source: FourLetterSource): AdminResponse {
       election_addresses: [`${server.host}:${server.electionPort}`],
       client_address: clientAddressOf(source, server),
       learner_type: server.peerType,
+      // corral's field, only for a member zoo.cfg puts in a site (site.N).
+      ...siteField(source.config.sites.get(server.id)),
     };
   }
   return { current_config: view };
+}
+
+function siteField(site: string | undefined): AdminResponse {
+  return site === undefined ? {} : { site };
 }
 
 export function leader(source: FourLetterSource): AdminResponse {

@@ -6,10 +6,11 @@ import { getHeapStatistics } from 'node:v8';
 import { ensembleConfigText } from '../config/ensemble.js';
 import { zooKeeperCounterNames, type ServerMetrics } from '../server/statistics.js';
 import { quotaGaugeNames } from '../server/tree-metrics.js';
-import type {
-  ConnectionStatistics,
-  FourLetterSource,
-  WatchedPath,
+import {
+  siteOfSource,
+  type ConnectionStatistics,
+  type FourLetterSource,
+  type WatchedPath,
 } from './four-letter-words.js';
 
 /** Long.toHexString: two's complement for negatives (-1 prints as ffffffffffffffff). */
@@ -153,7 +154,8 @@ export function formatConf(source: FourLetterSource): string {
   // The quorum verifier's toString: server lines, group./weight. lines, and the version line
   // with no newline after it.
   return text +
-    ensembleConfigText(config.servers, source.membershipVersion, config.quorumHierarchy);
+    ensembleConfigText(config.servers, source.membershipVersion, config.quorumHierarchy,
+      config.sites);
 }
 
 /** mntr values that ZooKeeper prints as Java doubles (0.0, 2.8571) rather than integers: the
@@ -259,7 +261,11 @@ export function monitorValues(source: FourLetterSource): Array<[string, string |
   ];
   const basic = entries.filter((entry): entry is [string, string | number] =>
     entry[1] !== undefined);
-  return source.metrics === undefined ? basic : [...basic, ...metricsValues(source.metrics)];
+  const all = source.metrics === undefined ? basic : [...basic, ...metricsValues(source.metrics)];
+  // corral's own key, after all of ZooKeeper's and only with a site, so a server without one
+  // prints exactly ZooKeeper's keys (test/interop/metrics-mntr.test.ts holds corral to that).
+  const site = siteOfSource(source);
+  return site === undefined ? all : [...all, ['site', site]];
 }
 
 /** MonitorCommand as mntr prints it: `zk_<key>\t<value>` lines. */

@@ -3,6 +3,7 @@
 // `echo srvr | nc` scripts read corral as they read ZooKeeper. Pure formatting over the data the
 // server provides (FourLetterSource); the listener owns the socket.
 import type { ServerConfig } from '../config/config.js';
+import { ownSite } from '../config/sites.js';
 import type { ZxidDigest } from '../../tree/data-tree.js';
 import type { ServerMetrics } from '../server/statistics.js';
 import {
@@ -248,6 +249,11 @@ export function formatDigestLog(log: readonly ZxidDigest[]): string {
   return log.map((entry) => `${entry.zxid.toString(16)}: ${entry.digest}\n`).join('');
 }
 
+/** This server's site (zoo.cfg site.N for its id), undefined when it is in none. */
+export function siteOfSource(source: FourLetterSource): string | undefined {
+  return ownSite(source.config);
+}
+
 /** ZooKeeper's Mode / zk_server_state: the role, or read-only for a partitioned replica. */
 export function serverState(source: FourLetterSource): string {
   return source.readOnly ? 'read-only' : source.role;
@@ -279,5 +285,9 @@ function formatStat(source: FourLetterSource, withClients: boolean): string {
       `Proposal sizes last/min/max: ${sizes.lastBytes}/${sizes.minBytes}/${sizes.maxBytes}`,
     );
   }
+  // corral's one addition, last and only with a site: ZooKeeper's readers of srvr (zkServer.sh
+  // status, corral status, monitoring scripts) pick lines by prefix, so a new line is passed over.
+  const site = siteOfSource(source);
+  if (site !== undefined) lines.push(`Site: ${site}`);
   return lines.join('\n') + '\n';
 }

@@ -14,6 +14,8 @@ export function membershipOfConfig(settings: ServerConfig): VersionedMembership 
   const hierarchy = settings.quorumHierarchy;
   return {
     servers,
+    // The leader's view knows every server's site (tree broadcast picks a relay per site).
+    ...(settings.sites.size === 0 ? {} : { sites: Object.fromEntries(settings.sites) }),
     ...(hierarchy === undefined
       ? {}
       : {
@@ -35,6 +37,9 @@ export function configMembershipOf(membership: VersionedMembership): ConfigMembe
           weights: new Map(Object.entries(membership.weights ?? {})
             .map(([id, weight]) => [Number(id), weight] as const)),
         },
+    sites: membership.sites === undefined
+      ? undefined
+      : new Map(Object.entries(membership.sites).map(([id, site]) => [Number(id), site] as const)),
     version: BigInt(membership.version),
   };
 }

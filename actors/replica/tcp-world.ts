@@ -162,7 +162,7 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
       syncLimitTicks: settings.syncLimit,
     },
     configText: ensembleConfigText(
-      settings.servers, settings.configVersion, settings.quorumHierarchy),
+      settings.servers, settings.configVersion, settings.quorumHierarchy, settings.sites),
     readOnlyModeEnabled: settings.readOnlyModeEnabled,
     ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),

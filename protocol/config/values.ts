@@ -109,6 +109,21 @@ export function serverId(value: string): number {
   return id;
 }
 
+/** A site's name is at most this long: enough for a region and zone, short in every report. */
+export const siteNameLengthMax = 64;
+
+/**
+ * `site.N=NAME`'s value: 1–64 of [A-Za-z0-9._-], so a name reads the same in a zoo.cfg line, a
+ * `srvr` line, a mntr value and a connect string, with nothing to quote or escape in any of them.
+ */
+export function siteName(value: string): string {
+  const allowed = /^[A-Za-z0-9._-]+$/.test(value);
+  if (!allowed || value.length > siteNameLengthMax) {
+    throw new ValueProblem(`expected a site name of 1-${siteNameLengthMax} characters ` +
+      'A-Z a-z 0-9 . _ -');
+  }
+  return value;
+}
 
 /** One `server.N` line: where replica N listens for the leader (quorum) and for votes. */
 export interface QuorumServerAddress {
