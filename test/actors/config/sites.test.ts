@@ -14,6 +14,10 @@ import {
 import { writeDynamicConfig } from '../../../actors/config/dynamic-config-writer.js';
 import { ownSite, parseSiteFlags } from '../../../actors/config/sites.js';
 import { readZooCfgFile } from '../../../actors/config/zoo-cfg-file.js';
+import {
+  configMembershipOf,
+  membershipOfConfig,
+} from '../../../actors/replica/membership-files.js';
 import { buildServerConfig } from '../../../cli/server-options.js';
 
 const quiet = { info: () => undefined, warn: () => undefined };
@@ -66,6 +70,14 @@ describe('site.N in a static zoo.cfg', () => {
 
   it('without site lines every server is in no site', () => {
     expect(resolve(servers(3)).sites.size).toBe(0);
+    expect(membershipOfConfig(resolve(servers(3))).sites).toBeUndefined();
+  });
+
+  it('the membership the replicas carry (the leader\'s view) knows every server\'s site', () => {
+    const config = resolve([...servers(3), 'site.1=eu', 'site.3=us']);
+    const membership = membershipOfConfig(config);
+    expect(membership.sites).toEqual({ 1: 'eu', 3: 'us' });
+    expect(configMembershipOf(membership).sites).toEqual(config.sites);
   });
 
   it('a later line for the same key wins, as Properties.load; an observer may have a site', () => {
