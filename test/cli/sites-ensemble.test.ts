@@ -1,8 +1,12 @@
 // Sites on a real 3-replica ensemble (two in eu-west, one in us-east, from zoo.cfg site.N): each
 // replica's `srvr`, `mntr` and `conf` over TCP, its admin server's srvr, configuration and
-// voting_view JSON, `corral status` by client port and by admin port, and kazoo 2.8 reading the
-// srvr answer, the server version and /zookeeper/config. One ensemble serves every assertion.
+// voting_view JSON, `corral status` by client port and by admin port, kazoo 2.8 reading the
+// srvr answer, the server version and /zookeeper/config, and a reconfig through kazoo that moves
+// one server's site: written to every dynamic file, and read back by a restarted replica. One
+// ensemble serves every assertion.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corralMain } from '../support/corral.js';
@@ -11,13 +15,17 @@ import { fourLetterWord } from '../support/four-letter.js';
 
 const run = promisify(execFile);
 const sites: Record<number, string> = { 1: 'eu-west', 2: 'eu-west', 3: 'us-east' };
+const superPassword = 'sites-secret';
+const superDigest = createHash('sha1').update(`super:${superPassword}`).digest('base64');
 
 let ensemble: TestEnsemble;
 let leader: number;
 
 beforeAll(async () => {
-  ensemble = await TestEnsemble.create({ voters: 3, adminServers: true,
-    extraConfig: Object.entries(sites).map(([id, site]) => `site.${id}=${site}`) });
+  ensemble = await TestEnsemble.create({ voters: 3, adminServers: true, extraConfig: [
+    ...Object.entries(sites).map(([id, site]) => `site.${id}=${site}`),
+    'reconfigEnabled=true', `DigestAuthenticationProvider.superDigest=super:${superDigest}`,
+  ] });
   ensemble.startAll();
   leader = await ensemble.waitForLeader();
   await ensemble.waitForSameZxid();
@@ -26,6 +34,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await ensemble?.destroy();
 });
+
+/** Polls `check` every 100 ms until it holds; fails after `timeoutMs`. */
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await check());) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 async function admin(id: number, command: string): Promise<Record<string, unknown>> {
   const response = await fetch(`http://127.0.0.1:${ensemble.adminPort(id)}/commands/${command}`);
@@ -105,4 +121,35 @@ describe('sites on a real ensemble (R=3: eu-west, eu-west, us-east)', () => {
     expect(result.config.split('\n').filter((line) => line.startsWith('site.')))
       .toEqual(['site.1=eu-west', 'site.2=eu-west', 'site.3=us-east']);
   }, 30_000);
+
+  it('a reconfig moving server 3 to ap-south keeps the other sites, on disk and after a restart',
+    async () => {
+      const script = [
+        'import sys',
+        'from kazoo.client import KazooClient',
+        'client = KazooClient(hosts=sys.argv[1], timeout=4.0)',
+        'client.start(timeout=10)',
+        'client.add_auth("digest", "super:" + sys.argv[2])',
+        'data, _ = client.reconfig(joining="site.3=ap-south", leaving=None, new_members=None)',
+        'client.stop(); client.close()',
+        'print(data.decode())',
+      ].join('\n');
+      const { stdout } = await run('/usr/bin/python3', ['-c', script,
+        `127.0.0.1:${ensemble.clientPort(leader)}`, superPassword], { timeout: 20_000 });
+      const moved = ['site.1=eu-west', 'site.2=eu-west', 'site.3=ap-south'];
+      expect(stdout.split('\n').filter((line) => line.startsWith('site.'))).toEqual(moved);
+      // Every replica writes the committed membership, sites included, as its dynamic file.
+      for (const id of ensemble.ids) {
+        await until(() => /^dynamicConfigFile=/m.test(readFileSync(ensemble.configFile(id),
+          'utf8')), 10_000);
+        const zooCfg = readFileSync(ensemble.configFile(id), 'utf8');
+        expect(zooCfg).not.toMatch(/^site\./m);
+        const dynamicFile = /^dynamicConfigFile=(.+)$/m.exec(zooCfg)![1]!;
+        expect(readFileSync(dynamicFile, 'utf8').split('\n')
+          .filter((line) => line.startsWith('site.'))).toEqual(moved);
+      }
+      await ensemble.restart(3);
+      await until(async () => (await fourLetterWord(ensemble.clientPort(3), 'srvr')
+        .catch(() => '')).includes('Site: ap-south'), 15_000);
+    }, 45_000);
 });
