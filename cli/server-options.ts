@@ -88,7 +88,7 @@ export function addServerOptions(command: Command): Command {
         '[;[clientHost:]clientPort]; repeat per member; replaces zoo.cfg server.N lines',
       collect,
     )
-    .option('--site <id=name>', 'server id\'s site (data centre, region), N=NAME of 1-64 ' +
+    .option('--site <id=name>', 'the site (data centre, region) of server id: a name of 1-64 ' +
       '[A-Za-z0-9._-]; repeat per server; wins over zoo.cfg site.N for that id', collect)
     .option('--init-limit <ticks>', 'ticks a follower may take to sync (zoo.cfg initLimit, 10)')
     .option('--sync-limit <ticks>', 'ticks a follower may lag (zoo.cfg syncLimit, 5)')
