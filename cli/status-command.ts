@@ -1,7 +1,8 @@
 // `corral status CONNECT` (or `--admin HOST:PORT,…`): one table of the ensemble — each
-// replica's role, site (a column shown once any replica has one), epoch, last zxid, lag behind the leader, connections, outstanding requests,
-// average latency, uptime and when the leader's election ended — and an exit code that says
-// whether a quorum serves, so it can be a health check. `--watch` redraws it every --interval.
+// replica's role, site (a column shown once any replica has one), epoch, last zxid, lag behind
+// the leader, connections, outstanding requests, average latency, uptime and when the leader's
+// election ended — and an exit code that says whether a quorum serves, so it can be a health
+// check. `--watch` redraws it every --interval.
 
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -220,8 +220,9 @@ export interface ReconfigAsk {
  * The membership a reconfig asks for, from the last one seen, or ZooKeeper's BadArguments.
  * A non-incremental request replaces the membership (sites included); an incremental one removes
  * `leaving` and adds (or replaces) `joining`, and needs a majority quorum system. Members it
- * keeps keep their sites; a joining `site.N=NAME` entry (corral's) sets or moves N's site. The checks that need the
- * leader's state (in progress, version, synced quorum, ACL) are the caller's.
+ * keeps keep their sites; a joining `site.N=NAME` entry (corral's) sets or moves N's site. The
+ * checks that need the leader's state (in progress, version, synced quorum, ACL) are the
+ * caller's.
  */
 export function resolveReconfig(
   current: Membership,

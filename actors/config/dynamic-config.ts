@@ -1,6 +1,7 @@
 // ZooKeeper 3.5+'s dynamic configuration file, read: zoo.cfg's `dynamicConfigFile=PATH` names a
-// file holding the membership (server.N, group.N, weight.N, and corral's site.N) whose version is its name's hex suffix
-// (`zoo.cfg.dynamic.100000000`), and `<zoo.cfg>.dynamic.next` holds a proposed, uncommitted one.
+// file holding the membership (server.N, group.N, weight.N, and corral's site.N) whose version
+// is its name's hex suffix (`zoo.cfg.dynamic.100000000`), and `<zoo.cfg>.dynamic.next` holds a
+// proposed, uncommitted one.
 // The rules are QuorumPeerConfig.parse's and parseDynamicConfig's, so a ZooKeeper config starts
 // corral unchanged; every error names the key and the file holding it.
 import { existsSync, readFileSync } from 'node:fs';

@@ -62,7 +62,7 @@ async function statusRows(args: string[]): Promise<{ header: string[]; rows: str
 }
 
 describe('sites on a real ensemble (R=3: eu-west, eu-west, us-east)', () => {
-  it('srvr ends with each replica\'s Site line; mntr ends with zk_site; conf lists all', async () => {
+  it('srvr ends with each replica\'s Site line, mntr with zk_site; conf lists all', async () => {
     for (const id of ensemble.ids) {
       const port = ensemble.clientPort(id);
       const srvr = (await fourLetterWord(port, 'srvr')).trimEnd().split('\n');
