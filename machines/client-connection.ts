@@ -1,7 +1,8 @@
 // The client side of a ZooKeeper session as a pure XState machine: which server to try next, how
 // long to back off, when a lost connection means a lost session, when a read-only connection
-// should move to a read-write server, and what the host must tell the application. The sockets
-// (openConnection, closeSession, probeServer), timers and randomness come from the host.
+// should move to a read-write server or back to a server of its own site, and what the host must
+// tell the application. The sockets (openConnection, closeSession, the probes), timers and
+// randomness come from the host.
 import { assign, setup, type SnapshotFrom } from 'xstate';
 import { notProvided, notProvidedActor } from './effects.js';
 
@@ -11,6 +12,8 @@ const machineName = 'client connection';
 export interface ServerAddress {
   host: string;
   port: number;
+  /** The site the connect string tags it with (`host:port@site`); absent when untagged. */
+  site?: string;
 }
 
 /** What the host reports after a successful handshake (ZooKeeper's ConnectResponse). */
@@ -25,6 +28,9 @@ export interface SessionEstablished {
 export const readWriteProbeMsMin = 100;
 /** … doubling the wait after each probe, up to a minute (ClientCnxn's max ping-rw timeout). */
 export const readWriteProbeMsMax = 60_000;
+
+/** While connected outside its own site, the client asks its site's servers this often. */
+export const siteProbeIntervalMsDefault = 10_000;
 
 /** What the host's probeServer actor is asked: the server's answer to `isro` ('rw' or 'ro'). */
 export interface ProbeServerInput {
@@ -60,6 +66,13 @@ export interface ClientConnectionInput {
   reconnectBackoffMsMax: number;
   /** How long close() waits for the server to confirm closeSession before dropping the socket. */
   closeTimeoutMs: number;
+  /**
+   * How many servers at the head of `servers` are of the client's own site (0, the default, for
+   * a client without a site): the host orders own site, then untagged, then other sites.
+   */
+  siteServerCount?: number;
+  /** The wait between rounds of asking own-site servers while connected elsewhere. */
+  siteProbeIntervalMs?: number;
 }
 
 export interface ClientConnectionContext extends ClientConnectionInput {
@@ -82,6 +95,10 @@ export interface ClientConnectionContext extends ClientConnectionInput {
   readWriteProbeMs: number;
   /** How long the server had been silent when the connection was lost (see sessionTimeout). */
   silentMsAtLoss: number;
+  siteServerCount: number;
+  siteProbeIntervalMs: number;
+  /** The own-site server the next site probe asks. */
+  siteProbeIndex: number;
 }
 
 export type ClientConnectionEvent =
@@ -117,6 +134,27 @@ export function reconnectBackoffMs(context: ClientConnectionContext): number {
   const passes = Math.floor(context.failedAttempts / Math.max(1, context.servers.length));
   const backoff = context.reconnectBackoffMsBase * 2 ** Math.min(passes, 20);
   return Math.min(backoff, context.reconnectBackoffMsMax);
+}
+
+/**
+ * The server list and where the reconnect starts after losing the server at `lost`. ZooKeeper's
+ * rule is the next server (the one just lost may be dead or frozen). With own-site servers at
+ * the head, losing one of them rotates the site's servers so the others come first and the lost
+ * one last among them, and the pass starts at the head: other sites only once the whole own site
+ * failed. Losing a server outside the site also starts at the head. A pure rule.
+ */
+export function reorderAfterLoss<T>(
+  servers: readonly T[],
+  lost: number,
+  siteServerCount: number,
+): { servers: T[]; serverIndex: number } {
+  if (siteServerCount <= 0) {
+    return { servers: [...servers], serverIndex: (lost + 1) % servers.length };
+  }
+  if (lost >= siteServerCount) return { servers: [...servers], serverIndex: 0 };
+  const site = servers.slice(0, siteServerCount);
+  const rotated = [...site.slice(lost + 1), ...site.slice(0, lost + 1)];
+  return { servers: [...rotated, ...servers.slice(siteServerCount)], serverIndex: 0 };
 }
 
 /**
@@ -165,6 +203,14 @@ function reconnectLoop() {
   } as const;
 }
 
+/** After an own-site server did not answer 'rw': the next one, or wait for the next round. */
+function nextSiteProbe() {
+  return [
+    { guard: 'isLastSiteServer', target: 'waiting', actions: 'advanceSiteProbe' },
+    { target: 'probing', reenter: true, actions: 'advanceSiteProbe' },
+  ] as const;
+}
+
 export const clientConnectionMachine = setup({
   types: {} as {
     context: ClientConnectionContext;
@@ -181,6 +227,8 @@ export const clientConnectionMachine = setup({
     closeSession: notProvidedActor<void, void>(machineName, 'closeSession'),
     /** Ask input.server `isro` on a connection of its own; resolves with the answer's text. */
     probeServer: notProvidedActor<ProbeServerInput, string>(machineName, 'probeServer'),
+    /** Ask an own-site server whether it serves the quorum: 'rw', 'ro' or anything else. */
+    probeSiteServer: notProvidedActor<ProbeServerInput, string>(machineName, 'probeSiteServer'),
   },
   actions: {
     /** Tell the application (events, waiting requests, recipes) the state changed. */
@@ -220,11 +268,24 @@ export const clientConnectionMachine = setup({
     })),
     /**
      * As ZooKeeper's client: after a loss, reconnect to the next server first (the one just lost
-     * may be dead or frozen, and a handshake with it would spend the session's remaining time).
+     * may be dead or frozen, and a handshake with it would spend the session's remaining time);
+     * with a site, own-site servers first (reorderAfterLoss).
      */
     recordLoss: assign(({ context, event }) => ({
-      serverIndex: (context.serverIndex + 1) % context.servers.length,
+      ...reorderAfterLoss(context.servers, context.serverIndex, context.siteServerCount),
       silentMsAtLoss: Math.max(0, (event as { silentMs?: number }).silentMs ?? 0),
+    })),
+    startSiteSearch: assign({ siteProbeIndex: 0 }),
+    advanceSiteProbe: assign(({ context }) => ({
+      siteProbeIndex: (context.siteProbeIndex + 1) % Math.max(1, context.siteServerCount),
+    })),
+    /**
+     * An own-site server serves the quorum: reconnect to it with the session, as ZooKeeper's
+     * client moves when rebalancing after a reconfig (drop the socket, reconnect, setWatches).
+     */
+    moveToSiteServer: assign(({ context }) => ({
+      serverIndex: context.siteProbeIndex,
+      silentMsAtLoss: 0,
     })),
   },
   guards: {
@@ -233,6 +294,11 @@ export const clientConnectionMachine = setup({
     /** A read-only server's local session is nobody's to expire (the client reconnects anew). */
     holdsSession: ({ context }) => context.seenReadWriteServer,
     isReadWriteAnswer: ({ event }) => (event as { output?: unknown }).output === 'rw',
+    /** Connected to a server outside the own site while the list has own-site servers. */
+    isAwayFromSite: ({ context }) =>
+      context.siteServerCount > 0 && context.serverIndex >= context.siteServerCount,
+    /** The probe just answered was the round's last own-site server. */
+    isLastSiteServer: ({ context }) => context.siteProbeIndex >= context.siteServerCount - 1,
   },
   delays: {
     reconnectBackoff: ({ context }) => reconnectBackoffMs(context),
@@ -244,6 +310,7 @@ export const clientConnectionMachine = setup({
     /** A server that does not confirm closeSession in time is left to expire the session. */
     closeTimeout: ({ context }) => context.closeTimeoutMs,
     readWriteProbe: ({ context }) => context.readWriteProbeMs,
+    siteProbe: ({ context }) => context.siteProbeIntervalMs,
   },
 }).createMachine({
   id: 'clientConnection',
@@ -259,6 +326,9 @@ export const clientConnectionMachine = setup({
     probeIndex: 0,
     readWriteProbeMs: readWriteProbeMsMin,
     silentMsAtLoss: 0,
+    siteServerCount: Math.min(input.siteServerCount ?? 0, input.servers.length),
+    siteProbeIntervalMs: input.siteProbeIntervalMs ?? siteProbeIntervalMsDefault,
+    siteProbeIndex: 0,
   }),
   initial: 'connecting',
   states: {
@@ -279,9 +349,41 @@ export const clientConnectionMachine = setup({
       },
       states: {
         choosing: {
-          always: [{ guard: 'isReadOnly', target: 'readOnly' }, { target: 'readWrite' }],
+          always: [
+            { guard: 'isReadOnly', target: 'readOnly' },
+            { guard: 'isAwayFromSite', target: 'awayFromSite' },
+            { target: 'readWrite' },
+          ],
         },
         readWrite: { entry: report('connected') },
+        // Served read-write by another site (or an untagged server) while the own site may
+        // recover: each round asks the own site's servers in turn; the first serving the quorum
+        // takes the session back (a reconnect with the same id and password).
+        awayFromSite: {
+          entry: [report('connected'), 'startSiteSearch'],
+          initial: 'waiting',
+          states: {
+            waiting: { after: { siteProbe: { target: 'probing' } } },
+            probing: {
+              invoke: {
+                id: 'probeSiteServer',
+                src: 'probeSiteServer',
+                input: ({ context }): ProbeServerInput => ({
+                  server: context.servers[context.siteProbeIndex] as ServerAddress,
+                }),
+                onDone: [
+                  {
+                    guard: 'isReadWriteAnswer',
+                    target: '#clientConnection.suspended',
+                    actions: ['moveToSiteServer', 'dropConnection'],
+                  },
+                  ...nextSiteProbe(),
+                ],
+                onError: nextSiteProbe(),
+              },
+            },
+          },
+        },
         // A read-only server (partitioned from its quorum) serves reads; writes fail NotReadOnly.
         // Meanwhile other servers are asked `isro`; one answering `rw` takes the client over.
         readOnly: {
