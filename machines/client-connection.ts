@@ -99,6 +99,8 @@ export interface ClientConnectionContext extends ClientConnectionInput {
   siteProbeIntervalMs: number;
   /** The own-site server the next site probe asks. */
   siteProbeIndex: number;
+  /** With a site: the server whose loss began this reconnect, tried last; otherwise -1. */
+  lostServerIndex: number;
 }
 
 export type ClientConnectionEvent =
@@ -137,24 +139,27 @@ export function reconnectBackoffMs(context: ClientConnectionContext): number {
 }
 
 /**
- * The server list and where the reconnect starts after losing the server at `lost`. ZooKeeper's
- * rule is the next server (the one just lost may be dead or frozen). With own-site servers at
- * the head, losing one of them rotates the site's servers so the others come first and the lost
- * one last among them, and the pass starts at the head: other sites only once the whole own site
- * failed. Losing a server outside the site also starts at the head. A pure rule.
+ * Where the reconnect starts after losing the server at `lost`. ZooKeeper's rule is the next
+ * server (the one just lost may be dead or frozen). With own-site servers at the head, the pass
+ * starts at the head instead, so other sites come only after the whole own site failed, and the
+ * lost server is tried last (nextServerIndex). A pure rule.
  */
-export function reorderAfterLoss<T>(
-  servers: readonly T[],
-  lost: number,
-  siteServerCount: number,
-): { servers: T[]; serverIndex: number } {
-  if (siteServerCount <= 0) {
-    return { servers: [...servers], serverIndex: (lost + 1) % servers.length };
-  }
-  if (lost >= siteServerCount) return { servers: [...servers], serverIndex: 0 };
-  const site = servers.slice(0, siteServerCount);
-  const rotated = [...site.slice(lost + 1), ...site.slice(0, lost + 1)];
-  return { servers: [...rotated, ...servers.slice(siteServerCount)], serverIndex: 0 };
+export function serverAfterLoss(lost: number, serverCount: number, siteServerCount: number) {
+  if (siteServerCount <= 0) return (lost + 1) % serverCount;
+  return lost === 0 ? 1 % serverCount : 0;
+}
+
+/**
+ * The server after `current` in a pass: the list in order, or, when a server was lost
+ * (`lostServerIndex` ≥ 0, clients with a site), every other server in order and the lost one
+ * last. A silent dead server costs a whole handshake timeout; a site whose servers all died
+ * silently must leave the client time to reach another site within its session. A pure rule.
+ */
+export function nextServerIndex(current: number, lostServerIndex: number, serverCount: number) {
+  if (lostServerIndex < 0) return (current + 1) % serverCount;
+  if (current === lostServerIndex) return serverAfterLoss(lostServerIndex, serverCount, 1);
+  const next = current + 1 === lostServerIndex ? current + 2 : current + 1;
+  return next >= serverCount ? lostServerIndex : next;
 }
 
 /**
@@ -246,6 +251,7 @@ export const clientConnectionMachine = setup({
         readOnly: established.readOnly,
         seenReadWriteServer: context.seenReadWriteServer || !established.readOnly,
         failedAttempts: 0,
+        lostServerIndex: -1,
       };
     }),
     startReadWriteSearch: assign(({ context }) => ({
@@ -263,16 +269,19 @@ export const clientConnectionMachine = setup({
       silentMsAtLoss: 0,
     })),
     advanceServer: assign(({ context }) => ({
-      serverIndex: (context.serverIndex + 1) % context.servers.length,
+      serverIndex: nextServerIndex(
+        context.serverIndex, context.lostServerIndex, context.servers.length),
       failedAttempts: context.failedAttempts + 1,
     })),
     /**
      * As ZooKeeper's client: after a loss, reconnect to the next server first (the one just lost
      * may be dead or frozen, and a handshake with it would spend the session's remaining time);
-     * with a site, own-site servers first (reorderAfterLoss).
+     * with a site, own-site servers first and the lost one last (serverAfterLoss).
      */
     recordLoss: assign(({ context, event }) => ({
-      ...reorderAfterLoss(context.servers, context.serverIndex, context.siteServerCount),
+      serverIndex: serverAfterLoss(
+        context.serverIndex, context.servers.length, context.siteServerCount),
+      lostServerIndex: context.siteServerCount > 0 ? context.serverIndex : -1,
       silentMsAtLoss: Math.max(0, (event as { silentMs?: number }).silentMs ?? 0),
     })),
     startSiteSearch: assign({ siteProbeIndex: 0 }),
@@ -329,6 +338,7 @@ export const clientConnectionMachine = setup({
     siteServerCount: Math.min(input.siteServerCount ?? 0, input.servers.length),
     siteProbeIntervalMs: input.siteProbeIntervalMs ?? siteProbeIntervalMsDefault,
     siteProbeIndex: 0,
+    lostServerIndex: -1,
   }),
   initial: 'connecting',
   states: {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadArgumentsError, createClient, parseConnectString } from '../../client/index.js';
 import { orderServersBySite } from '../../client/sites.js';
-import { reorderAfterLoss } from '../../machines/client-connection.js';
+import { nextServerIndex, serverAfterLoss } from '../../machines/client-connection.js';
 
 describe('parseConnectString', () => {
   it.each([
@@ -116,21 +116,34 @@ describe('orderServersBySite', () => {
   });
 });
 
-describe('reorderAfterLoss', () => {
-  const list = ['a1', 'a2', 'a3', 'u', 'b'];
+/** The servers one reconnect pass tries, by index, after losing `lost`. */
+function passAfterLoss(lost: number, count: number, siteServerCount: number): number[] {
+  const lostServerIndex = siteServerCount > 0 ? lost : -1;
+  const pass = [serverAfterLoss(lost, count, siteServerCount)];
+  while (pass.length < count) {
+    pass.push(nextServerIndex(pass.at(-1)!, lostServerIndex, count));
+  }
+  return pass;
+}
+
+describe('reconnect order after a loss', () => {
   it.each([
-    // [lost, siteServerCount, servers after, first tried]
-    [0, 0, list, 'a2'],
-    [4, 0, list, 'a1'],
-    [0, 3, ['a2', 'a3', 'a1', 'u', 'b'], 'a2'],
-    [1, 3, ['a3', 'a1', 'a2', 'u', 'b'], 'a3'],
-    [2, 3, ['a1', 'a2', 'a3', 'u', 'b'], 'a1'],
-    [3, 3, list, 'a1'],
-    [4, 3, list, 'a1'],
-    [0, 1, list, 'a1'],
-  ])('after losing index %i with %i own-site servers', (lost, count, after, first) => {
-    const { servers, serverIndex } = reorderAfterLoss(list, lost, count);
-    expect(servers).toEqual(after);
-    expect(servers[serverIndex]).toBe(first);
+    // [lost, servers, own-site servers, the pass]
+    [0, 5, 0, [1, 2, 3, 4, 0]], // without a site: ZooKeeper's next server, round the list
+    [3, 5, 0, [4, 0, 1, 2, 3]],
+    [0, 5, 3, [1, 2, 3, 4, 0]], // own site first, the lost one last
+    [1, 5, 3, [0, 2, 3, 4, 1]],
+    [2, 5, 3, [0, 1, 3, 4, 2]],
+    [4, 5, 3, [0, 1, 2, 3, 4]], // lost elsewhere: start again at home
+    [0, 3, 1, [1, 2, 0]], // the only own-site server lost: the other site, then it
+    [0, 1, 1, [0]],
+  ])('after losing %i of %i with %i own-site servers', (lost, count, own, pass) => {
+    expect(passAfterLoss(lost, count, own)).toEqual(pass);
+  });
+
+  it('starts the next pass where the first began', () => {
+    expect(nextServerIndex(1, 1, 5)).toBe(0);
+    expect(nextServerIndex(0, 0, 5)).toBe(1);
+    expect(nextServerIndex(4, -1, 5)).toBe(0);
   });
 });
