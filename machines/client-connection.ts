@@ -5,6 +5,14 @@
 // randomness come from the host.
 import { assign, setup, type SnapshotFrom } from 'xstate';
 import { notProvided, notProvidedActor } from './effects.js';
+import {
+  awayFromSiteState,
+  nextServerIndex,
+  serverAfterLoss,
+  siteProbeIntervalMsDefault,
+} from './client-connection-site.js';
+
+export { nextServerIndex, serverAfterLoss, siteProbeIntervalMsDefault };
 
 const machineName = 'client connection';
 
@@ -28,9 +36,6 @@ export interface SessionEstablished {
 export const readWriteProbeMsMin = 100;
 /** … doubling the wait after each probe, up to a minute (ClientCnxn's max ping-rw timeout). */
 export const readWriteProbeMsMax = 60_000;
-
-/** While connected outside its own site, the client asks its site's servers this often. */
-export const siteProbeIntervalMsDefault = 10_000;
 
 /** What the host's probeServer actor is asked: the server's answer to `isro` ('rw' or 'ro'). */
 export interface ProbeServerInput {
@@ -139,30 +144,6 @@ export function reconnectBackoffMs(context: ClientConnectionContext): number {
 }
 
 /**
- * Where the reconnect starts after losing the server at `lost`. ZooKeeper's rule is the next
- * server (the one just lost may be dead or frozen). With own-site servers at the head, the pass
- * starts at the head instead, so other sites come only after the whole own site failed, and the
- * lost server is tried last (nextServerIndex). A pure rule.
- */
-export function serverAfterLoss(lost: number, serverCount: number, siteServerCount: number) {
-  if (siteServerCount <= 0) return (lost + 1) % serverCount;
-  return lost === 0 ? 1 % serverCount : 0;
-}
-
-/**
- * The server after `current` in a pass: the list in order, or, when a server was lost
- * (`lostServerIndex` ≥ 0, clients with a site), every other server in order and the lost one
- * last. A silent dead server costs a whole handshake timeout; a site whose servers all died
- * silently must leave the client time to reach another site within its session. A pure rule.
- */
-export function nextServerIndex(current: number, lostServerIndex: number, serverCount: number) {
-  if (lostServerIndex < 0) return (current + 1) % serverCount;
-  if (current === lostServerIndex) return serverAfterLoss(lostServerIndex, serverCount, 1);
-  const next = current + 1 === lostServerIndex ? current + 2 : current + 1;
-  return next >= serverCount ? lostServerIndex : next;
-}
-
-/**
  * How long a suspended client waits before reporting its session expired: the session timeout
  * counted from the last frame the server sent, not from when the loss was noticed. The server
  * last heard from us no later than that frame, so it may expire the session a timeout after it;
@@ -206,14 +187,6 @@ function reconnectLoop() {
       waiting: { after: { reconnectBackoff: { target: 'opening' } } },
     },
   } as const;
-}
-
-/** After an own-site server did not answer 'rw': the next one, or wait for the next round. */
-function nextSiteProbe() {
-  return [
-    { guard: 'isLastSiteServer', target: 'waiting', actions: 'advanceSiteProbe' },
-    { target: 'probing', reenter: true, actions: 'advanceSiteProbe' },
-  ] as const;
 }
 
 export const clientConnectionMachine = setup({
@@ -366,34 +339,7 @@ export const clientConnectionMachine = setup({
           ],
         },
         readWrite: { entry: report('connected') },
-        // Served read-write by another site (or an untagged server) while the own site may
-        // recover: each round asks the own site's servers in turn; the first serving the quorum
-        // takes the session back (a reconnect with the same id and password).
-        awayFromSite: {
-          entry: [report('connected'), 'startSiteSearch'],
-          initial: 'waiting',
-          states: {
-            waiting: { after: { siteProbe: { target: 'probing' } } },
-            probing: {
-              invoke: {
-                id: 'probeSiteServer',
-                src: 'probeSiteServer',
-                input: ({ context }): ProbeServerInput => ({
-                  server: context.servers[context.siteProbeIndex] as ServerAddress,
-                }),
-                onDone: [
-                  {
-                    guard: 'isReadWriteAnswer',
-                    target: '#clientConnection.suspended',
-                    actions: ['moveToSiteServer', 'dropConnection'],
-                  },
-                  ...nextSiteProbe(),
-                ],
-                onError: nextSiteProbe(),
-              },
-            },
-          },
-        },
+        awayFromSite: awayFromSiteState(),
         // A read-only server (partitioned from its quorum) serves reads; writes fail NotReadOnly.
         // Meanwhile other servers are asked `isro`; one answering `rw` takes the client over.
         readOnly: {
