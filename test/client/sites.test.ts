@@ -1,7 +1,7 @@
 // A client with a site against a real 3-replica corral ensemble whose connect string tags one
 // replica with the client's site and two with another: it connects at home, fails over to the
-// other site when its replica is SIGKILLed, and moves back when it returns — one session
-// throughout (its ephemeral node lives on), and watches set before each move fire after it.
+// other site when its replica is SIGKILLed (or frozen), and moves back when it returns — one
+// session throughout (its ephemeral node lives on), and watches set before each move fire after.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -26,6 +26,11 @@ describe('a client with a site (corral, R=3, sites a,b,b)', { timeout: 40_000 },
     ensemble = await TestEnsemble.create({ voters: 3, tickTimeMs: 200 });
     ensemble.startAll();
     await ensemble.waitForLeader();
+    // The test's own eyes: any server will do (it reconnects when one goes).
+    direct = await connect(ensemble.connectString(), {
+      sessionTimeoutMs: 4_000, reconnectBackoffMsBase: 20,
+    });
+    clients.push(direct);
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));
@@ -41,8 +46,6 @@ describe('a client with a site (corral, R=3, sites a,b,b)', { timeout: 40_000 },
         `127.0.0.1:${port(home!)}@a`,
         ...away.map((id) => `127.0.0.1:${port(id)}@b`),
       ].join(',') + '/sites';
-      direct = await connect(ensemble.connectString(away));
-      clients.push(direct);
       await direct.create('/sites', '');
       for (const name of ['before-failover', 'before-both', 'while-away']) {
         await direct.create(`/sites/${name}`, 'v0');
@@ -104,5 +107,49 @@ describe('a client with a site (corral, R=3, sites a,b,b)', { timeout: 40_000 },
       expect((await client.getData('/owned')).data?.toString()).toBe('home');
       console.log(`moved back ${movedAfterMs} ms after home served (probe every ` +
         `${siteProbeIntervalMs} ms)`);
+    });
+
+  it('fails over within its session timeout when its site freezes (SIGSTOP), then returns',
+    async () => {
+      const home = (await ensemble.followers(ensemble.ids))[0]!;
+      const away = ensemble.ids.filter((id) => id !== home);
+      const tags = ensemble.ids.map((id) =>
+        `127.0.0.1:${ensemble.clientPort(id)}@${id === home ? 'a' : 'b'}`);
+      const sessionTimeoutMs = 4_000;
+      const client = await connect(tags.join(','), {
+        site: 'a', siteProbeIntervalMs, sessionTimeoutMs, reconnectBackoffMsBase: 20,
+      });
+      clients.push(client);
+      const states: ClientConnectionState[] = [];
+      client.on('state', (state) => states.push(state));
+      expect(client.connectedServer?.port).toBe(ensemble.clientPort(home));
+      await client.create('/frozen-owner', '', { mode: 'ephemeral' });
+      const sessionId = client.sessionId;
+
+      // A frozen server keeps its socket open: only the read timeout (2/3 of the session
+      // timeout) tells, and the frozen home (tried last) must not spend the rest.
+      ensemble.pause(home);
+      const frozenAtMs = Date.now();
+      try {
+        // The session's survival is the server's verdict; the wait allows for a loaded machine.
+        await eventually('failover from the frozen site', () =>
+          client.connectedServer?.site === 'b', sessionTimeoutMs + 1_000);
+      } finally {
+        ensemble.resume(home);
+      }
+      const failoverMs = Date.now() - frozenAtMs;
+      expect(states).toEqual(['suspended', 'connected']);
+      expect(away.map((id) => ensemble.clientPort(id))).toContain(client.connectedServer?.port);
+      expect(client.sessionId).toBe(sessionId);
+      expect(await direct.exists('/frozen-owner')).not.toBeNull();
+      await eventually('home serving again',
+        async () => (await ensemble.status(home)).mode === 'follower', 20_000);
+      await eventually('the move back home', () => client.connectedServer?.site === 'a',
+        siteProbeIntervalMs + moveBackSlackMs);
+      expect(states).toEqual(['suspended', 'connected', 'suspended', 'connected']);
+      expect(client.sessionId).toBe(sessionId);
+      expect(await direct.exists('/frozen-owner')).not.toBeNull();
+      console.log(`failover from a frozen site took ${failoverMs} ms (session timeout ` +
+        `${sessionTimeoutMs} ms)`);
     });
 });
