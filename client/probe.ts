@@ -29,7 +29,8 @@ export function probeReadWrite(
 /**
  * Whether a server of the client's own site serves the quorum: 'rw', 'ro' (read-only) or 'null'
  * (not serving). `isro` answers that exactly, but ZooKeeper and corral whitelist it only with
- * readonlymode.enabled; otherwise `srvr` (whitelisted by default) says it in its Mode line.
+ * readonlymode.enabled; otherwise `srvr`, which every whitelist allows (zkServer.sh status needs
+ * it), says it in its Mode line.
  */
 export async function probeServing(
   server: ServerAddress,
