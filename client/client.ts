@@ -13,7 +13,7 @@ import type { ClientRequest } from '../protocol/requests.js';
 import type { ResponseBody } from '../protocol/responses.js';
 import type { ClientConnectionState } from '../machines/client-connection.js';
 import { prependChroot, stripChroot, validatePath } from './connect-string.js';
-import { ConnectionHost, isTerminal } from './connection.js';
+import { ConnectionHost, isTerminal, type ConnectedServer } from './connection.js';
 import {
   Transaction,
   createRequest,
@@ -90,6 +90,11 @@ export class Client {
 
   get sessionTimeoutMs(): number {
     return this.host.negotiatedTimeoutMs;
+  }
+
+  /** The server (and its site) the client is connected to; undefined while not connected. */
+  get connectedServer(): ConnectedServer | undefined {
+    return this.host.connectedServer;
   }
 
   /** Connection state changes, as the machine reports them. */

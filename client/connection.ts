@@ -24,7 +24,8 @@ import {
 import type { WatcherEvent } from '../protocol/records.js';
 import type { ClientRequest } from '../protocol/requests.js';
 import type { ClientTlsOptions } from './types.js';
-import { probeReadWrite } from './probe.js';
+import { probeReadWrite, probeServing } from './probe.js';
+import { orderServersBySite } from './sites.js';
 import { WireConnection, type Reply } from './wire.js';
 import type { RegisteredWatches } from './watches.js';
 
@@ -43,6 +44,20 @@ export interface ConnectionSettings {
   tls?: ClientTlsOptions;
   /** Server paths to re-register after a reconnect. */
   registeredWatches: () => RegisteredWatches;
+  /** The client's own site (ClientOptions.site): its servers first, others as a fallback. */
+  site?: string;
+  /** While served outside the own site, ask own-site servers this often. */
+  siteProbeIntervalMs?: number;
+}
+
+/** The server a client is connected to, with the site its connect string tags it with. */
+export interface ConnectedServer {
+  host: string;
+  port: number;
+  /** Absent for a server the connect string does not tag. */
+  site?: string;
+  /** Whether `site` is the client's own (false for an untagged server or a client without). */
+  isOwnSite: boolean;
 }
 
 interface HostEvents {
@@ -64,6 +79,8 @@ export class ConnectionHost {
   /** The zxid the next handshake and setWatches2 carry: the highest a reply has shown. */
   private lastZxidSeen = 0;
   private wire: WireConnection | null = null;
+  /** The server `wire` is connected to. */
+  private server: ServerAddress | null = null;
   private silenceTimer: NodeJS.Timeout | undefined;
   private readonly authentications: { scheme: string; auth: Buffer }[] = [];
   private readonly emitter = createNanoEvents<HostEvents>();
@@ -78,6 +95,8 @@ export class ConnectionHost {
         closeSession: fromPromise<void, void>(() => this.closeSession()),
         probeServer: fromPromise<string, ProbeServerInput>(({ input, signal }) =>
           probeReadWrite(input.server, settings.tls, signal)),
+        probeSiteServer: fromPromise<string, ProbeServerInput>(({ input, signal }) =>
+          probeServing(input.server, settings.tls, signal)),
       },
       actions: {
         reportState: (_, params) => this.reportState(params.state),
@@ -90,9 +109,14 @@ export class ConnectionHost {
           Math.round(reconnectBackoffMs(context) * (0.5 + settings.random())),
       },
     });
+    const order = orderServersBySite(settings.servers, settings.site, settings.random);
     this.actor = createActor(machine, {
       input: {
-        servers: shuffle(settings.servers, settings.random),
+        servers: order.servers,
+        siteServerCount: order.siteServerCount,
+        ...(settings.siteProbeIntervalMs === undefined
+          ? {}
+          : { siteProbeIntervalMs: settings.siteProbeIntervalMs }),
         requestedTimeoutMs: settings.sessionTimeoutMs,
         canBeReadOnly: settings.canBeReadOnly,
         reconnectBackoffMsBase: settings.reconnectBackoffMsBase,
@@ -116,6 +140,18 @@ export class ConnectionHost {
 
   get negotiatedTimeoutMs(): number {
     return this.actor.getSnapshot().context.negotiatedTimeoutMs;
+  }
+
+  /** The server of the current connection; undefined while not connected. */
+  get connectedServer(): ConnectedServer | undefined {
+    const server = this.server;
+    if (!this.isConnected || server === null) return undefined;
+    return {
+      host: server.host,
+      port: server.port,
+      ...(server.site === undefined ? {} : { site: server.site }),
+      isOwnSite: server.site !== undefined && server.site === this.settings.site,
+    };
   }
 
   get isConnected(): boolean {
@@ -235,7 +271,7 @@ export class ConnectionHost {
       wire.destroy();
       throw new ConnectionLossError('connection attempt abandoned');
     }
-    this.attach(wire);
+    this.attach(wire, input.server);
     return {
       sessionId: wire.sessionId,
       password: wire.password,
@@ -244,8 +280,9 @@ export class ConnectionHost {
     };
   }
 
-  private attach(wire: WireConnection): void {
+  private attach(wire: WireConnection, server: ServerAddress): void {
     this.wire = wire;
+    this.server = server;
     wire.onNotification((event, zxid) => {
       if (event.type === -1 && event.state === KeeperState.expired) {
         this.actor.send({ type: 'session.expired' });
@@ -354,14 +391,4 @@ export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise
       },
     );
   });
-}
-
-/** Fisher–Yates with the host's random source. */
-function shuffle<T>(items: T[], random: () => number): T[] {
-  const result = [...items];
-  for (let index = result.length - 1; index > 0; index--) {
-    const other = Math.floor(random() * (index + 1));
-    [result[index], result[other]] = [result[other] as T, result[index] as T];
-  }
-  return result;
 }

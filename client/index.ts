@@ -2,12 +2,13 @@
 // the Client, its result and option types, ZooKeeper's error classes and constants.
 
 import { Client } from './client.js';
-import { parseConnectString } from './connect-string.js';
+import { parseConnectString, validateSite } from './connect-string.js';
 import { ConnectionHost } from './connection.js';
-import { ConnectionLossError } from '../protocol/errors.js';
+import { BadArgumentsError, ConnectionLossError } from '../protocol/errors.js';
 import type { ClientOptions } from './types.js';
 
 export { Client, type MultiError } from './client.js';
+export type { ConnectedServer } from './connection.js';
 export type { ConfigResult, ReconfigChange } from './config.js';
 export { Transaction, type Operation, type ReadOperation } from './transaction.js';
 export type {
@@ -27,7 +28,7 @@ export {
 } from './connect-string.js';
 
 /**
- * Opens a session through the servers of `connectString` (`host:port[,host:port…][/chroot]`)
+ * Opens a session through the servers of `connectString` (`host:port[@site][,…][/chroot]`)
  * and resolves once connected. Rejects (and gives up) after `connectTimeoutMs`, or at once if the
  * connection ends for good (expired, authFailed).
  */
@@ -52,6 +53,11 @@ export async function connect(connectString: string, options: ClientOptions = {}
 /** The client without waiting: it starts connecting at once; use whenConnected() or events. */
 export function createClient(connectString: string, options: ClientOptions = {}): Client {
   const { servers, chroot } = parseConnectString(connectString);
+  if (options.site !== undefined) validateSite(options.site, 'the site option');
+  const siteProbeIntervalMs = options.siteProbeIntervalMs;
+  if (siteProbeIntervalMs !== undefined && !(siteProbeIntervalMs > 0)) {
+    throw new BadArgumentsError(`siteProbeIntervalMs must be positive, not ${siteProbeIntervalMs}`);
+  }
   let client: Client | undefined;
   const host = new ConnectionHost({
     servers,
@@ -62,6 +68,8 @@ export function createClient(connectString: string, options: ClientOptions = {})
     closeTimeoutMs: options.closeTimeoutMs ?? 1_000,
     random: options.random ?? Math.random,
     ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(options.site === undefined ? {} : { site: options.site }),
+    ...(siteProbeIntervalMs === undefined ? {} : { siteProbeIntervalMs }),
     registeredWatches: () => (client as Client).watchServerPaths(),
   });
   client = new Client(host, chroot, options.requestTimeoutMs);

@@ -31,6 +31,14 @@ export interface ClientOptions {
   authentications?: { scheme: string; auth: string | Buffer }[];
   /** Connect over TLS (a server's secureClientPort); see ClientTlsOptions. */
   tls?: ClientTlsOptions;
+  /**
+   * The client's own site: servers the connect string tags with it (`host:port@site`) are
+   * tried first, untagged ones next, other sites last; while served outside its site the client
+   * asks its site's servers every siteProbeIntervalMs and moves its session back to one.
+   */
+  site?: string;
+  /** How often to ask own-site servers while served by another site. Default 10 000 ms. */
+  siteProbeIntervalMs?: number;
 }
 
 /**

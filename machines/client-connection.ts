@@ -1,9 +1,18 @@
 // The client side of a ZooKeeper session as a pure XState machine: which server to try next, how
 // long to back off, when a lost connection means a lost session, when a read-only connection
-// should move to a read-write server, and what the host must tell the application. The sockets
-// (openConnection, closeSession, probeServer), timers and randomness come from the host.
+// should move to a read-write server or back to a server of its own site, and what the host must
+// tell the application. The sockets (openConnection, closeSession, the probes), timers and
+// randomness come from the host.
 import { assign, setup, type SnapshotFrom } from 'xstate';
 import { notProvided, notProvidedActor } from './effects.js';
+import {
+  awayFromSiteState,
+  nextServerIndex,
+  serverAfterLoss,
+  siteProbeIntervalMsDefault,
+} from './client-connection-site.js';
+
+export { nextServerIndex, serverAfterLoss, siteProbeIntervalMsDefault };
 
 const machineName = 'client connection';
 
@@ -11,6 +20,8 @@ const machineName = 'client connection';
 export interface ServerAddress {
   host: string;
   port: number;
+  /** The site the connect string tags it with (`host:port@site`); absent when untagged. */
+  site?: string;
 }
 
 /** What the host reports after a successful handshake (ZooKeeper's ConnectResponse). */
@@ -60,6 +71,13 @@ export interface ClientConnectionInput {
   reconnectBackoffMsMax: number;
   /** How long close() waits for the server to confirm closeSession before dropping the socket. */
   closeTimeoutMs: number;
+  /**
+   * How many servers at the head of `servers` are of the client's own site (0, the default, for
+   * a client without a site): the host orders own site, then untagged, then other sites.
+   */
+  siteServerCount?: number;
+  /** The wait between rounds of asking own-site servers while connected elsewhere. */
+  siteProbeIntervalMs?: number;
 }
 
 export interface ClientConnectionContext extends ClientConnectionInput {
@@ -82,6 +100,12 @@ export interface ClientConnectionContext extends ClientConnectionInput {
   readWriteProbeMs: number;
   /** How long the server had been silent when the connection was lost (see sessionTimeout). */
   silentMsAtLoss: number;
+  siteServerCount: number;
+  siteProbeIntervalMs: number;
+  /** The own-site server the next site probe asks. */
+  siteProbeIndex: number;
+  /** With a site: the server whose loss began this reconnect, tried last; otherwise -1. */
+  lostServerIndex: number;
 }
 
 export type ClientConnectionEvent =
@@ -181,6 +205,8 @@ export const clientConnectionMachine = setup({
     closeSession: notProvidedActor<void, void>(machineName, 'closeSession'),
     /** Ask input.server `isro` on a connection of its own; resolves with the answer's text. */
     probeServer: notProvidedActor<ProbeServerInput, string>(machineName, 'probeServer'),
+    /** Ask an own-site server whether it serves the quorum: 'rw', 'ro' or anything else. */
+    probeSiteServer: notProvidedActor<ProbeServerInput, string>(machineName, 'probeSiteServer'),
   },
   actions: {
     /** Tell the application (events, waiting requests, recipes) the state changed. */
@@ -198,6 +224,7 @@ export const clientConnectionMachine = setup({
         readOnly: established.readOnly,
         seenReadWriteServer: context.seenReadWriteServer || !established.readOnly,
         failedAttempts: 0,
+        lostServerIndex: -1,
       };
     }),
     startReadWriteSearch: assign(({ context }) => ({
@@ -215,16 +242,32 @@ export const clientConnectionMachine = setup({
       silentMsAtLoss: 0,
     })),
     advanceServer: assign(({ context }) => ({
-      serverIndex: (context.serverIndex + 1) % context.servers.length,
+      serverIndex: nextServerIndex(
+        context.serverIndex, context.lostServerIndex, context.servers.length),
       failedAttempts: context.failedAttempts + 1,
     })),
     /**
      * As ZooKeeper's client: after a loss, reconnect to the next server first (the one just lost
-     * may be dead or frozen, and a handshake with it would spend the session's remaining time).
+     * may be dead or frozen, and a handshake with it would spend the session's remaining time);
+     * with a site, own-site servers first and the lost one last (serverAfterLoss).
      */
     recordLoss: assign(({ context, event }) => ({
-      serverIndex: (context.serverIndex + 1) % context.servers.length,
+      serverIndex: serverAfterLoss(
+        context.serverIndex, context.servers.length, context.siteServerCount),
+      lostServerIndex: context.siteServerCount > 0 ? context.serverIndex : -1,
       silentMsAtLoss: Math.max(0, (event as { silentMs?: number }).silentMs ?? 0),
+    })),
+    startSiteSearch: assign({ siteProbeIndex: 0 }),
+    advanceSiteProbe: assign(({ context }) => ({
+      siteProbeIndex: (context.siteProbeIndex + 1) % Math.max(1, context.siteServerCount),
+    })),
+    /**
+     * An own-site server serves the quorum: reconnect to it with the session, as ZooKeeper's
+     * client moves when rebalancing after a reconfig (drop the socket, reconnect, setWatches).
+     */
+    moveToSiteServer: assign(({ context }) => ({
+      serverIndex: context.siteProbeIndex,
+      silentMsAtLoss: 0,
     })),
   },
   guards: {
@@ -233,6 +276,11 @@ export const clientConnectionMachine = setup({
     /** A read-only server's local session is nobody's to expire (the client reconnects anew). */
     holdsSession: ({ context }) => context.seenReadWriteServer,
     isReadWriteAnswer: ({ event }) => (event as { output?: unknown }).output === 'rw',
+    /** Connected to a server outside the own site while the list has own-site servers. */
+    isAwayFromSite: ({ context }) =>
+      context.siteServerCount > 0 && context.serverIndex >= context.siteServerCount,
+    /** The probe just answered was the round's last own-site server. */
+    isLastSiteServer: ({ context }) => context.siteProbeIndex >= context.siteServerCount - 1,
   },
   delays: {
     reconnectBackoff: ({ context }) => reconnectBackoffMs(context),
@@ -244,6 +292,7 @@ export const clientConnectionMachine = setup({
     /** A server that does not confirm closeSession in time is left to expire the session. */
     closeTimeout: ({ context }) => context.closeTimeoutMs,
     readWriteProbe: ({ context }) => context.readWriteProbeMs,
+    siteProbe: ({ context }) => context.siteProbeIntervalMs,
   },
 }).createMachine({
   id: 'clientConnection',
@@ -259,6 +308,10 @@ export const clientConnectionMachine = setup({
     probeIndex: 0,
     readWriteProbeMs: readWriteProbeMsMin,
     silentMsAtLoss: 0,
+    siteServerCount: Math.min(input.siteServerCount ?? 0, input.servers.length),
+    siteProbeIntervalMs: input.siteProbeIntervalMs ?? siteProbeIntervalMsDefault,
+    siteProbeIndex: 0,
+    lostServerIndex: -1,
   }),
   initial: 'connecting',
   states: {
@@ -279,9 +332,14 @@ export const clientConnectionMachine = setup({
       },
       states: {
         choosing: {
-          always: [{ guard: 'isReadOnly', target: 'readOnly' }, { target: 'readWrite' }],
+          always: [
+            { guard: 'isReadOnly', target: 'readOnly' },
+            { guard: 'isAwayFromSite', target: 'awayFromSite' },
+            { target: 'readWrite' },
+          ],
         },
         readWrite: { entry: report('connected') },
+        awayFromSite: awayFromSiteState(),
         // A read-only server (partitioned from its quorum) serves reads; writes fail NotReadOnly.
         // Meanwhile other servers are asked `isro`; one answering `rw` takes the client over.
         readOnly: {

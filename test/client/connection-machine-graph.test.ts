@@ -24,6 +24,8 @@ type TraversalEvent =
   | { type: 'xstate.done.actor.closeSession' | 'xstate.error.actor.closeSession' }
   | { type: 'xstate.done.actor.probeServer'; output: string }
   | { type: 'xstate.error.actor.probeServer'; error: Error }
+  | { type: 'xstate.done.actor.probeSiteServer'; output: string }
+  | { type: 'xstate.error.actor.probeSiteServer'; error: Error }
   | { type: `xstate.after.${string}` };
 const events: TraversalEvent[] = [
   { type: 'connection.lost' },
@@ -40,27 +42,41 @@ const events: TraversalEvent[] = [
   { type: 'xstate.done.actor.probeServer', output: 'rw' },
   { type: 'xstate.done.actor.probeServer', output: 'ro' },
   { type: 'xstate.error.actor.probeServer', error: new Error('refused') },
+  { type: 'xstate.done.actor.probeSiteServer', output: 'rw' },
+  { type: 'xstate.done.actor.probeSiteServer', output: 'ro' },
+  { type: 'xstate.error.actor.probeSiteServer', error: new Error('refused') },
   { type: 'xstate.after.readWriteProbe.clientConnection.connected.readOnly.waiting' },
+  { type: 'xstate.after.siteProbe.clientConnection.connected.awayFromSite.waiting' },
   { type: 'xstate.after.reconnectBackoff.clientConnection.connecting.waiting' },
   { type: 'xstate.after.reconnectBackoff.clientConnection.suspended.waiting' },
   { type: 'xstate.after.sessionTimeout.clientConnection.suspended' },
   { type: 'xstate.after.closeTimeout.clientConnection.closing' },
 ];
 
-// Context holds a bigint, a Buffer and unbounded counters: the state value, the session identity
-// and whether a read-write server was ever seen are what distinguish states here.
+// Context holds a bigint, a Buffer and unbounded counters: the state value, the session identity,
+// whether a read-write server was ever seen, the server in use (own site or not) and the site
+// probe's turn are what distinguish states here.
 const serializeState = (snapshot: ClientConnectionSnapshot) =>
   JSON.stringify([
     snapshot.value,
     String(snapshot.context.sessionId),
     snapshot.context.readOnly,
     snapshot.context.seenReadWriteServer,
+    snapshot.context.serverIndex,
+    snapshot.context.siteProbeIndex,
   ]);
 
 describe('client connection machine graph', () => {
   const paths = getShortestPaths(clientConnectionMachine, {
     input: {
-      servers: [{ host: 'a', port: 1 }, { host: 'b', port: 2 }],
+      // Two servers of the client's site and one elsewhere: the site probe has a next server.
+      servers: [
+        { host: 'a', port: 1, site: 'here' },
+        { host: 'b', port: 2, site: 'here' },
+        { host: 'c', port: 3, site: 'there' },
+      ],
+      siteServerCount: 2,
+      siteProbeIntervalMs: 1_000,
       requestedTimeoutMs: 5_000,
       canBeReadOnly: true,
       reconnectBackoffMsBase: 10,
@@ -83,7 +99,8 @@ describe('client connection machine graph', () => {
       paths.flatMap((path) => path.state._nodes.map((node: AnyStateNode) => node.path.join('.'))),
     );
     expect(leafIds.sort()).toEqual([
-      'authFailed', 'closed', 'closing', 'connected.choosing', 'connected.readOnly.probing',
+      'authFailed', 'closed', 'closing', 'connected.awayFromSite.probing',
+      'connected.awayFromSite.waiting', 'connected.choosing', 'connected.readOnly.probing',
       'connected.readOnly.waiting', 'connected.readWrite', 'connecting.opening',
       'connecting.waiting', 'expired', 'suspended.opening', 'suspended.waiting',
     ]);

@@ -13,6 +13,7 @@ import {
 import { getStateNodes } from 'xstate/graph';
 import {
   clientConnectionMachine,
+  type ClientConnectionInput,
   type OpenConnectionInput,
   type ProbeServerInput,
   type SessionEstablished,
@@ -68,12 +69,19 @@ export function transitionsInto(stateKey: string): string[] {
     .sort();
 }
 
-/** Starts the machine with recording fakes; `taken` collects the name of every transition. */
-export function startConnection(taken: Set<string> = new Set()) {
+/**
+ * Starts the machine with recording fakes; `taken` collects the name of every transition.
+ * `input` replaces parts of the default input (servers h1..h3, read-only allowed, no site).
+ */
+export function startConnection(
+  taken: Set<string> = new Set(),
+  input: Partial<ClientConnectionInput> = {},
+) {
   const clock = new SimulatedClock();
   const attempts: Attempt[] = [];
   const closings: Closing[] = [];
   const probes: Probe[] = [];
+  const siteProbes: Probe[] = [];
   const effects: string[] = [];
   const machine = clientConnectionMachine.provide({
     actors: {
@@ -88,6 +96,10 @@ export function startConnection(taken: Set<string> = new Set()) {
       probeServer: fromPromise<string, ProbeServerInput>(({ input }) => {
         const server = `${input.server.host}:${input.server.port}`;
         return new Promise((resolve, reject) => probes.push({ server, resolve, reject }));
+      }),
+      probeSiteServer: fromPromise<string, ProbeServerInput>(({ input }) => {
+        const server = `${input.server.host}:${input.server.port}`;
+        return new Promise((resolve, reject) => siteProbes.push({ server, resolve, reject }));
       }),
     },
     actions: {
@@ -105,6 +117,7 @@ export function startConnection(taken: Set<string> = new Set()) {
       reconnectBackoffMsBase: 100,
       reconnectBackoffMsMax: 1_000,
       closeTimeoutMs,
+      ...input,
     },
     inspect: (inspection) => {
       if (inspection.type !== '@xstate.microstep') return;
@@ -114,7 +127,7 @@ export function startConnection(taken: Set<string> = new Set()) {
   actor.start();
   const state = () => actor.getSnapshot().value;
   const lastAttempt = () => attempts.at(-1) as Attempt;
-  return { actor, clock, attempts, closings, probes, effects, state, lastAttempt };
+  return { actor, clock, attempts, closings, probes, siteProbes, effects, state, lastAttempt };
 }
 
 export type Connection = ReturnType<typeof startConnection>;
