@@ -8,20 +8,15 @@ import { nowAbsoluteMs } from './scale-raw-sessions.js';
 import { writeSettings } from './scale-ensemble.js';
 import { progress, withServer, type Measurement } from './scale-rows.js';
 import { ScaleWorker } from './scale-worker.js';
-import { measureWorkload } from './workload.js';
+import { createRequest, measureWorkload } from './workload.js';
 
 const host = '127.0.0.1';
-const openAcl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const createsInFlight = 500;
 /** A 100k-child reply is about 0.8 MB; room for larger --children. */
 const wideReplyBytesMax = 64 << 20;
 const sessionsPerWorker = 5000;
 const herdWriters = 4;
 const notifiedTimeoutMs = 120_000;
-
-function createRequest(path: string, data = Buffer.alloc(0)): ClientRequest {
-  return { kind: 'create', opcode: 1, path, data, acl: openAcl, flags: 0, ttl: -1 };
-}
 
 async function expectOk(connection: WireConnection, request: ClientRequest): Promise<void> {
   const { header } = await connection.request(request);

@@ -109,9 +109,3 @@ export async function waitReadable(port: number, path: string, timeoutMs: number
   }
   throw new Error(`${path} was not readable on port ${port} within ${timeoutMs} ms`);
 }
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}

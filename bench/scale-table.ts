@@ -3,8 +3,8 @@
 // corral/ZooKeeper ratio and which direction is better. Memory lines also show the file-backed
 // and anonymous shares of the resident set.
 
-import { median, type Figures, type RowName, type ScaleSizes, type ScaleSystem } from
-  './scale-rows.js';
+import { median } from './report.js';
+import type { Figures, RowName, ScaleSizes, ScaleSystem } from './scale-rows.js';
 
 export interface MeasuredFigures {
   row: RowName;
