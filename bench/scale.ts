@@ -136,7 +136,8 @@ async function runAll(sizes: ScaleSizes & { rounds: number }, rows: Set<RowName>
 async function main(flags: ScaleFlags): Promise<number> {
   const sizes = sizesOf(flags);
   const rows = rowsOf(flags.rows);
-  const systems: ScaleSystem[] = flags.skipZookeeper === true ? ['corral'] : ['corral', 'zookeeper'];
+  const systems: ScaleSystem[] =
+    flags.skipZookeeper === true ? ['corral'] : ['corral', 'zookeeper'];
   const startedAt = performance.now();
   const { measured, failures } = await runAll(sizes, rows, systems);
   const table = tableRows(measured, sizes, rows);
