@@ -8,7 +8,6 @@ import { measureRestart } from './scale-restart.js';
 import { lastBuiltZnode, progress, withServer, type Figures, type Measurement } from
   './scale-rows.js';
 import { ScaleWorker } from './scale-worker.js';
-import { askSrvr } from './servers.js';
 import { buildTree } from './tree-builder.js';
 
 const smallDataBytes = 32;
@@ -65,11 +64,6 @@ export const bytesPerZnodeMeasurement: Measurement = {
   }),
 };
 
-/** The `Connections:` count a `srvr` answer reports. */
-async function connectionCount(port: number): Promise<number> {
-  return Number(/^Connections: (\d+)/m.exec(await askSrvr(port))?.[1] ?? Number.NaN);
-}
-
 /** Row `sessions`: N sessions opened over raw sockets by helper threads and kept alive. */
 export const sessionsMeasurement: Measurement = {
   rows: ['sessions'],
@@ -90,10 +84,13 @@ export const sessionsMeasurement: Measurement = {
       const openMs = endedAtMs - startedAtMs;
       progress(`${system}: opened ${sizes.sessions} sessions in ${openMs.toFixed(0)} ms`);
       const after = await quietProcessMemory(server.pid, sizes.quietMs);
-      const connections = await connectionCount(server.port);
-      // srvr's own connection counts too; fewer than the sessions means some were dropped.
-      if (!(connections >= sizes.sessions)) {
-        throw new Error(`${system} holds ${connections} connections, not ${sizes.sessions}`);
+      // Every session must still be open after the quiet period: a dropped one costs nothing.
+      const statuses = await Promise.all(workers.map((worker) =>
+        worker.ask({ command: 'status' }, 'status')));
+      const failure = statuses.find((status) => status.failure !== undefined)?.failure;
+      const open = statuses.reduce((total, status) => total + status.open, 0);
+      if (failure !== undefined || open !== sizes.sessions) {
+        throw new Error(`${open} of ${sizes.sessions} sessions open (${failure ?? 'no error'})`);
       }
       return {
         sessions: {

@@ -87,6 +87,9 @@ export class RawSessionPool {
   /** Opens `count` sessions, `openWindow` handshakes at a time. */
   async open(count: number): Promise<OpenFigures> {
     const startedAtMs = nowAbsoluteMs();
+    // Pinging starts now: opening 10k sessions on a loaded machine can outlast a session timeout.
+    const intervalMs = Math.max(1, Math.floor(this.options.timeoutMs / 3));
+    this.pingTimer ??= setInterval(() => this.ping(), intervalMs);
     let next = 0;
     const lane = async (): Promise<void> => {
       while (next < count) {
@@ -96,8 +99,6 @@ export class RawSessionPool {
     };
     await Promise.all(Array.from({ length: Math.min(this.options.openWindow, count) }, lane));
     const endedAtMs = nowAbsoluteMs();
-    const intervalMs = Math.max(1, Math.floor(this.options.timeoutMs / 3));
-    this.pingTimer = setInterval(() => this.ping(), intervalMs);
     return { sessions: this.sockets.length, startedAtMs, endedAtMs };
   }
 
@@ -108,6 +109,11 @@ export class RawSessionPool {
     const replied = new Promise<void>((done) => (this.onAllReplied = done));
     for (const socket of this.sockets) socket.write(getDataFrame(1, path, true));
     return replied;
+  }
+
+  /** Sessions whose socket is still open. */
+  get openSessions(): number {
+    return this.sockets.filter((socket) => !socket.destroyed).length;
   }
 
   /** The first socket error or early close, if any. */

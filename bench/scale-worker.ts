@@ -17,6 +17,7 @@ export type WorkerCommand =
   | { command: 'open'; options: RawSessionPoolOptions; count: number }
   | { command: 'watch'; path: string }
   | { command: 'notified'; expected: number; timeoutMs: number }
+  | { command: 'status' }
   | { command: 'probe-start'; host: string; port: number; path: string }
   | { command: 'probe-stop'; fromMs: number; toMs: number }
   | { command: 'close' };
@@ -25,6 +26,7 @@ export type WorkerReply =
   | { event: 'opened'; figures: OpenFigures }
   | { event: 'watching' }
   | { event: 'notified'; notifications: number; lastAtMs: number }
+  | { event: 'status'; open: number; failure: string | undefined }
   | { event: 'probing' }
   | { event: 'probe'; worstMs: number; samplesInWindow: number }
   | { event: 'closed' }
@@ -138,6 +140,8 @@ function runWorker(): void {
         return { event: 'watching' };
       case 'notified':
         return waitNotified(pool!, message.expected, message.timeoutMs);
+      case 'status':
+        return { event: 'status', open: pool?.openSessions ?? 0, failure: pool?.failed?.message };
       case 'probe-start':
         await probe.start(message.host, message.port, message.path);
         return { event: 'probing' };
