@@ -11,7 +11,7 @@ import {
   type EnsembleSystem,
 } from './ensemble.js';
 import { measureFailover } from './failover.js';
-import { formatRatios, formatWorkload, workloadHeader } from './report.js';
+import { formatRatios, formatWorkload, median, workloadHeader } from './report.js';
 import {
   measureWorkload,
   type Operation,
@@ -35,14 +35,6 @@ export const failoversMax = 20;
 interface SystemResults {
   workloads: Map<string, WorkloadResult>;
   failoverMs: number[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? sorted[middle]!
-    : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function formatMs(ms: number): string {

@@ -15,6 +15,7 @@ import { Command } from 'commander';
 import { WireConnection, type ClientRequest } from '../client/wire.js';
 import { FailoverWriter } from './failover.js';
 import { ReconfigEnsemble, type Implementation } from './reconfig-ensemble.js';
+import { median } from './report.js';
 import { zkServerScript } from './servers.js';
 
 const password = 'bench';
@@ -190,12 +191,6 @@ async function runRound(
   } finally {
     await ensemble.destroy();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((first, second) => first - second);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function main(): Promise<void> {

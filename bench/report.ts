@@ -1,8 +1,15 @@
 // The benchmark's printed tables: one line per workload run, and the corral/ZooKeeper ratios.
 // Shared by the standalone comparison (bench/main.ts) and the ensemble one (bench/ensemble-run.ts)
-// so both print the same columns.
+// so both print the same columns, and the median the benchmarks that repeat a figure report.
 
 import type { Operation, WorkloadResult } from './workload.js';
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
 
 export const workloadHeader = 'server        workload     ops/s  p50(ms)  p99(ms)  p999(ms) errors';
 

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { readProcessMemory } from './proc-memory.js';
 import { buildTree } from './tree-builder.js';
 
 const corralMain = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
@@ -84,13 +85,6 @@ async function waitServing(port: number, child: ChildProcess): Promise<string> {
   throw new Error('server did not start serving');
 }
 
-/** The peak resident set (VmHWM) of a live process, in bytes. */
-function peakRssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmHWM:\s+(\d+) kB/.exec(status);
-  return match === null ? Number.NaN : Number(match[1]) * 1024;
-}
-
 /** User plus system CPU time of a live process so far, in milliseconds (/proc/<pid>/stat). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -149,7 +143,7 @@ async function measure(
       buildMs,
       restartMs,
       restartCpuMs: cpuMs(second.pid!),
-      peakRssBytes: peakRssBytes(second.pid!),
+      peakRssBytes: readProcessMemory(second.pid!).peakRssBytes,
       dataDirBytes: directoryBytes(dataDir),
       nodeCount: /Node count: (\d+)/.exec(answer)?.[1] ?? '?',
     };

@@ -1,6 +1,7 @@
 // Starts the servers a benchmark compares, each in its own temp data dir on a loopback port:
 // corral (the built CLI) and Apache ZooKeeper 3.8 (Debian's package), both durable (fsync on
-// commit), so the comparison is like for like. Each is stopped by its own PID. The port and
+// commit), so the comparison is like for like. Each is stopped by its own PID, and can be killed
+// and started again on the same data dir (the scale benchmark's restart row). The port and
 // `srvr` helpers are shared with the ensemble benchmark (bench/ensemble.ts).
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,8 +17,19 @@ export interface BenchServer {
   port: number;
   /** With --tls: the secure client port, and what a client connects to it with. */
   secure?: { port: number; tls: BenchTls };
-  pid: number;
+  /** The current process's PID (a new one after respawn()). */
+  readonly pid: number;
   stop(): Promise<void>;
+  /** Sends `signal` to the process and waits for it to exit; the data dir stays. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts the server again on the same data dir and port, without waiting for it to serve. */
+  respawn(): void;
+}
+
+/** What a benchmark may add to the servers' zoo.cfg (e.g. `maxClientCnxns=0`). */
+export interface BenchServerOptions {
+  tls?: boolean;
+  config?: readonly string[];
 }
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -89,14 +101,40 @@ async function waitServing(port: number, child: ChildProcess): Promise<void> {
   throw new Error(`server on port ${port} did not start within ${startTimeoutMs} ms`);
 }
 
-function stopper(child: ChildProcess, dir: string): () => Promise<void> {
-  return async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGKILL');
-      await exited;
-    }
+function killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill(signal);
+  return exited;
+}
+
+/** A BenchServer around `spawnChild`, which is called again on respawn(). */
+async function benchServer(
+  fields: Pick<BenchServer, 'name' | 'port' | 'secure'>,
+  dir: string,
+  spawnChild: () => ChildProcess,
+): Promise<BenchServer> {
+  let child = spawnChild();
+  try {
+    await waitServing(fields.port, child);
+  } catch (error) {
+    await killChild(child, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    ...fields,
+    get pid() {
+      return child.pid ?? 0;
+    },
+    async stop() {
+      await killChild(child, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill: (signal) => killChild(child, signal),
+    respawn() {
+      child = spawnChild();
+    },
   };
 }
 
@@ -106,45 +144,53 @@ async function benchSecurePort(dir: string, tls: boolean):
   return tls ? { port: await freePort(), tls: makeBenchTls(dir) } : undefined;
 }
 
-export async function startBenchCorral(tls = false): Promise<BenchServer> {
+/** `tls` (a boolean, as bench/main.ts passes it) or the options. */
+function optionsOf(options: boolean | BenchServerOptions): BenchServerOptions {
+  return typeof options === 'boolean' ? { tls: options } : options;
+}
+
+export async function startBenchCorral(
+  options: boolean | BenchServerOptions = false,
+): Promise<BenchServer> {
+  const { tls = false, config: extra = [] } = optionsOf(options);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'corral-bench-'));
   const secure = await benchSecurePort(dir, tls);
   const config = [`dataDir=${join(dir, 'data')}`, `clientPort=${port}`,
-    'clientPortAddress=127.0.0.1', ...(secure?.tls.zooCfg(secure.port) ?? [])];
+    'clientPortAddress=127.0.0.1', ...(secure?.tls.zooCfg(secure.port) ?? []), ...extra];
   writeFileSync(join(dir, 'zoo.cfg'), `${config.join('\n')}\n`);
-  const child = spawn(
-    process.execPath,
-    [join(projectRoot, 'dist', 'cli', 'main.js'), 'server', '--config', join(dir, 'zoo.cfg')],
-    { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } },
-  );
-  await waitServing(port, child);
-  return { name: 'corral', port, ...(secure === undefined ? {} : { secure }),
-    pid: child.pid ?? 0, stop: stopper(child, dir) };
+  return benchServer({ name: 'corral', port, ...(secure === undefined ? {} : { secure }) }, dir,
+    () => spawn(
+      process.execPath,
+      [join(projectRoot, 'dist', 'cli', 'main.js'), 'server', '--config', join(dir, 'zoo.cfg')],
+      { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } },
+    ));
 }
 
 /** The jars zkServer.sh would use, plus netty for the TLS connection factory. */
 const zooKeeperClassPath = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar',
   '/usr/share/java/slf4j-log4j12.jar', '/usr/share/java/log4j-1.2.jar', ...nettyJars].join(':');
 
-export async function startBenchZooKeeper(tls = false): Promise<BenchServer> {
+export async function startBenchZooKeeper(
+  options: boolean | BenchServerOptions = false,
+): Promise<BenchServer> {
+  const { tls = false, config: extra = [] } = optionsOf(options);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'corral-bench-zk-'));
   const secure = await benchSecurePort(dir, tls);
   const config = [
     'tickTime=2000', `dataDir=${join(dir, 'data')}`, `clientPort=${port}`,
     'clientPortAddress=127.0.0.1', 'admin.enableServer=false', 'maxClientCnxns=0',
-    ...(secure?.tls.zooCfg(secure.port) ?? []),
+    ...(secure?.tls.zooCfg(secure.port) ?? []), ...extra,
   ];
   writeFileSync(join(dir, 'zoo.cfg'), `${config.join('\n')}\n`);
-  const child = spawn(zkServerScript, ['start-foreground', join(dir, 'zoo.cfg')], {
-    stdio: 'ignore',
-    env: {
-      ...process.env, JMXDISABLE: 'true', ZOOPIDFILE: join(dir, 'pid'), ZOO_LOG_DIR: dir,
-      JVMFLAGS: secure === undefined ? '-Xmx2g' : `-Xmx2g -cp ${zooKeeperClassPath}`,
-    },
-  });
-  await waitServing(port, child);
-  return { name: 'zookeeper', port, ...(secure === undefined ? {} : { secure }),
-    pid: child.pid ?? 0, stop: stopper(child, dir) };
+  const fields = { name: 'zookeeper' as const, port, ...(secure === undefined ? {} : { secure }) };
+  return benchServer(fields, dir, () => spawn(zkServerScript,
+    ['start-foreground', join(dir, 'zoo.cfg')], {
+      stdio: 'ignore',
+      env: {
+        ...process.env, JMXDISABLE: 'true', ZOOPIDFILE: join(dir, 'pid'), ZOO_LOG_DIR: dir,
+        JVMFLAGS: secure === undefined ? '-Xmx2g' : `-Xmx2g -cp ${zooKeeperClassPath}`,
+      },
+    }));
 }

@@ -48,7 +48,8 @@ const openAcl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 /** Nodes each session reads and writes in the setData/getData/mixed workloads. */
 const nodesPerSession = 16;
 
-function createRequest(path: string, data: Buffer): ClientRequest {
+/** A persistent create open to anyone, as the workloads and the scale benchmark issue it. */
+export function createRequest(path: string, data: Buffer = Buffer.alloc(0)): ClientRequest {
   return { kind: 'create', opcode: 1, path, data, acl: openAcl, flags: 0, ttl: -1 };
 }
 

@@ -1,0 +1,166 @@
+// The scale benchmark's helper threads: a pool of raw sessions (opened, watching, counting
+// notifications) or a probe session issuing small getData requests back to back. Each runs on
+// its own event loop, so the time the benchmark's main thread spends decoding a 100k-child reply
+// or fanning out writes is never charged to the server as a stall. The same file holds the main
+// thread's handle (ScaleWorker) and, when loaded as a worker, the thread's body.
+
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { WireConnection } from '../client/wire.js';
+import {
+  nowAbsoluteMs,
+  RawSessionPool,
+  type OpenFigures,
+  type RawSessionPoolOptions,
+} from './scale-raw-sessions.js';
+
+export type WorkerCommand =
+  | { command: 'open'; options: RawSessionPoolOptions; count: number }
+  | { command: 'watch'; path: string }
+  | { command: 'notified'; expected: number; timeoutMs: number }
+  | { command: 'status' }
+  | { command: 'probe-start'; host: string; port: number; path: string }
+  | { command: 'probe-stop'; fromMs: number; toMs: number }
+  | { command: 'close' };
+
+export type WorkerReply =
+  | { event: 'opened'; figures: OpenFigures }
+  | { event: 'watching' }
+  | { event: 'notified'; notifications: number; lastAtMs: number }
+  | { event: 'status'; open: number; failure: string | undefined }
+  | { event: 'probing' }
+  | { event: 'probe'; worstMs: number; samplesInWindow: number }
+  | { event: 'closed' }
+  | { event: 'error'; message: string };
+
+/** The longest a command may take (opening 10k sessions on a loaded machine included). */
+const askTimeoutMs = 180_000;
+
+/** The main thread's side: one command at a time, each answered by one reply. */
+export class ScaleWorker {
+  private readonly worker = new Worker(new URL(import.meta.url));
+  private failure: Error | undefined;
+
+  constructor() {
+    this.worker.on('error', (error) => (this.failure = error));
+  }
+
+  /** Sends `command` and waits, at most `timeoutMs`, for the reply `event`. */
+  async ask<Event extends WorkerReply['event']>(
+    command: WorkerCommand,
+    event: Event,
+    timeoutMs = askTimeoutMs,
+  ): Promise<Extract<WorkerReply, { event: Event }>> {
+    if (this.failure !== undefined) throw this.failure;
+    let timer: NodeJS.Timeout | undefined;
+    const reply = await new Promise<WorkerReply>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`worker: no ${event} within ${timeoutMs} ms`)),
+        timeoutMs);
+      this.worker.once('message', resolve);
+      this.worker.once('error', reject);
+      this.worker.postMessage(command);
+    }).finally(() => clearTimeout(timer));
+    if (reply.event === 'error') throw new Error(reply.message);
+    if (reply.event !== event) throw new Error(`worker answered ${reply.event}, not ${event}`);
+    return reply as Extract<WorkerReply, { event: Event }>;
+  }
+
+  /** Closes what the thread holds and ends it. */
+  async close(): Promise<void> {
+    try {
+      await this.ask({ command: 'close' }, 'closed');
+    } finally {
+      await this.worker.terminate();
+    }
+  }
+}
+
+const pollMs = 2;
+
+/** A session reading one small node back to back, keeping each request's start and duration. */
+class Probe {
+  private readonly startsMs: number[] = [];
+  private readonly durationsMs: number[] = [];
+  private stopped = false;
+  private loop: Promise<void> = Promise.resolve();
+
+  async start(host: string, port: number, path: string): Promise<void> {
+    const connection = await WireConnection.open({ host, port, timeoutMs: 30_000 });
+    this.loop = (async () => {
+      while (!this.stopped) {
+        const startedMs = nowAbsoluteMs();
+        const { header } = await connection.request({ kind: 'getData', path, watch: false });
+        if (header.err !== 0) throw new Error(`probe getData failed with ${header.err}`);
+        this.startsMs.push(startedMs);
+        this.durationsMs.push(nowAbsoluteMs() - startedMs);
+      }
+      connection.destroy();
+    })();
+  }
+
+  /** The longest request that overlapped [fromMs, toMs]. */
+  async stop(fromMs: number, toMs: number): Promise<{ worstMs: number; samples: number }> {
+    this.stopped = true;
+    await this.loop;
+    let worstMs = 0;
+    let samples = 0;
+    for (let index = 0; index < this.startsMs.length; index++) {
+      const startMs = this.startsMs[index]!;
+      const durationMs = this.durationsMs[index]!;
+      if (startMs > toMs || startMs + durationMs < fromMs) continue;
+      samples++;
+      worstMs = Math.max(worstMs, durationMs);
+    }
+    return { worstMs, samples };
+  }
+}
+
+async function waitNotified(pool: RawSessionPool, expected: number, timeoutMs: number):
+  Promise<WorkerReply> {
+  const deadline = performance.now() + timeoutMs;
+  while (pool.notifications < expected && performance.now() < deadline) {
+    if (pool.failed !== undefined) throw pool.failed;
+    await new Promise((done) => setTimeout(done, pollMs));
+  }
+  return { event: 'notified', notifications: pool.notifications,
+    lastAtMs: pool.lastNotificationAtMs };
+}
+
+function runWorker(): void {
+  const port = parentPort!;
+  let pool: RawSessionPool | undefined;
+  const probe = new Probe();
+  const handle = async (message: WorkerCommand): Promise<WorkerReply> => {
+    switch (message.command) {
+      case 'open':
+        pool = new RawSessionPool(message.options);
+        return { event: 'opened', figures: await pool.open(message.count) };
+      case 'watch':
+        await pool!.watch(message.path);
+        if (pool!.failed !== undefined) throw pool!.failed;
+        return { event: 'watching' };
+      case 'notified':
+        return waitNotified(pool!, message.expected, message.timeoutMs);
+      case 'status':
+        return { event: 'status', open: pool?.openSessions ?? 0, failure: pool?.failed?.message };
+      case 'probe-start':
+        await probe.start(message.host, message.port, message.path);
+        return { event: 'probing' };
+      case 'probe-stop': {
+        const { worstMs, samples } = await probe.stop(message.fromMs, message.toMs);
+        return { event: 'probe', worstMs, samplesInWindow: samples };
+      }
+      case 'close':
+        pool?.close();
+        return { event: 'closed' };
+    }
+  };
+  port.on('message', (message: WorkerCommand) => {
+    handle(message).then(
+      (reply) => port.postMessage(reply),
+      (error: unknown) => port.postMessage({ event: 'error',
+        message: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+}
+
+if (!isMainThread) runWorker();
