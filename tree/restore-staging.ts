@@ -22,7 +22,6 @@ import type { NodeStore } from './store.js';
 import type { NodeInit, Znode } from './znode.js';
 
 const systemPath = '/zookeeper';
-const stagingName = stagingPath.slice(systemPath.length + 1);
 
 /** A chunk's znode name: its index, zero-padded so names sort in order. */
 export function chunkName(index: number): string {
@@ -89,7 +88,7 @@ export function applyRestoreBegin(store: NodeStore, txn: Txn, body: RestoreBegin
   if (system === undefined) return ErrorCode.noNode;
   dropStaging(store, txn.zxid);
   const marker: StagingMarker = { sourceZxid: body.sourceZxid, nodeCount: body.nodeCount };
-  store.create(systemPath, system, stagingName,
+  store.create(systemPath, system, stagingPath,
     stagedNode(Buffer.from(JSON.stringify(marker)), txn), undefined);
   return ErrorCode.ok;
 }
@@ -103,7 +102,8 @@ export function applyRestoreChunk(store: NodeStore, txn: Txn, body: RestoreChunk
   const given: Uint8Array = body.bytes;
   const bytes = Buffer.isBuffer(given) ? given
     : Buffer.from(given.buffer, given.byteOffset, given.byteLength);
-  store.create(stagingPath, marker, chunkName(body.index), stagedNode(bytes, txn), undefined);
+  store.create(stagingPath, marker, `${stagingPath}/${chunkName(body.index)}`,
+    stagedNode(bytes, txn), undefined);
   return ErrorCode.ok;
 }
 

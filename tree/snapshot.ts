@@ -109,9 +109,18 @@ export class TreeCapture implements CaptureInProgress {
     assert(!this.released, 'a released capture was read');
     assert(index >= 0 && index < this.nodeCount, `capture has no node ${index}`);
     const slot = this.slots[index]!;
-    const at = this.preserved.get(slot) ?? this.store.storedNode(slot);
-    return [at.path, at.data, this.aclIndex(at.acl), at.ephemeralOwner, at.ownerIsSession,
-      at.czxid, at.mzxid, at.pzxid, at.ctime, at.mtime, at.version, at.cversion, at.aversion];
+    const at = this.preserved.size === 0 ? undefined : this.preserved.get(slot);
+    if (at !== undefined) {
+      return [at.path, at.data, this.aclIndex(at.acl), at.ephemeralOwner, at.ownerIsSession,
+        at.czxid, at.mzxid, at.pzxid, at.ctime, at.mtime, at.version, at.cversion, at.aversion];
+    }
+    // Unchanged since the capture began: read in place, without an object for the node.
+    const store = this.store;
+    const c = store.columns;
+    return [c.paths[slot]!, store.dataOf(slot, true), this.aclIndex(store.aclAt(c.aclIndex[slot]!)),
+      store.ownerAt(c.ownerIndex[slot]!), c.ownerIsSession[slot] === 1, c.czxid[slot]!,
+      c.mzxid[slot]!, c.pzxid[slot]!, c.ctime[slot]!, c.mtime[slot]!, c.version[slot]!,
+      c.cversion[slot]!, c.aversion[slot]!];
   }
 
   /** ACLs numbered since the last call, in index order. */

@@ -7,7 +7,7 @@ import type { ACL } from '../protocol/records.js';
 import { DataSlab, slabValueBytesMax } from './data-slab.js';
 import { NodeColumns, largeData, noData, noSlot } from './node-columns.js';
 import { AdditiveHash, nodeDigest } from './node-digest.js';
-import { childPath, parentOf } from './paths.js';
+import { parentOf } from './paths.js';
 import { SharedTable } from './shared-table.js';
 import type { SessionEntry } from './types.js';
 import {
@@ -195,15 +195,15 @@ export class NodeStore {
   }
 
   /** DataTree.createNode: the parent's cversion and create count go up, its pzxid becomes
-   * this zxid. */
+   * this zxid. `path` is kept as given (a request's path is one flat string; one built here
+   * from the parent's would cost a second object per node). */
   create(
     parentPath: string,
     parent: Znode,
-    name: string,
+    path: string,
     init: NodeInit & { zxid: number; time: number },
     undo: UndoLog | undefined,
   ): Znode {
-    const path = childPath(parentPath, name);
     const columns = this.columns;
     const parentSlot = parent.slot;
     this.changing(parentSlot);

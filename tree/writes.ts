@@ -154,7 +154,7 @@ export function applyCreate(context: WriteContext, request: CreateRequest): Writ
   if (quotaErr !== ErrorCode.ok) return failure(quotaErr, path);
   const owner = ownerFor(request, context.sessionId);
   const ownerIsSession = owner === context.sessionId && owner !== 0n;
-  const node = store.create(parentPath, parent, path.slice(lastSlash + 1), { data: request.data,
+  const node = store.create(parentPath, parent, path, { data: request.data,
     acl, ephemeralOwner: owner, ownerIsSession, zxid: context.zxid, time: context.time },
   context.undo);
   quotaAfterCreate(context, path, dataLengthOf(request.data));
