@@ -50,8 +50,9 @@ export class NodeColumns {
   previousCreated = new Int32Array(0);
   /** 1 when clients see the owner as ephemeralOwner (not for containers and TTL nodes). */
   ownerIsSession = new Uint8Array(0);
-  /** Each slot's full path; undefined for a free slot. */
-  paths: Array<string | undefined> = [];
+  /** Each slot's name (the last component of its path; "" for the root); undefined for a free
+   * slot. Paths are not stored: tree/path-index.ts finds a slot by its names. */
+  names: Array<string | undefined> = [];
   private readonly free: number[] = [];
   private used = 0;
 
@@ -65,13 +66,13 @@ export class NodeColumns {
   }
 
   release(slot: number): void {
-    this.paths[slot] = undefined;
+    this.names[slot] = undefined;
     this.free.push(slot);
   }
 
   clear(): void {
     this.free.length = 0;
-    this.paths = [];
+    this.names = [];
     this.used = 0;
   }
 

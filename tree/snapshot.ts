@@ -85,6 +85,8 @@ export class TreeCapture implements CaptureInProgress {
   private readonly aclIndexOf = new Map<readonly ACL[], number>();
   private acls: Array<readonly ACL[]> = [];
   private released = false;
+  private lastParent = -1;
+  private lastParentPath = '';
 
   constructor(
     private readonly store: NodeStore,
@@ -117,7 +119,8 @@ export class TreeCapture implements CaptureInProgress {
     // Unchanged since the capture began: read in place, without an object for the node.
     const store = this.store;
     const c = store.columns;
-    return [c.paths[slot]!, store.dataOf(slot, true), this.aclIndex(store.aclAt(c.aclIndex[slot]!)),
+    return [this.pathOf(slot), store.dataOf(slot, true),
+      this.aclIndex(store.aclAt(c.aclIndex[slot]!)),
       store.ownerAt(c.ownerIndex[slot]!), c.ownerIsSession[slot] === 1, c.czxid[slot]!,
       c.mzxid[slot]!, c.pzxid[slot]!, c.ctime[slot]!, c.mtime[slot]!, c.version[slot]!,
       c.cversion[slot]!, c.aversion[slot]!];
@@ -137,6 +140,20 @@ export class TreeCapture implements CaptureInProgress {
     this.store.endCapture(this);
     this.slots = new Int32Array(0);
     this.preserved.clear();
+  }
+
+  /** The path of a node unchanged since the capture began. Its parent is then alive and
+   * unmoved too (a parent outlives its children), so the last parent's path is remembered:
+   * records come in creation order, where siblings mostly follow each other. */
+  private pathOf(slot: number): string {
+    const parent = this.store.columns.parent[slot]!;
+    if (parent < 0) return '/';
+    if (parent !== this.lastParent) {
+      this.lastParent = parent;
+      this.lastParentPath = this.store.pathOf(parent);
+    }
+    const name = this.store.columns.names[slot]!;
+    return this.lastParentPath === '/' ? `/${name}` : `${this.lastParentPath}/${name}`;
   }
 
   private aclIndex(acl: readonly ACL[]): number {

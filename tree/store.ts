@@ -8,6 +8,7 @@ import { DataSlab, slabValueBytesMax } from './data-slab.js';
 import { NodeColumns, largeData, noData, noSlot } from './node-columns.js';
 import { AdditiveHash, nodeDigest } from './node-digest.js';
 import { parentOf } from './paths.js';
+import { PathIndex } from './path-index.js';
 import { SharedTable } from './shared-table.js';
 import type { SessionEntry } from './types.js';
 import {
@@ -69,8 +70,8 @@ export class NodeStore {
   readonly sessions = new Map<bigint, SessionEntry>();
   /** Sum of path length plus data length over all nodes (DataTree.approximateDataSize). */
   dataSize = 0;
-  /** Path to slot: full paths, the same strings the slots' `paths` column holds. */
-  private readonly index = new Map<string, number>();
+  /** Path to slot, by (parent slot, name). */
+  private readonly index = new PathIndex(this.columns);
   private slab = new DataSlab();
   /** Values over slabValueBytesMax, by slot: kept as the Buffer they came in. */
   private readonly largeValues = new Map<number, Buffer>();
@@ -104,20 +105,31 @@ export class NodeStore {
   }
 
   node(path: string): Znode | undefined {
-    const slot = this.index.get(path);
+    const slot = this.index.find(path);
     return slot === undefined ? undefined : new Znode(this, slot);
   }
 
   has(path: string): boolean {
-    return this.index.has(path);
+    return this.index.find(path) !== undefined;
   }
 
   /** Every path in creation order (parents before children). */
   *paths(): Generator<string> {
     const columns = this.columns;
     for (let slot = this.firstCreated; slot !== noSlot; slot = columns.nextCreated[slot]!) {
-      yield columns.paths[slot]!;
+      yield this.pathOf(slot);
     }
+  }
+
+  /** A slot's path, from its names up to the root. */
+  pathOf(slot: number): string {
+    const { parent, names } = this.columns;
+    if (parent[slot] === noSlot) return '/';
+    const parts: string[] = [];
+    for (let at = slot; parent[at] !== noSlot; at = parent[at]!) parts.push(names[at]!);
+    let path = '';
+    for (let index = parts.length - 1; index >= 0; index--) path += `/${parts[index]!}`;
+    return path;
   }
 
   /** Every slot in creation order, as a capture lists them. */
@@ -148,14 +160,13 @@ export class NodeStore {
   }
 
   childNamesOf(slot: number): string[] {
-    const { paths, firstChild, nextSibling } = this.columns;
-    const path = paths[slot]!;
-    const cut = path === '/' ? 1 : path.length + 1;
-    const names: string[] = [];
+    const { names, firstChild, nextSibling } = this.columns;
+    const children = new Array<string>(this.columns.childCount[slot]!);
+    let at = 0;
     for (let child = firstChild[slot]!; child !== noSlot; child = nextSibling[child]!) {
-      names.push(paths[child]!.slice(cut));
+      children[at++] = names[child]!;
     }
-    return names;
+    return children;
   }
 
   /** Nodes below `slot` at any depth. */
@@ -176,7 +187,7 @@ export class NodeStore {
   storedNode(slot: number): StoredNode {
     const c = this.columns;
     return {
-      path: c.paths[slot]!, data: this.dataOf(slot, true), acl: this.acls.at(c.aclIndex[slot]!),
+      path: this.pathOf(slot), data: this.dataOf(slot, true), acl: this.acls.at(c.aclIndex[slot]!),
       ephemeralOwner: this.owners.at(c.ownerIndex[slot]!), ownerIsSession: c.ownerIsSession[slot] === 1,
       czxid: c.czxid[slot]!, mzxid: c.mzxid[slot]!, pzxid: c.pzxid[slot]!, ctime: c.ctime[slot]!,
       mtime: c.mtime[slot]!, version: c.version[slot]!, cversion: c.cversion[slot]!,
@@ -220,8 +231,8 @@ export class NodeStore {
     this.dataSize += path.length + dataLengthOf(init.data);
     this.indexOwner(path, init.ephemeralOwner, true);
     undo?.push(() => {
-      const created = this.index.get(path)!;
-      const parentNow = this.index.get(parentPath)!;
+      const created = this.index.find(path)!;
+      const parentNow = this.index.find(parentPath)!;
       this.indexOwner(path, init.ephemeralOwner, false);
       this.dataSize -= path.length + dataLengthOf(init.data);
       this.digestOut(path, created);
@@ -256,7 +267,7 @@ export class NodeStore {
     this.indexOwner(path, owner, false);
     if (kept === undefined) return;
     undo?.push(() => {
-      const parentNow = this.index.get(parentPath)!;
+      const parentNow = this.index.find(parentPath)!;
       this.indexOwner(path, owner, true);
       this.dataSize += path.length + dataLength;
       const slot = this.addStored(kept, parentNow);
@@ -293,7 +304,7 @@ export class NodeStore {
     this.dataSize += grownBytes;
     if (oldData === undefined) return;
     undo?.push(() => {
-      const now = this.index.get(path)!;
+      const now = this.index.find(path)!;
       this.dataSize -= grownBytes;
       this.digestOut(path, now);
       this.replaceData(now, oldData);
@@ -308,7 +319,7 @@ export class NodeStore {
    * version, mzxid and mtime stay as they were. */
   rewriteData(node: Znode, data: Buffer, undo: UndoLog | undefined): void {
     const slot = node.slot;
-    const path = node.path;
+    const path = this.pathOf(slot);
     this.changing(slot);
     const oldData = undo === undefined ? undefined : this.dataOf(slot, true);
     const grownBytes = data.length - node.dataLength;
@@ -317,7 +328,7 @@ export class NodeStore {
     if (oldData === undefined) return;
     undo?.push(() => {
       this.dataSize -= grownBytes;
-      this.replaceData(this.index.get(path)!, oldData);
+      this.replaceData(this.index.find(path)!, oldData);
     });
   }
 
@@ -388,7 +399,7 @@ export class NodeStore {
   }
 
   slotOf(path: string): number | undefined {
-    return this.index.get(path);
+    return this.index.find(path);
   }
 
   /** Starts a capture: from now on every node about to change is shown to it first. */
@@ -422,8 +433,7 @@ export class NodeStore {
     owner: bigint, ownerIsSession: boolean): number {
     const columns = this.columns;
     const slot = columns.allocate();
-    columns.paths[slot] = path;
-    this.index.set(path, slot);
+    columns.names[slot] = parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1);
     columns.aclIndex[slot] = aclIndex;
     columns.ownerIndex[slot] = owner === noEphemeralOwner ? 0 : this.owners.retain(owner);
     columns.ownerIsSession[slot] = ownerIsSession ? 1 : 0;
@@ -436,6 +446,7 @@ export class NodeStore {
     columns.childCount[slot] = 0;
     columns.nextSibling[slot] = noSlot;
     columns.previousSibling[slot] = noSlot;
+    this.index.add(slot);
     if (parentSlot !== noSlot) {
       const last = columns.lastChild[parentSlot]!;
       columns.previousSibling[slot] = last;
@@ -504,7 +515,7 @@ export class NodeStore {
     else columns.nextCreated[before] = after;
     if (after === noSlot) this.lastCreated = before;
     else columns.previousCreated[after] = before;
-    this.index.delete(columns.paths[slot]!);
+    this.index.remove(slot);
     this.releaseData(slot);
     this.acls.release(columns.aclIndex[slot]!);
     if (columns.ownerIndex[slot] !== 0) this.owners.release(columns.ownerIndex[slot]!);

@@ -52,7 +52,7 @@ export class Znode {
   ) {}
 
   get path(): string {
-    return this.store.columns.paths[this.slot]!;
+    return this.store.pathOf(this.slot);
   }
 
   get czxid(): number {

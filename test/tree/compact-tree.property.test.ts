@@ -29,7 +29,7 @@ const sessions = [0x100n, 0x200n, 0x300n];
 
 /** Few paths, so creates, deletes and sets meet the same nodes often. */
 const paths = ['/a', '/a/b', '/a/b/c', '/a/e', '/b', '/b/x', '/b/x/y', '/c', '/zookeeper/q',
-  '/zookeeper/config', '/', '/a/', '/d/e'];
+  '/zookeeper/config', '/', '/a/', '/d/e', '', 'a', '/a//b', '/a/./b'];
 
 /** A path from the pool, or one resolved when the step runs (see resolvePaths): "#n" is the
  * n-th node of the tree then, "#n/name" a child of it. Most ops so meet nodes that exist. */
