@@ -2,7 +2,7 @@
 // ZooKeeper's EphemeralType (normal ephemerals, containers, TTL nodes).
 
 import type { ACL, Stat } from '../protocol/records.js';
-import type { NodeStore } from './store.js';
+import type { NodeSlots } from './node-slots.js';
 
 /** EphemeralType.CONTAINER_EPHEMERAL_OWNER: Long.MIN_VALUE, i.e. 0x8000000000000000 signed. */
 export const containerEphemeralOwner = -(1n << 63n);
@@ -47,7 +47,7 @@ export const noEphemeralOwner = 0n;
  */
 export class Znode {
   constructor(
-    private readonly store: NodeStore,
+    private readonly store: NodeSlots,
     readonly slot: number,
   ) {}
 

@@ -107,6 +107,10 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Step>({ kind: 'restart' }) },
 );
 
+function childOf(parent: string, name: string): string {
+  return parent === '/' ? `/${name}` : `${parent}/${name}`;
+}
+
 /** The request with its "#…" paths (see pathArb) named after the nodes of `existing`. */
 function resolvePaths(body: TxnBody, existing: readonly string[]): TxnBody {
   const resolve = (path: string): string => {
@@ -139,7 +143,7 @@ function nodesOf(tree: AnyTree): string[] {
     found.push(next);
     const result = tree.getChildren(next, superUser);
     if (result.body.kind !== 'children') continue;
-    for (const child of result.body.children) pending.push(next === '/' ? `/${child}` : `${next}/${child}`);
+    for (const child of result.body.children) pending.push(childOf(next, child));
   }
   return found;
 }
@@ -152,7 +156,7 @@ function pathsOf(tree: AnyTree): string[] {
     found.add(next);
     const result = tree.getChildren(next, superUser);
     if (result.body.kind !== 'children') continue;
-    for (const child of result.body.children) pending.push(next === '/' ? `/${child}` : `${next}/${child}`);
+    for (const child of result.body.children) pending.push(childOf(next, child));
   }
   return [...found].sort();
 }
@@ -167,7 +171,8 @@ function observe(tree: AnyTree, time: number): unknown {
   const reads = pathsOf(tree).map((path) => [path,
     tree.exists(path), tree.getData(path, anonymous), tree.getChildren2(path, anonymous),
     tree.getChildren(path, superUser), tree.getACL(path, anonymous), tree.getACL(path, superUser),
-    tree.getAllChildrenNumber(path, superUser), peekOf(tree, path), tree.statOf(path), tree.hasNode(path),
+    tree.getAllChildrenNumber(path, superUser), peekOf(tree, path), tree.statOf(path),
+    tree.hasNode(path),
     tree.permits(path, Perm.write, anonymous),
     tree.multiRead([{ kind: 'getData', path, watch: false },
       { kind: 'getChildren', path, watch: false }], superUser)]);
@@ -196,7 +201,9 @@ function restoredFrom<Tree extends AnyTree>(bytes: Buffer, tree: Tree): Tree {
       acls: (acls) => restorer.addAcls(acls),
       node: (fields) => restorer.nodeFields(fields),
       sessions: (list) => {
-        for (const session of list) restorer.session({ ...session, password: Buffer.from(session.password) });
+        for (const session of list) {
+          restorer.session({ ...session, password: Buffer.from(session.password) });
+        }
       },
     });
   });
