@@ -12,7 +12,6 @@ import { membershipText, type Membership } from '../protocol/membership.js';
 import { digestOf } from './digest.js';
 import { DigestHistory, type ZxidDigest } from './digest-history.js';
 import { parentOf } from './paths.js';
-import { dataLengthOf } from './znode.js';
 import { QuotaTable, quotaAfterDelete } from './quota.js';
 import * as reads from './reads.js';
 import { NodeStore, type UndoLog } from './store.js';
@@ -83,7 +82,7 @@ export class DataTree {
     const system = this.store.addBootstrapNode('/zookeeper', root, openAclUnsafe);
     this.store.addBootstrapNode('/zookeeper/quota', system, openAclUnsafe);
     const config = this.store.addBootstrapNode('/zookeeper/config', system, readAclUnsafe);
-    config.aversion = -1;
+    this.store.forceVersions(config, { aversion: -1 });
   }
 
   /** The highest zxid applied so far. */
@@ -97,10 +96,10 @@ export class DataTree {
    * -1 and mzxid the configuration's version, as QuorumPeer leaves them.
    */
   initConfigNode(data: Buffer, configVersion: number, time: number): void {
-    const node = this.store.nodes.get('/zookeeper/config');
+    const node = this.store.node('/zookeeper/config');
     if (node === undefined) return;
     this.store.setData('/zookeeper/config', node, data, configVersion, time, undefined);
-    node.version = -1;
+    this.store.forceVersions(node, { version: -1 });
   }
 
   /**
@@ -177,11 +176,11 @@ export class DataTree {
    */
   private applyReconfig(txn: Txn, membership: Membership): ApplyOutcome {
     const path = '/zookeeper/config';
-    const node = this.store.nodes.get(path);
+    const node = this.store.node(path);
     if (node === undefined) return { zxid: txn.zxid, err: ErrorCode.noNode, body: none, triggers: [] };
     const data = Buffer.from(membershipText({ ...membership, version: txn.zxid }));
     this.store.setData(path, node, data, txn.zxid, txn.time, undefined);
-    node.version = -1;
+    this.store.forceVersions(node, { version: -1 });
     const stat = this.statOf(path)!;
     return {
       zxid: txn.zxid,
@@ -209,12 +208,12 @@ export class DataTree {
 
   /** /zookeeper/config's data: the membership text (undefined when the node is missing). */
   getConfigData(): Buffer | null | undefined {
-    return this.store.nodes.get('/zookeeper/config')?.data;
+    return this.store.node('/zookeeper/config')?.dataCopy();
   }
 
   /** Does `auth` hold any bit of `perm` on `path` (false when the node does not exist)? */
   permits(path: string, perm: number, auth: AuthContext): boolean {
-    const node = this.store.nodes.get(path);
+    const node = this.store.node(path);
     return node !== undefined && checkPermission(node.acl, perm, auth, this.authSchemes);
   }
 
@@ -247,13 +246,14 @@ export class DataTree {
     const context = this.context(txn, { ids: [], superUser: true }, undefined);
     const paths = [...(this.store.ephemerals.get(sessionId) ?? [])].sort();
     for (const path of paths) {
-      const node = this.store.nodes.get(path);
-      const parent = this.store.nodes.get(parentOf(path));
+      const node = this.store.node(path);
+      const parent = this.store.node(parentOf(path));
       if (node === undefined || parent === undefined) continue;
+      const { acl, dataLength } = node;
       this.store.delete(path, parent, node, txn.zxid, undefined);
-      quotaAfterDelete(context, path, dataLengthOf(node.data));
+      quotaAfterDelete(context, path, dataLength);
       context.triggers.push(
-        { path, type: 'deleted', acl: node.acl },
+        { path, type: 'deleted', acl },
         { path: parentOf(path), type: 'childrenChanged', acl: parent.acl },
       );
     }
@@ -393,16 +393,17 @@ export class DataTree {
 
   /** The zxids setWatches compares against, or undefined when the node does not exist. */
   peek(path: string): { mzxid: number; pzxid: number } | undefined {
-    return this.store.nodes.get(path);
+    const node = this.store.node(path);
+    return node === undefined ? undefined : { mzxid: node.mzxid, pzxid: node.pzxid };
   }
 
   /** The node's stat without any permission check (four-letter words, tests, sync helpers). */
   statOf(path: string): Stat | undefined {
-    return this.store.nodes.get(path)?.stat();
+    return this.store.node(path)?.stat();
   }
 
   hasNode(path: string): boolean {
-    return this.store.nodes.has(path);
+    return this.store.has(path);
   }
 
   // State the server reports or acts on.
@@ -410,7 +411,7 @@ export class DataTree {
   /** Znodes including the root. ZooKeeper's own count is one higher: it indexes the root
    * twice ("" and "/"). */
   get nodeCount(): number {
-    return this.store.nodes.size;
+    return this.store.nodeCount;
   }
 
   /** Sum over znodes of path length plus data length (DataTree.approximateDataSize). */
@@ -467,8 +468,8 @@ export class DataTree {
     const extended = this.store.extendedTypesEnabled;
     for (const paths of [this.store.containers, this.store.ttls]) {
       for (const path of paths) {
-        const node = this.store.nodes.get(path);
-        if (node === undefined || node.children.size > 0) continue;
+        const node = this.store.node(path);
+        if (node === undefined || node.childCount > 0) continue;
         if (writes.isExpiredContainer(node, now, extended)) candidates.push(path);
       }
     }
@@ -487,7 +488,9 @@ export class DataTree {
 
   /** Replaces the whole state with a snapshot's: `fill` feeds the records, parents first. */
   restore(zxid: number, fill: (restorer: StoreRestorer) => void): void {
-    fill(new StoreRestorer(this.store));
+    const restorer = new StoreRestorer(this.store);
+    fill(restorer);
+    restorer.finish();
     // ZooKeeper also recounts every quota's stats here (setupQuota); corral's snapshots are
     // exact, not fuzzy, so the stats they hold are already those a live replica has.
     this.quotas.rebuild(this.store);

@@ -16,15 +16,15 @@ function dataLengthField(data: Buffer | null): string {
 
 export function digestOf(store: NodeStore): string {
   const hash = createHash('sha256');
-  const paths = [...store.nodes.keys()].sort(byKey);
+  const paths = [...store.paths()].sort(byKey);
   for (const path of paths) {
-    const node = store.nodes.get(path);
+    const node = store.node(path);
     if (node === undefined) continue;
     hash.update(path).update('\0');
     hash.update(
       `${node.czxid},${node.mzxid},${node.pzxid},${node.ctime},${node.mtime},` +
         `${node.version},${node.cversion},${node.aversion},${node.ephemeralOwner},` +
-        `${dataLengthField(node.data)},${node.children.size}\0`,
+        `${dataLengthField(node.data)},${node.childCount}\0`,
     );
     if (node.data !== null) hash.update(node.data);
     for (const entry of node.acl) {

@@ -86,9 +86,9 @@ export class QuotaTable {
     this.paths.clear();
     const pending = [quotaRoot];
     for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
-      const node = store.nodes.get(path);
+      const node = store.node(path);
       if (node === undefined) continue;
-      for (const name of node.children.keys()) {
+      for (const name of node.childNames()) {
         const child = childPath(path, name);
         const quotaPath = quotaPathOf(child, limitNodeName);
         if (quotaPath !== undefined) this.paths.add(quotaPath);
@@ -108,7 +108,7 @@ export interface QuotaScope {
 /** DataTree.updateQuotaStat: adds to the stats node's count and bytes. The node's stat does
  * not change (no new version or mzxid); a missing or unreadable stats node is left alone. */
 function addToStats(scope: QuotaScope, quotaPath: string, bytes: number, count: number): void {
-  const node = scope.store.nodes.get(statPathOf(quotaPath));
+  const node = scope.store.node(statPathOf(quotaPath));
   if (node === undefined) return;
   const stats = parseStats(node.data);
   if (stats === undefined) return;
@@ -120,17 +120,17 @@ function addToStats(scope: QuotaScope, quotaPath: string, bytes: number, count: 
 /** DataTree.updateQuotaForPath: the stats of `quotaPath` counted from its subtree (itself
  * included), replacing whatever the stats node held. */
 function countSubtree(scope: QuotaScope, quotaPath: string): void {
-  const statNode = scope.store.nodes.get(statPathOf(quotaPath));
+  const statNode = scope.store.node(statPathOf(quotaPath));
   if (statNode === undefined) return;
   let count = 0n;
   let bytes = 0n;
   const pending = [quotaPath];
   for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
-    const node = scope.store.nodes.get(path);
+    const node = scope.store.node(path);
     if (node === undefined) continue;
     count += 1n;
     bytes += BigInt(dataLengthOf(node.data));
-    for (const name of node.children.keys()) pending.push(childPath(path, name));
+    for (const name of node.childNames()) pending.push(childPath(path, name));
   }
   const stats: Stats = new Map([[statsKeys.count, count], [statsKeys.bytes, bytes]]);
   scope.store.rewriteData(statNode, formatStats(stats), scope.undo);
@@ -214,7 +214,7 @@ export function checkQuota(
 ): number {
   const quotaPath = scope.quotas.quotaPathFor(path);
   if (quotaPath === undefined) return ErrorCode.ok;
-  const limitNode = scope.store.nodes.get(limitPathOf(quotaPath));
+  const limitNode = scope.store.node(limitPathOf(quotaPath));
   if (limitNode === undefined) return ErrorCode.ok;
   const limits = parseStats(limitNode.data);
   if (limits === undefined) return ErrorCode.marshallingError;
@@ -223,7 +223,7 @@ export function checkQuota(
   const checkCount = countChange !== 0 && limited('count', statsKeys.countHardLimit);
   const checkBytes = bytesChange !== 0 && limited('bytes', statsKeys.byteHardLimit);
   if (!checkCount && !checkBytes) return ErrorCode.ok;
-  const statNode = scope.store.nodes.get(statPathOf(quotaPath));
+  const statNode = scope.store.node(statPathOf(quotaPath));
   if (statNode === undefined) return ErrorCode.ok;
   const stats = parseStats(statNode.data);
   if (stats === undefined) return ErrorCode.marshallingError;

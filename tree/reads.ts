@@ -21,7 +21,7 @@ function failed(err: number): ReadResult {
 /** The node a read names. ZooKeeper's DataTree also indexes the root under "", so reads of ""
  * answer for "/" (observed: getData("") returns the root). */
 function nodeAt(store: NodeStore, path: string): Znode | undefined {
-  return store.nodes.get(path === '' ? '/' : path);
+  return store.node(path === '' ? '/' : path);
 }
 
 /** The node at `path` readable by `auth` (READ), or the error ZooKeeper gives. */
@@ -53,7 +53,7 @@ export function readData(
 ): ReadResult {
   const node = readable(store, path, auth, schemes);
   if (typeof node === 'number') return failed(node);
-  return { err: 0, body: { kind: 'data', data: node.data, stat: node.stat() } };
+  return { err: 0, body: { kind: 'data', data: node.dataCopy(), stat: node.stat() } };
 }
 
 /** Children in creation order (ZooKeeper returns its HashSet's order, i.e. no order). */
@@ -66,7 +66,7 @@ export function readChildren(
 ): ReadResult {
   const node = readable(store, path, auth, schemes);
   if (typeof node === 'number') return failed(node);
-  const children = [...node.children.keys()];
+  const children = node.childNames();
   return withStat
     ? { err: 0, body: { kind: 'childrenStat', children, stat: node.stat() } }
     : { err: 0, body: { kind: 'children', children } };
@@ -89,18 +89,6 @@ export function readAcl(
   return { err: 0, body: { kind: 'acl', acl, stat: node.stat() } };
 }
 
-function countDescendants(node: Znode): number {
-  let count = 0;
-  const pending: Znode[] = [node];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    count += next.children.size;
-    for (const child of next.children.values()) {
-      if (child.children.size > 0) pending.push(child);
-    }
-  }
-  return count;
-}
-
 /** Every descendant, at any depth; for "/" that includes the /zookeeper nodes, as in ZooKeeper. */
 export function readAllChildrenNumber(
   store: NodeStore,
@@ -113,8 +101,8 @@ export function readAllChildrenNumber(
   // DataTree.getAllChildrenNumber: "/" is its node count less "" and "/"; any other path counts
   // the keys starting with path + "/", so "" counts every key but "": "/" itself included.
   const value = path === '/'
-    ? store.nodes.size - 1
-    : path === '' ? store.nodes.size : countDescendants(node);
+    ? store.nodeCount - 1
+    : path === '' ? store.nodeCount : store.descendantCount(node.slot);
   return { err: 0, body: { kind: 'number', value } };
 }
 
@@ -143,9 +131,9 @@ export function readMulti(
     if (typeof node === 'number') {
       results.push({ kind: 'error', err: node });
     } else if (op.kind === 'getData') {
-      results.push({ kind: 'getData', data: node.data, stat: node.stat() });
+      results.push({ kind: 'getData', data: node.dataCopy(), stat: node.stat() });
     } else {
-      results.push({ kind: 'getChildren', children: [...node.children.keys()] });
+      results.push({ kind: 'getChildren', children: node.childNames() });
     }
   }
   return { err: 0, body: { kind: 'multi', results } };

@@ -19,10 +19,9 @@ import { isLeftOut, isNewTree, replaceNodes, stagingPath } from './restore.js';
 import { RestoreChunkError, visitRestoreChunk } from './restore-chunk.js';
 import type { NodeFields } from './snapshot.js';
 import type { NodeStore } from './store.js';
-import { Znode } from './znode.js';
+import type { NodeInit, Znode } from './znode.js';
 
 const systemPath = '/zookeeper';
-const stagingName = stagingPath.slice(systemPath.length + 1);
 
 /** A chunk's znode name: its index, zero-padded so names sort in order. */
 export function chunkName(index: number): string {
@@ -44,7 +43,7 @@ export interface StagedRestore {
 
 /** The restore staged in `store`, if any (one under way, or one cut off). */
 export function stagedRestoreOf(store: NodeStore): StagedRestore | undefined {
-  const marker = store.nodes.get(stagingPath);
+  const marker = store.node(stagingPath);
   if (marker === undefined) return undefined;
   let sourceZxid = 0;
   try {
@@ -52,12 +51,12 @@ export function stagedRestoreOf(store: NodeStore): StagedRestore | undefined {
   } catch {
     // Only for operators' eyes: an unreadable marker still names its restore by its czxid.
   }
-  return { restoreZxid: marker.czxid, sourceZxid, chunks: marker.children.size };
+  return { restoreZxid: marker.czxid, sourceZxid, chunks: marker.childCount };
 }
 
 /** The staging marker of the restore begun at `restoreZxid`, or the error that refuses. */
 function stagingOf(store: NodeStore, restoreZxid: number): Znode | number {
-  const marker = store.nodes.get(stagingPath);
+  const marker = store.node(stagingPath);
   if (marker === undefined) return ErrorCode.noNode;
   // Another restore was begun since (or this one never was): its chunks are not this one's.
   if (marker.czxid !== restoreZxid) return ErrorCode.badVersion;
@@ -66,29 +65,30 @@ function stagingOf(store: NodeStore, restoreZxid: number): Znode | number {
 
 /** Removes the staging area, chunks first (each a plain delete, so captures keep theirs). */
 function dropStaging(store: NodeStore, zxid: number): void {
-  const marker = store.nodes.get(stagingPath);
+  const marker = store.node(stagingPath);
   if (marker === undefined) return;
-  for (const name of [...marker.children.keys()]) {
+  for (const name of [...marker.childNames()]) {
     const path = `${stagingPath}/${name}`;
-    store.delete(path, marker, store.nodes.get(path)!, zxid, undefined);
+    store.delete(path, marker, store.node(path)!, zxid, undefined);
   }
-  const system = store.nodes.get(systemPath)!;
+  const system = store.node(systemPath)!;
   store.delete(stagingPath, system, marker, zxid, undefined);
 }
 
-function stagedNode(data: Buffer, txn: Txn): Znode {
-  return new Znode(data, readAclUnsafe, 0n, txn.zxid, txn.time);
+function stagedNode(data: Buffer, txn: Txn): NodeInit & { zxid: number; time: number } {
+  return { data, acl: readAclUnsafe, ephemeralOwner: 0n, ownerIsSession: true, zxid: txn.zxid,
+    time: txn.time };
 }
 
 /** Begins a restore: refused over a tree with znodes of its own; any earlier staging (a restore
  * cut off) is dropped, so running a restore again starts it afresh. */
 export function applyRestoreBegin(store: NodeStore, txn: Txn, body: RestoreBeginTxnBody): number {
   if (!isNewTree(store)) return ErrorCode.notEmpty;
-  const system = store.nodes.get(systemPath);
+  const system = store.node(systemPath);
   if (system === undefined) return ErrorCode.noNode;
   dropStaging(store, txn.zxid);
   const marker: StagingMarker = { sourceZxid: body.sourceZxid, nodeCount: body.nodeCount };
-  store.create(systemPath, system, stagingName,
+  store.create(systemPath, system, stagingPath,
     stagedNode(Buffer.from(JSON.stringify(marker)), txn), undefined);
   return ErrorCode.ok;
 }
@@ -97,12 +97,13 @@ export function applyRestoreBegin(store: NodeStore, txn: Txn, body: RestoreBegin
 export function applyRestoreChunk(store: NodeStore, txn: Txn, body: RestoreChunkTxnBody): number {
   const marker = stagingOf(store, body.restoreZxid);
   if (typeof marker === 'number') return marker;
-  if (body.index !== marker.children.size) return ErrorCode.badArguments;
+  if (body.index !== marker.childCount) return ErrorCode.badArguments;
   // A decoder may hand bytes over as a plain Uint8Array; the chunk is read as a Buffer.
   const given: Uint8Array = body.bytes;
   const bytes = Buffer.isBuffer(given) ? given
     : Buffer.from(given.buffer, given.byteOffset, given.byteLength);
-  store.create(stagingPath, marker, chunkName(body.index), stagedNode(bytes, txn), undefined);
+  store.create(stagingPath, marker, `${stagingPath}/${chunkName(body.index)}`,
+    stagedNode(bytes, txn), undefined);
   return ErrorCode.ok;
 }
 
@@ -122,10 +123,10 @@ export function applyRestoreEnd(store: NodeStore, txn: Txn, body: RestoreEndTxnB
   }
   // A client may have created znodes while chunks were staged: the tree is no longer new.
   if (!isNewTree(store)) return ErrorCode.notEmpty;
-  if (marker.children.size !== body.chunks) return ErrorCode.badArguments;
+  if (marker.childCount !== body.chunks) return ErrorCode.badArguments;
   const chunks: Buffer[] = [];
   for (let index = 0; index < body.chunks; index++) {
-    const chunk = marker.children.get(chunkName(index))?.data;
+    const chunk = store.node(`${stagingPath}/${chunkName(index)}`)?.dataCopy();
     if (chunk === undefined || chunk === null) return ErrorCode.badArguments;
     chunks.push(chunk);
   }

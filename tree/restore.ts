@@ -26,7 +26,7 @@ export const stagingPath = '/zookeeper/restoring';
 /** Whether `store` holds only the znodes a tree starts with, and perhaps a restore's staging
  * area (one cut off is begun again from nothing). */
 export function isNewTree(store: NodeStore): boolean {
-  for (const path of store.nodes.keys()) {
+  for (const path of store.paths()) {
     if (!newTreePaths.has(path) && !isStaged(path)) return false;
   }
   return true;
@@ -100,7 +100,9 @@ export function restoreNodes(store: NodeStore, body: RestoreTxnBody): void {
  */
 export function replaceNodes(store: NodeStore,
   each: (add: (fields: NodeFields, acl: readonly ACL[]) => void) => void): void {
-  const config = store.nodes.get(configPath);
+  // Read before the store is emptied: the node's slot does not outlive it.
+  const config = store.node(configPath);
+  const kept = config === undefined ? undefined : store.storedNode(config.slot);
   const sessions = [...store.sessions];
   const restorer = new StoreRestorer(store);
   const aclIndexOf = new Map<readonly ACL[], number>();
@@ -118,10 +120,11 @@ export function replaceNodes(store: NodeStore,
     fields.aclIndex = aclIndex(acl);
     restorer.nodeFields(fields);
   });
-  if (config !== undefined) {
-    restorer.nodeFields(new NodeFields().of([configPath, config.data, aclIndex(config.acl),
-      config.ephemeralOwner, config.ownerIsSession, config.czxid, config.mzxid, config.pzxid,
-      config.ctime, config.mtime, config.version, config.cversion, config.aversion]));
+  if (kept !== undefined) {
+    restorer.nodeFields(new NodeFields().of([configPath, kept.data, aclIndex(kept.acl),
+      kept.ephemeralOwner, kept.ownerIsSession, kept.czxid, kept.mzxid, kept.pzxid,
+      kept.ctime, kept.mtime, kept.version, kept.cversion, kept.aversion]));
   }
+  restorer.finish();
   for (const [sessionId, session] of sessions) store.sessions.set(sessionId, session);
 }

@@ -4,8 +4,7 @@
 
 import type { ACL } from '../protocol/records.js';
 import type { RestoredNode } from '../protocol/txn.js';
-import type { CaptureInProgress, NodeStore } from './store.js';
-import { Znode } from './znode.js';
+import type { CaptureInProgress, NodeStore, StoredNode } from './store.js';
 
 /**
  * One znode as stored: a tuple keeps msgpack small (no repeated field names). Its layout is the
@@ -61,31 +60,19 @@ export interface SessionRecord {
   password: Buffer;
 }
 
-/** A node's changeable fields as a capture began; the others never change after a create. */
-interface NodeVersion {
-  data: Buffer | null;
-  acl: readonly ACL[];
-  mzxid: number;
-  pzxid: number;
-  mtime: number;
-  version: number;
-  cversion: number;
-  aversion: number;
-}
-
 /**
  * The tree at one zxid, which later txns cannot change, without copying the tree.
  *
- * Design: copy-on-write by generation. Beginning a capture copies only the path index's keys
- * and values into two arrays (references; about 30 ms per 1,000,000 znodes) and the session
- * table, and bumps the store's generation. From then on NodeStore shows every node to the
- * capture before its first change (Znode.generation older than the capture's), and the capture
- * keeps that node's fields as they were (`preserved`). Deleted nodes stay referenced by the
- * arrays and are never changed again; nodes created later are not in the arrays. So records
- * read at any time later give exactly the state at `zxid`, and encoding can run in slices
- * between txns with no pause of the tree. The alternative, capturing in bounded slices while
- * holding back txn application, would delay writes for the whole snapshot. Copies cost only
- * for nodes changed while the snapshot is written; call release() when done with it.
+ * Design: copy-on-write by generation. Beginning a capture lists the store's slots in creation
+ * order (4 bytes a node; a few milliseconds per 1,000,000 znodes) and copies the session table,
+ * and bumps the store's generation. From then on NodeStore shows every node to the capture
+ * before its first change or its delete (a slot's generation older than the capture's), and the
+ * capture keeps every field of that node as it was (`preserved`), since a deleted node's slot
+ * may be reused. Nodes created later are not listed. So records read at any time later give
+ * exactly the state at `zxid`, and encoding can run in slices between txns with no pause of
+ * the tree. The alternative, capturing in bounded slices while holding back txn application,
+ * would delay writes for the whole snapshot. Copies cost only for nodes changed while the
+ * snapshot is written; call release() when done with it.
  *
  * ACLs are numbered in first-use order as records are read (newAcls() hands out the table's
  * growth), since the full table is only known once every node has been read.
@@ -93,62 +80,50 @@ interface NodeVersion {
 export class TreeCapture implements CaptureInProgress {
   readonly sessions: SessionRecord[] = [];
   readonly nodeCount: number;
-  private paths: string[];
-  private nodes: Znode[];
-  private readonly preserved = new Map<Znode, NodeVersion>();
+  private slots: Int32Array;
+  private readonly preserved = new Map<number, StoredNode>();
   private readonly aclIndexOf = new Map<readonly ACL[], number>();
   private acls: Array<readonly ACL[]> = [];
   private released = false;
+  private lastParent = -1;
+  private lastParentPath = '';
 
   constructor(
     private readonly store: NodeStore,
     readonly zxid: number,
     readonly generation: number,
   ) {
-    this.paths = Array.from(store.nodes.keys());
-    this.nodes = Array.from(store.nodes.values());
-    this.nodeCount = this.nodes.length;
+    this.slots = store.slotsInCreationOrder();
+    this.nodeCount = this.slots.length;
     for (const [sessionId, entry] of store.sessions) {
       this.sessions.push({ sessionId, timeoutMs: entry.timeoutMs, password: entry.password });
     }
   }
 
-  /** NodeStore, before `node` first changes after this capture began. */
-  preserve(node: Znode): void {
-    if (this.preserved.has(node)) return;
-    this.preserved.set(node, {
-      data: node.data,
-      acl: node.acl,
-      mzxid: node.mzxid,
-      pzxid: node.pzxid,
-      mtime: node.mtime,
-      version: node.version,
-      cversion: node.cversion,
-      aversion: node.aversion,
-    });
+  /** NodeStore, before the node in `slot` first changes (or goes) after this capture began. */
+  preserve(slot: number): void {
+    if (this.preserved.has(slot)) return;
+    this.preserved.set(slot, this.store.storedNode(slot));
   }
 
-  /** The node at `index` (in the path index's order) as it was at `zxid`. */
+  /** The node at `index` (in creation order) as it was at `zxid`. */
   record(index: number): NodeRecord {
     assert(!this.released, 'a released capture was read');
-    const node = this.nodes[index];
-    assert(node !== undefined, `capture has no node ${index}`);
-    const at: NodeVersion = this.preserved.get(node) ?? node;
-    return [
-      this.paths[index]!,
-      at.data,
-      this.aclIndex(at.acl),
-      node.ephemeralOwner,
-      node.ownerIsSession,
-      node.czxid,
-      at.mzxid,
-      at.pzxid,
-      node.ctime,
-      at.mtime,
-      at.version,
-      at.cversion,
-      at.aversion,
-    ];
+    assert(index >= 0 && index < this.nodeCount, `capture has no node ${index}`);
+    const slot = this.slots[index]!;
+    const at = this.preserved.size === 0 ? undefined : this.preserved.get(slot);
+    if (at !== undefined) {
+      return [at.path, at.data, this.aclIndex(at.acl), at.ephemeralOwner, at.ownerIsSession,
+        at.czxid, at.mzxid, at.pzxid, at.ctime, at.mtime, at.version, at.cversion, at.aversion];
+    }
+    // Unchanged since the capture began: read in place, without an object for the node.
+    const store = this.store;
+    const c = store.columns;
+    return [this.pathOf(slot), store.dataOf(slot, true),
+      this.aclIndex(store.aclAt(c.aclIndex[slot]!)),
+      store.ownerAt(c.ownerIndex[slot]!), c.ownerIsSession[slot] === 1, c.czxid[slot]!,
+      c.mzxid[slot]!, c.pzxid[slot]!, c.ctime[slot]!, c.mtime[slot]!, c.version[slot]!,
+      c.cversion[slot]!, c.aversion[slot]!];
   }
 
   /** ACLs numbered since the last call, in index order. */
@@ -163,9 +138,22 @@ export class TreeCapture implements CaptureInProgress {
     if (this.released) return;
     this.released = true;
     this.store.endCapture(this);
-    this.paths = [];
-    this.nodes = [];
+    this.slots = new Int32Array(0);
     this.preserved.clear();
+  }
+
+  /** The path of a node unchanged since the capture began. Its parent is then alive and
+   * unmoved too (a parent outlives its children), so the last parent's path is remembered:
+   * records come in creation order, where siblings mostly follow each other. */
+  private pathOf(slot: number): string {
+    const parent = this.store.columns.parent[slot]!;
+    if (parent < 0) return '/';
+    if (parent !== this.lastParent) {
+      this.lastParent = parent;
+      this.lastParentPath = this.store.pathOf(parent);
+    }
+    const name = this.store.columns.names[slot]!;
+    return this.lastParentPath === '/' ? `/${name}` : `${this.lastParentPath}/${name}`;
   }
 
   private aclIndex(acl: readonly ACL[]): number {
@@ -179,9 +167,9 @@ export class TreeCapture implements CaptureInProgress {
   }
 }
 
-/** Begins a capture of the store (see TreeCapture). Nodes come in the path index's insertion
- * order, which is creation order: parents come before children, and re-inserting in this order
- * rebuilds every children map and ephemeral set in the same order. */
+/** Begins a capture of the store (see TreeCapture). Nodes come in creation order: parents
+ * come before children, and re-inserting in this order rebuilds every children list and
+ * ephemeral set in the same order. */
 export function captureStore(store: NodeStore, zxid: number): TreeCapture {
   return store.beginCapture((generation) => new TreeCapture(store, zxid, generation));
 }
@@ -198,15 +186,16 @@ export class SnapshotRestoreError extends Error {
 }
 
 /**
- * Rebuilds a store from records, parents first. ACLs with equal content share one array
- * (NodeStore.internAcl), so a million nodes with the open ACL hold one copy of it. Records come
- * in creation order, where siblings mostly follow each other, so the last parent is remembered
- * rather than looked up.
+ * Rebuilds a store from records, parents first. ACLs with equal content share one entry of the
+ * store's table, so a million nodes with the open ACL hold one copy of it. Records come in
+ * creation order, where siblings mostly follow each other, so the last parent is remembered
+ * rather than looked up. finish() lets go of the table entries the records named.
  */
 export class StoreRestorer {
-  private readonly acls: Array<readonly ACL[]> = [];
+  /** The store's ACL table index for each index of the records' table. */
+  private readonly aclIndexes: number[] = [];
   private parentPath = '';
-  private parent: Znode | undefined;
+  private parentSlot = -1;
   private readonly scratch = new NodeFields();
 
   constructor(private readonly store: NodeStore) {
@@ -215,7 +204,7 @@ export class StoreRestorer {
 
   /** Appends to the ACL table that records' aclIndex points into. */
   addAcls(acls: ReadonlyArray<readonly ACL[]>): void {
-    for (const acl of acls) this.acls.push(this.store.internAcl(acl));
+    for (const acl of acls) this.aclIndexes.push(this.store.retainAcl(acl));
   }
 
   node(record: NodeRecord): void {
@@ -225,20 +214,12 @@ export class StoreRestorer {
   /** Adds one node; `fields` is only read, so the caller may reuse it. */
   nodeFields(fields: NodeFields): void {
     const path = fields.path;
-    const acl = this.acls[fields.aclIndex];
-    if (acl === undefined) {
+    const aclIndex = this.aclIndexes[fields.aclIndex];
+    if (aclIndex === undefined) {
       throw new SnapshotRestoreError(`${path}: unknown ACL ${fields.aclIndex}`);
     }
-    const node = new Znode(fields.data, acl, fields.ephemeralOwner, fields.czxid, fields.ctime,
-      fields.ownerIsSession);
-    node.mzxid = fields.mzxid;
-    node.pzxid = fields.pzxid;
-    node.mtime = fields.mtime;
-    node.version = fields.version;
-    node.cversion = fields.cversion;
-    node.aversion = fields.aversion;
-    if (path !== '/') this.parentOf(path).linkChild(path.slice(path.lastIndexOf('/') + 1), node);
-    this.store.restoreNode(path, node);
+    const parentSlot = path === '/' ? -1 : this.parentOf(path);
+    this.store.restoreNode(path, parentSlot, aclIndex, fields);
   }
 
   session(record: SessionRecord): void {
@@ -248,15 +229,24 @@ export class StoreRestorer {
     });
   }
 
-  private parentOf(path: string): Znode {
+  /** Releases the ACL table entries held for the records (nodes hold their own). */
+  finish(): void {
+    for (const index of this.aclIndexes.splice(0)) this.store.releaseAcl(index);
+  }
+
+  private parentOf(path: string): number {
     const lastSlash = path.lastIndexOf('/');
     const parentPath = this.parentPath;
     const sameParent = lastSlash === (parentPath === '/' ? 0 : parentPath.length) &&
       path.startsWith(parentPath);
-    if (sameParent && this.parent !== undefined) return this.parent;
+    if (sameParent && this.parentSlot >= 0) return this.parentSlot;
     this.parentPath = lastSlash === 0 ? '/' : path.slice(0, lastSlash);
-    this.parent = this.store.nodes.get(this.parentPath);
-    if (this.parent === undefined) throw new SnapshotRestoreError(`${path}: parent missing`);
-    return this.parent;
+    const slot = this.store.slotOf(this.parentPath);
+    if (slot === undefined) {
+      this.parentSlot = -1;
+      throw new SnapshotRestoreError(`${path}: parent missing`);
+    }
+    this.parentSlot = slot;
+    return slot;
   }
 }

@@ -1,41 +1,43 @@
-// The tree's state and the only code that mutates it: the path index, the per-session
-// ephemeral index, container and TTL sets, the session table and the size counter. Each
-// mutation can record its inverse in an undo log, which is how a failing multi rolls back.
+// The tree's state and the only code that mutates it: the znodes (slots in typed-array
+// columns, tree/node-slots.ts), the per-session ephemeral index, container and TTL sets, the
+// session table, the size counter and the tree digest. Each mutation can record its inverse in
+// an undo log, which is how a failing multi rolls back.
 
 import type { ACL } from '../protocol/records.js';
+import { noSlot } from './node-columns.js';
 import { AdditiveHash, nodeDigest } from './node-digest.js';
-import { basenameOf, childPath, parentOf } from './paths.js';
+import { NodeSlots, emptyData, type RestoredStat, type StoredNode } from './node-slots.js';
+import { parentOf } from './paths.js';
 import type { SessionEntry } from './types.js';
-import { Znode, dataLengthOf, ephemeralKindOf, nextVersion } from './znode.js';
+import {
+  Znode,
+  dataLengthOf,
+  ephemeralKindOf,
+  nextVersion,
+  noEphemeralOwner,
+  type NodeInit,
+} from './znode.js';
+
+export type { RestoredStat, StoredNode };
 
 export type UndoLog = Array<() => void>;
 
-/** Distinct ACLs shared between nodes; past this, new ACLs are kept per node (still correct,
- * only larger). ZooKeeper shares them too (ReferenceCountedACLCache). */
-const internedAclsMax = 10_000;
-
 /** A snapshot capture in progress (tree/snapshot.ts): told before a node it may not have
- * written yet changes, so it can keep the version it must write. */
+ * written yet changes or goes, so it can keep the version it must write. */
 export interface CaptureInProgress {
   /** The store's generation when the capture began. */
   readonly generation: number;
-  preserve(node: Znode): void;
+  preserve(slot: number): void;
 }
 
-export class NodeStore {
-  readonly nodes = new Map<string, Znode>();
+export class NodeStore extends NodeSlots {
   readonly ephemerals = new Map<bigint, Set<string>>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   readonly sessions = new Map<bigint, SessionEntry>();
   /** Sum of path length plus data length over all nodes (DataTree.approximateDataSize). */
   dataSize = 0;
-  /** Goes up when a capture begins; nodes changed since carry the new value (Znode.generation). */
-  private generation = 0;
   private readonly captures = new Set<CaptureInProgress>();
-  /** ACLs by content: a million nodes created with the open ACL hold one array, not a million
-   * (and a snapshot's ACL table stays as small as the set of distinct ACLs). */
-  private readonly aclsByKey = new Map<string, readonly ACL[]>();
   /** ZooKeeper's tree digest (NodeHashMapImpl): every node's digest taken out before it
    * changes and put back after, so it always covers the tree as it is. */
   private readonly digestSum = new AdditiveHash();
@@ -44,84 +46,99 @@ export class NodeStore {
     readonly extendedTypesEnabled: boolean,
     /** ZooKeeper's digest.enabled: when false no digest is computed. */
     readonly digestEnabled = true,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The tree digest (0 when digests are off), as ZooKeeper's DataTree.getTreeDigest. */
   get digest(): bigint {
     return this.digestSum.value();
   }
 
+
+
+
+
   /** Adds the bootstrap nodes (root and /zookeeper…) with zero stats, without bookkeeping. */
   addBootstrapNode(path: string, parent: Znode | undefined, acl: readonly ACL[]): Znode {
-    const node = new Znode(Buffer.alloc(0), this.internAcl(acl), 0n, 0, 0);
-    parent?.linkChild(basenameOf(path), node);
-    this.nodes.set(path, node);
-    this.digestIn(path, node);
+    const slot = this.addNode(path, parent?.slot ?? noSlot, this.acls.retain(acl), emptyData,
+      noEphemeralOwner, true);
+    this.setStat(slot, 0, 0);
+    this.digestIn(path, slot);
     this.dataSize += path.length;
-    return node;
+    return new Znode(this, slot);
   }
 
   /** DataTree.createNode: the parent's cversion and create count go up, its pzxid becomes
-   * this zxid. */
+   * this zxid. `path` is kept as given (a request's path is one flat string; one built here
+   * from the parent's would cost a second object per node). */
   create(
     parentPath: string,
     parent: Znode,
-    name: string,
-    node: Znode,
+    path: string,
+    init: NodeInit & { zxid: number; time: number },
     undo: UndoLog | undefined,
-  ): string {
-    const path = childPath(parentPath, name);
-    this.changing(parent);
-    node.generation = this.generation;
-    const { cversion, pzxid } = parent;
-    this.digestOut(parentPath, parent);
-    parent.cversion = nextVersion(cversion);
-    parent.pzxid = node.czxid;
-    this.digestIn(parentPath, parent);
-    node.acl = this.internAcl(node.acl);
-    parent.linkChild(name, node);
-    this.nodes.set(path, node);
-    this.digestIn(path, node);
-    this.dataSize += path.length + dataLengthOf(node.data);
-    this.index(path, node.ephemeralOwner, true);
+  ): Znode {
+    const columns = this.columns;
+    const parentSlot = parent.slot;
+    this.changing(parentSlot);
+    const cversion = columns.cversion[parentSlot]!;
+    const pzxid = columns.pzxid[parentSlot]!;
+    this.digestOut(parentPath, parentSlot);
+    columns.cversion[parentSlot] = nextVersion(cversion);
+    columns.pzxid[parentSlot] = init.zxid;
+    this.digestIn(parentPath, parentSlot);
+    const slot = this.addNode(path, parentSlot, this.acls.retain(init.acl), init.data,
+      init.ephemeralOwner, init.ownerIsSession);
+    this.setStat(slot, init.zxid, init.time);
+    this.digestIn(path, slot);
+    this.dataSize += path.length + dataLengthOf(init.data);
+    this.indexOwner(path, init.ephemeralOwner, true);
     undo?.push(() => {
-      this.index(path, node.ephemeralOwner, false);
-      this.dataSize -= path.length + dataLengthOf(node.data);
-      this.digestOut(path, node);
-      this.nodes.delete(path);
-      parent.unlinkChild(name);
-      this.digestOut(parentPath, parent);
-      parent.cversion = cversion;
-      parent.pzxid = pzxid;
-      this.digestIn(parentPath, parent);
+      const created = this.index.find(path)!;
+      const parentNow = this.index.find(parentPath)!;
+      this.indexOwner(path, init.ephemeralOwner, false);
+      this.dataSize -= path.length + dataLengthOf(init.data);
+      this.digestOut(path, created);
+      this.removeNode(created);
+      this.digestOut(parentPath, parentNow);
+      columns.cversion[parentNow] = cversion;
+      columns.pzxid[parentNow] = pzxid;
+      this.digestIn(parentPath, parentNow);
     });
-    return path;
+    return new Znode(this, slot);
   }
 
   /** DataTree.deleteNode: only the parent's pzxid moves, and only forwards (the cversion
    * clients see still grows, through Znode.stat()). */
   delete(path: string, parent: Znode, node: Znode, zxid: number, undo: UndoLog | undefined): void {
-    const name = basenameOf(path);
     const parentPath = parentOf(path);
-    this.changing(parent);
-    const { pzxid } = parent;
-    this.digestOut(parentPath, parent);
-    parent.unlinkChild(name);
-    if (zxid > parent.pzxid) parent.pzxid = zxid;
-    this.digestIn(parentPath, parent);
-    this.digestOut(path, node);
-    this.nodes.delete(path);
-    this.dataSize -= path.length + dataLengthOf(node.data);
-    this.index(path, node.ephemeralOwner, false);
+    const columns = this.columns;
+    const parentSlot = parent.slot;
+    this.changing(parentSlot);
+    // The slot is reused: a capture still to write this node keeps its fields now.
+    this.changing(node.slot);
+    const kept = undo === undefined ? undefined : this.storedNode(node.slot);
+    const pzxid = columns.pzxid[parentSlot]!;
+    const owner = node.ephemeralOwner;
+    const dataLength = node.dataLength;
+    this.digestOut(parentPath, parentSlot);
+    this.digestOut(path, node.slot);
+    this.removeNode(node.slot);
+    if (zxid > pzxid) columns.pzxid[parentSlot] = zxid;
+    this.digestIn(parentPath, parentSlot);
+    this.dataSize -= path.length + dataLength;
+    this.indexOwner(path, owner, false);
+    if (kept === undefined) return;
     undo?.push(() => {
-      this.index(path, node.ephemeralOwner, true);
-      this.dataSize += path.length + dataLengthOf(node.data);
-      this.nodes.set(path, node);
-      this.digestIn(path, node);
-      this.digestOut(parentPath, parent);
-      parent.linkChild(name, node);
-      parent.pzxid = pzxid;
-      this.digestIn(parentPath, parent);
+      const parentNow = this.index.find(parentPath)!;
+      this.indexOwner(path, owner, true);
+      this.dataSize += path.length + dataLength;
+      const slot = this.addStored(kept, parentNow);
+      this.digestIn(path, slot);
+      this.digestOut(parentPath, parentNow);
+      columns.pzxid[parentNow] = pzxid;
+      this.digestIn(parentPath, parentNow);
     });
   }
 
@@ -134,53 +151,78 @@ export class NodeStore {
     time: number,
     undo: UndoLog | undefined,
   ): void {
-    this.changing(node);
-    const { data: oldData, version, mzxid, mtime } = node;
-    this.digestOut(path, node);
-    node.data = data;
-    node.version = nextVersion(version);
-    node.mzxid = zxid;
-    node.mtime = time;
-    this.digestIn(path, node);
-    const grownBytes = dataLengthOf(data) - dataLengthOf(oldData);
+    const columns = this.columns;
+    const slot = node.slot;
+    this.changing(slot);
+    const version = columns.version[slot]!;
+    const mzxid = columns.mzxid[slot]!;
+    const mtime = columns.mtime[slot]!;
+    const oldData = undo === undefined ? undefined : this.dataOf(slot, true);
+    const grownBytes = dataLengthOf(data) - node.dataLength;
+    this.digestOut(path, slot);
+    this.replaceData(slot, data);
+    columns.version[slot] = nextVersion(version);
+    columns.mzxid[slot] = zxid;
+    columns.mtime[slot] = time;
+    this.digestIn(path, slot);
     this.dataSize += grownBytes;
+    if (oldData === undefined) return;
     undo?.push(() => {
+      const now = this.index.find(path)!;
       this.dataSize -= grownBytes;
-      this.digestOut(path, node);
-      node.data = oldData;
-      node.version = version;
-      node.mzxid = mzxid;
-      node.mtime = mtime;
-      this.digestIn(path, node);
+      this.digestOut(path, now);
+      this.replaceData(now, oldData);
+      columns.version[now] = version;
+      columns.mzxid[now] = mzxid;
+      columns.mtime[now] = mtime;
+      this.digestIn(path, now);
     });
   }
 
   /** DataTree.updateQuotaStat (tree/quota.ts): a quota's stats node gets new data while its
    * version, mzxid and mtime stay as they were. */
   rewriteData(node: Znode, data: Buffer, undo: UndoLog | undefined): void {
-    this.changing(node);
-    const oldData = node.data;
-    node.data = data;
-    const grownBytes = data.length - dataLengthOf(oldData);
+    const slot = node.slot;
+    const path = this.pathOf(slot);
+    this.changing(slot);
+    const oldData = undo === undefined ? undefined : this.dataOf(slot, true);
+    const grownBytes = data.length - node.dataLength;
+    this.replaceData(slot, data);
     this.dataSize += grownBytes;
+    if (oldData === undefined) return;
     undo?.push(() => {
       this.dataSize -= grownBytes;
-      node.data = oldData;
+      this.replaceData(this.index.find(path)!, oldData);
     });
   }
 
   /** DataTree.setACL: new ACL and aversion + 1; mzxid and mtime do not change. */
   setAcl(path: string, node: Znode, acl: readonly ACL[]): void {
-    this.changing(node);
-    this.digestOut(path, node);
-    node.acl = this.internAcl(acl);
-    node.aversion = nextVersion(node.aversion);
-    this.digestIn(path, node);
+    const slot = node.slot;
+    this.changing(slot);
+    this.digestOut(path, slot);
+    const retained = this.acls.retain(acl);
+    this.acls.release(this.columns.aclIndex[slot]!);
+    this.columns.aclIndex[slot] = retained;
+    this.columns.aversion[slot] = nextVersion(this.columns.aversion[slot]!);
+    this.digestIn(path, slot);
+  }
+
+  /** QuorumPeer's writes of /zookeeper/config (data version -1) and DataTree's constructor
+   * (aversion -1): stored as given, outside any txn, on a node the digest leaves out. */
+  forceVersions(node: Znode, versions: { version?: number; aversion?: number }): void {
+    this.changing(node.slot);
+    if (versions.version !== undefined) this.columns.version[node.slot] = versions.version;
+    if (versions.aversion !== undefined) this.columns.aversion[node.slot] = versions.aversion;
   }
 
   /** Snapshot restore: empties the store before records are added back (tree/snapshot.ts). */
   clear(): void {
-    this.nodes.clear();
+    // A capture in progress keeps every node it has not yet seen change.
+    if (this.captures.size > 0) {
+      for (const slot of this.slotsInCreationOrder()) this.changing(slot);
+    }
+    this.clearSlots();
     this.ephemerals.clear();
     this.containers.clear();
     this.ttls.clear();
@@ -189,25 +231,17 @@ export class NodeStore {
     this.digestSum.clear();
   }
 
-  /** Snapshot restore: indexes a node already linked to its parent (tree/snapshot.ts). */
-  restoreNode(path: string, node: Znode): void {
-    this.nodes.set(path, node);
-    this.digestIn(path, node);
-    this.dataSize += path.length + dataLengthOf(node.data);
-    this.index(path, node.ephemeralOwner, true);
-  }
-
-  /** The shared ACL array with this content (see aclsByKey). */
-  internAcl(acl: readonly ACL[]): readonly ACL[] {
-    // Lengths keep the key unambiguous whatever characters schemes and ids hold.
-    let key = '';
-    for (const { perms, id } of acl) {
-      key += `${perms}:${id.scheme.length}:${id.scheme}${id.id.length}:${id.id}`;
-    }
-    const known = this.aclsByKey.get(key);
-    if (known !== undefined) return known;
-    if (this.aclsByKey.size < internedAclsMax) this.aclsByKey.set(key, acl);
-    return acl;
+  /** Snapshot restore: adds a node under `parentSlot` (noSlot for the root) with every stat
+   * field as the record holds it; `aclIndex` is an entry retainAcl gave. */
+  restoreNode(path: string, parentSlot: number, aclIndex: number, fields: RestoredStat): number {
+    this.acls.retainIndex(aclIndex);
+    const slot = this.addNode(path, parentSlot, aclIndex, fields.data, fields.ephemeralOwner,
+      fields.ownerIsSession);
+    this.setStoredStat(slot, fields);
+    this.digestIn(path, slot);
+    this.dataSize += path.length + dataLengthOf(fields.data);
+    this.indexOwner(path, fields.ephemeralOwner, true);
+    return slot;
   }
 
   /** Starts a capture: from now on every node about to change is shown to it first. */
@@ -224,31 +258,36 @@ export class NodeStore {
     this.captures.delete(capture);
   }
 
-  /** Copy-on-write for captures: called before any stored field of `node` changes. A node
-   * last changed before a capture began is shown to it once, on its first change since. */
-  private changing(node: Znode): void {
-    if (this.captures.size === 0 || node.generation === this.generation) return;
+  /** Copy-on-write for captures: called before any stored field of a slot changes, and before
+   * its node goes. A node last changed before a capture began is shown to it once. */
+  private changing(slot: number): void {
+    const generation = this.columns.generation;
+    if (this.captures.size === 0 || generation[slot] === this.generation) return;
     for (const capture of this.captures) {
-      if (node.generation < capture.generation) capture.preserve(node);
+      if (generation[slot]! < capture.generation) capture.preserve(slot);
     }
-    node.generation = this.generation;
+    generation[slot] = this.generation;
   }
 
-  /** Takes `node`'s digest out of the tree's, before it changes or goes. */
-  private digestOut(path: string, node: Znode): void {
+
+
+  /** Takes a slot's digest out of the tree's, before it changes or goes. */
+  private digestOut(path: string, slot: number): void {
     if (!this.digestEnabled) return;
-    if (node.digestCache < 0) node.digestCache = nodeDigest(path, node);
-    this.digestSum.remove(node.digestCache);
+    const cache = this.columns.digestCache;
+    if (cache[slot]! < 0) cache[slot] = nodeDigest(path, new Znode(this, slot));
+    this.digestSum.remove(cache[slot]!);
   }
 
-  /** Puts `node`'s digest, computed afresh, into the tree's, after it changed or came. */
-  private digestIn(path: string, node: Znode): void {
+  /** Puts a slot's digest, computed afresh, into the tree's, after it changed or came. */
+  private digestIn(path: string, slot: number): void {
     if (!this.digestEnabled) return;
-    node.digestCache = nodeDigest(path, node);
-    this.digestSum.add(node.digestCache);
+    const digest = nodeDigest(path, new Znode(this, slot));
+    this.columns.digestCache[slot] = digest;
+    this.digestSum.add(digest);
   }
 
-  private index(path: string, owner: bigint, add: boolean): void {
+  private indexOwner(path: string, owner: bigint, add: boolean): void {
     switch (ephemeralKindOf(owner, this.extendedTypesEnabled)) {
       case 'void':
         return;
@@ -277,3 +316,4 @@ export class NodeStore {
     }
   }
 }
+

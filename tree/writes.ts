@@ -26,8 +26,8 @@ import type { NodeStore, UndoLog } from './store.js';
 import type { AuthContext } from '../protocol/txn.js';
 import type { ChangeTrigger } from './types.js';
 import {
-  Znode,
   containerEphemeralOwner,
+  type Znode,
   dataLengthOf,
   ephemeralKindOf,
   ttlEphemeralOwner,
@@ -137,7 +137,7 @@ export function applyCreate(context: WriteContext, request: CreateRequest): Writ
   const acl = fixupAcl(request.acl, auth, context.authSchemes);
   if (acl === undefined) return failure(ErrorCode.invalidACL, request.path);
   const parentPath = lastSlash === 0 ? '/' : request.path.slice(0, lastSlash);
-  const parent = store.nodes.get(parentPath);
+  const parent = store.node(parentPath);
   if (parent === undefined) return failure(ErrorCode.noNode, request.path);
   if (!checkPermission(parent.acl, Perm.create, auth, context.authSchemes)) {
     return failure(ErrorCode.noAuth, request.path);
@@ -146,7 +146,7 @@ export function applyCreate(context: WriteContext, request: CreateRequest): Writ
   const sequential = createModeOf(request.flags)?.sequential === true;
   const path = sequential ? request.path + sequenceSuffix(parent.cversion) : request.path;
   if (!isValidPath(path)) return failure(ErrorCode.badArguments, path);
-  if (store.nodes.has(path)) return failure(ErrorCode.nodeExists, path);
+  if (store.has(path)) return failure(ErrorCode.nodeExists, path);
   if (ephemeralKindOf(parent.ephemeralOwner, store.extendedTypesEnabled) === 'normal') {
     return failure(ErrorCode.noChildrenForEphemerals, path);
   }
@@ -154,8 +154,9 @@ export function applyCreate(context: WriteContext, request: CreateRequest): Writ
   if (quotaErr !== ErrorCode.ok) return failure(quotaErr, path);
   const owner = ownerFor(request, context.sessionId);
   const ownerIsSession = owner === context.sessionId && owner !== 0n;
-  const node = new Znode(request.data, acl, owner, context.zxid, context.time, ownerIsSession);
-  store.create(parentPath, parent, path.slice(lastSlash + 1), node, context.undo);
+  const node = store.create(parentPath, parent, path, { data: request.data,
+    acl, ephemeralOwner: owner, ownerIsSession, zxid: context.zxid, time: context.time },
+  context.undo);
   quotaAfterCreate(context, path, dataLengthOf(request.data));
   context.triggers.push(
     { path, type: 'created', acl },
@@ -179,19 +180,20 @@ export function applyDelete(context: WriteContext, request: DeleteRequest): Writ
   if (sessionErr !== ErrorCode.ok) return failure(sessionErr, path);
   const parentPath = deletableParent(path);
   if (parentPath === undefined) return failure(ErrorCode.badArguments, path);
-  const parent = store.nodes.get(parentPath);
+  const parent = store.node(parentPath);
   if (parent === undefined) return failure(ErrorCode.noNode, path);
   if (!checkPermission(parent.acl, Perm.delete, auth, context.authSchemes)) {
     return failure(ErrorCode.noAuth, path);
   }
-  const node = store.nodes.get(path);
+  const node = store.node(path);
   if (node === undefined) return failure(ErrorCode.noNode, path);
   if (!versionMatches(request.version, node.version)) return failure(ErrorCode.badVersion, path);
-  if (node.children.size > 0) return failure(ErrorCode.notEmpty, path);
+  if (node.childCount > 0) return failure(ErrorCode.notEmpty, path);
+  const { acl, dataLength } = node;
   store.delete(path, parent, node, context.zxid, context.undo);
-  quotaAfterDelete(context, path, dataLengthOf(node.data));
+  quotaAfterDelete(context, path, dataLength);
   context.triggers.push(
-    { path, type: 'deleted', acl: node.acl },
+    { path, type: 'deleted', acl },
     { path: parentPath, type: 'childrenChanged', acl: parent.acl },
   );
   return { err: ErrorCode.ok, path, stat: undefined };
@@ -204,18 +206,19 @@ export function applyDeleteContainer(context: WriteContext, path: string): Write
   const { store } = context;
   const parentPath = deletableParent(path);
   if (parentPath === undefined) return failure(ErrorCode.badArguments, path);
-  const node = store.nodes.get(path);
+  const node = store.node(path);
   if (node === undefined) return failure(ErrorCode.noNode, path);
-  if (node.children.size > 0) return failure(ErrorCode.notEmpty, path);
+  if (node.childCount > 0) return failure(ErrorCode.notEmpty, path);
   if (!isExpiredContainer(node, context.time, store.extendedTypesEnabled)) {
     return failure(ErrorCode.badVersion, path);
   }
-  const parent = store.nodes.get(parentPath);
+  const parent = store.node(parentPath);
   if (parent === undefined) return failure(ErrorCode.noNode, path);
+  const { acl, dataLength } = node;
   store.delete(path, parent, node, context.zxid, context.undo);
-  quotaAfterDelete(context, path, dataLengthOf(node.data));
+  quotaAfterDelete(context, path, dataLength);
   context.triggers.push(
-    { path, type: 'deleted', acl: node.acl },
+    { path, type: 'deleted', acl },
     { path: parentPath, type: 'childrenChanged', acl: parent.acl },
   );
   return { err: ErrorCode.ok, path, stat: undefined };
@@ -242,13 +245,13 @@ export function applySetData(context: WriteContext, request: SetDataRequest): Wr
   const sessionErr = sessionError(context);
   if (sessionErr !== ErrorCode.ok) return failure(sessionErr, path);
   if (!isValidPath(path)) return failure(ErrorCode.badArguments, path);
-  const node = store.nodes.get(path);
+  const node = store.node(path);
   if (node === undefined) return failure(ErrorCode.noNode, path);
   if (!checkPermission(node.acl, Perm.write, auth, context.authSchemes)) {
     return failure(ErrorCode.noAuth, path);
   }
   // ZooKeeper checks the quota before the version.
-  const bytesChange = dataLengthOf(request.data) - dataLengthOf(node.data);
+  const bytesChange = dataLengthOf(request.data) - node.dataLength;
   const quotaErr = enforcedQuotaError(context, path, bytesChange, 0);
   if (quotaErr !== ErrorCode.ok) return failure(quotaErr, path);
   if (!versionMatches(request.version, node.version)) return failure(ErrorCode.badVersion, path);
@@ -266,7 +269,7 @@ export function applySetAcl(context: WriteContext, request: SetACLRequest): Writ
   if (!isValidPath(path)) return failure(ErrorCode.badArguments, path);
   const acl = fixupAcl(request.acl, auth, context.authSchemes);
   if (acl === undefined) return failure(ErrorCode.invalidACL, path);
-  const node = store.nodes.get(path);
+  const node = store.node(path);
   if (node === undefined) return failure(ErrorCode.noNode, path);
   if (!checkPermission(node.acl, Perm.admin, auth, context.authSchemes)) {
     return failure(ErrorCode.noAuth, path);
@@ -282,7 +285,7 @@ export function applyCheck(context: WriteContext, request: CheckRequest): WriteR
   const sessionErr = sessionError(context);
   if (sessionErr !== ErrorCode.ok) return failure(sessionErr, path);
   if (!isValidPath(path)) return failure(ErrorCode.badArguments, path);
-  const node = store.nodes.get(path);
+  const node = store.node(path);
   if (node === undefined) return failure(ErrorCode.noNode, path);
   if (!checkPermission(node.acl, Perm.read, auth, context.authSchemes)) {
     return failure(ErrorCode.noAuth, path);

@@ -1,7 +1,8 @@
-// One znode: its data, ACL, persisted stat fields and children, plus the ephemeralOwner
-// encodings of ZooKeeper's EphemeralType (normal ephemerals, containers, TTL nodes).
+// One znode as a handle on the compact store's columns, plus the ephemeralOwner encodings of
+// ZooKeeper's EphemeralType (normal ephemerals, containers, TTL nodes).
 
 import type { ACL, Stat } from '../protocol/records.js';
+import type { NodeSlots } from './node-slots.js';
 
 /** EphemeralType.CONTAINER_EPHEMERAL_OWNER: Long.MIN_VALUE, i.e. 0x8000000000000000 signed. */
 export const containerEphemeralOwner = -(1n << 63n);
@@ -35,59 +36,69 @@ export function ttlOf(owner: bigint): number {
   return Number(BigInt.asUintN(64, owner) & ~(extendedMask | reservedBitsMask));
 }
 
-/** A leaf's children: shared and empty. Typed read-only so it cannot be filled by mistake. */
-const noChildren: ReadonlyMap<string, Znode> = new Map<string, Znode>();
-
 /** The one 0n every non-ephemeral node shares (a decoded or computed 0n is a new object). */
 export const noEphemeralOwner = 0n;
 
 /**
- * One znode. Kept small because a tree holds millions: most znodes are leaves, so the children
- * map is only allocated with the first child; the clients' ephemeralOwner is derived, not
- * stored. Every change goes through NodeStore, which preserves the version a snapshot in
+ * One znode, as a handle on its slot in NodeStore's columns (tree/node-columns.ts): the tree
+ * keeps no object per node, so a handle is made for each lookup and is valid while the node
+ * exists. Every change goes through NodeStore, which preserves the version a snapshot in
  * progress still has to write (see `generation` and tree/snapshot.ts).
  */
 export class Znode {
-  /** Children by name, allocated with the first one; a Map keeps lookups O(1) and listing in
-   * creation order. */
-  private childMap: Map<string, Znode> | undefined = undefined;
-  czxid: number;
-  mzxid: number;
-  pzxid: number;
-  ctime: number;
-  mtime: number;
-  version = 0;
-  /** Children ever created under this node, as ZooKeeper stores cversion: it is also the next
-   * sequential suffix. Clients are shown 2 × cversion − numChildren instead (see stat()). */
-  cversion = 0;
-  aversion = 0;
-  /** NodeStore.generation when this node was last changed: a snapshot capture begun at a later
-   * generation has not yet seen the change, and must be handed the version before it. */
-  generation = 0;
-  /** This node's digest (tree/node-digest.ts) as last computed; -1 once a change outdates it.
-   * Kept, as ZooKeeper's DataNode keeps it, so a parent's digest is not recomputed over its
-   * data for every child created or deleted. */
-  digestCache = -1;
-  readonly ephemeralOwner: bigint;
-
   constructor(
-    /** null when created or last set with null data (ZooKeeper keeps it null, and getData
-     * answers null, not empty; its dataLength is 0 all the same). */
-    public data: Buffer | null,
-    public acl: readonly ACL[],
-    ephemeralOwner: bigint,
-    zxid: number,
-    time: number,
-    /** False for containers and TTL nodes: clients see ephemeralOwner 0 (DataNode.copyStat). */
-    readonly ownerIsSession = true,
-  ) {
-    this.ephemeralOwner = ephemeralOwner === 0n ? noEphemeralOwner : ephemeralOwner;
-    // DataTree.createStat: every zxid is the creating one, both times the leader's clock.
-    this.czxid = zxid;
-    this.mzxid = zxid;
-    this.pzxid = zxid;
-    this.ctime = time;
-    this.mtime = time;
+    private readonly store: NodeSlots,
+    readonly slot: number,
+  ) {}
+
+  get path(): string {
+    return this.store.pathOf(this.slot);
+  }
+
+  get czxid(): number {
+    return this.store.columns.czxid[this.slot]!;
+  }
+
+  get mzxid(): number {
+    return this.store.columns.mzxid[this.slot]!;
+  }
+
+  get pzxid(): number {
+    return this.store.columns.pzxid[this.slot]!;
+  }
+
+  get ctime(): number {
+    return this.store.columns.ctime[this.slot]!;
+  }
+
+  get mtime(): number {
+    return this.store.columns.mtime[this.slot]!;
+  }
+
+  get version(): number {
+    return this.store.columns.version[this.slot]!;
+  }
+
+  /** Children ever created under this node, as ZooKeeper stores cversion (see stat()). */
+  get cversion(): number {
+    return this.store.columns.cversion[this.slot]!;
+  }
+
+  get aversion(): number {
+    return this.store.columns.aversion[this.slot]!;
+  }
+
+  get acl(): readonly ACL[] {
+    return this.store.aclAt(this.store.columns.aclIndex[this.slot]!);
+  }
+
+  get ephemeralOwner(): bigint {
+    return this.store.ownerAt(this.store.columns.ownerIndex[this.slot]!);
+  }
+
+  /** False for containers and TTL nodes: clients see ephemeralOwner 0 (DataNode.copyStat). */
+  get ownerIsSession(): boolean {
+    return this.store.columns.ownerIsSession[this.slot] === 1;
   }
 
   /** What clients see as ephemeralOwner: 0 for containers and TTL nodes. */
@@ -95,41 +106,61 @@ export class Znode {
     return this.ownerIsSession ? this.ephemeralOwner : noEphemeralOwner;
   }
 
-  get children(): ReadonlyMap<string, Znode> {
-    return this.childMap ?? noChildren;
+  /** The data in place, or null when created or last set with null data (ZooKeeper keeps it
+   * null, and getData answers null, not empty; its dataLength is 0 all the same). Valid only
+   * until the tree next changes: read it at once, or take dataCopy(). */
+  get data(): Buffer | null {
+    return this.store.dataOf(this.slot, false);
+  }
+
+  /** The data as a Buffer the caller may keep (replies, records). */
+  dataCopy(): Buffer | null {
+    return this.store.dataOf(this.slot, true);
+  }
+
+  /** Stat.dataLength: 0 for null data. */
+  get dataLength(): number {
+    return Math.max(0, this.store.columns.dataLength[this.slot]!);
   }
 
   get childCount(): number {
-    return this.childMap === undefined ? 0 : this.childMap.size;
+    return this.store.columns.childCount[this.slot]!;
   }
 
-  /** Only NodeStore links and unlinks children (it keeps the path index in step). */
-  linkChild(name: string, child: Znode): void {
-    (this.childMap ??= new Map()).set(name, child);
-  }
-
-  unlinkChild(name: string): void {
-    this.childMap?.delete(name);
+  /** The children's names in creation order. */
+  childNames(): string[] {
+    return this.store.childNamesOf(this.slot);
   }
 
   stat(): Stat {
-    const childCount = this.childCount;
+    const columns = this.store.columns;
+    const slot = this.slot;
+    const childCount = columns.childCount[slot]!;
     return {
-      czxid: this.czxid,
-      mzxid: this.mzxid,
-      ctime: this.ctime,
-      mtime: this.mtime,
-      version: this.version,
+      czxid: columns.czxid[slot]!,
+      mzxid: columns.mzxid[slot]!,
+      ctime: columns.ctime[slot]!,
+      mtime: columns.mtime[slot]!,
+      version: columns.version[slot]!,
       // DataNode.copyStat turns the count of creates into a count of changes: every create has
       // a matching delete except for the children still present. (So /zookeeper reads -2.)
-      cversion: (this.cversion * 2 - childCount) | 0,
-      aversion: this.aversion,
+      cversion: (columns.cversion[slot]! * 2 - childCount) | 0,
+      aversion: columns.aversion[slot]!,
       ephemeralOwner: this.clientEphemeralOwner,
-      dataLength: dataLengthOf(this.data),
+      dataLength: Math.max(0, columns.dataLength[slot]!),
       numChildren: childCount,
-      pzxid: this.pzxid,
+      pzxid: columns.pzxid[slot]!,
     };
   }
+}
+
+/** What a create gives a new node besides its stat (every zxid the creating one). */
+export interface NodeInit {
+  data: Buffer | null;
+  acl: readonly ACL[];
+  ephemeralOwner: bigint;
+  /** False for containers and TTL nodes (see Znode.ownerIsSession). */
+  ownerIsSession: boolean;
 }
 
 /** Stat.dataLength, and what a node's data counts for in sizes: 0 for null, as ZooKeeper

@@ -80,7 +80,7 @@ describe('AdHash', () => {
 function fromScratch(tree: DataTree): bigint {
   const store = (tree as unknown as { store: NodeStore }).store;
   const sum = new AdditiveHash();
-  for (const [path, node] of store.nodes) sum.add(nodeDigest(path, node));
+  for (const path of store.paths()) sum.add(nodeDigest(path, store.node(path)!));
   return sum.value();
 }
 

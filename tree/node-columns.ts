@@ -1,0 +1,99 @@
+// Every znode's fields as one slot across typed-array columns, with links for its children
+// (first, last, siblings) and for the tree's creation order. A million znodes as objects cost
+// over 500 bytes each in heap (object, boxed numbers, Buffer, maps of children and paths); as
+// columns they cost about a fifth of that. Slots are reused after a delete.
+
+/** Slot "none" in link columns. */
+export const noSlot = -1;
+/** dataRef for null data and for empty data (told apart by dataLength: -1 is null). */
+export const noData = -1;
+/** dataRef of a value too large for the slab, kept as its own Buffer (NodeStore.largeData). */
+export const largeData = -2;
+
+const slotsInitial = 1024;
+
+export class NodeColumns {
+  capacity = 0;
+  czxid = new Float64Array(0);
+  mzxid = new Float64Array(0);
+  pzxid = new Float64Array(0);
+  ctime = new Float64Array(0);
+  mtime = new Float64Array(0);
+  /** The node's digest (tree/node-digest.ts) as last computed; -1 once a change outdates it.
+   * Kept, as ZooKeeper's DataNode keeps it, so a parent's digest is not recomputed over its
+   * data for every child created or deleted. */
+  digestCache = new Float64Array(0);
+  version = new Int32Array(0);
+  /** Children ever created under this node, as ZooKeeper stores cversion: it is also the next
+   * sequential suffix. Clients are shown 2 × cversion − numChildren instead (Znode.stat()). */
+  cversion = new Int32Array(0);
+  aversion = new Int32Array(0);
+  /** NodeStore's generation when this node was last changed: a snapshot capture begun at a
+   * later generation has not yet seen the change, and must be handed the version before it. */
+  generation = new Int32Array(0);
+  /** Index into NodeStore's ACL table. */
+  aclIndex = new Int32Array(0);
+  /** Index into NodeStore's owner table (0: no owner). */
+  ownerIndex = new Int32Array(0);
+  /** A slab cell (tree/data-slab.ts), noData or largeData. */
+  dataRef = new Int32Array(0);
+  /** -1 for null data (ZooKeeper keeps null apart from empty data). */
+  dataLength = new Int32Array(0);
+  parent = new Int32Array(0);
+  firstChild = new Int32Array(0);
+  lastChild = new Int32Array(0);
+  nextSibling = new Int32Array(0);
+  previousSibling = new Int32Array(0);
+  childCount = new Int32Array(0);
+  /** Creation order over the whole tree: a snapshot lists nodes in it (parents first). */
+  nextCreated = new Int32Array(0);
+  previousCreated = new Int32Array(0);
+  /** 1 when clients see the owner as ephemeralOwner (not for containers and TTL nodes). */
+  ownerIsSession = new Uint8Array(0);
+  /** Each slot's name (the last component of its path; "" for the root); undefined for a free
+   * slot. Paths are not stored: tree/path-index.ts finds a slot by its names. */
+  names: Array<string | undefined> = [];
+  private readonly free: number[] = [];
+  private used = 0;
+
+  /** A slot for a new node: a freed one, or the next never used. Its fields are left as
+   * they were; the caller sets every one. */
+  allocate(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    if (this.used === this.capacity) this.grow();
+    return this.used++;
+  }
+
+  release(slot: number): void {
+    this.names[slot] = undefined;
+    this.free.push(slot);
+  }
+
+  clear(): void {
+    this.free.length = 0;
+    this.names = [];
+    this.used = 0;
+  }
+
+  private grow(): void {
+    const capacity = Math.max(slotsInitial, this.capacity * 2);
+    for (const name of float64Columns) this[name] = grown(this[name], new Float64Array(capacity));
+    for (const name of int32Columns) this[name] = grown(this[name], new Int32Array(capacity));
+    this.ownerIsSession = grown(this.ownerIsSession, new Uint8Array(capacity));
+    this.capacity = capacity;
+  }
+}
+
+const float64Columns = ['czxid', 'mzxid', 'pzxid', 'ctime', 'mtime', 'digestCache'] as const;
+const int32Columns = ['version', 'cversion', 'aversion', 'generation', 'aclIndex', 'ownerIndex',
+  'dataRef', 'dataLength', 'parent', 'firstChild', 'lastChild', 'nextSibling', 'previousSibling',
+  'childCount', 'nextCreated', 'previousCreated'] as const;
+
+function grown<Column extends Float64Array | Int32Array | Uint8Array>(
+  old: Column,
+  bigger: Column,
+): Column {
+  bigger.set(old as ArrayLike<number>);
+  return bigger;
+}

@@ -1,0 +1,305 @@
+// The znodes themselves: each a slot across typed-array columns (tree/node-columns.ts) with its
+// small value in a shared slab (tree/data-slab.ts), ACL and owner in shared tables, found by
+// path through tree/path-index.ts. Adding, linking, unlinking and reading slots; NodeStore
+// (tree/store.ts) builds the tree's operations, digest and captures on top.
+
+import type { ACL } from '../protocol/records.js';
+import { DataSlab, slabValueBytesMax } from './data-slab.js';
+import { NodeColumns, largeData, noData, noSlot } from './node-columns.js';
+import { PathIndex } from './path-index.js';
+import { SharedTable } from './shared-table.js';
+import { Znode, noEphemeralOwner } from './znode.js';
+
+/** Every stored field of one node, held apart from the store (a capture's preserved version,
+ * a deleted node a multi may put back). `data` is the node's own copy. */
+export interface StoredNode {
+  path: string;
+  data: Buffer | null;
+  acl: readonly ACL[];
+  ephemeralOwner: bigint;
+  ownerIsSession: boolean;
+  czxid: number;
+  mzxid: number;
+  pzxid: number;
+  ctime: number;
+  mtime: number;
+  version: number;
+  cversion: number;
+  aversion: number;
+}
+
+/** The stat fields a restored node brings (NodeFields has them). */
+export type RestoredStat = Omit<StoredNode, 'path' | 'acl' | 'data'> & { data: Buffer | null };
+
+export const emptyData = Buffer.alloc(0);
+
+/** An ACL's content as a key: lengths keep it unambiguous whatever schemes and ids hold. */
+function aclKey(acl: readonly ACL[]): string {
+  let key = '';
+  for (const { perms, id } of acl) {
+    key += `${perms}:${id.scheme.length}:${id.scheme}${id.id.length}:${id.id}`;
+  }
+  return key;
+}
+
+export class NodeSlots {
+  readonly columns = new NodeColumns();
+  /** Path to slot, by (parent slot, name). */
+  protected readonly index = new PathIndex(this.columns);
+  protected slab = new DataSlab();
+  /** Values over slabValueBytesMax, by slot: kept as the Buffer they came in. */
+  protected readonly largeValues = new Map<number, Buffer>();
+  /** ACLs by content: a million nodes created with the open ACL share one entry. */
+  protected readonly acls = new SharedTable<readonly ACL[], string>(aclKey);
+  protected readonly owners = new SharedTable<bigint>((owner) => owner);
+  protected firstCreated = noSlot;
+  protected lastCreated = noSlot;
+  /** Goes up when a capture begins; nodes changed since carry the new value (generation). */
+  protected generation = 0;
+
+  constructor() {
+    this.owners.retain(noEphemeralOwner);
+  }
+
+  get nodeCount(): number {
+    return this.index.size;
+  }
+
+  node(path: string): Znode | undefined {
+    const slot = this.index.find(path);
+    return slot === undefined ? undefined : new Znode(this, slot);
+  }
+
+  has(path: string): boolean {
+    return this.index.find(path) !== undefined;
+  }
+
+  /** Every path in creation order (parents before children). */
+  *paths(): Generator<string> {
+    const columns = this.columns;
+    for (let slot = this.firstCreated; slot !== noSlot; slot = columns.nextCreated[slot]!) {
+      yield this.pathOf(slot);
+    }
+  }
+
+  /** A slot's path, from its names up to the root. */
+  pathOf(slot: number): string {
+    const { parent, names } = this.columns;
+    if (parent[slot] === noSlot) return '/';
+    const parts: string[] = [];
+    for (let at = slot; parent[at] !== noSlot; at = parent[at]!) parts.push(names[at]!);
+    let path = '';
+    for (let index = parts.length - 1; index >= 0; index--) path += `/${parts[index]!}`;
+    return path;
+  }
+
+  /** Every slot in creation order, as a capture lists them. */
+  slotsInCreationOrder(): Int32Array {
+    const slots = new Int32Array(this.index.size);
+    let at = 0;
+    const next = this.columns.nextCreated;
+    for (let slot = this.firstCreated; slot !== noSlot; slot = next[slot]!) slots[at++] = slot;
+    return slots;
+  }
+
+  aclAt(index: number): readonly ACL[] {
+    return this.acls.at(index);
+  }
+
+  ownerAt(index: number): bigint {
+    return this.owners.at(index);
+  }
+
+  /** A slot's data: in place (valid until the next change) or as a copy of its own. */
+  dataOf(slot: number, copy: boolean): Buffer | null {
+    const length = this.columns.dataLength[slot]!;
+    if (length < 0) return null;
+    const reference = this.columns.dataRef[slot]!;
+    if (reference === noData) return emptyData;
+    if (reference === largeData) return this.largeValues.get(slot)!;
+    return copy ? this.slab.copy(reference, length) : this.slab.view(reference, length);
+  }
+
+  childNamesOf(slot: number): string[] {
+    const { names, firstChild, nextSibling } = this.columns;
+    const children = new Array<string>(this.columns.childCount[slot]!);
+    let at = 0;
+    for (let child = firstChild[slot]!; child !== noSlot; child = nextSibling[child]!) {
+      children[at++] = names[child]!;
+    }
+    return children;
+  }
+
+  /** Nodes below `slot` at any depth. */
+  descendantCount(slot: number): number {
+    const { firstChild, nextSibling, childCount } = this.columns;
+    let count = 0;
+    const pending = [slot];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      count += childCount[next]!;
+      for (let child = firstChild[next]!; child !== noSlot; child = nextSibling[child]!) {
+        if (childCount[child]! > 0) pending.push(child);
+      }
+    }
+    return count;
+  }
+
+  /** Every stored field of a slot, its data copied. */
+  storedNode(slot: number): StoredNode {
+    const c = this.columns;
+    return {
+      path: this.pathOf(slot), data: this.dataOf(slot, true),
+      acl: this.acls.at(c.aclIndex[slot]!), ephemeralOwner: this.owners.at(c.ownerIndex[slot]!),
+      ownerIsSession: c.ownerIsSession[slot] === 1,
+      czxid: c.czxid[slot]!, mzxid: c.mzxid[slot]!, pzxid: c.pzxid[slot]!, ctime: c.ctime[slot]!,
+      mtime: c.mtime[slot]!, version: c.version[slot]!, cversion: c.cversion[slot]!,
+      aversion: c.aversion[slot]!,
+    };
+  }
+
+  /** The ACL table entry for this content, one reference more (a restorer holds its table's
+   * entries this way while nodes name them by index). */
+  retainAcl(acl: readonly ACL[]): number {
+    return this.acls.retain(acl);
+  }
+
+  releaseAcl(index: number): void {
+    this.acls.release(index);
+  }
+
+  slotOf(path: string): number | undefined {
+    return this.index.find(path);
+  }
+
+  /** A new slot holding `path`, linked last among its parent's children and last in creation
+   * order. Stat fields are the caller's to set. */
+  protected addNode(path: string, parentSlot: number, aclIndex: number, data: Buffer | null,
+    owner: bigint, ownerIsSession: boolean): number {
+    const columns = this.columns;
+    const slot = columns.allocate();
+    columns.names[slot] = parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1);
+    columns.aclIndex[slot] = aclIndex;
+    columns.ownerIndex[slot] = owner === noEphemeralOwner ? 0 : this.owners.retain(owner);
+    columns.ownerIsSession[slot] = ownerIsSession ? 1 : 0;
+    columns.generation[slot] = this.generation;
+    columns.digestCache[slot] = -1;
+    this.storeData(slot, data);
+    columns.parent[slot] = parentSlot;
+    columns.firstChild[slot] = noSlot;
+    columns.lastChild[slot] = noSlot;
+    columns.childCount[slot] = 0;
+    columns.nextSibling[slot] = noSlot;
+    columns.previousSibling[slot] = noSlot;
+    this.index.add(slot);
+    if (parentSlot !== noSlot) {
+      const last = columns.lastChild[parentSlot]!;
+      columns.previousSibling[slot] = last;
+      if (last === noSlot) columns.firstChild[parentSlot] = slot;
+      else columns.nextSibling[last] = slot;
+      columns.lastChild[parentSlot] = slot;
+      columns.childCount[parentSlot]!++;
+    }
+    columns.previousCreated[slot] = this.lastCreated;
+    columns.nextCreated[slot] = noSlot;
+    if (this.lastCreated === noSlot) this.firstCreated = slot;
+    else columns.nextCreated[this.lastCreated] = slot;
+    this.lastCreated = slot;
+    return slot;
+  }
+
+  /** Puts back a node a multi deleted, in a slot of its own (its old one may be reused). */
+  protected addStored(stored: StoredNode, parentSlot: number): number {
+    const slot = this.addNode(stored.path, parentSlot, this.acls.retain(stored.acl), stored.data,
+      stored.ephemeralOwner, stored.ownerIsSession);
+    this.setStoredStat(slot, stored);
+    return slot;
+  }
+
+  protected setStat(slot: number, zxid: number, time: number): void {
+    const columns = this.columns;
+    // DataTree.createStat: every zxid is the creating one, both times the leader's clock.
+    columns.czxid[slot] = zxid;
+    columns.mzxid[slot] = zxid;
+    columns.pzxid[slot] = zxid;
+    columns.ctime[slot] = time;
+    columns.mtime[slot] = time;
+    columns.version[slot] = 0;
+    columns.cversion[slot] = 0;
+    columns.aversion[slot] = 0;
+  }
+
+  protected setStoredStat(slot: number, fields: RestoredStat): void {
+    const columns = this.columns;
+    columns.czxid[slot] = fields.czxid;
+    columns.mzxid[slot] = fields.mzxid;
+    columns.pzxid[slot] = fields.pzxid;
+    columns.ctime[slot] = fields.ctime;
+    columns.mtime[slot] = fields.mtime;
+    columns.version[slot] = fields.version;
+    columns.cversion[slot] = fields.cversion;
+    columns.aversion[slot] = fields.aversion;
+  }
+
+  /** Unlinks a slot from its parent, the creation order and the index, and frees it. */
+  protected removeNode(slot: number): void {
+    const columns = this.columns;
+    const parentSlot = columns.parent[slot]!;
+    const previous = columns.previousSibling[slot]!;
+    const next = columns.nextSibling[slot]!;
+    if (parentSlot !== noSlot) {
+      if (previous === noSlot) columns.firstChild[parentSlot] = next;
+      else columns.nextSibling[previous] = next;
+      if (next === noSlot) columns.lastChild[parentSlot] = previous;
+      else columns.previousSibling[next] = previous;
+      columns.childCount[parentSlot]!--;
+    }
+    const before = columns.previousCreated[slot]!;
+    const after = columns.nextCreated[slot]!;
+    if (before === noSlot) this.firstCreated = after;
+    else columns.nextCreated[before] = after;
+    if (after === noSlot) this.lastCreated = before;
+    else columns.previousCreated[after] = before;
+    this.index.remove(slot);
+    this.releaseData(slot);
+    this.acls.release(columns.aclIndex[slot]!);
+    if (columns.ownerIndex[slot] !== 0) this.owners.release(columns.ownerIndex[slot]!);
+    columns.release(slot);
+  }
+
+  protected storeData(slot: number, data: Buffer | null): void {
+    const columns = this.columns;
+    columns.dataLength[slot] = data === null ? -1 : data.length;
+    if (data === null || data.length === 0) {
+      columns.dataRef[slot] = noData;
+    } else if (data.length > slabValueBytesMax) {
+      columns.dataRef[slot] = largeData;
+      this.largeValues.set(slot, data);
+    } else {
+      columns.dataRef[slot] = this.slab.store(data);
+    }
+  }
+
+  protected releaseData(slot: number): void {
+    const reference = this.columns.dataRef[slot]!;
+    if (reference === largeData) this.largeValues.delete(slot);
+    else if (reference !== noData) this.slab.release(reference);
+  }
+
+  protected replaceData(slot: number, data: Buffer | null): void {
+    this.releaseData(slot);
+    this.storeData(slot, data);
+  }
+
+  /** Empties every slot and table. */
+  protected clearSlots(): void {
+    this.index.clear();
+    this.columns.clear();
+    this.slab = new DataSlab();
+    this.largeValues.clear();
+    this.acls.clear();
+    this.owners.clear();
+    this.owners.retain(noEphemeralOwner);
+    this.firstCreated = noSlot;
+    this.lastCreated = noSlot;
+  }
+}

@@ -1,0 +1,146 @@
+// Path lookup without a string per path: an open-addressing hash table of slots keyed by
+// (parent slot, name), so each znode keeps only its own name, and a path is found by walking
+// its components from the root. A Map keyed by full paths costs a path string and an entry
+// object per znode; this costs eight bytes of table and a stored hash.
+
+import { noSlot } from './node-columns.js';
+
+const empty = -1;
+/** A removed entry: probing continues past it. */
+const removed = -2;
+const capacityInitial = 1024;
+
+/** FNV-1a over the name's UTF-16 code units, seeded with the parent slot. */
+function hashOf(parent: number, text: string, start: number, end: number): number {
+  let hash = Math.imul(parent ^ 0x811c9dc5, 16777619);
+  for (let index = start; index < end; index++) {
+    hash = Math.imul(hash ^ text.charCodeAt(index), 16777619);
+  }
+  return hash;
+}
+
+/** The columns the index reads: each slot's parent and name. */
+export interface NamedSlots {
+  parent: Int32Array;
+  names: Array<string | undefined>;
+}
+
+export class PathIndex {
+  private table = new Int32Array(capacityInitial).fill(empty);
+  private hashes = new Int32Array(capacityInitial);
+  /** Live entries, and those plus removed ones (both count towards the load). */
+  private live = 0;
+  private occupied = 0;
+  root = noSlot;
+
+  constructor(private readonly slots: NamedSlots) {}
+
+  get size(): number {
+    return this.live + (this.root === noSlot ? 0 : 1);
+  }
+
+  /** The slot at `path`, or undefined (also for any path that is not absolute and clean). */
+  find(path: string): number | undefined {
+    if (path.charCodeAt(0) !== 0x2f || this.root === noSlot) return undefined;
+    let slot = this.root;
+    if (path.length === 1) return slot;
+    let start = 1;
+    while (start <= path.length) {
+      let end = path.indexOf('/', start);
+      if (end === -1) end = path.length;
+      if (end === start) return undefined;
+      slot = this.child(slot, path, start, end);
+      if (slot === noSlot) return undefined;
+      start = end + 1;
+    }
+    return slot;
+  }
+
+  /** The child of `parent` named by path[start, end), or noSlot. */
+  child(parent: number, path: string, start: number, end: number): number {
+    const hash = hashOf(parent, path, start, end);
+    const { table } = this;
+    const mask = table.length - 1;
+    const { parent: parents, names } = this.slots;
+    const length = end - start;
+    for (let at = hash & mask; ; at = (at + 1) & mask) {
+      const slot = table[at]!;
+      if (slot === empty) return noSlot;
+      if (slot >= 0 && this.hashes[slot] === hash && parents[slot] === parent) {
+        const name = names[slot]!;
+        if (name.length === length && path.startsWith(name, start)) return slot;
+      }
+    }
+  }
+
+  /** Indexes a slot whose parent and name are set (the root: parent noSlot). */
+  add(slot: number): void {
+    const parent = this.slots.parent[slot]!;
+    if (parent === noSlot) {
+      this.root = slot;
+      return;
+    }
+    if ((this.occupied + 1) * 2 > this.table.length) this.rebuild();
+    const name = this.slots.names[slot]!;
+    const hash = hashOf(parent, name, 0, name.length);
+    if (slot >= this.hashes.length) this.growHashes(slot);
+    this.hashes[slot] = hash;
+    const mask = this.table.length - 1;
+    let at = hash & mask;
+    while (this.table[at]! >= 0) at = (at + 1) & mask;
+    if (this.table[at] === empty) this.occupied++;
+    this.table[at] = slot;
+    this.live++;
+  }
+
+  remove(slot: number): void {
+    if (slot === this.root) {
+      this.root = noSlot;
+      return;
+    }
+    const mask = this.table.length - 1;
+    for (let at = this.hashes[slot]! & mask; ; at = (at + 1) & mask) {
+      const found = this.table[at]!;
+      if (found === empty) throw new Error(`assertion failed: slot ${slot} is not indexed`);
+      if (found === slot) {
+        this.table[at] = removed;
+        this.live--;
+        return;
+      }
+    }
+  }
+
+  clear(): void {
+    this.table = new Int32Array(capacityInitial).fill(empty);
+    this.live = 0;
+    this.occupied = 0;
+    this.root = noSlot;
+  }
+
+  /** A table twice the live entries' need at least, without removed entries. */
+  private rebuild(): void {
+    const old = this.table;
+    let capacity = capacityInitial;
+    while (capacity < (this.live + 1) * 4) capacity *= 2;
+    this.table = new Int32Array(capacity).fill(empty);
+    this.occupied = 0;
+    this.live = 0;
+    const mask = capacity - 1;
+    for (const slot of old) {
+      if (slot < 0) continue;
+      let at = this.hashes[slot]! & mask;
+      while (this.table[at] !== empty) at = (at + 1) & mask;
+      this.table[at] = slot;
+      this.occupied++;
+      this.live++;
+    }
+  }
+
+  private growHashes(slot: number): void {
+    let capacity = this.hashes.length * 2;
+    while (capacity <= slot) capacity *= 2;
+    const grown = new Int32Array(capacity);
+    grown.set(this.hashes);
+    this.hashes = grown;
+  }
+}
