@@ -207,12 +207,15 @@ export class JuteWriter {
    * than a call into Buffer.write, and only a name with a character above 0x7f takes that path.
    */
   strings(items: readonly string[], start: number, end: number): this {
-    this.ensure(asciiBytesOf(items, start, end));
+    /** Bytes the items not yet written take if ASCII: room for them is always made. */
+    let asciiBytesLeft = asciiBytesOf(items, start, end);
+    this.ensure(asciiBytesLeft);
     let buffer = this.buffer;
     for (let index = start; index < end; index++) {
       const item = items[index]!;
       const length = item.length;
       const at = this.offset;
+      asciiBytesLeft -= 4 + length;
       let ascii = true;
       for (let char = 0; char < length; char++) {
         const code = item.charCodeAt(char);
@@ -223,10 +226,9 @@ export class JuteWriter {
         buffer[at + 4 + char] = code;
       }
       if (!ascii) {
-        // Rare: the room made above is spent on the remaining items' ASCII bytes, so this
-        // item's UTF-8 bytes may need more.
+        // Rare: this item's UTF-8 bytes may take more than its share of the room made.
         this.ustring(item);
-        this.ensure(asciiBytesOf(items, index + 1, end));
+        this.ensure(asciiBytesLeft);
         buffer = this.buffer;
         continue;
       }
