@@ -116,6 +116,13 @@ export class JuteReader {
   }
 }
 
+/** The bytes items[start..end) take as ustrings if every character is ASCII. */
+export function asciiBytesOf(items: readonly string[], start: number, end: number): number {
+  let bytes = 0;
+  for (let index = start; index < end; index++) bytes += 4 + items[index]!.length;
+  return bytes;
+}
+
 export class JuteWriter {
   private buffer: Buffer;
   private offset: number;
@@ -188,7 +195,47 @@ export class JuteWriter {
   }
 
   stringVector(items: readonly string[] | null): this {
-    return this.vector(items, (writer, item) => writer.ustring(item));
+    if (items === null) return this.int(-1);
+    this.int(items.length);
+    return this.strings(items, 0, items.length);
+  }
+
+  /**
+   * Writes items[start..end) as ustrings, without a count: a vector's elements, possibly over
+   * several calls (a large reply encoded in slices). Room for the ASCII bytes is made once; each
+   * name is copied a character at a time, which for names of a few dozen characters costs less
+   * than a call into Buffer.write, and only a name with a character above 0x7f takes that path.
+   */
+  strings(items: readonly string[], start: number, end: number): this {
+    /** Bytes the items not yet written take if ASCII: room for them is always made. */
+    let asciiBytesLeft = asciiBytesOf(items, start, end);
+    this.ensure(asciiBytesLeft);
+    let buffer = this.buffer;
+    for (let index = start; index < end; index++) {
+      const item = items[index]!;
+      const length = item.length;
+      const at = this.offset;
+      asciiBytesLeft -= 4 + length;
+      let ascii = true;
+      for (let char = 0; char < length; char++) {
+        const code = item.charCodeAt(char);
+        if (code > 0x7f) {
+          ascii = false;
+          break;
+        }
+        buffer[at + 4 + char] = code;
+      }
+      if (!ascii) {
+        // Rare: this item's UTF-8 bytes may take more than its share of the room made.
+        this.ustring(item);
+        this.ensure(asciiBytesLeft);
+        buffer = this.buffer;
+        continue;
+      }
+      buffer.writeInt32BE(length, at);
+      this.offset = at + 4 + length;
+    }
+    return this;
   }
 
   /** The record with its 4-byte length prefix, ready for the socket. */

@@ -148,7 +148,8 @@ export class ReplicaHost implements ReplicaPort {
 
   /** ServerCoreOptions for the server this replica hosts. */
   coreOptions() {
-    return { pipeline: () => this.pipeline, serverId: this.myId };
+    return { pipeline: () => this.pipeline, serverId: this.myId,
+      nextTurn: (work: () => void) => this.world.nextTurn(work) };
   }
 
   /**

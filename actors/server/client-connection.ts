@@ -17,6 +17,7 @@ import {
   ServerRequestsInFlight,
   type ThrottleLimits,
 } from './connection-throttle.js';
+import { ConnectionNotifications } from './connection-notifications.js';
 import { RequestQueue } from './request-queue.js';
 import { LatencyTracker, type ServerStatistics } from './statistics.js';
 
@@ -127,6 +128,8 @@ export class ClientConnection {
   private paused = false;
   private sawFirstFrame = false;
   private corked = false;
+  private readonly notifications = new ConnectionNotifications((frame, notification) =>
+    this.write(frame, notification));
   /** Frames received and not yet handed to the server (see handOver). */
   private readonly held: Buffer[] = [];
   private handingOver = false;
@@ -307,16 +310,39 @@ export class ClientConnection {
     }
   }
 
-  /** A watch notification: sent as any frame, and counted among the response sizes. */
+  /** A watch notification sent now, behind any queued before it (setWatches' missed events). */
   notify(frame: Buffer): void {
     if (this.closing) return;
-    this.statistics.clientResponseSizes.record(frame.length - 4);
-    this.statistics.metrics.counters.watch_bytes += frame.length - 4;
-    this.send(frame);
+    this.notifications.queue(frame);
+    this.notifications.flush();
   }
 
+  /** Queues a notification unwritten (a herd's, see connection-notifications.ts); true when the
+   * caller must flush this connection later. */
+  queueNotification(frame: Buffer): boolean {
+    return !this.closing && this.notifications.queue(frame);
+  }
+
+  flushNotifications(): void {
+    this.notifications.flush();
+  }
+
+  /** The next reply will be encoded over later turns: notifications queued meanwhile follow it. */
+  replyPending(): void {
+    this.notifications.replyPending();
+  }
+
+  /** A reply (or the connect response), behind the notifications it may reveal. */
   send(frame: Buffer): void {
+    this.notifications.reply(frame);
+  }
+
+  private write(frame: Buffer, notification: boolean): void {
     if (this.closing) return;
+    if (notification) {
+      this.statistics.clientResponseSizes.record(frame.length - 4);
+      this.statistics.metrics.counters.watch_bytes += frame.length - 4;
+    }
     const unsentBytes = this.unsentBytes;
     if (sendQueueOverflows(unsentBytes, frame.length, this.throttle)) {
       this.overflow(unsentBytes + frame.length);
@@ -354,6 +380,7 @@ export class ClientConnection {
   /** Sends a last frame (if any) and closes. */
   close(lastFrame?: Buffer): void {
     if (this.closing) return;
+    this.flushNotifications();
     this.closing = true;
     if (lastFrame !== undefined) this.socket.end(lastFrame);
     else this.socket.end();
@@ -383,6 +410,7 @@ export class ClientConnection {
   /** Forgets what was queued, gives back its share of the server's requests in flight. */
   private finish(): void {
     this.queue.clear();
+    this.notifications.clear();
     this.held.length = 0;
     this.requestsInFlightReported = this.serverRequestsInFlight.report(
       this.requestsInFlightReported,

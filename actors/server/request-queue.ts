@@ -13,8 +13,9 @@ interface Item {
   receivedAtMs: number;
   /** Set once the reply is known. */
   reply?: Buffer;
-  /** For reads: computes the reply when the item reaches the head. */
-  run?: () => Buffer | undefined;
+  /** For reads: computes the reply when the item reaches the head (or a promise of it, for a
+   * reply encoded over later turns: see sliced-replies.ts). */
+  run?: () => ReadReply;
   /** Called after the reply is sent (e.g. close the connection after closeSession). */
   after?: () => void;
   /** For barriers: set once what the barrier waits for has settled; nothing is sent. */
@@ -24,6 +25,9 @@ interface Item {
   /** Settles in a later microtask (a promise), not as the tree changes. */
   late?: boolean;
 }
+
+/** A read's reply: a frame, none, or a frame still being encoded. */
+export type ReadReply = Buffer | Promise<Buffer> | undefined;
 
 /** The answer to a write handed to the queue (see RequestQueue.expectWrite). */
 export interface WriteSlot {
@@ -73,7 +77,7 @@ export class RequestQueue {
   }
 
   /** A request answered from local state when its turn comes; `run` may return no reply. */
-  pushRead(run: () => Buffer | undefined, operation?: string): void {
+  pushRead(run: () => ReadReply, operation?: string): void {
     const item: Item = { receivedAtMs: Date.now(), run };
     if (operation !== undefined) item.operation = operation;
     this.items.push(item);
@@ -153,6 +157,15 @@ export class RequestQueue {
     this.replyBytesWaitingCount = 0;
   }
 
+  /** Puts a read whose reply is still being encoded back at the head, until it is. */
+  private awaitReply(read: Item, reply: Promise<Buffer>): void {
+    const item: Item = { receivedAtMs: read.receivedAtMs, late: true };
+    if (read.operation !== undefined) item.operation = read.operation;
+    this.items.unshift(item);
+    this.lateCount++;
+    void reply.then((frame) => this.settle(item, frame));
+  }
+
   /** The item's reply is known: counted as waiting until drain sends it. */
   private settle(item: Item, frame: Buffer): void {
     item.reply = frame;
@@ -171,6 +184,12 @@ export class RequestQueue {
       if (head.late === true) this.lateCount--;
       if (head.reply !== undefined) this.replyBytesWaitingCount -= head.reply.length;
       const frame = head.reply ?? head.run?.();
+      if (frame instanceof Promise) {
+        // The read ran; its reply is still being encoded. It keeps its place at the head, and
+        // settles later, as a write's answer does: reads behind it hold back later writes.
+        this.awaitReply(head, frame);
+        break;
+      }
       if (frame !== undefined) {
         this.send(frame);
         this.answered(Date.now() - head.receivedAtMs, frame, head.operation);

@@ -34,8 +34,10 @@ import type { WritePipeline } from './pipeline.js';
 import { StandalonePipeline } from './proposer.js';
 import { LocalSessions } from './local-sessions.js';
 import type { DigestMismatch } from '../../tree/types.js';
+import { NotificationFanOut } from './notification-fan-out.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
+import { encodeInSlices, isLargeReply } from './sliced-replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
 import { QuotaLog } from './quota-log.js';
 import { ServerStatistics } from './statistics.js';
@@ -90,6 +92,11 @@ export interface ServerCoreOptions {
   randomBytes?: (count: number) => Buffer;
   /** The audit log, when zoo.cfg enables it (audit.enable=true). */
   audit?: AuditLog;
+  /**
+   * Runs work after the current turn of the event loop: large replies and watch herds are
+   * written a slice per turn (setImmediate by default; the simulator's scheduler there).
+   */
+  nextTurn?: (work: () => void) => void;
 }
 
 export class ServerCore {
@@ -101,6 +108,8 @@ export class ServerCore {
   role: ServerRole;
   readonly connections = new Map<number, ClientConnection>();
   readonly statistics = new ServerStatistics();
+  /** Writes watch notifications to their connections a slice of connections per turn. */
+  private readonly fanOut: NotificationFanOut;
   /** The watch table's count of each change's watchers, into ZooKeeper's summaries. */
   private readonly watchersFired = watchersFiredInto(this.statistics.metrics);
   /** Requests every connection has handed over and not yet answered (globalOutstandingLimit). */
@@ -133,6 +142,7 @@ export class ServerCore {
     const { inspect } = options;
     this.audit = options.audit;
     this.quotaLog = new QuotaLog(logger, options.now ?? Date.now);
+    this.fanOut = new NotificationFanOut(this.nextTurn);
     this.tree = this.emptyTree();
     this.statistics.metrics.quotaFigures = () => quotaFiguresOf(this.tree);
     const serverId = options.serverId ?? 0;
@@ -179,6 +189,12 @@ export class ServerCore {
     if (clock === undefined) setTimeout(work, delayMs).unref();
     else clock.setTimeout(work, delayMs);
   }
+
+  /** Runs work after the current turn, on the world's scheduler. */
+  readonly nextTurn = (work: () => void): void => {
+    if (this.options.nextTurn === undefined) setImmediate(work);
+    else this.options.nextTurn(work);
+  };
 
   /** An empty tree with this server's settings. */
   emptyTree(): DataTree {
@@ -278,12 +294,11 @@ export class ServerCore {
     observeApplied(metrics, txn, outcome, (path) => this.tree.statOf(path)?.dataLength,
       (this.options.now ?? Date.now)());
     for (const trigger of outcome.triggers) {
-      // Watches are keyed by connection (see watcherKey); 3.8 sends notifications with zxid -1.
-      for (const { sessionId: watcher, event } of this.watches.trigger(trigger, mayRead,
-        this.watchersFired)) {
-        this.connections.get(Number(watcher))?.notify(encodeNotification(-1, event));
-      }
+      const notifications = this.watches.trigger(trigger, mayRead, this.watchersFired);
+      // Watches are keyed by connection (see watcherKey).
+      this.fanOut.queueAll(notifications, (watcher) => this.connections.get(Number(watcher)));
     }
+    this.fanOut.flush();
     if (outcome.closedSession !== undefined) {
       this.sessionClosedInTree(outcome.closedSession, txn.zxid);
     }
@@ -420,18 +435,22 @@ export class ServerCore {
     return this.trackWrite(sessionId, this.pipeline.propose(sessionId, xid, body));
   }
 
+  /** A read's reply; a large one (sliced-replies.ts) is encoded over later turns. */
   read(
     connection: ClientConnection,
     sessionId: bigint,
     xid: number,
     request: ClientRequest,
-  ): Buffer {
+  ): Buffer | Promise<Buffer> {
     const result = readRequest(this, connection, sessionId, request);
     observeRead(this.statistics.metrics, request, result.err, result.body);
     if (result.events !== undefined) {
       for (const event of result.events) connection.notify(encodeNotification(-1, event));
     }
-    return reply(xid, this.tree.lastZxid, result.err, result.body);
+    const zxid = this.tree.lastZxid;
+    if (!isLargeReply(result.err, result.body)) return reply(xid, zxid, result.err, result.body);
+    connection.replyPending();
+    return encodeInSlices({ xid, zxid, err: 0 }, result.body, this.nextTurn);
   }
 
   /** `auth` packets: digest (and ZooKeeper's ip scheme, which needs no packet). */
@@ -527,4 +546,3 @@ export class ServerCore {
     }
   }
 }
-

@@ -70,6 +70,13 @@ export function observeApplied(
   }
 }
 
+/** The names' characters added up: a plain loop, run on every getChildren of 100k names. */
+function lengthOfNames(names: readonly string[]): number {
+  let sum = 0;
+  for (let index = 0; index < names.length; index++) sum += names[index]!.length;
+  return sum;
+}
+
 /** The bytes one successful read moved, as DataTree.updateReadStat counts them. */
 function readBytes(request: ClientRequest, body: ResponseBody): number | undefined {
   switch (request.kind) {
@@ -80,7 +87,7 @@ function readBytes(request: ClientRequest, body: ResponseBody): number | undefin
     case 'getChildren':
     case 'getChildren2':
       return body.kind === 'children' || body.kind === 'childrenStat'
-        ? body.children.reduce((sum, child) => sum + child.length, 0)
+        ? lengthOfNames(body.children)
         : undefined;
     default:
       return undefined;

@@ -34,7 +34,10 @@ function core(): ServerCore {
 function connection(server: ServerCore, id: number, ids: Id[]): Buffer[] {
   const sent: Buffer[] = [];
   const record = (frame: Buffer) => sent.push(frame);
-  const fake = { id, auth: { ids, superUser: false }, send: record, notify: record };
+  // A herd's notifications are queued on the connection, then flushed: recorded as queued.
+  const queueNotification = (frame: Buffer) => record(frame) === 1;
+  const fake = { id, auth: { ids, superUser: false }, send: record, notify: record,
+    queueNotification, flushNotifications: () => undefined };
   server.connections.set(id, fake as unknown as ClientConnection);
   return sent;
 }

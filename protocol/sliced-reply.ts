@@ -1,0 +1,48 @@
+// A reply too large to encode in one turn of the event loop (getChildren of a node with 100k
+// children): its list of names is encoded a slice at a time into one buffer sized up front, so
+// a server can answer other connections between slices. The bytes are encodeReply's.
+
+import { asciiBytesOf, JuteWriter } from './jute.js';
+import { writeStat, type ReplyHeader } from './records.js';
+import type { ResponseBody } from './responses.js';
+
+/** The reply bodies that are a list of names, the only ones that grow without bound. */
+export type NameListBody = Extract<ResponseBody, { kind: 'children' | 'childrenStat' | 'paths' }>;
+
+/** Bytes of the reply header (xid, zxid, err) and of a Stat. */
+const replyHeaderBytes = 16;
+const statBytes = 68;
+
+export function isNameListBody(body: ResponseBody): body is NameListBody {
+  return body.kind === 'children' || body.kind === 'childrenStat' || body.kind === 'paths';
+}
+
+export function namesOf(body: NameListBody): readonly string[] {
+  return body.kind === 'paths' ? body.paths : body.children;
+}
+
+export class SlicedReplyEncoder {
+  private readonly writer: JuteWriter;
+  private readonly names: readonly string[];
+  private encoded = 0;
+
+  /** A successful reply (a body goes only with err 0, as in encodeReply). */
+  constructor(header: ReplyHeader, private readonly body: NameListBody) {
+    if (header.err !== 0) throw new Error('a sliced reply carries a body: err must be 0');
+    this.names = namesOf(body);
+    // Sized for ASCII names, the common case: one allocation, no copy as it fills.
+    const bytes = 4 + replyHeaderBytes + 4 + asciiBytesOf(this.names, 0, this.names.length);
+    this.writer = new JuteWriter(bytes + statBytes);
+    this.writer.int(header.xid).long(header.zxid).int(header.err).int(this.names.length);
+  }
+
+  /** Encodes up to `namesMax` more names; returns the whole frame once the last is written. */
+  step(namesMax: number): Buffer | undefined {
+    const end = Math.min(this.names.length, this.encoded + namesMax);
+    this.writer.strings(this.names, this.encoded, end);
+    this.encoded = end;
+    if (end < this.names.length) return undefined;
+    if (this.body.kind === 'childrenStat') writeStat(this.writer, this.body.stat);
+    return this.writer.frame();
+  }
+}

@@ -1,0 +1,140 @@
+// getChildren of a node with 100k children on a real corral server over TCP: the whole list
+// comes back (getChildren2 with the node's stat, getAllChildrenNumber its count), and while such
+// replies are encoded (a slice per turn, actors/server/sliced-replies.ts) another session's
+// writes are applied and answered, which the zxids in the replies' headers prove: a server that
+// encoded them in one go would run the pipelined reads in one turn, all at one zxid.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventType } from '../../protocol/constants.js';
+import type { ACL } from '../../protocol/records.js';
+import type { MultiOp } from '../../protocol/requests.js';
+import { startCorral, type CorralServer } from '../support/corral.js';
+import { RawClient } from './raw-client.js';
+
+const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+const childCount = 100_000;
+/** Creates per multi: 100 multis build the node, far faster than 100k single creates. */
+const createsPerMulti = 1000;
+const names = Array.from({ length: childCount }, (_, index) => `c${String(index).padStart(6, '0')}`);
+
+let server: CorralServer;
+let client: RawClient;
+let lastCreateZxid = 0;
+let nextXid = 1;
+
+beforeAll(async () => {
+  server = await startCorral({ tickTimeMs: 2000 });
+  client = await RawClient.session(server.port);
+  const empty = Buffer.alloc(0);
+  const create = (path: string): MultiOp =>
+    ({ kind: 'create', opcode: 1, path, data: empty, acl: openAcl, flags: 0, ttl: -1 });
+  expect((await client.call(nextXid++, create('/wide'))).header.err).toBe(0);
+  expect((await client.call(nextXid++, create('/other'))).header.err).toBe(0);
+  const firstXid = nextXid;
+  for (let start = 0; start < childCount; start += createsPerMulti) {
+    const ops = names.slice(start, start + createsPerMulti).map((name) => create(`/wide/${name}`));
+    client.send(nextXid++, { kind: 'multi', ops });
+  }
+  for (let xid = firstXid; xid < nextXid; xid++) {
+    const reply = await client.replyTo(xid, 30_000);
+    expect(reply.header.err).toBe(0);
+    lastCreateZxid = Math.max(lastCreateZxid, reply.header.zxid);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  client?.destroy();
+  await server?.stop();
+});
+
+describe('getChildren of a node with 100k children', () => {
+  it('answers the whole list, getChildren2 with the node stat, and the count', async () => {
+    const children = await client.call(nextXid++, { kind: 'getChildren', path: '/wide',
+      watch: false }, 30_000);
+    expect(children.header.err).toBe(0);
+    expect(children.body.kind === 'children' && children.body.children).toEqual(names);
+
+    const withStat = await client.call(nextXid++, { kind: 'getChildren2', path: '/wide',
+      watch: false }, 30_000);
+    expect(withStat.body.kind).toBe('childrenStat');
+    if (withStat.body.kind !== 'childrenStat') return;
+    expect(withStat.body.children).toEqual(names);
+    expect(withStat.body.stat.numChildren).toBe(childCount);
+    expect(withStat.body.stat.cversion).toBe(childCount);
+    expect(withStat.body.stat.pzxid).toBe(lastCreateZxid);
+
+    const count = await client.call(nextXid++, { kind: 'getAllChildrenNumber', path: '/wide' });
+    expect(count.body).toEqual({ kind: 'number', value: childCount });
+  }, 60_000);
+
+  it('lets another session write while the replies are encoded (4 pipelined, zxids)', async () => {
+    const reader = await RawClient.session(server.port);
+    const writer = await RawClient.session(server.port);
+    // Arrival order over both sockets: the writer's replies and the reader's last bytes.
+    let arrivals = 0;
+    const writerReplyArrival: number[] = [];
+    writer.socket.on('data', () => writerReplyArrival.push(arrivals++));
+    const pipelined = 4;
+    const firstXid = 100;
+    // One write (corked): the server hands the four reads over together, as one chunk.
+    reader.socket.cork();
+    for (let index = 0; index < pipelined; index++) {
+      reader.send(firstXid + index, { kind: 'getChildren', path: '/wide', watch: false });
+    }
+    reader.socket.uncork();
+    const readerDone = (async () => {
+      const replies = [];
+      for (let index = 0; index < pipelined; index++) {
+        replies.push(await reader.replyTo(firstXid + index, 30_000));
+      }
+      return { replies, arrival: arrivals++ };
+    })();
+    // The writer writes back to back until the reads are all answered.
+    let readsAnswered = false;
+    void readerDone.then(() => (readsAnswered = true));
+    const writes: number[] = [];
+    for (let xid = 1; !readsAnswered && xid <= 10_000; xid++) {
+      const reply = await writer.call(xid, { kind: 'setData', path: '/other',
+        data: Buffer.from(String(xid)), version: -1 });
+      expect(reply.header.err).toBe(0);
+      writes.push(reply.header.zxid);
+    }
+    const { replies, arrival: readerLastArrival } = await readerDone;
+    for (const reply of replies) {
+      expect(reply.body.kind === 'children' && reply.body.children.length).toBe(childCount);
+    }
+    // The reads ran one after another as each reply was sent: the writer's writes were applied
+    // between the first and the last, and answered before the last reply's last byte arrived.
+    const firstReadZxid = replies[0]!.header.zxid;
+    const lastReadZxid = replies[pipelined - 1]!.header.zxid;
+    expect(lastReadZxid).toBeGreaterThan(firstReadZxid);
+    const answeredBetween = writes.filter((zxid) => zxid > firstReadZxid && zxid <= lastReadZxid);
+    expect(answeredBetween.length).toBeGreaterThan(0);
+    expect(writerReplyArrival[0]).toBeLessThan(readerLastArrival);
+    reader.destroy();
+    writer.destroy();
+  }, 60_000);
+
+  it('sends a child watch event after the getChildren reply that set it, before the write', async () => {
+    // One connection: the create is handed over while the getChildren reply is still being
+    // encoded, so it can be applied (and fire the watch) before that reply is written. The
+    // event must follow the reply that set its watch and precede the create's own reply.
+    const client = await RawClient.session(server.port);
+    client.socket.cork();
+    client.send(1, { kind: 'getChildren', path: '/wide', watch: true });
+    client.send(2, { kind: 'create', opcode: 1, path: '/wide/late', data: Buffer.alloc(0),
+      acl: openAcl, flags: 0, ttl: -1 });
+    client.socket.uncork();
+    const listed = await client.replyTo(1, 30_000);
+    expect(listed.body.kind === 'children' && listed.body.children.includes('late')).toBe(false);
+    expect((await client.replyTo(2)).header.err).toBe(0);
+    await client.waitForEvents(1);
+    expect(client.received.map((entry) => entry.kind === 'reply' ? entry.header.xid : 'event'))
+      .toEqual([1, 'event', 2]);
+    expect(client.events()).toEqual([
+      { type: EventType.nodeChildrenChanged, state: 3, path: '/wide' },
+    ]);
+    client.destroy();
+  }, 60_000);
+});
+
