@@ -70,10 +70,10 @@ export class ExpiryWheel {
   }
 
   /** The clock XState's actors take: timers go into the wheel. */
-  readonly clock: SessionClock = {
+  readonly clock: NonNullable<SessionClock> = {
     setTimeout: (work: () => void, delayMs: number) => this.add(work, delayMs),
     clearTimeout: (handle: unknown) => this.remove(handle as WheelEntry),
-  } as SessionClock;
+  };
 
   private add(work: () => void, delayMs: number): WheelEntry {
     const bucketAtMs = this.bucketFor(delayMs);
