@@ -3,22 +3,16 @@
 // this file turns its actions into txns and connection closes. On an ensemble's learners it also
 // remembers which sessions its clients used, for the next PING reply to the leader.
 // Every session runs the one machine provided here (its effects read the session id from the
-// machine's context), in one XState actor system, and every session's expiry timer sits in one
+// machine's context), in actor systems shared by many sessions (session-parents.ts), and every session's expiry timer sits in one
 // ExpiryWheel of tickTime buckets: a session costs its actor and a few table entries, not a
 // machine, an actor system and a timer of its own.
 
-import {
-  createActor,
-  fromTransition,
-  type Actor,
-  type AnyActorRef,
-  type EventObject,
-  type InspectionEvent,
-} from 'xstate';
+import { createActor, type Actor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { isSessionEnded, sessionMachine, type SessionCloseReason } from '../../machines/session.js';
 import type { SessionTimeoutLimits } from '../../machines/rules.js';
 import type { SessionTouch } from '../../protocol/peer.js';
 import { ExpiryWheel } from './expiry-wheel.js';
+import { SessionParents } from './session-parents.js';
 
 export interface SessionEffects {
   /** Submit a closeSession txn for the session. */
@@ -70,13 +64,8 @@ export class SessionTable {
    * machine (its state-node tree), which per session was most of a session's memory.
    */
   private readonly machine: typeof sessionMachine;
-  /**
-   * The parent of every session actor, so that they share its actor system (XState gives each
-   * root actor a system of its own: a registry, a scheduler, inspection, a score of closures).
-   * It holds no state; a session machine that fails is reported by it as a failing root would
-   * be, so an invariant still stops the server (or fails the simulator's seed).
-   */
-  private readonly parent: AnyActorRef;
+  /** The parents session actors share actor systems under. */
+  readonly parents: SessionParents;
 
   constructor(
     private readonly limits: SessionTimeoutLimits,
@@ -87,10 +76,10 @@ export class SessionTable {
     this.trackActor = options.trackActor;
     this.now = options.now ?? Date.now;
     this.wheel = new ExpiryWheel(limits.tickTimeMs, this.now, options.clock);
-    this.parent = createActor(sessionParent, {
+    this.parents = new SessionParents({
       clock: this.wheel.clock,
       ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
-    }).start();
+    });
     this.machine = sessionMachine.provide({
       actions: {
         requestSessionClose: ({ context }, params) =>
@@ -141,7 +130,7 @@ export class SessionTable {
   ): number {
     const actor = createActor(this.machine, {
       input: { sessionId, requestedTimeoutMs, limits: this.limits, connectionId, expiresHere },
-      parent: this.parent,
+      parent: this.parents.take(sessionId),
     });
     this.actors.set(sessionId, actor);
     this.trackActor?.(actor);
@@ -174,7 +163,7 @@ export class SessionTable {
     this.actors.delete(sessionId);
     this.touchedBucket.delete(sessionId);
     this.touched.delete(sessionId);
-    if (actor !== undefined) stopSession(actor);
+    if (actor !== undefined) this.parents.stop(sessionId, actor);
   }
 
   /** The sessions used here since the last call, for a learner's PING reply. */
@@ -198,7 +187,7 @@ export class SessionTable {
     this.touched.delete(sessionId);
     // Stop after the current transition finishes, not inside it.
     queueMicrotask(() => {
-      if (actor !== undefined) stopSession(actor);
+      if (actor !== undefined) this.parents.stop(sessionId, actor);
     });
     this.effects.ended(sessionId, reason);
   }
@@ -290,27 +279,11 @@ export class SessionTable {
 
   stopAll(): void {
     this.owners.clear();
-    for (const actor of this.actors.values()) stopSession(actor);
+    for (const [sessionId, actor] of this.actors) this.parents.stop(sessionId, actor);
+    this.parents.stopAll();
     this.actors.clear();
     this.touchedBucket.clear();
     this.wheel.clear();
   }
 }
 
-/**
- * The session actors' parent: it keeps nothing and ignores a session's completion; a session's
- * failure (XState relays it to the parent instead of reporting it) it throws again, which fails
- * it as a root actor, and XState reports that as an unhandled error as it did the session's.
- */
-const sessionParent = fromTransition((state: null, event: EventObject) => {
-  if (event.type.startsWith('xstate.error.actor.')) throw (event as { error?: unknown }).error;
-  return state;
-}, null);
-
-/**
- * Stops one session actor. XState's public `stop()` is for root actors; a session's actor is
- * stopped as its parent would stop a child, which ends its timer and tells inspection.
- */
-function stopSession(actor: SessionActor): void {
-  (actor as unknown as { _stop(): void })._stop();
-}

@@ -1,11 +1,12 @@
 // The session expiry wheel (ZooKeeper's ExpiryQueue) on XState's SimulatedClock: deadlines round
 // up to the next tick boundary, cancelled timers never run, one real timer serves every bucket;
-// and a SessionTable of 2,000 sessions keeps its timers in a bounded number of buckets, expires
-// the quiet ones in their bucket and keeps the touched ones.
+// and a SessionTable of 2,000 sessions keeps its timers in a bounded number of buckets and its
+// actors in a few shared systems, expires the quiet ones in their bucket, keeps the touched.
 
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { bucketOf, ExpiryWheel } from '../../../actors/server/expiry-wheel.js';
+import { sessionsPerSystemMax } from '../../../actors/server/session-parents.js';
 import { SessionTable } from '../../../actors/server/sessions.js';
 
 /** A SimulatedClock that counts the timers set on it and not yet run or cleared. */
@@ -124,6 +125,8 @@ describe('session table: 2,000 sessions on one wheel (tickTime 200, 1000 ms sess
     }
     expect(sessions.wheel.size).toBe(count);
     expect(sessions.wheel.bucketCount).toBeLessThanOrEqual(2);
+    // Sessions share actor systems, sessionsPerSystemMax each.
+    expect(sessions.parents.systemCount).toBe(Math.ceil(count / sessionsPerSystemMax));
     expect(clock.pending.size).toBe(1);
 
     const quiet = (index: number) => index % 10 === 0;
@@ -147,6 +150,7 @@ describe('session table: 2,000 sessions on one wheel (tickTime 200, 1000 ms sess
     }
     expect(sessions.wheel.size).toBe(count - count / 10);
     sessions.stopAll();
+    expect(sessions.parents.systemCount).toBe(0);
     expect(sessions.wheel.size).toBe(0);
     expect(clock.pending.size).toBe(0);
   });
