@@ -3,9 +3,9 @@
 // this file turns its actions into txns and connection closes. On an ensemble's learners it also
 // remembers which sessions its clients used, for the next PING reply to the leader.
 // Every session runs the one machine provided here (its effects read the session id from the
-// machine's context), in actor systems shared by many sessions (session-parents.ts), and every session's expiry timer sits in one
-// ExpiryWheel of tickTime buckets: a session costs its actor and a few table entries, not a
-// machine, an actor system and a timer of its own.
+// machine's context), in actor systems shared by many sessions (session-parents.ts), and every
+// session's expiry timer sits in one ExpiryWheel of tickTime buckets: a session costs its actor
+// and a few table entries, not a machine, an actor system and a timer of its own.
 
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { isSessionEnded, sessionMachine, type SessionCloseReason } from '../../machines/session.js';

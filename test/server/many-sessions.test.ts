@@ -115,7 +115,7 @@ function startPinging(sessions: LightSession[]): () => void {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('sessions: 1,000 over TCP on one server (tickTime 400 ms, 2000 ms timeout)', () => {
-  it('keeps pinging sessions past 3 timeouts and expires the quiet tenth within a tick', async () => {
+  it('keeps pinging sessions past 3 timeouts, expires the quiet tenth within a tick', async () => {
     const sessions: LightSession[] = [];
     // Opening them all takes longer than a timeout: the first are pinged while the last open.
     const stopPinging = startPinging(sessions);
