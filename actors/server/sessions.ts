@@ -74,7 +74,11 @@ export class SessionTable {
   ) {
     this.inspect = options.inspect;
     this.trackActor = options.trackActor;
-    this.now = options.now ?? Date.now;
+    // The wheel must read the clock its timer runs on: a SimulatedClock given without `now` is
+    // read directly rather than the wall clock.
+    const clockNow = (options.clock as { now?: () => number } | undefined)?.now;
+    this.now = options.now ??
+      (clockNow === undefined ? Date.now : () => clockNow.call(options.clock));
     this.wheel = new ExpiryWheel(limits.tickTimeMs, this.now, options.clock);
     this.parents = new SessionParents({
       clock: this.wheel.clock,
