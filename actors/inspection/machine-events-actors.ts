@@ -24,10 +24,14 @@ export interface LiveActor {
 }
 
 interface Root {
-  /** The system's inspection, while someone listens. */
-  subscription: Subscription | undefined;
   /** Its actors in `live` (itself too), so that they go when it does. */
   members: Set<AnyActorRef>;
+}
+
+/** An actor system inspected while someone listens, and the tracked roots that run in it. */
+interface InspectedSystem {
+  subscription: Subscription;
+  roots: number;
 }
 
 /** Roots tracked between two sweeps for actors that ended unwatched (see sweep). */
@@ -37,6 +41,11 @@ export class TrackedActors {
   /** Machine actors alive now, by actor ref, in the order they started. */
   readonly live = new Map<object, LiveActor>();
   private readonly roots = new Map<AnyActorRef, Root>();
+  /**
+   * Systems inspected now, each once: the session machines of a server share one system (their
+   * table's), so one subscription sees them all.
+   */
+  private readonly systems = new Map<object, InspectedSystem>();
   private numbered = 0;
   private tracked = 0;
   private watching = false;
@@ -47,11 +56,26 @@ export class TrackedActors {
   track(actor: AnyActorRef): void {
     if (this.roots.has(actor)) return;
     if (++this.tracked % sweepEveryRoots === 0) this.sweep();
-    const root: Root = { subscription: undefined, members: new Set() };
-    this.roots.set(actor, root);
+    this.roots.set(actor, { members: new Set() });
     this.add(actor, actor);
     this.addDescendants(actor, actor);
-    if (this.watching) root.subscription = actor.system.inspect(this.observe);
+    if (this.watching) this.inspectSystemOf(actor);
+  }
+
+  private inspectSystemOf(actor: AnyActorRef): void {
+    const system = actor.system as AnyActorRef['system'] & object;
+    const inspected = this.systems.get(system);
+    if (inspected !== undefined) inspected.roots++;
+    else this.systems.set(system, { subscription: system.inspect(this.observe), roots: 1 });
+  }
+
+  /** A root let go: its system stays inspected while another tracked root runs in it. */
+  private forgetSystemOf(actor: AnyActorRef): void {
+    const system = actor.system as AnyActorRef['system'] & object;
+    const inspected = this.systems.get(system);
+    if (inspected === undefined || --inspected.roots > 0) return;
+    inspected.subscription.unsubscribe();
+    this.systems.delete(system);
   }
 
   /** An actor started in a watched system (its `@xstate.actor` event). */
@@ -73,20 +97,16 @@ export class TrackedActors {
   /** Someone listens: every root's system is inspected, and the children they have are known. */
   startWatching(): void {
     this.sweep();
+    if (!this.watching) for (const actor of this.roots.keys()) this.inspectSystemOf(actor);
     this.watching = true;
-    for (const [actor, root] of this.roots) {
-      root.subscription ??= actor.system.inspect(this.observe);
-      this.addDescendants(actor, actor);
-    }
+    for (const actor of this.roots.keys()) this.addDescendants(actor, actor);
   }
 
   /** Nobody listens: no system is inspected. */
   stopWatching(): void {
     this.watching = false;
-    for (const root of this.roots.values()) {
-      root.subscription?.unsubscribe();
-      root.subscription = undefined;
-    }
+    for (const inspected of this.systems.values()) inspected.subscription.unsubscribe();
+    this.systems.clear();
   }
 
   private add(ref: AnyActorRef, root: AnyActorRef): void {
@@ -123,7 +143,9 @@ export class TrackedActors {
       if (!isActive(actor.ref)) this.ended(ref);
     }
     for (const actor of this.roots.keys()) {
-      if (!isActive(actor)) this.roots.delete(actor);
+      if (isActive(actor)) continue;
+      this.roots.delete(actor);
+      if (this.watching) this.forgetSystemOf(actor);
     }
   }
 }

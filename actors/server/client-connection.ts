@@ -106,6 +106,8 @@ export class ClientConnection {
   readonly queue: RequestQueue;
   /** The session this connection carries once the handshake is done. */
   sessionId: bigint | undefined;
+  /** The timer that closes it if no session is made in time (server.ts), until it fires. */
+  sessionlessDeadline: unknown;
   /**
    * The identities this connection authenticated (ZooKeeper keeps auth per connection), in
    * ZooKeeper's order (see addAuthIds).

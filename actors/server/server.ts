@@ -13,6 +13,7 @@ import {
   normaliseAddress,
   systemConnectionClock,
   type ClientSocket,
+  type ConnectionHandler,
   type ConnectionClock,
   type RequestQueueFactory,
 } from './client-connection.js';
@@ -49,7 +50,7 @@ export interface AttachOptions {
   /** Answers a four-letter word, or undefined when the bytes are not one (none by default). */
   fourLetterWord?: (word: string, argument: Buffer) => string | undefined;
   /** Told once the connection is gone, before the core forgets it. */
-  closed?: () => void;
+  closed?: (connection: ClientConnection) => void;
   /** The connection's reply queue: the real one unless the simulator runs a broken variant. */
   requestQueue?: RequestQueueFactory;
 }
@@ -65,33 +66,9 @@ export function attachClientConnection(
   options: AttachOptions = {},
 ): ClientConnection {
   const clock = options.clock ?? systemConnectionClock;
-  const sessionless = clock.setTimeout(() => {
-    if (connection.sessionId === undefined) connection.close();
-  }, sessionlessConnectionMs);
   const connection = new ClientConnection(
     socket,
-    {
-      fourLetterWord: (_connection, word, argument) => options.fourLetterWord?.(word, argument),
-      frame: (current, frame) => {
-        if (current.packetsReceived === 1) {
-          core.statistics.metrics.counters.connection_request_count++;
-          handleConnectFrame(core, current, frame);
-        }
-        else if (current.sessionId !== undefined) handleRequestFrame(core, current, frame);
-      },
-      overflowed: (current, unsentBytes) => {
-        const { remoteAddress, remotePort } = current;
-        core.logger.warn(
-          { address: remoteAddress, port: remotePort, unsentBytes },
-          'closing a client connection that does not read its replies (client.sendQueueBytesMax)',
-        );
-      },
-      closed: (current) => {
-        clock.clearTimeout(sessionless);
-        options.closed?.();
-        core.connectionClosed(current);
-      },
-    },
+    connectionHandlerFor(core, options),
     {
       // ZooKeeper's NIOServerCnxn.readLength closes a connection whose frame length exceeds
       // jute.maxbuffer itself (header and path included); checked against ZooKeeper 3.8.
@@ -107,8 +84,56 @@ export function attachClientConnection(
       ...(options.requestQueue === undefined ? {} : { requestQueue: options.requestQueue }),
     },
   );
+  connection.sessionlessDeadline = clock.setTimeout(() => {
+    // Let go of the fired timer: a connection keeps nothing of its handshake deadline.
+    connection.sessionlessDeadline = undefined;
+    if (connection.sessionId === undefined) connection.close();
+  }, sessionlessConnectionMs);
   core.connections.set(connection.id, connection);
   return connection;
+}
+
+/**
+ * One handler serves every connection attached with the same options (a server passes the same
+ * each time): its callbacks are told which connection, so none is built per connection.
+ */
+const handlers = new WeakMap<ServerCore, WeakMap<AttachOptions, ConnectionHandler>>();
+
+function connectionHandlerFor(core: ServerCore, options: AttachOptions): ConnectionHandler {
+  let byOptions = handlers.get(core);
+  if (byOptions === undefined) {
+    byOptions = new WeakMap();
+    handlers.set(core, byOptions);
+  }
+  let handler = byOptions.get(options);
+  if (handler !== undefined) return handler;
+  const clock = options.clock ?? systemConnectionClock;
+  handler = {
+    fourLetterWord: (_connection, word, argument) => options.fourLetterWord?.(word, argument),
+    frame: (current, frame) => {
+      if (current.packetsReceived === 1) {
+        core.statistics.metrics.counters.connection_request_count++;
+        handleConnectFrame(core, current, frame);
+      }
+      else if (current.sessionId !== undefined) handleRequestFrame(core, current, frame);
+    },
+    overflowed: (current, unsentBytes) => {
+      const { remoteAddress, remotePort } = current;
+      core.logger.warn(
+        { address: remoteAddress, port: remotePort, unsentBytes },
+        'closing a client connection that does not read its replies (client.sendQueueBytesMax)',
+      );
+    },
+    closed: (current) => {
+      const deadline = current.sessionlessDeadline;
+      if (deadline !== undefined) clock.clearTimeout(deadline);
+      current.sessionlessDeadline = undefined;
+      options.closed?.(current);
+      core.connectionClosed(current);
+    },
+  };
+  byOptions.set(options, handler);
+  return handler;
 }
 
 export class CorralServer {
@@ -120,6 +145,18 @@ export class CorralServer {
   /** Client connections open now, over both ports (maxCnxns). */
   private connectionCount = 0;
   private housekeeping: NodeJS.Timeout | undefined;
+  /** The same for every connection, so that they share one handler (attachClientConnection). */
+  private readonly attachOptions: AttachOptions = {
+    fourLetterWord: (word, argument) => this.options.fourLetterWord?.(this, word, argument),
+    closed: (connection) => {
+      this.connectionCount--;
+      // The address it was counted under in accept (normalised the same way).
+      const address = connection.remoteAddress;
+      const left = (this.connectionsPerAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.connectionsPerAddress.set(address, left);
+      else this.connectionsPerAddress.delete(address);
+    },
+  };
 
   constructor(private readonly options: ServerOptions) {
     this.core = new ServerCore(options.settings, options.logger, options.log, {
@@ -203,15 +240,7 @@ export class CorralServer {
     }
     this.connectionCount++;
     this.connectionsPerAddress.set(address, count + 1);
-    const connection = attachClientConnection(this.core, socket, {
-      fourLetterWord: (word, argument) => this.options.fourLetterWord?.(this, word, argument),
-      closed: () => {
-        this.connectionCount--;
-        const left = (this.connectionsPerAddress.get(address) ?? 1) - 1;
-        if (left > 0) this.connectionsPerAddress.set(address, left);
-        else this.connectionsPerAddress.delete(address);
-      },
-    });
+    const connection = attachClientConnection(this.core, socket, this.attachOptions);
     if (ids.length > 0) connection.addAuthIds(ids);
   }
 

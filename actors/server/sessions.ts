@@ -2,11 +2,17 @@
 // wired to the host's effects. The actor decides expiry and which connection owns the session;
 // this file turns its actions into txns and connection closes. On an ensemble's learners it also
 // remembers which sessions its clients used, for the next PING reply to the leader.
+// Every session runs the one machine provided here (its effects read the session id from the
+// machine's context), in actor systems shared by many sessions (session-parents.ts), and every
+// session's expiry timer sits in one ExpiryWheel of tickTime buckets: a session costs its actor
+// and a few table entries, not a machine, an actor system and a timer of its own.
 
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { isSessionEnded, sessionMachine, type SessionCloseReason } from '../../machines/session.js';
 import type { SessionTimeoutLimits } from '../../machines/rules.js';
 import type { SessionTouch } from '../../protocol/peer.js';
+import { ExpiryWheel } from './expiry-wheel.js';
+import { SessionParents } from './session-parents.js';
 
 export interface SessionEffects {
   /** Submit a closeSession txn for the session. */
@@ -31,17 +37,15 @@ export interface SessionTableOptions {
   now?: () => number;
 }
 
-/**
- * A busy session touches its machine at most this often. Each touch restarts the expiry timer
- * (a transition plus a timer reschedule), which at tens of thousands of requests per second is
- * real work; expiry may then come this much early, far inside ZooKeeper's own tick-sized
- * expiry buckets.
- */
-const touchIntervalMs = 50;
-
 export class SessionTable {
   private readonly actors = new Map<bigint, SessionActor>();
-  private readonly lastTouchMs = new Map<bigint, number>();
+  /**
+   * The wheel bucket each session's expiry was last moved to by a touch from its connection. A
+   * touch that would land in the same bucket changes nothing (ZooKeeper's ExpiryQueue.update
+   * returns early the same way), so it skips the machine: a busy session costs a transition
+   * and a reschedule once per tick, not once per request.
+   */
+  private readonly touchedBucket = new Map<bigint, number>();
   /** Sessions used on this server since drainTouches last ran (LearnerSessionTracker). */
   private touched = new Map<bigint, SessionTouch>();
   /**
@@ -52,8 +56,16 @@ export class SessionTable {
 
   private readonly inspect: ((event: InspectionEvent) => void) | undefined;
   private readonly trackActor: ((actor: AnyActorRef) => void) | undefined;
-  private readonly clock: SessionClock | undefined;
   private readonly now: () => number;
+  /** ZooKeeper's session ExpiryQueue: the clock every session actor's timer runs on. */
+  readonly wheel: ExpiryWheel;
+  /**
+   * The session machine with this table's effects, built once: `provide` builds a whole new
+   * machine (its state-node tree), which per session was most of a session's memory.
+   */
+  private readonly machine: typeof sessionMachine;
+  /** The parents session actors share actor systems under. */
+  readonly parents: SessionParents;
 
   constructor(
     private readonly limits: SessionTimeoutLimits,
@@ -62,8 +74,25 @@ export class SessionTable {
   ) {
     this.inspect = options.inspect;
     this.trackActor = options.trackActor;
-    this.clock = options.clock;
-    this.now = options.now ?? Date.now;
+    // The wheel must read the clock its timer runs on: a SimulatedClock given without `now` is
+    // read directly rather than the wall clock.
+    const clockNow = (options.clock as { now?: () => number } | undefined)?.now;
+    this.now = options.now ??
+      (clockNow === undefined ? Date.now : () => clockNow.call(options.clock));
+    this.wheel = new ExpiryWheel(limits.tickTimeMs, this.now, options.clock);
+    this.parents = new SessionParents({
+      clock: this.wheel.clock,
+      ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
+    });
+    this.machine = sessionMachine.provide({
+      actions: {
+        requestSessionClose: ({ context }, params) =>
+          this.effects.requestSessionClose(context.sessionId, params.reason),
+        closeConnection: (_arguments, params) => this.effects.closeConnection(params.connectionId),
+        notifyExpired: ({ context }) => this.finish(context.sessionId, 'expired'),
+        notifyClosed: ({ context }) => this.finish(context.sessionId, 'closed'),
+      },
+    });
   }
 
   get size(): number {
@@ -103,26 +132,9 @@ export class SessionTable {
     connectionId: number | null,
     expiresHere = true,
   ): number {
-    const machine = sessionMachine.provide({
-      actions: {
-        requestSessionClose: (_arguments, params) =>
-          this.effects.requestSessionClose(sessionId, params.reason),
-        closeConnection: (_arguments, params) => this.effects.closeConnection(params.connectionId),
-        notifyExpired: () => this.finish(sessionId, 'expired'),
-        notifyClosed: () => this.finish(sessionId, 'closed'),
-      },
-    });
-    const actor = createActor(machine, {
-      input: {
-        sessionId,
-        requestedTimeoutMs,
-        limits: this.limits,
-        connectionId,
-        expiresHere,
-        graceMs: touchIntervalMs,
-      },
-      ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
-      ...(this.clock === undefined ? {} : { clock: this.clock }),
+    const actor = createActor(this.machine, {
+      input: { sessionId, requestedTimeoutMs, limits: this.limits, connectionId, expiresHere },
+      parent: this.parents.take(sessionId),
     });
     this.actors.set(sessionId, actor);
     this.trackActor?.(actor);
@@ -153,9 +165,9 @@ export class SessionTable {
     const actor = this.actors.get(sessionId);
     this.owners.delete(sessionId);
     this.actors.delete(sessionId);
-    this.lastTouchMs.delete(sessionId);
+    this.touchedBucket.delete(sessionId);
     this.touched.delete(sessionId);
-    actor?.stop();
+    if (actor !== undefined) this.parents.stop(sessionId, actor);
   }
 
   /** The sessions used here since the last call, for a learner's PING reply. */
@@ -175,10 +187,12 @@ export class SessionTable {
     const actor = this.actors.get(sessionId);
     this.owners.delete(sessionId);
     this.actors.delete(sessionId);
-    this.lastTouchMs.delete(sessionId);
+    this.touchedBucket.delete(sessionId);
     this.touched.delete(sessionId);
     // Stop after the current transition finishes, not inside it.
-    queueMicrotask(() => actor?.stop());
+    queueMicrotask(() => {
+      if (actor !== undefined) this.parents.stop(sessionId, actor);
+    });
     this.effects.ended(sessionId, reason);
   }
 
@@ -197,17 +211,37 @@ export class SessionTable {
   }
 
   connected(sessionId: bigint, connectionId: number): void {
-    this.lastTouchMs.set(sessionId, this.now());
     this.recordTouch(sessionId);
-    this.actors.get(sessionId)?.send({ type: 'client.connected', connectionId });
+    const actor = this.actors.get(sessionId);
+    if (actor === undefined) return;
+    actor.send({ type: 'client.connected', connectionId });
+    this.noteBucket(sessionId, actor, connectionId);
   }
 
   touch(sessionId: bigint, connectionId: number): void {
     this.recordTouch(sessionId);
-    const now = this.now();
-    if (now - (this.lastTouchMs.get(sessionId) ?? 0) < touchIntervalMs) return;
-    this.lastTouchMs.set(sessionId, now);
-    this.actors.get(sessionId)?.send({ type: 'client.touch', connectionId });
+    const actor = this.actors.get(sessionId);
+    if (actor === undefined) return;
+    const { context } = actor.getSnapshot();
+    const current = context.connectionId === connectionId;
+    if (current && this.touchedBucket.get(sessionId) === this.wheel.bucketFor(context.timeoutMs)) {
+      return;
+    }
+    actor.send({ type: 'client.touch', connectionId });
+    this.noteBucket(sessionId, actor, connectionId);
+  }
+
+  /**
+   * Remembers the bucket a touch from the attached connection moved the expiry to; a touch the
+   * machine refused (a stale connection, a session ending) moved nothing and is not remembered.
+   */
+  private noteBucket(sessionId: bigint, actor: SessionActor, connectionId: number): void {
+    const snapshot = actor.getSnapshot();
+    if (snapshot.context.connectionId !== connectionId || !snapshot.matches('live')) {
+      this.touchedBucket.delete(sessionId);
+      return;
+    }
+    this.touchedBucket.set(sessionId, this.wheel.bucketFor(snapshot.context.timeoutMs));
   }
 
   disconnected(sessionId: bigint, connectionId: number): void {
@@ -249,7 +283,11 @@ export class SessionTable {
 
   stopAll(): void {
     this.owners.clear();
-    for (const actor of this.actors.values()) actor.stop();
+    for (const [sessionId, actor] of this.actors) this.parents.stop(sessionId, actor);
+    this.parents.stopAll();
     this.actors.clear();
+    this.touchedBucket.clear();
+    this.wheel.clear();
   }
 }
+
