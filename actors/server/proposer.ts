@@ -31,8 +31,10 @@ export interface ProposerOptions<Outcome> {
   apply: (txn: Txn) => Outcome;
   /** Wall-clock milliseconds, stamped into each txn so applying is deterministic. */
   now: () => number;
-  /** Largest number of txns in one durable batch. */
+  /** Largest number of txns in one append. */
   batchTxnsMax?: number;
+  /** Largest number of appends under way (issued, not yet durable and applied). */
+  appendsInFlightMax?: number;
   /** The tree digest to stamp into each txn (undefined with digests off). */
   digest?: () => TxnDigest | undefined;
 }
@@ -45,22 +47,42 @@ interface Pending<Outcome> {
   reject: (error: unknown) => void;
 }
 
+/** One append: its txns, and how it settled. */
+interface Batch<Outcome> {
+  pending: Pending<Outcome>[];
+  state: 'appending' | 'durable' | 'failed';
+}
+
+/**
+ * Group commit without waiting for the previous fsync: the txns ordered in one turn of the
+ * event loop go to the log as one append, issued at once even while earlier appends are being
+ * committed. lmdb-js commits what was issued meanwhile as the next transaction, so a commit
+ * takes everything that arrived during the one before it (ZooKeeper's SyncRequestProcessor
+ * batches the same way). Appends are applied in zxid order, each once it is durable, so no
+ * reply precedes durability.
+ */
 export class Proposer<Outcome> {
   private nextZxid: number;
   private queue: Pending<Outcome>[] = [];
-  private flushing = false;
-  /** The flush under way: settles when the queue has been emptied. */
-  private flushed: Promise<void> = Promise.resolve();
+  /** Appended and not yet applied (or dropped), in zxid order. */
+  private readonly inFlight: Batch<Outcome>[] = [];
+  private scheduled = false;
+  /** Told when nothing is queued, appended or scheduled (drained). */
+  private idleWaiters: Array<() => void> = [];
   private readonly batchTxnsMax: number;
+  private readonly appendsInFlightMax: number;
 
   constructor(private readonly options: ProposerOptions<Outcome>) {
     this.nextZxid = zxidAfter(options.log.lastZxid());
     this.batchTxnsMax = options.batchTxnsMax ?? 1000;
+    this.appendsInFlightMax = Math.max(1, options.appendsInFlightMax ?? 16);
   }
 
   /** Txns ordered but not yet applied. */
   get outstanding(): number {
-    return this.queue.length;
+    let count = this.queue.length;
+    for (const batch of this.inFlight) count += batch.pending.length;
+    return count;
   }
 
   /** Orders a txn; resolves with its outcome once it is durable and applied. */
@@ -79,43 +101,93 @@ export class Proposer<Outcome> {
       : { zxid, time, sessionId, cxid, body, digest };
     return new Promise((resolve, reject) => {
       this.queue.push({ txn, applied, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        // Let the requests already read from sockets join this batch.
-        this.flushed = new Promise((resolve) => setImmediate(() => {
-          void this.flush().finally(resolve);
-        }));
-      }
+      this.schedule();
     });
   }
 
   /** Resolves once nothing ordered is still being appended or applied. */
-  async drained(): Promise<void> {
-    while (this.flushing) await this.flushed;
+  drained(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.batchTxnsMax);
-      try {
-        await this.options.log.append(batch.map((pending) => pending.txn));
-      } catch (error) {
-        // A txn that is not durable must never be applied. The log commits a batch atomically
-        // (one LMDB transaction), so a failed append (map full, ENOSPC) left it exactly at its
-        // last durable zxid: fail this batch and everything ordered after it, and number the
-        // next txns from there. The tree never saw them, so the server stays consistent and
-        // serves writes again once the disk has room.
-        for (const pending of [...batch, ...this.queue.splice(0)]) pending.reject(error);
-        this.nextZxid = zxidAfter(this.options.log.lastZxid());
-        break;
-      }
-      for (const pending of batch) {
+  private idle(): boolean {
+    return this.queue.length === 0 && this.inFlight.length === 0 && !this.scheduled;
+  }
+
+  /** The next append starts on a later turn: the requests already read from sockets join it. */
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0) return;
+    if (this.inFlight.length >= this.appendsInFlightMax) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startAppends();
+    });
+  }
+
+  private startAppends(): void {
+    while (this.queue.length > 0 && this.inFlight.length < this.appendsInFlightMax) {
+      const batch: Batch<Outcome> = {
+        pending: this.queue.splice(0, this.batchTxnsMax),
+        state: 'appending',
+      };
+      this.inFlight.push(batch);
+      const txns = batch.pending.map((pending) => pending.txn);
+      this.options.log.append(txns).then(
+        () => this.settle(batch, 'durable', undefined),
+        (error: unknown) => this.settle(batch, 'failed', error),
+      );
+    }
+    this.checkIdle();
+  }
+
+  private settle(batch: Batch<Outcome>, state: 'durable' | 'failed', error: unknown): void {
+    batch.state = state;
+    if (state === 'failed') this.fail(batch, error);
+    this.applyDurable();
+  }
+
+  /** Applies the durable appends at the head, in zxid order; failed ones are dropped. */
+  private applyDurable(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0]!.state !== 'appending') {
+      const batch = this.inFlight.shift()!;
+      if (batch.state === 'failed') continue;
+      for (const pending of batch.pending) {
         const outcome = this.options.apply(pending.txn);
         tell(pending.applied, outcome);
         pending.resolve(outcome);
       }
     }
-    this.flushing = false;
+    this.schedule();
+    this.checkIdle();
+  }
+
+  /**
+   * A txn that is not durable must never be applied. The log commits an append atomically (in
+   * one LMDB transaction), so a failed append (map full, ENOSPC) logged none of its txns: fail
+   * it and everything not yet appended, and number the next txns after the last one that may
+   * still be logged. The tree never saw them, so the server stays consistent and serves writes
+   * again once the disk has room. Appends issued after it were committed on their own and are
+   * applied once durable, as a restart would replay them: the log then skips the failed zxids,
+   * as the tree does.
+   */
+  private fail(batch: Batch<Outcome>, error: unknown): void {
+    for (const pending of batch.pending) pending.reject(error);
+    for (const pending of this.queue.splice(0)) pending.reject(error);
+    let lastZxid = this.options.log.lastZxid();
+    for (const other of this.inFlight) {
+      if (other.state === 'failed') continue;
+      lastZxid = Math.max(lastZxid, other.pending.at(-1)?.txn.zxid ?? 0);
+    }
+    this.nextZxid = zxidAfter(lastZxid);
+  }
+
+  private checkIdle(): void {
+    if (!this.idle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiters) waiter();
   }
 }
 
