@@ -25,8 +25,11 @@ function residentKibUnder(dir: string): number {
 function setDataTxn(zxid: number, data: Buffer): Txn {
   return {
     zxid, time: 1_700_000_000_000, sessionId: 7n, cxid: zxid,
-    body: { type: 'write', request: { kind: 'setData', path: `/n${zxid % 64}`, data,
-      version: -1 } },
+    body: {
+      type: 'write',
+      request: { kind: 'setData', path: `/n${zxid % 64}`, data, version: -1 },
+      auth: { ids: [{ scheme: 'ip', id: '127.0.0.1' }], superUser: false },
+    },
   };
 }
 
