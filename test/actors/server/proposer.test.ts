@@ -98,7 +98,7 @@ describe('proposer', () => {
     expect([...log.readFrom(0)].map((txn) => [txn.zxid, txn.cxid])).toEqual([[1, 1], [2, 4]]);
   });
 
-  it('keeps appending while earlier appends are not yet durable, applying in zxid order', async () => {
+  it('appends while earlier appends are not yet durable, and applies in zxid order', async () => {
     const log = new HeldLog();
     const applied: number[] = [];
     const proposer = new Proposer<number>({
