@@ -33,8 +33,18 @@ export interface ProposerOptions<Outcome> {
   now: () => number;
   /** Largest number of txns in one append. */
   batchTxnsMax?: number;
-  /** Largest number of appends under way (issued, not yet durable and applied). */
+  /**
+   * Largest number of appends under way (issued, not yet durable and applied). One by default:
+   * a commit then takes everything gathered for it (see gatherMsMax); more let lmdb-js commit
+   * what arrives meanwhile as its next transaction, which pays when commits are CPU-bound
+   * rather than fsync-bound.
+   */
   appendsInFlightMax?: number;
+  /**
+   * After an append is applied and answered, how long the next one may wait for the clients
+   * just answered to send their next writes (ms; 0 starts it at once).
+   */
+  gatherMsMax?: number;
   /** The tree digest to stamp into each txn (undefined with digests off). */
   digest?: () => TxnDigest | undefined;
 }
@@ -67,6 +77,10 @@ export class Proposer<Outcome> {
   /** Appended and not yet applied (or dropped), in zxid order. */
   private readonly inFlight: Batch<Outcome>[] = [];
   private scheduled = false;
+  /** The next append waits until this many txns are queued, or gatherMsMax has passed. */
+  private gatherTarget = 0;
+  private gatherTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly gatherMsMax: number;
   /** Told when nothing is queued, appended or scheduled (drained). */
   private idleWaiters: Array<() => void> = [];
   private readonly batchTxnsMax: number;
@@ -75,7 +89,8 @@ export class Proposer<Outcome> {
   constructor(private readonly options: ProposerOptions<Outcome>) {
     this.nextZxid = zxidAfter(options.log.lastZxid());
     this.batchTxnsMax = options.batchTxnsMax ?? 1000;
-    this.appendsInFlightMax = Math.max(1, options.appendsInFlightMax ?? 16);
+    this.appendsInFlightMax = Math.max(1, options.appendsInFlightMax ?? 1);
+    this.gatherMsMax = Math.max(0, options.gatherMsMax ?? 1);
   }
 
   /** Txns ordered but not yet applied. */
@@ -112,13 +127,34 @@ export class Proposer<Outcome> {
   }
 
   private idle(): boolean {
+    // A gather timer with nothing queued starts nothing: it does not count.
     return this.queue.length === 0 && this.inFlight.length === 0 && !this.scheduled;
   }
 
-  /** The next append starts on a later turn: the requests already read from sockets join it. */
+  /**
+   * The next append starts on a later turn, so the requests already read from sockets join it.
+   * Fsync-bound, a commit costs the same for 1 txn as for 100: while one is being fsynced, the
+   * clients answered by the one before are still sending, and starting the next commit with the
+   * half that has arrived splits the load into two half-full commits for good. So after an
+   * append is answered the next waits, at most gatherMsMax, for as many txns as the clients
+   * just answered can send (ZooKeeper's SyncRequestProcessor only takes what is queued).
+   */
   private schedule(): void {
     if (this.scheduled || this.queue.length === 0) return;
     if (this.inFlight.length >= this.appendsInFlightMax) return;
+    if (this.queue.length < this.gatherTarget) {
+      this.gatherTimer ??= setTimeout(() => {
+        this.gatherTimer = undefined;
+        this.gatherTarget = 0;
+        this.schedule();
+      }, this.gatherMsMax);
+      return;
+    }
+    this.gatherTarget = 0;
+    if (this.gatherTimer !== undefined) {
+      clearTimeout(this.gatherTimer);
+      this.gatherTimer = undefined;
+    }
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -150,14 +186,19 @@ export class Proposer<Outcome> {
 
   /** Applies the durable appends at the head, in zxid order; failed ones are dropped. */
   private applyDurable(): void {
+    let answered = 0;
     while (this.inFlight.length > 0 && this.inFlight[0]!.state !== 'appending') {
       const batch = this.inFlight.shift()!;
       if (batch.state === 'failed') continue;
+      answered += batch.pending.length;
       for (const pending of batch.pending) {
         const outcome = this.options.apply(pending.txn);
         tell(pending.applied, outcome);
         pending.resolve(outcome);
       }
+    }
+    if (answered > 0 && this.inFlight.length === 0 && this.gatherMsMax > 0) {
+      this.gatherTarget = this.queue.length + answered;
     }
     this.schedule();
     this.checkIdle();

@@ -103,6 +103,7 @@ describe('proposer', () => {
     const applied: number[] = [];
     const proposer = new Proposer<number>({
       log, now: () => 1_000, apply: (txn) => (applied.push(txn.zxid), txn.zxid),
+      appendsInFlightMax: 4,
     });
     const first = [1, 2].map((cxid) => proposer.propose(1n, cxid, error));
     await turn();
@@ -124,6 +125,7 @@ describe('proposer', () => {
     const applied: number[] = [];
     const proposer = new Proposer<number>({
       log, now: () => 1_000, apply: (txn) => (applied.push(txn.zxid), txn.zxid),
+      appendsInFlightMax: 4,
     });
     const failed = proposer.propose(1n, 1, error);
     await turn();
@@ -141,6 +143,38 @@ describe('proposer', () => {
     expect(await next).toBe(3);
     await proposer.drained();
   });
+
+  it('waits, after answering an append, for the clients it answered (at most gatherMsMax)',
+    async () => {
+      const log = new HeldLog();
+      const proposer = new Proposer<number>({
+        log, now: () => 1_000, apply: (txn) => txn.zxid, gatherMsMax: 50,
+      });
+      const first = [1, 2, 3].map((cxid) => proposer.propose(1n, cxid, error));
+      await turn();
+      expect(log.held.map((append) => append.zxids)).toEqual([[1, 2, 3]]);
+      // One client's write arrives while the append is fsynced; three clients are answered.
+      const waiting = proposer.propose(2n, 1, error);
+      log.release(0);
+      await Promise.all(first);
+      await turn();
+      // Not started with the one queued: three more may be on their way.
+      expect(log.held).toEqual([]);
+      const answeredAgain = [4, 5, 6].map((cxid) => proposer.propose(1n, cxid, error));
+      await turn();
+      expect(log.held.map((append) => append.zxids)).toEqual([[4, 5, 6, 7]]);
+      log.release(0);
+      await Promise.all([waiting, ...answeredAgain]);
+      // Only one more arrives: it goes once gatherMsMax has passed.
+      const startedAt = performance.now();
+      const alone = proposer.propose(3n, 1, error);
+      for (let turns = 0; turns < 1_000 && log.held.length === 0; turns++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(40);
+      log.release(0);
+      expect(await alone).toBe(8);
+    });
 
   it.each([
     ['starts epoch 0 at counter 1', 0, makeZxid(0, 1)],
