@@ -159,9 +159,12 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       { snapshot: snapshot?.file, txns: recovered, zxid: server.core.tree.lastZxid },
       'recovered committed state',
     );
-    // ZooKeeperServer.loadData: a snapshot of what was recovered before serving, so the next
-    // start replays nothing of it.
-    await log.snapshotBeforeServing(true);
+    // ZooKeeperServer.loadData: a snapshot of what was recovered, so the next start replays
+    // nothing of it. Captured now (before any request), written while the server already
+    // serves: what it covers is durable in the log, which is purged only once it is written.
+    log.snapshotBeforeServing(true).catch((error: unknown) => {
+      logger.warn({ error: String(error) }, 'snapshot of the recovered state failed');
+    });
   } else {
     // The replica recovers its logged state itself; its sessions are expired by the leader.
     await replica.start(server.core);

@@ -29,6 +29,12 @@ export interface BackendSession {
    * Batches are committed in the order they were asked for.
    */
   write(writes: readonly TableWrite[]): Promise<void>;
+  /**
+   * Lets go of the memory the tables' file is mapped into (production: reopens the LMDB
+   * environment, see LmdbSession); what is stored is unchanged. Absent where nothing is mapped.
+   * No lazy read (iterator) may be held across it.
+   */
+  releaseMappedPages?(): Promise<void>;
   /** Runs `work` once the current turn of the event loop is over (production: setImmediate). */
   nextTurn(work: () => void): void;
   /** Waits for the writes under way, then releases the backend. */

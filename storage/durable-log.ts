@@ -61,6 +61,8 @@ export class DurableTxnLog implements TxnLog {
   private readonly log: Table;
   private readonly meta: Table;
   private last: number;
+  /** Bytes of records appended by this process (what the map has taken in since it opened). */
+  appendedBytes = 0;
   readonly dataDir: string;
   readonly location: string;
 
@@ -100,9 +102,14 @@ export class DurableTxnLog implements TxnLog {
     }
     // One write transaction, durable before the promise resolves.
     const log = this.log;
-    await this.session.write(
-      txns.map((txn) => ({ table: log, key: zxidKey(txn.zxid), value: encodeTxn(txn) })),
-    );
+    const writes = new Array<TableWrite>(txns.length);
+    for (let index = 0; index < txns.length; index++) {
+      const txn = txns[index]!;
+      const value = encodeTxn(txn);
+      this.appendedBytes += value.length;
+      writes[index] = { table: log, key: zxidKey(txn.zxid), value };
+    }
+    await this.session.write(writes);
     this.last = Math.max(this.last, last);
   }
 

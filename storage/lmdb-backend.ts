@@ -11,8 +11,8 @@ import {
   type RootDatabase,
   type RootDatabaseOptionsWithPath,
 } from 'lmdb';
-import type { BackendSession, KeyRange, StorageBackend, Table, TableEntry, TableWrite } from
-  './backend.js';
+import { nextTurnOf, type BackendSession, type KeyRange, type StorageBackend, type Table,
+  type TableEntry, type TableWrite } from './backend.js';
 import { directoryMode, fileMode } from './file-modes.js';
 import { nextImmediateTurn, nodeFiles } from './node-files.js';
 
@@ -35,7 +35,8 @@ export const lmdbDurableOptions = {
 } as const;
 
 class LmdbTable implements Table {
-  constructor(readonly database: Database<Uint8Array, Uint8Array>) {}
+  /** Replaced when the session reopens the environment (releaseMappedPages). */
+  constructor(public database: Database<Uint8Array, Uint8Array>) {}
 
   get(key: Uint8Array): Uint8Array | undefined {
     return this.database.getBinary(key);
@@ -63,29 +64,63 @@ class LmdbSession implements BackendSession {
   /** Writes issued and not yet settled: close() lets them finish first (see close). */
   private readonly writing = new Set<Promise<unknown>>();
   private closed = false;
+  private root: RootDatabase;
+  /** Set while the environment is reopened: writes asked for meanwhile wait for it. */
+  private reopening: Promise<void> | undefined;
 
   constructor(
     readonly dataDir: string,
     readonly tablesLocation: string,
-    private readonly root: RootDatabase,
-  ) {}
+    private readonly environment: RootDatabaseOptionsWithPath,
+  ) {
+    this.root = open(environment);
+  }
 
   table(name: string): Table {
     let table = this.tables.get(name);
     if (table === undefined) {
-      const database = this.root.openDB<Buffer, Uint8Array>({
-        name,
-        keyEncoding: 'binary',
-        encoding: 'binary',
-      });
-      table = new LmdbTable(database);
+      table = new LmdbTable(this.openTable(name));
       this.tables.set(name, table);
     }
     return table;
   }
 
+  private openTable(name: string): Database<Uint8Array, Uint8Array> {
+    return this.root.openDB<Buffer, Uint8Array>({ name, keyEncoding: 'binary',
+      encoding: 'binary' });
+  }
+
+  /**
+   * LMDB reads through a shared map of its file, and every page a transaction touches stays in
+   * the process's resident set (RssFile) until the map goes: appending reads each new leaf page
+   * back once, a purge and the startup scan read the old ones, so the whole log ends up
+   * resident. Reopening the environment drops the map; LMDB's pages stay in the operating
+   * system's cache, so nothing is read from disk again. Writes asked for meanwhile wait and
+   * then run in the order asked; the caller must hold no lazy read (an iterator) across it.
+   * Reads stay possible throughout: the close runs once no write is under way, at the start of
+   * a turn, so it completes in that turn's microtasks before anything else can read.
+   */
+  async releaseMappedPages(): Promise<void> {
+    if (this.closed || this.environment.readOnly === true) return;
+    if (this.reopening !== undefined) return this.reopening;
+    let reopened!: () => void;
+    this.reopening = new Promise((resolve) => (reopened = resolve));
+    try {
+      while (this.writing.size > 0) await Promise.allSettled([...this.writing]);
+      await nextTurnOf(this);
+      if (this.closed) return;
+      await this.root.close();
+      this.root = open(this.environment);
+      for (const [name, table] of this.tables) table.database = this.openTable(name);
+    } finally {
+      this.reopening = undefined;
+      reopened();
+    }
+  }
+
   async write(writes: readonly TableWrite[]): Promise<void> {
     if (writes.length === 0) return;
+    while (this.reopening !== undefined) await this.reopening;
     if (this.closed) throw new Error('storage write failed: the storage is closed');
     const written = this.commit(writes);
     this.writing.add(written);
@@ -132,6 +167,7 @@ class LmdbSession implements BackendSession {
    */
   async close(): Promise<void> {
     this.closed = true;
+    await this.reopening;
     await Promise.allSettled([...this.writing]);
     await this.root.close();
   }
@@ -166,8 +202,7 @@ export function lmdbStorageBackend(
         readOnly,
         permissionsMode: fileMode,
       };
-      const root = open(environment);
-      return new LmdbSession(dataDir, location, root);
+      return new LmdbSession(dataDir, location, environment);
     },
   };
 }

@@ -39,6 +39,12 @@ export interface StorageSettings {
   snapshotCompression: SnapshotCompression;
 }
 
+/**
+ * Log bytes appended between two releases of the log's mapped pages (releaseMappedPages): what
+ * the process keeps resident of the log file at most, besides what a purge or scan reads.
+ */
+export const mappedLogBytesMax = 64 * 1024 * 1024;
+
 export const storageSettingsDefaults: StorageSettings = {
   snapCount: 100_000,
   snapRetainCount: 3,
@@ -89,6 +95,9 @@ export class ReplicaStorage implements TxnLog {
   private timings: StorageTimings | undefined;
   /** Readers that need the log after a zxid kept (holdLogAfter). */
   private readonly readHolds = new Set<{ afterZxid: number }>();
+  /** log.appendedBytes when the mapped pages were last released. */
+  private appendedBytesAtRelease = 0;
+  private releasing: Promise<void> | undefined;
 
   private constructor(
     private readonly session: BackendSession,
@@ -300,6 +309,9 @@ export class ReplicaStorage implements TxnLog {
     const startedAt = this.timings === undefined ? 0 : performance.now();
     await this.log.append(txns);
     this.timings?.appended(txns.length, performance.now() - startedAt);
+    if (this.log.appendedBytes - this.appendedBytesAtRelease >= mappedLogBytesMax) {
+      this.releaseMappedPagesSoon();
+    }
     this.txnsSinceSnapshot += txns.length;
     if (this.txnsSinceSnapshot >= this.settings.snapCount && this.snapshotting === undefined) {
       // The proposer applies this batch as soon as the promise resolves, in the same turn; the
@@ -335,7 +347,11 @@ export class ReplicaStorage implements TxnLog {
     const due = leading || this.historyRewritten;
     this.historyRewritten = false;
     const tree = this.tree;
-    if (!due || tree === undefined || tree.lastZxid <= this.latestSnapshotZxid) return undefined;
+    if (!due || tree === undefined || tree.lastZxid <= this.latestSnapshotZxid) {
+      // Recovery scanned and replayed the log through the map: none of it needs to stay.
+      this.releaseMappedPagesSoon();
+      return undefined;
+    }
     const previous = this.snapshotting ?? Promise.resolve(undefined);
     // Captured now, not after a snapshot in progress ends, so that it is the state this replica
     // starts serving from; its write waits for the one in progress (one at a time).
@@ -381,6 +397,9 @@ export class ReplicaStorage implements TxnLog {
     this.latestSnapshotFile = file;
     this.timings?.snapshotWritten(performance.now() - startedAt);
     const purgedTxns = await this.compact();
+    // The purge read and freed the log's oldest pages, and the appends since the last release
+    // are mapped: ZooKeeper's log files are read only at startup, so here too none stays.
+    this.releaseMappedPagesSoon();
     const taken = {
       zxid: capture.zxid,
       file,
@@ -445,6 +464,24 @@ export class ReplicaStorage implements TxnLog {
   }
 
   /**
+   * Drops the log's pages from this process's memory (BackendSession.releaseMappedPages), in
+   * the background, once no reader holds the log (a lazy read must not span the reopening).
+   */
+  releaseMappedPagesSoon(): void {
+    const release = this.session.releaseMappedPages;
+    if (release === undefined || this.releasing !== undefined || this.closing) return;
+    if (this.readHolds.size > 0) return;
+    this.appendedBytesAtRelease = this.log.appendedBytes;
+    this.releasing = release.call(this.session)
+      .catch((error: unknown) => {
+        this.logger.warn({ error: String(error) }, 'releasing the log\'s mapped pages failed');
+      })
+      .finally(() => {
+        this.releasing = undefined;
+      });
+  }
+
+  /**
    * Keeps every txn after `afterZxid` from being purged until the returned release is called:
    * a leader streams a DIFF from the log over many event-loop turns, and a snapshot's compaction
    * meanwhile must not take the txns it has yet to read.
@@ -474,6 +511,7 @@ export class ReplicaStorage implements TxnLog {
   async close(): Promise<void> {
     this.closing = true;
     await this.snapshotting;
+    await this.releasing;
     await this.log.close();
   }
 }

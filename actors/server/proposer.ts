@@ -31,8 +31,20 @@ export interface ProposerOptions<Outcome> {
   apply: (txn: Txn) => Outcome;
   /** Wall-clock milliseconds, stamped into each txn so applying is deterministic. */
   now: () => number;
-  /** Largest number of txns in one durable batch. */
+  /** Largest number of txns in one append. */
   batchTxnsMax?: number;
+  /**
+   * Largest number of appends under way (issued, not yet durable and applied). One by default:
+   * a commit then takes everything gathered for it (see gatherMsMax); more let lmdb-js commit
+   * what arrives meanwhile as its next transaction, which pays when commits are CPU-bound
+   * rather than fsync-bound.
+   */
+  appendsInFlightMax?: number;
+  /**
+   * After an append is applied and answered, how long the next one may wait for the clients
+   * just answered to send their next writes (ms; 0 starts it at once).
+   */
+  gatherMsMax?: number;
   /** The tree digest to stamp into each txn (undefined with digests off). */
   digest?: () => TxnDigest | undefined;
 }
@@ -45,22 +57,47 @@ interface Pending<Outcome> {
   reject: (error: unknown) => void;
 }
 
+/** One append: its txns, and how it settled. */
+interface Batch<Outcome> {
+  pending: Pending<Outcome>[];
+  state: 'appending' | 'durable' | 'failed';
+}
+
+/**
+ * Group commit without waiting for the previous fsync: the txns ordered in one turn of the
+ * event loop go to the log as one append, issued at once even while earlier appends are being
+ * committed. lmdb-js commits what was issued meanwhile as the next transaction, so a commit
+ * takes everything that arrived during the one before it (ZooKeeper's SyncRequestProcessor
+ * batches the same way). Appends are applied in zxid order, each once it is durable, so no
+ * reply precedes durability.
+ */
 export class Proposer<Outcome> {
   private nextZxid: number;
   private queue: Pending<Outcome>[] = [];
-  private flushing = false;
-  /** The flush under way: settles when the queue has been emptied. */
-  private flushed: Promise<void> = Promise.resolve();
+  /** Appended and not yet applied (or dropped), in zxid order. */
+  private readonly inFlight: Batch<Outcome>[] = [];
+  private scheduled = false;
+  /** The next append waits until this many txns are queued, or gatherMsMax has passed. */
+  private gatherTarget = 0;
+  private gatherTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly gatherMsMax: number;
+  /** Told when nothing is queued, appended or scheduled (drained). */
+  private idleWaiters: Array<() => void> = [];
   private readonly batchTxnsMax: number;
+  private readonly appendsInFlightMax: number;
 
   constructor(private readonly options: ProposerOptions<Outcome>) {
     this.nextZxid = zxidAfter(options.log.lastZxid());
     this.batchTxnsMax = options.batchTxnsMax ?? 1000;
+    this.appendsInFlightMax = Math.max(1, options.appendsInFlightMax ?? 1);
+    this.gatherMsMax = Math.max(0, options.gatherMsMax ?? 1);
   }
 
   /** Txns ordered but not yet applied. */
   get outstanding(): number {
-    return this.queue.length;
+    let count = this.queue.length;
+    for (const batch of this.inFlight) count += batch.pending.length;
+    return count;
   }
 
   /** Orders a txn; resolves with its outcome once it is durable and applied. */
@@ -79,43 +116,119 @@ export class Proposer<Outcome> {
       : { zxid, time, sessionId, cxid, body, digest };
     return new Promise((resolve, reject) => {
       this.queue.push({ txn, applied, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        // Let the requests already read from sockets join this batch.
-        this.flushed = new Promise((resolve) => setImmediate(() => {
-          void this.flush().finally(resolve);
-        }));
-      }
+      this.schedule();
     });
   }
 
   /** Resolves once nothing ordered is still being appended or applied. */
-  async drained(): Promise<void> {
-    while (this.flushing) await this.flushed;
+  drained(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.batchTxnsMax);
-      try {
-        await this.options.log.append(batch.map((pending) => pending.txn));
-      } catch (error) {
-        // A txn that is not durable must never be applied. The log commits a batch atomically
-        // (one LMDB transaction), so a failed append (map full, ENOSPC) left it exactly at its
-        // last durable zxid: fail this batch and everything ordered after it, and number the
-        // next txns from there. The tree never saw them, so the server stays consistent and
-        // serves writes again once the disk has room.
-        for (const pending of [...batch, ...this.queue.splice(0)]) pending.reject(error);
-        this.nextZxid = zxidAfter(this.options.log.lastZxid());
-        break;
-      }
-      for (const pending of batch) {
+  private idle(): boolean {
+    // A gather timer with nothing queued starts nothing: it does not count.
+    return this.queue.length === 0 && this.inFlight.length === 0 && !this.scheduled;
+  }
+
+  /**
+   * The next append starts on a later turn, so the requests already read from sockets join it.
+   * Fsync-bound, a commit costs the same for 1 txn as for 100: while one is being fsynced, the
+   * clients answered by the one before are still sending, and starting the next commit with the
+   * half that has arrived splits the load into two half-full commits for good. So after an
+   * append is answered the next waits, at most gatherMsMax, for as many txns as the clients
+   * just answered can send (ZooKeeper's SyncRequestProcessor only takes what is queued).
+   */
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0) return;
+    if (this.inFlight.length >= this.appendsInFlightMax) return;
+    if (this.queue.length < this.gatherTarget) {
+      this.gatherTimer ??= setTimeout(() => {
+        this.gatherTimer = undefined;
+        this.gatherTarget = 0;
+        this.schedule();
+      }, this.gatherMsMax);
+      return;
+    }
+    this.gatherTarget = 0;
+    if (this.gatherTimer !== undefined) {
+      clearTimeout(this.gatherTimer);
+      this.gatherTimer = undefined;
+    }
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startAppends();
+    });
+  }
+
+  private startAppends(): void {
+    while (this.queue.length > 0 && this.inFlight.length < this.appendsInFlightMax) {
+      const batch: Batch<Outcome> = {
+        pending: this.queue.splice(0, this.batchTxnsMax),
+        state: 'appending',
+      };
+      this.inFlight.push(batch);
+      const txns = batch.pending.map((pending) => pending.txn);
+      this.options.log.append(txns).then(
+        () => this.settle(batch, 'durable', undefined),
+        (error: unknown) => this.settle(batch, 'failed', error),
+      );
+    }
+    this.checkIdle();
+  }
+
+  private settle(batch: Batch<Outcome>, state: 'durable' | 'failed', error: unknown): void {
+    batch.state = state;
+    if (state === 'failed') this.fail(batch, error);
+    this.applyDurable();
+  }
+
+  /** Applies the durable appends at the head, in zxid order; failed ones are dropped. */
+  private applyDurable(): void {
+    let answered = 0;
+    while (this.inFlight.length > 0 && this.inFlight[0]!.state !== 'appending') {
+      const batch = this.inFlight.shift()!;
+      if (batch.state === 'failed') continue;
+      answered += batch.pending.length;
+      for (const pending of batch.pending) {
         const outcome = this.options.apply(pending.txn);
         tell(pending.applied, outcome);
         pending.resolve(outcome);
       }
     }
-    this.flushing = false;
+    if (answered > 0 && this.inFlight.length === 0 && this.gatherMsMax > 0) {
+      this.gatherTarget = this.queue.length + answered;
+    }
+    this.schedule();
+    this.checkIdle();
+  }
+
+  /**
+   * A txn that is not durable must never be applied. The log commits an append atomically (in
+   * one LMDB transaction), so a failed append (map full, ENOSPC) logged none of its txns: fail
+   * it and everything not yet appended, and number the next txns after the last one that may
+   * still be logged. The tree never saw them, so the server stays consistent and serves writes
+   * again once the disk has room. Appends issued after it were committed on their own and are
+   * applied once durable, as a restart would replay them: the log then skips the failed zxids,
+   * as the tree does.
+   */
+  private fail(batch: Batch<Outcome>, error: unknown): void {
+    for (const pending of batch.pending) pending.reject(error);
+    for (const pending of this.queue.splice(0)) pending.reject(error);
+    let lastZxid = this.options.log.lastZxid();
+    for (const other of this.inFlight) {
+      if (other.state === 'failed') continue;
+      lastZxid = Math.max(lastZxid, other.pending.at(-1)?.txn.zxid ?? 0);
+    }
+    this.nextZxid = zxidAfter(lastZxid);
+  }
+
+  private checkIdle(): void {
+    if (!this.idle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiters) waiter();
   }
 }
 

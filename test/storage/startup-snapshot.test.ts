@@ -24,6 +24,17 @@ function snapshotFiles(dataDir: string): string[] {
   return readdirSync(join(dataDir, 'snapshots')).filter((name) => !name.endsWith('.tmp')).sort();
 }
 
+/** The snapshot files once `count` are there: the one taken at startup is written while the
+ * server already serves. */
+async function snapshotFilesOnceThere(dataDir: string, count: number): Promise<string[]> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const files = snapshotFiles(dataDir);
+    if (files.length >= count) return files;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return snapshotFiles(dataDir);
+}
+
 /** Creates `count` nodes; returns the zxid of the last. */
 async function writeNodes(port: number, count: number, prefix = 'node'): Promise<number> {
   const client: Client = await connectClient(`127.0.0.1:${port}`);
@@ -57,7 +68,7 @@ describe('a snapshot as the server starts', () => {
     await killServer(running);
     expect(snapshotFiles(dataDir)).toEqual([]);
     running = await startServer(config, port);
-    const files = snapshotFiles(dataDir);
+    const files = await snapshotFilesOnceThere(dataDir, 1);
     expect(files).toHaveLength(1);
     const [name] = files;
     expect(name).toMatch(new RegExp(`^snapshot\\.[0-9a-f]{16}${suffix.replace('.', '\\.')}$`));
@@ -66,6 +77,7 @@ describe('a snapshot as the server starts', () => {
     // Started again with nothing new: no second snapshot of the same state.
     await killServer(running);
     running = await startServer(config, port);
+    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(snapshotFiles(dataDir)).toEqual(files);
   }, 60_000);
 
@@ -79,6 +91,7 @@ describe('a snapshot as the server starts', () => {
     await writeNodes(port, 10);
     await killServer(running);
     running = await startServer(withMethod('gz'), port);
+    await snapshotFilesOnceThere(dataDir, 1);
     await killServer(running);
     expect(snapshotFiles(dataDir).map((name) => name.slice(25))).toEqual(['.gz']);
     // Set to snappy now: the gzip snapshot is read, and the log after it replayed.
@@ -86,6 +99,7 @@ describe('a snapshot as the server starts', () => {
     await writeNodes(port, 1, 'later');
     await killServer(running);
     running = await startServer(withMethod(''), port);
+    await snapshotFilesOnceThere(dataDir, 2);
     expect(snapshotFiles(dataDir).map((name) => name.slice(25))).toEqual(['.gz', '']);
     const client = await connectClient(`127.0.0.1:${port}`);
     const children = await call<string[]>((done) => client.getChildren('/', undefined, done));

@@ -22,6 +22,44 @@ class FaultyLog extends MemoryTxnLog {
   }
 }
 
+/**
+ * A real in-memory log whose appends are logged in the order issued (as LMDB commits them) but
+ * resolve only when the test says so, in any order; a failed one is not logged.
+ */
+class HeldLog extends MemoryTxnLog {
+  readonly held: Array<{ zxids: number[]; settle: (error?: Error) => void }> = [];
+  private readonly logged: Txn[] = [];
+
+  override append(txns: readonly Txn[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.held.push({
+        zxids: txns.map((txn) => txn.zxid),
+        settle: (error) => {
+          if (error !== undefined) return reject(error);
+          this.logged.push(...txns);
+          resolve();
+        },
+      });
+    });
+  }
+
+  override lastZxid(): number {
+    return Math.max(0, ...this.logged.map((txn) => txn.zxid));
+  }
+
+  release(index: number): void {
+    this.held.splice(index, 1)[0]!.settle();
+  }
+
+  fail(index: number): void {
+    this.held.splice(index, 1)[0]!.settle(new Error('ENOSPC: no space left on device'));
+  }
+}
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function setup(): { log: FaultyLog; applied: Txn[]; proposer: Proposer<number> } {
   const log = new FaultyLog();
   const applied: Txn[] = [];
@@ -59,6 +97,84 @@ describe('proposer', () => {
     expect(await proposer.propose(1n, 4, error)).toBe(2);
     expect([...log.readFrom(0)].map((txn) => [txn.zxid, txn.cxid])).toEqual([[1, 1], [2, 4]]);
   });
+
+  it('appends while earlier appends are not yet durable, and applies in zxid order', async () => {
+    const log = new HeldLog();
+    const applied: number[] = [];
+    const proposer = new Proposer<number>({
+      log, now: () => 1_000, apply: (txn) => (applied.push(txn.zxid), txn.zxid),
+      appendsInFlightMax: 4,
+    });
+    const first = [1, 2].map((cxid) => proposer.propose(1n, cxid, error));
+    await turn();
+    const second = [3].map((cxid) => proposer.propose(1n, cxid, error));
+    await turn();
+    // Both appends are under way before either is durable.
+    expect(log.held.map((append) => append.zxids)).toEqual([[1, 2], [3]]);
+    log.release(1);
+    await turn();
+    // The later append is durable first, but nothing is applied before the earlier one is.
+    expect(applied).toEqual([]);
+    log.release(0);
+    expect(await Promise.all([...first, ...second])).toEqual([1, 2, 3]);
+    expect(applied).toEqual([1, 2, 3]);
+  });
+
+  it('applies appends issued after a failed one once durable, never the failed one', async () => {
+    const log = new HeldLog();
+    const applied: number[] = [];
+    const proposer = new Proposer<number>({
+      log, now: () => 1_000, apply: (txn) => (applied.push(txn.zxid), txn.zxid),
+      appendsInFlightMax: 4,
+    });
+    const failed = proposer.propose(1n, 1, error);
+    await turn();
+    const later = proposer.propose(2n, 1, error);
+    await turn();
+    log.fail(0);
+    await expect(failed).rejects.toThrow(/ENOSPC/);
+    log.release(0);
+    expect(await later).toBe(2);
+    expect(applied).toEqual([2]);
+    // Numbering goes on after the later append, which is logged: no zxid is used twice.
+    const next = proposer.propose(1n, 2, error);
+    await turn();
+    log.release(0);
+    expect(await next).toBe(3);
+    await proposer.drained();
+  });
+
+  it('waits, after answering an append, for the clients it answered (at most gatherMsMax)',
+    async () => {
+      const log = new HeldLog();
+      const proposer = new Proposer<number>({
+        log, now: () => 1_000, apply: (txn) => txn.zxid, gatherMsMax: 50,
+      });
+      const first = [1, 2, 3].map((cxid) => proposer.propose(1n, cxid, error));
+      await turn();
+      expect(log.held.map((append) => append.zxids)).toEqual([[1, 2, 3]]);
+      // One client's write arrives while the append is fsynced; three clients are answered.
+      const waiting = proposer.propose(2n, 1, error);
+      log.release(0);
+      await Promise.all(first);
+      await turn();
+      // Not started with the one queued: three more may be on their way.
+      expect(log.held).toEqual([]);
+      const answeredAgain = [4, 5, 6].map((cxid) => proposer.propose(1n, cxid, error));
+      await turn();
+      expect(log.held.map((append) => append.zxids)).toEqual([[4, 5, 6, 7]]);
+      log.release(0);
+      await Promise.all([waiting, ...answeredAgain]);
+      // Only one more arrives: it goes once gatherMsMax has passed.
+      const startedAt = performance.now();
+      const alone = proposer.propose(3n, 1, error);
+      for (let turns = 0; turns < 1_000 && log.held.length === 0; turns++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(40);
+      log.release(0);
+      expect(await alone).toBe(8);
+    });
 
   it.each([
     ['starts epoch 0 at counter 1', 0, makeZxid(0, 1)],

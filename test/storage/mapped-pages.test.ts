@@ -1,0 +1,87 @@
+// The log's file is mapped into the process: every page LMDB touches stays resident (RssFile)
+// until the map goes. Releasing the mapped pages (reopening the environment) must drop them,
+// keep everything stored, and let reads and ordered writes carry on around it.
+
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DurableTxnLog } from '../../storage/durable-log.js';
+import { lmdbStorageBackend } from '../../storage/lmdb-backend.js';
+import type { Txn } from '../../protocol/txn.js';
+import { removeTempDirs, tempDir } from './fixtures.js';
+
+afterAll(removeTempDirs);
+
+/** KiB of this process's memory resident from mappings of files under `dir`. */
+function residentKibUnder(dir: string): number {
+  let kib = 0;
+  let counting = false;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) counting = line.includes(dir);
+    else if (counting && line.startsWith('Rss:')) kib += Number(line.split(/\s+/)[1]);
+  }
+  return kib;
+}
+
+function setDataTxn(zxid: number, data: Buffer): Txn {
+  return {
+    zxid, time: 1_700_000_000_000, sessionId: 7n, cxid: zxid,
+    body: {
+      type: 'write',
+      request: { kind: 'setData', path: `/n${zxid % 64}`, data, version: -1 },
+      auth: { ids: [{ scheme: 'ip', id: '127.0.0.1' }], superUser: false },
+    },
+  };
+}
+
+const linux = process.platform === 'linux';
+
+describe.skipIf(!linux)('the log\'s mapped pages', () => {
+  it('drops the log from resident memory, keeps it whole, and reads and writes carry on',
+    async () => {
+      const dir = tempDir('corral-mapped-');
+      const session = await lmdbStorageBackend(dir).open();
+      const log = await DurableTxnLog.open(session);
+      const data = Buffer.alloc(1024, 0x61);
+      const txnsPerAppend = 200;
+      const appends = 60;
+      let zxid = 0;
+      for (let append = 0; append < appends; append++) {
+        const txns = Array.from({ length: txnsPerAppend }, () => setDataTxn(++zxid, data));
+        await log.append(txns);
+      }
+      // Every append reads its predecessor's last leaf back through the map.
+      const before = residentKibUnder(dir);
+      expect(before).toBeGreaterThan(4 * 1024);
+
+      // Reads on every turn, and appends asked for while the release is under way.
+      let reads = 0;
+      let reading = true;
+      const readEachTurn = (): void => {
+        if (!reading) return;
+        expect(log.lastZxid()).toBeGreaterThanOrEqual(appends * txnsPerAppend);
+        expect(log.holds(1)).toBe(true);
+        reads++;
+        setImmediate(readEachTurn);
+      };
+      readEachTurn();
+      const releasing = session.releaseMappedPages!();
+      const during = [1, 2, 3].map(() => log.append([setDataTxn(++zxid, data)]));
+      await releasing;
+      await Promise.all(during);
+      reading = false;
+
+      expect(residentKibUnder(dir)).toBeLessThan(before / 8);
+      expect(reads).toBeGreaterThan(1);
+      const zxids = [...log.readFrom(0)].map((txn) => txn.zxid);
+      expect(zxids).toHaveLength(zxid);
+      expect(zxids.every((value, index) => value === index + 1)).toBe(true);
+      expect(log.scan().corrupt).toEqual([]);
+      await log.close();
+
+      // What was appended around the release is durable: a fresh open finds it all.
+      const reopened = await DurableTxnLog.open(await lmdbStorageBackend(dir).open());
+      expect(reopened.lastZxid()).toBe(zxid);
+      expect(reopened.entryCount).toBe(zxid);
+      await reopened.close();
+    });
+});
