@@ -4,7 +4,6 @@
 // replica of an ensemble gets its pipeline, role and serving state from its replica runtime
 // (actors/replica/host.ts). Networking lives in server.ts.
 
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { Perm } from '../../protocol/constants.js';
@@ -40,6 +39,7 @@ import { reply } from './replies.js';
 import { encodeInSlices, isLargeReply } from './sliced-replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
 import { QuotaLog } from './quota-log.js';
+import { RandomPool } from './random-pool.js';
 import { ServerStatistics } from './statistics.js';
 import {
   countQuotaRefusals,
@@ -129,6 +129,8 @@ export class ServerCore {
   /** Each session's latest write not yet applied (writes apply in order, so the last suffices). */
   private readonly lastWrite = new Map<bigint, Promise<undefined>>();
   private readonly saslServers = new Map<number, DigestMd5Server>();
+  /** Session passwords and SASL nonces when no generator is provided: crypto, a block a time. */
+  private readonly randomPool = new RandomPool();
   private nextSessionId: bigint;
   private internalCxid = 0;
   private readonly quotaLog: QuotaLog;
@@ -255,7 +257,8 @@ export class ServerCore {
 
   /** `count` random bytes, from the world's source of randomness. */
   randomBytes(count: number): Buffer {
-    return (this.options.randomBytes ?? randomBytes)(count);
+    const source = this.options.randomBytes;
+    return source === undefined ? this.randomPool.take(count) : source(count);
   }
 
   newSessionId(): bigint {
