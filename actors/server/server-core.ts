@@ -173,6 +173,7 @@ export class ServerCore {
         ...(options.trackActor === undefined ? {} : { trackActor: options.trackActor }),
         ...(options.clock === undefined ? {} : { clock: options.clock }),
         ...(options.now === undefined ? {} : { now: options.now }),
+        recordsTouches: () => !this.ownsSessionExpiry,
       },
     );
     this.pipeline =

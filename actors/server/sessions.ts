@@ -35,6 +35,12 @@ export interface SessionTableOptions {
   clock?: SessionClock;
   /** Milliseconds now, for touch throttling (the simulator passes its clock's). */
   now?: () => number;
+  /**
+   * Whether touches are kept for drainTouches: only a learner reports them (its PING to the
+   * leader). A standalone server or the leader never drains them, so keeping them would cost
+   * every session an entry held until it ends. Always by default.
+   */
+  recordsTouches?: () => boolean;
 }
 
 export class SessionTable {
@@ -57,6 +63,7 @@ export class SessionTable {
   private readonly inspect: ((event: InspectionEvent) => void) | undefined;
   private readonly trackActor: ((actor: AnyActorRef) => void) | undefined;
   private readonly now: () => number;
+  private readonly recordsTouches: () => boolean;
   /** ZooKeeper's session ExpiryQueue: the clock every session actor's timer runs on. */
   readonly wheel: ExpiryWheel;
   /**
@@ -74,6 +81,7 @@ export class SessionTable {
   ) {
     this.inspect = options.inspect;
     this.trackActor = options.trackActor;
+    this.recordsTouches = options.recordsTouches ?? (() => true);
     // The wheel must read the clock its timer runs on: a SimulatedClock given without `now` is
     // read directly rather than the wall clock.
     const clockNow = (options.clock as { now?: () => number } | undefined)?.now;
@@ -178,7 +186,7 @@ export class SessionTable {
   }
 
   private recordTouch(sessionId: bigint): void {
-    if (this.touched.has(sessionId)) return;
+    if (this.touched.has(sessionId) || !this.recordsTouches()) return;
     const timeoutMs = this.timeoutOf(sessionId);
     if (timeoutMs > 0) this.touched.set(sessionId, { sessionId, timeoutMs });
   }
