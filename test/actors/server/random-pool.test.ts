@@ -23,7 +23,7 @@ describe('RandomPool (session passwords drawn a block at a time)', () => {
     expect(seen.size).toBe(10_000);
   });
 
-  it('spreads byte values as a uniform source would (every value, no value over 3x its share)', () => {
+  it('spreads byte values as a uniform source would (each within 3x of its share)', () => {
     const pool = new RandomPool();
     const counts = new Array<number>(256).fill(0);
     const draws = 64 * randomBlockBytes;
