@@ -53,7 +53,7 @@ export function nodeDigest(path: string, node: DigestFields): number {
     scratch = Buffer.allocUnsafe(needed);
     scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
   }
-  let at = path === '/' ? 0 : scratch.write(path, 0, 'utf8');
+  let at = path === '/' ? 0 : writePath(path);
   let crc = 0;
   if (dataBytes > 0) {
     if (inline) {
@@ -66,6 +66,18 @@ export function nodeDigest(path: string, node: DigestFields): number {
   }
   at = writeStat(node, at);
   return crc32Prefix(scratch, at, crc);
+}
+
+/** The path's UTF-8 bytes at the scratch's start; their length. Paths are nearly always ASCII,
+ * copied here a unit at a time (cheaper than the native encoder's call for ~20 characters). */
+function writePath(path: string): number {
+  const bytes = scratch;
+  for (let at = 0; at < path.length; at++) {
+    const unit = path.charCodeAt(at);
+    if (unit >= 0x80) return bytes.write(path, 0, 'utf8');
+    bytes[at] = unit;
+  }
+  return path.length;
 }
 
 /** The nine stat fields, big-endian, into the scratch at `at`; where they end. */
