@@ -110,6 +110,7 @@ export function restoreSnapshotFile(
 ): void {
   tree.restore(zxid, (restorer) => {
     visitSnapshot(files, file, {
+      header: (_zxid, nodeCount) => restorer.reserve(nodeCount),
       acls: (acls) => restorer.addAcls(acls),
       node: (fields) => restorer.nodeFields(fields),
       sessions: (sessions) => {

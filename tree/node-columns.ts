@@ -76,8 +76,17 @@ export class NodeColumns {
     this.used = 0;
   }
 
-  private grow(): void {
-    const capacity = Math.max(slotsInitial, this.capacity * 2);
+  /** Room for `slots` slots in one step (a restore knows its node count): doubling up to a
+   * million slots copies every column some ten times. The capacity is the one doubling would
+   * reach, so a reserved store holds no more memory than a grown one. */
+  reserve(slots: number): void {
+    let capacity = Math.max(slotsInitial, this.capacity);
+    while (capacity < slots) capacity *= 2;
+    if (capacity > this.capacity) this.grow(capacity);
+  }
+
+  private grow(capacityAtLeast = 0): void {
+    const capacity = Math.max(slotsInitial, this.capacity * 2, capacityAtLeast);
     for (const name of float64Columns) this[name] = grown(this[name], new Float64Array(capacity));
     for (const name of int32Columns) this[name] = grown(this[name], new Int32Array(capacity));
     this.ownerIsSession = grown(this.ownerIsSession, new Uint8Array(capacity));

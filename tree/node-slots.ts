@@ -33,6 +33,10 @@ export type RestoredStat = Omit<StoredNode, 'path' | 'acl' | 'data'> & { data: B
 
 export const emptyData = Buffer.alloc(0);
 
+/** The most nodes reserve() makes room for ahead (a count read from a file is not trusted with
+ * gigabytes): some 140 bytes a node of columns and index. */
+const nodesReservedMax = 16_000_000;
+
 /** An ACL's content as a key: lengths keep it unambiguous whatever schemes and ids hold. */
 function aclKey(acl: readonly ACL[]): string {
   let key = '';
@@ -165,6 +169,14 @@ export class NodeSlots {
 
   releaseAcl(index: number): void {
     this.acls.release(index);
+  }
+
+  /** Room for `nodes` nodes in the columns and the path index at once (a restore's count).
+   * Only a hint: a count past nodesReservedMax is left to grow as nodes come. */
+  reserve(nodes: number): void {
+    if (nodes > nodesReservedMax) return;
+    this.columns.reserve(nodes);
+    this.index.reserve(nodes);
   }
 
   slotOf(path: string): number | undefined {

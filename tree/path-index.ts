@@ -117,11 +117,18 @@ export class PathIndex {
     this.root = noSlot;
   }
 
-  /** A table twice the live entries' need at least, without removed entries. */
-  private rebuild(): void {
+  /** Room for `entries` entries without a rebuild on the way (a restore knows its count). */
+  reserve(entries: number): void {
+    if ((entries + 1) * 2 > this.table.length) this.rebuild(entries);
+    if (entries > this.hashes.length) this.growHashes(entries - 1);
+  }
+
+  /** A table twice the live entries' need at least (or `entries`' need), without removed
+   * entries. */
+  private rebuild(entries = 0): void {
     const old = this.table;
     let capacity = capacityInitial;
-    while (capacity < (this.live + 1) * 4) capacity *= 2;
+    while (capacity < (Math.max(this.live, entries) + 1) * 4) capacity *= 2;
     this.table = new Int32Array(capacity).fill(empty);
     this.occupied = 0;
     this.live = 0;

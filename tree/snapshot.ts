@@ -202,6 +202,11 @@ export class StoreRestorer {
     store.clear();
   }
 
+  /** The snapshot's node count, when known before its nodes: the store makes room at once. */
+  reserve(nodeCount: number): void {
+    this.store.reserve(nodeCount);
+  }
+
   /** Appends to the ACL table that records' aclIndex points into. */
   addAcls(acls: ReadonlyArray<readonly ACL[]>): void {
     for (const acl of acls) this.aclIndexes.push(this.store.retainAcl(acl));

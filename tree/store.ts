@@ -238,7 +238,12 @@ export class NodeStore extends NodeSlots {
     const slot = this.addNode(path, parentSlot, aclIndex, fields.data, fields.ephemeralOwner,
       fields.ownerIsSession);
     this.setStoredStat(slot, fields);
-    this.digestIn(path, slot);
+    // The record holds every field the digest covers: no handle, and no view of the slab.
+    if (this.digestEnabled) {
+      const digest = nodeDigest(path, fields);
+      this.columns.digestCache[slot] = digest;
+      this.digestSum.add(digest);
+    }
     this.dataSize += path.length + dataLengthOf(fields.data);
     this.indexOwner(path, fields.ephemeralOwner, true);
     return slot;
