@@ -14,7 +14,7 @@ import type { Inspection } from '../actors/inspection/inspect.js';
 import { MachineEventHub } from '../actors/inspection/machine-events.js';
 import { MachineEventsEndpoint } from '../actors/inspection/machine-events-sse.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
-import { MetricsServer } from '../actors/operations/metrics-server.js';
+import type { MetricsServer } from '../actors/operations/metrics-server.js';
 import { recordStartup, storageTimingsFor } from '../actors/server/statistics.js';
 import { ConfigError, isEnsemble, type ServerConfig } from '../actors/config/config.js';
 import type { ReplicaHost } from '../actors/replica/host.js';
@@ -261,6 +261,8 @@ async function startMetricsServer(
   logger: Logger,
 ): Promise<MetricsServer | undefined> {
   if (settings.metricsProvider !== 'prometheus') return undefined;
+  // Imported only when configured: prom-client would otherwise stay in every server's heap.
+  const { MetricsServer } = await import('../actors/operations/metrics-server.js');
   const metricsServer = new MetricsServer({
     host: settings.metricsHttpHost,
     port: settings.metricsHttpPort,

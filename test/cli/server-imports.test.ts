@@ -2,7 +2,8 @@
 // (type-only imports and dynamic import() excluded, as Node skips them until run). Every module
 // loaded stays in a server's heap for its whole life, so the tool subcommands' code (simulator,
 // chaos, shell, dashboard, benchmarks) and packages only an optional feature needs (--inspect's
-// bridge, PKCS12/JKS stores) must stay behind a dynamic import or a require on first use.
+// bridge, PKCS12/JKS stores, the Prometheus endpoint) must stay behind a dynamic import or a
+// require on first use.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +24,10 @@ function staticImportsOf(file: string): string[] {
     const specifier = statement.moduleSpecifier;
     if (specifier === undefined || !ts.isStringLiteral(specifier)) continue;
     // `import { type A, type B } from …` is erased too when every name is type-only.
-    const bindings = isImport ? statement.importClause?.namedBindings : undefined;
+    const clause = ts.isImportDeclaration(statement) ? statement.importClause : undefined;
+    const bindings = clause?.namedBindings;
     const allTypes = bindings !== undefined && ts.isNamedImports(bindings) &&
-      statement.importClause?.name === undefined && bindings.elements.length > 0 &&
+      clause?.name === undefined && bindings.elements.length > 0 &&
       bindings.elements.every((element) => element.isTypeOnly);
     if (!allTypes) found.push(specifier.text);
   }
@@ -77,7 +79,7 @@ describe('corral server startup imports', () => {
   });
 
   it('leaves packages only optional features need unloaded', () => {
-    for (const name of ['node-forge', 'jks-js', '@statelyai/inspect', 'ws']) {
+    for (const name of ['node-forge', 'jks-js', '@statelyai/inspect', 'ws', 'prom-client']) {
       expect(packages, name).not.toContain(name);
     }
   });
