@@ -10,11 +10,11 @@ import { AdminBackup } from '../actors/operations/admin-backup.js';
 import { loadSecureContextOptions } from '../transport/tls/index.js';
 import { AuditLog, openAuditFile } from '../actors/server/audit.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
-import { createInspection } from '../actors/inspection/inspect.js';
+import type { Inspection } from '../actors/inspection/inspect.js';
 import { MachineEventHub } from '../actors/inspection/machine-events.js';
 import { MachineEventsEndpoint } from '../actors/inspection/machine-events-sse.js';
 import { fourLetterSource } from '../actors/operations/four-letter-source.js';
-import { MetricsServer } from '../actors/operations/metrics-server.js';
+import type { MetricsServer } from '../actors/operations/metrics-server.js';
 import { recordStartup, storageTimingsFor } from '../actors/server/statistics.js';
 import { ConfigError, isEnsemble, type ServerConfig } from '../actors/config/config.js';
 import type { ReplicaHost } from '../actors/replica/host.js';
@@ -107,11 +107,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   logger.info({ dataDirs: locks.map((lock) => lock.directory) }, 'data dir locked');
   const { log, purgeTimer } = await openStorage(settings, logger);
   const audit = openAudit(settings, logger);
-  const inspection = createInspection({
-    enabled: settings.inspect,
-    host: settings.inspectAddress,
-    port: settings.inspectPort,
-  });
+  const inspection = await startInspection(settings);
   const inspect = inspection.inspect;
   // The machine event stream's hub is given each root actor; it inspects them while listened to.
   const machineEvents = machineEventsEndpoint(settings);
@@ -230,6 +226,18 @@ export async function runServer(flags: ServerFlags): Promise<void> {
  * The machine event stream at <commandURL>/machine_events, whenever the admin server runs: its
  * hub watches every actor of this server (at a call and a check per event while nobody listens).
  */
+/** `--inspect`'s bridge. Imported only when asked for: @statelyai/inspect and the websocket code
+ * it brings would otherwise stay in every server's heap unused. */
+async function startInspection(settings: ServerConfig): Promise<Inspection> {
+  if (!settings.inspect) return { ready: Promise.resolve(undefined), stop() {} };
+  const { createInspection } = await import('../actors/inspection/inspect.js');
+  return createInspection({
+    enabled: true,
+    host: settings.inspectAddress,
+    port: settings.inspectPort,
+  });
+}
+
 function machineEventsEndpoint(settings: ServerConfig): MachineEventsEndpoint | undefined {
   if (!settings.adminServerEnabled) return undefined;
   const replica = isEnsemble(settings) ? String(settings.myId) : 'standalone';
@@ -253,6 +261,8 @@ async function startMetricsServer(
   logger: Logger,
 ): Promise<MetricsServer | undefined> {
   if (settings.metricsProvider !== 'prometheus') return undefined;
+  // Imported only when configured: prom-client would otherwise stay in every server's heap.
+  const { MetricsServer } = await import('../actors/operations/metrics-server.js');
   const metricsServer = new MetricsServer({
     host: settings.metricsHttpHost,
     port: settings.metricsHttpPort,

@@ -4,11 +4,24 @@
 
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { SecureContextOptions } from 'node:tls';
-import { toPem as jksToPem } from 'jks-js';
-import forge from 'node-forge';
+import type * as Jks from 'jks-js';
+import type Forge from 'node-forge';
 import { ConfigError } from '../../protocol/config/values.js';
 import type { StoreSettings, TlsSettings } from './settings.js';
+
+// node-forge and jks-js are required on first use, not imported: only PKCS12 and JKS stores need
+// them, and node-forge is large (its code would stay in every server's heap for nothing).
+const requireOnUse = createRequire(import.meta.url);
+let forgeModule: typeof Forge | undefined;
+let jksModule: typeof Jks | undefined;
+function loadForge(): typeof Forge {
+  return (forgeModule ??= requireOnUse('node-forge') as typeof Forge);
+}
+function loadJks(): typeof Jks {
+  return (jksModule ??= requireOnUse('jks-js') as typeof Jks);
+}
 
 /** What a key store and a trust store hold, in PEM text. */
 export interface TlsMaterial {
@@ -130,6 +143,7 @@ function decryptPemKey(block: string, password: string): string {
 /** PKCS12 through node-forge: certificate bags and (shrouded) key bags. A key or certificate
  * forge cannot model (EC keys) still comes out, from its ASN.1. */
 function readPkcs12(bytes: Buffer, password: string): StoreContent {
+  const forge = loadForge();
   const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary')));
   const p12 = forge.pkcs12.pkcs12FromAsn1(asn1, password);
   const keys: string[] = [];
@@ -153,7 +167,8 @@ function readPkcs12(bytes: Buffer, password: string): StoreContent {
   return { keys, chain: keyCertificateFirst(keys[0], certs), trusted: certs };
 }
 
-function pem(label: string, asn1: forge.asn1.Asn1): string {
+function pem(label: string, asn1: Forge.asn1.Asn1): string {
+  const forge = loadForge();
   const der = Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
   const base64 = der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${base64}\n-----END ${label}-----\n`;
@@ -174,7 +189,7 @@ function keyCertificateFirst(key: string | undefined, certs: string[]): string[]
 /** JKS through jks-js: a key entry gives a key and its chain; as in Java, only trusted
  * certificate entries make a trust store. */
 function readJks(bytes: Buffer, password: string): StoreContent {
-  const entries = jksToPem(bytes, password);
+  const entries = loadJks().toPem(bytes, password);
   const keys: string[] = [];
   const chain: string[] = [];
   const trusted: string[] = [];
