@@ -35,6 +35,8 @@ export function restoreTree(tree: DataTree, snapshot: TreeSnapshot): number {
   const zxid = snapshotBytesZxid(snapName, bytes);
   tree.restore(zxid, (restorer) => {
     visitSnapshotBytes(snapName, bytes, {
+      // Columns and path index sized once from the count, as a restart does (tree/snapshot.ts).
+      header: (_zxid, nodeCount) => restorer.reserve(nodeCount),
       acls: (acls) => restorer.addAcls(acls),
       node: (fields) => restorer.nodeFields(fields),
       sessions: (sessions) => {
