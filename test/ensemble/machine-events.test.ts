@@ -169,12 +169,14 @@ describe('machine event stream on a real ensemble', { timeout: 60_000 }, () => {
     const after = residentBytes(pid);
     // More than the loopback socket's buffers (about 4 MiB here) and the queue could hold, so
     // the stalled listener cannot have been given them all: the gap below proves they were
-    // dropped, not kept. The process's growth is a sanity bound only (its noise is megabytes).
+    // dropped, not kept. The process's growth is a sanity bound only: its heap grows under 9,000
+    // syncs and their records whether or not anyone stalls (53–67 MiB seen, more the smaller the
+    // server started: since `corral server` loads only what it serves, it starts smaller).
     const producedBytes = watcher.messages
       .filter((message) => message.kind !== 'hello' && message.seq > firstSeq)
       .reduce((total, message) => total + JSON.stringify(message).length, 0);
     expect(producedBytes).toBeGreaterThan(6 * 1024 * 1024);
-    expect(after - before).toBeLessThan(64 * 1024 * 1024);
+    expect(after - before).toBeLessThan(96 * 1024 * 1024);
     // Reading at last, it gets what the socket held, then its queue, then a gap and every live
     // actor: at most queueBytes of records waited in the server for it.
     let text = '';
