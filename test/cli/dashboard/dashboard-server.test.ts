@@ -275,12 +275,23 @@ describe('dashboard: live mode over a replica stream', () => {
       await until(() => dashboard.browsers.dropped === 1, 10_000,
         () => `dropped ${dashboard.browsers.dropped}`);
       expect(dashboard.browsers.count).toBe(0);
-      // Once the dashboard has read the whole stream, every browser that reads is kept.
+      // Once the dashboard has read the whole stream, every browser that reads is kept. One that
+      // connects while the dashboard still relays the burst may be dropped like any slow reader
+      // (this process reads for both); it comes back as an EventSource does after `retry:` and
+      // is given the picture, marker included.
       const marker: DashboardMessage[] = [];
-      const markerReader = await readEvents(dashboard.url, marker);
-      cleanups.push(() => void markerReader.destroy());
-      await until(() => marker.some((m) => m.kind === 'actor' && m.actor === 'marker'), 10_000,
-        () => 'no marker');
+      const seesMarker = () => marker.some((m) => m.kind === 'actor' && m.actor === 'marker');
+      let reconnects = 0;
+      for (;;) {
+        const markerReader = await readEvents(dashboard.url, marker);
+        cleanups.push(() => void markerReader.destroy());
+        let closed = false;
+        markerReader.once('close', () => { closed = true; });
+        await until(() => seesMarker() || closed, 10_000, () => 'no marker');
+        if (seesMarker()) break;
+        reconnects += 1;
+        expect(reconnects).toBeLessThan(5);
+      }
       const readers = await Promise.all(Array.from({ length: browsersMax - 1 },
         () => readEvents(dashboard.url, [])));
       cleanups.push(() => readers.forEach((reader) => reader.destroy()));
