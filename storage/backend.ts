@@ -32,9 +32,11 @@ export interface BackendSession {
   /**
    * Lets go of the memory the tables' file is mapped into (production: reopens the LMDB
    * environment, see LmdbSession); what is stored is unchanged. Absent where nothing is mapped.
-   * No lazy read (iterator) may be held across it.
+   * No lazy read (iterator) may be held across it: `mayRelease`, asked just before the
+   * environment is let go (after the writes under way and a turn), skips this release when a
+   * reader began meanwhile.
    */
-  releaseMappedPages?(): Promise<void>;
+  releaseMappedPages?(mayRelease?: () => boolean): Promise<void>;
   /** Runs `work` once the current turn of the event loop is over (production: setImmediate). */
   nextTurn(work: () => void): void;
   /** Waits for the writes under way, then releases the backend. */

@@ -100,7 +100,7 @@ class LmdbSession implements BackendSession {
    * Reads stay possible throughout: the close runs once no write is under way, at the start of
    * a turn, so it completes in that turn's microtasks before anything else can read.
    */
-  async releaseMappedPages(): Promise<void> {
+  async releaseMappedPages(mayRelease: () => boolean = () => true): Promise<void> {
     if (this.closed || this.environment.readOnly === true) return;
     if (this.reopening !== undefined) return this.reopening;
     let reopened!: () => void;
@@ -108,7 +108,9 @@ class LmdbSession implements BackendSession {
     try {
       while (this.writing.size > 0) await Promise.allSettled([...this.writing]);
       await nextTurnOf(this);
-      if (this.closed) return;
+      // A reader that began while the writes finished (a learner's sync stream) holds an
+      // iterator: the map stays until the next release.
+      if (this.closed || !mayRelease()) return;
       await this.root.close();
       this.root = open(this.environment);
       for (const [name, table] of this.tables) table.database = this.openTable(name);

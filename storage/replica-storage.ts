@@ -472,7 +472,7 @@ export class ReplicaStorage implements TxnLog {
     if (release === undefined || this.releasing !== undefined || this.closing) return;
     if (this.readHolds.size > 0) return;
     this.appendedBytesAtRelease = this.log.appendedBytes;
-    this.releasing = release.call(this.session)
+    this.releasing = release.call(this.session, () => this.readHolds.size === 0 && !this.closing)
       .catch((error: unknown) => {
         this.logger.warn({ error: String(error) }, 'releasing the log\'s mapped pages failed');
       })
