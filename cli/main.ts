@@ -10,6 +10,7 @@
 // First: V8 flags for a server process, set before anything else loads (see server-heap.ts).
 import './server-heap.js';
 import { Command } from 'commander';
+import { runServer } from './server-command.js';
 import { addServerOptions } from './server-options.js';
 import { corralVersion } from './version.js';
 
@@ -27,9 +28,6 @@ addServerOptions(
       'run a standalone corral server, or one replica of an ensemble, in the foreground',
     ),
 ).action(async (flags) => {
-  // Loaded on demand, after server-heap.ts's flags: the server's modules are most of startup's
-  // allocation.
-  const { runServer } = await import('./server-command.js');
   await runServer(flags);
 });
 
