@@ -75,6 +75,7 @@ export const wideChildrenMeasurement: Measurement = {
           p50Ms: percentile(latenciesMs, 50),
           p99Ms: percentile(latenciesMs, 99),
           probeWorstMs: stall.worstMs,
+          probeP99Ms: stall.p99Ms,
           probeRequests: stall.samplesInWindow,
         },
       };

@@ -50,6 +50,8 @@ const tableLines: TableLine[] = [
     label: (sizes) => `  p99 (of ${sizes.getChildrenCalls} calls)` },
   { row: 'wide-children', key: 'probeWorstMs', unit: 'ms', better: 'lower',
     label: () => '  another client stalled meanwhile, at most' },
+  { row: 'wide-children', key: 'probeP99Ms', unit: 'ms', better: 'lower',
+    label: () => '  another client\'s requests meanwhile, p99' },
   { row: 'herd', key: 'replyMs', unit: 'ms', better: 'lower',
     label: (sizes) => `setData that fires a ${count(sizes.herd)}-session watch herd: its reply` },
   { row: 'herd', key: 'lastNotifiedMs', unit: 'ms', better: 'lower',

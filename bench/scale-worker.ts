@@ -28,7 +28,7 @@ export type WorkerReply =
   | { event: 'notified'; notifications: number; lastAtMs: number }
   | { event: 'status'; open: number; failure: string | undefined }
   | { event: 'probing' }
-  | { event: 'probe'; worstMs: number; samplesInWindow: number }
+  | { event: 'probe'; worstMs: number; p99Ms: number; samplesInWindow: number }
   | { event: 'closed' }
   | { event: 'error'; message: string };
 
@@ -97,20 +97,22 @@ class Probe {
     })();
   }
 
-  /** The longest request that overlapped [fromMs, toMs]. */
-  async stop(fromMs: number, toMs: number): Promise<{ worstMs: number; samples: number }> {
+  /** The longest request that overlapped [fromMs, toMs], and the p99 of those requests. */
+  async stop(fromMs: number, toMs: number):
+    Promise<{ worstMs: number; p99Ms: number; samples: number }> {
     this.stopped = true;
     await this.loop;
-    let worstMs = 0;
-    let samples = 0;
+    const overlapping: number[] = [];
     for (let index = 0; index < this.startsMs.length; index++) {
       const startMs = this.startsMs[index]!;
       const durationMs = this.durationsMs[index]!;
       if (startMs > toMs || startMs + durationMs < fromMs) continue;
-      samples++;
-      worstMs = Math.max(worstMs, durationMs);
+      overlapping.push(durationMs);
     }
-    return { worstMs, samples };
+    overlapping.sort((left, right) => left - right);
+    const p99Index = Math.max(0, Math.ceil(0.99 * overlapping.length) - 1);
+    return { worstMs: overlapping.at(-1) ?? 0, p99Ms: overlapping[p99Index] ?? 0,
+      samples: overlapping.length };
   }
 }
 
@@ -146,8 +148,8 @@ function runWorker(): void {
         await probe.start(message.host, message.port, message.path);
         return { event: 'probing' };
       case 'probe-stop': {
-        const { worstMs, samples } = await probe.stop(message.fromMs, message.toMs);
-        return { event: 'probe', worstMs, samplesInWindow: samples };
+        const { worstMs, p99Ms, samples } = await probe.stop(message.fromMs, message.toMs);
+        return { event: 'probe', worstMs, p99Ms, samplesInWindow: samples };
       }
       case 'close':
         pool?.close();

@@ -7,6 +7,8 @@
 // runs, and every module loaded stays in its heap for the process's life (~25 MB idle). They are
 // registered from cli/tool-commands.ts, imported only when the subcommand is not `server`.
 
+// First: V8 flags for a server process, set before anything else loads (see server-heap.ts).
+import './server-heap.js';
 import { Command } from 'commander';
 import { runServer } from './server-command.js';
 import { addServerOptions } from './server-options.js';

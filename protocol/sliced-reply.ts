@@ -36,9 +36,15 @@ export class SlicedReplyEncoder {
     this.writer.int(header.xid).long(header.zxid).int(header.err).int(this.names.length);
   }
 
-  /** Encodes up to `namesMax` more names; returns the whole frame once the last is written. */
-  step(namesMax: number): Buffer | undefined {
-    const end = Math.min(this.names.length, this.encoded + namesMax);
+  /**
+   * Encodes up to `namesMax` more names, stopping early once the names encoded in this step
+   * take `bytesMax` (ASCII bytes and length prefixes; at least one name is encoded); returns
+   * the whole frame once the last is written.
+   */
+  step(namesMax: number, bytesMax = Number.POSITIVE_INFINITY): Buffer | undefined {
+    const last = Math.min(this.names.length, this.encoded + namesMax);
+    let end = this.encoded;
+    for (let bytes = 0; end < last && bytes < bytesMax; end++) bytes += 4 + this.names[end]!.length;
     this.writer.strings(this.names, this.encoded, end);
     this.encoded = end;
     if (end < this.names.length) return undefined;

@@ -154,7 +154,7 @@ export class MemoryClientSocket {
       delivered++;
       if (this.drainPending) {
         this.drainPending = false;
-        for (const listener of this.listeners.drain) listener();
+        for (const listener of this.listeners.drain) listener.call(this);
         continue;
       }
       this.receive(this.inbound.shift()!);
@@ -188,7 +188,7 @@ export class MemoryClientSocket {
     switch (item.kind) {
       case 'data':
         this.peer?.taken(item.chunk.length);
-        for (const listener of this.listeners.data) listener(item.chunk);
+        for (const listener of this.listeners.data) listener.call(this, item.chunk);
         return;
       case 'end':
         // Without allowHalfOpen a socket answers the peer's FIN with its own, then closes.
@@ -209,7 +209,7 @@ export class MemoryClientSocket {
     // What the peer had not yet handed to this end is dropped with it.
     this.peer?.forgetUnsent();
     this.inbound = [];
-    for (const listener of this.listeners.close) listener();
+    for (const listener of this.listeners.close) listener.call(this);
   }
 }
 

@@ -33,7 +33,8 @@ export interface ConnectionHandler {
 
 /**
  * The socket methods a connection uses: node's net.Socket has them unchanged, and so does the
- * simulator's in-memory socket (transport/memory-client-socket.ts).
+ * simulator's in-memory socket (transport/memory-client-socket.ts). Listeners are called with
+ * the socket as `this`, as an EventEmitter calls them.
  */
 export interface ClientSocket {
   readonly remoteAddress?: string | undefined;
@@ -130,8 +131,7 @@ export class ClientConnection {
   private paused = false;
   private sawFirstFrame = false;
   private corked = false;
-  private readonly notifications = new ConnectionNotifications((frame, notification) =>
-    this.write(frame, notification));
+  private readonly notifications = new ConnectionNotifications(this);
   /** Frames received and not yet handed to the server (see handOver). */
   private readonly held: Buffer[] = [];
   private handingOver = false;
@@ -154,10 +154,11 @@ export class ClientConnection {
     this.decoder = new FrameDecoder(limits.frameBytesMax);
     this.serverRequestsInFlight = host.requestsInFlight ?? new ServerRequestsInFlight();
     // Only a socket holding at least its high-water mark promises a 'drain'; a lower throttle
-    // would wait for one that never comes.
-    this.throttle = {
+    // would wait for one that never comes. The limits are used as given when they allow it
+    // (one object fewer per connection).
+    this.throttle = limits.sendQueueBytesThrottle >= socket.writableHighWaterMark ? limits : {
       ...limits,
-      sendQueueBytesThrottle: Math.max(limits.sendQueueBytesThrottle, socket.writableHighWaterMark),
+      sendQueueBytesThrottle: socket.writableHighWaterMark,
     };
     const createQueue = host.requestQueue ?? ((...queue) => new RequestQueue(...queue));
     this.queue = createQueue(
@@ -179,11 +180,13 @@ export class ClientConnection {
       () => this.handOver(),
     );
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', () => this.close());
-    socket.on('close', () => this.close());
-    // The replies waiting unsent went out: hand over what was held back, read again.
-    socket.on('drain', () => this.handOver());
+    // The socket's listeners are shared by every connection (four closures fewer each): they
+    // find their connection on the socket.
+    (socket as SocketWithConnection)[connectionOfSocket] = this;
+    socket.on('data', receiveOnSocket);
+    socket.on('error', closeOnSocket);
+    socket.on('close', closeOnSocket);
+    socket.on('drain', handOverOnSocket);
   }
 
   /** Bytes of replies not yet handed to the kernel: in the socket, or queued behind another. */
@@ -223,7 +226,8 @@ export class ClientConnection {
     return !this.closing;
   }
 
-  private receive(chunk: Buffer): void {
+  /** Bytes from the socket. */
+  receive(chunk: Buffer): void {
     if (this.closing) return;
     this.statistics.metrics.counters.bytes_received_count += chunk.length;
     if (!this.sawFirstFrame && this.decoder.bufferedBytes + chunk.length >= 4) {
@@ -269,7 +273,7 @@ export class ClientConnection {
    * however many requests one chunk of its bytes held. The queue calls back once it has moved
    * on, the socket once its replies went out.
    */
-  private handOver(): void {
+  handOver(): void {
     if (this.handingOver) return;
     this.handingOver = true;
     let handed = 0;
@@ -339,7 +343,8 @@ export class ClientConnection {
     this.notifications.reply(frame);
   }
 
-  private write(frame: Buffer, notification: boolean): void {
+  /** Writes a frame now (ConnectionNotifications decides when). */
+  write(frame: Buffer, notification: boolean): void {
     if (this.closing) return;
     if (notification) {
       this.statistics.clientResponseSizes.record(frame.length - 4);
@@ -420,6 +425,26 @@ export class ClientConnection {
     );
     this.handler.closed(this);
   }
+}
+
+const connectionOfSocket = Symbol('corral.clientConnection');
+
+interface SocketWithConnection {
+  [connectionOfSocket]?: ClientConnection;
+}
+
+// Listeners called with the socket as `this`.
+function receiveOnSocket(this: SocketWithConnection, chunk: Buffer): void {
+  this[connectionOfSocket]?.receive(chunk);
+}
+
+function closeOnSocket(this: SocketWithConnection): void {
+  this[connectionOfSocket]?.close();
+}
+
+/** The replies waiting unsent went out: hand over what was held back, read again. */
+function handOverOnSocket(this: SocketWithConnection): void {
+  this[connectionOfSocket]?.handOver();
 }
 
 /** Requests answered from the tree alone, changing nothing (opcode after the 4-byte xid). */

@@ -4,13 +4,18 @@
 // A watch herd's notifications are queued here on every watcher at once and written in slices
 // (notification-fan-out.ts); a reply written meanwhile takes its connection's queue with it.
 
+/** Where the frames go: the connection's socket (a connection is its own writer). */
+export interface FrameWriter {
+  write(frame: Buffer, notification: boolean): void;
+}
+
 export class ConnectionNotifications {
   /** Notifications not yet written, in order (allocated only while there are some). */
   private queued: Buffer[] | undefined = undefined;
   /** Set while a reply that ran before the notifications now queued is being encoded. */
   private replyUnderway = false;
 
-  constructor(private readonly write: (frame: Buffer, notification: boolean) => void) {}
+  constructor(private readonly writer: FrameWriter) {}
 
   /** Queues one; true when none was queued before (the caller must see that it is flushed). */
   queue(frame: Buffer): boolean {
@@ -27,7 +32,7 @@ export class ConnectionNotifications {
     const queued = this.queued;
     if (queued === undefined || this.replyUnderway) return;
     this.queued = undefined;
-    for (const frame of queued) this.write(frame, true);
+    for (const frame of queued) this.writer.write(frame, true);
   }
 
   /**
@@ -50,7 +55,7 @@ export class ConnectionNotifications {
     const announced = this.replyUnderway;
     this.replyUnderway = false;
     if (!announced) this.flush();
-    this.write(frame, false);
+    this.writer.write(frame, false);
     if (announced) this.flush();
   }
 

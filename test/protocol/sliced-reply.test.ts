@@ -65,6 +65,31 @@ describe('name lists encoded fast and in slices', () => {
       }));
     });
 
+  it.each(['children', 'paths'] as const)(
+    'a %s reply in slices bounded by bytes equals encodeReply, each slice within its budget '
+      + '(property)', (kind) => {
+      fc.assert(fc.property(names, fc.integer({ min: 1, max: 200 }), (list, sliceBytes) => {
+        const header = { xid: 7, zxid: 3, err: 0 };
+        const encoder = new SlicedReplyEncoder(header, bodyOf(kind, list));
+        // A slice takes names while it is under budget: at least one, never past the budget by
+        // more than its last name. So many slices, then, as this greedy grouping makes.
+        let expectedSlices = 0;
+        for (let at = 0; at < list.length || expectedSlices === 0; expectedSlices++) {
+          for (let bytes = 0; at < list.length && bytes < sliceBytes; at++) {
+            bytes += 4 + list[at]!.length;
+          }
+        }
+        let frame: Buffer | undefined;
+        let slices = 0;
+        while (frame === undefined && slices <= list.length) {
+          frame = encoder.step(list.length + 1, sliceBytes);
+          slices++;
+        }
+        expect(slices).toBe(expectedSlices);
+        expect(frame).toEqual(encodeReply(header, bodyOf(kind, list)));
+      }));
+    });
+
   it('refuses a header with an error (such replies carry no body)', () => {
     expect(() => new SlicedReplyEncoder({ xid: 1, zxid: 1, err: -101 },
       { kind: 'children', children: [] })).toThrow(/err must be 0/);
