@@ -3,6 +3,7 @@
 // over 500 bytes each in heap (object, boxed numbers, Buffer, maps of children and paths); as
 // columns they cost about a fifth of that. Slots are reused after a delete.
 
+import { NodeNames } from './node-names.js';
 import { SparseColumn, float64Page, int32Page } from './sparse-column.js';
 
 /** Slot "none" in link columns. */
@@ -57,9 +58,11 @@ export class NodeColumns {
   previousCreated = new Int32Array(0);
   /** 1 when clients see the owner as ephemeralOwner (not for containers and TTL nodes). */
   ownerIsSession = new Uint8Array(0);
-  /** Each slot's name (the last component of its path; "" for the root); undefined for a free
-   * slot. Paths are not stored: tree/path-index.ts finds a slot by its names. */
-  names: Array<string | undefined> = [];
+  /** Where each slot's name (the last component of its path; "" for the root) is kept in
+   * `names`. Paths are not stored: tree/path-index.ts finds a slot by its names. */
+  nameRef = new Int32Array(0);
+  nameLength = new Int32Array(0);
+  readonly names = new NodeNames(this);
   private readonly free: number[] = [];
   private used = 0;
 
@@ -73,13 +76,13 @@ export class NodeColumns {
   }
 
   release(slot: number): void {
-    this.names[slot] = undefined;
+    this.names.release(slot);
     this.free.push(slot);
   }
 
   clear(): void {
     this.free.length = 0;
-    this.names = [];
+    this.names.clear();
     this.used = 0;
     for (const column of sparseColumns) this[column].clear();
   }
@@ -105,7 +108,7 @@ export class NodeColumns {
 
 const float64Columns = ['czxid', 'ctime'] as const;
 const int32Columns = ['generation', 'aclIndex', 'dataRef', 'dataLength', 'parent', 'nextSibling',
-  'previousSibling', 'nextCreated', 'previousCreated'] as const;
+  'previousSibling', 'nextCreated', 'previousCreated', 'nameRef', 'nameLength'] as const;
 const sparseColumns = ['mzxid', 'pzxid', 'mtime', 'version', 'cversion', 'aversion',
   'ownerIndex', 'firstChild', 'lastChild', 'childCount'] as const;
 

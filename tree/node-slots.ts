@@ -91,7 +91,7 @@ export class NodeSlots {
     const { parent, names } = this.columns;
     if (parent[slot] === noSlot) return '/';
     const parts: string[] = [];
-    for (let at = slot; parent[at] !== noSlot; at = parent[at]!) parts.push(names[at]!);
+    for (let at = slot; parent[at] !== noSlot; at = parent[at]!) parts.push(names.get(at));
     let path = '';
     for (let index = parts.length - 1; index >= 0; index--) path += `/${parts[index]!}`;
     return path;
@@ -129,7 +129,7 @@ export class NodeSlots {
     const children = new Array<string>(this.columns.childCount.get(slot));
     let at = 0;
     for (let child = firstChild.get(slot); child !== noSlot; child = nextSibling[child]!) {
-      children[at++] = names[child]!;
+      children[at++] = names.get(child);
     }
     return children;
   }
@@ -189,7 +189,8 @@ export class NodeSlots {
     owner: bigint, ownerIsSession: boolean): number {
     const columns = this.columns;
     const slot = columns.allocate();
-    columns.names[slot] = parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1);
+    const name = parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1);
+    columns.names.set(slot, name);
     columns.aclIndex[slot] = aclIndex;
     columns.ownerIndex.set(slot, owner === noEphemeralOwner ? 0 : this.owners.retain(owner));
     columns.ownerIsSession[slot] = ownerIsSession ? 1 : 0;
@@ -202,7 +203,7 @@ export class NodeSlots {
     columns.childCount.set(slot, 0);
     columns.nextSibling[slot] = noSlot;
     columns.previousSibling[slot] = noSlot;
-    this.index.add(slot);
+    this.index.add(slot, name);
     if (parentSlot !== noSlot) {
       const last = columns.lastChild.get(parentSlot);
       columns.previousSibling[slot] = last;

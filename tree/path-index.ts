@@ -22,7 +22,7 @@ function hashOf(parent: number, text: string, start: number, end: number): numbe
 /** The columns the index reads: each slot's parent and name. */
 export interface NamedSlots {
   parent: Int32Array;
-  names: Array<string | undefined>;
+  names: { matches(slot: number, path: string, start: number, end: number): boolean };
 }
 
 export class PathIndex {
@@ -62,26 +62,23 @@ export class PathIndex {
     const { table } = this;
     const mask = table.length - 1;
     const { parent: parents, names } = this.slots;
-    const length = end - start;
     for (let at = hash & mask; ; at = (at + 1) & mask) {
       const slot = table[at]!;
       if (slot === empty) return noSlot;
-      if (slot >= 0 && this.hashes[slot] === hash && parents[slot] === parent) {
-        const name = names[slot]!;
-        if (name.length === length && path.startsWith(name, start)) return slot;
-      }
+      if (slot >= 0 && this.hashes[slot] === hash && parents[slot] === parent &&
+        names.matches(slot, path, start, end)) return slot;
     }
   }
 
-  /** Indexes a slot whose parent and name are set (the root: parent noSlot). */
-  add(slot: number): void {
+  /** Indexes a slot whose parent and name are set (the root: parent noSlot); `name` is the
+   * name it was given. */
+  add(slot: number, name: string): void {
     const parent = this.slots.parent[slot]!;
     if (parent === noSlot) {
       this.root = slot;
       return;
     }
     if ((this.occupied + 1) * 2 > this.table.length) this.rebuild();
-    const name = this.slots.names[slot]!;
     const hash = hashOf(parent, name, 0, name.length);
     if (slot >= this.hashes.length) this.growHashes(slot);
     this.hashes[slot] = hash;

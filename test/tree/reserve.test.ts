@@ -6,13 +6,13 @@ import { PathIndex } from '../../tree/path-index.js';
 function addChildren(columns: NodeColumns, index: PathIndex, count: number): void {
   const root = columns.allocate();
   columns.parent[root] = -1;
-  columns.names[root] = '';
-  index.add(root);
+  columns.names.set(root, '');
+  index.add(root, '');
   for (let child = 0; child < count; child++) {
     const slot = columns.allocate();
     columns.parent[slot] = root;
-    columns.names[slot] = `n${child}`;
-    index.add(slot);
+    columns.names.set(slot, `n${child}`);
+    index.add(slot, `n${child}`);
   }
 }
 
@@ -37,7 +37,7 @@ describe('reserving room for a restore\'s node count', () => {
     addChildren(columns, index, 9000);
     expect(index.size).toBe(9001);
     for (const child of [0, 4999, 5000, 8999]) {
-      expect(columns.names[index.find(`/n${child}`)!]).toBe(`n${child}`);
+      expect(columns.names.get(index.find(`/n${child}`)!)).toBe(`n${child}`);
     }
     expect(index.find('/n9000')).toBeUndefined();
   });
