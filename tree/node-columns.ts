@@ -39,8 +39,9 @@ export class NodeColumns {
   /** NodeStore's generation when this node was last changed: a snapshot capture begun at a
    * later generation has not yet seen the change, and must be handed the version before it. */
   generation = new Int32Array(0);
-  /** Index into NodeStore's ACL table. */
-  aclIndex = new Int32Array(0);
+  /** Index into NodeStore's ACL table: most trees give nearly every node one ACL, the first
+   * the table numbered (the root's), so this column is sparse too. */
+  readonly aclIndex = new SparseColumn(int32Page, 0);
   /** Index into NodeStore's owner table (0: no owner). */
   readonly ownerIndex = new SparseColumn(int32Page, 0);
   /** A slab cell (tree/data-slab.ts), noData or largeData. */
@@ -61,7 +62,7 @@ export class NodeColumns {
   /** Where each slot's name (the last component of its path; "" for the root) is kept in
    * `names`. Paths are not stored: tree/path-index.ts finds a slot by its names. */
   nameRef = new Int32Array(0);
-  nameLength = new Int32Array(0);
+  nameLength = new Int16Array(0);
   readonly names = new NodeNames(this);
   private readonly free: number[] = [];
   private used = 0;
@@ -101,18 +102,20 @@ export class NodeColumns {
     for (const name of float64Columns) this[name] = grown(this[name], new Float64Array(capacity));
     for (const name of int32Columns) this[name] = grown(this[name], new Int32Array(capacity));
     this.digestCache = grown(this.digestCache, new Uint32Array(capacity));
+    this.nameLength = grown(this.nameLength, new Int16Array(capacity));
     this.ownerIsSession = grown(this.ownerIsSession, new Uint8Array(capacity));
     this.capacity = capacity;
   }
 }
 
 const float64Columns = ['czxid', 'ctime'] as const;
-const int32Columns = ['generation', 'aclIndex', 'dataRef', 'dataLength', 'parent', 'nextSibling',
-  'previousSibling', 'nextCreated', 'previousCreated', 'nameRef', 'nameLength'] as const;
+const int32Columns = ['generation', 'dataRef', 'dataLength', 'parent', 'nextSibling',
+  'previousSibling', 'nextCreated', 'previousCreated', 'nameRef'] as const;
 const sparseColumns = ['mzxid', 'pzxid', 'mtime', 'version', 'cversion', 'aversion',
-  'ownerIndex', 'firstChild', 'lastChild', 'childCount'] as const;
+  'aclIndex', 'ownerIndex', 'firstChild', 'lastChild', 'childCount'] as const;
 
-function grown<Column extends Float64Array | Int32Array | Uint32Array | Uint8Array>(
+function grown<Column extends Float64Array | Int32Array | Uint32Array | Int16Array |
+  Uint8Array>(
   old: Column,
   bigger: Column,
 ): Column {

@@ -14,8 +14,9 @@ const longName = -2;
 export interface NameColumns {
   /** A cell of the names' slab, noName or longName. */
   nameRef: Int32Array;
-  /** Bytes in the cell; negative (−bytes) when they are UTF-8 with a byte over 0x7f. */
-  nameLength: Int32Array;
+  /** Bytes in the cell; negative (−bytes) when they are UTF-8 with a byte over 0x7f. At most
+   * slabValueBytesMax, so 16 bits hold it. */
+  nameLength: Int16Array;
 }
 
 let scratch = Buffer.allocUnsafe(slabValueBytesMax);

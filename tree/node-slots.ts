@@ -153,7 +153,7 @@ export class NodeSlots {
     const c = this.columns;
     return {
       path: this.pathOf(slot), data: this.dataOf(slot, true),
-      acl: this.acls.at(c.aclIndex[slot]!), ephemeralOwner: this.owners.at(c.ownerIndex.get(slot)),
+      acl: this.acls.at(c.aclIndex.get(slot)), ephemeralOwner: this.owners.at(c.ownerIndex.get(slot)),
       ownerIsSession: c.ownerIsSession[slot] === 1, czxid: c.czxid[slot]!,
       mzxid: c.mzxid.get(slot), pzxid: c.pzxid.get(slot), ctime: c.ctime[slot]!,
       mtime: c.mtime.get(slot), version: c.version.get(slot), cversion: c.cversion.get(slot),
@@ -191,7 +191,7 @@ export class NodeSlots {
     const slot = columns.allocate();
     const name = parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1);
     columns.names.set(slot, name);
-    columns.aclIndex[slot] = aclIndex;
+    columns.aclIndex.set(slot, aclIndex);
     columns.ownerIndex.set(slot, owner === noEphemeralOwner ? 0 : this.owners.retain(owner));
     columns.ownerIsSession[slot] = ownerIsSession ? 1 : 0;
     columns.generation[slot] = this.generation;
@@ -274,7 +274,7 @@ export class NodeSlots {
     else columns.previousCreated[after] = before;
     this.index.remove(slot);
     this.releaseData(slot);
-    this.acls.release(columns.aclIndex[slot]!);
+    this.acls.release(columns.aclIndex.get(slot));
     const ownerIndex = columns.ownerIndex.get(slot);
     if (ownerIndex !== 0) this.owners.release(ownerIndex);
     columns.release(slot);

@@ -202,8 +202,8 @@ export class NodeStore extends NodeSlots {
     this.changing(slot);
     this.digestOut(path, slot);
     const retained = this.acls.retain(acl);
-    this.acls.release(this.columns.aclIndex[slot]!);
-    this.columns.aclIndex[slot] = retained;
+    this.acls.release(this.columns.aclIndex.get(slot));
+    this.columns.aclIndex.set(slot, retained);
     this.columns.aversion.set(slot, nextVersion(this.columns.aversion.get(slot)));
     this.digestIn(path, slot);
   }

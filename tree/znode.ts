@@ -89,7 +89,7 @@ export class Znode {
   }
 
   get acl(): readonly ACL[] {
-    return this.store.aclAt(this.store.columns.aclIndex[this.slot]!);
+    return this.store.aclAt(this.store.columns.aclIndex.get(this.slot));
   }
 
   get ephemeralOwner(): bigint {
