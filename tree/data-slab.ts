@@ -109,6 +109,16 @@ export class DataSlab {
     return true;
   }
 
+  /** FNV-1a continued from `hash` over the cell's first `length` bytes. */
+  fnv(reference: number, length: number, hash: number): number {
+    const { chunk, offset } = this.locate(reference);
+    let result = hash;
+    for (let at = offset; at < offset + length; at++) {
+      result = Math.imul(result ^ chunk[at]!, 16777619);
+    }
+    return result;
+  }
+
   release(reference: number): void {
     this.classes[reference & ((1 << classBits) - 1)]!.free.push(reference >>> classBits);
   }

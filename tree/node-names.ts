@@ -21,6 +21,19 @@ export interface NameColumns {
 
 let scratch = Buffer.allocUnsafe(slabValueBytesMax);
 
+const fnvOffsetBasis = 0x811c9dc5;
+const fnvPrime = 16777619;
+
+/** FNV-1a over text[start, end)'s UTF-16 units, seeded with the parent slot: the path index's
+ * key of a name under a parent. */
+export function nameHash(parent: number, text: string, start: number, end: number): number {
+  let hash = Math.imul(parent ^ fnvOffsetBasis, fnvPrime);
+  for (let index = start; index < end; index++) {
+    hash = Math.imul(hash ^ text.charCodeAt(index), fnvPrime);
+  }
+  return hash;
+}
+
 export class NodeNames {
   private slab = new DataSlab();
   private readonly longNames = new Map<number, string>();
@@ -67,6 +80,18 @@ export class NodeNames {
     }
     const name = this.get(slot);
     return name.length === end - start && path.startsWith(name, start);
+  }
+
+  /** nameHash(parent, name) of the slot's name, from its bytes when they are ASCII (one unit
+   * a byte), else from the decoded name. */
+  hash(slot: number, parent: number): number {
+    const reference = this.columns.nameRef[slot]!;
+    const length = this.columns.nameLength[slot]!;
+    if (reference >= 0 && length > 0) {
+      return this.slab.fnv(reference, length, Math.imul(parent ^ fnvOffsetBasis, fnvPrime));
+    }
+    const name = this.get(slot);
+    return nameHash(parent, name, 0, name.length);
   }
 
   release(slot: number): void {

@@ -153,7 +153,8 @@ export class NodeSlots {
     const c = this.columns;
     return {
       path: this.pathOf(slot), data: this.dataOf(slot, true),
-      acl: this.acls.at(c.aclIndex.get(slot)), ephemeralOwner: this.owners.at(c.ownerIndex.get(slot)),
+      acl: this.acls.at(c.aclIndex.get(slot)),
+      ephemeralOwner: this.owners.at(c.ownerIndex.get(slot)),
       ownerIsSession: c.ownerIsSession[slot] === 1, czxid: c.czxid[slot]!,
       mzxid: c.mzxid.get(slot), pzxid: c.pzxid.get(slot), ctime: c.ctime[slot]!,
       mtime: c.mtime.get(slot), version: c.version.get(slot), cversion: c.cversion.get(slot),
