@@ -94,31 +94,6 @@ export class DataSlab {
     return copy;
   }
 
-  /** The cell's bytes as a string, decoded from `encoding`, with no Buffer made on the way. */
-  text(reference: number, length: number, encoding: 'latin1' | 'utf8'): string {
-    const { chunk, offset } = this.locate(reference);
-    return chunk.toString(encoding, offset, offset + length);
-  }
-
-  /** Whether the cell holds text[start, end) as one byte per UTF-16 unit (an ASCII name). */
-  equalsAscii(reference: number, text: string, start: number, end: number): boolean {
-    const { chunk, offset } = this.locate(reference);
-    for (let index = start, at = offset; index < end; index++, at++) {
-      if (chunk[at] !== text.charCodeAt(index)) return false;
-    }
-    return true;
-  }
-
-  /** FNV-1a continued from `hash` over the cell's first `length` bytes. */
-  fnv(reference: number, length: number, hash: number): number {
-    const { chunk, offset } = this.locate(reference);
-    let result = hash;
-    for (let at = offset; at < offset + length; at++) {
-      result = Math.imul(result ^ chunk[at]!, 16777619);
-    }
-    return result;
-  }
-
   release(reference: number): void {
     this.classes[reference & ((1 << classBits) - 1)]!.free.push(reference >>> classBits);
   }

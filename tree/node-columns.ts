@@ -3,7 +3,6 @@
 // over 500 bytes each in heap (object, boxed numbers, Buffer, maps of children and paths); as
 // columns they cost about a fifth of that. Slots are reused after a delete.
 
-import { NodeNames } from './node-names.js';
 import { SparseColumn, float64Page, int32Page } from './sparse-column.js';
 
 /** Slot "none" in link columns. */
@@ -59,11 +58,9 @@ export class NodeColumns {
   previousCreated = new Int32Array(0);
   /** 1 when clients see the owner as ephemeralOwner (not for containers and TTL nodes). */
   ownerIsSession = new Uint8Array(0);
-  /** Where each slot's name (the last component of its path; "" for the root) is kept in
-   * `names`. Paths are not stored: tree/path-index.ts finds a slot by its names. */
-  nameRef = new Int32Array(0);
-  nameLength = new Int16Array(0);
-  readonly names = new NodeNames(this);
+  /** Each slot's name (the last component of its path; "" for the root); undefined for a free
+   * slot. Paths are not stored: tree/path-index.ts finds a slot by its names. */
+  names: Array<string | undefined> = [];
   private readonly free: number[] = [];
   private used = 0;
 
@@ -77,13 +74,13 @@ export class NodeColumns {
   }
 
   release(slot: number): void {
-    this.names.release(slot);
+    this.names[slot] = undefined;
     this.free.push(slot);
   }
 
   clear(): void {
     this.free.length = 0;
-    this.names.clear();
+    this.names = [];
     this.used = 0;
     for (const column of sparseColumns) this[column].clear();
   }
@@ -102,7 +99,6 @@ export class NodeColumns {
     for (const name of float64Columns) this[name] = grown(this[name], new Float64Array(capacity));
     for (const name of int32Columns) this[name] = grown(this[name], new Int32Array(capacity));
     this.digestCache = grown(this.digestCache, new Uint32Array(capacity));
-    this.nameLength = grown(this.nameLength, new Int16Array(capacity));
     this.ownerIsSession = grown(this.ownerIsSession, new Uint8Array(capacity));
     this.capacity = capacity;
   }
@@ -110,12 +106,11 @@ export class NodeColumns {
 
 const float64Columns = ['czxid', 'ctime'] as const;
 const int32Columns = ['generation', 'dataRef', 'dataLength', 'parent', 'nextSibling',
-  'previousSibling', 'nextCreated', 'previousCreated', 'nameRef'] as const;
+  'previousSibling', 'nextCreated', 'previousCreated'] as const;
 const sparseColumns = ['mzxid', 'pzxid', 'mtime', 'version', 'cversion', 'aversion',
   'aclIndex', 'ownerIndex', 'firstChild', 'lastChild', 'childCount'] as const;
 
-function grown<Column extends Float64Array | Int32Array | Uint32Array | Int16Array |
-  Uint8Array>(
+function grown<Column extends Float64Array | Int32Array | Uint32Array | Uint8Array>(
   old: Column,
   bigger: Column,
 ): Column {

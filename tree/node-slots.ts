@@ -91,7 +91,7 @@ export class NodeSlots {
     const { parent, names } = this.columns;
     if (parent[slot] === noSlot) return '/';
     const parts: string[] = [];
-    for (let at = slot; parent[at] !== noSlot; at = parent[at]!) parts.push(names.get(at));
+    for (let at = slot; parent[at] !== noSlot; at = parent[at]!) parts.push(names[at]!);
     let path = '';
     for (let index = parts.length - 1; index >= 0; index--) path += `/${parts[index]!}`;
     return path;
@@ -129,7 +129,7 @@ export class NodeSlots {
     const children = new Array<string>(this.columns.childCount.get(slot));
     let at = 0;
     for (let child = firstChild.get(slot); child !== noSlot; child = nextSibling[child]!) {
-      children[at++] = names.get(child);
+      children[at++] = names[child]!;
     }
     return children;
   }
@@ -190,8 +190,7 @@ export class NodeSlots {
     owner: bigint, ownerIsSession: boolean): number {
     const columns = this.columns;
     const slot = columns.allocate();
-    const name = parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1);
-    columns.names.set(slot, name);
+    columns.names[slot] = parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1);
     columns.aclIndex.set(slot, aclIndex);
     columns.ownerIndex.set(slot, owner === noEphemeralOwner ? 0 : this.owners.retain(owner));
     columns.ownerIsSession[slot] = ownerIsSession ? 1 : 0;
@@ -204,7 +203,7 @@ export class NodeSlots {
     columns.childCount.set(slot, 0);
     columns.nextSibling[slot] = noSlot;
     columns.previousSibling[slot] = noSlot;
-    this.index.add(slot, name);
+    this.index.add(slot);
     if (parentSlot !== noSlot) {
       const last = columns.lastChild.get(parentSlot);
       columns.previousSibling[slot] = last;

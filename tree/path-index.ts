@@ -1,11 +1,9 @@
 // Path lookup without a string per path: an open-addressing hash table of slots keyed by
 // (parent slot, name), so each znode keeps only its own name, and a path is found by walking
 // its components from the root. A Map keyed by full paths costs a path string and an entry
-// object per znode; this costs some six bytes of table. No hash is stored: a rebuild or a
-// removal hashes the slot's name again where it is kept.
+// object per znode; this costs eight bytes of table and a stored hash.
 
 import { noSlot } from './node-columns.js';
-import { nameHash } from './node-names.js';
 
 const empty = -1;
 /** A removed entry: probing continues past it. */
@@ -13,22 +11,28 @@ const removed = -2;
 const capacityInitial = 1024;
 /** Entries (removed ones too) per table slot that make the table rebuild. A rebuild leaves at
  * most half the slots used, so at least a fifth of the table is added (or removed) between
- * two; at 0.7 a lookup probes a few slots, each a comparison of parent slots. A million
+ * two; at 0.7 a lookup probes a few slots, each a comparison of two stored hashes. A million
  * znodes then take a table of 2^21 slots (8 MiB) rather than 2^22. */
 const loadMax = 0.7;
+
+/** FNV-1a over the name's UTF-16 code units, seeded with the parent slot. */
+function hashOf(parent: number, text: string, start: number, end: number): number {
+  let hash = Math.imul(parent ^ 0x811c9dc5, 16777619);
+  for (let index = start; index < end; index++) {
+    hash = Math.imul(hash ^ text.charCodeAt(index), 16777619);
+  }
+  return hash;
+}
 
 /** The columns the index reads: each slot's parent and name. */
 export interface NamedSlots {
   parent: Int32Array;
-  names: {
-    matches(slot: number, path: string, start: number, end: number): boolean;
-    /** nameHash(parent, name) of the slot's name. */
-    hash(slot: number, parent: number): number;
-  };
+  names: Array<string | undefined>;
 }
 
 export class PathIndex {
   private table = new Int32Array(capacityInitial).fill(empty);
+  private hashes = new Int32Array(capacityInitial);
   /** Live entries, and those plus removed ones (both count towards the load). */
   private live = 0;
   private occupied = 0;
@@ -59,29 +63,33 @@ export class PathIndex {
 
   /** The child of `parent` named by path[start, end), or noSlot. */
   child(parent: number, path: string, start: number, end: number): number {
-    const hash = nameHash(parent, path, start, end);
+    const hash = hashOf(parent, path, start, end);
     const { table } = this;
     const mask = table.length - 1;
     const { parent: parents, names } = this.slots;
+    const length = end - start;
     for (let at = hash & mask; ; at = (at + 1) & mask) {
       const slot = table[at]!;
       if (slot === empty) return noSlot;
-      if (slot >= 0 && parents[slot] === parent && names.matches(slot, path, start, end)) {
-        return slot;
+      if (slot >= 0 && this.hashes[slot] === hash && parents[slot] === parent) {
+        const name = names[slot]!;
+        if (name.length === length && path.startsWith(name, start)) return slot;
       }
     }
   }
 
-  /** Indexes a slot whose parent and name are set (the root: parent noSlot); `name` is the
-   * name it was given. */
-  add(slot: number, name: string): void {
+  /** Indexes a slot whose parent and name are set (the root: parent noSlot). */
+  add(slot: number): void {
     const parent = this.slots.parent[slot]!;
     if (parent === noSlot) {
       this.root = slot;
       return;
     }
     if (this.occupied + 1 > this.table.length * loadMax) this.rebuild();
-    const hash = nameHash(parent, name, 0, name.length);
+    const name = this.slots.names[slot]!;
+    const hash = hashOf(parent, name, 0, name.length);
+    if (slot >= this.hashes.length) this.growHashes(slot);
+    this.hashes[slot] = hash;
     const mask = this.table.length - 1;
     let at = hash & mask;
     while (this.table[at]! >= 0) at = (at + 1) & mask;
@@ -96,8 +104,7 @@ export class PathIndex {
       return;
     }
     const mask = this.table.length - 1;
-    const hash = this.slots.names.hash(slot, this.slots.parent[slot]!);
-    for (let at = hash & mask; ; at = (at + 1) & mask) {
+    for (let at = this.hashes[slot]! & mask; ; at = (at + 1) & mask) {
       const found = this.table[at]!;
       if (found === empty) throw new Error(`assertion failed: slot ${slot} is not indexed`);
       if (found === slot) {
@@ -118,6 +125,7 @@ export class PathIndex {
   /** Room for `entries` entries without a rebuild on the way (a restore knows its count). */
   reserve(entries: number): void {
     if ((entries + 1) * 2 > this.table.length) this.rebuild(entries);
+    if (entries > this.hashes.length) this.growHashes(entries - 1);
   }
 
   /** A table twice the live entries' need at least (or `entries`' need), without removed
@@ -130,10 +138,9 @@ export class PathIndex {
     this.occupied = 0;
     this.live = 0;
     const mask = capacity - 1;
-    const { parent: parents, names } = this.slots;
     for (const slot of old) {
       if (slot < 0) continue;
-      let at = names.hash(slot, parents[slot]!) & mask;
+      let at = this.hashes[slot]! & mask;
       while (this.table[at] !== empty) at = (at + 1) & mask;
       this.table[at] = slot;
       this.occupied++;
@@ -141,4 +148,11 @@ export class PathIndex {
     }
   }
 
+  private growHashes(slot: number): void {
+    let capacity = this.hashes.length * 2;
+    while (capacity <= slot) capacity *= 2;
+    const grown = new Int32Array(capacity);
+    grown.set(this.hashes);
+    this.hashes = grown;
+  }
 }

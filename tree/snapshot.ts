@@ -152,7 +152,7 @@ export class TreeCapture implements CaptureInProgress {
       this.lastParent = parent;
       this.lastParentPath = this.store.pathOf(parent);
     }
-    const name = this.store.columns.names.get(slot);
+    const name = this.store.columns.names[slot]!;
     return this.lastParentPath === '/' ? `/${name}` : `${this.lastParentPath}/${name}`;
   }
 
