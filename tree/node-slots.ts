@@ -34,7 +34,7 @@ export type RestoredStat = Omit<StoredNode, 'path' | 'acl' | 'data'> & { data: B
 export const emptyData = Buffer.alloc(0);
 
 /** The most nodes reserve() makes room for ahead (a count read from a file is not trusted with
- * gigabytes): some 140 bytes a node of columns and index. */
+ * gigabytes): some 70 bytes a node of dense columns and index. */
 const nodesReservedMax = 16_000_000;
 
 /** An ACL's content as a key: lengths keep it unambiguous whatever schemes and ids hold. */
