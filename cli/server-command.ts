@@ -25,6 +25,7 @@ import { PurgeTimer } from '../storage/purge-timer.js';
 import type { ReplicaStorage } from '../storage/replica-storage.js';
 import type { ACL } from '../protocol/records.js';
 import { buildServerConfig, parseLoggingFlags, type ServerFlags } from './server-options.js';
+import { startHeapCompaction } from '../actors/operations/heap-compaction.js';
 import { chooseLogFormat, createServerLogger } from './logging.js';
 
 /**
@@ -168,6 +169,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const { address, port, secure } = await server.listen();
   // After recovery: the first purge runs at once, as ZooKeeper's DatadirCleanupManager's does.
   purgeTimer.start();
+  // Gives a burst's heap back when the server goes idle (actors/operations/heap-compaction.ts).
+  startHeapCompaction();
   audit?.server('serverStart', 'success');
   logger.info(
     { address, port, dataDir: settings.dataDir },

@@ -3,10 +3,15 @@
 // over 500 bytes each in heap (object, boxed numbers, Buffer, maps of children and paths); as
 // columns they cost about a fifth of that. Slots are reused after a delete.
 
+import { SparseColumn, float64Page, int32Page } from './sparse-column.js';
+
 /** Slot "none" in link columns. */
 export const noSlot = -1;
 /** dataRef for null data and for empty data (told apart by dataLength: -1 is null). */
 export const noData = -1;
+/** digestCache of a node whose digest is not computed yet. A real digest may equal it: it is
+ * then computed again, to the same value, when next needed. */
+export const digestUnknown = 0xffffffff;
 /** dataRef of a value too large for the slab, kept as its own Buffer (NodeStore.largeData). */
 export const largeData = -2;
 
@@ -15,36 +20,39 @@ const slotsInitial = 1024;
 export class NodeColumns {
   capacity = 0;
   czxid = new Float64Array(0);
-  mzxid = new Float64Array(0);
-  pzxid = new Float64Array(0);
   ctime = new Float64Array(0);
-  mtime = new Float64Array(0);
-  /** The node's digest (tree/node-digest.ts) as last computed; -1 once a change outdates it.
-   * Kept, as ZooKeeper's DataNode keeps it, so a parent's digest is not recomputed over its
-   * data for every child created or deleted. */
-  digestCache = new Float64Array(0);
-  version = new Int32Array(0);
+  /** mzxid and pzxid are czxid, mtime is ctime, until the node changes (tree/sparse-column.ts);
+   * a writer sets czxid and ctime first, then these. */
+  readonly mzxid = new SparseColumn(float64Page, 0, () => this.czxid);
+  readonly pzxid = new SparseColumn(float64Page, 0, () => this.czxid);
+  readonly mtime = new SparseColumn(float64Page, 0, () => this.ctime);
+  /** The node's digest (tree/node-digest.ts, a CRC-32) as last computed, or digestUnknown
+   * until it is. Kept, as ZooKeeper's DataNode keeps it, so a parent's digest is not
+   * recomputed over its data for every child created or deleted. */
+  digestCache = new Uint32Array(0);
+  readonly version = new SparseColumn(int32Page, 0);
   /** Children ever created under this node, as ZooKeeper stores cversion: it is also the next
    * sequential suffix. Clients are shown 2 × cversion − numChildren instead (Znode.stat()). */
-  cversion = new Int32Array(0);
-  aversion = new Int32Array(0);
+  readonly cversion = new SparseColumn(int32Page, 0);
+  readonly aversion = new SparseColumn(int32Page, 0);
   /** NodeStore's generation when this node was last changed: a snapshot capture begun at a
    * later generation has not yet seen the change, and must be handed the version before it. */
   generation = new Int32Array(0);
-  /** Index into NodeStore's ACL table. */
-  aclIndex = new Int32Array(0);
+  /** Index into NodeStore's ACL table: most trees give nearly every node one ACL, the first
+   * the table numbered (the root's), so this column is sparse too. */
+  readonly aclIndex = new SparseColumn(int32Page, 0);
   /** Index into NodeStore's owner table (0: no owner). */
-  ownerIndex = new Int32Array(0);
+  readonly ownerIndex = new SparseColumn(int32Page, 0);
   /** A slab cell (tree/data-slab.ts), noData or largeData. */
   dataRef = new Int32Array(0);
   /** -1 for null data (ZooKeeper keeps null apart from empty data). */
   dataLength = new Int32Array(0);
   parent = new Int32Array(0);
-  firstChild = new Int32Array(0);
-  lastChild = new Int32Array(0);
+  readonly firstChild = new SparseColumn(int32Page, noSlot);
+  readonly lastChild = new SparseColumn(int32Page, noSlot);
   nextSibling = new Int32Array(0);
   previousSibling = new Int32Array(0);
-  childCount = new Int32Array(0);
+  readonly childCount = new SparseColumn(int32Page, 0);
   /** Creation order over the whole tree: a snapshot lists nodes in it (parents first). */
   nextCreated = new Int32Array(0);
   previousCreated = new Int32Array(0);
@@ -74,6 +82,7 @@ export class NodeColumns {
     this.free.length = 0;
     this.names = [];
     this.used = 0;
+    for (const column of sparseColumns) this[column].clear();
   }
 
   /** Room for `slots` slots in one step (a restore knows its node count): doubling up to a
@@ -89,17 +98,19 @@ export class NodeColumns {
     const capacity = Math.max(slotsInitial, this.capacity * 2, capacityAtLeast);
     for (const name of float64Columns) this[name] = grown(this[name], new Float64Array(capacity));
     for (const name of int32Columns) this[name] = grown(this[name], new Int32Array(capacity));
+    this.digestCache = grown(this.digestCache, new Uint32Array(capacity));
     this.ownerIsSession = grown(this.ownerIsSession, new Uint8Array(capacity));
     this.capacity = capacity;
   }
 }
 
-const float64Columns = ['czxid', 'mzxid', 'pzxid', 'ctime', 'mtime', 'digestCache'] as const;
-const int32Columns = ['version', 'cversion', 'aversion', 'generation', 'aclIndex', 'ownerIndex',
-  'dataRef', 'dataLength', 'parent', 'firstChild', 'lastChild', 'nextSibling', 'previousSibling',
-  'childCount', 'nextCreated', 'previousCreated'] as const;
+const float64Columns = ['czxid', 'ctime'] as const;
+const int32Columns = ['generation', 'dataRef', 'dataLength', 'parent', 'nextSibling',
+  'previousSibling', 'nextCreated', 'previousCreated'] as const;
+const sparseColumns = ['mzxid', 'pzxid', 'mtime', 'version', 'cversion', 'aversion',
+  'aclIndex', 'ownerIndex', 'firstChild', 'lastChild', 'childCount'] as const;
 
-function grown<Column extends Float64Array | Int32Array | Uint8Array>(
+function grown<Column extends Float64Array | Int32Array | Uint32Array | Uint8Array>(
   old: Column,
   bigger: Column,
 ): Column {

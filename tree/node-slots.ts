@@ -5,7 +5,7 @@
 
 import type { ACL } from '../protocol/records.js';
 import { DataSlab, slabValueBytesMax } from './data-slab.js';
-import { NodeColumns, largeData, noData, noSlot } from './node-columns.js';
+import { NodeColumns, digestUnknown, largeData, noData, noSlot } from './node-columns.js';
 import { PathIndex } from './path-index.js';
 import { SharedTable } from './shared-table.js';
 import { Znode, noEphemeralOwner } from './znode.js';
@@ -34,7 +34,7 @@ export type RestoredStat = Omit<StoredNode, 'path' | 'acl' | 'data'> & { data: B
 export const emptyData = Buffer.alloc(0);
 
 /** The most nodes reserve() makes room for ahead (a count read from a file is not trusted with
- * gigabytes): some 140 bytes a node of columns and index. */
+ * gigabytes): some 70 bytes a node of dense columns and index. */
 const nodesReservedMax = 16_000_000;
 
 /** An ACL's content as a key: lengths keep it unambiguous whatever schemes and ids hold. */
@@ -126,9 +126,9 @@ export class NodeSlots {
 
   childNamesOf(slot: number): string[] {
     const { names, firstChild, nextSibling } = this.columns;
-    const children = new Array<string>(this.columns.childCount[slot]!);
+    const children = new Array<string>(this.columns.childCount.get(slot));
     let at = 0;
-    for (let child = firstChild[slot]!; child !== noSlot; child = nextSibling[child]!) {
+    for (let child = firstChild.get(slot); child !== noSlot; child = nextSibling[child]!) {
       children[at++] = names[child]!;
     }
     return children;
@@ -140,9 +140,9 @@ export class NodeSlots {
     let count = 0;
     const pending = [slot];
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      count += childCount[next]!;
-      for (let child = firstChild[next]!; child !== noSlot; child = nextSibling[child]!) {
-        if (childCount[child]! > 0) pending.push(child);
+      count += childCount.get(next);
+      for (let child = firstChild.get(next); child !== noSlot; child = nextSibling[child]!) {
+        if (childCount.get(child) > 0) pending.push(child);
       }
     }
     return count;
@@ -153,11 +153,12 @@ export class NodeSlots {
     const c = this.columns;
     return {
       path: this.pathOf(slot), data: this.dataOf(slot, true),
-      acl: this.acls.at(c.aclIndex[slot]!), ephemeralOwner: this.owners.at(c.ownerIndex[slot]!),
-      ownerIsSession: c.ownerIsSession[slot] === 1,
-      czxid: c.czxid[slot]!, mzxid: c.mzxid[slot]!, pzxid: c.pzxid[slot]!, ctime: c.ctime[slot]!,
-      mtime: c.mtime[slot]!, version: c.version[slot]!, cversion: c.cversion[slot]!,
-      aversion: c.aversion[slot]!,
+      acl: this.acls.at(c.aclIndex.get(slot)),
+      ephemeralOwner: this.owners.at(c.ownerIndex.get(slot)),
+      ownerIsSession: c.ownerIsSession[slot] === 1, czxid: c.czxid[slot]!,
+      mzxid: c.mzxid.get(slot), pzxid: c.pzxid.get(slot), ctime: c.ctime[slot]!,
+      mtime: c.mtime.get(slot), version: c.version.get(slot), cversion: c.cversion.get(slot),
+      aversion: c.aversion.get(slot),
     };
   }
 
@@ -190,26 +191,26 @@ export class NodeSlots {
     const columns = this.columns;
     const slot = columns.allocate();
     columns.names[slot] = parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1);
-    columns.aclIndex[slot] = aclIndex;
-    columns.ownerIndex[slot] = owner === noEphemeralOwner ? 0 : this.owners.retain(owner);
+    columns.aclIndex.set(slot, aclIndex);
+    columns.ownerIndex.set(slot, owner === noEphemeralOwner ? 0 : this.owners.retain(owner));
     columns.ownerIsSession[slot] = ownerIsSession ? 1 : 0;
     columns.generation[slot] = this.generation;
-    columns.digestCache[slot] = -1;
+    columns.digestCache[slot] = digestUnknown;
     this.storeData(slot, data);
     columns.parent[slot] = parentSlot;
-    columns.firstChild[slot] = noSlot;
-    columns.lastChild[slot] = noSlot;
-    columns.childCount[slot] = 0;
+    columns.firstChild.set(slot, noSlot);
+    columns.lastChild.set(slot, noSlot);
+    columns.childCount.set(slot, 0);
     columns.nextSibling[slot] = noSlot;
     columns.previousSibling[slot] = noSlot;
     this.index.add(slot);
     if (parentSlot !== noSlot) {
-      const last = columns.lastChild[parentSlot]!;
+      const last = columns.lastChild.get(parentSlot);
       columns.previousSibling[slot] = last;
-      if (last === noSlot) columns.firstChild[parentSlot] = slot;
+      if (last === noSlot) columns.firstChild.set(parentSlot, slot);
       else columns.nextSibling[last] = slot;
-      columns.lastChild[parentSlot] = slot;
-      columns.childCount[parentSlot]!++;
+      columns.lastChild.set(parentSlot, slot);
+      columns.childCount.set(parentSlot, columns.childCount.get(parentSlot) + 1);
     }
     columns.previousCreated[slot] = this.lastCreated;
     columns.nextCreated[slot] = noSlot;
@@ -231,25 +232,25 @@ export class NodeSlots {
     const columns = this.columns;
     // DataTree.createStat: every zxid is the creating one, both times the leader's clock.
     columns.czxid[slot] = zxid;
-    columns.mzxid[slot] = zxid;
-    columns.pzxid[slot] = zxid;
+    columns.mzxid.set(slot, zxid);
+    columns.pzxid.set(slot, zxid);
     columns.ctime[slot] = time;
-    columns.mtime[slot] = time;
-    columns.version[slot] = 0;
-    columns.cversion[slot] = 0;
-    columns.aversion[slot] = 0;
+    columns.mtime.set(slot, time);
+    columns.version.set(slot, 0);
+    columns.cversion.set(slot, 0);
+    columns.aversion.set(slot, 0);
   }
 
   protected setStoredStat(slot: number, fields: RestoredStat): void {
     const columns = this.columns;
     columns.czxid[slot] = fields.czxid;
-    columns.mzxid[slot] = fields.mzxid;
-    columns.pzxid[slot] = fields.pzxid;
+    columns.mzxid.set(slot, fields.mzxid);
+    columns.pzxid.set(slot, fields.pzxid);
     columns.ctime[slot] = fields.ctime;
-    columns.mtime[slot] = fields.mtime;
-    columns.version[slot] = fields.version;
-    columns.cversion[slot] = fields.cversion;
-    columns.aversion[slot] = fields.aversion;
+    columns.mtime.set(slot, fields.mtime);
+    columns.version.set(slot, fields.version);
+    columns.cversion.set(slot, fields.cversion);
+    columns.aversion.set(slot, fields.aversion);
   }
 
   /** Unlinks a slot from its parent, the creation order and the index, and frees it. */
@@ -259,11 +260,11 @@ export class NodeSlots {
     const previous = columns.previousSibling[slot]!;
     const next = columns.nextSibling[slot]!;
     if (parentSlot !== noSlot) {
-      if (previous === noSlot) columns.firstChild[parentSlot] = next;
+      if (previous === noSlot) columns.firstChild.set(parentSlot, next);
       else columns.nextSibling[previous] = next;
-      if (next === noSlot) columns.lastChild[parentSlot] = previous;
+      if (next === noSlot) columns.lastChild.set(parentSlot, previous);
       else columns.previousSibling[next] = previous;
-      columns.childCount[parentSlot]!--;
+      columns.childCount.set(parentSlot, columns.childCount.get(parentSlot) - 1);
     }
     const before = columns.previousCreated[slot]!;
     const after = columns.nextCreated[slot]!;
@@ -273,8 +274,9 @@ export class NodeSlots {
     else columns.previousCreated[after] = before;
     this.index.remove(slot);
     this.releaseData(slot);
-    this.acls.release(columns.aclIndex[slot]!);
-    if (columns.ownerIndex[slot] !== 0) this.owners.release(columns.ownerIndex[slot]!);
+    this.acls.release(columns.aclIndex.get(slot));
+    const ownerIndex = columns.ownerIndex.get(slot);
+    if (ownerIndex !== 0) this.owners.release(ownerIndex);
     columns.release(slot);
   }
 

@@ -9,6 +9,11 @@ const empty = -1;
 /** A removed entry: probing continues past it. */
 const removed = -2;
 const capacityInitial = 1024;
+/** Entries (removed ones too) per table slot that make the table rebuild. A rebuild leaves at
+ * most half the slots used, so at least a fifth of the table is added (or removed) between
+ * two; at 0.7 a lookup probes a few slots, each a comparison of two stored hashes. A million
+ * znodes then take a table of 2^21 slots (8 MiB) rather than 2^22. */
+const loadMax = 0.7;
 
 /** FNV-1a over the name's UTF-16 code units, seeded with the parent slot. */
 function hashOf(parent: number, text: string, start: number, end: number): number {
@@ -80,7 +85,7 @@ export class PathIndex {
       this.root = slot;
       return;
     }
-    if ((this.occupied + 1) * 2 > this.table.length) this.rebuild();
+    if (this.occupied + 1 > this.table.length * loadMax) this.rebuild();
     const name = this.slots.names[slot]!;
     const hash = hashOf(parent, name, 0, name.length);
     if (slot >= this.hashes.length) this.growHashes(slot);
@@ -128,7 +133,7 @@ export class PathIndex {
   private rebuild(entries = 0): void {
     const old = this.table;
     let capacity = capacityInitial;
-    while (capacity < (Math.max(this.live, entries) + 1) * 4) capacity *= 2;
+    while (capacity < (Math.max(this.live, entries) + 1) * 2) capacity *= 2;
     this.table = new Int32Array(capacity).fill(empty);
     this.occupied = 0;
     this.live = 0;

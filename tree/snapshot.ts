@@ -120,10 +120,10 @@ export class TreeCapture implements CaptureInProgress {
     const store = this.store;
     const c = store.columns;
     return [this.pathOf(slot), store.dataOf(slot, true),
-      this.aclIndex(store.aclAt(c.aclIndex[slot]!)),
-      store.ownerAt(c.ownerIndex[slot]!), c.ownerIsSession[slot] === 1, c.czxid[slot]!,
-      c.mzxid[slot]!, c.pzxid[slot]!, c.ctime[slot]!, c.mtime[slot]!, c.version[slot]!,
-      c.cversion[slot]!, c.aversion[slot]!];
+      this.aclIndex(store.aclAt(c.aclIndex.get(slot))),
+      store.ownerAt(c.ownerIndex.get(slot)), c.ownerIsSession[slot] === 1, c.czxid[slot]!,
+      c.mzxid.get(slot), c.pzxid.get(slot), c.ctime[slot]!, c.mtime.get(slot),
+      c.version.get(slot), c.cversion.get(slot), c.aversion.get(slot)];
   }
 
   /** ACLs numbered since the last call, in index order. */

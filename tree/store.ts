@@ -4,7 +4,7 @@
 // an undo log, which is how a failing multi rolls back.
 
 import type { ACL } from '../protocol/records.js';
-import { noSlot } from './node-columns.js';
+import { digestUnknown, noSlot } from './node-columns.js';
 import { AdditiveHash, nodeDigest } from './node-digest.js';
 import { NodeSlots, emptyData, type RestoredStat, type StoredNode } from './node-slots.js';
 import { parentOf } from './paths.js';
@@ -82,11 +82,11 @@ export class NodeStore extends NodeSlots {
     const columns = this.columns;
     const parentSlot = parent.slot;
     this.changing(parentSlot);
-    const cversion = columns.cversion[parentSlot]!;
-    const pzxid = columns.pzxid[parentSlot]!;
+    const cversion = columns.cversion.get(parentSlot);
+    const pzxid = columns.pzxid.get(parentSlot);
     this.digestOut(parentPath, parentSlot);
-    columns.cversion[parentSlot] = nextVersion(cversion);
-    columns.pzxid[parentSlot] = init.zxid;
+    columns.cversion.set(parentSlot, nextVersion(cversion));
+    columns.pzxid.set(parentSlot, init.zxid);
     this.digestIn(parentPath, parentSlot);
     const slot = this.addNode(path, parentSlot, this.acls.retain(init.acl), init.data,
       init.ephemeralOwner, init.ownerIsSession);
@@ -102,8 +102,8 @@ export class NodeStore extends NodeSlots {
       this.digestOut(path, created);
       this.removeNode(created);
       this.digestOut(parentPath, parentNow);
-      columns.cversion[parentNow] = cversion;
-      columns.pzxid[parentNow] = pzxid;
+      columns.cversion.set(parentNow, cversion);
+      columns.pzxid.set(parentNow, pzxid);
       this.digestIn(parentPath, parentNow);
     });
     return new Znode(this, slot);
@@ -119,13 +119,13 @@ export class NodeStore extends NodeSlots {
     // The slot is reused: a capture still to write this node keeps its fields now.
     this.changing(node.slot);
     const kept = undo === undefined ? undefined : this.storedNode(node.slot);
-    const pzxid = columns.pzxid[parentSlot]!;
+    const pzxid = columns.pzxid.get(parentSlot);
     const owner = node.ephemeralOwner;
     const dataLength = node.dataLength;
     this.digestOut(parentPath, parentSlot);
     this.digestOut(path, node.slot);
     this.removeNode(node.slot);
-    if (zxid > pzxid) columns.pzxid[parentSlot] = zxid;
+    if (zxid > pzxid) columns.pzxid.set(parentSlot, zxid);
     this.digestIn(parentPath, parentSlot);
     this.dataSize -= path.length + dataLength;
     this.indexOwner(path, owner, false);
@@ -137,7 +137,7 @@ export class NodeStore extends NodeSlots {
       const slot = this.addStored(kept, parentNow);
       this.digestIn(path, slot);
       this.digestOut(parentPath, parentNow);
-      columns.pzxid[parentNow] = pzxid;
+      columns.pzxid.set(parentNow, pzxid);
       this.digestIn(parentPath, parentNow);
     });
   }
@@ -154,16 +154,16 @@ export class NodeStore extends NodeSlots {
     const columns = this.columns;
     const slot = node.slot;
     this.changing(slot);
-    const version = columns.version[slot]!;
-    const mzxid = columns.mzxid[slot]!;
-    const mtime = columns.mtime[slot]!;
+    const version = columns.version.get(slot);
+    const mzxid = columns.mzxid.get(slot);
+    const mtime = columns.mtime.get(slot);
     const oldData = undo === undefined ? undefined : this.dataOf(slot, true);
     const grownBytes = dataLengthOf(data) - node.dataLength;
     this.digestOut(path, slot);
     this.replaceData(slot, data);
-    columns.version[slot] = nextVersion(version);
-    columns.mzxid[slot] = zxid;
-    columns.mtime[slot] = time;
+    columns.version.set(slot, nextVersion(version));
+    columns.mzxid.set(slot, zxid);
+    columns.mtime.set(slot, time);
     this.digestIn(path, slot);
     this.dataSize += grownBytes;
     if (oldData === undefined) return;
@@ -172,9 +172,9 @@ export class NodeStore extends NodeSlots {
       this.dataSize -= grownBytes;
       this.digestOut(path, now);
       this.replaceData(now, oldData);
-      columns.version[now] = version;
-      columns.mzxid[now] = mzxid;
-      columns.mtime[now] = mtime;
+      columns.version.set(now, version);
+      columns.mzxid.set(now, mzxid);
+      columns.mtime.set(now, mtime);
       this.digestIn(path, now);
     });
   }
@@ -202,9 +202,9 @@ export class NodeStore extends NodeSlots {
     this.changing(slot);
     this.digestOut(path, slot);
     const retained = this.acls.retain(acl);
-    this.acls.release(this.columns.aclIndex[slot]!);
-    this.columns.aclIndex[slot] = retained;
-    this.columns.aversion[slot] = nextVersion(this.columns.aversion[slot]!);
+    this.acls.release(this.columns.aclIndex.get(slot));
+    this.columns.aclIndex.set(slot, retained);
+    this.columns.aversion.set(slot, nextVersion(this.columns.aversion.get(slot)));
     this.digestIn(path, slot);
   }
 
@@ -212,8 +212,8 @@ export class NodeStore extends NodeSlots {
    * (aversion -1): stored as given, outside any txn, on a node the digest leaves out. */
   forceVersions(node: Znode, versions: { version?: number; aversion?: number }): void {
     this.changing(node.slot);
-    if (versions.version !== undefined) this.columns.version[node.slot] = versions.version;
-    if (versions.aversion !== undefined) this.columns.aversion[node.slot] = versions.aversion;
+    if (versions.version !== undefined) this.columns.version.set(node.slot, versions.version);
+    if (versions.aversion !== undefined) this.columns.aversion.set(node.slot, versions.aversion);
   }
 
   /** Snapshot restore: empties the store before records are added back (tree/snapshot.ts). */
@@ -280,7 +280,7 @@ export class NodeStore extends NodeSlots {
   private digestOut(path: string, slot: number): void {
     if (!this.digestEnabled) return;
     const cache = this.columns.digestCache;
-    if (cache[slot]! < 0) cache[slot] = nodeDigest(path, new Znode(this, slot));
+    if (cache[slot] === digestUnknown) cache[slot] = nodeDigest(path, new Znode(this, slot));
     this.digestSum.remove(cache[slot]!);
   }
 

@@ -60,11 +60,11 @@ export class Znode {
   }
 
   get mzxid(): number {
-    return this.store.columns.mzxid[this.slot]!;
+    return this.store.columns.mzxid.get(this.slot);
   }
 
   get pzxid(): number {
-    return this.store.columns.pzxid[this.slot]!;
+    return this.store.columns.pzxid.get(this.slot);
   }
 
   get ctime(): number {
@@ -72,28 +72,28 @@ export class Znode {
   }
 
   get mtime(): number {
-    return this.store.columns.mtime[this.slot]!;
+    return this.store.columns.mtime.get(this.slot);
   }
 
   get version(): number {
-    return this.store.columns.version[this.slot]!;
+    return this.store.columns.version.get(this.slot);
   }
 
   /** Children ever created under this node, as ZooKeeper stores cversion (see stat()). */
   get cversion(): number {
-    return this.store.columns.cversion[this.slot]!;
+    return this.store.columns.cversion.get(this.slot);
   }
 
   get aversion(): number {
-    return this.store.columns.aversion[this.slot]!;
+    return this.store.columns.aversion.get(this.slot);
   }
 
   get acl(): readonly ACL[] {
-    return this.store.aclAt(this.store.columns.aclIndex[this.slot]!);
+    return this.store.aclAt(this.store.columns.aclIndex.get(this.slot));
   }
 
   get ephemeralOwner(): bigint {
-    return this.store.ownerAt(this.store.columns.ownerIndex[this.slot]!);
+    return this.store.ownerAt(this.store.columns.ownerIndex.get(this.slot));
   }
 
   /** False for containers and TTL nodes: clients see ephemeralOwner 0 (DataNode.copyStat). */
@@ -124,7 +124,7 @@ export class Znode {
   }
 
   get childCount(): number {
-    return this.store.columns.childCount[this.slot]!;
+    return this.store.columns.childCount.get(this.slot);
   }
 
   /** The children's names in creation order. */
@@ -135,21 +135,21 @@ export class Znode {
   stat(): Stat {
     const columns = this.store.columns;
     const slot = this.slot;
-    const childCount = columns.childCount[slot]!;
+    const childCount = columns.childCount.get(slot);
     return {
       czxid: columns.czxid[slot]!,
-      mzxid: columns.mzxid[slot]!,
+      mzxid: columns.mzxid.get(slot),
       ctime: columns.ctime[slot]!,
-      mtime: columns.mtime[slot]!,
-      version: columns.version[slot]!,
+      mtime: columns.mtime.get(slot),
+      version: columns.version.get(slot),
       // DataNode.copyStat turns the count of creates into a count of changes: every create has
       // a matching delete except for the children still present. (So /zookeeper reads -2.)
-      cversion: (columns.cversion[slot]! * 2 - childCount) | 0,
-      aversion: columns.aversion[slot]!,
+      cversion: (columns.cversion.get(slot) * 2 - childCount) | 0,
+      aversion: columns.aversion.get(slot),
       ephemeralOwner: this.clientEphemeralOwner,
       dataLength: Math.max(0, columns.dataLength[slot]!),
       numChildren: childCount,
-      pzxid: columns.pzxid[slot]!,
+      pzxid: columns.pzxid.get(slot),
     };
   }
 }

@@ -42,3 +42,35 @@ describe('reserving room for a restore\'s node count', () => {
     expect(index.find('/n9000')).toBeUndefined();
   });
 });
+
+describe('a path index rebuilt at 0.7 load', () => {
+  it('finds every name across removals and the rebuilds more adds cause', () => {
+    const columns = new NodeColumns();
+    const index = new PathIndex(columns);
+    const root = columns.allocate();
+    columns.parent[root] = -1;
+    columns.names[root] = '';
+    index.add(root);
+    const nameOf = (child: number): string => (child % 3 === 0 ? `é${child}名` : `n${child}`);
+    const slots = new Map<number, number>();
+    const add = (child: number): void => {
+      const slot = columns.allocate();
+      columns.parent[slot] = root;
+      columns.names[slot] = nameOf(child);
+      index.add(slot);
+      slots.set(child, slot);
+    };
+    for (let child = 0; child < 3000; child++) add(child);
+    // Removing every other child leaves tombstones; adding more rebuilds the table past them.
+    for (let child = 0; child < 3000; child += 2) {
+      index.remove(slots.get(child)!);
+      columns.release(slots.get(child)!);
+      slots.delete(child);
+    }
+    for (let child = 3000; child < 6000; child++) add(child);
+    for (let child = 0; child < 6000; child++) {
+      expect(index.find(`/${nameOf(child)}`)).toBe(slots.get(child));
+    }
+    expect(index.size).toBe(1 + 1500 + 3000);
+  });
+});
