@@ -436,6 +436,8 @@ export class ReplicaHost implements ReplicaPort {
       revalidateSession: (params) => this.send(revalidation(this.requireCore(), params)),
       sessionRevalidated: ({ sessionId, valid }) => this.pipeline.revalidated(sessionId, valid),
       activateConfig: ({ membership }) => this.adoptMembership(membership, false, true),
+      // A relay's batch of its site's ACKs: whatever arrived in this turn goes as one RELAYACKS.
+      scheduleRelayFlush: () => this.world.nextTurn(() => this.send({ type: 'relay.flush' })),
     };
   }
 
