@@ -40,9 +40,10 @@ export function relayPlanOf(input: RelayPlanInput): Map<ServerId, ServerId> {
 
 /**
  * A follower has fallen behind (as a relay or relayed to) once it went this many ticks without
- * ACKing what the leader had proposed a tick earlier, or without being heard: half of syncLimit,
- * so that a relay that stopped is replaced (its site sent to directly) well within syncLimit.
+ * ACKing what the leader had proposed a tick earlier, or without being heard: one less than
+ * syncLimit, so that a relay that stopped is replaced (its site sent to directly) within
+ * syncLimit, while a follower whose disk is merely slow for a tick or two keeps its place.
  */
 export function lagTicksMax(syncLimitTicks: number): number {
-  return Math.max(1, Math.floor(syncLimitTicks / 2));
+  return Math.max(1, syncLimitTicks - 1);
 }
