@@ -64,7 +64,10 @@ export function followingState(machine: ReplicaSetup) {
               },
               'peer.ping': { guard: 'isFromLeader', actions: 'answerPing' },
               'peer.sync': [
-                { guard: and(['isFromLeader', 'isSyncAheadOfCommits']), target: '#replica.looking' },
+                {
+                  guard: and(['isFromLeader', 'isSyncAheadOfCommits']),
+                  target: '#replica.looking',
+                },
                 { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
               ],
               'client.requests': { actions: 'forwardRequest' },

@@ -23,7 +23,8 @@ beforeAll(async () => {
   const ports = await freePorts(5);
   for (const id of ensemble.ids) {
     metricsPorts.set(id, ports[id - 1]!);
-    ensemble.setConfig(id, prometheusLines(ports[id - 1]!, ['metricsProvider.exportJvmInfo=false']));
+    const lines = prometheusLines(ports[id - 1]!, ['metricsProvider.exportJvmInfo=false']);
+    ensemble.setConfig(id, lines);
   }
   ensemble.startAll();
   await ensemble.waitForLeader();

@@ -65,7 +65,7 @@ describe('sendAlongPaths', () => {
       ]);
   });
 
-  it('sends directly to a follower whose path is not confirmed, or whose relay is not synced', () => {
+  it('sends directly to a follower unconfirmed on its path, or whose relay is not synced', () => {
     const leader = {
       ...base,
       learners: { ...base.learners, 3: learner('newLeaderSent') },

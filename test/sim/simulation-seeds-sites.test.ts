@@ -10,7 +10,7 @@ const twoSites = { 1: 'a', 2: 'a', 3: 'b', 4: 'b', 5: 'b' };
 const threeSites = { 1: 'a', 2: 'a', 3: 'b', 4: 'b', 5: 'c' };
 
 describe('deterministic simulation, tree broadcast', () => {
-  it('relays through a replica of the remote site (5 voters, sites a,a,b,b,b, seed 3)', async () => {
+  it('relays through a replica of the remote site (5 voters, a,a,b,b,b, seed 3)', async () => {
     const frames = new Map<string, number>();
     const result = await runSimulation({
       seed: 3,
