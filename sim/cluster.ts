@@ -119,6 +119,8 @@ export class Cluster {
       const starting = withSites(options.voters, options.observers ?? [], this.members,
         options.sites);
       for (const [id, membership] of starting) this.memberships.set(id, membership);
+      const first = starting.get(options.voters[0]!);
+      if (this.reconfigEnabled && first !== undefined) this.configs.setStarting(first);
     }
     for (const id of this.members) {
       const turns = new TurnQueue();
