@@ -191,9 +191,11 @@ export type PeerMessage =
 export type RelayedMessage =
   | { type: 'proposal'; txns: Txn[] }
   | { type: 'commit'; zxid: Zxid }
+  | { type: 'inform'; txn: Txn }
   | { type: 'sync'; sessionId: bigint; cxid: number; zxid: Zxid };
 
-export const relayedMessageTypes: ReadonlySet<string> = new Set(['proposal', 'commit', 'sync']);
+export const relayedMessageTypes: ReadonlySet<string> =
+  new Set(['proposal', 'commit', 'inform', 'sync']);
 
 /** One follower's ACK in a relay's batch: the follower's id and the zxid it made durable. */
 export interface RelayedAck {

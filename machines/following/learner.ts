@@ -358,6 +358,7 @@ export const learnerAckActions = {
     if (txn.zxid <= context.lastZxid) return {};
     return {
       context: {
+        ...withLearner(context, { appliedCommitZxid: txn.zxid }),
         lastZxid: txn.zxid,
         firstZxid: context.firstZxid === 0 ? txn.zxid : context.firstZxid,
         epochEnds: withEpochEnd(context.epochEnds, txn.zxid),

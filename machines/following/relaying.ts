@@ -117,6 +117,15 @@ export const followerRelayingGuards = {
     }
     return counterOfZxid(first.zxid) !== 1;
   }) as Check,
+  /** An observer's INFORM that does not continue its log (see isProposalAfterGap). */
+  isInformAfterGap: ((context, event) => {
+    const { txn } = expectEvent(event, 'peer.inform').message;
+    if (!learnerOf(context).pathChanged || txn.zxid <= context.lastZxid) return false;
+    if (epochOfZxid(txn.zxid) === epochOfZxid(context.lastZxid)) {
+      return txn.zxid !== context.lastZxid + 1;
+    }
+    return counterOfZxid(txn.zxid) !== 1;
+  }) as Check,
   /** A COMMIT of a proposal this follower never logged (it came before the proposal did). */
   isCommitBeyondLog: ((context, event) => learnerOf(context).pathChanged &&
     expectEvent(event, 'peer.commit').message.zxid > context.lastZxid) as Check,

@@ -149,10 +149,9 @@ const broadcastActions = {
       : sendToAll(followers, commit);
     const effects: ReplicaEffect[] = [
       ...(ready.length === 0 ? [] : commitEffects),
-      ...ready.flatMap((txn) => sendToAll(observers, designatedLeader !== null &&
-          txn.zxid === last
-        ? { type: 'informAndActivate', txn, designatedLeader }
-        : { type: 'inform', txn })),
+      ...ready.flatMap((txn) => designatedLeader !== null && txn.zxid === last
+        ? sendToAll(observers, { type: 'informAndActivate', txn, designatedLeader })
+        : sendAlongPaths(leader, observers, { type: 'inform', txn })),
       { type: 'applyCommitted', params: { zxid: last } },
     ];
     const outstanding = leader.outstanding.slice(ready.length);

@@ -9,14 +9,16 @@ export interface RelayPlanInput {
   sites: Readonly<Record<number, string>> | undefined;
   /** Followers in broadcast (UPTODATE sent), ascending. */
   synced: readonly ServerId[];
+  /** Observers in broadcast: relayed to (INFORM), never relays, as they log only what commits. */
+  observers?: readonly ServerId[];
   /** Followers that may neither relay nor be relayed to: they lag or went silent. */
   unfit: ReadonlySet<ServerId>;
 }
 
 /**
- * Each relayed follower mapped to its relay. A site gets a relay when it is named, is not the
- * leader's own, and has at least two fit synced followers: then one copy crosses to it instead
- * of one per follower. The relay is the lowest id among them, so every leader with the same view
+ * Each relayed follower (or observer) mapped to its relay. A site gets a relay when it is named,
+ * is not the leader's own, and has a fit synced follower and at least one more fit synced
+ * learner: then one copy crosses to it instead of one per learner. The relay is the lowest id among them, so every leader with the same view
  * chooses the same one and a choice changes only when that follower does.
  */
 export function relayPlanOf(input: RelayPlanInput): Map<ServerId, ServerId> {
@@ -25,14 +27,20 @@ export function relayPlanOf(input: RelayPlanInput): Map<ServerId, ServerId> {
   if (sites === undefined) return plan;
   const leaderSite = sites[input.leaderId];
   const bySite = new Map<string, ServerId[]>();
-  for (const id of input.synced) {
-    const site = sites[id];
-    if (site === undefined || site === leaderSite || input.unfit.has(id)) continue;
-    bySite.set(site, [...(bySite.get(site) ?? []), id]);
-  }
-  for (const members of bySite.values()) {
+  const observersBySite = new Map<string, ServerId[]>();
+  const gather = (ids: readonly ServerId[], into: Map<string, ServerId[]>) => {
+    for (const id of ids) {
+      const site = sites[id];
+      if (site === undefined || site === leaderSite || input.unfit.has(id)) continue;
+      into.set(site, [...(into.get(site) ?? []), id]);
+    }
+  };
+  gather(input.synced, bySite);
+  gather(input.observers ?? [], observersBySite);
+  for (const [site, followers] of bySite) {
+    const members = [...followers, ...(observersBySite.get(site) ?? [])];
     if (members.length < 2) continue;
-    const relay = Math.min(...members);
+    const relay = Math.min(...followers);
     for (const id of members) if (id !== relay) plan.set(id, relay);
   }
   return plan;

@@ -71,10 +71,10 @@ function resendTo(leader: LeaderState, id: ServerId): ReplicaEffect[] {
   return effects;
 }
 
-/** Synced followers that lag or went silent: they neither relay nor are relayed to. */
-function unfitFollowers(context: ReplicaContext, leader: LeaderState): Set<ServerId> {
+/** Synced learners that lag or went silent: they neither relay nor are relayed to. */
+function unfitLearners(context: ReplicaContext, leader: LeaderState): Set<ServerId> {
   const limit = lagTicksMax(context.timing.syncLimitTicks);
-  return new Set(learnersAtLeast(leader, 'upToDate', 'follower').filter((id) =>
+  return new Set(learnersAtLeast(leader, 'upToDate').filter((id) =>
     (leader.lagTicks[id] ?? 0) >= limit || (leader.learners[id]?.silentTicks ?? 0) >= limit));
 }
 
@@ -87,13 +87,16 @@ export function replanRelays(
   context: ReplicaContext,
   leader: LeaderState,
 ): { leader: LeaderState; effects: ReplicaEffect[] } {
-  const synced = learnersAtLeast(leader, 'upToDate', 'follower');
+  const followers = learnersAtLeast(leader, 'upToDate', 'follower');
+  const observers = learnersAtLeast(leader, 'upToDate', 'observer');
+  const synced = [...followers, ...observers];
   const plan = context.treeBroadcast && leader.reconfig === null
     ? relayPlanOf({
         leaderId: context.myId,
         sites: context.config.sites,
-        synced,
-        unfit: unfitFollowers(context, leader),
+        synced: followers,
+        observers,
+        unfit: unfitLearners(context, leader),
       })
     : new Map<ServerId, ServerId>();
   const paths: Record<ServerId, RelayPath> = { ...leader.relayPaths };
@@ -107,7 +110,10 @@ export function replanRelays(
     else paths[id] = { relayId: wanted, confirmed: false };
     if (!synced.includes(id)) continue;
     effects.push(send(id, { type: 'relayPlan', relayId: wanted ?? 0 }));
-    if (current?.confirmed === true) effects.push(...resendTo(leader, id));
+    // An observer's INFORMs lost with a relay cannot be sent again (the leader keeps only what
+    // is outstanding): the observer sees the gap and syncs again.
+    const isFollower = leader.learners[id]?.role === 'follower';
+    if (current?.confirmed === true && isFollower) effects.push(...resendTo(leader, id));
   }
   return { leader: { ...leader, relayPaths: paths }, effects };
 }
@@ -125,7 +131,8 @@ export function withLagCounted(context: ReplicaContext, leader: LeaderState): Le
 export const relayingActions = {
   /**
    * RELAYACKS: each follower's own ACK, counted as if it had come directly, when it came through
-   * the relay the leader named for that follower; the first one confirms the path.
+   * the relay the leader named for that follower; the first one confirms the path. An observer's
+   * (sent once, on RELAYPLAN) only confirms its path: observers never count.
    */
   acceptRelayedAcks: ((context, event) => {
     const { from, message } = expectEvent(event, 'peer.relayAcks');
@@ -134,8 +141,8 @@ export const relayingActions = {
       const path = leader.relayPaths[id];
       const learner = leader.learners[id];
       if (path?.relayId !== from || learner?.phase !== 'upToDate') continue;
-      if (learner.role !== 'follower') continue;
-      leader = heardFrom(withLearnerAck(leader, id, zxid), id);
+      if (learner.role === 'follower') leader = withLearnerAck(leader, id, zxid);
+      leader = heardFrom(leader, id);
       if (!path.confirmed) {
         const relayPaths = { ...leader.relayPaths, [id]: { ...path, confirmed: true } };
         leader = { ...leader, relayPaths };

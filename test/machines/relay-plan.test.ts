@@ -28,6 +28,15 @@ describe('relayPlanOf', () => {
     expect([...result].sort((first, second) => first[0]! - second[0]!)).toEqual(plan);
   });
 
+  it('relays to observers of a site, through a follower only', () => {
+    const plan = (synced: number[], observers: number[]) => [...relayPlanOf({
+      leaderId: 1, sites, synced, observers, unfit: new Set(),
+    })].sort((first, second) => first[0]! - second[0]!);
+    expect(plan([3], [4, 5])).toEqual([[4, 3], [5, 3]]);
+    expect(plan([], [4, 5])).toEqual([]);
+    expect(plan([3, 6], [7])).toEqual([[7, 6]]);
+  });
+
   it('relays nothing without sites', () => {
     expect(relayPlanOf({ leaderId: 1, sites: undefined, synced: [2, 3, 4], unfit: new Set() }))
       .toEqual(new Map());
