@@ -1,8 +1,8 @@
 // Tree broadcast in npm test's simulator slice: replicas with sites (site.N), so the leader sends
-// PROPOSAL, COMMIT, INFORM and SYNC once per remote site through a relay there, under every fault the
-// simulator injects (crashes of relays and leaders, partitions, lost and slow links). More seeds:
-// `npm run sim -- --replicas 5 --sites a,a,b,b,b --seeds 1000` (observers: --observers 2 and a
-// site for each).
+// PROPOSAL, COMMIT, INFORM and SYNC once per remote site through a relay there, under every
+// fault the simulator injects (crashes of relays and leaders, partitions, lost and slow links).
+// More seeds: `npm run sim -- --replicas 5 --sites a,a,b,b,b --seeds 1000` (observers:
+// `--observers 2` and a site for each).
 import { describe, expect, it } from 'vitest';
 import { runSimulation } from '../../sim/simulation.js';
 import { runSeeds, seedRange } from './simulation-support.js';
