@@ -52,6 +52,7 @@ export interface ServerFlags {
   logLevel?: string;
   logFormat?: string;
   readonlymodeEnabled?: boolean;
+  treeBroadcast?: string;
   peerWireVersion?: string;
   machineEventsBuffer?: string;
   machineEventsListeners?: string;
@@ -100,6 +101,8 @@ export function addServerOptions(command: Command): Command {
       'admin.serverPort; off unless set or admin.enableServer=true)')
     .option('--admin-address <address>',
       'address the admin server binds to (zoo.cfg admin.serverAddress, 0.0.0.0)')
+    .option('--tree-broadcast <boolean>', 'the leader sends broadcast traffic once per remote ' +
+      'site, through a relay there (zoo.cfg treeBroadcast, true)')
     .option('--readonlymode-enabled', 'a replica cut off from its quorum serves read-only ' +
       'clients (zoo.cfg readonlymode.enabled, false)')
     .option(...peerWireVersionOption)
@@ -209,6 +212,10 @@ function parseFlags(flags: ServerFlags): Partial<ServerConfig> {
   }
   if (flags.inspect !== undefined) fromFlags.inspect = flags.inspect;
   if (flags.readonlymodeEnabled === true) fromFlags.readOnlyModeEnabled = true;
+  if (flags.treeBroadcast !== undefined) {
+    fromFlags.treeBroadcast = parseValue(
+      valueParsers.boolean, '--tree-broadcast', flags.treeBroadcast);
+  }
   if (flags.inspectPort !== undefined) {
     fromFlags.inspectPort = parseValue(valueParsers.port, '--inspect-port', flags.inspectPort);
     fromFlags.inspect = true;

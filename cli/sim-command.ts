@@ -27,6 +27,8 @@ export interface SimFlags {
   variant?: string;
   reconfig?: boolean;
   spares: string;
+  /** Each replica's site in id order (`a,a,b,b,b`): tree broadcast relays within a site. */
+  sites?: string;
 }
 
 export function addSimOptions(command: Command): Command {
@@ -52,6 +54,8 @@ export function addSimOptions(command: Command): Command {
     .option('--fault-chance <p>', 'chance that a step injects a fault', '0.006')
     .option('--reconfig', 'reconfigs among the faults: spares join, members leave or swap roles')
     .option('--spares <n>', 'with --reconfig: replicas outside the starting membership', '2')
+    .option('--sites <names>', 'each replica\'s site, in id order (a,a,b,b,b): tree broadcast ' +
+      'relays within a site; majority quorum only')
     .option('--variant <name>', `run a broken variant: ${Object.keys(brokenVariants).join(', ')}`);
 }
 
@@ -74,6 +78,15 @@ function quorumShapeOf(value: string): (seed: number) => QuorumShape {
     throw new Error(`invalid --quorum "${value}": one of ${quorumShapes.join(', ')}, mixed`);
   }
   return () => value as QuorumShape;
+}
+
+/** `--sites a,a,b`: replica 1 in a, 2 in a, 3 in b (ids past the list are in no site). */
+function sitesOf(value: string): Record<number, string> {
+  const names = value.split(',').map((name) => name.trim());
+  if (names.some((name) => !/^[A-Za-z0-9._-]{1,64}$/.test(name))) {
+    throw new Error(`invalid --sites "${value}": names of 1-64 [A-Za-z0-9._-], comma-separated`);
+  }
+  return Object.fromEntries(names.map((name, index) => [index + 1, name]));
 }
 
 function variantOf(name: string | undefined): BrokenParts {
@@ -106,8 +119,12 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
     steps: count('--steps', flags.steps),
     faultChance: chance('--fault-chance', flags.faultChance),
     ...(flags.reconfig === true ? { reconfig: true, spares: count('--spares', flags.spares) } : {}),
+    ...(flags.sites === undefined ? {} : { sites: sitesOf(flags.sites) }),
     ...variant,
   };
+  if (flags.sites !== undefined && flags.quorum !== 'majority') {
+    throw new Error(`invalid --quorum "${flags.quorum}" with --sites: majority only`);
+  }
   if (flags.reconfig === true && flags.quorum !== 'majority') {
     throw new Error(`invalid --quorum "${flags.quorum}" with --reconfig: majority only`);
   }
@@ -190,6 +207,7 @@ function replayFlags(flags: SimFlags): string {
     ['--fault-chance', flags.faultChance, '0.006'],
     ['--variant', flags.variant, ''],
     ['--spares', flags.reconfig === true ? flags.spares : undefined, '2'],
+    ['--sites', flags.sites, ''],
   ];
   return shaping
     .filter(([, value, defaultValue]) => value !== undefined && value !== defaultValue)

@@ -5,6 +5,7 @@ import type {
   ForwardedRequestEntry,
   Notification,
   PeerMessage,
+  RelayedAck,
   PeerMessageOf,
   PeerMessageType,
   PeerState,
@@ -77,6 +78,11 @@ export interface ReplicaInput {
   standaloneEnabled?: boolean;
   /** The peer protocol this replica speaks (protocol/peer.ts); the current one when left out. */
   protocolVersion?: number;
+  /**
+   * zoo.cfg treeBroadcast (default true): as leader, send broadcast traffic once per remote site
+   * through a relay there (leading/relaying.ts) rather than to every follower.
+   */
+  treeBroadcast?: boolean;
 }
 
 /** Where one learner stands, as the leader's LearnerHandler for it tracks it. */
@@ -149,6 +155,23 @@ export interface LeaderState {
   pendingSyncs: PendingSync[];
   /** The reconfig proposed and not yet fully settled; null when none (see ReconfigInFlight). */
   reconfig: ReconfigInFlight | null;
+  /**
+   * Tree broadcast: the followers told to take their broadcast through a relay (RELAYPLAN), by
+   * follower id. Until the follower's first ACK comes back through that relay (`confirmed`) it
+   * still gets everything directly; absent, it is sent to directly.
+   */
+  relayPaths: Record<ServerId, RelayPath>;
+  /** Per follower: ticks in a row it had not ACKed what the leader had proposed a tick before. */
+  lagTicks: Record<ServerId, number>;
+  /** The leader's last zxid at the previous tick (what a follower keeping up has ACKed by now). */
+  lagMarkZxid: Zxid;
+}
+
+/** How one follower gets its broadcast traffic from the leader (see LeaderState.relayPaths). */
+export interface RelayPath {
+  relayId: ServerId;
+  /** An ACK of the follower came back through the relay: it listens to it. */
+  confirmed: boolean;
 }
 
 /** A client's sync, answered once the leader has committed through `afterZxid`. */
@@ -184,6 +207,19 @@ export interface LearnerState {
   designatedLeader: ServerId | null;
   /** From NEWLEADER: the leader's active configuration, taken on UPTODATE (startServing). */
   leaderConfig: VersionedMembership | null;
+  /** Tree broadcast: the relay the leader named (RELAYPLAN); null while it sends directly. */
+  relayId: ServerId | null;
+  /** As a relay: ACKs of its site's followers not yet sent on to the leader (one per id). */
+  relayAcks: RelayedAck[];
+  /** As a relay: a `relay.flush` is asked for (the host's next turn sends the batch). */
+  relayFlushScheduled: boolean;
+  /**
+   * A RELAYPLAN arrived in this term: frames may come by two paths, so a gap in them (which a
+   * single FIFO link never shows) is looked for (following/relaying.ts).
+   */
+  pathChanged: boolean;
+  /** The highest COMMIT applied in broadcast (the sync stream's on UPTODATE). */
+  appliedCommitZxid: Zxid;
 }
 
 export interface ReplicaContext {
@@ -208,6 +244,8 @@ export interface ReplicaContext {
   learnerType: 'participant' | 'observer';
   standaloneEnabled: boolean;
   protocolVersion: number;
+  /** zoo.cfg treeBroadcast (see ReplicaInput). */
+  treeBroadcast: boolean;
   /**
    * The successor a committed reconfig named when it moved leadership: the next election starts
    * by voting for it, so the ensemble hands over without a full election. Cleared once used.
@@ -304,6 +342,8 @@ export type ReplicaEvent =
    * holds a newer /zookeeper/config. Adopted when newer than the active one.
    */
   | { type: 'config.committed'; membership: VersionedMembership }
+  /** A relay's host: the turn is over; send the ACKs gathered meanwhile as one RELAYACKS. */
+  | { type: 'relay.flush' }
   /** From the invoked election: its effects, performed by the replica. */
   | { type: 'election.sendNotification'; to: ServerId; notification: Notification }
   | { type: 'election.broadcastNotification'; notification: Notification };
@@ -346,6 +386,8 @@ export type ReplicaEffect =
   | { type: 'sessionRevalidated'; params: { sessionId: bigint; valid: boolean } }
   /** Answer a client's sync: this replica has applied everything through `zxid`. */
   | { type: 'answerSync'; params: { sessionId: bigint; cxid: number; zxid: Zxid } }
+  /** A relay: deliver `relay.flush` once the current turn of the host's event loop is over. */
+  | { type: 'scheduleRelayFlush'; params: Record<string, never> }
   /** The machine adopted a committed configuration it heard of outside a txn (a notification). */
   | { type: 'activateConfig'; params: { membership: VersionedMembership } };
 

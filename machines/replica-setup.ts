@@ -6,6 +6,12 @@ import type { Notification, ServerId } from '../protocol/peer.js';
 import { electionMachine, settledNotification } from './election.js';
 import { learnerAckActions, learnerActions } from './following/learner.js';
 import { learnerGuards } from './following/learner-guards.js';
+import {
+  followerRelayingActions,
+  followerRelayingGuards,
+  takeRelayedMessage,
+} from './following/relaying.js';
+import { relayingActions } from './leading/relaying.js';
 import { broadcastActions, broadcastGuards } from './leading/broadcast.js';
 import { discoveryActions, discoveryGuards } from './leading/discovery.js';
 import {
@@ -289,6 +295,10 @@ export const replicaSetup = setup({
       return { type: 'peer.notification', from, notification: message };
     }),
     forwardConnected: sendTo('election', ({ event }) => event),
+    /** Tree broadcast: the leader's message a RELAY or RELAYED carries, handled next. */
+    takeRelayedMessage: takeRelayedMessage as never,
+    /** Relay: deliver `relay.flush` after this turn (its batch of ACKs goes then). */
+    scheduleRelayFlush: notProvidedEffect('scheduleRelayFlush'),
     ...toActions(replicaSteps),
     ...toActions(readOnlySteps),
     ...toActions(discoveryActions),
@@ -296,6 +306,8 @@ export const replicaSetup = setup({
     ...toActions(broadcastActions),
     ...toActions(learnerActions),
     ...toActions(learnerAckActions),
+    ...toActions(relayingActions),
+    ...toActions(followerRelayingActions),
   },
   guards: {
     ...toGuards(replicaGuards),
@@ -303,6 +315,7 @@ export const replicaSetup = setup({
     ...toGuards(synchronizationGuards),
     ...toGuards(broadcastGuards),
     ...toGuards(learnerGuards),
+    ...toGuards(followerRelayingGuards),
   },
   delays: {
     tick: ({ context }) => context.timing.tickMs,

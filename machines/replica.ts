@@ -40,6 +40,7 @@ export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
     timing: { ...replicaTimingDefaults, ...input.timing },
     electionTiming: input.electionTiming ?? {},
     readOnlyModeEnabled: input.readOnlyModeEnabled ?? false,
+    treeBroadcast: input.treeBroadcast ?? true,
     acceptedEpoch: input.acceptedEpoch,
     currentEpoch: input.currentEpoch,
     lastZxid: input.lastZxid,

@@ -5,6 +5,7 @@
 import { Packr } from 'msgpackr';
 import {
   peerMessageTag,
+  relayedMessageTypes,
   type PeerMessage,
   type PeerMessageOf,
   type PeerMessageType,
@@ -41,6 +42,10 @@ const bodyFields: { [Type in PeerMessageType]: { [Field in keyof BodyOf<Type>]-?
   revalidate: { sessionId: 'bigint', timeoutMs: 'count' },
   revalidateResult: { sessionId: 'bigint', valid: 'boolean' },
   sync: { sessionId: 'bigint', cxid: 'int32', zxid: 'zxid' },
+  relay: { message: 'relayedMessage', to: 'serverIds', own: 'boolean' },
+  relayed: { leaderId: 'serverId', message: 'relayedMessage' },
+  relayPlan: { relayId: 'count' },
+  relayAcks: { acks: 'relayedAcks' },
 };
 
 const typeByTag = new Map<number, PeerMessageType>(
@@ -68,8 +73,13 @@ export function encodePeerMessage(message: PeerMessage): Buffer {
   const source = message as unknown as Record<string, unknown>;
   const body: Record<string, unknown> = {};
   // An optional field left out is not written: the frame is what it was before the field.
-  for (const field of Object.keys(fields)) {
-    if (source[field] !== undefined) body[field] = source[field];
+  for (const [field, kind] of Object.entries(fields)) {
+    if (source[field] === undefined) continue;
+    // A relayed message travels as its own frame's bytes: the relay decodes it once, with the
+    // same checks as any frame, and encodes it again for its site.
+    body[field] = kind === 'relayedMessage'
+      ? encodePeerMessage(source[field] as PeerMessage)
+      : source[field];
   }
   return packr.pack([peerMessageTag[message.type], body]);
 }
@@ -91,7 +101,16 @@ export function decodePeerMessage(frame: Uint8Array): PeerDecodeResult {
   for (const [field, kind] of Object.entries(bodyFields[type] as Record<string, FieldKind>)) {
     const problem = fieldChecks[kind](body[field]);
     if (problem !== undefined) return failure(`${type}.${field}: ${problem}`);
-    if (body[field] !== undefined) message[field] = body[field];
+    if (kind === 'relayedMessage') {
+      const inner = decodePeerMessage(body[field] as Uint8Array);
+      if (!inner.ok) return failure(`${type}.${field}: ${inner.error.reason}`);
+      if (!relayedMessageTypes.has(inner.message.type)) {
+        return failure(`${type}.${field}: ${inner.message.type} is not relayed`);
+      }
+      message[field] = inner.message;
+    } else if (body[field] !== undefined) {
+      message[field] = body[field];
+    }
   }
   return { ok: true, message: message as PeerMessage };
 }

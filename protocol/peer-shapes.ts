@@ -19,7 +19,11 @@ export type FieldKind =
   | 'txn'
   | 'txns'
   | 'forwardedRequests'
-  | 'optionalConfig';
+  | 'optionalConfig'
+  /** A broadcast message inside RELAY/RELAYED: its own encoded frame (peer-codec.ts). */
+  | 'relayedMessage'
+  | 'serverIds'
+  | 'relayedAcks';
 
 type Problem = string | undefined;
 type Check = (value: unknown) => Problem;
@@ -258,4 +262,7 @@ export const fieldChecks: Record<FieldKind, Check> = {
   txns,
   forwardedRequests,
   optionalConfig,
+  relayedMessage: bytes,
+  serverIds: (value) => listProblem(value, serverId),
+  relayedAcks: (value) => listProblem(value, mapOf({ id: serverId, zxid: count })),
 };

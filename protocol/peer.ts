@@ -170,7 +170,38 @@ export type PeerMessage =
    * Broadcast. Leader → learner: everything proposed before the forwarded sync is committed
    * (through `zxid`); the learner answers the client's sync once it has applied that far.
    */
+  | { type: 'sync'; sessionId: bigint; cxid: number; zxid: Zxid }
+  /**
+   * Tree broadcast. Leader → the relay of a remote site: one copy of a broadcast message for the
+   * site. The relay sends it on (as RELAYED) to each of `to`, in the order it arrives, and takes
+   * it itself when `own` is set (its own PROPOSAL or COMMIT).
+   */
+  | { type: 'relay'; message: RelayedMessage; to: ServerId[]; own: boolean }
+  /** Tree broadcast. Relay → a follower of its site: a message of `leaderId`, passed on as is. */
+  | { type: 'relayed'; leaderId: ServerId; message: RelayedMessage }
+  /**
+   * Tree broadcast. Leader → follower: from now on your PROPOSAL, COMMIT and SYNC come through
+   * `relayId` (0: from the leader directly), and your ACKs go back the same way.
+   */
+  | { type: 'relayPlan'; relayId: number }
+  /** Tree broadcast. Relay → leader: its site's followers' own ACKs, batched (each voter's id). */
+  | { type: 'relayAcks'; acks: RelayedAck[] };
+
+/** What a relay passes on: the broadcast messages whose order a follower depends on. */
+export type RelayedMessage =
+  | { type: 'proposal'; txns: Txn[] }
+  | { type: 'commit'; zxid: Zxid }
+  | { type: 'inform'; txn: Txn }
   | { type: 'sync'; sessionId: bigint; cxid: number; zxid: Zxid };
+
+export const relayedMessageTypes: ReadonlySet<string> =
+  new Set(['proposal', 'commit', 'inform', 'sync']);
+
+/** One follower's ACK in a relay's batch: the follower's id and the zxid it made durable. */
+export interface RelayedAck {
+  id: ServerId;
+  zxid: Zxid;
+}
 
 export type PeerMessageType = PeerMessage['type'];
 export type PeerMessageOf<Type extends PeerMessageType> = Extract<PeerMessage, { type: Type }>;
@@ -204,6 +235,10 @@ export const peerMessageTag = {
   informAndActivate: 19,
   notification: 32,
   revalidateResult: 33,
+  relay: 34,
+  relayed: 35,
+  relayPlan: 36,
+  relayAcks: 37,
 } as const satisfies Record<PeerMessageType, number>;
 
 /** Tags that must never be assigned again (retired or held for ZooKeeper parity). */
@@ -275,6 +310,16 @@ export function describePeerMessage(message: PeerMessage): string {
       return `REVALIDATE session ${hex(message.sessionId)} ${message.valid ? 'valid' : 'invalid'}`;
     case 'sync':
       return `SYNC session ${hex(message.sessionId)} cxid ${message.cxid} ${hex(message.zxid)}`;
+    case 'relay': {
+      const own = message.own ? ' (own)' : '';
+      return `RELAY to [${message.to.join(',')}]${own} ${describePeerMessage(message.message)}`;
+    }
+    case 'relayed':
+      return `RELAYED from ${message.leaderId} ${describePeerMessage(message.message)}`;
+    case 'relayPlan':
+      return message.relayId === 0 ? 'RELAYPLAN direct' : `RELAYPLAN via ${message.relayId}`;
+    case 'relayAcks':
+      return `RELAYACKS ${message.acks.map((ack) => `${ack.id}:${hex(ack.zxid)}`).join(' ')}`;
     default:
       return assertNever(message);
   }

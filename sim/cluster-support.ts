@@ -119,3 +119,22 @@ export function startingMemberships(
   }
   return result;
 }
+
+/**
+ * The starting memberships with zoo.cfg's site.N lines (tree broadcast): each replica's view
+ * names the sites of its own members.
+ */
+export function withSites(
+  voters: readonly ServerId[],
+  observers: readonly ServerId[],
+  members: readonly ServerId[],
+  sites: Readonly<Record<ServerId, string>>,
+): Map<ServerId, VersionedMembership> {
+  const result = new Map<ServerId, VersionedMembership>();
+  for (const [id, membership] of startingMemberships(voters, observers, members)) {
+    const listed = new Set(membership.servers.map((server) => server.id));
+    const named = Object.entries(sites).filter(([member]) => listed.has(Number(member)));
+    result.set(id, { ...membership, sites: Object.fromEntries(named) });
+  }
+  return result;
+}

@@ -16,7 +16,7 @@ import {
 } from './cluster-invariants.js';
 import {
   clusterSessionId, clusterStorageDefaults, clusterTimingDefaults, createSessionBody,
-  drainMicrotasks, pumpDisk, restartDrainCount, startingMemberships,
+  drainMicrotasks, pumpDisk, restartDrainCount, startingMemberships, withSites,
 } from './cluster-support.js';
 import { ConfigLedger } from './config-ledger.js';
 import { CommitLedger } from './invariants.js';
@@ -52,6 +52,8 @@ export interface ClusterOptions {
   reconfigEnabled?: boolean;
   /** Told of each replica's root actors, every incarnation (a trace's machine event hubs). */
   trackerFor?: (id: ServerId) => (actor: AnyActorRef) => void;
+  /** site.N for the starting membership (tree broadcast); a majority quorum only. */
+  sites?: Readonly<Record<ServerId, string>>;
 }
 
 const stepMs = 50;
@@ -112,6 +114,13 @@ export class Cluster {
       const starting = startingMemberships(options.voters, options.observers ?? [], this.members);
       for (const [id, membership] of starting) this.memberships.set(id, membership);
       this.configs.setStarting(membershipOfIds(options.voters, options.observers ?? []));
+    }
+    if (options.sites !== undefined) {
+      const starting = withSites(options.voters, options.observers ?? [], this.members,
+        options.sites);
+      for (const [id, membership] of starting) this.memberships.set(id, membership);
+      const first = starting.get(options.voters[0]!);
+      if (this.reconfigEnabled && first !== undefined) this.configs.setStarting(first);
     }
     for (const id of this.members) {
       const turns = new TurnQueue();

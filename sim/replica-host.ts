@@ -171,9 +171,12 @@ export class SimReplica {
       voters: votersOf(quorum),
       quorum,
       members: membership === undefined ? options.members : memberIdsOf(membership),
-      ...(membership === undefined
+      ...(membership === undefined ? {} : { membership }),
+      // /zookeeper/config only where clients reconfigure: a run that gives the replicas sites
+      // alone keeps the tree every other run has.
+      ...(membership === undefined || options.reconfigEnabled !== true
         ? {}
-        : { membership, configText: membershipText(membership) }),
+        : { configText: membershipText(membership) }),
       reconfigEnabled: options.reconfigEnabled ?? false,
       timing: options.timing,
       pacing: simulatedPacing,

@@ -66,6 +66,8 @@ export interface SimulationOptions {
   reconfigFaults?: ReconfigFaultMix;
   /** The replicas' tick, initLimit and syncLimit, if not the cluster harness's defaults. */
   timing?: Partial<ReplicaTiming>;
+  /** site.N of the replicas (tree broadcast relays within a site); a majority quorum only. */
+  sites?: Readonly<Record<number, string>>;
   /** Writes the run's machine trace (sim/machine-trace.ts): `--trace-out`. */
   traceOut?: { write: (line: string) => void; flags: string[]; linesMax?: number };
 }
@@ -123,6 +125,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     seed: options.seed,
     ...(reconfig ? { spares, reconfigEnabled: true } : {}),
     ...(options.timing === undefined ? {} : { timing: options.timing }),
+    ...(options.sites === undefined ? {} : { sites: options.sites }),
     ...(options.machine === undefined ? {} : { machine: options.machine }),
     ...(options.hostVariant === undefined ? {} : { hostVariant: options.hostVariant }),
   });

@@ -225,6 +225,7 @@ export const serverConfigDefaults = {
   inspectPort: 8082,
   auditEnabled: false,
   readOnlyModeEnabled: false,
+  treeBroadcast: true,
   enforceQuota: false,
   localSessionsEnabled: false,
   // QuorumPeerConfig's default (QuorumPeer's own field says true, but the config's value wins).

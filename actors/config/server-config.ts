@@ -108,6 +108,9 @@ export interface ServerConfig
   /** readonlymode.enabled: a replica cut off from its quorum serves read-only clients
    * (ZooKeeper reads it as the JVM system property; machines/read-only.ts). */
   readOnlyModeEnabled: boolean;
+  /** zoo.cfg treeBroadcast (corral's own key, default true): the leader sends broadcast traffic
+   * once per remote site, through a relay there (machines/leading/relaying.ts). */
+  treeBroadcast: boolean;
   /** ZooKeeper's audit.enable: write the audit log (actors/server/audit.ts). */
   auditEnabled: boolean;
   /** zoo.cfg `audit.logFile` (corral's own key): the audit log's path; `<dataDir>/audit.log`

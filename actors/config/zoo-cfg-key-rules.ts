@@ -39,6 +39,7 @@ export const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   '4lw.commands.whitelist': { field: 'fourLetterWordWhitelist', parse: valueParsers.whitelist },
   extendedTypesEnabled: { field: 'extendedTypesEnabled', parse: valueParsers.boolean },
   reconfigEnabled: { field: 'reconfigEnabled', parse: valueParsers.boolean },
+  treeBroadcast: { field: 'treeBroadcast', parse: valueParsers.boolean },
   'jute.maxbuffer': { field: 'juteMaxBufferBytes', parse: valueParsers.positiveInteger },
   ...withZooKeeperPrefix({
     globalOutstandingLimit: {

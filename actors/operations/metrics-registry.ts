@@ -57,6 +57,8 @@ export class MetricsRegistry {
   private readonly machineTransitions: Counter<'machine' | 'state'>;
   private readonly machineInstances: Gauge<'machine' | 'state'>;
   private readonly peerQueueBytes: Gauge<'peer'>;
+  private readonly peerSentFrames: Gauge<'peer'>;
+  private readonly peerSentBytes: Gauge<'peer'>;
   /** ZooKeeper's GaugeSets and CounterSets, refreshed from their figures at each scrape. */
   private readonly gaugeSets = new Map<QuotaGaugeName, Gauge<'key'>>();
   private readonly quotaRefusals: Counter<'key'>;
@@ -117,6 +119,18 @@ export class MetricsRegistry {
     this.peerQueueBytes = new Gauge({
       name: 'corral_peer_queue_bytes',
       help: "Bytes queued on each peer's link, not yet written to its socket",
+      labelNames: ['peer'],
+      registers: [registry],
+    });
+    this.peerSentFrames = new Gauge({
+      name: 'corral_peer_sent_frames',
+      help: "Frames the replica machine sent on each peer's link (sync streams aside)",
+      labelNames: ['peer'],
+      registers: [registry],
+    });
+    this.peerSentBytes = new Gauge({
+      name: 'corral_peer_sent_bytes',
+      help: "Bytes of the frames the replica machine sent on each peer's link",
       labelNames: ['peer'],
       registers: [registry],
     });
@@ -189,8 +203,12 @@ export class MetricsRegistry {
     this.refreshSets();
     this.refreshMachines();
     this.peerQueueBytes.reset();
-    for (const { peer, queuedBytes } of metrics.peerQueues?.() ?? []) {
+    this.peerSentFrames.reset();
+    this.peerSentBytes.reset();
+    for (const { peer, queuedBytes, framesSent, bytesSent } of metrics.peerQueues?.() ?? []) {
       this.peerQueueBytes.set({ peer: String(peer) }, queuedBytes);
+      this.peerSentFrames.set({ peer: String(peer) }, framesSent ?? 0);
+      this.peerSentBytes.set({ peer: String(peer) }, bytesSent ?? 0);
     }
     const loop = this.eventLoop;
     for (const quantile of eventLoopQuantiles) {

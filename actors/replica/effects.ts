@@ -45,6 +45,7 @@ export const effectStages = {
   revalidateSession: 'afterTransition',
   sessionRevalidated: 'afterTransition',
   activateConfig: 'afterTransition',
+  scheduleRelayFlush: 'afterTransition',
 } as const satisfies Record<ReplicaEffectType, EffectStage>;
 
 /** What a host does for each effect; `effectStages` says when. */

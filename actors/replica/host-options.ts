@@ -55,6 +55,8 @@ export interface ReplicaHostOptions {
   electionTiming?: Partial<ElectionTiming>;
   /** readonlymode.enabled: serve read-only clients while cut off from the quorum. */
   readOnlyModeEnabled?: boolean;
+  /** zoo.cfg treeBroadcast (default true): relay broadcast traffic once per remote site. */
+  treeBroadcast?: boolean;
   /** /zookeeper/config's text (the membership as ZooKeeper writes it), when known. */
   configText?: string;
   /**

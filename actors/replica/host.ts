@@ -48,7 +48,11 @@ import {
 } from './serving.js';
 import type { ReplicaWorld } from './world.js';
 import { countCommitted, countLogged, countSync, RoleMetrics } from './replica-metrics.js';
-import { recordStartup, storageTimingsFor } from '../server/statistics.js';
+import {
+  recordStartup,
+  storageTimingsFor,
+  type PeerLinkFigures,
+} from '../server/statistics.js';
 import { SnapshotAbortedError } from '../../storage/snapshot-file.js';
 
 export type { HostObserver, ReplicaHostOptions } from './host-options.js';
@@ -90,6 +94,8 @@ export class ReplicaHost implements ReplicaPort {
   private strangerWarnedAtMs = -Infinity;
   /** The last message encoded: a leader sends the same PROPOSAL object to every follower. */
   private lastEncoded: { message: PeerMessage; frame: Buffer } | undefined;
+  /** Frames and bytes the machine sent to each peer (corral_peer_sent_frames). */
+  private readonly peerSent = new Map<ServerId, { frames: number; bytes: number }>();
 
   constructor(
     private readonly world: ReplicaWorld,
@@ -206,6 +212,7 @@ export class ReplicaHost implements ReplicaPort {
       epochEnds: storage.epochEnds(),
       timing: this.options.timing,
       readOnlyModeEnabled: this.options.readOnlyModeEnabled ?? false,
+      treeBroadcast: this.options.treeBroadcast ?? true,
       ...(this.options.electionTiming === undefined
         ? {}
         : { electionTiming: this.options.electionTiming }),
@@ -340,14 +347,26 @@ export class ReplicaHost implements ReplicaPort {
     this.hostWork.run();
   }
 
-  /** Bytes waiting on each peer's link (corral_peer_queue_bytes). */
-  peerQueues(): Array<{ peer: ServerId; queuedBytes: number }> {
+  /** Bytes waiting on each peer's link (corral_peer_queue_bytes), and the machine's frames and
+   * bytes sent on it (corral_peer_sent_frames / _bytes). */
+  peerQueues(): PeerLinkFigures[] {
     return this.activeMembership.servers
       .filter((server) => server.id !== this.myId)
       .map((server) => ({
         peer: server.id,
         queuedBytes: this.network?.linkState(server.id).queuedBytes ?? 0,
+        framesSent: this.peerSent.get(server.id)?.frames ?? 0,
+        bytesSent: this.peerSent.get(server.id)?.bytes ?? 0,
       }));
+  }
+
+  /** Counts one frame the machine sends to `to` (for peerQueues). */
+  private countSent(to: ServerId, frame: Uint8Array): Uint8Array {
+    const sent = this.peerSent.get(to) ?? { frames: 0, bytes: 0 };
+    sent.frames += 1;
+    sent.bytes += frame.byteLength;
+    this.peerSent.set(to, sent);
+    return frame;
   }
 
   isServing(): boolean {
@@ -410,7 +429,8 @@ export class ReplicaHost implements ReplicaPort {
   /** Every effect the replica machine names; when each runs is effects.ts's effectStages. */
   private effectHandlers(): EffectHandlers {
     return {
-      sendPeerMessage: ({ to, message }) => this.outbox.send(to, this.encode(message)),
+      sendPeerMessage: ({ to, message }) =>
+        this.outbox.send(to, this.countSent(to, this.encode(message))),
       // The transport dials on the first frame sent to the leader.
       connectToLeader: () => undefined,
       sendSyncStream: (params) => this.sendSyncStream(params),
@@ -436,6 +456,8 @@ export class ReplicaHost implements ReplicaPort {
       revalidateSession: (params) => this.send(revalidation(this.requireCore(), params)),
       sessionRevalidated: ({ sessionId, valid }) => this.pipeline.revalidated(sessionId, valid),
       activateConfig: ({ membership }) => this.adoptMembership(membership, false, true),
+      // A relay's batch of its site's ACKs: whatever arrived in this turn goes as one RELAYACKS.
+      scheduleRelayFlush: () => this.world.nextTurn(() => this.send({ type: 'relay.flush' })),
     };
   }
 

@@ -164,6 +164,7 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
     configText: ensembleConfigText(
       settings.servers, settings.configVersion, settings.quorumHierarchy, settings.sites),
     readOnlyModeEnabled: settings.readOnlyModeEnabled,
+    treeBroadcast: settings.treeBroadcast,
     ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     ...(options.trackActor === undefined ? {} : { trackActor: options.trackActor }),

@@ -308,7 +308,7 @@ export class ServerMetrics {
   /** leader.ackLoggingFrequency: zxids that are multiples of it are sampled (0: none). */
   ackLoggingFrequency = 0;
   /** Bytes queued for each peer's link, read on demand (a replica's host sets it). */
-  peerQueues: (() => ReadonlyArray<{ peer: number; queuedBytes: number }>) | undefined;
+  peerQueues: (() => ReadonlyArray<PeerLinkFigures>) | undefined;
 
   /** `machine` is in `state` now: counted as a transition when it was elsewhere. */
   enterState(machine: string, state: string): void {
@@ -362,4 +362,13 @@ export function recordStartup(
   summaries.startup_txns_loaded.observe(loaded.txns);
   summaries.startup_txns_load_time.observe(Math.trunc(loaded.txnsMs));
   summaries.dbinittime.observe(Math.trunc(loaded.snapshotMs + loaded.txnsMs));
+}
+
+/** One peer link's figures (a replica's host): bytes queued, and the machine's frames sent on it
+ * (PROPOSAL, COMMIT, RELAY, PING...; not the sync streams), which show tree broadcast's saving. */
+export interface PeerLinkFigures {
+  peer: number;
+  queuedBytes: number;
+  framesSent?: number;
+  bytesSent?: number;
 }

@@ -1,5 +1,6 @@
 // The following role: a voter that logs the leader's proposals, ACKs each once durable, and
 // applies on COMMIT (Zab's follower). Discovery and synchronization are the learner's.
+import { and } from 'xstate';
 import type { ReplicaSetup } from '../replica-setup.js';
 import {
   learnerDiscoveryState,
@@ -32,17 +33,43 @@ export function followingState(machine: ReplicaSetup) {
         states: {
           discovery: learnerDiscoveryState(machine, 'following'),
           synchronization: learnerSynchronizationState(machine, 'following'),
-          // Zab 3: PROPOSAL → log → ACK once durable; COMMIT → apply; PING → answer.
+          // Zab 3: PROPOSAL → log → ACK once durable; COMMIT → apply; PING → answer. With tree
+          // broadcast the same frames may come through a relay of this site (relaying.ts), and
+          // this follower may be one: it passes RELAY on and batches its site's ACKs.
           broadcast: {
             on: {
-              'peer.proposal': { guard: 'isFromLeader', actions: 'logProposal' },
-              'peer.commit': { guard: 'isFromLeader', actions: 'applyCommit' },
+              'peer.proposal': [
+                { guard: and(['isFromLeader', 'isProposalAfterGap']), target: '#replica.looking' },
+                { guard: 'isFromLeader', actions: 'logProposal' },
+              ],
+              'peer.commit': [
+                { guard: and(['isFromLeader', 'isCommitBeyondLog']), target: '#replica.looking' },
+                { guard: 'isFromLeader', actions: 'applyCommit' },
+              ],
+              'peer.relay': [
+                {
+                  guard: and(['isFromLeader', 'isOwnRelayedMessage']),
+                  actions: ['forwardRelay', 'takeRelayedMessage'],
+                },
+                { guard: 'isFromLeader', actions: 'forwardRelay' },
+              ],
+              'peer.relayed': { guard: 'isFromRelay', actions: 'takeRelayedMessage' },
+              'peer.relayPlan': { guard: 'isFromLeader', actions: 'acceptRelayPlan' },
+              'peer.ack': { actions: 'gatherRelayAck' },
+              'relay.flush': { actions: 'flushRelayAcks' },
+              'peer.disconnected': { guard: 'isRelayDisconnected', actions: 'forgetRelay' },
               'peer.commitAndActivate': {
                 guard: 'isFromLeader',
                 actions: ['recordDesignatedLeader', 'applyCommit'],
               },
               'peer.ping': { guard: 'isFromLeader', actions: 'answerPing' },
-              'peer.sync': { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
+              'peer.sync': [
+                {
+                  guard: and(['isFromLeader', 'isSyncAheadOfCommits']),
+                  target: '#replica.looking',
+                },
+                { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
+              ],
               'client.requests': { actions: 'forwardRequest' },
               'client.sync': { actions: 'forwardSync' },
               'client.revalidate': { actions: 'forwardRevalidation' },

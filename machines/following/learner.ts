@@ -22,6 +22,7 @@ import {
   type Step,
 } from '../replica-context.js';
 import { epochOfZxid } from '../../protocol/zxid.js';
+import { ackTarget } from './relaying.js';
 
 function freshLearnerState(leaderId: number): LearnerState {
   return {
@@ -38,6 +39,11 @@ function freshLearnerState(leaderId: number): LearnerState {
     touches: [],
     designatedLeader: null,
     leaderConfig: null,
+    relayId: null,
+    relayAcks: [],
+    relayFlushScheduled: false,
+    pathChanged: false,
+    appliedCommitZxid: 0,
   };
 }
 
@@ -244,7 +250,11 @@ export const learnerActions = {
     const adopted = leaderViewOf(context, learner.leaderConfig);
     return {
       context: {
-        ...withLearner(context, { upToDate: true, silentTicks: 0 }),
+        ...withLearner(context, {
+          upToDate: true,
+          silentTicks: 0,
+          appliedCommitZxid: learner.syncCommittedZxid,
+        }),
         decision: servingDecision(context, state),
         ...(adopted === null
           ? {}
@@ -319,12 +329,12 @@ export const learnerActions = {
 };
 
 export const learnerAckActions = {
+  /** Zab 3: the ACK, to the leader or (tree broadcast) to the relay the leader named. */
   ackDurableProposals: ((context) => {
-    const learner = learnerOf(context);
     const zxid = context.durableZxid;
     return {
       context: withLearner(context, { ackedZxid: zxid }),
-      effects: [send(learner.leaderId, { type: 'ack', zxid })],
+      effects: [send(ackTarget(context), { type: 'ack', zxid })],
     };
   }) as Step,
   /** Leaving for a new configuration: the next election starts with the designated leader. */
@@ -334,9 +344,13 @@ export const learnerAckActions = {
       ? {}
       : { context: { designatedLeader: designated } };
   }) as Step,
-  applyCommit: ((_context, event) => {
+  applyCommit: ((context, event) => {
     const { zxid } = committed(event);
-    return { effects: [{ type: 'applyCommitted', params: { zxid } }] };
+    const appliedCommitZxid = Math.max(learnerOf(context).appliedCommitZxid, zxid);
+    return {
+      context: withLearner(context, { appliedCommitZxid }),
+      effects: [{ type: 'applyCommitted', params: { zxid } }],
+    };
   }) as Step,
   /** INFORM (observers): a committed txn, logged and applied at once. */
   applyInform: ((context, event) => {
@@ -344,6 +358,7 @@ export const learnerAckActions = {
     if (txn.zxid <= context.lastZxid) return {};
     return {
       context: {
+        ...withLearner(context, { appliedCommitZxid: txn.zxid }),
         lastZxid: txn.zxid,
         firstZxid: context.firstZxid === 0 ? txn.zxid : context.firstZxid,
         epochEnds: withEpochEnd(context.epochEnds, txn.zxid),

@@ -1,5 +1,6 @@
 // The observing role: following without a vote. OBSERVERINFO instead of FOLLOWERINFO, no ACKs
 // after NEWLEADER, and INFORM (an already committed txn) is logged and applied at once.
+import { and } from 'xstate';
 import type { ReplicaSetup } from '../replica-setup.js';
 import {
   learnerDiscoveryState,
@@ -32,15 +33,29 @@ export function observingState(machine: ReplicaSetup) {
         states: {
           discovery: learnerDiscoveryState(machine, 'observing'),
           synchronization: learnerSynchronizationState(machine, 'observing'),
+          // Zab 3 for an observer: INFORM → log and apply. With tree broadcast INFORM may come
+          // through a relay of its site (relaying.ts); a gap in them means a resync.
           broadcast: {
             on: {
-              'peer.inform': { guard: 'isFromLeader', actions: 'applyInform' },
+              'peer.inform': [
+                { guard: and(['isFromLeader', 'isInformAfterGap']), target: '#replica.looking' },
+                { guard: 'isFromLeader', actions: 'applyInform' },
+              ],
+              'peer.relayed': { guard: 'isFromRelay', actions: 'takeRelayedMessage' },
+              'peer.relayPlan': { guard: 'isFromLeader', actions: 'acceptRelayPlan' },
+              'peer.disconnected': { guard: 'isRelayDisconnected', actions: 'forgetRelay' },
               'peer.informAndActivate': {
                 guard: 'isFromLeader',
                 actions: ['recordDesignatedLeader', 'applyInform'],
               },
               'peer.ping': { guard: 'isFromLeader', actions: 'answerPing' },
-              'peer.sync': { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
+              'peer.sync': [
+                {
+                  guard: and(['isFromLeader', 'isSyncAheadOfCommits']),
+                  target: '#replica.looking',
+                },
+                { guard: 'isFromLeader', actions: 'answerSyncFromLeader' },
+              ],
               'client.requests': { actions: 'forwardRequest' },
               'client.sync': { actions: 'forwardSync' },
               'client.revalidate': { actions: 'forwardRevalidation' },

@@ -24,6 +24,7 @@ import { nextProposalZxid } from '../zab-rules.js';
 import { designatedLeaderOf, quorumCommittedZxid, resolveReconfigRequest } from './reconfig.js';
 import { counterOfZxid, makeZxid, zxidCounterMax } from '../../protocol/zxid.js';
 import { learnersAtLeast, sendToAll, withoutLearner } from './learners.js';
+import { replanRelays, sendAlongPaths, withLagCounted } from './relaying.js';
 
 /** The zxid the proposal after `lastZxid` gets: the counter restarts at 1 in every new epoch. */
 function nextZxidOf(lastZxid: number, leader: LeaderState) {
@@ -31,12 +32,20 @@ function nextZxidOf(lastZxid: number, leader: LeaderState) {
 }
 
 
-/** The answer to a sync: SYNC to the learner holding the session, or the leader's own. */
-function syncAnswer(context: ReplicaContext, sync: PendingSync, zxid: number): ReplicaEffect {
+/**
+ * The answer to a sync: SYNC to the learner holding the session (along the path its COMMITs
+ * take, so it arrives after them), or the leader's own.
+ */
+function syncAnswer(
+  context: ReplicaContext,
+  leader: LeaderState,
+  sync: PendingSync,
+  zxid: number,
+): ReplicaEffect[] {
   const { sessionId, cxid } = sync;
   return sync.from === context.myId
-    ? { type: 'answerSync', params: { sessionId, cxid, zxid } }
-    : send(sync.from, { type: 'sync', sessionId, cxid, zxid });
+    ? [{ type: 'answerSync', params: { sessionId, cxid, zxid } }]
+    : sendAlongPaths(leader, [sync.from], { type: 'sync', sessionId, cxid, zxid });
 }
 
 /**
@@ -52,7 +61,7 @@ function acceptSyncFrom(
   const leader = leaderOf(context);
   const sync: PendingSync = { from, sessionId, cxid, afterZxid: context.lastZxid };
   if (leader.outstanding.length === 0) {
-    return { effects: [syncAnswer(context, sync, leader.committedZxid)] };
+    return { effects: syncAnswer(context, leader, sync, leader.committedZxid) };
   }
   return { context: { leader: { ...leader, pendingSyncs: [...leader.pendingSyncs, sync] } } };
 }
@@ -87,6 +96,11 @@ const broadcastActions = {
     }
     if (txns.length === 0) return {};
     const followers = learnersAtLeast(leader, 'newLeaderSent', 'follower');
+    // A reconfig goes to every follower directly, as does all that follows until it settles.
+    const replanned = leader.reconfig !== null && Object.keys(leader.relayPaths).length > 0
+      ? replanRelays(context, leader)
+      : { leader, effects: [] };
+    leader = replanned.leader;
     const reconfig = leader.reconfig;
     // A reconfig just proposed is seen: the leader counts both configurations from now on.
     const seen = reconfig !== null && reconfig.throughZxid === null
@@ -101,8 +115,9 @@ const broadcastActions = {
         epochEnds: withEpochEnd(context.epochEnds, lastZxid),
       },
       effects: [
+        ...replanned.effects,
         { type: 'appendProposals', params: { txns } },
-        ...sendToAll(followers, { type: 'proposal', txns }),
+        ...sendAlongPaths(leader, followers, { type: 'proposal', txns }),
       ],
     };
   }) as Step,
@@ -129,18 +144,20 @@ const broadcastActions = {
     const commit: PeerMessage = designatedLeader === null
       ? { type: 'commit', zxid: last }
       : { type: 'commitAndActivate', zxid: last, designatedLeader };
+    const commitEffects = commit.type === 'commit'
+      ? sendAlongPaths(leader, followers, commit)
+      : sendToAll(followers, commit);
     const effects: ReplicaEffect[] = [
-      ...(ready.length === 0 ? [] : sendToAll(followers, commit)),
-      ...ready.flatMap((txn) => sendToAll(observers, designatedLeader !== null &&
-          txn.zxid === last
-        ? { type: 'informAndActivate', txn, designatedLeader }
-        : { type: 'inform', txn })),
+      ...(ready.length === 0 ? [] : commitEffects),
+      ...ready.flatMap((txn) => designatedLeader !== null && txn.zxid === last
+        ? sendToAll(observers, { type: 'informAndActivate', txn, designatedLeader })
+        : sendAlongPaths(leader, observers, { type: 'inform', txn })),
       { type: 'applyCommitted', params: { zxid: last } },
     ];
     const outstanding = leader.outstanding.slice(ready.length);
     const released = leader.pendingSyncs.filter((sync) => sync.afterZxid <= last);
     const pendingSyncs = leader.pendingSyncs.filter((sync) => sync.afterZxid > last);
-    effects.push(...released.map((sync) => syncAnswer(context, sync, last)));
+    effects.push(...released.flatMap((sync) => syncAnswer(context, leader, sync, last)));
     let reconfig = leader.reconfig;
     if (activating !== null) reconfig = { ...activating, throughZxid: context.lastZxid };
     if (reconfig?.throughZxid != null && last >= reconfig.throughZxid) reconfig = null;
@@ -204,7 +221,11 @@ const broadcastActions = {
     if (touches.length === 0 || !isSyncedLearner(leaderOf(context), from)) return {};
     return { effects: [{ type: 'touchSessions', params: { touches } }] };
   }) as Step,
-  /** Each tick: age every learner's silence and, once established, PING the synced ones. */
+  /**
+   * Each tick: age every learner's silence and, once established, PING the synced ones (always
+   * directly: it is how each learner and the leader know the other is there). In broadcast the
+   * relay plan is kept: who lags, which relays to use (leading/relaying.ts).
+   */
   countLeaderTick: ((context) => {
     const leader = leaderOf(context);
     const learners = Object.fromEntries(
@@ -214,9 +235,13 @@ const broadcastActions = {
       ]),
     );
     const pinged = leader.established ? learnersAtLeast(leader, 'newLeaderSent') : [];
+    const aged = { ...leader, learners, phaseTicks: leader.phaseTicks + 1 };
+    const planned = leader.established
+      ? replanRelays(context, withLagCounted(context, aged))
+      : { leader: aged, effects: [] };
     return {
-      context: { leader: { ...leader, learners, phaseTicks: leader.phaseTicks + 1 } },
-      effects: sendToAll(pinged, { type: 'ping', touches: [] }),
+      context: { leader: planned.leader },
+      effects: [...sendToAll(pinged, { type: 'ping', touches: [] }), ...planned.effects],
     };
   }) as Step,
   /**
@@ -235,9 +260,14 @@ const broadcastActions = {
     }
     return best === undefined ? {} : { context: { designatedLeader: best.id } };
   }) as Step,
+  /** A learner's link broke: it is forgotten, and the followers it relayed to are sent to
+   * directly (or through another relay of their site) from now on. */
   dropLearner: ((context, event) => {
     const { peer } = expectEvent(event, 'peer.disconnected');
-    return { context: { leader: withoutLearner(leaderOf(context), peer) } };
+    const leader = withoutLearner(leaderOf(context), peer);
+    if (!leader.established) return { context: { leader } };
+    const planned = replanRelays(context, leader);
+    return { context: { leader: planned.leader }, effects: planned.effects };
   }) as Step,
 };
 
@@ -306,6 +336,8 @@ export function broadcastState(machine: ReplicaSetup) {
       ],
       'client.sync': { actions: 'acceptLocalSync' },
       'peer.ack': { actions: 'recordAck' },
+      // Tree broadcast: a relay's batch of its site's ACKs (leading/relaying.ts).
+      'peer.relayAcks': { actions: 'acceptRelayedAcks' },
       // Only from learners this leader brought up to date in its epoch: a replica that still
       // follows an earlier epoch of this leader (paused through the election) must not have a
       // sync answered from this epoch's history, which it lacks (found by the simulator: seed

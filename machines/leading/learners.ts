@@ -27,6 +27,9 @@ export function freshLeaderState(): LeaderState {
     ackedZxidByServer: {},
     pendingSyncs: [],
     reconfig: null,
+    relayPaths: {},
+    lagTicks: {},
+    lagMarkZxid: 0,
   };
 }
 
@@ -78,7 +81,14 @@ export function withLearner(
 export function withoutLearner(leader: LeaderState, id: ServerId): LeaderState {
   const { [id]: _removed, ...learners } = leader.learners;
   const { [id]: _acked, ...ackedZxidByServer } = leader.ackedZxidByServer;
-  return { ...leader, learners, ackedZxidByServer };
+  const { [id]: _path, ...relayPaths } = leader.relayPaths;
+  return { ...leader, learners, ackedZxidByServer, relayPaths };
+}
+
+/** A follower's ACK: everything up to `zxid` is durable there (ACKs only ever move forward). */
+export function withLearnerAck(leader: LeaderState, id: ServerId, zxid: number): LeaderState {
+  const acked = Math.max(leader.ackedZxidByServer[id] ?? 0, zxid);
+  return { ...leader, ackedZxidByServer: { ...leader.ackedZxidByServer, [id]: acked } };
 }
 
 /** Anything from a learner shows it is alive (ZooKeeper's LearnerHandler read deadline). */

@@ -16,7 +16,7 @@ import {
 import type { ReplicaSetup } from '../replica-setup.js';
 import { containsQuorum } from '../quorum.js';
 import { makeZxid } from '../../protocol/zxid.js';
-import { learnersAtLeast, withLearner } from './learners.js';
+import { learnersAtLeast, withLearner, withLearnerAck } from './learners.js';
 import { syncModeFor, type LeaderLog } from './rules.js';
 
 /** The leader's log as syncModeFor sees it; the initial history counts as committed. */
@@ -58,8 +58,11 @@ export function syncLearner(
 }
 
 function upToDate(leader: LeaderState, id: ServerId) {
+  // A learner synced (again) starts with no relay: it hears the leader directly until the next
+  // relay plan names one (leading/relaying.ts).
+  const { [id]: _path, ...relayPaths } = leader.relayPaths;
   return {
-    leader: withLearner(leader, id, { phase: 'upToDate' }),
+    leader: { ...withLearner(leader, id, { phase: 'upToDate' }), relayPaths },
     effects: [send(id, { type: 'upToDate' })],
   };
 }
@@ -88,13 +91,13 @@ const synchronizationActions = {
     const isFollower = learner.role === 'follower';
     if (learner.phase === 'newLeaderSent' && message.zxid === newLeaderZxidOf(leader)) {
       leader = withLearner(leader, from, { phase: 'newLeaderAcked' });
-      if (isFollower) leader = withAck(leader, from, learner.newLeaderCoversZxid);
+      if (isFollower) leader = withLearnerAck(leader, from, learner.newLeaderCoversZxid);
       if (!leader.established) return { context: { leader } };
       const ready = upToDate(leader, from);
       return { context: { leader: ready.leader }, effects: ready.effects };
     }
     if (!isFollower || learner.phase === 'newLeaderSent') return {};
-    return { context: { leader: withAck(leader, from, message.zxid) } };
+    return { context: { leader: withLearnerAck(leader, from, message.zxid) } };
   }) as Step,
   /** Zab 2.2: a quorum ACKed NEWLEADER, so the initial history is committed: apply it. */
   establishLeadership: ((context) => {
@@ -122,10 +125,6 @@ const synchronizationActions = {
   }) as Step,
 };
 
-function withAck(leader: LeaderState, id: ServerId, zxid: number): LeaderState {
-  const acked = Math.max(leader.ackedZxidByServer[id] ?? 0, zxid);
-  return { ...leader, ackedZxidByServer: { ...leader.ackedZxidByServer, [id]: acked } };
-}
 
 const synchronizationGuards = {
   /** The leader counts itself once its own initial history is durable. */

@@ -120,6 +120,15 @@ const examples: { [Type in PeerMessageType]: Extract<PeerMessage, { type: Type }
   revalidate: { type: 'revalidate', sessionId, timeoutMs: 30_000 },
   revalidateResult: { type: 'revalidateResult', sessionId, valid: false },
   sync: { type: 'sync', sessionId, cxid: 9, zxid: 0x5_0000_0003 },
+  relay: {
+    type: 'relay',
+    message: { type: 'commit', zxid: 0x5_0000_0002 },
+    to: [4, 5],
+    own: true,
+  },
+  relayed: { type: 'relayed', leaderId: 1, message: { type: 'commit', zxid: 0x5_0000_0002 } },
+  relayPlan: { type: 'relayPlan', relayId: 3 },
+  relayAcks: { type: 'relayAcks', acks: [{ id: 4, zxid: 0x5_0000_0002 }, { id: 5, zxid: 7 }] },
 };
 
 const packr = new Packr({ useRecords: false, useBigIntExtension: true });
@@ -192,8 +201,16 @@ describe('peer message tags', () => {
       request: 1, proposal: 2, ack: 3, commit: 4, ping: 5, revalidate: 6, sync: 7, inform: 8,
       commitAndActivate: 9, informAndActivate: 19, newLeader: 10, followerInfo: 11, upToDate: 12, diff: 13, trunc: 14, snap: 15,
       observerInfo: 16, leaderInfo: 17, ackEpoch: 18, snapPart: 20, notification: 32,
-      revalidateResult: 33,
+      revalidateResult: 33, relay: 34, relayed: 35, relayPlan: 36, relayAcks: 37,
     });
+  });
+
+  it('refuses a RELAY carrying a message a relay does not pass on (an ACK)', () => {
+    const inner = encodePeerMessage({ type: 'ack', zxid: 3 });
+    const frame = packr.pack([34, { message: inner, to: [2], own: false }]);
+    const decoded = decodePeerMessage(frame);
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) expect(decoded.error.reason).toMatch(/relay\.message: ack is not relayed/);
   });
 
   it('frames a message as [tag, body]', () => {

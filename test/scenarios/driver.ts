@@ -33,6 +33,7 @@ const effectTypes = [
   'revalidateSession',
   'sessionRevalidated',
   'activateConfig',
+  'scheduleRelayFlush',
 ] as const satisfies ReadonlyArray<ReplicaEffect['type']>;
 
 // Compile-time check that effectTypes names every ReplicaEffect.
