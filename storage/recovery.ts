@@ -5,6 +5,7 @@
 // checked only when something reads them: a learner's DIFF (ReplicaStorage.corruptRecordBetween)
 // and every other reader (decodeTxn refuses a corrupt record).
 
+import { slabValueBytesMax } from '../tree/data-slab.js';
 import type { DataTree } from '../tree/data-tree.js';
 import type { FileStore } from './backend.js';
 import type { DurableTxnLog, LogScan } from './durable-log.js';
@@ -122,8 +123,8 @@ export function restoreNewestSnapshot(
   return undefined;
 }
 
-/** Streams a (checked) snapshot file into the tree. Data is copied out of each frame (format 2
- * does it per frame; format 1 per node) so the frames themselves can be freed. */
+/** Streams a (checked) snapshot file into the tree. Small values go straight from the frame
+ * into the tree's slab; larger ones (and format 1's) are copied out, so frames can be freed. */
 export function restoreSnapshotFile(
   files: FileStore,
   tree: DataTree,
@@ -132,6 +133,8 @@ export function restoreSnapshotFile(
 ): void {
   tree.restore(zxid, (restorer) => {
     visitSnapshot(files, file, {
+      // The tree copies small values into its slab: they need not be copied out first.
+      copyDataOver: slabValueBytesMax,
       header: (_zxid, nodeCount) => restorer.reserve(nodeCount),
       acls: (acls) => restorer.addAcls(acls),
       node: (fields) => restorer.nodeFields(fields),
