@@ -19,6 +19,8 @@ export async function measureRestart(server: BenchServer, path: string): Promise
   const startedAt = performance.now();
   server.respawn();
   const readableAt = await waitReadable(server.port, path, servingTimeoutMs);
+  // Said as it is measured: the table comes only once every round is done.
+  progress(`restarted and serving ${path} after ${(readableAt - startedAt).toFixed(0)} ms`);
   return readableAt - startedAt;
 }
 

@@ -21,7 +21,9 @@ export function openReplicaStorage(
 ): Promise<ReplicaStorage> {
   const { forceSync, ...storageSettings } = settings;
   const backend = lmdbStorageBackend(dataDir, forceSync === undefined ? {} : { forceSync });
-  return ReplicaStorage.open(backend, storageSettings, logger, snapshotTaken);
+  // A real data dir's log behind the newest snapshot is checked as it is read, not at startup.
+  return ReplicaStorage.open(backend, { startupLogCheck: 'afterSnapshot', ...storageSettings },
+    logger, snapshotTaken);
 }
 
 /**

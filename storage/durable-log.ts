@@ -172,8 +172,9 @@ export class DurableTxnLog implements TxnLog {
     }
   }
 
-  /** Checks every record's checksum (startup: corrupt records are found before any replay). */
-  scan(): LogScan {
+  /** Checks the checksum of every record after `afterZxid` through `throughZxid` (startup:
+   * corrupt records are found before any replay; a learner's DIFF before it is sent). */
+  scan(afterZxid = 0, throughZxid = Number.MAX_SAFE_INTEGER): LogScan {
     const scan: LogScan = {
       entries: 0,
       firstZxid: 0,
@@ -181,7 +182,10 @@ export class DurableTxnLog implements TxnLog {
       corrupt: [],
       validAfterCorruptZxid: undefined,
     };
-    for (const { key, value } of this.log.entries()) {
+    const range = throughZxid >= Number.MAX_SAFE_INTEGER
+      ? { start: zxidKey(afterZxid + 1) }
+      : { start: zxidKey(afterZxid + 1), end: zxidKey(throughZxid + 1) };
+    for (const { key, value } of this.log.entries(range)) {
       const zxid = zxidOfKey(key);
       if (scan.entries === 0) scan.firstZxid = zxid;
       scan.entries++;

@@ -3,6 +3,7 @@
 // The leader sends it to a learner too far behind its log to DIFF; production and simulator
 // alike. Being a snapshot file's bytes, a learner checks every frame before it restores, and
 // stores the payload as its own snapshot without encoding the tree again.
+import { slabValueBytesMax } from '../tree/data-slab.js';
 import type { TreeSnapshot } from '../protocol/peer.js';
 import type { DataTree } from '../tree/data-tree.js';
 import { encodeSnapshot, snapshotBytesZxid, visitSnapshotBytes } from './snapshot-file.js';
@@ -36,6 +37,8 @@ export function restoreTree(tree: DataTree, snapshot: TreeSnapshot): number {
   tree.restore(zxid, (restorer) => {
     visitSnapshotBytes(snapName, bytes, {
       // Columns and path index sized once from the count, as a restart does (tree/snapshot.ts).
+      // The tree copies small values into its slab: they need not be copied out first.
+      copyDataOver: slabValueBytesMax,
       header: (_zxid, nodeCount) => restorer.reserve(nodeCount),
       acls: (acls) => restorer.addAcls(acls),
       node: (fields) => restorer.nodeFields(fields),

@@ -1,7 +1,11 @@
-// Startup checks and recovery of a data dir: every log record's checksum is verified before
-// anything is applied (a corrupt tail is cut off, corruption with valid records after it stops
-// the server), then the newest whole snapshot that the log continues is loaded into the tree.
+// Startup checks and recovery of a data dir: the checksum of every log record the tree will
+// replay is verified before anything is applied (a corrupt tail is cut off, corruption with
+// valid records after it stops the server), then the newest whole snapshot that the log
+// continues is loaded into the tree. Records that snapshot covers are not replayed, so they are
+// checked only when something reads them: a learner's DIFF (ReplicaStorage.corruptRecordBetween)
+// and every other reader (decodeTxn refuses a corrupt record).
 
+import { slabValueBytesMax } from '../tree/data-slab.js';
 import type { DataTree } from '../tree/data-tree.js';
 import type { FileStore } from './backend.js';
 import type { DurableTxnLog, LogScan } from './durable-log.js';
@@ -41,12 +45,17 @@ export class UnrecoverableDataDirError extends Error {
 }
 
 /**
- * Checks every record. A run of corrupt records at the very end is the tail of an append that
- * did not complete: it is deleted, and logged. Anything else corrupt refuses the start; a corrupt
- * txn is never applied (readFrom verifies each record again as it replays).
+ * Checks every record after `afterZxid` (0: the whole log). A run of corrupt records at the very
+ * end is the tail of an append that did not complete: it is deleted, and logged. Anything else
+ * corrupt refuses the start; a corrupt txn is never applied (readFrom verifies each record again
+ * as it replays).
  */
-export async function checkLog(log: DurableTxnLog, logger: StorageLogger): Promise<LogScan> {
-  const scan = log.scan();
+export async function checkLog(
+  log: DurableTxnLog,
+  logger: StorageLogger,
+  afterZxid = 0,
+): Promise<LogScan> {
+  const scan = log.scan(afterZxid);
   const first = scan.corrupt[0];
   if (first === undefined) return scan;
   if (scan.validAfterCorruptZxid !== undefined) {
@@ -63,7 +72,21 @@ export async function checkLog(log: DurableTxnLog, logger: StorageLogger): Promi
     },
     `truncated a corrupt txn log tail of ${removed} record(s) from zxid ${hex(first.zxid)}`,
   );
-  return log.scan();
+  return log.scan(afterZxid);
+}
+
+/**
+ * Checks the records after `afterZxid` through `throughZxid`, all of which valid records follow
+ * (they lie below a snapshot or below records already checked): any corrupt one refuses, as a
+ * corrupt record in the middle of the log does at startup.
+ */
+export function checkLogBetween(log: DurableTxnLog, afterZxid: number, throughZxid: number): void {
+  if (throughZxid <= afterZxid) return;
+  const scan = log.scan(afterZxid, throughZxid);
+  const first = scan.corrupt[0];
+  if (first === undefined) return;
+  const next = scan.validAfterCorruptZxid ?? log.firstZxidAfter(first.zxid);
+  throw new CorruptLogError(log.dataDir, first.zxid, first.reason, next);
 }
 
 export interface RestoredSnapshot {
@@ -100,8 +123,8 @@ export function restoreNewestSnapshot(
   return undefined;
 }
 
-/** Streams a (checked) snapshot file into the tree. Data is copied out of each frame (format 2
- * does it per frame; format 1 per node) so the frames themselves can be freed. */
+/** Streams a (checked) snapshot file into the tree. Small values go straight from the frame
+ * into the tree's slab; larger ones (and format 1's) are copied out, so frames can be freed. */
 export function restoreSnapshotFile(
   files: FileStore,
   tree: DataTree,
@@ -110,6 +133,8 @@ export function restoreSnapshotFile(
 ): void {
   tree.restore(zxid, (restorer) => {
     visitSnapshot(files, file, {
+      // The tree copies small values into its slab: they need not be copied out first.
+      copyDataOver: slabValueBytesMax,
       header: (_zxid, nodeCount) => restorer.reserve(nodeCount),
       acls: (acls) => restorer.addAcls(acls),
       node: (fields) => restorer.nodeFields(fields),

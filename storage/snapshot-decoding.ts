@@ -42,12 +42,19 @@ export function decodeFrame(file: string, payload: Buffer): SnapshotFrame {
 }
 
 /** Fills `fields` with each node of `columns` in turn. The data is copied out of the frame in
- * one piece, so nodes do not keep the frame's memory alive. */
-export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) => void): void {
+ * one piece, so nodes do not keep the frame's memory alive; with `copyDataOver`, only values
+ * longer than that are copied (each on its own) and the rest are views of the frame, valid
+ * during the call (see SnapshotVisitor.copyDataOver). */
+export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) => void,
+  copyDataOver?: number): void {
   const paths = columns.paths.split('\0');
   const fixed = new DataView(columns.fixed.buffer, columns.fixed.byteOffset,
     columns.fixed.length);
-  const data = Buffer.from(columns.data);
+  const views = copyDataOver !== undefined;
+  const copyOver = copyDataOver ?? Number.POSITIVE_INFINITY;
+  const given = columns.data;
+  const data = !views ? Buffer.from(given)
+    : Buffer.from(given.buffer, given.byteOffset, given.byteLength);
   const fields = new NodeFields();
   let at = 0;
   let dataAt = 0;
@@ -62,7 +69,8 @@ export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) =
     const flags = fixed.getUint8(at + 12);
     fields.ownerIsSession = (flags & nodeFlags.ownerIsSession) !== 0;
     const dataLength = fixed.getUint32(at + 13, true);
-    const bytes = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));
+    let bytes = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));
+    if (dataLength > copyOver) bytes = Buffer.from(bytes);
     // Null data is written with length 0; the flag, not the length, tells it from empty data.
     fields.data = (flags & nodeFlags.nullData) !== 0 ? null : bytes;
     at += 17;
@@ -128,6 +136,13 @@ export interface SnapshotVisitor {
   acls?(acls: ACL[][]): void;
   /** Each node in turn, through one NodeFields object refilled for the next (cheapest). */
   node?(fields: NodeFields): void;
+  /**
+   * For `node`: data of at most this many bytes is handed over as a view of the frame, valid
+   * only during the call (a visitor that copies such values anyway, as the tree's slab does,
+   * spares a copy of every frame); longer data, and all data without this, is the visitor's
+   * own to keep.
+   */
+  copyDataOver?: number;
   /** The nodes of a frame as records. */
   nodes?(nodes: NodeRecord[]): void;
   sessions?(sessions: SessionRecord[]): void;
@@ -199,7 +214,7 @@ export class SnapshotFrameWalk {
         return undefined;
       case 'nodeColumns':
         this.nodeCount += frame.count;
-        if (visitor.node !== undefined) visitColumns(frame, visitor.node);
+        if (visitor.node !== undefined) visitColumns(frame, visitor.node, visitor.copyDataOver);
         if (visitor.nodes !== undefined) {
           const records: NodeRecord[] = [];
           visitColumns(frame, (fields) => records.push(fields.record()));

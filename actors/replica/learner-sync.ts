@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { SyncStreamParams } from '../../machines/replica.js';
 import { encodePeerMessage } from '../../protocol/peer-codec.js';
 import type { Zxid } from '../../protocol/peer.js';
-import { openSyncStream, syncStreamMessages } from '../../protocol/sync-stream.js';
+import { openSyncStream, syncStreamMessages, type SyncOpening } from
+  '../../protocol/sync-stream.js';
 import { peerSnapshotFormatVersion } from '../../storage/peer-snapshot.js';
 import type { ReplicaStorage } from '../../storage/replica-storage.js';
 import type { DataTree } from '../../tree/data-tree.js';
@@ -47,6 +48,27 @@ function* loggedTxnsBetween(log: ReplicaLog, afterZxid: Zxid, throughZxid: Zxid)
   }
 }
 
+/**
+ * The plan, or SNAP when the log it would stream holds a corrupt record: the startup check skips
+ * records a snapshot covers (ReplicaStorage.startupLogCheck), so they are checked here, before a
+ * DIFF or a TRUNC's tail sends any of them. A SNAP sends the tree instead, which never holds a
+ * corrupt txn (one is never applied).
+ */
+function checkedPlan(to: number, plan: SyncOpening, throughZxid: Zxid, storage: ReplicaStorage,
+  logger: Logger): SyncOpening {
+  if (plan.mode === 'snap') return plan;
+  const afterZxid = plan.mode === 'diff' ? plan.afterZxid : plan.truncateToZxid;
+  const corrupt = storage.corruptRecordBetween(afterZxid, throughZxid);
+  if (corrupt === undefined) return plan;
+  logger.warn(
+    { learner: to, mode: plan.mode, zxid: hex(corrupt.zxid), reason: corrupt.reason,
+      dataDir: storage.dataDir },
+    `txn log record zxid ${hex(corrupt.zxid)} is corrupt (${corrupt.reason}): sending the ` +
+      `learner a SNAP instead of ${plan.mode.toUpperCase()}; restore or resync this data dir`,
+  );
+  return { mode: 'snap' };
+}
+
 /** Starts the sync stream to `to`; it logs how it went when it ends. */
 export function streamLearnerSync(
   { to, plan, committedZxid, throughZxid }: SyncStreamParams,
@@ -54,14 +76,15 @@ export function streamLearnerSync(
 ): void {
   // A SNAP's snapshot is encoded while it streams, from a capture of the tree as it is now.
   let capture: TreeCapture | undefined;
-  const opening = openSyncStream(plan, committedZxid, () => {
+  const sent = checkedPlan(to, plan, throughZxid, storage, logger);
+  const opening = openSyncStream(sent, committedZxid, () => {
     capture = tree.capture();
     const bytes = Buffer.alloc(0);
     return { zxid: capture.zxid, snapshot: { formatVersion: peerSnapshotFormatVersion, bytes } };
   });
   const afterZxid = opening.afterZxid;
   logger.info(
-    { learner: to, mode: plan.mode, fromZxid: hex(afterZxid), throughZxid: hex(throughZxid) },
+    { learner: to, mode: sent.mode, fromZxid: hex(afterZxid), throughZxid: hex(throughZxid) },
     'synchronizing learner',
   );
   // The txns the stream has yet to read stay in the log until it ends.
@@ -85,7 +108,7 @@ export function streamLearnerSync(
     logger.info(
       {
         learner: to,
-        mode: plan.mode,
+        mode: sent.mode,
         sent: outcome.sent,
         txns,
         bytes: outcome.bytes,
