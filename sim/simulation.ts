@@ -19,7 +19,9 @@ import { LivelockError } from './livelock.js';
 import { checkInvariantsNow, checkEphemerals, type Violation } from './sim-invariants.js';
 import { describeOperation } from './linearizability/index.js';
 import { checkClientHistory } from './sim-history.js';
-import { applyFault, faultKinds, type FaultKind } from './faults.js';
+import { allFaultKinds, applyFault, type FaultKind } from './faults.js';
+import { wanVariants, type WanVariant } from './variants.js';
+import { wanLayoutForSeed } from './wan-layouts.js';
 import { Stranger } from './stranger.js';
 import { describeQuorumRule } from '../machines/quorum.js';
 import { quorumRuleForSeed, type QuorumShape } from './quorum-shapes.js';
@@ -66,6 +68,11 @@ export interface SimulationOptions {
   reconfigFaults?: ReconfigFaultMix;
   /** The replicas' tick, initLimit and syncLimit, if not the cluster harness's defaults. */
   timing?: Partial<ReplicaTiming>;
+  /**
+   * Replicas over three sites with latency, jitter and bandwidth between them, and site faults
+   * (sim/wan-layouts.ts, sim/wan-faults.ts); the variant names how many voters there are.
+   */
+  wan?: WanVariant;
   /** Writes the run's machine trace (sim/machine-trace.ts): `--trace-out`. */
   traceOut?: { write: (line: string) => void; flags: string[]; linesMax?: number };
 }
@@ -96,7 +103,8 @@ const healRoundsMin = 40;
 const healRoundsMax = 1_200;
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
-  const voterCount = options.voters ?? simulationDefaults.voters;
+  const wan = options.wan === undefined ? undefined : wanVariants[options.wan];
+  const voterCount = wan?.voters ?? options.voters ?? simulationDefaults.voters;
   const voters = Array.from({ length: voterCount }, (_, index) => index + 1);
   const observers = Array.from(
     { length: options.observers ?? 0 },
@@ -122,9 +130,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     observers,
     seed: options.seed,
     ...(reconfig ? { spares, reconfigEnabled: true } : {}),
-    ...(options.timing === undefined ? {} : { timing: options.timing }),
+    ...(options.timing === undefined && wan === undefined
+      ? {}
+      : { timing: { ...wan?.timing, ...options.timing } }),
     ...(options.machine === undefined ? {} : { machine: options.machine }),
     ...(options.hostVariant === undefined ? {} : { hostVariant: options.hostVariant }),
+    ...(wan === undefined ? {} : {
+      wan: wanLayoutForSeed([...voters, ...observers, ...spares], wan.sites, options.seed),
+    }),
   });
   machineTrace = options.traceOut === undefined ? undefined : new MachineTrace({
     ...options.traceOut, seed: options.seed, replicas: cluster.members,
@@ -132,6 +145,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   });
   const trace = options.trace;
   trace?.(`quorum ${describeQuorumRule(quorum)}`);
+  if (wan !== undefined) {
+    trace?.(wanLayoutForSeed([...voters, ...observers, ...spares], wan.sites, options.seed)
+      .describe());
+  }
   if (trace !== undefined) attachTrace(cluster, trace);
   const random = cluster.random;
   const network = new ClientNetwork(cluster, options.requestQueue);
@@ -153,7 +170,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       random.int(sessionTimeoutTicksMax - sessionTimeoutTicksMin + 1));
     return new SimClient({ id: index + 1, keys, sessionTimeoutMs, outstandingRequestsMax }, world);
   });
-  const faults = Object.fromEntries(faultKinds.map((kind) => [kind, 0])) as Record<
+  const faults = Object.fromEntries(allFaultKinds.map((kind) => [kind, 0])) as Record<
     FaultKind,
     number
   >;
