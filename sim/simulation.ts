@@ -180,6 +180,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const run: RunState = {
     steps, faultChance, faults, violations, trace, marks: machineTrace, network, strangerFrames: 0,
     strangerPassesAsMember: options.strangerPassesAsMember ?? false,
+    tickKeepChance: wan === undefined ? 1 : Math.min(1, 3 / cluster.members.length),
     reconfigs: reconfig
       ? new ReconfigFaults(cluster, membershipOfIds(voters, observers), options.reconfigFaults)
       : undefined,
@@ -242,6 +243,11 @@ interface RunState {
   strangerPassesAsMember: boolean;
   /** With `reconfig`: the operator's reconfigs (sim/reconfig-faults.ts). */
   reconfigs: ReconfigFaults | undefined;
+  /**
+   * The share of tick draws that move time: 1 on one site; across sites 3/replicas, so that a
+   * 9-replica run gets as many deliveries, flushes and turns per simulated second as 3 do.
+   */
+  tickKeepChance: number;
 }
 
 /** The seeded steps, then healing and the final invariants (the history is checked after). */
@@ -256,7 +262,7 @@ async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): 
     if (random.chance(faultChance)) {
       await injectFault(cluster, clients, run);
     } else {
-      progress(cluster, clients, network);
+      progress(cluster, clients, network, run.tickKeepChance);
     }
     const crashed = run.reconfigs?.step();
     if (crashed !== undefined) {
@@ -306,12 +312,21 @@ function noteFault(run: RunState, cluster: Cluster, text: string): void {
 }
 
 /** One ordinary step: a delivery, a flush, a replica's turn, a tick or a client's turn. */
-function progress(cluster: Cluster, clients: SimClient[], network: ClientNetwork): void {
+function progress(
+  cluster: Cluster,
+  clients: SimClient[],
+  network: ClientNetwork,
+  tickKeepChance: number,
+): void {
   const random = cluster.random;
   const roll = random.next();
-  if (roll < 0.1) {
+  // Drawn only across sites (tickKeepChance < 1): a seed on one site keeps its schedule.
+  const tick = roll < 0.1 && (tickKeepChance >= 1 || random.chance(tickKeepChance));
+  if (tick) {
     cluster.advance(stepMs);
     for (const client of clients) client.tick();
+  } else if (roll < 0.1) {
+    deliverPeerMessages(cluster);
   } else if (roll < 0.25) {
     // A client with something to do (one waiting on replies, or on its reconnect pause, waits).
     const ready = clients.filter((client) => client.ready);
@@ -329,11 +344,16 @@ function progress(cluster: Cluster, clients: SimClient[], network: ClientNetwork
     const busy = cluster.reachable().filter((replica) => replica.hasTurnWork);
     if (busy.length > 0) random.pick(busy).runTurn();
   } else {
-    const links = cluster.deliverableLinks();
-    if (links.length > 0) {
-      const link = random.pick(links);
-      cluster.deliver(link.from, link.to, 1 + random.int(3));
-    }
+    deliverPeerMessages(cluster);
+  }
+}
+
+function deliverPeerMessages(cluster: Cluster): void {
+  const random = cluster.random;
+  const links = cluster.deliverableLinks();
+  if (links.length > 0) {
+    const link = random.pick(links);
+    cluster.deliver(link.from, link.to, 1 + random.int(3));
   }
 }
 
