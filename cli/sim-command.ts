@@ -59,7 +59,7 @@ export function addSimOptions(command: Command): Command {
     .option('--variant <name>', `run a broken variant: ${Object.keys(brokenVariants).join(', ')}`)
     .option('--wan <layout>', `replicas across three sites with latency, jitter and bandwidth ` +
       `between them: ${wanVariantNames.join(', ')}, none, or mixed (one seed in four across ` +
-      `sites; the default, but none with --variant)`);
+      `sites; the default, but none with --variant or --reconfig)`);
 }
 
 function count(flag: string, value: string): number {
@@ -92,9 +92,13 @@ function variantOf(name: string | undefined): BrokenParts {
   return brokenVariants[name as BrokenVariant];
 }
 
-/** The WAN layout each seed runs with (undefined: one site). */
-function wanOf(value: string | undefined, variant: string | undefined) {
-  const chosen = value ?? (variant === undefined ? 'mixed' : 'none');
+/**
+ * The WAN layout each seed runs with (undefined: one site). A broken variant's or a reconfig
+ * run's seeds stay on one site unless asked: their regression seeds were found there.
+ */
+function wanOf(flags: SimFlags) {
+  const plain = flags.variant === undefined && flags.reconfig !== true;
+  const chosen = flags.wan ?? (plain ? 'mixed' : 'none');
   if (chosen === 'mixed') return wanVariantOfSeed;
   if (chosen === 'none') return () => undefined;
   if (!(wanVariantNames as readonly string[]).includes(chosen)) {
@@ -110,7 +114,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   const seeds = single === undefined ? count('--seeds', flags.seeds) : 1;
   const variant = variantOf(flags.variant);
   const shapeOf = quorumShapeOf(flags.quorum);
-  const wanOfSeed = wanOf(flags.wan, flags.variant);
+  const wanOfSeed = wanOf(flags);
   if (flags.traceOut !== undefined && single === undefined) {
     throw new Error('--trace-out traces one run: give --seed N');
   }

@@ -244,12 +244,12 @@ export type WanVariant = keyof typeof wanVariants;
 export const wanVariantNames = Object.keys(wanVariants) as WanVariant[];
 
 /**
- * `--wan mixed`, what `npm run sim` runs by default: one seed in four runs across sites (2+2+1
- * and 1+1+1 in turn, 3+3+3 every fourth time, its nine replicas being the slowest), the others
- * on one site as ever.
+ * `--wan mixed`, what `npm run sim` runs by default: one seed in four (the multiples of four)
+ * runs across sites, 1+1+1 and 2+2+1 in turn and 3+3+3 every fourth time (its nine replicas
+ * being the slowest); the others run on one site as ever.
  */
 export function wanVariantOfSeed(seed: number): WanVariant | undefined {
-  if (seed % 4 !== 3) return undefined;
-  const turn = Math.floor(seed / 4) % 4;
-  return turn === 3 ? 'sites333' : turn % 2 === 0 ? 'sites221' : 'sites111';
+  if (seed % 4 !== 0) return undefined;
+  const turn = (seed / 4) % 4;
+  return turn === 0 ? 'sites333' : turn === 2 ? 'sites221' : 'sites111';
 }

@@ -163,6 +163,11 @@ export class ProxyMesh {
     for (const other of others) if (other !== id) this.partition(id, other, 'both');
   }
 
+  /** Cuts `id` off from every replica outside `site`, both ways (a site's WAN links go). */
+  isolateFrom(id: number, site: readonly number[], all: readonly number[]): void {
+    for (const other of all) if (!site.includes(other)) this.partition(id, other, 'both');
+  }
+
   healAll(): void {
     this.cuts.clear();
     for (const proxy of this.proxies.values()) proxy.resetDamaged();
