@@ -141,7 +141,8 @@ export async function runChaos(flags: ChaosFlags, print = console.log): Promise<
     print(line);
   };
   try {
-    replicas.configure(mesh);
+    const siteLines = (shaping?.sites ?? []).map((site, index) => `site.${index + 1}=${site}`);
+    replicas.configure(mesh, siteLines);
     for (const id of replicas.ids) replicas.start(id);
     if ((await replicas.settled(60_000)) === undefined) throw new Error('no leader within 60 s');
     const started = performance.now();

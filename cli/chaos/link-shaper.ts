@@ -29,6 +29,8 @@ export class ShapedDirection {
   private wireFreeAtMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Told once everything held was released after the source ended (see finish). */
+  private finished: (() => void) | undefined;
 
   constructor(
     private readonly source: Socket,
@@ -55,6 +57,16 @@ export class ShapedDirection {
     this.heldBytes += chunk.byteLength;
     if (this.heldBytes > heldBytesMax) this.source.pause();
     this.schedule();
+  }
+
+  /**
+   * The source ended: what it sent before its FIN still arrives, after its delay, and only then
+   * is `done` told (a peer's last frame, a goodbye, must not be cut by the close behind it).
+   */
+  finish(done: () => void): void {
+    if (this.finished !== undefined || this.closed) return;
+    this.finished = done;
+    if (this.held.length === 0) done();
   }
 
   close(): void {
@@ -85,6 +97,7 @@ export class ShapedDirection {
       this.release(chunk);
     }
     if (this.heldBytes <= heldBytesMax / 2 && this.source.isPaused()) this.source.resume();
+    if (this.held.length === 0) this.finished?.();
     this.schedule();
   }
 

@@ -68,19 +68,33 @@ class PairProxy {
       source.on('data', (chunk: Buffer) => {
         if (open()) direction.push(chunk);
       });
+      return direction;
     };
-    forward(dialer, upstream, this.from, this.to);
-    forward(upstream, dialer, this.to, this.from);
+    const toUpstream = forward(dialer, upstream, this.from, this.to);
+    const toDialer = forward(upstream, dialer, this.to, this.from);
     const end = () => {
       for (const direction of relay.directions) direction.close();
       this.relays.delete(relay);
       dialer.destroy();
       upstream.destroy();
     };
-    for (const socket of [dialer, upstream]) {
-      socket.on('error', end);
-      socket.on('close', end);
-    }
+    // A clean close passes on as a FIN once the bytes sent before it have arrived; the relay
+    // goes when both ways are done. An error ends both at once.
+    let finishedWays = 0;
+    const wayDone = (sink: Socket) => () => {
+      sink.end();
+      finishedWays += 1;
+      if (finishedWays === 2) end();
+    };
+    const onClose = (direction: ShapedDirection, sink: Socket) => (hadError: boolean) => {
+      if (hadError) end();
+      else direction.finish(wayDone(sink));
+    };
+    dialer.on('end', () => toUpstream.finish(wayDone(upstream)));
+    upstream.on('end', () => toDialer.finish(wayDone(dialer)));
+    dialer.on('close', onClose(toUpstream, upstream));
+    upstream.on('close', onClose(toDialer, dialer));
+    for (const socket of [dialer, upstream]) socket.on('error', end);
   }
 
   /** Resets every relay that lost bytes: both ends see the connection break and redial. */
