@@ -1,9 +1,9 @@
-// The WAN benchmark (`npm run bench:wan`, bench/wan.ts): issue 17's figures across data centres on one machine — 3 sites of 3
-// replicas and 3 sites of 2+2+1, 40 ms between sites and 1 ms inside one (the chaos proxy mesh's
-// shaping), 1 KiB writes at a fixed rate from a client in each site; star (treeBroadcast=false)
-// and tree broadcast alternating, layout by layout, so both see the same machine load. Prints
-// cross-site bytes per committed write, write and read latency per site, and the time a client
-// whose whole site died takes to be served by another site. `--small` is the CI-sized run.
+// The WAN benchmark (`npm run bench:wan`, bench/wan.ts): issue 17's figures across data centres
+// on one machine — 3 sites of 3 replicas and 3 sites of 2+2+1, 40 ms between sites and 1 ms
+// inside one (the chaos proxy mesh's shaping), 1 KiB writes at a fixed rate from a client in each
+// site; star (treeBroadcast=false) and tree broadcast alternating, layout by layout, so both see
+// the same machine load. Prints cross-site bytes per committed write, write and read latency per
+// site, and the time a client whose whole site died takes to be served by another site.
 
 import { bandwidthOfMbit } from '../cli/chaos/sites.js';
 import { runWan, type WanRunOptions, type WanRunResult } from './wan-run.js';

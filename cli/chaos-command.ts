@@ -109,7 +109,8 @@ function shapingOf(flags: ChaosFlags): SiteShaping | undefined {
     sites: parseSites(flags.sites),
     wan: {
       delayMs: delay('--wan-delay-ms', flags.wanDelayMs),
-      bandwidthBytesPerMs: bandwidthOfMbit(count('--wan-bandwidth-mbit', flags.wanBandwidthMbit, 0)),
+      bandwidthBytesPerMs: bandwidthOfMbit(
+        count('--wan-bandwidth-mbit', flags.wanBandwidthMbit, 0)),
     },
     lan: { delayMs: delay('--lan-delay-ms', flags.lanDelayMs), bandwidthBytesPerMs: Infinity },
   };
@@ -205,8 +206,8 @@ function reportLines(report: ChaosReport, history: ReturnType<typeof checkClient
       ? '' : ` ${(shaping.wan.bandwidthBytesPerMs * 8 / 1000).toFixed(1)} Mbit/s`}, ` +
     `LAN ${shaping.lan.delayMs} ms)`;
   return [
-    `chaos: ${replicaCount} replicas, ${clientCount} clients, ${durationMs / 1000} s, seed ${seed}` +
-      sitesText,
+    `chaos: ${replicaCount} replicas, ${clientCount} clients, ${durationMs / 1000} s, ` +
+      `seed ${seed}${sitesText}`,
     `faults: ${faultCount} (${faultText})`,
     `operations: ${history.operations} (sessions ${sessions})`,
     `settled: ${settled}`,

@@ -154,7 +154,8 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
       flags: ['--seed', String(seed), ...replayFlags(flags).split(' ').filter((part) => part)],
     };
     const options = {
-      ...common, seed, quorum, ...(wan === undefined ? {} : { wan }), ...(trace === undefined ? {} : { trace }),
+      ...common, seed, quorum, ...(wan === undefined ? {} : { wan }),
+      ...(trace === undefined ? {} : { trace }),
       ...(traceOut === undefined ? {} : { traceOut }),
     };
     let result: SimulationResult;

@@ -13,7 +13,9 @@ export type WanFaultKind = (typeof wanFaultKinds)[number];
 const crashSurvivorsMax = 3;
 
 function sitesOf(cluster: Cluster): string[] {
-  const sites = cluster.members.map((id) => cluster.siteOf(id)).filter((site) => site !== undefined);
+  const sites = cluster.members
+    .map((id) => cluster.siteOf(id))
+    .filter((site) => site !== undefined);
   return [...new Set(sites)].sort();
 }
 

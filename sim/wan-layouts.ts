@@ -49,7 +49,9 @@ export function wanLayoutOf(
   const sites = [...new Set(assignment.values())].sort();
   const timings = new Map<string, LinkTiming>();
   for (const from of sites) {
-    for (const to of sites) timings.set(`${from}>${to}`, from === to ? localLink : between(from, to));
+    for (const to of sites) {
+      timings.set(`${from}>${to}`, from === to ? localLink : between(from, to));
+    }
   }
   return {
     sites,
