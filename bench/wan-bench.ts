@@ -71,7 +71,8 @@ function rowLines(layout: string, mode: string, result: WanRunResult): string[] 
   for (const site of result.perSite) {
     lines.push(`  site ${site.site}: write p50 ${fixed(site.writeP50Ms, 1)} ms ` +
       `p99 ${fixed(site.writeP99Ms, 1)} ms; read p50 ${fixed(site.readP50Ms, 1)} ms ` +
-      `p99 ${fixed(site.readP99Ms, 1)} ms; errors ${site.errors}`);
+      `p99 ${fixed(site.readP99Ms, 1)} ms; errors ${site.errors}` +
+      (site.firstError === undefined ? '' : ` (first: ${site.firstError})`));
   }
   const failover = result.failover;
   if (failover !== undefined) {

@@ -40,6 +40,8 @@ export interface SiteFigures {
   readP50Ms: number;
   readP99Ms: number;
   errors: number;
+  /** The first failure's text, when there were failures. */
+  firstError: string | undefined;
 }
 
 export interface FailoverFigures {
@@ -61,7 +63,8 @@ export interface WanRunResult {
 
 /** A loopback address of the benchmark's own (chaos runs take 127.0.0.3). */
 const host = '127.0.0.5';
-const settleTimeoutMs = 90_000;
+const settleTimeoutMs = 120_000;
+const prepareTimeoutMs = 60_000;
 /** Outstanding requests one site's client keeps at most: a fixed pace that falls behind stops. */
 const outstandingMax = 64;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -86,7 +89,7 @@ export async function runWan(options: WanRunOptions): Promise<WanRunResult> {
     ports.set(index + 1, { client: client!, quorum: quorum!, election: election! });
   });
   const quorumPorts = new Map([...ports].map(([id, replica]) => [id, replica.quorum]));
-  const mesh = await ProxyMesh.create(quorumPorts, host, linkShapeOf(shaping));
+  const mesh = await ProxyMesh.create(quorumPorts, host, linkShapeOf(shaping), new Set(all));
   const replicas = new ReplicaProcesses(dir, ports, options.tickTimeMs, host);
   const proxies: ShapedProxy[] = [];
   /** Per site, a writer and a reader: a read in the writer's session would queue behind its
@@ -141,11 +144,22 @@ export async function runWan(options: WanRunOptions): Promise<WanRunResult> {
   }
 }
 
+/** Creates each site's node, retrying what a loaded machine times out (bounded). */
 async function prepare(clients: Client[], sites: string[], valueBytes: number): Promise<void> {
   const first = clients[0]!;
-  await first.create('/wan-bench', Buffer.alloc(0)).catch(() => undefined);
-  for (const site of sites) {
-    await first.create(`/wan-bench/${site}`, Buffer.alloc(valueBytes)).catch(() => undefined);
+  const paths = ['/wan-bench', ...sites.map((site) => `/wan-bench/${site}`)];
+  const deadline = Date.now() + prepareTimeoutMs;
+  for (const path of paths) {
+    for (;;) {
+      try {
+        if ((await first.exists(path)) !== null) break;
+        await first.create(path, Buffer.alloc(path === '/wan-bench' ? 0 : valueBytes));
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`wan bench: cannot create ${path}: ${error}`);
+        await sleep(200);
+      }
+    }
   }
 }
 
@@ -172,6 +186,7 @@ async function paceLoad(client: Client, reader: Client, site: string, options: W
   const writes: number[] = [];
   const reads: number[] = [];
   let errors = 0;
+  let firstError: string | undefined;
   let outstanding = 0;
   const pending: Promise<void>[] = [];
   const timed = (list: number[], work: () => Promise<unknown>) => {
@@ -179,7 +194,10 @@ async function paceLoad(client: Client, reader: Client, site: string, options: W
     outstanding += 1;
     pending.push(work().then(
       () => void list.push(performance.now() - started),
-      () => void (errors += 1),
+      (error: unknown) => {
+        errors += 1;
+        firstError ??= String(error);
+      },
     ).finally(() => void (outstanding -= 1)));
   };
   const intervalMs = 1000 / options.operationsPerSecond;
@@ -196,7 +214,7 @@ async function paceLoad(client: Client, reader: Client, site: string, options: W
   writes.sort((first, second) => first - second);
   reads.sort((first, second) => first - second);
   return {
-    site, writes: writes.length, reads: reads.length, errors,
+    site, writes: writes.length, reads: reads.length, errors, firstError,
     writeP50Ms: percentile(writes, 0.5), writeP99Ms: percentile(writes, 0.99),
     readP50Ms: percentile(reads, 0.5), readP99Ms: percentile(reads, 0.99),
   };

@@ -134,7 +134,8 @@ export async function runChaos(flags: ChaosFlags, print = console.log): Promise<
     ports.set(id, { client: client!, quorum: quorum!, election: election! });
   }
   const quorumPorts = new Map([...ports].map(([id, replica]) => [id, replica.quorum]));
-  const mesh = await ProxyMesh.create(quorumPorts, host, linkShapeOf(shaping));
+  const reserved = new Set([...ports.values()].flatMap((replica) => Object.values(replica)));
+  const mesh = await ProxyMesh.create(quorumPorts, host, linkShapeOf(shaping), reserved);
   const replicas = new ReplicaProcesses(dir, ports, tickTimeMs, host);
   const lines: string[] = [];
   const say = (line: string) => {

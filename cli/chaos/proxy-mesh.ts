@@ -27,10 +27,14 @@ interface LinkPolicy {
   carried: (from: number, to: number, bytes: number) => void;
 }
 
+/** Ports a proxy draws before it gives up finding one outside the reserved ones. */
+const listenAttemptsMax = 100;
+
 /** The proxy replica `from` dials to reach replica `to`. */
 class PairProxy {
   readonly relays = new Set<Relay>();
   private server: Server | undefined;
+  private readonly refused: Server[] = [];
   port = 0;
 
   constructor(
@@ -41,15 +45,31 @@ class PairProxy {
     private readonly host: string,
   ) {}
 
-  async listen(): Promise<number> {
-    this.server = createServer((socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(0, this.host, () => resolve());
-    });
-    const address = this.server.address();
-    this.port = typeof address === 'object' && address !== null ? address.port : 0;
-    return this.port;
+  /**
+   * Listens on a port the kernel picks, but none of `reserved`: the replicas' own ports were
+   * only probed free and are bound later, so the kernel may offer one of them again (a proxy on
+   * a replica's quorum port sends its peers to the wrong replica, and that one cannot start).
+   */
+  async listen(reserved: ReadonlySet<number> = new Set()): Promise<number> {
+    for (let attempt = 0; attempt < listenAttemptsMax; attempt++) {
+      const server = createServer((socket) => this.accept(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, this.host, () => resolve());
+      });
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      if (reserved.has(port)) {
+        // Kept open until a free one is found, so the kernel does not offer it again.
+        this.refused.push(server);
+        continue;
+      }
+      for (const refused of this.refused.splice(0)) refused.close();
+      this.server = server;
+      this.port = port;
+      return port;
+    }
+    throw new Error(`proxy: no free port outside the replicas' after ${listenAttemptsMax} tries`);
   }
 
   private accept(dialer: Socket): void {
@@ -109,6 +129,7 @@ class PairProxy {
   }
 
   async close(): Promise<void> {
+    for (const refused of this.refused.splice(0)) refused.close();
     for (const relay of this.relays) {
       for (const direction of relay.directions) direction.close();
       relay.dialer.destroy();
@@ -139,6 +160,8 @@ export class ProxyMesh {
     quorumPorts: ReadonlyMap<number, number>,
     host: string,
     shape: (from: number, to: number) => LinkShape = () => unshapedLink,
+    /** Ports the proxies must not take (every port the replicas will bind). */
+    reserved: ReadonlySet<number> = new Set(quorumPorts.values()),
   ): Promise<ProxyMesh> {
     const mesh = new ProxyMesh(shape);
     const policy: LinkPolicy = {
@@ -152,7 +175,7 @@ export class ProxyMesh {
       for (const [to, port] of quorumPorts) {
         if (from === to) continue;
         const proxy = new PairProxy(from, to, port, policy, host);
-        await proxy.listen();
+        await proxy.listen(reserved);
         mesh.proxies.set(`${from}→${to}`, proxy);
       }
     }
