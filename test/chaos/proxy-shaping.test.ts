@@ -87,12 +87,16 @@ describe('chaos proxy shaping', () => {
     expect(proxy.bytes().toTarget).toBe(payload.byteLength);
   });
 
-  it('passes bytes at once on an unshaped link (under 40 ms)', async () => {
-    const { sink, socket } = await shaped({ delayMs: 0, bandwidthBytesPerMs: Infinity });
+  it('passes bytes on an unshaped link ahead of a 40 ms one sent at the same time', async () => {
+    const plain = await shaped({ delayMs: 0, bandwidthBytesPerMs: Infinity });
+    const slow = await shaped({ delayMs: 40, bandwidthBytesPerMs: Infinity });
     const started = performance.now();
-    socket.write(Buffer.from('now'));
-    await waitFor(() => sink.received().byteLength === 3);
-    expect(sink.arrivals[0]!.atMs - started).toBeLessThan(40);
+    slow.socket.write(Buffer.from('now'));
+    plain.socket.write(Buffer.from('now'));
+    await waitFor(() => plain.sink.received().byteLength === 3 &&
+      slow.sink.received().byteLength === 3);
+    expect(plain.sink.arrivals[0]!.atMs).toBeLessThan(slow.sink.arrivals[0]!.atMs);
+    expect(slow.sink.arrivals[0]!.atMs - started).toBeGreaterThanOrEqual(40);
   });
 
   it('shapes and counts per replica pair in the mesh (1→2 over 30 ms, 2→1 local)', async () => {
