@@ -3,6 +3,8 @@
 // SIGCONT, partitions (both ways or one way) through a proxy mesh between the replicas. At the
 // end every fault heals, the replicas must agree on one tree, and the history goes through the
 // same linearizability checker as the simulator's. Bounded in time; only its own processes.
+// With `--sites`, the mesh shapes links as a WAN between sites (cli/chaos/sites.ts) and whole
+// sites are cut off or killed among the faults.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,9 @@ import { ProxyMesh } from './chaos/proxy-mesh.js';
 import { freePorts } from '../bench/servers.js';
 import { ReplicaProcesses, type ReplicaPorts } from './chaos/replica-processes.js';
 import { compareTrees } from './chaos/tree-digest.js';
+import {
+  bandwidthOfMbit, linkShapeOf, parseSites, replicasBySite, type SiteShaping,
+} from './chaos/sites.js';
 
 export interface ChaosFlags {
   duration: string;
@@ -22,6 +27,10 @@ export interface ChaosFlags {
   clients: string;
   seed: string;
   tickTime: string;
+  sites?: string;
+  wanDelayMs: string;
+  lanDelayMs: string;
+  wanBandwidthMbit: string;
 }
 
 export function addChaosOptions(command: Command): Command {
@@ -30,11 +39,19 @@ export function addChaosOptions(command: Command): Command {
     .option('--replicas <n>', 'voting replicas', '5')
     .option('--clients <n>', 'clients recording histories', '4')
     .option('--seed <n>', 'seed for the choice and timing of faults and operations', '1')
-    .option('--tick-time <ms>', 'the replicas\' tickTime', '200');
+    .option('--tick-time <ms>', 'the replicas\' tickTime', '200')
+    .option('--sites <names>', 'one site per replica, e.g. a,a,a,b,b,b,c,c,c (sets --replicas); ' +
+      'links between sites are shaped as a WAN, and site partitions and site kills join the faults')
+    .option('--wan-delay-ms <ms>', 'with --sites: one-way delay between two sites', '40')
+    .option('--lan-delay-ms <ms>', 'with --sites: one-way delay inside a site', '1')
+    .option('--wan-bandwidth-mbit <n>', 'with --sites: each link between sites, in Mbit/s ' +
+      '(0: no limit)', '0');
 }
 
-type FaultKind = 'kill' | 'pause' | 'partition' | 'oneWayPartition' | 'isolate';
+type FaultKind =
+  | 'kill' | 'pause' | 'partition' | 'oneWayPartition' | 'isolate' | 'sitePartition' | 'siteKill';
 const faultKinds: FaultKind[] = ['kill', 'pause', 'partition', 'oneWayPartition', 'isolate'];
+const siteFaultKinds: FaultKind[] = ['sitePartition', 'siteKill'];
 
 export interface ChaosResult {
   verdict: 'ok' | 'violation' | 'unknown';
@@ -55,25 +72,48 @@ async function injectFaults(
   random: () => number,
   stopAt: number,
   counts: Map<FaultKind, number>,
+  sites: readonly string[] | undefined,
 ): Promise<void> {
   const ids = replicas.ids;
   const pick = () => ids[Math.floor(random() * ids.length)]!;
+  const kinds = sites === undefined ? faultKinds : [...faultKinds, ...siteFaultKinds];
+  const bySite = replicasBySite(sites ?? []);
   while (Date.now() < stopAt) {
     await sleep(500 + random() * 1500);
-    const kind = faultKinds[Math.floor(random() * faultKinds.length)]!;
+    const kind = kinds[Math.floor(random() * kinds.length)]!;
     const victim = pick();
     const other = ids.filter((id) => id !== victim)[Math.floor(random() * (ids.length - 1))]!;
+    // The victim's whole site, for the site faults.
+    const site = bySite.get(sites?.[victim - 1] ?? '') ?? [victim];
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
     if (kind === 'kill') await replicas.kill(victim);
     else if (kind === 'pause') replicas.pause(victim);
     else if (kind === 'partition') mesh.partition(victim, other, 'both');
     else if (kind === 'oneWayPartition') mesh.partition(victim, other, 'oneWay');
+    else if (kind === 'siteKill') for (const id of site) await replicas.kill(id);
+    else if (kind === 'sitePartition') for (const id of site) mesh.isolateFrom(id, site, ids);
     else mesh.isolate(victim, ids);
     await sleep(500 + random() * 2500);
     if (kind === 'kill') replicas.start(victim);
+    else if (kind === 'siteKill') for (const id of site) replicas.start(id);
     else if (kind === 'pause') replicas.resume(victim);
     else mesh.healAll();
   }
+}
+
+/** The WAN shaping `--sites` and its flags ask for; undefined without `--sites`. */
+function shapingOf(flags: ChaosFlags): SiteShaping | undefined {
+  if (flags.sites === undefined) return undefined;
+  const delay = (flag: string, value: string) => count(flag, value, 0);
+  return {
+    sites: parseSites(flags.sites),
+    wan: {
+      delayMs: delay('--wan-delay-ms', flags.wanDelayMs),
+      bandwidthBytesPerMs: bandwidthOfMbit(
+        count('--wan-bandwidth-mbit', flags.wanBandwidthMbit, 0)),
+    },
+    lan: { delayMs: delay('--lan-delay-ms', flags.lanDelayMs), bandwidthBytesPerMs: Infinity },
+  };
 }
 
 function count(flag: string, value: string, least: number): number {
@@ -82,7 +122,8 @@ function count(flag: string, value: string, least: number): number {
 
 export async function runChaos(flags: ChaosFlags, print = console.log): Promise<ChaosResult> {
   const durationMs = count('--duration', flags.duration, 1) * 1000;
-  const replicaCount = count('--replicas', flags.replicas, 3);
+  const shaping = shapingOf(flags);
+  const replicaCount = shaping?.sites.length ?? count('--replicas', flags.replicas, 3);
   const clientCount = count('--clients', flags.clients, 1);
   const seed = count('--seed', flags.seed, 0);
   const tickTimeMs = count('--tick-time', flags.tickTime, 10);
@@ -93,7 +134,8 @@ export async function runChaos(flags: ChaosFlags, print = console.log): Promise<
     ports.set(id, { client: client!, quorum: quorum!, election: election! });
   }
   const quorumPorts = new Map([...ports].map(([id, replica]) => [id, replica.quorum]));
-  const mesh = await ProxyMesh.create(quorumPorts, host);
+  const reserved = new Set([...ports.values()].flatMap((replica) => Object.values(replica)));
+  const mesh = await ProxyMesh.create(quorumPorts, host, linkShapeOf(shaping), reserved);
   const replicas = new ReplicaProcesses(dir, ports, tickTimeMs, host);
   const lines: string[] = [];
   const say = (line: string) => {
@@ -101,7 +143,8 @@ export async function runChaos(flags: ChaosFlags, print = console.log): Promise<
     print(line);
   };
   try {
-    replicas.configure(mesh);
+    const siteLines = (shaping?.sites ?? []).map((site, index) => `site.${index + 1}=${site}`);
+    replicas.configure(mesh, siteLines);
     for (const id of replicas.ids) replicas.start(id);
     if ((await replicas.settled(60_000)) === undefined) throw new Error('no leader within 60 s');
     const started = performance.now();
@@ -111,7 +154,7 @@ export async function runChaos(flags: ChaosFlags, print = console.log): Promise<
     const clientRuns = Array.from({ length: clientCount }, (_, index) =>
       runHistoryClient(index + 1, replicas.connectString(), seed, now, durationMs),
     );
-    await injectFaults(replicas, mesh, seededRandom(seed), stopAt, faults);
+    await injectFaults(replicas, mesh, seededRandom(seed), stopAt, faults, shaping?.sites);
     const runs = await Promise.all(clientRuns);
     mesh.healAll();
     replicas.resumeAll();
@@ -121,7 +164,9 @@ export async function runChaos(flags: ChaosFlags, print = console.log): Promise<
     const history = checkClientHistory(runs.flatMap((run) => run.history));
     const ok = zxid !== undefined && trees?.identical === true && history.verdict !== 'violation';
     const verdict = !ok ? 'violation' : history.verdict === 'ok' ? 'ok' : 'unknown';
-    const report = { replicaCount, clientCount, durationMs, seed, faults, runs, zxid, trees };
+    const report = {
+      replicaCount, clientCount, durationMs, seed, faults, runs, zxid, trees, shaping,
+    };
     for (const line of reportLines(report, history)) say(line);
     say(`verdict: ${verdict}`);
     return { verdict, lines };
@@ -141,6 +186,7 @@ interface ChaosReport {
   runs: ReadonlyArray<{ sessions: number }>;
   zxid: number | undefined;
   trees: { identical: boolean; nodes: number; detail: string } | undefined;
+  shaping: SiteShaping | undefined;
 }
 
 /** The run's summary, a line a figure. */
@@ -155,8 +201,14 @@ function reportLines(report: ChaosReport, history: ReturnType<typeof checkClient
     ? 'not compared'
     : trees.identical ? `identical (${trees.nodes} nodes)` : `DIFFER: ${trees.detail}`;
   const detail = history.detail === undefined ? '' : ` — ${history.detail}`;
+  const shaping = report.shaping;
+  const sitesText = shaping === undefined ? '' : `, sites ${shaping.sites.join(',')} ` +
+    `(WAN ${shaping.wan.delayMs} ms${shaping.wan.bandwidthBytesPerMs === Infinity
+      ? '' : ` ${(shaping.wan.bandwidthBytesPerMs * 8 / 1000).toFixed(1)} Mbit/s`}, ` +
+    `LAN ${shaping.lan.delayMs} ms)`;
   return [
-    `chaos: ${replicaCount} replicas, ${clientCount} clients, ${durationMs / 1000} s, seed ${seed}`,
+    `chaos: ${replicaCount} replicas, ${clientCount} clients, ${durationMs / 1000} s, ` +
+      `seed ${seed}${sitesText}`,
     `faults: ${faultCount} (${faultText})`,
     `operations: ${history.operations} (sessions ${sessions})`,
     `settled: ${settled}`,

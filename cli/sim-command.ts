@@ -7,7 +7,10 @@
 import type { Command } from 'commander';
 import { parseValue, valueParsers } from '../actors/config/config.js';
 import { runSimulation, type SimulationResult } from '../sim/simulation.js';
-import { brokenVariants, type BrokenParts, type BrokenVariant } from '../sim/variants.js';
+import {
+  brokenVariants, wanVariantNames, wanVariantOfSeed, type BrokenParts, type BrokenVariant,
+  type WanVariant,
+} from '../sim/variants.js';
 import { quorumShapes, shapeOfSeed, type QuorumShape } from '../sim/quorum-shapes.js';
 import { TraceFile, traceLinesMaxDefault } from '../sim/machine-trace.js';
 
@@ -29,6 +32,7 @@ export interface SimFlags {
   spares: string;
   /** Each replica's site in id order (`a,a,b,b,b`): tree broadcast relays within a site. */
   sites?: string;
+  wan?: string;
 }
 
 export function addSimOptions(command: Command): Command {
@@ -56,7 +60,10 @@ export function addSimOptions(command: Command): Command {
     .option('--spares <n>', 'with --reconfig: replicas outside the starting membership', '2')
     .option('--sites <names>', 'each replica\'s site, in id order (a,a,b,b,b): tree broadcast ' +
       'relays within a site; majority quorum only')
-    .option('--variant <name>', `run a broken variant: ${Object.keys(brokenVariants).join(', ')}`);
+    .option('--variant <name>', `run a broken variant: ${Object.keys(brokenVariants).join(', ')}`)
+    .option('--wan <layout>', `replicas across three sites with latency, jitter and bandwidth ` +
+      `between them: ${wanVariantNames.join(', ')}, none, or mixed (one seed in four across ` +
+      `sites; the default, but none with --variant or --reconfig)`);
 }
 
 function count(flag: string, value: string): number {
@@ -98,6 +105,21 @@ function variantOf(name: string | undefined): BrokenParts {
   return brokenVariants[name as BrokenVariant];
 }
 
+/**
+ * The WAN layout each seed runs with (undefined: one site). A broken variant's or a reconfig
+ * run's seeds stay on one site unless asked: their regression seeds were found there.
+ */
+function wanOf(flags: SimFlags) {
+  const plain = flags.variant === undefined && flags.reconfig !== true;
+  const chosen = flags.wan ?? (plain ? 'mixed' : 'none');
+  if (chosen === 'mixed') return wanVariantOfSeed;
+  if (chosen === 'none') return () => undefined;
+  if (!(wanVariantNames as readonly string[]).includes(chosen)) {
+    throw new Error(`invalid --wan "${chosen}": one of ${wanVariantNames.join(', ')}, none, mixed`);
+  }
+  return () => chosen as WanVariant;
+}
+
 /** Runs the seeds; resolves with the number of seeds that found a violation. */
 export async function runSimCommand(flags: SimFlags, print = console.log): Promise<number> {
   const single = flags.seed === undefined ? undefined : count('--seed', flags.seed);
@@ -105,6 +127,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   const seeds = single === undefined ? count('--seeds', flags.seeds) : 1;
   const variant = variantOf(flags.variant);
   const shapeOf = quorumShapeOf(flags.quorum);
+  const wanOfSeed = wanOf(flags);
   if (flags.traceOut !== undefined && single === undefined) {
     throw new Error('--trace-out traces one run: give --seed N');
   }
@@ -136,16 +159,20 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   let unknown = 0;
   const reconfigs = { asked: 0, stale: 0, committed: 0, activations: 0, leaderCrashes: 0 };
   const shapes = new Map<QuorumShape, number>();
+  const layouts = new Map<string, number>();
   for (let seed = first; seed < first + seeds; seed++) {
     const trace = flags.trace === true ? (line: string) => print(`[${seed}] ${line}`) : undefined;
     const quorum = variant.quorum ?? shapeOf(seed);
     shapes.set(quorum, (shapes.get(quorum) ?? 0) + 1);
+    const wan = wanOfSeed(seed);
+    layouts.set(wan ?? 'one site', (layouts.get(wan ?? 'one site') ?? 0) + 1);
     const traceOut = traceFile === undefined ? undefined : {
       write: traceFile.write, linesMax,
       flags: ['--seed', String(seed), ...replayFlags(flags).split(' ').filter((part) => part)],
     };
     const options = {
-      ...common, seed, quorum, ...(trace === undefined ? {} : { trace }),
+      ...common, seed, quorum, ...(wan === undefined ? {} : { wan }),
+      ...(trace === undefined ? {} : { trace }),
       ...(traceOut === undefined ? {} : { traceOut }),
     };
     let result: SimulationResult;
@@ -182,6 +209,7 @@ export async function runSimCommand(flags: SimFlags, print = console.log): Promi
   const variantText = flags.variant === undefined ? '' : `, variant ${flags.variant}`;
   print(`seeds run: ${seeds} (${first}..${first + seeds - 1})${variantText}`);
   print(`quorums: ${[...shapes].map(([shape, times]) => `${shape} ${times}`).join(', ')}`);
+  print(`sites: ${[...layouts].map(([layout, times]) => `${layout} ${times}`).join(', ')}`);
   print(`faults injected: ${injected} (${faultText})`);
   if (flags.reconfig === true || variant.reconfig === true) {
     const { asked, stale, committed, activations, leaderCrashes } = reconfigs;
@@ -206,6 +234,7 @@ function replayFlags(flags: SimFlags): string {
     ['--steps', flags.steps, '4000'],
     ['--fault-chance', flags.faultChance, '0.006'],
     ['--variant', flags.variant, ''],
+    ['--wan', flags.wan, ''],
     ['--spares', flags.reconfig === true ? flags.spares : undefined, '2'],
     ['--sites', flags.sites, ''],
   ];

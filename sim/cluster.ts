@@ -29,6 +29,7 @@ import {
   type ReplicaMachine,
 } from './replica-host.js';
 import { SimulatedStorageBackend } from './storage-backend.js';
+import { WanNetwork, type WanLayout } from './wan-network.js';
 
 export { clusterSessionId, createTxnBody } from './cluster-support.js';
 
@@ -54,6 +55,11 @@ export interface ClusterOptions {
   trackerFor?: (id: ServerId) => (actor: AnyActorRef) => void;
   /** site.N for the starting membership (tree broadcast); a majority quorum only. */
   sites?: Readonly<Record<ServerId, string>>;
+  /**
+   * Replicas in sites with latency, jitter and bandwidth between them (sim/wan-network.ts);
+   * without it every message may be delivered at once, as before.
+   */
+  wan?: WanLayout;
 }
 
 const stepMs = 50;
@@ -72,7 +78,9 @@ export class Cluster {
   onMessage: ((from: ServerId, to: ServerId, message: PeerMessage) => void) | undefined;
   /** Told of each replica's leaf states whenever they change (the trace). */
   onTransition: ((id: ServerId, states: string[]) => void) | undefined;
-  readonly network = new MemoryNetwork();
+  readonly network: MemoryNetwork;
+  /** The same network when the replicas sit in sites (options.wan). */
+  readonly wan: WanNetwork | undefined;
   readonly ledger = new CommitLedger();
   /** Every configuration a replica activated (sim/config-ledger.ts). */
   readonly configs = new ConfigLedger(this.ledger);
@@ -100,10 +108,16 @@ export class Cluster {
   private cxid = 0;
   private readonly treeDigests = new TreeDigests();
   /** Peer deliveries since the clock last moved (see sim/livelock.ts). */
-  private readonly deliveries = new InstantDeliveries(this.network, () => this.clock.now());
+  private readonly deliveries: InstantDeliveries;
 
   constructor(readonly options: ClusterOptions) {
     restartDrainCount();
+    const now = () => this.clock.now();
+    this.wan = options.wan === undefined
+      ? undefined
+      : new WanNetwork({ layout: options.wan, now, seed: options.seed ?? 1 });
+    this.network = this.wan ?? new MemoryNetwork();
+    this.deliveries = new InstantDeliveries(this.network, now);
     this.random = new SeededRandom(options.seed ?? 1);
     // Session passwords come from a generator of their own: drawing them moves no schedule.
     this.bytesRandom = new SeededRandom(((options.seed ?? 1) ^ 0x5eed) >>> 0);
@@ -137,6 +151,11 @@ export class Cluster {
 
   get timing(): ReplicaTiming {
     return { ...clusterTimingDefaults, ...this.options.timing };
+  }
+
+  /** The site of a replica when the cluster runs across sites (options.wan). */
+  siteOf(id: ServerId): string | undefined {
+    return this.options.wan?.siteOf(id);
   }
 
   disk(id: ServerId): SimulatedStorageBackend {

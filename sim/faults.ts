@@ -4,7 +4,8 @@
 // symmetric and one-way partitions (with groups or weights, sometimes cutting off the heaviest
 // side) and their healing, connection resets, a lost message (which, as on TCP, breaks its
 // connection), a full disk, a corrupt log record on a stopped replica's disk, and a client losing
-// its connection.
+// its connection. A run across sites adds site partitions, site power losses and relay
+// failures (sim/wan-faults.ts).
 
 import { survivesLossOf } from '../machines/quorum.js';
 import type { ServerId } from '../protocol/peer.js';
@@ -12,6 +13,7 @@ import type { SimClient } from './client.js';
 import type { Cluster } from './cluster.js';
 import { heaviestSide } from './quorum-shapes.js';
 import type { SeededRandom } from './random.js';
+import { applyWanFault, wanFaultKinds, type WanFaultKind } from './wan-faults.js';
 
 export const faultKinds = [
   'crash',
@@ -29,7 +31,10 @@ export const faultKinds = [
   'clientDisconnect',
 ] as const;
 
-export type FaultKind = (typeof faultKinds)[number];
+export type FaultKind = (typeof faultKinds)[number] | WanFaultKind;
+
+/** Every kind a run may count, the WAN ones included. */
+export const allFaultKinds: readonly FaultKind[] = [...faultKinds, ...wanFaultKinds];
 
 /** How often a corruptRecord draw corrupts anything (drawn like every other fault). */
 const corruptionChance = 0.2;
@@ -51,7 +56,8 @@ export async function applyFault(
   clients: readonly SimClient[],
   random: SeededRandom,
 ): Promise<FaultKind | undefined> {
-  const kind = random.pick(faultKinds);
+  // Only a run across sites draws from the longer list: a seed on one site keeps its schedule.
+  const kind = random.pick(cluster.wan === undefined ? faultKinds : allFaultKinds);
   const running = cluster.running();
   const stopped = cluster.members.filter((id) => !running.includes(id));
   const paused = running.filter((id) => cluster.isPaused(id));
@@ -122,6 +128,10 @@ export async function applyFault(
     case 'clientDisconnect':
       random.pick(clients).disconnect();
       return kind;
+    case 'sitePartition':
+    case 'sitePowerLoss':
+    case 'relayFailure':
+      return applyWanFault(cluster, kind, random) ? kind : undefined;
     default:
       return kind satisfies never;
   }

@@ -19,7 +19,9 @@ import { LivelockError } from './livelock.js';
 import { checkInvariantsNow, checkEphemerals, type Violation } from './sim-invariants.js';
 import { describeOperation } from './linearizability/index.js';
 import { checkClientHistory } from './sim-history.js';
-import { applyFault, faultKinds, type FaultKind } from './faults.js';
+import { allFaultKinds, applyFault, type FaultKind } from './faults.js';
+import { wanVariants, type WanVariant } from './variants.js';
+import { wanLayoutForSeed, type SimWanLayout } from './wan-layouts.js';
 import { Stranger } from './stranger.js';
 import { describeQuorumRule } from '../machines/quorum.js';
 import { quorumRuleForSeed, type QuorumShape } from './quorum-shapes.js';
@@ -68,6 +70,11 @@ export interface SimulationOptions {
   timing?: Partial<ReplicaTiming>;
   /** site.N of the replicas (tree broadcast relays within a site); a majority quorum only. */
   sites?: Readonly<Record<number, string>>;
+  /**
+   * Replicas over three sites with latency, jitter and bandwidth between them, and site faults
+   * (sim/wan-layouts.ts, sim/wan-faults.ts); the variant names how many voters there are.
+   */
+  wan?: WanVariant;
   /** Writes the run's machine trace (sim/machine-trace.ts): `--trace-out`. */
   traceOut?: { write: (line: string) => void; flags: string[]; linesMax?: number };
 }
@@ -98,7 +105,8 @@ const healRoundsMin = 40;
 const healRoundsMax = 1_200;
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
-  const voterCount = options.voters ?? simulationDefaults.voters;
+  const wan = options.wan === undefined ? undefined : wanVariants[options.wan];
+  const voterCount = wan?.voters ?? options.voters ?? simulationDefaults.voters;
   const voters = Array.from({ length: voterCount }, (_, index) => index + 1);
   const observers = Array.from(
     { length: options.observers ?? 0 },
@@ -115,6 +123,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     (_, index) => voters.length + observers.length + index + 1,
   );
   let machineTrace: MachineTrace | undefined;
+  const wanLayout = wan === undefined
+    ? undefined
+    : wanLayoutForSeed([...voters, ...observers, ...spares], wan.sites, options.seed);
+  // A seed across sites names them in its membership too (site.N), so tree broadcast relays
+  // over the slow links as it would in production; --sites alone gives sites without timing.
+  const sites = options.sites ?? (wanLayout === undefined ? undefined : sitesOf(wanLayout,
+    [...voters, ...observers]));
   const cluster = new Cluster({
     ...(options.traceOut === undefined
       ? {}
@@ -124,10 +139,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     observers,
     seed: options.seed,
     ...(reconfig ? { spares, reconfigEnabled: true } : {}),
-    ...(options.timing === undefined ? {} : { timing: options.timing }),
-    ...(options.sites === undefined ? {} : { sites: options.sites }),
+    ...(options.timing === undefined && wan === undefined
+      ? {}
+      : { timing: { ...wan?.timing, ...options.timing } }),
+    ...(sites === undefined ? {} : { sites }),
     ...(options.machine === undefined ? {} : { machine: options.machine }),
     ...(options.hostVariant === undefined ? {} : { hostVariant: options.hostVariant }),
+    ...(wanLayout === undefined ? {} : { wan: wanLayout }),
   });
   machineTrace = options.traceOut === undefined ? undefined : new MachineTrace({
     ...options.traceOut, seed: options.seed, replicas: cluster.members,
@@ -135,6 +153,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   });
   const trace = options.trace;
   trace?.(`quorum ${describeQuorumRule(quorum)}`);
+  if (wan !== undefined) {
+    trace?.(wanLayout!.describe());
+  }
   if (trace !== undefined) attachTrace(cluster, trace);
   const random = cluster.random;
   const network = new ClientNetwork(cluster, options.requestQueue);
@@ -156,7 +177,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       random.int(sessionTimeoutTicksMax - sessionTimeoutTicksMin + 1));
     return new SimClient({ id: index + 1, keys, sessionTimeoutMs, outstandingRequestsMax }, world);
   });
-  const faults = Object.fromEntries(faultKinds.map((kind) => [kind, 0])) as Record<
+  const faults = Object.fromEntries(allFaultKinds.map((kind) => [kind, 0])) as Record<
     FaultKind,
     number
   >;
@@ -166,6 +187,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const run: RunState = {
     steps, faultChance, faults, violations, trace, marks: machineTrace, network, strangerFrames: 0,
     strangerPassesAsMember: options.strangerPassesAsMember ?? false,
+    tickKeepChance: wan === undefined ? 1 : Math.min(1, 3 / cluster.members.length),
     reconfigs: reconfig
       ? new ReconfigFaults(cluster, membershipOfIds(voters, observers), options.reconfigFaults)
       : undefined,
@@ -228,6 +250,11 @@ interface RunState {
   strangerPassesAsMember: boolean;
   /** With `reconfig`: the operator's reconfigs (sim/reconfig-faults.ts). */
   reconfigs: ReconfigFaults | undefined;
+  /**
+   * The share of tick draws that move time: 1 on one site; across sites 3/replicas, so that a
+   * 9-replica run gets as many deliveries, flushes and turns per simulated second as 3 do.
+   */
+  tickKeepChance: number;
 }
 
 /** The seeded steps, then healing and the final invariants (the history is checked after). */
@@ -242,7 +269,7 @@ async function simulate(cluster: Cluster, clients: SimClient[], run: RunState): 
     if (random.chance(faultChance)) {
       await injectFault(cluster, clients, run);
     } else {
-      progress(cluster, clients, network);
+      progress(cluster, clients, network, run.tickKeepChance);
     }
     const crashed = run.reconfigs?.step();
     if (crashed !== undefined) {
@@ -292,12 +319,21 @@ function noteFault(run: RunState, cluster: Cluster, text: string): void {
 }
 
 /** One ordinary step: a delivery, a flush, a replica's turn, a tick or a client's turn. */
-function progress(cluster: Cluster, clients: SimClient[], network: ClientNetwork): void {
+function progress(
+  cluster: Cluster,
+  clients: SimClient[],
+  network: ClientNetwork,
+  tickKeepChance: number,
+): void {
   const random = cluster.random;
   const roll = random.next();
-  if (roll < 0.1) {
+  // Drawn only across sites (tickKeepChance < 1): a seed on one site keeps its schedule.
+  const tick = roll < 0.1 && (tickKeepChance >= 1 || random.chance(tickKeepChance));
+  if (tick) {
     cluster.advance(stepMs);
     for (const client of clients) client.tick();
+  } else if (roll < 0.1) {
+    deliverPeerMessages(cluster);
   } else if (roll < 0.25) {
     // A client with something to do (one waiting on replies, or on its reconnect pause, waits).
     const ready = clients.filter((client) => client.ready);
@@ -315,11 +351,16 @@ function progress(cluster: Cluster, clients: SimClient[], network: ClientNetwork
     const busy = cluster.reachable().filter((replica) => replica.hasTurnWork);
     if (busy.length > 0) random.pick(busy).runTurn();
   } else {
-    const links = cluster.deliverableLinks();
-    if (links.length > 0) {
-      const link = random.pick(links);
-      cluster.deliver(link.from, link.to, 1 + random.int(3));
-    }
+    deliverPeerMessages(cluster);
+  }
+}
+
+function deliverPeerMessages(cluster: Cluster): void {
+  const random = cluster.random;
+  const links = cluster.deliverableLinks();
+  if (links.length > 0) {
+    const link = random.pick(links);
+    cluster.deliver(link.from, link.to, 1 + random.int(3));
   }
 }
 
@@ -365,4 +406,14 @@ function attachTrace(cluster: Cluster, trace: (line: string) => void): void {
   cluster.onTransition = (id, states) => {
     trace(`${cluster.clock.now()} replica ${id}: ${states.join(' | ')}`);
   };
+}
+
+/** site.N for each member a WAN layout places. */
+function sitesOf(layout: SimWanLayout, members: readonly number[]): Record<number, string> {
+  const sites: Record<number, string> = {};
+  for (const id of members) {
+    const site = layout.siteOf(id);
+    if (site !== undefined) sites[id] = site;
+  }
+  return sites;
 }

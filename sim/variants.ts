@@ -218,3 +218,38 @@ export const brokenVariants = {
 } as const satisfies Record<string, BrokenParts>;
 
 export type BrokenVariant = keyof typeof brokenVariants;
+
+/**
+ * initLimit and syncLimit twice the harness's (2 s and 1 s at its 100 ms tick), as operators
+ * raise them across data centres: a round trip between two sites costs up to 200 ms here.
+ */
+const wanTiming: Partial<ReplicaTiming> = { initLimitTicks: 20, syncLimitTicks: 10 };
+
+/**
+ * The configurations across data centres seeds run (sim/wan-layouts.ts): replicas split over
+ * three sites, each pair of sites with its own latency, jitter and bandwidth drawn from the seed.
+ * They are not broken: every invariant must hold over them, with site partitions, site power
+ * losses and relay failures among the faults (sim/wan-faults.ts).
+ */
+export const wanVariants = {
+  /** One replica per site: every message of the protocol crosses the WAN. */
+  sites111: { voters: 3, sites: 3, timing: wanTiming },
+  /** 2+2+1: a quorum needs two sites, and a site may hold a relay and its follower. */
+  sites221: { voters: 5, sites: 3, timing: wanTiming },
+  /** 3+3+3: the issue's shape; a site's power loss leaves two sites, still a quorum. */
+  sites333: { voters: 9, sites: 3, timing: wanTiming },
+} as const satisfies Record<string, { voters: number; sites: number; timing: object }>;
+
+export type WanVariant = keyof typeof wanVariants;
+export const wanVariantNames = Object.keys(wanVariants) as WanVariant[];
+
+/**
+ * `--wan mixed`, what `npm run sim` runs by default: one seed in four (the multiples of four)
+ * runs across sites, 1+1+1 and 2+2+1 in turn and 3+3+3 every fourth time (its nine replicas
+ * being the slowest); the others run on one site as ever.
+ */
+export function wanVariantOfSeed(seed: number): WanVariant | undefined {
+  if (seed % 4 !== 0) return undefined;
+  const turn = (seed / 4) % 4;
+  return turn === 0 ? 'sites333' : turn === 2 ? 'sites221' : 'sites111';
+}

@@ -2,8 +2,11 @@
 // through its own loopback TCP proxy (one per ordered pair), so a pair can be partitioned both
 // ways or one way. A partition drops bytes silently — the connection stays open, as with a real
 // cut, and the replicas find out by their timeouts; healing resets what was cut mid-stream.
+// Each link may also be shaped as a wide-area one (delay and bandwidth: chaos/link-shaper.ts),
+// and the bytes each link carried are counted.
 
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { ShapedDirection, unshapedLink, type LinkShape } from './link-shaper.js';
 
 type Direction = 'both' | 'oneWay';
 
@@ -14,63 +17,111 @@ interface Relay {
   upstream: Socket;
   /** Set once a byte was dropped: the stream is broken and is reset on healing. */
   damaged: boolean;
+  directions: ShapedDirection[];
 }
+
+/** What a proxy asks its mesh about the link between two replicas. */
+interface LinkPolicy {
+  cut: (from: number, to: number) => boolean;
+  shape: (from: number, to: number) => LinkShape;
+  carried: (from: number, to: number, bytes: number) => void;
+}
+
+/** Ports a proxy draws before it gives up finding one outside the reserved ones. */
+const listenAttemptsMax = 100;
 
 /** The proxy replica `from` dials to reach replica `to`. */
 class PairProxy {
   readonly relays = new Set<Relay>();
   private server: Server | undefined;
+  private readonly refused: Server[] = [];
   port = 0;
 
   constructor(
     readonly from: number,
     readonly to: number,
     private readonly targetPort: number,
-    private readonly cut: (from: number, to: number) => boolean,
+    private readonly policy: LinkPolicy,
     private readonly host: string,
   ) {}
 
-  async listen(): Promise<number> {
-    this.server = createServer((socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(0, this.host, () => resolve());
-    });
-    const address = this.server.address();
-    this.port = typeof address === 'object' && address !== null ? address.port : 0;
-    return this.port;
+  /**
+   * Listens on a port the kernel picks, but none of `reserved`: the replicas' own ports were
+   * only probed free and are bound later, so the kernel may offer one of them again (a proxy on
+   * a replica's quorum port sends its peers to the wrong replica, and that one cannot start).
+   */
+  async listen(reserved: ReadonlySet<number> = new Set()): Promise<number> {
+    for (let attempt = 0; attempt < listenAttemptsMax; attempt++) {
+      const server = createServer((socket) => this.accept(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, this.host, () => resolve());
+      });
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      if (reserved.has(port)) {
+        // Kept open until a free one is found, so the kernel does not offer it again.
+        this.refused.push(server);
+        continue;
+      }
+      for (const refused of this.refused.splice(0)) refused.close();
+      this.server = server;
+      this.port = port;
+      return port;
+    }
+    throw new Error(`proxy: no free port outside the replicas' after ${listenAttemptsMax} tries`);
   }
 
   private accept(dialer: Socket): void {
     const upstream = connect({ host: this.host, port: this.targetPort });
-    const relay: Relay = { dialer, upstream, damaged: false };
+    const relay: Relay = { dialer, upstream, damaged: false, directions: [] };
     this.relays.add(relay);
     const forward = (source: Socket, sink: Socket, from: number, to: number) => {
+      const open = () => {
+        if (!this.policy.cut(from, to)) return true;
+        relay.damaged = true;
+        return false;
+      };
+      const direction = new ShapedDirection(source, sink, this.policy.shape(from, to),
+        (bytes) => this.policy.carried(from, to, bytes), open);
+      relay.directions.push(direction);
       source.on('data', (chunk: Buffer) => {
-        if (this.cut(from, to)) {
-          relay.damaged = true;
-          return;
-        }
-        sink.write(chunk);
+        if (open()) direction.push(chunk);
       });
+      return direction;
     };
-    forward(dialer, upstream, this.from, this.to);
-    forward(upstream, dialer, this.to, this.from);
+    const toUpstream = forward(dialer, upstream, this.from, this.to);
+    const toDialer = forward(upstream, dialer, this.to, this.from);
     const end = () => {
+      for (const direction of relay.directions) direction.close();
       this.relays.delete(relay);
       dialer.destroy();
       upstream.destroy();
     };
-    for (const socket of [dialer, upstream]) {
-      socket.on('error', end);
-      socket.on('close', end);
-    }
+    // A clean close passes on as a FIN once the bytes sent before it have arrived; the relay
+    // goes when both ways are done. An error ends both at once.
+    let finishedWays = 0;
+    const wayDone = (sink: Socket) => () => {
+      sink.end();
+      finishedWays += 1;
+      if (finishedWays === 2) end();
+    };
+    const onClose = (direction: ShapedDirection, sink: Socket) => (hadError: boolean) => {
+      if (hadError) end();
+      else direction.finish(wayDone(sink));
+    };
+    dialer.on('end', () => toUpstream.finish(wayDone(upstream)));
+    upstream.on('end', () => toDialer.finish(wayDone(dialer)));
+    dialer.on('close', onClose(toUpstream, upstream));
+    upstream.on('close', onClose(toDialer, dialer));
+    for (const socket of [dialer, upstream]) socket.on('error', end);
   }
 
   /** Resets every relay that lost bytes: both ends see the connection break and redial. */
   resetDamaged(): void {
     for (const relay of [...this.relays]) {
       if (!relay.damaged) continue;
+      for (const direction of relay.directions) direction.close();
       relay.dialer.destroy();
       relay.upstream.destroy();
       this.relays.delete(relay);
@@ -78,7 +129,9 @@ class PairProxy {
   }
 
   async close(): Promise<void> {
+    for (const refused of this.refused.splice(0)) refused.close();
     for (const relay of this.relays) {
+      for (const direction of relay.directions) direction.close();
       relay.dialer.destroy();
       relay.upstream.destroy();
     }
@@ -94,21 +147,35 @@ export class ProxyMesh {
   /** Directed cuts: `from→to` bytes are dropped. */
   private readonly cuts = new Set<string>();
   private readonly proxies = new Map<string, PairProxy>();
+  /** Bytes each direction carried to its receiver, by `from→to`. */
+  private readonly carried = new Map<string, number>();
 
-  private constructor() {}
+  private constructor(private readonly shapeOf: (from: number, to: number) => LinkShape) {}
 
-  /** One proxy per ordered pair of replicas, forwarding to each replica's real quorum port. */
+  /**
+   * One proxy per ordered pair of replicas, forwarding to each replica's real quorum port;
+   * `shape` gives each direction's delay and bandwidth (none by default).
+   */
   static async create(
     quorumPorts: ReadonlyMap<number, number>,
     host: string,
+    shape: (from: number, to: number) => LinkShape = () => unshapedLink,
+    /** Ports the proxies must not take (every port the replicas will bind). */
+    reserved: ReadonlySet<number> = new Set(quorumPorts.values()),
   ): Promise<ProxyMesh> {
-    const mesh = new ProxyMesh();
+    const mesh = new ProxyMesh(shape);
+    const policy: LinkPolicy = {
+      cut: (a, b) => mesh.cuts.has(`${a}→${b}`),
+      shape: (a, b) => mesh.shapeOf(a, b),
+      carried: (a, b, bytes) => {
+        mesh.carried.set(`${a}→${b}`, (mesh.carried.get(`${a}→${b}`) ?? 0) + bytes);
+      },
+    };
     for (const from of quorumPorts.keys()) {
       for (const [to, port] of quorumPorts) {
         if (from === to) continue;
-        const cut = (a: number, b: number) => mesh.cuts.has(`${a}→${b}`);
-        const proxy = new PairProxy(from, to, port, cut, host);
-        await proxy.listen();
+        const proxy = new PairProxy(from, to, port, policy, host);
+        await proxy.listen(reserved);
         mesh.proxies.set(`${from}→${to}`, proxy);
       }
     }
@@ -133,9 +200,19 @@ export class ProxyMesh {
     for (const other of others) if (other !== id) this.partition(id, other, 'both');
   }
 
+  /** Cuts `id` off from every replica outside `site`, both ways (a site's WAN links go). */
+  isolateFrom(id: number, site: readonly number[], all: readonly number[]): void {
+    for (const other of all) if (!site.includes(other)) this.partition(id, other, 'both');
+  }
+
   healAll(): void {
     this.cuts.clear();
     for (const proxy of this.proxies.values()) proxy.resetDamaged();
+  }
+
+  /** Bytes carried from `from` to `to` so far (both proxies of the pair, either dialer). */
+  bytesCarried(from: number, to: number): number {
+    return this.carried.get(`${from}→${to}`) ?? 0;
   }
 
   get cutCount(): number {
@@ -145,4 +222,31 @@ export class ProxyMesh {
   async close(): Promise<void> {
     await Promise.all([...this.proxies.values()].map((proxy) => proxy.close()));
   }
+}
+
+/** A single shaped link to `targetPort` (a client reaching a server in another site). */
+export interface ShapedProxy {
+  readonly port: number;
+  /** Bytes carried towards the target and back. */
+  bytes(): { toTarget: number; fromTarget: number };
+  close(): Promise<void>;
+}
+
+export async function createShapedProxy(
+  targetPort: number,
+  host: string,
+  shape: LinkShape,
+): Promise<ShapedProxy> {
+  const counts = { toTarget: 0, fromTarget: 0 };
+  const policy: LinkPolicy = {
+    cut: () => false,
+    shape: () => shape,
+    carried: (from, _to, bytes) => {
+      if (from === 0) counts.toTarget += bytes;
+      else counts.fromTarget += bytes;
+    },
+  };
+  const proxy = new PairProxy(0, 1, targetPort, policy, host);
+  const port = await proxy.listen();
+  return { port, bytes: () => ({ ...counts }), close: () => proxy.close() };
 }

@@ -38,8 +38,11 @@ export class ReplicaProcesses {
     return this.ids.map((id) => `${this.host}:${this.ports.get(id)!.client}`).join(',');
   }
 
-  /** Writes each replica's myid and zoo.cfg: its own line real, its peers through the mesh. */
-  configure(mesh: ProxyMesh): void {
+  /**
+   * Writes each replica's myid and zoo.cfg: its own line real, its peers through the mesh;
+   * `extraLines` are added to every replica's (site.N lines, a bench's switches).
+   */
+  configure(mesh: ProxyMesh, extraLines: readonly string[] = []): void {
     for (const [id, own] of this.ports) {
       const dataDir = join(this.dir, `replica-${id}`);
       mkdirSync(dataDir, { recursive: true, mode: directoryMode });
@@ -52,7 +55,7 @@ export class ReplicaProcesses {
       const lines = [
         `tickTime=${this.tickTimeMs}`, 'initLimit=20', 'syncLimit=10', `dataDir=${dataDir}`,
         `clientPort=${own.client}`, `clientPortAddress=${this.host}`, '4lw.commands.whitelist=*',
-        'admin.enableServer=false', 'maxClientCnxns=0', ...servers,
+        'admin.enableServer=false', 'maxClientCnxns=0', ...servers, ...extraLines,
       ];
       writeFileSync(join(dataDir, 'zoo.cfg'), `${lines.join('\n')}\n`, { mode: fileMode });
     }

@@ -1,0 +1,155 @@
+// The WAN benchmark (`npm run bench:wan`, bench/wan.ts): issue 17's figures across data centres
+// on one machine — 3 sites of 3 replicas and 3 sites of 2+2+1, 40 ms between sites and 1 ms
+// inside one (the chaos proxy mesh's shaping), 1 KiB writes at a fixed rate from a client in each
+// site; star (treeBroadcast=false) and tree broadcast alternating, layout by layout, so both see
+// the same machine load. Prints cross-site bytes per committed write, write and read latency per
+// site, and the time a client whose whole site died takes to be served by another site.
+
+import { bandwidthOfMbit } from '../cli/chaos/sites.js';
+import { runWan, type WanRunOptions, type WanRunResult } from './wan-run.js';
+
+export const wanLayouts = {
+  '3x3': ['a', 'a', 'a', 'b', 'b', 'b', 'c', 'c', 'c'],
+  '2+2+1': ['a', 'a', 'b', 'b', 'c'],
+} as const satisfies Record<string, readonly string[]>;
+export type WanLayoutName = keyof typeof wanLayouts;
+export const broadcastModes = ['star', 'tree'] as const;
+export type BroadcastMode = (typeof broadcastModes)[number];
+
+export interface WanBenchSettings {
+  layouts: readonly WanLayoutName[];
+  modes: readonly BroadcastMode[];
+  run: Omit<WanRunOptions, 'sites' | 'treeBroadcast'>;
+}
+
+export interface WanBenchRow {
+  layout: WanLayoutName;
+  mode: BroadcastMode;
+  result: WanRunResult;
+}
+
+export const wanDefaults: WanBenchSettings['run'] = {
+  wanDelayMs: 40, lanDelayMs: 1, wanBandwidthBytesPerMs: Infinity, operationsPerSecond: 20,
+  valueBytes: 1024, measureMs: 8_000, sessionTimeoutMs: 6_000, tickTimeMs: 100, failover: true,
+};
+
+const fixed = (value: number | undefined, digits = 0) =>
+  value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits);
+
+/** Runs every layout in both modes (star, tree, star, tree …), printing each row as it ends. */
+export async function runWanBench(
+  settings: WanBenchSettings,
+  print: (line: string) => void = console.log,
+): Promise<WanBenchRow[]> {
+  const rows: WanBenchRow[] = [];
+  const { run } = settings;
+  const bandwidth = run.wanBandwidthBytesPerMs === Infinity
+    ? 'no bandwidth limit'
+    : `${(run.wanBandwidthBytesPerMs * 8 / 1000).toFixed(1)} Mbit/s`;
+  print(`wan bench: ${run.wanDelayMs} ms between sites, ${run.lanDelayMs} ms inside one, ` +
+    `${bandwidth}; ${run.valueBytes} B writes, ${run.operationsPerSecond}/s writes and reads ` +
+    `per site client for ${run.measureMs / 1000} s; session timeout ${run.sessionTimeoutMs} ms`);
+  for (const layout of settings.layouts) {
+    for (const mode of settings.modes) {
+      const sites = wanLayouts[layout];
+      const result = await runWan({ ...run, sites, treeBroadcast: mode === 'tree' });
+      rows.push({ layout, mode, result });
+      for (const line of rowLines(layout, mode, result)) print(line);
+    }
+  }
+  for (const line of comparisonLines(rows)) print(line);
+  return rows;
+}
+
+function rowLines(layout: string, mode: string, result: WanRunResult): string[] {
+  const perWrite = result.committedWrites === 0
+    ? undefined : result.crossSiteBytes / result.committedWrites;
+  const lines = [
+    `${layout} ${mode}: ${result.committedWrites} writes committed, ` +
+      `${fixed(perWrite)} B across sites per write, leader in site ${result.leaderSite ?? '?'}`,
+  ];
+  for (const site of result.perSite) {
+    lines.push(`  site ${site.site}: write p50 ${fixed(site.writeP50Ms, 1)} ms ` +
+      `p99 ${fixed(site.writeP99Ms, 1)} ms; read p50 ${fixed(site.readP50Ms, 1)} ms ` +
+      `p99 ${fixed(site.readP99Ms, 1)} ms; errors ${site.errors}` +
+      (site.firstError === undefined ? '' : ` (first: ${site.firstError})`));
+  }
+  const failover = result.failover;
+  if (failover !== undefined) {
+    const within = failover.recoveredMs !== undefined &&
+      failover.recoveredMs <= failover.sessionTimeoutMs;
+    lines.push(`  site ${failover.site} lost every replica: its client served again after ` +
+      `${fixed(failover.recoveredMs)} ms (session timeout ${failover.sessionTimeoutMs} ms: ` +
+      `${within ? 'within' : 'NOT within'}), session ${failover.sessionKept ? 'kept' : 'LOST'}`);
+  }
+  return lines;
+}
+
+/** Tree against star per layout: cross-site bytes per write and the worst site's write p99. */
+function comparisonLines(rows: readonly WanBenchRow[]): string[] {
+  const lines: string[] = [];
+  for (const layout of new Set(rows.map((row) => row.layout))) {
+    const of = (mode: BroadcastMode) =>
+      rows.find((row) => row.layout === layout && row.mode === mode)?.result;
+    const star = of('star');
+    const tree = of('tree');
+    if (star === undefined || tree === undefined) continue;
+    const perWrite = (result: WanRunResult) => result.crossSiteBytes / result.committedWrites;
+    const worstP99 = (result: WanRunResult) =>
+      Math.max(...result.perSite.map((site) => site.writeP99Ms));
+    lines.push(`${layout} tree/star: cross-site bytes per write ` +
+      `${fixed((100 * perWrite(tree)) / perWrite(star))}% (goal <= 40%), worst write p99 ` +
+      `${fixed(worstP99(tree), 1)} vs ${fixed(worstP99(star), 1)} ms`);
+  }
+  return lines;
+}
+
+export interface WanFlags {
+  layouts: string;
+  modes: string;
+  seconds?: string;
+  rate?: string;
+  wanDelayMs?: string;
+  lanDelayMs?: string;
+  wanBandwidthMbit?: string;
+  sessionTimeoutMs?: string;
+  small?: boolean;
+}
+
+function listOf<Name extends string>(value: string, names: readonly Name[], flag: string): Name[] {
+  const chosen = value.split(',').map((item) => item.trim());
+  for (const item of chosen) {
+    if (!(names as readonly string[]).includes(item)) {
+      throw new Error(`invalid ${flag} "${value}": one or more of ${names.join(', ')}`);
+    }
+  }
+  return chosen as Name[];
+}
+
+function numberOf(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`invalid ${flag} "${value}"`);
+  return parsed;
+}
+
+export function settingsOf(flags: WanFlags): WanBenchSettings {
+  const base = flags.small === true
+    ? { ...wanDefaults, measureMs: 3_000, operationsPerSecond: 10 }
+    : wanDefaults;
+  const mbit = numberOf('--wan-bandwidth-mbit', flags.wanBandwidthMbit, 0);
+  return {
+    layouts: listOf(flags.layouts, Object.keys(wanLayouts) as WanLayoutName[], '--layouts'),
+    modes: listOf(flags.modes, broadcastModes, '--modes'),
+    run: {
+      ...base,
+      measureMs: numberOf('--seconds', flags.seconds, base.measureMs / 1000) * 1000,
+      operationsPerSecond: Math.max(1, numberOf('--rate', flags.rate, base.operationsPerSecond)),
+      wanDelayMs: numberOf('--wan-delay-ms', flags.wanDelayMs, base.wanDelayMs),
+      lanDelayMs: numberOf('--lan-delay-ms', flags.lanDelayMs, base.lanDelayMs),
+      wanBandwidthBytesPerMs: bandwidthOfMbit(mbit),
+      sessionTimeoutMs: numberOf('--session-timeout-ms', flags.sessionTimeoutMs,
+        base.sessionTimeoutMs),
+    },
+  };
+}
