@@ -56,10 +56,22 @@ export function applyWanFault(
       const leaderSite = cluster.siteOf(leaderId);
       const remote = running.filter((id) => cluster.siteOf(id) !== leaderSite);
       if (remote.length === 0) return false;
-      cluster.crash(random.pick(remote), random.int(crashSurvivorsMax + 1));
+      // The relays the leader's plan names now (tree broadcast); with none (a star, or no site
+      // with two synced members), any replica away from the leader's site.
+      const relays = relaysOf(cluster, leaderId).filter((id) => remote.includes(id));
+      const target = relays.length > 0 ? random.pick(relays) : random.pick(remote);
+      cluster.crash(target, random.int(crashSurvivorsMax + 1));
       return true;
     }
     default:
       return kind satisfies never;
   }
+}
+
+/** The relays in the leader's current relay plan, in id order. */
+function relaysOf(cluster: Cluster, leaderId: ServerId): ServerId[] {
+  const leader = cluster.replica(leaderId).actor.getSnapshot().context.leader;
+  if (leader === null) return [];
+  const relays = new Set(Object.values(leader.relayPaths).map((path) => path.relayId));
+  return [...relays].sort((first, second) => first - second);
 }
