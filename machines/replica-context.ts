@@ -161,10 +161,15 @@ export interface LeaderState {
    * still gets everything directly; absent, it is sent to directly.
    */
   relayPaths: Record<ServerId, RelayPath>;
-  /** Per follower: ticks in a row it had not ACKed what the leader had proposed a tick before. */
+  /**
+   * Per follower: how many ticks ago the oldest proposal it has not ACKed was made (0: it has
+   * ACKed everything proposed before this tick), counted up to lagTicksMax. A follower one WAN
+   * round trip away is always a tick or two behind under steady writes; it lags only when what
+   * was proposed several ticks ago is still not ACKed.
+   */
   lagTicks: Record<ServerId, number>;
-  /** The leader's last zxid at the previous tick (what a follower keeping up has ACKed by now). */
-  lagMarkZxid: Zxid;
+  /** The leader's last zxid at each of the last lagTicksMax ticks, oldest first. */
+  lagMarks: Zxid[];
 }
 
 /** How one follower gets its broadcast traffic from the leader (see LeaderState.relayPaths). */

@@ -6,6 +6,7 @@
 // and the bytes each link carried are counted.
 
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { decodeWireMessage } from '../../transport/tcp-peer-wire.js';
 import { ShapedDirection, unshapedLink, type LinkShape } from './link-shaper.js';
 
 type Direction = 'both' | 'oneWay';
@@ -30,6 +31,27 @@ interface LinkPolicy {
 /** Ports a proxy draws before it gives up finding one outside the reserved ones. */
 const listenAttemptsMax = 100;
 
+/** Bytes of a peer frame's length prefix (transport/tcp-peer-wire.ts). */
+const lengthPrefixBytes = 4;
+/** More than a hello's frame: what does not read as one by then never will. */
+const helloBytesMax = 64;
+
+/**
+ * The id a dialer names in its hello (or a verify): null while too few bytes have come,
+ * undefined when they are not one (a TLS link, a stranger): the proxy then keeps its own pair.
+ */
+function dialerIdOf(bytes: Buffer): number | null | undefined {
+  if (bytes.length < lengthPrefixBytes) return null;
+  const bodyBytes = bytes.readUInt32BE(0);
+  if (bodyBytes > helloBytesMax) return undefined;
+  if (bytes.length < lengthPrefixBytes + bodyBytes) return null;
+  const body = bytes.subarray(lengthPrefixBytes, lengthPrefixBytes + bodyBytes);
+  const decoded = decodeWireMessage(body);
+  if (!decoded.ok) return undefined;
+  const message = decoded.message;
+  return message.kind === 'hello' || message.kind === 'verify' ? message.fromId : undefined;
+}
+
 /** The proxy replica `from` dials to reach replica `to`. */
 class PairProxy {
   readonly relays = new Set<Relay>();
@@ -43,6 +65,8 @@ class PairProxy {
     private readonly targetPort: number,
     private readonly policy: LinkPolicy,
     private readonly host: string,
+    /** A mesh's proxy reads the dialer's id from its hello (see accept); others keep `from`. */
+    private readonly identifyDialer = false,
   ) {}
 
   /**
@@ -85,35 +109,60 @@ class PairProxy {
       const direction = new ShapedDirection(source, sink, this.policy.shape(from, to),
         (bytes) => this.policy.carried(from, to, bytes), open);
       relay.directions.push(direction);
-      source.on('data', (chunk: Buffer) => {
-        if (open()) direction.push(chunk);
-      });
-      return direction;
+      return { direction, push: (chunk: Buffer) => { if (open()) direction.push(chunk); } };
     };
-    const toUpstream = forward(dialer, upstream, this.from, this.to);
-    const toDialer = forward(upstream, dialer, this.to, this.from);
+    // Which replica dialed is read from its hello, not assumed from the port: a follower dials
+    // its peers at the addresses the leader's membership names, which are the leader's proxies
+    // (each replica's zoo.cfg names its own), so a proxy may carry another pair's link. Until
+    // the hello is read, bytes either way wait (an acceptor sends nothing before it).
+    const heldFromDialer: Buffer[] = [];
+    const heldFromUpstream: Buffer[] = [];
+    type Way = ReturnType<typeof forward>;
+    let ways: { toUpstream: Way; toDialer: Way } | undefined;
+    const begin = (dialerId: number) => {
+      ways = {
+        toUpstream: forward(dialer, upstream, dialerId, this.to),
+        toDialer: forward(upstream, dialer, this.to, dialerId),
+      };
+      for (const chunk of heldFromDialer.splice(0)) ways.toUpstream.push(chunk);
+      for (const chunk of heldFromUpstream.splice(0)) ways.toDialer.push(chunk);
+    };
+    if (!this.identifyDialer) begin(this.from);
+    dialer.on('data', (chunk: Buffer) => {
+      if (ways !== undefined) {
+        ways.toUpstream.push(chunk);
+        return;
+      }
+      heldFromDialer.push(chunk);
+      const dialerId = dialerIdOf(Buffer.concat(heldFromDialer));
+      if (dialerId !== null) begin(dialerId ?? this.from);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (ways !== undefined) ways.toDialer.push(chunk);
+      else heldFromUpstream.push(chunk);
+    });
+    // A clean close passes on as a FIN once the bytes sent before it have arrived; the relay
+    // goes when both ways are done. An error ends both at once.
     const end = () => {
       for (const direction of relay.directions) direction.close();
       this.relays.delete(relay);
       dialer.destroy();
       upstream.destroy();
     };
-    // A clean close passes on as a FIN once the bytes sent before it have arrived; the relay
-    // goes when both ways are done. An error ends both at once.
     let finishedWays = 0;
     const wayDone = (sink: Socket) => () => {
       sink.end();
       finishedWays += 1;
       if (finishedWays === 2) end();
     };
-    const onClose = (direction: ShapedDirection, sink: Socket) => (hadError: boolean) => {
-      if (hadError) end();
-      else direction.finish(wayDone(sink));
+    const finish = (way: 'toUpstream' | 'toDialer', sink: Socket) => {
+      if (ways === undefined) begin(this.from);
+      ways![way].direction.finish(wayDone(sink));
     };
-    dialer.on('end', () => toUpstream.finish(wayDone(upstream)));
-    upstream.on('end', () => toDialer.finish(wayDone(dialer)));
-    dialer.on('close', onClose(toUpstream, upstream));
-    upstream.on('close', onClose(toDialer, dialer));
+    dialer.on('end', () => finish('toUpstream', upstream));
+    upstream.on('end', () => finish('toDialer', dialer));
+    dialer.on('close', (hadError) => (hadError ? end() : finish('toUpstream', upstream)));
+    upstream.on('close', (hadError) => (hadError ? end() : finish('toDialer', dialer)));
     for (const socket of [dialer, upstream]) socket.on('error', end);
   }
 
@@ -174,7 +223,7 @@ export class ProxyMesh {
     for (const from of quorumPorts.keys()) {
       for (const [to, port] of quorumPorts) {
         if (from === to) continue;
-        const proxy = new PairProxy(from, to, port, policy, host);
+        const proxy = new PairProxy(from, to, port, policy, host, true);
         await proxy.listen(reserved);
         mesh.proxies.set(`${from}→${to}`, proxy);
       }

@@ -29,7 +29,7 @@ export function freshLeaderState(): LeaderState {
     reconfig: null,
     relayPaths: {},
     lagTicks: {},
-    lagMarkZxid: 0,
+    lagMarks: [],
   };
 }
 

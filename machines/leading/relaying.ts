@@ -118,14 +118,18 @@ export function replanRelays(
   return { leader: { ...leader, relayPaths: paths }, effects };
 }
 
-/** Each tick: who has fallen behind what the leader had proposed a tick ago. */
+/** Each tick: how far behind each follower is (see LeaderState.lagTicks). */
 export function withLagCounted(context: ReplicaContext, leader: LeaderState): LeaderState {
+  const limit = lagTicksMax(context.timing.syncLimitTicks);
   const lagTicks: Record<ServerId, number> = {};
   for (const id of learnersAtLeast(leader, 'upToDate', 'follower')) {
     const acked = leader.ackedZxidByServer[id] ?? 0;
-    lagTicks[id] = acked >= leader.lagMarkZxid ? 0 : (leader.lagTicks[id] ?? 0) + 1;
+    // Marks only grow, so the ones not ACKed are the newest ones: their count is how many ticks
+    // ago the oldest of them was taken.
+    lagTicks[id] = leader.lagMarks.filter((mark) => acked < mark).length;
   }
-  return { ...leader, lagTicks, lagMarkZxid: context.lastZxid };
+  const lagMarks = [...leader.lagMarks, context.lastZxid].slice(-limit);
+  return { ...leader, lagTicks, lagMarks };
 }
 
 export const relayingActions = {

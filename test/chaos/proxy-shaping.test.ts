@@ -5,6 +5,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createShapedProxy, ProxyMesh } from '../../cli/chaos/proxy-mesh.js';
 import type { LinkShape } from '../../cli/chaos/link-shaper.js';
+import { encodeHello, helloTokenBytes, tcpPeerVersion } from '../../transport/tcp-peer-wire.js';
 
 const host = '127.0.0.1';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -120,5 +121,35 @@ describe('chaos proxy shaping', () => {
     oneToTwo.write(Buffer.alloc(100, 3));
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(second.received().byteLength).toBe(1000);
+  });
+
+  it('counts, shapes and cuts by the dialer its hello names, whatever the proxy', async () => {
+    // A follower dials its peers at the addresses the leader's membership gives, which are the
+    // leader's proxies: replica 2 reaching replica 3 through the proxy configured as 1→3.
+    const sinks = [await sinkServer(), await sinkServer(), await sinkServer()];
+    const mesh = await ProxyMesh.create(new Map(sinks.map((sink, index) => [index + 1, sink.port])),
+      host, (from) => ({ delayMs: from === 2 ? 30 : 0, bandwidthBytesPerMs: Infinity }));
+    cleanups.push(() => mesh.close());
+    const socket = await dial(mesh.portFor(1, 3));
+    const hello = encodeHello({ version: tcpPeerVersion, fromId: 2, toId: 3,
+      token: Buffer.alloc(helloTokenBytes, 7) }, { host, port: 1 });
+    const started = performance.now();
+    socket.write(hello.subarray(0, 3));
+    socket.write(hello.subarray(3));
+    socket.write(Buffer.alloc(1000, 4));
+    await waitFor(() => sinks[2]!.received().byteLength === hello.byteLength + 1000);
+    expect(sinks[2]!.received().subarray(0, hello.byteLength).equals(hello)).toBe(true);
+    expect(sinks[2]!.arrivals[0]!.atMs - started).toBeGreaterThanOrEqual(30);
+    expect(mesh.bytesCarried(2, 3)).toBe(hello.byteLength + 1000);
+    expect(mesh.bytesCarried(1, 3)).toBe(0);
+    // A cut between 2 and 3 drops it; one between 1 and 3 would not have.
+    mesh.partition(1, 3, 'both');
+    socket.write(Buffer.alloc(10, 5));
+    await waitFor(() => mesh.bytesCarried(2, 3) === hello.byteLength + 1010);
+    mesh.healAll();
+    mesh.partition(2, 3, 'oneWay');
+    socket.write(Buffer.alloc(100, 6));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(mesh.bytesCarried(2, 3)).toBe(hello.byteLength + 1010);
   });
 });
