@@ -28,9 +28,9 @@ describe('deterministic simulation across sites', () => {
     expect(new Set(drawn)).toEqual(new Set([undefined, 'sites111', 'sites221', 'sites333']));
   });
 
-  it('keeps every invariant over 1+1+1 and 2+2+1 sites (seeds 1..3 each)', async () => {
-    const small = await runWanSeeds(seedRange(1, 3), 'sites111');
-    const split = await runWanSeeds(seedRange(1, 3), 'sites221');
+  it('keeps every invariant over 1+1+1 and 2+2+1 sites (seeds 1..6 each)', async () => {
+    const small = await runWanSeeds(seedRange(1, 6), 'sites111');
+    const split = await runWanSeeds(seedRange(1, 6), 'sites221');
     expect([...small.failures, ...split.failures]).toEqual([]);
     expect(small.operations + split.operations).toBeGreaterThan(30);
     const faults = [small, split].map((slice) => slice.siteFaults);
