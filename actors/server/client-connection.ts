@@ -116,6 +116,8 @@ export class ClientConnection {
   readonly auth: AuthContext;
   /** The same ids in the order they were added, from which ZooKeeper's order follows. */
   private readonly authAdded: Id[];
+  /** A copy of `auth` for the txns of this connection's writes, until the ids change. */
+  private writeAuthCopy: AuthContext | undefined;
   /** Set for old clients whose connect request lacked the readOnly byte. */
   oldClient = false;
   packetsReceived = 0;
@@ -372,6 +374,15 @@ export class ClientConnection {
   }
 
   /**
+   * The identities a write of this connection carries in its txn: a copy taken once and shared
+   * by its writes until the connection authenticates again (a txn's auth never changes after
+   * it was ordered, and nothing changes a txn's auth in place).
+   */
+  writeAuth(): AuthContext {
+    return (this.writeAuthCopy ??= { ids: [...this.auth.ids], superUser: this.auth.superUser });
+  }
+
+  /**
    * Adds ids (once each). ZooKeeper holds a connection's ids in a ConcurrentHashMap-backed set,
    * so whoAmI and `auth` ACLs list them in that map's order, which javaSetOrder reproduces.
    */
@@ -382,6 +393,7 @@ export class ClientConnection {
       if (id.scheme === 'super') this.auth.superUser = true;
     }
     this.auth.ids.splice(0, this.auth.ids.length, ...javaSetOrder(this.authAdded));
+    this.writeAuthCopy = undefined;
   }
 
   /** Sends a last frame (if any) and closes. */

@@ -49,6 +49,8 @@ export interface ProposerOptions<Outcome> {
   digest?: () => TxnDigest | undefined;
 }
 
+function ignore(): void {}
+
 interface Pending<Outcome> {
   txn: Txn;
   /** Told the outcome as the txn is applied, before the next one is. */
@@ -107,17 +109,36 @@ export class Proposer<Outcome> {
     body: TxnBody,
     applied?: (outcome: Outcome) => void,
   ): Promise<Outcome> {
-    const zxid = this.nextZxid;
-    this.nextZxid = zxidAfter(zxid);
-    const digest = this.options.digest?.();
-    const time = this.options.now();
-    const txn: Txn = digest === undefined
-      ? { zxid, time, sessionId, cxid, body }
-      : { zxid, time, sessionId, cxid, body, digest };
+    const txn = this.order(sessionId, cxid, body);
     return new Promise((resolve, reject) => {
       this.queue.push({ txn, applied, resolve, reject });
       this.schedule();
     });
+  }
+
+  /** Orders a txn without a promise: `applied` is told its outcome as it is applied, `failed`
+   * when it is not. */
+  submit(
+    sessionId: bigint,
+    cxid: number,
+    body: TxnBody,
+    applied: (outcome: Outcome) => void,
+    failed: (error: unknown) => void,
+  ): void {
+    const txn = this.order(sessionId, cxid, body);
+    this.queue.push({ txn, applied, resolve: ignore, reject: failed });
+    this.schedule();
+  }
+
+  /** The next txn: its zxid, the leader's clock, and the digest of the tree before it. */
+  private order(sessionId: bigint, cxid: number, body: TxnBody): Txn {
+    const zxid = this.nextZxid;
+    this.nextZxid = zxidAfter(zxid);
+    const digest = this.options.digest?.();
+    const time = this.options.now();
+    return digest === undefined
+      ? { zxid, time, sessionId, cxid, body }
+      : { zxid, time, sessionId, cxid, body, digest };
   }
 
   /** Resolves once nothing ordered is still being appended or applied. */
@@ -214,8 +235,8 @@ export class Proposer<Outcome> {
    * as the tree does.
    */
   private fail(batch: Batch<Outcome>, error: unknown): void {
-    for (const pending of batch.pending) pending.reject(error);
-    for (const pending of this.queue.splice(0)) pending.reject(error);
+    for (const pending of batch.pending) tell(pending.reject, error);
+    for (const pending of this.queue.splice(0)) tell(pending.reject, error);
     let lastZxid = this.options.log.lastZxid();
     for (const other of this.inFlight) {
       if (other.state === 'failed') continue;
@@ -250,11 +271,22 @@ export class StandalonePipeline implements WritePipeline {
     body: RequestBody,
     applied?: (outcome: ApplyOutcome) => void,
   ): Promise<ApplyOutcome> {
-    // A standalone server has no membership to change (reconfigError answers before this).
-    const txnBody: TxnBody = body.type === 'reconfigRequest'
-      ? { type: 'error', err: ErrorCode.unimplemented }
-      : body;
-    return this.proposer.propose(sessionId, cxid, txnBody, applied);
+    return this.proposer.propose(sessionId, cxid, this.txnBodyOf(body), applied);
+  }
+
+  /** A standalone server has no membership to change (reconfigError answers before this). */
+  private txnBodyOf(body: RequestBody): TxnBody {
+    return body.type === 'reconfigRequest' ? { type: 'error', err: ErrorCode.unimplemented } : body;
+  }
+
+  submit(
+    sessionId: bigint,
+    cxid: number,
+    body: RequestBody,
+    applied: (outcome: ApplyOutcome) => void,
+    failed: (error: unknown) => void,
+  ): void {
+    this.proposer.submit(sessionId, cxid, this.txnBodyOf(body), applied, failed);
   }
 
   async sync(): Promise<void> {}

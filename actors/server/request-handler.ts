@@ -284,10 +284,7 @@ function submitWrite(
   // Answered as the write is applied (before the next txn is), so that the session's reads
   // queued behind it see the tree as it left it; the promise only says what is left to say.
   const slot = connection.queue.expectWrite(notDurable(core, xid), operation);
-  let answered = false;
   const answer = (result: ApplyOutcome): void => {
-    if (answered) return;
-    answered = true;
     if (result.err === ErrorCode.sessionMoved) {
       // ZooKeeper tears the connection down instead of answering (ZOOKEEPER-710): the session
       // lives on through the replica it moved to, and this connection must not outlive it.
@@ -297,7 +294,7 @@ function submitWrite(
     }
     slot.answer(reply(xid, result.zxid, result.err, result.body));
   };
-  core.proposeWrite(sessionId, xid, request, connection, answer).then(answer, () => slot.fail());
+  core.proposeWrite(sessionId, xid, request, connection, answer, () => slot.fail());
 }
 
 /**

@@ -38,6 +38,7 @@ import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
 import { encodeInSlices, isLargeReply } from './sliced-replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
+import { SessionWrites } from './session-writes.js';
 import { QuotaLog } from './quota-log.js';
 import { RandomPool } from './random-pool.js';
 import { ServerStatistics } from './statistics.js';
@@ -126,8 +127,8 @@ export class ServerCore {
    */
   traceMask = 306n;
   private readonly closeWaiters = new Map<bigint, Array<(zxid: number) => void>>();
-  /** Each session's latest write not yet applied (writes apply in order, so the last suffices). */
-  private readonly lastWrite = new Map<bigint, Promise<undefined>>();
+  /** Each session's writes not yet settled (see writesSettled). */
+  private readonly sessionWrites = new SessionWrites();
   private readonly saslServers = new Map<number, DigestMd5Server>();
   /** Session passwords and SASL nonces when no generator is provided: crypto, a block a time. */
   private readonly randomPool = new RandomPool();
@@ -361,44 +362,66 @@ export class ServerCore {
     return this.settings.skipAcl ? { ...auth, superUser: true } : auth;
   }
 
+  /**
+   * Orders a client's write. `applied` is told the outcome as the txn is applied (before the
+   * next one is), `failed` when it is not (not durable, or the replica stopped serving). The
+   * standalone pipeline takes the callbacks as they are; a replicated one settles a promise.
+   */
   proposeWrite(
     sessionId: bigint,
     xid: number,
     request: WriteRequest,
     connection: ClientConnection,
-    applied?: (outcome: ApplyOutcome) => void,
-  ) {
-    const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
+    applied: (outcome: ApplyOutcome) => void,
+    failed: () => void,
+  ): void {
     // skipACL=yes: the write passes every ACL on the replicas that apply it (a learner's
     // forwarded write is stamped by its leader instead; see ReplicaHost).
-    if (this.settings.skipAcl) auth.superUser = true;
-    const told = this.audit?.writeListener({ sessionId, ids: auth.ids }, request, applied);
+    const auth = this.settings.skipAcl
+      ? { ids: [...connection.auth.ids], superUser: true }
+      : connection.writeAuth();
+    const told = this.audit?.writeListener({ sessionId, ids: auth.ids }, request, applied) ??
+      applied;
     // A learner's setting travels no further: the leader stamps its own (host.ts).
     // A leader's own local session is stamped here; a learner's stamp the leader redoes.
-    const body: TxnBody = {
-      type: 'write', request, auth,
-      ...(this.settings.enforceQuota ? { enforceQuota: true } : {}),
-      ...(this.localSessions.has(sessionId) ? { localSession: true } : {}),
+    const body: TxnBody = this.settings.enforceQuota || this.localSessions.has(sessionId)
+      ? {
+        type: 'write', request, auth,
+        ...(this.settings.enforceQuota ? { enforceQuota: true } : {}),
+        ...(this.localSessions.has(sessionId) ? { localSession: true } : {}),
+      }
+      : { type: 'write', request, auth };
+    const writes = this.sessionWrites;
+    writes.begin(sessionId);
+    const done = (outcome: ApplyOutcome): void => {
+      writes.end(sessionId);
+      told(outcome);
     };
-    return this.trackWrite(sessionId, this.pipeline.propose(sessionId, xid, body, told ?? applied));
+    const undone = (): void => {
+      writes.end(sessionId);
+      failed();
+    };
+    if (this.pipeline.submit !== undefined) {
+      this.pipeline.submit(sessionId, xid, body, done, undone);
+      return;
+    }
+    // Told as applied, and again (ignored by the caller) as the promise settles.
+    let settled = false;
+    const once = (outcome: ApplyOutcome): void => {
+      if (settled) return;
+      settled = true;
+      done(outcome);
+    };
+    this.pipeline.propose(sessionId, xid, body, once).then(once, () => {
+      if (settled) return;
+      settled = true;
+      undone();
+    });
   }
 
   proposeError(sessionId: bigint, xid: number, err: number): Promise<ApplyOutcome> {
     const proposed = this.pipeline.propose(sessionId, xid, { type: 'error', err });
-    return this.trackWrite(sessionId, proposed);
-  }
-
-  /** Remembers a session's latest write until it is applied (see writesSettled). */
-  private trackWrite<T>(sessionId: bigint, write: Promise<T>): Promise<T> {
-    const settled = write.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.lastWrite.set(sessionId, settled);
-    void settled.then(() => {
-      if (this.lastWrite.get(sessionId) === settled) this.lastWrite.delete(sessionId);
-    });
-    return write;
+    return this.sessionWrites.track(sessionId, proposed);
   }
 
   /**
@@ -407,7 +430,7 @@ export class ServerCore {
    * answered, so its FIFO order holds across connections as in ZooKeeper.
    */
   writesSettled(sessionId: bigint): Promise<unknown> | undefined {
-    return this.lastWrite.get(sessionId);
+    return this.sessionWrites.settled(sessionId);
   }
 
   /**
@@ -436,7 +459,7 @@ export class ServerCore {
       fromConfig: Number(request.currentConfigId),
       auth,
     };
-    return this.trackWrite(sessionId, this.pipeline.propose(sessionId, xid, body));
+    return this.sessionWrites.track(sessionId, this.pipeline.propose(sessionId, xid, body));
   }
 
   /** A read's reply; a large one (sliced-replies.ts) is encoded over later turns. */

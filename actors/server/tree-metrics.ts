@@ -39,10 +39,21 @@ export function watchersFiredInto(metrics: ServerMetrics): WatchersFired {
 /** PathUtils.getTopNamespace: the first component of a path (Java's split drops trailing
  * empty parts, so `/` has none). */
 export function topNamespace(path: string): string | undefined {
-  const parts = path.split('/');
-  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-  return parts.length > 1 ? parts[1] : undefined;
+  // Every applied write asks this: found by scanning, without splitting the whole path.
+  const first = path.indexOf('/');
+  if (first < 0) return undefined;
+  const end = path.indexOf('/', first + 1);
+  const component = end < 0 ? path.slice(first + 1) : path.slice(first + 1, end);
+  if (component !== '') return component;
+  // An empty component ('//a') counts only when a non-empty one follows it: Java's split drops
+  // trailing empty parts.
+  for (let index = first + 1; index < path.length; index++) {
+    if (path.charCodeAt(index) !== slash) return '';
+  }
+  return undefined;
 }
+
+const slash = 0x2f;
 
 /**
  * One committed txn applied: its propagation latency (the header's time is the leader's wall
