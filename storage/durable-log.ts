@@ -7,6 +7,7 @@ import type { Txn } from '../protocol/txn.js';
 import type { BackendSession, Table, TableWrite } from './backend.js';
 import type { TxnLog } from './log.js';
 import { decodeTxn, encodeTxn, recordProblem, zxidKey, zxidOfKey } from './txn-codec.js';
+import { writeTxnRecord } from './txn-record-writer.js';
 import { epochOfZxid, makeZxid } from '../protocol/zxid.js';
 
 export const storageFormatVersion = 1;
@@ -105,7 +106,8 @@ export class DurableTxnLog implements TxnLog {
     const writes = new Array<TableWrite>(txns.length);
     for (let index = 0; index < txns.length; index++) {
       const txn = txns[index]!;
-      const value = encodeTxn(txn);
+      // The same bytes either way: the one-pass writer where it can, msgpackr otherwise.
+      const value = writeTxnRecord(txn) ?? encodeTxn(txn);
       this.appendedBytes += value.length;
       writes[index] = { table: log, key: zxidKey(txn.zxid), value };
     }
