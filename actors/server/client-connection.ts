@@ -219,7 +219,8 @@ export class ClientConnection {
   noteReply(operation: string, frame: Buffer): void {
     const xid = frame.readInt32BE(4);
     if (xid >= 0) this.lastCxid = xid;
-    this.lastZxid = Number(frame.readBigInt64BE(8));
+    // Two 32-bit reads: a BigInt per reply is measurable on the write path.
+    this.lastZxid = frame.readInt32BE(8) * 0x1_0000_0000 + frame.readUInt32BE(12);
     const err = frame.readInt32BE(16);
     this.lastOperation = err !== 0 && errorTxnOperations.has(operation) ? 'NA' : operation;
   }
