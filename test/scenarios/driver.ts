@@ -26,6 +26,7 @@ const effectTypes = [
   'loadSnapshot',
   'applyCommitted',
   'sendSyncStream',
+  'serveSnapshot',
   'acceptForwardedRequests',
   'announceRole',
   'touchSessions',
