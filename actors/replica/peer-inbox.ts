@@ -59,6 +59,8 @@ export function receivePeerFrame(parts: PeerInboxParts, from: ServerId, frame: U
   if (message.type === 'snapFrom') {
     // Nothing of an earlier stream from that follower may be joined to the one asked for now.
     snapAssembler.forget(message.peer);
+    logger.info({ leader: from, peer: message.peer },
+      'taking the snapshot from a follower of the site');
   }
   if (message.type === 'ping') {
     // The PING reply carries the sessions this replica's clients used since the last one.
