@@ -1,5 +1,5 @@
 // Sync from the same site with real processes: 5 replicas on 127.0.0.1 in sites a,a,b,b,b
-// (zoo.cfg site.N), snapshots every 40 txns so that a wiped follower needs a SNAP. The wiped
+// (zoo.cfg site.N), snapshots every 20 txns so that a wiped follower needs a SNAP. The wiped
 // follower takes its snapshot from a synced follower of its own site (each process's JSON log
 // says who served and who loaded it), the leader sends it only a DIFF, and it serves the same
 // data. When that follower stops answering and dies during the fetch, the learner goes back to
@@ -17,8 +17,8 @@ const tickMs = 200;
 const extraConfig = [
   ...Object.entries(sites).map(([id, site]) => `site.${id}=${site}`),
   'syncLimit=30',
-  'snapCount=40',
-  'txnsRetainedMin=10',
+  'snapCount=20',
+  'txnsRetainedMin=5',
   'autopurge.snapRetainCount=3',
 ];
 
@@ -88,7 +88,7 @@ async function expectSameTrees(): Promise<Map<string, string>> {
 async function wipeWhileWriting(learner: number, leader: number, prefix: string) {
   await ensemble.kill(learner);
   ensemble.wipe(learner);
-  await createAll(ensemble.clientPort(leader), prefix, 150);
+  await createAll(ensemble.clientPort(leader), prefix, 70);
   expect(ensemble.output(leader)).toMatch(/"purgedTxns":[1-9]/);
 }
 
@@ -96,7 +96,7 @@ describe('sync from the same site (real processes, sites a,a,b,b,b)', { timeout:
   it('a wiped follower takes its snapshot from its site and a DIFF from the leader', async () => {
     const leader = await ensemble.waitForLeader();
     const { learner, source } = learnerAndSource(leader);
-    await createAll(ensemble.clientPort(leader), 'before', 60);
+    await createAll(ensemble.clientPort(leader), 'before', 20);
     await ensemble.waitForSameZxid();
     await wipeWhileWriting(learner, leader, 'missed');
     const leaderSyncs = logged(leader, 'synchronizing learner').length;
@@ -105,7 +105,7 @@ describe('sync from the same site (real processes, sites a,a,b,b,b)', { timeout:
     await until(async () => (await ensemble.status(learner)).mode === 'follower', 20_000,
       `replica ${learner} following`);
     const tree = await expectSameTrees();
-    expect(tree.get('/missed-149')).toBe('data of missed-149');
+    expect(tree.get('/missed-69')).toBe('data of missed-69');
 
     // The learner loaded the snapshot of its site's follower...
     expect(logged(learner, 'snapshot from a follower of the site').map((entry) => entry.peer))
@@ -143,7 +143,7 @@ describe('sync from the same site (real processes, sites a,a,b,b,b)', { timeout:
       await until(async () => (await ensemble.status(learner)).mode === 'follower', 20_000,
         `replica ${learner} following`);
       const tree = await expectSameTrees();
-      expect(tree.get('/again-149')).toBe('data of again-149');
+      expect(tree.get('/again-69')).toBe('data of again-69');
       expect(logged(learner, 'snapshot from a follower of the site')).toEqual([]);
       const modes = logged(leader, 'synchronizing learner').slice(leaderSyncs)
         .filter((entry) => entry.learner === learner).map((entry) => entry.mode);
