@@ -392,8 +392,12 @@ export type ReplicaEffect =
   | { type: 'loadSnapshot'; params: { zxid: Zxid; snapshot: TreeSnapshot } }
   | { type: 'applyCommitted'; params: { zxid: Zxid } }
   | { type: 'sendSyncStream'; params: SyncStreamParams }
-  /** Sync from the same site: stream this follower's tree to `to` (SNAPPART pieces, SNAP). */
-  | { type: 'serveSnapshot'; params: { to: ServerId } }
+  /**
+   * Sync from the same site: stream this follower's tree to `to` (SNAPPART pieces, SNAP), or
+   * SNAPREFUSED when the tree holds a txn beyond `committedZxid`, the last COMMIT it applied (a
+   * tail replayed from its log at startup that no COMMIT has reached yet).
+   */
+  | { type: 'serveSnapshot'; params: { to: ServerId; committedZxid: Zxid } }
   | {
       type: 'acceptForwardedRequests';
       params: { from: ServerId; requests: ForwardedTxnRequest[] };

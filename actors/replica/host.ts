@@ -437,7 +437,7 @@ export class ReplicaHost implements ReplicaPort {
       // The transport dials on the first frame sent to the leader.
       connectToLeader: () => undefined,
       sendSyncStream: (params) => this.sendSyncStream(params),
-      serveSnapshot: ({ to }) => serveSiteSnapshot(to, {
+      serveSnapshot: ({ to, committedZxid }) => serveSiteSnapshot(to, committedZxid, {
         tree: this.requireCore().tree, outbox: this.outbox, logger: this.world.logger,
       }),
       persistAcceptedEpoch: ({ epoch }) => this.requireLog().persistEpoch('accepted', epoch),

@@ -4,7 +4,8 @@
 // paced by the link, so the whole snapshot is never held. The learner checks the snapshot whole
 // before its machine takes it; a bad one reaches the machine as SNAPREFUSED (back to the leader).
 import type { Logger } from 'pino';
-import type { PeerMessage, PeerMessageOf, ServerId } from '../../protocol/peer.js';
+import { encodePeerMessage } from '../../protocol/peer-codec.js';
+import type { PeerMessage, PeerMessageOf, ServerId, Zxid } from '../../protocol/peer.js';
 import { hex } from '../../protocol/zxid.js';
 import { checkSnapshot, peerSnapshotFormatVersion } from '../../storage/peer-snapshot.js';
 import type { DataTree } from '../../tree/data-tree.js';
@@ -16,9 +17,26 @@ export interface SiteSnapshotParts {
   logger: Logger;
 }
 
-/** Streams this follower's tree, as of the last txn it applied, to learner `to`. */
-export function serveSiteSnapshot(to: ServerId, { tree, outbox, logger }: SiteSnapshotParts): void {
+/**
+ * Streams this follower's tree, as of the last txn it applied, to learner `to`; or SNAPREFUSED
+ * when that txn is beyond `committedZxid`, the last COMMIT the follower applied. A replica
+ * replays its whole log at startup, committed or not, so until the leader's COMMITs reach that
+ * tail its tree may hold txns a later leader could truncate: a learner whose log would start
+ * after them could not be cut back below its snapshot.
+ */
+export function serveSiteSnapshot(
+  to: ServerId,
+  committedZxid: Zxid,
+  { tree, outbox, logger }: SiteSnapshotParts,
+): void {
   const capture = tree.capture();
+  if (capture.zxid > committedZxid) {
+    capture.release();
+    logger.info({ learner: to, zxid: hex(capture.zxid), committedZxid: hex(committedZxid) },
+      'snapshot refused to a learner of the site: the tree holds txns not yet committed');
+    outbox.send(to, encodePeerMessage({ type: 'snapRefused' }));
+    return;
+  }
   const snap = {
     type: 'snap',
     zxid: capture.zxid,

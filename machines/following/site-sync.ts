@@ -65,9 +65,10 @@ export const siteSyncActions = {
     effects: [ackEpochAgain(context, context.lastZxid)],
   })) as Step,
   /** A synced follower streams its tree, as of what it has applied, to the learner asking. */
-  streamSnapshotToLearner: ((_context, event) => {
+  streamSnapshotToLearner: ((context, event) => {
     if (!('from' in event)) return {};
-    return { effects: [{ type: 'serveSnapshot', params: { to: event.from } }] };
+    const committedZxid = learnerOf(context).appliedCommitZxid;
+    return { effects: [{ type: 'serveSnapshot', params: { to: event.from, committedZxid } }] };
   }) as Step,
   refuseSnapshot: ((_context, event) => {
     if (!('from' in event)) return {};

@@ -1,7 +1,8 @@
 // Sync from the same site, the host's side (actors/replica/site-snapshot.ts): the follower's tree
 // streamed as SNAPPART pieces and a SNAP through a real outbox, joined back by the learner's
 // assembler into a snapshot that restores the same tree; a learner takes only a whole snapshot of
-// the zxid it names, and turns anything else into SNAPREFUSED (back to the leader).
+// the zxid it names, and turns anything else into SNAPREFUSED (back to the leader). A follower
+// whose tree holds a txn no COMMIT has reached yet refuses to serve it.
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { decodePeerMessage } from '../../../protocol/peer-codec.js';
@@ -28,7 +29,7 @@ async function served(tree: DataTree, snapPartBytes: number): Promise<PeerMessag
     const original = outbox.stream.bind(outbox);
     outbox.stream = (to, generator) => original(to, generator, (outcome) => resolve(outcome.sent));
   });
-  serveSiteSnapshot(4, { tree, outbox, logger });
+  serveSiteSnapshot(4, tree.lastZxid, { tree, outbox, logger });
   expect(await ended).toBe(true);
   return frames.map((frame) => {
     const decoded = decodePeerMessage(frame);
@@ -61,6 +62,20 @@ describe('site snapshot', () => {
     const restored = new DataTree({ extendedTypesEnabled: true });
     expect(restoreTree(restored, snap.snapshot)).toBe(tree.lastZxid);
     expect(restored.nodeCount).toBe(tree.nodeCount);
+  });
+
+  it('refuses to serve a tree holding a txn beyond the last COMMIT it applied', () => {
+    const frames: Uint8Array[] = [];
+    const outbox = new PeerOutbox(
+      { send: (_to, frame) => frames.push(frame),
+        linkState: () => ({ state: 'connected', queuedBytes: 0 }) },
+      logger,
+      { nextTurn: () => Promise.resolve(), sleep: () => Promise.resolve() },
+    );
+    serveSiteSnapshot(4, tree.lastZxid - 1, { tree, outbox, logger });
+    expect(frames.map((frame) => decodePeerMessage(frame))).toEqual([
+      { ok: true, message: { type: 'snapRefused' } },
+    ]);
   });
 
   it('refuses a flipped byte, a cut payload and a zxid its frames do not say', async () => {
