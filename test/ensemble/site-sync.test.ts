@@ -16,7 +16,7 @@ const tickMs = 200;
 // ticks), long enough for the wiped learner to restart and be sent to it.
 const extraConfig = [
   ...Object.entries(sites).map(([id, site]) => `site.${id}=${site}`),
-  'syncLimit=30',
+  'syncLimit=50',
   'snapCount=20',
   'txnsRetainedMin=5',
   'autopurge.snapRetainCount=3',
