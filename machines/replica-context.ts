@@ -83,6 +83,11 @@ export interface ReplicaInput {
    * through a relay there (leading/relaying.ts) rather than to every follower.
    */
   treeBroadcast?: boolean;
+  /**
+   * zoo.cfg siteSync (default true): as leader, tell a learner that needs a SNAP to take it from
+   * a synced follower of its own site (leading/site-sync.ts).
+   */
+  siteSync?: boolean;
 }
 
 /** Where one learner stands, as the leader's LearnerHandler for it tracks it. */
@@ -116,6 +121,11 @@ export interface LearnerProgress {
   silentTicks: number;
   /** From FOLLOWERINFO / OBSERVERINFO: below reconfigProtocolVersion it cannot read a reconfig. */
   protocolVersion: number;
+  /**
+   * Sync from the same site: the follower this learner was told to take its snapshot from
+   * (SNAPFROM). Once set, this connection is synced by the leader itself (leading/site-sync.ts).
+   */
+  siteSnapFrom?: ServerId;
 }
 
 /**
@@ -225,6 +235,8 @@ export interface LearnerState {
   pathChanged: boolean;
   /** The highest COMMIT applied in broadcast (the sync stream's on UPTODATE). */
   appliedCommitZxid: Zxid;
+  /** Sync from the same site: the follower a snapshot is asked of (SNAPFROM); null otherwise. */
+  snapshotSource: ServerId | null;
 }
 
 export interface ReplicaContext {
@@ -251,6 +263,8 @@ export interface ReplicaContext {
   protocolVersion: number;
   /** zoo.cfg treeBroadcast (see ReplicaInput). */
   treeBroadcast: boolean;
+  /** zoo.cfg siteSync (see ReplicaInput). */
+  siteSync: boolean;
   /**
    * The successor a committed reconfig named when it moved leadership: the next election starts
    * by voting for it, so the ensemble hands over without a full election. Cleared once used.
@@ -378,6 +392,12 @@ export type ReplicaEffect =
   | { type: 'loadSnapshot'; params: { zxid: Zxid; snapshot: TreeSnapshot } }
   | { type: 'applyCommitted'; params: { zxid: Zxid } }
   | { type: 'sendSyncStream'; params: SyncStreamParams }
+  /**
+   * Sync from the same site: stream this follower's tree to `to` (SNAPPART pieces, SNAP), or
+   * SNAPREFUSED when the tree holds a txn beyond `committedZxid`, the last COMMIT it applied (a
+   * tail replayed from its log at startup that no COMMIT has reached yet).
+   */
+  | { type: 'serveSnapshot'; params: { to: ServerId; committedZxid: Zxid } }
   | {
       type: 'acceptForwardedRequests';
       params: { from: ServerId; requests: ForwardedTxnRequest[] };

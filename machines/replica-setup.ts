@@ -6,6 +6,7 @@ import type { Notification, ServerId } from '../protocol/peer.js';
 import { electionMachine, settledNotification } from './election.js';
 import { learnerAckActions, learnerActions } from './following/learner.js';
 import { learnerGuards } from './following/learner-guards.js';
+import { siteSyncActions, siteSyncGuards } from './following/site-sync.js';
 import {
   followerRelayingActions,
   followerRelayingGuards,
@@ -276,6 +277,8 @@ export const replicaSetup = setup({
     applyCommitted: notProvidedEffect('applyCommitted'),
     /** Leader: DIFF/TRUNC/SNAP and the log after it to one learner (see SyncStreamParams). */
     sendSyncStream: notProvidedEffect('sendSyncStream'),
+    /** Follower: stream its tree to a learner of its site (sync from the same site). */
+    serveSnapshot: notProvidedEffect('serveSnapshot'),
     /** Leader: a learner's REQUEST into the leader pipeline, back as `client.requests`. */
     acceptForwardedRequests: notProvidedEffect('acceptForwardedRequests'),
     /** What this replica now is, for srvr/stat and request routing. */
@@ -306,6 +309,7 @@ export const replicaSetup = setup({
     ...toActions(broadcastActions),
     ...toActions(learnerActions),
     ...toActions(learnerAckActions),
+    ...toActions(siteSyncActions),
     ...toActions(relayingActions),
     ...toActions(followerRelayingActions),
   },
@@ -315,6 +319,7 @@ export const replicaSetup = setup({
     ...toGuards(synchronizationGuards),
     ...toGuards(broadcastGuards),
     ...toGuards(learnerGuards),
+    ...toGuards(siteSyncGuards),
     ...toGuards(followerRelayingGuards),
   },
   delays: {

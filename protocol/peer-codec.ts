@@ -46,6 +46,9 @@ const bodyFields: { [Type in PeerMessageType]: { [Field in keyof BodyOf<Type>]-?
   relayed: { leaderId: 'serverId', message: 'relayedMessage' },
   relayPlan: { relayId: 'count' },
   relayAcks: { acks: 'relayedAcks' },
+  snapFrom: { peer: 'serverId' },
+  snapRequest: { epoch: 'count' },
+  snapRefused: {},
 };
 
 const typeByTag = new Map<number, PeerMessageType>(

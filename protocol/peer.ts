@@ -185,7 +185,19 @@ export type PeerMessage =
    */
   | { type: 'relayPlan'; relayId: number }
   /** Tree broadcast. Relay → leader: its site's followers' own ACKs, batched (each voter's id). */
-  | { type: 'relayAcks'; acks: RelayedAck[] };
+  | { type: 'relayAcks'; acks: RelayedAck[] }
+  /**
+   * Sync from the same site. Leader → learner, in place of a SNAP: take the snapshot from
+   * `peer`, a synced follower of your site, then say ACKEPOCH again with its zxid.
+   */
+  | { type: 'snapFrom'; peer: ServerId }
+  /**
+   * Sync from the same site. Learner → that follower: send me your tree (as SNAPPART/SNAP). It
+   * is served only by a synced follower of the leader of `epoch`, the one that sent SNAPFROM.
+   */
+  | { type: 'snapRequest'; epoch: number }
+  /** Sync from the same site. Follower → learner: not now (it is not a synced follower). */
+  | { type: 'snapRefused' };
 
 /** What a relay passes on: the broadcast messages whose order a follower depends on. */
 export type RelayedMessage =
@@ -239,6 +251,9 @@ export const peerMessageTag = {
   relayed: 35,
   relayPlan: 36,
   relayAcks: 37,
+  snapFrom: 38,
+  snapRequest: 39,
+  snapRefused: 40,
 } as const satisfies Record<PeerMessageType, number>;
 
 /** Tags that must never be assigned again (retired or held for ZooKeeper parity). */
@@ -320,6 +335,12 @@ export function describePeerMessage(message: PeerMessage): string {
       return message.relayId === 0 ? 'RELAYPLAN direct' : `RELAYPLAN via ${message.relayId}`;
     case 'relayAcks':
       return `RELAYACKS ${message.acks.map((ack) => `${ack.id}:${hex(ack.zxid)}`).join(' ')}`;
+    case 'snapFrom':
+      return `SNAPFROM ${message.peer}`;
+    case 'snapRequest':
+      return `SNAPREQUEST epoch ${message.epoch}`;
+    case 'snapRefused':
+      return 'SNAPREFUSED';
     default:
       return assertNever(message);
   }

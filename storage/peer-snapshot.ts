@@ -51,3 +51,17 @@ export function restoreTree(tree: DataTree, snapshot: TreeSnapshot): number {
   });
   return zxid;
 }
+
+/**
+ * Checks a SNAP's payload whole (every frame's checksum, the counts, the end frame) without
+ * building a tree, and returns the zxid it is current to; throws CorruptSnapshotError otherwise.
+ * A snapshot from a follower of the site (sync from the same site) is checked so before it is
+ * taken, so that a bad one sends the learner back to the leader instead of stopping it.
+ */
+export function checkSnapshot(snapshot: TreeSnapshot): number {
+  if (snapshot.formatVersion !== peerSnapshotFormatVersion) {
+    throw new Error(`peer snapshot: unknown format ${snapshot.formatVersion}`);
+  }
+  const bytes = snapshotBytes(snapshot);
+  return visitSnapshotBytes(snapName, bytes, {}).zxid;
+}

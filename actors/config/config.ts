@@ -226,6 +226,7 @@ export const serverConfigDefaults = {
   auditEnabled: false,
   readOnlyModeEnabled: false,
   treeBroadcast: true,
+  siteSync: true,
   enforceQuota: false,
   localSessionsEnabled: false,
   // QuorumPeerConfig's default (QuorumPeer's own field says true, but the config's value wins).

@@ -111,6 +111,9 @@ export interface ServerConfig
   /** zoo.cfg treeBroadcast (corral's own key, default true): the leader sends broadcast traffic
    * once per remote site, through a relay there (machines/leading/relaying.ts). */
   treeBroadcast: boolean;
+  /** zoo.cfg siteSync (corral's own key, default true): a learner needing a SNAP takes it from a
+   * synced follower of its own site (machines/leading/site-sync.ts). */
+  siteSync: boolean;
   /** ZooKeeper's audit.enable: write the audit log (actors/server/audit.ts). */
   auditEnabled: boolean;
   /** zoo.cfg `audit.logFile` (corral's own key): the audit log's path; `<dataDir>/audit.log`

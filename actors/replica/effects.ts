@@ -32,6 +32,7 @@ export const effectStages = {
   sendPeerMessage: 'send',
   connectToLeader: 'send',
   sendSyncStream: 'send',
+  serveSnapshot: 'send',
   persistAcceptedEpoch: 'persist',
   persistCurrentEpoch: 'persist',
   appendProposals: 'persist',

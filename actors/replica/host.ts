@@ -32,6 +32,7 @@ import {
 import type { ReplicaHostOptions } from './host-options.js';
 import { receivePeerFrame, type PeerInboxParts } from './peer-inbox.js';
 import { streamLearnerSync } from './learner-sync.js';
+import { serveSiteSnapshot } from './site-snapshot.js';
 import { ReplicaLog } from './log.js';
 import { PeerOutbox, SnapAssembler, type OutboxPacing } from './outbox.js';
 import { ReplicatedPipeline, type ReplicaPort } from './pipeline.js';
@@ -124,6 +125,7 @@ export class ReplicaHost implements ReplicaPort {
       drainTouches: () =>
         this.announced.state === 'leading' ? [] : (this.core?.sessions.drainTouches() ?? []),
       deliver: (event) => this.send(event),
+      snapshotSource: () => this.actor?.getSnapshot().context.learner?.snapshotSource ?? null,
     };
     // Compaction purges the log's head: the leader must not plan a DIFF from those txns, even
     // in the moment before the purge is durable.
@@ -213,6 +215,7 @@ export class ReplicaHost implements ReplicaPort {
       timing: this.options.timing,
       readOnlyModeEnabled: this.options.readOnlyModeEnabled ?? false,
       treeBroadcast: this.options.treeBroadcast ?? true,
+      siteSync: this.options.siteSync ?? true,
       ...(this.options.electionTiming === undefined
         ? {}
         : { electionTiming: this.options.electionTiming }),
@@ -434,6 +437,9 @@ export class ReplicaHost implements ReplicaPort {
       // The transport dials on the first frame sent to the leader.
       connectToLeader: () => undefined,
       sendSyncStream: (params) => this.sendSyncStream(params),
+      serveSnapshot: ({ to, committedZxid }) => serveSiteSnapshot(to, committedZxid, {
+        tree: this.requireCore().tree, outbox: this.outbox, logger: this.world.logger,
+      }),
       persistAcceptedEpoch: ({ epoch }) => this.requireLog().persistEpoch('accepted', epoch),
       persistCurrentEpoch: ({ epoch }) => this.requireLog().persistEpoch('current', epoch),
       appendProposals: ({ txns }) => {

@@ -6,6 +6,7 @@ import { peerEventOf, type ReplicaEvent } from '../../machines/replica.js';
 import { decodePeerMessage } from '../../protocol/peer-codec.js';
 import type { PeerMessage, ServerId, SessionTouch } from '../../protocol/peer.js';
 import type { PeerOutbox, SnapAssembler } from './outbox.js';
+import { vetSiteSnapshot } from './site-snapshot.js';
 
 export interface PeerInboxParts {
   outbox: PeerOutbox;
@@ -17,6 +18,9 @@ export interface PeerInboxParts {
   drainTouches(): readonly SessionTouch[];
   /** Hands an event to the machine. */
   deliver(event: ReplicaEvent): void;
+  /** The follower a snapshot was asked of (sync from the same site), if any: its SNAP is
+   * checked whole before the machine sees it (site-snapshot.ts). */
+  snapshotSource?(): ServerId | null;
 }
 
 /** One peer frame in: the events it makes, handed to the machine in order. */
@@ -50,7 +54,13 @@ export function receivePeerFrame(parts: PeerInboxParts, from: ServerId, frame: U
     const whole = snapAssembler.complete(from, message);
     // Refused: the sync times out and the learner tries again, as after a broken link.
     if (whole === undefined) return;
-    message = whole;
+    message = from === parts.snapshotSource?.() ? vetSiteSnapshot(from, whole, logger) : whole;
+  }
+  if (message.type === 'snapFrom') {
+    // Nothing of an earlier stream from that follower may be joined to the one asked for now.
+    snapAssembler.forget(message.peer);
+    logger.info({ leader: from, peer: message.peer },
+      'taking the snapshot from a follower of the site');
   }
   if (message.type === 'ping') {
     // The PING reply carries the sessions this replica's clients used since the last one.

@@ -29,7 +29,12 @@ export function followingState(machine: ReplicaSetup) {
         // The leader started over (another epoch's LEADERINFO after discovery): look again. On
         // the phase region, not the role: the liveness region handles every frame of the
         // leader, and a parallel state's own transitions are taken only when no region's is.
-        on: { 'peer.leaderInfo': { guard: 'isLeaderStartingOver', target: '#replica.looking' } },
+        on: {
+          'peer.leaderInfo': { guard: 'isLeaderStartingOver', target: '#replica.looking' },
+          // Sync from the same site: a learner asks for this follower's tree; it is served only
+          // in broadcast (below), refused while this follower itself syncs.
+          'peer.snapRequest': { actions: 'refuseSnapshot' },
+        },
         states: {
           discovery: learnerDiscoveryState(machine, 'following'),
           synchronization: learnerSynchronizationState(machine, 'following'),
@@ -63,6 +68,7 @@ export function followingState(machine: ReplicaSetup) {
                 actions: ['recordDesignatedLeader', 'applyCommit'],
               },
               'peer.ping': { guard: 'isFromLeader', actions: 'answerPing' },
+              'peer.snapRequest': { guard: 'canServeSnapshot', actions: 'streamSnapshotToLearner' },
               'peer.sync': [
                 {
                   guard: and(['isFromLeader', 'isSyncAheadOfCommits']),

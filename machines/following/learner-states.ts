@@ -67,6 +67,38 @@ export function learnerSynchronizationState(machine: ReplicaSetup, role: Learner
           'peer.diff': { guard: 'isFromLeader', target: 'receivingStream', actions: 'startDiff' },
           'peer.trunc': { guard: 'isFromLeader', target: 'receivingStream', actions: 'startTrunc' },
           'peer.snap': { guard: 'isFromLeader', target: 'receivingStream', actions: 'startSnap' },
+          // Sync from the same site: the snapshot comes from a follower of this site instead.
+          'peer.snapFrom': {
+            guard: 'isFromLeader',
+            target: 'fetchingSnapshot',
+            actions: 'requestSiteSnapshot',
+          },
+        },
+      },
+      // SNAPREQUEST was sent to the follower SNAPFROM named (following/site-sync.ts). Loaded or
+      // given up, the learner says ACKEPOCH again and waits for the leader's sync mode.
+      fetchingSnapshot: {
+        on: {
+          'peer.snap': {
+            guard: 'isFromSnapshotSource',
+            target: 'awaitingSyncMode',
+            actions: 'loadSiteSnapshot',
+          },
+          'peer.snapRefused': {
+            guard: 'isFromSnapshotSource',
+            target: 'awaitingSyncMode',
+            actions: 'fallBackToLeader',
+          },
+          'peer.disconnected': {
+            guard: 'isSnapshotSourceDisconnected',
+            target: 'awaitingSyncMode',
+            actions: 'fallBackToLeader',
+          },
+        },
+        always: {
+          guard: 'isSnapshotFetchOverdue',
+          target: 'awaitingSyncMode',
+          actions: 'fallBackToLeader',
         },
       },
       receivingStream: {

@@ -44,6 +44,7 @@ function freshLearnerState(leaderId: number): LearnerState {
     relayFlushScheduled: false,
     pathChanged: false,
     appliedCommitZxid: 0,
+    snapshotSource: null,
   };
 }
 

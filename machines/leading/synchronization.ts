@@ -18,6 +18,7 @@ import { containsQuorum } from '../quorum.js';
 import { makeZxid } from '../../protocol/zxid.js';
 import { learnersAtLeast, withLearner, withLearnerAck } from './learners.js';
 import { syncModeFor, type LeaderLog } from './rules.js';
+import { delegateSnapshot, siteSnapshotSource } from './site-sync.js';
 
 /** The leader's log as syncModeFor sees it; the initial history counts as committed. */
 export function leaderLogOf(context: ReplicaContext, leader: LeaderState): LeaderLog {
@@ -46,6 +47,10 @@ export function syncLearner(
   if (learner === undefined) return { leader, effects: [] };
   const log = leaderLogOf(context, leader);
   const plan = syncModeFor(learner.lastZxid, log);
+  // A SNAP across the WAN is the expensive part: a synced follower of the learner's site may
+  // serve it instead (site-sync.ts).
+  const source = plan.mode === 'snap' ? siteSnapshotSource(context, leader, id) : undefined;
+  if (source !== undefined) return delegateSnapshot(leader, id, source);
   const throughZxid = learner.role === 'follower' ? log.lastZxid : log.committedZxid;
   const stream = { to: id, plan, committedZxid: log.committedZxid, throughZxid };
   return {

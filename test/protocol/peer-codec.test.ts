@@ -129,6 +129,9 @@ const examples: { [Type in PeerMessageType]: Extract<PeerMessage, { type: Type }
   relayed: { type: 'relayed', leaderId: 1, message: { type: 'commit', zxid: 0x5_0000_0002 } },
   relayPlan: { type: 'relayPlan', relayId: 3 },
   relayAcks: { type: 'relayAcks', acks: [{ id: 4, zxid: 0x5_0000_0002 }, { id: 5, zxid: 7 }] },
+  snapFrom: { type: 'snapFrom', peer: 4 },
+  snapRequest: { type: 'snapRequest', epoch: 5 },
+  snapRefused: { type: 'snapRefused' },
 };
 
 const packr = new Packr({ useRecords: false, useBigIntExtension: true });
@@ -202,6 +205,7 @@ describe('peer message tags', () => {
       commitAndActivate: 9, informAndActivate: 19, newLeader: 10, followerInfo: 11, upToDate: 12, diff: 13, trunc: 14, snap: 15,
       observerInfo: 16, leaderInfo: 17, ackEpoch: 18, snapPart: 20, notification: 32,
       revalidateResult: 33, relay: 34, relayed: 35, relayPlan: 36, relayAcks: 37,
+      snapFrom: 38, snapRequest: 39, snapRefused: 40,
     });
   });
 

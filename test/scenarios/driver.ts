@@ -10,6 +10,7 @@ import {
   type ReplicaInput,
 } from '../../machines/replica.js';
 import { epochOfZxid, makeZxid } from '../../protocol/zxid.js';
+import { membershipOfIds, type VersionedMembership } from '../../protocol/membership.js';
 import { CommandArguments } from './arguments.js';
 import { bodyTypes, peerMessageOf, touchesOf, txnBodyOf } from './messages.js';
 import { describeEffect, describeState, leafPathsOf } from './render.js';
@@ -26,6 +27,7 @@ const effectTypes = [
   'loadSnapshot',
   'applyCommitted',
   'sendSyncStream',
+  'serveSnapshot',
   'acceptForwardedRequests',
   'announceRole',
   'touchSessions',
@@ -42,6 +44,19 @@ const everyEffectListed: [MissingEffect] extends [never] ? true : MissingEffect 
 void everyEffectListed;
 
 type ReplicaActor = Actor<typeof replicaMachine>;
+
+/** `voters=` as a membership with `sites=1:a,2:b,…` (zoo.cfg site.N). */
+function membershipWithSites(given: CommandArguments): VersionedMembership {
+  const sites: Record<number, string> = {};
+  for (const item of given.text('sites').split(',')) {
+    const [id, site] = item.split(':');
+    if (id === undefined || site === undefined || !/^\d+$/.test(id)) {
+      given.fail(`sites=: ${item} is not id:site`);
+    }
+    sites[Number(id)] = site;
+  }
+  return { ...membershipOfIds(given.integers('voters')), version: 0, sites };
+}
 type Command = (given: CommandArguments) => void;
 
 /** One replica under a transcript's commands; `replica` (re)creates it. */
@@ -128,6 +143,7 @@ export class ScenarioDriver {
         notificationTimeoutMsMax: given.integer('notificationTimeoutMax', 60_000),
       },
       readOnlyModeEnabled: given.boolean('readOnly', false),
+      ...(given.has('sites') ? { membership: membershipWithSites(given) } : {}),
     };
     this.tickMs = input.timing?.tickMs ?? 2000;
     this.clock = new SimulatedClock();

@@ -154,6 +154,9 @@ const messageBuilders: Record<string, MessageBuilder> = {
     cxid: given.integer('cxid'),
     zxid: given.integer('zxid'),
   }),
+  SNAPFROM: (given) => ({ type: 'snapFrom', peer: given.integer('peer') }),
+  SNAPREQUEST: (given) => ({ type: 'snapRequest', epoch: given.integer('epoch') }),
+  SNAPREFUSED: () => ({ type: 'snapRefused' }),
 };
 
 /** The packet named by the next word of `given`, built from the rest of them. */

@@ -140,6 +140,7 @@ function describeLearner(learner: LearnerState): string {
     [learner.newLeaderAcked, `ackedZxid=${hex(learner.ackedZxid)}`],
     [learner.upToDate, 'upToDate'],
     [learner.touches.length > 0, `touches=${learner.touches.length}`],
+    [learner.snapshotSource !== null, `snapshotSource=${learner.snapshotSource ?? 0}`],
   ];
   return [
     `leader=${learner.leaderId}`,
