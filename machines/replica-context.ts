@@ -162,8 +162,8 @@ export interface LeaderState {
    */
   relayPaths: Record<ServerId, RelayPath>;
   /**
-   * Per follower: how many ticks ago the oldest proposal it has not ACKed, though committed, was
-   * made (0: it has ACKed all that), counted up to lagTicksMax (relay-plan.ts). A follower one WAN
+   * Per follower: how many ticks ago the oldest proposal it has not ACKed was made (0: it has
+   * ACKed everything proposed before this tick), counted up to lagTicksMax. A follower one WAN
    * round trip away is always a tick or two behind under steady writes; it lags only when what
    * was proposed several ticks ago is still not ACKed.
    */

@@ -55,15 +55,3 @@ export function relayPlanOf(input: RelayPlanInput): Map<ServerId, ServerId> {
 export function lagTicksMax(syncLimitTicks: number): number {
   return Math.max(1, syncLimitTicks - 1);
 }
-
-/**
- * How many ticks a follower has lagged, from the leader's last zxid at each recent tick (`marks`,
- * oldest first): the marks it has not ACKed although a quorum has them durable (committed). Marks
- * only grow, so those are consecutive, and their count is how many ticks ago the oldest was
- * taken. Counting only what committed compares the follower with the quorum, not with the clock:
- * on a loaded machine every ACK is late, and a rule of the clock alone took every remote follower
- * out of the plan (sending each its outstanding proposals again) while none was behind the rest.
- */
-export function lagTicksOf(marks: readonly number[], acked: number, committed: number): number {
-  return marks.filter((mark) => acked < mark && mark <= committed).length;
-}

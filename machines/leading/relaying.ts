@@ -15,7 +15,7 @@ import {
   type Step,
 } from '../replica-context.js';
 import { heardFrom, learnersAtLeast, withLearnerAck } from './learners.js';
-import { lagTicksMax, lagTicksOf, relayPlanOf } from './relay-plan.js';
+import { lagTicksMax, relayPlanOf } from './relay-plan.js';
 
 /** Is `id` sent to through a relay now: it listens to one, and that relay is in broadcast? */
 function relayOf(leader: LeaderState, id: ServerId): ServerId | undefined {
@@ -124,7 +124,9 @@ export function withLagCounted(context: ReplicaContext, leader: LeaderState): Le
   const lagTicks: Record<ServerId, number> = {};
   for (const id of learnersAtLeast(leader, 'upToDate', 'follower')) {
     const acked = leader.ackedZxidByServer[id] ?? 0;
-    lagTicks[id] = lagTicksOf(leader.lagMarks, acked, leader.committedZxid);
+    // Marks only grow, so the ones not ACKed are the newest ones: their count is how many ticks
+    // ago the oldest of them was taken.
+    lagTicks[id] = leader.lagMarks.filter((mark) => acked < mark).length;
   }
   const lagMarks = [...leader.lagMarks, context.lastZxid].slice(-limit);
   return { ...leader, lagTicks, lagMarks };

@@ -2,7 +2,7 @@
 // lag before it leaves the plan (lagTicksMax), and what the leader sends along the plan's paths
 // (sendAlongPaths): one RELAY per relay, direct frames for everyone else.
 import { describe, expect, it } from 'vitest';
-import { lagTicksMax, lagTicksOf, relayPlanOf } from '../../machines/leading/relay-plan.js';
+import { lagTicksMax, relayPlanOf } from '../../machines/leading/relay-plan.js';
 import { sendAlongPaths } from '../../machines/leading/relaying.js';
 import { freshLeaderState } from '../../machines/leading/learners.js';
 import type { LeaderState, LearnerProgress } from '../../machines/replica-context.js';
@@ -46,21 +46,6 @@ describe('relayPlanOf', () => {
 describe('lagTicksMax', () => {
   it.each([[1, 1], [2, 1], [5, 4], [10, 9]])('syncLimit %i → %i ticks', (syncLimit, ticks) => {
     expect(lagTicksMax(syncLimit)).toBe(ticks);
-  });
-});
-
-describe('lagTicksOf', () => {
-  // The leader's last zxid at each of the last five ticks, oldest first.
-  const marks = [10, 12, 15, 15, 20];
-  it.each([
-    ['has ACKed everything', 20, 20, 0],
-    ['is one tick behind a quorum that is as far as it is', 15, 15, 0],
-    ['is behind, but so is the quorum (a loaded machine)', 10, 12, 1],
-    ['is behind what a quorum has durable', 10, 20, 4],
-    ['has ACKed nothing the quorum has', 0, 15, 4],
-    ['has ACKed part of it', 12, 20, 3],
-  ])('a follower that %s', (_case, acked, committed, ticks) => {
-    expect(lagTicksOf(marks, acked, committed)).toBe(ticks);
   });
 });
 
