@@ -109,7 +109,9 @@ function comparisonLines(rows: readonly WanBenchRow[]): string[] {
     const star = of('star');
     const tree = of('tree');
     if (star === undefined || tree === undefined) continue;
-    const perWrite = (result: WanRunResult) => result.crossSiteBytes / result.committedWrites;
+    // A run in which nothing committed has no figure per write (not Infinity).
+    const perWrite = (result: WanRunResult) => result.committedWrites === 0
+      ? Number.NaN : result.crossSiteBytes / result.committedWrites;
     const worstP99 = (result: WanRunResult) =>
       Math.max(...result.perSite.map((site) => site.writeP99Ms));
     lines.push(`${layout} tree/star: cross-site bytes per write ` +
