@@ -19,12 +19,16 @@ export type BroadcastMode = (typeof broadcastModes)[number];
 export interface WanBenchSettings {
   layouts: readonly WanLayoutName[];
   modes: readonly BroadcastMode[];
-  run: Omit<WanRunOptions, 'sites' | 'treeBroadcast'>;
+  /** Modes also run with one observer per site, each site's reader reading from it. */
+  observerModes: readonly BroadcastMode[];
+  run: Omit<WanRunOptions, 'sites' | 'treeBroadcast' | 'observerSites'>;
 }
 
 export interface WanBenchRow {
   layout: WanLayoutName;
   mode: BroadcastMode;
+  /** One observer per site served the site's reads (no failover in such a row). */
+  observers: boolean;
   result: WanRunResult;
 }
 
@@ -36,7 +40,10 @@ export const wanDefaults: WanBenchSettings['run'] = {
 const fixed = (value: number | undefined, digits = 0) =>
   value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits);
 
-/** Runs every layout in both modes (star, tree, star, tree …), printing each row as it ends. */
+/**
+ * Runs every layout in both modes (star, tree, star, tree …), then in each observer mode with an
+ * observer per site, printing each row as it ends.
+ */
 export async function runWanBench(
   settings: WanBenchSettings,
   print: (line: string) => void = console.log,
@@ -50,11 +57,19 @@ export async function runWanBench(
     `${bandwidth}; ${run.valueBytes} B writes, ${run.operationsPerSecond}/s writes and reads ` +
     `per site client for ${run.measureMs / 1000} s; session timeout ${run.sessionTimeoutMs} ms`);
   for (const layout of settings.layouts) {
-    for (const mode of settings.modes) {
-      const sites = wanLayouts[layout];
-      const result = await runWan({ ...run, sites, treeBroadcast: mode === 'tree' });
-      rows.push({ layout, mode, result });
-      for (const line of rowLines(layout, mode, result)) print(line);
+    const sites = wanLayouts[layout];
+    const runs = [
+      ...settings.modes.map((mode) => ({ mode, observers: false })),
+      ...settings.observerModes.map((mode) => ({ mode, observers: true })),
+    ];
+    for (const { mode, observers } of runs) {
+      const result = await runWan(observers
+        ? { ...run, sites, treeBroadcast: mode === 'tree', observerSites: [...new Set(sites)],
+            failover: false }
+        : { ...run, sites, treeBroadcast: mode === 'tree' });
+      rows.push({ layout, mode, observers, result });
+      const label = observers ? `${mode} + an observer per site` : mode;
+      for (const line of rowLines(layout, label, result)) print(line);
     }
   }
   for (const line of comparisonLines(rows)) print(line);
@@ -89,12 +104,14 @@ function rowLines(layout: string, mode: string, result: WanRunResult): string[] 
 function comparisonLines(rows: readonly WanBenchRow[]): string[] {
   const lines: string[] = [];
   for (const layout of new Set(rows.map((row) => row.layout))) {
-    const of = (mode: BroadcastMode) =>
-      rows.find((row) => row.layout === layout && row.mode === mode)?.result;
+    const of = (mode: BroadcastMode) => rows.find((row) =>
+      row.layout === layout && row.mode === mode && !row.observers)?.result;
     const star = of('star');
     const tree = of('tree');
     if (star === undefined || tree === undefined) continue;
-    const perWrite = (result: WanRunResult) => result.crossSiteBytes / result.committedWrites;
+    // A run in which nothing committed has no figure per write (not Infinity).
+    const perWrite = (result: WanRunResult) => result.committedWrites === 0
+      ? Number.NaN : result.crossSiteBytes / result.committedWrites;
     const worstP99 = (result: WanRunResult) =>
       Math.max(...result.perSite.map((site) => site.writeP99Ms));
     lines.push(`${layout} tree/star: cross-site bytes per write ` +
@@ -107,6 +124,7 @@ function comparisonLines(rows: readonly WanBenchRow[]): string[] {
 export interface WanFlags {
   layouts: string;
   modes: string;
+  observers?: string;
   seconds?: string;
   rate?: string;
   wanDelayMs?: string;
@@ -141,6 +159,7 @@ export function settingsOf(flags: WanFlags): WanBenchSettings {
   return {
     layouts: listOf(flags.layouts, Object.keys(wanLayouts) as WanLayoutName[], '--layouts'),
     modes: listOf(flags.modes, broadcastModes, '--modes'),
+    observerModes: observerModesOf(flags),
     run: {
       ...base,
       measureMs: numberOf('--seconds', flags.seconds, base.measureMs / 1000) * 1000,
@@ -152,4 +171,10 @@ export function settingsOf(flags: WanFlags): WanBenchSettings {
         base.sessionTimeoutMs),
     },
   };
+}
+
+/** `--observers`: tree by default, none in the CI-sized run unless asked. */
+function observerModesOf(flags: WanFlags): BroadcastMode[] {
+  const value = flags.observers ?? (flags.small === true ? 'none' : 'tree');
+  return value === 'none' || value === '' ? [] : listOf(value, broadcastModes, '--observers');
 }

@@ -29,6 +29,11 @@ export interface WanRunOptions {
   tickTimeMs: number;
   /** Kill every replica of the last site after measuring, and time its client's recovery. */
   failover: boolean;
+  /**
+   * One observer per entry, in that site (replicas after the voters). A site with an observer
+   * has its reader connect to it (its site's only server in the reader's connect string).
+   */
+  observerSites?: readonly string[];
 }
 
 export interface SiteFigures {
@@ -77,14 +82,18 @@ export function percentile(sorted: readonly number[], share: number): number {
 /** Runs one configuration; every process and proxy it started is stopped before it returns. */
 export async function runWan(options: WanRunOptions): Promise<WanRunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'corral-wan-'));
+  const observerSites = options.observerSites ?? [];
+  /** Every replica's site: the voters', then the observers'. */
+  const replicaSites = [...options.sites, ...observerSites];
+  const observers = new Set(observerSites.map((_, index) => options.sites.length + index + 1));
   const shaping: SiteShaping = {
-    sites: options.sites,
+    sites: replicaSites,
     wan: { delayMs: options.wanDelayMs, bandwidthBytesPerMs: options.wanBandwidthBytesPerMs },
     lan: { delayMs: options.lanDelayMs, bandwidthBytesPerMs: Infinity },
   };
   const ports = new Map<number, ReplicaPorts>();
-  const all = await freePorts(3 * options.sites.length, host);
-  options.sites.forEach((_, index) => {
+  const all = await freePorts(3 * replicaSites.length, host);
+  replicaSites.forEach((_, index) => {
     const [client, quorum, election] = all.slice(3 * index, 3 * index + 3) as number[];
     ports.set(index + 1, { client: client!, quorum: quorum!, election: election! });
   });
@@ -98,38 +107,44 @@ export async function runWan(options: WanRunOptions): Promise<WanRunResult> {
   const readers: Client[] = [];
   try {
     replicas.configure(mesh, [
-      ...options.sites.map((site, index) => `site.${index + 1}=${site}`),
+      ...replicaSites.map((site, index) => `site.${index + 1}=${site}`),
       `treeBroadcast=${options.treeBroadcast}`,
-    ]);
+    ], observers);
     for (const id of replicas.ids) replicas.start(id);
     if ((await replicas.settled(settleTimeoutMs)) === undefined) {
       throw new Error(`wan bench: no leader within ${settleTimeoutMs / 1000} s`);
     }
     const bySite = replicasBySite(options.sites);
     for (const site of bySite.keys()) {
-      const servers: string[] = [];
+      const servers = new Map<number, string>();
       for (const [id, replica] of ports) {
-        const serverSite = options.sites[id - 1]!;
+        const serverSite = replicaSites[id - 1]!;
         const shape = serverSite === site ? shaping.lan : shaping.wan;
         const proxy = await createShapedProxy(replica.client, host, shape);
         proxies.push(proxy);
-        servers.push(`${host}:${proxy.port}@${serverSite}`);
+        servers.set(id, `${host}:${proxy.port}@${serverSite}`);
       }
       const clientOptions = {
         site, sessionTimeoutMs: options.sessionTimeoutMs, connectTimeoutMs: 30_000,
         // A request waits at most this long (a reconnect included): the failover loop retries.
         requestTimeoutMs: options.sessionTimeoutMs,
       };
-      clients.push(await connect(servers.join(','), clientOptions));
-      readers.push(await connect(servers.join(','), clientOptions));
+      const local = [...observers].filter((id) => replicaSites[id - 1] === site);
+      const voters = [...servers.keys()].filter((id) => !observers.has(id));
+      const readFrom = local.length === 0
+        ? voters
+        : [...local, ...voters.filter((id) => replicaSites[id - 1] !== site)];
+      const listOf = (ids: number[]) => ids.map((id) => servers.get(id)!).join(',');
+      clients.push(await connect(listOf(voters), clientOptions));
+      readers.push(await connect(listOf(readFrom), clientOptions));
     }
     const sites = [...bySite.keys()];
     await prepare(clients, sites, options.valueBytes);
-    const leaderSite = await leaderSiteOf(replicas, options.sites);
-    const crossBefore = crossSiteBytes(mesh, options.sites);
+    const leaderSite = await leaderSiteOf(replicas, replicaSites);
+    const crossBefore = crossSiteBytes(mesh, replicaSites);
     const perSite = await Promise.all(clients.map((client, index) =>
       paceLoad(client, readers[index]!, sites[index]!, options)));
-    const crossSite = crossSiteBytes(mesh, options.sites) - crossBefore;
+    const crossSite = crossSiteBytes(mesh, replicaSites) - crossBefore;
     const committedWrites = perSite.reduce((total, figures) => total + figures.writes, 0);
     const failover = options.failover
       ? await failOver(replicas, bySite, clients, sites, options)

@@ -10,6 +10,8 @@ const program = new Command()
   .description('issue 17\'s WAN figures: sites on one machine through a shaped proxy mesh')
   .option('--layouts <names>', 'site layouts: 3x3, 2+2+1', '3x3,2+2+1')
   .option('--modes <names>', 'broadcast modes: star (treeBroadcast=false), tree', 'star,tree')
+  .option('--observers <names>', 'modes also run with an observer per site serving its ' +
+    'site\'s reads: tree, star, none (tree; none with --small)')
   .option('--seconds <s>', 'seconds of load per run (8)')
   .option('--rate <n>', 'writes and reads per second from each site\'s client (20)')
   .option('--wan-delay-ms <ms>', 'one-way delay between two sites (40)')

@@ -9,8 +9,10 @@ import {
   type PeerMessage,
   type PeerMessageOf,
   type PeerMessageType,
+  type RelayedAck,
 } from './peer.js';
 import { fieldChecks, isRecord, type FieldKind } from './peer-shapes.js';
+import { packRelayedAcks, positionalTypes, unpackRelayedAcks } from './relay-frames.js';
 
 // Plain maps (no records) keep the format independent of structure definitions held elsewhere;
 // the bigint extension keeps session ids exact.
@@ -80,11 +82,25 @@ export function encodePeerMessage(message: PeerMessage): Buffer {
     if (source[field] === undefined) continue;
     // A relayed message travels as its own frame's bytes: the relay decodes it once, with the
     // same checks as any frame, and encodes it again for its site.
-    body[field] = kind === 'relayedMessage'
-      ? encodePeerMessage(source[field] as PeerMessage)
-      : source[field];
+    if (kind === 'relayedMessage') body[field] = encodePeerMessage(source[field] as PeerMessage);
+    else if (kind === 'relayedAcks') body[field] = packRelayedAcks(source[field] as RelayedAck[]);
+    else body[field] = source[field];
   }
-  return packr.pack([peerMessageTag[message.type], body]);
+  // Tree broadcast's frames: the values in bodyFields order, without their names
+  // (protocol/relay-frames.ts). Every field of theirs is required.
+  const packed = positionalTypes.has(message.type)
+    ? Object.keys(fields).map((field) => body[field])
+    : body;
+  return packr.pack([peerMessageTag[message.type], packed]);
+}
+
+/** A positional body (relay-frames.ts) as the map of named fields the checks read. */
+function namedBody(type: PeerMessageType, body: unknown): unknown {
+  if (!positionalTypes.has(type) || !Array.isArray(body)) return body;
+  const fields = Object.entries(bodyFields[type] as Record<string, FieldKind>);
+  if (body.length !== fields.length) return undefined;
+  return Object.fromEntries(fields.map(([field, kind], index) =>
+    [field, kind === 'relayedAcks' ? unpackRelayedAcks(body[index]) : body[index]]));
 }
 
 export function decodePeerMessage(frame: Uint8Array): PeerDecodeResult {
@@ -96,9 +112,10 @@ export function decodePeerMessage(frame: Uint8Array): PeerDecodeResult {
     return failure(`not msgpack: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!Array.isArray(decoded) || decoded.length !== 2) return failure('not a [tag, body] pair');
-  const [tag, body] = decoded as [unknown, unknown];
+  const [tag, rawBody] = decoded as [unknown, unknown];
   const type = typeof tag === 'number' ? typeByTag.get(tag) : undefined;
   if (type === undefined) return failure(`unknown tag ${String(tag)}`);
+  const body = namedBody(type, rawBody);
   if (!isRecord(body)) return failure(`${type}: body is not a map`);
   const message: Record<string, unknown> = { type };
   for (const [field, kind] of Object.entries(bodyFields[type] as Record<string, FieldKind>)) {

@@ -40,22 +40,29 @@ export class ReplicaProcesses {
 
   /**
    * Writes each replica's myid and zoo.cfg: its own line real, its peers through the mesh;
-   * `extraLines` are added to every replica's (site.N lines, a bench's switches).
+   * `extraLines` are added to every replica's (site.N lines, a bench's switches); `observers`
+   * are listed as observers, and run as ones.
    */
-  configure(mesh: ProxyMesh, extraLines: readonly string[] = []): void {
+  configure(
+    mesh: ProxyMesh,
+    extraLines: readonly string[] = [],
+    observers: ReadonlySet<number> = new Set(),
+  ): void {
     for (const [id, own] of this.ports) {
       const dataDir = join(this.dir, `replica-${id}`);
       mkdirSync(dataDir, { recursive: true, mode: directoryMode });
       writeFileSync(join(dataDir, 'myid'), `${id}\n`, { mode: fileMode });
       const servers = this.ids.map((peer) => {
         const quorum = peer === id ? own.quorum : mesh.portFor(id, peer);
-        return `server.${peer}=${this.host}:${quorum}:${this.ports.get(peer)!.election}`;
+        const role = observers.has(peer) ? ':observer' : '';
+        return `server.${peer}=${this.host}:${quorum}:${this.ports.get(peer)!.election}${role}`;
       });
       // Limits generous for a short tick on a loaded machine: faults are what should fail here.
       const lines = [
         `tickTime=${this.tickTimeMs}`, 'initLimit=20', 'syncLimit=10', `dataDir=${dataDir}`,
         `clientPort=${own.client}`, `clientPortAddress=${this.host}`, '4lw.commands.whitelist=*',
         'admin.enableServer=false', 'maxClientCnxns=0', ...servers, ...extraLines,
+        ...(observers.has(id) ? ['peerType=observer'] : []),
       ];
       writeFileSync(join(dataDir, 'zoo.cfg'), `${lines.join('\n')}\n`, { mode: fileMode });
     }
