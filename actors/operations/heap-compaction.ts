@@ -4,10 +4,14 @@
 // idle for a check interval and its heap has grown well past what the last compaction left, it
 // runs one full collection that compacts every page, and the emptied pages go back to the
 // system (JVMs do the same with G1's periodic collection, ZooKeeper's collector of choice).
+// The collection frees the buffers the burst's garbage held; their memory is in the C heap, so
+// the C heap's free pages are given back at the next check (malloc-trim.ts): V8 frees buffers'
+// memory on a background thread, some time after the collection.
 
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
+import { trimMalloc } from './malloc-trim.js';
 
 const checkIntervalMs = 2000;
 /** Share of the last interval the event loop was busy, below which the server counts as idle:
@@ -78,7 +82,12 @@ export function startHeapCompaction(): HeapCompaction {
   let heapBytesAfterCompaction = getHeapStatistics().total_heap_size;
   let last = performance.eventLoopUtilization();
   let compactions = 0;
+  let trimDue = false;
   const timer = setInterval(() => {
+    if (trimDue) {
+      trimDue = false;
+      trimMalloc();
+    }
     const now = performance.eventLoopUtilization();
     const utilization = performance.eventLoopUtilization(now, last).utilization;
     last = now;
@@ -92,6 +101,7 @@ export function startHeapCompaction(): HeapCompaction {
       clearInterval(timer);
       return;
     }
+    trimDue = true;
     compactions++;
     heapBytesAfterCompaction = getHeapStatistics().total_heap_size;
     last = performance.eventLoopUtilization();
