@@ -5,8 +5,8 @@
 // runs one full collection that compacts every page, and the emptied pages go back to the
 // system (JVMs do the same with G1's periodic collection, ZooKeeper's collector of choice).
 // The collection frees the buffers the burst's garbage held; their memory is in the C heap, so
-// the C heap's free pages are given back at the next check (malloc-trim.ts): V8 frees buffers'
-// memory on a background thread, some time after the collection.
+// the C heap's free pages are given back half a second later (malloc-trim.ts): V8 frees the
+// buffers' memory on a background thread, some time after the collection.
 
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { performance } from 'node:perf_hooks';
@@ -14,6 +14,8 @@ import { runInNewContext } from 'node:vm';
 import { trimMalloc } from './malloc-trim.js';
 
 const checkIntervalMs = 2000;
+/** From a compaction to the C heap's trim: V8 has freed the collected buffers by then. */
+const trimDelayMs = 500;
 /** Share of the last interval the event loop was busy, below which the server counts as idle:
  * ticks, pings and session checks stay well under it. */
 const idleUtilizationMax = 0.02;
@@ -82,12 +84,7 @@ export function startHeapCompaction(): HeapCompaction {
   let heapBytesAfterCompaction = getHeapStatistics().total_heap_size;
   let last = performance.eventLoopUtilization();
   let compactions = 0;
-  let trimDue = false;
   const timer = setInterval(() => {
-    if (trimDue) {
-      trimDue = false;
-      trimMalloc();
-    }
     const now = performance.eventLoopUtilization();
     const utilization = performance.eventLoopUtilization(now, last).utilization;
     last = now;
@@ -101,7 +98,7 @@ export function startHeapCompaction(): HeapCompaction {
       clearInterval(timer);
       return;
     }
-    trimDue = true;
+    setTimeout(trimMalloc, trimDelayMs).unref();
     compactions++;
     heapBytesAfterCompaction = getHeapStatistics().total_heap_size;
     last = performance.eventLoopUtilization();
