@@ -4,12 +4,18 @@
 // idle for a check interval and its heap has grown well past what the last compaction left, it
 // runs one full collection that compacts every page, and the emptied pages go back to the
 // system (JVMs do the same with G1's periodic collection, ZooKeeper's collector of choice).
+// The collection frees the buffers the burst's garbage held; their memory is in the C heap, so
+// the C heap's free pages are given back half a second later (malloc-trim.ts): V8 frees the
+// buffers' memory on a background thread, some time after the collection.
 
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
+import { trimMalloc } from './malloc-trim.js';
 
 const checkIntervalMs = 2000;
+/** From a compaction to the C heap's trim: V8 has freed the collected buffers by then. */
+const trimDelayMs = 500;
 /** Share of the last interval the event loop was busy, below which the server counts as idle:
  * ticks, pings and session checks stay well under it. */
 const idleUtilizationMax = 0.02;
@@ -92,6 +98,7 @@ export function startHeapCompaction(): HeapCompaction {
       clearInterval(timer);
       return;
     }
+    setTimeout(trimMalloc, trimDelayMs).unref();
     compactions++;
     heapBytesAfterCompaction = getHeapStatistics().total_heap_size;
     last = performance.eventLoopUtilization();
