@@ -65,13 +65,18 @@ export interface ForwardedRequestEntry {
 /**
  * Peer protocol version carried in FOLLOWERINFO / OBSERVERINFO / LEADERINFO. Version 2 knows
  * reconfig (the reconfig txn, COMMITANDACTIVATE, INFORMANDACTIVATE): a leader refuses a reconfig
- * while a learner of version 1 is linked, since that learner could not read the txn.
+ * while a learner of version 1 is linked, since that learner could not read the txn. Version 3
+ * knows tree broadcast and sync from the same site (RELAY … SNAPREFUSED, tags 34-40): a leader
+ * neither relays through, nor relays to, nor sends SNAPFROM to, nor names as a snapshot source a
+ * learner below it, so an ensemble mid-way through a rolling upgrade runs as a star.
  */
-export const peerProtocolVersion = 2;
+export const peerProtocolVersion = 3;
 /** The oldest peer protocol a replica still speaks (a rolling upgrade passes through it). */
 export const peerProtocolVersionMin = 1;
 /** The first peer protocol version that knows reconfig. */
 export const reconfigProtocolVersion = 2;
+/** The first peer protocol version that knows tree broadcast and sync from the same site. */
+export const siteProtocolVersion = 3;
 
 export type PeerMessage =
   /**

@@ -3,7 +3,7 @@
 // and whenever a learner leaves, and the sends that follow it: one RELAY per site instead of one
 // frame per follower. A follower whose path changes is told (RELAYPLAN) and, when frames may have
 // been lost on the old path, is sent again what is still outstanding.
-import type { RelayedMessage, ServerId } from '../../protocol/peer.js';
+import { siteProtocolVersion, type RelayedMessage, type ServerId } from '../../protocol/peer.js';
 import {
   expectEvent,
   leaderOf,
@@ -74,8 +74,10 @@ function resendTo(leader: LeaderState, id: ServerId): ReplicaEffect[] {
 /** Synced learners that lag or went silent: they neither relay nor are relayed to. */
 function unfitLearners(context: ReplicaContext, leader: LeaderState): Set<ServerId> {
   const limit = lagTicksMax(context.timing.syncLimitTicks);
+  // A learner of an older corral (rolling upgrade) cannot read the relay's frames: direct only.
   return new Set(learnersAtLeast(leader, 'upToDate').filter((id) =>
-    (leader.lagTicks[id] ?? 0) >= limit || (leader.learners[id]?.silentTicks ?? 0) >= limit));
+    (leader.lagTicks[id] ?? 0) >= limit || (leader.learners[id]?.silentTicks ?? 0) >= limit ||
+    (leader.learners[id]?.protocolVersion ?? 0) < siteProtocolVersion));
 }
 
 /**

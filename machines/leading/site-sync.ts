@@ -5,7 +5,7 @@
 // leader's log. Only SNAP is delegated: DIFF and TRUNC are bounded by the log and TRUNC is the
 // leader's decision about its own history. A follower's tree holds only committed txns, so the
 // snapshot it serves is a committed prefix of the history every later leader holds.
-import type { ServerId } from '../../protocol/peer.js';
+import { siteProtocolVersion, type ServerId } from '../../protocol/peer.js';
 import { send, type LeaderState, type ReplicaContext, type ReplicaEffect } from
   '../replica-context.js';
 import { learnersAtLeast, withLearner } from './learners.js';
@@ -27,11 +27,15 @@ export function siteSnapshotSource(
   const sites = context.config.sites;
   if (!context.siteSync || !leader.established || learner === undefined) return undefined;
   if (learner.siteSnapFrom !== undefined || sites === undefined) return undefined;
+  // Either side of an older corral (rolling upgrade) does not know SNAPFROM / SNAPREQUEST.
+  const knows = (peer: ServerId) =>
+    (leader.learners[peer]?.protocolVersion ?? 0) >= siteProtocolVersion;
+  if (!knows(id)) return undefined;
   const site = sites[id];
   if (site === undefined || site === sites[context.myId]) return undefined;
   const limit = lagTicksMax(context.timing.syncLimitTicks);
   return learnersAtLeast(leader, 'upToDate', 'follower').find((candidate) =>
-    candidate !== id && sites[candidate] === site &&
+    candidate !== id && sites[candidate] === site && knows(candidate) &&
     (leader.lagTicks[candidate] ?? 0) < limit &&
     (leader.learners[candidate]?.silentTicks ?? limit) < limit);
 }

@@ -102,7 +102,7 @@ const messageBuilders: Record<string, MessageBuilder> = {
   FOLLOWERINFO: (given) => ({
     type: 'followerInfo',
     acceptedEpoch: given.integer('acceptedEpoch'),
-    protocolVersion: peerProtocolVersion,
+    protocolVersion: given.integer('protocolVersion', peerProtocolVersion),
   }),
   OBSERVERINFO: (given) => ({
     type: 'observerInfo',
