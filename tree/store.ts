@@ -98,15 +98,22 @@ export class NodeStore extends NodeSlots {
    * slot order; a restore puts siblings next to each other, so a parent's path is mostly reused.
    */
   completeDigests(nodes: number): boolean {
-    const pending = this.pendingDigests;
-    if (pending === undefined) return true;
+    if (this.pendingDigests === undefined) return true;
     const { parent, names, digestCache } = this.columns;
     let parentSlot = noSlot;
     let parentPath = '';
     let done = 0;
     let slot = this.pendingDigestCursor;
-    for (; slot < pending.length && done < nodes; slot++) {
-      if (pending[slot] === 0) continue;
+    // A slot behind the cursor may be pending again (changed since): one wrap finds it.
+    let wrapped = false;
+    for (; done < nodes && this.pendingDigestCount > 0; slot++) {
+      if (slot >= this.pendingDigests!.length) {
+        if (wrapped) break;
+        wrapped = true;
+        slot = -1;
+        continue;
+      }
+      if (this.pendingDigests![slot] === 0) continue;
       const up = parent[slot]!;
       let path: string;
       if (up === noSlot) path = '/';
@@ -120,12 +127,12 @@ export class NodeStore extends NodeSlots {
       const digest = nodeDigest(path, new Znode(this, slot));
       digestCache[slot] = digest;
       this.digestSum.add(digest);
-      pending[slot] = 0;
+      this.pendingDigests![slot] = 0;
       this.pendingDigestCount--;
       done++;
     }
     this.pendingDigestCursor = slot;
-    if (this.pendingDigestCount > 0 && slot < pending.length) return false;
+    if (this.pendingDigestCount > 0) return false;
     this.pendingDigests = undefined;
     this.pendingDigestCount = 0;
     return true;
@@ -371,9 +378,25 @@ export class NodeStore extends NodeSlots {
     this.digestSum.remove(cache[slot]!);
   }
 
-  /** Puts a slot's digest, computed afresh, into the tree's, after it changed or came. */
+  /** Puts a slot's digest, computed afresh, into the tree's, after it changed or came. While
+   * a deferred restore's digests are pending, the slot joins them instead: a replayed tail
+   * changes the same parents over and over, and completeDigests hashes each once. */
   private digestIn(path: string, slot: number): void {
     if (!this.digestEnabled) return;
+    let pending = this.pendingDigests;
+    if (pending !== undefined) {
+      if (slot >= pending.length) {
+        const grown = new Uint8Array(this.columns.digestCache.length);
+        grown.set(pending);
+        this.pendingDigests = pending = grown;
+      }
+      // digestOut took it out (or it is new): it is not in the sum until completed.
+      if (pending[slot] === 0) {
+        pending[slot] = 1;
+        this.pendingDigestCount++;
+      }
+      return;
+    }
     const digest = nodeDigest(path, new Znode(this, slot));
     this.columns.digestCache[slot] = digest;
     this.digestSum.add(digest);
