@@ -27,6 +27,7 @@ import type { ACL } from '../protocol/records.js';
 import { buildServerConfig, parseLoggingFlags, type ServerFlags } from './server-options.js';
 import { startHeapCompaction } from '../actors/operations/heap-compaction.js';
 import { chooseLogFormat, createServerLogger } from './logging.js';
+import { completeDigestInBackground } from './startup-digest.js';
 
 /**
  * lmdb-js rejects an internal promise of its own when a commit fails (full disk) and nobody can
@@ -145,7 +146,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const metricsServer = await startMetricsServer(settings, server, logger);
   if (replica === undefined) {
     const startedAt = performance.now();
-    const snapshot = await log.restoreInto(server.core.tree);
+    // The digest of the snapshot's nodes is summed once the port is open (startup-digest.ts).
+    const snapshot = await log.restoreInto(server.core.tree, { deferDigest: true });
     const restoredAt = performance.now();
     const recovered = server.core.recover(log);
     const metrics = server.core.statistics.metrics;
@@ -167,6 +169,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     await replica.start(server.core);
   }
   const { address, port, secure } = await server.listen();
+  if (replica === undefined) void completeDigestInBackground(server.core.tree);
   // After recovery: the first purge runs at once, as ZooKeeper's DatadirCleanupManager's does.
   purgeTimer.start();
   // Gives a burst's heap back when the server goes idle (actors/operations/heap-compaction.ts).

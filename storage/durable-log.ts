@@ -10,7 +10,11 @@ import { decodeTxn, encodeTxn, recordProblem, zxidKey, zxidOfKey } from './txn-c
 import { writeTxnRecord } from './txn-record-writer.js';
 import { epochOfZxid, makeZxid } from '../protocol/zxid.js';
 
-export const storageFormatVersion = 1;
+/** 2: log records may be compact (storage/txn-compact.ts), which a corral reading only format
+ * 1 (msgpack records) cannot decode; it refuses the data dir instead. Format 1 data dirs open
+ * and are marked 2, their msgpack records read as before. */
+export const storageFormatVersion = 2;
+const readableFormatVersions: ReadonlySet<unknown> = new Set([1, 2]);
 
 /** Log entries deleted per write transaction when purging: one transaction holds LMDB's single
  * write lock while it commits, and the appends queued behind it (and their ACKs) wait for it. */
@@ -24,7 +28,7 @@ export class IncompatibleDataDirError extends Error {
   constructor(dataDir: string, found: unknown) {
     super(
       `data dir ${dataDir} holds corral storage format ${String(found)}; ` +
-        `this corral reads format ${storageFormatVersion}`,
+        `this corral reads formats ${[...readableFormatVersions].join(' and ')}`,
     );
     this.name = 'IncompatibleDataDirError';
   }
@@ -75,10 +79,12 @@ export class DurableTxnLog implements TxnLog {
     this.last = this.lastKeyZxid();
   }
 
-  /** Opens the log of a session, writing the format version into a new one. */
+  /** Opens the log of a session, writing the format version into a new one (and into one of
+   * format 1, whose records are a subset of format 2's). */
   static async open(session: BackendSession): Promise<DurableTxnLog> {
     const version = storedFormatVersion(session);
-    if (version === undefined) {
+    if (version === undefined || (version !== storageFormatVersion &&
+      readableFormatVersions.has(version))) {
       const meta = session.table('meta');
       await session.write([
         { table: meta, key: formatVersionKey, value: pack(storageFormatVersion) },

@@ -105,6 +105,7 @@ export function restoreNewestSnapshot(
   snapshots: ReadonlyArray<{ zxid: number; file: string }>,
   log: DurableTxnLog,
   logger: StorageLogger,
+  deferDigest = false,
 ): RestoredSnapshot | undefined {
   const purgedThroughZxid = log.purgedThroughZxid();
   for (const snapshot of snapshots) {
@@ -116,7 +117,7 @@ export function restoreNewestSnapshot(
       logger.warn({ file: snapshot.file, error: error.message }, 'skipping a damaged snapshot');
       continue;
     }
-    restoreSnapshotFile(files, tree, snapshot.file, snapshot.zxid);
+    restoreSnapshotFile(files, tree, snapshot.file, snapshot.zxid, deferDigest);
     return snapshot;
   }
   if (purgedThroughZxid > 0) throw new UnrecoverableDataDirError(log.dataDir, purgedThroughZxid);
@@ -124,12 +125,14 @@ export function restoreNewestSnapshot(
 }
 
 /** Streams a (checked) snapshot file into the tree. Small values go straight from the frame
- * into the tree's slab; larger ones (and format 1's) are copied out, so frames can be freed. */
+ * into the tree's slab; larger ones (and format 1's) are copied out, so frames can be freed.
+ * `deferDigest`: see DataTree.restore (a server's startup). */
 export function restoreSnapshotFile(
   files: FileStore,
   tree: DataTree,
   file: string,
   zxid: number,
+  deferDigest = false,
 ): void {
   tree.restore(zxid, (restorer) => {
     visitSnapshot(files, file, {
@@ -144,5 +147,5 @@ export function restoreSnapshotFile(
         }
       },
     });
-  });
+  }, deferDigest);
 }

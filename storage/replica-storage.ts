@@ -191,10 +191,14 @@ export class ReplicaStorage implements TxnLog {
   /**
    * Loads the newest usable snapshot into a fresh tree and snapshots that tree from now on. The
    * caller then replays readFrom(tree.lastZxid) (ServerCore.recover) for the tail.
+   * `deferDigest`: the snapshot's node digests are summed later (DataTree.restore); the caller
+   * then completes the digest (DataTree.completeDigest) once it serves.
    */
-  async restoreInto(tree: DataTree): Promise<RestoredSnapshot | undefined> {
+  async restoreInto(tree: DataTree, options: { deferDigest?: boolean } = {}):
+    Promise<RestoredSnapshot | undefined> {
     const snapshots = await this.snapshots();
-    const restored = restoreNewestSnapshot(this.files, tree, snapshots, this.log, this.logger);
+    const restored = restoreNewestSnapshot(this.files, tree, snapshots, this.log, this.logger,
+      options.deferDigest ?? false);
     this.checkReplayedRecords(restored?.zxid ?? 0);
     // Count from the snapshot, not from this start: a server restarted more often than every
     // snapCount txns must still snapshot (and compact).

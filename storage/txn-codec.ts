@@ -1,9 +1,12 @@
-// How a txn is stored: a CRC-32C of the payload, then the msgpack-encoded txn. Checksum on
-// write, verify on read: a torn or corrupted record is detected, never applied.
+// How a txn is stored: a CRC-32C of the payload, then the payload: the compact layout
+// (txn-compact.ts, first byte 0xc1) for the txns it holds, the msgpack-encoded txn for the rest
+// and for every record written before it. Checksum on write, verify on read: a torn or
+// corrupted record is detected, never applied.
 
 import { crc32c } from '@node-rs/crc32';
 import { Packr } from 'msgpackr';
 import type { Txn } from '../protocol/txn.js';
+import { compactMarker, decodeCompact, encodeCompact } from './txn-compact.js';
 
 // BigInts (session ids) keep their type through the extension; records stay plain maps so the
 // format does not depend on structure definitions held elsewhere.
@@ -21,7 +24,7 @@ export class CorruptRecordError extends Error {
 }
 
 export function encodeTxn(txn: Txn): Buffer {
-  const payload = packr.pack(txn);
+  const payload = encodeCompact(txn) ?? packr.pack(txn);
   const record = Buffer.allocUnsafe(4 + payload.length);
   record.writeUInt32BE(crc32c(payload), 0);
   payload.copy(record, 4);
@@ -44,7 +47,7 @@ export function decodeTxn(record: Uint8Array, zxid: number, location: string): T
   const payload = buffer.subarray(4);
   let txn: Txn;
   try {
-    txn = packr.unpack(payload) as Txn;
+    txn = payload[0] === compactMarker ? decodeCompact(payload) : packr.unpack(payload) as Txn;
   } catch (error) {
     throw new CorruptRecordError(location, zxid, `undecodable payload: ${String(error)}`);
   }

@@ -115,7 +115,10 @@ export class DataTree {
    * DataTree.processTxn with compareDigest). */
   apply(txn: Txn): ApplyOutcome {
     const outcome = this.applyTxn(txn);
-    if (this.store.digestEnabled) {
+    if (this.store.digestPending) {
+      // A deferred restore's digest is not whole yet (restore, completeDigest): nothing to keep
+      // or compare until it is.
+    } else if (this.store.digestEnabled) {
       this.digests.record(txn.zxid, this.store.digest);
       if (txn.digest !== undefined) this.digests.check(txn.zxid, txn.digest);
     } else {
@@ -486,21 +489,42 @@ export class DataTree {
     return captureStore(this.store, this.lastTxnZxid);
   }
 
-  /** Replaces the whole state with a snapshot's: `fill` feeds the records, parents first. */
-  restore(zxid: number, fill: (restorer: StoreRestorer) => void): void {
+  /**
+   * Replaces the whole state with a snapshot's: `fill` feeds the records, parents first.
+   * `deferDigest` (a server's startup): the nodes' digests are summed later, by completeDigest
+   * in the background once the server serves, or at once when the digest is first read; until
+   * then applied txns keep no digest and compare none (digestToStamp has none to give).
+   */
+  restore(zxid: number, fill: (restorer: StoreRestorer) => void, deferDigest = false): void {
     const restorer = new StoreRestorer(this.store);
+    if (deferDigest) this.store.beginDeferredDigests();
     fill(restorer);
     restorer.finish();
+    this.store.endDeferredDigests();
     // ZooKeeper also recounts every quota's stats here (setupQuota); corral's snapshots are
     // exact, not fuzzy, so the stats they hold are already those a live replica has.
     this.quotas.rebuild(this.store);
     this.appliedZxid = zxid;
     this.lastTxnZxid = zxid;
-    if (this.store.digestEnabled) this.digests.record(zxid, this.store.digest);
+    if (this.store.digestEnabled && !this.store.digestPending) {
+      this.digests.record(zxid, this.store.digest);
+    }
+  }
+
+  /**
+   * Sums up to `nodes` of a deferred restore's node digests; true once the tree's digest is
+   * whole again, which is then kept for the last txn applied, as after a restore.
+   */
+  completeDigest(nodes: number): boolean {
+    if (!this.store.digestPending) return true;
+    if (!this.store.completeDigests(nodes)) return false;
+    this.digests.record(this.lastTxnZxid, this.store.digest);
+    return true;
   }
 
   /** ZooKeeper's tree digest now (DataTree.getTreeDigest); 0 with digests off. */
   get treeDigest(): bigint {
+    this.completeDigest(Number.POSITIVE_INFINITY);
     return this.store.digest;
   }
 

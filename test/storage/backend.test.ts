@@ -7,7 +7,7 @@ import { crc32c } from '@node-rs/crc32';
 import { open } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendSession, KeyRange, StorageBackend } from '../../storage/backend.js';
-import { DurableTxnLog, storedFormatVersion } from '../../storage/durable-log.js';
+import { DurableTxnLog, storageFormatVersion, storedFormatVersion } from '../../storage/durable-log.js';
 import { DurableEpochStore } from '../../storage/epochs.js';
 import { lmdbDurableOptions, lmdbStorageBackend } from '../../storage/lmdb-backend.js';
 import { encodeTxn, zxidKey } from '../../storage/txn-codec.js';
@@ -159,7 +159,8 @@ describe('on-disk format', () => {
         .put(zxidKey(txn.zxid), encodeTxn(txn));
       await root.close();
       const log = await DurableTxnLog.open(await lmdbStorageBackend(dataDir).open());
-      expect(storedFormatVersion(log.session)).toBe(1);
+      // Format 1 opens and is marked as the format now written (its records read unchanged).
+      expect(storedFormatVersion(log.session)).toBe(storageFormatVersion);
       expect(log.purgedThroughZxid()).toBe(0x1_0000_0005);
       expect(new DurableEpochStore(log.session).currentEpoch()).toBe(4);
       expect([...log.readFrom(0)]).toEqual([txn]);
@@ -172,7 +173,7 @@ describe('on-disk format', () => {
     await new DurableEpochStore(log.session).setAcceptedEpoch(6);
     await log.close();
     const root = open({ path: join(dataDir, 'corral.lmdb'), ...lmdbDurableOptions });
-    expect(root.openDB({ name: 'meta' }).get('formatVersion')).toBe(1);
+    expect(root.openDB({ name: 'meta' }).get('formatVersion')).toBe(storageFormatVersion);
     expect(root.openDB({ name: 'epochs', encoding: 'binary' }).get('acceptedEpoch'))
       .toEqual(epochRecord(6));
     await root.close();

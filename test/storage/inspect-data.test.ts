@@ -22,7 +22,7 @@ describe('corral inspect-data', () => {
       lines.push(line),
     );
     const text = lines.join('\n');
-    expect(text).toMatch(/format version\s+1/);
+    expect(text).toMatch(/format version\s+2/);
     expect(text).toMatch(/acceptedEpoch\s+3/);
     expect(text).toMatch(/snapshots\s+0xc8 0x64/);
     const atSnapshot = treeOf(new TxnStream(2).take(200)).nodeCount;

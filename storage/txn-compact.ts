@@ -1,0 +1,389 @@
+// The compact txn payload: the txns nearly every log holds (sessions opened and closed, and
+// single create, delete and setData writes) in a fixed binary layout instead of a msgpack map.
+// Replaying a log tail was mostly msgpack decoding its maps, key by key; this layout is read
+// field by field in a known order, allocating only the objects the txn is made of. Any other
+// txn, or one with a field this layout does not know, stays msgpack (txn-codec.ts): a payload
+// is one or the other, told apart by its first byte, and both are read forever.
+
+import type { ACL, Id } from '../protocol/records.js';
+import type { CreateRequest, DeleteRequest, SetDataRequest } from '../protocol/requests.js';
+import type { AuthContext, Txn, TxnBody, TxnDigest } from '../protocol/txn.js';
+
+/**
+ * The first byte of a compact payload: 0xc1 is the one byte MessagePack never uses, so no
+ * msgpack payload (every one written before this layout) begins with it.
+ */
+export const compactMarker = 0xc1;
+
+const bodyKinds = { createSession: 1, closeSession: 2, create: 3, delete: 4, setData: 5 } as const;
+const headerFlags = { digest: 1 } as const;
+const writeFlags = { enforceQuota: 1, enforceQuotaSet: 2, localSession: 4, localSessionSet: 8 };
+
+const twoToThe32 = 2 ** 32;
+
+/** Grown as a txn needs; reused across encodes (the caller copies the bytes out). */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+let at = 0;
+
+/** Thrown inside the encoder when a txn does not fit the layout; the caller uses msgpack. */
+class NotCompact extends Error {}
+const notCompact = new NotCompact();
+
+function keyCount(object: object): number {
+  let count = 0;
+  for (const _key in object) count++;
+  return count;
+}
+
+function room(bytes: number): void {
+  if (at + bytes <= scratch.length) return;
+  const grown = Buffer.allocUnsafe(Math.max(scratch.length * 2, at + bytes));
+  scratch.copy(grown, 0, 0, at);
+  scratch = grown;
+}
+
+function u8(value: number): void {
+  room(1);
+  scratch[at++] = value;
+}
+
+/** A 32-bit signed integer; anything else does not fit. */
+function int(value: unknown): void {
+  if (typeof value !== 'number' || (value | 0) !== value || Object.is(value, -0)) throw notCompact;
+  room(4);
+  scratch.writeInt32BE(value, at);
+  at += 4;
+}
+
+/** Any number, exactly (times, timeouts, TTLs). */
+function double(value: unknown): void {
+  if (typeof value !== 'number') throw notCompact;
+  room(8);
+  scratch.writeDoubleBE(value, at);
+  at += 8;
+}
+
+/** A zxid: a non-negative safe integer, as two u32s. */
+function zxid(value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw notCompact;
+  room(8);
+  const high = Math.floor(value / twoToThe32);
+  scratch.writeUInt32BE(high, at);
+  scratch.writeUInt32BE(value - high * twoToThe32, at + 4);
+  at += 8;
+}
+
+function long(value: unknown): void {
+  if (typeof value !== 'bigint' || BigInt.asIntN(64, value) !== value) throw notCompact;
+  room(8);
+  scratch.writeBigInt64BE(value, at);
+  at += 8;
+}
+
+function string(value: unknown): void {
+  if (typeof value !== 'string') throw notCompact;
+  room(4 + value.length * 3);
+  const length = scratch.write(value, at + 4, 'utf8');
+  scratch.writeUInt32BE(length, at);
+  at += 4 + length;
+}
+
+/** Bytes, or null (length -1). */
+function bytes(value: unknown): void {
+  if (value === null) return int(-1);
+  if (!(value instanceof Uint8Array)) throw notCompact;
+  int(value.length);
+  room(value.length);
+  scratch.set(value, at);
+  at += value.length;
+}
+
+function id(value: Id): void {
+  if (keyCount(value) !== 2) throw notCompact;
+  string(value.scheme);
+  string(value.id);
+}
+
+function acl(value: ACL[] | null): void {
+  if (value === null) return int(-1);
+  if (!Array.isArray(value)) throw notCompact;
+  int(value.length);
+  for (const entry of value) {
+    if (keyCount(entry) !== 2 || typeof entry.id !== 'object' || entry.id === null) {
+      throw notCompact;
+    }
+    int(entry.perms);
+    id(entry.id);
+  }
+}
+
+function auth(value: AuthContext): void {
+  if (typeof value !== 'object' || keyCount(value) !== 2 || !Array.isArray(value.ids) ||
+    typeof value.superUser !== 'boolean') throw notCompact;
+  u8(value.superUser ? 1 : 0);
+  int(value.ids.length);
+  for (const entry of value.ids) id(entry);
+}
+
+function optionalFlag(value: unknown, set: number, on: number): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'boolean') throw notCompact;
+  return set | (value ? on : 0);
+}
+
+function writeBody(body: Extract<TxnBody, { type: 'write' }>): void {
+  const { request } = body;
+  let expected = 3;
+  if ('enforceQuota' in body) expected++;
+  if ('localSession' in body) expected++;
+  if (keyCount(body) !== expected || typeof request !== 'object') throw notCompact;
+  const flags = optionalFlag(body.enforceQuota, writeFlags.enforceQuotaSet,
+    writeFlags.enforceQuota) |
+    optionalFlag(body.localSession, writeFlags.localSessionSet, writeFlags.localSession);
+  switch (request.kind) {
+    case 'create':
+      if (keyCount(request) !== 7) throw notCompact;
+      u8(bodyKinds.create);
+      u8(flags);
+      auth(body.auth);
+      int(request.opcode);
+      string(request.path);
+      bytes(request.data);
+      acl(request.acl);
+      int(request.flags);
+      double(request.ttl);
+      return;
+    case 'delete':
+      if (keyCount(request) !== 3) throw notCompact;
+      u8(bodyKinds.delete);
+      u8(flags);
+      auth(body.auth);
+      string(request.path);
+      int(request.version);
+      return;
+    case 'setData':
+      if (keyCount(request) !== 4) throw notCompact;
+      u8(bodyKinds.setData);
+      u8(flags);
+      auth(body.auth);
+      string(request.path);
+      bytes(request.data);
+      int(request.version);
+      return;
+    default:
+      throw notCompact;
+  }
+}
+
+function body(value: TxnBody): void {
+  switch (value.type) {
+    case 'createSession':
+      if (keyCount(value) !== 4) throw notCompact;
+      u8(bodyKinds.createSession);
+      long(value.sessionId);
+      double(value.timeoutMs);
+      bytes(value.password);
+      return;
+    case 'closeSession':
+      if (keyCount(value) !== 2) throw notCompact;
+      u8(bodyKinds.closeSession);
+      long(value.sessionId);
+      return;
+    case 'write':
+      return writeBody(value);
+    default:
+      throw notCompact;
+  }
+}
+
+/**
+ * The txn's compact payload, in a scratch buffer valid until the next call (the caller copies
+ * it), or undefined when the txn does not fit the layout exactly: then it is stored as msgpack,
+ * so nothing a txn holds is ever lost to this layout.
+ */
+export function encodeCompact(txn: Txn): Buffer | undefined {
+  at = 0;
+  try {
+    const hasDigest = txn.digest !== undefined;
+    if (keyCount(txn) !== 5 + ('digest' in txn ? 1 : 0) || typeof txn.body !== 'object') {
+      return undefined;
+    }
+    u8(compactMarker);
+    u8(hasDigest ? headerFlags.digest : 0);
+    zxid(txn.zxid);
+    double(txn.time);
+    long(txn.sessionId);
+    int(txn.cxid);
+    if (hasDigest) {
+      const digest = txn.digest!;
+      if (keyCount(digest) !== 3) return undefined;
+      zxid(digest.zxid);
+      int(digest.version);
+      long(digest.treeDigest);
+    }
+    body(txn.body);
+    return scratch.subarray(0, at);
+  } catch (error) {
+    if (error === notCompact) return undefined;
+    throw error;
+  }
+}
+
+/** Reads a compact payload (from its marker byte); throws on any payload it does not hold
+ * exactly (the checksum has already passed, so that is a bug or a newer layout). */
+export function decodeCompact(payload: Buffer): Txn {
+  const reader = new CompactReader(payload);
+  if (reader.u8() !== compactMarker) throw new Error('not a compact payload');
+  const flags = reader.u8();
+  const zxid = reader.zxid();
+  const time = reader.double();
+  const sessionId = reader.long();
+  const cxid = reader.int();
+  let digest: TxnDigest | undefined;
+  if ((flags & headerFlags.digest) !== 0) {
+    digest = { zxid: reader.zxid(), version: reader.int(), treeDigest: reader.long() };
+  }
+  const txnBody = reader.body();
+  if (reader.offset !== payload.length) throw new Error('bytes after the txn');
+  const txn: Txn = { zxid, time, sessionId, cxid, body: txnBody };
+  if (digest !== undefined) txn.digest = digest;
+  return txn;
+}
+
+class CompactReader {
+  offset = 0;
+
+  constructor(private readonly buffer: Buffer) {}
+
+  u8(): number {
+    return this.buffer.readUInt8(this.offset++);
+  }
+
+  int(): number {
+    const value = this.buffer.readInt32BE(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  double(): number {
+    const value = this.buffer.readDoubleBE(this.offset);
+    this.offset += 8;
+    return value;
+  }
+
+  zxid(): number {
+    const high = this.buffer.readUInt32BE(this.offset);
+    const low = this.buffer.readUInt32BE(this.offset + 4);
+    this.offset += 8;
+    return high * twoToThe32 + low;
+  }
+
+  long(): bigint {
+    const value = this.buffer.readBigInt64BE(this.offset);
+    this.offset += 8;
+    return value;
+  }
+
+  string(): string {
+    const length = this.buffer.readUInt32BE(this.offset);
+    const start = this.offset + 4;
+    const end = start + length;
+    if (end > this.buffer.length) throw new RangeError('string past the payload');
+    this.offset = end;
+    return this.buffer.toString('utf8', start, end);
+  }
+
+  /** A view of the record's bytes, as msgpack's decoding gave. */
+  bytes(): Buffer | null {
+    const length = this.int();
+    if (length === -1) return null;
+    const start = this.offset;
+    const end = start + length;
+    if (length < 0 || end > this.buffer.length) throw new RangeError('bytes past the payload');
+    this.offset = end;
+    return this.buffer.subarray(start, end);
+  }
+
+  id(): Id {
+    const scheme = this.string();
+    return { scheme, id: this.string() };
+  }
+
+  acl(): ACL[] | null {
+    const count = this.int();
+    if (count === -1) return null;
+    this.bounded(count);
+    const entries: ACL[] = [];
+    for (let index = 0; index < count; index++) {
+      const perms = this.int();
+      entries.push({ perms, id: this.id() });
+    }
+    return entries;
+  }
+
+  auth(): AuthContext {
+    const superUser = this.u8() === 1;
+    const count = this.int();
+    this.bounded(count);
+    const ids: Id[] = [];
+    for (let index = 0; index < count; index++) ids.push(this.id());
+    return { ids, superUser };
+  }
+
+  /** A count no payload of this length can hold is damage (a loop must not run on it). */
+  private bounded(count: number): void {
+    if (count < 0 || count > this.buffer.length - this.offset) {
+      throw new RangeError(`count ${count} past the payload`);
+    }
+  }
+
+  body(): TxnBody {
+    const kind = this.u8();
+    switch (kind) {
+      case bodyKinds.createSession: {
+        const sessionId = this.long();
+        const timeoutMs = this.double();
+        const password = this.bytes();
+        if (password === null) throw new Error('a session without a password');
+        return { type: 'createSession', sessionId, timeoutMs, password };
+      }
+      case bodyKinds.closeSession:
+        return { type: 'closeSession', sessionId: this.long() };
+      case bodyKinds.create:
+      case bodyKinds.delete:
+      case bodyKinds.setData:
+        return this.write(kind);
+      default:
+        throw new Error(`unknown compact body kind ${kind}`);
+    }
+  }
+
+  private write(kind: number): TxnBody {
+    const flags = this.u8();
+    const auth = this.auth();
+    let request: CreateRequest | DeleteRequest | SetDataRequest;
+    if (kind === bodyKinds.create) {
+      const opcode = this.int() as CreateRequest['opcode'];
+      const path = this.string();
+      const data = this.bytes();
+      const acl = this.acl();
+      const createFlags = this.int();
+      request = { kind: 'create', opcode, path, data, acl, flags: createFlags, ttl: this.double() };
+    } else if (kind === bodyKinds.delete) {
+      const path = this.string();
+      request = { kind: 'delete', path, version: this.int() };
+    } else {
+      const path = this.string();
+      const data = this.bytes();
+      request = { kind: 'setData', path, data, version: this.int() };
+    }
+    const body: TxnBody = { type: 'write', request, auth };
+    if ((flags & writeFlags.enforceQuotaSet) !== 0) {
+      body.enforceQuota = (flags & writeFlags.enforceQuota) !== 0;
+    }
+    if ((flags & writeFlags.localSessionSet) !== 0) {
+      body.localSession = (flags & writeFlags.localSession) !== 0;
+    }
+    return body;
+  }
+}
