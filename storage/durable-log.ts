@@ -7,7 +7,6 @@ import type { Txn } from '../protocol/txn.js';
 import type { BackendSession, Table, TableWrite } from './backend.js';
 import type { TxnLog } from './log.js';
 import { decodeTxn, encodeTxn, recordProblem, zxidKey, zxidOfKey } from './txn-codec.js';
-import { writeTxnRecord } from './txn-record-writer.js';
 import { epochOfZxid, makeZxid } from '../protocol/zxid.js';
 
 /** 2: log records may be compact (storage/txn-compact.ts), which a corral reading only format
@@ -113,7 +112,7 @@ export class DurableTxnLog implements TxnLog {
     for (let index = 0; index < txns.length; index++) {
       const txn = txns[index]!;
       // The same bytes either way: the one-pass writer where it can, msgpackr otherwise.
-      const value = writeTxnRecord(txn) ?? encodeTxn(txn);
+      const value = encodeTxn(txn);
       this.appendedBytes += value.length;
       writes[index] = { table: log, key: zxidKey(txn.zxid), value };
     }

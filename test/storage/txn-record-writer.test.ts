@@ -1,20 +1,20 @@
-// The append side's one-pass txn record writer must write exactly what txn-codec.ts's encodeTxn
-// writes (the log's format is encodeTxn's): compared byte for byte on the txns a server orders,
-// on random values of every kind a txn holds, and at each msgpack size boundary; what it cannot
-// reproduce it leaves to encodeTxn.
+// The append side's one-pass txn record writer must write exactly what msgpackr writes for a txn
+// that does not fit the compact layout (txn-codec.ts's encodeTxnMsgpack): compared byte for byte
+// on the txns a server orders, on random values of every kind a txn holds, and at each msgpack
+// size boundary; what it cannot reproduce it leaves to msgpackr.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JuteReader, JuteWriter } from '../../protocol/jute.js';
 import { decodeRequest, type WriteRequest } from '../../protocol/requests.js';
 import type { Txn, TxnBody } from '../../protocol/txn.js';
-import { decodeTxn, encodeTxn } from '../../storage/txn-codec.js';
+import { decodeTxn, encodeTxnMsgpack } from '../../storage/txn-codec.js';
 import { writeTxnRecord } from '../../storage/txn-record-writer.js';
 
 /** True when the writer wrote the record (and it matched); false when it left it to msgpackr. */
 function sameAsCodec(txn: Txn): boolean {
   const record = writeTxnRecord(txn);
-  const expected = encodeTxn(txn);
+  const expected = encodeTxnMsgpack(txn);
   if (record === undefined) return false;
   expect(record.toString('hex')).toBe(expected.toString('hex'));
   return true;
@@ -55,7 +55,7 @@ describe('txn record writer', () => {
         cxid: 42, body, digest: { zxid: 0x1_0000_0004, version: 2, treeDigest: 987_654_321_987n } };
       const record = writeTxnRecord(txn);
       expect(record, body.type).toBeDefined();
-      expect(record!.toString('hex')).toBe(encodeTxn(txn).toString('hex'));
+      expect(record!.toString('hex')).toBe(encodeTxnMsgpack(txn).toString('hex'));
       expect(decodeTxn(record!, txn.zxid, 'test')).toEqual(txn);
     }
   });
