@@ -78,7 +78,16 @@ export async function createProtected(
   const prefix = protectedPrefix(randomUUID());
   for (let attempt = 0; attempt <= connectionLossRetriesMax; attempt++) {
     try {
-      return (await client.create(joinPath(parent, prefix + name), data, { mode, signal })).path;
+      signal?.throwIfAborted();
+      // The create itself is not aborted: only its reply tells whether the node exists, and one
+      // created after the caller gave up would stay for the whole session (a lock nobody holds).
+      // A deadline that passed meanwhile deletes it, then rejects.
+      const created = (await client.create(joinPath(parent, prefix + name), data, { mode })).path;
+      if (signal?.aborted === true) {
+        await client.delete(created).catch(() => undefined);
+        throw signal.reason;
+      }
+      return created;
     } catch (error) {
       if (!isCode(error, ErrorCode.connectionLoss)) throw error;
       await client.whenConnected(signal);
