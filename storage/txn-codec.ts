@@ -7,7 +7,6 @@ import { crc32c } from '@node-rs/crc32';
 import { Packr } from 'msgpackr';
 import type { Txn } from '../protocol/txn.js';
 import { compactMarker, decodeCompact, encodeCompact } from './txn-compact.js';
-import { writeTxnRecord } from './txn-record-writer.js';
 
 // BigInts (session ids) keep their type through the extension; records stay plain maps so the
 // format does not depend on structure definitions held elsewhere.
@@ -26,18 +25,10 @@ export class CorruptRecordError extends Error {
 
 /**
  * A txn's log record: the checksum, then the compact layout when the txn fits it (sessions and
- * single writes, which replay fastest), otherwise msgpack — written in one pass by
- * txn-record-writer.ts, or by msgpackr for what that writer leaves to it (same bytes either way).
+ * single writes, which replay fastest), otherwise msgpack.
  */
 export function encodeTxn(txn: Txn): Buffer {
-  const compact = encodeCompact(txn);
-  if (compact !== undefined) return withChecksum(compact);
-  return writeTxnRecord(txn) ?? encodeTxnMsgpack(txn);
-}
-
-/** The msgpack record of a txn through msgpackr: the format every txn may be stored in. */
-export function encodeTxnMsgpack(txn: Txn): Buffer {
-  return withChecksum(packr.pack(txn));
+  return withChecksum(encodeCompact(txn) ?? packr.pack(txn));
 }
 
 function withChecksum(payload: Buffer): Buffer {

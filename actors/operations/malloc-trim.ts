@@ -34,8 +34,9 @@ export function canTrimMalloc(): boolean {
 }
 
 /**
- * Releases the C heap's free pages to the system (a few milliseconds for a heap of hundreds of
- * MiB; only run while idle). Returns whether any memory was released; false when it cannot be.
+ * Releases the C heap's free pages to the system (it blocks while it does: about 0.1 ms when
+ * nothing is free, a few hundred ms for hundreds of MiB on a loaded machine; only run while
+ * idle). Returns whether any memory was released; false when it cannot be.
  */
 export function trimMalloc(): boolean {
   return trimmer()?.() ?? false;
