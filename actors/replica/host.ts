@@ -9,15 +9,14 @@ import type { ClientRequestEntry, ForwardedTxnRequest } from '../../machines/rep
 import { describeQuorumRule, type QuorumRule } from '../../machines/quorum.js';
 import type { VersionedMembership } from '../../protocol/membership.js';
 import { HostMembership } from './host-membership.js';
-import { withLeaderStamps, withReconfigVerdict } from './leader-stamps.js';
+import { forwardedEntries, withReconfigVerdict } from './leader-stamps.js';
 import {
   replicaMachine,
   type ReplicaEvent,
   type RoleAnnouncement,
   type SyncStreamParams,
 } from '../../machines/replica.js';
-import { encodePeerMessage } from '../../protocol/peer-codec.js';
-import type { PeerMessage, ServerId, Zxid } from '../../protocol/peer.js';
+import type { ServerId, Zxid } from '../../protocol/peer.js';
 import type { RequestBody, Txn } from '../../protocol/txn.js';
 import { hex } from '../../protocol/zxid.js';
 import type { Transport } from '../../transport/transport.js';
@@ -34,6 +33,7 @@ import { receivePeerFrame, type PeerInboxParts } from './peer-inbox.js';
 import { streamLearnerSync } from './learner-sync.js';
 import { serveSiteSnapshot } from './site-snapshot.js';
 import { ReplicaLog } from './log.js';
+import { PeerFrames } from './peer-frames.js';
 import { PeerOutbox, SnapAssembler, type OutboxPacing } from './outbox.js';
 import { ReplicatedPipeline, type ReplicaPort } from './pipeline.js';
 import {
@@ -43,7 +43,6 @@ import {
   coreRoleOf,
   DeferredHostWork,
   leaderStatisticsOf,
-  passesAsLocalSession,
   revalidation,
   type ReplicaIdentity,
 } from './serving.js';
@@ -93,10 +92,8 @@ export class ReplicaHost implements ReplicaPort {
   /** Frames from ids outside the configuration, dropped (the simulator's stranger counts them). */
   strangerFramesDropped = 0;
   private strangerWarnedAtMs = -Infinity;
-  /** The last message encoded: a leader sends the same PROPOSAL object to every follower. */
-  private lastEncoded: { message: PeerMessage; frame: Buffer } | undefined;
-  /** Frames and bytes the machine sent to each peer (corral_peer_sent_frames). */
-  private readonly peerSent = new Map<ServerId, { frames: number; bytes: number }>();
+  private readonly frames = new PeerFrames((bytes) =>
+    this.core?.statistics.metrics.proposalSizes.record(bytes));
 
   constructor(
     private readonly world: ReplicaWorld,
@@ -358,18 +355,9 @@ export class ReplicaHost implements ReplicaPort {
       .map((server) => ({
         peer: server.id,
         queuedBytes: this.network?.linkState(server.id).queuedBytes ?? 0,
-        framesSent: this.peerSent.get(server.id)?.frames ?? 0,
-        bytesSent: this.peerSent.get(server.id)?.bytes ?? 0,
+        framesSent: this.frames.sentTo(server.id).frames,
+        bytesSent: this.frames.sentTo(server.id).bytes,
       }));
-  }
-
-  /** Counts one frame the machine sends to `to` (for peerQueues). */
-  private countSent(to: ServerId, frame: Uint8Array): Uint8Array {
-    const sent = this.peerSent.get(to) ?? { frames: 0, bytes: 0 };
-    sent.frames += 1;
-    sent.bytes += frame.byteLength;
-    this.peerSent.set(to, sent);
-    return frame;
   }
 
   isServing(): boolean {
@@ -433,7 +421,7 @@ export class ReplicaHost implements ReplicaPort {
   private effectHandlers(): EffectHandlers {
     return {
       sendPeerMessage: ({ to, message }) =>
-        this.outbox.send(to, this.countSent(to, this.encode(message))),
+        this.outbox.send(to, this.frames.frameTo(to, message)),
       // The transport dials on the first frame sent to the leader.
       connectToLeader: () => undefined,
       sendSyncStream: (params) => this.sendSyncStream(params),
@@ -467,38 +455,14 @@ export class ReplicaHost implements ReplicaPort {
     };
   }
 
-  /**
-   * A learner's REQUEST: the leader stamps its own clock (ctime/mtime are the leader's), its
-   * enforceQuota and its skipACL. The super-user flag is derived again from the ids the session
-   * proved, as a client connection derives it: a flag set by the sender alone grants nothing.
-   */
+  /** A learner's REQUEST, stamped and checked as the leader orders it (leader-stamps.ts). */
   private acceptForwarded(from: ServerId, requests: readonly ForwardedTxnRequest[]): void {
-    const time = this.world.clock.now();
-    const core = this.requireCore();
-    const enforceQuota = core.settings.enforceQuota;
-    for (const { sessionId, cxid, body } of requests) {
-      const stamped = withLeaderStamps(withReconfigVerdict(this.requireCore(), body), {
-        enforceQuota,
-        aclChecksSkipped: core.settings.skipAcl,
-        localSession: passesAsLocalSession(core, sessionId, this.myId),
-      });
-      const checked = checkedForOwner(core, from, sessionId, stamped);
-      this.pendingRequests.push({ sessionId, cxid, time, body: checked });
-    }
+    const entries = forwardedEntries(this.requireCore(), from, this.myId, requests,
+      this.world.clock.now());
+    for (const entry of entries) this.pendingRequests.push(entry);
     this.flushRequests();
   }
 
-
-  private encode(message: PeerMessage): Buffer {
-    if (this.lastEncoded?.message !== message) {
-      this.lastEncoded = { message, frame: encodePeerMessage(message) };
-      // mntr's proposal sizes: each PROPOSAL the leader sends, once however many get it.
-      if (message.type === 'proposal') {
-        this.core?.statistics.metrics.proposalSizes.record(this.lastEncoded.frame.length);
-      }
-    }
-    return this.lastEncoded.frame;
-  }
 
   /** COMMIT (or UPTODATE, or INFORM): apply in zxid order and answer this replica's clients. */
   private applyCommitted(zxid: Zxid): void {

@@ -1,10 +1,12 @@
 // What the leader stamps into a request before its machine orders it, whatever the learner that
 // forwarded it sent: the leader's own settings and checks, made against the leader's tree and
 // session table (ZooKeeper makes them in the leader's PrepRequestProcessor).
-import type { ForwardedTxnRequest } from '../../machines/replica-context.js';
+import type { ClientRequestEntry, ForwardedTxnRequest } from '../../machines/replica-context.js';
+import type { ServerId } from '../../protocol/peer.js';
 import { Perm } from '../../protocol/constants.js';
 import type { ReconfigRequestBody, RequestBody } from '../../protocol/txn.js';
 import type { ServerCore } from '../server/server-core.js';
+import { checkedForOwner, passesAsLocalSession } from './serving.js';
 
 export interface LeaderStamps {
   enforceQuota: boolean;
@@ -45,4 +47,28 @@ export function withReconfigVerdict<Body extends RequestBody>(core: ServerCore, 
   const authorized = core.settings.skipAcl || superUser ||
     core.tree.permits('/zookeeper/config', Perm.write, { ids: request.auth.ids, superUser });
   return { ...request, auth: { ids: request.auth.ids, superUser }, authorized } as Body;
+}
+
+/**
+ * A learner's REQUEST as the leader orders it: stamped with the leader's clock (ctime/mtime are
+ * the leader's), its enforceQuota and its skipACL, the super-user flag derived again from the ids
+ * the session proved (as a client connection derives it: a flag set by the sender alone grants
+ * nothing), and checked against the session's owner.
+ */
+export function forwardedEntries(
+  core: ServerCore,
+  from: ServerId,
+  myId: ServerId,
+  requests: readonly ForwardedTxnRequest[],
+  time: number,
+): ClientRequestEntry[] {
+  const { enforceQuota, skipAcl } = core.settings;
+  return requests.map(({ sessionId, cxid, body }) => {
+    const stamped = withLeaderStamps(withReconfigVerdict(core, body), {
+      enforceQuota,
+      aclChecksSkipped: skipAcl,
+      localSession: passesAsLocalSession(core, sessionId, myId),
+    });
+    return { sessionId, cxid, time, body: checkedForOwner(core, from, sessionId, stamped) };
+  });
 }
