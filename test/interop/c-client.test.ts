@@ -1,15 +1,17 @@
 // Interop with Apache ZooKeeper's own C client (libzookeeper_mt 3.8, Debian libzookeeper-mt-dev):
 // c-client/probe.c is compiled here and run against a standalone corral, against Apache
 // ZooKeeper 3.8 with the same settings (their outputs must be equal line for line), and against
-// a follower of a 3-replica corral ensemble.
+// a follower of a 3-replica corral ensemble; and its session is carried across the death of the
+// replica it is connected to.
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCorral } from '../support/corral.js';
+import { TestEnsemble } from '../support/ensemble.js';
 import { startZooKeeper, zookeeperAvailable } from '../support/zookeeper.js';
 import { startTarget } from './target.js';
 
@@ -30,6 +32,36 @@ function runProbe(connectString: string): Promise<Step[]> {
         return;
       }
       resolve(stdout.trim().split('\n').map((line) => JSON.parse(line) as Step));
+    });
+  });
+}
+
+/**
+ * Runs `probe --failover`: once it prints `ready` (naming the server it is on), `onReady` gets
+ * that server's port and does its worst; then the probe is told to go on. Resolves to all steps.
+ */
+function runFailoverProbe(connectString: string, onReady: (port: number) => Promise<void>) {
+  return new Promise<Step[]>((resolve, reject) => {
+    const child = spawn(probe, ['--failover', connectString], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    let out = '';
+    let err = '';
+    let readied = false;
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const ready = /"step":"ready","server":"[^"]*:(\d+)"/.exec(out);
+      if (ready === null || readied) return;
+      readied = true;
+      onReady(Number(ready[1])).then(() => child.stdin.end('go\n'), (error: unknown) => {
+        child.kill('SIGKILL');
+        reject(error);
+      });
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`failover probe exited ${code}\n${out}\n${err}`));
+      else resolve(out.trim().split('\n').map((line) => JSON.parse(line) as Step));
     });
   });
 }
@@ -118,5 +150,27 @@ describe.skipIf(!existsSync(header))('the C client (libzookeeper_mt 3.8)', () =>
     }
     expect(corralSteps.length).toBeGreaterThan(0);
     expect(steps).toEqual(corralSteps);
+  });
+
+  it('keeps its session, ephemeral and watch when the replica it is on is killed', async () => {
+    // tickTime 1000: sessions may ask for up to 20 s, so the probe's 10 s is granted.
+    const ensemble = await TestEnsemble.create({ voters: 3, tickTimeMs: 1000 });
+    try {
+      ensemble.startAll();
+      await ensemble.waitForLeader();
+      let killed = 0;
+      const steps = await runFailoverProbe(ensemble.connectString(), async (port) => {
+        killed = ensemble.ids.find((id) => ensemble.clientPort(id) === port) ?? 0;
+        await ensemble.kill(killed);
+      });
+      expect(killed).toBeGreaterThan(0);
+      expect(step(steps, 'reconnected')).toMatchObject({ connected: true, sameSession: true });
+      expect(step(steps, 'ephemeral survived')).toMatchObject({ rc: 0, ephemeral: true });
+      expect(step(steps, 'set watched').rc).toBe(0);
+      expect(step(steps, 'watch survived')).toMatchObject({ event: 'changed', path: '/fo' });
+      expect(step(steps, 'close').rc).toBe(0);
+    } finally {
+      await ensemble.destroy();
+    }
   });
 });
