@@ -20,6 +20,8 @@ import { removeTempDirs, seededRandom, tempDir } from './fixtures.js';
 const seed = Number(process.env.CRASH_SEED ?? 20_240_611);
 const killPoints = Number(process.env.CRASH_KILL_POINTS ?? 5);
 const lanes = 4;
+/** Paths each round adds before its kill point: 5 rounds cross several snapshots of 150. */
+const pathsPerRound = 70;
 // Small enough that every run crosses snapshots and compaction, not only log replay.
 const storageCfg = ['snapCount=150', 'txnsRetainedMin=20', 'autopurge.snapRetainCount=3'];
 
@@ -79,7 +81,15 @@ describe('crash recovery with real processes', () => {
       const client = await connectClient(`127.0.0.1:${port}`);
       const running = writer.run(client, lanes, records);
       records.splice(0, records.length, ...writer.lanes);
-      await new Promise((resolve) => setTimeout(resolve, 150 + Math.floor(random() * 600)));
+      // Kill once this round has added some paths (so the run crosses snapshots however slow
+      // the machine is), then after a seeded random delay.
+      const known = () => writer.lanes.reduce((sum, record) => sum + record.acknowledged.size, 0);
+      const target = known() + pathsPerRound;
+      const deadline = Date.now() + 15_000;
+      while (known() < target && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 500)));
       await killServer(server);
       writer.stop();
       await running;
@@ -93,7 +103,7 @@ describe('crash recovery with real processes', () => {
     // The run must have written enough to cross several snapshots.
     expect(acknowledgedTotal).toBeGreaterThan(300);
     expect(readdirSync(join(dataDir, 'snapshots')).length).toBeGreaterThan(0);
-  }, 60_000);
+  }, 120_000);
 
   it('expires a restored session after a crash and removes its ephemerals', async () => {
     const config = writeZooCfg(root, dataDir, port, storageCfg);
