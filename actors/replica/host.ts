@@ -48,6 +48,7 @@ import {
 } from './serving.js';
 import type { ReplicaWorld } from './world.js';
 import { countCommitted, countLogged, countSync, RoleMetrics } from './replica-metrics.js';
+import { countDelegation, countFallback, countLearnerSync } from './site-sync-metrics.js';
 import {
   recordStartup,
   storageTimingsFor,
@@ -338,6 +339,10 @@ export class ReplicaHost implements ReplicaPort {
   send(event: ReplicaEvent): void {
     if (this.halted) return;
     this.roleMetrics?.delivered(event);
+    if (this.core !== undefined) {
+      countLearnerSync(this.core.statistics.metrics, event,
+        () => this.actor?.getSnapshot().context.learner);
+    }
     this.actor?.send(event);
     this.hostWork.run();
   }
@@ -420,8 +425,10 @@ export class ReplicaHost implements ReplicaPort {
   /** Every effect the replica machine names; when each runs is effects.ts's effectStages. */
   private effectHandlers(): EffectHandlers {
     return {
-      sendPeerMessage: ({ to, message }) =>
-        this.outbox.send(to, this.frames.frameTo(to, message)),
+      sendPeerMessage: ({ to, message }) => {
+        if (message.type === 'snapFrom') countDelegation(this.requireCore().statistics.metrics);
+        this.outbox.send(to, this.frames.frameTo(to, message));
+      },
       // The transport dials on the first frame sent to the leader.
       connectToLeader: () => undefined,
       sendSyncStream: (params) => this.sendSyncStream(params),
@@ -493,6 +500,8 @@ export class ReplicaHost implements ReplicaPort {
   private sendSyncStream(params: SyncStreamParams): void {
     this.options.observer?.syncPlanned?.(params);
     countSync(this.requireCore().statistics.metrics, params);
+    countFallback(this.requireCore().statistics.metrics, params,
+      this.actor?.getSnapshot().context.leader);
     streamLearnerSync(params, {
       tree: this.requireCore().tree,
       log: this.requireLog(),
