@@ -16,7 +16,7 @@ import {
   type RoleAnnouncement,
   type SyncStreamParams,
 } from '../../machines/replica.js';
-import type { ServerId, Zxid } from '../../protocol/peer.js';
+import { peerProtocolVersion, type ServerId, type Zxid } from '../../protocol/peer.js';
 import type { RequestBody, Txn } from '../../protocol/txn.js';
 import { hex } from '../../protocol/zxid.js';
 import type { Transport } from '../../transport/transport.js';
@@ -93,8 +93,9 @@ export class ReplicaHost implements ReplicaPort {
   /** Frames from ids outside the configuration, dropped (the simulator's stranger counts them). */
   strangerFramesDropped = 0;
   private strangerWarnedAtMs = -Infinity;
-  private readonly frames = new PeerFrames((bytes) =>
-    this.core?.statistics.metrics.proposalSizes.record(bytes));
+  private readonly frames = new PeerFrames(
+    (bytes) => this.core?.statistics.metrics.proposalSizes.record(bytes),
+    () => this.options.protocolVersion ?? peerProtocolVersion);
 
   constructor(
     private readonly world: ReplicaWorld,
@@ -123,6 +124,7 @@ export class ReplicaHost implements ReplicaPort {
       drainTouches: () =>
         this.announced.state === 'leading' ? [] : (this.core?.sessions.drainTouches() ?? []),
       deliver: (event) => this.send(event),
+      heard: (from, message) => this.frames.heard(from, message),
       snapshotSource: () => this.actor?.getSnapshot().context.learner?.snapshotSource ?? null,
     };
     // Compaction purges the log's head: the leader must not plan a DIFF from those txns, even
