@@ -31,8 +31,8 @@ const extraConfig = [
 let ensemble: TestEnsemble;
 let mesh: ProxyMesh;
 const metricsPorts = new Map<number, number>();
-/** The one direction the mesh delays, while a test wants it (read as each connection opens). */
-let delayed: { from: number; to: number; shape: LinkShape } | undefined;
+/** The one direction the mesh shapes while a test wants it (read as each connection opens). */
+let thinned: { from: number; to: number; shape: LinkShape } | undefined;
 
 /** The replica that leads: the highest id, started first, wins an election of empty histories. */
 const firstLeader = 5;
@@ -48,7 +48,7 @@ beforeAll(async () => {
     ensemble.quorumPort(id), ensemble.adminPort(id), electionPort(id)])]);
   const quorumPorts = new Map(ids.map((id) => [id, ensemble.quorumPort(id)]));
   mesh = await ProxyMesh.create(quorumPorts, '127.0.0.1', (from, to) =>
-    (delayed?.from === from && delayed.to === to ? delayed.shape : unshapedLink), reserved);
+    (thinned?.from === from && thinned.to === to ? thinned.shape : unshapedLink), reserved);
   for (const id of ids) {
     // Each replica reaches its peers through the mesh. Every zoo.cfg names the peers as the
     // leader's does (its own line is its real port), so taking the leader's membership changes
@@ -287,19 +287,19 @@ describe('sync from the same site (real processes, sites a,a,b,b,b)', { timeout:
       // It is killed while it streams; the link is then opened up, so what had left it arrives
       // at once, and the learner sees the link close with the snapshot incomplete.
       const shape = { delayMs: 0, bandwidthBytesPerMs: 256, heldBytesMax: 64 * 1024 };
-      delayed = { from: source, to: learner, shape };
+      thinned = { from: source, to: learner, shape };
       const carriedBefore = mesh.bytesCarried(source, learner);
+      const serving = () => logged(source, 'serving a snapshot to a learner of the site').length;
+      const servedBefore = serving();
       try {
         ensemble.start(learner);
-        await untilQuick(() =>
-          logged(source, 'serving a snapshot to a learner of the site').length > 0, 20_000,
-        `replica ${source} serving`);
+        await untilQuick(() => serving() > servedBefore, 20_000, `replica ${source} serving`);
         await new Promise((resolve) => setTimeout(resolve, 500));
         expect(logged(learner, 'snapshot from a follower of the site')).toEqual([]);
         await ensemble.kill(source);
       } finally {
         shape.bandwidthBytesPerMs = Infinity;
-        delayed = undefined;
+        thinned = undefined;
       }
       await until(async () => (await ensemble.status(learner)).mode === 'follower', 20_000,
         `replica ${learner} following`);
