@@ -13,6 +13,7 @@ import {
 } from './peer.js';
 import { fieldChecks, isRecord, type FieldKind } from './peer-shapes.js';
 import { packRelayedAcks, positionalTypes, unpackRelayedAcks } from './relay-frames.js';
+import { packRequests, packTouches, unpackRequests, unpackTouches } from './compact-frames.js';
 
 // Plain maps (no records) keep the format independent of structure definitions held elsewhere;
 // the bigint extension keeps session ids exact.
@@ -72,8 +73,23 @@ export type PeerDecodeResult =
   | { ok: true; message: PeerMessage }
   | { ok: false; error: PeerFrameError };
 
-/** One frame body (the transport adds any length prefix). */
-export function encodePeerMessage(message: PeerMessage): Buffer {
+/**
+ * The variants with a compact form (protocol/compact-frames.ts), sent so only to a peer that
+ * announced peer protocol 4 or later; every replica of that version reads both forms.
+ */
+export const compactTypes: ReadonlySet<string> = new Set(['request', 'ping']);
+
+/**
+ * One frame body (the transport adds any length prefix). `compact`: the receiver reads peer
+ * protocol 4's compact REQUEST and PING (compactProtocolVersion); other variants ignore it.
+ */
+export function encodePeerMessage(message: PeerMessage, compact = false): Buffer {
+  if (compact && message.type === 'request') {
+    return packr.pack([peerMessageTag.request, packRequests(message.requests)]);
+  }
+  if (compact && message.type === 'ping') {
+    return packr.pack([peerMessageTag.ping, packTouches(message.touches)]);
+  }
   const fields = bodyFields[message.type] as Record<string, FieldKind>;
   const source = message as unknown as Record<string, unknown>;
   const body: Record<string, unknown> = {};
@@ -94,9 +110,13 @@ export function encodePeerMessage(message: PeerMessage): Buffer {
   return packr.pack([peerMessageTag[message.type], packed]);
 }
 
-/** A positional body (relay-frames.ts) as the map of named fields the checks read. */
+/** A positional body (relay-frames.ts, compact-frames.ts) as the map of named fields the checks
+ * read. */
 function namedBody(type: PeerMessageType, body: unknown): unknown {
-  if (!positionalTypes.has(type) || !Array.isArray(body)) return body;
+  if (!Array.isArray(body)) return body;
+  if (type === 'request') return { requests: unpackRequests(body) };
+  if (type === 'ping') return { touches: unpackTouches(body) };
+  if (!positionalTypes.has(type)) return body;
   const fields = Object.entries(bodyFields[type] as Record<string, FieldKind>);
   if (body.length !== fields.length) return undefined;
   return Object.fromEntries(fields.map(([field, kind], index) =>

@@ -68,15 +68,19 @@ export interface ForwardedRequestEntry {
  * while a learner of version 1 is linked, since that learner could not read the txn. Version 3
  * knows tree broadcast and sync from the same site (RELAY … SNAPREFUSED, tags 34-40): a leader
  * neither relays through, nor relays to, nor sends SNAPFROM to, nor names as a snapshot source a
- * learner below it, so an ensemble mid-way through a rolling upgrade runs as a star.
+ * learner below it, so an ensemble mid-way through a rolling upgrade runs as a star. Version 4
+ * reads the compact REQUEST and PING (protocol/compact-frames.ts): a replica sends them so only
+ * to a peer that announced 4 or later, and reads both forms from any.
  */
-export const peerProtocolVersion = 3;
+export const peerProtocolVersion = 4;
 /** The oldest peer protocol a replica still speaks (a rolling upgrade passes through it). */
 export const peerProtocolVersionMin = 1;
 /** The first peer protocol version that knows reconfig. */
 export const reconfigProtocolVersion = 2;
 /** The first peer protocol version that knows tree broadcast and sync from the same site. */
 export const siteProtocolVersion = 3;
+/** The first peer protocol version that reads the compact REQUEST and PING. */
+export const compactProtocolVersion = 4;
 
 export type PeerMessage =
   /**

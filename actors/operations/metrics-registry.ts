@@ -18,6 +18,7 @@ import {
   zooKeeperExportedCounterNames,
   zooKeeperGaugeNames,
 } from './metrics-names.js';
+import { registerSiteSyncMetrics } from './metrics-site-sync.js';
 import {
   LabelledWindowedSummary,
   summaryWindowMs,
@@ -65,6 +66,7 @@ export class MetricsRegistry {
   private readonly eventLoopDelay: Gauge<'quantile'>;
   private readonly eventLoopDelayMax: Gauge;
   private readonly eventLoop: IntervalHistogram;
+  private readonly refreshSiteSync: () => void;
 
   constructor(private readonly options: MetricsRegistryOptions) {
     const registry = this.registry;
@@ -145,6 +147,7 @@ export class MetricsRegistry {
       help: 'The longest event-loop delay since the previous scrape (perf_hooks)',
       registers: [registry],
     });
+    this.refreshSiteSync = registerSiteSyncMetrics(registry, metrics);
     this.rotation = setInterval(() => {
       for (const summary of this.windowed) summary.rotate();
     }, summaryWindowMs);
@@ -202,6 +205,7 @@ export class MetricsRegistry {
     }
     this.refreshSets();
     this.refreshMachines();
+    this.refreshSiteSync();
     this.peerQueueBytes.reset();
     this.peerSentFrames.reset();
     this.peerSentBytes.reset();

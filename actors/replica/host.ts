@@ -16,7 +16,7 @@ import {
   type RoleAnnouncement,
   type SyncStreamParams,
 } from '../../machines/replica.js';
-import type { ServerId, Zxid } from '../../protocol/peer.js';
+import { peerProtocolVersion, type ServerId, type Zxid } from '../../protocol/peer.js';
 import type { RequestBody, Txn } from '../../protocol/txn.js';
 import { hex } from '../../protocol/zxid.js';
 import type { Transport } from '../../transport/transport.js';
@@ -48,6 +48,7 @@ import {
 } from './serving.js';
 import type { ReplicaWorld } from './world.js';
 import { countCommitted, countLogged, countSync, RoleMetrics } from './replica-metrics.js';
+import { countDelegation, countFallback, countLearnerSync } from './site-sync-metrics.js';
 import {
   recordStartup,
   storageTimingsFor,
@@ -92,8 +93,9 @@ export class ReplicaHost implements ReplicaPort {
   /** Frames from ids outside the configuration, dropped (the simulator's stranger counts them). */
   strangerFramesDropped = 0;
   private strangerWarnedAtMs = -Infinity;
-  private readonly frames = new PeerFrames((bytes) =>
-    this.core?.statistics.metrics.proposalSizes.record(bytes));
+  private readonly frames = new PeerFrames(
+    (bytes) => this.core?.statistics.metrics.proposalSizes.record(bytes),
+    () => this.options.protocolVersion ?? peerProtocolVersion);
 
   constructor(
     private readonly world: ReplicaWorld,
@@ -122,6 +124,7 @@ export class ReplicaHost implements ReplicaPort {
       drainTouches: () =>
         this.announced.state === 'leading' ? [] : (this.core?.sessions.drainTouches() ?? []),
       deliver: (event) => this.send(event),
+      heard: (from, message) => this.frames.heard(from, message),
       snapshotSource: () => this.actor?.getSnapshot().context.learner?.snapshotSource ?? null,
     };
     // Compaction purges the log's head: the leader must not plan a DIFF from those txns, even
@@ -338,6 +341,10 @@ export class ReplicaHost implements ReplicaPort {
   send(event: ReplicaEvent): void {
     if (this.halted) return;
     this.roleMetrics?.delivered(event);
+    if (this.core !== undefined) {
+      countLearnerSync(this.core.statistics.metrics, event,
+        () => this.actor?.getSnapshot().context.learner);
+    }
     this.actor?.send(event);
     this.hostWork.run();
   }
@@ -420,8 +427,10 @@ export class ReplicaHost implements ReplicaPort {
   /** Every effect the replica machine names; when each runs is effects.ts's effectStages. */
   private effectHandlers(): EffectHandlers {
     return {
-      sendPeerMessage: ({ to, message }) =>
-        this.outbox.send(to, this.frames.frameTo(to, message)),
+      sendPeerMessage: ({ to, message }) => {
+        if (message.type === 'snapFrom') countDelegation(this.requireCore().statistics.metrics);
+        this.outbox.send(to, this.frames.frameTo(to, message));
+      },
       // The transport dials on the first frame sent to the leader.
       connectToLeader: () => undefined,
       sendSyncStream: (params) => this.sendSyncStream(params),
@@ -493,6 +502,8 @@ export class ReplicaHost implements ReplicaPort {
   private sendSyncStream(params: SyncStreamParams): void {
     this.options.observer?.syncPlanned?.(params);
     countSync(this.requireCore().statistics.metrics, params);
+    countFallback(this.requireCore().statistics.metrics, params,
+      this.actor?.getSnapshot().context.leader);
     streamLearnerSync(params, {
       tree: this.requireCore().tree,
       log: this.requireLog(),

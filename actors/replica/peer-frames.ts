@@ -1,21 +1,46 @@
 // The frames a replica host sends to its peers: each message encoded once however many peers get
 // it (a leader hands the same PROPOSAL object to every follower), and the frames and bytes sent
-// on each link counted for corral_peer_sent_frames / corral_peer_sent_bytes.
-import type { PeerMessage, ServerId } from '../../protocol/peer.js';
-import { encodePeerMessage } from '../../protocol/peer-codec.js';
+// on each link counted for corral_peer_sent_frames / corral_peer_sent_bytes. REQUEST and PING go
+// in their compact form to a peer that announced peer protocol 4 (its FOLLOWERINFO,
+// OBSERVERINFO or LEADERINFO), in the named one to an older peer.
+import {
+  compactProtocolVersion,
+  type PeerMessage,
+  type ServerId,
+} from '../../protocol/peer.js';
+import { compactTypes, encodePeerMessage } from '../../protocol/peer-codec.js';
 
 export class PeerFrames {
   /** The last message encoded, and its frame. */
-  private last: { message: PeerMessage; frame: Buffer } | undefined;
+  private last: { message: PeerMessage; compact: boolean; frame: Buffer } | undefined;
   private readonly sent = new Map<ServerId, { frames: number; bytes: number }>();
+  /** The peer protocol each peer last announced. */
+  private readonly versions = new Map<ServerId, number>();
 
-  /** `proposalEncoded` hears each PROPOSAL's frame size once (mntr's proposal sizes). */
-  constructor(private readonly proposalEncoded: (bytes: number) => void) {}
+  /**
+   * `proposalEncoded` hears each PROPOSAL's frame size once (mntr's proposal sizes);
+   * `ownVersion` is the peer protocol this replica speaks (an older release's, in tests).
+   */
+  constructor(
+    private readonly proposalEncoded: (bytes: number) => void,
+    private readonly ownVersion: () => number,
+  ) {}
+
+  /** A message from `from`: what it announces of its peer protocol is kept. */
+  heard(from: ServerId, message: PeerMessage): void {
+    if (message.type === 'followerInfo' || message.type === 'observerInfo' ||
+      message.type === 'leaderInfo') {
+      this.versions.set(from, message.protocolVersion);
+    }
+  }
 
   /** The frame of `message` to `to`, counted as sent on that link. */
   frameTo(to: ServerId, message: PeerMessage): Buffer {
-    if (this.last?.message !== message) {
-      this.last = { message, frame: encodePeerMessage(message) };
+    const compact = compactTypes.has(message.type) &&
+      this.ownVersion() >= compactProtocolVersion &&
+      (this.versions.get(to) ?? 0) >= compactProtocolVersion;
+    if (this.last?.message !== message || this.last.compact !== compact) {
+      this.last = { message, compact, frame: encodePeerMessage(message, compact) };
       if (message.type === 'proposal') this.proposalEncoded(this.last.frame.length);
     }
     const frame = this.last.frame;

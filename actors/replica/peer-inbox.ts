@@ -14,6 +14,8 @@ export interface PeerInboxParts {
   logger: Logger;
   /** Told of every decoded message (traces, the simulator). */
   observe?: (from: ServerId, message: PeerMessage) => void;
+  /** Told of every decoded message too: the peer protocol a peer announces (peer-frames.ts). */
+  heard?: (from: ServerId, message: PeerMessage) => void;
   /** A learner's clients' session touches since its last PING reply (none when leading). */
   drainTouches(): readonly SessionTouch[];
   /** Hands an event to the machine. */
@@ -33,6 +35,7 @@ export function receivePeerFrame(parts: PeerInboxParts, from: ServerId, frame: U
   }
   let message = decoded.message;
   parts.observe?.(from, message);
+  parts.heard?.(from, message);
   if (message.type === 'snapPart') {
     if (!snapAssembler.addPart(from, message.bytes)) logger.warn({ peer: from }, 'SNAP too large');
     return;

@@ -309,6 +309,9 @@ export class ServerMetrics {
   ackLoggingFrequency = 0;
   /** Bytes queued for each peer's link, read on demand (a replica's host sets it). */
   peerQueues: (() => ReadonlyArray<PeerLinkFigures>) | undefined;
+  /** Sync from the same site (corral_sync_*; actors/replica/site-sync-metrics.ts): a learner's
+   * syncs by `source/kind`, the leader's SNAPFROMs and the SNAPs it sent after one. */
+  readonly siteSync = { sources: new Map<string, number>(), delegations: 0, fallbacks: 0 };
 
   /** `machine` is in `state` now: counted as a transition when it was elsewhere. */
   enterState(machine: string, state: string): void {

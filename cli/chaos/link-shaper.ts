@@ -1,7 +1,9 @@
 // A wide-area link between two loopback sockets, for a kernel without netem: bytes are held for
 // the link's one-way delay and paced at its bandwidth (a token bucket with no burst: a chunk
 // leaves once the bytes before it have had their time on the wire). Order is kept, as TCP keeps
-// it. A limit on what one direction holds stops reading from the sender until it drains.
+// it. A limit on what one direction holds stops reading from the sender until it drains, and so
+// does a receiver that stops reading: the proxy never takes more than a network would hold, so
+// a sender that dies loses what it had not yet written, as it would without the proxy.
 import type { Socket } from 'node:net';
 
 /** One direction of a link between two sites (or inside one). */
@@ -9,6 +11,8 @@ export interface LinkShape {
   delayMs: number;
   /** Bytes per millisecond the link carries; Infinity for no limit. */
   bandwidthBytesPerMs: number;
+  /** Bytes held before the sender is no longer read (default heldBytesMax): a thin link's. */
+  heldBytesMax?: number;
 }
 
 export const unshapedLink: LinkShape = { delayMs: 0, bandwidthBytesPerMs: Infinity };
@@ -31,6 +35,8 @@ export class ShapedDirection {
   private closed = false;
   /** Told once everything held was released after the source ended (see finish). */
   private finished: (() => void) | undefined;
+  /** The sink's own buffer is full (its reader is slow or stopped): wait for its drain. */
+  private sinkFull = false;
 
   constructor(
     private readonly source: Socket,
@@ -55,7 +61,7 @@ export class ShapedDirection {
     this.wireFreeAtMs = startMs + chunk.byteLength / this.shape.bandwidthBytesPerMs;
     this.held.push({ chunk, releaseAtMs: this.wireFreeAtMs + this.shape.delayMs });
     this.heldBytes += chunk.byteLength;
-    if (this.heldBytes > heldBytesMax) this.source.pause();
+    if (this.heldBytes > this.heldLimit) this.source.pause();
     this.schedule();
   }
 
@@ -96,14 +102,31 @@ export class ShapedDirection {
       this.heldBytes -= chunk.byteLength;
       this.release(chunk);
     }
-    if (this.heldBytes <= heldBytesMax / 2 && this.source.isPaused()) this.source.resume();
+    this.resumeSource();
     if (this.held.length === 0) this.finished?.();
     this.schedule();
+  }
+
+  /** Read at each use: a test may change the shape of a link while it carries bytes. */
+  private get heldLimit(): number {
+    return this.shape.heldBytesMax ?? heldBytesMax;
+  }
+
+  private resumeSource(): void {
+    if (this.heldBytes <= this.heldLimit / 2 && !this.sinkFull && this.source.isPaused()) {
+      this.source.resume();
+    }
   }
 
   private release(chunk: Buffer): void {
     if (!this.stillOpen() || this.sink.destroyed) return;
     this.released(chunk.byteLength);
-    this.sink.write(chunk);
+    if (this.sink.write(chunk) || this.sinkFull) return;
+    this.sinkFull = true;
+    this.source.pause();
+    this.sink.once('drain', () => {
+      this.sinkFull = false;
+      if (!this.closed) this.resumeSource();
+    });
   }
 }

@@ -123,6 +123,38 @@ describe('chaos proxy shaping', () => {
     expect(second.received().byteLength).toBe(1000);
   });
 
+  it('stops reading the sender while the receiver does not read, then carries all', async () => {
+    // A receiver that reads nothing until told: the proxy must not take the sender's bytes into
+    // its own memory meanwhile (a network holds a window, not the whole stream).
+    const sockets: Socket[] = [];
+    let received = 0;
+    const server = createServer((socket) => {
+      socket.pause();
+      sockets.push(socket);
+      socket.on('data', (bytes) => { received += bytes.byteLength; });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    cleanups.push(() => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }));
+    const proxy = await createShapedProxy((server.address() as { port: number }).port, host,
+      { delayMs: 0, bandwidthBytesPerMs: Infinity });
+    cleanups.push(() => proxy.close());
+    const socket = await dial(proxy.port);
+    const total = 48 * 1024 * 1024;
+    const chunk = Buffer.alloc(1024 * 1024, 9);
+    for (let sent = 0; sent < total; sent += chunk.byteLength) socket.write(chunk);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // What passed is what the kernel's buffers hold, far from the whole stream.
+    expect(proxy.bytes().toTarget).toBeLessThan(total / 2);
+    expect(socket.writableLength).toBeGreaterThan(0);
+    for (const each of sockets) each.resume();
+    await waitFor(() => received === total, 20_000);
+    expect(proxy.bytes().toTarget).toBe(total);
+  });
+
   it('counts, shapes and cuts by the dialer its hello names, whatever the proxy', async () => {
     // A follower dials its peers at the addresses the leader's membership gives, which are the
     // leader's proxies: replica 2 reaching replica 3 through the proxy configured as 1→3.
