@@ -76,6 +76,21 @@ export function membershipLines(membership: Membership): string[] {
   return lines;
 }
 
+/**
+ * Whether two memberships have the same members in the same roles, groups, weights and sites,
+ * whatever addresses they give: two replicas may reach the same peer by different addresses
+ * (a proxy in between, a NAT), and neither view is wrong.
+ */
+export function sameMembers(first: Membership, second: Membership): boolean {
+  const withoutAddresses = (membership: Membership): string => membershipLines({
+    ...membership,
+    servers: membership.servers.map((server) => ({
+      ...server, host: '', quorumPort: 0, electionPort: 0, client: undefined,
+    })),
+  }).join('\n');
+  return withoutAddresses(first) === withoutAddresses(second);
+}
+
 /** /zookeeper/config's text: the lines, then `version=` and the version in hex. */
 export function membershipText(membership: VersionedMembership): string {
   return [...membershipLines(membership), `version=${membership.version.toString(16)}`].join('\n');

@@ -28,6 +28,8 @@ export class ReplicaProcesses {
     private readonly tickTimeMs: number,
     /** The loopback address every replica and proxy of this run binds. */
     readonly host: string,
+    /** The built corral to run (a test importing this file from source names dist's). */
+    private readonly main: string = corralMain,
   ) {}
 
   get ids(): number[] {
@@ -76,7 +78,7 @@ export class ReplicaProcesses {
   start(id: number): void {
     if (this.isRunning(id)) return;
     const config = join(this.dir, `replica-${id}`, 'zoo.cfg');
-    const child = spawn(process.execPath, [corralMain, 'server', '--config', config], {
+    const child = spawn(process.execPath, [this.main, 'server', '--config', config], {
       stdio: 'ignore',
     });
     this.children.set(id, child);

@@ -7,7 +7,7 @@ import {
   type ForwardedRequestEntry,
   type PeerMessageOf,
 } from '../../protocol/peer.js';
-import { membershipText, type VersionedMembership } from '../../protocol/membership.js';
+import { sameMembers, type VersionedMembership } from '../../protocol/membership.js';
 import { configurationView, isParticipant, learnerTypeIn, seenIn } from '../configuration.js';
 import {
   decisionInEpoch,
@@ -72,8 +72,12 @@ function leaderViewOf(
   config: VersionedMembership | null,
 ): VersionedMembership | null {
   if (config === null || config.version < context.config.version) return null;
-  if (config.version === context.config.version &&
-    membershipText(config) === membershipText(context.config)) return null;
+  // A view of the same version is taken only when it differs in who is a member and in what
+  // role (a spare that started from another list). One that differs only in addresses is not:
+  // this replica's own addresses for its peers are how it reaches them (through a proxy, say).
+  if (config.version === context.config.version && sameMembers(config, context.config)) {
+    return null;
+  }
   return config;
 }
 
