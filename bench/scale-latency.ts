@@ -4,6 +4,7 @@
 // write of other sessions during the fan-out), and standalone setData/create throughput.
 
 import { WireConnection, type ClientRequest } from '../client/wire.js';
+import { waitQuiet } from './proc-cpu.js';
 import { nowAbsoluteMs } from './scale-raw-sessions.js';
 import { writeSettings } from './scale-ensemble.js';
 import { progress, withServer, type Measurement } from './scale-rows.js';
@@ -50,6 +51,12 @@ export const wideChildrenMeasurement: Measurement = {
     await createChildren(setup, '/wide', sizes.children);
     await expectOk(setup, createRequest('/probe', Buffer.alloc(32, 0x70)));
     await setup.close();
+    // The creates end in a snapshot (snapCount txns) and leave JIT and GC work behind; what the
+    // probe measures is the getChildren calls, so they start once the server has gone quiet.
+    const quietFromMs = performance.now();
+    const quiet = await waitQuiet(server.pid);
+    progress(`${system}: ${quiet ? 'quiet' : 'still busy'} after ` +
+      `${((performance.now() - quietFromMs) / 1000).toFixed(1)} s`);
     const probe = new ScaleWorker();
     const reader = await WireConnection.open({ host, port: server.port, timeoutMs: 30_000,
       frameBytesMax: wideReplyBytesMax });
