@@ -3,6 +3,7 @@
 // setData that fires an N-session watch herd (its reply, the last notification, and the worst
 // write of other sessions during the fan-out), and standalone setData/create throughput.
 
+import { loadavg } from 'node:os';
 import { WireConnection, type ClientRequest } from '../client/wire.js';
 import { waitQuiet } from './proc-cpu.js';
 import { nowAbsoluteMs } from './scale-raw-sessions.js';
@@ -55,8 +56,11 @@ export const wideChildrenMeasurement: Measurement = {
     // probe measures is the getChildren calls, so they start once the server has gone quiet.
     const quietFromMs = performance.now();
     const quiet = await waitQuiet(server.pid);
+    // The machine's load goes with the figures: on 2 cores shared with other work, a probe's
+    // worst wait is mostly the time a server spends runnable but not running.
     progress(`${system}: ${quiet ? 'quiet' : 'still busy'} after ` +
-      `${((performance.now() - quietFromMs) / 1000).toFixed(1)} s`);
+      `${((performance.now() - quietFromMs) / 1000).toFixed(1)} s; machine load average ` +
+      `${loadavg()[0]!.toFixed(1)}`);
     const probe = new ScaleWorker();
     const reader = await WireConnection.open({ host, port: server.port, timeoutMs: 30_000,
       frameBytesMax: wideReplyBytesMax });
