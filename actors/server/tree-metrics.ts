@@ -136,7 +136,8 @@ export function observeReadBytes(metrics: ServerMetrics, path: string, bytes: nu
   void {
   const namespace = topNamespace(path);
   if (bytes === undefined || namespace === undefined) return;
-  metrics.summarySets.read_per_namespace.observe(namespace, path.length + bytes + statOverheadBytes);
+  metrics.summarySets.read_per_namespace.observe(namespace,
+    path.length + bytes + statOverheadBytes);
 }
 
 /** ZooKeeper's quota GaugeSets (QuotaMetricsUtils), each a value per namespace. */

@@ -13,7 +13,8 @@ import { RawClient } from './raw-client.js';
 const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const childCount = 100_000;
 const createsPerMulti = 1000;
-const names = Array.from({ length: childCount }, (_, index) => `c${String(index).padStart(6, '0')}`);
+const names = Array.from({ length: childCount },
+  (_, index) => `c${String(index).padStart(6, '0')}`);
 const empty = Buffer.alloc(0);
 const pipelinedReads = 4;
 /** Writes the other session has in flight at once, and the most waves it sends. */

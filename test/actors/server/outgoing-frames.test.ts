@@ -92,7 +92,10 @@ describe('OutgoingFrames', () => {
 });
 
 describe('ClientConnection with a large reply', () => {
-  const stillClock: ConnectionClock = { setTimeout: () => undefined, clearTimeout: () => undefined };
+  const stillClock: ConnectionClock = {
+    setTimeout: () => undefined,
+    clearTimeout: () => undefined,
+  };
 
   it('sends later replies after it, and closes only once all of it is sent', () => {
     const { client, server } = memorySocketPair({ clientAddress: '127.0.0.1', clientPort: 40_001,
