@@ -61,7 +61,9 @@ export const wideChildrenMeasurement: Measurement = {
     progress(`${system}: ${quiet ? 'quiet' : 'still busy'} after ` +
       `${((performance.now() - quietFromMs) / 1000).toFixed(1)} s; machine load average ` +
       `${loadavg()[0]!.toFixed(1)}`);
-    const probe = new ScaleWorker();
+    // The probe is a process of its own (CORRAL_SCALE_PROBE=thread puts it back on a worker
+    // thread of this process, to compare the two).
+    const probe = new ScaleWorker({ ownProcess: process.env.CORRAL_SCALE_PROBE !== 'thread' });
     const reader = await WireConnection.open({ host, port: server.port, timeoutMs: 30_000,
       frameBytesMax: wideReplyBytesMax });
     try {
