@@ -3,7 +3,9 @@
 // setData that fires an N-session watch herd (its reply, the last notification, and the worst
 // write of other sessions during the fan-out), and standalone setData/create throughput.
 
+import { loadavg } from 'node:os';
 import { WireConnection, type ClientRequest } from '../client/wire.js';
+import { waitQuiet } from './proc-cpu.js';
 import { nowAbsoluteMs } from './scale-raw-sessions.js';
 import { writeSettings } from './scale-ensemble.js';
 import { progress, withServer, type Measurement } from './scale-rows.js';
@@ -50,7 +52,18 @@ export const wideChildrenMeasurement: Measurement = {
     await createChildren(setup, '/wide', sizes.children);
     await expectOk(setup, createRequest('/probe', Buffer.alloc(32, 0x70)));
     await setup.close();
-    const probe = new ScaleWorker();
+    // The creates end in a snapshot (snapCount txns) and leave JIT and GC work behind; what the
+    // probe measures is the getChildren calls, so they start once the server has gone quiet.
+    const quietFromMs = performance.now();
+    const quiet = await waitQuiet(server.pid);
+    // The machine's load goes with the figures: on 2 cores shared with other work, a probe's
+    // worst wait is mostly the time a server spends runnable but not running.
+    progress(`${system}: ${quiet ? 'quiet' : 'still busy'} after ` +
+      `${((performance.now() - quietFromMs) / 1000).toFixed(1)} s; machine load average ` +
+      `${loadavg()[0]!.toFixed(1)}`);
+    // The probe is a process of its own (CORRAL_SCALE_PROBE=thread puts it back on a worker
+    // thread of this process, to compare the two).
+    const probe = new ScaleWorker({ ownProcess: process.env.CORRAL_SCALE_PROBE !== 'thread' });
     const reader = await WireConnection.open({ host, port: server.port, timeoutMs: 30_000,
       frameBytesMax: wideReplyBytesMax });
     try {

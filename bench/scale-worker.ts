@@ -1,9 +1,13 @@
 // The scale benchmark's helper threads: a pool of raw sessions (opened, watching, counting
 // notifications) or a probe session issuing small getData requests back to back. Each runs on
 // its own event loop, so the time the benchmark's main thread spends decoding a 100k-child reply
-// or fanning out writes is never charged to the server as a stall. The same file holds the main
-// thread's handle (ScaleWorker) and, when loaded as a worker, the thread's body.
+// or fanning out writes is never charged to the server as a stall. A helper can also be a
+// process of its own (the wide-children probe is: nothing of it is shared with the main
+// thread's heap or V8's helper threads). The same file holds the main thread's handle
+// (ScaleWorker) and, when loaded as a worker or forked, the helper's body.
 
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { WireConnection } from '../client/wire.js';
 import {
@@ -35,12 +39,56 @@ export type WorkerReply =
 /** The longest a command may take (opening 10k sessions on a loaded machine included). */
 const askTimeoutMs = 180_000;
 
+/** Set in a forked helper's environment: it answers over the process's IPC channel. */
+const forkedHelperVariable = 'CORRAL_SCALE_HELPER';
+
+/** What the main thread talks to: a worker thread or a forked process. */
+interface HelperChannel {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  onceMessage(listener: (reply: WorkerReply) => void): unknown;
+  onceError(listener: (error: Error) => void): unknown;
+  send(command: WorkerCommand): void;
+  end(): Promise<unknown>;
+}
+
+function threadChannel(): HelperChannel {
+  const worker = new Worker(new URL(import.meta.url));
+  return {
+    on: (event, listener) => worker.on(event, listener),
+    onceMessage: (listener) => worker.once('message', listener),
+    onceError: (listener) => worker.once('error', listener),
+    send: (command) => worker.postMessage(command),
+    end: () => worker.terminate(),
+  };
+}
+
+function processChannel(): HelperChannel {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [],
+    { env: { ...process.env, [forkedHelperVariable]: '1' }, stdio: 'inherit' });
+  return {
+    on: (event, listener) => child.on(event, listener),
+    onceMessage: (listener) => child.once('message', listener),
+    onceError: (listener) => child.once('error', listener),
+    send: (command) => void child.send(command),
+    end: () => new Promise<void>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        done();
+        return;
+      }
+      child.once('exit', () => done());
+      child.kill('SIGKILL');
+    }),
+  };
+}
+
 /** The main thread's side: one command at a time, each answered by one reply. */
 export class ScaleWorker {
-  private readonly worker = new Worker(new URL(import.meta.url));
+  private readonly worker: HelperChannel;
   private failure: Error | undefined;
 
-  constructor() {
+  /** A worker thread, or with `ownProcess` a forked process. */
+  constructor(options: { ownProcess?: boolean } = {}) {
+    this.worker = options.ownProcess === true ? processChannel() : threadChannel();
     this.worker.on('error', (error) => (this.failure = error));
   }
 
@@ -55,9 +103,9 @@ export class ScaleWorker {
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`worker: no ${event} within ${timeoutMs} ms`)),
         timeoutMs);
-      this.worker.once('message', resolve);
-      this.worker.once('error', reject);
-      this.worker.postMessage(command);
+      this.worker.onceMessage(resolve);
+      this.worker.onceError(reject);
+      this.worker.send(command);
     }).finally(() => clearTimeout(timer));
     if (reply.event === 'error') throw new Error(reply.message);
     if (reply.event !== event) throw new Error(`worker answered ${reply.event}, not ${event}`);
@@ -69,7 +117,7 @@ export class ScaleWorker {
     try {
       await this.ask({ command: 'close' }, 'closed');
     } finally {
-      await this.worker.terminate();
+      await this.worker.end();
     }
   }
 }
@@ -127,8 +175,22 @@ async function waitNotified(pool: RawSessionPool, expected: number, timeoutMs: n
     lastAtMs: pool.lastNotificationAtMs };
 }
 
+/** The helper's end of its channel: the worker port, or the forked process's IPC. */
+interface HelperPort {
+  on(event: 'message', listener: (message: WorkerCommand) => void): unknown;
+  postMessage(reply: WorkerReply): void;
+}
+
+function helperPort(): HelperPort {
+  if (parentPort !== null) return parentPort;
+  return {
+    on: (event, listener) => process.on(event, listener),
+    postMessage: (reply) => void process.send!(reply),
+  };
+}
+
 function runWorker(): void {
-  const port = parentPort!;
+  const port = helperPort();
   let pool: RawSessionPool | undefined;
   const probe = new Probe();
   const handle = async (message: WorkerCommand): Promise<WorkerReply> => {
@@ -165,4 +227,4 @@ function runWorker(): void {
   });
 }
 
-if (!isMainThread) runWorker();
+if (!isMainThread || process.env[forkedHelperVariable] === '1') runWorker();

@@ -25,6 +25,7 @@ export class SlicedReplyEncoder {
   private readonly writer: JuteWriter;
   private readonly names: readonly string[];
   private encoded = 0;
+  private chars = 0;
 
   /** A successful reply (a body goes only with err 0, as in encodeReply). */
   constructor(header: ReplyHeader, private readonly body: NameListBody) {
@@ -36,6 +37,11 @@ export class SlicedReplyEncoder {
     this.writer.int(header.xid).long(header.zxid).int(header.err).int(this.names.length);
   }
 
+  /** UTF-16 code units of the names encoded so far (what ZooKeeper's read metrics count). */
+  get nameChars(): number {
+    return this.chars;
+  }
+
   /**
    * Encodes up to `namesMax` more names, stopping early once the names encoded in this step
    * take `bytesMax` (ASCII bytes and length prefixes; at least one name is encoded); returns
@@ -44,7 +50,9 @@ export class SlicedReplyEncoder {
   step(namesMax: number, bytesMax = Number.POSITIVE_INFINITY): Buffer | undefined {
     const last = Math.min(this.names.length, this.encoded + namesMax);
     let end = this.encoded;
-    for (let bytes = 0; end < last && bytes < bytesMax; end++) bytes += 4 + this.names[end]!.length;
+    let bytes = 0;
+    for (; end < last && bytes < bytesMax; end++) bytes += 4 + this.names[end]!.length;
+    this.chars += bytes - 4 * (end - this.encoded);
     this.writer.strings(this.names, this.encoded, end);
     this.encoded = end;
     if (end < this.names.length) return undefined;

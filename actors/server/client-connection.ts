@@ -18,6 +18,7 @@ import {
   type ThrottleLimits,
 } from './connection-throttle.js';
 import { ConnectionNotifications } from './connection-notifications.js';
+import { OutgoingFrames } from './outgoing-frames.js';
 import { RequestQueue } from './request-queue.js';
 import { LatencyTracker, type ServerStatistics } from './statistics.js';
 
@@ -83,6 +84,8 @@ export interface ConnectionHost {
   clock: ConnectionClock;
   requestsInFlight?: ServerRequestsInFlight;
   requestQueue?: RequestQueueFactory;
+  /** Runs work after the current turn (a large frame's chunks); setImmediate by default. */
+  nextTurn?: (work: () => void) => void;
 }
 
 export interface ConnectionLimits extends ThrottleLimits {
@@ -134,6 +137,8 @@ export class ClientConnection {
   private sawFirstFrame = false;
   private corked = false;
   private readonly notifications = new ConnectionNotifications(this);
+  /** What goes to the socket, a large frame a chunk per turn (outgoing-frames.ts). */
+  private readonly outgoing: OutgoingFrames;
   /** Frames received and not yet handed to the server (see handOver). */
   private readonly held: Buffer[] = [];
   private handingOver = false;
@@ -181,6 +186,10 @@ export class ClientConnection {
       },
       () => this.handOver(),
     );
+    this.outgoing = new OutgoingFrames((bytes) => this.writeToSocket(bytes),
+      host.nextTurn ?? setImmediate, () => {
+        if (!this.closing) this.handOver();
+      });
     socket.setNoDelay(true);
     // The socket's listeners are shared by every connection (four closures fewer each): they
     // find their connection on the socket.
@@ -191,9 +200,10 @@ export class ClientConnection {
     socket.on('drain', handOverOnSocket);
   }
 
-  /** Bytes of replies not yet handed to the kernel: in the socket, or queued behind another. */
+  /** Bytes of replies not yet handed to the kernel: in the socket, behind a large frame's
+   * chunks, or queued behind another reply. */
   get unsentBytes(): number {
-    return this.socket.writableLength + this.queue.replyBytesWaiting;
+    return this.socket.writableLength + this.outgoing.waitingBytes + this.queue.replyBytesWaiting;
   }
 
   /** 1 while the socket is being read, 0 while paused (ZooKeeper's interest set in `cons`). */
@@ -360,6 +370,11 @@ export class ClientConnection {
     }
     this.packetsSent++;
     this.statistics.packetsSent++;
+    this.outgoing.write(frame);
+    if (this.paused) this.applyBackpressure();
+  }
+
+  private writeToSocket(bytes: Buffer): void {
     // Replies produced in one turn of the event loop (a group commit, a burst of reads) leave
     // in one write instead of one syscall each.
     if (!this.corked) {
@@ -370,8 +385,7 @@ export class ClientConnection {
         this.socket.uncork();
       });
     }
-    this.socket.write(frame);
-    if (this.paused) this.applyBackpressure();
+    this.socket.write(bytes);
   }
 
   /**
@@ -397,13 +411,22 @@ export class ClientConnection {
     this.writeAuthCopy = undefined;
   }
 
+  /** The socket closed or failed: nothing more is written to it. */
+  socketGone(): void {
+    this.outgoing.clear();
+    this.close();
+  }
+
   /** Sends a last frame (if any) and closes. */
   close(lastFrame?: Buffer): void {
     if (this.closing) return;
     this.flushNotifications();
     this.closing = true;
-    if (lastFrame !== undefined) this.socket.end(lastFrame);
-    else this.socket.end();
+    // After the chunks of a large frame still being written, if any.
+    this.outgoing.afterWritten(() => {
+      if (lastFrame !== undefined) this.socket.end(lastFrame);
+      else this.socket.end();
+    });
     // Read (and drop) what the client still sends: a socket closed with unread bytes is reset,
     // and a reset can cost the client the last replies it has not read yet (AuthFailed).
     if (this.paused) {
@@ -422,6 +445,7 @@ export class ClientConnection {
   private overflow(unsentBytes: number): void {
     if (this.closing) return;
     this.closing = true;
+    this.outgoing.clear();
     this.socket.destroy();
     this.handler.overflowed?.(this, unsentBytes);
     this.finish();
@@ -452,7 +476,7 @@ function receiveOnSocket(this: SocketWithConnection, chunk: Buffer): void {
 }
 
 function closeOnSocket(this: SocketWithConnection): void {
-  this[connectionOfSocket]?.close();
+  this[connectionOfSocket]?.socketGone();
 }
 
 /** The replies waiting unsent went out: hand over what was held back, read again. */

@@ -46,6 +46,7 @@ import {
   countQuotaRefusals,
   observeApplied,
   observeRead,
+  observeReadBytes,
   quotaFiguresOf,
   watchersFiredInto,
 } from './tree-metrics.js';
@@ -470,14 +471,25 @@ export class ServerCore {
     request: ClientRequest,
   ): Buffer | Promise<Buffer> {
     const result = readRequest(this, connection, sessionId, request);
-    observeRead(this.statistics.metrics, request, result.err, result.body);
     if (result.events !== undefined) {
       for (const event of result.events) connection.notify(encodeNotification(-1, event));
     }
     const zxid = this.tree.lastZxid;
-    if (!isLargeReply(result.err, result.body)) return reply(xid, zxid, result.err, result.body);
+    const metrics = this.statistics.metrics;
+    if (!isLargeReply(result.err, result.body)) {
+      observeRead(metrics, request, result.err, result.body);
+      return reply(xid, zxid, result.err, result.body);
+    }
     connection.replyPending();
-    return encodeInSlices({ xid, zxid, err: 0 }, result.body, this.nextTurn);
+    // Observed once encoded: the encoder counts the names' characters as it copies them. Of
+    // the lists (getChildren, getEphemerals), ZooKeeper counts only getChildren's bytes.
+    const path = request.kind === 'getChildren' || request.kind === 'getChildren2'
+      ? request.path : undefined;
+    return encodeInSlices({ xid, zxid, err: 0 }, result.body, this.nextTurn)
+      .then(({ frame, nameChars }) => {
+        if (path !== undefined) observeReadBytes(metrics, path, nameChars);
+        return frame;
+      });
   }
 
   /** `auth` packets: digest (and ZooKeeper's ip scheme, which needs no packet). */

@@ -81,6 +81,7 @@ export function attachClientConnection(
     {
       clock,
       requestsInFlight: core.requestsInFlight,
+      nextTurn: core.nextTurn,
       ...(options.requestQueue === undefined ? {} : { requestQueue: options.requestQueue }),
     },
   );

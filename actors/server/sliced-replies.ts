@@ -28,7 +28,8 @@ export const replyNamesPerSlice = 8_192;
  */
 export const replyBytesPerSlice = 64 * 1024;
 
-/** Whether this successful reply is encoded in slices. */
+/** Whether this successful reply is encoded in slices. A long list is known by its count
+ * alone: the turn that read it does not pass over its names (only a shorter one is summed). */
 export function isLargeReply(err: number, body: ResponseBody): body is NameListBody {
   if (err !== 0 || !isNameListBody(body)) return false;
   const names = namesOf(body);
@@ -36,21 +37,33 @@ export function isLargeReply(err: number, body: ResponseBody): body is NameListB
     asciiBytesOf(names, 0, names.length) >= slicedReplyBytesMin;
 }
 
-/** Encodes the reply a slice per turn, the first one now; resolves with the whole frame. */
+/** A reply encoded in slices, and its names' characters (for the read metrics). */
+export interface SlicedReply {
+  frame: Buffer;
+  nameChars: number;
+}
+
+/**
+ * Encodes the reply a slice per turn, from the next turn on; resolves with the whole frame. The
+ * turn that read the list (the one part that cannot be sliced: the names are copied out of the
+ * tree at once, so that writes applied between slices do not show) does nothing more: sizing
+ * the buffer passes over every name, and goes with the first slice.
+ */
 export function encodeInSlices(
   header: ReplyHeader,
   body: NameListBody,
   nextTurn: (work: () => void) => void,
   namesPerSlice = replyNamesPerSlice,
   bytesPerSlice = replyBytesPerSlice,
-): Promise<Buffer> {
-  const encoder = new SlicedReplyEncoder(header, body);
+): Promise<SlicedReply> {
   return new Promise((resolve) => {
+    let encoder: SlicedReplyEncoder | undefined;
     const step = (): void => {
+      encoder ??= new SlicedReplyEncoder(header, body);
       const frame = encoder.step(namesPerSlice, bytesPerSlice);
       if (frame === undefined) nextTurn(step);
-      else resolve(frame);
+      else resolve({ frame, nameChars: encoder.nameChars });
     };
-    step();
+    nextTurn(step);
   });
 }

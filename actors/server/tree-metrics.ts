@@ -127,11 +127,17 @@ export function observeRead(
     return;
   }
   if (err !== 0 || !('path' in request)) return;
-  const bytes = readBytes(request, body);
-  const namespace = topNamespace(request.path);
+  observeReadBytes(metrics, request.path, readBytes(request, body));
+}
+
+/** A read of `path` that moved `bytes` (a sliced getChildren reply counts its names' characters
+ * as it encodes them, sparing the pass over 100k names observeRead would make). */
+export function observeReadBytes(metrics: ServerMetrics, path: string, bytes: number | undefined):
+  void {
+  const namespace = topNamespace(path);
   if (bytes === undefined || namespace === undefined) return;
   metrics.summarySets.read_per_namespace.observe(namespace,
-    request.path.length + bytes + statOverheadBytes);
+    path.length + bytes + statOverheadBytes);
 }
 
 /** ZooKeeper's quota GaugeSets (QuotaMetricsUtils), each a value per namespace. */

@@ -62,6 +62,8 @@ describe('name lists encoded fast and in slices', () => {
         }
         expect(frame).toEqual(encodeReply(header, bodyOf(kind, list)));
         expect(slices).toBe(Math.max(1, Math.ceil(list.length / sliceNames)));
+        // The read metrics take the names' characters from the encoder, as it counted them.
+        expect(encoder.nameChars).toBe(list.reduce((sum, name) => sum + name.length, 0));
       }));
     });
 
