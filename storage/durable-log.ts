@@ -134,6 +134,13 @@ export class DurableTxnLog implements TxnLog {
     return this.log.get(zxidKey(zxid)) !== undefined;
   }
 
+  /** Why the record of `zxid` cannot be trusted (recordProblem), or undefined when it holds
+   * its checksum or is not there. */
+  problemOf(zxid: number): string | undefined {
+    const record = this.log.get(zxidKey(zxid));
+    return record === undefined ? undefined : recordProblem(record);
+  }
+
   /** The first zxid the log holds after `afterZxid` (0 when none). */
   firstZxidAfter(afterZxid: number): number {
     for (const key of this.log.keys({ start: zxidKey(afterZxid + 1), limit: 1 })) {

@@ -10,6 +10,8 @@ import type { DataTree } from '../tree/data-tree.js';
 import type { FileStore } from './backend.js';
 import type { DurableTxnLog, LogScan } from './durable-log.js';
 import { checkSnapshotFile, CorruptSnapshotError, visitSnapshot } from './snapshot-file.js';
+import { CorruptRecordError } from './txn-codec.js';
+import type { Txn } from '../protocol/txn.js';
 import { hex } from '../protocol/zxid.js';
 
 /** The part of pino's Logger that storage uses. */
@@ -73,6 +75,40 @@ export async function checkLog(
     `truncated a corrupt txn log tail of ${removed} record(s) from zxid ${hex(first.zxid)}`,
   );
   return log.scan(afterZxid);
+}
+
+/**
+ * Whether the log's last record, when it lies after `afterZxid`, holds its checksum: then no
+ * torn tail is there to cut off, and any corrupt record after `afterZxid` has a valid one after
+ * it, which refuses the start wherever it is found (checkedReplay).
+ */
+export function lastRecordWhole(log: DurableTxnLog, afterZxid: number): boolean {
+  const last = log.lastZxid();
+  return last <= afterZxid || log.problemOf(last) === undefined;
+}
+
+/**
+ * The txns after `afterZxid`, each record's checksum checked as it is read (decodeTxn), so the
+ * startup's replay reads the log tail once instead of scanning it first. A corrupt record stops
+ * the replay before it is applied, and fails it as the startup check would have: with
+ * CorruptLogError, naming it and the valid record after it (the caller checked that the last
+ * record is whole: lastRecordWhole). The records before it may have been applied to the tree
+ * being recovered, which the failed start throws away. `readAll` is called once every record
+ * was read whole.
+ */
+export function* checkedReplay(log: DurableTxnLog, afterZxid: number, readAll: () => void):
+  Generator<Txn> {
+  try {
+    yield* log.readFrom(afterZxid);
+  } catch (error) {
+    // A record whose checksum holds but that does not decode is not what checkLog looks for:
+    // that error stays as the replay raised it, unless a corrupt record follows.
+    if (error instanceof CorruptRecordError) {
+      checkLogBetween(log, error.zxid - 1, Math.max(error.zxid, log.lastZxid()));
+    }
+    throw error;
+  }
+  readAll();
 }
 
 /**
