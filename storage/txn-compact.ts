@@ -250,6 +250,23 @@ export function decodeCompact(payload: Buffer): Txn {
   return txn;
 }
 
+/** Ids of this many bytes at most are looked up in idCache before they are decoded. */
+const cachedIdBytesMax = 32;
+const idCacheSlots = 64;
+
+/**
+ * The id strings read last, by a hash of their bytes: the schemes and ids of auth and ACLs
+ * ('world', 'anyone', 'ip', a client's address) repeat in nearly every record a replay reads,
+ * and each would otherwise be a new string. Bytes decode to one string, so a hit is exact.
+ */
+const idCache = {
+  bytes: new Array<Buffer | undefined>(idCacheSlots).fill(undefined),
+  strings: new Array<string>(idCacheSlots).fill(''),
+};
+
+/** The session id read last and its bytes: a replay's records mostly come from few sessions. */
+const lastLong = { high: 0, low: 0, value: 0n };
+
 class CompactReader {
   offset = 0;
 
@@ -279,9 +296,43 @@ class CompactReader {
   }
 
   long(): bigint {
+    const high = this.buffer.readInt32BE(this.offset);
+    const low = this.buffer.readInt32BE(this.offset + 4);
+    if (high === lastLong.high && low === lastLong.low) {
+      this.offset += 8;
+      return lastLong.value;
+    }
     const value = this.buffer.readBigInt64BE(this.offset);
     this.offset += 8;
+    lastLong.high = high;
+    lastLong.low = low;
+    lastLong.value = value;
     return value;
+  }
+
+  /** string(), through idCache when short. */
+  private idString(): string {
+    const buffer = this.buffer;
+    const length = buffer.readUInt32BE(this.offset);
+    const start = this.offset + 4;
+    const end = start + length;
+    if (length > cachedIdBytesMax || end > buffer.length) return this.string();
+    let hash = length;
+    for (let index = start; index < end; index++) hash = (Math.imul(hash, 31) + buffer[index]!) | 0;
+    const slot = hash & (idCacheSlots - 1);
+    const cached = idCache.bytes[slot];
+    this.offset = end;
+    if (cached !== undefined && cached.length === length) {
+      let same = true;
+      for (let index = 0; index < length && same; index++) {
+        same = cached[index] === buffer[start + index];
+      }
+      if (same) return idCache.strings[slot]!;
+    }
+    const text = buffer.toString('utf8', start, end);
+    idCache.bytes[slot] = Buffer.from(buffer.subarray(start, end));
+    idCache.strings[slot] = text;
+    return text;
   }
 
   string(): string {
@@ -305,8 +356,8 @@ class CompactReader {
   }
 
   id(): Id {
-    const scheme = this.string();
-    return { scheme, id: this.string() };
+    const scheme = this.idString();
+    return { scheme, id: this.idString() };
   }
 
   acl(): ACL[] | null {
