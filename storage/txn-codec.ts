@@ -6,7 +6,8 @@
 import { crc32c } from '@node-rs/crc32';
 import { Packr } from 'msgpackr';
 import type { Txn } from '../protocol/txn.js';
-import { compactMarker, decodeCompact, encodeCompact } from './txn-compact.js';
+import { compactMarker, encodeCompact } from './txn-compact.js';
+import { decodeCompact } from './txn-compact-read.js';
 
 // BigInts (session ids) keep their type through the extension; records stay plain maps so the
 // format does not depend on structure definitions held elsewhere.
