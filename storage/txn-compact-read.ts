@@ -9,8 +9,8 @@ import { bodyKinds, compactMarker, headerFlags, twoToThe32, writeFlags } from '.
 
 /** Reads a compact payload (from its marker byte); throws on any payload it does not hold
  * exactly (the checksum has already passed, so that is a bug or a newer layout). */
-export function decodeCompact(payload: Buffer): Txn {
-  const reader = new CompactReader(payload);
+export function decodeCompact(payload: Buffer, copyBytes = false): Txn {
+  const reader = new CompactReader(payload, copyBytes);
   if (reader.u8() !== compactMarker) throw new Error('not a compact payload');
   const flags = reader.u8();
   const zxid = reader.zxid();
@@ -48,7 +48,9 @@ const lastLong = { high: 0, low: 0, value: 0n };
 class CompactReader {
   offset = 0;
 
-  constructor(private readonly buffer: Buffer) {}
+  /** `copyBytes`: byte fields are copies (the payload is a view valid only for the read);
+   * otherwise views of the payload, as msgpack's decoding gave. */
+  constructor(private readonly buffer: Buffer, private readonly copyBytes: boolean) {}
 
   u8(): number {
     return this.buffer.readUInt8(this.offset++);
@@ -122,7 +124,6 @@ class CompactReader {
     return this.buffer.toString('utf8', start, end);
   }
 
-  /** A view of the record's bytes, as msgpack's decoding gave. */
   bytes(): Buffer | null {
     const length = this.int();
     if (length === -1) return null;
@@ -130,7 +131,8 @@ class CompactReader {
     const end = start + length;
     if (length < 0 || end > this.buffer.length) throw new RangeError('bytes past the payload');
     this.offset = end;
-    return this.buffer.subarray(start, end);
+    const view = this.buffer.subarray(start, end);
+    return this.copyBytes ? Buffer.from(view) : view;
   }
 
   id(): Id {
