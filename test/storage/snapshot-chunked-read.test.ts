@@ -24,7 +24,7 @@ function create(zxid: number, path: string, data: Buffer): Txn {
       acl: openAcl, flags: 0, ttl: -1 } } };
 }
 
-/** ~12 MiB of data: 250-node frames of 3-7 KiB values (about 1.2 MiB each, so several end
+/** ~14 MiB of data: 250-node frames of values to 7 KiB (about 0.9 MiB each, so several end
  * past a chunk), then one frame of 20 KiB values (5 MiB, larger than a chunk). */
 function bigTree(): DataTree {
   const tree = new DataTree({ extendedTypesEnabled: true });
@@ -32,8 +32,10 @@ function bigTree(): DataTree {
   tree.apply({ zxid, time: 1_700_000_000_000, sessionId: 1n, cxid: 0, body: {
     type: 'createSession', sessionId: 1n, timeoutMs: 4000, password: Buffer.alloc(16) } });
   tree.apply(create(++zxid, '/a', Buffer.from('a')));
-  for (let index = 0; index < 1500; index++) {
-    const data = Buffer.alloc(3000 + (index * 37) % 4000, index % 251);
+  for (let index = 0; index < 2500; index++) {
+    // Values of every size to 7 KiB: those the tree's slab takes (at most 1 KiB, handed over
+    // in a scratch buffer) and larger ones (copied out of the frame).
+    const data = Buffer.alloc(1 + (index * 37) % 7000, index % 251);
     tree.apply(create(++zxid, `/a/n${index}`, data));
   }
   for (let index = 0; index < 250; index++) {
@@ -53,8 +55,10 @@ describe('snapshot files read a chunk at a time', () => {
     restoreSnapshotFile(nodeFiles, restored, file, tree.lastZxid);
     expect(restored.digest()).toBe(tree.digest());
     expect(restored.nodeCount).toBe(tree.nodeCount);
-    for (const path of ['/a/n0', '/a/n777', '/a/n1499', '/a/big0', '/a/big249']) {
+    for (const path of ['/a/n0', '/a/n10', '/a/n777', '/a/n2499', '/a/big0', '/a/big249']) {
       expect(restored.statOf(path)).toEqual(tree.statOf(path));
+      expect(restored.getData(path, { ids: [], superUser: true })).toEqual(
+        tree.getData(path, { ids: [], superUser: true }));
     }
   });
 
