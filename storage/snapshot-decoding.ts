@@ -43,8 +43,8 @@ export function decodeFrame(file: string, payload: Buffer): SnapshotFrame {
 
 /** Fills `fields` with each node of `columns` in turn. The data is copied out of the frame in
  * one piece, so nodes do not keep the frame's memory alive; with `copyDataOver`, only values
- * longer than that are copied (each on its own) and the rest are handed over in a scratch
- * buffer, valid during the call (see SnapshotVisitor.copyDataOver). */
+ * longer than that are copied (each on its own) and the rest are views of the frame, valid
+ * during the call (see SnapshotVisitor.copyDataOver). */
 export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) => void,
   copyDataOver?: number): void {
   const paths = columns.paths.split('\0');
@@ -69,12 +69,8 @@ export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) =
     const flags = fixed.getUint8(at + 12);
     fields.ownerIsSession = (flags & nodeFlags.ownerIsSession) !== 0;
     const dataLength = fixed.getUint32(at + 13, true);
-    let bytes: Buffer;
-    if (dataLength === 0) bytes = emptyData;
-    else if (!views) bytes = data.subarray(dataAt, dataAt + dataLength);
-    else if (dataLength > copyOver) bytes = Buffer.from(data.subarray(dataAt, dataAt + dataLength));
-    else bytes = scratchViews.hold(data, dataAt, dataLength);
-    dataAt += dataLength;
+    let bytes = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));
+    if (dataLength > copyOver) bytes = Buffer.from(bytes);
     // Null data is written with length 0; the flag, not the length, tells it from empty data.
     fields.data = (flags & nodeFlags.nullData) !== 0 ? null : bytes;
     at += 17;
@@ -92,40 +88,6 @@ export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) =
 }
 
 const emptyData = Buffer.alloc(0);
-
-/** Values copied this short by a loop rather than Buffer.copy (a native call). */
-const loopCopyBytesMax = 64;
-
-/**
- * One scratch buffer and a view of it for each length asked for: visitColumns hands a small
- * value over (valid only during the call) by copying it to the scratch's start and giving the
- * view of its length, instead of making a view object of the frame for each of a million
- * nodes, only for the tree's slab to copy the bytes out of it.
- */
-class ScratchViews {
-  private scratch = Buffer.alloc(0);
-  private views: Buffer[] = [];
-
-  hold(source: Buffer, start: number, length: number): Buffer {
-    if (length > this.scratch.length) {
-      this.scratch = Buffer.alloc(Math.max(length, 1024));
-      this.views = [];
-    }
-    let view = this.views[length];
-    if (view === undefined) {
-      view = Buffer.from(this.scratch.buffer, this.scratch.byteOffset, length);
-      this.views[length] = view;
-    }
-    if (length <= loopCopyBytesMax) {
-      for (let index = 0; index < length; index++) view[index] = source[start + index]!;
-    } else {
-      source.copy(view, 0, start, start + length);
-    }
-    return view;
-  }
-}
-
-const scratchViews = new ScratchViews();
 
 /** The frame payloads of a snapshot held in memory (a SNAP), each checksum checked. */
 export function* bufferFramePayloads(name: string, bytes: Buffer): Generator<Buffer> {
@@ -175,10 +137,10 @@ export interface SnapshotVisitor {
   /** Each node in turn, through one NodeFields object refilled for the next (cheapest). */
   node?(fields: NodeFields): void;
   /**
-   * For `node`: data of at most this many bytes is handed over in a buffer valid only during
-   * the call, which the next node's data overwrites (a visitor that copies such values anyway,
-   * as the tree's slab does, spares a copy of every frame and an object per node); longer
-   * data, and all data without this, is the visitor's own to keep.
+   * For `node`: data of at most this many bytes is handed over as a view of the frame, valid
+   * only during the call (a visitor that copies such values anyway, as the tree's slab does,
+   * spares a copy of every frame); longer data, and all data without this, is the visitor's
+   * own to keep.
    */
   copyDataOver?: number;
   /** The nodes of a frame as records. */
