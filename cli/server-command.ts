@@ -299,6 +299,8 @@ async function openStorage(
       txnsRetainedMin: settings.txnsRetainedMin,
       snapshotCompression: settings.snapshotCompression,
       forceSync: settings.forceSync,
+      // A standalone server replays its log tail at once (runServer): that replay checks it.
+      ...(isEnsemble(settings) ? {} : { startupLogCheck: 'asReplayed' as const }),
     },
     logger,
   );

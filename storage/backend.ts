@@ -72,6 +72,13 @@ export interface Table {
   entries(range?: KeyRange): Iterable<TableEntry>;
   /** Entries the range visits, before its offset and limit. */
   count(range?: KeyRange): number;
+  /**
+   * entries(range) with each value handed to `decode` as a view of the backend's read buffer,
+   * valid only during the call (what `decode` returns must keep none of it): a long scan then
+   * allocates no buffer per value. Optional: a backend without it is read through entries.
+   */
+  decodedEntries?<T>(range: KeyRange, decode: (value: Buffer) => T):
+    Iterable<{ key: Uint8Array; value: T }>;
 }
 
 /** A put, or with `value` undefined a delete, in one table of the same session. */

@@ -6,7 +6,8 @@ import { pack, unpack } from 'msgpackr';
 import type { Txn } from '../protocol/txn.js';
 import type { BackendSession, Table, TableWrite } from './backend.js';
 import type { TxnLog } from './log.js';
-import { decodeTxn, encodeTxn, recordProblem, zxidKey, zxidOfKey } from './txn-codec.js';
+import { decodeTxn, decodeTxnCopying, encodeTxn, recordProblem, recordTxn, zxidKey, zxidOfKey }
+  from './txn-codec.js';
 import { epochOfZxid, makeZxid } from '../protocol/zxid.js';
 
 /** 2: log records may be compact (storage/txn-compact.ts), which a corral reading only format
@@ -134,6 +135,13 @@ export class DurableTxnLog implements TxnLog {
     return this.log.get(zxidKey(zxid)) !== undefined;
   }
 
+  /** Why the record of `zxid` cannot be trusted (recordProblem), or undefined when it holds
+   * its checksum or is not there. */
+  problemOf(zxid: number): string | undefined {
+    const record = this.log.get(zxidKey(zxid));
+    return record === undefined ? undefined : recordProblem(record);
+  }
+
   /** The first zxid the log holds after `afterZxid` (0 when none). */
   firstZxidAfter(afterZxid: number): number {
     for (const key of this.log.keys({ start: zxidKey(afterZxid + 1), limit: 1 })) {
@@ -174,7 +182,14 @@ export class DurableTxnLog implements TxnLog {
   }
 
   *readFrom(afterZxid: number): Iterable<Txn> {
-    for (const { key, value } of this.log.entries({ start: zxidKey(afterZxid + 1) })) {
+    const range = { start: zxidKey(afterZxid + 1) };
+    // Each record decoded where the backend read it, when it can (a replay's long tail).
+    const decoded = this.log.decodedEntries?.(range, decodeTxnCopying);
+    if (decoded !== undefined) {
+      for (const { key, value } of decoded) yield recordTxn(value, zxidOfKey(key), this.location);
+      return;
+    }
+    for (const { key, value } of this.log.entries(range)) {
       yield decodeTxn(value, zxidOfKey(key), this.location);
     }
   }

@@ -9,6 +9,7 @@ import {
   type Database,
   type RangeOptions,
   type RootDatabase,
+  type RootDatabaseOptions,
   type RootDatabaseOptionsWithPath,
 } from 'lmdb';
 import { nextTurnOf, type BackendSession, type KeyRange, type StorageBackend, type Table,
@@ -34,9 +35,61 @@ export const lmdbDurableOptions = {
   useWritemap: false,
 } as const;
 
+/** Keys as they are stored; read back as a copy from Buffer's pool (lmdb-js's own binary keys
+ * are each a new ArrayBuffer). */
+const pooledKeys = {
+  writeKey: (key: Uint8Array, target: Uint8Array, start: number): number => {
+    target.set(key, start);
+    return start + key.length;
+  },
+  readKey: (target: Uint8Array, start: number, end: number): Buffer =>
+    Buffer.from(target.subarray(start, end)),
+};
+
 class LmdbTable implements Table {
-  /** Replaced when the session reopens the environment (releaseMappedPages). */
-  constructor(public database: Database<Uint8Array, Uint8Array>) {}
+  /** The table again, its values handed to `decode` in place (decodedEntries); opened when
+   * first read so. */
+  private decoding: Database<unknown, Uint8Array> | undefined;
+  /** The decode of the decodedEntries iteration that reads next. */
+  private decode: (value: Buffer) => unknown = () => undefined;
+
+  /** `database` is replaced when the session reopens the environment (reopened). */
+  constructor(
+    public database: Database<Uint8Array, Uint8Array>,
+    private readonly openDecoding: (table: LmdbTable) => Database<unknown, Uint8Array>,
+  ) {}
+
+  reopened(database: Database<Uint8Array, Uint8Array>): void {
+    this.database = database;
+    this.decoding = undefined;
+  }
+
+  /**
+   * lmdb-js hands a custom decoder its shared read buffer itself, where its binary encoding
+   * copies each value into a new ArrayBuffer first (and each key): a replay of a long log tail
+   * spent a fifth of its time making and collecting those.
+   */
+  *decodedEntries<T>(range: KeyRange, decode: (value: Buffer) => T):
+    Generator<{ key: Uint8Array; value: T }> {
+    this.decoding ??= this.openDecoding(this);
+    const iterator = this.decoding.getRange(range as RangeOptions)[Symbol.iterator]();
+    try {
+      for (;;) {
+        // Set before every step: iterations of the table may be interleaved.
+        this.decode = decode;
+        const step = iterator.next();
+        if (step.done === true) return;
+        yield step.value as { key: Uint8Array; value: T };
+      }
+    } finally {
+      iterator.return?.();
+    }
+  }
+
+  /** lmdb-js's decoder hook: `bytes` is its read buffer, `size` the value's length in it. */
+  decodeInPlace(bytes: Uint8Array, size: number): unknown {
+    return this.decode(Buffer.from(bytes.buffer, bytes.byteOffset, size));
+  }
 
   get(key: Uint8Array): Uint8Array | undefined {
     return this.database.getBinary(key);
@@ -79,10 +132,25 @@ class LmdbSession implements BackendSession {
   table(name: string): Table {
     let table = this.tables.get(name);
     if (table === undefined) {
-      table = new LmdbTable(this.openTable(name));
+      table = new LmdbTable(this.openTable(name), (opened) => this.openDecodingTable(name,
+        opened));
       this.tables.set(name, table);
     }
     return table;
+  }
+
+  /** `name` for LmdbTable.decodedEntries: only read through (never written), its values given
+   * to the table's decodeInPlace while they are views of lmdb-js's read buffer. */
+  private openDecodingTable(name: string, table: LmdbTable): Database<unknown, Uint8Array> {
+    // lmdb-js takes these per table too, though its types list them for the root only.
+    const options: RootDatabaseOptions & { name: string } = { name, keyEncoder: pooledKeys,
+      encoder: {
+        encode: () => {
+          throw new Error(`table ${name} is written through its own handle`);
+        },
+        decode: (bytes: Uint8Array, size: number) => table.decodeInPlace(bytes, size),
+      } };
+    return this.root.openDB<unknown, Uint8Array>(options);
   }
 
   private openTable(name: string): Database<Uint8Array, Uint8Array> {
@@ -113,7 +181,7 @@ class LmdbSession implements BackendSession {
       if (this.closed || !mayRelease()) return;
       await this.root.close();
       this.root = open(this.environment);
-      for (const [name, table] of this.tables) table.database = this.openTable(name);
+      for (const [name, table] of this.tables) table.reopened(this.openTable(name));
     } finally {
       this.reopening = undefined;
       reopened();

@@ -9,7 +9,11 @@ import { slabValueBytesMax } from '../tree/data-slab.js';
 import type { DataTree } from '../tree/data-tree.js';
 import type { FileStore } from './backend.js';
 import type { DurableTxnLog, LogScan } from './durable-log.js';
-import { checkSnapshotFile, CorruptSnapshotError, visitSnapshot } from './snapshot-file.js';
+import type { SnapshotVisitor } from './snapshot-decoding.js';
+import { checkSnapshotFile, CorruptSnapshotError, visitCheckedSnapshot, visitSnapshot } from
+  './snapshot-file.js';
+import { CorruptRecordError } from './txn-codec.js';
+import type { Txn } from '../protocol/txn.js';
 import { hex } from '../protocol/zxid.js';
 
 /** The part of pino's Logger that storage uses. */
@@ -76,6 +80,40 @@ export async function checkLog(
 }
 
 /**
+ * Whether the log's last record, when it lies after `afterZxid`, holds its checksum: then no
+ * torn tail is there to cut off, and any corrupt record after `afterZxid` has a valid one after
+ * it, which refuses the start wherever it is found (checkedReplay).
+ */
+export function lastRecordWhole(log: DurableTxnLog, afterZxid: number): boolean {
+  const last = log.lastZxid();
+  return last <= afterZxid || log.problemOf(last) === undefined;
+}
+
+/**
+ * The txns after `afterZxid`, each record's checksum checked as it is read (decodeTxn), so the
+ * startup's replay reads the log tail once instead of scanning it first. A corrupt record stops
+ * the replay before it is applied, and fails it as the startup check would have: with
+ * CorruptLogError, naming it and the valid record after it (the caller checked that the last
+ * record is whole: lastRecordWhole). The records before it may have been applied to the tree
+ * being recovered, which the failed start throws away. `readAll` is called once every record
+ * was read whole.
+ */
+export function* checkedReplay(log: DurableTxnLog, afterZxid: number, readAll: () => void):
+  Generator<Txn> {
+  try {
+    yield* log.readFrom(afterZxid);
+  } catch (error) {
+    // A record whose checksum holds but that does not decode is not what checkLog looks for:
+    // that error stays as the replay raised it, unless a corrupt record follows.
+    if (error instanceof CorruptRecordError) {
+      checkLogBetween(log, error.zxid - 1, Math.max(error.zxid, log.lastZxid()));
+    }
+    throw error;
+  }
+  readAll();
+}
+
+/**
  * Checks the records after `afterZxid` through `throughZxid`, all of which valid records follow
  * (they lie below a snapshot or below records already checked): any corrupt one refuses, as a
  * corrupt record in the middle of the log does at startup.
@@ -108,34 +146,51 @@ export function restoreNewestSnapshot(
   deferDigest = false,
 ): RestoredSnapshot | undefined {
   const purgedThroughZxid = log.purgedThroughZxid();
-  for (const snapshot of snapshots) {
+  let filled = false;
+  for (const [index, snapshot] of snapshots.entries()) {
     if (snapshot.zxid < purgedThroughZxid) break;
     try {
+      if (index === 0) {
+        // The newest is checked as it is restored, in one read of the file: it is whole but
+        // after a crash in the middle of its write, and then its name is not in place yet.
+        filled = true;
+        restoreSnapshotFile(files, tree, snapshot.file, snapshot.zxid, deferDigest, true);
+        return snapshot;
+      }
       checkSnapshotFile(files, snapshot.file, snapshot.zxid);
     } catch (error) {
       if (!(error instanceof CorruptSnapshotError)) throw error;
       logger.warn({ file: snapshot.file, error: error.message }, 'skipping a damaged snapshot');
       continue;
     }
+    // Restoring starts from an empty store, whatever the damaged newest left in it.
     restoreSnapshotFile(files, tree, snapshot.file, snapshot.zxid, deferDigest);
     return snapshot;
   }
   if (purgedThroughZxid > 0) throw new UnrecoverableDataDirError(log.dataDir, purgedThroughZxid);
+  // The whole log is replayed into a new tree: not one a damaged snapshot half filled.
+  if (filled) tree.resetToNew();
   return undefined;
 }
 
 /** Streams a (checked) snapshot file into the tree. Small values go straight from the frame
  * into the tree's slab; larger ones (and format 1's) are copied out, so frames can be freed.
- * `deferDigest`: see DataTree.restore (a server's startup). */
+ * `deferDigest`: see DataTree.restore (a server's startup). `check`: the file is not checked
+ * yet, so it is as it is read (visitCheckedSnapshot); damage then throws CorruptSnapshotError
+ * with the tree part filled, which the next restore into it, or resetToNew, empties. */
 export function restoreSnapshotFile(
   files: FileStore,
   tree: DataTree,
   file: string,
   zxid: number,
   deferDigest = false,
+  check = false,
 ): void {
   tree.restore(zxid, (restorer) => {
-    visitSnapshot(files, file, {
+    const visit = check
+      ? (visitor: SnapshotVisitor) => visitCheckedSnapshot(files, file, zxid, visitor)
+      : (visitor: SnapshotVisitor) => visitSnapshot(files, file, visitor);
+    visit({
       // The tree copies small values into its slab: they need not be copied out first.
       copyDataOver: slabValueBytesMax,
       header: (_zxid, nodeCount) => restorer.reserve(nodeCount),

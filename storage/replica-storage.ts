@@ -13,8 +13,10 @@ import { DurableTxnLog } from './durable-log.js';
 import { DurableEpochStore, type EpochStore } from './epochs.js';
 import type { TxnLog } from './log.js';
 import {
+  checkedReplay,
   checkLog,
   checkLogBetween,
+  lastRecordWhole,
   restoreNewestSnapshot,
   type RestoredSnapshot,
   type StorageLogger,
@@ -45,8 +47,10 @@ export interface StorageSettings {
    * (corruptRecordBetween) and any other read refuses a corrupt record (decodeTxn). A server
    * opens its data dir with 'afterSnapshot' (storage/data-dir.ts): at a million znodes the log
    * kept behind the retained snapshots is some 300k records, most of a second to check.
+   * 'asReplayed' (a standalone server's startup): as 'afterSnapshot', but the records recovery
+   * replays are checked by that replay, in the one read of them (see checkedReplay).
    */
-  startupLogCheck: 'all' | 'afterSnapshot';
+  startupLogCheck: 'all' | 'afterSnapshot' | 'asReplayed';
 }
 
 /**
@@ -111,6 +115,8 @@ export class ReplicaStorage implements TxnLog {
   private releasing: Promise<void> | undefined;
   /** Records at or below this were not checked as the storage opened (startupLogCheck). */
   private uncheckedThroughZxid = 0;
+  /** 'asReplayed': the zxid restoreInto left the replay to check from (see readFrom). */
+  private replayChecksAfterZxid: number | undefined;
 
   private constructor(
     private readonly session: BackendSession,
@@ -147,7 +153,13 @@ export class ReplicaStorage implements TxnLog {
       // is damaged, restoreInto checks the records between the older snapshot it uses and this.
       const checkedAfterZxid = resolved.startupLogCheck === 'all' ? 0 : (newest?.zxid ?? 0);
       storage.uncheckedThroughZxid = checkedAfterZxid;
-      await checkLog(log, logger, checkedAfterZxid);
+      if (resolved.startupLogCheck === 'asReplayed' && lastRecordWhole(log, checkedAfterZxid)) {
+        // No torn tail to cut: the replay checks the rest (a corrupt record it meets has a
+        // whole one after it, so it refuses the start, as checkLog would have).
+        storage.uncheckedThroughZxid = Math.max(checkedAfterZxid, log.lastZxid());
+      } else {
+        await checkLog(log, logger, checkedAfterZxid);
+      }
       storage.latestSnapshotZxid = newest?.zxid ?? 0;
       storage.latestSnapshotFile = newest?.file;
       await storage.dropHistoryReplacedBySnap();
@@ -199,7 +211,12 @@ export class ReplicaStorage implements TxnLog {
     const snapshots = await this.snapshots();
     const restored = restoreNewestSnapshot(this.files, tree, snapshots, this.log, this.logger,
       options.deferDigest ?? false);
-    this.checkReplayedRecords(restored?.zxid ?? 0);
+    const replayFrom = restored?.zxid ?? 0;
+    if (this.settings.startupLogCheck === 'asReplayed' && replayFrom < this.uncheckedThroughZxid) {
+      this.replayChecksAfterZxid = replayFrom;
+    } else {
+      this.checkReplayedRecords(replayFrom);
+    }
     // Count from the snapshot, not from this start: a server restarted more often than every
     // snapCount txns must still snapshot (and compact).
     this.txnsSinceSnapshot = this.log.countAfter(restored?.zxid ?? 0);
@@ -551,8 +568,16 @@ export class ReplicaStorage implements TxnLog {
     return Math.max(this.log.lastZxid(), this.latestSnapshotZxid, this.log.purgedThroughZxid());
   }
 
+  /** The txns after `afterZxid`. The replay restoreInto leaves to its caller checks, with
+   * 'asReplayed', the records it reads (checkedReplay); once it has read them all they count as
+   * checked, as if the startup had. */
   readFrom(afterZxid: number): Iterable<Txn> {
-    return this.log.readFrom(afterZxid);
+    if (afterZxid !== this.replayChecksAfterZxid) return this.log.readFrom(afterZxid);
+    return checkedReplay(this.log, afterZxid, () => {
+      if (this.replayChecksAfterZxid !== afterZxid) return;
+      this.replayChecksAfterZxid = undefined;
+      this.uncheckedThroughZxid = Math.min(this.uncheckedThroughZxid, afterZxid);
+    });
   }
 
   /** Resolves when no snapshot is in progress (tests, benchmarks). */

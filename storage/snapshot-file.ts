@@ -13,7 +13,8 @@ import { crc32c } from '@node-rs/crc32';
 import type { TreeCapture } from '../tree/snapshot.js';
 import { nextTurnOf, type BackendSession, type FileStore, type WritableFile } from
   './backend.js';
-import { checkPayloads, visitPayloads, type SnapshotVisitor } from './snapshot-decoding.js';
+import { checkPayloads, decodeFrame, visitPayloads, type SnapshotVisitor } from
+  './snapshot-decoding.js';
 import { FrameArena, framesOf, writeBytesMin } from './snapshot-encoding.js';
 import { corrupt, frameBytesMax } from './snapshot-format.js';
 import {
@@ -291,6 +292,41 @@ function* readFramePayloads(files: FileStore, file: string): Generator<Buffer> {
  * starts replacing the tree. */
 export function checkSnapshotFile(files: FileStore, file: string, zxid: number): void {
   checkPayloads(file, readFramePayloads(files, file), zxid);
+}
+
+/**
+ * checkSnapshotFile and visitSnapshot in one read of the file: `visitor` sees the frames as
+ * they are checked, and the file must pass every check checkSnapshotFile makes (its header names
+ * `zxid`, its last frame is an end frame), or CorruptSnapshotError is thrown, perhaps after
+ * `visitor` saw some of it.
+ */
+export function visitCheckedSnapshot(
+  files: FileStore,
+  file: string,
+  zxid: number,
+  visitor: SnapshotVisitor,
+): void {
+  const payloads = readFramePayloads(files, file);
+  // Without `return`, so that the visit stopping at the end frame does not close the file.
+  const unclosed: Iterable<Buffer> = { [Symbol.iterator]: () => ({ next: () => payloads.next() }) };
+  try {
+    visitPayloads(file, unclosed, {
+      ...visitor,
+      header: (headerZxid, nodeCount) => {
+        if (headerZxid !== zxid) throw corrupt(file, `header holds zxid ${headerZxid}`);
+        visitor.header?.(headerZxid, nodeCount);
+      },
+    });
+    // What follows the end frame: checkSnapshotFile reads to the end of the file and wants an
+    // end frame last (anything torn there fails its read).
+    let last: Buffer | undefined;
+    for (let next = payloads.next(); next.done !== true; next = payloads.next()) last = next.value;
+    if (last !== undefined && decodeFrame(file, last).type !== 'end') {
+      throw corrupt(file, 'no end frame (torn write)');
+    }
+  } finally {
+    payloads.return(undefined);
+  }
 }
 
 /** Streams a snapshot file through `visitor`; throws CorruptSnapshotError unless it is whole. */

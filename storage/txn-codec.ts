@@ -6,7 +6,8 @@
 import { crc32c } from '@node-rs/crc32';
 import { Packr } from 'msgpackr';
 import type { Txn } from '../protocol/txn.js';
-import { compactMarker, decodeCompact, encodeCompact } from './txn-compact.js';
+import { compactMarker, encodeCompact } from './txn-compact.js';
+import { decodeCompact } from './txn-compact-read.js';
 
 // BigInts (session ids) keep their type through the extension; records stay plain maps so the
 // format does not depend on structure definitions held elsewhere.
@@ -48,18 +49,43 @@ export function recordProblem(record: Uint8Array): string | undefined {
 }
 
 export function decodeTxn(record: Uint8Array, zxid: number, location: string): Txn {
-  const buffer = asBuffer(record);
-  const problem = recordProblem(buffer);
-  if (problem !== undefined) throw new CorruptRecordError(location, zxid, problem);
-  const payload = buffer.subarray(4);
-  let txn: Txn;
-  try {
-    txn = payload[0] === compactMarker ? decodeCompact(payload) : packr.unpack(payload) as Txn;
-  } catch (error) {
-    throw new CorruptRecordError(location, zxid, `undecodable payload: ${String(error)}`);
+  return recordTxn(decodeRecord(asBuffer(record), false), zxid, location);
+}
+
+/** Why a record read by decodeTxnCopying cannot be trusted (see recordTxn). */
+export class RecordProblem {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * decodeTxn for a record that is a view valid only during the call (LMDB's read buffer,
+ * Table.decodedEntries): the txn's bytes (data, passwords) are copied out of it, and a record
+ * that cannot be trusted comes back as a RecordProblem, for recordTxn to refuse with its zxid.
+ */
+export function decodeTxnCopying(record: Buffer): Txn | RecordProblem {
+  return decodeRecord(record, true);
+}
+
+/** The txn a record of `zxid` decoded to, or CorruptRecordError: a problem, or another zxid. */
+export function recordTxn(decoded: Txn | RecordProblem, zxid: number, location: string): Txn {
+  if (decoded instanceof RecordProblem) throw new CorruptRecordError(location, zxid, decoded.reason);
+  if (decoded.zxid !== zxid) {
+    throw new CorruptRecordError(location, zxid, `holds zxid ${decoded.zxid}`);
   }
-  if (txn.zxid !== zxid) throw new CorruptRecordError(location, zxid, `holds zxid ${txn.zxid}`);
-  return txn;
+  return decoded;
+}
+
+function decodeRecord(buffer: Buffer, copyBytes: boolean): Txn | RecordProblem {
+  const problem = recordProblem(buffer);
+  if (problem !== undefined) return new RecordProblem(problem);
+  const payload = buffer.subarray(4);
+  try {
+    if (payload[0] === compactMarker) return decodeCompact(payload, copyBytes);
+    // msgpack's byte fields are views of what it reads: a copy of the record, then.
+    return packr.unpack(copyBytes ? Buffer.from(payload) : payload) as Txn;
+  } catch (error) {
+    return new RecordProblem(`undecodable payload: ${String(error)}`);
+  }
 }
 
 /** 8-byte big-endian zxid key: LMDB's byte order is then zxid order. */

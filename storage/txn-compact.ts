@@ -6,8 +6,7 @@
 // is one or the other, told apart by its first byte, and both are read forever.
 
 import type { ACL, Id } from '../protocol/records.js';
-import type { CreateRequest, DeleteRequest, SetDataRequest } from '../protocol/requests.js';
-import type { AuthContext, Txn, TxnBody, TxnDigest } from '../protocol/txn.js';
+import type { AuthContext, Txn, TxnBody } from '../protocol/txn.js';
 
 /**
  * The first byte of a compact payload: 0xc1 is the one byte MessagePack never uses, so no
@@ -15,11 +14,11 @@ import type { AuthContext, Txn, TxnBody, TxnDigest } from '../protocol/txn.js';
  */
 export const compactMarker = 0xc1;
 
-const bodyKinds = { createSession: 1, closeSession: 2, create: 3, delete: 4, setData: 5 } as const;
-const headerFlags = { digest: 1 } as const;
-const writeFlags = { enforceQuota: 1, enforceQuotaSet: 2, localSession: 4, localSessionSet: 8 };
+export const bodyKinds = { createSession: 1, closeSession: 2, create: 3, delete: 4, setData: 5 } as const;
+export const headerFlags = { digest: 1 } as const;
+export const writeFlags = { enforceQuota: 1, enforceQuotaSet: 2, localSession: 4, localSessionSet: 8 };
 
-const twoToThe32 = 2 ** 32;
+export const twoToThe32 = 2 ** 32;
 
 /** Grown as a txn needs; reused across encodes (the caller copies the bytes out). */
 let scratch = Buffer.allocUnsafe(64 * 1024);
@@ -226,164 +225,5 @@ export function encodeCompact(txn: Txn): Buffer | undefined {
   } catch (error) {
     if (error === notCompact) return undefined;
     throw error;
-  }
-}
-
-/** Reads a compact payload (from its marker byte); throws on any payload it does not hold
- * exactly (the checksum has already passed, so that is a bug or a newer layout). */
-export function decodeCompact(payload: Buffer): Txn {
-  const reader = new CompactReader(payload);
-  if (reader.u8() !== compactMarker) throw new Error('not a compact payload');
-  const flags = reader.u8();
-  const zxid = reader.zxid();
-  const time = reader.double();
-  const sessionId = reader.long();
-  const cxid = reader.int();
-  let digest: TxnDigest | undefined;
-  if ((flags & headerFlags.digest) !== 0) {
-    digest = { zxid: reader.zxid(), version: reader.int(), treeDigest: reader.long() };
-  }
-  const txnBody = reader.body();
-  if (reader.offset !== payload.length) throw new Error('bytes after the txn');
-  const txn: Txn = { zxid, time, sessionId, cxid, body: txnBody };
-  if (digest !== undefined) txn.digest = digest;
-  return txn;
-}
-
-class CompactReader {
-  offset = 0;
-
-  constructor(private readonly buffer: Buffer) {}
-
-  u8(): number {
-    return this.buffer.readUInt8(this.offset++);
-  }
-
-  int(): number {
-    const value = this.buffer.readInt32BE(this.offset);
-    this.offset += 4;
-    return value;
-  }
-
-  double(): number {
-    const value = this.buffer.readDoubleBE(this.offset);
-    this.offset += 8;
-    return value;
-  }
-
-  zxid(): number {
-    const high = this.buffer.readUInt32BE(this.offset);
-    const low = this.buffer.readUInt32BE(this.offset + 4);
-    this.offset += 8;
-    return high * twoToThe32 + low;
-  }
-
-  long(): bigint {
-    const value = this.buffer.readBigInt64BE(this.offset);
-    this.offset += 8;
-    return value;
-  }
-
-  string(): string {
-    const length = this.buffer.readUInt32BE(this.offset);
-    const start = this.offset + 4;
-    const end = start + length;
-    if (end > this.buffer.length) throw new RangeError('string past the payload');
-    this.offset = end;
-    return this.buffer.toString('utf8', start, end);
-  }
-
-  /** A view of the record's bytes, as msgpack's decoding gave. */
-  bytes(): Buffer | null {
-    const length = this.int();
-    if (length === -1) return null;
-    const start = this.offset;
-    const end = start + length;
-    if (length < 0 || end > this.buffer.length) throw new RangeError('bytes past the payload');
-    this.offset = end;
-    return this.buffer.subarray(start, end);
-  }
-
-  id(): Id {
-    const scheme = this.string();
-    return { scheme, id: this.string() };
-  }
-
-  acl(): ACL[] | null {
-    const count = this.int();
-    if (count === -1) return null;
-    this.bounded(count);
-    const entries: ACL[] = [];
-    for (let index = 0; index < count; index++) {
-      const perms = this.int();
-      entries.push({ perms, id: this.id() });
-    }
-    return entries;
-  }
-
-  auth(): AuthContext {
-    const superUser = this.u8() === 1;
-    const count = this.int();
-    this.bounded(count);
-    const ids: Id[] = [];
-    for (let index = 0; index < count; index++) ids.push(this.id());
-    return { ids, superUser };
-  }
-
-  /** A count no payload of this length can hold is damage (a loop must not run on it). */
-  private bounded(count: number): void {
-    if (count < 0 || count > this.buffer.length - this.offset) {
-      throw new RangeError(`count ${count} past the payload`);
-    }
-  }
-
-  body(): TxnBody {
-    const kind = this.u8();
-    switch (kind) {
-      case bodyKinds.createSession: {
-        const sessionId = this.long();
-        const timeoutMs = this.double();
-        const password = this.bytes();
-        if (password === null) throw new Error('a session without a password');
-        return { type: 'createSession', sessionId, timeoutMs, password };
-      }
-      case bodyKinds.closeSession:
-        return { type: 'closeSession', sessionId: this.long() };
-      case bodyKinds.create:
-      case bodyKinds.delete:
-      case bodyKinds.setData:
-        return this.write(kind);
-      default:
-        throw new Error(`unknown compact body kind ${kind}`);
-    }
-  }
-
-  private write(kind: number): TxnBody {
-    const flags = this.u8();
-    const auth = this.auth();
-    let request: CreateRequest | DeleteRequest | SetDataRequest;
-    if (kind === bodyKinds.create) {
-      const opcode = this.int() as CreateRequest['opcode'];
-      const path = this.string();
-      const data = this.bytes();
-      const acl = this.acl();
-      const createFlags = this.int();
-      request = { kind: 'create', opcode, path, data, acl, flags: createFlags, ttl: this.double() };
-    } else if (kind === bodyKinds.delete) {
-      const path = this.string();
-      request = { kind: 'delete', path, version: this.int() };
-    } else {
-      const path = this.string();
-      const data = this.bytes();
-      request = { kind: 'setData', path, data, version: this.int() };
-    }
-    const body: TxnBody = { type: 'write', request, auth };
-    if ((flags & writeFlags.enforceQuotaSet) !== 0) {
-      body.enforceQuota = (flags & writeFlags.enforceQuota) !== 0;
-    }
-    if ((flags & writeFlags.localSessionSet) !== 0) {
-      body.localSession = (flags & writeFlags.localSession) !== 0;
-    }
-    return body;
   }
 }

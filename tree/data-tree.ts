@@ -76,6 +76,10 @@ export class DataTree {
     this.digests = new DigestHistory(options.digestMismatch);
     this.authSchemes = options.authSchemes ?? defaultAuthSchemes;
     this.dataBytesMax = options.dataBytesMax ?? juteMaxBufferDefault;
+    this.addBootstrapNodes();
+  }
+
+  private addBootstrapNodes(): void {
     // ZooKeeper's DataTree constructor: /, /zookeeper and /zookeeper/quota open to all with
     // zero stats; /zookeeper/config read-only, set through setACL(…, -1) so its aversion is -1.
     const root = this.store.addBootstrapNode('/', undefined, openAclUnsafe);
@@ -83,6 +87,17 @@ export class DataTree {
     this.store.addBootstrapNode('/zookeeper/quota', system, openAclUnsafe);
     const config = this.store.addBootstrapNode('/zookeeper/config', system, readAclUnsafe);
     this.store.forceVersions(config, { aversion: -1 });
+  }
+
+  /**
+   * A tree whose restore failed part way (a snapshot found damaged as it was read) back to the
+   * nodes of a new one. Only such a tree: nothing else was applied to it, and a failed restore
+   * changes only the store (its zxids, quotas and digest history are set once it succeeds).
+   */
+  resetToNew(): void {
+    if (this.appliedZxid !== 0) throw new Error('resetToNew: the tree holds applied txns');
+    this.store.clear();
+    this.addBootstrapNodes();
   }
 
   /** The highest zxid applied so far. */

@@ -180,6 +180,15 @@ export class NodeSlots {
     this.index.reserve(nodes);
   }
 
+  /** A bulk load of nodes begins (PathIndex.beginBulk), until endBulkIndex or clear. */
+  beginBulkIndex(): void {
+    this.index.beginBulk();
+  }
+
+  endBulkIndex(): void {
+    this.index.endBulk();
+  }
+
   slotOf(path: string): number | undefined {
     return this.index.find(path);
   }

@@ -30,6 +30,11 @@ export interface NamedSlots {
   names: Array<string | undefined>;
 }
 
+/** Slots a bulk load (beginBulk) holds back before it indexes them, in table order. */
+const pendingMax = 65_536;
+/** Parts of the table a held-back batch is sorted into: each a few KiB of it at a million. */
+const partitionBits = 11;
+
 export class PathIndex {
   private table = new Int32Array(capacityInitial).fill(empty);
   private hashes = new Int32Array(capacityInitial);
@@ -37,11 +42,30 @@ export class PathIndex {
   private live = 0;
   private occupied = 0;
   root = noSlot;
+  /** During a bulk load: slots added, hashed, and not yet in the table (see beginBulk). */
+  private pending: Int32Array | undefined;
+  private pendingCount = 0;
 
   constructor(private readonly slots: NamedSlots) {}
 
   get size(): number {
-    return this.live + (this.root === noSlot ? 0 : 1);
+    return this.live + this.pendingCount + (this.root === noSlot ? 0 : 1);
+  }
+
+  /**
+   * A bulk load (a snapshot's restore) begins: added slots are held back and put in the table
+   * a batch at a time, in the order of the table's slots they land in. One at a time, each
+   * lands in a random place of a table of megabytes, a cache miss apiece: a fifth of a
+   * million-node restore. Lookups stay exact: one that misses puts the batch in first.
+   */
+  beginBulk(): void {
+    this.pending ??= new Int32Array(pendingMax);
+  }
+
+  /** Puts every held-back slot in the table and ends the bulk load. */
+  endBulk(): void {
+    this.flush();
+    this.pending = undefined;
   }
 
   /** The slot at `path`, or undefined (also for any path that is not absolute and clean). */
@@ -63,6 +87,13 @@ export class PathIndex {
 
   /** The child of `parent` named by path[start, end), or noSlot. */
   child(parent: number, path: string, start: number, end: number): number {
+    const found = this.childInTable(parent, path, start, end);
+    if (found !== noSlot || this.pendingCount === 0) return found;
+    this.flush();
+    return this.childInTable(parent, path, start, end);
+  }
+
+  private childInTable(parent: number, path: string, start: number, end: number): number {
     const hash = hashOf(parent, path, start, end);
     const { table } = this;
     const mask = table.length - 1;
@@ -85,20 +116,57 @@ export class PathIndex {
       this.root = slot;
       return;
     }
-    if (this.occupied + 1 > this.table.length * loadMax) this.rebuild();
     const name = this.slots.names[slot]!;
     const hash = hashOf(parent, name, 0, name.length);
     if (slot >= this.hashes.length) this.growHashes(slot);
     this.hashes[slot] = hash;
+    const pending = this.pending;
+    if (pending !== undefined) {
+      pending[this.pendingCount++] = slot;
+      if (this.pendingCount === pending.length) this.flush();
+      return;
+    }
+    if (this.occupied + 1 > this.table.length * loadMax) this.rebuild();
+    this.place(slot);
+  }
+
+  /** Puts an added slot (its hash stored) in the table, which has room. */
+  private place(slot: number): void {
     const mask = this.table.length - 1;
-    let at = hash & mask;
+    let at = this.hashes[slot]! & mask;
     while (this.table[at]! >= 0) at = (at + 1) & mask;
     if (this.table[at] === empty) this.occupied++;
     this.table[at] = slot;
     this.live++;
   }
 
+  /** The held-back slots into the table, sorted by the part of it each lands in (a counting
+   * sort), so that the table is written from start to end rather than all over. */
+  private flush(): void {
+    const pending = this.pending;
+    const count = this.pendingCount;
+    if (pending === undefined || count === 0) return;
+    this.pendingCount = 0;
+    if (this.occupied + count > this.table.length * loadMax) this.rebuild(this.live + count);
+    const hashes = this.hashes;
+    const mask = this.table.length - 1;
+    const tableBits = Math.log2(this.table.length);
+    const shift = Math.max(0, tableBits - partitionBits);
+    const starts = new Int32Array((1 << Math.min(partitionBits, tableBits)) + 1);
+    for (let index = 0; index < count; index++) {
+      starts[((hashes[pending[index]!]! & mask) >>> shift) + 1]!++;
+    }
+    for (let part = 1; part < starts.length; part++) starts[part]! += starts[part - 1]!;
+    const sorted = new Int32Array(count);
+    for (let index = 0; index < count; index++) {
+      const slot = pending[index]!;
+      sorted[starts[(hashes[slot]! & mask) >>> shift]!++] = slot;
+    }
+    for (let index = 0; index < count; index++) this.place(sorted[index]!);
+  }
+
   remove(slot: number): void {
+    this.flush();
     if (slot === this.root) {
       this.root = noSlot;
       return;
@@ -116,6 +184,8 @@ export class PathIndex {
   }
 
   clear(): void {
+    this.pending = undefined;
+    this.pendingCount = 0;
     this.table = new Int32Array(capacityInitial).fill(empty);
     this.live = 0;
     this.occupied = 0;

@@ -200,6 +200,8 @@ export class StoreRestorer {
 
   constructor(private readonly store: NodeStore) {
     store.clear();
+    // Nodes come in a stream of known length: the path index takes them in batches.
+    store.beginBulkIndex();
   }
 
   /** The snapshot's node count, when known before its nodes: the store makes room at once. */
@@ -234,8 +236,10 @@ export class StoreRestorer {
     });
   }
 
-  /** Releases the ACL table entries held for the records (nodes hold their own). */
+  /** Releases the ACL table entries held for the records (nodes hold their own), and indexes
+   * the nodes the path index still holds back. */
   finish(): void {
+    this.store.endBulkIndex();
     for (const index of this.aclIndexes.splice(0)) this.store.releaseAcl(index);
   }
 

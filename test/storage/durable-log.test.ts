@@ -7,6 +7,7 @@ import { DurableTxnLog, IncompatibleDataDirError } from '../../storage/durable-l
 import { lmdbStorageBackend } from '../../storage/lmdb-backend.js';
 import { CorruptRecordError, zxidKey } from '../../storage/txn-codec.js';
 import type { Txn } from '../../protocol/txn.js';
+import { TxnStream } from './fixtures.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -58,6 +59,29 @@ describe('txn log over LMDB', () => {
     expect(txns[0]).toEqual(createTxn(2, '/b'));
     expect(typeof txns[0]!.sessionId).toBe('bigint');
     await reopened.close();
+  });
+
+  it('reads txns that own their bytes: none is a view of what LMDB reads next', async () => {
+    // Every kind of txn (compact and msgpack records, session passwords, data), all read
+    // before any is compared: a txn holding a view of a reused read buffer would change.
+    const dir = tempDir();
+    const log = await openLog(dir);
+    const written = new TxnStream(5).take(600);
+    for (let start = 0; start < written.length; start += 100) {
+      await log.append(written.slice(start, start + 100));
+    }
+    const read = [...log.readFrom(0)];
+    // Reads in between, interleaved, through the same table.
+    const first = log.readFrom(300)[Symbol.iterator]();
+    const second = log.readFrom(0)[Symbol.iterator]();
+    const interleaved: Txn[] = [];
+    for (let step = 0; step < 50; step++) {
+      interleaved.push(first.next().value as Txn, second.next().value as Txn);
+    }
+    expect(read).toEqual(written);
+    expect(interleaved).toEqual(written.slice(300, 350).flatMap((txn, index) =>
+      [txn, written[index]!]));
+    await log.close();
   });
 
   it('refuses an append that goes back in zxid order', async () => {

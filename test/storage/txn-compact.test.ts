@@ -120,3 +120,27 @@ describe('compact txn records', () => {
       .toThrow(CorruptRecordError);
   });
 });
+
+describe('compact records read ids and session ids through a cache (a replay\'s repeats)', () => {
+  it('reads back many distinct ids and sessions, interleaved and repeated, exactly', () => {
+    // More distinct ids than the cache has slots, of lengths on both sides of its limit, some
+    // differing in one byte, some not ASCII: every hit must be the same bytes.
+    const names = Array.from({ length: 300 }, (_, index) =>
+      index % 3 === 0 ? `10.0.${index >> 8}.${index & 255}` :
+        index % 3 === 1 ? `ü${'x'.repeat(index % 40)}é` : `user${index}:${'h'.repeat(index % 35)}=`);
+    const txns = names.map((name, index): Txn => txnOf({ type: 'write',
+      auth: { ids: [{ scheme: index % 2 === 0 ? 'ip' : 'digest', id: name }], superUser: false },
+      request: { kind: 'create', opcode: 1, path: `/n${index}`, data: Buffer.from([index & 255]),
+        acl: [{ perms: 31, id: { scheme: 'world', id: names[(index * 7) % names.length]! } }],
+        flags: 0, ttl: -1 } }));
+    const sessions = [5n, -1n, 2n ** 62n + 3n, 5n + 2n ** 32n];
+    const withSessions = txns.map((txn, index) => ({ ...txn, zxid: zxid + index,
+      sessionId: sessions[index % sessions.length]! }));
+    const records = withSessions.map((txn) => encodeTxn(txn));
+    for (const order of [[...records.keys()], [...records.keys()].reverse()]) {
+      for (const index of order) {
+        expect(decodeTxn(records[index]!, zxid + index, 'test')).toEqual(withSessions[index]);
+      }
+    }
+  });
+});
