@@ -4,7 +4,6 @@
 // What a client does not read is bounded (connection-throttle.ts): its socket stops being read
 // while its replies wait unsent, and it is dropped when they outgrow a hard limit.
 
-import { OpCode } from '../../protocol/constants.js';
 import { FrameDecoder, FrameTooLargeError } from '../../transport/frame-decoder.js';
 import type { Id } from '../../protocol/records.js';
 import type { AuthContext } from '../../protocol/txn.js';
@@ -18,9 +17,27 @@ import {
   type ThrottleLimits,
 } from './connection-throttle.js';
 import { ConnectionNotifications } from './connection-notifications.js';
+import {
+  isPureRead,
+  normaliseAddress,
+  systemConnectionClock,
+  type ClientSocket,
+  type ConnectionHost,
+  type ConnectionLimits,
+} from './connection-host.js';
 import { OutgoingFrames } from './outgoing-frames.js';
 import { RequestQueue } from './request-queue.js';
 import { LatencyTracker, type ServerStatistics } from './statistics.js';
+
+export {
+  normaliseAddress,
+  systemConnectionClock,
+  type ClientSocket,
+  type ConnectionClock,
+  type ConnectionHost,
+  type ConnectionLimits,
+  type RequestQueueFactory,
+} from './connection-host.js';
 
 export interface ConnectionHandler {
   /** A four-letter word arrived as the connection's first bytes: answer text, then close. */
@@ -30,66 +47,6 @@ export interface ConnectionHandler {
   /** The connection is dropped: `unsentBytes` of replies would exceed sendQueueBytesMax. */
   overflowed?(connection: ClientConnection, unsentBytes: number): void;
   closed(connection: ClientConnection): void;
-}
-
-/**
- * The socket methods a connection uses: node's net.Socket has them unchanged, and so does the
- * simulator's in-memory socket (transport/memory-client-socket.ts). Listeners are called with
- * the socket as `this`, as an EventEmitter calls them.
- */
-export interface ClientSocket {
-  readonly remoteAddress?: string | undefined;
-  readonly remotePort?: number | undefined;
-  /** Bytes written and not yet handed to the kernel (or, in memory, to the peer). */
-  readonly writableLength: number;
-  /** A write that leaves more than this buffered returns false, and 'drain' follows. */
-  readonly writableHighWaterMark: number;
-  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
-  /** Said once what was written is all handed on, after a write returned false. */
-  on(event: 'drain', listener: () => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'close', listener: () => void): unknown;
-  write(chunk: Buffer): unknown;
-  end(): unknown;
-  end(chunk: Buffer | string): unknown;
-  destroy(): unknown;
-  pause(): unknown;
-  resume(): unknown;
-  cork(): void;
-  uncork(): void;
-  setNoDelay(noDelay?: boolean): unknown;
-}
-
-/** Timers a connection's deadlines run on: the system's, or the simulator's clock. */
-export interface ConnectionClock {
-  setTimeout(work: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** The system's timers, unreferenced: a connection's deadline never keeps a process alive. */
-export const systemConnectionClock: ConnectionClock = {
-  setTimeout: (work, delayMs) => setTimeout(work, delayMs).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-/** Builds a connection's reply queue (the simulator passes deliberately broken variants). */
-export type RequestQueueFactory = (...queue: ConstructorParameters<typeof RequestQueue>) =>
-  RequestQueue;
-
-/**
- * What the host around a connection provides: its timers, the count of requests in flight it
- * shares with the server's other connections and, optionally, its reply queue.
- */
-export interface ConnectionHost {
-  clock: ConnectionClock;
-  requestsInFlight?: ServerRequestsInFlight;
-  requestQueue?: RequestQueueFactory;
-  /** Runs work after the current turn (a large frame's chunks); setImmediate by default. */
-  nextTurn?: (work: () => void) => void;
-}
-
-export interface ConnectionLimits extends ThrottleLimits {
-  frameBytesMax: number;
 }
 
 let nextConnectionId = 1;
@@ -482,27 +439,4 @@ function closeOnSocket(this: SocketWithConnection): void {
 /** The replies waiting unsent went out: hand over what was held back, read again. */
 function handOverOnSocket(this: SocketWithConnection): void {
   this[connectionOfSocket]?.handOver();
-}
-
-/** Requests answered from the tree alone, changing nothing (opcode after the 4-byte xid). */
-const pureReadOpcodes: ReadonlySet<number> = new Set([
-  OpCode.exists,
-  OpCode.getData,
-  OpCode.getACL,
-  OpCode.getChildren,
-  OpCode.getChildren2,
-  OpCode.ping,
-  OpCode.multiRead,
-  OpCode.getEphemerals,
-  OpCode.getAllChildrenNumber,
-  OpCode.whoAmI,
-]);
-
-function isPureRead(frame: Buffer): boolean {
-  return frame.length >= 8 && pureReadOpcodes.has(frame.readInt32BE(4));
-}
-
-/** IPv4 clients on a dual-stack socket appear as ::ffff:a.b.c.d; ZooKeeper shows a.b.c.d. */
-export function normaliseAddress(address: string): string {
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
