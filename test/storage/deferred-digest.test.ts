@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openReplicaStorage } from '../../storage/data-dir.js';
 import type { StorageSettings } from '../../storage/replica-storage.js';
 import { DataTree } from '../../tree/data-tree.js';
-import { drive, removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
+import { removeTempDirs, treeOf, TxnStream, writtenDataDir } from './fixtures.js';
 
 afterEach(removeTempDirs);
 
@@ -18,18 +18,6 @@ const logged = stream.take(700);
 /** Applied after the restart, before the digest is whole: they touch restored nodes. */
 const later = stream.take(300);
 
-async function writtenDataDir(): Promise<string> {
-  const dir = tempDir('corral-deferred-digest-');
-  const storage = await openReplicaStorage(dir, settings, quiet);
-  const tree = new DataTree({ extendedTypesEnabled: true });
-  await storage.restoreInto(tree);
-  for (let start = 0; start < logged.length; start += 50) {
-    await drive(storage, tree, logged.slice(start, start + 50));
-    await storage.settled();
-  }
-  await storage.close();
-  return dir;
-}
 
 /** The data dir recovered as a server recovers it: deferred digest, then the log's tail. */
 async function recoveredDeferred(dir: string): Promise<DataTree> {
@@ -47,7 +35,7 @@ async function recoveredDeferred(dir: string): Promise<DataTree> {
 
 describe('a deferred startup digest', () => {
   it('ends as an eager restore\'s, completed a slice at a time', async () => {
-    const dir = await writtenDataDir();
+    const dir = await writtenDataDir('corral-deferred-digest-', settings, logged, 50);
     const tree = await recoveredDeferred(dir);
     // Nothing to stamp while the sum is partial.
     expect(tree.digestToStamp()).toBeUndefined();
@@ -63,7 +51,7 @@ describe('a deferred startup digest', () => {
   });
 
   it('stays exact when txns change and delete restored nodes before it completes', async () => {
-    const dir = await writtenDataDir();
+    const dir = await writtenDataDir('corral-deferred-digest-', settings, logged, 50);
     const tree = await recoveredDeferred(dir);
     for (const [index, txn] of later.entries()) {
       tree.apply(txn);
@@ -81,7 +69,7 @@ describe('a deferred startup digest', () => {
   });
 
   it('is completed at once by the first read of the tree digest', async () => {
-    const dir = await writtenDataDir();
+    const dir = await writtenDataDir('corral-deferred-digest-', settings, logged, 50);
     const tree = await recoveredDeferred(dir);
     tree.apply(later[0]!);
     expect(tree.treeDigest).toBe(treeOf([...logged, later[0]!]).treeDigest);

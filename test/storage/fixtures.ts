@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateFlag, Perm } from '../../protocol/constants.js';
 import type { WriteRequest } from '../../protocol/requests.js';
+import { openReplicaStorage } from '../../storage/data-dir.js';
 import type { TxnLog } from '../../storage/log.js';
+import type { StorageSettings } from '../../storage/replica-storage.js';
 import { DataTree } from '../../tree/data-tree.js';
 import type { Txn, TxnBody } from '../../protocol/txn.js';
 
@@ -138,4 +140,27 @@ export async function drive(
     await log.append(batch);
     for (const txn of batch) tree.apply(txn);
   }
+}
+
+/**
+ * A closed data dir written as a server writes one: `txns` driven through fresh storage with
+ * `settings`, `batchSize` at a time, each batch settled (snapshots and compactions done).
+ */
+export async function writtenDataDir(
+  prefix: string,
+  settings: Partial<StorageSettings>,
+  txns: readonly Txn[],
+  batchSize = 10,
+): Promise<string> {
+  const dir = tempDir(prefix);
+  const quiet = { info: () => undefined, warn: () => undefined };
+  const storage = await openReplicaStorage(dir, settings, quiet);
+  const tree = new DataTree({ extendedTypesEnabled: true });
+  await storage.restoreInto(tree);
+  for (let start = 0; start < txns.length; start += batchSize) {
+    await drive(storage, tree, txns.slice(start, start + batchSize));
+    await storage.settled();
+  }
+  await storage.close();
+  return dir;
 }

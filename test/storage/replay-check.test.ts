@@ -14,7 +14,7 @@ import { CorruptLogError } from '../../storage/recovery.js';
 import type { ReplicaStorage, StorageSettings } from '../../storage/replica-storage.js';
 import { zxidKey } from '../../storage/txn-codec.js';
 import { DataTree } from '../../tree/data-tree.js';
-import { drive, removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
+import { removeTempDirs, treeOf, TxnStream, writtenDataDir } from './fixtures.js';
 
 afterEach(removeTempDirs);
 
@@ -32,18 +32,6 @@ function recordingLogger() {
 }
 const quiet = recordingLogger().logger;
 
-async function writtenDataDir(): Promise<string> {
-  const dir = tempDir('corral-replay-check-');
-  const storage = await openReplicaStorage(dir, written, quiet);
-  const tree = new DataTree({ extendedTypesEnabled: true });
-  await storage.restoreInto(tree);
-  for (let start = 0; start < txns.length; start += 10) {
-    await drive(storage, tree, txns.slice(start, start + 10));
-    await storage.settled();
-  }
-  await storage.close();
-  return dir;
-}
 
 function newestSnapshotZxid(dir: string): number {
   return Math.max(...readdirSync(join(dir, 'snapshots'))
@@ -83,7 +71,7 @@ describe("startupLogCheck 'asReplayed' (real LMDB data dir)", () => {
     ['a checksum byte', () => 1],
   ])('refuses a record in the middle of the tail with %s flipped during the replay, applying ' +
     'nothing from it on and cutting nothing off', async (_name, at) => {
-    const dir = await writtenDataDir();
+    const dir = await writtenDataDir('corral-replay-check-', written, txns);
     const snapshot = newestSnapshotZxid(dir);
     const corrupt = snapshot + 3;
     expect(corrupt).toBeLessThan(100);
@@ -109,7 +97,7 @@ describe("startupLogCheck 'asReplayed' (real LMDB data dir)", () => {
   });
 
   it('cuts off a torn tail as it opens, logs it, and replays the rest', async () => {
-    const dir = await writtenDataDir();
+    const dir = await writtenDataDir('corral-replay-check-', written, txns);
     await flip(dir, 99, 100);
     const { warnings, logger } = recordingLogger();
     const storage = await openReplicaStorage(dir, asReplayed, logger);
@@ -127,7 +115,7 @@ describe("startupLogCheck 'asReplayed' (real LMDB data dir)", () => {
 
   it('refuses at open, as before, a corrupt record in the tail when the last one is torn too',
     async () => {
-      const dir = await writtenDataDir();
+      const dir = await writtenDataDir('corral-replay-check-', written, txns);
       const corrupt = newestSnapshotZxid(dir) + 2;
       await flip(dir, corrupt, 100);
       await expect(openReplicaStorage(dir, asReplayed, quiet)).rejects.toThrow(CorruptLogError);
@@ -137,7 +125,7 @@ describe("startupLogCheck 'asReplayed' (real LMDB data dir)", () => {
     });
 
   it('counts the tail as checked only once a replay has read all of it', async () => {
-    const dir = await writtenDataDir();
+    const dir = await writtenDataDir('corral-replay-check-', written, txns);
     const snapshot = newestSnapshotZxid(dir);
     await flip(dir, snapshot + 4);
     const storage = await openReplicaStorage(dir, asReplayed, quiet);

@@ -12,7 +12,7 @@ import { CorruptLogError } from '../../storage/recovery.js';
 import type { StorageSettings } from '../../storage/replica-storage.js';
 import { zxidKey } from '../../storage/txn-codec.js';
 import { DataTree } from '../../tree/data-tree.js';
-import { drive, removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
+import { removeTempDirs, treeOf, TxnStream, writtenDataDir } from './fixtures.js';
 
 afterEach(removeTempDirs);
 
@@ -22,18 +22,6 @@ const settings: Partial<StorageSettings> = { snapCount: 30, txnsRetainedMin: 100
   snapRetainCount: 10 };
 const txns = new TxnStream(7).take(100);
 
-async function writtenDataDir(): Promise<string> {
-  const dir = tempDir('corral-startup-check-');
-  const storage = await openReplicaStorage(dir, settings, quiet);
-  const tree = new DataTree({ extendedTypesEnabled: true });
-  await storage.restoreInto(tree);
-  for (let start = 0; start < txns.length; start += 10) {
-    await drive(storage, tree, txns.slice(start, start + 10));
-    await storage.settled();
-  }
-  await storage.close();
-  return dir;
-}
 
 /** Snapshot zxids of a closed data dir, newest first. */
 function snapshotZxids(dir: string): number[] {
@@ -67,7 +55,7 @@ async function recovered(dir: string): Promise<DataTree> {
 
 describe('the startup log check (real LMDB data dir)', () => {
   it('skips records the newest snapshot covers; a DIFF range check finds them', async () => {
-    const dir = await writtenDataDir();
+    const dir = await writtenDataDir('corral-startup-check-', settings, txns);
     const [newest, older] = snapshotZxids(dir);
     expect(older).toBeDefined();
     const covered = older! + 3;
@@ -97,7 +85,7 @@ describe('the startup log check (real LMDB data dir)', () => {
 
   it('checks the records between an older snapshot and a damaged newest before replay',
     async () => {
-      const dir = await writtenDataDir();
+      const dir = await writtenDataDir('corral-startup-check-', settings, txns);
       const [newest, older] = snapshotZxids(dir);
       const between = older! + 5;
       expect(between).toBeLessThan(newest!);
