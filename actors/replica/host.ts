@@ -48,7 +48,12 @@ import {
 } from './serving.js';
 import type { ReplicaWorld } from './world.js';
 import { countCommitted, countLogged, countSync, RoleMetrics } from './replica-metrics.js';
-import { countDelegation, countFallback, countLearnerSync } from './site-sync-metrics.js';
+import {
+  countDelegation,
+  countFallback,
+  countLearnerSync,
+  opensSync,
+} from './site-sync-metrics.js';
 import {
   recordStartup,
   storageTimingsFor,
@@ -341,9 +346,9 @@ export class ReplicaHost implements ReplicaPort {
   send(event: ReplicaEvent): void {
     if (this.halted) return;
     this.roleMetrics?.delivered(event);
-    if (this.core !== undefined) {
+    if (this.core !== undefined && opensSync(event)) {
       countLearnerSync(this.core.statistics.metrics, event,
-        () => this.actor?.getSnapshot().context.learner);
+        this.actor?.getSnapshot().context.learner);
     }
     this.actor?.send(event);
     this.hostWork.run();

@@ -28,21 +28,24 @@ export function syncSourceKey(source: SyncSource, kind: SyncKind): string {
   return `${source}/${kind}`;
 }
 
+type SyncOpening = Extract<ReplicaEvent, { type: 'peer.diff' | 'peer.trunc' | 'peer.snap' }>;
+
+/** A DIFF, TRUNC or SNAP: the one test every delivered event goes through. */
+export function opensSync(event: ReplicaEvent): event is SyncOpening {
+  return event.type === 'peer.diff' || event.type === 'peer.trunc' || event.type === 'peer.snap';
+}
+
 /**
- * An event on its way to a learner's machine: a sync opening from its leader, or the SNAP of
- * the follower it asked, is counted (the machine takes no other: the same guards).
+ * A sync opening on its way to a learner's machine: one from its leader, or the SNAP of the
+ * follower it asked, is counted (the machine takes no other: the same guards).
  */
 export function countLearnerSync(
   metrics: ServerMetrics,
-  event: ReplicaEvent,
-  learnerOf: () => LearnerState | null | undefined,
+  event: SyncOpening,
+  learner: LearnerState | null | undefined,
 ): void {
-  let kind: SyncKind;
-  if (event.type === 'peer.diff') kind = 'diff';
-  else if (event.type === 'peer.trunc') kind = 'trunc';
-  else if (event.type === 'peer.snap') kind = 'snap';
-  else return;
-  const learner = learnerOf();
+  const kind: SyncKind = event.type === 'peer.diff' ? 'diff'
+    : event.type === 'peer.trunc' ? 'trunc' : 'snap';
   if (learner === null || learner === undefined) return;
   let source: SyncSource;
   if (event.from === learner.leaderId) source = 'leader';
