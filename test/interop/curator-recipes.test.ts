@@ -2,9 +2,10 @@
 // a standalone corral, Apache ZooKeeper 3.8 and a follower of a 3-replica corral ensemble:
 // curator/CuratorRecipes.java prints one line per step, and the three outputs must be equal.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot, startCorral } from '../support/corral.js';
 import { startZooKeeper, zookeeperAvailable } from '../support/zookeeper.js';
 import { startTarget } from './target.js';
@@ -18,9 +19,12 @@ const curatorAvailable = jars.every((jar) => existsSync(jar)) &&
 
 interface Step { step: string; value: string }
 
+/** Where the program is compiled once (javac), for the three runs. */
+let classes: string;
+
 function runRecipes(connectString: string): Step[] {
-  const run = spawnSync('java', ['-cp', jars.join(':'), program, connectString],
-    { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync('java', ['-cp', [classes, ...jars].join(':'), 'CuratorRecipes',
+    connectString], { encoding: 'utf8', timeout: 120_000 });
   if (run.status !== 0) {
     throw new Error(`CuratorRecipes exited ${run.status}\n${run.stdout}\n${run.stderr}`);
   }
@@ -56,6 +60,17 @@ const expected: Record<string, string> = {
 let corralSteps: Step[] = [];
 
 describe.skipIf(!curatorAvailable)('Curator 5 recipes', () => {
+  beforeAll(() => {
+    classes = mkdtempSync(join(tmpdir(), 'corral-curator-'));
+    const compiled = spawnSync('javac', ['-d', classes, '-cp', jars.join(':'), program],
+      { encoding: 'utf8', timeout: 120_000 });
+    if (compiled.status !== 0) throw new Error(`javac failed\n${compiled.stdout}\n${compiled.stderr}`);
+  }, 150_000);
+
+  afterAll(() => {
+    if (classes !== undefined) rmSync(classes, { recursive: true, force: true });
+  });
+
   it('work against a standalone corral', async () => {
     const server = await startCorral({ zooCfg: ['tickTime=2000', 'extendedTypesEnabled=true'] });
     try {
