@@ -101,8 +101,9 @@ beforeAll(async () => {
     driveLoad(zooKeeper!.port, 'standalone'), driveLoad(corral!.port, 'standalone'),
     driveLoad(zooKeeperEnsemble!.clientPort(zkLeader), 'leader'),
     driveLoad(corralEnsemble!.clientPort(leader), 'leader'),
-    driveLoad(zooKeeperEnsemble!.clientPort(zkFollower), 'follower'),
-    driveLoad(corralEnsemble!.clientPort(follower), 'follower'),
+    driveLoad(zooKeeperEnsemble!.clientPort(zkFollower), 'follower',
+      zooKeeperEnsemble!.clientPort(zkLeader)),
+    driveLoad(corralEnsemble!.clientPort(follower), 'follower', corralEnsemble!.clientPort(leader)),
   ]));
   await corralEnsemble!.waitForSameZxid();
   await until(async () => {

@@ -19,8 +19,36 @@ function dataCreate(path: string, data: string): ClientRequest {
   return request;
 }
 
-/** Drives the load under /<tag> on `port`; resolves once all four watches have fired. */
-export async function driveLoad(port: number, tag: string): Promise<Load> {
+/**
+ * Waits until the server on `port` has applied the create of `path`. ZooKeeper checks a quota in
+ * its leader's prepare step, against the leader's applied tree, while a follower answers its
+ * client once it has applied the COMMIT itself: the leader's own apply can still be pending then
+ * (it commits to the followers first), so a next create through the follower can pass a hard
+ * limit the previous one reached. corral checks quotas as every replica applies, in zxid order.
+ */
+async function appliedOn(port: number, path: string): Promise<void> {
+  const reader = await RawClient.open(port);
+  try {
+    const session = await reader.handshake();
+    if (session === 'closed') throw new Error(`no session on ${port}`);
+    const deadline = Date.now() + 10_000;
+    for (let xid = 1; ; xid += 1) {
+      const reply = await reader.call(xid, { kind: 'exists', path, watch: false }, 10_000);
+      if (reply.header.err === 0) return;
+      if (Date.now() > deadline) throw new Error(`${path} not applied on ${port} in 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    reader.destroy();
+  }
+}
+
+/**
+ * Drives the load under /<tag> on `port`; resolves once all four watches have fired. With
+ * `leaderPort` (a follower's load), the create that must pass the quota's hard limit waits until
+ * the leader has applied the one before it (see appliedOn).
+ */
+export async function driveLoad(port: number, tag: string, leaderPort?: number): Promise<Load> {
   const client = await RawClient.open(port);
   const session = await client.handshake();
   if (session === 'closed' || session.timeout === 0) throw new Error(`no session on ${port}`);
@@ -47,6 +75,7 @@ export async function driveLoad(port: number, tag: string): Promise<Load> {
   await call({ kind: 'setData', path: root, data: Buffer.from('changed'), version: -1 });
   await call(createRequest(`${root}/later`));
   // The fourth znode under the quota: QuotaExceeded with enforceQuota.
+  if (leaderPort !== undefined) await appliedOn(leaderPort, `${root}/later`);
   await call(createRequest(`${root}/refused`), -125);
   await call({ kind: 'getData', path: `${root}/later`, watch: true });
   await call({ kind: 'delete', path: `${root}/later`, version: -1 });
