@@ -8,12 +8,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { readProcessMemory } from './proc-memory.js';
+import { freePort } from './servers.js';
 import { buildTree } from './tree-builder.js';
 
 const corralMain = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
@@ -52,14 +53,6 @@ const apacheZooKeeper: Target = {
   },
 };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise((done) => server.close(done));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** Answers `srvr`, or undefined when nothing listens yet. */
 function srvr(port: number): Promise<string | undefined> {

@@ -6,10 +6,11 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reservedPorts } from './ports.js';
 import { makeBenchTls, nettyJars, type BenchTls } from './tls.js';
 
 export interface BenchServer {
@@ -37,41 +38,13 @@ export const zkServerScript = '/usr/share/zookeeper/bin/zkServer.sh';
 const startTimeoutMs = 30_000;
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
+  const [port] = await reservedPorts(1, host);
+  return port!;
 }
 
-/**
- * Ports no one listens on, all distinct: every listener stays open until all are taken, so the
- * kernel cannot hand out the same port twice.
- */
+/** Ports no one listens on, all distinct, that no outgoing connection can take (bench/ports.ts). */
 export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  try {
-    return await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<number>((done, fail) => {
-            server.once('error', fail);
-            server.listen(0, host, () => {
-              const address = server.address();
-              done(typeof address === 'object' && address !== null ? address.port : 0);
-            });
-          }),
-      ),
-    );
-  } finally {
-    const closeOne = (server: Server): Promise<void> =>
-      new Promise((done) => (server.listening ? server.close(() => done()) : done()));
-    await Promise.all(servers.map(closeOne));
-  }
+  return reservedPorts(count, host);
 }
 
 /** The `srvr` four-letter word's answer, or '' when nothing answers within 2 s. */

@@ -57,7 +57,11 @@ export class ZooKeeperEnsemble {
       mkdirSync(dataDir, { recursive: true });
       writeFileSync(join(dataDir, 'myid'), `${member.id}\n`);
       const config = [
-        `tickTime=${options.tickTimeMs ?? 200}`, 'initLimit=10', 'syncLimit=5',
+        // initLimit only bounds a learner's sync with a new leader: 10 s of it, because a JVM
+        // that is still loading classes on a loaded machine misses 2 s, and the election then
+        // starts over, again and again. syncLimit (1 s) stays what failure tests expect.
+        `tickTime=${options.tickTimeMs ?? 200}`,
+        `initLimit=${Math.max(10, Math.ceil(10_000 / (options.tickTimeMs ?? 200)))}`, 'syncLimit=5',
         `dataDir=${dataDir}`,
         // ZooKeeper refuses clientPortAddress without clientPort, as corral does.
         ...(options.secureClientsOnly === undefined
