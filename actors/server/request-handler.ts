@@ -89,8 +89,9 @@ export function handleRequestFrame(
     connection.close();
     return;
   }
-  if (opcode !== OpCode.auth && opcode !== OpCode.sasl && !core.isAuthenticatedEnough(connection)) {
-    core.refuseUnauthenticated(connection, xid);
+  if (opcode !== OpCode.auth && opcode !== OpCode.sasl &&
+    !core.authentication.isAuthenticatedEnough(connection)) {
+    core.authentication.refuseUnauthenticated(connection, xid);
     return;
   }
   if (core.role.readOnly === true && notReadOnlyOpcodes.has(opcode)) {
@@ -211,10 +212,10 @@ function dispatch(
       return;
     }
     case 'auth':
-      core.authenticate(connection, xid, request);
+      core.authentication.authenticate(connection, xid, request);
       return;
     case 'sasl':
-      core.saslStep(connection, xid, request);
+      core.authentication.saslStep(connection, xid, request);
       return;
     case 'reconfig': {
       const client = { sessionId, ids: [...connection.auth.ids] };

@@ -8,24 +8,16 @@ import type { Logger } from 'pino';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { Perm } from '../../protocol/constants.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ACL, Id } from '../../protocol/records.js';
-import type {
-  AuthRequest,
-  ClientRequest,
-  ReconfigRequest,
-  SaslRequest,
-  WriteRequest,
-} from '../../protocol/requests.js';
-import { encodeNotification, encodeReply, type ResponseBody } from '../../protocol/responses.js';
+import type { ACL } from '../../protocol/records.js';
+import type { ClientRequest, ReconfigRequest, WriteRequest } from '../../protocol/requests.js';
+import { encodeNotification } from '../../protocol/responses.js';
 import type { TxnLog } from '../../storage/log.js';
 import { checkPermission } from '../../tree/acl.js';
 import { DataTree, type ApplyOutcome } from '../../tree/data-tree.js';
 import type { ReconfigRequestBody, Txn, TxnBody } from '../../protocol/txn.js';
 import { WatchManager } from '../../tree/watches.js';
 import type { AuditLog } from './audit.js';
-import { digestAuthIds } from './auth/digest.js';
-import { DigestMd5Server, saslAuthIds } from './auth/sasl-digest-md5.js';
-import { SaslAuthenticationError } from './auth/sasl-errors.js';
+import { ClientAuthentication } from './client-authentication.js';
 import type { ClientConnection } from './client-connection.js';
 import { ServerRequestsInFlight } from './connection-throttle.js';
 import type { LeaderStatistics, ZabPhase } from '../operations/four-letter-words.js';
@@ -130,12 +122,13 @@ export class ServerCore {
   private readonly closeWaiters = new Map<bigint, Array<(zxid: number) => void>>();
   /** Each session's writes not yet settled (see writesSettled). */
   private readonly sessionWrites = new SessionWrites();
-  private readonly saslServers = new Map<number, DigestMd5Server>();
   /** Session passwords and SASL nonces when no generator is provided: crypto, a block a time. */
   private readonly randomPool = new RandomPool();
   private nextSessionId: bigint;
   private internalCxid = 0;
   private readonly quotaLog: QuotaLog;
+  /** auth and sasl packets, and enforce.auth.enabled (client-authentication.ts). */
+  readonly authentication: ClientAuthentication;
 
   constructor(
     readonly settings: ServerSettings,
@@ -146,6 +139,9 @@ export class ServerCore {
     const { inspect } = options;
     this.audit = options.audit;
     this.quotaLog = new QuotaLog(logger, options.now ?? Date.now);
+    this.authentication = new ClientAuthentication(settings, logger,
+      (count) => this.randomBytes(count),
+      (connectionId) => this.closeConnectionAfterQueued(connectionId));
     this.fanOut = new NotificationFanOut(this.nextTurn);
     this.tree = this.emptyTree();
     this.statistics.metrics.quotaFigures = () => quotaFiguresOf(this.tree);
@@ -492,93 +488,9 @@ export class ServerCore {
       });
   }
 
-  /** `auth` packets: digest (and ZooKeeper's ip scheme, which needs no packet). */
-  authenticate(connection: ClientConnection, xid: number, request: AuthRequest): void {
-    let ids: Id[] | undefined;
-    if (request.scheme === 'digest') {
-      try {
-        ids = digestAuthIds(request.auth, this.settings.superDigest);
-      } catch {
-        ids = undefined;
-      }
-    }
-    if (ids === undefined) {
-      // ZooKeeper answers AuthFailed and closes the connection.
-      connection.queue.pushRead(() => reply(xid, 0, ErrorCode.authFailed));
-      this.closeConnectionAfterQueued(connection.id);
-      return;
-    }
-    this.addIds(connection, ids);
-    // ZooKeeper answers auth (and sasl) packets outside the pipeline, with zxid 0.
-    connection.queue.pushRead(() => reply(xid, 0, 0));
-  }
-
-  /**
-   * AuthenticationHelper.enforceAuthentication: with enforce.auth.enabled, a connection must hold
-   * an id of one of enforce.auth.schemes before any request but auth and sasl packets.
-   */
-  isAuthenticatedEnough(connection: ClientConnection): boolean {
-    if (!this.settings.enforceAuthEnabled) return true;
-    const schemes = this.settings.enforceAuthSchemes;
-    return connection.auth.ids.some((id) => schemes.includes(id.scheme));
-  }
-
-  /** ZooKeeper answers SessionClosedRequireSaslAuth (zxid 0) and closes the connection; the
-   * session lives on until it expires. */
-  refuseUnauthenticated(connection: ClientConnection, xid: number): void {
-    this.logger.warn({ connection: connection.id,
-      schemes: connection.auth.ids.map((id) => id.scheme) },
-    'request from a connection not authenticated by an enforced scheme; closing it');
-    connection.queue.pushRead(() => reply(xid, 0, ErrorCode.sessionClosedRequireSaslAuth));
-    this.closeConnectionAfterQueued(connection.id);
-  }
-
-  private addIds(connection: ClientConnection, ids: Id[]): void {
-    connection.addAuthIds(ids);
-  }
-
-  /** One step of a SASL DIGEST-MD5 exchange (opcode 102). */
-  saslStep(connection: ClientConnection, xid: number, request: SaslRequest): void {
-    if (this.settings.jaasFile === undefined) {
-      // No SASL login configured: ZooKeeper answers OK with a null token and authenticates no one.
-      connection.queue.pushRead(() => reply(xid, 0, 0, { kind: 'token', token: null }));
-      return;
-    }
-    let server = this.saslServers.get(connection.id);
-    if (server === undefined) {
-      const randomBytes = (count: number) => this.randomBytes(count);
-      server = new DigestMd5Server({ users: this.settings.digestUsers, randomBytes });
-      this.saslServers.set(connection.id, server);
-    }
-    let body: ResponseBody;
-    try {
-      const evaluation = server.evaluate(request.token);
-      body = { kind: 'token', token: evaluation.challenge };
-      if (evaluation.complete && evaluation.authorizationId !== undefined) {
-        this.addIds(connection, saslAuthIds(evaluation.authorizationId, undefined));
-        this.saslServers.delete(connection.id);
-      }
-    } catch (error) {
-      if (!(error instanceof SaslAuthenticationError)) throw error;
-      this.logger.warn({ connection: connection.id, error: error.message }, 'SASL failed');
-      this.saslServers.delete(connection.id);
-      // ZooKeeper's failed SASL reply still carries a (null) token, then the connection closes.
-      connection.queue.pushRead(() =>
-        encodeReply(
-          { xid, zxid: 0, err: ErrorCode.authFailed },
-          { kind: 'token', token: null },
-          true,
-        ),
-      );
-      this.closeConnectionAfterQueued(connection.id);
-      return;
-    }
-    connection.queue.pushRead(() => reply(xid, 0, 0, body));
-  }
-
   connectionClosed(connection: ClientConnection): void {
     this.connections.delete(connection.id);
-    this.saslServers.delete(connection.id);
+    this.authentication.connectionClosed(connection.id);
     this.watches.removeSession(watcherKey(connection));
     if (connection.sessionId !== undefined) {
       this.sessions.disconnected(connection.sessionId, connection.id);
