@@ -9,7 +9,7 @@ import { waitQuiet } from './proc-cpu.js';
 import { nowAbsoluteMs } from './scale-raw-sessions.js';
 import { writeSettings } from './scale-ensemble.js';
 import { progress, withServer, type Measurement } from './scale-rows.js';
-import { ScaleWorker } from './scale-worker.js';
+import { ScaleWorker, wideRead as wideReadHere } from './scale-worker.js';
 import { createRequest, measureWorkload } from './workload.js';
 
 const host = '127.0.0.1';
@@ -44,7 +44,10 @@ export function percentile(values: readonly number[], percent: number): number {
   return sorted[Math.max(0, Math.ceil((percent / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
-/** Row `wide-children`: sequential getChildren calls while a probe thread reads back to back. */
+/**
+ * Row `wide-children`: sequential getChildren calls (their latency), then as many again while a
+ * probe process reads back to back (its worst wait).
+ */
 export const wideChildrenMeasurement: Measurement = {
   rows: ['wide-children'],
   run: (system, sizes) => withServer(system, async (server) => {
@@ -61,27 +64,27 @@ export const wideChildrenMeasurement: Measurement = {
     progress(`${system}: ${quiet ? 'quiet' : 'still busy'} after ` +
       `${((performance.now() - quietFromMs) / 1000).toFixed(1)} s; machine load average ` +
       `${loadavg()[0]!.toFixed(1)}`);
-    // The probe is a process of its own (CORRAL_SCALE_PROBE=thread puts it back on a worker
-    // thread of this process, to compare the two).
+    const read = { command: 'wide-read', host, port: server.port, path: '/wide',
+      calls: sizes.getChildrenCalls, children: sizes.children,
+      frameBytesMax: wideReplyBytesMax } as const;
+    // First the getChildren latency, as a client alone with the server sees it.
+    const { latenciesMs } = await wideReadHere({ ...read, nice: 0 });
+    // Then the stall, with the same calls again while a probe reads back to back. The probe is
+    // a process of its own (CORRAL_SCALE_PROBE=thread puts it back on a worker thread of this
+    // process, to compare the two). So is the reader of the wide node, at niceness 19: clients
+    // run on other machines, and here the decoding of its 100k names would otherwise take a
+    // core from the server or the probe whenever the three are busy at once on 2 cores
+    // (CORRAL_SCALE_WIDE_READER=main reads on this process's main thread at its priority
+    // instead, to compare).
     const probe = new ScaleWorker({ ownProcess: process.env.CORRAL_SCALE_PROBE !== 'thread' });
-    const reader = await WireConnection.open({ host, port: server.port, timeoutMs: 30_000,
-      frameBytesMax: wideReplyBytesMax });
+    const ownReader = process.env.CORRAL_SCALE_WIDE_READER !== 'main';
+    const reader = ownReader ? new ScaleWorker({ ownProcess: true }) : undefined;
     try {
       await probe.ask({ command: 'probe-start', host, port: server.port, path: '/probe' },
         'probing');
-      const latenciesMs: number[] = [];
-      const fromMs = nowAbsoluteMs();
-      for (let call = 0; call < sizes.getChildrenCalls; call++) {
-        const sentAt = performance.now();
-        const { header, body } = await reader.request({ kind: 'getChildren', path: '/wide',
-          watch: false });
-        latenciesMs.push(performance.now() - sentAt);
-        if (header.err !== 0 || body.kind !== 'children' ||
-          body.children.length !== sizes.children) {
-          throw new Error(`getChildren answered err ${header.err} with the wrong children`);
-        }
-      }
-      const toMs = nowAbsoluteMs();
+      const { fromMs, toMs } = reader === undefined
+        ? await wideReadHere({ ...read, nice: 0 })
+        : await reader.ask({ ...read, nice: 19 }, 'wide-read');
       const stall = await probe.ask({ command: 'probe-stop', fromMs, toMs }, 'probe');
       return {
         'wide-children': {
@@ -93,7 +96,7 @@ export const wideChildrenMeasurement: Measurement = {
         },
       };
     } finally {
-      reader.destroy();
+      await reader?.close();
       await probe.close();
     }
   }),

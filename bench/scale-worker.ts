@@ -7,6 +7,7 @@
 // (ScaleWorker) and, when loaded as a worker or forked, the helper's body.
 
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { WireConnection } from '../client/wire.js';
@@ -24,6 +25,8 @@ export type WorkerCommand =
   | { command: 'status' }
   | { command: 'probe-start'; host: string; port: number; path: string }
   | { command: 'probe-stop'; fromMs: number; toMs: number }
+  | { command: 'wide-read'; host: string; port: number; path: string; calls: number;
+    children: number; frameBytesMax: number; nice: number }
   | { command: 'close' };
 
 export type WorkerReply =
@@ -33,6 +36,7 @@ export type WorkerReply =
   | { event: 'status'; open: number; failure: string | undefined }
   | { event: 'probing' }
   | { event: 'probe'; worstMs: number; p99Ms: number; samplesInWindow: number }
+  | { event: 'wide-read'; latenciesMs: number[]; fromMs: number; toMs: number }
   | { event: 'closed' }
   | { event: 'error'; message: string };
 
@@ -164,6 +168,34 @@ class Probe {
   }
 }
 
+/**
+ * getChildren of `path` `calls` times in a row, each checked for `children` names, from a process
+ * at niceness `nice`: the load a wide-children row puts on the server, decoded where it does not
+ * take a core from the server or the probe it is measured against (on 2 cores, three busy
+ * processes leave one of them waiting for a core most of the time).
+ */
+export async function wideRead(message: Extract<WorkerCommand, { command: 'wide-read' }>):
+  Promise<Extract<WorkerReply, { event: 'wide-read' }>> {
+  if (message.nice !== 0) setPriority(message.nice);
+  const { host, port, path, calls, children, frameBytesMax } = message;
+  const reader = await WireConnection.open({ host, port, timeoutMs: 30_000, frameBytesMax });
+  try {
+    const latenciesMs: number[] = [];
+    const fromMs = nowAbsoluteMs();
+    for (let call = 0; call < calls; call++) {
+      const sentAt = performance.now();
+      const { header, body } = await reader.request({ kind: 'getChildren', path, watch: false });
+      latenciesMs.push(performance.now() - sentAt);
+      if (header.err !== 0 || body.kind !== 'children' || body.children.length !== children) {
+        throw new Error(`getChildren answered err ${header.err} with the wrong children`);
+      }
+    }
+    return { event: 'wide-read', latenciesMs, fromMs, toMs: nowAbsoluteMs() };
+  } finally {
+    reader.destroy();
+  }
+}
+
 async function waitNotified(pool: RawSessionPool, expected: number, timeoutMs: number):
   Promise<WorkerReply> {
   const deadline = performance.now() + timeoutMs;
@@ -213,6 +245,8 @@ function runWorker(): void {
         const { worstMs, p99Ms, samples } = await probe.stop(message.fromMs, message.toMs);
         return { event: 'probe', worstMs, p99Ms, samplesInWindow: samples };
       }
+      case 'wide-read':
+        return wideRead(message);
       case 'close':
         pool?.close();
         return { event: 'closed' };
