@@ -47,7 +47,7 @@ const bodyFields: { [Type in PeerMessageType]: { [Field in keyof BodyOf<Type>]-?
   sync: { sessionId: 'bigint', cxid: 'int32', zxid: 'zxid' },
   relay: { message: 'relayedMessage', to: 'serverIds', own: 'boolean' },
   relayed: { leaderId: 'serverId', message: 'relayedMessage' },
-  relayPlan: { relayId: 'count' },
+  relayPlan: { relayId: 'count', directAcks: 'optionalBoolean' },
   relayAcks: { acks: 'relayedAcks' },
   snapFrom: { peer: 'serverId' },
   snapRequest: { epoch: 'count' },
@@ -103,10 +103,9 @@ export function encodePeerMessage(message: PeerMessage, compact = false): Buffer
     else body[field] = source[field];
   }
   // Tree broadcast's frames: the values in bodyFields order, without their names
-  // (protocol/relay-frames.ts). Every field of theirs is required.
-  const packed = positionalTypes.has(message.type)
-    ? Object.keys(fields).map((field) => body[field])
-    : body;
+  // (protocol/relay-frames.ts). A later version's optional fields come last and are left off when
+  // absent, so the frame is the one an older peer reads.
+  const packed = positionalTypes.has(message.type) ? positionalBody(fields, body) : body;
   return packr.pack([peerMessageTag[message.type], packed]);
 }
 
@@ -118,9 +117,19 @@ function namedBody(type: PeerMessageType, body: unknown): unknown {
   if (type === 'ping') return { touches: unpackTouches(body) };
   if (!positionalTypes.has(type)) return body;
   const fields = Object.entries(bodyFields[type] as Record<string, FieldKind>);
-  if (body.length !== fields.length) return undefined;
+  const required = fields.filter(([, kind]) => !optionalKinds.has(kind)).length;
+  if (body.length < required || body.length > fields.length) return undefined;
   return Object.fromEntries(fields.map(([field, kind], index) =>
     [field, kind === 'relayedAcks' ? unpackRelayedAcks(body[index]) : body[index]]));
+}
+
+/** Kinds that may be absent: in a positional body, only as trailing fields. */
+const optionalKinds: ReadonlySet<FieldKind> = new Set(['optionalBoolean', 'optionalConfig']);
+
+function positionalBody(fields: Record<string, FieldKind>, body: Record<string, unknown>): unknown[] {
+  const values = Object.keys(fields).map((field) => body[field]);
+  while (values.length > 0 && values[values.length - 1] === undefined) values.pop();
+  return values;
 }
 
 export function decodePeerMessage(frame: Uint8Array): PeerDecodeResult {
