@@ -71,8 +71,9 @@ export interface ForwardedRequestEntry {
  * learner below it, so an ensemble mid-way through a rolling upgrade runs as a star. Version 4
  * reads the compact REQUEST and PING (protocol/compact-frames.ts): a replica sends them so only
  * to a peer that announced 4 or later, and reads both forms from any. Version 5 reads RELAYPLAN's
- * `directAcks`: a leader sets it only for a learner that announced 5 or later, whose ACKs then go
- * straight to the leader while its broadcast still comes through the relay.
+ * `directAcks` (a leader sets it only for a learner that announced 5 or later, whose ACKs then go
+ * straight to the leader while its broadcast still comes through the relay) and the compact ACK
+ * `[zxid]` (sent so only to a peer that announced 5).
  */
 export const peerProtocolVersion = 5;
 /** The oldest peer protocol a replica still speaks (a rolling upgrade passes through it). */
