@@ -17,6 +17,9 @@ export interface WanRunOptions {
   sites: readonly string[];
   /** zoo.cfg `treeBroadcast` (false: the leader sends to every follower itself, a star). */
   treeBroadcast: boolean;
+  /** zoo.cfg `treeBroadcastDirectAcks` (false: relayed followers' ACKs go back through the
+   * relay, batched); left out, the default (true). */
+  directAcks?: boolean;
   wanDelayMs: number;
   lanDelayMs: number;
   /** Bytes per millisecond on each link between sites (Infinity: no limit). */
@@ -109,6 +112,8 @@ export async function runWan(options: WanRunOptions): Promise<WanRunResult> {
     replicas.configure(mesh, [
       ...replicaSites.map((site, index) => `site.${index + 1}=${site}`),
       `treeBroadcast=${options.treeBroadcast}`,
+      ...(options.directAcks === undefined
+        ? [] : [`treeBroadcastDirectAcks=${options.directAcks}`]),
     ], observers);
     for (const id of replicas.ids) replicas.start(id);
     if ((await replicas.settled(settleTimeoutMs)) === undefined) {

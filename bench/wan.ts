@@ -9,7 +9,8 @@ const program = new Command()
   .name('corral-bench-wan')
   .description('issue 17\'s WAN figures: sites on one machine through a shaped proxy mesh')
   .option('--layouts <names>', 'site layouts: 3x3, 2+2+1', '3x3,2+2+1')
-  .option('--modes <names>', 'broadcast modes: star (treeBroadcast=false), tree', 'star,tree')
+  .option('--modes <names>', 'broadcast modes: star (treeBroadcast=false), tree, tree-batched ' +
+    '(treeBroadcastDirectAcks=false)', 'star,tree')
   .option('--observers <names>', 'modes also run with an observer per site serving its ' +
     'site\'s reads: tree, star, none (tree; none with --small)')
   .option('--seconds <s>', 'seconds of load per run (8)')

@@ -84,6 +84,11 @@ export interface ReplicaInput {
    */
   treeBroadcast?: boolean;
   /**
+   * zoo.cfg treeBroadcastDirectAcks (default true): as leader, have each relayed follower send
+   * its ACKs straight to the leader rather than back through its relay (leading/relaying.ts).
+   */
+  treeBroadcastDirectAcks?: boolean;
+  /**
    * zoo.cfg siteSync (default true): as leader, tell a learner that needs a SNAP to take it from
    * a synced follower of its own site (leading/site-sync.ts).
    */
@@ -224,6 +229,8 @@ export interface LearnerState {
   leaderConfig: VersionedMembership | null;
   /** Tree broadcast: the relay the leader named (RELAYPLAN); null while it sends directly. */
   relayId: ServerId | null;
+  /** Tree broadcast: RELAYPLAN said ACKs go straight to the leader, not through the relay. */
+  acksDirect: boolean;
   /** As a relay: ACKs of its site's followers not yet sent on to the leader (one per id). */
   relayAcks: RelayedAck[];
   /** As a relay: a `relay.flush` is asked for (the host's next turn sends the batch). */
@@ -263,6 +270,8 @@ export interface ReplicaContext {
   protocolVersion: number;
   /** zoo.cfg treeBroadcast (see ReplicaInput). */
   treeBroadcast: boolean;
+  /** zoo.cfg treeBroadcastDirectAcks (see ReplicaInput). */
+  treeBroadcastDirectAcks: boolean;
   /** zoo.cfg siteSync (see ReplicaInput). */
   siteSync: boolean;
   /**

@@ -41,6 +41,7 @@ export function initialReplicaContext(input: ReplicaInput): ReplicaContext {
     electionTiming: input.electionTiming ?? {},
     readOnlyModeEnabled: input.readOnlyModeEnabled ?? false,
     treeBroadcast: input.treeBroadcast ?? true,
+    treeBroadcastDirectAcks: input.treeBroadcastDirectAcks ?? true,
     siteSync: input.siteSync ?? true,
     acceptedEpoch: input.acceptedEpoch,
     currentEpoch: input.currentEpoch,

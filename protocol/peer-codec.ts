@@ -4,6 +4,8 @@
 // must cost its connection, never the replica.
 import { Packr } from 'msgpackr';
 import {
+  compactProtocolVersion,
+  directAckProtocolVersion,
   peerMessageTag,
   relayedMessageTypes,
   type PeerMessage,
@@ -47,7 +49,7 @@ const bodyFields: { [Type in PeerMessageType]: { [Field in keyof BodyOf<Type>]-?
   sync: { sessionId: 'bigint', cxid: 'int32', zxid: 'zxid' },
   relay: { message: 'relayedMessage', to: 'serverIds', own: 'boolean' },
   relayed: { leaderId: 'serverId', message: 'relayedMessage' },
-  relayPlan: { relayId: 'count' },
+  relayPlan: { relayId: 'count', directAcks: 'optionalBoolean' },
   relayAcks: { acks: 'relayedAcks' },
   snapFrom: { peer: 'serverId' },
   snapRequest: { epoch: 'count' },
@@ -74,14 +76,20 @@ export type PeerDecodeResult =
   | { ok: false; error: PeerFrameError };
 
 /**
- * The variants with a compact form (protocol/compact-frames.ts), sent so only to a peer that
- * announced peer protocol 4 or later; every replica of that version reads both forms.
+ * The variants with a compact form (protocol/compact-frames.ts), each with the peer protocol that
+ * first reads it: sent so only to a peer that announced that version or later; every replica of
+ * that version reads both forms. ACK (a follower sends one per durable batch to the leader, and
+ * with tree broadcast's direct ACKs every follower of a remote site does) is `[zxid]` from 5.
  */
-export const compactTypes: ReadonlySet<string> = new Set(['request', 'ping']);
+export const compactSince: ReadonlyMap<string, number> = new Map([
+  ['request', compactProtocolVersion],
+  ['ping', compactProtocolVersion],
+  ['ack', directAckProtocolVersion],
+]);
 
 /**
- * One frame body (the transport adds any length prefix). `compact`: the receiver reads peer
- * protocol 4's compact REQUEST and PING (compactProtocolVersion); other variants ignore it.
+ * One frame body (the transport adds any length prefix). `compact`: the receiver reads this
+ * variant's compact form (compactSince: REQUEST and PING from 4, ACK from 5); others ignore it.
  */
 export function encodePeerMessage(message: PeerMessage, compact = false): Buffer {
   if (compact && message.type === 'request') {
@@ -90,6 +98,7 @@ export function encodePeerMessage(message: PeerMessage, compact = false): Buffer
   if (compact && message.type === 'ping') {
     return packr.pack([peerMessageTag.ping, packTouches(message.touches)]);
   }
+  if (compact && message.type === 'ack') return packr.pack([peerMessageTag.ack, [message.zxid]]);
   const fields = bodyFields[message.type] as Record<string, FieldKind>;
   const source = message as unknown as Record<string, unknown>;
   const body: Record<string, unknown> = {};
@@ -103,10 +112,9 @@ export function encodePeerMessage(message: PeerMessage, compact = false): Buffer
     else body[field] = source[field];
   }
   // Tree broadcast's frames: the values in bodyFields order, without their names
-  // (protocol/relay-frames.ts). Every field of theirs is required.
-  const packed = positionalTypes.has(message.type)
-    ? Object.keys(fields).map((field) => body[field])
-    : body;
+  // (protocol/relay-frames.ts). A later version's optional fields come last and are left off when
+  // absent, so the frame is the one an older peer reads.
+  const packed = positionalTypes.has(message.type) ? positionalBody(fields, body) : body;
   return packr.pack([peerMessageTag[message.type], packed]);
 }
 
@@ -116,11 +124,22 @@ function namedBody(type: PeerMessageType, body: unknown): unknown {
   if (!Array.isArray(body)) return body;
   if (type === 'request') return { requests: unpackRequests(body) };
   if (type === 'ping') return { touches: unpackTouches(body) };
+  if (type === 'ack') return body.length === 1 ? { zxid: body[0] } : undefined;
   if (!positionalTypes.has(type)) return body;
   const fields = Object.entries(bodyFields[type] as Record<string, FieldKind>);
-  if (body.length !== fields.length) return undefined;
+  const required = fields.filter(([, kind]) => !optionalKinds.has(kind)).length;
+  if (body.length < required || body.length > fields.length) return undefined;
   return Object.fromEntries(fields.map(([field, kind], index) =>
     [field, kind === 'relayedAcks' ? unpackRelayedAcks(body[index]) : body[index]]));
+}
+
+/** Kinds that may be absent: in a positional body, only as trailing fields. */
+const optionalKinds: ReadonlySet<FieldKind> = new Set(['optionalBoolean', 'optionalConfig']);
+
+function positionalBody(fields: Record<string, FieldKind>, body: Record<string, unknown>): unknown[] {
+  const values = Object.keys(fields).map((field) => body[field]);
+  while (values.length > 0 && values[values.length - 1] === undefined) values.pop();
+  return values;
 }
 
 export function decodePeerMessage(frame: Uint8Array): PeerDecodeResult {

@@ -10,6 +10,8 @@ export type FieldKind =
   | 'serverId'
   | 'bigint'
   | 'boolean'
+  /** A boolean a later protocol version added: absent in an older peer's frame. */
+  | 'optionalBoolean'
   | 'string'
   | 'peerState'
   | 'vote'
@@ -252,6 +254,7 @@ export const fieldChecks: Record<FieldKind, Check> = {
   serverId,
   bigint,
   boolean,
+  optionalBoolean,
   string,
   peerState,
   vote,

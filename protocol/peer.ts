@@ -70,9 +70,12 @@ export interface ForwardedRequestEntry {
  * neither relays through, nor relays to, nor sends SNAPFROM to, nor names as a snapshot source a
  * learner below it, so an ensemble mid-way through a rolling upgrade runs as a star. Version 4
  * reads the compact REQUEST and PING (protocol/compact-frames.ts): a replica sends them so only
- * to a peer that announced 4 or later, and reads both forms from any.
+ * to a peer that announced 4 or later, and reads both forms from any. Version 5 reads RELAYPLAN's
+ * `directAcks` (a leader sets it only for a learner that announced 5 or later, whose ACKs then go
+ * straight to the leader while its broadcast still comes through the relay) and the compact ACK
+ * `[zxid]` (sent so only to a peer that announced 5).
  */
-export const peerProtocolVersion = 4;
+export const peerProtocolVersion = 5;
 /** The oldest peer protocol a replica still speaks (a rolling upgrade passes through it). */
 export const peerProtocolVersionMin = 1;
 /** The first peer protocol version that knows reconfig. */
@@ -81,6 +84,8 @@ export const reconfigProtocolVersion = 2;
 export const siteProtocolVersion = 3;
 /** The first peer protocol version that reads the compact REQUEST and PING. */
 export const compactProtocolVersion = 4;
+/** The first peer protocol version that reads RELAYPLAN's directAcks. */
+export const directAckProtocolVersion = 5;
 
 export type PeerMessage =
   /**
@@ -190,9 +195,11 @@ export type PeerMessage =
   | { type: 'relayed'; leaderId: ServerId; message: RelayedMessage }
   /**
    * Tree broadcast. Leader → follower: from now on your PROPOSAL, COMMIT and SYNC come through
-   * `relayId` (0: from the leader directly), and your ACKs go back the same way.
+   * `relayId` (0: from the leader directly), and your ACKs go back the same way, or (directAcks,
+   * peer protocol 5) straight to the leader: the ACK that answers this RELAYPLAN still goes
+   * through the relay, so that the leader learns the path works.
    */
-  | { type: 'relayPlan'; relayId: number }
+  | { type: 'relayPlan'; relayId: number; directAcks?: boolean }
   /** Tree broadcast. Relay → leader: its site's followers' own ACKs, batched (each voter's id). */
   | { type: 'relayAcks'; acks: RelayedAck[] }
   /**
@@ -341,7 +348,8 @@ export function describePeerMessage(message: PeerMessage): string {
     case 'relayed':
       return `RELAYED from ${message.leaderId} ${describePeerMessage(message.message)}`;
     case 'relayPlan':
-      return message.relayId === 0 ? 'RELAYPLAN direct' : `RELAYPLAN via ${message.relayId}`;
+      if (message.relayId === 0) return 'RELAYPLAN direct';
+      return `RELAYPLAN via ${message.relayId}${message.directAcks === true ? ', ACKs direct' : ''}`;
     case 'relayAcks':
       return `RELAYACKS ${message.acks.map((ack) => `${ack.id}:${hex(ack.zxid)}`).join(' ')}`;
     case 'snapFrom':

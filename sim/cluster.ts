@@ -43,6 +43,8 @@ export interface ClusterOptions {
   electionTiming?: Partial<ElectionTiming>;
   machine?: ReplicaMachine;
   hostVariant?: HostVariantOptions;
+  /** zoo.cfg treeBroadcastDirectAcks for every replica (the default, true, when left out). */
+  treeBroadcastDirectAcks?: boolean;
   storageSettings?: Partial<StorageSettings>;
   /**
    * Replicas outside the starting membership, each started with it plus itself as a
@@ -197,6 +199,7 @@ export class Cluster {
         electionTiming: this.options.electionTiming,
         machine: this.options.machine,
         hostVariant: this.options.hostVariant,
+        treeBroadcastDirectAcks: this.options.treeBroadcastDirectAcks,
         onRole: (replicaId, role) => this.recordRole(replicaId, role),
         onMessage: (from, to, message) => {
           this.deliveries.record(from, to, message);

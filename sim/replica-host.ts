@@ -82,6 +82,8 @@ export interface SimReplicaOptions {
   /** The machine to run: the real one, or a deliberately broken variant. */
   machine?: ReplicaMachine | undefined;
   hostVariant?: HostVariantOptions | undefined;
+  /** zoo.cfg treeBroadcastDirectAcks (the default, true, when left out). */
+  treeBroadcastDirectAcks?: boolean | undefined;
   /** Told of every role this replica announces (leaders per epoch, traces). */
   onRole?: (id: ServerId, role: RoleAnnouncement) => void;
   /** Told of every peer frame this replica receives, decoded (traces). */
@@ -178,6 +180,8 @@ export class SimReplica {
         ? {}
         : { configText: membershipText(membership) }),
       reconfigEnabled: options.reconfigEnabled ?? false,
+      ...(options.treeBroadcastDirectAcks === undefined
+        ? {} : { treeBroadcastDirectAcks: options.treeBroadcastDirectAcks }),
       timing: options.timing,
       pacing: simulatedPacing,
       observer: SimReplica.observer(() => replica, options),

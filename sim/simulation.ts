@@ -143,6 +143,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       ? {}
       : { timing: { ...wan?.timing, ...options.timing } }),
     ...(sites === undefined ? {} : { sites }),
+    // Tree broadcast's two ACK paths, by seed: an even seed's relayed followers ACK the leader
+    // directly (the default), an odd seed's through their relay (treeBroadcastDirectAcks=false).
+    // No draw from a generator, so every seed's layout and faults are what they were.
+    ...(sites === undefined ? {} : { treeBroadcastDirectAcks: options.seed % 2 === 0 }),
     ...(options.machine === undefined ? {} : { machine: options.machine }),
     ...(options.hostVariant === undefined ? {} : { hostVariant: options.hostVariant }),
     ...(wanLayout === undefined ? {} : { wan: wanLayout }),

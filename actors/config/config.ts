@@ -226,6 +226,7 @@ export const serverConfigDefaults = {
   auditEnabled: false,
   readOnlyModeEnabled: false,
   treeBroadcast: true,
+  treeBroadcastDirectAcks: true,
   siteSync: true,
   enforceQuota: false,
   localSessionsEnabled: false,

@@ -111,6 +111,9 @@ export interface ServerConfig
   /** zoo.cfg treeBroadcast (corral's own key, default true): the leader sends broadcast traffic
    * once per remote site, through a relay there (machines/leading/relaying.ts). */
   treeBroadcast: boolean;
+  /** zoo.cfg treeBroadcastDirectAcks (corral's own key, default true): a relayed follower sends
+   * its ACKs straight to the leader; false sends them back through its relay, batched. */
+  treeBroadcastDirectAcks: boolean;
   /** zoo.cfg siteSync (corral's own key, default true): a learner needing a SNAP takes it from a
    * synced follower of its own site (machines/leading/site-sync.ts). */
   siteSync: boolean;

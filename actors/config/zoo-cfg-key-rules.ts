@@ -40,6 +40,7 @@ export const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
   extendedTypesEnabled: { field: 'extendedTypesEnabled', parse: valueParsers.boolean },
   reconfigEnabled: { field: 'reconfigEnabled', parse: valueParsers.boolean },
   treeBroadcast: { field: 'treeBroadcast', parse: valueParsers.boolean },
+  treeBroadcastDirectAcks: { field: 'treeBroadcastDirectAcks', parse: valueParsers.boolean },
   siteSync: { field: 'siteSync', parse: valueParsers.boolean },
   'jute.maxbuffer': { field: 'juteMaxBufferBytes', parse: valueParsers.positiveInteger },
   ...withZooKeeperPrefix({

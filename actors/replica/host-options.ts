@@ -57,6 +57,8 @@ export interface ReplicaHostOptions {
   readOnlyModeEnabled?: boolean;
   /** zoo.cfg treeBroadcast (default true): relay broadcast traffic once per remote site. */
   treeBroadcast?: boolean;
+  /** zoo.cfg treeBroadcastDirectAcks (default true): relayed followers ACK the leader directly. */
+  treeBroadcastDirectAcks?: boolean;
   /** zoo.cfg siteSync (default true): a SNAP may come from a synced follower of the site. */
   siteSync?: boolean;
   /** /zookeeper/config's text (the membership as ZooKeeper writes it), when known. */

@@ -220,6 +220,7 @@ export class ReplicaHost implements ReplicaPort {
       timing: this.options.timing,
       readOnlyModeEnabled: this.options.readOnlyModeEnabled ?? false,
       treeBroadcast: this.options.treeBroadcast ?? true,
+      treeBroadcastDirectAcks: this.options.treeBroadcastDirectAcks ?? true,
       siteSync: this.options.siteSync ?? true,
       ...(this.options.electionTiming === undefined
         ? {}

@@ -2,13 +2,9 @@
 // it (a leader hands the same PROPOSAL object to every follower), and the frames and bytes sent
 // on each link counted for corral_peer_sent_frames / corral_peer_sent_bytes. REQUEST and PING go
 // in their compact form to a peer that announced peer protocol 4 (its FOLLOWERINFO,
-// OBSERVERINFO or LEADERINFO), in the named one to an older peer.
-import {
-  compactProtocolVersion,
-  type PeerMessage,
-  type ServerId,
-} from '../../protocol/peer.js';
-import { compactTypes, encodePeerMessage } from '../../protocol/peer-codec.js';
+// OBSERVERINFO or LEADERINFO), ACK to one that announced 5, the named one to an older peer.
+import type { PeerMessage, ServerId } from '../../protocol/peer.js';
+import { compactSince, encodePeerMessage } from '../../protocol/peer-codec.js';
 
 export class PeerFrames {
   /** The last message encoded, and its frame. */
@@ -36,9 +32,9 @@ export class PeerFrames {
 
   /** The frame of `message` to `to`, counted as sent on that link. */
   frameTo(to: ServerId, message: PeerMessage): Buffer {
-    const compact = compactTypes.has(message.type) &&
-      this.ownVersion() >= compactProtocolVersion &&
-      (this.versions.get(to) ?? 0) >= compactProtocolVersion;
+    const since = compactSince.get(message.type);
+    const compact = since !== undefined && this.ownVersion() >= since &&
+      (this.versions.get(to) ?? 0) >= since;
     if (this.last?.message !== message || this.last.compact !== compact) {
       this.last = { message, compact, frame: encodePeerMessage(message, compact) };
       if (message.type === 'proposal') this.proposalEncoded(this.last.frame.length);

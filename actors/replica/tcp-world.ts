@@ -165,6 +165,7 @@ export function createTcpReplica(options: TcpReplicaOptions): ReplicaHost {
       settings.servers, settings.configVersion, settings.quorumHierarchy, settings.sites),
     readOnlyModeEnabled: settings.readOnlyModeEnabled,
     treeBroadcast: settings.treeBroadcast,
+    treeBroadcastDirectAcks: settings.treeBroadcastDirectAcks,
     siteSync: settings.siteSync,
     ...(options.electionTiming === undefined ? {} : { electionTiming: options.electionTiming }),
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),

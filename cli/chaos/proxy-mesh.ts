@@ -98,6 +98,11 @@ class PairProxy {
 
   private accept(dialer: Socket): void {
     const upstream = connect({ host: this.host, port: this.targetPort });
+    // A network forwards each segment as it comes; Nagle's algorithm on the proxy's own sockets
+    // would hold a small frame (an ACK, a COMMIT) behind an unacknowledged one until the
+    // receiver's delayed ACK, tens of ms on loopback, which no WAN link adds.
+    dialer.setNoDelay(true);
+    upstream.setNoDelay(true);
     const relay: Relay = { dialer, upstream, damaged: false, directions: [] };
     this.relays.add(relay);
     const forward = (source: Socket, sink: Socket, from: number, to: number) => {

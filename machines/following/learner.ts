@@ -40,6 +40,7 @@ function freshLearnerState(leaderId: number): LearnerState {
     designatedLeader: null,
     leaderConfig: null,
     relayId: null,
+    acksDirect: false,
     relayAcks: [],
     relayFlushScheduled: false,
     pathChanged: false,

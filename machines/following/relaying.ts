@@ -22,10 +22,14 @@ function withLearner(context: ReplicaContext, change: Partial<ReturnType<typeof 
   return { learner: { ...learnerOf(context), ...change } };
 }
 
-/** The follower's ACKs go to its relay when it has one, to the leader otherwise. */
+/**
+ * The follower's ACKs go to its relay when it has one, to the leader otherwise; straight to the
+ * leader too when RELAYPLAN said so (directAcks): then an ACK waits for no relay, and the leader
+ * counts it as soon as the WAN delivers it, as in a star.
+ */
 export function ackTarget(context: ReplicaContext): number {
   const learner = learnerOf(context);
-  return learner.relayId ?? learner.leaderId;
+  return learner.acksDirect ? learner.leaderId : learner.relayId ?? learner.leaderId;
 }
 
 export const followerRelayingActions = {
@@ -39,20 +43,23 @@ export const followerRelayingActions = {
   /**
    * RELAYPLAN: from now on the named relay (or the leader itself) carries this follower's
    * broadcast. An ACK of what it has already ACKed goes the new way at once: through a relay, it
-   * tells the leader this follower listens there (the leader confirms the path on it).
+   * tells the leader this follower listens there (the leader confirms the path on it), even when
+   * later ACKs go to the leader directly.
    */
   acceptRelayPlan: ((context, event) => {
-    const { relayId } = expectEvent(event, 'peer.relayPlan').message;
+    const { relayId, directAcks } = expectEvent(event, 'peer.relayPlan').message;
     const learner = learnerOf(context);
     const next = relayId === 0 ? null : relayId;
     const ack = { type: 'ack', zxid: learner.ackedZxid } as const;
+    const acksDirect = next !== null && directAcks === true;
     return {
-      context: withLearner(context, { relayId: next, pathChanged: true }),
+      context: withLearner(context, { relayId: next, acksDirect, pathChanged: true }),
       effects: [send(next ?? learner.leaderId, ack)],
     };
   }) as Step,
   /** The relay's link broke: ACKs go to the leader, which sends directly once it notices. */
-  forgetRelay: ((context) => ({ context: withLearner(context, { relayId: null }) })) as Step,
+  forgetRelay: ((context) =>
+    ({ context: withLearner(context, { relayId: null, acksDirect: false }) })) as Step,
   /** A follower's ACK at its relay: kept (the highest per follower) for the next batch. */
   gatherRelayAck: ((context, event) => {
     const { from, message } = expectEvent(event, 'peer.ack');

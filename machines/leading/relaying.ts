@@ -3,7 +3,13 @@
 // and whenever a learner leaves, and the sends that follow it: one RELAY per site instead of one
 // frame per follower. A follower whose path changes is told (RELAYPLAN) and, when frames may have
 // been lost on the old path, is sent again what is still outstanding.
-import { siteProtocolVersion, type RelayedMessage, type ServerId } from '../../protocol/peer.js';
+import {
+  directAckProtocolVersion,
+  siteProtocolVersion,
+  type PeerMessage,
+  type RelayedMessage,
+  type ServerId,
+} from '../../protocol/peer.js';
 import {
   expectEvent,
   leaderOf,
@@ -81,6 +87,25 @@ function unfitLearners(context: ReplicaContext, leader: LeaderState): Set<Server
 }
 
 /**
+ * RELAYPLAN for `id`: with directAcks (zoo.cfg treeBroadcastDirectAcks) its ACKs skip the relay,
+ * so a commit waits for the WAN and the follower's disk, not for its relay's turns as well. Only a
+ * learner that announced peer protocol 5 reads the field; an older one batches through its relay.
+ */
+function relayPlanFor(
+  context: ReplicaContext,
+  leader: LeaderState,
+  id: ServerId,
+  relayId: ServerId | undefined,
+): PeerMessage {
+  const direct = relayId !== undefined && context.treeBroadcastDirectAcks &&
+    context.protocolVersion >= directAckProtocolVersion &&
+    (leader.learners[id]?.protocolVersion ?? 0) >= directAckProtocolVersion;
+  return direct
+    ? { type: 'relayPlan', relayId, directAcks: true }
+    : { type: 'relayPlan', relayId: relayId ?? 0 };
+}
+
+/**
  * Brings every follower's path to the plan: RELAYPLAN to each whose path changes (before any
  * frame on the new path), and what it may have lost on a relay it leaves. No relay while a
  * reconfig is in flight: its COMMITANDACTIVATE must reach every follower as it was sent.
@@ -111,7 +136,7 @@ export function replanRelays(
     if (wanted === undefined) delete paths[id];
     else paths[id] = { relayId: wanted, confirmed: false };
     if (!synced.includes(id)) continue;
-    effects.push(send(id, { type: 'relayPlan', relayId: wanted ?? 0 }));
+    effects.push(send(id, relayPlanFor(context, leader, id, wanted)));
     // An observer's INFORMs lost with a relay cannot be sent again (the leader keeps only what
     // is outstanding): the observer sees the gap and syncs again.
     const isFollower = leader.learners[id]?.role === 'follower';

@@ -136,3 +136,37 @@ describe('compact frames across a rolling upgrade', () => {
     expect(isCompact(frames.frameTo(2, ping))).toBe(true);
   });
 });
+
+describe('compact ACK (peer protocol 5)', () => {
+  const zxid = 0x2_0000_0041;
+  const ack: PeerMessage = { type: 'ack', zxid };
+  const leaderInfo = (protocolVersion: number) =>
+    ({ type: 'leaderInfo', newEpoch: 2, protocolVersion }) as const;
+
+  it('sends a leader of peer protocol 4 the named ACK, one of 5 the smaller compact one', () => {
+    const frames = new PeerFrames(() => undefined, () => 5);
+    frames.heard(1, leaderInfo(4));
+    const named = frames.frameTo(1, ack);
+    expect(packr.unpack(named)).toEqual([3, { zxid }]);
+    frames.heard(1, leaderInfo(5));
+    const compact = frames.frameTo(1, ack);
+    expect(packr.unpack(compact)).toEqual([3, [zxid]]);
+    expect(compact.length).toBeLessThan(named.length);
+    expect(decoded(compact)).toEqual(ack);
+    expect(decoded(named)).toEqual(ack);
+    // A replica speaking protocol 4 sends the named form even to a leader of 5.
+    const older = new PeerFrames(() => undefined, () => 4);
+    older.heard(1, leaderInfo(5));
+    expect(packr.unpack(older.frameTo(1, ack))).toEqual([3, { zxid }]);
+  });
+
+  it.each([
+    ['an empty body', [3, []], /ack: body is not a map/],
+    ['two values', [3, [zxid, 1]], /ack: body is not a map/],
+    ['a zxid that is not a count', [3, [-1]], /ack\.zxid/],
+  ])('refuses a compact ACK with %s', (_case, body, reason) => {
+    const result = decodePeerMessage(packr.pack(body));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.reason).toMatch(reason);
+  });
+});

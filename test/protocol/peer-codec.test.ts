@@ -255,7 +255,7 @@ describe('malformed peer frames are error values', () => {
     ['an unknown tag', frame([99, ackBody]), /unknown tag 99/],
     ['a body of another variant', frame([9, ackBody]), /commitAndActivate\.designatedLeader/],
     ['a string tag', frame(['ack', ackBody]), /unknown tag ack/],
-    ['a body that is not a map', frame([3, [1]]), /ack: body is not a map/],
+    ['a body that is not a map', frame([4, [1]]), /commit: body is not a map/],
     ['a missing field', frame([3, {}]), /ack\.zxid: not an integer/],
     ['a negative zxid', frame([3, { zxid: -1 }]), /ack\.zxid/],
     ['a fractional zxid', frame([3, { zxid: 1.5 }]), /ack\.zxid/],

@@ -34,6 +34,17 @@ describe('tree broadcast frames', () => {
     expect(decoded(frame)).toEqual(relay);
   });
 
+  it('writes RELAYPLAN without directAcks as before, and directAcks as one more value', () => {
+    // Without the field the frame is the one a replica of peer protocol 4 wrote and reads.
+    const plain = encodePeerMessage({ type: 'relayPlan', relayId: 4 });
+    expect(packr.unpack(plain)).toEqual([36, [4]]);
+    expect(decoded(plain)).toEqual({ type: 'relayPlan', relayId: 4 });
+    const direct: PeerMessage = { type: 'relayPlan', relayId: 4, directAcks: true };
+    const frame = encodePeerMessage(direct);
+    expect(packr.unpack(frame)).toEqual([36, [4, true]]);
+    expect(decoded(frame)).toEqual(direct);
+  });
+
   it('still reads the named form of each tree broadcast frame', () => {
     const inner = encodePeerMessage({ type: 'commit', zxid });
     expect(decoded(packr.pack([34, { message: inner, to: [2], own: false }]))).toEqual({
@@ -53,7 +64,9 @@ describe('tree broadcast frames', () => {
     ['an id that is no server id', [37, [[[zxid, 0]]]], /relayAcks\.acks: \[0\] id/],
     ['a zxid that is not a count', [37, [[[-1, 2]]]], /relayAcks\.acks: \[0\] zxid/],
     ['groups that are not a list', [37, [7]], /relayAcks\.acks/],
-    ['a body of the wrong length', [36, [1, 2]], /relayPlan: body is not a map/],
+    ['a body of the wrong length', [36, [1, true, 2]], /relayPlan: body is not a map/],
+    ['a body missing its required field', [36, []], /relayPlan: body is not a map/],
+    ['a directAcks that is not a boolean', [36, [1, 2]], /relayPlan\.directAcks: not a boolean/],
     ['a RELAY whose message is no frame', [34, [Buffer.from([1]), [2], true]], /relay\.message/],
   ])('refuses %s', (_case, body, reason) => {
     const result = decodePeerMessage(packr.pack(body));

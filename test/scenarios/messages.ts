@@ -157,6 +157,29 @@ const messageBuilders: Record<string, MessageBuilder> = {
   SNAPFROM: (given) => ({ type: 'snapFrom', peer: given.integer('peer') }),
   SNAPREQUEST: (given) => ({ type: 'snapRequest', epoch: given.integer('epoch') }),
   SNAPREFUSED: () => ({ type: 'snapRefused' }),
+  // Tree broadcast: `RELAYPLAN relayId= [directAcks=]`, `RELAYACKS acks=2:0x…,…`, and
+  // `RELAYED leader= message=proposal|commit` with that message's own arguments.
+  RELAYPLAN: (given) => ({
+    type: 'relayPlan',
+    relayId: given.integer('relayId'),
+    ...(given.has('directAcks') ? { directAcks: given.boolean('directAcks') } : {}),
+  }),
+  RELAYACKS: (given) => ({
+    type: 'relayAcks',
+    acks: given.text('acks').split(',').map((item) => {
+      const [id, zxid] = item.split(':');
+      if (id === undefined || zxid === undefined) given.fail(`acks=: ${item} is not id:zxid`);
+      return { id: Number(id), zxid: Number(zxid) };
+    }),
+  }),
+  RELAYED: (given) => {
+    const leaderId = given.integer('leader');
+    const kind = given.choice('message', ['proposal', 'commit'] as const);
+    const message = kind === 'proposal'
+      ? { type: 'proposal', txns: txnsOf(given) } as const
+      : { type: 'commit', zxid: given.integer('zxid') } as const;
+    return { type: 'relayed', leaderId, message };
+  },
 };
 
 /** The packet named by the next word of `given`, built from the rest of them. */

@@ -2,7 +2,8 @@
 // PROPOSAL, COMMIT, INFORM and SYNC once per remote site through a relay there, under every
 // fault the simulator injects (crashes of relays and leaders, partitions, lost and slow links).
 // More seeds: `npm run sim -- --replicas 5 --sites a,a,b,b,b --seeds 1000` (observers:
-// `--observers 2` and a site for each).
+// `--observers 2` and a site for each). An even seed's relayed followers ACK the leader
+// directly, an odd seed's through their relay (treeBroadcastDirectAcks, sim/simulation.ts).
 import { describe, expect, it } from 'vitest';
 import { runSimulation } from '../../sim/simulation.js';
 import { runSeeds, seedRange } from './simulation-support.js';
@@ -28,6 +29,30 @@ describe('deterministic simulation, tree broadcast', () => {
     expect(frames.get('RELAYED') ?? 0).toBeGreaterThan(0);
     expect(frames.get('RELAYACKS') ?? 0).toBeGreaterThan(0);
   }, 60_000);
+
+  it('runs both ACK paths: direct on even seeds, batched through the relay on odd ones',
+    async () => {
+      const failures: string[] = [];
+      const plans = new Map<number, { direct: number; batched: number }>();
+      for (const seed of [3, 4]) {
+        const counts = { direct: 0, batched: 0 };
+        const result = await runSimulation({
+          seed, voters: 5, sites: twoSites,
+          trace: (line) => {
+            if (!/→\d+ RELAYPLAN via \d+/.test(line)) return;
+            if (line.includes('ACKs direct')) counts.direct += 1;
+            else counts.batched += 1;
+          },
+        });
+        failures.push(...result.violations.map((violation) => `seed ${seed}: ${violation}`));
+        plans.set(seed, counts);
+      }
+      expect(failures).toEqual([]);
+      expect(plans.get(3)).toMatchObject({ direct: 0 });
+      expect(plans.get(3)!.batched).toBeGreaterThan(0);
+      expect(plans.get(4)).toMatchObject({ batched: 0 });
+      expect(plans.get(4)!.direct).toBeGreaterThan(0);
+    }, 60_000);
 
   it('relays INFORM to remote observers (3 voters, 2 observers, seeds 1..6)', async () => {
     let relayedInforms = 0;
