@@ -44,10 +44,12 @@ export function decodeFrame(file: string, payload: Buffer): SnapshotFrame {
 /** Fills `fields` with each node of `columns` in turn. The data is copied out of the frame in
  * one piece, so nodes do not keep the frame's memory alive; with `copyDataOver`, only values
  * longer than that are copied (each on its own) and the rest are views of the frame, valid
- * during the call (see SnapshotVisitor.copyDataOver). */
+ * during the call (see SnapshotVisitor.copyDataOver). Each path is handed over as its place in
+ * the frame's path column (NodeFields.setPathIn): one that is never asked for is never made. */
 export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) => void,
   copyDataOver?: number): void {
-  const paths = columns.paths.split('\0');
+  const paths = columns.paths;
+  let pathStart = 0;
   const fixed = new DataView(columns.fixed.buffer, columns.fixed.byteOffset,
     columns.fixed.length);
   const views = copyDataOver !== undefined;
@@ -59,7 +61,11 @@ export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) =
   let at = 0;
   let dataAt = 0;
   for (let index = 0; index < columns.count; index++) {
-    fields.path = paths[index]!;
+    // Paths are joined by NULs (a path never holds one); a missing one reads as ''.
+    let pathEnd = paths.indexOf('\0', pathStart);
+    if (pathEnd === -1) pathEnd = paths.length;
+    fields.setPathIn(paths, Math.min(pathStart, pathEnd), pathEnd);
+    pathStart = pathEnd + 1;
     fields.aclIndex = fixed.getUint32(at, true);
     const ownerLow = fixed.getUint32(at + 4, true);
     const ownerHigh = fixed.getInt32(at + 8, true);

@@ -197,9 +197,16 @@ export class NodeSlots {
    * order. Stat fields are the caller's to set. */
   protected addNode(path: string, parentSlot: number, aclIndex: number, data: Buffer | null,
     owner: bigint, ownerIsSession: boolean): number {
+    return this.addNamedNode(parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1),
+      parentSlot, aclIndex, data, owner, ownerIsSession);
+  }
+
+  /** addNode given the node's name (the last component of its path; '' for the root). */
+  protected addNamedNode(name: string, parentSlot: number, aclIndex: number, data: Buffer | null,
+    owner: bigint, ownerIsSession: boolean): number {
     const columns = this.columns;
     const slot = columns.allocate();
-    columns.names[slot] = parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1);
+    columns.names[slot] = name;
     columns.aclIndex.set(slot, aclIndex);
     columns.ownerIndex.set(slot, owner === noEphemeralOwner ? 0 : this.owners.retain(owner));
     columns.ownerIsSession[slot] = ownerIsSession ? 1 : 0;
