@@ -75,10 +75,16 @@ export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) =
     const flags = fixed.getUint8(at + 12);
     fields.ownerIsSession = (flags & nodeFlags.ownerIsSession) !== 0;
     const dataLength = fixed.getUint32(at + 13, true);
-    let bytes = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));
-    if (dataLength > copyOver) bytes = Buffer.from(bytes);
-    // Null data is written with length 0; the flag, not the length, tells it from empty data.
-    fields.data = (flags & nodeFlags.nullData) !== 0 ? null : bytes;
+    if (views && dataLength > 0 && dataLength <= copyOver && dataAt + dataLength <= data.length) {
+      // A view valid during the call, as its place in the frame: no Buffer per node.
+      fields.setDataIn(data, dataAt, dataLength);
+      dataAt += dataLength;
+    } else {
+      let bytes = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));
+      if (dataLength > copyOver) bytes = Buffer.from(bytes);
+      // Null data is written with length 0; the flag, not the length, tells it from empty data.
+      fields.data = (flags & nodeFlags.nullData) !== 0 ? null : bytes;
+    }
     at += 17;
     fields.czxid = fixed.getFloat64(at, true);
     fields.mzxid = fixed.getFloat64(at + 8, true);

@@ -11,6 +11,8 @@ export const slabValueBytesMax = 1024;
 const chunkBytes = 64 * 1024;
 /** Classes 8, 16, …, 1024 bytes. */
 const classCount = Math.log2(slabValueBytesMax / cellBytesMin) + 1;
+/** Values up to this long are copied into a cell a byte at a time (storeFrom). */
+const byteCopyMax = 64;
 /** A cell reference: class in the low bits, the cell's number in its class above them. */
 const classBits = 3;
 
@@ -77,6 +79,20 @@ export class DataSlab {
     const cell = this.classes[classIndex]!.take();
     const { chunk, offset } = this.locate((cell << classBits) | classIndex);
     chunk.set(bytes, offset);
+    return (cell << classBits) | classIndex;
+  }
+
+  /** store() for source[start, start + length), without a view of it: a restore's values,
+   * a few dozen bytes each, are copied byte by byte (a view would cost more than the copy). */
+  storeFrom(source: Uint8Array, start: number, length: number): number {
+    const classIndex = classOf(length);
+    const cell = this.classes[classIndex]!.take();
+    const { chunk, offset } = this.locate((cell << classBits) | classIndex);
+    if (length <= byteCopyMax) {
+      for (let index = 0; index < length; index++) chunk[offset + index] = source[start + index]!;
+    } else {
+      chunk.set(source.subarray(start, start + length), offset);
+    }
     return (cell << classBits) | classIndex;
   }
 

@@ -28,6 +28,13 @@ export interface StoredNode {
   aversion: number;
 }
 
+/** A value as its place in a larger buffer (NodeFields.setDataIn). */
+export interface DataSpan {
+  dataSource: Uint8Array | undefined;
+  dataStart: number;
+  dataLength: number;
+}
+
 /** The stat fields a restored node brings (NodeFields has them). */
 export type RestoredStat = Omit<StoredNode, 'path' | 'acl' | 'data'> & { data: Buffer | null };
 
@@ -307,6 +314,13 @@ export class NodeSlots {
     } else {
       columns.dataRef[slot] = this.slab.store(data);
     }
+  }
+
+  /** storeData for the value source[start, start + length), 1 to slabValueBytesMax bytes,
+   * copied into the slab without a Buffer of its own. */
+  protected storeDataIn(slot: number, source: Uint8Array, start: number, length: number): void {
+    this.columns.dataLength[slot] = length;
+    this.columns.dataRef[slot] = this.slab.storeFrom(source, start, length);
   }
 
   protected releaseData(slot: number): void {

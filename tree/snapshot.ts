@@ -25,7 +25,15 @@ export class NodeFields {
   pathSource: string | undefined = undefined;
   pathStart = 0;
   pathEnd = 0;
-  data: Buffer | null = Buffer.alloc(0);
+  private dataValue: Buffer | null = Buffer.alloc(0);
+  /**
+   * Data not made into a Buffer of its own yet: dataSource[dataStart, dataStart + dataLength),
+   * a view valid while the node is handed over (setDataIn). A restore copies it from there
+   * into the tree's slab; `data` makes the Buffer (a view) when something asks for it.
+   */
+  dataSource: Buffer | undefined = undefined;
+  dataStart = 0;
+  dataLength = 0;
   aclIndex = 0;
   ephemeralOwner = 0n;
   ownerIsSession = false;
@@ -50,6 +58,28 @@ export class NodeFields {
   set path(path: string) {
     this.pathText = path;
     this.pathSource = undefined;
+  }
+
+  get data(): Buffer | null {
+    const source = this.dataSource;
+    if (source !== undefined) {
+      this.dataValue = source.subarray(this.dataStart, this.dataStart + this.dataLength);
+      this.dataSource = undefined;
+    }
+    return this.dataValue;
+  }
+
+  set data(data: Buffer | null) {
+    this.dataValue = data;
+    this.dataSource = undefined;
+  }
+
+  /** The data is source[start, start + length) (not null, and not empty), made into a Buffer
+   * only when `data` is read. */
+  setDataIn(source: Buffer, start: number, length: number): void {
+    this.dataSource = source;
+    this.dataStart = start;
+    this.dataLength = length;
   }
 
   /** The path is source[start, end), made into a string only when `path` is read. */

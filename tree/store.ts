@@ -4,9 +4,16 @@
 // an undo log, which is how a failing multi rolls back.
 
 import type { ACL } from '../protocol/records.js';
+import { slabValueBytesMax } from './data-slab.js';
 import { digestUnknown, noSlot } from './node-columns.js';
 import { AdditiveHash, nodeDigest } from './node-digest.js';
-import { NodeSlots, emptyData, type RestoredStat, type StoredNode } from './node-slots.js';
+import {
+  NodeSlots,
+  emptyData,
+  type DataSpan,
+  type RestoredStat,
+  type StoredNode,
+} from './node-slots.js';
 import { parentOf } from './paths.js';
 import type { SessionEntry } from './types.js';
 import {
@@ -326,11 +333,15 @@ export class NodeStore extends NodeSlots {
    * (tree/snapshot.ts StoreRestorer).
    */
   restoreNamedNode(name: string, pathLength: number, parentSlot: number, aclIndex: number,
-    fields: RestoredStat & { readonly path: string }): number {
+    fields: RestoredStat & { readonly path: string } & Partial<DataSpan>): number {
     this.acls.retainIndex(aclIndex);
     const owner = fields.ephemeralOwner;
-    const slot = this.addNamedNode(name, parentSlot, aclIndex, fields.data, owner,
-      fields.ownerIsSession);
+    // Data handed over as its place in a frame goes from there into the slab.
+    const source = fields.dataSource;
+    const spanned = source !== undefined && fields.dataLength! <= slabValueBytesMax;
+    const slot = this.addNamedNode(name, parentSlot, aclIndex, spanned ? emptyData : fields.data,
+      owner, fields.ownerIsSession);
+    if (spanned) this.storeDataIn(slot, source, fields.dataStart!, fields.dataLength!);
     this.setStoredStat(slot, fields);
     // The record holds every field the digest covers: no handle, and no view of the slab.
     // A deferred restore leaves it out of the sum (deferDigests marks it pending afterwards).
@@ -339,7 +350,7 @@ export class NodeStore extends NodeSlots {
       this.columns.digestCache[slot] = digest;
       this.digestSum.add(digest);
     }
-    this.dataSize += pathLength + dataLengthOf(fields.data);
+    this.dataSize += pathLength + (spanned ? fields.dataLength! : dataLengthOf(fields.data));
     if (owner !== noEphemeralOwner) this.indexOwner(fields.path, owner, true);
     return slot;
   }

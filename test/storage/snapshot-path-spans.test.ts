@@ -1,6 +1,7 @@
 // A snapshot's restore reads each node's path in place in its frame's path column (one string of
 // paths joined by NULs): the restorer compares the parent there and cuts out only the name, so
-// most nodes make no path string. The tree it builds must be the one a restore from plain paths
+// most nodes make no path string; small values likewise go from the frame into the tree's slab
+// with no Buffer each. The tree it builds must be the one a restore from plain paths
 // builds: names, parents, child order, digest, and the indexes kept by path (ephemerals,
 // containers, TTL nodes), whatever the names hold (long ones, non-ASCII, look-alike prefixes).
 
@@ -61,6 +62,34 @@ describe('restoring a snapshot through path spans', () => {
     expect(spanned).toBe(seen.length);
     expect(seen).toContain('/ab/ü/日本');
     expect(seen).toContain('/long-names-are-sliced-too/child-with-a-long-name-0001');
+  });
+
+  it('hands small values as their place in the frame only to a visitor that copies them', () => {
+    const source = new Harness();
+    const values = ['v', 'x'.repeat(64), 'y'.repeat(65), 'z'.repeat(1024), 'w'.repeat(1025)];
+    values.forEach((value, index) => source.create(`/v${index}`, { data: value }));
+    const bytes = Buffer.from(snapshotOfTree(source.tree).bytes);
+    const spans = new Map<string, boolean>();
+    visitSnapshotBytes('test', bytes, {
+      copyDataOver: 1024,
+      node(fields) {
+        const spanned = fields.dataSource !== undefined;
+        if (fields.path.startsWith('/v')) spans.set(fields.path, spanned);
+        expect(fields.data?.toString()).toBe(fields.path.startsWith('/v')
+          ? values[Number(fields.path.slice(2))] : fields.data?.toString());
+      },
+    });
+    expect([...spans.values()]).toEqual([true, true, true, true, false]);
+    visitSnapshotBytes('test', bytes, {
+      node: (fields) => expect(fields.dataSource).toBe(undefined),
+    });
+    const restored = new DataTree();
+    restoreTree(restored, snapshotOfTree(source.tree));
+    expect(restored.digest()).toBe(source.tree.digest());
+    values.forEach((value, index) => {
+      const body = restored.getData(`/v${index}`, anonymous).body;
+      expect(body.kind === 'data' ? body.data?.toString() : undefined).toBe(value);
+    });
   });
 
   it('builds the tree a restore from plain paths builds', () => {
