@@ -57,6 +57,7 @@ export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) =
   const given = columns.data;
   const data = !views ? Buffer.from(given)
     : Buffer.from(given.buffer, given.byteOffset, given.byteLength);
+  const dataView = new DataView(data.buffer, data.byteOffset, data.length);
   const fields = new NodeFields();
   let at = 0;
   let dataAt = 0;
@@ -77,7 +78,7 @@ export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) =
     const dataLength = fixed.getUint32(at + 13, true);
     if (views && dataLength > 0 && dataLength <= copyOver && dataAt + dataLength <= data.length) {
       // A view valid during the call, as its place in the frame: no Buffer per node.
-      fields.setDataIn(data, dataAt, dataLength);
+      fields.setDataIn(data, dataView, dataAt, dataLength);
       dataAt += dataLength;
     } else {
       let bytes = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));

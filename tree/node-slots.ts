@@ -28,9 +28,10 @@ export interface StoredNode {
   aversion: number;
 }
 
-/** A value as its place in a larger buffer (NodeFields.setDataIn). */
+/** A value as its place in a larger buffer, also seen as a DataView (NodeFields.setDataIn). */
 export interface DataSpan {
   dataSource: Uint8Array | undefined;
+  dataView: DataView;
   dataStart: number;
   dataLength: number;
 }
@@ -316,9 +317,9 @@ export class NodeSlots {
     }
   }
 
-  /** storeData for the value source[start, start + length), 1 to slabValueBytesMax bytes,
-   * copied into the slab without a Buffer of its own. */
-  protected storeDataIn(slot: number, source: Uint8Array, start: number, length: number): void {
+  /** storeData for the value at [start, start + length) of `source`, 1 to slabValueBytesMax
+   * bytes, copied into the slab without a Buffer of its own. */
+  protected storeDataIn(slot: number, source: DataView, start: number, length: number): void {
     this.columns.dataLength[slot] = length;
     this.columns.dataRef[slot] = this.slab.storeFrom(source, start, length);
   }

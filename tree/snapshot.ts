@@ -14,6 +14,8 @@ export type NodeRecord = RestoredNode;
 
 /** One znode's stored fields, as a mutable object that a reader fills again for each node:
  * restoring a million nodes through it allocates no record per node (tree/snapshot.ts). */
+const emptyView: DataView = new DataView(new ArrayBuffer(0));
+
 export class NodeFields {
   private pathText = '';
   /**
@@ -32,6 +34,8 @@ export class NodeFields {
    * into the tree's slab; `data` makes the Buffer (a view) when something asks for it.
    */
   dataSource: Buffer | undefined = undefined;
+  /** dataSource as a DataView (over the same bytes, from the same offset). */
+  dataView: DataView = emptyView;
   dataStart = 0;
   dataLength = 0;
   aclIndex = 0;
@@ -75,9 +79,10 @@ export class NodeFields {
   }
 
   /** The data is source[start, start + length) (not null, and not empty), made into a Buffer
-   * only when `data` is read. */
-  setDataIn(source: Buffer, start: number, length: number): void {
+   * only when `data` is read; `view` is a DataView of `source`'s bytes. */
+  setDataIn(source: Buffer, view: DataView, start: number, length: number): void {
     this.dataSource = source;
+    this.dataView = view;
     this.dataStart = start;
     this.dataLength = length;
   }

@@ -341,7 +341,7 @@ export class NodeStore extends NodeSlots {
     const spanned = source !== undefined && fields.dataLength! <= slabValueBytesMax;
     const slot = this.addNamedNode(name, parentSlot, aclIndex, spanned ? emptyData : fields.data,
       owner, fields.ownerIsSession);
-    if (spanned) this.storeDataIn(slot, source, fields.dataStart!, fields.dataLength!);
+    if (spanned) this.storeDataIn(slot, fields.dataView!, fields.dataStart!, fields.dataLength!);
     this.setStoredStat(slot, fields);
     // The record holds every field the digest covers: no handle, and no view of the slab.
     // A deferred restore leaves it out of the sum (deferDigests marks it pending afterwards).
