@@ -45,8 +45,25 @@ export const emptyData = Buffer.alloc(0);
  * gigabytes): some 70 bytes a node of dense columns and index. */
 const nodesReservedMax = 16_000_000;
 
-/** An ACL's content as a key: lengths keep it unambiguous whatever schemes and ids hold. */
+/** The one-entry ACL aclKey saw last, and its key. */
+const lastAcl = { perms: -1, scheme: '', id: '', key: '' };
+
+/** An ACL's content as a key: lengths keep it unambiguous whatever schemes and ids hold. Most
+ * creates name the ACL the one before named (a replay's thousands of world:anyone creates, each
+ * its own decoded object): a one-entry ACL equal to the last one gets the same key string,
+ * neither built nor hashed again. */
 function aclKey(acl: readonly ACL[]): string {
+  if (acl.length === 1) {
+    const { perms, id } = acl[0]!;
+    if (perms === lastAcl.perms && id.scheme === lastAcl.scheme && id.id === lastAcl.id) {
+      return lastAcl.key;
+    }
+    lastAcl.perms = perms;
+    lastAcl.scheme = id.scheme;
+    lastAcl.id = id.id;
+    lastAcl.key = `${perms}:${id.scheme.length}:${id.scheme}${id.id.length}:${id.id}`;
+    return lastAcl.key;
+  }
   let key = '';
   for (const { perms, id } of acl) {
     key += `${perms}:${id.scheme.length}:${id.scheme}${id.id.length}:${id.id}`;
