@@ -44,10 +44,12 @@ export function decodeFrame(file: string, payload: Buffer): SnapshotFrame {
 /** Fills `fields` with each node of `columns` in turn. The data is copied out of the frame in
  * one piece, so nodes do not keep the frame's memory alive; with `copyDataOver`, only values
  * longer than that are copied (each on its own) and the rest are views of the frame, valid
- * during the call (see SnapshotVisitor.copyDataOver). */
+ * during the call (see SnapshotVisitor.copyDataOver). Each path is handed over as its place in
+ * the frame's path column (NodeFields.setPathIn): one that is never asked for is never made. */
 export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) => void,
   copyDataOver?: number): void {
-  const paths = columns.paths.split('\0');
+  const paths = columns.paths;
+  let pathStart = 0;
   const fixed = new DataView(columns.fixed.buffer, columns.fixed.byteOffset,
     columns.fixed.length);
   const views = copyDataOver !== undefined;
@@ -55,11 +57,16 @@ export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) =
   const given = columns.data;
   const data = !views ? Buffer.from(given)
     : Buffer.from(given.buffer, given.byteOffset, given.byteLength);
+  const dataView = new DataView(data.buffer, data.byteOffset, data.length);
   const fields = new NodeFields();
   let at = 0;
   let dataAt = 0;
   for (let index = 0; index < columns.count; index++) {
-    fields.path = paths[index]!;
+    // Paths are joined by NULs (a path never holds one); a missing one reads as ''.
+    let pathEnd = paths.indexOf('\0', pathStart);
+    if (pathEnd === -1) pathEnd = paths.length;
+    fields.setPathIn(paths, Math.min(pathStart, pathEnd), pathEnd);
+    pathStart = pathEnd + 1;
     fields.aclIndex = fixed.getUint32(at, true);
     const ownerLow = fixed.getUint32(at + 4, true);
     const ownerHigh = fixed.getInt32(at + 8, true);
@@ -69,10 +76,16 @@ export function visitColumns(columns: NodeColumns, visit: (fields: NodeFields) =
     const flags = fixed.getUint8(at + 12);
     fields.ownerIsSession = (flags & nodeFlags.ownerIsSession) !== 0;
     const dataLength = fixed.getUint32(at + 13, true);
-    let bytes = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));
-    if (dataLength > copyOver) bytes = Buffer.from(bytes);
-    // Null data is written with length 0; the flag, not the length, tells it from empty data.
-    fields.data = (flags & nodeFlags.nullData) !== 0 ? null : bytes;
+    if (views && dataLength > 0 && dataLength <= copyOver && dataAt + dataLength <= data.length) {
+      // A view valid during the call, as its place in the frame: no Buffer per node.
+      fields.setDataIn(data, dataView, dataAt, dataLength);
+      dataAt += dataLength;
+    } else {
+      let bytes = dataLength === 0 ? emptyData : data.subarray(dataAt, (dataAt += dataLength));
+      if (dataLength > copyOver) bytes = Buffer.from(bytes);
+      // Null data is written with length 0; the flag, not the length, tells it from empty data.
+      fields.data = (flags & nodeFlags.nullData) !== 0 ? null : bytes;
+    }
     at += 17;
     fields.czxid = fixed.getFloat64(at, true);
     fields.mzxid = fixed.getFloat64(at + 8, true);

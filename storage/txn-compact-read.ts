@@ -19,7 +19,9 @@ export function decodeCompact(payload: Buffer, copyBytes = false): Txn {
   const cxid = reader.int();
   let digest: TxnDigest | undefined;
   if ((flags & headerFlags.digest) !== 0) {
-    digest = { zxid: reader.zxid(), version: reader.int(), treeDigest: reader.long() };
+    // Not through long(): a digest differs in every record and would push out the session id
+    // that long() keeps for the next record's header.
+    digest = { zxid: reader.zxid(), version: reader.int(), treeDigest: reader.uncachedLong() };
   }
   const txnBody = reader.body();
   if (reader.offset !== payload.length) throw new Error('bytes after the txn');
@@ -87,6 +89,13 @@ class CompactReader {
     lastLong.high = high;
     lastLong.low = low;
     lastLong.value = value;
+    return value;
+  }
+
+  /** A long that is not kept for the next read (see lastLong). */
+  uncachedLong(): bigint {
+    const value = this.buffer.readBigInt64BE(this.offset);
+    this.offset += 8;
     return value;
   }
 

@@ -28,6 +28,14 @@ export interface StoredNode {
   aversion: number;
 }
 
+/** A value as its place in a larger buffer, also seen as a DataView (NodeFields.setDataIn). */
+export interface DataSpan {
+  dataSource: Uint8Array | undefined;
+  dataView: DataView;
+  dataStart: number;
+  dataLength: number;
+}
+
 /** The stat fields a restored node brings (NodeFields has them). */
 export type RestoredStat = Omit<StoredNode, 'path' | 'acl' | 'data'> & { data: Buffer | null };
 
@@ -37,8 +45,25 @@ export const emptyData = Buffer.alloc(0);
  * gigabytes): some 70 bytes a node of dense columns and index. */
 const nodesReservedMax = 16_000_000;
 
-/** An ACL's content as a key: lengths keep it unambiguous whatever schemes and ids hold. */
+/** The one-entry ACL aclKey saw last, and its key. */
+const lastAcl = { perms: -1, scheme: '', id: '', key: '' };
+
+/** An ACL's content as a key: lengths keep it unambiguous whatever schemes and ids hold. Most
+ * creates name the ACL the one before named (a replay's thousands of world:anyone creates, each
+ * its own decoded object): a one-entry ACL equal to the last one gets the same key string,
+ * neither built nor hashed again. */
 function aclKey(acl: readonly ACL[]): string {
+  if (acl.length === 1) {
+    const { perms, id } = acl[0]!;
+    if (perms === lastAcl.perms && id.scheme === lastAcl.scheme && id.id === lastAcl.id) {
+      return lastAcl.key;
+    }
+    lastAcl.perms = perms;
+    lastAcl.scheme = id.scheme;
+    lastAcl.id = id.id;
+    lastAcl.key = `${perms}:${id.scheme.length}:${id.scheme}${id.id.length}:${id.id}`;
+    return lastAcl.key;
+  }
   let key = '';
   for (const { perms, id } of acl) {
     key += `${perms}:${id.scheme.length}:${id.scheme}${id.id.length}:${id.id}`;
@@ -197,9 +222,16 @@ export class NodeSlots {
    * order. Stat fields are the caller's to set. */
   protected addNode(path: string, parentSlot: number, aclIndex: number, data: Buffer | null,
     owner: bigint, ownerIsSession: boolean): number {
+    return this.addNamedNode(parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1),
+      parentSlot, aclIndex, data, owner, ownerIsSession);
+  }
+
+  /** addNode given the node's name (the last component of its path; '' for the root). */
+  protected addNamedNode(name: string, parentSlot: number, aclIndex: number, data: Buffer | null,
+    owner: bigint, ownerIsSession: boolean): number {
     const columns = this.columns;
     const slot = columns.allocate();
-    columns.names[slot] = parentSlot === noSlot ? '' : path.slice(path.lastIndexOf('/') + 1);
+    columns.names[slot] = name;
     columns.aclIndex.set(slot, aclIndex);
     columns.ownerIndex.set(slot, owner === noEphemeralOwner ? 0 : this.owners.retain(owner));
     columns.ownerIsSession[slot] = ownerIsSession ? 1 : 0;
@@ -300,6 +332,13 @@ export class NodeSlots {
     } else {
       columns.dataRef[slot] = this.slab.store(data);
     }
+  }
+
+  /** storeData for the value at [start, start + length) of `source`, 1 to slabValueBytesMax
+   * bytes, copied into the slab without a Buffer of its own. */
+  protected storeDataIn(slot: number, source: DataView, start: number, length: number): void {
+    this.columns.dataLength[slot] = length;
+    this.columns.dataRef[slot] = this.slab.storeFrom(source, start, length);
   }
 
   protected releaseData(slot: number): void {

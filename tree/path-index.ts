@@ -42,6 +42,16 @@ export class PathIndex {
   private live = 0;
   private occupied = 0;
   root = noSlot;
+  /**
+   * The parent of the last component find() last reached: memoPath's first memoLength
+   * characters are its path (0: none). Lookups come in runs under one parent (a client's
+   * create looks up the parent, then the new path; a replay's creates fill one parent after
+   * another), so a run skips the walk from the root, a hashed probe per component. Only a
+   * removal can make a path name another slot (or none): remove and clear forget it.
+   */
+  private memoPath = '';
+  private memoLength = 0;
+  private memoSlot = noSlot;
   /** During a bulk load: slots added, hashed, and not yet in the table (see beginBulk). */
   private pending: Int32Array | undefined;
   private pendingCount = 0;
@@ -74,15 +84,39 @@ export class PathIndex {
     let slot = this.root;
     if (path.length === 1) return slot;
     let start = 1;
+    const memoLength = this.memoLength;
+    if (memoLength > 0 && path.length >= memoLength && this.sharesMemo(path, memoLength)) {
+      if (path.length === memoLength) return this.memoSlot;
+      if (path.charCodeAt(memoLength) === 0x2f) {
+        slot = this.memoSlot;
+        start = memoLength + 1;
+      }
+    }
     while (start <= path.length) {
       let end = path.indexOf('/', start);
       if (end === -1) end = path.length;
       if (end === start) return undefined;
+      if (end === path.length && start > 1) {
+        // The last component's parent is found: the next lookup there starts from it.
+        this.memoPath = path;
+        this.memoLength = start - 1;
+        this.memoSlot = slot;
+      }
       slot = this.child(slot, path, start, end);
       if (slot === noSlot) return undefined;
       start = end + 1;
     }
     return slot;
+  }
+
+  /** Whether `path` begins with the memo's first `length` characters (compared from the end,
+   * where sibling parents differ). */
+  private sharesMemo(path: string, length: number): boolean {
+    const memo = this.memoPath;
+    for (let index = length - 1; index >= 0; index--) {
+      if (path.charCodeAt(index) !== memo.charCodeAt(index)) return false;
+    }
+    return true;
   }
 
   /** The child of `parent` named by path[start, end), or noSlot. */
@@ -167,6 +201,7 @@ export class PathIndex {
 
   remove(slot: number): void {
     this.flush();
+    this.forgetMemo();
     if (slot === this.root) {
       this.root = noSlot;
       return;
@@ -183,7 +218,14 @@ export class PathIndex {
     }
   }
 
+  private forgetMemo(): void {
+    this.memoPath = '';
+    this.memoLength = 0;
+    this.memoSlot = noSlot;
+  }
+
   clear(): void {
+    this.forgetMemo();
     this.pending = undefined;
     this.pendingCount = 0;
     this.table = new Int32Array(capacityInitial).fill(empty);

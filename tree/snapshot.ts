@@ -14,9 +14,30 @@ export type NodeRecord = RestoredNode;
 
 /** One znode's stored fields, as a mutable object that a reader fills again for each node:
  * restoring a million nodes through it allocates no record per node (tree/snapshot.ts). */
+const emptyView: DataView = new DataView(new ArrayBuffer(0));
+
 export class NodeFields {
-  path = '';
-  data: Buffer | null = Buffer.alloc(0);
+  private pathText = '';
+  /**
+   * A path not made into a string of its own yet: it is pathSource[pathStart, pathEnd), as a
+   * snapshot frame's path column holds it (setPathIn). A restore reads the parent's and the
+   * node's name straight from there, so a million nodes cost no path string each; `path`
+   * makes the string when something asks for it.
+   */
+  pathSource: string | undefined = undefined;
+  pathStart = 0;
+  pathEnd = 0;
+  private dataValue: Buffer | null = Buffer.alloc(0);
+  /**
+   * Data not made into a Buffer of its own yet: dataSource[dataStart, dataStart + dataLength),
+   * a view valid while the node is handed over (setDataIn). A restore copies it from there
+   * into the tree's slab; `data` makes the Buffer (a view) when something asks for it.
+   */
+  dataSource: Buffer | undefined = undefined;
+  /** dataSource as a DataView (over the same bytes, from the same offset). */
+  dataView: DataView = emptyView;
+  dataStart = 0;
+  dataLength = 0;
   aclIndex = 0;
   ephemeralOwner = 0n;
   ownerIsSession = false;
@@ -28,6 +49,50 @@ export class NodeFields {
   version = 0;
   cversion = 0;
   aversion = 0;
+
+  get path(): string {
+    const source = this.pathSource;
+    if (source !== undefined) {
+      this.pathText = source.slice(this.pathStart, this.pathEnd);
+      this.pathSource = undefined;
+    }
+    return this.pathText;
+  }
+
+  set path(path: string) {
+    this.pathText = path;
+    this.pathSource = undefined;
+  }
+
+  get data(): Buffer | null {
+    const source = this.dataSource;
+    if (source !== undefined) {
+      this.dataValue = source.subarray(this.dataStart, this.dataStart + this.dataLength);
+      this.dataSource = undefined;
+    }
+    return this.dataValue;
+  }
+
+  set data(data: Buffer | null) {
+    this.dataValue = data;
+    this.dataSource = undefined;
+  }
+
+  /** The data is source[start, start + length) (not null, and not empty), made into a Buffer
+   * only when `data` is read; `view` is a DataView of `source`'s bytes. */
+  setDataIn(source: Buffer, view: DataView, start: number, length: number): void {
+    this.dataSource = source;
+    this.dataView = view;
+    this.dataStart = start;
+    this.dataLength = length;
+  }
+
+  /** The path is source[start, end), made into a string only when `path` is read. */
+  setPathIn(source: string, start: number, end: number): void {
+    this.pathSource = source;
+    this.pathStart = start;
+    this.pathEnd = end;
+  }
 
   /** Fills this from a record; returns this. */
   of(record: NodeRecord): this {
@@ -220,13 +285,43 @@ export class StoreRestorer {
 
   /** Adds one node; `fields` is only read, so the caller may reuse it. */
   nodeFields(fields: NodeFields): void {
-    const path = fields.path;
     const aclIndex = this.aclIndexes[fields.aclIndex];
     if (aclIndex === undefined) {
-      throw new SnapshotRestoreError(`${path}: unknown ACL ${fields.aclIndex}`);
+      throw new SnapshotRestoreError(`${fields.path}: unknown ACL ${fields.aclIndex}`);
     }
+    const source = fields.pathSource;
+    if (source !== undefined && this.spannedNode(source, fields, aclIndex)) return;
+    const path = fields.path;
     const parentSlot = path === '/' ? -1 : this.parentOf(path);
-    this.store.restoreNode(path, parentSlot, aclIndex, fields);
+    const name = parentSlot === -1 ? '' : path.slice(path.lastIndexOf('/') + 1);
+    this.store.restoreNamedNode(name, path.length, parentSlot, aclIndex, fields);
+  }
+
+  /**
+   * Adds a node whose path is a span of `source` (NodeFields.setPathIn), as parentOf would
+   * place it, without making its path string: the parent is compared in place and only the
+   * name is cut out. False (nothing done) for a path this does not handle (the root, one with
+   * no slash past its first character), which nodeFields then adds by its path.
+   */
+  private spannedNode(source: string, fields: NodeFields, aclIndex: number): boolean {
+    const start = fields.pathStart;
+    const end = fields.pathEnd;
+    const lastSlash = source.lastIndexOf('/', end - 1);
+    if (lastSlash < start || end - start < 2 || source.charCodeAt(start) !== 0x2f) return false;
+    const parentLength = lastSlash - start;
+    const parentPath = this.parentPath;
+    const sameParent = this.parentSlot >= 0 &&
+      parentLength === (parentPath === '/' ? 0 : parentPath.length) &&
+      source.startsWith(parentPath, start);
+    if (!sameParent) {
+      this.parentPath = parentLength === 0 ? '/' : source.slice(start, lastSlash);
+      const slot = this.store.slotOf(this.parentPath);
+      this.parentSlot = slot ?? -1;
+      if (slot === undefined) throw new SnapshotRestoreError(`${fields.path}: parent missing`);
+    }
+    this.store.restoreNamedNode(source.slice(lastSlash + 1, end), end - start, this.parentSlot,
+      aclIndex, fields);
+    return true;
   }
 
   session(record: SessionRecord): void {

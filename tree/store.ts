@@ -4,9 +4,16 @@
 // an undo log, which is how a failing multi rolls back.
 
 import type { ACL } from '../protocol/records.js';
+import { slabValueBytesMax } from './data-slab.js';
 import { digestUnknown, noSlot } from './node-columns.js';
 import { AdditiveHash, nodeDigest } from './node-digest.js';
-import { NodeSlots, emptyData, type RestoredStat, type StoredNode } from './node-slots.js';
+import {
+  NodeSlots,
+  emptyData,
+  type DataSpan,
+  type RestoredStat,
+  type StoredNode,
+} from './node-slots.js';
 import { parentOf } from './paths.js';
 import type { SessionEntry } from './types.js';
 import {
@@ -317,22 +324,34 @@ export class NodeStore extends NodeSlots {
     this.deferringDigests = false;
   }
 
-  /** Snapshot restore: adds a node under `parentSlot` (noSlot for the root) with every stat
-   * field as the record holds it; `aclIndex` is an entry retainAcl gave. */
-  restoreNode(path: string, parentSlot: number, aclIndex: number, fields: RestoredStat): number {
+  /**
+   * Snapshot restore: adds a node under `parentSlot` (noSlot for the root) with every stat
+   * field as the record holds it; `aclIndex` is an entry retainAcl gave. The node comes as its
+   * name (the last component of its path, '' for the root) and its path's length:
+   * `fields.path` is read only when the path is needed (a digest summed now, an ephemeral,
+   * container or TTL node to index), so most restored nodes make no path string
+   * (tree/snapshot.ts StoreRestorer).
+   */
+  restoreNamedNode(name: string, pathLength: number, parentSlot: number, aclIndex: number,
+    fields: RestoredStat & { readonly path: string } & Partial<DataSpan>): number {
     this.acls.retainIndex(aclIndex);
-    const slot = this.addNode(path, parentSlot, aclIndex, fields.data, fields.ephemeralOwner,
-      fields.ownerIsSession);
+    const owner = fields.ephemeralOwner;
+    // Data handed over as its place in a frame goes from there into the slab.
+    const source = fields.dataSource;
+    const spanned = source !== undefined && fields.dataLength! <= slabValueBytesMax;
+    const slot = this.addNamedNode(name, parentSlot, aclIndex, spanned ? emptyData : fields.data,
+      owner, fields.ownerIsSession);
+    if (spanned) this.storeDataIn(slot, fields.dataView!, fields.dataStart!, fields.dataLength!);
     this.setStoredStat(slot, fields);
     // The record holds every field the digest covers: no handle, and no view of the slab.
     // A deferred restore leaves it out of the sum (deferDigests marks it pending afterwards).
     if (this.digestEnabled && !this.deferringDigests) {
-      const digest = nodeDigest(path, fields);
+      const digest = nodeDigest(fields.path, fields);
       this.columns.digestCache[slot] = digest;
       this.digestSum.add(digest);
     }
-    this.dataSize += path.length + dataLengthOf(fields.data);
-    this.indexOwner(path, fields.ephemeralOwner, true);
+    this.dataSize += pathLength + (spanned ? fields.dataLength! : dataLengthOf(fields.data));
+    if (owner !== noEphemeralOwner) this.indexOwner(fields.path, owner, true);
     return slot;
   }
 

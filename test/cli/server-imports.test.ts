@@ -83,4 +83,13 @@ describe('corral server startup imports', () => {
       expect(packages, name).not.toContain(name);
     }
   });
+
+  it('loads the ensemble replica and the admin server only when they start', () => {
+    // A standalone restart recovers before either is needed (the admin server starts once the
+    // client port is open): their modules are not on the way to serving.
+    for (const file of ['actors/replica/tcp-world.ts', 'actors/operations/admin-server.ts',
+      'actors/operations/admin-backup.ts']) {
+      expect(files, file).not.toContain(file);
+    }
+  });
 });

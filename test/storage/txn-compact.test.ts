@@ -134,8 +134,13 @@ describe('compact records read ids and session ids through a cache (a replay\'s 
         acl: [{ perms: 31, id: { scheme: 'world', id: names[(index * 7) % names.length]! } }],
         flags: 0, ttl: -1 } }));
     const sessions = [5n, -1n, 2n ** 62n + 3n, 5n + 2n ** 32n];
+    // Each record's digest differs (and sometimes equals a session id): neither may be read
+    // back as the other.
     const withSessions = txns.map((txn, index) => ({ ...txn, zxid: zxid + index,
-      sessionId: sessions[index % sessions.length]! }));
+      sessionId: sessions[index % sessions.length]!,
+      digest: { zxid: zxid + index - 1, version: 2,
+        treeDigest: index % 5 === 0 ? sessions[(index + 1) % sessions.length]!
+          : BigInt(index) * 7919n - 5n } }));
     const records = withSessions.map((txn) => encodeTxn(txn));
     for (const order of [[...records.keys()], [...records.keys()].reverse()]) {
       for (const index of order) {
