@@ -70,7 +70,9 @@ describe.skipIf(!linux)('the log\'s mapped pages', () => {
       await Promise.all(during);
       reading = false;
 
-      expect(residentKibUnder(dir)).toBeLessThan(before / 8);
+      // Most of it is gone; the reads and appends around the release fault a few pages back
+      // in, more of them on a loaded machine (up to about 1 MiB of 7 seen), so a quarter bounds it.
+      expect(residentKibUnder(dir)).toBeLessThan(before / 4);
       expect(reads).toBeGreaterThan(1);
       const zxids = [...log.readFrom(0)].map((txn) => txn.zxid);
       expect(zxids).toHaveLength(zxid);
