@@ -214,15 +214,17 @@ describe('sync from the same site (real processes, sites a,a,b,b,b)', { timeout:
     expect(logged(learner, 'snapshot from a follower of the site').map((entry) => entry.peer))
       .toEqual([source]);
     expect(logged(source, 'site snapshot sent').map((entry) => entry.learner)).toContain(learner);
-    // ...and the leader sent it no SNAP: only the DIFF after the snapshot's zxid.
+    // ...and the leader sent it no SNAP: only the DIFF after the snapshot's zxid (and another
+    // DIFF if, on a loaded machine, the new follower fell behind syncLimit and synced again).
     const modes = logged(leader, 'synchronizing learner').slice(leaderSyncs)
       .filter((entry) => entry.learner === learner).map((entry) => entry.mode);
-    expect(modes).toEqual(['diff']);
-    // The counters say so: the learner's SNAP came from its site and its DIFF from the leader;
+    expect(modes.length).toBeGreaterThanOrEqual(1);
+    expect(modes.filter((mode) => mode !== 'diff')).toEqual([]);
+    // The counters say so: the learner's SNAP came from its site and its DIFFs from the leader;
     // the leader delegated once and sent no SNAP of its own.
     expect(await metric(learner, siteSnaps)).toBe(1);
     expect(await metric(learner, leaderSnaps)).toBe(0);
-    expect(await metric(learner, leaderDiffs)).toBe(1);
+    expect(await metric(learner, leaderDiffs)).toBe(modes.length);
     expect(await delegationCounts(leader))
       .toEqual({ delegations: counted.delegations + 1, fallbacks: counted.fallbacks });
     // It serves what it loaded.
