@@ -127,6 +127,36 @@ export function checkLogBetween(log: DurableTxnLog, afterZxid: number, throughZx
   throw new CorruptLogError(log.dataDir, first.zxid, first.reason, next);
 }
 
+/**
+ * A SNAP installs the leader's snapshot, then empties the log (replaceWithSnapshot); a crash
+ * between the two leaves records of the replaced history at or below the snapshot, with a gap
+ * up to it that nothing fills. A leader reading that log would plan a DIFF across the gap. A
+ * replica's own snapshots are taken at a txn it logged (and compaction purges only below a
+ * snapshot), so a log that holds records below the newest snapshot but not the snapshot's own
+ * zxid holds such leftovers: they go, as the SNAP would have taken them.
+ */
+export async function dropHistoryReplacedBySnap(
+  files: FileStore,
+  snapshotDir: string,
+  log: DurableTxnLog,
+  logger: StorageLogger,
+  snapshotZxid: number,
+): Promise<void> {
+  const first = log.firstZxid();
+  if (snapshotZxid === 0 || first === 0 || first >= snapshotZxid) return;
+  if (log.holds(snapshotZxid)) return;
+  // The snapshot's name may not be durable yet: the SNAP renamed it into place and the process
+  // died before the directory was synced. A purge made durable before it is would leave, after
+  // a later power loss, a log purged past a snapshot that is gone (simulator seed 1108 with
+  // reconfig and syncLimitTicks 20: the replica could never start again).
+  await files.syncDirectory(snapshotDir);
+  const dropped = await log.purgeThrough(snapshotZxid);
+  logger.warn(
+    { dataDir: log.dataDir, snapshotZxid: hex(snapshotZxid), records: dropped },
+    'dropped the log records a SNAP replaced before it was interrupted',
+  );
+}
+
 export interface RestoredSnapshot {
   zxid: number;
   file: string;

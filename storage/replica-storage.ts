@@ -12,11 +12,9 @@ import { nextTurnOf, type BackendSession, type FileStore, type StorageBackend } 
 import { DurableTxnLog } from './durable-log.js';
 import { DurableEpochStore, type EpochStore } from './epochs.js';
 import type { TxnLog } from './log.js';
+import { LogRetention } from './log-retention.js';
 import {
-  checkedReplay,
-  checkLog,
-  checkLogBetween,
-  lastRecordWhole,
+  dropHistoryReplacedBySnap,
   restoreNewestSnapshot,
   type RestoredSnapshot,
   type StorageLogger,
@@ -27,66 +25,22 @@ import {
   SnapshotAbortedError,
   writeSnapshot,
 } from './snapshot-file.js';
-import { epochOfZxid, hex } from '../protocol/zxid.js';
-import type { SnapshotCompression } from './snapshot-compression.js';
+import { StartupLogCheck } from './startup-log-check.js';
+import {
+  storageSettingsDefaults,
+  type SnapshotTaken,
+  type StorageSettings,
+  type StorageTimings,
+} from './storage-settings.js';
+import { epochOfZxid } from '../protocol/zxid.js';
 
-export interface StorageSettings {
-  /** Txns between snapshots (ZooKeeper's snapCount, zoo.cfg `snapCount`). */
-  snapCount: number;
-  /** Snapshots kept (zoo.cfg autopurge.snapRetainCount); the log is kept back to the oldest. */
-  snapRetainCount: number;
-  /** Txns always kept in the log, so a lagging follower can DIFF-sync (`txnsRetainedMin`). */
-  txnsRetainedMin: number;
-  /** How new snapshot files are written (zoo.cfg snapshot.compression.method); every file is
-   * read as its name says it was written. */
-  snapshotCompression: SnapshotCompression;
-  /**
-   * Which log records have their checksum checked as the storage opens: 'all', or only those
-   * after the newest snapshot ('afterSnapshot'), the ones recovery replays. Records a snapshot
-   * covers are then checked when first read: a learner's DIFF checks its range before it is sent
-   * (corruptRecordBetween) and any other read refuses a corrupt record (decodeTxn). A server
-   * opens its data dir with 'afterSnapshot' (storage/data-dir.ts): at a million znodes the log
-   * kept behind the retained snapshots is some 300k records, most of a second to check.
-   * 'asReplayed' (a standalone server's startup): as 'afterSnapshot', but the records recovery
-   * replays are checked by that replay, in the one read of them (see checkedReplay).
-   */
-  startupLogCheck: 'all' | 'afterSnapshot' | 'asReplayed';
-}
-
-/**
- * Log bytes appended between two releases of the log's mapped pages (releaseMappedPages): what
- * the process keeps resident of the log file at most, besides what a purge or scan reads.
- */
-export const mappedLogBytesMax = 64 * 1024 * 1024;
-
-export const storageSettingsDefaults: StorageSettings = {
-  snapCount: 100_000,
-  snapRetainCount: 3,
-  txnsRetainedMin: 500,
-  snapshotCompression: 'none',
-  startupLogCheck: 'all',
-};
-
-export interface SnapshotTaken {
-  zxid: number;
-  file: string;
-  bytes: number;
-  /** How long beginning the capture held the event loop (TreeCapture: copy-on-write, so only
-   * the path index's references are copied). */
-  captureMs: number;
-  totalMs: number;
-  purgedTxns: number;
-}
-
-/** What the metrics hear of the storage's work, measured where it is done (times in ms). */
-export interface StorageTimings {
-  /** A batch of `txns` made durable in `durationMs` (ZooKeeper's fsynctime and batch size). */
-  appended(txns: number, durationMs: number): void;
-  /** A snapshot captured and written, before its compaction (ZooKeeper's snapshottime). */
-  snapshotWritten(durationMs: number): void;
-  /** A compaction (autopurge's, or a snapshot's) that deleted `txns` txns. */
-  purged(durationMs: number, txns: number): void;
-}
+export {
+  mappedLogBytesMax,
+  storageSettingsDefaults,
+  type SnapshotTaken,
+  type StorageSettings,
+  type StorageTimings,
+} from './storage-settings.js';
 
 export class ReplicaStorage implements TxnLog {
   readonly dataDir: string;
@@ -102,21 +56,12 @@ export class ReplicaStorage implements TxnLog {
   private latestSnapshotFile: string | undefined;
   /** A TRUNC or SNAP rewrote the history since the last snapshot before serving. */
   private historyRewritten = false;
-  /** The log is (being) purged through here: decided, perhaps not yet durable. */
-  private purgingThroughZxid = 0;
-  /** Told, as a purge is decided, the first zxid the log will still hold (see onPurge). */
-  private purgeListener: ((firstZxid: number) => void) | undefined;
   /** Told the durations of appends, snapshots and purges (observeTimings). */
   private timings: StorageTimings | undefined;
-  /** Readers that need the log after a zxid kept (holdLogAfter). */
-  private readonly readHolds = new Set<{ afterZxid: number }>();
-  /** log.appendedBytes when the mapped pages were last released. */
-  private appendedBytesAtRelease = 0;
-  private releasing: Promise<void> | undefined;
-  /** Records at or below this were not checked as the storage opened (startupLogCheck). */
-  private uncheckedThroughZxid = 0;
-  /** 'asReplayed': the zxid restoreInto left the replay to check from (see readFrom). */
-  private replayChecksAfterZxid: number | undefined;
+  /** The records the startup check left, checked when first read. */
+  private readonly logCheck: StartupLogCheck;
+  /** Compaction, readers' holds on the log, and the release of its mapped pages. */
+  private readonly retention: LogRetention;
 
   private constructor(
     private readonly session: BackendSession,
@@ -130,6 +75,9 @@ export class ReplicaStorage implements TxnLog {
     this.snapshotDir = join(session.dataDir, 'snapshots');
     this.files = session.files;
     this.epochs = new DurableEpochStore(session);
+    this.logCheck = new StartupLogCheck(log, settings.startupLogCheck);
+    this.retention = new LogRetention(session, log, settings, logger, this.snapshotDir,
+      () => this.closing);
   }
 
   /** Opens the backend and checks the log (see checkLog); the tree is restored separately. */
@@ -149,50 +97,16 @@ export class ReplicaStorage implements TxnLog {
       const storage = new ReplicaStorage(session, log, resolved, logger, snapshotTaken);
       await session.files.makeDirectory(storage.snapshotDir);
       const newest = (await storage.snapshots())[0];
-      // Recovery replays the log after the snapshot it loads, the newest whole one; if that one
-      // is damaged, restoreInto checks the records between the older snapshot it uses and this.
-      const checkedAfterZxid = resolved.startupLogCheck === 'all' ? 0 : (newest?.zxid ?? 0);
-      storage.uncheckedThroughZxid = checkedAfterZxid;
-      if (resolved.startupLogCheck === 'asReplayed' && lastRecordWhole(log, checkedAfterZxid)) {
-        // No torn tail to cut: the replay checks the rest (a corrupt record it meets has a
-        // whole one after it, so it refuses the start, as checkLog would have).
-        storage.uncheckedThroughZxid = Math.max(checkedAfterZxid, log.lastZxid());
-      } else {
-        await checkLog(log, logger, checkedAfterZxid);
-      }
+      await storage.logCheck.atOpen(logger, newest?.zxid ?? 0);
       storage.latestSnapshotZxid = newest?.zxid ?? 0;
       storage.latestSnapshotFile = newest?.file;
-      await storage.dropHistoryReplacedBySnap();
+      await dropHistoryReplacedBySnap(session.files, storage.snapshotDir, log, logger,
+        storage.latestSnapshotZxid);
       return storage;
     } catch (error) {
       await session.close();
       throw error;
     }
-  }
-
-  /**
-   * A SNAP installs the leader's snapshot, then empties the log (replaceWithSnapshot); a crash
-   * between the two leaves records of the replaced history at or below the snapshot, with a gap
-   * up to it that nothing fills. A leader reading that log would plan a DIFF across the gap. A
-   * replica's own snapshots are taken at a txn it logged (and compaction purges only below a
-   * snapshot), so a log that holds records below the newest snapshot but not the snapshot's own
-   * zxid holds such leftovers: they go, as the SNAP would have taken them.
-   */
-  private async dropHistoryReplacedBySnap(): Promise<void> {
-    const snapshotZxid = this.latestSnapshotZxid;
-    const first = this.log.firstZxid();
-    if (snapshotZxid === 0 || first === 0 || first >= snapshotZxid) return;
-    if (this.log.holds(snapshotZxid)) return;
-    // The snapshot's name may not be durable yet: the SNAP renamed it into place and the process
-    // died before the directory was synced. A purge made durable before it is would leave, after
-    // a later power loss, a log purged past a snapshot that is gone (simulator seed 1108 with
-    // reconfig and syncLimitTicks 20: the replica could never start again).
-    await this.files.syncDirectory(this.snapshotDir);
-    const dropped = await this.log.purgeThrough(snapshotZxid);
-    this.logger.warn(
-      { dataDir: this.log.dataDir, snapshotZxid: hex(snapshotZxid), records: dropped },
-      'dropped the log records a SNAP replaced before it was interrupted',
-    );
   }
 
   /** The snapshot files, newest first. */
@@ -211,12 +125,7 @@ export class ReplicaStorage implements TxnLog {
     const snapshots = await this.snapshots();
     const restored = restoreNewestSnapshot(this.files, tree, snapshots, this.log, this.logger,
       options.deferDigest ?? false);
-    const replayFrom = restored?.zxid ?? 0;
-    if (this.settings.startupLogCheck === 'asReplayed' && replayFrom < this.uncheckedThroughZxid) {
-      this.replayChecksAfterZxid = replayFrom;
-    } else {
-      this.checkReplayedRecords(replayFrom);
-    }
+    this.logCheck.beforeReplay(restored?.zxid ?? 0);
     // Count from the snapshot, not from this start: a server restarted more often than every
     // snapCount txns must still snapshot (and compact).
     this.txnsSinceSnapshot = this.log.countAfter(restored?.zxid ?? 0);
@@ -224,33 +133,11 @@ export class ReplicaStorage implements TxnLog {
     return restored;
   }
 
-  /**
-   * Recovery replays every record after `fromZxid`: those not yet checked are checked before any
-   * is applied, so a corrupt one refuses the start (or the TRUNC's rebuild) with CorruptLogError
-   * instead of stopping a replay halfway.
-   */
-  private checkReplayedRecords(fromZxid: number): void {
-    if (fromZxid >= this.uncheckedThroughZxid) return;
-    checkLogBetween(this.log, fromZxid, this.uncheckedThroughZxid);
-    this.uncheckedThroughZxid = fromZxid;
-  }
-
-  /**
-   * The first corrupt record after `afterZxid` through `throughZxid`, or undefined: a leader
-   * asks before it streams a DIFF (or a TRUNC's tail) of that range to a learner, and sends a
-   * SNAP instead of a corrupt record. Only records the startup check skipped are read, once.
-   */
+  /** The first corrupt record after `afterZxid` through `throughZxid`, or undefined: a leader
+   * asks before it streams that range to a learner (StartupLogCheck.corruptRecordBetween). */
   corruptRecordBetween(afterZxid: number, throughZxid: number):
     { zxid: number; reason: string } | undefined {
-    const unchecked = this.uncheckedThroughZxid;
-    if (afterZxid >= unchecked || throughZxid <= afterZxid) return undefined;
-    const scan = this.log.scan(afterZxid, Math.min(throughZxid, unchecked));
-    const first = scan.corrupt[0];
-    if (first !== undefined) return first;
-    // Everything after afterZxid is checked now (through the unchecked end, and past it at
-    // startup); a range that stopped short of it leaves the rest for a later DIFF.
-    if (throughZxid >= unchecked) this.uncheckedThroughZxid = afterZxid;
-    return undefined;
+    return this.logCheck.corruptRecordBetween(afterZxid, throughZxid);
   }
 
   /**
@@ -258,7 +145,7 @@ export class ReplicaStorage implements TxnLog {
    * before the purge is durable (a replica's leader must stop planning DIFFs from it at once).
    */
   onPurge(listener: (firstZxid: number) => void): void {
-    this.purgeListener = listener;
+    this.retention.onPurge(listener);
   }
 
   /** `timings` hears how long each durable append, snapshot and purge took (the metrics). */
@@ -302,7 +189,7 @@ export class ReplicaStorage implements TxnLog {
   async rebuildInto(tree: DataTree): Promise<number> {
     const snapshots = await this.snapshots();
     const restored = restoreNewestSnapshot(this.files, tree, snapshots, this.log, this.logger);
-    this.checkReplayedRecords(restored?.zxid ?? 0);
+    this.logCheck.checkReplayedRecords(restored?.zxid ?? 0);
     let replayed = 0;
     for (const txn of this.log.readFrom(tree.lastZxid)) {
       tree.apply(txn);
@@ -323,7 +210,7 @@ export class ReplicaStorage implements TxnLog {
    * its zxid was committed). The file is written and synced under its temporary name; what the
    * log and the snapshots hold after `zxid` goes; only then is the file renamed into place, so
    * that a restart from it replays no txn of the old history; then the rest of the old state goes
-   * (cut before that, the next open takes it: dropHistoryReplacedBySnap).
+   * (cut before that, the next open takes it: recovery.ts, dropHistoryReplacedBySnap).
    */
   async replaceWithSnapshot(zxid: number, snapshot: Buffer, restore: () => void): Promise<void> {
     await this.settled();
@@ -341,7 +228,7 @@ export class ReplicaStorage implements TxnLog {
     }
     await this.files.syncDirectory(this.snapshotDir);
     await this.log.truncateFrom(0);
-    this.uncheckedThroughZxid = 0;
+    this.logCheck.logEmptied();
     this.latestSnapshotZxid = zxid;
     this.latestSnapshotFile = prepared.file;
     this.txnsSinceSnapshot = 0;
@@ -359,9 +246,7 @@ export class ReplicaStorage implements TxnLog {
 
   /** The first zxid the log holds (0 when empty): older txns were purged or never logged. */
   firstZxid(): number {
-    // A purge decided and not yet durable counts as done: nobody may plan to read what it takes.
-    if (this.purgingThroughZxid > 0) return this.log.firstZxidAfter(this.purgingThroughZxid);
-    return this.log.firstZxid();
+    return this.retention.firstZxid();
   }
 
   /** The last zxid of each epoch among the log and the newest snapshot, ascending. */
@@ -379,9 +264,7 @@ export class ReplicaStorage implements TxnLog {
     const startedAt = this.timings === undefined ? 0 : performance.now();
     await this.log.append(txns);
     this.timings?.appended(txns.length, performance.now() - startedAt);
-    if (this.log.appendedBytes - this.appendedBytesAtRelease >= mappedLogBytesMax) {
-      this.releaseMappedPagesSoon();
-    }
+    this.retention.appended();
     this.txnsSinceSnapshot += txns.length;
     if (this.txnsSinceSnapshot >= this.settings.snapCount && this.snapshotting === undefined) {
       // The proposer applies this batch as soon as the promise resolves, in the same turn; the
@@ -490,31 +373,9 @@ export class ReplicaStorage implements TxnLog {
    */
   async compact(): Promise<number> {
     const startedAt = performance.now();
-    const purgedTxns = await this.compactLog();
+    const purgedTxns = await this.retention.compactLog();
     this.timings?.purged(performance.now() - startedAt, purgedTxns);
     return purgedTxns;
-  }
-
-  private async compactLog(): Promise<number> {
-    const snapshots = await this.snapshots();
-    const kept = snapshots.slice(0, this.settings.snapRetainCount);
-    for (const old of snapshots.slice(this.settings.snapRetainCount)) {
-      await this.files.remove(old.file);
-    }
-    if (snapshots.length > kept.length) await this.files.syncDirectory(this.snapshotDir);
-    const oldestKept = kept.at(-1);
-    if (oldestKept === undefined) return 0;
-    const retainedFromZxid = this.log.zxidBeforeLast(this.settings.txnsRetainedMin - 1);
-    let throughZxid = Math.min(oldestKept.zxid, retainedFromZxid - 1);
-    // A learner's DIFF still being read from the log keeps what it reads.
-    for (const hold of this.readHolds) throughZxid = Math.min(throughZxid, hold.afterZxid);
-    if (throughZxid <= 0) return 0;
-    // Said before the purge is durable: a leader that planned a DIFF from the txns it takes, in
-    // the window before it is, would stream that DIFF with a gap (found by the simulator, seed
-    // 1072: a learner was sent the log from 0x200000018 for a DIFF after 0x20000000a).
-    this.purgingThroughZxid = Math.max(this.purgingThroughZxid, throughZxid);
-    this.purgeListener?.(this.firstZxid());
-    return this.log.purgeThrough(throughZxid);
   }
 
   /**
@@ -533,51 +394,26 @@ export class ReplicaStorage implements TxnLog {
     }
   }
 
-  /**
-   * Drops the log's pages from this process's memory (BackendSession.releaseMappedPages), in
-   * the background, once no reader holds the log (a lazy read must not span the reopening).
-   */
+  /** Drops the log's pages from this process's memory once no reader holds the log (see
+   * LogRetention.releaseMappedPagesSoon). */
   releaseMappedPagesSoon(): void {
-    const release = this.session.releaseMappedPages;
-    if (release === undefined || this.releasing !== undefined || this.closing) return;
-    if (this.readHolds.size > 0) return;
-    this.appendedBytesAtRelease = this.log.appendedBytes;
-    this.releasing = release.call(this.session, () => this.readHolds.size === 0 && !this.closing)
-      .catch((error: unknown) => {
-        this.logger.warn({ error: String(error) }, 'releasing the log\'s mapped pages failed');
-      })
-      .finally(() => {
-        this.releasing = undefined;
-      });
+    this.retention.releaseMappedPagesSoon();
   }
 
-  /**
-   * Keeps every txn after `afterZxid` from being purged until the returned release is called:
-   * a leader streams a DIFF from the log over many event-loop turns, and a snapshot's compaction
-   * meanwhile must not take the txns it has yet to read.
-   */
+  /** Keeps every txn after `afterZxid` from being purged until the returned release is called
+   * (a leader's DIFF read over many turns: LogRetention.holdLogAfter). */
   holdLogAfter(afterZxid: number): () => void {
-    const hold = { afterZxid };
-    this.readHolds.add(hold);
-    return () => {
-      this.readHolds.delete(hold);
-    };
+    return this.retention.holdLogAfter(afterZxid);
   }
 
   lastZxid(): number {
     return Math.max(this.log.lastZxid(), this.latestSnapshotZxid, this.log.purgedThroughZxid());
   }
 
-  /** The txns after `afterZxid`. The replay restoreInto leaves to its caller checks, with
-   * 'asReplayed', the records it reads (checkedReplay); once it has read them all they count as
-   * checked, as if the startup had. */
+  /** The txns after `afterZxid`; with 'asReplayed', the replay restoreInto leaves to its caller
+   * checks the records it reads (StartupLogCheck.readFrom). */
   readFrom(afterZxid: number): Iterable<Txn> {
-    if (afterZxid !== this.replayChecksAfterZxid) return this.log.readFrom(afterZxid);
-    return checkedReplay(this.log, afterZxid, () => {
-      if (this.replayChecksAfterZxid !== afterZxid) return;
-      this.replayChecksAfterZxid = undefined;
-      this.uncheckedThroughZxid = Math.min(this.uncheckedThroughZxid, afterZxid);
-    });
+    return this.logCheck.readFrom(afterZxid);
   }
 
   /** Resolves when no snapshot is in progress (tests, benchmarks). */
@@ -589,7 +425,7 @@ export class ReplicaStorage implements TxnLog {
   async close(): Promise<void> {
     this.closing = true;
     await this.snapshotting;
-    await this.releasing;
+    await this.retention.released();
     await this.log.close();
   }
 }

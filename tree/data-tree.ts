@@ -3,28 +3,18 @@
 // reads. Every replica applies the same txns and ends with the same tree and session table.
 
 import { juteMaxBufferDefault } from '../protocol/constants.js';
-import { ErrorCode } from '../protocol/errors.js';
-import type { CreateRequest, MultiOp, WriteRequest } from '../protocol/requests.js';
-import type { OpResult, ResponseBody } from '../protocol/responses.js';
+import type { MultiOp } from '../protocol/requests.js';
 import type { Stat } from '../protocol/records.js';
 import { checkPermission, defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from './acl.js';
-import { membershipText, type Membership } from '../protocol/membership.js';
+import { applyTxnBody, type TxnTarget } from './apply-txn.js';
 import { digestOf } from './digest.js';
 import { DigestHistory, type ZxidDigest } from './digest-history.js';
-import { parentOf } from './paths.js';
-import { QuotaTable, quotaAfterDelete } from './quota.js';
+import { QuotaTable } from './quota.js';
 import * as reads from './reads.js';
-import { NodeStore, type UndoLog } from './store.js';
+import { NodeStore } from './store.js';
 import { StoreRestorer, captureStore, type TreeCapture } from './snapshot.js';
-import { restoreNodes, restoreRefusal } from './restore.js';
-import {
-  applyRestoreBegin,
-  applyRestoreChunk,
-  applyRestoreEnd,
-  stagedRestoreOf,
-  type StagedRestore,
-} from './restore-staging.js';
-import type { AuthContext, RestoreTxnBody, Txn, TxnDigest } from '../protocol/txn.js';
+import { stagedRestoreOf, type StagedRestore } from './restore-staging.js';
+import type { AuthContext, Txn, TxnDigest } from '../protocol/txn.js';
 import type {
   ApplyOutcome,
   ChangeTrigger,
@@ -33,38 +23,17 @@ import type {
   SessionEntry,
 } from './types.js';
 import * as writes from './writes.js';
-import type { WriteContext, WriteResult } from './writes.js';
-import {
-  bodyOf,
-  failedResults,
-  isMulti,
-  isReadOp,
-  multiCreate,
-  opResultOf,
-  type SingleWrite,
-} from './write-replies.js';
-import { assertNever } from '../protocol/assert.js';
 
 export type { ApplyOutcome, ChangeTrigger, DataTreeOptions, ReadResult, SessionEntry };
 export type { ZxidDigest };
 
-const none: ResponseBody = { kind: 'none' };
-
-
-/** What the leader stamps into a write txn beside the request (protocol/txn.ts). */
-interface WriteStamps {
-  enforceQuota: boolean;
-  localSession: boolean;
-}
-
-const noStamps: WriteStamps = { enforceQuota: false, localSession: false };
-
 export class DataTree {
   private readonly store: NodeStore;
   private readonly authSchemes: ReadonlySet<string>;
-  private readonly dataBytesMax: number;
   /** The paths with a quota: derived from /zookeeper/quota, rebuilt on restore. */
   private readonly quotas = new QuotaTable();
+  /** What a txn changes, and the limits it is checked against (tree/apply-txn.ts). */
+  private readonly txnTarget: TxnTarget;
   private appliedZxid = 0;
   /** The zxid of the last txn applied (or of the snapshot restored): what a capture names. */
   private lastTxnZxid = 0;
@@ -75,7 +44,12 @@ export class DataTree {
       options.digestEnabled ?? true);
     this.digests = new DigestHistory(options.digestMismatch);
     this.authSchemes = options.authSchemes ?? defaultAuthSchemes;
-    this.dataBytesMax = options.dataBytesMax ?? juteMaxBufferDefault;
+    this.txnTarget = {
+      store: this.store,
+      quotas: this.quotas,
+      authSchemes: this.authSchemes,
+      dataBytesMax: options.dataBytesMax ?? juteMaxBufferDefault,
+    };
     this.addBootstrapNodes();
   }
 
@@ -146,82 +120,7 @@ export class DataTree {
   private applyTxn(txn: Txn): ApplyOutcome {
     if (txn.zxid > this.appliedZxid) this.appliedZxid = txn.zxid;
     if (txn.zxid > this.lastTxnZxid) this.lastTxnZxid = txn.zxid;
-    const body = txn.body;
-    switch (body.type) {
-      case 'createSession':
-        this.store.sessions.set(body.sessionId, {
-          timeoutMs: body.timeoutMs,
-          password: body.password,
-        });
-        return { zxid: txn.zxid, err: ErrorCode.ok, body: none, triggers: [] };
-      case 'closeSession':
-        return this.closeSession(txn, body.sessionId);
-      case 'write':
-        return this.applyWrite(txn, body.request, body.auth, {
-          enforceQuota: body.enforceQuota === true,
-          localSession: body.localSession === true,
-        });
-      case 'deleteContainer': {
-        const context = this.context(txn, { ids: [], superUser: true }, undefined);
-        const result = writes.applyDeleteContainer(context, body.path);
-        return { zxid: txn.zxid, err: result.err, body: none, triggers: context.triggers };
-      }
-      case 'reconfig':
-        return this.applyReconfig(txn, body.membership);
-      case 'restore':
-        return this.applyRestore(txn, body);
-      case 'restoreBegin':
-        return this.restoreStep(txn, applyRestoreBegin(this.store, txn, body));
-      case 'restoreChunk':
-        return this.restoreStep(txn, applyRestoreChunk(this.store, txn, body));
-      case 'restoreEnd': {
-        const err = applyRestoreEnd(this.store, txn, body);
-        if (err === ErrorCode.ok && body.abandon !== true) this.quotas.rebuild(this.store);
-        return this.restoreStep(txn, err);
-      }
-      case 'error':
-        // Rejected before the tree: it only consumes its zxid.
-        return { zxid: txn.zxid, err: body.err, body: none, triggers: [] };
-      default:
-        return assertNever(body);
-    }
-  }
-
-  /**
-   * ZooKeeper's reconfig txn is a setData of /zookeeper/config with version -1: the node takes
-   * the new membership's text (its version the txn's zxid), mzxid and mtime, and version -1.
-   * Watchers of the node hear dataChanged. The answer is the node's data and stat (getData's).
-   */
-  private applyReconfig(txn: Txn, membership: Membership): ApplyOutcome {
-    const path = '/zookeeper/config';
-    const node = this.store.node(path);
-    if (node === undefined) return { zxid: txn.zxid, err: ErrorCode.noNode, body: none, triggers: [] };
-    const data = Buffer.from(membershipText({ ...membership, version: txn.zxid }));
-    this.store.setData(path, node, data, txn.zxid, txn.time, undefined);
-    this.store.forceVersions(node, { version: -1 });
-    const stat = this.statOf(path)!;
-    return {
-      zxid: txn.zxid,
-      err: ErrorCode.ok,
-      body: { kind: 'data', data, stat },
-      triggers: [{ path, type: 'dataChanged', acl: node.acl }],
-    };
-  }
-
-  /** A backup's znodes in place of a new tree (tree/restore.ts); refused, changing nothing,
-   * when the tree holds znodes of its own. No watch fires: a new tree has none on its data. */
-  private applyRestore(txn: Txn, body: RestoreTxnBody): ApplyOutcome {
-    const refusal = restoreRefusal(this.store, body);
-    if (refusal !== undefined) return { zxid: txn.zxid, err: refusal, body: none, triggers: [] };
-    restoreNodes(this.store, body);
-    this.quotas.rebuild(this.store);
-    return { zxid: txn.zxid, err: ErrorCode.ok, body: none, triggers: [] };
-  }
-
-  /** A step of a restore of many txns (tree/restore-staging.ts): no watch fires, as for a
-   * restore in one txn; its staging znodes are system znodes no client may change. */
-  private restoreStep(txn: Txn, err: number): ApplyOutcome {
-    return { zxid: txn.zxid, err, body: none, triggers: [] };
+    return applyTxnBody(this.txnTarget, txn);
   }
 
   /** /zookeeper/config's data: the membership text (undefined when the node is missing). */
@@ -233,145 +132,6 @@ export class DataTree {
   permits(path: string, perm: number, auth: AuthContext): boolean {
     const node = this.store.node(path);
     return node !== undefined && checkPermission(node.acl, perm, auth, this.authSchemes);
-  }
-
-  private context(
-    txn: Txn,
-    auth: AuthContext,
-    undo: UndoLog | undefined,
-    stamps: WriteStamps = noStamps,
-  ): WriteContext {
-    return {
-      store: this.store,
-      zxid: txn.zxid,
-      time: txn.time,
-      sessionId: txn.sessionId,
-      auth,
-      authSchemes: this.authSchemes,
-      dataBytesMax: this.dataBytesMax,
-      undo,
-      triggers: [],
-      quotas: this.quotas,
-      enforceQuota: stamps.enforceQuota,
-      localSession: stamps.localSession,
-      quotaExceeded: [],
-    };
-  }
-
-  /** Removes the session's ephemerals (in path order, so every replica fires the same
-   * triggers) and the session itself (DataTree.killSession). */
-  private closeSession(txn: Txn, sessionId: bigint): ApplyOutcome {
-    const context = this.context(txn, { ids: [], superUser: true }, undefined);
-    const paths = [...(this.store.ephemerals.get(sessionId) ?? [])].sort();
-    for (const path of paths) {
-      const node = this.store.node(path);
-      const parent = this.store.node(parentOf(path));
-      if (node === undefined || parent === undefined) continue;
-      const { acl, dataLength } = node;
-      this.store.delete(path, parent, node, txn.zxid, undefined);
-      quotaAfterDelete(context, path, dataLength);
-      context.triggers.push(
-        { path, type: 'deleted', acl },
-        { path: parentOf(path), type: 'childrenChanged', acl: parent.acl },
-      );
-    }
-    this.store.sessions.delete(sessionId);
-    return {
-      zxid: txn.zxid,
-      err: ErrorCode.ok,
-      body: none,
-      triggers: context.triggers,
-      closedSession: sessionId,
-    };
-  }
-
-  /** Jute refuses a buffer over jute.maxbuffer while decoding the request, before any other
-   * check; PrepRequestProcessor then answers MARSHALLINGERROR for the whole request. */
-  private isOversized(op: WriteRequest | MultiOp): boolean {
-    if (op.kind !== 'create' && op.kind !== 'setData') return false;
-    return op.data !== null && op.data.length > this.dataBytesMax;
-  }
-
-  private applyWrite(
-    txn: Txn,
-    request: WriteRequest,
-    auth: AuthContext,
-    stamps: WriteStamps,
-  ): ApplyOutcome {
-    const zxid = txn.zxid;
-    if (isMulti(request)) {
-      if (request.kind === 'multi') return this.applyMulti(txn, request.ops, auth, stamps);
-      return { zxid, err: ErrorCode.marshallingError, body: none, triggers: [] };
-    }
-    if (this.isOversized(request)) {
-      return { zxid, err: ErrorCode.marshallingError, body: none, triggers: [] };
-    }
-    const context = this.context(txn, auth, undefined, stamps);
-    const result = this.applyOne(context, request);
-    const quotaExceeded = context.quotaExceeded;
-    if (result.err !== ErrorCode.ok) {
-      return { zxid, err: result.err, body: none, triggers: [], quotaExceeded };
-    }
-    const body = bodyOf(request, result);
-    return { zxid, err: ErrorCode.ok, body, triggers: context.triggers, quotaExceeded };
-  }
-
-  private applyOne(context: WriteContext, op: SingleWrite): WriteResult {
-    switch (op.kind) {
-      case 'create':
-        return writes.applyCreate(context, op);
-      case 'delete':
-        return writes.applyDelete(context, op);
-      case 'setData':
-        return writes.applySetData(context, op);
-      case 'setACL':
-        return writes.applySetAcl(context, op);
-      case 'check':
-        return writes.applyCheck(context, op);
-      default:
-        return assertNever(op);
-    }
-  }
-
-  /** multi is all or nothing: ops run in order against the state the earlier ops left; when
-   * one fails, the earlier ones are rolled back and report 0, the failing one its error, the
-   * later ones runtimeInconsistency (DataTree.processTxn). The reply header's err stays 0. */
-  private applyMulti(
-    txn: Txn,
-    ops: readonly MultiOp[],
-    auth: AuthContext,
-    stamps: WriteStamps,
-  ): ApplyOutcome {
-    const undo: UndoLog = [];
-    const context = this.context(txn, auth, undo, stamps);
-    const outcome = (err: number, body: ResponseBody, triggers: ChangeTrigger[]): ApplyOutcome => ({
-      zxid: txn.zxid,
-      err,
-      body,
-      triggers,
-      quotaExceeded: context.quotaExceeded,
-    });
-    // A read op, or data over the limit, fails the decoding of the whole multi in ZooKeeper;
-    // so does a create that cannot be prepared (see multiCreate).
-    const unpreparable = (op: MultiOp) => op.kind === 'create' && multiCreate(op) === undefined;
-    if (ops.some((op) => isReadOp(op) || this.isOversized(op) || unpreparable(op))) {
-      return outcome(ErrorCode.marshallingError, none, []);
-    }
-    const results: OpResult[] = [];
-    for (let index = 0; index < ops.length; index++) {
-      const sent = ops[index] as SingleWrite;
-      const op = sent.kind === 'create' ? (multiCreate(sent) as CreateRequest) : sent;
-      const result = this.applyOne(context, op);
-      if (result.err !== ErrorCode.ok) {
-        for (let step = undo.length - 1; step >= 0; step--) undo[step]?.();
-        // Unreadable quota nodes throw out of ZooKeeper's whole multi, not one op.
-        if (result.err === ErrorCode.marshallingError) return outcome(result.err, none, []);
-        const failedAt = failedResults(ops.length, index, result.err);
-        return outcome(ErrorCode.ok, { kind: 'multi', results: failedAt }, []);
-      }
-      results.push(opResultOf(op, result));
-    }
-    return outcome(ErrorCode.ok, { kind: 'multi', results }, context.triggers);
   }
 
   // Reads. The server registers watches separately (WatchManager, shouldRegisterWatch).

@@ -5,8 +5,7 @@
 
 import type { ACL } from '../protocol/records.js';
 import { slabValueBytesMax } from './data-slab.js';
-import { digestUnknown, noSlot } from './node-columns.js';
-import { AdditiveHash, nodeDigest } from './node-digest.js';
+import { noSlot } from './node-columns.js';
 import {
   NodeSlots,
   emptyData,
@@ -15,6 +14,7 @@ import {
   type StoredNode,
 } from './node-slots.js';
 import { parentOf } from './paths.js';
+import { TreeDigest } from './tree-digest.js';
 import type { SessionEntry } from './types.js';
 import {
   Znode,
@@ -45,20 +45,8 @@ export class NodeStore extends NodeSlots {
   /** Sum of path length plus data length over all nodes (DataTree.approximateDataSize). */
   dataSize = 0;
   private readonly captures = new Set<CaptureInProgress>();
-  /** ZooKeeper's tree digest (NodeHashMapImpl): every node's digest taken out before it
-   * changes and put back after, so it always covers the tree as it is. */
-  private readonly digestSum = new AdditiveHash();
-  /**
-   * A restore at startup may leave its nodes' digests out of the sum, to be added after the
-   * server serves (completeDigests): 1 for a slot whose digest is not in digestSum yet. While
-   * any is, digestSum is the sum over the other nodes; `digest` completes it first.
-   */
-  private pendingDigests: Uint8Array | undefined;
-  private pendingDigestCount = 0;
-  /** Where completeDigests goes on. */
-  private pendingDigestCursor = 0;
-  /** A restore in progress leaves digests out (beginDeferredDigests). */
-  private deferringDigests = false;
+  /** ZooKeeper's tree digest over these nodes, and the digests a restore deferred. */
+  private readonly treeDigest: TreeDigest;
 
   constructor(
     readonly extendedTypesEnabled: boolean,
@@ -66,95 +54,40 @@ export class NodeStore extends NodeSlots {
     readonly digestEnabled = true,
   ) {
     super();
+    this.treeDigest = new TreeDigest(this, digestEnabled);
   }
 
   /** The tree digest (0 when digests are off), as ZooKeeper's DataTree.getTreeDigest. */
   get digest(): bigint {
-    this.completeDigests(Number.POSITIVE_INFINITY);
-    return this.digestSum.value();
+    return this.treeDigest.value;
   }
 
   /** True while some node's digest is not yet in the tree's (a deferred restore's). */
   get digestPending(): boolean {
-    return this.pendingDigests !== undefined;
+    return this.treeDigest.digestPending;
   }
 
   /** The nodes restored from now until endDeferredDigests are left out of the digest sum. */
   beginDeferredDigests(): void {
-    this.deferringDigests = this.digestEnabled;
+    this.treeDigest.beginDeferredDigests();
   }
 
-  /** Marks every node restored since beginDeferredDigests as pending (see pendingDigests). */
+  /** Marks every node restored since beginDeferredDigests as pending (TreeDigest). */
   endDeferredDigests(): void {
-    if (!this.deferringDigests) return;
-    this.deferringDigests = false;
-    const pending = new Uint8Array(this.columns.digestCache.length);
-    let count = 0;
-    for (const slot of this.slotsInCreationOrder()) {
-      pending[slot] = 1;
-      count++;
-    }
-    if (count === 0) return;
-    this.pendingDigests = pending;
-    this.pendingDigestCount = count;
-    this.pendingDigestCursor = 0;
+    this.treeDigest.endDeferredDigests();
   }
 
-  /**
-   * Adds up to `nodes` pending digests to the sum; true once none is pending. Nodes are taken in
-   * slot order; a restore puts siblings next to each other, so a parent's path is mostly reused.
-   */
+  /** Adds up to `nodes` pending digests to the sum; true once none is pending. */
   completeDigests(nodes: number): boolean {
-    if (this.pendingDigests === undefined) return true;
-    const { parent, names, digestCache } = this.columns;
-    let parentSlot = noSlot;
-    let parentPath = '';
-    let done = 0;
-    let slot = this.pendingDigestCursor;
-    // A slot behind the cursor may be pending again (changed since): one wrap finds it.
-    let wrapped = false;
-    for (; done < nodes && this.pendingDigestCount > 0; slot++) {
-      if (slot >= this.pendingDigests!.length) {
-        if (wrapped) break;
-        wrapped = true;
-        slot = -1;
-        continue;
-      }
-      if (this.pendingDigests![slot] === 0) continue;
-      const up = parent[slot]!;
-      let path: string;
-      if (up === noSlot) path = '/';
-      else {
-        if (up !== parentSlot) {
-          parentSlot = up;
-          parentPath = this.pathOf(up);
-        }
-        path = parentPath === '/' ? `/${names[slot]!}` : `${parentPath}/${names[slot]!}`;
-      }
-      const digest = nodeDigest(path, new Znode(this, slot));
-      digestCache[slot] = digest;
-      this.digestSum.add(digest);
-      this.pendingDigests![slot] = 0;
-      this.pendingDigestCount--;
-      done++;
-    }
-    this.pendingDigestCursor = slot;
-    if (this.pendingDigestCount > 0) return false;
-    this.pendingDigests = undefined;
-    this.pendingDigestCount = 0;
-    return true;
+    return this.treeDigest.completeDigests(nodes);
   }
-
-
-
-
 
   /** Adds the bootstrap nodes (root and /zookeeper…) with zero stats, without bookkeeping. */
   addBootstrapNode(path: string, parent: Znode | undefined, acl: readonly ACL[]): Znode {
     const slot = this.addNode(path, parent?.slot ?? noSlot, this.acls.retain(acl), emptyData,
       noEphemeralOwner, true);
     this.setStat(slot, 0, 0);
-    this.digestIn(path, slot);
+    this.treeDigest.digestIn(path, slot);
     this.dataSize += path.length;
     return new Znode(this, slot);
   }
@@ -174,14 +107,14 @@ export class NodeStore extends NodeSlots {
     this.changing(parentSlot);
     const cversion = columns.cversion.get(parentSlot);
     const pzxid = columns.pzxid.get(parentSlot);
-    this.digestOut(parentPath, parentSlot);
+    this.treeDigest.digestOut(parentPath, parentSlot);
     columns.cversion.set(parentSlot, nextVersion(cversion));
     columns.pzxid.set(parentSlot, init.zxid);
-    this.digestIn(parentPath, parentSlot);
+    this.treeDigest.digestIn(parentPath, parentSlot);
     const slot = this.addNode(path, parentSlot, this.acls.retain(init.acl), init.data,
       init.ephemeralOwner, init.ownerIsSession);
     this.setStat(slot, init.zxid, init.time);
-    this.digestIn(path, slot);
+    this.treeDigest.digestIn(path, slot);
     this.dataSize += path.length + dataLengthOf(init.data);
     this.indexOwner(path, init.ephemeralOwner, true);
     undo?.push(() => {
@@ -189,12 +122,12 @@ export class NodeStore extends NodeSlots {
       const parentNow = this.index.find(parentPath)!;
       this.indexOwner(path, init.ephemeralOwner, false);
       this.dataSize -= path.length + dataLengthOf(init.data);
-      this.digestOut(path, created);
+      this.treeDigest.digestOut(path, created);
       this.removeNode(created);
-      this.digestOut(parentPath, parentNow);
+      this.treeDigest.digestOut(parentPath, parentNow);
       columns.cversion.set(parentNow, cversion);
       columns.pzxid.set(parentNow, pzxid);
-      this.digestIn(parentPath, parentNow);
+      this.treeDigest.digestIn(parentPath, parentNow);
     });
     return new Znode(this, slot);
   }
@@ -212,11 +145,11 @@ export class NodeStore extends NodeSlots {
     const pzxid = columns.pzxid.get(parentSlot);
     const owner = node.ephemeralOwner;
     const dataLength = node.dataLength;
-    this.digestOut(parentPath, parentSlot);
-    this.digestOut(path, node.slot);
+    this.treeDigest.digestOut(parentPath, parentSlot);
+    this.treeDigest.digestOut(path, node.slot);
     this.removeNode(node.slot);
     if (zxid > pzxid) columns.pzxid.set(parentSlot, zxid);
-    this.digestIn(parentPath, parentSlot);
+    this.treeDigest.digestIn(parentPath, parentSlot);
     this.dataSize -= path.length + dataLength;
     this.indexOwner(path, owner, false);
     if (kept === undefined) return;
@@ -225,10 +158,10 @@ export class NodeStore extends NodeSlots {
       this.indexOwner(path, owner, true);
       this.dataSize += path.length + dataLength;
       const slot = this.addStored(kept, parentNow);
-      this.digestIn(path, slot);
-      this.digestOut(parentPath, parentNow);
+      this.treeDigest.digestIn(path, slot);
+      this.treeDigest.digestOut(parentPath, parentNow);
       columns.pzxid.set(parentNow, pzxid);
-      this.digestIn(parentPath, parentNow);
+      this.treeDigest.digestIn(parentPath, parentNow);
     });
   }
 
@@ -249,23 +182,23 @@ export class NodeStore extends NodeSlots {
     const mtime = columns.mtime.get(slot);
     const oldData = undo === undefined ? undefined : this.dataOf(slot, true);
     const grownBytes = dataLengthOf(data) - node.dataLength;
-    this.digestOut(path, slot);
+    this.treeDigest.digestOut(path, slot);
     this.replaceData(slot, data);
     columns.version.set(slot, nextVersion(version));
     columns.mzxid.set(slot, zxid);
     columns.mtime.set(slot, time);
-    this.digestIn(path, slot);
+    this.treeDigest.digestIn(path, slot);
     this.dataSize += grownBytes;
     if (oldData === undefined) return;
     undo?.push(() => {
       const now = this.index.find(path)!;
       this.dataSize -= grownBytes;
-      this.digestOut(path, now);
+      this.treeDigest.digestOut(path, now);
       this.replaceData(now, oldData);
       columns.version.set(now, version);
       columns.mzxid.set(now, mzxid);
       columns.mtime.set(now, mtime);
-      this.digestIn(path, now);
+      this.treeDigest.digestIn(path, now);
     });
   }
 
@@ -290,12 +223,12 @@ export class NodeStore extends NodeSlots {
   setAcl(path: string, node: Znode, acl: readonly ACL[]): void {
     const slot = node.slot;
     this.changing(slot);
-    this.digestOut(path, slot);
+    this.treeDigest.digestOut(path, slot);
     const retained = this.acls.retain(acl);
     this.acls.release(this.columns.aclIndex.get(slot));
     this.columns.aclIndex.set(slot, retained);
     this.columns.aversion.set(slot, nextVersion(this.columns.aversion.get(slot)));
-    this.digestIn(path, slot);
+    this.treeDigest.digestIn(path, slot);
   }
 
   /** QuorumPeer's writes of /zookeeper/config (data version -1) and DataTree's constructor
@@ -318,10 +251,7 @@ export class NodeStore extends NodeSlots {
     this.ttls.clear();
     this.sessions.clear();
     this.dataSize = 0;
-    this.digestSum.clear();
-    this.pendingDigests = undefined;
-    this.pendingDigestCount = 0;
-    this.deferringDigests = false;
+    this.treeDigest.clear();
   }
 
   /**
@@ -343,13 +273,7 @@ export class NodeStore extends NodeSlots {
       owner, fields.ownerIsSession);
     if (spanned) this.storeDataIn(slot, fields.dataView!, fields.dataStart!, fields.dataLength!);
     this.setStoredStat(slot, fields);
-    // The record holds every field the digest covers: no handle, and no view of the slab.
-    // A deferred restore leaves it out of the sum (deferDigests marks it pending afterwards).
-    if (this.digestEnabled && !this.deferringDigests) {
-      const digest = nodeDigest(fields.path, fields);
-      this.columns.digestCache[slot] = digest;
-      this.digestSum.add(digest);
-    }
+    this.treeDigest.restored(slot, fields.path, fields);
     this.dataSize += pathLength + (spanned ? fields.dataLength! : dataLengthOf(fields.data));
     if (owner !== noEphemeralOwner) this.indexOwner(fields.path, owner, true);
     return slot;
@@ -378,47 +302,6 @@ export class NodeStore extends NodeSlots {
       if (generation[slot]! < capture.generation) capture.preserve(slot);
     }
     generation[slot] = this.generation;
-  }
-
-
-
-  /** Takes a slot's digest out of the tree's, before it changes or goes. */
-  private digestOut(path: string, slot: number): void {
-    if (!this.digestEnabled) return;
-    const pending = this.pendingDigests;
-    if (pending !== undefined && pending[slot] === 1) {
-      // Never added: nothing to take out. Its digestIn (if it stays) adds the new one.
-      pending[slot] = 0;
-      this.pendingDigestCount--;
-      return;
-    }
-    const cache = this.columns.digestCache;
-    if (cache[slot] === digestUnknown) cache[slot] = nodeDigest(path, new Znode(this, slot));
-    this.digestSum.remove(cache[slot]!);
-  }
-
-  /** Puts a slot's digest, computed afresh, into the tree's, after it changed or came. While
-   * a deferred restore's digests are pending, the slot joins them instead: a replayed tail
-   * changes the same parents over and over, and completeDigests hashes each once. */
-  private digestIn(path: string, slot: number): void {
-    if (!this.digestEnabled) return;
-    let pending = this.pendingDigests;
-    if (pending !== undefined) {
-      if (slot >= pending.length) {
-        const grown = new Uint8Array(this.columns.digestCache.length);
-        grown.set(pending);
-        this.pendingDigests = pending = grown;
-      }
-      // digestOut took it out (or it is new): it is not in the sum until completed.
-      if (pending[slot] === 0) {
-        pending[slot] = 1;
-        this.pendingDigestCount++;
-      }
-      return;
-    }
-    const digest = nodeDigest(path, new Znode(this, slot));
-    this.columns.digestCache[slot] = digest;
-    this.digestSum.add(digest);
   }
 
   private indexOwner(path: string, owner: bigint, add: boolean): void {

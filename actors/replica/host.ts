@@ -4,47 +4,44 @@
 // group commit, and the server core that clients talk to. Production and the simulator construct
 // this same class (TigerBeetle's ReplicaType shape) and differ only in the world they pass.
 import { constants } from 'node:buffer';
-import { createActor, type Actor } from 'xstate';
-import type { ClientRequestEntry, ForwardedTxnRequest } from '../../machines/replica-context.js';
-import { describeQuorumRule, type QuorumRule } from '../../machines/quorum.js';
+import type { Actor } from 'xstate';
+import type { ForwardedTxnRequest } from '../../machines/replica-context.js';
+import type { QuorumRule } from '../../machines/quorum.js';
 import type { VersionedMembership } from '../../protocol/membership.js';
+import { HostConfiguration } from './host-configuration.js';
+import { HostRole } from './host-role.js';
 import { HostMembership } from './host-membership.js';
 import { forwardedEntries, withReconfigVerdict } from './leader-stamps.js';
-import {
-  replicaMachine,
-  type ReplicaEvent,
-  type RoleAnnouncement,
-  type SyncStreamParams,
-} from '../../machines/replica.js';
+import type { ReplicaEvent, RoleAnnouncement, SyncStreamParams } from '../../machines/replica.js';
 import { peerProtocolVersion, type ServerId, type Zxid } from '../../protocol/peer.js';
 import type { RequestBody, Txn } from '../../protocol/txn.js';
 import { hex } from '../../protocol/zxid.js';
 import type { Transport } from '../../transport/transport.js';
-import type { DataTree } from '../../tree/data-tree.js';
 import type { ServerCore } from '../server/server-core.js';
+import type { EffectHandlers, ReplicaMachine } from './effects.js';
 import {
-  hostedMachine,
-  registerPerformer,
-  type EffectHandlers,
-  type ReplicaMachine,
-} from './effects.js';
+  createReplicaActor,
+  logReplicaStarting,
+  recoverLoggedState,
+  replicaLogHost,
+  replicaInputOf,
+} from './host-start.js';
 import type { ReplicaHostOptions } from './host-options.js';
-import { receivePeerFrame, type PeerInboxParts } from './peer-inbox.js';
+import type { PeerInboxParts } from './peer-inbox.js';
+import { PeerListener } from './peer-listener.js';
 import { streamLearnerSync } from './learner-sync.js';
 import { serveSiteSnapshot } from './site-snapshot.js';
 import { ReplicaLog } from './log.js';
 import { PeerFrames } from './peer-frames.js';
 import { PeerOutbox, SnapAssembler, type OutboxPacing } from './outbox.js';
 import { ReplicatedPipeline, type ReplicaPort } from './pipeline.js';
+import { RequestBatches } from './request-batches.js';
 import {
-  announceToCore,
   applyCommittedTxns,
   checkedForOwner,
   coreRoleOf,
   DeferredHostWork,
-  leaderStatisticsOf,
   revalidation,
-  type ReplicaIdentity,
 } from './serving.js';
 import type { ReplicaWorld } from './world.js';
 import { countCommitted, countLogged, countSync, RoleMetrics } from './replica-metrics.js';
@@ -54,12 +51,7 @@ import {
   countLearnerSync,
   opensSync,
 } from './site-sync-metrics.js';
-import {
-  recordStartup,
-  storageTimingsFor,
-  type PeerLinkFigures,
-} from '../server/statistics.js';
-import { SnapshotAbortedError } from '../../storage/snapshot-file.js';
+import type { PeerLinkFigures } from '../server/statistics.js';
 
 export type { HostObserver, ReplicaHostOptions } from './host-options.js';
 export type { ReplicaMachine } from './effects.js';
@@ -68,36 +60,31 @@ type ReplicaActor = Actor<ReplicaMachine>;
 
 /** The largest SNAP a learner accepts by default: as large as one Buffer may be (4 GiB). */
 const snapshotBytesMaxDefault = Math.min(constants.MAX_LENGTH, 2 ** 32);
-/** Requests handed to the machine in one `client.requests` at most. */
-const requestsPerBatchMax = 1000;
 
 export class ReplicaHost implements ReplicaPort {
   readonly pipeline = new ReplicatedPipeline(this);
   readonly myId: ServerId;
   private readonly membership: HostMembership;
+  /** Adopts configurations into `membership`: committed reconfigs, and newer ones in a tree. */
+  private readonly configuration: HostConfiguration;
   private core: ServerCore | undefined;
   private log: ReplicaLog | undefined;
   private network: Transport | undefined;
   private readonly outbox: PeerOutbox;
   private readonly snapAssembler: SnapAssembler;
   private readonly inbox: PeerInboxParts;
+  private readonly peers: PeerListener;
   private actor: ReplicaActor | undefined;
-  private announced: RoleAnnouncement = {
-    state: 'looking',
-    leaderId: null,
-    epoch: 0,
-    serving: false,
-  };
-  /** When this replica last began to serve as leader (mntr's zk_leader_uptime). */
-  private leadingSinceMs = 0;
+  /** The role last announced, and what an announcement changes. */
+  private readonly roles: HostRole;
   private readonly hostWork = new DeferredHostWork();
   private roleMetrics: RoleMetrics | undefined;
-  private pendingRequests: ClientRequestEntry[] = [];
-  private flushQueued = false;
+  /** Client requests gathered per turn of the event loop, handed over as one batch. */
+  private readonly requests = new RequestBatches(
+    (work) => this.world.nextTurn(work),
+    () => this.core?.tree.digestToStamp(),
+    (event) => this.send(event));
   private halted = false;
-  /** Frames from ids outside the configuration, dropped (the simulator's stranger counts them). */
-  strangerFramesDropped = 0;
-  private strangerWarnedAtMs = -Infinity;
   private readonly frames = new PeerFrames(
     (bytes) => this.core?.statistics.metrics.proposalSizes.record(bytes),
     () => this.options.protocolVersion ?? peerProtocolVersion);
@@ -108,6 +95,13 @@ export class ReplicaHost implements ReplicaPort {
   ) {
     this.myId = options.myId;
     this.membership = new HostMembership(options);
+    this.configuration = new HostConfiguration(this.membership, world, options, {
+      isHalted: () => this.halted,
+      send: (event) => this.send(event),
+      refreshCoreRole: () => {
+        if (this.core !== undefined) this.core.role = coreRoleOf(this.role, this.roles.identity());
+      },
+    });
     this.snapAssembler = new SnapAssembler(options.snapshotBytesMax ?? snapshotBytesMaxDefault);
     const pacing: OutboxPacing = {
       nextTurn: () => new Promise((resolve) => world.nextTurn(() => resolve())),
@@ -127,18 +121,37 @@ export class ReplicaHost implements ReplicaPort {
       logger: world.logger,
       ...(options.observer?.message === undefined ? {} : { observe: options.observer.message }),
       drainTouches: () =>
-        this.announced.state === 'leading' ? [] : (this.core?.sessions.drainTouches() ?? []),
+        this.role.state === 'leading' ? [] : (this.core?.sessions.drainTouches() ?? []),
       deliver: (event) => this.send(event),
       heard: (from, message) => this.frames.heard(from, message),
       snapshotSource: () => this.actor?.getSnapshot().context.learner?.snapshotSource ?? null,
     };
+    this.roles = new HostRole({
+      myId: this.myId,
+      membership: this.membership,
+      configuration: this.configuration,
+      options,
+      world,
+      outbox: this.outbox,
+      pipeline: this.pipeline,
+      core: () => this.requireCore(),
+      leader: () => this.actor?.getSnapshot().context.leader,
+      roleMetrics: () => this.roleMetrics,
+    });
+    this.peers = new PeerListener(this.inbox, (peer) => this.membership.isHeard(peer),
+      world.clock);
     // Compaction purges the log's head: the leader must not plan a DIFF from those txns, even
     // in the moment before the purge is durable.
     world.storage.onPurge((firstZxid) => this.send({ type: 'storage.purged', firstZxid }));
   }
 
+  /** Frames from ids outside the configuration, dropped (the simulator's stranger counts them). */
+  get strangerFramesDropped(): number {
+    return this.peers.strangerFramesDropped;
+  }
+
   get role(): RoleAnnouncement {
-    return this.announced;
+    return this.roles.announced;
   }
 
   get voters(): readonly ServerId[] {
@@ -165,23 +178,15 @@ export class ReplicaHost implements ReplicaPort {
       nextTurn: (work: () => void) => this.world.nextTurn(work) };
   }
 
-  /**
-   * Recovers the logged state into `core` (the newest snapshot, then every logged txn, committed
-   * or not, as ZooKeeper replays its log), then talks to peers and starts the machine.
-   */
+  /** Recovers the logged state into `core` (recoverLoggedState), then talks to peers and starts
+   * the machine. */
   async start(core: ServerCore): Promise<void> {
     const { storage, logger } = this.world;
     this.core = core;
-    core.role = coreRoleOf(this.announced, this.identity());
+    core.role = coreRoleOf(this.role, this.roles.identity());
     const metrics = core.statistics.metrics;
-    const startedAt = performance.now();
-    const restored = await storage.restoreInto(core.tree);
-    const restoredAt = performance.now();
-    const replayed = core.recover(storage, false);
-    recordStartup(metrics, { snapshotMs: restoredAt - startedAt, txns: replayed,
-      txnsMs: performance.now() - restoredAt });
-    storage.observeTimings(storageTimingsFor(metrics));
-    this.roleMetrics = new RoleMetrics(metrics, () => this.world.clock.now(), this.announced, {
+    const { restored, replayed } = await recoverLoggedState(core, storage);
+    this.roleMetrics = new RoleMetrics(metrics, () => this.world.clock.now(), this.role, {
       myId: this.myId,
       frequency: core.settings.ackLoggingFrequency,
       appliedZxid: () => core.tree.lastZxid,
@@ -189,61 +194,31 @@ export class ReplicaHost implements ReplicaPort {
     metrics.peerQueues = () => this.peerQueues();
     // Until it serves, a replica's tree may hold a tail nobody committed: no snapshots of it.
     storage.detach();
-    this.initConfigNode(core.tree);
+    this.configuration.initConfigNode(core.tree);
     this.membership.seenAtStart(core.tree);
     logger.info(
       { snapshot: restored?.file, txns: replayed, zxid: hex(core.tree.lastZxid) },
       'recovered logged state',
     );
-    this.log = new ReplicaLog(storage, this.logHost(core), logger);
+    const logHost = replicaLogHost(core, this.configuration, this.world,
+      (event) => this.send(event));
+    this.log = new ReplicaLog(storage, logHost, logger);
     this.network = await this.world.openNetwork();
-    this.listen(this.network);
+    this.peers.listen(this.network);
     this.startMachine(core);
   }
 
   private startMachine(core: ServerCore): void {
     const { storage, logger } = this.world;
-    const input = {
-      myId: this.myId,
-      voters: this.voters,
-      quorum: this.quorum,
-      ...this.membership.machineInput(),
-      standaloneEnabled: this.options.standaloneEnabled ?? true,
-      ...(this.options.protocolVersion === undefined
-        ? {}
-        : { protocolVersion: this.options.protocolVersion }),
-      acceptedEpoch: storage.epochs.acceptedEpoch(),
-      currentEpoch: storage.epochs.currentEpoch(),
-      lastZxid: Math.max(storage.lastZxid(), core.tree.lastZxid),
-      firstZxid: storage.firstZxid(),
-      epochEnds: storage.epochEnds(),
-      timing: this.options.timing,
-      readOnlyModeEnabled: this.options.readOnlyModeEnabled ?? false,
-      treeBroadcast: this.options.treeBroadcast ?? true,
-      treeBroadcastDirectAcks: this.options.treeBroadcastDirectAcks ?? true,
-      siteSync: this.options.siteSync ?? true,
-      ...(this.options.electionTiming === undefined
-        ? {}
-        : { electionTiming: this.options.electionTiming }),
-    };
-    const { acceptedEpoch, currentEpoch } = input;
-    const zxid = hex(input.lastZxid);
-    const quorum = describeQuorumRule(this.quorum);
-    const starting = { myId: this.myId, quorum, zxid, acceptedEpoch, currentEpoch };
-    logger.info(starting, 'replica starting: looking for a leader');
+    const input = replicaInputOf(this.myId, this.membership, this.options, storage,
+      core.tree.lastZxid);
+    logReplicaStarting(logger, input, this.quorum);
     const handlers = this.effectHandlers();
     const performer = {
       handlers: this.options.decorateEffects?.(handlers, this) ?? handlers,
       defer: (work: () => void) => this.hostWork.defer(work),
     };
-    const inspect = this.options.inspect;
-    this.actor = createActor(hostedMachine(this.options.machine ?? replicaMachine), {
-      input,
-      clock: this.world.clock,
-      ...(inspect === undefined ? {} : { inspect }),
-    });
-    registerPerformer(this.actor, performer);
-    this.options.trackActor?.(this.actor);
+    this.actor = createReplicaActor(this.options, input, this.world.clock, performer);
     // An assertion inside the machine stops it: a replica must not go on serving without it.
     this.actor.subscribe({
       // The election ends when the machine decides its role, before any announcement.
@@ -251,96 +226,6 @@ export class ReplicaHost implements ReplicaPort {
       error: (error) => this.world.fail(error),
     });
     this.actor.start();
-  }
-
-  private logHost(core: ServerCore) {
-    return {
-      notify: (event: ReplicaEvent) => this.send(event),
-      emptyTree: () => core.emptyTree(),
-      // A SNAP may carry a reconfig its leader has not committed yet (it snapshots its tree
-      // while synchronizing): its configuration is adopted once this replica serves, when the
-      // tree is committed state (found by the simulator with reconfig: seed 3162).
-      replaceTree: (tree: DataTree) => {
-        this.initConfigNode(tree);
-        core.replaceTree(tree);
-      },
-      currentTree: () => core.tree,
-      fail: (error: unknown) => this.world.fail(error),
-    };
-  }
-
-  /**
-   * Clients read the ensemble's membership from /zookeeper/config, as from ZooKeeper's. A tree
-   * whose node holds a configuration at least as new (a reconfig's, logged or in a snapshot)
-   * keeps it: what was committed there outranks what this replica started with.
-   */
-  private initConfigNode(tree: DataTree): void {
-    const text = this.options.configText;
-    if (text === undefined) return;
-    if (!this.membership.shouldInitConfigNode(tree)) return;
-    const version = this.membership.membership.version;
-    tree.initConfigNode(Buffer.from(text), version, this.world.clock.now());
-  }
-
-  /** The tree (recovered, or replaced by a SNAP) holds a newer configuration: it is the one. */
-  private adoptTreeMembership(tree: DataTree, tellMachine: boolean): void {
-    const held = this.membership.newerInTree(tree);
-    if (held !== undefined) this.adoptMembership(held, tellMachine);
-  }
-
-  /**
-   * A committed configuration newer than the active one: who is heard and who votes follow it,
-   * the world persists it (the dynamic config file) and relinks its peers, and the machine is
-   * told (`config.committed`).
-   */
-  private adoptMembership(
-    membership: VersionedMembership,
-    tellMachine: boolean,
-    sameVersion = false,
-  ): void {
-    if (!this.membership.adopt(membership, sameVersion)) return;
-    this.world.logger.info(
-      { version: hex(membership.version), quorum: describeQuorumRule(this.membership.quorum) },
-      'configuration activated',
-    );
-    this.options.observer?.membership?.(membership);
-    if (this.core !== undefined) this.core.role = coreRoleOf(this.announced, this.identity());
-    // On the next turn: the replies of what was just applied (the reconfig's own among them)
-    // reach their clients before a change of leader (the machine's, or a link the world closes
-    // to a removed peer) makes this replica drop them.
-    this.world.nextTurn(() => {
-      if (this.halted) return;
-      this.world.membershipChanged?.(membership);
-      if (tellMachine) this.send({ type: 'config.committed', membership });
-    });
-  }
-
-
-  private listen(network: Transport): void {
-    const isMember = (peer: ServerId) => this.membership.isHeard(peer);
-    network.on('frame', (from, frame) => {
-      if (isMember(from)) receivePeerFrame(this.inbox, from, frame);
-      else this.dropStrangerFrame(from);
-    });
-    network.on('connected', (peer) => {
-      if (isMember(peer)) this.send({ type: 'peer.connected', peer });
-    });
-    network.on('disconnected', (peer, cause) => {
-      if (!isMember(peer)) return;
-      this.world.logger.debug({ peer, cause }, 'peer link down');
-      this.outbox.abort(peer);
-      this.snapAssembler.forget(peer);
-      this.send({ type: 'peer.disconnected', peer });
-    });
-  }
-
-  private dropStrangerFrame(from: ServerId): void {
-    this.strangerFramesDropped += 1;
-    const nowMs = this.world.clock.now();
-    if (nowMs - this.strangerWarnedAtMs < 1_000) return;
-    this.strangerWarnedAtMs = nowMs;
-    const dropped = this.strangerFramesDropped;
-    this.world.logger.warn({ peer: from, dropped }, 'frame from an id outside the ensemble dropped');
   }
 
   /** Hands an event to the machine, then runs the host work its transition left. */
@@ -363,18 +248,13 @@ export class ReplicaHost implements ReplicaPort {
   /** Bytes waiting on each peer's link (corral_peer_queue_bytes), and the machine's frames and
    * bytes sent on it (corral_peer_sent_frames / _bytes). */
   peerQueues(): PeerLinkFigures[] {
-    return this.activeMembership.servers
-      .filter((server) => server.id !== this.myId)
-      .map((server) => ({
-        peer: server.id,
-        queuedBytes: this.network?.linkState(server.id).queuedBytes ?? 0,
-        framesSent: this.frames.sentTo(server.id).frames,
-        bytesSent: this.frames.sentTo(server.id).bytes,
-      }));
+    const peers = this.activeMembership.servers.filter((server) => server.id !== this.myId);
+    return this.frames.linkFigures(peers.map((server) => server.id),
+      (peer) => this.network?.linkState(peer).queuedBytes ?? 0);
   }
 
   isServing(): boolean {
-    return this.announced.serving;
+    return this.role.serving;
   }
 
   /**
@@ -383,31 +263,11 @@ export class ReplicaHost implements ReplicaPort {
    * proposes them as one PROPOSAL batch and one log commit.
    */
   submit(sessionId: bigint, cxid: number, body: RequestBody): void {
-    const leading = this.announced.serving && this.announced.state === 'leading';
+    const leading = this.role.serving && this.role.state === 'leading';
     const checked = leading
       ? checkedForOwner(this.requireCore(), this.myId, sessionId, withReconfigVerdict(this.requireCore(), body))
       : body;
-    this.pendingRequests.push({ sessionId, cxid, time: this.world.clock.now(), body: checked });
-    this.queueFlush();
-  }
-
-  private queueFlush(): void {
-    if (this.pendingRequests.length >= requestsPerBatchMax) this.flushRequests();
-    else if (!this.flushQueued) {
-      this.flushQueued = true;
-      this.world.nextTurn(() => this.flushRequests());
-    }
-  }
-
-  private flushRequests(): void {
-    this.flushQueued = false;
-    if (this.pendingRequests.length === 0) return;
-    const requests = this.pendingRequests;
-    this.pendingRequests = [];
-    const digest = this.core?.tree.digestToStamp();
-    this.send(digest === undefined
-      ? { type: 'client.requests', requests }
-      : { type: 'client.requests', requests, digest });
+    this.requests.add({ sessionId, cxid, time: this.world.clock.now(), body: checked });
   }
 
   submitRevalidation(sessionId: bigint, timeoutMs: number): void {
@@ -416,7 +276,7 @@ export class ReplicaHost implements ReplicaPort {
 
   /** A sync follows the writes submitted before it (per-session order). */
   submitSync(sessionId: bigint, cxid: number, path: string): void {
-    this.flushRequests();
+    this.requests.flushRequests();
     this.send({ type: 'client.sync', sessionId, cxid, path });
   }
 
@@ -448,7 +308,7 @@ export class ReplicaHost implements ReplicaPort {
       appendProposals: ({ txns }) => {
         const core = this.core;
         if (core !== undefined) {
-          countLogged(core.statistics.metrics, this.announced, txns, this.world.clock.now());
+          countLogged(core.statistics.metrics, this.role, txns, this.world.clock.now());
         }
         this.requireLog().append(txns);
       },
@@ -456,7 +316,7 @@ export class ReplicaHost implements ReplicaPort {
       loadSnapshot: ({ zxid, snapshot }) => this.requireLog().loadSnapshot(zxid, snapshot),
       applyCommitted: ({ zxid }) => this.applyCommitted(zxid),
       acceptForwardedRequests: ({ from, requests }) => this.acceptForwarded(from, requests),
-      announceRole: (role) => this.announceRole(role),
+      announceRole: (role) => this.roles.announce(role),
       touchSessions: ({ touches }) => {
         const sessions = this.requireCore().sessions;
         for (const touch of touches) sessions.touchRemote(touch.sessionId);
@@ -464,7 +324,8 @@ export class ReplicaHost implements ReplicaPort {
       answerSync: ({ sessionId, cxid }) => this.pipeline.syncAnswered(sessionId, cxid),
       revalidateSession: (params) => this.send(revalidation(this.requireCore(), params)),
       sessionRevalidated: ({ sessionId, valid }) => this.pipeline.revalidated(sessionId, valid),
-      activateConfig: ({ membership }) => this.adoptMembership(membership, false, true),
+      activateConfig: ({ membership }) =>
+        this.configuration.adoptMembership(membership, false, true),
       // A relay's batch of its site's ACKs: whatever arrived in this turn goes as one RELAYACKS.
       scheduleRelayFlush: () => this.world.nextTurn(() => this.send({ type: 'relay.flush' })),
     };
@@ -474,34 +335,21 @@ export class ReplicaHost implements ReplicaPort {
   private acceptForwarded(from: ServerId, requests: readonly ForwardedTxnRequest[]): void {
     const entries = forwardedEntries(this.requireCore(), from, this.myId, requests,
       this.world.clock.now());
-    for (const entry of entries) this.pendingRequests.push(entry);
-    this.flushRequests();
+    this.requests.addAndFlush(entries);
   }
-
 
   /** COMMIT (or UPTODATE, or INFORM): apply in zxid order and answer this replica's clients. */
   private applyCommitted(zxid: Zxid): void {
     const log = this.requireLog();
     const txns = log.takeCommitted(zxid);
     const core = this.requireCore();
-    countCommitted(core.statistics.metrics, this.announced, txns, this.world.clock.now());
+    countCommitted(core.statistics.metrics, this.role, txns, this.world.clock.now());
     applyCommittedTxns(core, this.pipeline, txns);
     this.options.observer?.committed?.(zxid, txns, log.loggedZxid);
     for (const txn of txns) {
       if (txn.body.type !== 'reconfig') continue;
-      this.adoptMembership({ ...txn.body.membership, version: txn.zxid }, true);
+      this.configuration.adoptMembership({ ...txn.body.membership, version: txn.zxid }, true);
     }
-  }
-
-  private identity(): ReplicaIdentity {
-    return {
-      myId: this.myId,
-      voters: this.voters,
-      isObserver: !this.voters.includes(this.myId),
-      leaderServes: this.options.leaderServes ?? true,
-      leaderStatistics: () =>
-        leaderStatisticsOf(this.actor?.getSnapshot().context.leader, this.leadingSinceMs),
-    };
   }
 
   /** Zab 2.1 (LearnerHandler.syncFollower), streamed through the outbox (learner-sync.ts). */
@@ -516,46 +364,6 @@ export class ReplicaHost implements ReplicaPort {
       storage: this.world.storage,
       outbox: this.outbox,
       logger: this.world.logger,
-    });
-  }
-
-  private announceRole(role: RoleAnnouncement): void {
-    const wasServing = this.announced.serving;
-    const wasLeading = wasServing && this.announced.state === 'leading';
-    if (role.serving && role.state === 'leading' && !wasLeading) {
-      this.leadingSinceMs = this.world.clock.now();
-      this.requireCore().sessions.forgetOwners();
-    }
-    this.roleMetrics?.announced(this.announced, role);
-    this.announced = role;
-    this.options.observer?.role?.(role);
-    // Streams still running were for this replica's learners; it has none unless it leads.
-    if (role.state !== 'leading') this.outbox.abortAll();
-    const core = this.requireCore();
-    const { logger, storage } = this.world;
-    if (!announceToCore(core, this.pipeline, role, this.identity())) {
-      if (wasServing) logger.warn({ state: role.state }, 'stopped serving: dropped its clients');
-      storage.detach();
-      return;
-    }
-    storage.attach(core.tree);
-    // What the tree holds now is committed: a configuration it carries beyond the active one
-    // (replayed at startup, or committed by this epoch's NEWLEADER) is the active one now.
-    if (!wasServing) this.adoptTreeMembership(core.tree, true);
-    if (!wasServing) this.snapshotBeforeServing(role.state === 'leading');
-    logger.info(
-      { state: role.state, leader: role.leaderId, epoch: role.epoch, zxid: hex(core.tree.lastZxid) },
-      `serving as ${core.role.role}`,
-    );
-  }
-
-  /** ZooKeeper snapshots as a leader starts leading, and as a learner serves after a TRUNC or
-   * SNAP (see ReplicaStorage.snapshotBeforeServing); a failure costs a longer replay only. */
-  private snapshotBeforeServing(leading: boolean): void {
-    const { logger, storage } = this.world;
-    storage.snapshotBeforeServing(leading).catch((error: unknown) => {
-      if (error instanceof SnapshotAbortedError) return;
-      logger.warn({ error: String(error) }, 'snapshot before serving failed');
     });
   }
 

@@ -5,6 +5,7 @@
 // OBSERVERINFO or LEADERINFO), ACK to one that announced 5, the named one to an older peer.
 import type { PeerMessage, ServerId } from '../../protocol/peer.js';
 import { compactSince, encodePeerMessage } from '../../protocol/peer-codec.js';
+import type { PeerLinkFigures } from '../server/statistics.js';
 
 export class PeerFrames {
   /** The last message encoded, and its frame. */
@@ -52,5 +53,17 @@ export class PeerFrames {
   /** Frames and bytes sent to `peer` since the host started. */
   sentTo(peer: ServerId): { frames: number; bytes: number } {
     return this.sent.get(peer) ?? { frames: 0, bytes: 0 };
+  }
+
+  /** Bytes waiting on each of `peers`' links (`queuedBytes`, corral_peer_queue_bytes), and the
+   * frames and bytes sent on it (corral_peer_sent_frames / _bytes). */
+  linkFigures(peers: readonly ServerId[], queuedBytes: (peer: ServerId) => number):
+    PeerLinkFigures[] {
+    return peers.map((peer) => ({
+      peer,
+      queuedBytes: queuedBytes(peer),
+      framesSent: this.sentTo(peer).frames,
+      bytesSent: this.sentTo(peer).bytes,
+    }));
   }
 }
