@@ -145,7 +145,7 @@ export class ReplicaHost implements ReplicaPort {
     world.storage.onPurge((firstZxid) => this.send({ type: 'storage.purged', firstZxid }));
   }
 
-  /** Frames from ids outside the configuration, dropped (the simulator's stranger counts them). */
+  /** Frames from ids outside the configuration dropped so far (the warning logs the count). */
   get strangerFramesDropped(): number {
     return this.peers.strangerFramesDropped;
   }

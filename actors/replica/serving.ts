@@ -107,8 +107,7 @@ export function announceToCore(
   return true;
 }
 
-/** mntr's leader figures from the replica machine's leader state. */
-/** The leader's figures for mntr; `leadingSinceMs` is when it began to serve as leader. */
+/** The leader's figures for mntr, from the replica machine's leader state; `leadingSinceMs` is when it began to serve as leader. */
 export function leaderStatisticsOf(leader: LeaderState | null | undefined, leadingSinceMs: number) {
   if (leader === null || leader === undefined) return undefined;
   const learners = Object.values(leader.learners);
