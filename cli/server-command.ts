@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { AdminTls } from '../actors/operations/admin-server.js';
-import type { AdminBackup } from '../actors/operations/admin-backup.js';
+import { AdminServer, type AdminTls } from '../actors/operations/admin-server.js';
+import { AdminBackup } from '../actors/operations/admin-backup.js';
 import { loadSecureContextOptions } from '../transport/tls/index.js';
 import { AuditLog, openAuditFile } from '../actors/server/audit.js';
 import { answerFourLetterWord, isFourLetterWord } from '../actors/operations/four-letter-words.js';
@@ -116,8 +116,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const tracking = trackActor === undefined ? {} : { trackActor };
   let replica: ReplicaHost | undefined;
   if (ensemble) {
-    // Imported only for an ensemble: a standalone server's restart loads some 40 modules less
-    // before it recovers (the admin server's are imported once the client port is open).
+    // Imported only for an ensemble: a standalone server's restart loads fewer modules before
+    // it recovers.
     const { createTcpReplica } = await import('../actors/replica/tcp-world.js');
     replica = createTcpReplica({
       settings,
@@ -184,9 +184,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   if (secure !== undefined && (secure.address !== address || secure.port !== port)) {
     logger.info(secure, `corral listening for TLS clients on ${secure.address}:${secure.port}`);
   }
-  const { AdminServer, AdminBackup } = settings.adminServerEnabled
-    ? await adminModules() : { AdminServer: undefined, AdminBackup: undefined };
-  const admin = AdminServer !== undefined && AdminBackup !== undefined
+  // Started in the turn the client port opened (no import in between): a client that finds the
+  // client port serving finds the admin port listening too.
+  const admin = settings.adminServerEnabled
     ? new AdminServer({
         address: settings.adminServerAddress,
         port: settings.adminServerPort,
@@ -194,7 +194,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         view: () => ({ source: fourLetterSource(server), lastSnapshot: log.newestSnapshot() }),
         aclOf: (path) => aclOf(server, path),
         superDigest: settings.superDigest,
-        backup: adminBackup(AdminBackup, server, settings, logger),
+        backup: adminBackup(server, settings, logger),
         ...(machineEvents === undefined ? {} : { machineEvents }),
         ...adminTls(settings),
       })
@@ -334,23 +334,9 @@ function requireDataDirs(settings: ServerConfig): void {
   }
 }
 
-/** The admin server's modules, imported when it starts: after the client port is open, so a
- * restart serves clients without waiting for them. */
-async function adminModules(): Promise<{
-  AdminServer: typeof import('../actors/operations/admin-server.js').AdminServer;
-  AdminBackup: typeof AdminBackup;
-}> {
-  const [{ AdminServer }, { AdminBackup: Backup }] = await Promise.all([
-    import('../actors/operations/admin-server.js'),
-    import('../actors/operations/admin-backup.js'),
-  ]);
-  return { AdminServer, AdminBackup: Backup };
-}
-
 /** The admin snapshot and restore commands over this server's tree and pipeline. */
-function adminBackup(Backup: typeof AdminBackup, server: CorralServer, settings: ServerConfig,
-  logger: Logger): AdminBackup {
-  return new Backup({
+function adminBackup(server: CorralServer, settings: ServerConfig, logger: Logger): AdminBackup {
+  return new AdminBackup({
     snapshotEnabled: settings.adminSnapshotEnabled,
     restoreEnabled: settings.adminRestoreEnabled,
     rateLimiterIntervalMs: settings.adminRateLimiterIntervalMs,
