@@ -3,7 +3,7 @@
 // all stop when the supervisor gets SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +20,7 @@ import {
 } from '../../cli/ensemble-layout.js';
 import { decideRestart, restartBackoffMs, restartPolicy } from '../../cli/restart-policy.js';
 import { dashboardPort } from '../../cli/ensemble-dashboard.js';
+import { freeBasePort } from './ensemble-process.js';
 
 const plan = (flags: EnsembleFlags) =>
   planEnsemble({ size: '3', basePort: '2181', dataDir: './data', ...flags }, '/work');
@@ -196,7 +197,7 @@ describe('corral ensemble as a process', () => {
 
   it('starts 3 supervised replicas and stops them all on SIGTERM (exit 0)', async () => {
     expect(existsSync(join(root, 'dist/cli/main.js')), 'run npm run build first').toBe(true);
-    const basePort = await freeBasePort();
+    const basePort = await freeBasePort(3);
     const workingDirectory = mkdtempSync(join(tmpdir(), 'corral-ensemble-'));
     directories.push(workingDirectory);
     const supervisor = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'ensemble',
@@ -281,22 +282,3 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
-/** A base port in 20000-40000 whose client, quorum, election and admin ports are all free. */
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const ports = [0, 1, 2].flatMap((offset) => [base, base + 1000, base + 2000, base + 3000]
-      .map((start) => start + offset));
-    const free = await Promise.all(ports.map(portIsFree));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('no free base port found in 50 attempts');
-}
