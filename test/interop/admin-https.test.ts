@@ -63,14 +63,22 @@ beforeAll(() => {
 afterAll(() => certificates?.remove());
 
 describe.runIf(opensslAvailable())('admin server over HTTPS', () => {
-  let server: CorralServer | undefined;
-  afterAll(async () => server?.stop());
+  // Every server a test starts, stopped after all of them: a test that fails part way must not
+  // leave its server running (a later test's would otherwise take its place in one variable).
+  const servers: CorralServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+  });
+  async function start(zooCfg: string[]): Promise<CorralServer> {
+    const server = await startCorral({ zooCfg });
+    servers.push(server);
+    return server;
+  }
 
   it('forceHttps with needClientAuth: HTTPS with a CA certificate only; x509 credentials', async () => {
     const port = await freePort();
-    server = await startCorral({
-      zooCfg: adminConfig(port, ['admin.forceHttps=true', 'admin.needClientAuth=true']),
-    });
+    const server = await start(adminConfig(port,
+      ['admin.forceHttps=true', 'admin.needClientAuth=true']));
     const alice = { tls: true, identity: certificates.alice };
     expect((await get(port, '/commands/ruok', alice)).status).toBe(200);
     await expect(get(port, '/commands/ruok')).rejects.toThrow();
@@ -95,13 +103,11 @@ describe.runIf(opensslAvailable())('admin server over HTTPS', () => {
     expect((await get(port, '/commands/srst', { ...alice, headers: x509 })).status).toBe(200);
     const bob = { tls: true, identity: certificates.bob, headers: x509 };
     expect((await get(port, '/commands/srst', bob)).status).toBe(403);
-    await server.stop();
-    server = undefined;
   });
 
   it('portUnification answers HTTP and HTTPS on one port', async () => {
     const port = await freePort();
-    server = await startCorral({ zooCfg: adminConfig(port, ['admin.portUnification=true']) });
+    await start(adminConfig(port, ['admin.portUnification=true']));
     expect((await get(port, '/commands/ruok')).status).toBe(200);
     expect((await get(port, '/commands/ruok', { tls: true })).status).toBe(200);
   });

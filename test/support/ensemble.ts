@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { corralMain } from './corral.js';
 import { fourLetterWord, type FourLetterTls } from './four-letter.js';
 import { freePorts } from './ports.js';
+import { trackChild } from './child-processes.js';
 
 export interface ReplicaStatus {
   mode: 'leader' | 'follower' | 'observer' | 'standalone' | undefined;
@@ -173,6 +174,7 @@ export class TestEnsemble {
     const child = spawn(process.execPath, [corralMain, 'server', '--config', replica.config], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    trackChild(child);
     const keep = (chunk: Buffer) => {
       replica.output += chunk.toString();
       // Bounded: the last 2 MB is all a failing test ever shows.

@@ -10,6 +10,7 @@ import type { ReplicaStatus } from './ensemble.js';
 import { fourLetterWord, type FourLetterTls } from './four-letter.js';
 import { freePort } from './ports.js';
 import { classPath, zkServerScript } from './zookeeper.js';
+import { trackChild } from './child-processes.js';
 
 export interface ZooKeeperEnsembleOptions {
   voters: number;
@@ -121,6 +122,7 @@ export class ZooKeeperEnsemble {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    trackChild(child);
     const keep = (chunk: Buffer): void => {
       member.output += chunk.toString();
       if (member.output.length > outputCharsMax) {

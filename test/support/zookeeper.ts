@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForServing } from './four-letter.js';
 import { freePort } from './ports.js';
+import { trackChild } from './child-processes.js';
 
 export const zkServerScript = '/usr/share/zookeeper/bin/zkServer.sh';
 export const zkCliScript = '/usr/share/zookeeper/bin/zkCli.sh';
@@ -88,6 +89,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  trackChild(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
