@@ -95,6 +95,10 @@ describe('dashboard model on a real ensemble', { timeout: 60_000 }, () => {
     expect(electionSeen).toBe(true);
     // The new leader's discovery persists the next epoch: the ensemble's epoch, as the page shows.
     await until(() => live().epoch !== undefined, 10_000, 'the new epoch');
+    // One survivor's stream can show the new leader before the other's election events arrive.
+    await until(() => live().replicas.filter((replica) => replica.id !== leader)
+      .every((replica) => replica.election?.ended === 'done'), 10_000,
+    'both survivors\' elections ended');
     const after = live();
     expect(after.epoch).toBeGreaterThanOrEqual(2);
     expect(after.replicas.find((replica) => replica.id === leader)?.role).toBe('down');
