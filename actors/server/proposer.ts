@@ -36,8 +36,8 @@ export interface ProposerOptions<Outcome> {
   /**
    * Largest number of appends under way (issued, not yet durable and applied). One by default:
    * a commit then takes everything gathered for it (see gatherMsMax); more let lmdb-js commit
-   * what arrives meanwhile as its next transaction, which pays when commits are CPU-bound
-   * rather than fsync-bound.
+   * what arrives meanwhile as its next transaction while the event loop applies and answers
+   * the previous one (the standalone pipeline keeps four, standaloneAppendsInFlight).
    */
   appendsInFlightMax?: number;
   /**
@@ -253,12 +253,20 @@ export class Proposer<Outcome> {
   }
 }
 
+/**
+ * A standalone server's appends under way at once. With one, the next commit waits until the
+ * previous one is applied and answered, and the event loop idles during each commit; with four,
+ * lmdb-js commits what arrives meanwhile back to back. Alternated on this 2-core machine (16
+ * sessions × 8 setData of 1 KiB, 4 rounds): 39k ops/s with one, 44k with four, p99 level.
+ */
+export const standaloneAppendsInFlight = 4;
+
 /** The standalone server's pipeline: the proposer, and syncs answered at once (nothing lags). */
 export class StandalonePipeline implements WritePipeline {
   readonly proposer: Proposer<ApplyOutcome>;
 
   constructor(options: ProposerOptions<ApplyOutcome>) {
-    this.proposer = new Proposer(options);
+    this.proposer = new Proposer({ appendsInFlightMax: standaloneAppendsInFlight, ...options });
   }
 
   get outstanding(): number {

@@ -36,12 +36,18 @@ const busy: DigestFields = {
 };
 
 describe('node digest (DigestCalculator, version 2)', () => {
-  it.each([
+  it.each<[string, string, DigestFields, number]>([
     ['the root, as ""', '/', zeros, byHand('', zeros)],
     ['/zookeeper itself counts', '/zookeeper', zeros, byHand('/zookeeper', zeros)],
     ['a busy node (UTF-8 path and data, big-endian stat)', '/app/é', busy, byHand('/app/é', busy)],
     ['a container (owner Long.MIN_VALUE)', '/c', { ...busy, ephemeralOwner: -(1n << 63n) },
       byHand('/c', { ...busy, ephemeralOwner: -(1n << 63n) })],
+    ...[255, 256, 257, 1024, 5000, 70_000].map((bytes) => {
+      const fields = { ...busy, data: Buffer.alloc(bytes, bytes & 0xff) };
+      // Short data is hashed with the path and stat in JavaScript, longer data natively.
+      return [`${bytes} B of data`, '/app/data', fields, byHand('/app/data', fields)] as
+        [string, string, DigestFields, number];
+    }),
     ['/zookeeper/quota is left out', '/zookeeper/quota', busy, 0],
     ['/zookeeper/config is left out', '/zookeeper/config', busy, 0],
   ])('%s', (_name, path, fields, expected) => {
