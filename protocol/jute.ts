@@ -2,6 +2,8 @@
 // buffers and UTF-8 strings (-1 length = null), length-prefixed vectors. A reader never reads
 // past its buffer: a short or lying record raises JuteError, which closes that connection only.
 
+import { readInt64BE, writeInt64BE } from './int64.js';
+
 export class JuteError extends Error {
   constructor(message: string) {
     super(message);
@@ -39,7 +41,7 @@ export class JuteReader {
 
   long(): bigint {
     this.need(8, 'long');
-    const value = this.buffer.readBigInt64BE(this.offset);
+    const value = readInt64BE(this.buffer, this.offset);
     this.offset += 8;
     return value;
   }
@@ -152,7 +154,7 @@ export class JuteWriter {
   long(value: bigint | number): this {
     this.ensure(8);
     if (typeof value === 'bigint') {
-      this.buffer.writeBigInt64BE(value, this.offset);
+      writeInt64BE(this.buffer, value, this.offset);
     } else {
       const high = Math.floor(value / 0x1_0000_0000);
       this.buffer.writeInt32BE(high, this.offset);

@@ -2,6 +2,7 @@
 // field in the layout's order, allocating only the objects the txn is made of, and not even
 // those for the ids and session ids a replay's records repeat.
 
+import { readInt64BE } from '../protocol/int64.js';
 import type { ACL, Id } from '../protocol/records.js';
 import type { CreateRequest, DeleteRequest, SetDataRequest } from '../protocol/requests.js';
 import type { AuthContext, Txn, TxnBody, TxnDigest } from '../protocol/txn.js';
@@ -84,7 +85,7 @@ class CompactReader {
       this.offset += 8;
       return lastLong.value;
     }
-    const value = this.buffer.readBigInt64BE(this.offset);
+    const value = readInt64BE(this.buffer, this.offset);
     this.offset += 8;
     lastLong.high = high;
     lastLong.low = low;
@@ -94,7 +95,7 @@ class CompactReader {
 
   /** A long that is not kept for the next read (see lastLong). */
   uncachedLong(): bigint {
-    const value = this.buffer.readBigInt64BE(this.offset);
+    const value = readInt64BE(this.buffer, this.offset);
     this.offset += 8;
     return value;
   }

@@ -5,6 +5,7 @@
 // txn, or one with a field this layout does not know, stays msgpack (txn-codec.ts): a payload
 // is one or the other, told apart by its first byte, and both are read forever.
 
+import { writeInt64BE } from '../protocol/int64.js';
 import type { ACL, Id } from '../protocol/records.js';
 import type { AuthContext, Txn, TxnBody } from '../protocol/txn.js';
 
@@ -75,7 +76,7 @@ function zxid(value: unknown): void {
 function long(value: unknown): void {
   if (typeof value !== 'bigint' || BigInt.asIntN(64, value) !== value) throw notCompact;
   room(8);
-  scratch.writeBigInt64BE(value, at);
+  writeInt64BE(scratch, value, at);
   at += 8;
 }
 

@@ -11,6 +11,7 @@
 // a u32 byte length and UTF-8.
 
 import { crc32c } from '@node-rs/crc32';
+import { readInt64BE, writeInt64BE } from '../protocol/int64.js';
 import type { ACL } from '../protocol/records.js';
 import type { RestoredNode } from '../protocol/txn.js';
 import { NodeFields } from './snapshot.js';
@@ -71,7 +72,7 @@ export class RestoreChunkBuilder {
     head.writeInt32BE(data === null ? -1 : data.length, 4 + path.length);
     const fixed = Buffer.allocUnsafe(4 + 8 + 1 + 8 * 8);
     fixed.writeUInt32BE(aclIndex, 0);
-    fixed.writeBigInt64BE(fields.ephemeralOwner, 4);
+    writeInt64BE(fixed, fields.ephemeralOwner, 4);
     fixed.writeUInt8(fields.ownerIsSession ? 1 : 0, 12);
     const numbers = [fields.czxid, fields.mzxid, fields.pzxid, fields.ctime, fields.mtime,
       fields.version, fields.cversion, fields.aversion];
@@ -146,7 +147,7 @@ class ChunkReader {
 
   i64(): bigint {
     this.need(8);
-    const value = this.bytes.readBigInt64BE(this.at);
+    const value = readInt64BE(this.bytes, this.at);
     this.at += 8;
     return value;
   }
