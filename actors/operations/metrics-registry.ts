@@ -59,6 +59,7 @@ export class MetricsRegistry {
   private readonly machineInstances: Gauge<'machine' | 'state'>;
   private readonly peerQueueBytes: Gauge<'peer'>;
   private readonly peerSentFrames: Gauge<'peer'>;
+  private readonly strangerFrames: Counter;
   private readonly peerSentBytes: Gauge<'peer'>;
   /** ZooKeeper's GaugeSets and CounterSets, refreshed from their figures at each scrape. */
   private readonly gaugeSets = new Map<QuotaGaugeName, Gauge<'key'>>();
@@ -134,6 +135,11 @@ export class MetricsRegistry {
       name: 'corral_peer_sent_bytes',
       help: "Bytes of the frames the replica machine sent on each peer's link",
       labelNames: ['peer'],
+      registers: [registry],
+    });
+    this.strangerFrames = new Counter({
+      name: 'corral_peer_stranger_frames_dropped_total',
+      help: 'Frames a replica received from ids outside its configuration and dropped',
       registers: [registry],
     });
     this.eventLoopDelay = new Gauge({
@@ -214,6 +220,8 @@ export class MetricsRegistry {
       this.peerSentFrames.set({ peer: String(peer) }, framesSent ?? 0);
       this.peerSentBytes.set({ peer: String(peer) }, bytesSent ?? 0);
     }
+    this.strangerFrames.reset();
+    this.strangerFrames.inc(metrics.strangerFramesDropped?.() ?? 0);
     const loop = this.eventLoop;
     for (const quantile of eventLoopQuantiles) {
       const sampled = loop.count === 0 ? 0 : loop.percentile(quantile * 100);

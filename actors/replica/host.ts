@@ -145,11 +145,6 @@ export class ReplicaHost implements ReplicaPort {
     world.storage.onPurge((firstZxid) => this.send({ type: 'storage.purged', firstZxid }));
   }
 
-  /** Frames from ids outside the configuration dropped so far (the warning logs the count). */
-  get strangerFramesDropped(): number {
-    return this.peers.strangerFramesDropped;
-  }
-
   get role(): RoleAnnouncement {
     return this.roles.announced;
   }
@@ -192,6 +187,7 @@ export class ReplicaHost implements ReplicaPort {
       appliedZxid: () => core.tree.lastZxid,
     });
     metrics.peerQueues = () => this.peerQueues();
+    metrics.strangerFramesDropped = () => this.peers.strangerFramesDropped;
     // Until it serves, a replica's tree may hold a tail nobody committed: no snapshots of it.
     storage.detach();
     this.configuration.initConfigNode(core.tree);

@@ -309,6 +309,9 @@ export class ServerMetrics {
   ackLoggingFrequency = 0;
   /** Bytes queued for each peer's link, read on demand (a replica's host sets it). */
   peerQueues: (() => ReadonlyArray<PeerLinkFigures>) | undefined;
+  /** Frames from ids outside the configuration that a replica dropped so far
+   * (corral_peer_stranger_frames_dropped_total), read on demand (a replica's host sets it). */
+  strangerFramesDropped: (() => number) | undefined;
   /** Sync from the same site (corral_sync_*; actors/replica/site-sync-metrics.ts): a learner's
    * syncs by `source/kind`, the leader's SNAPFROMs and the SNAPs it sent after one. */
   readonly siteSync = { sources: new Map<string, number>(), delegations: 0, fallbacks: 0 };

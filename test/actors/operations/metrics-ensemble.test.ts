@@ -84,6 +84,8 @@ describe('Prometheus metrics on a 3-replica ensemble (real processes)', { timeou
     expect(replicaState(leading, 'looking.election')).toBe(0);
     const peers = leading.get('corral_peer_queue_bytes')?.metrics.map((each) => each.labels?.peer);
     expect(peers?.sort()).toEqual(followers.map(String).sort());
+    // Every hello here came from a member: nothing dropped, and the counter is exported at 0.
+    expect(leading.get('corral_peer_stranger_frames_dropped_total')?.metrics[0]?.value).toBe('0');
 
     for (const id of followers) {
       const following = await scrapeOf(id);
