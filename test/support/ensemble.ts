@@ -6,10 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trackChild } from './child-processes.js';
 import { corralMain } from './corral.js';
 import { fourLetterWord, type FourLetterTls } from './four-letter.js';
 import { freePorts } from './ports.js';
-import { trackChild } from './child-processes.js';
 
 export interface ReplicaStatus {
   mode: 'leader' | 'follower' | 'observer' | 'standalone' | undefined;

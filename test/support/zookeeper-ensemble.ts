@@ -6,11 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trackChild } from './child-processes.js';
 import type { ReplicaStatus } from './ensemble.js';
 import { fourLetterWord, type FourLetterTls } from './four-letter.js';
 import { freePort } from './ports.js';
 import { classPath, zkServerScript } from './zookeeper.js';
-import { trackChild } from './child-processes.js';
 
 export interface ZooKeeperEnsembleOptions {
   voters: number;

@@ -5,9 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trackChild } from './child-processes.js';
 import { waitForServing } from './four-letter.js';
 import { freePort } from './ports.js';
-import { trackChild } from './child-processes.js';
 
 export const zkServerScript = '/usr/share/zookeeper/bin/zkServer.sh';
 export const zkCliScript = '/usr/share/zookeeper/bin/zkCli.sh';
