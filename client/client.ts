@@ -3,12 +3,7 @@
 // as callbacks or async iterators. The connection itself is the machine hosted by ConnectionHost.
 
 import { createNanoEvents, type Unsubscribe } from 'nanoevents';
-import {
-  ErrorCode,
-  RequestTimeoutError,
-  fromCode,
-  type ZooKeeperError,
-} from '../protocol/errors.js';
+import { ErrorCode, fromCode, type ZooKeeperError } from '../protocol/errors.js';
 import type { ClientRequest } from '../protocol/requests.js';
 import type { ResponseBody } from '../protocol/responses.js';
 import type { ClientConnectionState } from '../machines/client-connection.js';
@@ -39,8 +34,11 @@ import {
   type WatchOptions,
 } from './types.js';
 import type { Reply } from './wire.js';
+import { requestSignal } from './request-signal.js';
 import { WatchClient } from './watch-client.js';
-import { configPath, configResultOf, type ConfigResult, type ReconfigChange } from './config.js';
+import {
+  configPath, configResultOf, reconfigRequest, type ConfigResult, type ReconfigChange,
+} from './config.js';
 import type { RegisteredWatches, WatchEvent, WatchKind, WatchListener } from './watches.js';
 
 interface ClientEvents {
@@ -278,16 +276,7 @@ export class Client {
    * as with ZooKeeper; getConfig then says whether it took.
    */
   async reconfig(change: ReconfigChange, options: RequestOptions = {}): Promise<ConfigResult> {
-    const list = (value: ReadonlyArray<string | number> | string | undefined) =>
-      value === undefined ? null : typeof value === 'string' ? value : value.join(',');
-    const request = {
-      kind: 'reconfig',
-      joiningServers: list(change.joining),
-      leavingServers: list(change.leaving),
-      newMembers: list(change.newMembers),
-      currentConfigId: BigInt(change.fromConfig ?? -1),
-    } as const;
-    const body = await this.call(request, configPath, options);
+    const body = await this.call(reconfigRequest(change), configPath, options);
     if (body.kind !== 'data') throw unexpected(body);
     return configResultOf(body.data, body.stat);
   }
@@ -309,7 +298,7 @@ export class Client {
     auth: Buffer | string,
     options: RequestOptions = {},
   ): Promise<void> {
-    const { signal, dispose } = this.requestSignal(options);
+    const { signal, dispose } = requestSignal(options, this.defaultRequestTimeoutMs);
     try {
       await this.host.addAuthentication(scheme, toBuffer(auth), signal);
     } finally {
@@ -353,7 +342,7 @@ export class Client {
     options: RequestOptions,
     onReply?: (reply: Reply) => void,
   ): Promise<ResponseBody> {
-    const { signal, dispose } = this.requestSignal(options);
+    const { signal, dispose } = requestSignal(options, this.defaultRequestTimeoutMs);
     try {
       const reply = await this.host.request(request, signal, onReply);
       if (reply.header.err !== 0) throw fromCode(reply.header.err, path);
@@ -361,30 +350,6 @@ export class Client {
     } finally {
       dispose();
     }
-  }
-
-  /** The caller's signal combined with the request timeout (RequestTimeoutError as reason). */
-  private requestSignal(options: RequestOptions): {
-    signal: AbortSignal | undefined;
-    dispose: () => void;
-  } {
-    const timeoutMs = options.timeoutMs ?? this.defaultRequestTimeoutMs;
-    if (timeoutMs === undefined) return { signal: options.signal, dispose: () => undefined };
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new RequestTimeoutError(`no reply within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const forward = (): void => controller.abort(options.signal?.reason);
-    if (options.signal?.aborted === true) forward();
-    else options.signal?.addEventListener('abort', forward, { once: true });
-    return {
-      signal: controller.signal,
-      dispose: () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', forward);
-      },
-    };
   }
 
   private toServer(path: string): string {

@@ -1,5 +1,6 @@
 // The ensemble's configuration as corral's client hands it out: what reconfig changes and what
 // /zookeeper/config holds (ZooKeeper's getConfig and reconfig).
+import type { ReconfigRequest } from '../protocol/requests.js';
 import type { Stat } from './types.js';
 
 /** Where ZooKeeper keeps the ensemble's configuration, outside every chroot. */
@@ -12,6 +13,19 @@ export interface ReconfigChange {
   newMembers?: readonly string[] | string;
   /** The configuration version the change must start from; -1 (default) for any. */
   fromConfig?: bigint | number;
+}
+
+/** The reconfig request a change becomes: each list as ZooKeeper's comma-separated string. */
+export function reconfigRequest(change: ReconfigChange): ReconfigRequest {
+  const list = (value: ReadonlyArray<string | number> | string | undefined) =>
+    value === undefined ? null : typeof value === 'string' ? value : value.join(',');
+  return {
+    kind: 'reconfig',
+    joiningServers: list(change.joining),
+    leavingServers: list(change.leaving),
+    newMembers: list(change.newMembers),
+    currentConfigId: BigInt(change.fromConfig ?? -1),
+  };
 }
 
 /** The configuration as /zookeeper/config holds it. */

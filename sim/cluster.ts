@@ -2,67 +2,34 @@
 // with its own simulated clock, fault-injecting disk and event-loop turns, driven step by step
 // (tests) or by a seeded random scheduler (the simulator). Safety violations are collected by
 // the CommitLedger, never thrown, so a broken variant is detectable.
-import { SimulatedClock, type AnyActorRef } from 'xstate';
-import type { ElectionTiming } from '../machines/election.js';
+import { SimulatedClock } from 'xstate';
 import { quorumRuleOf, type QuorumRule } from '../machines/quorum.js';
-import type { ReplicaTiming, RoleAnnouncement } from '../machines/replica.js';
+import type { ReplicaTiming } from '../machines/replica.js';
 import type { PeerMessage, ServerId } from '../protocol/peer.js';
 import type { RequestBody } from '../protocol/txn.js';
-import { memberIdsOf, membershipOfIds, type VersionedMembership } from '../protocol/membership.js';
-import { ReplicaStorage, type StorageSettings } from '../storage/replica-storage.js';
+import type { VersionedMembership } from '../protocol/membership.js';
+import { ReplicaStorage } from '../storage/replica-storage.js';
 import { MemoryNetwork, NetworkBusyError } from '../transport/memory.js';
 import {
   checkDurabilityAndConvergence, TreeDigests, treeStatesOf, type TreeState,
 } from './cluster-invariants.js';
 import {
   clusterSessionId, clusterStorageDefaults, clusterTimingDefaults, createSessionBody,
-  drainMicrotasks, pumpDisk, restartDrainCount, startingMemberships, withSites,
+  drainMicrotasks, pumpDisk, restartDrainCount,
 } from './cluster-support.js';
+import { leaderIdOf, recordLeadership, stableLeaderOf } from './cluster-leadership.js';
+import { startingConfiguration, type ClusterOptions } from './cluster-options.js';
 import { ConfigLedger } from './config-ledger.js';
 import { CommitLedger } from './invariants.js';
 import { InstantDeliveries } from './livelock.js';
 import { SeededRandom } from './random.js';
-import {
-  SimReplica,
-  TurnQueue,
-  type HostVariantOptions,
-  type ReplicaMachine,
-} from './replica-host.js';
+import { ReplicaClocks } from './replica-clocks.js';
+import { SimReplica, TurnQueue } from './replica-host.js';
 import { SimulatedStorageBackend } from './storage-backend.js';
-import { WanNetwork, type WanLayout } from './wan-network.js';
+import { WanNetwork } from './wan-network.js';
 
 export { clusterSessionId, createTxnBody } from './cluster-support.js';
-
-export interface ClusterOptions {
-  voters: ServerId[];
-  /** How the voters count (zoo.cfg group./weight.); a majority of `voters` when left out. */
-  quorum?: QuorumRule;
-  observers?: ServerId[];
-  seed?: number;
-  timing?: Partial<ReplicaTiming>;
-  electionTiming?: Partial<ElectionTiming>;
-  machine?: ReplicaMachine;
-  hostVariant?: HostVariantOptions;
-  /** zoo.cfg treeBroadcastDirectAcks for every replica (the default, true, when left out). */
-  treeBroadcastDirectAcks?: boolean;
-  storageSettings?: Partial<StorageSettings>;
-  /**
-   * Replicas outside the starting membership, each started with it plus itself as a
-   * participant (how ZooKeeper's guide has a server join), for reconfigs to add.
-   */
-  spares?: ServerId[];
-  /** reconfigEnabled on every replica (implied by spares). */
-  reconfigEnabled?: boolean;
-  /** Told of each replica's root actors, every incarnation (a trace's machine event hubs). */
-  trackerFor?: (id: ServerId) => (actor: AnyActorRef) => void;
-  /** site.N for the starting membership (tree broadcast); a majority quorum only. */
-  sites?: Readonly<Record<ServerId, string>>;
-  /**
-   * Replicas in sites with latency, jitter and bandwidth between them (sim/wan-network.ts);
-   * without it every message may be delivered at once, as before.
-   */
-  wan?: WanLayout;
-}
+export type { ClusterOptions } from './cluster-options.js';
 
 const stepMs = 50;
 const quiet = { info: () => undefined, warn: () => undefined };
@@ -72,8 +39,7 @@ export class Cluster {
   /** True time: histories and traces are stamped with it. Each replica has its own clock,
    * which stands still while the replica is paused and catches up when it resumes. */
   readonly clock = new SimulatedClock();
-  private readonly replicaClocks = new Map<ServerId, SimulatedClock>();
-  private readonly paused = new Set<ServerId>();
+  private readonly replicaClocks = new ReplicaClocks(() => this.clock.now());
   /** Who established leadership of each epoch: Zab allows one. */
   readonly leadersByEpoch = new Map<number, ServerId>();
   /** Told of every peer message delivered (the trace). */
@@ -126,18 +92,9 @@ export class Cluster {
     this.members = [...options.voters, ...(options.observers ?? []), ...(options.spares ?? [])];
     this.quorum = quorumRuleOf(options.voters, options.quorum);
     this.reconfigEnabled = options.reconfigEnabled === true || (options.spares ?? []).length > 0;
-    if (this.reconfigEnabled) {
-      const starting = startingMemberships(options.voters, options.observers ?? [], this.members);
-      for (const [id, membership] of starting) this.memberships.set(id, membership);
-      this.configs.setStarting(membershipOfIds(options.voters, options.observers ?? []));
-    }
-    if (options.sites !== undefined) {
-      const starting = withSites(options.voters, options.observers ?? [], this.members,
-        options.sites);
-      for (const [id, membership] of starting) this.memberships.set(id, membership);
-      const first = starting.get(options.voters[0]!);
-      if (this.reconfigEnabled && first !== undefined) this.configs.setStarting(first);
-    }
+    const starting = startingConfiguration(options, this.members, this.reconfigEnabled);
+    for (const [id, membership] of starting.memberships) this.memberships.set(id, membership);
+    if (starting.ledgerStarting !== undefined) this.configs.setStarting(starting.ledgerStarting);
     for (const id of this.members) {
       const turns = new TurnQueue();
       this.turns.set(id, turns);
@@ -178,9 +135,7 @@ export class Cluster {
    */
   async start(id: ServerId): Promise<boolean> {
     if (this.replicas.has(id)) throw new Error(`cluster: replica ${id} is already running`);
-    const clock = new SimulatedClock();
-    clock.set(this.clock.now());
-    this.paused.delete(id);
+    const clock = this.replicaClocks.start(id);
     let replica: SimReplica;
     try {
       replica = await this.pumpWhile(id, SimReplica.start({
@@ -200,7 +155,8 @@ export class Cluster {
         machine: this.options.machine,
         hostVariant: this.options.hostVariant,
         treeBroadcastDirectAcks: this.options.treeBroadcastDirectAcks,
-        onRole: (replicaId, role) => this.recordRole(replicaId, role),
+        onRole: (replicaId, role) =>
+          recordLeadership(this.leadersByEpoch, this.ledger, replicaId, role),
         onMessage: (from, to, message) => {
           this.deliveries.record(from, to, message);
           this.onMessage?.(from, to, message);
@@ -223,7 +179,7 @@ export class Cluster {
       return false;
     }
     this.unrecoverable.delete(id);
-    this.replicaClocks.set(id, clock);
+    this.replicaClocks.track(id, clock);
     this.replicas.set(id, replica);
     return true;
   }
@@ -246,12 +202,12 @@ export class Cluster {
 
   /** Running, not paused: the replicas a client can talk to and a step can drive. */
   reachable(): SimReplica[] {
-    return [...this.replicas.values()].filter((replica) => !this.paused.has(replica.id));
+    return [...this.replicas.values()].filter((replica) => !this.isPaused(replica.id));
   }
 
   /** Links with something queued for a receiver that is running and not paused. */
   deliverableLinks() {
-    return this.network.pendingLinks().filter((link) => !this.paused.has(link.to));
+    return this.network.pendingLinks().filter((link) => !this.isPaused(link.to));
   }
 
   async startAll(): Promise<void> {
@@ -271,8 +227,7 @@ export class Cluster {
 
   private retire(replica: SimReplica): void {
     this.replicas.delete(replica.id);
-    this.replicaClocks.delete(replica.id);
-    this.paused.delete(replica.id);
+    this.replicaClocks.forget(replica.id);
     this.retired.push(replica);
   }
 
@@ -296,27 +251,17 @@ export class Cluster {
 
   /** SIGSTOP: the replica's clock stands still; the harness delivers nothing to it. */
   pause(id: ServerId): void {
-    if (this.replicas.has(id)) this.paused.add(id);
+    if (this.replicas.has(id)) this.replicaClocks.pause(id);
   }
 
   /** SIGCONT: its clock jumps to now, firing every timer that came due meanwhile. */
   resume(id: ServerId): void {
-    if (!this.paused.delete(id)) return;
-    this.replicaClocks.get(id)?.set(this.clock.now());
+    if (!this.replicaClocks.resume(id)) return;
     this.replicas.get(id)?.runHostWork();
   }
 
   isPaused(id: ServerId): boolean {
-    return this.paused.has(id);
-  }
-
-  private recordRole(id: ServerId, role: RoleAnnouncement): void {
-    if (role.state !== 'leading' || !role.serving) return;
-    const known = this.leadersByEpoch.get(role.epoch);
-    if (known === undefined) this.leadersByEpoch.set(role.epoch, id);
-    else if (known !== id) {
-      this.ledger.violate(`leadership: replicas ${known} and ${id} both led epoch ${role.epoch}`);
-    }
+    return this.replicaClocks.isPaused(id);
   }
 
   running(): ServerId[] {
@@ -331,7 +276,7 @@ export class Cluster {
   }
 
   private countDeliveries(delivered: number): void {
-    this.deliveries.count(delivered, (id) => !this.paused.has(id));
+    this.deliveries.count(delivered, (id) => !this.isPaused(id));
   }
 
   /** One turn of `id`'s event loop, then its continuations; the number of works it ran. */
@@ -360,7 +305,7 @@ export class Cluster {
    */
   async settle(): Promise<void> {
     for (let round = 0; round < settleRoundsMax; round++) {
-      const running = (id: ServerId) => !this.paused.has(id);
+      const running = (id: ServerId) => !this.isPaused(id);
       const budget = this.deliveries.left;
       let delivered: number;
       try {
@@ -386,33 +331,18 @@ export class Cluster {
   advance(ms: number): void {
     this.clock.increment(ms);
     this.deliveries.timePassed();
-    for (const [id, clock] of this.replicaClocks) {
-      if (!this.paused.has(id)) clock.set(this.clock.now());
-    }
+    this.replicaClocks.catchUp();
     for (const replica of this.replicas.values()) replica.runHostWork();
   }
 
-  /**
-   * The replica serving as leader with every running voter and observer serving under it. With
-   * reconfig, the running members of the leader's configuration: a replica outside it (a spare
-   * never added, a member removed) has no one to serve under.
-   */
+  /** Every running member serving under one leader: that leader (sim/cluster-leadership.ts). */
   stableLeader(): ServerId | undefined {
-    const leaderId = this.leaderId();
-    const members = this.reconfigEnabled && leaderId !== undefined
-      ? new Set(memberIdsOf(this.replica(leaderId).host.activeMembership))
-      : undefined;
-    const running = [...this.replicas.values()].filter((r) => members?.has(r.id) ?? true);
-    const allServing = running.every((r) => r.role.serving && r.role.leaderId === leaderId);
-    return allServing ? leaderId : undefined;
+    return stableLeaderOf(this.replicas, this.reconfigEnabled);
   }
 
   /** The replica currently serving as leader, if any (others may still be syncing). */
   leaderId(): ServerId | undefined {
-    const leaders = [...this.replicas.values()].filter(
-      (r) => r.role.state === 'leading' && r.role.serving,
-    );
-    return leaders.length === 1 ? leaders[0]?.id : undefined;
+    return leaderIdOf(this.replicas);
   }
 
   /** Commits the harness's session (one txn), so that later writes succeed. */

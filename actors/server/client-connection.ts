@@ -27,6 +27,8 @@ import {
 } from './connection-host.js';
 import { OutgoingFrames } from './outgoing-frames.js';
 import { RequestQueue } from './request-queue.js';
+import { noteReplyHeader, recordReply } from './connection-reply-statistics.js';
+import { listenOnSocket } from './connection-socket-listeners.js';
 import { LatencyTracker, type ServerStatistics } from './statistics.js';
 
 export {
@@ -53,11 +55,6 @@ let nextConnectionId = 1;
 
 /** A socket a client never drains is destroyed this long after the connection closed. */
 const undrainedSocketMs = 1000;
-
-/** Operations whose failure is an error txn, which ZooKeeper's statistics name `NA`. */
-const errorTxnOperations = new Set(['CREA', 'DELE', 'SETD', 'SETA', 'CHEC', 'RECO']);
-/** Replies to requests that carry a txn (ZooKeeper's updatelatency; all others readlatency). */
-const txnOperations = new Set([...errorTxnOperations, 'MULT', 'CLOS', 'NA']);
 
 export class ClientConnection {
   readonly id = nextConnectionId++;
@@ -127,20 +124,8 @@ export class ClientConnection {
     const createQueue = host.requestQueue ?? ((...queue) => new RequestQueue(...queue));
     this.queue = createQueue(
       (frame) => this.send(frame),
-      (latencyMs, frame, operation) => {
-        this.latency.record(latencyMs);
-        this.statistics.latency.record(latencyMs);
-        this.lastResponseAtMs = Date.now();
-        this.statistics.clientResponseSizes.record(frame.length - 4);
-        this.statistics.metrics.counters.response_bytes += frame.length - 4;
-        if (operation !== undefined) {
-          this.noteReply(operation, frame);
-          const { summaries } = this.statistics.metrics;
-          const latency = txnOperations.has(operation) ? summaries.updatelatency
-            : summaries.readlatency;
-          latency.observe(latencyMs);
-        }
-      },
+      (latencyMs, frame, operation) =>
+        recordReply(this, this.statistics, latencyMs, frame, operation),
       () => this.handOver(),
     );
     this.outgoing = new OutgoingFrames((bytes) => this.writeToSocket(bytes),
@@ -148,13 +133,7 @@ export class ClientConnection {
         if (!this.closing) this.handOver();
       });
     socket.setNoDelay(true);
-    // The socket's listeners are shared by every connection (four closures fewer each): they
-    // find their connection on the socket.
-    (socket as SocketWithConnection)[connectionOfSocket] = this;
-    socket.on('data', receiveOnSocket);
-    socket.on('error', closeOnSocket);
-    socket.on('close', closeOnSocket);
-    socket.on('drain', handOverOnSocket);
+    listenOnSocket(socket, this);
   }
 
   /** Bytes of replies not yet handed to the kernel: in the socket, behind a large frame's
@@ -177,19 +156,9 @@ export class ClientConnection {
     this.latency.reset();
   }
 
-  /**
-   * Records the reply to a request as ZooKeeper's updateStatsForResponse does: its operation,
-   * xid (not the special negative ones) and zxid, read from the reply header (after the 4-byte
-   * length: xid, zxid, err). A write refused with an error went through as an error txn, which
-   * ZooKeeper's FinalRequestProcessor reports as `NA`.
-   */
+  /** Records the reply to a request as `cons` shows it (connection-reply-statistics.ts). */
   noteReply(operation: string, frame: Buffer): void {
-    const xid = frame.readInt32BE(4);
-    if (xid >= 0) this.lastCxid = xid;
-    // Two 32-bit reads: a BigInt per reply is measurable on the write path.
-    this.lastZxid = frame.readInt32BE(8) * 0x1_0000_0000 + frame.readUInt32BE(12);
-    const err = frame.readInt32BE(16);
-    this.lastOperation = err !== 0 && errorTxnOperations.has(operation) ? 'NA' : operation;
+    noteReplyHeader(this, operation, frame);
   }
 
   get isOpen(): boolean {
@@ -419,24 +388,4 @@ export class ClientConnection {
     );
     this.handler.closed(this);
   }
-}
-
-const connectionOfSocket = Symbol('corral.clientConnection');
-
-interface SocketWithConnection {
-  [connectionOfSocket]?: ClientConnection;
-}
-
-// Listeners called with the socket as `this`.
-function receiveOnSocket(this: SocketWithConnection, chunk: Buffer): void {
-  this[connectionOfSocket]?.receive(chunk);
-}
-
-function closeOnSocket(this: SocketWithConnection): void {
-  this[connectionOfSocket]?.socketGone();
-}
-
-/** The replies waiting unsent went out: hand over what was held back, read again. */
-function handOverOnSocket(this: SocketWithConnection): void {
-  this[connectionOfSocket]?.handOver();
 }
