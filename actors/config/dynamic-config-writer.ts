@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { readJavaProperties } from '../../protocol/config/java-properties.js';
-import type { ServerConfig } from './config.js';
+import type { ServerConfig } from './server-config.js';
 import { ensembleConfigText, isEnsemble } from './ensemble.js';
 import {
   dynamicConfigPathFor,

@@ -3,7 +3,7 @@
 // committed membership and knows of an uncommitted one. What `corral server --config` calls.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../protocol/config/values.js';
-import { parseZooCfg, type ParsedZooCfg } from './config.js';
+import { parseZooCfg, type ParsedZooCfg } from './zoo-cfg-parser.js';
 import { readMembershipFiles } from './dynamic-config.js';
 
 export interface ZooCfgFile extends ParsedZooCfg {

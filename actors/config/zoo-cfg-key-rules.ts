@@ -3,7 +3,7 @@
 // reads them as system properties), then corral's own keys. Kept apart from parseZooCfg so the
 // table can be read at a glance.
 import { valueParsers, type ValueParser } from '../../protocol/config/values.js';
-import type { ServerConfig } from './config.js';
+import type { ServerConfig } from './server-config.js';
 import { quorumSaslKeyRules } from './quorum-sasl.js';
 import { storageKeyRules } from './storage-keys.js';
 import { loggingKeyRules } from './logging-keys.js';

@@ -2,7 +2,7 @@
 // ZooKeeper 3.8's exact text, so zkServer.sh status, kazoo, monitoring agents and operators'
 // `echo srvr | nc` scripts read corral as they read ZooKeeper. Pure formatting over the data the
 // server provides (FourLetterSource); the listener owns the socket.
-import type { ServerConfig } from '../config/config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import { ownSite } from '../config/sites.js';
 import type { ZxidDigest } from '../../tree/data-tree.js';
 import type { ServerMetrics } from '../server/statistics.js';
