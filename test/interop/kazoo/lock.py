@@ -12,6 +12,10 @@ order = []
 lock_a.acquire()
 order.append('a acquired')
 b_try_while_held = lock_b.acquire(blocking=False)
+# The failed attempt created and deleted its own node through the leader. The first session
+# reads from a follower, which may not have applied that delete yet: without a sync it could see
+# the attempt's node as the second contender, then see it go before the thread's node arrives.
+first.sync('/kazoo-lock')
 
 
 def contend():
