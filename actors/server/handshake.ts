@@ -217,7 +217,7 @@ function attachSession(
   const timeoutMs = core.sessions.timeoutOf(sessionId);
   connection.send(connectResponse(core, connection, timeoutMs, sessionId, known));
   // Writes sent on the session's previous connection come first (ZooKeeper's per-session order).
-  const pending = core.writesSettled(sessionId);
+  const pending = core.writes.writesSettled(sessionId);
   if (pending !== undefined) connection.queue.pushBarrier(pending);
 }
 

@@ -151,7 +151,7 @@ function answerMalformed(
   if (txnOpcodes.has(opcode)) {
     // An error txn: ZooKeeper's statistics name it NA whatever the opcode was.
     connection.queue.pushWrite(
-      core.proposeError(sessionId, xid, err).then((outcome) => reply(xid, outcome.zxid, err)),
+      core.writes.proposeError(sessionId, xid, err).then((outcome) => reply(xid, outcome.zxid, err)),
       undefined,
       notDurable(core, xid),
       'NA',
@@ -219,10 +219,10 @@ function dispatch(
       return;
     case 'reconfig': {
       const client = { sessionId, ids: [...connection.auth.ids] };
-      if (core.reconfigError() === undefined) {
+      if (core.writes.reconfigError() === undefined) {
         // The leader's machine resolves it (machines/leading/reconfig.ts): a reconfig txn whose
         // answer is /zookeeper/config's new data and stat, or an error txn.
-        const resolved = core.proposeReconfig(sessionId, xid, request, connection);
+        const resolved = core.writes.proposeReconfig(sessionId, xid, request, connection);
         connection.queue.pushWrite(
           resolved.then((outcome) => {
             core.audit?.reconfig(client, outcome.err);
@@ -235,7 +235,7 @@ function dispatch(
         return;
       }
       // ZooKeeper orders a rejected reconfig as an error txn: it consumes a zxid.
-      const rejected = core.proposeError(sessionId, xid, core.reconfigError()!).then((outcome) => {
+      const rejected = core.writes.proposeError(sessionId, xid, core.writes.reconfigError()!).then((outcome) => {
         core.audit?.reconfig(client, outcome.err);
         return reply(xid, outcome.zxid, outcome.err);
       });
@@ -273,7 +273,7 @@ function submitWrite(
   if (refused !== undefined) {
     // EphemeralOnLocalSession: ZooKeeper's learner still forwards the create, and its leader
     // orders it as an error txn (one zxid, no node), as ZooKeeper 3.8 showed.
-    const ordered = core.proposeError(sessionId, xid, refused);
+    const ordered = core.writes.proposeError(sessionId, xid, refused);
     connection.queue.pushWrite(
       ordered.then((outcome) => reply(xid, outcome.zxid, refused)),
       undefined,
@@ -295,7 +295,7 @@ function submitWrite(
     }
     slot.answer(reply(xid, result.zxid, result.err, result.body));
   };
-  core.proposeWrite(sessionId, xid, request, connection, answer, () => slot.fail());
+  core.writes.proposeWrite(sessionId, xid, request, connection, answer, () => slot.fail());
 }
 
 /**

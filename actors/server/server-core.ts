@@ -7,14 +7,13 @@
 import type { Logger } from 'pino';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { Perm } from '../../protocol/constants.js';
-import { ErrorCode } from '../../protocol/errors.js';
 import type { ACL } from '../../protocol/records.js';
-import type { ClientRequest, ReconfigRequest, WriteRequest } from '../../protocol/requests.js';
+import type { ClientRequest } from '../../protocol/requests.js';
 import { encodeNotification } from '../../protocol/responses.js';
 import type { TxnLog } from '../../storage/log.js';
 import { checkPermission } from '../../tree/acl.js';
 import { DataTree, type ApplyOutcome } from '../../tree/data-tree.js';
-import type { ReconfigRequestBody, Txn, TxnBody } from '../../protocol/txn.js';
+import type { Txn } from '../../protocol/txn.js';
 import { WatchManager } from '../../tree/watches.js';
 import type { AuditLog } from './audit.js';
 import { ClientAuthentication } from './client-authentication.js';
@@ -30,10 +29,10 @@ import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
 import { encodeInSlices, isLargeReply } from './sliced-replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
-import { SessionWrites } from './session-writes.js';
 import { QuotaLog } from './quota-log.js';
 import { RandomPool } from './random-pool.js';
 import { ServerStatistics } from './statistics.js';
+import { WriteProposals } from './write-proposals.js';
 import {
   countQuotaRefusals,
   observeApplied,
@@ -120,8 +119,8 @@ export class ServerCore {
    */
   traceMask = 306n;
   private readonly closeWaiters = new Map<bigint, Array<(zxid: number) => void>>();
-  /** Each session's writes not yet settled (see writesSettled). */
-  private readonly sessionWrites = new SessionWrites();
+  /** Clients' writes, errors and reconfigs as proposals, in each session's order. */
+  readonly writes: WriteProposals;
   /** Session passwords and SASL nonces when no generator is provided: crypto, a block a time. */
   private readonly randomPool = new RandomPool();
   private nextSessionId: bigint;
@@ -178,6 +177,7 @@ export class ServerCore {
       options.pipeline?.(this) ??
       new StandalonePipeline({ log, apply: (txn) => this.applyTxn(txn), now: Date.now,
         digest: () => this.tree.digestToStamp() });
+    this.writes = new WriteProposals(settings, this.pipeline, this.localSessions, this.audit);
     // ZooKeeper's session ids: the server id in the top byte, a time-derived counter below.
     const nowMs = Math.floor((options.now ?? Date.now)());
     const base = (BigInt(nowMs) << 24n) & 0x00ff_ffff_ffff_ffffn;
@@ -357,106 +357,6 @@ export class ServerCore {
    */
   aclAuth<Auth extends { superUser: boolean }>(auth: Auth): Auth {
     return this.settings.skipAcl ? { ...auth, superUser: true } : auth;
-  }
-
-  /**
-   * Orders a client's write. `applied` is told the outcome as the txn is applied (before the
-   * next one is), `failed` when it is not (not durable, or the replica stopped serving). The
-   * standalone pipeline takes the callbacks as they are; a replicated one settles a promise.
-   */
-  proposeWrite(
-    sessionId: bigint,
-    xid: number,
-    request: WriteRequest,
-    connection: ClientConnection,
-    applied: (outcome: ApplyOutcome) => void,
-    failed: () => void,
-  ): void {
-    // skipACL=yes: the write passes every ACL on the replicas that apply it (a learner's
-    // forwarded write is stamped by its leader instead; see ReplicaHost).
-    const auth = this.settings.skipAcl
-      ? { ids: [...connection.auth.ids], superUser: true }
-      : connection.writeAuth();
-    const told = this.audit?.writeListener({ sessionId, ids: auth.ids }, request, applied) ??
-      applied;
-    // A learner's setting travels no further: the leader stamps its own (host.ts).
-    // A leader's own local session is stamped here; a learner's stamp the leader redoes.
-    const body: TxnBody = this.settings.enforceQuota || this.localSessions.has(sessionId)
-      ? {
-        type: 'write', request, auth,
-        ...(this.settings.enforceQuota ? { enforceQuota: true } : {}),
-        ...(this.localSessions.has(sessionId) ? { localSession: true } : {}),
-      }
-      : { type: 'write', request, auth };
-    const writes = this.sessionWrites;
-    writes.begin(sessionId);
-    const done = (outcome: ApplyOutcome): void => {
-      writes.end(sessionId);
-      told(outcome);
-    };
-    const undone = (): void => {
-      writes.end(sessionId);
-      failed();
-    };
-    if (this.pipeline.submit !== undefined) {
-      this.pipeline.submit(sessionId, xid, body, done, undone);
-      return;
-    }
-    // Told as applied, and again (ignored by the caller) as the promise settles.
-    let settled = false;
-    const once = (outcome: ApplyOutcome): void => {
-      if (settled) return;
-      settled = true;
-      done(outcome);
-    };
-    this.pipeline.propose(sessionId, xid, body, once).then(once, () => {
-      if (settled) return;
-      settled = true;
-      undone();
-    });
-  }
-
-  proposeError(sessionId: bigint, xid: number, err: number): Promise<ApplyOutcome> {
-    const proposed = this.pipeline.propose(sessionId, xid, { type: 'error', err });
-    return this.sessionWrites.track(sessionId, proposed);
-  }
-
-  /**
-   * Settles once every write the session has sent so far (on any connection) is applied. A
-   * session reattaching on a new connection waits for this before its new requests are
-   * answered, so its FIFO order holds across connections as in ZooKeeper.
-   */
-  writesSettled(sessionId: bigint): Promise<unknown> | undefined {
-    return this.sessionWrites.settled(sessionId);
-  }
-
-  /**
-   * The error a reconfig gets before it reaches a leader: ReconfigDisabled without
-   * reconfigEnabled, Unimplemented on a standalone server (as ZooKeeper answers); undefined when
-   * the ensemble's leader decides.
-   */
-  reconfigError(): number | undefined {
-    if (!this.settings.reconfigEnabled) return ErrorCode.reconfigDisabled;
-    return this.pipeline.acceptsReconfig === true ? undefined : ErrorCode.unimplemented;
-  }
-
-  /** A reconfig for the leader's machine to resolve; the session's ids go with it. */
-  proposeReconfig(
-    sessionId: bigint,
-    xid: number,
-    request: ReconfigRequest,
-    connection: ClientConnection,
-  ): Promise<ApplyOutcome> {
-    const auth = { ids: [...connection.auth.ids], superUser: connection.auth.superUser };
-    const body: ReconfigRequestBody = {
-      type: 'reconfigRequest',
-      joining: request.joiningServers,
-      leaving: request.leavingServers,
-      newMembers: request.newMembers,
-      fromConfig: Number(request.currentConfigId),
-      auth,
-    };
-    return this.sessionWrites.track(sessionId, this.pipeline.propose(sessionId, xid, body));
   }
 
   /** A read's reply; a large one (sliced-replies.ts) is encoded over later turns. */
