@@ -96,7 +96,17 @@ const sessionTimeoutTicksMin = 10;
 const sessionTimeoutTicksMax = 20;
 const keys = ['/k0', '/k1', '/k2', '/k3'];
 
-export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+/** The replicas of a run, as its options and seed lay them out. */
+interface RunCluster {
+  cluster: Cluster;
+  voters: number[];
+  observers: number[];
+  reconfig: boolean;
+  machineTrace: MachineTrace | undefined;
+}
+
+/** The cluster of a run: ids, quorum shape, sites and WAN layout, timing, and its trace. */
+function runCluster(options: SimulationOptions): RunCluster {
   const wan = options.wan === undefined ? undefined : wanVariants[options.wan];
   const voterCount = wan?.voters ?? options.voters ?? simulationDefaults.voters;
   const voters = Array.from({ length: voterCount }, (_, index) => index + 1);
@@ -149,12 +159,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   });
   const trace = options.trace;
   trace?.(`quorum ${describeQuorumRule(quorum)}`);
-  if (wan !== undefined) {
-    trace?.(wanLayout!.describe());
-  }
+  if (wanLayout !== undefined) trace?.(wanLayout.describe());
   if (trace !== undefined) attachTrace(cluster, trace);
+  return { cluster, voters, observers, reconfig, machineTrace };
+}
+
+/** The run's clients, each with its pipelining depth and session timeout drawn in turn. */
+function runClients(
+  cluster: Cluster,
+  network: ClientNetwork,
+  options: SimulationOptions,
+  machineTrace: MachineTrace | undefined,
+): SimClient[] {
+  const { trace } = options;
   const random = cluster.random;
-  const network = new ClientNetwork(cluster, options.requestQueue);
   const world = {
     now: () => cluster.clock.now(),
     reachable: () => cluster.reachable(),
@@ -166,13 +184,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       : { mark: (text: string, replica?: number) => machineTrace.mark('client', text, replica) }),
   };
   const clientCount = options.clients ?? simulationDefaults.clients;
-  const clients = Array.from({ length: clientCount }, (_, index) => {
+  return Array.from({ length: clientCount }, (_, index) => {
     // Some clients pipeline, so that each session's FIFO order is really put to the test.
     const outstandingRequestsMax = 1 + random.int(pipelineDepthMax);
     const sessionTimeoutMs = cluster.timing.tickMs * (sessionTimeoutTicksMin +
       random.int(sessionTimeoutTicksMax - sessionTimeoutTicksMin + 1));
     return new SimClient({ id: index + 1, keys, sessionTimeoutMs, outstandingRequestsMax }, world);
   });
+}
+
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  const { cluster, voters, observers, reconfig, machineTrace } = runCluster(options);
+  const trace = options.trace;
+  const network = new ClientNetwork(cluster, options.requestQueue);
+  const clients = runClients(cluster, network, options, machineTrace);
   const faults = Object.fromEntries(allFaultKinds.map((kind) => [kind, 0])) as Record<
     FaultKind,
     number
@@ -188,6 +213,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       ? new ReconfigFaults(cluster, membershipOfIds(voters, observers), options.reconfigFaults)
       : undefined,
   };
+  let stopped = false;
   try {
     await simulate(cluster, clients, run);
   } catch (error) {
@@ -196,13 +222,23 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     violations.push(
       error instanceof LivelockError ? error.message : `simulator stopped: ${String(error)}`,
     );
-    machineTrace?.finish(violations, replicaStatesOf(cluster));
-    return {
-      ...resultOf(options.seed, violations, faults, clients, cluster, undefined),
-      strangerFrames: run.strangerFrames,
-      ...reconfigSummaryOf(run, cluster),
-    };
+    stopped = true;
   }
+  const history = stopped ? undefined : checkedHistory(clients, violations, trace);
+  machineTrace?.finish(violations, replicaStatesOf(cluster));
+  return {
+    ...resultOf(options.seed, violations, faults, clients, cluster, history),
+    strangerFrames: run.strangerFrames,
+    ...reconfigSummaryOf(run, cluster),
+  };
+}
+
+/** The clients' history through the linearizability checker; a violation joins the others. */
+function checkedHistory(
+  clients: readonly SimClient[],
+  violations: Violation[],
+  trace: ((line: string) => void) | undefined,
+): ReturnType<typeof checkClientHistory> {
   const operations = clients.flatMap((client) => client.history);
   if (trace !== undefined) {
     // The clients' operations, in invocation order (their completions are part of each line).
@@ -211,12 +247,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   }
   const history = checkClientHistory(operations);
   if (history.verdict === 'violation') violations.push(`linearizability: ${history.detail}`);
-  machineTrace?.finish(violations, replicaStatesOf(cluster));
-  return {
-    ...resultOf(options.seed, violations, faults, clients, cluster, history),
-    strangerFrames: run.strangerFrames,
-    ...reconfigSummaryOf(run, cluster),
-  };
+  return history;
 }
 
 function reconfigSummaryOf(run: RunState, cluster: Cluster): { reconfigs?: ReconfigSummary } {
