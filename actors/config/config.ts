@@ -150,16 +150,7 @@ export function resolveConfig(
   const clientPort = security.secureClientPort === undefined
     ? required(self.clientPort, 'clientPort', '--client-port')
     : self.clientPort;
-  const tickTimeMs = partial.tickTimeMs ?? serverConfigDefaults.tickTimeMs;
-  const minSessionTimeoutMs = partial.minSessionTimeoutMs ?? 2 * tickTimeMs;
-  const maxSessionTimeoutMs = partial.maxSessionTimeoutMs ?? 20 * tickTimeMs;
-  if (minSessionTimeoutMs > maxSessionTimeoutMs) {
-    throw new ConfigError(
-      `invalid minSessionTimeout "${minSessionTimeoutMs}": must not be larger than ` +
-        `maxSessionTimeout (${maxSessionTimeoutMs})`,
-      'minSessionTimeout',
-    );
-  }
+  const { tickTimeMs, minSessionTimeoutMs, maxSessionTimeoutMs } = sessionTimeouts(partial);
   const config: ServerConfig = {
     ...serverConfigDefaults,
     ...quorumSecurityDefaults,
@@ -197,6 +188,30 @@ export function resolveConfig(
     minSessionTimeoutMs,
     maxSessionTimeoutMs,
   };
+  checkResolved(config, partial, log);
+  return config;
+}
+
+/** tickTime and the session timeouts it bounds by default (2 and 20 ticks), checked. */
+function sessionTimeouts(partial: Partial<ServerConfig>):
+  Pick<ServerConfig, 'tickTimeMs' | 'minSessionTimeoutMs' | 'maxSessionTimeoutMs'> {
+  const tickTimeMs = partial.tickTimeMs ?? serverConfigDefaults.tickTimeMs;
+  const minSessionTimeoutMs = partial.minSessionTimeoutMs ?? 2 * tickTimeMs;
+  const maxSessionTimeoutMs = partial.maxSessionTimeoutMs ?? 20 * tickTimeMs;
+  if (minSessionTimeoutMs > maxSessionTimeoutMs) {
+    throw new ConfigError(
+      `invalid minSessionTimeout "${minSessionTimeoutMs}": must not be larger than ` +
+        `maxSessionTimeout (${maxSessionTimeoutMs})`,
+      'minSessionTimeout',
+    );
+  }
+  return { tickTimeMs, minSessionTimeoutMs, maxSessionTimeoutMs };
+}
+
+/** What only the whole configuration can tell: queue limits, the four-letter words a setting
+ * implies, the admin server's HTTPS material, and the advisory rules' warnings. */
+function checkResolved(config: ServerConfig, partial: Partial<ServerConfig>,
+  log: ConfigLogger): void {
   checkSendQueueLimits(config);
   const whitelist = config.fourLetterWordWhitelist;
   if (config.readOnlyModeEnabled && !isFourLetterWordEnabled('isro', whitelist)) {
@@ -209,7 +224,6 @@ export function resolveConfig(
       'admin.portUnification)');
   }
   applyAdvisoryRules(config, partial, log);
-  return config;
 }
 
 /**
