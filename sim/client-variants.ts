@@ -35,7 +35,8 @@ class LateWriteRepliesQueue extends RequestQueue {
 
 export const brokenRequestQueues = {
   readsFirst: ((send) => new ReadsFirstQueue(send)) satisfies RequestQueueFactory,
-  lateWriteReplies: ((...queue) => new LateWriteRepliesQueue(...queue)) satisfies RequestQueueFactory,
+  lateWriteReplies: ((...queue) => new LateWriteRepliesQueue(...queue)) satisfies
+    RequestQueueFactory,
 };
 
 export type BrokenRequestQueue = keyof typeof brokenRequestQueues;

@@ -112,7 +112,10 @@ export class Stranger {
     return encodePeerMessage(this.message(kind, cluster));
   }
 
-  private message(kind: Exclude<(typeof forgedKinds)[number], 'garbage'>, cluster: Cluster): PeerMessage {
+  private message(
+    kind: Exclude<(typeof forgedKinds)[number], 'garbage'>,
+    cluster: Cluster,
+  ): PeerMessage {
     const epoch = 1_000 + this.random.int(1_000);
     const zxid = makeZxid(epoch, 1 + this.random.int(100));
     switch (kind) {

@@ -30,8 +30,9 @@ export class DigestHistory {
    * The digest after each recent zxid, in the slot of its low bits, with the zxid beside it to
    * tell whose it is. Zxids are consecutive within an epoch, so the ring holds the last
    * `recentDigestsMax` of them; after a new epoch, an old zxid's digest goes once a new zxid
-   * with the same low bits is recorded (a stamp no longer known is not checked). (A Map trimmed from its front cost more than the whole apply:
-   * V8 walks the deleted entries at a Map's front on each `keys().next()` until it rehashes.)
+   * with the same low bits is recorded (a stamp no longer known is not checked). A Map
+   * trimmed from its front cost more than the whole apply: V8 walks the deleted entries at a
+   * Map's front on each `keys().next()` until it rehashes.
    */
   private readonly recentZxids = new Float64Array(recentDigestsMax).fill(-1);
   private readonly recentDigests = new Array<bigint>(recentDigestsMax).fill(0n);

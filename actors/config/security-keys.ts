@@ -17,7 +17,8 @@ export function unhonouredSecurityKey(key: string, value: string): string | unde
     if (rule.when === 'true' && !enabled) return undefined;
     return rule.reason;
   }
-  if (/^authProvider\./.test(key) && value.trim() !== '' && !builtInAuthProviders.has(value.trim())) {
+  if (/^authProvider\./.test(key) && value.trim() !== '' &&
+    !builtInAuthProviders.has(value.trim())) {
     return `authentication provider ${value.trim()} is not one corral provides ` +
       `(it provides ${[...builtInAuthProviders].join(', ')})`;
   }

@@ -1,7 +1,7 @@
 // The write pipeline a server's request handling submits txns to. A standalone server orders
-// txns itself (actors/server/proposer.ts: a quorum of one); a replica of an ensemble hands them to its
-// replica machine, which orders them on the leader (actors/replica/pipeline.ts). Either way a
-// promise settles only once the txn is applied here, so replies follow the tree.
+// txns itself (actors/server/proposer.ts: a quorum of one); a replica of an ensemble hands them
+// to its replica machine, which orders them on the leader (actors/replica/pipeline.ts). Either
+// way a promise settles only once the txn is applied here, so replies follow the tree.
 
 import type { ApplyOutcome } from '../../tree/data-tree.js';
 import type { RequestBody } from '../../protocol/txn.js';

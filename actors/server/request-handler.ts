@@ -151,7 +151,8 @@ function answerMalformed(
   if (txnOpcodes.has(opcode)) {
     // An error txn: ZooKeeper's statistics name it NA whatever the opcode was.
     connection.queue.pushWrite(
-      core.writes.proposeError(sessionId, xid, err).then((outcome) => reply(xid, outcome.zxid, err)),
+      core.writes.proposeError(sessionId, xid, err)
+        .then((outcome) => reply(xid, outcome.zxid, err)),
       undefined,
       notDurable(core, xid),
       'NA',
@@ -235,7 +236,8 @@ function dispatch(
         return;
       }
       // ZooKeeper orders a rejected reconfig as an error txn: it consumes a zxid.
-      const rejected = core.writes.proposeError(sessionId, xid, core.writes.reconfigError()!).then((outcome) => {
+      const refused = core.writes.reconfigError()!;
+      const rejected = core.writes.proposeError(sessionId, xid, refused).then((outcome) => {
         core.audit?.reconfig(client, outcome.err);
         return reply(xid, outcome.zxid, outcome.err);
       });

@@ -22,8 +22,11 @@ export class SessionWrites {
   /** A write of the session was ordered. */
   begin(sessionId: bigint): void {
     const counts = this.bySession.get(sessionId);
-    if (counts === undefined) this.bySession.set(sessionId, { begun: 1, ended: 0, waiters: undefined });
-    else counts.begun++;
+    if (counts === undefined) {
+      this.bySession.set(sessionId, { begun: 1, ended: 0, waiters: undefined });
+    } else {
+      counts.begun++;
+    }
   }
 
   /** One of the session's writes settled. Writes settle in the order they were ordered, so the
