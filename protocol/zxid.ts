@@ -49,5 +49,6 @@ export function lastZxidOfEpoch(epoch: number): Zxid {
 
 /** A zxid (or any id) as ZooKeeper's logs print it: `0x200000007`. */
 export function hex(value: number | bigint): string {
-  return `0x${value.toString(16)}`;
+  // A session id is a Java long: shown as its 64 bits, as ZooKeeper's Long.toHexString does.
+  return `0x${(typeof value === 'bigint' ? BigInt.asUintN(64, value) : value).toString(16)}`;
 }

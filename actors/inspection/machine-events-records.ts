@@ -54,7 +54,7 @@ export function labelOf(
   if (machineName === 'replica') return `replica ${replica}`;
   if (machineName !== 'session') return undefined;
   const sessionId = (context as { sessionId?: unknown } | undefined)?.sessionId;
-  if (typeof sessionId === 'bigint') return `0x${sessionId.toString(16)}`;
+  if (typeof sessionId === 'bigint') return `0x${BigInt.asUintN(64, sessionId).toString(16)}`;
   return undefined;
 }
 

@@ -178,10 +178,12 @@ export class ServerCore {
       new StandalonePipeline({ log, apply: (txn) => this.applyTxn(txn), now: Date.now,
         digest: () => this.tree.digestToStamp() });
     this.writes = new WriteProposals(settings, this.pipeline, this.localSessions, this.audit);
-    // ZooKeeper's session ids: the server id in the top byte, a time-derived counter below.
+    // ZooKeeper's session ids: the server id in the top byte, a time-derived counter below. A
+    // Java long, so signed: with a server id of 128 or more it is negative, as clients send it
+    // back when they reattach elsewhere (kept unsigned, such a session could not move).
     const nowMs = Math.floor((options.now ?? Date.now)());
     const base = (BigInt(nowMs) << 24n) & 0x00ff_ffff_ffff_ffffn;
-    this.nextSessionId = (base >> 8n) | (BigInt(serverId & 0xff) << 56n);
+    this.nextSessionId = BigInt.asIntN(64, (base >> 8n) | (BigInt(serverId & 0xff) << 56n));
   }
 
   /** A timer on the core's clock: the simulator's when it hosts the core, else the system's. */
