@@ -154,14 +154,15 @@ export class Client {
   async getChildren(path: string, options: WatchOptions = {}): Promise<string[]> {
     const body = await this.read('getChildren', path, options);
     if (body.kind !== 'children') throw unexpected(body);
-    return body.children;
+    // Decoded from the reply's bytes: the array is this call's own.
+    return body.children as string[];
   }
 
   /** getChildren with the parent's stat (ZooKeeper's getChildren2). */
   async getChildren2(path: string, options: WatchOptions = {}): Promise<ChildrenResult> {
     const body = await this.read('getChildren2', path, options);
     if (body.kind !== 'childrenStat') throw unexpected(body);
-    return { children: body.children, stat: body.stat };
+    return { children: body.children as string[], stat: body.stat };
   }
 
   async getACL(path: string, options: RequestOptions = {}): Promise<AclResult> {

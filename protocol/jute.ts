@@ -179,6 +179,14 @@ export class JuteWriter {
     return this;
   }
 
+  /** Bytes already in jute's encoding (a part of a record written before), as they are. */
+  raw(value: Uint8Array): this {
+    this.ensure(value.length);
+    this.buffer.set(value, this.offset);
+    this.offset += value.length;
+    return this;
+  }
+
   ustring(value: string | null): this {
     if (value === null) return this.int(-1);
     const length = Buffer.byteLength(value, 'utf8');

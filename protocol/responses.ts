@@ -22,7 +22,7 @@ export type OpResult =
   | { kind: 'check' }
   /** data null when the znode's data is null (see CreateRequest.data): sent as length -1. */
   | { kind: 'getData'; data: Buffer | null; stat: Stat }
-  | { kind: 'getChildren'; children: string[] }
+  | { kind: 'getChildren'; children: readonly string[] }
   | { kind: 'error'; err: number };
 
 export type ResponseBody =
@@ -32,8 +32,8 @@ export type ResponseBody =
   | { kind: 'stat'; stat: Stat }
   | { kind: 'data'; data: Buffer | null; stat: Stat }
   | { kind: 'acl'; acl: ACL[]; stat: Stat }
-  | { kind: 'children'; children: string[] }
-  | { kind: 'childrenStat'; children: string[]; stat: Stat }
+  | { kind: 'children'; children: readonly string[] }
+  | { kind: 'childrenStat'; children: readonly string[]; stat: Stat }
   | { kind: 'multi'; results: OpResult[] }
   | { kind: 'paths'; paths: string[] }
   | { kind: 'number'; value: number }

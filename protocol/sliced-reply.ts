@@ -60,3 +60,29 @@ export class SlicedReplyEncoder {
     return this.writer.frame();
   }
 }
+
+/** Where a name-list reply's vector of names lies in its frame: after the length prefix and
+ * the reply header, before a Stat (getChildren2's). */
+export function nameVectorOf(frame: Buffer, body: NameListBody): Buffer {
+  const tail = body.kind === 'childrenStat' ? statBytes : 0;
+  return frame.subarray(4 + replyHeaderBytes, frame.length - tail);
+}
+
+/**
+ * A successful name-list reply whose vector of names (count and names, `nameVector`) was
+ * encoded before, by a reply of the same list: the bytes encodeReply would write, made with
+ * one copy.
+ */
+export function encodeKeptNameList(
+  header: ReplyHeader,
+  body: NameListBody,
+  nameVector: Uint8Array,
+): Buffer {
+  if (header.err !== 0) throw new Error('a name list goes only with err 0');
+  const withStat = body.kind === 'childrenStat';
+  const writer = new JuteWriter(4 + replyHeaderBytes + nameVector.length +
+    (withStat ? statBytes : 0));
+  writer.int(header.xid).long(header.zxid).int(header.err).raw(nameVector);
+  if (withStat) writeStat(writer, body.stat);
+  return writer.frame();
+}

@@ -128,7 +128,7 @@ export class Znode {
   }
 
   /** The children's names in creation order. */
-  childNames(): string[] {
+  childNames(): readonly string[] {
     return this.store.childNamesOf(this.slot);
   }
 

@@ -70,6 +70,8 @@ export const serverConfigDefaults = {
   reconfigEnabled: false,
   juteMaxBufferBytes: 0xfffff,
   outstandingRequestsMax: 1000,
+  // ZooKeeper's ResponseCache.DEFAULT_RESPONSE_CACHE_SIZE.
+  childListRepliesKept: 400,
   // ZooKeeper has no such limits (its getData replies share one cached copy of the data, which
   // is why it stays small when a client pipelines reads of one node without reading); these
   // hold a few of the largest replies (jute.maxbuffer) and never slow a client that reads.

@@ -44,6 +44,10 @@ export interface ServerConfig
   /** ZooKeeper's globalOutstandingLimit: requests in flight on this server above which a
    * connection with requests of its own in flight stops being read (connection-throttle.ts). */
   outstandingRequestsMax: number;
+  /** ZooKeeper's maxGetChildrenResponseCacheSize: the encoded child lists of wide nodes a
+   * server keeps to answer getChildren again without encoding (sliced-replies.ts); 0 or less
+   * keeps none. */
+  childListRepliesKept: number;
   /** `client.sendQueueBytesThrottle` (corral's own key): a connection whose replies wait unsent
    * beyond this many bytes is not read until they are sent. */
   clientSendQueueBytesThrottle: number;

@@ -57,6 +57,10 @@ export const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
       parse: valueParsers.positiveInteger,
     },
     'readonlymode.enabled': { field: 'readOnlyModeEnabled', parse: valueParsers.boolean },
+    maxGetChildrenResponseCacheSize: {
+      field: 'childListRepliesKept',
+      parse: valueParsers.integer,
+    },
   }),
   'DigestAuthenticationProvider.superDigest': {
     field: 'superDigest',

@@ -74,8 +74,10 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
   maxSessionTimeout: honoured('config.ts'),
   'fsync.warningthresholdms': equivalent('only sets when ZooKeeper logs a slow-fsync warning; ' +
     'corral does not time single fsyncs'),
-  maxResponseCacheSize: equivalent('a JVM cache of serialized getData replies'),
-  maxGetChildrenResponseCacheSize: equivalent('a JVM cache of serialized getChildren replies'),
+  maxResponseCacheSize: equivalent('a cache of serialized getData replies; corral copies a ' +
+    'value into its reply once, which costs no more than copying a cached reply'),
+  maxGetChildrenResponseCacheSize: honoured('actors/server/sliced-replies.ts (wide nodes\' ' +
+    'lists only)'),
   'autopurge.snapRetainCount': honoured('config.ts'),
   'autopurge.purgeInterval': honoured('storage/purge-timer.ts'),
   syncEnabled: equivalent('observers always log txns to disk (the default, and the safer choice)'),

@@ -27,7 +27,7 @@ import type { DigestMismatch } from '../../tree/types.js';
 import { NotificationFanOut } from './notification-fan-out.js';
 import { readRequest, watcherKey } from './reads.js';
 import { reply } from './replies.js';
-import { encodeInSlices, isLargeReply } from './sliced-replies.js';
+import { NameListReplies, type NameListReply } from './sliced-replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
 import { QuotaLog } from './quota-log.js';
 import { RandomPool } from './random-pool.js';
@@ -103,6 +103,8 @@ export class ServerCore {
   readonly statistics = new ServerStatistics();
   /** Writes watch notifications to their connections a slice of connections per turn. */
   private readonly fanOut: NotificationFanOut;
+  /** Encodes name-list replies, keeping wide nodes' encoded lists (sliced-replies.ts). */
+  private readonly nameLists: NameListReplies;
   /** The watch table's count of each change's watchers, into ZooKeeper's summaries. */
   private readonly watchersFired = watchersFiredInto(this.statistics.metrics);
   /** Requests every connection has handed over and not yet answered (globalOutstandingLimit). */
@@ -142,6 +144,8 @@ export class ServerCore {
       (count) => this.randomBytes(count),
       (connectionId) => this.closeConnectionAfterQueued(connectionId));
     this.fanOut = new NotificationFanOut(this.nextTurn);
+    this.nameLists = new NameListReplies(settings.childListRepliesKept,
+      this.statistics.metrics.counters, this.nextTurn);
     this.tree = this.emptyTree();
     this.statistics.metrics.quotaFigures = () => quotaFiguresOf(this.tree);
     const serverId = options.serverId ?? 0;
@@ -220,6 +224,8 @@ export class ServerCore {
   /** A replica's tree was rebuilt (TRUNC, SNAP): no client is connected while it syncs. */
   replaceTree(tree: DataTree): void {
     this.tree = tree;
+    // The old tree's lists are never read again.
+    this.nameLists.clear();
   }
 
   /** True when this server decides session expiry: standalone, or the ensemble's leader. */
@@ -374,20 +380,22 @@ export class ServerCore {
     }
     const zxid = this.tree.lastZxid;
     const metrics = this.statistics.metrics;
-    if (!isLargeReply(result.err, result.body)) {
+    const list = this.nameLists.encode({ xid, zxid, err: result.err }, result.body);
+    if (list === undefined) {
       observeRead(metrics, request, result.err, result.body);
       return reply(xid, zxid, result.err, result.body);
     }
-    connection.replyPending();
-    // Observed once encoded: the encoder counts the names' characters as it copies them. Of
-    // the lists (getChildren, getEphemerals), ZooKeeper counts only getChildren's bytes.
+    // The encoder counts the names' characters as it copies them. Of the lists (getChildren,
+    // getEphemerals), ZooKeeper counts only getChildren's bytes.
     const path = request.kind === 'getChildren' || request.kind === 'getChildren2'
       ? request.path : undefined;
-    return encodeInSlices({ xid, zxid, err: 0 }, result.body, this.nextTurn)
-      .then(({ frame, nameChars }) => {
-        if (path !== undefined) observeReadBytes(metrics, path, nameChars);
-        return frame;
-      });
+    const observed = ({ frame, nameChars }: NameListReply): Buffer => {
+      if (path !== undefined) observeReadBytes(metrics, path, nameChars);
+      return frame;
+    };
+    if (!(list instanceof Promise)) return observed(list);
+    connection.replyPending();
+    return list.then(observed);
   }
 
   connectionClosed(connection: ClientConnection): void {

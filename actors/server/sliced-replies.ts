@@ -3,12 +3,20 @@
 // per turn, bounded in count and bytes (protocol/sliced-reply.ts); its connection's later replies
 // wait in its queue, and the notifications fired meanwhile wait behind it
 // (connection-notifications.ts).
+//
+// A wide node's list, read again while its children have not changed, is not encoded again: the
+// tree hands out the same frozen array for it (tree/node-slots.ts childNamesOf), and the bytes
+// its names were encoded to are kept beside that array (NameListReplies), as ZooKeeper keeps
+// serialized getChildren2 replies (ResponseCache, maxGetChildrenResponseCacheSize). A reply is
+// then one copy of those bytes, made in the turn that read the list.
 
 import type { ReplyHeader } from '../../protocol/records.js';
 import { asciiBytesOf } from '../../protocol/jute.js';
-import type { ResponseBody } from '../../protocol/responses.js';
+import { encodeReply, type ResponseBody } from '../../protocol/responses.js';
 import {
+  encodeKeptNameList,
   isNameListBody,
+  nameVectorOf,
   namesOf,
   SlicedReplyEncoder,
   type NameListBody,
@@ -66,4 +74,107 @@ export function encodeInSlices(
     };
     nextTurn(step);
   });
+}
+
+/** A reply's frame, and its names' characters (for the read metrics). */
+export interface NameListReply {
+  frame: Buffer;
+  nameChars: number;
+}
+
+/** A list's vector of names as a reply encoded it, and the names' characters. */
+interface KeptVector {
+  bytes: Buffer;
+  nameChars: number;
+}
+
+/** Bytes of kept vectors at most: the oldest read goes first beyond this, or beyond `listsMax`
+ * lists (maxGetChildrenResponseCacheSize). */
+export const keptVectorBytesMax = 64 * 1024 * 1024;
+/** A longer vector is not kept: its copy, made in the turn that reads it, would take over a
+ * millisecond or two. */
+export const keptListBytesMax = 8 * 1024 * 1024;
+
+/** The counters ZooKeeper's getChildren response cache keeps. */
+export interface KeptListCounters {
+  response_packet_get_children_cache_hits: number;
+  response_packet_get_children_cache_misses: number;
+}
+
+/**
+ * Encodes successful replies whose body is a list of names: a large list in slices over later
+ * turns, and a list the tree keeps (a frozen array) from the bytes a reply of it was encoded to
+ * before, when there is one.
+ */
+export class NameListReplies {
+  /** Kept vectors by the list they encode, least recently read first. */
+  private readonly kept = new Map<readonly string[], KeptVector>();
+  private keptBytes = 0;
+
+  constructor(
+    /** Lists whose vectors are kept at most; 0 or less keeps none. */
+    private readonly listsMax: number,
+    private readonly counters: KeptListCounters,
+    private readonly nextTurn: (work: () => void) => void,
+  ) {}
+
+  /** Lists kept, and the bytes of their vectors. */
+  get size(): { lists: number; bytes: number } {
+    return { lists: this.kept.size, bytes: this.keptBytes };
+  }
+
+  /**
+   * The reply to a read whose result is `err` and `body`, or undefined when it is not a list
+   * this encodes (encodeReply does, at once); a promise when it is encoded over later turns.
+   */
+  encode(header: ReplyHeader, body: ResponseBody):
+    NameListReply | Promise<NameListReply> | undefined {
+    if (header.err !== 0 || !isNameListBody(body)) return undefined;
+    const names = namesOf(body);
+    const keepable = this.listsMax > 0 && Object.isFrozen(names);
+    if (keepable) {
+      const kept = this.kept.get(names);
+      if (kept !== undefined) {
+        this.counters.response_packet_get_children_cache_hits++;
+        this.kept.delete(names);
+        this.kept.set(names, kept);
+        return { frame: encodeKeptNameList(header, body, kept.bytes), nameChars: kept.nameChars };
+      }
+      this.counters.response_packet_get_children_cache_misses++;
+    }
+    if (!isLargeReply(header.err, body)) {
+      if (!keepable) return undefined;
+      const frame = encodeReply(header, body);
+      const nameChars = asciiBytesOf(names, 0, names.length) - 4 * names.length;
+      return this.keep(names, body, { frame, nameChars });
+    }
+    const sliced = encodeInSlices(header, body, this.nextTurn);
+    return keepable ? sliced.then((reply) => this.keep(names, body, reply)) : sliced;
+  }
+
+  /** Drops every kept vector. */
+  clear(): void {
+    this.kept.clear();
+    this.keptBytes = 0;
+  }
+
+  private keep(names: readonly string[], body: NameListBody, reply: NameListReply):
+    NameListReply {
+    // Copied out of the frame: the frame goes to the socket, and the vector may be a small
+    // part of a larger buffer.
+    const vector = nameVectorOf(reply.frame, body);
+    if (vector.length > keptListBytesMax) return reply;
+    const bytes = Buffer.from(vector);
+    const previous = this.kept.get(names);
+    if (previous !== undefined) this.keptBytes -= previous.bytes.length;
+    this.kept.delete(names);
+    this.kept.set(names, { bytes, nameChars: reply.nameChars });
+    this.keptBytes += bytes.length;
+    for (const [oldest, evicted] of this.kept) {
+      if (this.kept.size <= this.listsMax && this.keptBytes <= keptVectorBytesMax) break;
+      this.kept.delete(oldest);
+      this.keptBytes -= evicted.bytes.length;
+    }
+    return reply;
+  }
 }

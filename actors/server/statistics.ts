@@ -222,6 +222,9 @@ export const zooKeeperCounterNames = [
   // Clients asking to renew a session (connect with its id), and the leader's REVALIDATEs from
   // learners whose clients did.
   'connection_revalidate_count', 'revalidate_count',
+  // Name-list replies answered from a wide node's kept encoding, and those encoded to be kept
+  // (sliced-replies.ts; ZooKeeper counts its getChildren2 response cache).
+  'response_packet_get_children_cache_hits', 'response_packet_get_children_cache_misses',
 ] as const;
 export type ZooKeeperCounterName = (typeof zooKeeperCounterNames)[number];
 

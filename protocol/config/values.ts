@@ -32,6 +32,7 @@ export function parseInteger(value: string, minimum: number, expectation: string
 
 export const valueParsers = {
   positiveInteger: (value: string) => parseInteger(value, 1, 'expected a positive integer'),
+  integer: (value: string) => parseInteger(value, -integerMaximum - 1, 'expected an integer'),
   nonNegativeInteger: (value: string) =>
     parseInteger(value, 0, 'expected a non-negative integer'),
   port: (value: string) => {

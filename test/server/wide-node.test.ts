@@ -2,13 +2,16 @@
 // comes back (getChildren2 with the node's stat, getAllChildrenNumber its count), and while such
 // replies are encoded (a slice per turn, actors/server/sliced-replies.ts) another session's
 // writes are applied and answered, which the zxids in the replies' headers prove: a server that
-// encoded them in one go would run the pipelined reads in one turn, all at one zxid.
+// encoded them in one go would run the pipelined reads in one turn, all at one zxid. The server
+// keeps no encoded lists here (maxGetChildrenResponseCacheSize=0), so every reply is encoded
+// again; wide-node-kept.test.ts reads lists answered from their kept encoding.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventType } from '../../protocol/constants.js';
 import type { ACL } from '../../protocol/records.js';
 import type { MultiOp } from '../../protocol/requests.js';
 import { startCorral, type CorralServer } from '../support/corral.js';
+import { fourLetterWord } from '../support/four-letter.js';
 import { RawClient } from './raw-client.js';
 
 const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
@@ -23,7 +26,8 @@ let lastCreateZxid = 0;
 let nextXid = 1;
 
 beforeAll(async () => {
-  server = await startCorral({ tickTimeMs: 2000 });
+  server = await startCorral({ zooCfg: ['tickTime=2000', 'maxGetChildrenResponseCacheSize=0',
+    '4lw.commands.whitelist=mntr'] });
   client = await RawClient.session(server.port);
   const empty = Buffer.alloc(0);
   const create = (path: string): MultiOp =>
@@ -65,6 +69,9 @@ describe('getChildren of a node with 100k children', () => {
 
     const count = await client.call(nextXid++, { kind: 'getAllChildrenNumber', path: '/wide' });
     expect(count.body).toEqual({ kind: 'number', value: childCount });
+    // Nothing kept, nothing counted.
+    expect(await fourLetterWord(server.port, 'mntr')).toMatch(
+      /zk_response_packet_get_children_cache_hits\t0\n[^]*_cache_misses\t0\n/);
   }, 60_000);
 
   it('lets another session write while the replies are encoded (4 pipelined, zxids)', async () => {

@@ -38,12 +38,12 @@ function sourceTree(): DataTree {
 
 function children(tree: DataTree, path: string): string[] {
   const { body } = tree.getChildren(path, anonymous);
-  return body.kind === 'children' ? body.children : [];
+  return body.kind === 'children' ? [...body.children] : [];
 }
 
 function storeChildren(store: NodeStore, path: string): string[] {
   const slot = store.slotOf(path);
-  return slot === undefined ? [] : store.childNamesOf(slot);
+  return slot === undefined ? [] : [...store.childNamesOf(slot)];
 }
 
 describe('restoring a snapshot through path spans', () => {

@@ -24,11 +24,11 @@ export const omittedMetrics: Readonly<Record<string, readonly string[]>> = {
     'requests_not_forwarded_to_commit_processor', 'learner_request_processor_queue_size',
     'learner_handler_qp_size', 'learner_handler_qp_time_ms',
   ],
-  // The JVM, Netty and ZooKeeper's serialized-response cache have no counterpart in Node.
+  // The JVM, Netty and ZooKeeper's getData response cache have no counterpart in Node (corral
+  // keeps only wide nodes' encoded child lists, counted as its getChildren cache).
   'JVM, Netty and response-cache internals': [
     'jvm_pause_time_ms', 'netty_queued_buffer_capacity', 'response_packet_cache_hits',
-    'response_packet_cache_misses', 'response_packet_get_children_cache_hits',
-    'response_packet_get_children_cache_misses', 'socket_closing_time',
+    'response_packet_cache_misses', 'socket_closing_time',
     'cnxn_closed_without_zk_server_running',
   ],
   // Features corral does not have: the request throttler, the connection token bucket
