@@ -5,6 +5,7 @@
 
 import type { ACL } from '../protocol/records.js';
 import { DataSlab, slabValueBytesMax } from './data-slab.js';
+import { KeptChildLists, keptChildListMin } from './kept-child-lists.js';
 import { NodeColumns, digestUnknown, largeData, noData, noSlot } from './node-columns.js';
 import { PathIndex } from './path-index.js';
 import { SharedTable } from './shared-table.js';
@@ -71,13 +72,6 @@ function aclKey(acl: readonly ACL[]): string {
   return key;
 }
 
-/** Nodes with at least this many children keep their list of names once read. */
-export const keptChildListMin = 4096;
-/** At most this many lists are kept, and names in all ... */
-const keptChildListsMax = 64;
-/** ... at most this many (a pointer each: 16 MB). */
-const keptChildNamesMax = 2_000_000;
-
 export class NodeSlots {
   readonly columns = new NodeColumns();
   /** Path to slot, by (parent slot, name). */
@@ -88,10 +82,8 @@ export class NodeSlots {
   /** ACLs by content: a million nodes created with the open ACL share one entry. */
   protected readonly acls = new SharedTable<readonly ACL[], string>(aclKey);
   protected readonly owners = new SharedTable<bigint>((owner) => owner);
-  /** Child lists of wide nodes as last read, by slot, least recently read first
-   * (childNamesOf). */
-  private readonly keptChildLists = new Map<number, readonly string[]>();
-  private keptChildNames = 0;
+  /** Wide nodes' lists of children as last read (childNamesOf). */
+  private readonly keptChildLists = new KeptChildLists();
   protected firstCreated = noSlot;
   protected lastCreated = noSlot;
   /** Goes up when a capture begins; nodes changed since carry the new value (generation). */
@@ -160,31 +152,12 @@ export class NodeSlots {
     return copy ? this.slab.copy(reference, length) : this.slab.view(reference, length);
   }
 
-  /**
-   * The children's names in creation order. A wide node's list is kept (frozen) until its
-   * children change, so that reading it again costs nothing and hands out the same array: a
-   * server keeps the list's encoded bytes beside it (actors/server/name-list-cache.ts).
-   */
+  /** The children's names in creation order; a wide node's is kept, frozen, until they change
+   * (tree/kept-child-lists.ts). */
   childNamesOf(slot: number): readonly string[] {
     const count = this.columns.childCount.get(slot);
     if (count < keptChildListMin) return this.listChildNames(slot, count);
-    const kept = this.keptChildLists.get(slot);
-    if (kept !== undefined) {
-      // Most recently read last: the first entry is the one a full table gives up.
-      this.keptChildLists.delete(slot);
-      this.keptChildLists.set(slot, kept);
-      return kept;
-    }
-    const children = Object.freeze(this.listChildNames(slot, count));
-    this.keptChildLists.set(slot, children);
-    this.keptChildNames += count;
-    for (const [oldest, list] of this.keptChildLists) {
-      if (this.keptChildLists.size <= keptChildListsMax &&
-        this.keptChildNames <= keptChildNamesMax) break;
-      this.keptChildLists.delete(oldest);
-      this.keptChildNames -= list.length;
-    }
-    return children;
+    return this.keptChildLists.of(slot, () => this.listChildNames(slot, count));
   }
 
   private listChildNames(slot: number, count: number): string[] {
@@ -197,13 +170,7 @@ export class NodeSlots {
     return children;
   }
 
-  /** The slot's children changed, or the slot was freed: its kept list no longer holds. */
-  private forgetChildList(slot: number): void {
-    const kept = this.keptChildLists.get(slot);
-    if (kept === undefined) return;
-    this.keptChildLists.delete(slot);
-    this.keptChildNames -= kept.length;
-  }
+
 
   /** Nodes below `slot` at any depth. */
   descendantCount(slot: number): number {
@@ -292,7 +259,7 @@ export class NodeSlots {
     columns.previousSibling[slot] = noSlot;
     this.index.add(slot);
     if (parentSlot !== noSlot) {
-      if (this.keptChildLists.size > 0) this.forgetChildList(parentSlot);
+      this.keptChildLists.forget(parentSlot);
       const last = columns.lastChild.get(parentSlot);
       columns.previousSibling[slot] = last;
       if (last === noSlot) columns.firstChild.set(parentSlot, slot);
@@ -347,10 +314,8 @@ export class NodeSlots {
     const parentSlot = columns.parent[slot]!;
     const previous = columns.previousSibling[slot]!;
     const next = columns.nextSibling[slot]!;
-    if (this.keptChildLists.size > 0) {
-      this.forgetChildList(parentSlot);
-      this.forgetChildList(slot);
-    }
+    this.keptChildLists.forget(parentSlot);
+    this.keptChildLists.forget(slot);
     if (parentSlot !== noSlot) {
       if (previous === noSlot) columns.firstChild.set(parentSlot, next);
       else columns.nextSibling[previous] = next;

@@ -1,14 +1,19 @@
 // Requests answered from the local data tree and watch table, without a txn: reads (with
 // their watch registrations), multiRead, sync, watch management and whoAmI. ZooKeeper's
-// FinalRequestProcessor answers the same set after earlier requests of the session.
+// FinalRequestProcessor answers the same set after earlier requests of the session. Their
+// replies are encoded here too, with the read metrics they add to.
 
 import { AddWatchMode, WatcherType } from '../../protocol/constants.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { WatcherEvent } from '../../protocol/records.js';
+import type { ReplyHeader, WatcherEvent } from '../../protocol/records.js';
 import type { ClientRequest } from '../../protocol/requests.js';
 import type { ResponseBody } from '../../protocol/responses.js';
 import type { ClientConnection } from './client-connection.js';
+import { reply } from './replies.js';
 import type { ServerCore } from './server-core.js';
+import type { NameListReplies, NameListReply } from './sliced-replies.js';
+import type { ServerMetrics } from './statistics.js';
+import { observeRead, observeReadBytes } from './tree-metrics.js';
 
 export interface ReadResult {
   err: number;
@@ -116,4 +121,34 @@ function isAddWatchMode(mode: number): boolean {
 
 function isWatcherType(type: number): boolean {
   return type === WatcherType.children || type === WatcherType.data || type === WatcherType.any;
+}
+
+/**
+ * A read's reply frame, its bytes counted in the read metrics; a large list of names is encoded
+ * over later turns (sliced-replies.ts), and then the connection is told its reply is pending.
+ */
+export function encodeReadReply(
+  nameLists: NameListReplies,
+  metrics: ServerMetrics,
+  connection: ClientConnection,
+  request: ClientRequest,
+  header: ReplyHeader,
+  body: ResponseBody,
+): Buffer | Promise<Buffer> {
+  const list = nameLists.encode(header, body);
+  if (list === undefined) {
+    observeRead(metrics, request, header.err, body);
+    return reply(header.xid, header.zxid, header.err, body);
+  }
+  // The encoder counts the names' characters as it copies them. Of the lists (getChildren,
+  // getEphemerals), ZooKeeper counts only getChildren's bytes.
+  const path = request.kind === 'getChildren' || request.kind === 'getChildren2'
+    ? request.path : undefined;
+  const observed = ({ frame, nameChars }: NameListReply): Buffer => {
+    if (path !== undefined) observeReadBytes(metrics, path, nameChars);
+    return frame;
+  };
+  if (!(list instanceof Promise)) return observed(list);
+  connection.replyPending();
+  return list.then(observed);
 }

@@ -25,9 +25,8 @@ import { StandalonePipeline } from './proposer.js';
 import { LocalSessions } from './local-sessions.js';
 import type { DigestMismatch } from '../../tree/types.js';
 import { NotificationFanOut } from './notification-fan-out.js';
-import { readRequest, watcherKey } from './reads.js';
-import { reply } from './replies.js';
-import { NameListReplies, type NameListReply } from './sliced-replies.js';
+import { encodeReadReply, readRequest, watcherKey } from './reads.js';
+import { NameListReplies } from './sliced-replies.js';
 import { SessionTable, type SessionClock } from './sessions.js';
 import { QuotaLog } from './quota-log.js';
 import { RandomPool } from './random-pool.js';
@@ -36,8 +35,6 @@ import { WriteProposals } from './write-proposals.js';
 import {
   countQuotaRefusals,
   observeApplied,
-  observeRead,
-  observeReadBytes,
   quotaFiguresOf,
   watchersFiredInto,
 } from './tree-metrics.js';
@@ -378,24 +375,9 @@ export class ServerCore {
     if (result.events !== undefined) {
       for (const event of result.events) connection.notify(encodeNotification(-1, event));
     }
-    const zxid = this.tree.lastZxid;
-    const metrics = this.statistics.metrics;
-    const list = this.nameLists.encode({ xid, zxid, err: result.err }, result.body);
-    if (list === undefined) {
-      observeRead(metrics, request, result.err, result.body);
-      return reply(xid, zxid, result.err, result.body);
-    }
-    // The encoder counts the names' characters as it copies them. Of the lists (getChildren,
-    // getEphemerals), ZooKeeper counts only getChildren's bytes.
-    const path = request.kind === 'getChildren' || request.kind === 'getChildren2'
-      ? request.path : undefined;
-    const observed = ({ frame, nameChars }: NameListReply): Buffer => {
-      if (path !== undefined) observeReadBytes(metrics, path, nameChars);
-      return frame;
-    };
-    if (!(list instanceof Promise)) return observed(list);
-    connection.replyPending();
-    return list.then(observed);
+    const header = { xid, zxid: this.tree.lastZxid, err: result.err };
+    return encodeReadReply(this.nameLists, this.statistics.metrics, connection, request, header,
+      result.body);
   }
 
   connectionClosed(connection: ClientConnection): void {

@@ -17,7 +17,8 @@ const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 /** Over the count a reply is encoded in slices at, and the count the tree keeps lists from. */
 const childCount = 20_000;
 const createsPerMulti = 1000;
-const names = Array.from({ length: childCount }, (_, index) => `c${String(index).padStart(6, '0')}`);
+const names = Array.from({ length: childCount },
+  (_, index) => `c${String(index).padStart(6, '0')}`);
 const empty = Buffer.alloc(0);
 
 let server: CorralServer;

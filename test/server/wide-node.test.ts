@@ -18,7 +18,8 @@ const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const childCount = 100_000;
 /** Creates per multi: 100 multis build the node, far faster than 100k single creates. */
 const createsPerMulti = 1000;
-const names = Array.from({ length: childCount }, (_, index) => `c${String(index).padStart(6, '0')}`);
+const names = Array.from({ length: childCount },
+  (_, index) => `c${String(index).padStart(6, '0')}`);
 
 let server: CorralServer;
 let client: RawClient;
@@ -122,26 +123,27 @@ describe('getChildren of a node with 100k children', () => {
     writer.destroy();
   }, 60_000);
 
-  it('sends a child watch event after the getChildren reply that set it, before the write', async () => {
-    // One connection: the create is handed over while the getChildren reply is still being
-    // encoded, so it can be applied (and fire the watch) before that reply is written. The
-    // event must follow the reply that set its watch and precede the create's own reply.
-    const client = await RawClient.session(server.port);
-    client.socket.cork();
-    client.send(1, { kind: 'getChildren', path: '/wide', watch: true });
-    client.send(2, { kind: 'create', opcode: 1, path: '/wide/late', data: Buffer.alloc(0),
-      acl: openAcl, flags: 0, ttl: -1 });
-    client.socket.uncork();
-    const listed = await client.replyTo(1, 30_000);
-    expect(listed.body.kind === 'children' && listed.body.children.includes('late')).toBe(false);
-    expect((await client.replyTo(2)).header.err).toBe(0);
-    await client.waitForEvents(1);
-    expect(client.received.map((entry) => entry.kind === 'reply' ? entry.header.xid : 'event'))
-      .toEqual([1, 'event', 2]);
-    expect(client.events()).toEqual([
-      { type: EventType.nodeChildrenChanged, state: 3, path: '/wide' },
-    ]);
-    client.destroy();
-  }, 60_000);
+  it('sends a child watch event after the getChildren reply that set it, before the write',
+    async () => {
+      // One connection: the create is handed over while the getChildren reply is still being
+      // encoded, so it can be applied (and fire the watch) before that reply is written. The
+      // event must follow the reply that set its watch and precede the create's own reply.
+      const client = await RawClient.session(server.port);
+      client.socket.cork();
+      client.send(1, { kind: 'getChildren', path: '/wide', watch: true });
+      client.send(2, { kind: 'create', opcode: 1, path: '/wide/late', data: Buffer.alloc(0),
+        acl: openAcl, flags: 0, ttl: -1 });
+      client.socket.uncork();
+      const listed = await client.replyTo(1, 30_000);
+      expect(listed.body.kind === 'children' && listed.body.children.includes('late')).toBe(false);
+      expect((await client.replyTo(2)).header.err).toBe(0);
+      await client.waitForEvents(1);
+      expect(client.received.map((entry) => entry.kind === 'reply' ? entry.header.xid : 'event'))
+        .toEqual([1, 'event', 2]);
+      expect(client.events()).toEqual([
+        { type: EventType.nodeChildrenChanged, state: 3, path: '/wide' },
+      ]);
+      client.destroy();
+    }, 60_000);
 });
 

@@ -8,13 +8,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MultiOp, WriteRequest } from '../../protocol/requests.js';
-import { keptChildListMin } from '../../tree/node-slots.js';
+import { keptChildListMin } from '../../tree/kept-child-lists.js';
 import { Harness, anonymous, createOp, deleteOp, setDataOp } from './helpers.js';
 
 /** Children the wide node starts with: enough for its list to be kept. */
 const initialChildren = keptChildListMin;
 
-function wideHarness(path = '/wide', count = initialChildren): { harness: Harness; names: string[] } {
+function wideHarness(path = '/wide', count = initialChildren):
+  { harness: Harness; names: string[] } {
   const harness = new Harness();
   harness.write(createOp(path));
   const names = Array.from({ length: count }, (_, index) => `c${index}`);

@@ -118,7 +118,8 @@ describe('name-list replies', () => {
       const replies = new NameListReplies(2, count, turns().nextTurn);
       const [a, b, c] = [names(5000, 'a'), names(5000, 'b'), names(5000, 'c')];
       const read = (list: readonly string[]): void => {
-        syncReply(replies.encode({ xid: 1, zxid: 1, err: 0 }, { kind: 'children', children: list }));
+        const body = { kind: 'children', children: list } as const;
+        syncReply(replies.encode({ xid: 1, zxid: 1, err: 0 }, body));
       };
       read(a);
       read(b);
