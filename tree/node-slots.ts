@@ -160,6 +160,12 @@ export class NodeSlots {
     return this.keptChildLists.of(slot, () => this.listChildNames(slot, count));
   }
 
+  /** The children's names as a new array, never kept: for walks over the tree (quotas, a
+   * restore's cleanup), which would otherwise fill the kept lists with lists nobody reads. */
+  childNamesCopyOf(slot: number): string[] {
+    return this.listChildNames(slot, this.columns.childCount.get(slot));
+  }
+
   private listChildNames(slot: number, count: number): string[] {
     const { names, firstChild, nextSibling } = this.columns;
     const children = new Array<string>(count);

@@ -88,7 +88,7 @@ export class QuotaTable {
     for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
       const node = store.node(path);
       if (node === undefined) continue;
-      for (const name of node.childNames()) {
+      for (const name of node.childNamesCopy()) {
         const child = childPath(path, name);
         const quotaPath = quotaPathOf(child, limitNodeName);
         if (quotaPath !== undefined) this.paths.add(quotaPath);
@@ -130,7 +130,7 @@ function countSubtree(scope: QuotaScope, quotaPath: string): void {
     if (node === undefined) continue;
     count += 1n;
     bytes += BigInt(dataLengthOf(node.data));
-    for (const name of node.childNames()) pending.push(childPath(path, name));
+    for (const name of node.childNamesCopy()) pending.push(childPath(path, name));
   }
   const stats: Stats = new Map([[statsKeys.count, count], [statsKeys.bytes, bytes]]);
   scope.store.rewriteData(statNode, formatStats(stats), scope.undo);

@@ -67,7 +67,7 @@ function stagingOf(store: NodeStore, restoreZxid: number): Znode | number {
 function dropStaging(store: NodeStore, zxid: number): void {
   const marker = store.node(stagingPath);
   if (marker === undefined) return;
-  for (const name of [...marker.childNames()]) {
+  for (const name of marker.childNamesCopy()) {
     const path = `${stagingPath}/${name}`;
     store.delete(path, marker, store.node(path)!, zxid, undefined);
   }

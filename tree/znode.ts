@@ -132,6 +132,11 @@ export class Znode {
     return this.store.childNamesOf(this.slot);
   }
 
+  /** The children's names as an array of its own, not kept (see NodeSlots.childNamesCopyOf). */
+  childNamesCopy(): string[] {
+    return this.store.childNamesCopyOf(this.slot);
+  }
+
   stat(): Stat {
     const columns = this.store.columns;
     const slot = this.slot;
