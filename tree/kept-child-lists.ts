@@ -36,6 +36,12 @@ export class KeptChildLists {
     return children;
   }
 
+  /** Every slot was freed (the store emptied for a restore). */
+  clear(): void {
+    this.lists.clear();
+    this.names = 0;
+  }
+
   /** The slot's children changed, or the slot was freed: its kept list no longer holds. */
   forget(slot: number): void {
     if (this.lists.size === 0) return;

@@ -376,6 +376,8 @@ export class NodeSlots {
 
   /** Empties every slot and table. */
   protected clearSlots(): void {
+    // Slots are handed out again from the first: a list kept for a slot would be another node's.
+    this.keptChildLists.clear();
     this.index.clear();
     this.columns.clear();
     this.slab = new DataSlab();

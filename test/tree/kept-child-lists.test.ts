@@ -8,7 +8,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MultiOp, WriteRequest } from '../../protocol/requests.js';
+import { encodeSnapshot, snapshotBytesZxid, visitSnapshotBytes } from
+  '../../storage/snapshot-file.js';
 import { keptChildListMin } from '../../tree/kept-child-lists.js';
+import type { TreeCapture } from '../../tree/snapshot.js';
 import { Harness, anonymous, createOp, deleteOp, setDataOp } from './helpers.js';
 
 /** Children the wide node starts with: enough for its list to be kept. */
@@ -82,6 +85,26 @@ describe('kept child lists of wide nodes', () => {
     harness.write(createOp('/wide'));
     harness.write(createOp('/wide/only'));
     expect(childrenOf(harness, '/wide')).toEqual(['only']);
+  });
+
+  it('drops every kept list when the tree is restored from a snapshot in place', () => {
+    const { harness } = wideHarness();
+    childrenOf(harness, '/wide');
+    // Another tree of the same shape, its wide node's children named otherwise: restored into
+    // the first, its nodes take the same slots.
+    const other = new Harness();
+    other.write(createOp('/wide'));
+    const names = Array.from({ length: initialChildren }, (_, index) => `d${index}`);
+    other.write({ kind: 'multi', ops: names.map((name) => createOp(`/wide/${name}`)) });
+    const bytes = encodeSnapshot(other.tree.capture() as unknown as TreeCapture);
+    harness.tree.restore(snapshotBytesZxid('test', bytes), (restorer) => {
+      visitSnapshotBytes('test', bytes, {
+        acls: (acls) => restorer.addAcls(acls),
+        node: (fields) => restorer.nodeFields(fields),
+        sessions: () => undefined,
+      });
+    });
+    expect(childrenOf(harness, '/wide')).toEqual(names);
   });
 
   it('keeps at most 64 lists: the least recently read goes first', () => {
