@@ -1,6 +1,6 @@
-// An ensemble whose membership a test or benchmark changes with reconfig, run as real processes of either
-// Apache ZooKeeper 3.8 (one JVM per server) or corral (`node dist/cli/main.js server`), from the
-// same zoo.cfg files an operator would write: reconfigEnabled, the 3.5+ server lines with their
+// An ensemble whose membership a test or benchmark changes with reconfig, run as real processes of
+// either Apache ZooKeeper 3.8 (one JVM per server) or corral (`node dist/cli/main.js server`), from
+// the same zoo.cfg files an operator would write: reconfigEnabled, the 3.5+ server lines with their
 // client address, a super user's digest. A server that joins later is started with the current
 // members plus itself, as ZooKeeper's guide has it. One script then runs against both
 // (test/interop/reconfig-*.test.ts, bench/reconfig.ts).
@@ -148,7 +148,9 @@ export class ReconfigEnsemble {
         '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer): void => {
       server.output += chunk.toString();
-      if (server.output.length > outputCharsMax) server.output = server.output.slice(-outputCharsMax / 2);
+      if (server.output.length > outputCharsMax) {
+        server.output = server.output.slice(-outputCharsMax / 2);
+      }
     };
     server.process.stdout?.on('data', keep);
     server.process.stderr?.on('data', keep);

@@ -81,7 +81,12 @@ function leaderSyncOf(dir: string, learner: number): Result['leaderSync'] {
       learner: number; mode: string; ms: number; txns: number; longestSliceMs: number;
     };
     if (entry.learner === learner) {
-      found = { mode: entry.mode, ms: entry.ms, txns: entry.txns, longestSliceMs: entry.longestSliceMs };
+      found = {
+        mode: entry.mode,
+        ms: entry.ms,
+        txns: entry.txns,
+        longestSliceMs: entry.longestSliceMs,
+      };
     }
   }
   return found;

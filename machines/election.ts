@@ -133,7 +133,8 @@ function confirmsLeaderOutOfElection({ context, event }: GuardArguments): boolea
     // A leader that is established already holds everything any configuration committed: a
     // quorum of the active configuration behind it is enough to follow it (a reconfig seen here
     // and never committed would otherwise keep this replica looking for ever; found by the
-    // simulator with reconfig: seed 317). Rounds of looking peers count both (confirmsLeaderInRound).
+    // simulator with reconfig: seed 317). Rounds of looking peers count both
+    // (confirmsLeaderInRound).
     hasQuorumOfVotesFor(votes, notification.vote, context.candidates, 'sameLeader') &&
     isLeaderConfirmed(votes, notification.vote.leaderId, context.myId, roundsMatch)
   );

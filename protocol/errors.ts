@@ -67,7 +67,8 @@ function make(code: ErrorCode, name: string): CodeErrorClass {
 }
 
 export const SystemError = make(ErrorCode.systemError, 'SystemError');
-export const RuntimeInconsistencyError = make(ErrorCode.runtimeInconsistency, 'RuntimeInconsistencyError');
+export const RuntimeInconsistencyError =
+  make(ErrorCode.runtimeInconsistency, 'RuntimeInconsistencyError');
 export const DataInconsistencyError = make(ErrorCode.dataInconsistency, 'DataInconsistencyError');
 export const ConnectionLossError = make(ErrorCode.connectionLoss, 'ConnectionLossError');
 export const MarshallingError = make(ErrorCode.marshallingError, 'MarshallingError');
@@ -76,12 +77,14 @@ export const OperationTimeoutError = make(ErrorCode.operationTimeout, 'Operation
 export const BadArgumentsError = make(ErrorCode.badArguments, 'BadArgumentsError');
 export const UnknownSessionError = make(ErrorCode.unknownSession, 'UnknownSessionError');
 export const NewConfigNoQuorumError = make(ErrorCode.newConfigNoQuorum, 'NewConfigNoQuorumError');
-export const ReconfigInProgressError = make(ErrorCode.reconfigInProgress, 'ReconfigInProgressError');
+export const ReconfigInProgressError =
+  make(ErrorCode.reconfigInProgress, 'ReconfigInProgressError');
 export const ApiError = make(ErrorCode.apiError, 'ApiError');
 export const NoNodeError = make(ErrorCode.noNode, 'NoNodeError');
 export const NoAuthError = make(ErrorCode.noAuth, 'NoAuthError');
 export const BadVersionError = make(ErrorCode.badVersion, 'BadVersionError');
-export const NoChildrenForEphemeralsError = make(ErrorCode.noChildrenForEphemerals, 'NoChildrenForEphemeralsError');
+export const NoChildrenForEphemeralsError =
+  make(ErrorCode.noChildrenForEphemerals, 'NoChildrenForEphemeralsError');
 export const NodeExistsError = make(ErrorCode.nodeExists, 'NodeExistsError');
 export const NotEmptyError = make(ErrorCode.notEmpty, 'NotEmptyError');
 export const SessionExpiredError = make(ErrorCode.sessionExpired, 'SessionExpiredError');
@@ -90,11 +93,13 @@ export const InvalidACLError = make(ErrorCode.invalidACL, 'InvalidACLError');
 export const AuthFailedError = make(ErrorCode.authFailed, 'AuthFailedError');
 export const SessionMovedError = make(ErrorCode.sessionMoved, 'SessionMovedError');
 export const NotReadOnlyError = make(ErrorCode.notReadOnly, 'NotReadOnlyError');
-export const EphemeralOnLocalSessionError = make(ErrorCode.ephemeralOnLocalSession, 'EphemeralOnLocalSessionError');
+export const EphemeralOnLocalSessionError =
+  make(ErrorCode.ephemeralOnLocalSession, 'EphemeralOnLocalSessionError');
 export const NoWatcherError = make(ErrorCode.noWatcher, 'NoWatcherError');
 export const RequestTimeoutError = make(ErrorCode.requestTimeout, 'RequestTimeoutError');
 export const ReconfigDisabledError = make(ErrorCode.reconfigDisabled, 'ReconfigDisabledError');
-export const SessionClosedRequireSaslAuthError = make(ErrorCode.sessionClosedRequireSaslAuth, 'SessionClosedRequireSaslAuthError');
+export const SessionClosedRequireSaslAuthError =
+  make(ErrorCode.sessionClosedRequireSaslAuth, 'SessionClosedRequireSaslAuthError');
 export const QuotaExceededError = make(ErrorCode.quotaExceeded, 'QuotaExceededError');
 export const ThrottledError = make(ErrorCode.throttled, 'ThrottledError');
 

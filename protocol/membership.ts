@@ -291,7 +291,9 @@ export function resolveReconfig(
   if (standaloneEnabled && voters < 2) {
     return bad('Reconfig failed - new configuration must include at least 2 followers');
   }
-  if (voters < 1) return bad('Reconfig failed - new configuration must include at least 1 follower');
+  if (voters < 1) {
+    return bad('Reconfig failed - new configuration must include at least 1 follower');
+  }
   return { ok: true, membership: next };
 }
 

@@ -136,7 +136,10 @@ function namedBody(type: PeerMessageType, body: unknown): unknown {
 /** Kinds that may be absent: in a positional body, only as trailing fields. */
 const optionalKinds: ReadonlySet<FieldKind> = new Set(['optionalBoolean', 'optionalConfig']);
 
-function positionalBody(fields: Record<string, FieldKind>, body: Record<string, unknown>): unknown[] {
+function positionalBody(
+  fields: Record<string, FieldKind>,
+  body: Record<string, unknown>,
+): unknown[] {
   const values = Object.keys(fields).map((field) => body[field]);
   while (values.length > 0 && values[values.length - 1] === undefined) values.pop();
   return values;

@@ -218,7 +218,8 @@ const forwardedRequest = variantOf({
   sync: { path: string },
 });
 
-const txn: Check = mapOf({ zxid: count, time: finite, sessionId: bigint, cxid: int32, body: txnBody });
+const txn: Check =
+  mapOf({ zxid: count, time: finite, sessionId: bigint, cxid: int32, body: txnBody });
 
 const forwardedEntry = mapOf({ sessionId: bigint, cxid: int32, body: forwardedRequest });
 

@@ -288,7 +288,8 @@ export function describePeerMessage(message: PeerMessage): string {
     case 'notification': {
       const { vote, round, state } = message;
       const voted = `${vote.leaderId} zxid ${hex(vote.zxid)} epoch ${vote.peerEpoch}`;
-      const config = message.config === undefined ? '' : ` config ${describeConfig(message.config)}`;
+      const config =
+        message.config === undefined ? '' : ` config ${describeConfig(message.config)}`;
       return `NOTIFICATION ${state} round ${round} vote ${voted}${config}`;
     }
     case 'followerInfo':
@@ -349,7 +350,8 @@ export function describePeerMessage(message: PeerMessage): string {
       return `RELAYED from ${message.leaderId} ${describePeerMessage(message.message)}`;
     case 'relayPlan':
       if (message.relayId === 0) return 'RELAYPLAN direct';
-      return `RELAYPLAN via ${message.relayId}${message.directAcks === true ? ', ACKs direct' : ''}`;
+      return `RELAYPLAN via ${message.relayId}` +
+        (message.directAcks === true ? ', ACKs direct' : '');
     case 'relayAcks':
       return `RELAYACKS ${message.acks.map((ack) => `${ack.id}:${hex(ack.zxid)}`).join(' ')}`;
     case 'snapFrom':

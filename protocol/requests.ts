@@ -186,7 +186,12 @@ export function decodeRequest(opcode: number, reader: JuteReader): ClientRequest
     case OpCode.getACL:
       return { kind: 'getACL', path: reader.ustring() };
     case OpCode.setACL:
-      return { kind: 'setACL', path: reader.ustring(), acl: readAclList(reader), version: reader.int() };
+      return {
+        kind: 'setACL',
+        path: reader.ustring(),
+        acl: readAclList(reader),
+        version: reader.int(),
+      };
     case OpCode.sync:
       return { kind: 'sync', path: reader.ustring() };
     case OpCode.check:
@@ -211,7 +216,12 @@ export function decodeRequest(opcode: number, reader: JuteReader): ClientRequest
     case OpCode.whoAmI:
       return { kind: 'whoAmI' };
     case OpCode.auth:
-      return { kind: 'auth', authType: reader.int(), scheme: reader.ustring(), auth: reader.bytes() };
+      return {
+        kind: 'auth',
+        authType: reader.int(),
+        scheme: reader.ustring(),
+        auth: reader.bytes(),
+      };
     case OpCode.sasl:
       return { kind: 'sasl', token: reader.bytes() };
     case OpCode.reconfig:
@@ -289,7 +299,9 @@ function writeMultiOp(writer: JuteWriter, op: MultiOp): void {
       return;
     case 'getChildren':
     case 'getData':
-      writer.int(op.kind === 'getData' ? OpCode.getData : OpCode.getChildren).boolean(false).int(-1);
+      writer.int(op.kind === 'getData' ? OpCode.getData : OpCode.getChildren)
+        .boolean(false)
+        .int(-1);
       writer.ustring(op.path).boolean(false);
       return;
   }

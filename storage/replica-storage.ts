@@ -3,28 +3,18 @@
 // the TxnLog the proposer appends through, so snapshots follow the write load with no other hook.
 // Production runs it over LMDB and node:fs, the simulator over a faulty disk in memory.
 
-import { join } from 'node:path';
 import type { DataTree } from '../tree/data-tree.js';
 import type { TreeCapture } from '../tree/snapshot.js';
 import type { Txn } from '../protocol/txn.js';
-import { nextTurnOf, type BackendSession, type FileStore, type StorageBackend } from
-  './backend.js';
+import { nextTurnOf, type BackendSession, type StorageBackend } from './backend.js';
 import { DurableTxnLog } from './durable-log.js';
 import { DurableEpochStore, type EpochStore } from './epochs.js';
 import type { TxnLog } from './log.js';
 import { LogRetention } from './log-retention.js';
-import {
-  dropHistoryReplacedBySnap,
-  restoreNewestSnapshot,
-  type RestoredSnapshot,
-  type StorageLogger,
-} from './recovery.js';
-import {
-  listSnapshots,
-  prepareSnapshotBytes,
-  SnapshotAbortedError,
-  writeSnapshot,
-} from './snapshot-file.js';
+import { dropHistoryReplacedBySnap, type RestoredSnapshot, type StorageLogger } from
+  './recovery.js';
+import { SnapshotAbortedError } from './snapshot-file.js';
+import { SnapshotDirectory } from './snapshot-directory.js';
 import { StartupLogCheck } from './startup-log-check.js';
 import {
   storageSettingsDefaults,
@@ -46,14 +36,12 @@ export class ReplicaStorage implements TxnLog {
   readonly dataDir: string;
   readonly snapshotDir: string;
   readonly epochs: EpochStore;
-  private readonly files: FileStore;
   private tree: DataTree | undefined;
   private txnsSinceSnapshot = 0;
   private snapshotting: Promise<SnapshotTaken | undefined> | undefined;
   private closing = false;
-  private latestSnapshotZxid = 0;
-  /** The newest snapshot's file (its name says its compression). */
-  private latestSnapshotFile: string | undefined;
+  /** The snapshot files and which is newest. */
+  private readonly snapshots: SnapshotDirectory;
   /** A TRUNC or SNAP rewrote the history since the last snapshot before serving. */
   private historyRewritten = false;
   /** Told the durations of appends, snapshots and purges (observeTimings). */
@@ -72,8 +60,8 @@ export class ReplicaStorage implements TxnLog {
     private readonly snapshotTaken: (taken: SnapshotTaken) => void,
   ) {
     this.dataDir = session.dataDir;
-    this.snapshotDir = join(session.dataDir, 'snapshots');
-    this.files = session.files;
+    this.snapshots = new SnapshotDirectory(session);
+    this.snapshotDir = this.snapshots.path;
     this.epochs = new DurableEpochStore(session);
     this.logCheck = new StartupLogCheck(log, settings.startupLogCheck);
     this.retention = new LogRetention(session, log, settings, logger, this.snapshotDir,
@@ -95,23 +83,14 @@ export class ReplicaStorage implements TxnLog {
     try {
       const log = await DurableTxnLog.open(session);
       const storage = new ReplicaStorage(session, log, resolved, logger, snapshotTaken);
-      await session.files.makeDirectory(storage.snapshotDir);
-      const newest = (await storage.snapshots())[0];
-      await storage.logCheck.atOpen(logger, newest?.zxid ?? 0);
-      storage.latestSnapshotZxid = newest?.zxid ?? 0;
-      storage.latestSnapshotFile = newest?.file;
-      await dropHistoryReplacedBySnap(session.files, storage.snapshotDir, log, logger,
-        storage.latestSnapshotZxid);
+      const newestZxid = await storage.snapshots.open();
+      await storage.logCheck.atOpen(logger, newestZxid);
+      await dropHistoryReplacedBySnap(session.files, storage.snapshotDir, log, logger, newestZxid);
       return storage;
     } catch (error) {
       await session.close();
       throw error;
     }
-  }
-
-  /** The snapshot files, newest first. */
-  private snapshots(): Promise<Array<{ zxid: number; file: string }>> {
-    return listSnapshots(this.files, this.snapshotDir);
   }
 
   /**
@@ -122,8 +101,7 @@ export class ReplicaStorage implements TxnLog {
    */
   async restoreInto(tree: DataTree, options: { deferDigest?: boolean } = {}):
     Promise<RestoredSnapshot | undefined> {
-    const snapshots = await this.snapshots();
-    const restored = restoreNewestSnapshot(this.files, tree, snapshots, this.log, this.logger,
+    const restored = await this.snapshots.restoreNewest(tree, this.log, this.logger,
       options.deferDigest ?? false);
     this.logCheck.beforeReplay(restored?.zxid ?? 0);
     // Count from the snapshot, not from this start: a server restarted more often than every
@@ -173,22 +151,15 @@ export class ReplicaStorage implements TxnLog {
   async truncateAfter(zxid: number): Promise<number> {
     await this.settled();
     const removed = await this.log.truncateFrom(zxid + 1);
-    const snapshots = await this.snapshots();
-    const newer = snapshots.filter((snapshot) => snapshot.zxid > zxid);
-    for (const snapshot of newer) await this.files.remove(snapshot.file);
-    if (newer.length > 0) await this.files.syncDirectory(this.snapshotDir);
-    const kept = snapshots.find((snapshot) => snapshot.zxid <= zxid);
-    this.latestSnapshotZxid = kept?.zxid ?? 0;
-    this.latestSnapshotFile = kept?.file;
+    await this.snapshots.removeAfter(zxid);
     this.historyRewritten = true;
-    this.txnsSinceSnapshot = this.log.countAfter(this.latestSnapshotZxid);
+    this.txnsSinceSnapshot = this.log.countAfter(this.snapshots.newestZxid);
     return removed;
   }
 
   /** Rebuilds a fresh tree from the newest snapshot and the whole log after it (as at startup). */
   async rebuildInto(tree: DataTree): Promise<number> {
-    const snapshots = await this.snapshots();
-    const restored = restoreNewestSnapshot(this.files, tree, snapshots, this.log, this.logger);
+    const restored = await this.snapshots.restoreNewest(tree, this.log, this.logger);
     this.logCheck.checkReplayedRecords(restored?.zxid ?? 0);
     let replayed = 0;
     for (const txn of this.log.readFrom(tree.lastZxid)) {
@@ -214,34 +185,25 @@ export class ReplicaStorage implements TxnLog {
    */
   async replaceWithSnapshot(zxid: number, snapshot: Buffer, restore: () => void): Promise<void> {
     await this.settled();
-    const prepared = await prepareSnapshotBytes(this.files, this.snapshotDir, zxid, snapshot,
-      restore, this.settings.snapshotCompression);
+    const prepared = await this.snapshots.prepare(zxid, snapshot, restore,
+      this.settings.snapshotCompression);
     try {
       await this.truncateAfter(zxid);
     } catch (error) {
       await prepared.discard();
       throw error;
     }
-    await prepared.install();
-    for (const older of await this.snapshots()) {
-      if (older.file !== prepared.file) await this.files.remove(older.file);
-    }
-    await this.files.syncDirectory(this.snapshotDir);
+    await this.snapshots.installAlone(prepared);
     await this.log.truncateFrom(0);
     this.logCheck.logEmptied();
-    this.latestSnapshotZxid = zxid;
-    this.latestSnapshotFile = prepared.file;
+    this.snapshots.becameNewest(zxid, prepared.file);
     this.txnsSinceSnapshot = 0;
   }
 
   /** The newest snapshot on disk and when its file was written (the admin server's
    * last_snapshot); undefined before the first. */
   newestSnapshot(): { zxid: number; modifiedAtMs: number } | undefined {
-    const zxid = this.latestSnapshotZxid;
-    const file = this.latestSnapshotFile;
-    if (zxid === 0 || file === undefined) return undefined;
-    const stat = this.files.stat(file);
-    return stat === undefined ? undefined : { zxid, modifiedAtMs: stat.modifiedAtMs };
+    return this.snapshots.newestWritten();
   }
 
   /** The first zxid the log holds (0 when empty): older txns were purged or never logged. */
@@ -252,7 +214,7 @@ export class ReplicaStorage implements TxnLog {
   /** The last zxid of each epoch among the log and the newest snapshot, ascending. */
   epochEnds(): number[] {
     const ends = this.log.epochEnds();
-    const snapshotZxid = this.latestSnapshotZxid;
+    const snapshotZxid = this.snapshots.newestZxid;
     const epochOf = epochOfZxid;
     if (snapshotZxid > 0 && !ends.some((end) => epochOf(end) >= epochOf(snapshotZxid))) {
       ends.push(snapshotZxid);
@@ -300,7 +262,7 @@ export class ReplicaStorage implements TxnLog {
     const due = leading || this.historyRewritten;
     this.historyRewritten = false;
     const tree = this.tree;
-    if (!due || tree === undefined || tree.lastZxid <= this.latestSnapshotZxid) {
+    if (!due || tree === undefined || tree.lastZxid <= this.snapshots.newestZxid) {
       // Recovery scanned and replayed the log through the map: none of it needs to stay.
       this.releaseMappedPagesSoon();
       return undefined;
@@ -340,14 +302,12 @@ export class ReplicaStorage implements TxnLog {
     startedAt: number,
     captureMs: number,
   ): Promise<SnapshotTaken | undefined> {
-    if (capture.zxid <= this.latestSnapshotZxid || this.closing) {
+    if (capture.zxid <= this.snapshots.newestZxid || this.closing) {
       capture.release();
       return undefined;
     }
-    const { file, bytes } = await writeSnapshot(this.session, this.snapshotDir, capture,
-      () => this.closing, this.settings.snapshotCompression);
-    this.latestSnapshotZxid = capture.zxid;
-    this.latestSnapshotFile = file;
+    const { file, bytes } = await this.snapshots.write(capture, () => this.closing,
+      this.settings.snapshotCompression);
     this.timings?.snapshotWritten(performance.now() - startedAt);
     const purgedTxns = await this.compact();
     // The purge read and freed the log's oldest pages, and the appends since the last release
@@ -407,7 +367,7 @@ export class ReplicaStorage implements TxnLog {
   }
 
   lastZxid(): number {
-    return Math.max(this.log.lastZxid(), this.latestSnapshotZxid, this.log.purgedThroughZxid());
+    return Math.max(this.log.lastZxid(), this.snapshots.newestZxid, this.log.purgedThroughZxid());
   }
 
   /** The txns after `afterZxid`; with 'asReplayed', the replay restoreInto leaves to its caller

@@ -68,7 +68,9 @@ export function decodeTxnCopying(record: Buffer): Txn | RecordProblem {
 
 /** The txn a record of `zxid` decoded to, or CorruptRecordError: a problem, or another zxid. */
 export function recordTxn(decoded: Txn | RecordProblem, zxid: number, location: string): Txn {
-  if (decoded instanceof RecordProblem) throw new CorruptRecordError(location, zxid, decoded.reason);
+  if (decoded instanceof RecordProblem) {
+    throw new CorruptRecordError(location, zxid, decoded.reason);
+  }
   if (decoded.zxid !== zxid) {
     throw new CorruptRecordError(location, zxid, `holds zxid ${decoded.zxid}`);
   }

@@ -15,9 +15,11 @@ import type { AuthContext, Txn, TxnBody } from '../protocol/txn.js';
  */
 export const compactMarker = 0xc1;
 
-export const bodyKinds = { createSession: 1, closeSession: 2, create: 3, delete: 4, setData: 5 } as const;
+export const bodyKinds =
+  { createSession: 1, closeSession: 2, create: 3, delete: 4, setData: 5 } as const;
 export const headerFlags = { digest: 1 } as const;
-export const writeFlags = { enforceQuota: 1, enforceQuotaSet: 2, localSession: 4, localSessionSet: 8 };
+export const writeFlags =
+  { enforceQuota: 1, enforceQuotaSet: 2, localSession: 4, localSessionSet: 8 };
 
 export const twoToThe32 = 2 ** 32;
 

@@ -29,7 +29,9 @@ export class FrameDecoder {
 
   /** The length prefix of the next frame (at least 4 bytes are buffered). */
   private nextLength(): number {
-    if (this.pending[0]!.length < 4) this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
+    if (this.pending[0]!.length < 4) {
+      this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
+    }
     return this.pending[0]!.readInt32BE(0);
   }
 

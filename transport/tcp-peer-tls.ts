@@ -72,7 +72,9 @@ export class PeerSockets {
 
   dial(address: TcpPeerAddress): Socket {
     const tls = this.tls;
-    if (tls === undefined || !tls.dialTls) return connect({ host: address.host, port: address.port });
+    if (tls === undefined || !tls.dialTls) {
+      return connect({ host: address.host, port: address.port });
+    }
     const socket = connectTls({
       host: address.host,
       port: address.port,

@@ -152,8 +152,8 @@ function serverStats(source: FourLetterSource): AdminResponse {
 /** The sessions' expiry buckets and ephemerals (DumpCommand). */
 function dump(source: FourLetterSource): AdminResponse {
   const buckets = new Map<number, bigint[]>();
-  for (const session of source.sessions) {
-    buckets.set(session.expiresAtMs, [...(buckets.get(session.expiresAtMs) ?? []), session.sessionId]);
+  for (const { expiresAtMs, sessionId } of source.sessions) {
+    buckets.set(expiresAtMs, [...(buckets.get(expiresAtMs) ?? []), sessionId]);
   }
   const expiry: AdminResponse = {};
   for (const time of [...buckets.keys()].sort((left, right) => left - right)) {

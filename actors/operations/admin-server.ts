@@ -138,7 +138,8 @@ export class AdminServer {
     const { address, port } = this.options;
     const listener = this.listener;
     await new Promise<void>((resolve, reject) => {
-      const failed = (error: Error): void => reject(new AdminServerStartError(address, port, error));
+      const failed = (error: Error): void =>
+        reject(new AdminServerStartError(address, port, error));
       listener.once('error', failed);
       listener.listen(port, address, () => {
         listener.off('error', failed);

@@ -261,7 +261,8 @@ export class ReplicaHost implements ReplicaPort {
   submit(sessionId: bigint, cxid: number, body: RequestBody): void {
     const leading = this.role.serving && this.role.state === 'leading';
     const checked = leading
-      ? checkedForOwner(this.requireCore(), this.myId, sessionId, withReconfigVerdict(this.requireCore(), body))
+      ? checkedForOwner(this.requireCore(), this.myId, sessionId,
+        withReconfigVerdict(this.requireCore(), body))
       : body;
     this.requests.add({ sessionId, cxid, time: this.world.clock.now(), body: checked });
   }

@@ -33,7 +33,8 @@ export function configMembershipOf(membership: VersionedMembership): ConfigMembe
     quorumHierarchy: membership.groups === undefined
       ? undefined
       : {
-          groups: new Map(membership.groups.map((group) => [group.id, [...group.members]] as const)),
+          groups: new Map(membership.groups
+            .map((group) => [group.id, [...group.members]] as const)),
           weights: new Map(Object.entries(membership.weights ?? {})
             .map(([id, weight]) => [Number(id), weight] as const)),
         },

@@ -179,7 +179,8 @@ export class PeerOutbox {
         outcome.bytes += frame.byteLength;
         sliceBytes += frame.byteLength;
         if (sliceBytes < this.sliceBytesMax) continue;
-        outcome.longestSliceMs = Math.max(outcome.longestSliceMs, performance.now() - sliceStartedAt);
+        outcome.longestSliceMs =
+          Math.max(outcome.longestSliceMs, performance.now() - sliceStartedAt);
         sliceBytes = 0;
         if (!(await this.paced(to, stream))) return;
         sliceStartedAt = performance.now();

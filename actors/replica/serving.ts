@@ -1,6 +1,7 @@
 // What the replica host (actors/replica/host.ts) does with its server core, in every world:
-// apply committed txns and answer the requests they settle, follow the replica machine's role announcements (drop clients on
-// leaving service, give the leader the sessions' expiry), and report the leader's figures.
+// apply committed txns and answer the requests they settle, follow the replica machine's role
+// announcements (drop clients on leaving service, give the leader the sessions' expiry), and
+// report the leader's figures.
 
 import type { LeaderState, RoleAnnouncement } from '../../machines/replica-context.js';
 import type { ServerId } from '../../protocol/peer.js';
@@ -107,7 +108,8 @@ export function announceToCore(
   return true;
 }
 
-/** The leader's figures for mntr, from the replica machine's leader state; `leadingSinceMs` is when it began to serve as leader. */
+/** The leader's figures for mntr, from the replica machine's leader state; `leadingSinceMs` is
+ * when it began to serve as leader. */
 export function leaderStatisticsOf(leader: LeaderState | null | undefined, leadingSinceMs: number) {
   if (leader === null || leader === undefined) return undefined;
   const learners = Object.values(leader.learners);

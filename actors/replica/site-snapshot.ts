@@ -42,7 +42,8 @@ export function serveSiteSnapshot(
     zxid: capture.zxid,
     snapshot: { formatVersion: peerSnapshotFormatVersion, bytes: Buffer.alloc(0) },
   } as const;
-  logger.info({ learner: to, zxid: hex(capture.zxid) }, 'serving a snapshot to a learner of the site');
+  logger.info({ learner: to, zxid: hex(capture.zxid) },
+    'serving a snapshot to a learner of the site');
   outbox.stream(to, snapFrames(snap, capture, outbox.snapPartBytes), (outcome) => {
     logger.info(
       { learner: to, zxid: hex(capture.zxid), sent: outcome.sent, bytes: outcome.bytes,

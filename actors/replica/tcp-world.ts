@@ -124,7 +124,8 @@ function watchQuorumCertificates(
       transport.setSecureContext(options);
       logger.info({}, 'quorum TLS certificates reloaded');
     },
-    failed: (error) => logger.warn({ error: String(error) }, 'quorum TLS certificates not reloaded'),
+    failed: (error) =>
+      logger.warn({ error: String(error) }, 'quorum TLS certificates not reloaded'),
   });
   const close = transport.close.bind(transport);
   transport.close = (cause) => {

@@ -149,7 +149,8 @@ export class EventsView {
     }
     this.typesScannedTo = history.end;
     if (this.seenTypes.size === before) return;
-    fill(this.eventTypes, ...[...this.seenTypes].sort().map((type) => h('option', { value: type })));
+    fill(this.eventTypes,
+      ...[...this.seenTypes].sort().map((type) => h('option', { value: type })));
   }
 
   render(): void {

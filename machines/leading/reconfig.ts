@@ -115,8 +115,8 @@ export function resolveReconfigRequest(
 
 /**
  * Leader.getDesignatedLeader: this leader, when it votes (with weight) in the new configuration;
- * otherwise the new voter of weight above 0 that acknowledged the most (it holds the longest history, so the fewest proposals
- * are dropped), ties to the lower id.
+ * otherwise the new voter of weight above 0 that acknowledged the most (it holds the longest
+ * history, so the fewest proposals are dropped), ties to the lower id.
  */
 export function designatedLeaderOf(
   context: ReplicaContext,
@@ -134,6 +134,8 @@ export function designatedLeaderOf(
     }
   }
   // A quorum of the new voters acknowledged the reconfig, so some other voter did.
-  if (best === undefined) throw new Error('replica machine: no new voter acknowledged the reconfig');
+  if (best === undefined) {
+    throw new Error('replica machine: no new voter acknowledged the reconfig');
+  }
   return best.id;
 }

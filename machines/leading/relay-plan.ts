@@ -18,8 +18,9 @@ export interface RelayPlanInput {
 /**
  * Each relayed follower (or observer) mapped to its relay. A site gets a relay when it is named,
  * is not the leader's own, and has a fit synced follower and at least one more fit synced
- * learner: then one copy crosses to it instead of one per learner. The relay is the lowest id among them, so every leader with the same view
- * chooses the same one and a choice changes only when that follower does.
+ * learner: then one copy crosses to it instead of one per learner. The relay is the lowest id among
+ * them, so every leader with the same view chooses the same one and a choice changes only when that
+ * follower does.
  */
 export function relayPlanOf(input: RelayPlanInput): Map<ServerId, ServerId> {
   const plan = new Map<ServerId, ServerId>();

@@ -9,7 +9,8 @@ const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range
   .trim().split(/\s+/)[0]);
 
 describe('reserved ports', () => {
-  it('are below the ephemeral range, distinct across calls, and each can be listened on', async () => {
+  it('are below the ephemeral range, distinct across calls, and each can be listened on',
+  async () => {
     const ports = [...await reservedPorts(20), ...await reservedPorts(20)];
     expect(new Set(ports).size).toBe(40);
     for (const port of ports) {

@@ -114,8 +114,8 @@ function portIsFree(port: number): Promise<boolean> {
 
 /**
  * A base port whose client, quorum, election and admin ranges (base, base + 1000, base + 2000,
- * base + 3000, each `replicas` long) are all free. Drawn from 10000-28999, below Linux's ephemeral ports, so an
- * outgoing connection elsewhere cannot take one of them meanwhile.
+ * base + 3000, each `replicas` long) are all free. Drawn from 10000-28999, below Linux's ephemeral
+ * ports, so an outgoing connection elsewhere cannot take one of them meanwhile.
  */
 export async function freeBasePort(replicas: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {

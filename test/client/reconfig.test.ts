@@ -16,7 +16,8 @@ describe('reconfig through corral\'s client', () => {
     ensemble = await TestEnsemble.create({
       voters: 3,
       observers: 1,
-      extraConfig: ['reconfigEnabled=true', `DigestAuthenticationProvider.superDigest=${superDigest}`],
+      extraConfig: ['reconfigEnabled=true',
+        `DigestAuthenticationProvider.superDigest=${superDigest}`],
     });
     ensemble.startAll();
     await ensemble.waitForLeader();

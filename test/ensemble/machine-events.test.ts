@@ -191,7 +191,8 @@ describe('machine event stream on a real ensemble', { timeout: 60_000 }, () => {
     expect(text).toContain('"kind":"gap"');
   });
 
-  it('sums the events that change no state over machineEvents.coalesceMs, losing none', async () => {
+  it('sums the events that change no state over machineEvents.coalesceMs, losing none',
+  async () => {
     // The other follower (the one above keeps every event apart), restarted with a window.
     const followers = ensemble.ids.filter((id) => id !== leader);
     const follower = followers[1]!;

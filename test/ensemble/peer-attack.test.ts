@@ -33,7 +33,8 @@ afterEach(async () => {
 });
 
 function create(path: string): CreateRequest & ClientRequest {
-  return { kind: 'create', opcode: 1, path, data: Buffer.from(path), acl: openAcl, flags: 0, ttl: -1 };
+  return { kind: 'create', opcode: 1, path, data: Buffer.from(path), acl: openAcl, flags: 0,
+    ttl: -1 };
 }
 
 async function createOn(port: number, path: string): Promise<number> {

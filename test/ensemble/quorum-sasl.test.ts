@@ -72,7 +72,8 @@ describe('quorum SASL (real processes, R=3)', { timeout: 90_000 }, () => {
     // Replica 3 dials both (the higher id dials); each refuses it for its password and says so.
     // Refusals a stranger can provoke are logged at most once a second, so an earlier warning
     // may hold the first one back: replica 3 redials, and the next is logged.
-    const refused = /"peer":3,[^\n]*"refusal":"authFailed","detail":"DIGEST-MD5: [^"]*mismatched response/;
+    const refused = new RegExp('"peer":3,[^\\n]*"refusal":"authFailed",' +
+      '"detail":"DIGEST-MD5: [^"]*mismatched response');
     for (const id of [1, 2]) {
       for (let waited = 0; !refused.test(ensemble.output(id)) && waited < 15_000; waited += 100) {
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -52,10 +52,12 @@ function quorumTls(keyStore: string): string[] {
 
 describe.runIf(opensslAvailable())('quorum TLS (real processes, R=3)', { timeout: 90_000 }, () => {
   it('elects and serves over mutual TLS, and keeps a rogue-CA replica out', async () => {
-    const rogue = makeIdentity(certificates.dir, 'rogue', 'rogue-replica', '/O=example/CN=localhost',
-      'CN=localhost,O=example', 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' +
+    const rogue = makeIdentity(certificates.dir, 'rogue', 'rogue-replica',
+      '/O=example/CN=localhost', 'CN=localhost,O=example',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1\n' +
         'extendedKeyUsage=serverAuth,clientAuth');
-    ensemble = await TestEnsemble.create({ voters: 3, extraConfig: quorumTls(certificates.server.pemStore) });
+    ensemble = await TestEnsemble.create({ voters: 3,
+      extraConfig: quorumTls(certificates.server.pemStore) });
     // Replica 3 holds a certificate from another CA (a later key wins, as in Properties.load).
     appendFileSync(join(ensemble.dir, 'zoo-3.cfg'),
       `ssl.quorum.keyStore.location=${rogue.pemStore}\n`);
@@ -70,7 +72,9 @@ describe.runIf(opensslAvailable())('quorum TLS (real processes, R=3)', { timeout
   });
 
   it('serves through all three when every certificate is from the CA', async () => {
-    ensemble = await TestEnsemble.create({ voters: 3, extraConfig: quorumTls(certificates.server.p12Store) .concat(['ssl.quorum.keyStore.password=changeit']) });
+    ensemble = await TestEnsemble.create({ voters: 3,
+      extraConfig: quorumTls(certificates.server.p12Store)
+        .concat(['ssl.quorum.keyStore.password=changeit']) });
     ensemble.startAll();
     await ensemble.waitForLeader();
     for (const id of ensemble.ids) {

@@ -193,7 +193,8 @@ describe('synchronization (real processes)', { timeout: 60_000 }, () => {
     }
   });
 
-  it('gives up a SNAP stream whose learner dies mid-way, and streams it whole when it returns', async () => {
+  it('gives up a SNAP stream whose learner dies mid-way, and streams it whole when it returns',
+  async () => {
     ensemble = await TestEnsemble.create({ voters: 3 });
     ensemble.startAll();
     const leader = await ensemble.waitForLeader();

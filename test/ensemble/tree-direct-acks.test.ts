@@ -91,7 +91,9 @@ describe('tree broadcast, ACKs straight to the leader (real processes, sites b,b
     it('commits on a relayed follower\'s own ACK while its relay is slow', async () => {
       const port = ensemble.clientPort(firstLeader);
       // The plan is made at a tick and confirmed by the member's ACK through the relay.
-      for (let index = 0; index < 3; index++) expect(await createOn(port, `/warm-${index}`)).toBe(0);
+      for (let index = 0; index < 3; index++) {
+        expect(await createOn(port, `/warm-${index}`)).toBe(0);
+      }
       await new Promise((resolve) => setTimeout(resolve, 4 * tickMs));
       const client = await connect(`127.0.0.1:${port}`, { sessionTimeoutMs: 10_000 });
       try {

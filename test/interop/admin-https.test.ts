@@ -75,7 +75,8 @@ describe.runIf(opensslAvailable())('admin server over HTTPS', () => {
     return server;
   }
 
-  it('forceHttps with needClientAuth: HTTPS with a CA certificate only; x509 credentials', async () => {
+  it('forceHttps with needClientAuth: HTTPS with a CA certificate only; x509 credentials',
+  async () => {
     const port = await freePort();
     const server = await start(adminConfig(port,
       ['admin.forceHttps=true', 'admin.needClientAuth=true']));

@@ -295,7 +295,8 @@ describe.skipIf(!zookeeperAvailable())('admin server, compared with ZooKeeper 3.
       'last_zxid', 'last_latency', 'min_latency', 'avg_latency', 'max_latency'];
     const expected = await admin(zookeeper(), 'connections');
     const actual = await admin(corral(), 'connections');
-    expect(pick(connectionOf(actual, 'A'), fields)).toEqual(pick(connectionOf(expected, 'A'), fields));
+    expect(pick(connectionOf(actual, 'A'), fields))
+      .toEqual(pick(connectionOf(expected, 'A'), fields));
     expect(connectionOf(actual, 'A')).toMatchObject({ last_operation: 'NA', last_cxid: -1 });
     const [zkStats, corralStats] = [
       (await admin(zookeeper(), 'server_stats')).server_stats as Record<string, unknown>,

@@ -96,10 +96,11 @@ describe.skipIf(!existsSync(header))('the C client (libzookeeper_mt 3.8)', () =>
         await server.stop();
       }
       const steps = corralSteps;
-      expect(step(steps, 'connect')).toEqual({ step: 'connect', state: 'connected', timeout: 10000 });
+      expect(step(steps, 'connect'))
+        .toEqual({ step: 'connect', state: 'connected', timeout: 10000 });
       expect(step(steps, 'create exists').rc).toBe(-110); // ZNODEEXISTS
-      expect(steps.filter((entry) => entry.step === 'create2 sequential').map((entry) => entry.path))
-        .toEqual(['/cc/seq-0000000000', '/cc/seq-0000000001']);
+      expect(steps.filter((entry) => entry.step === 'create2 sequential')
+        .map((entry) => entry.path)).toEqual(['/cc/seq-0000000000', '/cc/seq-0000000001']);
       expect(step(steps, 'create ephemeral sequential').path).toBe('/cc/eph-0000000002');
       expect(step(steps, 'set bad version').rc).toBe(-103); // ZBADVERSION
       expect(step(steps, 'created event')).toMatchObject({ event: 'created', path: '/cc/w' });
@@ -118,7 +119,8 @@ describe.skipIf(!existsSync(header))('the C client (libzookeeper_mt 3.8)', () =>
       expect(step(steps, 'resume closed session').state).toBe('expired');
       expect(step(steps, 'wrong password').state).toBe('expired');
       expect(step(steps, 'first session still works').rc).toBe(0);
-      expect(step(steps, 'add_auth unknown scheme')).toMatchObject({ completion: -115, state: 'auth_failed' });
+      expect(step(steps, 'add_auth unknown scheme'))
+        .toMatchObject({ completion: -115, state: 'auth_failed' });
       expect(step(steps, 'sync')).toMatchObject({ rc: 0, path: '/cc' });
       expect(step(steps, 'create ttl').rc).toBe(0);
       expect(step(steps, 'create ttl zero').rc).toBe(-8); // ZBADARGUMENTS

@@ -64,7 +64,9 @@ describe.skipIf(!curatorAvailable)('Curator 5 recipes', () => {
     classes = mkdtempSync(join(tmpdir(), 'corral-curator-'));
     const compiled = spawnSync('javac', ['-d', classes, '-cp', jars.join(':'), program],
       { encoding: 'utf8', timeout: 120_000 });
-    if (compiled.status !== 0) throw new Error(`javac failed\n${compiled.stdout}\n${compiled.stderr}`);
+    if (compiled.status !== 0) {
+      throw new Error(`javac failed\n${compiled.stdout}\n${compiled.stderr}`);
+    }
   }, 150_000);
 
   afterAll(() => {
@@ -79,7 +81,9 @@ describe.skipIf(!curatorAvailable)('Curator 5 recipes', () => {
       await server.stop();
     }
     const values = new Map(corralSteps.map((entry) => [entry.step, entry.value]));
-    for (const [step, value] of Object.entries(expected)) expect([step, values.get(step)]).toEqual([step, value]);
+    for (const [step, value] of Object.entries(expected)) {
+      expect([step, values.get(step)]).toEqual([step, value]);
+    }
   }, 150_000);
 
   it.skipIf(!zookeeperAvailable())('see the same as against Apache ZooKeeper 3.8', async () => {

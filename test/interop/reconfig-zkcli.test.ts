@@ -45,7 +45,8 @@ async function scenario(implementation: Implementation, ensembles: ReconfigEnsem
   const add = await runZkCli(ensemble.connectString([2]), [
     addAuth, `reconfig -add ${ensemble.serverLine(4)},${ensemble.serverLine(5)}`, 'config',
   ]);
-  const afterAdd = configOf(add.lines.slice(add.lines.findIndex((line) => /version=/.test(line)) + 1));
+  const afterAdd =
+    configOf(add.lines.slice(add.lines.findIndex((line) => /version=/.test(line)) + 1));
   const onJoiner = await runZkCli(ensemble.connectString([4]), ['create /r/a2 x', 'config']);
 
   const leader = await ensemble.waitForLeader([1, 2, 3, 4, 5]);
@@ -73,7 +74,8 @@ async function scenario(implementation: Implementation, ensembles: ReconfigEnsem
   return { outcome, raw: [first.raw, add.raw, onJoiner.raw, remove.raw, read.raw].join('\n') };
 }
 
-describe.skipIf(!zookeeperAvailable())('reconfig through zkCli.sh, ZooKeeper 3.8 and corral', () => {
+describe.skipIf(!zookeeperAvailable())(
+  'reconfig through zkCli.sh, ZooKeeper 3.8 and corral', () => {
   const ensembles: ReconfigEnsemble[] = [];
   afterEach(async () => {
     for (const ensemble of ensembles.splice(0)) await ensemble.destroy();

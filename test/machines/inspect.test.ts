@@ -1,5 +1,5 @@
-// Live inspection of machines (actors/inspection/inspect.ts): a session actor's events reach a browser
-// connected to the loopback bridge, and a bridge that cannot start is logged, never fatal.
+// Live inspection of machines (actors/inspection/inspect.ts): a session actor's events reach a
+// browser connected to the loopback bridge, and a bridge that cannot start is logged, never fatal.
 // Kept beside the machine tests because it watches them; it opens real loopback sockets.
 import { createServer, type Server } from 'node:net';
 import { createRequire } from 'node:module';

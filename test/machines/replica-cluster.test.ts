@@ -207,7 +207,8 @@ describe('a replica that promised a later epoch than the leader\'s (seeds 301532
   it.each([
     ['a follower', 1, [] as number[]],
     ['an observer', 4, [4]],
-  ])('%s refuses the older epoch, paced, and rejoins in a new one', async (_what, id, observers) => {
+  ])('%s refuses the older epoch, paced, and rejoins in a new one',
+  async (_what, id, observers) => {
     const { cluster, epochBefore, refusedStates } = await runEpochPromise(id, 7, observers);
     expect(epochBefore).toBe(1);
     const role = observers.length > 0 ? 'observing' : 'following';

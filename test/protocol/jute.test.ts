@@ -27,7 +27,8 @@ describe('jute codec', () => {
   it.each([
     ['a truncated int', Buffer.from([0, 0, 1]), (r: JuteReader) => r.int()],
     ['a buffer longer than the record', Buffer.from([0, 0, 0, 9, 1]), (r: JuteReader) => r.bytes()],
-    ['a vector count beyond the record', Buffer.from([0x7f, 0, 0, 0]), (r: JuteReader) => r.stringVector()],
+    ['a vector count beyond the record', Buffer.from([0x7f, 0, 0, 0]),
+      (r: JuteReader) => r.stringVector()],
     ['invalid UTF-8', Buffer.from([0, 0, 0, 2, 0xc3, 0x28]), (r: JuteReader) => r.ustring()],
   ])('rejects %s', (_name, bytes, read) => {
     expect(() => read(new JuteReader(bytes))).toThrow(JuteError);

@@ -181,7 +181,8 @@ describe('peer codec round trip', () => {
     ],
     ['a forwarded rejection (reconfig disabled)', { type: 'error', err: -123 }],
   ])('round-trips request carrying %s', (_case, body) => {
-    const message = { type: 'request', requests: [{ sessionId: 5n, cxid: 1, body }] } as PeerMessage;
+    const message =
+      { type: 'request', requests: [{ sessionId: 5n, cxid: 1, body }] } as PeerMessage;
     expect(comparable(roundTrip(message))).toEqual(comparable(message));
   });
 
@@ -202,7 +203,8 @@ describe('peer message tags', () => {
   it('keeps the published numbers', () => {
     expect(peerMessageTag).toEqual({
       request: 1, proposal: 2, ack: 3, commit: 4, ping: 5, revalidate: 6, sync: 7, inform: 8,
-      commitAndActivate: 9, informAndActivate: 19, newLeader: 10, followerInfo: 11, upToDate: 12, diff: 13, trunc: 14, snap: 15,
+      commitAndActivate: 9, informAndActivate: 19, newLeader: 10, followerInfo: 11, upToDate: 12,
+      diff: 13, trunc: 14, snap: 15,
       observerInfo: 16, leaderInfo: 17, ackEpoch: 18, snapPart: 20, notification: 32,
       revalidateResult: 33, relay: 34, relayed: 35, relayPlan: 36, relayAcks: 37,
       snapFrom: 38, snapRequest: 39, snapRefused: 40,

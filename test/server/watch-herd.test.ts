@@ -35,7 +35,8 @@ afterAll(async () => {
 });
 
 describe('a setData that fires a 2,000-session watch herd', () => {
-  it('notifies each watcher once, before any read reply, and answers the writer first', async () => {
+  it('notifies each watcher once, before any read reply, and answers the writer first',
+  async () => {
     const writer = await RawClient.session(server.port);
     const created = await writer.call(1, { kind: 'create', opcode: 1, path: '/herd',
       data: Buffer.from('v0'), acl: openAcl, flags: 0, ttl: -1 });

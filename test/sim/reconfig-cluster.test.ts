@@ -120,7 +120,8 @@ describe('reconfig over the cluster harness', () => {
     await cluster.openSession();
     const swapped = [1, 2, 3, 4].find((id) => id !== leader)!;
     const members = (observer: number | undefined) => [1, 2, 3, 4]
-      .map((id) => `server.${id}=replica-${id}:2888:3888:${id === observer ? 'observer' : 'participant'}`)
+      .map((id) => `server.${id}=replica-${id}:2888:3888:` +
+        (id === observer ? 'observer' : 'participant'))
       .join(',');
     expect(cluster.submit(reconfig({ newMembers: members(swapped) }))).toBe(true);
     await cluster.run(200);

@@ -7,7 +7,8 @@ import { crc32c } from '@node-rs/crc32';
 import { open } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendSession, KeyRange, StorageBackend } from '../../storage/backend.js';
-import { DurableTxnLog, storageFormatVersion, storedFormatVersion } from '../../storage/durable-log.js';
+import { DurableTxnLog, storageFormatVersion, storedFormatVersion } from
+  '../../storage/durable-log.js';
 import { DurableEpochStore } from '../../storage/epochs.js';
 import { lmdbDurableOptions, lmdbStorageBackend } from '../../storage/lmdb-backend.js';
 import { encodeTxn, zxidKey } from '../../storage/txn-codec.js';

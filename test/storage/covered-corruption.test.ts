@@ -146,7 +146,8 @@ describe('a corrupt record the newest snapshot covers (real data dir)', { timeou
     expect(await dataOf(ensemble.connectString([follower]), missed)).toEqual(
       missed.map((path) => `data of ${path}`));
     const output = ensemble.output(newLeader);
-    expect(output).toMatch(/is corrupt \(checksum mismatch\): sending the learner a SNAP instead of DIFF/);
+    expect(output)
+      .toMatch(/is corrupt \(checksum mismatch\): sending the learner a SNAP instead of DIFF/);
     const modes = output.split('\n')
       .filter((line) => line.includes('"msg":"synchronizing learner"'))
       .map((line) => JSON.parse(line) as { learner: number; mode: string })

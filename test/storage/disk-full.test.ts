@@ -15,7 +15,8 @@ import { startCorral, type CorralServer } from '../support/corral.js';
 const mountPoint = mkdtempSync(join(tmpdir(), 'corral-full-'));
 let mounted = false;
 try {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mountPoint],
+    { stdio: 'ignore' });
   mounted = true;
 } catch {
   mounted = false;

@@ -71,7 +71,8 @@ describe('replica storage: snapshots and recovery', () => {
     expect(readdirSync(join(dir, 'snapshots')).length).toBeLessThanOrEqual(3);
     // After warming up, LMDB reuses freed pages: the log's file stops growing (measured flat from
     // the fourth round on; without purging it would grow some 2.5x over the later rounds).
-    expect(Math.max(...logSizes.slice(5))).toBeLessThanOrEqual(1.1 * Math.max(...logSizes.slice(2, 5)));
+    expect(Math.max(...logSizes.slice(5)))
+      .toBeLessThanOrEqual(1.1 * Math.max(...logSizes.slice(2, 5)));
     await storage.close();
     const { tree: recovered } = await recover(await openStorage(dir, settings));
     expect(recovered.digest()).toBe(tree.digest());

@@ -43,7 +43,8 @@ async function writeNodes(port: number, count: number, prefix = 'node'): Promise
       const path = `/${prefix}-${index}`;
       await call((done) => client.create(path, Buffer.from(`value ${index}`), done));
     }
-    const stat = await call<Stat>((done) => client.exists(`/${prefix}-${count - 1}`, undefined, done));
+    const stat =
+      await call<Stat>((done) => client.exists(`/${prefix}-${count - 1}`, undefined, done));
     return Number(BigInt(`0x${stat.czxid.toString('hex')}`));
   } finally {
     await closeClient(client);

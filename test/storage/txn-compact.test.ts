@@ -127,7 +127,8 @@ describe('compact records read ids and session ids through a cache (a replay\'s 
     // differing in one byte, some not ASCII: every hit must be the same bytes.
     const names = Array.from({ length: 300 }, (_, index) =>
       index % 3 === 0 ? `10.0.${index >> 8}.${index & 255}` :
-        index % 3 === 1 ? `ü${'x'.repeat(index % 40)}é` : `user${index}:${'h'.repeat(index % 35)}=`);
+        index % 3 === 1 ? `ü${'x'.repeat(index % 40)}é` :
+          `user${index}:${'h'.repeat(index % 35)}=`);
     const txns = names.map((name, index): Txn => txnOf({ type: 'write',
       auth: { ids: [{ scheme: index % 2 === 0 ? 'ip' : 'digest', id: name }], superUser: false },
       request: { kind: 'create', opcode: 1, path: `/n${index}`, data: Buffer.from([index & 255]),

@@ -53,7 +53,8 @@ describe.runIf(opensslAvailable())('tcp peer transport over TLS (sslQuorum)', ()
       'frames over TLS');
   });
 
-  it('refuses a peer whose certificate a rogue CA issued, and logs it; reloaded, it links', async () => {
+  it('refuses a peer whose certificate a rogue CA issued, and logs it; reloaded, it links',
+  async () => {
     cluster = new Cluster();
     await cluster.start(1, { tls: tls(certificates.server) });
     const intruder = await cluster.start(2, { tls: tls(rogue) });
@@ -80,8 +81,10 @@ describe.runIf(opensslAvailable())('tcp peer transport over TLS (sslQuorum)', ()
       const intruderPort = intruder.address.port;
       // 1 dials the higher id itself (to ask for a call back) and refuses its certificate.
       cluster.send(1, 2, 'to the intruder');
-      const refusal = new RegExp(`^warn peer refused \\{"remote":"127\\.0\\.0\\.1:${intruderPort}",` +
-        '"detail":"TLS: unable to verify the first certificate \\(UNABLE_TO_VERIFY_LEAF_SIGNATURE\\)"');
+      const refusal = new RegExp('^warn peer refused ' +
+        `\\{"remote":"127\\.0\\.0\\.1:${intruderPort}",` +
+        '"detail":"TLS: unable to verify the first certificate ' +
+        '\\(UNABLE_TO_VERIFY_LEAF_SIGNATURE\\)"');
       const warnings = () => cluster.logs.get(1)?.filter((line) => line.startsWith('warn')) ?? [];
       await waitFor(() => warnings().some((line) => refusal.test(line)), 'the refusal');
       expect(cluster.lines.filter((line) => line.includes('connected'))).toEqual([]);
@@ -109,9 +112,11 @@ describe.runIf(opensslAvailable())('tcp peer transport over TLS (sslQuorum)', ()
   it('with port unification, takes a plaintext dialer and a TLS dialer on one port', async () => {
     cluster = new Cluster();
     // The rolling switch: 1 still dials in plaintext, 2 already dials TLS; both accept both.
-    await cluster.start(1, { tls: tls(certificates.server, { dialTls: false, portUnification: true }) });
+    await cluster.start(1,
+      { tls: tls(certificates.server, { dialTls: false, portUnification: true }) });
     await cluster.start(2, { tls: tls(certificates.server, { portUnification: true }) });
-    await cluster.start(3, { tls: tls(certificates.server, { dialTls: false, portUnification: true }) });
+    await cluster.start(3,
+      { tls: tls(certificates.server, { dialTls: false, portUnification: true }) });
     cluster.send(2, 1, 'tls into a unified port');
     cluster.send(3, 1, 'plaintext into a unified port');
     cluster.send(3, 2, 'plaintext to the TLS dialer');

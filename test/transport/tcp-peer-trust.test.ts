@@ -43,7 +43,8 @@ describe('tcp peer transport against a stranger', () => {
     const raw = await dialRaw(1);
     raw.hello(3, 1);
     await waitFor(() => raw.closed, 'the stranger to be refused');
-    expect(raw.received).toEqual([expect.objectContaining({ kind: 'refuse', refusal: 'unverified' })]);
+    expect(raw.received)
+      .toEqual([expect.objectContaining({ kind: 'refuse', refusal: 'unverified' })]);
     expect(cluster.lines.filter((line) => line.includes('disconnected'))).toEqual([]);
     cluster.send(3, 1, 'still here');
     await waitFor(() => cluster.has('1 frame 3 still here'), 'the real link to carry on');
@@ -77,7 +78,8 @@ describe('tcp peer transport against a stranger', () => {
     expect(raw.received[0]).toMatchObject({ kind: 'refuse', refusal: 'unverified' });
   });
 
-  it('keeps every link through 60 hellos a second claiming two replicas, for a second', async () => {
+  it('keeps every link through 60 hellos a second claiming two replicas, for a second',
+  async () => {
     await connectedTrio();
     const started = Date.now();
     let sent = 0;
@@ -112,7 +114,8 @@ describe('tcp peer transport against a stranger', () => {
     expect(warnings.join('\n')).toMatch(/outside \[0, 31\]/);
   });
 
-  it('closes connections past handshakingMax on accept, and a replica still links after', async () => {
+  it('closes connections past handshakingMax on accept, and a replica still links after',
+  async () => {
     cluster = new Cluster();
     await cluster.start(1, { handshakingMax: 4, handshakeTimeoutMs: 300 });
     const idle: RawPeer[] = [];

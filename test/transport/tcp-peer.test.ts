@@ -181,7 +181,8 @@ describe('tcp peer transport frame limit', () => {
       cluster.send(1, 2, `big${index}:${String.fromCharCode(97 + index).repeat(size)}`);
       cluster.send(1, 2, `after${index}`);
     });
-    await waitFor(() => cluster.has(`2 frame 1 after${sizes.length - 1}`), 'the last frame', 20_000);
+    await waitFor(() => cluster.has(`2 frame 1 after${sizes.length - 1}`), 'the last frame',
+      20_000);
     const received = cluster.lines.filter((line) => line.startsWith('2 frame 1 '))
       .map((line) => line.slice('2 frame 1 '.length));
     expect(received.map((frame) => frame.length < 20 ? frame : frame.slice(0, 6)))

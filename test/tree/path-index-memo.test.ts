@@ -95,7 +95,8 @@ describe('the path index\'s memo of the last parent', () => {
         }
       } else {
         const base = live[Math.floor(random() * live.length)]!;
-        const path = random() < 0.5 ? base : `${base === '/' ? '' : base}/n${Math.floor(random() * 60)}`;
+        const path =
+          random() < 0.5 ? base : `${base === '/' ? '' : base}/n${Math.floor(random() * 60)}`;
         expect(tree.index.find(path)).toBe(tree.slots.get(path));
       }
     }

@@ -2,8 +2,8 @@
 import type { TLSSocket } from 'node:tls';
 
 /**
- * Why an accepted peer (or client) failed the handshake. Node checks a client certificate only once the
- * handshake is done and, refusing it, closes the socket, which reports a bare "socket hang up";
+ * Why an accepted peer (or client) failed the handshake. Node checks a client certificate only once
+ * the handshake is done and, refusing it, closes the socket, which reports a bare "socket hang up";
  * the verification error it found is left in the socket's authorizationError.
  */
 export function acceptFailure(error: Error, socket: TLSSocket): string {

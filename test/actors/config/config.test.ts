@@ -379,7 +379,8 @@ describe('corral server flags over zoo.cfg', () => {
   const zooCfgPath = join(directory, 'zoo.cfg');
   writeFileSync(
     zooCfgPath,
-    `tickTime=1000\nclientPort=2181\ndataDir=/from/cfg\npreAllocSize=1\njaasLoginConfig=${jaasPath}\n`,
+    'tickTime=1000\nclientPort=2181\ndataDir=/from/cfg\npreAllocSize=1\n' +
+      `jaasLoginConfig=${jaasPath}\n`,
   );
 
   function flagsOf(argv: string[]): Record<string, unknown> {

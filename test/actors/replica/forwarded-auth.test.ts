@@ -20,7 +20,8 @@ let cxid = 100;
 async function forward(cluster: Cluster, from: number, to: number, path: string, ids: Id[],
   superUser: boolean, acl: ACL[] = [{ perms: 31, id: alice }]) {
   const body = { type: 'write' as const, request: create(path, acl), auth: { ids, superUser } };
-  const message = { type: 'request' as const, requests: [{ sessionId: clusterSessionId, cxid: (cxid += 1), body }] };
+  const message = { type: 'request' as const,
+    requests: [{ sessionId: clusterSessionId, cxid: (cxid += 1), body }] };
   cluster.network.transmit(from, to, encodePeerMessage(message));
   await cluster.run(300);
 }

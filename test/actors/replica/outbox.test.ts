@@ -50,7 +50,8 @@ function bigTree(): DataTree {
 }
 
 function snapOf(tree: DataTree): PeerMessageOf<'snap'> {
-  return { type: 'snap', zxid: tree.lastZxid, snapshot: { formatVersion: 2, bytes: Buffer.alloc(0) } };
+  return { type: 'snap', zxid: tree.lastZxid,
+    snapshot: { formatVersion: 2, bytes: Buffer.alloc(0) } };
 }
 
 async function until(done: () => boolean): Promise<void> {
@@ -99,7 +100,8 @@ describe('PeerOutbox', () => {
     expect(restored.nodeCount).toBe(tree.nodeCount);
   });
 
-  it('stops a stream whose link went down, releasing its capture and holding back the rest', async () => {
+  it('stops a stream whose link went down, releasing its capture and holding back the rest',
+  async () => {
     const tree = bigTree();
     const transport = new RecordingTransport();
     const outbox = new PeerOutbox(transport, quiet, eventLoop);

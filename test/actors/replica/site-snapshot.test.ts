@@ -19,7 +19,8 @@ const logger = pino({ level: 'silent' });
 async function served(tree: DataTree, snapPartBytes: number): Promise<PeerMessage[]> {
   const frames: Uint8Array[] = [];
   const outbox = new PeerOutbox(
-    { send: (_to, frame) => frames.push(frame), linkState: () => ({ state: 'connected', queuedBytes: 0 }) },
+    { send: (_to, frame) => frames.push(frame),
+      linkState: () => ({ state: 'connected', queuedBytes: 0 }) },
     logger,
     { nextTurn: () => new Promise((resolve) => setImmediate(resolve)),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), snapPartBytes,

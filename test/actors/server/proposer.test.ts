@@ -77,7 +77,8 @@ function setup(): { log: FaultyLog; applied: Txn[]; proposer: Proposer<number> }
 const error = { type: 'error' as const, err: -1 };
 
 describe('proposer', () => {
-  it('groups txns proposed in one turn into one durable append, then applies them in order', async () => {
+  it('groups txns proposed in one turn into one durable append, then applies them in order',
+  async () => {
     const { log, applied, proposer } = setup();
     const zxids = await Promise.all([1, 2, 3].map((cxid) => proposer.propose(1n, cxid, error)));
     expect(zxids).toEqual([1, 2, 3]);
@@ -86,7 +87,8 @@ describe('proposer', () => {
     expect(applied[0]!.time).toBe(1_000);
   });
 
-  it('fails a batch whose append fails, applies none of it, and numbers on from the log', async () => {
+  it('fails a batch whose append fails, applies none of it, and numbers on from the log',
+  async () => {
     const { log, applied, proposer } = setup();
     await proposer.propose(1n, 1, error);
     log.failNext = 1;

@@ -50,7 +50,9 @@ describe('proposer.submit', () => {
     const proposer = new Proposer<number>({ log, now: () => 1,
       apply: (txn) => (applied.push(txn.zxid), txn.zxid) });
     log.failNext = true;
-    for (const cxid of [1, 2]) proposer.submit(1n, cxid, error, () => undefined, () => failed.push(cxid));
+    for (const cxid of [1, 2]) {
+      proposer.submit(1n, cxid, error, () => undefined, () => failed.push(cxid));
+    }
     await proposer.drained();
     expect(failed).toEqual([1, 2]);
     expect(applied).toEqual([]);
@@ -65,7 +67,8 @@ describe('proposer.submit', () => {
 });
 
 describe('SessionWrites', () => {
-  it('settles a session once the writes it had sent when asked are settled, not later ones', async () => {
+  it('settles a session once the writes it had sent when asked are settled, not later ones',
+  async () => {
     const writes = new SessionWrites();
     expect(writes.settled(7n)).toBeUndefined();
     writes.begin(7n);

@@ -9,7 +9,8 @@ import { ErrorCode } from '../../../protocol/errors.js';
 import type { CreateRequest, MultiOp, WriteRequest } from '../../../protocol/requests.js';
 import type { OpResult, ResponseBody } from '../../../protocol/responses.js';
 import type { Stat } from '../../../protocol/records.js';
-import { checkPermission, defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from '../../../tree/acl.js';
+import { checkPermission, defaultAuthSchemes, openAclUnsafe, readAclUnsafe } from
+  '../../../tree/acl.js';
 import { membershipText, type Membership } from '../../../protocol/membership.js';
 import { digestOf } from './digest.js';
 import { DigestHistory, type ZxidDigest } from '../../../tree/digest-history.js';
@@ -180,7 +181,9 @@ export class DataTree {
   private applyReconfig(txn: Txn, membership: Membership): ApplyOutcome {
     const path = '/zookeeper/config';
     const node = this.store.nodes.get(path);
-    if (node === undefined) return { zxid: txn.zxid, err: ErrorCode.noNode, body: none, triggers: [] };
+    if (node === undefined) {
+      return { zxid: txn.zxid, err: ErrorCode.noNode, body: none, triggers: [] };
+    }
     const data = Buffer.from(membershipText({ ...membership, version: txn.zxid }));
     this.store.setData(path, node, data, txn.zxid, txn.time, undefined);
     node.version = -1;

@@ -6,7 +6,8 @@
 
 import { OpCode, createModeOf } from '../../../protocol/constants.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import type { CreateRequest, MultiOp, MultiRequest, WriteRequest } from '../../../protocol/requests.js';
+import type { CreateRequest, MultiOp, MultiRequest, WriteRequest } from
+  '../../../protocol/requests.js';
 import type { OpResult, ResponseBody } from '../../../protocol/responses.js';
 import type { Stat } from '../../../protocol/records.js';
 import type { WriteResult } from './writes.js';
