@@ -2,7 +2,7 @@
 // LeaderCommand): this replica's addresses, where it is in Zab, the voting members and who
 // leads, with ZooKeeper 3.8's field names. Used by actors/admin-commands.ts.
 
-import type { AdminResponse } from './admin-commands.js';
+import type { AdminResponse } from './admin-command-views.js';
 import type { QuorumServerAddress } from '../config/config.js';
 import { zxidHex } from './four-letter-word-reports.js';
 import type { FourLetterSource } from './four-letter-words.js';
