@@ -135,15 +135,16 @@ export function encodeReadReply(
   header: ReplyHeader,
   body: ResponseBody,
 ): Buffer | Promise<Buffer> {
-  const list = nameLists.encode(header, body);
+  // Of the lists (getChildren, getEphemerals), ZooKeeper counts only getChildren's bytes in
+  // its read metrics; a getChildren list is kept by the path whose children it is.
+  const path = request.kind === 'getChildren' || request.kind === 'getChildren2'
+    ? request.path : undefined;
+  const list = nameLists.encode(header, body, path);
   if (list === undefined) {
     observeRead(metrics, request, header.err, body);
     return reply(header.xid, header.zxid, header.err, body);
   }
-  // The encoder counts the names' characters as it copies them. Of the lists (getChildren,
-  // getEphemerals), ZooKeeper counts only getChildren's bytes.
-  const path = request.kind === 'getChildren' || request.kind === 'getChildren2'
-    ? request.path : undefined;
+  // The encoder counts the names' characters as it copies them.
   const observed = ({ frame, nameChars }: NameListReply): Buffer => {
     if (path !== undefined) observeReadBytes(metrics, path, nameChars);
     return frame;

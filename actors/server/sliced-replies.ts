@@ -5,10 +5,10 @@
 // (connection-notifications.ts).
 //
 // A wide node's list, read again while its children have not changed, is not encoded again: the
-// tree hands out the same frozen array for it (tree/node-slots.ts childNamesOf), and the bytes
-// its names were encoded to are kept beside that array (NameListReplies), as ZooKeeper keeps
-// serialized getChildren2 replies (ResponseCache, maxGetChildrenResponseCacheSize). A reply is
-// then one copy of those bytes, made in the turn that read the list.
+// tree hands out the same frozen array for it (tree/kept-child-lists.ts), and the bytes its
+// names were encoded to are kept by path with that array (NameListReplies), as ZooKeeper keeps
+// serialized getChildren2 replies by path (ResponseCache, maxGetChildrenResponseCacheSize). A
+// reply is then one copy of those bytes, made in the turn that read the list.
 
 import type { ReplyHeader } from '../../protocol/records.js';
 import { asciiBytesOf } from '../../protocol/jute.js';
@@ -82,8 +82,9 @@ export interface NameListReply {
   nameChars: number;
 }
 
-/** A list's vector of names as a reply encoded it, and the names' characters. */
+/** A list's vector of names as a reply encoded it, the list, and the names' characters. */
 interface KeptVector {
+  names: readonly string[];
   bytes: Buffer;
   nameChars: number;
 }
@@ -107,8 +108,9 @@ export interface KeptListCounters {
  * before, when there is one.
  */
 export class NameListReplies {
-  /** Kept vectors by the list they encode, least recently read first. */
-  private readonly kept = new Map<readonly string[], KeptVector>();
+  /** Kept vectors by the path of the node whose list they encode, least recently read first.
+   * One per path: a list that changed replaces its predecessor the next time it is read. */
+  private readonly kept = new Map<string, KeptVector>();
   private keptBytes = 0;
 
   constructor(
@@ -126,30 +128,33 @@ export class NameListReplies {
   /**
    * The reply to a read whose result is `err` and `body`, or undefined when it is not a list
    * this encodes (encodeReply does, at once); a promise when it is encoded over later turns.
+   * `path` is the node whose children a getChildren or getChildren2 listed: only such a list is
+   * kept, and only when the tree keeps it too (a frozen array).
    */
-  encode(header: ReplyHeader, body: ResponseBody):
+  encode(header: ReplyHeader, body: ResponseBody, path?: string):
     NameListReply | Promise<NameListReply> | undefined {
     if (header.err !== 0 || !isNameListBody(body)) return undefined;
     const names = namesOf(body);
-    const keepable = this.listsMax > 0 && Object.isFrozen(names);
-    if (keepable) {
-      const kept = this.kept.get(names);
-      if (kept !== undefined) {
+    const keepAt = this.listsMax > 0 && Object.isFrozen(names) ? path : undefined;
+    if (keepAt !== undefined) {
+      const kept = this.kept.get(keepAt);
+      if (kept?.names === names) {
         this.counters.response_packet_get_children_cache_hits++;
-        this.kept.delete(names);
-        this.kept.set(names, kept);
+        this.kept.delete(keepAt);
+        this.kept.set(keepAt, kept);
         return { frame: encodeKeptNameList(header, body, kept.bytes), nameChars: kept.nameChars };
       }
       this.counters.response_packet_get_children_cache_misses++;
     }
     if (!isLargeReply(header.err, body)) {
-      if (!keepable) return undefined;
+      if (keepAt === undefined) return undefined;
       const frame = encodeReply(header, body);
       const nameChars = asciiBytesOf(names, 0, names.length) - 4 * names.length;
-      return this.keep(names, body, { frame, nameChars });
+      return this.keep(keepAt, names, body, { frame, nameChars });
     }
     const sliced = encodeInSlices(header, body, this.nextTurn);
-    return keepable ? sliced.then((reply) => this.keep(names, body, reply)) : sliced;
+    return keepAt === undefined ? sliced
+      : sliced.then((reply) => this.keep(keepAt, names, body, reply));
   }
 
   /** Drops every kept vector. */
@@ -158,17 +163,19 @@ export class NameListReplies {
     this.keptBytes = 0;
   }
 
-  private keep(names: readonly string[], body: NameListBody, reply: NameListReply):
-    NameListReply {
+  private keep(path: string, names: readonly string[], body: NameListBody,
+    reply: NameListReply): NameListReply {
+    const previous = this.kept.get(path);
+    if (previous !== undefined) {
+      this.kept.delete(path);
+      this.keptBytes -= previous.bytes.length;
+    }
     // Copied out of the frame: the frame goes to the socket, and the vector may be a small
     // part of a larger buffer.
     const vector = nameVectorOf(reply.frame, body);
     if (vector.length > keptListBytesMax) return reply;
     const bytes = Buffer.from(vector);
-    const previous = this.kept.get(names);
-    if (previous !== undefined) this.keptBytes -= previous.bytes.length;
-    this.kept.delete(names);
-    this.kept.set(names, { bytes, nameChars: reply.nameChars });
+    this.kept.set(path, { names, bytes, nameChars: reply.nameChars });
     this.keptBytes += bytes.length;
     for (const [oldest, evicted] of this.kept) {
       if (this.kept.size <= this.listsMax && this.keptBytes <= keptVectorBytesMax) break;

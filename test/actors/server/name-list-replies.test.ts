@@ -57,18 +57,18 @@ describe('name-list replies', () => {
     const list = names(5000);
     const body = (version: number): ResponseBody =>
       ({ kind: 'childrenStat', children: list, stat: stat(version) });
-    const first = syncReply(replies.encode({ xid: 7, zxid: 90, err: 0 }, body(0)));
+    const first = syncReply(replies.encode({ xid: 7, zxid: 90, err: 0 }, body(0), '/wide'));
     expect(first.frame.equals(encodeReply({ xid: 7, zxid: 90, err: 0 }, body(0)))).toBe(true);
     expect(count).toEqual({ response_packet_get_children_cache_hits: 0,
       response_packet_get_children_cache_misses: 1 });
     // Another header and a Stat of the node as it is now: both fresh, the names kept.
-    const again = syncReply(replies.encode({ xid: 8, zxid: 95, err: 0 }, body(3)));
+    const again = syncReply(replies.encode({ xid: 8, zxid: 95, err: 0 }, body(3), '/wide'));
     expect(again.frame.equals(encodeReply({ xid: 8, zxid: 95, err: 0 }, body(3)))).toBe(true);
     expect(again.nameChars).toBe(first.nameChars);
     expect(first.nameChars).toBe(list.reduce((sum, name) => sum + name.length, 0));
     // getChildren of the same list shares its vector.
     const plain: ResponseBody = { kind: 'children', children: list };
-    expect(syncReply(replies.encode({ xid: 9, zxid: 95, err: 0 }, plain)).frame
+    expect(syncReply(replies.encode({ xid: 9, zxid: 95, err: 0 }, plain, '/wide')).frame
       .equals(encodeReply({ xid: 9, zxid: 95, err: 0 }, plain))).toBe(true);
     expect(count.response_packet_get_children_cache_hits).toBe(2);
     expect(replies.size.lists).toBe(1);
@@ -81,28 +81,32 @@ describe('name-list replies', () => {
       const replies = new NameListReplies(400, count, nextTurn);
       const list = names(slicedReplyNamesMin + 10, 'a-much-longer-child-name-');
       const body: ResponseBody = { kind: 'children', children: list };
-      const pending = replies.encode({ xid: 1, zxid: 2, err: 0 }, body);
+      const pending = replies.encode({ xid: 1, zxid: 2, err: 0 }, body, '/wide');
       expect(pending).toBeInstanceOf(Promise);
       expect(flush()).toBeGreaterThan(1);
       const first = await (pending as Promise<NameListReply>);
       // Buffer.equals: a large Buffer compared through toEqual takes seconds.
       expect(first.frame.equals(encodeReply({ xid: 1, zxid: 2, err: 0 }, body))).toBe(true);
-      const again = syncReply(replies.encode({ xid: 3, zxid: 4, err: 0 }, body));
+      const again = syncReply(replies.encode({ xid: 3, zxid: 4, err: 0 }, body, '/wide'));
       expect(again.frame.equals(encodeReply({ xid: 3, zxid: 4, err: 0 }, body))).toBe(true);
       expect(flush()).toBe(0);
       expect(count.response_packet_get_children_cache_hits).toBe(1);
     });
 
-  it('leaves to encodeReply what it does not keep: errors, other bodies, unfrozen lists', () => {
+  it('leaves to encodeReply what it does not keep: errors, other bodies, unfrozen lists, ' +
+    'lists of no node', () => {
     const count = counters();
     const replies = new NameListReplies(400, count, turns().nextTurn);
     const list = names(5000);
-    expect(replies.encode({ xid: 1, zxid: 2, err: -101 }, { kind: 'children', children: list }))
-      .toBeUndefined();
+    expect(replies.encode({ xid: 1, zxid: 2, err: -101 }, { kind: 'children', children: list },
+      '/wide')).toBeUndefined();
     expect(replies.encode({ xid: 1, zxid: 2, err: 0 }, { kind: 'stat', stat: stat(0) }))
       .toBeUndefined();
     expect(replies.encode({ xid: 1, zxid: 2, err: 0 },
-      { kind: 'children', children: [...list] })).toBeUndefined();
+      { kind: 'children', children: [...list] }, '/wide')).toBeUndefined();
+    // A frozen list read with no path (not a getChildren) is not kept either.
+    expect(replies.encode({ xid: 1, zxid: 2, err: 0 }, { kind: 'children', children: list }))
+      .toBeUndefined();
     // A large list the tree does not keep (getEphemerals' paths) is still encoded in slices.
     const paths = Array.from({ length: slicedReplyNamesMin }, (_, index) => `/e/${index}`);
     expect(replies.encode({ xid: 1, zxid: 2, err: 0 }, { kind: 'paths', paths }))
@@ -119,7 +123,7 @@ describe('name-list replies', () => {
       const [a, b, c] = [names(5000, 'a'), names(5000, 'b'), names(5000, 'c')];
       const read = (list: readonly string[]): void => {
         const body = { kind: 'children', children: list } as const;
-        syncReply(replies.encode({ xid: 1, zxid: 1, err: 0 }, body));
+        syncReply(replies.encode({ xid: 1, zxid: 1, err: 0 }, body, `/${list[0]}`));
       };
       read(a);
       read(b);
@@ -139,9 +143,28 @@ describe('name-list replies', () => {
     const count = counters();
     const replies = new NameListReplies(0, count, turns().nextTurn);
     const list = names(5000);
-    expect(replies.encode({ xid: 1, zxid: 1, err: 0 }, { kind: 'children', children: list }))
-      .toBeUndefined();
+    expect(replies.encode({ xid: 1, zxid: 1, err: 0 }, { kind: 'children', children: list },
+      '/wide')).toBeUndefined();
     expect(replies.size.lists).toBe(0);
     expect(count.response_packet_get_children_cache_misses).toBe(0);
+  });
+
+  it('keeps one list per node: a changed list replaces the one before it', () => {
+    const count = counters();
+    const replies = new NameListReplies(400, count, turns().nextTurn);
+    const read = (list: readonly string[]): NameListReply => syncReply(replies.encode(
+      { xid: 1, zxid: 1, err: 0 }, { kind: 'children', children: list }, '/wide'));
+    const before = names(5000);
+    read(before);
+    const bytesBefore = replies.size.bytes;
+    // The node's children changed: the tree hands out a new list, one name longer.
+    const after = Object.freeze([...before, 'child-new']);
+    const reply = read(after);
+    expect(reply.frame.equals(encodeReply({ xid: 1, zxid: 1, err: 0 },
+      { kind: 'children', children: after }))).toBe(true);
+    expect(replies.size).toEqual({ lists: 1, bytes: bytesBefore + 4 + 'child-new'.length });
+    read(after);
+    expect(count).toEqual({ response_packet_get_children_cache_hits: 1,
+      response_packet_get_children_cache_misses: 2 });
   });
 });
