@@ -5,16 +5,12 @@
 // the children at the zxid in its header: no change applied between slices leaks into it.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ACL } from '../../protocol/records.js';
-import type { MultiOp } from '../../protocol/requests.js';
 import { startCorral, type CorralServer } from '../support/corral.js';
 import { RawClient } from './raw-client.js';
+import { createChildren, createOp as create, openAcl, wideNames } from './wide-node-fixture.js';
 
-const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const childCount = 100_000;
-const createsPerMulti = 1000;
-const names = Array.from({ length: childCount },
-  (_, index) => `c${String(index).padStart(6, '0')}`);
+const names = wideNames(childCount);
 const empty = Buffer.alloc(0);
 const pipelinedReads = 4;
 /** Writes the other session has in flight at once, and the most waves it sends. */
@@ -23,23 +19,12 @@ const wavesMax = 100;
 
 let server: CorralServer;
 
-function create(path: string): MultiOp {
-  return { kind: 'create', opcode: 1, path, data: empty, acl: openAcl, flags: 0, ttl: -1 };
-}
-
 beforeAll(async () => {
   server = await startCorral({ tickTimeMs: 2000 });
   const setup = await RawClient.session(server.port);
   let xid = 1;
   expect((await setup.call(xid++, create('/wide'))).header.err).toBe(0);
-  const firstXid = xid;
-  for (let start = 0; start < childCount; start += createsPerMulti) {
-    const ops = names.slice(start, start + createsPerMulti).map((name) => create(`/wide/${name}`));
-    setup.send(xid++, { kind: 'multi', ops });
-  }
-  for (let each = firstXid; each < xid; each++) {
-    expect((await setup.replyTo(each, 30_000)).header.err).toBe(0);
-  }
+  await createChildren(setup, xid, '/wide', names);
   setup.destroy();
 }, 120_000);
 

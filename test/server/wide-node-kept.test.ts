@@ -7,27 +7,18 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventType } from '../../protocol/constants.js';
-import type { ACL } from '../../protocol/records.js';
-import type { MultiOp } from '../../protocol/requests.js';
 import { startCorral, type CorralServer } from '../support/corral.js';
 import { fourLetterWord } from '../support/four-letter.js';
 import { RawClient } from './raw-client.js';
+import { createChildren, createOp as create, wideNames } from './wide-node-fixture.js';
 
-const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 /** Over the count a reply is encoded in slices at, and the count the tree keeps lists from. */
 const childCount = 20_000;
-const createsPerMulti = 1000;
-const names = Array.from({ length: childCount },
-  (_, index) => `c${String(index).padStart(6, '0')}`);
-const empty = Buffer.alloc(0);
+const names = wideNames(childCount);
 
 let server: CorralServer;
 let client: RawClient;
 let nextXid = 1;
-
-function create(path: string): MultiOp {
-  return { kind: 'create', opcode: 1, path, data: empty, acl: openAcl, flags: 0, ttl: -1 };
-}
 
 async function cacheCounts(): Promise<{ hits: number; misses: number }> {
   const mntr = await fourLetterWord(server.port, 'mntr');
@@ -52,14 +43,7 @@ beforeAll(async () => {
   client = await RawClient.session(server.port);
   expect((await client.call(nextXid++, create('/wide'))).header.err).toBe(0);
   expect((await client.call(nextXid++, create('/other'))).header.err).toBe(0);
-  const firstXid = nextXid;
-  for (let start = 0; start < childCount; start += createsPerMulti) {
-    client.send(nextXid++, { kind: 'multi',
-      ops: names.slice(start, start + createsPerMulti).map((name) => create(`/wide/${name}`)) });
-  }
-  for (let xid = firstXid; xid < nextXid; xid++) {
-    expect((await client.replyTo(xid, 30_000)).header.err).toBe(0);
-  }
+  ({ nextXid } = await createChildren(client, nextXid, '/wide', names));
 }, 120_000);
 
 afterAll(async () => {

@@ -8,18 +8,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventType } from '../../protocol/constants.js';
-import type { ACL } from '../../protocol/records.js';
-import type { MultiOp } from '../../protocol/requests.js';
 import { startCorral, type CorralServer } from '../support/corral.js';
 import { fourLetterWord } from '../support/four-letter.js';
 import { RawClient } from './raw-client.js';
+import { createChildren, createOp, openAcl, wideNames } from './wide-node-fixture.js';
 
-const openAcl: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const childCount = 100_000;
-/** Creates per multi: 100 multis build the node, far faster than 100k single creates. */
-const createsPerMulti = 1000;
-const names = Array.from({ length: childCount },
-  (_, index) => `c${String(index).padStart(6, '0')}`);
+const names = wideNames(childCount);
 
 let server: CorralServer;
 let client: RawClient;
@@ -30,21 +25,9 @@ beforeAll(async () => {
   server = await startCorral({ zooCfg: ['tickTime=2000', 'maxGetChildrenResponseCacheSize=0',
     '4lw.commands.whitelist=mntr'] });
   client = await RawClient.session(server.port);
-  const empty = Buffer.alloc(0);
-  const create = (path: string): MultiOp =>
-    ({ kind: 'create', opcode: 1, path, data: empty, acl: openAcl, flags: 0, ttl: -1 });
-  expect((await client.call(nextXid++, create('/wide'))).header.err).toBe(0);
-  expect((await client.call(nextXid++, create('/other'))).header.err).toBe(0);
-  const firstXid = nextXid;
-  for (let start = 0; start < childCount; start += createsPerMulti) {
-    const ops = names.slice(start, start + createsPerMulti).map((name) => create(`/wide/${name}`));
-    client.send(nextXid++, { kind: 'multi', ops });
-  }
-  for (let xid = firstXid; xid < nextXid; xid++) {
-    const reply = await client.replyTo(xid, 30_000);
-    expect(reply.header.err).toBe(0);
-    lastCreateZxid = Math.max(lastCreateZxid, reply.header.zxid);
-  }
+  expect((await client.call(nextXid++, createOp('/wide'))).header.err).toBe(0);
+  expect((await client.call(nextXid++, createOp('/other'))).header.err).toBe(0);
+  ({ nextXid, lastZxid: lastCreateZxid } = await createChildren(client, nextXid, '/wide', names));
 }, 120_000);
 
 afterAll(async () => {
