@@ -6,7 +6,7 @@
 // site, and the time a client whose whole site died takes to be served by another site.
 
 import { bandwidthOfMbit } from '../cli/chaos/sites.js';
-import { runWan, type WanRunOptions, type WanRunResult } from './wan-run.js';
+import { percentile, runWan, type WanRunOptions, type WanRunResult } from './wan-run.js';
 
 export const wanLayouts = {
   '3x3': ['a', 'a', 'a', 'b', 'b', 'b', 'c', 'c', 'c'],
@@ -22,6 +22,8 @@ export interface WanBenchSettings {
   modes: readonly BroadcastMode[];
   /** Modes also run with one observer per site, each site's reader reading from it. */
   observerModes: readonly BroadcastMode[];
+  /** Each layout's modes run this many times, alternating (star, tree, star, tree …). */
+  rounds: number;
   run: Omit<WanRunOptions, 'sites' | 'treeBroadcast' | 'directAcks' | 'observerSites'>;
 }
 
@@ -30,6 +32,8 @@ export interface WanBenchRow {
   mode: BroadcastMode;
   /** One observer per site served the site's reads (no failover in such a row). */
   observers: boolean;
+  /** 1, 2, …: the pass over the layout's modes this row belongs to. */
+  round: number;
   result: WanRunResult;
 }
 
@@ -42,8 +46,8 @@ const fixed = (value: number | undefined, digits = 0) =>
   value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits);
 
 /**
- * Runs every layout in both modes (star, tree, star, tree …), then in each observer mode with an
- * observer per site, printing each row as it ends.
+ * Runs every layout in its modes (star, tree, star, tree … for `rounds` passes), then in each
+ * observer mode with an observer per site, printing each row as it ends.
  */
 export async function runWanBench(
   settings: WanBenchSettings,
@@ -56,20 +60,23 @@ export async function runWanBench(
     : `${(run.wanBandwidthBytesPerMs * 8 / 1000).toFixed(1)} Mbit/s`;
   print(`wan bench: ${run.wanDelayMs} ms between sites, ${run.lanDelayMs} ms inside one, ` +
     `${bandwidth}; ${run.valueBytes} B writes, ${run.operationsPerSecond}/s writes and reads ` +
-    `per site client for ${run.measureMs / 1000} s; session timeout ${run.sessionTimeoutMs} ms`);
+    `per site client for ${run.measureMs / 1000} s; session timeout ${run.sessionTimeoutMs} ms` +
+    (settings.rounds > 1 ? `; ${settings.rounds} rounds` : ''));
   for (const layout of settings.layouts) {
     const sites = wanLayouts[layout];
-    const runs = [
-      ...settings.modes.map((mode) => ({ mode, observers: false })),
-      ...settings.observerModes.map((mode) => ({ mode, observers: true })),
-    ];
-    for (const { mode, observers } of runs) {
+    const runs = [];
+    for (let round = 1; round <= settings.rounds; round++) {
+      runs.push(...settings.modes.map((mode) => ({ mode, observers: false, round })));
+    }
+    runs.push(...settings.observerModes.map((mode) => ({ mode, observers: true, round: 1 })));
+    for (const { mode, observers, round } of runs) {
       const broadcast = { treeBroadcast: mode !== 'star', directAcks: mode !== 'tree-batched' };
       const result = await runWan(observers
         ? { ...run, sites, ...broadcast, observerSites: [...new Set(sites)], failover: false }
         : { ...run, sites, ...broadcast });
-      rows.push({ layout, mode, observers, result });
-      const label = observers ? `${mode} + an observer per site` : mode;
+      rows.push({ layout, mode, observers, round, result });
+      const label = (observers ? `${mode} + an observer per site` : mode) +
+        (settings.rounds > 1 && !observers ? ` (round ${round})` : '');
       for (const line of rowLines(layout, label, result)) print(line);
     }
   }
@@ -101,25 +108,62 @@ function rowLines(layout: string, mode: string, result: WanRunResult): string[] 
   return lines;
 }
 
-/** Tree against star per layout: cross-site bytes per write and the worst site's write p99. */
-function comparisonLines(rows: readonly WanBenchRow[]): string[] {
+/** Bytes crossing sites per committed write over `results` together (NaN when none committed:
+ * no figure per write, not Infinity). */
+function bytesPerWrite(results: readonly WanRunResult[]): number {
+  const writes = results.reduce((sum, result) => sum + result.committedWrites, 0);
+  const bytes = results.reduce((sum, result) => sum + result.crossSiteBytes, 0);
+  return writes === 0 ? Number.NaN : bytes / writes;
+}
+
+/** The worst site's write p99 of one run. */
+function worstP99(result: WanRunResult): number {
+  return Math.max(...result.perSite.map((site) => site.writeP99Ms));
+}
+
+/** The worst site's write p99 with every run's writes of that site pooled: one p99 over all the
+ * rounds' samples is steadier than any round's (a round holds a few hundred writes a site). */
+export function pooledWorstP99(results: readonly WanRunResult[]): number {
+  const bySite = new Map<string, number[]>();
+  for (const result of results) {
+    for (const site of result.perSite) {
+      const pooled = bySite.get(site.site) ?? [];
+      pooled.push(...site.writeLatenciesMs);
+      bySite.set(site.site, pooled);
+    }
+  }
+  // A site with no answered write has no p99 (NaN); none at all gives NaN.
+  const p99s = [...bySite.values()].filter((latencies) => latencies.length > 0).map(
+    (latencies) => percentile(latencies.sort((first, second) => first - second), 0.99));
+  return p99s.length === 0 ? Number.NaN : Math.max(...p99s);
+}
+
+/**
+ * Tree against star per layout: cross-site bytes per write, and the worst site's write p99. With
+ * several rounds both pool every round of a mode, and each round's worst p99 follows.
+ */
+export function comparisonLines(rows: readonly WanBenchRow[]): string[] {
   const lines: string[] = [];
   for (const layout of new Set(rows.map((row) => row.layout))) {
-    const of = (mode: BroadcastMode) => rows.find((row) =>
-      row.layout === layout && row.mode === mode && !row.observers)?.result;
+    const of = (mode: BroadcastMode) => rows
+      .filter((row) => row.layout === layout && row.mode === mode && !row.observers)
+      .map((row) => row.result);
     const star = of('star');
-    if (star === undefined) continue;
-    // A run in which nothing committed has no figure per write (not Infinity).
-    const perWrite = (result: WanRunResult) => result.committedWrites === 0
-      ? Number.NaN : result.crossSiteBytes / result.committedWrites;
-    const worstP99 = (result: WanRunResult) =>
-      Math.max(...result.perSite.map((site) => site.writeP99Ms));
+    if (star.length === 0) continue;
     for (const mode of ['tree', 'tree-batched'] as const) {
       const tree = of(mode);
-      if (tree === undefined) continue;
-      lines.push(`${layout} ${mode}/star: cross-site bytes per write ` +
-        `${fixed((100 * perWrite(tree)) / perWrite(star))}% (goal <= 40%), worst write p99 ` +
-        `${fixed(worstP99(tree), 1)} vs ${fixed(worstP99(star), 1)} ms`);
+      if (tree.length === 0) continue;
+      const rounds = Math.max(tree.length, star.length);
+      let line = `${layout} ${mode}/star: cross-site bytes per write ` +
+        `${fixed((100 * bytesPerWrite(tree)) / bytesPerWrite(star))}% (goal <= 40%), worst write ` +
+        `p99 ${fixed(pooledWorstP99(tree), 1)} vs ${fixed(pooledWorstP99(star), 1)} ms`;
+      if (rounds > 1) {
+        const perRound = (results: readonly WanRunResult[]) =>
+          results.map((result) => fixed(worstP99(result), 1)).join(', ');
+        line += ` (${rounds} rounds pooled; each round: ${mode} ${perRound(tree)}, ` +
+          `star ${perRound(star)})`;
+      }
+      lines.push(line);
     }
   }
   return lines;
@@ -135,6 +179,7 @@ export interface WanFlags {
   lanDelayMs?: string;
   wanBandwidthMbit?: string;
   sessionTimeoutMs?: string;
+  rounds?: string;
   small?: boolean;
 }
 
@@ -164,6 +209,7 @@ export function settingsOf(flags: WanFlags): WanBenchSettings {
     layouts: listOf(flags.layouts, Object.keys(wanLayouts) as WanLayoutName[], '--layouts'),
     modes: listOf(flags.modes, broadcastModes, '--modes'),
     observerModes: observerModesOf(flags),
+    rounds: Math.max(1, Math.floor(numberOf('--rounds', flags.rounds, 1))),
     run: {
       ...base,
       measureMs: numberOf('--seconds', flags.seconds, base.measureMs / 1000) * 1000,

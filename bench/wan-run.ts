@@ -50,6 +50,8 @@ export interface SiteFigures {
   errors: number;
   /** The first failure's text, when there were failures. */
   firstError: string | undefined;
+  /** Every answered write's latency, ascending: rounds pool them for one p99 (wan-bench). */
+  writeLatenciesMs: number[];
 }
 
 export interface FailoverFigures {
@@ -234,7 +236,7 @@ async function paceLoad(client: Client, reader: Client, site: string, options: W
   writes.sort((first, second) => first - second);
   reads.sort((first, second) => first - second);
   return {
-    site, writes: writes.length, reads: reads.length, errors, firstError,
+    site, writes: writes.length, reads: reads.length, errors, firstError, writeLatenciesMs: writes,
     writeP50Ms: percentile(writes, 0.5), writeP99Ms: percentile(writes, 0.99),
     readP50Ms: percentile(reads, 0.5), readP99Ms: percentile(reads, 0.99),
   };

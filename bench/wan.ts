@@ -19,6 +19,7 @@ const program = new Command()
   .option('--lan-delay-ms <ms>', 'one-way delay inside a site (1)')
   .option('--wan-bandwidth-mbit <n>', 'each link between sites, Mbit/s; 0 for no limit (0)')
   .option('--session-timeout-ms <ms>', 'the clients\' session timeout (6000)')
+  .option('--rounds <n>', 'each layout\'s modes run n times, alternating; figures pooled (1)')
   .option('--small', 'the CI-sized run: 3 s of load at 10/s')
   .showHelpAfterError()
   .action(async (flags: WanFlags) => {
