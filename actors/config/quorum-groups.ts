@@ -5,7 +5,7 @@ import {
   ConfigError,
   parseInteger,
   parseValue,
-  serverId,
+  memberId,
   ValueProblem,
   type QuorumServerAddress,
 } from '../../protocol/config/values.js';
@@ -44,7 +44,7 @@ export class QuorumHierarchyReader {
     const suffix = key.slice(isGroup ? 'group.'.length : 'weight.'.length);
     const id = isGroup
       ? parseValue((text) => parseInteger(text, 0, 'expected a group id'), key, suffix, where)
-      : parseValue(serverId, key, suffix, where);
+      : parseValue(memberId, key, suffix, where);
     // `group.1` twice is one key (the later wins); `group.01` beside it names the same group.
     const canonical = `${isGroup ? 'group' : 'weight'}.${id}`;
     const earlier = this.keys.get(canonical);
@@ -63,7 +63,7 @@ export class QuorumHierarchyReader {
 }
 
 function groupMembers(value: string): number[] {
-  const members = value.split(':').map((text) => serverId(text.trim()));
+  const members = value.split(':').map((text) => memberId(text.trim()));
   const repeated = members.find((member, index) => members.indexOf(member) !== index);
   if (repeated !== undefined) throw new ValueProblem(`server ${repeated} is listed twice`);
   return members;

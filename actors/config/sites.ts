@@ -5,7 +5,7 @@
 import {
   ConfigError,
   parseValue,
-  serverId,
+  memberId,
   siteName,
   type QuorumServerAddress,
 } from '../../protocol/config/values.js';
@@ -26,7 +26,7 @@ export class SiteReader {
   private readonly keys = new Map<number, string>();
 
   read(key: string, value: string, where?: string): void {
-    const id = parseValue(serverId, key, key.slice('site.'.length), where);
+    const id = parseValue(memberId, key, key.slice('site.'.length), where);
     // As with group.N: `site.1` twice is one key, but `site.01` beside it names the same server
     // under another spelling, which is a mistake rather than an override.
     const earlier = this.keys.get(id);
@@ -78,7 +78,7 @@ export function parseSiteFlags(specs: readonly string[]): Map<number, string> {
     let id = 0;
     let name = '';
     try {
-      id = parseValue(serverId, '--site', spec.slice(0, separator).trim());
+      id = parseValue(memberId, '--site', spec.slice(0, separator).trim());
       name = parseValue(siteName, '--site', spec.slice(separator + 1).trim());
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

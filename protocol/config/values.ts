@@ -103,7 +103,8 @@ export function parseValue<T>(
   }
 }
 
-/** ZooKeeper's admin guide: a server id is 1-255 (and at most 254 with extended types). */
+/** A replica's own id (myid, --myid): ZooKeeper's admin guide's 1-255 (at most 254 with
+ * extended types), as the id is the top byte of the session ids the replica hands out. */
 export function serverId(value: string): number {
   const id = parseInteger(value, 1, 'expected a server id 1-255');
   if (id > 255) throw new ValueProblem('expected a server id 1-255');
@@ -148,9 +149,18 @@ function splitHostAndPorts(text: string): string[] | undefined {
   return [text.slice(1, close), ...text.slice(close + 2).split(':')];
 }
 
+/**
+ * An id naming a member (server.N, weight.N, a group's members, site.N): any positive integer,
+ * as ZooKeeper's QuorumServer takes any long. Only a replica's own id is held to 1-255
+ * (serverId); a reconfig may name a member no corral replica can be, and then it never joins.
+ */
+export function memberId(value: string): number {
+  return parseInteger(value, 1, 'expected a positive server id');
+}
+
 /** Parses `server.N` per ZooKeeper's QuorumServer forms (one address; no `|` multi-address). */
 export function parseQuorumServer(key: string, value: string, where?: string): QuorumServerAddress {
-  const id = parseValue(serverId, key, key.slice('server.'.length), where);
+  const id = parseValue(memberId, key, key.slice('server.'.length), where);
   const fail = (): never => {
     const place = where === undefined ? '' : ` (${where})`;
     throw new ConfigError(`invalid ${key} "${value}": ${serverFormat}${place}`, key);

@@ -47,7 +47,8 @@ export interface ReconfigErrorNames {
 /**
  * What every client sees from ZooKeeper 3.8 for the steps of the scripts: the observer added
  * (the answer's version line is its mzxid, the node's version -1), the bad input, stale version
- * and missing auth refused, no voters left refused, the observer removed.
+ * and missing auth refused (also for a member id past 255), no voters left refused, the observer
+ * removed.
  */
 export function expectedReconfigOutcome(errors: ReconfigErrorNames): Record<string, unknown> {
   const roles = { 1: 'participant', 2: 'participant', 3: 'participant' };
@@ -57,6 +58,7 @@ export function expectedReconfigOutcome(errors: ReconfigErrorNames): Record<stri
     no_ports: { error: errors.badArguments },
     stale_from_config: { error: errors.badVersion },
     without_super: { error: errors.noAuth },
+    unknown_member_without_super: { error: errors.noAuth },
     no_voters_left: { error: errors.badArguments },
     remove_observer: { roles },
     final: roles,

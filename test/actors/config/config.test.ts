@@ -171,6 +171,12 @@ describe('parseZooCfg', () => {
     ]);
   });
 
+  it('takes member ids past 255, as QuorumServer takes any long; myid stays 1-255', () => {
+    const servers = parseZooCfg('server.999=zk9:2888:3888:observer', 'zoo.cfg').config.servers;
+    expect(servers?.get(999)).toMatchObject({ id: 999, host: 'zk9', peerType: 'observer' });
+    expect(() => parseMyId('999', 'myid')).toThrow('invalid myid "999": expected a server id 1-255');
+  });
+
   it.each([
     ['tickTime=abc', 'invalid tickTime "abc": expected a positive integer (zoo.cfg:1)'],
     ['tickTime=0', 'invalid tickTime "0": expected a positive integer (zoo.cfg:1)'],
@@ -199,8 +205,8 @@ describe('parseZooCfg', () => {
     // ZooKeeper serves unless the value is exactly `no`, so `false` would still serve there.
     ['leaderServes=false', 'invalid leaderServes "false": expected yes or no'],
     ['authProvider.1=', 'invalid authProvider.1 "": expected a non-empty value'],
-    ['server.x=h:1:2', 'invalid server.x "x": expected a server id 1-255'],
-    ['server.256=h:1:2', 'invalid server.256 "256": expected a server id 1-255'],
+    ['server.x=h:1:2', 'invalid server.x "x": expected a positive server id'],
+    ['server.0=h:1:2', 'invalid server.0 "0": expected a positive server id'],
     ['server.1=h:1', 'invalid server.1 "h:1": expected host:quorumPort:electionPort'],
     ['server.1=h:1:2:3:4', 'invalid server.1 "h:1:2:3:4": expected host:quorumPort'],
     ['server.1=:1:2', 'invalid server.1 ":1:2": expected host:quorumPort'],

@@ -99,8 +99,8 @@ describe('site.N in a static zoo.cfg', () => {
     ['a slash in the name', [...servers(3), 'site.2=eu/west'], 'site.2', 'A-Z a-z 0-9'],
     ['a colon in the name', [...servers(3), 'site.2=eu:west'], 'site.2', 'A-Z a-z 0-9'],
     ['an id that is not a number', [...servers(3), 'site.x=eu'], 'site.x',
-      'expected a server id 1-255'],
-    ['id 0', [...servers(3), 'site.0=eu'], 'site.0', 'expected a server id 1-255'],
+      'expected a positive server id'],
+    ['id 0', [...servers(3), 'site.0=eu'], 'site.0', 'expected a positive server id'],
     ['a server outside the ensemble', [...servers(3), 'site.4=eu'], 'site.4',
       'server 4 is not in the ensemble (servers 1, 2, 3)'],
     ['site.01 beside site.1', [...servers(3), 'site.1=eu', 'site.01=us'], 'site.01',
@@ -197,7 +197,7 @@ describe('--site N=NAME', () => {
   it.each([
     [['eu'], '--site', 'expected N=NAME'],
     [['1=eu west'], '--site', 'expected a site name'],
-    [['x=eu'], '--site', 'expected a server id'],
+    [['x=eu'], '--site', 'expected a positive server id'],
     [['1=eu', '1=us'], '--site', 'server 1 is given a site twice'],
   ])('refuses %j, naming --site', (specs, key, message) => {
     const [refusedKey, refusedMessage] = refusal(() => parseSiteFlags(specs));

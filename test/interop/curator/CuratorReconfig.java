@@ -117,6 +117,12 @@ public class CuratorReconfig {
       Stat stat = new Stat();
       return new Answer(guest.reconfig().leaving("4").storingStatIn(stat).forEnsemble(), stat);
     }));
+    // An id past 255 is a valid member (QuorumServer takes any long): the missing auth decides.
+    result.put("unknown_member_without_super", attempt(() -> {
+      Stat stat = new Stat();
+      return new Answer(guest.reconfig().joining("server.999=0.0.0.0:1234:2345:observer;3456")
+          .storingStatIn(stat).forEnsemble(), stat);
+    }));
     result.put("no_voters_left", attempt(() -> {
       Stat stat = new Stat();
       return new Answer(admin.reconfig().leaving("1", "2", "3").storingStatIn(stat).forEnsemble(), stat);

@@ -56,6 +56,9 @@ result = {
                                                         from_config=start_version)),
     'without_super': attempt(lambda: guest.reconfig(joining=None, leaving='4',
                                                     new_members=None)),
+    # An id past 255 is a valid member (QuorumServer takes any long): the missing auth decides.
+    'unknown_member_without_super': attempt(lambda: guest.reconfig(
+        joining='server.999=0.0.0.0:1234:2345:observer;3456', leaving=None, new_members=None)),
     'no_voters_left': attempt(lambda: admin.reconfig(joining=None, leaving='1,2,3',
                                                      new_members=None)),
     'remove_observer': attempt(lambda: admin.reconfig(joining=None, leaving='4',
