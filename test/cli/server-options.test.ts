@@ -6,16 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { recordingLog } from '../support/recording-log.js';
 import { addServerOptions, buildServerConfig } from '../../cli/server-options.js';
-
-function recordingLog(): { messages: string[]; info(m: string): void; warn(m: string): void } {
-  const messages: string[] = [];
-  return {
-    messages,
-    info: (message) => messages.push(`info: ${message}`),
-    warn: (message) => messages.push(`warn: ${message}`),
-  };
-}
 
 describe('corral server flags over zoo.cfg', () => {
   const directory = mkdtempSync(join(tmpdir(), 'corral-config-'));

@@ -1,6 +1,7 @@
 // zoo.cfg parsing and ServerConfig validation: the Properties format, ZooKeeper's defaults and
 // cross-field rules, server.N forms, and an error naming the key for every bad value.
 import { describe, expect, it } from 'vitest';
+import { recordingLog } from '../../support/recording-log.js';
 import { buildServerConfig } from '../../../cli/server-options.js';
 import {
   ConfigError,
@@ -11,15 +12,6 @@ import {
   type ServerConfig,
 } from '../../../actors/config/config.js';
 import { readJavaProperties } from '../../../protocol/config/java-properties.js';
-
-function recordingLog(): { messages: string[]; info(m: string): void; warn(m: string): void } {
-  const messages: string[] = [];
-  return {
-    messages,
-    info: (message) => messages.push(`info: ${message}`),
-    warn: (message) => messages.push(`warn: ${message}`),
-  };
-}
 
 function resolve(text: string): { config: ServerConfig; messages: string[] } {
   const log = recordingLog();

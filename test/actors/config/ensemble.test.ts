@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { recordingLog } from '../../support/recording-log.js';
 import {
   addServerOptions,
   buildServerConfig,
@@ -21,15 +22,6 @@ import {
   type ServerConfig,
 } from '../../../actors/config/config.js';
 import { ensembleConfigText } from '../../../actors/config/ensemble.js';
-
-function recordingLog(): { messages: string[]; info(m: string): void; warn(m: string): void } {
-  const messages: string[] = [];
-  return {
-    messages,
-    info: (message) => messages.push(`info: ${message}`),
-    warn: (message) => messages.push(`warn: ${message}`),
-  };
-}
 
 /** A fresh data dir, with a myid file holding `myIdText` unless that is undefined. */
 function dataDirWith(myIdText: string | undefined): string {
