@@ -95,3 +95,36 @@ export async function reservedPorts(count: number, host = '127.0.0.1'): Promise<
   }
   return ports;
 }
+
+/**
+ * The first of `length` consecutive ports, all free now, from the same block as reservedPorts
+ * (for a harness that numbers its servers' ports from one offset, as kazoo's does). Without a
+ * block below the ephemeral range, bases are tried at random below it.
+ */
+export async function reservedPortRun(length: number, host = '127.0.0.1'): Promise<number> {
+  const own = blockOf();
+  const allFree = async (first: number) => {
+    for (let port = first; port < first + length; port++) {
+      if (!(await bindable(port, host))) return false;
+    }
+    return true;
+  };
+  if (own === undefined || own.size < length) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const first = lowestPort + Math.floor(Math.random() * (20_000 - length));
+      if (await allFree(first)) return first;
+    }
+    throw new Error(`no ${length} consecutive free ports found`);
+  }
+  for (let probed = 0; probed < own.size; probed++) {
+    if (own.next + length > own.size) own.next = 0;
+    const first = own.first + own.next;
+    if (await allFree(first)) {
+      own.next = (own.next + length) % own.size;
+      return first;
+    }
+    own.next = (own.next + 1) % own.size;
+  }
+  const last = own.first + own.size - 1;
+  throw new Error(`no ${length} consecutive free ports in ${own.first}..${last}`);
+}

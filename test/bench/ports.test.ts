@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { reservedPorts } from '../../bench/ports.js';
+import { reservedPortRun, reservedPorts } from '../../bench/ports.js';
 
 const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
   .trim().split(/\s+/)[0]);
@@ -43,6 +43,28 @@ describe('reserved ports', () => {
     } finally {
       await Promise.all(held.map((server) =>
         server === undefined ? undefined : new Promise((resolve) => server.close(resolve))));
+    }
+  });
+
+  it('hands out runs of consecutive free ports that do not overlap, skipping a held port',
+  async () => {
+    const first = await reservedPortRun(24);
+    const second = await reservedPortRun(24);
+    expect(first).toBeGreaterThanOrEqual(10_000);
+    expect(Math.max(first, second) + 23).toBeLessThan(ephemeralLow);
+    expect(Math.abs(second - first)).toBeGreaterThanOrEqual(24);
+    // Hold a port just ahead: the next run must not include it.
+    const held = createServer();
+    const heldPort = second + 24 + 3;
+    const listening = await new Promise<boolean>((resolve) => {
+      held.once('error', () => resolve(false));
+      held.listen(heldPort, '127.0.0.1', () => resolve(true));
+    });
+    try {
+      const third = await reservedPortRun(24);
+      if (listening) expect(heldPort >= third && heldPort < third + 24).toBe(false);
+    } finally {
+      if (listening) await new Promise((resolve) => held.close(resolve));
     }
   });
 });

@@ -1,9 +1,10 @@
 // kazoo's own test suite (Debian python3-kazoo ships kazoo/tests) run against a 3-replica corral
 // ensemble. kazoo's harness starts "ZooKeeper" as `java … QuorumPeerMain zoo.cfg` from PATH; a
 // `java` of our own on PATH runs corral with that very zoo.cfg instead (the harness's system
-// properties become zoo.cfg lines; every port is bound on loopback). So the tests, the harness's
-// config (reconfigEnabled, the super digest, a JAAS file for SASL) and its fault injection
-// (servers stopped with SIGTERM, sessions expired, connections dropped) are kazoo's, unchanged.
+// properties become zoo.cfg lines; every port is bound on loopback, from this worker's block).
+// So the tests, the harness's config (reconfigEnabled, the super digest, a JAAS file for SASL)
+// and its fault injection (servers stopped with SIGTERM, sessions expired, connections dropped)
+// are kazoo's, unchanged.
 //
 // Left out: TestReadOnlyMode.test_read_only. It reconnects a session made while the ensemble was
 // read-write to a replica left read-only, and ZooKeeper 3.6+ refuses that session there
@@ -11,20 +12,22 @@
 // KAZOO_OWN_TESTS=all runs every file (about 1.5 minutes); the default slice takes under one.
 
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import {
+  chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { reservedPortRun } from '../../bench/ports.js';
 import { corralMain } from '../support/corral.js';
 
 const python = '/usr/bin/python3';
 
 /** kazoo/tests, when kazoo and what its tests import (pytest, mock, objgraph) are installed. */
 function kazooTestsDir(): string | undefined {
-  const probe = spawnSync(python, ['-c',
-    'import os, pytest, mock, objgraph, kazoo.tests; print(os.path.dirname(kazoo.tests.__file__))'],
-  { encoding: 'utf8' });
+  const script = 'import os, pytest, mock, objgraph, kazoo.tests; ' +
+    'print(os.path.dirname(kazoo.tests.__file__))';
+  const probe = spawnSync(python, ['-c', script], { encoding: 'utf8' });
   return probe.status === 0 ? probe.stdout.trim() : undefined;
 }
 
@@ -41,8 +44,9 @@ const rest = ['test_connection.py', 'test_partitioner.py', 'test_lease.py', 'tes
  * The `java` kazoo's harness runs: the config it names, plus its -Dzookeeper.* properties (the
  * super digest), read-only mode and the JAAS file as zoo.cfg keys, and loopback-only addresses.
  */
-function javaShim(): string {
+function javaShim(marker: string): string {
   return `#!/bin/bash
+export CORRAL_KAZOO_OWN_RUN=${JSON.stringify(marker)}
 cfg="\${@: -1}"; out="\${cfg%.cfg}.corral.cfg"; cp "$cfg" "$out"
 for arg in "$@"; do
   case "$arg" in
@@ -58,38 +62,40 @@ exec ${JSON.stringify(process.execPath)} ${JSON.stringify(corralMain)} server --
 `;
 }
 
-/** Whether `port` can be bound on 127.0.0.1 right now. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /**
- * A ZOOKEEPER_PORT_OFFSET whose ports are free: the harness gives server i the client, quorum,
- * election and admin ports offset + 10i + 0..3. Below the ephemeral range the other tests' ports
- * come from.
+ * The servers the shim started and kazoo's harness left running (a run cut short by its
+ * timeout never reaches the harness's own cleanup): found by the marker in their environment.
  */
-async function freeOffset(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 20_000 + 40 * Math.floor(Math.random() * 250);
-    const ports = [0, 10, 20].flatMap((server) => [0, 1, 2, 3].map((n) => offset + server + n));
-    const free = await Promise.all(ports.map(portFree));
-    if (free.every(Boolean)) return offset;
+function killLeftServers(marker: string): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environment = '';
+    try {
+      environment = readFileSync(`/proc/${entry}/environ`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (environment.split('\0').includes(`CORRAL_KAZOO_OWN_RUN=${marker}`)) {
+      try {
+        process.kill(Number(entry), 'SIGKILL');
+      } catch {
+        // It exited meanwhile.
+      }
+    }
   }
-  throw new Error('no free block of ports for kazoo\'s harness');
 }
 
 describe.skipIf(testsDir === undefined)('kazoo\'s own test suite against corral', () => {
   const dir = mkdtempSync(join(tmpdir(), 'corral-kazoo-own-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    killLeftServers(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('passes, apart from the read-only test ZooKeeper 3.8 fails too', async () => {
     const bin = join(dir, 'bin');
-    spawnSync('mkdir', ['-p', bin]);
-    writeFileSync(join(bin, 'java'), javaShim());
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'java'), javaShim(dir));
     chmodSync(join(bin, 'java'), 0o755);
     const files = process.env.KAZOO_OWN_TESTS === 'all' ? [...slice, ...rest] : slice;
     const env = {
@@ -98,9 +104,11 @@ describe.skipIf(testsDir === undefined)('kazoo\'s own test suite against corral'
       // The harness needs a classpath or a version; the shim ignores the classpath.
       ZOOKEEPER_CLASSPATH: '/nonexistent',
       ZOOKEEPER_VERSION: '3.8.0',
-      ZOOKEEPER_PORT_OFFSET: String(await freeOffset()),
+      // Server i gets the client, quorum, election and admin ports offset + 10i + 0..3.
+      ZOOKEEPER_PORT_OFFSET: String(await reservedPortRun(24)),
     };
-    const args = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-W', 'ignore::DeprecationWarning',
+    const args = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider',
+      '-W', 'ignore::DeprecationWarning',
       '-rfE', '-k', 'not test_read_only', ...files.map((file) => join(testsDir!, file))];
     const output = await new Promise<string>((resolve) => {
       execFile(python, args, { env, cwd: dir, timeout: 280_000, maxBuffer: 64 * 1024 * 1024 },
