@@ -93,6 +93,21 @@ export class Cluster {
     this.transport(from).send(to, Buffer.from(text));
   }
 
+  /**
+   * Sends `text` until it arrives, at most `timeoutMs`. A frame sent while a dial is under way
+   * is lost with that dial when it fails (as on memory): a replica's protocol resends, so the
+   * test does too.
+   */
+  async sendUntilReceived(from: number, to: number, text: string, timeoutMs: number) {
+    const line = `${to} frame ${from} ${text}`;
+    const deadline = Date.now() + timeoutMs;
+    while (!this.has(line)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${line}`);
+      this.send(from, to, text);
+      await waitFor(() => this.has(line), line, 1_000).catch(() => undefined);
+    }
+  }
+
   count(line: string): number {
     return this.lines.filter((candidate) => candidate === line).length;
   }
