@@ -53,7 +53,8 @@ function runExample(script: string, connectString: string): Promise<Run> {
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), exampleRunMsMax);
   return new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': the process can exit before its last output has been read.
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, output, elapsedMs: performance.now() - startedAtMs });
     });

@@ -10,7 +10,7 @@ import { trackChild } from './child-processes.js';
 import type { ReplicaStatus } from './ensemble.js';
 import { fourLetterWord, type FourLetterTls } from './four-letter.js';
 import { freePort } from './ports.js';
-import { classPath, zkServerScript } from './zookeeper.js';
+import { classPath, testJvmFlags, zkServerScript } from './zookeeper.js';
 
 export interface ZooKeeperEnsembleOptions {
   voters: number;
@@ -117,7 +117,7 @@ export class ZooKeeperEnsemble {
       env: {
         ...process.env, JMXDISABLE: 'true', ZOOPIDFILE: join(member.dir, 'pid'),
         ZOO_LOG_DIR: member.dir,
-        JVMFLAGS: ['-Xmx256m', `-cp ${classPath}`, '-Dzookeeper.root.logger=INFO,CONSOLE',
+        JVMFLAGS: ['-Xmx256m', ...testJvmFlags, `-cp ${classPath}`, '-Dzookeeper.root.logger=INFO,CONSOLE',
           ...(this.options.jvmFlags ?? [])].join(' '),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

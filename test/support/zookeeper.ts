@@ -12,6 +12,14 @@ import { freePort } from './ports.js';
 export const zkServerScript = '/usr/share/zookeeper/bin/zkServer.sh';
 export const zkCliScript = '/usr/share/zookeeper/bin/zkCli.sh';
 
+/**
+ * JVM flags for the ZooKeeper servers tests start: they live seconds, so the optimizing JIT
+ * (C2) would only compete with the test for the machine's two cores, and a serial collector
+ * suits a 256-512 MB heap. ZooKeeper's behaviour is the same; only its steady-state speed is
+ * not, and no test measures that (the benchmarks start ZooKeeper with its defaults).
+ */
+export const testJvmFlags = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-XX:-UsePerfData'];
+
 export function zookeeperAvailable(): boolean {
   return existsSync(zkServerScript);
 }
@@ -82,6 +90,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
       ZOO_LOG_DIR: dir,
       JVMFLAGS: [
         '-Xmx512m',
+        ...testJvmFlags,
         `-cp ${options.adminPort === undefined ? classPath : adminClassPath}`,
         '-Dzookeeper.root.logger=INFO,CONSOLE',
         ...(options.jvmFlags ?? []),
