@@ -8,7 +8,7 @@
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRawSync } from 'node:zlib';
 import { crc32, crc32c } from '@node-rs/crc32';
-import { compress as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
+import { snappy } from './snappy.js';
 import type { ReadableFile } from './backend.js';
 import { corrupt } from './snapshot-format.js';
 
@@ -135,7 +135,7 @@ function maskedCrc32c(data: Uint8Array): number {
 }
 
 async function snappyChunk(block: Buffer): Promise<Buffer> {
-  const compressed = await snappyCompress(block);
+  const compressed = await snappy().compress(block);
   // Data that does not shrink is stored as it is, as the format allows.
   const stored = compressed.length < block.length ? compressed : block;
   const chunk = Buffer.allocUnsafe(8 + stored.length);
@@ -177,7 +177,7 @@ function readSnappyChunk(input: ByteReader, file: string): Buffer | undefined {
 
 function uncompressSnappy(body: Buffer, file: string): Buffer {
   try {
-    return snappyUncompress(body.subarray(4)) as Buffer;
+    return snappy().uncompressSync(body.subarray(4)) as Buffer;
   } catch (error) {
     throw corrupt(file, `snappy chunk does not uncompress: ${String(error)}`);
   }

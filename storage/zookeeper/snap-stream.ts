@@ -4,7 +4,7 @@
 // memory: an import reads one snapshot once.
 
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
+import { snappy } from '../snappy.js';
 import { ZooKeeperFormatError, type ZooKeeperCompression } from './format.js';
 
 /** SnappyCodec.MAGIC_HEADER, then its version and minimum compatible version (both 1). */
@@ -54,7 +54,7 @@ function readSnappyStream(file: Buffer): Buffer {
       throw new ZooKeeperFormatError(`snappy chunk of ${length} bytes runs past the file`);
     }
     try {
-      blocks.push(snappyUncompress(file.subarray(offset, offset + length),
+      blocks.push(snappy().uncompressSync(file.subarray(offset, offset + length),
         { asBuffer: true }) as Buffer);
     } catch (error) {
       throw new ZooKeeperFormatError(`snappy chunk does not uncompress: ${String(error)}`);
@@ -78,7 +78,7 @@ export function compressSnapshot(raw: Buffer, compression: ZooKeeperCompression)
       header.writeInt32BE(1, 12);
       const pieces: Buffer[] = [header];
       for (let start = 0; start < raw.length; start += snappyBlockBytes) {
-        const block = snappyCompress(raw.subarray(start, start + snappyBlockBytes));
+        const block = snappy().compressSync(raw.subarray(start, start + snappyBlockBytes));
         const length = Buffer.alloc(4);
         length.writeInt32BE(block.length, 0);
         pieces.push(length, block);
