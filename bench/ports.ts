@@ -99,7 +99,8 @@ export async function reservedPorts(count: number, host = '127.0.0.1'): Promise<
 /**
  * The first of `length` consecutive ports, all free now, from the same block as reservedPorts
  * (for a harness that numbers its servers' ports from one offset, as kazoo's does). Without a
- * block below the ephemeral range, bases are tried at random below it.
+ * block of its own, bases are tried at random below the ephemeral range (anywhere above
+ * lowestPort when that range starts too low to hold the run).
  */
 export async function reservedPortRun(length: number, host = '127.0.0.1'): Promise<number> {
   const own = blockOf();
@@ -110,8 +111,11 @@ export async function reservedPortRun(length: number, host = '127.0.0.1'): Promi
     return true;
   };
   if (own === undefined || own.size < length) {
+    // Below the ephemeral range when it leaves room for the run, else anywhere above lowestPort.
+    const below = ephemeralLow() - lowestPort - length;
+    const span = below > 0 ? below : 65_536 - lowestPort - length;
     for (let attempt = 0; attempt < 50; attempt++) {
-      const first = lowestPort + Math.floor(Math.random() * (20_000 - length));
+      const first = lowestPort + Math.floor(Math.random() * span);
       if (await allFree(first)) return first;
     }
     throw new Error(`no ${length} consecutive free ports found`);

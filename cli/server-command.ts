@@ -20,7 +20,6 @@ import { ConfigError, isEnsemble, type ServerConfig } from '../actors/config/con
 import type { ReplicaHost } from '../actors/replica/host.js';
 import { CorralServer } from '../actors/server/server.js';
 import { lockDataDirs, openReplicaStorage } from '../storage/data-dir.js';
-import { snappy } from '../storage/snappy.js';
 import { PurgeTimer } from '../storage/purge-timer.js';
 import type { ReplicaStorage } from '../storage/replica-storage.js';
 import type { ACL } from '../protocol/records.js';
@@ -296,9 +295,6 @@ async function openStorage(
   settings: ServerConfig,
   logger: Logger,
 ): Promise<{ log: ReplicaStorage; purgeTimer: PurgeTimer }> {
-  // The binding is loaded on first use; a server told to write snappy snapshots loads it now,
-  // so one that cannot stops at startup rather than at its first snapshot.
-  if (settings.snapshotCompression === 'snappy') snappy();
   const log = await openReplicaStorage(
     settings.dataDir,
     {

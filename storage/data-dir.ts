@@ -6,6 +6,7 @@ import { DataDirLock } from './data-dir-lock.js';
 import { lmdbStorageBackend } from './lmdb-backend.js';
 import type { StorageLogger } from './recovery.js';
 import { ReplicaStorage, type SnapshotTaken, type StorageSettings } from './replica-storage.js';
+import { snappy } from './snappy.js';
 
 export { DataDirLock, DataDirLockedError, type DataDirHolder } from './data-dir-lock.js';
 
@@ -20,6 +21,9 @@ export function openReplicaStorage(
   snapshotTaken: (taken: SnapshotTaken) => void = () => undefined,
 ): Promise<ReplicaStorage> {
   const { forceSync, ...storageSettings } = settings;
+  // The binding loads on first use (snappy.ts); storage told to write snappy snapshots loads
+  // it now, so a server that cannot stops at startup rather than at its first snapshot.
+  if (settings.snapshotCompression === 'snappy') snappy();
   const backend = lmdbStorageBackend(dataDir, forceSync === undefined ? {} : { forceSync });
   // A real data dir's log behind the newest snapshot is checked as it is read, not at startup.
   return ReplicaStorage.open(backend, { startupLogCheck: 'afterSnapshot', ...storageSettings },
