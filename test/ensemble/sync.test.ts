@@ -247,7 +247,9 @@ describe('synchronization (real processes)', { timeout: 60_000 }, () => {
     await ensemble.waitForLeader();
     const tree = await expectSameTrees(ensemble);
     expect(tree.get('/big-109')).toBe(String.fromCharCode(97 + (109 % 26)).repeat(900 * 1024));
-    expect(await settles(abandoned, abandonedBefore + 1)).toBe(abandonedBefore + 1);
+    // The stream cut by the kill is given up. A loaded learner may also time out loading the
+    // next stream and drop that link too: each is given up, so count at least one more.
+    expect(await settles(() => abandoned() > abandonedBefore, true)).toBe(true);
     // At least one whole stream since (a loaded learner may time out loading it and sync again).
     await settles(() => streamed() > streamedBefore, true);
     expect(streamed(), syncLines().join('\n')).toBeGreaterThan(streamedBefore);
