@@ -52,6 +52,8 @@ const tableLines: TableLine[] = [
     label: () => '  another client stalled meanwhile, at most' },
   { row: 'wide-children', key: 'probeP99Ms', unit: 'ms', better: 'lower',
     label: () => '  another client\'s requests meanwhile, p99' },
+  { row: 'wide-children', key: 'probeAloneWorstMs', unit: 'ms', better: 'lower',
+    label: () => '  control: that client alone as long, worst wait' },
   { row: 'herd', key: 'replyMs', unit: 'ms', better: 'lower',
     label: (sizes) => `setData that fires a ${count(sizes.herd)}-session watch herd: its reply` },
   { row: 'herd', key: 'lastNotifiedMs', unit: 'ms', better: 'lower',
