@@ -3,6 +3,7 @@
 // a server can answer other connections between slices. The bytes are encodeReply's.
 
 import { asciiBytesOf, JuteWriter } from './jute.js';
+import { FrameParts } from './frame-parts.js';
 import { writeStat, type ReplyHeader } from './records.js';
 import type { ResponseBody } from './responses.js';
 
@@ -70,38 +71,25 @@ export function nameVectorOf(frame: Buffer, body: NameListBody): Buffer {
 
 /**
  * A successful name-list reply made from a vector of names (count and names) encoded before, by
- * a reply of the same list: the bytes encodeReply would write, copied a slice at a time. A copy
- * writes to memory the process may never have touched, which costs a fresh page fault per 4 KiB:
- * up to several milliseconds for the 870 KB of 100k names, too long for one turn.
+ * a reply of the same list: the bytes encodeReply would write, as three parts (length prefix and
+ * reply header, the vector itself, and getChildren2's Stat), so the vector is never copied. A
+ * copy would write 870 KB for 100k names to memory the process may never have touched, a fresh
+ * page fault per 4 KiB: several milliseconds of one turn.
  */
-export class KeptNameListCopier {
-  private readonly writer: JuteWriter;
-  private copied = 0;
-
-  constructor(header: ReplyHeader, private readonly body: NameListBody,
-    private readonly nameVector: Uint8Array) {
-    if (header.err !== 0) throw new Error('a name list goes only with err 0');
-    this.writer = new JuteWriter(4 + replyHeaderBytes + nameVector.length +
-      (body.kind === 'childrenStat' ? statBytes : 0));
-    this.writer.int(header.xid).long(header.zxid).int(header.err);
-  }
-
-  /** Copies up to `bytesMax` more bytes of the vector; returns the whole frame once done. */
-  step(bytesMax = Number.POSITIVE_INFINITY): Buffer | undefined {
-    const end = Math.min(this.nameVector.length, this.copied + Math.max(1, bytesMax));
-    this.writer.raw(this.nameVector.subarray(this.copied, end));
-    this.copied = end;
-    if (end < this.nameVector.length) return undefined;
-    if (this.body.kind === 'childrenStat') writeStat(this.writer, this.body.stat);
-    return this.writer.frame();
-  }
-}
-
-/** The reply KeptNameListCopier makes, made at once. */
-export function encodeKeptNameList(
+export function keptNameListFrame(
   header: ReplyHeader,
   body: NameListBody,
-  nameVector: Uint8Array,
-): Buffer {
-  return new KeptNameListCopier(header, body, nameVector).step()!;
+  nameVector: Buffer,
+): FrameParts {
+  if (header.err !== 0) throw new Error('a name list goes only with err 0');
+  const withStat = body.kind === 'childrenStat';
+  const length = replyHeaderBytes + nameVector.length + (withStat ? statBytes : 0);
+  const head = new JuteWriter(4 + replyHeaderBytes).int(header.xid).long(header.zxid)
+    .int(header.err).frame();
+  // frame() wrote the head's own length: the prefix counts the whole frame's.
+  head.writeInt32BE(length, 0);
+  if (!withStat) return new FrameParts([head, nameVector]);
+  const stat = new JuteWriter(4 + statBytes);
+  writeStat(stat, body.stat);
+  return new FrameParts([head, nameVector, stat.body()]);
 }

@@ -3,17 +3,19 @@
 // broken replica machines of sim/variants.ts are.
 
 import type { RequestQueueFactory } from '../actors/server/client-connection.js';
-import { RequestQueue, type WriteSlot } from '../actors/server/request-queue.js';
+import { RequestQueue, type ReadReply, type WriteSlot } from '../actors/server/request-queue.js';
+import type { Frame } from '../protocol/frame-parts.js';
 
 /** Answers every read at once, ahead of the session's earlier requests still unanswered. */
 class ReadsFirstQueue extends RequestQueue {
-  constructor(private readonly sendNow: (frame: Buffer) => void) {
+  constructor(private readonly sendNow: (frame: Frame) => void) {
     super(sendNow);
   }
 
-  override pushRead(run: () => Buffer | undefined): void {
+  override pushRead(run: () => ReadReply): void {
     const frame = run();
-    if (frame !== undefined) this.sendNow(frame);
+    if (frame instanceof Promise) void frame.then((late) => this.sendNow(late));
+    else if (frame !== undefined) this.sendNow(frame);
   }
 }
 

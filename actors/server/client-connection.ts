@@ -30,6 +30,7 @@ import { RequestQueue } from './request-queue.js';
 import { noteReplyHeader, recordReply } from './connection-reply-statistics.js';
 import { listenOnSocket } from './connection-socket-listeners.js';
 import { LatencyTracker, type ServerStatistics } from './statistics.js';
+import type { Frame } from '../../protocol/frame-parts.js';
 
 export {
   normaliseAddress,
@@ -157,7 +158,7 @@ export class ClientConnection {
   }
 
   /** Records the reply to a request as `cons` shows it (connection-reply-statistics.ts). */
-  noteReply(operation: string, frame: Buffer): void {
+  noteReply(operation: string, frame: Frame): void {
     noteReplyHeader(this, operation, frame);
   }
 
@@ -278,12 +279,12 @@ export class ClientConnection {
   }
 
   /** A reply (or the connect response), behind the notifications it may reveal. */
-  send(frame: Buffer): void {
+  send(frame: Frame): void {
     this.notifications.reply(frame);
   }
 
   /** Writes a frame now (ConnectionNotifications decides when). */
-  write(frame: Buffer, notification: boolean): void {
+  write(frame: Frame, notification: boolean): void {
     if (this.closing) return;
     if (notification) {
       this.statistics.clientResponseSizes.record(frame.length - 4);

@@ -4,9 +4,11 @@
 // A watch herd's notifications are queued here on every watcher at once and written in slices
 // (notification-fan-out.ts); a reply written meanwhile takes its connection's queue with it.
 
+import type { Frame } from '../../protocol/frame-parts.js';
+
 /** Where the frames go: the connection's socket (a connection is its own writer). */
 export interface FrameWriter {
-  write(frame: Buffer, notification: boolean): void;
+  write(frame: Frame, notification: boolean): void;
 }
 
 export class ConnectionNotifications {
@@ -51,7 +53,7 @@ export class ConnectionNotifications {
    * reply queue sends nothing else while it is underway, so this frame is that reply, and the
    * notifications queued meanwhile follow it.
    */
-  reply(frame: Buffer): void {
+  reply(frame: Frame): void {
     const announced = this.replyUnderway;
     this.replyUnderway = false;
     if (!announced) this.flush();

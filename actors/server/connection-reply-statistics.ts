@@ -3,6 +3,7 @@
 // ServerStats and ServerMetrics keep them. Separate from client-connection.ts, which moves bytes.
 
 import type { LatencyTracker, ServerStatistics } from './statistics.js';
+import { frameHead, type Frame } from '../../protocol/frame-parts.js';
 
 /** Operations whose failure is an error txn, which ZooKeeper's statistics name `NA`. */
 const errorTxnOperations = new Set(['CREA', 'DELE', 'SETD', 'SETA', 'CHEC', 'RECO']);
@@ -24,7 +25,7 @@ export function recordReply(
   figures: ReplyFigures,
   statistics: ServerStatistics,
   latencyMs: number,
-  frame: Buffer,
+  frame: Frame,
   operation: string | undefined,
 ): void {
   figures.latency.record(latencyMs);
@@ -47,7 +48,8 @@ export function recordReply(
  * length: xid, zxid, err). A write refused with an error went through as an error txn, which
  * ZooKeeper's FinalRequestProcessor reports as `NA`.
  */
-export function noteReplyHeader(figures: ReplyFigures, operation: string, frame: Buffer): void {
+export function noteReplyHeader(figures: ReplyFigures, operation: string, reply: Frame): void {
+  const frame = frameHead(reply);
   const xid = frame.readInt32BE(4);
   if (xid >= 0) figures.lastCxid = xid;
   // Two 32-bit reads: a BigInt per reply is measurable on the write path.

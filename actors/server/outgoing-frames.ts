@@ -6,7 +6,9 @@
 // a large one on its connection (replies, notifications) wait behind its last chunk, so the
 // client reads the same bytes in the same order.
 
-/** Frames longer than this go out in chunks. */
+import { FrameParts, type Frame } from '../../protocol/frame-parts.js';
+
+/** Frames (or parts of one) longer than this go out in chunks. */
 export const chunkedFrameBytesMin = 128 * 1024;
 /** Bytes written per turn of a large frame. */
 export const frameChunkBytes = 64 * 1024;
@@ -40,7 +42,16 @@ export class OutgoingFrames {
     return this.large !== undefined;
   }
 
-  write(frame: Buffer): void {
+  write(frame: Frame): void {
+    if (frame instanceof FrameParts) {
+      // Each part in turn, a large one in chunks: the rest wait behind it, in order.
+      for (const part of frame.parts) this.writeBuffer(part);
+      return;
+    }
+    this.writeBuffer(frame);
+  }
+
+  private writeBuffer(frame: Buffer): void {
     if (this.behind !== undefined) {
       this.behind.push(frame);
       this.waitingCount += frame.length;
@@ -88,7 +99,7 @@ export class OutgoingFrames {
     // In order: a large frame among them starts its own chunks and takes the rest behind it.
     for (const next of behind) {
       this.waitingCount -= next.length;
-      this.write(next);
+      this.writeBuffer(next);
     }
     if (this.large !== undefined) return;
     const done = this.whenDone;

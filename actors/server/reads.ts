@@ -14,6 +14,7 @@ import type { ServerCore } from './server-core.js';
 import type { NameListReplies, NameListReply } from './sliced-replies.js';
 import type { ServerMetrics } from './statistics.js';
 import { observeRead, observeReadBytes } from './tree-metrics.js';
+import type { Frame } from '../../protocol/frame-parts.js';
 
 export interface ReadResult {
   err: number;
@@ -134,7 +135,7 @@ export function encodeReadReply(
   request: ClientRequest,
   header: ReplyHeader,
   body: ResponseBody,
-): Buffer | Promise<Buffer> {
+): Frame | Promise<Frame> {
   // Of the lists (getChildren, getEphemerals), ZooKeeper counts only getChildren's bytes in
   // its read metrics; a getChildren list is kept by the path whose children it is.
   const path = request.kind === 'getChildren' || request.kind === 'getChildren2'
@@ -145,7 +146,7 @@ export function encodeReadReply(
     return reply(header.xid, header.zxid, header.err, body);
   }
   // The encoder counts the names' characters as it copies them.
-  const observed = ({ frame, nameChars }: NameListReply): Buffer => {
+  const observed = ({ frame, nameChars }: NameListReply): Frame => {
     if (path !== undefined) observeReadBytes(metrics, path, nameChars);
     return frame;
   };

@@ -8,11 +8,13 @@
 // cannot promise that: while a read waits behind one of those, the connection holds back the
 // session's later writes (client-connection.ts).
 
+import type { Frame } from '../../protocol/frame-parts.js';
+
 interface Item {
   /** When the request arrived (ms), for latency statistics. */
   receivedAtMs: number;
   /** Set once the reply is known. */
-  reply?: Buffer;
+  reply?: Frame;
   /** For reads: computes the reply when the item reaches the head (or a promise of it, for a
    * reply encoded over later turns: see sliced-replies.ts). */
   run?: () => ReadReply;
@@ -27,7 +29,7 @@ interface Item {
 }
 
 /** A read's reply: a frame, none, or a frame still being encoded. */
-export type ReadReply = Buffer | Promise<Buffer> | undefined;
+export type ReadReply = Frame | Promise<Frame> | undefined;
 
 /** The answer to a write handed to the queue (see RequestQueue.expectWrite). */
 export interface WriteSlot {
@@ -48,11 +50,11 @@ export class RequestQueue {
   private replyBytesWaitingCount = 0;
 
   constructor(
-    private readonly send: (frame: Buffer) => void,
+    private readonly send: (frame: Frame) => void,
     /** Told each reply as it goes out: the request's latency, the frame, its operation name. */
     private readonly answered: (
       latencyMs: number,
-      frame: Buffer,
+      frame: Frame,
       operation: string | undefined,
     ) => void = () => undefined,
     /** Told after the queue moved on (replies went out, reads ran), once per turn. */
@@ -158,7 +160,7 @@ export class RequestQueue {
   }
 
   /** Puts a read whose reply is still being encoded back at the head, until it is. */
-  private awaitReply(read: Item, reply: Promise<Buffer>): void {
+  private awaitReply(read: Item, reply: Promise<Frame>): void {
     const item: Item = { receivedAtMs: read.receivedAtMs, late: true };
     if (read.operation !== undefined) item.operation = read.operation;
     this.items.unshift(item);
@@ -167,7 +169,7 @@ export class RequestQueue {
   }
 
   /** The item's reply is known: counted as waiting until drain sends it. */
-  private settle(item: Item, frame: Buffer): void {
+  private settle(item: Item, frame: Frame): void {
     item.reply = frame;
     this.replyBytesWaitingCount += frame.length;
     this.drain();

@@ -40,6 +40,7 @@ import {
 } from './tree-metrics.js';
 import type { ServerConfig } from '../config/config.js';
 import { hex } from '../../protocol/zxid.js';
+import type { Frame } from '../../protocol/frame-parts.js';
 
 export type ServerSettings = ServerConfig;
 
@@ -370,7 +371,7 @@ export class ServerCore {
     sessionId: bigint,
     xid: number,
     request: ClientRequest,
-  ): Buffer | Promise<Buffer> {
+  ): Frame | Promise<Frame> {
     const result = readRequest(this, connection, sessionId, request);
     if (result.events !== undefined) {
       for (const event of result.events) connection.notify(encodeNotification(-1, event));

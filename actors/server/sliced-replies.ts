@@ -8,14 +8,16 @@
 // tree hands out the same frozen array for it (tree/kept-child-lists.ts), and the bytes its
 // names were encoded to are kept by path with that array (NameListReplies), as ZooKeeper keeps
 // serialized getChildren2 replies by path (ResponseCache, maxGetChildrenResponseCacheSize). A
-// reply is then a copy of those bytes, a large one made a slice per turn as well.
+// reply is then those bytes themselves, between a fresh header and Stat (protocol/frame-parts.ts):
+// nothing of the list is copied.
 
 import type { ReplyHeader } from '../../protocol/records.js';
 import { asciiBytesOf } from '../../protocol/jute.js';
 import { encodeReply, type ResponseBody } from '../../protocol/responses.js';
+import type { Frame } from '../../protocol/frame-parts.js';
 import {
   isNameListBody,
-  KeptNameListCopier,
+  keptNameListFrame,
   nameVectorOf,
   namesOf,
   SlicedReplyEncoder,
@@ -44,14 +46,6 @@ export function isLargeReply(err: number, body: ResponseBody): body is NameListB
   return names.length >= slicedReplyNamesMin ||
     asciiBytesOf(names, 0, names.length) >= slicedReplyBytesMin;
 }
-
-/**
- * Bytes of a kept vector copied into a reply per turn at most, and the vectors at least this
- * long are copied over several turns. A copy writes to fresh memory: about 4 µs per KiB on a
- * busy 2-core VM, and several times that at its worst, so 128 KiB stays within a millisecond
- * or two where the whole 870 KB of 100k names took 3 ms (12 ms at worst) in one turn.
- */
-export const keptCopyBytesPerSlice = 128 * 1024;
 
 /** A reply encoded in slices, and its names' characters (for the read metrics). */
 export interface SlicedReply {
@@ -86,7 +80,7 @@ export function encodeInSlices(
 
 /** A reply's frame, and its names' characters (for the read metrics). */
 export interface NameListReply {
-  frame: Buffer;
+  frame: Frame;
   nameChars: number;
 }
 
@@ -149,7 +143,7 @@ export class NameListReplies {
         this.counters.response_packet_get_children_cache_hits++;
         this.kept.delete(keepAt);
         this.kept.set(keepAt, kept);
-        return copyKept(header, body, kept, this.nextTurn);
+        return { frame: keptNameListFrame(header, body, kept.bytes), nameChars: kept.nameChars };
       }
       this.counters.response_packet_get_children_cache_misses++;
     }
@@ -171,7 +165,7 @@ export class NameListReplies {
   }
 
   private keep(path: string, names: readonly string[], body: NameListBody,
-    reply: NameListReply): NameListReply {
+    reply: SlicedReply): NameListReply {
     const previous = this.kept.get(path);
     if (previous !== undefined) {
       this.kept.delete(path);
@@ -180,8 +174,9 @@ export class NameListReplies {
     const vector = nameVectorOf(reply.frame, body);
     if (vector.length > keptListBytesMax) return reply;
     // A vector that is most of its memory is kept as it is (the frame goes to the socket, which
-    // only reads it): a copy of a large one, made in this turn, would take milliseconds. A small
-    // one may be a part of a shared pool's slab, which it would keep alive: it is copied.
+    // only reads it, and frames are never written once made): a copy of a large one, made in
+    // this turn, would take milliseconds. A small one may be a part of a shared pool's slab,
+    // which it would keep alive: it is copied.
     const bytes = vector.length * 2 >= vector.buffer.byteLength ? vector : Buffer.from(vector);
     this.kept.set(path, { names, bytes, nameChars: reply.nameChars });
     this.keptBytes += bytes.length;
@@ -194,18 +189,3 @@ export class NameListReplies {
   }
 }
 
-/** A reply made from a kept vector: at once when it is short, else over later turns. */
-function copyKept(header: ReplyHeader, body: NameListBody, kept: KeptVector,
-  nextTurn: (work: () => void) => void): NameListReply | Promise<NameListReply> {
-  const copier = new KeptNameListCopier(header, body, kept.bytes);
-  const { nameChars } = kept;
-  if (kept.bytes.length < keptCopyBytesPerSlice) return { frame: copier.step()!, nameChars };
-  return new Promise((resolve) => {
-    const step = (): void => {
-      const frame = copier.step(keptCopyBytesPerSlice);
-      if (frame === undefined) nextTurn(step);
-      else resolve({ frame, nameChars });
-    };
-    nextTurn(step);
-  });
-}

@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Stat } from '../../../protocol/records.js';
 import { encodeReply, type ResponseBody } from '../../../protocol/responses.js';
+import { FrameParts, frameBytes } from '../../../protocol/frame-parts.js';
 import {
-  keptCopyBytesPerSlice,
   NameListReplies,
   slicedReplyNamesMin,
   type KeptListCounters,
@@ -59,23 +59,25 @@ describe('name-list replies', () => {
     const body = (version: number): ResponseBody =>
       ({ kind: 'childrenStat', children: list, stat: stat(version) });
     const first = syncReply(replies.encode({ xid: 7, zxid: 90, err: 0 }, body(0), '/wide'));
-    expect(first.frame.equals(encodeReply({ xid: 7, zxid: 90, err: 0 }, body(0)))).toBe(true);
+    expect(frameBytes(first.frame).equals(encodeReply({ xid: 7, zxid: 90, err: 0 }, body(0))))
+      .toBe(true);
     expect(count).toEqual({ response_packet_get_children_cache_hits: 0,
       response_packet_get_children_cache_misses: 1 });
     // Another header and a Stat of the node as it is now: both fresh, the names kept.
     const again = syncReply(replies.encode({ xid: 8, zxid: 95, err: 0 }, body(3), '/wide'));
-    expect(again.frame.equals(encodeReply({ xid: 8, zxid: 95, err: 0 }, body(3)))).toBe(true);
+    expect(frameBytes(again.frame).equals(encodeReply({ xid: 8, zxid: 95, err: 0 }, body(3))))
+      .toBe(true);
     expect(again.nameChars).toBe(first.nameChars);
     expect(first.nameChars).toBe(list.reduce((sum, name) => sum + name.length, 0));
     // getChildren of the same list shares its vector.
     const plain: ResponseBody = { kind: 'children', children: list };
-    expect(syncReply(replies.encode({ xid: 9, zxid: 95, err: 0 }, plain, '/wide')).frame
-      .equals(encodeReply({ xid: 9, zxid: 95, err: 0 }, plain))).toBe(true);
+    expect(frameBytes(syncReply(replies.encode({ xid: 9, zxid: 95, err: 0 }, plain, '/wide'))
+      .frame).equals(encodeReply({ xid: 9, zxid: 95, err: 0 }, plain))).toBe(true);
     expect(count.response_packet_get_children_cache_hits).toBe(2);
     expect(replies.size.lists).toBe(1);
   });
 
-  it('encodes a large list in slices the first time, then copies its kept bytes in slices',
+  it('encodes a large list in slices the first time, then sends its kept bytes uncopied',
     async () => {
       const count = counters();
       const { nextTurn, flush } = turns();
@@ -87,25 +89,28 @@ describe('name-list replies', () => {
       expect(flush()).toBeGreaterThan(1);
       const first = await (pending as Promise<NameListReply>);
       // Buffer.equals: a large Buffer compared through toEqual takes seconds.
-      expect(first.frame.equals(encodeReply({ xid: 1, zxid: 2, err: 0 }, body))).toBe(true);
-      // Read again: the names are not encoded again, but their bytes are copied at most
-      // keptCopyBytesPerSlice a turn (nothing in the turn that read the list).
-      const vectorBytes = first.frame.length - 4 - 16;
-      expect(vectorBytes).toBeGreaterThan(2 * keptCopyBytesPerSlice);
-      const copying = replies.encode({ xid: 3, zxid: 4, err: 0 }, body, '/wide');
-      expect(copying).toBeInstanceOf(Promise);
-      expect(flush()).toBe(Math.ceil(vectorBytes / keptCopyBytesPerSlice));
-      const again = await (copying as Promise<NameListReply>);
-      expect(again.frame.equals(encodeReply({ xid: 3, zxid: 4, err: 0 }, body))).toBe(true);
+      expect(frameBytes(first.frame).equals(encodeReply({ xid: 1, zxid: 2, err: 0 }, body)))
+        .toBe(true);
+      // Read again, answered in the turn it is read: a fresh header, then the names' bytes as
+      // the first reply encoded them (its own memory, not a copy).
+      const again = syncReply(replies.encode({ xid: 3, zxid: 4, err: 0 }, body, '/wide'));
+      expect(flush()).toBe(0);
+      expect(again.frame).toBeInstanceOf(FrameParts);
+      const parts = (again.frame as FrameParts).parts;
+      expect(parts).toHaveLength(2);
+      expect(parts[0]).toHaveLength(20);
+      expect(parts[1]!.buffer).toBe(frameBytes(first.frame).buffer);
+      expect(again.frame.length).toBe(first.frame.length);
+      expect(frameBytes(again.frame).equals(encodeReply({ xid: 3, zxid: 4, err: 0 }, body)))
+        .toBe(true);
       expect(again.nameChars).toBe(first.nameChars);
-      expect(count.response_packet_get_children_cache_hits).toBe(1);
-      // A reply made from the kept bytes is a copy of its own: a third reply still matches.
-      // (The kept bytes are the first frame's own memory: frames are never written once made.)
-      again.frame.fill(0);
-      const third = replies.encode({ xid: 5, zxid: 6, err: 0 }, body, '/wide');
-      flush();
-      expect((await (third as Promise<NameListReply>)).frame
-        .equals(encodeReply({ xid: 5, zxid: 6, err: 0 }, body))).toBe(true);
+      // getChildren2 of the same list: the Stat follows as a third part.
+      const withStat: ResponseBody = { kind: 'childrenStat', children: list, stat: stat(2) };
+      const third = syncReply(replies.encode({ xid: 5, zxid: 6, err: 0 }, withStat, '/wide'));
+      expect((third.frame as FrameParts).parts).toHaveLength(3);
+      expect(frameBytes(third.frame).equals(encodeReply({ xid: 5, zxid: 6, err: 0 }, withStat)))
+        .toBe(true);
+      expect(count.response_packet_get_children_cache_hits).toBe(2);
     });
 
   it('leaves to encodeReply what it does not keep: errors, other bodies, unfrozen lists, ' +
@@ -175,7 +180,7 @@ describe('name-list replies', () => {
     // The node's children changed: the tree hands out a new list, one name longer.
     const after = Object.freeze([...before, 'child-new']);
     const reply = read(after);
-    expect(reply.frame.equals(encodeReply({ xid: 1, zxid: 1, err: 0 },
+    expect(frameBytes(reply.frame).equals(encodeReply({ xid: 1, zxid: 1, err: 0 },
       { kind: 'children', children: after }))).toBe(true);
     expect(replies.size).toEqual({ lists: 1, bytes: bytesBefore + 4 + 'child-new'.length });
     read(after);

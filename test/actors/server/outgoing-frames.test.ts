@@ -15,6 +15,7 @@ import {
   OutgoingFrames,
 } from '../../../actors/server/outgoing-frames.js';
 import { ServerStatistics } from '../../../actors/server/statistics.js';
+import { FrameParts } from '../../../protocol/frame-parts.js';
 import { memorySocketPair } from '../../../transport/memory-client-socket.js';
 
 /** A frame of `bytes` whose content tells where each byte belongs. */
@@ -74,6 +75,35 @@ describe('OutgoingFrames', () => {
     // 6 chunks of the large frame, then the 128 KiB one (also large) in 2.
     expect(ran).toBe(5 + 1);
   });
+
+  it('writes a frame in parts in order, its large part a chunk per turn, then what follows',
+    () => {
+      const written: Buffer[] = [];
+      const turn = turns();
+      const outgoing = new OutgoingFrames((bytes) => written.push(bytes), turn.nextTurn);
+      // A kept list's reply: header, the names' bytes (3.5 chunks), a Stat.
+      const whole = frame(20 + Math.floor(3.5 * frameChunkBytes) + 68, 6);
+      const parts = [whole.subarray(0, 20), whole.subarray(20, whole.length - 68),
+        whole.subarray(whole.length - 68)];
+      const split = new FrameParts(parts);
+      expect(split.length).toBe(whole.length);
+      const next = frame(40, 9);
+      outgoing.write(split);
+      outgoing.write(next);
+      // The header and the first chunk now; the rest (Stat and the next frame too) wait.
+      expect(written.map((bytes) => bytes.length)).toEqual([20, frameChunkBytes]);
+      expect(outgoing.waitingBytes).toBe(whole.length - 20 - frameChunkBytes + next.length);
+      let ran = 0;
+      while (turn.count > 0 && ran < 100) {
+        turn.run();
+        ran++;
+      }
+      expect(ran).toBe(3);
+      expect(Buffer.concat(written).equals(Buffer.concat([whole, next]))).toBe(true);
+      // The names' bytes went out as they were, never copied into another buffer.
+      expect(written[1]!.buffer).toBe(whole.buffer);
+      expect(outgoing.waitingBytes).toBe(0);
+    });
 
   it('writes nothing more once cleared (the socket is gone)', () => {
     const written: Buffer[] = [];
