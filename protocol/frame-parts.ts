@@ -22,9 +22,3 @@ export type Frame = Buffer | FrameParts;
 export function frameHead(frame: Frame): Buffer {
   return frame instanceof FrameParts ? frame.parts[0]! : frame;
 }
-
-/** The frame as one buffer (a copy when it is in parts): for tests and tools, not the server's
- * write path. */
-export function frameBytes(frame: Frame): Buffer {
-  return frame instanceof FrameParts ? Buffer.concat(frame.parts as Buffer[]) : frame;
-}

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Stat } from '../../../protocol/records.js';
 import { encodeReply, type ResponseBody } from '../../../protocol/responses.js';
-import { FrameParts, frameBytes } from '../../../protocol/frame-parts.js';
+import { FrameParts, type Frame } from '../../../protocol/frame-parts.js';
 import {
   NameListReplies,
   slicedReplyNamesMin,
@@ -44,6 +44,11 @@ function turns(): { nextTurn: (work: () => void) => void; flush: () => number } 
 
 function names(count: number, prefix = 'child-'): readonly string[] {
   return Object.freeze(Array.from({ length: count }, (_, index) => `${prefix}${index}`));
+}
+
+/** The frame as one buffer (a copy when it is in parts), to compare with encodeReply's. */
+function frameBytes(frame: Frame): Buffer {
+  return frame instanceof FrameParts ? Buffer.concat(frame.parts as Buffer[]) : frame;
 }
 
 function syncReply(result: ReturnType<NameListReplies['encode']>): NameListReply {
