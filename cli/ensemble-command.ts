@@ -11,7 +11,6 @@ import {
   connectString,
   ensembleDefaults,
   planEnsemble,
-  replicaEntryPoint,
   replicaLayouts,
   type EnsembleFlags,
   type EnsemblePlan,
@@ -39,6 +38,7 @@ import {
 } from './ensemble-dashboard.js';
 import type { RunningDashboard } from './dashboard/server.js';
 import { addLoggingOptions, chooseLogFormat } from './logging.js';
+import { corralMain } from './package-root.js';
 import {
   parseLoggingFlags,
   parsePeerWireFlag,
@@ -125,7 +125,7 @@ export async function runEnsemble(flags: EnsembleCommandFlags): Promise<void> {
     });
   };
   const supervisor = new EnsembleSupervisor(replicas, {
-    entryPoint: replicaEntryPoint(import.meta.url),
+    entryPoint: corralMain(),
     serverArguments: [
       ...replicaLoggingArguments(flags, process.stdout.isTTY === true),
       ...replicaPeerWireArguments(flags),

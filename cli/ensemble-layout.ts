@@ -2,7 +2,6 @@
 // and each replica's zoo.cfg text, kept free of I/O so every rule is a table test and the command
 // only writes what these functions return.
 import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, parseValue, valueParsers, type PeerType } from '../actors/config/config.js';
 import { siteName } from '../protocol/config/values.js';
 
@@ -369,11 +368,3 @@ export function adminAddresses(plan: EnsemblePlan):
     port: replica.adminPort, replica: String(replica.id) }));
 }
 
-/**
- * The `corral` entry point each replica runs: main.js beside this module once compiled to
- * dist/cli, or the compiled one when this module runs from source (under vitest).
- */
-export function replicaEntryPoint(moduleUrl: string): string {
-  const compiled = new URL(moduleUrl).pathname.endsWith('.js');
-  return fileURLToPath(new URL(compiled ? './main.js' : '../dist/cli/main.js', moduleUrl));
-}

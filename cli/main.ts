@@ -12,7 +12,7 @@ import './server-heap.js';
 import { Command } from 'commander';
 import { runServer } from './server-command.js';
 import { addServerOptions } from './server-options.js';
-import { corralVersion } from './version.js';
+import { corralVersion } from './package-root.js';
 
 const program = new Command();
 program

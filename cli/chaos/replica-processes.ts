@@ -4,13 +4,11 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { askSrvr } from '../../bench/servers.js';
+import { corralMain } from '../package-root.js';
 import type { ProxyMesh } from './proxy-mesh.js';
 import { directoryMode, fileMode } from '../../storage/file-modes.js';
-
-const corralMain = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
 
 export interface ReplicaPorts {
   client: number;
@@ -29,7 +27,7 @@ export class ReplicaProcesses {
     /** The loopback address every replica and proxy of this run binds. */
     readonly host: string,
     /** The built corral to run (a test importing this file from source names dist's). */
-    private readonly main: string = corralMain,
+    private readonly main: string = corralMain(),
   ) {}
 
   get ids(): number[] {

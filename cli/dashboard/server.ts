@@ -60,7 +60,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const browsers = new BrowserHub(log);
   const live = options.source.mode === 'live' ? startLive(options.source, browsers) : undefined;
   const names = answeredNames(options.host);
-  const directory = options.pageDirectory ?? pageDirectory(import.meta.url);
+  const directory = options.pageDirectory ?? pageDirectory();
   const info = {
     mode: options.source.mode,
     servers: options.source.mode === 'live' ? options.source.servers.map(addressText) : [],

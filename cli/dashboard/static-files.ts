@@ -4,13 +4,11 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.js';
 
-/** dist/dashboard beside dist/cli once compiled; the built one when running from source. */
-export function pageDirectory(moduleUrl: string): string {
-  const compiled = new URL(moduleUrl).pathname.endsWith('.js');
-  return fileURLToPath(new URL(compiled ? '../../dashboard/' : '../../dist/dashboard/',
-    moduleUrl));
+/** The built page, dist/dashboard/, whether the server runs from dist/ or from source. */
+export function pageDirectory(): string {
+  return packagePath('dist', 'dashboard');
 }
 
 const contentTypes: Record<string, string> = {

@@ -4,7 +4,7 @@
 
 import type { CreateMode } from '../../client/index.js';
 import { parseJavaLong } from '../../tree/stats-track.js';
-import { corralVersion } from '../version.js';
+import { corralVersion } from '../package-root.js';
 import {
   checkPath,
   flag,

@@ -6,20 +6,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../actors/config/config.js';
 import { modeOfSrvr } from '../../cli/ensemble-command.js';
 import {
   connectString,
   planEnsemble,
-  replicaEntryPoint,
   replicaLayouts,
   replicaZooCfg,
   type EnsembleFlags,
 } from '../../cli/ensemble-layout.js';
 import { decideRestart, restartBackoffMs, restartPolicy } from '../../cli/restart-policy.js';
 import { dashboardPort } from '../../cli/ensemble-dashboard.js';
+import { corralMain } from '../../cli/package-root.js';
 import { freeBasePort } from './ensemble-process.js';
 
 const plan = (flags: EnsembleFlags) =>
@@ -175,11 +174,7 @@ describe('helpers', () => {
 
   it('runs dist/cli/main.js, from dist and from source alike', () => {
     const root = resolve(import.meta.dirname, '../..');
-    const fromDist = pathToFileURL(join(root, 'dist/cli/ensemble-command.js')).href;
-    const fromSource = pathToFileURL(join(root, 'cli/ensemble-command.ts')).href;
-    const expected = join(root, 'dist/cli/main.js');
-    expect([replicaEntryPoint(fromDist), replicaEntryPoint(fromSource)])
-      .toEqual([expected, expected]);
+    expect(corralMain()).toBe(join(root, 'dist/cli/main.js'));
   });
 });
 
