@@ -3,10 +3,13 @@
 // The leader sends it to a learner too far behind its log to DIFF; production and simulator
 // alike. Being a snapshot file's bytes, a learner checks every frame before it restores, and
 // stores the payload as its own snapshot without encoding the tree again.
-import { slabValueBytesMax } from '../tree/data-slab.js';
 import type { TreeSnapshot } from '../protocol/peer.js';
 import type { DataTree } from '../tree/data-tree.js';
+import type { StoreRestorer } from '../tree/snapshot.js';
+import { decodeFrame, restoringVisitor, SnapshotFrameWalk } from './snapshot-decoding.js';
 import { encodeSnapshot, snapshotBytesZxid, visitSnapshotBytes } from './snapshot-file.js';
+import { corrupt, frameBytesMax } from './snapshot-format.js';
+import { FrameCutter } from './snapshot-stream.js';
 
 /** 2: snapshot-file frames (format 3 and later). 1 was one msgpack document of node tuples. */
 export const peerSnapshotFormatVersion = 2;
@@ -35,21 +38,51 @@ export function restoreTree(tree: DataTree, snapshot: TreeSnapshot): number {
   const bytes = snapshotBytes(snapshot);
   const zxid = snapshotBytesZxid(snapName, bytes);
   tree.restore(zxid, (restorer) => {
-    visitSnapshotBytes(snapName, bytes, {
-      // Columns and path index sized once from the count, as a restart does (tree/snapshot.ts).
-      // The tree copies small values into its slab: they need not be copied out first.
-      copyDataOver: slabValueBytesMax,
-      header: (_zxid, nodeCount) => restorer.reserve(nodeCount),
-      acls: (acls) => restorer.addAcls(acls),
-      node: (fields) => restorer.nodeFields(fields),
-      sessions: (sessions) => {
-        for (const session of sessions) {
-          restorer.session({ ...session, password: Buffer.from(session.password) });
-        }
-      },
-    });
+    visitSnapshotBytes(snapName, bytes, restoringVisitor(restorer));
   });
   return zxid;
+}
+
+/**
+ * A SNAP's tree restored piece by piece as the pieces arrive, so that a learner restores while
+ * the rest of a large SNAP is still on its way rather than after all of it has come. The same
+ * checks as restoreTree (every frame's checksum, a header first, the counts at the end frame,
+ * nothing read past it) and the same tree. `push` throws CorruptSnapshotError or
+ * SnapshotFrameTooLargeError, leaving the tree unusable; `finish` ends the restore.
+ */
+export class SnapshotPieceRestore {
+  private readonly frames = new FrameCutter(snapName, frameBytesMax);
+  private readonly restorer: StoreRestorer;
+  private readonly walk: SnapshotFrameWalk;
+  private end: { zxid: number } | undefined;
+
+  /** `deferDigest`: the nodes' digests are summed later (DataTree.restore). */
+  constructor(readonly tree: DataTree, deferDigest = false) {
+    this.restorer = tree.beginRestore(deferDigest);
+    this.walk = new SnapshotFrameWalk(snapName, restoringVisitor(this.restorer));
+  }
+
+  /** Restores the frames `piece` completes. Nothing after the end frame is read. */
+  push(piece: Uint8Array): void {
+    if (this.end !== undefined) return;
+    const bytes = Buffer.isBuffer(piece)
+      ? piece
+      : Buffer.from(piece.buffer, piece.byteOffset, piece.length);
+    for (const payload of this.frames.push(bytes)) {
+      const whole = this.walk.take(decodeFrame(snapName, payload));
+      if (whole !== undefined) {
+        this.end = whole;
+        return;
+      }
+    }
+  }
+
+  /** Ends the restore once the last piece is in: the zxid the tree is now current to. */
+  finish(): number {
+    if (this.end === undefined) throw corrupt(snapName, 'no end frame (torn write)');
+    this.tree.finishRestore(this.restorer, this.end.zxid);
+    return this.end.zxid;
+  }
 }
 
 /**

@@ -5,11 +5,10 @@
 // checked only when something reads them: a learner's DIFF (ReplicaStorage.corruptRecordBetween)
 // and every other reader (decodeTxn refuses a corrupt record).
 
-import { slabValueBytesMax } from '../tree/data-slab.js';
 import type { DataTree } from '../tree/data-tree.js';
 import type { FileStore } from './backend.js';
 import type { DurableTxnLog, LogScan } from './durable-log.js';
-import type { SnapshotVisitor } from './snapshot-decoding.js';
+import { restoringVisitor, type SnapshotVisitor } from './snapshot-decoding.js';
 import { checkSnapshotFile, CorruptSnapshotError, visitCheckedSnapshot, visitSnapshot } from
   './snapshot-file.js';
 import { CorruptRecordError } from './txn-codec.js';
@@ -220,17 +219,6 @@ export function restoreSnapshotFile(
     const visit = check
       ? (visitor: SnapshotVisitor) => visitCheckedSnapshot(files, file, zxid, visitor)
       : (visitor: SnapshotVisitor) => visitSnapshot(files, file, visitor);
-    visit({
-      // The tree copies small values into its slab: they need not be copied out first.
-      copyDataOver: slabValueBytesMax,
-      header: (_zxid, nodeCount) => restorer.reserve(nodeCount),
-      acls: (acls) => restorer.addAcls(acls),
-      node: (fields) => restorer.nodeFields(fields),
-      sessions: (sessions) => {
-        for (const session of sessions) {
-          restorer.session({ ...session, password: Buffer.from(session.password) });
-        }
-      },
-    });
+    visit(restoringVisitor(restorer));
   }, deferDigest);
 }

@@ -4,7 +4,13 @@
 
 import { crc32c } from '@node-rs/crc32';
 import type { ACL } from '../protocol/records.js';
-import { NodeFields, type NodeRecord, type SessionRecord } from '../tree/snapshot.js';
+import { slabValueBytesMax } from '../tree/data-slab.js';
+import {
+  NodeFields,
+  type NodeRecord,
+  type SessionRecord,
+  type StoreRestorer,
+} from '../tree/snapshot.js';
 import { noEphemeralOwner } from '../tree/znode.js';
 import {
   corrupt,
@@ -263,4 +269,22 @@ export function visitNodes(records: NodeRecord[], visitor: SnapshotVisitor): voi
 
 export function aclEntryOf([perms, scheme, id]: [number, string, string]): ACL {
   return { perms, id: { scheme, id } };
+}
+
+/** What restoring a tree visits (a restart's snapshot file, a SNAP): every part of the
+ * snapshot, fed to `restorer`. */
+export function restoringVisitor(restorer: StoreRestorer): SnapshotVisitor {
+  return {
+    // Columns and path index sized once from the count (tree/snapshot.ts). The tree copies
+    // small values into its slab: they need not be copied out first.
+    copyDataOver: slabValueBytesMax,
+    header: (_zxid, nodeCount) => restorer.reserve(nodeCount),
+    acls: (acls) => restorer.addAcls(acls),
+    node: (fields) => restorer.nodeFields(fields),
+    sessions: (sessions) => {
+      for (const session of sessions) {
+        restorer.session({ ...session, password: Buffer.from(session.password) });
+      }
+    },
+  };
 }

@@ -22,43 +22,85 @@ export class SnapshotFrameTooLargeError extends Error {
   }
 }
 
-/** Each frame's payload, checksum checked, as the pieces of `source` complete it. */
-async function* streamedPayloads(name: string, source: AsyncIterable<Buffer>,
-  frameBytesMax: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let need = 8;
-  let frameBytes: number | undefined;
-  let index = 0;
-  for await (const piece of source) {
-    pending.push(piece);
-    pendingBytes += piece.length;
-    while (pendingBytes >= need) {
-      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      if (frameBytes === undefined) {
-        frameBytes = all.readUInt32BE(0);
-        if (frameBytes > frameBytesMax) {
-          throw new SnapshotFrameTooLargeError(frameBytes, frameBytesMax);
+/**
+ * Cuts a snapshot arriving in pieces into its frames' payloads, each checksum checked, as the
+ * pieces complete them. A frame within one piece is handed over as a view of it; a frame that
+ * spans pieces is joined once, when its last byte has come (never piece by piece, so a large
+ * frame costs one copy). Payloads are views: they keep the pieces they lie in alive.
+ */
+export class FrameCutter {
+  /** The bytes not yet cut into frames, in order. */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  /** Bytes the next step needs: a frame's 8-byte head, then its whole frame. */
+  private need = 8;
+  private frameBytes: number | undefined;
+  private index = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly frameBytesMax: number,
+  ) {}
+
+  /** The payloads `piece` completes, in order; throws on a frame over frameBytesMax
+   * (SnapshotFrameTooLargeError) or one failing its checksum (CorruptSnapshotError). */
+  push(piece: Buffer): Buffer[] {
+    const payloads: Buffer[] = [];
+    if (piece.length === 0) return payloads;
+    this.parts.push(piece);
+    this.partsBytes += piece.length;
+    // Bounded: each pass consumes a frame's head or a whole frame from what has come.
+    while (this.partsBytes >= this.need) {
+      if (this.parts[0]!.length < this.need) {
+        this.parts = [Buffer.concat(this.parts, this.partsBytes)];
+      }
+      const first = this.parts[0]!;
+      if (this.frameBytes === undefined) {
+        this.frameBytes = first.readUInt32BE(0);
+        if (this.frameBytes > this.frameBytesMax) {
+          throw new SnapshotFrameTooLargeError(this.frameBytes, this.frameBytesMax);
         }
-        need = 8 + frameBytes;
-        pending = [all];
+        this.need = 8 + this.frameBytes;
         continue;
       }
-      const payload = all.subarray(8, need);
-      if (crc32c(payload) !== all.readUInt32BE(4)) {
-        throw corrupt(name, `frame ${index} fails its checksum`);
+      const payload = first.subarray(8, this.need);
+      if (crc32c(payload) !== first.readUInt32BE(4)) {
+        throw corrupt(this.name, `frame ${this.index} fails its checksum`);
       }
-      // The rest is copied, so that it does not keep this frame's memory alive.
-      const rest = all.length > need ? Buffer.from(all.subarray(need)) : undefined;
-      pending = rest === undefined ? [] : [rest];
-      pendingBytes = rest?.length ?? 0;
-      need = 8;
-      frameBytes = undefined;
-      index++;
-      yield payload;
+      payloads.push(payload);
+      if (first.length > this.need) this.parts[0] = first.subarray(this.need);
+      else this.parts.shift();
+      this.partsBytes -= this.need;
+      this.need = 8;
+      this.frameBytes = undefined;
+      this.index++;
     }
+    return payloads;
   }
-  if (pendingBytes > 0) throw corrupt(name, `frame ${index} runs past the end of the snapshot`);
+
+  /** Bytes that came and are not part of a whole frame yet (a torn frame if the end came). */
+  get heldBytes(): number {
+    return this.partsBytes;
+  }
+
+  /** The frame being cut, for an error about it. */
+  get frameIndex(): number {
+    return this.index;
+  }
+}
+
+/** Each frame's payload, checksum checked, as the pieces of `source` complete it. No more than
+ * a frame and the piece completing it are held: each payload is copied off the pieces, so
+ * that a payload kept by the visitor does not keep a piece alive. */
+async function* streamedPayloads(name: string, source: AsyncIterable<Buffer>,
+  frameBytesMax: number): AsyncGenerator<Buffer> {
+  const frames = new FrameCutter(name, frameBytesMax);
+  for await (const piece of source) {
+    for (const payload of frames.push(piece)) yield Buffer.from(payload);
+  }
+  if (frames.heldBytes > 0) {
+    throw corrupt(name, `frame ${frames.frameIndex} runs past the end of the snapshot`);
+  }
 }
 
 /** Visits a snapshot arriving in pieces; its zxid and znode count once its end frame is read.

@@ -271,9 +271,24 @@ export class DataTree {
    * then applied txns keep no digest and compare none (digestToStamp has none to give).
    */
   restore(zxid: number, fill: (restorer: StoreRestorer) => void, deferDigest = false): void {
+    const restorer = this.beginRestore(deferDigest);
+    fill(restorer);
+    this.finishRestore(restorer, zxid);
+  }
+
+  /**
+   * restore() in steps, for records that arrive over many event-loop turns (a SNAP restored
+   * piece by piece as it is received): the restorer is fed the records, parents first, and
+   * finishRestore ends it as restore() does. Nothing else may use the tree in between.
+   */
+  beginRestore(deferDigest = false): StoreRestorer {
     const restorer = new StoreRestorer(this.store);
     if (deferDigest) this.store.beginDeferredDigests();
-    fill(restorer);
+    return restorer;
+  }
+
+  /** Ends a restore begun by beginRestore; the tree is then current to `zxid`. */
+  finishRestore(restorer: StoreRestorer, zxid: number): void {
     restorer.finish();
     this.store.endDeferredDigests();
     // ZooKeeper also recounts every quota's stats here (setupQuota); corral's snapshots are

@@ -44,14 +44,19 @@ export async function recoverLoggedState(core: ServerCore, storage: ReplicaStora
 
 /** What the replica's log (ReplicaLog) asks of the host: the server core's tree, and the
  * machine to notify. */
+/** Node digests a restored tree sums per turn once in place. */
+const digestNodesPerTurn = 5_000;
+
 export function replicaLogHost(
   core: ServerCore,
   configuration: HostConfiguration,
   world: ReplicaWorld,
   notify: (event: ReplicaEvent) => void,
+  restoredTree: ReplicaLogHost['restoredTree'],
 ): ReplicaLogHost {
   return {
     notify,
+    restoredTree,
     emptyTree: () => core.emptyTree(),
     // A SNAP may carry a reconfig its leader has not committed yet (it snapshots its tree
     // while synchronizing): its configuration is adopted once this replica serves, when the
@@ -61,6 +66,16 @@ export function replicaLogHost(
       core.replaceTree(tree);
     },
     currentTree: () => core.tree,
+    completeDigestLater: (tree: DataTree) => {
+      // A millisecond or two of CRC-32 a turn (as cli/startup-digest.ts); a reader of the
+      // digest meanwhile completes it at once.
+      const step = (): void => {
+        // A tree replaced meanwhile (another SNAP, a TRUNC) is nobody's to complete.
+        if (core.tree !== tree) return;
+        if (!tree.completeDigest(digestNodesPerTurn)) world.nextTurn(step);
+      };
+      world.nextTurn(step);
+    },
     fail: (error: unknown) => world.fail(error),
   };
 }

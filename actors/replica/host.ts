@@ -33,7 +33,8 @@ import { streamLearnerSync } from './learner-sync.js';
 import { serveSiteSnapshot } from './site-snapshot.js';
 import { ReplicaLog } from './log.js';
 import { PeerFrames } from './peer-frames.js';
-import { PeerOutbox, SnapAssembler, type OutboxPacing } from './outbox.js';
+import { PeerOutbox, type OutboxPacing } from './outbox.js';
+import { SnapAssembler } from './snap-assembler.js';
 import { ReplicatedPipeline, type ReplicaPort } from './pipeline.js';
 import { RequestBatches } from './request-batches.js';
 import {
@@ -102,7 +103,9 @@ export class ReplicaHost implements ReplicaPort {
         if (this.core !== undefined) this.core.role = coreRoleOf(this.role, this.roles.identity());
       },
     });
-    this.snapAssembler = new SnapAssembler(options.snapshotBytesMax ?? snapshotBytesMaxDefault);
+    // A SNAP is restored into a new tree as its pieces come (snap-assembler.ts).
+    this.snapAssembler = new SnapAssembler(options.snapshotBytesMax ?? snapshotBytesMaxDefault,
+      () => this.core?.emptyTree());
     const pacing: OutboxPacing = {
       nextTurn: () => new Promise((resolve) => world.nextTurn(() => resolve())),
       sleep: (ms) => new Promise((resolve) => world.clock.setTimeout(() => resolve(), ms)),
@@ -197,7 +200,7 @@ export class ReplicaHost implements ReplicaPort {
       'recovered logged state',
     );
     const logHost = replicaLogHost(core, this.configuration, this.world,
-      (event) => this.send(event));
+      (event) => this.send(event), (snapshot) => this.snapAssembler.takeRestored(snapshot));
     this.log = new ReplicaLog(storage, logHost, logger);
     this.network = await this.world.openNetwork();
     this.peers.listen(this.network);

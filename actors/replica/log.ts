@@ -18,10 +18,15 @@ export interface ReplicaLogHost {
   notify(event: ReplicaEvent): void;
   /** A new, empty tree with the server's settings. */
   emptyTree(): DataTree;
+  /** The tree a SNAP's payload was restored into as it was received, if it was
+   * (snap-assembler.ts); handed over once. */
+  restoredTree(snapshot: TreeSnapshot): { zxid: Zxid; tree: DataTree } | undefined;
   /** Swaps the server's tree (TRUNC rebuilt it, or SNAP replaced it). */
   replaceTree(tree: DataTree): void;
   /** The server's current tree. */
   currentTree(): DataTree;
+  /** Sums a restored tree's node digests a slice per turn of the world, until whole. */
+  completeDigestLater(tree: DataTree): void;
   /** Storage failed: the replica cannot go on without lying about durability. */
   fail(error: unknown): void;
 }
@@ -148,16 +153,21 @@ export class ReplicaLog {
     this.openBatch?.splice(0);
     // Everything logged so far is superseded; what is appended after the SNAP is kept.
     this.notDurable = [];
+    const restored = this.host.restoredTree(snapshot);
     this.enqueue(async () => {
-      const tree = this.host.emptyTree();
-      // The payload is stored as the snapshot file it already is; the tree is restored from it
-      // (every frame checked) while the file is written, and nothing is replaced unless both
-      // succeed.
+      // The payload is stored as the snapshot file it already is. The tree was restored from
+      // it as it came (every frame checked), or else is restored from it now, while the file is
+      // written; nothing is replaced unless both succeed.
       const bytes = snapshotBytes(snapshot);
-      await this.storage.replaceWithSnapshot(snapshotBytesZxid('SNAP payload', bytes), bytes,
-        () => restoreTree(tree, snapshot));
+      const payloadZxid = snapshotBytesZxid('SNAP payload', bytes);
+      const asReceived = restored?.zxid === payloadZxid;
+      const tree = asReceived ? restored.tree : this.host.emptyTree();
+      await this.storage.replaceWithSnapshot(payloadZxid, bytes,
+        asReceived ? () => undefined : () => restoreTree(tree, snapshot));
       this.host.replaceTree(tree);
-      this.logger.info({ zxid: hex(zxid), nodes: tree.nodeCount }, 'loaded snapshot (SNAP)');
+      if (asReceived) this.host.completeDigestLater(tree);
+      this.logger.info({ zxid: hex(zxid), nodes: tree.nodeCount, restoredAsReceived: asReceived },
+        'loaded snapshot (SNAP)');
       this.host.notify({ type: 'storage.snapshotLoaded', zxid });
     });
   }

@@ -4,7 +4,7 @@
 // link's send queue, while whatever the machine sends that learner meanwhile (NEWLEADER, new
 // proposals, ...) waits behind it in order. A leader thus never stalls its other followers'
 // pings encoding a large tree or a long log tail, and never holds either whole. The receiving
-// side (SnapAssembler) joins SNAPPART pieces back into the one SNAP its machine expects.
+// side (snap-assembler.ts) joins SNAPPART pieces back into the one SNAP its machine expects.
 
 import type { Logger } from 'pino';
 import { encodePeerMessage } from '../../protocol/peer-codec.js';
@@ -216,49 +216,5 @@ export class PeerOutbox {
       if (link.queuedBytes <= queuedBytesHigh) return true;
       await this.pacing.sleep(drainPollMs);
     }
-  }
-}
-
-/** The learner's side: SNAPPART pieces from a peer, joined into the SNAP that ends them. */
-export class SnapAssembler {
-  private readonly pieces = new Map<
-    ServerId,
-    { parts: Uint8Array[]; bytes: number; refused: boolean }
-  >();
-
-  constructor(private readonly bytesMax: number) {}
-
-  /** Keeps a piece; false once the pieces from `from` pass bytesMax (its SNAP is then refused). */
-  addPart(from: ServerId, bytes: Uint8Array): boolean {
-    const entry = this.pieces.get(from) ?? { parts: [], bytes: 0, refused: false };
-    this.pieces.set(from, entry);
-    if (entry.refused) return false;
-    entry.parts.push(bytes);
-    entry.bytes += bytes.length;
-    if (entry.bytes <= this.bytesMax) return true;
-    entry.refused = true;
-    entry.parts = [];
-    return false;
-  }
-
-  /**
-   * The SNAP with the pieces before it joined in front of its own bytes; undefined when its
-   * pieces were refused as too large.
-   */
-  complete(from: ServerId, snap: PeerMessageOf<'snap'>): PeerMessageOf<'snap'> | undefined {
-    const entry = this.pieces.get(from);
-    if (entry === undefined) return snap;
-    this.pieces.delete(from);
-    if (entry.refused || entry.bytes + snap.snapshot.bytes.length > this.bytesMax) {
-      return undefined;
-    }
-    const bytes = Buffer.concat([...entry.parts, snap.snapshot.bytes],
-      entry.bytes + snap.snapshot.bytes.length);
-    return { ...snap, snapshot: { ...snap.snapshot, bytes } };
-  }
-
-  /** The link to `from` broke: a stream on it can never complete. */
-  forget(from: ServerId): void {
-    this.pieces.delete(from);
   }
 }

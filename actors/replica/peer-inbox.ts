@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { peerEventOf, type ReplicaEvent } from '../../machines/replica.js';
 import { decodePeerMessage } from '../../protocol/peer-codec.js';
 import type { PeerMessage, ServerId, SessionTouch } from '../../protocol/peer.js';
-import type { PeerOutbox, SnapAssembler } from './outbox.js';
+import type { PeerOutbox } from './outbox.js';
+import type { SnapAssembler } from './snap-assembler.js';
 import { vetSiteSnapshot } from './site-snapshot.js';
 
 export interface PeerInboxParts {

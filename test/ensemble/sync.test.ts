@@ -188,6 +188,13 @@ describe('synchronization (real processes)', { timeout: 60_000 }, () => {
       const streamed = sentTo();
       expect(streamed.at(-1)).toMatchObject({ learner: follower });
       expect(streamed.at(-1)!.bytes).toBeGreaterThan(20 * 1024 * 1024);
+      // The follower restored the tree from the pieces as they came, and its digest, summed
+      // afterwards, agreed with every txn's stamp once compared again.
+      const loaded = ensemble.output(follower).split('\n')
+        .filter((line) => line.includes('"msg":"loaded snapshot (SNAP)"'))
+        .map((line) => JSON.parse(line) as { restoredAsReceived: boolean });
+      expect(loaded.at(-1)).toMatchObject({ restoredAsReceived: true });
+      expect(ensemble.output(follower)).not.toContain('tree digest mismatch');
     } finally {
       await client.close();
     }

@@ -1,9 +1,16 @@
 // SNAP's payload (storage/peer-snapshot.ts): a tree encoded as snapshot-file frames restores to
 // the same tree, every damaged or cut payload is refused before anything is applied, and the
 // payload written out as a learner's snapshot file is a valid snapshot that recovery restores.
+// Restored piece by piece as it arrives (SnapshotPieceRestore), however it is cut, it makes
+// the same tree, and refuses what the whole restore refuses.
 import { readdirSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { restoreTree, snapshotOfTree } from '../../storage/peer-snapshot.js';
+import {
+  restoreTree,
+  SnapshotPieceRestore,
+  snapshotOfTree,
+} from '../../storage/peer-snapshot.js';
 import { nodeFiles } from '../../storage/node-files.js';
 import { restoreSnapshotFile } from '../../storage/recovery.js';
 import {
@@ -70,5 +77,47 @@ describe('peer snapshot (SNAP payload)', () => {
       restoreTree(new DataTree({}), { formatVersion: 2, bytes: damaged });
     })).rejects.toThrow(CorruptSnapshotError);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  /** `bytes` cut at `cuts` (offsets, any order, duplicates allowed) into pieces. */
+  function piecesOf(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+    const at = [...new Set([0, ...cuts.map((cut) => cut % (bytes.length + 1)), bytes.length])]
+      .sort((a, b) => a - b);
+    return at.slice(1).map((end, index) => bytes.subarray(at[index], end));
+  }
+
+  function restoredFromPieces(pieces: Uint8Array[]): { zxid: number; tree: DataTree } {
+    const restore = new SnapshotPieceRestore(new DataTree({ extendedTypesEnabled: true }));
+    for (const piece of pieces) restore.push(piece);
+    return { zxid: restore.finish(), tree: restore.tree };
+  }
+
+  it('restores the same tree from pieces, however the payload is cut', () => {
+    const { bytes } = snapshotOfTree(tree);
+    const expected = contents(tree);
+    // One piece, pieces of one byte around the header, and a frame split in three.
+    const fixed = [[], [1, 2, 3, 4, 5, 6, 7, 8, 9], [100, 5000, 5001, bytes.length - 1]];
+    for (const cuts of fixed) {
+      const { zxid, tree: restored } = restoredFromPieces(piecesOf(bytes, cuts));
+      expect(zxid).toBe(tree.lastZxid);
+      expect(contents(restored)).toEqual(expected);
+    }
+    fc.assert(fc.property(fc.array(fc.nat(bytes.length), { maxLength: 40 }), (cuts) => {
+      const { zxid, tree: restored } = restoredFromPieces(piecesOf(bytes, cuts));
+      expect(zxid).toBe(tree.lastZxid);
+      expect(contents(restored)).toEqual(expected);
+    }), { numRuns: 25, seed: 20261207 });
+  });
+
+  it('refuses from pieces what it refuses whole: a flipped byte, a cut payload', () => {
+    const { bytes } = snapshotOfTree(tree);
+    const cuts = [bytes.length >> 2, bytes.length >> 1, (bytes.length >> 2) * 3];
+    for (const offset of [10, Math.floor(bytes.length / 2), bytes.length - 3]) {
+      const damaged = Buffer.from(bytes);
+      damaged[offset]! ^= 0x40;
+      expect(() => restoredFromPieces(piecesOf(damaged, cuts))).toThrow(CorruptSnapshotError);
+    }
+    const cut = Buffer.from(bytes).subarray(0, bytes.length - 20);
+    expect(() => restoredFromPieces(piecesOf(cut, cuts))).toThrow(CorruptSnapshotError);
   });
 });

@@ -1,10 +1,12 @@
-// PeerOutbox and SnapAssembler (actors/replica/outbox.ts) over a recording transport: a streamed
-// SNAP arrives as SNAPPART pieces then the SNAP, whatever was sent to that learner meanwhile
-// follows it in order, the joined pieces are the tree's snapshot, and a link that goes down
-// ends the stream (its capture released). The real TCP path is covered in test/ensemble.
+// PeerOutbox (actors/replica/outbox.ts) and SnapAssembler (snap-assembler.ts) over a recording
+// transport: a streamed SNAP arrives as SNAPPART pieces then the SNAP, whatever was sent to that
+// learner meanwhile follows it in order, the joined pieces are the tree's snapshot (and were
+// restored into the same tree as they came), and a link that goes down ends the stream (its
+// capture released). The real TCP path is covered in test/ensemble.
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { PeerOutbox, SnapAssembler, snapFrames } from '../../../actors/replica/outbox.js';
+import { PeerOutbox, snapFrames } from '../../../actors/replica/outbox.js';
+import { SnapAssembler } from '../../../actors/replica/snap-assembler.js';
 import { decodePeerMessage, encodePeerMessage } from '../../../protocol/peer-codec.js';
 import type { PeerMessage, PeerMessageOf } from '../../../protocol/peer.js';
 import { restoreTree } from '../../../storage/peer-snapshot.js';
@@ -150,5 +152,62 @@ describe('SnapAssembler', () => {
     expect(assembler.addPart(1, new Uint8Array(4))).toBe(true);
     assembler.forget(1);
     expect(assembler.complete(1, snap)).toBe(snap);
+  });
+
+  const snapTree = bigTree();
+
+  it('restores the tree as the pieces come, and hands it over once for that SNAP', () => {
+    const tree = snapTree;
+    const frames = [...snapFrames(snapOf(tree), tree.capture(), 256 * 1024)]
+      .map((frame) => decodePeerMessage(frame))
+      .map((decoded) => (decoded.ok ? decoded.message : expect.fail(String(decoded.error))));
+    expect(frames.length).toBeGreaterThan(4);
+    const trees: DataTree[] = [];
+    const assembler = new SnapAssembler(1 << 30, () => {
+      trees.push(new DataTree({ extendedTypesEnabled: true }));
+      return trees.at(-1);
+    });
+    for (const message of frames.slice(0, -1)) {
+      if (message.type !== 'snapPart') expect.fail(message.type);
+      expect(assembler.addPart(2, message.bytes)).toBe(true);
+    }
+    // Restored up to the last piece before the SNAP's own bytes have come.
+    expect(trees).toHaveLength(1);
+    expect(trees[0]!.nodeCount).toBeGreaterThan(1);
+    const whole = assembler.complete(2, frames.at(-1) as PeerMessageOf<'snap'>)!;
+    const restored = assembler.takeRestored(whole.snapshot);
+    expect(restored?.zxid).toBe(tree.lastZxid);
+    expect(restored?.tree).toBe(trees[0]);
+    const fromWhole = new DataTree({ extendedTypesEnabled: true });
+    restoreTree(fromWhole, whole.snapshot);
+    expect(restored!.tree.nodeCount).toBe(tree.nodeCount);
+    expect(restored!.tree.digest()).toBe(fromWhole.digest());
+    // ZooKeeper's tree digest is left to be summed later, a slice at a time, to the same sum.
+    expect(restored!.tree.digestToStamp()).toBeUndefined();
+    let slices = 0;
+    while (!restored!.tree.completeDigest(100)) slices++;
+    expect(slices).toBeGreaterThan(2);
+    expect(restored!.tree.treeDigest).toBe(fromWhole.treeDigest);
+    expect(restored!.tree.digestToStamp()).toEqual(fromWhole.digestToStamp());
+    expect(assembler.takeRestored(whole.snapshot)).toBeUndefined();
+  });
+
+  it('hands over no tree for a SNAP whose pieces do not restore; the SNAP itself still comes',
+  () => {
+    const tree = snapTree;
+    const frames = [...snapFrames(snapOf(tree), tree.capture(), 256 * 1024)]
+      .map((frame) => decodePeerMessage(frame))
+      .map((decoded) => (decoded.ok ? decoded.message : expect.fail(String(decoded.error))));
+    const assembler = new SnapAssembler(1 << 30, () => new DataTree({}));
+    frames.forEach((message, index) => {
+      if (message.type !== 'snapPart') return;
+      const bytes = Buffer.from(message.bytes);
+      if (index === 1) bytes[bytes.length >> 1]! ^= 0x10;
+      expect(assembler.addPart(2, bytes)).toBe(true);
+    });
+    const whole = assembler.complete(2, frames.at(-1) as PeerMessageOf<'snap'>);
+    expect(whole).toBeDefined();
+    expect(assembler.takeRestored(whole!.snapshot)).toBeUndefined();
+    expect(() => restoreTree(new DataTree({}), whole!.snapshot)).toThrow(/checksum/);
   });
 });

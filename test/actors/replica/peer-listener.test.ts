@@ -3,7 +3,8 @@
 // corral_peer_stranger_frames_dropped_total exports) and warned of at most once a second.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { PeerOutbox, SnapAssembler } from '../../../actors/replica/outbox.js';
+import { PeerOutbox } from '../../../actors/replica/outbox.js';
+import { SnapAssembler } from '../../../actors/replica/snap-assembler.js';
 import { PeerListener } from '../../../actors/replica/peer-listener.js';
 import type { ReplicaEvent } from '../../../machines/replica-context.js';
 import { MemoryNetwork } from '../../../transport/memory.js';

@@ -9,7 +9,8 @@ import { decodePeerMessage } from '../../../protocol/peer-codec.js';
 import type { PeerMessage, PeerMessageOf } from '../../../protocol/peer.js';
 import { restoreTree } from '../../../storage/peer-snapshot.js';
 import { DataTree } from '../../../tree/data-tree.js';
-import { PeerOutbox, SnapAssembler } from '../../../actors/replica/outbox.js';
+import { PeerOutbox } from '../../../actors/replica/outbox.js';
+import { SnapAssembler } from '../../../actors/replica/snap-assembler.js';
 import { serveSiteSnapshot, vetSiteSnapshot } from '../../../actors/replica/site-snapshot.js';
 import { treeOf, TxnStream } from '../../storage/fixtures.js';
 
