@@ -101,7 +101,7 @@ describe('a pipelined session keeps FIFO order through the real client path', ()
  */
 const regressionSeeds: Record<BrokenRequestQueue, number> = {
   readsFirst: 2,
-  lateWriteReplies: 27,
+  lateWriteReplies: 57,
 };
 const seedsMax = 80;
 
