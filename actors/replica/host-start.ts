@@ -42,11 +42,11 @@ export async function recoverLoggedState(core: ServerCore, storage: ReplicaStora
   return { restored, replayed };
 }
 
-/** What the replica's log (ReplicaLog) asks of the host: the server core's tree, and the
- * machine to notify. */
 /** Node digests a restored tree sums per turn once in place. */
 const digestNodesPerTurn = 5_000;
 
+/** What the replica's log (ReplicaLog) asks of the host: the server core's tree, and the
+ * machine to notify. */
 export function replicaLogHost(
   core: ServerCore,
   configuration: HostConfiguration,
