@@ -26,7 +26,7 @@ import type { ACL } from '../protocol/records.js';
 import { buildServerConfig, parseLoggingFlags, type ServerFlags } from './server-options.js';
 import { startHeapCompaction } from '../actors/operations/heap-compaction.js';
 import { chooseLogFormat, createServerLogger } from './logging.js';
-import { completeDigestInBackground } from './startup-digest.js';
+import { completeDigestInBackground } from '../actors/server/background-digest.js';
 
 /**
  * lmdb-js rejects an internal promise of its own when a commit fails (full disk) and nobody can
@@ -148,7 +148,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const metricsServer = await startMetricsServer(settings, server, logger);
   if (replica === undefined) {
     const startedAt = performance.now();
-    // The digest of the snapshot's nodes is summed once the port is open (startup-digest.ts).
+    // The digest of the snapshot's nodes is summed once the port is open (actors/server/background-digest.ts).
     const snapshot = await log.restoreInto(server.core.tree, { deferDigest: true });
     const restoredAt = performance.now();
     const recovered = server.core.recover(log);
@@ -171,7 +171,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     await replica.start(server.core);
   }
   const { address, port, secure } = await server.listen();
-  if (replica === undefined) void completeDigestInBackground(server.core.tree);
+  if (replica === undefined) {
+    void completeDigestInBackground(server.core.tree, (work) => setImmediate(work));
+  }
   // After recovery: the first purge runs at once, as ZooKeeper's DatadirCleanupManager's does.
   purgeTimer.start();
   // Gives a burst's heap back when the server goes idle (actors/operations/heap-compaction.ts).

@@ -23,7 +23,10 @@ export function snapshotOfTree(tree: DataTree): TreeSnapshot {
 
 /** The payload as a Buffer over the same memory (msgpackr may hand back a plain Uint8Array). */
 export function snapshotBytes(snapshot: TreeSnapshot): Buffer {
-  const { bytes } = snapshot;
+  return asBuffer(snapshot.bytes);
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
@@ -65,10 +68,7 @@ export class SnapshotPieceRestore {
   /** Restores the frames `piece` completes. Nothing after the end frame is read. */
   push(piece: Uint8Array): void {
     if (this.end !== undefined) return;
-    const bytes = Buffer.isBuffer(piece)
-      ? piece
-      : Buffer.from(piece.buffer, piece.byteOffset, piece.length);
-    for (const payload of this.frames.push(bytes)) {
+    for (const payload of this.frames.push(asBuffer(piece))) {
       const whole = this.walk.take(decodeFrame(snapName, payload));
       if (whole !== undefined) {
         this.end = whole;

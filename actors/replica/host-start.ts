@@ -9,6 +9,7 @@ import type { ServerId } from '../../protocol/peer.js';
 import { hex } from '../../protocol/zxid.js';
 import type { ReplicaStorage } from '../../storage/replica-storage.js';
 import type { RestoredSnapshot } from '../../storage/recovery.js';
+import { completeDigestInBackground } from '../server/background-digest.js';
 import { recordStartup, storageTimingsFor } from '../server/statistics.js';
 import type { ServerCore } from '../server/server-core.js';
 import type { DataTree } from '../../tree/data-tree.js';
@@ -42,9 +43,6 @@ export async function recoverLoggedState(core: ServerCore, storage: ReplicaStora
   return { restored, replayed };
 }
 
-/** Node digests a restored tree sums per turn once in place. */
-const digestNodesPerTurn = 5_000;
-
 /** What the replica's log (ReplicaLog) asks of the host: the server core's tree, and the
  * machine to notify. */
 export function replicaLogHost(
@@ -67,14 +65,8 @@ export function replicaLogHost(
     },
     currentTree: () => core.tree,
     completeDigestLater: (tree: DataTree) => {
-      // A millisecond or two of CRC-32 a turn (as cli/startup-digest.ts); a reader of the
-      // digest meanwhile completes it at once.
-      const step = (): void => {
-        // A tree replaced meanwhile (another SNAP, a TRUNC) is nobody's to complete.
-        if (core.tree !== tree) return;
-        if (!tree.completeDigest(digestNodesPerTurn)) world.nextTurn(step);
-      };
-      world.nextTurn(step);
+      void completeDigestInBackground(tree, (work) => world.nextTurn(work),
+        () => core.tree === tree);
     },
     fail: (error: unknown) => world.fail(error),
   };

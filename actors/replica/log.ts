@@ -159,10 +159,9 @@ export class ReplicaLog {
       // it as it came (every frame checked), or else is restored from it now, while the file is
       // written; nothing is replaced unless both succeed.
       const bytes = snapshotBytes(snapshot);
-      const payloadZxid = snapshotBytesZxid('SNAP payload', bytes);
-      const asReceived = restored?.zxid === payloadZxid;
-      const tree = asReceived ? restored.tree : this.host.emptyTree();
-      await this.storage.replaceWithSnapshot(payloadZxid, bytes,
+      const asReceived = restored !== undefined;
+      const tree = restored?.tree ?? this.host.emptyTree();
+      await this.storage.replaceWithSnapshot(snapshotBytesZxid('SNAP payload', bytes), bytes,
         asReceived ? () => undefined : () => restoreTree(tree, snapshot));
       this.host.replaceTree(tree);
       if (asReceived) this.host.completeDigestLater(tree);
