@@ -32,6 +32,11 @@ describe('the bundled corral executable', () => {
     expect(/[^\x00-\x7f]/.test(source)).toBe(false);
   });
 
+  it('does not rename functions at run time (esbuild keepNames, a cost on every closure made)',
+    () => {
+      expect(source).not.toMatch(/\b__name\(/);
+    });
+
   // (The dashboard's page, found the same way, is served by the bundle in test/dashboard/.)
   it('finds its package from where it is: --version prints package.json\'s', () => {
     const manifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
