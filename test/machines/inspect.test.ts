@@ -41,11 +41,11 @@ async function freePort(): Promise<number> {
 }
 
 /** An inspection whose log lines are collected; resolves once the bridge has answered. */
-function startInspection(port: number, settledWhen: RegExp) {
+async function startInspection(port: number, settledWhen: RegExp) {
   const lines: string[] = [];
   let settle: () => void = () => {};
   const settled = new Promise<void>((resolve) => (settle = resolve));
-  const inspection = createInspection({
+  const inspection = await createInspection({
     enabled: true,
     port,
     log: (line) => {
@@ -60,15 +60,15 @@ describe('createInspection', () => {
   const cleanups: Array<() => void> = [];
   afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 
-  it('is inert when disabled', () => {
-    const inspection: Inspection = createInspection({ enabled: false });
+  it('is inert when disabled', async () => {
+    const inspection: Inspection = await createInspection({ enabled: false });
     expect(inspection.inspect).toBeUndefined();
     inspection.stop();
   });
 
   it('streams a session actor to a browser on the loopback bridge, bigints included', async () => {
     const port = await freePort();
-    const { inspection, settled } = startInspection(port, /open http/);
+    const { inspection, settled } = await startInspection(port, /open http/);
     cleanups.push(() => inspection.stop());
     await settled;
     const pageUrl = await inspection.ready;
@@ -105,7 +105,7 @@ describe('createInspection', () => {
     await new Promise<void>((resolve) => occupier.listen(port, '127.0.0.1', resolve));
     cleanups.push(() => occupier.close());
 
-    const { inspection, lines, settled } = startInspection(port, /failed/);
+    const { inspection, lines, settled } = await startInspection(port, /failed/);
     cleanups.push(() => inspection.stop());
     await settled;
     expect(lines.join('\n')).toMatch(/continuing without inspection/);
@@ -128,7 +128,7 @@ describe('createInspection', () => {
     });
     await new Promise<void>((resolve) => bridge.on('listening', resolve));
 
-    const inspection = createInspection({ enabled: true, url: `ws://127.0.0.1:${port}` });
+    const inspection = await createInspection({ enabled: true, url: `ws://127.0.0.1:${port}` });
     cleanups.push(() => inspection.stop());
     expect(await inspection.ready).toBeUndefined();
     const actor = createActor(sessionMachine, { input: sessionInput, inspect: inspection.inspect });
@@ -141,7 +141,7 @@ describe('createInspection', () => {
   it('stops cleanly while its bridge url is unreachable', async () => {
     const lines: string[] = [];
     const port = await freePort();
-    const inspection = createInspection({
+    const inspection = await createInspection({
       enabled: true,
       url: `ws://127.0.0.1:${port}`,
       log: (line) => lines.push(line),

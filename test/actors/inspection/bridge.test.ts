@@ -72,7 +72,8 @@ describe('inspect bridge', () => {
   const lines: string[] = [];
 
   beforeAll(async () => {
-    inspection = createInspection({ enabled: true, port: 0, log: (line) => lines.push(line) });
+    inspection = await createInspection({ enabled: true, port: 0,
+      log: (line) => lines.push(line) });
     pageUrl = (await inspection.ready)!;
     socketUrl = pageUrl.replace(/^http/, 'ws');
     origin = new URL(pageUrl).origin;
@@ -82,7 +83,7 @@ describe('inspect bridge', () => {
   it('prints its URL with a fresh random token', async () => {
     expect(pageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}$/);
     expect(lines).toContain(`inspect: open ${pageUrl} to watch the machines`);
-    const other = createInspection({ enabled: true, port: 0, log: () => {} });
+    const other = await createInspection({ enabled: true, port: 0, log: () => {} });
     const otherUrl = await other.ready;
     other.stop();
     expect(new URL(otherUrl!).searchParams.get('token'))
