@@ -3,7 +3,8 @@
 // ServerMetrics, summaries fed at each observation; plus corral's own metrics under corral_, and
 // with exportJvmInfo the Node process's (prom-client's default metrics, there being no JVM).
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Gauge, Metric } from 'prom-client';
 import type {
   ServerMetrics,
   SummarySetStatistic,
@@ -24,6 +25,10 @@ import {
   summaryWindowMs,
   WindowedSummary,
 } from './metrics-summary.js';
+
+/** prom-client, required when this module first runs (the Prometheus endpoint is configured):
+ * a static import would put it in every server's startup once bundled (cli/bundle.mjs). */
+const prom = createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
 
 export interface MetricsRegistryOptions {
   /** The four-letter words' view of the server, built at each scrape (as mntr builds it). */
@@ -47,7 +52,7 @@ function delaySeconds(sampledNs: number): number {
 }
 
 export class MetricsRegistry {
-  readonly registry = new Registry();
+  readonly registry = new prom.Registry();
   private readonly gauges = new Map<string, Gauge>();
   private readonly counters = new Map<string, Counter>();
   private readonly summaries: SummaryStatistic[] = [];
@@ -75,10 +80,10 @@ export class MetricsRegistry {
     for (const name of zooKeeperGaugeNames) {
       // Registered while mntr has a value for it (refreshGauges), as ZooKeeper registers the
       // leader's gauges only while leading.
-      this.gauges.set(name, new Gauge({ name, help: name, registers: [] }));
+      this.gauges.set(name, new prom.Gauge({ name, help: name, registers: [] }));
     }
     for (const name of zooKeeperExportedCounterNames) {
-      this.counters.set(name, new Counter({ name, help: name, registers: [registry] }));
+      this.counters.set(name, new prom.Counter({ name, help: name, registers: [registry] }));
     }
     for (const summary of Object.values(metrics.summaries)) {
       this.exportSummary(summary, summary.name, 1, summaryQuantiles[summary.detail]);
@@ -96,59 +101,59 @@ export class MetricsRegistry {
       this.exportSummary(summary, `corral_${summary.name}_seconds`, 1 / 1000, [0.5, 0.9, 0.99]);
     }
     for (const name of quotaGaugeNames) {
-      this.gaugeSets.set(name, new Gauge({ name, help: name, labelNames: ['key'],
+      this.gaugeSets.set(name, new prom.Gauge({ name, help: name, labelNames: ['key'],
         registers: [registry] }));
     }
-    this.quotaRefusals = new Counter({ name: 'quota_exceeded_error_per_namespace',
+    this.quotaRefusals = new prom.Counter({ name: 'quota_exceeded_error_per_namespace',
       help: 'quota_exceeded_error_per_namespace', labelNames: ['key'], registers: [registry] });
-    this.machineState = new Gauge({
+    this.machineState = new prom.Gauge({
       name: 'corral_machine_state',
       help: "Each machine's states: 1 for the one it is in, 0 for those it has left",
       labelNames: ['machine', 'state'],
       registers: [registry],
     });
-    this.machineTransitions = new Counter({
+    this.machineTransitions = new prom.Counter({
       name: 'corral_machine_transitions_total',
       help: 'Entries into each state of each machine',
       labelNames: ['machine', 'state'],
       registers: [registry],
     });
-    this.machineInstances = new Gauge({
+    this.machineInstances = new prom.Gauge({
       name: 'corral_machine_instances',
       help: 'Machines of which there are many (one per session), counted by top-level state',
       labelNames: ['machine', 'state'],
       registers: [registry],
     });
-    this.peerQueueBytes = new Gauge({
+    this.peerQueueBytes = new prom.Gauge({
       name: 'corral_peer_queue_bytes',
       help: "Bytes queued on each peer's link, not yet written to its socket",
       labelNames: ['peer'],
       registers: [registry],
     });
-    this.peerSentFrames = new Gauge({
+    this.peerSentFrames = new prom.Gauge({
       name: 'corral_peer_sent_frames',
       help: "Frames the replica machine sent on each peer's link (sync streams aside)",
       labelNames: ['peer'],
       registers: [registry],
     });
-    this.peerSentBytes = new Gauge({
+    this.peerSentBytes = new prom.Gauge({
       name: 'corral_peer_sent_bytes',
       help: "Bytes of the frames the replica machine sent on each peer's link",
       labelNames: ['peer'],
       registers: [registry],
     });
-    this.strangerFrames = new Counter({
+    this.strangerFrames = new prom.Counter({
       name: 'corral_peer_stranger_frames_dropped_total',
       help: 'Frames a replica received from ids outside its configuration and dropped',
       registers: [registry],
     });
-    this.eventLoopDelay = new Gauge({
+    this.eventLoopDelay = new prom.Gauge({
       name: 'corral_event_loop_delay_seconds',
       help: 'Event-loop delay quantiles since the previous scrape (perf_hooks)',
       labelNames: ['quantile'],
       registers: [registry],
     });
-    this.eventLoopDelayMax = new Gauge({
+    this.eventLoopDelayMax = new prom.Gauge({
       name: 'corral_event_loop_delay_max_seconds',
       help: 'The longest event-loop delay since the previous scrape (perf_hooks)',
       registers: [registry],
@@ -160,7 +165,7 @@ export class MetricsRegistry {
     this.rotation.unref();
     this.eventLoop = monitorEventLoopDelay({ resolution: eventLoopResolutionMs });
     this.eventLoop.enable();
-    if (options.exportProcessInfo) collectDefaultMetrics({ register: registry });
+    if (options.exportProcessInfo) prom.collectDefaultMetrics({ register: registry });
   }
 
   /** Prometheus's text format, every value as of now (ZooKeeper samples its gauges first). */

@@ -2,25 +2,30 @@
 // learner's syncs came from, and the leader's delegations and the SNAPs it sent after one. The
 // replica host counts them as plain numbers (actors/replica/site-sync-metrics.ts); each scrape
 // sets them here, every source and kind present from the start so a rate over them is defined.
-import { Counter, type Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Registry } from 'prom-client';
 import type { ServerMetrics } from '../server/statistics.js';
 import { syncSourceKey, syncSourceKinds } from '../replica/site-sync-metrics.js';
 
+/** prom-client, required when this module first runs (the Prometheus endpoint is configured):
+ * a static import would put it in every server's startup once bundled (cli/bundle.mjs). */
+const prom = createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
+
 /** Registers the counters in `registry`; the function returned refreshes them from `metrics`. */
 export function registerSiteSyncMetrics(registry: Registry, metrics: ServerMetrics): () => void {
-  const sources = new Counter({
+  const sources = new prom.Counter({
     name: 'corral_sync_source_total',
     help: "Syncs this replica took as a learner, by where they came from (the leader, or a " +
       "follower of its site) and kind (snap, diff, trunc)",
     labelNames: ['source', 'kind'],
     registers: [registry],
   });
-  const delegations = new Counter({
+  const delegations = new prom.Counter({
     name: 'corral_sync_delegations_total',
     help: 'Learners this leader sent to a follower of their site for the snapshot (SNAPFROM)',
     registers: [registry],
   });
-  const fallbacks = new Counter({
+  const fallbacks = new prom.Counter({
     name: 'corral_sync_fallbacks_total',
     help: 'SNAPs this leader sent a learner it had sent SNAPFROM on the same connection',
     registers: [registry],

@@ -28,6 +28,16 @@ describe('the bundled corral executable', () => {
     expect(specifiers.filter((specifier) => specifier.startsWith('.'))).toEqual([]);
   });
 
+  // A bundle hoists every static import of a package to its top, even one made only by a module
+  // reached through a dynamic import(): a package an optional feature needs is loaded where it
+  // is used (test/cli/server-imports.test.ts checks the sources for the same list).
+  it('loads no package only an optional feature needs at startup', () => {
+    const specifiers = importedSpecifiers(source);
+    for (const name of ['node-forge', 'jks-js', '@statelyai/inspect', 'ws', 'prom-client']) {
+      expect(specifiers, name).not.toContain(name);
+    }
+  });
+
   it('is ASCII only, so V8 holds its source in one byte a character', () => {
     expect(/[^\x00-\x7f]/.test(source)).toBe(false);
   });
