@@ -23,7 +23,11 @@ function readWhileApplying(
   const read: ReadCapture = { records: [], acls: [] };
   for (let index = 0; index < capture.nodeCount; index++) {
     for (const txn of later.take(txnsPerRecord)) tree.apply(txn);
-    read.records.push(capture.record(index));
+    // Data read in place is valid until the tree next changes: kept, it is copied at once.
+    const record = capture.record(index);
+    const data = record[1];
+    read.records.push(data === null ? record
+      : [record[0], Buffer.from(data), ...record.slice(2)] as NodeRecord);
     read.acls.push(...capture.newAcls());
   }
   return read;
