@@ -3,8 +3,8 @@
 // ServerMetrics, summaries fed at each observation; plus corral's own metrics under corral_, and
 // with exportJvmInfo the Node process's (prom-client's default metrics, there being no JVM).
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
 import type { Counter, Gauge, Metric } from 'prom-client';
+import { prom } from './prom-client.js';
 import type {
   ServerMetrics,
   SummarySetStatistic,
@@ -25,10 +25,6 @@ import {
   summaryWindowMs,
   WindowedSummary,
 } from './metrics-summary.js';
-
-/** prom-client, required when this module first runs (the Prometheus endpoint is configured):
- * a static import would put it in every server's startup once bundled (cli/bundle.mjs). */
-const prom = createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
 
 export interface MetricsRegistryOptions {
   /** The four-letter words' view of the server, built at each scrape (as mntr builds it). */

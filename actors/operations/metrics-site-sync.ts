@@ -2,14 +2,10 @@
 // learner's syncs came from, and the leader's delegations and the SNAPs it sent after one. The
 // replica host counts them as plain numbers (actors/replica/site-sync-metrics.ts); each scrape
 // sets them here, every source and kind present from the start so a rate over them is defined.
-import { createRequire } from 'node:module';
 import type { Registry } from 'prom-client';
+import { prom } from './prom-client.js';
 import type { ServerMetrics } from '../server/statistics.js';
 import { syncSourceKey, syncSourceKinds } from '../replica/site-sync-metrics.js';
-
-/** prom-client, required when this module first runs (the Prometheus endpoint is configured):
- * a static import would put it in every server's startup once bundled (cli/bundle.mjs). */
-const prom = createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
 
 /** Registers the counters in `registry`; the function returned refreshes them from `metrics`. */
 export function registerSiteSyncMetrics(registry: Registry, metrics: ServerMetrics): () => void {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../support/corral.js';
+import { optionalFeaturePackages } from '../support/optional-packages.js';
 
 const main = join(projectRoot, 'dist', 'cli', 'main.js');
 
@@ -30,10 +31,10 @@ describe('the bundled corral executable', () => {
 
   // A bundle hoists every static import of a package to its top, even one made only by a module
   // reached through a dynamic import(): a package an optional feature needs is loaded where it
-  // is used (test/cli/server-imports.test.ts checks the sources for the same list).
+  // is used (test/cli/server-imports.test.ts checks the sources).
   it('loads no package only an optional feature needs at startup', () => {
     const specifiers = importedSpecifiers(source);
-    for (const name of ['node-forge', 'jks-js', '@statelyai/inspect', 'ws', 'prom-client']) {
+    for (const name of optionalFeaturePackages) {
       expect(specifiers, name).not.toContain(name);
     }
   });

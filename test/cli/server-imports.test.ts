@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { optionalFeaturePackages } from '../support/optional-packages.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -79,7 +80,7 @@ describe('corral server startup imports', () => {
   });
 
   it('leaves packages only optional features need unloaded', () => {
-    for (const name of ['node-forge', 'jks-js', '@statelyai/inspect', 'ws', 'prom-client']) {
+    for (const name of optionalFeaturePackages) {
       expect(packages, name).not.toContain(name);
     }
   });
