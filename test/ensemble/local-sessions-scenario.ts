@@ -107,7 +107,9 @@ export async function observeLocalSessions(servers: LocalSessionServers, prefix:
   const afterConnect = (await leaderZxid(servers, leader)) - start;
   const countsOnFollower = await sessionCounts(port(first!));
   const persistent = await call(onFollower, create(`${prefix}-p`, 0));
-  const persistentRead = await call(onLeader, exists(`${prefix}-p`));
+  // After a sync: ZooKeeper may answer the follower's client before the leader itself has
+  // applied the commit, and another session's read has no read-your-writes (seen: NoNode).
+  const persistentRead = await syncedExists(onLeader, `${prefix}-p`);
   const afterPersistent = (await leaderZxid(servers, leader)) - start;
   const reconnectLocal = (await reconnect(port(second!), onLeader)).outcome;
   const afterReconnect = (await leaderZxid(servers, leader)) - start;
