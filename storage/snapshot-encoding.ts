@@ -17,8 +17,16 @@ import {
   type SnapshotFrame,
 } from './snapshot-format.js';
 
-/** Nodes per frame: small enough that encoding one frame takes well under a millisecond. */
+/** Nodes per frame at most: small enough that encoding one frame takes well under a
+ * millisecond. */
 const nodesPerFrame = 250;
+/**
+ * A frame ends once its nodes' data reach this many bytes, whatever their count: a frame is
+ * encoded, checksummed, written and read whole, so it must stay about as small as one turn of
+ * the event loop can take. (250 nodes of 900 KiB made one 220 MB frame, encoded in one turn;
+ * at a large jute.maxbuffer, 250 nodes could pass frameBytesMax.) At least one node per frame.
+ */
+export const frameDataBytesTarget = 1 << 20;
 /** Bytes gathered before one file write; each write is an await, where the event loop runs. */
 export const writeBytesMin = 1 << 20;
 
@@ -112,10 +120,13 @@ function aclTable(acls: ReadonlyArray<readonly ACL[]>): Array<Array<[number, str
 export function* framesOf(capture: TreeCapture, arena: FrameArena): Generator<Buffer> {
   const { zxid, nodeCount } = capture;
   yield frameOf({ type: 'header', magic, formatVersion: snapshotFormatVersion, zxid, nodeCount });
-  for (let start = 0; start < nodeCount; start += nodesPerFrame) {
+  for (let index = 0; index < nodeCount;) {
     const nodes: NodeRecord[] = [];
-    for (let index = start; index < Math.min(start + nodesPerFrame, nodeCount); index++) {
-      nodes.push(capture.record(index));
+    let dataBytes = 0;
+    while (index < nodeCount && nodes.length < nodesPerFrame && dataBytes < frameDataBytesTarget) {
+      const record = capture.record(index++);
+      nodes.push(record);
+      dataBytes += dataLengthOf(record[1]);
     }
     const acls = capture.newAcls();
     if (acls.length > 0) yield frameOf({ type: 'acls', acls: aclTable(acls) });

@@ -13,8 +13,9 @@ import type { NodeRecord, SessionRecord } from '../tree/snapshot.js';
 export const snapshotFormatVersion = 4;
 export const readableFormatVersions: ReadonlySet<number> = new Set([1, 2, 3, 4]);
 export const magic = 'corral-snapshot';
-/** A frame longer than this is damage, not data (a frame holds nodesPerFrame znodes of at most
- * jute.maxbuffer each in practice, far below). */
+/** A frame longer than this is damage, not data (a node frame's data ends once past about a
+ * megabyte, so it holds that plus one node of at most jute.maxbuffer: far below; older
+ * snapshots' frames held 250 nodes whatever their size). */
 export const frameBytesMax = 1 << 30;
 /**
  * The first payload byte of a raw frame (format 3): 0xc1 is the one byte MessagePack never uses,
