@@ -1,11 +1,15 @@
 // The messages of a leader's sync stream after DIFF, TRUNC or SNAP: the logged txns as PROPOSAL
 // batches, each followed by a COMMIT for the last of them the leader has committed. The replica
 // host (actors/replica/learner-sync.ts) streams through this one function in every world.
-import type { Txn } from './txn.js';
+import { txnBulkBytes, type Txn } from './txn.js';
 import type { PeerMessage, TreeSnapshot, Zxid } from './peer.js';
 
-/** Txns per PROPOSAL in a sync stream: large frames, but far below frameBytesMax. */
+/** Txns per PROPOSAL in a sync stream at most. */
 export const syncBatchTxnsMax = 500;
+/** A PROPOSAL batch ends once its txns reach about this many bytes (txnBulkBytes), whatever
+ * their count: each batch is one frame, encoded in one turn of the leader's event loop and
+ * bounded by the peer link's frame limit (500 restore chunks of 4 MiB would pass it). */
+export const syncBatchBytesTarget = 1 << 20;
 
 export function* syncStreamMessages(
   txns: Iterable<Txn>,
@@ -13,16 +17,19 @@ export function* syncStreamMessages(
   batchTxnsMax = syncBatchTxnsMax,
 ): Generator<PeerMessage> {
   let batch: Txn[] = [];
+  let batchBytes = 0;
   const flush = function* (): Generator<PeerMessage> {
     if (batch.length === 0) return;
     yield { type: 'proposal', txns: batch };
     const committed = batch.filter((txn) => txn.zxid <= committedZxid).at(-1);
     if (committed !== undefined) yield { type: 'commit', zxid: committed.zxid };
     batch = [];
+    batchBytes = 0;
   };
   for (const txn of txns) {
     batch.push(txn);
-    if (batch.length >= batchTxnsMax) yield* flush();
+    batchBytes += txnBulkBytes(txn);
+    if (batch.length >= batchTxnsMax || batchBytes >= syncBatchBytesTarget) yield* flush();
   }
   yield* flush();
 }

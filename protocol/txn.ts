@@ -5,7 +5,7 @@
 // rejected write is an error txn on every replica alike (it still consumes its zxid, as in
 // ZooKeeper).
 
-import type { WriteRequest } from './requests.js';
+import type { MultiOp, WriteRequest } from './requests.js';
 import type { ACL, Id } from './records.js';
 import type { Membership, ReconfigAsk } from './membership.js';
 
@@ -166,3 +166,41 @@ export interface ReconfigRequestBody extends ReconfigAsk {
 
 /** What the leader's machine takes in `client.requests`: a txn body, or a reconfig to resolve. */
 export type RequestBody = TxnBody | ReconfigRequestBody;
+
+/** What a txn carries beyond its fixed fields, roughly, for cutting streams of txns by size. */
+const txnFixedBytes = 64;
+
+function requestBulkBytes(request: WriteRequest | MultiOp): number {
+  switch (request.kind) {
+    case 'create':
+    case 'setData':
+      return request.path.length + (request.data?.length ?? 0);
+    case 'multi':
+    case 'multiRead':
+      return request.ops.reduce((sum, op) => sum + requestBulkBytes(op), 0);
+    default:
+      return request.path.length;
+  }
+}
+
+/**
+ * About how many bytes `txn` takes encoded: its data, paths and chunks, plus a fixed part. What
+ * streams of txns (a sync's PROPOSAL batches and its log reads) are cut by, besides their count:
+ * 500 txns of a megabyte each are one frame of 500 MB, encoded in one turn of the event loop.
+ */
+export function txnBulkBytes(txn: Txn): number {
+  const body = txn.body;
+  switch (body.type) {
+    case 'write':
+      return txnFixedBytes + requestBulkBytes(body.request);
+    case 'restoreChunk':
+      return txnFixedBytes + body.bytes.length;
+    case 'restore':
+      return txnFixedBytes + body.nodes.reduce(
+        (sum, node) => sum + node[0].length + (node[1]?.length ?? 0) + 80, 0);
+    case 'createSession':
+      return txnFixedBytes + body.password.length;
+    default:
+      return txnFixedBytes;
+  }
+}
