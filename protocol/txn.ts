@@ -184,12 +184,12 @@ function requestBulkBytes(request: WriteRequest | MultiOp): number {
 }
 
 /**
- * About how many bytes `txn` takes encoded: its data, paths and chunks, plus a fixed part. What
- * streams of txns (a sync's PROPOSAL batches and its log reads) are cut by, besides their count:
- * 500 txns of a megabyte each are one frame of 500 MB, encoded in one turn of the event loop.
+ * About how many bytes a txn (or a request on its way to be one) takes encoded: its data, paths
+ * and chunks, plus a fixed part. What batches of them are cut by, besides their count: a sync's
+ * PROPOSAL batches and its log reads, and the requests a replica gathers in one turn. 500 txns
+ * of a megabyte each are one frame of 500 MB, encoded in one turn of the event loop.
  */
-export function txnBulkBytes(txn: Txn): number {
-  const body = txn.body;
+export function bodyBulkBytes(body: RequestBody): number {
   switch (body.type) {
     case 'write':
       return txnFixedBytes + requestBulkBytes(body.request);
@@ -203,4 +203,9 @@ export function txnBulkBytes(txn: Txn): number {
     default:
       return txnFixedBytes;
   }
+}
+
+/** bodyBulkBytes of a txn's body. */
+export function txnBulkBytes(txn: Txn): number {
+  return bodyBulkBytes(txn.body);
 }

@@ -3,13 +3,21 @@
 // one log commit (ZooKeeper's request processors batch what they find queued the same way).
 import type { ClientRequestEntry } from '../../machines/replica-context.js';
 import type { ReplicaEvent } from '../../machines/replica.js';
-import type { TxnDigest } from '../../protocol/txn.js';
+import { bodyBulkBytes, type TxnDigest } from '../../protocol/txn.js';
 
 /** Requests handed to the machine in one `client.requests` at most. */
 const requestsPerBatchMax = 1000;
+/**
+ * A batch is handed over once its requests reach this many bytes (bodyBulkBytes), whatever
+ * their count: it becomes one PROPOSAL (or a learner's REQUEST) and one log commit, a frame
+ * encoded in one turn, and a turn that completes hundreds of megabyte-sized requests would
+ * otherwise make one frame of them past the peer link's frame limit.
+ */
+export const requestBatchBytesMax = 1 << 20;
 
 export class RequestBatches {
   private pendingRequests: ClientRequestEntry[] = [];
+  private pendingBytes = 0;
   private flushQueued = false;
 
   constructor(
@@ -22,6 +30,7 @@ export class RequestBatches {
   /** One more request for this turn's batch (handed over at once when the batch is full). */
   add(entry: ClientRequestEntry): void {
     this.pendingRequests.push(entry);
+    this.pendingBytes += bodyBulkBytes(entry.body);
     this.queueFlush();
   }
 
@@ -32,8 +41,10 @@ export class RequestBatches {
   }
 
   private queueFlush(): void {
-    if (this.pendingRequests.length >= requestsPerBatchMax) this.flushRequests();
-    else if (!this.flushQueued) {
+    if (this.pendingRequests.length >= requestsPerBatchMax ||
+      this.pendingBytes >= requestBatchBytesMax) {
+      this.flushRequests();
+    } else if (!this.flushQueued) {
       this.flushQueued = true;
       this.nextTurn(() => this.flushRequests());
     }
@@ -45,6 +56,7 @@ export class RequestBatches {
     if (this.pendingRequests.length === 0) return;
     const requests = this.pendingRequests;
     this.pendingRequests = [];
+    this.pendingBytes = 0;
     const digest = this.digestToStamp();
     this.send(digest === undefined
       ? { type: 'client.requests', requests }

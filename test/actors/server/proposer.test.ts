@@ -2,7 +2,7 @@
 // failed append (disk full) without applying or skipping anything.
 
 import { describe, expect, it } from 'vitest';
-import { Proposer, zxidAfter } from '../../../actors/server/proposer.js';
+import { appendBytesMax, Proposer, zxidAfter } from '../../../actors/server/proposer.js';
 import { makeZxid, zxidCounterMax } from '../../../protocol/zxid.js';
 import { MemoryTxnLog } from '../../../storage/log.js';
 import type { Txn } from '../../../protocol/txn.js';
@@ -85,6 +85,27 @@ describe('proposer', () => {
     expect(log.appendCalls).toBe(1);
     expect(applied.map((txn) => txn.cxid)).toEqual([1, 2, 3]);
     expect(applied[0]!.time).toBe(1_000);
+  });
+
+  it('cuts an append of large values by size, applying every txn once and in order', async () => {
+    const log = new HeldLog();
+    const applied: number[] = [];
+    const proposer = new Proposer<number>({
+      log, now: () => 1_000, apply: (txn) => (applied.push(txn.zxid), txn.zxid),
+      appendsInFlightMax: 100,
+    });
+    const value = Buffer.alloc(300 * 1024);
+    const writes = Array.from({ length: 10 }, (_, index) => proposer.propose(1n, index + 1,
+      { type: 'write', auth: { ids: [], superUser: false },
+        request: { kind: 'setData', path: '/n', data: value, version: -1 } }));
+    await turn();
+    await turn();
+    // 1 MiB per append (appendBytesMax): four values of 300 KiB reach it.
+    expect(appendBytesMax).toBe(1 << 20);
+    expect(log.held.map((append) => append.zxids)).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]);
+    while (log.held.length > 0) log.release(0);
+    expect(await Promise.all(writes)).toEqual(Array.from({ length: 10 }, (_, index) => index + 1));
+    expect(applied).toEqual(Array.from({ length: 10 }, (_, index) => index + 1));
   });
 
   it('fails a batch whose append fails, applies none of it, and numbers on from the log',
