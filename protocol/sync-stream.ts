@@ -1,15 +1,11 @@
 // The messages of a leader's sync stream after DIFF, TRUNC or SNAP: the logged txns as PROPOSAL
 // batches, each followed by a COMMIT for the last of them the leader has committed. The replica
 // host (actors/replica/learner-sync.ts) streams through this one function in every world.
-import { txnBulkBytes, type Txn } from './txn.js';
+import { txnBatchBytesMax, txnBulkBytes, type Txn } from './txn.js';
 import type { PeerMessage, TreeSnapshot, Zxid } from './peer.js';
 
-/** Txns per PROPOSAL in a sync stream at most. */
+/** Txns per PROPOSAL in a sync stream at most (and fewer once they reach txnBatchBytesMax). */
 export const syncBatchTxnsMax = 500;
-/** A PROPOSAL batch ends once its txns reach about this many bytes (txnBulkBytes), whatever
- * their count: each batch is one frame, encoded in one turn of the leader's event loop and
- * bounded by the peer link's frame limit (500 restore chunks of 4 MiB would pass it). */
-export const syncBatchBytesTarget = 1 << 20;
 
 export function* syncStreamMessages(
   txns: Iterable<Txn>,
@@ -29,7 +25,7 @@ export function* syncStreamMessages(
   for (const txn of txns) {
     batch.push(txn);
     batchBytes += txnBulkBytes(txn);
-    if (batch.length >= batchTxnsMax || batchBytes >= syncBatchBytesTarget) yield* flush();
+    if (batch.length >= batchTxnsMax || batchBytes >= txnBatchBytesMax) yield* flush();
   }
   yield* flush();
 }

@@ -169,6 +169,18 @@ export type RequestBody = TxnBody | ReconfigRequestBody;
 
 /** What a txn carries beyond its fixed fields, roughly, for cutting streams of txns by size. */
 const txnFixedBytes = 64;
+/** A restored znode's stat fields, ACL index and flags, roughly (RestoredNode). */
+const restoredNodeFixedBytes = 80;
+
+/**
+ * Txns (or requests) that go together into one frame, one log commit or one apply end once
+ * their bodyBulkBytes reach this, whatever their count: a sync's PROPOSAL batches and its log
+ * reads, the requests a replica gathers in one turn (one PROPOSAL, or a learner's REQUEST), and
+ * a standalone server's appends. Each such batch is encoded, or applied, in one turn of the
+ * event loop, and a PROPOSAL is one peer frame: without this, 500 txns of a megabyte were one
+ * frame of 500 MB, and 500 restore chunks of 4 MiB would pass the peer link's 1 GiB limit.
+ */
+export const txnBatchBytesMax = 1 << 20;
 
 function requestBulkBytes(request: WriteRequest | MultiOp): number {
   switch (request.kind) {
@@ -183,12 +195,8 @@ function requestBulkBytes(request: WriteRequest | MultiOp): number {
   }
 }
 
-/**
- * About how many bytes a txn (or a request on its way to be one) takes encoded: its data, paths
- * and chunks, plus a fixed part. What batches of them are cut by, besides their count: a sync's
- * PROPOSAL batches and its log reads, and the requests a replica gathers in one turn. 500 txns
- * of a megabyte each are one frame of 500 MB, encoded in one turn of the event loop.
- */
+/** About how many bytes a txn (or a request on its way to be one) takes encoded: its data,
+ * paths and chunks, plus a fixed part (see txnBatchBytesMax). */
 export function bodyBulkBytes(body: RequestBody): number {
   switch (body.type) {
     case 'write':
@@ -196,8 +204,8 @@ export function bodyBulkBytes(body: RequestBody): number {
     case 'restoreChunk':
       return txnFixedBytes + body.bytes.length;
     case 'restore':
-      return txnFixedBytes + body.nodes.reduce(
-        (sum, node) => sum + node[0].length + (node[1]?.length ?? 0) + 80, 0);
+      return txnFixedBytes + body.nodes.reduce((sum, node) =>
+        sum + node[0].length + (node[1]?.length ?? 0) + restoredNodeFixedBytes, 0);
     case 'createSession':
       return txnFixedBytes + body.password.length;
     default:

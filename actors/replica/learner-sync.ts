@@ -7,13 +7,13 @@ import type { Logger } from 'pino';
 import type { SyncStreamParams } from '../../machines/replica.js';
 import { encodePeerMessage } from '../../protocol/peer-codec.js';
 import type { Zxid } from '../../protocol/peer.js';
-import { openSyncStream, syncBatchBytesTarget, syncStreamMessages, type SyncOpening } from
+import { openSyncStream, syncStreamMessages, type SyncOpening } from
   '../../protocol/sync-stream.js';
 import { peerSnapshotFormatVersion } from '../../storage/peer-snapshot.js';
 import type { ReplicaStorage } from '../../storage/replica-storage.js';
 import type { DataTree } from '../../tree/data-tree.js';
 import type { TreeCapture } from '../../tree/snapshot.js';
-import { txnBulkBytes, type Txn } from '../../protocol/txn.js';
+import { txnBatchBytesMax, txnBulkBytes, type Txn } from '../../protocol/txn.js';
 import { snapFrames, type PeerOutbox } from './outbox.js';
 import { type ReplicaLog } from './log.js';
 import { hex } from '../../protocol/zxid.js';
@@ -27,7 +27,7 @@ export interface LearnerSyncParts {
 }
 
 /** Txns read between event-loop turns of a sync stream, in one synchronous read each: at most
- * this many, and no more once they reach syncBatchBytesTarget (one PROPOSAL batch's worth). */
+ * this many, and no more once they reach txnBatchBytesMax (one PROPOSAL batch's worth). */
 const syncReadTxnsMax = 500;
 
 /**
@@ -43,7 +43,7 @@ function* loggedTxnsBetween(log: ReplicaLog, afterZxid: Zxid, throughZxid: Zxid)
     for (const txn of log.txnsBetween(last, throughZxid)) {
       chunk.push(txn);
       chunkBytes += txnBulkBytes(txn);
-      if (chunk.length >= syncReadTxnsMax || chunkBytes >= syncBatchBytesTarget) break;
+      if (chunk.length >= syncReadTxnsMax || chunkBytes >= txnBatchBytesMax) break;
     }
     if (chunk.length === 0) return;
     yield* chunk;

@@ -3,17 +3,11 @@
 // one log commit (ZooKeeper's request processors batch what they find queued the same way).
 import type { ClientRequestEntry } from '../../machines/replica-context.js';
 import type { ReplicaEvent } from '../../machines/replica.js';
-import { bodyBulkBytes, type TxnDigest } from '../../protocol/txn.js';
+import { bodyBulkBytes, txnBatchBytesMax, type TxnDigest } from '../../protocol/txn.js';
 
-/** Requests handed to the machine in one `client.requests` at most. */
+/** Requests handed to the machine in one `client.requests` at most; a batch is handed over
+ * sooner once its requests reach txnBatchBytesMax (it becomes one PROPOSAL frame). */
 const requestsPerBatchMax = 1000;
-/**
- * A batch is handed over once its requests reach this many bytes (bodyBulkBytes), whatever
- * their count: it becomes one PROPOSAL (or a learner's REQUEST) and one log commit, a frame
- * encoded in one turn, and a turn that completes hundreds of megabyte-sized requests would
- * otherwise make one frame of them past the peer link's frame limit.
- */
-export const requestBatchBytesMax = 1 << 20;
 
 export class RequestBatches {
   private pendingRequests: ClientRequestEntry[] = [];
@@ -42,7 +36,7 @@ export class RequestBatches {
 
   private queueFlush(): void {
     if (this.pendingRequests.length >= requestsPerBatchMax ||
-      this.pendingBytes >= requestBatchBytesMax) {
+      this.pendingBytes >= txnBatchBytesMax) {
       this.flushRequests();
     } else if (!this.flushQueued) {
       this.flushQueued = true;

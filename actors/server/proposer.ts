@@ -5,8 +5,14 @@
 
 import type { TxnLog } from '../../storage/log.js';
 import type { ApplyOutcome } from '../../tree/data-tree.js';
-import { txnBulkBytes, type RequestBody, type Txn, type TxnBody, type TxnDigest } from
-  '../../protocol/txn.js';
+import {
+  txnBatchBytesMax,
+  txnBulkBytes,
+  type RequestBody,
+  type Txn,
+  type TxnBody,
+  type TxnDigest,
+} from '../../protocol/txn.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { tell, type WritePipeline } from './pipeline.js';
 import {
@@ -51,13 +57,6 @@ export interface ProposerOptions<Outcome> {
 }
 
 function ignore(): void {}
-
-/**
- * An append ends once its txns reach this many bytes (txnBulkBytes), whatever their count: it
- * is encoded, and once durable applied and answered, in one turn of the event loop each, so a
- * thousand writes of a megabyte must not make one append of a gigabyte.
- */
-export const appendBytesMax = 1 << 20;
 
 interface Pending<Outcome> {
   txn: Txn;
@@ -192,12 +191,14 @@ export class Proposer<Outcome> {
   }
 
   /** The queue's head for one append: batchTxnsMax txns at most, and no more once they reach
-   * appendBytesMax (an append is encoded, then applied, in one turn each). */
+   * txnBatchBytesMax (an append is encoded, then applied, in one turn each). */
   private takeBatch(): Pending<Outcome>[] {
     let count = 0;
     let bytes = 0;
     const limit = Math.min(this.queue.length, this.batchTxnsMax);
-    while (count < limit && bytes < appendBytesMax) bytes += txnBulkBytes(this.queue[count++]!.txn);
+    while (count < limit && bytes < txnBatchBytesMax) {
+      bytes += txnBulkBytes(this.queue[count++]!.txn);
+    }
     return this.queue.splice(0, count);
   }
 

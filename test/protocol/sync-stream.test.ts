@@ -6,12 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodePeerMessage } from '../../protocol/peer-codec.js';
 import type { PeerMessage } from '../../protocol/peer.js';
-import {
-  syncBatchBytesTarget,
-  syncBatchTxnsMax,
-  syncStreamMessages,
-} from '../../protocol/sync-stream.js';
-import { txnBulkBytes, type Txn } from '../../protocol/txn.js';
+import { syncBatchTxnsMax, syncStreamMessages } from '../../protocol/sync-stream.js';
+import { txnBatchBytesMax, txnBulkBytes, type Txn } from '../../protocol/txn.js';
 
 const auth = { ids: [], superUser: false };
 
@@ -44,9 +40,9 @@ describe('sync stream batches', () => {
     expect(batches.length).toBeGreaterThanOrEqual(20);
     for (const batch of batches) {
       const bytes = batch.reduce((sum, txn) => sum + txnBulkBytes(txn), 0);
-      expect(bytes - txnBulkBytes(batch.at(-1)!)).toBeLessThan(syncBatchBytesTarget);
+      expect(bytes - txnBulkBytes(batch.at(-1)!)).toBeLessThan(txnBatchBytesMax);
       const frame = encodePeerMessage({ type: 'proposal', txns: batch });
-      expect(frame.byteLength).toBeLessThan(syncBatchBytesTarget + 800 * 1024);
+      expect(frame.byteLength).toBeLessThan(txnBatchBytesMax + 800 * 1024);
     }
     // Each batch with committed txns is followed by a COMMIT of the last of them, never past 30.
     const commits = messages.flatMap((message) => message.type === 'commit' ? [message.zxid] : []);

@@ -25,7 +25,9 @@ function withSizedCreates(txns: Txn[], count: number): Txn[] {
     body: {
       type: 'write',
       request: { kind: 'create', opcode: 15, path: `/sized-${index}`, flags: 0, ttl: -1,
-        data: index % 3 === 0 ? Buffer.alloc(largeValueBytes, index & 0xff) : Buffer.from(`s${index}`),
+        data: index % 3 === 0
+          ? Buffer.alloc(largeValueBytes, index & 0xff)
+          : Buffer.from(`s${index}`),
         acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }] },
       auth: { ids: [], superUser: false },
     },

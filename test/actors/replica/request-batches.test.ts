@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientRequestEntry } from '../../../machines/replica-context.js';
 import type { ReplicaEvent } from '../../../machines/replica.js';
-import { requestBatchBytesMax, RequestBatches } from '../../../actors/replica/request-batches.js';
+import { RequestBatches } from '../../../actors/replica/request-batches.js';
+import { txnBatchBytesMax } from '../../../protocol/txn.js';
 
 const auth = { ids: [], superUser: false };
 
@@ -46,7 +47,7 @@ describe('request batches', () => {
     endTurn();
     expect(sent.flat()).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
     // Four of 300 KiB pass 1 MiB: each batch ends on the request that reaches the bound.
-    expect(requestBatchBytesMax).toBe(1 << 20);
+    expect(txnBatchBytesMax).toBe(1 << 20);
     const perBatch = 4;
     expect(sent.slice(0, -1).every((batch) => batch.length === perBatch)).toBe(true);
     expect(sent.length).toBe(Math.ceil(30 / perBatch));

@@ -2,10 +2,10 @@
 // failed append (disk full) without applying or skipping anything.
 
 import { describe, expect, it } from 'vitest';
-import { appendBytesMax, Proposer, zxidAfter } from '../../../actors/server/proposer.js';
+import { Proposer, zxidAfter } from '../../../actors/server/proposer.js';
 import { makeZxid, zxidCounterMax } from '../../../protocol/zxid.js';
 import { MemoryTxnLog } from '../../../storage/log.js';
-import type { Txn } from '../../../protocol/txn.js';
+import { txnBatchBytesMax, type Txn } from '../../../protocol/txn.js';
 
 /** A real in-memory log whose appends can be made to fail, as a full disk would. */
 class FaultyLog extends MemoryTxnLog {
@@ -100,8 +100,8 @@ describe('proposer', () => {
         request: { kind: 'setData', path: '/n', data: value, version: -1 } }));
     await turn();
     await turn();
-    // 1 MiB per append (appendBytesMax): four values of 300 KiB reach it.
-    expect(appendBytesMax).toBe(1 << 20);
+    // 1 MiB per append (txnBatchBytesMax): four values of 300 KiB reach it.
+    expect(txnBatchBytesMax).toBe(1 << 20);
     expect(log.held.map((append) => append.zxids)).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]);
     while (log.held.length > 0) log.release(0);
     expect(await Promise.all(writes)).toEqual(Array.from({ length: 10 }, (_, index) => index + 1));
