@@ -41,6 +41,20 @@ export interface SessionTouch {
 export interface TreeSnapshot {
   formatVersion: number;
   bytes: Uint8Array;
+  /**
+   * A SNAP a learner joined from SNAPPART pieces (actors/replica/snap-assembler.ts): the payload
+   * is these pieces, then `bytes`. They are kept apart, not copied into one buffer: the copy
+   * would double a large SNAP's memory on the learner, and one Buffer holds at most 4 GiB.
+   * Never on the wire: a SNAP is sent with its bytes alone.
+   */
+  pieces?: readonly Uint8Array[];
+}
+
+/** The bytes of a snapshot's payload, its pieces included. */
+export function treeSnapshotBytes(snapshot: TreeSnapshot): number {
+  let bytes = snapshot.bytes.byteLength;
+  for (const piece of snapshot.pieces ?? []) bytes += piece.byteLength;
+  return bytes;
 }
 
 /**
@@ -305,7 +319,7 @@ export function describePeerMessage(message: PeerMessage): string {
     case 'trunc':
       return `TRUNC ${hex(message.zxid)}`;
     case 'snap':
-      return `SNAP ${hex(message.zxid)} ${message.snapshot.bytes.byteLength} bytes`;
+      return `SNAP ${hex(message.zxid)} ${treeSnapshotBytes(message.snapshot)} bytes`;
     case 'snapPart':
       return `SNAPPART ${message.bytes.byteLength} bytes`;
     case 'newLeader':

@@ -6,9 +6,15 @@
 import type { TreeSnapshot } from '../protocol/peer.js';
 import type { DataTree } from '../tree/data-tree.js';
 import type { StoreRestorer } from '../tree/snapshot.js';
-import { decodeFrame, restoringVisitor, SnapshotFrameWalk } from './snapshot-decoding.js';
-import { encodeSnapshot, snapshotBytesZxid, visitSnapshotBytes } from './snapshot-file.js';
-import { corrupt, frameBytesMax } from './snapshot-format.js';
+import {
+  bufferFramePayloads,
+  decodeFrame,
+  restoringVisitor,
+  SnapshotFrameWalk,
+  visitPayloads,
+} from './snapshot-decoding.js';
+import { encodeSnapshot } from './snapshot-file.js';
+import { corrupt, frameBytesMax, magic } from './snapshot-format.js';
 import { FrameCutter } from './snapshot-stream.js';
 
 /** 2: snapshot-file frames (format 3 and later). 1 was one msgpack document of node tuples. */
@@ -21,13 +27,42 @@ export function snapshotOfTree(tree: DataTree): TreeSnapshot {
   return { formatVersion: peerSnapshotFormatVersion, bytes: encodeSnapshot(tree.capture()) };
 }
 
-/** The payload as a Buffer over the same memory (msgpackr may hand back a plain Uint8Array). */
-export function snapshotBytes(snapshot: TreeSnapshot): Buffer {
-  return asBuffer(snapshot.bytes);
+/**
+ * A snapshot's payload in order, as Buffers over the same memory (msgpackr may hand back plain
+ * Uint8Arrays): the pieces a learner joined it from, if any, then its bytes. It is never copied
+ * into one buffer (see TreeSnapshot.pieces).
+ */
+export function snapshotPayload(snapshot: TreeSnapshot): Buffer[] {
+  const pieces = (snapshot.pieces ?? []).map(asBuffer);
+  pieces.push(asBuffer(snapshot.bytes));
+  return pieces;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/** The frame payloads of a snapshot's payload in order, each checksum checked, however it is
+ * cut into pieces (a frame across two pieces is joined once). */
+function* payloadFrames(snapshot: TreeSnapshot): Generator<Buffer> {
+  const pieces = snapshotPayload(snapshot);
+  if (pieces.length === 1) {
+    yield* bufferFramePayloads(snapName, pieces[0]!);
+    return;
+  }
+  const frames = new FrameCutter(snapName, frameBytesMax);
+  for (const piece of pieces) yield* frames.push(piece);
+  if (frames.heldBytes > 0) {
+    throw corrupt(snapName, `frame ${frames.frameIndex} runs past the end of the snapshot`);
+  }
+}
+
+/** The zxid a snapshot's payload is taken at, from its header frame. */
+export function snapshotZxid(snapshot: TreeSnapshot): number {
+  const first = payloadFrames(snapshot).next();
+  const frame = first.done === true ? undefined : decodeFrame(snapName, first.value);
+  if (frame?.type !== 'header' || frame.magic !== magic) throw corrupt(snapName, 'no header');
+  return frame.zxid;
 }
 
 /**
@@ -38,10 +73,9 @@ export function restoreTree(tree: DataTree, snapshot: TreeSnapshot): number {
   if (snapshot.formatVersion !== peerSnapshotFormatVersion) {
     throw new Error(`peer snapshot: unknown format ${snapshot.formatVersion}`);
   }
-  const bytes = snapshotBytes(snapshot);
-  const zxid = snapshotBytesZxid(snapName, bytes);
+  const zxid = snapshotZxid(snapshot);
   tree.restore(zxid, (restorer) => {
-    visitSnapshotBytes(snapName, bytes, restoringVisitor(restorer));
+    visitPayloads(snapName, payloadFrames(snapshot), restoringVisitor(restorer));
   });
   return zxid;
 }
@@ -95,6 +129,5 @@ export function checkSnapshot(snapshot: TreeSnapshot): number {
   if (snapshot.formatVersion !== peerSnapshotFormatVersion) {
     throw new Error(`peer snapshot: unknown format ${snapshot.formatVersion}`);
   }
-  const bytes = snapshotBytes(snapshot);
-  return visitSnapshotBytes(snapName, bytes, {}).zxid;
+  return visitPayloads(snapName, payloadFrames(snapshot), {}).zxid;
 }

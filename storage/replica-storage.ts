@@ -183,9 +183,11 @@ export class ReplicaStorage implements TxnLog {
    * that a restart from it replays no txn of the old history; then the rest of the old state goes
    * (cut before that, the next open takes it: recovery.ts, dropHistoryReplacedBySnap).
    */
-  async replaceWithSnapshot(zxid: number, snapshot: Buffer, restore: () => void): Promise<void> {
+  async replaceWithSnapshot(zxid: number, snapshot: Buffer | readonly Buffer[],
+    restore: () => void): Promise<void> {
     await this.settled();
-    const prepared = await this.snapshots.prepare(zxid, snapshot, restore,
+    const pieces = Buffer.isBuffer(snapshot) ? [snapshot] : snapshot;
+    const prepared = await this.snapshots.prepare(zxid, pieces, restore,
       this.settings.snapshotCompression);
     try {
       await this.truncateAfter(zxid);

@@ -83,7 +83,7 @@ export class SnapshotDirectory {
   /** A SNAP's payload written and synced under a temporary name (prepareSnapshotBytes). */
   prepare(
     zxid: number,
-    snapshot: Buffer,
+    snapshot: readonly Buffer[],
     restore: () => void,
     compression: SnapshotCompression,
   ): Promise<PreparedSnapshot> {

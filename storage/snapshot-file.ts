@@ -196,14 +196,15 @@ export async function prepareSnapshotBytes(
   files: FileStore,
   dir: string,
   zxid: number,
-  snapshot: Buffer,
+  snapshot: Buffer | readonly Buffer[],
   whileWriting: () => void = () => undefined,
   compression: SnapshotCompression = 'none',
 ): Promise<PreparedSnapshot> {
+  const pieces = Buffer.isBuffer(snapshot) ? [snapshot] : snapshot;
   return prepareSnapshot(files, dir, snapshotName(zxid, compression), async (handle) => {
     const written = compression === 'none'
-      ? writeAll(handle, snapshot).then(() => snapshot.length)
-      : writeCompressed(handle, snapshot, compression);
+      ? writeAll(handle, pieces)
+      : writeCompressed(handle, pieces, compression);
     try {
       whileWriting();
     } catch (error) {
@@ -219,7 +220,7 @@ export async function writeSnapshotBytes(
   files: FileStore,
   dir: string,
   zxid: number,
-  snapshot: Buffer,
+  snapshot: Buffer | readonly Buffer[],
   whileWriting: () => void = () => undefined,
   compression: SnapshotCompression = 'none',
 ): Promise<{ file: string; bytes: number }> {
@@ -229,31 +230,57 @@ export async function writeSnapshotBytes(
   return prepared;
 }
 
-/** Writes all of `bytes` from the start of the file; the first write is issued at once. */
-async function writeAll(handle: WritableFile, bytes: Buffer): Promise<void> {
+/** Writes `pieces` one after another from the start of the file (the first write is issued at
+ * once); returns the bytes written. */
+async function writeAll(handle: WritableFile, pieces: readonly Buffer[]): Promise<number> {
   let position = 0;
-  while (position < bytes.length) {
-    const length = Math.min(bytes.length - position, writeCallBytesMax);
-    position += await handle.write(bytes.subarray(position, position + length), position);
+  for (const bytes of pieces) {
+    let done = 0;
+    while (done < bytes.length) {
+      const length = Math.min(bytes.length - done, writeCallBytesMax);
+      const wrote = await handle.write(bytes.subarray(done, done + length), position);
+      done += wrote;
+      position += wrote;
+    }
   }
+  return position;
 }
 
-/** Writes `bytes` compressed, a slice at a time; returns the bytes the file holds. */
+/** Writes `pieces`, joined, compressed a slice at a time; returns the bytes the file holds. */
 async function writeCompressed(
   handle: WritableFile,
-  bytes: Buffer,
+  pieces: readonly Buffer[],
   compression: SnapshotCompression,
 ): Promise<number> {
   const header = compressedFileHeader(compression);
   await handle.writev(header);
   let written = byteCount(header);
-  for (let start = 0; start < bytes.length; start += compressSliceBytes) {
-    const pieces = await compressPieces(compression,
-      [bytes.subarray(start, Math.min(bytes.length, start + compressSliceBytes))]);
-    await handle.writev(pieces);
-    written += byteCount(pieces);
+  for (const slice of slicesOf(pieces, compressSliceBytes)) {
+    const compressed = await compressPieces(compression, slice);
+    await handle.writev(compressed);
+    written += byteCount(compressed);
   }
   return written;
+}
+
+/** `pieces` regrouped into runs of `sliceBytes` (the last may be shorter), as views. */
+function* slicesOf(pieces: readonly Buffer[], sliceBytes: number): Generator<Buffer[]> {
+  let slice: Buffer[] = [];
+  let sliceLength = 0;
+  for (const piece of pieces) {
+    for (let start = 0; start < piece.length;) {
+      const take = Math.min(piece.length - start, sliceBytes - sliceLength);
+      slice.push(piece.subarray(start, start + take));
+      sliceLength += take;
+      start += take;
+      if (sliceLength === sliceBytes) {
+        yield slice;
+        slice = [];
+        sliceLength = 0;
+      }
+    }
+  }
+  if (sliceLength > 0) yield slice;
 }
 
 /** Reads a snapshot's frame payloads in order, checking each frame's checksum; a compressed

@@ -3,7 +3,6 @@
 // outbox that streams a learner's sync, requests batched per turn of the event loop, the log's
 // group commit, and the server core that clients talk to. Production and the simulator construct
 // this same class (TigerBeetle's ReplicaType shape) and differ only in the world they pass.
-import { constants } from 'node:buffer';
 import type { Actor } from 'xstate';
 import type { ForwardedTxnRequest } from '../../machines/replica-context.js';
 import type { QuorumRule } from '../../machines/quorum.js';
@@ -59,8 +58,9 @@ export type { ReplicaMachine } from './effects.js';
 
 type ReplicaActor = Actor<ReplicaMachine>;
 
-/** The largest SNAP a learner accepts by default: as large as one Buffer may be (4 GiB). */
-const snapshotBytesMaxDefault = Math.min(constants.MAX_LENGTH, 2 ** 32);
+/** The largest SNAP a learner accepts by default: any (as ZooKeeper's). Its pieces are kept
+ * apart, never joined into one Buffer (which holds at most 4 GiB), and restored as they come. */
+const snapshotBytesMaxDefault = Number.MAX_SAFE_INTEGER;
 
 export class ReplicaHost implements ReplicaPort {
   readonly pipeline = new ReplicatedPipeline(this);

@@ -6,8 +6,7 @@
 import type { Logger } from 'pino';
 import type { ReplicaEvent } from '../../machines/replica.js';
 import type { TreeSnapshot, Zxid } from '../../protocol/peer.js';
-import { restoreTree, snapshotBytes } from '../../storage/peer-snapshot.js';
-import { snapshotBytesZxid } from '../../storage/snapshot-file.js';
+import { restoreTree, snapshotPayload, snapshotZxid } from '../../storage/peer-snapshot.js';
 import type { ReplicaStorage } from '../../storage/replica-storage.js';
 import type { DataTree } from '../../tree/data-tree.js';
 import type { Txn } from '../../protocol/txn.js';
@@ -155,13 +154,12 @@ export class ReplicaLog {
     this.notDurable = [];
     const restored = this.host.restoredTree(snapshot);
     this.enqueue(async () => {
-      // The payload is stored as the snapshot file it already is. The tree was restored from
-      // it as it came (every frame checked), or else is restored from it now, while the file is
-      // written; nothing is replaced unless both succeed.
-      const bytes = snapshotBytes(snapshot);
+      // The payload is stored as the snapshot file it already is, piece after piece as it came.
+      // The tree was restored from it as it came (every frame checked), or else is restored
+      // from it now, while the file is written; nothing is replaced unless both succeed.
       const asReceived = restored !== undefined;
       const tree = restored?.tree ?? this.host.emptyTree();
-      await this.storage.replaceWithSnapshot(snapshotBytesZxid('SNAP payload', bytes), bytes,
+      await this.storage.replaceWithSnapshot(snapshotZxid(snapshot), snapshotPayload(snapshot),
         asReceived ? () => undefined : () => restoreTree(tree, snapshot));
       this.host.replaceTree(tree);
       if (asReceived) this.host.completeDigestLater(tree);

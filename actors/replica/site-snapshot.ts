@@ -5,7 +5,13 @@
 // before its machine takes it; a bad one reaches the machine as SNAPREFUSED (back to the leader).
 import type { Logger } from 'pino';
 import { encodePeerMessage } from '../../protocol/peer-codec.js';
-import type { PeerMessage, PeerMessageOf, ServerId, Zxid } from '../../protocol/peer.js';
+import {
+  treeSnapshotBytes,
+  type PeerMessage,
+  type PeerMessageOf,
+  type ServerId,
+  type Zxid,
+} from '../../protocol/peer.js';
 import { hex } from '../../protocol/zxid.js';
 import { checkSnapshot, peerSnapshotFormatVersion } from '../../storage/peer-snapshot.js';
 import type { DataTree } from '../../tree/data-tree.js';
@@ -66,7 +72,7 @@ export function vetSiteSnapshot(
     const zxid = checkSnapshot(snap.snapshot);
     if (zxid !== snap.zxid) throw new Error(`its frames say ${hex(zxid)}`);
     logger.info(
-      { peer: from, zxid: hex(zxid), bytes: snap.snapshot.bytes.byteLength },
+      { peer: from, zxid: hex(zxid), bytes: treeSnapshotBytes(snap.snapshot) },
       'snapshot from a follower of the site',
     );
     return snap;

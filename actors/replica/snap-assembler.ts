@@ -74,8 +74,8 @@ export class SnapAssembler {
     this.pieces.delete(from);
     const last = snap.snapshot.bytes;
     if (entry.refused || entry.bytes + last.length > this.bytesMax) return undefined;
-    const bytes = Buffer.concat([...entry.parts, last], entry.bytes + last.length);
-    const snapshot = { ...snap.snapshot, bytes };
+    // The pieces stay apart: joined, they would be copied once more (TreeSnapshot.pieces).
+    const snapshot = { ...snap.snapshot, pieces: entry.parts };
     const restore = restoreMore(entry.restore, last);
     if (restore !== undefined && snapshot.formatVersion === peerSnapshotFormatVersion) {
       try {

@@ -3,13 +3,17 @@
 // payload written out as a learner's snapshot file is a valid snapshot that recovery restores.
 // Restored piece by piece as it arrives (SnapshotPieceRestore), however it is cut, it makes
 // the same tree, and refuses what the whole restore refuses.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { treeSnapshotBytes, type TreeSnapshot } from '../../protocol/peer.js';
 import {
+  checkSnapshot,
   restoreTree,
   SnapshotPieceRestore,
   snapshotOfTree,
+  snapshotPayload,
+  snapshotZxid,
 } from '../../storage/peer-snapshot.js';
 import { nodeFiles } from '../../storage/node-files.js';
 import { restoreSnapshotFile } from '../../storage/recovery.js';
@@ -119,5 +123,50 @@ describe('peer snapshot (SNAP payload)', () => {
     }
     const cut = Buffer.from(bytes).subarray(0, bytes.length - 20);
     expect(() => restoredFromPieces(piecesOf(cut, cuts))).toThrow(CorruptSnapshotError);
+  });
+  /** A SNAP as a learner joins it: the pieces before the last, and the last as its bytes. */
+  function joined(pieces: Uint8Array[]): TreeSnapshot {
+    return { formatVersion: 2, bytes: pieces.at(-1)!, pieces: pieces.slice(0, -1) };
+  }
+
+  it('reads a payload kept in pieces as it reads it whole: zxid, check, restore, refusals', () => {
+    const { bytes } = snapshotOfTree(tree);
+    const expected = contents(tree);
+    fc.assert(fc.property(fc.array(fc.nat(bytes.length), { minLength: 1, maxLength: 30 }),
+      (cuts) => {
+        const snapshot = joined(piecesOf(bytes, cuts));
+        expect(treeSnapshotBytes(snapshot)).toBe(bytes.length);
+        expect(snapshotZxid(snapshot)).toBe(tree.lastZxid);
+        expect(checkSnapshot(snapshot)).toBe(tree.lastZxid);
+        const restored = new DataTree({ extendedTypesEnabled: true });
+        expect(restoreTree(restored, snapshot)).toBe(tree.lastZxid);
+        expect(contents(restored)).toEqual(expected);
+      }), { numRuns: 20, seed: 20261208 });
+    const cuts = [9, bytes.length >> 1, bytes.length - 100];
+    for (const offset of [10, Math.floor(bytes.length / 2), bytes.length - 3]) {
+      const damaged = Buffer.from(bytes);
+      damaged[offset]! ^= 0x40;
+      expect(() => checkSnapshot(joined(piecesOf(damaged, cuts)))).toThrow(CorruptSnapshotError);
+      expect(() => restoreTree(new DataTree({}), joined(piecesOf(damaged, cuts))))
+        .toThrow(CorruptSnapshotError);
+    }
+    const cut = joined(piecesOf(Buffer.from(bytes).subarray(0, bytes.length - 20), cuts));
+    expect(() => checkSnapshot(cut)).toThrow(CorruptSnapshotError);
+  });
+
+  it('writes a payload kept in pieces as the same snapshot file, compressed or not', async () => {
+    const { bytes } = snapshotOfTree(tree);
+    const pieces = snapshotPayload(joined(piecesOf(bytes, [7, 3000, 3001, bytes.length >> 1])));
+    expect(pieces.length).toBe(5);
+    for (const compression of ['none', 'gz', 'snappy'] as const) {
+      const whole = await writeSnapshotBytes(nodeFiles, tempDir(), tree.lastZxid,
+        Buffer.from(bytes), () => undefined, compression);
+      const parted = await writeSnapshotBytes(nodeFiles, tempDir(), tree.lastZxid, pieces,
+        () => undefined, compression);
+      expect(readFileSync(parted.file).equals(readFileSync(whole.file))).toBe(true);
+      const recovered = new DataTree({ extendedTypesEnabled: true });
+      restoreSnapshotFile(nodeFiles, recovered, parted.file, tree.lastZxid);
+      expect(contents(recovered)).toEqual(contents(tree));
+    }
   });
 });

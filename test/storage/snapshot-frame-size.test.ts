@@ -3,13 +3,18 @@
 // 900 KiB must not make one 220 MB frame (which once held a leader's event loop for seconds as
 // it streamed a SNAP, and lost it its quorum). Cut by size, the snapshot restores the same tree.
 
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nodeFiles } from '../../storage/node-files.js';
 import { restoreTree, snapshotOfTree } from '../../storage/peer-snapshot.js';
 import { bufferFramePayloads } from '../../storage/snapshot-decoding.js';
 import { frameDataBytesTarget, snapshotPieces } from '../../storage/snapshot-encoding.js';
+import { writeSnapshotBytes } from '../../storage/snapshot-file.js';
 import type { Txn } from '../../protocol/txn.js';
 import { DataTree } from '../../tree/data-tree.js';
-import { treeOf, TxnStream } from './fixtures.js';
+import { removeTempDirs, tempDir, treeOf, TxnStream } from './fixtures.js';
+
+afterEach(removeTempDirs);
 
 const largeValueBytes = 700 * 1024;
 
@@ -57,5 +62,23 @@ describe('snapshot frames are cut by size', () => {
     const pieces = [...snapshotPieces(source.capture(), 1 << 20)].map((piece) => piece.length);
     expect(pieces.length).toBeGreaterThan(8);
     expect(Math.max(...pieces)).toBeLessThan((1 << 20) + frameBytesBound);
+  });
+  it('is written from a learner\'s pieces as the file it makes whole, across compression slices',
+  async () => {
+    const { bytes } = snapshotOfTree(source);
+    const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    // Pieces of 3 MiB, and odd cuts, against the compressor's 8 MiB slices.
+    const pieces: Buffer[] = [];
+    for (let start = 0; start < whole.length; start += 3 << 20) {
+      const end = Math.min(whole.length, start + (3 << 20));
+      pieces.push(whole.subarray(start, start + 5), whole.subarray(start + 5, end));
+    }
+    for (const compression of ['none', 'gz', 'snappy'] as const) {
+      const fromWhole = await writeSnapshotBytes(nodeFiles, tempDir(), source.lastZxid, whole,
+        () => undefined, compression);
+      const fromPieces = await writeSnapshotBytes(nodeFiles, tempDir(), source.lastZxid, pieces,
+        () => undefined, compression);
+      expect(readFileSync(fromPieces.file).equals(readFileSync(fromWhole.file))).toBe(true);
+    }
   });
 });
