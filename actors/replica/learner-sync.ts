@@ -117,6 +117,7 @@ export function streamLearnerSync(
         bytes: outcome.bytes,
         ms: Math.round(outcome.ms),
         longestSliceMs: Math.round(outcome.longestSliceMs),
+        slices: outcome.slices,
       },
       outcome.sent ? 'sync stream sent' : 'sync stream abandoned',
     );

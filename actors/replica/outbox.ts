@@ -66,6 +66,8 @@ export interface StreamOutcome {
   ms: number;
   /** The longest the stream held the event loop at once (encoding and sending one slice). */
   longestSliceMs: number;
+  /** Slices it was sent in: turns of the event loop it took, about one per sliceBytesMax. */
+  slices: number;
 }
 
 export interface Stream {
@@ -170,7 +172,7 @@ export class PeerOutbox {
     ended: (outcome: StreamOutcome) => void,
   ): Promise<void> {
     const startedAt = performance.now();
-    let outcome: StreamOutcome = { sent: false, bytes: 0, ms: 0, longestSliceMs: 0 };
+    let outcome: StreamOutcome = { sent: false, bytes: 0, ms: 0, longestSliceMs: 0, slices: 1 };
     let sliceStartedAt = startedAt;
     let sliceBytes = 0;
     try {
@@ -183,6 +185,7 @@ export class PeerOutbox {
           Math.max(outcome.longestSliceMs, performance.now() - sliceStartedAt);
         sliceBytes = 0;
         if (!(await this.paced(to, stream))) return;
+        outcome.slices++;
         sliceStartedAt = performance.now();
       }
       outcome.longestSliceMs = Math.max(outcome.longestSliceMs, performance.now() - sliceStartedAt);

@@ -260,6 +260,13 @@ describe('synchronization (real processes)', { timeout: 60_000 }, () => {
     // At least one whole stream since (a loaded learner may time out loading it and sync again).
     await settles(() => streamed() > streamedBefore, true);
     expect(streamed(), syncLines().join('\n')).toBeGreaterThan(streamedBefore);
+    // Each went out a slice (about a megabyte) per turn of the leader's event loop, never the
+    // whole tree in one: frames of 250 values of 900 KiB once made a slice of 101 MB.
+    for (const line of syncLines().filter((text) => text.includes('"msg":"sync stream sent"'))) {
+      const { bytes, slices } = JSON.parse(line.slice(line.indexOf('{'))) as
+        { bytes: number; slices: number };
+      expect(slices, line).toBeGreaterThanOrEqual(Math.floor(bytes / (8 << 20)));
+    }
   });
 
   it('sends SNAP, not DIFF, once the leader purged the txns a follower missed (R=3)', async () => {
