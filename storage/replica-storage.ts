@@ -83,7 +83,10 @@ export class ReplicaStorage implements TxnLog {
     try {
       const log = await DurableTxnLog.open(session);
       const storage = new ReplicaStorage(session, log, resolved, logger, snapshotTaken);
-      const newestZxid = await storage.snapshots.open();
+      const newestZxid = await storage.snapshots.open((files) => logger.warn(
+        { dir: storage.snapshotDir, files },
+        'removed snapshot files a crash left unfinished (each was written under a temporary name)',
+      ));
       await storage.logCheck.atOpen(logger, newestZxid);
       await dropHistoryReplacedBySnap(session.files, storage.snapshotDir, log, logger, newestZxid);
       return storage;

@@ -16,6 +16,10 @@ import {
   type PreparedSnapshot,
 } from './snapshot-file.js';
 
+/** A snapshot is written under a temporary name until it is whole (snapshot-file.ts,
+ * prepareSnapshot); one cut off by a crash is left behind under that name. */
+const unfinishedSnapshotName = /^snapshot\.[0-9a-f]{16}(\.gz|\.snappy)?\.tmp$/;
+
 export class SnapshotDirectory {
   readonly path: string;
   private readonly files: FileStore;
@@ -33,9 +37,20 @@ export class SnapshotDirectory {
     return this.newestZxidSeen;
   }
 
-  /** Makes the directory if it is missing and finds the newest snapshot in it (its zxid). */
-  async open(): Promise<number> {
+  /**
+   * Makes the directory if it is missing, removes what crashes left of snapshots being written
+   * (`unfinished`: their names; nothing else writes there before open), and finds the newest
+   * snapshot in it (its zxid).
+   */
+  async open(unfinished: (files: string[]) => void = () => undefined): Promise<number> {
     await this.files.makeDirectory(this.path);
+    const leftovers = (await this.files.list(this.path))
+      .filter((name) => unfinishedSnapshotName.test(name));
+    for (const name of leftovers) await this.files.remove(join(this.path, name));
+    if (leftovers.length > 0) {
+      await this.files.syncDirectory(this.path);
+      unfinished(leftovers);
+    }
     const newest = (await this.list())[0];
     this.newestZxidSeen = newest?.zxid ?? 0;
     this.newestFile = newest?.file;

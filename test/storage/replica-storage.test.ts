@@ -113,7 +113,11 @@ describe('replica storage: snapshots and recovery', () => {
     const snapshots = readdirSync(join(dir, 'snapshots')).sort();
     expect(snapshots.length).toBe(3);
     writeFileSync(join(dir, 'snapshots', snapshots.at(-1)!), 'torn');
+    // Snapshots a crash cut off while they were written (under their temporary names) go at
+    // the next start; a file of any other name is not corral's to remove.
     writeFileSync(join(dir, 'snapshots', 'snapshot.00000000000003e8.tmp'), 'half');
+    writeFileSync(join(dir, 'snapshots', 'snapshot.00000000000003e9.gz.tmp'), 'half');
+    writeFileSync(join(dir, 'snapshots', 'operator-notes.tmp'), 'kept');
     const warnings: string[] = [];
     const reopened = await openReplicaStorage(dir, {}, {
       info: () => undefined,
@@ -122,6 +126,10 @@ describe('replica storage: snapshots and recovery', () => {
     const { tree: recovered } = await recover(reopened);
     expect(recovered.digest()).toBe(tree.digest());
     expect(warnings).toContain('skipping a damaged snapshot');
+    expect(warnings.filter((message) => message.startsWith('removed snapshot files a crash')))
+      .toHaveLength(1);
+    expect(readdirSync(join(dir, 'snapshots')).sort())
+      .toEqual([...snapshots, 'operator-notes.tmp'].sort());
     await reopened.close();
   });
 
