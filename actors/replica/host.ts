@@ -128,6 +128,12 @@ export class ReplicaHost implements ReplicaPort {
       deliver: (event) => this.send(event),
       heard: (from, message) => this.frames.heard(from, message),
       snapshotSource: () => this.actor?.getSnapshot().context.learner?.snapshotSource ?? null,
+      snapshotSenders: () => {
+        const learner = this.actor?.getSnapshot().context.learner;
+        if (learner === null || learner === undefined) return [];
+        const { leaderId, snapshotSource } = learner;
+        return snapshotSource === null ? [leaderId] : [leaderId, snapshotSource];
+      },
     };
     this.roles = new HostRole({
       myId: this.myId,

@@ -24,6 +24,13 @@ export interface PeerInboxParts {
   /** The follower a snapshot was asked of (sync from the same site), if any: its SNAP is
    * checked whole before the machine sees it (site-snapshot.ts). */
   snapshotSource?(): ServerId | null;
+  /**
+   * The peers that may stream this replica a SNAP now: the leader it syncs with, and the
+   * follower it asked a snapshot of. SNAPPART pieces from any other peer are dropped: the pieces
+   * are held until their SNAP comes, so only a sync this replica is in may hold its memory.
+   * Unset: pieces are taken from every peer (unit tests).
+   */
+  snapshotSenders?(): readonly ServerId[];
 }
 
 /** One peer frame in: the events it makes, handed to the machine in order. */
@@ -38,6 +45,13 @@ export function receivePeerFrame(parts: PeerInboxParts, from: ServerId, frame: U
   parts.observe?.(from, message);
   parts.heard?.(from, message);
   if (message.type === 'snapPart') {
+    if (parts.snapshotSenders !== undefined && !parts.snapshotSenders().includes(from)) {
+      if (snapAssembler.refuseFrom(from)) {
+        logger.warn({ peer: from },
+          'SNAP pieces from a peer this replica is not syncing with: dropped');
+      }
+      return;
+    }
     if (!snapAssembler.addPart(from, message.bytes)) logger.warn({ peer: from }, 'SNAP too large');
     return;
   }

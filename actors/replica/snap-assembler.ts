@@ -32,6 +32,8 @@ export class SnapAssembler {
   private readonly pieces = new Map<ServerId, Pieces>();
   /** Trees restored from completed SNAPs, until the log takes them (or the SNAP is dropped). */
   private readonly restored = new WeakMap<TreeSnapshot, RestoredSnap>();
+  /** Peers whose pieces were dropped since their link last broke (refuseFrom). */
+  private readonly refused = new Set<ServerId>();
 
   /**
    * `emptyTree`: a new tree to restore a SNAP into as its pieces come; without one (or while
@@ -98,6 +100,19 @@ export class SnapAssembler {
   /** The link to `from` broke: a stream on it can never complete. */
   forget(from: ServerId): void {
     this.pieces.delete(from);
+    this.refused.delete(from);
+  }
+
+  /**
+   * Pieces from `from` are being dropped (it streams while this replica does not sync with it):
+   * anything it sent before is dropped too. True the first time since the link last broke or
+   * a sync with it began, so that the drop is logged once, not per piece.
+   */
+  refuseFrom(from: ServerId): boolean {
+    this.pieces.delete(from);
+    if (this.refused.has(from)) return false;
+    this.refused.add(from);
+    return true;
   }
 }
 
