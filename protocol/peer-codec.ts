@@ -12,6 +12,7 @@ import {
   type PeerMessageOf,
   type PeerMessageType,
   type RelayedAck,
+  type TreeSnapshot,
 } from './peer.js';
 import { fieldChecks, isRecord, type FieldKind } from './peer-shapes.js';
 import { packRelayedAcks, positionalTypes, unpackRelayedAcks } from './relay-frames.js';
@@ -109,6 +110,7 @@ export function encodePeerMessage(message: PeerMessage, compact = false): Buffer
     // same checks as any frame, and encodes it again for its site.
     if (kind === 'relayedMessage') body[field] = encodePeerMessage(source[field] as PeerMessage);
     else if (kind === 'relayedAcks') body[field] = packRelayedAcks(source[field] as RelayedAck[]);
+    else if (kind === 'snapshot') body[field] = wireSnapshot(source[field] as TreeSnapshot);
     else body[field] = source[field];
   }
   // Tree broadcast's frames: the values in bodyFields order, without their names
@@ -170,11 +172,25 @@ export function decodePeerMessage(frame: Uint8Array): PeerDecodeResult {
         return failure(`${type}.${field}: ${inner.message.type} is not relayed`);
       }
       message[field] = inner.message;
+    } else if (kind === 'snapshot') {
+      // Only the fields the wire carries (a sender's extra keys are dropped, never trusted as a
+      // learner's own `pieces`).
+      const { formatVersion, bytes } = body[field] as TreeSnapshot;
+      message[field] = { formatVersion, bytes };
     } else if (body[field] !== undefined) {
       message[field] = body[field];
     }
   }
   return { ok: true, message: message as PeerMessage };
+}
+
+/** A SNAP's snapshot as it travels: its format and bytes. `pieces` is a learner's own (a SNAP
+ * it joined from SNAPPARTs), never sent: one that has them is not a whole payload in `bytes`. */
+function wireSnapshot(snapshot: TreeSnapshot): TreeSnapshot {
+  if ((snapshot.pieces?.length ?? 0) > 0) {
+    throw new Error('a SNAP joined from SNAPPART pieces is not sent on');
+  }
+  return { formatVersion: snapshot.formatVersion, bytes: snapshot.bytes };
 }
 
 function failure(reason: string): PeerDecodeResult {

@@ -190,6 +190,19 @@ describe('peer codec round trip', () => {
     const noisy = { ...examples.ack, extra: 'dropped' } as PeerMessage;
     expect(roundTrip(noisy)).toEqual({ type: 'ack', zxid: examples.ack.zxid });
   });
+
+  it('reads a SNAP\'s snapshot as its format and bytes only; never sends a joined one', () => {
+    // `pieces` is a learner's own record of a SNAP it joined: a sender's copy is not taken.
+    const bytes = Buffer.from('payload');
+    const frame = packr.pack([15, { zxid: 7, snapshot: { formatVersion: 2, bytes,
+      pieces: ['not', 'bytes'] } }]);
+    const decoded = decodePeerMessage(frame);
+    expect(decoded.ok && decoded.message).toEqual({ type: 'snap', zxid: 7,
+      snapshot: { formatVersion: 2, bytes } });
+    const joined = { type: 'snap', zxid: 7,
+      snapshot: { formatVersion: 2, bytes, pieces: [Buffer.from('first')] } } as PeerMessage;
+    expect(() => encodePeerMessage(joined)).toThrow(/not sent on/);
+  });
 });
 
 describe('peer message tags', () => {
