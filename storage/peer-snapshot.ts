@@ -9,12 +9,13 @@ import type { StoreRestorer } from '../tree/snapshot.js';
 import {
   bufferFramePayloads,
   decodeFrame,
+  headerZxid,
   restoringVisitor,
   SnapshotFrameWalk,
   visitPayloads,
 } from './snapshot-decoding.js';
 import { encodeSnapshot } from './snapshot-file.js';
-import { corrupt, frameBytesMax, magic } from './snapshot-format.js';
+import { corrupt, frameBytesMax } from './snapshot-format.js';
 import { FrameCutter } from './snapshot-stream.js';
 
 /** 2: snapshot-file frames (format 3 and later). 1 was one msgpack document of node tuples. */
@@ -59,10 +60,7 @@ function* payloadFrames(snapshot: TreeSnapshot): Generator<Buffer> {
 
 /** The zxid a snapshot's payload is taken at, from its header frame. */
 export function snapshotZxid(snapshot: TreeSnapshot): number {
-  const first = payloadFrames(snapshot).next();
-  const frame = first.done === true ? undefined : decodeFrame(snapName, first.value);
-  if (frame?.type !== 'header' || frame.magic !== magic) throw corrupt(snapName, 'no header');
-  return frame.zxid;
+  return headerZxid(snapName, payloadFrames(snapshot));
 }
 
 /**

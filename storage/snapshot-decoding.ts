@@ -178,7 +178,12 @@ export function visitSnapshotBytes(
 
 /** The zxid a snapshot held in memory is taken at, from its header frame. */
 export function snapshotBytesZxid(name: string, bytes: Buffer): number {
-  const first = bufferFramePayloads(name, bytes).next();
+  return headerZxid(name, bufferFramePayloads(name, bytes));
+}
+
+/** The zxid in a snapshot's header frame, the first of `payloads` (only that one is read). */
+export function headerZxid(name: string, payloads: Iterator<Buffer>): number {
+  const first = payloads.next();
   const frame = first.done === true ? undefined : decodeFrame(name, first.value);
   if (frame?.type !== 'header' || frame.magic !== magic) throw corrupt(name, 'no header');
   return frame.zxid;

@@ -58,7 +58,7 @@ export type { ReplicaMachine } from './effects.js';
 
 type ReplicaActor = Actor<ReplicaMachine>;
 
-/** The largest SNAP a learner accepts by default: any (as ZooKeeper's). Its pieces are kept
+/** The largest SNAP a learner accepts by default: unbounded (as ZooKeeper's). Its pieces are kept
  * apart, never joined into one Buffer (which holds at most 4 GiB), and restored as they come. */
 const snapshotBytesMaxDefault = Number.MAX_SAFE_INTEGER;
 

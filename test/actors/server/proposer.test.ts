@@ -74,6 +74,18 @@ function setup(): { log: FaultyLog; applied: Txn[]; proposer: Proposer<number> }
   return { log, applied, proposer };
 }
 
+/** A proposer over a HeldLog with up to `appendsInFlightMax` appends under way; the zxids it
+ * applied, in order. */
+function heldSetup(appendsInFlightMax: number):
+  { log: HeldLog; applied: number[]; proposer: Proposer<number> } {
+  const log = new HeldLog();
+  const applied: number[] = [];
+  const proposer = new Proposer<number>({
+    log, now: () => 1_000, apply: (txn) => (applied.push(txn.zxid), txn.zxid), appendsInFlightMax,
+  });
+  return { log, applied, proposer };
+}
+
 const error = { type: 'error' as const, err: -1 };
 
 describe('proposer', () => {
@@ -88,12 +100,7 @@ describe('proposer', () => {
   });
 
   it('cuts an append of large values by size, applying every txn once and in order', async () => {
-    const log = new HeldLog();
-    const applied: number[] = [];
-    const proposer = new Proposer<number>({
-      log, now: () => 1_000, apply: (txn) => (applied.push(txn.zxid), txn.zxid),
-      appendsInFlightMax: 100,
-    });
+    const { log, applied, proposer } = heldSetup(100);
     const value = Buffer.alloc(300 * 1024);
     const writes = Array.from({ length: 10 }, (_, index) => proposer.propose(1n, index + 1,
       { type: 'write', auth: { ids: [], superUser: false },
@@ -122,12 +129,7 @@ describe('proposer', () => {
   });
 
   it('appends while earlier appends are not yet durable, and applies in zxid order', async () => {
-    const log = new HeldLog();
-    const applied: number[] = [];
-    const proposer = new Proposer<number>({
-      log, now: () => 1_000, apply: (txn) => (applied.push(txn.zxid), txn.zxid),
-      appendsInFlightMax: 4,
-    });
+    const { log, applied, proposer } = heldSetup(4);
     const first = [1, 2].map((cxid) => proposer.propose(1n, cxid, error));
     await turn();
     const second = [3].map((cxid) => proposer.propose(1n, cxid, error));
@@ -144,12 +146,7 @@ describe('proposer', () => {
   });
 
   it('applies appends issued after a failed one once durable, never the failed one', async () => {
-    const log = new HeldLog();
-    const applied: number[] = [];
-    const proposer = new Proposer<number>({
-      log, now: () => 1_000, apply: (txn) => (applied.push(txn.zxid), txn.zxid),
-      appendsInFlightMax: 4,
-    });
+    const { log, applied, proposer } = heldSetup(4);
     const failed = proposer.propose(1n, 1, error);
     await turn();
     const later = proposer.propose(2n, 1, error);
