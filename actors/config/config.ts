@@ -77,6 +77,8 @@ export const serverConfigDefaults = {
   // hold a few of the largest replies (jute.maxbuffer) and never slow a client that reads.
   clientSendQueueBytesThrottle: 4 * 1024 * 1024,
   clientSendQueueBytesMax: 64 * 1024 * 1024,
+  // ZooKeeper's NIOServerCnxnFactory default.
+  sessionlessConnectionMs: 10_000,
   // ZooKeeper starts its admin server unasked, on 0.0.0.0:8080; corral only when asked (a port
   // or admin.enableServer=true): an unauthenticated HTTP port on every interface should not
   // appear by default, and 8080 would collide between the replicas `npm start` runs on one host.

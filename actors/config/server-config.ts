@@ -53,6 +53,13 @@ export interface ServerConfig
   clientSendQueueBytesThrottle: number;
   /** `client.sendQueueBytesMax` (corral's own key): beyond this many unsent bytes it is closed. */
   clientSendQueueBytesMax: number;
+  /**
+   * ZooKeeper's zookeeper.nio.sessionlessCnxnTimeout (ms): a connection still without a session
+   * this long after it was accepted (or a TLS handshake not done by then) is closed, so idle
+   * sockets and half-sent connect frames (each up to jute.maxbuffer of buffered bytes) cannot be
+   * held open forever.
+   */
+  sessionlessConnectionMs: number;
   /** authProvider.N class names, in file order. */
   authProviders: readonly string[];
   /** DigestAuthenticationProvider.superDigest: `super:<base64 sha1("super:password")>`. */

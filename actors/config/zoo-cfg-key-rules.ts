@@ -56,6 +56,10 @@ export const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
       field: 'clientSendQueueBytesMax',
       parse: valueParsers.positiveInteger,
     },
+    'nio.sessionlessCnxnTimeout': {
+      field: 'sessionlessConnectionMs',
+      parse: valueParsers.positiveInteger,
+    },
     'readonlymode.enabled': { field: 'readOnlyModeEnabled', parse: valueParsers.boolean },
     maxGetChildrenResponseCacheSize: {
       field: 'childListRepliesKept',

@@ -340,6 +340,8 @@ export class ClientConnection {
 
   /** The socket closed or failed: nothing more is written to it. */
   socketGone(): void {
+    // Closed by the client (or the network) before this server closed it.
+    if (!this.closing) this.statistics.metrics.counters.connection_drop_count++;
     this.outgoing.clear();
     this.close();
   }

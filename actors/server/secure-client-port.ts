@@ -27,6 +27,11 @@ export interface SecureClientPortOptions {
   superUser: string | undefined;
   /** A client passed the handshake: make it a client connection holding `ids`. */
   accept: (socket: TLSSocket, ids: Id[]) => void;
+  /**
+   * A client was turned away: its handshake failed (`handshakeFailed`: an error, a timeout, an
+   * untrusted certificate) or its certificate could not be made an x509 id.
+   */
+  refused?: (handshakeFailed: boolean) => void;
 }
 
 export class SecureClientPort {
@@ -48,6 +53,7 @@ export class SecureClientPort {
       (socket) => this.verify(socket),
     );
     this.server.on('tlsClientError', (error, socket) => {
+      options.refused?.(true);
       logger.info({ address: socket.remoteAddress, error: acceptFailure(error, socket) },
         'TLS handshake with a client failed');
     });
@@ -75,11 +81,13 @@ export class SecureClientPort {
       this.options.logger.info(
         { address: socket.remoteAddress, error: String(socket.authorizationError) },
         'client certificate not trusted');
+      this.options.refused?.(true);
       socket.destroy();
       return;
     }
     if (!presented) {
       if (this.options.settings.clientAuth === 'need') {
+        this.options.refused?.(true);
         socket.destroy();
         return;
       }
@@ -92,6 +100,7 @@ export class SecureClientPort {
     } catch (error) {
       this.options.logger.info({ address: socket.remoteAddress, error: String(error) },
         'client certificate subject unreadable');
+      this.options.refused?.(false);
       socket.destroy();
       return;
     }

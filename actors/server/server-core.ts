@@ -161,8 +161,10 @@ export class ServerCore {
         maxSessionTimeoutMs: settings.maxSessionTimeoutMs,
       },
       {
-        requestSessionClose: (sessionId, reason) =>
-          this.proposeClose(sessionId, reason === 'expired'),
+        requestSessionClose: (sessionId, reason) => {
+          if (reason === 'expired') this.statistics.metrics.counters.stale_sessions_expired++;
+          this.proposeClose(sessionId, reason === 'expired');
+        },
         closeConnection: (connectionId) => this.closeConnectionAfterQueued(connectionId),
         ended: (sessionId, reason) =>
           this.logger.info({ session: hex(sessionId), reason }, 'session ended'),

@@ -35,12 +35,6 @@ export interface ServerOptions {
   audit?: ServerCoreOptions['audit'];
 }
 
-/**
- * ZooKeeper's zookeeper.nio.sessionlessCnxnTimeout: a connection still without a session this
- * long after it was accepted is closed, so idle sockets and half-sent connect frames (each up to
- * jute.maxbuffer of buffered bytes) cannot be held open forever. ZooKeeper 3.8 closes them too.
- */
-const sessionlessConnectionMs = 10_000;
 /** Housekeeping deletes at most this many nodes per pass, as ZooKeeper's maxPerMinute. */
 const containerDeletesPerPassMax = 1000;
 
@@ -58,7 +52,7 @@ export interface AttachOptions {
 /**
  * Makes `socket` a client connection of `core`: its first frame is the connect request (the
  * handshake), later ones requests of the session it opened; a connection still without a
- * session after sessionlessConnectionMs is closed; on close the core drops its session's link.
+ * session after settings.sessionlessConnectionMs is closed; on close the core drops its session's link.
  */
 export function attachClientConnection(
   core: ServerCore,
@@ -88,8 +82,10 @@ export function attachClientConnection(
   connection.sessionlessDeadline = clock.setTimeout(() => {
     // Let go of the fired timer: a connection keeps nothing of its handshake deadline.
     connection.sessionlessDeadline = undefined;
-    if (connection.sessionId === undefined) connection.close();
-  }, sessionlessConnectionMs);
+    if (connection.sessionId !== undefined) return;
+    core.statistics.metrics.counters.sessionless_connections_expired++;
+    connection.close();
+  }, core.settings.sessionlessConnectionMs);
   core.connections.set(connection.id, connection);
   return connection;
 }
@@ -172,10 +168,15 @@ export class CorralServer {
       : new SecureClientPort({
         settings: clientTls,
         reload: options.settings.clientCertReload,
-        handshakeTimeoutMs: sessionlessConnectionMs,
+        handshakeTimeoutMs: options.settings.sessionlessConnectionMs,
         logger: options.logger,
         superUser: options.settings.x509SuperUser,
         accept: (socket, ids) => this.accept(socket, ids),
+        refused: (handshakeFailed) => {
+          // ZooKeeper counts both in auth_failed_count; a failed handshake in its own counter.
+          this.core.statistics.authFailedCount++;
+          if (handshakeFailed) this.core.statistics.metrics.counters.unsuccessful_handshake++;
+        },
       });
     const secure = this.secure;
     this.listener = secure === undefined || !options.settings.clientPortUnification

@@ -225,6 +225,16 @@ export const zooKeeperCounterNames = [
   // Name-list replies answered from a wide node's kept encoding, and those encoded to be kept
   // (sliced-replies.ts; ZooKeeper counts its getChildren2 response cache).
   'response_packet_get_children_cache_hits', 'response_packet_get_children_cache_misses',
+  // Connections the client dropped (its socket closed before the server closed it), and those
+  // closed for opening no session within the sessionless limit (NIOServerCnxnFactory's
+  // ConnectionExpirer).
+  'connection_drop_count', 'sessionless_connections_expired',
+  // TLS handshakes on the secure client port that failed, a certificate the trust store
+  // refused included (NettyServerCnxnFactory's CertificateVerifier).
+  'unsuccessful_handshake',
+  // Sessions the session tracker expired (no ping within their timeout): the leader's or a
+  // standalone server's global ones, and each server's local ones.
+  'stale_sessions_expired',
 ] as const;
 export type ZooKeeperCounterName = (typeof zooKeeperCounterNames)[number];
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../client/index.js';
 import { WireConnection } from '../../client/wire.js';
 import { ErrorCode, NoAuthError } from '../../protocol/errors.js';
+import { fourLetterWord } from '../support/four-letter.js';
 import { makeTestCertificates, opensslAvailable, type Identity, type TestCertificates } from
   '../support/certificates.js';
 import { nettyClassPath, startTlsServer, type TlsServerKind, type TlsTestServer } from
@@ -81,6 +82,17 @@ function zkCliGet(server: TlsTestServer, identity: Identity, path: string): Prom
   { CLIENT_JVMFLAGS: flags });
 }
 
+/** mntr's failed-handshake counters (read on the plaintext port). */
+async function handshakeCounters(server: TlsTestServer):
+  Promise<{ unsuccessful: number; authFailed: number }> {
+  const values = new Map((await fourLetterWord(server.port, 'mntr')).trim().split('\n')
+    .map((line) => line.split('\t') as [string, string]));
+  return {
+    unsuccessful: Number(values.get('zk_unsuccessful_handshake')),
+    authFailed: Number(values.get('zk_auth_failed_count')),
+  };
+}
+
 function run(command: string, args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { env: { ...process.env, ...env } });
@@ -130,17 +142,26 @@ describe.runIf(opensslAvailable()).each(kinds)('client TLS on %s', (kind) => {
       }
     }, 20_000);
 
-  it('refuses a plaintext client, a client without a certificate, and a rogue CA\'s alice',
-    async () => {
-      const target = { host: '127.0.0.1', port: server.securePort, timeoutMs: 5_000 };
-      expect(await getsSession(target)).toBe(false);
-      expect(await getsSession({ ...target, tls: { ca: certificates.ca } })).toBe(false);
-      const rogue = certificates.rogueAlice;
-      expect(await getsSession({ ...target,
-        tls: { ca: certificates.ca, cert: rogue.cert, key: rogue.key } })).toBe(false);
-      expect(await getsSession({ ...target, tls: { ca: certificates.ca,
-        cert: certificates.bob.cert, key: certificates.bob.key } })).toBe(true);
-    }, 20_000);
+  it('refuses a plaintext client, a client without a certificate, and a rogue CA\'s alice, '
+    + 'and counts each failed handshake', async () => {
+    const before = await handshakeCounters(server);
+    const target = { host: '127.0.0.1', port: server.securePort, timeoutMs: 5_000 };
+    expect(await getsSession(target)).toBe(false);
+    expect(await getsSession({ ...target, tls: { ca: certificates.ca } })).toBe(false);
+    const rogue = certificates.rogueAlice;
+    expect(await getsSession({ ...target,
+      tls: { ca: certificates.ca, cert: rogue.cert, key: rogue.key } })).toBe(false);
+    expect(await getsSession({ ...target, tls: { ca: certificates.ca,
+      cert: certificates.bob.cert, key: certificates.bob.key } })).toBe(true);
+    // The server may still be closing the last refused handshake when bob is served.
+    let after = await handshakeCounters(server);
+    for (let wait = 0; wait < 20 && after.unsuccessful - before.unsuccessful < 3; wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await handshakeCounters(server);
+    }
+    expect(after.unsuccessful - before.unsuccessful).toBe(3);
+    expect(after.authFailed - before.authFailed).toBe(3);
+  }, 20_000);
 
   it.runIf(hasKazoo)('serves kazoo with use_ssl and a client certificate', async () => {
     const alice = await tlsClient(server, certificates.alice);

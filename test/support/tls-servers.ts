@@ -36,6 +36,8 @@ export function tlsZooCfg(certificates: TestCertificates, securePort: number,
     `ssl.keyStore.location=${certificates.server.pemStore}`,
     `ssl.trustStore.location=${certificates.caFile}`,
     'ssl.clientAuth=need',
+    // mntr on the plaintext port, for the handshake counters.
+    '4lw.commands.whitelist=*',
     ...extra,
   ];
 }
