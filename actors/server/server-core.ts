@@ -137,6 +137,7 @@ export class ServerCore {
   ) {
     const { inspect } = options;
     this.audit = options.audit;
+    this.statistics.resetsMetrics = settings.metricsProvider !== 'prometheus';
     this.quotaLog = new QuotaLog(logger, options.now ?? Date.now);
     this.authentication = new ClientAuthentication(settings, logger,
       (count) => this.randomBytes(count),

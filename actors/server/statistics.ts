@@ -69,15 +69,26 @@ export class ServerStatistics {
   /** Sizes of replies and notifications without the 4-byte length (ZooKeeper counts what its
    * sendResponse serializes; the connect response, sent around it, is not counted). */
   readonly clientResponseSizes = new BufferSizeTracker();
-  /** ZooKeeper's ServerMetrics: kept apart, since srst does not reset them. */
+  /** ZooKeeper's ServerMetrics (mntr's counters and summaries). */
   readonly metrics = new ServerMetrics();
+  /**
+   * Whether srst resets the metrics too. ZooKeeper's ServerStats.reset asks the metrics provider
+   * to reset all its values: the default provider (mntr's) does, the Prometheus provider does
+   * nothing, since a Prometheus counter never goes back. So false when /metrics is served.
+   */
+  resetsMetrics = true;
 
+  /** srst (stat_reset): ZooKeeper's ServerStats.reset, and the leader's proposal sizes. The
+   * authentication failures stay (ZooKeeper resets them only through JMX). */
   reset(): void {
     this.packetsReceived = 0;
     this.packetsSent = 0;
-    this.authFailedCount = 0;
     this.latency.reset();
     this.clientResponseSizes.reset();
+    this.metrics.proposalSizes.reset();
+    if (!this.resetsMetrics) return;
+    this.metrics.resetValues();
+    this.digestMismatches = 0;
   }
 }
 
@@ -172,6 +183,15 @@ export class SummaryStatistic {
 
   get avg(): number {
     return this.count === 0 ? 0 : this.sum / this.count;
+  }
+
+  /** Forgets everything observed (srst, with the default metrics provider). */
+  reset(): void {
+    this.count = 0;
+    this.sum = 0;
+    this.minimum = Number.POSITIVE_INFINITY;
+    this.maximum = Number.NEGATIVE_INFINITY;
+    this.reservoir?.reset();
   }
 
   /** The quantile of everything observed, from the reservoir (0 when empty or basic). */
@@ -339,6 +359,21 @@ export class ServerMetrics {
       this.machineTransitions.set(machine, counts);
     }
     counts.set(state, (counts.get(state) ?? 0) + 1);
+  }
+
+  /**
+   * DefaultMetricsProvider.resetAllValues: every counter to 0, every summary emptied; the keys of
+   * counter and summary sets stay, at 0. corral's own summaries (exported to Prometheus only)
+   * and the machines' figures are not ZooKeeper's metrics, and stay.
+   */
+  resetValues(): void {
+    for (const name of zooKeeperCounterNames) this.counters[name] = 0;
+    for (const summary of Object.values(this.summaries)) summary.reset();
+    for (const set of Object.values(this.summarySets)) {
+      for (const summary of set.byKey.values()) summary.reset();
+    }
+    const refusals = this.counterSets.quota_exceeded_error_per_namespace;
+    for (const key of refusals.keys()) refusals.set(key, 0);
   }
 
   constructor(random: () => number = Math.random) {

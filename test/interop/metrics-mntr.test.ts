@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zooKeeperExportedTypes } from '../../actors/operations/metrics-names.js';
 import { startCorral, type CorralServer } from '../support/corral.js';
+import { fourLetterWord } from '../support/four-letter.js';
 import { createOn } from '../support/ensemble-requests.js';
 import { startZooKeeper, zookeeperAvailable, type ZooKeeperServer } from '../support/zookeeper.js';
 import { monitor } from '../actors/operations/metrics-support.js';
@@ -26,8 +27,8 @@ function metricOf(key: string): string {
 }
 
 /** Three creates through fresh sessions: writes, sessions and a snapshot-free log on both. */
-async function traffic(port: number): Promise<void> {
-  for (let index = 0; index < 3; index++) expect(await createOn(port, `/k${index}`)).toBe(0);
+async function traffic(port: number, prefix = '/k'): Promise<void> {
+  for (let index = 0; index < 3; index++) expect(await createOn(port, `${prefix}${index}`)).toBe(0);
 }
 
 const available = zookeeperAvailable();
@@ -68,5 +69,20 @@ describe.skipIf(!available)('mntr field names against Apache ZooKeeper 3.8 (stan
       'cnt_updatelatency', 'connection_request_count', 'commit_count', 'looking_count']) {
       expect({ key, value: actual.get(key) }).toEqual({ key, value: expected.get(key) });
     }
+  });
+
+  it('srst resets the counters and summaries as ZooKeeper\'s default provider does', async () => {
+    await Promise.all([traffic(zookeeper!.port, '/r'), traffic(corral!.port, '/r')]);
+    const answers = await Promise.all([fourLetterWord(zookeeper!.port, 'srst'),
+      fourLetterWord(corral!.port, 'srst')]);
+    expect(answers[1]).toBe(answers[0]);
+    const [expected, actual] = await Promise.all([monitor(zookeeper!.port), monitor(corral!.port)]);
+    // Emptied by srst, then touched only by mntr's own connection (its request bytes aside).
+    for (const key of ['cnt_updatelatency', 'cnt_readlatency', 'connection_request_count',
+      'commit_count', 'response_bytes', 'packets_sent', 'avg_latency', 'max_latency',
+      'auth_failed_count', 'znode_count', 'global_sessions']) {
+      expect({ key, value: actual.get(key) }).toEqual({ key, value: expected.get(key) });
+    }
+    expect(actual.get('cnt_updatelatency')).toBe('0');
   });
 });
