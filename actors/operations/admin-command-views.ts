@@ -2,6 +2,7 @@
 // objects with ZooKeeper's field names, built from a FourLetterSource, one function a response.
 
 import { sep } from 'node:path';
+import { javaHashMapOrder } from '../server/auth/java-set-order.js';
 import {
   serverState,
   siteOfSource,
@@ -142,20 +143,19 @@ export function dump(source: FourLetterSource): AdminResponse {
 }
 
 export function watchesBySession(source: FourLetterSource): AdminResponse {
-  const bySession = new Map<bigint, string[]>();
-  for (const watched of source.dataWatches) {
-    for (const sessionId of watched.sessionIds) {
-      bySession.set(sessionId, [...(bySession.get(sessionId) ?? []), watched.path]);
-    }
-  }
   const view: AdminResponse = {};
-  for (const [sessionId, paths] of bySession) view[sessionId.toString()] = paths;
+  // Each session's paths in its hash set's order, as wchc lists them.
+  for (const [sessionId, paths] of source.dataWatchesBySession) {
+    view[sessionId.toString()] = javaHashMapOrder(paths, (path) => path);
+  }
   return { session_id_to_watched_paths: view };
 }
 
 export function watchesByPath(source: FourLetterSource): AdminResponse {
   const view: AdminResponse = {};
-  for (const watched of source.dataWatches) view[watched.path] = [...watched.sessionIds];
+  for (const watched of javaHashMapOrder(source.dataWatches, (each) => each.path)) {
+    view[watched.path] = [...watched.sessionIds];
+  }
   return { path_to_session_ids: view };
 }
 

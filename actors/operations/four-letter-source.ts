@@ -121,6 +121,8 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
         (watcher) => core.connections.get(Number(watcher))?.sessionId ?? watcher,
       ),
     })),
+    dataWatchesBySession: new Map([...core.watches.dataWatchesBySession()].map(
+      ([watcher, paths]) => [core.connections.get(Number(watcher))?.sessionId ?? watcher, paths])),
     watchCount: core.watches.watchCount,
     sessions,
     localSessionCount: core.localSessions.size,

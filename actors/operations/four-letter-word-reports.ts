@@ -4,6 +4,7 @@
 import { hostname, arch, release, type, userInfo, homedir } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { ensembleConfigText } from '../config/ensemble.js';
+import { javaHashMapOrder } from '../server/auth/java-set-order.js';
 import { zooKeeperCounterNames, type ServerMetrics } from '../server/statistics.js';
 import { quotaGaugeNames } from '../server/tree-metrics.js';
 import {
@@ -112,7 +113,8 @@ export function formatDump(source: FourLetterSource): string {
 }
 
 /** WatchCommand over the data watches: summary, by session (wchc) or by path (wchp). */
-export function formatWatches(word: string, watches: readonly WatchedPath[]): string {
+export function formatWatches(word: string, watches: readonly WatchedPath[],
+  bySession: ReadonlyMap<bigint, readonly string[]>): string {
   if (word === 'wchs') {
     const sessions = new Set(watches.flatMap((watched) => watched.sessionIds));
     const total = watches.reduce((sum, watched) => sum + watched.sessionIds.length, 0);
@@ -120,18 +122,13 @@ export function formatWatches(word: string, watches: readonly WatchedPath[]): st
       `Total watches:${total}\n`;
   }
   if (word === 'wchp') {
-    return watches.map((watched) => `${watched.path}\n` +
+    return javaHashMapOrder(watches, (watched) => watched.path).map((watched) => `${watched.path}\n` +
       watched.sessionIds.map((sessionId) => `\t0x${zxidHex(sessionId)}\n`).join('')).join('') +
       '\n';
   }
-  const pathsBySession = new Map<bigint, string[]>();
-  for (const watched of watches) {
-    for (const sessionId of watched.sessionIds) {
-      pathsBySession.set(sessionId, [...(pathsBySession.get(sessionId) ?? []), watched.path]);
-    }
-  }
-  return [...pathsBySession].map(([sessionId, paths]) => `0x${zxidHex(sessionId)}\n` +
-    paths.map((path) => `\t${path}\n`).join('')).join('') + '\n';
+  return [...bySession].map(([sessionId, paths]) => `0x${zxidHex(sessionId)}\n` +
+    javaHashMapOrder(paths, (path) => path).map((path) => `\t${path}\n`).join('')).join('') +
+    '\n';
 }
 
 /** ZooKeeperServer.dumpConf, plus QuorumZooKeeperServer's ensemble lines when replicated. */

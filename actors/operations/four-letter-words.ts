@@ -113,6 +113,8 @@ export interface FourLetterSource {
   /** All client-port connections, including the one asking. */
   connections: readonly ConnectionStatistics[];
   dataWatches: readonly WatchedPath[];
+  /** The same watches by session, each session's paths in the order it set them (wchc). */
+  dataWatchesBySession: ReadonlyMap<bigint, readonly string[]>;
   /** Data plus child watches, as mntr's zk_watch_count counts them. */
   watchCount: number;
   sessions: readonly SessionSummary[];
@@ -238,7 +240,7 @@ function answerServingWord(word: string, source: FourLetterSource): string {
     case 'wchs':
     case 'wchc':
     case 'wchp':
-      return formatWatches(word, source.dataWatches);
+      return formatWatches(word, source.dataWatches, source.dataWatchesBySession);
     default:
       return '';
   }

@@ -78,3 +78,26 @@ export function javaSetOrder<T extends Id>(ids: readonly T[]): T[] {
   }
   return table.flatMap((bin) => bin.map((entry) => entry.id));
 }
+
+/** java.util.HashMap.hash: the high half folded into the low (the sign bit kept). */
+function hashMapSpread(hash: number): number {
+  return hash ^ (hash >>> 16);
+}
+
+/**
+ * Strings in the iteration order of a java.util.HashMap (or HashSet) of default capacity that
+ * they were put into in the given order and that never held more than it holds now: bins in
+ * index order (16, doubled whenever the map passes three quarters full), each bin in insertion
+ * order (HashMap's resize keeps a bin's order, unlike ConcurrentHashMap's). ZooKeeper lists its
+ * watch table (wchp) and each session's watched paths (wchc) in this order.
+ */
+export function javaHashMapOrder<T>(entries: readonly T[], keyOf: (entry: T) => string): T[] {
+  let capacity = 16;
+  while (entries.length > capacity * 0.75) capacity *= 2;
+  const mask = capacity - 1;
+  return entries
+    .map((entry, index) =>
+      ({ entry, index, bin: hashMapSpread(javaStringHash(keyOf(entry))) & mask }))
+    .sort((a, b) => a.bin - b.bin || a.index - b.index)
+    .map(({ entry }) => entry);
+}

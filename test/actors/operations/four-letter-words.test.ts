@@ -76,7 +76,8 @@ function source(fields: Partial<FourLetterSource> = {}): FourLetterSource {
     packetsReceived: 1, packetsSent: 0, outstandingRequests: 0,
     latency: { minMs: 0, avgMs: 0, maxMs: 0 }, authFailedCount: 0,
     clientResponseSizes: { lastBytes: -1, minBytes: -1, maxBytes: -1 },
-    connections: [connection(40000)], dataWatches: [], watchCount: 0, sessions: [],
+    connections: [connection(40000)], dataWatches: [], dataWatchesBySession: new Map(),
+    watchCount: 0, sessions: [],
     localSessionCount: 0,
     dataDirSizeBytes: 0, dataLogDirSizeBytes: 0, startedAtMs: 0, nowMs: 0,
     config: config('clientPort=23141\ndataDir=/d\nmaxClientCnxns=0'), environment: [],
@@ -96,6 +97,8 @@ const standaloneState = {
     { path: '/app/eph', sessionIds: [first, second] },
     { path: '/app', sessionIds: [first, second] },
   ],
+  // Set in the other order: wchc lists each session's paths in its hash set's order.
+  dataWatchesBySession: new Map([[first, ['/app', '/app/eph']], [second, ['/app', '/app/eph']]]),
 };
 
 const standaloneConnections = [

@@ -27,7 +27,7 @@ function leaderSource(siteLines: readonly string[], fields: Partial<FourLetterSo
     connections: [{ remoteAddress: '127.0.0.1', remotePort: 40000, interestOps: 0,
       outstandingRequests: 0, packetsReceived: 1, packetsSent: 0, session: undefined,
       expiresAtMs: 0 }],
-    dataWatches: [], watchCount: 0, sessions: [], localSessionCount: 0,
+    dataWatches: [], dataWatchesBySession: new Map(), watchCount: 0, sessions: [], localSessionCount: 0,
     dataDirSizeBytes: 613, dataLogDirSizeBytes: 613, startedAtMs: 0, nowMs: 0, config,
     environment: [], quorumSize: 3, membershipVersion: 0n,
     leader: { learnerCount: 2, syncedFollowerCount: 2, syncedNonVotingFollowerCount: 0,
