@@ -10,6 +10,18 @@ const errorTxnOperations = new Set(['CREA', 'DELE', 'SETD', 'SETA', 'CHEC', 'REC
 /** Replies to requests that carry a txn (ZooKeeper's updatelatency; all others readlatency). */
 const txnOperations = new Set([...errorTxnOperations, 'MULT', 'CLOS', 'NA']);
 
+/**
+ * CLOCK_MONOTONIC in milliseconds, as Java's System.nanoTime (ZooKeeper's Time.currentElapsedTime,
+ * which stamps a connection's last response, `cons`'s lresp): the same origin as the JVM's, so
+ * tools that compare lresp across servers or with the host's clock read corral alike.
+ */
+const monotonicOriginMs = Number(process.hrtime.bigint() / 1_000_000n) - performance.now();
+
+/** Milliseconds on the host's monotonic clock (see monotonicOriginMs). */
+export function elapsedTimeMs(): number {
+  return Math.floor(monotonicOriginMs + performance.now());
+}
+
 /** The per-connection figures a reply updates (ClientConnection's public fields). */
 export interface ReplyFigures {
   lastOperation: string;
@@ -30,7 +42,7 @@ export function recordReply(
 ): void {
   figures.latency.record(latencyMs);
   statistics.latency.record(latencyMs);
-  figures.lastResponseAtMs = Date.now();
+  figures.lastResponseAtMs = elapsedTimeMs();
   statistics.clientResponseSizes.record(frame.length - 4);
   statistics.metrics.counters.response_bytes += frame.length - 4;
   if (operation !== undefined) {

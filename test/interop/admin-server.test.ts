@@ -197,6 +197,14 @@ describe.skipIf(!zookeeperAvailable())('admin server, compared with ZooKeeper 3.
       expect(pick(connectionOf(actual, session), fields))
         .toEqual(pick(connectionOf(expected, session), fields));
     }
+    // last_response_time (cons's lresp) is on the host's monotonic clock, as Java's nanoTime:
+    // both servers' stamps are within this test's run of this process's own reading.
+    const monotonicNowMs = Number(process.hrtime.bigint() / 1_000_000n);
+    for (const report of [expected, actual]) {
+      const stamp = Number(connectionOf(report, 'A').last_response_time);
+      expect(monotonicNowMs - stamp).toBeGreaterThanOrEqual(0);
+      expect(monotonicNowMs - stamp).toBeLessThan(120_000);
+    }
     // The failed create is an error txn (NA); a ping keeps the last real xid.
     expect(connectionOf(actual, 'A')).toMatchObject({ last_operation: 'NA', last_cxid: 4 });
     expect(connectionOf(actual, 'B')).toMatchObject({ last_operation: 'PING', last_cxid: 2 });
