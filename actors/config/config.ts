@@ -79,6 +79,7 @@ export const serverConfigDefaults = {
   clientSendQueueBytesMax: 64 * 1024 * 1024,
   // ZooKeeper's NIOServerCnxnFactory default.
   sessionlessConnectionMs: 10_000,
+  connectionFactory: 'nio',
   // ZooKeeper starts its admin server unasked, on 0.0.0.0:8080; corral only when asked (a port
   // or admin.enableServer=true): an unauthenticated HTTP port on every interface should not
   // appear by default, and 8080 would collide between the replicas `npm start` runs on one host.

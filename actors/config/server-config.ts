@@ -60,6 +60,13 @@ export interface ServerConfig
    * held open forever.
    */
   sessionlessConnectionMs: number;
+  /**
+   * serverCnxnFactory: ZooKeeper's NIO or Netty connection layer. corral has one layer for both;
+   * the choice decides only whether plaintext connections are counted in
+   * non_mtls_local/remote_conn_count, as ZooKeeper's Netty layer counts them (with a secure
+   * client port ZooKeeper needs Netty, so they are counted then too).
+   */
+  connectionFactory: 'nio' | 'netty';
   /** authProvider.N class names, in file order. */
   authProviders: readonly string[];
   /** DigestAuthenticationProvider.superDigest: `super:<base64 sha1("super:password")>`. */

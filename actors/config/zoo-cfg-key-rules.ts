@@ -2,7 +2,7 @@
 // sets: ZooKeeper's own keys under their zoo.cfg names (and `zookeeper.`-prefixed where ZooKeeper
 // reads them as system properties), then corral's own keys. Kept apart from parseZooCfg so the
 // table can be read at a glance.
-import { valueParsers, type ValueParser } from '../../protocol/config/values.js';
+import { ValueProblem, valueParsers, type ValueParser } from '../../protocol/config/values.js';
 import type { ServerConfig } from './server-config.js';
 import { quorumSaslKeyRules } from './quorum-sasl.js';
 import { storageKeyRules } from './storage-keys.js';
@@ -55,6 +55,11 @@ export const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
     'client.sendQueueBytesMax': {
       field: 'clientSendQueueBytesMax',
       parse: valueParsers.positiveInteger,
+    },
+    serverCnxnFactory: {
+      field: 'connectionFactory',
+      parse: parseConnectionFactory,
+      format: (value) => connectionFactoryClasses[value as 'nio' | 'netty'],
     },
     'nio.sessionlessCnxnTimeout': {
       field: 'sessionlessConnectionMs',
@@ -138,6 +143,19 @@ export const zooCfgKeys: Readonly<Record<string, KeyRule>> = {
  * The rules under their own names and under `zookeeper.`: ZooKeeper reads a zoo.cfg key it does
  * not know as the system property `zookeeper.<key>`, so either spelling is met in the wild.
  */
+/** The class names of ZooKeeper's two connection layers (serverCnxnFactory). */
+const connectionFactoryClasses = {
+  nio: 'org.apache.zookeeper.server.NIOServerCnxnFactory',
+  netty: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
+} as const;
+
+function parseConnectionFactory(value: string): 'nio' | 'netty' {
+  const name = value.trim();
+  if (name === connectionFactoryClasses.nio) return 'nio';
+  if (name === connectionFactoryClasses.netty) return 'netty';
+  throw new ValueProblem(`expected ${Object.values(connectionFactoryClasses).join(' or ')}`);
+}
+
 function withZooKeeperPrefix(rules: Record<string, KeyRule>): Record<string, KeyRule> {
   const prefixed = Object.entries(rules).map(([key, rule]) => [`zookeeper.${key}`, rule]);
   return { ...rules, ...Object.fromEntries(prefixed) };

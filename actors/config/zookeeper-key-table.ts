@@ -106,8 +106,8 @@ export const zooKeeperKeyTable: Readonly<Record<string, KeyTreatment>> = {
   'zookeeper.connection_throttle_local_session_weight': equivalent(connectionThrottle),
   'zookeeper.connection_throttle_renew_session_weight': equivalent(connectionThrottle),
   clientPortListenBacklog: equivalent('Node\'s listen backlog (511) serves'),
-  serverCnxnFactory: equivalent('chooses NIO or Netty in the JVM; corral has one connection ' +
-    'layer speaking the same protocol and TLS'),
+  serverCnxnFactory: honoured('actors/config/zoo-cfg-key-rules.ts (one connection layer ' +
+    'serves both; Netty counts plaintext connections in non_mtls_*_conn_count)'),
   flushDelay: equivalent('group-commit tuning; corral batches appends into one LMDB ' +
     'transaction'),
   maxWriteQueuePollTime: equivalent('group-commit tuning; corral batches appends into one LMDB ' +

@@ -108,6 +108,8 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
       maxMs: statistics.latency.maxMs,
     },
     authFailedCount: statistics.authFailedCount,
+    nonMtlsLocalConnections: statistics.nonMtlsLocalConnections,
+    nonMtlsRemoteConnections: statistics.nonMtlsRemoteConnections,
     clientResponseSizes: {
       lastBytes: statistics.clientResponseSizes.lastBytes,
       minBytes: statistics.clientResponseSizes.minBytes,

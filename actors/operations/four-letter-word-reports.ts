@@ -122,7 +122,8 @@ export function formatWatches(word: string, watches: readonly WatchedPath[],
       `Total watches:${total}\n`;
   }
   if (word === 'wchp') {
-    return javaHashMapOrder(watches, (watched) => watched.path).map((watched) => `${watched.path}\n` +
+    return javaHashMapOrder(watches, (watched) => watched.path).map((watched) =>
+      `${watched.path}\n` +
       watched.sessionIds.map((sessionId) => `\t0x${zxidHex(sessionId)}\n`).join('')).join('') +
       '\n';
   }
@@ -226,7 +227,7 @@ export function monitorValues(source: FourLetterSource): Array<[string, string |
     ['outstanding_requests', source.outstandingRequests],
     ['znode_count', source.nodeCount],
     ['global_sessions', source.sessions.length - source.localSessionCount],
-    ['non_mtls_remote_conn_count', 0],
+    ['non_mtls_remote_conn_count', source.nonMtlsRemoteConnections],
     ['last_client_response_size', responses.lastBytes],
     ['packets_sent', source.packetsSent],
     ['packets_received', source.packetsReceived],
@@ -251,7 +252,7 @@ export function monitorValues(source: FourLetterSource): Array<[string, string |
     ['outstanding_tls_handshake', 0],
     ['learners', leader?.learnerCount],
     ['min_client_response_size', responses.minBytes],
-    ['non_mtls_local_conn_count', 0],
+    ['non_mtls_local_conn_count', source.nonMtlsLocalConnections],
     ['quorum_size', source.quorumSize],
     ['proposal_count', source.metrics?.counters.proposal_count ?? leader?.proposalCount ?? 0],
     ['digest_mismatches_count', source.digestMismatches],

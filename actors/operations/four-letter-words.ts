@@ -109,6 +109,10 @@ export interface FourLetterSource {
   outstandingRequests: number;
   latency: LatencyStatistics;
   authFailedCount: number;
+  /** Plaintext connections accepted, from this machine and from others (ZooKeeper's Netty
+   * layer counts them; 0 with its NIO layer). */
+  nonMtlsLocalConnections: number;
+  nonMtlsRemoteConnections: number;
   clientResponseSizes: BufferSizeStatistics;
   /** All client-port connections, including the one asking. */
   connections: readonly ConnectionStatistics[];

@@ -88,3 +88,8 @@ export function isPureRead(frame: Buffer): boolean {
 export function normaliseAddress(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
+
+/** Whether a normalised address is this machine's (Java's InetAddress.isLoopbackAddress). */
+export function isLoopbackAddress(address: string): boolean {
+  return address === '::1' || address.startsWith('127.');
+}

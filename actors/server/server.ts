@@ -5,6 +5,7 @@
 // a core.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Id } from '../../protocol/records.js';
 import type { TxnLog } from '../../storage/log.js';
@@ -17,6 +18,7 @@ import {
   type ConnectionClock,
   type RequestQueueFactory,
 } from './client-connection.js';
+import { isLoopbackAddress } from './connection-host.js';
 import { handleConnectFrame } from './handshake.js';
 import { handleRequestFrame } from './request-handler.js';
 import { detectTls, SecureClientPort } from './secure-client-port.js';
@@ -52,7 +54,8 @@ export interface AttachOptions {
 /**
  * Makes `socket` a client connection of `core`: its first frame is the connect request (the
  * handshake), later ones requests of the session it opened; a connection still without a
- * session after settings.sessionlessConnectionMs is closed; on close the core drops its session's link.
+ * session after settings.sessionlessConnectionMs is closed; on close the core drops its
+ * session's link.
  */
 export function attachClientConnection(
   core: ServerCore,
@@ -141,6 +144,8 @@ export class CorralServer {
   private readonly connectionsPerAddress = new Map<string, number>();
   /** Client connections open now, over both ports (maxCnxns). */
   private connectionCount = 0;
+  /** Whether plaintext connections count as non-mTLS ones (ZooKeeper's Netty layer). */
+  private readonly countsPlaintext: boolean;
   private housekeeping: NodeJS.Timeout | undefined;
   /** The same for every connection, so that they share one handler (attachClientConnection). */
   private readonly attachOptions: AttachOptions = {
@@ -182,7 +187,13 @@ export class CorralServer {
     this.listener = secure === undefined || !options.settings.clientPortUnification
       ? createServer((socket) => this.accept(socket))
       : createServer((socket) => detectTls(socket, clientTls!.handshakeDetectionTimeoutMs,
-        (tlsSocket) => secure.takeOver(tlsSocket), (plain) => this.accept(plain)));
+        (tlsSocket) => {
+          // ZooKeeper counts a unified port's connection before it knows it is TLS.
+          this.countPlaintext(tlsSocket);
+          secure.takeOver(tlsSocket);
+        }, (plain) => this.accept(plain)));
+    this.countsPlaintext =
+      options.settings.connectionFactory === 'netty' || clientTls !== undefined;
   }
 
   get settings(): ServerSettings {
@@ -242,8 +253,21 @@ export class CorralServer {
     }
     this.connectionCount++;
     this.connectionsPerAddress.set(address, count + 1);
+    if (!(socket instanceof TLSSocket)) this.countPlaintext(socket);
     const connection = attachClientConnection(this.core, socket, this.attachOptions);
     if (ids.length > 0) connection.addAuthIds(ids);
+  }
+
+  /**
+   * NettyServerCnxnFactory's channelActive: a connection without TLS counts as a non-mTLS one,
+   * local or remote by its address. ZooKeeper's NIO layer counts none (nor does corral then).
+   */
+  private countPlaintext(socket: Socket): void {
+    if (!this.countsPlaintext) return;
+    const statistics = this.core.statistics;
+    if (isLoopbackAddress(normaliseAddress(socket.remoteAddress ?? ''))) {
+      statistics.nonMtlsLocalConnections++;
+    } else statistics.nonMtlsRemoteConnections++;
   }
 
   /** ZooKeeper's ContainerManager: delete empty containers and expired TTL nodes as txns. */

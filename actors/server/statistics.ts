@@ -63,6 +63,10 @@ export class ServerStatistics {
   packetsReceived = 0;
   packetsSent = 0;
   authFailedCount = 0;
+  /** Connections accepted without TLS, from this machine and from others, counted as
+   * ZooKeeper's Netty connection layer counts them (non_mtls_local/remote_conn_count). */
+  nonMtlsLocalConnections = 0;
+  nonMtlsRemoteConnections = 0;
   /** Txns whose stamped tree digest differed from this replica's (digest_mismatches_count). */
   digestMismatches = 0;
   readonly latency = new LatencyTracker();
@@ -79,7 +83,8 @@ export class ServerStatistics {
   resetsMetrics = true;
 
   /** srst (stat_reset): ZooKeeper's ServerStats.reset, and the leader's proposal sizes. The
-   * authentication failures stay (ZooKeeper resets them only through JMX). */
+   * authentication failures and non-TLS connections stay (ZooKeeper resets them only through
+   * JMX). */
   reset(): void {
     this.packetsReceived = 0;
     this.packetsSent = 0;

@@ -82,14 +82,15 @@ function zkCliGet(server: TlsTestServer, identity: Identity, path: string): Prom
   { CLIENT_JVMFLAGS: flags });
 }
 
-/** mntr's failed-handshake counters (read on the plaintext port). */
+/** mntr's failed-handshake counters and plaintext connections (read on the plaintext port). */
 async function handshakeCounters(server: TlsTestServer):
-  Promise<{ unsuccessful: number; authFailed: number }> {
+  Promise<{ unsuccessful: number; authFailed: number; plaintextLocal: number }> {
   const values = new Map((await fourLetterWord(server.port, 'mntr')).trim().split('\n')
     .map((line) => line.split('\t') as [string, string]));
   return {
     unsuccessful: Number(values.get('zk_unsuccessful_handshake')),
     authFailed: Number(values.get('zk_auth_failed_count')),
+    plaintextLocal: Number(values.get('zk_non_mtls_local_conn_count')),
   };
 }
 
@@ -155,12 +156,17 @@ describe.runIf(opensslAvailable()).each(kinds)('client TLS on %s', (kind) => {
       cert: certificates.bob.cert, key: certificates.bob.key } })).toBe(true);
     // The server may still be closing the last refused handshake when bob is served.
     let after = await handshakeCounters(server);
+    let reads = 1;
     for (let wait = 0; wait < 20 && after.unsuccessful - before.unsuccessful < 3; wait++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       after = await handshakeCounters(server);
+      reads++;
     }
     expect(after.unsuccessful - before.unsuccessful).toBe(3);
     expect(after.authFailed - before.authFailed).toBe(3);
+    // The Netty layer counts each plaintext connection: here each mntr's own, and none of the
+    // secure port's (the plaintext client there was refused by the TLS layer).
+    expect(after.plaintextLocal - before.plaintextLocal).toBe(reads);
   }, 20_000);
 
   it.runIf(hasKazoo)('serves kazoo with use_ssl and a client certificate', async () => {

@@ -19,6 +19,8 @@ interface Counters {
   drops: number;
   sessionless: number;
   staleSessions: number;
+  /** Plaintext connections (counted by ZooKeeper's Netty layer only: 0 with NIO, as here). */
+  plaintext: number;
 }
 
 async function counters(port: number): Promise<Counters> {
@@ -33,6 +35,7 @@ async function counters(port: number): Promise<Counters> {
     drops: value('zk_connection_drop_count'),
     sessionless: value('zk_sessionless_connections_expired'),
     staleSessions: value('zk_stale_sessions_expired'),
+    plaintext: value('zk_non_mtls_local_conn_count') + value('zk_non_mtls_remote_conn_count'),
   };
 }
 
@@ -107,6 +110,7 @@ describe.each(kinds)('connection and session counters on %s', (kind) => {
         drops: after.drops - before.drops,
         sessionless: after.sessionless - before.sessionless,
         staleSessions: after.staleSessions - before.staleSessions,
-      }).toEqual({ drops: 1, sessionless: 1, staleSessions: 1 });
+        plaintext: after.plaintext,
+      }).toEqual({ drops: 1, sessionless: 1, staleSessions: 1, plaintext: 0 });
     }, 30_000);
 });

@@ -88,7 +88,8 @@ describe('a sliced getChildren reply is a snapshot', () => {
       }
       reader.socket.uncork();
       const reads = Array.from({ length: pipelinedReads }, (_, index) =>
-        reader.replyTo(firstRead + index, 30_000).then((reply) => ({ reply, arrival: arrivals++ })));
+        reader.replyTo(firstRead + index, 30_000)
+          .then((reply) => ({ reply, arrival: arrivals++ })));
       let readsDone = false;
       const allRead = Promise.all(reads).finally(() => (readsDone = true));
       for (let sent = 1; sent < wavesMax && !readsDone; sent++) {

@@ -60,6 +60,26 @@ describe('client connection limits in zoo.cfg', () => {
     expect(errorOf([line]).key).toBe(line.slice(0, line.indexOf('=')));
   });
 
+  it('reads the sessionless connection limit (10 s by default) and the connection layer', () => {
+    expect(resolve([])).toMatchObject({ sessionlessConnectionMs: 10_000,
+      connectionFactory: 'nio' });
+    expect(resolve(['nio.sessionlessCnxnTimeout=2500']).sessionlessConnectionMs).toBe(2500);
+    expect(resolve(['zookeeper.nio.sessionlessCnxnTimeout=3000']).sessionlessConnectionMs)
+      .toBe(3000);
+    expect(resolve(['serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory'])
+      .connectionFactory).toBe('netty');
+    expect(resolve(['zookeeper.serverCnxnFactory=org.apache.zookeeper.server.NIOServerCnxnFactory'])
+      .connectionFactory).toBe('nio');
+  });
+
+  it.each([
+    'nio.sessionlessCnxnTimeout=0',
+    'serverCnxnFactory=Netty',
+    'serverCnxnFactory=com.example.MyServerCnxnFactory',
+  ])('refuses %s, naming the key', (line) => {
+    expect(errorOf([line]).key).toBe(line.slice(0, line.indexOf('=')));
+  });
+
   it('refuses a hard limit not above the throttle, naming client.sendQueueBytesMax', () => {
     const error = errorOf(['client.sendQueueBytesThrottle=1048576',
       'client.sendQueueBytesMax=1048576']);

@@ -156,7 +156,8 @@ describe('Prometheus metrics (standalone, real process)', () => {
       expect(valueOf(after, 'connection_request_count'))
         .toBeGreaterThanOrEqual(valueOf(before, 'connection_request_count'));
       expect(valueOf(after, 'connection_request_count')).toBeGreaterThan(0);
-      expect(summaryOf(after, 'updatelatency').count).toBe(summaryOf(before, 'updatelatency').count);
+      expect(summaryOf(after, 'updatelatency').count)
+        .toBe(summaryOf(before, 'updatelatency').count);
       expect(summaryOf(after, 'readlatency').count).toBeGreaterThanOrEqual(3);
       expect(valueOf(after, 'max_latency')).toBe(0);
       const mntr = await monitor(server.port);
