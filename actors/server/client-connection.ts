@@ -338,10 +338,20 @@ export class ClientConnection {
     this.writeAuthCopy = undefined;
   }
 
-  /** The socket closed or failed: nothing more is written to it. */
+  /** The socket closed: nothing more is written to it. */
   socketGone(): void {
-    // Closed by the client (or the network) before this server closed it.
+    // Closed by the client before this server closed it (ZooKeeper's handleFailedRead).
     if (!this.closing) this.statistics.metrics.counters.connection_drop_count++;
+    this.outgoing.clear();
+    this.close();
+  }
+
+  /**
+   * The socket failed (a reset): nothing more is written to it. ZooKeeper closes such a
+   * connection for its I/O error without counting a drop (NIO's IOException; Netty's
+   * exceptionCaught closes it while the channel is still open).
+   */
+  socketFailed(): void {
     this.outgoing.clear();
     this.close();
   }

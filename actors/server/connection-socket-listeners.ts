@@ -7,8 +7,10 @@ import type { ClientSocket } from './connection-host.js';
 export interface SocketEventsTarget {
   /** Bytes from the socket. */
   receive(chunk: Buffer): void;
-  /** The socket closed or failed. */
+  /** The socket closed. */
   socketGone(): void;
+  /** The socket failed (a reset, say); it closes next. */
+  socketFailed(): void;
   /** The replies waiting unsent went out. */
   handOver(): void;
 }
@@ -23,7 +25,7 @@ interface SocketWithConnection {
 export function listenOnSocket(socket: ClientSocket, connection: SocketEventsTarget): void {
   (socket as SocketWithConnection)[connectionOfSocket] = connection;
   socket.on('data', receiveOnSocket);
-  socket.on('error', closeOnSocket);
+  socket.on('error', failOnSocket);
   socket.on('close', closeOnSocket);
   socket.on('drain', handOverOnSocket);
 }
@@ -35,6 +37,10 @@ function receiveOnSocket(this: SocketWithConnection, chunk: Buffer): void {
 
 function closeOnSocket(this: SocketWithConnection): void {
   this[connectionOfSocket]?.socketGone();
+}
+
+function failOnSocket(this: SocketWithConnection): void {
+  this[connectionOfSocket]?.socketFailed();
 }
 
 /** The replies waiting unsent went out: hand over what was held back, read again. */

@@ -144,8 +144,6 @@ export class CorralServer {
   private readonly connectionsPerAddress = new Map<string, number>();
   /** Client connections open now, over both ports (maxCnxns). */
   private connectionCount = 0;
-  /** Whether plaintext connections count as non-mTLS ones (ZooKeeper's Netty layer). */
-  private readonly countsPlaintext: boolean;
   private housekeeping: NodeJS.Timeout | undefined;
   /** The same for every connection, so that they share one handler (attachClientConnection). */
   private readonly attachOptions: AttachOptions = {
@@ -192,7 +190,7 @@ export class CorralServer {
           this.countPlaintext(tlsSocket);
           secure.takeOver(tlsSocket);
         }, (plain) => this.accept(plain)));
-    this.countsPlaintext =
+    this.core.statistics.nettyConnectionLayer =
       options.settings.connectionFactory === 'netty' || clientTls !== undefined;
   }
 
@@ -263,8 +261,8 @@ export class CorralServer {
    * local or remote by its address. ZooKeeper's NIO layer counts none (nor does corral then).
    */
   private countPlaintext(socket: Socket): void {
-    if (!this.countsPlaintext) return;
     const statistics = this.core.statistics;
+    if (!statistics.nettyConnectionLayer) return;
     if (isLoopbackAddress(normaliseAddress(socket.remoteAddress ?? ''))) {
       statistics.nonMtlsLocalConnections++;
     } else statistics.nonMtlsRemoteConnections++;

@@ -67,6 +67,9 @@ export class ServerStatistics {
    * ZooKeeper's Netty connection layer counts them (non_mtls_local/remote_conn_count). */
   nonMtlsLocalConnections = 0;
   nonMtlsRemoteConnections = 0;
+  /** Whether plaintext connections count as non-mTLS ones, as ZooKeeper's Netty layer counts
+   * them (serverCnxnFactory names it, or a secure client port needs it). */
+  nettyConnectionLayer = false;
   /** Txns whose stamped tree digest differed from this replica's (digest_mismatches_count). */
   digestMismatches = 0;
   readonly latency = new LatencyTracker();

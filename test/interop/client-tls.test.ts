@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../client/index.js';
 import { WireConnection } from '../../client/wire.js';
 import { ErrorCode, NoAuthError } from '../../protocol/errors.js';
+import { RawClient } from '../server/raw-client.js';
 import { fourLetterWord } from '../support/four-letter.js';
 import { makeTestCertificates, opensslAvailable, type Identity, type TestCertificates } from
   '../support/certificates.js';
@@ -168,6 +169,25 @@ describe.runIf(opensslAvailable()).each(kinds)('client TLS on %s', (kind) => {
     // secure port's (the plaintext client there was refused by the TLS layer).
     expect(after.plaintextLocal - before.plaintextLocal).toBe(reads);
   }, 20_000);
+
+  it('counts a client that closes its connection as a drop, and one that resets it not',
+    async () => {
+      const drops = async () => Number((await fourLetterWord(server.port, 'mntr')).split('\n')
+        .find((line) => line.startsWith('zk_connection_drop_count\t'))?.split('\t')[1]);
+      const before = await drops();
+      const reset = await RawClient.session(server.port);
+      reset.socket.resetAndDestroy();
+      const closed = await RawClient.session(server.port);
+      closed.destroy();
+      let after = await drops();
+      for (let wait = 0; wait < 20 && after === before; wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = await drops();
+      }
+      // Anything late would show up within a little while.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await drops() - before).toBe(1);
+    });
 
   it.runIf(hasKazoo)('serves kazoo with use_ssl and a client certificate', async () => {
     const alice = await tlsClient(server, certificates.alice);
