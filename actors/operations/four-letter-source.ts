@@ -110,6 +110,7 @@ export function fourLetterSource(server: CorralServer): FourLetterSource {
     authFailedCount: statistics.authFailedCount,
     nonMtlsLocalConnections: statistics.nonMtlsLocalConnections,
     nonMtlsRemoteConnections: statistics.nonMtlsRemoteConnections,
+    nettyConnectionLayer: statistics.nettyConnectionLayer,
     clientResponseSizes: {
       lastBytes: statistics.clientResponseSizes.lastBytes,
       minBytes: statistics.clientResponseSizes.minBytes,

@@ -106,7 +106,10 @@ export function formatDump(source: FourLetterSource): string {
     text += `0x${zxidHex(session.sessionId)}:\n`;
     for (const path of session.ephemeralPaths) text += `\t${path}\n`;
   }
-  text += 'Connections dump:\nConnections ' + formatExpiryQueue(source.connections, (connection) =>
+  text += 'Connections dump:\n';
+  // ZooKeeper's Netty layer keeps no connection expiry queue, and dumps nothing here.
+  if (source.nettyConnectionLayer) return text;
+  text += 'Connections ' + formatExpiryQueue(source.connections, (connection) =>
     `ip: ${javaSocketAddress(connection.remoteAddress, connection.remotePort)} sessionId: 0x` +
     zxidHex(connection.session?.sessionId ?? 0n));
   return text;

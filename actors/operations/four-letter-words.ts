@@ -113,6 +113,9 @@ export interface FourLetterSource {
    * layer counts them; 0 with its NIO layer). */
   nonMtlsLocalConnections: number;
   nonMtlsRemoteConnections: number;
+  /** Whether connections are ZooKeeper's Netty layer's (serverCnxnFactory, or a secure port):
+   * `dump` then lists no connections, as there. */
+  nettyConnectionLayer: boolean;
   clientResponseSizes: BufferSizeStatistics;
   /** All client-port connections, including the one asking. */
   connections: readonly ConnectionStatistics[];

@@ -170,6 +170,12 @@ describe.runIf(opensslAvailable()).each(kinds)('client TLS on %s', (kind) => {
     expect(after.plaintextLocal - before.plaintextLocal).toBe(reads);
   }, 20_000);
 
+  it('dumps no connections (the Netty layer keeps no expiry queue for them)', async () => {
+    const dump = await fourLetterWord(server.port, 'dump');
+    expect(dump).toContain('SessionTracker dump:');
+    expect(dump.endsWith('Connections dump:\n')).toBe(true);
+  });
+
   it('counts a client that closes its connection as a drop, and one that resets it not',
     async () => {
       const drops = async () => Number((await fourLetterWord(server.port, 'mntr')).split('\n')

@@ -75,7 +75,7 @@ function source(fields: Partial<FourLetterSource> = {}): FourLetterSource {
     approximateDataSizeBytes: 0,
     packetsReceived: 1, packetsSent: 0, outstandingRequests: 0,
     latency: { minMs: 0, avgMs: 0, maxMs: 0 }, authFailedCount: 0, nonMtlsLocalConnections: 0,
-    nonMtlsRemoteConnections: 0,
+    nonMtlsRemoteConnections: 0, nettyConnectionLayer: false,
     clientResponseSizes: { lastBytes: -1, minBytes: -1, maxBytes: -1 },
     connections: [connection(40000)], dataWatches: [], dataWatchesBySession: new Map(),
     watchCount: 0, sessions: [],

@@ -23,7 +23,7 @@ function leaderSource(siteLines: readonly string[], fields: Partial<FourLetterSo
     zabPhase: 'broadcast', serverId: 3, leaderId: 3, zxid: 0x100000000n, nodeCount: 5,
     approximateDataSizeBytes: 0, packetsReceived: 2, packetsSent: 1, outstandingRequests: 0,
     latency: { minMs: 0, avgMs: 0, maxMs: 0 }, authFailedCount: 0, nonMtlsLocalConnections: 0,
-    nonMtlsRemoteConnections: 0,
+    nonMtlsRemoteConnections: 0, nettyConnectionLayer: false,
     clientResponseSizes: { lastBytes: -1, minBytes: -1, maxBytes: -1 },
     connections: [{ remoteAddress: '127.0.0.1', remotePort: 40000, interestOps: 0,
       outstandingRequests: 0, packetsReceived: 1, packetsSent: 0, session: undefined,
