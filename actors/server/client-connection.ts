@@ -89,6 +89,8 @@ export class ClientConnection {
   private readonly decoder: FrameDecoder;
   private closing = false;
   private paused = false;
+  /** A four-letter word of this connection is being answered (see receive). */
+  private answeringWord = false;
   private sawFirstFrame = false;
   private corked = false;
   private readonly notifications = new ConnectionNotifications(this);
@@ -145,7 +147,7 @@ export class ClientConnection {
 
   /** 1 while the socket is being read, 0 while paused (ZooKeeper's interest set in `cons`). */
   get interestOps(): number {
-    return this.paused || this.closing ? 0 : 1;
+    return this.paused || this.closing || this.answeringWord ? 0 : 1;
   }
 
   resetStatistics(): void {
@@ -174,10 +176,15 @@ export class ClientConnection {
       const buffered = this.decoder.peek(this.decoder.bufferedBytes) ?? Buffer.alloc(0);
       const head = Buffer.concat([buffered, chunk]);
       const word = head.subarray(0, 4).toString('latin1');
+      // While its word is answered, the asking connection shows in `stat` and `cons` as
+      // ZooKeeper's does: one packet received, no longer read ([0]).
+      this.answeringWord = true;
+      this.packetsReceived++;
       const answer = this.handler.fourLetterWord(this, word, head.subarray(4));
-      if (answer !== undefined) {
-        // ZooKeeper counts a four-letter word as one packet in and one out (server-wide; the
-        // connection's own counters go with it).
+      this.answeringWord = false;
+      if (answer === undefined) this.packetsReceived--;
+      else {
+        // ZooKeeper counts a four-letter word as one packet in and one out (server-wide).
         this.statistics.packetsReceived++;
         this.statistics.packetsSent++;
         this.closing = true;

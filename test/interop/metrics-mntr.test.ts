@@ -71,6 +71,20 @@ describe.skipIf(!available)('mntr field names against Apache ZooKeeper 3.8 (stan
     }
   });
 
+  it('stat and cons show the asking connection as ZooKeeper does', async () => {
+    // The connection a word arrives on: not read while answered, its one packet received.
+    const brief = /^ \/127\.0\.0\.1:\d+(\[\d\]\(queued=\d+,recved=\d+,sent=\d+\))$/gm;
+    const asking = '[0](queued=0,recved=1,sent=0)';
+    for (const word of ['stat', 'cons']) {
+      const [expected, actual] = await Promise.all([fourLetterWord(zookeeper!.port, word),
+        fourLetterWord(corral!.port, word)]);
+      const lines = (text: string) => [...text.matchAll(brief)].map((match) => match[1]);
+      expect({ word, zookeeper: lines(expected).includes(asking) })
+        .toEqual({ word, zookeeper: true });
+      expect({ word, corral: lines(actual).includes(asking) }).toEqual({ word, corral: true });
+    }
+  });
+
   it('srst resets the counters and summaries as ZooKeeper\'s default provider does', async () => {
     await Promise.all([traffic(zookeeper!.port, '/r'), traffic(corral!.port, '/r')]);
     const answers = await Promise.all([fourLetterWord(zookeeper!.port, 'srst'),
