@@ -5,11 +5,8 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Counter, Gauge, Metric } from 'prom-client';
 import { prom } from './prom-client.js';
-import type {
-  ServerMetrics,
-  SummarySetStatistic,
-  SummaryStatistic,
-} from '../server/statistics.js';
+import type { ServerMetrics } from '../server/statistics.js';
+import type { SummarySetStatistic, SummaryStatistic } from '../server/summary-statistics.js';
 import type { FourLetterSource } from './four-letter-words.js';
 import { monitorValues } from './four-letter-word-reports.js';
 import { quotaGaugeNames, type QuotaGaugeName } from '../server/tree-metrics.js';

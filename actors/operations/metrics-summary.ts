@@ -9,7 +9,7 @@ import {
   UniformReservoir,
   type SummarySetStatistic,
   type SummaryStatistic,
-} from '../server/statistics.js';
+} from '../server/summary-statistics.js';
 
 /** A line of the summary as prom-client's registry formats it. */
 interface SummaryValue {

@@ -2,7 +2,8 @@
 // set backed by a java.util.concurrent.ConcurrentHashMap, so getAuthInfo() — what whoAmI answers
 // and what an `auth` ACL expands to — follows that map's hash layout, not the order of addAuth.
 // Reproduced here (String.hashCode, the jute-generated Id.hashCode, ConcurrentHashMap's spread
-// and table sizing) so corral's answers match byte for byte.
+// and table sizing) so corral's answers match byte for byte. java.util.HashMap's order, which
+// ZooKeeper's watch reports (wchp, wchc) follow, is reproduced here too (javaHashMapOrder).
 
 import type { Id } from '../../../protocol/records.js';
 

@@ -7,7 +7,7 @@ import {
   sampleQuantile,
   SummaryStatistic,
   UniformReservoir,
-} from '../../../actors/server/statistics.js';
+} from '../../../actors/server/summary-statistics.js';
 
 /** A fixed generator: the reservoir's replacements are then reproducible. */
 function seeded(seed: number): () => number {
